@@ -1,0 +1,15 @@
+/** Jest runs the TypeScript sources directly (ts-jest, transpile only: `npm run typecheck` checks types). */
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  moduleNameMapper: {
+    '^@adjoint/gradcheck/jest$': '<rootDir>/packages/gradcheck/src/jest.ts',
+    '^@adjoint/(core|nn|gradcheck)$': '<rootDir>/packages/$1/src/index.ts',
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.tests.json' }],
+  },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/build/'],
+};

@@ -1,0 +1,191 @@
+/** Creating tensors: from data, constants, ranges and seeded random draws. */
+import { Tensor, type NestedArray, type TensorLike } from './tensor';
+import { checkShape, formatShape, shapeSize, type Shape } from './shape';
+import { ValueError } from './errors';
+import { Rng } from './rng';
+
+/** Options of {@link tensor}. */
+export interface TensorOptions {
+  /** The shape, required for flat data (`Float64Array` or a flat `number[]` read row-major). */
+  shape?: readonly number[];
+  /** Mark the tensor as a leaf whose gradient is accumulated by `backward`. */
+  requiresGrad?: boolean;
+}
+
+/**
+ * A tensor from a number, a nested array of numbers, or flat data with `options.shape`.
+ * Data is copied. Ragged or non-numeric arrays are a ValueError.
+ *
+ * @example
+ * tensor([[1, 2], [3, 4]]);                    // shape [2, 2]
+ * tensor([1, 2, 3, 4, 5, 6], { shape: [2, 3] });
+ * tensor(2.5, { requiresGrad: true });
+ */
+export function tensor(data: NestedArray | Float64Array | Tensor, options: TensorOptions = {}): Tensor {
+  let flat: Float64Array;
+  let shape: Shape;
+  if (data instanceof Tensor) {
+    flat = data.data.slice();
+    shape = options.shape ? checkShape('tensor', [...options.shape]) : data.shape;
+  } else if (options.shape !== undefined) {
+    shape = checkShape('tensor', [...options.shape]);
+    flat = flatData(data, shapeSize(shape));
+  } else if (data instanceof Float64Array) {
+    flat = data.slice();
+    shape = [data.length];
+  } else {
+    shape = inferShape(data);
+    flat = new Float64Array(shapeSize(shape));
+    fillFrom(data, shape, 0, flat, 0);
+  }
+  if (flat.length !== shapeSize(shape)) {
+    throw new ValueError(`tensor: data has ${flat.length} elements but shape ${formatShape(shape)} needs ${shapeSize(shape)}`);
+  }
+  return new Tensor(flat, shape, { requiresGrad: options.requiresGrad ?? false });
+}
+
+function flatData(data: NestedArray | Float64Array | Tensor, expected: number): Float64Array {
+  if (data instanceof Float64Array) return data.slice();
+  if (data instanceof Tensor) return data.data.slice();
+  if (typeof data === 'number') return new Float64Array(expected).fill(checkNumber(data));
+  const shape = inferShape(data);
+  const flat = new Float64Array(shapeSize(shape));
+  fillFrom(data, shape, 0, flat, 0);
+  return flat;
+}
+
+function checkNumber(v: unknown): number {
+  if (typeof v !== 'number') throw new ValueError(`tensor: data must be numbers, got ${typeof v} (${String(v)})`);
+  return v;
+}
+
+function inferShape(data: NestedArray): number[] {
+  const shape: number[] = [];
+  let level: unknown = data;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    level = level[0];
+  }
+  if (shape.length === 0 || shapeSize(shape) > 0) checkNumber(level);
+  return shape;
+}
+
+function fillFrom(data: unknown, shape: Shape, axis: number, out: Float64Array, offset: number): number {
+  if (axis === shape.length) {
+    out[offset] = checkNumber(data);
+    return offset + 1;
+  }
+  if (!Array.isArray(data) || data.length !== shape[axis]) {
+    const got = Array.isArray(data) ? `length ${data.length}` : typeof data;
+    throw new ValueError(`tensor: ragged nested array: expected length ${shape[axis]} at depth ${axis}, got ${got}`);
+  }
+  for (const item of data) offset = fillFrom(item, shape, axis + 1, out, offset);
+  return offset;
+}
+
+/** Coerces a tensor or number to a tensor (numbers become untracked scalars). */
+export function toTensor(x: TensorLike | NestedArray, op = 'tensor'): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x === 'number') return new Tensor(new Float64Array([x]), []);
+  if (Array.isArray(x)) return tensor(x);
+  throw new ValueError(`${op}: expected a Tensor or a number, got ${x === null ? 'null' : typeof x}`);
+}
+
+/** A 0-d tensor holding `value`. */
+export function scalar(value: number, options: { requiresGrad?: boolean } = {}): Tensor {
+  return tensor(value, options);
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: readonly number[], value: number, options: { requiresGrad?: boolean } = {}): Tensor {
+  const s = checkShape('full', [...shape]);
+  return new Tensor(new Float64Array(shapeSize(s)).fill(checkNumber(value)), s, options);
+}
+
+/** A tensor of zeros. */
+export function zeros(shape: readonly number[], options: { requiresGrad?: boolean } = {}): Tensor {
+  return full(shape, 0, options);
+}
+
+/** A tensor of ones. */
+export function ones(shape: readonly number[], options: { requiresGrad?: boolean } = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+/** Zeros of the shape of `x`. */
+export function zerosLike(x: Tensor): Tensor {
+  return zeros(x.shape);
+}
+
+/** Ones of the shape of `x`. */
+export function onesLike(x: Tensor): Tensor {
+  return ones(x.shape);
+}
+
+/** The n×n identity matrix. */
+export function eye(n: number): Tensor {
+  if (!Number.isInteger(n) || n < 0) throw new ValueError(`eye: n must be a non-negative integer, got ${n}`);
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) out[i * n + i] = 1;
+  return new Tensor(out, [n, n]);
+}
+
+/** start, start + step, … below stop (NumPy `arange`); `arange(n)` is 0 … n-1. */
+export function arange(start: number, stop?: number, step = 1): Tensor {
+  if (stop === undefined) [start, stop] = [0, start];
+  if (![start, stop, step].every(Number.isFinite) || step === 0) {
+    throw new ValueError(`arange: needs finite start, stop and a non-zero step, got ${start}, ${stop}, ${step}`);
+  }
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = start + i * step;
+  return new Tensor(out, [n]);
+}
+
+/** `n` evenly spaced values from `a` to `b`, both included. */
+export function linspace(a: number, b: number, n: number): Tensor {
+  if (!Number.isInteger(n) || n < 0) throw new ValueError(`linspace: n must be a non-negative integer, got ${n}`);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = n === 1 ? a : a + ((b - a) * i) / (n - 1);
+  return new Tensor(out, [n]);
+}
+
+/**
+ * Options of the random constructors: a seed or a generator. Without either, draws come from one
+ * module-wide stream seeded with 0 (see {@link manualSeed}), so programs are reproducible by default.
+ */
+export interface RandomOptions {
+  seed?: number;
+  rng?: Rng;
+  requiresGrad?: boolean;
+}
+
+let defaultRng = new Rng(0);
+
+/** Reseeds the stream used by `rand`/`randn` calls that pass neither `seed` nor `rng`. */
+export function manualSeed(seed: number): void {
+  defaultRng = new Rng(seed);
+}
+
+function generatorOf(options: RandomOptions): Rng {
+  if (options.rng) return options.rng;
+  return options.seed === undefined ? defaultRng : new Rng(options.seed);
+}
+
+/** Uniform draws in [min, max) (default [0, 1)). */
+export function rand(shape: readonly number[], options: RandomOptions & { min?: number; max?: number } = {}): Tensor {
+  const s = checkShape('rand', [...shape]);
+  const rng = generatorOf(options);
+  const out = new Float64Array(shapeSize(s));
+  for (let i = 0; i < out.length; i++) out[i] = rng.uniform(options.min ?? 0, options.max ?? 1);
+  return new Tensor(out, s, options);
+}
+
+/** Normal draws with the given mean and standard deviation (default 0 and 1). */
+export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  const s = checkShape('randn', [...shape]);
+  const rng = generatorOf(options);
+  const out = new Float64Array(shapeSize(s));
+  for (let i = 0; i < out.length; i++) out[i] = rng.normal(options.mean ?? 0, options.std ?? 1);
+  return new Tensor(out, s, options);
+}

@@ -1,0 +1,48 @@
+/**
+ * Running an op: check shapes, run the kernel, record the node for reverse mode, propagate
+ * forward-mode tangents, and tell any observer (trace, anomaly detection).
+ */
+import type { OpDef } from './registry';
+import { Tensor } from './tensor';
+import { isGradEnabled } from './mode';
+import { forwardActive, propagateTangents } from './forward';
+
+/** Called with every tensor an op produces, while an observer is installed. */
+export type ApplyObserver = (out: Tensor) => void;
+const observers: ApplyObserver[] = [];
+
+/** Installs `observer` for the duration of `fn`. */
+export function withObserver<T>(observer: ApplyObserver, fn: () => T): T {
+  observers.push(observer);
+  try {
+    return fn();
+  } finally {
+    observers.splice(observers.lastIndexOf(observer), 1);
+  }
+}
+
+/** Applies a registered op to tensors. */
+export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
+  const shapes = inputs.map((x) => x.shape);
+  const outShape = op.shape(shapes, attrs);
+  const data = op.forward(
+    inputs.map((x) => x.data),
+    shapes,
+    outShape,
+    attrs,
+  );
+  const out = new Tensor(data, outShape);
+  if (op.kind === 'differentiable') {
+    if (isGradEnabled() && recordsFrom(op.nondiff, inputs)) out._node = { op, inputs, attrs };
+    if (forwardActive()) propagateTangents(op, inputs, out, attrs);
+  }
+  for (const observer of observers) observer(out);
+  return out;
+}
+
+function recordsFrom(nondiff: readonly number[] | undefined, inputs: readonly Tensor[]): boolean {
+  for (let i = 0; i < inputs.length; i++) {
+    if (inputs[i]!.requiresGrad && !nondiff?.includes(i)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,245 @@
+/**
+ * The public op functions. Each applies a registered op (ops/) or composes registered ops
+ * (composite ops have no rules of their own: they are differentiable in both modes for free).
+ * Binary functions accept a plain number on either side.
+ */
+import { apply } from './dispatch';
+import { Tensor, type TensorLike } from './tensor';
+import { toTensor, tensor } from './create';
+import { formatShape, normalizeAxes, normalizeAxis } from './shape';
+import { ShapeError, ValueError } from './errors';
+import * as unary from './ops/unary';
+import * as binary from './ops/binary';
+import * as constant from './ops/constant';
+import * as reduce from './ops/reduce';
+import * as matrix from './ops/matrix';
+import * as layout from './ops/layout';
+import * as indexing from './ops/indexing';
+
+type Axis = number | readonly number[] | undefined;
+
+const un = (op: Parameters<typeof apply>[0], x: TensorLike, attrs?: unknown): Tensor => apply(op, [toTensor(x, op.name)], attrs);
+const bin = (op: Parameters<typeof apply>[0], a: TensorLike, b: TensorLike): Tensor =>
+  apply(op, [toTensor(a, op.name), toTensor(b, op.name)], undefined);
+
+// ── Binary, broadcasting ────────────────────────────────────────────────────────────────────────
+/** a + b. */
+export const add = (a: TensorLike, b: TensorLike): Tensor => bin(binary.addOp, a, b);
+/** a − b. */
+export const sub = (a: TensorLike, b: TensorLike): Tensor => bin(binary.subOp, a, b);
+/** a · b elementwise. */
+export const mul = (a: TensorLike, b: TensorLike): Tensor => bin(binary.mulOp, a, b);
+/** a / b elementwise (IEEE results on division by zero). */
+export const div = (a: TensorLike, b: TensorLike): Tensor => bin(binary.divOp, a, b);
+/** aᵇ elementwise; a number exponent uses the cheaper constant-exponent op. */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  if (typeof b === 'number') return un(unary.powScalarOp, a, { exponent: b });
+  return bin(binary.powOp, a, b);
+}
+/** Elementwise maximum. */
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => bin(binary.maximumOp, a, b);
+/** Elementwise minimum. */
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => bin(binary.minimumOp, a, b);
+
+// ── Comparisons (constants, no gradient) ────────────────────────────────────────────────────────
+/** 1 where a > b, else 0. */
+export const greater = (a: TensorLike, b: TensorLike): Tensor => bin(constant.greaterOp, a, b);
+/** 1 where a ≥ b, else 0. */
+export const greaterEqual = (a: TensorLike, b: TensorLike): Tensor => bin(constant.greaterEqualOp, a, b);
+/** 1 where a < b, else 0. */
+export const less = (a: TensorLike, b: TensorLike): Tensor => bin(constant.lessOp, a, b);
+/** 1 where a ≤ b, else 0. */
+export const lessEqual = (a: TensorLike, b: TensorLike): Tensor => bin(constant.lessEqualOp, a, b);
+/** 1 where a = b, else 0. */
+export const equal = (a: TensorLike, b: TensorLike): Tensor => bin(constant.equalOp, a, b);
+/** 1 where a ≠ b, else 0. */
+export const notEqual = (a: TensorLike, b: TensorLike): Tensor => bin(constant.notEqualOp, a, b);
+/** −1, 0 or 1 elementwise (no gradient). */
+export const sign = (x: TensorLike): Tensor => un(constant.signOp, x);
+
+// ── Unary ───────────────────────────────────────────────────────────────────────────────────────
+/** −x. */
+export const neg = (x: TensorLike): Tensor => un(unary.negOp, x);
+/** eˣ. */
+export const exp = (x: TensorLike): Tensor => un(unary.expOp, x);
+/** Natural logarithm. */
+export const log = (x: TensorLike): Tensor => un(unary.logOp, x);
+/** ln(1 + x). */
+export const log1p = (x: TensorLike): Tensor => un(unary.log1pOp, x);
+/** eˣ − 1. */
+export const expm1 = (x: TensorLike): Tensor => un(unary.expm1Op, x);
+/** √x. */
+export const sqrt = (x: TensorLike): Tensor => un(unary.sqrtOp, x);
+/** x². */
+export const square = (x: TensorLike): Tensor => un(unary.squareOp, x);
+/** |x|. */
+export const abs = (x: TensorLike): Tensor => un(unary.absOp, x);
+/** sin x. */
+export const sin = (x: TensorLike): Tensor => un(unary.sinOp, x);
+/** cos x. */
+export const cos = (x: TensorLike): Tensor => un(unary.cosOp, x);
+/** tan x. */
+export const tan = (x: TensorLike): Tensor => un(unary.tanOp, x);
+/** tanh x. */
+export const tanh = (x: TensorLike): Tensor => un(unary.tanhOp, x);
+/** The logistic function 1/(1 + e⁻ˣ). */
+export const sigmoid = (x: TensorLike): Tensor => un(unary.sigmoidOp, x);
+/** max(x, 0). */
+export const relu = (x: TensorLike): Tensor => un(unary.reluOp, x);
+/** x for x > 0, alpha·x otherwise. */
+export const leakyRelu = (x: TensorLike, alpha = 0.01): Tensor => un(unary.leakyReluOp, x, { alpha: checkFinite('leakyRelu', 'alpha', alpha) });
+/** x for x > 0, alpha·(eˣ − 1) otherwise. */
+export const elu = (x: TensorLike, alpha = 1): Tensor => un(unary.eluOp, x, { alpha: checkFinite('elu', 'alpha', alpha) });
+/** ln(1 + eˣ), never overflowing. */
+export const softplus = (x: TensorLike): Tensor => un(unary.softplusOp, x);
+/** x limited to [lo, hi]. */
+export function clip(x: TensorLike, lo: number, hi: number): Tensor {
+  if (!(lo <= hi)) throw new ValueError(`clip: needs lo ≤ hi, got lo = ${lo}, hi = ${hi}`);
+  return un(unary.clipOp, x, { lo, hi });
+}
+
+function checkFinite(op: string, name: string, v: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${op}: ${name} must be a finite number, got ${String(v)}`);
+  return v;
+}
+
+/** cond ? a : b elementwise (cond nonzero means true), broadcasting all three. */
+export const where = (cond: TensorLike, a: TensorLike, b: TensorLike): Tensor =>
+  apply(indexing.whereOp, [toTensor(cond, 'where'), toTensor(a, 'where'), toTensor(b, 'where')], undefined);
+
+// ── Reductions ──────────────────────────────────────────────────────────────────────────────────
+/** Sum over `axis` (a number, a list, or all when omitted). */
+export const sum = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => un(reduce.sumOp, x, { axis, keepDims });
+/** Largest element over `axis`. */
+export const max = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => un(reduce.maxOp, x, { axis, keepDims });
+/** Smallest element over `axis`. */
+export const min = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => un(reduce.minOp, x, { axis, keepDims });
+/** log Σ exp(x) over `axis`, stable for large inputs. */
+export const logSumExp = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => un(reduce.logSumExpOp, x, { axis, keepDims });
+/** Euclidean (Frobenius) norm over `axis` (all axes by default). */
+export const norm = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => un(reduce.normOp, x, { axis, keepDims });
+/** Mean over `axis`: the sum divided by the number of elements reduced. */
+export function mean(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
+  const t = toTensor(x, 'mean');
+  const count = normalizeAxes('mean', axis, t.rank).reduce((n, a) => n * t.shape[a]!, 1);
+  return div(sum(t, axis, keepDims), count);
+}
+/** Index of the largest element along `axis` (the whole flattened tensor when omitted). */
+export function argmax(x: TensorLike, axis?: number): Tensor {
+  const t = toTensor(x, 'argmax');
+  return axis === undefined ? apply(constant.argmaxOp, [reshape(t, [-1])], { axis: 0 }) : apply(constant.argmaxOp, [t], { axis });
+}
+/** Index of the smallest element along `axis` (the whole flattened tensor when omitted). */
+export function argmin(x: TensorLike, axis?: number): Tensor {
+  const t = toTensor(x, 'argmin');
+  return axis === undefined ? apply(constant.argminOp, [reshape(t, [-1])], { axis: 0 }) : apply(constant.argminOp, [t], { axis });
+}
+/** log softmax(x) = x − logSumExp(x) along `axis`: stable for large inputs. */
+export function logSoftmax(x: TensorLike, axis = -1): Tensor {
+  const t = toTensor(x, 'logSoftmax');
+  return sub(t, logSumExp(t, axis, true));
+}
+/** softmax(x) = exp(x − logSumExp(x)) along `axis`: stable for large inputs. */
+export const softmax = (x: TensorLike, axis = -1): Tensor => exp(logSoftmax(x, axis));
+
+// ── Linear algebra ──────────────────────────────────────────────────────────────────────────────
+/**
+ * Matrix product with NumPy semantics: 2-D·2-D, matrix·vector, vector·matrix, vector·vector and
+ * batched products with broadcasting batch axes.
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.rank === 0 || b.rank === 0) {
+    throw new ShapeError(`matmul: scalars are not matrices (use mul), got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
+  const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]!]) : a;
+  const b2 = b.rank === 1 ? reshape(b, [b.shape[0]!, 1]) : b;
+  if (a2.shape[a2.rank - 1] !== b2.shape[b2.rank - 2]) {
+    throw new ShapeError(`matmul: inner dimensions must match (${a2.shape[a2.rank - 1]} vs ${b2.shape[b2.rank - 2]}), got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
+  const c = matmulWith(a2, b2, false, false);
+  if (a.rank > 1 && b.rank > 1) return c;
+  const shape = c.shape.slice(0, -2);
+  if (a.rank > 1) shape.push(c.shape[c.rank - 2]!);
+  if (b.rank > 1) shape.push(c.shape[c.rank - 1]!);
+  return reshape(c, shape);
+}
+/** op(A)·op(B) for operands of rank ≥ 2, where op transposes the last two axes when asked. */
+export const matmulWith = (a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor =>
+  apply(matrix.matmulOp, [a, b], { transA, transB });
+/** Inner product of vectors; for matrices the same as matmul. */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  if (a.rank === 1 && b.rank === 1 && a.shape[0] !== b.shape[0]) {
+    throw new ShapeError(`dot: vectors must have the same length, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
+  return matmul(a, b);
+}
+/** Outer product of two vectors: [n] × [m] → [n, m]. */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  return mul(reshape(a, [a.size, 1]), reshape(b, [1, b.size]));
+}
+/** Permutes axes (reverses them by default). */
+export const transpose = (x: Tensor, perm?: readonly number[]): Tensor =>
+  apply(matrix.transposeOp, [x], { perm: perm ?? matrix.reversedAxes(x.rank) });
+
+// ── Shape ───────────────────────────────────────────────────────────────────────────────────────
+/** Same elements, new shape (one entry may be -1). */
+export const reshape = (x: Tensor, shape: readonly number[]): Tensor => apply(layout.reshapeOp, [x], { shape });
+/** The elements as a vector. */
+export const flatten = (x: Tensor): Tensor => reshape(x, [-1]);
+/** Inserts a size-1 axis at `axis` (negative counts from the end of the result). */
+export function expandDims(x: Tensor, axis: number): Tensor {
+  const a = normalizeAxis('expandDims', axis, x.rank + 1);
+  return reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
+}
+/** Removes size-1 axes (all of them, or those listed, which must have size 1). */
+export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
+  const axes = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', axis, x.rank);
+  for (const a of axes) {
+    if (x.shape[a] !== 1) throw new ValueError(`squeeze: axis ${a} of ${formatShape(x.shape)} has size ${x.shape[a]}, not 1`);
+  }
+  return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
+}
+/** Repeats along broadcast axes to reach `shape` (NumPy rules). */
+export const broadcastTo = (x: Tensor, shape: readonly number[]): Tensor => apply(layout.broadcastToOp, [x], { shape });
+/** The box starting at `begin` of extent `size` (-1: to the end; default: everything after begin). */
+export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
+  return apply(layout.sliceOp, [x], { begin, size: size ?? x.shape.map(() => -1) });
+}
+/** Zeros of `shape` with `x` written at `begin`: the adjoint of slice. */
+export const pad = (x: Tensor, begin: readonly number[], shape: readonly number[]): Tensor =>
+  apply(layout.padOp, [x], { begin, size: shape });
+/** Joins tensors along an existing axis. */
+export function concat(list: readonly Tensor[], axis = 0): Tensor {
+  if (!Array.isArray(list) || list.length === 0) throw new ValueError('concat: needs a non-empty list of tensors');
+  return apply(layout.concatOp, list, { axis });
+}
+/** Joins tensors of one shape along a new axis. */
+export function stack(list: readonly Tensor[], axis = 0): Tensor {
+  if (!Array.isArray(list) || list.length === 0) throw new ValueError('stack: needs a non-empty list of tensors');
+  const first = list[0]!.shape;
+  for (const t of list) {
+    if (t.rank !== first.length || t.shape.some((d: number, i: number) => d !== first[i])) {
+      throw new ShapeError(`stack: all tensors need the same shape, got ${formatShape(first)} and ${formatShape(t.shape)}`);
+    }
+  }
+  const a = normalizeAxis('stack', axis, first.length + 1);
+  return concat(list.map((t) => expandDims(t, a)), a);
+}
+
+// ── Indexing ────────────────────────────────────────────────────────────────────────────────────
+function indexTensor(op: string, indices: Tensor | readonly number[]): Tensor {
+  if (indices instanceof Tensor) return indices;
+  if (!Array.isArray(indices)) throw new ValueError(`${op}: indices must be a Tensor or an array of integers`);
+  return tensor(indices as number[]);
+}
+/** Picks entries along `axis` by integer index: shape x.shape[:axis] + indices.shape + x.shape[axis+1:]. */
+export const gather = (x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor =>
+  apply(indexing.gatherOp, [x, indexTensor('gather', indices)], { axis });
+/** Adds slices of `values` at `indices` along `axis` into zeros with `dim` entries there: the adjoint of gather. */
+export const scatterAdd = (values: Tensor, indices: Tensor | readonly number[], axis: number, dim: number): Tensor =>
+  apply(indexing.scatterAddOp, [values, indexTensor('scatterAdd', indices)], { axis, dim });
+/** One-hot rows: shape [...indices.shape, depth]. */
+export const oneHot = (indices: Tensor | readonly number[], depth: number): Tensor =>
+  apply(constant.oneHotOp, [indexTensor('oneHot', indices)], { depth });
+/** A copy with its own graph node (used to give function arguments a node of their own). */
+export const identity = (x: Tensor): Tensor => apply(layout.identityOp, [x], undefined);

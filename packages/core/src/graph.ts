@@ -1,0 +1,169 @@
+/**
+ * Reverse mode over the recorded graph: topological order (iterative, so a 200,000-op chain cannot
+ * overflow the stack), adjoint accumulation for tensors with several children, un-broadcasting of
+ * adjoints (here, once, not in each rule), and freeing the graph after a pass.
+ */
+import { Tensor, type NestedArray } from './tensor';
+import { GradError } from './errors';
+import { formatShape, sameShape, shapeSize, type Shape } from './shape';
+import { withGradMode } from './mode';
+import { forwardActive } from './forward';
+import { add, reshape, sum } from './functions';
+import { tensor } from './create';
+
+/** Options of `Tensor.backward`. */
+export interface BackwardOptions {
+  /** Keep the graph so that it can be differentiated again (default false: it is freed). */
+  retainGraph?: boolean;
+  /** Record the backward pass so that the gradients can be differentiated (implies retainGraph). */
+  createGraph?: boolean;
+}
+
+/** Options of {@link backpropagate}. */
+export interface BackpropOptions {
+  /** Differentiate with respect to these tensors only; the pass stops at them. Default: every leaf with requiresGrad. */
+  targets?: readonly Tensor[];
+  createGraph: boolean;
+  retainGraph: boolean;
+}
+
+/**
+ * Sums `g` over the axes that broadcasting added or stretched, so that it has `shape`: the adjoint
+ * of broadcasting. Written with ops, so it is differentiable.
+ */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.rank; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  const summed = sum(g, axes);
+  if (summed.size !== shapeSize(shape)) {
+    throw new GradError(`backward: cannot reduce an adjoint of shape ${formatShape(g.shape)} to shape ${formatShape(shape)}`);
+  }
+  return reshape(summed, shape);
+}
+
+/**
+ * The reverse sweep. Seeds `roots` with `seeds`, walks the graph in reverse topological order,
+ * and returns the accumulated adjoint of each target (or of each leaf with requiresGrad).
+ */
+export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[], options: BackpropOptions): Map<Tensor, Tensor> {
+  const targets = options.targets ? new Set(options.targets) : null;
+  const order = topologicalOrder(roots, targets);
+  const differentiable = options.createGraph || forwardActive();
+  const adjoints = new Map<Tensor, Tensor>();
+  const owned = new Set<Tensor>();
+  const result = new Map<Tensor, Tensor>();
+
+  const accumulate = (t: Tensor, g: Tensor): void => {
+    const previous = adjoints.get(t);
+    if (previous === undefined) adjoints.set(t, g);
+    else if (differentiable) adjoints.set(t, add(previous, g));
+    else if (owned.has(previous)) addInto(previous.data, g.data);
+    else {
+      const total = previous.clone();
+      addInto(total.data, g.data);
+      owned.add(total);
+      adjoints.set(t, total);
+    }
+  };
+
+  roots.forEach((root, i) => {
+    const seed = seeds[i]!;
+    if (!sameShape(seed.shape, root.shape)) {
+      throw new GradError(`backward: seed shape ${formatShape(seed.shape)} does not match output shape ${formatShape(root.shape)}`);
+    }
+    accumulate(root, seed);
+  });
+
+  for (let k = order.length - 1; k >= 0; k--) {
+    const t = order[k]!;
+    const g = adjoints.get(t);
+    if (g === undefined) continue;
+    const node = t._node;
+    if (targets ? targets.has(t) : node === null) {
+      if (targets || t._leaf) result.set(t, g);
+      continue;
+    }
+    adjoints.delete(t);
+    if (node === null || node.inputs === null) continue;
+    const inputs = node.inputs;
+    const cotangents = withGradMode(options.createGraph, () => node.op.vjp(g, inputs, t, node.attrs));
+    for (let i = 0; i < inputs.length; i++) {
+      const x = inputs[i]!;
+      const gi = cotangents[i];
+      if (!gi || !x.requiresGrad || node.op.nondiff?.includes(i)) continue;
+      accumulate(x, withGradMode(options.createGraph, () => sumToShape(gi, x.shape)));
+    }
+  }
+
+  if (!options.retainGraph) for (const t of order) if (t._node && !targets?.has(t)) t._node.inputs = null;
+  return result;
+}
+
+/**
+ * Tensors reachable from `roots` through recorded nodes, inputs before the tensors made from them.
+ * With targets, the walk stops at them and keeps only tensors on a path to one.
+ */
+function topologicalOrder(roots: readonly Tensor[], targets: Set<Tensor> | null): Tensor[] {
+  const order: Tensor[] = [];
+  const state = new Map<Tensor, boolean>(); // false: on the stack; true: finished and relevant or not
+  const relevant = new Set<Tensor>();
+  const stack: Array<{ t: Tensor; next: number }> = [];
+  for (const root of roots) {
+    if (state.has(root)) continue;
+    stack.push({ t: root, next: 0 });
+    state.set(root, false);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]!;
+      const node = frame.t._node;
+      const expand = node !== null && !targets?.has(frame.t);
+      if (expand && node.inputs === null) {
+        throw new GradError(
+          `backward: the graph through '${node.op.name}' (output ${formatShape(frame.t.shape)}) was freed by an earlier backward; ` +
+            'pass {retainGraph: true} to the first backward to differentiate twice',
+        );
+      }
+      const inputs = expand ? node.inputs! : [];
+      if (frame.next < inputs.length) {
+        const child = inputs[frame.next++]!;
+        if (!child.requiresGrad || state.has(child) || node!.op.nondiff?.includes(frame.next - 1)) continue;
+        state.set(child, false);
+        stack.push({ t: child, next: 0 });
+        continue;
+      }
+      stack.pop();
+      state.set(frame.t, true);
+      const isRelevant = targets ? targets.has(frame.t) || inputs.some((x) => relevant.has(x)) : true;
+      if (isRelevant) {
+        relevant.add(frame.t);
+        order.push(frame.t);
+      }
+    }
+  }
+  return order;
+}
+
+function addInto(target: Float64Array, source: Float64Array): void {
+  for (let i = 0; i < target.length; i++) target[i]! += source[i]!;
+}
+
+/** `Tensor.backward`: reverse mode into the `.grad` of every leaf with requiresGrad. */
+export function backward(root: Tensor, seed: Tensor | NestedArray | undefined, options: BackwardOptions = {}): void {
+  if (!root.requiresGrad) {
+    throw new GradError(`backward: the ${formatShape(root.shape)} tensor does not require grad (no input had requiresGrad, or it was computed under noGrad)`);
+  }
+  if (seed === undefined && root.size !== 1) {
+    throw new GradError(`backward: a seed (output cotangent) is required for a non-scalar output of shape ${formatShape(root.shape)}`);
+  }
+  const seedTensor = seed === undefined ? new Tensor(new Float64Array(1).fill(1), root.shape) : seed instanceof Tensor ? seed : tensor(seed);
+  const createGraph = options.createGraph ?? false;
+  const grads = backpropagate([root], [seedTensor], { createGraph, retainGraph: options.retainGraph ?? createGraph });
+  for (const [leaf, g] of grads) {
+    if (leaf.grad === null) leaf.grad = createGraph ? g : g.detach().clone();
+    else if (createGraph) leaf.grad = add(leaf.grad, g);
+    else addInto(leaf.grad.data, g.data);
+  }
+}

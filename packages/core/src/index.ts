@@ -1,0 +1,28 @@
+/**
+ * @adjoint/core: float64 tensors, elementary ops with adjoint (VJP) and tangent (JVP) rules, and
+ * automatic differentiation in reverse and forward mode, to any order.
+ * @packageDocumentation
+ */
+export { Tensor, isTensor, type NestedArray, type TensorLike, type GraphNode } from './tensor';
+export { AdjointError, ShapeError, ValueError, GradError } from './errors';
+export { Rng } from './rng';
+export {
+  tensor, toTensor, scalar, zeros, ones, full, zerosLike, onesLike, eye, arange, linspace, rand, randn, manualSeed,
+  type TensorOptions, type RandomOptions,
+} from './create';
+export * from './functions';
+export { noGrad, isGradEnabled } from './mode';
+export { type BackwardOptions } from './graph';
+export { grad, valueAndGrad, vjp, type TensorFunction } from './transforms/grad';
+export { jvp, jacobian, hessian, hvp, type JacobianOptions } from './transforms/jvp';
+export { registeredOps, getOp, registerOp, type OpDef, type DifferentiableOp, type ConstantOp, type InputDomain, type OpCase, type OpDomain } from './registry';
+export { apply } from './dispatch';
+export { sumToShape } from './graph';
+export { broadcastShapes, formatShape, shapeSize, type Shape } from './shape';
+
+import { Tensor } from './tensor';
+
+/** `x.detach()`: the same values with no gradient flowing back. */
+export function stopGradient(x: Tensor): Tensor {
+  return x.detach();
+}

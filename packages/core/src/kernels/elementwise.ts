@@ -1,0 +1,91 @@
+/** Elementwise kernels: maps over one array and NumPy-broadcast zips of two or three. */
+import { broadcastStrides, sameShape, shapeSize, type Shape } from '../shape';
+
+/** out[i] = f(x[i]). */
+export function map(x: Float64Array, f: (v: number) => number): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
+  return out;
+}
+
+/** out = f(a, b) with NumPy broadcasting to `outShape` (already checked by the op's shape rule). */
+export function zip(
+  a: Float64Array, aShape: Shape,
+  b: Float64Array, bShape: Shape,
+  outShape: Shape,
+  f: (x: number, y: number) => number,
+): Float64Array {
+  const n = shapeSize(outShape);
+  const out = new Float64Array(n);
+  if (a.length === n && b.length === n && sameShape(aShape, bShape)) {
+    for (let i = 0; i < n; i++) out[i] = f(a[i]!, b[i]!);
+  } else if (b.length === 1 && a.length === n) {
+    const y = b[0]!;
+    for (let i = 0; i < n; i++) out[i] = f(a[i]!, y);
+  } else if (a.length === 1 && b.length === n) {
+    const x = a[0]!;
+    for (let i = 0; i < n; i++) out[i] = f(x, b[i]!);
+  } else {
+    const ia = broadcastOffsets(aShape, outShape);
+    const ib = broadcastOffsets(bShape, outShape);
+    for (let i = 0; i < n; i++) out[i] = f(a[ia[i]!]!, b[ib[i]!]!);
+  }
+  return out;
+}
+
+/** out = f(a, b, c) with NumPy broadcasting of all three to `outShape`. */
+export function zip3(
+  a: Float64Array, aShape: Shape,
+  b: Float64Array, bShape: Shape,
+  c: Float64Array, cShape: Shape,
+  outShape: Shape,
+  f: (x: number, y: number, z: number) => number,
+): Float64Array {
+  const n = shapeSize(outShape);
+  const out = new Float64Array(n);
+  const ia = broadcastOffsets(aShape, outShape);
+  const ib = broadcastOffsets(bShape, outShape);
+  const ic = broadcastOffsets(cShape, outShape);
+  for (let i = 0; i < n; i++) out[i] = f(a[ia[i]!]!, b[ib[i]!]!, c[ic[i]!]!);
+  return out;
+}
+
+/**
+ * For each element of a tensor of shape `outShape` (row-major), the offset of the element it reads
+ * in a tensor of shape `from` broadcast to `outShape`.
+ */
+export function broadcastOffsets(from: Shape, outShape: Shape): Int32Array {
+  return stridedOffsets(outShape, broadcastStrides(from, outShape), 0);
+}
+
+/**
+ * Offsets `base + Σ index[d]·strides[d]` for every index of `shape` in row-major order: the one
+ * addressing loop behind broadcasting, transposition, slicing and reduction.
+ */
+export function stridedOffsets(shape: Shape, strides: readonly number[], base: number): Int32Array {
+  const n = shapeSize(shape);
+  const offsets = new Int32Array(n);
+  if (n === 0) return offsets;
+  const rank = shape.length;
+  if (rank === 0) {
+    offsets[0] = base;
+    return offsets;
+  }
+  const index = new Array<number>(rank).fill(0);
+  const innerDim = shape[rank - 1]!;
+  const innerStride = strides[rank - 1]!;
+  let offset = base;
+  let k = 0;
+  for (;;) {
+    for (let j = 0; j < innerDim; j++) offsets[k++] = offset + j * innerStride;
+    let axis = rank - 2;
+    for (; axis >= 0; axis--) {
+      index[axis]!++;
+      offset += strides[axis]!;
+      if (index[axis]! < shape[axis]!) break;
+      offset -= strides[axis]! * shape[axis]!;
+      index[axis] = 0;
+    }
+    if (axis < 0) return offsets;
+  }
+}

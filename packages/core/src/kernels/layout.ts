@@ -1,0 +1,81 @@
+/** Data movement: strided reads (transpose, broadcast, slice), padding, concatenation, gather/scatter. */
+import { shapeSize, stridesOf, type Shape } from '../shape';
+import { stridedOffsets } from './elementwise';
+
+/** Reads `x` through arbitrary strides: out[index] = x[base + Σ index·strides]. */
+export function stridedRead(x: Float64Array, outShape: Shape, strides: readonly number[], base: number): Float64Array {
+  const offsets = stridedOffsets(outShape, strides, base);
+  const out = new Float64Array(offsets.length);
+  for (let i = 0; i < offsets.length; i++) out[i] = x[offsets[i]!]!;
+  return out;
+}
+
+/** Axis permutation: out axis d is input axis perm[d]. */
+export function transposeData(x: Float64Array, shape: Shape, perm: readonly number[]): Float64Array {
+  const strides = stridesOf(shape);
+  return stridedRead(x, perm.map((p) => shape[p]!), perm.map((p) => strides[p]!), 0);
+}
+
+/** The box starting at `begin` with extent `size`. */
+export function sliceData(x: Float64Array, shape: Shape, begin: readonly number[], size: readonly number[]): Float64Array {
+  const strides = stridesOf(shape);
+  const base = begin.reduce((acc, b, d) => acc + b * strides[d]!, 0);
+  return stridedRead(x, size, strides, base);
+}
+
+/** Zeros of `fullShape` with `x` (of shape `size`) written at `begin`: the adjoint of slicing. */
+export function padData(x: Float64Array, size: Shape, fullShape: Shape, begin: readonly number[]): Float64Array {
+  const out = new Float64Array(shapeSize(fullShape));
+  const strides = stridesOf(fullShape);
+  const base = begin.reduce((acc, b, d) => acc + b * strides[d]!, 0);
+  const offsets = stridedOffsets(size, strides, base);
+  for (let i = 0; i < offsets.length; i++) out[offsets[i]!] = x[i]!;
+  return out;
+}
+
+/** Joins arrays along `axis`; `shapes` agree except on that axis. */
+export function concatData(xs: readonly Float64Array[], shapes: readonly Shape[], axis: number, outShape: Shape): Float64Array {
+  const out = new Float64Array(shapeSize(outShape));
+  const outer = shapeSize(outShape.slice(0, axis));
+  const inner = shapeSize(outShape.slice(axis + 1));
+  const outRow = outShape[axis]! * inner;
+  let start = 0;
+  xs.forEach((x, k) => {
+    const row = shapes[k]![axis]! * inner;
+    for (let o = 0; o < outer; o++) out.set(x.subarray(o * row, (o + 1) * row), o * outRow + start);
+    start += row;
+  });
+  return out;
+}
+
+/** out[pre, idx, post] = x[pre, indices[idx], post] along `axis` (indices already validated). */
+export function gatherData(x: Float64Array, shape: Shape, indices: Float64Array, axis: number): Float64Array {
+  const outer = shapeSize(shape.slice(0, axis));
+  const dim = shape[axis]!;
+  const inner = shapeSize(shape.slice(axis + 1));
+  const out = new Float64Array(outer * indices.length * inner);
+  let k = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < indices.length; j++) {
+      const from = (o * dim + indices[j]!) * inner;
+      for (let i = 0; i < inner; i++) out[k++] = x[from + i]!;
+    }
+  }
+  return out;
+}
+
+/** The adjoint of gather: adds each slice of `g` into row indices[j] of a zero tensor of `shape`. */
+export function scatterAddData(g: Float64Array, shape: Shape, indices: Float64Array, axis: number): Float64Array {
+  const outer = shapeSize(shape.slice(0, axis));
+  const dim = shape[axis]!;
+  const inner = shapeSize(shape.slice(axis + 1));
+  const out = new Float64Array(shapeSize(shape));
+  let k = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < indices.length; j++) {
+      const to = (o * dim + indices[j]!) * inner;
+      for (let i = 0; i < inner; i++) out[to + i]! += g[k++]!;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,141 @@
+import { gemm, naiveGemm } from './matmul';
+
+/** Tiny deterministic generator (32-bit LCG, Numerical Recipes constants): values in [-1, 1). */
+function lcg(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 31 - 1;
+  };
+}
+
+type Kernel = typeof gemm;
+const VARIANTS: ReadonlyArray<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
+const TOLERANCE = 1e-12;
+
+interface Case {
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  /** Padding before each operand in its buffer, to exercise the offsets. */
+  pad?: number;
+}
+
+/** Runs one product through `kernel` on buffers with `pad` junk values either side of each operand. */
+function run(kernel: Kernel, a: Float64Array, b: Float64Array, { m, n, k, transA, transB, pad = 0 }: Case, junk: number): Float64Array {
+  const c = new Float64Array(m * n + 2 * pad).fill(junk);
+  kernel(a, pad, b, pad, c, pad, m, n, k, transA, transB);
+  return c;
+}
+
+function randomBuffer(size: number, pad: number, next: () => number): Float64Array {
+  const buf = new Float64Array(size + 2 * pad);
+  for (let i = 0; i < buf.length; i++) buf[i] = next();
+  return buf;
+}
+
+/**
+ * Largest error of `gemm` against `naiveGemm`, each element's error divided by Σₚ |A_ip·B_pj| (the
+ * natural scale of a dot product's rounding error; a plain relative error is meaningless for the
+ * entries that cancel to nearly 0). Also checks the padding around C was left alone.
+ */
+function maxScaledError(spec: Case, seed: number): number {
+  const { m, n, k, pad = 0 } = spec;
+  const next = lcg(seed);
+  const a = randomBuffer(m * k, pad, next);
+  const b = randomBuffer(k * n, pad, next);
+  const got = run(gemm, a, b, spec, 7);
+  const want = run(naiveGemm, a, b, spec, 7);
+  const scale = run(naiveGemm, a.map(Math.abs), b.map(Math.abs), spec, 7);
+  for (let i = 0; i < pad; i++) {
+    expect(got[i]).toBe(7);
+    expect(got[got.length - 1 - i]).toBe(7);
+  }
+  let worst = 0;
+  for (let i = pad; i < pad + m * n; i++) {
+    const err = Math.abs(got[i]! - want[i]!);
+    worst = Math.max(worst, err === 0 ? 0 : err / scale[i]!);
+  }
+  return worst;
+}
+
+const label = ({ m, n, k, transA, transB, pad }: Case): string =>
+  `${m}×${k}·${k}×${n}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}${pad ? ` offset ${pad}` : ''}`;
+
+function casesFor(shapes: ReadonlyArray<[number, number, number]>, pad = 0): Case[] {
+  return shapes.flatMap(([m, n, k]) => VARIANTS.map(([transA, transB]) => ({ m, n, k, transA, transB, pad })));
+}
+
+describe('gemm agrees with naiveGemm', () => {
+  const small: [number, number, number][] = [];
+  for (let m = 1; m <= 9; m++) for (let n = 1; n <= 9; n++) for (const k of [1, 2, 3, 5, 8, 9]) small.push([m, n, k]);
+
+  it('for every m, n in 1…9 and several k, all four variants', () => {
+    let worst = 0;
+    casesFor(small).forEach((spec, i) => {
+      worst = Math.max(worst, maxScaledError(spec, 1000 + i));
+    });
+    expect(worst).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  const odd: [number, number, number][] = [
+    [33, 17, 65], [17, 33, 5], [5, 130, 7], [130, 5, 300], [4, 4, 4], [8, 12, 257], [13, 129, 513],
+    [64, 10, 128], [64, 128, 784], [1, 50, 40], [50, 1, 40], [2, 2, 600],
+  ];
+  it.each(casesFor(odd).map((c) => [label(c), c] as const))('%s', (_, spec) => {
+    expect(maxScaledError(spec, 42)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it.each(casesFor([[33, 17, 65], [7, 5, 3], [9, 9, 9]], 11).map((c) => [label(c), c] as const))('%s', (_, spec) => {
+    expect(maxScaledError(spec, 7)).toBeLessThanOrEqual(TOLERANCE);
+  });
+});
+
+describe('gemm degenerate sizes', () => {
+  it.each(VARIANTS)('m = 0 or n = 0 writes nothing (transA %p, transB %p)', (transA, transB) => {
+    const c = new Float64Array(4).fill(3);
+    gemm(new Float64Array(6), 0, new Float64Array(6), 0, c, 1, 0, 3, 2, transA, transB);
+    gemm(new Float64Array(6), 0, new Float64Array(6), 0, c, 1, 3, 0, 2, transA, transB);
+    expect(Array.from(c)).toEqual([3, 3, 3, 3]);
+  });
+
+  it.each(VARIANTS)('k = 0 zeroes exactly the m×n block of C (transA %p, transB %p)', (transA, transB) => {
+    const c = new Float64Array(8).fill(3);
+    gemm(new Float64Array(0), 0, new Float64Array(0), 0, c, 1, 2, 3, 0, transA, transB);
+    expect(Array.from(c)).toEqual([3, 0, 0, 0, 0, 0, 0, 3]);
+  });
+});
+
+describe('gemm by hand', () => {
+  // A = [[1, 2, 3], [4, 5, 6]], B = [[7, 8], [9, 10], [11, 12]]
+  // A·B = [[1·7+2·9+3·11, 1·8+2·10+3·12], [4·7+5·9+6·11, 4·8+5·10+6·12]] = [[58, 64], [139, 154]]
+  const A = [1, 2, 3, 4, 5, 6];
+  const At = [1, 4, 2, 5, 3, 6];
+  const B = [7, 8, 9, 10, 11, 12];
+  const Bt = [7, 9, 11, 8, 10, 12];
+  const expected = [58, 64, 139, 154];
+
+  it.each([
+    ['A·B', A, B, false, false],
+    ['(Aᵀ)ᵀ·B', At, B, true, false],
+    ['A·(Bᵀ)ᵀ', A, Bt, false, true],
+    ['(Aᵀ)ᵀ·(Bᵀ)ᵀ', At, Bt, true, true],
+  ] as const)('%s', (_, a, b, transA, transB) => {
+    for (const kernel of [gemm, naiveGemm]) {
+      const c = new Float64Array(4).fill(NaN);
+      kernel(Float64Array.from(a), 0, Float64Array.from(b), 0, c, 0, 2, 2, 3, transA, transB);
+      expect(Array.from(c)).toEqual(expected);
+    }
+  });
+
+  it('overwrites C rather than accumulating into it, on the packed path too', () => {
+    const m = 16, n = 16, k = 300;
+    const a = new Float64Array(m * k).fill(1);
+    const b = new Float64Array(k * n).fill(0.5);
+    const c = new Float64Array(m * n).fill(1e6);
+    gemm(a, 0, b, 0, c, 0, m, n, k, false, false);
+    expect(c.every((v) => v === 150)).toBe(true);
+  });
+});

@@ -1,0 +1,58 @@
+/** Broadcasting elementwise functions of two tensors, each partial derivative given as a product. */
+import { binaryOp, anyReal } from './elementwise';
+import { add, div, equal, greater, less, log, mul, neg, pow, sub } from '../functions';
+import type { Tensor } from '../tensor';
+
+const positive = { min: 0.5, max: 2 };
+const nonZero = { min: -2, max: 2, awayFrom: [0], margin: 0.5 };
+
+/** a + b: Ā = C̄, B̄ = C̄ (summed over broadcast axes by the graph). */
+export const addOp = binaryOp({ name: 'add', f: (x, y) => x + y, scales: [(v) => v, (v) => v], domains: [anyReal, anyReal] });
+
+/** a − b: Ā = C̄, B̄ = −C̄. */
+export const subOp = binaryOp({ name: 'sub', f: (x, y) => x - y, scales: [(v) => v, (v) => neg(v)], domains: [anyReal, anyReal] });
+
+/** a ⊙ b: Ā = C̄ ⊙ b, B̄ = C̄ ⊙ a. */
+export const mulOp = binaryOp({
+  name: 'mul',
+  f: (x, y) => x * y,
+  scales: [(v, [, b]) => mul(v, b!), (v, [a]) => mul(v, a!)],
+  domains: [anyReal, anyReal],
+});
+
+/** a / b (IEEE: ±∞ or NaN on division by zero): Ā = C̄ / b, B̄ = −C̄ ⊙ c / b. */
+export const divOp = binaryOp({
+  name: 'div',
+  f: (x, y) => x / y,
+  scales: [(v, [, b]) => div(v, b!), (v, [, b], out) => neg(mul(v, div(out, b!)))],
+  domains: [anyReal, nonZero],
+});
+
+/** aᵇ: ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a (needs a > 0). */
+export const powOp = binaryOp({
+  name: 'pow',
+  f: Math.pow,
+  scales: [(v, [a, b]) => mul(v, mul(b!, pow(a!, sub(b!, 1)))), (v, [a], out) => mul(v, mul(out, log(a!)))],
+  domains: [positive, anyReal],
+});
+
+/** 1 where a wins, 0 where b wins, ½ on ties (the gradient is shared, as in PyTorch). */
+function winnerMask(a: Tensor, b: Tensor, wins: (a: Tensor, b: Tensor) => Tensor): Tensor {
+  return add(wins(a, b), mul(equal(a, b), 0.5));
+}
+
+/** max(a, b) elementwise; the adjoint goes to the larger input (split on ties). */
+export const maximumOp = binaryOp({
+  name: 'maximum',
+  f: (x, y) => (x !== x || y !== y ? NaN : x > y ? x : y),
+  scales: [(v, [a, b]) => mul(v, winnerMask(a!, b!, greater)), (v, [a, b]) => mul(v, winnerMask(b!, a!, greater))],
+  domains: [anyReal, anyReal],
+});
+
+/** min(a, b) elementwise; the adjoint goes to the smaller input (split on ties). */
+export const minimumOp = binaryOp({
+  name: 'minimum',
+  f: (x, y) => (x !== x || y !== y ? NaN : x < y ? x : y),
+  scales: [(v, [a, b]) => mul(v, winnerMask(a!, b!, less)), (v, [a, b]) => mul(v, winnerMask(b!, a!, less))],
+  domains: [anyReal, anyReal],
+});

@@ -1,0 +1,83 @@
+/**
+ * Piecewise-constant ops: comparisons, sign, argmax/argmin and oneHot. Their outputs carry no
+ * derivative (it is zero wherever it exists), so nothing is recorded for them.
+ */
+import { registerOp, type ConstantOp } from '../registry';
+import { broadcastShapes, formatShape, normalizeAxis } from '../shape';
+import { map, zip } from '../kernels/elementwise';
+import { argExtremeAxis } from '../kernels/reduce';
+import { ValueError } from '../errors';
+
+function comparison(name: string, f: (x: number, y: number) => boolean): ConstantOp {
+  return registerOp<ConstantOp>({
+    kind: 'constant',
+    name,
+    arity: 2,
+    shape: ([a, b]) => broadcastShapes(name, a!, b!),
+    forward: ([a, b], [sa, sb], outShape) => zip(a!, sa!, b!, sb!, outShape, (x, y) => (f(x, y) ? 1 : 0)),
+  });
+}
+
+/** 1 where a > b, else 0. */
+export const greaterOp = comparison('greater', (x, y) => x > y);
+/** 1 where a ≥ b, else 0. */
+export const greaterEqualOp = comparison('greaterEqual', (x, y) => x >= y);
+/** 1 where a < b, else 0. */
+export const lessOp = comparison('less', (x, y) => x < y);
+/** 1 where a ≤ b, else 0. */
+export const lessEqualOp = comparison('lessEqual', (x, y) => x <= y);
+/** 1 where a = b, else 0. */
+export const equalOp = comparison('equal', (x, y) => x === y);
+/** 1 where a ≠ b, else 0. */
+export const notEqualOp = comparison('notEqual', (x, y) => x !== y);
+
+/** −1, 0 or 1 (NaN stays NaN). */
+export const signOp = registerOp<ConstantOp>({
+  kind: 'constant',
+  name: 'sign',
+  arity: 1,
+  shape: ([s]) => s!,
+  forward: ([x]) => map(x!, Math.sign),
+});
+
+function argExtreme(name: string, sign: 1 | -1): ConstantOp<{ axis: number }> {
+  return registerOp<ConstantOp<{ axis: number }>>({
+    kind: 'constant',
+    name,
+    arity: 1,
+    shape: ([s], { axis }) => {
+      if (s!.length === 0) throw new ValueError(`${name}: needs at least one axis, got a scalar`);
+      const a = normalizeAxis(name, axis, s!.length);
+      if (s![a] === 0) throw new ValueError(`${name}: axis ${axis} of shape ${formatShape(s!)} is empty`);
+      return s!.filter((_, d) => d !== a);
+    },
+    forward: ([x], [s], _o, { axis }) => argExtremeAxis(x!, s!, normalizeAxis(name, axis, s!.length), sign),
+  });
+}
+
+/** Index of the largest element along an axis (the first on ties), as a float tensor. */
+export const argmaxOp = argExtreme('argmax', 1);
+/** Index of the smallest element along an axis (the first on ties), as a float tensor. */
+export const argminOp = argExtreme('argmin', -1);
+
+/** One row of `depth` zeros with a 1 at each index: shape [...indices.shape, depth]. */
+export const oneHotOp = registerOp<ConstantOp<{ depth: number }>>({
+  kind: 'constant',
+  name: 'oneHot',
+  arity: 1,
+  shape: ([s], { depth }) => {
+    if (!Number.isInteger(depth) || depth <= 0) throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
+    return [...s!, depth];
+  },
+  forward: ([indices], _s, _o, { depth }) => {
+    const out = new Float64Array(indices!.length * depth);
+    indices!.forEach((v, i) => {
+      if (!Number.isInteger(v) || v < 0 || v >= depth) {
+        throw new ValueError(`oneHot: indices must be integers in [0, ${depth}), got ${v} at position ${i}`);
+      }
+      out[i * depth + v] = 1;
+    });
+    return out;
+  },
+});
+

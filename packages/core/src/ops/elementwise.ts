@@ -1,0 +1,88 @@
+/**
+ * Builders for elementwise ops. For an elementwise op the adjoint and the tangent maps are the
+ * same: multiply by the partial derivative. So each op gives that product once (`scale`) and both
+ * modes use it: vjp(g) = scale(g), jvp(ṫ) = scale(ṫ), summed over inputs.
+ */
+import { registerOp, type DifferentiableOp, type InputDomain, type OpCase } from '../registry';
+import type { Tensor } from '../tensor';
+import { broadcastShapes, type Shape } from '../shape';
+import { map, zip } from '../kernels/elementwise';
+import { add } from '../functions';
+
+/** Multiplies `v` (a cotangent or a tangent) by ∂out/∂input. */
+export type Scale<A> = (v: Tensor, inputs: readonly Tensor[], out: Tensor, attrs: A) => Tensor;
+
+/** Shapes every unary op is checked at: scalar, vector, matrix. */
+export const unaryCases: readonly (readonly Shape[])[] = [[[]], [[5]], [[2, 3]]];
+
+/** Shapes every binary op is checked at, broadcast pairs included. */
+export const binaryCases: readonly (readonly Shape[])[] = [
+  [[], []],
+  [[4], [4]],
+  [[2, 3], [2, 3]],
+  [[2, 3], [3]],
+  [[2, 1], [1, 3]],
+  [[3], []],
+  [[], [2, 2]],
+];
+
+/** The whole real line, for checking (kept moderate so finite differences stay accurate). */
+export const anyReal: InputDomain = { min: -2, max: 2 };
+
+function casesFor<A>(shapes: readonly (readonly Shape[])[], attrs: readonly A[]): OpCase<A>[] {
+  return attrs.flatMap((a) => shapes.map((s) => ({ shapes: s, attrs: a })));
+}
+
+/** Defines and registers an elementwise op of one input. */
+export function unaryOp<A = undefined>(spec: {
+  name: string;
+  f: (v: number, attrs: A) => number;
+  scale: Scale<A>;
+  domain: InputDomain;
+  attrs?: readonly A[];
+  smooth?: boolean;
+}): DifferentiableOp<A> {
+  const { f, scale } = spec;
+  return registerOp<DifferentiableOp<A>>({
+    kind: 'differentiable',
+    name: spec.name,
+    arity: 1,
+    shape: ([s]) => s!,
+    forward: ([x], _s, _o, attrs) => map(x!, (v) => f(v, attrs)),
+    vjp: (g, inputs, out, attrs) => [scale(g, inputs, out, attrs)],
+    jvp: ([t], inputs, out, attrs) => scale(t!, inputs, out, attrs),
+    domain: {
+      inputs: [spec.domain],
+      cases: casesFor(unaryCases, spec.attrs ?? [undefined as A]),
+      smooth: spec.smooth ?? true,
+    },
+  });
+}
+
+/** Defines and registers a broadcasting elementwise op of two inputs. */
+export function binaryOp(spec: {
+  name: string;
+  f: (x: number, y: number) => number;
+  scales: readonly [Scale<undefined>, Scale<undefined>];
+  domains: readonly [InputDomain, InputDomain];
+  smooth?: boolean;
+}): DifferentiableOp {
+  const { f, scales } = spec;
+  return registerOp<DifferentiableOp>({
+    kind: 'differentiable',
+    name: spec.name,
+    arity: 2,
+    shape: ([a, b]) => broadcastShapes(spec.name, a!, b!),
+    forward: ([a, b], [sa, sb], outShape) => zip(a!, sa!, b!, sb!, outShape, f),
+    vjp: (g, inputs, out) => scales.map((scale, i) => (inputs[i]!.requiresGrad ? scale(g, inputs, out, undefined) : null)),
+    jvp: (tangents, inputs, out) => {
+      const terms = scales.flatMap((scale, i) => (tangents[i] ? [scale(tangents[i]!, inputs, out, undefined)] : []));
+      return terms.reduce((acc, term) => add(acc, term));
+    },
+    domain: {
+      inputs: spec.domains,
+      cases: casesFor(binaryCases, [undefined]),
+      smooth: spec.smooth ?? true,
+    },
+  });
+}

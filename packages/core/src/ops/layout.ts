@@ -1,0 +1,186 @@
+/** Ops that move data without arithmetic: identity, reshape, broadcastTo, slice/pad, concat. */
+import { registerOp, type DifferentiableOp } from '../registry';
+import { broadcastShapes, broadcastStrides, formatShape, normalizeAxis, requireShape, sameShape, shapeSize, type Shape } from '../shape';
+import { ShapeError, ValueError } from '../errors';
+import { stridedRead, sliceData, padData, concatData } from '../kernels/layout';
+import { broadcastTo, concat, pad, reshape, slice } from '../functions';
+import { zeros } from '../create';
+
+const anyReal = { min: -2, max: 2 };
+
+/** A copy of the input; used to give function arguments their own graph node. */
+export const identityOp = registerOp<DifferentiableOp>({
+  kind: 'differentiable',
+  name: 'identity',
+  arity: 1,
+  shape: ([s]) => s!,
+  forward: ([x]) => x!.slice(),
+  vjp: (g) => [g],
+  jvp: ([t]) => t!,
+  domain: { inputs: [anyReal], cases: [{ shapes: [[2, 3]], attrs: undefined }], smooth: true },
+});
+
+/** Resolves one -1 in a target shape and checks the element count. */
+export function resolveReshape(from: Shape, to: readonly number[]): Shape {
+  const known = to.filter((d) => d !== -1);
+  const unknown = to.length - known.length;
+  if (unknown > 1 || known.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new ValueError(`reshape: target shape must hold non-negative integers and at most one -1, got ${formatShape(to)}`);
+  }
+  const size = shapeSize(from);
+  const knownSize = shapeSize(known);
+  if (unknown === 1) {
+    if (knownSize === 0 || size % knownSize !== 0) {
+      throw new ShapeError(`reshape: cannot infer -1 when reshaping ${formatShape(from)} (${size} elements) to ${formatShape(to)}`);
+    }
+    return to.map((d) => (d === -1 ? size / knownSize : d));
+  }
+  requireShape(knownSize === size, 'reshape', `the element count must stay ${size}`, [from, to]);
+  return [...to];
+}
+
+/** Same data, new shape (no copy). Adjoint: reshape back. */
+export const reshapeOp = registerOp<DifferentiableOp<{ shape: readonly number[] }>>({
+  kind: 'differentiable',
+  name: 'reshape',
+  arity: 1,
+  shape: ([s], { shape }) => resolveReshape(s!, shape),
+  forward: ([x]) => x!,
+  vjp: (g, [x]) => [reshape(g, x!.shape)],
+  jvp: ([t], _inputs, out) => reshape(t!, out.shape),
+  domain: {
+    inputs: [anyReal],
+    cases: [
+      { shapes: [[2, 3]], attrs: { shape: [3, 2] } },
+      { shapes: [[6]], attrs: { shape: [2, -1] } },
+      { shapes: [[]], attrs: { shape: [1, 1] } },
+    ],
+    smooth: true,
+  },
+});
+
+/** Repeats along broadcast axes (NumPy rules). Adjoint: sum over them, done by the graph. */
+export const broadcastToOp = registerOp<DifferentiableOp<{ shape: readonly number[] }>>({
+  kind: 'differentiable',
+  name: 'broadcastTo',
+  arity: 1,
+  shape: ([s], { shape }) => {
+    const target = [...shape];
+    const ok = sameShape(broadcastShapes('broadcastTo', s!, target), target);
+    requireShape(ok, 'broadcastTo', 'the input must broadcast to the target shape', [s!, target]);
+    return target;
+  },
+  forward: ([x], [s], outShape) => stridedRead(x!, outShape, broadcastStrides(s!, outShape), 0),
+  vjp: (g) => [g],
+  jvp: ([t], _inputs, out) => broadcastTo(t!, out.shape),
+  domain: {
+    inputs: [anyReal],
+    cases: [
+      { shapes: [[3]], attrs: { shape: [2, 3] } },
+      { shapes: [[2, 1]], attrs: { shape: [2, 4] } },
+      { shapes: [[]], attrs: { shape: [3] } },
+    ],
+    smooth: true,
+  },
+});
+
+/** Attributes of slice and pad: where the box starts and (for slice) how big it is. */
+export interface BoxAttrs {
+  readonly begin: readonly number[];
+  readonly size: readonly number[];
+}
+
+/** The extent of a slice, with -1 meaning "to the end", checked against the input shape. */
+export function sliceSize(shape: Shape, begin: readonly number[], size: readonly number[]): number[] {
+  if (begin.length !== shape.length || size.length !== shape.length) {
+    throw new ValueError(`slice: begin [${begin.join(', ')}] and size [${size.join(', ')}] need one entry per axis of ${formatShape(shape)}`);
+  }
+  return shape.map((dim, d) => {
+    const b = begin[d]!;
+    const n = size[d] === -1 ? dim - b : size[d]!;
+    if (!Number.isInteger(b) || !Number.isInteger(n) || b < 0 || n < 0 || b + n > dim) {
+      throw new ValueError(`slice: axis ${d} of ${formatShape(shape)}: begin ${begin[d]} and size ${size[d]} leave the range [0, ${dim}]`);
+    }
+    return n;
+  });
+}
+
+/** The box `begin … begin + size`. Adjoint: pad the cotangent back with zeros. */
+export const sliceOp = registerOp<DifferentiableOp<BoxAttrs>>({
+  kind: 'differentiable',
+  name: 'slice',
+  arity: 1,
+  shape: ([s], { begin, size }) => sliceSize(s!, begin, size),
+  forward: ([x], [s], outShape, { begin }) => sliceData(x!, s!, begin, outShape),
+  vjp: (g, [x], _out, { begin }) => [pad(g, begin, x!.shape)],
+  jvp: ([t], _inputs, out, { begin }) => slice(t!, begin, out.shape),
+  domain: {
+    inputs: [anyReal],
+    cases: [
+      { shapes: [[5]], attrs: { begin: [1], size: [3] } },
+      { shapes: [[3, 4]], attrs: { begin: [1, 0], size: [2, -1] } },
+    ],
+    smooth: true,
+  },
+});
+
+/** Zeros of shape `size` with the input written at `begin`. Adjoint: slice the box back out. */
+export const padOp = registerOp<DifferentiableOp<BoxAttrs>>({
+  kind: 'differentiable',
+  name: 'pad',
+  arity: 1,
+  shape: ([s], { begin, size }) => {
+    sliceSize(size, begin, s!);
+    return [...size];
+  },
+  forward: ([x], [s], outShape, { begin }) => padData(x!, s!, outShape, begin),
+  vjp: (g, [x], _out, { begin }) => [slice(g, begin, x!.shape)],
+  jvp: ([t], _inputs, out, { begin }) => pad(t!, begin, out.shape),
+  domain: {
+    inputs: [anyReal],
+    cases: [{ shapes: [[2, 2]], attrs: { begin: [1, 0], size: [4, 3] } }],
+    smooth: true,
+  },
+});
+
+function concatShape(shapes: readonly Shape[], axisArg: number): Shape {
+  if (shapes.length === 0) throw new ValueError('concat: needs at least one tensor');
+  const first = shapes[0]!;
+  if (first.length === 0) throw new ShapeError('concat: cannot join scalars (use stack)');
+  const axis = normalizeAxis('concat', axisArg, first.length);
+  let total = 0;
+  for (const s of shapes) {
+    const fits = s.length === first.length && s.every((d, i) => i === axis || d === first[i]);
+    requireShape(fits, 'concat', `all shapes must match except on axis ${axisArg}`, [first, s]);
+    total += s[axis]!;
+  }
+  return first.map((d, i) => (i === axis ? total : d));
+}
+
+/** Joins tensors along an existing axis. Adjoint: the matching slices of the cotangent. */
+export const concatOp = registerOp<DifferentiableOp<{ axis: number }>>({
+  kind: 'differentiable',
+  name: 'concat',
+  arity: -1,
+  shape: (shapes, { axis }) => concatShape(shapes, axis),
+  forward: (xs, shapes, outShape, { axis }) => concatData(xs, shapes, normalizeAxis('concat', axis, outShape.length), outShape),
+  vjp: (g, inputs, _out, { axis }) => {
+    const a = normalizeAxis('concat', axis, g.rank);
+    let start = 0;
+    return inputs.map((x) => {
+      const begin = g.shape.map((_, d) => (d === a ? start : 0));
+      start += x.shape[a]!;
+      return slice(g, begin, x.shape);
+    });
+  },
+  jvp: (tangents, inputs, _out, { axis }) => concat(tangents.map((t, i) => t ?? zeros(inputs[i]!.shape)), axis),
+  domain: {
+    inputs: [anyReal, anyReal, anyReal],
+    cases: [
+      { shapes: [[2], [3]], attrs: { axis: 0 } },
+      { shapes: [[2, 3], [2, 1], [2, 2]], attrs: { axis: 1 } },
+      { shapes: [[1, 3], [2, 3]], attrs: { axis: -2 } },
+    ],
+    smooth: true,
+  },
+});

@@ -1,0 +1,128 @@
+/** Matrix products (batched, with broadcasting batch axes) and axis permutation. */
+import { registerOp, type DifferentiableOp, type OpCase } from '../registry';
+import { broadcastShapes, formatShape, shapeSize, type Shape } from '../shape';
+import { ShapeError, ValueError } from '../errors';
+import { gemm } from '../kernels/matmul';
+import { broadcastOffsets } from '../kernels/elementwise';
+import { transposeData } from '../kernels/layout';
+import { add, matmulWith, transpose } from '../functions';
+
+/** Whether each operand enters the product transposed (its last two axes swapped). */
+export interface MatmulAttrs {
+  readonly transA: boolean;
+  readonly transB: boolean;
+}
+
+function matrixDims(shape: Shape, transposed: boolean): [rows: number, cols: number] {
+  const r = shape[shape.length - 2]!;
+  const c = shape[shape.length - 1]!;
+  return transposed ? [c, r] : [r, c];
+}
+
+function matmulShape([a, b]: readonly Shape[], { transA, transB }: MatmulAttrs): Shape {
+  if (a!.length < 2 || b!.length < 2) {
+    throw new ShapeError(`matmul: both operands need at least 2 axes here, got ${formatShape(a!)} and ${formatShape(b!)}`);
+  }
+  const [m, k] = matrixDims(a!, transA);
+  const [k2, n] = matrixDims(b!, transB);
+  if (k !== k2) {
+    throw new ShapeError(`matmul: inner dimensions must match (${k} vs ${k2}), got ${formatShape(a!)}${transA ? 'ᵀ' : ''} and ${formatShape(b!)}${transB ? 'ᵀ' : ''}`);
+  }
+  const batch = broadcastShapes('matmul', a!.slice(0, -2), b!.slice(0, -2));
+  return [...batch, m, n];
+}
+
+function matmulForward([a, b]: readonly Float64Array[], [sa, sb]: readonly Shape[], outShape: Shape, { transA, transB }: MatmulAttrs): Float64Array {
+  const [m, k] = matrixDims(sa!, transA);
+  const n = outShape[outShape.length - 1]!;
+  const out = new Float64Array(shapeSize(outShape));
+  const batchShape = outShape.slice(0, -2);
+  const batches = shapeSize(batchShape);
+  const offA = broadcastOffsets(sa!.slice(0, -2), batchShape);
+  const offB = broadcastOffsets(sb!.slice(0, -2), batchShape);
+  for (let i = 0; i < batches; i++) {
+    gemm(a!, offA[i]! * m * k, b!, offB[i]! * k * n, out, i * m * n, m, n, k, transA, transB);
+  }
+  return out;
+}
+
+const matmulCases: OpCase<MatmulAttrs>[] = [
+  { shapes: [[2, 3], [3, 4]], attrs: { transA: false, transB: false } },
+  { shapes: [[2, 3], [4, 3]], attrs: { transA: false, transB: true } },
+  { shapes: [[3, 2], [3, 4]], attrs: { transA: true, transB: false } },
+  { shapes: [[3, 2], [4, 3]], attrs: { transA: true, transB: true } },
+  { shapes: [[1, 1], [1, 1]], attrs: { transA: false, transB: false } },
+  { shapes: [[2, 2, 3], [3, 2]], attrs: { transA: false, transB: false } },
+  { shapes: [[2, 1, 2, 3], [3, 3, 2]], attrs: { transA: false, transB: false } },
+  { shapes: [[2, 3, 2], [2, 3, 4]], attrs: { transA: true, transB: false } },
+];
+
+/**
+ * C = op(A)·op(B), batched over leading axes. The adjoint rules of the course notes, for each
+ * transposition (un-broadcasting of batch axes is done by the graph):
+ * - C = AB:   Ā = C̄Bᵀ, B̄ = AᵀC̄
+ * - C = ABᵀ:  Ā = C̄B,  B̄ = C̄ᵀA
+ * - C = AᵀB:  Ā = BC̄ᵀ, B̄ = AC̄
+ * - C = AᵀBᵀ: Ā = BᵀC̄ᵀ, B̄ = C̄ᵀAᵀ
+ * The transposed products run on the kernel's transposed variants: no transpose is materialised.
+ */
+export const matmulOp = registerOp<DifferentiableOp<MatmulAttrs>>({
+  kind: 'differentiable',
+  name: 'matmul',
+  arity: 2,
+  shape: matmulShape,
+  forward: matmulForward,
+  vjp: (g, [a, b], _out, { transA, transB }) => {
+    const needA = a!.requiresGrad;
+    const needB = b!.requiresGrad;
+    if (!transA && !transB) return [needA ? matmulWith(g, b!, false, true) : null, needB ? matmulWith(a!, g, true, false) : null];
+    if (!transA && transB) return [needA ? matmulWith(g, b!, false, false) : null, needB ? matmulWith(g, a!, true, false) : null];
+    if (transA && !transB) return [needA ? matmulWith(b!, g, false, true) : null, needB ? matmulWith(a!, g, false, false) : null];
+    return [needA ? matmulWith(b!, g, true, true) : null, needB ? matmulWith(g, a!, true, true) : null];
+  },
+  jvp: ([ta, tb], [a, b], _out, { transA, transB }) => {
+    const fromA = ta ? matmulWith(ta, b!, transA, transB) : null;
+    const fromB = tb ? matmulWith(a!, tb, transA, transB) : null;
+    return fromA && fromB ? add(fromA, fromB) : (fromA ?? fromB)!;
+  },
+  domain: { inputs: [{ min: -2, max: 2 }, { min: -2, max: 2 }], cases: matmulCases, smooth: true },
+});
+
+/** The permutation reversing the axes (the default of transpose). */
+export function reversedAxes(rank: number): number[] {
+  return Array.from({ length: rank }, (_, i) => rank - 1 - i);
+}
+
+function checkPermutation(perm: readonly number[], rank: number): void {
+  const ok = Array.isArray(perm) && perm.length === rank && [...perm].sort((x, y) => x - y).every((p, i) => p === i);
+  if (!ok) throw new ValueError(`transpose: perm must be a permutation of 0…${rank - 1}, got [${String(perm)}]`);
+}
+
+function inversePermutation(perm: readonly number[]): number[] {
+  const inv = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inv[p] = i));
+  return inv;
+}
+
+/** Permutes axes: output axis d is input axis perm[d]. Adjoint: the inverse permutation. */
+export const transposeOp = registerOp<DifferentiableOp<{ perm: readonly number[] }>>({
+  kind: 'differentiable',
+  name: 'transpose',
+  arity: 1,
+  shape: ([s], { perm }) => {
+    checkPermutation(perm, s!.length);
+    return perm.map((p) => s![p]!);
+  },
+  forward: ([x], [s], _o, { perm }) => transposeData(x!, s!, perm),
+  vjp: (g, _inputs, _out, { perm }) => [transpose(g, inversePermutation(perm))],
+  jvp: ([t], _inputs, _out, { perm }) => transpose(t!, perm),
+  domain: {
+    inputs: [{ min: -2, max: 2 }],
+    cases: [
+      { shapes: [[2, 3]], attrs: { perm: [1, 0] } },
+      { shapes: [[2, 3, 4]], attrs: { perm: [2, 0, 1] } },
+      { shapes: [[4]], attrs: { perm: [0] } },
+    ],
+    smooth: true,
+  },
+});

@@ -1,0 +1,119 @@
+/**
+ * Shapes: validation, broadcasting, axes and strides. Every shape message is written here so that
+ * they all read alike: "op: requirement, got …".
+ */
+import { ShapeError, ValueError } from './errors';
+
+/** A tensor shape: one non-negative integer per axis, outermost first. */
+export type Shape = readonly number[];
+
+/** `[2, 3]` as it appears in messages. */
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** Product of the dimensions (1 for a scalar). */
+export function shapeSize(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Whether two shapes are identical. */
+export function sameShape(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Throws a ValueError unless `shape` is a list of non-negative integers. */
+export function checkShape(op: string, shape: unknown): Shape {
+  if (!Array.isArray(shape)) throw new ValueError(`${op}: shape must be an array of non-negative integers, got ${String(shape)}`);
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new ValueError(`${op}: dimensions must be non-negative integers, got ${formatShape(shape as number[])}`);
+    }
+  }
+  return shape as Shape;
+}
+
+/** Row-major strides (in elements). */
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+/** NumPy broadcasting of two shapes; a ShapeError naming the op and both shapes when they clash. */
+export function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
+  const rank = Math.max(a.length, b.length);
+  const out = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(`${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast together (axis ${i - rank}: ${da} vs ${db})`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** Broadcast any number of shapes. */
+export function broadcastAll(op: string, shapes: readonly Shape[]): Shape {
+  return shapes.reduce<Shape>((acc, s) => broadcastShapes(op, acc, s), []);
+}
+
+/**
+ * Strides for reading a tensor of shape `from` as if it had the (broadcast) shape `to`:
+ * axes that are broadcast get stride 0.
+ */
+export function broadcastStrides(from: Shape, to: Shape): number[] {
+  const own = stridesOf(from);
+  const out = new Array<number>(to.length).fill(0);
+  const offset = to.length - from.length;
+  for (let i = 0; i < from.length; i++) out[offset + i] = from[i] === 1 ? 0 : own[i]!;
+  return out;
+}
+
+/** One axis, negative counting from the end; a ValueError when out of range or not an integer. */
+export function normalizeAxis(op: string, axis: number, rank: number): number {
+  if (typeof axis !== 'number' || !Number.isInteger(axis)) {
+    throw new ValueError(`${op}: axis must be an integer, got ${String(axis)}`);
+  }
+  if (axis < -rank || axis >= rank) {
+    throw new ValueError(`${op}: axis ${axis} is out of range for rank ${rank} (valid: ${-rank} to ${rank - 1})`);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** Axes to reduce over, sorted and unique; `undefined` means all axes. */
+export function normalizeAxes(op: string, axis: number | readonly number[] | undefined, rank: number): number[] {
+  if (axis === undefined || axis === null) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof axis === 'number' ? [axis] : axis;
+  if (!Array.isArray(list)) throw new ValueError(`${op}: axis must be a number or a list of numbers, got ${String(axis)}`);
+  const axes = list.map((a) => normalizeAxis(op, a, rank));
+  const unique = [...new Set(axes)].sort((x, y) => x - y);
+  if (unique.length !== axes.length) throw new ValueError(`${op}: repeated axis in [${list.join(', ')}]`);
+  return unique;
+}
+
+/** The shape after reducing `axes` (kept as 1 when `keepDims`). */
+export function reducedShape(shape: Shape, axes: readonly number[], keepDims: boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (axes.includes(i)) {
+      if (keepDims) out.push(1);
+    } else out.push(shape[i]!);
+  }
+  return out;
+}
+
+/** Throws a ShapeError when `condition` is false, with the op's requirement and the shapes. */
+export function requireShape(condition: boolean, op: string, requirement: string, shapes: readonly Shape[]): void {
+  if (!condition) throw new ShapeError(`${op}: ${requirement}, got ${shapes.map(formatShape).join(' and ')}`);
+}

@@ -1,0 +1,204 @@
+import type { DifferentiableOp } from './registry';
+import { checkShape, formatShape, shapeSize, type Shape } from './shape';
+import { GradError, ValueError } from './errors';
+import { formatTensor } from './format';
+import * as fn from './functions';
+import { backward as runBackward, type BackwardOptions } from './graph';
+
+/** How a non-leaf tensor was made: the op, its inputs (null once the graph is freed) and attributes. */
+export interface GraphNode {
+  readonly op: DifferentiableOp<any>;
+  inputs: readonly Tensor[] | null;
+  readonly attrs: unknown;
+}
+
+/** A nested array of numbers, as accepted by `tensor()` and returned by `toArray()`. */
+export type NestedArray = number | readonly NestedArray[];
+
+/** What the ops accept where a tensor is expected: a tensor or a plain number. */
+export type TensorLike = Tensor | number;
+
+/**
+ * An n-dimensional array of float64 values in row-major order, and a node of the computation graph.
+ *
+ * Tensors are values: ops never modify their inputs. `data` is exposed for speed and interop; write
+ * to it only for tensors no graph depends on (optimizers update parameters this way, under `noGrad`).
+ */
+export class Tensor {
+  /** The elements, row-major. */
+  readonly data: Float64Array;
+  /** One dimension per axis, outermost first. */
+  readonly shape: Shape;
+  /** Gradient accumulated by `backward` (leaves with `requiresGrad` only). */
+  grad: Tensor | null = null;
+  /** @internal The op that made this tensor, when recorded. */
+  _node: GraphNode | null = null;
+  /** @internal A leaf whose gradient is accumulated into `.grad`. */
+  _leaf = false;
+  /** @internal Forward-mode tangents, one per active `jvp` level. */
+  _tangents: Map<number, Tensor> | null = null;
+
+  /**
+   * Wraps existing data (not copied). Most code should call `tensor()` instead.
+   * @throws ValueError when the data length does not match the shape.
+   */
+  constructor(data: Float64Array, shape: Shape, options: { requiresGrad?: boolean } = {}) {
+    if (data.length !== shapeSize(shape)) {
+      checkShape('Tensor', shape);
+      throw new ValueError(`Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${shapeSize(shape)}`);
+    }
+    this.data = data;
+    this.shape = shape;
+    if (options.requiresGrad) this._leaf = true;
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return this.data.length;
+  }
+  /** Number of axes. */
+  get rank(): number {
+    return this.shape.length;
+  }
+  /** Always 'float64'. */
+  get dtype(): 'float64' {
+    return 'float64';
+  }
+  /** True for leaves marked `requiresGrad` and for every result recorded from them. */
+  get requiresGrad(): boolean {
+    return this._leaf || this._node !== null;
+  }
+  set requiresGrad(value: boolean) {
+    if (this._node !== null) {
+      throw new ValueError(`requiresGrad: can only be set on leaf tensors; this ${formatShape(this.shape)} tensor was made by '${this._node.op.name}' (use detach() first)`);
+    }
+    this._leaf = value;
+  }
+  /** True unless the tensor was made by a recorded op. */
+  get isLeaf(): boolean {
+    return this._node === null;
+  }
+
+  /** The single value of a size-1 tensor. */
+  item(): number {
+    if (this.size !== 1) throw new ValueError(`item: needs a tensor with exactly one element, got shape ${formatShape(this.shape)}`);
+    return this.data[0]!;
+  }
+  /** Nested arrays of numbers (a number for a scalar). */
+  toArray(): NestedArray {
+    const build = (axis: number, offset: number): NestedArray => {
+      if (axis === this.shape.length) return this.data[offset]!;
+      const out: NestedArray[] = [];
+      const stride = shapeSize(this.shape.slice(axis + 1));
+      for (let i = 0; i < this.shape[axis]!; i++) out.push(build(axis + 1, offset + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+  /** NumPy-like text, elided with `...` when large. */
+  toString(): string {
+    return formatTensor(this);
+  }
+  /** A copy with its own data, not connected to any graph. */
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), this.shape);
+  }
+  /** The same values, cut from the graph: no gradient flows through it. Shares the data. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+
+  /**
+   * Reverse mode from this tensor: accumulates d(this)/d(leaf) into `.grad` of every leaf with
+   * `requiresGrad`. A seed (the output cotangent) is required unless the tensor has one element.
+   * The graph is freed afterwards unless `{retainGraph: true}`.
+   */
+  backward(seed?: Tensor | NestedArray, options: BackwardOptions = {}): void {
+    runBackward(this, seed, options);
+  }
+  /** Clears the accumulated gradient. */
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  // Binary ops (NumPy broadcasting; either side may be a number).
+  add(b: TensorLike): Tensor { return fn.add(this, b); }
+  sub(b: TensorLike): Tensor { return fn.sub(this, b); }
+  mul(b: TensorLike): Tensor { return fn.mul(this, b); }
+  div(b: TensorLike): Tensor { return fn.div(this, b); }
+  pow(b: TensorLike): Tensor { return fn.pow(this, b); }
+  maximum(b: TensorLike): Tensor { return fn.maximum(this, b); }
+  minimum(b: TensorLike): Tensor { return fn.minimum(this, b); }
+  greater(b: TensorLike): Tensor { return fn.greater(this, b); }
+  greaterEqual(b: TensorLike): Tensor { return fn.greaterEqual(this, b); }
+  less(b: TensorLike): Tensor { return fn.less(this, b); }
+  lessEqual(b: TensorLike): Tensor { return fn.lessEqual(this, b); }
+  equal(b: TensorLike): Tensor { return fn.equal(this, b); }
+  notEqual(b: TensorLike): Tensor { return fn.notEqual(this, b); }
+
+  // Unary ops.
+  neg(): Tensor { return fn.neg(this); }
+  exp(): Tensor { return fn.exp(this); }
+  log(): Tensor { return fn.log(this); }
+  log1p(): Tensor { return fn.log1p(this); }
+  expm1(): Tensor { return fn.expm1(this); }
+  sqrt(): Tensor { return fn.sqrt(this); }
+  square(): Tensor { return fn.square(this); }
+  abs(): Tensor { return fn.abs(this); }
+  sin(): Tensor { return fn.sin(this); }
+  cos(): Tensor { return fn.cos(this); }
+  tan(): Tensor { return fn.tan(this); }
+  tanh(): Tensor { return fn.tanh(this); }
+  sigmoid(): Tensor { return fn.sigmoid(this); }
+  relu(): Tensor { return fn.relu(this); }
+  leakyRelu(alpha?: number): Tensor { return fn.leakyRelu(this, alpha); }
+  elu(alpha?: number): Tensor { return fn.elu(this, alpha); }
+  softplus(): Tensor { return fn.softplus(this); }
+  clip(lo: number, hi: number): Tensor { return fn.clip(this, lo, hi); }
+  sign(): Tensor { return fn.sign(this); }
+
+  // Reductions.
+  sum(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.sum(this, axis, keepDims); }
+  mean(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.mean(this, axis, keepDims); }
+  max(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.max(this, axis, keepDims); }
+  min(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.min(this, axis, keepDims); }
+  logSumExp(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.logSumExp(this, axis, keepDims); }
+  norm(): Tensor { return fn.norm(this); }
+  argmax(axis?: number): Tensor { return fn.argmax(this, axis); }
+  argmin(axis?: number): Tensor { return fn.argmin(this, axis); }
+  softmax(axis?: number): Tensor { return fn.softmax(this, axis); }
+  logSoftmax(axis?: number): Tensor { return fn.logSoftmax(this, axis); }
+
+  // Linear algebra.
+  matmul(b: Tensor): Tensor { return fn.matmul(this, b); }
+  dot(b: Tensor): Tensor { return fn.dot(this, b); }
+  outer(b: Tensor): Tensor { return fn.outer(this, b); }
+  transpose(perm?: readonly number[]): Tensor { return fn.transpose(this, perm); }
+  /** The transpose of a 2-D tensor. */
+  get T(): Tensor {
+    if (this.rank !== 2) throw new ValueError(`T: needs a 2-D tensor, got shape ${formatShape(this.shape)} (use transpose(perm))`);
+    return fn.transpose(this);
+  }
+
+  // Shape ops.
+  reshape(shape: readonly number[]): Tensor { return fn.reshape(this, shape); }
+  flatten(): Tensor { return fn.flatten(this); }
+  expandDims(axis: number): Tensor { return fn.expandDims(this, axis); }
+  squeeze(axis?: number | readonly number[]): Tensor { return fn.squeeze(this, axis); }
+  broadcastTo(shape: readonly number[]): Tensor { return fn.broadcastTo(this, shape); }
+  slice(begin: readonly number[], size?: readonly number[]): Tensor { return fn.slice(this, begin, size); }
+  gather(indices: Tensor | readonly number[], axis?: number): Tensor { return fn.gather(this, indices, axis); }
+}
+
+/** Backward options: keep the graph for a second pass, or record the backward pass itself. */
+export type { BackwardOptions };
+
+/** Whether a value is a Tensor. */
+export function isTensor(x: unknown): x is Tensor {
+  return x instanceof Tensor;
+}
+
+/** Throws a GradError unless `t` has one element; used where a scalar is required. */
+export function requireScalar(op: string, t: Tensor): void {
+  if (t.size !== 1) throw new GradError(`${op}: needs a scalar (size-1) output, got shape ${formatShape(t.shape)}`);
+}

@@ -1,0 +1,83 @@
+/** Reverse-mode transforms: grad, valueAndGrad, vjp. */
+import { Tensor, requireScalar } from '../tensor';
+import { backpropagate } from '../graph';
+import { toTensor, zeros } from '../create';
+import { withGradMode } from '../mode';
+import { GradError, ValueError } from '../errors';
+import { formatShape, sameShape } from '../shape';
+import { mustRecord, nested, variableFor, type Arg } from './variables';
+
+/** A function of tensors to a tensor. */
+export type TensorFunction = (...args: Tensor[]) => Tensor;
+
+function argnumList(argnums: number | readonly number[], count: number, op: string): number[] {
+  const list = typeof argnums === 'number' ? [argnums] : [...argnums];
+  for (const i of list) {
+    if (!Number.isInteger(i) || i < 0 || i >= count) {
+      throw new ValueError(`${op}: argnum ${i} is out of range for ${count} argument(s)`);
+    }
+  }
+  return list;
+}
+
+/**
+ * Differentiates `fn(...args)` with respect to the arguments listed in `argnums`: one reverse pass
+ * from `seed` (ones-like for a size-1 output). Returns the output and the cotangent of each.
+ */
+function reverse(fn: TensorFunction, args: readonly Arg[], argnums: readonly number[], op: string, needScalar: boolean) {
+  return nested(() => {
+    const inputs = args.map((a) => toTensor(a as Tensor | number, op));
+    const record = mustRecord(inputs);
+    const vars = inputs.map((x, i) => (argnums.includes(i) ? variableFor(x, op) : x));
+    const out = withGradMode(true, () => fn(...vars));
+    if (!(out instanceof Tensor)) throw new ValueError(`${op}: the function must return a Tensor, got ${typeof out}`);
+    if (needScalar) requireScalar(op, out);
+    const targets = argnums.map((i) => vars[i]!);
+    const pull = (seed: Tensor, retain: boolean): Tensor[] => {
+      if (!sameShape(seed.shape, out.shape)) {
+        throw new GradError(`${op}: cotangent shape ${formatShape(seed.shape)} does not match output shape ${formatShape(out.shape)}`);
+      }
+      if (!out.requiresGrad) return targets.map((t) => zeros(t.shape));
+      const grads = backpropagate([out], [seed], { targets, createGraph: record, retainGraph: retain || record });
+      return targets.map((t) => grads.get(t) ?? zeros(t.shape));
+    };
+    return { out: record ? out : out.detach(), pull, record };
+  });
+}
+
+/**
+ * The gradient of a scalar-valued function. `grad(f)(x)` has the shape of `x`; with a list of
+ * argnums it returns a list. Nest it for higher derivatives: `grad(grad(f))`.
+ *
+ * @example
+ * const df = grad((x) => x.mul(x).exp());   // d/dx exp(x²) = 2x·exp(x²)
+ * df(1).item();                             // 2e
+ */
+export function grad(fn: TensorFunction, argnums?: number): (...args: Arg[]) => Tensor;
+export function grad(fn: TensorFunction, argnums: readonly number[]): (...args: Arg[]) => Tensor[];
+export function grad(fn: TensorFunction, argnums: number | readonly number[] = 0): (...args: Arg[]) => Tensor | Tensor[] {
+  const vg = valueAndGrad(fn, argnums as number);
+  return (...args) => vg(...args)[1];
+}
+
+/** Like {@link grad}, also returning the function's value: `[value, grads]`. */
+export function valueAndGrad(fn: TensorFunction, argnums?: number): (...args: Arg[]) => [Tensor, Tensor];
+export function valueAndGrad(fn: TensorFunction, argnums: readonly number[]): (...args: Arg[]) => [Tensor, Tensor[]];
+export function valueAndGrad(fn: TensorFunction, argnums: number | readonly number[] = 0): (...args: Arg[]) => [Tensor, Tensor | Tensor[]] {
+  return (...args) => {
+    const nums = argnumList(argnums, args.length, 'grad');
+    const { out, pull } = reverse(fn, args, nums, 'grad', true);
+    const grads = nested(() => pull(new Tensor(new Float64Array([1]), out.shape), false));
+    return [out, typeof argnums === 'number' ? grads[0]! : grads];
+  };
+}
+
+/**
+ * Vector-Jacobian product: runs `fn(...primals)` once and returns its output with a pullback that
+ * maps an output cotangent to one cotangent per primal. The pullback may be called many times.
+ */
+export function vjp(fn: TensorFunction, ...primals: Arg[]): [Tensor, (cotangent: Tensor | Arg) => Tensor[]] {
+  const nums = primals.map((_, i) => i);
+  const { out, pull } = reverse(fn, primals, nums, 'vjp', false);
+  return [out, (cotangent) => nested(() => pull(toTensor(cotangent as Tensor, 'vjp'), true))];
+}

@@ -1,0 +1,97 @@
+/** Forward-mode transforms: jvp, and the Jacobian, Hessian and Hessian-vector product built on both modes. */
+import { Tensor } from '../tensor';
+import { toTensor, zeros } from '../create';
+import { setTangent, tangentAt, withForwardLevel } from '../forward';
+import { GradError, ValueError } from '../errors';
+import { formatShape, sameShape } from '../shape';
+import { reshape, stack } from '../functions';
+import { nested, variableFor, type Arg } from './variables';
+import { grad, vjp, type TensorFunction } from './grad';
+
+/**
+ * Jacobian-vector product in true forward mode: each op's tangent rule carries the tangents (the
+ * "dot" quantities) alongside the values, in one evaluation of `fn`.
+ * Returns `[fn(...primals), J·tangents]`.
+ */
+export function jvp(fn: TensorFunction, primals: readonly Arg[], tangents: readonly Arg[]): [Tensor, Tensor] {
+  if (!Array.isArray(primals) || !Array.isArray(tangents) || primals.length !== tangents.length) {
+    throw new ValueError(`jvp: needs equally long lists of primals and tangents, got ${describe(primals)} and ${describe(tangents)}`);
+  }
+  return nested(() =>
+    withForwardLevel((level) => {
+      const inputs = primals.map((p) => variableFor(p, 'jvp'));
+      inputs.forEach((x, i) => {
+        const t = toTensor(tangents[i] as Tensor | number, 'jvp');
+        if (!sameShape(t.shape, x.shape)) {
+          throw new GradError(`jvp: tangent ${i} has shape ${formatShape(t.shape)} but its primal has shape ${formatShape(x.shape)}`);
+        }
+        setTangent(x, level, t);
+      });
+      const out = fn(...inputs.map(unleaf));
+      if (!(out instanceof Tensor)) throw new ValueError(`jvp: the function must return a Tensor, got ${typeof out}`);
+      return [out, tangentAt(out, level) ?? zeros(out.shape)];
+    }),
+  );
+}
+
+/** Forward mode needs no reverse-mode leaf: a variable made for jvp is only a carrier of tangents. */
+function unleaf(x: Tensor): Tensor {
+  if (x.isLeaf) x._leaf = false;
+  return x;
+}
+
+function describe(x: unknown): string {
+  return Array.isArray(x) ? `${x.length} item(s)` : typeof x;
+}
+
+/** Options of {@link jacobian}. */
+export interface JacobianOptions {
+  /** 'rev' (default): one reverse pass per output element. 'fwd': one forward pass per input element. */
+  mode?: 'rev' | 'fwd';
+}
+
+/**
+ * The Jacobian of `fn` at `x`, of shape `[...outShape, ...inShape]`. Reverse mode costs one pass per
+ * output element, forward mode one per input element: pick the smaller side.
+ */
+export function jacobian(fn: TensorFunction, options: JacobianOptions = {}): (x: Arg) => Tensor {
+  const mode = options.mode ?? 'rev';
+  if (mode !== 'rev' && mode !== 'fwd') throw new ValueError(`jacobian: mode must be 'rev' or 'fwd', got '${String(mode)}'`);
+  return (xArg) => {
+    const x = toTensor(xArg as Tensor | number, 'jacobian');
+    if (mode === 'fwd') {
+      const columns = unitVectors(x.shape).map((e) => jvp(fn, [x], [e])[1]);
+      const outShape = columns[0]?.shape ?? fn(x).shape;
+      if (columns.length === 0) return zeros([...outShape, ...x.shape]);
+      return reshape(stack(columns, columns[0]!.rank), [...outShape, ...x.shape]);
+    }
+    const [out, pullback] = vjp(fn, x);
+    const rows = unitVectors(out.shape).map((e) => pullback(e)[0]!);
+    if (rows.length === 0) return zeros([...out.shape, ...x.shape]);
+    return reshape(stack(rows, 0), [...out.shape, ...x.shape]);
+  };
+}
+
+function unitVectors(shape: readonly number[]): Tensor[] {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return Array.from({ length: n }, (_, i) => {
+    const data = new Float64Array(n);
+    data[i] = 1;
+    return new Tensor(data, shape);
+  });
+}
+
+/**
+ * The Hessian of a scalar function, shape `[...xShape, ...xShape]`: forward mode over the
+ * reverse-mode gradient (one jvp of the gradient per input element).
+ */
+export function hessian(fn: TensorFunction, options: JacobianOptions = { mode: 'fwd' }): (x: Arg) => Tensor {
+  return jacobian(grad(fn), options);
+}
+
+/**
+ * Hessian-vector product H·v, forward-over-reverse: one jvp of the gradient, no Hessian built.
+ */
+export function hvp(fn: TensorFunction, x: Arg, v: Arg): Tensor {
+  return jvp(grad(fn), [x], [v])[1];
+}

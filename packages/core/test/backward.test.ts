@@ -1,0 +1,144 @@
+import { GradError, Tensor, add, grad, noGrad, ones, scalar, stopGradient, sum, tensor, valueAndGrad, vjp } from '@adjoint/core';
+
+const leaf = (v: number | number[] | number[][]): Tensor => tensor(v, { requiresGrad: true });
+
+describe('backward', () => {
+  it('accumulates the adjoint of a tensor used by several ops: d/dx (x² + 3x) = 2x + 3', () => {
+    const x = leaf(1.5);
+    x.mul(x).add(x.mul(3)).backward();
+    expect(x.grad!.item()).toBeCloseTo(2 * 1.5 + 3, 14);
+  });
+
+  it('walks a 200,000-op chain without overflowing the stack', () => {
+    const x = leaf(1);
+    let y: Tensor = x;
+    for (let i = 0; i < 200_000; i++) y = y.mul(1.000001);
+    y.backward();
+    expect(x.grad!.item()).toBeCloseTo(Math.pow(1.000001, 200_000), 8);
+  });
+
+  it('un-broadcasts adjoints: a [2,3] + b [3] gives b.grad summed over the rows', () => {
+    const a = leaf([[1, 2, 3], [4, 5, 6]]);
+    const b = leaf([10, 20, 30]);
+    a.mul(b).sum().backward();
+    expect(b.grad!.toArray()).toEqual([5, 7, 9]);
+    expect(a.grad!.toArray()).toEqual([[10, 20, 30], [10, 20, 30]]);
+  });
+
+  it('needs a seed for a non-scalar output, and uses it as the output cotangent', () => {
+    const x = leaf([1, 2, 3]);
+    const y = x.mul(x);
+    expect(() => y.backward()).toThrow(GradError);
+    expect(() => y.backward()).toThrow(/seed.*\[3\]/);
+    y.backward([1, 0, 2]);
+    expect(x.grad!.toArray()).toEqual([2, 0, 12]);
+  });
+
+  it('frees the graph after backward: a second pass is a GradError, unless the graph was retained', () => {
+    const x = leaf(2);
+    const y = x.mul(x).exp();
+    y.backward();
+    expect(() => y.backward()).toThrow(GradError);
+    expect(() => y.backward()).toThrow(/freed/);
+
+    const z = leaf(2);
+    const w = z.mul(z);
+    w.backward(undefined, { retainGraph: true });
+    w.backward();
+    expect(z.grad!.item()).toBe(8); // accumulated twice: 2·(2z)
+  });
+
+  it('drops its references to the graph after backward, so a training loop does not leak', () => {
+    const x = leaf([1, 2]);
+    const hidden = x.mul(2);
+    const y = hidden.sum();
+    y.backward();
+    expect(hidden._node!.inputs).toBeNull();
+    expect(y._node!.inputs).toBeNull();
+  });
+
+  it('accumulates into .grad across passes until zeroGrad', () => {
+    const x = leaf(3);
+    x.mul(2).backward();
+    x.mul(2).backward();
+    expect(x.grad!.item()).toBe(4);
+    x.zeroGrad();
+    expect(x.grad).toBeNull();
+  });
+
+  it('records nothing under noGrad and nothing through detach/stopGradient', () => {
+    const x = leaf(3);
+    const y = noGrad(() => x.mul(x));
+    expect(y.requiresGrad).toBe(false);
+    expect(() => y.backward()).toThrow(GradError);
+    const z = x.mul(stopGradient(x)).add(x.detach());
+    z.backward();
+    expect(x.grad!.item()).toBe(3); // only the first factor is differentiated
+  });
+
+  it('does not give a gradient to inputs without requiresGrad', () => {
+    const w = leaf([1, 2]);
+    const c = tensor([3, 4]);
+    w.mul(c).sum().backward();
+    expect(c.grad).toBeNull();
+    expect(w.grad!.toArray()).toEqual([3, 4]);
+  });
+});
+
+describe('grad, valueAndGrad and vjp', () => {
+  it('grad of a scalar function, with numbers as arguments', () => {
+    const df = grad((x) => x.mul(x).mul(x));
+    expect(df(2).item()).toBe(12);
+  });
+
+  it('argnums picks arguments and a list returns a list', () => {
+    const f = (x: Tensor, y: Tensor) => x.mul(y).add(y.mul(y)).sum();
+    const [dx, dy] = grad(f, [0, 1])(tensor([1, 2]), tensor([3, 4]));
+    expect(dx!.toArray()).toEqual([3, 4]);
+    expect(dy!.toArray()).toEqual([1 + 6, 2 + 8]);
+    expect(grad(f, 1)(tensor([1, 2]), tensor([3, 4])).toArray()).toEqual([7, 10]);
+  });
+
+  it('valueAndGrad returns the value and the gradient', () => {
+    const [value, g] = valueAndGrad((x) => sum(x.mul(x)))(tensor([1, 2, 3]));
+    expect(value.item()).toBe(14);
+    expect(g.toArray()).toEqual([2, 4, 6]);
+  });
+
+  it('grad needs a scalar output', () => {
+    expect(() => grad((x) => x.mul(2))(tensor([1, 2]))).toThrow(/scalar.*\[2\]/);
+  });
+
+  it('gives zeros for an argument the output does not depend on', () => {
+    expect(grad((_x: Tensor, y: Tensor) => y.sum(), 0)(tensor([1, 2]), tensor([3])).toArray()).toEqual([0, 0]);
+  });
+
+  it('leaves the .grad of the arguments alone', () => {
+    const x = leaf(2);
+    grad((t) => t.mul(t))(x);
+    expect(x.grad).toBeNull();
+  });
+
+  it('vjp: one forward pass, a pullback that can be called many times', () => {
+    const [out, pullback] = vjp((a, b) => a.mul(b), tensor([1, 2]), tensor([3, 4]));
+    expect(out.toArray()).toEqual([3, 8]);
+    const [ga, gb] = pullback(tensor([1, 1]));
+    expect(ga!.toArray()).toEqual([3, 4]);
+    expect(gb!.toArray()).toEqual([1, 2]);
+    expect(pullback(tensor([2, 0]))[0]!.toArray()).toEqual([6, 0]);
+  });
+
+  it('vjp rejects a cotangent of the wrong shape', () => {
+    const [, pullback] = vjp((a) => a.mul(2), tensor([1, 2]));
+    expect(() => pullback(ones([3]))).toThrow(GradError);
+  });
+
+  it('works through functions that close over tensors requiring grad, without freeing their graph', () => {
+    const w = leaf(3);
+    const h = w.mul(2);
+    const g = grad((x) => x.mul(h))(scalar(5));
+    expect(g.item()).toBe(6);
+    add(h, 0).backward();
+    expect(w.grad!.item()).toBe(2);
+  });
+});

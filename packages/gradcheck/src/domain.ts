@@ -1,0 +1,21 @@
+/** Drawing op inputs from their declared domains. */
+import { Rng, Tensor, type InputDomain } from '@adjoint/core';
+
+/** One value from a domain: uniform in [min, max], integers when asked, kept away from kinks. */
+export function drawFrom(domain: InputDomain, rng: Rng): number {
+  if (domain.integer) return rng.int(Math.ceil(domain.min), Math.floor(domain.max) + 1);
+  const margin = domain.margin ?? 0.1;
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const v = rng.uniform(domain.min, domain.max);
+    if (!(domain.awayFrom ?? []).some((a) => Math.abs(v - a) < margin)) return v;
+  }
+  throw new Error(`drawFrom: no value in [${domain.min}, ${domain.max}] is ${margin} away from [${domain.awayFrom?.join(', ')}]`);
+}
+
+/** A tensor of `shape` with every element drawn from `domain`. */
+export function tensorFrom(shape: readonly number[], domain: InputDomain, rng: Rng): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float64Array(n);
+  for (let i = 0; i < n; i++) data[i] = drawFrom(domain, rng);
+  return new Tensor(data, shape);
+}

@@ -1,0 +1,38 @@
+// Bundles each package's tsc output (packages/*/build) into dist/: ESM (.mjs), CommonJS (.cjs)
+// and one bundled .d.ts per entry point. Run by `npm run build` after `tsc -b`.
+import { rollup } from 'rollup';
+import { dts } from 'rollup-plugin-dts';
+import { builtinModules } from 'node:module';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+
+const packages = {
+  core: ['index'],
+  gradcheck: ['index', 'jest'],
+  nn: ['index'],
+};
+
+// Other workspace packages, peer dependencies and Node built-ins stay imports, not bundled code.
+const isExternal = (id) =>
+  id.startsWith('@adjoint/') || id === 'fast-check' || id.startsWith('node:') || builtinModules.includes(id);
+
+const quietCircular = (warning, warn) => {
+  if (warning.code === 'CIRCULAR_DEPENDENCY') return; // op modules and Tensor refer to each other at call time only
+  warn(warning);
+};
+
+for (const [name, entries] of Object.entries(packages)) {
+  const root = path.join('packages', name);
+  rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+  for (const entry of entries) {
+    const input = path.join(root, 'build', `${entry}.js`);
+    const code = await rollup({ input, external: isExternal, onwarn: quietCircular });
+    await code.write({ file: path.join(root, 'dist', `${entry}.mjs`), format: 'es' });
+    await code.write({ file: path.join(root, 'dist', `${entry}.cjs`), format: 'cjs', exports: 'named' });
+    await code.close();
+    const types = await rollup({ input: path.join(root, 'build', `${entry}.d.ts`), external: isExternal, plugins: [dts()], onwarn: quietCircular });
+    await types.write({ file: path.join(root, 'dist', `${entry}.d.ts`), format: 'es' });
+    await types.close();
+  }
+}
+console.log('bundled', Object.keys(packages).map((p) => `@adjoint/${p}`).join(', '));
