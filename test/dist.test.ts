@@ -1,0 +1,38 @@
+/**
+ * The built packages as a user gets them: `import` and `require` through each package's exports map
+ * (in a separate Node process, so jest's source mapping is not involved). `npm test` builds first.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+const run = (args: string[]): string => execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' }).trim();
+const program = `const x = core.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+x.matmul(x).sum().backward();
+const d = core.grad((t) => t.square().exp())(0.5).item();
+console.log(JSON.stringify([x.grad.toArray(), d, typeof gc.checkGrad, typeof nn.Tensor, typeof jest.toHaveCorrectGradients]));`;
+// dL/dX for L = Σ X·X is Σ-row/column sums: (XXᵀ-free form) 1·Xᵀ + Xᵀ·1 evaluated by hand for X = [[1,2],[3,4]].
+const expected = JSON.stringify([[[7, 11], [9, 13]], 2 * 0.5 * Math.exp(0.25), 'function', 'function', 'undefined']);
+
+describe('built packages', () => {
+  it.each(['core', 'gradcheck', 'nn'])('@adjoint/%s has ESM, CommonJS and bundled type declarations', (name) => {
+    const dist = path.join(root, 'packages', name, 'dist');
+    for (const file of ['index.mjs', 'index.cjs', 'index.d.ts']) expect(existsSync(path.join(dist, file))).toBe(true);
+  });
+
+  it('declares the public API in one bundled .d.ts', () => {
+    const types = readFileSync(path.join(root, 'packages/core/dist/index.d.ts'), 'utf8');
+    for (const name of ['declare class Tensor', 'grad', 'jvp', 'AdjointError', 'matmul']) expect(types).toContain(name);
+  });
+
+  it('works with require()', () => {
+    const code = `const core = require('@adjoint/core'); const gc = require('@adjoint/gradcheck'); const nn = require('@adjoint/nn'); const jest = require('@adjoint/gradcheck/jest');\n${program}`;
+    expect(run(['-e', code])).toBe(expected);
+  });
+
+  it('works with import', () => {
+    const code = `import * as core from '@adjoint/core'; import * as gc from '@adjoint/gradcheck'; import * as nn from '@adjoint/nn'; import * as jest from '@adjoint/gradcheck/jest';\n${program}`;
+    expect(run(['--input-type=module', '-e', code])).toBe(expected);
+  });
+});
