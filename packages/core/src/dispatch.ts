@@ -10,6 +10,8 @@ import { forwardActive, propagateTangents } from './forward';
 /** Called with every tensor an op produces, while an observer is installed. */
 export type ApplyObserver = (out: Tensor) => void;
 const observers: ApplyObserver[] = [];
+/** Observers see the ops of the computation itself, not those inside tangent rules. */
+let rulesRunning = 0;
 
 /** Installs `observer` for the duration of `fn`. */
 export function withObserver<T>(observer: ApplyObserver, fn: () => T): T {
@@ -31,12 +33,26 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
     outShape,
     attrs,
   );
-  const out = new Tensor(data, outShape);
+  return finishApply(op, inputs, attrs, new Tensor(data, outShape));
+}
+
+/**
+ * What follows the forward computation of any op, registered or custom: record the node for reverse
+ * mode, propagate forward-mode tangents, and tell the observers.
+ */
+export function finishApply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A, out: Tensor): Tensor {
   if (op.kind === 'differentiable') {
     if (isGradEnabled() && recordsFrom(op.nondiff, inputs)) out._node = { op, inputs, attrs };
-    if (forwardActive()) propagateTangents(op, inputs, out, attrs);
+    if (forwardActive()) {
+      rulesRunning++;
+      try {
+        propagateTangents(op, inputs, out, attrs);
+      } finally {
+        rulesRunning--;
+      }
+    }
   }
-  for (const observer of observers) observer(out);
+  if (rulesRunning === 0) for (const observer of observers) observer(out);
   return out;
 }
 

@@ -13,7 +13,7 @@ import { GradError } from './errors';
 import { broadcastTo } from './functions';
 
 const activeLevels: number[] = [];
-let visibleLevel = Number.POSITIVE_INFINITY;
+let hiddenLevels: ReadonlySet<number> = new Set();
 let lastLevel = 0;
 
 /** Whether any jvp is in progress (ops must then propagate tangents). */
@@ -32,14 +32,17 @@ export function withForwardLevel<T>(fn: (level: number) => T): T {
   }
 }
 
-/** Runs `fn` with tangent propagation limited to levels up to `maxLevel` (0: none). */
-export function withVisibleLevels<T>(maxLevel: number, fn: () => T): T {
-  const previous = visibleLevel;
-  visibleLevel = maxLevel;
+/**
+ * Runs `fn` with the active levels from `level` up hidden: ops inside propagate only the levels
+ * below it, and those opened inside `fn` itself. A tangent rule for level ℓ runs this way.
+ */
+export function hidingLevelsFrom<T>(level: number, fn: () => T): T {
+  const previous = hiddenLevels;
+  hiddenLevels = new Set([...previous, ...activeLevels.filter((l) => l >= level)]);
   try {
     return fn();
   } finally {
-    visibleLevel = previous;
+    hiddenLevels = previous;
   }
 }
 
@@ -57,20 +60,35 @@ export function setTangent(t: Tensor, level: number, tangent: Tensor): void {
 }
 
 function isLive(level: number): boolean {
-  return level <= visibleLevel && activeLevels.includes(level);
+  return !hiddenLevels.has(level) && activeLevels.includes(level);
 }
 
-/** Computes the output tangents of one op application, for every live level its inputs carry. */
-export function propagateTangents<A>(op: DifferentiableOp<A>, inputs: readonly Tensor[], out: Tensor, attrs: A): void {
+/**
+ * For each live level that some input carries a tangent at (lowest first), calls
+ * `rule(level, tangents)` with the levels from `level` up hidden and sets its result as the output's
+ * tangent. Lower levels go first: the rule for level ℓ may use `out`, whose lower tangents must be set.
+ */
+export function forEachLiveLevel(
+  inputs: readonly Tensor[],
+  out: Tensor,
+  rule: (tangents: readonly (Tensor | null)[]) => Tensor,
+  nondiff?: readonly number[],
+): void {
   const levels = new Set<number>();
   for (const x of inputs) if (x._tangents) for (const level of x._tangents.keys()) if (isLive(level)) levels.add(level);
   if (levels.size === 0) return;
-  // Lower levels first: the rule for level ℓ may use `out`, whose lower-level tangents must be set.
   for (const level of [...levels].sort((a, b) => a - b)) {
-    const tangents = inputs.map((x, i) => (op.nondiff?.includes(i) ? null : tangentAt(x, level)));
+    const tangents = inputs.map((x, i) => (nondiff?.includes(i) ? null : tangentAt(x, level)));
     if (tangents.every((t) => t === null)) continue;
-    let t = withVisibleLevels(level - 1, () => op.jvp(tangents, inputs, out, attrs));
-    if (!sameShape(t.shape, out.shape)) t = withVisibleLevels(level - 1, () => broadcastTo(t, out.shape));
+    const t = hidingLevelsFrom(level, () => {
+      const raw = rule(tangents);
+      return sameShape(raw.shape, out.shape) ? raw : broadcastTo(raw, out.shape);
+    });
     setTangent(out, level, t);
   }
+}
+
+/** Computes the output tangents of one op application from its tangent rule. */
+export function propagateTangents<A>(op: DifferentiableOp<A>, inputs: readonly Tensor[], out: Tensor, attrs: A): void {
+  forEachLiveLevel(inputs, out, (tangents) => op.jvp(tangents, inputs, out, attrs), op.nondiff);
 }

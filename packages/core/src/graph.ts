@@ -25,6 +25,8 @@ export interface BackpropOptions {
   targets?: readonly Tensor[];
   createGraph: boolean;
   retainGraph: boolean;
+  /** Called with each tensor's adjoint once it is complete (for the trace view). */
+  onAdjoint?: (t: Tensor, adjoint: Tensor) => void;
 }
 
 /**
@@ -82,6 +84,7 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
     const t = order[k]!;
     const g = adjoints.get(t);
     if (g === undefined) continue;
+    options.onAdjoint?.(t, g);
     const node = t._node;
     if (targets ? targets.has(t) : node === null) {
       if (targets || t._leaf) result.set(t, g);

@@ -1,0 +1,91 @@
+/** Functions with user-given derivative rules: customVjp and customJvp. */
+import { Tensor } from '../tensor';
+import type { DifferentiableOp } from '../registry';
+import { toTensor, zerosLike } from '../create';
+import { finishApply } from '../dispatch';
+import { forEachLiveLevel, forwardActive, hidingLevelsFrom } from '../forward';
+import { noGrad } from '../mode';
+import { GradError, ValueError } from '../errors';
+import { identity } from '../functions';
+import { jvp } from './jvp';
+import type { Arg } from './variables';
+import type { TensorFunction } from './grad';
+
+/** A reverse rule: the inputs, the output and its cotangent → one cotangent per input (null: none). */
+export type BackwardRule = (inputs: Tensor[], output: Tensor, cotangent: Tensor) => readonly (Tensor | null)[];
+/** A forward rule: the inputs, the output and one tangent per input (zeros where absent) → the output tangent. */
+export type TangentRule = (inputs: Tensor[], output: Tensor, tangents: Tensor[]) => Tensor;
+
+function nameOf(kind: string, f: TensorFunction): string {
+  return `${kind}(${f.name || 'anonymous'})`;
+}
+
+function checkFunction(kind: string, f: unknown, rule: unknown): void {
+  if (typeof f !== 'function' || typeof rule !== 'function') throw new ValueError(`${kind}: needs a function and a rule function`);
+}
+
+function checkResult(name: string, t: unknown, what: string): Tensor {
+  if (!(t instanceof Tensor)) throw new ValueError(`${name}: ${what} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
+  return t;
+}
+
+/**
+ * `f`, differentiated in reverse mode by `backward` instead of through its own ops. The rule runs
+ * recorded, so when it is written with differentiable ops, higher derivatives are right too.
+ * Forward mode goes through `f`'s own ops.
+ *
+ * @example
+ * // Gradient clipping inside a network: identity forward, the cotangent clipped to [-1, 1] backward.
+ * const clipGradient = customVjp((x) => x.mul(1), (_inputs, _output, g) => [g.clip(-1, 1)]);
+ */
+export function customVjp(f: TensorFunction, backward: BackwardRule): (...args: Arg[]) => Tensor {
+  checkFunction('customVjp', f, backward);
+  const name = nameOf('customVjp', f);
+  const op: DifferentiableOp = {
+    kind: 'differentiable',
+    name,
+    arity: -1,
+    shape: () => {
+      throw new ValueError(`${name}: custom functions are called directly, not through apply`);
+    },
+    forward: () => new Float64Array(0),
+    vjp: (g, inputs, out) => {
+      const cotangents = backward([...inputs], out, g);
+      if (!Array.isArray(cotangents) || cotangents.length !== inputs.length) {
+        throw new GradError(`${name}: the backward rule must return one cotangent per input (${inputs.length}), got ${Array.isArray(cotangents) ? cotangents.length : typeof cotangents}`);
+      }
+      // Shapes are checked where every adjoint is: the graph reduces each to its input's shape or says why not.
+      return cotangents.map((c, i) => (c === null || c === undefined ? null : checkResult(name, c, `cotangent ${i}`)));
+    },
+    jvp: (tangents, inputs) => jvp(f, [...inputs], tangents.map((t, i) => t ?? zerosLike(inputs[i]!)))[1],
+    domain: { inputs: [], cases: [] },
+  };
+  return (...args) => {
+    const inputs = args.map((a) => toTensor(a as Tensor, name));
+    const value = checkResult(name, hidingLevelsFrom(0, () => noGrad(() => f(...inputs))), 'the function result');
+    return finishApply(op, inputs, undefined, new Tensor(value.data, value.shape));
+  };
+}
+
+/**
+ * `f`, differentiated in forward mode by `tangent` instead of through its own ops. The rule runs
+ * recorded, so it can itself be differentiated. Reverse mode goes through `f`'s own ops.
+ */
+export function customJvp(f: TensorFunction, tangent: TangentRule): (...args: Arg[]) => Tensor {
+  checkFunction('customJvp', f, tangent);
+  const name = nameOf('customJvp', f);
+  return (...args) => {
+    const inputs = args.map((a) => toTensor(a as Tensor, name));
+    // f runs recorded (reverse mode uses its ops) but carries no tangents: the rule supplies them.
+    const out = hidingLevelsFrom(0, () => {
+      const value = checkResult(name, f(...inputs), 'the function result');
+      return inputs.includes(value) ? identity(value) : value;
+    });
+    if (forwardActive()) {
+      forEachLiveLevel(inputs, out, (tangents) => {
+        return checkResult(name, tangent(inputs, out, tangents.map((t, i) => t ?? zerosLike(inputs[i]!))), 'the tangent');
+      });
+    }
+    return out;
+  };
+}

@@ -1,0 +1,31 @@
+/** The recorded graph as Graphviz DOT, for looking at what backward will walk. */
+import type { Tensor } from '../tensor';
+import { formatShape } from '../shape';
+
+/**
+ * Graphviz DOT of the graph recorded behind `y`: one node per tensor labelled with its op (or
+ * `input`/`param` for leaves) and shape, edges from inputs to results. Render with `dot -Tsvg`.
+ */
+export function toDot(y: Tensor): string {
+  const ids = new Map<Tensor, string>();
+  const lines: string[] = ['digraph adjoint {', '  rankdir=LR;', '  node [shape=box, fontname="monospace"];'];
+  const stack: Tensor[] = [y];
+  ids.set(y, 'n0');
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    const id = ids.get(t)!;
+    const node = t._node;
+    const label = node ? node.op.name : t.requiresGrad ? 'param' : 'input';
+    const style = node ? '' : ', style=rounded';
+    lines.push(`  ${id} [label="${label}\\n${formatShape(t.shape)}"${style}];`);
+    for (const parent of node?.inputs ?? []) {
+      if (!ids.has(parent)) {
+        ids.set(parent, `n${ids.size}`);
+        stack.push(parent);
+      }
+      lines.push(`  ${ids.get(parent)} -> ${id};`);
+    }
+  }
+  lines.push('}');
+  return lines.join('\n');
+}

@@ -1,0 +1,66 @@
+import { GradError, ValueError, customJvp, customVjp, grad, jvp, tensor, Tensor, exp, log1p } from '@adjoint/core';
+
+describe('customVjp', () => {
+  it('differentiates with the given rule instead of the function’s own ops', () => {
+    const clipGradient = customVjp((x) => x.mul(3), (_inputs, _output, g) => [g.clip(-1, 1).mul(3)]);
+    expect(clipGradient(tensor([1, 2])).toArray()).toEqual([3, 6]);
+    const g = grad((x) => clipGradient(x).mul(tensor([0.1, 5])).sum())(tensor([1, 2]));
+    expect(g.toArray()).toEqual([0.1 * 3, 1 * 3]);
+  });
+
+  it('a stable log(1 + eˣ) with a hand-written rule that is itself differentiable: second derivative σ(x)(1 − σ(x))', () => {
+    const softplus = customVjp(
+      (x) => x.relu().add(log1p(exp(x.abs().neg()))),
+      ([x], _out, g) => [g.mul(x!.sigmoid())],
+    );
+    const s = 1 / (1 + Math.exp(-0.8));
+    expect(grad((x) => softplus(x))(0.8).item()).toBeCloseTo(s, 14);
+    expect(grad(grad((x) => softplus(x)))(0.8).item()).toBeCloseTo(s * (1 - s), 14);
+  });
+
+  it('forward mode goes through the function itself', () => {
+    const f = customVjp((x) => x.square(), (_i, _o, g) => [g.mul(1000)]);
+    expect(jvp(f, [3], [1])[1].item()).toBe(6);
+  });
+
+  it('several inputs and a null cotangent for one of them', () => {
+    const f = customVjp((a, b) => a.mul(b), ([a], _o, g) => [g.mul(10), null]);
+    const [ga, gb] = grad((a, b) => f(a, b), [0, 1])(2, 3);
+    expect(ga!.item()).toBe(10);
+    expect(gb!.item()).toBe(0);
+  });
+
+  it('says so when the rule returns the wrong number of cotangents or a wrong shape', () => {
+    const wrongCount = customVjp((a, b) => a.add(b), (_i, _o, g) => [g]);
+    expect(() => grad((a, b) => wrongCount(a, b))(1, 2)).toThrow(GradError);
+    expect(() => grad((a, b) => wrongCount(a, b))(1, 2)).toThrow(/one cotangent per input/);
+    const wrongShape = customVjp((a) => a.sum(), (_i, _o, g) => [g.reshape([1]).broadcastTo([5])]);
+    expect(() => grad((a) => wrongShape(a))(tensor([1, 2, 3]))).toThrow(GradError);
+    expect(() => customVjp(null as never, null as never)).toThrow(ValueError);
+  });
+});
+
+describe('customJvp', () => {
+  it('differentiates forward with the given rule; reverse mode uses the function’s own ops', () => {
+    const square = customJvp((x) => x.square(), ([x], _out, [t]) => x!.mul(t!).mul(2));
+    expect(jvp(square, [3], [1])[1].item()).toBe(6);
+    expect(grad((x) => square(x))(3).item()).toBe(6);
+  });
+
+  it('the rule is recorded, so its derivative is right: d/dx jvp(x²)(x; 1) = 2', () => {
+    const square = customJvp((x) => x.square(), ([x], _out, [t]) => x!.mul(t!).mul(2));
+    expect(grad((x) => jvp(square, [x], [1])[1])(3).item()).toBe(2);
+    expect(jvp((x) => jvp(square, [x], [1])[1], [3], [1])[1].item()).toBe(2);
+  });
+
+  it('uses the rule, not the ops: a deliberately different tangent shows through', () => {
+    const f = customJvp((x) => x.mul(2), (_i, _o, [t]) => t!.mul(7));
+    expect(jvp(f, [tensor([1, 2])], [tensor([1, 1])])[1].toArray()).toEqual([7, 7]);
+  });
+
+  it('identity functions get their own output tensor', () => {
+    const id = customJvp((x: Tensor) => x, (_i, _o, [t]) => t!);
+    const x = tensor([1, 2]);
+    expect(id(x)).not.toBe(x);
+  });
+});

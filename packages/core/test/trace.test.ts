@@ -1,0 +1,73 @@
+import { grad, jvp, tensor, toDot, trace, Tensor } from '@adjoint/core';
+
+describe('trace', () => {
+  // f(x) = √(x² + exp(x²)) written as the course notes do: a = x², b = exp(a), c = a + b, d = √c.
+  const f = (x: Tensor) => {
+    const a = x.square();
+    return a.add(a.exp()).sqrt();
+  };
+  const x = 0.5;
+  const a = x * x;
+  const b = Math.exp(a);
+  const c = a + b;
+  const d = Math.sqrt(c);
+
+  it('lists the intermediates of the course example with their values, dots and bars', () => {
+    const t = trace(f)(x);
+    expect(t.rows.map((r) => [r.name, r.definition])).toEqual([['x', 'input'], ['a', 'x²'], ['b', 'exp(a)'], ['c', 'a + b'], ['d', '√c']]);
+    const values = { x, a, b, c, d };
+    // Forward: ȧ = 2x, ḃ = b·ȧ, ċ = ȧ + ḃ, ḋ = ċ/(2d). Reverse: d̄ = 1, c̄ = 1/(2d), b̄ = c̄, ā = c̄ + b·b̄, x̄ = 2x·ā.
+    const dots = { x: 1, a: 2 * x, b: b * 2 * x, c: 2 * x + b * 2 * x, d: (2 * x + b * 2 * x) / (2 * d) };
+    const cBar = 1 / (2 * d);
+    const bars = { d: 1, c: cBar, b: cBar, a: cBar + b * cBar, x: 2 * x * (cBar + b * cBar) };
+    for (const row of t.rows) {
+      const name = row.name as keyof typeof values;
+      expect(row.value.item()).toBeCloseTo(values[name], 14);
+      expect(row.dot!.item()).toBeCloseTo(dots[name], 14);
+      expect(row.bar!.item()).toBeCloseTo(bars[name], 14);
+    }
+    // The dot at the output equals the bar at the input: both are f'(x) = x(1 + b)/d.
+    expect(t.row('d')!.dot!.item()).toBeCloseTo((x * (1 + b)) / d, 14);
+    expect(t.row('x')!.bar!.item()).toBeCloseTo((x * (1 + b)) / d, 14);
+    expect(grad(f)(x).item()).toBeCloseTo(t.row('x')!.bar!.item(), 14);
+    expect(jvp(f, [x], [1])[1].item()).toBeCloseTo(t.row('d')!.dot!.item(), 14);
+  });
+
+  it('prints as an aligned table', () => {
+    const lines = String(trace(f)(x)).split('\n');
+    expect(lines[0]).toMatch(/^\s+definition\s+value\s+dot\s+bar$/);
+    expect(lines[1]).toMatch(/^─+(\s+─+)+$/);
+    expect(lines.slice(2).map((l) => l.split(/\s{2,}/)[0])).toEqual(['x', 'a', 'b', 'c', 'd']);
+    expect(lines[5]).toContain('a + b');
+    expect(lines[5]).toContain('1.5340254');
+    // every row has the same width up to the last column: the columns are aligned
+    const barColumnEnds = lines.slice(2).map((l) => l.length);
+    expect(new Set(barColumnEnds).size).toBe(1);
+  });
+
+  it('names constants and shows tensor-valued rows by shape', () => {
+    const t = trace((v: Tensor) => v.mul(tensor([2, 3])).add(1).sum())(tensor([1, 1]));
+    expect(t.rows.map((r) => r.definition)).toEqual(['input', 'constant', 'x · k0', 'a + 1', 'sum(b)']);
+    expect(String(t)).toContain('[2] tensor');
+  });
+
+  it('takes tangent directions and an output seed', () => {
+    const t = trace((u: Tensor, v: Tensor) => u.mul(v), { tangents: [0, 1], seed: 2 })(3, 4);
+    expect(t.row('a')!.dot!.item()).toBe(3); // ∂(uv)/∂v · 1
+    expect(t.row('x0')!.bar!.item()).toBe(8); // 2 · v
+  });
+});
+
+describe('toDot', () => {
+  it('draws the recorded graph with op names and shapes', () => {
+    const w = tensor([[1, 2]], { requiresGrad: true });
+    const dot = toDot(w.matmul(tensor([[1], [2]])).exp().sum());
+    expect(dot.startsWith('digraph adjoint {')).toBe(true);
+    expect(dot).toContain('label="sum\\n[]"');
+    expect(dot).toContain('label="exp\\n[1, 1]"');
+    expect(dot).toContain('label="matmul\\n[1, 1]"');
+    expect(dot).toContain('label="param\\n[1, 2]"');
+    expect(dot).toContain('label="input\\n[2, 1]"');
+    expect(dot.match(/->/g)).toHaveLength(4);
+  });
+});
