@@ -1,7 +1,7 @@
 /**
  * Runs every ```ts block of the README and of docs/*.md. A line of the form `expression; // value`
  * is checked: the expression must print as `value` (numbers within 1e-12 relative), or, written
- * `// ≈ value`, be within 1e-3 of it. A block preceded by `<!-- not run -->` is skipped.
+ * `// ≈ value`, be within 1e-3 of it; `\n` in a value stands for a line break. A block preceded by `<!-- not run -->` is skipped.
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -37,7 +37,8 @@ function instrument(code: string): string {
     .join('\n');
 }
 
-function check(value: unknown, expected: string, approximate: boolean, line: number): void {
+function check(value: unknown, expectedText: string, approximate: boolean, line: number): void {
+  const expected = expectedText.replace(/\\n/g, '\n'); // a printed newline is written \n in the comment
   const shown = typeof value === 'number' ? value : String(value);
   const target = Number(expected);
   if (typeof value === 'number' && !Number.isNaN(target)) {

@@ -117,6 +117,21 @@ describe('Jacobians, Hessians and Hessian-vector products', () => {
     expect(jacobian(grad(f))(tensor([1, 2])).toArray()).toEqual([[10, 6], [6, 14]]);
   });
 
+  it('results of top-level transforms are plain values, not tied to an internal graph', () => {
+    const x = tensor([0.3, -0.7]);
+    const v = tensor([1, 2]);
+    for (const result of [
+      hessian(rosenbrock)(x),
+      hessian(rosenbrock, { mode: 'rev' })(x),
+      hvp(rosenbrock, x, v),
+      jacobian(grad(rosenbrock))(x),
+      grad(rosenbrock)(x),
+      jvp(rosenbrock, [x], [v])[1],
+    ]) {
+      expect(result.requiresGrad).toBe(false);
+    }
+  });
+
   it('rejects an unknown mode', () => {
     expect(() => jacobian((x) => x, { mode: 'sideways' as never })).toThrow(ValueError);
   });

@@ -5,19 +5,23 @@
  * bound by memory traffic, and every pass over a row of C streams a whole row-panel of B through
  * the cache again. `gemm` instead keeps a 4×4 block of C in sixteen local variables for the whole
  * k loop, so each step loads 4 values of A and 4 of B for 16 multiply-adds and never touches C.
- * V8 only keeps locals in registers (it will not vectorise or keep array elements there), so the
- * block size is what we can control: on x64 (16 float registers) 4×4, 4×2, 2×4 and 3×4 all measure
- * within noise of each other, 2×2 is clearly slower, and 4×4 needs the fewest loads per flop,
- * which matters most once operands fall out of L1.
+ * In optimised V8 code every typed-array load carries a bounds check and the sixteen sums already
+ * exceed the sixteen x64 float registers, so the kernel is limited by instruction count: 4×4, 4×2,
+ * 2×4, 3×4 and 2×8 tiles all measured within noise of each other (~3.8 GFLOP/s with operands in
+ * L1), 2×2 was clearly slower, and unrolling the k loop made it slower (more spills). 4×4 needs
+ * the fewest loads per flop, which matters most once operands fall out of L1.
  *
  * To feed that micro-kernel with contiguous, unit-stride reads whatever the layout, operands are
- * packed first (classic GotoBLAS structure, much simplified): a KC×NC block of op(B) is copied
- * into 4-column strips, then for each 4 rows of op(A) a 4-row strip of depth KC. Packing is where
+ * packed first (the GotoBLAS structure, much simplified): a KC×NC block of op(B) is copied into
+ * 4-column strips, then for each 4 rows of op(A) a 4-row strip of the same depth. Packing is where
  * the transposes are absorbed: it reads through (row, column) strides, so all four variants share
  * one micro-kernel and the caller never materialises Aᵀ or Bᵀ. It also zero-pads ragged edges, so
- * the micro-kernel never branches on remainders. Its cost is O(mk + kn) against O(mnk) arithmetic.
- * KC×NC = 256×128 doubles (256 KiB) keeps the packed B block resident in a typical L2 cache while
- * the micro-kernel sweeps it once per 4 rows of A.
+ * the micro-kernel never branches on remainders. Its cost is O(mk·n/NC + kn) against O(mnk)
+ * arithmetic. KC×NC = 256×128 doubles (256 KiB) keeps the packed B block resident in a typical L2
+ * cache while the micro-kernel sweeps it once per 4 rows of A.
+ *
+ * Products too small to amortise the packing, and matrix-vector products (m or n = 1, where a
+ * 4-wide tile would be three-quarters padding), go to the plain loops instead.
  */
 
 /** Rows (of C and op(A)) computed per micro-kernel call. */
@@ -28,8 +32,8 @@ const NR = 4;
 const KC = 256;
 /** Width of one packed block of op(B); a multiple of NR. */
 const NC = 128;
-/** Below this many multiply-adds, packing costs more than it saves. */
-const SMALL_PRODUCT = 4 * 4 * 16;
+/** Below this many multiply-adds, packing costs more than it saves (measured: 3³ loses, 4³ wins). */
+const SMALL_PRODUCT = 64;
 
 // Scratch reused across calls (JS is single-threaded, and gemm does not re-enter itself).
 // Allocated on first use so importing the module costs nothing.
@@ -58,7 +62,7 @@ export function gemm(
     c.fill(0, cOffset, cOffset + m * n);
     return;
   }
-  if (m * n * k <= SMALL_PRODUCT || m < 2 || n < 2) {
+  if (m * n * k < SMALL_PRODUCT || m === 1 || n === 1) {
     naiveGemm(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB);
     return;
   }
@@ -104,7 +108,7 @@ export function gemm(
 
 /**
  * Copies `lanes` (≤ 4) rows or columns of a strided matrix, `depth` elements deep, into `dst` as
- * depth-major groups of 4 (dst[at + 4p + l] = src[from + l*laneStride + p*depthStride]), padding
+ * depth-major groups of 4 = MR = NR (dst[at + 4p + l] = src[from + l*laneStride + p*depthStride]), padding
  * missing lanes with zeros so the micro-kernel can always compute a full 4-wide tile.
  */
 function packStrip(
@@ -112,8 +116,8 @@ function packStrip(
   lanes: number, depth: number, dst: Float64Array, at: number,
 ): void {
   for (let l = 0; l < 4; l++) {
-    let s = from + l * laneStride;
     if (l < lanes) {
+      let s = from + l * laneStride;
       for (let p = 0, d = at + l; p < depth; p++, d += 4, s += depthStride) dst[d] = src[s];
     } else {
       for (let p = 0, d = at + l; p < depth; p++, d += 4) dst[d] = 0;
@@ -133,18 +137,15 @@ function microKernel4x4(
   let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
   let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
   let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-  // `| 0` keeps the index arithmetic in int32 without overflow checks in optimised code.
-  const end = (bAt + 4 * depth) | 0;
-  for (let ia = 0, ib = bAt | 0; ib < end; ia = (ia + 4) | 0, ib = (ib + 4) | 0) {
-    const a0 = pa[ia], a1 = pa[(ia + 1) | 0], a2 = pa[(ia + 2) | 0], a3 = pa[(ia + 3) | 0];
-    // One column of op(B) at a time keeps fewer values live, so fewer spill to the stack.
+  for (let ia = 0, ib = bAt, end = bAt + 4 * depth; ib < end; ia += 4, ib += 4) {
+    const a0 = pa[ia], a1 = pa[ia + 1], a2 = pa[ia + 2], a3 = pa[ia + 3];
     let bv = pb[ib];
     c00 += a0 * bv; c10 += a1 * bv; c20 += a2 * bv; c30 += a3 * bv;
-    bv = pb[(ib + 1) | 0];
+    bv = pb[ib + 1];
     c01 += a0 * bv; c11 += a1 * bv; c21 += a2 * bv; c31 += a3 * bv;
-    bv = pb[(ib + 2) | 0];
+    bv = pb[ib + 2];
     c02 += a0 * bv; c12 += a1 * bv; c22 += a2 * bv; c32 += a3 * bv;
-    bv = pb[(ib + 3) | 0];
+    bv = pb[ib + 3];
     c03 += a0 * bv; c13 += a1 * bv; c23 += a2 * bv; c33 += a3 * bv;
   }
   storeRow(c, cAt, c00, c01, c02, c03, accumulate);

@@ -5,7 +5,7 @@ import { toTensor, zeros } from '../create';
 import { withGradMode } from '../mode';
 import { GradError, ValueError } from '../errors';
 import { formatShape, sameShape } from '../shape';
-import { mustRecord, nested, variableFor, type Arg } from './variables';
+import { mustRecord, inReverseTransform, variableFor, type Arg } from './variables';
 
 /** A function of tensors to a tensor. */
 export type TensorFunction = (...args: Tensor[]) => Tensor;
@@ -25,7 +25,7 @@ function argnumList(argnums: number | readonly number[], count: number, op: stri
  * from `seed` (ones-like for a size-1 output). Returns the output and the cotangent of each.
  */
 function reverse(fn: TensorFunction, args: readonly Arg[], argnums: readonly number[], op: string, needScalar: boolean) {
-  return nested(() => {
+  return inReverseTransform(() => {
     const inputs = args.map((a) => toTensor(a as Tensor | number, op));
     const record = mustRecord(inputs);
     const vars = inputs.map((x, i) => (argnums.includes(i) ? variableFor(x, op) : x));
@@ -67,7 +67,7 @@ export function valueAndGrad(fn: TensorFunction, argnums: number | readonly numb
   return (...args) => {
     const nums = argnumList(argnums, args.length, 'grad');
     const { out, pull } = reverse(fn, args, nums, 'grad', true);
-    const grads = nested(() => pull(new Tensor(new Float64Array([1]), out.shape), false));
+    const grads = inReverseTransform(() => pull(new Tensor(new Float64Array([1]), out.shape), false));
     return [out, typeof argnums === 'number' ? grads[0]! : grads];
   };
 }
@@ -79,5 +79,5 @@ export function valueAndGrad(fn: TensorFunction, argnums: number | readonly numb
 export function vjp(fn: TensorFunction, ...primals: Arg[]): [Tensor, (cotangent: Tensor | Arg) => Tensor[]] {
   const nums = primals.map((_, i) => i);
   const { out, pull } = reverse(fn, primals, nums, 'vjp', false);
-  return [out, (cotangent) => nested(() => pull(toTensor(cotangent as Tensor, 'vjp'), true))];
+  return [out, (cotangent) => inReverseTransform(() => pull(toTensor(cotangent as Tensor, 'vjp'), true))];
 }

@@ -5,7 +5,7 @@ import { setTangent, tangentAt, withForwardLevel } from '../forward';
 import { GradError, ValueError } from '../errors';
 import { formatShape, sameShape } from '../shape';
 import { reshape, stack } from '../functions';
-import { nested, variableFor, type Arg } from './variables';
+import { variableFor, type Arg } from './variables';
 import { grad, vjp, type TensorFunction } from './grad';
 
 /**
@@ -17,8 +17,7 @@ export function jvp(fn: TensorFunction, primals: readonly Arg[], tangents: reado
   if (!Array.isArray(primals) || !Array.isArray(tangents) || primals.length !== tangents.length) {
     throw new ValueError(`jvp: needs equally long lists of primals and tangents, got ${describe(primals)} and ${describe(tangents)}`);
   }
-  return nested(() =>
-    withForwardLevel((level) => {
+  return withForwardLevel((level) => {
       const inputs = primals.map((p) => variableFor(p, 'jvp'));
       inputs.forEach((x, i) => {
         const t = toTensor(tangents[i] as Tensor | number, 'jvp');
@@ -30,8 +29,7 @@ export function jvp(fn: TensorFunction, primals: readonly Arg[], tangents: reado
       const out = fn(...inputs.map(unleaf));
       if (!(out instanceof Tensor)) throw new ValueError(`jvp: the function must return a Tensor, got ${typeof out}`);
       return [out, tangentAt(out, level) ?? zeros(out.shape)];
-    }),
-  );
+  });
 }
 
 /** Forward mode needs no reverse-mode leaf: a variable made for jvp is only a carrier of tangents. */

@@ -10,7 +10,7 @@ import { setTangent, tangentAt, withForwardLevel } from '../forward';
 import { withGradMode } from '../mode';
 import { ValueError } from '../errors';
 import { formatShape } from '../shape';
-import { nested, type Arg } from './variables';
+import type { Arg } from './variables';
 import type { TensorFunction } from './grad';
 
 /** One line of a trace. */
@@ -93,7 +93,6 @@ function intermediateName(i: number): string {
  */
 export function trace(fn: TensorFunction, options: TraceOptions = {}): (...args: Arg[]) => Trace {
   return (...args) =>
-    nested(() =>
       withForwardLevel((level) => {
         const inputs = args.map((a) => {
           const given = toTensor(a as Tensor, 'trace');
@@ -136,6 +135,5 @@ export function trace(fn: TensorFunction, options: TraceOptions = {}): (...args:
           rows.push({ name, op, parents, definition, value: t, dot: tangentAt(t, level), bar: bars.get(t) ?? null });
         }
         return new Trace(rows, out);
-      }),
-    );
+      });
 }

@@ -3,29 +3,29 @@ import { Tensor, type NestedArray, type TensorLike } from '../tensor';
 import { toTensor } from '../create';
 import { identity } from '../functions';
 import { isGradEnabled } from '../mode';
-import { forwardActive } from '../forward';
 
 /** An argument a transform accepts: a tensor, a number or a nested array. */
 export type Arg = TensorLike | NestedArray;
 
-let depth = 0;
+let reverseDepth = 0;
 
-/** Runs `fn` one transform deeper; nested transforms record their rules (any-order derivatives). */
-export function nested<T>(fn: () => T): T {
-  depth++;
+/** Runs `fn` inside one more reverse-mode transform (grad, vjp). */
+export function inReverseTransform<T>(fn: () => T): T {
+  reverseDepth++;
   try {
     return fn();
   } finally {
-    depth--;
+    reverseDepth--;
   }
 }
 
 /**
- * Whether a transform must record its own derivative computation: inside another transform, or
- * when an argument is itself being differentiated by an enclosing computation.
+ * Whether a reverse transform must record its own backward pass so that it can be differentiated
+ * again: when it runs inside another reverse transform, or when an argument is itself tracked by an
+ * enclosing computation. Forward mode needs no recording: tangents flow through the rules anyway.
  */
 export function mustRecord(args: readonly Tensor[]): boolean {
-  return isGradEnabled() && (depth > 1 || forwardActive() || args.some((a) => a.requiresGrad));
+  return isGradEnabled() && (reverseDepth > 1 || args.some((a) => a.requiresGrad));
 }
 
 /**

@@ -1,0 +1,89 @@
+/**
+ * Entry point of `npm run bench`: runs every benchmark suite, prints one table, and optionally
+ * writes the results as JSON.
+ *
+ *   npm run bench                         all suites
+ *   npm run bench -- matmul               only the named suites
+ *   npm run bench -- --json [file]        also write JSON (default benchmarks/results.json)
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { failures, printTable, type BenchResult } from './harness';
+
+interface Suite {
+  name: string;
+  run: () => Promise<BenchResult[]>;
+}
+
+// One line per suite. Each is loaded only when selected, so a suite under construction cannot
+// break the others.
+const SUITES: Suite[] = [
+  { name: 'matmul', run: async () => (await import('./matmul')).benchMatmul() },
+];
+
+interface Options {
+  jsonFile: string | null;
+  only: string[];
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const options: Options = { jsonFile: null, only: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--json') {
+      const next = argv[i + 1];
+      const explicit = next !== undefined && !next.startsWith('--') && !SUITES.some((s) => s.name === next);
+      options.jsonFile = explicit ? next : path.join(__dirname, 'results.json');
+      if (explicit) i++;
+    } else if (arg.startsWith('--')) {
+      throw new Error(`bench: unknown option ${arg} (expected --json [file] and suite names)`);
+    } else {
+      options.only.push(arg);
+    }
+  }
+  const unknown = options.only.filter((name) => !SUITES.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    throw new Error(`bench: unknown suite ${unknown.join(', ')} (have ${SUITES.map((s) => s.name).join(', ')})`);
+  }
+  return options;
+}
+
+function machine(): { cpu: string; cores: number; node: string; platform: string } {
+  const cpus = os.cpus();
+  return { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, node: process.version, platform: `${os.platform()} ${os.arch()}` };
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const host = machine();
+  console.log(`machine: ${host.cpu}, ${host.cores} cores, node ${host.node}, ${host.platform}`);
+  if (typeof (globalThis as { gc?: unknown }).gc !== 'function') {
+    console.log('note: run with node --expose-gc so garbage is collected outside the timed regions');
+  }
+
+  const selected = SUITES.filter((s) => options.only.length === 0 || options.only.includes(s.name));
+  const results: BenchResult[] = [];
+  for (const suite of selected) {
+    const started = Date.now();
+    results.push(...(await suite.run()));
+    console.log(`  ${suite.name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  console.log();
+  printTable(results);
+
+  const missed = failures(results);
+  if (missed.length > 0) {
+    console.log(`\n${missed.length} target(s) missed: ${missed.map((r) => r.name).join(', ')}`);
+  }
+  if (options.jsonFile !== null) {
+    const report = { date: new Date().toISOString(), machine: host, results };
+    fs.writeFileSync(options.jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nwrote ${options.jsonFile}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
