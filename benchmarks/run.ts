@@ -20,6 +20,7 @@ interface Suite {
 // break the others.
 const SUITES: Suite[] = [
   { name: 'matmul', run: async () => (await import('./matmul')).benchMatmul() },
+  { name: 'jacobian', run: async () => (await import('./jacobian')).benchJacobian() },
 ];
 
 interface Options {
