@@ -26,9 +26,9 @@ export function tensor(data: NestedArray | Float64Array | Tensor, options: Tenso
   let shape: Shape;
   if (data instanceof Tensor) {
     flat = data.data.slice();
-    shape = options.shape ? checkShape('tensor', [...options.shape]) : data.shape;
+    shape = options.shape ? [...checkShape('tensor', options.shape)] : data.shape;
   } else if (options.shape !== undefined) {
-    shape = checkShape('tensor', [...options.shape]);
+    shape = [...checkShape('tensor', options.shape)];
     flat = flatData(data, shapeSize(shape));
   } else if (data instanceof Float64Array) {
     flat = data.slice();
@@ -96,20 +96,24 @@ export function scalar(value: number, options: { requiresGrad?: boolean } = {}):
   return tensor(value, options);
 }
 
+function filled(op: string, shape: readonly number[], value: number, options: { requiresGrad?: boolean }): Tensor {
+  const s = [...checkShape(op, shape)];
+  return new Tensor(new Float64Array(shapeSize(s)).fill(checkNumber(value)), s, options);
+}
+
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: readonly number[], value: number, options: { requiresGrad?: boolean } = {}): Tensor {
-  const s = checkShape('full', [...shape]);
-  return new Tensor(new Float64Array(shapeSize(s)).fill(checkNumber(value)), s, options);
+  return filled('full', shape, value, options);
 }
 
 /** A tensor of zeros. */
 export function zeros(shape: readonly number[], options: { requiresGrad?: boolean } = {}): Tensor {
-  return full(shape, 0, options);
+  return filled('zeros', shape, 0, options);
 }
 
 /** A tensor of ones. */
 export function ones(shape: readonly number[], options: { requiresGrad?: boolean } = {}): Tensor {
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options);
 }
 
 /** Zeros of the shape of `x`. */
@@ -146,7 +150,7 @@ export function arange(start: number, stop?: number, step = 1): Tensor {
 export function linspace(a: number, b: number, n: number): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new ValueError(`linspace: n must be a non-negative integer, got ${n}`);
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = n === 1 ? a : a + ((b - a) * i) / (n - 1);
+  for (let i = 0; i < n; i++) out[i] = n === 1 ? a : i === n - 1 ? b : a + ((b - a) * i) / (n - 1);
   return new Tensor(out, [n]);
 }
 
@@ -174,7 +178,7 @@ function generatorOf(options: RandomOptions): Rng {
 
 /** Uniform draws in [min, max) (default [0, 1)). */
 export function rand(shape: readonly number[], options: RandomOptions & { min?: number; max?: number } = {}): Tensor {
-  const s = checkShape('rand', [...shape]);
+  const s = [...checkShape('rand', shape)];
   const rng = generatorOf(options);
   const out = new Float64Array(shapeSize(s));
   for (let i = 0; i < out.length; i++) out[i] = rng.uniform(options.min ?? 0, options.max ?? 1);
@@ -183,7 +187,7 @@ export function rand(shape: readonly number[], options: RandomOptions & { min?: 
 
 /** Normal draws with the given mean and standard deviation (default 0 and 1). */
 export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
-  const s = checkShape('randn', [...shape]);
+  const s = [...checkShape('randn', shape)];
   const rng = generatorOf(options);
   const out = new Float64Array(shapeSize(s));
   for (let i = 0; i < out.length; i++) out[i] = rng.normal(options.mean ?? 0, options.std ?? 1);

@@ -6,6 +6,7 @@ import type { OpDef } from './registry';
 import { Tensor } from './tensor';
 import { isGradEnabled } from './mode';
 import { forwardActive, propagateTangents } from './forward';
+import { anomalyDetection, checkForward } from './anomaly';
 
 /** Called with every tensor an op produces, while an observer is installed. */
 export type ApplyObserver = (out: Tensor) => void;
@@ -52,7 +53,10 @@ export function finishApply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A
       }
     }
   }
-  if (rulesRunning === 0) for (const observer of observers) observer(out);
+  if (rulesRunning === 0) {
+    if (anomalyDetection()) checkForward(op.name, inputs, out);
+    for (const observer of observers) observer(out);
+  }
   return out;
 }
 

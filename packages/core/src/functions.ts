@@ -135,19 +135,23 @@ export function argmin(x: TensorLike, axis?: number): Tensor {
   return axis === undefined ? apply(constant.argminOp, [reshape(t, [-1])], { axis: 0 }) : apply(constant.argminOp, [t], { axis });
 }
 /** log softmax(x) = x − logSumExp(x) along `axis`: stable for large inputs. */
-export function logSoftmax(x: TensorLike, axis = -1): Tensor {
-  const t = toTensor(x, 'logSoftmax');
+export function logSoftmax(x: TensorLike, axis = -1, op = 'logSoftmax'): Tensor {
+  const t = toTensor(x, op);
+  if (t.rank === 0) throw new ValueError(`${op}: needs at least one axis, got a scalar`);
+  normalizeAxis(op, axis, t.rank);
   return sub(t, logSumExp(t, axis, true));
 }
 /** softmax(x) = exp(x − logSumExp(x)) along `axis`: stable for large inputs. */
-export const softmax = (x: TensorLike, axis = -1): Tensor => exp(logSoftmax(x, axis));
+export const softmax = (x: TensorLike, axis = -1): Tensor => exp(logSoftmax(x, axis, 'softmax'));
 
 // ── Linear algebra ──────────────────────────────────────────────────────────────────────────────
 /**
  * Matrix product with NumPy semantics: 2-D·2-D, matrix·vector, vector·matrix, vector·vector and
  * batched products with broadcasting batch axes.
  */
-export function matmul(a: Tensor, b: Tensor): Tensor {
+export function matmul(aArg: Tensor, bArg: Tensor): Tensor {
+  const a = toTensor(aArg, 'matmul');
+  const b = toTensor(bArg, 'matmul');
   if (a.rank === 0 || b.rank === 0) {
     throw new ShapeError(`matmul: scalars are not matrices (use mul), got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }
@@ -167,14 +171,18 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 export const matmulWith = (a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor =>
   apply(matrix.matmulOp, [a, b], { transA, transB });
 /** Inner product of vectors; for matrices the same as matmul. */
-export function dot(a: Tensor, b: Tensor): Tensor {
+export function dot(aArg: Tensor, bArg: Tensor): Tensor {
+  const a = toTensor(aArg, 'dot');
+  const b = toTensor(bArg, 'dot');
   if (a.rank === 1 && b.rank === 1 && a.shape[0] !== b.shape[0]) {
     throw new ShapeError(`dot: vectors must have the same length, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }
   return matmul(a, b);
 }
 /** Outer product of two vectors: [n] × [m] → [n, m]. */
-export function outer(a: Tensor, b: Tensor): Tensor {
+export function outer(aArg: Tensor, bArg: Tensor): Tensor {
+  const a = toTensor(aArg, 'outer');
+  const b = toTensor(bArg, 'outer');
   return mul(reshape(a, [a.size, 1]), reshape(b, [1, b.size]));
 }
 /** Permutes axes (reverses them by default). */
@@ -211,11 +219,12 @@ export const pad = (x: Tensor, begin: readonly number[], shape: readonly number[
 /** Joins tensors along an existing axis. */
 export function concat(list: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(list) || list.length === 0) throw new ValueError('concat: needs a non-empty list of tensors');
-  return apply(layout.concatOp, list, { axis });
+  return apply(layout.concatOp, list.map((t) => toTensor(t, 'concat')), { axis });
 }
 /** Joins tensors of one shape along a new axis. */
 export function stack(list: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(list) || list.length === 0) throw new ValueError('stack: needs a non-empty list of tensors');
+  list = list.map((t) => toTensor(t, 'stack'));
   const first = list[0]!.shape;
   for (const t of list) {
     if (t.rank !== first.length || t.shape.some((d: number, i: number) => d !== first[i])) {

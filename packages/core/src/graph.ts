@@ -10,6 +10,7 @@ import { withGradMode } from './mode';
 import { forwardActive } from './forward';
 import { add, reshape, sum } from './functions';
 import { tensor } from './create';
+import { anomalyDetection, checkBackward, runBackwardRule } from './anomaly';
 
 /** Options of `Tensor.backward`. */
 export interface BackwardOptions {
@@ -93,7 +94,9 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
     adjoints.delete(t);
     if (node === null || node.inputs === null) continue;
     const inputs = node.inputs;
-    const cotangents = withGradMode(options.createGraph, () => node.op.vjp(g, inputs, t, node.attrs));
+    const rule = () => withGradMode(options.createGraph, () => node.op.vjp(g, inputs, t, node.attrs));
+    const cotangents = anomalyDetection() ? runBackwardRule(rule) : rule();
+    if (anomalyDetection()) checkBackward(node.op.name, t, g, inputs, cotangents);
     for (let i = 0; i < inputs.length; i++) {
       const x = inputs[i]!;
       const gi = cotangents[i];

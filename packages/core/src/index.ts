@@ -18,6 +18,7 @@ export { jvp, jacobian, hessian, hvp, type JacobianOptions } from './transforms/
 export { customVjp, customJvp, type BackwardRule, type TangentRule } from './transforms/custom';
 export { trace, Trace, type TraceRow, type TraceOptions } from './transforms/trace';
 export { toDot } from './transforms/dot';
+export { detectAnomaly } from './transforms/anomaly';
 export { registeredOps, getOp, registerOp, type OpDef, type DifferentiableOp, type ConstantOp, type InputDomain, type OpCase, type OpDomain } from './registry';
 export { apply } from './dispatch';
 export { sumToShape } from './graph';

@@ -20,13 +20,16 @@ export class Rng {
   private s3: number;
   private spare: number | null = null;
 
-  /** @param seed any finite number; its integer part seeds the generator. */
+  /** @param seed any finite number; its integer part (up to ±2⁵³) seeds the generator. */
   constructor(seed: number = 0) {
     if (typeof seed !== 'number' || !Number.isFinite(seed)) {
       throw new ValueError(`Rng: seed must be a finite number, got ${String(seed)}`);
     }
-    // splitmix32 turns one 32-bit seed into four well-mixed state words (never all zero).
-    let x = (Math.trunc(seed) ^ Math.trunc(seed / 4294967296)) >>> 0;
+    // splitmix32 turns the low 32 bits of the seed into four well-mixed state words (never all
+    // zero); the high bits are mixed into two of them, so seeds that differ only there still differ.
+    const whole = Math.trunc(seed);
+    const high = Math.floor(whole / 4294967296) >>> 0;
+    let x = whole >>> 0;
     const next = (): number => {
       x = (x + 0x9e3779b9) >>> 0;
       let z = x;
@@ -35,9 +38,10 @@ export class Rng {
       return (z ^ (z >>> 16)) >>> 0;
     };
     this.s0 = next();
-    this.s1 = next();
+    this.s1 = (next() ^ Math.imul(high, 0x9e3779b9)) >>> 0;
     this.s2 = next();
-    this.s3 = next();
+    this.s3 = (next() ^ Math.imul(high, 0x85ebca6b)) >>> 0;
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
   /** The next 32-bit unsigned integer of the stream. */

@@ -43,8 +43,8 @@ export class Tensor {
    * @throws ValueError when the data length does not match the shape.
    */
   constructor(data: Float64Array, shape: Shape, options: { requiresGrad?: boolean } = {}) {
+    checkShape('Tensor', shape);
     if (data.length !== shapeSize(shape)) {
-      checkShape('Tensor', shape);
       throw new ValueError(`Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${shapeSize(shape)}`);
     }
     this.data = data;

@@ -1,6 +1,6 @@
 /** Ops that move data without arithmetic: identity, reshape, broadcastTo, slice/pad, concat. */
 import { registerOp, type DifferentiableOp } from '../registry';
-import { broadcastShapes, broadcastStrides, formatShape, normalizeAxis, requireShape, sameShape, shapeSize, type Shape } from '../shape';
+import { broadcastShapes, broadcastStrides, checkShape, formatShape, normalizeAxis, requireShape, sameShape, shapeSize, type Shape } from '../shape';
 import { ShapeError, ValueError } from '../errors';
 import { stridedRead, sliceData, padData, concatData } from '../kernels/layout';
 import { broadcastTo, concat, pad, reshape, slice } from '../functions';
@@ -65,7 +65,7 @@ export const broadcastToOp = registerOp<DifferentiableOp<{ shape: readonly numbe
   name: 'broadcastTo',
   arity: 1,
   shape: ([s], { shape }) => {
-    const target = [...shape];
+    const target = [...checkShape('broadcastTo', shape)];
     const ok = sameShape(broadcastShapes('broadcastTo', s!, target), target);
     requireShape(ok, 'broadcastTo', 'the input must broadcast to the target shape', [s!, target]);
     return target;
@@ -91,15 +91,15 @@ export interface BoxAttrs {
 }
 
 /** The extent of a slice, with -1 meaning "to the end", checked against the input shape. */
-export function sliceSize(shape: Shape, begin: readonly number[], size: readonly number[]): number[] {
-  if (begin.length !== shape.length || size.length !== shape.length) {
-    throw new ValueError(`slice: begin [${begin.join(', ')}] and size [${size.join(', ')}] need one entry per axis of ${formatShape(shape)}`);
+export function sliceSize(shape: Shape, begin: readonly number[], size: readonly number[], op = 'slice'): number[] {
+  if (!Array.isArray(begin) || !Array.isArray(size) || begin.length !== shape.length || size.length !== shape.length) {
+    throw new ValueError(`${op}: begin [${String(begin)}] and size [${String(size)}] need one entry per axis of ${formatShape(shape)}`);
   }
   return shape.map((dim, d) => {
     const b = begin[d]!;
     const n = size[d] === -1 ? dim - b : size[d]!;
     if (!Number.isInteger(b) || !Number.isInteger(n) || b < 0 || n < 0 || b + n > dim) {
-      throw new ValueError(`slice: axis ${d} of ${formatShape(shape)}: begin ${begin[d]} and size ${size[d]} leave the range [0, ${dim}]`);
+      throw new ValueError(`${op}: axis ${d} of ${formatShape(shape)}: begin ${begin[d]} and size ${size[d]} leave the range [0, ${dim}]`);
     }
     return n;
   });
@@ -130,7 +130,7 @@ export const padOp = registerOp<DifferentiableOp<BoxAttrs>>({
   name: 'pad',
   arity: 1,
   shape: ([s], { begin, size }) => {
-    sliceSize(size, begin, s!);
+    sliceSize(checkShape('pad', size), begin, s!, 'pad');
     return [...size];
   },
   forward: ([x], [s], outShape, { begin }) => padData(x!, s!, outShape, begin),

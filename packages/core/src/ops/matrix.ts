@@ -28,8 +28,11 @@ function matmulShape([a, b]: readonly Shape[], { transA, transB }: MatmulAttrs):
   if (k !== k2) {
     throw new ShapeError(`matmul: inner dimensions must match (${k} vs ${k2}), got ${formatShape(a!)}${transA ? 'ᵀ' : ''} and ${formatShape(b!)}${transB ? 'ᵀ' : ''}`);
   }
-  const batch = broadcastShapes('matmul', a!.slice(0, -2), b!.slice(0, -2));
-  return [...batch, m, n];
+  try {
+    return [...broadcastShapes('matmul', a!.slice(0, -2), b!.slice(0, -2)), m, n];
+  } catch {
+    throw new ShapeError(`matmul: the batch axes (all but the last two) must broadcast, got ${formatShape(a!)} and ${formatShape(b!)}`);
+  }
 }
 
 function matmulForward([a, b]: readonly Float64Array[], [sa, sb]: readonly Shape[], outShape: Shape, { transA, transB }: MatmulAttrs): Float64Array {

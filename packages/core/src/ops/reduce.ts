@@ -1,6 +1,7 @@
 /** Reductions over any axes, with keepDims: sum, max, min, logSumExp, norm. */
 import { registerOp, type DifferentiableOp, type OpCase } from '../registry';
-import { normalizeAxes, reducedShape, type Shape } from '../shape';
+import { formatShape, normalizeAxes, reducedShape, type Shape } from '../shape';
+import { ValueError } from '../errors';
 import { extremeAxes, logSumExpAxes, sumAxes } from '../kernels/reduce';
 import type { Tensor } from '../tensor';
 import { broadcastTo, div, equal, exp, mul, reshape, sub, sum, where } from '../functions';
@@ -34,13 +35,21 @@ function reduction(spec: {
   weight: ((x: Tensor, outExpanded: Tensor) => Tensor) | null;
   smooth: boolean;
   domainMin?: number;
+  /** Reducing an empty axis has no answer (max, min), unlike sum's 0. */
+  needsElements?: boolean;
 }): DifferentiableOp<ReduceAttrs> {
   const { name, weight } = spec;
   return registerOp<DifferentiableOp<ReduceAttrs>>({
     kind: 'differentiable',
     name,
     arity: 1,
-    shape: ([s], attrs) => reducedShape(s!, normalizeAxes(name, attrs.axis, s!.length), attrs.keepDims),
+    shape: ([s], attrs) => {
+      const axes = normalizeAxes(name, attrs.axis, s!.length);
+      if (spec.needsElements && axes.some((a) => s![a] === 0)) {
+        throw new ValueError(`${name}: cannot reduce an empty axis (it has no ${name === 'max' ? 'maximum' : 'minimum'}), got shape ${formatShape(s!)}`);
+      }
+      return reducedShape(s!, axes, attrs.keepDims);
+    },
     forward: ([x], [s], _o, attrs) => spec.kernel(x!, s!, normalizeAxes(name, attrs.axis, s!.length)),
     vjp: (g, [x], out, attrs) => {
       const gExpanded = broadcastTo(expandReduced(g, x!.shape, name, attrs), x!.shape);
@@ -63,10 +72,10 @@ function extremeWeight(x: Tensor, outExpanded: Tensor): Tensor {
 }
 
 /** Max over axes (NaN propagates); d/dx is 1 at the maximum (shared on ties), 0 elsewhere. */
-export const maxOp = reduction({ name: 'max', kernel: (x, s, a) => extremeAxes(x, s, a, 1), weight: extremeWeight, smooth: false });
+export const maxOp = reduction({ name: 'max', kernel: (x, s, a) => extremeAxes(x, s, a, 1), weight: extremeWeight, smooth: false, needsElements: true });
 
 /** Min over axes; d/dx is 1 at the minimum (shared on ties), 0 elsewhere. */
-export const minOp = reduction({ name: 'min', kernel: (x, s, a) => extremeAxes(x, s, a, -1), weight: extremeWeight, smooth: false });
+export const minOp = reduction({ name: 'min', kernel: (x, s, a) => extremeAxes(x, s, a, -1), weight: extremeWeight, smooth: false, needsElements: true });
 
 /** log Σ exp x over axes, stable for large |x|; d/dx = softmax(x) = exp(x − out). */
 export const logSumExpOp = reduction({

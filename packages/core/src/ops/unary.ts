@@ -49,8 +49,8 @@ export const sigmoidOp = unaryOp({
   domain: anyReal,
 });
 
-/** max(x, 0); d/dx = 1 for x > 0, else 0. */
-export const reluOp = unaryOp({ name: 'relu', f: (v) => (v > 0 ? v : 0), scale: (v, [x]) => mul(v, greater(x!, 0)), domain: awayFromZero });
+/** max(x, 0); d/dx = 1 for x > 0, else 0. NaN stays NaN, as in NumPy. */
+export const reluOp = unaryOp({ name: 'relu', f: (v) => (v > 0 || v !== v ? v : 0), scale: (v, [x]) => mul(v, greater(x!, 0)), domain: awayFromZero });
 
 /** x for x > 0, αx otherwise; d/dx = 1 or α. */
 export const leakyReluOp = unaryOp<{ alpha: number }>({

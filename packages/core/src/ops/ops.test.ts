@@ -1,0 +1,1471 @@
+/**
+ * Forward values and errors of every public op function (functions.ts). Expected values are worked
+ * out by hand (derivations in comments where they are not obvious). Gradients are checked elsewhere
+ * (the registry-driven finite-difference suite in packages/gradcheck).
+ */
+import {
+  AdjointError, ShapeError, Tensor, ValueError,
+  abs, add, arange, argmax, argmin, broadcastTo, clip, concat, cos, div, dot, elu, equal, exp, expandDims, expm1,
+  eye, flatten, gather, greater, greaterEqual, identity, leakyRelu, less, lessEqual, log, log1p, logSoftmax, logSumExp,
+  matmul, matmulWith, max, maximum, mean, min, minimum, mul, neg, norm, notEqual, oneHot, ones, outer, pad, pow, relu,
+  reshape, scalar, scatterAdd, sigmoid, sign, sin, slice, softmax, softplus, sqrt, square, squeeze, stack, stopGradient,
+  sub, sum, tan, tanh, tensor, transpose, where, zeros,
+} from '@adjoint/core';
+
+type Nested = number | Nested[];
+
+const flat = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
+
+/**
+ * Asserts the shape and every value: NaN matches NaN, ±∞ match exactly, finite values to `digits`
+ * decimal places (Jest's toBeCloseTo criterion, so −0 matches 0). Mismatches are listed by index.
+ */
+function expectTensor(t: Tensor, shape: readonly number[], expected: Nested, digits = 12): void {
+  expect(t).toBeInstanceOf(Tensor);
+  expect(t.shape).toEqual(shape);
+  const want = flat(expected);
+  expect(t.size).toBe(want.length);
+  const ok = (got: number, e: number): boolean =>
+    Number.isNaN(e) ? Number.isNaN(got) : !Number.isFinite(e) ? got === e : Math.abs(got - e) < 10 ** -digits / 2;
+  const bad = want.flatMap((e, i) => (ok(t.data[i]!, e) ? [] : [{ index: i, expected: e, got: t.data[i] }]));
+  expect(bad).toEqual([]);
+}
+
+/** Asserts that `fn` throws an instance of `Kind` (and of AdjointError) whose message contains every pattern. */
+function expectThrows(fn: () => unknown, Kind: typeof AdjointError, ...patterns: (string | RegExp)[]): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(Kind);
+  expect(caught).toBeInstanceOf(AdjointError);
+  for (const p of patterns) expect((caught as Error).message).toMatch(typeof p === 'string' ? escape(p) : p);
+}
+const escape = (s: string): RegExp => new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+
+const tracked = (v: Nested): Tensor => tensor(v as never, { requiresGrad: true });
+
+const M23 = [[1, 2, 3], [4, 5, 6]];
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────
+describe('add', () => {
+  it('same shapes', () => {
+    expectTensor(add(tensor(M23), tensor([[10, 20, 30], [40, 50, 60]])), [2, 3], [[11, 22, 33], [44, 55, 66]]);
+  });
+
+  it('broadcasts [2, 3] + [3] along the rows', () => {
+    expectTensor(add(tensor(M23), tensor([10, 20, 30])), [2, 3], [[11, 22, 33], [14, 25, 36]]);
+  });
+
+  it('broadcasts [2, 1] + [1, 3] to [2, 3]', () => {
+    expectTensor(add(tensor([[1], [2]]), tensor([[10, 20, 30]])), [2, 3], [[11, 21, 31], [12, 22, 32]]);
+  });
+
+  it('broadcasts [2, 1, 3] + [2, 1] to [2, 2, 3]', () => {
+    // out[i, j, k] = a[i, 0, k] + b[j, 0]
+    const a = tensor([[[1, 2, 3]], [[4, 5, 6]]]);
+    const b = tensor([[10], [20]]);
+    expectTensor(add(a, b), [2, 2, 3], [[[11, 12, 13], [21, 22, 23]], [[14, 15, 16], [24, 25, 26]]]);
+  });
+
+  it('a 0-d tensor with a vector', () => {
+    expectTensor(add(scalar(5), tensor([1, 2])), [2], [6, 7]);
+    expectTensor(add(tensor([1, 2]), scalar(5)), [2], [6, 7]);
+  });
+
+  it('a plain number on either side', () => {
+    expectTensor(add(tensor([1, 2]), 0.5), [2], [1.5, 2.5]);
+    expectTensor(add(0.5, tensor([1, 2])), [2], [1.5, 2.5]);
+  });
+
+  it('two numbers give a 0-d tensor', () => {
+    expectTensor(add(2, 3), [], 5);
+  });
+
+  it('the method form', () => {
+    expectTensor(tensor([1, 2]).add(tensor([3, 4])), [2], [4, 6]);
+  });
+
+  it('zero-size broadcasting: [0, 3] + [3] is [0, 3]', () => {
+    expectTensor(add(zeros([0, 3]), tensor([1, 2, 3])), [0, 3], []);
+  });
+
+  it('does not modify its inputs', () => {
+    const a = tensor([1, 2]);
+    add(a, 1);
+    expect(Array.from(a.data)).toEqual([1, 2]);
+  });
+});
+
+describe('sub', () => {
+  it('broadcasts [2, 3] − [3]', () => {
+    expectTensor(sub(tensor(M23), tensor([1, 2, 3])), [2, 3], [[0, 0, 0], [3, 3, 3]]);
+  });
+
+  it('a number on either side: 10 − t and t − 10', () => {
+    expectTensor(sub(10, tensor([1, 2, 3])), [3], [9, 8, 7]);
+    expectTensor(sub(tensor([1, 2, 3]), 10), [3], [-9, -8, -7]);
+  });
+
+  it('the method form', () => {
+    expectTensor(tensor([5]).sub(2), [1], [3]);
+  });
+});
+
+describe('mul', () => {
+  it('broadcasts [2, 1] · [1, 3] to an outer product', () => {
+    expectTensor(mul(tensor([[1], [2]]), tensor([[3, 4, 5]])), [2, 3], [[3, 4, 5], [6, 8, 10]]);
+  });
+
+  it('a number on either side', () => {
+    expectTensor(mul(tensor([1, -2]), 3), [2], [3, -6]);
+    expectTensor(mul(3, tensor([1, -2])), [2], [3, -6]);
+  });
+
+  it('the method form', () => {
+    expectTensor(tensor([2, 3]).mul(tensor([4, 5])), [2], [8, 15]);
+  });
+});
+
+describe('div', () => {
+  it('a number over a tensor: div(10, t)', () => {
+    expectTensor(div(10, tensor([1, 2, 4, 5])), [4], [10, 5, 2.5, 2]);
+  });
+
+  it('a tensor over a number', () => {
+    expectTensor(div(tensor([1, 2, 4, 5]), 2), [4], [0.5, 1, 2, 2.5]);
+  });
+
+  it('broadcasts [2, 3] / [3]', () => {
+    expectTensor(div(tensor([[2, 4, 6], [3, 6, 9]]), tensor([2, 4, 3])), [2, 3], [[1, 1, 2], [1.5, 1.5, 3]]);
+  });
+
+  it('division by zero follows IEEE and does not throw: 1/0 = ∞, −1/0 = −∞, 0/0 = NaN', () => {
+    expectTensor(div(1, 0), [], Infinity);
+    expectTensor(div(tensor([1, -1, 0]), 0), [3], [Infinity, -Infinity, NaN]);
+  });
+
+  it('the method form', () => {
+    expectTensor(tensor([9]).div(3), [1], [3]);
+  });
+});
+
+describe('pow', () => {
+  it('a number exponent', () => {
+    expectTensor(pow(tensor([1, 2, 3]), 2), [3], [1, 4, 9]);
+    expectTensor(pow(tensor([4, 9]), 0.5), [2], [2, 3]);
+    expectTensor(pow(tensor([2, 4]), -1), [2], [0.5, 0.25]);
+    expectTensor(pow(tensor([2, 4]), -1.5), [2], [Math.SQRT2 / 4, 0.125]); // 2^−1.5 = 1/(2√2) = √2/4
+  });
+
+  it('exponent 0 gives 1, even at 0', () => {
+    expectTensor(pow(tensor([0, 5, -3]), 0), [3], [1, 1, 1]);
+  });
+
+  it('a negative base with a fractional exponent is NaN (IEEE)', () => {
+    expectTensor(pow(tensor([-8]), 1 / 3), [1], [NaN]);
+  });
+
+  it('a tensor exponent, elementwise', () => {
+    expectTensor(pow(tensor([2, 3, 4]), tensor([3, 2, 0.5])), [3], [8, 9, 2]);
+  });
+
+  it('a number base with a tensor exponent', () => {
+    expectTensor(pow(2, tensor([0, 1, 10])), [3], [1, 2, 1024]);
+  });
+
+  it('broadcasts base [2, 1] against exponent [2]', () => {
+    expectTensor(pow(tensor([[2], [3]]), tensor([1, 2])), [2, 2], [[2, 4], [3, 9]]);
+  });
+
+  it('two numbers give a 0-d tensor', () => {
+    expectTensor(pow(2, 3), [], 8);
+  });
+
+  it('the method form, with a number and with a tensor', () => {
+    expectTensor(tensor([3]).pow(2), [1], [9]);
+    expectTensor(tensor([3]).pow(tensor([3])), [1], [27]);
+  });
+});
+
+describe('maximum and minimum', () => {
+  it('elementwise', () => {
+    expectTensor(maximum(tensor([1, 5, 3]), tensor([4, 2, 3])), [3], [4, 5, 3]);
+    expectTensor(minimum(tensor([1, 5, 3]), tensor([4, 2, 3])), [3], [1, 2, 3]);
+  });
+
+  it('with a number', () => {
+    expectTensor(maximum(tensor([-1, 2]), 0), [2], [0, 2]);
+    expectTensor(minimum(0, tensor([-1, 2])), [2], [-1, 0]);
+  });
+
+  it('broadcast [2, 1] against [3]', () => {
+    expectTensor(maximum(tensor([[0], [2]]), tensor([1, 2, 3])), [2, 3], [[1, 2, 3], [2, 2, 3]]);
+    expectTensor(minimum(tensor([[0], [2]]), tensor([1, 2, 3])), [2, 3], [[0, 0, 0], [1, 2, 2]]);
+  });
+
+  it('NaN propagates (NumPy), from either side', () => {
+    expectTensor(maximum(tensor([NaN, 1]), tensor([1, NaN])), [2], [NaN, NaN]);
+    expectTensor(minimum(tensor([NaN, 1]), tensor([1, NaN])), [2], [NaN, NaN]);
+  });
+
+  it('infinities', () => {
+    expectTensor(maximum(tensor([-Infinity]), tensor([-5])), [1], [-5]);
+    expectTensor(minimum(tensor([Infinity]), tensor([-5])), [1], [-5]);
+  });
+
+  it('the method forms', () => {
+    expectTensor(tensor([1, 4]).maximum(2), [2], [2, 4]);
+    expectTensor(tensor([1, 4]).minimum(2), [2], [1, 2]);
+  });
+});
+
+describe('binary ops: errors', () => {
+  const ops = { add, sub, mul, div, pow, maximum, minimum, greater, greaterEqual, less, lessEqual, equal, notEqual };
+
+  it.each(Object.entries(ops))('%s: [2, 3] with [4] is a ShapeError naming the op and both shapes', (name, op) => {
+    expectThrows(() => op(tensor(M23), zeros([4])), ShapeError, name, '[2, 3]', '[4]');
+  });
+
+  it.each(Object.entries(ops))('%s: [2, 3] with [3, 2] is a ShapeError (no silent broadcasting)', (name, op) => {
+    expectThrows(() => op(zeros([2, 3]), zeros([3, 2])), ShapeError, name, '[2, 3]', '[3, 2]');
+  });
+
+  it('[2, 1, 3] with [4, 1] broadcasts, [2, 2, 3] with [4, 1] does not', () => {
+    expect(add(zeros([2, 1, 3]), zeros([4, 1])).shape).toEqual([2, 4, 3]);
+    expectThrows(() => add(zeros([2, 2, 3]), zeros([4, 1])), ShapeError, 'add', '[2, 2, 3]', '[4, 1]');
+  });
+
+  it('a non-tensor, non-number operand is a ValueError naming the op', () => {
+    expectThrows(() => add(tensor([1]), 'a' as never), ValueError, 'add', /string/);
+    expectThrows(() => mul(null as never, tensor([1])), ValueError, 'mul', /null/);
+    expectThrows(() => pow(tensor([1]), undefined as never), ValueError, 'pow');
+  });
+});
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────
+describe('comparisons', () => {
+  const a = tensor([1, 2, 3]);
+  const b = tensor([2, 2, 2]);
+
+  it('greater', () => expectTensor(greater(a, b), [3], [0, 0, 1]));
+  it('greaterEqual', () => expectTensor(greaterEqual(a, b), [3], [0, 1, 1]));
+  it('less', () => expectTensor(less(a, b), [3], [1, 0, 0]));
+  it('lessEqual', () => expectTensor(lessEqual(a, b), [3], [1, 1, 0]));
+  it('equal', () => expectTensor(equal(a, b), [3], [0, 1, 0]));
+  it('notEqual', () => expectTensor(notEqual(a, b), [3], [1, 0, 1]));
+
+  it('broadcast [2, 1] against [2]', () => {
+    expectTensor(greater(tensor([[1], [3]]), tensor([2, 0])), [2, 2], [[0, 1], [1, 1]]);
+  });
+
+  it('a number on either side', () => {
+    expectTensor(less(2, tensor([1, 2, 3])), [3], [0, 0, 1]);
+    expectTensor(equal(tensor([1, 2, 3]), 2), [3], [0, 1, 0]);
+  });
+
+  it('NaN compares false, except notEqual', () => {
+    const n = tensor([NaN]);
+    expectTensor(equal(n, n), [1], [0]);
+    expectTensor(notEqual(n, n), [1], [1]);
+    expectTensor(greater(n, 0), [1], [0]);
+    expectTensor(lessEqual(n, 0), [1], [0]);
+  });
+
+  it('return constants: requiresGrad is false even for tracked inputs', () => {
+    const x = tracked([1, 2, 3]);
+    for (const r of [greater(x, 1), greaterEqual(x, 1), less(x, 1), lessEqual(x, 1), equal(x, 1), notEqual(x, 1)]) {
+      expect(r.requiresGrad).toBe(false);
+      expect(r.isLeaf).toBe(true);
+    }
+  });
+
+  it('the method forms', () => {
+    expectTensor(a.greater(b), [3], [0, 0, 1]);
+    expectTensor(a.greaterEqual(b), [3], [0, 1, 1]);
+    expectTensor(a.less(b), [3], [1, 0, 0]);
+    expectTensor(a.lessEqual(b), [3], [1, 1, 0]);
+    expectTensor(a.equal(b), [3], [0, 1, 0]);
+    expectTensor(a.notEqual(b), [3], [1, 0, 1]);
+  });
+});
+
+describe('sign', () => {
+  it('is −1, 0 or 1', () => {
+    expectTensor(sign(tensor([-2, 0, 3, -0.5, Infinity])), [5], [-1, 0, 1, -1, 1]);
+  });
+
+  it('NaN stays NaN', () => {
+    expectTensor(sign(tensor([NaN])), [1], [NaN]);
+  });
+
+  it('has no gradient: requiresGrad is false for a tracked input', () => {
+    expect(sign(tracked([1, -1])).requiresGrad).toBe(false);
+    expect(tracked([1]).sign().requiresGrad).toBe(false);
+  });
+
+  it('accepts a number', () => {
+    expectTensor(sign(-4), [], -1);
+  });
+});
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────
+describe('unary ops', () => {
+  it('neg', () => {
+    expectTensor(neg(tensor([1, -2, 0])), [3], [-1, 2, 0]);
+    expectTensor(tensor([[3]]).neg(), [1, 1], [[-3]]);
+  });
+
+  it('exp', () => {
+    expectTensor(exp(tensor([0, 1, -1])), [3], [1, Math.E, 1 / Math.E]);
+    expectTensor(exp(tensor([-Infinity, 1000])), [2], [0, Infinity]);
+  });
+
+  it('log, with IEEE results: log 0 = −∞, log(−1) = NaN, no throw', () => {
+    expectTensor(log(tensor([1, Math.E, 0.5])), [3], [0, 1, -Math.LN2]);
+    expectTensor(log(0), [], -Infinity);
+    expectTensor(log(-1), [], NaN);
+  });
+
+  it('log1p is accurate near 0: log1p(1e-10) = 1e-10 − 5e-21 + …', () => {
+    expectTensor(log1p(tensor([0, 1, -1])), [3], [0, Math.LN2, -Infinity]);
+    // ln(1 + 1e-10) computed naively has a relative error ≈ 8e-8; log1p keeps it to rounding.
+    expect(log1p(1e-10).item() / 1e-10).toBeCloseTo(1 - 5e-11, 15);
+  });
+
+  it('expm1 is accurate near 0: expm1(1e-10) = 1e-10 + 5e-21 + …', () => {
+    expectTensor(expm1(tensor([0, 1, -Infinity])), [3], [0, Math.E - 1, -1]);
+    expect(expm1(1e-10).item() / 1e-10).toBeCloseTo(1 + 5e-11, 15);
+  });
+
+  it('sqrt (NaN below 0)', () => {
+    expectTensor(sqrt(tensor([0, 4, 2, 0.25])), [4], [0, 2, Math.SQRT2, 0.5]);
+    expectTensor(sqrt(-1), [], NaN);
+  });
+
+  it('square', () => {
+    expectTensor(square(tensor([-3, 0.5, 0])), [3], [9, 0.25, 0]);
+  });
+
+  it('abs', () => {
+    expectTensor(abs(tensor([-3, 2, -0.5, -Infinity])), [4], [3, 2, 0.5, Infinity]);
+  });
+
+  it('sin', () => {
+    expectTensor(sin(tensor([0, Math.PI / 2, Math.PI / 6, -Math.PI / 2])), [4], [0, 1, 0.5, -1]);
+  });
+
+  it('cos', () => {
+    expectTensor(cos(tensor([0, Math.PI, Math.PI / 3])), [3], [1, -1, 0.5]);
+  });
+
+  it('tan', () => {
+    expectTensor(tan(tensor([0, Math.PI / 4, -Math.PI / 4])), [3], [0, 1, -1]);
+  });
+
+  it('tanh: tanh 1 = (e² − 1)/(e² + 1), saturating to ±1', () => {
+    const e2 = Math.E * Math.E;
+    expectTensor(tanh(tensor([0, 1, -1000, 1000])), [4], [0, (e2 - 1) / (e2 + 1), -1, 1]);
+  });
+
+  it('sigmoid: σ(0) = ½, σ(2) = 1/(1 + e⁻²)', () => {
+    expectTensor(sigmoid(tensor([0, 2, -2])), [3], [0.5, 1 / (1 + Math.exp(-2)), 1 - 1 / (1 + Math.exp(-2))]);
+  });
+
+  it('sigmoid at ±1000 is finite: exactly 1 and 0', () => {
+    const s = sigmoid(tensor([1000, -1000]));
+    expect(Array.from(s.data).every(Number.isFinite)).toBe(true);
+    expectTensor(s, [2], [1, 0]);
+  });
+
+  it('sigmoid is accurate in the far negative tail: σ(−50) = e⁻⁵⁰/(1 + e⁻⁵⁰)', () => {
+    // 1/(1 + e⁵⁰) computed naively is fine too; the point is that it is not 0 or NaN.
+    expect(sigmoid(-50).item() / Math.exp(-50)).toBeCloseTo(1, 12);
+  });
+
+  it('relu', () => {
+    expectTensor(relu(tensor([-1, 0, 2, -Infinity, Infinity])), [5], [0, 0, 2, 0, Infinity]);
+  });
+
+  it('relu(NaN) is NaN', () => {
+    expectTensor(relu(tensor([NaN])), [1], [NaN]);
+  });
+
+  it('NaN propagates through the other unary ops', () => {
+    const n = tensor([NaN]);
+    for (const f of [neg, exp, log, log1p, expm1, sqrt, square, abs, sin, cos, tan, tanh, sigmoid, softplus]) {
+      expectTensor(f(n), [1], [NaN]);
+    }
+    expectTensor(leakyRelu(n), [1], [NaN]);
+    expectTensor(elu(n), [1], [NaN]);
+  });
+
+  it('leakyRelu with the default alpha 0.01', () => {
+    expectTensor(leakyRelu(tensor([-2, 0, 3])), [3], [-0.02, 0, 3]);
+    expectTensor(tensor([-100]).leakyRelu(), [1], [-1]);
+  });
+
+  it('leakyRelu with alpha 0.2', () => {
+    expectTensor(leakyRelu(tensor([-2, 0, 3]), 0.2), [3], [-0.4, 0, 3]);
+    expectTensor(tensor([-2]).leakyRelu(0.2), [1], [-0.4]);
+  });
+
+  it('elu with the default alpha 1: elu(−1) = e⁻¹ − 1', () => {
+    expectTensor(elu(tensor([-1, 0, 2])), [3], [Math.exp(-1) - 1, 0, 2]);
+  });
+
+  it('elu with alpha 2, saturating at −alpha', () => {
+    expectTensor(elu(tensor([-1, 2, -1000]), 2), [3], [2 * (Math.exp(-1) - 1), 2, -2]);
+    expectTensor(tensor([-1000]).elu(0.5), [1], [-0.5]);
+  });
+
+  it('softplus: ln 2 at 0, ln(1 + e) at 1', () => {
+    expectTensor(softplus(tensor([0, 1])), [2], [Math.LN2, Math.log(1 + Math.E)]);
+  });
+
+  it('softplus(1000) = 1000 and softplus(−1000) ≈ 0, both finite', () => {
+    const s = softplus(tensor([1000, -1000]));
+    expect(Array.from(s.data).every(Number.isFinite)).toBe(true);
+    expectTensor(s, [2], [1000, 0]);
+    expect(s.data[1]).toBeGreaterThanOrEqual(0);
+  });
+
+  it('softplus is accurate in the tails: softplus(−30) ≈ e⁻³⁰, softplus(30) ≈ 30 + e⁻³⁰', () => {
+    expect(softplus(-30).item() / Math.exp(-30)).toBeCloseTo(1, 12);
+    expect(softplus(30).item()).toBeCloseTo(30, 12);
+  });
+
+  it('clip limits to [lo, hi]', () => {
+    expectTensor(clip(tensor([-2, -0.5, 0, 0.5, 2]), -1, 1), [5], [-1, -0.5, 0, 0.5, 1]);
+    expectTensor(tensor([-2, 5]).clip(0, 3), [2], [0, 3]);
+  });
+
+  it('clip with lo = hi gives that value; NaN stays NaN', () => {
+    expectTensor(clip(tensor([-1, 3]), 2, 2), [2], [2, 2]);
+    expectTensor(clip(tensor([NaN]), 0, 1), [1], [NaN]);
+  });
+
+  it('clip with lo > hi is a ValueError naming clip and both bounds', () => {
+    expectThrows(() => clip(tensor([1]), 1, 0), ValueError, 'clip', /1/, /0/);
+    expectThrows(() => clip(tensor([1]), NaN, 0), ValueError, 'clip', /NaN/);
+  });
+
+  it('leakyRelu and elu reject a non-finite alpha with a ValueError naming the op', () => {
+    expectThrows(() => leakyRelu(tensor([1]), NaN), ValueError, 'leakyRelu', /alpha/);
+    expectThrows(() => elu(tensor([1]), Infinity), ValueError, 'elu', /alpha/);
+  });
+
+  it('unary ops keep the shape, including 0-d and zero-size', () => {
+    expectTensor(exp(scalar(0)), [], 1);
+    expectTensor(tanh(zeros([2, 0])), [2, 0], []);
+  });
+
+  it('accept plain numbers', () => {
+    expectTensor(square(3), [], 9);
+    expectTensor(abs(-2), [], 2);
+  });
+
+  it('the method forms', () => {
+    const x = tensor([0.5]);
+    expectTensor(x.exp(), [1], [Math.exp(0.5)]);
+    expectTensor(x.log(), [1], [-Math.LN2]);
+    expectTensor(x.log1p(), [1], [Math.log(1.5)]);
+    expectTensor(x.expm1(), [1], [Math.exp(0.5) - 1]);
+    expectTensor(x.sqrt(), [1], [Math.SQRT1_2]);
+    expectTensor(x.square(), [1], [0.25]);
+    expectTensor(tensor([-0.5]).abs(), [1], [0.5]);
+    expectTensor(x.sin(), [1], [Math.sin(0.5)]);
+    expectTensor(x.cos(), [1], [Math.cos(0.5)]);
+    expectTensor(x.tan(), [1], [Math.sin(0.5) / Math.cos(0.5)]);
+    expectTensor(x.tanh(), [1], [(Math.E - 1) / (Math.E + 1)]); // tanh ½ = (e − 1)/(e + 1)
+    expectTensor(x.sigmoid(), [1], [1 / (1 + Math.exp(-0.5))]);
+    expectTensor(tensor([-0.5]).relu(), [1], [0]);
+    expectTensor(x.softplus(), [1], [Math.log(1 + Math.exp(0.5))]);
+  });
+});
+
+describe('where', () => {
+  it('picks from a where cond is nonzero, else from b', () => {
+    expectTensor(where(tensor([1, 0, 1]), tensor([1, 2, 3]), tensor([10, 20, 30])), [3], [1, 20, 3]);
+  });
+
+  it('any nonzero condition counts as true', () => {
+    expectTensor(where(tensor([2, -1, 0.5, 0]), 1, 0), [4], [1, 1, 1, 0]);
+  });
+
+  it('broadcasts all three: cond [2, 1], a [3], b a number', () => {
+    expectTensor(where(tensor([[1], [0]]), tensor([1, 2, 3]), -1), [2, 3], [[1, 2, 3], [-1, -1, -1]]);
+  });
+
+  it('broadcasts cond [3] against a [2, 1] and b [2, 3]', () => {
+    const out = where(tensor([1, 0, 1]), tensor([[7], [8]]), tensor([[0, 1, 2], [3, 4, 5]]));
+    expectTensor(out, [2, 3], [[7, 1, 7], [8, 4, 8]]);
+  });
+
+  it('with a comparison as the condition: relu by hand', () => {
+    const x = tensor([-1, 2, -3, 4]);
+    expectTensor(where(greater(x, 0), x, 0), [4], [0, 2, 0, 4]);
+  });
+
+  it('incompatible shapes are a ShapeError naming where and the shapes', () => {
+    expectThrows(() => where(tensor([1, 0]), tensor([1, 2, 3]), 0), ShapeError, 'where', '[2]', '[3]');
+  });
+});
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────
+describe('reductions: sum', () => {
+  const x = tensor(M23);
+
+  it('over everything (axis undefined) gives a 0-d tensor', () => {
+    expectTensor(sum(x), [], 21);
+  });
+
+  it('axis 0 and axis 1', () => {
+    expectTensor(sum(x, 0), [3], [5, 7, 9]);
+    expectTensor(sum(x, 1), [2], [6, 15]);
+  });
+
+  it('negative axes count from the end', () => {
+    expectTensor(sum(x, -1), [2], [6, 15]);
+    expectTensor(sum(x, -2), [3], [5, 7, 9]);
+  });
+
+  it('a list of axes', () => {
+    expectTensor(sum(x, [0, 1]), [], 21);
+    expectTensor(sum(x, [1, 0]), [], 21);
+    expectTensor(sum(x, [-1]), [2], [6, 15]);
+  });
+
+  it('keepDims keeps reduced axes as 1', () => {
+    expectTensor(sum(x, 0, true), [1, 3], [[5, 7, 9]]);
+    expectTensor(sum(x, 1, true), [2, 1], [[6], [15]]);
+    expectTensor(sum(x, undefined, true), [1, 1], [[21]]);
+    expectTensor(sum(x, [0, 1], true), [1, 1], [[21]]);
+  });
+
+  it('a 3-D tensor over axes [0, 2]', () => {
+    // x[i, j, k] = 12i + 4j + k; Σ over i ∈ {0, 1}, k ∈ {0…3} = 8·4j + (4·0 + 4·12) + 2·(0+1+2+3) = 32j + 60.
+    const y = arange(24).reshape([2, 3, 4]);
+    expectTensor(sum(y, [0, 2]), [3], [60, 92, 124]);
+    expectTensor(sum(y, [0, -1], true), [1, 3, 1], [[[60], [92], [124]]]);
+  });
+
+  it('a 0-d tensor sums to itself; an empty tensor sums to 0', () => {
+    expectTensor(sum(scalar(4)), [], 4);
+    expectTensor(sum(zeros([0])), [], 0);
+    expectTensor(sum(zeros([2, 0]), 1), [2], [0, 0]);
+  });
+
+  it('the method form', () => {
+    expectTensor(x.sum(0, true), [1, 3], [[5, 7, 9]]);
+  });
+});
+
+describe('reductions: mean', () => {
+  const x = tensor(M23);
+
+  it('over everything', () => {
+    expectTensor(mean(x), [], 3.5);
+  });
+
+  it('along an axis, negative axis, keepDims', () => {
+    expectTensor(mean(x, 0), [3], [2.5, 3.5, 4.5]);
+    expectTensor(mean(x, 1), [2], [2, 5]);
+    expectTensor(mean(x, -1, true), [2, 1], [[2], [5]]);
+  });
+
+  it('a list of axes divides by the product of their sizes', () => {
+    expectTensor(mean(x, [0, 1]), [], 3.5);
+    // 3-D [2, 3, 4] over [0, 2]: (32j + 60) / 8
+    expectTensor(mean(arange(24).reshape([2, 3, 4]), [0, 2]), [3], [7.5, 11.5, 15.5]);
+  });
+
+  it('the method form', () => {
+    expectTensor(x.mean(1), [2], [2, 5]);
+  });
+});
+
+describe('reductions: max and min', () => {
+  const z = tensor([[3, -1, 2], [-5, 4, 0]]);
+
+  it('over everything', () => {
+    expectTensor(max(z), [], 4);
+    expectTensor(min(z), [], -5);
+  });
+
+  it('along axis 0 and axis 1', () => {
+    expectTensor(max(z, 0), [3], [3, 4, 2]);
+    expectTensor(max(z, 1), [2], [3, 4]);
+    expectTensor(min(z, 0), [3], [-5, -1, 0]);
+    expectTensor(min(z, 1), [2], [-1, -5]);
+  });
+
+  it('negative axes, lists and keepDims', () => {
+    expectTensor(max(z, -1, true), [2, 1], [[3], [4]]);
+    expectTensor(min(z, -2, true), [1, 3], [[-5, -1, 0]]);
+    expectTensor(max(z, [0, 1]), [], 4);
+    expectTensor(min(z, undefined, true), [1, 1], [[-5]]);
+  });
+
+  it('NaN propagates (NumPy)', () => {
+    expectTensor(max(tensor([1, NaN, 3])), [], NaN);
+    expectTensor(min(tensor([[1, 2], [NaN, 0]]), 1), [2], [1, NaN]);
+  });
+
+  it('infinite values', () => {
+    expectTensor(max(tensor([-Infinity, -Infinity])), [], -Infinity);
+    expectTensor(min(tensor([Infinity, 7])), [], 7);
+  });
+
+  it('the method forms', () => {
+    expectTensor(z.max(0), [3], [3, 4, 2]);
+    expectTensor(z.min(1), [2], [-1, -5]);
+  });
+});
+
+describe('reductions: logSumExp', () => {
+  it('log(e⁰ + e^ln3) = ln 4', () => {
+    expectTensor(logSumExp(tensor([0, Math.log(3)])), [], Math.log(4));
+  });
+
+  it('[1000, 1000] gives 1000 + ln 2 without overflow', () => {
+    expectTensor(logSumExp(tensor([1000, 1000])), [], 1000 + Math.LN2);
+  });
+
+  it('[−1000, −1000] gives −1000 + ln 2 without underflow', () => {
+    expectTensor(logSumExp(tensor([-1000, -1000])), [], -1000 + Math.LN2);
+  });
+
+  it('[−∞, −∞] gives −∞ (not NaN)', () => {
+    expectTensor(logSumExp(tensor([-Infinity, -Infinity])), [], -Infinity);
+  });
+
+  it('−∞ entries contribute nothing: [−∞, 0] gives 0', () => {
+    expectTensor(logSumExp(tensor([-Infinity, 0])), [], 0);
+  });
+
+  it('+∞ gives +∞; NaN gives NaN', () => {
+    expectTensor(logSumExp(tensor([Infinity, 0])), [], Infinity);
+    expectTensor(logSumExp(tensor([NaN, 0])), [], NaN);
+  });
+
+  it('along an axis, with keepDims', () => {
+    const x = tensor([[0, 0], [1, 1]]);
+    expectTensor(logSumExp(x, 1), [2], [Math.LN2, 1 + Math.LN2]);
+    expectTensor(logSumExp(x, -1, true), [2, 1], [[Math.LN2], [1 + Math.LN2]]);
+    // column j: ln(e⁰ + e¹) = ln(1 + e)
+    expectTensor(logSumExp(x, 0), [2], [Math.log(1 + Math.E), Math.log(1 + Math.E)]);
+    expectTensor(logSumExp(x, [0, 1]), [], Math.log(2 + 2 * Math.E));
+  });
+
+  it('rows with very different scales are each stable', () => {
+    expectTensor(logSumExp(tensor([[1000, 1000], [-1000, -1000]]), 1), [2], [1000 + Math.LN2, -1000 + Math.LN2]);
+  });
+
+  it('the method form', () => {
+    expectTensor(tensor([0, 0]).logSumExp(), [], Math.LN2);
+  });
+});
+
+describe('reductions: norm', () => {
+  it('the Euclidean norm of a vector: ‖[3, 4]‖ = 5', () => {
+    expectTensor(norm(tensor([3, -4])), [], 5);
+  });
+
+  it('the Frobenius norm of a matrix: √(1 + 4 + 4 + 16) = 5', () => {
+    expectTensor(norm(tensor([[1, 2], [2, 4]])), [], 5);
+  });
+
+  it('along an axis, with keepDims', () => {
+    expectTensor(norm(tensor([[3, 4], [6, 8]]), 1), [2], [5, 10]);
+    expectTensor(norm(tensor([[3, 4], [4, 3]]), 0, true), [1, 2], [[5, 5]]);
+  });
+
+  it('the norm of zeros is 0', () => {
+    expectTensor(norm(zeros([3])), [], 0);
+  });
+
+  it('the method form', () => {
+    expectTensor(tensor([1, 1, 1, 1]).norm(), [], 2);
+  });
+});
+
+describe('reductions: errors', () => {
+  const x = tensor(M23);
+  const reductions = { sum, mean, max, min, logSumExp, norm };
+
+  it.each(Object.entries(reductions))('%s: an out-of-range axis is a ValueError naming the op and the axis', (name, op) => {
+    expectThrows(() => op(x, 2), ValueError, name, /2/);
+    expectThrows(() => op(x, -3), ValueError, name, /-3/);
+    expectThrows(() => op(x, [0, 5]), ValueError, name, /5/);
+  });
+
+  it.each(Object.entries(reductions))('%s: a non-integer axis is a ValueError naming the op', (name, op) => {
+    expectThrows(() => op(x, 0.5), ValueError, name, /0\.5/);
+    expectThrows(() => op(x, NaN), ValueError, name);
+  });
+
+  it.each(Object.entries(reductions))('%s: a repeated axis is a ValueError naming the op', (name, op) => {
+    expectThrows(() => op(x, [0, -2]), ValueError, name);
+  });
+
+  it('a 0-d tensor has no axis 0', () => {
+    expectThrows(() => sum(scalar(1), 0), ValueError, 'sum');
+  });
+});
+
+describe('argmax and argmin', () => {
+  const x = tensor([[1, 5, 2], [7, 0, 7]]);
+
+  it('without an axis: the index in the flattened tensor, as a 0-d tensor', () => {
+    expectTensor(argmax(tensor([1, 3, 2])), [], 1);
+    expectTensor(argmax(x), [], 3); // the first 7
+    expectTensor(argmin(x), [], 4);
+  });
+
+  it('along an axis (first index on ties)', () => {
+    expectTensor(argmax(x, 0), [3], [1, 0, 1]);
+    expectTensor(argmax(x, 1), [2], [1, 0]);
+    expectTensor(argmin(x, 0), [3], [0, 1, 0]);
+    expectTensor(argmin(x, 1), [2], [0, 1]);
+  });
+
+  it('a negative axis', () => {
+    expectTensor(argmax(x, -1), [2], [1, 0]);
+    expectTensor(argmin(x, -2), [3], [0, 1, 0]);
+  });
+
+  it('a 3-D tensor along the middle axis', () => {
+    // [2, 2, 2]: compare x[i, 0, k] with x[i, 1, k]
+    const y = tensor([[[1, 9], [2, 3]], [[8, 0], [4, 0]]]);
+    expectTensor(argmax(y, 1), [2, 2], [[1, 0], [0, 0]]);
+    expectTensor(argmin(y, 1), [2, 2], [[0, 1], [1, 0]]);
+  });
+
+  it('NaN counts as the extreme (NumPy)', () => {
+    expectTensor(argmax(tensor([1, NaN, 3])), [], 1);
+    expectTensor(argmin(tensor([1, NaN, 0])), [], 1);
+  });
+
+  it('has no gradient: requiresGrad is false for a tracked input', () => {
+    expect(argmax(tracked([1, 2])).requiresGrad).toBe(false);
+    expect(argmin(tracked([[1, 2]]), 1).requiresGrad).toBe(false);
+  });
+
+  it('the method forms', () => {
+    expectTensor(x.argmax(1), [2], [1, 0]);
+    expectTensor(x.argmin(), [], 4);
+  });
+
+  it('an out-of-range or non-integer axis is a ValueError naming the op', () => {
+    expectThrows(() => argmax(x, 2), ValueError, 'argmax', /2/);
+    expectThrows(() => argmin(x, -3), ValueError, 'argmin', /-3/);
+    expectThrows(() => argmax(x, 0.5), ValueError, 'argmax', /0\.5/);
+  });
+
+  it('an empty axis is a ValueError naming the op', () => {
+    expectThrows(() => argmax(zeros([0])), ValueError, 'argmax');
+    expectThrows(() => argmin(zeros([2, 0]), 1), ValueError, 'argmin', '[2, 0]');
+  });
+});
+
+describe('softmax and logSoftmax', () => {
+  it('softmax([0, ln 2, ln 5]) = [1, 2, 5]/8', () => {
+    expectTensor(softmax(tensor([0, Math.LN2, Math.log(5)])), [3], [0.125, 0.25, 0.625]);
+  });
+
+  it('logSoftmax([0, ln 2, ln 5]) = [ln ⅛, ln ¼, ln ⅝]', () => {
+    expectTensor(logSoftmax(tensor([0, Math.LN2, Math.log(5)])), [3], [Math.log(0.125), Math.log(0.25), Math.log(0.625)]);
+  });
+
+  it('softmax at [1000, 0, −1000] is finite: [1, e⁻¹⁰⁰⁰, e⁻²⁰⁰⁰] = [1, 0, 0]', () => {
+    const s = softmax(tensor([1000, 0, -1000]));
+    expect(Array.from(s.data).every(Number.isFinite)).toBe(true);
+    expectTensor(s, [3], [1, 0, 0]);
+  });
+
+  it('logSoftmax at [1000, 0, −1000] is [0, −1000, −2000], finite', () => {
+    expectTensor(logSoftmax(tensor([1000, 0, -1000])), [3], [0, -1000, -2000]);
+  });
+
+  it('rows of a matrix (default axis −1) sum to 1 and keep the shape', () => {
+    const s = softmax(tensor([[1000, 0, -1000], [1, 2, 3], [-1000, -1000, -1000]]));
+    expect(s.shape).toEqual([3, 3]);
+    expectTensor(sum(s, 1), [3], [1, 1, 1]);
+    // equal logits give a uniform row
+    expectTensor(slice(s, [2, 0], [1, 3]), [1, 3], [[1 / 3, 1 / 3, 1 / 3]]);
+  });
+
+  it('is invariant to a shift: softmax(x + 1000) = softmax(x)', () => {
+    // softmax([1, 2, 3]) = [1, e, e²]/(1 + e + e²)
+    const z = 1 + Math.E + Math.E ** 2;
+    const want = [1 / z, Math.E / z, Math.E ** 2 / z];
+    expectTensor(softmax(tensor([1, 2, 3])), [3], want);
+    expectTensor(softmax(tensor([1001, 1002, 1003])), [3], want);
+  });
+
+  it('along axis 0', () => {
+    // column 0: [e⁰, e^ln3]/4 = [¼, ¾]; column 1: equal logits, [½, ½]
+    expectTensor(softmax(tensor([[0, 5], [Math.log(3), 5]]), 0), [2, 2], [[0.25, 0.5], [0.75, 0.5]]);
+  });
+
+  it('a −∞ logit gets probability 0', () => {
+    expectTensor(softmax(tensor([-Infinity, 0])), [2], [0, 1]);
+    expectTensor(logSoftmax(tensor([-Infinity, 0])), [2], [-Infinity, 0]);
+  });
+
+  it('the method forms', () => {
+    expectTensor(tensor([0, 0]).softmax(), [2], [0.5, 0.5]);
+    expectTensor(tensor([[0], [0]]).logSoftmax(0), [2, 1], [[-Math.LN2], [-Math.LN2]]);
+  });
+
+  it('an out-of-range axis is a ValueError', () => {
+    expectThrows(() => softmax(tensor([[1, 2]]), 2), ValueError, /2/);
+    expectThrows(() => logSoftmax(tensor([[1, 2]]), 0.5), ValueError, /0\.5/);
+  });
+
+  it('an out-of-range axis names softmax / logSoftmax in the message', () => {
+    expectThrows(() => softmax(tensor([[1, 2]]), 2), ValueError, /^softmax:/);
+    expectThrows(() => logSoftmax(tensor([[1, 2]]), 2), ValueError, /^logSoftmax:/);
+  });
+});
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────
+describe('matmul', () => {
+  // A·B = [[1·7+2·9+3·11, 1·8+2·10+3·12], [4·7+5·9+6·11, 4·8+5·10+6·12]] = [[58, 64], [139, 154]]
+  const A = tensor(M23);
+  const B = tensor([[7, 8], [9, 10], [11, 12]]);
+
+  it('2-D · 2-D', () => {
+    expectTensor(matmul(A, B), [2, 2], [[58, 64], [139, 154]]);
+    expectTensor(A.matmul(B), [2, 2], [[58, 64], [139, 154]]);
+  });
+
+  it('matrix · vector gives a vector: A·[1, 0, −1] = [1 − 3, 4 − 6]', () => {
+    expectTensor(matmul(A, tensor([1, 0, -1])), [2], [-2, -2]);
+  });
+
+  it('vector · matrix gives a vector: [1, 1]·A = column sums', () => {
+    expectTensor(matmul(tensor([1, 1]), A), [3], [5, 7, 9]);
+  });
+
+  it('vector · vector gives a 0-d tensor: [1, 2, 3]·[4, 5, 6] = 32', () => {
+    expectTensor(matmul(tensor([1, 2, 3]), tensor([4, 5, 6])), [], 32);
+  });
+
+  it('batched [2, 2, 3] · [3, 2] → [2, 2, 2]', () => {
+    // second batch: [−1, 0, 1]·B = [−7 + 11, −8 + 12] = [4, 4]; a zero row gives zeros
+    const a = tensor([M23, [[-1, 0, 1], [0, 0, 0]]]);
+    expectTensor(matmul(a, B), [2, 2, 2], [[[58, 64], [139, 154]], [[4, 4], [0, 0]]]);
+  });
+
+  it('batched [2, 2, 3] · [2, 3, 2] → [2, 2, 2], batch by batch', () => {
+    // batch 1: rows [1, 0, 0] and [0, 0, 1] pick rows 0 and 2 of [[1, 0], [0, 1], [1, 1]]
+    const a = tensor([M23, [[1, 0, 0], [0, 0, 1]]]);
+    const b = tensor([[[7, 8], [9, 10], [11, 12]], [[1, 0], [0, 1], [1, 1]]]);
+    expectTensor(matmul(a, b), [2, 2, 2], [[[58, 64], [139, 154]], [[1, 0], [1, 1]]]);
+  });
+
+  it('broadcast batch axes: [2, 1, 2, 3] · [3, 3, 2] → [2, 3, 2, 2]', () => {
+    // A[0, 0] = [[1, 0, 0], [0, 1, 0]] picks rows 0 and 1 of B[j]; A[1, 0] = [[0, 0, 1], [1, 1, 1]] picks
+    // row 2 and the sum of the rows. B[j] = [[10j+1, 10j+2], [10j+3, 10j+4], [10j+5, 10j+6]], so the
+    // row sum is [30j + 9, 30j + 12].
+    const a = tensor([[[[1, 0, 0], [0, 1, 0]]], [[[0, 0, 1], [1, 1, 1]]]]);
+    const b = tensor([
+      [[1, 2], [3, 4], [5, 6]],
+      [[11, 12], [13, 14], [15, 16]],
+      [[21, 22], [23, 24], [25, 26]],
+    ]);
+    expectTensor(matmul(a, b), [2, 3, 2, 2], [
+      [[[1, 2], [3, 4]], [[11, 12], [13, 14]], [[21, 22], [23, 24]]],
+      [[[5, 6], [9, 12]], [[15, 16], [39, 42]], [[25, 26], [69, 72]]],
+    ]);
+  });
+
+  it('batched · vector: [2, 2, 3] · [3] → [2, 2]', () => {
+    const a = tensor([M23, [[-1, 0, 1], [0, 0, 0]]]);
+    expectTensor(matmul(a, tensor([1, 0, -1])), [2, 2], [[-2, -2], [-2, 0]]);
+  });
+
+  it('vector · batched: [2] · [2, 2, 3] → [2, 3]', () => {
+    const b = tensor([M23, [[-1, 0, 1], [0, 0, 0]]]);
+    expectTensor(matmul(tensor([1, 1]), b), [2, 3], [[5, 7, 9], [-1, 0, 1]]);
+  });
+
+  it('larger products (the packed kernel path): ones·ones and I·M', () => {
+    // every entry of ones[20, 30]·ones[30, 10] is 30
+    expectTensor(matmul(ones([20, 30]), ones([30, 10])), [20, 10], new Array(200).fill(30));
+    // ones[20, 30]·[0, 1, …, 29]ᵀ: every entry is 0 + 1 + … + 29 = 435
+    expectTensor(matmul(ones([20, 30]), arange(30).reshape([30, 1])), [20, 1], new Array(20).fill(435));
+    // I₁₇·M = M
+    const m = arange(153).reshape([17, 9]);
+    expectTensor(matmul(eye(17), m), [17, 9], Array.from({ length: 153 }, (_, i) => i));
+  });
+
+  it('a zero inner dimension gives zeros', () => {
+    expectTensor(matmul(zeros([2, 0]), zeros([0, 3])), [2, 3], [0, 0, 0, 0, 0, 0]);
+  });
+
+  it('[2, 3] · [4, 5] is a ShapeError naming matmul and both shapes', () => {
+    expectThrows(() => matmul(zeros([2, 3]), zeros([4, 5])), ShapeError, 'matmul', '[2, 3]', '[4, 5]');
+  });
+
+  it('mismatched vector cases are ShapeErrors naming both shapes', () => {
+    expectThrows(() => matmul(zeros([3]), zeros([4])), ShapeError, 'matmul', '[3]', '[4]');
+    expectThrows(() => matmul(zeros([2, 3]), zeros([2])), ShapeError, 'matmul', '[2, 3]', '[2]');
+    expectThrows(() => matmul(zeros([2]), zeros([3, 2])), ShapeError, 'matmul', '[2]', '[3, 2]');
+  });
+
+  it('a 0-d operand is a ShapeError', () => {
+    expectThrows(() => matmul(scalar(2), zeros([2, 2])), ShapeError, 'matmul', '[]', '[2, 2]');
+  });
+
+  it('batch axes that do not broadcast are a ShapeError naming matmul', () => {
+    expectThrows(() => matmul(zeros([2, 2, 3]), zeros([3, 3, 2])), ShapeError, 'matmul');
+  });
+
+  it('batch axes that do not broadcast: the message names both full shapes', () => {
+    expectThrows(() => matmul(zeros([2, 2, 3]), zeros([3, 3, 2])), ShapeError, '[2, 2, 3]', '[3, 3, 2]');
+  });
+});
+
+describe('matmulWith', () => {
+  const A = tensor(M23);
+  const At = tensor([[1, 4], [2, 5], [3, 6]]);
+  const B = tensor([[7, 8], [9, 10], [11, 12]]);
+  const Bt = tensor([[7, 9, 11], [8, 10, 12]]);
+  const AB = [[58, 64], [139, 154]];
+
+  it('all four transpositions compute the same A·B', () => {
+    expectTensor(matmulWith(A, B, false, false), [2, 2], AB);
+    expectTensor(matmulWith(At, B, true, false), [2, 2], AB);
+    expectTensor(matmulWith(A, Bt, false, true), [2, 2], AB);
+    expectTensor(matmulWith(At, Bt, true, true), [2, 2], AB);
+  });
+
+  it('inner dimensions are checked after transposition', () => {
+    expectThrows(() => matmulWith(A, B, true, false), ShapeError, 'matmul', '[2, 3]', '[3, 2]');
+  });
+
+  it('needs operands of rank ≥ 2', () => {
+    expectThrows(() => matmulWith(tensor([1, 2]), B, false, false), ShapeError, 'matmul', '[2]');
+  });
+});
+
+describe('dot and outer', () => {
+  it('dot of vectors: [1, 2, 3]·[4, 5, 6] = 32', () => {
+    expectTensor(dot(tensor([1, 2, 3]), tensor([4, 5, 6])), [], 32);
+    expectTensor(tensor([1, 2]).dot(tensor([3, 4])), [], 11);
+  });
+
+  it('dot of matrices is matmul', () => {
+    expectTensor(dot(tensor(M23), tensor([[7, 8], [9, 10], [11, 12]])), [2, 2], [[58, 64], [139, 154]]);
+  });
+
+  it('dot of vectors of different lengths is a ShapeError naming dot and both shapes', () => {
+    expectThrows(() => dot(zeros([3]), zeros([4])), ShapeError, 'dot', '[3]', '[4]');
+  });
+
+  it('outer: [1, 2] ⊗ [3, 4, 5]', () => {
+    expectTensor(outer(tensor([1, 2]), tensor([3, 4, 5])), [2, 3], [[3, 4, 5], [6, 8, 10]]);
+    expectTensor(tensor([2]).outer(tensor([1, -1])), [1, 2], [[2, -2]]);
+  });
+});
+
+describe('transpose and .T', () => {
+  const A = tensor(M23);
+
+  it('.T of a matrix', () => {
+    expectTensor(A.T, [3, 2], [[1, 4], [2, 5], [3, 6]]);
+  });
+
+  it('transpose without perm reverses the axes', () => {
+    expectTensor(transpose(A), [3, 2], [[1, 4], [2, 5], [3, 6]]);
+    // [2, 3, 4] → [4, 3, 2]: out[i, j, k] = x[k, j, i] = 12k + 4j + i
+    const want = [];
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 2; k++) want.push(12 * k + 4 * j + i);
+    expectTensor(transpose(arange(24).reshape([2, 3, 4])), [4, 3, 2], want);
+  });
+
+  it('transpose with a perm: output axis d is input axis perm[d]', () => {
+    // [2, 3, 4] with perm [2, 0, 1] → [4, 2, 3]: out[i, j, k] = x[j, k, i] = 12j + 4k + i
+    const want = [];
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 2; j++) for (let k = 0; k < 3; k++) want.push(12 * j + 4 * k + i);
+    expectTensor(transpose(arange(24).reshape([2, 3, 4]), [2, 0, 1]), [4, 2, 3], want);
+    expectTensor(arange(24).reshape([2, 3, 4]).transpose([2, 0, 1]), [4, 2, 3], want);
+  });
+
+  it('the identity perm and 1-D and 0-d tensors', () => {
+    expectTensor(transpose(A, [0, 1]), [2, 3], M23);
+    expectTensor(transpose(tensor([1, 2, 3])), [3], [1, 2, 3]);
+    expectTensor(transpose(scalar(5)), [], 5);
+  });
+
+  it('a bad perm is a ValueError naming transpose', () => {
+    expectThrows(() => transpose(A, [0, 0]), ValueError, 'transpose', /0,0|0, 0/);
+    expectThrows(() => transpose(A, [0]), ValueError, 'transpose');
+    expectThrows(() => transpose(A, [0, 2]), ValueError, 'transpose');
+    expectThrows(() => transpose(A, [1, 0, 2]), ValueError, 'transpose');
+    expectThrows(() => transpose(A, [-1, 0]), ValueError, 'transpose');
+  });
+
+  it('.T of a tensor that is not 2-D is a ValueError naming the shape', () => {
+    expectThrows(() => tensor([1, 2]).T, ValueError, 'T', '[2]');
+    expectThrows(() => zeros([2, 2, 2]).T, ValueError, 'T', '[2, 2, 2]');
+  });
+});
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────
+describe('reshape and flatten', () => {
+  const v = arange(6);
+
+  it('reshape to a given shape, row-major', () => {
+    expectTensor(reshape(v, [2, 3]), [2, 3], [[0, 1, 2], [3, 4, 5]]);
+    expectTensor(v.reshape([3, 1, 2]), [3, 1, 2], [[[0, 1]], [[2, 3]], [[4, 5]]]);
+  });
+
+  it('one −1 is inferred', () => {
+    expectTensor(reshape(v, [-1, 2]), [3, 2], [[0, 1], [2, 3], [4, 5]]);
+    expectTensor(reshape(v, [3, -1]), [3, 2], [[0, 1], [2, 3], [4, 5]]);
+    expectTensor(reshape(tensor([[1, 2], [3, 4]]), [-1]), [4], [1, 2, 3, 4]);
+  });
+
+  it('to and from 0-d', () => {
+    expectTensor(reshape(tensor([7]), []), [], 7);
+    expectTensor(reshape(scalar(7), [1, 1]), [1, 1], [[7]]);
+  });
+
+  it('a different element count is a ShapeError naming reshape and both shapes', () => {
+    expectThrows(() => reshape(zeros([2, 3]), [4]), ShapeError, 'reshape', '[2, 3]', '[4]');
+  });
+
+  it('a −1 that cannot be inferred is a ShapeError naming both shapes', () => {
+    expectThrows(() => reshape(zeros([2, 3]), [4, -1]), ShapeError, 'reshape', '[2, 3]', '[4, -1]');
+  });
+
+  it('two −1s, other negatives and fractions are ValueErrors naming reshape', () => {
+    expectThrows(() => reshape(v, [-1, -1]), ValueError, 'reshape', '[-1, -1]');
+    expectThrows(() => reshape(v, [-2, -3]), ValueError, 'reshape', '[-2, -3]');
+    expectThrows(() => reshape(v, [1.5, 4]), ValueError, 'reshape', '[1.5, 4]');
+  });
+
+  it('flatten', () => {
+    expectTensor(flatten(tensor([[1, 2], [3, 4]])), [4], [1, 2, 3, 4]);
+    expectTensor(flatten(scalar(3)), [1], [3]);
+    expectTensor(arange(8).reshape([2, 2, 2]).flatten(), [8], [0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+});
+
+describe('expandDims and squeeze', () => {
+  it('expandDims inserts a size-1 axis', () => {
+    const v = tensor([1, 2, 3]);
+    expectTensor(expandDims(v, 0), [1, 3], [[1, 2, 3]]);
+    expectTensor(expandDims(v, 1), [3, 1], [[1], [2], [3]]);
+    expectTensor(expandDims(tensor(M23), 1), [2, 1, 3], [[[1, 2, 3]], [[4, 5, 6]]]);
+    expectTensor(expandDims(scalar(4), 0), [1], [4]);
+  });
+
+  it('expandDims with a negative axis counts from the end of the result', () => {
+    const v = tensor([1, 2, 3]);
+    expectTensor(expandDims(v, -1), [3, 1], [[1], [2], [3]]);
+    expectTensor(v.expandDims(-2), [1, 3], [[1, 2, 3]]);
+    expect(expandDims(zeros([2, 3]), -1).shape).toEqual([2, 3, 1]);
+  });
+
+  it('expandDims with an out-of-range or non-integer axis is a ValueError naming expandDims', () => {
+    expectThrows(() => expandDims(zeros([3]), 2), ValueError, 'expandDims', /2/);
+    expectThrows(() => expandDims(zeros([3]), -3), ValueError, 'expandDims', /-3/);
+    expectThrows(() => expandDims(zeros([3]), 0.5), ValueError, 'expandDims', /0\.5/);
+  });
+
+  it('squeeze without an axis removes every size-1 axis', () => {
+    expectTensor(squeeze(tensor([[[1], [2], [3]]])), [3], [1, 2, 3]);
+    expectTensor(squeeze(tensor([[5]])), [], 5);
+    expectTensor(squeeze(tensor([1, 2])), [2], [1, 2]);
+  });
+
+  it('squeeze of a given axis, a negative axis, a list', () => {
+    const x = zeros([1, 3, 1]);
+    expect(squeeze(x, 0).shape).toEqual([3, 1]);
+    expect(squeeze(x, -1).shape).toEqual([1, 3]);
+    expect(x.squeeze([0, 2]).shape).toEqual([3]);
+    expectTensor(squeeze(tensor([[1, 2, 3]]), 0), [3], [1, 2, 3]);
+  });
+
+  it('squeeze of an axis that is not 1 is a ValueError naming squeeze, the axis and the shape', () => {
+    expectThrows(() => squeeze(zeros([1, 3, 1]), 1), ValueError, 'squeeze', '[1, 3, 1]', /3/);
+  });
+
+  it('squeeze with an out-of-range or non-integer axis is a ValueError naming squeeze', () => {
+    expectThrows(() => squeeze(zeros([1, 3]), 2), ValueError, 'squeeze', /2/);
+    expectThrows(() => squeeze(zeros([1, 3]), 0.5), ValueError, 'squeeze', /0\.5/);
+  });
+});
+
+describe('broadcastTo', () => {
+  it('repeats a vector along new leading axes', () => {
+    expectTensor(broadcastTo(tensor([1, 2, 3]), [2, 3]), [2, 3], [[1, 2, 3], [1, 2, 3]]);
+    expectTensor(broadcastTo(tensor([1, 2]), [2, 1, 2]), [2, 1, 2], [[[1, 2]], [[1, 2]]]);
+  });
+
+  it('repeats along size-1 axes', () => {
+    expectTensor(broadcastTo(tensor([[1], [2]]), [2, 3]), [2, 3], [[1, 1, 1], [2, 2, 2]]);
+    expectTensor(tensor([[1], [2]]).broadcastTo([3, 2, 2]), [3, 2, 2], [[[1, 1], [2, 2]], [[1, 1], [2, 2]], [[1, 1], [2, 2]]]);
+  });
+
+  it('a 0-d tensor fills any shape', () => {
+    expectTensor(broadcastTo(scalar(7), [2, 2]), [2, 2], [[7, 7], [7, 7]]);
+  });
+
+  it('to its own shape is a copy of the values', () => {
+    expectTensor(broadcastTo(tensor(M23), [2, 3]), [2, 3], M23);
+  });
+
+  it('an impossible target is a ShapeError naming broadcastTo and both shapes', () => {
+    expectThrows(() => broadcastTo(zeros([2]), [3]), ShapeError, 'broadcastTo', '[2]', '[3]');
+    expectThrows(() => broadcastTo(zeros([3]), [3, 2]), ShapeError, 'broadcastTo', '[3]', '[3, 2]');
+  });
+
+  it('a target of lower rank, or one that shrinks an axis, is a ShapeError', () => {
+    expectThrows(() => broadcastTo(zeros([2, 3]), [3]), ShapeError, 'broadcastTo', '[2, 3]', '[3]');
+    expectThrows(() => broadcastTo(zeros([1, 3]), [3]), ShapeError, 'broadcastTo', '[1, 3]', '[3]');
+  });
+
+  it('a negative target dimension is a ValueError naming broadcastTo', () => {
+    expectThrows(() => broadcastTo(tensor([1]), [-2]), ValueError, 'broadcastTo', '[-2]');
+  });
+
+  it('a fractional target dimension is a ValueError naming broadcastTo', () => {
+    expectThrows(() => broadcastTo(scalar(1), [1.5]), ValueError, 'broadcastTo', '[1.5]');
+  });
+});
+
+describe('slice and pad', () => {
+  // x = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
+  const x = arange(12).reshape([3, 4]);
+
+  it('a box given by begin and size', () => {
+    expectTensor(slice(x, [1, 1], [2, 2]), [2, 2], [[5, 6], [9, 10]]);
+    expectTensor(x.slice([0, 3], [3, 1]), [3, 1], [[3], [7], [11]]);
+  });
+
+  it('size −1 runs to the end of the axis', () => {
+    expectTensor(slice(x, [1, 0], [-1, 2]), [2, 2], [[4, 5], [8, 9]]);
+  });
+
+  it('without size: everything after begin', () => {
+    expectTensor(slice(x, [0, 2]), [3, 2], [[2, 3], [6, 7], [10, 11]]);
+    expectTensor(x.slice([2, 1]), [1, 3], [[9, 10, 11]]);
+  });
+
+  it('a zero size gives an empty tensor', () => {
+    expectTensor(slice(tensor([1, 2, 3]), [3], [0]), [0], []);
+  });
+
+  it('a box of a 3-D tensor', () => {
+    // x[i, j, k] = 12i + 4j + k; begin [1, 1, 2], size [1, 2, 2] → j ∈ {1, 2}, k ∈ {2, 3}
+    expectTensor(slice(arange(24).reshape([2, 3, 4]), [1, 1, 2], [1, 2, 2]), [1, 2, 2], [[[18, 19], [22, 23]]]);
+  });
+
+  it('a 1-D slice', () => {
+    expectTensor(slice(arange(10), [2], [3]), [3], [2, 3, 4]);
+  });
+
+  it('out of range is a ValueError naming slice, the axis and the shape', () => {
+    expectThrows(() => slice(x, [2, 0], [2, 4]), ValueError, 'slice', '[3, 4]', /axis 0/);
+    expectThrows(() => slice(x, [0, 5]), ValueError, 'slice', '[3, 4]');
+    expectThrows(() => slice(x, [-1, 0], [1, 1]), ValueError, 'slice');
+    expectThrows(() => slice(x, [0, 0], [1, -2]), ValueError, 'slice');
+  });
+
+  it('begin or size of the wrong length, or fractional, is a ValueError naming slice', () => {
+    expectThrows(() => slice(x, [0], [1]), ValueError, 'slice', '[3, 4]');
+    expectThrows(() => slice(x, [0, 0], [1]), ValueError, 'slice');
+    expectThrows(() => slice(x, [0.5, 0], [1, 1]), ValueError, 'slice');
+  });
+
+  it('pad writes the input into zeros at begin', () => {
+    expectTensor(pad(tensor([1, 2]), [1], [4]), [4], [0, 1, 2, 0]);
+    expectTensor(pad(tensor([[1, 2]]), [1, 1], [3, 4]), [3, 4], [[0, 0, 0, 0], [0, 1, 2, 0], [0, 0, 0, 0]]);
+  });
+
+  it('pad out of range is a ValueError', () => {
+    expectThrows(() => pad(tensor([1, 2]), [3], [4]), ValueError);
+  });
+
+  it('pad out of range names pad in the message', () => {
+    expectThrows(() => pad(tensor([1, 2]), [3], [4]), ValueError, /^pad:/);
+  });
+
+  it('a fractional target shape is a ValueError naming pad', () => {
+    expectThrows(() => pad(tensor([1, 2]), [0], [2.5]), ValueError, /^pad:/, '[2.5]');
+  });
+});
+
+describe('concat', () => {
+  const a = tensor([[1, 2], [3, 4]]);
+
+  it('along axis 0 (the default)', () => {
+    expectTensor(concat([a, tensor([[5, 6]])], 0), [3, 2], [[1, 2], [3, 4], [5, 6]]);
+    expectTensor(concat([a, tensor([[5, 6]])]), [3, 2], [[1, 2], [3, 4], [5, 6]]);
+  });
+
+  it('along axis 1', () => {
+    expectTensor(concat([a, tensor([[7], [8]])], 1), [2, 3], [[1, 2, 7], [3, 4, 8]]);
+  });
+
+  it('along a negative axis', () => {
+    expectTensor(concat([a, tensor([[7], [8]])], -1), [2, 3], [[1, 2, 7], [3, 4, 8]]);
+    expectTensor(concat([a, tensor([[5, 6]])], -2), [3, 2], [[1, 2], [3, 4], [5, 6]]);
+  });
+
+  it('three vectors, one of them empty', () => {
+    expectTensor(concat([tensor([1]), tensor([2, 3]), zeros([0]), tensor([4, 5, 6])]), [6], [1, 2, 3, 4, 5, 6]);
+  });
+
+  it('the middle axis of 3-D tensors', () => {
+    // [2, 1, 2] and [2, 2, 2] along axis 1 → [2, 3, 2]
+    const p = tensor([[[1, 2]], [[3, 4]]]);
+    const q = tensor([[[5, 6], [7, 8]], [[9, 10], [11, 12]]]);
+    expectTensor(concat([p, q], 1), [2, 3, 2], [[[1, 2], [5, 6], [7, 8]], [[3, 4], [9, 10], [11, 12]]]);
+  });
+
+  it('a single tensor is a copy of its values', () => {
+    expectTensor(concat([a]), [2, 2], [[1, 2], [3, 4]]);
+  });
+
+  it('mismatched shapes are a ShapeError naming concat and both shapes', () => {
+    expectThrows(() => concat([zeros([2, 2]), zeros([2, 3])], 0), ShapeError, 'concat', '[2, 2]', '[2, 3]');
+    expectThrows(() => concat([zeros([2, 2]), zeros([3, 3])], 1), ShapeError, 'concat', '[2, 2]', '[3, 3]');
+  });
+
+  it('different ranks are a ShapeError naming both shapes', () => {
+    expectThrows(() => concat([zeros([2, 2]), zeros([2])], 0), ShapeError, 'concat', '[2, 2]', '[2]');
+  });
+
+  it('0-d tensors cannot be concatenated (ShapeError)', () => {
+    expectThrows(() => concat([scalar(1), scalar(2)]), ShapeError, 'concat');
+  });
+
+  it('an empty list is a ValueError naming concat', () => {
+    expectThrows(() => concat([]), ValueError, 'concat');
+  });
+
+  it('an out-of-range or non-integer axis is a ValueError naming concat', () => {
+    expectThrows(() => concat([a, a], 2), ValueError, 'concat', /2/);
+    expectThrows(() => concat([a, a], -3), ValueError, 'concat', /-3/);
+    expectThrows(() => concat([a, a], 0.5), ValueError, 'concat', /0\.5/);
+  });
+});
+
+describe('stack', () => {
+  const p = tensor([1, 2]);
+  const q = tensor([3, 4]);
+
+  it('vectors along axis 0 (the default) become rows', () => {
+    expectTensor(stack([p, q], 0), [2, 2], [[1, 2], [3, 4]]);
+    expectTensor(stack([p, q]), [2, 2], [[1, 2], [3, 4]]);
+  });
+
+  it('vectors along axis 1 become columns', () => {
+    expectTensor(stack([p, q], 1), [2, 2], [[1, 3], [2, 4]]);
+  });
+
+  it('axis −1 is the new last axis', () => {
+    expectTensor(stack([p, q], -1), [2, 2], [[1, 3], [2, 4]]);
+  });
+
+  it('matrices along axes 0, 1 and −1', () => {
+    const a = tensor([[1, 2], [3, 4]]);
+    const b = tensor([[5, 6], [7, 8]]);
+    // axis 0: out[k] = list[k]
+    expectTensor(stack([a, b], 0), [2, 2, 2], [[[1, 2], [3, 4]], [[5, 6], [7, 8]]]);
+    // axis 1: out[i, k, j] = list[k][i, j]
+    expectTensor(stack([a, b], 1), [2, 2, 2], [[[1, 2], [5, 6]], [[3, 4], [7, 8]]]);
+    // axis −1: out[i, j, k] = list[k][i, j]
+    expectTensor(stack([a, b], -1), [2, 2, 2], [[[1, 5], [2, 6]], [[3, 7], [4, 8]]]);
+  });
+
+  it('0-d tensors stack into a vector', () => {
+    expectTensor(stack([scalar(1), scalar(2), scalar(3)]), [3], [1, 2, 3]);
+  });
+
+  it('different shapes are a ShapeError naming stack and both shapes', () => {
+    expectThrows(() => stack([zeros([2]), zeros([3])]), ShapeError, 'stack', '[2]', '[3]');
+    expectThrows(() => stack([zeros([2]), zeros([1, 2])]), ShapeError, 'stack', '[2]', '[1, 2]');
+  });
+
+  it('an empty list is a ValueError naming stack', () => {
+    expectThrows(() => stack([]), ValueError, 'stack');
+  });
+
+  it('an out-of-range or non-integer axis is a ValueError naming stack', () => {
+    expectThrows(() => stack([p, q], 2), ValueError, 'stack', /2/);
+    expectThrows(() => stack([p, q], -3), ValueError, 'stack', /-3/);
+    expectThrows(() => stack([p, q], 0.5), ValueError, 'stack', /0\.5/);
+  });
+});
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────
+describe('gather', () => {
+  const x = tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+
+  it('rows along axis 0 (the default)', () => {
+    expectTensor(gather(x, [2, 0], 0), [2, 3], [[7, 8, 9], [1, 2, 3]]);
+    expectTensor(gather(x, [2, 0]), [2, 3], [[7, 8, 9], [1, 2, 3]]);
+  });
+
+  it('columns along axis 1 and axis −1', () => {
+    expectTensor(gather(x, [2, 0], 1), [3, 2], [[3, 1], [6, 4], [9, 7]]);
+    expectTensor(x.gather([2, 0], -1), [3, 2], [[3, 1], [6, 4], [9, 7]]);
+  });
+
+  it('repeated indices repeat the slice', () => {
+    expectTensor(gather(tensor([10, 20, 30]), [1, 1, 1, 0]), [4], [20, 20, 20, 10]);
+    expectTensor(gather(x, [1, 1], 0), [2, 3], [[4, 5, 6], [4, 5, 6]]);
+  });
+
+  it('2-D indices: the result has the indices’ shape in place of the axis', () => {
+    expectTensor(gather(tensor([10, 20, 30]), tensor([[0, 1], [2, 2]])), [2, 2], [[10, 20], [30, 30]]);
+    // x [3, 3] with indices [2, 1] along axis 1 → [3, 2, 1]
+    expectTensor(gather(x, tensor([[0], [2]]), 1), [3, 2, 1], [[[1], [3]], [[4], [6]], [[7], [9]]]);
+  });
+
+  it('the middle axis of a 3-D tensor', () => {
+    // x[i, j, k] = 12i + 4j + k; indices [2, 0] along axis 1 → out[i, m, k] = 12i + 4·idx[m] + k
+    const want = [];
+    for (let i = 0; i < 2; i++) for (const j of [2, 0]) for (let k = 0; k < 4; k++) want.push(12 * i + 4 * j + k);
+    expectTensor(gather(arange(24).reshape([2, 3, 4]), [2, 0], 1), [2, 2, 4], want);
+  });
+
+  it('indices given as a tensor; a 0-d index drops the axis', () => {
+    expectTensor(gather(x, tensor([1]), 0), [1, 3], [[4, 5, 6]]);
+    expectTensor(gather(x, scalar(1), 0), [3], [4, 5, 6]);
+  });
+
+  it('an out-of-range index is a ValueError naming gather, the index and the axis size', () => {
+    expectThrows(() => gather(x, [3], 0), ValueError, 'gather', /3/, '[3, 3]');
+    expectThrows(() => gather(x, [0, -1], 1), ValueError, 'gather', /-1/);
+  });
+
+  it('a fractional or NaN index is a ValueError naming gather', () => {
+    expectThrows(() => gather(x, [1.5], 0), ValueError, 'gather', /1\.5/);
+    expectThrows(() => gather(x, [NaN], 0), ValueError, 'gather', /NaN/);
+  });
+
+  it('an out-of-range or non-integer axis is a ValueError naming gather', () => {
+    expectThrows(() => gather(x, [0], 2), ValueError, 'gather', /2/);
+    expectThrows(() => gather(x, [0], 0.5), ValueError, 'gather', /0\.5/);
+  });
+
+  it('a 0-d input cannot be indexed (ValueError)', () => {
+    expectThrows(() => gather(scalar(1), [0]), ValueError, 'gather');
+  });
+});
+
+describe('scatterAdd', () => {
+  it('adds values at indices into zeros, summing repeats: [1, 2, 3] at [0, 2, 0] into 3', () => {
+    // out[0] = 1 + 3, out[1] = 0, out[2] = 2
+    expectTensor(scatterAdd(tensor([1, 2, 3]), [0, 2, 0], 0, 3), [3], [4, 0, 2]);
+  });
+
+  it('rows along axis 0', () => {
+    // rows 0 and 2 go to 1, row 1 to 0
+    expectTensor(scatterAdd(tensor([[1, 2], [3, 4], [5, 6]]), [1, 0, 1], 0, 2), [2, 2], [[3, 4], [6, 8]]);
+  });
+
+  it('columns along axis 1', () => {
+    // column 0 goes to 2, column 1 to 0; column 1 of the result stays 0
+    expectTensor(scatterAdd(tensor([[1, 2], [3, 4]]), tensor([2, 0]), 1, 3), [2, 3], [[2, 0, 1], [4, 0, 3]]);
+  });
+
+  it('the middle axis of a 3-D tensor', () => {
+    // v[i, j, k] = 4i + 2j + k, both j go to 1: out[i, 1, k] = v[i, 0, k] + v[i, 1, k] = 8i + 2 + 2k
+    const v = arange(8).reshape([2, 2, 2]);
+    expectTensor(scatterAdd(v, [1, 1], 1, 3), [2, 3, 2], [[[0, 0], [2, 4], [0, 0]], [[0, 0], [10, 12], [0, 0]]]);
+  });
+
+  it('2-D indices', () => {
+    // values [[1, 2], [3, 4]] at [[0, 1], [1, 1]]: out[0] = 1, out[1] = 2 + 3 + 4
+    expectTensor(scatterAdd(tensor([[1, 2], [3, 4]]), tensor([[0, 1], [1, 1]]), 0, 2), [2], [1, 9]);
+  });
+
+  it('undoes gather on a permutation', () => {
+    const v = tensor([10, 20, 30]);
+    expectTensor(scatterAdd(gather(v, [2, 0, 1]), [2, 0, 1], 0, 3), [3], [10, 20, 30]);
+  });
+
+  it('an out-of-range or fractional index is a ValueError naming scatterAdd', () => {
+    expectThrows(() => scatterAdd(tensor([1, 2]), [0, 3], 0, 3), ValueError, 'scatterAdd', /3/);
+    expectThrows(() => scatterAdd(tensor([1, 2]), [0, 0.5], 0, 3), ValueError, 'scatterAdd', /0\.5/);
+  });
+
+  it('values that do not hold the indices are a ValueError naming both shapes', () => {
+    expectThrows(() => scatterAdd(tensor([1, 2, 3]), [0, 1], 0, 3), ValueError, 'scatterAdd', '[3]', '[2]');
+  });
+
+  it('a bad dim is a ValueError naming scatterAdd', () => {
+    expectThrows(() => scatterAdd(tensor([1]), [0], 0, -1), ValueError, 'scatterAdd', /-1/);
+    expectThrows(() => scatterAdd(tensor([1]), [0], 0, 1.5), ValueError, 'scatterAdd', /1\.5/);
+  });
+});
+
+describe('oneHot', () => {
+  it('one row per index', () => {
+    expectTensor(oneHot([0, 2, 1], 3), [3, 3], [[1, 0, 0], [0, 0, 1], [0, 1, 0]]);
+  });
+
+  it('indices as a tensor, of any shape: [...indices.shape, depth]', () => {
+    expectTensor(oneHot(tensor([[0], [1]]), 2), [2, 1, 2], [[[1, 0]], [[0, 1]]]);
+    expectTensor(oneHot(scalar(1), 3), [3], [0, 1, 0]);
+  });
+
+  it('depth 1', () => {
+    expectTensor(oneHot([0, 0], 1), [2, 1], [[1], [1]]);
+  });
+
+  it('has no gradient', () => {
+    expect(oneHot(tracked([0, 1]), 2).requiresGrad).toBe(false);
+  });
+
+  it('an index ≥ depth, negative or fractional is a ValueError naming oneHot and the index', () => {
+    expectThrows(() => oneHot([0, 3], 3), ValueError, 'oneHot', /3/);
+    expectThrows(() => oneHot([-1], 3), ValueError, 'oneHot', /-1/);
+    expectThrows(() => oneHot([1.5], 3), ValueError, 'oneHot', /1\.5/);
+  });
+
+  it('a depth that is not a positive integer is a ValueError naming oneHot', () => {
+    expectThrows(() => oneHot([0], 0), ValueError, 'oneHot', /0/);
+    expectThrows(() => oneHot([0], 2.5), ValueError, 'oneHot', /2\.5/);
+  });
+});
+
+describe('identity and stopGradient', () => {
+  it('identity copies the values into new data', () => {
+    const x = tensor(M23);
+    const y = identity(x);
+    expectTensor(y, [2, 3], M23);
+    expect(y.data).not.toBe(x.data);
+  });
+
+  it('stopGradient keeps the values and cuts the graph', () => {
+    const y = stopGradient(add(tracked([1, 2]), 1));
+    expectTensor(y, [2], [2, 3]);
+    expect(y.requiresGrad).toBe(false);
+  });
+});
+
+describe('recording (no gradients computed here)', () => {
+  it('ops on untracked tensors give untracked results; on tracked ones, tracked results', () => {
+    expect(add(tensor([1]), tensor([2])).requiresGrad).toBe(false);
+    expect(add(tracked([1]), tensor([2])).requiresGrad).toBe(true);
+    expect(matmul(tracked([[1]]), tensor([[2]])).requiresGrad).toBe(true);
+  });
+
+  it('indices and conditions do not make a result tracked', () => {
+    expect(gather(tensor([1, 2]), tracked([0])).requiresGrad).toBe(false);
+    expect(where(tracked([1, 0]), tensor([1, 2]), 0).requiresGrad).toBe(false);
+  });
+});

@@ -1,0 +1,13 @@
+import { withAnomalyDetection } from '../anomaly';
+
+/**
+ * Runs `fn` (forward and backward passes alike) checking every op result and every adjoint for NaN
+ * and ±∞. The first op that produces one throws a GradError naming it, its shapes, and where in
+ * your code it was created — instead of letting the NaN spread to the loss. Slower: use it to debug.
+ *
+ * @example
+ * detectAnomaly(() => x.log().sum().backward()); // GradError: 'log' produced -Infinity …
+ */
+export function detectAnomaly<T>(fn: () => T): T {
+  return withAnomalyDetection(fn);
+}
