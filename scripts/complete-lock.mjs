@@ -1,0 +1,39 @@
+// Completes package-lock.json with the platform-specific optional packages (rollup's and
+// unrs-resolver's native bindings for other systems) that the registry reachable here does not
+// serve. npm 11's `npm ci` insists that every optional dependency a package names has a lock entry,
+// and skips entries whose os/cpu do not match the machine, so entries with the right os/cpu/libc
+// (read off the package name) are all it needs. Run after `npm install` changes the lock.
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const lockPath = new URL('../package-lock.json', import.meta.url);
+const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
+const packages = lock.packages;
+
+/** os, cpu and libc of a binding package, from its name (e.g. rollup-linux-arm64-musl). */
+function platformOf(name) {
+  const parts = name.split('/').pop().replace(/^(rollup|resolver-binding)-/, '').split('-');
+  const [os, cpu, abi] = parts;
+  const osName = { win32: 'win32', darwin: 'darwin', linux: 'linux', android: 'android', freebsd: 'freebsd', openbsd: 'openbsd', openharmony: 'openharmony' }[os];
+  const cpuName = { x64: 'x64', ia32: 'ia32', arm64: 'arm64', arm: 'arm', loong64: 'loong64', ppc64: 'ppc64', riscv64: 'riscv64', s390x: 's390x', wasm32: 'wasm32' }[cpu];
+  if (!osName || !cpuName) return null;
+  const entry = { os: [osName], cpu: [cpuName] };
+  if (abi === 'gnu' || abi === 'gnueabihf') entry.libc = ['glibc'];
+  if (abi === 'musl' || abi === 'musleabihf') entry.libc = ['musl'];
+  return entry;
+}
+
+let added = 0;
+for (const [path, info] of Object.entries(packages)) {
+  for (const [dep, version] of Object.entries(info.optionalDependencies ?? {})) {
+    if (!/^@(rollup\/rollup|unrs\/resolver-binding)-/.test(dep)) continue;
+    const key = `node_modules/${dep}`;
+    if (packages[key] || packages[`${path}/${key}`]) continue;
+    const platform = platformOf(dep);
+    if (!platform) continue;
+    packages[key] = { version, ...platform, optional: true };
+    added++;
+  }
+}
+lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0)));
+writeFileSync(lockPath, JSON.stringify(lock, null, 2) + '\n');
+console.log(`complete-lock: added ${added} platform-specific optional entries`);
