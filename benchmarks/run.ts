@@ -21,6 +21,7 @@ interface Suite {
 const SUITES: Suite[] = [
   { name: 'matmul', run: async () => (await import('./matmul')).benchMatmul() },
   { name: 'jacobian', run: async () => (await import('./jacobian')).benchJacobian() },
+  { name: 'scalar', run: async () => (await import('./scalar')).benchScalar() },
 ];
 
 interface Options {

@@ -3,6 +3,7 @@
  * forward-mode tangents, and tell any observer (trace, anomaly detection).
  */
 import type { OpDef } from './registry';
+import type { Shape } from './shape';
 import { Tensor } from './tensor';
 import { isGradEnabled } from './mode';
 import { forwardActive, propagateTangents } from './forward';
@@ -26,15 +27,16 @@ export function withObserver<T>(observer: ApplyObserver, fn: () => T): T {
 
 /** Applies a registered op to tensors. */
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
-  const shapes = inputs.map((x) => x.shape);
+  const n = inputs.length;
+  const shapes = new Array<Shape>(n);
+  const data = new Array<Float64Array>(n);
+  for (let i = 0; i < n; i++) {
+    shapes[i] = inputs[i]!.shape;
+    data[i] = inputs[i]!.data;
+  }
   const outShape = op.shape(shapes, attrs);
-  const data = op.forward(
-    inputs.map((x) => x.data),
-    shapes,
-    outShape,
-    attrs,
-  );
-  return finishApply(op, inputs, attrs, new Tensor(data, outShape));
+  const result = op.forward(data, shapes, outShape, attrs);
+  return finishApply(op, inputs, attrs, new Tensor(result, outShape));
 }
 
 /**

@@ -6,7 +6,7 @@
 import { Tensor, type NestedArray } from './tensor';
 import { GradError } from './errors';
 import { formatShape, sameShape, shapeSize, type Shape } from './shape';
-import { withGradMode } from './mode';
+import { setGradMode } from './mode';
 import { forwardActive } from './forward';
 import { add, reshape, sum } from './functions';
 import { tensor } from './create';
@@ -81,28 +81,35 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
     accumulate(root, seed);
   });
 
-  for (let k = order.length - 1; k >= 0; k--) {
-    const t = order[k]!;
-    const g = adjoints.get(t);
-    if (g === undefined) continue;
-    options.onAdjoint?.(t, g);
-    const node = t._node;
-    if (targets ? targets.has(t) : node === null) {
-      if (targets || t._leaf) result.set(t, g);
-      continue;
+  // Rules are recorded only when the pass itself is to be differentiated.
+  const previousMode = setGradMode(options.createGraph);
+  try {
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k]!;
+      const g = adjoints.get(t);
+      if (g === undefined) continue;
+      options.onAdjoint?.(t, g);
+      const node = t._node;
+      if (targets ? targets.has(t) : node === null) {
+        if (targets || t._leaf) result.set(t, g);
+        continue;
+      }
+      adjoints.delete(t);
+      if (node === null || node.inputs === null) continue;
+      const inputs = node.inputs;
+      const cotangents = anomalyDetection()
+        ? runBackwardRule(() => node.op.vjp(g, inputs, t, node.attrs))
+        : node.op.vjp(g, inputs, t, node.attrs);
+      if (anomalyDetection()) checkBackward(node.op.name, t, g, inputs, cotangents);
+      for (let i = 0; i < inputs.length; i++) {
+        const x = inputs[i]!;
+        const gi = cotangents[i];
+        if (!gi || !x.requiresGrad || node.op.nondiff?.includes(i)) continue;
+        accumulate(x, sumToShape(gi, x.shape));
+      }
     }
-    adjoints.delete(t);
-    if (node === null || node.inputs === null) continue;
-    const inputs = node.inputs;
-    const rule = () => withGradMode(options.createGraph, () => node.op.vjp(g, inputs, t, node.attrs));
-    const cotangents = anomalyDetection() ? runBackwardRule(rule) : rule();
-    if (anomalyDetection()) checkBackward(node.op.name, t, g, inputs, cotangents);
-    for (let i = 0; i < inputs.length; i++) {
-      const x = inputs[i]!;
-      const gi = cotangents[i];
-      if (!gi || !x.requiresGrad || node.op.nondiff?.includes(i)) continue;
-      accumulate(x, withGradMode(options.createGraph, () => sumToShape(gi, x.shape)));
-    }
+  } finally {
+    setGradMode(previousMode);
   }
 
   if (!options.retainGraph) for (const t of order) if (t._node && !targets?.has(t)) t._node.inputs = null;
@@ -115,37 +122,45 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
  */
 function topologicalOrder(roots: readonly Tensor[], targets: Set<Tensor> | null): Tensor[] {
   const order: Tensor[] = [];
-  const state = new Map<Tensor, boolean>(); // false: on the stack; true: finished and relevant or not
-  const relevant = new Set<Tensor>();
-  const stack: Array<{ t: Tensor; next: number }> = [];
+  const seen = new Set<Tensor>();
+  const relevant = targets ? new Set<Tensor>() : null;
+  // An explicit stack (two parallel arrays: tensor, next input to visit) instead of recursion.
+  const stack: Tensor[] = [];
+  const next: number[] = [];
   for (const root of roots) {
-    if (state.has(root)) continue;
-    stack.push({ t: root, next: 0 });
-    state.set(root, false);
+    if (seen.has(root)) continue;
+    seen.add(root);
+    stack.push(root);
+    next.push(0);
     while (stack.length > 0) {
-      const frame = stack[stack.length - 1]!;
-      const node = frame.t._node;
-      const expand = node !== null && !targets?.has(frame.t);
+      const top = stack.length - 1;
+      const t = stack[top]!;
+      const node = t._node;
+      const expand = node !== null && !targets?.has(t);
       if (expand && node.inputs === null) {
         throw new GradError(
-          `backward: the graph through '${node.op.name}' (output ${formatShape(frame.t.shape)}) was freed by an earlier backward; ` +
+          `backward: the graph through '${node.op.name}' (output ${formatShape(t.shape)}) was freed by an earlier backward; ` +
             'pass {retainGraph: true} to the first backward to differentiate twice',
         );
       }
-      const inputs = expand ? node.inputs! : [];
-      if (frame.next < inputs.length) {
-        const child = inputs[frame.next++]!;
-        if (!child.requiresGrad || state.has(child) || node!.op.nondiff?.includes(frame.next - 1)) continue;
-        state.set(child, false);
-        stack.push({ t: child, next: 0 });
+      const inputs = expand ? node.inputs! : null;
+      const i = next[top]!;
+      if (inputs !== null && i < inputs.length) {
+        next[top] = i + 1;
+        const child = inputs[i]!;
+        if (child.requiresGrad && !seen.has(child) && !node!.op.nondiff?.includes(i)) {
+          seen.add(child);
+          stack.push(child);
+          next.push(0);
+        }
         continue;
       }
       stack.pop();
-      state.set(frame.t, true);
-      const isRelevant = targets ? targets.has(frame.t) || inputs.some((x) => relevant.has(x)) : true;
-      if (isRelevant) {
-        relevant.add(frame.t);
-        order.push(frame.t);
+      next.pop();
+      if (relevant === null) order.push(t);
+      else if (targets!.has(t) || (inputs !== null && inputs.some((x) => relevant.has(x)))) {
+        relevant.add(t);
+        order.push(t);
       }
     }
   }

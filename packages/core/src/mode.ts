@@ -6,6 +6,13 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
+/** Switches recording on or off and returns the previous state (for hot loops; prefer withGradMode). */
+export function setGradMode(enabled: boolean): boolean {
+  const previous = gradEnabled;
+  gradEnabled = enabled;
+  return previous;
+}
+
 /** Runs `fn` with recording switched on or off, restoring the previous state afterwards. */
 export function withGradMode<T>(enabled: boolean, fn: () => T): T {
   const previous = gradEnabled;

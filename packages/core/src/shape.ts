@@ -50,6 +50,7 @@ export function stridesOf(shape: Shape): number[] {
 
 /** NumPy broadcasting of two shapes; a ShapeError naming the op and both shapes when they clash. */
 export function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
+  if (a === b || sameShape(a, b)) return a;
   const rank = Math.max(a.length, b.length);
   const out = new Array<number>(rank);
   for (let i = 0; i < rank; i++) {

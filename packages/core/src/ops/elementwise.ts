@@ -74,10 +74,14 @@ export function binaryOp(spec: {
     arity: 2,
     shape: ([a, b]) => broadcastShapes(spec.name, a!, b!),
     forward: ([a, b], [sa, sb], outShape) => zip(a!, sa!, b!, sb!, outShape, f),
-    vjp: (g, inputs, out) => scales.map((scale, i) => (inputs[i]!.requiresGrad ? scale(g, inputs, out, undefined) : null)),
-    jvp: (tangents, inputs, out) => {
-      const terms = scales.flatMap((scale, i) => (tangents[i] ? [scale(tangents[i]!, inputs, out, undefined)] : []));
-      return terms.reduce((acc, term) => add(acc, term));
+    vjp: (g, inputs, out) => [
+      inputs[0]!.requiresGrad ? scales[0](g, inputs, out, undefined) : null,
+      inputs[1]!.requiresGrad ? scales[1](g, inputs, out, undefined) : null,
+    ],
+    jvp: ([ta, tb], inputs, out) => {
+      const fromA = ta ? scales[0](ta, inputs, out, undefined) : null;
+      const fromB = tb ? scales[1](tb, inputs, out, undefined) : null;
+      return fromA && fromB ? add(fromA, fromB) : (fromA ?? fromB)!;
     },
     domain: {
       inputs: spec.domains,

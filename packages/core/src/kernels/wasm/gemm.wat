@@ -1,0 +1,278 @@
+;; Packed, register-tiled matrix product C = op(A)·op(B) in float64 with WebAssembly SIMD.
+;;
+;; Assembled by scripts/build-wasm.mjs into gemm.generated.ts; driven by gemmWasm in ../matmul.ts,
+;; which copies the operands into this module's memory, calls `gemm`, and copies C back out.
+;; All pointers are byte offsets into the exported memory; JS grows it to `workspace_bytes` plus
+;; the operands before each call.
+;;
+;; Structure (BLIS/GotoBLAS loop order):
+;;
+;;   for jc over n in blocks of NC:              packed B block (kc × nc) stays in L3
+;;     for pc over k in blocks of kc ≤ KC:
+;;       pack op(B)[pc.., jc..] into 4-column strips
+;;       for ic over m in blocks of MC:          packed A block (mc × kc) stays in L2
+;;         pack op(A)[ic.., pc..] into 4-row strips
+;;         for jr over the block's columns by 4:  one B strip (kc × 4 = 8 KiB) stays in L1
+;;           for ir over the block's rows by 4:
+;;             4×4 micro-kernel: C tile (+)= A strip · B strip
+;;
+;; Why a 4×4 tile of C: the x64 code V8 generates has 15 allocatable xmm registers (xmm15 is its
+;; scratch), and TurboFan hoists every load of a loop iteration to its top. A 4×4 tile needs
+;; 8 accumulators + 2 B vectors + 4 broadcast A values + 1 product temporary = 15, so the loop runs
+;; without spills; 6×4, 5×4, 4×6, 3×8 and a 2×-unrolled 4×4 all spilled and measured 25–50%
+;; slower, 2×8 (also 15 registers) was a little slower than 4×4, 3×4 and 4×2 clearly slower.
+;; There is no FMA (relaxed SIMD is not assumed), so each step is 8 f64x2.mul + 8 f64x2.add.
+;;
+;; Numerics: every element of C is summed over p in increasing order within a depth block, one
+;; rounded multiply and one rounded add per term, starting from 0, and blocks are added to C in
+;; order; the depth blocks are the same as the TypeScript kernel's (KC = 256, split evenly). So
+;; results are bit-identical to gemmJs in ../matmul.ts. Keep KC and the split in step with it.
+
+(module
+  (memory (export "memory") 1)
+
+  ;; Rows of op(A) per packed block: 128 × 256 doubles = 256 KiB, half of this machine's L2.
+  (global $MC i32 (i32.const 128))
+  ;; Maximum depth of a block (must match KC in ../matmul.ts, see Numerics above).
+  (global $KC i32 (i32.const 256))
+  ;; Columns of op(B) per packed block: 256 × 2048 doubles = 4 MiB, a share of L3.
+  (global $NC i32 (i32.const 2048))
+
+  ;; Depth of the blocks k is cut into: k split evenly into ceil(k / KC) blocks (the last one may
+  ;; be shorter), so a 784-deep product runs as 4 × 196 rather than 3 × 256 + 16.
+  (func $blockDepth (param $k i32) (result i32)
+    (local $blocks i32)
+    (local.set $blocks
+      (i32.div_u (i32.add (local.get $k) (i32.sub (global.get $KC) (i32.const 1))) (global.get $KC)))
+    (i32.div_u (i32.add (local.get $k) (i32.sub (local.get $blocks) (i32.const 1))) (local.get $blocks)))
+
+  ;; min(x, y) rounded up to a multiple of 4 (a packed block's width in lanes).
+  (func $paddedMin (param $x i32) (param $y i32) (result i32)
+    (i32.and
+      (i32.add (select (local.get $x) (local.get $y) (i32.lt_u (local.get $x) (local.get $y))) (i32.const 3))
+      (i32.const -4)))
+
+  ;; Bytes of scratch `gemm` needs at `work` for an m×n×k product: the packed A and B blocks and
+  ;; one 4×4 tile for ragged edges.
+  (func (export "workspace_bytes") (param $m i32) (param $n i32) (param $k i32) (result i32)
+    (i32.add
+      (i32.shl
+        (i32.mul
+          (call $blockDepth (local.get $k))
+          (i32.add (call $paddedMin (local.get $m) (global.get $MC)) (call $paddedMin (local.get $n) (global.get $NC))))
+        (i32.const 3))
+      (i32.const 128)))
+
+  ;; Packs one strip: dst[4p + l] = src[l·laneStride + p·depthStride] for p < depth and l < lanes
+  ;; (lanes ≤ 4), and 0 for lanes ≤ l < 4, so the micro-kernel never needs an edge case. Strides
+  ;; are in bytes; they absorb the transposes, so all four variants share one micro-kernel.
+  (func $pack4 (param $src i32) (param $laneStride i32) (param $depthStride i32)
+      (param $lanes i32) (param $depth i32) (param $dst i32)
+    (local $end i32) (local $lane i32) (local $s i32) (local $d i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $depth) (i32.const 5))))
+    ;; Four adjacent lanes (row-major B, or Aᵀ): each depth step is one 32-byte copy.
+    (if (i32.and (i32.eq (local.get $lanes) (i32.const 4)) (i32.eq (local.get $laneStride) (i32.const 8)))
+      (then
+        (local.set $s (local.get $src))
+        (local.set $d (local.get $dst))
+        (loop $vector
+          (v128.store (local.get $d) (v128.load (local.get $s)))
+          (v128.store offset=16 (local.get $d) (v128.load offset=16 (local.get $s)))
+          (local.set $s (i32.add (local.get $s) (local.get $depthStride)))
+          (br_if $vector (i32.lt_u (local.tee $d (i32.add (local.get $d) (i32.const 32))) (local.get $end))))
+        (return)))
+    ;; General case, one lane at a time (a lane is contiguous in memory for row-major A and Bᵀ).
+    (loop $eachLane
+      (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $lane) (i32.const 3))))
+      (if (i32.lt_u (local.get $lane) (local.get $lanes))
+        (then
+          (local.set $s (i32.add (local.get $src) (i32.mul (local.get $lane) (local.get $laneStride))))
+          (loop $copy
+            (f64.store (local.get $d) (f64.load (local.get $s)))
+            (local.set $s (i32.add (local.get $s) (local.get $depthStride)))
+            (br_if $copy (i32.lt_u (local.tee $d (i32.add (local.get $d) (i32.const 32))) (local.get $end)))))
+        (else
+          (loop $zero
+            (f64.store (local.get $d) (f64.const 0))
+            (br_if $zero (i32.lt_u (local.tee $d (i32.add (local.get $d) (i32.const 32))) (local.get $end))))))
+      (br_if $eachLane (i32.lt_u (local.tee $lane (i32.add (local.get $lane) (i32.const 1))) (i32.const 4)))))
+
+  ;; The micro-kernel: the 4×4 tile at c (row pitch ldc bytes) = Σₚ a[4p + r]·b[4p + j] over
+  ;; p < depth (depth ≥ 1), or += that sum when `accumulate`. a and b are packed strips.
+  ;; Accumulator cRJ holds C[r][j], C[r][j+1]; each step broadcasts one A value per row and
+  ;; multiplies it by the two B vectors.
+  (func $kernel4x4 (param $a i32) (param $b i32) (param $depth i32)
+      (param $c i32) (param $ldc i32) (param $accumulate i32)
+    (local $c00 v128) (local $c02 v128)
+    (local $c10 v128) (local $c12 v128)
+    (local $c20 v128) (local $c22 v128)
+    (local $c30 v128) (local $c32 v128)
+    (local $b01 v128) (local $b23 v128) (local $ar v128) (local $aEnd i32)
+    (local.set $aEnd (i32.add (local.get $a) (i32.shl (local.get $depth) (i32.const 5))))
+    (loop $step
+      (local.set $b01 (v128.load (local.get $b)))
+      (local.set $b23 (v128.load offset=16 (local.get $b)))
+      (local.set $ar (v128.load64_splat (local.get $a)))
+      (local.set $c00 (f64x2.add (local.get $c00) (f64x2.mul (local.get $ar) (local.get $b01))))
+      (local.set $c02 (f64x2.add (local.get $c02) (f64x2.mul (local.get $ar) (local.get $b23))))
+      (local.set $ar (v128.load64_splat offset=8 (local.get $a)))
+      (local.set $c10 (f64x2.add (local.get $c10) (f64x2.mul (local.get $ar) (local.get $b01))))
+      (local.set $c12 (f64x2.add (local.get $c12) (f64x2.mul (local.get $ar) (local.get $b23))))
+      (local.set $ar (v128.load64_splat offset=16 (local.get $a)))
+      (local.set $c20 (f64x2.add (local.get $c20) (f64x2.mul (local.get $ar) (local.get $b01))))
+      (local.set $c22 (f64x2.add (local.get $c22) (f64x2.mul (local.get $ar) (local.get $b23))))
+      (local.set $ar (v128.load64_splat offset=24 (local.get $a)))
+      (local.set $c30 (f64x2.add (local.get $c30) (f64x2.mul (local.get $ar) (local.get $b01))))
+      (local.set $c32 (f64x2.add (local.get $c32) (f64x2.mul (local.get $ar) (local.get $b23))))
+      (local.set $b (i32.add (local.get $b) (i32.const 32)))
+      (br_if $step (i32.lt_u (local.tee $a (i32.add (local.get $a) (i32.const 32))) (local.get $aEnd))))
+    (if (local.get $accumulate)
+      (then
+        (v128.store (local.get $c) (f64x2.add (v128.load (local.get $c)) (local.get $c00)))
+        (v128.store offset=16 (local.get $c) (f64x2.add (v128.load offset=16 (local.get $c)) (local.get $c02)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (f64x2.add (v128.load (local.get $c)) (local.get $c10)))
+        (v128.store offset=16 (local.get $c) (f64x2.add (v128.load offset=16 (local.get $c)) (local.get $c12)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (f64x2.add (v128.load (local.get $c)) (local.get $c20)))
+        (v128.store offset=16 (local.get $c) (f64x2.add (v128.load offset=16 (local.get $c)) (local.get $c22)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (f64x2.add (v128.load (local.get $c)) (local.get $c30)))
+        (v128.store offset=16 (local.get $c) (f64x2.add (v128.load offset=16 (local.get $c)) (local.get $c32))))
+      (else
+        (v128.store (local.get $c) (local.get $c00))
+        (v128.store offset=16 (local.get $c) (local.get $c02))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (local.get $c10))
+        (v128.store offset=16 (local.get $c) (local.get $c12))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (local.get $c20))
+        (v128.store offset=16 (local.get $c) (local.get $c22))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (local.get $c30))
+        (v128.store offset=16 (local.get $c) (local.get $c32)))))
+
+  ;; Copies (or adds, when `accumulate`) the top-left rows×cols corner of the 4×4 tile at `tile`
+  ;; into C at c (row pitch ldc bytes): the ragged right and bottom edges of C.
+  (func $storeEdge (param $tile i32) (param $c i32) (param $ldc i32)
+      (param $rows i32) (param $cols i32) (param $accumulate i32)
+    (local $r i32) (local $j i32) (local $src i32) (local $dst i32)
+    (loop $row
+      (local.set $src (i32.add (local.get $tile) (i32.shl (local.get $r) (i32.const 5))))
+      (local.set $dst (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $ldc))))
+      (local.set $j (i32.const 0))
+      (loop $col
+        (f64.store (local.get $dst)
+          (select
+            (f64.add (f64.load (local.get $dst)) (f64.load (local.get $src)))
+            (f64.load (local.get $src))
+            (local.get $accumulate)))
+        (local.set $src (i32.add (local.get $src) (i32.const 8)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+        (br_if $col (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $cols))))
+      (br_if $row (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))
+
+  ;; C = op(A)·op(B), overwriting the m×n row-major matrix at c. A is stored row-major [m, k]
+  ;; (or [k, m] when transA), B is [k, n] (or [n, k] when transB). Requires m, n, k ≥ 1 and
+  ;; workspace_bytes(m, n, k) bytes of scratch at `work`, not overlapping the operands.
+  (func (export "gemm")
+      (param $a i32) (param $b i32) (param $c i32)
+      (param $m i32) (param $n i32) (param $k i32)
+      (param $transA i32) (param $transB i32) (param $work i32)
+    ;; Byte strides: op(A)[i][p] is at a + i·aRow + p·aDepth, op(B)[p][j] at b + p·bDepth + j·bCol.
+    (local $aRow i32) (local $aDepth i32) (local $bDepth i32) (local $bCol i32) (local $ldc i32)
+    (local $kcMax i32) (local $packedA i32) (local $packedB i32) (local $tile i32)
+    (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
+    (local $jr i32) (local $ir i32) (local $nr i32) (local $mr i32)
+    (local $accumulate i32) (local $bStrip i32) (local $cTile i32)
+
+    (local.set $aRow (select (i32.const 8) (i32.shl (local.get $k) (i32.const 3)) (local.get $transA)))
+    (local.set $aDepth (select (i32.shl (local.get $m) (i32.const 3)) (i32.const 8) (local.get $transA)))
+    (local.set $bDepth (select (i32.const 8) (i32.shl (local.get $n) (i32.const 3)) (local.get $transB)))
+    (local.set $bCol (select (i32.shl (local.get $k) (i32.const 3)) (i32.const 8) (local.get $transB)))
+    (local.set $ldc (i32.shl (local.get $n) (i32.const 3)))
+
+    ;; Scratch layout (see workspace_bytes): packed B block, packed A block, edge tile.
+    (local.set $kcMax (call $blockDepth (local.get $k)))
+    (local.set $packedB (local.get $work))
+    (local.set $packedA (i32.add (local.get $packedB)
+      (i32.shl (i32.mul (local.get $kcMax) (call $paddedMin (local.get $n) (global.get $NC))) (i32.const 3))))
+    (local.set $tile (i32.add (local.get $packedA)
+      (i32.shl (i32.mul (local.get $kcMax) (call $paddedMin (local.get $m) (global.get $MC))) (i32.const 3))))
+
+    (loop $columnBlocks
+      (local.set $nc (i32.sub (local.get $n) (local.get $jc)))
+      (local.set $nc (select (global.get $NC) (local.get $nc) (i32.gt_u (local.get $nc) (global.get $NC))))
+      (local.set $pc (i32.const 0))
+      (loop $depthBlocks
+        (local.set $kc (i32.sub (local.get $k) (local.get $pc)))
+        (local.set $kc (select (local.get $kcMax) (local.get $kc) (i32.gt_u (local.get $kc) (local.get $kcMax))))
+        ;; The first depth block overwrites C; later ones add to it.
+        (local.set $accumulate (i32.ne (local.get $pc) (i32.const 0)))
+
+        ;; Pack op(B)[pc … pc+kc, jc … jc+nc] as 4-column strips, strip jr at packedB + jr·kc·8.
+        (local.set $jr (i32.const 0))
+        (loop $packB
+          (local.set $nr (i32.sub (local.get $nc) (local.get $jr)))
+          (call $pack4
+            (i32.add (local.get $b)
+              (i32.add (i32.mul (local.get $pc) (local.get $bDepth))
+                       (i32.mul (i32.add (local.get $jc) (local.get $jr)) (local.get $bCol))))
+            (local.get $bCol) (local.get $bDepth)
+            (select (i32.const 4) (local.get $nr) (i32.gt_u (local.get $nr) (i32.const 4)))
+            (local.get $kc)
+            (i32.add (local.get $packedB) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 3))))
+          (br_if $packB (i32.lt_u (local.tee $jr (i32.add (local.get $jr) (i32.const 4))) (local.get $nc))))
+
+        (local.set $ic (i32.const 0))
+        (loop $rowBlocks
+          (local.set $mc (i32.sub (local.get $m) (local.get $ic)))
+          (local.set $mc (select (global.get $MC) (local.get $mc) (i32.gt_u (local.get $mc) (global.get $MC))))
+
+          ;; Pack op(A)[ic … ic+mc, pc … pc+kc] as 4-row strips, strip ir at packedA + ir·kc·8.
+          (local.set $ir (i32.const 0))
+          (loop $packA
+            (local.set $mr (i32.sub (local.get $mc) (local.get $ir)))
+            (call $pack4
+              (i32.add (local.get $a)
+                (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $aRow))
+                         (i32.mul (local.get $pc) (local.get $aDepth))))
+              (local.get $aRow) (local.get $aDepth)
+              (select (i32.const 4) (local.get $mr) (i32.gt_u (local.get $mr) (i32.const 4)))
+              (local.get $kc)
+              (i32.add (local.get $packedA) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 3))))
+            (br_if $packA (i32.lt_u (local.tee $ir (i32.add (local.get $ir) (i32.const 4))) (local.get $mc))))
+
+          ;; Sweep the A block past each B strip, so the strip is reused from L1 mc/4 times.
+          (local.set $jr (i32.const 0))
+          (loop $stripColumns
+            (local.set $nr (i32.sub (local.get $nc) (local.get $jr)))
+            (local.set $nr (select (i32.const 4) (local.get $nr) (i32.gt_u (local.get $nr) (i32.const 4))))
+            (local.set $bStrip (i32.add (local.get $packedB) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 3))))
+            (local.set $ir (i32.const 0))
+            (loop $stripRows
+              (local.set $mr (i32.sub (local.get $mc) (local.get $ir)))
+              (local.set $mr (select (i32.const 4) (local.get $mr) (i32.gt_u (local.get $mr) (i32.const 4))))
+              (local.set $cTile (i32.add (local.get $c)
+                (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldc))
+                         (i32.shl (i32.add (local.get $jc) (local.get $jr)) (i32.const 3)))))
+              (if (i32.and (i32.eq (local.get $mr) (i32.const 4)) (i32.eq (local.get $nr) (i32.const 4)))
+                (then
+                  (call $kernel4x4
+                    (i32.add (local.get $packedA) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 3)))
+                    (local.get $bStrip) (local.get $kc)
+                    (local.get $cTile) (local.get $ldc) (local.get $accumulate)))
+                (else
+                  ;; Ragged edge: compute the full (zero-padded) tile aside, then keep its valid part.
+                  (call $kernel4x4
+                    (i32.add (local.get $packedA) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 3)))
+                    (local.get $bStrip) (local.get $kc)
+                    (local.get $tile) (i32.const 32) (i32.const 0))
+                  (call $storeEdge (local.get $tile) (local.get $cTile) (local.get $ldc)
+                    (local.get $mr) (local.get $nr) (local.get $accumulate))))
+              (br_if $stripRows (i32.lt_u (local.tee $ir (i32.add (local.get $ir) (i32.const 4))) (local.get $mc))))
+            (br_if $stripColumns (i32.lt_u (local.tee $jr (i32.add (local.get $jr) (i32.const 4))) (local.get $nc))))
+          (br_if $rowBlocks (i32.lt_u (local.tee $ic (i32.add (local.get $ic) (global.get $MC))) (local.get $m))))
+        (br_if $depthBlocks (i32.lt_u (local.tee $pc (i32.add (local.get $pc) (local.get $kc))) (local.get $k))))
+      (br_if $columnBlocks (i32.lt_u (local.tee $jc (i32.add (local.get $jc) (global.get $NC))) (local.get $n)))))
+)
