@@ -1,6 +1,21 @@
 /**
  * @adjoint/nn: modules, layers, losses, optimizers and training built only from @adjoint/core ops.
- * The layers arrive with the nn issue; this entry point keeps the workspace and its build complete.
+ * Gradients all come from core's reverse mode; nothing here differentiates by hand.
  * @packageDocumentation
  */
 export { Tensor } from '@adjoint/core';
+export { Module, functionalCall, type StateDict, type LoadStateDictOptions } from './module';
+export { activationFn, activationNames, type ActivationFn, type ActivationName } from './activations';
+export * from './layers/index';
+export {
+  glorotUniform, glorotNormal, heUniform, heNormal, normal, zeros, fans, initializer,
+  type Initializer, type InitializerName, type InitOptions,
+} from './init';
+export * as init from './init';
+export { mse, mae, binaryCrossEntropy, crossEntropy, l1, l2, type CrossEntropyOptions, type Target } from './losses';
+export * from './optim/index';
+export {
+  constant, stepDecay, exponentialDecay, inverseTimeDecay, cosineDecay,
+  type Schedule, type StepDecayOptions, type ExponentialDecayOptions, type InverseTimeDecayOptions, type CosineDecayOptions,
+} from './schedules';
+export { clipGradNorm, clipGradValue } from './clip';

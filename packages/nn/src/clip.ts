@@ -1,0 +1,45 @@
+/**
+ * Gradient clipping: limits the update a single step can make when gradients explode. Call it
+ * between `backward()` and `optimizer.step()`; it changes the `.grad` tensors in place.
+ */
+import { Tensor, ValueError, noGrad } from '@adjoint/core';
+import { parameterList, type Module } from './module';
+
+/**
+ * Scales all gradients by one factor so that their joint Euclidean norm
+ * ‖g‖ = √(Σ over all parameters and elements of g²) is at most `maxNorm`; the direction of the
+ * update is kept. Parameters without a gradient are ignored.
+ * @returns the total norm before clipping (useful to monitor).
+ * @throws ValueError unless maxNorm is a finite number > 0.
+ */
+export function clipGradNorm(params: readonly Tensor[] | Module, maxNorm: number): number {
+  if (typeof maxNorm !== 'number' || !(maxNorm > 0) || !Number.isFinite(maxNorm)) {
+    throw new ValueError(`clipGradNorm: maxNorm must be a finite number > 0, got ${String(maxNorm)}`);
+  }
+  const grads = gradsOf('clipGradNorm', params);
+  return noGrad(() => {
+    const total = Math.sqrt(grads.reduce((s, g) => s + g.square().sum().item(), 0));
+    if (total > maxNorm) {
+      const scale = maxNorm / total;
+      for (const g of grads) g.data.set(g.mul(scale).data);
+    }
+    return total;
+  });
+}
+
+/**
+ * Clamps every gradient element to [−v, v]. Unlike {@link clipGradNorm} this can change the
+ * update's direction.
+ * @throws ValueError unless v is a number > 0.
+ */
+export function clipGradValue(params: readonly Tensor[] | Module, v: number): void {
+  if (typeof v !== 'number' || !(v > 0)) throw new ValueError(`clipGradValue: v must be a number > 0, got ${String(v)}`);
+  const grads = gradsOf('clipGradValue', params);
+  noGrad(() => {
+    for (const g of grads) g.data.set(g.clip(-v, v).data);
+  });
+}
+
+function gradsOf(op: string, params: readonly Tensor[] | Module): Tensor[] {
+  return parameterList(op, params).flatMap((p) => (p.grad === null ? [] : [p.grad]));
+}

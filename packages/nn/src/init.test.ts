@@ -1,0 +1,79 @@
+import { Rng, ValueError } from '@adjoint/core';
+import { fans, glorotNormal, glorotUniform, heNormal, heUniform, initializer, normal, zeros } from './init';
+
+function stats(data: Float64Array): { mean: number; variance: number; maxAbs: number } {
+  let s = 0;
+  let maxAbs = 0;
+  for (const v of data) {
+    s += v;
+    maxAbs = Math.max(maxAbs, Math.abs(v));
+  }
+  const mean = s / data.length;
+  let ss = 0;
+  for (const v of data) ss += (v - mean) ** 2;
+  return { mean, variance: ss / data.length, maxAbs };
+}
+
+describe('initializers: variance from the fans', () => {
+  const shape = [400, 300];
+  const cases = [
+    { name: 'glorotUniform', f: glorotUniform, variance: 2 / 700, limit: Math.sqrt(6 / 700) },
+    { name: 'glorotNormal', f: glorotNormal, variance: 2 / 700 },
+    { name: 'heUniform', f: heUniform, variance: 2 / 400, limit: Math.sqrt(6 / 400) },
+    { name: 'heNormal', f: heNormal, variance: 2 / 400 },
+    { name: 'normal', f: normal, variance: 1 },
+  ];
+  test.each(cases)('$name: sample variance within 3% of the target, mean ≈ 0', ({ f, variance, limit }) => {
+    const w = f(shape, { seed: 11 });
+    expect(w.shape).toEqual(shape);
+    expect(w.requiresGrad).toBe(false);
+    const s = stats(w.data);
+    expect(Math.abs(s.variance / variance - 1)).toBeLessThan(0.03);
+    expect(Math.abs(s.mean)).toBeLessThan(0.02 * Math.sqrt(variance));
+    if (limit !== undefined) {
+      expect(s.maxAbs).toBeLessThanOrEqual(limit);
+      expect(s.maxAbs).toBeGreaterThan(0.99 * limit); // the whole interval is used
+    }
+  });
+
+  test('normal takes a std and a mean', () => {
+    const s = stats(normal([200, 200], { seed: 1, std: 0.1, mean: 3 }).data);
+    expect(Math.abs(s.variance / 0.01 - 1)).toBeLessThan(0.03);
+    expect(s.mean).toBeCloseTo(3, 2);
+    expect(() => normal([2], { std: -1 })).toThrow(ValueError);
+  });
+
+  test('zeros', () => {
+    expect(zeros([2, 3]).toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
+  });
+});
+
+describe('initializers: reproducibility', () => {
+  test.each([glorotUniform, glorotNormal, heUniform, heNormal, normal])('%p: same seed, same tensor; another seed, another', (f) => {
+    expect(f([5, 4], { seed: 3 }).toArray()).toEqual(f([5, 4], { seed: 3 }).toArray());
+    expect(f([5, 4], { seed: 3 }).toArray()).not.toEqual(f([5, 4], { seed: 4 }).toArray());
+  });
+
+  test('an rng continues its stream; two generators with one seed agree', () => {
+    const a = new Rng(5);
+    const b = new Rng(5);
+    const first = glorotUniform([3, 3], { rng: a });
+    const second = glorotUniform([3, 3], { rng: a });
+    expect(first.toArray()).not.toEqual(second.toArray());
+    expect(glorotUniform([3, 3], { rng: b }).toArray()).toEqual(first.toArray());
+  });
+});
+
+describe('fans and names', () => {
+  test('fan-in is shape[0], fan-out shape[1]', () => {
+    expect(fans([3, 5])).toEqual({ fanIn: 3, fanOut: 5 });
+    expect(fans([4])).toEqual({ fanIn: 4, fanOut: 4 });
+    expect(fans([2, 3, 4])).toEqual({ fanIn: 2, fanOut: 12 });
+  });
+
+  test('initializer resolves names and rejects unknown ones', () => {
+    expect(initializer('heNormal')).toBe(heNormal);
+    expect(() => initializer('xavier' as 'heNormal')).toThrow(/unknown initializer "xavier"/);
+    expect(() => glorotUniform([0, 3])).toThrow(ValueError);
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * Weight initialisers. Glorot & Bengio (2010) showed that drawing weights from N(0, 1) makes each
+ * layer's output variance grow until sigmoid and tanh saturate; scaling the variance by the fans
+ * keeps the signal's variance roughly constant forwards (fan-in) and backwards (fan-out).
+ *
+ * Every initialiser is `(shape, {seed?, rng?}) → Tensor`. With `seed`, the result depends on the
+ * seed alone; with `rng`, draws continue that generator's stream; with neither, they come from
+ * core's module-wide stream (reseed it with `manualSeed`).
+ */
+import { Tensor, ValueError, formatShape, rand, randn, zeros as zerosOf, type Rng } from '@adjoint/core';
+
+/** Where an initialiser's random numbers come from. */
+export interface InitOptions {
+  seed?: number;
+  rng?: Rng;
+}
+
+/** A weight initialiser: shape and randomness in, a fresh tensor (not requiring grad) out. */
+export type Initializer = (shape: readonly number[], options?: InitOptions) => Tensor;
+
+/** The initialiser names {@link Dense} accepts for its `init` option. */
+export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'normal' | 'zeros';
+
+/**
+ * Fan-in and fan-out of a weight shape: `shape[0]` inputs and `shape[1]` outputs for a Dense
+ * weight `[in, out]`. A vector counts as `[n, n]`; for rank above 2 every axis after the first is
+ * an output axis.
+ */
+export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
+  if (shape.length === 0) return { fanIn: 1, fanOut: 1 };
+  if (shape.length === 1) return { fanIn: shape[0]!, fanOut: shape[0]! };
+  const fanIn = shape[0]!;
+  return { fanIn, fanOut: shape.slice(1).reduce((a, b) => a * b, 1) };
+}
+
+function positiveFans(op: string, shape: readonly number[]): { fanIn: number; fanOut: number } {
+  if (!Array.isArray(shape)) throw new ValueError(`${op}: shape must be an array of dimensions, got ${String(shape)}`);
+  const f = fans(shape);
+  if (!(f.fanIn > 0 && f.fanOut > 0)) throw new ValueError(`${op}: needs a shape with non-zero fans, got ${formatShape(shape)}`);
+  return f;
+}
+
+function random(options: InitOptions): { seed?: number; rng?: Rng } {
+  return options.rng ? { rng: options.rng } : options.seed !== undefined ? { seed: options.seed } : {};
+}
+
+/** Uniform on [−limit, limit] with limit = √(6/(fanIn + fanOut)): variance 2/(fanIn + fanOut). */
+export const glorotUniform: Initializer = (shape, options = {}) => {
+  const { fanIn, fanOut } = positiveFans('glorotUniform', shape);
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  return rand(shape, { ...random(options), min: -limit, max: limit });
+};
+
+/** Normal with mean 0 and std √(2/(fanIn + fanOut)). */
+export const glorotNormal: Initializer = (shape, options = {}) => {
+  const { fanIn, fanOut } = positiveFans('glorotNormal', shape);
+  return randn(shape, { ...random(options), std: Math.sqrt(2 / (fanIn + fanOut)) });
+};
+
+/** Uniform on [−limit, limit] with limit = √(6/fanIn): variance 2/fanIn, for ReLU-family layers. */
+export const heUniform: Initializer = (shape, options = {}) => {
+  const { fanIn } = positiveFans('heUniform', shape);
+  const limit = Math.sqrt(6 / fanIn);
+  return rand(shape, { ...random(options), min: -limit, max: limit });
+};
+
+/** Normal with mean 0 and std √(2/fanIn), for ReLU-family layers. */
+export const heNormal: Initializer = (shape, options = {}) => {
+  const { fanIn } = positiveFans('heNormal', shape);
+  return randn(shape, { ...random(options), std: Math.sqrt(2 / fanIn) });
+};
+
+/**
+ * Normal with mean 0 and std `options.std` (default 1), whatever the fans: the pre-2010 practice
+ * the course notes warn about, kept for comparison experiments.
+ */
+export function normal(shape: readonly number[], options: InitOptions & { std?: number; mean?: number } = {}): Tensor {
+  const std = options.std ?? 1;
+  if (!(Number.isFinite(std) && std >= 0)) throw new ValueError(`normal: std must be a finite number ≥ 0, got ${std}`);
+  return randn(shape, { ...random(options), std, mean: options.mean ?? 0 });
+}
+
+/** All zeros (the default for biases). Randomness options are accepted and ignored. */
+export function zeros(shape: readonly number[], _options: InitOptions = {}): Tensor {
+  return zerosOf(shape);
+}
+
+const byName: Record<InitializerName, Initializer> = { glorotUniform, glorotNormal, heUniform, heNormal, normal, zeros };
+
+/** The initialiser for a name (a function is returned unchanged). */
+export function initializer(spec: InitializerName | Initializer, op = 'init'): Initializer {
+  if (typeof spec === 'function') return spec;
+  if (typeof spec === 'string' && Object.prototype.hasOwnProperty.call(byName, spec)) return byName[spec];
+  throw new ValueError(`${op}: unknown initializer ${JSON.stringify(spec)}; expected one of ${Object.keys(byName).join(', ')} or a function`);
+}

@@ -1,0 +1,79 @@
+/** Activation functions as modules, for use in Sequential. They have no parameters. */
+import { Tensor, ValueError, elu, leakyRelu, relu, sigmoid, softmax, softplus, tanh } from '@adjoint/core';
+import { Module } from '../module';
+
+/** max(x, 0). */
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return relu(x);
+  }
+}
+
+/** tanh x: zero-centred, saturating at ±1. */
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor {
+    return tanh(x);
+  }
+}
+
+/** The logistic function 1/(1 + e⁻ˣ). */
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return sigmoid(x);
+  }
+}
+
+/** x for x > 0, αx otherwise (α = 0.01 by default): a ReLU whose units cannot die. */
+export class LeakyReLU extends Module {
+  constructor(readonly alpha = 0.01) {
+    super();
+    if (!Number.isFinite(alpha)) throw new ValueError(`LeakyReLU: alpha must be a finite number, got ${String(alpha)}`);
+  }
+  forward(x: Tensor): Tensor {
+    return leakyRelu(x, this.alpha);
+  }
+  protected override describeSelf(): string {
+    return `alpha = ${this.alpha}`;
+  }
+}
+
+/** x for x ≥ 0, α(eˣ − 1) otherwise (α = 1 by default). */
+export class ELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+    if (!Number.isFinite(alpha)) throw new ValueError(`ELU: alpha must be a finite number, got ${String(alpha)}`);
+  }
+  forward(x: Tensor): Tensor {
+    return elu(x, this.alpha);
+  }
+  protected override describeSelf(): string {
+    return `alpha = ${this.alpha}`;
+  }
+}
+
+/** ln(1 + eˣ): a smooth ReLU. */
+export class Softplus extends Module {
+  forward(x: Tensor): Tensor {
+    return softplus(x);
+  }
+}
+
+/** exp(xᵢ)/Σⱼ exp(xⱼ) along `axis` (the last by default): class probabilities from scores. */
+export class Softmax extends Module {
+  constructor(readonly axis = -1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return softmax(x, this.axis);
+  }
+  protected override describeSelf(): string {
+    return `axis = ${this.axis}`;
+  }
+}
+
+/** Returns its input: a placeholder where a module is expected. */
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}

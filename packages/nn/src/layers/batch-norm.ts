@@ -1,0 +1,99 @@
+/** Batch normalisation (Ioffe & Szegedy 2015). */
+import { ShapeError, Tensor, ValueError, formatShape, noGrad, ones, zeros } from '@adjoint/core';
+import { Module, describe } from '../module';
+
+/** Options of {@link BatchNorm}. */
+export interface BatchNormOptions {
+  /** Weight of the newest batch in the running averages (default 0.1, as PyTorch). */
+  momentum?: number;
+  /** Added to the variance before the square root (default 1e-5). */
+  eps?: number;
+}
+
+/**
+ * Normalises each feature (the last axis) to zero mean and unit variance, then scales and shifts it
+ * by learned γ (`gamma`, starting at ones) and β (`beta`, starting at zeros):
+ *
+ *   y = γ · (x − μ)/√(σ² + ε) + β
+ *
+ * In training, μ and σ² are the batch's mean and biased variance (over every axis but the last),
+ * and the gradient flows through them. Each training call also updates the buffers
+ *
+ *   runningMean ← (1 − momentum)·runningMean + momentum·μ
+ *   runningVar  ← (1 − momentum)·runningVar  + momentum·σ²·n/(n − 1)
+ *
+ * (the unbiased variance of the n values per feature, as PyTorch). In evaluation, the running
+ * statistics replace the batch's, so an output depends on its own input only.
+ */
+export class BatchNorm extends Module {
+  readonly features: number;
+  readonly momentum: number;
+  readonly eps: number;
+
+  constructor(features: number, options: BatchNormOptions = {}) {
+    super();
+    if (!Number.isInteger(features) || features <= 0) throw new ValueError(`BatchNorm: features must be a positive integer, got ${String(features)}`);
+    const momentum = options.momentum ?? 0.1;
+    const eps = options.eps ?? 1e-5;
+    if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) throw new ValueError(`BatchNorm: momentum must be in [0, 1], got ${String(momentum)}`);
+    if (typeof eps !== 'number' || !(eps > 0 && Number.isFinite(eps))) throw new ValueError(`BatchNorm: eps must be a positive number, got ${String(eps)}`);
+    this.features = features;
+    this.momentum = momentum;
+    this.eps = eps;
+    this.registerParameter('gamma', ones([features]));
+    this.registerParameter('beta', zeros([features]));
+    this.registerBuffer('runningMean', zeros([features]));
+    this.registerBuffer('runningVar', ones([features]));
+  }
+
+  /** The learned scale γ, `[features]`. */
+  get gamma(): Tensor {
+    return this.param('gamma');
+  }
+  /** The learned shift β, `[features]`. */
+  get beta(): Tensor {
+    return this.param('beta');
+  }
+  /** Running mean of the batch means, used in evaluation. */
+  get runningMean(): Tensor {
+    return this.buffer('runningMean');
+  }
+  /** Running mean of the batch (unbiased) variances, used in evaluation. */
+  get runningVar(): Tensor {
+    return this.buffer('runningVar');
+  }
+
+  /** Normalises `x` of shape `[..., features]`. */
+  forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor)) throw new ValueError(`BatchNorm: input must be a Tensor, got ${describe(x)}`);
+    if (x.rank === 0 || x.shape[x.rank - 1] !== this.features) {
+      throw new ShapeError(`BatchNorm: input must be [batch, ..., ${this.features}], got ${formatShape(x.shape)}`);
+    }
+    if (!this.training) {
+      return x.sub(this.runningMean).div(this.runningVar.add(this.eps).sqrt()).mul(this.gamma).add(this.beta);
+    }
+    const axes = x.shape.slice(0, -1).map((_, i) => i);
+    const n = x.size / this.features;
+    if (x.rank < 2 || n < 2) throw new ValueError(`BatchNorm: training needs more than one value per feature, got input ${formatShape(x.shape)} (use eval() for single samples)`);
+    const mean = x.mean(axes);
+    const centred = x.sub(mean);
+    const variance = centred.square().mean(axes);
+    this.updateRunningStats(mean, variance, n);
+    return centred.div(variance.add(this.eps).sqrt()).mul(this.gamma).add(this.beta);
+  }
+
+  private updateRunningStats(mean: Tensor, variance: Tensor, n: number): void {
+    const m = this.momentum;
+    noGrad(() => {
+      // detach(): the running averages are state, not part of any derivative (forward mode included).
+      const newMean = this.runningMean.mul(1 - m).add(mean.detach().mul(m));
+      const newVar = this.runningVar.mul(1 - m).add(variance.detach().mul((m * n) / (n - 1)));
+      this.runningMean.data.set(newMean.data);
+      this.runningVar.data.set(newVar.data);
+    });
+  }
+
+  protected override describeSelf(): string {
+    return `${this.features}, momentum = ${this.momentum}, eps = ${this.eps}`;
+  }
+}

@@ -1,0 +1,89 @@
+/** The fully connected layer of the course notes: z = xW + b, a = f(z). */
+import { Rng, ShapeError, Tensor, ValueError, formatShape, matmul } from '@adjoint/core';
+import { Module, describe } from '../module';
+import { activationFn, isReluLike, type ActivationFn, type ActivationName } from '../activations';
+import { initializer, zeros, type Initializer, type InitializerName } from '../init';
+
+/** Options of {@link Dense}. */
+export interface DenseOptions {
+  /** Applied to xW + b: a name, a function, or an activation module (default 'identity'). */
+  activation?: ActivationName | ActivationFn | Module;
+  /**
+   * Weight initialiser, by name or as a function. Default: heUniform when the activation is in the
+   * ReLU family ('relu', 'leakyRelu', 'elu'), glorotUniform otherwise (including functions, whose
+   * nature is unknown).
+   */
+  init?: InitializerName | Initializer;
+  /** Whether to add a bias (default true); biases start at zero. */
+  bias?: boolean;
+  /** Seed for the weight draw (ignored when `rng` is given). */
+  seed?: number;
+  /** Generator to draw the weights from (mlp passes one generator through all its layers). */
+  rng?: Rng;
+}
+
+/**
+ * A fully connected layer: `y = f(xW + b)` with weight `W` of shape `[inFeatures, outFeatures]`
+ * (row i holds the weights leaving input i, as w_ij in the notes) and bias `b` of shape
+ * `[outFeatures]`. Inputs are `[..., inFeatures]`: a single sample `[in]`, a batch `[N, in]`, or
+ * more leading axes.
+ */
+export class Dense extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  private readonly activationName: string;
+  private readonly activate: ActivationFn;
+  private readonly hasBias: boolean;
+
+  constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
+    super();
+    for (const [what, n] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+      if (!Number.isInteger(n) || n <= 0) throw new ValueError(`Dense: ${what} must be a positive integer, got ${String(n)}`);
+    }
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    const activation = options.activation ?? 'identity';
+    if (activation instanceof Module) {
+      const module = this.register('activation', activation);
+      this.activate = (x) => module.forward(x);
+      this.activationName = module.constructor.name;
+    } else {
+      this.activate = activationFn(activation, 'Dense');
+      this.activationName = typeof activation === 'string' ? activation : 'custom';
+    }
+    const init = initializer(options.init ?? (isReluLike(activation) ? 'heUniform' : 'glorotUniform'), 'Dense');
+    const random = options.rng ? { rng: options.rng } : options.seed !== undefined ? { seed: options.seed } : {};
+    const weight = init([inFeatures, outFeatures], random);
+    if (!(weight instanceof Tensor) || weight.shape.length !== 2 || weight.shape[0] !== inFeatures || weight.shape[1] !== outFeatures) {
+      throw new ValueError(`Dense: the initializer must return a [${inFeatures}, ${outFeatures}] tensor, got ${describe(weight)}`);
+    }
+    this.registerParameter('weight', weight);
+    this.hasBias = options.bias ?? true;
+    if (this.hasBias) this.registerParameter('bias', zeros([outFeatures]));
+  }
+
+  /** The `[inFeatures, outFeatures]` weight matrix. */
+  get weight(): Tensor {
+    return this.param('weight');
+  }
+
+  /** The `[outFeatures]` bias, or null for a layer built with `bias: false`. */
+  get bias(): Tensor | null {
+    return this.hasBias ? this.param('bias') : null;
+  }
+
+  /** f(xW + b). */
+  forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor)) throw new ValueError(`Dense: input must be a Tensor, got ${describe(x)}`);
+    if (x.rank === 0 || x.shape[x.rank - 1] !== this.inFeatures) {
+      throw new ShapeError(`Dense: input must have ${this.inFeatures} features on its last axis, got ${formatShape(x.shape)}`);
+    }
+    const z = matmul(x, this.weight);
+    const b = this.bias;
+    return this.activate(b === null ? z : z.add(b));
+  }
+
+  protected override describeSelf(): string {
+    return `${this.inFeatures} → ${this.outFeatures}, ${this.activationName}${this.hasBias ? '' : ', no bias'}`;
+  }
+}

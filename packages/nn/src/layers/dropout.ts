@@ -1,0 +1,43 @@
+/** Dropout (Srivastava et al. 2014), in its inverted form. */
+import { Rng, Tensor, ValueError, greaterEqual, rand } from '@adjoint/core';
+import { Module } from '../module';
+
+/** Options of {@link Dropout}. */
+export interface DropoutOptions {
+  /** Seed of the layer's own generator: the same seed gives the same sequence of masks. */
+  seed?: number;
+  /** A generator to draw masks from (takes precedence over `seed`). */
+  rng?: Rng;
+}
+
+/**
+ * In training, zeroes each element with probability `p` and multiplies the survivors by 1/(1 − p),
+ * so that every element keeps its expected value and evaluation needs no rescaling; in evaluation
+ * it is the identity. The mask is a constant: gradients flow only through the kept elements, scaled
+ * by the same 1/(1 − p).
+ */
+export class Dropout extends Module {
+  readonly p: number;
+  private readonly rng: Rng | undefined;
+
+  /** @throws ValueError unless 0 ≤ p < 1 (p = 1 would drop everything and divide by zero). */
+  constructor(p = 0.5, options: DropoutOptions = {}) {
+    super();
+    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ValueError(`Dropout: p must be in [0, 1), got ${String(p)}`);
+    this.p = p;
+    // Without seed or rng, masks come from core's module-wide stream (see manualSeed).
+    this.rng = options.rng ?? (options.seed !== undefined ? new Rng(options.seed) : undefined);
+  }
+
+  /** x·mask/(1 − p) in training, x in evaluation. */
+  forward(x: Tensor): Tensor {
+    if (!this.training || this.p === 0) return x;
+    const u = rand(x.shape, this.rng ? { rng: this.rng } : {});
+    const keep = greaterEqual(u, this.p);
+    return x.mul(keep).div(1 - this.p);
+  }
+
+  protected override describeSelf(): string {
+    return `p = ${this.p}`;
+  }
+}

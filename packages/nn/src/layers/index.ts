@@ -1,0 +1,8 @@
+/** The layers: one file per layer. */
+export { Dense, type DenseOptions } from './dense';
+export { Sequential } from './sequential';
+export { Dropout, type DropoutOptions } from './dropout';
+export { BatchNorm, type BatchNormOptions } from './batch-norm';
+export { Residual } from './residual';
+export { ReLU, Tanh, Sigmoid, LeakyReLU, ELU, Softplus, Softmax, Identity } from './activation';
+export { mlp, type MlpOptions } from './mlp';

@@ -1,0 +1,134 @@
+/**
+ * Losses `(pred, target, options?) → scalar`, averaged over the batch, and weight penalties. All are
+ * compositions of core ops, so their gradients (of any order) come from the engine.
+ */
+import {
+  ShapeError, Tensor, ValueError, abs, clip, formatShape, isTensor, log, logSoftmax, oneHot, scalar, softplus, square, tensor,
+  type NestedArray,
+} from '@adjoint/core';
+import { describe, parameterList, type Module } from './module';
+
+/** A target: a tensor, or data `tensor()` accepts (a number or nested arrays). */
+export type Target = Tensor | NestedArray;
+
+/** Options of the cross-entropies. */
+export interface CrossEntropyOptions {
+  /**
+   * Whether `pred` holds logits (default true). Losses from logits are computed without ever
+   * forming a probability, so they stay finite (with finite gradients) for any logit.
+   */
+  fromLogits?: boolean;
+}
+
+/** Probabilities are clipped to [EPS, 1 − EPS] before a log, so log(0) never happens. */
+const EPS = 1e-12;
+
+/**
+ * Mean squared error: (1/n) Σᵢ (predᵢ − targetᵢ)² over all n elements.
+ * @throws ShapeError unless pred and target have the same shape.
+ */
+export function mse(pred: Tensor, target: Target): Tensor {
+  const y = sameShapeTarget('mse', pred, target);
+  return square(pred.sub(y)).mean();
+}
+
+/**
+ * Mean absolute error: (1/n) Σᵢ |predᵢ − targetᵢ| over all n elements.
+ * @throws ShapeError unless pred and target have the same shape.
+ */
+export function mae(pred: Tensor, target: Target): Tensor {
+  const y = sameShapeTarget('mae', pred, target);
+  return abs(pred.sub(y)).mean();
+}
+
+/**
+ * Binary cross-entropy, averaged over all elements, for targets y ∈ [0, 1].
+ *
+ * From logits z (the default): BCE(z, y) = softplus(z) − y·z, which equals
+ * −[y log σ(z) + (1 − y) log(1 − σ(z))] but never overflows: softplus(z) = ln(1 + eᶻ) is computed
+ * stably and its derivative σ(z) − y is bounded.
+ *
+ * From probabilities p (`fromLogits: false`): −[y log p + (1 − y) log(1 − p)] with p clipped to
+ * [1e-12, 1 − 1e-12] (so the gradient is zero where p is outside that range).
+ * @throws ShapeError unless pred and target have the same shape.
+ */
+export function binaryCrossEntropy(pred: Tensor, target: Target, options: CrossEntropyOptions = {}): Tensor {
+  const y = sameShapeTarget('binaryCrossEntropy', pred, target);
+  if (options.fromLogits ?? true) return softplus(pred).sub(y.mul(pred)).mean();
+  const p = clip(pred, EPS, 1 - EPS);
+  return y.mul(log(p)).add(y.neg().add(1).mul(log(p.neg().add(1)))).mean().neg();
+}
+
+/**
+ * Categorical cross-entropy over the last axis (the classes), averaged over the samples:
+ * −(1/N) Σₙ Σ_c t_nc · log p_nc.
+ *
+ * `target` is either class indices, of the shape of `pred` without its last axis (`[N]` for `[N, C]`
+ * predictions), or a distribution over classes (one-hot or soft labels) of the shape of `pred`.
+ * From logits (the default), log p = logSoftmax(pred), stable for any logits; with
+ * `fromLogits: false`, log p = log(clip(pred, 1e-12, 1)).
+ * @throws ShapeError when the target fits neither form; ValueError for an index outside [0, C).
+ */
+export function crossEntropy(pred: Tensor, target: Target, options: CrossEntropyOptions = {}): Tensor {
+  checkPred('crossEntropy', pred);
+  const y = toTarget('crossEntropy', target);
+  if (pred.rank === 0) throw new ShapeError(`crossEntropy: predictions need a class axis, got shape ${formatShape(pred.shape)}`);
+  const classes = pred.shape[pred.rank - 1]!;
+  let t: Tensor;
+  if (sameShape(y.shape, pred.shape)) t = y;
+  else if (sameShape(y.shape, pred.shape.slice(0, -1))) t = oneHot(classIndices(y, classes), classes);
+  else {
+    throw new ShapeError(
+      `crossEntropy: target must be class indices of shape ${formatShape(pred.shape.slice(0, -1))} or one-hot of shape ${formatShape(pred.shape)}, ` +
+        `got pred ${formatShape(pred.shape)} and target ${formatShape(y.shape)}`,
+    );
+  }
+  const logp = (options.fromLogits ?? true) ? logSoftmax(pred, -1) : log(clip(pred, EPS, 1));
+  const samples = pred.size / classes;
+  return t.mul(logp).sum().div(-samples);
+}
+
+/** L1 penalty Σ |w| over every element of every parameter (add λ·l1(params) to a loss). */
+export function l1(params: readonly Tensor[] | Module): Tensor {
+  return parameterList('l1', params).reduce((total: Tensor, p) => total.add(abs(p).sum()), scalar(0));
+}
+
+/**
+ * L2 penalty Σ w² over every element of every parameter, without a factor ½ (so its gradient is 2w;
+ * add λ·l2(params) to a loss).
+ */
+export function l2(params: readonly Tensor[] | Module): Tensor {
+  return parameterList('l2', params).reduce((total: Tensor, p) => total.add(square(p).sum()), scalar(0));
+}
+
+function classIndices(y: Tensor, classes: number): Tensor {
+  y.data.forEach((c, i) => {
+    if (!Number.isInteger(c) || c < 0 || c >= classes) {
+      throw new ValueError(`crossEntropy: class indices must be integers in [0, ${classes}), got ${c} at position ${i}`);
+    }
+  });
+  return y;
+}
+
+function checkPred(op: string, pred: unknown): asserts pred is Tensor {
+  if (!isTensor(pred)) throw new ValueError(`${op}: pred must be a Tensor, got ${describe(pred)}`);
+}
+
+function toTarget(op: string, target: Target): Tensor {
+  if (isTensor(target)) return target;
+  if (typeof target === 'number' || Array.isArray(target)) return tensor(target);
+  throw new ValueError(`${op}: target must be a Tensor, a number or nested arrays, got ${describe(target)}`);
+}
+
+function sameShapeTarget(op: string, pred: Tensor, target: Target): Tensor {
+  checkPred(op, pred);
+  const y = toTarget(op, target);
+  if (!sameShape(pred.shape, y.shape)) {
+    throw new ShapeError(`${op}: pred and target must have the same shape, got pred ${formatShape(pred.shape)} and target ${formatShape(y.shape)}`);
+  }
+  return y;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

@@ -1,0 +1,49 @@
+/** Adagrad (Duchi, Hazan & Singer 2011): per-weight rates that shrink with the gradients seen. */
+import { Tensor, zerosLike } from '@adjoint/core';
+import type { Module } from '../module';
+import { Optimizer, checkOption, type LearningRate } from './optimizer';
+
+/** Options of {@link Adagrad}. */
+export interface AdagradOptions {
+  /** Learning rate η, or a schedule (default 0.01). */
+  lr?: LearningRate;
+  /** ε added to √s, keeping the first steps finite (default 1e-10). */
+  eps?: number;
+  /** L2 weight decay λ ≥ 0, added to the gradient (default 0). */
+  weightDecay?: number;
+  /** Starting value of the accumulator s (default 0). */
+  initialAccumulator?: number;
+}
+
+type AdagradState = { sum: Tensor };
+
+/**
+ * Adagrad. With gradient g (plus λw when weightDecay is set), elementwise:
+ *
+ *   s ← s + g²
+ *   w ← w − η·g/(√s + ε)
+ *
+ * Weights with large past gradients take small steps; the rates only ever decrease.
+ */
+export class Adagrad extends Optimizer<AdagradState> {
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly initialAccumulator: number;
+
+  constructor(params: readonly Tensor[] | Module, options: AdagradOptions = {}) {
+    super('Adagrad', params, options.lr ?? 0.01);
+    this.eps = checkOption('Adagrad', 'eps', options.eps ?? 1e-10, 0, Infinity, '[)');
+    this.weightDecay = checkOption('Adagrad', 'weightDecay', options.weightDecay ?? 0, 0, Infinity, '[)');
+    this.initialAccumulator = checkOption('Adagrad', 'initialAccumulator', options.initialAccumulator ?? 0, 0, Infinity, '[)');
+  }
+
+  protected initState(param: Tensor): AdagradState {
+    return { sum: zerosLike(param).add(this.initialAccumulator) };
+  }
+
+  protected update(w: Tensor, grad: Tensor, state: AdagradState, lr: number): Tensor {
+    const g = this.weightDecay === 0 ? grad : grad.add(w.mul(this.weightDecay));
+    state.sum = state.sum.add(g.square());
+    return w.sub(g.mul(lr).div(state.sum.sqrt().add(this.eps)));
+  }
+}

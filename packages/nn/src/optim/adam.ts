@@ -1,0 +1,83 @@
+/** Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019). */
+import { Tensor, zerosLike } from '@adjoint/core';
+import type { Module } from '../module';
+import { Optimizer, checkOption, type LearningRate } from './optimizer';
+
+/** Options of {@link Adam}. */
+export interface AdamOptions {
+  /** Learning rate η, or a schedule (default 0.001). */
+  lr?: LearningRate;
+  /** Decay β₁ ∈ [0, 1) of the first-moment (mean) estimate (default 0.9). */
+  beta1?: number;
+  /** Decay β₂ ∈ [0, 1) of the second-moment estimate (default 0.999). */
+  beta2?: number;
+  /** ε added to √v̂ (default 1e-8). */
+  eps?: number;
+  /** Weight decay λ ≥ 0 (default 0; 0.01 for {@link AdamW}). */
+  weightDecay?: number;
+  /** Decay the weights directly instead of through the gradient: AdamW (default false). */
+  decoupled?: boolean;
+}
+
+type AdamState = { m: Tensor; v: Tensor; t: number };
+
+/**
+ * Adam. With gradient g of parameter w at its t-th update (t = 1, 2, …), elementwise:
+ *
+ *   g ← g + λw                  (coupled weight decay, when not decoupled)
+ *   m ← β₁m + (1 − β₁)g         v ← β₂v + (1 − β₂)g²      (both start at 0)
+ *   m̂ = m/(1 − β₁ᵗ)             v̂ = v/(1 − β₂ᵗ)           (bias correction)
+ *   w ← w − η·m̂/(√v̂ + ε)
+ *
+ * With `decoupled: true` (AdamW) the gradient is left alone and the weights shrink separately,
+ * before the Adam step: w ← w − ηλw. Coupled decay is divided by √v̂ like the rest of the gradient,
+ * so weights with large gradients are barely decayed; decoupled decay treats every weight alike.
+ *
+ * Because m̂ = g and v̂ = g² at t = 1, the first step moves each weight by η (times
+ * |g|/(|g| + ε)) against its gradient's sign, whatever the gradient's scale.
+ */
+export class Adam extends Optimizer<AdamState> {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly decoupled: boolean;
+
+  /** @param name used in messages (AdamW passes its own). */
+  constructor(params: readonly Tensor[] | Module, options: AdamOptions = {}, name = 'Adam') {
+    super(name, params, options.lr ?? 0.001);
+    this.beta1 = checkOption(name, 'beta1', options.beta1 ?? 0.9, 0, 1, '[)');
+    this.beta2 = checkOption(name, 'beta2', options.beta2 ?? 0.999, 0, 1, '[)');
+    this.eps = checkOption(name, 'eps', options.eps ?? 1e-8, 0, Infinity, '[)');
+    this.weightDecay = checkOption(name, 'weightDecay', options.weightDecay ?? 0, 0, Infinity, '[)');
+    this.decoupled = options.decoupled ?? false;
+  }
+
+  protected initState(param: Tensor): AdamState {
+    return { m: zerosLike(param), v: zerosLike(param), t: 0 };
+  }
+
+  protected update(w: Tensor, grad: Tensor, state: AdamState, lr: number): Tensor {
+    let g = grad;
+    if (this.weightDecay !== 0) {
+      if (this.decoupled) w = w.mul(1 - lr * this.weightDecay);
+      else g = g.add(w.mul(this.weightDecay));
+    }
+    state.t += 1;
+    state.m = state.m.mul(this.beta1).add(g.mul(1 - this.beta1));
+    state.v = state.v.mul(this.beta2).add(g.square().mul(1 - this.beta2));
+    const mHat = state.m.div(1 - this.beta1 ** state.t);
+    const vHat = state.v.div(1 - this.beta2 ** state.t);
+    return w.sub(mHat.mul(lr).div(vHat.sqrt().add(this.eps)));
+  }
+}
+
+/**
+ * AdamW: {@link Adam} with decoupled weight decay (`decoupled: true`) and, as in PyTorch, a default
+ * weightDecay of 0.01.
+ */
+export class AdamW extends Adam {
+  constructor(params: readonly Tensor[] | Module, options: Omit<AdamOptions, 'decoupled'> = {}) {
+    super(params, { ...options, weightDecay: options.weightDecay ?? 0.01, decoupled: true }, 'AdamW');
+  }
+}

@@ -1,0 +1,92 @@
+import { ValueError, tensor } from '@adjoint/core';
+import { Adam } from './adam';
+import { SGD } from './sgd';
+import { Adagrad } from './adagrad';
+import { RMSprop } from './rmsprop';
+import { AdamW } from './adam';
+import { stepDecay } from '../schedules';
+import { mlp } from '../layers/index';
+import { param, trajectory } from '../../test/optim-helpers';
+
+describe('Optimizer base', () => {
+  test('parameter lists are validated, naming the optimizer and the value', () => {
+    expect(() => new SGD([])).toThrow('SGD: the parameter list is empty');
+    expect(() => new Adam([param([1]), 2 as never])).toThrow('Adam: parameter 1 is not a Tensor, got number 2');
+    expect(() => new RMSprop({} as never)).toThrow(ValueError);
+    expect(() => new Adagrad([param([1]).mul(2)])).toThrow(/Adagrad: parameter 0 .* not a leaf/);
+  });
+
+  test('a module can be passed for its parameters; duplicates are updated once', () => {
+    const model = mlp([2, 3, 1], { seed: 0 });
+    expect(new SGD(model).params).toEqual(model.parameters());
+    const w = param([1]);
+    const opt = new SGD([w, w], { lr: 0.1 });
+    expect(opt.params).toHaveLength(1);
+    expect(trajectory(w, opt, 1)).toEqual([[0.8]]);
+  });
+
+  test('parameters without a gradient are skipped (and their state does not advance)', () => {
+    const a = param([1]);
+    const b = param([5]);
+    const opt = new Adam([a, b], { lr: 0.1 });
+    for (let k = 0; k < 3; k++) {
+      opt.zeroGrad();
+      a.square().sum().backward();
+      opt.step();
+    }
+    expect(b.data[0]).toBe(5);
+    expect(b.grad).toBeNull();
+    b.grad = tensor([-3]);
+    opt.step(); // b's first update: a full lr step, so its bias correction starts at t = 1
+    expect(b.data[0]).toBeCloseTo(5.1, 8);
+  });
+
+  test('a gradient of the wrong shape is a ShapeError, not a silent broadcast', () => {
+    const w = param([1, 2]);
+    w.grad = tensor([1, 2, 3]);
+    expect(() => new SGD([w]).step()).toThrow('SGD: the gradient of parameter 0 has shape [3], the parameter [2]');
+  });
+
+  test('zeroGrad clears the gradients', () => {
+    const w = param([1, 2]);
+    const opt = new SGD([w]);
+    w.sum().backward();
+    opt.zeroGrad();
+    expect(w.grad).toBeNull();
+  });
+
+  test('a schedule is called with the step count; stepCount and currentLr report it', () => {
+    const w = param([0]);
+    const opt = new SGD([w], { lr: stepDecay(1, { stepSize: 2, gamma: 0.5 }) });
+    const seen: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      seen.push(opt.currentLr());
+      const before = w.data[0]!;
+      opt.zeroGrad();
+      w.sum().backward(); // gradient 1: each step moves w by −lr
+      opt.step();
+      expect(before - w.data[0]!).toBe(seen[k]);
+    }
+    expect(seen).toEqual([1, 1, 0.5, 0.5, 0.25]);
+    expect(opt.stepCount).toBe(5);
+    opt.lr = () => NaN;
+    expect(() => opt.step()).toThrow('SGD: the learning rate must be a finite number ≥ 0, got NaN at step 5');
+  });
+
+  test('stateDict / loadStateDict resume a run exactly', () => {
+    const make = () => param([1, -2]);
+    const straight = make();
+    const reference = trajectory(straight, new AdamW([straight], { lr: 0.1 }), 4);
+    const first = make();
+    const opt1 = new AdamW([first], { lr: 0.1 });
+    trajectory(first, opt1, 2);
+    const saved = opt1.stateDict();
+    const second = param([...first.data]);
+    const opt2 = new AdamW([second], { lr: 0.1 });
+    opt2.loadStateDict(saved);
+    expect(opt2.stepCount).toBe(2);
+    expect(trajectory(second, opt2, 2)).toEqual(reference.slice(2));
+    expect(() => new SGD([param([1]), param([2])]).loadStateDict(saved)).toThrow(/has 1 parameters but the optimizer has 2/);
+    expect(() => new Adam([param([1, 2, 3])]).loadStateDict(saved)).toThrow(/'m' of parameter 0 has shape \[2\], the parameter \[3\]/);
+  });
+});

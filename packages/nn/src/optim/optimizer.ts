@@ -1,0 +1,176 @@
+/**
+ * The optimizer base class: the parameter list, the learning rate (a number or a schedule of the
+ * step count), per-parameter state, and the step loop that runs every update under `noGrad` and
+ * writes the new values into the parameters' own buffers.
+ */
+import { ShapeError, Tensor, ValueError, formatShape, isTensor, noGrad } from '@adjoint/core';
+import { Module, describe } from '../module';
+import type { Schedule } from '../schedules';
+
+/** A learning rate: a constant, or a schedule giving the rate for each step (0, 1, 2, …). */
+export type LearningRate = number | Schedule;
+
+/** Per-parameter optimizer state: named tensors (moment estimates) and numbers (step counts). */
+export type ParamState = Record<string, Tensor | number>;
+
+/** What {@link Optimizer.stateDict} returns: the step count and each parameter's state, by position. */
+export interface OptimizerState {
+  step: number;
+  state: Array<ParamState | null>;
+}
+
+/**
+ * Base of every optimizer. Subclasses give the update rule for one parameter in
+ * {@link Optimizer.update}; the base class skips parameters without a gradient, evaluates the
+ * schedule once per step, and counts steps.
+ */
+export abstract class Optimizer<S extends ParamState = ParamState> {
+  /** The parameters updated by {@link step}, in the order given (duplicates removed). */
+  readonly params: readonly Tensor[];
+  /** The learning rate: a number, or a schedule called with the step count. May be reassigned. */
+  lr: LearningRate;
+  private steps = 0;
+  private readonly states = new Map<Tensor, S>();
+
+  /**
+   * @param name the optimizer's name, for messages.
+   * @throws ValueError for an empty list, a non-tensor, a non-leaf tensor, or a bad learning rate.
+   */
+  protected constructor(protected readonly name: string, params: readonly Tensor[] | Module, lr: LearningRate) {
+    this.params = parameterListFor(name, params);
+    this.lr = checkLearningRate(name, lr);
+  }
+
+  /** Number of completed calls to {@link step}. */
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  /** The learning rate the next {@link step} will use. */
+  currentLr(): number {
+    const lr = typeof this.lr === 'function' ? this.lr(this.steps) : this.lr;
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
+      throw new ValueError(`${this.name}: the learning rate must be a finite number ≥ 0, got ${String(lr)} at step ${this.steps}`);
+    }
+    return lr;
+  }
+
+  /** Updates every parameter that has a gradient, once, and advances the step count. */
+  step(): void {
+    const lr = this.currentLr();
+    noGrad(() => {
+      this.params.forEach((p, i) => {
+        if (p.grad === null) return;
+        if (!sameShape(p.grad.shape, p.shape)) {
+          throw new ShapeError(`${this.name}: the gradient of parameter ${i} has shape ${formatShape(p.grad.shape)}, the parameter ${formatShape(p.shape)}`);
+        }
+        let state = this.states.get(p);
+        if (state === undefined) {
+          state = this.initState(p);
+          this.states.set(p, state);
+        }
+        const next = this.update(p, p.grad, state, lr);
+        p.data.set(next.data);
+      });
+    });
+    this.steps++;
+  }
+
+  /** Clears the gradient of every parameter. */
+  zeroGrad(): void {
+    for (const p of this.params) p.zeroGrad();
+  }
+
+  /** A snapshot (copies) of the step count and every parameter's state, by parameter position. */
+  stateDict(): OptimizerState {
+    return {
+      step: this.steps,
+      state: this.params.map((p) => {
+        const s = this.states.get(p);
+        return s === undefined ? null : copyState(s);
+      }),
+    };
+  }
+
+  /**
+   * Restores a snapshot from {@link stateDict} of an optimizer of the same kind over parameters of
+   * the same shapes.
+   * @throws ValueError when the number of parameters differs; ShapeError when a state tensor's shape does.
+   */
+  loadStateDict(dict: OptimizerState): void {
+    if (dict === null || typeof dict !== 'object' || !Array.isArray(dict.state) || !Number.isInteger(dict.step) || dict.step < 0) {
+      throw new ValueError(`${this.name}.loadStateDict: expected {step, state} from stateDict(), got ${describe(dict)}`);
+    }
+    if (dict.state.length !== this.params.length) {
+      throw new ValueError(`${this.name}.loadStateDict: the state has ${dict.state.length} parameters but the optimizer has ${this.params.length}`);
+    }
+    dict.state.forEach((s, i) => {
+      if (s === null) return;
+      for (const [key, v] of Object.entries(s)) {
+        if (isTensor(v) && !sameShape(v.shape, this.params[i]!.shape)) {
+          throw new ShapeError(`${this.name}.loadStateDict: '${key}' of parameter ${i} has shape ${formatShape(v.shape)}, the parameter ${formatShape(this.params[i]!.shape)}`);
+        }
+      }
+    });
+    this.states.clear();
+    dict.state.forEach((s, i) => {
+      if (s !== null) this.states.set(this.params[i]!, copyState(s) as S);
+    });
+    this.steps = dict.step;
+  }
+
+  /** The state of a parameter before its first update. */
+  protected abstract initState(param: Tensor): S;
+
+  /**
+   * The parameter's new value from its current value, gradient and state (which it may update by
+   * reassigning entries). Runs under `noGrad`.
+   */
+  protected abstract update(param: Tensor, grad: Tensor, state: S, lr: number): Tensor;
+}
+
+function parameterListFor(name: string, params: readonly Tensor[] | Module): Tensor[] {
+  if (params instanceof Module) params = params.parameters();
+  if (!Array.isArray(params)) throw new ValueError(`${name}: expected a list of parameter tensors, got ${describe(params)}`);
+  if (params.length === 0) throw new ValueError(`${name}: the parameter list is empty`);
+  params.forEach((p, i) => {
+    if (!isTensor(p)) throw new ValueError(`${name}: parameter ${i} is not a Tensor, got ${describe(p)}`);
+    // In-place updates would silently corrupt a computed tensor and every graph that uses it.
+    if (!p.isLeaf) throw new ValueError(`${name}: parameter ${i} (shape ${formatShape(p.shape)}) is computed by an op, not a leaf; optimize the leaf it came from`);
+  });
+  return [...new Set(params)];
+}
+
+function checkLearningRate(name: string, lr: LearningRate): LearningRate {
+  if (typeof lr === 'function') return lr;
+  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw new ValueError(`${name}: lr must be a finite number ≥ 0 or a schedule, got ${String(lr)}`);
+  return lr;
+}
+
+/**
+ * Validates a hyperparameter: a finite number in the given interval, else a ValueError naming the
+ * optimizer, the option and the value.
+ */
+export function checkOption(name: string, option: string, value: unknown, lo: number, hi: number, interval: '[]' | '[)' | '()' = '[]'): number {
+  const ok =
+    typeof value === 'number' &&
+    !Number.isNaN(value) &&
+    (interval === '()' ? value > lo : value >= lo) &&
+    (interval === '[]' ? value <= hi : value < hi) &&
+    (hi !== Infinity || Number.isFinite(value));
+  if (!ok) {
+    const range = `${interval[0]}${lo}, ${hi === Infinity ? '∞' : hi}${interval[1]}`;
+    throw new ValueError(`${name}: ${option} must be in ${range}, got ${String(value)}`);
+  }
+  return value as number;
+}
+
+function copyState(s: ParamState): ParamState {
+  const out: ParamState = {};
+  for (const [k, v] of Object.entries(s)) out[k] = isTensor(v) ? v.clone() : v;
+  return out;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

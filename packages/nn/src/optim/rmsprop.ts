@@ -1,0 +1,47 @@
+/** RMSprop (Hinton's lecture 6e): Adagrad with a decaying average instead of a growing sum. */
+import { Tensor, zerosLike } from '@adjoint/core';
+import type { Module } from '../module';
+import { Optimizer, checkOption, type LearningRate } from './optimizer';
+
+/** Options of {@link RMSprop}. */
+export interface RMSpropOptions {
+  /** Learning rate η, or a schedule (default 0.001). */
+  lr?: LearningRate;
+  /** Decay ρ ∈ [0, 1) of the average of squared gradients (default 0.9). */
+  rho?: number;
+  /** ε added to √s (default 1e-8). */
+  eps?: number;
+  /** L2 weight decay λ ≥ 0, added to the gradient (default 0). */
+  weightDecay?: number;
+}
+
+type RMSpropState = { square: Tensor };
+
+/**
+ * RMSprop. With gradient g (plus λw when weightDecay is set), elementwise:
+ *
+ *   s ← ρs + (1 − ρ)g²        (s starts at 0)
+ *   w ← w − η·g/(√s + ε)
+ */
+export class RMSprop extends Optimizer<RMSpropState> {
+  readonly rho: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+
+  constructor(params: readonly Tensor[] | Module, options: RMSpropOptions = {}) {
+    super('RMSprop', params, options.lr ?? 0.001);
+    this.rho = checkOption('RMSprop', 'rho', options.rho ?? 0.9, 0, 1, '[)');
+    this.eps = checkOption('RMSprop', 'eps', options.eps ?? 1e-8, 0, Infinity, '[)');
+    this.weightDecay = checkOption('RMSprop', 'weightDecay', options.weightDecay ?? 0, 0, Infinity, '[)');
+  }
+
+  protected initState(param: Tensor): RMSpropState {
+    return { square: zerosLike(param) };
+  }
+
+  protected update(w: Tensor, grad: Tensor, state: RMSpropState, lr: number): Tensor {
+    const g = this.weightDecay === 0 ? grad : grad.add(w.mul(this.weightDecay));
+    state.square = state.square.mul(this.rho).add(g.square().mul(1 - this.rho));
+    return w.sub(g.mul(lr).div(state.square.sqrt().add(this.eps)));
+  }
+}

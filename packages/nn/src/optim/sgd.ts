@@ -1,0 +1,56 @@
+/** Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay. */
+import { Tensor, ValueError, zerosLike } from '@adjoint/core';
+import type { Module } from '../module';
+import { Optimizer, checkOption, type LearningRate } from './optimizer';
+
+/** Options of {@link SGD}. */
+export interface SGDOptions {
+  /** Learning rate η, or a schedule (default 0.01). */
+  lr?: LearningRate;
+  /** Momentum μ in [0, 1) (default 0: plain gradient descent). */
+  momentum?: number;
+  /** Use Nesterov's look-ahead form (needs momentum > 0). */
+  nesterov?: boolean;
+  /** L2 weight decay λ ≥ 0, added to the gradient (default 0). */
+  weightDecay?: number;
+}
+
+type SGDState = { velocity: Tensor };
+
+/**
+ * Gradient descent, in PyTorch's formulation. With gradient g of parameter w:
+ *
+ *   g ← g + λw                     (weight decay)
+ *   v ← μv + g                     (momentum; v starts at 0, so the first v is g)
+ *   d = g + μv  (Nesterov)  or  d = v  (classical; d = g when μ = 0)
+ *   w ← w − η·d
+ *
+ * @example
+ * const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * opt.zeroGrad(); loss.backward(); opt.step();
+ */
+export class SGD extends Optimizer<SGDState> {
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  readonly weightDecay: number;
+
+  constructor(params: readonly Tensor[] | Module, options: SGDOptions = {}) {
+    super('SGD', params, options.lr ?? 0.01);
+    this.momentum = checkOption('SGD', 'momentum', options.momentum ?? 0, 0, 1, '[)');
+    this.weightDecay = checkOption('SGD', 'weightDecay', options.weightDecay ?? 0, 0, Infinity, '[)');
+    this.nesterov = options.nesterov ?? false;
+    if (this.nesterov && this.momentum === 0) throw new ValueError('SGD: nesterov needs momentum > 0, got momentum 0');
+  }
+
+  protected initState(param: Tensor): SGDState {
+    return { velocity: zerosLike(param) };
+  }
+
+  protected update(w: Tensor, grad: Tensor, state: SGDState, lr: number): Tensor {
+    const g = this.weightDecay === 0 ? grad : grad.add(w.mul(this.weightDecay));
+    if (this.momentum === 0) return w.sub(g.mul(lr));
+    state.velocity = state.velocity.mul(this.momentum).add(g);
+    const direction = this.nesterov ? g.add(state.velocity.mul(this.momentum)) : state.velocity;
+    return w.sub(direction.mul(lr));
+  }
+}

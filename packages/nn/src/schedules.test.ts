@@ -1,0 +1,44 @@
+import { ValueError } from '@adjoint/core';
+import { constant, cosineDecay, exponentialDecay, inverseTimeDecay, stepDecay } from './schedules';
+
+describe('schedules', () => {
+  test('constant', () => {
+    expect([0, 1, 1000].map(constant(0.3))).toEqual([0.3, 0.3, 0.3]);
+  });
+
+  test('stepDecay: η₀·γ^⌊t/stepSize⌋', () => {
+    expect([0, 9, 10, 25, 30].map(stepDecay(0.1, { stepSize: 10, gamma: 0.5 }))).toEqual([0.1, 0.1, 0.05, 0.025, 0.0125]);
+    expect(stepDecay(1, { stepSize: 1 })(2)).toBeCloseTo(0.01, 15); // γ defaults to 0.1
+  });
+
+  test('exponentialDecay: η₀·r^(t/T), or in stairs', () => {
+    const smooth = exponentialDecay(0.1, { decayRate: 0.5, decaySteps: 10 });
+    expect(smooth(0)).toBe(0.1);
+    expect(smooth(5)).toBeCloseTo(0.1 * Math.SQRT1_2, 15);
+    expect(smooth(20)).toBeCloseTo(0.025, 15);
+    const stairs = exponentialDecay(0.1, { decayRate: 0.5, decaySteps: 10, staircase: true });
+    expect([0, 9, 10, 19, 20].map(stairs)).toEqual([0.1, 0.1, 0.05, 0.05, 0.025]);
+  });
+
+  test('inverseTimeDecay: η₀/(1 + r·t/T)', () => {
+    const s = inverseTimeDecay(1, { decayRate: 0.5, decaySteps: 2 });
+    expect([0, 2, 4, 8].map(s)).toEqual([1, 1 / 1.5, 0.5, 1 / 3]);
+  });
+
+  test('cosineDecay: half a cosine from η₀ to αη₀ over T steps, then flat', () => {
+    const s = cosineDecay(2, { decaySteps: 100, alpha: 0.1 });
+    expect(s(0)).toBe(2);
+    expect(s(50)).toBeCloseTo(2 * (0.1 + 0.9 * 0.5), 14);
+    expect(s(100)).toBeCloseTo(0.2, 14);
+    expect(s(500)).toBeCloseTo(0.2, 14);
+    expect(cosineDecay(1, { decaySteps: 4 })(4)).toBeCloseTo(0, 15);
+  });
+
+  test('bad arguments are ValueErrors', () => {
+    expect(() => constant(-1)).toThrow('constant: lr must be a finite number ≥ 0, got -1');
+    expect(() => stepDecay(0.1, { stepSize: 0 })).toThrow(ValueError);
+    expect(() => exponentialDecay(0.1, { decayRate: 0.5, decaySteps: 0 })).toThrow(/decaySteps must be a finite number > 0/);
+    expect(() => inverseTimeDecay(0.1, {} as never)).toThrow(/decayRate/);
+    expect(() => cosineDecay(0.1, { decaySteps: 10, alpha: 2 })).toThrow(ValueError);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * Learning-rate schedules: functions from the optimizer's step count t = 0, 1, 2, … (the number of
+ * completed steps, so the first step uses t = 0) to a learning rate. Pass one as `lr`:
+ * `new SGD(params, { lr: cosineDecay(0.1, { decaySteps: 1000 }) })`.
+ */
+import { ValueError } from '@adjoint/core';
+
+/** A learning-rate schedule: step count → learning rate. */
+export type Schedule = (step: number) => number;
+
+/** η(t) = η₀. */
+export function constant(lr: number): Schedule {
+  check('constant', 'lr', lr, 0);
+  return () => lr;
+}
+
+/** Options of {@link stepDecay}. */
+export interface StepDecayOptions {
+  /** Steps between drops (a positive integer). */
+  stepSize: number;
+  /** Factor applied at each drop (default 0.1). */
+  gamma?: number;
+}
+
+/** η(t) = η₀ · γ^⌊t / stepSize⌋: the rate drops by γ every `stepSize` steps. */
+export function stepDecay(initial: number, options: StepDecayOptions): Schedule {
+  check('stepDecay', 'initial', initial, 0);
+  const stepSize = options?.stepSize;
+  if (!Number.isInteger(stepSize) || stepSize <= 0) throw new ValueError(`stepDecay: stepSize must be a positive integer, got ${String(stepSize)}`);
+  const gamma = check('stepDecay', 'gamma', options.gamma ?? 0.1, 0);
+  return (t) => initial * gamma ** Math.floor(t / stepSize);
+}
+
+/** Options of {@link exponentialDecay}. */
+export interface ExponentialDecayOptions {
+  /** Factor r applied per `decaySteps` steps (for example 0.96). */
+  decayRate: number;
+  /** Steps T over which the rate is multiplied by r (default 1). */
+  decaySteps?: number;
+  /** Use ⌊t/T⌋, dropping in stairs, instead of the smooth t/T (default false). */
+  staircase?: boolean;
+}
+
+/** η(t) = η₀ · r^(t/T), or η₀ · r^⌊t/T⌋ with `staircase`. */
+export function exponentialDecay(initial: number, options: ExponentialDecayOptions): Schedule {
+  check('exponentialDecay', 'initial', initial, 0);
+  const rate = check('exponentialDecay', 'decayRate', options?.decayRate, 0);
+  const steps = check('exponentialDecay', 'decaySteps', options.decaySteps ?? 1, 0, true);
+  const staircase = options.staircase ?? false;
+  return (t) => initial * rate ** (staircase ? Math.floor(t / steps) : t / steps);
+}
+
+/** Options of {@link inverseTimeDecay}. */
+export interface InverseTimeDecayOptions {
+  /** Rate r ≥ 0 of the decay. */
+  decayRate: number;
+  /** Steps T per unit of decay (default 1). */
+  decaySteps?: number;
+}
+
+/** η(t) = η₀ / (1 + r·t/T): the 1/t decay of classical stochastic approximation. */
+export function inverseTimeDecay(initial: number, options: InverseTimeDecayOptions): Schedule {
+  check('inverseTimeDecay', 'initial', initial, 0);
+  const rate = check('inverseTimeDecay', 'decayRate', options?.decayRate, 0);
+  const steps = check('inverseTimeDecay', 'decaySteps', options.decaySteps ?? 1, 0, true);
+  return (t) => initial / (1 + (rate * t) / steps);
+}
+
+/** Options of {@link cosineDecay}. */
+export interface CosineDecayOptions {
+  /** Steps T over which the rate falls from η₀ to α·η₀. */
+  decaySteps: number;
+  /** Final rate as a fraction of η₀ (default 0). */
+  alpha?: number;
+}
+
+/**
+ * η(t) = η₀ · (α + (1 − α) · ½(1 + cos(π·min(t, T)/T))): a half cosine from η₀ down to α·η₀ over T
+ * steps, then constant.
+ */
+export function cosineDecay(initial: number, options: CosineDecayOptions): Schedule {
+  check('cosineDecay', 'initial', initial, 0);
+  const steps = check('cosineDecay', 'decaySteps', options?.decaySteps, 0, true);
+  const alpha = check('cosineDecay', 'alpha', options.alpha ?? 0, 0);
+  if (alpha > 1) throw new ValueError(`cosineDecay: alpha must be in [0, 1], got ${alpha}`);
+  return (t) => initial * (alpha + (1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * Math.min(t, steps)) / steps)));
+}
+
+function check(op: string, name: string, value: unknown, lo: number, strict = false): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || (strict ? value <= lo : value < lo)) {
+    throw new ValueError(`${op}: ${name} must be a finite number ${strict ? '>' : '≥'} ${lo}, got ${String(value)}`);
+  }
+  return value;
+}
