@@ -22,6 +22,7 @@ const SUITES: Suite[] = [
   { name: 'matmul', run: async () => (await import('./matmul')).benchMatmul() },
   { name: 'jacobian', run: async () => (await import('./jacobian')).benchJacobian() },
   { name: 'scalar', run: async () => (await import('./scalar')).benchScalar() },
+  { name: 'mlp', run: async () => (await import('./mlp')).benchMlp() },
 ];
 
 interface Options {

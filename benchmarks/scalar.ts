@@ -84,7 +84,7 @@ function workload<T>(ops: ScalarOps<T>, weights: number[], points: number[][], t
     let activations = point.map((v) => ops.make(v));
     layers.forEach((layer, l) => {
       activations = layer.map(({ w, b }) => {
-        const z = w.reduce((acc, wi, i) => ops.add(acc, ops.mul(wi, activations[i]!)), b);
+        const z = w.reduce<T>((acc, wi, i) => ops.add(acc, ops.mul(wi, activations[i] as T)), b);
         return l < layers.length - 1 ? ops.tanh(z) : z;
       });
     });

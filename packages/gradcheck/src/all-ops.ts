@@ -1,13 +1,16 @@
 /** checkAllOps: every differentiable op in core's registry, on its own domain, both modes, second order where smooth. */
-import { Rng, apply, registeredOps, type DifferentiableOp, type OpDef, type Tensor } from '@adjoint/core';
-import { checkGrad, type CheckOptions, type GradFailure } from './check';
+import { Rng, apply, registeredOps, type DifferentiableOp, type OpCase, type OpDef, type Tensor } from '@adjoint/core';
+import { checkGrad, type CheckOptions } from './check';
 import { tensorFrom } from './domain';
+import type { GradFailure } from './report';
 
-/** Options of {@link checkAllOps}. */
+/** Options of {@link checkAllOps}: those of checkGrad, and which ops to check. */
 export interface AllOpsOptions extends CheckOptions {
   /** Check only these ops (by name). */
   only?: readonly string[];
-  /** Check second derivatives of smooth ops (default true). */
+  /** Skip these ops (by name). */
+  skip?: readonly string[];
+  /** Check second derivatives of smooth ops (default true). `order` overrides this for every op. */
   secondOrder?: boolean;
 }
 
@@ -18,11 +21,36 @@ export interface OpFailure extends GradFailure {
   attrs: string;
 }
 
-/** What the registry lacks: differentiable ops without a rule or a domain. */
+/** What was checked for one op. */
+export interface OpSummary {
+  /** Cases (shape and attribute combinations) checked. */
+  cases: number;
+  /** Derivative values compared, both modes and both orders. */
+  compared: number;
+  /** Highest order checked. */
+  order: 1 | 2;
+  failures: number;
+}
+
+/** The result of {@link checkAllOps}. */
+export interface AllOpsReport {
+  ok: boolean;
+  /** Names of the ops checked, in registration order. */
+  ops: string[];
+  failures: OpFailure[];
+  /** Per op: cases, values compared, order, failures. */
+  summary: Record<string, OpSummary>;
+  /** Cases checked over all ops. */
+  cases: number;
+  /** Values compared over all ops. */
+  compared: number;
+}
+
+/** What the registry lacks: differentiable ops without a rule or a domain, as "name: no …" lines. */
 export function missingRules(ops: readonly OpDef[] = registeredOps()): string[] {
   return ops.flatMap((op) => {
     if (op.kind === 'constant') return [];
-    const d = op as DifferentiableOp<unknown>;
+    const d = op as Partial<DifferentiableOp<unknown>>;
     const missing = [
       typeof d.vjp !== 'function' && 'vjp',
       typeof d.jvp !== 'function' && 'jvp',
@@ -32,40 +60,71 @@ export function missingRules(ops: readonly OpDef[] = registeredOps()): string[] 
   });
 }
 
+/** A seed from the op's name, so that an op sees the same inputs whether checked alone or with all. */
+function seedFor(name: string, base: number): number {
+  let h = 2166136261 ^ base;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/**
+ * The function checkGrad differentiates for one case: the op applied to its inputs, as a function of
+ * the differentiable ones only (indices and conditions stay fixed), and those inputs.
+ */
+export function opCaseFunction<A>(op: DifferentiableOp<A>, c: OpCase<A>, inputs: readonly Tensor[]): { f: (...xs: Tensor[]) => Tensor; diff: number[] } {
+  const diff = inputs.map((_, i) => i).filter((i) => !op.nondiff?.includes(i));
+  const f = (...xs: Tensor[]): Tensor => {
+    const all = [...inputs];
+    diff.forEach((i, k) => (all[i] = xs[k]!));
+    return apply(op, all, c.attrs);
+  };
+  return { f, diff };
+}
+
+/** Inputs for one case of an op, each drawn from its domain (the case's own domains first). */
+export function drawCaseInputs<A>(op: DifferentiableOp<A>, c: OpCase<A>, rng: Rng): Tensor[] {
+  const domains = c.domains ?? op.domain.inputs;
+  return c.shapes.map((shape, i) => tensorFrom(shape, domains[Math.min(i, domains.length - 1)]!, rng));
+}
+
 /**
  * Checks every differentiable registered op at every case of its domain against finite differences,
  * in reverse and forward mode, and to second order where the op is smooth.
  */
-export function checkAllOps(options: AllOpsOptions = {}): { ok: boolean; ops: string[]; failures: OpFailure[] } {
-  const rng = new Rng(options.seed ?? 0);
-  const failures: OpFailure[] = [];
-  const ops: string[] = [];
-  for (const op of registeredOps()) {
-    if (op.kind !== 'differentiable') continue;
-    if (options.only && !options.only.includes(op.name)) continue;
-    ops.push(op.name);
+export function checkAllOps(options: AllOpsOptions = {}): AllOpsReport {
+  const result: AllOpsReport = { ok: true, ops: [], failures: [], summary: {}, cases: 0, compared: 0 };
+  for (const def of registeredOps()) {
+    if (def.kind !== 'differentiable') continue;
+    if (options.only && !options.only.includes(def.name)) continue;
+    if (options.skip?.includes(def.name)) continue;
+    const op = def as DifferentiableOp<unknown>;
+    const rng = new Rng(seedFor(op.name, options.seed ?? 0));
+    const order = options.order ?? (options.secondOrder !== false && op.domain.smooth !== false ? 2 : 1);
+    const summary: OpSummary = { cases: 0, compared: 0, order, failures: 0 };
+    result.ops.push(op.name);
     for (const c of op.domain.cases) {
-      const domains = c.domains ?? op.domain.inputs;
-      const inputs = c.shapes.map((shape, i) => tensorFrom(shape, domains[Math.min(i, domains.length - 1)]!, rng));
-      const diffIndices = inputs.map((_, i) => i).filter((i) => !op.nondiff?.includes(i));
-      // Differentiate with respect to the differentiable inputs; indices and conditions stay fixed.
-      const f = (...xs: Tensor[]): Tensor => {
-        const all = [...inputs];
-        diffIndices.forEach((i, k) => (all[i] = xs[k]!));
-        return apply(op, all, c.attrs);
-      };
-      const order = options.secondOrder !== false && op.domain.smooth !== false ? 2 : 1;
-      const report = checkGrad(f, diffIndices.map((i) => inputs[i]!), { ...options, order: options.order ?? order });
+      const inputs = drawCaseInputs(op, c, rng);
+      const { f, diff } = opCaseFunction(op, c, inputs);
+      const report = checkGrad(f, diff.map((i) => inputs[i]!), { ...options, order });
+      summary.cases++;
+      summary.compared += report.compared;
+      summary.failures += report.failures.length;
       for (const failure of report.failures) {
-        failures.push({
+        result.failures.push({
           ...failure,
-          input: failure.input >= 0 ? diffIndices[failure.input]! : -1,
+          // Back from the position among differentiable inputs to the op's own input position.
+          input: failure.input >= 0 ? diff[failure.input]! : -1,
+          ...(failure.gradientOf !== undefined ? { gradientOf: diff[failure.gradientOf]! } : {}),
           op: op.name,
           shapes: JSON.stringify(c.shapes),
           attrs: JSON.stringify(c.attrs) ?? 'none',
         });
       }
     }
+    result.summary[op.name] = summary;
+    result.cases += summary.cases;
+    result.compared += summary.compared;
   }
-  return { ok: failures.length === 0, ops, failures };
+  result.ok = result.failures.length === 0;
+  return result;
 }

@@ -1,9 +1,16 @@
 /**
  * @adjoint/gradcheck: is this gradient right? Finite differences, checks of reverse and forward mode
- * to second order, and the same over every op of @adjoint/core.
+ * to second order, fast-check arbitraries and properties, and the same checks over every op of
+ * @adjoint/core. The jest matcher lives in `@adjoint/gradcheck/jest`.
  * @packageDocumentation
  */
 export { numericGrad, numericDirectional, type NumericOptions, type CheckedFunction } from './numeric';
-export { checkGrad, assertGrad, formatReport, GradCheckError, type CheckOptions, type GradReport, type GradFailure } from './check';
-export { checkAllOps, missingRules, type AllOpsOptions, type OpFailure } from './all-ops';
+export { checkGrad, assertGrad, type CheckOptions } from './check';
+export { formatReport, formatFailure, GradCheckError, type GradReport, type GradFailure, type Mode } from './report';
+export {
+  checkAllOps, missingRules, opCaseFunction, drawCaseInputs,
+  type AllOpsOptions, type AllOpsReport, type OpFailure, type OpSummary,
+} from './all-ops';
 export { drawFrom, tensorFrom } from './domain';
+export { arb, isArbitrary, type ShapeOptions, type TensorArbOptions, type PairOptions, type MatmulPairOptions } from './arb';
+export { gradProperty, GradPropertyError } from './property';

@@ -1,5 +1,5 @@
 /** Finite-difference derivatives: central differences, optionally refined by Richardson extrapolation. */
-import { Tensor, noGrad, toTensor, ValueError, type TensorLike } from '@adjoint/core';
+import { Rng, Tensor, noGrad, toTensor, ValueError, type NestedArray, type TensorLike } from '@adjoint/core';
 
 /** Options of {@link numericGrad}. */
 export interface NumericOptions {
@@ -12,10 +12,24 @@ export interface NumericOptions {
 /** A function of tensors returning a tensor, as checked by gradcheck. */
 export type CheckedFunction = (...inputs: Tensor[]) => Tensor;
 
-function evaluate(f: CheckedFunction, inputs: readonly Tensor[]): Float64Array {
+/** `f(...inputs)` without recording, insisting on a Tensor result. */
+export function evaluateTensor(f: CheckedFunction, inputs: readonly Tensor[], caller = 'numericGrad'): Tensor {
+  if (typeof f !== 'function') throw new ValueError(`${caller}: expected a function of tensors, got ${typeof f}`);
   const out = noGrad(() => f(...inputs));
-  if (!(out instanceof Tensor)) throw new ValueError(`numericGrad: the function must return a Tensor, got ${typeof out}`);
-  return out.data.slice();
+  if (!(out instanceof Tensor)) throw new ValueError(`${caller}: the function must return a Tensor, got ${out === null ? 'null' : typeof out}`);
+  return out;
+}
+
+function resolveNumeric(options: NumericOptions): { eps: number; method: 'central' | 'richardson' } {
+  const method = options.method ?? 'central';
+  if (method !== 'central' && method !== 'richardson') {
+    throw new ValueError(`numericGrad: method must be 'central' or 'richardson', got '${String(method)}'`);
+  }
+  const eps = options.eps ?? (method === 'richardson' ? 1e-3 : 1e-6);
+  if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) {
+    throw new ValueError(`numericGrad: eps must be a positive finite number, got ${String(options.eps)}`);
+  }
+  return { eps, method };
 }
 
 /**
@@ -23,16 +37,15 @@ function evaluate(f: CheckedFunction, inputs: readonly Tensor[]): Float64Array {
  * d/dh f(x + h·v) at h = 0, as a flat array over the output elements.
  */
 export function numericDirectional(f: CheckedFunction, inputs: readonly Tensor[], directions: readonly Tensor[], options: NumericOptions = {}): Float64Array {
-  const method = options.method ?? 'central';
-  const eps = options.eps ?? (method === 'richardson' ? 1e-3 : 1e-6);
+  const { eps, method } = resolveNumeric(options);
   const central = (h: number): Float64Array => {
-    const shifted = (s: number) => inputs.map((x, k) => shift(x, directions[k]!, s * h));
-    const plus = evaluate(f, shifted(1));
-    const minus = evaluate(f, shifted(-1));
+    const shifted = (s: number): Tensor[] => inputs.map((x, k) => shift(x, directions[k]!, s * h));
+    const plus = evaluateTensor(f, shifted(1)).data;
+    const minus = evaluateTensor(f, shifted(-1)).data;
     return plus.map((p, i) => (p - minus[i]!) / (2 * h));
   };
   if (method === 'central') return central(eps);
-  if (method !== 'richardson') throw new ValueError(`numericGrad: method must be 'central' or 'richardson', got '${String(method)}'`);
+  // D(h) = f' + c·h² + O(h⁴), so (4·D(h/2) − D(h)) / 3 cancels the h² term.
   const coarse = central(eps);
   const fine = central(eps / 2);
   return fine.map((v, i) => (4 * v - coarse[i]!) / 3);
@@ -44,11 +57,27 @@ function shift(x: Tensor, direction: Tensor, h: number): Tensor {
   return new Tensor(data, x.shape);
 }
 
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
 /** A tensor of zeros with a single 1 at flat index `i`. */
 export function unit(shape: readonly number[], i: number): Tensor {
-  const t = new Tensor(new Float64Array(shape.reduce((a, b) => a * b, 1)), shape);
+  const t = zerosOfShape(shape);
   t.data[i] = 1;
   return t;
+}
+
+/** A tensor of zeros (made here rather than with core's `zeros` so that no op is recorded). */
+export function zerosOfShape(shape: readonly number[]): Tensor {
+  return new Tensor(new Float64Array(sizeOf(shape)), shape);
+}
+
+/** A tensor of `shape` with entries uniform in [−1, 1]: a random direction or cotangent. */
+export function randomTensor(shape: readonly number[], rng: Rng): Tensor {
+  const data = new Float64Array(sizeOf(shape));
+  for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-1, 1);
+  return new Tensor(data, shape);
 }
 
 /**
@@ -58,14 +87,14 @@ export function unit(shape: readonly number[], i: number): Tensor {
  * @example
  * numericGrad((x) => x.mul(x).sum(), [tensor([1, 2])]); // ≈ [tensor([2, 4])]
  */
-export function numericGrad(f: CheckedFunction, inputs: readonly TensorLike[], options: NumericOptions = {}): Tensor[] {
+export function numericGrad(f: CheckedFunction, inputs: readonly (TensorLike | NestedArray)[], options: NumericOptions = {}): Tensor[] {
   const xs = inputs.map((x) => toTensor(x, 'numericGrad'));
-  const outShape = noGrad(() => f(...xs)).shape;
-  const outSize = outShape.reduce((a, b) => a * b, 1);
+  const outShape = evaluateTensor(f, xs).shape;
+  const outSize = sizeOf(outShape);
   return xs.map((x, k) => {
     const jac = new Float64Array(outSize * x.size);
     for (let j = 0; j < x.size; j++) {
-      const directions = xs.map((y, m) => (m === k ? unit(y.shape, j) : new Tensor(new Float64Array(y.size), y.shape)));
+      const directions = xs.map((y, m) => (m === k ? unit(y.shape, j) : zerosOfShape(y.shape)));
       const column = numericDirectional(f, xs, directions, options);
       for (let i = 0; i < outSize; i++) jac[i * x.size + j] = column[i]!;
     }

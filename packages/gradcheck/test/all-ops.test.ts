@@ -1,5 +1,7 @@
-import { registeredOps } from '@adjoint/core';
-import { checkAllOps, missingRules, formatReport } from '@adjoint/gradcheck';
+import { registeredOps, type DifferentiableOp } from '@adjoint/core';
+import { checkAllOps, missingRules, formatFailure } from '@adjoint/gradcheck';
+
+const differentiable = registeredOps().filter((op): op is DifferentiableOp<unknown> => op.kind === 'differentiable');
 
 describe('every registered op', () => {
   it('has a vjp rule, a jvp rule and a domain (or is a constant op)', () => {
@@ -9,18 +11,33 @@ describe('every registered op', () => {
   it('the guard notices an op without a rule or a domain', () => {
     const broken = { ...registeredOps().find((op) => op.name === 'exp')!, jvp: undefined, domain: undefined };
     expect(missingRules([broken as never])).toEqual(['exp: no jvp, domain']);
+    const noCases = { ...registeredOps().find((op) => op.name === 'exp')!, vjp: undefined, domain: { inputs: [], cases: [] } };
+    expect(missingRules([noCases as never])).toEqual(['exp: no vjp, domain']);
   });
 
   // One test per op so that a failure names it; each compares vjp and jvp with central differences
   // in float64, element by element, and second derivatives where the op is smooth.
-  const names = registeredOps().filter((op) => op.kind === 'differentiable').map((op) => op.name);
-  it.each(names)('%s: first and second derivatives agree with finite differences in both modes', (name) => {
+  it.each(differentiable.map((op) => [op.name, op] as const))('%s: first and second derivatives agree with finite differences in both modes', (name, op) => {
     const result = checkAllOps({ only: [name] });
     const message = result.failures
       .slice(0, 5)
-      .map((f) => `${f.op} ${f.shapes} ${f.attrs}: ${formatReport({ ok: false, maxAbsErr: 0, maxRelErr: 0, compared: 1, failures: [f] })}`)
+      .map((f) => `${f.op} ${f.shapes} ${f.attrs}: ${formatFailure(f)}`)
       .join('\n');
     expect(message).toBe('');
     expect(result.ops).toEqual([name]);
+    const summary = result.summary[name]!;
+    expect(summary.cases).toBe(op.domain.cases.length);
+    expect(summary.compared).toBeGreaterThan(0);
+    expect(summary.order).toBe(op.domain.smooth === false ? 1 : 2);
+  });
+
+  it('checkAllOps() covers the whole registry and reports its counts', () => {
+    const result = checkAllOps({ secondOrder: false });
+    expect(result.ok).toBe(true);
+    expect(result.ops).toEqual(differentiable.map((op) => op.name));
+    expect(result.cases).toBe(differentiable.reduce((n, op) => n + op.domain.cases.length, 0));
+    expect(result.compared).toBe(Object.values(result.summary).reduce((n, s) => n + s.compared, 0));
+    // One line for the log: what "every op is checked" amounted to this run.
+    console.log(`checkAllOps (first order): ${result.ops.length} ops, ${result.cases} cases, ${result.compared} values compared`);
   });
 });

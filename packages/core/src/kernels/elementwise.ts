@@ -1,35 +1,13 @@
-/** Elementwise kernels: maps over one array and NumPy-broadcast zips of two or three. */
-import { broadcastStrides, sameShape, shapeSize, type Shape } from '../shape';
+/**
+ * Elementwise kernels: a map over one array, a NumPy-broadcast zip of three (where), and the offset
+ * loop behind broadcasting. The per-op loops of the unary and binary ops are in specialize.ts.
+ */
+import { broadcastStrides, shapeSize, type Shape } from '../shape';
 
 /** out[i] = f(x[i]). */
 export function map(x: Float64Array, f: (v: number) => number): Float64Array {
   const out = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
-  return out;
-}
-
-/** out = f(a, b) with NumPy broadcasting to `outShape` (already checked by the op's shape rule). */
-export function zip(
-  a: Float64Array, aShape: Shape,
-  b: Float64Array, bShape: Shape,
-  outShape: Shape,
-  f: (x: number, y: number) => number,
-): Float64Array {
-  const n = shapeSize(outShape);
-  const out = new Float64Array(n);
-  if (a.length === n && b.length === n && sameShape(aShape, bShape)) {
-    for (let i = 0; i < n; i++) out[i] = f(a[i]!, b[i]!);
-  } else if (b.length === 1 && a.length === n) {
-    const y = b[0]!;
-    for (let i = 0; i < n; i++) out[i] = f(a[i]!, y);
-  } else if (a.length === 1 && b.length === n) {
-    const x = a[0]!;
-    for (let i = 0; i < n; i++) out[i] = f(x, b[i]!);
-  } else {
-    const ia = broadcastOffsets(aShape, outShape);
-    const ib = broadcastOffsets(bShape, outShape);
-    for (let i = 0; i < n; i++) out[i] = f(a[ia[i]!]!, b[ib[i]!]!);
-  }
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { gemm, naiveGemm } from './matmul';
+import { gemm, gemmJs, gemmWasm, getMatmulBackend, naiveGemm, setMatmulBackend, wasmGemmAvailable } from './matmul';
 
 /** Tiny deterministic generator (32-bit LCG, Numerical Recipes constants): values in [-1, 1). */
 function lcg(seed: number): () => number {
@@ -37,16 +37,16 @@ function randomBuffer(size: number, pad: number, next: () => number): Float64Arr
 }
 
 /**
- * Largest error of `gemm` against `naiveGemm`, each element's error divided by Σₚ |A_ip·B_pj| (the
- * natural scale of a dot product's rounding error; a plain relative error is meaningless for the
- * entries that cancel to nearly 0). Also checks the padding around C was left alone.
+ * Largest error of `kernel` (by default `gemm`) against `naiveGemm`, each element's error divided by
+ * Σₚ |A_ip·B_pj| (the natural scale of a dot product's rounding error; a plain relative error is
+ * meaningless for the entries that cancel to nearly 0). Also checks the padding around C was left alone.
  */
-function maxScaledError(spec: Case, seed: number): number {
+function maxScaledError(spec: Case, seed: number, kernel: Kernel = gemm): number {
   const { m, n, k, pad = 0 } = spec;
   const next = lcg(seed);
   const a = randomBuffer(m * k, pad, next);
   const b = randomBuffer(k * n, pad, next);
-  const got = run(gemm, a, b, spec, 7);
+  const got = run(kernel, a, b, spec, 7);
   const want = run(naiveGemm, a, b, spec, 7);
   const scale = run(naiveGemm, a.map(Math.abs), b.map(Math.abs), spec, 7);
   for (let i = 0; i < pad; i++) {
@@ -138,4 +138,167 @@ describe('gemm by hand', () => {
     gemm(a, 0, b, 0, c, 0, m, n, k, false, false);
     expect(c.every((v) => v === 150)).toBe(true);
   });
+});
+
+describe('WebAssembly kernel', () => {
+  it('is available (Node 20 has WebAssembly SIMD), so the tests below exercise it', () => {
+    expect(wasmGemmAvailable()).toBe(true);
+  });
+
+  const small: [number, number, number][] = [];
+  for (let m = 1; m <= 9; m++) for (let n = 1; n <= 9; n++) for (const k of [1, 2, 3, 5, 8, 17]) small.push([m, n, k]);
+
+  it('agrees with naiveGemm for every m, n in 1…9 and k in 1…17, all four variants', () => {
+    let worst = 0;
+    casesFor(small).forEach((spec, i) => {
+      worst = Math.max(worst, maxScaledError(spec, 3000 + i, gemmWasm));
+    });
+    expect(worst).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  // Ragged edges in both directions, several depth blocks (k > 256, split evenly), several row
+  // blocks (m > 128), several column blocks (n > 2048), matrix-vector shapes, the MLP's first layer.
+  const shapes: [number, number, number][] = [
+    [33, 17, 65], [130, 5, 300], [8, 12, 257], [13, 129, 513], [64, 128, 784], [257, 9, 20],
+    [131, 67, 600], [5, 2050, 3], [1, 50, 600], [50, 1, 600], [2, 2, 1000],
+  ];
+  it.each(casesFor(shapes).map((c) => [label(c), c] as const))('agrees with naiveGemm: %s', (_, spec) => {
+    expect(maxScaledError(spec, 99, gemmWasm)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it.each(casesFor([[33, 17, 65], [7, 5, 3], [40, 36, 300]], 11).map((c) => [label(c), c] as const))(
+    'agrees with naiveGemm, operands at offsets: %s', (_, spec) => {
+      expect(maxScaledError(spec, 5, gemmWasm)).toBeLessThanOrEqual(TOLERANCE);
+    },
+  );
+
+  it.each(casesFor([[4, 4, 4], [9, 7, 5], [33, 17, 65], [130, 70, 300]], 3).map((c) => [label(c), c] as const))(
+    'is bit-identical to gemmJs wherever that packs: %s', (_, spec) => {
+      const next = lcg(21);
+      const a = randomBuffer(spec.m * spec.k, 3, next);
+      const b = randomBuffer(spec.k * spec.n, 3, next);
+      expect(run(gemmWasm, a, b, spec, 7)).toEqual(run(gemmJs, a, b, spec, 7));
+    },
+  );
+
+  it('overwrites C, and leaves nothing behind in its memory for the next product', () => {
+    // A large product first (growing the memory), then smaller ones reusing it: stale values must
+    // not leak into C, whose wasm copy is never cleared between calls.
+    for (const [m, n, k] of [[200, 150, 700], [9, 7, 300], [200, 150, 1], [3, 3, 3]] as const) {
+      const a = new Float64Array(m * k).fill(1);
+      const b = new Float64Array(k * n).fill(0.5);
+      const c = new Float64Array(m * n).fill(1e6);
+      gemmWasm(a, 0, b, 0, c, 0, m, n, k, false, false);
+      expect(c.every((v) => v === k / 2)).toBe(true);
+    }
+  });
+
+  it('handles degenerate sizes like gemm', () => {
+    const c = new Float64Array(8).fill(3);
+    gemmWasm(new Float64Array(6), 0, new Float64Array(6), 0, c, 1, 0, 3, 2, false, false);
+    expect(Array.from(c)).toEqual([3, 3, 3, 3, 3, 3, 3, 3]);
+    gemmWasm(new Float64Array(0), 0, new Float64Array(0), 0, c, 1, 2, 3, 0, true, true);
+    expect(Array.from(c)).toEqual([3, 0, 0, 0, 0, 0, 0, 3]);
+  });
+});
+
+describe('gemm backend selection', () => {
+  afterEach(() => {
+    setMatmulBackend('auto');
+  });
+
+  it('defaults to auto, and setMatmulBackend returns the previous setting', () => {
+    expect(getMatmulBackend()).toBe('auto');
+    expect(setMatmulBackend('js')).toBe('auto');
+    expect(setMatmulBackend('wasm')).toBe('js');
+    expect(getMatmulBackend()).toBe('wasm');
+  });
+
+  it.each(['js', 'wasm', 'auto'] as const)('gemm agrees with naiveGemm under %p, all variants', (setting) => {
+    setMatmulBackend(setting);
+    let worst = 0;
+    casesFor([[3, 2, 4], [33, 17, 65], [130, 5, 300], [1, 50, 600]], 2).forEach((spec, i) => {
+      worst = Math.max(worst, maxScaledError(spec, 500 + i));
+    });
+    expect(worst).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it('routes to the kernel asked for', () => {
+    // A matrix-vector product deeper than 256: gemmJs sums it in one pass, gemmWasm in depth
+    // blocks, so their roundings differ and the result shows which kernel ran.
+    const spec: Case = { m: 1, n: 40, k: 600, transA: false, transB: false };
+    const next = lcg(8);
+    const a = randomBuffer(spec.m * spec.k, 0, next);
+    const b = randomBuffer(spec.k * spec.n, 0, next);
+    const viaJs = run(gemmJs, a, b, spec, 0);
+    const viaWasm = run(gemmWasm, a, b, spec, 0);
+    expect(viaJs).not.toEqual(viaWasm);
+    setMatmulBackend('js');
+    expect(run(gemm, a, b, spec, 0)).toEqual(viaJs);
+    setMatmulBackend('wasm');
+    expect(run(gemm, a, b, spec, 0)).toEqual(viaWasm);
+    setMatmulBackend('auto');
+    expect(run(gemm, a, b, spec, 0)).toEqual(viaWasm); // 24 000 multiply-adds: large enough
+  });
+
+  it('gives the same result whichever kernel runs, on products large and small', () => {
+    for (const [m, n, k, transA, transB] of [[2, 3, 4, false, true], [8, 8, 8, true, false], [70, 90, 520, true, true]] as const) {
+      const spec: Case = { m, n, k, transA, transB };
+      const next = lcg(m + n + k);
+      const a = randomBuffer(m * k, 0, next);
+      const b = randomBuffer(k * n, 0, next);
+      const results = (['js', 'wasm', 'auto'] as const).map((setting) => {
+        setMatmulBackend(setting);
+        return run(gemm, a, b, spec, 0);
+      });
+      expect(results[1]).toEqual(results[0]);
+      expect(results[2]).toEqual(results[0]);
+    }
+  });
+});
+
+describe('gemm without WebAssembly SIMD', () => {
+  type MatmulModule = typeof import('./matmul');
+
+  /** A fresh copy of the module (so nothing is cached) loaded and first used with `WebAssembly` replaced. */
+  function withWebAssembly<T>(replacement: unknown, body: (mod: MatmulModule) => T): T {
+    const global = globalThis as { WebAssembly?: unknown };
+    const original = global.WebAssembly;
+    global.WebAssembly = replacement;
+    try {
+      let mod: MatmulModule | undefined;
+      jest.isolateModules(() => {
+        mod = require('./matmul') as MatmulModule;
+      });
+      return body(mod!);
+    } finally {
+      global.WebAssembly = original;
+    }
+  }
+
+  const noSimd = {
+    Module: function Module(): never {
+      throw new Error('CompileError: SIMD unsupported');
+    },
+    Instance: function Instance(): never {
+      throw new Error('unreachable');
+    },
+  };
+
+  it.each([['no WebAssembly at all', undefined], ['an engine that rejects the SIMD module', noSimd]] as const)(
+    'falls back to the TypeScript kernel with %s', (_, replacement) => {
+      withWebAssembly(replacement, (mod) => {
+        expect(mod.wasmGemmAvailable()).toBe(false);
+        const spec: Case = { m: 40, n: 30, k: 300, transA: true, transB: false };
+        const next = lcg(4);
+        const a = randomBuffer(spec.m * spec.k, 0, next);
+        const b = randomBuffer(spec.k * spec.n, 0, next);
+        for (const setting of ['auto', 'wasm'] as const) {
+          mod.setMatmulBackend(setting);
+          expect(run(mod.gemm, a, b, spec, 0)).toEqual(run(gemmJs, a, b, spec, 0));
+        }
+        expect(() => run(mod.gemmWasm, a, b, spec, 0)).toThrow(/not available/);
+      });
+    },
+  );
 });

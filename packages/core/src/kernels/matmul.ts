@@ -1,15 +1,21 @@
 /**
  * Dense matrix product kernels on raw Float64Arrays.
  *
- * Why the tiling: a plain i-k-j loop does one multiply-add per load *and* store of C, so it is
- * bound by memory traffic, and every pass over a row of C streams a whole row-panel of B through
- * the cache again. `gemm` instead keeps a 4×4 block of C in sixteen local variables for the whole
- * k loop, so each step loads 4 values of A and 4 of B for 16 multiply-adds and never touches C.
- * In optimised V8 code every typed-array load carries a bounds check and the sixteen sums already
- * exceed the sixteen x64 float registers, so the kernel is limited by instruction count: 4×4, 4×2,
- * 2×4, 3×4 and 2×8 tiles all measured within noise of each other (~3.8 GFLOP/s with operands in
- * L1), 2×2 was clearly slower, and unrolling the k loop made it slower (more spills). 4×4 needs
- * the fewest loads per flop, which matters most once operands fall out of L1.
+ * `gemm` is the one entry point. It sends large products to a WebAssembly SIMD kernel
+ * (wasm/gemm.wat, embedded at build time) and everything else, or everything when WebAssembly SIMD
+ * is unavailable, to `gemmJs`, the TypeScript kernel below. Both kernels sum every element of C in
+ * exactly the same order with the same roundings, so their results are bit-identical and the choice
+ * is purely a matter of speed.
+ *
+ * Why the tiling (`gemmJs`): a plain i-k-j loop does one multiply-add per load *and* store of C,
+ * so it is bound by memory traffic, and every pass over a row of C streams a whole row-panel of B
+ * through the cache again. `gemmJs` instead keeps a 4×4 block of C in sixteen local variables for
+ * the whole k loop, so each step loads 4 values of A and 4 of B for 16 multiply-adds and never
+ * touches C. In optimised V8 code every typed-array load carries a bounds check and the sixteen
+ * sums already exceed the sixteen x64 float registers, so the kernel is limited by instruction
+ * count: 4×4, 4×2, 2×4, 3×4 and 2×8 tiles all measured within noise of each other (~3.8 GFLOP/s
+ * with operands in L1), 2×2 was clearly slower, and unrolling the k loop made it slower (more
+ * spills). 4×4 needs the fewest loads per flop, which matters most once operands fall out of L1.
  *
  * To feed that micro-kernel with contiguous, unit-stride reads whatever the layout, operands are
  * packed first (the GotoBLAS structure, much simplified): a KC×NC block of op(B) is copied into
@@ -22,13 +28,25 @@
  *
  * Products too small to amortise the packing, and matrix-vector products (m or n = 1, where a
  * 4-wide tile would be three-quarters padding), go to the plain loops instead.
+ *
+ * The WebAssembly kernel has the same 4×4 tile and packing, with two f64 lanes per SIMD
+ * instruction, no bounds checks and accumulators that stay in registers; see wasm/gemm.wat for
+ * its blocking and why 4×4 is also the right tile there. It runs 4–5× faster than `gemmJs` on
+ * large products, but its operands must first be copied into its linear memory (and C copied
+ * back), which only pays above {@link WASM_MIN_PRODUCT} multiply-adds.
  */
+
+import { gemmWasmBytes } from './wasm/gemm.generated';
 
 /** Rows (of C and op(A)) computed per micro-kernel call. */
 const MR = 4;
 /** Columns (of C and op(B)) computed per micro-kernel call. */
 const NR = 4;
-/** Depth of one packed block: the k range summed before partial results go back to C. */
+/**
+ * Depth of one packed block: the k range summed before partial results go back to C. The
+ * WebAssembly kernel uses the same depth blocks (KC in wasm/gemm.wat), which is what makes the two
+ * kernels' results bit-identical: change both or neither.
+ */
 const KC = 256;
 /** Width of one packed block of op(B); a multiple of NR. */
 const NC = 128;
@@ -42,6 +60,33 @@ let packedB: Float64Array | null = null;
 /** Landing spot for partial tiles on the right/bottom edges of C. */
 const edgeTile = new Float64Array(MR * NR);
 
+/** Which kernel {@link gemm} runs; see {@link setMatmulBackend}. */
+export type MatmulBackend = 'auto' | 'js' | 'wasm';
+
+let backend: MatmulBackend = 'auto';
+
+/**
+ * Chooses the kernel behind {@link gemm} and returns the previous setting. For tests, benchmarks
+ * and debugging: speed depends on it, results hardly do (the kernels agree bit for bit except on
+ * matrix-vector products deeper than 256, where they agree to rounding; see {@link gemmWasm}).
+ *
+ * - `'auto'` (the default): the WebAssembly kernel for products large enough to repay copying the
+ *   operands into its memory, the TypeScript kernel for the rest.
+ * - `'js'`: always the TypeScript kernel ({@link gemmJs}).
+ * - `'wasm'`: the WebAssembly kernel for every non-empty product, whatever its size, as long as
+ *   it is available ({@link wasmGemmAvailable}); the TypeScript kernel otherwise.
+ */
+export function setMatmulBackend(next: MatmulBackend): MatmulBackend {
+  const previous = backend;
+  backend = next;
+  return previous;
+}
+
+/** The current {@link setMatmulBackend} setting. */
+export function getMatmulBackend(): MatmulBackend {
+  return backend;
+}
+
 /**
  * C = op(A)·op(B) for one matrix product, written (overwriting) into c[cOffset … cOffset + m*n).
  * A is stored row-major as [m, k] when !transA, or as [k, m] when transA (so op(A) = Aᵀ).
@@ -49,8 +94,41 @@ const edgeTile = new Float64Array(MR * NR);
  *
  * C must not overlap A or B. Summation order differs from a naive loop (blocks of depth ≤ 256 are
  * summed separately), so results agree with it to rounding, not bit for bit. k = 0 gives C = 0.
+ *
+ * Runs the WebAssembly SIMD kernel or the TypeScript one as {@link setMatmulBackend} directs, by
+ * default WebAssembly (when available) for products of at least 512 multiply-adds.
  */
 export function gemm(
+  a: Float64Array, aOffset: number,
+  b: Float64Array, bOffset: number,
+  c: Float64Array, cOffset: number,
+  m: number, n: number, k: number,
+  transA: boolean, transB: boolean,
+): void {
+  if (m === 0 || n === 0) return;
+  if (k === 0) {
+    c.fill(0, cOffset, cOffset + m * n);
+    return;
+  }
+  if (backend !== 'js' && (backend === 'wasm' || wasmPays(m, n, k))
+    && runWasm(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB)) {
+    return;
+  }
+  gemmJs(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB);
+}
+
+/**
+ * The TypeScript kernel behind {@link gemm}, with the same contract; exported so tests and
+ * benchmarks can run it directly whatever the backend setting.
+ *
+ * C = op(A)·op(B) for one matrix product, written (overwriting) into c[cOffset … cOffset + m*n).
+ * A is stored row-major as [m, k] when !transA, or as [k, m] when transA (so op(A) = Aᵀ).
+ * B is stored row-major as [k, n] when !transB, or as [n, k] when transB.
+ *
+ * C must not overlap A or B. Summation order differs from a naive loop (blocks of depth ≤ 256 are
+ * summed separately), so results agree with it to rounding, not bit for bit. k = 0 gives C = 0.
+ */
+export function gemmJs(
   a: Float64Array, aOffset: number,
   b: Float64Array, bOffset: number,
   c: Float64Array, cOffset: number,
@@ -176,10 +254,157 @@ function storeEdge(
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The WebAssembly kernel: instantiation, memory management and dispatch threshold.
+
+/**
+ * Multiply-adds (m·n·k) from which `auto` dispatch uses the WebAssembly kernel. Copying the
+ * operands in and C out, plus the call, costs about 0.4 µs; measured against {@link gemmJs}
+ * (Node 20, AMD EPYC), WebAssembly was level at 5³–6³ and ahead by 1.3–2.8× at every shape of
+ * 512 multiply-adds tried (8³, 4×4×32, 32×4×4, 16×16×2, 1×16×32, …), 3–4.5× from 16³ up. That
+ * includes matrix-vector products (m or n = 1), which gemmJs leaves to plain loops.
+ */
+const WASM_MIN_PRODUCT = 512;
+
+/** WebAssembly's page size, the unit of Memory.grow. */
+const WASM_PAGE = 65536;
+/**
+ * Largest memory the kernel will grow to. Its pointers are i32 byte offsets; staying below 2 GiB
+ * keeps every address computation far from wrapping. Larger products use the TypeScript kernel.
+ */
+const WASM_MAX_BYTES = 2 ** 31 - WASM_PAGE;
+
+// Just enough of the WebAssembly JS API for this file: the project's TypeScript lib (ES2022 +
+// Node types) does not declare it, and some hosts do not provide it at all.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface GemmExports {
+  readonly memory: WasmMemory;
+  /** Bytes of scratch `gemm` needs for an m×n×k product (the packed blocks). */
+  workspace_bytes(m: number, n: number, k: number): number;
+  /** See wasm/gemm.wat: pointers are byte offsets, the flags 0 or 1, m, n, k ≥ 1. */
+  gemm(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, work: number): void;
+}
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { readonly exports: unknown };
+}
+
+/** The instantiated kernel; undefined until first needed, null if it cannot be had here. */
+let wasmKernel: GemmExports | null | undefined;
+/** A Float64Array over the kernel's memory, replaced whenever growth detaches the old buffer. */
+let wasmHeap: Float64Array | null = null;
+
+/**
+ * Instantiates the kernel on first use, synchronously (the module is ~1.5 KB, under the size
+ * browsers allow to compile synchronously on the main thread). Any failure (no WebAssembly, no
+ * SIMD support, compilation forbidden by a content security policy) is final: gemm stays on the
+ * TypeScript kernel for the life of the process.
+ */
+function loadWasm(): GemmExports | null {
+  if (wasmKernel !== undefined) return wasmKernel;
+  wasmKernel = null;
+  try {
+    const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+    if (api !== undefined) {
+      wasmKernel = new api.Instance(new api.Module(gemmWasmBytes())).exports as GemmExports;
+    }
+  } catch {
+    // Fall back to the TypeScript kernel (wasmKernel stays null).
+  }
+  return wasmKernel;
+}
+
+/**
+ * Whether the WebAssembly SIMD kernel can run in this environment (instantiating it if that has
+ * not been tried yet). When false, {@link gemm} always uses {@link gemmJs}.
+ */
+export function wasmGemmAvailable(): boolean {
+  return loadWasm() !== null;
+}
+
+/** Whether `auto` dispatch sends an m×n×k product (all ≥ 1) to the WebAssembly kernel. */
+function wasmPays(m: number, n: number, k: number): boolean {
+  return m * n * k >= WASM_MIN_PRODUCT;
+}
+
+const align16 = (bytes: number): number => (bytes + 15) & ~15;
+
+/**
+ * Runs one product (m, n, k ≥ 1) on the WebAssembly kernel: copies A and B into its memory
+ * (growing it if needed), multiplies there and copies C back out. Returns false, having done
+ * nothing, when the kernel is unavailable or the product does not fit in its memory.
+ */
+function runWasm(
+  a: Float64Array, aOffset: number,
+  b: Float64Array, bOffset: number,
+  c: Float64Array, cOffset: number,
+  m: number, n: number, k: number,
+  transA: boolean, transB: boolean,
+): boolean {
+  const kernel = loadWasm();
+  if (kernel === null) return false;
+  const aSize = m * k, bSize = k * n, cSize = m * n;
+  // Byte layout: the kernel's scratch at 0, then A, B and C, each 16-byte aligned.
+  const aAt = align16(kernel.workspace_bytes(m, n, k));
+  const bAt = align16(aAt + 8 * aSize);
+  const cAt = align16(bAt + 8 * bSize);
+  const end = cAt + 8 * cSize;
+  if (end > WASM_MAX_BYTES) return false;
+  const memory = kernel.memory;
+  const have = memory.buffer.byteLength;
+  if (have < end) {
+    try {
+      memory.grow(Math.ceil((end - have) / WASM_PAGE));
+    } catch {
+      return false; // the engine refused the memory: leave this product to the TypeScript kernel
+    }
+  }
+  let heap = wasmHeap;
+  if (heap === null || heap.buffer !== memory.buffer) heap = wasmHeap = new Float64Array(memory.buffer);
+  heap.set(a.subarray(aOffset, aOffset + aSize), aAt / 8);
+  heap.set(b.subarray(bOffset, bOffset + bSize), bAt / 8);
+  kernel.gemm(aAt, bAt, cAt, m, n, k, transA ? 1 : 0, transB ? 1 : 0, 0);
+  c.set(heap.subarray(cAt / 8, cAt / 8 + cSize), cOffset);
+  return true;
+}
+
+/**
+ * The WebAssembly SIMD kernel behind {@link gemm}, with the same contract, for every size;
+ * exported so tests and benchmarks can run it directly whatever the backend setting. Its
+ * results are bit-identical to {@link gemmJs} wherever that packs its operands (m, n ≥ 2 and
+ * m·n·k ≥ 64), because both sum each element over the same depth blocks (≤ 256 deep), in the same
+ * order, with a separate rounded multiply and add per term (no fused multiply-add). gemmJs's
+ * plain loops for the other shapes sum without blocks, which makes no difference up to k = 256.
+ *
+ * Throws if WebAssembly SIMD is unavailable ({@link wasmGemmAvailable}) or the operands do not
+ * fit in a 2 GiB WebAssembly memory.
+ */
+export function gemmWasm(
+  a: Float64Array, aOffset: number,
+  b: Float64Array, bOffset: number,
+  c: Float64Array, cOffset: number,
+  m: number, n: number, k: number,
+  transA: boolean, transB: boolean,
+): void {
+  if (m === 0 || n === 0) return;
+  if (k === 0) {
+    c.fill(0, cOffset, cOffset + m * n);
+    return;
+  }
+  if (!runWasm(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB)) {
+    throw new Error(loadWasm() === null
+      ? 'gemmWasm: WebAssembly SIMD is not available here'
+      : `gemmWasm: a ${m}×${k}·${k}×${n} product does not fit in WebAssembly memory`);
+  }
+}
+
 /**
  * Reference product with the same contract as {@link gemm}: straightforward loops, one per
  * transpose variant, each ordered so the innermost loop reads memory contiguously where it can.
- * Used to check `gemm` and as the baseline it is benchmarked against.
+ * Used to check the fast kernels and as the baseline they are benchmarked against.
  */
 export function naiveGemm(
   a: Float64Array, aOffset: number,

@@ -4,17 +4,19 @@
  */
 import { registerOp, type ConstantOp } from '../registry';
 import { broadcastShapes, formatShape, normalizeAxis } from '../shape';
-import { map, zip } from '../kernels/elementwise';
+import { map } from '../kernels/elementwise';
+import { binaryLoop } from '../kernels/specialize';
 import { argExtremeAxis } from '../kernels/reduce';
 import { ValueError } from '../errors';
 
 function comparison(name: string, f: (x: number, y: number) => boolean): ConstantOp {
+  const loop = binaryLoop((x, y) => (f(x, y) ? 1 : 0));
   return registerOp<ConstantOp>({
     kind: 'constant',
     name,
     arity: 2,
     shape: ([a, b]) => broadcastShapes(name, a!, b!),
-    forward: ([a, b], [sa, sb], outShape) => zip(a!, sa!, b!, sb!, outShape, (x, y) => (f(x, y) ? 1 : 0)),
+    forward: ([a, b], [sa, sb], outShape) => loop(a!, sa!, b!, sb!, outShape),
   });
 }
 

@@ -6,7 +6,7 @@
 import { registerOp, type DifferentiableOp, type InputDomain, type OpCase } from '../registry';
 import type { Tensor } from '../tensor';
 import { broadcastShapes, type Shape } from '../shape';
-import { map, zip } from '../kernels/elementwise';
+import { binaryLoop, unaryLoop } from '../kernels/specialize';
 import { add } from '../functions';
 
 /** Multiplies `v` (a cotangent or a tangent) by ∂out/∂input. */
@@ -42,13 +42,14 @@ export function unaryOp<A = undefined>(spec: {
   attrs?: readonly A[];
   smooth?: boolean;
 }): DifferentiableOp<A> {
-  const { f, scale } = spec;
+  const { scale } = spec;
+  const loop = unaryLoop(spec.f);
   return registerOp<DifferentiableOp<A>>({
     kind: 'differentiable',
     name: spec.name,
     arity: 1,
     shape: ([s]) => s!,
-    forward: ([x], _s, _o, attrs) => map(x!, (v) => f(v, attrs)),
+    forward: ([x], _s, _o, attrs) => loop(x!, attrs),
     vjp: (g, inputs, out, attrs) => [scale(g, inputs, out, attrs)],
     jvp: ([t], inputs, out, attrs) => scale(t!, inputs, out, attrs),
     domain: {
@@ -67,13 +68,14 @@ export function binaryOp(spec: {
   domains: readonly [InputDomain, InputDomain];
   smooth?: boolean;
 }): DifferentiableOp {
-  const { f, scales } = spec;
+  const { scales } = spec;
+  const loop = binaryLoop(spec.f);
   return registerOp<DifferentiableOp>({
     kind: 'differentiable',
     name: spec.name,
     arity: 2,
     shape: ([a, b]) => broadcastShapes(spec.name, a!, b!),
-    forward: ([a, b], [sa, sb], outShape) => zip(a!, sa!, b!, sb!, outShape, f),
+    forward: ([a, b], [sa, sb], outShape) => loop(a!, sa!, b!, sb!, outShape),
     vjp: (g, inputs, out) => [
       inputs[0]!.requiresGrad ? scales[0](g, inputs, out, undefined) : null,
       inputs[1]!.requiresGrad ? scales[1](g, inputs, out, undefined) : null,

@@ -41,9 +41,13 @@ export class Adagrad extends Optimizer<AdagradState> {
     return { sum: zerosLike(param).add(this.initialAccumulator) };
   }
 
-  protected update(w: Tensor, grad: Tensor, state: AdagradState, lr: number): Tensor {
-    const g = this.weightDecay === 0 ? grad : grad.add(w.mul(this.weightDecay));
-    state.sum = state.sum.add(g.square());
-    return w.sub(g.mul(lr).div(state.sum.sqrt().add(this.eps)));
+  protected update(w: Float64Array, g: Float64Array, state: AdagradState, lr: number): void {
+    const { weightDecay: wd, eps } = this;
+    const sum = state.sum.data;
+    for (let i = 0; i < w.length; i++) {
+      const gi = wd === 0 ? g[i]! : g[i]! + w[i]! * wd;
+      sum[i]! += gi * gi;
+      w[i]! -= (gi * lr) / (Math.sqrt(sum[i]!) + eps);
+    }
   }
 }

@@ -57,18 +57,24 @@ export class Adam extends Optimizer<AdamState> {
     return { m: zerosLike(param), v: zerosLike(param), t: 0 };
   }
 
-  protected update(w: Tensor, grad: Tensor, state: AdamState, lr: number): Tensor {
-    let g = grad;
-    if (this.weightDecay !== 0) {
-      if (this.decoupled) w = w.mul(1 - lr * this.weightDecay);
-      else g = g.add(w.mul(this.weightDecay));
-    }
+  protected update(w: Float64Array, g: Float64Array, state: AdamState, lr: number): void {
+    const { beta1, beta2, eps, weightDecay: wd, decoupled } = this;
     state.t += 1;
-    state.m = state.m.mul(this.beta1).add(g.mul(1 - this.beta1));
-    state.v = state.v.mul(this.beta2).add(g.square().mul(1 - this.beta2));
-    const mHat = state.m.div(1 - this.beta1 ** state.t);
-    const vHat = state.v.div(1 - this.beta2 ** state.t);
-    return w.sub(mHat.mul(lr).div(vHat.sqrt().add(this.eps)));
+    const c1 = 1 - beta1 ** state.t; // bias corrections
+    const c2 = 1 - beta2 ** state.t;
+    const m = state.m.data;
+    const v = state.v.data;
+    for (let i = 0; i < w.length; i++) {
+      let wi = w[i]!;
+      let gi = g[i]!;
+      if (wd !== 0) {
+        if (decoupled) wi *= 1 - lr * wd;
+        else gi += wi * wd;
+      }
+      m[i] = m[i]! * beta1 + gi * (1 - beta1);
+      v[i] = v[i]! * beta2 + gi * gi * (1 - beta2);
+      w[i] = wi - ((m[i]! / c1) * lr) / (Math.sqrt(v[i]! / c2) + eps);
+    }
   }
 }
 

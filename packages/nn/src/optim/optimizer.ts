@@ -1,7 +1,10 @@
 /**
  * The optimizer base class: the parameter list, the learning rate (a number or a schedule of the
- * step count), per-parameter state, and the step loop that runs every update under `noGrad` and
- * writes the new values into the parameters' own buffers.
+ * step count), per-parameter state, and the step loop that hands each parameter's buffer to its
+ * update rule. Gradients come from core's reverse mode; the updates themselves are not
+ * differentiated, so each rule is one fused in-place pass over the elements: no graph, no
+ * intermediate tensors (allocating a dozen parameter-sized arrays per step costs more than the
+ * arithmetic on this machine; see docs/benchmarks.md).
  */
 import { ShapeError, Tensor, ValueError, formatShape, isTensor, noGrad } from '@adjoint/core';
 import { Module, describe } from '../module';
@@ -69,8 +72,7 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
           state = this.initState(p);
           this.states.set(p, state);
         }
-        const next = this.update(p, p.grad, state, lr);
-        p.data.set(next.data);
+        this.update(p.data, p.grad.data, state, lr);
       });
     });
     this.steps++;
@@ -123,10 +125,10 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
   protected abstract initState(param: Tensor): S;
 
   /**
-   * The parameter's new value from its current value, gradient and state (which it may update by
-   * reassigning entries). Runs under `noGrad`.
+   * Updates one parameter in place from its gradient: `w` is the parameter's own buffer, `g` its
+   * gradient's; state tensors are updated in place too.
    */
-  protected abstract update(param: Tensor, grad: Tensor, state: S, lr: number): Tensor;
+  protected abstract update(w: Float64Array, g: Float64Array, state: S, lr: number): void;
 }
 
 function parameterListFor(name: string, params: readonly Tensor[] | Module): Tensor[] {

@@ -39,9 +39,13 @@ export class RMSprop extends Optimizer<RMSpropState> {
     return { square: zerosLike(param) };
   }
 
-  protected update(w: Tensor, grad: Tensor, state: RMSpropState, lr: number): Tensor {
-    const g = this.weightDecay === 0 ? grad : grad.add(w.mul(this.weightDecay));
-    state.square = state.square.mul(this.rho).add(g.square().mul(1 - this.rho));
-    return w.sub(g.mul(lr).div(state.square.sqrt().add(this.eps)));
+  protected update(w: Float64Array, g: Float64Array, state: RMSpropState, lr: number): void {
+    const { weightDecay: wd, eps, rho } = this;
+    const square = state.square.data;
+    for (let i = 0; i < w.length; i++) {
+      const gi = wd === 0 ? g[i]! : g[i]! + w[i]! * wd;
+      square[i] = square[i]! * rho + gi * gi * (1 - rho);
+      w[i]! -= (gi * lr) / (Math.sqrt(square[i]!) + eps);
+    }
   }
 }

@@ -46,11 +46,17 @@ export class SGD extends Optimizer<SGDState> {
     return { velocity: zerosLike(param) };
   }
 
-  protected update(w: Tensor, grad: Tensor, state: SGDState, lr: number): Tensor {
-    const g = this.weightDecay === 0 ? grad : grad.add(w.mul(this.weightDecay));
-    if (this.momentum === 0) return w.sub(g.mul(lr));
-    state.velocity = state.velocity.mul(this.momentum).add(g);
-    const direction = this.nesterov ? g.add(state.velocity.mul(this.momentum)) : state.velocity;
-    return w.sub(direction.mul(lr));
+  protected update(w: Float64Array, g: Float64Array, state: SGDState, lr: number): void {
+    const { momentum: mu, weightDecay: wd, nesterov } = this;
+    const v = state.velocity.data;
+    for (let i = 0; i < w.length; i++) {
+      const gi = wd === 0 ? g[i]! : g[i]! + w[i]! * wd;
+      if (mu === 0) {
+        w[i]! -= gi * lr;
+        continue;
+      }
+      v[i] = v[i]! * mu + gi;
+      w[i]! -= (nesterov ? gi + v[i]! * mu : v[i]!) * lr;
+    }
   }
 }

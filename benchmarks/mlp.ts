@@ -1,0 +1,174 @@
+/**
+ * One training step of an MLP classifier (batch 64, Adam, softmax cross-entropy), four ways:
+ * adjoint (nn layers, reverse mode), a hand-written backprop in plain TypeScript on adjoint's own
+ * kernels (the engine's overhead is the difference), and TensorFlow.js with its cpu and wasm
+ * backends. Also the cheap-gradient principle: step time over forward time.
+ */
+import { Rng, noGrad, tensor, type Tensor } from '@adjoint/core';
+import { Adam, crossEntropy, mlp } from '@adjoint/nn';
+import { gemm } from '../packages/core/src/kernels/matmul';
+import { ratio, timeInterleaved, type BenchResult } from './harness';
+import { loadTf, type Tf } from './tf';
+
+const BATCH = 64;
+const LR = 1e-3;
+
+interface Problem {
+  sizes: number[];
+  x: Float64Array;
+  labels: number[];
+  weights: Float64Array[]; // W1, b1, W2, b2, … (W stored [in, out])
+}
+
+function problem(sizes: number[]): Problem {
+  const rng = new Rng(11);
+  const x = Float64Array.from({ length: BATCH * sizes[0]! }, () => rng.uniform(0, 1));
+  const labels = Array.from({ length: BATCH }, () => rng.int(0, sizes[sizes.length - 1]!));
+  const weights: Float64Array[] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const limit = Math.sqrt(6 / sizes[l]!);
+    weights.push(Float64Array.from({ length: sizes[l]! * sizes[l + 1]! }, () => rng.uniform(-limit, limit)));
+    weights.push(new Float64Array(sizes[l + 1]!));
+  }
+  return { sizes, x, labels, weights };
+}
+
+/** adjoint: the library as a user would write the step. */
+function adjointStep(p: Problem): { step: () => void; forward: () => void } {
+  const model = mlp(p.sizes, { seed: 1 });
+  model.parameters().forEach((param, i) => param.data.set(p.weights[i]!));
+  const optimizer = new Adam(model.parameters(), { lr: LR });
+  const x = tensor(p.x, { shape: [BATCH, p.sizes[0]!] });
+  const y = tensor(p.labels);
+  return {
+    step: () => {
+      crossEntropy(model.forward(x), y).backward();
+      optimizer.step();
+      optimizer.zeroGrad();
+    },
+    forward: () => noGrad(() => crossEntropy(model.forward(x), y)),
+  };
+}
+
+/** Plain TypeScript backprop on the same kernel: relu hidden layers, softmax cross-entropy, Adam. */
+function handWrittenStep(p: Problem): () => void {
+  const { sizes } = p;
+  const L = sizes.length - 1;
+  const w = p.weights.map((a) => a.slice());
+  const m = w.map((a) => new Float64Array(a.length));
+  const v = w.map((a) => new Float64Array(a.length));
+  const grads = w.map((a) => new Float64Array(a.length));
+  const acts = sizes.map((n) => new Float64Array(BATCH * n)); // acts[0] = x, acts[l] = relu(z_l)
+  acts[0]!.set(p.x);
+  const deltas = sizes.map((n) => new Float64Array(BATCH * n));
+  let t = 0;
+  return () => {
+    for (let l = 0; l < L; l++) {
+      const [nIn, nOut] = [sizes[l]!, sizes[l + 1]!];
+      const out = acts[l + 1]!;
+      gemm(acts[l]!, 0, w[2 * l]!, 0, out, 0, BATCH, nOut, nIn, false, false);
+      const b = w[2 * l + 1]!;
+      for (let i = 0; i < BATCH; i++) for (let j = 0; j < nOut; j++) {
+        const z = out[i * nOut + j]! + b[j]!;
+        out[i * nOut + j] = l < L - 1 && z < 0 ? 0 : z;
+      }
+    }
+    // δ_L = (softmax(z_L) − onehot(y)) / batch
+    const classes = sizes[L]!;
+    const logits = acts[L]!;
+    const dL = deltas[L]!;
+    for (let i = 0; i < BATCH; i++) {
+      let max = -Infinity;
+      for (let j = 0; j < classes; j++) max = Math.max(max, logits[i * classes + j]!);
+      let sum = 0;
+      for (let j = 0; j < classes; j++) sum += Math.exp(logits[i * classes + j]! - max);
+      for (let j = 0; j < classes; j++) {
+        dL[i * classes + j] = (Math.exp(logits[i * classes + j]! - max) / sum - (p.labels[i] === j ? 1 : 0)) / BATCH;
+      }
+    }
+    for (let l = L - 1; l >= 0; l--) {
+      const [nIn, nOut] = [sizes[l]!, sizes[l + 1]!];
+      const delta = deltas[l + 1]!;
+      gemm(acts[l]!, 0, delta, 0, grads[2 * l]!, 0, nIn, nOut, BATCH, true, false); // W̄ = Aᵀδ
+      const gb = grads[2 * l + 1]!;
+      gb.fill(0);
+      for (let i = 0; i < BATCH; i++) for (let j = 0; j < nOut; j++) gb[j]! += delta[i * nOut + j]!;
+      if (l > 0) {
+        const prev = deltas[l]!;
+        gemm(delta, 0, w[2 * l]!, 0, prev, 0, BATCH, nIn, nOut, false, true); // δ Wᵀ
+        const a = acts[l]!;
+        for (let k = 0; k < prev.length; k++) if (a[k]! <= 0) prev[k] = 0;
+      }
+    }
+    t++;
+    const c1 = 1 - 0.9 ** t;
+    const c2 = 1 - 0.999 ** t;
+    grads.forEach((g, k) => {
+      const [wk, mk, vk] = [w[k]!, m[k]!, v[k]!];
+      for (let i = 0; i < g.length; i++) {
+        mk[i] = 0.9 * mk[i]! + 0.1 * g[i]!;
+        vk[i] = 0.999 * vk[i]! + 0.001 * g[i]! * g[i]!;
+        wk[i]! -= (LR * (mk[i]! / c1)) / (Math.sqrt(vk[i]! / c2) + 1e-8);
+      }
+    });
+  };
+}
+
+/** TensorFlow.js: the same network and optimizer on a given backend (float32, as tfjs computes). */
+function tfStep(tf: Tf, p: Problem): () => void {
+  const vars: ReturnType<Tf['variable']>[] = [];
+  for (let l = 0; l + 1 < p.sizes.length; l++) {
+    vars.push(tf.variable(tf.tensor2d(Float32Array.from(p.weights[2 * l]!), [p.sizes[l]!, p.sizes[l + 1]!])));
+    vars.push(tf.variable(tf.tensor1d(Float32Array.from(p.weights[2 * l + 1]!))));
+  }
+  const x = tf.tensor2d(Float32Array.from(p.x), [BATCH, p.sizes[0]!]);
+  const y = tf.oneHot(tf.tensor1d(p.labels, 'int32'), p.sizes[p.sizes.length - 1]!);
+  const optimizer = tf.train.adam(LR);
+  return () => {
+    const loss = optimizer.minimize(() => {
+      let h = x;
+      for (let l = 0; l < vars.length / 2; l++) {
+        h = tf.add(tf.matMul(h, vars[2 * l]!), vars[2 * l + 1]!);
+        if (l < vars.length / 2 - 1) h = tf.relu(h);
+      }
+      return tf.losses.softmaxCrossEntropy(y, h);
+    }, true);
+    loss!.dataSync();
+    loss!.dispose();
+  };
+}
+
+async function compare(sizes: number[]): Promise<BenchResult[]> {
+  const p = problem(sizes);
+  const label = sizes.join('-');
+  const group = `mlp ${label}`;
+  const ours = adjointStep(p);
+  const hand = handWrittenStep(p);
+  const tf = await loadTf();
+  await tf.setBackend('cpu');
+  const tfCpu = tfStep(tf, p);
+  const [a, h, f, c] = timeInterleaved([ours.step, hand, ours.forward, tfCpu], { minTime: 1.5 });
+  await tf.setBackend('wasm');
+  const tfWasm = tfStep(tf, p);
+  const [a2, w] = timeInterleaved([ours.step, tfWasm], { minTime: 1.5 });
+  const row = (name: string, seconds: number) => ({ group, name, value: seconds * 1e3, unit: 'ms' });
+  const adjoint = row('adjoint step (float64)', a!.median);
+  const handRow = row('hand-written backprop, same kernels', h!.median);
+  const fwd = row('adjoint forward only', f!.median);
+  const cpu = row('tfjs cpu step (float32)', c!.median);
+  const adjoint2 = row('adjoint step (again, beside wasm)', a2!.median);
+  const wasm = row('tfjs wasm step (float32)', w!.median);
+  const atMost = (r: BenchResult, target: number): BenchResult => ({ ...r, note: `target ≤ ${target}×: ${r.value <= target ? 'PASS' : 'FAIL'}` });
+  return [
+    adjoint, handRow, fwd, cpu, adjoint2, wasm,
+    atMost(ratio(group, 'adjoint / tfjs wasm', adjoint2, wasm), 1.0),
+    atMost(ratio(group, 'adjoint / tfjs cpu', adjoint, cpu), 0.35),
+    atMost(ratio(group, 'engine overhead: adjoint / hand-written', adjoint, handRow), 1.15),
+    atMost(ratio(group, 'cheap gradient: step / forward', adjoint, fwd), 3),
+  ];
+}
+
+/** Training-step comparisons for 784-128-10 and 784-256-128-10. */
+export async function benchMlp(): Promise<BenchResult[]> {
+  return [...(await compare([784, 128, 10])), ...(await compare([784, 256, 128, 10]))];
+}

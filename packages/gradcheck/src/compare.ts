@@ -1,0 +1,155 @@
+/**
+ * The comparison at the heart of checkGrad: analytic derivatives of one function, from jvp (forward)
+ * and vjp (reverse), against finite differences. Element by element when small; by the dot-product
+ * test ⟨u, J v⟩ = ⟨Jᵀu, v⟩ against ⟨u, numeric J v⟩ when large.
+ */
+import { Rng, formatShape, jvp, vjp, type Tensor } from '@adjoint/core';
+import { evaluateTensor, numericDirectional, randomTensor, unit, zerosOfShape, type CheckedFunction } from './numeric';
+import { emptyReport, type GradReport, type Mode } from './report';
+
+/** checkGrad's options with every default filled in. */
+export interface Resolved {
+  eps: number;
+  atol: number;
+  rtol: number;
+  modes: readonly Mode[];
+  order: 1 | 2;
+  maxElements: number;
+  projections: number;
+  seed: number;
+  method: 'central' | 'richardson';
+}
+
+/** Records comparisons and failures of one order into a report. */
+class Recorder {
+  readonly report: GradReport = emptyReport();
+  constructor(
+    private readonly opts: Resolved,
+    private readonly order: 1 | 2,
+  ) {}
+
+  compare(mode: Mode, input: number, index: number, outputIndex: number, analytic: number, numeric: number): void {
+    const r = this.report;
+    r.compared++;
+    const at = { input, index, outputIndex, mode, order: this.order, analytic, numeric };
+    // A NaN compares false with everything: without this test a NaN gradient would pass silently.
+    if (!Number.isFinite(analytic) || !Number.isFinite(numeric)) {
+      r.failures.push({ ...at, reason: 'non-finite' });
+      return;
+    }
+    const abs = Math.abs(analytic - numeric);
+    r.maxAbsErr = Math.max(r.maxAbsErr, abs);
+    // Floored at atol so that an exact zero derivative does not make the relative error infinite.
+    r.maxRelErr = Math.max(r.maxRelErr, abs / Math.max(Math.abs(numeric), this.opts.atol, Number.MIN_VALUE));
+    if (abs > this.opts.atol + this.opts.rtol * Math.abs(numeric)) r.failures.push({ ...at, reason: 'mismatch' });
+  }
+
+  /** Runs `fn`; a throw (a rule with the wrong shapes, say) becomes a failure instead of a crash. */
+  guard(mode: Mode, input: number, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (!(e instanceof Error)) throw e;
+      this.error(mode, input, e.message);
+    }
+  }
+
+  error(mode: Mode, input: number, message: string): void {
+    this.report.failures.push({ input, index: -1, outputIndex: -1, mode, order: this.order, analytic: NaN, numeric: NaN, reason: 'error', message });
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** Directions that perturb input k along `v` and leave the others fixed. */
+function along(xs: readonly Tensor[], k: number, v: Tensor): Tensor[] {
+  return xs.map((x, m) => (m === k ? v : zerosOfShape(x.shape)));
+}
+
+/**
+ * Compares the first derivatives of `f` at `xs` in every requested mode; `order` only labels the
+ * failures (2 when `f` is itself a gradient).
+ */
+export function compareFirstOrder(f: CheckedFunction, xs: readonly Tensor[], opts: Resolved, order: 1 | 2): GradReport {
+  const rec = new Recorder(opts, order);
+  const outShape = evaluateTensor(f, xs, 'checkGrad').shape;
+  const outSize = outShape.reduce((a, b) => a * b, 1);
+  const inSize = xs.reduce((n, x) => n + x.size, 0);
+  if (inSize <= opts.maxElements && outSize <= opts.maxElements) elementwise(f, xs, outShape, opts, rec);
+  else projected(f, xs, outShape, opts, rec);
+  return rec.report;
+}
+
+/** Element by element: numeric column j of input k against jvp columns and vjp rows. */
+function elementwise(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly number[], opts: Resolved, rec: Recorder): void {
+  const outSize = outShape.reduce((a, b) => a * b, 1);
+  const columns = xs.map((x, k) => Array.from({ length: x.size }, (_, j) => numericDirectional(f, xs, along(xs, k, unit(x.shape, j)), opts)));
+  if (opts.modes.includes('fwd')) {
+    xs.forEach((x, k) =>
+      rec.guard('fwd', k, () => {
+        for (let j = 0; j < x.size; j++) {
+          const t = jvp(f, xs, along(xs, k, unit(x.shape, j)))[1];
+          if (!sameShape(t.shape, outShape)) throw new Error(`the output tangent has shape ${formatShape(t.shape)}, the output ${formatShape(outShape)}`);
+          columns[k]![j]!.forEach((n, i) => rec.compare('fwd', k, j, i, t.data[i]!, n));
+        }
+      }),
+    );
+  }
+  if (opts.modes.includes('rev')) {
+    // One pullback per output element: row i of the Jacobian, for all inputs at once.
+    rec.guard('rev', -1, () => {
+      const pullback = vjp(f, ...xs)[1];
+      const misshapen = new Set<number>(); // reported once, not once per output element
+      for (let i = 0; i < outSize; i++) {
+        const row = pullback(unit(outShape, i));
+        xs.forEach((x, k) => {
+          const g = row[k]!;
+          if (misshapen.has(k)) return;
+          if (!sameShape(g.shape, x.shape)) {
+            misshapen.add(k);
+            rec.error('rev', k, `the cotangent of input ${k} has shape ${formatShape(g.shape)}, the input ${formatShape(x.shape)}`);
+            return;
+          }
+          for (let j = 0; j < x.size; j++) rec.compare('rev', k, j, i, g.data[j]!, columns[k]![j]![i]!);
+        });
+      }
+    });
+  }
+}
+
+/** The dot-product test for large inputs, one random direction v per input and projection. */
+function projected(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly number[], opts: Resolved, rec: Recorder): void {
+  const rng = new Rng(opts.seed);
+  for (let p = 0; p < opts.projections; p++) {
+    const u = randomTensor(outShape, rng);
+    const vs = xs.map((x) => randomTensor(x.shape, rng));
+    const numeric = vs.map((v, k) => dot(u.data, numericDirectional(f, xs, along(xs, k, v), opts)));
+    if (opts.modes.includes('fwd')) {
+      vs.forEach((v, k) =>
+        rec.guard('fwd', k, () => {
+          const t = jvp(f, xs, along(xs, k, v))[1];
+          if (!sameShape(t.shape, outShape)) throw new Error(`the output tangent has shape ${formatShape(t.shape)}, the output ${formatShape(outShape)}`);
+          rec.compare('fwd', k, -1, -1, dot(u.data, t.data), numeric[k]!);
+        }),
+      );
+    }
+    if (opts.modes.includes('rev')) {
+      rec.guard('rev', -1, () => {
+        const cotangents = vjp(f, ...xs)[1](u);
+        vs.forEach((v, k) => {
+          const g = cotangents[k]!;
+          if (!sameShape(g.shape, v.shape)) rec.error('rev', k, `the cotangent of input ${k} has shape ${formatShape(g.shape)}, the input ${formatShape(v.shape)}`);
+          else rec.compare('rev', k, -1, -1, dot(g.data, v.data), numeric[k]!);
+        });
+      });
+    }
+  }
+}

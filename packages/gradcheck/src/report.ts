@@ -1,0 +1,93 @@
+/** The result of a gradient check as data, and its readable form. */
+import { AdjointError } from '@adjoint/core';
+
+/** Which differentiation mode produced an analytic value. */
+export type Mode = 'rev' | 'fwd';
+
+/** One disagreement between an analytic and a numeric derivative. */
+export interface GradFailure {
+  /** Which input (argument position) was perturbed, or -1 when the failure concerns all of them. */
+  input: number;
+  /** Flat element index in that input, or -1 for a random projection or a rule that threw. */
+  index: number;
+  /** Flat output element index, or -1 for a projection or a rule that threw. */
+  outputIndex: number;
+  mode: Mode;
+  /** 1: first derivatives of `f`. 2: derivatives of its reverse-mode gradient. */
+  order: 1 | 2;
+  analytic: number;
+  numeric: number;
+  /** Why it failed: out of tolerance, not finite, or the rule threw (then `message` says what). */
+  reason: 'mismatch' | 'non-finite' | 'error';
+  message?: string;
+  /**
+   * Order 2 only: the input whose reverse-mode gradient was differentiated; `outputIndex` is then an
+   * element of that gradient.
+   */
+  gradientOf?: number;
+}
+
+/** The result of a check. */
+export interface GradReport {
+  ok: boolean;
+  /** Largest |analytic − numeric| over the finite values compared. */
+  maxAbsErr: number;
+  /** Largest |analytic − numeric| / max(|numeric|, atol) over the finite values compared. */
+  maxRelErr: number;
+  failures: GradFailure[];
+  /** Number of derivative values compared. */
+  compared: number;
+}
+
+/** A report with nothing compared yet. */
+export function emptyReport(): GradReport {
+  return { ok: true, maxAbsErr: 0, maxRelErr: 0, failures: [], compared: 0 };
+}
+
+/** Adds the counts, failures and error maxima of `from` to `into`. */
+export function mergeReport(into: GradReport, from: GradReport): void {
+  into.failures.push(...from.failures);
+  into.maxAbsErr = Math.max(into.maxAbsErr, from.maxAbsErr);
+  into.maxRelErr = Math.max(into.maxRelErr, from.maxRelErr);
+  into.compared += from.compared;
+  into.ok = into.failures.length === 0;
+}
+
+/** How bad a failure is, for sorting: errors and non-finite values first, then by absolute error. */
+function severity(f: GradFailure): number {
+  if (f.reason !== 'mismatch') return Number.POSITIVE_INFINITY;
+  return Math.abs(f.analytic - f.numeric);
+}
+
+/** One failure as a line: where (input, element, output, mode, order) and what (the two values). */
+export function formatFailure(f: GradFailure): string {
+  const input = f.input < 0 ? 'all inputs' : `input ${f.input}`;
+  const where =
+    f.reason === 'error' ? '' : f.index < 0 ? ', random projection' : `, element ${f.index}, output ${f.outputIndex}`;
+  const of = f.gradientOf === undefined ? '' : ` (of the gradient w.r.t. input ${f.gradientOf})`;
+  const what =
+    f.reason === 'error'
+      ? `threw: ${f.message ?? 'unknown error'}`
+      : `analytic ${f.analytic} vs numeric ${f.numeric}` +
+        (f.reason === 'non-finite' ? ' (not finite)' : `, error ${Math.abs(f.analytic - f.numeric).toExponential(2)}`);
+  return `${input}${where}${of}, ${f.mode} mode, order ${f.order}: ${what}`;
+}
+
+/** The report as readable lines, worst elements first (at most `limit` of them). */
+export function formatReport(report: GradReport, limit = 10): string {
+  if (report.failures.length === 0) {
+    return `gradients agree (${report.compared} values compared, max abs err ${report.maxAbsErr.toExponential(2)}, max rel err ${report.maxRelErr.toExponential(2)})`;
+  }
+  // A stable sort keeps the check's own order (input, element, output) among equally bad failures.
+  const worst = [...report.failures].sort((a, b) => severity(b) - severity(a) || 0);
+  const lines = worst.slice(0, limit).map((f) => `  ${formatFailure(f)}`);
+  const more = worst.length > limit ? `\n  … and ${worst.length - limit} more` : '';
+  return `gradient check failed: ${report.failures.length} of ${report.compared} values disagree\n${lines.join('\n')}${more}`;
+}
+
+/** Thrown by `assertGrad`: carries the report, its message lists the worst failures. */
+export class GradCheckError extends AdjointError {
+  constructor(readonly report: GradReport) {
+    super(formatReport(report));
+  }
+}

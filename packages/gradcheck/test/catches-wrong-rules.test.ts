@@ -1,0 +1,202 @@
+/**
+ * A check that cannot fail is worthless: here ops with deliberately wrong rules are registered and
+ * checkGrad must report each, in the right mode and order — and the same ops with right rules pass.
+ *
+ * The ops are registered under unique names in core's registry. Jest gives every test file its own
+ * module registry, so they exist only in this file's worker and never reach all-ops.test.ts.
+ */
+import {
+  apply, cos, div, exp, log, matmul, mul, registerOp, sin, tensor, transpose, add, rand,
+  type DifferentiableOp, type Shape, type Tensor,
+} from '@adjoint/core';
+import { assertGrad, checkGrad, GradCheckError, type GradFailure, type GradReport } from '@adjoint/gradcheck';
+
+const domain = { inputs: [{ min: -2, max: 2 }], cases: [{ shapes: [[3]], attrs: undefined }] };
+
+/** Registers an elementwise op of one input with the given rules; returns it as a function. */
+function unary(
+  name: string,
+  f: (v: number) => number,
+  vjp: (g: Tensor, x: Tensor, out: Tensor) => Tensor,
+  jvp: (t: Tensor, x: Tensor, out: Tensor) => Tensor,
+): (x: Tensor) => Tensor {
+  const op = registerOp<DifferentiableOp>({
+    kind: 'differentiable',
+    name: `gradcheckTest.${name}`,
+    arity: 1,
+    shape: ([s]) => s!,
+    forward: ([x]) => x!.map(f),
+    vjp: (g, [x], out) => [vjp(g, x!, out)],
+    jvp: ([t], [x], out) => jvp(t!, x!, out),
+    domain,
+  });
+  return (x) => apply(op, [x], undefined);
+}
+
+/** C = AB for 2-D A [m, k] and B [k, n], with a given rule for Ā (B̄ = AᵀC̄ is right). */
+function matmulLike(name: string, adjointA: (g: Tensor, b: Tensor) => Tensor): (a: Tensor, b: Tensor) => Tensor {
+  const op = registerOp<DifferentiableOp>({
+    kind: 'differentiable',
+    name: `gradcheckTest.${name}`,
+    arity: 2,
+    shape: ([a, b]) => [a![0]!, b![1]!],
+    forward: ([a, b], [sa, sb]) => {
+      const [m, k] = sa as [number, number];
+      const n = (sb as Shape)[1]!;
+      const out = new Float64Array(m * n);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) out[i * n + j]! += a![i * k + p]! * b![p * n + j]!;
+      return out;
+    },
+    vjp: (g, [a, b]) => [adjointA(g, b!), matmul(transpose(a!), g)],
+    jvp: ([ta, tb], [a, b]) => {
+      const terms = [ta && matmul(ta, b!), tb && matmul(a!, tb)].filter((t): t is Tensor => t !== null);
+      return terms.length === 2 ? add(terms[0]!, terms[1]!) : terms[0]!;
+    },
+    domain: domain as never,
+  });
+  return (a, b) => apply(op, [a, b], undefined);
+}
+
+const x = tensor([0.3, -1.1, 0.8, 1.7]);
+const modesOf = (failures: readonly GradFailure[]) => [...new Set(failures.map((f) => `${f.mode}/${f.order}`))].sort();
+const inputsOf = (failures: readonly GradFailure[]) => [...new Set(failures.map((f) => f.input))].sort();
+const mismatches = (r: GradReport) => r.failures.filter((f) => f.reason === 'mismatch');
+
+describe('right rules pass (the control for every case below)', () => {
+  const goodSin = unary('goodSin', Math.sin, (g, x) => mul(g, cos(x)), (t, x) => mul(t, cos(x)));
+  const goodExp = unary('goodExp', Math.exp, (g, _x, out) => mul(g, out), (t, _x, out) => mul(t, out));
+  const goodMatmul = matmulLike('goodMatmul', (g, b) => matmul(g, transpose(b)));
+
+  it('in both modes, to second order', () => {
+    expect(checkGrad(goodSin, [x], { order: 2 }).failures).toEqual([]);
+    expect(checkGrad(goodExp, [x], { order: 2 }).failures).toEqual([]);
+    const report = checkGrad(goodMatmul, [rand([2, 3], { seed: 1 }), rand([3, 3], { seed: 2 })], { order: 2 });
+    expect(report.failures).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+});
+
+describe('checkGrad catches wrong rules', () => {
+  it('(a) a VJP off by a factor 2: reverse-mode failures at order 1, forward mode passes', () => {
+    const f = unary('vjpTimesTwo', Math.sin, (g, x) => mul(mul(g, cos(x)), 2), (t, x) => mul(t, cos(x)));
+    const report = checkGrad(f, [x]);
+    expect(report.ok).toBe(false);
+    expect(modesOf(report.failures)).toEqual(['rev/1']);
+    // Every diagonal element is wrong, by exactly the factor.
+    expect(report.failures.map((f) => [f.index, f.outputIndex])).toEqual([[0, 0], [1, 1], [2, 2], [3, 3]]);
+    for (const f of report.failures) {
+      expect(f.reason).toBe('mismatch');
+      expect(f.input).toBe(0);
+      expect(f.analytic / f.numeric).toBeCloseTo(2, 6);
+      expect(f.numeric).toBeCloseTo(Math.cos(x.data[f.index]!), 8);
+    }
+    expect(checkGrad(f, [x], { modes: ['fwd'] }).ok).toBe(true);
+  });
+
+  it('(b) a JVP off by a factor: forward-mode failures, reverse mode passes', () => {
+    const f = unary('jvpTimesThree', Math.sin, (g, x) => mul(g, cos(x)), (t, x) => mul(mul(t, cos(x)), 3));
+    const report = checkGrad(f, [x], { order: 2 });
+    expect(modesOf(report.failures)).toEqual(['fwd/1']);
+    expect(report.failures).toHaveLength(4);
+    for (const f of report.failures) expect(f.analytic / f.numeric).toBeCloseTo(3, 6);
+    expect(checkGrad(f, [x], { modes: ['rev'], order: 2 }).ok).toBe(true);
+  });
+
+  it('(c) a matmul VJP with the wrong transpose (Ā = C̄B for C̄Bᵀ): wrong values for input 0 in reverse mode', () => {
+    // B square and A not: C̄B has Ā's shape [2, 3], so only the values can give the mistake away.
+    const f = matmulLike('wrongTranspose', (g, b) => matmul(g, b));
+    const a = tensor([[0.5, -1, 2], [1.5, 0.25, -0.75]]);
+    const b = tensor([[1, 2, 0.5], [-1, 0.3, 1], [0.2, -0.4, 1.1]]);
+    const report = checkGrad(f, [a, b]);
+    expect(report.ok).toBe(false);
+    expect(modesOf(report.failures)).toEqual(['rev/1']);
+    expect(inputsOf(report.failures)).toEqual([0]); // B̄ = AᵀC̄ is right
+    expect(report.failures.every((fl) => fl.reason === 'mismatch')).toBe(true);
+  });
+
+  it('(c) … and where the wrong transpose does not fit, the ShapeError is a failure with reason "error", not a crash', () => {
+    const f = matmulLike('wrongTransposeThrows', (g, b) => matmul(g, b));
+    const report = checkGrad(f, [rand([2, 3], { seed: 3 }), rand([3, 4], { seed: 4 })], { order: 2 });
+    expect(report.ok).toBe(false);
+    const errors = report.failures.filter((fl) => fl.reason === 'error');
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.every((fl) => fl.mode === 'rev' && Number.isNaN(fl.analytic))).toBe(true);
+    expect(errors[0]!.message).toMatch(/matmul: inner dimensions must match/);
+    // Forward mode does not use the VJP: it passes.
+    expect(report.failures.filter((fl) => fl.mode === 'fwd')).toEqual([]);
+  });
+
+  it('(d) a VJP using detach(): first order passes in both modes, order 2 fails in reverse mode', () => {
+    // exp's rule g·eˣ written with the output detached: right values, but not differentiable.
+    const f = unary('expDetached', Math.exp, (g, _x, out) => mul(g, out.detach()), (t, _x, out) => mul(t, out));
+    expect(checkGrad(f, [x]).ok).toBe(true);
+    const report = checkGrad(f, [x], { order: 2 });
+    expect(report.ok).toBe(false);
+    expect(report.failures.filter((fl) => fl.order === 1)).toEqual([]);
+    const rev2 = report.failures.filter((fl) => fl.mode === 'rev' && fl.order === 2);
+    expect(rev2).toHaveLength(4);
+    for (const fl of rev2) {
+      // The detached rule says the gradient u·eˣ does not depend on x.
+      expect(fl.analytic).toBe(0);
+      expect(Math.abs(fl.numeric)).toBeGreaterThan(1e-3);
+      expect(fl.gradientOf).toBe(0);
+    }
+    // Forward over reverse differentiates the same gradient, so it sees the same mistake.
+    expect(modesOf(report.failures)).toEqual(['fwd/2', 'rev/2']);
+  });
+
+  it('(e) a non-finite analytic value is a failure, in the mode that produced it', () => {
+    // The rule multiplies by x/x: right everywhere except at 0, where it is NaN.
+    const nanAtZero = unary('nanAtZero', (v) => v * v, (g, x) => mul(mul(g, mul(x, 2)), div(x, x)), (t, x) => mul(t, mul(x, 2)));
+    const report = checkGrad(nanAtZero, [tensor([1, 0, -1])]);
+    // Element 1 of every Jacobian row is NaN (0·NaN is NaN too), though the true derivative is 0 there.
+    expect(report.failures).toEqual([0, 1, 2].map((outputIndex) => ({
+      input: 0, index: 1, outputIndex, mode: 'rev', order: 1, analytic: NaN, numeric: 0, reason: 'non-finite',
+    })));
+    const infTangent = unary('infTangent', Math.sin, (g, x) => mul(g, cos(x)), (t, x) => div(mul(t, cos(x)), 0));
+    const fwd = checkGrad(infTangent, [tensor([0.5])]);
+    expect(fwd.failures.map((f) => [f.mode, f.reason, f.analytic])).toEqual([['fwd', 'non-finite', Infinity]]);
+  });
+
+  it('(e) … and so is a non-finite numeric value (finite differences stepping out of the domain)', () => {
+    const report = checkGrad((t) => log(t), [tensor([1e-7])], { eps: 1e-6 });
+    expect(report.ok).toBe(false);
+    expect(report.failures.map((f) => [f.mode, f.reason, Number.isNaN(f.numeric)])).toEqual([
+      ['fwd', 'non-finite', true],
+      ['rev', 'non-finite', true],
+    ]);
+  });
+
+  it('(f) assertGrad throws a message naming the input, element, mode, and the analytic and numeric values', () => {
+    const f = unary('vjpTimesTwoAgain', Math.sin, (g, x) => mul(mul(g, cos(x)), 2), (t, x) => mul(t, cos(x)));
+    let thrown: unknown;
+    try {
+      assertGrad(f, [tensor([0.25, 0.5])]);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(GradCheckError);
+    const error = thrown as GradCheckError;
+    expect(error.report.failures).toHaveLength(2);
+    expect(error.message).toMatch(/^gradient check failed: 2 of 8 values disagree/);
+    // The worst element comes first: element 0, where cos is largest.
+    const line = /input 0, element 0, output 0, rev mode, order 1: analytic (\S+) vs numeric (\S+),/.exec(error.message);
+    expect(line).not.toBeNull();
+    expect(Number(line![1])).toBeCloseTo(2 * Math.cos(0.25), 12);
+    expect(Number(line![2])).toBeCloseTo(Math.cos(0.25), 8);
+    expect(error.message).toContain('input 0, element 1, output 1, rev mode, order 1');
+    expect(() => assertGrad(sin, [tensor([0.25, 0.5])])).not.toThrow();
+  });
+
+  it('large inputs: the dot-product test catches a wrong VJP too, naming the input', () => {
+    const f = unary('vjpTimesTwoLarge', Math.sin, (g, x) => mul(mul(g, cos(x)), 2), (t, x) => mul(t, cos(x)));
+    const big = rand([20, 20], { seed: 5 });
+    const report = checkGrad((a, b) => add(f(a), exp(b).sum()), [big, rand([3], { seed: 6 })]);
+    expect(report.compared).toBe(3 * 2 * 2); // 3 projections × 2 inputs × 2 modes
+    expect(report.failures.map((fl) => [fl.input, fl.index, fl.mode])).toEqual([
+      [0, -1, 'rev'],
+      [0, -1, 'rev'],
+      [0, -1, 'rev'],
+    ]);
+  });
+});

@@ -1,0 +1,82 @@
+import { ValueError, rand, randn, tensor, softmax, matmul, type Tensor } from '@adjoint/core';
+import { checkGrad, assertGrad, formatReport, type GradReport } from '@adjoint/gradcheck';
+
+const fields = (r: GradReport) => Object.keys(r).sort();
+
+describe('checkGrad on functions whose rules are right', () => {
+  it('passes element by element in both modes, reporting what it compared', () => {
+    const f = (a: Tensor, b: Tensor) => softmax(matmul(a, b).tanh());
+    const report = checkGrad(f, [rand([2, 3], { seed: 1 }), randn([3, 2], { seed: 2 })]);
+    expect(fields(report)).toEqual(['compared', 'failures', 'maxAbsErr', 'maxRelErr', 'ok']);
+    expect(report.ok).toBe(true);
+    // 4 outputs × 12 input elements, once per mode.
+    expect(report.compared).toBe(2 * 4 * 12);
+    expect(report.maxAbsErr).toBeLessThan(1e-8);
+    expect(report.maxRelErr).toBeLessThan(1e-3);
+  });
+
+  it('checks second derivatives with order 2', () => {
+    const f = (x: Tensor, y: Tensor) => x.mul(y).sin().sum();
+    const report = checkGrad(f, [tensor([0.3, -0.2]), tensor([1.5, 0.7])], { order: 2 });
+    expect(report.ok).toBe(true);
+    // First order: 1 output × 4 elements × 2 modes; second: 2 gradients × 2 outputs × 4 elements × 2 modes.
+    expect(report.compared).toBe(8 + 32);
+  });
+
+  it('uses the random-projection dot-product test for large inputs', () => {
+    const x = randn([30, 10], { seed: 3 });
+    const report = checkGrad((t) => t.tanh().mul(t).sum(1), [x], { order: 2 });
+    expect(report.ok).toBe(true);
+    // 3 projections × 2 modes, at each order (the gradient has 300 outputs, so projections again).
+    expect(report.compared).toBe(6 + 6);
+    expect(checkGrad((t) => t.tanh().sum(1), [x], { maxElements: 1000 }).compared).toBe(2 * 30 * 300);
+    expect(checkGrad((t) => t.tanh().sum(1), [x], { projections: 5 }).compared).toBe(10);
+  });
+
+  it('accepts numbers and nested arrays as inputs, and one mode at a time', () => {
+    expect(checkGrad((x) => x.exp(), [0.5], { modes: ['rev'] }).compared).toBe(1);
+    expect(checkGrad((x) => x.exp(), [[0.5, 1]], { modes: ['fwd'] }).compared).toBe(4);
+  });
+
+  it('is deterministic: the same seed, the same report', () => {
+    const x = randn([25, 10], { seed: 4 });
+    const f = (t: Tensor) => t.sin().sum(0);
+    expect(checkGrad(f, [x], { seed: 7 })).toEqual(checkGrad(f, [x], { seed: 7 }));
+  });
+
+  it('with richardson, uses a larger default step and stays accurate', () => {
+    const report = checkGrad((t) => t.exp().sum(), [tensor([0.1, 1.2])], { method: 'richardson' });
+    expect(report.ok).toBe(true);
+    expect(report.maxAbsErr).toBeLessThan(1e-9);
+  });
+
+  it('rejects options that would make the check meaningless', () => {
+    const f = (t: Tensor) => t.exp();
+    expect(() => checkGrad(f, [1], { eps: -1 })).toThrow(ValueError);
+    expect(() => checkGrad(f, [1], { atol: NaN })).toThrow(/atol must be a non-negative finite number/);
+    expect(() => checkGrad(f, [1], { modes: ['reverse' as 'rev'] })).toThrow(/modes must list 'rev' and\/or 'fwd'/);
+    expect(() => checkGrad(f, [1], { order: 3 as 2 })).toThrow(/order must be 1 or 2/);
+    expect(() => checkGrad((() => [1]) as never, [1])).toThrow(/must return a Tensor/);
+  });
+});
+
+describe('formatReport and assertGrad', () => {
+  it('summarise a passing report in one line', () => {
+    const report = assertGrad((t) => t.square(), [tensor([1, 2])]);
+    expect(formatReport(report)).toMatch(/^gradients agree \(8 values compared, max abs err .*\)$/);
+  });
+
+  it('list the worst failures first and elide the rest', () => {
+    const failures = Array.from({ length: 12 }, (_, i) => ({
+      input: 0, index: i, outputIndex: 0, mode: 'rev' as const, order: 1 as const, analytic: i, numeric: 0, reason: 'mismatch' as const,
+    }));
+    const text = formatReport({ ok: false, maxAbsErr: 11, maxRelErr: 1, compared: 20, failures }, 3);
+    expect(text.split('\n')).toEqual([
+      'gradient check failed: 12 of 20 values disagree',
+      '  input 0, element 11, output 0, rev mode, order 1: analytic 11 vs numeric 0, error 1.10e+1',
+      '  input 0, element 10, output 0, rev mode, order 1: analytic 10 vs numeric 0, error 1.00e+1',
+      '  input 0, element 9, output 0, rev mode, order 1: analytic 9 vs numeric 0, error 9.00e+0',
+      '  … and 9 more',
+    ]);
+  });
+});
