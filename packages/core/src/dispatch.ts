@@ -25,19 +25,30 @@ export function withObserver<T>(observer: ApplyObserver, fn: () => T): T {
   }
 }
 
+// Argument lists for shape rules and kernels, reused across calls: neither calls an op or keeps
+// its arguments, so one list per arity serves, and the smallest ops allocate less.
+const shapeLists: Shape[][] = [];
+const dataLists: Float64Array[][] = [];
+
 /** Applies a registered op to tensors. */
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   const n = inputs.length;
-  const shapes = new Array<Shape>(n);
-  const data = new Array<Float64Array>(n);
+  const shapes = (shapeLists[n] ??= new Array<Shape>(n));
+  const data = (dataLists[n] ??= new Array<Float64Array>(n));
   for (let i = 0; i < n; i++) {
     shapes[i] = inputs[i]!.shape;
     data[i] = inputs[i]!.data;
   }
-  const outShape = op.shape(shapes, attrs);
-  const result = op.forward(data, shapes, outShape, attrs);
-  return finishApply(op, inputs, attrs, new Tensor(result, outShape));
+  let out: Tensor;
+  try {
+    const outShape = op.shape(shapes, attrs);
+    out = new Tensor(op.forward(data, shapes, outShape, attrs), outShape);
+  } finally {
+    data.fill(EMPTY); // drop references so the lists keep no tensor data alive
+  }
+  return finishApply(op, inputs, attrs, out);
 }
+const EMPTY = new Float64Array(0);
 
 /**
  * What follows the forward computation of any op, registered or custom: record the node for reverse

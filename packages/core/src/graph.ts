@@ -120,16 +120,18 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
  * Tensors reachable from `roots` through recorded nodes, inputs before the tensors made from them.
  * With targets, the walk stops at them and keeps only tensors on a path to one.
  */
+let lastVisit = 0;
+
 function topologicalOrder(roots: readonly Tensor[], targets: Set<Tensor> | null): Tensor[] {
   const order: Tensor[] = [];
-  const seen = new Set<Tensor>();
+  const visit = ++lastVisit;
   const relevant = targets ? new Set<Tensor>() : null;
   // An explicit stack (two parallel arrays: tensor, next input to visit) instead of recursion.
   const stack: Tensor[] = [];
   const next: number[] = [];
   for (const root of roots) {
-    if (seen.has(root)) continue;
-    seen.add(root);
+    if (root._visit === visit) continue;
+    root._visit = visit;
     stack.push(root);
     next.push(0);
     while (stack.length > 0) {
@@ -148,8 +150,8 @@ function topologicalOrder(roots: readonly Tensor[], targets: Set<Tensor> | null)
       if (inputs !== null && i < inputs.length) {
         next[top] = i + 1;
         const child = inputs[i]!;
-        if (child.requiresGrad && !seen.has(child) && !node!.op.nondiff?.includes(i)) {
-          seen.add(child);
+        if (child.requiresGrad && child._visit !== visit && !node!.op.nondiff?.includes(i)) {
+          child._visit = visit;
           stack.push(child);
           next.push(0);
         }

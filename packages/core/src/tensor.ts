@@ -37,6 +37,8 @@ export class Tensor {
   _leaf = false;
   /** @internal Forward-mode tangents, one per active `jvp` level. */
   _tangents: Map<number, Tensor> | null = null;
+  /** @internal The last backward pass that visited this tensor (cheaper than a Set of visited tensors). */
+  _visit = 0;
 
   /**
    * Wraps existing data (not copied). Most code should call `tensor()` instead.
