@@ -24,7 +24,14 @@ const sources = readdirSync(dir).filter((file) => file.endsWith('.wat')).sort();
 for (const file of sources) {
   const name = file.slice(0, -'.wat'.length);
   const text = readFileSync(path.join(dir, file), 'utf8');
-  const module = wabt.parseWat(file, text, features);
+  let module;
+  try {
+    module = wabt.parseWat(file, text, features);
+  } catch (error) {
+    // wabt's message lists each error with its line and column; its stack is minified noise.
+    console.error(`build-wasm: ${path.join(dir, file)}: ${error instanceof Error ? error.message : error}`);
+    process.exit(1);
+  }
   let bytes;
   try {
     module.resolveNames();

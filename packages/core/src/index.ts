@@ -21,6 +21,7 @@ export { toDot } from './transforms/dot';
 export { detectAnomaly } from './transforms/anomaly';
 export { registeredOps, getOp, registerOp, type OpDef, type DifferentiableOp, type ConstantOp, type InputDomain, type OpCase, type OpDomain } from './registry';
 export { apply } from './dispatch';
+export { setMatmulBackend, type MatmulBackend } from './kernels/matmul';
 export { sumToShape } from './graph';
 export { broadcastShapes, formatShape, shapeSize, type Shape } from './shape';
 

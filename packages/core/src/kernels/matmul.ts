@@ -4,8 +4,9 @@
  * `gemm` is the one entry point. It sends large products to a WebAssembly SIMD kernel
  * (wasm/gemm.wat, embedded at build time) and everything else, or everything when WebAssembly SIMD
  * is unavailable, to `gemmJs`, the TypeScript kernel below. Both kernels sum every element of C in
- * exactly the same order with the same roundings, so their results are bit-identical and the choice
- * is purely a matter of speed.
+ * exactly the same order with the same roundings, so their results are bit-identical (save for
+ * matrix-vector products deeper than 256, which gemmJs sums in one pass: equal to rounding) and the
+ * choice is a matter of speed alone.
  *
  * Why the tiling (`gemmJs`): a plain i-k-j loop does one multiply-add per load *and* store of C,
  * so it is bound by memory traffic, and every pass over a row of C streams a whole row-panel of B
@@ -336,6 +337,10 @@ const align16 = (bytes: number): number => (bytes + 15) & ~15;
  * Runs one product (m, n, k ≥ 1) on the WebAssembly kernel: copies A and B into its memory
  * (growing it if needed), multiplies there and copies C back out. Returns false, having done
  * nothing, when the kernel is unavailable or the product does not fit in its memory.
+ *
+ * WebAssembly memory cannot shrink, so the memory stays as large as the largest product run so
+ * far needed (8·(mk + kn + mn) bytes plus at most 4.5 MiB of packing scratch): the price of not
+ * copying into a fresh instance each time.
  */
 function runWasm(
   a: Float64Array, aOffset: number,
