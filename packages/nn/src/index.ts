@@ -19,3 +19,11 @@ export {
   type Schedule, type StepDecayOptions, type ExponentialDecayOptions, type InverseTimeDecayOptions, type CosineDecayOptions,
 } from './schedules';
 export { clipGradNorm, clipGradValue } from './clip';
+export * from './train/index';
+export * from './data/index';
+export {
+  accuracy, confusionMatrix, meanSquaredError, meanAbsoluteError, r2Score, type MetricFn, type LabelOptions,
+} from './metrics';
+export * from './search/index';
+export * from './io/index';
+export { type TensorInput } from './args';

@@ -1,0 +1,62 @@
+/** Minibatches gathered by index. */
+import { Rng, Tensor, gather, noGrad } from '@adjoint/core';
+import { asSamples, checkBoolean, checkFinite, checkInteger, checkSameRows, range, rows, type TensorInput } from '../args';
+
+/** Options of {@link batches}. */
+export interface BatchesOptions {
+  /** Rows per batch (default 32); the last batch holds what is left unless `dropLast`. */
+  batchSize?: number;
+  /** Visit the rows in a seeded random order (default false). */
+  shuffle?: boolean;
+  /** Seed of the shuffle (default 0). */
+  seed?: number;
+  /** Skip a last batch smaller than batchSize (default false). */
+  dropLast?: boolean;
+}
+
+/** One minibatch: the rows of x (and y) at `indices`, in that order. */
+export interface Batch {
+  x: Tensor;
+  y: Tensor | undefined;
+  indices: number[];
+}
+
+/**
+ * The rows of `x` (and `y`, kept paired) in batches of `batchSize`, gathered with core's `gather`.
+ * The arguments are checked when `batches` is called, not when iteration starts.
+ *
+ * @throws ValueError for a batchSize that is not a positive integer; ShapeError when x and y have
+ * different row counts.
+ *
+ * @example
+ * for (const { x: xb, y: yb } of batches(x, y, { batchSize: 16, shuffle: true, seed: 1 })) { … }
+ */
+export function batches(x: TensorInput, y?: TensorInput, options: BatchesOptions = {}): IterableIterator<Batch> {
+  const op = 'batches';
+  const xs = asSamples(op, 'x', x);
+  const ys = y === undefined ? undefined : asSamples(op, 'y', y);
+  if (ys !== undefined) checkSameRows(op, xs, ys);
+  const batchSize = checkInteger(op, 'batchSize', options.batchSize ?? 32, 1);
+  const shuffle = checkBoolean(op, 'shuffle', options.shuffle ?? false);
+  const dropLast = checkBoolean(op, 'dropLast', options.dropLast ?? false);
+  const n = rows(xs);
+  const order = shuffle ? new Rng(checkFinite(op, 'seed', options.seed ?? 0)).permutation(n) : range(n);
+  return generate(xs, ys, batchIndices(order, batchSize, dropLast));
+}
+
+function* generate(x: Tensor, y: Tensor | undefined, groups: number[][]): IterableIterator<Batch> {
+  for (const indices of groups) {
+    yield noGrad(() => ({ x: gather(x, indices), y: y === undefined ? undefined : gather(y, indices), indices }));
+  }
+}
+
+/** `order` cut into consecutive groups of `batchSize` (the last may be smaller unless dropped). */
+export function batchIndices(order: readonly number[], batchSize: number, dropLast = false): number[][] {
+  const out: number[][] = [];
+  for (let start = 0; start < order.length; start += batchSize) {
+    const group = order.slice(start, start + batchSize);
+    if (dropLast && group.length < batchSize) break;
+    out.push(group);
+  }
+  return out;
+}

@@ -1,0 +1,169 @@
+/**
+ * Feature scaling. Fit a scaler on the training rows only and apply it to every set: statistics
+ * taken from the test rows would leak them into training.
+ */
+import { ShapeError, Tensor, ValueError, equal, formatShape, noGrad, where } from '@adjoint/core';
+import { asSamples, type TensorInput } from '../args';
+
+/**
+ * Shared machinery: per-feature `offset` and `scale` learned by `fit`, applied as
+ * (x − offset)/scale + shift. Features are everything after the first (sample) axis, so an `[n]`
+ * input is one feature and an `[n, f]` input has f.
+ */
+export abstract class Scaler {
+  protected offset: Tensor | null = null;
+  protected factor: Tensor | null = null;
+
+  constructor(private readonly name: string) {}
+
+  /** Learns the statistics of each feature column of `x`; returns this scaler. */
+  fit(x: TensorInput): this {
+    const op = `${this.name}.fit`;
+    const t = asSamples(op, 'x', x);
+    if (t.shape[0] === 0) throw new ValueError(`${op}: x has no rows`);
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      const perRow = t.size / t.shape[0]!;
+      throw new ValueError(`${op}: x holds ${t.data[bad]} at row ${Math.floor(bad / perRow)}, column ${bad % perRow}; scale finite data only`);
+    }
+    noGrad(() => this.learn(t.detach()));
+    return this;
+  }
+
+  /** `x` scaled with the fitted statistics (a new tensor; differentiable in x). */
+  transform(x: TensorInput): Tensor {
+    const t = this.checked('transform', x);
+    return this.forward(t);
+  }
+
+  /** `fit(x)` then `transform(x)`. */
+  fitTransform(x: TensorInput): Tensor {
+    return this.fit(x).transform(x);
+  }
+
+  /** Undoes {@link transform}: original units from scaled values. */
+  inverseTransform(x: TensorInput): Tensor {
+    const t = this.checked('inverseTransform', x);
+    return this.backward(t);
+  }
+
+  /** Whether {@link fit} has been called. */
+  get fitted(): boolean {
+    return this.offset !== null;
+  }
+
+  protected abstract learn(x: Tensor): void;
+  protected abstract forward(x: Tensor): Tensor;
+  protected abstract backward(x: Tensor): Tensor;
+
+  private checked(method: string, x: TensorInput): Tensor {
+    const op = `${this.name}.${method}`;
+    if (this.offset === null) throw new ValueError(`${op}: call fit first`);
+    const t = asSamples(op, 'x', x);
+    const features = this.offset.shape;
+    const got = t.shape.slice(1);
+    if (got.length !== features.length || got.some((d, i) => d !== features[i])) {
+      throw new ShapeError(`${op}: x must have feature shape ${formatShape(features)} as in fit, got x ${formatShape(t.shape)}`);
+    }
+    return t;
+  }
+}
+
+/** 1 where a column's spread is 0 (constant), so that dividing by the spread is harmless. */
+function safeSpread(spread: Tensor, constant: Tensor): Tensor {
+  return where(constant, 1, spread);
+}
+
+/**
+ * Standardisation: each feature becomes (x − mean)/std, with the population standard deviation
+ * (divisor n, as scikit-learn). A constant feature has std 0; its scale is set to 1 and its mean to
+ * its value, so it maps to exactly 0 rather than NaN.
+ *
+ * @example
+ * const scaler = new StandardScaler().fit(xTrain);
+ * const xs = scaler.transform(xTest);
+ */
+export class StandardScaler extends Scaler {
+  constructor() {
+    super('StandardScaler');
+  }
+
+  /** Per-feature mean learned by fit (null before). */
+  get mean(): Tensor | null {
+    return this.offset;
+  }
+
+  /** Per-feature divisor learned by fit: the standard deviation, or 1 for a constant feature. */
+  get scale(): Tensor | null {
+    return this.factor;
+  }
+
+  protected learn(x: Tensor): void {
+    const mean = x.mean(0);
+    const std = x.sub(mean).square().mean(0).sqrt();
+    // Compare max and min rather than std with 0: rounding can leave a tiny std for a constant column,
+    // and a rounded mean (0.1 + 0.1 + 0.1 ≠ 0.3) would map it to ±1e-17 instead of exactly 0.
+    const high = x.max(0);
+    const constant = equal(high, x.min(0));
+    this.offset = where(constant, high, mean);
+    this.factor = safeSpread(std, constant);
+  }
+
+  protected forward(x: Tensor): Tensor {
+    return x.sub(this.offset!).div(this.factor!);
+  }
+
+  protected backward(x: Tensor): Tensor {
+    return x.mul(this.factor!).add(this.offset!);
+  }
+}
+
+/** Options of {@link MinMaxScaler}. */
+export interface MinMaxScalerOptions {
+  /** The target interval [lo, hi] (default [0, 1]). */
+  range?: readonly [number, number];
+}
+
+/**
+ * Rescales each feature linearly so that its training minimum maps to `lo` and its maximum to `hi`:
+ * lo + (x − min)·(hi − lo)/(max − min). A constant feature maps to `lo` (its range is taken as 1).
+ */
+export class MinMaxScaler extends Scaler {
+  readonly lo: number;
+  readonly hi: number;
+
+  constructor(options: MinMaxScalerOptions = {}) {
+    super('MinMaxScaler');
+    const [lo, hi] = options.range ?? [0, 1];
+    if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) {
+      throw new ValueError(`MinMaxScaler: range must be [lo, hi] with finite lo < hi, got ${JSON.stringify(options.range)}`);
+    }
+    this.lo = lo;
+    this.hi = hi;
+  }
+
+  /** Per-feature minimum learned by fit (null before). */
+  get dataMin(): Tensor | null {
+    return this.offset;
+  }
+
+  /** Per-feature max − min learned by fit, or 1 for a constant feature. */
+  get dataRange(): Tensor | null {
+    return this.factor;
+  }
+
+  protected learn(x: Tensor): void {
+    const lo = x.min(0);
+    const spread = x.max(0).sub(lo);
+    this.offset = lo;
+    this.factor = safeSpread(spread, equal(spread, 0));
+  }
+
+  protected forward(x: Tensor): Tensor {
+    return x.sub(this.offset!).div(this.factor!).mul(this.hi - this.lo).add(this.lo);
+  }
+
+  protected backward(x: Tensor): Tensor {
+    return x.sub(this.lo).div(this.hi - this.lo).mul(this.factor!).add(this.offset!);
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * Model architectures as JSON configs, so a saved model can be rebuilt without its code. Each
+ * serializable layer class has a serializer in a registry keyed by a type name; the library's layers
+ * are registered here (by inspecting their public properties, so the layer files need no changes),
+ * and `registerLayer` adds user layers.
+ */
+import { ValueError } from '@adjoint/core';
+import { Module } from '../module';
+import { Dense } from '../layers/dense';
+import { Sequential } from '../layers/sequential';
+import { Dropout } from '../layers/dropout';
+import { BatchNorm } from '../layers/batch-norm';
+import { Residual } from '../layers/residual';
+import { ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh } from '../layers/activation';
+import { activationNames, type ActivationName } from '../activations';
+import { kind } from './codec';
+
+/** A layer's config: its registered type name and its constructor arguments as JSON values. */
+export interface LayerConfig {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** Turns a child module into its config (used for containers); `key` names it in messages. */
+export type ChildToConfig = (module: Module, key: string) => LayerConfig;
+/** Rebuilds a child module from its config. */
+export type ChildFromConfig = (config: unknown, key: string) => Module;
+
+/** How one layer class is written to and read from a config. */
+export interface LayerSerializer<M extends Module = Module> {
+  /** The name stored as `type` (unique in the registry). */
+  type: string;
+  /** The class. Only instances of exactly this class use the serializer: a subclass may differ. */
+  cls: abstract new (...args: never[]) => M;
+  /** The constructor arguments of `module`, as JSON values (without `type`). */
+  toConfig(module: M, child: ChildToConfig): Record<string, unknown>;
+  /**
+   * A new module from a config written by toConfig. Its parameters' values do not matter (the saved
+   * weights are loaded over them), but they should be drawn deterministically.
+   */
+  fromConfig(config: Record<string, unknown>, child: ChildFromConfig): M;
+}
+
+const byType = new Map<string, LayerSerializer<any>>();
+const byClass = new Map<Function, LayerSerializer<any>>();
+
+/**
+ * Registers a serializer, so that models containing the class can be saved with their
+ * architecture and rebuilt by loadModel.
+ * @throws ValueError when the type name or the class is already registered.
+ *
+ * @example
+ * registerLayer({
+ *   type: 'Scale', cls: Scale,
+ *   toConfig: (m) => ({ factor: m.factor }),
+ *   fromConfig: (c) => new Scale(c.factor as number),
+ * });
+ */
+export function registerLayer<M extends Module>(serializer: LayerSerializer<M>): void {
+  const { type, cls } = serializer ?? ({} as LayerSerializer<M>);
+  if (typeof type !== 'string' || type === '' || typeof cls !== 'function' || typeof serializer.toConfig !== 'function' || typeof serializer.fromConfig !== 'function') {
+    throw new ValueError('registerLayer: expected {type, cls, toConfig, fromConfig}');
+  }
+  if (byType.has(type)) throw new ValueError(`registerLayer: the type '${type}' is already registered`);
+  if (byClass.has(cls)) throw new ValueError(`registerLayer: ${cls.name} is already registered as '${byClass.get(cls)!.type}'`);
+  byType.set(type, serializer);
+  byClass.set(cls, serializer);
+}
+
+/**
+ * The architecture of `model` as a config tree.
+ * @throws ValueError naming the module's path and class when a module has no serializer, or when a
+ * module instance appears twice in the tree (weight sharing cannot be expressed in a config).
+ */
+export function moduleToConfig(model: Module): LayerConfig {
+  const seen = new Map<Module, string>();
+  const visit = (m: Module, path: string): LayerConfig => {
+    if (!(m instanceof Module)) throw new ValueError(`moduleToConfig: ${path} is not a Module`);
+    const first = seen.get(m);
+    if (first !== undefined) throw new ValueError(`moduleToConfig: the same ${m.constructor.name} instance is used at ${first} and ${path}; shared modules cannot be described by a config`);
+    seen.set(m, path);
+    const s = byClass.get(m.constructor);
+    if (s === undefined) throw new ValueError(`moduleToConfig: ${path} is a ${m.constructor.name}, which has no serializer (see registerLayer)`);
+    try {
+      return { type: s.type, ...s.toConfig(m, (child, key) => visit(child, `${path}.${key}`)) };
+    } catch (e) {
+      if (e instanceof ValueError && e.message.startsWith('moduleToConfig')) throw e;
+      throw new ValueError(`moduleToConfig: ${path}: ${(e as Error).message}`);
+    }
+  };
+  return visit(model, 'model');
+}
+
+/**
+ * A new model from a config tree.
+ * @throws ValueError naming the position in the tree for an unknown type or a malformed config.
+ */
+export function moduleFromConfig(config: unknown, where = 'architecture'): Module {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ValueError(`${where}: expected a layer config {type, …}, got ${kind(config)}`);
+  const { type, ...rest } = config as { type?: unknown };
+  const s = typeof type === 'string' ? byType.get(type) : undefined;
+  if (s === undefined) throw new ValueError(`${where}: unknown layer type ${JSON.stringify(type)}; known types are ${[...byType.keys()].join(', ')}`);
+  try {
+    return s.fromConfig(rest, (child, key) => moduleFromConfig(child, `${where}.${key}`));
+  } catch (e) {
+    if (e instanceof ValueError && e.message.startsWith(where)) throw e;
+    throw new ValueError(`${where} (${type}): ${(e as Error).message}`);
+  }
+}
+
+/** A config field, checked. */
+function field<T>(config: Record<string, unknown>, key: string, ok: (v: unknown) => boolean, what: string): T {
+  const v = config[key];
+  if (!ok(v)) throw new ValueError(`'${key}' must be ${what}, got ${kind(v)}`);
+  return v as T;
+}
+const isInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
+const isNum = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * Dense keeps its activation's name in a private field; it is read here (as a plain property) until
+ * Dense exposes it. A function activation is stored as 'custom' and cannot be saved by name.
+ */
+function denseActivation(layer: Dense, child: ChildToConfig): string | LayerConfig {
+  const module = layer.namedChildren().find(([name]) => name === 'activation');
+  if (module !== undefined) return child(module[1], 'activation');
+  const name = (layer as unknown as { activationName?: unknown }).activationName;
+  if (typeof name === 'string' && (activationNames as string[]).includes(name)) return name;
+  throw new ValueError(`Dense(${layer.inFeatures} → ${layer.outFeatures}) has a custom activation function, which cannot be saved by name; use a named activation or an activation module`);
+}
+
+const simple = <M extends Module>(type: string, cls: new () => M): LayerSerializer<M> => ({ type, cls, toConfig: () => ({}), fromConfig: () => new cls() });
+
+for (const s of [
+  {
+    type: 'Sequential',
+    cls: Sequential,
+    toConfig: (m: Sequential, child: ChildToConfig) => ({ layers: m.layers.map((l, i) => child(l, String(i))) }),
+    fromConfig: (c: Record<string, unknown>, child: ChildFromConfig) =>
+      new Sequential(field<unknown[]>(c, 'layers', Array.isArray, 'a list of layer configs').map((l, i) => child(l, `layers[${i}]`))),
+  } satisfies LayerSerializer<Sequential>,
+  {
+    type: 'Dense',
+    cls: Dense,
+    toConfig: (m: Dense, child: ChildToConfig) => ({
+      inFeatures: m.inFeatures, outFeatures: m.outFeatures, activation: denseActivation(m, child), bias: m.bias !== null,
+    }),
+    fromConfig: (c: Record<string, unknown>, child: ChildFromConfig) => {
+      const a = c.activation ?? 'identity';
+      const activation = typeof a === 'string' ? (a as ActivationName) : child(a, 'activation');
+      const bias = field<boolean>(c, 'bias', (v) => typeof v === 'boolean', 'true or false');
+      // Zeros: the saved weights replace them, and no draw from core's shared random stream is spent.
+      return new Dense(field(c, 'inFeatures', isInt, 'a positive integer'), field(c, 'outFeatures', isInt, 'a positive integer'), { activation, bias, init: 'zeros' });
+    },
+  } satisfies LayerSerializer<Dense>,
+  {
+    type: 'Dropout',
+    cls: Dropout,
+    toConfig: (m: Dropout) => ({ p: m.p }),
+    fromConfig: (c: Record<string, unknown>) => new Dropout(field(c, 'p', isNum, 'a number in [0, 1)')),
+  } satisfies LayerSerializer<Dropout>,
+  {
+    type: 'BatchNorm',
+    cls: BatchNorm,
+    toConfig: (m: BatchNorm) => ({ features: m.features, momentum: m.momentum, eps: m.eps }),
+    fromConfig: (c: Record<string, unknown>) =>
+      new BatchNorm(field(c, 'features', isInt, 'a positive integer'), { momentum: field(c, 'momentum', isNum, 'a number'), eps: field(c, 'eps', isNum, 'a number') }),
+  } satisfies LayerSerializer<BatchNorm>,
+  {
+    type: 'Residual',
+    cls: Residual,
+    toConfig: (m: Residual, child: ChildToConfig) => ({ module: child(m.module, 'module') }),
+    fromConfig: (c: Record<string, unknown>, child: ChildFromConfig) => new Residual(child(c.module, 'module')),
+  } satisfies LayerSerializer<Residual>,
+  {
+    type: 'LeakyReLU',
+    cls: LeakyReLU,
+    toConfig: (m: LeakyReLU) => ({ alpha: m.alpha }),
+    fromConfig: (c: Record<string, unknown>) => new LeakyReLU(field(c, 'alpha', isNum, 'a number')),
+  } satisfies LayerSerializer<LeakyReLU>,
+  {
+    type: 'ELU',
+    cls: ELU,
+    toConfig: (m: ELU) => ({ alpha: m.alpha }),
+    fromConfig: (c: Record<string, unknown>) => new ELU(field(c, 'alpha', isNum, 'a number')),
+  } satisfies LayerSerializer<ELU>,
+  {
+    type: 'Softmax',
+    cls: Softmax,
+    toConfig: (m: Softmax) => ({ axis: m.axis }),
+    fromConfig: (c: Record<string, unknown>) => new Softmax(field(c, 'axis', Number.isInteger, 'an integer')),
+  } satisfies LayerSerializer<Softmax>,
+  simple('ReLU', ReLU),
+  simple('Tanh', Tanh),
+  simple('Sigmoid', Sigmoid),
+  simple('Softplus', Softplus),
+  simple('Identity', Identity),
+] as Array<LayerSerializer<any>>) {
+  registerLayer(s);
+}
+
+/**
+ * The first place where two configs differ, as 'path: a vs b', or null when they are equal.
+ * Used to explain why a file does not fit a model.
+ */
+export function configDifference(a: unknown, b: unknown, path = 'architecture'): string | null {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return `${path} has ${a.length} entries in the file but ${b.length} in the model`;
+    for (let i = 0; i < a.length; i++) {
+      const d = configDifference(a[i], b[i], `${path}[${i}]`);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) {
+      const d = configDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  return Object.is(a, b) ? null : `${path} is ${JSON.stringify(a)} in the file but ${JSON.stringify(b)} in the model`;
+}

@@ -1,0 +1,120 @@
+/** Stopping when the monitored quantity stops improving, optionally going back to its best epoch. */
+import { ValueError } from '@adjoint/core';
+import type { Module, StateDict } from '../module';
+import { checkBoolean, checkFinite, checkInteger, show } from '../args';
+import type { Callback, CallbackResult, TrainInfo } from './callbacks';
+import type { EpochLogs, History } from './history';
+
+/** Options of {@link EarlyStopping} (and of fit's `earlyStopping`). */
+export interface EarlyStoppingOptions {
+  /** Epochs in a row without improvement after which training stops (default 0, which stops at the first, like 1). */
+  patience?: number;
+  /** An improvement must beat the best value by more than this (default 0). */
+  minDelta?: number;
+  /**
+   * At the end of training, load the weights (and buffers) of the best epoch, whether training
+   * stopped early or ran all its epochs (default false: keep the last weights).
+   */
+  restoreBest?: boolean;
+  /**
+   * The logged quantity to watch (default 'valLoss'): 'loss', 'valLoss', a metric name or
+   * 'val_' + a metric name.
+   */
+  monitor?: string;
+  /** Whether smaller or larger is better (default: from the quantity: losses 'min', accuracy and r2 'max'). */
+  mode?: 'min' | 'max';
+}
+
+/**
+ * A callback that ends training once `monitor` has gone `patience` epochs in a row without improving
+ * (an epoch improves when it beats the best value so far by more than `minDelta`; NaN never does). Pass the options as fit's `earlyStopping`, or an instance in `callbacks`.
+ * The best epoch is reported as `history.bestEpoch`.
+ */
+export class EarlyStopping implements Callback {
+  readonly patience: number;
+  readonly minDelta: number;
+  readonly restoreBest: boolean;
+  readonly monitor: string;
+  private mode: 'min' | 'max' | undefined;
+  private model: Module | null = null;
+  private best = NaN;
+  private bestEpoch = -1;
+  private lastEpoch = -1;
+  private wait = 0;
+  private bestState: StateDict | null = null;
+  /** Whether this callback ended the last training run. */
+  stopped = false;
+
+  constructor(options: EarlyStoppingOptions = {}) {
+    const op = 'EarlyStopping';
+    if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${show(options)}`);
+    this.patience = checkInteger(op, 'patience', options.patience ?? 0, 0);
+    this.minDelta = checkFinite(op, 'minDelta', options.minDelta ?? 0);
+    if (this.minDelta < 0) throw new ValueError(`${op}: minDelta must be ≥ 0, got ${this.minDelta}`);
+    this.restoreBest = checkBoolean(op, 'restoreBest', options.restoreBest ?? false);
+    const monitor = options.monitor ?? 'valLoss';
+    if (typeof monitor !== 'string') throw new ValueError(`${op}: monitor must be a logged key such as 'valLoss', got ${show(monitor)}`);
+    this.monitor = monitor === 'val_loss' ? 'valLoss' : monitor;
+    if (options.mode !== undefined && options.mode !== 'min' && options.mode !== 'max') {
+      throw new ValueError(`${op}: mode must be 'min' or 'max', got ${show(options.mode)}`);
+    }
+    this.mode = options.mode;
+  }
+
+  /** Checks that the monitored quantity will be logged and resets the state of a previous run. */
+  onTrainBegin(info: TrainInfo): CallbackResult {
+    const op = 'EarlyStopping';
+    const isVal = this.monitor === 'valLoss' || this.monitor.startsWith('val_');
+    const base = this.monitor === 'valLoss' ? 'loss' : isVal ? this.monitor.slice(4) : this.monitor;
+    const metric = info.metrics.find((m) => m.name === base);
+    if (base !== 'loss' && metric === undefined) {
+      const known = ['loss', ...info.metrics.map((m) => m.name)].flatMap((k) => [k, k === 'loss' ? 'valLoss' : `val_${k}`]);
+      throw new ValueError(`${op}: monitor '${this.monitor}' is not logged; fit logs ${known.join(', ')}`);
+    }
+    if (isVal && info.validationSamples === 0) {
+      throw new ValueError(`${op}: monitor '${this.monitor}' needs validation data (validationData or validationSplit), or monitor '${base}' instead`);
+    }
+    this.mode ??= base === 'loss' ? 'min' : metric!.mode;
+    if (this.mode === undefined) throw new ValueError(`${op}: cannot tell whether '${this.monitor}' should go up or down; give mode 'min' or 'max'`);
+    this.model = info.model;
+    this.best = NaN;
+    this.bestEpoch = -1;
+    this.lastEpoch = -1;
+    this.wait = 0;
+    this.bestState = null;
+    this.stopped = false;
+  }
+
+  /** Compares the epoch's value with the best so far; returns 'stop' once patience runs out. */
+  onEpochEnd(epoch: number, logs: EpochLogs): CallbackResult {
+    this.lastEpoch = epoch;
+    const value = logs[this.monitor];
+    if (value === undefined) throw new ValueError(`EarlyStopping: '${this.monitor}' is missing from the logs of epoch ${epoch}`);
+    if (this.improves(value)) {
+      this.best = value;
+      this.bestEpoch = epoch;
+      this.wait = 0;
+      // A snapshot (copies), so that later updates do not touch it.
+      if (this.restoreBest) this.bestState = this.model!.stateDict();
+      return;
+    }
+    this.wait++;
+    if (this.wait >= this.patience) {
+      this.stopped = true;
+      return 'stop';
+    }
+  }
+
+  /** Restores the best weights when asked, and records the best epoch in the history. */
+  onTrainEnd(history: History): void {
+    if (this.bestEpoch < 0) return;
+    history.bestEpoch = this.bestEpoch;
+    if (this.restoreBest && this.bestState !== null && this.bestEpoch !== this.lastEpoch) this.model!.loadStateDict(this.bestState);
+  }
+
+  private improves(value: number): boolean {
+    if (Number.isNaN(value)) return false; // a diverged epoch is never the best
+    if (this.bestEpoch < 0) return true;
+    return this.mode === 'min' ? value < this.best - this.minDelta : value > this.best + this.minDelta;
+  }
+}

@@ -1,0 +1,59 @@
+/** The record of a training run: one entry per completed epoch. */
+
+/** Why training ended. */
+export type StopReason = 'epochs' | 'earlyStopping' | 'callback' | 'nonFinite';
+
+/** The numbers logged at the end of an epoch: `loss`, `valLoss`, and one key per metric. */
+export type EpochLogs = Record<string, number>;
+
+/**
+ * What {@link fit} returns. Every array has one entry per completed epoch, in order:
+ * - `loss`: the mean training loss over the epoch's batches, weighted by batch size (the loss of the
+ *   model as it changed during the epoch, in training mode);
+ * - `valLoss`: the loss on the validation set after the epoch, in evaluation mode (empty without
+ *   validation data);
+ * - `metrics[name]`: each metric over the epoch's training predictions, and
+ *   `metrics['val_' + name]` on the validation set.
+ */
+export class History {
+  readonly loss: number[] = [];
+  readonly valLoss: number[] = [];
+  readonly metrics: Record<string, number[]> = {};
+  /** Why training ended ('epochs' when it ran them all). */
+  stopReason: StopReason = 'epochs';
+  /** The epoch (0-based) whose weights the model holds after `restoreBest`, else undefined. */
+  bestEpoch: number | undefined = undefined;
+
+  /** Number of completed epochs. */
+  get epochs(): number {
+    return this.loss.length;
+  }
+
+  /** Appends one epoch's logs; keys other than loss and valLoss go to `metrics`. */
+  record(logs: EpochLogs): void {
+    for (const [key, value] of Object.entries(logs)) {
+      if (key === 'loss') this.loss.push(value);
+      else if (key === 'valLoss') this.valLoss.push(value);
+      else (this.metrics[key] ??= []).push(value);
+    }
+  }
+
+  /** The logged values of `key` ('loss', 'valLoss' or a metric key), one per epoch. */
+  get(key: string): readonly number[] {
+    if (key === 'loss') return this.loss;
+    if (key === 'valLoss' || key === 'val_loss') return this.valLoss;
+    return this.metrics[key] ?? [];
+  }
+
+  /** A plain object (for JSON and for comparing runs). */
+  toJSON(): { loss: number[]; valLoss: number[]; metrics: Record<string, number[]>; epochs: number; stopReason: StopReason; bestEpoch?: number } {
+    return {
+      loss: [...this.loss],
+      valLoss: [...this.valLoss],
+      metrics: Object.fromEntries(Object.entries(this.metrics).map(([k, v]) => [k, [...v]])),
+      epochs: this.epochs,
+      stopReason: this.stopReason,
+      ...(this.bestEpoch !== undefined ? { bestEpoch: this.bestEpoch } : {}),
+    };
+  }
+}

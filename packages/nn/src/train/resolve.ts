@@ -1,0 +1,168 @@
+/**
+ * Turning the names `fit`, `evaluate` and the searches accept ('mse', 'adam', 'accuracy') into
+ * functions and objects, with one message listing the choices when a name is unknown.
+ */
+import { Tensor, ValueError } from '@adjoint/core';
+import { Module } from '../module';
+import { binaryCrossEntropy, crossEntropy, mae, mse } from '../losses';
+import {
+  Adagrad, Adam, AdamW, Optimizer, RMSprop, SGD,
+  type AdagradOptions, type AdamOptions, type LearningRate, type RMSpropOptions, type SGDOptions,
+} from '../optim/index';
+import { accuracy, meanAbsoluteError, meanSquaredError, r2Score, type MetricFn } from '../metrics';
+import { show } from '../args';
+
+/** A loss as fit uses it: predictions and targets in, a scalar tensor out. */
+export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
+
+/** The losses known by name. The cross-entropies take logits (their default). */
+export type LossName = 'mse' | 'mae' | 'binaryCrossEntropy' | 'crossEntropy';
+
+/** A loss function or its name. */
+export type LossSpec = LossName | LossFn;
+
+const losses: Record<LossName, LossFn> = {
+  mse: (p, t) => mse(p, t),
+  mae: (p, t) => mae(p, t),
+  binaryCrossEntropy: (p, t) => binaryCrossEntropy(p, t),
+  crossEntropy: (p, t) => crossEntropy(p, t),
+};
+
+/** The loss function for a name (a function is returned unchanged). */
+export function resolveLoss(op: string, spec: unknown): LossFn {
+  if (typeof spec === 'function') return spec as LossFn;
+  if (typeof spec === 'string' && Object.prototype.hasOwnProperty.call(losses, spec)) return losses[spec as LossName];
+  throw new ValueError(`${op}: loss must be a function or one of ${Object.keys(losses).join(', ')}, got ${show(spec)}`);
+}
+
+/**
+ * Whether a loss reads its predictions as binary logits: 'binaryCrossEntropy' by name, or core's
+ * binaryCrossEntropy function itself (whose default is logits). Accuracy then thresholds at 0.
+ */
+export function takesBinaryLogits(spec: unknown): boolean {
+  return spec === 'binaryCrossEntropy' || spec === binaryCrossEntropy;
+}
+
+/** The optimizers known by name. */
+export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'adagrad' | 'rmsprop';
+
+/**
+ * An optimizer by name with its options, e.g. `{name: 'sgd', lr: 0.1, momentum: 0.9}`. The options
+ * are those of the optimizer's class (SGDOptions, AdamOptions, …).
+ */
+export interface OptimizerSpec {
+  name: OptimizerName;
+  lr?: LearningRate;
+  [option: string]: unknown;
+}
+
+type OptimizerFactory = (params: Tensor[], options: Record<string, unknown>) => Optimizer;
+
+const optimizers: Record<OptimizerName, OptimizerFactory> = {
+  sgd: (p, o) => new SGD(p, o as SGDOptions),
+  adam: (p, o) => new Adam(p, o as AdamOptions),
+  adamw: (p, o) => new AdamW(p, o as AdamOptions),
+  adagrad: (p, o) => new Adagrad(p, o as AdagradOptions),
+  rmsprop: (p, o) => new RMSprop(p, o as RMSpropOptions),
+};
+
+/**
+ * An optimizer over the model's parameters: an instance is used as it is; a name or a spec builds a
+ * fresh one, with `lr` (when given) as its learning rate.
+ * @throws ValueError for an unknown name, or an `lr` given together with an instance (it would be ignored).
+ */
+export function resolveOptimizer(op: string, spec: unknown, model: Module, lr: LearningRate | undefined): Optimizer {
+  if (spec instanceof Optimizer) {
+    if (lr !== undefined) throw new ValueError(`${op}: lr applies to an optimizer given by name; set it on the ${spec.constructor.name} instance instead`);
+    // An optimizer built for another model (say, a previous fold's) would train nothing here.
+    const own = new Set(model.parameters());
+    if (!spec.params.some((p) => own.has(p))) {
+      throw new ValueError(`${op}: the ${spec.constructor.name} instance updates none of the model's parameters; build it over model.parameters(), or give the optimizer by name`);
+    }
+    return spec;
+  }
+  let name: unknown = spec;
+  let options: Record<string, unknown> = {};
+  if (spec !== null && typeof spec === 'object' && 'name' in spec) {
+    const { name: n, ...rest } = spec as OptimizerSpec;
+    name = n;
+    options = rest;
+  }
+  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(optimizers, name)) {
+    throw new ValueError(`${op}: optimizer must be an Optimizer instance, one of ${Object.keys(optimizers).join(', ')}, or {name, ...options}; got ${show(spec)}`);
+  }
+  if (lr !== undefined) options = { ...options, lr };
+  return optimizers[name as OptimizerName](model.parameters(), options);
+}
+
+/** Metric names known to fit, evaluate and the searches. */
+export type MetricName = 'accuracy' | 'mse' | 'mae' | 'r2';
+
+/** A metric: a name, a function (named after `fn.name`), or `{name, fn, mode?}`. */
+export type MetricSpec = MetricName | MetricFn | { name: string; fn: MetricFn; mode?: 'min' | 'max' };
+
+/**
+ * A resolved metric: its key in logs and history, the function, and which direction is better
+ * (unknown for a custom function given without a mode; early stopping and the searches then ask for one).
+ */
+export interface Metric {
+  name: string;
+  fn: MetricFn;
+  mode: 'min' | 'max' | undefined;
+}
+
+const builtinMetrics: Record<MetricName, { fn: MetricFn; mode: 'min' | 'max' }> = {
+  accuracy: { fn: (t, p) => accuracy(t, p), mode: 'max' },
+  mse: { fn: (t, p) => meanSquaredError(t, p), mode: 'min' },
+  mae: { fn: (t, p) => meanAbsoluteError(t, p), mode: 'min' },
+  r2: { fn: (t, p) => r2Score(t, p), mode: 'max' },
+};
+
+/** Directions of this package's metric functions when passed as functions. */
+const knownModes = new Map<unknown, 'min' | 'max'>([
+  [meanSquaredError, 'min'],
+  [meanAbsoluteError, 'min'],
+  [r2Score, 'max'],
+]);
+
+/**
+ * Resolves metric specs. A function's name is its key ('metric1', … when anonymous); the direction
+ * of this package's metric functions is known, that of other functions only when given as
+ * `{name, fn, mode}`. With a binary-logit loss (see takesBinaryLogits),
+ * 'accuracy' thresholds the single output column at 0, the logit of probability ½.
+ * @throws ValueError for unknown names, duplicate keys, or a metric called 'loss'.
+ */
+export function resolveMetrics(op: string, specs: unknown, lossSpec?: unknown): Metric[] {
+  if (specs === undefined) return [];
+  if (!Array.isArray(specs)) throw new ValueError(`${op}: metrics must be a list of names, functions or {name, fn}, got ${show(specs)}`);
+  const out: Metric[] = specs.map((spec, i) => resolveMetric(op, spec, i, lossSpec));
+  const seen = new Set<string>();
+  for (const m of out) {
+    if (m.name === 'loss' || m.name.startsWith('val_') || m.name === 'valLoss') throw new ValueError(`${op}: the metric name '${m.name}' is reserved`);
+    if (seen.has(m.name)) throw new ValueError(`${op}: two metrics are called '${m.name}'; give one {name, fn}`);
+    seen.add(m.name);
+  }
+  return out;
+}
+
+function resolveMetric(op: string, spec: unknown, index: number, lossSpec: unknown): Metric {
+  if (typeof spec === 'string') {
+    if (!Object.prototype.hasOwnProperty.call(builtinMetrics, spec)) {
+      throw new ValueError(`${op}: unknown metric ${JSON.stringify(spec)}; expected one of ${Object.keys(builtinMetrics).join(', ')}, a function, or {name, fn}`);
+    }
+    if (spec === 'accuracy' && takesBinaryLogits(lossSpec)) return { name: spec, fn: (t, p) => accuracy(t, p, { threshold: 0 }), mode: 'max' };
+    return { name: spec, ...builtinMetrics[spec as MetricName] };
+  }
+  if (spec === accuracy) return resolveMetric(op, 'accuracy', index, lossSpec);
+  if (typeof spec === 'function') {
+    const name = spec.name !== '' ? spec.name : `metric${index + 1}`;
+    return { name, fn: spec as MetricFn, mode: knownModes.get(spec) };
+  }
+  if (spec !== null && typeof spec === 'object' && typeof (spec as { fn?: unknown }).fn === 'function') {
+    const { name, fn, mode } = spec as { name?: unknown; fn: MetricFn; mode?: unknown };
+    if (typeof name !== 'string' || name === '') throw new ValueError(`${op}: metric ${index + 1} needs a non-empty name`);
+    if (mode !== undefined && mode !== 'min' && mode !== 'max') throw new ValueError(`${op}: metric '${name}' mode must be 'min' or 'max', got ${show(mode)}`);
+    return { name, fn, mode: (mode as 'min' | 'max' | undefined) ?? knownModes.get(fn) };
+  }
+  throw new ValueError(`${op}: metric ${index + 1} must be a name, a function or {name, fn}, got ${show(spec)}`);
+}

@@ -1,0 +1,325 @@
+/** fit: determinism, validation, metrics, early stopping, callbacks, modes, progress and argument checks. */
+import { Rng, Tensor, ValueError, ShapeError, tensor } from '@adjoint/core';
+import {
+  Adam, BatchNorm, Dense, Dropout, EarlyStopping, Module, SGD, Sequential, fit, mlp, type Callback, type ProgressStream,
+} from '@adjoint/nn';
+
+/** A seeded regression problem: y = sin(x0) + x1² with 40 rows. */
+function problem(seed = 3): { x: Tensor; y: Tensor } {
+  const rng = new Rng(seed);
+  const x = Array.from({ length: 40 }, () => [rng.uniform(-1, 1), rng.uniform(-1, 1)]);
+  return { x: tensor(x), y: tensor(x.map(([a, b]) => [Math.sin(a!) + b! * b!])) };
+}
+
+const weightBytes = (m: Module): Buffer[] => m.parameters().map((p) => Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength));
+
+describe('determinism', () => {
+  const run = (seed: number) => {
+    const { x, y } = problem();
+    const model = new Sequential([new Dense(2, 16, { activation: 'relu', seed: 1 }), new Dropout(0.2, { seed: 2 }), new Dense(16, 1, { seed: 3 })]);
+    const history = fit(model, {
+      x, y, loss: 'mse', optimizer: 'adam', lr: 0.01, epochs: 8, batchSize: 8, seed,
+      validationSplit: { fraction: 0.25, shuffle: true }, metrics: ['r2', 'mae'], progress: false,
+    });
+    return { history: history.toJSON(), weights: weightBytes(model) };
+  };
+
+  test('the same seed gives the same history and weights, bit for bit', () => {
+    const [a, b] = [run(5), run(5)];
+    expect(a.history).toEqual(b.history);
+    a.weights.forEach((w, i) => expect(w.equals(b.weights[i]!)).toBe(true));
+  });
+
+  test('a different seed gives a different run', () => {
+    const [a, b] = [run(5), run(6)];
+    expect(a.history.loss).not.toEqual(b.history.loss);
+    expect(a.weights.some((w, i) => !w.equals(b.weights[i]!))).toBe(true);
+  });
+});
+
+describe('training loop', () => {
+  test('each epoch logs the loss (mean over batches), metrics and validation values; gradients are cleared after each step', () => {
+    const { x, y } = problem();
+    const model = mlp([2, 8, 1], { activation: 'tanh', seed: 1 });
+    const history = fit(model, {
+      x, y, loss: 'mse', optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9 }, epochs: 5, batchSize: 16,
+      validationData: [x, y], metrics: ['mse'], progress: false,
+    });
+    expect(history.epochs).toBe(5);
+    expect(history.loss).toHaveLength(5);
+    expect(history.valLoss).toHaveLength(5);
+    expect(Object.keys(history.metrics)).toEqual(['mse', 'val_mse']);
+    // With mse as loss and as metric on the same rows, valLoss and val_mse agree.
+    history.valLoss.forEach((v, i) => expect(history.metrics.val_mse![i]).toBeCloseTo(v, 12));
+    expect(history.loss.at(-1)!).toBeLessThan(history.loss[0]!);
+    expect(history.stopReason).toBe('epochs');
+    expect(model.parameters().every((p) => p.grad === null)).toBe(true);
+  });
+
+  test('full-batch training with shuffle off matches a hand-written loop exactly', () => {
+    const { x, y } = problem();
+    const a = mlp([2, 4, 1], { seed: 9 });
+    const b = mlp([2, 4, 1], { seed: 9 });
+    fit(a, { x, y, loss: 'mse', optimizer: new SGD(a.parameters(), { lr: 0.05 }), epochs: 3, batchSize: 40, shuffle: false, progress: false });
+    const opt = new SGD(b.parameters(), { lr: 0.05 });
+    for (let i = 0; i < 3; i++) {
+      b.forward(x).sub(y).square().mean().backward();
+      opt.step();
+      opt.zeroGrad();
+    }
+    expect(weightBytes(a)).toEqual(weightBytes(b));
+  });
+
+  test('the model is in training mode for batches and evaluation mode for validation; its flags are restored', () => {
+    const seen: boolean[] = [];
+    class Spy extends Module {
+      readonly inner = this.register('inner', new Dense(2, 1, { seed: 1 }));
+      forward(x: Tensor): Tensor {
+        seen.push(this.training);
+        return this.inner.forward(x);
+      }
+    }
+    const { x, y } = problem();
+    const model = new Spy().eval();
+    fit(model, { x, y, loss: 'mse', optimizer: 'sgd', epochs: 1, batchSize: 20, validationData: [x, y], progress: false });
+    expect(seen).toEqual([true, true, false]);
+    expect(model.training).toBe(false);
+    expect(model.inner.training).toBe(false);
+  });
+
+  test('validationSplit holds out the last rows; {shuffle: true} a seeded random subset', () => {
+    const x = tensor(Array.from({ length: 10 }, (_, i) => [i]));
+    const seenBy = (split: number | { fraction: number; shuffle: boolean }, seed = 0) => {
+      const rows: number[][] = [];
+      const spy = { name: 'spy', fn: (t: Tensor) => (rows.push(Array.from(t.data)), 0) };
+      fit(new Dense(1, 1, { seed: 1 }), { x, y: x, loss: 'mse', optimizer: 'sgd', lr: 0, epochs: 1, metrics: [spy], validationSplit: split, seed, progress: false });
+      return { train: [...rows[0]!].sort((a, b) => a - b), val: rows[1]! };
+    };
+    expect(seenBy(0.2)).toEqual({ train: [0, 1, 2, 3, 4, 5, 6, 7], val: [8, 9] });
+    const shuffled = seenBy({ fraction: 0.3, shuffle: true }, 4);
+    expect(shuffled.val).toHaveLength(3);
+    expect([...shuffled.train, ...shuffled.val].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(shuffled.val).not.toEqual([7, 8, 9]);
+    expect(seenBy({ fraction: 0.3, shuffle: true }, 4)).toEqual(shuffled);
+  });
+
+  test('metric naming: names, function names, {name, fn}, anonymous functions; validation keys get the prefix val_', () => {
+    const { x, y } = problem();
+    const meanPrediction = (_t: Tensor, p: Tensor): number => p.mean().item();
+    const history = fit(mlp([2, 4, 1], { seed: 1 }), {
+      x, y, loss: 'mse', optimizer: 'adam', epochs: 2, validationData: [x, y], progress: false,
+      metrics: ['r2', meanPrediction, { name: 'one', fn: () => 1 }, (() => (_t: Tensor, _p: Tensor) => 2)()],
+    });
+    expect(Object.keys(history.metrics).sort()).toEqual(
+      ['meanPrediction', 'metric4', 'one', 'r2', 'val_meanPrediction', 'val_metric4', 'val_one', 'val_r2'].sort(),
+    );
+    expect(history.metrics.one).toEqual([1, 1]);
+    expect(history.get('val_metric4')).toEqual([2, 2]);
+  });
+
+  test('accuracy with a binary-logit loss thresholds logits at 0', () => {
+    const x = tensor([[0], [1], [2], [3]]);
+    const y = tensor([[0], [0], [1], [1]]);
+    // A fixed model whose logits are x − 1.5: negative for the first two rows, positive after.
+    const model = new Dense(1, 1, { init: (s) => tensor([[1]]).reshape(s) });
+    model.bias!.data[0] = -1.5;
+    const history = fit(model, { x, y, loss: 'binaryCrossEntropy', optimizer: 'sgd', lr: 0, epochs: 1, metrics: ['accuracy'], progress: false });
+    expect(history.metrics.accuracy).toEqual([1]);
+  });
+
+  test('an epoch whose loss is not finite ends training', () => {
+    const { x, y } = problem();
+    const history = fit(new Dense(2, 1, { seed: 1 }), {
+      x: x.mul(1e200), y, loss: 'mse', optimizer: 'sgd', lr: 1, epochs: 10, progress: false,
+    });
+    expect(history.stopReason).toBe('nonFinite');
+    expect(history.epochs).toBeLessThan(10);
+  });
+});
+
+describe('early stopping', () => {
+  // Training pulls w from 0 towards +1 while the validation targets want −1: validation loss only
+  // rises, so epoch 0 is the best and patience decides when training ends.
+  const x = tensor(Array.from({ length: 16 }, (_, i) => [i / 8 - 1]));
+  const setup = () => new Dense(1, 1, { init: 'zeros' });
+
+  test('stops after `patience` epochs without improvement and, with restoreBest, restores the best weights', () => {
+    const model = setup();
+    let afterFirst: Record<string, Tensor> = {};
+    const history = fit(model, {
+      x, y: x, loss: 'mse', optimizer: 'sgd', lr: 0.1, epochs: 50, batchSize: 4, progress: false,
+      validationData: [x, x.neg()], earlyStopping: { patience: 2, restoreBest: true },
+      callbacks: [{ onEpochEnd: (epoch) => void (epoch === 0 && (afterFirst = model.stateDict())) }],
+    });
+    expect(history.epochs).toBe(3);
+    expect(history.stopReason).toBe('earlyStopping');
+    expect(history.bestEpoch).toBe(0);
+    expect(history.valLoss[1]!).toBeGreaterThan(history.valLoss[0]!);
+    expect(Array.from(model.weight.data)).toEqual(Array.from(afterFirst.weight!.data));
+    expect(Array.from(model.bias!.data)).toEqual(Array.from(afterFirst.bias!.data));
+  });
+
+  test('without restoreBest the last weights stay; minDelta demands a real improvement', () => {
+    const model = setup();
+    const history = fit(model, {
+      x, y: x, loss: 'mse', optimizer: 'sgd', lr: 0.1, epochs: 50, batchSize: 4, progress: false,
+      earlyStopping: { patience: 3, monitor: 'loss', minDelta: 10 },
+    });
+    // The training loss falls every epoch, but never by more than 10.
+    expect(history.epochs).toBe(4);
+    expect(history.bestEpoch).toBe(0);
+    expect(model.weight.data[0]).toBeGreaterThan(0);
+  });
+
+  test('monitoring a maximised metric, and the monitor must be logged', () => {
+    const ones = tensor([[1], [1], [1], [1]]);
+    const h = fit(setup(), {
+      x: ones, y: ones, loss: 'mse', optimizer: 'sgd', epochs: 10, progress: false, metrics: ['accuracy'],
+      validationData: [ones, ones], earlyStopping: { monitor: 'val_accuracy', patience: 1 },
+    });
+    expect(h.epochs).toBeLessThan(10);
+    const bad = (earlyStopping: object, extra: object = {}) => () =>
+      fit(setup(), { x, y: x, loss: 'mse', optimizer: 'sgd', epochs: 2, progress: false, earlyStopping, ...extra });
+    expect(bad({})).toThrow(/monitor 'valLoss' needs validation data/);
+    expect(bad({ monitor: 'accuracy' })).toThrow(/monitor 'accuracy' is not logged; fit logs loss, valLoss/);
+    expect(bad({ monitor: 'custom' }, { metrics: [(t: Tensor) => t.size] })).toThrow(ValueError);
+    expect(bad({ monitor: 'metric1' }, { metrics: [(t: Tensor) => t.size] })).toThrow(/give mode 'min' or 'max'/);
+    expect(() => new EarlyStopping({ patience: -1 })).toThrow(/patience must be an integer ≥ 0, got -1/);
+  });
+});
+
+describe('callbacks', () => {
+  test('hooks run in order with their arguments', () => {
+    const events: string[] = [];
+    const cb: Callback = {
+      onTrainBegin: (info) => void events.push(`begin ${info.epochs}x${info.batchesPerEpoch} n=${info.samples}`),
+      onEpochBegin: (e) => void events.push(`epoch ${e}`),
+      onBatchEnd: (b, logs) => void events.push(`batch ${b} size ${logs.size}`),
+      onEpochEnd: (e, logs) => void events.push(`end ${e} ${Object.keys(logs).join(',')}`),
+      onTrainEnd: (h) => void events.push(`done ${h.epochs}`),
+    };
+    const { x, y } = problem();
+    fit(mlp([2, 2, 1], { seed: 1 }), { x, y, loss: 'mse', optimizer: 'sgd', epochs: 2, batchSize: 32, metrics: ['r2'], callbacks: [cb], progress: false });
+    expect(events).toEqual([
+      'begin 2x2 n=40', 'epoch 0', 'batch 0 size 32', 'batch 1 size 8', 'end 0 loss,r2',
+      'epoch 1', 'batch 0 size 32', 'batch 1 size 8', 'end 1 loss,r2', 'done 2',
+    ]);
+  });
+
+  test("returning 'stop' from onEpochEnd ends training after that epoch; from onBatchEnd, after that batch", () => {
+    const { x, y } = problem();
+    const byEpoch = fit(mlp([2, 2, 1], { seed: 1 }), {
+      x, y, loss: 'mse', optimizer: 'sgd', epochs: 10, progress: false, callbacks: [{ onEpochEnd: (e) => (e === 2 ? 'stop' : undefined) }],
+    });
+    expect(byEpoch.epochs).toBe(3);
+    expect(byEpoch.stopReason).toBe('callback');
+
+    let batches = 0;
+    const byBatch = fit(mlp([2, 2, 1], { seed: 1 }), {
+      x, y, loss: 'mse', optimizer: 'sgd', epochs: 10, batchSize: 4, progress: false,
+      callbacks: [{ onBatchEnd: (b) => (batches++, b === 1 ? 'stop' : undefined) }],
+    });
+    expect(batches).toBe(2);
+    expect(byBatch.epochs).toBe(1);
+  });
+});
+
+describe('progress output', () => {
+  const fakeStream = (isTTY: boolean) => {
+    const chunks: string[] = [];
+    const stream: ProgressStream = { isTTY, columns: 200, write: (s: string) => chunks.push(s) };
+    return { stream, text: () => chunks.join('') };
+  };
+  const clock = () => {
+    let t = 0;
+    return () => (t += 250);
+  };
+  const train = (progress: unknown, verbose?: 0 | 1 | 2) => {
+    const { x, y } = problem();
+    fit(mlp([2, 2, 1], { seed: 1 }), {
+      x, y, loss: 'mse', optimizer: 'sgd', epochs: 2, batchSize: 8, metrics: ['r2'], validationData: [x, y],
+      progress: progress as boolean, ...(verbose !== undefined ? { verbose } : {}),
+    });
+  };
+
+  test('on a terminal: a bar rewritten with \\r showing batches, loss, metrics and ETA, then a summary line per epoch', () => {
+    const { stream, text } = fakeStream(true);
+    train({ stream, now: clock() });
+    const out = text();
+    expect(out).toContain('\rEpoch 1/2 [====>');
+    expect(out).toMatch(/\] 1\/5 - loss \d+\.\d{4} - r2 -?\d+\.\d{4} - ETA 1\.0s/);
+    const lines = out.split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(2);
+    // The summary is what is left visible after the last \r of each line.
+    const summaries = lines.map((l) => l.slice(l.lastIndexOf('\r') + 1).trimEnd());
+    expect(summaries[0]).toMatch(/^Epoch 1\/2 - 5\/5 - \S+ - loss \S+ - r2 \S+ - valLoss \S+ - val_r2 \S+$/);
+    expect(summaries[1]).toMatch(/^Epoch 2\/2 /);
+  });
+
+  test('silent on a stream that is not a terminal, with progress: false, or verbose: 0', () => {
+    const notTTY = fakeStream(false);
+    train({ stream: notTTY.stream, now: clock() });
+    expect(notTTY.text()).toBe('');
+    const tty = fakeStream(true);
+    train({ stream: tty.stream, now: clock() }, 0);
+    expect(tty.text()).toBe('');
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      train(false);
+      expect(write).not.toHaveBeenCalled();
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  test('verbose: 2 prints the summary lines only, on any stream', () => {
+    const { stream, text } = fakeStream(false);
+    train({ stream, now: clock() }, 2);
+    const out = text();
+    expect(out).not.toContain('\r');
+    expect(out.trimEnd().split('\n')).toHaveLength(2);
+    expect(out).toMatch(/^Epoch 1\/2 - 5\/5 - 250ms - loss \S+ - r2 \S+ - valLoss/);
+  });
+});
+
+describe('argument checks', () => {
+  const { x, y } = problem();
+  const model = mlp([2, 2, 1], { seed: 1 });
+  const base = { x, y, loss: 'mse' as const, optimizer: 'sgd' as const, progress: false };
+  test.each([
+    [{ epoch: 3 }, /fit: unknown option 'epoch'/],
+    [{ loss: undefined }, /fit: loss is required/],
+    [{ loss: 'hinge' }, /loss must be a function or one of mse, mae, binaryCrossEntropy, crossEntropy, got "hinge"/],
+    [{ optimizer: 'adamax' }, /optimizer must be an Optimizer instance, one of sgd, adam, adamw, adagrad, rmsprop/],
+    [{ optimizer: new Adam(model.parameters()), lr: 0.1 }, /lr applies to an optimizer given by name/],
+    [{ optimizer: new Adam(mlp([2, 2, 1]).parameters()) }, /updates none of the model's parameters/],
+    [{ batchSize: 0 }, /batchSize must be an integer ≥ 1, got 0/],
+    [{ epochs: 2.5 }, /epochs must be an integer ≥ 1, got 2.5/],
+    [{ validationSplit: 1.5 }, /validationSplit must be a fraction in \(0, 1\)/],
+    [{ validationSplit: 0.2, validationData: [x, y] }, /validationData or validationSplit, not both/],
+    [{ metrics: ['precision'] }, /unknown metric "precision"/],
+    [{ metrics: ['r2', 'r2'] }, /two metrics are called 'r2'/],
+    [{ loss: (p: Tensor) => p }, /the loss must return a scalar tensor, got a Tensor of shape \[32, 1\]/],
+    [{ verbose: 3 }, /verbose must be 0, 1 or 2/],
+    [{ callbacks: [null] }, /callback 0 must be an object/],
+  ])('%p is rejected', (extra, message) => {
+    expect(() => fit(model, { ...base, ...(extra as object) } as Parameters<typeof fit>[1])).toThrow(message);
+  });
+
+  test('a last batch of one row is refused up front when the model has BatchNorm; dropLast skips it', () => {
+    const bn = () => new Sequential([new Dense(2, 4, { seed: 1 }), new BatchNorm(4), new Dense(4, 1, { seed: 2 })]);
+    const x33 = x.slice([0, 0], [33, 2]);
+    const y33 = y.slice([0, 0], [33, 1]);
+    expect(() => fit(bn(), { ...base, x: x33, y: y33 })).toThrow(/33 rows in batches of 32 leave a last batch of 1 row, which BatchNorm cannot normalise in training; pass dropLast: true/);
+    const sizes: number[] = [];
+    fit(bn(), { ...base, x: x33, y: y33, dropLast: true, epochs: 2, callbacks: [{ onBatchEnd: (_b, logs) => void sizes.push(logs.size) }] });
+    expect(sizes).toEqual([32, 32]);
+    expect(() => fit(bn(), { ...base, dropLast: true, batchSize: 64 })).toThrow(/batchSize 64 exceeds the 40 training rows/);
+  });
+
+  test('row counts must agree; model must be a Module', () => {
+    expect(() => fit(model, { ...base, y: y.slice([0, 0], [39, 1]) })).toThrow(ShapeError);
+    expect(() => fit(model, { ...base, y: y.slice([0, 0], [39, 1]) })).toThrow(/x \[40, 2\] \(40 rows\) and y \[39, 1\] \(39 rows\)/);
+    expect(() => fit({} as Module, base)).toThrow(/fit: model must be a Module/);
+  });
+});
