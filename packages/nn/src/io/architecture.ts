@@ -124,7 +124,7 @@ const isNum = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(
 function denseActivation(layer: Dense, child: ChildToConfig): string | LayerConfig {
   const module = layer.namedChildren().find(([name]) => name === 'activation');
   if (module !== undefined) return child(module[1], 'activation');
-  const name = (layer as unknown as { activationName?: unknown }).activationName;
+  const name = layer.activationName;
   if (typeof name === 'string' && (activationNames as string[]).includes(name)) return name;
   throw new ValueError(`Dense(${layer.inFeatures} → ${layer.outFeatures}) has a custom activation function, which cannot be saved by name; use a named activation or an activation module`);
 }

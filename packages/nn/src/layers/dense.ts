@@ -31,7 +31,8 @@ export interface DenseOptions {
 export class Dense extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
-  private readonly activationName: string;
+  /** The activation's name ('relu', 'tanh', …; a module's class name; 'custom' for a function). */
+  readonly activationName: string;
   private readonly activate: ActivationFn;
   private readonly hasBias: boolean;
 

@@ -1,7 +1,7 @@
 /** Adagrad (Duchi, Hazan & Singer 2011): per-weight rates that shrink with the gradients seen. */
 import { Tensor, zerosLike } from '@adjoint/core';
 import type { Module } from '../module';
-import { Optimizer, checkOption, type LearningRate } from './optimizer';
+import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
 
 /** Options of {@link Adagrad}. */
 export interface AdagradOptions {
@@ -31,6 +31,7 @@ export class Adagrad extends Optimizer<AdagradState> {
   readonly initialAccumulator: number;
 
   constructor(params: readonly Tensor[] | Module, options: AdagradOptions = {}) {
+    checkKnownOptions('Adagrad', options, ['lr', 'eps', 'weightDecay', 'initialAccumulator']);
     super('Adagrad', params, options.lr ?? 0.01);
     this.eps = checkOption('Adagrad', 'eps', options.eps ?? 1e-10, 0, Infinity, '[)');
     this.weightDecay = checkOption('Adagrad', 'weightDecay', options.weightDecay ?? 0, 0, Infinity, '[)');

@@ -1,7 +1,7 @@
 /** Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019). */
 import { Tensor, zerosLike } from '@adjoint/core';
 import type { Module } from '../module';
-import { Optimizer, checkOption, type LearningRate } from './optimizer';
+import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
 
 /** Options of {@link Adam}. */
 export interface AdamOptions {
@@ -45,6 +45,7 @@ export class Adam extends Optimizer<AdamState> {
 
   /** @param name used in messages (AdamW passes its own). */
   constructor(params: readonly Tensor[] | Module, options: AdamOptions = {}, name = 'Adam') {
+    checkKnownOptions(name, options, ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'decoupled']);
     super(name, params, options.lr ?? 0.001);
     this.beta1 = checkOption(name, 'beta1', options.beta1 ?? 0.9, 0, 1, '[)');
     this.beta2 = checkOption(name, 'beta2', options.beta2 ?? 0.999, 0, 1, '[)');

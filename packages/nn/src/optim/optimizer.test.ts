@@ -90,3 +90,11 @@ describe('Optimizer base', () => {
     expect(() => new Adam([param([1, 2, 3])]).loadStateDict(saved)).toThrow(/'m' of parameter 0 has shape \[2\], the parameter \[3\]/);
   });
 });
+
+describe('unknown options', () => {
+  it('a misspelt option is a ValueError naming it, not silently ignored', () => {
+    const w = tensor([1], { requiresGrad: true });
+    expect(() => new SGD([w], { momentun: 0.9 } as never)).toThrow(/SGD: unknown option momentun/);
+    expect(() => new Adam([w], { beta: 0.9 } as never)).toThrow(/Adam: unknown option beta/);
+  });
+});

@@ -149,6 +149,13 @@ function checkLearningRate(name: string, lr: LearningRate): LearningRate {
   return lr;
 }
 
+/** Throws a ValueError naming any option the optimizer does not know (a misspelling would otherwise be ignored). */
+export function checkKnownOptions(name: string, options: object, known: readonly string[]): void {
+  if (options === null || typeof options !== 'object') throw new ValueError(`${name}: options must be an object, got ${String(options)}`);
+  const unknown = Object.keys(options).filter((k) => !known.includes(k));
+  if (unknown.length > 0) throw new ValueError(`${name}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${known.join(', ')})`);
+}
+
 /**
  * Validates a hyperparameter: a finite number in the given interval, else a ValueError naming the
  * optimizer, the option and the value.

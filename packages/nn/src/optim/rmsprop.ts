@@ -1,7 +1,7 @@
 /** RMSprop (Hinton's lecture 6e): Adagrad with a decaying average instead of a growing sum. */
 import { Tensor, zerosLike } from '@adjoint/core';
 import type { Module } from '../module';
-import { Optimizer, checkOption, type LearningRate } from './optimizer';
+import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
 
 /** Options of {@link RMSprop}. */
 export interface RMSpropOptions {
@@ -29,6 +29,7 @@ export class RMSprop extends Optimizer<RMSpropState> {
   readonly weightDecay: number;
 
   constructor(params: readonly Tensor[] | Module, options: RMSpropOptions = {}) {
+    checkKnownOptions('RMSprop', options, ['lr', 'rho', 'eps', 'weightDecay']);
     super('RMSprop', params, options.lr ?? 0.001);
     this.rho = checkOption('RMSprop', 'rho', options.rho ?? 0.9, 0, 1, '[)');
     this.eps = checkOption('RMSprop', 'eps', options.eps ?? 1e-8, 0, Infinity, '[)');

@@ -1,7 +1,7 @@
 /** Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay. */
 import { Tensor, ValueError, zerosLike } from '@adjoint/core';
 import type { Module } from '../module';
-import { Optimizer, checkOption, type LearningRate } from './optimizer';
+import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
 
 /** Options of {@link SGD}. */
 export interface SGDOptions {
@@ -35,6 +35,7 @@ export class SGD extends Optimizer<SGDState> {
   readonly weightDecay: number;
 
   constructor(params: readonly Tensor[] | Module, options: SGDOptions = {}) {
+    checkKnownOptions('SGD', options, ['lr', 'momentum', 'nesterov', 'weightDecay']);
     super('SGD', params, options.lr ?? 0.01);
     this.momentum = checkOption('SGD', 'momentum', options.momentum ?? 0, 0, 1, '[)');
     this.weightDecay = checkOption('SGD', 'weightDecay', options.weightDecay ?? 0, 0, Infinity, '[)');
