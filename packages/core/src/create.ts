@@ -1,6 +1,6 @@
 /** Creating tensors: from data, constants, ranges and seeded random draws. */
 import { Tensor, type NestedArray, type TensorLike } from './tensor';
-import { checkShape, formatShape, shapeSize, type Shape } from './shape';
+import { MAX_RANK, checkShape, checkSize, describeValue, formatShape, shapeSize, type Shape } from './shape';
 import { ValueError } from './errors';
 import { Rng } from './rng';
 
@@ -22,83 +22,98 @@ export interface TensorOptions {
  * tensor(2.5, { requiresGrad: true });
  */
 export function tensor(data: NestedArray | Float64Array | Tensor, options: TensorOptions = {}): Tensor {
+  return fromData('tensor', data, options);
+}
+
+/** {@link tensor}, with `op` naming the public function in messages. */
+function fromData(op: string, data: NestedArray | Float64Array | Tensor, options: TensorOptions | undefined): Tensor {
+  if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describeValue(options)}`);
   let flat: Float64Array;
   let shape: Shape;
   if (data instanceof Tensor) {
     flat = data.data.slice();
-    shape = options.shape ? [...checkShape('tensor', options.shape)] : data.shape;
+    shape = options.shape ? [...checkShape(op, options.shape)] : data.shape;
   } else if (options.shape !== undefined) {
-    shape = [...checkShape('tensor', options.shape)];
-    flat = flatData(data, shapeSize(shape));
+    shape = [...checkShape(op, options.shape)];
+    flat = flatData(op, data, shapeSize(shape));
   } else if (data instanceof Float64Array) {
     flat = data.slice();
     shape = [data.length];
   } else {
-    shape = inferShape(data);
+    shape = inferShape(op, data);
     flat = new Float64Array(shapeSize(shape));
-    fillFrom(data, shape, 0, flat, 0);
+    fillFrom(op, data, shape, 0, flat, 0);
   }
   if (flat.length !== shapeSize(shape)) {
-    throw new ValueError(`tensor: data has ${flat.length} elements but shape ${formatShape(shape)} needs ${shapeSize(shape)}`);
+    throw new ValueError(`${op}: data has ${flat.length} elements but shape ${formatShape(shape)} needs ${shapeSize(shape)}`);
   }
   return new Tensor(flat, shape, { requiresGrad: options.requiresGrad ?? false });
 }
 
-function flatData(data: NestedArray | Float64Array | Tensor, expected: number): Float64Array {
+function flatData(op: string, data: NestedArray | Float64Array | Tensor, expected: number): Float64Array {
   if (data instanceof Float64Array) return data.slice();
   if (data instanceof Tensor) return data.data.slice();
-  if (typeof data === 'number') return new Float64Array(expected).fill(checkNumber(data));
-  const shape = inferShape(data);
+  if (typeof data === 'number') return new Float64Array(expected).fill(data);
+  const shape = inferShape(op, data);
   const flat = new Float64Array(shapeSize(shape));
-  fillFrom(data, shape, 0, flat, 0);
+  fillFrom(op, data, shape, 0, flat, 0);
   return flat;
 }
 
-function checkNumber(v: unknown): number {
-  if (typeof v !== 'number') throw new ValueError(`tensor: data must be numbers, got ${typeof v} (${String(v)})`);
+function checkNumber(op: string, v: unknown, what = 'data must be numbers'): number {
+  if (typeof v !== 'number') throw new ValueError(`${op}: ${what}, got ${typeof v} (${describeValue(v)})`);
   return v;
 }
 
-function inferShape(data: NestedArray): number[] {
+function inferShape(op: string, data: NestedArray): number[] {
   const shape: number[] = [];
   let level: unknown = data;
   while (Array.isArray(level)) {
     shape.push(level.length);
+    if (shape.length > MAX_RANK) throw new ValueError(`${op}: nested arrays deeper than ${MAX_RANK} levels (a tensor has at most ${MAX_RANK} axes)`);
     level = level[0];
   }
-  if (shape.length === 0 || shapeSize(shape) > 0) checkNumber(level);
+  checkSize(op, shape, 'nested data of shape');
+  if (shape.length === 0 || shapeSize(shape) > 0) checkNumber(op, level);
   return shape;
 }
 
-function fillFrom(data: unknown, shape: Shape, axis: number, out: Float64Array, offset: number): number {
+function fillFrom(op: string, data: unknown, shape: Shape, axis: number, out: Float64Array, offset: number): number {
   if (axis === shape.length) {
-    out[offset] = checkNumber(data);
+    out[offset] = checkNumber(op, data);
     return offset + 1;
   }
   if (!Array.isArray(data) || data.length !== shape[axis]) {
     const got = Array.isArray(data) ? `length ${data.length}` : typeof data;
-    throw new ValueError(`tensor: ragged nested array: expected length ${shape[axis]} at depth ${axis}, got ${got}`);
+    throw new ValueError(`${op}: ragged nested array: expected length ${shape[axis]} at depth ${axis}, got ${got}`);
   }
-  for (const item of data) offset = fillFrom(item, shape, axis + 1, out, offset);
+  // An index loop, not for…of: a hole in a sparse array is an error, not a silent undefined.
+  for (let i = 0; i < data.length; i++) offset = fillFrom(op, data[i], shape, axis + 1, out, offset);
   return offset;
 }
 
-/** Coerces a tensor or number to a tensor (numbers become untracked scalars). */
+/** Coerces a tensor, a number or nested arrays to a tensor (numbers become untracked scalars). */
 export function toTensor(x: TensorLike | NestedArray, op = 'tensor'): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === 'number') return new Tensor(new Float64Array([x]), []);
-  if (Array.isArray(x)) return tensor(x);
+  if (Array.isArray(x)) return fromData(op, x, {});
   throw new ValueError(`${op}: expected a Tensor or a number, got ${x === null ? 'null' : typeof x}`);
 }
 
 /** A 0-d tensor holding `value`. */
 export function scalar(value: number, options: { requiresGrad?: boolean } = {}): Tensor {
-  return tensor(value, options);
+  if (typeof value !== 'number') throw new ValueError(`scalar: value must be a number, got ${describeValue(value)}`);
+  return fromData('scalar', value, options);
 }
 
 function filled(op: string, shape: readonly number[], value: number, options: { requiresGrad?: boolean }): Tensor {
   const s = [...checkShape(op, shape)];
-  return new Tensor(new Float64Array(shapeSize(s)).fill(checkNumber(value)), s, options);
+  return new Tensor(new Float64Array(shapeSize(s)).fill(checkNumber(op, value, 'the fill value must be a number')), s, checkOptions(op, options));
+}
+
+function checkOptions<T>(op: string, options: T): T {
+  if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describeValue(options)}`);
+  return options;
 }
 
 /** A tensor of `shape` filled with `value`. */
@@ -128,7 +143,8 @@ export function onesLike(x: Tensor): Tensor {
 
 /** The n×n identity matrix. */
 export function eye(n: number): Tensor {
-  if (!Number.isInteger(n) || n < 0) throw new ValueError(`eye: n must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0) throw new ValueError(`eye: n must be a non-negative integer, got ${describeValue(n)}`);
+  checkSize('eye', [n, n]);
   const out = new Float64Array(n * n);
   for (let i = 0; i < n; i++) out[i * n + i] = 1;
   return new Tensor(out, [n, n]);
@@ -138,9 +154,10 @@ export function eye(n: number): Tensor {
 export function arange(start: number, stop?: number, step = 1): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
   if (![start, stop, step].every(Number.isFinite) || step === 0) {
-    throw new ValueError(`arange: needs finite start, stop and a non-zero step, got ${start}, ${stop}, ${step}`);
+    throw new ValueError(`arange: needs finite start, stop and a non-zero step, got ${[start, stop, step].map(describeValue).join(', ')}`);
   }
   const n = Math.max(0, Math.ceil((stop - start) / step));
+  checkSize('arange', [n], `${start} to ${stop} in steps of ${step} gives shape`);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = start + i * step;
   return new Tensor(out, [n]);
@@ -148,7 +165,9 @@ export function arange(start: number, stop?: number, step = 1): Tensor {
 
 /** `n` evenly spaced values from `a` to `b`, both included. */
 export function linspace(a: number, b: number, n: number): Tensor {
-  if (!Number.isInteger(n) || n < 0) throw new ValueError(`linspace: n must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0) throw new ValueError(`linspace: n must be a non-negative integer, got ${describeValue(n)}`);
+  if (typeof a !== 'number' || typeof b !== 'number') throw new ValueError(`linspace: the endpoints must be numbers, got ${describeValue(a)} and ${describeValue(b)}`);
+  checkSize('linspace', [n]);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = n === 1 ? a : i === n - 1 ? b : a + ((b - a) * i) / (n - 1);
   return new Tensor(out, [n]);
@@ -171,25 +190,41 @@ export function manualSeed(seed: number): void {
   defaultRng = new Rng(seed);
 }
 
-function generatorOf(options: RandomOptions): Rng {
-  if (options.rng) return options.rng;
+function generatorOf(op: string, options: RandomOptions): Rng {
+  checkOptions(op, options);
+  if (options.rng !== undefined) {
+    if (!(options.rng instanceof Rng)) throw new ValueError(`${op}: rng must be an Rng, got ${describeValue(options.rng)}`);
+    return options.rng;
+  }
   return options.seed === undefined ? defaultRng : new Rng(options.seed);
+}
+
+/** A finite number option (its default when undefined), else a ValueError naming it. */
+function finiteOption(op: string, name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValueError(`${op}: ${name} must be a finite number, got ${describeValue(value)}`);
+  return value;
 }
 
 /** Uniform draws in [min, max) (default [0, 1)). */
 export function rand(shape: readonly number[], options: RandomOptions & { min?: number; max?: number } = {}): Tensor {
   const s = [...checkShape('rand', shape)];
-  const rng = generatorOf(options);
+  const rng = generatorOf('rand', options);
+  const min = finiteOption('rand', 'min', options.min, 0);
+  const max = finiteOption('rand', 'max', options.max, 1);
   const out = new Float64Array(shapeSize(s));
-  for (let i = 0; i < out.length; i++) out[i] = rng.uniform(options.min ?? 0, options.max ?? 1);
+  for (let i = 0; i < out.length; i++) out[i] = rng.uniform(min, max);
   return new Tensor(out, s, options);
 }
 
 /** Normal draws with the given mean and standard deviation (default 0 and 1). */
 export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
   const s = [...checkShape('randn', shape)];
-  const rng = generatorOf(options);
+  const rng = generatorOf('randn', options);
+  const mean = finiteOption('randn', 'mean', options.mean, 0);
+  const std = finiteOption('randn', 'std', options.std, 1);
+  if (std < 0) throw new ValueError(`randn: std must be ≥ 0, got ${std}`);
   const out = new Float64Array(shapeSize(s));
-  for (let i = 0; i < out.length; i++) out[i] = rng.normal(options.mean ?? 0, options.std ?? 1);
+  for (let i = 0; i < out.length; i++) out[i] = rng.normal(mean, std);
   return new Tensor(out, s, options);
 }

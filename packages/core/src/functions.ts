@@ -5,8 +5,8 @@
  */
 import { apply } from './dispatch';
 import { Tensor, type TensorLike } from './tensor';
-import { toTensor, tensor } from './create';
-import { formatShape, normalizeAxes, normalizeAxis } from './shape';
+import { toTensor } from './create';
+import { describeValue, formatShape, normalizeAxes, normalizeAxis } from './shape';
 import { ShapeError, ValueError } from './errors';
 import * as unary from './ops/unary';
 import * as binary from './ops/binary';
@@ -94,12 +94,14 @@ export const elu = (x: TensorLike, alpha = 1): Tensor => un(unary.eluOp, x, { al
 export const softplus = (x: TensorLike): Tensor => un(unary.softplusOp, x);
 /** x limited to [lo, hi]. */
 export function clip(x: TensorLike, lo: number, hi: number): Tensor {
-  if (!(lo <= hi)) throw new ValueError(`clip: needs lo ≤ hi, got lo = ${lo}, hi = ${hi}`);
+  if (typeof lo !== 'number' || typeof hi !== 'number' || !(lo <= hi)) {
+    throw new ValueError(`clip: needs numbers lo ≤ hi, got lo = ${describeValue(lo)}, hi = ${describeValue(hi)}`);
+  }
   return un(unary.clipOp, x, { lo, hi });
 }
 
 function checkFinite(op: string, name: string, v: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${op}: ${name} must be a finite number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${op}: ${name} must be a finite number, got ${describeValue(v)}`);
   return v;
 }
 
@@ -127,19 +129,27 @@ export function mean(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
 /** Index of the largest element along `axis` (the whole flattened tensor when omitted). */
 export function argmax(x: TensorLike, axis?: number): Tensor {
   const t = toTensor(x, 'argmax');
-  return axis === undefined ? apply(constant.argmaxOp, [reshape(t, [-1])], { axis: 0 }) : apply(constant.argmaxOp, [t], { axis });
+  return axis === undefined || axis === null ? apply(constant.argmaxOp, [reshape(t, [-1])], { axis: 0 }) : apply(constant.argmaxOp, [t], { axis });
 }
 /** Index of the smallest element along `axis` (the whole flattened tensor when omitted). */
 export function argmin(x: TensorLike, axis?: number): Tensor {
   const t = toTensor(x, 'argmin');
-  return axis === undefined ? apply(constant.argminOp, [reshape(t, [-1])], { axis: 0 }) : apply(constant.argminOp, [t], { axis });
+  return axis === undefined || axis === null ? apply(constant.argminOp, [reshape(t, [-1])], { axis: 0 }) : apply(constant.argminOp, [t], { axis });
 }
-/** log softmax(x) = x − logSumExp(x) along `axis`: stable for large inputs. */
+/**
+ * log softmax(x) = x − logSumExp(x) along `axis`: stable for large inputs. Computed as
+ * (x − m) − logSumExp(x − m) with m the (constant, finite) maximum, as scipy does: x − m is exact
+ * where it matters, whereas x − logSumExp(x) rounds log Σ away once |x| ≫ 1 (softmax of
+ * [1e16, 1e16] would be [1, 1]). The shift is constant, so the derivatives are unchanged.
+ */
 export function logSoftmax(x: TensorLike, axis = -1, op = 'logSoftmax'): Tensor {
   const t = toTensor(x, op);
   if (t.rank === 0) throw new ValueError(`${op}: needs at least one axis, got a scalar`);
-  normalizeAxis(op, axis, t.rank);
-  return sub(t, logSumExp(t, axis, true));
+  const a = normalizeAxis(op, axis, t.rank);
+  if (t.shape[a] === 0) return sub(t, logSumExp(t, a, true)); // empty: nothing to shift by
+  const m = max(t, a, true).detach();
+  const shifted = sub(t, where(less(abs(m), Infinity), m, 0));
+  return sub(shifted, logSumExp(shifted, a, true));
 }
 /** softmax(x) = exp(x − logSumExp(x)) along `axis`: stable for large inputs. */
 export const softmax = (x: TensorLike, axis = -1): Tensor => exp(logSoftmax(x, axis, 'softmax'));
@@ -169,15 +179,27 @@ export function matmul(aArg: Tensor, bArg: Tensor): Tensor {
 }
 /** op(A)·op(B) for operands of rank ≥ 2, where op transposes the last two axes when asked. */
 export const matmulWith = (a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor =>
-  apply(matrix.matmulOp, [a, b], { transA, transB });
+  apply(matrix.matmulOp, [toTensor(a, 'matmulWith'), toTensor(b, 'matmulWith')], { transA, transB });
 /** Inner product of vectors; for matrices the same as matmul. */
 export function dot(aArg: Tensor, bArg: Tensor): Tensor {
   const a = toTensor(aArg, 'dot');
   const b = toTensor(bArg, 'dot');
+  if (a.rank === 0 || b.rank === 0) {
+    throw new ShapeError(`dot: needs vectors or matrices (use mul for scalars), got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
   if (a.rank === 1 && b.rank === 1 && a.shape[0] !== b.shape[0]) {
     throw new ShapeError(`dot: vectors must have the same length, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }
-  return matmul(a, b);
+  const k = b.rank === 1 ? b.shape[0]! : b.shape[b.rank - 2]!;
+  if (a.shape[a.rank - 1] !== k) {
+    throw new ShapeError(`dot: the last axis of a (${a.shape[a.rank - 1]}) must match ${b.rank === 1 ? 'the length' : 'the second-to-last axis'} of b (${k}), got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
+  try {
+    return matmul(a, b);
+  } catch (e) {
+    if (e instanceof ShapeError) throw new ShapeError(`dot: ${e.message}`);
+    throw e;
+  }
 }
 /** Outer product of two vectors: [n] × [m] → [n, m]. */
 export function outer(aArg: Tensor, bArg: Tensor): Tensor {
@@ -186,36 +208,41 @@ export function outer(aArg: Tensor, bArg: Tensor): Tensor {
   return mul(reshape(a, [a.size, 1]), reshape(b, [1, b.size]));
 }
 /** Permutes axes (reverses them by default). */
-export const transpose = (x: Tensor, perm?: readonly number[]): Tensor =>
-  apply(matrix.transposeOp, [x], { perm: perm ?? matrix.reversedAxes(x.rank) });
+export function transpose(xArg: Tensor, perm?: readonly number[]): Tensor {
+  const x = toTensor(xArg, 'transpose');
+  return apply(matrix.transposeOp, [x], { perm: perm ?? matrix.reversedAxes(x.rank) });
+}
 
 // ── Shape ───────────────────────────────────────────────────────────────────────────────────────
 /** Same elements, new shape (one entry may be -1). */
-export const reshape = (x: Tensor, shape: readonly number[]): Tensor => apply(layout.reshapeOp, [x], { shape });
+export const reshape = (x: Tensor, shape: readonly number[]): Tensor => apply(layout.reshapeOp, [toTensor(x, 'reshape')], { shape });
 /** The elements as a vector. */
-export const flatten = (x: Tensor): Tensor => reshape(x, [-1]);
+export const flatten = (x: Tensor): Tensor => reshape(toTensor(x, 'flatten'), [-1]);
 /** Inserts a size-1 axis at `axis` (negative counts from the end of the result). */
-export function expandDims(x: Tensor, axis: number): Tensor {
+export function expandDims(xArg: Tensor, axis: number): Tensor {
+  const x = toTensor(xArg, 'expandDims');
   const a = normalizeAxis('expandDims', axis, x.rank + 1);
   return reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
 }
 /** Removes size-1 axes (all of them, or those listed, which must have size 1). */
-export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
-  const axes = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', axis, x.rank);
+export function squeeze(xArg: Tensor, axis?: number | readonly number[]): Tensor {
+  const x = toTensor(xArg, 'squeeze');
+  const axes = axis === undefined || axis === null ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', axis, x.rank);
   for (const a of axes) {
     if (x.shape[a] !== 1) throw new ValueError(`squeeze: axis ${a} of ${formatShape(x.shape)} has size ${x.shape[a]}, not 1`);
   }
   return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
 }
 /** Repeats along broadcast axes to reach `shape` (NumPy rules). */
-export const broadcastTo = (x: Tensor, shape: readonly number[]): Tensor => apply(layout.broadcastToOp, [x], { shape });
+export const broadcastTo = (x: Tensor, shape: readonly number[]): Tensor => apply(layout.broadcastToOp, [toTensor(x, 'broadcastTo')], { shape });
 /** The box starting at `begin` of extent `size` (-1: to the end; default: everything after begin). */
-export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
+export function slice(xArg: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
+  const x = toTensor(xArg, 'slice');
   return apply(layout.sliceOp, [x], { begin, size: size ?? x.shape.map(() => -1) });
 }
 /** Zeros of `shape` with `x` written at `begin`: the adjoint of slice. */
 export const pad = (x: Tensor, begin: readonly number[], shape: readonly number[]): Tensor =>
-  apply(layout.padOp, [x], { begin, size: shape });
+  apply(layout.padOp, [toTensor(x, 'pad')], { begin, size: shape });
 /** Joins tensors along an existing axis. */
 export function concat(list: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(list) || list.length === 0) throw new ValueError('concat: needs a non-empty list of tensors');
@@ -238,17 +265,17 @@ export function stack(list: readonly Tensor[], axis = 0): Tensor {
 // ── Indexing ────────────────────────────────────────────────────────────────────────────────────
 function indexTensor(op: string, indices: Tensor | readonly number[]): Tensor {
   if (indices instanceof Tensor) return indices;
-  if (!Array.isArray(indices)) throw new ValueError(`${op}: indices must be a Tensor or an array of integers`);
-  return tensor(indices as number[]);
+  if (!Array.isArray(indices)) throw new ValueError(`${op}: indices must be a Tensor or an array of integers, got ${describeValue(indices)}`);
+  return toTensor(indices as number[], op);
 }
 /** Picks entries along `axis` by integer index: shape x.shape[:axis] + indices.shape + x.shape[axis+1:]. */
 export const gather = (x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor =>
-  apply(indexing.gatherOp, [x, indexTensor('gather', indices)], { axis });
+  apply(indexing.gatherOp, [toTensor(x, 'gather'), indexTensor('gather', indices)], { axis });
 /** Adds slices of `values` at `indices` along `axis` into zeros with `dim` entries there: the adjoint of gather. */
 export const scatterAdd = (values: Tensor, indices: Tensor | readonly number[], axis: number, dim: number): Tensor =>
-  apply(indexing.scatterAddOp, [values, indexTensor('scatterAdd', indices)], { axis, dim });
+  apply(indexing.scatterAddOp, [toTensor(values, 'scatterAdd'), indexTensor('scatterAdd', indices)], { axis, dim });
 /** One-hot rows: shape [...indices.shape, depth]. */
 export const oneHot = (indices: Tensor | readonly number[], depth: number): Tensor =>
   apply(constant.oneHotOp, [indexTensor('oneHot', indices)], { depth });
 /** A copy with its own graph node (used to give function arguments a node of their own). */
-export const identity = (x: Tensor): Tensor => apply(layout.identityOp, [x], undefined);
+export const identity = (x: Tensor): Tensor => apply(layout.identityOp, [toTensor(x, 'identity')], undefined);

@@ -26,15 +26,43 @@ export function sameShape(a: Shape, b: Shape): boolean {
   return true;
 }
 
-/** Throws a ValueError unless `shape` is a list of non-negative integers. */
+/** Most axes a tensor may have (NumPy's limit): deeper nesting is a mistake, not data. */
+export const MAX_RANK = 64;
+
+/**
+ * Most elements a tensor may hold: 2³¹ − 1, because kernels address elements with 32-bit offsets.
+ * A larger shape is a ValueError here rather than a RangeError (or a wrapped offset) in a kernel.
+ */
+export const MAX_SIZE = 2 ** 31 - 1;
+
+/** Throws a ValueError unless `shape` is a list of non-negative integers of a size a tensor can hold. */
 export function checkShape(op: string, shape: unknown): Shape {
-  if (!Array.isArray(shape)) throw new ValueError(`${op}: shape must be an array of non-negative integers, got ${String(shape)}`);
+  if (!Array.isArray(shape)) throw new ValueError(`${op}: shape must be an array of non-negative integers, got ${describeValue(shape)}`);
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new ValueError(`${op}: dimensions must be non-negative integers, got ${formatShape(shape as number[])}`);
+      throw new ValueError(`${op}: dimensions must be non-negative integers, got [${shape.map(describeValue).join(', ')}]`);
     }
   }
+  if (shape.length > MAX_RANK) throw new ValueError(`${op}: a tensor has at most ${MAX_RANK} axes, got a shape of rank ${shape.length}`);
+  checkSize(op, shape as Shape);
   return shape as Shape;
+}
+
+/** Throws a ValueError when a tensor of `shape` would hold more than {@link MAX_SIZE} elements. */
+export function checkSize(op: string, shape: Shape, what = 'shape'): void {
+  const n = shapeSize(shape);
+  if (n > MAX_SIZE) {
+    throw new ValueError(`${op}: ${what} ${formatShape(shape)}: ${n} elements, more than the ${MAX_SIZE} a tensor can hold`);
+  }
+}
+
+/** A value as it appears in messages: never throws (symbols, objects without toString). */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'symbol' || typeof v === 'function') return typeof v;
+  if (Array.isArray(v)) return `[${v.map(describeValue).join(', ')}]`;
+  if (v !== null && typeof v === 'object') return 'an object';
+  return String(v);
 }
 
 /** Row-major strides (in elements). */
@@ -61,6 +89,7 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
     }
     out[i] = da === 1 ? db : da;
   }
+  if (shapeSize(out) > MAX_SIZE) checkSize(op, out, `broadcasting ${formatShape(a)} and ${formatShape(b)} gives`);
   return out;
 }
 
@@ -84,7 +113,7 @@ export function broadcastStrides(from: Shape, to: Shape): number[] {
 /** One axis, negative counting from the end; a ValueError when out of range or not an integer. */
 export function normalizeAxis(op: string, axis: number, rank: number): number {
   if (typeof axis !== 'number' || !Number.isInteger(axis)) {
-    throw new ValueError(`${op}: axis must be an integer, got ${String(axis)}`);
+    throw new ValueError(`${op}: axis must be an integer, got ${describeValue(axis)}`);
   }
   if (axis < -rank || axis >= rank) {
     throw new ValueError(`${op}: axis ${axis} is out of range for rank ${rank} (valid: ${-rank} to ${rank - 1})`);
@@ -96,10 +125,10 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 export function normalizeAxes(op: string, axis: number | readonly number[] | undefined, rank: number): number[] {
   if (axis === undefined || axis === null) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof axis === 'number' ? [axis] : axis;
-  if (!Array.isArray(list)) throw new ValueError(`${op}: axis must be a number or a list of numbers, got ${String(axis)}`);
+  if (!Array.isArray(list)) throw new ValueError(`${op}: axis must be a number or a list of numbers, got ${describeValue(axis)}`);
   const axes = list.map((a) => normalizeAxis(op, a, rank));
   const unique = [...new Set(axes)].sort((x, y) => x - y);
-  if (unique.length !== axes.length) throw new ValueError(`${op}: repeated axis in [${list.join(', ')}]`);
+  if (unique.length !== axes.length) throw new ValueError(`${op}: repeated axis in [${list.join(', ')}] for rank ${rank}`);
   return unique;
 }
 

@@ -76,8 +76,10 @@ export const heNormal: Initializer = (shape, options = {}) => {
  */
 export function normal(shape: readonly number[], options: InitOptions & { std?: number; mean?: number } = {}): Tensor {
   const std = options.std ?? 1;
+  const mean = options.mean ?? 0;
   if (!(Number.isFinite(std) && std >= 0)) throw new ValueError(`normal: std must be a finite number ≥ 0, got ${std}`);
-  return randn(shape, { ...random(options), std, mean: options.mean ?? 0 });
+  if (!Number.isFinite(mean)) throw new ValueError(`normal: mean must be a finite number, got ${mean}`);
+  return randn(shape, { ...random(options), std, mean });
 }
 
 /** All zeros (the default for biases). Randomness options are accepted and ignored. */

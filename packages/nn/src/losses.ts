@@ -3,7 +3,7 @@
  * compositions of core ops, so their gradients (of any order) come from the engine.
  */
 import {
-  ShapeError, Tensor, ValueError, abs, clip, formatShape, isTensor, log, logSoftmax, oneHot, scalar, softplus, square, tensor,
+  ShapeError, Tensor, ValueError, abs, clip, formatShape, isTensor, log, logSoftmax, oneHot, scalar, softplus, square, toTensor,
   type NestedArray,
 } from '@adjoint/core';
 import { describe, parameterList, type Module } from './module';
@@ -54,7 +54,7 @@ export function mae(pred: Tensor, target: Target): Tensor {
  */
 export function binaryCrossEntropy(pred: Tensor, target: Target, options: CrossEntropyOptions = {}): Tensor {
   const y = sameShapeTarget('binaryCrossEntropy', pred, target);
-  if (options.fromLogits ?? true) return softplus(pred).sub(y.mul(pred)).mean();
+  if (fromLogits('binaryCrossEntropy', options)) return softplus(pred).sub(y.mul(pred)).mean();
   const p = clip(pred, EPS, 1 - EPS);
   return y.mul(log(p)).add(y.neg().add(1).mul(log(p.neg().add(1)))).mean().neg();
 }
@@ -74,6 +74,7 @@ export function crossEntropy(pred: Tensor, target: Target, options: CrossEntropy
   const y = toTarget('crossEntropy', target);
   if (pred.rank === 0) throw new ShapeError(`crossEntropy: predictions need a class axis, got shape ${formatShape(pred.shape)}`);
   const classes = pred.shape[pred.rank - 1]!;
+  if (classes === 0) throw new ShapeError(`crossEntropy: predictions need at least one class, got shape ${formatShape(pred.shape)}`);
   let t: Tensor;
   if (sameShape(y.shape, pred.shape)) t = y;
   else if (sameShape(y.shape, pred.shape.slice(0, -1))) t = oneHot(classIndices(y, classes), classes);
@@ -83,7 +84,7 @@ export function crossEntropy(pred: Tensor, target: Target, options: CrossEntropy
         `got pred ${formatShape(pred.shape)} and target ${formatShape(y.shape)}`,
     );
   }
-  const logp = (options.fromLogits ?? true) ? logSoftmax(pred, -1) : log(clip(pred, EPS, 1));
+  const logp = fromLogits('crossEntropy', options) ? logSoftmax(pred, -1) : log(clip(pred, EPS, 1));
   const samples = pred.size / classes;
   return t.mul(logp).sum().div(-samples);
 }
@@ -114,9 +115,17 @@ function checkPred(op: string, pred: unknown): asserts pred is Tensor {
   if (!isTensor(pred)) throw new ValueError(`${op}: pred must be a Tensor, got ${describe(pred)}`);
 }
 
+/** The fromLogits option (default true), checked. */
+function fromLogits(op: string, options: CrossEntropyOptions): boolean {
+  if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(options)}`);
+  const value = options.fromLogits ?? true;
+  if (typeof value !== 'boolean') throw new ValueError(`${op}: fromLogits must be true or false, got ${describe(value)}`);
+  return value;
+}
+
 function toTarget(op: string, target: Target): Tensor {
   if (isTensor(target)) return target;
-  if (typeof target === 'number' || Array.isArray(target)) return tensor(target);
+  if (typeof target === 'number' || Array.isArray(target)) return toTensor(target, op);
   throw new ValueError(`${op}: target must be a Tensor, a number or nested arrays, got ${describe(target)}`);
 }
 

@@ -3,7 +3,7 @@
  * derivative (it is zero wherever it exists), so nothing is recorded for them.
  */
 import { registerOp, type ConstantOp } from '../registry';
-import { broadcastShapes, formatShape, normalizeAxis } from '../shape';
+import { broadcastShapes, checkSize, describeValue, formatShape, normalizeAxis } from '../shape';
 import { map } from '../kernels/elementwise';
 import { binaryLoop } from '../kernels/specialize';
 import { argExtremeAxis } from '../kernels/reduce';
@@ -68,8 +68,10 @@ export const oneHotOp = registerOp<ConstantOp<{ depth: number }>>({
   name: 'oneHot',
   arity: 1,
   shape: ([s], { depth }) => {
-    if (!Number.isInteger(depth) || depth <= 0) throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
-    return [...s!, depth];
+    if (!Number.isInteger(depth) || depth <= 0) throw new ValueError(`oneHot: depth must be a positive integer, got ${describeValue(depth)}`);
+    const out = [...s!, depth];
+    checkSize('oneHot', out, 'the result');
+    return out;
   },
   forward: ([indices], _s, _o, { depth }) => {
     const out = new Float64Array(indices!.length * depth);

@@ -1,6 +1,6 @@
 /** Selection by index or condition: gather, its adjoint scatterAdd, and where. */
 import { registerOp, type DifferentiableOp } from '../registry';
-import { broadcastAll, formatShape, normalizeAxis, type Shape } from '../shape';
+import { broadcastAll, checkSize, describeValue, formatShape, normalizeAxis, type Shape } from '../shape';
 import { ValueError } from '../errors';
 import { gatherData, scatterAddData } from '../kernels/layout';
 import { zip3 } from '../kernels/elementwise';
@@ -53,10 +53,12 @@ export const scatterAddOp = registerOp<DifferentiableOp<{ axis: number; dim: num
   nondiff: [1],
   shape: ([s, idx], { axis, dim }) => {
     const a = normalizeAxis('scatterAdd', axis, s!.length - idx!.length + 1);
-    if (!Number.isInteger(dim) || dim < 0) throw new ValueError(`scatterAdd: dim must be a non-negative integer, got ${dim}`);
+    if (!Number.isInteger(dim) || dim < 0) throw new ValueError(`scatterAdd: dim must be a non-negative integer, got ${describeValue(dim)}`);
     const fits = idx!.every((d, i) => s![a + i] === d);
     if (!fits) throw new ValueError(`scatterAdd: values ${formatShape(s!)} do not hold indices ${formatShape(idx!)} at axis ${axis}`);
-    return [...s!.slice(0, a), dim, ...s!.slice(a + idx!.length)];
+    const out = [...s!.slice(0, a), dim, ...s!.slice(a + idx!.length)];
+    checkSize('scatterAdd', out, 'the result');
+    return out;
   },
   forward: ([g, idx], [s], outShape, { axis, dim }) => {
     const a = normalizeAxis('scatterAdd', axis, outShape.length);

@@ -1,6 +1,6 @@
 /** Ops that move data without arithmetic: identity, reshape, broadcastTo, slice/pad, concat. */
 import { registerOp, type DifferentiableOp } from '../registry';
-import { broadcastShapes, broadcastStrides, checkShape, formatShape, normalizeAxis, requireShape, sameShape, shapeSize, type Shape } from '../shape';
+import { broadcastShapes, broadcastStrides, checkShape, describeValue, formatShape, normalizeAxis, requireShape, sameShape, shapeSize, type Shape } from '../shape';
 import { ShapeError, ValueError } from '../errors';
 import { stridedRead, sliceData, padData, concatData } from '../kernels/layout';
 import { broadcastTo, concat, pad, reshape, slice } from '../functions';
@@ -22,10 +22,11 @@ export const identityOp = registerOp<DifferentiableOp>({
 
 /** Resolves one -1 in a target shape and checks the element count. */
 export function resolveReshape(from: Shape, to: readonly number[]): Shape {
+  if (!Array.isArray(to)) throw new ValueError(`reshape: the target shape must be an array of integers, got ${describeValue(to)}`);
   const known = to.filter((d) => d !== -1);
   const unknown = to.length - known.length;
   if (unknown > 1 || known.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new ValueError(`reshape: target shape must hold non-negative integers and at most one -1, got ${formatShape(to)}`);
+    throw new ValueError(`reshape: target shape must hold non-negative integers and at most one -1, got ${describeValue(to)}`);
   }
   const size = shapeSize(from);
   const knownSize = shapeSize(known);
@@ -93,13 +94,13 @@ export interface BoxAttrs {
 /** The extent of a slice, with -1 meaning "to the end", checked against the input shape. */
 export function sliceSize(shape: Shape, begin: readonly number[], size: readonly number[], op = 'slice'): number[] {
   if (!Array.isArray(begin) || !Array.isArray(size) || begin.length !== shape.length || size.length !== shape.length) {
-    throw new ValueError(`${op}: begin [${String(begin)}] and size [${String(size)}] need one entry per axis of ${formatShape(shape)}`);
+    throw new ValueError(`${op}: begin ${describeValue(begin)} and size ${describeValue(size)} need one entry per axis of ${formatShape(shape)}`);
   }
   return shape.map((dim, d) => {
     const b = begin[d]!;
-    const n = size[d] === -1 ? dim - b : size[d]!;
+    const n = size[d] === -1 && Number.isInteger(b) ? dim - b : size[d]!;
     if (!Number.isInteger(b) || !Number.isInteger(n) || b < 0 || n < 0 || b + n > dim) {
-      throw new ValueError(`${op}: axis ${d} of ${formatShape(shape)}: begin ${begin[d]} and size ${size[d]} leave the range [0, ${dim}]`);
+      throw new ValueError(`${op}: axis ${d} of ${formatShape(shape)}: begin ${describeValue(begin[d])} and size ${describeValue(size[d])} leave the range [0, ${dim}]`);
     }
     return n;
   });

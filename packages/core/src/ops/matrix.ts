@@ -1,6 +1,6 @@
 /** Matrix products (batched, with broadcasting batch axes) and axis permutation. */
 import { registerOp, type DifferentiableOp, type OpCase } from '../registry';
-import { broadcastShapes, formatShape, shapeSize, type Shape } from '../shape';
+import { broadcastShapes, checkSize, describeValue, formatShape, shapeSize, type Shape } from '../shape';
 import { ShapeError, ValueError } from '../errors';
 import { gemm } from '../kernels/matmul';
 import { broadcastOffsets } from '../kernels/elementwise';
@@ -28,11 +28,15 @@ function matmulShape([a, b]: readonly Shape[], { transA, transB }: MatmulAttrs):
   if (k !== k2) {
     throw new ShapeError(`matmul: inner dimensions must match (${k} vs ${k2}), got ${formatShape(a!)}${transA ? 'ᵀ' : ''} and ${formatShape(b!)}${transB ? 'ᵀ' : ''}`);
   }
+  let batch: Shape;
   try {
-    return [...broadcastShapes('matmul', a!.slice(0, -2), b!.slice(0, -2)), m, n];
+    batch = broadcastShapes('matmul', a!.slice(0, -2), b!.slice(0, -2));
   } catch {
     throw new ShapeError(`matmul: the batch axes (all but the last two) must broadcast, got ${formatShape(a!)} and ${formatShape(b!)}`);
   }
+  const out = [...batch, m, n];
+  checkSize('matmul', out, `the product of ${formatShape(a!)} and ${formatShape(b!)} has shape`);
+  return out;
 }
 
 function matmulForward([a, b]: readonly Float64Array[], [sa, sb]: readonly Shape[], outShape: Shape, { transA, transB }: MatmulAttrs): Float64Array {
@@ -97,8 +101,9 @@ export function reversedAxes(rank: number): number[] {
 }
 
 function checkPermutation(perm: readonly number[], rank: number): void {
-  const ok = Array.isArray(perm) && perm.length === rank && [...perm].sort((x, y) => x - y).every((p, i) => p === i);
-  if (!ok) throw new ValueError(`transpose: perm must be a permutation of 0…${rank - 1}, got [${String(perm)}]`);
+  const ok =
+    Array.isArray(perm) && perm.length === rank && perm.every((p) => Number.isInteger(p)) && [...perm].sort((x, y) => x - y).every((p, i) => p === i);
+  if (!ok) throw new ValueError(`transpose: perm must be a permutation of 0…${rank - 1} (for shape rank ${rank}), got ${describeValue(perm)}`);
 }
 
 function inversePermutation(perm: readonly number[]): number[] {

@@ -62,6 +62,7 @@ export class Softplus extends Module {
 export class Softmax extends Module {
   constructor(readonly axis = -1) {
     super();
+    if (!Number.isInteger(axis)) throw new ValueError(`Softmax: axis must be an integer, got ${String(axis)}`);
   }
   forward(x: Tensor): Tensor {
     return softmax(x, this.axis);

@@ -1,7 +1,7 @@
 /** Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019). */
 import { Tensor, zerosLike } from '@adjoint/core';
 import type { Module } from '../module';
-import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
+import { Optimizer, checkFlag, checkKnownOptions, checkOption, checkOptions, type LearningRate } from './optimizer';
 
 /** Options of {@link Adam}. */
 export interface AdamOptions {
@@ -51,7 +51,7 @@ export class Adam extends Optimizer<AdamState> {
     this.beta2 = checkOption(name, 'beta2', options.beta2 ?? 0.999, 0, 1, '[)');
     this.eps = checkOption(name, 'eps', options.eps ?? 1e-8, 0, Infinity, '[)');
     this.weightDecay = checkOption(name, 'weightDecay', options.weightDecay ?? 0, 0, Infinity, '[)');
-    this.decoupled = options.decoupled ?? false;
+    this.decoupled = checkFlag(name, 'decoupled', options.decoupled, false);
   }
 
   protected initState(param: Tensor): AdamState {
@@ -85,6 +85,11 @@ export class Adam extends Optimizer<AdamState> {
  */
 export class AdamW extends Adam {
   constructor(params: readonly Tensor[] | Module, options: Omit<AdamOptions, 'decoupled'> = {}) {
-    super(params, { ...options, weightDecay: options.weightDecay ?? 0.01, decoupled: true }, 'AdamW');
+    super(params, adamW(checkOptions('AdamW', options)), 'AdamW');
   }
+}
+
+/** AdamW's options as Adam's: decoupled, with PyTorch's default weight decay. */
+function adamW(options: Omit<AdamOptions, 'decoupled'>): AdamOptions {
+  return { ...options, weightDecay: options.weightDecay ?? 0.01, decoupled: true };
 }

@@ -108,7 +108,18 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
     }
     dict.state.forEach((s, i) => {
       if (s === null) return;
+      if (typeof s !== 'object') throw new ValueError(`${this.name}.loadStateDict: the state of parameter ${i} must be an object or null, got ${describe(s)}`);
+      // The state must have the entries this optimizer keeps (of the same kinds): a state from
+      // another optimizer, or a number where a tensor belongs, would only fail later, in step().
+      const fresh = this.initState(this.params[i]!);
+      const want = Object.keys(fresh).sort().join(', ');
+      const got = Object.keys(s).sort().join(', ');
+      if (want !== got) throw new ValueError(`${this.name}.loadStateDict: the state of parameter ${i} has entries [${got}], this optimizer keeps [${want}]`);
       for (const [key, v] of Object.entries(s)) {
+        const expected = fresh[key];
+        if (isTensor(expected) !== isTensor(v) || (!isTensor(v) && (typeof v !== 'number' || !Number.isFinite(v)))) {
+          throw new ValueError(`${this.name}.loadStateDict: '${key}' of parameter ${i} must be ${isTensor(expected) ? 'a Tensor' : 'a finite number'}, got ${describe(v)}`);
+        }
         if (isTensor(v) && !sameShape(v.shape, this.params[i]!.shape)) {
           throw new ShapeError(`${this.name}.loadStateDict: '${key}' of parameter ${i} has shape ${formatShape(v.shape)}, the parameter ${formatShape(this.params[i]!.shape)}`);
         }
@@ -154,6 +165,22 @@ export function checkKnownOptions(name: string, options: object, known: readonly
   if (options === null || typeof options !== 'object') throw new ValueError(`${name}: options must be an object, got ${String(options)}`);
   const unknown = Object.keys(options).filter((k) => !known.includes(k));
   if (unknown.length > 0) throw new ValueError(`${name}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${known.join(', ')})`);
+}
+
+/** An optimizer's options object (undefined: all defaults), else a ValueError naming the optimizer. */
+export function checkOptions<T extends object>(name: string, options: T | undefined): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ValueError(`${name}: options must be an object, got ${describe(options)}`);
+  }
+  return options;
+}
+
+/** A true/false option (its default when undefined), else a ValueError naming the optimizer and the option. */
+export function checkFlag(name: string, option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ValueError(`${name}: ${option} must be true or false, got ${describe(value)}`);
+  return value;
 }
 
 /**

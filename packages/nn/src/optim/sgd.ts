@@ -1,7 +1,7 @@
 /** Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay. */
 import { Tensor, ValueError, zerosLike } from '@adjoint/core';
 import type { Module } from '../module';
-import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
+import { Optimizer, checkFlag, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
 
 /** Options of {@link SGD}. */
 export interface SGDOptions {
@@ -39,7 +39,7 @@ export class SGD extends Optimizer<SGDState> {
     super('SGD', params, options.lr ?? 0.01);
     this.momentum = checkOption('SGD', 'momentum', options.momentum ?? 0, 0, 1, '[)');
     this.weightDecay = checkOption('SGD', 'weightDecay', options.weightDecay ?? 0, 0, Infinity, '[)');
-    this.nesterov = options.nesterov ?? false;
+    this.nesterov = checkFlag('SGD', 'nesterov', options.nesterov, false);
     if (this.nesterov && this.momentum === 0) throw new ValueError('SGD: nesterov needs momentum > 0, got momentum 0');
   }
 

@@ -1,0 +1,462 @@
+/**
+ * A deliberately naive reference for the fuzz suite: n-dimensional arrays as a shape and a plain
+ * number[] (row-major), read element by element through explicit multi-indices. Nothing here uses
+ * adjoint's kernels or shape helpers, so an answer computed here is an independent opinion of what
+ * NumPy would return (or whether NumPy would raise).
+ *
+ * Each reference op returns an `Nd` (the expected result) or a `Reject` (the call must throw an
+ * AdjointError naming the op). Where adjoint documents a stricter rule than NumPy (no negative
+ * gather indices, clip needs lo ≤ hi, …) the reference follows adjoint and says so in a comment.
+ */
+
+/** An n-dimensional array: shape and row-major data. */
+export interface Nd {
+  readonly shape: number[];
+  readonly data: number[];
+}
+
+/** The call must be refused; `why` is for the reader of a counterexample. */
+export interface Reject {
+  readonly reject: string;
+}
+
+export type Ref = Nd | Reject;
+
+export const reject = (why: string): Reject => ({ reject: why });
+export const isReject = (r: Ref): r is Reject => 'reject' in r;
+
+export function size(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Every multi-index of `shape`, row-major (one empty index for a scalar, none for an empty array). */
+export function multiIndices(shape: readonly number[]): number[][] {
+  const n = size(shape);
+  const out: number[][] = [];
+  const idx = shape.map(() => 0);
+  for (let k = 0; k < n; k++) {
+    out.push(idx.slice());
+    for (let d = shape.length - 1; d >= 0; d--) {
+      idx[d]!++;
+      if (idx[d]! < shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** The flat position of a multi-index. */
+export function offset(shape: readonly number[], idx: readonly number[]): number {
+  let off = 0;
+  for (let d = 0; d < shape.length; d++) off = off * shape[d]! + idx[d]!;
+  return off;
+}
+
+export function get(a: Nd, idx: readonly number[]): number {
+  return a.data[offset(a.shape, idx)]!;
+}
+
+/** An array of `shape` whose element at each multi-index is `f(index)`. */
+export function build(shape: readonly number[], f: (idx: number[]) => number): Nd {
+  return { shape: [...shape], data: multiIndices(shape).map(f) };
+}
+
+/** Any value as text (symbols included), for rejection reasons. */
+export const show = (v: unknown): string => (typeof v === 'symbol' ? 'a symbol' : Array.isArray(v) ? `[${v.map(show).join(', ')}]` : String(v));
+
+export const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+/** NumPy broadcasting of any number of shapes, or null when they clash. */
+export function broadcast(shapes: readonly (readonly number[])[]): number[] | null {
+  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    let dim = 1;
+    for (const s of shapes) {
+      const d = s[s.length - rank + i] ?? 1;
+      if (d === 1) continue;
+      if (dim !== 1 && dim !== d) return null;
+      dim = d;
+    }
+    out.push(dim);
+  }
+  return out;
+}
+
+/** Element of `a` seen at index `outIdx` of a broadcast result of rank `outIdx.length`. */
+export function bget(a: Nd, outIdx: readonly number[]): number {
+  const lead = outIdx.length - a.shape.length;
+  const idx = a.shape.map((d, i) => (d === 1 ? 0 : outIdx[lead + i]!));
+  return get(a, idx);
+}
+
+/**
+ * What `tensor()` makes of a JavaScript value, or null when it is not tensor data: a number is a
+ * scalar, a nested array of numbers has the shape of its nesting (ragged → null).
+ */
+export function fromValue(v: unknown): Nd | null {
+  if (typeof v === 'number') return { shape: [], data: [v] };
+  if (!Array.isArray(v)) return null;
+  const shape: number[] = [];
+  let level: unknown = v;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    if (level.length === 0) break;
+    level = level[0];
+  }
+  const data: number[] = [];
+  const walk = (x: unknown, depth: number): boolean => {
+    if (depth === shape.length) {
+      if (typeof x !== 'number') return false;
+      data.push(x);
+      return true;
+    }
+    if (!Array.isArray(x) || x.length !== shape[depth]) return false;
+    for (let i = 0; i < x.length; i++) if (!(i in x) || !walk(x[i], depth + 1)) return false;
+    return true;
+  };
+  return walk(v, 0) ? { shape, data } : null;
+}
+
+/** An axis in [−rank, rank) as a non-negative axis, or null. */
+export function normAxis(axis: unknown, rank: number): number | null {
+  if (!isInt(axis) || axis < -rank || axis >= rank) return null;
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** Axes to reduce: undefined/null = all; a number; a list without repeats. Null when invalid. */
+export function normAxes(axis: unknown, rank: number): number[] | null {
+  if (axis === undefined || axis === null) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof axis === 'number' ? [axis] : axis;
+  if (!Array.isArray(list)) return null;
+  const out: number[] = [];
+  for (const a of list) {
+    const n = normAxis(a, rank);
+    if (n === null || out.includes(n)) return null;
+    out.push(n);
+  }
+  return out.sort((x, y) => x - y);
+}
+
+// ── Elementwise ─────────────────────────────────────────────────────────────────────────────────
+
+export function map(x: Nd, f: (v: number) => number): Nd {
+  return { shape: [...x.shape], data: x.data.map(f) };
+}
+
+export function zipN(args: readonly Nd[], f: (...v: number[]) => number): Ref {
+  const shape = broadcast(args.map((a) => a.shape));
+  if (shape === null) return reject(`shapes ${args.map((a) => JSON.stringify(a.shape)).join(' ')} do not broadcast`);
+  return build(shape, (idx) => f(...args.map((a) => bget(a, idx))));
+}
+
+// ── Reductions ──────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Reduces `axes` of `x` with a function of the list of reduced values (in row-major order).
+ * `needsElements`: NumPy's max/min raise on an empty reduction ("zero-size array … no identity").
+ */
+export function reduce(x: Nd, axis: unknown, keepDims: boolean, f: (values: number[]) => number, needsElements = false): Ref {
+  const axes = normAxes(axis, x.shape.length);
+  if (axes === null) return reject(`bad axis ${show(axis)} for rank ${x.shape.length}`);
+  if (needsElements && axes.some((a) => x.shape[a] === 0)) return reject('empty reduction has no identity');
+  const keptShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const groups = new Map<number, number[]>();
+  for (const idx of multiIndices(x.shape)) {
+    const key = offset(keptShape, idx.map((v, i) => (axes.includes(i) ? 0 : v)));
+    const list = groups.get(key) ?? [];
+    list.push(get(x, idx));
+    groups.set(key, list);
+  }
+  const kept = build(keptShape, (idx) => f(groups.get(offset(keptShape, idx)) ?? []));
+  return keepDims ? kept : { shape: x.shape.filter((_, i) => !axes.includes(i)), data: kept.data };
+}
+
+export const sumOf = (v: number[]): number => v.reduce((a, b) => a + b, 0);
+export const maxOf = (v: number[]): number => (v.some((x) => x !== x) ? NaN : Math.max(...v));
+export const minOf = (v: number[]): number => (v.some((x) => x !== x) ? NaN : Math.min(...v));
+/** log Σ exp, shifted by the maximum (scipy's logsumexp; −∞ for no elements). */
+export function logSumExpOf(v: number[]): number {
+  const m = maxOf(v);
+  if (v.length === 0) return -Infinity;
+  if (!Number.isFinite(m)) return m;
+  return m + Math.log(sumOf(v.map((x) => Math.exp(x - m))));
+}
+export const normOf = (v: number[]): number => Math.sqrt(sumOf(v.map((x) => x * x)));
+export const meanOf = (v: number[]): number => sumOf(v) / v.length;
+
+/** Index of the first largest (sign 1) or smallest (sign −1) value; the first NaN wins (NumPy). */
+export function argOf(v: number[], sign: 1 | -1): number {
+  let best = 0;
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] !== v[i]) return i;
+    if (sign * v[i]! > sign * v[best]!) best = i;
+  }
+  return best;
+}
+
+export function argReduce(x: Nd, axis: unknown, sign: 1 | -1): Ref {
+  if (axis === undefined || axis === null) {
+    if (x.data.length === 0) return reject('argmax of an empty array');
+    return { shape: [], data: [argOf(x.data, sign)] };
+  }
+  // NumPy raises for any axis of a 0-d array.
+  const a = normAxis(axis, x.shape.length);
+  if (a === null) return reject(`bad axis ${show(axis)}`);
+  if (x.shape[a] === 0) return reject('argmax over an empty axis');
+  return reduce(x, a, false, (v) => argOf(v, sign));
+}
+
+/** softmax / logSoftmax along one axis (default −1), by the max-shifted formula. */
+export function softmaxRef(x: Nd, axisArg: unknown, log: boolean): Ref {
+  const axis = axisArg === undefined ? -1 : axisArg;
+  if (x.shape.length === 0) return reject('softmax of a scalar');
+  const a = normAxis(axis, x.shape.length);
+  if (a === null) return reject(`bad axis ${show(axis)}`);
+  // x − m − log Σ exp(x − m), not x − logSumExp(x): m + log(…) rounds away the log when |m| is huge.
+  const max = reduce(x, a, true, maxOf) as Nd;
+  const logSumShifted = reduce(x, a, true, (v) => {
+    const m = maxOf(v);
+    return Number.isFinite(m) ? Math.log(sumOf(v.map((e) => Math.exp(e - m)))) : 0;
+  }) as Nd;
+  return build(x.shape, (idx) => {
+    const at = idx.map((k, i) => (i === a ? 0 : k));
+    const v = get(x, idx) - get(max, at) - get(logSumShifted, at);
+    return log ? v : Math.exp(v);
+  });
+}
+
+// ── Linear algebra ──────────────────────────────────────────────────────────────────────────────
+
+function swapLast(x: Nd): Nd {
+  const r = x.shape.length;
+  const shape = [...x.shape.slice(0, -2), x.shape[r - 1]!, x.shape[r - 2]!];
+  return build(shape, (idx) => get(x, [...idx.slice(0, -2), idx[r - 1]!, idx[r - 2]!]));
+}
+
+/** NumPy matmul: 1-D operands promoted and the promoted axis removed, batch axes broadcast. */
+export function matmulRef(a: Nd, b: Nd): Ref {
+  if (a.shape.length === 0 || b.shape.length === 0) return reject('matmul of a scalar');
+  const a2 = a.shape.length === 1 ? { shape: [1, a.shape[0]!], data: a.data } : a;
+  const b2 = b.shape.length === 1 ? { shape: [b.shape[0]!, 1], data: b.data } : b;
+  const out = batchedProduct(a2, b2);
+  if (isReject(out)) return out;
+  const shape = out.shape.slice(0, -2);
+  if (a.shape.length > 1) shape.push(out.shape[out.shape.length - 2]!);
+  if (b.shape.length > 1) shape.push(out.shape[out.shape.length - 1]!);
+  return { shape, data: out.data };
+}
+
+/** op(A)·op(B) for operands of rank ≥ 2, op transposing the last two axes when asked. */
+export function matmulWithRef(a: Nd, b: Nd, transA: boolean, transB: boolean): Ref {
+  if (a.shape.length < 2 || b.shape.length < 2) return reject('matmulWith needs rank ≥ 2');
+  return batchedProduct(transA ? swapLast(a) : a, transB ? swapLast(b) : b);
+}
+
+function batchedProduct(a: Nd, b: Nd): Ref {
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const [m, k] = [a.shape[ra - 2]!, a.shape[ra - 1]!];
+  const [k2, n] = [b.shape[rb - 2]!, b.shape[rb - 1]!];
+  if (k !== k2) return reject(`inner dimensions ${k} vs ${k2}`);
+  const batch = broadcast([a.shape.slice(0, -2), b.shape.slice(0, -2)]);
+  if (batch === null) return reject('batch axes do not broadcast');
+  const batchOf = (x: Nd, idx: number[]): number[] => {
+    const own = x.shape.slice(0, -2);
+    const lead = idx.length - own.length;
+    return own.map((d, i) => (d === 1 ? 0 : idx[lead + i]!));
+  };
+  return build([...batch, m, n], (idx) => {
+    const bi = idx.slice(0, -2);
+    const [i, j] = [idx[idx.length - 2]!, idx[idx.length - 1]!];
+    let s = 0;
+    for (let p = 0; p < k; p++) s += get(a, [...batchOf(a, bi), i, p]) * get(b, [...batchOf(b, bi), p, j]);
+    return s;
+  });
+}
+
+/** NumPy outer: both operands flattened. */
+export function outerRef(a: Nd, b: Nd): Nd {
+  return build([a.data.length, b.data.length], ([i, j]) => a.data[i!]! * b.data[j!]!);
+}
+
+/** Axis permutation; undefined/null reverses. adjoint (like TF, unlike NumPy) rejects negative entries. */
+export function transposeRef(x: Nd, perm: unknown): Ref {
+  const r = x.shape.length;
+  const p = perm === undefined || perm === null ? x.shape.map((_, i) => r - 1 - i) : perm;
+  if (!Array.isArray(p) || p.length !== r) return reject('perm length');
+  const seen = new Set<number>();
+  for (const v of p) {
+    if (!isInt(v) || v < 0 || v >= r || seen.has(v)) return reject(`bad perm entry ${show(v)}`);
+    seen.add(v);
+  }
+  const perm2 = p as number[];
+  return build(perm2.map((q) => x.shape[q]!), (idx) => {
+    const src = new Array<number>(r);
+    perm2.forEach((q, d) => (src[q] = idx[d]!));
+    return get(x, src);
+  });
+}
+
+// ── Shape ───────────────────────────────────────────────────────────────────────────────────────
+
+/** NumPy reshape: non-negative integers and at most one −1 (not inferable next to a zero). */
+export function reshapeRef(x: Nd, target: unknown): Ref {
+  if (!Array.isArray(target)) return reject('shape is not a list');
+  const unknown = target.filter((d) => d === -1).length;
+  const known = target.filter((d) => d !== -1);
+  if (unknown > 1 || !known.every((d) => isInt(d) && d >= 0)) return reject('bad target entries');
+  const n = x.data.length;
+  const knownSize = size(known as number[]);
+  let shape: number[];
+  if (unknown === 1) {
+    if (knownSize === 0 || n % knownSize !== 0) return reject('cannot infer −1');
+    shape = target.map((d) => (d === -1 ? n / knownSize : d));
+  } else {
+    if (knownSize !== n) return reject('element count differs');
+    shape = [...(target as number[])];
+  }
+  return { shape, data: [...x.data] };
+}
+
+export function expandDimsRef(x: Nd, axis: unknown): Ref {
+  const r = x.shape.length;
+  const a = normAxis(axis, r + 1);
+  if (a === null) return reject(`bad axis ${show(axis)}`);
+  return { shape: [...x.shape.slice(0, a), 1, ...x.shape.slice(a)], data: [...x.data] };
+}
+
+/** undefined/null: every size-1 axis; otherwise the listed axes, which must have size 1. */
+export function squeezeRef(x: Nd, axis: unknown): Ref {
+  let axes: number[] | null;
+  if (axis === undefined || axis === null) axes = x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
+  else axes = normAxes(axis, x.shape.length);
+  if (axes === null) return reject(`bad axis ${show(axis)}`);
+  if (axes.some((a) => x.shape[a] !== 1)) return reject('squeezed axis is not of size 1');
+  return { shape: x.shape.filter((_, i) => !axes.includes(i)), data: [...x.data] };
+}
+
+export function broadcastToRef(x: Nd, target: unknown): Ref {
+  if (!Array.isArray(target) || !target.every((d) => isInt(d) && d >= 0)) return reject('bad target');
+  const t = target as number[];
+  if (t.length < x.shape.length) return reject('target rank too small');
+  const lead = t.length - x.shape.length;
+  if (!x.shape.every((d, i) => d === 1 || d === t[lead + i])) return reject('not broadcastable');
+  return build(t, (idx) => bget(x, idx));
+}
+
+/**
+ * tf.slice semantics (documented): begin ≥ 0 integers, size ≥ 0 or −1 for "to the end", one entry
+ * per axis, the box inside the array. undefined/null size means everything after begin.
+ */
+export function sliceRef(x: Nd, begin: unknown, sizeArg: unknown): Ref {
+  const r = x.shape.length;
+  const sz = sizeArg === undefined || sizeArg === null ? x.shape.map(() => -1) : sizeArg;
+  if (!Array.isArray(begin) || !Array.isArray(sz) || begin.length !== r || sz.length !== r) return reject('one entry per axis');
+  const b = begin as unknown[];
+  const n: number[] = [];
+  for (let d = 0; d < r; d++) {
+    const bd = b[d];
+    const sd = sz[d] === -1 && isInt(bd) ? x.shape[d]! - bd : sz[d];
+    if (!isInt(bd) || !isInt(sd) || bd < 0 || sd < 0 || bd + sd > x.shape[d]!) return reject(`axis ${d} out of range`);
+    n.push(sd);
+  }
+  return build(n, (idx) => get(x, idx.map((v, d) => v + (b[d] as number))));
+}
+
+/** Zeros of `shape` with x written at `begin` (the inverse box of slice). */
+export function padRef(x: Nd, begin: unknown, shape: unknown): Ref {
+  const r = x.shape.length;
+  if (!Array.isArray(shape) || !shape.every((d) => isInt(d) && d >= 0)) return reject('bad shape');
+  if (!Array.isArray(begin) || begin.length !== r || shape.length !== r) return reject('one entry per axis');
+  const s = shape as number[];
+  const b = begin as unknown[];
+  for (let d = 0; d < r; d++) {
+    const bd = b[d];
+    if (!isInt(bd) || bd < 0 || bd + x.shape[d]! > s[d]!) return reject(`axis ${d} out of range`);
+  }
+  return build(s, (idx) => {
+    const inner = idx.map((v, d) => v - (b[d] as number));
+    return inner.every((v, d) => v >= 0 && v < x.shape[d]!) ? get(x, inner) : 0;
+  });
+}
+
+/** NumPy concatenate (0-d arrays cannot be joined). */
+export function concatRef(list: readonly Nd[], axisArg: unknown): Ref {
+  if (list.length === 0) return reject('empty list');
+  const axis = axisArg === undefined ? 0 : axisArg;
+  const first = list[0]!.shape;
+  if (first.length === 0) return reject('cannot join scalars');
+  const a = normAxis(axis, first.length);
+  if (a === null) return reject(`bad axis ${show(axis)}`);
+  for (const t of list) {
+    if (t.shape.length !== first.length || t.shape.some((d, i) => i !== a && d !== first[i])) return reject('shapes differ');
+  }
+  const total = list.reduce((s, t) => s + t.shape[a]!, 0);
+  const starts: number[] = [];
+  list.reduce((s, t) => (starts.push(s), s + t.shape[a]!), 0);
+  return build(first.map((d, i) => (i === a ? total : d)), (idx) => {
+    let k = list.length - 1;
+    while (starts[k]! > idx[a]!) k--;
+    return get(list[k]!, idx.map((v, i) => (i === a ? v - starts[k]! : v)));
+  });
+}
+
+/** NumPy stack: one shape for all, a new axis in [−(rank+1), rank]. */
+export function stackRef(list: readonly Nd[], axisArg: unknown): Ref {
+  if (list.length === 0) return reject('empty list');
+  const axis = axisArg === undefined ? 0 : axisArg;
+  const first = list[0]!.shape;
+  if (list.some((t) => t.shape.length !== first.length || t.shape.some((d, i) => d !== first[i]))) return reject('shapes differ');
+  const a = normAxis(axis, first.length + 1);
+  if (a === null) return reject(`bad axis ${show(axis)}`);
+  return build([...first.slice(0, a), list.length, ...first.slice(a)], (idx) => get(list[idx[a]!]!, idx.filter((_, i) => i !== a)));
+}
+
+// ── Indexing ────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * np.take(x, indices, axis) — except that adjoint (like PyTorch's index_select) rejects negative
+ * indices instead of counting them from the end; non-integer and too-large ones are errors in both.
+ */
+export function gatherRef(x: Nd, idx: Nd, axisArg: unknown): Ref {
+  const axis = axisArg === undefined ? 0 : axisArg;
+  if (x.shape.length === 0) return reject('cannot index a scalar');
+  const a = normAxis(axis, x.shape.length);
+  if (a === null) return reject(`bad axis ${show(axis)}`);
+  if (idx.data.some((v) => !isInt(v) || v < 0 || v >= x.shape[a]!)) return reject('index out of range');
+  const shape = [...x.shape.slice(0, a), ...idx.shape, ...x.shape.slice(a + 1)];
+  const ir = idx.shape.length;
+  return build(shape, (o) => {
+    const j = get(idx, o.slice(a, a + ir));
+    return get(x, [...o.slice(0, a), j, ...o.slice(a + ir)]);
+  });
+}
+
+/** np.add.at into zeros: out has `dim` entries on `axis`, values hold indices.shape there. */
+export function scatterAddRef(values: Nd, idx: Nd, axis: unknown, dim: unknown): Ref {
+  const outRank = values.shape.length - idx.shape.length + 1;
+  if (outRank < 1) return reject('indices have more axes than values');
+  const a = normAxis(axis, outRank);
+  if (a === null) return reject(`bad axis ${show(axis)}`);
+  if (!isInt(dim) || dim < 0) return reject('bad dim');
+  if (!idx.shape.every((d, i) => values.shape[a + i] === d)) return reject('values do not hold the indices');
+  if (idx.data.some((v) => !isInt(v) || v < 0 || v >= dim)) return reject('index out of range');
+  const ir = idx.shape.length;
+  const shape = [...values.shape.slice(0, a), dim, ...values.shape.slice(a + ir)];
+  const out = build(shape, () => 0);
+  for (const vi of multiIndices(values.shape)) {
+    const j = get(idx, vi.slice(a, a + ir));
+    out.data[offset(shape, [...vi.slice(0, a), j, ...vi.slice(a + ir)])]! += get(values, vi);
+  }
+  return out;
+}
+
+/** Rows of `depth` zeros with a one at each index; adjoint rejects indices outside [0, depth). */
+export function oneHotRef(idx: Nd, depth: unknown): Ref {
+  if (!isInt(depth) || depth <= 0) return reject('bad depth');
+  if (idx.data.some((v) => !isInt(v) || v < 0 || v >= depth)) return reject('index out of range');
+  return build([...idx.shape, depth], (o) => (get(idx, o.slice(0, -1)) === o[o.length - 1] ? 1 : 0));
+}

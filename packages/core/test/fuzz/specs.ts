@@ -1,0 +1,488 @@
+/**
+ * One fuzz spec per public op function of packages/core/src/functions.ts: how its arguments are
+ * generated (valid ones and deliberately broken ones) and what the reference expects.
+ */
+import fc from 'fast-check';
+import * as core from '@adjoint/core';
+import * as R from './reference';
+import { reject, type Nd, type Ref } from './reference';
+import {
+  axesArb, axisArb, badNumber, dim, intListArb, isDesc, junk, nd, nestedOf, replaceAt, shapeArb, tensorArg, tensorOf, value, type Spec,
+} from './harness';
+
+/** `ref` applied to the tensor arguments, or a rejection when one of them is not tensor data. */
+function withNd(args: readonly unknown[], ref: (...xs: Nd[]) => Ref): Ref {
+  const xs = args.map(nd);
+  if (xs.some((x) => x === null)) return reject('an argument is not tensor data');
+  return ref(...(xs as Nd[]));
+}
+
+// ── Elementwise ─────────────────────────────────────────────────────────────────────────────────
+
+function unary(fn: (x: any) => core.Tensor, f: (v: number) => number): Spec<{ x: unknown }> {
+  return {
+    args: shapeArb().chain((s) => fc.record({ x: tensorArg(s) })),
+    run: ({ x }, s) => fn(s.t(x)),
+    ref: ({ x }) => withNd([x], (a) => R.map(a, f)),
+  };
+}
+
+/** Shapes that mostly broadcast: suffixes of one shape with some dims set to 1, sometimes spoiled. */
+function broadcastable(count: number, maxRank = 4): fc.Arbitrary<number[][]> {
+  const independent = fc.array(shapeArb(0, Math.min(maxRank, 2)), { minLength: count, maxLength: count });
+  return fc.oneof({ weight: 6, arbitrary: derivedShapes(count, maxRank) }, { weight: 1, arbitrary: independent });
+}
+
+function derivedShapes(count: number, maxRank: number): fc.Arbitrary<number[][]> {
+  return shapeArb(0, maxRank).chain((full) => {
+    const side = fc
+      .tuple(fc.integer({ min: 0, max: full.length }), fc.array(fc.boolean(), { minLength: full.length, maxLength: full.length }))
+      .map(([drop, ones]) => full.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)));
+    const spoil = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.nat(), dim);
+    return fc.tuple(fc.array(side, { minLength: count, maxLength: count }), fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: spoil })).map(
+      ([shapes, sp]) => (sp === null ? shapes : shapes.map((s, i) => (i === sp[0] % count ? replaceAt(s, sp[1], sp[2]) : s))),
+    );
+  });
+}
+
+function binary(fn: (a: any, b: any) => core.Tensor, f: (x: number, y: number) => number): Spec<{ a: unknown; b: unknown }> {
+  return {
+    args: broadcastable(2).chain(([sa, sb]) => fc.record({ a: tensorArg(sa!), b: tensorArg(sb!) })),
+    run: ({ a, b }, s) => fn(s.t(a), s.t(b)),
+    ref: ({ a, b }) => withNd([a, b], (x, y) => R.zipN([x, y], f)),
+  };
+}
+
+const cmp = (f: (x: number, y: number) => boolean) => (x: number, y: number) => (f(x, y) ? 1 : 0);
+const nanOr = (f: (x: number, y: number) => number) => (x: number, y: number) => (x !== x || y !== y ? NaN : f(x, y));
+
+/** An `alpha`: the default, a finite number, or something that is not one. */
+const alphaArb = fc.oneof(
+  { weight: 2, arbitrary: fc.constant(undefined) },
+  { weight: 6, arbitrary: fc.double({ min: -3, max: 3, noNaN: true }) },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>(NaN, Infinity, -Infinity, null, 'a', '0.5') },
+);
+
+function withAlpha(
+  fn: (x: any, alpha?: any) => core.Tensor,
+  f: (v: number, alpha: number) => number,
+  fallback: number,
+): Spec<{ x: unknown; alpha: unknown }> {
+  return {
+    args: shapeArb().chain((s) => fc.record({ x: tensorArg(s), alpha: alphaArb })),
+    run: ({ x, alpha }, s) => fn(s.t(x), alpha),
+    ref: ({ x, alpha }) => {
+      const al = alpha === undefined ? fallback : alpha;
+      if (typeof al !== 'number' || !Number.isFinite(al)) return reject('alpha must be finite');
+      return withNd([x], (a) => R.map(a, (v) => f(v, al)));
+    },
+  };
+}
+
+const boundArb = fc.oneof(
+  { weight: 8, arbitrary: fc.double({ min: -5, max: 5, noNaN: true }) },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>(-Infinity, Infinity, NaN, undefined, null, 'a', '1') },
+);
+
+// ── Reductions ──────────────────────────────────────────────────────────────────────────────────
+
+type ReduceArgs = { x: unknown; axis: unknown; keepDims: boolean | undefined };
+const reduceArgs: fc.Arbitrary<ReduceArgs> = shapeArb().chain((s) =>
+  fc.record({ x: tensorArg(s), axis: axesArb(s.length), keepDims: fc.constantFrom(undefined, true, false) }),
+);
+
+function reduction(fn: (x: any, axis?: any, keepDims?: boolean) => core.Tensor, f: (v: number[]) => number, needsElements = false): Spec<ReduceArgs> {
+  return {
+    args: reduceArgs,
+    run: ({ x, axis, keepDims }, s) => fn(s.t(x), axis, keepDims),
+    ref: ({ x, axis, keepDims }) => withNd([x], (a) => R.reduce(a, axis, keepDims ?? false, f, needsElements)),
+  };
+}
+
+type AxisArgs = { x: unknown; axis: unknown };
+const oneAxisArgs: fc.Arbitrary<AxisArgs> = shapeArb().chain((s) =>
+  fc.record({ x: tensorArg(s), axis: fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 5, arbitrary: axisArb(s.length) }) }),
+);
+
+function argReduction(fn: (x: any, axis?: any) => core.Tensor, sign: 1 | -1): Spec<AxisArgs> {
+  return {
+    args: oneAxisArgs,
+    run: ({ x, axis }, s) => fn(s.t(x), axis),
+    ref: ({ x, axis }) => withNd([x], (a) => R.argReduce(a, axis, sign)),
+  };
+}
+
+function softmaxLike(fn: (x: any, axis?: any) => core.Tensor, log: boolean): Spec<AxisArgs> {
+  return {
+    args: oneAxisArgs,
+    run: ({ x, axis }, s) => fn(s.t(x), axis),
+    ref: ({ x, axis }) => withNd([x], (a) => R.softmaxRef(a, axis, log)),
+  };
+}
+
+// ── Linear algebra ──────────────────────────────────────────────────────────────────────────────
+
+/** Operand ranks: scalar (rejected) now and then, mostly vectors, matrices and batches. */
+const rankArb = fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 19, arbitrary: fc.integer({ min: 1, max: 3 }) });
+
+/** Operand shapes for matmul: scalars, vectors, matrices and batches, inner dims mostly agreeing. */
+const matmulShapesOf = (rankArb: fc.Arbitrary<number>): fc.Arbitrary<[number[], number[]]> => fc
+  .tuple(
+    broadcastable(2, 2),
+    rankArb,
+    rankArb,
+    dim,
+    dim,
+    dim,
+    fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.boolean(), fc.nat(), dim) }),
+  )
+  .map(([[ba, bb], ra, rb, m, k, n, spoil]) => {
+    const make = (rank: number, batch: number[], rows: number, cols: number, vector: number): number[] =>
+      rank === 0 ? [] : rank === 1 ? [vector] : [...batch.slice(0, rank === 2 ? 0 : batch.length), rows, cols];
+    let a = make(ra, ba!, m, k, k);
+    let b = make(rb, bb!, k, n, k);
+    if (spoil) [a, b] = spoil[0] ? [replaceAt(a, spoil[1], spoil[2]), b] : [a, replaceAt(b, spoil[1], spoil[2])];
+    return [a, b];
+  });
+const matmulShapes = matmulShapesOf(rankArb);
+
+const matmulArgs = matmulShapes.chain(([sa, sb]) => fc.record({ a: tensorArg(sa), b: tensorArg(sb) }));
+
+type MatmulWithArgs = { a: unknown; b: unknown; transA: boolean; transB: boolean };
+const matmulWithArgs: fc.Arbitrary<MatmulWithArgs> = fc
+  .tuple(matmulShapesOf(fc.oneof({ weight: 1, arbitrary: fc.integer({ min: 0, max: 1 }) }, { weight: 8, arbitrary: fc.integer({ min: 2, max: 3 }) })), fc.boolean(), fc.boolean())
+  .chain(([[sa, sb], transA, transB]) => {
+    const swap = (s: number[], t: boolean) => (t && s.length >= 2 ? [...s.slice(0, -2), s[s.length - 1]!, s[s.length - 2]!] : s);
+    return fc.record({ a: tensorArg(swap(sa, transA)), b: tensorArg(swap(sb, transB)), transA: fc.constant(transA), transB: fc.constant(transB) });
+  });
+
+// ── Shape ───────────────────────────────────────────────────────────────────────────────────────
+
+type XAttr = { x: unknown; attr: unknown };
+
+/** Reshape targets: the dims regrouped (maybe with one −1 or extra 1s), or arbitrary lists. */
+const reshapeArgs: fc.Arbitrary<XAttr> = shapeArb().chain((s) => {
+  const regrouped = fc
+    .tuple(fc.shuffledSubarray(s, { minLength: s.length, maxLength: s.length }), fc.nat(), fc.boolean(), fc.integer({ min: -1, max: 4 }), fc.integer({ min: 0, max: 2 }))
+    .map(([dims, at, merge, minus, ones]) => {
+      let t = [...dims];
+      if (merge && t.length >= 2) {
+        const i = at % (t.length - 1);
+        t.splice(i, 2, t[i]! * t[i + 1]!);
+      }
+      for (let k = 0; k < ones; k++) t.splice(at % (t.length + 1), 0, 1);
+      if (minus >= 0 && t.length > 0) t = replaceAt(t, minus, -1);
+      return t;
+    });
+  return fc.record({ x: tensorArg(s), attr: fc.oneof({ weight: 3, arbitrary: regrouped }, { weight: 1, arbitrary: intListArb(4, -2, 6) }) });
+});
+
+/** Targets for broadcastTo: the shape with leading axes added and 1s stretched, or arbitrary lists. */
+const broadcastToArgs: fc.Arbitrary<XAttr> = shapeArb(0, 3).chain((s) => {
+  const target = fc
+    .tuple(fc.array(dim, { maxLength: 2 }), fc.array(dim, { minLength: s.length, maxLength: s.length }), fc.boolean())
+    .map(([lead, stretch, doStretch]) => [...lead, ...s.map((d, i) => (d === 1 && doStretch ? stretch[i]! : d))]);
+  return fc.record({ x: tensorArg(s), attr: fc.oneof({ weight: 3, arbitrary: target }, { weight: 1, arbitrary: intListArb(4, -1, 5) }) });
+});
+
+/** A box (begin, size) inside the shape, sometimes with one entry spoiled. */
+type BoxArgs = { x: unknown; begin: unknown; size: unknown };
+const sliceArgs: fc.Arbitrary<BoxArgs> = shapeArb().chain((s) => {
+  const box = fc.tuple(...s.map((d) => fc.integer({ min: 0, max: d }).chain((b) => fc.tuple(fc.constant(b), fc.oneof(fc.integer({ min: 0, max: d - b }), fc.constant(-1))))));
+  const spoiled = fc.tuple(box, fc.nat(), fc.boolean(), fc.oneof(fc.integer({ min: -2, max: 6 }), badNumber)).map(([pairs, at, which, v]) => {
+    const begin = pairs.map(([b]) => b as unknown);
+    const size = pairs.map(([, n]) => n as unknown);
+    return which ? { begin: replaceAt(begin, at, v), size } : { begin, size: replaceAt(size, at, v) };
+  });
+  const clean = box.map((pairs) => ({ begin: pairs.map(([b]) => b as unknown), size: pairs.map(([, n]) => n as unknown) }));
+  const sizeless = box.map((pairs) => ({ begin: pairs.map(([b]) => b as unknown), size: undefined as unknown }));
+  const wild = fc.record({ begin: intListArb(), size: fc.oneof(intListArb(), fc.constant(undefined)) });
+  return fc.record({
+    x: tensorArg(s),
+    box: fc.oneof({ weight: 4, arbitrary: clean }, { weight: 1, arbitrary: sizeless }, { weight: 2, arbitrary: spoiled }, { weight: 1, arbitrary: wild }),
+  }).map(({ x, box: b }) => ({ x, begin: b.begin, size: b.size }));
+});
+
+/** pad: x placed at begin inside a larger shape, sometimes spoiled. */
+const padArgs: fc.Arbitrary<BoxArgs> = shapeArb().chain((s) => {
+  const box = fc.tuple(...s.map((d) => fc.integer({ min: 0, max: 3 }).chain((extra) => fc.tuple(fc.integer({ min: 0, max: extra }), fc.constant(d + extra)))));
+  const clean = box.map((pairs) => ({ begin: pairs.map(([b]) => b as unknown), size: pairs.map(([, n]) => n as unknown) }));
+  const spoiled = fc.tuple(clean, fc.nat(), fc.boolean(), fc.oneof(fc.integer({ min: -2, max: 6 }), badNumber)).map(([b, at, which, v]) =>
+    which ? { begin: replaceAt(b.begin, at, v), size: b.size } : { begin: b.begin, size: replaceAt(b.size, at, v) },
+  );
+  const wild = fc.record({ begin: intListArb(), size: intListArb() });
+  return fc.record({ x: tensorArg(s), box: fc.oneof({ weight: 4, arbitrary: clean }, { weight: 2, arbitrary: spoiled }, { weight: 1, arbitrary: wild }) }).map(
+    ({ x, box: b }) => ({ x, begin: b.begin, size: b.size }),
+  );
+});
+
+type ListArgs = { list: unknown; axis: unknown };
+
+/** 1–3 tensors agreeing except (mostly) on one axis. */
+const concatArgs: fc.Arbitrary<ListArgs> = fc.tuple(shapeArb(0, 3), fc.nat()).chain(([s, at]) => {
+  const a = s.length === 0 ? 0 : at % s.length;
+  const item = fc.oneof(
+    { weight: 6, arbitrary: dim.map((d) => replaceAt(s, a, d)) },
+    { weight: 1, arbitrary: shapeArb(0, 3) },
+  ).chain((shape) => tensorArg(shape));
+  const list = fc.oneof(
+    { weight: 12, arbitrary: fc.array(item, { minLength: 1, maxLength: 3 }) },
+    { weight: 1, arbitrary: fc.constantFrom<unknown>([], null, 'abc') },
+  );
+  return fc.record({ list, axis: fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 2, arbitrary: fc.constant(a) }, { weight: 3, arbitrary: axisArb(s.length) }) });
+});
+
+const stackArgs: fc.Arbitrary<ListArgs> = shapeArb(0, 3).chain((s) => {
+  const item = fc.oneof({ weight: 8, arbitrary: fc.constant(s) }, { weight: 1, arbitrary: shapeArb(0, 3) }).chain((shape) => tensorArg(shape));
+  const list = fc.oneof({ weight: 12, arbitrary: fc.array(item, { minLength: 1, maxLength: 3 }) }, { weight: 1, arbitrary: fc.constantFrom<unknown>([], null, 'abc') });
+  return fc.record({ list, axis: fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 5, arbitrary: axisArb(s.length + 1) }) });
+});
+
+function listNd(list: unknown): Nd[] | null {
+  if (!Array.isArray(list)) return null;
+  const xs = list.map(nd);
+  return xs.some((x) => x === null) ? null : (xs as Nd[]);
+}
+
+// ── Indexing ────────────────────────────────────────────────────────────────────────────────────
+
+/** Index values for an axis of size d: mostly in range, sometimes −1, d, fractional or NaN. */
+const indexValue = (d: number): fc.Arbitrary<number> =>
+  fc.oneof(
+    { weight: 10, arbitrary: d > 0 ? fc.integer({ min: 0, max: d - 1 }) : fc.constant(0) },
+    { weight: 1, arbitrary: fc.constantFrom(-1, d, d + 1, 0.5, NaN, -0) },
+  );
+
+/** Indices as a Tensor or nested arrays (never a plain number: that is junk for gather/oneHot). */
+const indicesOf = (d: number, shape: fc.Arbitrary<number[]> = shapeArb(0, 2)): fc.Arbitrary<unknown> =>
+  fc.oneof(
+    { weight: 16, arbitrary: shape.chain((s) => tensorOf(s, indexValue(d))) },
+    { weight: 1, arbitrary: fc.oneof(fc.integer({ min: 0, max: 3 }), junk) },
+  );
+
+/** Indices as the reference sees them: Tensors and nested arrays only. */
+function indexNd(v: unknown): Nd | null {
+  const passed = isDesc(v) && v.nested ? nestedOf(v) : v;
+  return typeof passed === 'number' ? null : nd(v);
+}
+
+type GatherArgs = { x: unknown; indices: unknown; axis: unknown };
+const gatherArgs: fc.Arbitrary<GatherArgs> = fc.tuple(shapeArb(0, 3), fc.nat()).chain(([s, at]) => {
+  const a = s.length === 0 ? 0 : at % s.length;
+  return fc.record({
+    x: tensorArg(s),
+    indices: indicesOf(s[a] ?? 1),
+    axis: fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 3, arbitrary: fc.constant(a) }, { weight: 2, arbitrary: axisArb(s.length) }),
+  });
+});
+
+type ScatterArgs = { values: unknown; indices: unknown; axis: unknown; dim: unknown };
+const scatterArgs: fc.Arbitrary<ScatterArgs> = fc.tuple(shapeArb(1, 3), fc.nat(), shapeArb(0, 2), fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.nat(), dim) })).chain(
+  ([out, at, idxShape, spoil]) => {
+    const a = at % out.length;
+    let valuesShape = [...out.slice(0, a), ...idxShape, ...out.slice(a + 1)];
+    if (spoil) valuesShape = replaceAt(valuesShape, spoil[0], spoil[1]);
+    return fc.record({
+      values: tensorArg(valuesShape),
+      indices: fc.oneof({ weight: 12, arbitrary: tensorOf(idxShape, indexValue(out[a]!)) }, { weight: 1, arbitrary: indicesOf(out[a]!) }),
+      axis: fc.oneof({ weight: 3, arbitrary: fc.constant(a) }, { weight: 1, arbitrary: axisArb(out.length) }),
+      dim: fc.oneof({ weight: 6, arbitrary: fc.constant(out[a]!) }, { weight: 1, arbitrary: fc.oneof(fc.integer({ min: -1, max: 5 }), badNumber) }),
+    });
+  },
+);
+
+type OneHotArgs = { indices: unknown; depth: unknown };
+const oneHotArgs: fc.Arbitrary<OneHotArgs> = fc.integer({ min: 1, max: 4 }).chain((depth) =>
+  fc.record({
+    indices: indicesOf(depth),
+    depth: fc.oneof({ weight: 6, arbitrary: fc.constant(depth) }, { weight: 1, arbitrary: fc.oneof(fc.integer({ min: -1, max: 5 }), badNumber) }),
+  }),
+);
+
+type WhereArgs = { cond: unknown; a: unknown; b: unknown };
+const whereArgs: fc.Arbitrary<WhereArgs> = broadcastable(3).chain(([sc, sa, sb]) =>
+  fc.record({ cond: tensorArg(sc!, fc.oneof(fc.constantFrom(0, 1), value)), a: tensorArg(sa!), b: tensorArg(sb!) }),
+);
+
+// ── The table ───────────────────────────────────────────────────────────────────────────────────
+
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+
+/** Every public op function of functions.ts, by name. */
+export const specs: Record<string, Spec> = {
+  // Binary, broadcasting
+  add: binary(core.add, (x, y) => x + y),
+  sub: binary(core.sub, (x, y) => x - y),
+  mul: binary(core.mul, (x, y) => x * y),
+  div: binary(core.div, (x, y) => x / y),
+  pow: { ...binary(core.pow, Math.pow), alsoNamed: ['powScalar'] },
+  maximum: binary(core.maximum, nanOr(Math.max)),
+  minimum: binary(core.minimum, nanOr(Math.min)),
+  // Comparisons
+  greater: binary(core.greater, cmp((x, y) => x > y)),
+  greaterEqual: binary(core.greaterEqual, cmp((x, y) => x >= y)),
+  less: binary(core.less, cmp((x, y) => x < y)),
+  lessEqual: binary(core.lessEqual, cmp((x, y) => x <= y)),
+  equal: binary(core.equal, cmp((x, y) => x === y)),
+  notEqual: binary(core.notEqual, cmp((x, y) => x !== y)),
+  sign: unary(core.sign, Math.sign),
+  // Unary
+  neg: unary(core.neg, (v) => -v),
+  exp: unary(core.exp, Math.exp),
+  log: unary(core.log, Math.log),
+  log1p: unary(core.log1p, Math.log1p),
+  expm1: unary(core.expm1, Math.expm1),
+  sqrt: unary(core.sqrt, Math.sqrt),
+  square: unary(core.square, (v) => v * v),
+  abs: unary(core.abs, Math.abs),
+  sin: unary(core.sin, Math.sin),
+  cos: unary(core.cos, Math.cos),
+  tan: unary(core.tan, Math.tan),
+  tanh: unary(core.tanh, Math.tanh),
+  sigmoid: unary(core.sigmoid, sigmoid),
+  relu: unary(core.relu, (v) => (v !== v ? NaN : Math.max(v, 0))),
+  leakyRelu: withAlpha(core.leakyRelu, (v, al) => (v > 0 ? v : al * v), 0.01),
+  elu: withAlpha(core.elu, (v, al) => (v > 0 ? v : al * Math.expm1(v)), 1),
+  softplus: unary(core.softplus, (v) => (v > 30 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v)))),
+  clip: {
+    args: shapeArb().chain((s) => fc.record({ x: tensorArg(s), lo: boundArb, hi: boundArb })),
+    run: ({ x, lo, hi }, s) => core.clip(s.t(x), lo, hi),
+    // adjoint requires numbers with lo ≤ hi (NumPy silently returns hi everywhere when lo > hi).
+    ref: ({ x, lo, hi }) => {
+      if (typeof lo !== 'number' || typeof hi !== 'number' || !(lo <= hi)) return reject('needs numbers lo ≤ hi');
+      return withNd([x], (a) => R.map(a, (v) => (v !== v ? NaN : Math.min(Math.max(v, lo), hi))));
+    },
+  } as Spec<{ x: unknown; lo: any; hi: any }>,
+  where: {
+    args: whereArgs,
+    run: ({ cond, a, b }, s) => core.where(s.c(cond), s.t(a), s.t(b)),
+    ref: ({ cond, a, b }) => withNd([cond, a, b], (c, x, y) => R.zipN([c, x, y], (p, q, r) => (p !== 0 ? q : r))),
+  } as Spec<WhereArgs>,
+  // Reductions
+  sum: reduction(core.sum, R.sumOf),
+  max: reduction(core.max, R.maxOf, true),
+  min: reduction(core.min, R.minOf, true),
+  logSumExp: reduction(core.logSumExp, R.logSumExpOf),
+  norm: reduction(core.norm, R.normOf),
+  mean: reduction(core.mean, R.meanOf),
+  argmax: argReduction(core.argmax, 1),
+  argmin: argReduction(core.argmin, -1),
+  logSoftmax: softmaxLike(core.logSoftmax, true),
+  softmax: softmaxLike(core.softmax, false),
+  // Linear algebra
+  matmul: {
+    args: matmulArgs,
+    run: ({ a, b }, s) => core.matmul(s.t(a), s.t(b)),
+    ref: ({ a, b }) => withNd([a, b], R.matmulRef),
+  } as Spec<{ a: unknown; b: unknown }>,
+  matmulWith: {
+    args: matmulWithArgs,
+    run: ({ a, b, transA, transB }, s) => core.matmulWith(s.t(a), s.t(b), transA, transB),
+    ref: ({ a, b, transA, transB }) => withNd([a, b], (x, y) => R.matmulWithRef(x, y, transA, transB)),
+    alsoNamed: ['matmul'], // the raw matmul op: its shape messages say 'matmul'
+  } as Spec<MatmulWithArgs>,
+  dot: {
+    args: matmulArgs,
+    run: ({ a, b }, s) => core.dot(s.t(a), s.t(b)),
+    // matmul semantics for tensors (the documented contract); adjoint refuses scalars, which NumPy multiplies.
+    ref: ({ a, b }) => withNd([a, b], (x, y) => (x.shape.length === 0 || y.shape.length === 0 ? reject('dot of a scalar') : R.matmulRef(x, y))),
+  } as Spec<{ a: unknown; b: unknown }>,
+  outer: {
+    args: fc.tuple(shapeArb(0, 3), shapeArb(0, 3)).chain(([sa, sb]) => fc.record({ a: tensorArg(sa), b: tensorArg(sb) })),
+    run: ({ a, b }, s) => core.outer(s.t(a), s.t(b)),
+    ref: ({ a, b }) => withNd([a, b], R.outerRef),
+  } as Spec<{ a: unknown; b: unknown }>,
+  transpose: {
+    args: shapeArb().chain((s) => {
+      const range = s.map((_, i) => i);
+      const perm = fc.oneof(
+        { weight: 2, arbitrary: fc.constantFrom<unknown>(undefined, null) },
+        { weight: 6, arbitrary: fc.shuffledSubarray(range, { minLength: s.length, maxLength: s.length }) },
+        { weight: 2, arbitrary: intListArb(5, -2, 4) },
+      );
+      return fc.record({ x: tensorArg(s), attr: perm });
+    }),
+    run: ({ x, attr }, s) => core.transpose(s.t(x), attr as number[]),
+    ref: ({ x, attr }) => withNd([x], (a) => R.transposeRef(a, attr)),
+  } as Spec<XAttr>,
+  // Shape
+  reshape: {
+    args: reshapeArgs,
+    run: ({ x, attr }, s) => core.reshape(s.t(x), attr as number[]),
+    ref: ({ x, attr }) => withNd([x], (a) => R.reshapeRef(a, attr)),
+  } as Spec<XAttr>,
+  flatten: {
+    args: shapeArb().chain((s) => fc.record({ x: tensorArg(s) })),
+    run: ({ x }, s) => core.flatten(s.t(x)),
+    ref: ({ x }) => withNd([x], (a) => ({ shape: [a.data.length], data: a.data })),
+  } as Spec<{ x: unknown }>,
+  expandDims: {
+    args: shapeArb().chain((s) => fc.record({ x: tensorArg(s), attr: axisArb(s.length + 1) })),
+    run: ({ x, attr }, s) => core.expandDims(s.t(x), attr as number),
+    ref: ({ x, attr }) => withNd([x], (a) => R.expandDimsRef(a, attr)),
+  } as Spec<XAttr>,
+  squeeze: {
+    args: shapeArb().chain((s) => fc.record({ x: tensorArg(s), attr: axesArb(s.length) })),
+    run: ({ x, attr }, s) => core.squeeze(s.t(x), attr as number),
+    ref: ({ x, attr }) => withNd([x], (a) => R.squeezeRef(a, attr)),
+  } as Spec<XAttr>,
+  broadcastTo: {
+    args: broadcastToArgs,
+    run: ({ x, attr }, s) => core.broadcastTo(s.t(x), attr as number[]),
+    ref: ({ x, attr }) => withNd([x], (a) => R.broadcastToRef(a, attr)),
+  } as Spec<XAttr>,
+  slice: {
+    args: sliceArgs,
+    run: ({ x, begin, size }, s) => core.slice(s.t(x), begin as number[], size as number[]),
+    ref: ({ x, begin, size }) => withNd([x], (a) => R.sliceRef(a, begin, size)),
+  } as Spec<BoxArgs>,
+  pad: {
+    args: padArgs,
+    run: ({ x, begin, size }, s) => core.pad(s.t(x), begin as number[], size as number[]),
+    ref: ({ x, begin, size }) => withNd([x], (a) => R.padRef(a, begin, size)),
+  } as Spec<BoxArgs>,
+  concat: {
+    args: concatArgs,
+    run: ({ list, axis }, s) => core.concat(Array.isArray(list) ? list.map((t) => s.t(t)) : (list as never), axis as number),
+    ref: ({ list, axis }) => {
+      const xs = listNd(list);
+      return xs === null ? reject('not a list of tensors') : R.concatRef(xs, axis);
+    },
+  } as Spec<ListArgs>,
+  stack: {
+    args: stackArgs,
+    run: ({ list, axis }, s) => core.stack(Array.isArray(list) ? list.map((t) => s.t(t)) : (list as never), axis as number),
+    ref: ({ list, axis }) => {
+      const xs = listNd(list);
+      return xs === null ? reject('not a list of tensors') : R.stackRef(xs, axis);
+    },
+  } as Spec<ListArgs>,
+  // Indexing
+  gather: {
+    args: gatherArgs,
+    run: ({ x, indices, axis }, s) => core.gather(s.t(x), s.c(indices), axis as number),
+    ref: ({ x, indices, axis }) => {
+      const xs = nd(x);
+      const idx = indexNd(indices);
+      return xs === null || idx === null ? reject('not tensor data') : R.gatherRef(xs, idx, axis);
+    },
+  } as Spec<GatherArgs>,
+  scatterAdd: {
+    args: scatterArgs,
+    run: ({ values, indices, axis, dim: d }, s) => core.scatterAdd(s.t(values), s.c(indices), axis as number, d as number),
+    ref: ({ values, indices, axis, dim: d }) => {
+      const v = nd(values);
+      const idx = indexNd(indices);
+      return v === null || idx === null ? reject('not tensor data') : R.scatterAddRef(v, idx, axis, d);
+    },
+  } as Spec<ScatterArgs>,
+  oneHot: {
+    args: oneHotArgs,
+    run: ({ indices, depth }, s) => core.oneHot(s.c(indices), depth as number),
+    ref: ({ indices, depth }) => {
+      const idx = indexNd(indices);
+      return idx === null ? reject('not tensor data') : R.oneHotRef(idx, depth);
+    },
+  } as Spec<OneHotArgs>,
+  identity: unary(core.identity, (v) => v),
+};
