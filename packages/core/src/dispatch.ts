@@ -56,7 +56,11 @@ const EMPTY = new Float64Array(0);
  */
 export function finishApply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A, out: Tensor): Tensor {
   if (op.kind === 'differentiable') {
-    if (isGradEnabled() && recordsFrom(op.nondiff, inputs)) out._node = { op, inputs, attrs };
+    if (isGradEnabled() && recordsFrom(op.nondiff, inputs)) {
+      out._op = op;
+      out._inputs = inputs;
+      out._attrs = attrs;
+    }
     if (forwardActive()) {
       rulesRunning++;
       try {

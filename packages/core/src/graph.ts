@@ -48,6 +48,25 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   return reshape(summed, shape);
 }
 
+/** Where a pass keeps the adjoints it is accumulating. */
+interface AdjointStore {
+  get(t: Tensor): Tensor | undefined;
+  set(t: Tensor, g: Tensor): unknown;
+  delete(t: Tensor): unknown;
+}
+
+/**
+ * Adjoints kept on the tensors themselves: no hashing, and nothing to grow, for the one pass that
+ * usually runs. A pass started inside another's rule (a custom rule that calls `grad`) may meet
+ * the same tensors, so it keeps its adjoints in a Map of its own instead.
+ */
+const onTensors: AdjointStore = {
+  get: (t) => t._adjoint ?? undefined,
+  set: (t, g) => (t._adjoint = g),
+  delete: (t) => (t._adjoint = null),
+};
+let passesRunning = 0;
+
 /**
  * The reverse sweep. Seeds `roots` with `seeds`, walks the graph in reverse topological order,
  * and returns the accumulated adjoint of each target (or of each leaf with requiresGrad).
@@ -56,13 +75,17 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
   const targets = options.targets ? new Set(options.targets) : null;
   const order = topologicalOrder(roots, targets);
   const differentiable = options.createGraph || forwardActive();
-  const adjoints = new Map<Tensor, Tensor>();
+  const adjoints: AdjointStore = passesRunning === 0 ? onTensors : new Map<Tensor, Tensor>();
   const owned = new Set<Tensor>();
   const result = new Map<Tensor, Tensor>();
+  const touched: Tensor[] = []; // to clear their slots afterwards
 
   const accumulate = (t: Tensor, g: Tensor): void => {
     const previous = adjoints.get(t);
-    if (previous === undefined) adjoints.set(t, g);
+    if (previous === undefined) {
+      adjoints.set(t, g);
+      touched.push(t);
+    }
     else if (differentiable) adjoints.set(t, add(previous, g));
     else if (owned.has(previous)) addInto(previous.data, g.data);
     else {
@@ -73,46 +96,48 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
     }
   };
 
-  roots.forEach((root, i) => {
-    const seed = seeds[i]!;
-    if (!sameShape(seed.shape, root.shape)) {
-      throw new GradError(`backward: seed shape ${formatShape(seed.shape)} does not match output shape ${formatShape(root.shape)}`);
-    }
-    accumulate(root, seed);
-  });
-
   // Rules are recorded only when the pass itself is to be differentiated.
   const previousMode = setGradMode(options.createGraph);
+  passesRunning++;
   try {
+    roots.forEach((root, i) => {
+      const seed = seeds[i]!;
+      if (!sameShape(seed.shape, root.shape)) {
+        throw new GradError(`backward: seed shape ${formatShape(seed.shape)} does not match output shape ${formatShape(root.shape)}`);
+      }
+      accumulate(root, seed);
+    });
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k]!;
       const g = adjoints.get(t);
       if (g === undefined) continue;
       options.onAdjoint?.(t, g);
-      const node = t._node;
-      if (targets ? targets.has(t) : node === null) {
+      const op = t._op;
+      if (targets ? targets.has(t) : op === null) {
         if (targets || t._leaf) result.set(t, g);
         continue;
       }
       adjoints.delete(t);
-      if (node === null || node.inputs === null) continue;
-      const inputs = node.inputs;
+      const inputs = t._inputs;
+      if (op === null || inputs === null) continue;
       const cotangents = anomalyDetection()
-        ? runBackwardRule(() => node.op.vjp(g, inputs, t, node.attrs))
-        : node.op.vjp(g, inputs, t, node.attrs);
-      if (anomalyDetection()) checkBackward(node.op.name, t, g, inputs, cotangents);
+        ? runBackwardRule(() => op.vjp(g, inputs, t, t._attrs))
+        : op.vjp(g, inputs, t, t._attrs);
+      if (anomalyDetection()) checkBackward(op.name, t, g, inputs, cotangents);
       for (let i = 0; i < inputs.length; i++) {
         const x = inputs[i]!;
         const gi = cotangents[i];
-        if (!gi || !x.requiresGrad || node.op.nondiff?.includes(i)) continue;
+        if (!gi || !x.requiresGrad || op.nondiff?.includes(i)) continue;
         accumulate(x, sumToShape(gi, x.shape));
       }
     }
   } finally {
+    passesRunning--;
     setGradMode(previousMode);
+    if (adjoints === onTensors) for (const t of touched) t._adjoint = null;
   }
 
-  if (!options.retainGraph) for (const t of order) if (t._node && !targets?.has(t)) t._node.inputs = null;
+  if (!options.retainGraph) for (const t of order) if (!targets?.has(t)) t._inputs = null;
   return result;
 }
 
@@ -137,20 +162,20 @@ function topologicalOrder(roots: readonly Tensor[], targets: Set<Tensor> | null)
     while (stack.length > 0) {
       const top = stack.length - 1;
       const t = stack[top]!;
-      const node = t._node;
-      const expand = node !== null && !targets?.has(t);
-      if (expand && node.inputs === null) {
+      const op = t._op;
+      const expand = op !== null && !targets?.has(t);
+      if (expand && t._inputs === null) {
         throw new GradError(
-          `backward: the graph through '${node.op.name}' (output ${formatShape(t.shape)}) was freed by an earlier backward; ` +
+          `backward: the graph through '${op.name}' (output ${formatShape(t.shape)}) was freed by an earlier backward; ` +
             'pass {retainGraph: true} to the first backward to differentiate twice',
         );
       }
-      const inputs = expand ? node.inputs! : null;
+      const inputs = expand ? t._inputs : null;
       const i = next[top]!;
       if (inputs !== null && i < inputs.length) {
         next[top] = i + 1;
         const child = inputs[i]!;
-        if (child.requiresGrad && child._visit !== visit && !node!.op.nondiff?.includes(i)) {
+        if (child.requiresGrad && child._visit !== visit && !op!.nondiff?.includes(i)) {
           child._visit = visit;
           stack.push(child);
           next.push(0);

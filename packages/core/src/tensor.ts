@@ -5,12 +5,6 @@ import { formatTensor } from './format';
 import * as fn from './functions';
 import { backward as runBackward, type BackwardOptions } from './graph';
 
-/** How a non-leaf tensor was made: the op, its inputs (null once the graph is freed) and attributes. */
-export interface GraphNode {
-  readonly op: DifferentiableOp<any>;
-  inputs: readonly Tensor[] | null;
-  readonly attrs: unknown;
-}
 
 /** A nested array of numbers, as accepted by `tensor()` and returned by `toArray()`. */
 export type NestedArray = number | readonly NestedArray[];
@@ -31,14 +25,23 @@ export class Tensor {
   readonly shape: Shape;
   /** Gradient accumulated by `backward` (leaves with `requiresGrad` only). */
   grad: Tensor | null = null;
-  /** @internal The op that made this tensor, when recorded. */
-  _node: GraphNode | null = null;
+  // How a recorded tensor was made: the op, its inputs (null once the graph is freed) and its
+  // attributes. Fields of the tensor rather than a node object of their own: one allocation
+  // fewer per recorded op, which is most of the cost on small tensors.
+  /** @internal The op that made this tensor, when recorded (null for leaves and untracked results). */
+  _op: DifferentiableOp<any> | null = null;
+  /** @internal The op's inputs; null once a backward pass has freed the graph. */
+  _inputs: readonly Tensor[] | null = null;
+  /** @internal The op's attributes. */
+  _attrs: unknown = undefined;
   /** @internal A leaf whose gradient is accumulated into `.grad`. */
   _leaf = false;
   /** @internal Forward-mode tangents, one per active `jvp` level. */
   _tangents: Map<number, Tensor> | null = null;
   /** @internal The last backward pass that visited this tensor (cheaper than a Set of visited tensors). */
   _visit = 0;
+  /** @internal The adjoint being accumulated by the running backward pass (see graph.ts). */
+  _adjoint: Tensor | null = null;
 
   /**
    * Wraps existing data (not copied). Most code should call `tensor()` instead.
@@ -68,17 +71,17 @@ export class Tensor {
   }
   /** True for leaves marked `requiresGrad` and for every result recorded from them. */
   get requiresGrad(): boolean {
-    return this._leaf || this._node !== null;
+    return this._leaf || this._op !== null;
   }
   set requiresGrad(value: boolean) {
-    if (this._node !== null) {
-      throw new ValueError(`requiresGrad: can only be set on leaf tensors; this ${formatShape(this.shape)} tensor was made by '${this._node.op.name}' (use detach() first)`);
+    if (this._op !== null) {
+      throw new ValueError(`requiresGrad: can only be set on leaf tensors; this ${formatShape(this.shape)} tensor was made by '${this._op.name}' (use detach() first)`);
     }
     this._leaf = value;
   }
   /** True unless the tensor was made by a recorded op. */
   get isLeaf(): boolean {
-    return this._node === null;
+    return this._op === null;
   }
 
   /** The single value of a size-1 tensor. */

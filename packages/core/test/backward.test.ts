@@ -53,8 +53,8 @@ describe('backward', () => {
     const hidden = x.mul(2);
     const y = hidden.sum();
     y.backward();
-    expect(hidden._node!.inputs).toBeNull();
-    expect(y._node!.inputs).toBeNull();
+    expect(hidden._inputs).toBeNull();
+    expect(y._inputs).toBeNull();
   });
 
   it('accumulates into .grad across passes until zeroGrad', () => {

@@ -23,6 +23,25 @@ describe('customVjp', () => {
     expect(jvp(f, [3], [1])[1].item()).toBe(6);
   });
 
+  it('a rule that runs a backward pass of its own through the outer graph leaves the outer adjoints intact', () => {
+    // The inner grad meets x (an outer tensor, mid-accumulation) as a constant of its function:
+    // it must keep its adjoints apart from the outer pass's.
+    const double = customVjp((x) => x.mul(2), ([x], _o, g) => {
+      const inner = grad((y) => y.mul(x!).sum())(tensor([1, 1]));
+      expect(inner.toArray()).toEqual(x!.toArray());
+      return [g.mul(2)];
+    });
+    const a = tensor([1, 2], { requiresGrad: true });
+    const x = a.mul(3);
+    // d/da of 2·3a + 3a is 9, whichever branch the outer pass reaches first.
+    x.sum().add(double(x).sum()).backward();
+    expect(a.grad!.toArray()).toEqual([9, 9]);
+    a.zeroGrad();
+    const x2 = a.mul(3);
+    double(x2).sum().add(x2.sum()).backward();
+    expect(a.grad!.toArray()).toEqual([9, 9]);
+  });
+
   it('several inputs and a null cotangent for one of them', () => {
     const f = customVjp((a, b) => a.mul(b), ([a], _o, g) => [g.mul(10), null]);
     const [ga, gb] = grad((a, b) => f(a, b), [0, 1])(2, 3);

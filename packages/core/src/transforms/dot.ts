@@ -14,11 +14,11 @@ export function toDot(y: Tensor): string {
   while (stack.length > 0) {
     const t = stack.pop()!;
     const id = ids.get(t)!;
-    const node = t._node;
-    const label = node ? node.op.name : t.requiresGrad ? 'param' : 'input';
-    const style = node ? '' : ', style=rounded';
+    const op = t._op;
+    const label = op ? op.name : t.requiresGrad ? 'param' : 'input';
+    const style = op ? '' : ', style=rounded';
     lines.push(`  ${id} [label="${label}\\n${formatShape(t.shape)}"${style}];`);
-    for (const parent of node?.inputs ?? []) {
+    for (const parent of t._inputs ?? []) {
       if (!ids.has(parent)) {
         ids.set(parent, `n${ids.size}`);
         stack.push(parent);

@@ -119,8 +119,7 @@ export function trace(fn: TensorFunction, options: TraceOptions = {}): (...args:
         let constants = 0;
         let intermediates = 0;
         for (const t of produced) {
-          const node = t._node;
-          const parents = (node?.inputs ?? []).map((p) => {
+          const parents = (t._inputs ?? []).map((p) => {
             if (!names.has(p)) {
               const name = p.size === 1 ? formatValue(p.data[0]!) : `k${constants++}`;
               names.set(p, name);
@@ -130,7 +129,7 @@ export function trace(fn: TensorFunction, options: TraceOptions = {}): (...args:
           });
           const name = intermediateName(intermediates++);
           names.set(t, name);
-          const op = node?.op.name ?? 'constant';
+          const op = t._op?.name ?? 'constant';
           const definition = SYMBOLS[op]?.(parents) ?? `${op}(${parents.join(', ')})`;
           rows.push({ name, op, parents, definition, value: t, dot: tangentAt(t, level), bar: bars.get(t) ?? null });
         }
