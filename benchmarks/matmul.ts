@@ -1,9 +1,12 @@
 /**
  * Matrix-product throughput: the WebAssembly SIMD kernel and the register-tiled TypeScript kernel
- * behind `gemm`, against the naive reference loops.
+ * behind `gemm`, against the naive reference loops; then the public `matmul` op (float64, output
+ * allocation included) against TensorFlow.js's cpu and wasm backends (float32).
  */
+import { Tensor, matmul } from '@adjoint/core';
 import { gemmJs, gemmWasm, naiveGemm, wasmGemmAvailable } from '../packages/core/src/kernels/matmul';
 import { ratio, timeInterleaved, type BenchResult } from './harness';
+import { loadTf, type Tf } from './tf';
 
 const GROUP = 'matmul';
 /** Speed-up of gemm (whichever kernel it dispatches to) over the naive i-k-j loop at every square size. */
@@ -105,5 +108,41 @@ function measure(p: Product, withWasm: boolean): BenchResult[] {
 export async function benchMatmul(): Promise<BenchResult[]> {
   const withWasm = wasmGemmAvailable();
   if (!withWasm) console.log('  matmul: WebAssembly SIMD unavailable, timing the TypeScript kernel only');
-  return PRODUCTS.flatMap((p) => measure(p, withWasm));
+  const kernels = PRODUCTS.flatMap((p) => measure(p, withWasm));
+  const tf = await loadTf();
+  const against: BenchResult[] = [];
+  for (const size of [128, 256, 512]) against.push(...(await againstTf(tf, size)));
+  return [...kernels, ...against];
+}
+
+/**
+ * adjoint's `matmul` (a new tensor per product, as a user calls it) beside tfjs's `matMul` on the
+ * cpu and then the wasm backend, each pair interleaved. tfjs runs asynchronously: `dataSync` waits
+ * for the product, and each result is disposed.
+ */
+async function againstTf(tf: Tf, size: number): Promise<BenchResult[]> {
+  const a = filled(size * size, 1);
+  const b = filled(size * size, 2);
+  const ta = new Tensor(a, [size, size]);
+  const tb = new Tensor(b, [size, size]);
+  const ours = (): void => void matmul(ta, tb);
+  const tfProduct = (): (() => void) => {
+    const [fa, fb] = [tf.tensor2d(Float32Array.from(a), [size, size]), tf.tensor2d(Float32Array.from(b), [size, size])];
+    return () => {
+      const c = tf.matMul(fa, fb);
+      c.dataSync();
+      c.dispose();
+    };
+  };
+  const group = `${GROUP} vs tfjs`;
+  const gflops = (name: string, seconds: number): BenchResult => ({ group, name: `${name} ${size}³`, value: (2 * size ** 3) / seconds / 1e9, unit: 'GFLOP/s' });
+  await tf.setBackend('cpu');
+  const [oursBesideCpu, cpu] = timeInterleaved([ours, tfProduct()], { minTime: 0.5 });
+  await tf.setBackend('wasm');
+  const [oursBesideWasm, wasm] = timeInterleaved([ours, tfProduct()], { minTime: 0.5 });
+  const adjoint = gflops('adjoint matmul (float64)', oursBesideWasm!.median);
+  const tfWasm = gflops('tfjs wasm (float32)', wasm!.median);
+  const tfCpu = gflops('tfjs cpu (float32)', cpu!.median);
+  const adjointBesideCpu = gflops('adjoint matmul (again, beside cpu)', oursBesideCpu!.median);
+  return [adjoint, tfWasm, adjointBesideCpu, tfCpu, ratio(group, `adjoint/tfjs wasm ${size}³ (speed)`, adjoint, tfWasm), ratio(group, `adjoint/tfjs cpu ${size}³ (speed)`, adjointBesideCpu, tfCpu)];
 }

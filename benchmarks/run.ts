@@ -5,11 +5,13 @@
  *   npm run bench                         all suites
  *   npm run bench -- matmul               only the named suites
  *   npm run bench -- --json [file]        also write JSON (default benchmarks/results.json)
+ *   npm run bench -- --docs               also write the JSON and update docs/benchmarks.md and its charts
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { failures, printTable, type BenchResult } from './harness';
+import { writeReport, type BenchReport } from './report';
 
 interface Suite {
   name: string;
@@ -28,11 +30,12 @@ const SUITES: Suite[] = [
 
 interface Options {
   jsonFile: string | null;
+  docs: boolean;
   only: string[];
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { jsonFile: null, only: [] };
+  const options: Options = { jsonFile: null, docs: false, only: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--json') {
@@ -40,8 +43,11 @@ function parseArgs(argv: readonly string[]): Options {
       const explicit = next !== undefined && !next.startsWith('--') && !SUITES.some((s) => s.name === next);
       options.jsonFile = explicit ? next : path.join(__dirname, 'results.json');
       if (explicit) i++;
+    } else if (arg === '--docs') {
+      options.docs = true;
+      options.jsonFile ??= path.join(__dirname, 'results.json');
     } else if (arg.startsWith('--')) {
-      throw new Error(`bench: unknown option ${arg} (expected --json [file] and suite names)`);
+      throw new Error(`bench: unknown option ${arg} (expected --json [file], --docs and suite names)`);
     } else {
       options.only.push(arg);
     }
@@ -81,9 +87,11 @@ async function main(): Promise<void> {
     console.log(`\n${missed.length} target(s) missed: ${missed.map((r) => r.name).join(', ')}`);
   }
   if (options.jsonFile !== null) {
-    const report = { date: new Date().toISOString(), machine: host, results };
+    const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+    const report: BenchReport = { date: new Date().toISOString(), machine: host, command, results };
     fs.writeFileSync(options.jsonFile, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nwrote ${options.jsonFile}`);
+    if (options.docs) for (const written of writeReport(report)) console.log(`wrote ${path.relative(process.cwd(), written)}`);
   }
 }
 

@@ -1,6 +1,6 @@
 /** The SVG plot module (tools/plot): well-formed documents, labels, data-to-pixel mapping, escaping. */
 import {
-  escapeXml, extent, formatTick, heatMap, imageGrid, lineChart, lineLayout, linearScale, logDomain, logScale, logTicks, niceDomain, niceTicks,
+  barChart, escapeXml, extent, formatTick, heatMap, imageGrid, lineChart, lineLayout, linearScale, logDomain, logScale, logTicks, niceDomain, niceTicks,
 } from '../tools/plot';
 
 /**
@@ -136,6 +136,41 @@ describe('lineChart', () => {
     const svg = lineChart([{ name: 's', y: [3, 2, 1] }], { xLabel: 'epoch', yLabel: 'loss' });
     const ticks = [...svg.matchAll(/<text x="[^"]+" y="[^"]+" text-anchor="middle" class="tick">([^<]+)</g)].map((m) => m[1]);
     expect(ticks).toEqual(['1', '2', '3']);
+  });
+});
+
+describe('barChart', () => {
+  const groups = [
+    { name: '256³', bars: [{ name: 'naive', value: 0.8 }, { name: 'gemm', value: 3.6 }] },
+    { name: '512³', bars: [{ name: 'gemm', value: 4 }, { name: 'wasm', value: NaN }] },
+  ];
+  const bars = (svg: string): Array<{ name: string; value: string; x: number; width: number; fill: string }> =>
+    [...svg.matchAll(/<g class="bar" data-name="([^"]+)" data-value="([^"]+)">.*?<rect x="([^"]+)" y="[^"]+" width="([^"]+)" height="[^"]+" fill="([^"]+)"/g)].map(
+      (m) => ({ name: m[1]!, value: m[2]!, x: Number(m[3]), width: Number(m[4]), fill: m[5]! }),
+    );
+
+  it('is well-formed, labels groups, bars and values, and draws the reference line', () => {
+    const svg = barChart(groups, { xLabel: 'GFLOP/s', title: 'Matrix product', reference: { value: 3, label: 'target' } });
+    expectWellFormed(svg);
+    for (const label of ['Matrix product', '>GFLOP/s<', '>256³<', '>512³<', '>naive<', '>3.60<', '>n/a<', '>target<']) expect(svg).toContain(label);
+    expect(svg).toContain('class="reference"');
+  });
+
+  it('makes bar lengths proportional to the values from a zero baseline, and keeps a name in one colour', () => {
+    const drawn = bars(barChart(groups, { xLabel: 'GFLOP/s' }));
+    expect(drawn.map((b) => b.name)).toEqual(['naive', 'gemm', 'gemm', 'wasm']);
+    expect(new Set(drawn.map((b) => b.x)).size).toBe(1); // one baseline
+    expect(drawn[1]!.width / drawn[0]!.width).toBeCloseTo(3.6 / 0.8, 1);
+    expect(drawn[2]!.width / drawn[1]!.width).toBeCloseTo(4 / 3.6, 1);
+    expect(drawn[3]!.width).toBe(0); // a missing value has no bar
+    expect(drawn[1]!.fill).toBe(drawn[2]!.fill);
+    expect(drawn[0]!.fill).not.toBe(drawn[1]!.fill);
+  });
+
+  it('puts equal ratios at equal distances on a log axis, and refuses to plot nothing', () => {
+    const drawn = bars(barChart([{ name: 'g', bars: [{ name: 'a', value: 1 }, { name: 'b', value: 10 }, { name: 'c', value: 100 }] }], { xLabel: 'ms', logX: true }));
+    expect(drawn[2]!.width - drawn[1]!.width).toBeCloseTo(drawn[1]!.width - drawn[0]!.width, 1);
+    expect(() => barChart([{ name: 'g', bars: [{ name: 'a', value: NaN }] }], { xLabel: 'x' })).toThrow(RangeError);
   });
 });
 
