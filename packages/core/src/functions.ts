@@ -16,6 +16,7 @@ import * as matrix from './ops/matrix';
 import * as layout from './ops/layout';
 import * as indexing from './ops/indexing';
 
+/** Axes of a reduction: one axis, a list of axes, or undefined for all of them. @inline */
 type Axis = number | readonly number[] | undefined;
 
 const un = (op: Parameters<typeof apply>[0], x: TensorLike, attrs?: unknown): Tensor => apply(op, [toTensor(x, op.name)], attrs);

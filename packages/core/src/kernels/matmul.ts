@@ -61,21 +61,22 @@ let packedB: Float64Array | null = null;
 /** Landing spot for partial tiles on the right/bottom edges of C. */
 const edgeTile = new Float64Array(MR * NR);
 
-/** Which kernel {@link gemm} runs; see {@link setMatmulBackend}. */
+/** Which kernel the matrix product (the internal `gemm`, behind `matmul`) runs; see {@link setMatmulBackend}. */
 export type MatmulBackend = 'auto' | 'js' | 'wasm';
 
 let backend: MatmulBackend = 'auto';
 
 /**
- * Chooses the kernel behind {@link gemm} and returns the previous setting. For tests, benchmarks
- * and debugging: speed depends on it, results hardly do (the kernels agree bit for bit except on
- * matrix-vector products deeper than 256, where they agree to rounding; see {@link gemmWasm}).
+ * Chooses the kernel behind the matrix product (the internal `gemm`, which `matmul` and its adjoint
+ * rules run on) and returns the previous setting. For tests, benchmarks and debugging: speed
+ * depends on it, results hardly do (the kernels agree bit for bit except on matrix-vector products
+ * deeper than 256, where they agree to rounding; see `gemmWasm` in `kernels/matmul.ts`).
  *
  * - `'auto'` (the default): the WebAssembly kernel for products large enough to repay copying the
  *   operands into its memory, the TypeScript kernel for the rest.
- * - `'js'`: always the TypeScript kernel ({@link gemmJs}).
+ * - `'js'`: always the TypeScript kernel (`gemmJs`).
  * - `'wasm'`: the WebAssembly kernel for every non-empty product, whatever its size, as long as
- *   it is available ({@link wasmGemmAvailable}); the TypeScript kernel otherwise.
+ *   it is available (`wasmGemmAvailable`); the TypeScript kernel otherwise.
  */
 export function setMatmulBackend(next: MatmulBackend): MatmulBackend {
   const previous = backend;

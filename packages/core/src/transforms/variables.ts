@@ -4,7 +4,10 @@ import { toTensor } from '../create';
 import { identity } from '../functions';
 import { isGradEnabled } from '../mode';
 
-/** An argument a transform accepts: a tensor, a number or a nested array. */
+/**
+ * An argument a transform accepts: a tensor, a number or a nested array.
+ * @inline
+ */
 export type Arg = TensorLike | NestedArray;
 
 let reverseDepth = 0;
