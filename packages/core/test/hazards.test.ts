@@ -122,18 +122,23 @@ describe('domain edges behave as documented (IEEE values, no throw)', () => {
     expect(derivative((x) => pow(x, tensor([2])), [-2])).toEqual([-4]);
   });
 
-  // BUG: d/dx x⁰ is 0 everywhere, but the rule computes 0·x⁻¹, which is 0·∞ = NaN at x = 0 (both the
-  // powScalar rule in ops/unary.ts and the pow rule in ops/binary.ts). PyTorch and JAX return 0.
-  it.failing('pow: d/dx x⁰ at x = 0 is 0, not NaN', () => {
-    expect(derivative((x) => pow(x, 0), [0])).toEqual([0]);
+  // Found by this suite: d/dx x⁰ is 0 everywhere, but the rules computed 0·x⁻¹ = 0·∞ = NaN at x = 0
+  // (both the powScalar rule in ops/unary.ts and the pow rule in ops/binary.ts); and d/dy 0^y, 0 for
+  // y > 0 (0^y is constantly 0 there), came out as 0^y·ln 0 = 0·(−∞) = NaN. PyTorch and JAX return 0.
+  it('pow: d/dx x⁰ is 0 everywhere, x = 0 included, in both modes', () => {
+    expect(derivative((x) => pow(x, 0), [0, -0, 2, -3])).toEqual([0, 0, 0, 0]);
+    expect(jvp((x: Tensor) => pow(x, 0), [tensor([0])], [tensor([1])])[1].item()).toBe(0);
   });
-  it.failing('pow: d/dx x⁰ at x = 0 is 0 with a tensor exponent too', () => {
-    expect(derivative((x) => pow(x, tensor([0])), [0])).toEqual([0]);
+  it('pow: d/dx x⁰ is 0 with a tensor exponent too, and elsewhere the rule is unchanged', () => {
+    expect(derivative((x) => pow(x, tensor([0, 0, 2, 0.5])), [0, 5, 3, 4])).toEqual([0, 0, 6, 0.25]);
+    expect(jvp((x: Tensor) => pow(x, tensor([0])), [tensor([0])], [tensor([1])])[1].item()).toBe(0);
   });
-  // BUG: d/dy 0^y = 0 for y > 0 (0^y is constantly 0 there), but the rule computes 0^y·ln 0 = 0·(−∞) =
-  // NaN (ops/binary.ts powOp). PyTorch masks this case and returns 0.
-  it.failing('pow: d/dy 0^y for y > 0 is 0, not NaN', () => {
-    expect([...grad((y: Tensor) => pow(tensor([0]), y).sum())(tensor([2])).data]).toEqual([0]);
+  it('pow: d/dy 0^y for y ≥ 0 is 0, not NaN; for y < 0 and for a > 0 it is aʸ·ln a as before', () => {
+    const dy = (a: number[], y: number[]) => [...grad((t: Tensor) => pow(tensor(a), t).sum())(tensor(y)).data];
+    expect(dy([0, 0, 0], [2, 0.5, 0])).toEqual([0, 0, 0]);
+    expect(dy([0], [-1])).toEqual([-Infinity]); // 0⁻¹ = ∞ times ln 0 = −∞
+    expect(dy([2, 0.5], [3, 2])).toEqual([8 * Math.log(2), 0.25 * Math.log(0.5)]);
+    expect(jvp((t: Tensor) => pow(tensor([0]), t), [tensor([2])], [tensor([1])])[1].item()).toBe(0);
   });
 
   it('exp overflows to +∞ and underflows to 0 (IEEE), expm1 likewise', () => {

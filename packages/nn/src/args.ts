@@ -41,6 +41,19 @@ export function checkSameRows(op: string, x: Tensor, y: Tensor, xName = 'x', yNa
   }
 }
 
+/**
+ * An options argument: an object, or undefined for all defaults.
+ * @throws ValueError naming `op` for null, an array or a primitive (which would otherwise throw a
+ * TypeError or be silently ignored).
+ */
+export function checkOptionsArg<T extends object>(op: string, options: T | undefined): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ValueError(`${op}: options must be an object, got ${show(options)}`);
+  }
+  return options;
+}
+
 /** @throws ValueError unless `value` is an integer ≥ `min`. */
 export function checkInteger(op: string, name: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {

@@ -8,6 +8,7 @@
  * core's module-wide stream (reseed it with `manualSeed`).
  */
 import { Tensor, ValueError, formatShape, rand, randn, zeros as zerosOf, type Rng } from '@adjoint/core';
+import { checkOptionsArg } from './args';
 
 /** Where an initialiser's random numbers come from. */
 export interface InitOptions {
@@ -40,7 +41,8 @@ function positiveFans(op: string, shape: readonly number[]): { fanIn: number; fa
   return f;
 }
 
-function random(options: InitOptions): { seed?: number; rng?: Rng } {
+function random(op: string, options: InitOptions): { seed?: number; rng?: Rng } {
+  checkOptionsArg(op, options);
   return options.rng ? { rng: options.rng } : options.seed !== undefined ? { seed: options.seed } : {};
 }
 
@@ -48,26 +50,26 @@ function random(options: InitOptions): { seed?: number; rng?: Rng } {
 export const glorotUniform: Initializer = (shape, options = {}) => {
   const { fanIn, fanOut } = positiveFans('glorotUniform', shape);
   const limit = Math.sqrt(6 / (fanIn + fanOut));
-  return rand(shape, { ...random(options), min: -limit, max: limit });
+  return rand(shape, { ...random('glorotUniform', options), min: -limit, max: limit });
 };
 
 /** Normal with mean 0 and std √(2/(fanIn + fanOut)). */
 export const glorotNormal: Initializer = (shape, options = {}) => {
   const { fanIn, fanOut } = positiveFans('glorotNormal', shape);
-  return randn(shape, { ...random(options), std: Math.sqrt(2 / (fanIn + fanOut)) });
+  return randn(shape, { ...random('glorotNormal', options), std: Math.sqrt(2 / (fanIn + fanOut)) });
 };
 
 /** Uniform on [−limit, limit] with limit = √(6/fanIn): variance 2/fanIn, for ReLU-family layers. */
 export const heUniform: Initializer = (shape, options = {}) => {
   const { fanIn } = positiveFans('heUniform', shape);
   const limit = Math.sqrt(6 / fanIn);
-  return rand(shape, { ...random(options), min: -limit, max: limit });
+  return rand(shape, { ...random('heUniform', options), min: -limit, max: limit });
 };
 
 /** Normal with mean 0 and std √(2/fanIn), for ReLU-family layers. */
 export const heNormal: Initializer = (shape, options = {}) => {
   const { fanIn } = positiveFans('heNormal', shape);
-  return randn(shape, { ...random(options), std: Math.sqrt(2 / fanIn) });
+  return randn(shape, { ...random('heNormal', options), std: Math.sqrt(2 / fanIn) });
 };
 
 /**
@@ -75,11 +77,12 @@ export const heNormal: Initializer = (shape, options = {}) => {
  * the course notes warn about, kept for comparison experiments.
  */
 export function normal(shape: readonly number[], options: InitOptions & { std?: number; mean?: number } = {}): Tensor {
+  options = checkOptionsArg('normal', options);
   const std = options.std ?? 1;
   const mean = options.mean ?? 0;
   if (!(Number.isFinite(std) && std >= 0)) throw new ValueError(`normal: std must be a finite number ≥ 0, got ${std}`);
   if (!Number.isFinite(mean)) throw new ValueError(`normal: mean must be a finite number, got ${mean}`);
-  return randn(shape, { ...random(options), std, mean });
+  return randn(shape, { ...random('normal', options), std, mean });
 }
 
 /** All zeros (the default for biases). Randomness options are accepted and ignored. */

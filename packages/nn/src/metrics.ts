@@ -3,7 +3,7 @@
  * the data directly (no graph). Losses are what training minimises; metrics are what people read.
  */
 import { ShapeError, Tensor, ValueError, formatShape } from '@adjoint/core';
-import { asSamples, type TensorInput } from './args';
+import { asSamples, checkOptionsArg, type TensorInput } from './args';
 
 /** A metric: true values and predictions in, a number out. */
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => number;
@@ -53,6 +53,7 @@ function labels(op: string, name: 'yTrue' | 'yPred', t: Tensor, threshold: numbe
 }
 
 function labelPair(op: string, yTrue: TensorInput, yPred: TensorInput, options: LabelOptions): [Int32Array, Int32Array] {
+  options = checkOptionsArg(op, options);
   const t = asSamples(op, 'yTrue', yTrue);
   const p = asSamples(op, 'yPred', yPred);
   if (options.threshold !== undefined && !Number.isFinite(options.threshold)) {

@@ -170,6 +170,7 @@ export abstract class Module {
    * @throws ShapeError naming the key and both shapes when a shape differs.
    */
   loadStateDict(dict: StateDict, options: LoadStateDictOptions = {}): void {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new ValueError(`loadStateDict: options must be an object, got ${describe(options)}`);
     const strict = options.strict ?? true;
     if (dict === null || typeof dict !== 'object') throw new ValueError(`loadStateDict: expected an object of tensors, got ${describe(dict)}`);
     const targets = new Map<string, Tensor>();

@@ -1,6 +1,6 @@
 /** Broadcasting elementwise functions of two tensors, each partial derivative given as a product. */
 import { binaryOp, anyReal } from './elementwise';
-import { add, div, equal, greater, less, log, mul, neg, pow, sub } from '../functions';
+import { add, div, equal, greater, greaterEqual, less, log, mul, neg, pow, sub, where } from '../functions';
 import type { Tensor } from '../tensor';
 
 const positive = { min: 0.5, max: 2 };
@@ -32,7 +32,12 @@ export const divOp = binaryOp({
 export const powOp = binaryOp({
   name: 'pow',
   f: Math.pow,
-  scales: [(v, [a, b]) => mul(v, mul(b!, pow(a!, sub(b!, 1)))), (v, [a], out) => mul(v, mul(out, log(a!)))],
+  scales: [
+    // b·aᵇ⁻¹, and 0 where b = 0: a⁰ is constant (at a = 0, b·aᵇ⁻¹ would be 0·∞ = NaN). As PyTorch.
+    (v, [a, b]) => mul(v, where(equal(b!, 0), 0, mul(b!, pow(a!, sub(b!, 1))))),
+    // aᵇ·ln a, and 0 where a = 0 and b ≥ 0: 0ᵇ is constant there (aᵇ·ln a would be 0·(−∞) = NaN). As PyTorch.
+    (v, [a, b], out) => mul(v, where(mul(equal(a!, 0), greaterEqual(b!, 0)), 0, mul(out, log(a!)))),
+  ],
   domains: [positive, anyReal],
 });
 

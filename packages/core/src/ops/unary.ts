@@ -87,11 +87,11 @@ export const clipOp = unaryOp<{ lo: number; hi: number }>({
   attrs: [{ lo: -0.5, hi: 0.5 }],
 });
 
-/** xᵖ for a constant exponent p; d/dx = p·xᵖ⁻¹. */
+/** xᵖ for a constant exponent p; d/dx = p·xᵖ⁻¹ (0 for p = 0, even at x = 0, where 0·x⁻¹ would be NaN). */
 export const powScalarOp = unaryOp<{ exponent: number }>({
   name: 'powScalar',
   f: (v, { exponent }) => Math.pow(v, exponent),
-  scale: (v, [x], _, { exponent }) => mul(v, mul(pow(x!, exponent - 1), exponent)),
+  scale: (v, [x], _, { exponent }) => (exponent === 0 ? mul(v, 0) : mul(v, mul(pow(x!, exponent - 1), exponent))),
   domain: positive,
   attrs: [{ exponent: 2 }, { exponent: 3 }, { exponent: 0.5 }, { exponent: -1.5 }],
 });

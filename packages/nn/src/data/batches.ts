@@ -1,6 +1,6 @@
 /** Minibatches gathered by index. */
 import { Rng, Tensor, gather, noGrad } from '@adjoint/core';
-import { asSamples, checkBoolean, checkFinite, checkInteger, checkSameRows, range, rows, type TensorInput } from '../args';
+import { asSamples, checkBoolean, checkOptionsArg, checkFinite, checkInteger, checkSameRows, range, rows, type TensorInput } from '../args';
 
 /** Options of {@link batches}. */
 export interface BatchesOptions {
@@ -33,6 +33,7 @@ export interface Batch {
  */
 export function batches(x: TensorInput, y?: TensorInput, options: BatchesOptions = {}): IterableIterator<Batch> {
   const op = 'batches';
+  options = checkOptionsArg(op, options);
   const xs = asSamples(op, 'x', x);
   const ys = y === undefined ? undefined : asSamples(op, 'y', y);
   if (ys !== undefined) checkSameRows(op, xs, ys);

@@ -1,6 +1,6 @@
 /** Holding out a test set: the first thing to do with data, before any fitting or scaling. */
 import { Rng, Tensor, ValueError, gather, noGrad } from '@adjoint/core';
-import { asSamples, checkBoolean, checkFinite, checkSameRows, range, rows, show, type TensorInput } from '../args';
+import { asSamples, checkBoolean, checkOptionsArg, checkFinite, checkSameRows, range, rows, show, type TensorInput } from '../args';
 
 /** Options of {@link trainTestSplit}. */
 export interface TrainTestSplitOptions {
@@ -30,6 +30,7 @@ export interface TrainTestSplitOptions {
  */
 export function trainTestSplit(x: TensorInput, y: TensorInput, options: TrainTestSplitOptions = {}): [Tensor, Tensor, Tensor, Tensor] {
   const op = 'trainTestSplit';
+  options = checkOptionsArg(op, options);
   const xs = asSamples(op, 'x', x);
   const ys = asSamples(op, 'y', y);
   checkSameRows(op, xs, ys);

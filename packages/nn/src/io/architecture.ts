@@ -108,6 +108,24 @@ export function moduleFromConfig(config: unknown, where = 'architecture'): Modul
   }
 }
 
+/**
+ * A lower bound on the number of values a model built from `config` holds in its parameters and
+ * buffers: those of the library's Dense and BatchNorm layers in it, at any depth (other layers are
+ * not counted). A file must hold them all, so deserializeModel can refuse a corrupt dimension
+ * (`"features": 1000000000`) before building the model allocates gigabytes for it.
+ */
+export function configStateSize(config: unknown): number {
+  if (config === null || typeof config !== 'object') return 0;
+  let n = 0;
+  for (const value of Object.values(config)) n += configStateSize(value); // child configs, lists of them
+  if (Array.isArray(config)) return n;
+  const c = config as Record<string, unknown>;
+  const dim = (v: unknown): number => (Number.isInteger(v) && (v as number) > 0 ? (v as number) : 0);
+  if (c.type === 'Dense') n += dim(c.inFeatures) * dim(c.outFeatures) + (c.bias === true ? dim(c.outFeatures) : 0);
+  else if (c.type === 'BatchNorm') n += 4 * dim(c.features); // gamma, beta, running mean and variance
+  return n;
+}
+
 /** A config field, checked. */
 function field<T>(config: Record<string, unknown>, key: string, ok: (v: unknown) => boolean, what: string): T {
   const v = config[key];

@@ -13,8 +13,9 @@ import { readFileSync } from 'node:fs';
 import { Tensor, ValueError, formatShape } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { checkModel } from '../train/predict';
+import { checkOptionsArg } from '../args';
 import { decodeTensor, encodeTensor, kind, type EncodedTensor, type Encoding } from './codec';
-import { configDifference, moduleFromConfig, moduleToConfig, type LayerConfig } from './architecture';
+import { configDifference, configStateSize, moduleFromConfig, moduleToConfig, type LayerConfig } from './architecture';
 import { writeFileAtomic, type FileWriter } from './atomic';
 
 /** The `format` field of a model file. */
@@ -56,6 +57,7 @@ export interface SaveModelOptions extends SerializeOptions {
 export function serializeModel(model: Module, options: SerializeOptions = {}): ModelFile {
   const op = 'serializeModel';
   checkModel(op, model);
+  options = checkOptionsArg(op, options);
   const encoding = options.encoding ?? 'base64';
   if (encoding !== 'base64' && encoding !== 'numbers') throw new ValueError(`${op}: encoding must be 'base64' or 'numbers', got ${JSON.stringify(encoding)}`);
   let architecture: LayerConfig | null = null;
@@ -85,6 +87,7 @@ export function serializeModel(model: Module, options: SerializeOptions = {}): M
 export function saveModel(model: Module, path: string, options: SaveModelOptions = {}): void {
   const op = 'saveModel';
   checkPath(op, path);
+  options = checkOptionsArg(op, options);
   const text = JSON.stringify(serializeModel(model, options));
   try {
     writeFileAtomic(path, text, options.writeFile);
@@ -95,6 +98,9 @@ export function saveModel(model: Module, path: string, options: SaveModelOptions
   }
 }
 
+/** How many values more than the file holds a model may need before it is refused unbuilt (32 MB). */
+const ALLOCATION_SLACK = 4 * 1024 * 1024;
+
 /** Options of {@link deserializeModel} and {@link loadModel}. */
 export interface LoadModelOptions<M extends Module = Module> {
   /** Load the weights into this model instead of building a new one (its architecture must match). */
@@ -104,13 +110,14 @@ export interface LoadModelOptions<M extends Module = Module> {
 /**
  * A model from a {@link ModelFile} object: rebuilt from its architecture, or `into` with its weights
  * replaced. Everything is checked before any weight is written, so a failed load changes nothing.
- * @param source names the origin (a path) in messages.
+ * `options.source` names the origin (a path) in messages.
  * @throws ValueError saying what is wrong: not a model file, an unsupported version, a malformed or
  * non-finite tensor, an unknown layer, missing or unexpected keys, or shapes that differ from the model's.
  */
 export function deserializeModel<M extends Module>(file: unknown, options: LoadModelOptions<M> & { into: M; source?: string }): M;
 export function deserializeModel(file: unknown, options?: LoadModelOptions & { source?: string }): Module;
 export function deserializeModel<M extends Module>(file: unknown, options: LoadModelOptions<M> & { source?: string } = {}): M | Module {
+  options = checkOptionsArg('deserializeModel', options);
   const where = options.source ?? 'deserializeModel';
   if (file === null || typeof file !== 'object' || Array.isArray(file)) throw new ValueError(`${where}: expected a model file object, got ${kind(file)}`);
   const f = file as Partial<ModelFile> & Record<string, unknown>;
@@ -131,6 +138,13 @@ export function deserializeModel<M extends Module>(file: unknown, options: LoadM
       const why = typeof f.architectureNote === 'string' ? ` (${f.architectureNote})` : '';
       throw new ValueError(`${where}: the file holds weights only, no architecture${why}; load it into a model with {into: model}`);
     }
+    // A corrupt dimension ("features": 1e9) would have the layer allocate gigabytes before the shapes
+    // are compared. Smaller differences are left to checkSameState, whose message names the tensor.
+    const held = Object.values(tensors).reduce((total, t) => total + t.size, 0);
+    const needed = configStateSize(architecture);
+    if (needed > held + ALLOCATION_SLACK) {
+      throw new ValueError(`${where}: the architecture's layers need at least ${needed} values but the file's tensors hold ${held} (a corrupt dimension?)`);
+    }
     model = moduleFromConfig(architecture, `${where}: architecture`);
   }
   checkSameState(where, tensors, model);
@@ -149,6 +163,7 @@ export function loadModel(path: string, options?: LoadModelOptions): Module;
 export function loadModel<M extends Module>(path: string, options: LoadModelOptions<M> = {}): M | Module {
   const op = 'loadModel';
   checkPath(op, path);
+  options = checkOptionsArg(op, options);
   const where = `${op}: '${path}'`;
   let text: string;
   try {

@@ -23,7 +23,7 @@ export class Dropout extends Module {
   /** @throws ValueError unless 0 ≤ p < 1 (p = 1 would drop everything and divide by zero). */
   constructor(p = 0.5, options: DropoutOptions = {}) {
     super();
-    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ValueError(`Dropout: p must be in [0, 1), got ${String(p)}`);
+    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ValueError(`Dropout: p must be in [0, 1), got ${typeof p === 'number' ? String(p) : describe(p)}`);
     if (options === null || typeof options !== 'object') throw new ValueError(`Dropout: options must be an object, got ${describe(options)}`);
     if (options.rng !== undefined && !(options.rng instanceof Rng)) throw new ValueError(`Dropout: rng must be an Rng, got ${describe(options.rng)}`);
     this.p = p;

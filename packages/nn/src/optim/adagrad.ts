@@ -15,6 +15,10 @@ export interface AdagradOptions {
   initialAccumulator?: number;
 }
 
+/**
+ * Adagrad's state for one parameter: `sum`, the running sum s of squared gradients.
+ * @inline
+ */
 type AdagradState = { sum: Tensor };
 
 /**

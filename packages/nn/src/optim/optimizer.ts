@@ -13,7 +13,7 @@ import type { Schedule } from '../schedules';
 /** A learning rate: a constant, or a schedule giving the rate for each step (0, 1, 2, …). */
 export type LearningRate = number | Schedule;
 
-/** Per-parameter optimizer state: named tensors (moment estimates) and numbers (step counts). */
+/** Per-parameter optimizer state: named tensors (moment estimates) and numbers (step counts, integers ≥ 0). */
 export type ParamState = Record<string, Tensor | number>;
 
 /** What {@link Optimizer.stateDict} returns: the step count and each parameter's state, by position. */
@@ -53,7 +53,7 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
   currentLr(): number {
     const lr = typeof this.lr === 'function' ? this.lr(this.steps) : this.lr;
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
-      throw new ValueError(`${this.name}: the learning rate must be a finite number ≥ 0, got ${String(lr)} at step ${this.steps}`);
+      throw new ValueError(`${this.name}: the learning rate must be a finite number ≥ 0, got ${typeof lr === 'number' ? String(lr) : describe(lr)} at step ${this.steps}`);
     }
     return lr;
   }
@@ -117,8 +117,10 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
       if (want !== got) throw new ValueError(`${this.name}.loadStateDict: the state of parameter ${i} has entries [${got}], this optimizer keeps [${want}]`);
       for (const [key, v] of Object.entries(s)) {
         const expected = fresh[key];
-        if (isTensor(expected) !== isTensor(v) || (!isTensor(v) && (typeof v !== 'number' || !Number.isFinite(v)))) {
-          throw new ValueError(`${this.name}.loadStateDict: '${key}' of parameter ${i} must be ${isTensor(expected) ? 'a Tensor' : 'a finite number'}, got ${describe(v)}`);
+        // Numbers in a state are step counts (Adam's t): a negative or fractional one would make the
+        // next step divide by a zero bias correction, or apply the wrong one.
+        if (isTensor(expected) !== isTensor(v) || (!isTensor(v) && (typeof v !== 'number' || !Number.isInteger(v) || v < 0))) {
+          throw new ValueError(`${this.name}.loadStateDict: '${key}' of parameter ${i} must be ${isTensor(expected) ? 'a Tensor' : 'a step count (an integer ≥ 0)'}, got ${describe(v)}`);
         }
         if (isTensor(v) && !sameShape(v.shape, this.params[i]!.shape)) {
           throw new ShapeError(`${this.name}.loadStateDict: '${key}' of parameter ${i} has shape ${formatShape(v.shape)}, the parameter ${formatShape(this.params[i]!.shape)}`);
@@ -156,7 +158,7 @@ function parameterListFor(name: string, params: readonly Tensor[] | Module): Ten
 
 function checkLearningRate(name: string, lr: LearningRate): LearningRate {
   if (typeof lr === 'function') return lr;
-  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw new ValueError(`${name}: lr must be a finite number ≥ 0 or a schedule, got ${String(lr)}`);
+  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw new ValueError(`${name}: lr must be a finite number ≥ 0 or a schedule, got ${typeof lr === 'number' ? String(lr) : describe(lr)}`);
   return lr;
 }
 

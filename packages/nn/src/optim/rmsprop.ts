@@ -15,6 +15,10 @@ export interface RMSpropOptions {
   weightDecay?: number;
 }
 
+/**
+ * RMSprop's state for one parameter: `square`, the moving average s of squared gradients.
+ * @inline
+ */
 type RMSpropState = { square: Tensor };
 
 /**

@@ -15,6 +15,10 @@ export interface SGDOptions {
   weightDecay?: number;
 }
 
+/**
+ * SGD's state for one parameter: `velocity`, the momentum buffer v.
+ * @inline
+ */
 type SGDState = { velocity: Tensor };
 
 /**
