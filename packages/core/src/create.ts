@@ -3,6 +3,7 @@ import { Tensor, type NestedArray, type TensorLike } from './tensor';
 import { MAX_RANK, checkShape, checkSize, describeValue, formatShape, shapeSize, type Shape } from './shape';
 import { ValueError } from './errors';
 import { Rng } from './rng';
+import { allocData } from './kernels/alloc';
 
 /** Options of {@link tensor}. */
 export interface TensorOptions {
@@ -41,7 +42,7 @@ function fromData(op: string, data: NestedArray | Float64Array | Tensor, options
     shape = [data.length];
   } else {
     shape = inferShape(op, data);
-    flat = new Float64Array(shapeSize(shape));
+    flat = allocData(shapeSize(shape));
     fillFrom(op, data, shape, 0, flat, 0);
   }
   if (flat.length !== shapeSize(shape)) {
@@ -53,9 +54,9 @@ function fromData(op: string, data: NestedArray | Float64Array | Tensor, options
 function flatData(op: string, data: NestedArray | Float64Array | Tensor, expected: number): Float64Array {
   if (data instanceof Float64Array) return data.slice();
   if (data instanceof Tensor) return data.data.slice();
-  if (typeof data === 'number') return new Float64Array(expected).fill(data);
+  if (typeof data === 'number') return allocData(expected).fill(data);
   const shape = inferShape(op, data);
-  const flat = new Float64Array(shapeSize(shape));
+  const flat = allocData(shapeSize(shape));
   fillFrom(op, data, shape, 0, flat, 0);
   return flat;
 }
@@ -95,7 +96,7 @@ function fillFrom(op: string, data: unknown, shape: Shape, axis: number, out: Fl
 /** Coerces a tensor, a number or nested arrays to a tensor (numbers become untracked scalars). */
 export function toTensor(x: TensorLike | NestedArray, op = 'tensor'): Tensor {
   if (x instanceof Tensor) return x;
-  if (typeof x === 'number') return new Tensor(new Float64Array([x]), []);
+  if (typeof x === 'number') return new Tensor(allocData(1).fill(x), []);
   if (Array.isArray(x)) return fromData(op, x, {});
   throw new ValueError(`${op}: expected a Tensor or a number, got ${x === null ? 'null' : typeof x}`);
 }
@@ -108,7 +109,7 @@ export function scalar(value: number, options: { requiresGrad?: boolean } = {}):
 
 function filled(op: string, shape: readonly number[], value: number, options: { requiresGrad?: boolean }): Tensor {
   const s = [...checkShape(op, shape)];
-  return new Tensor(new Float64Array(shapeSize(s)).fill(checkNumber(op, value, 'the fill value must be a number')), s, checkOptions(op, options));
+  return new Tensor(allocData(shapeSize(s)).fill(checkNumber(op, value, 'the fill value must be a number')), s, checkOptions(op, options));
 }
 
 function checkOptions<T>(op: string, options: T): T {
@@ -145,7 +146,7 @@ export function onesLike(x: Tensor): Tensor {
 export function eye(n: number): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new ValueError(`eye: n must be a non-negative integer, got ${describeValue(n)}`);
   checkSize('eye', [n, n]);
-  const out = new Float64Array(n * n);
+  const out = allocData(n * n);
   for (let i = 0; i < n; i++) out[i * n + i] = 1;
   return new Tensor(out, [n, n]);
 }
@@ -158,7 +159,7 @@ export function arange(start: number, stop?: number, step = 1): Tensor {
   }
   const n = Math.max(0, Math.ceil((stop - start) / step));
   checkSize('arange', [n], `${start} to ${stop} in steps of ${step} gives shape`);
-  const out = new Float64Array(n);
+  const out = allocData(n);
   for (let i = 0; i < n; i++) out[i] = start + i * step;
   return new Tensor(out, [n]);
 }
@@ -168,7 +169,7 @@ export function linspace(a: number, b: number, n: number): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new ValueError(`linspace: n must be a non-negative integer, got ${describeValue(n)}`);
   if (typeof a !== 'number' || typeof b !== 'number') throw new ValueError(`linspace: the endpoints must be numbers, got ${describeValue(a)} and ${describeValue(b)}`);
   checkSize('linspace', [n]);
-  const out = new Float64Array(n);
+  const out = allocData(n);
   for (let i = 0; i < n; i++) out[i] = n === 1 ? a : i === n - 1 ? b : a + ((b - a) * i) / (n - 1);
   return new Tensor(out, [n]);
 }
@@ -212,7 +213,7 @@ export function rand(shape: readonly number[], options: RandomOptions & { min?: 
   const rng = generatorOf('rand', options);
   const min = finiteOption('rand', 'min', options.min, 0);
   const max = finiteOption('rand', 'max', options.max, 1);
-  const out = new Float64Array(shapeSize(s));
+  const out = allocData(shapeSize(s));
   for (let i = 0; i < out.length; i++) out[i] = rng.uniform(min, max);
   return new Tensor(out, s, options);
 }
@@ -224,7 +225,7 @@ export function randn(shape: readonly number[], options: RandomOptions & { mean?
   const mean = finiteOption('randn', 'mean', options.mean, 0);
   const std = finiteOption('randn', 'std', options.std, 1);
   if (std < 0) throw new ValueError(`randn: std must be ≥ 0, got ${std}`);
-  const out = new Float64Array(shapeSize(s));
+  const out = allocData(shapeSize(s));
   for (let i = 0; i < out.length; i++) out[i] = rng.normal(mean, std);
   return new Tensor(out, s, options);
 }

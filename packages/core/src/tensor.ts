@@ -19,7 +19,11 @@ export type TensorLike = Tensor | number;
  * to it only for tensors no graph depends on (optimizers update parameters this way, under `noGrad`).
  */
 export class Tensor {
-  /** The elements, row-major. */
+  /**
+   * The elements, row-major. For small tensors this is a view into a buffer shared with other
+   * small tensors (see kernels/alloc.ts): read and write `data` itself, not `data.buffer`, and
+   * copy it (`data.slice()`) before transferring it to a worker.
+   */
   readonly data: Float64Array;
   /** One dimension per axis, outermost first. */
   readonly shape: Shape;

@@ -3,10 +3,11 @@
  * loop behind broadcasting. The per-op loops of the unary and binary ops are in specialize.ts.
  */
 import { broadcastStrides, shapeSize, type Shape } from '../shape';
+import { allocData } from './alloc';
 
 /** out[i] = f(x[i]). */
 export function map(x: Float64Array, f: (v: number) => number): Float64Array {
-  const out = new Float64Array(x.length);
+  const out = allocData(x.length);
   for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
   return out;
 }
@@ -20,7 +21,7 @@ export function zip3(
   f: (x: number, y: number, z: number) => number,
 ): Float64Array {
   const n = shapeSize(outShape);
-  const out = new Float64Array(n);
+  const out = allocData(n);
   const ia = broadcastOffsets(aShape, outShape);
   const ib = broadcastOffsets(bShape, outShape);
   const ic = broadcastOffsets(cShape, outShape);

@@ -1,11 +1,12 @@
 /** Data movement: strided reads (transpose, broadcast, slice), padding, concatenation, gather/scatter. */
 import { shapeSize, stridesOf, type Shape } from '../shape';
+import { allocData } from './alloc';
 import { stridedOffsets } from './elementwise';
 
 /** Reads `x` through arbitrary strides: out[index] = x[base + Σ index·strides]. */
 export function stridedRead(x: Float64Array, outShape: Shape, strides: readonly number[], base: number): Float64Array {
   const offsets = stridedOffsets(outShape, strides, base);
-  const out = new Float64Array(offsets.length);
+  const out = allocData(offsets.length);
   for (let i = 0; i < offsets.length; i++) out[i] = x[offsets[i]!]!;
   return out;
 }
@@ -25,7 +26,7 @@ export function sliceData(x: Float64Array, shape: Shape, begin: readonly number[
 
 /** Zeros of `fullShape` with `x` (of shape `size`) written at `begin`: the adjoint of slicing. */
 export function padData(x: Float64Array, size: Shape, fullShape: Shape, begin: readonly number[]): Float64Array {
-  const out = new Float64Array(shapeSize(fullShape));
+  const out = allocData(shapeSize(fullShape));
   const strides = stridesOf(fullShape);
   const base = begin.reduce((acc, b, d) => acc + b * strides[d]!, 0);
   const offsets = stridedOffsets(size, strides, base);
@@ -35,7 +36,7 @@ export function padData(x: Float64Array, size: Shape, fullShape: Shape, begin: r
 
 /** Joins arrays along `axis`; `shapes` agree except on that axis. */
 export function concatData(xs: readonly Float64Array[], shapes: readonly Shape[], axis: number, outShape: Shape): Float64Array {
-  const out = new Float64Array(shapeSize(outShape));
+  const out = allocData(shapeSize(outShape));
   const outer = shapeSize(outShape.slice(0, axis));
   const inner = shapeSize(outShape.slice(axis + 1));
   const outRow = outShape[axis]! * inner;
@@ -53,7 +54,7 @@ export function gatherData(x: Float64Array, shape: Shape, indices: Float64Array,
   const outer = shapeSize(shape.slice(0, axis));
   const dim = shape[axis]!;
   const inner = shapeSize(shape.slice(axis + 1));
-  const out = new Float64Array(outer * indices.length * inner);
+  const out = allocData(outer * indices.length * inner);
   let k = 0;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < indices.length; j++) {
@@ -69,7 +70,7 @@ export function scatterAddData(g: Float64Array, shape: Shape, indices: Float64Ar
   const outer = shapeSize(shape.slice(0, axis));
   const dim = shape[axis]!;
   const inner = shapeSize(shape.slice(axis + 1));
-  const out = new Float64Array(shapeSize(shape));
+  const out = allocData(shapeSize(shape));
   let k = 0;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < indices.length; j++) {

@@ -1,5 +1,6 @@
 /** Reductions over any set of axes. */
 import { reducedShape, shapeSize, stridesOf, type Shape } from '../shape';
+import { allocData } from './alloc';
 import { stridedOffsets } from './elementwise';
 
 /** For each input element, the offset of the output element it reduces into. */
@@ -11,7 +12,7 @@ function reductionTargets(shape: Shape, axes: readonly number[]): Int32Array {
 
 /** Sum over `axes`; the result has the kept axes only (keepDims is a reshape, done by the op). */
 export function sumAxes(x: Float64Array, shape: Shape, axes: readonly number[]): Float64Array {
-  const out = new Float64Array(shapeSize(reducedShape(shape, axes, false)));
+  const out = allocData(shapeSize(reducedShape(shape, axes, false)));
   if (axes.length === shape.length) {
     let s = 0;
     for (let i = 0; i < x.length; i++) s += x[i]!;
@@ -25,7 +26,7 @@ export function sumAxes(x: Float64Array, shape: Shape, axes: readonly number[]):
 
 /** Max (or min, with `sign` = -1) over `axes`. NaN propagates, as in NumPy. */
 export function extremeAxes(x: Float64Array, shape: Shape, axes: readonly number[], sign: 1 | -1): Float64Array {
-  const out = new Float64Array(shapeSize(reducedShape(shape, axes, false))).fill(-sign * Infinity);
+  const out = allocData(shapeSize(reducedShape(shape, axes, false))).fill(-sign * Infinity);
   const target = reductionTargets(shape, axes);
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;
@@ -60,7 +61,7 @@ export function argExtremeAxis(x: Float64Array, shape: Shape, axis: number, sign
   const outer = shapeSize(shape.slice(0, axis));
   const dim = shape[axis]!;
   const inner = shapeSize(shape.slice(axis + 1));
-  const out = new Float64Array(outer * inner);
+  const out = allocData(outer * inner);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       let best = 0;

@@ -7,6 +7,7 @@
  */
 import { broadcastOffsets } from './elementwise';
 import { sameShape, shapeSize, type Shape } from '../shape';
+import { allocData } from './alloc';
 
 /** out[i] = f(x[i], attrs). */
 export type UnaryLoop<A> = (x: Float64Array, attrs: A) => Float64Array;
@@ -16,7 +17,7 @@ export type BinaryLoop = (a: Float64Array, aShape: Shape, b: Float64Array, bShap
 const UNARY_SOURCE = `
   return function unaryLoop(x, attrs) {
     const n = x.length;
-    const out = new Float64Array(n);
+    const out = allocData(n);
     for (let i = 0; i < n; i++) out[i] = f(x[i], attrs);
     return out;
   };`;
@@ -26,7 +27,7 @@ const UNARY_SOURCE = `
 const BINARY_SOURCE = `
   return function binaryLoop(a, aShape, b, bShape, outShape) {
     const n = shapeSize(outShape);
-    const out = new Float64Array(n);
+    const out = allocData(n);
     if (a.length === n && b.length === n && sameShape(aShape, bShape)) {
       for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
     } else if (b.length === 1 && a.length === n) {
@@ -59,8 +60,8 @@ function isTrailing(inner: Shape, outer: Shape): boolean {
 
 function compile<T>(source: string, f: unknown, fallback: () => T): T {
   try {
-    return new Function('f', 'shapeSize', 'sameShape', 'broadcastOffsets', 'isTrailing', source)(
-      f, shapeSize, sameShape, broadcastOffsets, isTrailing,
+    return new Function('f', 'shapeSize', 'sameShape', 'broadcastOffsets', 'isTrailing', 'allocData', source)(
+      f, shapeSize, sameShape, broadcastOffsets, isTrailing, allocData,
     ) as T;
   } catch {
     return fallback();
@@ -70,7 +71,7 @@ function compile<T>(source: string, f: unknown, fallback: () => T): T {
 /** A loop computing f elementwise, specialised to f. */
 export function unaryLoop<A>(f: (v: number, attrs: A) => number): UnaryLoop<A> {
   return compile<UnaryLoop<A>>(UNARY_SOURCE, f, () => (x, attrs) => {
-    const out = new Float64Array(x.length);
+    const out = allocData(x.length);
     for (let i = 0; i < x.length; i++) out[i] = f(x[i]!, attrs);
     return out;
   });
@@ -82,7 +83,7 @@ export function binaryLoop(f: (x: number, y: number) => number): BinaryLoop {
     const n = shapeSize(outShape);
     const ia = broadcastOffsets(aShape, outShape);
     const ib = broadcastOffsets(bShape, outShape);
-    const out = new Float64Array(n);
+    const out = allocData(n);
     for (let i = 0; i < n; i++) out[i] = f(a[ia[i]!]!, b[ib[i]!]!);
     return out;
   });

@@ -3,6 +3,7 @@
  * derivative (it is zero wherever it exists), so nothing is recorded for them.
  */
 import { registerOp, type ConstantOp } from '../registry';
+import { allocData } from '../kernels/alloc';
 import { broadcastShapes, checkSize, describeValue, formatShape, normalizeAxis } from '../shape';
 import { map } from '../kernels/elementwise';
 import { binaryLoop } from '../kernels/specialize';
@@ -74,7 +75,7 @@ export const oneHotOp = registerOp<ConstantOp<{ depth: number }>>({
     return out;
   },
   forward: ([indices], _s, _o, { depth }) => {
-    const out = new Float64Array(indices!.length * depth);
+    const out = allocData(indices!.length * depth);
     indices!.forEach((v, i) => {
       if (!Number.isInteger(v) || v < 0 || v >= depth) {
         throw new ValueError(`oneHot: indices must be integers in [0, ${depth}), got ${v} at position ${i}`);

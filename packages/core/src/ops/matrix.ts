@@ -1,5 +1,6 @@
 /** Matrix products (batched, with broadcasting batch axes) and axis permutation. */
 import { registerOp, type DifferentiableOp, type OpCase } from '../registry';
+import { allocData } from '../kernels/alloc';
 import { broadcastShapes, checkSize, describeValue, formatShape, shapeSize, type Shape } from '../shape';
 import { ShapeError, ValueError } from '../errors';
 import { gemm } from '../kernels/matmul';
@@ -42,7 +43,7 @@ function matmulShape([a, b]: readonly Shape[], { transA, transB }: MatmulAttrs):
 function matmulForward([a, b]: readonly Float64Array[], [sa, sb]: readonly Shape[], outShape: Shape, { transA, transB }: MatmulAttrs): Float64Array {
   const [m, k] = matrixDims(sa!, transA);
   const n = outShape[outShape.length - 1]!;
-  const out = new Float64Array(shapeSize(outShape));
+  const out = allocData(shapeSize(outShape));
   const batchShape = outShape.slice(0, -2);
   const batches = shapeSize(batchShape);
   const offA = broadcastOffsets(sa!.slice(0, -2), batchShape);

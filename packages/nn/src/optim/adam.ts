@@ -19,6 +19,10 @@ export interface AdamOptions {
   decoupled?: boolean;
 }
 
+/**
+ * Adam's state for one parameter: the moment estimates `m` and `v`, and `t`, its number of updates.
+ * @inline
+ */
 type AdamState = { m: Tensor; v: Tensor; t: number };
 
 /**
@@ -65,16 +69,19 @@ export class Adam extends Optimizer<AdamState> {
     const c2 = 1 - beta2 ** state.t;
     const m = state.m.data;
     const v = state.v.data;
+    // Loop invariants as locals: V8 does not hoist them out of the loop by itself.
+    const keep = decoupled ? 1 - lr * wd : 1; // decoupled decay shrinks w itself
+    const coupled = decoupled ? 0 : wd; // L2 decay adds to the gradient
+    const a1 = 1 - beta1;
+    const a2 = 1 - beta2;
     for (let i = 0; i < w.length; i++) {
-      let wi = w[i]!;
-      let gi = g[i]!;
-      if (wd !== 0) {
-        if (decoupled) wi *= 1 - lr * wd;
-        else gi += wi * wd;
-      }
-      m[i] = m[i]! * beta1 + gi * (1 - beta1);
-      v[i] = v[i]! * beta2 + gi * gi * (1 - beta2);
-      w[i] = wi - ((m[i]! / c1) * lr) / (Math.sqrt(v[i]! / c2) + eps);
+      const wi = w[i]! * keep;
+      const gi = coupled === 0 ? g[i]! : g[i]! + wi * coupled;
+      const mi = m[i]! * beta1 + gi * a1;
+      const vi = v[i]! * beta2 + gi * gi * a2;
+      m[i] = mi;
+      v[i] = vi;
+      w[i] = wi - ((mi / c1) * lr) / (Math.sqrt(vi / c2) + eps);
     }
   }
 }

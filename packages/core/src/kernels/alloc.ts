@@ -1,0 +1,26 @@
+/**
+ * Memory for tensor data. Every Float64Array of its own costs about 200 bytes of heap beside its
+ * elements (the array object and its ArrayBuffer), which dominates a graph of scalar tensors; so
+ * small arrays are views carved from a shared 8 KiB slab, as Node does for small Buffers. A view
+ * keeps its slab alive, which bounds the waste at one slab per long-lived small tensor.
+ */
+
+/** Arrays of at most this many elements share a slab. */
+const SMALL = 8;
+/** Elements per slab (8 KiB). */
+const SLAB = 1024;
+
+let slab = new ArrayBuffer(SLAB * 8);
+let used = 0;
+
+/** A zeroed Float64Array of `n` elements (a view into a shared slab when n is small). */
+export function allocData(n: number): Float64Array {
+  if (n > SMALL) return new Float64Array(n);
+  if (used + n > SLAB) {
+    slab = new ArrayBuffer(SLAB * 8);
+    used = 0;
+  }
+  const out = new Float64Array(slab, used * 8, n);
+  used += n;
+  return out;
+}
