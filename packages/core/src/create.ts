@@ -4,6 +4,7 @@ import { MAX_RANK, checkShape, checkSize, describeValue, formatShape, shapeSize,
 import { ValueError } from './errors';
 import { Rng } from './rng';
 import { allocData } from './kernels/alloc';
+import { requireOptions } from './arguments';
 
 /** Options of {@link tensor}. */
 export interface TensorOptions {
@@ -27,8 +28,8 @@ export function tensor(data: NestedArray | Float64Array | Tensor, options: Tenso
 }
 
 /** {@link tensor}, with `op` naming the public function in messages. */
-function fromData(op: string, data: NestedArray | Float64Array | Tensor, options: TensorOptions | undefined): Tensor {
-  if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describeValue(options)}`);
+function fromData(op: string, data: NestedArray | Float64Array | Tensor, given: TensorOptions | undefined): Tensor {
+  const options = requireOptions(op, given);
   let flat: Float64Array;
   let shape: Shape;
   if (data instanceof Tensor) {
@@ -109,12 +110,7 @@ export function scalar(value: number, options: { requiresGrad?: boolean } = {}):
 
 function filled(op: string, shape: readonly number[], value: number, options: { requiresGrad?: boolean }): Tensor {
   const s = [...checkShape(op, shape)];
-  return new Tensor(allocData(shapeSize(s)).fill(checkNumber(op, value, 'the fill value must be a number')), s, checkOptions(op, options));
-}
-
-function checkOptions<T>(op: string, options: T): T {
-  if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describeValue(options)}`);
-  return options;
+  return new Tensor(allocData(shapeSize(s)).fill(checkNumber(op, value, 'the fill value must be a number')), s, requireOptions(op, options));
 }
 
 /** A tensor of `shape` filled with `value`. */
@@ -192,7 +188,7 @@ export function manualSeed(seed: number): void {
 }
 
 function generatorOf(op: string, options: RandomOptions): Rng {
-  checkOptions(op, options);
+  requireOptions(op, options);
   if (options.rng !== undefined) {
     if (!(options.rng instanceof Rng)) throw new ValueError(`${op}: rng must be an Rng, got ${describeValue(options.rng)}`);
     return options.rng;

@@ -9,7 +9,8 @@ import { formatShape, sameShape, shapeSize, type Shape } from './shape';
 import { setGradMode } from './mode';
 import { forwardActive } from './forward';
 import { add, reshape, sum } from './functions';
-import { tensor } from './create';
+import { toTensor } from './create';
+import { requireOptions } from './arguments';
 import { anomalyDetection, checkBackward, runBackwardRule } from './anomaly';
 
 /** Options of `Tensor.backward`. */
@@ -206,12 +207,17 @@ export function backward(root: Tensor, seed: Tensor | NestedArray | undefined, o
   if (seed === undefined && root.size !== 1) {
     throw new GradError(`backward: a seed (output cotangent) is required for a non-scalar output of shape ${formatShape(root.shape)}`);
   }
-  const seedTensor = seed === undefined ? new Tensor(new Float64Array(1).fill(1), root.shape) : seed instanceof Tensor ? seed : tensor(seed);
-  const createGraph = options.createGraph ?? false;
-  const grads = backpropagate([root], [seedTensor], { createGraph, retainGraph: options.retainGraph ?? createGraph });
+  const { createGraph = false, retainGraph = createGraph } = requireOptions('backward', options);
+  const seedTensor = seed === undefined ? new Tensor(new Float64Array(1).fill(1), root.shape) : toTensor(seed, 'backward');
+  const grads = backpropagate([root], [seedTensor], { createGraph, retainGraph });
   for (const [leaf, g] of grads) {
     if (leaf.grad === null) leaf.grad = createGraph ? g : g.detach().clone();
     else if (createGraph) leaf.grad = add(leaf.grad, g);
-    else addInto(leaf.grad.data, g.data);
+    else if (leaf.grad.requiresGrad) {
+      // A gradient recorded by a createGraph pass may be in use in other graphs: add out of place.
+      const total = leaf.grad.detach().clone();
+      addInto(total.data, g.data);
+      leaf.grad = total;
+    } else addInto(leaf.grad.data, g.data);
   }
 }

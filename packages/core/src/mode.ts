@@ -1,3 +1,5 @@
+import { requireFunction } from './arguments';
+
 /** Whether ops record themselves for reverse mode. Off inside {@link noGrad}. */
 let gradEnabled = true;
 
@@ -29,5 +31,5 @@ export function withGradMode<T>(enabled: boolean, fn: () => T): T {
  * is kept. Use it for evaluation and for parameter updates. Forward-mode tangents still flow.
  */
 export function noGrad<T>(fn: () => T): T {
-  return withGradMode(false, fn);
+  return withGradMode(false, requireFunction('noGrad', fn));
 }

@@ -59,6 +59,7 @@ export class Rng {
 
   /** A double in [0, 1) with 53 random bits; or in [lo, hi) when bounds are given. */
   uniform(lo = 0, hi = 1): number {
+    if (!(Number.isFinite(lo) && Number.isFinite(hi))) throw new ValueError(`Rng.uniform: needs finite bounds, got ${String(lo)}, ${String(hi)}`);
     const a = this.nextUint32() >>> 5; // 27 bits
     const b = this.nextUint32() >>> 6; // 26 bits
     const u = (a * 67108864 + b) / 9007199254740992;
@@ -67,6 +68,9 @@ export class Rng {
 
   /** A normal draw with the given mean and standard deviation. */
   normal(mean = 0, std = 1): number {
+    if (!(Number.isFinite(mean) && std >= 0 && Number.isFinite(std))) {
+      throw new ValueError(`Rng.normal: needs a finite mean and a finite std ≥ 0, got ${String(mean)}, ${String(std)}`);
+    }
     if (this.spare !== null) {
       const z = this.spare;
       this.spare = null;
@@ -99,6 +103,7 @@ export class Rng {
 
   /** Shuffles `items` in place (Fisher–Yates) and returns it. */
   shuffle<T>(items: T[]): T[] {
+    if (!Array.isArray(items)) throw new ValueError(`Rng.shuffle: needs an array, got ${typeof items}`);
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.int(0, i + 1);
       const tmp = items[i]!;
@@ -110,6 +115,7 @@ export class Rng {
 
   /** A random permutation of 0 … n-1. */
   permutation(n: number): number[] {
+    if (!(Number.isInteger(n) && n >= 0)) throw new ValueError(`Rng.permutation: n must be a non-negative integer, got ${String(n)}`);
     return this.shuffle(Array.from({ length: n }, (_, i) => i));
   }
 

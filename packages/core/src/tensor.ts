@@ -1,5 +1,5 @@
 import type { DifferentiableOp } from './registry';
-import { checkShape, formatShape, shapeSize, type Shape } from './shape';
+import { checkShape, describeValue, formatShape, shapeSize, type Shape } from './shape';
 import { GradError, ValueError } from './errors';
 import { formatTensor } from './format';
 import * as fn from './functions';
@@ -52,6 +52,7 @@ export class Tensor {
    * @throws ValueError when the data length does not match the shape.
    */
   constructor(data: Float64Array, shape: Shape, options: { requiresGrad?: boolean } = {}) {
+    if (!(data instanceof Float64Array)) throw new ValueError(`Tensor: data must be a Float64Array, got ${describeValue(data)} (use tensor() for arrays)`);
     checkShape('Tensor', shape);
     if (data.length !== shapeSize(shape)) {
       throw new ValueError(`Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${shapeSize(shape)}`);

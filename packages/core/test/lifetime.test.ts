@@ -109,12 +109,11 @@ describe('retained graphs accumulate', () => {
     expect(() => first.backward()).toThrow(GradError); // …and that plain pass freed it
   });
 
-  // BUG (graph.ts, not ours to edit): a plain backward into a leaf whose .grad came from a createGraph
-  // pass adds into that recorded tensor's data in place (addInto(leaf.grad.data, …)), so the tensor
-  // changes value under any graph that already uses it. Here w = g·g with g = dy/dx = 2x = 4 should
+  // A plain backward into a leaf whose .grad came from a createGraph pass must not add into that
+  // recorded tensor's data in place: the tensor would change value under any graph that uses it. Here w = g·g with g = dy/dx = 2x = 4 should
   // have dw/dx = 2g·dg/dx = 16, but the second pass turns g's data into 8 and the pass gives 32.
   // PyTorch accumulates out of place (grad = grad + new) when the existing grad requires grad.
-  it.failing('a plain pass does not change the value of a .grad recorded by createGraph', () => {
+  it('a plain pass does not change the value of a .grad recorded by createGraph', () => {
     const x = leaf([2]);
     const y = x.square();
     y.backward(undefined, { createGraph: true });

@@ -1,4 +1,5 @@
 import { withAnomalyDetection } from '../anomaly';
+import { requireFunction } from '../arguments';
 
 /**
  * Runs `fn` (forward and backward passes alike) checking every op result and every adjoint for NaN
@@ -9,5 +10,5 @@ import { withAnomalyDetection } from '../anomaly';
  * detectAnomaly(() => x.log().sum().backward()); // GradError: 'log' produced -Infinity …
  */
 export function detectAnomaly<T>(fn: () => T): T {
-  return withAnomalyDetection(fn);
+  return withAnomalyDetection(requireFunction('detectAnomaly', fn));
 }

@@ -6,6 +6,7 @@ import { finishApply } from '../dispatch';
 import { forEachLiveLevel, forwardActive, hidingLevelsFrom } from '../forward';
 import { noGrad } from '../mode';
 import { GradError, ValueError } from '../errors';
+import { requireFunction } from '../arguments';
 import { identity } from '../functions';
 import { jvp } from './jvp';
 import type { Arg } from './variables';
@@ -21,7 +22,8 @@ function nameOf(kind: string, f: TensorFunction): string {
 }
 
 function checkFunction(kind: string, f: unknown, rule: unknown): void {
-  if (typeof f !== 'function' || typeof rule !== 'function') throw new ValueError(`${kind}: needs a function and a rule function`);
+  requireFunction(kind, f);
+  requireFunction(kind, rule, 'the rule');
 }
 
 function checkResult(name: string, t: unknown, what: string): Tensor {

@@ -1,12 +1,14 @@
 /** The recorded graph as Graphviz DOT, for looking at what backward will walk. */
-import type { Tensor } from '../tensor';
-import { formatShape } from '../shape';
+import { Tensor } from '../tensor';
+import { describeValue, formatShape } from '../shape';
+import { ValueError } from '../errors';
 
 /**
  * Graphviz DOT of the graph recorded behind `y`: one node per tensor labelled with its op (or
  * `input`/`param` for leaves) and shape, edges from inputs to results. Render with `dot -Tsvg`.
  */
 export function toDot(y: Tensor): string {
+  if (!(y instanceof Tensor)) throw new ValueError(`toDot: needs a Tensor, got ${describeValue(y)}`);
   const ids = new Map<Tensor, string>();
   const lines: string[] = ['digraph adjoint {', '  rankdir=LR;', '  node [shape=box, fontname="monospace"];'];
   const stack: Tensor[] = [y];

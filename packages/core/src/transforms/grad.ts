@@ -6,6 +6,7 @@ import { withGradMode } from '../mode';
 import { GradError, ValueError } from '../errors';
 import { formatShape, sameShape } from '../shape';
 import { mustRecord, inReverseTransform, variableFor, type Arg } from './variables';
+import { requireFunction } from '../arguments';
 
 /** A function of tensors to a tensor. */
 export type TensorFunction = (...args: Tensor[]) => Tensor;
@@ -56,7 +57,7 @@ function reverse(fn: TensorFunction, args: readonly Arg[], argnums: readonly num
 export function grad(fn: TensorFunction, argnums?: number): (...args: Arg[]) => Tensor;
 export function grad(fn: TensorFunction, argnums: readonly number[]): (...args: Arg[]) => Tensor[];
 export function grad(fn: TensorFunction, argnums: number | readonly number[] = 0): (...args: Arg[]) => Tensor | Tensor[] {
-  const vg = valueAndGrad(fn, argnums as number);
+  const vg = valueAndGradAs('grad', fn, argnums);
   return (...args) => vg(...args)[1];
 }
 
@@ -64,9 +65,14 @@ export function grad(fn: TensorFunction, argnums: number | readonly number[] = 0
 export function valueAndGrad(fn: TensorFunction, argnums?: number): (...args: Arg[]) => [Tensor, Tensor];
 export function valueAndGrad(fn: TensorFunction, argnums: readonly number[]): (...args: Arg[]) => [Tensor, Tensor[]];
 export function valueAndGrad(fn: TensorFunction, argnums: number | readonly number[] = 0): (...args: Arg[]) => [Tensor, Tensor | Tensor[]] {
+  return valueAndGradAs('valueAndGrad', fn, argnums);
+}
+
+function valueAndGradAs(op: string, fn: TensorFunction, argnums: number | readonly number[]): (...args: Arg[]) => [Tensor, Tensor | Tensor[]] {
+  requireFunction(op, fn);
   return (...args) => {
-    const nums = argnumList(argnums, args.length, 'grad');
-    const { out, pull } = reverse(fn, args, nums, 'grad', true);
+    const nums = argnumList(argnums, args.length, op);
+    const { out, pull } = reverse(fn, args, nums, op, true);
     const grads = inReverseTransform(() => pull(new Tensor(new Float64Array([1]), out.shape), false));
     return [out, typeof argnums === 'number' ? grads[0]! : grads];
   };
@@ -77,7 +83,13 @@ export function valueAndGrad(fn: TensorFunction, argnums: number | readonly numb
  * maps an output cotangent to one cotangent per primal. The pullback may be called many times.
  */
 export function vjp(fn: TensorFunction, ...primals: Arg[]): [Tensor, (cotangent: Tensor | Arg) => Tensor[]] {
+  return vjpAs('vjp', fn, primals);
+}
+
+/** {@link vjp}, with `op` naming the public function in messages (jacobian is built on it). */
+export function vjpAs(op: string, fn: TensorFunction, primals: readonly Arg[]): [Tensor, (cotangent: Tensor | Arg) => Tensor[]] {
+  requireFunction(op, fn);
   const nums = primals.map((_, i) => i);
-  const { out, pull } = reverse(fn, primals, nums, 'vjp', false);
-  return [out, (cotangent) => inReverseTransform(() => pull(toTensor(cotangent as Tensor, 'vjp'), true))];
+  const { out, pull } = reverse(fn, primals, nums, op, false);
+  return [out, (cotangent) => inReverseTransform(() => pull(toTensor(cotangent as Tensor, op), true))];
 }

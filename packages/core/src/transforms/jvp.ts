@@ -6,7 +6,8 @@ import { GradError, ValueError } from '../errors';
 import { formatShape, sameShape } from '../shape';
 import { reshape, stack } from '../functions';
 import { variableFor, type Arg } from './variables';
-import { grad, vjp, type TensorFunction } from './grad';
+import { grad, vjpAs, type TensorFunction } from './grad';
+import { requireFunction, requireOptions } from '../arguments';
 
 /**
  * Jacobian-vector product in true forward mode: each op's tangent rule carries the tangents (the
@@ -14,21 +15,27 @@ import { grad, vjp, type TensorFunction } from './grad';
  * Returns `[fn(...primals), J·tangents]`.
  */
 export function jvp(fn: TensorFunction, primals: readonly Arg[], tangents: readonly Arg[]): [Tensor, Tensor] {
+  return jvpAs('jvp', fn, primals, tangents);
+}
+
+/** {@link jvp}, with `op` naming the public function in messages (jacobian and hvp are built on it). */
+function jvpAs(op: string, fn: TensorFunction, primals: readonly Arg[], tangents: readonly Arg[]): [Tensor, Tensor] {
+  requireFunction(op, fn);
   if (!Array.isArray(primals) || !Array.isArray(tangents) || primals.length !== tangents.length) {
-    throw new ValueError(`jvp: needs equally long lists of primals and tangents, got ${describe(primals)} and ${describe(tangents)}`);
+    throw new ValueError(`${op}: needs equally long lists of primals and tangents, got ${describe(primals)} and ${describe(tangents)}`);
   }
   return withForwardLevel((level) => {
-      const inputs = primals.map((p) => variableFor(p, 'jvp'));
-      inputs.forEach((x, i) => {
-        const t = toTensor(tangents[i] as Tensor | number, 'jvp');
-        if (!sameShape(t.shape, x.shape)) {
-          throw new GradError(`jvp: tangent ${i} has shape ${formatShape(t.shape)} but its primal has shape ${formatShape(x.shape)}`);
-        }
-        setTangent(x, level, t);
-      });
-      const out = fn(...inputs.map(unleaf));
-      if (!(out instanceof Tensor)) throw new ValueError(`jvp: the function must return a Tensor, got ${typeof out}`);
-      return [out, tangentAt(out, level) ?? zeros(out.shape)];
+    const inputs = primals.map((p) => variableFor(p, op));
+    inputs.forEach((x, i) => {
+      const t = toTensor(tangents[i] as Tensor | number, op);
+      if (!sameShape(t.shape, x.shape)) {
+        throw new GradError(`${op}: tangent ${i} has shape ${formatShape(t.shape)} but its primal has shape ${formatShape(x.shape)}`);
+      }
+      setTangent(x, level, t);
+    });
+    const out = fn(...inputs.map(unleaf));
+    if (!(out instanceof Tensor)) throw new ValueError(`${op}: the function must return a Tensor, got ${typeof out}`);
+    return [out, tangentAt(out, level) ?? zeros(out.shape)];
   });
 }
 
@@ -53,17 +60,22 @@ export interface JacobianOptions {
  * output element, forward mode one per input element: pick the smaller side.
  */
 export function jacobian(fn: TensorFunction, options: JacobianOptions = {}): (x: Arg) => Tensor {
-  const mode = options.mode ?? 'rev';
-  if (mode !== 'rev' && mode !== 'fwd') throw new ValueError(`jacobian: mode must be 'rev' or 'fwd', got '${String(mode)}'`);
+  return jacobianAs('jacobian', fn, options);
+}
+
+function jacobianAs(op: string, fn: TensorFunction, options: JacobianOptions | undefined): (x: Arg) => Tensor {
+  requireFunction(op, fn);
+  const mode = requireOptions(op, options).mode ?? 'rev';
+  if (mode !== 'rev' && mode !== 'fwd') throw new ValueError(`${op}: mode must be 'rev' or 'fwd', got '${String(mode)}'`);
   return (xArg) => {
-    const x = toTensor(xArg as Tensor | number, 'jacobian');
+    const x = toTensor(xArg as Tensor | number, op);
     if (mode === 'fwd') {
-      const columns = unitVectors(x.shape).map((e) => jvp(fn, [x], [e])[1]);
+      const columns = unitVectors(x.shape).map((e) => jvpAs(op, fn, [x], [e])[1]);
       const outShape = columns[0]?.shape ?? fn(x).shape;
       if (columns.length === 0) return zeros([...outShape, ...x.shape]);
       return reshape(stack(columns, columns[0]!.rank), [...outShape, ...x.shape]);
     }
-    const [out, pullback] = vjp(fn, x);
+    const [out, pullback] = vjpAs(op, fn, [x]);
     const rows = unitVectors(out.shape).map((e) => pullback(e)[0]!);
     if (rows.length === 0) return zeros([...out.shape, ...x.shape]);
     return reshape(stack(rows, 0), [...out.shape, ...x.shape]);
@@ -84,12 +96,12 @@ function unitVectors(shape: readonly number[]): Tensor[] {
  * reverse-mode gradient (one jvp of the gradient per input element).
  */
 export function hessian(fn: TensorFunction, options: JacobianOptions = { mode: 'fwd' }): (x: Arg) => Tensor {
-  return jacobian(grad(fn), options);
+  return jacobianAs('hessian', grad(requireFunction('hessian', fn)), options);
 }
 
 /**
  * Hessian-vector product H·v, forward-over-reverse: one jvp of the gradient, no Hessian built.
  */
 export function hvp(fn: TensorFunction, x: Arg, v: Arg): Tensor {
-  return jvp(grad(fn), [x], [v])[1];
+  return jvpAs('hvp', grad(requireFunction('hvp', fn)), [x], [v])[1];
 }

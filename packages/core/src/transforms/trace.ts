@@ -10,6 +10,7 @@ import { setTangent, tangentAt, withForwardLevel } from '../forward';
 import { withGradMode } from '../mode';
 import { ValueError } from '../errors';
 import { formatShape } from '../shape';
+import { requireFunction, requireOptions } from '../arguments';
 import type { Arg } from './variables';
 import type { TensorFunction } from './grad';
 
@@ -92,6 +93,8 @@ function intermediateName(i: number): string {
  * console.log(String(t)); // rows x, a = x², b = exp(a), c = a + b, d = √c with value, dot, bar
  */
 export function trace(fn: TensorFunction, options: TraceOptions = {}): (...args: Arg[]) => Trace {
+  requireFunction('trace', fn);
+  requireOptions('trace', options);
   return (...args) =>
       withForwardLevel((level) => {
         const inputs = args.map((a) => {

@@ -1,0 +1,18 @@
+/** Checks of arguments shared by the public functions: a clear ValueError instead of a TypeError later. */
+import { ValueError } from './errors';
+import { describeValue } from './shape';
+
+/** `value`, when it is a function; else a ValueError naming `op` and what `name` was given. */
+export function requireFunction<F>(op: string, value: F, name = 'the function'): F {
+  if (typeof value !== 'function') throw new ValueError(`${op}: ${name} must be a function, got ${describeValue(value)}`);
+  return value;
+}
+
+/** `value` when it is an options object (or undefined, meaning defaults); else a ValueError. */
+export function requireOptions<T extends object>(op: string, value: T | undefined): T {
+  if (value === undefined) return {} as T;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ValueError(`${op}: options must be an object, got ${describeValue(value)}`);
+  }
+  return value;
+}
