@@ -11,6 +11,7 @@ import { forwardActive } from './forward';
 import { add, reshape, sum } from './functions';
 import { toTensor } from './create';
 import { requireOptions } from './arguments';
+import { collectAllocations } from './kernels/alloc';
 import { anomalyDetection, checkBackward, runBackwardRule } from './anomaly';
 
 /** Options of `Tensor.backward`. */
@@ -199,6 +200,17 @@ function addInto(target: Float64Array, source: Float64Array): void {
   for (let i = 0; i < target.length; i++) target[i]! += source[i]!;
 }
 
+/**
+ * A leaf's new gradient. An array the pass itself allocated is referenced only by the pass's
+ * adjoints, which are gone once it returns, so the leaf can take it over; anything else (the seed,
+ * an input a rule passed through, an array already given to another leaf) is copied, because the
+ * gradient is accumulated into in place later. Taking over saves a parameter-sized copy per step.
+ */
+function adoptOrCopy(g: Tensor, fresh: Set<Float64Array>): Tensor {
+  if (!fresh.delete(g.data)) return g.detach().clone();
+  return g.detach();
+}
+
 /** `Tensor.backward`: reverse mode into the `.grad` of every leaf with requiresGrad. */
 export function backward(root: Tensor, seed: Tensor | NestedArray | undefined, options: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
@@ -209,9 +221,9 @@ export function backward(root: Tensor, seed: Tensor | NestedArray | undefined, o
   }
   const { createGraph = false, retainGraph = createGraph } = requireOptions('backward', options);
   const seedTensor = seed === undefined ? new Tensor(new Float64Array(1).fill(1), root.shape) : toTensor(seed, 'backward');
-  const grads = backpropagate([root], [seedTensor], { createGraph, retainGraph });
+  const [grads, fresh] = collectAllocations(() => backpropagate([root], [seedTensor], { createGraph, retainGraph }));
   for (const [leaf, g] of grads) {
-    if (leaf.grad === null) leaf.grad = createGraph ? g : g.detach().clone();
+    if (leaf.grad === null) leaf.grad = createGraph ? g : adoptOrCopy(g, fresh);
     else if (createGraph) leaf.grad = add(leaf.grad, g);
     else if (leaf.grad.requiresGrad) {
       // A gradient recorded by a createGraph pass may be in use in other graphs: add out of place.

@@ -1,4 +1,4 @@
-import { GradError, Tensor, add, grad, noGrad, ones, scalar, stopGradient, sum, tensor, valueAndGrad, vjp } from '@adjoint/core';
+import { GradError, Tensor, add, grad, matmul, noGrad, ones, randn, scalar, stopGradient, sum, tensor, transpose, valueAndGrad, vjp } from '@adjoint/core';
 
 const leaf = (v: number | number[] | number[][]): Tensor => tensor(v, { requiresGrad: true });
 
@@ -82,6 +82,38 @@ describe('backward', () => {
     w.mul(c).sum().backward();
     expect(c.grad).toBeNull();
     expect(w.grad!.toArray()).toEqual([3, 4]);
+  });
+});
+
+describe('gradient arrays taken over from the pass instead of copied', () => {
+  // Large enough that their arrays are their own (small ones share slabs and are always copied).
+  const big = (seed: number): Tensor => randn([40, 30], { seed, requiresGrad: true });
+
+  it('gives two leaves that received the same adjoint gradients of their own', () => {
+    const a = big(1);
+    const b = big(2);
+    a.add(b).sum().backward(); // add passes one adjoint to both inputs
+    expect(a.grad!.data).not.toBe(b.grad!.data);
+    a.grad!.data[0] = 99;
+    expect(b.grad!.data[0]).toBe(1);
+  });
+
+  it('never takes over the seed or a tensor the caller holds', () => {
+    const x = big(3);
+    const seed = ones([40, 30]);
+    x.reshape([1200]).reshape([40, 30]).backward(seed); // the seed flows through unchanged
+    expect(x.grad!.data).not.toBe(seed.data);
+    seed.data[0] = 5;
+    expect(x.grad!.data[0]).toBe(1);
+  });
+
+  it('accumulates into a taken-over gradient across passes, and the values are right', () => {
+    const w = big(4);
+    const x = randn([7, 40], { seed: 5 });
+    x.matmul(w).sum().backward();
+    x.matmul(w).sum().backward();
+    const expected = matmul(transpose(x), ones([7, 30])).mul(2);
+    expect(w.grad!.toArray()).toEqual(expected.toArray());
   });
 });
 

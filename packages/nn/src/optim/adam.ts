@@ -74,6 +74,10 @@ export class Adam extends Optimizer<AdamState> {
     const coupled = decoupled ? 0 : wd; // L2 decay adds to the gradient
     const a1 = 1 - beta1;
     const a2 = 1 - beta2;
+    // m̂/(√v̂ + ε) with m̂ = m/c1, v̂ = v/c2, arranged as PyTorch does: one square root and one
+    // division per element, the bias corrections folded into two constants.
+    const stepSize = lr / c1;
+    const rootC2 = Math.sqrt(c2);
     for (let i = 0; i < w.length; i++) {
       const wi = w[i]! * keep;
       const gi = coupled === 0 ? g[i]! : g[i]! + wi * coupled;
@@ -81,7 +85,7 @@ export class Adam extends Optimizer<AdamState> {
       const vi = v[i]! * beta2 + gi * gi * a2;
       m[i] = mi;
       v[i] = vi;
-      w[i] = wi - ((mi / c1) * lr) / (Math.sqrt(vi / c2) + eps);
+      w[i] = wi - (stepSize * mi) / (Math.sqrt(vi) / rootC2 + eps);
     }
   }
 }
