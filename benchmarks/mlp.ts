@@ -144,25 +144,27 @@ async function compare(sizes: number[]): Promise<BenchResult[]> {
   const group = `mlp ${label}`;
   const ours = adjointStep(p);
   const hand = handWrittenStep(p);
+  // Each comparison is timed in its own interleaved group, beside the adjoint step: a contender
+  // that allocates heavily (tfjs cpu) would otherwise slow the others' batches too.
+  const [a, h, f] = timeInterleaved([ours.step, hand, ours.forward], { minTime: 1.5 });
   const tf = await loadTf();
   await tf.setBackend('cpu');
-  const tfCpu = tfStep(tf, p);
-  const [a, h, f, c] = timeInterleaved([ours.step, hand, ours.forward, tfCpu], { minTime: 1.5 });
+  const [aCpu, c] = timeInterleaved([ours.step, tfStep(tf, p)], { minTime: 1.5 });
   await tf.setBackend('wasm');
-  const tfWasm = tfStep(tf, p);
-  const [a2, w] = timeInterleaved([ours.step, tfWasm], { minTime: 1.5 });
+  const [aWasm, w] = timeInterleaved([ours.step, tfStep(tf, p)], { minTime: 1.5 });
   const row = (name: string, seconds: number) => ({ group, name, value: seconds * 1e3, unit: 'ms' });
   const adjoint = row('adjoint step (float64)', a!.median);
   const handRow = row('hand-written backprop, same kernels', h!.median);
   const fwd = row('adjoint forward only', f!.median);
+  const adjointCpu = row('adjoint step (beside tfjs cpu)', aCpu!.median);
   const cpu = row('tfjs cpu step (float32)', c!.median);
-  const adjoint2 = row('adjoint step (again, beside wasm)', a2!.median);
+  const adjointWasm = row('adjoint step (beside tfjs wasm)', aWasm!.median);
   const wasm = row('tfjs wasm step (float32)', w!.median);
   const atMost = (r: BenchResult, target: number): BenchResult => ({ ...r, note: `target ≤ ${target}×: ${r.value <= target ? 'PASS' : 'FAIL'}` });
   return [
-    adjoint, handRow, fwd, cpu, adjoint2, wasm,
-    atMost(ratio(group, 'adjoint / tfjs wasm', adjoint2, wasm), 1.0),
-    atMost(ratio(group, 'adjoint / tfjs cpu', adjoint, cpu), 0.35),
+    adjoint, handRow, fwd, adjointCpu, cpu, adjointWasm, wasm,
+    atMost(ratio(group, 'adjoint / tfjs wasm', adjointWasm, wasm), 1.0),
+    atMost(ratio(group, 'adjoint / tfjs cpu', adjointCpu, cpu), 0.35),
     atMost(ratio(group, 'engine overhead: adjoint / hand-written', adjoint, handRow), 1.15),
     atMost(ratio(group, 'cheap gradient: step / forward', adjoint, fwd), 3),
   ];
