@@ -9,19 +9,7 @@ import {
   jacobian, jvp, linspace, manualSeed, matmul, noGrad, ones, oneHot, rand, randn, reshape, scalar, sum, tensor, toDot, trace, transpose,
   valueAndGrad, vjp, zeros,
 } from '@adjoint/core';
-
-/** `fn` throws an instance of `type` whose message matches `message` (and nothing untyped). */
-function expectError(fn: () => unknown, type: new (...args: never[]) => AdjointError, message: RegExp): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  if (error === undefined) throw new Error(`expected a ${type.name} matching ${message}, but nothing was thrown`);
-  if (!(error instanceof type)) throw new Error(`expected a ${type.name}, got ${(error as Error).constructor?.name}: ${(error as Error).message}`);
-  expect((error as Error).message).toMatch(message);
-}
+import { expectError } from '../../../test/support/expect-error';
 
 const deepNesting = (depth: number): unknown => {
   let a: unknown = 1;

@@ -11,20 +11,7 @@ import {
   deserializeModel, evaluate, fit, glorotNormal, glorotUniform, heNormal, heUniform, kFold, loadModel, mlp, normal, predict, saveModel,
   serializeModel, trainTestSplit, type Optimizer,
 } from '@adjoint/nn';
-
-/** `fn` throws an instance of `type` whose message matches `message`. */
-function expectError(fn: () => unknown, type: new (...args: never[]) => AdjointError, message: RegExp | string): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  if (error === undefined) throw new Error(`expected a ${type.name} matching ${message}, but nothing was thrown`);
-  if (!(error instanceof type)) throw new Error(`expected a ${type.name}, got ${(error as Error).constructor?.name}: ${(error as Error).message}`);
-  if (typeof message === 'string') expect((error as Error).message).toBe(message);
-  else expect((error as Error).message).toMatch(message);
-}
+import { expectError } from '../../../test/support/expect-error';
 
 const param = (values: number[]): Tensor => tensor(values, { requiresGrad: true });
 

@@ -1,7 +1,8 @@
 /** Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019). */
 import { Tensor, zerosLike } from '@adjoint/core';
 import type { Module } from '../module';
-import { Optimizer, checkFlag, checkKnownOptions, checkOption, checkOptions, type LearningRate } from './optimizer';
+import { Optimizer, checkFlag, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
+import { checkOptionsArg } from '../args';
 
 /** Options of {@link Adam}. */
 export interface AdamOptions {
@@ -96,7 +97,7 @@ export class Adam extends Optimizer<AdamState> {
  */
 export class AdamW extends Adam {
   constructor(params: readonly Tensor[] | Module, options: Omit<AdamOptions, 'decoupled'> = {}) {
-    super(params, adamW(checkOptions('AdamW', options)), 'AdamW');
+    super(params, adamW(checkOptionsArg('AdamW', options)), 'AdamW');
   }
 }
 

@@ -169,15 +169,6 @@ export function checkKnownOptions(name: string, options: object, known: readonly
   if (unknown.length > 0) throw new ValueError(`${name}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${known.join(', ')})`);
 }
 
-/** An optimizer's options object (undefined: all defaults), else a ValueError naming the optimizer. */
-export function checkOptions<T extends object>(name: string, options: T | undefined): T {
-  if (options === undefined) return {} as T;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ValueError(`${name}: options must be an object, got ${describe(options)}`);
-  }
-  return options;
-}
-
 /** A true/false option (its default when undefined), else a ValueError naming the optimizer and the option. */
 export function checkFlag(name: string, option: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
