@@ -54,6 +54,14 @@ export function checkOptionsArg<T extends object>(op: string, options: T | undef
   return options;
 }
 
+/**
+ * An option's value, or `fallback` when it was left out. Unlike `??`, an explicit `null` is kept, so
+ * the check that follows reports it instead of quietly using the default.
+ */
+export function orDefault<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value;
+}
+
 /** @throws ValueError unless `value` is an integer ≥ `min`. */
 export function checkInteger(op: string, name: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {

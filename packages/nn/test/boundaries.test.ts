@@ -32,7 +32,7 @@ describe('learning rates', () => {
   describe.each(OPTIMIZERS)('%s', (name, Opt) => {
     it.each<[unknown, string]>([
       [-1, '-1'], [-1e-12, '-1e-12'], [NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity'],
-      ['0.1', 'string 0.1'], [true, 'boolean true'], [{}, 'an object (Object)'],
+      ['0.1', 'string 0.1'], [true, 'boolean true'], [{}, 'an object (Object)'], [null, 'null'],
     ])('lr = %p is a ValueError', (lr, shown) => {
       expectError(() => new Opt([param([1])], { lr }), ValueError, `${name}: lr must be a finite number ≥ 0 or a schedule, got ${shown}`);
     });
@@ -173,7 +173,7 @@ describe('batch sizes and empty data', () => {
   const model = (): Module => mlp([2, 2, 1], { seed: 1 });
   const base = { x, y, loss: 'mse' as const, optimizer: 'sgd' as const, progress: false };
 
-  it.each<[unknown, string]>([[0, '0'], [-1, '-1'], [1.5, '1.5'], [NaN, 'NaN'], [Infinity, 'Infinity'], ['8', '"8"']])(
+  it.each<[unknown, string]>([[0, '0'], [-1, '-1'], [1.5, '1.5'], [NaN, 'NaN'], [Infinity, 'Infinity'], ['8', '"8"'], [null, 'null']])(
     'batchSize %p is a ValueError in fit, batches, predict and evaluate',
     (batchSize, shown) => {
       const bs = batchSize as number;

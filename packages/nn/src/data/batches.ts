@@ -1,6 +1,6 @@
 /** Minibatches gathered by index. */
 import { Rng, Tensor, gather, noGrad } from '@adjoint/core';
-import { asSamples, checkBoolean, checkOptionsArg, checkFinite, checkInteger, checkSameRows, range, rows, type TensorInput } from '../args';
+import { asSamples, checkBoolean, checkOptionsArg, checkFinite, checkInteger, checkSameRows, range, rows, orDefault, type TensorInput } from '../args';
 
 /** Options of {@link batches}. */
 export interface BatchesOptions {
@@ -37,7 +37,7 @@ export function batches(x: TensorInput, y?: TensorInput, options: BatchesOptions
   const xs = asSamples(op, 'x', x);
   const ys = y === undefined ? undefined : asSamples(op, 'y', y);
   if (ys !== undefined) checkSameRows(op, xs, ys);
-  const batchSize = checkInteger(op, 'batchSize', options.batchSize ?? 32, 1);
+  const batchSize = checkInteger(op, 'batchSize', orDefault(options.batchSize, 32), 1);
   const shuffle = checkBoolean(op, 'shuffle', options.shuffle ?? false);
   const dropLast = checkBoolean(op, 'dropLast', options.dropLast ?? false);
   const n = rows(xs);

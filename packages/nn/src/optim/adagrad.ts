@@ -2,6 +2,7 @@
 import { Tensor, zerosLike } from '@adjoint/core';
 import type { Module } from '../module';
 import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
+import { orDefault } from '../args';
 
 /** Options of {@link Adagrad}. */
 export interface AdagradOptions {
@@ -36,7 +37,7 @@ export class Adagrad extends Optimizer<AdagradState> {
 
   constructor(params: readonly Tensor[] | Module, options: AdagradOptions = {}) {
     checkKnownOptions('Adagrad', options, ['lr', 'eps', 'weightDecay', 'initialAccumulator']);
-    super('Adagrad', params, options.lr ?? 0.01);
+    super('Adagrad', params, orDefault(options.lr, 0.01));
     this.eps = checkOption('Adagrad', 'eps', options.eps ?? 1e-10, 0, Infinity, '[)');
     this.weightDecay = checkOption('Adagrad', 'weightDecay', options.weightDecay ?? 0, 0, Infinity, '[)');
     this.initialAccumulator = checkOption('Adagrad', 'initialAccumulator', options.initialAccumulator ?? 0, 0, Infinity, '[)');

@@ -2,7 +2,7 @@
 import { Tensor, zerosLike } from '@adjoint/core';
 import type { Module } from '../module';
 import { Optimizer, checkFlag, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
-import { checkOptionsArg } from '../args';
+import { checkOptionsArg, orDefault } from '../args';
 
 /** Options of {@link Adam}. */
 export interface AdamOptions {
@@ -51,7 +51,7 @@ export class Adam extends Optimizer<AdamState> {
   /** @param name used in messages (AdamW passes its own). */
   constructor(params: readonly Tensor[] | Module, options: AdamOptions = {}, name = 'Adam') {
     checkKnownOptions(name, options, ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'decoupled']);
-    super(name, params, options.lr ?? 0.001);
+    super(name, params, orDefault(options.lr, 0.001));
     this.beta1 = checkOption(name, 'beta1', options.beta1 ?? 0.9, 0, 1, '[)');
     this.beta2 = checkOption(name, 'beta2', options.beta2 ?? 0.999, 0, 1, '[)');
     this.eps = checkOption(name, 'eps', options.eps ?? 1e-8, 0, Infinity, '[)');

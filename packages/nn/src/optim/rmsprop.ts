@@ -2,6 +2,7 @@
 import { Tensor, zerosLike } from '@adjoint/core';
 import type { Module } from '../module';
 import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
+import { orDefault } from '../args';
 
 /** Options of {@link RMSprop}. */
 export interface RMSpropOptions {
@@ -34,7 +35,7 @@ export class RMSprop extends Optimizer<RMSpropState> {
 
   constructor(params: readonly Tensor[] | Module, options: RMSpropOptions = {}) {
     checkKnownOptions('RMSprop', options, ['lr', 'rho', 'eps', 'weightDecay']);
-    super('RMSprop', params, options.lr ?? 0.001);
+    super('RMSprop', params, orDefault(options.lr, 0.001));
     this.rho = checkOption('RMSprop', 'rho', options.rho ?? 0.9, 0, 1, '[)');
     this.eps = checkOption('RMSprop', 'eps', options.eps ?? 1e-8, 0, Infinity, '[)');
     this.weightDecay = checkOption('RMSprop', 'weightDecay', options.weightDecay ?? 0, 0, Infinity, '[)');

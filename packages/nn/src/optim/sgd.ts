@@ -2,6 +2,7 @@
 import { Tensor, ValueError, zerosLike } from '@adjoint/core';
 import type { Module } from '../module';
 import { Optimizer, checkFlag, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
+import { orDefault } from '../args';
 
 /** Options of {@link SGD}. */
 export interface SGDOptions {
@@ -40,7 +41,7 @@ export class SGD extends Optimizer<SGDState> {
 
   constructor(params: readonly Tensor[] | Module, options: SGDOptions = {}) {
     checkKnownOptions('SGD', options, ['lr', 'momentum', 'nesterov', 'weightDecay']);
-    super('SGD', params, options.lr ?? 0.01);
+    super('SGD', params, orDefault(options.lr, 0.01));
     this.momentum = checkOption('SGD', 'momentum', options.momentum ?? 0, 0, 1, '[)');
     this.weightDecay = checkOption('SGD', 'weightDecay', options.weightDecay ?? 0, 0, Infinity, '[)');
     this.nesterov = checkFlag('SGD', 'nesterov', options.nesterov, false);

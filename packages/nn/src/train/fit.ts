@@ -4,7 +4,7 @@ import type { Module } from '../module';
 import type { LearningRate, Optimizer } from '../optim/index';
 import { clipGradNorm } from '../clip';
 import { BatchNorm } from '../layers/batch-norm';
-import { asSamples, checkBoolean, checkFinite, checkInteger, checkSameRows, range, rows, show, type TensorInput } from '../args';
+import { asSamples, checkBoolean, checkFinite, checkInteger, checkSameRows, range, rows, show, orDefault, type TensorInput } from '../args';
 import { batchIndices } from '../data/batches';
 import { testCount } from '../data/split';
 import { History, type EpochLogs } from './history';
@@ -180,7 +180,7 @@ function planTraining(op: string, model: Module, options: FitOptions): TrainingP
   const shuffleRng = rng.fork();
 
   const data = trainingData(op, options, splitRng);
-  const batchSize = checkInteger(op, 'batchSize', options.batchSize ?? 32, 1);
+  const batchSize = checkInteger(op, 'batchSize', orDefault(options.batchSize, 32), 1);
   const dropLast = checkBoolean(op, 'dropLast', options.dropLast ?? false);
   const n = rows(data.x);
   if (dropLast && n < batchSize) throw new ValueError(`${op}: with dropLast, batchSize ${batchSize} exceeds the ${n} training rows and no batch is left`);

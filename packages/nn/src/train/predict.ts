@@ -1,7 +1,7 @@
 /** Inference: predictions in batches, and the loss and metrics of a trained model on a data set. */
 import { Tensor, ValueError, concat, gather, isTensor, noGrad } from '@adjoint/core';
 import { Module, describe } from '../module';
-import { asSamples, checkInteger, checkOptionsArg, checkSameRows, range, rows, type TensorInput } from '../args';
+import { asSamples, checkInteger, checkOptionsArg, checkSameRows, range, rows, orDefault, type TensorInput } from '../args';
 import { batchIndices } from '../data/batches';
 import { resolveLoss, resolveMetrics, type LossSpec, type MetricSpec } from './resolve';
 import { withMode } from './modes';
@@ -28,7 +28,7 @@ export function predict(model: Module, x: TensorInput, options: PredictOptions =
   checkModel(op, model);
   options = checkOptionsArg(op, options);
   const xs = asSamples(op, 'x', x);
-  const batchSize = checkInteger(op, 'batchSize', options.batchSize ?? 256, 1);
+  const batchSize = checkInteger(op, 'batchSize', orDefault(options.batchSize, 256), 1);
   if (rows(xs) === 0) throw new ValueError(`${op}: x has no rows`);
   return predictRows(op, model, xs, batchSize);
 }
@@ -80,7 +80,7 @@ export function evaluate(model: Module, x: TensorInput, y: TensorInput, options:
   const loss = options.loss === undefined ? undefined : resolveLoss(op, options.loss);
   const metrics = resolveMetrics(op, options.metrics, options.loss);
   if (loss === undefined && metrics.length === 0) throw new ValueError(`${op}: nothing to compute; give a loss, metrics, or both`);
-  const pred = predictRows(op, model, xs, checkInteger(op, 'batchSize', options.batchSize ?? 256, 1));
+  const pred = predictRows(op, model, xs, checkInteger(op, 'batchSize', orDefault(options.batchSize, 256), 1));
   const out: Record<string, number> = {};
   if (loss !== undefined) out.loss = noGrad(() => lossValue(op, loss(pred, ys)));
   for (const m of metrics) out[m.name] = m.fn(ys, pred);
