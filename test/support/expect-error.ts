@@ -1,19 +1,23 @@
-/** Shared by the boundary tests: an assertion on the exact error a call throws. */
+/** Shared by the boundary and error tests: assertions on the exact error a call throws. */
 import type { AdjointError } from '@adjoint/core';
 
-/**
- * `fn` throws an instance of `type` (so nothing untyped escapes) whose message matches `message`:
- * a pattern, or a string for the exact text.
- */
-export function expectError(fn: () => unknown, type: new (...args: never[]) => AdjointError, message: RegExp | string): void {
-  let error: unknown;
+/** The error `fn` throws, which must be an instance of `type` (nothing untyped, nothing else). */
+export function thrown<E extends AdjointError>(fn: () => unknown, type: new (...args: never[]) => E): E {
   try {
     fn();
   } catch (e) {
-    error = e;
+    if (e instanceof type) return e;
+    throw new Error(`expected a ${type.name}, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
   }
-  if (error === undefined) throw new Error(`expected a ${type.name} matching ${message}, but nothing was thrown`);
-  if (!(error instanceof type)) throw new Error(`expected a ${type.name}, got ${(error as Error).constructor?.name}: ${(error as Error).message}`);
-  if (typeof message === 'string') expect((error as Error).message).toBe(message);
-  else expect((error as Error).message).toMatch(message);
+  throw new Error(`expected a ${type.name}, but nothing was thrown`);
+}
+
+/**
+ * `fn` throws an instance of `type` whose message matches `message`: a pattern, or a string for
+ * the exact text.
+ */
+export function expectError(fn: () => unknown, type: new (...args: never[]) => AdjointError, message: RegExp | string): void {
+  const error = thrown(fn, type);
+  if (typeof message === 'string') expect(error.message).toBe(message);
+  else expect(error.message).toMatch(message);
 }

@@ -5,17 +5,9 @@
  * transforms and custom rules; and it switches itself off again, even after throwing.
  */
 import { GradError, Tensor, customVjp, detectAnomaly, grad, tensor } from '@adjoint/core';
+import { thrown } from '../../../test/support/expect-error';
 
-/** The GradError `fn` throws (failing the test if it throws nothing, or something else). */
-function anomaly(fn: () => unknown): GradError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof GradError) return e;
-    throw e;
-  }
-  throw new Error('expected detectAnomaly to throw a GradError, but nothing was thrown');
-}
+const anomaly = (fn: () => unknown): GradError => thrown(fn, GradError);
 
 describe('the first op to go non-finite is the one named', () => {
   it('forward: sqrt(x − 1) at x = 0 is NaN, and the exp, sum and backward after it are not blamed', () => {

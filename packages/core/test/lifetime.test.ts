@@ -11,19 +11,11 @@
  * - a pass that throws part-way frees nothing and leaves nothing behind: fix the cause and retry.
  */
 import { GradError, Tensor, detectAnomaly, grad, tensor } from '@adjoint/core';
+import { thrown } from '../../../test/support/expect-error';
 
 const leaf = (v: number[]): Tensor => tensor(v, { requiresGrad: true });
 
-/** The GradError `fn` throws. */
-function gradError(fn: () => unknown): GradError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof GradError) return e;
-    throw e;
-  }
-  throw new Error('expected a GradError, but nothing was thrown');
-}
+const gradError = (fn: () => unknown): GradError => thrown(fn, GradError);
 
 describe('a freed graph cannot be walked again', () => {
   it('the same output: the message names the op, its shape and the remedy', () => {
