@@ -16,3 +16,9 @@ export function requireOptions<T extends object>(op: string, value: T | undefine
   }
   return value;
 }
+
+/** `value`, when it is a finite number; else a ValueError naming `op` and the argument `name`. */
+export function requireFinite(op: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValueError(`${op}: ${name} must be a finite number, got ${describeValue(value)}`);
+  return value;
+}

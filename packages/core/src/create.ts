@@ -4,7 +4,7 @@ import { MAX_RANK, checkShape, checkSize, describeValue, formatShape, shapeSize,
 import { ValueError } from './errors';
 import { Rng } from './rng';
 import { allocData } from './kernels/alloc';
-import { requireOptions } from './arguments';
+import { requireFinite, requireOptions } from './arguments';
 
 /** Options of {@link tensor}. */
 export interface TensorOptions {
@@ -198,9 +198,7 @@ function generatorOf(op: string, options: RandomOptions): Rng {
 
 /** A finite number option (its default when undefined), else a ValueError naming it. */
 function finiteOption(op: string, name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValueError(`${op}: ${name} must be a finite number, got ${describeValue(value)}`);
-  return value;
+  return value === undefined ? fallback : requireFinite(op, name, value);
 }
 
 /** Uniform draws in [min, max) (default [0, 1)). */

@@ -8,6 +8,7 @@ import { Tensor, type TensorLike } from './tensor';
 import { toTensor } from './create';
 import { describeValue, formatShape, normalizeAxes, normalizeAxis } from './shape';
 import { ShapeError, ValueError } from './errors';
+import { requireFinite } from './arguments';
 import * as unary from './ops/unary';
 import * as binary from './ops/binary';
 import * as constant from './ops/constant';
@@ -88,9 +89,9 @@ export const sigmoid = (x: TensorLike): Tensor => un(unary.sigmoidOp, x);
 /** max(x, 0). */
 export const relu = (x: TensorLike): Tensor => un(unary.reluOp, x);
 /** x for x > 0, alpha·x otherwise. */
-export const leakyRelu = (x: TensorLike, alpha = 0.01): Tensor => un(unary.leakyReluOp, x, { alpha: checkFinite('leakyRelu', 'alpha', alpha) });
+export const leakyRelu = (x: TensorLike, alpha = 0.01): Tensor => un(unary.leakyReluOp, x, { alpha: requireFinite('leakyRelu', 'alpha', alpha) });
 /** x for x > 0, alpha·(eˣ − 1) otherwise. */
-export const elu = (x: TensorLike, alpha = 1): Tensor => un(unary.eluOp, x, { alpha: checkFinite('elu', 'alpha', alpha) });
+export const elu = (x: TensorLike, alpha = 1): Tensor => un(unary.eluOp, x, { alpha: requireFinite('elu', 'alpha', alpha) });
 /** ln(1 + eˣ), never overflowing. */
 export const softplus = (x: TensorLike): Tensor => un(unary.softplusOp, x);
 /** x limited to [lo, hi]. */
@@ -99,11 +100,6 @@ export function clip(x: TensorLike, lo: number, hi: number): Tensor {
     throw new ValueError(`clip: needs numbers lo ≤ hi, got lo = ${describeValue(lo)}, hi = ${describeValue(hi)}`);
   }
   return un(unary.clipOp, x, { lo, hi });
-}
-
-function checkFinite(op: string, name: string, v: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${op}: ${name} must be a finite number, got ${describeValue(v)}`);
-  return v;
 }
 
 /** cond ? a : b elementwise (cond nonzero means true), broadcasting all three. */
@@ -143,17 +139,19 @@ export function argmin(x: TensorLike, axis?: number): Tensor {
  * where it matters, whereas x − logSumExp(x) rounds log Σ away once |x| ≫ 1 (softmax of
  * [1e16, 1e16] would be [1, 1]). The shift is constant, so the derivatives are unchanged.
  */
-export function logSoftmax(x: TensorLike, axis = -1, op = 'logSoftmax'): Tensor {
+export const logSoftmax = (x: TensorLike, axis = -1): Tensor => logSoftmaxAs('logSoftmax', x, axis);
+/** {@link logSoftmax}, with `op` naming the public function in messages (softmax is built on it). */
+function logSoftmaxAs(op: string, x: TensorLike, axis: number): Tensor {
   const t = toTensor(x, op);
   if (t.rank === 0) throw new ValueError(`${op}: needs at least one axis, got a scalar`);
   const a = normalizeAxis(op, axis, t.rank);
   if (t.shape[a] === 0) return sub(t, logSumExp(t, a, true)); // empty: nothing to shift by
-  const m = max(t, a, true).detach();
-  const shifted = sub(t, where(less(abs(m), Infinity), m, 0));
+  const m = max(t.detach(), a, true); // a constant: neither recorded nor carrying tangents
+  const shifted = sub(t, where(less(abs(m), Infinity), m, 0)); // no shift where m = ±∞ or NaN, as in logSumExp
   return sub(shifted, logSumExp(shifted, a, true));
 }
 /** softmax(x) = exp(x − logSumExp(x)) along `axis`: stable for large inputs. */
-export const softmax = (x: TensorLike, axis = -1): Tensor => exp(logSoftmax(x, axis, 'softmax'));
+export const softmax = (x: TensorLike, axis = -1): Tensor => exp(logSoftmaxAs('softmax', x, axis));
 
 // ── Linear algebra ──────────────────────────────────────────────────────────────────────────────
 /**

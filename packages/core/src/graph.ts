@@ -143,12 +143,13 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
   return result;
 }
 
+/** The mark of the latest walk (see Tensor._visit). */
+let lastVisit = 0;
+
 /**
  * Tensors reachable from `roots` through recorded nodes, inputs before the tensors made from them.
  * With targets, the walk stops at them and keeps only tensors on a path to one.
  */
-let lastVisit = 0;
-
 function topologicalOrder(roots: readonly Tensor[], targets: Set<Tensor> | null): Tensor[] {
   const order: Tensor[] = [];
   const visit = ++lastVisit;
@@ -207,8 +208,7 @@ function addInto(target: Float64Array, source: Float64Array): void {
  * gradient is accumulated into in place later. Taking over saves a parameter-sized copy per step.
  */
 function adoptOrCopy(g: Tensor, fresh: Set<Float64Array>): Tensor {
-  if (!fresh.delete(g.data)) return g.detach().clone();
-  return g.detach();
+  return fresh.delete(g.data) ? g.detach() : g.clone();
 }
 
 /** `Tensor.backward`: reverse mode into the `.grad` of every leaf with requiresGrad. */
@@ -227,7 +227,7 @@ export function backward(root: Tensor, seed: Tensor | NestedArray | undefined, o
     else if (createGraph) leaf.grad = add(leaf.grad, g);
     else if (leaf.grad.requiresGrad) {
       // A gradient recorded by a createGraph pass may be in use in other graphs: add out of place.
-      const total = leaf.grad.detach().clone();
+      const total = leaf.grad.clone();
       addInto(total.data, g.data);
       leaf.grad = total;
     } else addInto(leaf.grad.data, g.data);

@@ -217,6 +217,7 @@ describe('a few out-of-range indices and axes, spelled out (fuzz.test.ts tries t
     ['matmul with mismatched inner dimensions', () => matmul(m, m), ShapeError, /^matmul: inner dimensions must match \(3 vs 2\), got \[2, 3\] and \[2, 3\]/],
     ['add of shapes NumPy would not broadcast', () => add(m, tensor([1, 2])), ShapeError, /^add: shapes \[2, 3\] and \[2\] cannot be broadcast together/],
     ['add whose broadcast would not fit in memory', () => add(zeros([100000, 1]), zeros([100000])), ValueError, /^add: broadcasting \[100000, 1\] and \[100000\] gives \[100000, 100000\]: 10000000000 elements/],
+    ['matmul whose batch axes broadcast beyond memory', () => matmul(zeros([65536, 1, 1, 1]), zeros([1, 65536, 1, 1])), ValueError, /^matmul: broadcasting \[65536, 1\] and \[1, 65536\] gives \[65536, 65536\]/],
   ])('%s', (_what, fn, type, message) => {
     expectError(fn, type, message);
   });

@@ -107,11 +107,7 @@ export function gemm(
   m: number, n: number, k: number,
   transA: boolean, transB: boolean,
 ): void {
-  if (m === 0 || n === 0) return;
-  if (k === 0) {
-    c.fill(0, cOffset, cOffset + m * n);
-    return;
-  }
+  if (emptyProduct(c, cOffset, m, n, k)) return;
   if (backend !== 'js' && (backend === 'wasm' || wasmPays(m, n, k))
     && runWasm(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB)) {
     return;
@@ -120,15 +116,18 @@ export function gemm(
 }
 
 /**
+ * Handles a product with nothing to multiply (m, n or k = 0), which every entry point accepts:
+ * C = 0 when only k is 0, nothing to write otherwise. False, having done nothing, for the rest.
+ */
+function emptyProduct(c: Float64Array, cOffset: number, m: number, n: number, k: number): boolean {
+  if (m !== 0 && n !== 0 && k !== 0) return false;
+  c.fill(0, cOffset, cOffset + m * n);
+  return true;
+}
+
+/**
  * The TypeScript kernel behind {@link gemm}, with the same contract; exported so tests and
  * benchmarks can run it directly whatever the backend setting.
- *
- * C = op(A)·op(B) for one matrix product, written (overwriting) into c[cOffset … cOffset + m*n).
- * A is stored row-major as [m, k] when !transA, or as [k, m] when transA (so op(A) = Aᵀ).
- * B is stored row-major as [k, n] when !transB, or as [n, k] when transB.
- *
- * C must not overlap A or B. Summation order differs from a naive loop (blocks of depth ≤ 256 are
- * summed separately), so results agree with it to rounding, not bit for bit. k = 0 gives C = 0.
  */
 export function gemmJs(
   a: Float64Array, aOffset: number,
@@ -137,11 +136,7 @@ export function gemmJs(
   m: number, n: number, k: number,
   transA: boolean, transB: boolean,
 ): void {
-  if (m === 0 || n === 0) return;
-  if (k === 0) {
-    c.fill(0, cOffset, cOffset + m * n);
-    return;
-  }
+  if (emptyProduct(c, cOffset, m, n, k)) return;
   if (m * n * k < SMALL_PRODUCT || m === 1 || n === 1) {
     naiveGemm(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB);
     return;
@@ -379,11 +374,10 @@ function runWasm(
 
 /**
  * The WebAssembly SIMD kernel behind {@link gemm}, with the same contract, for every size;
- * exported so tests and benchmarks can run it directly whatever the backend setting. Its
- * results are bit-identical to {@link gemmJs} wherever that packs its operands (m, n ≥ 2 and
- * m·n·k ≥ 64), because both sum each element over the same depth blocks (≤ 256 deep), in the same
- * order, with a separate rounded multiply and add per term (no fused multiply-add). gemmJs's
- * plain loops for the other shapes sum without blocks, which makes no difference up to k = 256.
+ * exported so tests and benchmarks can run it directly whatever the backend setting. Its results
+ * are bit-identical to {@link gemmJs} wherever that packs its operands (m, n ≥ 2 and m·n·k ≥ 64):
+ * the same depth blocks, summed in the same order, with no fused multiply-add (see the top of this
+ * file). gemmJs's plain loops for the other shapes sum without blocks, the same up to k = 256.
  *
  * Throws if WebAssembly SIMD is unavailable ({@link wasmGemmAvailable}) or the operands do not
  * fit in a 2 GiB WebAssembly memory.
@@ -395,11 +389,7 @@ export function gemmWasm(
   m: number, n: number, k: number,
   transA: boolean, transB: boolean,
 ): void {
-  if (m === 0 || n === 0) return;
-  if (k === 0) {
-    c.fill(0, cOffset, cOffset + m * n);
-    return;
-  }
+  if (emptyProduct(c, cOffset, m, n, k)) return;
   if (!runWasm(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB)) {
     throw new Error(loadWasm() === null
       ? 'gemmWasm: WebAssembly SIMD is not available here'

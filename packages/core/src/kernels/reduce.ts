@@ -44,7 +44,7 @@ export function extremeAxes(x: Float64Array, shape: Shape, axes: readonly number
 export function logSumExpAxes(x: Float64Array, shape: Shape, axes: readonly number[]): Float64Array {
   const max = extremeAxes(x, shape, axes, 1);
   const target = reductionTargets(shape, axes);
-  const acc = new Float64Array(max.length);
+  const acc = allocData(max.length);
   for (let i = 0; i < x.length; i++) {
     const m = max[target[i]!]!;
     acc[target[i]!]! += Math.exp(x[i]! - (Number.isFinite(m) ? m : 0));

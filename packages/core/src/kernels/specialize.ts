@@ -5,7 +5,7 @@
  * tensors. The copies are made once per op, when it is registered, from the small sources below.
  * Where code generation is not allowed (a strict Content-Security-Policy), the shared loops serve.
  */
-import { broadcastOffsets } from './elementwise';
+import { broadcastOffsets, map } from './elementwise';
 import { sameShape, shapeSize, type Shape } from '../shape';
 import { allocData } from './alloc';
 
@@ -70,11 +70,7 @@ function compile<T>(source: string, f: unknown, fallback: () => T): T {
 
 /** A loop computing f elementwise, specialised to f. */
 export function unaryLoop<A>(f: (v: number, attrs: A) => number): UnaryLoop<A> {
-  return compile<UnaryLoop<A>>(UNARY_SOURCE, f, () => (x, attrs) => {
-    const out = allocData(x.length);
-    for (let i = 0; i < x.length; i++) out[i] = f(x[i]!, attrs);
-    return out;
-  });
+  return compile<UnaryLoop<A>>(UNARY_SOURCE, f, () => (x, attrs) => map(x, (v) => f(v, attrs)));
 }
 
 /** A broadcasting loop computing f(a, b), specialised to f. */

@@ -32,7 +32,9 @@ function matmulShape([a, b]: readonly Shape[], { transA, transB }: MatmulAttrs):
   let batch: Shape;
   try {
     batch = broadcastShapes('matmul', a!.slice(0, -2), b!.slice(0, -2));
-  } catch {
+  } catch (e) {
+    // Reword a clash of the batch axes; a batch too large to hold keeps its own ValueError.
+    if (!(e instanceof ShapeError)) throw e;
     throw new ShapeError(`matmul: the batch axes (all but the last two) must broadcast, got ${formatShape(a!)} and ${formatShape(b!)}`);
   }
   const out = [...batch, m, n];

@@ -3,7 +3,7 @@
  * value, forward tangent (dot) and adjoint (bar), as in the worked examples of the course notes.
  */
 import { Tensor } from '../tensor';
-import { toTensor } from '../create';
+import { full, onesLike, toTensor } from '../create';
 import { withObserver } from '../dispatch';
 import { backpropagate } from '../graph';
 import { setTangent, tangentAt, withForwardLevel } from '../forward';
@@ -103,7 +103,7 @@ export function trace(fn: TensorFunction, options: TraceOptions = {}): (...args:
         });
         inputs.forEach((x, i) => {
           const given = options.tangents?.[i];
-          const t = given === undefined ? new Tensor(new Float64Array(x.size).fill(i === 0 ? 1 : 0), x.shape) : toTensor(given as Tensor, 'trace');
+          const t = given === undefined ? full(x.shape, i === 0 ? 1 : 0) : toTensor(given as Tensor, 'trace');
           setTangent(x, level, t);
         });
         const produced: Tensor[] = [];
@@ -111,7 +111,7 @@ export function trace(fn: TensorFunction, options: TraceOptions = {}): (...args:
         if (!(out instanceof Tensor)) throw new ValueError(`trace: the function must return a Tensor, got ${typeof out}`);
 
         const bars = new Map<Tensor, Tensor>();
-        const seed = options.seed === undefined ? new Tensor(new Float64Array(out.size).fill(1), out.shape) : toTensor(options.seed as Tensor, 'trace');
+        const seed = options.seed === undefined ? onesLike(out) : toTensor(options.seed as Tensor, 'trace');
         if (out.requiresGrad) {
           backpropagate([out], [seed], { createGraph: false, retainGraph: true, targets: inputs, onAdjoint: (t, g) => bars.set(t, g) });
         }
