@@ -1,8 +1,10 @@
 /**
  * Gradient clipping: limits the update a single step can make when gradients explode. Call it
- * between `backward()` and `optimizer.step()`; it changes the `.grad` tensors in place.
+ * between `backward()` and `optimizer.step()`; it changes the `.grad` tensors in place. Like the
+ * optimizers' updates, it is not differentiated, so it works on the gradients' buffers directly
+ * rather than allocating new tensors at every step.
  */
-import { Tensor, ValueError, noGrad } from '@adjoint/core';
+import { Tensor, ValueError } from '@adjoint/core';
 import { parameterList, type Module } from './module';
 
 /**
@@ -17,14 +19,21 @@ export function clipGradNorm(params: readonly Tensor[] | Module, maxNorm: number
     throw new ValueError(`clipGradNorm: maxNorm must be a finite number > 0, got ${String(maxNorm)}`);
   }
   const grads = gradsOf('clipGradNorm', params);
-  return noGrad(() => {
-    const total = Math.sqrt(grads.reduce((s, g) => s + g.square().sum().item(), 0));
-    if (total > maxNorm) {
-      const scale = maxNorm / total;
-      for (const g of grads) g.data.set(g.mul(scale).data);
+  let sumOfSquares = 0;
+  for (const g of grads) {
+    let s = 0; // summed per tensor, then across tensors (the order of core's sum, so the same norm)
+    for (const v of g.data) s += v * v;
+    sumOfSquares += s;
+  }
+  const total = Math.sqrt(sumOfSquares);
+  if (total > maxNorm) {
+    const scale = maxNorm / total;
+    for (const g of grads) {
+      const d = g.data;
+      for (let i = 0; i < d.length; i++) d[i]! *= scale;
     }
-    return total;
-  });
+  }
+  return total;
 }
 
 /**
@@ -34,10 +43,13 @@ export function clipGradNorm(params: readonly Tensor[] | Module, maxNorm: number
  */
 export function clipGradValue(params: readonly Tensor[] | Module, v: number): void {
   if (typeof v !== 'number' || !(v > 0)) throw new ValueError(`clipGradValue: v must be a number > 0, got ${String(v)}`);
-  const grads = gradsOf('clipGradValue', params);
-  noGrad(() => {
-    for (const g of grads) g.data.set(g.clip(-v, v).data);
-  });
+  for (const g of gradsOf('clipGradValue', params)) {
+    const d = g.data;
+    for (let i = 0; i < d.length; i++) {
+      const x = d[i]!;
+      d[i] = x < -v ? -v : x > v ? v : x;
+    }
+  }
 }
 
 function gradsOf(op: string, params: readonly Tensor[] | Module): Tensor[] {

@@ -6,7 +6,8 @@ import {
   ShapeError, Tensor, ValueError, abs, clip, formatShape, isTensor, log, logSoftmax, oneHot, scalar, softplus, square, toTensor,
   type NestedArray,
 } from '@adjoint/core';
-import { describe, parameterList, type Module } from './module';
+import { describe, parameterList, sameShape, type Module } from './module';
+import { checkBoolean, checkOptionsArg } from './args';
 
 /** A target: a tensor, or data `tensor()` accepts (a number or nested arrays). */
 export type Target = Tensor | NestedArray;
@@ -117,10 +118,7 @@ function checkPred(op: string, pred: unknown): asserts pred is Tensor {
 
 /** The fromLogits option (default true), checked. */
 function fromLogits(op: string, options: CrossEntropyOptions): boolean {
-  if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(options)}`);
-  const value = options.fromLogits ?? true;
-  if (typeof value !== 'boolean') throw new ValueError(`${op}: fromLogits must be true or false, got ${describe(value)}`);
-  return value;
+  return checkBoolean(op, 'fromLogits', checkOptionsArg(op, options).fromLogits ?? true);
 }
 
 function toTarget(op: string, target: Target): Tensor {
@@ -136,8 +134,4 @@ function sameShapeTarget(op: string, pred: Tensor, target: Target): Tensor {
     throw new ShapeError(`${op}: pred and target must have the same shape, got pred ${formatShape(pred.shape)} and target ${formatShape(y.shape)}`);
   }
   return y;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -4,6 +4,7 @@
  */
 import { ShapeError, Tensor, ValueError, formatShape } from '@adjoint/core';
 import { asSamples, checkOptionsArg, type TensorInput } from './args';
+import { sameShape } from './module';
 
 /** A metric: true values and predictions in, a number out. */
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => number;
@@ -120,9 +121,8 @@ export function confusionMatrix(yTrue: TensorInput, yPred: TensorInput, numClass
 function columns(op: string, yTrue: TensorInput, yPred: TensorInput): { t: Float64Array; p: Float64Array; width: number } {
   const t = asSamples(op, 'yTrue', yTrue);
   const p = asSamples(op, 'yPred', yPred);
-  const squeezed = (s: readonly number[]): number[] => (s.length === 2 && s[1] === 1 ? [s[0]!] : [...s]);
-  const [st, sp] = [squeezed(t.shape), squeezed(p.shape)];
-  if (st.length !== sp.length || st.some((d, i) => d !== sp[i])) {
+  const squeezed = (s: readonly number[]): readonly number[] => (s.length === 2 && s[1] === 1 ? [s[0]!] : s);
+  if (!sameShape(squeezed(t.shape), squeezed(p.shape))) {
     throw new ShapeError(`${op}: yTrue and yPred must have the same shape, got yTrue ${formatShape(t.shape)} and yPred ${formatShape(p.shape)}`);
   }
   if (t.size === 0) throw new ValueError(`${op}: no samples`);

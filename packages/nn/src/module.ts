@@ -288,6 +288,7 @@ function join(prefix: string, name: string): string {
   return prefix === '' ? name : `${prefix}.${name}`;
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
+/** Whether two shapes are identical; shared by nn's shape checks (core does not export its own). */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -4,6 +4,7 @@
  */
 import { ShapeError, Tensor, ValueError, equal, formatShape, noGrad, where } from '@adjoint/core';
 import { asSamples, checkOptionsArg, type TensorInput } from '../args';
+import { sameShape } from '../module';
 
 /**
  * Shared machinery: per-feature `offset` and `scale` learned by `fit`, applied as
@@ -61,8 +62,7 @@ export abstract class Scaler {
     if (this.offset === null) throw new ValueError(`${op}: call fit first`);
     const t = asSamples(op, 'x', x);
     const features = this.offset.shape;
-    const got = t.shape.slice(1);
-    if (got.length !== features.length || got.some((d, i) => d !== features[i])) {
+    if (!sameShape(t.shape.slice(1), features)) {
       throw new ShapeError(`${op}: x must have feature shape ${formatShape(features)} as in fit, got x ${formatShape(t.shape)}`);
     }
     return t;

@@ -136,18 +136,22 @@ const isInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
 const isNum = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
 
 /**
- * Dense keeps its activation's name in a private field; it is read here (as a plain property) until
- * Dense exposes it. A function activation is stored as 'custom' and cannot be saved by name.
+ * A Dense layer's activation: its module's config, or its name. A function activation (named
+ * 'custom') cannot be saved by name.
  */
 function denseActivation(layer: Dense, child: ChildToConfig): string | LayerConfig {
   const module = layer.namedChildren().find(([name]) => name === 'activation');
   if (module !== undefined) return child(module[1], 'activation');
   const name = layer.activationName;
-  if (typeof name === 'string' && (activationNames as string[]).includes(name)) return name;
+  if ((activationNames as string[]).includes(name)) return name;
   throw new ValueError(`Dense(${layer.inFeatures} → ${layer.outFeatures}) has a custom activation function, which cannot be saved by name; use a named activation or an activation module`);
 }
 
 const simple = <M extends Module>(type: string, cls: new () => M): LayerSerializer<M> => ({ type, cls, toConfig: () => ({}), fromConfig: () => new cls() });
+/** A layer whose one constructor argument is the number `alpha` (LeakyReLU, ELU). */
+const withAlpha = <M extends Module & { readonly alpha: number }>(type: string, cls: new (alpha: number) => M): LayerSerializer<M> => ({
+  type, cls, toConfig: (m) => ({ alpha: m.alpha }), fromConfig: (c) => new cls(field(c, 'alpha', isNum, 'a number')),
+});
 
 for (const s of [
   {
@@ -190,18 +194,8 @@ for (const s of [
     toConfig: (m: Residual, child: ChildToConfig) => ({ module: child(m.module, 'module') }),
     fromConfig: (c: Record<string, unknown>, child: ChildFromConfig) => new Residual(child(c.module, 'module')),
   } satisfies LayerSerializer<Residual>,
-  {
-    type: 'LeakyReLU',
-    cls: LeakyReLU,
-    toConfig: (m: LeakyReLU) => ({ alpha: m.alpha }),
-    fromConfig: (c: Record<string, unknown>) => new LeakyReLU(field(c, 'alpha', isNum, 'a number')),
-  } satisfies LayerSerializer<LeakyReLU>,
-  {
-    type: 'ELU',
-    cls: ELU,
-    toConfig: (m: ELU) => ({ alpha: m.alpha }),
-    fromConfig: (c: Record<string, unknown>) => new ELU(field(c, 'alpha', isNum, 'a number')),
-  } satisfies LayerSerializer<ELU>,
+  withAlpha('LeakyReLU', LeakyReLU),
+  withAlpha('ELU', ELU),
   {
     type: 'Softmax',
     cls: Softmax,

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Tensor, ValueError, formatShape } from '@adjoint/core';
-import { Module, describe } from '../module';
+import { Module, describe, sameShape } from '../module';
 import { checkModel } from '../train/predict';
 import { checkOptionsArg } from '../args';
 import { decodeTensor, encodeTensor, kind, type EncodedTensor, type Encoding } from './codec';
@@ -205,7 +205,7 @@ function checkSameState(where: string, tensors: Record<string, Tensor>, model: M
   if (unexpected.length > 0) throw new ValueError(`${where}: the file has ${unexpected.map((k) => `'${k}'`).join(', ')}, which the model lacks`);
   for (const [key, t] of Object.entries(own)) {
     const got = tensors[key]!;
-    if (got.rank !== t.rank || got.shape.some((d, i) => d !== t.shape[i])) {
+    if (!sameShape(got.shape, t.shape)) {
       throw new ValueError(`${where}: tensor '${key}' has shape ${formatShape(got.shape)} in the file but the model expects ${formatShape(t.shape)}`);
     }
   }

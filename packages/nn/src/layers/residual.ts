@@ -1,6 +1,6 @@
 /** A skip connection (He et al. 2016). */
 import { ShapeError, Tensor, ValueError, formatShape } from '@adjoint/core';
-import { Module, describe } from '../module';
+import { Module, describe, sameShape } from '../module';
 
 /**
  * `x + module(x)`: the wrapped module learns a correction to the identity, and the gradient reaches
@@ -18,7 +18,7 @@ export class Residual extends Module {
   /** @throws ShapeError when the wrapped module changes the shape of its input. */
   forward(x: Tensor): Tensor {
     const y = this.module.forward(x);
-    if (y.rank !== x.rank || y.shape.some((d, i) => d !== x.shape[i])) {
+    if (!sameShape(y.shape, x.shape)) {
       throw new ShapeError(`Residual: the wrapped module must keep the shape of its input, got input ${formatShape(x.shape)} and output ${formatShape(y.shape)}`);
     }
     return x.add(y);

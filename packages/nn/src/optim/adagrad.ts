@@ -1,5 +1,5 @@
 /** Adagrad (Duchi, Hazan & Singer 2011): per-weight rates that shrink with the gradients seen. */
-import { Tensor, zerosLike } from '@adjoint/core';
+import { Tensor, full } from '@adjoint/core';
 import type { Module } from '../module';
 import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
 import { orDefault } from '../args';
@@ -36,15 +36,15 @@ export class Adagrad extends Optimizer<AdagradState> {
   readonly initialAccumulator: number;
 
   constructor(params: readonly Tensor[] | Module, options: AdagradOptions = {}) {
-    checkKnownOptions('Adagrad', options, ['lr', 'eps', 'weightDecay', 'initialAccumulator']);
+    options = checkKnownOptions('Adagrad', options, ['lr', 'eps', 'weightDecay', 'initialAccumulator']);
     super('Adagrad', params, orDefault(options.lr, 0.01));
-    this.eps = checkOption('Adagrad', 'eps', options.eps ?? 1e-10, 0, Infinity, '[)');
-    this.weightDecay = checkOption('Adagrad', 'weightDecay', options.weightDecay ?? 0, 0, Infinity, '[)');
-    this.initialAccumulator = checkOption('Adagrad', 'initialAccumulator', options.initialAccumulator ?? 0, 0, Infinity, '[)');
+    this.eps = checkOption(this.name, 'eps', options.eps ?? 1e-10);
+    this.weightDecay = checkOption(this.name, 'weightDecay', options.weightDecay ?? 0);
+    this.initialAccumulator = checkOption(this.name, 'initialAccumulator', options.initialAccumulator ?? 0);
   }
 
   protected initState(param: Tensor): AdagradState {
-    return { sum: zerosLike(param).add(this.initialAccumulator) };
+    return { sum: full(param.shape, this.initialAccumulator) };
   }
 
   protected update(w: Float64Array, g: Float64Array, state: AdagradState, lr: number): void {

@@ -1,8 +1,8 @@
 /** Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019). */
 import { Tensor, zerosLike } from '@adjoint/core';
 import type { Module } from '../module';
-import { Optimizer, checkFlag, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
-import { checkOptionsArg, orDefault } from '../args';
+import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
+import { checkBoolean, checkOptionsArg, orDefault } from '../args';
 
 /** Options of {@link Adam}. */
 export interface AdamOptions {
@@ -50,13 +50,13 @@ export class Adam extends Optimizer<AdamState> {
 
   /** @param name used in messages (AdamW passes its own). */
   constructor(params: readonly Tensor[] | Module, options: AdamOptions = {}, name = 'Adam') {
-    checkKnownOptions(name, options, ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'decoupled']);
+    options = checkKnownOptions(name, options, ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'decoupled']);
     super(name, params, orDefault(options.lr, 0.001));
-    this.beta1 = checkOption(name, 'beta1', options.beta1 ?? 0.9, 0, 1, '[)');
-    this.beta2 = checkOption(name, 'beta2', options.beta2 ?? 0.999, 0, 1, '[)');
-    this.eps = checkOption(name, 'eps', options.eps ?? 1e-8, 0, Infinity, '[)');
-    this.weightDecay = checkOption(name, 'weightDecay', options.weightDecay ?? 0, 0, Infinity, '[)');
-    this.decoupled = checkFlag(name, 'decoupled', options.decoupled, false);
+    this.beta1 = checkOption(name, 'beta1', options.beta1 ?? 0.9, 1);
+    this.beta2 = checkOption(name, 'beta2', options.beta2 ?? 0.999, 1);
+    this.eps = checkOption(name, 'eps', options.eps ?? 1e-8);
+    this.weightDecay = checkOption(name, 'weightDecay', options.weightDecay ?? 0);
+    this.decoupled = checkBoolean(name, 'decoupled', orDefault(options.decoupled, false));
   }
 
   protected initState(param: Tensor): AdamState {

@@ -7,7 +7,8 @@
  * arithmetic on this machine; see docs/benchmarks.md).
  */
 import { ShapeError, Tensor, ValueError, formatShape, isTensor, noGrad } from '@adjoint/core';
-import { Module, describe } from '../module';
+import { Module, describe, parameterList, sameShape } from '../module';
+import { checkOptionsArg } from '../args';
 import type { Schedule } from '../schedules';
 
 /** A learning rate: a constant, or a schedule giving the rate for each step (0, 1, 2, …). */
@@ -144,16 +145,18 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
   protected abstract update(w: Float64Array, g: Float64Array, state: S, lr: number): void;
 }
 
+/** {@link parameterList}, which must not be empty nor hold a computed tensor. */
 function parameterListFor(name: string, params: readonly Tensor[] | Module): Tensor[] {
-  if (params instanceof Module) params = params.parameters();
-  if (!Array.isArray(params)) throw new ValueError(`${name}: expected a list of parameter tensors, got ${describe(params)}`);
-  if (params.length === 0) throw new ValueError(`${name}: the parameter list is empty`);
-  params.forEach((p, i) => {
-    if (!isTensor(p)) throw new ValueError(`${name}: parameter ${i} is not a Tensor, got ${describe(p)}`);
-    // In-place updates would silently corrupt a computed tensor and every graph that uses it.
-    if (!p.isLeaf) throw new ValueError(`${name}: parameter ${i} (shape ${formatShape(p.shape)}) is computed by an op, not a leaf; optimize the leaf it came from`);
-  });
-  return [...new Set(params)];
+  const list = parameterList(name, params);
+  if (list.length === 0) throw new ValueError(`${name}: the parameter list is empty`);
+  // A module's parameters are leaves (registerParameter checks); a list's are checked at their positions.
+  if (Array.isArray(params)) {
+    params.forEach((p, i) => {
+      // In-place updates would silently corrupt a computed tensor and every graph that uses it.
+      if (!p.isLeaf) throw new ValueError(`${name}: parameter ${i} (shape ${formatShape(p.shape)}) is computed by an op, not a leaf; optimize the leaf it came from`);
+    });
+  }
+  return list;
 }
 
 function checkLearningRate(name: string, lr: LearningRate): LearningRate {
@@ -162,44 +165,30 @@ function checkLearningRate(name: string, lr: LearningRate): LearningRate {
   return lr;
 }
 
-/** Throws a ValueError naming any option the optimizer does not know (a misspelling would otherwise be ignored). */
-export function checkKnownOptions(name: string, options: object, known: readonly string[]): void {
-  if (options === null || typeof options !== 'object') throw new ValueError(`${name}: options must be an object, got ${String(options)}`);
-  const unknown = Object.keys(options).filter((k) => !known.includes(k));
+/**
+ * An optimizer's options argument, checked: an object (see checkOptionsArg) holding no option
+ * outside `known` (a misspelling would otherwise be ignored).
+ */
+export function checkKnownOptions<T extends object>(name: string, options: T | undefined, known: readonly string[]): T {
+  const checked = checkOptionsArg(name, options);
+  const unknown = Object.keys(checked).filter((k) => !known.includes(k));
   if (unknown.length > 0) throw new ValueError(`${name}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${known.join(', ')})`);
-}
-
-/** A true/false option (its default when undefined), else a ValueError naming the optimizer and the option. */
-export function checkFlag(name: string, option: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new ValueError(`${name}: ${option} must be true or false, got ${describe(value)}`);
-  return value;
+  return checked;
 }
 
 /**
- * Validates a hyperparameter: a finite number in the given interval, else a ValueError naming the
+ * Validates a hyperparameter: a number in [0, hi) (so finite), else a ValueError naming the
  * optimizer, the option and the value.
  */
-export function checkOption(name: string, option: string, value: unknown, lo: number, hi: number, interval: '[]' | '[)' | '()' = '[]'): number {
-  const ok =
-    typeof value === 'number' &&
-    !Number.isNaN(value) &&
-    (interval === '()' ? value > lo : value >= lo) &&
-    (interval === '[]' ? value <= hi : value < hi) &&
-    (hi !== Infinity || Number.isFinite(value));
-  if (!ok) {
-    const range = `${interval[0]}${lo}, ${hi === Infinity ? '∞' : hi}${interval[1]}`;
-    throw new ValueError(`${name}: ${option} must be in ${range}, got ${String(value)}`);
+export function checkOption(name: string, option: string, value: unknown, hi = Infinity): number {
+  if (typeof value !== 'number' || !(value >= 0 && value < hi)) {
+    throw new ValueError(`${name}: ${option} must be in [0, ${hi === Infinity ? '∞' : hi}), got ${String(value)}`);
   }
-  return value as number;
+  return value;
 }
 
 function copyState(s: ParamState): ParamState {
   const out: ParamState = {};
   for (const [k, v] of Object.entries(s)) out[k] = isTensor(v) ? v.clone() : v;
   return out;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -34,11 +34,11 @@ export class RMSprop extends Optimizer<RMSpropState> {
   readonly weightDecay: number;
 
   constructor(params: readonly Tensor[] | Module, options: RMSpropOptions = {}) {
-    checkKnownOptions('RMSprop', options, ['lr', 'rho', 'eps', 'weightDecay']);
+    options = checkKnownOptions('RMSprop', options, ['lr', 'rho', 'eps', 'weightDecay']);
     super('RMSprop', params, orDefault(options.lr, 0.001));
-    this.rho = checkOption('RMSprop', 'rho', options.rho ?? 0.9, 0, 1, '[)');
-    this.eps = checkOption('RMSprop', 'eps', options.eps ?? 1e-8, 0, Infinity, '[)');
-    this.weightDecay = checkOption('RMSprop', 'weightDecay', options.weightDecay ?? 0, 0, Infinity, '[)');
+    this.rho = checkOption(this.name, 'rho', options.rho ?? 0.9, 1);
+    this.eps = checkOption(this.name, 'eps', options.eps ?? 1e-8);
+    this.weightDecay = checkOption(this.name, 'weightDecay', options.weightDecay ?? 0);
   }
 
   protected initState(param: Tensor): RMSpropState {

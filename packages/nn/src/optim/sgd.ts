@@ -1,8 +1,8 @@
 /** Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay. */
 import { Tensor, ValueError, zerosLike } from '@adjoint/core';
 import type { Module } from '../module';
-import { Optimizer, checkFlag, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
-import { orDefault } from '../args';
+import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
+import { checkBoolean, orDefault } from '../args';
 
 /** Options of {@link SGD}. */
 export interface SGDOptions {
@@ -40,11 +40,11 @@ export class SGD extends Optimizer<SGDState> {
   readonly weightDecay: number;
 
   constructor(params: readonly Tensor[] | Module, options: SGDOptions = {}) {
-    checkKnownOptions('SGD', options, ['lr', 'momentum', 'nesterov', 'weightDecay']);
+    options = checkKnownOptions('SGD', options, ['lr', 'momentum', 'nesterov', 'weightDecay']);
     super('SGD', params, orDefault(options.lr, 0.01));
-    this.momentum = checkOption('SGD', 'momentum', options.momentum ?? 0, 0, 1, '[)');
-    this.weightDecay = checkOption('SGD', 'weightDecay', options.weightDecay ?? 0, 0, Infinity, '[)');
-    this.nesterov = checkFlag('SGD', 'nesterov', options.nesterov, false);
+    this.momentum = checkOption(this.name, 'momentum', options.momentum ?? 0, 1);
+    this.weightDecay = checkOption(this.name, 'weightDecay', options.weightDecay ?? 0);
+    this.nesterov = checkBoolean(this.name, 'nesterov', orDefault(options.nesterov, false));
     if (this.nesterov && this.momentum === 0) throw new ValueError('SGD: nesterov needs momentum > 0, got momentum 0');
   }
 

@@ -1,7 +1,7 @@
 /** Stopping when the monitored quantity stops improving, optionally going back to its best epoch. */
 import { ValueError } from '@adjoint/core';
 import type { Module, StateDict } from '../module';
-import { checkBoolean, checkFinite, checkInteger, show } from '../args';
+import { checkBoolean, checkFinite, checkInteger, checkOptionsArg, show } from '../args';
 import type { Callback, CallbackResult, TrainInfo } from './callbacks';
 import type { EpochLogs, History } from './history';
 
@@ -47,7 +47,7 @@ export class EarlyStopping implements Callback {
 
   constructor(options: EarlyStoppingOptions = {}) {
     const op = 'EarlyStopping';
-    if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${show(options)}`);
+    options = checkOptionsArg(op, options);
     this.patience = checkInteger(op, 'patience', options.patience ?? 0, 0);
     this.minDelta = checkFinite(op, 'minDelta', options.minDelta ?? 0);
     if (this.minDelta < 0) throw new ValueError(`${op}: minDelta must be ≥ 0, got ${this.minDelta}`);
