@@ -3,7 +3,7 @@
  * drawn from an op's input domain), broadcastable shape pairs and matmul-compatible shape pairs.
  */
 import fc from 'fast-check';
-import { Tensor, ValueError, type InputDomain, type Shape } from '@adjoint/core';
+import { Tensor, ValueError, shapeSize, type InputDomain, type Shape } from '@adjoint/core';
 
 /** Options of {@link arb}.shape. */
 export interface ShapeOptions {
@@ -67,7 +67,7 @@ function element(domain: InputDomain): fc.Arbitrary<number> {
 
 /** A tensor of a given shape whose elements come from `elements`. */
 function tensorOfShape(s: Shape, elements: fc.Arbitrary<number>): fc.Arbitrary<Tensor> {
-  const n = s.reduce((a, b) => a * b, 1);
+  const n = shapeSize(s);
   return fc.array(elements, { minLength: n, maxLength: n }).map((values) => withPrintableValue(new Tensor(Float64Array.from(values), [...s])));
 }
 

@@ -1,5 +1,5 @@
 /** Drawing op inputs from their declared domains. */
-import { Rng, Tensor, type InputDomain } from '@adjoint/core';
+import { Rng, Tensor, shapeSize, type InputDomain } from '@adjoint/core';
 
 /** One value from a domain: uniform in [min, max], integers when asked, kept away from kinks. */
 export function drawFrom(domain: InputDomain, rng: Rng): number {
@@ -14,7 +14,7 @@ export function drawFrom(domain: InputDomain, rng: Rng): number {
 
 /** A tensor of `shape` with every element drawn from `domain`. */
 export function tensorFrom(shape: readonly number[], domain: InputDomain, rng: Rng): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = shapeSize(shape);
   const data = new Float64Array(n);
   for (let i = 0; i < n; i++) data[i] = drawFrom(domain, rng);
   return new Tensor(data, shape);

@@ -66,7 +66,7 @@ declare global {
        * Checks the derivatives of the function under test at `inputs` against finite differences, in
        * reverse and forward mode (and to second order with `{order: 2}`).
        */
-      toHaveCorrectGradients(inputs: readonly (TensorLike | NestedArray)[], options?: CheckOptions): R;
+      toHaveCorrectGradients(inputs: GradInputs, options?: CheckOptions): R;
     }
   }
 }

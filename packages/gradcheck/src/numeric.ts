@@ -1,5 +1,5 @@
 /** Finite-difference derivatives: central differences, optionally refined by Richardson extrapolation. */
-import { Rng, Tensor, noGrad, toTensor, ValueError, type NestedArray, type TensorLike } from '@adjoint/core';
+import { Rng, Tensor, noGrad, shapeSize, toTensor, ValueError, type NestedArray, type TensorLike } from '@adjoint/core';
 
 /** Options of {@link numericGrad}. */
 export interface NumericOptions {
@@ -20,14 +20,15 @@ export function evaluateTensor(f: CheckedFunction, inputs: readonly Tensor[], ca
   return out;
 }
 
-function resolveNumeric(options: NumericOptions): { eps: number; method: 'central' | 'richardson' } {
+/** `method` and `eps` with their defaults (eps 1e-6, or 1e-3 for Richardson), checked. */
+export function resolveNumeric(options: NumericOptions, caller = 'numericGrad'): { eps: number; method: 'central' | 'richardson' } {
   const method = options.method ?? 'central';
   if (method !== 'central' && method !== 'richardson') {
-    throw new ValueError(`numericGrad: method must be 'central' or 'richardson', got '${String(method)}'`);
+    throw new ValueError(`${caller}: method must be 'central' or 'richardson', got '${String(method)}'`);
   }
   const eps = options.eps ?? (method === 'richardson' ? 1e-3 : 1e-6);
   if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) {
-    throw new ValueError(`numericGrad: eps must be a positive finite number, got ${String(options.eps)}`);
+    throw new ValueError(`${caller}: eps must be a positive finite number, got ${String(options.eps)}`);
   }
   return { eps, method };
 }
@@ -57,10 +58,6 @@ function shift(x: Tensor, direction: Tensor, h: number): Tensor {
   return new Tensor(data, x.shape);
 }
 
-function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
 /** A tensor of zeros with a single 1 at flat index `i`. */
 export function unit(shape: readonly number[], i: number): Tensor {
   const t = zerosOfShape(shape);
@@ -70,12 +67,12 @@ export function unit(shape: readonly number[], i: number): Tensor {
 
 /** A tensor of zeros (made here rather than with core's `zeros` so that no op is recorded). */
 export function zerosOfShape(shape: readonly number[]): Tensor {
-  return new Tensor(new Float64Array(sizeOf(shape)), shape);
+  return new Tensor(new Float64Array(shapeSize(shape)), shape);
 }
 
 /** A tensor of `shape` with entries uniform in [−1, 1]: a random direction or cotangent. */
 export function randomTensor(shape: readonly number[], rng: Rng): Tensor {
-  const data = new Float64Array(sizeOf(shape));
+  const data = new Float64Array(shapeSize(shape));
   for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-1, 1);
   return new Tensor(data, shape);
 }
@@ -90,7 +87,7 @@ export function randomTensor(shape: readonly number[], rng: Rng): Tensor {
 export function numericGrad(f: CheckedFunction, inputs: readonly (TensorLike | NestedArray)[], options: NumericOptions = {}): Tensor[] {
   const xs = inputs.map((x) => toTensor(x, 'numericGrad'));
   const outShape = evaluateTensor(f, xs).shape;
-  const outSize = sizeOf(outShape);
+  const outSize = shapeSize(outShape);
   return xs.map((x, k) => {
     const jac = new Float64Array(outSize * x.size);
     for (let j = 0; j < x.size; j++) {

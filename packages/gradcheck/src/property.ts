@@ -1,6 +1,6 @@
 /** gradProperty: "the derivatives of f are right at every input these arbitraries draw", for fast-check. */
 import fc from 'fast-check';
-import { Tensor, ValueError } from '@adjoint/core';
+import { Tensor, ValueError, formatShape } from '@adjoint/core';
 import { checkGrad, type CheckOptions } from './check';
 import { isArbitrary } from './arb';
 import { formatReport } from './report';
@@ -23,7 +23,7 @@ function flattenInputs(values: readonly unknown[]): Tensor[] {
 }
 
 function describeInputs(inputs: readonly Tensor[]): string {
-  return inputs.map((x, i) => `  input ${i}: shape [${x.shape.join(', ')}] ${JSON.stringify(x.toArray())}`).join('\n');
+  return inputs.map((x, i) => `  input ${i}: shape ${formatShape(x.shape)} ${JSON.stringify(x.toArray())}`).join('\n');
 }
 
 /**
