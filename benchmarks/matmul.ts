@@ -3,7 +3,7 @@
  * behind `gemm`, against the naive reference loops; then the public `matmul` op (float64, output
  * allocation included) against TensorFlow.js's cpu and wasm backends (float32).
  */
-import { Tensor, matmul } from '@adjoint/core';
+import { Rng, Tensor, matmul } from '@adjoint/core';
 import { gemmJs, gemmWasm, naiveGemm, wasmGemmAvailable } from '../packages/core/src/kernels/matmul';
 import { ratio, timeInterleaved, type BenchResult } from './harness';
 import { loadTf, type Tf } from './tf';
@@ -50,15 +50,10 @@ const PRODUCTS: Product[] = [
 
 type Kernel = typeof naiveGemm;
 
-/** Deterministic values in [-1, 1), so every run multiplies the same matrices. */
+/** Seeded values in [-1, 1), so every run multiplies the same matrices. */
 function filled(size: number, seed: number): Float64Array {
-  const out = new Float64Array(size);
-  let state = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out[i] = state / 2 ** 31 - 1;
-  }
-  return out;
+  const rng = new Rng(seed);
+  return Float64Array.from({ length: size }, () => rng.uniform(-1, 1));
 }
 
 /** Throws if a kernel disagrees with naiveGemm, so a fast but wrong kernel can never post a number. */

@@ -4,7 +4,6 @@
  * the options; see docs/getting-started.md.
  */
 import { performance } from 'node:perf_hooks';
-import type { Tensor } from '@adjoint/core';
 import {
   Sequential, accuracy, confusionMatrix, fit, mlp, predict, trainTestSplit,
   type History, type Module, type OptimizerSpec, type ProgressOptions, type Verbosity,
@@ -73,7 +72,7 @@ export function runDemo(partial: Partial<DemoOptions> = {}, io: DemoIO = {}): De
   const seconds = (performance.now() - start) / 1000;
   const lastLine = `test accuracy: ${testAccuracy.toFixed(4)}`;
   const files = writeReport({
-    dir: options.out, model: classifier, history, epochSeconds, confusion, xTest, yTest, predicted: argmaxRows(scores),
+    dir: options.out, model: classifier, history, epochSeconds, confusion, xTest, yTest, predicted: scores.argmax(1),
     summary: { options, architecture: classifier.toString(), testAccuracy, seconds },
   });
 
@@ -95,18 +94,6 @@ function optimizerSpec(o: DemoOptions): OptimizerSpec {
 
 function optimizerName(o: DemoOptions): string {
   return `${o.optimizer} (lr ${o.lr}${o.optimizer === 'sgd' && o.momentum > 0 ? `, momentum ${o.momentum}` : ''})`;
-}
-
-/** The index of the largest score in each row. */
-function argmaxRows(scores: Tensor): Int32Array {
-  const k = scores.shape[1]!;
-  const out = new Int32Array(scores.shape[0]!);
-  for (let i = 0; i < out.length; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (scores.data[i * k + j]! > scores.data[i * k + best]!) best = j;
-    out[i] = best;
-  }
-  return out;
 }
 
 /** The command line: parse, run, and exit with status 2 on a usage error. */

@@ -26,7 +26,8 @@ export interface ReportInput {
   confusion: number[][];
   xTest: Tensor;
   yTest: Tensor;
-  predicted: Int32Array;
+  /** The predicted digit of each test image. */
+  predicted: Tensor;
   /** Written into summary.json as they are. */
   summary: Record<string, unknown>;
 }
@@ -69,10 +70,10 @@ export function writeReport(input: ReportInput): ReportFiles {
 /** The first test digits the model gets wrong, as captioned images. */
 function mistakes({ xTest, yTest, predicted }: ReportInput): Array<{ pixels: Float64Array; width: number; height: number; caption: string }> {
   const out = [];
-  for (let i = 0; i < predicted.length && out.length < MAX_MISTAKES; i++) {
-    const truth = yTest.data[i]!;
-    if (predicted[i] === truth) continue;
-    out.push({ pixels: xTest.data.subarray(i * PIXELS, (i + 1) * PIXELS), width: SIDE, height: SIDE, caption: `${truth} → ${predicted[i]}` });
+  for (let i = 0; i < predicted.size && out.length < MAX_MISTAKES; i++) {
+    const [truth, guess] = [yTest.data[i]!, predicted.data[i]!];
+    if (guess === truth) continue;
+    out.push({ pixels: xTest.data.subarray(i * PIXELS, (i + 1) * PIXELS), width: SIDE, height: SIDE, caption: `${truth} → ${guess}` });
   }
   return out;
 }

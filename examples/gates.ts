@@ -9,7 +9,7 @@
 import { fit, mlp, predict, accuracy, type Module } from '@adjoint/nn';
 import { formatTable, lineChart, writeSvg } from '../tools/plot';
 import { context, num, type ExampleOptions } from './lib/common';
-import { leastSquares } from './lib/linalg';
+import { leastSquares, predictLinear } from './lib/linalg';
 
 /** One line description for the example list. */
 export const description = 'linear regression fails XOR; an MLP fits XOR, AND and OR';
@@ -53,8 +53,9 @@ export function run(options: ExampleOptions = {}): GatesResult {
   for (const name of Object.keys(GATES) as GateName[]) {
     const targets = [...GATES[name]];
     // Linear regression with an intercept column, solved from the normal equations.
-    const theta = leastSquares(INPUTS.map(([a, b]) => [1, a!, b!]), targets);
-    const linearOut = INPUTS.map(([a, b]) => theta[0]! + theta[1]! * a! + theta[2]! * b!);
+    const design = INPUTS.map(([a, b]) => [1, a!, b!]);
+    const theta = leastSquares(design, targets);
+    const linearOut = predictLinear(design, theta);
     const linear = { outputs: linearOut, accuracy: accuracy(targets, linearOut.map((v) => [v]), { threshold: 0.5 }) };
     const logistic = train(mlp([2, 1], { seed: 1 }), targets, epochs).fit;
     const hidden = train(mlp([2, 4, 1], { activation: 'tanh', seed: 1 }), targets, epochs);

@@ -10,7 +10,7 @@ import { Rng, linspace, stack, full, tensor, type Tensor } from '@adjoint/core';
 import { StandardScaler, cosineDecay, fit, mlp, predict, r2Score, trainTestSplit } from '@adjoint/nn';
 import { formatTable, lineChart, writeSvg } from '../tools/plot';
 import { context, num, type ExampleOptions } from './lib/common';
-import { leastSquares } from './lib/linalg';
+import { leastSquares, predictLinear } from './lib/linalg';
 
 /** One line description for the example list. */
 export const description = 'fit f(x0,x1) = x0² + 3x0x1 + x1² + 5 with an MLP (vs linear regression)';
@@ -45,7 +45,7 @@ export function run(options: ExampleOptions = {}): RegressionResult {
   // Baseline: least squares on [1, x0, x1].
   const rows = (t: Tensor): number[][] => (t.toArray() as number[][]).map(([a, b]) => [1, a!, b!]);
   const theta = leastSquares(rows(xTrain), [...yTrain.data]);
-  const linearTest = rows(xTest).map((r) => r.reduce((s, v, i) => s + v * theta[i]!, 0));
+  const linearTest = predictLinear(rows(xTest), theta);
   const r2Linear = r2Score(yTest, tensor(linearTest.map((v) => [v])));
 
   // The network learns standardised targets (mean 0, std 1): scaled from the training rows only.
@@ -60,7 +60,8 @@ export function run(options: ExampleOptions = {}): RegressionResult {
     epochs, batchSize, seed: 1, validationSplit: 0.2, progress: false,
   });
   const predictTargets = (inputs: Tensor): Tensor => scaler.inverseTransform(predict(model, inputs));
-  const r2Mlp = r2Score(yTest, predictTargets(xTest));
+  const mlpTest = predictTargets(xTest);
+  const r2Mlp = r2Score(yTest, mlpTest);
 
   log('f(x0, x1) = x0² + 3·x0·x1 + x1² + 5 on [−1, 1]², R² on held-out samples:\n');
   log(formatTable(['model', 'test R²'], [
@@ -68,7 +69,6 @@ export function run(options: ExampleOptions = {}): RegressionResult {
     ['MLP 2-32-32-1 tanh, Adam with cosine decay', num(r2Mlp)],
   ], ['left']));
   const shown = Math.min(5, xTest.shape[0]!);
-  const mlpTest = predictTargets(xTest);
   log('\n' + formatTable(['x0', 'x1', 'f(x0, x1)', 'linear', 'MLP'], Array.from({ length: shown }, (_, i) => [
     num(xTest.data[2 * i]!, 3), num(xTest.data[2 * i + 1]!, 3), num(yTest.data[i]!), num(linearTest[i]!), num(mlpTest.data[i]!),
   ])));
@@ -85,7 +85,7 @@ export function run(options: ExampleOptions = {}): RegressionResult {
     slice: writeSvg(output('regression-slice.svg'), lineChart([
       { name: 'f(x0, 0.5)', x: xs, y: xs.map((v) => target(v, 0.5)) },
       { name: 'MLP', x: xs, y: [...predictTargets(sliceX).data], dashed: true },
-      { name: 'linear regression', x: xs, y: xs.map((v) => theta[0]! + theta[1]! * v + theta[2]! * 0.5), dashed: true },
+      { name: 'linear regression', x: xs, y: predictLinear(xs.map((v) => [1, v, 0.5]), theta), dashed: true },
     ], { xLabel: 'x0 (x1 = 0.5)', yLabel: 'f', title: 'A slice of the surface', markers: false })),
   };
   log(`\nWrote ${plots.loss}, ${plots.slice}`);

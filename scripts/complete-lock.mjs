@@ -9,14 +9,14 @@ const lockPath = new URL('../package-lock.json', import.meta.url);
 const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
 const packages = lock.packages;
 
+const OSES = ['win32', 'darwin', 'linux', 'android', 'freebsd', 'openbsd', 'openharmony'];
+const CPUS = ['x64', 'ia32', 'arm64', 'arm', 'loong64', 'ppc64', 'riscv64', 's390x', 'wasm32'];
+
 /** os, cpu and libc of a binding package, from its name (e.g. rollup-linux-arm64-musl). */
 function platformOf(name) {
-  const parts = name.split('/').pop().replace(/^(rollup|resolver-binding)-/, '').split('-');
-  const [os, cpu, abi] = parts;
-  const osName = { win32: 'win32', darwin: 'darwin', linux: 'linux', android: 'android', freebsd: 'freebsd', openbsd: 'openbsd', openharmony: 'openharmony' }[os];
-  const cpuName = { x64: 'x64', ia32: 'ia32', arm64: 'arm64', arm: 'arm', loong64: 'loong64', ppc64: 'ppc64', riscv64: 'riscv64', s390x: 's390x', wasm32: 'wasm32' }[cpu];
-  if (!osName || !cpuName) return null;
-  const entry = { os: [osName], cpu: [cpuName] };
+  const [os, cpu, abi] = name.split('/').pop().replace(/^(rollup|resolver-binding)-/, '').split('-');
+  if (!OSES.includes(os) || !CPUS.includes(cpu)) return null;
+  const entry = { os: [os], cpu: [cpu] };
   if (abi === 'gnu' || abi === 'gnueabihf') entry.libc = ['glibc'];
   if (abi === 'musl' || abi === 'musleabihf') entry.libc = ['musl'];
   return entry;

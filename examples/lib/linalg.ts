@@ -35,3 +35,8 @@ export function leastSquares(x: readonly (readonly number[])[], y: readonly numb
   const xty = Array.from({ length: p }, (_, i) => x.reduce((s, row, k) => s + row[i]! * y[k]!, 0));
   return solve(xtx, xty);
 }
+
+/** The fitted values Xθ of a linear model: one per row of `x`. */
+export function predictLinear(x: readonly (readonly number[])[], theta: readonly number[]): number[] {
+  return x.map((row) => row.reduce((s, v, i) => s + v * theta[i]!, 0));
+}

@@ -95,7 +95,6 @@ export function heatMap(values: readonly (readonly number[])[], options: HeatMap
   );
 }
 
-/** A vertical bar of the ramp with ticks in data units and the value label beside it. */
 /** Ticks of the colour bar, in colour space (log10 of the values for a log colour scale). */
 function colorTicks([lo, hi]: readonly [number, number], log: boolean): number[] {
   if (lo === hi) return [lo];
@@ -109,6 +108,7 @@ function tickLabel(v: number, log: boolean): string {
   return log ? formatTick(Number((10 ** v).toPrecision(2))) : formatTick(v);
 }
 
+/** A vertical bar of the ramp with ticks in data units and the value label beside it. */
 function colorBar(
   [lo, hi]: readonly [number, number], ticks: readonly number[], log: boolean, reverse: boolean,
   x: number, top: number, height: number, label: string | undefined, labelX: number,
