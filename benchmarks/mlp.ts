@@ -101,14 +101,18 @@ function handWrittenStep(p: Problem): () => void {
       }
     }
     t++;
-    const c1 = 1 - 0.9 ** t;
-    const c2 = 1 - 0.999 ** t;
+    // Adam in the paper's efficient ordering: η·m̂/(√v̂ + ε) = η·(√c2/c1)·m/(√v + ε√c2).
+    const rootC2 = Math.sqrt(1 - 0.999 ** t);
+    const stepSize = (LR * rootC2) / (1 - 0.9 ** t);
+    const eps = 1e-8 * rootC2;
     grads.forEach((g, k) => {
       const [wk, mk, vk] = [w[k]!, m[k]!, v[k]!];
       for (let i = 0; i < g.length; i++) {
-        mk[i] = 0.9 * mk[i]! + 0.1 * g[i]!;
-        vk[i] = 0.999 * vk[i]! + 0.001 * g[i]! * g[i]!;
-        wk[i]! -= (LR * (mk[i]! / c1)) / (Math.sqrt(vk[i]! / c2) + 1e-8);
+        const mi = 0.9 * mk[i]! + 0.1 * g[i]!;
+        const vi = 0.999 * vk[i]! + 0.001 * g[i]! * g[i]!;
+        mk[i] = mi;
+        vk[i] = vi;
+        wk[i]! -= (stepSize * mi) / (Math.sqrt(vi) + eps);
       }
     });
   };

@@ -88,6 +88,8 @@ export const tanh = (x: TensorLike): Tensor => un(unary.tanhOp, x);
 export const sigmoid = (x: TensorLike): Tensor => un(unary.sigmoidOp, x);
 /** max(x, 0). */
 export const relu = (x: TensorLike): Tensor => un(unary.reluOp, x);
+/** v where x > 0, else v·0: relu's derivative at x applied to v (its adjoint rule, in one pass). */
+export const reluGrad = (v: TensorLike, x: TensorLike): Tensor => bin(unary.reluGradOp, v, x);
 /** x for x > 0, alpha·x otherwise. */
 export const leakyRelu = (x: TensorLike, alpha = 0.01): Tensor => un(unary.leakyReluOp, x, { alpha: requireFinite('leakyRelu', 'alpha', alpha) });
 /** x for x > 0, alpha·(eˣ − 1) otherwise. */

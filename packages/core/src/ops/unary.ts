@@ -1,6 +1,9 @@
 /** Elementwise functions of one tensor, each with its derivative as a product (see elementwise.ts). */
-import { unaryOp, anyReal } from './elementwise';
-import { add, div, greater, greaterEqual, lessEqual, mul, neg, pow, sigmoid, sign, sin, cos, square, sub, where } from '../functions';
+import { unaryOp, anyReal, binaryCases } from './elementwise';
+import { registerOp, type DifferentiableOp } from '../registry';
+import { broadcastShapes } from '../shape';
+import { binaryLoop } from '../kernels/specialize';
+import { add, div, greater, greaterEqual, lessEqual, mul, neg, pow, reluGrad, sigmoid, sign, sin, cos, square, sub, where } from '../functions';
 
 const positive = { min: 0.2, max: 2 };
 const awayFromZero = { ...anyReal, awayFrom: [0], margin: 0.1 };
@@ -50,7 +53,26 @@ export const sigmoidOp = unaryOp({
 });
 
 /** max(x, 0); d/dx = 1 for x > 0, else 0. NaN stays NaN, as in NumPy. */
-export const reluOp = unaryOp({ name: 'relu', f: (v) => (v > 0 || v !== v ? v : 0), scale: (v, [x]) => mul(v, greater(x!, 0)), domain: awayFromZero });
+export const reluOp = unaryOp({ name: 'relu', f: (v) => (v > 0 || v !== v ? v : 0), scale: (v, [x]) => reluGrad(v, x!), domain: awayFromZero });
+
+/**
+ * v·relu′(x): v where x > 0, else v·0 (so a NaN or ∞ in v still gives NaN, exactly as v·(x > 0)
+ * would). Relu's adjoint and tangent map, as an op of its own so that the backward pass makes one
+ * array in one pass instead of a mask and then a product. Linear in v; x only selects, so it is
+ * not differentiated (relu′ is 0 wherever it has a derivative).
+ */
+export const reluGradOp = registerOp<DifferentiableOp>({
+  kind: 'differentiable',
+  name: 'reluGrad',
+  arity: 2,
+  nondiff: [1],
+  shape: ([v, x]) => broadcastShapes('reluGrad', v!, x!),
+  forward: ([v, x], [sv, sx], outShape) => reluGradLoop(v!, sv!, x!, sx!, outShape),
+  vjp: (g, [, x]) => [reluGrad(g, x!), null],
+  jvp: ([t], [, x]) => reluGrad(t!, x!),
+  domain: { inputs: [anyReal, awayFromZero], cases: binaryCases.map((shapes) => ({ shapes, attrs: undefined })) },
+});
+const reluGradLoop = binaryLoop((v, x) => (x > 0 ? v : v * 0));
 
 /** x for x > 0, αx otherwise; d/dx = 1 or α. */
 export const leakyReluOp = unaryOp<{ alpha: number }>({

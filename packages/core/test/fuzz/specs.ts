@@ -317,6 +317,7 @@ export const specs: Record<string, Spec> = {
   div: binary(core.div, (x, y) => x / y),
   pow: { ...binary(core.pow, Math.pow), alsoNamed: ['powScalar'] },
   maximum: binary(core.maximum, nanOr(Math.max)),
+  reluGrad: binary(core.reluGrad, (v, x) => (x > 0 ? v : v * 0)),
   minimum: binary(core.minimum, nanOr(Math.min)),
   // Comparisons
   greater: binary(core.greater, cmp((x, y) => x > y)),

@@ -75,18 +75,21 @@ export class Adam extends Optimizer<AdamState> {
     const coupled = decoupled ? 0 : wd; // L2 decay adds to the gradient
     const a1 = 1 - beta1;
     const a2 = 1 - beta2;
-    // m̂/(√v̂ + ε) with m̂ = m/c1, v̂ = v/c2, arranged as PyTorch does: one square root and one
-    // division per element, the bias corrections folded into two constants.
-    const stepSize = lr / c1;
+    // η·m̂/(√v̂ + ε) with m̂ = m/c1 and v̂ = v/c2 equals η·(√c2/c1)·m/(√v + ε√c2): Kingma & Ba's
+    // "more efficient" ordering (section 2 of the paper), with ε scaled so that the result is the
+    // same. One square root and one division per element instead of a square root and two.
     const rootC2 = Math.sqrt(c2);
+    const stepSize = (lr * rootC2) / c1;
+    const epsScaled = eps * rootC2;
     for (let i = 0; i < w.length; i++) {
       const wi = w[i]! * keep;
-      const gi = coupled === 0 ? g[i]! : g[i]! + wi * coupled;
+      // coupled is 0 unless L2 decay is on: adding 0·w keeps the loop free of branches.
+      const gi = g[i]! + wi * coupled;
       const mi = m[i]! * beta1 + gi * a1;
       const vi = v[i]! * beta2 + gi * gi * a2;
       m[i] = mi;
       v[i] = vi;
-      w[i] = wi - (stepSize * mi) / (Math.sqrt(vi) / rootC2 + eps);
+      w[i] = wi - (stepSize * mi) / (Math.sqrt(vi) + epsScaled);
     }
   }
 }
