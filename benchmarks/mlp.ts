@@ -20,7 +20,7 @@ interface Problem {
   weights: Float64Array[]; // W1, b1, W2, b2, … (W stored [in, out])
 }
 
-function problem(sizes: number[]): Problem {
+export function problem(sizes: number[]): Problem {
   const rng = new Rng(11);
   const x = Float64Array.from({ length: BATCH * sizes[0]! }, () => rng.uniform(0, 1));
   const labels = Array.from({ length: BATCH }, () => rng.int(0, sizes[sizes.length - 1]!));
@@ -34,7 +34,7 @@ function problem(sizes: number[]): Problem {
 }
 
 /** adjoint: the library as a user would write the step. */
-function adjointStep(p: Problem): { step: () => void; forward: () => void } {
+export function adjointStep(p: Problem): { step: () => void; forward: () => void } {
   const model = mlp(p.sizes, { seed: 1 });
   model.parameters().forEach((param, i) => param.data.set(p.weights[i]!));
   const optimizer = new Adam(model.parameters(), { lr: LR });
@@ -51,7 +51,7 @@ function adjointStep(p: Problem): { step: () => void; forward: () => void } {
 }
 
 /** Plain TypeScript backprop on the same kernel: relu hidden layers, softmax cross-entropy, Adam. */
-function handWrittenStep(p: Problem): () => void {
+export function handWrittenStep(p: Problem): () => void {
   const { sizes } = p;
   const L = sizes.length - 1;
   const w = p.weights.map((a) => a.slice());

@@ -181,6 +181,12 @@ export function matmul(aArg: Tensor, bArg: Tensor): Tensor {
 /** op(A)·op(B) for operands of rank ≥ 2, where op transposes the last two axes when asked. */
 export const matmulWith = (a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor =>
   apply(matrix.matmulOp, [toTensor(a, 'matmulWith'), toTensor(b, 'matmulWith')], { transA, transB });
+/**
+ * x·weight + bias for x of shape [..., in], weight [in, out] and bias [out]: a dense layer's affine
+ * map in one op (the same values as `add(matmul(x, weight), bias)`, with one array fewer).
+ */
+export const linear = (x: Tensor, weight: Tensor, bias: Tensor): Tensor =>
+  apply(matrix.linearOp, [toTensor(x, 'linear'), toTensor(weight, 'linear'), toTensor(bias, 'linear')], undefined);
 /** Inner product of vectors; for matrices the same as matmul. */
 export function dot(aArg: Tensor, bArg: Tensor): Tensor {
   const a = toTensor(aArg, 'dot');

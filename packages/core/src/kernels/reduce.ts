@@ -3,7 +3,28 @@ import { reducedShape, shapeSize, stridesOf, type Shape } from '../shape';
 import { allocData } from './alloc';
 import { stridedOffsets } from './elementwise';
 
-/** For each input element, the offset of the output element it reduces into. */
+/**
+ * A reduction over consecutive axes (the usual case: the rows or the columns of a matrix, the last
+ * axis of a batch) as blocks: `outer` groups, each summing `reduced` slices of `inner` contiguous
+ * elements. Null for axes with gaps between them. Walking the blocks visits the elements in the
+ * same order as walking the input, so results do not depend on which path a reduction takes.
+ */
+interface Blocks {
+  outer: number;
+  reduced: number;
+  inner: number;
+}
+
+function blocksOf(shape: Shape, axes: readonly number[]): Blocks | null {
+  if (axes.length === 0 || axes[axes.length - 1]! - axes[0]! !== axes.length - 1) return null; // axes are sorted
+  return {
+    outer: shapeSize(shape.slice(0, axes[0])),
+    reduced: shapeSize(shape.slice(axes[0], axes[axes.length - 1]! + 1)),
+    inner: shapeSize(shape.slice(axes[axes.length - 1]! + 1)),
+  };
+}
+
+/** For each input element, the offset of the output element it reduces into (any set of axes). */
 function reductionTargets(shape: Shape, axes: readonly number[]): Int32Array {
   const kept = stridesOf(reducedShape(shape, axes, true));
   const strides = shape.map((_, d) => (axes.includes(d) ? 0 : kept[d]!));
@@ -13,10 +34,16 @@ function reductionTargets(shape: Shape, axes: readonly number[]): Int32Array {
 /** Sum over `axes`; the result has the kept axes only (keepDims is a reshape, done by the op). */
 export function sumAxes(x: Float64Array, shape: Shape, axes: readonly number[]): Float64Array {
   const out = allocData(shapeSize(reducedShape(shape, axes, false)));
-  if (axes.length === shape.length) {
-    let s = 0;
-    for (let i = 0; i < x.length; i++) s += x[i]!;
-    if (out.length === 1) out[0] = s;
+  const blocks = blocksOf(shape, axes);
+  if (blocks !== null) {
+    const { outer, reduced, inner } = blocks;
+    for (let o = 0; o < outer; o++) {
+      for (let r = 0; r < reduced; r++) {
+        const from = (o * reduced + r) * inner;
+        const to = o * inner;
+        for (let i = 0; i < inner; i++) out[to + i]! += x[from + i]!;
+      }
+    }
     return out;
   }
   const target = reductionTargets(shape, axes);
@@ -27,14 +54,25 @@ export function sumAxes(x: Float64Array, shape: Shape, axes: readonly number[]):
 /** Max (or min, with `sign` = -1) over `axes`. NaN propagates, as in NumPy. */
 export function extremeAxes(x: Float64Array, shape: Shape, axes: readonly number[], sign: 1 | -1): Float64Array {
   const out = allocData(shapeSize(reducedShape(shape, axes, false))).fill(-sign * Infinity);
-  const target = reductionTargets(shape, axes);
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    const t = target[i]!;
-    if (v !== v) out[t] = NaN;
-    else if (sign * v > sign * out[t]!) out[t] = v;
+  const blocks = blocksOf(shape, axes);
+  if (blocks !== null) {
+    const { outer, reduced, inner } = blocks;
+    for (let o = 0; o < outer; o++) {
+      for (let r = 0; r < reduced; r++) {
+        const from = (o * reduced + r) * inner;
+        for (let i = 0, t = o * inner; i < inner; i++, t++) out[t] = extreme(out[t]!, x[from + i]!, sign);
+      }
+    }
+    return out;
   }
+  const target = reductionTargets(shape, axes);
+  for (let i = 0; i < x.length; i++) out[target[i]!] = extreme(out[target[i]!]!, x[i]!, sign);
   return out;
+}
+
+/** The larger (sign 1) or smaller (sign -1) of a running extreme and a value; NaN sticks. */
+function extreme(best: number, v: number, sign: 1 | -1): number {
+  return v !== v ? NaN : sign * v > sign * best ? v : best;
 }
 
 /**
@@ -43,11 +81,21 @@ export function extremeAxes(x: Float64Array, shape: Shape, axes: readonly number
  */
 export function logSumExpAxes(x: Float64Array, shape: Shape, axes: readonly number[]): Float64Array {
   const max = extremeAxes(x, shape, axes, 1);
-  const target = reductionTargets(shape, axes);
+  // Shift by the maximum where it is finite; an infinite or NaN maximum decides the result alone.
+  const shift = max.map((m) => (Number.isFinite(m) ? m : 0));
   const acc = allocData(max.length);
-  for (let i = 0; i < x.length; i++) {
-    const m = max[target[i]!]!;
-    acc[target[i]!]! += Math.exp(x[i]! - (Number.isFinite(m) ? m : 0));
+  const blocks = blocksOf(shape, axes);
+  if (blocks !== null) {
+    const { outer, reduced, inner } = blocks;
+    for (let o = 0; o < outer; o++) {
+      for (let r = 0; r < reduced; r++) {
+        const from = (o * reduced + r) * inner;
+        for (let i = 0, t = o * inner; i < inner; i++, t++) acc[t]! += Math.exp(x[from + i]! - shift[t]!);
+      }
+    }
+  } else {
+    const target = reductionTargets(shape, axes);
+    for (let i = 0; i < x.length; i++) acc[target[i]!]! += Math.exp(x[i]! - shift[target[i]!]!);
   }
   for (let j = 0; j < acc.length; j++) {
     const m = max[j]!;

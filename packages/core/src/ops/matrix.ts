@@ -6,7 +6,8 @@ import { ShapeError, ValueError } from '../errors';
 import { gemm } from '../kernels/matmul';
 import { broadcastOffsets } from '../kernels/elementwise';
 import { transposeData } from '../kernels/layout';
-import { add, matmulWith, transpose } from '../functions';
+import { add, matmulWith, reshape, sum, transpose } from '../functions';
+import type { Tensor } from '../tensor';
 
 /** Whether each operand enters the product transposed (its last two axes swapped). */
 export interface MatmulAttrs {
@@ -96,6 +97,72 @@ export const matmulOp = registerOp<DifferentiableOp<MatmulAttrs>>({
     return fromA && fromB ? add(fromA, fromB) : (fromA ?? fromB)!;
   },
   domain: { inputs: [{ min: -2, max: 2 }, { min: -2, max: 2 }], cases: matmulCases, smooth: true },
+});
+
+function linearShape([x, w, b]: readonly Shape[]): Shape {
+  const ok = x!.length >= 1 && w!.length === 2 && b!.length === 1 && x![x!.length - 1] === w![0] && b![0] === w![1];
+  if (!ok) {
+    throw new ShapeError(`linear: needs x [..., in], weight [in, out] and bias [out], got ${formatShape(x!)}, ${formatShape(w!)} and ${formatShape(b!)}`);
+  }
+  return [...x!.slice(0, -1), w![1]!];
+}
+
+/** x·W + b: the product into a fresh array, then b added to each of its rows in place. */
+function linearForward([x, w, b]: readonly Float64Array[], [sx, sw]: readonly Shape[]): Float64Array {
+  const [k, n] = [sw![0]!, sw![1]!];
+  const m = shapeSize(sx!.slice(0, -1));
+  const out = allocData(m * n);
+  gemm(x!, 0, w!, 0, out, 0, m, n, k, false, false);
+  for (let row = 0; row < m * n; row += n) {
+    for (let j = 0; j < n; j++) out[row + j]! += b![j]!;
+  }
+  return out;
+}
+
+/** `t` as a matrix of `cols` columns (its leading axes merged into rows); a view, not a copy. */
+function asMatrix(t: Tensor, cols: number): Tensor {
+  return t.rank === 2 ? t : reshape(t, [shapeSize(t.shape.slice(0, -1)), cols]);
+}
+
+/**
+ * x·W + b for x of shape [..., in], W [in, out], b [out]: a dense layer's affine map, as one op
+ * so that the bias is added while the product is still in cache, into the same array (the same
+ * values, bit for bit, as matmul then add). The adjoints, with X and Ḡ the inputs and cotangents
+ * as matrices (one row per sample): X̄ = ḠWᵀ, W̄ = XᵀḠ, b̄ = Σ over rows of Ḡ.
+ */
+export const linearOp = registerOp<DifferentiableOp>({
+  kind: 'differentiable',
+  name: 'linear',
+  arity: 3,
+  shape: linearShape,
+  forward: linearForward,
+  vjp: (g, [x, w, b]) => {
+    const [k, n] = [w!.shape[0]!, w!.shape[1]!];
+    const gm = asMatrix(g, n);
+    return [
+      x!.requiresGrad ? reshape(matmulWith(gm, w!, false, true), x!.shape) : null,
+      w!.requiresGrad ? matmulWith(asMatrix(x!, k), gm, true, false) : null,
+      b!.requiresGrad ? sum(gm, 0) : null,
+    ];
+  },
+  jvp: ([tx, tw, tb], [x, w], out) => {
+    const k = w!.shape[0]!;
+    const fromX = tx ? matmulWith(asMatrix(tx, k), w!, false, false) : null;
+    const fromW = tw ? matmulWith(asMatrix(x!, k), tw, false, false) : null;
+    const products = fromX && fromW ? add(fromX, fromW) : (fromX ?? fromW);
+    const product = products && reshape(products, out.shape);
+    return product && tb ? add(product, tb) : (product ?? tb)!; // tb broadcasts over the rows
+  },
+  domain: {
+    inputs: [{ min: -2, max: 2 }, { min: -2, max: 2 }, { min: -2, max: 2 }],
+    cases: [
+      { shapes: [[2, 3], [3, 4], [4]], attrs: undefined },
+      { shapes: [[3], [3, 2], [2]], attrs: undefined },
+      { shapes: [[2, 2, 3], [3, 2], [2]], attrs: undefined },
+      { shapes: [[1, 1], [1, 1], [1]], attrs: undefined },
+    ],
+    smooth: true,
+  },
 });
 
 /** The permutation reversing the axes (the default of transpose). */

@@ -6,9 +6,9 @@
 import {
   AdjointError, ShapeError, Tensor, ValueError,
   abs, add, arange, argmax, argmin, broadcastTo, clip, concat, cos, div, dot, elu, equal, exp, expandDims, expm1,
-  eye, flatten, gather, greater, greaterEqual, identity, leakyRelu, less, lessEqual, log, log1p, logSoftmax, logSumExp,
+  eye, flatten, gather, greater, greaterEqual, identity, jvp, leakyRelu, less, lessEqual, linear, log, log1p, logSoftmax, logSumExp,
   matmul, matmulWith, max, maximum, mean, min, minimum, mul, neg, norm, notEqual, oneHot, ones, outer, pad, pow, relu,
-  reshape, scalar, scatterAdd, sigmoid, sign, sin, slice, softmax, softplus, sqrt, square, squeeze, stack, stopGradient,
+  reluGrad, reshape, scalar, scatterAdd, sigmoid, sign, sin, slice, softmax, softplus, sqrt, square, squeeze, stack, stopGradient,
   sub, sum, tan, tanh, tensor, transpose, where, zeros,
 } from '@adjoint/core';
 
@@ -951,6 +951,63 @@ describe('matmulWith', () => {
 
   it('needs operands of rank ≥ 2', () => {
     expectThrows(() => matmulWith(tensor([1, 2]), B, false, false), ShapeError, 'matmul', '[2]');
+  });
+});
+
+describe('linear', () => {
+  const W = tensor([[7, 8], [9, 10], [11, 12]]);
+  const b = tensor([0.5, -1]);
+
+  it('x·W + b, row by row: [[58, 64], [139, 154]] + [0.5, −1]', () => {
+    expectTensor(linear(tensor(M23), W, b), [2, 2], [[58.5, 63], [139.5, 153]]);
+  });
+
+  it('is matmul then add, bit for bit, on a product large enough for the WebAssembly kernel', () => {
+    const x = arange(0, 64 * 30).reshape([64, 30]).mul(0.37).sin();
+    const w = arange(0, 30 * 20).reshape([30, 20]).mul(0.11).cos();
+    const bias = arange(0, 20).mul(0.3).tanh();
+    expect(Array.from(linear(x, w, bias).data)).toEqual(Array.from(add(matmul(x, w), bias).data));
+  });
+
+  it('a vector input gives a vector; leading axes are batch axes', () => {
+    expectTensor(linear(tensor([1, 2, 3]), W, b), [2], [58.5, 63]);
+    expectTensor(linear(tensor([M23, M23]), W, b), [2, 2, 2], [[[58.5, 63], [139.5, 153]], [[58.5, 63], [139.5, 153]]]);
+  });
+
+  it('an empty batch gives an empty result', () => {
+    expectTensor(linear(zeros([0, 3]), W, b), [0, 2], []);
+  });
+
+  it('shape mismatches are ShapeErrors naming linear and all three shapes', () => {
+    expectThrows(() => linear(zeros([2, 4]), W, b), ShapeError, 'linear', '[2, 4]', '[3, 2]', '[2]');
+    expectThrows(() => linear(tensor(M23), W, zeros([3])), ShapeError, 'linear', '[3]');
+    expectThrows(() => linear(tensor(M23), zeros([3, 2, 1]), b), ShapeError, 'linear', '[3, 2, 1]');
+    expectThrows(() => linear(scalar(1), W, b), ShapeError, 'linear', '[]');
+  });
+
+  it('a tangent of the bias alone is broadcast over the rows', () => {
+    const [, tangent] = jvp((bias) => linear(tensor(M23), W, bias as Tensor), [b], [tensor([1, 2])]);
+    expectTensor(tangent, [2, 2], [[1, 2], [1, 2]]);
+  });
+});
+
+describe('reluGrad', () => {
+  it('passes v where x > 0 and gives v·0 elsewhere (so NaN and ∞ in v stay NaN)', () => {
+    const v = tensor([3, -4, 5, NaN, Infinity, 6]);
+    const x = tensor([1, 0, -2, -1, -1, NaN]);
+    const out = reluGrad(v, x);
+    expectTensor(out, [6], [3, 0, 0, NaN, NaN, 0]);
+    expect(Object.is(out.data[1], -0)).toBe(true); // −4·0, as v·(x > 0) gives
+  });
+
+  it('broadcasts like any binary op, and x carries no gradient', () => {
+    const v = tracked([1, 2, 3]);
+    const x = tracked([[1], [-1]]);
+    const out = reluGrad(v, x);
+    expectTensor(out, [2, 3], [[1, 2, 3], [0, 0, 0]]);
+    out.sum().backward();
+    expectTensor(v.grad!, [3], [1, 1, 1]);
+    expect(x.grad).toBeNull();
   });
 });
 

@@ -156,6 +156,23 @@ const matmulWithArgs: fc.Arbitrary<MatmulWithArgs> = fc
     return fc.record({ a: tensorArg(swap(sa, transA)), b: tensorArg(swap(sb, transB)), transA: fc.constant(transA), transB: fc.constant(transB) });
   });
 
+type LinearArgs = { x: unknown; w: unknown; b: unknown };
+/** x [..., k], W [k, n] and b [n], each sometimes of another shape. */
+const linearArgs: fc.Arbitrary<LinearArgs> = fc
+  .tuple(shapeArb(0, 2), dim, dim, fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.nat(2), shapeArb(0, 3)) }))
+  .chain(([lead, k, n, spoil]) => {
+    const shapes = [[...lead, k], [k, n], [n]];
+    if (spoil !== null) shapes[spoil[0]] = spoil[1];
+    return fc.record({ x: tensorArg(shapes[0]!), w: tensorArg(shapes[1]!), b: tensorArg(shapes[2]!) });
+  });
+
+/** linear as the documented contract: matmul then add, for x of rank ≥ 1, a 2-D W and a 1-D b of W's width. */
+function linearRef(x: Nd, w: Nd, b: Nd): Ref {
+  if (x.shape.length === 0 || w.shape.length !== 2 || b.shape.length !== 1 || b.shape[0] !== w.shape[1]) return reject('linear shapes');
+  const product = R.matmulRef(x, w);
+  return R.isReject(product) ? product : R.zipN([product, b], (p, q) => p + q);
+}
+
 // ── Shape ───────────────────────────────────────────────────────────────────────────────────────
 
 type XAttr = { x: unknown; attr: unknown };
@@ -382,6 +399,11 @@ export const specs: Record<string, Spec> = {
     ref: ({ a, b, transA, transB }) => withNd([a, b], (x, y) => R.matmulWithRef(x, y, transA, transB)),
     alsoNamed: ['matmul'], // the raw matmul op: its shape messages say 'matmul'
   } as Spec<MatmulWithArgs>,
+  linear: {
+    args: linearArgs,
+    run: ({ x, w, b }, s) => core.linear(s.t(x), s.t(w), s.t(b)),
+    ref: ({ x, w, b }) => withNd([x, w, b], linearRef),
+  } as Spec<LinearArgs>,
   dot: {
     args: matmulArgs,
     run: ({ a, b }, s) => core.dot(s.t(a), s.t(b)),

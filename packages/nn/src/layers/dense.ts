@@ -1,5 +1,5 @@
 /** The fully connected layer of the course notes: z = xW + b, a = f(z). */
-import { Rng, ShapeError, Tensor, ValueError, formatShape, matmul } from '@adjoint/core';
+import { Rng, ShapeError, Tensor, ValueError, formatShape, linear, matmul } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { checkOptionsArg } from '../args';
 import { activationFn, isReluLike, type ActivationFn, type ActivationName } from '../activations';
@@ -81,9 +81,8 @@ export class Dense extends Module {
     if (x.rank === 0 || x.shape[x.rank - 1] !== this.inFeatures) {
       throw new ShapeError(`Dense: input must have ${this.inFeatures} features on its last axis, got ${formatShape(x.shape)}`);
     }
-    const z = matmul(x, this.weight);
     const b = this.bias;
-    return this.activate(b === null ? z : z.add(b));
+    return this.activate(b === null ? matmul(x, this.weight) : linear(x, this.weight, b));
   }
 
   protected override describeSelf(): string {
