@@ -123,7 +123,7 @@ export async function benchScalar(): Promise<BenchResult[]> {
   const [adjoint, closure] = timeInterleaved([
     () => workload(tensorOps, weights, points, targets).loss.backward(),
     () => workload(valueOps, weights, points, targets).loss.backward(),
-  ], { minTime: 1 });
+  ], { minTime: 3, batches: 25 });
   const group = 'scalar';
   const a = { group, name: 'adjoint scalar tensors, 2-16-16-1 × 100 points', value: adjoint!.median * 1e3, unit: 'ms' };
   const c = { group, name: 'closure reference (micrograd-style)', value: closure!.median * 1e3, unit: 'ms' };

@@ -44,7 +44,7 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
     const outShape = op.shape(shapes, attrs);
     out = new Tensor(op.forward(data, shapes, outShape, attrs), outShape);
   } finally {
-    data.fill(EMPTY); // drop references so the lists keep no tensor data alive
+    for (let i = 0; i < n; i++) data[i] = EMPTY; // drop references so the lists keep no tensor data alive
   }
   return finishApply(op, inputs, attrs, out);
 }

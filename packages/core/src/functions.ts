@@ -137,20 +137,16 @@ export function argmin(x: TensorLike, axis?: number): Tensor {
 }
 /**
  * log softmax(x) = x − logSumExp(x) along `axis`: stable for large inputs. Computed as
- * (x − m) − logSumExp(x − m) with m the (constant, finite) maximum, as scipy does: x − m is exact
- * where it matters, whereas x − logSumExp(x) rounds log Σ away once |x| ≫ 1 (softmax of
- * [1e16, 1e16] would be [1, 1]). The shift is constant, so the derivatives are unchanged.
+ * (x − m) − logSumExp(x − m) with m the row's maximum, as scipy does: x − m is exact where it
+ * matters, whereas x − logSumExp(x) rounds log Σ away once |x| ≫ 1 (softmax of [1e16, 1e16]
+ * would be [1, 1]).
  */
 export const logSoftmax = (x: TensorLike, axis = -1): Tensor => logSoftmaxAs('logSoftmax', x, axis);
 /** {@link logSoftmax}, with `op` naming the public function in messages (softmax is built on it). */
 function logSoftmaxAs(op: string, x: TensorLike, axis: number): Tensor {
   const t = toTensor(x, op);
   if (t.rank === 0) throw new ValueError(`${op}: needs at least one axis, got a scalar`);
-  const a = normalizeAxis(op, axis, t.rank);
-  if (t.shape[a] === 0) return sub(t, logSumExp(t, a, true)); // empty: nothing to shift by
-  const m = max(t.detach(), a, true); // a constant: neither recorded nor carrying tangents
-  const shifted = sub(t, where(less(abs(m), Infinity), m, 0)); // no shift where m = ±∞ or NaN, as in logSumExp
-  return sub(shifted, logSumExp(shifted, a, true));
+  return apply(reduce.logSoftmaxOp, [t], { axis: normalizeAxis(op, axis, t.rank) });
 }
 /** softmax(x) = exp(x − logSumExp(x)) along `axis`: stable for large inputs. */
 export const softmax = (x: TensorLike, axis = -1): Tensor => exp(logSoftmaxAs('softmax', x, axis));

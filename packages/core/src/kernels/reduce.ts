@@ -104,6 +104,38 @@ export function logSumExpAxes(x: Float64Array, shape: Shape, axes: readonly numb
   return acc;
 }
 
+/**
+ * log softmax along `axis`, stable: each row is shifted by its maximum (where that is finite)
+ * before anything is exponentiated, as scipy does, so x − max stays exact where it matters
+ * (softmax of [1e16, 1e16] is [½, ½], where x − logSumExp(x) would round log Σ away). The same
+ * operations, in the same order, as x − m followed by logSumExpAxes of the result.
+ */
+export function logSoftmaxAxis(x: Float64Array, shape: Shape, axis: number): Float64Array {
+  const outer = shapeSize(shape.slice(0, axis));
+  const dim = shape[axis]!;
+  const inner = shapeSize(shape.slice(axis + 1));
+  const out = allocData(x.length);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const first = o * dim * inner + i;
+      const last = first + dim * inner;
+      let max = -Infinity;
+      for (let at = first; at < last; at += inner) max = extreme(max, x[at]!, 1);
+      const shift = Number.isFinite(max) ? max : 0; // an infinite or NaN maximum decides the result alone
+      let shiftedMax = -Infinity;
+      for (let at = first; at < last; at += inner) shiftedMax = extreme(shiftedMax, x[at]! - shift, 1);
+      let logSum = shiftedMax; // −∞ (all −∞), +∞ or NaN
+      if (Number.isFinite(shiftedMax)) {
+        let sum = 0;
+        for (let at = first; at < last; at += inner) sum += Math.exp(x[at]! - shift - shiftedMax);
+        logSum = shiftedMax + Math.log(sum);
+      }
+      for (let at = first; at < last; at += inner) out[at] = x[at]! - shift - logSum;
+    }
+  }
+  return out;
+}
+
 /** Index of the max (or min, with `sign` = -1) along one axis; the first one on ties. */
 export function argExtremeAxis(x: Float64Array, shape: Shape, axis: number, sign: 1 | -1): Float64Array {
   const outer = shapeSize(shape.slice(0, axis));

@@ -22,8 +22,9 @@ const UNARY_SOURCE = `
     return out;
   };`;
 
-// The common cases get loops of their own: equal shapes, a scalar on either side, and a row
-// vector added to every row (bias). Everything else reads through precomputed offsets.
+// The common cases get loops of their own: equal shapes, a scalar on either side, a row vector
+// added to every row (bias), and a column (one value per row, as a keepDims reduction leaves it)
+// on either side. Everything else reads through precomputed offsets.
 const BINARY_SOURCE = `
   return function binaryLoop(a, aShape, b, bShape, outShape) {
     const n = shapeSize(outShape);
@@ -39,6 +40,18 @@ const BINARY_SOURCE = `
     } else if (a.length === n && b.length > 0 && n % b.length === 0 && isTrailing(bShape, outShape)) {
       const m = b.length;
       for (let i = 0; i < n; i += m) for (let j = 0; j < m; j++) out[i + j] = f(a[i + j], b[j]);
+    } else if (a.length === n && b.length > 0 && isLeading(bShape, outShape)) {
+      const inner = n / b.length;
+      for (let k = 0, i = 0; k < b.length; k++) {
+        const y = b[k];
+        for (let j = 0; j < inner; j++, i++) out[i] = f(a[i], y);
+      }
+    } else if (b.length === n && a.length > 0 && isLeading(aShape, outShape)) {
+      const inner = n / a.length;
+      for (let k = 0, i = 0; k < a.length; k++) {
+        const x = a[k];
+        for (let j = 0; j < inner; j++, i++) out[i] = f(x, b[i]);
+      }
     } else {
       const ia = broadcastOffsets(aShape, outShape);
       const ib = broadcastOffsets(bShape, outShape);
@@ -58,10 +71,31 @@ function isTrailing(inner: Shape, outer: Shape): boolean {
   return true;
 }
 
+/**
+ * Whether `inner` (right-aligned against `outer`, missing axes as 1) equals `outer` on its first
+ * axes and is 1 on all the others: one value per leading index, such as a [n, 1] column against
+ * [n, m].
+ */
+function isLeading(inner: Shape, outer: Shape): boolean {
+  const pad = outer.length - inner.length;
+  if (pad < 0) return false;
+  let d = 0;
+  while (d < outer.length && (d < pad ? 1 : inner[d - pad]) === outer[d]) d++;
+  for (; d < outer.length; d++) if ((d < pad ? 1 : inner[d - pad]) !== 1) return false;
+  return true;
+}
+
+/** Numbers the copies: see compile. */
+let copies = 0;
+
 function compile<T>(source: string, f: unknown, fallback: () => T): T {
   try {
-    return new Function('f', 'shapeSize', 'sameShape', 'broadcastOffsets', 'isTrailing', 'allocData', source)(
-      f, shapeSize, sameShape, broadcastOffsets, isTrailing, allocData,
+    // Each copy's source must differ: V8 caches `new Function` by its source text, and copies made
+    // from the same text share one function and its type feedback, so the call of f would see every
+    // op's f again (measured: f was not inlined and most copies were never optimised at all).
+    const unique = `${source}\n// copy ${copies++}`;
+    return new Function('f', 'shapeSize', 'sameShape', 'broadcastOffsets', 'isTrailing', 'isLeading', 'allocData', unique)(
+      f, shapeSize, sameShape, broadcastOffsets, isTrailing, isLeading, allocData,
     ) as T;
   } catch {
     return fallback();

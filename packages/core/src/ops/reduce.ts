@@ -1,8 +1,8 @@
 /** Reductions over any axes, with keepDims: sum, max, min, logSumExp, norm. */
 import { registerOp, type DifferentiableOp, type OpCase } from '../registry';
-import { formatShape, normalizeAxes, reducedShape, type Shape } from '../shape';
+import { formatShape, normalizeAxes, normalizeAxis, reducedShape, type Shape } from '../shape';
 import { ValueError } from '../errors';
-import { extremeAxes, logSumExpAxes, sumAxes } from '../kernels/reduce';
+import { extremeAxes, logSoftmaxAxis, logSumExpAxes, sumAxes } from '../kernels/reduce';
 import type { Tensor } from '../tensor';
 import { broadcastTo, div, equal, exp, mul, reshape, sub, sum, where } from '../functions';
 
@@ -92,4 +92,33 @@ export const normOp = reduction({
   weight: (x, outExpanded) => div(x, where(equal(outExpanded, 0), 1, outExpanded)),
   smooth: true,
   domainMin: 0.2,
+});
+
+/**
+ * log softmax along one axis: y = x − logSumExp(x), computed stably (see logSoftmaxAxis). With
+ * s = eʸ the softmax, the adjoint is x̄ = ȳ − s·Σȳ and the tangent ẏ = ẋ − Σ s·ẋ (sums along the
+ * axis). One op rather than a composite of seven, so a cross-entropy costs a few passes, not dozens.
+ */
+export const logSoftmaxOp = registerOp<DifferentiableOp<{ axis: number }>>({
+  kind: 'differentiable',
+  name: 'logSoftmax',
+  arity: 1,
+  shape: ([s], { axis }) => {
+    if (s!.length === 0) throw new ValueError('logSoftmax: needs at least one axis, got a scalar');
+    normalizeAxis('logSoftmax', axis, s!.length);
+    return s!;
+  },
+  forward: ([x], [s], _o, { axis }) => logSoftmaxAxis(x!, s!, normalizeAxis('logSoftmax', axis, s!.length)),
+  vjp: (g, _inputs, out, { axis }) => [sub(g, mul(exp(out), sum(g, axis, true)))],
+  jvp: ([t], _inputs, out, { axis }) => sub(t!, sum(mul(exp(out), t!), axis, true)),
+  domain: {
+    inputs: [{ min: -2, max: 2 }],
+    cases: [
+      { shapes: [[5]], attrs: { axis: 0 } },
+      { shapes: [[2, 3]], attrs: { axis: -1 } },
+      { shapes: [[2, 3]], attrs: { axis: 0 } },
+      { shapes: [[2, 3, 4]], attrs: { axis: 1 } },
+    ],
+    smooth: true,
+  },
 });
