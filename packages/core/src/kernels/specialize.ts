@@ -15,7 +15,7 @@ export type UnaryLoop<A> = (x: Float64Array, attrs: A) => Float64Array;
 export type BinaryLoop = (a: Float64Array, aShape: Shape, b: Float64Array, bShape: Shape, outShape: Shape) => Float64Array;
 
 const UNARY_SOURCE = `
-  return function unaryLoop(x, attrs) {
+  return function NAME(x, attrs) {
     const n = x.length;
     const out = allocData(n);
     for (let i = 0; i < n; i++) out[i] = f(x[i], attrs);
@@ -26,7 +26,7 @@ const UNARY_SOURCE = `
 // added to every row (bias), and a column (one value per row, as a keepDims reduction leaves it)
 // on either side. Everything else reads through precomputed offsets.
 const BINARY_SOURCE = `
-  return function binaryLoop(a, aShape, b, bShape, outShape) {
+  return function NAME(a, aShape, b, bShape, outShape) {
     const n = shapeSize(outShape);
     const out = allocData(n);
     if (a.length === n && b.length === n && sameShape(aShape, bShape)) {
@@ -88,13 +88,16 @@ function isLeading(inner: Shape, outer: Shape): boolean {
 /** Numbers the copies: see compile. */
 let copies = 0;
 
-function compile<T>(source: string, f: unknown, fallback: () => T): T {
+/**
+ * Makes a copy of the loop in `source` for `f`, named `${kind}_${label}_${n}` (as profiles show it).
+ * Each copy's source must differ: V8 caches `new Function` by its source text, and copies made
+ * from the same text share their type feedback, so the call of f would see every op's f again
+ * (measured: f was then not inlined, and most copies were never optimised at all).
+ */
+function compile<T>(source: string, kind: string, label: string, f: unknown, fallback: () => T): T {
+  const name = `${kind}_${label.replace(/[^A-Za-z0-9_]/g, '_')}_${copies++}`;
   try {
-    // Each copy's source must differ: V8 caches `new Function` by its source text, and copies made
-    // from the same text share one function and its type feedback, so the call of f would see every
-    // op's f again (measured: f was not inlined and most copies were never optimised at all).
-    const unique = `${source}\n// copy ${copies++}`;
-    return new Function('f', 'shapeSize', 'sameShape', 'broadcastOffsets', 'isTrailing', 'isLeading', 'allocData', unique)(
+    return new Function('f', 'shapeSize', 'sameShape', 'broadcastOffsets', 'isTrailing', 'isLeading', 'allocData', source.replace('NAME', name))(
       f, shapeSize, sameShape, broadcastOffsets, isTrailing, isLeading, allocData,
     ) as T;
   } catch {
@@ -102,14 +105,14 @@ function compile<T>(source: string, f: unknown, fallback: () => T): T {
   }
 }
 
-/** A loop computing f elementwise, specialised to f. */
-export function unaryLoop<A>(f: (v: number, attrs: A) => number): UnaryLoop<A> {
-  return compile<UnaryLoop<A>>(UNARY_SOURCE, f, () => (x, attrs) => map(x, (v) => f(v, attrs)));
+/** A loop computing f elementwise, specialised to f; `label` (the op's name) names it in profiles. */
+export function unaryLoop<A>(f: (v: number, attrs: A) => number, label = 'op'): UnaryLoop<A> {
+  return compile<UnaryLoop<A>>(UNARY_SOURCE, 'unaryLoop', label, f, () => (x, attrs) => map(x, (v) => f(v, attrs)));
 }
 
-/** A broadcasting loop computing f(a, b), specialised to f. */
-export function binaryLoop(f: (x: number, y: number) => number): BinaryLoop {
-  return compile<BinaryLoop>(BINARY_SOURCE, f, () => (a, aShape, b, bShape, outShape) => {
+/** A broadcasting loop computing f(a, b), specialised to f; `label` (the op's name) names it in profiles. */
+export function binaryLoop(f: (x: number, y: number) => number, label = 'op'): BinaryLoop {
+  return compile<BinaryLoop>(BINARY_SOURCE, 'binaryLoop', label, f, () => (a, aShape, b, bShape, outShape) => {
     const n = shapeSize(outShape);
     const ia = broadcastOffsets(aShape, outShape);
     const ib = broadcastOffsets(bShape, outShape);

@@ -10,8 +10,12 @@ import { binaryLoop } from '../kernels/specialize';
 import { argExtremeAxis } from '../kernels/reduce';
 import { ValueError } from '../errors';
 
-function comparison(name: string, f: (x: number, y: number) => boolean): ConstantOp {
-  const loop = binaryLoop((x, y) => (f(x, y) ? 1 : 0));
+/**
+ * A comparison op. `f` gives 1 or 0 itself: a wrapper turning booleans into numbers would be one
+ * function shared by every comparison, and their loops could then inline none of them.
+ */
+function comparison(name: string, f: (x: number, y: number) => number): ConstantOp {
+  const loop = binaryLoop(f, name);
   return registerOp<ConstantOp>({
     kind: 'constant',
     name,
@@ -22,17 +26,17 @@ function comparison(name: string, f: (x: number, y: number) => boolean): Constan
 }
 
 /** 1 where a > b, else 0. */
-export const greaterOp = comparison('greater', (x, y) => x > y);
+export const greaterOp = comparison('greater', (x, y) => (x > y ? 1 : 0));
 /** 1 where a ≥ b, else 0. */
-export const greaterEqualOp = comparison('greaterEqual', (x, y) => x >= y);
+export const greaterEqualOp = comparison('greaterEqual', (x, y) => (x >= y ? 1 : 0));
 /** 1 where a < b, else 0. */
-export const lessOp = comparison('less', (x, y) => x < y);
+export const lessOp = comparison('less', (x, y) => (x < y ? 1 : 0));
 /** 1 where a ≤ b, else 0. */
-export const lessEqualOp = comparison('lessEqual', (x, y) => x <= y);
+export const lessEqualOp = comparison('lessEqual', (x, y) => (x <= y ? 1 : 0));
 /** 1 where a = b, else 0. */
-export const equalOp = comparison('equal', (x, y) => x === y);
+export const equalOp = comparison('equal', (x, y) => (x === y ? 1 : 0));
 /** 1 where a ≠ b, else 0. */
-export const notEqualOp = comparison('notEqual', (x, y) => x !== y);
+export const notEqualOp = comparison('notEqual', (x, y) => (x !== y ? 1 : 0));
 
 /** −1, 0 or 1 (NaN stays NaN). */
 export const signOp = registerOp<ConstantOp>({

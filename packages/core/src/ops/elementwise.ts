@@ -43,7 +43,7 @@ export function unaryOp<A = undefined>(spec: {
   smooth?: boolean;
 }): DifferentiableOp<A> {
   const { scale } = spec;
-  const loop = unaryLoop(spec.f);
+  const loop = unaryLoop(spec.f, spec.name);
   return registerOp<DifferentiableOp<A>>({
     kind: 'differentiable',
     name: spec.name,
@@ -69,7 +69,7 @@ export function binaryOp(spec: {
   smooth?: boolean;
 }): DifferentiableOp {
   const { scales } = spec;
-  const loop = binaryLoop(spec.f);
+  const loop = binaryLoop(spec.f, spec.name);
   return registerOp<DifferentiableOp>({
     kind: 'differentiable',
     name: spec.name,

@@ -72,7 +72,7 @@ export const reluGradOp = registerOp<DifferentiableOp>({
   jvp: ([t], [, x]) => reluGrad(t!, x!),
   domain: { inputs: [anyReal, awayFromZero], cases: binaryCases.map((shapes) => ({ shapes, attrs: undefined })) },
 });
-const reluGradLoop = binaryLoop((v, x) => (x > 0 ? v : v * 0));
+const reluGradLoop = binaryLoop((v, x) => (x > 0 ? v : v * 0), 'reluGrad');
 
 /** x for x > 0, αx otherwise; d/dx = 1 or α. */
 export const leakyReluOp = unaryOp<{ alpha: number }>({
