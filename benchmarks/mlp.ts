@@ -34,7 +34,7 @@ export function problem(sizes: number[]): Problem {
 }
 
 /** adjoint: the library as a user would write the step. */
-export function adjointStep(p: Problem): { step: () => void; forward: () => void } {
+export function adjointStep(p: Problem): { step: () => void; gradient: () => void; forward: () => void } {
   const model = mlp(p.sizes, { seed: 1 });
   model.parameters().forEach((param, i) => param.data.set(p.weights[i]!));
   const optimizer = new Adam(model.parameters(), { lr: LR });
@@ -46,12 +46,19 @@ export function adjointStep(p: Problem): { step: () => void; forward: () => void
       optimizer.step();
       optimizer.zeroGrad();
     },
+    gradient: () => {
+      crossEntropy(model.forward(x), y).backward();
+      optimizer.zeroGrad();
+    },
     forward: () => noGrad(() => crossEntropy(model.forward(x), y)),
   };
 }
 
-/** Plain TypeScript backprop on the same kernel: relu hidden layers, softmax cross-entropy, Adam. */
-export function handWrittenStep(p: Problem): () => void {
+/**
+ * Plain TypeScript backprop on the same kernel: relu hidden layers, softmax cross-entropy, Adam.
+ * Its forward pass alone (with the loss) is also returned, as the floor for step / forward.
+ */
+export function handWrittenStep(p: Problem): { step: () => void; forward: () => number } {
   const { sizes } = p;
   const L = sizes.length - 1;
   const w = p.weights.map((a) => a.slice());
@@ -62,7 +69,7 @@ export function handWrittenStep(p: Problem): () => void {
   acts[0]!.set(p.x);
   const deltas = sizes.map((n) => new Float64Array(BATCH * n));
   let t = 0;
-  return () => {
+  const layers = (): void => {
     for (let l = 0; l < L; l++) {
       const [nIn, nOut] = [sizes[l]!, sizes[l + 1]!];
       const out = acts[l + 1]!;
@@ -73,17 +80,31 @@ export function handWrittenStep(p: Problem): () => void {
         out[i * nOut + j] = l < L - 1 && z < 0 ? 0 : z;
       }
     }
+  };
+  /** log Σ exp over row i of the logits. */
+  const logSumExpRow = (logits: Float64Array, i: number, classes: number): number => {
+    let max = -Infinity;
+    for (let j = 0; j < classes; j++) max = Math.max(max, logits[i * classes + j]!);
+    let sum = 0;
+    for (let j = 0; j < classes; j++) sum += Math.exp(logits[i * classes + j]! - max);
+    return max + Math.log(sum);
+  };
+  const forward = (): number => {
+    layers();
+    const [classes, logits] = [sizes[L]!, acts[L]!];
+    let loss = 0;
+    for (let i = 0; i < BATCH; i++) loss += logSumExpRow(logits, i, classes) - logits[i * classes + p.labels[i]!]!;
+    return loss / BATCH;
+  };
+  const step = (): void => {
+    layers();
     // δ_L = (softmax(z_L) − onehot(y)) / batch
-    const classes = sizes[L]!;
-    const logits = acts[L]!;
+    const [classes, logits] = [sizes[L]!, acts[L]!];
     const dL = deltas[L]!;
     for (let i = 0; i < BATCH; i++) {
-      let max = -Infinity;
-      for (let j = 0; j < classes; j++) max = Math.max(max, logits[i * classes + j]!);
-      let sum = 0;
-      for (let j = 0; j < classes; j++) sum += Math.exp(logits[i * classes + j]! - max);
+      const lse = logSumExpRow(logits, i, classes);
       for (let j = 0; j < classes; j++) {
-        dL[i * classes + j] = (Math.exp(logits[i * classes + j]! - max) / sum - (p.labels[i] === j ? 1 : 0)) / BATCH;
+        dL[i * classes + j] = (Math.exp(logits[i * classes + j]! - lse) - (p.labels[i] === j ? 1 : 0)) / BATCH;
       }
     }
     for (let l = L - 1; l >= 0; l--) {
@@ -116,6 +137,7 @@ export function handWrittenStep(p: Problem): () => void {
       }
     });
   };
+  return { step, forward };
 }
 
 /** TensorFlow.js: the same network and optimizer on a given backend (float32, as tfjs computes). */
@@ -150,7 +172,8 @@ async function compare(sizes: number[]): Promise<BenchResult[]> {
   const hand = handWrittenStep(p);
   // Each comparison is timed in its own interleaved group, beside the adjoint step: a contender
   // that allocates heavily (tfjs cpu) would otherwise slow the others' batches too.
-  const [a, h, f] = timeInterleaved([ours.step, hand, ours.forward], { minTime: 1.5 });
+  // More and shorter batches here: the cheap-gradient ratios compare two medians of this group.
+  const [a, h, f, g, hf] = timeInterleaved([ours.step, hand.step, ours.forward, ours.gradient, hand.forward], { minTime: 2, batches: 15 });
   const tf = await loadTf();
   await tf.setBackend('cpu');
   const [aCpu, c] = timeInterleaved([ours.step, tfStep(tf, p)], { minTime: 1.5 });
@@ -160,16 +183,22 @@ async function compare(sizes: number[]): Promise<BenchResult[]> {
   const adjoint = row('adjoint step (float64)', a!.median);
   const handRow = row('hand-written backprop, same kernels', h!.median);
   const fwd = row('adjoint forward only', f!.median);
+  const gradient = row('adjoint forward + backward (no update)', g!.median);
+  const handForward = row('hand-written forward only', hf!.median);
   const adjointCpu = row('adjoint step (beside tfjs cpu)', aCpu!.median);
   const cpu = row('tfjs cpu step (float32)', c!.median);
   const adjointWasm = row('adjoint step (beside tfjs wasm)', aWasm!.median);
   const wasm = row('tfjs wasm step (float32)', w!.median);
   return [
-    adjoint, handRow, fwd, adjointCpu, cpu, adjointWasm, wasm,
+    adjoint, handRow, fwd, gradient, handForward, adjointCpu, cpu, adjointWasm, wasm,
     ratio(group, 'adjoint / tfjs wasm', adjointWasm, wasm, 1.0, 'atMost'),
     ratio(group, 'adjoint / tfjs cpu', adjointCpu, cpu, 0.35, 'atMost'),
     ratio(group, 'engine overhead: adjoint / hand-written', adjoint, handRow, 1.15, 'atMost'),
     ratio(group, 'cheap gradient: step / forward', adjoint, fwd, 3, 'atMost'),
+    // Without a target, for reading the one above: the gradient alone (no optimizer update), and
+    // the same step / forward ratio for the hand-written code, which has no engine at all.
+    ratio(group, 'gradient alone: (forward + backward) / forward', gradient, fwd),
+    ratio(group, 'hand-written step / hand-written forward', handRow, handForward),
   ];
 }
 
