@@ -5,6 +5,7 @@
 import type { OpDef } from './registry';
 import type { Shape } from './shape';
 import { Tensor } from './tensor';
+import { recordInputs } from './inputs';
 import { isGradEnabled } from './mode';
 import { forwardActive, propagateTangents } from './forward';
 import { anomalyDetection, checkForward } from './anomaly';
@@ -58,7 +59,7 @@ export function finishApply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A
   if (op.kind === 'differentiable') {
     if (isGradEnabled() && recordsFrom(op.nondiff, inputs)) {
       out._op = op;
-      out._inputs = inputs;
+      recordInputs(out, inputs);
       out._attrs = attrs;
     }
     if (forwardActive()) {

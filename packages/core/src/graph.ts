@@ -13,6 +13,7 @@ import { toTensor } from './create';
 import { requireOptions } from './arguments';
 import { collectAllocations } from './kernels/alloc';
 import { anomalyDetection, checkBackward, runBackwardRule } from './anomaly';
+import { freeInputs, inputAt, inputCount, inputsOf } from './inputs';
 
 /** Options of `Tensor.backward`. */
 export interface BackwardOptions {
@@ -120,7 +121,7 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
         continue;
       }
       adjoints.delete(t);
-      const inputs = t._inputs;
+      const inputs = op === null ? null : inputsOf(t);
       if (op === null || inputs === null) continue;
       const cotangents = anomalyDetection()
         ? runBackwardRule(() => op.vjp(g, inputs, t, t._attrs))
@@ -139,7 +140,7 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
     if (adjoints === onTensors) for (const t of touched) t._adjoint = null;
   }
 
-  if (!options.retainGraph) for (const t of order) if (!targets?.has(t)) t._inputs = null;
+  if (!options.retainGraph) for (const t of order) if (!targets?.has(t)) freeInputs(t);
   return result;
 }
 
@@ -167,17 +168,17 @@ function topologicalOrder(roots: readonly Tensor[], targets: Set<Tensor> | null)
       const t = stack[top]!;
       const op = t._op;
       const expand = op !== null && !targets?.has(t);
-      if (expand && t._inputs === null) {
+      const count = expand ? inputCount(t) : 0;
+      if (expand && count === 0) {
         throw new GradError(
           `backward: the graph through '${op.name}' (output ${formatShape(t.shape)}) was freed by an earlier backward; ` +
             'pass {retainGraph: true} to the first backward to differentiate twice',
         );
       }
-      const inputs = expand ? t._inputs : null;
       const i = next[top]!;
-      if (inputs !== null && i < inputs.length) {
+      if (i < count) {
         next[top] = i + 1;
-        const child = inputs[i]!;
+        const child = inputAt(t, i);
         if (child.requiresGrad && child._visit !== visit && !op!.nondiff?.includes(i)) {
           child._visit = visit;
           stack.push(child);
@@ -188,7 +189,7 @@ function topologicalOrder(roots: readonly Tensor[], targets: Set<Tensor> | null)
       stack.pop();
       next.pop();
       if (relevant === null) order.push(t);
-      else if (targets!.has(t) || (inputs !== null && inputs.some((x) => relevant.has(x)))) {
+      else if (targets!.has(t) || inputsOf(t)?.some((x) => relevant.has(x))) {
         relevant.add(t);
         order.push(t);
       }

@@ -29,13 +29,17 @@ export class Tensor {
   readonly shape: Shape;
   /** Gradient accumulated by `backward` (leaves with `requiresGrad` only). */
   grad: Tensor | null = null;
-  // How a recorded tensor was made: the op, its inputs (null once the graph is freed) and its
+  // How a recorded tensor was made: the op, its inputs (dropped once the graph is freed) and its
   // attributes. Fields of the tensor rather than a node object of their own: one allocation
   // fewer per recorded op, which is most of the cost on small tensors.
   /** @internal The op that made this tensor, when recorded (null for leaves and untracked results). */
   _op: DifferentiableOp<any> | null = null;
-  /** @internal The op's inputs; null once a backward pass has freed the graph. */
-  _inputs: readonly Tensor[] | null = null;
+  /** @internal The op's first input, null once a backward pass has freed the graph (see inputs.ts). */
+  _in0: Tensor | null = null;
+  /** @internal The op's second input, for ops of two inputs (see inputs.ts). */
+  _in1: Tensor | null = null;
+  /** @internal Every input, for ops of three or more; _in0 and _in1 then stay null (see inputs.ts). */
+  _inMany: readonly Tensor[] | null = null;
   /** @internal The op's attributes. */
   _attrs: unknown = undefined;
   /** @internal A leaf whose gradient is accumulated into `.grad`. */

@@ -53,8 +53,7 @@ describe('backward', () => {
     const hidden = x.mul(2);
     const y = hidden.sum();
     y.backward();
-    expect(hidden._inputs).toBeNull();
-    expect(y._inputs).toBeNull();
+    for (const t of [hidden, y]) expect([t._in0, t._in1, t._inMany]).toEqual([null, null, null]);
   });
 
   it('accumulates into .grad across passes until zeroGrad', () => {

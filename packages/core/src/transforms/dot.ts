@@ -1,5 +1,6 @@
 /** The recorded graph as Graphviz DOT, for looking at what backward will walk. */
 import { Tensor } from '../tensor';
+import { inputsOf } from '../inputs';
 import { describeValue, formatShape } from '../shape';
 import { ValueError } from '../errors';
 
@@ -20,7 +21,7 @@ export function toDot(y: Tensor): string {
     const label = op ? op.name : t.requiresGrad ? 'param' : 'input';
     const style = op ? '' : ', style=rounded';
     lines.push(`  ${id} [label="${label}\\n${formatShape(t.shape)}"${style}];`);
-    for (const parent of t._inputs ?? []) {
+    for (const parent of inputsOf(t) ?? []) {
       if (!ids.has(parent)) {
         ids.set(parent, `n${ids.size}`);
         stack.push(parent);

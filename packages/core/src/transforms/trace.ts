@@ -3,6 +3,7 @@
  * value, forward tangent (dot) and adjoint (bar), as in the worked examples of the course notes.
  */
 import { Tensor } from '../tensor';
+import { inputsOf } from '../inputs';
 import { full, onesLike, toTensor } from '../create';
 import { withObserver } from '../dispatch';
 import { backpropagate } from '../graph';
@@ -122,7 +123,7 @@ export function trace(fn: TensorFunction, options: TraceOptions = {}): (...args:
         let constants = 0;
         let intermediates = 0;
         for (const t of produced) {
-          const parents = (t._inputs ?? []).map((p) => {
+          const parents = (inputsOf(t) ?? []).map((p) => {
             if (!names.has(p)) {
               const name = p.size === 1 ? formatValue(p.data[0]!) : `k${constants++}`;
               names.set(p, name);
