@@ -70,11 +70,24 @@ export type OpDef<A = any> = DifferentiableOp<A> | ConstantOp<A>;
 
 const registry = new Map<string, OpDef>();
 
-/** Adds an op to the registry (names are unique) and returns it. */
+/**
+ * Adds an op to the registry (names are unique) and returns it: a copy of `def` with every field of
+ * the op types, in one order (absent ones undefined), then any others. All ops then share one
+ * hidden class in V8, so the engine's reads of `op.forward`, `op.vjp`, `op.nondiff` … stay
+ * monomorphic however many kinds of op a program mixes (measured: a scalar workload run after the
+ * Jacobian benchmark, which uses many ops, was about a tenth slower with the literals as given).
+ * Apply the returned op, not the literal.
+ */
 export function registerOp<D extends OpDef>(def: D): D {
   if (registry.has(def.name)) throw new ValueError(`registerOp: an op named '${def.name}' is already registered`);
-  registry.set(def.name, def);
-  return def;
+  const rules = def as Partial<DifferentiableOp<unknown>>;
+  const fields = {
+    kind: def.kind, name: def.name, arity: def.arity, shape: def.shape, forward: def.forward,
+    nondiff: rules.nondiff, vjp: rules.vjp, jvp: rules.jvp, domain: rules.domain,
+  };
+  const op = Object.assign(fields, def) as unknown as D;
+  registry.set(op.name, op);
+  return op;
 }
 
 /** Every registered op, in registration order. */
