@@ -11,6 +11,11 @@ export interface BenchResult {
   value: number;
   unit: string;
   note?: string;
+  /**
+   * The value of each round of an interleaved timing (in `unit`), in round order: rows timed in the
+   * same `timeInterleaved` call carry aligned samples, and their ratio is taken round by round.
+   */
+  samples?: number[];
 }
 
 export interface TimeOptions {
@@ -29,6 +34,8 @@ export interface Timing {
   max: number;
   /** Total timed calls. */
   calls: number;
+  /** Seconds per call in each round, in order (see {@link timeInterleaved}). */
+  samples: number[];
 }
 
 const now = (): number => Number(process.hrtime.bigint()) / 1e9;
@@ -62,9 +69,14 @@ function calibrate(fn: () => void, warmup: number, batchTime: number): number {
   return reps;
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[sorted.length >> 1]!;
+}
+
 function summarise(perCall: number[], calls: number): Timing {
   const sorted = [...perCall].sort((x, y) => x - y);
-  return { median: sorted[sorted.length >> 1], min: sorted[0], max: sorted[sorted.length - 1], calls };
+  return { median: median(perCall), min: sorted[0]!, max: sorted[sorted.length - 1]!, calls, samples: perCall };
 }
 
 /**
@@ -101,17 +113,28 @@ export function timeInterleaved(fns: ReadonlyArray<() => void>, options: TimeOpt
   return perCall.map((samples, i) => summarise(samples, samples.length * reps[i]));
 }
 
+/** A row of milliseconds per call from a timing, with its rounds kept for paired ratios. */
+export function timedRow(group: string, name: string, t: Timing): BenchResult {
+  return { group, name, value: t.median * 1e3, unit: 'ms', samples: t.samples.map((s) => s * 1e3) };
+}
+
 /**
- * A derived row `numerator.value / denominator.value`. With a `target`, the note says whether the
- * ratio reached it (PASS/FAIL), so a missed target is visible in the table and in the JSON: by
- * default the ratio must be at least the target (a speed-up), with `'atMost'` at most (a slow-down).
+ * A derived row: numerator over denominator. When both rows carry samples from the same
+ * interleaved timing, the ratio is the median of the rounds' ratios — each round's two batches ran
+ * seconds apart, so a drift in the machine's speed cancels within the round instead of landing on
+ * one side — otherwise `numerator.value / denominator.value`. With a `target`, the note says
+ * whether the ratio reached it (PASS/FAIL), so a missed target is visible in the table and in the
+ * JSON: by default the ratio must be at least the target (a speed-up), with `'atMost'` at most (a
+ * slow-down).
  */
 export function ratio(
   group: string, name: string,
   numerator: BenchResult, denominator: BenchResult,
   target?: number, bound: 'atLeast' | 'atMost' = 'atLeast',
 ): BenchResult {
-  const value = numerator.value / denominator.value;
+  const [a, b] = [numerator.samples, denominator.samples];
+  const paired = a !== undefined && b !== undefined && a.length === b.length && a.length > 0;
+  const value = paired ? median(a.map((x, i) => x / b[i]!)) : numerator.value / denominator.value;
   if (target === undefined) return { group, name, value, unit: '×' };
   const met = bound === 'atLeast' ? value >= target : value <= target;
   return { group, name, value, unit: '×', note: `target ${bound === 'atLeast' ? '≥' : '≤'} ${target}×: ${met ? 'PASS' : 'FAIL'}` };

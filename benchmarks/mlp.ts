@@ -7,7 +7,7 @@
 import { Rng, noGrad, tensor, type Tensor } from '@adjoint/core';
 import { Adam, crossEntropy, mlp } from '@adjoint/nn';
 import { gemm } from '../packages/core/src/kernels/matmul';
-import { ratio, timeInterleaved, type BenchResult } from './harness';
+import { ratio, timeInterleaved, timedRow, type BenchResult, type Timing } from './harness';
 import { loadTf, type Tf } from './tf';
 
 const BATCH = 64;
@@ -173,22 +173,22 @@ async function compare(sizes: number[]): Promise<BenchResult[]> {
   // Each comparison is timed in its own interleaved group, beside the adjoint step: a contender
   // that allocates heavily (tfjs cpu) would otherwise slow the others' batches too.
   // More and shorter batches here: the cheap-gradient ratios compare two medians of this group.
-  const [a, h, f, g, hf] = timeInterleaved([ours.step, hand.step, ours.forward, ours.gradient, hand.forward], { minTime: 2, batches: 15 });
+  const [a, h, f, g, hf] = timeInterleaved([ours.step, hand.step, ours.forward, ours.gradient, hand.forward], { minTime: 2, batches: 30 });
   const tf = await loadTf();
   await tf.setBackend('cpu');
   const [aCpu, c] = timeInterleaved([ours.step, tfStep(tf, p)], { minTime: 1.5 });
   await tf.setBackend('wasm');
   const [aWasm, w] = timeInterleaved([ours.step, tfStep(tf, p)], { minTime: 1.5 });
-  const row = (name: string, seconds: number) => ({ group, name, value: seconds * 1e3, unit: 'ms' });
-  const adjoint = row('adjoint step (float64)', a!.median);
-  const handRow = row('hand-written backprop, same kernels', h!.median);
-  const fwd = row('adjoint forward only', f!.median);
-  const gradient = row('adjoint forward + backward (no update)', g!.median);
-  const handForward = row('hand-written forward only', hf!.median);
-  const adjointCpu = row('adjoint step (beside tfjs cpu)', aCpu!.median);
-  const cpu = row('tfjs cpu step (float32)', c!.median);
-  const adjointWasm = row('adjoint step (beside tfjs wasm)', aWasm!.median);
-  const wasm = row('tfjs wasm step (float32)', w!.median);
+  const row = (name: string, t: Timing): BenchResult => timedRow(group, name, t);
+  const adjoint = row('adjoint step (float64)', a!);
+  const handRow = row('hand-written backprop, same kernels', h!);
+  const fwd = row('adjoint forward only', f!);
+  const gradient = row('adjoint forward + backward (no update)', g!);
+  const handForward = row('hand-written forward only', hf!);
+  const adjointCpu = row('adjoint step (beside tfjs cpu)', aCpu!);
+  const cpu = row('tfjs cpu step (float32)', c!);
+  const adjointWasm = row('adjoint step (beside tfjs wasm)', aWasm!);
+  const wasm = row('tfjs wasm step (float32)', w!);
   return [
     adjoint, handRow, fwd, gradient, handForward, adjointCpu, cpu, adjointWasm, wasm,
     ratio(group, 'adjoint / tfjs wasm', adjointWasm, wasm, 1.0, 'atMost'),
