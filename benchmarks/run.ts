@@ -19,14 +19,15 @@ interface Suite {
 }
 
 // One line per suite. Each is loaded only when selected, so a suite under construction cannot
-// break the others. The suites that load TensorFlow.js (matmul, mlp, epoch) come after the ones
-// that measure adjoint alone: tfjs's tens of megabytes of heap make every later garbage
-// collection slower, which would charge the scalar workload for a library it does not use.
+// break the others. What measures adjoint alone runs before TensorFlow.js is loaded: tfjs's tens
+// of megabytes of heap make every later garbage collection slower, which would charge adjoint for
+// a library it does not use. So jacobian and scalar come first, and mlp (whose comparisons
+// without tfjs run before it loads tfjs) before matmul.
 const SUITES: Suite[] = [
   { name: 'jacobian', run: async () => (await import('./jacobian')).benchJacobian() },
   { name: 'scalar', run: async () => (await import('./scalar')).benchScalar() },
-  { name: 'matmul', run: async () => (await import('./matmul')).benchMatmul() },
   { name: 'mlp', run: async () => (await import('./mlp')).benchMlp() },
+  { name: 'matmul', run: async () => (await import('./matmul')).benchMatmul() },
   { name: 'epoch', run: async () => (await import('./epoch')).benchEpoch() },
 ];
 

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, Tensor, ValueError, tensor } from '@adjoint/core';
 import {
-  BatchNorm, Dense, Dropout, ELU, LeakyReLU, Module, Residual, Sequential, Sigmoid, Softmax, Tanh, deserializeModel, fit, loadModel, mlp,
+  BatchNorm, Dense, Module, Sequential, Sigmoid, deserializeModel, fit, loadModel, mlp,
   predict, registerLayer, saveModel, serializeModel,
 } from '@adjoint/nn';
+import { everyLayer } from './every-layer';
 
 let dir: string;
 beforeAll(() => {
@@ -22,16 +23,7 @@ const inputs = (n: number, features: number, seed = 1): Tensor => {
 
 /** Every serializable layer kind, trained a little so that BatchNorm's running statistics move. */
 function trainedModel(): Module {
-  const model = new Sequential([
-    new Dense(3, 8, { activation: 'relu', seed: 1 }),
-    new BatchNorm(8),
-    new Dropout(0.1, { seed: 2 }),
-    new Residual(new Sequential([new Dense(8, 8, { activation: new Tanh(), seed: 3 }), new LeakyReLU(0.2)])),
-    new Dense(8, 8, { activation: 'elu', bias: false, seed: 4 }),
-    new ELU(0.5),
-    new Dense(8, 3, { seed: 5 }),
-    new Softmax(-1),
-  ]);
+  const model = everyLayer(8, 3);
   const x = inputs(24, 3);
   fit(model, { x, y: inputs(24, 3, 2).softmax(), loss: 'mse', optimizer: 'adam', lr: 0.01, epochs: 2, batchSize: 8, progress: false });
   return model;

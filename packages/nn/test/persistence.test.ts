@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, Tensor, ValueError, tensor } from '@adjoint/core';
 import {
-  BatchNorm, Dense, Dropout, ELU, LeakyReLU, Module, Residual, Sequential, Softmax, Tanh, deserializeModel, loadModel, mlp, predict,
+  Module, deserializeModel, loadModel, mlp, predict,
   saveModel, serializeModel,
 } from '@adjoint/nn';
+import { everyLayer } from './every-layer';
 import { runFixture } from '../../../test/fixtures/child';
 
 jest.setTimeout(60_000);
@@ -25,7 +26,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const bytes = (t: Tensor): Buffer => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 const probe = tensor([[0.5, -1], [2, 0.25], [-3, 1]]); // inputs for mlp([2, …])
-const probe3 = tensor([[0.5, -1, 2], [2, 0.25, -0.5], [-3, 1, 0]]); // inputs for everyLayer()
+const probe3 = tensor([[0.5, -1, 2], [2, 0.25, -0.5], [-3, 1, 0]]); // inputs for everyLayer(4, 2)
 
 /** The error `fn` throws (failing the test if it throws nothing). */
 function thrown(fn: () => unknown): unknown {
@@ -85,20 +86,6 @@ describe('atomic saves under real failures', () => {
   });
 });
 
-/** A model with every built-in layer kind, so that corruption can hit any part of the format. */
-function everyLayer(): Module {
-  return new Sequential([
-    new Dense(3, 4, { activation: 'relu', seed: 1 }),
-    new BatchNorm(4),
-    new Dropout(0.1, { seed: 2 }),
-    new Residual(new Sequential([new Dense(4, 4, { activation: new Tanh(), seed: 3 }), new LeakyReLU(0.2)])),
-    new Dense(4, 4, { activation: 'elu', bias: false, seed: 4 }),
-    new ELU(0.5),
-    new Dense(4, 2, { seed: 5 }),
-    new Softmax(-1),
-  ]);
-}
-
 /** Loads `path`: a model, or the ValueError; anything else fails the test with the file's text. */
 function loadOrValueError(path: string): Module | ValueError {
   try {
@@ -132,7 +119,7 @@ describe('damaged files are ValueErrors, never anything else', () => {
 
   it('1,000 seeded byte-level corruptions (flipped, deleted, inserted or replaced characters)', () => {
     const rng = new Rng(7);
-    const text = JSON.stringify(serializeModel(everyLayer(), { encoding: 'numbers' }));
+    const text = JSON.stringify(serializeModel(everyLayer(4, 2), { encoding: 'numbers' }));
     const path = join(dir, 'bytes.json');
     const outcomes = { model: 0, error: 0 };
     const alphabet = '0123456789-+.eE,:[]{}"truefalsnl ';
@@ -166,7 +153,7 @@ describe('damaged files are ValueErrors, never anything else', () => {
       { type: 'Sequential', layers: [] }, { shape: [], data: [] }, { shape: [2], data: 'AAAAAAAAAAAAAAAAAAAAAA==' },
     ];
     for (const encoding of ['base64', 'numbers'] as const) {
-      const file = serializeModel(everyLayer(), { encoding });
+      const file = serializeModel(everyLayer(4, 2), { encoding });
       const paths: Array<Array<string | number>> = [];
       const walk = (v: unknown, at: Array<string | number>): void => {
         if (at.length > 0) paths.push(at);
@@ -217,7 +204,7 @@ describe('a corrupt dimension is refused before anything is allocated for it', (
     ['Dense inFeatures', (f: any) => void (f.architecture.layers[0].inFeatures = 300000000), /at least 1200000\d{3} values/],
     ['a Dense deep inside a Residual', (f: any) => void (f.architecture.layers[3].module.layers[0].outFeatures = 400000000), /at least 2000000\d{3} values/],
   ])('%s', (_what, corrupt, message) => {
-    const file = JSON.parse(JSON.stringify(serializeModel(everyLayer())));
+    const file = JSON.parse(JSON.stringify(serializeModel(everyLayer(4, 2))));
     corrupt(file);
     const started = process.memoryUsage().rss;
     expect(() => deserializeModel(file)).toThrow(ValueError);
@@ -226,13 +213,13 @@ describe('a corrupt dimension is refused before anything is allocated for it', (
   });
 
   it('the check counts what the layers need, so every genuine file still loads', () => {
-    const model = everyLayer();
+    const model = everyLayer(4, 2);
     const loaded = deserializeModel(JSON.parse(JSON.stringify(serializeModel(model))));
     expect(bytes(predict(loaded, probe3)).equals(bytes(predict(model, probe3)))).toBe(true);
   });
 
   it('a dimension off by a little is still reported by the tensor it affects', () => {
-    const file = JSON.parse(JSON.stringify(serializeModel(everyLayer())));
+    const file = JSON.parse(JSON.stringify(serializeModel(everyLayer(4, 2))));
     file.architecture.layers[1].features = 40;
     expect(() => deserializeModel(file)).toThrow("deserializeModel: tensor '1.gamma' has shape [4] in the file but the model expects [40]");
   });
