@@ -51,23 +51,6 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   return reshape(summed, shape);
 }
 
-/** Where a pass keeps the adjoints it is accumulating. */
-interface AdjointStore {
-  get(t: Tensor): Tensor | undefined;
-  set(t: Tensor, g: Tensor): unknown;
-  delete(t: Tensor): unknown;
-}
-
-/**
- * Adjoints kept on the tensors themselves: no hashing, and nothing to grow, for the one pass that
- * usually runs. A pass started inside another's rule (a custom rule that calls `grad`) may meet
- * the same tensors, so it keeps its adjoints in a Map of its own instead.
- */
-const onTensors: AdjointStore = {
-  get: (t) => t._adjoint ?? undefined,
-  set: (t, g) => (t._adjoint = g),
-  delete: (t) => (t._adjoint = null),
-};
 let passesRunning = 0;
 
 /**
@@ -77,25 +60,36 @@ let passesRunning = 0;
 export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[], options: BackpropOptions): Map<Tensor, Tensor> {
   const targets = options.targets ? new Set(options.targets) : null;
   const order = topologicalOrder(roots, targets);
+  // Marks the sums this pass made itself (in Tensor._visit, negative so that no walk's mark can
+  // equal it): those it may add into in place.
+  const ownMark = -lastVisit;
   const differentiable = options.createGraph || forwardActive();
-  const adjoints: AdjointStore = passesRunning === 0 ? onTensors : new Map<Tensor, Tensor>();
-  const owned = new Set<Tensor>();
+  // Adjoints sit in a slot of each tensor: no hashing, nothing to grow, for the one pass that
+  // usually runs. A pass started inside another's rule (a custom rule that calls `grad`) may meet
+  // the same tensors, so it keeps its adjoints in a Map of its own instead.
+  const nested = passesRunning === 0 ? null : new Map<Tensor, Tensor>();
+  const adjointOf = (t: Tensor): Tensor | null => (nested === null ? t._adjoint : nested.get(t) ?? null);
+  const setAdjoint = (t: Tensor, g: Tensor | null): void => {
+    if (nested === null) t._adjoint = g;
+    else if (g === null) nested.delete(t);
+    else nested.set(t, g);
+  };
   const result = new Map<Tensor, Tensor>();
   const touched: Tensor[] = []; // to clear their slots afterwards
 
   const accumulate = (t: Tensor, g: Tensor): void => {
-    const previous = adjoints.get(t);
-    if (previous === undefined) {
-      adjoints.set(t, g);
+    const previous = adjointOf(t);
+    if (previous === null) {
+      setAdjoint(t, g);
       touched.push(t);
     }
-    else if (differentiable) adjoints.set(t, add(previous, g));
-    else if (owned.has(previous)) addInto(previous.data, g.data);
+    else if (differentiable) setAdjoint(t, add(previous, g));
+    else if (previous._visit === ownMark) addInto(previous.data, g.data);
     else {
       const total = previous.clone();
       addInto(total.data, g.data);
-      owned.add(total);
-      adjoints.set(t, total);
+      total._visit = ownMark;
+      setAdjoint(t, total);
     }
   };
 
@@ -110,23 +104,23 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
       }
       accumulate(root, seed);
     });
+    const { onAdjoint } = options;
+    const checking = anomalyDetection();
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k]!;
-      const g = adjoints.get(t);
-      if (g === undefined) continue;
-      options.onAdjoint?.(t, g);
+      const g = adjointOf(t);
+      if (g === null) continue;
+      onAdjoint?.(t, g);
       const op = t._op;
       if (targets ? targets.has(t) : op === null) {
         if (targets || t._leaf) result.set(t, g);
         continue;
       }
-      adjoints.delete(t);
+      setAdjoint(t, null);
       const inputs = op === null ? null : inputsOf(t);
       if (op === null || inputs === null) continue;
-      const cotangents = anomalyDetection()
-        ? runBackwardRule(() => op.vjp(g, inputs, t, t._attrs))
-        : op.vjp(g, inputs, t, t._attrs);
-      if (anomalyDetection()) checkBackward(op.name, t, g, inputs, cotangents);
+      const cotangents = checking ? runBackwardRule(() => op.vjp(g, inputs, t, t._attrs)) : op.vjp(g, inputs, t, t._attrs);
+      if (checking) checkBackward(op.name, t, g, inputs, cotangents);
       for (let i = 0; i < inputs.length; i++) {
         const x = inputs[i]!;
         const gi = cotangents[i];
@@ -137,7 +131,7 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
   } finally {
     passesRunning--;
     setGradMode(previousMode);
-    if (adjoints === onTensors) for (const t of touched) t._adjoint = null;
+    if (nested === null) for (const t of touched) t._adjoint = null;
   }
 
   if (!options.retainGraph) for (const t of order) if (!targets?.has(t)) freeInputs(t);
