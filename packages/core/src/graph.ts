@@ -142,51 +142,53 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
 let lastVisit = 0;
 
 /**
- * Tensors reachable from `roots` through recorded nodes, inputs before the tensors made from them.
- * With targets, the walk stops at them and keeps only tensors on a path to one.
+ * Tensors reachable from `roots` through recorded nodes, inputs before the tensors made from them:
+ * a depth-first walk, inputs in order, with an explicit stack (a 200,000-op chain cannot overflow
+ * it). With targets, the walk stops at them and keeps only tensors on a path to one.
+ *
+ * A tensor is marked in Tensor._visit when it is expanded (its inputs pushed, all at once) and
+ * again when it is done (placed in the order). One reached again while an earlier copy of it still
+ * waits lower on the stack is expanded where it is reached, as a recursive walk would; the earlier
+ * copy is skipped when its turn comes.
  */
 function topologicalOrder(roots: readonly Tensor[], targets: Set<Tensor> | null): Tensor[] {
   const order: Tensor[] = [];
-  const visit = ++lastVisit;
+  const expanded = ++lastVisit;
+  const done = ++lastVisit;
   const relevant = targets ? new Set<Tensor>() : null;
-  // An explicit stack (two parallel arrays: tensor, next input to visit) instead of recursion.
   const stack: Tensor[] = [];
-  const next: number[] = [];
-  for (const root of roots) {
-    if (root._visit === visit) continue;
-    root._visit = visit;
-    stack.push(root);
-    next.push(0);
-    while (stack.length > 0) {
-      const top = stack.length - 1;
-      const t = stack[top]!;
-      const op = t._op;
-      const expand = op !== null && !targets?.has(t);
-      const count = expand ? inputCount(t) : 0;
-      if (expand && count === 0) {
-        throw new GradError(
-          `backward: the graph through '${op.name}' (output ${formatShape(t.shape)}) was freed by an earlier backward; ` +
-            'pass {retainGraph: true} to the first backward to differentiate twice',
-        );
-      }
-      const i = next[top]!;
-      if (i < count) {
-        next[top] = i + 1;
-        const child = inputAt(t, i);
-        if (child.requiresGrad && child._visit !== visit && !op!.nondiff?.includes(i)) {
-          child._visit = visit;
-          stack.push(child);
-          next.push(0);
-        }
-        continue;
-      }
+  for (let r = roots.length - 1; r >= 0; r--) stack.push(roots[r]!); // the first root on top
+  while (stack.length > 0) {
+    const t = stack[stack.length - 1]!;
+    const mark = t._visit;
+    if (mark === done) {
       stack.pop();
-      next.pop();
-      if (relevant === null) order.push(t);
-      else if (targets!.has(t) || inputsOf(t)?.some((x) => relevant.has(x))) {
-        relevant.add(t);
-        order.push(t);
+      continue;
+    }
+    if (mark !== expanded) {
+      t._visit = expanded;
+      const op = t._op;
+      if (op !== null && !targets?.has(t)) {
+        const count = inputCount(t);
+        if (count === 0) {
+          throw new GradError(
+            `backward: the graph through '${op.name}' (output ${formatShape(t.shape)}) was freed by an earlier backward; ` +
+              'pass {retainGraph: true} to the first backward to differentiate twice',
+          );
+        }
+        for (let i = count - 1; i >= 0; i--) { // the first input on top
+          const child = inputAt(t, i);
+          if (child.requiresGrad && child._visit !== done && !op.nondiff?.includes(i)) stack.push(child);
+        }
       }
+      continue; // its inputs first; back here once they are done
+    }
+    stack.pop();
+    t._visit = done;
+    if (relevant === null) order.push(t);
+    else if (targets!.has(t) || inputsOf(t)?.some((x) => relevant.has(x))) {
+      relevant.add(t);
+      order.push(t);
     }
   }
   return order;
