@@ -18,15 +18,24 @@ function memory(): number {
   return m.heapUsed + m.arrayBuffers;
 }
 
-/** Runs one epoch, sampling memory after every batch; the peak is relative to the start. */
+/**
+ * Runs one epoch, sampling memory after every batch. The growth is the peak over the lowest sample
+ * (the start included): right after a collection, array buffers already dead can still be counted
+ * until Node's background sweeper frees them, so the start alone can sit above what the epoch
+ * itself then drops to (it once made a growth of zero).
+ */
 function measure(epoch: (sample: () => void) => void): { seconds: number; peakMB: number } {
   collectGarbage();
-  const base = memory();
-  let peak = base;
+  let low = memory();
+  let peak = low;
   const start = process.hrtime.bigint();
-  epoch(() => (peak = Math.max(peak, memory())));
+  epoch(() => {
+    const now = memory();
+    peak = Math.max(peak, now);
+    low = Math.min(low, now);
+  });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { seconds, peakMB: (peak - base) / 2 ** 20 };
+  return { seconds, peakMB: (peak - low) / 2 ** 20 };
 }
 
 /** Time and memory of one MNIST epoch, adjoint against tfjs wasm. */
