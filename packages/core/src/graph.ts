@@ -86,8 +86,7 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
     else if (differentiable) setAdjoint(t, add(previous, g));
     else if (previous._visit === ownMark) addInto(previous.data, g.data);
     else {
-      const total = previous.clone();
-      addInto(total.data, g.data);
+      const total = add(previous, g); // recording is off: a plain sum in a new array, ours to add into
       total._visit = ownMark;
       setAdjoint(t, total);
     }
@@ -222,11 +221,8 @@ export function backward(root: Tensor, seed: Tensor | NestedArray | undefined, o
   for (const [leaf, g] of grads) {
     if (leaf.grad === null) leaf.grad = createGraph ? g : adoptOrCopy(g, fresh);
     else if (createGraph) leaf.grad = add(leaf.grad, g);
-    else if (leaf.grad.requiresGrad) {
-      // A gradient recorded by a createGraph pass may be in use in other graphs: add out of place.
-      const total = leaf.grad.clone();
-      addInto(total.data, g.data);
-      leaf.grad = total;
-    } else addInto(leaf.grad.data, g.data);
+    // A gradient recorded by a createGraph pass may be in use in other graphs: add out of place.
+    else if (leaf.grad.requiresGrad) leaf.grad = add(leaf.grad.detach(), g);
+    else addInto(leaf.grad.data, g.data);
   }
 }

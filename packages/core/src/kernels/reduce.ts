@@ -1,72 +1,63 @@
 /** Reductions over any set of axes. */
-import { reducedShape, shapeSize, stridesOf, type Shape } from '../shape';
+import { shapeSize, type Shape } from '../shape';
 import { allocData } from './alloc';
-import { stridedOffsets } from './elementwise';
+import { transposeData } from './layout';
 
 /**
- * A reduction over consecutive axes (the usual case: the rows or the columns of a matrix, the last
- * axis of a batch) as blocks: `outer` groups, each summing `reduced` slices of `inner` contiguous
- * elements. Null for axes with gaps between them. Walking the blocks visits the elements in the
- * same order as walking the input, so results do not depend on which path a reduction takes.
+ * The data of a reduction laid out in blocks: `outer` groups, each of `reduced` slices of `inner`
+ * contiguous elements; the slices of a group reduce, element by element, into the group's `inner`
+ * outputs. For consecutive axes (the rows or columns of a matrix, the last axis of a batch) that is
+ * the input itself; otherwise a copy with the reduced axes moved after the kept ones (inner = 1).
+ * Either way each output's elements are visited in the order they have in the input, so a result
+ * does not depend on which layout it came from.
  */
 interface Blocks {
+  data: Float64Array;
   outer: number;
   reduced: number;
   inner: number;
 }
 
-function blocksOf(shape: Shape, axes: readonly number[]): Blocks | null {
-  if (axes.length === 0 || axes[axes.length - 1]! - axes[0]! !== axes.length - 1) return null; // axes are sorted
+function blocksOf(x: Float64Array, shape: Shape, axes: readonly number[]): Blocks {
+  if (axes.length === 0) return { data: x, outer: x.length, reduced: 1, inner: 1 };
+  const first = axes[0]!;
+  const last = axes[axes.length - 1]!; // axes are sorted
+  if (last - first === axes.length - 1) {
+    const outer = shapeSize(shape.slice(0, first));
+    return { data: x, outer, reduced: shapeSize(shape.slice(first, last + 1)), inner: shapeSize(shape.slice(last + 1)) };
+  }
+  const kept = shape.map((_, d) => d).filter((d) => !axes.includes(d));
   return {
-    outer: shapeSize(shape.slice(0, axes[0])),
-    reduced: shapeSize(shape.slice(axes[0], axes[axes.length - 1]! + 1)),
-    inner: shapeSize(shape.slice(axes[axes.length - 1]! + 1)),
+    data: transposeData(x, shape, [...kept, ...axes]),
+    outer: shapeSize(kept.map((d) => shape[d]!)),
+    reduced: shapeSize(axes.map((d) => shape[d]!)),
+    inner: 1,
   };
-}
-
-/** For each input element, the offset of the output element it reduces into (any set of axes). */
-function reductionTargets(shape: Shape, axes: readonly number[]): Int32Array {
-  const kept = stridesOf(reducedShape(shape, axes, true));
-  const strides = shape.map((_, d) => (axes.includes(d) ? 0 : kept[d]!));
-  return stridedOffsets(shape, strides, 0);
 }
 
 /** Sum over `axes`; the result has the kept axes only (keepDims is a reshape, done by the op). */
 export function sumAxes(x: Float64Array, shape: Shape, axes: readonly number[]): Float64Array {
-  const out = allocData(shapeSize(reducedShape(shape, axes, false)));
-  const blocks = blocksOf(shape, axes);
-  if (blocks !== null) {
-    const { outer, reduced, inner } = blocks;
-    for (let o = 0; o < outer; o++) {
-      for (let r = 0; r < reduced; r++) {
-        const from = (o * reduced + r) * inner;
-        const to = o * inner;
-        for (let i = 0; i < inner; i++) out[to + i]! += x[from + i]!;
-      }
+  const { data, outer, reduced, inner } = blocksOf(x, shape, axes);
+  const out = allocData(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let r = 0; r < reduced; r++) {
+      const from = (o * reduced + r) * inner;
+      for (let i = 0, t = o * inner; i < inner; i++, t++) out[t]! += data[from + i]!;
     }
-    return out;
   }
-  const target = reductionTargets(shape, axes);
-  for (let i = 0; i < x.length; i++) out[target[i]!]! += x[i]!;
   return out;
 }
 
 /** Max (or min, with `sign` = -1) over `axes`. NaN propagates, as in NumPy. */
 export function extremeAxes(x: Float64Array, shape: Shape, axes: readonly number[], sign: 1 | -1): Float64Array {
-  const out = allocData(shapeSize(reducedShape(shape, axes, false))).fill(-sign * Infinity);
-  const blocks = blocksOf(shape, axes);
-  if (blocks !== null) {
-    const { outer, reduced, inner } = blocks;
-    for (let o = 0; o < outer; o++) {
-      for (let r = 0; r < reduced; r++) {
-        const from = (o * reduced + r) * inner;
-        for (let i = 0, t = o * inner; i < inner; i++, t++) out[t] = extreme(out[t]!, x[from + i]!, sign);
-      }
+  const { data, outer, reduced, inner } = blocksOf(x, shape, axes);
+  const out = allocData(outer * inner).fill(-sign * Infinity);
+  for (let o = 0; o < outer; o++) {
+    for (let r = 0; r < reduced; r++) {
+      const from = (o * reduced + r) * inner;
+      for (let i = 0, t = o * inner; i < inner; i++, t++) out[t] = extreme(out[t]!, data[from + i]!, sign);
     }
-    return out;
   }
-  const target = reductionTargets(shape, axes);
-  for (let i = 0; i < x.length; i++) out[target[i]!] = extreme(out[target[i]!]!, x[i]!, sign);
   return out;
 }
 
@@ -81,21 +72,15 @@ function extreme(best: number, v: number, sign: 1 | -1): number {
  */
 export function logSumExpAxes(x: Float64Array, shape: Shape, axes: readonly number[]): Float64Array {
   const max = extremeAxes(x, shape, axes, 1);
+  const { data, outer, reduced, inner } = blocksOf(x, shape, axes);
   // Shift by the maximum where it is finite; an infinite or NaN maximum decides the result alone.
   const shift = max.map((m) => (Number.isFinite(m) ? m : 0));
   const acc = allocData(max.length);
-  const blocks = blocksOf(shape, axes);
-  if (blocks !== null) {
-    const { outer, reduced, inner } = blocks;
-    for (let o = 0; o < outer; o++) {
-      for (let r = 0; r < reduced; r++) {
-        const from = (o * reduced + r) * inner;
-        for (let i = 0, t = o * inner; i < inner; i++, t++) acc[t]! += Math.exp(x[from + i]! - shift[t]!);
-      }
+  for (let o = 0; o < outer; o++) {
+    for (let r = 0; r < reduced; r++) {
+      const from = (o * reduced + r) * inner;
+      for (let i = 0, t = o * inner; i < inner; i++, t++) acc[t]! += Math.exp(data[from + i]! - shift[t]!);
     }
-  } else {
-    const target = reductionTargets(shape, axes);
-    for (let i = 0; i < x.length; i++) acc[target[i]!]! += Math.exp(x[i]! - shift[target[i]!]!);
   }
   for (let j = 0; j < acc.length; j++) {
     const m = max[j]!;
@@ -111,9 +96,7 @@ export function logSumExpAxes(x: Float64Array, shape: Shape, axes: readonly numb
  * operations, in the same order, as x − m followed by logSumExpAxes of the result.
  */
 export function logSoftmaxAxis(x: Float64Array, shape: Shape, axis: number): Float64Array {
-  const outer = shapeSize(shape.slice(0, axis));
-  const dim = shape[axis]!;
-  const inner = shapeSize(shape.slice(axis + 1));
+  const { outer, reduced: dim, inner } = blocksOf(x, shape, [axis]);
   const out = allocData(x.length);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
@@ -138,9 +121,7 @@ export function logSoftmaxAxis(x: Float64Array, shape: Shape, axis: number): Flo
 
 /** Index of the max (or min, with `sign` = -1) along one axis; the first one on ties. */
 export function argExtremeAxis(x: Float64Array, shape: Shape, axis: number, sign: 1 | -1): Float64Array {
-  const outer = shapeSize(shape.slice(0, axis));
-  const dim = shape[axis]!;
-  const inner = shapeSize(shape.slice(axis + 1));
+  const { outer, reduced: dim, inner } = blocksOf(x, shape, [axis]);
   const out = allocData(outer * inner);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {

@@ -60,29 +60,33 @@ export function unaryOp<A = undefined>(spec: {
   });
 }
 
-/** Defines and registers a broadcasting elementwise op of two inputs. */
+/**
+ * Defines and registers a broadcasting elementwise op of two inputs. A null second scale makes the
+ * second input one that only selects (reluGrad's x): it carries no derivative.
+ */
 export function binaryOp(spec: {
   name: string;
   f: (x: number, y: number) => number;
-  scales: readonly [Scale<undefined>, Scale<undefined>];
+  scales: readonly [Scale<undefined>, Scale<undefined> | null];
   domains: readonly [InputDomain, InputDomain];
   smooth?: boolean;
 }): DifferentiableOp {
-  const { scales } = spec;
+  const [scaleA, scaleB] = spec.scales;
   const loop = binaryLoop(spec.f, spec.name);
   return registerOp<DifferentiableOp>({
     kind: 'differentiable',
     name: spec.name,
     arity: 2,
+    nondiff: scaleB === null ? [1] : undefined,
     shape: ([a, b]) => broadcastShapes(spec.name, a!, b!),
     forward: ([a, b], [sa, sb], outShape) => loop(a!, sa!, b!, sb!, outShape),
     vjp: (g, inputs, out) => [
-      inputs[0]!.requiresGrad ? scales[0](g, inputs, out, undefined) : null,
-      inputs[1]!.requiresGrad ? scales[1](g, inputs, out, undefined) : null,
+      inputs[0]!.requiresGrad ? scaleA(g, inputs, out, undefined) : null,
+      scaleB !== null && inputs[1]!.requiresGrad ? scaleB(g, inputs, out, undefined) : null,
     ],
     jvp: ([ta, tb], inputs, out) => {
-      const fromA = ta ? scales[0](ta, inputs, out, undefined) : null;
-      const fromB = tb ? scales[1](tb, inputs, out, undefined) : null;
+      const fromA = ta ? scaleA(ta, inputs, out, undefined) : null;
+      const fromB = tb && scaleB !== null ? scaleB(tb, inputs, out, undefined) : null;
       return fromA && fromB ? add(fromA, fromB) : (fromA ?? fromB)!;
     },
     domain: {

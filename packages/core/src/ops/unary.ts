@@ -1,8 +1,5 @@
 /** Elementwise functions of one tensor, each with its derivative as a product (see elementwise.ts). */
-import { unaryOp, anyReal, binaryCases } from './elementwise';
-import { registerOp, type DifferentiableOp } from '../registry';
-import { broadcastShapes } from '../shape';
-import { binaryLoop } from '../kernels/specialize';
+import { binaryOp, unaryOp, anyReal } from './elementwise';
 import { add, div, greater, greaterEqual, lessEqual, mul, neg, pow, reluGrad, sigmoid, sign, sin, cos, square, sub, where } from '../functions';
 
 const positive = { min: 0.2, max: 2 };
@@ -61,18 +58,12 @@ export const reluOp = unaryOp({ name: 'relu', f: (v) => (v > 0 || v !== v ? v : 
  * array in one pass instead of a mask and then a product. Linear in v; x only selects, so it is
  * not differentiated (relu′ is 0 wherever it has a derivative).
  */
-export const reluGradOp = registerOp<DifferentiableOp>({
-  kind: 'differentiable',
+export const reluGradOp = binaryOp({
   name: 'reluGrad',
-  arity: 2,
-  nondiff: [1],
-  shape: ([v, x]) => broadcastShapes('reluGrad', v!, x!),
-  forward: ([v, x], [sv, sx], outShape) => reluGradLoop(v!, sv!, x!, sx!, outShape),
-  vjp: (g, [, x]) => [reluGrad(g, x!), null],
-  jvp: ([t], [, x]) => reluGrad(t!, x!),
-  domain: { inputs: [anyReal, awayFromZero], cases: binaryCases.map((shapes) => ({ shapes, attrs: undefined })) },
+  f: (v, x) => (x > 0 ? v : v * 0),
+  scales: [(g, [, x]) => reluGrad(g, x!), null],
+  domains: [anyReal, awayFromZero],
 });
-const reluGradLoop = binaryLoop((v, x) => (x > 0 ? v : v * 0), 'reluGrad');
 
 /** x for x > 0, αx otherwise; d/dx = 1 or α. */
 export const leakyReluOp = unaryOp<{ alpha: number }>({
