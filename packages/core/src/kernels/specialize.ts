@@ -22,21 +22,15 @@ const UNARY_SOURCE = `
     return out;
   };`;
 
-// The common cases get loops of their own: equal shapes, a scalar on either side, a row vector
-// added to every row (bias), and a column (one value per row, as a keepDims reduction leaves it)
-// on either side. Everything else reads through precomputed offsets.
+// The common cases get loops of their own: equal shapes, a row vector added to every row (bias),
+// and one value per leading index on either side — a column, as a keepDims reduction leaves it, or
+// a single value (a scalar leads everything). Everything else reads through precomputed offsets.
 const BINARY_SOURCE = `
   return function NAME(a, aShape, b, bShape, outShape) {
     const n = shapeSize(outShape);
     const out = allocData(n);
     if (a.length === n && b.length === n && sameShape(aShape, bShape)) {
       for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
-    } else if (b.length === 1 && a.length === n) {
-      const y = b[0];
-      for (let i = 0; i < n; i++) out[i] = f(a[i], y);
-    } else if (a.length === 1 && b.length === n) {
-      const x = a[0];
-      for (let i = 0; i < n; i++) out[i] = f(x, b[i]);
     } else if (a.length === n && b.length > 0 && n % b.length === 0 && isTrailing(bShape, outShape)) {
       const m = b.length;
       for (let i = 0; i < n; i += m) for (let j = 0; j < m; j++) out[i + j] = f(a[i + j], b[j]);
