@@ -4,7 +4,7 @@
  * kernels (the engine's overhead is the difference), and TensorFlow.js with its cpu and wasm
  * backends. Also the cheap-gradient principle: step time over forward time.
  */
-import { Rng, noGrad, tensor, type Tensor } from '@adjoint/core';
+import { Rng, adamMoments, adamUpdate, noGrad, tensor, type Tensor } from '@adjoint/core';
 import { Adam, crossEntropy, mlp } from '@adjoint/nn';
 import { gemm } from '../packages/core/src/kernels/matmul';
 import { ratio, timeInterleaved, timedRow, type BenchResult, type Timing } from './harness';
@@ -55,15 +55,15 @@ export function adjointStep(p: Problem): { step: () => void; gradient: () => voi
 }
 
 /**
- * Plain TypeScript backprop on the same kernel: relu hidden layers, softmax cross-entropy, Adam.
+ * Plain TypeScript backprop on the same kernels (matrix product, Adam update): relu hidden layers,
+ * softmax cross-entropy, Adam.
  * Its forward pass alone (with the loss) is also returned, as the floor for step / forward.
  */
 export function handWrittenStep(p: Problem): { step: () => void; forward: () => number } {
   const { sizes } = p;
   const L = sizes.length - 1;
   const w = p.weights.map((a) => a.slice());
-  const m = w.map((a) => new Float64Array(a.length));
-  const v = w.map((a) => new Float64Array(a.length));
+  const moments = adamMoments(w.map((a) => a.length));
   const grads = w.map((a) => new Float64Array(a.length));
   const acts = sizes.map((n) => new Float64Array(BATCH * n)); // acts[0] = x, acts[l] = relu(z_l)
   acts[0]!.set(p.x);
@@ -122,20 +122,11 @@ export function handWrittenStep(p: Problem): { step: () => void; forward: () => 
       }
     }
     t++;
-    // Adam in the paper's efficient ordering: η·m̂/(√v̂ + ε) = η·(√c2/c1)·m/(√v + ε√c2).
+    // Adam on adjoint's update kernel, as the library's optimizer runs it (see kernels/adam.ts):
+    // η·m̂/(√v̂ + ε) = η·(√c2/c1)·m/(√v + ε√c2), Kingma & Ba's efficient ordering.
     const rootC2 = Math.sqrt(1 - 0.999 ** t);
-    const stepSize = (LR * rootC2) / (1 - 0.9 ** t);
-    const eps = 1e-8 * rootC2;
-    grads.forEach((g, k) => {
-      const [wk, mk, vk] = [w[k]!, m[k]!, v[k]!];
-      for (let i = 0; i < g.length; i++) {
-        const mi = 0.9 * mk[i]! + 0.1 * g[i]!;
-        const vi = 0.999 * vk[i]! + 0.001 * g[i]! * g[i]!;
-        mk[i] = mi;
-        vk[i] = vi;
-        wk[i]! -= (stepSize * mi) / (Math.sqrt(vi) + eps);
-      }
-    });
+    const coefficients = { beta1: 0.9, beta2: 0.999, stepSize: (LR * rootC2) / (1 - 0.9 ** t), eps: 1e-8 * rootC2, keep: 1, coupled: 0 };
+    grads.forEach((g, k) => adamUpdate(w[k]!, g, moments[k]!.m, moments[k]!.v, coefficients));
   };
   return { step, forward };
 }

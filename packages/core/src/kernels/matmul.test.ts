@@ -1,13 +1,6 @@
 import { gemm, gemmJs, gemmWasm, getMatmulBackend, naiveGemm, setMatmulBackend, wasmGemmAvailable } from './matmul';
+import { lcg, withWebAssembly } from '../../test/kernel-helpers';
 
-/** Tiny deterministic generator (32-bit LCG, Numerical Recipes constants): values in [-1, 1). */
-function lcg(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 31 - 1;
-  };
-}
 
 type Kernel = typeof gemm;
 const VARIANTS: ReadonlyArray<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
@@ -260,21 +253,7 @@ describe('gemm backend selection', () => {
 describe('gemm without WebAssembly SIMD', () => {
   type MatmulModule = typeof import('./matmul');
 
-  /** A fresh copy of the module (so nothing is cached) loaded and first used with `WebAssembly` replaced. */
-  function withWebAssembly<T>(replacement: unknown, body: (mod: MatmulModule) => T): T {
-    const global = globalThis as { WebAssembly?: unknown };
-    const original = global.WebAssembly;
-    global.WebAssembly = replacement;
-    try {
-      let mod: MatmulModule | undefined;
-      jest.isolateModules(() => {
-        mod = require('./matmul') as MatmulModule;
-      });
-      return body(mod!);
-    } finally {
-      global.WebAssembly = original;
-    }
-  }
+  const load = (): MatmulModule => require('./matmul') as MatmulModule;
 
   const noSimd = {
     Module: function Module(): never {
@@ -287,7 +266,7 @@ describe('gemm without WebAssembly SIMD', () => {
 
   it.each([['no WebAssembly at all', undefined], ['an engine that rejects the SIMD module', noSimd]] as const)(
     'falls back to the TypeScript kernel with %s', (_, replacement) => {
-      withWebAssembly(replacement, (mod) => {
+      withWebAssembly(replacement, load, (mod) => {
         expect(mod.wasmGemmAvailable()).toBe(false);
         const spec: Case = { m: 40, n: 30, k: 300, transA: true, transB: false };
         const next = lcg(4);

@@ -38,6 +38,7 @@
  */
 
 import { gemmWasmBytes } from './wasm/gemm.generated';
+import { growMemory, wasmInstances, type WasmMemory } from './wasm/load';
 
 /** Rows (of C and op(A)) computed per micro-kernel call. */
 const MR = 4;
@@ -263,20 +264,6 @@ function storeEdge(
  */
 const WASM_MIN_PRODUCT = 512;
 
-/** WebAssembly's page size, the unit of Memory.grow. */
-const WASM_PAGE = 65536;
-/**
- * Largest memory the kernel will grow to. Its pointers are i32 byte offsets; staying below 2 GiB
- * keeps every address computation far from wrapping. Larger products use the TypeScript kernel.
- */
-const WASM_MAX_BYTES = 2 ** 31 - WASM_PAGE;
-
-// Just enough of the WebAssembly JS API for this file: the project's TypeScript lib (ES2022 +
-// Node types) does not declare it, and some hosts do not provide it at all.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
 interface GemmExports {
   readonly memory: WasmMemory;
   /** Bytes of scratch `gemm` needs for an m×n×k product (the packed blocks). */
@@ -284,33 +271,19 @@ interface GemmExports {
   /** See wasm/gemm.wat: pointers are byte offsets, the flags 0 or 1, m, n, k ≥ 1. */
   gemm(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, work: number): void;
 }
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: unknown };
-}
 
-/** The instantiated kernel; undefined until first needed, null if it cannot be had here. */
+const gemmInstance = wasmInstances<GemmExports>(gemmWasmBytes);
+/** The one instance every product shares; undefined until first needed, null if it cannot be had here. */
 let wasmKernel: GemmExports | null | undefined;
 /** A Float64Array over the kernel's memory, replaced whenever growth detaches the old buffer. */
 let wasmHeap: Float64Array | null = null;
 
 /**
- * Instantiates the kernel on first use, synchronously (the module is ~1.5 KB, under the size
- * browsers allow to compile synchronously on the main thread). Any failure (no WebAssembly, no
- * SIMD support, compilation forbidden by a content security policy) is final: gemm stays on the
- * TypeScript kernel for the life of the process.
+ * Instantiates the kernel on first use. A failure is final: gemm stays on the TypeScript kernel
+ * for the life of the process.
  */
 function loadWasm(): GemmExports | null {
-  if (wasmKernel !== undefined) return wasmKernel;
-  wasmKernel = null;
-  try {
-    const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-    if (api !== undefined) {
-      wasmKernel = new api.Instance(new api.Module(gemmWasmBytes())).exports as GemmExports;
-    }
-  } catch {
-    // Fall back to the TypeScript kernel (wasmKernel stays null).
-  }
+  if (wasmKernel === undefined) wasmKernel = gemmInstance();
   return wasmKernel;
 }
 
@@ -353,16 +326,8 @@ function runWasm(
   const bAt = align16(aAt + 8 * aSize);
   const cAt = align16(bAt + 8 * bSize);
   const end = cAt + 8 * cSize;
-  if (end > WASM_MAX_BYTES) return false;
   const memory = kernel.memory;
-  const have = memory.buffer.byteLength;
-  if (have < end) {
-    try {
-      memory.grow(Math.ceil((end - have) / WASM_PAGE));
-    } catch {
-      return false; // the engine refused the memory: leave this product to the TypeScript kernel
-    }
-  }
+  if (!growMemory(memory, end)) return false; // leave this product to the TypeScript kernel
   let heap = wasmHeap;
   if (heap === null || heap.buffer !== memory.buffer) heap = wasmHeap = new Float64Array(memory.buffer);
   heap.set(a.subarray(aOffset, aOffset + aSize), aAt / 8);

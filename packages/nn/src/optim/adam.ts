@@ -1,5 +1,5 @@
 /** Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019). */
-import { Tensor, zerosLike } from '@adjoint/core';
+import { Tensor, adamMoments, adamUpdate, zerosLike, type AdamMoments } from '@adjoint/core';
 import type { Module } from '../module';
 import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
 import { checkBoolean, checkOptionsArg, orDefault } from '../args';
@@ -47,6 +47,8 @@ export class Adam extends Optimizer<AdamState> {
   readonly eps: number;
   readonly weightDecay: number;
   readonly decoupled: boolean;
+  /** Where each parameter's moments live from their first update on (see {@link resident}). */
+  private moments: AdamMoments[] | null = null;
 
   /** @param name used in messages (AdamW passes its own). */
   constructor(params: readonly Tensor[] | Module, options: AdamOptions = {}, name = 'Adam') {
@@ -63,34 +65,38 @@ export class Adam extends Optimizer<AdamState> {
     return { m: zerosLike(param), v: zerosLike(param), t: 0 };
   }
 
-  protected update(w: Float64Array, g: Float64Array, state: AdamState, lr: number): void {
+  protected update(w: Float64Array, g: Float64Array, state: AdamState, lr: number, index: number): void {
     const { beta1, beta2, eps, weightDecay: wd, decoupled } = this;
     state.t += 1;
-    const c1 = 1 - beta1 ** state.t; // bias corrections
-    const c2 = 1 - beta2 ** state.t;
-    const m = state.m.data;
-    const v = state.v.data;
-    // Loop invariants as locals: V8 does not hoist them out of the loop by itself.
-    const keep = decoupled ? 1 - lr * wd : 1; // decoupled decay shrinks w itself
-    const coupled = decoupled ? 0 : wd; // L2 decay adds to the gradient
-    const a1 = 1 - beta1;
-    const a2 = 1 - beta2;
     // η·m̂/(√v̂ + ε) with m̂ = m/c1 and v̂ = v/c2 equals η·(√c2/c1)·m/(√v + ε√c2): Kingma & Ba's
     // "more efficient" ordering (section 2 of the paper), with ε scaled so that the result is the
     // same. One square root and one division per element instead of a square root and two.
-    const rootC2 = Math.sqrt(c2);
-    const stepSize = (lr * rootC2) / c1;
-    const epsScaled = eps * rootC2;
-    for (let i = 0; i < w.length; i++) {
-      const wi = w[i]! * keep;
-      // coupled is 0 unless L2 decay is on: adding 0·w keeps the loop free of branches.
-      const gi = g[i]! + wi * coupled;
-      const mi = m[i]! * beta1 + gi * a1;
-      const vi = v[i]! * beta2 + gi * gi * a2;
-      m[i] = mi;
-      v[i] = vi;
-      w[i] = wi - (stepSize * mi) / (Math.sqrt(vi) + epsScaled);
+    const c1 = 1 - beta1 ** state.t; // bias corrections
+    const rootC2 = Math.sqrt(1 - beta2 ** state.t);
+    const { m, v } = this.resident(state, index);
+    adamUpdate(w, g, m, v, {
+      beta1, beta2,
+      stepSize: (lr * rootC2) / c1,
+      eps: eps * rootC2,
+      keep: decoupled ? 1 - lr * wd : 1, // decoupled decay shrinks w itself
+      coupled: decoupled ? 0 : wd, // L2 decay adds to the gradient
+    });
+  }
+
+  /**
+   * The state's moment estimates, moved on their first update (and after loadStateDict replaced
+   * them) into the storage {@link adamMoments} made for all the parameters at once, where the
+   * update kernel runs fastest.
+   */
+  private resident(state: AdamState, index: number): AdamMoments {
+    const slot = (this.moments ??= adamMoments(this.params.map((p) => p.size)))[index]!;
+    if (state.m.data !== slot.m) {
+      slot.m.set(state.m.data);
+      slot.v.set(state.v.data);
+      state.m = new Tensor(slot.m, state.m.shape);
+      state.v = new Tensor(slot.v, state.v.shape);
     }
+    return slot;
   }
 }
 

@@ -73,7 +73,7 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
           state = this.initState(p);
           this.states.set(p, state);
         }
-        this.update(p.data, p.grad.data, state, lr);
+        this.update(p.data, p.grad.data, state, lr, i);
       });
     });
     this.steps++;
@@ -140,9 +140,10 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
 
   /**
    * Updates one parameter in place from its gradient: `w` is the parameter's own buffer, `g` its
-   * gradient's; state tensors are updated in place too.
+   * gradient's; state tensors are updated in place too. `index` is the parameter's position in
+   * {@link params}.
    */
-  protected abstract update(w: Float64Array, g: Float64Array, state: S, lr: number): void;
+  protected abstract update(w: Float64Array, g: Float64Array, state: S, lr: number, index: number): void;
 }
 
 /** {@link parameterList}, which must not be empty nor hold a computed tensor. */

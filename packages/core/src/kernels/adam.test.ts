@@ -1,0 +1,127 @@
+import { ShapeError } from '../errors';
+import { adamMoments, adamUpdate, adamUpdateJs, type AdamCoefficients } from './adam';
+import { lcg, withWebAssembly } from '../../test/kernel-helpers';
+
+type AdamModule = typeof import('./adam');
+
+
+const random = (n: number, next: () => number, scale = 1): Float64Array => Float64Array.from({ length: n }, () => scale * next());
+
+/** The coefficients of step t with learning rate lr, as nn's Adam computes them. */
+function coefficients(t: number, decay: 'none' | 'coupled' | 'decoupled' = 'none', lr = 0.01): AdamCoefficients {
+  const rootC2 = Math.sqrt(1 - 0.999 ** t);
+  return {
+    beta1: 0.9, beta2: 0.999, stepSize: (lr * rootC2) / (1 - 0.9 ** t), eps: 1e-8 * rootC2,
+    keep: decay === 'decoupled' ? 1 - lr * 0.1 : 1, coupled: decay === 'coupled' ? 0.1 : 0,
+  };
+}
+
+/** Runs `steps` updates of parameters of the given sizes with moments from `moments`, returns the final state. */
+function run(
+  sizes: number[], decay: 'none' | 'coupled' | 'decoupled', steps: number,
+  moments: (sizes: number[]) => Array<{ m: Float64Array; v: Float64Array }>,
+  update: typeof adamUpdate,
+): Float64Array[] {
+  const next = lcg(7);
+  const weights = sizes.map((n) => random(n, next));
+  const state = moments(sizes);
+  for (let t = 1; t <= steps; t++) {
+    weights.forEach((w, i) => update(w, random(w.length, next, 10 ** (t % 4 - 2)), state[i]!.m, state[i]!.v, coefficients(t, decay)));
+  }
+  return weights.flatMap((w, i) => [w, state[i]!.m, state[i]!.v]);
+}
+
+const plainMoments = (sizes: number[]) => sizes.map((n) => ({ m: new Float64Array(n), v: new Float64Array(n) }));
+const SIZES = [0, 1, 2, 3, 17, 1000, 4097];
+
+describe('adamUpdateJs', () => {
+  it('is Adam with bias correction: the first step moves each weight by lr against its gradient', () => {
+    const w = Float64Array.from([0, 0, 0]);
+    const g = Float64Array.from([1e-3, -5, 1e6]);
+    adamUpdateJs(w, g, new Float64Array(3), new Float64Array(3), coefficients(1, 'none', 0.1));
+    // m̂ = g and v̂ = g², so Δw = −η·g/(|g| + ε)
+    [...g].forEach((gi, i) => expect(w[i]).toBeCloseTo((-0.1 * gi) / (Math.abs(gi) + 1e-8), 15));
+  });
+
+  it('matches the textbook formula (bias-corrected moments) over several steps, with and without weight decay', () => {
+    for (const decay of ['none', 'coupled', 'decoupled'] as const) {
+      const next = lcg(3);
+      const w = random(5, next);
+      const [m, v] = [new Float64Array(5), new Float64Array(5)];
+      const ref = { w: [...w], m: [0, 0, 0, 0, 0], v: [0, 0, 0, 0, 0] };
+      for (let t = 1; t <= 4; t++) {
+        const g = random(5, next);
+        adamUpdateJs(w, g, m, v, coefficients(t, decay));
+        for (let i = 0; i < 5; i++) {
+          if (decay === 'decoupled') ref.w[i]! *= 1 - 0.01 * 0.1;
+          const gi = g[i]! + (decay === 'coupled' ? 0.1 * ref.w[i]! : 0);
+          ref.m[i] = 0.9 * ref.m[i]! + 0.1 * gi;
+          ref.v[i] = 0.999 * ref.v[i]! + 0.001 * gi * gi;
+          const mHat = ref.m[i]! / (1 - 0.9 ** t);
+          const vHat = ref.v[i]! / (1 - 0.999 ** t);
+          ref.w[i]! -= (0.01 * mHat) / (Math.sqrt(vHat) + 1e-8);
+        }
+      }
+      [...w].forEach((wi, i) => expect(wi).toBeCloseTo(ref.w[i]!, 14));
+      [...m].forEach((mi, i) => expect(mi).toBeCloseTo(ref.m[i]!, 15));
+      [...v].forEach((vi, i) => expect(vi).toBeCloseTo(ref.v[i]!, 15));
+    }
+  });
+});
+
+describe('adamMoments and adamUpdate', () => {
+  it('gives zeroed moments of the requested sizes, each its own storage', () => {
+    const moments = adamMoments(SIZES);
+    expect(moments.map(({ m, v }) => [m.length, v.length])).toEqual(SIZES.map((n) => [n, n]));
+    moments.forEach(({ m, v }) => {
+      expect(m.every((x) => x === 0) && v.every((x) => x === 0)).toBe(true);
+      m.fill(1);
+      v.fill(2);
+    });
+    moments.forEach(({ m, v }) => expect(m.every((x) => x === 1) && v.every((x) => x === 2)).toBe(true));
+  });
+
+  it('keeps the moments in the WebAssembly kernel\'s memory (Node 20 has WebAssembly SIMD), so the tests below exercise it', () => {
+    const [a, b] = adamMoments([3, 5]);
+    expect(a!.m.buffer).toBe(b!.v.buffer);
+    expect(a!.m.buffer).not.toBe(new Float64Array(1).buffer);
+  });
+
+  it.each(['none', 'coupled', 'decoupled'] as const)('is bit-identical to adamUpdateJs on every length (weight decay: %s)', (decay) => {
+    const onKernel = run(SIZES, decay, 6, adamMoments, adamUpdate);
+    const onJs = run(SIZES, decay, 6, plainMoments, adamUpdateJs);
+    expect(onKernel).toEqual(onJs);
+    expect(onKernel.some((a) => a.some((x) => x !== 0))).toBe(true);
+  });
+
+  it('updates moments from anywhere else with adamUpdateJs', () => {
+    expect(run(SIZES, 'coupled', 3, plainMoments, adamUpdate)).toEqual(run(SIZES, 'coupled', 3, plainMoments, adamUpdateJs));
+  });
+
+  it('leaves the gradient alone and other parameters\' moments untouched', () => {
+    const [first, second] = adamMoments([4, 4]);
+    second!.m.fill(0.5);
+    const g = Float64Array.from([1, -2, 3, -4]);
+    adamUpdate(new Float64Array(4), g, first!.m, first!.v, coefficients(1));
+    expect([...g]).toEqual([1, -2, 3, -4]);
+    expect([...second!.m]).toEqual([0.5, 0.5, 0.5, 0.5]);
+    expect([...second!.v]).toEqual([0, 0, 0, 0]);
+  });
+
+  it('rejects arrays of different lengths with a ShapeError naming them', () => {
+    const [{ m, v }] = adamMoments([3]) as [{ m: Float64Array; v: Float64Array }];
+    expect(() => adamUpdate(new Float64Array(3), new Float64Array(2), m, v, coefficients(1))).toThrow(ShapeError);
+    expect(() => adamUpdate(new Float64Array(4), new Float64Array(4), m, v, coefficients(1)))
+      .toThrow('adamUpdate: weights, gradient and moments must have the same length, got 4, 4, 3 and 3');
+  });
+});
+
+describe('adamUpdate without WebAssembly', () => {
+  it('gives plain arrays and the same results', () => {
+    withWebAssembly(undefined, () => require('./adam') as AdamModule, (mod) => {
+      const [a, b] = mod.adamMoments([3, 5]);
+      expect(a!.m.buffer).not.toBe(b!.m.buffer);
+      expect(run(SIZES, 'decoupled', 4, mod.adamMoments, mod.adamUpdate)).toEqual(run(SIZES, 'decoupled', 4, plainMoments, adamUpdateJs));
+    });
+  });
+});

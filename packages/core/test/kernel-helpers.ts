@@ -1,0 +1,29 @@
+/** Shared by the kernel tests (src/kernels/*.test.ts): deterministic data and a host without WebAssembly. */
+
+/** Tiny deterministic generator (32-bit LCG, Numerical Recipes constants): values in [-1, 1). */
+export function lcg(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 31 - 1;
+  };
+}
+
+/**
+ * Loads a fresh copy of a kernel module (so nothing is cached) and runs `body` on it, with the global
+ * `WebAssembly` replaced by `replacement` (undefined: none at all) until `body` returns.
+ */
+export function withWebAssembly<M, T>(replacement: unknown, load: () => M, body: (mod: M) => T): T {
+  const global = globalThis as { WebAssembly?: unknown };
+  const original = global.WebAssembly;
+  global.WebAssembly = replacement;
+  try {
+    let mod: M | undefined;
+    jest.isolateModules(() => {
+      mod = load();
+    });
+    return body(mod!);
+  } finally {
+    global.WebAssembly = original;
+  }
+}
