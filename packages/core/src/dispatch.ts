@@ -5,7 +5,7 @@
 import type { OpDef } from './registry';
 import type { Shape } from './shape';
 import { Tensor } from './tensor';
-import { recordInputs } from './inputs';
+import { recordInputs, recordOneOrTwo } from './inputs';
 import { isGradEnabled } from './mode';
 import { forwardActive, propagateTangents } from './forward';
 import { anomalyDetection, checkForward } from './anomaly';
@@ -34,20 +34,59 @@ const dataLists: Float64Array[][] = [];
 /** Applies a registered op to tensors. */
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   const n = inputs.length;
-  const shapes = (shapeLists[n] ??= new Array<Shape>(n));
-  const data = (dataLists[n] ??= new Array<Float64Array>(n));
+  const shapes = shapeList(n);
+  const data = dataList(n);
   for (let i = 0; i < n; i++) {
     shapes[i] = inputs[i]!.shape;
     data[i] = inputs[i]!.data;
   }
-  let out: Tensor;
+  return finishApply(op, inputs, attrs, run(op, n, attrs));
+}
+
+/**
+ * {@link apply} for an op of one input, `a` (b null), or two, `a` and `b`: almost every op. When no
+ * tangent, observer or anomaly check needs the inputs as a list, it records them without making
+ * one; on scalar tensors that list was a tenth of an op's garbage.
+ */
+export function applyOneOrTwo<A>(op: OpDef<A>, a: Tensor, b: Tensor | null, attrs: A): Tensor {
+  const n = b === null ? 1 : 2;
+  const shapes = shapeList(n);
+  const data = dataList(n);
+  shapes[0] = a.shape;
+  data[0] = a.data;
+  if (b !== null) {
+    shapes[1] = b.shape;
+    data[1] = b.data;
+  }
+  const out = run(op, n, attrs);
+  if (forwardActive() || observers.length > 0 || anomalyDetection()) return finishApply(op, b === null ? [a] : [a, b], attrs, out);
+  if (op.kind === 'differentiable' && isGradEnabled() && (records(op.nondiff, a, 0) || (b !== null && records(op.nondiff, b, 1)))) {
+    out._op = op;
+    recordOneOrTwo(out, a, b);
+    out._attrs = attrs;
+  }
+  return out;
+}
+
+/** The reused list of shapes for n inputs. */
+function shapeList(n: number): Shape[] {
+  return (shapeLists[n] ??= new Array<Shape>(n));
+}
+/** The reused list of data for n inputs. */
+function dataList(n: number): Float64Array[] {
+  return (dataLists[n] ??= new Array<Float64Array>(n));
+}
+
+/** Runs `op`'s shape rule and kernel on the argument lists filled for n inputs. */
+function run<A>(op: OpDef<A>, n: number, attrs: A): Tensor {
+  const shapes = shapeLists[n]!;
+  const data = dataLists[n]!;
   try {
     const outShape = op.shape(shapes, attrs);
-    out = new Tensor(op.forward(data, shapes, outShape, attrs), outShape);
+    return new Tensor(op.forward(data, shapes, outShape, attrs), outShape);
   } finally {
     for (let i = 0; i < n; i++) data[i] = EMPTY; // drop references so the lists keep no tensor data alive
   }
-  return finishApply(op, inputs, attrs, out);
 }
 const EMPTY = new Float64Array(0);
 
@@ -80,7 +119,12 @@ export function finishApply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A
 
 function recordsFrom(nondiff: readonly number[] | undefined, inputs: readonly Tensor[]): boolean {
   for (let i = 0; i < inputs.length; i++) {
-    if (inputs[i]!.requiresGrad && !nondiff?.includes(i)) return true;
+    if (records(nondiff, inputs[i]!, i)) return true;
   }
   return false;
+}
+
+/** Whether input `i`, `x`, makes the op's result part of the graph. */
+function records(nondiff: readonly number[] | undefined, x: Tensor, i: number): boolean {
+  return x.requiresGrad && !nondiff?.includes(i);
 }

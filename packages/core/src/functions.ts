@@ -3,7 +3,7 @@
  * (composite ops have no rules of their own: they are differentiable in both modes for free).
  * Binary functions accept a plain number on either side.
  */
-import { apply } from './dispatch';
+import { apply, applyOneOrTwo } from './dispatch';
 import { Tensor, type TensorLike } from './tensor';
 import { toTensor } from './create';
 import { describeValue, formatShape, normalizeAxes, normalizeAxis } from './shape';
@@ -20,9 +20,9 @@ import * as indexing from './ops/indexing';
 /** Axes of a reduction: one axis, a list of axes, or undefined for all of them. @inline */
 type Axis = number | readonly number[] | undefined;
 
-const un = (op: Parameters<typeof apply>[0], x: TensorLike, attrs?: unknown): Tensor => apply(op, [toTensor(x, op.name)], attrs);
+const un = (op: Parameters<typeof apply>[0], x: TensorLike, attrs?: unknown): Tensor => applyOneOrTwo(op, toTensor(x, op.name), null, attrs);
 const bin = (op: Parameters<typeof apply>[0], a: TensorLike, b: TensorLike): Tensor =>
-  apply(op, [toTensor(a, op.name), toTensor(b, op.name)], undefined);
+  applyOneOrTwo(op, toTensor(a, op.name), toTensor(b, op.name), undefined);
 
 // ── Binary, broadcasting ────────────────────────────────────────────────────────────────────────
 /** a + b. */

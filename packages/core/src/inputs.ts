@@ -17,6 +17,12 @@ export function recordInputs(t: Tensor, inputs: readonly Tensor[]): void {
   }
 }
 
+/** Records `a`, or `a` and `b`, as the inputs of `t`'s op: recordInputs without a list. */
+export function recordOneOrTwo(t: Tensor, a: Tensor, b: Tensor | null): void {
+  t._in0 = a;
+  t._in1 = b;
+}
+
 /** How many inputs `t` still holds: 0 for a leaf, an untracked result, or a freed graph. */
 export function inputCount(t: Tensor): number {
   return t._inMany !== null ? t._inMany.length : t._in1 !== null ? 2 : t._in0 !== null ? 1 : 0;
