@@ -105,7 +105,6 @@ const tensorOps: ScalarOps<Tensor> = {
 };
 
 /** adjoint against the closure reference on the same scalar workload (forward + backward). */
-export { workload, tensorOps, valueOps };
 export async function benchScalar(): Promise<BenchResult[]> {
   const rng = new Rng(5);
   const count = SIZES.slice(1).reduce((n, out, l) => n + out * (SIZES[l]! + 1), 0);
