@@ -8,14 +8,14 @@
  * costs about what it saves. So {@link adamMoments} allocates an optimizer's moments once, in the
  * memory of a kernel instance of their own (which never grows afterwards, so the views stay
  * valid), and {@link adamUpdate} recognises them there and only copies the weights and gradient in
- * and the weights out. Moments from anywhere else are updated by {@link adamUpdateJs}.
+ * and the weights out. Moments from anywhere else are updated by adamUpdateJs.
  */
 import { ShapeError } from '../errors';
 import { adamWasmBytes } from './wasm/adam.generated';
 import { growMemory, wasmInstances, type WasmMemory } from './wasm/load';
 
 /**
- * The numbers of one Adam update of one parameter (see {@link adamUpdateJs} for the formula). In
+ * The numbers of one Adam update of one parameter (see {@link adamUpdate} for the formula). In
  * Kingma & Ba's efficient ordering, at step t with learning rate η: `stepSize` = η·√(1 − β₂ᵗ) /
  * (1 − β₁ᵗ) and `eps` = ε·√(1 − β₂ᵗ), so that no bias-corrected moment is ever formed.
  */
@@ -87,9 +87,13 @@ export function adamMoments(sizes: readonly number[]): AdamMoments[] {
 
 /**
  * One Adam update in place: `w` (weights), `m` and `v` (moment estimates) are overwritten, `g`
- * (the gradient) is only read; all four have the same length. Runs on the WebAssembly kernel when
- * `m` and `v` come from one call of {@link adamMoments} that placed them there, on
- * {@link adamUpdateJs} otherwise, with bit-identical results either way.
+ * (the gradient) is only read; all four have the same length. Elementwise, with λ = `coupled`:
+ *
+ *   w' = w·keep,  g' = g + λ·w',
+ *   m ← β₁m + (1 − β₁)g',  v ← β₂v + (1 − β₂)g'²,  w ← w' − stepSize·m/(√v + eps).
+ *
+ * Runs on the WebAssembly kernel when `m` and `v` come from one call of {@link adamMoments} that
+ * placed them there, on a TypeScript loop otherwise, with bit-identical results either way.
  * @throws ShapeError when the lengths differ.
  */
 export function adamUpdate(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients): void {
@@ -110,12 +114,7 @@ export function adamUpdate(w: Float64Array, g: Float64Array, m: Float64Array, v:
   w.set(heap.subarray(0, n));
 }
 
-/**
- * The TypeScript version of {@link adamUpdate}, for moments anywhere. Elementwise:
- *
- *   w' = w·keep,  g' = g + λ·w'  (λ = `coupled`),
- *   m ← β₁m + (1 − β₁)g',  v ← β₂v + (1 − β₂)g'²,  w ← w' − stepSize·m/(√v + eps).
- */
+/** The TypeScript version of {@link adamUpdate}, for moments anywhere. */
 export function adamUpdateJs(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients): void {
   // Loop invariants as locals: V8 does not hoist them out of the loop by itself.
   const { beta1, beta2, stepSize, eps, keep, coupled } = c;
