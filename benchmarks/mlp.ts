@@ -4,7 +4,7 @@
  * kernels (the engine's overhead is the difference), and TensorFlow.js with its cpu and wasm
  * backends. Also the cheap-gradient principle: step time over forward time.
  */
-import { Rng, adamMoments, adamUpdate, noGrad, tensor, type Tensor } from '@adjoint/core';
+import { Rng, adamCoefficients, adamMoments, adamUpdate, noGrad, tensor, type Tensor } from '@adjoint/core';
 import { Adam, crossEntropy, mlp } from '@adjoint/nn';
 import { gemm } from '../packages/core/src/kernels/matmul';
 import { ratio, timeInterleaved, timedRow, type BenchResult, type Timing } from './harness';
@@ -122,10 +122,8 @@ export function handWrittenStep(p: Problem): { step: () => void; forward: () => 
       }
     }
     t++;
-    // Adam on adjoint's update kernel, as the library's optimizer runs it (see kernels/adam.ts):
-    // η·m̂/(√v̂ + ε) = η·(√c2/c1)·m/(√v + ε√c2), Kingma & Ba's efficient ordering.
-    const rootC2 = Math.sqrt(1 - 0.999 ** t);
-    const coefficients = { beta1: 0.9, beta2: 0.999, stepSize: (LR * rootC2) / (1 - 0.9 ** t), eps: 1e-8 * rootC2, keep: 1, coupled: 0 };
+    // Adam on adjoint's update kernel, as the library's optimizer runs it (see kernels/adam.ts).
+    const coefficients = adamCoefficients(t, LR, { beta1: 0.9, beta2: 0.999, eps: 1e-8 });
     grads.forEach((g, k) => adamUpdate(w[k]!, g, moments[k]!.m, moments[k]!.v, coefficients));
   };
   return { step, forward };

@@ -22,7 +22,7 @@ export { detectAnomaly } from './transforms/anomaly';
 export { registeredOps, getOp, registerOp, type OpDef, type DifferentiableOp, type ConstantOp, type InputDomain, type OpCase, type OpDomain } from './registry';
 export { apply } from './dispatch';
 export { setMatmulBackend, type MatmulBackend } from './kernels/matmul';
-export { adamMoments, adamUpdate, type AdamCoefficients, type AdamMoments } from './kernels/adam';
+export { adamCoefficients, adamMoments, adamUpdate, type AdamCoefficients, type AdamMoments, type AdamSettings } from './kernels/adam';
 export { sumToShape } from './graph';
 export { broadcastShapes, formatShape, shapeSize, type Shape } from './shape';
 

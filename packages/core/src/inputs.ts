@@ -11,14 +11,11 @@ import type { Tensor } from './tensor';
 /** Records `inputs` as the inputs of `t`'s op. */
 export function recordInputs(t: Tensor, inputs: readonly Tensor[]): void {
   if (inputs.length > 2) t._inMany = inputs;
-  else {
-    t._in0 = inputs[0] ?? null;
-    t._in1 = inputs[1] ?? null;
-  }
+  else recordOneOrTwo(t, inputs[0] ?? null, inputs[1] ?? null);
 }
 
 /** Records `a`, or `a` and `b`, as the inputs of `t`'s op: recordInputs without a list. */
-export function recordOneOrTwo(t: Tensor, a: Tensor, b: Tensor | null): void {
+export function recordOneOrTwo(t: Tensor, a: Tensor | null, b: Tensor | null): void {
   t._in0 = a;
   t._in1 = b;
 }

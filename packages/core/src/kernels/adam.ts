@@ -15,9 +15,9 @@ import { adamWasmBytes } from './wasm/adam.generated';
 import { growMemory, wasmInstances, type WasmMemory } from './wasm/load';
 
 /**
- * The numbers of one Adam update of one parameter (see {@link adamUpdate} for the formula). In
- * Kingma & Ba's efficient ordering, at step t with learning rate η: `stepSize` = η·√(1 − β₂ᵗ) /
- * (1 − β₁ᵗ) and `eps` = ε·√(1 − β₂ᵗ), so that no bias-corrected moment is ever formed.
+ * The numbers of one Adam update of one parameter (see {@link adamUpdate} for the formula), as
+ * {@link adamCoefficients} gives them: `stepSize` = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ) and `eps` = ε·√(1 − β₂ᵗ),
+ * so that no bias-corrected moment is ever formed.
  */
 export interface AdamCoefficients {
   readonly beta1: number;
@@ -28,6 +28,36 @@ export interface AdamCoefficients {
   readonly keep: number;
   /** λ of coupled (L2) weight decay, added to the gradient as λw; 0 without. */
   readonly coupled: number;
+}
+
+/** Adam's hyperparameters, as {@link adamCoefficients} takes them. */
+export interface AdamSettings {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  /** λ (default 0). */
+  readonly weightDecay?: number;
+  /** Decay the weights directly (AdamW) rather than through the gradient (default false). */
+  readonly decoupled?: boolean;
+}
+
+/**
+ * The coefficients of a parameter's t-th update (t = 1, 2, …) with learning rate `lr`.
+ * η·m̂/(√v̂ + ε) with m̂ = m/(1 − β₁ᵗ) and v̂ = v/(1 − β₂ᵗ) equals η·(√c2/c1)·m/(√v + ε√c2) with
+ * c1 = 1 − β₁ᵗ, c2 = 1 − β₂ᵗ: Kingma & Ba's "more efficient" ordering (section 2 of the paper),
+ * with ε scaled so that the result is the same. One square root and one division per element
+ * instead of a square root and two.
+ */
+export function adamCoefficients(t: number, lr: number, settings: AdamSettings): AdamCoefficients {
+  const { beta1, beta2, eps, weightDecay = 0, decoupled = false } = settings;
+  const rootC2 = Math.sqrt(1 - beta2 ** t);
+  return {
+    beta1, beta2,
+    stepSize: (lr * rootC2) / (1 - beta1 ** t),
+    eps: eps * rootC2,
+    keep: decoupled ? 1 - lr * weightDecay : 1,
+    coupled: decoupled ? 0 : weightDecay,
+  };
 }
 
 /** One parameter's moment estimates. */

@@ -1,5 +1,5 @@
 /** Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019). */
-import { Tensor, adamMoments, adamUpdate, zerosLike, type AdamMoments } from '@adjoint/core';
+import { Tensor, adamCoefficients, adamMoments, adamUpdate, zerosLike, type AdamMoments } from '@adjoint/core';
 import type { Module } from '../module';
 import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
 import { checkBoolean, checkOptionsArg, orDefault } from '../args';
@@ -66,21 +66,9 @@ export class Adam extends Optimizer<AdamState> {
   }
 
   protected update(w: Float64Array, g: Float64Array, state: AdamState, lr: number, index: number): void {
-    const { beta1, beta2, eps, weightDecay: wd, decoupled } = this;
     state.t += 1;
-    // η·m̂/(√v̂ + ε) with m̂ = m/c1 and v̂ = v/c2 equals η·(√c2/c1)·m/(√v + ε√c2): Kingma & Ba's
-    // "more efficient" ordering (section 2 of the paper), with ε scaled so that the result is the
-    // same. One square root and one division per element instead of a square root and two.
-    const c1 = 1 - beta1 ** state.t; // bias corrections
-    const rootC2 = Math.sqrt(1 - beta2 ** state.t);
     const { m, v } = this.resident(state, index);
-    adamUpdate(w, g, m, v, {
-      beta1, beta2,
-      stepSize: (lr * rootC2) / c1,
-      eps: eps * rootC2,
-      keep: decoupled ? 1 - lr * wd : 1, // decoupled decay shrinks w itself
-      coupled: decoupled ? 0 : wd, // L2 decay adds to the gradient
-    });
+    adamUpdate(w, g, m, v, adamCoefficients(state.t, lr, this));
   }
 
   /**
