@@ -219,10 +219,16 @@ export function backward(root: Tensor, seed: Tensor | NestedArray | undefined, o
   const seedTensor = seed === undefined ? new Tensor(new Float64Array(1).fill(1), root.shape) : toTensor(seed, 'backward');
   const [grads, fresh] = collectAllocations(() => backpropagate([root], [seedTensor], { createGraph, retainGraph }));
   for (const [leaf, g] of grads) {
-    if (leaf.grad === null) leaf.grad = createGraph ? g : adoptOrCopy(g, fresh);
-    else if (createGraph) leaf.grad = add(leaf.grad, g);
+    const previous = leaf._grad;
+    if (previous === null) {
+      leaf._grad = createGraph ? g : adoptOrCopy(g, fresh);
+      // The array is the leaf's alone, for zeroGrad to recycle, unless the pass was recorded or
+      // computed tangents, which may refer to it.
+      leaf._gradPrivate = !createGraph && !forwardActive();
+    }
+    else if (createGraph) leaf.grad = add(previous, g);
     // A gradient recorded by a createGraph pass may be in use in other graphs: add out of place.
-    else if (leaf.grad.requiresGrad) leaf.grad = add(leaf.grad.detach(), g);
-    else addInto(leaf.grad.data, g.data);
+    else if (previous.requiresGrad) leaf.grad = add(previous.detach(), g);
+    else addInto(previous.data, g.data);
   }
 }

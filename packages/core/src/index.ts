@@ -3,7 +3,7 @@
  * automatic differentiation in reverse and forward mode, to any order.
  * @packageDocumentation
  */
-export { Tensor, isTensor, type NestedArray, type TensorLike } from './tensor';
+export { Tensor, isTensor, borrowGrad, type NestedArray, type TensorLike } from './tensor';
 export { AdjointError, ShapeError, ValueError, GradError } from './errors';
 export { Rng } from './rng';
 export {

@@ -4,6 +4,7 @@ import { GradError, ValueError } from './errors';
 import { formatTensor } from './format';
 import * as fn from './functions';
 import { backward as runBackward, type BackwardOptions } from './graph';
+import { recycleData } from './kernels/alloc';
 
 
 /** A nested array of numbers, as accepted by `tensor()` and returned by `toArray()`. */
@@ -27,8 +28,13 @@ export class Tensor {
   readonly data: Float64Array;
   /** One dimension per axis, outermost first. */
   readonly shape: Shape;
-  /** Gradient accumulated by `backward` (leaves with `requiresGrad` only). */
-  grad: Tensor | null = null;
+  /** @internal The gradient behind `.grad`. */
+  _grad: Tensor | null = null;
+  /**
+   * @internal True while `_grad`'s array is one `backward` made and that nothing outside this
+   * tensor has been given: no one read `.grad` since it was set (see zeroGrad).
+   */
+  _gradPrivate = false;
   // How a recorded tensor was made: the op, its inputs (dropped once the graph is freed) and its
   // attributes. Fields of the tensor rather than a node object of their own: one allocation
   // fewer per recorded op, which is most of the cost on small tensors.
@@ -88,6 +94,18 @@ export class Tensor {
     }
     this._leaf = value;
   }
+  /**
+   * Gradient accumulated by `backward` (leaves with `requiresGrad` only). Code that only reads or
+   * updates it in place during a call, keeping no reference, should use {@link borrowGrad}.
+   */
+  get grad(): Tensor | null {
+    this._gradPrivate = false;
+    return this._grad;
+  }
+  set grad(value: Tensor | null) {
+    this._grad = value;
+    this._gradPrivate = false;
+  }
   /** True unless the tensor was made by a recorded op. */
   get isLeaf(): boolean {
     return this._op === null;
@@ -130,9 +148,15 @@ export class Tensor {
   backward(seed?: Tensor | NestedArray, options: BackwardOptions = {}): void {
     runBackward(this, seed, options);
   }
-  /** Clears the accumulated gradient. */
+  /**
+   * Clears the accumulated gradient. If `backward` made the gradient's array and no one has read
+   * `.grad` since, nothing else can refer to the array, so it is kept for reuse by a later result
+   * of the same size (the next step's gradient, typically) instead of left to the collector.
+   */
   zeroGrad(): void {
-    this.grad = null;
+    if (this._grad !== null && this._gradPrivate) recycleData(this._grad.data);
+    this._grad = null;
+    this._gradPrivate = false;
   }
 
   // Binary ops (NumPy broadcasting; either side may be a number).
@@ -215,4 +239,13 @@ export function isTensor(x: unknown): x is Tensor {
 /** Throws a GradError unless `t` has one element; used where a scalar is required. */
 export function requireScalar(op: string, t: Tensor): void {
   if (t.size !== 1) throw new GradError(`${op}: needs a scalar (size-1) output, got shape ${formatShape(t.shape)}`);
+}
+
+/**
+ * The gradient of `t` (what `t.grad` returns), for code that reads or updates it in place and
+ * keeps no reference to it or its data after returning: an optimizer's step, gradient clipping.
+ * Unlike reading `.grad`, borrowing leaves `zeroGrad` free to reuse the array for a later result.
+ */
+export function borrowGrad(t: Tensor): Tensor | null {
+  return t._grad;
 }

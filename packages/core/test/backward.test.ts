@@ -1,4 +1,4 @@
-import { GradError, Tensor, add, grad, matmul, noGrad, ones, randn, scalar, stopGradient, sum, tensor, transpose, valueAndGrad, vjp } from '@adjoint/core';
+import { GradError, Tensor, add, borrowGrad, grad, matmul, noGrad, ones, randn, scalar, stopGradient, sum, tensor, transpose, valueAndGrad, vjp } from '@adjoint/core';
 
 const leaf = (v: number | number[] | number[][]): Tensor => tensor(v, { requiresGrad: true });
 
@@ -113,6 +113,59 @@ describe('gradient arrays taken over from the pass instead of copied', () => {
     x.matmul(w).sum().backward();
     const expected = matmul(transpose(x), ones([7, 30])).mul(2);
     expect(w.grad!.toArray()).toEqual(expected.toArray());
+  });
+});
+
+describe('gradient arrays reused once zeroGrad clears them', () => {
+  const big = (seed: number): Tensor => randn([40, 30], { seed, requiresGrad: true });
+  const input = (seed: number): Tensor => randn([7, 40], { seed });
+  /** d/dw sum(x·w) = xᵀ·1, computed without the engine's gradient arrays. */
+  const expectedGrad = (x: Tensor): number[] => Array.from(matmul(transpose(x), ones([7, 30])).data);
+
+  it('gives an unread gradient\'s array to the next gradient of its size, with the right values', () => {
+    const w = big(6);
+    input(7).matmul(w).sum().backward();
+    const first = borrowGrad(w)!.data;
+    w.zeroGrad();
+    const x = input(8);
+    x.matmul(w).sum().backward();
+    expect(borrowGrad(w)!.data).toBe(first);
+    expect(Array.from(w.grad!.data)).toEqual(expectedGrad(x));
+  });
+
+  it('never reuses a gradient that was read through .grad: the reader keeps its values', () => {
+    const w = big(9);
+    const x1 = input(10);
+    x1.matmul(w).sum().backward();
+    const held = w.grad!;
+    w.zeroGrad();
+    const x2 = input(11);
+    x2.matmul(w).sum().backward();
+    expect(w.grad!.data).not.toBe(held.data);
+    expect(Array.from(held.data)).toEqual(expectedGrad(x1));
+    expect(Array.from(w.grad!.data)).toEqual(expectedGrad(x2));
+  });
+
+  it('never reuses a gradient recorded by createGraph, which later graphs may use', () => {
+    const w = big(12);
+    w.square().sum().backward(undefined, { createGraph: true }); // .grad = 2w, recorded
+    const penalty = borrowGrad(w)!.square().sum(); // Σ(2w)², a graph on the gradient
+    w.zeroGrad();
+    input(13).matmul(w).sum().backward(); // a new [40, 30] gradient
+    w.zeroGrad();
+    penalty.backward(); // d/dw Σ(2w)² = 8w, read from the recorded gradient
+    expect(Array.from(w.grad!.data)).toEqual(Array.from(w.data, (v) => 8 * v));
+  });
+
+  it('never reuses a gradient set by the caller', () => {
+    const w = big(14);
+    const mine = randn([40, 30], { seed: 15 });
+    const copy = Array.from(mine.data);
+    input(17).matmul(w).sum().backward();
+    w.grad = mine; // replaces a gradient the pass made
+    w.zeroGrad();
+    input(16).matmul(w).sum().backward();
+    expect(Array.from(mine.data)).toEqual(copy);
   });
 });
 

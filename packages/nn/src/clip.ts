@@ -4,7 +4,7 @@
  * optimizers' updates, it is not differentiated, so it works on the gradients' buffers directly
  * rather than allocating new tensors at every step.
  */
-import { Tensor, ValueError } from '@adjoint/core';
+import { Tensor, ValueError, borrowGrad } from '@adjoint/core';
 import { parameterList, type Module } from './module';
 
 /**
@@ -52,6 +52,10 @@ export function clipGradValue(params: readonly Tensor[] | Module, v: number): vo
   }
 }
 
+/** The gradients of the parameters that have one, borrowed: they are changed in place, not kept. */
 function gradsOf(op: string, params: readonly Tensor[] | Module): Tensor[] {
-  return parameterList(op, params).flatMap((p) => (p.grad === null ? [] : [p.grad]));
+  return parameterList(op, params).flatMap((p) => {
+    const g = borrowGrad(p);
+    return g === null ? [] : [g];
+  });
 }

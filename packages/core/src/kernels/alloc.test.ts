@@ -1,4 +1,4 @@
-import { allocData } from './alloc';
+import { allocData, recycleData } from './alloc';
 import { scalar, tensor } from '../index';
 
 describe('allocData', () => {
@@ -29,5 +29,35 @@ describe('allocData', () => {
     a.data[0] = 10;
     expect([b.item(), c.item()]).toEqual([2, 3]);
     expect(tensor([1, 2]).add(1).toArray()).toEqual([2, 3]);
+  });
+});
+
+describe('recycleData', () => {
+  it('hands a recycled array to the next allocation of its length, zeroed, and only once', () => {
+    const a = allocData(1001).fill(7);
+    recycleData(a);
+    expect(allocData(1002)).not.toBe(a); // another length
+    const again = allocData(1001);
+    expect(again).toBe(a);
+    expect(again.every((x) => x === 0)).toBe(true);
+    expect(allocData(1001)).not.toBe(a);
+  });
+
+  it('ignores slab views and views into larger buffers, which other arrays share', () => {
+    const small = allocData(4);
+    recycleData(small);
+    expect(allocData(4)).not.toBe(small);
+    const whole = allocData(2006);
+    const half = whole.subarray(0, 1003);
+    recycleData(half);
+    expect(allocData(1003)).not.toBe(half);
+  });
+
+  it('keeps at most 64 MiB of spares', () => {
+    const n = 1 << 20; // 8 MiB each
+    const arrays = Array.from({ length: 9 }, () => allocData(n));
+    arrays.forEach(recycleData);
+    const reused = Array.from({ length: 9 }, () => allocData(n)).filter((b) => arrays.includes(b));
+    expect(reused).toHaveLength(8);
   });
 });

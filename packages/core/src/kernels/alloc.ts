@@ -16,10 +16,22 @@ let used = 0;
 /** Arrays allocated while {@link collectAllocations} runs (large ones only; null when not collecting). */
 let collected: Set<Float64Array> | null = null;
 
+/**
+ * Large arrays that nothing refers to any more, by length, for {@link allocData} to hand out again.
+ * A gradient array is the usual one: every training step drops and remakes one per parameter, and
+ * each new ArrayBuffer counts towards the external memory that makes V8 run full collections.
+ */
+const spares = new Map<number, Float64Array[]>();
+let spareBytes = 0;
+/** Spares kept at most, in bytes: a few networks' worth of gradients. */
+const SPARE_LIMIT = 64 * 1024 * 1024;
+
 /** A zeroed Float64Array of `n` elements (a view into a shared slab when n is small). */
 export function allocData(n: number): Float64Array {
   if (n > SMALL) {
-    const out = new Float64Array(n);
+    const spare = spares.get(n)?.pop();
+    if (spare !== undefined) spareBytes -= spare.byteLength;
+    const out = spare?.fill(0) ?? new Float64Array(n);
     collected?.add(out);
     return out;
   }
@@ -46,4 +58,18 @@ export function collectAllocations<T>(fn: () => T): [T, Set<Float64Array>] {
   } finally {
     collected = outer;
   }
+}
+
+/**
+ * Hands back an array from {@link allocData} that nothing refers to any more, for reuse by a later
+ * result of the same length. The caller must be sure of that: whoever holds a reference would see
+ * another tensor's values. Small arrays (slab views) and arrays over the limit are left to the collector.
+ */
+export function recycleData(a: Float64Array): void {
+  if (a.length <= SMALL || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return;
+  if (spareBytes + a.byteLength > SPARE_LIMIT) return;
+  const list = spares.get(a.length);
+  if (list === undefined) spares.set(a.length, [a]);
+  else list.push(a);
+  spareBytes += a.byteLength;
 }

@@ -35,7 +35,8 @@ function checkResult(name: string, t: unknown, what: string): Tensor {
  * `f`, differentiated in reverse mode by `backward` instead of through its own ops. The rule runs
  * recorded, so when it is written with differentiable ops, higher derivatives are right too.
  * Forward mode goes through `f`'s own ops. The cotangents the rule returns pass to the engine,
- * which may make one a leaf's `.grad` (and accumulate into it later): do not keep them.
+ * which may make one a leaf's `.grad` (accumulate into it later, and reuse its array once
+ * `zeroGrad` clears it): do not keep them.
  *
  * @example
  * // Gradient clipping inside a network: identity forward, the cotangent clipped to [-1, 1] backward.

@@ -1,4 +1,5 @@
-import { ValueError, tensor } from '@adjoint/core';
+import { ValueError, borrowGrad, randn, tensor } from '@adjoint/core';
+import { crossEntropy } from '../losses';
 import { Adam } from './adam';
 import { SGD } from './sgd';
 import { Adagrad } from './adagrad';
@@ -53,6 +54,29 @@ describe('Optimizer base', () => {
     w.sum().backward();
     opt.zeroGrad();
     expect(w.grad).toBeNull();
+  });
+
+  test('training with reused gradient arrays gives exactly the weights of training without', () => {
+    // step() borrows the gradients, so zeroGrad recycles their arrays into the next step's; a
+    // loop that reads .grad keeps every array to itself. The two must agree bit for bit.
+    const train = (readGradients: boolean): number[] => {
+      const model = mlp([12, 20, 3], { seed: 4 });
+      const opt = new Adam(model, { lr: 0.05 });
+      const x = randn([16, 12], { seed: 5 });
+      const y = tensor(Array.from({ length: 16 }, (_, i) => i % 3));
+      const seen = new Set<Float64Array>();
+      for (let k = 0; k < 6; k++) {
+        opt.zeroGrad();
+        crossEntropy(model.forward(x), y).backward();
+        for (const p of model.parameters()) seen.add(readGradients ? p.grad!.data : borrowGrad(p)!.data);
+        opt.step();
+      }
+      const arrays = 6 * model.parameters().length;
+      if (readGradients) expect(seen.size).toBe(arrays); // nothing reused
+      else expect(seen.size).toBeLessThan(arrays);
+      return model.parameters().flatMap((p) => Array.from(p.data));
+    };
+    expect(train(false)).toEqual(train(true));
   });
 
   test('a schedule is called with the step count; stepCount and currentLr report it', () => {

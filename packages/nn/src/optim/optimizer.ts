@@ -6,7 +6,7 @@
  * intermediate tensors (allocating a dozen parameter-sized arrays per step costs more than the
  * arithmetic on this machine; see docs/benchmarks.md).
  */
-import { ShapeError, Tensor, ValueError, formatShape, isTensor, noGrad } from '@adjoint/core';
+import { ShapeError, Tensor, ValueError, borrowGrad, formatShape, isTensor, noGrad } from '@adjoint/core';
 import { Module, describe, parameterList, sameShape } from '../module';
 import { checkOptionsArg } from '../args';
 import type { Schedule } from '../schedules';
@@ -64,16 +64,17 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
     const lr = this.currentLr();
     noGrad(() => {
       this.params.forEach((p, i) => {
-        if (p.grad === null) return;
-        if (!sameShape(p.grad.shape, p.shape)) {
-          throw new ShapeError(`${this.name}: the gradient of parameter ${i} has shape ${formatShape(p.grad.shape)}, the parameter ${formatShape(p.shape)}`);
+        const grad = borrowGrad(p);
+        if (grad === null) return;
+        if (!sameShape(grad.shape, p.shape)) {
+          throw new ShapeError(`${this.name}: the gradient of parameter ${i} has shape ${formatShape(grad.shape)}, the parameter ${formatShape(p.shape)}`);
         }
         let state = this.states.get(p);
         if (state === undefined) {
           state = this.initState(p);
           this.states.set(p, state);
         }
-        this.update(p.data, p.grad.data, state, lr, i);
+        this.update(p.data, grad.data, state, lr, i);
       });
     });
     this.steps++;
@@ -141,7 +142,8 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
   /**
    * Updates one parameter in place from its gradient: `w` is the parameter's own buffer, `g` its
    * gradient's; state tensors are updated in place too. `index` is the parameter's position in
-   * {@link params}.
+   * {@link params}. `g` is lent for the call only: keep no reference to it, as the gradient's array
+   * is reused once `zeroGrad` clears it.
    */
   protected abstract update(w: Float64Array, g: Float64Array, state: S, lr: number, index: number): void;
 }
