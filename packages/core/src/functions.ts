@@ -16,6 +16,9 @@ import * as reduce from './ops/reduce';
 import * as matrix from './ops/matrix';
 import * as layout from './ops/layout';
 import * as indexing from './ops/indexing';
+import { markBuiltInOps } from './registry';
+
+markBuiltInOps(); // every op module is loaded by now
 
 /** Axes of a reduction: one axis, a list of axes, or undefined for all of them. @inline */
 type Axis = number | readonly number[] | undefined;

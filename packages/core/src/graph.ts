@@ -14,6 +14,7 @@ import { requireOptions } from './arguments';
 import { collectAllocations } from './kernels/alloc';
 import { anomalyDetection, checkBackward, runBackwardRule } from './anomaly';
 import { freeInputs, inputAt, inputCount, inputsOf } from './inputs';
+import { AdjointReuse } from './adjoint-reuse';
 
 /** Options of `Tensor.backward`. */
 export interface BackwardOptions {
@@ -31,6 +32,11 @@ export interface BackpropOptions {
   retainGraph: boolean;
   /** Called with each tensor's adjoint once it is complete (for the trace view). */
   onAdjoint?: (t: Tensor, adjoint: Tensor) => void;
+  /**
+   * The arrays allocated since the pass began (from collectAllocations): given, the pass reuses
+   * those of adjoints it has finished with (see adjoint-reuse.ts).
+   */
+  fresh?: Set<Float64Array>;
 }
 
 /**
@@ -76,11 +82,15 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
   };
   const result = new Map<Tensor, Tensor>();
   const touched: Tensor[] = []; // to clear their slots afterwards
+  const checking = anomalyDetection();
+  const { onAdjoint } = options;
+  const reuse = AdjointReuse.start(options.fresh, differentiable, nested !== null, onAdjoint !== undefined || checking);
 
   const accumulate = (t: Tensor, g: Tensor): void => {
     const previous = adjointOf(t);
     if (previous === null) {
       setAdjoint(t, g);
+      reuse?.hold(g);
       touched.push(t);
     }
     else if (differentiable) setAdjoint(t, add(previous, g));
@@ -89,6 +99,9 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
       const total = add(previous, g); // recording is off: a plain sum in a new array, ours to add into
       total._visit = ownMark;
       setAdjoint(t, total);
+      reuse?.drop(previous);
+      reuse?.hold(total);
+      reuse?.retire(previous);
     }
   };
 
@@ -103,8 +116,6 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
       }
       accumulate(root, seed);
     });
-    const { onAdjoint } = options;
-    const checking = anomalyDetection();
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k]!;
       const g = adjointOf(t);
@@ -116,15 +127,24 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
         continue;
       }
       setAdjoint(t, null);
+      reuse?.drop(g);
       const inputs = op === null ? null : inputsOf(t);
       if (op === null || inputs === null) continue;
+      reuse?.admit(op);
       const cotangents = checking ? runBackwardRule(() => op.vjp(g, inputs, t, t._attrs)) : op.vjp(g, inputs, t, t._attrs);
       if (checking) checkBackward(op.name, t, g, inputs, cotangents);
       for (let i = 0; i < inputs.length; i++) {
         const x = inputs[i]!;
         const gi = cotangents[i];
         if (!gi || !x.requiresGrad || op.nondiff?.includes(i)) continue;
-        accumulate(x, sumToShape(gi, x.shape));
+        const reduced = sumToShape(gi, x.shape);
+        accumulate(x, reduced);
+        reuse?.retire(reduced);
+      }
+      if (reuse !== null) {
+        reuse.retire(g);
+        for (const gi of cotangents) reuse.retire(gi);
+        reuse.releaseRetired();
       }
     }
   } finally {
@@ -217,7 +237,7 @@ export function backward(root: Tensor, seed: Tensor | NestedArray | undefined, o
   }
   const { createGraph = false, retainGraph = createGraph } = requireOptions('backward', options);
   const seedTensor = seed === undefined ? new Tensor(new Float64Array(1).fill(1), root.shape) : toTensor(seed, 'backward');
-  const [grads, fresh] = collectAllocations(() => backpropagate([root], [seedTensor], { createGraph, retainGraph }));
+  const [grads, fresh] = collectAllocations((collected) => backpropagate([root], [seedTensor], { createGraph, retainGraph, fresh: collected }));
   for (const [leaf, g] of grads) {
     const previous = leaf._grad;
     if (previous === null) {

@@ -71,6 +71,23 @@ export type OpDef<A = any> = DifferentiableOp<A> | ConstantOp<A>;
 const registry = new Map<string, OpDef>();
 
 /**
+ * Core's own ops. Their rules keep no reference to the tensors they are given or return, which
+ * lets a backward pass reuse the arrays of adjoints it has finished with (see graph.ts); an op
+ * registered by a user, or made by customVjp, promises nothing of the kind.
+ */
+const builtIn = new WeakSet<OpDef>();
+
+/** Marks every op registered so far as one of core's own; called once, when core's ops are loaded. */
+export function markBuiltInOps(): void {
+  for (const op of registry.values()) builtIn.add(op);
+}
+
+/** Whether `op` is one of core's own ops (see {@link markBuiltInOps}). */
+export function isBuiltInOp(op: OpDef): boolean {
+  return builtIn.has(op);
+}
+
+/**
  * Adds an op to the registry (names are unique) and returns it: a copy of `def` with every field of
  * the op types, in one order (absent ones undefined), then any others. All ops then share one
  * hidden class in V8, so the engine's reads of `op.forward`, `op.vjp`, `op.nondiff` … stay

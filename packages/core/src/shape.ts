@@ -49,10 +49,11 @@ export function checkShape(op: string, shape: unknown): Shape {
 }
 
 /** Throws a ValueError when a tensor of `shape` would hold more than {@link MAX_SIZE} elements. */
-export function checkSize(op: string, shape: Shape, what = 'shape'): void {
+export function checkSize(op: string, shape: Shape, what: string | (() => string) = 'shape'): void {
   const n = shapeSize(shape);
   if (n > MAX_SIZE) {
-    throw new ValueError(`${op}: ${what} ${formatShape(shape)}: ${n} elements, more than the ${MAX_SIZE} a tensor can hold`);
+    const subject = typeof what === 'string' ? what : what();
+    throw new ValueError(`${op}: ${subject} ${formatShape(shape)}: ${n} elements, more than the ${MAX_SIZE} a tensor can hold`);
   }
 }
 

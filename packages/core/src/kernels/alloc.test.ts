@@ -1,5 +1,5 @@
-import { allocData, recycleData } from './alloc';
-import { scalar, tensor } from '../index';
+import { allocData, allocForOverwrite, recycleData } from './alloc';
+import { linear, matmul, randn, scalar, tensor } from '../index';
 
 describe('allocData', () => {
   it('gives zeroed arrays of the requested length, small ones sharing a slab without overlapping', () => {
@@ -59,5 +59,36 @@ describe('recycleData', () => {
     arrays.forEach(recycleData);
     const reused = Array.from({ length: 9 }, () => allocData(n)).filter((b) => arrays.includes(b));
     expect(reused).toHaveLength(8);
+  });
+});
+
+describe('allocForOverwrite', () => {
+  it('hands out a recycled array as it is, without zeroing it', () => {
+    const a = allocData(1005).fill(3);
+    recycleData(a);
+    const again = allocForOverwrite(1005);
+    expect(again).toBe(a);
+    expect(again[1004]).toBe(3);
+    expect(allocForOverwrite(1005).every((x) => x === 0)).toBe(true); // a new one is zeroed all the same
+  });
+
+  it('is only used by kernels that write every element: matmul and linear into recycled NaNs', () => {
+    const x = randn([6, 5, 3], { seed: 1 });
+    const w = randn([3, 4], { seed: 2 });
+    const b = randn([4], { seed: 3 });
+    const expected = matmul(x, w).add(b).toArray();
+    const poisoned = (): Float64Array => {
+      const a = allocData(6 * 5 * 4).fill(NaN);
+      recycleData(a);
+      return a;
+    };
+    let reused = poisoned();
+    const product = matmul(x, w);
+    expect(product.data).toBe(reused);
+    expect(product.add(b).toArray()).toEqual(expected);
+    reused = poisoned();
+    const fused = linear(x, w, b);
+    expect(fused.data).toBe(reused);
+    expect(fused.toArray()).toEqual(expected);
   });
 });

@@ -28,13 +28,33 @@ const SPARE_LIMIT = 64 * 1024 * 1024;
 
 /** A zeroed Float64Array of `n` elements (a view into a shared slab when n is small). */
 export function allocData(n: number): Float64Array {
-  if (n > SMALL) {
-    const spare = spares.get(n)?.pop();
-    if (spare !== undefined) spareBytes -= spare.byteLength;
-    const out = spare?.fill(0) ?? new Float64Array(n);
-    collected?.add(out);
-    return out;
+  return n > SMALL ? own(n, true) : carve(n);
+}
+
+/**
+ * A Float64Array of `n` elements whose values are unspecified (a reused array keeps its old
+ * ones): for a kernel that writes every element, such as a matrix product, which need not pay for
+ * zeroing first.
+ */
+export function allocForOverwrite(n: number): Float64Array {
+  return n > SMALL ? own(n, false) : carve(n);
+}
+
+/** An array with a buffer of its own: a spare of this length if there is one, else a new one. */
+function own(n: number, zeroed: boolean): Float64Array {
+  const spare = spares.get(n)?.pop();
+  let out: Float64Array;
+  if (spare === undefined) out = new Float64Array(n);
+  else {
+    spareBytes -= spare.byteLength;
+    out = zeroed ? spare.fill(0) : spare;
   }
+  collected?.add(out);
+  return out;
+}
+
+/** A view of `n` (≤ SMALL) zeroed elements into the current slab. */
+function carve(n: number): Float64Array {
   if (used + n > SLAB) {
     slab = new ArrayBuffer(SLAB * 8);
     used = 0;
@@ -44,17 +64,22 @@ export function allocData(n: number): Float64Array {
   return out;
 }
 
+/** Whether `a` is large enough to be an array of its own rather than a view into a slab. */
+export function isPooled(a: Float64Array): boolean {
+  return a.length > SMALL;
+}
+
 /**
  * Runs `fn` and returns, with its result, every array of more than a few elements that kernels
  * allocated meanwhile: arrays nothing older than the call can refer to. A backward pass uses this
  * to hand such gradient arrays to the leaves instead of copying them.
  */
-export function collectAllocations<T>(fn: () => T): [T, Set<Float64Array>] {
+export function collectAllocations<T>(fn: (collected: Set<Float64Array>) => T): [T, Set<Float64Array>] {
   const outer = collected;
   const mine = new Set<Float64Array>();
   collected = mine;
   try {
-    return [fn(), mine];
+    return [fn(mine), mine];
   } finally {
     collected = outer;
   }

@@ -1,6 +1,6 @@
 /** Matrix products (batched, with broadcasting batch axes) and axis permutation. */
 import { registerOp, type DifferentiableOp, type OpCase } from '../registry';
-import { allocData } from '../kernels/alloc';
+import { allocForOverwrite } from '../kernels/alloc';
 import { broadcastShapes, checkSize, describeValue, formatShape, shapeSize, type Shape } from '../shape';
 import { ShapeError, ValueError } from '../errors';
 import { gemm } from '../kernels/matmul';
@@ -39,14 +39,14 @@ function matmulShape([a, b]: readonly Shape[], { transA, transB }: MatmulAttrs):
     throw new ShapeError(`matmul: the batch axes (all but the last two) must broadcast, got ${formatShape(a!)} and ${formatShape(b!)}`);
   }
   const out = [...batch, m, n];
-  checkSize('matmul', out, `the product of ${formatShape(a!)} and ${formatShape(b!)} has shape`);
+  checkSize('matmul', out, () => `the product of ${formatShape(a!)} and ${formatShape(b!)} has shape`);
   return out;
 }
 
 function matmulForward([a, b]: readonly Float64Array[], [sa, sb]: readonly Shape[], outShape: Shape, { transA, transB }: MatmulAttrs): Float64Array {
   const [m, k] = matrixDims(sa!, transA);
   const n = outShape[outShape.length - 1]!;
-  const out = allocData(shapeSize(outShape));
+  const out = allocForOverwrite(shapeSize(outShape)); // gemm writes every element
   const batchShape = outShape.slice(0, -2);
   const batches = shapeSize(batchShape);
   const offA = broadcastOffsets(sa!.slice(0, -2), batchShape);
@@ -111,7 +111,7 @@ function linearShape([x, w, b]: readonly Shape[]): Shape {
 function linearForward([x, w, b]: readonly Float64Array[], [sx, sw]: readonly Shape[]): Float64Array {
   const [k, n] = [sw![0]!, sw![1]!];
   const m = shapeSize(sx!.slice(0, -1));
-  const out = allocData(m * n);
+  const out = allocForOverwrite(m * n);
   gemm(x!, 0, w!, 0, out, 0, m, n, k, false, false);
   for (let row = 0; row < m * n; row += n) {
     for (let j = 0; j < n; j++) out[row + j]! += b![j]!;

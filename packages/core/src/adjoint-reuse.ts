@@ -1,0 +1,86 @@
+/**
+ * Reuse, within a backward pass, of the arrays of adjoints the pass has finished with. Once an op's
+ * rule has turned its output's adjoint into its inputs' cotangents, that adjoint is usually dead,
+ * and so is a cotangent that was added into an existing adjoint rather than kept; their arrays can
+ * go back to `allocData` for the next result of their size (the next rule's, or the next training
+ * step's forward pass) instead of to the garbage collector.
+ *
+ * "Usually" is the whole difficulty: a rule may pass its adjoint on unchanged (add gives it to both
+ * inputs; reshape returns a view on the same array), so one array can sit in several adjoint slots
+ * at once. This class counts the slots holding each array and lets one go only at zero. It relies
+ * on three things that {@link AdjointReuse.start} checks or the caller guarantees: only arrays the
+ * pass itself allocated are touched (never the seed, never forward values); the pass is not
+ * recorded and computes no tangents; and every rule that has seen an array is one of core's own,
+ * which keep nothing — the first rule of any other op (a user's registered op, a customVjp) turns
+ * reuse off for the rest of the pass, since it may keep what it was given or returned.
+ */
+import type { Tensor } from './tensor';
+import type { OpDef } from './registry';
+import { isBuiltInOp } from './registry';
+import { isPooled, recycleData } from './kernels/alloc';
+
+export class AdjointReuse {
+  /** Adjoint slots holding each array the pass allocated (arrays in no slot are absent). */
+  private readonly holders = new Map<Float64Array, number>();
+  /** Arrays that may be dead once the current rule's cotangents are accumulated. */
+  private readonly retired: Float64Array[] = [];
+  private on = true;
+
+  private constructor(private readonly fresh: Set<Float64Array>) {}
+
+  /**
+   * Reuse for a pass whose new arrays are collected in `fresh`, or null when the pass may not
+   * reuse any: it is recorded or computes tangents (`differentiable`), it runs inside another
+   * pass's rule (`nested`), or something outside the engine sees its adjoints (`observed`).
+   */
+  static start(fresh: Set<Float64Array> | undefined, differentiable: boolean, nested: boolean, observed: boolean): AdjointReuse | null {
+    return fresh === undefined || differentiable || nested || observed ? null : new AdjointReuse(fresh);
+  }
+
+  /** Called before each rule runs: a rule that is not core's own ends reuse for the pass. */
+  admit(op: OpDef): void {
+    if (this.on && !isBuiltInOp(op)) this.on = false;
+  }
+
+  /** An adjoint slot now holds `t`. */
+  hold(t: Tensor): void {
+    const data = t.data;
+    if (!this.tracks(data)) return;
+    this.holders.set(data, (this.holders.get(data) ?? 0) + 1);
+  }
+
+  /** An adjoint slot no longer holds `t`. */
+  drop(t: Tensor): void {
+    const data = t.data;
+    const count = this.holders.get(data);
+    if (count === undefined) return;
+    if (count > 1) this.holders.set(data, count - 1);
+    else this.holders.delete(data);
+  }
+
+  /**
+   * `t` may be dead once the rule being processed is done with: noted, for {@link releaseRetired}.
+   */
+  retire(t: Tensor | null | undefined): void {
+    if (this.on && t != null && this.tracks(t.data)) this.retired.push(t.data);
+  }
+
+  /**
+   * Hands back every retired array that no adjoint slot holds (and that is no longer the pass's,
+   * so no leaf can adopt it). Call once a rule's cotangents are all accumulated: until then, one
+   * of them may still be on its way into a slot.
+   */
+  releaseRetired(): void {
+    const retired = this.retired;
+    for (let i = 0; i < retired.length; i++) {
+      const data = retired[i]!;
+      // A second copy of an array in the list finds it gone from `fresh`: released once only.
+      if (this.on && !this.holders.has(data) && this.fresh.delete(data)) recycleData(data);
+    }
+    retired.length = 0;
+  }
+
+  private tracks(data: Float64Array): boolean {
+    return isPooled(data) && this.fresh.has(data);
+  }
+}

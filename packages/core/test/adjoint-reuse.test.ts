@@ -1,0 +1,141 @@
+/**
+ * A backward pass reuses the arrays of adjoints it has finished with (src/adjoint-reuse.ts). These
+ * tests check that it does, and that it never touches an array someone can still see: an adjoint
+ * that is also on its way to another input or a leaf, the seed, what a user's rule was given.
+ * Gradients with reuse are compared bit for bit with gradients from the same pass without it
+ * (detectAnomaly turns reuse off, as it inspects every adjoint).
+ */
+import fc from 'fast-check';
+import {
+  Tensor, apply, concat, customVjp, detectAnomaly, exp, matmul, ones, randn, registerOp, registeredOps, sin, sum, tanh,
+  type DifferentiableOp,
+} from '@adjoint/core';
+import * as alloc from '../src/kernels/alloc';
+import { isBuiltInOp } from '../src/registry';
+
+const ROWS = 6;
+const COLS = 5; // 30 elements: arrays of their own, which are the ones reused
+
+const leaf = (seed: number, shape: number[] = [ROWS, COLS]): Tensor => randn(shape, { seed, requiresGrad: true });
+
+/** `.grad` of each leaf after `loss(leaves).backward()`, run fresh each time (new leaves, same values). */
+function gradients(seeds: number[], loss: (leaves: Tensor[]) => Tensor, withoutReuse = false): number[][] {
+  const leaves = seeds.map((s) => leaf(s));
+  const run = (): void => loss(leaves).backward();
+  if (withoutReuse) detectAnomaly(run);
+  else run();
+  return leaves.map((l) => Array.from(l.grad!.data));
+}
+
+/** Allocates and scribbles over many arrays of `n` elements, so that a wrongly recycled one is overwritten. */
+function churn(n: number): void {
+  for (let k = 0; k < 8; k++) alloc.allocData(n).fill(-12345);
+}
+
+afterEach(() => jest.restoreAllMocks());
+
+describe('adjoint arrays reused within a backward pass', () => {
+  it('hands spent adjoints back, and the gradient is the same as without', () => {
+    const recycled = jest.spyOn(alloc, 'recycleData');
+    const loss = ([x]: Tensor[]) => sin(exp(tanh(x!)).mul(3)).sum();
+    const withReuse = gradients([1], loss);
+    expect(recycled).toHaveBeenCalled(); // the adjoints of sin's, mul's and exp's outputs at least
+    expect(withReuse).toEqual(gradients([1], loss, true));
+  });
+
+  it('keeps an adjoint passed on to two inputs until both are done with it', () => {
+    // add gives its output's adjoint, unchanged, to both inputs: the leaf a keeps it, b's rule spends it.
+    const loss = ([a, c]: Tensor[]) => a!.add(exp(c!)).sin().sum();
+    expect(gradients([2, 3], loss)).toEqual(gradients([2, 3], loss, true));
+    const loss2 = ([a]: Tensor[]) => a!.add(a!).tanh().add(a!).sum(); // one input twice, and a fan-out
+    expect(gradients([4], loss2)).toEqual(gradients([4], loss2, true));
+  });
+
+  it('never reuses the seed', () => {
+    const x = leaf(5);
+    const seed = randn([ROWS, COLS], { seed: 6 });
+    const copy = Array.from(seed.data);
+    x.reshape([COLS, ROWS]).reshape([ROWS, COLS]).sin().backward(seed);
+    churn(ROWS * COLS);
+    expect(Array.from(seed.data)).toEqual(copy);
+  });
+
+  it('stops at the first rule that is not core\'s own: a customVjp rule may keep what it is given', () => {
+    const kept: Tensor[] = [];
+    const keepCotangent = customVjp((x) => x.mul(1), (_inputs, _output, g) => {
+      kept.push(g);
+      return [g.mul(1)];
+    });
+    const x = leaf(7);
+    keepCotangent(exp(x)).sin().sum().backward();
+    const expected = Array.from(exp(x).cos().data); // d/dy sin(y) at y = exp(x)
+    churn(ROWS * COLS);
+    expect(Array.from(kept[0]!.data)).toEqual(expected);
+  });
+
+  it('stops at the first rule of a user-registered op, likewise', () => {
+    const kept: Tensor[] = [];
+    const keeper: DifferentiableOp = registerOp<DifferentiableOp>({
+      kind: 'differentiable', name: 'keepAdjointForReuseTest', arity: 1,
+      shape: ([s]) => s!,
+      forward: ([x]) => x!.slice(),
+      vjp: (g) => {
+        kept.push(g);
+        return [g.mul(1)];
+      },
+      jvp: ([t]) => t!,
+      domain: { inputs: [{ min: -1, max: 1 }], cases: [] },
+    });
+    expect(isBuiltInOp(keeper)).toBe(false);
+    const x = leaf(8);
+    apply(keeper, [exp(x)], undefined).sin().sum().backward();
+    const expected = Array.from(exp(x).cos().data);
+    churn(ROWS * COLS);
+    expect(Array.from(kept[0]!.data)).toEqual(expected);
+  });
+
+  it('counts every op core registers as its own', () => {
+    const core = registeredOps().filter((op) => op.name !== 'keepAdjointForReuseTest');
+    expect(core.length).toBeGreaterThan(40);
+    expect(core.filter((op) => !isBuiltInOp(op)).map((op) => op.name)).toEqual([]);
+  });
+
+  it('random programs of shared, broadcast, reshaped and multiplied values: the same gradients as without', () => {
+    type Step = { op: number; a: number; b: number };
+    const ops: Array<(a: Tensor, b: Tensor, w: Tensor, bias: Tensor) => Tensor> = [
+      (a, b) => a.add(b),
+      (a, b) => a.mul(b),
+      (a, b) => a.sub(b).tanh(),
+      (a) => a.sin(),
+      (a) => a.square().mul(0.1),
+      (a) => a.relu(),
+      (a) => a.reshape([COLS, ROWS]).mul(2).reshape([ROWS, COLS]),
+      (a, _b, w) => matmul(a, w),
+      (a, _b, _w, bias) => a.add(bias), // broadcast over rows: the adjoint is summed back
+      (a) => a.mul(sum(a, 0, true).tanh()),
+      (a, b) => concat([a, b], 0).slice([3, 0], [ROWS, COLS]),
+      (a) => a.add(a),
+      (a) => a,
+    ];
+    const steps = fc.array(fc.record({ op: fc.nat(ops.length - 1), a: fc.nat(), b: fc.nat() }), { minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(steps, fc.nat(), (program: Step[], pick) => {
+        const loss = ([x0, x1, w, bias]: Tensor[]): Tensor => {
+          const values = [x0!, x1!];
+          for (const { op, a, b } of program) values.push(ops[op]!(values[a % values.length]!, values[b % values.length]!, w!, bias!));
+          const last = values[values.length - 1]!;
+          return last.mul(ones([ROWS, COLS]).mul(0.5)).sum().add(values[pick % values.length]!.sum());
+        };
+        const run = (withoutReuse: boolean): number[][] => {
+          const leaves = [leaf(11), leaf(12), leaf(13, [COLS, COLS]), leaf(14, [COLS])];
+          const pass = (): void => loss(leaves).backward();
+          if (withoutReuse) detectAnomaly(pass);
+          else pass();
+          return leaves.map((l) => (l.grad === null ? [] : Array.from(l.grad.data)));
+        };
+        expect(run(false)).toEqual(run(true));
+      }),
+      { numRuns: 200, seed: 42 },
+    );
+  });
+});
