@@ -37,47 +37,60 @@ export class AdjointReuse {
     return fresh === undefined || differentiable || nested || observed ? null : new AdjointReuse(fresh);
   }
 
-  /** Called before each rule runs: a rule that is not core's own ends reuse for the pass. */
-  admit(op: OpDef): void {
-    if (this.on && !isBuiltInOp(op)) this.on = false;
-  }
-
   /** An adjoint slot now holds `t`. */
   hold(t: Tensor): void {
     const data = t.data;
-    if (!this.tracks(data)) return;
-    this.holders.set(data, (this.holders.get(data) ?? 0) + 1);
+    if (this.tracks(data)) this.holders.set(data, (this.holders.get(data) ?? 0) + 1);
   }
 
-  /** An adjoint slot no longer holds `t`. */
-  drop(t: Tensor): void {
-    const data = t.data;
+  /** A slot's adjoint `previous` was replaced by the sum `total`: previous may be dead. */
+  replace(previous: Tensor, total: Tensor): void {
+    this.drop(previous.data);
+    this.hold(total);
+    this.retire(previous);
+  }
+
+  /** `t` may be dead once the rule being processed is done with: noted, for {@link spend}. */
+  retire(t: Tensor): void {
+    if (this.on && this.tracks(t.data)) this.retired.push(t.data);
+  }
+
+  /**
+   * Called once `op`'s rule has turned the adjoint `g` (no longer in its slot) into `cotangents`,
+   * all now accumulated, so that every slot is counted: hands back every array among them and the
+   * retired ones that no slot holds (and that is no longer the pass's, so no leaf can adopt it).
+   * A rule that is not core's own, and saw an array that could be reused, ends reuse for the pass.
+   */
+  spend(op: OpDef, g: Tensor, cotangents: readonly (Tensor | null)[]): void {
+    if (!this.on) return;
+    const data = g.data;
+    let seen = isPooled(data);
+    for (let i = 0; i < cotangents.length; i++) seen ||= cotangents[i] != null && isPooled(cotangents[i]!.data);
+    // Rules on small arrays only (a scalar workload's, all of them) have nothing to give back.
+    if (!seen) return;
+    if (!isBuiltInOp(op)) {
+      this.on = false;
+      return;
+    }
+    this.drop(data);
+    this.retire(g);
+    for (let i = 0; i < cotangents.length; i++) if (cotangents[i] != null) this.retire(cotangents[i]!);
+    const retired = this.retired;
+    for (let i = 0; i < retired.length; i++) {
+      const r = retired[i]!;
+      // A second copy of an array in the list finds it gone from `fresh`: handed back once only.
+      if (!this.holders.has(r) && this.fresh.delete(r)) recycleData(r);
+    }
+    retired.length = 0;
+  }
+
+  /** A slot no longer holds `data`. */
+  private drop(data: Float64Array): void {
+    if (!isPooled(data)) return; // never held; and a Map lookup would give the array a hash code
     const count = this.holders.get(data);
     if (count === undefined) return;
     if (count > 1) this.holders.set(data, count - 1);
     else this.holders.delete(data);
-  }
-
-  /**
-   * `t` may be dead once the rule being processed is done with: noted, for {@link releaseRetired}.
-   */
-  retire(t: Tensor | null | undefined): void {
-    if (this.on && t != null && this.tracks(t.data)) this.retired.push(t.data);
-  }
-
-  /**
-   * Hands back every retired array that no adjoint slot holds (and that is no longer the pass's,
-   * so no leaf can adopt it). Call once a rule's cotangents are all accumulated: until then, one
-   * of them may still be on its way into a slot.
-   */
-  releaseRetired(): void {
-    const retired = this.retired;
-    for (let i = 0; i < retired.length; i++) {
-      const data = retired[i]!;
-      // A second copy of an array in the list finds it gone from `fresh`: released once only.
-      if (this.on && !this.holders.has(data) && this.fresh.delete(data)) recycleData(data);
-    }
-    retired.length = 0;
   }
 
   private tracks(data: Float64Array): boolean {

@@ -3,7 +3,7 @@
  * overflow the stack), adjoint accumulation for tensors with several children, un-broadcasting of
  * adjoints (here, once, not in each rule), and freeing the graph after a pass.
  */
-import { Tensor, type NestedArray } from './tensor';
+import { Tensor, setPrivateGrad, type NestedArray } from './tensor';
 import { GradError } from './errors';
 import { formatShape, sameShape, shapeSize, type Shape } from './shape';
 import { setGradMode } from './mode';
@@ -99,9 +99,7 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
       const total = add(previous, g); // recording is off: a plain sum in a new array, ours to add into
       total._visit = ownMark;
       setAdjoint(t, total);
-      reuse?.drop(previous);
-      reuse?.hold(total);
-      reuse?.retire(previous);
+      reuse?.replace(previous, total);
     }
   };
 
@@ -127,10 +125,8 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
         continue;
       }
       setAdjoint(t, null);
-      reuse?.drop(g);
       const inputs = op === null ? null : inputsOf(t);
       if (op === null || inputs === null) continue;
-      reuse?.admit(op);
       const cotangents = checking ? runBackwardRule(() => op.vjp(g, inputs, t, t._attrs)) : op.vjp(g, inputs, t, t._attrs);
       if (checking) checkBackward(op.name, t, g, inputs, cotangents);
       for (let i = 0; i < inputs.length; i++) {
@@ -139,13 +135,9 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
         if (!gi || !x.requiresGrad || op.nondiff?.includes(i)) continue;
         const reduced = sumToShape(gi, x.shape);
         accumulate(x, reduced);
-        reuse?.retire(reduced);
+        if (reduced !== gi) reuse?.retire(reduced);
       }
-      if (reuse !== null) {
-        reuse.retire(g);
-        for (const gi of cotangents) reuse.retire(gi);
-        reuse.releaseRetired();
-      }
+      reuse?.spend(op, g, cotangents);
     }
   } finally {
     passesRunning--;
@@ -241,10 +233,11 @@ export function backward(root: Tensor, seed: Tensor | NestedArray | undefined, o
   for (const [leaf, g] of grads) {
     const previous = leaf._grad;
     if (previous === null) {
-      leaf._grad = createGraph ? g : adoptOrCopy(g, fresh);
       // The array is the leaf's alone, for zeroGrad to recycle, unless the pass was recorded or
       // computed tangents, which may refer to it.
-      leaf._gradPrivate = !createGraph && !forwardActive();
+      if (createGraph) leaf._grad = g;
+      else if (forwardActive()) leaf._grad = adoptOrCopy(g, fresh);
+      else setPrivateGrad(leaf, adoptOrCopy(g, fresh));
     }
     else if (createGraph) leaf.grad = add(previous, g);
     // A gradient recorded by a createGraph pass may be in use in other graphs: add out of place.

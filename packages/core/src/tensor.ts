@@ -4,8 +4,21 @@ import { GradError, ValueError } from './errors';
 import { formatTensor } from './format';
 import * as fn from './functions';
 import { backward as runBackward, type BackwardOptions } from './graph';
-import { recycleData } from './kernels/alloc';
+import { isPooled, recycleData } from './kernels/alloc';
 
+
+/**
+ * Gradients whose array `backward` made and that nothing outside their leaf has been given: no one
+ * has read them through `.grad`, so `zeroGrad` may reuse their arrays. A set rather than a field of
+ * every tensor: only large gradients are ever in it, and tensors are many.
+ */
+const privateGrads = new WeakSet<Tensor>();
+
+/** @internal Marks `g`, just made the `.grad` of a leaf by `backward`, as that leaf's alone (see zeroGrad). */
+export function setPrivateGrad(leaf: Tensor, g: Tensor): void {
+  leaf._grad = g;
+  if (isPooled(g.data)) privateGrads.add(g);
+}
 
 /** A nested array of numbers, as accepted by `tensor()` and returned by `toArray()`. */
 export type NestedArray = number | readonly NestedArray[];
@@ -30,11 +43,6 @@ export class Tensor {
   readonly shape: Shape;
   /** @internal The gradient behind `.grad`. */
   _grad: Tensor | null = null;
-  /**
-   * @internal True while `_grad`'s array is one `backward` made and that nothing outside this
-   * tensor has been given: no one read `.grad` since it was set (see zeroGrad).
-   */
-  _gradPrivate = false;
   // How a recorded tensor was made: the op, its inputs (dropped once the graph is freed) and its
   // attributes. Fields of the tensor rather than a node object of their own: one allocation
   // fewer per recorded op, which is most of the cost on small tensors.
@@ -99,12 +107,13 @@ export class Tensor {
    * updates it in place during a call, keeping no reference, should use {@link borrowGrad}.
    */
   get grad(): Tensor | null {
-    this._gradPrivate = false;
-    return this._grad;
+    const g = this._grad;
+    if (g !== null) privateGrads.delete(g); // someone may keep it now
+    return g;
   }
   set grad(value: Tensor | null) {
+    if (value !== null) privateGrads.delete(value); // borrowed from another tensor, perhaps
     this._grad = value;
-    this._gradPrivate = false;
   }
   /** True unless the tensor was made by a recorded op. */
   get isLeaf(): boolean {
@@ -154,9 +163,9 @@ export class Tensor {
    * of the same size (the next step's gradient, typically) instead of left to the collector.
    */
   zeroGrad(): void {
-    if (this._grad !== null && this._gradPrivate) recycleData(this._grad.data);
+    const g = this._grad;
+    if (g !== null && privateGrads.delete(g)) recycleData(g.data);
     this._grad = null;
-    this._gradPrivate = false;
   }
 
   // Binary ops (NumPy broadcasting; either side may be a number).

@@ -28,7 +28,15 @@ const SPARE_LIMIT = 64 * 1024 * 1024;
 
 /** A zeroed Float64Array of `n` elements (a view into a shared slab when n is small). */
 export function allocData(n: number): Float64Array {
-  return n > SMALL ? own(n, true) : carve(n);
+  if (n > SMALL) return own(n, true);
+  // Inline rather than a function of its own: this is most of the allocation of scalar workloads.
+  if (used + n > SLAB) {
+    slab = new ArrayBuffer(SLAB * 8);
+    used = 0;
+  }
+  const out = new Float64Array(slab, used * 8, n);
+  used += n;
+  return out;
 }
 
 /**
@@ -37,7 +45,7 @@ export function allocData(n: number): Float64Array {
  * zeroing first.
  */
 export function allocForOverwrite(n: number): Float64Array {
-  return n > SMALL ? own(n, false) : carve(n);
+  return n > SMALL ? own(n, false) : allocData(n);
 }
 
 /** An array with a buffer of its own: a spare of this length if there is one, else a new one. */
@@ -50,17 +58,6 @@ function own(n: number, zeroed: boolean): Float64Array {
     out = zeroed ? spare.fill(0) : spare;
   }
   collected?.add(out);
-  return out;
-}
-
-/** A view of `n` (≤ SMALL) zeroed elements into the current slab. */
-function carve(n: number): Float64Array {
-  if (used + n > SLAB) {
-    slab = new ArrayBuffer(SLAB * 8);
-    used = 0;
-  }
-  const out = new Float64Array(slab, used * 8, n);
-  used += n;
   return out;
 }
 
