@@ -8,7 +8,7 @@
  * "Usually" is the whole difficulty: a rule may pass its adjoint on unchanged (add gives it to both
  * inputs; reshape returns a view on the same array), so one array can sit in several adjoint slots
  * at once. This class counts the slots holding each array and lets one go only at zero. It relies
- * on three things that {@link AdjointReuse.start} checks or the caller guarantees: only arrays the
+ * on three things that {@link AdjointReuse.allowed} checks or the caller guarantees: only arrays the
  * pass itself allocated are touched (never the seed, never forward values); the pass is not
  * recorded and computes no tangents; and every rule that has seen an array is one of core's own,
  * which keep nothing — the first rule of any other op (a user's registered op, a customVjp) turns
@@ -26,15 +26,16 @@ export class AdjointReuse {
   private readonly retired: Float64Array[] = [];
   private on = true;
 
-  private constructor(private readonly fresh: Set<Float64Array>) {}
+  /** Reuse for a pass whose new arrays are collected in `fresh`. */
+  constructor(private readonly fresh: Set<Float64Array>) {}
 
   /**
-   * Reuse for a pass whose new arrays are collected in `fresh`, or null when the pass may not
-   * reuse any: it is recorded or computes tangents (`differentiable`), it runs inside another
-   * pass's rule (`nested`), or something outside the engine sees its adjoints (`observed`).
+   * The arrays a pass allocates, collected in `fresh`, if it may reuse them; null when it may not:
+   * it is recorded or computes tangents (`differentiable`), it runs inside another pass's rule
+   * (`nested`), or something outside the engine sees its adjoints (`observed`).
    */
-  static start(fresh: Set<Float64Array> | undefined, differentiable: boolean, nested: boolean, observed: boolean): AdjointReuse | null {
-    return fresh === undefined || differentiable || nested || observed ? null : new AdjointReuse(fresh);
+  static allowed(fresh: Set<Float64Array> | undefined, differentiable: boolean, nested: boolean, observed: boolean): Set<Float64Array> | null {
+    return fresh === undefined || differentiable || nested || observed ? null : fresh;
   }
 
   /** An adjoint slot now holds `t`. */

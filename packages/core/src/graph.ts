@@ -11,7 +11,7 @@ import { forwardActive } from './forward';
 import { add, reshape, sum } from './functions';
 import { toTensor } from './create';
 import { requireOptions } from './arguments';
-import { collectAllocations } from './kernels/alloc';
+import { collectAllocations, isPooled } from './kernels/alloc';
 import { anomalyDetection, checkBackward, runBackwardRule } from './anomaly';
 import { freeInputs, inputAt, inputCount, inputsOf } from './inputs';
 import { AdjointReuse } from './adjoint-reuse';
@@ -84,13 +84,15 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
   const touched: Tensor[] = []; // to clear their slots afterwards
   const checking = anomalyDetection();
   const { onAdjoint } = options;
-  const reuse = AdjointReuse.start(options.fresh, differentiable, nested !== null, onAdjoint !== undefined || checking);
+  // Made on the first large adjoint: a pass over small tensors only (a scalar workload's) never needs one.
+  const reusable = AdjointReuse.allowed(options.fresh, differentiable, nested !== null, onAdjoint !== undefined || checking);
+  let reuse = null as AdjointReuse | null;
 
   const accumulate = (t: Tensor, g: Tensor): void => {
     const previous = adjointOf(t);
     if (previous === null) {
       setAdjoint(t, g);
-      reuse?.hold(g);
+      if (reusable !== null && isPooled(g.data)) (reuse ??= new AdjointReuse(reusable)).hold(g);
       touched.push(t);
     }
     else if (differentiable) setAdjoint(t, add(previous, g));
