@@ -16,6 +16,8 @@ export interface BenchResult {
    * same `timeInterleaved` call carry aligned samples, and their ratio is taken round by round.
    */
   samples?: number[];
+  /** Which `timeInterleaved` call the samples come from (see {@link Timing.interleaving}). */
+  interleaving?: number;
 }
 
 export interface TimeOptions {
@@ -36,6 +38,8 @@ export interface Timing {
   calls: number;
   /** Seconds per call in each round, in order (see {@link timeInterleaved}). */
   samples: number[];
+  /** Numbers the `timeInterleaved` call: timings with the same number have aligned rounds. */
+  interleaving: number;
 }
 
 const now = (): number => Number(process.hrtime.bigint()) / 1e9;
@@ -74,10 +78,13 @@ function median(values: readonly number[]): number {
   return sorted[sorted.length >> 1]!;
 }
 
-function summarise(perCall: number[], calls: number): Timing {
+function summarise(perCall: number[], calls: number, interleaving: number): Timing {
   const sorted = [...perCall].sort((x, y) => x - y);
-  return { median: median(perCall), min: sorted[0]!, max: sorted[sorted.length - 1]!, calls, samples: perCall };
+  return { median: sorted[sorted.length >> 1]!, min: sorted[0]!, max: sorted[sorted.length - 1]!, calls, samples: perCall, interleaving };
 }
+
+/** Counts the calls of {@link timeInterleaved}. */
+let interleavings = 0;
 
 /**
  * Time one function: warm-up, then batches until at least `minTime` seconds and `batches` batches
@@ -110,17 +117,18 @@ export function timeInterleaved(fns: ReadonlyArray<() => void>, options: TimeOpt
     });
     round++;
   }
-  return perCall.map((samples, i) => summarise(samples, samples.length * reps[i]));
+  const interleaving = ++interleavings;
+  return perCall.map((samples, i) => summarise(samples, samples.length * reps[i], interleaving));
 }
 
 /** A row of milliseconds per call from a timing, with its rounds kept for paired ratios. */
 export function timedRow(group: string, name: string, t: Timing): BenchResult {
-  return { group, name, value: t.median * 1e3, unit: 'ms', samples: t.samples.map((s) => s * 1e3) };
+  return { group, name, value: t.median * 1e3, unit: 'ms', samples: t.samples.map((s) => s * 1e3), interleaving: t.interleaving };
 }
 
 /**
  * A derived row: numerator over denominator. When both rows carry samples from the same
- * interleaved timing, the ratio is the median of the rounds' ratios — each round's two batches ran
+ * interleaved timing (the same `interleaving`), the ratio is the median of the rounds' ratios — each round's two batches ran
  * seconds apart, so a drift in the machine's speed cancels within the round instead of landing on
  * one side — otherwise `numerator.value / denominator.value`. With a `target`, the note says
  * whether the ratio reached it (PASS/FAIL), so a missed target is visible in the table and in the
@@ -133,7 +141,8 @@ export function ratio(
   target?: number, bound: 'atLeast' | 'atMost' = 'atLeast',
 ): BenchResult {
   const [a, b] = [numerator.samples, denominator.samples];
-  const paired = a !== undefined && b !== undefined && a.length === b.length && a.length > 0;
+  const paired = a !== undefined && b !== undefined && a.length > 0
+    && numerator.interleaving !== undefined && numerator.interleaving === denominator.interleaving;
   const value = paired ? median(a.map((x, i) => x / b[i]!)) : numerator.value / denominator.value;
   if (target === undefined) return { group, name, value, unit: '×' };
   const met = bound === 'atLeast' ? value >= target : value <= target;

@@ -4,7 +4,7 @@
  * mode for the opposite.
  */
 import { jacobian, randn, type Tensor } from '@adjoint/core';
-import { ratio, timeInterleaved, type BenchResult } from './harness';
+import { ratio, timeInterleaved, timedRow, type BenchResult } from './harness';
 
 function layer(inputs: number, outputs: number): (x: Tensor) => Tensor {
   const w = randn([inputs, outputs], { seed: inputs * 1000 + outputs });
@@ -16,8 +16,8 @@ function compareModes(name: string, inputs: number, outputs: number, faster: 'fw
   const x = randn([inputs], { seed: 1 });
   const [fwd, rev] = timeInterleaved([() => jacobian(f, { mode: 'fwd' })(x), () => jacobian(f, { mode: 'rev' })(x)], { minTime: 0.5 });
   const group = 'jacobian';
-  const fwdRow = { group, name: `${name} R^${inputs}→R^${outputs} fwd`, value: fwd!.median * 1e3, unit: 'ms' };
-  const revRow = { group, name: `${name} R^${inputs}→R^${outputs} rev`, value: rev!.median * 1e3, unit: 'ms' };
+  const fwdRow = timedRow(group, `${name} R^${inputs}→R^${outputs} fwd`, fwd!);
+  const revRow = timedRow(group, `${name} R^${inputs}→R^${outputs} rev`, rev!);
   const slow = faster === 'fwd' ? revRow : fwdRow;
   const fast = faster === 'fwd' ? fwdRow : revRow;
   return [fwdRow, revRow, ratio(group, `${name}: ${faster === 'fwd' ? 'rev/fwd' : 'fwd/rev'} time`, slow, fast, 1)];

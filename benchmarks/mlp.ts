@@ -7,7 +7,7 @@
 import { Rng, adamCoefficients, adamMoments, adamUpdate, noGrad, tensor, type Tensor } from '@adjoint/core';
 import { Adam, crossEntropy, mlp } from '@adjoint/nn';
 import { gemm } from '../packages/core/src/kernels/matmul';
-import { ratio, timeInterleaved, timedRow, type BenchResult, type Timing } from './harness';
+import { ratio, timeInterleaved, timedRow, type BenchResult } from './harness';
 import { loadTf, type Tf } from './tf';
 
 const BATCH = 64;
@@ -172,12 +172,11 @@ function contest(sizes: number[]): Contest {
  */
 function againstHandWritten({ group, ours, hand }: Contest): BenchResult[] {
   const [a, h, f, g, hf] = timeInterleaved([ours.step, hand.step, ours.forward, ours.gradient, hand.forward], { minTime: 2, batches: 30 });
-  const row = (name: string, t: Timing): BenchResult => timedRow(group, name, t);
-  const adjoint = row('adjoint step (float64)', a!);
-  const handRow = row('hand-written backprop, same kernels', h!);
-  const fwd = row('adjoint forward only', f!);
-  const gradient = row('adjoint forward + backward (no update)', g!);
-  const handForward = row('hand-written forward only', hf!);
+  const adjoint = timedRow(group, 'adjoint step (float64)', a!);
+  const handRow = timedRow(group, 'hand-written backprop, same kernels', h!);
+  const fwd = timedRow(group, 'adjoint forward only', f!);
+  const gradient = timedRow(group, 'adjoint forward + backward (no update)', g!);
+  const handForward = timedRow(group, 'hand-written forward only', hf!);
   return [
     adjoint, handRow, fwd, gradient, handForward,
     ratio(group, 'engine overhead: adjoint / hand-written', adjoint, handRow, 1.15, 'atMost'),
@@ -200,11 +199,10 @@ async function againstTf({ group, p, ours }: Contest): Promise<BenchResult[]> {
   const [aCpu, c] = timeInterleaved([ours.step, tfStep(tf, p)], { minTime: 1.5 });
   await tf.setBackend('wasm');
   const [aWasm, w] = timeInterleaved([ours.step, tfStep(tf, p)], { minTime: 1.5 });
-  const row = (name: string, t: Timing): BenchResult => timedRow(group, name, t);
-  const adjointCpu = row('adjoint step (beside tfjs cpu)', aCpu!);
-  const cpu = row('tfjs cpu step (float32)', c!);
-  const adjointWasm = row('adjoint step (beside tfjs wasm)', aWasm!);
-  const wasm = row('tfjs wasm step (float32)', w!);
+  const adjointCpu = timedRow(group, 'adjoint step (beside tfjs cpu)', aCpu!);
+  const cpu = timedRow(group, 'tfjs cpu step (float32)', c!);
+  const adjointWasm = timedRow(group, 'adjoint step (beside tfjs wasm)', aWasm!);
+  const wasm = timedRow(group, 'tfjs wasm step (float32)', w!);
   return [
     adjointCpu, cpu, adjointWasm, wasm,
     ratio(group, 'adjoint / tfjs wasm', adjointWasm, wasm, 1.0, 'atMost'),

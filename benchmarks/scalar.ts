@@ -5,7 +5,7 @@
  * adjoint's generality (shapes, broadcasting, the registry, forward mode) on the smallest tensors.
  */
 import { Rng, scalar, type Tensor } from '@adjoint/core';
-import { ratio, timeInterleaved, timedRow, type BenchResult, type Timing } from './harness';
+import { ratio, timeInterleaved, timedRow, type BenchResult } from './harness';
 
 /** The reference: a value, its gradient, and a closure that pushes its gradient to its parents. */
 class Value {
@@ -125,8 +125,7 @@ export async function benchScalar(): Promise<BenchResult[]> {
     () => workload(valueOps, weights, points, targets).loss.backward(),
   ], { minTime: 3, batches: 25 });
   const group = 'scalar';
-  const row = (name: string, t: Timing): BenchResult => timedRow(group, name, t);
-  const a = row('adjoint scalar tensors, 2-16-16-1 × 100 points', adjoint!);
-  const c = row('closure reference (micrograd-style)', closure!);
+  const a = timedRow(group, 'adjoint scalar tensors, 2-16-16-1 × 100 points', adjoint!);
+  const c = timedRow(group, 'closure reference (micrograd-style)', closure!);
   return [a, c, ratio(group, 'adjoint / closure time', a, c, 2, 'atMost')];
 }

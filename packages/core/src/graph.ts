@@ -231,7 +231,8 @@ export function backward(root: Tensor, seed: Tensor | NestedArray | undefined, o
   }
   const { createGraph = false, retainGraph = createGraph } = requireOptions('backward', options);
   const seedTensor = seed === undefined ? new Tensor(new Float64Array(1).fill(1), root.shape) : toTensor(seed, 'backward');
-  const [grads, fresh] = collectAllocations((collected) => backpropagate([root], [seedTensor], { createGraph, retainGraph, fresh: collected }));
+  const fresh = new Set<Float64Array>();
+  const grads = collectAllocations(fresh, () => backpropagate([root], [seedTensor], { createGraph, retainGraph, fresh }));
   for (const [leaf, g] of grads) {
     const previous = leaf._grad;
     if (previous === null) {

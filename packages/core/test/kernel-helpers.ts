@@ -9,6 +9,11 @@ export function lcg(seed: number): () => number {
   };
 }
 
+/** `n` values from `next`, times `scale`. */
+export function randomArray(n: number, next: () => number, scale = 1): Float64Array {
+  return Float64Array.from({ length: n }, () => scale * next());
+}
+
 /**
  * Loads a fresh copy of a kernel module (so nothing is cached) and runs `body` on it, with the global
  * `WebAssembly` replaced by `replacement` (undefined: none at all) until `body` returns.

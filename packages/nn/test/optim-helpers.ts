@@ -7,14 +7,18 @@ export function param(values: number[]): Tensor {
   return tensor(values, { requiresGrad: true });
 }
 
-/** Runs `steps` optimizer steps on f(w) = Σ w² (gradient 2w) and returns w after each step. */
-export function trajectory(w: Tensor, optimizer: Optimizer, steps: number): number[][] {
+/**
+ * Runs `steps` optimizer steps on f(w) = Σ w² (gradient 2w), summed over the parameters when given
+ * several, and returns the values of w (all parameters', in order) after each step.
+ */
+export function trajectory(w: Tensor | Tensor[], optimizer: Optimizer, steps: number): number[][] {
+  const ws = Array.isArray(w) ? w : [w];
   const out: number[][] = [];
   for (let k = 0; k < steps; k++) {
     optimizer.zeroGrad();
-    w.square().sum().backward();
+    ws.map((p) => p.square().sum()).reduce((a, b) => a.add(b)).backward();
     optimizer.step();
-    out.push([...w.data]);
+    out.push(ws.flatMap((p) => [...p.data]));
   }
   return out;
 }

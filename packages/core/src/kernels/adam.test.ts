@@ -1,11 +1,8 @@
 import { ShapeError } from '../errors';
 import { adamCoefficients, adamMoments, adamUpdate, adamUpdateJs, type AdamCoefficients } from './adam';
-import { lcg, withWebAssembly } from '../../test/kernel-helpers';
+import { lcg, randomArray as random, withWebAssembly } from '../../test/kernel-helpers';
 
 type AdamModule = typeof import('./adam');
-
-
-const random = (n: number, next: () => number, scale = 1): Float64Array => Float64Array.from({ length: n }, () => scale * next());
 
 /** The coefficients of step t with learning rate lr (λ = 0.1 when there is weight decay). */
 function coefficients(t: number, decay: 'none' | 'coupled' | 'decoupled' = 'none', lr = 0.01): AdamCoefficients {
@@ -82,6 +79,11 @@ describe('adamMoments and adamUpdate', () => {
     expect(a!.m.buffer).toBe(b!.v.buffer);
     // 16-byte aligned, as the kernel's two-lane loads expect.
     [a!.m, a!.v, b!.m, b!.v].forEach((x) => expect(x.byteOffset % 16).toBe(0));
+    // The update ran in the kernel: it left the new weights in its memory's scratch at offset 0.
+    const w = Float64Array.from([1, 2, 3, 4, 5]);
+    adamUpdate(w, Float64Array.from([5, -4, 3, -2, 1]), b!.m, b!.v, coefficients(1));
+    expect(w[0]).not.toBe(1);
+    expect([...new Float64Array(b!.m.buffer, 0, 5)]).toEqual([...w]);
   });
 
   it.each(['none', 'coupled', 'decoupled'] as const)('is bit-identical to adamUpdateJs on every length (weight decay: %s)', (decay) => {

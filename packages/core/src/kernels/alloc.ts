@@ -67,16 +67,15 @@ export function isPooled(a: Float64Array): boolean {
 }
 
 /**
- * Runs `fn` and returns, with its result, every array of more than a few elements that kernels
- * allocated meanwhile: arrays nothing older than the call can refer to. A backward pass uses this
- * to hand such gradient arrays to the leaves instead of copying them.
+ * Runs `fn`, adding to `into` every array of more than a few elements that kernels allocate
+ * meanwhile: arrays nothing older than the call can refer to. A backward pass uses this to hand
+ * such gradient arrays to the leaves instead of copying them, and to reuse its spent adjoints.
  */
-export function collectAllocations<T>(fn: (collected: Set<Float64Array>) => T): [T, Set<Float64Array>] {
+export function collectAllocations<T>(into: Set<Float64Array>, fn: () => T): T {
   const outer = collected;
-  const mine = new Set<Float64Array>();
-  collected = mine;
+  collected = into;
   try {
-    return [fn(mine), mine];
+    return fn();
   } finally {
     collected = outer;
   }

@@ -1,6 +1,5 @@
 import { gemm, gemmJs, gemmWasm, getMatmulBackend, naiveGemm, setMatmulBackend, wasmGemmAvailable } from './matmul';
-import { lcg, withWebAssembly } from '../../test/kernel-helpers';
-
+import { lcg, randomArray, withWebAssembly } from '../../test/kernel-helpers';
 
 type Kernel = typeof gemm;
 const VARIANTS: ReadonlyArray<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
@@ -23,11 +22,8 @@ function run(kernel: Kernel, a: Float64Array, b: Float64Array, { m, n, k, transA
   return c;
 }
 
-function randomBuffer(size: number, pad: number, next: () => number): Float64Array {
-  const buf = new Float64Array(size + 2 * pad);
-  for (let i = 0; i < buf.length; i++) buf[i] = next();
-  return buf;
-}
+/** Random operand data with `pad` extra elements on each side (offset operands start at `pad`). */
+const randomBuffer = (size: number, pad: number, next: () => number): Float64Array => randomArray(size + 2 * pad, next);
 
 /**
  * Largest error of `kernel` (by default `gemm`) against `naiveGemm`, each element's error divided by

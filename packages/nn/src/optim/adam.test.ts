@@ -63,38 +63,27 @@ describe('Adam', () => {
 
   test('a snapshot of its state is a copy, and loading one into a running optimizer resumes exactly', () => {
     const start = [[1, -2, 3], [0.5, 0.25, -4, 2, 7]];
-    /** Both parameters' values after each of `steps` steps on f = Σ w². */
-    const run = (ws: Tensor[], opt: Adam, steps: number): number[][] => {
-      const out: number[][] = [];
-      for (let k = 0; k < steps; k++) {
-        opt.zeroGrad();
-        ws.map((w) => w.square().sum()).reduce((a, b) => a.add(b)).backward();
-        opt.step();
-        out.push(ws.flatMap((w) => [...w.data]));
-      }
-      return out;
-    };
     const straight = start.map((values) => param(values));
-    const reference = run(straight, new Adam(straight, { lr: 0.1 }), 6);
+    const reference = trajectory(straight, new Adam(straight, { lr: 0.1 }), 6);
 
     const first = start.map((values) => param(values));
     const opt1 = new Adam(first, { lr: 0.1 });
-    run(first, opt1, 3);
+    trajectory(first, opt1, 3);
     const saved = opt1.stateDict();
     const savedM = [...(saved.state[1]!.m as Tensor).data];
-    run(first, opt1, 1); // the running optimizer's moments move on; the snapshot must not
+    trajectory(first, opt1, 1); // the running optimizer's moments move on; the snapshot must not
     expect([...(saved.state[1]!.m as Tensor).data]).toEqual(savedM);
 
     // A second optimizer that has already taken steps of its own (its moments are in place) loads
     // the snapshot and continues from step 3 with parameters as they were then.
     const second = [param([9, 9, 9]), param([1, 1, 1, 1, 1])];
     const opt2 = new Adam(second, { lr: 0.1 });
-    run(second, opt2, 2);
+    trajectory(second, opt2, 2);
     opt2.loadStateDict(saved);
     const atThree = reference[2]!;
     second[0]!.data.set(atThree.slice(0, 3));
     second[1]!.data.set(atThree.slice(3));
-    expect(run(second, opt2, 3)).toEqual(reference.slice(3));
+    expect(trajectory(second, opt2, 3)).toEqual(reference.slice(3));
   });
 
   test('validation names the optimizer and the value', () => {
