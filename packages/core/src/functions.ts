@@ -8,7 +8,7 @@ import { Tensor, type TensorLike } from './tensor';
 import { toTensor } from './create';
 import { describeValue, formatShape, normalizeAxes, normalizeAxis } from './shape';
 import { ShapeError, ValueError } from './errors';
-import { requireFinite } from './arguments';
+import { requireFinite, requireOptions } from './arguments';
 import * as unary from './ops/unary';
 import * as binary from './ops/binary';
 import * as constant from './ops/constant';
@@ -16,6 +16,7 @@ import * as reduce from './ops/reduce';
 import * as matrix from './ops/matrix';
 import * as layout from './ops/layout';
 import * as indexing from './ops/indexing';
+import * as crossEntropy from './ops/cross-entropy';
 import { markBuiltInOps } from './registry';
 
 markBuiltInOps(); // every op module is loaded by now
@@ -153,6 +154,24 @@ function logSoftmaxAs(op: string, x: TensorLike, axis: number): Tensor {
 }
 /** softmax(x) = exp(x − logSumExp(x)) along `axis`: stable for large inputs. */
 export const softmax = (x: TensorLike, axis = -1): Tensor => exp(logSoftmaxAs('softmax', x, axis));
+/**
+ * −log softmax(logits)[label] = logSumExp(logits) − logits[label], per sample: the cross-entropy of
+ * logits of shape [..., classes] against integer class indices of shape [...], one loss per sample
+ * (nn's crossEntropy takes their mean). One op; its adjoint, softmax(logits) − onehot(labels)
+ * scaled by each sample's cotangent, is another.
+ *
+ * @example
+ * const loss = softmaxCrossEntropy(logits, [2, 0, 1]).mean(); // logits of shape [3, classes]
+ */
+export const softmaxCrossEntropy = (logits: TensorLike, labels: Tensor | readonly number[]): Tensor =>
+  apply(crossEntropy.softmaxCrossEntropyOp, [toTensor(logits, 'softmaxCrossEntropy'), indexTensor('softmaxCrossEntropy', labels)], undefined);
+/** g·(softmax(z) − onehot(labels)) along the last axis, g of the labels' shape: softmaxCrossEntropy's adjoint in one pass. */
+export const softmaxCrossEntropyGrad = (g: TensorLike, z: TensorLike, labels: Tensor | readonly number[]): Tensor =>
+  apply(
+    crossEntropy.softmaxCrossEntropyGradOp,
+    [toTensor(g, 'softmaxCrossEntropyGrad'), toTensor(z, 'softmaxCrossEntropyGrad'), indexTensor('softmaxCrossEntropyGrad', labels)],
+    undefined,
+  );
 
 // ── Linear algebra ──────────────────────────────────────────────────────────────────────────────
 /**
@@ -180,12 +199,26 @@ export function matmul(aArg: Tensor, bArg: Tensor): Tensor {
 /** op(A)·op(B) for operands of rank ≥ 2, where op transposes the last two axes when asked. */
 export const matmulWith = (a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor =>
   apply(matrix.matmulOp, [toTensor(a, 'matmulWith'), toTensor(b, 'matmulWith')], { transA, transB });
+/** Options of {@link linear}. */
+export interface LinearOptions {
+  /** Applied to x·weight + bias in the same pass: 'identity' (the default) or 'relu'. */
+  activation?: 'identity' | 'relu';
+}
 /**
- * x·weight + bias for x of shape [..., in], weight [in, out] and bias [out]: a dense layer's affine
- * map in one op (the same values as `add(matmul(x, weight), bias)`, with one array fewer).
+ * x·weight + bias for x of shape [..., in], weight [in, out] and bias [out], optionally followed by
+ * relu: a dense layer's affine map (and activation) in one op. The same values as
+ * `add(matmul(x, weight), bias)` (then `relu`), with one or two arrays and passes fewer.
+ *
+ * @example
+ * const hidden = linear(x, w1, b1, { activation: 'relu' });
  */
-export const linear = (x: Tensor, weight: Tensor, bias: Tensor): Tensor =>
-  apply(matrix.linearOp, [toTensor(x, 'linear'), toTensor(weight, 'linear'), toTensor(bias, 'linear')], undefined);
+export function linear(x: Tensor, weight: Tensor, bias: Tensor, options?: LinearOptions): Tensor {
+  const { activation = 'identity' } = requireOptions('linear', options);
+  if (activation !== 'identity' && activation !== 'relu') {
+    throw new ValueError(`linear: activation must be 'identity' or 'relu', got ${describeValue(activation)}`);
+  }
+  return apply(matrix.linearOp, [toTensor(x, 'linear'), toTensor(weight, 'linear'), toTensor(bias, 'linear')], { relu: activation === 'relu' });
+}
 /** Inner product of vectors; for matrices the same as matmul. */
 export function dot(aArg: Tensor, bArg: Tensor): Tensor {
   const a = toTensor(aArg, 'dot');

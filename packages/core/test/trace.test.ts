@@ -1,4 +1,4 @@
-import { grad, jvp, tensor, toDot, trace, Tensor } from '@adjoint/core';
+import { grad, jvp, linear, tensor, toDot, trace, Tensor } from '@adjoint/core';
 
 describe('trace', () => {
   // f(x) = √(x² + exp(x²)) written as the course notes do: a = x², b = exp(a), c = a + b, d = √c.
@@ -51,6 +51,13 @@ describe('trace', () => {
     expect(String(t)).toContain('[2] tensor');
   });
 
+  it('writes linear as a product plus bias, with relu when it is fused in', () => {
+    const [w, b] = [tensor([[1, -1]]), tensor([0, 0])];
+    const t = trace((x: Tensor) => linear(linear(x, w, b, { activation: 'relu' }), tensor([[1], [1]]), tensor([0])).sum())(tensor([[2]]));
+    expect(t.rows.filter((r) => r.op === 'linear').map((r) => r.definition)).toEqual(['relu(x @ k0 + k1)', 'a @ k2 + 0']);
+    expect(t.row('a')!.value.toArray()).toEqual([[2, 0]]);
+  });
+
   it('takes tangent directions and an output seed', () => {
     const t = trace((u: Tensor, v: Tensor) => u.mul(v), { tangents: [0, 1], seed: 2 })(3, 4);
     expect(t.row('a')!.dot!.item()).toBe(3); // ∂(uv)/∂v · 1
@@ -69,5 +76,12 @@ describe('toDot', () => {
     expect(dot).toContain('label="param\\n[1, 2]"');
     expect(dot).toContain('label="input\\n[2, 1]"');
     expect(dot.match(/->/g)).toHaveLength(4);
+  });
+
+  it('labels a linear op with a fused relu as such', () => {
+    const x = tensor([[1, 2]], { requiresGrad: true });
+    const dot = toDot(linear(linear(x, tensor([[1], [2]]), tensor([0]), { activation: 'relu' }), tensor([[1]]), tensor([0])));
+    expect(dot).toContain('label="linear + relu\\n[1, 1]"');
+    expect(dot).toContain('label="linear\\n[1, 1]"');
   });
 });

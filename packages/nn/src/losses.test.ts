@@ -90,6 +90,24 @@ describe('crossEntropy', () => {
     z.grad!.data.forEach((g, i) => expect(z2.grad!.data[i]).toBeCloseTo(g, 14));
   });
 
+  test('class indices take the fused softmaxCrossEntropy: value and gradient bit for bit as the one-hot path (batch 64)', () => {
+    const z = randn([64, 10], { seed: 3, requiresGrad: true });
+    const z2 = z.detach().clone();
+    z2.requiresGrad = true;
+    const labels = Array.from({ length: 64 }, (_, i) => (i * 7) % 10);
+    const a = crossEntropy(z, labels);
+    const b = crossEntropy(z2, oneHot(labels, 10));
+    expect(a.item()).toBe(b.item()); // 1/64 is exact, so both roundings agree
+    a.backward();
+    b.backward();
+    expect(Array.from(z.grad!.data)).toEqual(Array.from(z2.grad!.data));
+  });
+
+  test('a −∞ logit on a class other than the label leaves the loss finite', () => {
+    const loss = crossEntropy(tensor([[-Infinity, 0, 0], [0, 0, Math.log(2)]], { requiresGrad: true }), [1, 2]);
+    expect(loss.item()).toBeCloseTo((Math.LN2 + Math.log(2)) / 2, 14); // −log ½ and −log(2/4)
+  });
+
   test('from probabilities equals from logits; soft labels; a single sample', () => {
     const z = randn([3, 4], { seed: 2 });
     const labels = tensor([1, 3, 0]);

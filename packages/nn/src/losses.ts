@@ -3,7 +3,7 @@
  * compositions of core ops, so their gradients (of any order) come from the engine.
  */
 import {
-  ShapeError, Tensor, ValueError, abs, clip, formatShape, isTensor, log, logSoftmax, oneHot, scalar, softplus, square, toTensor,
+  ShapeError, Tensor, ValueError, abs, clip, formatShape, isTensor, log, logSoftmax, oneHot, scalar, softmaxCrossEntropy, softplus, square, toTensor,
   type NestedArray,
 } from '@adjoint/core';
 import { describe, parameterList, sameShape, type Module } from './module';
@@ -66,8 +66,8 @@ export function binaryCrossEntropy(pred: Tensor, target: Target, options: CrossE
  *
  * `target` is either class indices, of the shape of `pred` without its last axis (`[N]` for `[N, C]`
  * predictions), or a distribution over classes (one-hot or soft labels) of the shape of `pred`.
- * From logits (the default), log p = logSoftmax(pred), stable for any logits; with
- * `fromLogits: false`, log p = log(clip(pred, 1e-12, 1)).
+ * From logits (the default), log p = logSoftmax(pred), stable for any logits (for class indices, the
+ * single op softmaxCrossEntropy); with `fromLogits: false`, log p = log(clip(pred, 1e-12, 1)).
  * @throws ShapeError when the target fits neither form; ValueError for an index outside [0, C).
  */
 export function crossEntropy(pred: Tensor, target: Target, options: CrossEntropyOptions = {}): Tensor {
@@ -76,17 +76,22 @@ export function crossEntropy(pred: Tensor, target: Target, options: CrossEntropy
   if (pred.rank === 0) throw new ShapeError(`crossEntropy: predictions need a class axis, got shape ${formatShape(pred.shape)}`);
   const classes = pred.shape[pred.rank - 1]!;
   if (classes === 0) throw new ShapeError(`crossEntropy: predictions need at least one class, got shape ${formatShape(pred.shape)}`);
+  const logits = fromLogits('crossEntropy', options);
+  const samples = pred.size / classes;
   let t: Tensor;
   if (sameShape(y.shape, pred.shape)) t = y;
-  else if (sameShape(y.shape, pred.shape.slice(0, -1))) t = oneHot(classIndices(y, classes), classes);
-  else {
+  else if (sameShape(y.shape, pred.shape.slice(0, -1))) {
+    const labels = classIndices(y, classes);
+    // The common case, in one op: −log softmax at each label, without a one-hot tensor.
+    if (logits) return softmaxCrossEntropy(pred, labels).sum().div(samples);
+    t = oneHot(labels, classes);
+  } else {
     throw new ShapeError(
       `crossEntropy: target must be class indices of shape ${formatShape(pred.shape.slice(0, -1))} or one-hot of shape ${formatShape(pred.shape)}, ` +
         `got pred ${formatShape(pred.shape)} and target ${formatShape(y.shape)}`,
     );
   }
-  const logp = fromLogits('crossEntropy', options) ? logSoftmax(pred, -1) : log(clip(pred, EPS, 1));
-  const samples = pred.size / classes;
+  const logp = logits ? logSoftmax(pred, -1) : log(clip(pred, EPS, 1));
   return t.mul(logp).sum().div(-samples);
 }
 

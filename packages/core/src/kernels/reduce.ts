@@ -102,21 +102,35 @@ export function logSoftmaxAxis(x: Float64Array, shape: Shape, axis: number): Flo
     for (let i = 0; i < inner; i++) {
       const first = o * dim * inner + i;
       const last = first + dim * inner;
-      let max = -Infinity;
-      for (let at = first; at < last; at += inner) max = extreme(max, x[at]!, 1);
-      const shift = Number.isFinite(max) ? max : 0; // an infinite or NaN maximum decides the result alone
-      let shiftedMax = -Infinity;
-      for (let at = first; at < last; at += inner) shiftedMax = extreme(shiftedMax, x[at]! - shift, 1);
-      let logSum = shiftedMax; // −∞ (all −∞), +∞ or NaN
-      if (Number.isFinite(shiftedMax)) {
-        let sum = 0;
-        for (let at = first; at < last; at += inner) sum += Math.exp(x[at]! - shift - shiftedMax);
-        logSum = shiftedMax + Math.log(sum);
-      }
+      const shift = softmaxShift(x, first, last, inner);
+      const logSum = shiftedLogSum(x, first, last, inner, shift);
       for (let at = first; at < last; at += inner) out[at] = x[at]! - shift - logSum;
     }
   }
   return out;
+}
+
+/**
+ * What log softmax first subtracts from the slice x[first], x[first + step], … (before `last`): its
+ * maximum where that is finite, else 0 (an infinite or NaN maximum decides the result alone).
+ */
+export function softmaxShift(x: Float64Array, first: number, last: number, step: number): number {
+  let max = -Infinity;
+  for (let at = first; at < last; at += step) max = extreme(max, x[at]!, 1);
+  return Number.isFinite(max) ? max : 0;
+}
+
+/**
+ * log Σ exp(x − shift) over the slice, stably; log softmax is then x − shift − this, in that order
+ * (see {@link logSoftmaxAxis}).
+ */
+export function shiftedLogSum(x: Float64Array, first: number, last: number, step: number, shift: number): number {
+  let shiftedMax = -Infinity;
+  for (let at = first; at < last; at += step) shiftedMax = extreme(shiftedMax, x[at]! - shift, 1);
+  if (!Number.isFinite(shiftedMax)) return shiftedMax; // −∞ (all −∞), +∞ or NaN
+  let sum = 0;
+  for (let at = first; at < last; at += step) sum += Math.exp(x[at]! - shift - shiftedMax);
+  return shiftedMax + Math.log(sum);
 }
 
 /** Index of the max (or min, with `sign` = -1) along one axis; the first one on ties. */

@@ -6,7 +6,7 @@ import { ShapeError, ValueError } from '../errors';
 import { gemm } from '../kernels/matmul';
 import { broadcastOffsets } from '../kernels/elementwise';
 import { transposeData } from '../kernels/layout';
-import { add, matmulWith, reshape, sum, transpose } from '../functions';
+import { add, matmulWith, reluGrad, reshape, sum, transpose } from '../functions';
 import type { Tensor } from '../tensor';
 
 /** Whether each operand enters the product transposed (its last two axes swapped). */
@@ -107,14 +107,28 @@ function linearShape([x, w, b]: readonly Shape[]): Shape {
   return [...x!.slice(0, -1), w![1]!];
 }
 
-/** x·W + b: the product into a fresh array, then b added to each of its rows in place. */
-function linearForward([x, w, b]: readonly Float64Array[], [sx, sw]: readonly Shape[]): Float64Array {
+/** The activation fused into {@link linearOp}: none, or relu (that of most hidden layers). */
+export interface LinearAttrs {
+  readonly relu: boolean;
+}
+
+/** x·W + b, then relu if asked: the product into a fresh array, then each row finished in place. */
+function linearForward([x, w, b]: readonly Float64Array[], [sx, sw]: readonly Shape[], _outShape: Shape, { relu }: LinearAttrs): Float64Array {
   const [k, n] = [sw![0]!, sw![1]!];
   const m = shapeSize(sx!.slice(0, -1));
   const out = allocForOverwrite(m * n);
   gemm(x!, 0, w!, 0, out, 0, m, n, k, false, false);
-  for (let row = 0; row < m * n; row += n) {
-    for (let j = 0; j < n; j++) out[row + j]! += b![j]!;
+  if (relu) {
+    for (let row = 0; row < m * n; row += n) {
+      for (let j = 0; j < n; j++) {
+        const z = out[row + j]! + b![j]!;
+        out[row + j] = z > 0 || z !== z ? z : 0; // as the relu op: NaN stays NaN
+      }
+    }
+  } else {
+    for (let row = 0; row < m * n; row += n) {
+      for (let j = 0; j < n; j++) out[row + j]! += b![j]!;
+    }
   }
   return out;
 }
@@ -124,42 +138,52 @@ function asMatrix(t: Tensor, cols: number): Tensor {
   return t.rank === 2 ? t : reshape(t, [shapeSize(t.shape.slice(0, -1)), cols]);
 }
 
+/** Inputs that keep x·W + b well away from relu's kink, for checking the fused relu on each side of it. */
+const positiveProduct = [{ min: 1, max: 2 }, { min: 1, max: 2 }, { min: -0.5, max: 0.5 }];
+const negativeProduct = [{ min: 1, max: 2 }, { min: -2, max: -1 }, { min: -0.5, max: 0.5 }];
+
 /**
- * x·W + b for x of shape [..., in], W [in, out], b [out]: a dense layer's affine map, as one op
- * so that the bias is added while the product is still in cache, into the same array (the same
- * values, bit for bit, as matmul then add). The adjoints, with X and Ḡ the inputs and cotangents
- * as matrices (one row per sample): X̄ = ḠWᵀ, W̄ = XᵀḠ, b̄ = Σ over rows of Ḡ.
+ * x·W + b for x of shape [..., in], W [in, out], b [out], optionally followed by relu: a dense
+ * layer's affine map (and its most common activation) as one op, so that the bias and relu are
+ * applied while the product is still in cache, into the same array (the same values, bit for bit,
+ * as matmul, add and relu). With Z = XW + b and X, Ḡ the inputs and cotangents as matrices (one row
+ * per sample): Z̄ = Ḡ (or relu′(Z)·Ḡ, where relu′(Z) = [out > 0] is read from the output), then
+ * X̄ = Z̄Wᵀ, W̄ = XᵀZ̄, b̄ = Σ over rows of Z̄.
  */
-export const linearOp = registerOp<DifferentiableOp>({
+export const linearOp = registerOp<DifferentiableOp<LinearAttrs>>({
   kind: 'differentiable',
   name: 'linear',
   arity: 3,
   shape: linearShape,
   forward: linearForward,
-  vjp: (g, [x, w, b]) => {
+  vjp: (g, [x, w, b], out, { relu }) => {
     const [k, n] = [w!.shape[0]!, w!.shape[1]!];
-    const gm = asMatrix(g, n);
+    const gm = asMatrix(relu ? reluGrad(g, out) : g, n);
     return [
       x!.requiresGrad ? reshape(matmulWith(gm, w!, false, true), x!.shape) : null,
       w!.requiresGrad ? matmulWith(asMatrix(x!, k), gm, true, false) : null,
       b!.requiresGrad ? sum(gm, 0) : null,
     ];
   },
-  jvp: ([tx, tw, tb], [x, w], out) => {
+  jvp: ([tx, tw, tb], [x, w], out, { relu }) => {
     const k = w!.shape[0]!;
     const fromX = tx ? matmulWith(asMatrix(tx, k), w!, false, false) : null;
     const fromW = tw ? matmulWith(asMatrix(x!, k), tw, false, false) : null;
     const products = fromX && fromW ? add(fromX, fromW) : (fromX ?? fromW);
     const product = products && reshape(products, out.shape);
-    return product && tb ? add(product, tb) : (product ?? tb)!; // tb broadcasts over the rows
+    const tangent = product && tb ? add(product, tb) : (product ?? tb)!; // tb broadcasts over the rows
+    return relu ? reluGrad(tangent, out) : tangent;
   },
   domain: {
     inputs: [{ min: -2, max: 2 }, { min: -2, max: 2 }, { min: -2, max: 2 }],
     cases: [
-      { shapes: [[2, 3], [3, 4], [4]], attrs: undefined },
-      { shapes: [[3], [3, 2], [2]], attrs: undefined },
-      { shapes: [[2, 2, 3], [3, 2], [2]], attrs: undefined },
-      { shapes: [[1, 1], [1, 1], [1]], attrs: undefined },
+      { shapes: [[2, 3], [3, 4], [4]], attrs: { relu: false } },
+      { shapes: [[3], [3, 2], [2]], attrs: { relu: false } },
+      { shapes: [[2, 2, 3], [3, 2], [2]], attrs: { relu: false } },
+      { shapes: [[1, 1], [1, 1], [1]], attrs: { relu: false } },
+      { shapes: [[2, 3], [3, 4], [4]], attrs: { relu: true }, domains: positiveProduct },
+      { shapes: [[2, 3], [3, 4], [4]], attrs: { relu: true }, domains: negativeProduct },
+      { shapes: [[2, 2, 3], [3, 2], [2]], attrs: { relu: true }, domains: positiveProduct },
     ],
     smooth: true,
   },

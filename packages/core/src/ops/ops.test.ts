@@ -8,7 +8,7 @@ import {
   abs, add, arange, argmax, argmin, broadcastTo, clip, concat, cos, div, dot, elu, equal, exp, expandDims, expm1,
   eye, flatten, gather, greater, greaterEqual, identity, jvp, leakyRelu, less, lessEqual, linear, log, log1p, logSoftmax, logSumExp,
   matmul, matmulWith, max, maximum, mean, min, minimum, mul, neg, norm, notEqual, oneHot, ones, outer, pad, pow, relu,
-  reluGrad, reshape, scalar, scatterAdd, sigmoid, sign, sin, slice, softmax, softplus, sqrt, square, squeeze, stack, stopGradient,
+  reluGrad, reshape, scalar, scatterAdd, sigmoid, sign, sin, slice, softmax, softmaxCrossEntropy, softmaxCrossEntropyGrad, softplus, sqrt, square, squeeze, stack, stopGradient,
   sub, sum, tan, tanh, tensor, transpose, where, zeros,
 } from '@adjoint/core';
 
@@ -832,6 +832,48 @@ describe('softmax and logSoftmax', () => {
   });
 });
 
+describe('softmaxCrossEntropy', () => {
+  // log(e + e² + e³) − 3 = log(1 + e⁻¹ + e⁻²); equal logits give log 3 whatever the label
+  const byHand = Math.log(1 + Math.exp(-1) + Math.exp(-2));
+
+  it('one loss per sample: logSumExp(z) − z[label]', () => {
+    expectTensor(softmaxCrossEntropy(tensor([[1, 2, 3], [1, 1, 1]]), [2, 0]), [2], [byHand, Math.log(3)]);
+    expectTensor(softmaxCrossEntropy(tensor([1, 2, 3]), tensor(2)), [], byHand); // a single sample
+    expectTensor(softmaxCrossEntropy(tensor([[[1, 2, 3]], [[1, 1, 1]]]), tensor([[2], [0]])), [2, 1], [[byHand], [Math.log(3)]]);
+    expectTensor(softmaxCrossEntropy(zeros([0, 3]), zeros([0])), [0], []);
+  });
+
+  it('is −logSoftmax at the label, and its adjoint softmax − oneHot, bit for bit', () => {
+    const z = arange(0, 64 * 10).reshape([64, 10]).mul(0.73).sin().mul(4);
+    const labels = arange(0, 64).mul(7).data.map((v) => v % 10);
+    const viaLogSoftmax = gather(logSoftmax(z).reshape([-1]), Array.from(labels, (c, i) => i * 10 + c)).neg();
+    expect(Array.from(softmaxCrossEntropy(z, tensor(labels)).data)).toEqual(Array.from(viaLogSoftmax.data));
+    const g = arange(0, 64).mul(0.1).cos();
+    const viaSoftmax = mul(sub(softmax(z), oneHot(tensor(labels), 10)), g.reshape([64, 1]));
+    expect(Array.from(softmaxCrossEntropyGrad(g, z, tensor(labels)).data)).toEqual(Array.from(viaSoftmax.data));
+  });
+
+  it('stays finite at ±1000 logits, and a −∞ logit away from the label costs nothing', () => {
+    expectTensor(softmaxCrossEntropy(tensor([[1000, -1000, 0], [-1000, 1000, 0]]), [1, 0]), [2], [2000, 2000]);
+    expectTensor(softmaxCrossEntropy(tensor([[-Infinity, 0, 0]]), [1]), [1], [Math.LN2]);
+    expectTensor(softmaxCrossEntropy(tensor([[-Infinity, 0]]), [0]), [1], [Infinity]);
+    expectTensor(softmaxCrossEntropyGrad(tensor([1]), tensor([[-Infinity, 0, 0]]), [1]), [1, 3], [[0, -0.5, 0.5]]);
+  });
+
+  it('labels of the wrong shape are ShapeErrors; non-integer or out-of-range labels ValueErrors naming the value', () => {
+    const z = zeros([2, 3]);
+    expectThrows(() => softmaxCrossEntropy(z, [0, 1, 2]), ShapeError, 'softmaxCrossEntropy', '[2]', '[2, 3]', '[3]');
+    expectThrows(() => softmaxCrossEntropy(z, oneHot([0, 1], 3)), ShapeError, 'softmaxCrossEntropy', 'class indices');
+    expectThrows(() => softmaxCrossEntropy(scalar(1), tensor(0)), ShapeError, 'softmaxCrossEntropy', 'class axis', '[]');
+    expectThrows(() => softmaxCrossEntropy(zeros([2, 0]), [0, 0]), ShapeError, 'softmaxCrossEntropy', '[2, 0]');
+    expectThrows(() => softmaxCrossEntropy(z, [0, 3]), ValueError, 'softmaxCrossEntropy', '[0, 3)', 'got 3 at position 1');
+    expectThrows(() => softmaxCrossEntropy(z, [0.5, 1]), ValueError, 'softmaxCrossEntropy', 'got 0.5 at position 0');
+    expectThrows(() => softmaxCrossEntropy(z, [-1, NaN]), ValueError, 'got -1 at position 0');
+    expectThrows(() => softmaxCrossEntropyGrad(zeros([3]), z, [0, 1]), ShapeError, 'softmaxCrossEntropyGrad', 'g', '[2]', '[3]');
+    expectThrows(() => softmaxCrossEntropyGrad(zeros([2]), z, [0, 5]), ValueError, 'softmaxCrossEntropyGrad', 'got 5 at position 1');
+  });
+});
+
 // ─────────────────────────────────────────────────────────────────────────────────────────────────
 describe('matmul', () => {
   // A·B = [[1·7+2·9+3·11, 1·8+2·10+3·12], [4·7+5·9+6·11, 4·8+5·10+6·12]] = [[58, 64], [139, 154]]
@@ -988,6 +1030,36 @@ describe('linear', () => {
   it('a tangent of the bias alone is broadcast over the rows', () => {
     const [, tangent] = jvp((bias) => linear(tensor(M23), W, bias as Tensor), [b], [tensor([1, 2])]);
     expectTensor(tangent, [2, 2], [[1, 2], [1, 2]]);
+  });
+
+  it("{ activation: 'relu' } zeroes the negative entries: relu([[58.5, 63], [139.5, 153]] − 100)", () => {
+    expectTensor(linear(tensor(M23), W, b.sub(100), { activation: 'relu' }), [2, 2], [[0, 0], [39.5, 53]]);
+    expectTensor(linear(tensor(M23), W, b, { activation: 'identity' }), [2, 2], [[58.5, 63], [139.5, 153]]);
+  });
+
+  it('with relu is matmul, add and relu bit for bit, NaN included, and so are its gradients', () => {
+    const xData = arange(0, 64 * 30).reshape([64, 30]).mul(0.37).sin().data.slice();
+    xData[5] = NaN; // row 0 of the product becomes NaN, which relu keeps
+    const param = (t: Tensor): Tensor => tensor(t.data, { shape: t.shape, requiresGrad: true });
+    const w = param(arange(0, 30 * 20).reshape([30, 20]).mul(0.11).cos());
+    const bias = param(arange(0, 20).mul(0.3).tanh());
+    const x = tensor(xData, { shape: [64, 30], requiresGrad: true });
+    const weights = arange(0, 64 * 20).reshape([64, 20]).mul(0.7).cos(); // weights the outputs so that every gradient differs
+    const gradients = (f: () => Tensor): number[][] => {
+      [x, w, bias].forEach((t) => (t.grad = null));
+      const out = f();
+      out.mul(weights).sum().backward();
+      return [out, x.grad!, w.grad!, bias.grad!].map((t) => Array.from(t.data));
+    };
+    const fused = gradients(() => linear(x, w, bias, { activation: 'relu' }));
+    const separate = gradients(() => relu(add(matmul(x, w), bias)));
+    expect(fused[0]!.some((v) => v === 0) && fused[0]!.some((v) => v > 0) && fused[0]!.some(Number.isNaN)).toBe(true);
+    expect(fused).toEqual(separate);
+  });
+
+  it('an activation other than identity or relu is a ValueError naming linear and the value', () => {
+    expectThrows(() => linear(tensor(M23), W, b, { activation: 'tanh' as 'relu' }), ValueError, 'linear', 'tanh');
+    expectThrows(() => linear(tensor(M23), W, b, 3 as unknown as { activation: 'relu' }), ValueError, 'linear', 'options');
   });
 });
 

@@ -1,4 +1,5 @@
 /** The recorded graph as Graphviz DOT, for looking at what backward will walk. */
+import type { LinearAttrs } from '../ops/matrix';
 import { Tensor } from '../tensor';
 import { inputsOf } from '../inputs';
 import { describeValue, formatShape } from '../shape';
@@ -18,7 +19,8 @@ export function toDot(y: Tensor): string {
     const t = stack.pop()!;
     const id = ids.get(t)!;
     const op = t._op;
-    const label = op ? op.name : t.requiresGrad ? 'param' : 'input';
+    const fusedRelu = op?.name === 'linear' && (t._attrs as LinearAttrs).relu;
+    const label = op ? `${op.name}${fusedRelu ? ' + relu' : ''}` : t.requiresGrad ? 'param' : 'input';
     const style = op ? '' : ', style=rounded';
     lines.push(`  ${id} [label="${label}\\n${formatShape(t.shape)}"${style}];`);
     for (const parent of inputsOf(t) ?? []) {

@@ -13,6 +13,7 @@ import { ValueError } from '../errors';
 import { formatShape } from '../shape';
 import { requireFunction, requireOptions } from '../arguments';
 import type { Arg } from './variables';
+import type { LinearAttrs } from '../ops/matrix';
 import type { TensorFunction } from './grad';
 
 /** One line of a trace. */
@@ -40,7 +41,7 @@ export interface TraceOptions {
   seed?: Arg;
 }
 
-const SYMBOLS: Record<string, (p: string[]) => string> = {
+const SYMBOLS: Record<string, (p: string[], attrs: unknown) => string> = {
   add: ([a, b]) => `${a} + ${b}`,
   sub: ([a, b]) => `${a} − ${b}`,
   mul: ([a, b]) => `${a} · ${b}`,
@@ -49,6 +50,7 @@ const SYMBOLS: Record<string, (p: string[]) => string> = {
   square: ([a]) => `${a}²`,
   sqrt: ([a]) => `√${a}`,
   matmul: ([a, b]) => `${a} @ ${b}`,
+  linear: ([x, w, b], attrs) => ((attrs as LinearAttrs).relu ? `relu(${x} @ ${w} + ${b})` : `${x} @ ${w} + ${b}`),
 };
 
 /** A trace: its rows, and an aligned table when printed. */
@@ -134,7 +136,7 @@ export function trace(fn: TensorFunction, options: TraceOptions = {}): (...args:
           const name = intermediateName(intermediates++);
           names.set(t, name);
           const op = t._op?.name ?? 'constant';
-          const definition = SYMBOLS[op]?.(parents) ?? `${op}(${parents.join(', ')})`;
+          const definition = SYMBOLS[op]?.(parents, t._attrs) ?? `${op}(${parents.join(', ')})`;
           rows.push({ name, op, parents, definition, value: t, dot: tangentAt(t, level), bar: bars.get(t) ?? null });
         }
         return new Trace(rows, out);

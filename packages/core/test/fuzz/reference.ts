@@ -228,6 +228,38 @@ export function softmaxRef(x: Nd, axisArg: unknown, log: boolean): Ref {
   });
 }
 
+/**
+ * −log softmax(z)[label] per row of the last axis (tf.nn.sparse_softmax_cross_entropy_with_logits);
+ * labels must be integers in range, of z's shape without its last axis (which has a class or more).
+ */
+export function softmaxCrossEntropyRef(z: Nd, labels: Nd): Ref {
+  const rows = crossEntropyRows(z, labels);
+  if (isReject(rows)) return rows;
+  const logp = softmaxRef(z, -1, true) as Nd;
+  return build(labels.shape, (i) => -get(logp, [...i, get(labels, i)]));
+}
+
+/** g·(softmax(z) − onehot(label)) per row of the last axis, for g of the labels' shape. */
+export function softmaxCrossEntropyGradRef(g: Nd, z: Nd, labels: Nd): Ref {
+  const rows = crossEntropyRows(z, labels);
+  if (isReject(rows)) return rows;
+  if (g.shape.length !== labels.shape.length || g.shape.some((d, i) => d !== labels.shape[i])) return reject("g is not of the labels' shape");
+  const logp = softmaxRef(z, -1, true) as Nd;
+  return build(z.shape, (idx) => {
+    const row = idx.slice(0, -1);
+    return get(g, row) * (Math.exp(get(logp, idx)) - (get(labels, row) === idx[idx.length - 1] ? 1 : 0));
+  });
+}
+
+function crossEntropyRows(z: Nd, labels: Nd): Ref {
+  const classes = z.shape[z.shape.length - 1];
+  if (classes === undefined || classes === 0) return reject('no classes');
+  const batch = z.shape.slice(0, -1);
+  if (labels.shape.length !== batch.length || labels.shape.some((d, i) => d !== batch[i])) return reject('labels do not fit the logits');
+  if (labels.data.some((v) => !isInt(v) || v < 0 || v >= classes)) return reject('label out of range');
+  return labels;
+}
+
 // ── Linear algebra ──────────────────────────────────────────────────────────────────────────────
 
 function swapLast(x: Nd): Nd {

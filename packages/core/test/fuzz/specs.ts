@@ -156,21 +156,31 @@ const matmulWithArgs: fc.Arbitrary<MatmulWithArgs> = fc
     return fc.record({ a: tensorArg(swap(sa, transA)), b: tensorArg(swap(sb, transB)), transA: fc.constant(transA), transB: fc.constant(transB) });
   });
 
-type LinearArgs = { x: unknown; w: unknown; b: unknown };
+type LinearArgs = { x: unknown; w: unknown; b: unknown; options: unknown };
 /** x [..., k], W [k, n] and b [n], each sometimes of another shape. */
 const linearArgs: fc.Arbitrary<LinearArgs> = fc
   .tuple(shapeArb(0, 2), dim, dim, fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.nat(2), shapeArb(0, 3)) }))
   .chain(([lead, k, n, spoil]) => {
     const shapes = [[...lead, k], [k, n], [n]];
     if (spoil !== null) shapes[spoil[0]] = spoil[1];
-    return fc.record({ x: tensorArg(shapes[0]!), w: tensorArg(shapes[1]!), b: tensorArg(shapes[2]!) });
+    return fc.record({ x: tensorArg(shapes[0]!), w: tensorArg(shapes[1]!), b: tensorArg(shapes[2]!), options: linearOptions });
   });
 
+/** No options, either activation, or something that is not a valid choice. */
+const linearOptions: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom<unknown>(undefined, {}, { activation: 'identity' }, { activation: 'relu' }) },
+  { weight: 1, arbitrary: fc.oneof(fc.constantFrom<unknown>({ activation: 'tanh' }, { activation: null }), junk) },
+);
+
 /** linear as the documented contract: matmul then add, for x of rank ≥ 1, a 2-D W and a 1-D b of W's width. */
-function linearRef(x: Nd, w: Nd, b: Nd): Ref {
+function linearRef(x: Nd, w: Nd, b: Nd, options: unknown): Ref {
+  if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) return reject('options not an object');
+  const activation = (options as { activation?: unknown } | undefined)?.activation;
+  if (activation !== undefined && activation !== 'identity' && activation !== 'relu') return reject('bad activation');
   if (x.shape.length === 0 || w.shape.length !== 2 || b.shape.length !== 1 || b.shape[0] !== w.shape[1]) return reject('linear shapes');
   const product = R.matmulRef(x, w);
-  return R.isReject(product) ? product : R.zipN([product, b], (p, q) => p + q);
+  const z = R.isReject(product) ? product : R.zipN([product, b], (p, q) => p + q);
+  return R.isReject(z) || activation !== 'relu' ? z : R.map(z, (v) => (v > 0 || v !== v ? v : 0));
 }
 
 // ── Shape ───────────────────────────────────────────────────────────────────────────────────────
@@ -316,6 +326,19 @@ const oneHotArgs: fc.Arbitrary<OneHotArgs> = fc.integer({ min: 1, max: 4 }).chai
   }),
 );
 
+type CrossEntropyArgs = { g: unknown; z: unknown; labels: unknown };
+/** Logits [..., classes] (sometimes none), labels of the batch shape (sometimes not), and g of the batch shape. */
+const crossEntropyArgs: fc.Arbitrary<CrossEntropyArgs> = fc
+  .tuple(shapeArb(1, 3), fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: shapeArb(0, 2) }))
+  .chain(([z, spoiled]) => {
+    const batch = z.slice(0, -1);
+    return fc.record({
+      g: tensorArg(spoiled ?? batch),
+      z: fc.oneof({ weight: 12, arbitrary: tensorArg(z) }, { weight: 1, arbitrary: tensorArg([]) }),
+      labels: fc.oneof({ weight: 12, arbitrary: tensorOf(spoiled ?? batch, indexValue(z[z.length - 1]!)) }, { weight: 1, arbitrary: indicesOf(z[z.length - 1]!) }),
+    });
+  });
+
 type WhereArgs = { cond: unknown; a: unknown; b: unknown };
 const whereArgs: fc.Arbitrary<WhereArgs> = broadcastable(3).chain(([sc, sa, sb]) =>
   fc.record({ cond: tensorArg(sc!, fc.oneof(fc.constantFrom(0, 1), value)), a: tensorArg(sa!), b: tensorArg(sb!) }),
@@ -401,8 +424,8 @@ export const specs: Record<string, Spec> = {
   } as Spec<MatmulWithArgs>,
   linear: {
     args: linearArgs,
-    run: ({ x, w, b }, s) => core.linear(s.t(x), s.t(w), s.t(b)),
-    ref: ({ x, w, b }) => withNd([x, w, b], linearRef),
+    run: ({ x, w, b, options }, s) => core.linear(s.t(x), s.t(w), s.t(b), options as core.LinearOptions),
+    ref: ({ x, w, b, options }) => withNd([x, w, b], (xs, ws, bs) => linearRef(xs, ws, bs, options)),
   } as Spec<LinearArgs>,
   dot: {
     args: matmulArgs,
@@ -508,4 +531,21 @@ export const specs: Record<string, Spec> = {
     },
   } as Spec<OneHotArgs>,
   identity: unary(core.identity, (v) => v),
+  // Losses
+  softmaxCrossEntropy: {
+    args: crossEntropyArgs,
+    run: ({ z, labels }, s) => core.softmaxCrossEntropy(s.t(z), s.c(labels)),
+    ref: ({ z, labels }) => {
+      const [zs, idx] = [nd(z), indexNd(labels)];
+      return zs === null || idx === null ? reject('not tensor data') : R.softmaxCrossEntropyRef(zs, idx);
+    },
+  } as Spec<CrossEntropyArgs>,
+  softmaxCrossEntropyGrad: {
+    args: crossEntropyArgs,
+    run: ({ g, z, labels }, s) => core.softmaxCrossEntropyGrad(s.t(g), s.t(z), s.c(labels)),
+    ref: ({ g, z, labels }) => {
+      const [gs, zs, idx] = [nd(g), nd(z), indexNd(labels)];
+      return gs === null || zs === null || idx === null ? reject('not tensor data') : R.softmaxCrossEntropyGradRef(gs, zs, idx);
+    },
+  } as Spec<CrossEntropyArgs>,
 };

@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, ValueError, randn, tanh, tensor } from '@adjoint/core';
+import { ShapeError, Tensor, ValueError, linear, randn, relu, tanh, tensor, toDot } from '@adjoint/core';
 import { assertGrad } from '@adjoint/gradcheck';
 import { Dense } from './dense';
 import { LeakyReLU } from './activation';
@@ -38,6 +38,23 @@ describe('Dense', () => {
     expect(make({ activation: (z: Tensor) => z.mul(2) })).toEqual([[-4, 6]]);
     expect(make({ activation: new LeakyReLU(0.5) })).toEqual([[-1, 3]]);
     expect(() => new Dense(2, 2, { activation: 'swish' as 'relu' })).toThrow(/unknown activation "swish"/);
+  });
+
+  test("'relu' is fused into the linear op: one op, and the values and gradients of relu(xW + b)", () => {
+    const layer = new Dense(5, 4, { activation: 'relu', seed: 3 });
+    layer.bias!.data.set([0.3, -0.2, 0.1, -0.4]);
+    const x = randn([6, 5], { seed: 4 });
+    const run = (forward: () => Tensor): number[][] => {
+      layer.zeroGrad();
+      const y = forward();
+      y.mul(randn([6, 4], { seed: 5 })).sum().backward();
+      return [y, layer.weight.grad!, layer.bias!.grad!].map((t) => Array.from(t.data));
+    };
+    const fused = run(() => layer.forward(x));
+    expect(fused).toEqual(run(() => relu(linear(x, layer.weight, layer.bias!))));
+    expect(fused[0]!.filter((v) => v === 0).length).toBeGreaterThan(0); // both sides of the kink are exercised
+    expect(toDot(layer.forward(x))).toContain('linear + relu');
+    expect(toDot(new Dense(5, 4, { activation: 'tanh' }).forward(x))).not.toContain('linear + relu');
   });
 
   test('default init: He for the ReLU family, Glorot otherwise; biases start at zero', () => {
