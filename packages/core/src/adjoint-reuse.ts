@@ -13,17 +13,24 @@
  * recorded and computes no tangents; and every rule that has seen an array is one of core's own,
  * which keep nothing — the first rule of any other op (a user's registered op, a customVjp) turns
  * reuse off for the rest of the pass, since it may keep what it was given or returned.
+ *
+ * The same goes for the arrays a core rule makes for itself on the way to its cotangents (linear's
+ * relu mask applied to the adjoint, log softmax's softmax): whichever of them no slot holds once the
+ * cotangents are accumulated, nothing can see. No core op's result is a view of another array's
+ * elements (reshape shares the array object itself), so counting slots per array object is enough.
  */
 import type { Tensor } from './tensor';
 import type { OpDef } from './registry';
 import { isBuiltInOp } from './registry';
-import { isPooled, recycleData } from './kernels/alloc';
+import { collectAllocations, isPooled, recycleData } from './kernels/alloc';
 
 export class AdjointReuse {
   /** Adjoint slots holding each array the pass allocated (arrays in no slot are absent). */
   private readonly holders = new Map<Float64Array, number>();
   /** Arrays that may be dead once the current rule's cotangents are accumulated. */
   private readonly retired: Float64Array[] = [];
+  /** Arrays the current rule allocated (see {@link rule}). */
+  private readonly made = new Set<Float64Array>();
   private on = true;
 
   /** Reuse for a pass whose new arrays are collected in `fresh`. */
@@ -36,6 +43,19 @@ export class AdjointReuse {
    */
   static allowed(fresh: Set<Float64Array> | undefined, differentiable: boolean, nested: boolean, observed: boolean): Set<Float64Array> | null {
     return fresh === undefined || differentiable || nested || observed ? null : fresh;
+  }
+
+  /**
+   * Runs the rule of `op` (the caller's `vjp` call), noting the arrays it allocates so that
+   * {@link spend} can hand back those that end up in no slot. They count as the pass's own.
+   */
+  rule<T>(op: OpDef, vjp: () => T): T {
+    if (!this.on || !isBuiltInOp(op)) return vjp();
+    const made = this.made;
+    made.clear();
+    const cotangents = collectAllocations(made, vjp);
+    for (const a of made) this.fresh.add(a);
+    return cotangents;
   }
 
   /** An adjoint slot now holds `t`. */
@@ -58,8 +78,9 @@ export class AdjointReuse {
 
   /**
    * Called once `op`'s rule has turned the adjoint `g` (no longer in its slot) into `cotangents`,
-   * all now accumulated, so that every slot is counted: hands back every array among them and the
-   * retired ones that no slot holds (and that is no longer the pass's, so no leaf can adopt it).
+   * all now accumulated, so that every slot is counted: hands back every array among them, the
+   * retired ones and the rule's own that no slot holds (and that is no longer the pass's, so no leaf
+   * can adopt it).
    * A rule that is not core's own, and saw an array that could be reused, ends reuse for the pass.
    */
   spend(op: OpDef, g: Tensor, cotangents: readonly (Tensor | null)[]): void {
@@ -83,6 +104,8 @@ export class AdjointReuse {
       if (!this.holders.has(r) && this.fresh.delete(r)) recycleData(r);
     }
     retired.length = 0;
+    for (const a of this.made) if (!this.holders.has(a) && this.fresh.delete(a)) recycleData(a);
+    this.made.clear();
   }
 
   /** A slot no longer holds `data`. */

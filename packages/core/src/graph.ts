@@ -129,7 +129,9 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
       setAdjoint(t, null);
       const inputs = op === null ? null : inputsOf(t);
       if (op === null || inputs === null) continue;
-      const cotangents = checking ? runBackwardRule(() => op.vjp(g, inputs, t, t._attrs)) : op.vjp(g, inputs, t, t._attrs);
+      const cotangents = checking
+        ? runBackwardRule(() => op.vjp(g, inputs, t, t._attrs))
+        : reuse !== null ? reuse.rule(op, () => op.vjp(g, inputs, t, t._attrs)) : op.vjp(g, inputs, t, t._attrs);
       if (checking) checkBackward(op.name, t, g, inputs, cotangents);
       for (let i = 0; i < inputs.length; i++) {
         const x = inputs[i]!;

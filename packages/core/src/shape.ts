@@ -124,8 +124,13 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 
 /** Axes to reduce over, sorted and unique; `undefined` means all axes. */
 export function normalizeAxes(op: string, axis: number | readonly number[] | undefined, rank: number): number[] {
-  if (axis === undefined || axis === null) return Array.from({ length: rank }, (_, i) => i);
-  const list = typeof axis === 'number' ? [axis] : axis;
+  if (axis === undefined || axis === null) {
+    const all = new Array<number>(rank);
+    for (let i = 0; i < rank; i++) all[i] = i;
+    return all;
+  }
+  if (typeof axis === 'number') return [normalizeAxis(op, axis, rank)]; // the usual case, without a Set and a sort
+  const list = axis;
   if (!Array.isArray(list)) throw new ValueError(`${op}: axis must be a number or a list of numbers, got ${describeValue(axis)}`);
   const axes = list.map((a) => normalizeAxis(op, a, rank));
   const unique = [...new Set(axes)].sort((x, y) => x - y);

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import {
-  Tensor, apply, concat, customVjp, detectAnomaly, exp, matmul, ones, randn, registerOp, registeredOps, sin, sum, tanh,
+  Tensor, apply, concat, customVjp, detectAnomaly, exp, linear, matmul, ones, randn, registerOp, registeredOps, sin, softmaxCrossEntropy, sum, tanh,
   type DifferentiableOp,
 } from '@adjoint/core';
 import * as alloc from '../src/kernels/alloc';
@@ -94,6 +94,29 @@ describe('adjoint arrays reused within a backward pass', () => {
     expect(Array.from(kept[0]!.data)).toEqual(expected);
   });
 
+  it("hands back the arrays a rule makes for itself: linear's relu mask on the adjoint", () => {
+    const [x, w, b] = [leaf(21), leaf(22, [COLS, COLS]), leaf(23, [COLS])];
+    const loss = (): Tensor => linear(x, w, b, { activation: 'relu' }).sum();
+    const handedBack: number[][] = [];
+    const recycled = jest.spyOn(alloc, 'recycleData').mockImplementation((a) => void handedBack.push(Array.from(a)));
+    const out = linear(x, w, b, { activation: 'relu' });
+    loss().backward();
+    // sum's adjoint (ones), spent by linear's rule, and the rule's own array: the ones masked by relu′
+    const mask = Array.from(out.data, (v) => (v > 0 ? 1 : 0));
+    expect(mask).toContain(0);
+    expect(handedBack).toEqual([mask.map(() => 1), mask]);
+    recycled.mockRestore();
+    const grads = [x, w, b].map((t) => Array.from(t.grad!.data));
+    for (let i = 0; i < 2; i++) { // with reuse (twice: the second pass runs on recycled arrays) and without
+      [x, w, b].forEach((t) => (t.grad = null));
+      loss().backward();
+      expect([x, w, b].map((t) => Array.from(t.grad!.data))).toEqual(grads);
+    }
+    [x, w, b].forEach((t) => (t.grad = null));
+    detectAnomaly(() => loss().backward());
+    expect([x, w, b].map((t) => Array.from(t.grad!.data))).toEqual(grads);
+  });
+
   it('counts every op core registers as its own', () => {
     const core = registeredOps().filter((op) => op.name !== 'keepAdjointForReuseTest');
     expect(core.length).toBeGreaterThan(40);
@@ -116,6 +139,10 @@ describe('adjoint arrays reused within a backward pass', () => {
       (a, b) => concat([a, b], 0).slice([3, 0], [ROWS, COLS]),
       (a) => a.add(a),
       (a) => a,
+      // Rules that make arrays of their own on the way: the relu mask, the softmax
+      (a, _b, w, bias) => linear(a, w, bias, { activation: 'relu' }),
+      (a) => a.logSoftmax(),
+      (a) => softmaxCrossEntropy(a, [0, 4, 1, 2, 3, 0]).reshape([ROWS, 1]).mul(a),
     ];
     const steps = fc.array(fc.record({ op: fc.nat(ops.length - 1), a: fc.nat(), b: fc.nat() }), { minLength: 1, maxLength: 12 });
     fc.assert(

@@ -39,11 +39,20 @@ function blocksOf(x: Float64Array, shape: Shape, axes: readonly number[]): Block
 export function sumAxes(x: Float64Array, shape: Shape, axes: readonly number[]): Float64Array {
   const { data, outer, reduced, inner } = blocksOf(x, shape, axes);
   const out = allocData(outer * inner);
-  for (let o = 0; o < outer; o++) {
-    for (let r = 0; r < reduced; r++) {
-      const from = (o * reduced + r) * inner;
-      for (let i = 0, t = o * inner; i < inner; i++, t++) out[t]! += data[from + i]!;
+  let from = 0;
+  if (inner === 1) {
+    // Each output is a run of consecutive elements: summed in a local, several times faster.
+    for (let o = 0; o < outer; o++) {
+      let total = 0;
+      for (let r = 0; r < reduced; r++) total += data[from++]!;
+      out[o] = total;
     }
+    return out;
+  }
+  for (let o = 0; o < outer; o++) {
+    const first = o * inner;
+    const end = first + inner;
+    for (let r = 0; r < reduced; r++) for (let t = first; t < end; t++) out[t]! += data[from++]!;
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { binaryLoop, unaryLoop } from './specialize';
+import { recycleData } from './alloc';
 
 describe('specialised elementwise loops', () => {
   it('each copy has source text of its own (named for its op), so V8 cannot merge copies and their type feedback', () => {
@@ -25,5 +26,42 @@ describe('specialised elementwise loops', () => {
     ['an outer difference (neither side full)', Float64Array.of(1, 2), [2, 1], Float64Array.of(10, 20, 30), [3], [2, 3], [-9, -19, -29, -8, -18, -28]],
   ] as const)('%s', (_name, a, sa, b, sb, out, expected) => {
     expect(Array.from(sub(a, sa, b, sb, out))).toEqual(expected);
+  });
+
+  // The loops write into reused arrays without zeroing them: every element must be written, on
+  // every branch. Spare arrays of the output's length are filled with NaN first.
+  describe('every element is written when the output array is a reused one', () => {
+    const poisonSpares = (n: number): void => {
+      for (let k = 0; k < 4; k++) recycleData(new Float64Array(n).fill(NaN));
+    };
+    /** a[i] − b[j] through right-aligned broadcasting, element by element. */
+    const reference = (a: Float64Array, sa: number[], b: Float64Array, sb: number[], out: number[]): number[] => {
+      const read = (x: Float64Array, s: number[], index: number[]): number => {
+        let at = 0;
+        s.forEach((d, k) => (at = at * d + (d === 1 ? 0 : index[index.length - s.length + k]!)));
+        return x[at]!;
+      };
+      const size = out.reduce((p, d) => p * d, 1);
+      return Array.from({ length: size }, (_, flat) => {
+        const index = out.map(() => 0);
+        for (let k = out.length - 1, rest = flat; k >= 0; k--) [index[k], rest] = [rest % out[k]!, Math.floor(rest / out[k]!)];
+        return read(a, sa, index) - read(b, sb, index);
+      });
+    };
+    const values = (n: number, from: number): Float64Array => Float64Array.from({ length: n }, (_, i) => from + i * 1.5);
+    it.each([
+      ['equal shapes', [4, 3], [4, 3]],
+      ['a row', [4, 3], [3]],
+      ['a column', [4, 3], [4, 1]],
+      ['a column on the left', [4, 1], [4, 3]],
+      ['an outer difference', [4, 1], [1, 3]],
+    ] as const)('%s', (_name, sa, sb) => {
+      const out = [4, 3];
+      const [a, b] = [values(sa.reduce((p, d) => p * d, 1), 1), values(sb.reduce((p, d) => p * d, 1), -7)];
+      poisonSpares(12);
+      expect(Array.from(sub(a, [...sa], b, [...sb], out))).toEqual(reference(a, [...sa], b, [...sb], out));
+      poisonSpares(12);
+      expect(Array.from(unaryLoop((v: number) => v * 3, 'triple')(values(12, 2), undefined))).toEqual(Array.from(values(12, 2), (v) => v * 3));
+    });
   });
 });

@@ -7,7 +7,9 @@
  */
 import { broadcastOffsets, map } from './elementwise';
 import { sameShape, shapeSize, type Shape } from '../shape';
-import { allocData } from './alloc';
+import { allocForOverwrite } from './alloc';
+
+// Every loop writes each element of its output, which therefore need not be zeroed first.
 
 /** out[i] = f(x[i], attrs). */
 export type UnaryLoop<A> = (x: Float64Array, attrs: A) => Float64Array;
@@ -17,7 +19,7 @@ export type BinaryLoop = (a: Float64Array, aShape: Shape, b: Float64Array, bShap
 const UNARY_SOURCE = `
   return function NAME(x, attrs) {
     const n = x.length;
-    const out = allocData(n);
+    const out = allocForOverwrite(n);
     for (let i = 0; i < n; i++) out[i] = f(x[i], attrs);
     return out;
   };`;
@@ -28,7 +30,7 @@ const UNARY_SOURCE = `
 const BINARY_SOURCE = `
   return function NAME(a, aShape, b, bShape, outShape) {
     const n = shapeSize(outShape);
-    const out = allocData(n);
+    const out = allocForOverwrite(n);
     if (a.length === n && b.length === n && sameShape(aShape, bShape)) {
       for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
     } else if (a.length === n && b.length > 0 && n % b.length === 0 && isTrailing(bShape, outShape)) {
@@ -91,8 +93,8 @@ let copies = 0;
 function compile<T>(source: string, kind: string, label: string, f: unknown, fallback: () => T): T {
   const name = `${kind}_${label.replace(/[^A-Za-z0-9_]/g, '_')}_${copies++}`;
   try {
-    return new Function('f', 'shapeSize', 'sameShape', 'broadcastOffsets', 'isTrailing', 'isLeading', 'allocData', source.replace('NAME', name))(
-      f, shapeSize, sameShape, broadcastOffsets, isTrailing, isLeading, allocData,
+    return new Function('f', 'shapeSize', 'sameShape', 'broadcastOffsets', 'isTrailing', 'isLeading', 'allocForOverwrite', source.replace('NAME', name))(
+      f, shapeSize, sameShape, broadcastOffsets, isTrailing, isLeading, allocForOverwrite,
     ) as T;
   } catch {
     return fallback();
@@ -110,7 +112,7 @@ export function binaryLoop(f: (x: number, y: number) => number, label = 'op'): B
     const n = shapeSize(outShape);
     const ia = broadcastOffsets(aShape, outShape);
     const ib = broadcastOffsets(bShape, outShape);
-    const out = allocData(n);
+    const out = allocForOverwrite(n);
     for (let i = 0; i < n; i++) out[i] = f(a[ia[i]!]!, b[ib[i]!]!);
     return out;
   });
