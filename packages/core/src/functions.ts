@@ -154,18 +154,32 @@ function logSoftmaxAs(op: string, x: TensorLike, axis: number): Tensor {
 }
 /** softmax(x) = exp(x − logSumExp(x)) along `axis`: stable for large inputs. */
 export const softmax = (x: TensorLike, axis = -1): Tensor => exp(logSoftmaxAs('softmax', x, axis));
+/** Options of {@link softmaxCrossEntropy}. */
+export interface SoftmaxCrossEntropyOptions {
+  /** 'none' (the default): one loss per sample; 'mean' or 'sum': their mean or sum, a scalar. */
+  reduction?: 'none' | 'mean' | 'sum';
+}
 /**
  * −log softmax(logits)[label] = logSumExp(logits) − logits[label], per sample: the cross-entropy of
  * logits of shape [..., classes] against integer class indices of shape [...], one loss per sample
- * (nn's crossEntropy takes their mean). One op; its adjoint, softmax(logits) − onehot(labels)
- * scaled by each sample's cotangent, is another.
+ * or (with `reduction`) their mean or sum. One op, and its adjoint, softmax(logits) − onehot(labels)
+ * scaled by each sample's cotangent, is another: nn's crossEntropy is this with 'mean'.
  *
  * @example
- * const loss = softmaxCrossEntropy(logits, [2, 0, 1]).mean(); // logits of shape [3, classes]
+ * const loss = softmaxCrossEntropy(logits, [2, 0, 1], { reduction: 'mean' }); // logits of shape [3, classes]
  */
-export const softmaxCrossEntropy = (logits: TensorLike, labels: Tensor | readonly number[]): Tensor =>
-  apply(crossEntropy.softmaxCrossEntropyOp, [toTensor(logits, 'softmaxCrossEntropy'), indexTensor('softmaxCrossEntropy', labels)], undefined);
-/** g·(softmax(z) − onehot(labels)) along the last axis, g of the labels' shape: softmaxCrossEntropy's adjoint in one pass. */
+export function softmaxCrossEntropy(logits: TensorLike, labels: Tensor | readonly number[], options?: SoftmaxCrossEntropyOptions): Tensor {
+  const { reduction = 'none' } = requireOptions('softmaxCrossEntropy', options);
+  if (reduction !== 'none' && reduction !== 'mean' && reduction !== 'sum') {
+    throw new ValueError(`softmaxCrossEntropy: reduction must be 'none', 'mean' or 'sum', got ${describeValue(reduction)}`);
+  }
+  const inputs = [toTensor(logits, 'softmaxCrossEntropy'), indexTensor('softmaxCrossEntropy', labels)];
+  return apply(crossEntropy.softmaxCrossEntropyOp, inputs, { reduction });
+}
+/**
+ * g·(softmax(z) − onehot(labels)) along the last axis, for g of the labels' shape or a scalar:
+ * softmaxCrossEntropy's adjoint in one pass.
+ */
 export const softmaxCrossEntropyGrad = (g: TensorLike, z: TensorLike, labels: Tensor | readonly number[]): Tensor =>
   apply(
     crossEntropy.softmaxCrossEntropyGradOp,

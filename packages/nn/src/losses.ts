@@ -83,7 +83,7 @@ export function crossEntropy(pred: Tensor, target: Target, options: CrossEntropy
   else if (sameShape(y.shape, pred.shape.slice(0, -1))) {
     const labels = classIndices(y, classes);
     // The common case, in one op: −log softmax at each label, without a one-hot tensor.
-    if (logits) return softmaxCrossEntropy(pred, labels).sum().div(samples);
+    if (logits) return softmaxCrossEntropy(pred, labels, { reduction: 'mean' });
     t = oneHot(labels, classes);
   } else {
     throw new ShapeError(

@@ -6,9 +6,9 @@
 import { registerOp, type DifferentiableOp } from '../registry';
 import { formatShape, sameShape, type Shape } from '../shape';
 import { ShapeError, ValueError } from '../errors';
-import { crossEntropyGradRows, crossEntropyRows } from '../kernels/cross-entropy';
+import { crossEntropyGradRows, crossEntropyRows, type CrossEntropyReduction } from '../kernels/cross-entropy';
 import { onesLike } from '../create';
-import { add, mul, reshape, softmax, softmaxCrossEntropyGrad, sub, sum } from '../functions';
+import { add, div, mul, reshape, softmax, softmaxCrossEntropyGrad, sub, sum } from '../functions';
 import type { Tensor } from '../tensor';
 
 /** The shape of the labels (and of the losses) for logits of shape `logits`: all but the class axis. */
@@ -50,35 +50,48 @@ const labelsOf = (classes: number) => ({ min: 0, max: classes - 1, integer: true
 const checkedShapes: [logits: Shape, labels: Shape][] = [[[3, 4], [3]], [[5], []], [[2, 3, 2], [2, 3]], [[2, 1], [2]]];
 const classesOf = (logits: Shape): number => logits[logits.length - 1]!;
 
+/** Attributes of softmaxCrossEntropy: how the samples' losses are combined. */
+export interface CrossEntropyAttrs {
+  readonly reduction: CrossEntropyReduction;
+}
+
 /**
  * loss[…] = −log softmax(z[…, :])[label[…]] = logSumExp(z[…, :]) − z[…, label]: one loss per sample,
- * for logits z of shape [..., classes] and integer labels of shape [...]. The adjoint is the
- * δ of the course notes, softmax(z) − onehot(label), scaled by each sample's cotangent; the tangent
- * is its inner product with ż.
+ * for logits z of shape [..., classes] and integer labels of shape [...], or their mean or sum. The
+ * adjoint is the δ of the course notes, softmax(z) − onehot(label), scaled by each sample's
+ * cotangent (by ḡ/N for the mean); the tangent is its inner product with ż.
  */
-export const softmaxCrossEntropyOp = registerOp<DifferentiableOp>({
+export const softmaxCrossEntropyOp = registerOp<DifferentiableOp<CrossEntropyAttrs>>({
   kind: 'differentiable',
   name: 'softmaxCrossEntropy',
   arity: 2,
   nondiff: [1],
-  shape: ([z, labels]) => checkLabels('softmaxCrossEntropy', z!, labels!),
-  forward: ([z, labels], [sz]) => {
+  shape: ([z, labels], { reduction }) => {
+    const batch = checkLabels('softmaxCrossEntropy', z!, labels!);
+    return reduction === 'none' ? batch : [];
+  },
+  forward: ([z, labels], [sz], _out, { reduction }) => {
     const classes = sz![sz!.length - 1]!;
     checkLabelValues('softmaxCrossEntropy', labels!, classes);
-    return crossEntropyRows(z!, labels!, classes);
+    return crossEntropyRows(z!, labels!, classes, reduction);
   },
-  vjp: (g, [z, labels]) => [softmaxCrossEntropyGrad(g, z!, labels!), null],
-  jvp: ([tz], [z, labels]) => sum(mul(softmaxMinusOneHot(z!, labels!), tz!), -1),
+  vjp: (g, [z, labels], _out, { reduction }) => [softmaxCrossEntropyGrad(reduction === 'mean' ? div(g, labels!.size) : g, z!, labels!), null],
+  jvp: ([tz], [z, labels], _out, { reduction }) => {
+    const perSample = sum(mul(softmaxMinusOneHot(z!, labels!), tz!), -1);
+    return reduction === 'none' ? perSample : reduction === 'sum' ? sum(perSample) : div(sum(perSample), labels!.size);
+  },
   domain: {
     inputs: [real, labelsOf(4)],
-    cases: checkedShapes.map(([logits, labels]) => ({ shapes: [logits, labels], attrs: undefined, domains: [real, labelsOf(classesOf(logits))] })),
+    cases: (['none', 'mean', 'sum'] as const).flatMap((reduction) =>
+      checkedShapes.map(([logits, labels]) => ({ shapes: [logits, labels], attrs: { reduction }, domains: [real, labelsOf(classesOf(logits))] })),
+    ),
     smooth: true,
   },
 });
 
 /**
  * out[…, j] = g[…]·(softmax(z[…, :])[j] − [j = label[…]]): the adjoint of softmaxCrossEntropy, in one
- * pass. With p = softmax(z) and w = g·ū (ū the cotangent), its own adjoints are
+ * pass, for g of the labels' shape or a single g for every sample (a mean's or sum's cotangent). With p = softmax(z) and w = g·ū (ū the cotangent), its own adjoints are
  * ḡ = Σⱼ ūⱼ(pⱼ − [j = label]) and z̄ = p·(w − Σⱼ wⱼpⱼ), the softmax adjoint of w.
  */
 export const softmaxCrossEntropyGradOp = registerOp<DifferentiableOp>({
@@ -88,8 +101,8 @@ export const softmaxCrossEntropyGradOp = registerOp<DifferentiableOp>({
   nondiff: [2],
   shape: ([g, z, labels]) => {
     const batch = checkLabels('softmaxCrossEntropyGrad', z!, labels!);
-    if (!sameShape(g!, batch)) {
-      throw new ShapeError(`softmaxCrossEntropyGrad: g must have the labels' shape ${formatShape(batch)}, got ${formatShape(g!)}`);
+    if (!sameShape(g!, batch) && g!.length !== 0) {
+      throw new ShapeError(`softmaxCrossEntropyGrad: g must be a scalar or have the labels' shape ${formatShape(batch)}, got ${formatShape(g!)}`);
     }
     return z!;
   },
@@ -114,7 +127,9 @@ export const softmaxCrossEntropyGradOp = registerOp<DifferentiableOp>({
   },
   domain: {
     inputs: [real, real, labelsOf(4)],
-    cases: checkedShapes.map(([logits, labels]) => ({ shapes: [labels, logits, labels], attrs: undefined, domains: [real, real, labelsOf(classesOf(logits))] })),
+    cases: checkedShapes.flatMap(([logits, labels]) =>
+      [labels, []].map((g) => ({ shapes: [g, logits, labels], attrs: undefined, domains: [real, real, labelsOf(classesOf(logits))] })),
+    ),
     smooth: true,
   },
 });

@@ -843,6 +843,33 @@ describe('softmaxCrossEntropy', () => {
     expectTensor(softmaxCrossEntropy(zeros([0, 3]), zeros([0])), [0], []);
   });
 
+  it("reduction 'mean' or 'sum' gives one value; its gradient scales each sample's δ by ḡ/N or ḡ", () => {
+    const z = tensor([[1, 2, 3], [1, 1, 1]], { requiresGrad: true });
+    expectTensor(softmaxCrossEntropy(z, [2, 0], { reduction: 'mean' }), [], (byHand + Math.log(3)) / 2);
+    expectTensor(softmaxCrossEntropy(z, [2, 0], { reduction: 'sum' }), [], byHand + Math.log(3));
+    expectTensor(softmaxCrossEntropy(z, [2, 0], { reduction: 'none' }), [2], [byHand, Math.log(3)]);
+    expect(softmaxCrossEntropy(zeros([0, 3]), zeros([0]), { reduction: 'mean' }).item()).toBeNaN(); // 0/0, as mean of nothing
+    expect(softmaxCrossEntropy(zeros([0, 3]), zeros([0]), { reduction: 'sum' }).item()).toBe(0);
+    softmaxCrossEntropy(z, [2, 0], { reduction: 'mean' }).mul(4).backward();
+    const delta = sub(softmax(z.detach()), oneHot([2, 0], 3));
+    expect(Array.from(z.grad!.data)).toEqual(Array.from(delta.mul(2).data)); // ḡ/N = 4/2
+  });
+
+  it('reductions are the per-sample losses then mean or sum, bit for bit, and so are the gradients', () => {
+    const data = arange(0, 50 * 7).reshape([50, 7]).mul(0.91).cos().mul(3);
+    const labels = Array.from({ length: 50 }, (_, i) => (i * 3) % 7);
+    for (const reduction of ['mean', 'sum'] as const) {
+      const [a, b] = [0, 1].map(() => tensor(data.data.slice(), { shape: [50, 7], requiresGrad: true }));
+      const fused = softmaxCrossEntropy(a!, labels, { reduction });
+      const rows = softmaxCrossEntropy(b!, labels);
+      const composite = reduction === 'mean' ? rows.sum().div(50) : rows.sum();
+      expect(fused.item()).toBe(composite.item());
+      fused.backward();
+      composite.backward();
+      expect(Array.from(a!.grad!.data)).toEqual(Array.from(b!.grad!.data));
+    }
+  });
+
   it('is −logSoftmax at the label, and its adjoint softmax − oneHot, bit for bit', () => {
     const z = arange(0, 64 * 10).reshape([64, 10]).mul(0.73).sin().mul(4);
     const labels = arange(0, 64).mul(7).data.map((v) => v % 10);
@@ -851,6 +878,8 @@ describe('softmaxCrossEntropy', () => {
     const g = arange(0, 64).mul(0.1).cos();
     const viaSoftmax = mul(sub(softmax(z), oneHot(tensor(labels), 10)), g.reshape([64, 1]));
     expect(Array.from(softmaxCrossEntropyGrad(g, z, tensor(labels)).data)).toEqual(Array.from(viaSoftmax.data));
+    const single = mul(sub(softmax(z), oneHot(tensor(labels), 10)), 0.25); // a scalar g scales every row
+    expect(Array.from(softmaxCrossEntropyGrad(0.25, z, tensor(labels)).data)).toEqual(Array.from(single.data));
   });
 
   it('stays finite at ±1000 logits, and a −∞ logit away from the label costs nothing', () => {
@@ -870,6 +899,8 @@ describe('softmaxCrossEntropy', () => {
     expectThrows(() => softmaxCrossEntropy(z, [0.5, 1]), ValueError, 'softmaxCrossEntropy', 'got 0.5 at position 0');
     expectThrows(() => softmaxCrossEntropy(z, [-1, NaN]), ValueError, 'got -1 at position 0');
     expectThrows(() => softmaxCrossEntropyGrad(zeros([3]), z, [0, 1]), ShapeError, 'softmaxCrossEntropyGrad', 'g', '[2]', '[3]');
+    expectThrows(() => softmaxCrossEntropy(z, [0, 1], { reduction: 'avg' as 'mean' }), ValueError, 'softmaxCrossEntropy', 'reduction', 'avg');
+    expectThrows(() => softmaxCrossEntropy(z, [0, 1], 'mean' as unknown as { reduction: 'mean' }), ValueError, 'softmaxCrossEntropy', 'options');
     expectThrows(() => softmaxCrossEntropyGrad(zeros([2]), z, [0, 5]), ValueError, 'softmaxCrossEntropyGrad', 'got 5 at position 1');
   });
 });

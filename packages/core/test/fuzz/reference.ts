@@ -232,22 +232,30 @@ export function softmaxRef(x: Nd, axisArg: unknown, log: boolean): Ref {
  * −log softmax(z)[label] per row of the last axis (tf.nn.sparse_softmax_cross_entropy_with_logits);
  * labels must be integers in range, of z's shape without its last axis (which has a class or more).
  */
-export function softmaxCrossEntropyRef(z: Nd, labels: Nd): Ref {
+export function softmaxCrossEntropyRef(z: Nd, labels: Nd, options: unknown): Ref {
+  if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) return reject('options not an object');
+  const reduction = (options as { reduction?: unknown } | undefined)?.reduction ?? 'none';
+  if (options !== undefined && (options as { reduction?: unknown }).reduction === null) return reject('bad reduction');
+  if (reduction !== 'none' && reduction !== 'mean' && reduction !== 'sum') return reject('bad reduction');
   const rows = crossEntropyRows(z, labels);
   if (isReject(rows)) return rows;
   const logp = softmaxRef(z, -1, true) as Nd;
-  return build(labels.shape, (i) => -get(logp, [...i, get(labels, i)]));
+  const losses = build(labels.shape, (i) => -get(logp, [...i, get(labels, i)]));
+  if (reduction === 'none') return losses;
+  const total = sumOf(losses.data);
+  return { shape: [], data: [reduction === 'mean' ? total / losses.data.length : total] };
 }
 
 /** g·(softmax(z) − onehot(label)) per row of the last axis, for g of the labels' shape. */
 export function softmaxCrossEntropyGradRef(g: Nd, z: Nd, labels: Nd): Ref {
   const rows = crossEntropyRows(z, labels);
   if (isReject(rows)) return rows;
-  if (g.shape.length !== labels.shape.length || g.shape.some((d, i) => d !== labels.shape[i])) return reject("g is not of the labels' shape");
+  const scalar = g.shape.length === 0;
+  if (!scalar && (g.shape.length !== labels.shape.length || g.shape.some((d, i) => d !== labels.shape[i]))) return reject("g is neither a scalar nor of the labels' shape");
   const logp = softmaxRef(z, -1, true) as Nd;
   return build(z.shape, (idx) => {
     const row = idx.slice(0, -1);
-    return get(g, row) * (Math.exp(get(logp, idx)) - (get(labels, row) === idx[idx.length - 1] ? 1 : 0));
+    return (scalar ? g.data[0]! : get(g, row)) * (Math.exp(get(logp, idx)) - (get(labels, row) === idx[idx.length - 1] ? 1 : 0));
   });
 }
 

@@ -326,16 +326,23 @@ const oneHotArgs: fc.Arbitrary<OneHotArgs> = fc.integer({ min: 1, max: 4 }).chai
   }),
 );
 
-type CrossEntropyArgs = { g: unknown; z: unknown; labels: unknown };
-/** Logits [..., classes] (sometimes none), labels of the batch shape (sometimes not), and g of the batch shape. */
+type CrossEntropyArgs = { g: unknown; z: unknown; labels: unknown; options: unknown };
+/**
+ * Logits [..., classes] (sometimes none), labels of the batch shape (sometimes not), g of the batch
+ * shape or a scalar, and a reduction (sometimes not a valid one).
+ */
 const crossEntropyArgs: fc.Arbitrary<CrossEntropyArgs> = fc
   .tuple(shapeArb(1, 3), fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: shapeArb(0, 2) }))
   .chain(([z, spoiled]) => {
     const batch = z.slice(0, -1);
     return fc.record({
-      g: tensorArg(spoiled ?? batch),
+      g: fc.oneof({ weight: 3, arbitrary: tensorArg(spoiled ?? batch) }, { weight: 1, arbitrary: tensorArg([]) }),
       z: fc.oneof({ weight: 12, arbitrary: tensorArg(z) }, { weight: 1, arbitrary: tensorArg([]) }),
       labels: fc.oneof({ weight: 12, arbitrary: tensorOf(spoiled ?? batch, indexValue(z[z.length - 1]!)) }, { weight: 1, arbitrary: indicesOf(z[z.length - 1]!) }),
+      options: fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom<unknown>(undefined, {}, { reduction: 'none' }, { reduction: 'mean' }, { reduction: 'sum' }) },
+        { weight: 1, arbitrary: fc.oneof(fc.constantFrom<unknown>({ reduction: 'avg' }, { reduction: null }), junk) },
+      ),
     });
   });
 
@@ -534,10 +541,10 @@ export const specs: Record<string, Spec> = {
   // Losses
   softmaxCrossEntropy: {
     args: crossEntropyArgs,
-    run: ({ z, labels }, s) => core.softmaxCrossEntropy(s.t(z), s.c(labels)),
-    ref: ({ z, labels }) => {
+    run: ({ z, labels, options }, s) => core.softmaxCrossEntropy(s.t(z), s.c(labels), options as core.SoftmaxCrossEntropyOptions),
+    ref: ({ z, labels, options }) => {
       const [zs, idx] = [nd(z), indexNd(labels)];
-      return zs === null || idx === null ? reject('not tensor data') : R.softmaxCrossEntropyRef(zs, idx);
+      return zs === null || idx === null ? reject('not tensor data') : R.softmaxCrossEntropyRef(zs, idx, options);
     },
   } as Spec<CrossEntropyArgs>,
   softmaxCrossEntropyGrad: {
