@@ -90,7 +90,7 @@ describe('crossEntropy', () => {
     z.grad!.data.forEach((g, i) => expect(z2.grad!.data[i]).toBeCloseTo(g, 14));
   });
 
-  test('class indices take the fused softmaxCrossEntropy: value and gradient bit for bit as the one-hot path (batch 64)', () => {
+  test('class indices take the fused softmaxCrossEntropy: the value bit for bit as the one-hot path, the gradient to rounding (batch 64)', () => {
     const z = randn([64, 10], { seed: 3, requiresGrad: true });
     const z2 = z.detach().clone();
     z2.requiresGrad = true;
@@ -100,7 +100,8 @@ describe('crossEntropy', () => {
     expect(a.item()).toBe(b.item()); // 1/64 is exact, so both roundings agree
     a.backward();
     b.backward();
-    expect(Array.from(z.grad!.data)).toEqual(Array.from(z2.grad!.data));
+    // softmax e^(z − max)/Σ against exp(logSoftmax): an ulp or so of p, divided by 64
+    z.grad!.data.forEach((g, i) => expect(Math.abs(g - z2.grad!.data[i]!)).toBeLessThanOrEqual(1e-15 / 64));
   });
 
   test('a −∞ logit on a class other than the label leaves the loss finite', () => {

@@ -1,11 +1,11 @@
 /**
  * Softmax cross-entropy against class indices, row by row over the last axis: the loss of each
- * sample and its gradient, each in one pass over the logits. Both normalise a row exactly as
- * log softmax does (softmaxShift, shiftedLogSum), so they agree bit for bit with the same
- * quantities computed through logSoftmax.
+ * sample and its gradient, each in one pass over the logits. The loss normalises a row exactly as
+ * log softmax does (softmaxShift, shiftedLogSum), so it agrees bit for bit with −logSoftmax at the
+ * label.
  */
 import { allocData, allocForOverwrite } from './alloc';
-import { shiftedLogSum, softmaxShift } from './reduce';
+import { shiftedLogSum, sliceMax, softmaxShift } from './reduce';
 
 /** How the losses of the samples are combined: kept apart, averaged, or added. */
 export type CrossEntropyReduction = 'none' | 'mean' | 'sum';
@@ -32,18 +32,27 @@ export function crossEntropyRows(z: Float64Array, labels: Float64Array, classes:
 
 /**
  * out[i, j] = g[i]·(softmax(z[i])[j] − [j = label[i]]): the adjoint of crossEntropyRows. `g` holds
- * one value per row, or a single value for every row.
+ * one value per row, or a single value for every row. A row with a finite maximum m takes one
+ * exponential per element, softmax = e^(z − m) / Σ e^(z − m) (as accurate as going through the log
+ * and cheaper: exp is most of this kernel's time); other rows (±∞, NaN) are normalised as log
+ * softmax does it.
  */
 export function crossEntropyGradRows(g: Float64Array, z: Float64Array, labels: Float64Array, classes: number): Float64Array {
   const out = allocForOverwrite(z.length); // every element is written
   const perRow = g.length === labels.length ? 1 : 0;
   for (let i = 0, first = 0; i < labels.length; i++, first += classes) {
     const last = first + classes;
-    const shift = softmaxShift(z, first, last, 1);
-    const logSum = shiftedLogSum(z, first, last, 1, shift);
     const target = first + labels[i]!;
     const scale = g[i * perRow]!;
-    for (let at = first; at < last; at++) out[at] = scale * (Math.exp(z[at]! - shift - logSum) - (at === target ? 1 : 0));
+    const max = sliceMax(z, first, last, 1);
+    if (Number.isFinite(max)) {
+      let sum = 0;
+      for (let at = first; at < last; at++) sum += out[at] = Math.exp(z[at]! - max);
+      for (let at = first; at < last; at++) out[at] = scale * (out[at]! / sum - (at === target ? 1 : 0));
+    } else {
+      const logSum = shiftedLogSum(z, first, last, 1, 0);
+      for (let at = first; at < last; at++) out[at] = scale * (Math.exp(z[at]! - logSum) - (at === target ? 1 : 0));
+    }
   }
   return out;
 }

@@ -124,9 +124,15 @@ export function logSoftmaxAxis(x: Float64Array, shape: Shape, axis: number): Flo
  * maximum where that is finite, else 0 (an infinite or NaN maximum decides the result alone).
  */
 export function softmaxShift(x: Float64Array, first: number, last: number, step: number): number {
+  const max = sliceMax(x, first, last, step);
+  return Number.isFinite(max) ? max : 0;
+}
+
+/** The maximum of the slice x[first], x[first + step], … (before `last`); NaN if any is NaN. */
+export function sliceMax(x: Float64Array, first: number, last: number, step: number): number {
   let max = -Infinity;
   for (let at = first; at < last; at += step) max = extreme(max, x[at]!, 1);
-  return Number.isFinite(max) ? max : 0;
+  return max;
 }
 
 /**
