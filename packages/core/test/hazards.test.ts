@@ -4,7 +4,8 @@
  * documented IEEE values (no throw, no silent garbage); division by zero follows IEEE 754.
  */
 import {
-  Tensor, div, exp, expm1, grad, jvp, log, log1p, logSoftmax, logSumExp, ones, pow, sigmoid, softmax, softplus, sqrt, tanh, tensor,
+  Tensor, div, exp, expm1, grad, jvp, log, log1p, logSoftmax, logSumExp, ones, pow, sigmoid, softmax, softmaxCrossEntropy, softplus, sqrt,
+  tanh, tensor,
 } from '@adjoint/core';
 
 const EXTREMES = [-1000, -100, -1, 0, 1, 100, 1000];
@@ -75,6 +76,16 @@ describe('stable at ±1000: finite values and finite first and second derivative
     expect([...softmax(tensor([1000, 1000])).data]).toEqual([0.5, 0.5]);
     const rows = softmax(tensor([[1000, 0, -1000], [5, 5, 5]]));
     expect([...rows.sum(1).data]).toEqual([1, 1]);
+  });
+
+  it('softmaxCrossEntropy per sample and reduced, and its exact limits', () => {
+    const m = tensor([[1000, -1000, 0], [-1000, -1000, -1000], [1000, 1000, 999]]);
+    expectFiniteEverywhere('softmaxCrossEntropy', (x) => softmaxCrossEntropy(x, [1, 2, 2]), m);
+    expectFiniteEverywhere('softmaxCrossEntropy mean', (x) => softmaxCrossEntropy(x, [1, 2, 2], { reduction: 'mean' }), m);
+    expect([...softmaxCrossEntropy(tensor([[1000, -1000], [1000, 1000], [1e300, 1e300]]), [1, 0, 1]).data]).toEqual([2000, Math.LN2, Math.LN2]);
+    // the adjoint softmax − onehot: exactly [−1, 1] at a certain mistake, [−½, ½] at a tie, even at 1e300
+    const g = grad((x: Tensor) => softmaxCrossEntropy(x, [1, 0, 1], { reduction: 'sum' }))(tensor([[1000, -1000], [1000, 1000], [1e300, 1e300]]));
+    expect([...g.data]).toEqual([1, -1, -0.5, 0.5, 0.5, -0.5]);
   });
 
   it('softmax and logSoftmax keep full precision for huge inputs (found by this suite: x − logSumExp(x) lost log 2 at 1e16)', () => {
