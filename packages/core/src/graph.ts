@@ -91,6 +91,10 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
   const accumulate = (t: Tensor, g: Tensor): void => {
     const previous = adjointOf(t);
     if (previous === null) {
+      // A sum made for another slot and passed on unchanged (add gives its adjoint to both inputs,
+      // identity and broadcastTo to theirs) may now sit in several slots: no longer one slot's
+      // alone, so nothing may add into it in place.
+      if (g._visit === ownMark) g._visit = 0;
       setAdjoint(t, g);
       if (reusable !== null && isPooled(g.data)) (reuse ??= new AdjointReuse(reusable)).hold(g);
       touched.push(t);

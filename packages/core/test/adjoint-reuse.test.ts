@@ -153,14 +153,17 @@ describe('adjoint arrays reused within a backward pass', () => {
           const last = values[values.length - 1]!;
           return last.mul(ones([ROWS, COLS]).mul(0.5)).sum().add(values[pick % values.length]!.sum());
         };
-        const run = (withoutReuse: boolean): number[][] => {
+        // Without reuse: under detectAnomaly; and recorded, which also adds no adjoints in place.
+        const run = (mode: 'reuse' | 'anomaly' | 'recorded'): number[][] => {
           const leaves = [leaf(11), leaf(12), leaf(13, [COLS, COLS]), leaf(14, [COLS])];
-          const pass = (): void => loss(leaves).backward();
-          if (withoutReuse) detectAnomaly(pass);
+          const pass = (): void => loss(leaves).backward(undefined, { createGraph: mode === 'recorded' });
+          if (mode === 'anomaly') detectAnomaly(pass);
           else pass();
           return leaves.map((l) => (l.grad === null ? [] : Array.from(l.grad.data)));
         };
-        expect(run(false)).toEqual(run(true));
+        const withReuse = run('reuse');
+        expect(withReuse).toEqual(run('anomaly'));
+        expect(withReuse).toEqual(run('recorded'));
       }),
       { numRuns: 200, seed: 42 },
     );

@@ -1,4 +1,7 @@
-import { GradError, Tensor, add, borrowGrad, grad, matmul, noGrad, ones, randn, scalar, stopGradient, sum, tensor, transpose, valueAndGrad, vjp } from '@adjoint/core';
+import fc from 'fast-check';
+import {
+  GradError, Tensor, add, borrowGrad, broadcastTo, grad, identity, matmul, noGrad, ones, randn, scalar, stopGradient, sum, tensor, transpose, valueAndGrad, vjp,
+} from '@adjoint/core';
 
 const leaf = (v: number | number[] | number[][]): Tensor => tensor(v, { requiresGrad: true });
 
@@ -7,6 +10,49 @@ describe('backward', () => {
     const x = leaf(1.5);
     x.mul(x).add(x.mul(3)).backward();
     expect(x.grad!.item()).toBeCloseTo(2 * 1.5 + 3, 14);
+  });
+
+  it('never adds into a sum that a rule passed on to several inputs (add gives its adjoint to both)', () => {
+    // s collects 2 + 3 = 5 in a sum of its own; add hands that sum to a and b. a then receives 5
+    // more from m: added in place, it would have changed b's gradient too (found by review: b got 10).
+    for (const n of [1, 4, 16]) {
+      const [a, b] = [ones([n], { requiresGrad: true }), ones([n], { requiresGrad: true })];
+      const m = a.mul(5);
+      const s = a.add(b);
+      m.add(s.mul(2).add(s.mul(3))).sum().backward();
+      expect(Array.from(a.grad!.data)).toEqual(new Array(n).fill(10));
+      expect(Array.from(b.grad!.data)).toEqual(new Array(n).fill(5));
+    }
+  });
+
+  it('random programs with fan-out: the same gradients as a recorded pass, which adds nothing in place', () => {
+    const N = 12; // more than eight elements: arrays of their own, which are the ones reused
+    const ops: Array<(a: Tensor, b: Tensor) => Tensor> = [
+      (a, b) => a.add(b),
+      (a, b) => a.mul(b),
+      (a) => a.mul(3),
+      (a) => a.sin(),
+      (a) => identity(a),
+      (a) => broadcastTo(a.sum(), [N]).add(a),
+      (a, b) => a.sub(b).tanh(),
+      (a) => a.add(a),
+    ];
+    const program = fc.array(fc.record({ op: fc.nat(ops.length - 1), a: fc.nat(), b: fc.nat() }), { minLength: 1, maxLength: 14 });
+    fc.assert(
+      fc.property(program, fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), (steps, outputs) => {
+        const run = (createGraph: boolean): number[][] => {
+          const leaves = [1, 2, 3].map((seed) => randn([N], { seed, requiresGrad: true }));
+          const values: Tensor[] = [...leaves];
+          for (const { op, a, b } of steps) values.push(ops[op]!(values[a % values.length]!, values[b % values.length]!));
+          // several values feed the loss, so their adjoints are sums passed on through the program
+          const loss = outputs.reduce((total: Tensor, k, i) => total.add(values[k % values.length]!.mul(i + 1).sum()), scalar(0));
+          loss.backward(undefined, { createGraph });
+          return leaves.map((l) => (l.grad === null ? [] : Array.from(l.grad.data)));
+        };
+        expect(run(false)).toEqual(run(true));
+      }),
+      { numRuns: 300, seed: 7 },
+    );
   });
 
   it('walks a 200,000-op chain without overflowing the stack', () => {
