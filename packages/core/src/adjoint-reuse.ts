@@ -98,14 +98,18 @@ export class AdjointReuse {
     this.retire(g);
     for (let i = 0; i < cotangents.length; i++) if (cotangents[i] != null) this.retire(cotangents[i]!);
     const retired = this.retired;
-    for (let i = 0; i < retired.length; i++) {
-      const r = retired[i]!;
-      // A second copy of an array in the list finds it gone from `fresh`: handed back once only.
-      if (!this.holders.has(r) && this.fresh.delete(r)) recycleData(r);
-    }
+    for (let i = 0; i < retired.length; i++) this.handBack(retired[i]!);
     retired.length = 0;
-    for (const a of this.made) if (!this.holders.has(a) && this.fresh.delete(a)) recycleData(a);
+    for (const a of this.made) this.handBack(a);
     this.made.clear();
+  }
+
+  /**
+   * Gives `data` back to the allocator if no slot holds it and it is still the pass's: an array
+   * met twice (retired twice, or retired and made by the rule) is gone from `fresh` the second time.
+   */
+  private handBack(data: Float64Array): void {
+    if (!this.holders.has(data) && this.fresh.delete(data)) recycleData(data);
   }
 
   /** A slot no longer holds `data`. */

@@ -22,3 +22,19 @@ export function requireFinite(op: string, name: string, value: unknown): number 
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValueError(`${op}: ${name} must be a finite number, got ${describeValue(value)}`);
   return value;
 }
+
+/** `value`, when it is one of `choices`; else a ValueError naming `op`, the argument and the choices. */
+export function requireChoice<C extends string>(op: string, name: string, value: unknown, choices: readonly C[]): C {
+  if (choices.includes(value as C)) return value as C;
+  const listed = choices.map((c) => `'${c}'`);
+  const options = listed.length > 1 ? `${listed.slice(0, -1).join(', ')} or ${listed[listed.length - 1]}` : listed[0];
+  throw new ValueError(`${op}: ${name} must be ${options}, got ${describeValue(value)}`);
+}
+
+/** Throws a ValueError naming `op` unless every one of `values` is an integer in [0, `count`). */
+export function requireIndicesBelow(op: string, what: string, values: Float64Array, count: number): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isInteger(v) || v < 0 || v >= count) throw new ValueError(`${op}: ${what} must be integers in [0, ${count}), got ${v} at position ${i}`);
+  }
+}

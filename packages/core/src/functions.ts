@@ -8,7 +8,7 @@ import { Tensor, type TensorLike } from './tensor';
 import { toTensor } from './create';
 import { describeValue, formatShape, normalizeAxes, normalizeAxis } from './shape';
 import { ShapeError, ValueError } from './errors';
-import { requireFinite, requireOptions } from './arguments';
+import { requireChoice, requireFinite, requireOptions } from './arguments';
 import * as unary from './ops/unary';
 import * as binary from './ops/binary';
 import * as constant from './ops/constant';
@@ -170,9 +170,7 @@ export interface SoftmaxCrossEntropyOptions {
  */
 export function softmaxCrossEntropy(logits: TensorLike, labels: Tensor | readonly number[], options?: SoftmaxCrossEntropyOptions): Tensor {
   const { reduction = 'none' } = requireOptions('softmaxCrossEntropy', options);
-  if (reduction !== 'none' && reduction !== 'mean' && reduction !== 'sum') {
-    throw new ValueError(`softmaxCrossEntropy: reduction must be 'none', 'mean' or 'sum', got ${describeValue(reduction)}`);
-  }
+  requireChoice('softmaxCrossEntropy', 'reduction', reduction, ['none', 'mean', 'sum'] as const);
   const inputs = [toTensor(logits, 'softmaxCrossEntropy'), indexTensor('softmaxCrossEntropy', labels)];
   return apply(crossEntropy.softmaxCrossEntropyOp, inputs, { reduction });
 }
@@ -228,9 +226,7 @@ export interface LinearOptions {
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor, options?: LinearOptions): Tensor {
   const { activation = 'identity' } = requireOptions('linear', options);
-  if (activation !== 'identity' && activation !== 'relu') {
-    throw new ValueError(`linear: activation must be 'identity' or 'relu', got ${describeValue(activation)}`);
-  }
+  requireChoice('linear', 'activation', activation, ['identity', 'relu'] as const);
   return apply(matrix.linearOp, [toTensor(x, 'linear'), toTensor(weight, 'linear'), toTensor(bias, 'linear')], { relu: activation === 'relu' });
 }
 /** Inner product of vectors; for matrices the same as matmul. */

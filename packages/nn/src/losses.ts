@@ -77,7 +77,6 @@ export function crossEntropy(pred: Tensor, target: Target, options: CrossEntropy
   const classes = pred.shape[pred.rank - 1]!;
   if (classes === 0) throw new ShapeError(`crossEntropy: predictions need at least one class, got shape ${formatShape(pred.shape)}`);
   const logits = fromLogits('crossEntropy', options);
-  const samples = pred.size / classes;
   let t: Tensor;
   if (sameShape(y.shape, pred.shape)) t = y;
   else if (sameShape(y.shape, pred.shape.slice(0, -1))) {
@@ -92,6 +91,7 @@ export function crossEntropy(pred: Tensor, target: Target, options: CrossEntropy
     );
   }
   const logp = logits ? logSoftmax(pred, -1) : log(clip(pred, EPS, 1));
+  const samples = pred.size / classes;
   return t.mul(logp).sum().div(-samples);
 }
 

@@ -87,7 +87,7 @@ export function collectAllocations<T>(into: Set<Float64Array>, fn: () => T): T {
  * another tensor's values. Small arrays (slab views) and arrays over the limit are left to the collector.
  */
 export function recycleData(a: Float64Array): void {
-  if (a.length <= SMALL || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return;
+  if (!isPooled(a) || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return;
   if (spareBytes + a.byteLength > SPARE_LIMIT) return;
   const list = spares.get(a.length);
   if (list === undefined) spares.set(a.length, [a]);

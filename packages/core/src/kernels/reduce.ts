@@ -59,7 +59,10 @@ export function sumAxes(x: Float64Array, shape: Shape, axes: readonly number[]):
 
 /** Max (or min, with `sign` = -1) over `axes`. NaN propagates, as in NumPy. */
 export function extremeAxes(x: Float64Array, shape: Shape, axes: readonly number[], sign: 1 | -1): Float64Array {
-  const { data, outer, reduced, inner } = blocksOf(x, shape, axes);
+  return extremeOfBlocks(blocksOf(x, shape, axes), sign);
+}
+
+function extremeOfBlocks({ data, outer, reduced, inner }: Blocks, sign: 1 | -1): Float64Array {
   const out = allocData(outer * inner).fill(-sign * Infinity);
   for (let o = 0; o < outer; o++) {
     for (let r = 0; r < reduced; r++) {
@@ -80,8 +83,9 @@ function extreme(best: number, v: number, sign: 1 | -1): number {
  * -∞ inputs give finite or exact results.
  */
 export function logSumExpAxes(x: Float64Array, shape: Shape, axes: readonly number[]): Float64Array {
-  const max = extremeAxes(x, shape, axes, 1);
-  const { data, outer, reduced, inner } = blocksOf(x, shape, axes);
+  const blocks = blocksOf(x, shape, axes); // a copy for axes with gaps: made once for both passes
+  const max = extremeOfBlocks(blocks, 1);
+  const { data, outer, reduced, inner } = blocks;
   // Shift by the maximum where it is finite; an infinite or NaN maximum decides the result alone.
   const shift = max.map((m) => (Number.isFinite(m) ? m : 0));
   const acc = allocData(max.length);

@@ -9,6 +9,7 @@ import { map } from '../kernels/elementwise';
 import { binaryLoop } from '../kernels/specialize';
 import { argExtremeAxis } from '../kernels/reduce';
 import { ValueError } from '../errors';
+import { requireIndicesBelow } from '../arguments';
 
 /**
  * A comparison op. `f` gives 1 or 0 itself: a wrapper turning booleans into numbers would be one
@@ -79,13 +80,9 @@ export const oneHotOp = registerOp<ConstantOp<{ depth: number }>>({
     return out;
   },
   forward: ([indices], _s, _o, { depth }) => {
+    requireIndicesBelow('oneHot', 'indices', indices!, depth);
     const out = allocData(indices!.length * depth);
-    indices!.forEach((v, i) => {
-      if (!Number.isInteger(v) || v < 0 || v >= depth) {
-        throw new ValueError(`oneHot: indices must be integers in [0, ${depth}), got ${v} at position ${i}`);
-      }
-      out[i * depth + v] = 1;
-    });
+    indices!.forEach((v, i) => (out[i * depth + v] = 1));
     return out;
   },
 });

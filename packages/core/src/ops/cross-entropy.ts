@@ -5,7 +5,8 @@
  */
 import { registerOp, type DifferentiableOp } from '../registry';
 import { formatShape, sameShape, type Shape } from '../shape';
-import { ShapeError, ValueError } from '../errors';
+import { ShapeError } from '../errors';
+import { requireIndicesBelow } from '../arguments';
 import { crossEntropyGradRows, crossEntropyRows, type CrossEntropyReduction } from '../kernels/cross-entropy';
 import { onesLike } from '../create';
 import { add, div, mul, reshape, softmax, softmaxCrossEntropyGrad, sub, sum } from '../functions';
@@ -25,15 +26,6 @@ function checkLabels(op: string, logits: Shape, labels: Shape): Shape {
     throw new ShapeError(`${op}: labels must be class indices of shape ${formatShape(batch)} for logits ${formatShape(logits)}, got ${formatShape(labels)}`);
   }
   return batch;
-}
-
-function checkLabelValues(op: string, labels: Float64Array, classes: number): void {
-  for (let i = 0; i < labels.length; i++) {
-    const c = labels[i]!;
-    if (!Number.isInteger(c) || c < 0 || c >= classes) {
-      throw new ValueError(`${op}: labels must be integers in [0, ${classes}), got ${c} at position ${i}`);
-    }
-  }
 }
 
 /** softmax(z) − onehot(labels) along the last axis: the gradient of each sample's loss (g = 1). */
@@ -72,7 +64,7 @@ export const softmaxCrossEntropyOp = registerOp<DifferentiableOp<CrossEntropyAtt
   },
   forward: ([z, labels], [sz], _out, { reduction }) => {
     const classes = sz![sz!.length - 1]!;
-    checkLabelValues('softmaxCrossEntropy', labels!, classes);
+    requireIndicesBelow('softmaxCrossEntropy', 'labels', labels!, classes);
     return crossEntropyRows(z!, labels!, classes, reduction);
   },
   vjp: (g, [z, labels], _out, { reduction }) => [softmaxCrossEntropyGrad(reduction === 'mean' ? div(g, labels!.size) : g, z!, labels!), null],
@@ -108,7 +100,7 @@ export const softmaxCrossEntropyGradOp = registerOp<DifferentiableOp>({
   },
   forward: ([g, z, labels], [, sz]) => {
     const classes = sz![sz!.length - 1]!;
-    checkLabelValues('softmaxCrossEntropyGrad', labels!, classes);
+    requireIndicesBelow('softmaxCrossEntropyGrad', 'labels', labels!, classes);
     return crossEntropyGradRows(g!, z!, labels!, classes);
   },
   vjp: (u, [g, z, labels]) => {
