@@ -1,20 +1,24 @@
 /**
- * Reverse mode over the recorded graph: topological order (iterative, so a 200,000-op chain cannot
- * overflow the stack), adjoint accumulation for tensors with several children, un-broadcasting of
- * adjoints (here, once, not in each rule), and freeing the graph after a pass.
+ * Reverse mode over the recorded graph: the tape (a topological order, found iteratively, so a
+ * 200,000-op chain cannot overflow the stack), the sweep back along it, un-broadcasting of
+ * adjoints (here, once, not in each rule), leaves' gradients, and freeing the graph after a pass.
  */
-import { Tensor, setPrivateGrad, type NestedArray } from './tensor';
+import { Tensor, isPrivateGrad, setPrivateGrad, type NestedArray } from './tensor';
 import { GradError } from './errors';
 import { formatShape, sameShape, shapeSize, type Shape } from './shape';
-import { setGradMode } from './mode';
+import { noGrad, setGradMode } from './mode';
 import { forwardActive } from './forward';
 import { add, reshape, sum } from './functions';
 import { toTensor } from './create';
 import { requireOptions } from './arguments';
-import { collectAllocations, isPooled } from './kernels/alloc';
+import { setAllocationSink } from './kernels/alloc';
 import { anomalyDetection, checkBackward, runBackwardRule } from './anomaly';
 import { freeInputs, inputAt, inputCount, inputsOf } from './inputs';
-import { AdjointReuse } from './adjoint-reuse';
+import { isBuiltInOp, type DifferentiableOp } from './registry';
+import { Adjoints } from './adjoints';
+import { MemoryPlan } from './memory-plan';
+import { anyHooks, runHooks } from './hooks';
+import { checkRecordedValues } from './versions';
 
 /** Options of `Tensor.backward`. */
 export interface BackwardOptions {
@@ -33,10 +37,11 @@ export interface BackpropOptions {
   /** Called with each tensor's adjoint once it is complete (for the trace view). */
   onAdjoint?: (t: Tensor, adjoint: Tensor) => void;
   /**
-   * The arrays allocated since the pass began (from collectAllocations): given, the pass reuses
-   * those of adjoints it has finished with (see adjoint-reuse.ts).
+   * The pass's memory plan (see memory-plan.ts), for a caller that asks it afterwards which
+   * adjoints it may keep without a copy; one is made when not given. Unused when the pass is
+   * differentiated.
    */
-  fresh?: Set<Float64Array>;
+  memory?: MemoryPlan;
 }
 
 /**
@@ -57,124 +62,137 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   return reshape(summed, shape);
 }
 
-let passesRunning = 0;
-
 /**
- * The reverse sweep. Seeds `roots` with `seeds`, walks the graph in reverse topological order,
- * and returns the accumulated adjoint of each target (or of each leaf with requiresGrad).
+ * The reverse sweep, as the textbook has it. Orders the graph behind `roots` into a tape, seeds the
+ * roots' adjoints with `seeds`, then visits the tape from the end: each node's complete adjoint
+ * goes through its op's rule to one cotangent per input, which is summed to the input's shape and
+ * added to the input's adjoint. Returns the adjoint of each target (or of each leaf with
+ * requiresGrad).
+ *
+ * Memory is planned beside the sweep, not in it (see memory-plan.ts): unless the pass is itself
+ * differentiated, the arrays core's rules allocate are the engine's to reuse once dead, and
+ * anything handed to user code (custom rules, registered ops' rules, hooks, `onAdjoint`) is the
+ * user's from then on.
  */
 export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[], options: BackpropOptions): Map<Tensor, Tensor> {
   const targets = options.targets ? new Set(options.targets) : null;
-  const order = topologicalOrder(roots, targets);
-  // Marks the sums this pass made itself (in Tensor._visit, negative so that no walk's mark can
-  // equal it): those it may add into in place.
-  const ownMark = -lastVisit;
+  const tape = recordTape(roots, targets);
+  const nodes = tape.nodes;
   const differentiable = options.createGraph || forwardActive();
-  // Adjoints sit in a slot of each tensor: no hashing, nothing to grow, for the one pass that
-  // usually runs. A pass started inside another's rule (a custom rule that calls `grad`) may meet
-  // the same tensors, so it keeps its adjoints in a Map of its own instead.
-  const nested = passesRunning === 0 ? null : new Map<Tensor, Tensor>();
-  const adjointOf = (t: Tensor): Tensor | null => (nested === null ? t._adjoint : nested.get(t) ?? null);
-  const setAdjoint = (t: Tensor, g: Tensor | null): void => {
-    if (nested === null) t._adjoint = g;
-    else if (g === null) nested.delete(t);
-    else nested.set(t, g);
-  };
+  const memory = differentiable ? null : options.memory ?? new MemoryPlan();
+  const adjoints = new Adjoints(nodes.length, differentiable, memory);
   const result = new Map<Tensor, Tensor>();
-  const touched: Tensor[] = []; // to clear their slots afterwards
   const checking = anomalyDetection();
   const { onAdjoint } = options;
-  // Made on the first large adjoint: a pass over small tensors only (a scalar workload's) never needs one.
-  const reusable = AdjointReuse.allowed(options.fresh, differentiable, nested !== null, onAdjoint !== undefined || checking);
-  let reuse = null as AdjointReuse | null;
-
-  const accumulate = (t: Tensor, g: Tensor): void => {
-    const previous = adjointOf(t);
-    if (previous === null) {
-      // A sum made for another slot and passed on unchanged (add gives its adjoint to both inputs,
-      // identity and broadcastTo to theirs) may now sit in several slots: no longer one slot's
-      // alone, so nothing may add into it in place.
-      if (g._visit === ownMark) g._visit = 0;
-      setAdjoint(t, g);
-      if (reusable !== null && isPooled(g.data)) (reuse ??= new AdjointReuse(reusable)).hold(g);
-      touched.push(t);
-    }
-    else if (differentiable) setAdjoint(t, add(previous, g));
-    else if (previous._visit === ownMark) addInto(previous.data, g.data);
-    else {
-      const total = add(previous, g); // recording is off: a plain sum in a new array, ours to add into
-      total._visit = ownMark;
-      setAdjoint(t, total);
-      reuse?.replace(previous, total);
-    }
-  };
+  const hooked = anyHooks();
 
   // Rules are recorded only when the pass itself is to be differentiated.
   const previousMode = setGradMode(options.createGraph);
-  passesRunning++;
+  const previousSink = setAllocationSink(memory);
   try {
     roots.forEach((root, i) => {
       const seed = seeds[i]!;
       if (!sameShape(seed.shape, root.shape)) {
         throw new GradError(`backward: seed shape ${formatShape(seed.shape)} does not match output shape ${formatShape(root.shape)}`);
       }
-      accumulate(root, seed);
+      const k = tape.positionOf(root);
+      if (k >= 0) adjoints.add(k, seed);
     });
-    for (let k = order.length - 1; k >= 0; k--) {
-      const t = order[k]!;
-      const g = adjointOf(t);
+    for (let k = nodes.length - 1; k >= 0; k--) {
+      let g = adjoints.get(k);
       if (g === null) continue;
-      onAdjoint?.(t, g);
+      const t = nodes[k]!;
+      if (hooked || onAdjoint !== undefined) {
+        g = observe(t, g, onAdjoint, memory);
+        if (g !== adjoints.get(k)) adjoints.replace(k, g);
+      }
       const op = t._op;
       if (targets ? targets.has(t) : op === null) {
-        if (targets || t._leaf) result.set(t, g);
+        if (targets || t._leaf) result.set(t, g); // stays in its slot, so no step reuses its array
         continue;
       }
-      setAdjoint(t, null);
+      adjoints.clear(k);
       const inputs = op === null ? null : inputsOf(t);
       if (op === null || inputs === null) continue;
-      const cotangents = checking
-        ? runBackwardRule(() => op.vjp(g, inputs, t, t._attrs))
-        : reuse !== null ? reuse.rule(op, () => op.vjp(g, inputs, t, t._attrs)) : op.vjp(g, inputs, t, t._attrs);
-      if (checking) checkBackward(op.name, t, g, inputs, cotangents);
-      for (let i = 0; i < inputs.length; i++) {
-        const x = inputs[i]!;
+      checkRecordedValues(t);
+      const cotangents = runRule(op, g, inputs, t, memory, checking);
+      for (let i = 0, first = tape.firstInput[k]!; i < inputs.length; i++) {
+        const slot = tape.inputSlots[first + i]!;
         const gi = cotangents[i];
-        if (!gi || !x.requiresGrad || op.nondiff?.includes(i)) continue;
-        const reduced = sumToShape(gi, x.shape);
-        accumulate(x, reduced);
-        if (reduced !== gi) reuse?.retire(reduced);
+        if (slot < 0 || !gi) continue;
+        adjoints.add(slot, sumToShape(gi, inputs[i]!.shape));
       }
-      reuse?.spend(op, g, cotangents);
+      memory?.endStep();
     }
   } finally {
-    passesRunning--;
+    setAllocationSink(previousSink);
     setGradMode(previousMode);
-    if (nested === null) for (const t of touched) t._adjoint = null;
   }
 
-  if (!options.retainGraph) for (const t of order) if (!targets?.has(t)) freeInputs(t);
+  if (!options.retainGraph) for (const t of nodes) if (!targets?.has(t)) freeInputs(t);
   return result;
+}
+
+/** Runs `t`'s hooks and the pass's observer on its complete adjoint `g`, which user code then holds. */
+function observe(t: Tensor, g: Tensor, onAdjoint: BackpropOptions['onAdjoint'], memory: MemoryPlan | null): Tensor {
+  memory?.expose(g);
+  const run = (): Tensor => {
+    const hooked = runHooks(t, g);
+    onAdjoint?.(t, hooked);
+    return hooked;
+  };
+  return memory === null ? run() : memory.outside(run);
+}
+
+/**
+ * `op`'s rule on the adjoint `g`. A rule that is not core's own is user code: the adjoint is
+ * handed to it, and what it allocates is not collected as the engine's.
+ */
+function runRule(op: DifferentiableOp<unknown>, g: Tensor, inputs: readonly Tensor[], t: Tensor, memory: MemoryPlan | null, checking: boolean): readonly (Tensor | null)[] {
+  const userCode = memory !== null && !isBuiltInOp(op);
+  if (!userCode && !checking) return op.vjp(g, inputs, t, t._attrs); // the usual case, without closures
+  const rule = (): readonly (Tensor | null)[] => op.vjp(g, inputs, t, t._attrs);
+  const checked = checking ? () => runBackwardRule(rule) : rule;
+  if (userCode) memory.expose(g);
+  const cotangents = userCode ? memory.outside(checked) : checked();
+  if (checking) checkBackward(op.name, t, g, inputs, cotangents);
+  return cotangents;
 }
 
 /** The mark of the latest walk (see Tensor._visit). */
 let lastVisit = 0;
 
 /**
- * Tensors reachable from `roots` through recorded nodes, inputs before the tensors made from them:
- * a depth-first walk, inputs in order, with an explicit stack (a 200,000-op chain cannot overflow
- * it). With targets, the walk stops at them and keeps only tensors on a path to one.
+ * A pass's tape: the tensors reachable from its roots through recorded nodes, inputs before the
+ * tensors made from them, and for each node the positions of its inputs on the tape.
+ */
+interface Tape {
+  readonly nodes: Tensor[];
+  /** Node k's inputs are at inputSlots[firstInput[k] + i]: a position on the tape, or -1 for an input that takes no adjoint. */
+  readonly firstInput: number[];
+  readonly inputSlots: number[];
+  /** A root's position on the tape, or -1 when it is not on it. */
+  positionOf(root: Tensor): number;
+}
+
+/**
+ * The tape behind `roots`: a depth-first walk, inputs in order, with an explicit stack (a 200,000-op
+ * chain cannot overflow it). With targets, the walk stops at them and keeps only tensors on a path
+ * to one.
  *
  * A tensor is marked in Tensor._visit when it is expanded (its inputs pushed, all at once) and
- * again when it is done (placed in the order). One reached again while an earlier copy of it still
- * waits lower on the stack is expanded where it is reached, as a recursive walk would; the earlier
- * copy is skipped when its turn comes.
+ * again when it is done (placed on the tape, its position in Tensor._position). One reached again
+ * while an earlier copy of it still waits lower on the stack is expanded where it is reached, as a
+ * recursive walk would; the earlier copy is skipped when its turn comes. Input positions are read
+ * while the walk runs, so the tape does not depend on these fields afterwards (a pass started
+ * inside a rule walks the same tensors again).
  */
-function topologicalOrder(roots: readonly Tensor[], targets: Set<Tensor> | null): Tensor[] {
-  const order: Tensor[] = [];
+function recordTape(roots: readonly Tensor[], targets: Set<Tensor> | null): Tape {
+  const nodes: Tensor[] = [];
+  const firstInput: number[] = [];
+  const inputSlots: number[] = [];
   const expanded = ++lastVisit;
   const done = ++lastVisit;
-  const relevant = targets ? new Set<Tensor>() : null;
   const stack: Tensor[] = [];
   for (let r = roots.length - 1; r >= 0; r--) stack.push(roots[r]!); // the first root on top
   while (stack.length > 0) {
@@ -184,47 +202,60 @@ function topologicalOrder(roots: readonly Tensor[], targets: Set<Tensor> | null)
       stack.pop();
       continue;
     }
+    const op = t._op;
+    const stops = op === null || (targets !== null && targets.has(t));
     if (mark !== expanded) {
       t._visit = expanded;
-      const op = t._op;
-      if (op !== null && !targets?.has(t)) {
+      if (!stops) {
         const count = inputCount(t);
         if (count === 0) {
           throw new GradError(
-            `backward: the graph through '${op.name}' (output ${formatShape(t.shape)}) was freed by an earlier backward; ` +
+            `backward: the graph through '${op!.name}' (output ${formatShape(t.shape)}) was freed by an earlier backward; ` +
               'pass {retainGraph: true} to the first backward to differentiate twice',
           );
         }
         for (let i = count - 1; i >= 0; i--) { // the first input on top
           const child = inputAt(t, i);
-          if (child.requiresGrad && child._visit !== done && !op.nondiff?.includes(i)) stack.push(child);
+          if (takesAdjoint(op!, child, i) && child._visit !== done) stack.push(child);
         }
       }
       continue; // its inputs first; back here once they are done
     }
     stack.pop();
     t._visit = done;
-    if (relevant === null) order.push(t);
-    else if (targets!.has(t) || inputsOf(t)?.some((x) => relevant.has(x))) {
-      relevant.add(t);
-      order.push(t);
+    t._position = -1;
+    const first = inputSlots.length;
+    let relevant = targets === null || targets.has(t);
+    if (!stops) {
+      const count = inputCount(t);
+      for (let i = 0; i < count; i++) {
+        const child = inputAt(t, i);
+        const slot = takesAdjoint(op!, child, i) && child._visit === done ? child._position : -1;
+        inputSlots.push(slot);
+        if (slot >= 0) relevant = true;
+      }
     }
+    if (!relevant) {
+      inputSlots.length = first;
+      continue;
+    }
+    t._position = nodes.length;
+    nodes.push(t);
+    firstInput.push(first);
   }
-  return order;
+  return {
+    nodes, firstInput, inputSlots,
+    positionOf: (root) => (root._visit === done ? root._position : -1),
+  };
+}
+
+/** Whether input `i` of a node of `op`, `x`, receives an adjoint. */
+function takesAdjoint(op: DifferentiableOp<unknown>, x: Tensor, i: number): boolean {
+  return x.requiresGrad && !op.nondiff?.includes(i);
 }
 
 function addInto(target: Float64Array, source: Float64Array): void {
   for (let i = 0; i < target.length; i++) target[i]! += source[i]!;
-}
-
-/**
- * A leaf's new gradient. An array the pass itself allocated is referenced only by the pass's
- * adjoints, which are gone once it returns, so the leaf can take it over; anything else (the seed,
- * an input a rule passed through, an array already given to another leaf) is copied, because the
- * gradient is accumulated into in place later. Taking over saves a parameter-sized copy per step.
- */
-function adoptOrCopy(g: Tensor, fresh: Set<Float64Array>): Tensor {
-  return fresh.delete(g.data) ? g.detach() : g.clone();
 }
 
 /** `Tensor.backward`: reverse mode into the `.grad` of every leaf with requiresGrad. */
@@ -237,20 +268,18 @@ export function backward(root: Tensor, seed: Tensor | NestedArray | undefined, o
   }
   const { createGraph = false, retainGraph = createGraph } = requireOptions('backward', options);
   const seedTensor = seed === undefined ? new Tensor(new Float64Array(1).fill(1), root.shape) : toTensor(seed, 'backward');
-  const fresh = new Set<Float64Array>();
-  const grads = collectAllocations(fresh, () => backpropagate([root], [seedTensor], { createGraph, retainGraph, fresh }));
+  const memory = new MemoryPlan();
+  const grads = backpropagate([root], [seedTensor], { createGraph, retainGraph, memory });
   for (const [leaf, g] of grads) {
     const previous = leaf._grad;
-    if (previous === null) {
-      // The array is the leaf's alone, for zeroGrad to recycle, unless the pass was recorded or
-      // computed tangents, which may refer to it.
-      if (createGraph) leaf._grad = g;
-      else if (forwardActive()) leaf._grad = adoptOrCopy(g, fresh);
-      else setPrivateGrad(leaf, adoptOrCopy(g, fresh));
-    }
-    else if (createGraph) leaf.grad = add(previous, g);
-    // A gradient recorded by a createGraph pass may be in use in other graphs: add out of place.
-    else if (previous.requiresGrad) leaf.grad = add(previous.detach(), g);
-    else addInto(previous.data, g.data);
+    // A recorded gradient stays as the pass made it, and sums with it are recorded too.
+    if (createGraph) leaf.grad = previous === null ? g : add(previous, g);
+    // An array the pass owns becomes the leaf's own gradient; anything else (the seed, a forward
+    // value passed through, a cotangent user code has seen) is copied.
+    else if (previous === null) setPrivateGrad(leaf, memory.adopt(g) ? g.detach() : g.clone());
+    // Only a gradient nobody else has seen may be added into: one read through .grad, or recorded
+    // by a createGraph pass, is a value someone may hold.
+    else if (isPrivateGrad(previous)) addInto(previous.data, g.data);
+    else setPrivateGrad(leaf, noGrad(() => add(previous.detach(), g)));
   }
 }

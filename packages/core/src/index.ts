@@ -10,8 +10,10 @@ export {
   tensor, toTensor, scalar, zeros, ones, full, zerosLike, onesLike, eye, arange, linspace, rand, randn, manualSeed,
   type TensorOptions, type RandomOptions,
 } from './create';
-export * from './functions';
+export * from './functions'; // the op functions users call; those only other ops' rules call are in rule-ops.ts
 export { noGrad, isGradEnabled } from './mode';
+export { assign, type AssignValue } from './assign';
+export { type GradHook, type HookHandle } from './hooks';
 export { type BackwardOptions } from './graph';
 export { grad, valueAndGrad, vjp, type TensorFunction } from './transforms/grad';
 export { jvp, jacobian, hessian, hvp, type JacobianOptions } from './transforms/jvp';
@@ -23,7 +25,6 @@ export { registeredOps, getOp, registerOp, type OpDef, type DifferentiableOp, ty
 export { apply } from './dispatch';
 export { setMatmulBackend, type MatmulBackend } from './kernels/matmul';
 export { adamCoefficients, adamMoments, adamUpdate, type AdamCoefficients, type AdamMoments, type AdamSettings } from './kernels/adam';
-export { sumToShape } from './graph';
 export { broadcastShapes, formatShape, shapeSize, type Shape } from './shape';
 
 import { Tensor } from './tensor';

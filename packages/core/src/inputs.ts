@@ -7,10 +7,14 @@
  * the only code that knows the layout.
  */
 import type { Tensor } from './tensor';
+import { writeCount } from './versions';
 
-/** Records `inputs` as the inputs of `t`'s op. */
+/** Records `inputs` as the inputs of `t`'s op, stamped with the count of in-place writes (see versions.ts). */
 export function recordInputs(t: Tensor, inputs: readonly Tensor[]): void {
-  if (inputs.length > 2) t._inMany = inputs;
+  if (inputs.length > 2) {
+    t._inMany = inputs;
+    t._recordedAt = writeCount();
+  }
   else recordOneOrTwo(t, inputs[0] ?? null, inputs[1] ?? null);
 }
 
@@ -18,6 +22,7 @@ export function recordInputs(t: Tensor, inputs: readonly Tensor[]): void {
 export function recordOneOrTwo(t: Tensor, a: Tensor | null, b: Tensor | null): void {
   t._in0 = a;
   t._in1 = b;
+  t._recordedAt = writeCount();
 }
 
 /** How many inputs `t` still holds: 0 for a leaf, an untracked result, or a freed graph. */

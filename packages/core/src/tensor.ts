@@ -5,6 +5,8 @@ import { formatTensor } from './format';
 import * as fn from './functions';
 import { backward as runBackward, type BackwardOptions } from './graph';
 import { isPooled, recycleData } from './kernels/alloc';
+import { registerHook, type GradHook, type HookHandle } from './hooks';
+import { assignValues, type AssignValue } from './assign';
 
 
 /**
@@ -14,10 +16,15 @@ import { isPooled, recycleData } from './kernels/alloc';
  */
 const privateGrads = new WeakSet<Tensor>();
 
-/** @internal Marks `g`, just made the `.grad` of a leaf by `backward`, as that leaf's alone (see zeroGrad). */
+/** @internal Makes `g`, which `backward` just made and nobody else holds, the `.grad` of `leaf`, its alone (see zeroGrad). */
 export function setPrivateGrad(leaf: Tensor, g: Tensor): void {
   leaf._grad = g;
   if (isPooled(g.data)) privateGrads.add(g);
+}
+
+/** @internal Whether `g` is a gradient nobody outside its leaf has seen (see setPrivateGrad). */
+export function isPrivateGrad(g: Tensor): boolean {
+  return privateGrads.has(g);
 }
 
 /** A nested array of numbers, as accepted by `tensor()` and returned by `toArray()`. */
@@ -39,7 +46,7 @@ export class Tensor {
    * copy it (`data.slice()`) before transferring it to a worker.
    */
   readonly data: Float64Array;
-  /** One dimension per axis, outermost first. */
+  /** One dimension per axis, outermost first: a frozen array, shared by tensors of the same shape. */
   readonly shape: Shape;
   /** @internal The gradient behind `.grad`. */
   _grad: Tensor | null = null;
@@ -60,13 +67,16 @@ export class Tensor {
   _leaf = false;
   /** @internal Forward-mode tangents, one per active `jvp` level. */
   _tangents: Map<number, Tensor> | null = null;
-  /** @internal The last backward pass that visited this tensor (cheaper than a Set of visited tensors). */
+  /** @internal The mark of the latest walk of the graph that reached this tensor (cheaper than a Set of visited tensors). */
   _visit = 0;
-  /** @internal The adjoint being accumulated by the running backward pass (see graph.ts). */
-  _adjoint: Tensor | null = null;
+  /** @internal This tensor's position on the tape of the latest walk that placed it (see graph.ts). */
+  _position = -1;
+  /** @internal The count of in-place writes when this tensor's op recorded its inputs (see versions.ts). */
+  _recordedAt = 0;
 
   /**
-   * Wraps existing data (not copied). Most code should call `tensor()` instead.
+   * Wraps existing data (not copied). Most code should call `tensor()` instead. The shape is
+   * copied and frozen unless it is frozen already, so the caller's array stays theirs.
    * @throws ValueError when the data length does not match the shape.
    */
   constructor(data: Float64Array, shape: Shape, options?: { requiresGrad?: boolean }) {
@@ -76,7 +86,7 @@ export class Tensor {
       throw new ValueError(`Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${shapeSize(shape)}`);
     }
     this.data = data;
-    this.shape = shape;
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     if (options !== undefined && options.requiresGrad) this._leaf = true; // no default {}: one allocation fewer per op
   }
 
@@ -140,13 +150,33 @@ export class Tensor {
   toString(): string {
     return formatTensor(this);
   }
+
   /** A copy with its own data, not connected to any graph. */
   clone(): Tensor {
     return new Tensor(this.data.slice(), this.shape);
   }
-  /** The same values, cut from the graph: no gradient flows through it. Shares the data. */
+  /**
+   * The same values, cut from the graph: no gradient flows through it. Shares the data, so an
+   * {@link assign} to either changes both (and counts as a write to both).
+   */
   detach(): Tensor {
     return new Tensor(this.data, this.shape);
+  }
+  /**
+   * Writes new values into this leaf in place, outside the graph: see {@link assign}.
+   * @returns this tensor.
+   */
+  assign(value: AssignValue): Tensor {
+    return assignValues('assign', this, value);
+  }
+  /**
+   * Registers a function that every backward pass calls with this tensor's gradient once it is
+   * complete, before it flows on (for a leaf, before it is added to `.grad`). The hook may return
+   * a tensor of the same shape to use instead; it may keep the gradient it is given, which is
+   * then never changed. `handle.remove()` unregisters it.
+   */
+  registerHook(hook: GradHook): HookHandle {
+    return registerHook(this, hook);
   }
 
   /**
@@ -236,6 +266,14 @@ export class Tensor {
   slice(begin: readonly number[], size?: readonly number[]): Tensor { return fn.slice(this, begin, size); }
   gather(indices: Tensor | readonly number[], axis?: number): Tensor { return fn.gather(this, indices, axis); }
 }
+
+// What console.log and util.inspect show in Node: the same text as toString(), not the engine's
+// fields. Defined on the prototype by its registered symbol, which needs no import of node:util.
+Object.defineProperty(Tensor.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+  value(this: Tensor): string {
+    return formatTensor(this);
+  },
+});
 
 /** Backward options: keep the graph for a second pass, or record the backward pass itself. */
 export type { BackwardOptions };

@@ -1,10 +1,12 @@
 /**
  * Gradient clipping: limits the update a single step can make when gradients explode. Call it
- * between `backward()` and `optimizer.step()`; it changes the `.grad` tensors in place. Like the
- * optimizers' updates, it is not differentiated, so it works on the gradients' buffers directly
- * rather than allocating new tensors at every step.
+ * between `backward()` and `optimizer.step()`; it changes the `.grad` tensors in place, through
+ * `assign`. Like the optimizers' updates, it is not differentiated, so it works on the gradients'
+ * buffers directly rather than allocating new tensors at every step. A gradient recorded by
+ * `backward({createGraph: true})` is part of a graph and cannot be clipped in place: clip a
+ * detached copy instead.
  */
-import { Tensor, ValueError, borrowGrad } from '@adjoint/core';
+import { Tensor, ValueError, assign, borrowGrad } from '@adjoint/core';
 import { parameterList, type Module } from './module';
 
 /**
@@ -29,8 +31,9 @@ export function clipGradNorm(params: readonly Tensor[] | Module, maxNorm: number
   if (total > maxNorm) {
     const scale = maxNorm / total;
     for (const g of grads) {
-      const d = g.data;
-      for (let i = 0; i < d.length; i++) d[i]! *= scale;
+      assign(g, (d) => {
+        for (let i = 0; i < d.length; i++) d[i]! *= scale;
+      });
     }
   }
   return total;
@@ -44,11 +47,12 @@ export function clipGradNorm(params: readonly Tensor[] | Module, maxNorm: number
 export function clipGradValue(params: readonly Tensor[] | Module, v: number): void {
   if (typeof v !== 'number' || !(v > 0)) throw new ValueError(`clipGradValue: v must be a number > 0, got ${String(v)}`);
   for (const g of gradsOf('clipGradValue', params)) {
-    const d = g.data;
-    for (let i = 0; i < d.length; i++) {
-      const x = d[i]!;
-      d[i] = x < -v ? -v : x > v ? v : x;
-    }
+    assign(g, (d) => {
+      for (let i = 0; i < d.length; i++) {
+        const x = d[i]!;
+        d[i] = x < -v ? -v : x > v ? v : x;
+      }
+    });
   }
 }
 

@@ -4,7 +4,7 @@
  * under a name. Registration is explicit, so nothing is discovered by accident (a cached constant
  * tensor on a field never becomes a parameter) and names and order are exactly what the code says.
  */
-import { Tensor, ShapeError, ValueError, formatShape, isTensor } from '@adjoint/core';
+import { Tensor, ShapeError, ValueError, assign, formatShape, isTensor } from '@adjoint/core';
 
 /** What `stateDict()` returns and `loadStateDict()` takes: dotted name → tensor. */
 export type StateDict = Record<string, Tensor>;
@@ -191,7 +191,7 @@ export abstract class Module {
       }
       writes.push([target, value]);
     }
-    for (const [target, value] of writes) target.data.set(value.data);
+    for (const [target, value] of writes) assign(target, value);
   }
 
   /**

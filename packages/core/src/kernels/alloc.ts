@@ -13,8 +13,13 @@ const SLAB = 1024;
 let slab = new ArrayBuffer(SLAB * 8);
 let used = 0;
 
-/** Arrays allocated while {@link collectAllocations} runs (large ones only; null when not collecting). */
-let collected: Set<Float64Array> | null = null;
+/** Where the arrays allocated while {@link collectAllocations} runs go (large ones only; null when not collecting). */
+let collected: AllocationSink | null = null;
+
+/** Receives each array of its own that {@link allocData} hands out while it is collecting. */
+export interface AllocationSink {
+  add(array: Float64Array): unknown;
+}
 
 /**
  * Large arrays that nothing refers to any more, by length, for {@link allocData} to hand out again.
@@ -68,10 +73,11 @@ export function isPooled(a: Float64Array): boolean {
 
 /**
  * Runs `fn`, adding to `into` every array of more than a few elements that kernels allocate
- * meanwhile: arrays nothing older than the call can refer to. A backward pass uses this to hand
- * such gradient arrays to the leaves instead of copying them, and to reuse its spent adjoints.
+ * meanwhile: arrays nothing older than the call can refer to. With `into` null, nothing is
+ * collected while `fn` runs, even inside an outer collection: a backward pass collects what core's
+ * rules allocate (see memory-plan.ts), and what a user's rule allocates is the user's.
  */
-export function collectAllocations<T>(into: Set<Float64Array>, fn: () => T): T {
+export function collectAllocations<T>(into: AllocationSink | null, fn: () => T): T {
   const outer = collected;
   collected = into;
   try {
@@ -93,4 +99,14 @@ export function recycleData(a: Float64Array): void {
   if (list === undefined) spares.set(a.length, [a]);
   else list.push(a);
   spareBytes += a.byteLength;
+}
+
+/**
+ * Sets where allocations go (see {@link collectAllocations}) and returns the previous sink, for a
+ * loop that would otherwise make a closure per iteration; the caller restores it in a `finally`.
+ */
+export function setAllocationSink(into: AllocationSink | null): AllocationSink | null {
+  const outer = collected;
+  collected = into;
+  return outer;
 }

@@ -277,3 +277,17 @@ describe('gemm without WebAssembly SIMD', () => {
     },
   );
 });
+
+describe('operands are checked against the arrays given', () => {
+  const kernels: Array<[string, Kernel]> = [['gemm', gemm], ['gemmJs', gemmJs], ...(wasmGemmAvailable() ? [['gemmWasm', gemmWasm] as [string, Kernel]] : [])];
+  test.each(kernels)('%s refuses an operand shorter than the product needs, writing nothing', (name, kernel) => {
+    const m = 16, n = 16, k = 16;
+    const a = new Float64Array(m * k).fill(1);
+    const b = new Float64Array(k * n - 1).fill(1); // one short
+    const c = new Float64Array(m * n).fill(7);
+    expect(() => kernel(a, 0, b, 0, c, 0, m, n, k, false, false)).toThrow(new RegExp(`^${name}: a 16×16·16×16 product needs 256, 256 and 256 elements from offsets 0, 0 and 0, got arrays of 256, 255 and 256`));
+    expect(c.every((v) => v === 7)).toBe(true);
+    expect(() => kernel(a, 1, new Float64Array(k * n), 0, c, 0, m, n, k, false, false)).toThrow(/from offsets 1, 0 and 0/); // an offset that runs past the end
+    expect(() => kernel(a, 0, new Float64Array(k * n), 0, c, 0, m, n, 1.5, false, false)).toThrow(/gemm/);
+  });
+});

@@ -38,6 +38,7 @@
  */
 
 import { gemmWasmBytes } from './wasm/gemm.generated';
+import { ShapeError } from '../errors';
 import { growMemory, wasmInstances, type WasmMemory } from './wasm/load';
 
 /** Rows (of C and op(A)) computed per micro-kernel call. */
@@ -108,12 +109,34 @@ export function gemm(
   m: number, n: number, k: number,
   transA: boolean, transB: boolean,
 ): void {
+  requireOperands('gemm', a, aOffset, b, bOffset, c, cOffset, m, n, k);
   if (emptyProduct(c, cOffset, m, n, k)) return;
   if (backend !== 'js' && (backend === 'wasm' || wasmPays(m, n, k))
     && runWasm(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB)) {
     return;
   }
   gemmJs(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB);
+}
+
+/**
+ * Throws unless the sizes are whole numbers ≥ 0 and each array holds its operand from its offset:
+ * the WebAssembly kernel copies operands by length, and would otherwise read stale memory past a
+ * short array instead of failing.
+ */
+function requireOperands(
+  entry: string,
+  a: Float64Array, aOffset: number, b: Float64Array, bOffset: number, c: Float64Array, cOffset: number,
+  m: number, n: number, k: number,
+): void {
+  const holds = (x: Float64Array, offset: number, size: number): boolean =>
+    Number.isInteger(offset) && offset >= 0 && offset + size <= x.length;
+  if (!(Number.isInteger(m) && Number.isInteger(n) && Number.isInteger(k) && m >= 0 && n >= 0 && k >= 0)
+    || !holds(a, aOffset, m * k) || !holds(b, bOffset, k * n) || !holds(c, cOffset, m * n)) {
+    throw new ShapeError(
+      `${entry}: a ${m}×${k}·${k}×${n} product needs ${m * k}, ${k * n} and ${m * n} elements from offsets ` +
+        `${aOffset}, ${bOffset} and ${cOffset}, got arrays of ${a.length}, ${b.length} and ${c.length}`,
+    );
+  }
 }
 
 /**
@@ -137,6 +160,7 @@ export function gemmJs(
   m: number, n: number, k: number,
   transA: boolean, transB: boolean,
 ): void {
+  requireOperands('gemmJs', a, aOffset, b, bOffset, c, cOffset, m, n, k);
   if (emptyProduct(c, cOffset, m, n, k)) return;
   if (m * n * k < SMALL_PRODUCT || m === 1 || n === 1) {
     naiveGemm(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB);
@@ -354,6 +378,7 @@ export function gemmWasm(
   m: number, n: number, k: number,
   transA: boolean, transB: boolean,
 ): void {
+  requireOperands('gemmWasm', a, aOffset, b, bOffset, c, cOffset, m, n, k);
   if (emptyProduct(c, cOffset, m, n, k)) return;
   if (!runWasm(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB)) {
     throw new Error(loadWasm() === null

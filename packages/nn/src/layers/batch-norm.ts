@@ -1,5 +1,5 @@
 /** Batch normalisation (Ioffe & Szegedy 2015). */
-import { ShapeError, Tensor, ValueError, formatShape, noGrad, ones, zeros } from '@adjoint/core';
+import { ShapeError, Tensor, ValueError, assign, formatShape, noGrad, ones, zeros } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { checkOptionsArg } from '../args';
 
@@ -90,8 +90,8 @@ export class BatchNorm extends Module {
       // detach(): the running averages are state, not part of any derivative (forward mode included).
       const newMean = this.runningMean.mul(1 - m).add(mean.detach().mul(m));
       const newVar = this.runningVar.mul(1 - m).add(variance.detach().mul((m * n) / (n - 1)));
-      this.runningMean.data.set(newMean.data);
-      this.runningVar.data.set(newVar.data);
+      assign(this.runningMean, newMean);
+      assign(this.runningVar, newVar);
     });
   }
 

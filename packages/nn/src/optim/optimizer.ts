@@ -6,7 +6,7 @@
  * intermediate tensors (allocating a dozen parameter-sized arrays per step costs more than the
  * arithmetic on this machine; see docs/benchmarks.md).
  */
-import { ShapeError, Tensor, ValueError, borrowGrad, formatShape, isTensor, noGrad } from '@adjoint/core';
+import { ShapeError, Tensor, ValueError, assign, borrowGrad, formatShape, isTensor, noGrad } from '@adjoint/core';
 import { Module, describe, parameterList, sameShape } from '../module';
 import { checkOptionsArg } from '../args';
 import type { Schedule } from '../schedules';
@@ -74,7 +74,8 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
           state = this.initState(p);
           this.states.set(p, state);
         }
-        this.update(p.data, grad.data, state, lr, i);
+        // Through assign, so that a backward through a graph that recorded the old values fails.
+        assign(p, (w) => this.update(w, grad.data, state, lr, i));
       });
     });
     this.steps++;
