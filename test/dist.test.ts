@@ -36,3 +36,27 @@ describe('built packages', () => {
     expect(run(['--input-type=module', '-e', code])).toBe(expected);
   });
 });
+
+/**
+ * Names the engine uses between its own modules: the ops only other ops' rules call, the helper that
+ * un-broadcasts adjoints, and the fields behind Tensor's public members.
+ */
+const INTERNAL = ['reluGrad', 'softmaxCrossEntropyGrad', 'sumToShape', 'setPrivateGrad', '_grad', '_op', '_in0', '_in1', '_inMany', '_attrs', '_leaf', '_tangents', '_adjoint'];
+
+describe('the public surface of @adjoint/core', () => {
+  it('declares no engine internals in its bundled .d.ts', () => {
+    const types = readFileSync(path.join(root, 'packages/core/dist/index.d.ts'), 'utf8');
+    expect(INTERNAL.filter((name) => new RegExp(`\\b${name}\\b`).test(types))).toEqual([]);
+    // Nor any other underscored member (@internal fields added later are stripped the same way).
+    expect(types.match(/^\s*(?:readonly\s+)?_\w+\??\s*[:(]/gm)).toBeNull();
+  });
+
+  it.each([
+    ['require()', `const core = require('@adjoint/core');`, []],
+    ['import', `import * as core from '@adjoint/core';`, ['--input-type=module']],
+  ])('exports none of them through %s', (_how, load, flags) => {
+    const names = JSON.parse(run([...flags, '-e', `${load}\nconsole.log(JSON.stringify(Object.keys(core)));`])) as string[];
+    expect(names.filter((name) => INTERNAL.includes(name) || name.startsWith('_'))).toEqual([]);
+    expect(names).toEqual(expect.arrayContaining(['matmul', 'grad', 'registerOp', 'apply'])); // the list is the real one
+  });
+});

@@ -102,6 +102,16 @@ export function toTensor(x: TensorLike | NestedArray, op = 'tensor'): Tensor {
   throw new ValueError(`${op}: expected a Tensor or a number, got ${x === null ? 'null' : typeof x}`);
 }
 
+/**
+ * Indices given to an op (gather, oneHot, class labels …) as a tensor: a tensor as it is, an array
+ * converted; anything else a ValueError naming `op`. Whether they are valid indices is the op's check.
+ */
+export function toIndexTensor(op: string, indices: Tensor | readonly number[]): Tensor {
+  if (indices instanceof Tensor) return indices;
+  if (!Array.isArray(indices)) throw new ValueError(`${op}: indices must be a Tensor or an array of integers, got ${describeValue(indices)}`);
+  return toTensor(indices as number[], op);
+}
+
 /** A 0-d tensor holding `value`. */
 export function scalar(value: number, options: { requiresGrad?: boolean } = {}): Tensor {
   if (typeof value !== 'number') throw new ValueError(`scalar: value must be a number, got ${describeValue(value)}`);

@@ -5,7 +5,7 @@
  */
 import { apply, applyOneOrTwo } from './dispatch';
 import { Tensor, type TensorLike } from './tensor';
-import { toTensor } from './create';
+import { toIndexTensor, toTensor } from './create';
 import { describeValue, formatShape, normalizeAxes, normalizeAxis } from './shape';
 import { ShapeError, ValueError } from './errors';
 import { requireChoice, requireFinite, requireOptions } from './arguments';
@@ -92,8 +92,6 @@ export const tanh = (x: TensorLike): Tensor => un(unary.tanhOp, x);
 export const sigmoid = (x: TensorLike): Tensor => un(unary.sigmoidOp, x);
 /** max(x, 0). */
 export const relu = (x: TensorLike): Tensor => un(unary.reluOp, x);
-/** v where x > 0, else v·0: relu's derivative at x applied to v (its adjoint rule, in one pass). */
-export const reluGrad = (v: TensorLike, x: TensorLike): Tensor => bin(unary.reluGradOp, v, x);
 /** x for x > 0, alpha·x otherwise. */
 export const leakyRelu = (x: TensorLike, alpha = 0.01): Tensor => un(unary.leakyReluOp, x, { alpha: requireFinite('leakyRelu', 'alpha', alpha) });
 /** x for x > 0, alpha·(eˣ − 1) otherwise. */
@@ -171,19 +169,9 @@ export interface SoftmaxCrossEntropyOptions {
 export function softmaxCrossEntropy(logits: TensorLike, labels: Tensor | readonly number[], options?: SoftmaxCrossEntropyOptions): Tensor {
   const { reduction = 'none' } = requireOptions('softmaxCrossEntropy', options);
   requireChoice('softmaxCrossEntropy', 'reduction', reduction, ['none', 'mean', 'sum'] as const);
-  const inputs = [toTensor(logits, 'softmaxCrossEntropy'), indexTensor('softmaxCrossEntropy', labels)];
+  const inputs = [toTensor(logits, 'softmaxCrossEntropy'), toIndexTensor('softmaxCrossEntropy', labels)];
   return apply(crossEntropy.softmaxCrossEntropyOp, inputs, { reduction });
 }
-/**
- * g·(softmax(z) − onehot(labels)) along the last axis, for g of the labels' shape or a scalar:
- * softmaxCrossEntropy's adjoint in one pass.
- */
-export const softmaxCrossEntropyGrad = (g: TensorLike, z: TensorLike, labels: Tensor | readonly number[]): Tensor =>
-  apply(
-    crossEntropy.softmaxCrossEntropyGradOp,
-    [toTensor(g, 'softmaxCrossEntropyGrad'), toTensor(z, 'softmaxCrossEntropyGrad'), indexTensor('softmaxCrossEntropyGrad', labels)],
-    undefined,
-  );
 
 // ── Linear algebra ──────────────────────────────────────────────────────────────────────────────
 /**
@@ -312,19 +300,18 @@ export function stack(list: readonly Tensor[], axis = 0): Tensor {
 }
 
 // ── Indexing ────────────────────────────────────────────────────────────────────────────────────
-function indexTensor(op: string, indices: Tensor | readonly number[]): Tensor {
-  if (indices instanceof Tensor) return indices;
-  if (!Array.isArray(indices)) throw new ValueError(`${op}: indices must be a Tensor or an array of integers, got ${describeValue(indices)}`);
-  return toTensor(indices as number[], op);
-}
 /** Picks entries along `axis` by integer index: shape x.shape[:axis] + indices.shape + x.shape[axis+1:]. */
 export const gather = (x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor =>
-  apply(indexing.gatherOp, [toTensor(x, 'gather'), indexTensor('gather', indices)], { axis });
+  apply(indexing.gatherOp, [toTensor(x, 'gather'), toIndexTensor('gather', indices)], { axis });
 /** Adds slices of `values` at `indices` along `axis` into zeros with `dim` entries there: the adjoint of gather. */
 export const scatterAdd = (values: Tensor, indices: Tensor | readonly number[], axis: number, dim: number): Tensor =>
-  apply(indexing.scatterAddOp, [toTensor(values, 'scatterAdd'), indexTensor('scatterAdd', indices)], { axis, dim });
+  apply(indexing.scatterAddOp, [toTensor(values, 'scatterAdd'), toIndexTensor('scatterAdd', indices)], { axis, dim });
 /** One-hot rows: shape [...indices.shape, depth]. */
 export const oneHot = (indices: Tensor | readonly number[], depth: number): Tensor =>
-  apply(constant.oneHotOp, [indexTensor('oneHot', indices)], { depth });
-/** A copy with its own graph node (used to give function arguments a node of their own). */
+  apply(constant.oneHotOp, [toIndexTensor('oneHot', indices)], { depth });
+/**
+ * A differentiable copy: the same values in new data, recorded as an op of its own, so gradients
+ * flow through it (unlike `clone()`, which copies without a node). The transforms use it to give
+ * each argument a node of its own.
+ */
 export const identity = (x: Tensor): Tensor => apply(layout.identityOp, [toTensor(x, 'identity')], undefined);

@@ -9,7 +9,8 @@ import { ShapeError } from '../errors';
 import { requireIndicesBelow } from '../arguments';
 import { crossEntropyGradRows, crossEntropyRows, type CrossEntropyReduction } from '../kernels/cross-entropy';
 import { onesLike } from '../create';
-import { add, div, mul, reshape, softmax, softmaxCrossEntropyGrad, sub, sum } from '../functions';
+import { add, div, mul, reshape, softmax, sub, sum } from '../functions';
+import { softmaxCrossEntropyGrad } from '../rule-ops';
 import type { Tensor } from '../tensor';
 
 /** The shape of the labels (and of the losses) for logits of shape `logits`: all but the class axis. */

@@ -6,7 +6,8 @@ import { ShapeError, ValueError } from '../errors';
 import { gemm } from '../kernels/matmul';
 import { broadcastOffsets } from '../kernels/elementwise';
 import { transposeData } from '../kernels/layout';
-import { add, matmulWith, reluGrad, reshape, sum, transpose } from '../functions';
+import { add, matmulWith, reshape, sum, transpose } from '../functions';
+import { reluGrad } from '../rule-ops';
 import type { Tensor } from '../tensor';
 
 /** Whether each operand enters the product transposed (its last two axes swapped). */

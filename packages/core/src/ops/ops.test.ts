@@ -8,9 +8,10 @@ import {
   abs, add, arange, argmax, argmin, broadcastTo, clip, concat, cos, div, dot, elu, equal, exp, expandDims, expm1,
   eye, flatten, gather, greater, greaterEqual, identity, jvp, leakyRelu, less, lessEqual, linear, log, log1p, logSoftmax, logSumExp,
   matmul, matmulWith, max, maximum, mean, min, minimum, mul, neg, norm, notEqual, oneHot, ones, outer, pad, pow, relu,
-  reluGrad, reshape, scalar, scatterAdd, sigmoid, sign, sin, slice, softmax, softmaxCrossEntropy, softmaxCrossEntropyGrad, softplus, sqrt, square, squeeze, stack, stopGradient,
+  reshape, scalar, scatterAdd, sigmoid, sign, sin, slice, softmax, softmaxCrossEntropy, softplus, sqrt, square, squeeze, stack, stopGradient,
   sub, sum, tan, tanh, tensor, transpose, where, zeros,
 } from '@adjoint/core';
+import { reluGrad, softmaxCrossEntropyGrad } from '../rule-ops';
 
 type Nested = number | Nested[];
 

@@ -1,6 +1,7 @@
 /** Elementwise functions of one tensor, each with its derivative as a product (see elementwise.ts). */
 import { binaryOp, unaryOp, anyReal } from './elementwise';
-import { add, div, greater, greaterEqual, lessEqual, mul, neg, pow, reluGrad, sigmoid, sign, sin, cos, square, sub, where } from '../functions';
+import { add, div, greater, greaterEqual, lessEqual, mul, neg, pow, sigmoid, sign, sin, cos, square, sub, where } from '../functions';
+import { reluGrad } from '../rule-ops';
 
 const positive = { min: 0.2, max: 2 };
 const awayFromZero = { ...anyReal, awayFrom: [0], margin: 0.1 };
