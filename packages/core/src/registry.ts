@@ -1,8 +1,9 @@
 /**
  * The op definition type and the registry: the single list of elementary ops. Each op is one object
- * holding its shape rule, forward kernel, adjoint (VJP) rule, tangent (JVP) rule and the domain its
- * inputs are drawn from when it is checked. This module imports no ops, so op files can register
- * themselves while the rest of the engine is still loading.
+ * holding its shape rule, forward kernel, adjoint (VJP) rule, tangent (JVP) rule, the domain its
+ * inputs are drawn from when it is checked, and, where a call `name(a, b)` would not read well, how
+ * traces and graphs print it. This module imports no ops, so op files can register themselves
+ * while the rest of the engine is still loading.
  */
 import type { Shape } from './shape';
 import type { Tensor } from './tensor';
@@ -42,6 +43,20 @@ interface OpBase<A> {
   shape(shapes: readonly Shape[], attrs: A): Shape;
   /** The kernel: input data to output data (row-major, of the size of the output shape). */
   forward(inputs: readonly Float64Array[], shapes: readonly Shape[], outShape: Shape, attrs: A): Float64Array;
+  /**
+   * How `trace` writes the op applied to inputs named `args`, where the usual notation is
+   * clearer than a call: `a + b`, `√a`, `aᵀ @ b`. Show any attribute that changes what the op
+   * computes (a transpose, a fused relu). Without it the trace writes `name(a, b)`.
+   *
+   * @example
+   * print: ([a, b]) => `${a} + ${b}`
+   */
+  print?(args: readonly string[], attrs: A): string;
+  /**
+   * The op's label in a `toDot` graph, where the name alone would hide such an attribute:
+   * `linear + relu`. Without it the label is the name.
+   */
+  dotLabel?(attrs: A): string;
 }
 
 /** An op with derivatives. Its rules are written with ops, so they are differentiable in turn. */
@@ -100,6 +115,7 @@ export function registerOp<D extends OpDef>(def: D): D {
   const rules = def as Partial<DifferentiableOp<unknown>>;
   const fields = {
     kind: def.kind, name: def.name, arity: def.arity, shape: def.shape, forward: def.forward,
+    print: def.print, dotLabel: def.dotLabel,
     nondiff: rules.nondiff, vjp: rules.vjp, jvp: rules.jvp, domain: rules.domain,
   };
   const op = Object.assign(fields, def) as unknown as D;

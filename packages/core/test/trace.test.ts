@@ -1,4 +1,24 @@
-import { grad, jvp, linear, tensor, toDot, trace, Tensor } from '@adjoint/core';
+import { apply, customVjp, grad, jvp, linear, matmulWith, registerOp, registeredOps, tensor, toDot, trace, Tensor, type DifferentiableOp } from '@adjoint/core';
+
+/**
+ * Registers x³ as a user would, with a print form and a DOT label or without: what trace and toDot
+ * show comes from the op itself, whoever registered it.
+ */
+function registerCube(name: string, printing: Pick<DifferentiableOp, 'print' | 'dotLabel'>): DifferentiableOp {
+  return registerOp<DifferentiableOp>({
+    kind: 'differentiable',
+    name,
+    arity: 1,
+    shape: ([s]) => s!,
+    forward: ([x]) => x!.map((v) => v * v * v),
+    vjp: (g, [x]) => [g.mul(x!.square().mul(3))],
+    jvp: ([t], [x]) => t!.mul(x!.square().mul(3)),
+    domain: { inputs: [{ min: -2, max: 2 }], cases: [{ shapes: [[]], attrs: undefined }] },
+    ...printing,
+  });
+}
+const plainCube = registerCube('traceTestCube', {});
+const printedCube = registerCube('traceTestCubePrinted', { print: ([a]) => `${a}³`, dotLabel: () => 'cube' });
 
 describe('trace', () => {
   // f(x) = √(x² + exp(x²)) written as the course notes do: a = x², b = exp(a), c = a + b, d = √c.
@@ -58,6 +78,38 @@ describe('trace', () => {
     expect(t.row('a')!.value.toArray()).toEqual([[2, 0]]);
   });
 
+  it('shows which operands of a matrix product are transposed', () => {
+    const [a, b] = [tensor([[1, 2], [3, 4]]), tensor([[1, 0], [0, 1]])];
+    const t = trace((p: Tensor, q: Tensor) => matmulWith(matmulWith(p, q, true, false), matmulWith(p, q, false, true), true, true).sum())(a, b);
+    expect(t.rows.filter((r) => r.op === 'matmul').map((r) => r.definition)).toEqual(['x0ᵀ @ x1', 'x0 @ x1ᵀ', 'aᵀ @ bᵀ']);
+    expect(trace((p: Tensor) => p.matmul(b).sum())(a).row('a')!.definition).toBe('x @ k0');
+  });
+
+  it("writes an op the user registered with its own print form, or as a call when it has none", () => {
+    const t = trace((x: Tensor) => apply(printedCube, [apply(plainCube, [x], undefined)], undefined))(0.5);
+    expect(t.rows.map((r) => [r.op, r.definition])).toEqual([
+      ['input', 'input'],
+      ['traceTestCube', 'traceTestCube(x)'],
+      ['traceTestCubePrinted', 'a³'],
+    ]);
+    expect(t.row('b')!.dot!.item()).toBeCloseTo(9 * 0.5 ** 8, 14); // d/dx x⁹
+    const doubled = customVjp((x: Tensor) => x.mul(2), (_inputs, _out, g) => [g.mul(2)]);
+    const custom = trace((x: Tensor) => doubled(x).exp())(1).rows.find((r) => r.op.startsWith('customVjp'));
+    expect(custom?.definition).toBe('customVjp(anonymous)(x)');
+  });
+
+  it('writes every input of every built-in op that has a print form, at each case of its domain', () => {
+    const printed = registeredOps().filter((op): op is DifferentiableOp<unknown> => op.kind === 'differentiable' && op.print !== undefined);
+    expect(printed.map((op) => op.name)).toEqual(expect.arrayContaining(['add', 'sub', 'mul', 'div', 'neg', 'square', 'sqrt', 'matmul', 'linear']));
+    for (const op of printed) {
+      for (const c of op.domain.cases) {
+        const args = c.shapes.map((_, i) => `in${i}`);
+        const definition = op.print!(args, c.attrs);
+        for (const arg of args) expect(`${op.name}: ${definition}`).toContain(arg);
+      }
+    }
+  });
+
   it('takes tangent directions and an output seed', () => {
     const t = trace((u: Tensor, v: Tensor) => u.mul(v), { tangents: [0, 1], seed: 2 })(3, 4);
     expect(t.row('a')!.dot!.item()).toBe(3); // ∂(uv)/∂v · 1
@@ -83,5 +135,12 @@ describe('toDot', () => {
     const dot = toDot(linear(linear(x, tensor([[1], [2]]), tensor([0]), { activation: 'relu' }), tensor([[1]]), tensor([0])));
     expect(dot).toContain('label="linear + relu\\n[1, 1]"');
     expect(dot).toContain('label="linear\\n[1, 1]"');
+  });
+
+  it("labels an op the user registered with its own label, or with its name when it has none", () => {
+    const x = tensor(0.5, { requiresGrad: true });
+    const dot = toDot(apply(printedCube, [apply(plainCube, [x], undefined)], undefined));
+    expect(dot).toContain('label="cube\\n[]"');
+    expect(dot).toContain('label="traceTestCube\\n[]"');
   });
 });

@@ -7,10 +7,22 @@ const positive = { min: 0.5, max: 2 };
 const nonZero = { min: -2, max: 2, awayFrom: [0], margin: 0.5 };
 
 /** a + b: Ā = C̄, B̄ = C̄ (summed over broadcast axes by the graph). */
-export const addOp = binaryOp({ name: 'add', f: (x, y) => x + y, scales: [(v) => v, (v) => v], domains: [anyReal, anyReal] });
+export const addOp = binaryOp({
+  name: 'add',
+  f: (x, y) => x + y,
+  scales: [(v) => v, (v) => v],
+  domains: [anyReal, anyReal],
+  print: ([a, b]) => `${a} + ${b}`,
+});
 
 /** a − b: Ā = C̄, B̄ = −C̄. */
-export const subOp = binaryOp({ name: 'sub', f: (x, y) => x - y, scales: [(v) => v, (v) => neg(v)], domains: [anyReal, anyReal] });
+export const subOp = binaryOp({
+  name: 'sub',
+  f: (x, y) => x - y,
+  scales: [(v) => v, (v) => neg(v)],
+  domains: [anyReal, anyReal],
+  print: ([a, b]) => `${a} − ${b}`,
+});
 
 /** a ⊙ b: Ā = C̄ ⊙ b, B̄ = C̄ ⊙ a. */
 export const mulOp = binaryOp({
@@ -18,6 +30,7 @@ export const mulOp = binaryOp({
   f: (x, y) => x * y,
   scales: [(v, [, b]) => mul(v, b!), (v, [a]) => mul(v, a!)],
   domains: [anyReal, anyReal],
+  print: ([a, b]) => `${a} · ${b}`,
 });
 
 /** a / b (IEEE: ±∞ or NaN on division by zero): Ā = C̄ / b, B̄ = −C̄ ⊙ c / b. */
@@ -26,6 +39,7 @@ export const divOp = binaryOp({
   f: (x, y) => x / y,
   scales: [(v, [, b]) => div(v, b!), (v, [, b], out) => neg(mul(v, div(out, b!)))],
   domains: [anyReal, nonZero],
+  print: ([a, b]) => `${a} / ${b}`,
 });
 
 /** aᵇ: ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a (needs a > 0). */

@@ -41,6 +41,7 @@ export function unaryOp<A = undefined>(spec: {
   domain: InputDomain;
   attrs?: readonly A[];
   smooth?: boolean;
+  print?: DifferentiableOp<A>['print'];
 }): DifferentiableOp<A> {
   const { scale } = spec;
   const loop = unaryLoop(spec.f, spec.name);
@@ -50,6 +51,7 @@ export function unaryOp<A = undefined>(spec: {
     arity: 1,
     shape: ([s]) => s!,
     forward: ([x], _s, _o, attrs) => loop(x!, attrs),
+    print: spec.print,
     vjp: (g, inputs, out, attrs) => [scale(g, inputs, out, attrs)],
     jvp: ([t], inputs, out, attrs) => scale(t!, inputs, out, attrs),
     domain: {
@@ -70,6 +72,7 @@ export function binaryOp(spec: {
   scales: readonly [Scale<undefined>, Scale<undefined> | null];
   domains: readonly [InputDomain, InputDomain];
   smooth?: boolean;
+  print?: DifferentiableOp['print'];
 }): DifferentiableOp {
   const [scaleA, scaleB] = spec.scales;
   const loop = binaryLoop(spec.f, spec.name);
@@ -80,6 +83,7 @@ export function binaryOp(spec: {
     nondiff: scaleB === null ? [1] : undefined,
     shape: ([a, b]) => broadcastShapes(spec.name, a!, b!),
     forward: ([a, b], [sa, sb], outShape) => loop(a!, sa!, b!, sb!, outShape),
+    print: spec.print,
     vjp: (g, inputs, out) => [
       inputs[0]!.requiresGrad ? scaleA(g, inputs, out, undefined) : null,
       scaleB !== null && inputs[1]!.requiresGrad ? scaleB(g, inputs, out, undefined) : null,

@@ -84,6 +84,7 @@ export const matmulOp = registerOp<DifferentiableOp<MatmulAttrs>>({
   arity: 2,
   shape: matmulShape,
   forward: matmulForward,
+  print: ([a, b], { transA, transB }) => `${a}${transA ? 'ᵀ' : ''} @ ${b}${transB ? 'ᵀ' : ''}`,
   vjp: (g, [a, b], _out, { transA, transB }) => {
     const needA = a!.requiresGrad;
     const needB = b!.requiresGrad;
@@ -157,6 +158,8 @@ export const linearOp = registerOp<DifferentiableOp<LinearAttrs>>({
   arity: 3,
   shape: linearShape,
   forward: linearForward,
+  print: ([x, w, b], { relu }) => (relu ? `relu(${x} @ ${w} + ${b})` : `${x} @ ${w} + ${b}`),
+  dotLabel: ({ relu }) => (relu ? 'linear + relu' : 'linear'),
   vjp: (g, [x, w, b], out, { relu }) => {
     const [k, n] = [w!.shape[0]!, w!.shape[1]!];
     const gm = asMatrix(relu ? reluGrad(g, out) : g, n);

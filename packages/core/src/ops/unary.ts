@@ -7,7 +7,7 @@ const positive = { min: 0.2, max: 2 };
 const awayFromZero = { ...anyReal, awayFrom: [0], margin: 0.1 };
 
 /** −x. */
-export const negOp = unaryOp({ name: 'neg', f: (v) => -v, scale: (v) => neg(v), domain: anyReal });
+export const negOp = unaryOp({ name: 'neg', f: (v) => -v, scale: (v) => neg(v), domain: anyReal, print: ([a]) => `−${a}` });
 
 /** eˣ; d/dx = eˣ, the output itself. */
 export const expOp = unaryOp({ name: 'exp', f: Math.exp, scale: (v, _, out) => mul(v, out), domain: anyReal });
@@ -22,10 +22,22 @@ export const log1pOp = unaryOp({ name: 'log1p', f: Math.log1p, scale: (v, [x]) =
 export const expm1Op = unaryOp({ name: 'expm1', f: Math.expm1, scale: (v, _, out) => mul(v, add(out, 1)), domain: anyReal });
 
 /** √x; d/dx = 1/(2√x). */
-export const sqrtOp = unaryOp({ name: 'sqrt', f: Math.sqrt, scale: (v, _, out) => div(v, mul(out, 2)), domain: positive });
+export const sqrtOp = unaryOp({
+  name: 'sqrt',
+  f: Math.sqrt,
+  scale: (v, _, out) => div(v, mul(out, 2)),
+  domain: positive,
+  print: ([a]) => `√${a}`,
+});
 
 /** x²; d/dx = 2x. */
-export const squareOp = unaryOp({ name: 'square', f: (v) => v * v, scale: (v, [x]) => mul(v, mul(x!, 2)), domain: anyReal });
+export const squareOp = unaryOp({
+  name: 'square',
+  f: (v) => v * v,
+  scale: (v, [x]) => mul(v, mul(x!, 2)),
+  domain: anyReal,
+  print: ([a]) => `${a}²`,
+});
 
 /** |x|; d/dx = sign(x) (0 at 0). */
 export const absOp = unaryOp({ name: 'abs', f: Math.abs, scale: (v, [x]) => mul(v, sign(x!)), domain: awayFromZero });

@@ -1,13 +1,13 @@
 /** The recorded graph as Graphviz DOT, for looking at what backward will walk. */
-import type { LinearAttrs } from '../ops/matrix';
 import { Tensor } from '../tensor';
 import { inputsOf } from '../inputs';
 import { describeValue, formatShape } from '../shape';
 import { ValueError } from '../errors';
 
 /**
- * Graphviz DOT of the graph recorded behind `y`: one node per tensor labelled with its op (or
- * `input`/`param` for leaves) and shape, edges from inputs to results. Render with `dot -Tsvg`.
+ * Graphviz DOT of the graph recorded behind `y`: one node per tensor labelled with its op (the
+ * op's `dotLabel`, or its name; `input`/`param` for leaves) and shape, edges from inputs to
+ * results. Render with `dot -Tsvg`.
  */
 export function toDot(y: Tensor): string {
   if (!(y instanceof Tensor)) throw new ValueError(`toDot: needs a Tensor, got ${describeValue(y)}`);
@@ -19,8 +19,7 @@ export function toDot(y: Tensor): string {
     const t = stack.pop()!;
     const id = ids.get(t)!;
     const op = t._op;
-    const fusedRelu = op?.name === 'linear' && (t._attrs as LinearAttrs).relu;
-    const label = op ? `${op.name}${fusedRelu ? ' + relu' : ''}` : t.requiresGrad ? 'param' : 'input';
+    const label = op ? (op.dotLabel?.(t._attrs) ?? op.name) : t.requiresGrad ? 'param' : 'input';
     const style = op ? '' : ', style=rounded';
     lines.push(`  ${id} [label="${label}\\n${formatShape(t.shape)}"${style}];`);
     for (const parent of inputsOf(t) ?? []) {

@@ -13,7 +13,6 @@ import { ValueError } from '../errors';
 import { formatShape } from '../shape';
 import { requireFunction, requireOptions } from '../arguments';
 import type { Arg } from './variables';
-import type { LinearAttrs } from '../ops/matrix';
 import type { TensorFunction } from './grad';
 
 /** One line of a trace. */
@@ -40,18 +39,6 @@ export interface TraceOptions {
   /** Output cotangent for the adjoints (default: ones). */
   seed?: Arg;
 }
-
-const SYMBOLS: Record<string, (p: string[], attrs: unknown) => string> = {
-  add: ([a, b]) => `${a} + ${b}`,
-  sub: ([a, b]) => `${a} − ${b}`,
-  mul: ([a, b]) => `${a} · ${b}`,
-  div: ([a, b]) => `${a} / ${b}`,
-  neg: ([a]) => `−${a}`,
-  square: ([a]) => `${a}²`,
-  sqrt: ([a]) => `√${a}`,
-  matmul: ([a, b]) => `${a} @ ${b}`,
-  linear: ([x, w, b], attrs) => ((attrs as LinearAttrs).relu ? `relu(${x} @ ${w} + ${b})` : `${x} @ ${w} + ${b}`),
-};
 
 /** A trace: its rows, and an aligned table when printed. */
 export class Trace {
@@ -136,7 +123,8 @@ export function trace(fn: TensorFunction, options: TraceOptions = {}): (...args:
           const name = intermediateName(intermediates++);
           names.set(t, name);
           const op = t._op?.name ?? 'constant';
-          const definition = SYMBOLS[op]?.(parents, t._attrs) ?? `${op}(${parents.join(', ')})`;
+          // The op's own print form; any op without one (a user's, customVjp's) reads as a call.
+          const definition = t._op?.print?.(parents, t._attrs) ?? `${op}(${parents.join(', ')})`;
           rows.push({ name, op, parents, definition, value: t, dot: tangentAt(t, level), bar: bars.get(t) ?? null });
         }
         return new Trace(rows, out);
