@@ -153,7 +153,10 @@ export interface Spec<A = any> {
   readonly run: (a: A, s: Slots) => unknown;
   /** The expected result, or a rejection. */
   readonly ref: (a: A) => Ref;
-  /** Other names the message may use instead of the function's (the registered op it wraps). */
+  /**
+   * Other names the message may use instead of the function's: the registered ops it applies under
+   * other names (which the coverage test then counts as fuzzed through this function).
+   */
   readonly alsoNamed?: readonly string[];
 }
 

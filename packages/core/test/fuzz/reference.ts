@@ -500,3 +500,66 @@ export function oneHotRef(idx: Nd, depth: unknown): Ref {
   if (idx.data.some((v) => !isInt(v) || v < 0 || v >= depth)) return reject('index out of range');
   return build([...idx.shape, depth], (o) => (get(idx, o.slice(0, -1)) === o[o.length - 1] ? 1 : 0));
 }
+
+// ── By op: the references fuzz/specs.ts derives specs from ──────────────────────────────────────
+
+const cmp = (f: (x: number, y: number) => boolean) => (x: number, y: number): number => (f(x, y) ? 1 : 0);
+
+/**
+ * The elementwise ops without attributes, by op name: each one's value at one element of each of
+ * its inputs (as many parameters as the op has inputs). An op listed here needs no fuzz spec of its
+ * own; fuzz/specs.ts derives one from the op's definition and this function.
+ */
+export const elementwiseOps: Record<string, (...v: number[]) => number> = {
+  add: (x, y) => x + y,
+  sub: (x, y) => x - y,
+  mul: (x, y) => x * y,
+  div: (x, y) => x / y,
+  pow: Math.pow,
+  maximum: Math.max, // NaN if either is NaN, as NumPy's maximum
+  minimum: Math.min,
+  reluGrad: (v, x) => (x > 0 ? v : v * 0),
+  greater: cmp((x, y) => x > y),
+  greaterEqual: cmp((x, y) => x >= y),
+  less: cmp((x, y) => x < y),
+  lessEqual: cmp((x, y) => x <= y),
+  equal: cmp((x, y) => x === y),
+  notEqual: cmp((x, y) => x !== y),
+  sign: Math.sign,
+  neg: (v) => -v,
+  exp: Math.exp,
+  log: Math.log,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  sqrt: Math.sqrt,
+  square: (v) => v * v,
+  abs: Math.abs,
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  tanh: Math.tanh,
+  sigmoid: (v) => 1 / (1 + Math.exp(-v)),
+  relu: (v) => (v !== v ? NaN : Math.max(v, 0)),
+  softplus: (v) => (v > 30 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))),
+  identity: (v) => v,
+  where: (c, a, b) => (c !== 0 ? a : b),
+};
+
+/** A reduction's reference: the reduced value of a list, and whether an empty list has none. */
+export interface Reduction {
+  readonly of: (values: number[]) => number;
+  /** Reducing an empty axis is an error (max, min), as in NumPy. */
+  readonly needsElements?: boolean;
+}
+
+/**
+ * The reductions over axes (attributes `{ axis, keepDims }`), by op name. As with
+ * {@link elementwiseOps}, an op listed here gets a fuzz spec derived from its definition.
+ */
+export const reductionOps: Record<string, Reduction> = {
+  sum: { of: sumOf },
+  max: { of: maxOf, needsElements: true },
+  min: { of: minOf, needsElements: true },
+  logSumExp: { of: logSumExpOf },
+  norm: { of: normOf },
+};

@@ -1,9 +1,19 @@
 /**
- * One fuzz spec per public op function of packages/core/src/functions.ts: how its arguments are
- * generated (valid ones and deliberately broken ones) and what the reference expects.
+ * One fuzz spec per op function (the public ones of packages/core/src/functions.ts and those of
+ * rule-ops.ts): how its arguments are generated (valid ones and deliberately broken ones) and what
+ * the reference expects.
+ *
+ * Most specs are derived from the op the function applies: an elementwise op or a reduction over
+ * axes with a reference in fuzz/reference.ts (elementwiseOps, reductionOps) gets its spec from its
+ * definition — how many inputs, which are drawn from whole numbers, which attributes its domain
+ * gives it. The specs written out below are for what a definition does not say: attributes with
+ * their own arguments and rules (alpha, clip's bounds, axes, permutations, boxes), functions that
+ * compose ops, and inputs that must fit together (matmul, gather, cross-entropy).
  */
 import fc from 'fast-check';
 import * as core from '@adjoint/core';
+import type { OpDef } from '@adjoint/core';
+import * as ruleOps from '../../src/rule-ops';
 import * as R from './reference';
 import { reject, type Nd, type Ref } from './reference';
 import {
@@ -18,14 +28,6 @@ function withNd(args: readonly unknown[], ref: (...xs: Nd[]) => Ref): Ref {
 }
 
 // ── Elementwise ─────────────────────────────────────────────────────────────────────────────────
-
-function unary(fn: (x: any) => core.Tensor, f: (v: number) => number): Spec<{ x: unknown }> {
-  return {
-    args: shapeArb().chain((s) => fc.record({ x: tensorArg(s) })),
-    run: ({ x }, s) => fn(s.t(x)),
-    ref: ({ x }) => withNd([x], (a) => R.map(a, f)),
-  };
-}
 
 /** Shapes that mostly broadcast: suffixes of one shape with some dims set to 1, sometimes spoiled. */
 function broadcastable(count: number, maxRank = 4): fc.Arbitrary<number[][]> {
@@ -44,17 +46,6 @@ function derivedShapes(count: number, maxRank: number): fc.Arbitrary<number[][]>
     );
   });
 }
-
-function binary(fn: (a: any, b: any) => core.Tensor, f: (x: number, y: number) => number): Spec<{ a: unknown; b: unknown }> {
-  return {
-    args: broadcastable(2).chain(([sa, sb]) => fc.record({ a: tensorArg(sa!), b: tensorArg(sb!) })),
-    run: ({ a, b }, s) => fn(s.t(a), s.t(b)),
-    ref: ({ a, b }) => withNd([a, b], (x, y) => R.zipN([x, y], f)),
-  };
-}
-
-const cmp = (f: (x: number, y: number) => boolean) => (x: number, y: number) => (f(x, y) ? 1 : 0);
-const nanOr = (f: (x: number, y: number) => number) => (x: number, y: number) => (x !== x || y !== y ? NaN : f(x, y));
 
 /** An `alpha`: the default, a finite number, or something that is not one. */
 const alphaArb = fc.oneof(
@@ -346,52 +337,85 @@ const crossEntropyArgs: fc.Arbitrary<CrossEntropyArgs> = fc
     });
   });
 
-type WhereArgs = { cond: unknown; a: unknown; b: unknown };
-const whereArgs: fc.Arbitrary<WhereArgs> = broadcastable(3).chain(([sc, sa, sb]) =>
-  fc.record({ cond: tensorArg(sc!, fc.oneof(fc.constantFrom(0, 1), value)), a: tensorArg(sa!), b: tensorArg(sb!) }),
-);
+// ── Derived from the op ─────────────────────────────────────────────────────────────────────────
+
+/** The op functions, by name: the public ones, and those only other ops' rules call. */
+const opFunctions: Record<string, unknown> = { ...core, ...ruleOps };
+
+/** The function that applies the op named `name` (by convention, the function of that name). */
+function opFunction(name: string): (...args: unknown[]) => core.Tensor {
+  const fn = opFunctions[name];
+  if (typeof fn !== 'function') {
+    throw new Error(`fuzz: the op ${name} has no function of its name: write the spec of the function that applies it in fuzz/specs.ts, with alsoNamed: ['${name}']`);
+  }
+  return fn as (...args: unknown[]) => core.Tensor;
+}
+
+/** The attributes of every case of the op's domain (none for a constant op, which has no domain). */
+function caseAttrs(op: OpDef): unknown[] {
+  return op.kind === 'differentiable' ? op.domain.cases.map((c) => c.attrs) : [];
+}
+
+/**
+ * An elementwise op's spec, from its definition: one tensor argument per input, of any shape for
+ * one input and of shapes that mostly broadcast for more. An input whose domain holds whole numbers
+ * (where's condition) is data, not a variable: its elements come mostly from that range (the rest as
+ * for any input) and it is passed as a constant. The reference applies `f` element by element.
+ */
+function elementwiseSpec(op: OpDef, f: (...v: number[]) => number): Spec<unknown[]> {
+  if (f.length !== op.arity) throw new Error(`fuzz: R.elementwiseOps.${op.name} needs one parameter per input of the op (${op.arity}), has ${f.length}`);
+  if (caseAttrs(op).some((a) => a !== undefined)) {
+    throw new Error(`fuzz: ${op.name} has attributes, so its function takes more than tensors: write its spec in fuzz/specs.ts`);
+  }
+  const fn = opFunction(op.name);
+  const domains = op.kind === 'differentiable' ? op.domain.inputs : [];
+  const whole = Array.from({ length: op.arity }, (_, i) => domains[i]?.integer === true);
+  const elements = (i: number): fc.Arbitrary<number> =>
+    whole[i] ? fc.oneof(fc.integer({ min: Math.ceil(domains[i]!.min), max: Math.floor(domains[i]!.max) }), value) : value;
+  const shapes = op.arity === 1 ? shapeArb().map((s) => [s]) : broadcastable(op.arity);
+  return {
+    args: shapes.chain((list) => fc.tuple(...list.map((shape, i) => tensorArg(shape, elements(i))))),
+    run: (xs, s) => fn(...xs.map((x, i) => (whole[i] ? s.c(x) : s.t(x)))),
+    ref: (xs) => withNd(xs, (...nds) => (nds.length === 1 ? R.map(nds[0]!, f) : R.zipN(nds, f))),
+  };
+}
+
+/** A reduction's spec, from its definition: its function takes (x, axis, keepDims), as its attributes say. */
+function reductionSpec(op: OpDef, { of, needsElements }: R.Reduction): Spec<ReduceArgs> {
+  const keys = caseAttrs(op).map((a) => Object.keys(a ?? {}).sort().join(', '));
+  if (keys.length === 0 || keys.some((k) => k !== 'axis, keepDims')) {
+    throw new Error(`fuzz: R.reductionOps.${op.name}: the op's attributes are not { axis, keepDims } in every case of its domain`);
+  }
+  return reduction(opFunction(op.name), of, needsElements);
+}
+
+/** The spec derived from an op's definition and its reference in fuzz/reference.ts, or undefined when it has none there. */
+export function derivedSpec(op: OpDef): Spec | undefined {
+  const scalar = R.elementwiseOps[op.name];
+  if (scalar !== undefined) return elementwiseSpec(op, scalar);
+  const reduced = R.reductionOps[op.name];
+  if (reduced !== undefined) return reductionSpec(op, reduced);
+  return undefined;
+}
+
+const derived: Record<string, Spec> = {};
+for (const op of core.registeredOps()) {
+  const spec = derivedSpec(op);
+  if (spec !== undefined) derived[op.name] = spec;
+}
 
 // ── The table ───────────────────────────────────────────────────────────────────────────────────
 
-const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
-
-/** Every public op function of functions.ts, by name. */
+/**
+ * Every op function, by name: the specs derived from ops, then those written here, which replace a
+ * derived one of the same name.
+ */
 export const specs: Record<string, Spec> = {
-  // Binary, broadcasting
-  add: binary(core.add, (x, y) => x + y),
-  sub: binary(core.sub, (x, y) => x - y),
-  mul: binary(core.mul, (x, y) => x * y),
-  div: binary(core.div, (x, y) => x / y),
-  pow: { ...binary(core.pow, Math.pow), alsoNamed: ['powScalar'] },
-  maximum: binary(core.maximum, nanOr(Math.max)),
-  reluGrad: binary(core.reluGrad, (v, x) => (x > 0 ? v : v * 0)),
-  minimum: binary(core.minimum, nanOr(Math.min)),
-  // Comparisons
-  greater: binary(core.greater, cmp((x, y) => x > y)),
-  greaterEqual: binary(core.greaterEqual, cmp((x, y) => x >= y)),
-  less: binary(core.less, cmp((x, y) => x < y)),
-  lessEqual: binary(core.lessEqual, cmp((x, y) => x <= y)),
-  equal: binary(core.equal, cmp((x, y) => x === y)),
-  notEqual: binary(core.notEqual, cmp((x, y) => x !== y)),
-  sign: unary(core.sign, Math.sign),
-  // Unary
-  neg: unary(core.neg, (v) => -v),
-  exp: unary(core.exp, Math.exp),
-  log: unary(core.log, Math.log),
-  log1p: unary(core.log1p, Math.log1p),
-  expm1: unary(core.expm1, Math.expm1),
-  sqrt: unary(core.sqrt, Math.sqrt),
-  square: unary(core.square, (v) => v * v),
-  abs: unary(core.abs, Math.abs),
-  sin: unary(core.sin, Math.sin),
-  cos: unary(core.cos, Math.cos),
-  tan: unary(core.tan, Math.tan),
-  tanh: unary(core.tanh, Math.tanh),
-  sigmoid: unary(core.sigmoid, sigmoid),
-  relu: unary(core.relu, (v) => (v !== v ? NaN : Math.max(v, 0))),
+  ...derived,
+  // pow applies powScalar for a number exponent: its messages may name either op.
+  pow: { ...derived.pow!, alsoNamed: ['powScalar'] },
   leakyRelu: withAlpha(core.leakyRelu, (v, al) => (v > 0 ? v : al * v), 0.01),
   elu: withAlpha(core.elu, (v, al) => (v > 0 ? v : al * Math.expm1(v)), 1),
-  softplus: unary(core.softplus, (v) => (v > 30 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v)))),
   clip: {
     args: shapeArb().chain((s) => fc.record({ x: tensorArg(s), lo: boundArb, hi: boundArb })),
     run: ({ x, lo, hi }, s) => core.clip(s.t(x), lo, hi),
@@ -401,17 +425,7 @@ export const specs: Record<string, Spec> = {
       return withNd([x], (a) => R.map(a, (v) => (v !== v ? NaN : Math.min(Math.max(v, lo), hi))));
     },
   } as Spec<{ x: unknown; lo: any; hi: any }>,
-  where: {
-    args: whereArgs,
-    run: ({ cond, a, b }, s) => core.where(s.c(cond), s.t(a), s.t(b)),
-    ref: ({ cond, a, b }) => withNd([cond, a, b], (c, x, y) => R.zipN([c, x, y], (p, q, r) => (p !== 0 ? q : r))),
-  } as Spec<WhereArgs>,
   // Reductions
-  sum: reduction(core.sum, R.sumOf),
-  max: reduction(core.max, R.maxOf, true),
-  min: reduction(core.min, R.minOf, true),
-  logSumExp: reduction(core.logSumExp, R.logSumExpOf),
-  norm: reduction(core.norm, R.normOf),
   mean: reduction(core.mean, R.meanOf),
   argmax: argReduction(core.argmax, 1),
   argmin: argReduction(core.argmin, -1),
@@ -537,7 +551,6 @@ export const specs: Record<string, Spec> = {
       return idx === null ? reject('not tensor data') : R.oneHotRef(idx, depth);
     },
   } as Spec<OneHotArgs>,
-  identity: unary(core.identity, (v) => v),
   // Losses
   softmaxCrossEntropy: {
     args: crossEntropyArgs,
@@ -549,7 +562,7 @@ export const specs: Record<string, Spec> = {
   } as Spec<CrossEntropyArgs>,
   softmaxCrossEntropyGrad: {
     args: crossEntropyArgs,
-    run: ({ g, z, labels }, s) => core.softmaxCrossEntropyGrad(s.t(g), s.t(z), s.c(labels)),
+    run: ({ g, z, labels }, s) => ruleOps.softmaxCrossEntropyGrad(s.t(g), s.t(z), s.c(labels)),
     ref: ({ g, z, labels }) => {
       const [gs, zs, idx] = [nd(g), nd(z), indexNd(labels)];
       return gs === null || zs === null || idx === null ? reject('not tensor data') : R.softmaxCrossEntropyGradRef(gs, zs, idx);
