@@ -5,9 +5,10 @@
  * Accumulation follows HIPS autograd: the first contribution to a slot is stored as it is (it may
  * be the seed, an input passed through, or an array another slot holds too); the second makes a
  * new sum, which is the slot's own; later ones are added into that sum in place. Nothing else can
- * hold the sum before the slot's adjoint is complete, so writing into it is never observable. A
- * pass that is itself differentiated (recorded, or carrying tangents) adds out of place throughout,
- * so that the sums are recorded.
+ * hold the sum before the slot's adjoint is complete, so writing into it is never observable. Only
+ * a pass with a memory plan (Tensor.backward's) adds in place; the others add out of place
+ * throughout: a pass that is itself differentiated must record its sums, and the functional
+ * transforms' pass is the plain reference that the reusing one is checked against.
  */
 import type { Tensor } from './tensor';
 import { add } from './functions';
@@ -20,10 +21,10 @@ export class Adjoints {
 
   /**
    * @param size the number of nodes on the tape.
-   * @param differentiable whether the pass is recorded or carries tangents: then no sum is written in place.
-   * @param memory the pass's memory plan, told which arrays the slots hold; null when the pass reuses nothing.
+   * @param memory the pass's memory plan, told which arrays the slots hold; null when the pass
+   *   reuses nothing, and then no sum is written in place either.
    */
-  constructor(size: number, private readonly differentiable: boolean, private readonly memory: MemoryPlan | null) {
+  constructor(size: number, private readonly memory: MemoryPlan | null) {
     this.slots = new Array<Tensor | null>(size).fill(null);
     this.ownSum = new Uint8Array(size);
   }
@@ -44,7 +45,7 @@ export class Adjoints {
     else {
       const sum = add(previous, g);
       this.slots[k] = sum;
-      this.ownSum[k] = this.differentiable ? 0 : 1;
+      this.ownSum[k] = this.memory === null ? 0 : 1;
       this.memory?.hold(sum);
       this.memory?.release(previous);
     }

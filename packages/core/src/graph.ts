@@ -17,7 +17,7 @@ import { freeInputs, inputAt, inputCount, inputsOf } from './inputs';
 import { isBuiltInOp, type DifferentiableOp } from './registry';
 import { Adjoints } from './adjoints';
 import { MemoryPlan } from './memory-plan';
-import { anyHooks, runHooks } from './hooks';
+import { anyHooks, hasHooks, runHooks } from './hooks';
 import { checkRecordedValues } from './versions';
 
 /** Options of `Tensor.backward`. */
@@ -37,9 +37,11 @@ export interface BackpropOptions {
   /** Called with each tensor's adjoint once it is complete (for the trace view). */
   onAdjoint?: (t: Tensor, adjoint: Tensor) => void;
   /**
-   * The pass's memory plan (see memory-plan.ts), for a caller that asks it afterwards which
-   * adjoints it may keep without a copy; one is made when not given. Unused when the pass is
-   * differentiated.
+   * A memory plan (see memory-plan.ts): given, the pass reuses the arrays it owns once they are
+   * dead and adds into its own sums in place, and the caller can ask the plan afterwards which
+   * adjoints it may keep without a copy. Ignored when the pass is differentiated. Without one
+   * the pass is the plain reference (what `grad` and `vjp` run), which the reusing pass of
+   * `Tensor.backward` is checked against, bit for bit.
    */
   memory?: MemoryPlan;
 }
@@ -69,18 +71,18 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
  * added to the input's adjoint. Returns the adjoint of each target (or of each leaf with
  * requiresGrad).
  *
- * Memory is planned beside the sweep, not in it (see memory-plan.ts): unless the pass is itself
- * differentiated, the arrays core's rules allocate are the engine's to reuse once dead, and
- * anything handed to user code (custom rules, registered ops' rules, hooks, `onAdjoint`) is the
- * user's from then on.
+ * Memory is planned beside the sweep, not in it (see memory-plan.ts): given a plan, and unless the
+ * pass is itself differentiated, the arrays core's rules allocate are the engine's to reuse once
+ * dead, and anything handed to user code (custom rules, registered ops' rules, hooks, `onAdjoint`)
+ * is the user's from then on.
  */
 export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[], options: BackpropOptions): Map<Tensor, Tensor> {
   const targets = options.targets ? new Set(options.targets) : null;
   const tape = recordTape(roots, targets);
   const nodes = tape.nodes;
   const differentiable = options.createGraph || forwardActive();
-  const memory = differentiable ? null : options.memory ?? new MemoryPlan();
-  const adjoints = new Adjoints(nodes.length, differentiable, memory);
+  const memory = differentiable ? null : options.memory ?? null;
+  const adjoints = new Adjoints(nodes.length, memory);
   const result = new Map<Tensor, Tensor>();
   const checking = anomalyDetection();
   const { onAdjoint } = options;
@@ -102,7 +104,7 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
       let g = adjoints.get(k);
       if (g === null) continue;
       const t = nodes[k]!;
-      if (hooked || onAdjoint !== undefined) {
+      if (onAdjoint !== undefined || (hooked && hasHooks(t))) {
         g = observe(t, g, onAdjoint, memory);
         if (g !== adjoints.get(k)) adjoints.replace(k, g);
       }

@@ -47,6 +47,11 @@ export function anyHooks(): boolean {
   return registered > 0;
 }
 
+/** Whether `t` has a hook. */
+export function hasHooks(t: Tensor): boolean {
+  return (hooksOf.get(t)?.length ?? 0) > 0;
+}
+
 /** `g` after `t`'s hooks, in the order they were registered, each given the previous one's result. */
 export function runHooks(t: Tensor, g: Tensor): Tensor {
   const list = hooksOf.get(t);

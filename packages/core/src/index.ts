@@ -24,8 +24,10 @@ export { detectAnomaly } from './transforms/anomaly';
 export { registeredOps, getOp, registerOp, type OpDef, type DifferentiableOp, type ConstantOp, type InputDomain, type OpCase, type OpDomain } from './registry';
 export { apply } from './dispatch';
 export { setMatmulBackend, type MatmulBackend } from './kernels/matmul';
+export { withPoisonedReuse } from './kernels/alloc';
 export { adamCoefficients, adamMoments, adamUpdate, type AdamCoefficients, type AdamMoments, type AdamSettings } from './kernels/adam';
-export { broadcastShapes, formatShape, shapeSize, type Shape } from './shape';
+export { broadcastShapes, formatShape, sameShape, shapeSize, type Shape } from './shape';
+export { requireOptions, requireFinite, requireChoice, requireIndicesBelow } from './arguments';
 
 import { Tensor } from './tensor';
 

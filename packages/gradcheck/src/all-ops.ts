@@ -1,5 +1,6 @@
 /** checkAllOps: every differentiable op in core's registry, on its own domain, both modes, second order where smooth. */
-import { Rng, apply, registeredOps, type DifferentiableOp, type OpCase, type OpDef, type Tensor } from '@adjoint/core';
+import { Rng, apply, noGrad, registeredOps, type DifferentiableOp, type OpCase, type OpDef, type Tensor } from '@adjoint/core';
+import { checkBackwardPaths } from './paths';
 import { checkGrad, type CheckOptions } from './check';
 import { tensorFrom } from './domain';
 import type { GradFailure } from './report';
@@ -12,6 +13,11 @@ export interface AllOpsOptions extends CheckOptions {
   skip?: readonly string[];
   /** Check second derivatives of smooth ops (default true). `order` overrides this for every op. */
   secondOrder?: boolean;
+  /**
+   * Also compare, bit for bit, the gradients of `Tensor.backward` (which reuses arrays) with those
+   * of `vjp` (which does not) at every case (default true; see checkBackwardPaths).
+   */
+  paths?: boolean;
 }
 
 /** A failure of one op at one case. */
@@ -106,6 +112,13 @@ export function checkAllOps(options: AllOpsOptions = {}): AllOpsReport {
       const inputs = drawCaseInputs(op, c, rng);
       const { f, diff } = opCaseFunction(op, c, inputs);
       const report = checkGrad(f, diff.map((i) => inputs[i]!), { ...options, order });
+      if (options.paths !== false && diff.length > 0) {
+        const out = noGrad(() => f(...diff.map((i) => inputs[i]!)));
+        const cotangent = tensorFrom(out.shape, { min: -1, max: 1 }, rng);
+        const failures = checkBackwardPaths(f, diff.map((i) => inputs[i]!), cotangent);
+        report.failures.push(...failures);
+        report.compared += 2 * diff.reduce((n, i) => n + inputs[i]!.size, 0);
+      }
       summary.cases++;
       summary.compared += report.compared;
       summary.failures += report.failures.length;

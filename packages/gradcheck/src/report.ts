@@ -17,8 +17,11 @@ export interface GradFailure {
   order: 1 | 2;
   analytic: number;
   numeric: number;
-  /** Why it failed: out of tolerance, not finite, or the rule threw (then `message` says what). */
-  reason: 'mismatch' | 'non-finite' | 'error';
+  /**
+   * Why it failed: out of tolerance, not finite, the rule threw (then `message` says what), or the
+   * two backward paths differ (`analytic` from Tensor.backward, `numeric` from vjp; see checkBackwardPaths).
+   */
+  reason: 'mismatch' | 'non-finite' | 'error' | 'paths';
   message?: string;
   /**
    * Order 2 only: the input whose reverse-mode gradient was differentiated; `outputIndex` is then an
@@ -68,6 +71,8 @@ export function formatFailure(f: GradFailure): string {
   const what =
     f.reason === 'error'
       ? `threw: ${f.message ?? 'unknown error'}`
+      : f.reason === 'paths'
+      ? `${f.message ?? 'Tensor.backward and vjp differ'}`
       : `analytic ${f.analytic} vs numeric ${f.numeric}` +
         (f.reason === 'non-finite' ? ' (not finite)' : `, error ${Math.abs(f.analytic - f.numeric).toExponential(2)}`);
   return `${input}${where}${of}, ${f.mode} mode, order ${f.order}: ${what}`;

@@ -94,6 +94,7 @@ export function collectAllocations<T>(into: AllocationSink | null, fn: () => T):
  */
 export function recycleData(a: Float64Array): void {
   if (!isPooled(a) || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return;
+  if (poisoning > 0) a.fill(Number.NaN);
   if (spareBytes + a.byteLength > SPARE_LIMIT) return;
   const list = spares.get(a.length);
   if (list === undefined) spares.set(a.length, [a]);
@@ -109,4 +110,22 @@ export function setAllocationSink(into: AllocationSink | null): AllocationSink |
   const outer = collected;
   collected = into;
   return outer;
+}
+
+let poisoning = 0;
+
+/**
+ * Runs `fn` with every array the engine takes back for reuse filled with NaN at once, so that any
+ * later read of it through a tensor that still holds it — which must never happen — shows up as
+ * NaN rather than as a plausible number. For testing the engine and op rules (gradcheck's
+ * checkAllOps runs its comparison of the two backward paths this way); it costs a write of each
+ * reused array.
+ */
+export function withPoisonedReuse<T>(fn: () => T): T {
+  poisoning++;
+  try {
+    return fn();
+  } finally {
+    poisoning--;
+  }
 }

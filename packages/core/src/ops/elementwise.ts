@@ -12,12 +12,16 @@ import { add } from '../functions';
 /** Multiplies `v` (a cotangent or a tangent) by ∂out/∂input. */
 export type Scale<A> = (v: Tensor, inputs: readonly Tensor[], out: Tensor, attrs: A) => Tensor;
 
-/** Shapes every unary op is checked at: scalar, vector, matrix. */
-export const unaryCases: readonly (readonly Shape[])[] = [[[]], [[5]], [[2, 3]]];
+/**
+ * Shapes every unary op is checked at: scalar, vector, matrix, and one of more than 8 elements,
+ * whose arrays are the ones Tensor.backward reuses (checkAllOps compares it with vjp there).
+ */
+export const unaryCases: readonly (readonly Shape[])[] = [[[]], [[5]], [[2, 3]], [[3, 4]]];
 
-/** Shapes every binary op is checked at, broadcast pairs included. */
+/** Shapes every binary op is checked at, broadcast pairs included, and large enough for array reuse (see unaryCases). */
 export const binaryCases: readonly (readonly Shape[])[] = [
   [[], []],
+  [[3, 4], [4]],
   [[4], [4]],
   [[2, 3], [2, 3]],
   [[2, 3], [3]],

@@ -69,7 +69,7 @@ export const scatterAddOp = registerOp<DifferentiableOp<{ axis: number; dim: num
   jvp: ([t], [, idx], _out, { axis, dim }) => scatterAdd(t!, idx!, axis, dim),
   domain: {
     inputs: [{ min: -2, max: 2 }, { min: 0, max: 3, integer: true }],
-    cases: [{ shapes: [[5], [5]], attrs: { axis: 0, dim: 4 } }],
+    cases: [{ shapes: [[5], [5]], attrs: { axis: 0, dim: 4 } }, { shapes: [[12], [12]], attrs: { axis: 0, dim: 10 } }],
     smooth: true,
   },
 });
@@ -89,6 +89,7 @@ export const whereOp = registerOp<DifferentiableOp>({
     cases: [
       { shapes: [[4], [4], [4]], attrs: undefined },
       { shapes: [[2, 3], [3], []], attrs: undefined },
+      { shapes: [[3, 4], [3, 4], [4]], attrs: undefined },
     ],
     smooth: true,
   },

@@ -17,7 +17,7 @@ export const identityOp = registerOp<DifferentiableOp>({
   forward: ([x]) => x!.slice(),
   vjp: (g) => [g],
   jvp: ([t]) => t!,
-  domain: { inputs: [anyReal], cases: [{ shapes: [[2, 3]], attrs: undefined }], smooth: true },
+  domain: { inputs: [anyReal], cases: [{ shapes: [[2, 3]], attrs: undefined }, { shapes: [[3, 4]], attrs: undefined }], smooth: true },
 });
 
 /** Resolves one -1 in a target shape and checks the element count. */
@@ -53,6 +53,7 @@ export const reshapeOp = registerOp<DifferentiableOp<{ shape: readonly number[] 
     inputs: [anyReal],
     cases: [
       { shapes: [[2, 3]], attrs: { shape: [3, 2] } },
+      { shapes: [[3, 4]], attrs: { shape: [2, 6] } },
       { shapes: [[6]], attrs: { shape: [2, -1] } },
       { shapes: [[]], attrs: { shape: [1, 1] } },
     ],
@@ -78,6 +79,7 @@ export const broadcastToOp = registerOp<DifferentiableOp<{ shape: readonly numbe
     inputs: [anyReal],
     cases: [
       { shapes: [[3]], attrs: { shape: [2, 3] } },
+      { shapes: [[1, 4]], attrs: { shape: [3, 4] } },
       { shapes: [[2, 1]], attrs: { shape: [2, 4] } },
       { shapes: [[]], attrs: { shape: [3] } },
     ],

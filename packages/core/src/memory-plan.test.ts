@@ -1,29 +1,30 @@
 /**
- * A backward pass reuses the arrays of adjoints it has finished with (src/adjoint-reuse.ts). These
- * tests check that it does, and that it never touches an array someone can still see: an adjoint
- * that is also on its way to another input or a leaf, the seed, what a user's rule was given.
- * Gradients with reuse are compared bit for bit with gradients from the same pass without it
- * (detectAnomaly turns reuse off, as it inspects every adjoint).
+ * Tensor.backward reuses the arrays its pass owns once they are dead (memory-plan.ts). These tests
+ * check that it does, and that it never touches an array someone can still see: an adjoint that is
+ * also on its way to another input or a leaf, the seed, what a user's rule was given. Gradients
+ * with reuse are compared bit for bit with those of the plain pass that `grad` runs.
  */
 import fc from 'fast-check';
 import {
-  Tensor, apply, concat, customVjp, detectAnomaly, exp, linear, matmul, ones, randn, registerOp, registeredOps, sin, softmaxCrossEntropy, sum, tanh,
+  Tensor, apply, concat, customVjp, detectAnomaly, exp, grad, linear, matmul, ones, randn, registerOp, registeredOps, sin, softmaxCrossEntropy, sum, tanh,
   type DifferentiableOp,
-} from '@adjoint/core';
-import * as alloc from '../src/kernels/alloc';
-import { isBuiltInOp } from '../src/registry';
+} from './index';
+import * as alloc from './kernels/alloc';
+import { isBuiltInOp } from './registry';
 
 const ROWS = 6;
 const COLS = 5; // 30 elements: arrays of their own, which are the ones reused
 
 const leaf = (seed: number, shape: number[] = [ROWS, COLS]): Tensor => randn(shape, { seed, requiresGrad: true });
 
-/** `.grad` of each leaf after `loss(leaves).backward()`, run fresh each time (new leaves, same values). */
-function gradients(seeds: number[], loss: (leaves: Tensor[]) => Tensor, withoutReuse = false): number[][] {
+/**
+ * `.grad` of each leaf after `loss(leaves).backward()`, run fresh each time (new leaves, same
+ * values); or, `plain`, the gradients of the plain pass `grad` runs, which reuses nothing.
+ */
+function gradients(seeds: number[], loss: (leaves: Tensor[]) => Tensor, plain = false): number[][] {
   const leaves = seeds.map((s) => leaf(s));
-  const run = (): void => loss(leaves).backward();
-  if (withoutReuse) detectAnomaly(run);
-  else run();
+  if (plain) return grad((...xs: Tensor[]) => loss(xs), seeds.map((_, i) => i))(...leaves).map((g) => Array.from(g.data));
+  loss(leaves).backward();
   return leaves.map((l) => Array.from(l.grad!.data));
 }
 
@@ -60,7 +61,7 @@ describe('adjoint arrays reused within a backward pass', () => {
     expect(Array.from(seed.data)).toEqual(copy);
   });
 
-  it('stops at the first rule that is not core\'s own: a customVjp rule may keep what it is given', () => {
+  it('hands the cotangent a customVjp rule is given to it for good: the rule may keep it', () => {
     const kept: Tensor[] = [];
     const keepCotangent = customVjp((x) => x.mul(1), (_inputs, _output, g) => {
       kept.push(g);
@@ -73,7 +74,7 @@ describe('adjoint arrays reused within a backward pass', () => {
     expect(Array.from(kept[0]!.data)).toEqual(expected);
   });
 
-  it('stops at the first rule of a user-registered op, likewise', () => {
+  it('likewise the cotangent a user-registered op\'s rule is given', () => {
     const kept: Tensor[] = [];
     const keeper: DifferentiableOp = registerOp<DifferentiableOp>({
       kind: 'differentiable', name: 'keepAdjointForReuseTest', arity: 1,
@@ -153,15 +154,17 @@ describe('adjoint arrays reused within a backward pass', () => {
           const last = values[values.length - 1]!;
           return last.mul(ones([ROWS, COLS]).mul(0.5)).sum().add(values[pick % values.length]!.sum());
         };
-        // Without reuse: under detectAnomaly; and recorded, which also adds no adjoints in place.
+        // Without reuse: the plain pass of grad, and a recorded pass; both add nothing in place.
         const run = (mode: 'reuse' | 'anomaly' | 'recorded'): number[][] => {
           const leaves = [leaf(11), leaf(12), leaf(13, [COLS, COLS]), leaf(14, [COLS])];
           const pass = (): void => loss(leaves).backward(undefined, { createGraph: mode === 'recorded' });
           if (mode === 'anomaly') detectAnomaly(pass);
-          else pass();
-          return leaves.map((l) => (l.grad === null ? [] : Array.from(l.grad.data)));
+          else alloc.withPoisonedReuse(pass);
+          return leaves.map((l) => (l.grad === null ? Array<number>(l.size).fill(0) : Array.from(l.grad.data)));
         };
+        const plain = grad((a, b, c, d) => loss([a!, b!, c!, d!]), [0, 1, 2, 3])(leaf(11), leaf(12), leaf(13, [COLS, COLS]), leaf(14, [COLS]));
         const withReuse = run('reuse');
+        expect(withReuse).toEqual(plain.map((g) => Array.from(g.data)));
         expect(withReuse).toEqual(run('anomaly'));
         expect(withReuse).toEqual(run('recorded'));
       }),
