@@ -11,7 +11,7 @@
  * result for a call NumPy rejects — fails the property with a description of what happened.
  */
 import fc from 'fast-check';
-import { AdjointError, Tensor, jvp, ones } from '@adjoint/core';
+import { AdjointError, Tensor, jvp, ones, vjp, withPoisonedReuse } from '@adjoint/core';
 import { fromValue, isReject, size, type Nd, type Ref } from './reference';
 
 /** Runs per op; raise with FUZZ_RUNS=2000 for a deeper search. */
@@ -210,7 +210,7 @@ function checkDerivatives<A>(name: string, spec: Spec<A>, args: A, primal: Tenso
   try {
     const out = spec.run(args, leaves) as Tensor;
     if (out.requiresGrad) {
-      out.backward(ones(out.shape));
+      withPoisonedReuse(() => out.backward(ones(out.shape)));
       for (const leaf of leaves.tensors) {
         if (leaf.grad !== null && fmt(leaf.grad.shape) !== fmt(leaf.shape)) {
           throw new Error(`the gradient of a ${fmt(leaf.shape)} input has shape ${fmt(leaf.grad.shape)}`);
@@ -218,6 +218,8 @@ function checkDerivatives<A>(name: string, spec: Spec<A>, args: A, primal: Tenso
       }
     }
     if (leaves.tensors.length === 0) return;
+    stage = 'vjp';
+    if (out.requiresGrad) sameAsPlainPass(spec, args, leaves.tensors, out.shape);
     stage = 'jvp';
     const primals = leaves.tensors.map((t) => new Tensor(t.data, t.shape));
     const [value, tangent] = jvp((...vars) => spec.run(args, new Slots(vars)) as Tensor, primals, primals.map((p) => ones(p.shape)));
@@ -227,6 +229,22 @@ function checkDerivatives<A>(name: string, spec: Spec<A>, args: A, primal: Tenso
   } catch (e) {
     throw new Error(`${name}: ${stage} through a valid call failed: ${describeError(e)}`);
   }
+}
+
+/**
+ * Tensor.backward, which reuses arrays, must give the leaves exactly the gradients of vjp's plain
+ * pass: every bit, -0 and NaN included.
+ */
+function sameAsPlainPass<A>(spec: Spec<A>, args: A, leaves: readonly Tensor[], outShape: readonly number[]): void {
+  const primals = leaves.map((t) => new Tensor(t.data, t.shape));
+  const [, pullback] = vjp((...vars) => spec.run(args, new Slots(vars)) as Tensor, ...primals);
+  const plain = pullback(ones(outShape));
+  leaves.forEach((leaf, i) => {
+    const want = plain[i]!.data;
+    const got = leaf.grad?.data ?? new Float64Array(want.length);
+    const at = want.findIndex((v, j) => !Object.is(v, got[j]));
+    if (at >= 0) throw new Error(`Tensor.backward gave ${got[at]} at element ${at} of the gradient of input ${i} (${fmt(leaf.shape)}), vjp ${want[at]}`);
+  });
 }
 
 /** fc.assert of the spec's property, with the op's name in the failure. */
