@@ -1,4 +1,8 @@
-/** Checks of arguments shared by the public functions: a clear ValueError instead of a TypeError later. */
+/**
+ * Checks of arguments shared by the public functions: a clear ValueError instead of a TypeError
+ * later. requireOptions, requireFinite, requireChoice and requireIndicesBelow are exported for
+ * code built on core (nn's layers and training use them), so that its messages read like core's.
+ */
 import { ValueError } from './errors';
 import { describeValue } from './shape';
 
@@ -8,30 +12,51 @@ export function requireFunction<F>(op: string, value: F, name = 'the function'):
   return value;
 }
 
-/** `value` when it is an options object (or undefined, meaning defaults); else a ValueError. */
+/**
+ * An options argument, checked: `value` when it is an object, `{}` when it is undefined (all
+ * defaults); else a ValueError naming `op`, such as "fit: options must be an object, got null".
+ *
+ * @example
+ * const { seed = 0 } = requireOptions('myLayer', options);
+ */
 export function requireOptions<T extends object>(op: string, value: T | undefined): T {
   if (value === undefined) return {} as T;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ValueError(`${op}: options must be an object, got ${describeValue(value)}`);
+    // An array here is an argument in the wrong place, often data: its length, not its elements.
+    const got = Array.isArray(value) ? `an array of length ${value.length}` : describeValue(value);
+    throw new ValueError(`${op}: options must be an object, got ${got}`);
   }
   return value;
 }
 
-/** `value`, when it is a finite number; else a ValueError naming `op` and the argument `name`. */
+/**
+ * `value`, when it is a finite number; else a ValueError naming `op` and the argument `name`:
+ * "rand: min must be a finite number, got NaN".
+ */
 export function requireFinite(op: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValueError(`${op}: ${name} must be a finite number, got ${describeValue(value)}`);
   return value;
 }
 
-/** `value`, when it is one of `choices`; else a ValueError naming `op`, the argument and the choices. */
-export function requireChoice<C extends string>(op: string, name: string, value: unknown, choices: readonly C[]): C {
+/**
+ * `value`, when it is one of `choices`; else a ValueError naming `op`, the argument `name` and the
+ * choices, as in: linear: activation must be 'identity' or 'relu', got "tanh".
+ *
+ * @example
+ * const mode = requireChoice('EarlyStopping', 'mode', options.mode, ['min', 'max']); // 'min' | 'max'
+ */
+export function requireChoice<const C extends string>(op: string, name: string, value: unknown, choices: readonly C[]): C {
   if (choices.includes(value as C)) return value as C;
   const listed = choices.map((c) => `'${c}'`);
   const options = listed.length > 1 ? `${listed.slice(0, -1).join(', ')} or ${listed[listed.length - 1]}` : listed[0];
   throw new ValueError(`${op}: ${name} must be ${options}, got ${describeValue(value)}`);
 }
 
-/** Throws a ValueError naming `op` unless every one of `values` is an integer in [0, `count`). */
+/**
+ * Throws a ValueError naming `op` unless every one of `values` (class labels, indices into an axis
+ * of `count` entries) is an integer in [0, `count`): "crossEntropy: class indices must be integers
+ * in [0, 3), got 3 at position 1", with `what` = 'class indices'.
+ */
 export function requireIndicesBelow(op: string, what: string, values: Float64Array, count: number): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;

@@ -19,7 +19,7 @@ export function shapeSize(shape: Shape): number {
   return n;
 }
 
-/** Whether two shapes are identical. */
+/** Whether two shapes are identical: the same rank and the same size on every axis. */
 export function sameShape(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -3,7 +3,7 @@
  * and vjp (reverse), against finite differences. Element by element when small; by the dot-product
  * test ⟨u, J v⟩ = ⟨Jᵀu, v⟩ against ⟨u, numeric J v⟩ when large.
  */
-import { Rng, formatShape, jvp, shapeSize, vjp, type Tensor } from '@adjoint/core';
+import { Rng, formatShape, jvp, sameShape, shapeSize, vjp, type Tensor } from '@adjoint/core';
 import { numericDirectional, randomTensor, unit, zerosOfShape, type CheckedFunction } from './numeric';
 import { emptyReport, type GradReport, type Mode } from './report';
 
@@ -59,9 +59,6 @@ class Recorder {
   }
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
 
 function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;

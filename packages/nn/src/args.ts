@@ -2,8 +2,10 @@
  * Argument checks shared by the training, data, metrics, search and io code: each throws a
  * ValueError (or ShapeError) whose message starts with the public function's name and shows the
  * offending value, so a mistake is reported where the user made it rather than deep in an op.
+ * Checks core has too (options objects, finite numbers, choices, indices) come from core:
+ * requireOptions, requireFinite, requireChoice, requireIndicesBelow.
  */
-import { ShapeError, Tensor, ValueError, formatShape, isTensor, tensor, type NestedArray } from '@adjoint/core';
+import { ShapeError, Tensor, ValueError, formatShape, isTensor, requireOptions, tensor, type NestedArray } from '@adjoint/core';
 import { describe } from './module';
 
 /** Data accepted wherever a tensor of samples is expected: a tensor, nested arrays, or flat data. */
@@ -41,18 +43,8 @@ export function checkSameRows(op: string, x: Tensor, y: Tensor, xName = 'x', yNa
   }
 }
 
-/**
- * An options argument: an object, or undefined for all defaults.
- * @throws ValueError naming `op` for null, an array or a primitive (which would otherwise throw a
- * TypeError or be silently ignored).
- */
-export function checkOptionsArg<T extends object>(op: string, options: T | undefined): T {
-  if (options === undefined) return {} as T;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ValueError(`${op}: options must be an object, got ${show(options)}`);
-  }
-  return options;
-}
+/** @deprecated core's {@link requireOptions}, under its old name here for optim/, which still imports it. */
+export const checkOptionsArg = requireOptions;
 
 /**
  * An option's value, or `fallback` when it was left out. Unlike `??`, an explicit `null` is kept, so
@@ -67,12 +59,6 @@ export function checkInteger(op: string, name: string, value: unknown, min: numb
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw new ValueError(`${op}: ${name} must be an integer ≥ ${min}, got ${show(value)}`);
   }
-  return value;
-}
-
-/** @throws ValueError unless `value` is a finite number (a seed, a tolerance). */
-export function checkFinite(op: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValueError(`${op}: ${name} must be a finite number, got ${show(value)}`);
   return value;
 }
 

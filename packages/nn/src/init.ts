@@ -7,8 +7,7 @@
  * seed alone; with `rng`, draws continue that generator's stream; with neither, they come from
  * core's module-wide stream (reseed it with `manualSeed`).
  */
-import { Tensor, ValueError, formatShape, rand, randn, zeros as zerosOf, type Rng } from '@adjoint/core';
-import { checkOptionsArg } from './args';
+import { Tensor, ValueError, formatShape, rand, randn, zeros as zerosOf, requireOptions, shapeSize, type Rng } from '@adjoint/core';
 
 /** Where an initialiser's random numbers come from. */
 export interface InitOptions {
@@ -31,7 +30,7 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
   if (shape.length === 0) return { fanIn: 1, fanOut: 1 };
   if (shape.length === 1) return { fanIn: shape[0]!, fanOut: shape[0]! };
   const fanIn = shape[0]!;
-  return { fanIn, fanOut: shape.slice(1).reduce((a, b) => a * b, 1) };
+  return { fanIn, fanOut: shapeSize(shape.slice(1)) };
 }
 
 function positiveFans(op: string, shape: readonly number[]): { fanIn: number; fanOut: number } {
@@ -42,7 +41,7 @@ function positiveFans(op: string, shape: readonly number[]): { fanIn: number; fa
 }
 
 function random(op: string, options: InitOptions): { seed?: number; rng?: Rng } {
-  checkOptionsArg(op, options);
+  requireOptions(op, options);
   return options.rng ? { rng: options.rng } : options.seed !== undefined ? { seed: options.seed } : {};
 }
 
@@ -77,7 +76,7 @@ export const heNormal: Initializer = (shape, options = {}) => {
  * the course notes warn about, kept for comparison experiments.
  */
 export function normal(shape: readonly number[], options: InitOptions & { std?: number; mean?: number } = {}): Tensor {
-  options = checkOptionsArg('normal', options);
+  options = requireOptions('normal', options);
   const std = options.std ?? 1;
   const mean = options.mean ?? 0;
   if (!(Number.isFinite(std) && std >= 0)) throw new ValueError(`normal: std must be a finite number ≥ 0, got ${std}`);

@@ -3,11 +3,11 @@
  * compositions of core ops, so their gradients (of any order) come from the engine.
  */
 import {
-  ShapeError, Tensor, ValueError, abs, clip, formatShape, isTensor, log, logSoftmax, oneHot, scalar, softmaxCrossEntropy, softplus, square, toTensor,
+  ShapeError, Tensor, ValueError, abs, clip, formatShape, isTensor, log, logSoftmax, oneHot, scalar, softmaxCrossEntropy, softplus, square, toTensor, sameShape, requireOptions, requireIndicesBelow,
   type NestedArray,
 } from '@adjoint/core';
-import { describe, parameterList, sameShape, type Module } from './module';
-import { checkBoolean, checkOptionsArg } from './args';
+import { describe, parameterList, type Module } from './module';
+import { checkBoolean } from './args';
 
 /** A target: a tensor, or data `tensor()` accepts (a number or nested arrays). */
 export type Target = Tensor | NestedArray;
@@ -109,11 +109,7 @@ export function l2(params: readonly Tensor[] | Module): Tensor {
 }
 
 function classIndices(y: Tensor, classes: number): Tensor {
-  y.data.forEach((c, i) => {
-    if (!Number.isInteger(c) || c < 0 || c >= classes) {
-      throw new ValueError(`crossEntropy: class indices must be integers in [0, ${classes}), got ${c} at position ${i}`);
-    }
-  });
+  requireIndicesBelow('crossEntropy', 'class indices', y.data, classes);
   return y;
 }
 
@@ -123,7 +119,7 @@ function checkPred(op: string, pred: unknown): asserts pred is Tensor {
 
 /** The fromLogits option (default true), checked. */
 function fromLogits(op: string, options: CrossEntropyOptions): boolean {
-  return checkBoolean(op, 'fromLogits', checkOptionsArg(op, options).fromLogits ?? true);
+  return checkBoolean(op, 'fromLogits', requireOptions(op, options).fromLogits ?? true);
 }
 
 function toTarget(op: string, target: Target): Tensor {

@@ -2,9 +2,8 @@
  * Metrics `(yTrue, yPred) → number`: plain numbers for reporting and model selection, computed on
  * the data directly (no graph). Losses are what training minimises; metrics are what people read.
  */
-import { ShapeError, Tensor, ValueError, formatShape } from '@adjoint/core';
-import { asSamples, checkOptionsArg, type TensorInput } from './args';
-import { sameShape } from './module';
+import { ShapeError, Tensor, ValueError, formatShape, requireOptions, sameShape } from '@adjoint/core';
+import { asSamples, type TensorInput } from './args';
 
 /** A metric: true values and predictions in, a number out. */
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => number;
@@ -54,7 +53,7 @@ function labels(op: string, name: 'yTrue' | 'yPred', t: Tensor, threshold: numbe
 }
 
 function labelPair(op: string, yTrue: TensorInput, yPred: TensorInput, options: LabelOptions): [Int32Array, Int32Array] {
-  options = checkOptionsArg(op, options);
+  options = requireOptions(op, options);
   const t = asSamples(op, 'yTrue', yTrue);
   const p = asSamples(op, 'yPred', yPred);
   if (options.threshold !== undefined && !Number.isFinite(options.threshold)) {

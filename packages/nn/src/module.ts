@@ -4,7 +4,7 @@
  * under a name. Registration is explicit, so nothing is discovered by accident (a cached constant
  * tensor on a field never becomes a parameter) and names and order are exactly what the code says.
  */
-import { Tensor, ShapeError, ValueError, assign, formatShape, isTensor } from '@adjoint/core';
+import { Tensor, ShapeError, ValueError, assign, formatShape, isTensor, requireOptions, sameShape } from '@adjoint/core';
 
 /** What `stateDict()` returns and `loadStateDict()` takes: dotted name → tensor. */
 export type StateDict = Record<string, Tensor>;
@@ -170,8 +170,7 @@ export abstract class Module {
    * @throws ShapeError naming the key and both shapes when a shape differs.
    */
   loadStateDict(dict: StateDict, options: LoadStateDictOptions = {}): void {
-    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new ValueError(`loadStateDict: options must be an object, got ${describe(options)}`);
-    const strict = options.strict ?? true;
+    const strict = requireOptions('loadStateDict', options).strict ?? true;
     if (dict === null || typeof dict !== 'object') throw new ValueError(`loadStateDict: expected an object of tensors, got ${describe(dict)}`);
     const targets = new Map<string, Tensor>();
     for (const [path, module] of this.namedModules()) {
@@ -288,7 +287,5 @@ function join(prefix: string, name: string): string {
   return prefix === '' ? name : `${prefix}.${name}`;
 }
 
-/** Whether two shapes are identical; shared by nn's shape checks (core does not export its own). */
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
+// core's sameShape, re-exported for optim/optimizer.ts, which still imports it from this module.
+export { sameShape };

@@ -1,6 +1,6 @@
 /** Minibatches gathered by index. */
-import { Rng, Tensor, gather, noGrad } from '@adjoint/core';
-import { asSamples, checkBoolean, checkOptionsArg, checkFinite, checkInteger, checkSameRows, range, rows, orDefault, type TensorInput } from '../args';
+import { Rng, Tensor, gather, noGrad, requireOptions, requireFinite } from '@adjoint/core';
+import { asSamples, checkBoolean, checkInteger, checkSameRows, range, rows, orDefault, type TensorInput } from '../args';
 
 /** Options of {@link batches}. */
 export interface BatchesOptions {
@@ -33,7 +33,7 @@ export interface Batch {
  */
 export function batches(x: TensorInput, y?: TensorInput, options: BatchesOptions = {}): IterableIterator<Batch> {
   const op = 'batches';
-  options = checkOptionsArg(op, options);
+  options = requireOptions(op, options);
   const xs = asSamples(op, 'x', x);
   const ys = y === undefined ? undefined : asSamples(op, 'y', y);
   if (ys !== undefined) checkSameRows(op, xs, ys);
@@ -41,7 +41,7 @@ export function batches(x: TensorInput, y?: TensorInput, options: BatchesOptions
   const shuffle = checkBoolean(op, 'shuffle', options.shuffle ?? false);
   const dropLast = checkBoolean(op, 'dropLast', options.dropLast ?? false);
   const n = rows(xs);
-  const order = shuffle ? new Rng(checkFinite(op, 'seed', options.seed ?? 0)).permutation(n) : range(n);
+  const order = shuffle ? new Rng(requireFinite(op, 'seed', options.seed ?? 0)).permutation(n) : range(n);
   return generate(xs, ys, batchIndices(order, batchSize, dropLast));
 }
 

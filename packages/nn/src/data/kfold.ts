@@ -1,6 +1,6 @@
 /** k-fold cross-validation index sets. */
-import { Rng, ValueError } from '@adjoint/core';
-import { checkBoolean, checkFinite, checkOptionsArg, range, show } from '../args';
+import { Rng, ValueError, requireOptions, requireFinite } from '@adjoint/core';
+import { checkBoolean, range, show } from '../args';
 
 /** One fold: the rows to train on and the rows to test on (disjoint, together all rows). */
 export interface Fold {
@@ -32,9 +32,9 @@ export function kFold(n: number, k: number, options: KFoldOptions = {}): Fold[] 
   if (typeof k !== 'number' || !Number.isInteger(k) || k < 2 || k > n) {
     throw new ValueError(`${op}: k must be an integer with 2 ≤ k ≤ n = ${n}, got ${show(k)}`);
   }
-  options = checkOptionsArg(op, options);
+  options = requireOptions(op, options);
   const shuffle = checkBoolean(op, 'shuffle', options.shuffle ?? true);
-  const order = shuffle ? new Rng(checkFinite(op, 'seed', options.seed ?? 0)).permutation(n) : range(n);
+  const order = shuffle ? new Rng(requireFinite(op, 'seed', options.seed ?? 0)).permutation(n) : range(n);
   const base = Math.floor(n / k);
   const extra = n % k;
   const folds: Fold[] = [];

@@ -2,9 +2,8 @@
  * Feature scaling. Fit a scaler on the training rows only and apply it to every set: statistics
  * taken from the test rows would leak them into training.
  */
-import { ShapeError, Tensor, ValueError, equal, formatShape, noGrad, where } from '@adjoint/core';
-import { asSamples, checkOptionsArg, type TensorInput } from '../args';
-import { sameShape } from '../module';
+import { ShapeError, Tensor, ValueError, equal, formatShape, noGrad, where, requireOptions, sameShape } from '@adjoint/core';
+import { asSamples, type TensorInput } from '../args';
 
 /**
  * Shared machinery: per-feature `offset` and `scale` learned by `fit`, applied as
@@ -134,7 +133,7 @@ export class MinMaxScaler extends Scaler {
 
   constructor(options: MinMaxScalerOptions = {}) {
     super('MinMaxScaler');
-    options = checkOptionsArg('MinMaxScaler', options);
+    options = requireOptions('MinMaxScaler', options);
     const [lo, hi] = options.range ?? [0, 1];
     if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) {
       throw new ValueError(`MinMaxScaler: range must be [lo, hi] with finite lo < hi, got ${JSON.stringify(options.range)}`);

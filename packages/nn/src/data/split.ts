@@ -1,6 +1,6 @@
 /** Holding out a test set: the first thing to do with data, before any fitting or scaling. */
-import { Rng, Tensor, ValueError, gather, noGrad } from '@adjoint/core';
-import { asSamples, checkBoolean, checkOptionsArg, checkFinite, checkSameRows, range, rows, show, type TensorInput } from '../args';
+import { Rng, Tensor, ValueError, gather, noGrad, requireOptions, requireFinite } from '@adjoint/core';
+import { asSamples, checkBoolean, checkSameRows, range, rows, show, type TensorInput } from '../args';
 
 /** Options of {@link trainTestSplit}. */
 export interface TrainTestSplitOptions {
@@ -30,14 +30,14 @@ export interface TrainTestSplitOptions {
  */
 export function trainTestSplit(x: TensorInput, y: TensorInput, options: TrainTestSplitOptions = {}): [Tensor, Tensor, Tensor, Tensor] {
   const op = 'trainTestSplit';
-  options = checkOptionsArg(op, options);
+  options = requireOptions(op, options);
   const xs = asSamples(op, 'x', x);
   const ys = asSamples(op, 'y', y);
   checkSameRows(op, xs, ys);
   const n = rows(xs);
   const nTest = testCount(op, options.testSize ?? 0.25, n);
   const shuffle = checkBoolean(op, 'shuffle', options.shuffle ?? true);
-  const order = shuffle ? new Rng(checkFinite(op, 'seed', options.seed ?? 0)).permutation(n) : range(n);
+  const order = shuffle ? new Rng(requireFinite(op, 'seed', options.seed ?? 0)).permutation(n) : range(n);
   // Unshuffled: train first, test last, as the data came.
   const test = shuffle ? order.slice(0, nTest) : order.slice(n - nTest);
   const train = shuffle ? order.slice(nTest) : order.slice(0, n - nTest);

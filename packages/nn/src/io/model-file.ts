@@ -10,10 +10,9 @@
  * models whose classes have no serializer: those load only into an existing model).
  */
 import { readFileSync } from 'node:fs';
-import { Tensor, ValueError, formatShape } from '@adjoint/core';
-import { Module, describe, sameShape } from '../module';
+import { Tensor, ValueError, formatShape, sameShape, requireChoice, requireOptions } from '@adjoint/core';
+import { Module, describe } from '../module';
 import { checkModel } from '../train/predict';
-import { checkOptionsArg } from '../args';
 import { decodeTensor, encodeTensor, kind, type EncodedTensor, type Encoding } from './codec';
 import { configDifference, configStateSize, moduleFromConfig, moduleToConfig, type LayerConfig } from './architecture';
 import { writeFileAtomic, type FileWriter } from './atomic';
@@ -57,9 +56,8 @@ export interface SaveModelOptions extends SerializeOptions {
 export function serializeModel(model: Module, options: SerializeOptions = {}): ModelFile {
   const op = 'serializeModel';
   checkModel(op, model);
-  options = checkOptionsArg(op, options);
-  const encoding = options.encoding ?? 'base64';
-  if (encoding !== 'base64' && encoding !== 'numbers') throw new ValueError(`${op}: encoding must be 'base64' or 'numbers', got ${JSON.stringify(encoding)}`);
+  options = requireOptions(op, options);
+  const encoding = requireChoice(op, 'encoding', options.encoding ?? 'base64', ['base64', 'numbers']);
   let architecture: LayerConfig | null = null;
   let note: string | undefined;
   try {
@@ -87,7 +85,7 @@ export function serializeModel(model: Module, options: SerializeOptions = {}): M
 export function saveModel(model: Module, path: string, options: SaveModelOptions = {}): void {
   const op = 'saveModel';
   checkPath(op, path);
-  options = checkOptionsArg(op, options);
+  options = requireOptions(op, options);
   const text = JSON.stringify(serializeModel(model, options));
   try {
     writeFileAtomic(path, text, options.writeFile);
@@ -117,7 +115,7 @@ export interface LoadModelOptions<M extends Module = Module> {
 export function deserializeModel<M extends Module>(file: unknown, options: LoadModelOptions<M> & { into: M; source?: string }): M;
 export function deserializeModel(file: unknown, options?: LoadModelOptions & { source?: string }): Module;
 export function deserializeModel<M extends Module>(file: unknown, options: LoadModelOptions<M> & { source?: string } = {}): M | Module {
-  options = checkOptionsArg('deserializeModel', options);
+  options = requireOptions('deserializeModel', options);
   const where = options.source ?? 'deserializeModel';
   if (file === null || typeof file !== 'object' || Array.isArray(file)) throw new ValueError(`${where}: expected a model file object, got ${kind(file)}`);
   const f = file as Partial<ModelFile> & Record<string, unknown>;
@@ -163,7 +161,7 @@ export function loadModel(path: string, options?: LoadModelOptions): Module;
 export function loadModel<M extends Module>(path: string, options: LoadModelOptions<M> = {}): M | Module {
   const op = 'loadModel';
   checkPath(op, path);
-  options = checkOptionsArg(op, options);
+  options = requireOptions(op, options);
   const where = `${op}: '${path}'`;
   let text: string;
   try {

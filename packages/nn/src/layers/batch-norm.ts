@@ -1,7 +1,6 @@
 /** Batch normalisation (Ioffe & Szegedy 2015). */
-import { ShapeError, Tensor, ValueError, assign, formatShape, noGrad, ones, zeros } from '@adjoint/core';
+import { ShapeError, Tensor, ValueError, assign, formatShape, noGrad, ones, zeros, requireOptions } from '@adjoint/core';
 import { Module, describe } from '../module';
-import { checkOptionsArg } from '../args';
 
 /** Options of {@link BatchNorm}. */
 export interface BatchNormOptions {
@@ -33,7 +32,7 @@ export class BatchNorm extends Module {
 
   constructor(features: number, options: BatchNormOptions = {}) {
     super();
-    options = checkOptionsArg('BatchNorm', options);
+    options = requireOptions('BatchNorm', options);
     if (!Number.isInteger(features) || features <= 0) throw new ValueError(`BatchNorm: features must be a positive integer, got ${String(features)}`);
     const momentum = options.momentum ?? 0.1;
     const eps = options.eps ?? 1e-5;

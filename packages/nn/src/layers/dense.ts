@@ -1,7 +1,6 @@
 /** The fully connected layer of the course notes: z = xW + b, a = f(z). */
-import { Rng, ShapeError, Tensor, ValueError, formatShape, linear, matmul } from '@adjoint/core';
+import { Rng, ShapeError, Tensor, ValueError, formatShape, linear, matmul, requireOptions } from '@adjoint/core';
 import { Module, describe } from '../module';
-import { checkOptionsArg } from '../args';
 import { activationFn, isReluLike, type ActivationFn, type ActivationName } from '../activations';
 import { initializer, zeros, type Initializer, type InitializerName } from '../init';
 
@@ -41,7 +40,7 @@ export class Dense extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
     super();
-    options = checkOptionsArg('Dense', options);
+    options = requireOptions('Dense', options);
     for (const [what, n] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(n) || n <= 0) throw new ValueError(`Dense: ${what} must be a positive integer, got ${String(n)}`);
     }

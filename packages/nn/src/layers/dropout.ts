@@ -1,7 +1,6 @@
 /** Dropout (Srivastava et al. 2014), in its inverted form. */
-import { Rng, Tensor, ValueError, greaterEqual, rand } from '@adjoint/core';
+import { Rng, Tensor, ValueError, greaterEqual, rand, requireOptions } from '@adjoint/core';
 import { Module, describe } from '../module';
-import { checkOptionsArg } from '../args';
 
 /** Options of {@link Dropout}. */
 export interface DropoutOptions {
@@ -25,7 +24,7 @@ export class Dropout extends Module {
   constructor(p = 0.5, options: DropoutOptions = {}) {
     super();
     if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ValueError(`Dropout: p must be in [0, 1), got ${typeof p === 'number' ? String(p) : describe(p)}`);
-    options = checkOptionsArg('Dropout', options);
+    options = requireOptions('Dropout', options);
     if (options.rng !== undefined && !(options.rng instanceof Rng)) throw new ValueError(`Dropout: rng must be an Rng, got ${describe(options.rng)}`);
     this.p = p;
     // Without seed or rng, masks come from core's module-wide stream (see manualSeed).

@@ -1,8 +1,7 @@
 /** The multilayer perceptron of the course notes, in one call. */
-import { Rng, ValueError } from '@adjoint/core';
+import { Rng, ValueError, requireOptions } from '@adjoint/core';
 import { Dense } from './dense';
 import { Sequential } from './sequential';
-import { checkOptionsArg } from '../args';
 import type { ActivationFn, ActivationName } from '../activations';
 import type { Initializer, InitializerName } from '../init';
 
@@ -31,7 +30,7 @@ export function mlp(sizes: readonly number[], options: MlpOptions = {}): Sequent
   if (!Array.isArray(sizes) || sizes.length < 2) {
     throw new ValueError(`mlp: sizes must list at least the input and output sizes, got ${JSON.stringify(sizes)}`);
   }
-  options = checkOptionsArg('mlp', options);
+  options = requireOptions('mlp', options);
   const rng = options.rng ?? (options.seed !== undefined ? new Rng(options.seed) : undefined);
   const layers: Dense[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {

@@ -1,6 +1,6 @@
 /** A skip connection (He et al. 2016). */
-import { ShapeError, Tensor, ValueError, formatShape } from '@adjoint/core';
-import { Module, describe, sameShape } from '../module';
+import { ShapeError, Tensor, ValueError, formatShape, sameShape } from '@adjoint/core';
+import { Module, describe } from '../module';
 
 /**
  * `x + module(x)`: the wrapped module learns a correction to the identity, and the gradient reaches

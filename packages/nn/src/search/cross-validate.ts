@@ -1,7 +1,7 @@
 /** k-fold cross-validation of a model recipe: the estimate the searches rank candidates by. */
-import { Rng, Tensor, ValueError, gather, noGrad } from '@adjoint/core';
+import { Rng, Tensor, ValueError, gather, noGrad, requireChoice, requireFinite } from '@adjoint/core';
 import { Module } from '../module';
-import { asSamples, checkFinite, checkInteger, checkSameRows, rows, show, type TensorInput } from '../args';
+import { asSamples, checkInteger, checkSameRows, rows, show, type TensorInput } from '../args';
 import { kFold } from '../data/kfold';
 import { fit, type FitOptions } from '../train/fit';
 import { evaluate } from '../train/predict';
@@ -91,7 +91,7 @@ export function planFolds(op: string, options: CrossValidationOptions): FoldPlan
   checkSameRows(op, x, y);
   const k = checkInteger(op, 'k', options.k ?? 5, 2);
   if (k > rows(x)) throw new ValueError(`${op}: k must be at most the number of rows (${rows(x)}), got ${k}`);
-  const seed = checkFinite(op, 'seed', options.seed ?? 0);
+  const seed = requireFinite(op, 'seed', options.seed ?? 0);
   const fitOptions = options.fitOptions ?? {};
   if (fitOptions === null || typeof fitOptions !== 'object') throw new ValueError(`${op}: fitOptions must be an object of fit options, got ${show(fitOptions)}`);
   for (const key of ['x', 'y', 'validationData', 'validationSplit']) {
@@ -105,10 +105,7 @@ export function planFolds(op: string, options: CrossValidationOptions): FoldPlan
 }
 
 function scoreMode(op: string, metric: 'loss' | MetricSpec, mode: unknown): 'min' | 'max' {
-  if (mode !== undefined) {
-    if (mode !== 'min' && mode !== 'max') throw new ValueError(`${op}: mode must be 'min' or 'max', got ${show(mode)}`);
-    return mode;
-  }
+  if (mode !== undefined) return requireChoice(op, 'mode', mode, ['min', 'max']);
   if (metric === 'loss') return 'min';
   const [m] = resolveMetrics(op, [metric]);
   if (m!.mode === undefined) throw new ValueError(`${op}: cannot tell whether metric '${m!.name}' is better high or low; give mode 'min' or 'max'`);

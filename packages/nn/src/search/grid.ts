@@ -2,8 +2,8 @@
  * Hyperparameter search by cross-validation, as the course notes advise: every candidate is trained
  * and scored on the same k folds, and candidates are ranked by their mean held-out score.
  */
-import { Rng, ValueError } from '@adjoint/core';
-import { checkInteger, checkFinite, show } from '../args';
+import { Rng, ValueError, requireFinite } from '@adjoint/core';
+import { checkInteger, show } from '../args';
 import { planFolds, scoreRecipe, type BuildContext, type BuildResult, type CrossValidationOptions, type CrossValidationResult } from './cross-validate';
 
 /** One candidate's parameters and its cross-validated scores. */
@@ -103,7 +103,7 @@ export function randomSearch<S extends Record<string, SpaceEntry>>(options: Rand
   }
   const trials = checkInteger(op, 'trials', options.trials, 1);
   // A stream of its own, so the draws do not depend on how folds and fold seeds are made.
-  const rng = new Rng(checkFinite(op, 'seed', options.seed ?? 0)).fork();
+  const rng = new Rng(requireFinite(op, 'seed', options.seed ?? 0)).fork();
   const samplers = Object.entries(space).map(([key, entry]) => [key, sampler(op, key, entry)] as const);
   const candidates = Array.from({ length: trials }, () => Object.fromEntries(samplers.map(([key, draw]) => [key, draw(rng)])) as SpaceParams<S>);
   return runSearch(op, options, candidates, options.build, options.onResult);

@@ -1,7 +1,7 @@
 /** Stopping when the monitored quantity stops improving, optionally going back to its best epoch. */
-import { ValueError } from '@adjoint/core';
+import { ValueError, requireChoice, requireOptions, requireFinite } from '@adjoint/core';
 import type { Module, StateDict } from '../module';
-import { checkBoolean, checkFinite, checkInteger, checkOptionsArg, show } from '../args';
+import { checkBoolean, checkInteger, show } from '../args';
 import type { Callback, CallbackResult, TrainInfo } from './callbacks';
 import type { EpochLogs, History } from './history';
 
@@ -47,18 +47,15 @@ export class EarlyStopping implements Callback {
 
   constructor(options: EarlyStoppingOptions = {}) {
     const op = 'EarlyStopping';
-    options = checkOptionsArg(op, options);
+    options = requireOptions(op, options);
     this.patience = checkInteger(op, 'patience', options.patience ?? 0, 0);
-    this.minDelta = checkFinite(op, 'minDelta', options.minDelta ?? 0);
+    this.minDelta = requireFinite(op, 'minDelta', options.minDelta ?? 0);
     if (this.minDelta < 0) throw new ValueError(`${op}: minDelta must be ≥ 0, got ${this.minDelta}`);
     this.restoreBest = checkBoolean(op, 'restoreBest', options.restoreBest ?? false);
     const monitor = options.monitor ?? 'valLoss';
     if (typeof monitor !== 'string') throw new ValueError(`${op}: monitor must be a logged key such as 'valLoss', got ${show(monitor)}`);
     this.monitor = monitor === 'val_loss' ? 'valLoss' : monitor;
-    if (options.mode !== undefined && options.mode !== 'min' && options.mode !== 'max') {
-      throw new ValueError(`${op}: mode must be 'min' or 'max', got ${show(options.mode)}`);
-    }
-    this.mode = options.mode;
+    this.mode = options.mode === undefined ? undefined : requireChoice(op, 'mode', options.mode, ['min', 'max']);
   }
 
   /** Checks that the monitored quantity will be logged and resets the state of a previous run. */

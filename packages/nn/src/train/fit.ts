@@ -1,10 +1,10 @@
 /** The training loop: seeded minibatch gradient descent with validation, metrics and callbacks. */
-import { Rng, Tensor, ValueError, concat, gather, noGrad } from '@adjoint/core';
+import { Rng, Tensor, ValueError, concat, gather, noGrad, requireFinite } from '@adjoint/core';
 import type { Module } from '../module';
 import type { LearningRate, Optimizer } from '../optim/index';
 import { clipGradNorm } from '../clip';
 import { BatchNorm } from '../layers/batch-norm';
-import { asSamples, checkBoolean, checkFinite, checkInteger, checkSameRows, range, rows, show, orDefault, type TensorInput } from '../args';
+import { asSamples, checkBoolean, checkInteger, checkSameRows, range, rows, show, orDefault, type TensorInput } from '../args';
 import { batchIndices } from '../data/batches';
 import { testCount } from '../data/split';
 import { History, type EpochLogs } from './history';
@@ -174,7 +174,7 @@ function planTraining(op: string, model: Module, options: FitOptions): TrainingP
   if (options.loss === undefined) throw new ValueError(`${op}: loss is required ('mse', 'crossEntropy', … or a function)`);
   if (options.optimizer === undefined) throw new ValueError(`${op}: optimizer is required (an Optimizer instance or a name such as 'adam')`);
 
-  const rng = new Rng(checkFinite(op, 'seed', options.seed ?? 0));
+  const rng = new Rng(requireFinite(op, 'seed', options.seed ?? 0));
   // Independent streams, so that e.g. turning on a shuffled split does not change the batch order.
   const splitRng = rng.fork();
   const shuffleRng = rng.fork();
@@ -188,7 +188,7 @@ function planTraining(op: string, model: Module, options: FitOptions): TrainingP
   if (!dropLast && n % batchSize === 1 && n > 1 && model.namedModules().some(([, m]) => m instanceof BatchNorm)) {
     throw new ValueError(`${op}: ${n} rows in batches of ${batchSize} leave a last batch of 1 row, which BatchNorm cannot normalise in training; pass dropLast: true or another batchSize`);
   }
-  const clipNorm = options.clipNorm === undefined ? undefined : checkFinite(op, 'clipNorm', options.clipNorm);
+  const clipNorm = options.clipNorm === undefined ? undefined : requireFinite(op, 'clipNorm', options.clipNorm);
   if (clipNorm !== undefined && clipNorm <= 0) throw new ValueError(`${op}: clipNorm must be > 0, got ${clipNorm}`);
   const early = options.earlyStopping === undefined ? undefined : new EarlyStopping(options.earlyStopping);
   return {

@@ -1,7 +1,7 @@
 /** Inference: predictions in batches, and the loss and metrics of a trained model on a data set. */
-import { Tensor, ValueError, concat, gather, isTensor, noGrad } from '@adjoint/core';
+import { Tensor, ValueError, concat, gather, isTensor, noGrad, requireOptions } from '@adjoint/core';
 import { Module, describe } from '../module';
-import { asSamples, checkInteger, checkOptionsArg, checkSameRows, range, rows, orDefault, type TensorInput } from '../args';
+import { asSamples, checkInteger, checkSameRows, range, rows, orDefault, type TensorInput } from '../args';
 import { batchIndices } from '../data/batches';
 import { resolveLoss, resolveMetrics, type LossSpec, type MetricSpec } from './resolve';
 import { withMode } from './modes';
@@ -26,7 +26,7 @@ export interface PredictOptions {
 export function predict(model: Module, x: TensorInput, options: PredictOptions = {}): Tensor {
   const op = 'predict';
   checkModel(op, model);
-  options = checkOptionsArg(op, options);
+  options = requireOptions(op, options);
   const xs = asSamples(op, 'x', x);
   const batchSize = checkInteger(op, 'batchSize', orDefault(options.batchSize, 256), 1);
   if (rows(xs) === 0) throw new ValueError(`${op}: x has no rows`);
@@ -72,7 +72,7 @@ export interface EvaluateOptions {
 export function evaluate(model: Module, x: TensorInput, y: TensorInput, options: EvaluateOptions = {}): Record<string, number> {
   const op = 'evaluate';
   checkModel(op, model);
-  options = checkOptionsArg(op, options);
+  options = requireOptions(op, options);
   const xs = asSamples(op, 'x', x);
   const ys = asSamples(op, 'y', y);
   checkSameRows(op, xs, ys);

@@ -2,7 +2,7 @@
  * Turning the names `fit`, `evaluate` and the searches accept ('mse', 'adam', 'accuracy') into
  * functions and objects, with one message listing the choices when a name is unknown.
  */
-import { Tensor, ValueError } from '@adjoint/core';
+import { Tensor, ValueError, requireChoice } from '@adjoint/core';
 import { Module } from '../module';
 import { binaryCrossEntropy, crossEntropy, mae, mse } from '../losses';
 import {
@@ -161,8 +161,7 @@ function resolveMetric(op: string, spec: unknown, index: number, lossSpec: unkno
   if (spec !== null && typeof spec === 'object' && typeof (spec as { fn?: unknown }).fn === 'function') {
     const { name, fn, mode } = spec as { name?: unknown; fn: MetricFn; mode?: unknown };
     if (typeof name !== 'string' || name === '') throw new ValueError(`${op}: metric ${index + 1} needs a non-empty name`);
-    if (mode !== undefined && mode !== 'min' && mode !== 'max') throw new ValueError(`${op}: metric '${name}' mode must be 'min' or 'max', got ${show(mode)}`);
-    return { name, fn, mode: (mode as 'min' | 'max' | undefined) ?? knownModes.get(fn) };
+    return { name, fn, mode: mode === undefined ? knownModes.get(fn) : requireChoice(op, `metric '${name}' mode`, mode, ['min', 'max']) };
   }
   throw new ValueError(`${op}: metric ${index + 1} must be a name, a function or {name, fn}, got ${show(spec)}`);
 }
