@@ -35,7 +35,11 @@ export interface OpCase<A> {
 export interface OpDomain<A> {
   /** One domain per input (the last one serves any further inputs); at least one. */
   readonly inputs: readonly InputDomain[];
-  /** At least one. Include a case with broadcasting if the op broadcasts. */
+  /**
+   * At least one. Include a case with broadcasting if the op broadcasts, and one with an input or
+   * output of more than eight elements: arrays that large are the ones a backward pass reuses, and
+   * checkAllOps compares that pass with the plain one at each case.
+   */
   readonly cases: readonly OpCase<A>[];
   /** False for ops with kinks (relu, abs, max): second derivatives are not checked. */
   readonly smooth?: boolean;
