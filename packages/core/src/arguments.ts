@@ -39,6 +39,18 @@ export function requireFinite(op: string, name: string, value: unknown): number 
 }
 
 /**
+ * `value`, when it is a whole number usable as a seed (|seed| ≤ 2⁵³); else a ValueError naming
+ * `op`. A fraction is refused rather than truncated: 0.3 and 0.7 would seed the same stream, so
+ * every seed drawn from `Math.random()` would give the same run.
+ */
+export function requireSeed(op: string, value: unknown, name = 'seed'): number {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  const hint = typeof value === 'number' && Number.isFinite(value) && Math.abs(value) < 2 ** 53
+    ? ' (for a random seed, use Math.floor(Math.random() * 2 ** 32))' : '';
+  throw new ValueError(`${op}: ${name} must be a whole number between −2⁵³ and 2⁵³, got ${describeValue(value)}${hint}`);
+}
+
+/**
  * `value`, when it is one of `choices`; else a ValueError naming `op`, the argument `name` and the
  * choices, as in: linear: activation must be 'identity' or 'relu', got "tanh".
  *

@@ -4,7 +4,7 @@ import { MAX_RANK, checkShape, checkSize, describeValue, formatShape, shapeSize,
 import { ValueError } from './errors';
 import { Rng } from './rng';
 import { allocData } from './kernels/alloc';
-import { requireFinite, requireOptions } from './arguments';
+import { requireFinite, requireOptions, requireSeed } from './arguments';
 
 /** Options of {@link tensor}. */
 export interface TensorOptions {
@@ -194,7 +194,7 @@ let defaultRng = new Rng(0);
 
 /** Reseeds the stream used by `rand`/`randn` calls that pass neither `seed` nor `rng`. */
 export function manualSeed(seed: number): void {
-  defaultRng = new Rng(seed);
+  defaultRng = new Rng(requireSeed('manualSeed', seed));
 }
 
 function generatorOf(op: string, options: RandomOptions): Rng {
@@ -203,7 +203,7 @@ function generatorOf(op: string, options: RandomOptions): Rng {
     if (!(options.rng instanceof Rng)) throw new ValueError(`${op}: rng must be an Rng, got ${describeValue(options.rng)}`);
     return options.rng;
   }
-  return options.seed === undefined ? defaultRng : new Rng(options.seed);
+  return options.seed === undefined ? defaultRng : new Rng(requireSeed(op, options.seed));
 }
 
 /** A finite number option (its default when undefined), else a ValueError naming it. */

@@ -129,13 +129,19 @@ export function mean(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
 }
 /** Index of the largest element along `axis` (the whole flattened tensor when omitted). */
 export function argmax(x: TensorLike, axis?: number): Tensor {
-  const t = toTensor(x, 'argmax');
-  return axis === undefined || axis === null ? apply(constant.argmaxOp, [reshape(t, [-1])], { axis: 0 }) : apply(constant.argmaxOp, [t], { axis });
+  return argExtreme('argmax', constant.argmaxOp, x, axis);
 }
 /** Index of the smallest element along `axis` (the whole flattened tensor when omitted). */
 export function argmin(x: TensorLike, axis?: number): Tensor {
-  const t = toTensor(x, 'argmin');
-  return axis === undefined || axis === null ? apply(constant.argminOp, [reshape(t, [-1])], { axis: 0 }) : apply(constant.argminOp, [t], { axis });
+  return argExtreme('argmin', constant.argminOp, x, axis);
+}
+
+/** argmax or argmin: along `axis`, or over the flattened tensor, whose true shape an error then names. */
+function argExtreme(name: string, op: typeof constant.argmaxOp, x: TensorLike, axis: number | undefined): Tensor {
+  const t = toTensor(x, name);
+  if (axis !== undefined && axis !== null) return apply(op, [t], { axis });
+  if (t.size === 0) throw new ValueError(`${name}: the tensor of shape ${formatShape(t.shape)} is empty: it has no element to pick`);
+  return apply(op, [reshape(t, [-1])], { axis: 0 });
 }
 /**
  * log softmax(x) = x − logSumExp(x) along `axis`: stable for large inputs. Computed as

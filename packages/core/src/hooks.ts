@@ -13,7 +13,7 @@ import { formatShape, sameShape } from './shape';
 /** Called with a tensor's gradient; may return a replacement of the same shape. */
 export type GradHook = (grad: Tensor) => Tensor | void;
 
-/** What {@link registerHook} returns: `remove()` unregisters the hook. */
+/** What `Tensor.registerHook` returns: `remove()` unregisters the hook. */
 export interface HookHandle {
   remove(): void;
 }

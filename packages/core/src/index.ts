@@ -27,7 +27,7 @@ export { setMatmulBackend, type MatmulBackend } from './kernels/matmul';
 export { withPoisonedReuse } from './kernels/alloc';
 export { adamCoefficients, adamMoments, adamUpdate, type AdamCoefficients, type AdamMoments, type AdamSettings } from './kernels/adam';
 export { broadcastShapes, formatShape, sameShape, shapeSize, type Shape } from './shape';
-export { requireOptions, requireFinite, requireChoice, requireIndicesBelow } from './arguments';
+export { requireOptions, requireFinite, requireChoice, requireIndicesBelow, requireSeed } from './arguments';
 
 import { Tensor } from './tensor';
 

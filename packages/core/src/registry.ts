@@ -117,7 +117,7 @@ const registry = new Map<string, OpDef>();
 
 /**
  * Core's own ops. Their rules keep no reference to the tensors they are given or return, which
- * lets a backward pass reuse the arrays of adjoints it has finished with (see graph.ts); an op
+ * lets a backward pass reuse the arrays their rules allocate (see memory-plan.ts); an op
  * registered by a user, or made by customVjp, promises nothing of the kind.
  */
 const builtIn = new WeakSet<OpDef>();

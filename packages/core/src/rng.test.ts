@@ -118,10 +118,9 @@ describe('determinism', () => {
     expect(draws(10, () => a.nextUint32())).toEqual(draws(10, () => b.nextUint32()));
   });
 
-  it('the integer part of the seed is what counts', () => {
-    const a = new Rng(7.9);
-    const b = new Rng(7);
-    expect(draws(10, () => a.nextUint32())).toEqual(draws(10, () => b.nextUint32()));
+  it('a fractional seed is a ValueError, not truncated (0.3 and 0.7 would give one stream)', () => {
+    for (const bad of [7.9, 0.3, 0.7, -0.5, 2 ** 53 + 2]) expect(() => new Rng(bad)).toThrow(/^Rng: seed must be a whole number/);
+    expect(draws(3, () => new Rng(2 ** 53 - 1).nextUint32())).toHaveLength(3);
   });
 
   it('a non-finite seed is a ValueError naming Rng', () => {

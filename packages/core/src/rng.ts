@@ -1,4 +1,5 @@
 import { ValueError } from './errors';
+import { requireSeed } from './arguments';
 
 /**
  * A seeded, portable pseudo-random generator: xoshiro128** (Blackman & Vigna) seeded by
@@ -20,11 +21,13 @@ export class Rng {
   private s3: number;
   private spare: number | null = null;
 
-  /** @param seed any finite number; its integer part (up to ±2⁵³) seeds the generator. */
+  /**
+   * @param seed a whole number (up to ±2⁵³). A fraction is refused rather than truncated: 0.3 and
+   *   0.7 would give the same stream, so every seed from `Math.random()` would train identically.
+   * @throws ValueError for a fraction, NaN, ±∞ or a non-number.
+   */
   constructor(seed: number = 0) {
-    if (typeof seed !== 'number' || !Number.isFinite(seed)) {
-      throw new ValueError(`Rng: seed must be a finite number, got ${String(seed)}`);
-    }
+    requireSeed('Rng', seed);
     // splitmix32 turns the low 32 bits of the seed into four well-mixed state words (never all
     // zero); the high bits are mixed into two of them, so seeds that differ only there still differ.
     const whole = Math.trunc(seed);

@@ -1,6 +1,6 @@
 import type { DifferentiableOp } from './registry';
-import { checkShape, describeValue, formatShape, shapeSize, type Shape } from './shape';
-import { GradError, ValueError } from './errors';
+import { checkShape, describeValue, formatShape, sameShape, shapeSize, type Shape } from './shape';
+import { GradError, ShapeError, ValueError } from './errors';
 import { formatTensor } from './format';
 import * as fn from './functions';
 import { backward as runBackward, type BackwardOptions } from './graph';
@@ -121,8 +121,15 @@ export class Tensor {
     if (g !== null) privateGrads.delete(g); // someone may keep it now
     return g;
   }
+  /** @throws ValueError unless `value` is null or a tensor; ShapeError unless it has this tensor's shape. */
   set grad(value: Tensor | null) {
-    if (value !== null) privateGrads.delete(value); // borrowed from another tensor, perhaps
+    if (value !== null) {
+      if (!(value instanceof Tensor)) throw new ValueError(`grad: a gradient must be a Tensor or null, got ${describeValue(value)}`);
+      if (!sameShape(value.shape, this.shape)) {
+        throw new ShapeError(`grad: a gradient of shape ${formatShape(value.shape)} cannot belong to a tensor of shape ${formatShape(this.shape)}`);
+      }
+      privateGrads.delete(value); // borrowed from another tensor, perhaps
+    }
     this._grad = value;
   }
   /** True unless the tensor was made by a recorded op. */

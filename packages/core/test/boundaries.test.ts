@@ -5,7 +5,7 @@
  * (The op functions themselves are fuzzed in fuzz.test.ts.)
  */
 import {
-  AdjointError, GradError, Rng, ShapeError, Tensor, ValueError, add, arange, concat, detectAnomaly, eye, full, gather, grad, hessian, hvp,
+  AdjointError, GradError, argmax, argmin, Rng, ShapeError, Tensor, ValueError, add, arange, concat, detectAnomaly, eye, full, gather, grad, hessian, hvp,
   jacobian, jvp, linspace, manualSeed, matmul, noGrad, ones, oneHot, rand, randn, reshape, scalar, sum, tensor, toDot, trace, transpose,
   valueAndGrad, vjp, zeros,
 } from '@adjoint/core';
@@ -97,11 +97,12 @@ describe('creation functions', () => {
     ['rand with an rng that is not an Rng', () => rand([2], { rng: 5 as never }), /^rand: rng must be an Rng, got 5/],
     ['rand with a NaN bound', () => rand([2], { min: NaN }), /^rand: min must be a finite number, got NaN/],
     ['rand with an infinite bound', () => rand([2], { max: Infinity }), /^rand: max must be a finite number, got Infinity/],
-    ['rand with a NaN seed', () => rand([2], { seed: NaN }), /^Rng: seed must be a finite number, got NaN/],
+    ['rand with a NaN seed', () => rand([2], { seed: NaN }), /^rand: seed must be a whole number between −2⁵³ and 2⁵³, got NaN$/],
+    ['randn with a fractional seed', () => randn([2], { seed: 0.3 }), /^randn: seed must be a whole number .*, got 0\.3 \(for a random seed, use Math\.floor\(Math\.random\(\) \* 2 \*\* 32\)\)/],
     ['randn with a negative std', () => randn([2], { std: -1 }), /^randn: std must be ≥ 0, got -1/],
     ['randn with a NaN mean', () => randn([2], { mean: NaN }), /^randn: mean must be a finite number, got NaN/],
     ['randn with null options', () => randn([2], null as never), /^randn: options must be an object, got null/],
-    ['manualSeed(Infinity)', () => manualSeed(Infinity), /^Rng: seed must be a finite number, got Infinity/],
+    ['manualSeed(Infinity)', () => manualSeed(Infinity), /^manualSeed: seed must be a whole number between −2⁵³ and 2⁵³, got Infinity/],
   ])('%s is a ValueError', (_what, fn, message) => {
     expectError(fn, ValueError, message);
   });
@@ -109,7 +110,7 @@ describe('creation functions', () => {
 
 describe('Rng', () => {
   it('rejects seeds that are not finite numbers and bad int bounds', () => {
-    for (const seed of [NaN, Infinity, -Infinity, '1', null]) expectError(() => new Rng(seed as never), ValueError, /^Rng: seed must be a finite number/);
+    for (const seed of [NaN, Infinity, -Infinity, '1', null, 0.5]) expectError(() => new Rng(seed as never), ValueError, /^Rng: seed must be a whole number between −2⁵³ and 2⁵³/);
     const rng = new Rng(1);
     expectError(() => rng.int(5, 5), ValueError, /^Rng\.int: needs integers lo < hi/);
     expectError(() => rng.int(0, 1.5), ValueError, /^Rng\.int: needs integers lo < hi/);
@@ -220,5 +221,43 @@ describe('a few out-of-range indices and axes, spelled out (fuzz.test.ts tries t
     ['matmul whose batch axes broadcast beyond memory', () => matmul(zeros([65536, 1, 1, 1]), zeros([1, 65536, 1, 1])), ValueError, /^matmul: broadcasting \[65536, 1\] and \[1, 65536\] gives \[65536, 65536\]/],
   ])('%s', (_what, fn, type, message) => {
     expectError(fn, type, message);
+  });
+});
+
+describe('sizes from one number, and stacks, are bounded before any work', () => {
+  it('hessian of a 50,000-element input is refused before it allocates, naming hessian', () => {
+    const started = Date.now();
+    expectError(() => hessian((v: Tensor) => v.square().sum())(zeros([50_000])), ValueError, /^hessian: a Jacobian of shape \[50000, 50000\]: 2500000000 elements, more than the 2147483647 a tensor can hold/);
+    expectError(() => jacobian((v: Tensor) => v.exp())(zeros([50_000])), ValueError, /^jacobian: a Jacobian of shape \[50000, 50000\]/);
+    expectError(() => jacobian((v: Tensor) => v.exp(), { mode: 'fwd' })(zeros([50_000])), ValueError, /^jacobian: a Jacobian of shape \[50000, 50000\]/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('hessian names itself, not grad, when the function is wrong', () => {
+    expectError(() => hessian((v: Tensor) => v.exp())(tensor([1, 2])), GradError, /^hessian: needs a scalar/);
+  });
+
+  it('a trace of 200,000 ops prints without overflowing the stack', () => {
+    const t = trace((x: Tensor) => {
+      let y = x;
+      for (let i = 0; i < 200_000; i++) y = y.mul(1);
+      return y;
+    })(2);
+    const text = t.toString();
+    expect(text.split('\n')).toHaveLength(200_000 + 3); // header, rule, input, one row per op
+  });
+
+  it('argmax of an empty tensor names its true shape', () => {
+    expectError(() => argmax(zeros([3, 0])), ValueError, /^argmax: the tensor of shape \[3, 0\] is empty/);
+    expectError(() => argmin(zeros([0, 2])), ValueError, /^argmin: the tensor of shape \[0, 2\] is empty/);
+  });
+
+  it('a .grad of the wrong shape or type is refused', () => {
+    const w = tensor([1, 2, 3], { requiresGrad: true });
+    expectError(() => (w.grad = tensor([1, 2])), ShapeError, /^grad: a gradient of shape \[2\] cannot belong to a tensor of shape \[3\]/);
+    expectError(() => (w.grad = [1, 2, 3] as never), ValueError, /^grad: a gradient must be a Tensor or null/);
+    expect(w.grad).toBeNull();
+    w.grad = tensor([0, 0, 1]);
+    expect(w.grad!.toArray()).toEqual([0, 0, 1]);
   });
 });

@@ -2,9 +2,9 @@
  * checkGrad: compares reverse mode (vjp) and forward mode (jvp) with finite differences, element by
  * element for small inputs and by random projections ⟨u, J v⟩ for large ones; to second order when asked.
  */
-import { Rng, ValueError, toTensor, vjp, type NestedArray, type Tensor, type TensorLike } from '@adjoint/core';
+import { Rng, ValueError, vjp, type NestedArray, type Tensor, type TensorLike } from '@adjoint/core';
 import { compareFirstOrder, type Resolved } from './compare';
-import { evaluateTensor, randomTensor, resolveNumeric, type CheckedFunction } from './numeric';
+import { checkedArguments, evaluateTensor, randomTensor, resolveNumeric, type CheckedFunction } from './numeric';
 import { emptyReport, GradCheckError, mergeReport, type GradReport } from './report';
 
 /** Options of {@link checkGrad}. Defaults follow torch.autograd.gradcheck. */
@@ -72,7 +72,7 @@ export function resolveOptions(options: CheckOptions): Resolved {
  */
 export function checkGrad(f: CheckedFunction, inputs: readonly (TensorLike | NestedArray)[], options: CheckOptions = {}): GradReport {
   const opts = resolveOptions(options);
-  const xs = inputs.map((x) => toTensor(x, 'checkGrad'));
+  const xs = checkedArguments('checkGrad', f, inputs);
   // Evaluated outside any guard, so a function that cannot even run throws here, as the user's error.
   const outShape = evaluateTensor(f, xs, 'checkGrad').shape;
   const report = compareFirstOrder(f, xs, outShape, opts, 1);

@@ -9,8 +9,30 @@ export interface NumericOptions {
   method?: 'central' | 'richardson';
 }
 
+/** The most elements a tensor holds (core's limit): numericGrad refuses larger Jacobians up front. */
+const MAX_JACOBIAN = 2 ** 31 - 1;
+
 /** A function of tensors returning a tensor, as checked by gradcheck. */
 export type CheckedFunction = (...inputs: Tensor[]) => Tensor;
+
+/**
+ * The function and its inputs as tensors, checked: a function, and a list (one input per argument)
+ * of tensors, numbers or nested arrays; anything else is a ValueError naming `caller`.
+ */
+export function checkedArguments(caller: string, f: unknown, inputs: unknown): Tensor[] {
+  if (typeof f !== 'function') throw new ValueError(`${caller}: expected a function of tensors, got ${f === null ? 'null' : typeof f}`);
+  if (!Array.isArray(inputs)) {
+    const got = inputs instanceof Tensor ? `a Tensor of shape [${inputs.shape.join(', ')}] (wrap it in a list)` : inputs === null ? 'null' : typeof inputs;
+    throw new ValueError(`${caller}: inputs must be a list with one tensor per argument of the function, got ${got}`);
+  }
+  return inputs.map((x, i) => {
+    try {
+      return toTensor(x as TensorLike | NestedArray, caller);
+    } catch (e) {
+      throw new ValueError(`${caller}: input ${i} is not a tensor, a number or nested arrays of numbers: ${(e as Error).message}`);
+    }
+  });
+}
 
 /** `f(...inputs)` without recording, insisting on a Tensor result. */
 export function evaluateTensor(f: CheckedFunction, inputs: readonly Tensor[], caller = 'numericGrad'): Tensor {
@@ -85,9 +107,15 @@ export function randomTensor(shape: readonly number[], rng: Rng): Tensor {
  * numericGrad((x) => x.mul(x).sum(), [tensor([1, 2])]); // ≈ [tensor([2, 4])]
  */
 export function numericGrad(f: CheckedFunction, inputs: readonly (TensorLike | NestedArray)[], options: NumericOptions = {}): Tensor[] {
-  const xs = inputs.map((x) => toTensor(x, 'numericGrad'));
+  const xs = checkedArguments('numericGrad', f, inputs);
   const outShape = evaluateTensor(f, xs).shape;
   const outSize = shapeSize(outShape);
+  for (const x of xs) {
+    // Checked before any work: a Jacobian block is outSize × x.size numbers.
+    if (outSize * x.size > MAX_JACOBIAN) {
+      throw new ValueError(`numericGrad: the Jacobian of a [${outShape.join(', ')}] output with respect to a [${x.shape.join(', ')}] input has ${outSize * x.size} elements, more than the ${MAX_JACOBIAN} a tensor can hold`);
+    }
+  }
   return xs.map((x, k) => {
     const jac = new Float64Array(outSize * x.size);
     for (let j = 0; j < x.size; j++) {

@@ -1,5 +1,5 @@
-import { ValueError, rand, randn, tensor, softmax, matmul, type Tensor } from '@adjoint/core';
-import { checkGrad, assertGrad, formatReport, type GradReport } from '@adjoint/gradcheck';
+import { ValueError, rand, randn, tensor, softmax, matmul, zeros, type Tensor } from '@adjoint/core';
+import { checkGrad, assertGrad, formatReport, numericGrad, type GradReport } from '@adjoint/gradcheck';
 
 const fields = (r: GradReport) => Object.keys(r).sort();
 
@@ -78,5 +78,25 @@ describe('formatReport and assertGrad', () => {
       '  input 0, element 9, output 0, rev mode, order 1: analytic 9 vs numeric 0, error 9.00e+0',
       '  … and 9 more',
     ]);
+  });
+});
+
+describe('arguments that are not what checkGrad takes', () => {
+  it('name checkGrad or numericGrad, not a TypeError from inside', () => {
+    const x = tensor([1, 2]);
+    expect(() => checkGrad((v: Tensor) => v.sum(), x as never)).toThrow(/^checkGrad: inputs must be a list with one tensor per argument of the function, got a Tensor of shape \[2\] \(wrap it in a list\)/);
+    expect(() => checkGrad('f' as never, [x])).toThrow(/^checkGrad: expected a function of tensors, got string/);
+    expect(() => checkGrad((v: Tensor) => v.sum(), [[1, [2]]] as never)).toThrow(/^checkGrad: input 0 is not a tensor/);
+    expect(() => numericGrad((v: Tensor) => v.sum(), null as never)).toThrow(/^numericGrad: inputs must be a list/);
+  });
+
+  it('numericGrad refuses a Jacobian larger than a tensor can hold before evaluating anything', () => {
+    let calls = 0;
+    const f = (v: Tensor): Tensor => {
+      calls++;
+      return v.reshape([-1, 1]).mul(v.reshape([1, -1]).slice([0, 0], [1, 1]));
+    };
+    expect(() => numericGrad(f, [zeros([50_000])])).toThrow(/^numericGrad: the Jacobian of a \[50000, 1\] output with respect to a \[50000\] input has 2500000000 elements/);
+    expect(calls).toBe(1); // only the evaluation that gives the output's shape
   });
 });

@@ -43,9 +43,6 @@ export function checkSameRows(op: string, x: Tensor, y: Tensor, xName = 'x', yNa
   }
 }
 
-/** @deprecated core's {@link requireOptions}, under its old name here for optim/, which still imports it. */
-export const checkOptionsArg = requireOptions;
-
 /**
  * An option's value, or `fallback` when it was left out. Unlike `??`, an explicit `null` is kept, so
  * the check that follows reports it instead of quietly using the default.

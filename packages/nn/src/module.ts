@@ -287,5 +287,3 @@ function join(prefix: string, name: string): string {
   return prefix === '' ? name : `${prefix}.${name}`;
 }
 
-// core's sameShape, re-exported for optim/optimizer.ts, which still imports it from this module.
-export { sameShape };

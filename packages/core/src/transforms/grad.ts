@@ -57,8 +57,13 @@ function reverse(fn: TensorFunction, args: readonly Arg[], argnums: readonly num
 export function grad(fn: TensorFunction, argnums?: number): (...args: Arg[]) => Tensor;
 export function grad(fn: TensorFunction, argnums: readonly number[]): (...args: Arg[]) => Tensor[];
 export function grad(fn: TensorFunction, argnums: number | readonly number[] = 0): (...args: Arg[]) => Tensor | Tensor[] {
-  const vg = valueAndGradAs('grad', fn, argnums);
-  return (...args) => vg(...args)[1];
+  return gradAs('grad', fn, argnums);
+}
+
+/** {@link grad}, with `op` naming the public function in messages (hessian and hvp are built on it). */
+export function gradAs(op: string, fn: TensorFunction, argnums: number | readonly number[] = 0): (...args: Arg[]) => Tensor {
+  const vg = valueAndGradAs(op, fn, argnums);
+  return (...args) => vg(...args)[1] as Tensor;
 }
 
 /** Like {@link grad}, also returning the function's value: `[value, grads]`. */

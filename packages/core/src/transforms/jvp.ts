@@ -3,10 +3,10 @@ import { Tensor } from '../tensor';
 import { toTensor, zeros } from '../create';
 import { setTangent, tangentAt, withForwardLevel } from '../forward';
 import { GradError, ValueError } from '../errors';
-import { formatShape, sameShape } from '../shape';
+import { checkSize, formatShape, sameShape, shapeSize } from '../shape';
 import { reshape, stack } from '../functions';
 import { variableFor, type Arg } from './variables';
-import { grad, vjpAs, type TensorFunction } from './grad';
+import { gradAs, vjpAs, type TensorFunction } from './grad';
 import { requireFunction, requireOptions } from '../arguments';
 
 /**
@@ -70,25 +70,30 @@ function jacobianAs(op: string, fn: TensorFunction, options: JacobianOptions | u
   return (xArg) => {
     const x = toTensor(xArg as Tensor | number, op);
     if (mode === 'fwd') {
-      const columns = unitVectors(x.shape).map((e) => jvpAs(op, fn, [x], [e])[1]);
+      // The first column gives the output's shape: the size is checked before the other n − 1.
+      const columns: Tensor[] = [];
+      for (let i = 0; i < x.size; i++) {
+        columns.push(jvpAs(op, fn, [x], [unitVector(x.shape, i)])[1]);
+        if (i === 0) checkSize(op, [...columns[0]!.shape, ...x.shape], 'a Jacobian of shape');
+      }
       const outShape = columns[0]?.shape ?? fn(x).shape;
       if (columns.length === 0) return zeros([...outShape, ...x.shape]);
       return reshape(stack(columns, columns[0]!.rank), [...outShape, ...x.shape]);
     }
     const [out, pullback] = vjpAs(op, fn, [x]);
-    const rows = unitVectors(out.shape).map((e) => pullback(e)[0]!);
+    checkSize(op, [...out.shape, ...x.shape], 'a Jacobian of shape');
+    const rows: Tensor[] = [];
+    for (let i = 0; i < out.size; i++) rows.push(pullback(unitVector(out.shape, i))[0]!);
     if (rows.length === 0) return zeros([...out.shape, ...x.shape]);
     return reshape(stack(rows, 0), [...out.shape, ...x.shape]);
   };
 }
 
-function unitVectors(shape: readonly number[]): Tensor[] {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return Array.from({ length: n }, (_, i) => {
-    const data = new Float64Array(n);
-    data[i] = 1;
-    return new Tensor(data, shape);
-  });
+/** The i-th unit vector of a tensor of `shape` (one at a time: all of them would be size² numbers). */
+function unitVector(shape: readonly number[], i: number): Tensor {
+  const data = new Float64Array(shapeSize(shape));
+  data[i] = 1;
+  return new Tensor(data, shape);
 }
 
 /**
@@ -96,12 +101,12 @@ function unitVectors(shape: readonly number[]): Tensor[] {
  * reverse-mode gradient (one jvp of the gradient per input element).
  */
 export function hessian(fn: TensorFunction, options: JacobianOptions = { mode: 'fwd' }): (x: Arg) => Tensor {
-  return jacobianAs('hessian', grad(requireFunction('hessian', fn)), options);
+  return jacobianAs('hessian', gradAs('hessian', requireFunction('hessian', fn)), options);
 }
 
 /**
  * Hessian-vector product H·v, forward-over-reverse: one jvp of the gradient, no Hessian built.
  */
 export function hvp(fn: TensorFunction, x: Arg, v: Arg): Tensor {
-  return jvpAs('hvp', grad(requireFunction('hvp', fn)), [x], [v])[1];
+  return jvpAs('hvp', gradAs('hvp', requireFunction('hvp', fn)), [x], [v])[1];
 }

@@ -56,7 +56,8 @@ export class Trace {
       ['', 'definition', 'value', 'dot', 'bar'],
       ...this.rows.map((r) => [r.name, r.op === 'input' ? 'input' : r.definition, cell(r.value), cell(r.dot), cell(r.bar)]),
     ];
-    const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
+    // A loop, not Math.max(...column): a trace of 200,000 ops would overflow the call stack.
+    const widths = table[0]!.map((_, c) => table.reduce((w, row) => Math.max(w, row[c]!.length), 0));
     const lines = table.map((row) => row.map((v, c) => (c <= 1 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ').trimEnd());
     lines.splice(1, 0, widths.map((w) => '─'.repeat(w)).join('  '));
     return lines.join('\n');

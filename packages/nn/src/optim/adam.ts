@@ -1,8 +1,8 @@
 /** Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019). */
-import { Tensor, adamCoefficients, adamMoments, adamUpdate, zerosLike, type AdamMoments } from '@adjoint/core';
+import { Tensor, adamCoefficients, adamMoments, adamUpdate, requireOptions, zerosLike, type AdamMoments } from '@adjoint/core';
 import type { Module } from '../module';
 import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
-import { checkBoolean, checkOptionsArg, orDefault } from '../args';
+import { checkBoolean, orDefault } from '../args';
 
 /** Options of {@link Adam}. */
 export interface AdamOptions {
@@ -94,7 +94,7 @@ export class Adam extends Optimizer<AdamState> {
  */
 export class AdamW extends Adam {
   constructor(params: readonly Tensor[] | Module, options: Omit<AdamOptions, 'decoupled'> = {}) {
-    super(params, adamW(checkOptionsArg('AdamW', options)), 'AdamW');
+    super(params, adamW(requireOptions('AdamW', options)), 'AdamW');
   }
 }
 

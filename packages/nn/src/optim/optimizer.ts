@@ -6,9 +6,8 @@
  * intermediate tensors (allocating a dozen parameter-sized arrays per step costs more than the
  * arithmetic on this machine; see docs/benchmarks.md).
  */
-import { ShapeError, Tensor, ValueError, assign, borrowGrad, formatShape, isTensor, noGrad } from '@adjoint/core';
-import { Module, describe, parameterList, sameShape } from '../module';
-import { checkOptionsArg } from '../args';
+import { ShapeError, Tensor, ValueError, assign, borrowGrad, formatShape, isTensor, noGrad, requireOptions, sameShape } from '@adjoint/core';
+import { Module, describe, parameterList } from '../module';
 import type { Schedule } from '../schedules';
 
 /** A learning rate: a constant, or a schedule giving the rate for each step (0, 1, 2, …). */
@@ -170,11 +169,11 @@ function checkLearningRate(name: string, lr: LearningRate): LearningRate {
 }
 
 /**
- * An optimizer's options argument, checked: an object (see checkOptionsArg) holding no option
+ * An optimizer's options argument, checked: an object (see requireOptions) holding no option
  * outside `known` (a misspelling would otherwise be ignored).
  */
 export function checkKnownOptions<T extends object>(name: string, options: T | undefined, known: readonly string[]): T {
-  const checked = checkOptionsArg(name, options);
+  const checked = requireOptions(name, options);
   const unknown = Object.keys(checked).filter((k) => !known.includes(k));
   if (unknown.length > 0) throw new ValueError(`${name}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${known.join(', ')})`);
   return checked;
