@@ -38,7 +38,11 @@ function userStack(): string {
   const stack = new Error().stack ?? '';
   Error.stackTraceLimit = limit;
   const lines = stack.split('\n').slice(1);
-  const outside = lines.filter((l) => !/[\\/]packages[\\/]core[\\/]src[\\/]|[\\/]core[\\/]dist[\\/]|node:internal/.test(l));
+  // The engine's frames are its sources and its bundle; core's own tests, which sit beside the
+  // sources, are user code here.
+  const engine = (l: string): boolean =>
+    (/[\\/]packages[\\/]core[\\/]src[\\/]/.test(l) && !/\.test\.ts/.test(l)) || /[\\/]core[\\/]dist[\\/]|node:internal/.test(l);
+  const outside = lines.filter((l) => !engine(l));
   return (outside.length > 0 ? outside : lines).slice(0, 4).map((l) => l.trim()).join('\n    ');
 }
 

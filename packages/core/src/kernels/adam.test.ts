@@ -1,6 +1,6 @@
 import { ShapeError } from '../errors';
 import { adamCoefficients, adamMoments, adamUpdate, adamUpdateJs, type AdamCoefficients } from './adam';
-import { lcg, randomArray as random, withWebAssembly } from '../../test/kernel-helpers';
+import { lcg, randomArray as random, withWebAssembly } from '../testing/kernel-helpers';
 
 type AdamModule = typeof import('./adam');
 

@@ -1,5 +1,5 @@
 import { gemm, gemmJs, gemmWasm, getMatmulBackend, naiveGemm, setMatmulBackend, wasmGemmAvailable } from './matmul';
-import { lcg, randomArray, withWebAssembly } from '../../test/kernel-helpers';
+import { lcg, randomArray, withWebAssembly } from '../testing/kernel-helpers';
 
 type Kernel = typeof gemm;
 const VARIANTS: ReadonlyArray<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];

@@ -1,6 +1,6 @@
 import { tensor, type Tensor } from '@adjoint/core';
 import { Adam, AdamW } from './adam';
-import { expectClose, param, trajectory } from '../../test/optim-helpers';
+import { expectClose, param, trajectory } from '../testing/optim-helpers';
 
 describe('Adam', () => {
   test('the first step moves each weight by lr against its gradient, whatever the gradient scale', () => {

@@ -1,6 +1,6 @@
 import { Adagrad } from './adagrad';
 import { RMSprop } from './rmsprop';
-import { expectClose, param, trajectory } from '../../test/optim-helpers';
+import { expectClose, param, trajectory } from '../testing/optim-helpers';
 
 describe('Adagrad on f(w) = w² from w = 1, η = 0.1', () => {
   test('two steps by hand: s accumulates g²', () => {

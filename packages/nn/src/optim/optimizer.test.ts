@@ -7,7 +7,7 @@ import { RMSprop } from './rmsprop';
 import { AdamW } from './adam';
 import { stepDecay } from '../schedules';
 import { mlp } from '../layers/index';
-import { param, trajectory } from '../../test/optim-helpers';
+import { param, trajectory } from '../testing/optim-helpers';
 
 describe('Optimizer base', () => {
   test('parameter lists are validated, naming the optimizer and the value', () => {
@@ -44,8 +44,11 @@ describe('Optimizer base', () => {
 
   test('a gradient of the wrong shape is a ShapeError, not a silent broadcast', () => {
     const w = param([1, 2]);
-    w.grad = tensor([1, 2, 3]);
+    expect(() => (w.grad = tensor([1, 2, 3]))).toThrow('grad: a gradient of shape [3] cannot belong to a tensor of shape [2]');
+    // One that slipped past .grad (set through the engine's own field) is still caught by the optimizer.
+    (w as unknown as { _grad: unknown })._grad = tensor([1, 2, 3]);
     expect(() => new SGD([w]).step()).toThrow('SGD: the gradient of parameter 0 has shape [3], the parameter [2]');
+    expect(Array.from(w.data)).toEqual([1, 2]);
   });
 
   test('zeroGrad clears the gradients', () => {

@@ -1,6 +1,6 @@
 import { ValueError } from '@adjoint/core';
 import { SGD } from './sgd';
-import { expectClose, param, trajectory } from '../../test/optim-helpers';
+import { expectClose, param, trajectory } from '../testing/optim-helpers';
 
 describe('SGD on f(w) = w² from w = 1 (gradient 2w)', () => {
   test('plain: w ← w − η·2w = 0.8w with η = 0.1', () => {

@@ -11,8 +11,8 @@
  */
 import { Rng, randn, setMatmulBackend, tensor } from '@adjoint/core';
 import { Dense, fit, mlp, predict } from '@adjoint/nn';
-import { trainRun, type RunResult } from '../../../test/fixtures/train-run';
-import { runFixtureJson } from '../../../test/fixtures/child';
+import { trainRun, type RunResult } from './fixtures/train-run';
+import { runFixtureJson } from './fixtures/child';
 
 jest.setTimeout(60_000);
 

@@ -13,8 +13,8 @@ import {
   Module, deserializeModel, loadModel, mlp, predict,
   saveModel, serializeModel,
 } from '@adjoint/nn';
-import { everyLayer } from './every-layer';
-import { runFixture } from '../../../test/fixtures/child';
+import { everyLayer } from '../packages/nn/src/testing/every-layer';
+import { runFixture } from './fixtures/child';
 
 jest.setTimeout(60_000);
 

@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import * as core from '@adjoint/core';
 import type { OpDef } from '@adjoint/core';
-import * as ruleOps from '../../src/rule-ops';
+import * as ruleOps from '../../rule-ops';
 import * as R from './reference';
 import { reject, type Nd, type Ref } from './reference';
 import {

@@ -5,7 +5,7 @@
  * transforms and custom rules; and it switches itself off again, even after throwing.
  */
 import { GradError, Tensor, customVjp, detectAnomaly, grad, tensor } from '@adjoint/core';
-import { thrown } from '../../../test/support/expect-error';
+import { thrown } from '../../../../test/support/expect-error';
 
 const anomaly = (fn: () => unknown): GradError => thrown(fn, GradError);
 

@@ -5,9 +5,9 @@
  */
 import { Tensor, apply, customVjp, noGrad, randn, registeredOps, withPoisonedReuse, type DifferentiableOp } from '@adjoint/core';
 import { checkAllOps, checkBackwardPaths, formatFailure } from '@adjoint/gradcheck';
-import { drawCaseInputs } from '../src/all-ops';
+import { drawCaseInputs } from '../packages/gradcheck/src/all-ops';
 import { Rng } from '@adjoint/core';
-import { MemoryPlan } from '../../core/src/memory-plan';
+import { MemoryPlan } from '../packages/core/src/memory-plan';
 
 /** Arrays of more than this many elements have buffers of their own: the ones Tensor.backward reuses. */
 const SLAB_LIMIT = 8;

@@ -1,6 +1,6 @@
 /** Shared by the optimizer tests: minimise f(w) = Σ w² by real backward passes. */
 import { Tensor, tensor } from '@adjoint/core';
-import type { Optimizer } from '../src/optim/optimizer';
+import type { Optimizer } from '../optim/optimizer';
 
 /** A parameter starting at `values`. */
 export function param(values: number[]): Tensor {

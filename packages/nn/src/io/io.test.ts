@@ -7,7 +7,7 @@ import {
   BatchNorm, Dense, Module, Sequential, Sigmoid, deserializeModel, fit, loadModel, mlp,
   predict, registerLayer, saveModel, serializeModel,
 } from '@adjoint/nn';
-import { everyLayer } from './every-layer';
+import { everyLayer } from '../testing/every-layer';
 
 let dir: string;
 beforeAll(() => {

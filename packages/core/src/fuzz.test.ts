@@ -8,13 +8,13 @@
  * naive reference in fuzz/reference.ts, then backward and jvp through it must work — or throw an
  * AdjointError whose message names the op. See fuzz/harness.ts for the exact rule, and
  * fuzz/specs.ts for which specs are derived from the op's definition.
- * FUZZ_RUNS=2000 FUZZ_SEED=random npx jest packages/core/test/fuzz searches deeper and wider.
+ * FUZZ_RUNS=2000 FUZZ_SEED=random npx jest packages/core/src/fuzz.test.ts searches deeper and wider.
  */
 import * as core from '@adjoint/core';
-import * as functions from '../src/functions';
-import * as ruleOps from '../src/rule-ops';
-import { fuzz } from './fuzz/harness';
-import { derivedSpec, specs } from './fuzz/specs';
+import * as functions from './functions';
+import * as ruleOps from './rule-ops';
+import { fuzz } from './testing/fuzz/harness';
+import { derivedSpec, specs } from './testing/fuzz/specs';
 
 /** Names of the functions a module exports. */
 const functionsOf = (module: object): string[] =>
