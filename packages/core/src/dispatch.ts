@@ -10,8 +10,21 @@ import { isGradEnabled } from './mode';
 import { forwardActive, propagateTangents } from './forward';
 import { anomalyDetection, checkForward } from './anomaly';
 
-/** Called with every tensor an op produces, while an observer is installed. */
-export type ApplyObserver = (out: Tensor) => void;
+/**
+ * A function with a rule of its own (customVjp, customJvp), as an observer sees it: its name, the
+ * inputs it was called with, and a way to call it again.
+ */
+export interface CustomCall {
+  readonly name: string;
+  readonly inputs: readonly Tensor[];
+  readonly call: (...inputs: Tensor[]) => Tensor;
+}
+
+/**
+ * Called with every tensor an op produces while an observer is installed, and with the result of
+ * every customVjp or customJvp function (then with `custom` too).
+ */
+export type ApplyObserver = (out: Tensor, custom?: CustomCall) => void;
 const observers: ApplyObserver[] = [];
 /** Observers see the ops of the computation itself, not those inside tangent rules. */
 let rulesRunning = 0;
@@ -30,6 +43,11 @@ export function withObserver<T>(observer: ApplyObserver, fn: () => T): T {
 // its arguments, so one list per arity serves, and the smallest ops allocate less.
 const shapeLists: Shape[][] = [];
 const dataLists: Float64Array[][] = [];
+
+/** Tells the observers that a customVjp or customJvp function produced `out`. */
+export function observeCustomCall(out: Tensor, custom: CustomCall): void {
+  if (rulesRunning === 0) for (const observer of observers) observer(out, custom);
+}
 
 /** Applies a registered op to tensors. */
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {

@@ -19,6 +19,7 @@ export { grad, valueAndGrad, vjp, type TensorFunction } from './transforms/grad'
 export { jvp, jacobian, hessian, hvp, type JacobianOptions } from './transforms/jvp';
 export { customVjp, customJvp, type BackwardRule, type TangentRule } from './transforms/custom';
 export { trace, Trace, type TraceRow, type TraceOptions } from './transforms/trace';
+export { recordOps, type RecordedOp, type RecordedRun } from './transforms/record';
 export { toDot } from './transforms/dot';
 export { detectAnomaly } from './transforms/anomaly';
 export { registeredOps, getOp, registerOp, type OpDef, type DifferentiableOp, type ConstantOp, type InputDomain, type OpCase, type OpDomain } from './registry';

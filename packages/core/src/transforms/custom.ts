@@ -2,7 +2,7 @@
 import { Tensor } from '../tensor';
 import type { DifferentiableOp } from '../registry';
 import { toTensor, zerosLike } from '../create';
-import { finishApply } from '../dispatch';
+import { finishApply, observeCustomCall } from '../dispatch';
 import { forEachLiveLevel, forwardActive, hidingLevelsFrom } from '../forward';
 import { noGrad } from '../mode';
 import { GradError, ValueError } from '../errors';
@@ -64,11 +64,14 @@ export function customVjp(f: TensorFunction, backward: BackwardRule): (...args: 
     jvp: (tangents, inputs) => jvp(f, [...inputs], tangents.map((t, i) => t ?? zerosLike(inputs[i]!)))[1],
     domain: { inputs: [], cases: [] },
   };
-  return (...args) => {
+  const call = (...args: Arg[]): Tensor => {
     const inputs = args.map((a) => toTensor(a as Tensor, name));
     const value = checkResult(name, hidingLevelsFrom(0, () => noGrad(() => f(...inputs))), 'the function result');
-    return finishApply(op, inputs, undefined, new Tensor(value.data, value.shape));
+    const out = finishApply(op, inputs, undefined, new Tensor(value.data, value.shape));
+    observeCustomCall(out, { name: f.name || 'customVjp', inputs, call });
+    return out;
   };
+  return call;
 }
 
 /**
@@ -78,7 +81,7 @@ export function customVjp(f: TensorFunction, backward: BackwardRule): (...args: 
 export function customJvp(f: TensorFunction, tangent: TangentRule): (...args: Arg[]) => Tensor {
   checkFunction('customJvp', f, tangent);
   const name = nameOf('customJvp', f);
-  return (...args) => {
+  const call = (...args: Arg[]): Tensor => {
     const inputs = args.map((a) => toTensor(a as Tensor, name));
     // f runs recorded (reverse mode uses its ops) but carries no tangents: the rule supplies them.
     const out = hidingLevelsFrom(0, () => {
@@ -90,6 +93,8 @@ export function customJvp(f: TensorFunction, tangent: TangentRule): (...args: Ar
         return checkResult(name, tangent(inputs, out, tangents.map((t, i) => t ?? zerosLike(inputs[i]!))), 'the tangent');
       });
     }
+    observeCustomCall(out, { name: f.name || 'customJvp', inputs, call });
     return out;
   };
+  return call;
 }
