@@ -6,6 +6,7 @@ import { Rng, ValueError, vjp, type NestedArray, type Tensor, type TensorLike } 
 import { compareFirstOrder, type Resolved } from './compare';
 import { checkedArguments, evaluateTensor, randomTensor, resolveNumeric, type CheckedFunction } from './numeric';
 import { emptyReport, GradCheckError, mergeReport, type GradReport } from './report';
+import { blameOps, type Checker } from './blame';
 
 /** Options of {@link checkGrad}. Defaults follow torch.autograd.gradcheck. */
 export interface CheckOptions {
@@ -28,8 +29,22 @@ export interface CheckOptions {
   projections?: number;
   /** Seed for projections and second-order cotangents (default 0). */
   seed?: number;
-  /** Finite-difference method (default 'central'). */
+  /** Finite-difference method (default 'central'). Ignored with `tolerance: 'auto'`, which uses its own. */
   method?: 'central' | 'richardson';
+  /**
+   * 'fixed' (default): compare within `atol + rtol·|numeric|`. 'auto': compare each value within an
+   * estimate of its finite difference's own error (truncation, from the change between Richardson
+   * levels, plus rounding, from the function's magnitude and the step), so that functions with a
+   * large dynamic range raise no false alarms and small errors in well-conditioned ones are caught.
+   * `atol`, `rtol`, `eps` and `method` are then unused; failures carry `estimatedErr`.
+   */
+  tolerance?: 'fixed' | 'auto';
+  /**
+   * When the check fails, find the op at fault: `f` is run again with every op recorded, each op's
+   * own rules are checked at the inputs it was applied to, and `report.blame` names the first that
+   * disagrees, in evaluation order (null when every op's rule holds). Default false.
+   */
+  blame?: boolean;
 }
 
 function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
@@ -38,6 +53,11 @@ function positive(name: string, value: number | undefined, fallback: number, all
     throw new ValueError(`checkGrad: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} finite number, got ${String(value)}`);
   }
   return v;
+}
+
+function requireTolerance(value: unknown): 'fixed' | 'auto' {
+  if (value === undefined || value === 'fixed' || value === 'auto') return value ?? 'fixed';
+  throw new ValueError(`checkGrad: tolerance must be 'fixed' or 'auto', got ${JSON.stringify(value) ?? String(value)}`);
 }
 
 /** Fills in the defaults and rejects options that would make the check meaningless. */
@@ -59,6 +79,7 @@ export function resolveOptions(options: CheckOptions): Resolved {
     projections: Math.max(1, Math.floor(positive('projections', options.projections, 3))),
     seed: options.seed ?? 0,
     method,
+    tolerance: requireTolerance(options.tolerance),
   };
 }
 
@@ -75,6 +96,16 @@ export function checkGrad(f: CheckedFunction, inputs: readonly (TensorLike | Nes
   const xs = checkedArguments('checkGrad', f, inputs);
   // Evaluated outside any guard, so a function that cannot even run throws here, as the user's error.
   const outShape = evaluateTensor(f, xs, 'checkGrad').shape;
+  const report = checkResolved(f, xs, outShape, opts);
+  if (options.blame === true) {
+    const check: Checker = (g, ys, order) => checkResolved(g, ys, evaluateTensor(g, ys, 'checkGrad').shape, { ...opts, order });
+    report.blame = report.ok ? null : blameOps(f, xs, opts.order, check);
+  }
+  return report;
+}
+
+/** checkGrad with its options resolved and the output's shape known. */
+function checkResolved(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly number[], opts: Resolved): GradReport {
   const report = compareFirstOrder(f, xs, outShape, opts, 1);
   if (opts.order === 2) {
     const u = randomTensor(outShape, new Rng(opts.seed + 1));

@@ -4,7 +4,7 @@
  * test ⟨u, J v⟩ = ⟨Jᵀu, v⟩ against ⟨u, numeric J v⟩ when large.
  */
 import { Rng, formatShape, jvp, sameShape, shapeSize, vjp, type Tensor } from '@adjoint/core';
-import { numericDirectional, randomTensor, unit, zerosOfShape, type CheckedFunction } from './numeric';
+import { numericDirectional, numericWithError, randomTensor, unit, zerosOfShape, type CheckedFunction, type NumericEstimate } from './numeric';
 import { emptyReport, type GradReport, type Mode } from './report';
 
 /** checkGrad's options with every default filled in. */
@@ -18,7 +18,17 @@ export interface Resolved {
   projections: number;
   seed: number;
   method: 'central' | 'richardson';
+  tolerance: 'fixed' | 'auto';
 }
+
+/**
+ * With `tolerance: 'auto'`, a value passes when it is within this many times the finite
+ * difference's own estimated error (see numericWithError) of the numeric value: the estimates are
+ * of the right size, not bounds, and a correct rule must never fail.
+ */
+export const AUTO_SAFETY = 10;
+/** The analytic value's own rounding, in units of ε·|analytic|: a correct rule computed in float64 is not exact either. */
+const ANALYTIC_ROUNDING = 64;
 
 /** Records comparisons and failures of one order into a report. */
 class Recorder {
@@ -28,10 +38,15 @@ class Recorder {
     private readonly order: 1 | 2,
   ) {}
 
-  compare(mode: Mode, input: number, index: number, outputIndex: number, analytic: number, numeric: number): void {
+  /**
+   * Compares one analytic value with its numeric counterpart: within atol + rtol·|numeric|, or,
+   * with `tolerance: 'auto'`, within AUTO_SAFETY times `estimatedErr`, the numeric value's own
+   * estimated error (plus the analytic value's rounding).
+   */
+  compare(mode: Mode, input: number, index: number, outputIndex: number, analytic: number, numeric: number, estimatedErr?: number): void {
     const r = this.report;
     r.compared++;
-    const at = { input, index, outputIndex, mode, order: this.order, analytic, numeric };
+    const at = { input, index, outputIndex, mode, order: this.order, analytic, numeric, ...(estimatedErr === undefined ? {} : { estimatedErr }) };
     // A NaN compares false with everything: without this test a NaN gradient would pass silently.
     if (!Number.isFinite(analytic) || !Number.isFinite(numeric)) {
       r.failures.push({ ...at, reason: 'non-finite' });
@@ -39,9 +54,13 @@ class Recorder {
     }
     const abs = Math.abs(analytic - numeric);
     r.maxAbsErr = Math.max(r.maxAbsErr, abs);
+    const auto = estimatedErr !== undefined;
     // Floored at atol so that an exact zero derivative does not make the relative error infinite.
-    r.maxRelErr = Math.max(r.maxRelErr, abs / Math.max(Math.abs(numeric), this.opts.atol, Number.MIN_VALUE));
-    if (abs > this.opts.atol + this.opts.rtol * Math.abs(numeric)) r.failures.push({ ...at, reason: 'mismatch' });
+    r.maxRelErr = Math.max(r.maxRelErr, abs / Math.max(Math.abs(numeric), auto ? 0 : this.opts.atol, Number.MIN_VALUE));
+    const allowed = auto
+      ? AUTO_SAFETY * estimatedErr + ANALYTIC_ROUNDING * Number.EPSILON * Math.abs(analytic)
+      : this.opts.atol + this.opts.rtol * Math.abs(numeric);
+    if (abs > allowed) r.failures.push({ ...at, reason: 'mismatch' });
   }
 
   /** Runs `fn`; a throw (a rule with the wrong shapes, say) becomes a failure instead of a crash. */
@@ -66,6 +85,16 @@ function dot(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
+function absolute(a: Float64Array): Float64Array {
+  return a.map(Math.abs);
+}
+
+/** The numeric directional derivative, with its estimated error when the tolerance is 'auto' (else null). */
+function numericAlong(f: CheckedFunction, xs: readonly Tensor[], directions: readonly Tensor[], opts: Resolved): { value: Float64Array; error: Float64Array | null } {
+  if (opts.tolerance === 'auto') return numericWithError(f, xs, directions) satisfies NumericEstimate;
+  return { value: numericDirectional(f, xs, directions, opts), error: null };
+}
+
 /** Directions that perturb input k along `v` and leave the others fixed. */
 function along(xs: readonly Tensor[], k: number, v: Tensor): Tensor[] {
   return xs.map((x, m) => (m === k ? v : zerosOfShape(x.shape)));
@@ -88,14 +117,15 @@ export function compareFirstOrder(f: CheckedFunction, xs: readonly Tensor[], out
 /** Element by element: numeric column j of input k against jvp columns and vjp rows. */
 function elementwise(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly number[], opts: Resolved, rec: Recorder): void {
   const outSize = shapeSize(outShape);
-  const columns = xs.map((x, k) => Array.from({ length: x.size }, (_, j) => numericDirectional(f, xs, along(xs, k, unit(x.shape, j)), opts)));
+  const columns = xs.map((x, k) => Array.from({ length: x.size }, (_, j) => numericAlong(f, xs, along(xs, k, unit(x.shape, j)), opts)));
   if (opts.modes.includes('fwd')) {
     xs.forEach((x, k) =>
       rec.guard('fwd', k, () => {
         for (let j = 0; j < x.size; j++) {
           const t = jvp(f, xs, along(xs, k, unit(x.shape, j)))[1];
           if (!sameShape(t.shape, outShape)) throw new Error(`the output tangent has shape ${formatShape(t.shape)}, the output ${formatShape(outShape)}`);
-          columns[k]![j]!.forEach((n, i) => rec.compare('fwd', k, j, i, t.data[i]!, n));
+          const { value, error } = columns[k]![j]!;
+          value.forEach((n, i) => rec.compare('fwd', k, j, i, t.data[i]!, n, error?.[i]));
         }
       }),
     );
@@ -115,7 +145,10 @@ function elementwise(f: CheckedFunction, xs: readonly Tensor[], outShape: readon
             rec.error('rev', k, `the cotangent of input ${k} has shape ${formatShape(g.shape)}, the input ${formatShape(x.shape)}`);
             return;
           }
-          for (let j = 0; j < x.size; j++) rec.compare('rev', k, j, i, g.data[j]!, columns[k]![j]![i]!);
+          for (let j = 0; j < x.size; j++) {
+            const { value, error } = columns[k]![j]!;
+            rec.compare('rev', k, j, i, g.data[j]!, value[i]!, error?.[i]);
+          }
         });
       }
     });
@@ -128,13 +161,16 @@ function projected(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly
   for (let p = 0; p < opts.projections; p++) {
     const u = randomTensor(outShape, rng);
     const vs = xs.map((x) => randomTensor(x.shape, rng));
-    const numeric = vs.map((v, k) => dot(u.data, numericDirectional(f, xs, along(xs, k, v), opts)));
+    const estimates = vs.map((v, k) => numericAlong(f, xs, along(xs, k, v), opts));
+    const numeric = estimates.map((e) => dot(u.data, e.value));
+    // The projection's error: each element's, weighted by |u|.
+    const numericErr = estimates.map((e) => (e.error === null ? undefined : dot(absolute(u.data), e.error)));
     if (opts.modes.includes('fwd')) {
       vs.forEach((v, k) =>
         rec.guard('fwd', k, () => {
           const t = jvp(f, xs, along(xs, k, v))[1];
           if (!sameShape(t.shape, outShape)) throw new Error(`the output tangent has shape ${formatShape(t.shape)}, the output ${formatShape(outShape)}`);
-          rec.compare('fwd', k, -1, -1, dot(u.data, t.data), numeric[k]!);
+          rec.compare('fwd', k, -1, -1, dot(u.data, t.data), numeric[k]!, numericErr[k]);
         }),
       );
     }
@@ -144,7 +180,7 @@ function projected(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly
         vs.forEach((v, k) => {
           const g = cotangents[k]!;
           if (!sameShape(g.shape, v.shape)) rec.error('rev', k, `the cotangent of input ${k} has shape ${formatShape(g.shape)}, the input ${formatShape(v.shape)}`);
-          else rec.compare('rev', k, -1, -1, dot(g.data, v.data), numeric[k]!);
+          else rec.compare('rev', k, -1, -1, dot(g.data, v.data), numeric[k]!, numericErr[k]);
         });
       });
     }

@@ -74,6 +74,59 @@ export function numericDirectional(f: CheckedFunction, inputs: readonly Tensor[]
   return fine.map((v, i) => (4 * v - coarse[i]!) / 3);
 }
 
+/** A directional derivative by finite differences, with an estimate of its own error per element. */
+export interface NumericEstimate {
+  value: Float64Array;
+  /** Truncation plus rounding error of `value`, estimated per output element (see numericWithError). */
+  error: Float64Array;
+}
+
+/** Machine epsilon of float64. */
+const EPS = Number.EPSILON;
+/** The coarsest step, relative to the size of the perturbed elements (three levels: h, h/2, h/4). */
+const AUTO_STEP = 4e-3;
+/** Elements smaller than this are perturbed as if they were this large: the step stays above rounding. */
+const AUTO_MIN_SCALE = 0.1;
+
+/**
+ * The directional derivative of `f` along `directions`, with an estimate of its error, for
+ * `tolerance: 'auto'`. Central differences at three steps h, h/2, h/4 (h = 4·10⁻³ times the size of
+ * the perturbed elements, at least 0.1) are combined by two Richardson steps into
+ * R₂ = (4·D(h/4) − D(h/2)) / 3, whose error falls as h⁴. Its estimated error is the sum of
+ * - truncation: |R₂ − R₁| / 15, the change from the previous Richardson level (R₁ from h and h/2),
+ *   which is what an h⁴ error predicts;
+ * - rounding: machine epsilon times the function's magnitude at each evaluation point, weighted by
+ *   that point's coefficient in R₂ (the coefficients grow as 1/h: a large function and a small step
+ *   lose digits), plus the error of representing the step itself (ε·|x|/h relative).
+ * Six evaluations of `f` per direction.
+ */
+export function numericWithError(f: CheckedFunction, inputs: readonly Tensor[], directions: readonly Tensor[]): NumericEstimate {
+  let scale = AUTO_MIN_SCALE;
+  inputs.forEach((x, k) => {
+    const d = directions[k]!.data;
+    for (let i = 0; i < d.length; i++) if (d[i] !== 0) scale = Math.max(scale, Math.abs(x.data[i]!));
+  });
+  const h = AUTO_STEP * scale;
+  const at = (s: number): Float64Array => evaluateTensor(f, inputs.map((x, k) => shift(x, directions[k]!, s))).data;
+  const [p1, m1, p2, m2, p4, m4] = [at(h), at(-h), at(h / 2), at(-h / 2), at(h / 4), at(-h / 4)];
+  const n = p1.length;
+  const value = new Float64Array(n);
+  const error = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const d1 = (p1[i]! - m1[i]!) / (2 * h);
+    const d2 = (p2[i]! - m2[i]!) / h;
+    const d4 = (p4[i]! - m4[i]!) / (h / 2);
+    const r1 = (4 * d2 - d1) / 3;
+    const r2 = (4 * d4 - d2) / 3;
+    const truncation = Math.abs(r2 - r1) / 15;
+    // R₂ = (4/3)·D(h/4) − (1/3)·D(h/2): f(±h/4) enter with weight (4/3)·(2/h), f(±h/2) with (1/3)·(1/h).
+    const rounding = EPS * ((8 / (3 * h)) * (Math.abs(p4[i]!) + Math.abs(m4[i]!)) + (1 / (3 * h)) * (Math.abs(p2[i]!) + Math.abs(m2[i]!)));
+    value[i] = r2;
+    error[i] = truncation + rounding + (EPS * scale / h) * Math.abs(r2);
+  }
+  return { value, error };
+}
+
 function shift(x: Tensor, direction: Tensor, h: number): Tensor {
   const data = x.data.slice();
   for (let i = 0; i < data.length; i++) data[i]! += h * direction.data[i]!;

@@ -1,5 +1,6 @@
 /** The result of a gradient check as data, and its readable form. */
 import { AdjointError } from '@adjoint/core';
+import type { Blame } from './blame';
 
 /** Which differentiation mode produced an analytic value. */
 export type Mode = 'rev' | 'fwd';
@@ -24,6 +25,11 @@ export interface GradFailure {
   reason: 'mismatch' | 'non-finite' | 'error' | 'paths';
   message?: string;
   /**
+   * With `tolerance: 'auto'`: the finite difference's own estimated error (truncation plus
+   * rounding); the value failed because it differed by more than AUTO_SAFETY (10) times this.
+   */
+  estimatedErr?: number;
+  /**
    * Order 2 only: the input whose reverse-mode gradient was differentiated; `outputIndex` is then an
    * element of that gradient.
    */
@@ -40,6 +46,11 @@ export interface GradReport {
   failures: GradFailure[];
   /** Number of derivative values compared. */
   compared: number;
+  /**
+   * With `{blame: true}`: the first op, in evaluation order, whose own rule disagrees with finite
+   * differences at the inputs it was applied to, or null when none does (or the check passed).
+   */
+  blame?: Blame | null;
 }
 
 /** A report with nothing compared yet. */
@@ -74,11 +85,12 @@ export function formatFailure(f: GradFailure): string {
       : f.reason === 'paths'
       ? `${f.message ?? 'Tensor.backward and vjp differ'}`
       : `analytic ${f.analytic} vs numeric ${f.numeric}` +
-        (f.reason === 'non-finite' ? ' (not finite)' : `, error ${Math.abs(f.analytic - f.numeric).toExponential(2)}`);
+        (f.reason === 'non-finite' ? ' (not finite)' : `, error ${Math.abs(f.analytic - f.numeric).toExponential(2)}`) +
+        (f.estimatedErr === undefined ? '' : ` (finite-difference error estimated at ${f.estimatedErr.toExponential(2)})`);
   return `${input}${where}${of}, ${f.mode} mode, order ${f.order}: ${what}`;
 }
 
-/** The report as readable lines, worst elements first (at most `limit` of them). */
+/** The report as readable lines, worst elements first (at most `limit` of them), then the blame if one was sought. */
 export function formatReport(report: GradReport, limit = 10): string {
   if (report.failures.length === 0) {
     return `gradients agree (${report.compared} values compared, max abs err ${report.maxAbsErr.toExponential(2)}, max rel err ${report.maxRelErr.toExponential(2)})`;
@@ -87,7 +99,20 @@ export function formatReport(report: GradReport, limit = 10): string {
   const worst = [...report.failures].sort((a, b) => severity(b) - severity(a) || 0);
   const lines = worst.slice(0, limit).map((f) => `  ${formatFailure(f)}`);
   const more = worst.length > limit ? `\n  … and ${worst.length - limit} more` : '';
-  return `gradient check failed: ${report.failures.length} of ${report.compared} values disagree\n${lines.join('\n')}${more}`;
+  return `gradient check failed: ${report.failures.length} of ${report.compared} values disagree\n${lines.join('\n')}${more}${formatBlame(report.blame)}`;
+}
+
+/** The blame as a paragraph of its own ('' when none was sought). */
+function formatBlame(blame: Blame | null | undefined): string {
+  if (blame === undefined) return '';
+  if (blame === null) {
+    return '\nblame: every op\'s own rule agrees with finite differences where it was applied, so no rule is at fault: ' +
+      'the function is not differentiable there (a kink, a tie), or the tolerance is too tight for it';
+  }
+  const shapes = blame.inputShapes.map((s) => `[${s.join(', ')}]`).join(', ');
+  const estimate = blame.estimatedErr === undefined ? '' : ` (finite-difference error estimated at ${blame.estimatedErr.toExponential(2)})`;
+  return `\nblame: the rule of '${blame.op}' (inputs ${shapes})${blame.site === null ? '' : ` at ${blame.site}`} is wrong: ` +
+    `${blame.mode} mode, order ${blame.order}, max abs error ${blame.maxAbsErr.toExponential(2)}${estimate}`;
 }
 
 /** Thrown by `assertGrad`: carries the report, its message lists the worst failures. */
