@@ -1,5 +1,5 @@
 /** Data utilities: trainTestSplit, kFold, the scalers and batches. */
-import { ShapeError, Tensor, ValueError, tensor } from '@adjoint/core';
+import { ShapeError, Tensor, ValueError, tensor, zeros } from '@adjoint/core';
 import { MinMaxScaler, StandardScaler, batches, kFold, trainTestSplit } from '@adjoint/nn';
 
 const rowsOf = (t: Tensor): number[] => Array.from({ length: t.shape[0]! }, (_, i) => t.data[i * (t.size / t.shape[0]!)]!);
@@ -140,5 +140,78 @@ describe('batches', () => {
     expect(() => batches(x, y, { batchSize: 0 })).toThrow(/batches: batchSize must be an integer ≥ 1, got 0/);
     expect(() => batches(x, y, { batchSize: 1.5 })).toThrow(ValueError);
     expect(() => batches(x, [1, 2])).toThrow(/batches: x and y must have the same number of rows/);
+  });
+});
+
+describe('hostile input: sizes, seeds and options', () => {
+  const x = tensor([[1], [2], [3], [4]]);
+  let deep: unknown = [0];
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  const huge = new Array(10_000_000).fill(1);
+
+  test('kFold checks the k·n indices of its folds before allocating any; maxIndices raises the limit', () => {
+    expect(() => kFold(1e9, 2)).toThrow(ValueError);
+    expect(() => kFold(1e9, 2)).toThrow(/kFold: 2 folds of 1000000000 rows hold 2000000000 row indices, more than maxIndices = 50000000 .*pass a larger \{ maxIndices \}/);
+    expect(() => kFold(1e5, 1e5)).toThrow(/kFold: 100000 folds of 100000 rows hold 10000000000 row indices/);
+    expect(kFold(4, 2, { maxIndices: 8 })).toHaveLength(2);
+    expect(() => kFold(4, 2, { maxIndices: 7 })).toThrow(/more than maxIndices = 7/);
+    for (const bad of [0, 1.5, NaN, -1, '8', deep]) expect(() => kFold(4, 2, { maxIndices: bad as never })).toThrow(/kFold: maxIndices must be a whole number ≥ 1 or Infinity/);
+    expect(() => kFold(2 ** 31, 2, { maxIndices: Infinity })).toThrow(/kFold: 2147483648 rows are more than the 2147483647 that row indices can address/);
+  });
+
+  test('kFold gives 10⁷ rows their folds', () => {
+    const folds = kFold(10_000_000, 2, { shuffle: false });
+    expect(folds.map((f) => [f.train.length, f.test.length])).toEqual([[5_000_000, 5_000_000], [5_000_000, 5_000_000]]);
+    expect([folds[0]!.test[4_999_999], folds[0]!.train[0], folds[1]!.test[0]]).toEqual([4_999_999, 5_000_000, 5_000_000]);
+  });
+
+  test('the folds are those of the earlier implementation, for the same seed', () => {
+    expect(kFold(6, 3, { seed: 1 })).toEqual([{ train: [1, 2, 3, 5], test: [0, 4] }, { train: [0, 1, 2, 4], test: [3, 5] }, { train: [0, 3, 4, 5], test: [1, 2] }]);
+  });
+
+  test('trainTestSplit and batches refuse more rows than maxIndices before listing them (rows of width 0 cost nothing to make)', () => {
+    const empty = zeros([1e9, 0]);
+    expect(() => trainTestSplit(empty, empty)).toThrow(/trainTestSplit: x has 1000000000 rows, more than maxIndices = 50000000/);
+    expect(() => batches(empty)).toThrow(/batches: x has 1000000000 rows, more than maxIndices = 50000000/);
+    const vast = zeros([1e15, 0]);
+    expect(() => trainTestSplit(vast, vast, { maxIndices: Infinity })).toThrow(/trainTestSplit: 1000000000000000 rows are more than the 2147483647/);
+    expect(() => batches(vast, undefined, { maxIndices: Infinity })).toThrow(ValueError);
+    expect(trainTestSplit(x, x, { maxIndices: 4 })[1].shape).toEqual([1, 1]);
+    expect(() => batches(x, undefined, { maxIndices: 3 })).toThrow(/batches: x has 4 rows, more than maxIndices = 3/);
+  });
+
+  test.each([
+    ['kFold', (seed: unknown) => kFold(4, 2, { seed } as never)],
+    ['trainTestSplit', (seed: unknown) => trainTestSplit(x, x, { seed } as never)],
+    ['batches', (seed: unknown) => batches(x, undefined, { shuffle: true, seed } as never)],
+  ] as const)('%s: a seed must be a whole number, and the message names the function', (name, call) => {
+    for (const seed of [0.5, NaN, Infinity, -Infinity, 2 ** 60, '1', null, deep, huge]) {
+      expect(() => call(seed)).toThrow(ValueError);
+      expect(() => call(seed)).toThrow(new RegExp(`^${name}: seed must be a whole number`));
+    }
+    expect(() => call(-3)).not.toThrow();
+  });
+
+  test('unknown options are refused, naming the function and the known options', () => {
+    expect(() => kFold(4, 2, { sead: 1 } as never)).toThrow(/^kFold: unknown option 'sead'; the options are shuffle, seed, maxIndices$/);
+    expect(() => trainTestSplit(x, x, { test_size: 0.5 } as never)).toThrow(/^trainTestSplit: unknown option 'test_size'; the options are testSize, seed, shuffle, maxIndices$/);
+    expect(() => batches(x, undefined, { batch_size: 2 } as never)).toThrow(/^batches: unknown option 'batch_size'/);
+    expect(() => new MinMaxScaler({ rnage: [0, 1] } as never)).toThrow(/^MinMaxScaler: unknown option 'rnage'; the options are range$/);
+  });
+
+  test("MinMaxScaler's range is checked without a TypeError, whatever it is", () => {
+    for (const range of [5, [0], [0, 1, 2], [0n, 1], [-1e308, 1e308], [0, Infinity], [NaN, 1], deep, huge, 'ab']) {
+      expect(() => new MinMaxScaler({ range } as never)).toThrow(/^MinMaxScaler: range must be \[lo, hi\] with finite lo < hi, got /);
+    }
+    const circular: unknown[] = [0];
+    circular.push(circular);
+    expect(() => new MinMaxScaler({ range: circular } as never)).toThrow(/got \[0, an array of length 2\]/);
+  });
+
+  test('deeply nested or huge data is a clear error or a result, never a stack overflow', () => {
+    expect(() => trainTestSplit(deep as never, x)).toThrow(/^trainTestSplit: x is not valid tensor data/);
+    expect(() => batches(x, deep as never)).toThrow(/^batches: y is not valid tensor data/);
+    expect(() => new StandardScaler().fit(deep as never)).toThrow(/^StandardScaler.fit: x is not valid tensor data/);
+    expect(new StandardScaler().fit(new Float64Array(10_000_000)).transform([3]).data[0]).toBe(3);
   });
 });

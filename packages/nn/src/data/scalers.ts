@@ -2,8 +2,9 @@
  * Feature scaling. Fit a scaler on the training rows only and apply it to every set: statistics
  * taken from the test rows would leak them into training.
  */
-import { ShapeError, Tensor, ValueError, equal, formatShape, noGrad, where, requireOptions, sameShape } from '@adjoint/core';
-import { asSamples, type TensorInput } from '../args';
+import { ShapeError, Tensor, ValueError, equal, formatShape, noGrad, where, sameShape } from '@adjoint/core';
+import { asSamples, show, type TensorInput } from '../args';
+import { firstNonFinite, knownOptions } from './checks';
 
 /**
  * Shared machinery: per-feature `offset` and `scale` learned by `fit`, applied as
@@ -21,7 +22,7 @@ export abstract class Scaler {
     const op = `${this.name}.fit`;
     const t = asSamples(op, 'x', x);
     if (t.shape[0] === 0) throw new ValueError(`${op}: x has no rows`);
-    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    const bad = firstNonFinite(t.data);
     if (bad >= 0) {
       const perRow = t.size / t.shape[0]!;
       throw new ValueError(`${op}: x holds ${t.data[bad]} at row ${Math.floor(bad / perRow)}, column ${bad % perRow}; scale finite data only`);
@@ -133,13 +134,8 @@ export class MinMaxScaler extends Scaler {
 
   constructor(options: MinMaxScalerOptions = {}) {
     super('MinMaxScaler');
-    options = requireOptions('MinMaxScaler', options);
-    const [lo, hi] = options.range ?? [0, 1];
-    if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) {
-      throw new ValueError(`MinMaxScaler: range must be [lo, hi] with finite lo < hi, got ${JSON.stringify(options.range)}`);
-    }
-    this.lo = lo;
-    this.hi = hi;
+    options = knownOptions('MinMaxScaler', options, ['range']);
+    [this.lo, this.hi] = targetRange(options.range ?? [0, 1]);
   }
 
   /** Per-feature minimum learned by fit (null before). */
@@ -166,4 +162,16 @@ export class MinMaxScaler extends Scaler {
   protected backward(x: Tensor): Tensor {
     return x.sub(this.lo).div(this.hi - this.lo).mul(this.factor!).add(this.offset!);
   }
+}
+
+/** MinMaxScaler's `range`, checked: two finite numbers lo < hi whose difference is finite too. */
+function targetRange(range: unknown): [number, number] {
+  const pair = Array.isArray(range) && range.length === 2 ? (range as unknown[]) : undefined;
+  const [lo, hi] = pair ?? [];
+  if (typeof lo !== 'number' || typeof hi !== 'number' || !(lo < hi) || !Number.isFinite(hi - lo)) {
+    // show, not JSON.stringify: that throws on a BigInt or a cycle, and prints a huge array in full.
+    const got = pair ? `[${show(lo)}, ${show(hi)}]` : show(range);
+    throw new ValueError(`MinMaxScaler: range must be [lo, hi] with finite lo < hi, got ${got}`);
+  }
+  return [lo, hi];
 }

@@ -1,6 +1,7 @@
 /** Holding out a test set: the first thing to do with data, before any fitting or scaling. */
-import { Rng, Tensor, ValueError, gather, noGrad, requireOptions, requireFinite } from '@adjoint/core';
+import { Rng, Tensor, ValueError, gather, noGrad } from '@adjoint/core';
 import { asSamples, checkBoolean, checkSameRows, range, rows, show, type TensorInput } from '../args';
+import { DEFAULT_MAX_INDICES, checkIndexCount, checkRowCount, knownOptions, limitOption, seedOption } from './checks';
 
 /** Options of {@link trainTestSplit}. */
 export interface TrainTestSplitOptions {
@@ -9,11 +10,15 @@ export interface TrainTestSplitOptions {
    * number of rows ≥ 1 (default 0.25). Note that `1` means one row.
    */
   testSize?: number;
-  /** Seed of the shuffle (default 0): the same seed gives the same split on every machine. */
+  /** Seed of the shuffle (default 0), a whole number: the same seed gives the same split on every machine. */
   seed?: number;
   /** Shuffle before splitting (default true); without it the test set is the last rows. */
   shuffle?: boolean;
+  /** Most rows to split (default 5·10⁷): the row indices take memory of their own. Raise it for larger data. */
+  maxIndices?: number;
 }
+
+const SPLIT_OPTIONS = ['testSize', 'seed', 'shuffle', 'maxIndices'];
 
 /**
  * Splits samples into a training and a test set, rows of `x` and `y` staying paired.
@@ -23,21 +28,25 @@ export interface TrainTestSplitOptions {
  * their original order.
  *
  * @returns `[xTrain, xTest, yTrain, yTest]` (the order of scikit-learn's train_test_split).
- * @throws ValueError for a bad testSize or seed; ShapeError when x and y have different row counts.
+ * @throws ValueError for a bad testSize or seed, an unknown option, or more than `maxIndices` rows;
+ * ShapeError when x and y have different row counts.
  *
  * @example
  * const [xTrain, xTest, yTrain, yTest] = trainTestSplit(x, y, { testSize: 0.2, seed: 1 });
  */
 export function trainTestSplit(x: TensorInput, y: TensorInput, options: TrainTestSplitOptions = {}): [Tensor, Tensor, Tensor, Tensor] {
   const op = 'trainTestSplit';
-  options = requireOptions(op, options);
+  options = knownOptions(op, options, SPLIT_OPTIONS);
   const xs = asSamples(op, 'x', x);
   const ys = asSamples(op, 'y', y);
   checkSameRows(op, xs, ys);
   const n = rows(xs);
   const nTest = testCount(op, options.testSize ?? 0.25, n);
   const shuffle = checkBoolean(op, 'shuffle', options.shuffle ?? true);
-  const order = shuffle ? new Rng(requireFinite(op, 'seed', options.seed ?? 0)).permutation(n) : range(n);
+  const seed = seedOption(op, options.seed);
+  checkRowCount(op, n);
+  checkIndexCount(op, n, limitOption(op, 'maxIndices', options.maxIndices, DEFAULT_MAX_INDICES), `x has ${n} rows`);
+  const order = shuffle ? new Rng(seed).permutation(n) : range(n);
   // Unshuffled: train first, test last, as the data came.
   const test = shuffle ? order.slice(0, nTest) : order.slice(n - nTest);
   const train = shuffle ? order.slice(nTest) : order.slice(0, n - nTest);
