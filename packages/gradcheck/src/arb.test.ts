@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Tensor, ValueError, apply, broadcastShapes, cos, matmul, mul, registerOp, type DifferentiableOp } from '@adjoint/core';
-import { arb, gradProperty, GradPropertyError } from '@adjoint/gradcheck';
+import { arb, checkGrad, gradProperty, GradPropertyError } from '@adjoint/gradcheck';
 
 const runs = { numRuns: 100, seed: 42 };
 
@@ -115,6 +115,30 @@ describe('gradProperty', () => {
     expect(cause.message).toMatch(/input 0: shape \[.*\]/);
     // With includeErrorInReport the whole story is in one message.
     expect(() => fc.assert(property, { numRuns: 20, seed: 4, includeErrorInReport: true })).toThrow(/analytic \S+ vs numeric/);
+  });
+
+  it('shrinks to counterexamples that fail by a clear margin, not at the edge of the tolerance', () => {
+    // A rule whose error, 1e-4·x², passes the tolerance (about 1e-3 here) for |x| < 3 and fails beyond.
+    const op = registerOp<DifferentiableOp>({
+      kind: 'differentiable',
+      name: 'gradcheckTest.arbEdgeSin',
+      arity: 1,
+      shape: ([s]) => s!,
+      forward: ([x]) => x!.map(Math.sin),
+      vjp: (g, [x]) => [mul(g, cos(x!).add(x!.square().mul(1e-4)))],
+      jvp: ([t], [x]) => mul(t!, cos(x!)),
+      domain: { inputs: [{ min: -2, max: 2 }], cases: [{ shapes: [[2]], attrs: undefined }] },
+    });
+    const f = (x: Tensor): Tensor => apply(op, [x], undefined);
+    /** How many times its tolerance the worst value of the shrunk counterexample misses by. */
+    const worstRatio = (margin: number): number => {
+      const result = fc.check(gradProperty(f, arb.tensor({ shape: [1], min: -10, max: 10 }), { margin, modes: ['rev'] }), { numRuns: 200, seed: 5 });
+      expect(result.failed).toBe(true);
+      const [[x]] = result.counterexample as [[Tensor]];
+      return Math.max(...checkGrad(f, [x!], { modes: ['rev'] }).failures.map((e) => Math.abs(e.analytic - e.numeric) / (1e-5 + 1e-3 * Math.abs(e.numeric))));
+    };
+    expect(worstRatio(1)).toBeLessThan(1.5); // without a margin: right at the edge
+    expect(worstRatio(4)).toBeGreaterThan(4); // the default: plainly wrong
   });
 
   it('needs at least one arbitrary, and arbitraries that make tensors', () => {

@@ -27,8 +27,13 @@ export interface Resolved {
  * of the right size, not bounds, and a correct rule must never fail.
  */
 export const AUTO_SAFETY = 10;
-/** The analytic value's own rounding, in units of ε·|analytic|: a correct rule computed in float64 is not exact either. */
-const ANALYTIC_ROUNDING = 64;
+/**
+ * The analytic value's own rounding, in units of ε times the size of the derivatives it sits among
+ * (the largest of its Jacobian column, the function's size over its input's, or itself): a correct
+ * rule computed in float64 is not exact either, and a second derivative through a softmax sums terms
+ * far larger than the result.
+ */
+const ANALYTIC_ROUNDING = 256;
 
 /** Records comparisons and failures of one order into a report. */
 class Recorder {
@@ -41,9 +46,10 @@ class Recorder {
   /**
    * Compares one analytic value with its numeric counterpart: within atol + rtol·|numeric|, or,
    * with `tolerance: 'auto'`, within AUTO_SAFETY times `estimatedErr`, the numeric value's own
-   * estimated error (plus the analytic value's rounding).
+   * estimated error (plus the analytic value's rounding, relative to `scale`, the size of the
+   * derivatives around it).
    */
-  compare(mode: Mode, input: number, index: number, outputIndex: number, analytic: number, numeric: number, estimatedErr?: number): void {
+  compare(mode: Mode, input: number, index: number, outputIndex: number, analytic: number, numeric: number, estimatedErr?: number, scale = 0): void {
     const r = this.report;
     r.compared++;
     const at = { input, index, outputIndex, mode, order: this.order, analytic, numeric, ...(estimatedErr === undefined ? {} : { estimatedErr }) };
@@ -58,7 +64,7 @@ class Recorder {
     // Floored at atol so that an exact zero derivative does not make the relative error infinite.
     r.maxRelErr = Math.max(r.maxRelErr, abs / Math.max(Math.abs(numeric), auto ? 0 : this.opts.atol, Number.MIN_VALUE));
     const allowed = auto
-      ? AUTO_SAFETY * estimatedErr + ANALYTIC_ROUNDING * Number.EPSILON * Math.abs(analytic)
+      ? AUTO_SAFETY * estimatedErr + ANALYTIC_ROUNDING * Number.EPSILON * Math.max(Math.abs(analytic), scale)
       : this.opts.atol + this.opts.rtol * Math.abs(numeric);
     if (abs > allowed) r.failures.push({ ...at, reason: 'mismatch' });
   }
@@ -89,10 +95,17 @@ function absolute(a: Float64Array): Float64Array {
   return a.map(Math.abs);
 }
 
-/** The numeric directional derivative, with its estimated error when the tolerance is 'auto' (else null). */
-function numericAlong(f: CheckedFunction, xs: readonly Tensor[], directions: readonly Tensor[], opts: Resolved): { value: Float64Array; error: Float64Array | null } {
-  if (opts.tolerance === 'auto') return numericWithError(f, xs, directions) satisfies NumericEstimate;
-  return { value: numericDirectional(f, xs, directions, opts), error: null };
+/**
+ * The numeric directional derivative, with its estimated error when the tolerance is 'auto' (else
+ * null), and the scale of the analytic values' rounding: its largest element in magnitude, or the
+ * function's size over its input's, whichever is larger.
+ */
+function numericAlong(f: CheckedFunction, xs: readonly Tensor[], directions: readonly Tensor[], opts: Resolved): { value: Float64Array; error: Float64Array | null; scale: number } {
+  const { value, error, functionScale }: { value: Float64Array; error: Float64Array | null; functionScale: number } =
+    opts.tolerance === 'auto' ? (numericWithError(f, xs, directions) satisfies NumericEstimate) : { value: numericDirectional(f, xs, directions, opts), error: null, functionScale: 0 };
+  let scale = functionScale;
+  for (let i = 0; i < value.length; i++) if (Math.abs(value[i]!) > scale) scale = Math.abs(value[i]!);
+  return { value, error, scale };
 }
 
 /** Directions that perturb input k along `v` and leave the others fixed. */
@@ -124,8 +137,8 @@ function elementwise(f: CheckedFunction, xs: readonly Tensor[], outShape: readon
         for (let j = 0; j < x.size; j++) {
           const t = jvp(f, xs, along(xs, k, unit(x.shape, j)))[1];
           if (!sameShape(t.shape, outShape)) throw new Error(`the output tangent has shape ${formatShape(t.shape)}, the output ${formatShape(outShape)}`);
-          const { value, error } = columns[k]![j]!;
-          value.forEach((n, i) => rec.compare('fwd', k, j, i, t.data[i]!, n, error?.[i]));
+          const { value, error, scale } = columns[k]![j]!;
+          value.forEach((n, i) => rec.compare('fwd', k, j, i, t.data[i]!, n, error?.[i], scale));
         }
       }),
     );
@@ -146,8 +159,8 @@ function elementwise(f: CheckedFunction, xs: readonly Tensor[], outShape: readon
             return;
           }
           for (let j = 0; j < x.size; j++) {
-            const { value, error } = columns[k]![j]!;
-            rec.compare('rev', k, j, i, g.data[j]!, value[i]!, error?.[i]);
+            const { value, error, scale } = columns[k]![j]!;
+            rec.compare('rev', k, j, i, g.data[j]!, value[i]!, error?.[i], scale);
           }
         });
       }

@@ -15,4 +15,4 @@ export {
 } from './all-ops';
 export { drawFrom, tensorFrom } from './domain';
 export { arb, isArbitrary, type ShapeOptions, type TensorArbOptions, type PairOptions, type MatmulPairOptions } from './arb';
-export { gradProperty, GradPropertyError } from './property';
+export { gradProperty, GradPropertyError, type PropertyOptions } from './property';

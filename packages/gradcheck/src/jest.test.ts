@@ -24,9 +24,15 @@ describe('expect(f).toHaveCorrectGradients(inputs, options?)', () => {
     expect(wrongSin).toHaveCorrectGradients([tensor([0.2, 0.4])], { modes: ['fwd'] });
   });
 
-  it('fails with a message that shows the worst elements', () => {
+  it('fails with a message that names the function, shows the worst elements and blames the op', () => {
     expect(() => expect(wrongSin).toHaveCorrectGradients([tensor([0.2, 0.4, 1.3])])).toThrow(
       /expected the gradients of wrongSin to agree with finite differences, but the gradient check failed: 3 of 18 values disagree\n {2}input 0, element 0, output 0, rev mode, order 1: analytic 9\.80\d+ vs numeric 0\.980\d+/,
+    );
+    const composite = function lossOfWrongSin(x: Tensor): Tensor {
+      return wrongSin(x.mul(2)).exp().sum();
+    };
+    expect(() => expect(composite).toHaveCorrectGradients([tensor([0.2, 0.4])], { tolerance: 'auto' })).toThrow(
+      /expected the gradients of lossOfWrongSin to agree[\s\S]*\(finite-difference error estimated at [\d.e+-]+\)[\s\S]*\nblame: the rule of 'gradcheckTest\.matcherWrongSin' \(inputs \[2\]\) at .*jest\.test\.ts:\d+ is wrong: rev mode/,
     );
   });
 

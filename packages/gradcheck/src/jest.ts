@@ -24,7 +24,9 @@ export type GradInputs = readonly (TensorLike | NestedArray)[];
 
 /**
  * Passes when `checkGrad(received, inputs, options)` finds the derivatives of `received` right in
- * every checked mode and order; the failure message lists the worst elements.
+ * every checked mode and order. The failure message names the function under test, lists the worst
+ * elements (with the estimated finite-difference errors under `tolerance: 'auto'`) and, since
+ * `blame` is on by default here, the op whose rule is at fault.
  */
 function toHaveCorrectGradients(this: MatcherContext | void, received: unknown, inputs: GradInputs, options: CheckOptions = {}): MatcherResult {
   if (typeof received !== 'function') {
@@ -33,8 +35,9 @@ function toHaveCorrectGradients(this: MatcherContext | void, received: unknown, 
   if (!Array.isArray(inputs)) {
     return { pass: false, message: () => `expect(f).toHaveCorrectGradients(inputs): inputs must be a list (one entry per argument of f), got ${typeof inputs}` };
   }
-  const report = checkGrad(received as CheckedFunction, inputs, options);
-  const name = (received as { name?: string }).name || 'f';
+  // Blame is on unless turned off: a failing test should say which rule to look at.
+  const report = checkGrad(received as CheckedFunction, inputs, { blame: true, ...options });
+  const name = (received as { name?: string }).name || 'the function';
   return {
     pass: report.ok,
     message: () =>

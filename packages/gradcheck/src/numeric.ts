@@ -79,6 +79,11 @@ export interface NumericEstimate {
   value: Float64Array;
   /** Truncation plus rounding error of `value`, estimated per output element (see numericWithError). */
   error: Float64Array;
+  /**
+   * The function's largest value divided by the size of the perturbed elements: the scale of a
+   * derivative whose every term is as large as the function (what its rounding is relative to).
+   */
+  functionScale: number;
 }
 
 /** Machine epsilon of float64. */
@@ -93,8 +98,9 @@ const AUTO_MIN_SCALE = 0.1;
  * `tolerance: 'auto'`. Central differences at three steps h, h/2, h/4 (h = 4·10⁻³ times the size of
  * the perturbed elements, at least 0.1) are combined by two Richardson steps into
  * R₂ = (4·D(h/4) − D(h/2)) / 3, whose error falls as h⁴. Its estimated error is the sum of
- * - truncation: |R₂ − R₁| / 15, the change from the previous Richardson level (R₁ from h and h/2),
- *   which is what an h⁴ error predicts;
+ * - truncation and noise: |R₂ − R₁|, the change from the previous Richardson level (R₁ from h and
+ *   h/2): fifteen times what an h⁴ error alone predicts, because the levels also differ by the
+ *   rounding noise of the function's own arithmetic, which this measures;
  * - rounding: machine epsilon times the function's magnitude at each evaluation point, weighted by
  *   that point's coefficient in R₂ (the coefficients grow as 1/h: a large function and a small step
  *   lose digits), plus the error of representing the step itself (ε·|x|/h relative).
@@ -112,19 +118,24 @@ export function numericWithError(f: CheckedFunction, inputs: readonly Tensor[], 
   const n = p1.length;
   const value = new Float64Array(n);
   const error = new Float64Array(n);
+  let largest = 0;
   for (let i = 0; i < n; i++) {
+    largest = Math.max(largest, Math.abs(p4[i]!), Math.abs(m4[i]!));
     const d1 = (p1[i]! - m1[i]!) / (2 * h);
     const d2 = (p2[i]! - m2[i]!) / h;
     const d4 = (p4[i]! - m4[i]!) / (h / 2);
     const r1 = (4 * d2 - d1) / 3;
     const r2 = (4 * d4 - d2) / 3;
-    const truncation = Math.abs(r2 - r1) / 15;
+    // An h⁴ error alone would make R₂'s error |R₂ − R₁| / 15; but the levels also differ by rounding
+    // noise, which the function's own arithmetic (cancellation inside it) can make far larger than
+    // ε·|f|, and which this difference measures. So the whole difference counts.
+    const truncation = Math.abs(r2 - r1);
     // R₂ = (4/3)·D(h/4) − (1/3)·D(h/2): f(±h/4) enter with weight (4/3)·(2/h), f(±h/2) with (1/3)·(1/h).
     const rounding = EPS * ((8 / (3 * h)) * (Math.abs(p4[i]!) + Math.abs(m4[i]!)) + (1 / (3 * h)) * (Math.abs(p2[i]!) + Math.abs(m2[i]!)));
     value[i] = r2;
     error[i] = truncation + rounding + (EPS * scale / h) * Math.abs(r2);
   }
-  return { value, error };
+  return { value, error, functionScale: largest / scale };
 }
 
 function shift(x: Tensor, direction: Tensor, h: number): Tensor {
