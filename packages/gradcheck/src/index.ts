@@ -8,6 +8,7 @@ export { numericGrad, numericDirectional, type NumericOptions, type CheckedFunct
 export { checkGrad, assertGrad, type CheckOptions } from './check';
 export { checkBackwardPaths } from './paths';
 export { type Blame } from './blame';
+export { checkModule, type CheckableModule, type ModuleFailure, type ModuleReport } from './module-check';
 export { formatReport, formatFailure, GradCheckError, type GradReport, type GradFailure, type Mode } from './report';
 export {
   checkAllOps, missingRules, opCaseFunction, drawCaseInputs,

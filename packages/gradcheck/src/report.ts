@@ -75,7 +75,8 @@ function severity(f: GradFailure): number {
 
 /** One failure as a line: where (input, element, output, mode, order) and what (the two values). */
 export function formatFailure(f: GradFailure): string {
-  const input = f.input < 0 ? 'all inputs' : `input ${f.input}`;
+  const parameter = (f as { parameter?: string }).parameter; // checkModule's failures name their parameter
+  const input = parameter !== undefined && parameter !== '*' ? `parameter '${parameter}'` : f.input < 0 ? 'all inputs' : `input ${f.input}`;
   const where =
     f.reason === 'error' ? '' : f.index < 0 ? ', random projection' : `, element ${f.index}, output ${f.outputIndex}`;
   const of = f.gradientOf === undefined ? '' : ` (of the gradient w.r.t. input ${f.gradientOf})`;
