@@ -3,7 +3,7 @@
 import { rollup } from 'rollup';
 import { dts } from 'rollup-plugin-dts';
 import { builtinModules } from 'node:module';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const packages = {
@@ -29,6 +29,11 @@ for (const [name, entries] of Object.entries(packages)) {
     const code = await rollup({ input, external: isExternal, onwarn: quietCircular });
     await code.write({ file: path.join(root, 'dist', `${entry}.mjs`), format: 'es' });
     await code.write({ file: path.join(root, 'dist', `${entry}.cjs`), format: 'cjs', exports: 'named' });
+    // Node's `import` gets the CommonJS build too, through this wrapper: one copy of each package
+    // per process, so a tensor made by require() is a tensor to import's functions and the
+    // registry, the array pools and the settings are shared (no dual-package hazard). Browsers and
+    // bundlers take the real ES module.
+    writeFileSync(path.join(root, 'dist', `${entry}.node.mjs`), `export * from './${entry}.cjs';\n`);
     await code.close();
     const types = await rollup({ input: path.join(root, 'build', `${entry}.d.ts`), external: isExternal, plugins: [dts()], onwarn: quietCircular });
     await types.write({ file: path.join(root, 'dist', `${entry}.d.ts`), format: 'es' });

@@ -3,7 +3,7 @@
  * (in a separate Node process, so jest's source mapping is not involved). `npm test` builds first.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
@@ -58,5 +58,30 @@ describe('the public surface of @adjoint/core', () => {
     const names = JSON.parse(run([...flags, '-e', `${load}\nconsole.log(JSON.stringify(Object.keys(core)));`])) as string[];
     expect(names.filter((name) => INTERNAL.includes(name) || name.startsWith('_'))).toEqual([]);
     expect(names).toEqual(expect.arrayContaining(['matmul', 'grad', 'registerOp', 'apply'])); // the list is the real one
+  });
+});
+
+describe('one copy of each package per Node process', () => {
+  it('a tensor made through require() is a tensor to the functions import gives, and both list the same names', () => {
+    const code = `import { createRequire } from 'node:module';
+import * as esm from '@adjoint/core'; import * as nn from '@adjoint/nn';
+const cjs = createRequire(import.meta.url)('@adjoint/core');
+const t = cjs.tensor([[1, 2], [3, 4]]);
+console.log(JSON.stringify([esm.isTensor(t), t instanceof esm.Tensor, nn.mse(t, esm.zeros([2, 2])).item(), Object.keys(esm).sort().join() === Object.keys(cjs).sort().join()]));`;
+    expect(run(['--input-type=module', '-e', code])).toBe(JSON.stringify([true, true, 7.5, true]));
+  });
+});
+
+describe('the jest matcher types', () => {
+  const dir = path.join(root, '.types-check');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // Every moduleResolution TypeScript offers, each with a module setting it accepts.
+  it.each([['node10', 'commonjs'], ['node16', 'node16'], ['nodenext', 'nodenext'], ['bundler', 'esnext']])('load under moduleResolution %s', (resolution, module) => {
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `check-${resolution}.ts`);
+    writeFileSync(file, `import '@adjoint/gradcheck/jest';\nimport { tensor, type Tensor } from '@adjoint/core';\nexpect((x: Tensor) => x.sum()).toHaveCorrectGradients([tensor([1])]);\nexport {};\n`);
+    const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+    const args = [tsc, '--noEmit', '--strict', '--skipLibCheck', '--types', 'jest', '--module', module, '--moduleResolution', resolution, file];
+    expect(() => execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' })).not.toThrow();
   });
 });
