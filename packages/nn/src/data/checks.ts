@@ -45,6 +45,14 @@ function rejectUnknownKeys(op: string, value: object, known: readonly string[], 
   }
 }
 
+/**
+ * A member of an options object as a message names it, `grid.lr`; a key that is not a plain name
+ * (or someone made enormous) in brackets and quotes, cut short.
+ */
+export function memberName(parent: string, key: string): string {
+  return /^[A-Za-z_$][\w$]{0,59}$/.test(key) ? `${parent}.${key}` : `${parent}[${quoteKey(key)}]`;
+}
+
 /** A key as it appears in a message: quoted, and cut short if someone made it enormous. */
 function quoteKey(key: string): string {
   return key.length > 60 ? `'${key.slice(0, 60)}…' (${key.length} characters)` : `'${key}'`;

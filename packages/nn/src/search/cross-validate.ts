@@ -1,8 +1,9 @@
 /** k-fold cross-validation of a model recipe: the estimate the searches rank candidates by. */
-import { Rng, Tensor, ValueError, gather, noGrad, requireChoice, requireFinite } from '@adjoint/core';
+import { AdjointError, GradError, Rng, ShapeError, Tensor, ValueError, gather, noGrad } from '@adjoint/core';
 import { Module } from '../module';
 import { asSamples, checkInteger, checkSameRows, rows, show, type TensorInput } from '../args';
-import { kFold } from '../data/kfold';
+import { DEFAULT_MAX_INDICES, choiceOption, knownNestedOptions, knownOptions, limitOption, seedOption } from '../data/checks';
+import { makeFolds } from '../data/kfold';
 import { fit, type FitOptions } from '../train/fit';
 import { evaluate } from '../train/predict';
 import { resolveMetrics, type MetricSpec } from '../train/resolve';
@@ -36,9 +37,28 @@ export interface CrossValidationOptions {
   metric?: 'loss' | MetricSpec;
   /** Whether lower or higher scores are better (default: from the metric; needed for a custom function). */
   mode?: 'min' | 'max';
-  /** Seed of the folds and of the per-fold seeds (default 0). */
+  /** Seed of the folds and of the per-fold seeds (default 0), a whole number. */
   seed?: number;
+  /**
+   * Most row indices the folds may hold in all, k·rows (default 5·10⁷, as kFold): leave-one-out on
+   * 10⁵ rows would list 10¹⁰. Raise it for larger data.
+   */
+  maxIndices?: number;
 }
+
+/** The keys of {@link CrossValidationOptions}, which every search accepts. */
+export const CROSS_VALIDATION_KEYS = ['x', 'y', 'k', 'fitOptions', 'metric', 'mode', 'seed', 'maxIndices'] as const;
+
+/**
+ * fit's options that cross-validation passes on (fit's own list, less the data, which each fold
+ * supplies). fit does not export its list; a test checks this one against fit's messages.
+ */
+export const TRAIN_OPTION_KEYS = [
+  'loss', 'optimizer', 'lr', 'epochs', 'batchSize', 'shuffle', 'dropLast', 'seed', 'metrics', 'earlyStopping', 'callbacks', 'clipNorm', 'progress', 'verbose',
+] as const;
+
+/** fit options that would replace the fold's data. */
+const DATA_KEYS = ['x', 'y', 'validationData', 'validationSplit'];
 
 /** The held-out scores of one recipe. */
 export interface CrossValidationResult {
@@ -60,6 +80,10 @@ export interface CrossValidateOptions extends CrossValidationOptions {
  * k-fold cross-validation: for each fold, builds a fresh model, trains it with fit on the other
  * folds' rows, and scores it on the fold's own rows.
  *
+ * @throws ValueError for bad or unknown options (checked before any training); an error from
+ * training a fold (fit, evaluate, the model) comes back as the same kind of error, its message
+ * prefixed with `crossValidate` and the fold.
+ *
  * @example
  * const { mean, std } = crossValidate({
  *   build: ({ seed }) => mlp([2, 8, 1], { seed }),
@@ -67,8 +91,10 @@ export interface CrossValidateOptions extends CrossValidationOptions {
  * });
  */
 export function crossValidate(options: CrossValidateOptions): CrossValidationResult {
-  const plan = planFolds('crossValidate', options);
-  return scoreRecipe(plan, options.build);
+  const op = 'crossValidate';
+  options = knownOptions(op, options, [...CROSS_VALIDATION_KEYS, 'build']);
+  const build = requireBuild(op, options.build);
+  return scoreRecipe(planFolds(op, options), build, '');
 }
 
 /** Everything a search needs to score recipes: data, folds, per-fold seeds and the scoring rule. */
@@ -83,53 +109,118 @@ export interface FoldPlan {
   mode: 'min' | 'max';
 }
 
-/** Validates the shared options and cuts the folds. */
+/** `build`, when it is a function. Checked before the folds are cut, so that a mistake costs nothing. */
+export function requireBuild<F>(op: string, build: F): F {
+  if (typeof build !== 'function') throw new ValueError(`${op}: build must be a function returning a fresh model (or {model, ...fitOptions}), got ${show(build)}`);
+  return build;
+}
+
+/**
+ * Validates the shared options (the caller has checked them for unknown keys) and cuts the folds.
+ * Everything is checked here, before any model is trained, so a typo does not surface after hours.
+ */
 export function planFolds(op: string, options: CrossValidationOptions): FoldPlan {
-  if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${show(options)}`);
   const x = asSamples(op, 'x', options.x);
   const y = asSamples(op, 'y', options.y);
   checkSameRows(op, x, y);
   const k = checkInteger(op, 'k', options.k ?? 5, 2);
   if (k > rows(x)) throw new ValueError(`${op}: k must be at most the number of rows (${rows(x)}), got ${k}`);
-  const seed = requireFinite(op, 'seed', options.seed ?? 0);
-  const fitOptions = options.fitOptions ?? {};
-  if (fitOptions === null || typeof fitOptions !== 'object') throw new ValueError(`${op}: fitOptions must be an object of fit options, got ${show(fitOptions)}`);
-  for (const key of ['x', 'y', 'validationData', 'validationSplit']) {
-    if (key in fitOptions) throw new ValueError(`${op}: fitOptions.${key} is not allowed; cross-validation supplies the data of each fold`);
-  }
+  const seed = seedOption(op, options.seed);
+  const maxIndices = limitOption(op, 'maxIndices', options.maxIndices, DEFAULT_MAX_INDICES);
+  const fitOptions = checkFitOptions(op, 'fitOptions', options.fitOptions ?? {});
+  const metric = checkMetric(op, options.metric ?? 'loss');
+  const mode = scoreMode(op, metric, options.mode);
   const rng = new Rng(seed);
-  const folds = kFold(rows(x), k, { seed: rng.int(0, 2 ** 31), shuffle: true });
+  const folds = makeFolds(op, rows(x), k, { seed: rng.int(0, 2 ** 31), shuffle: true, maxIndices });
   const seeds = folds.map(() => rng.int(0, 2 ** 31));
-  const metric = options.metric ?? 'loss';
-  return { op, x, y, folds, seeds, fitOptions, metric, mode: scoreMode(op, metric, options.mode) };
+  return { op, x, y, folds, seeds, fitOptions, metric, mode };
+}
+
+/**
+ * fit options for every fold (`where` is 'fitOptions', or what build returned): fit's options
+ * only, and none that would replace the fold's data.
+ */
+function checkFitOptions(op: string, where: string, value: unknown): TrainOptions {
+  if (value !== null && typeof value === 'object') {
+    for (const key of DATA_KEYS) {
+      if (key in value) throw new ValueError(`${op}: ${where}.${key} is not allowed; cross-validation supplies the data of each fold`);
+    }
+  }
+  return knownNestedOptions<TrainOptions>(op, where, value, TRAIN_OPTION_KEYS);
+}
+
+/** The metric option: 'loss', a name or a function, or `{name, fn, mode}` with no other key. */
+function checkMetric(op: string, metric: unknown): 'loss' | MetricSpec {
+  if (metric !== null && typeof metric === 'object') knownNestedOptions(op, 'metric', metric, ['name', 'fn', 'mode']);
+  if (metric !== 'loss') resolveMetrics(op, [metric]); // refuses what fit would, before any training
+  return metric as 'loss' | MetricSpec;
 }
 
 function scoreMode(op: string, metric: 'loss' | MetricSpec, mode: unknown): 'min' | 'max' {
-  if (mode !== undefined) return requireChoice(op, 'mode', mode, ['min', 'max']);
+  if (mode !== undefined) return choiceOption(op, 'mode', mode, ['min', 'max']);
   if (metric === 'loss') return 'min';
   const [m] = resolveMetrics(op, [metric]);
   if (m!.mode === undefined) throw new ValueError(`${op}: cannot tell whether metric '${m!.name}' is better high or low; give mode 'min' or 'max'`);
   return m!.mode;
 }
 
-/** Trains and scores one recipe on every fold. */
-export function scoreRecipe(plan: FoldPlan, build: (context: BuildContext) => BuildResult): CrossValidationResult {
-  const { op } = plan;
-  if (typeof build !== 'function') throw new ValueError(`${op}: build must be a function returning a fresh model (or {model, ...fitOptions}), got ${show(build)}`);
-  const scores = plan.folds.map((fold, i) => {
-    const built = build({ fold: i, seed: plan.seeds[i]! });
-    const { model, ...own } = built instanceof Module ? { model: built } : (built ?? ({} as { model?: unknown }));
-    if (!(model instanceof Module)) throw new ValueError(`${op}: build must return a Module or {model, ...fitOptions}, got ${show(built)}`);
-    const merged = { seed: plan.seeds[i]!, progress: false, ...plan.fitOptions, ...own } as Omit<FitOptions, 'x' | 'y'>;
-    const [xTrain, yTrain, xTest, yTest] = noGrad(() => [
-      gather(plan.x, fold.train), gather(plan.y, fold.train), gather(plan.x, fold.test), gather(plan.y, fold.test),
-    ]);
-    fit(model, { ...merged, x: xTrain, y: yTrain });
-    if (plan.metric === 'loss') return evaluate(model, xTest, yTest, { loss: merged.loss }).loss!;
-    const [m] = resolveMetrics(op, [plan.metric], merged.loss);
-    return evaluate(model, xTest, yTest, { metrics: [{ name: m!.name, fn: m!.fn }] })[m!.name]!;
+/**
+ * Trains and scores one recipe on every fold. `candidate` names the recipe in messages ('' for
+ * crossValidate's single one, 'candidate 3' in a search).
+ */
+export function scoreRecipe(plan: FoldPlan, build: (context: BuildContext) => BuildResult, candidate: string): CrossValidationResult {
+  const scores = plan.folds.map((_, i) => {
+    const where = `${candidate === '' ? '' : `${candidate}, `}fold ${i} of ${plan.folds.length}`;
+    return renamingErrors(plan.op, where, () => scoreFold(plan, build, i));
   });
   const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
   const std = Math.sqrt(scores.reduce((a, s) => a + (s - mean) ** 2, 0) / scores.length);
   return { scores, mean, std };
+}
+
+/** Builds, trains and scores the model for fold `i`. */
+function scoreFold(plan: FoldPlan, build: (context: BuildContext) => BuildResult, i: number): number {
+  const { op } = plan;
+  const fold = plan.folds[i]!;
+  const built = build({ fold: i, seed: plan.seeds[i]! });
+  const { model, own } = splitBuilt(op, built);
+  const merged = { seed: plan.seeds[i]!, progress: false, ...plan.fitOptions, ...own } as Omit<FitOptions, 'x' | 'y'>;
+  const [xTrain, yTrain, xTest, yTest] = noGrad(() => [
+    gather(plan.x, fold.train), gather(plan.y, fold.train), gather(plan.x, fold.test), gather(plan.y, fold.test),
+  ]);
+  fit(model, { ...merged, x: xTrain, y: yTrain });
+  if (plan.metric === 'loss') return evaluate(model, xTest, yTest, { loss: merged.loss }).loss!;
+  const [m] = resolveMetrics(op, [plan.metric], merged.loss);
+  return evaluate(model, xTest, yTest, { metrics: [{ name: m!.name, fn: m!.fn }] })[m!.name]!;
+}
+
+/** What build returned: the model, and fit options of its own (checked like fitOptions). */
+function splitBuilt(op: string, built: unknown): { model: Module; own: TrainOptions } {
+  if (built instanceof Module) return { model: built, own: {} };
+  const model = built !== null && typeof built === 'object' ? (built as { model?: unknown }).model : undefined;
+  if (!(model instanceof Module)) throw new ValueError(`${op}: build must return a Module or {model, ...fitOptions}, got ${show(built)}`);
+  const { model: _, ...own } = built as { model: Module };
+  return { model, own: checkFitOptions(op, 'build(…)', own) };
+}
+
+/** Core's error classes, which {@link renamingErrors} may re-create with a longer message. */
+const CORE_ERRORS: ReadonlyArray<new (message: string) => AdjointError> = [AdjointError, ShapeError, ValueError, GradError];
+
+/**
+ * Runs `f`; an error of core's classes from inside (fit, evaluate, a layer) comes back as the same
+ * class with the message prefixed by `op` and `where`, and the original as its `cause`. The user
+ * called `op`: "gridSearch: candidate 2, fold 0 of 3: fit: epochs must be …" says which call and
+ * which candidate failed, where "fit: …" alone would name a function they never called. Other
+ * errors (from the user's own code) pass through unchanged.
+ */
+function renamingErrors<T>(op: string, where: string, f: () => T): T {
+  try {
+    return f();
+  } catch (error) {
+    const Kind = CORE_ERRORS.find((c) => error instanceof AdjointError && error.constructor === c);
+    if (Kind === undefined || (error as Error).message.startsWith(`${op}:`)) throw error;
+    const renamed = new Kind(`${op}: ${where}: ${(error as Error).message}`);
+    Object.defineProperty(renamed, 'cause', { value: error, configurable: true, writable: true });
+    throw renamed;
+  }
 }

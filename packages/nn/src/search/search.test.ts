@@ -1,6 +1,7 @@
 /** Hyperparameter search by k-fold cross-validation. */
-import { Rng, tensor, type Tensor } from '@adjoint/core';
-import { Adam, Dense, crossValidate, gridSearch, mlp, randomSearch } from '@adjoint/nn';
+import { Rng, ValueError, tensor, zeros, type Tensor } from '@adjoint/core';
+import { Adam, Dense, crossValidate, fit, gridSearch, mlp, randomSearch } from '@adjoint/nn';
+import { TRAIN_OPTION_KEYS } from './cross-validate';
 
 // y = 2·x0 − x1 + 0.5 with a little noise: a single Dense layer can fit it.
 const rng = new Rng(11);
@@ -89,4 +90,106 @@ test('crossValidate scores one recipe on every fold', () => {
   const result = crossValidate({ build: ({ seed }) => new Dense(2, 1, { seed }), x, y, k: 5, fitOptions: { ...fitOptions, optimizer: 'adam', lr: 0.1 }, metric: 'r2' });
   expect(result.scores).toHaveLength(5);
   expect(result.mean).toBeGreaterThan(0.9);
+});
+
+describe('hostile input', () => {
+  const base = { x, y, k: 2, fitOptions: { ...fitOptions, epochs: 1, optimizer: 'sgd' as const } };
+  const dense = () => new Dense(2, 1);
+  let deep: unknown = [0];
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+
+  test('a grid of 1000³ combinations is refused before anything is made; maxCandidates raises the limit', () => {
+    const values = Array.from({ length: 1000 }, (_, i) => i);
+    expect(() => gridSearch({ ...base, grid: { a: values, b: values, c: values }, build: dense })).toThrow(
+      /^gridSearch: the grid has 1000000000 combinations, more than maxCandidates = 100000 .*pass a larger \{ maxCandidates \}/,
+    );
+    expect(() => gridSearch({ ...base, grid: { a: [1, 2, 3] }, build: dense, maxCandidates: 2 })).toThrow(/the grid has 3 combinations, more than maxCandidates = 2/);
+    const many = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`h${i}`, [1, 2]]));
+    expect(() => gridSearch({ ...base, grid: many, build: dense })).toThrow(/the grid has more than 10³⁰⁸ combinations/);
+    expect(gridSearch({ ...base, grid: { a: [1, 2] }, build: dense, maxCandidates: 2 }).results).toHaveLength(2);
+    expect(() => randomSearch({ ...base, space: { a: [1] }, trials: 1e9, build: dense })).toThrow(/^randomSearch: trials is 1000000000, more than maxCandidates = 100000/);
+    expect(() => gridSearch({ ...base, grid: { a: [1] }, build: dense, maxCandidates: 0 })).toThrow(/^gridSearch: maxCandidates must be a whole number ≥ 1 or Infinity/);
+  });
+
+  test('combinations are made from their index: many single-valued keys cost one object per combination', () => {
+    const wide = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`h${i}`, [i]]));
+    const seen: number[] = [];
+    gridSearch({ ...base, grid: { ...wide, last: [7, 8] }, build: (p) => (seen.push((p as Record<string, number>).last!, (p as Record<string, number>).h99999!), dense()) });
+    expect(seen).toEqual([7, 99999, 7, 99999, 8, 99999, 8, 99999]);
+  });
+
+  test('cross-validation checks the k·rows indices of its folds against maxIndices before training', () => {
+    const big = zeros([100_000, 1]);
+    const loo = { x: big, y: big, k: 100_000, fitOptions: base.fitOptions };
+    expect(() => crossValidate({ ...loo, build: dense })).toThrow(/^crossValidate: 100000 folds of 100000 rows hold 10000000000 row indices, more than maxIndices = 50000000/);
+    expect(() => gridSearch({ ...loo, grid: { a: [1] }, build: dense })).toThrow(/^gridSearch: 100000 folds of 100000 rows/);
+    expect(() => crossValidate({ ...base, build: dense, maxIndices: 59 })).toThrow(/^crossValidate: 2 folds of 30 rows hold 60 row indices, more than maxIndices = 59/);
+  });
+
+  test('seeds must be whole numbers, named after the search', () => {
+    for (const seed of [0.5, NaN, Infinity, '1', deep]) {
+      expect(() => crossValidate({ ...base, build: dense, seed: seed as never })).toThrow(/^crossValidate: seed must be a whole number/);
+      expect(() => gridSearch({ ...base, grid: { a: [1] }, build: dense, seed: seed as never })).toThrow(/^gridSearch: seed must be a whole number/);
+      expect(() => randomSearch({ ...base, space: { a: [1] }, trials: 1, build: dense, seed: seed as never })).toThrow(/^randomSearch: seed must be a whole number/);
+    }
+  });
+
+  test('unknown keys are refused at every level, before any training', () => {
+    const build = jest.fn(dense);
+    expect(() => gridSearch({ ...base, grid: { a: [1] }, build, folds: 3 } as never)).toThrow(/^gridSearch: unknown option 'folds'; the options are x, y, k, fitOptions, metric, mode, seed, maxIndices, grid, build, onResult, maxCandidates$/);
+    expect(() => crossValidate({ ...base, build, grid: {} } as never)).toThrow(/^crossValidate: unknown option 'grid'/);
+    expect(() => gridSearch({ ...base, fitOptions: { epoch: 3 } as never, grid: { a: [1] }, build })).toThrow(/^gridSearch: unknown key 'epoch' in fitOptions; the keys are loss, optimizer, lr, epochs/);
+    expect(() => gridSearch({ ...base, fitOptions: 5 as never, grid: { a: [1] }, build })).toThrow(/^gridSearch: fitOptions must be an object/);
+    expect(() => gridSearch({ ...base, metric: { name: 'm', fn: () => 1, mod: 'max' } as never, grid: { a: [1] }, build })).toThrow(/^gridSearch: unknown key 'mod' in metric; the keys are name, fn, mode$/);
+    expect(() => gridSearch({ ...base, metric: 'acuracy' as never, mode: 'max', grid: { a: [1] }, build })).toThrow(/^gridSearch: unknown metric "acuracy"/);
+    expect(() => randomSearch({ ...base, space: { lr: { min: 0, max: 1, lgo: true } as never }, trials: 1, build })).toThrow(/^randomSearch: unknown key 'lgo' in space.lr; the keys are min, max, log, integer$/);
+    expect(() => randomSearch({ ...base, space: { lr: { min: 1, max: 2, log: 'yes' } as never }, trials: 1, build })).toThrow(/^randomSearch: space.lr.log must be true or false/);
+    expect(() => gridSearch({ ...base, grid: { a: [1] }, build, onResult: 'log' as never })).toThrow(/^gridSearch: onResult must be a function/);
+    expect(build).not.toHaveBeenCalled();
+    // What build returns is checked like fitOptions.
+    expect(() => gridSearch({ ...base, grid: { a: [1] }, build: () => ({ model: dense(), epoch: 2 }) as never })).toThrow(/^gridSearch: unknown key 'epoch' in build\(…\)/);
+    expect(() => gridSearch({ ...base, grid: { a: [1] }, build: () => ({ model: dense(), x }) as never })).toThrow(/^gridSearch: build\(…\).x is not allowed/);
+  });
+
+  test("an error from training names the search, the candidate and the fold, keeping its class and cause", () => {
+    let error: unknown;
+    try {
+      gridSearch({ ...base, grid: { a: [1, 2] }, build: (p) => (p.a === 2 ? new Dense(2, 1.5) : dense()) });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValueError);
+    expect((error as Error).message).toMatch(/^gridSearch: candidate 1, fold 0 of 2: Dense: /);
+    expect((error as Error).cause).toBeInstanceOf(ValueError);
+    expect(() => crossValidate({ ...base, fitOptions: { ...base.fitOptions, epochs: 0 }, build: dense })).toThrow(/^crossValidate: fold 0 of 2: fit: epochs must be an integer ≥ 1, got 0/);
+    // The user's own errors pass through as they are.
+    const mine = new RangeError('mine');
+    expect(() => crossValidate({ ...base, build: () => { throw mine; } })).toThrow(mine);
+  });
+
+  test('space ranges: finite widths, whole numbers within ±2⁵³, wide integer ranges drawn without Rng.int', () => {
+    const drawn: number[] = [];
+    randomSearch({ ...base, space: { n: { min: 0, max: 1e15, integer: true } }, trials: 3, build: (p) => (drawn.push(p.n), dense()) });
+    for (const n of drawn) expect(Number.isInteger(n) && n >= 0 && n <= 1e15).toBe(true);
+    const refuse = (n: object) => () => randomSearch({ ...base, space: { n } as never, trials: 1, build: dense });
+    expect(refuse({ min: -1e308, max: 1e308 })).toThrow(/^randomSearch: space.n must have finite min < max, got min -1e\+308 and max 1e\+308/);
+    expect(refuse({ min: 0, max: 1e300, integer: true })).toThrow(/^randomSearch: space.n with integer: true needs min and max within ±2⁵³/);
+    expect(refuse({ min: deep, max: 1 })).toThrow(/^randomSearch: space.n must have finite min < max, got min an array of length 1/);
+    expect(() => randomSearch({ ...base, space: { ['a b'.repeat(100)]: [] }, trials: 1, build: dense })).toThrow(/^randomSearch: space\['a ba b.*…' \(300 characters\)\] is an empty list/);
+  });
+
+  test('deeply nested data is a clear error naming the search', () => {
+    expect(() => gridSearch({ ...base, x: deep as never, grid: { a: [1] }, build: dense })).toThrow(/^gridSearch: x is not valid tensor data/);
+  });
+
+  test("the fit options the searches accept are fit's own, less the data", () => {
+    let message = '';
+    try {
+      fit(new Dense(2, 1), { x, y, loss: 'mse', optimizer: 'sgd', notAnOption: 1 } as never);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    const listed = /the options are (.*)$/.exec(message)?.[1]?.split(', ') ?? [];
+    expect([...TRAIN_OPTION_KEYS, 'x', 'y', 'validationData', 'validationSplit'].sort()).toEqual([...listed].sort());
+  });
 });
