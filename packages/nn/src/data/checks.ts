@@ -1,9 +1,8 @@
 /**
  * Argument checks shared by the data, metrics and search code, on top of those in ../args.ts:
  * options objects that refuse unknown keys, seeds, and the size limits that keep one number from
- * asking for unbounded memory or time. The option and seed checks belong in ../args.ts (which is
- * gaining the same ones, knownOptions and seedValue, with the same messages) and the limits beside
- * them; they live here while that file is being edited elsewhere, and can move there unchanged.
+ * asking for unbounded memory or time. They belong in ../args.ts; they were written here while
+ * that file was being changed by other work, and can move there as they are.
  */
 import { ValueError, requireChoice, requireFinite, requireOptions, requireSeed } from '@adjoint/core';
 import { show } from '../args';
