@@ -5,7 +5,7 @@
  * Checks core has too (options objects, finite numbers, choices, indices) come from core:
  * requireOptions, requireFinite, requireChoice, requireIndicesBelow.
  */
-import { ShapeError, Tensor, ValueError, formatShape, isTensor, requireOptions, tensor, type NestedArray } from '@adjoint/core';
+import { Rng, ShapeError, Tensor, ValueError, formatShape, isTensor, requireChoice, requireFinite, requireOptions, requireSeed, tensor, type NestedArray } from '@adjoint/core';
 import { describe } from './module';
 
 /** Data accepted wherever a tensor of samples is expected: a tensor, nested arrays, or flat data. */
@@ -65,12 +65,107 @@ export function checkBoolean(op: string, name: string, value: unknown): boolean 
   return value;
 }
 
-/** A value for a message: numbers and strings as written, anything else described. */
+/** Longest string a message quotes in full: a longer one is cut, so a stray megabyte stays out of it. */
+const MAX_QUOTED = 60;
+
+/**
+ * A value for a message: numbers as written, strings quoted (cut after 60 characters), anything
+ * else described by its kind (an array by its length), never printed element by element.
+ */
 export function show(value: unknown): string {
   if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return value.length > MAX_QUOTED ? `${JSON.stringify(value.slice(0, MAX_QUOTED)).slice(0, -1)}…" (${value.length} characters)` : JSON.stringify(value);
   if (value === undefined) return 'undefined';
   return describe(value);
+}
+
+/**
+ * Names for a message, quoted: all of them up to `max`, else the first `max` and how many more,
+ * so that a list of 10⁵ missing keys makes a readable line.
+ */
+export function listSome(names: readonly string[], max = 10): string {
+  const quoted = names.slice(0, max).map(quoteName);
+  return names.length > max ? `${quoted.join(', ')} … and ${names.length - max} more` : quoted.join(', ');
+}
+
+/**
+ * `options` checked: an object (or undefined, meaning `{}`) holding no key outside `known`, so that
+ * a misspelt option is reported instead of silently left at its default:
+ * "Dense: unknown option 'activaton'; the options are activation, init, bias, seed, rng".
+ */
+export function knownOptions<T extends object>(op: string, options: T | undefined, known: readonly string[]): T {
+  const checked = requireOptions(op, options);
+  rejectUnknownKeys(op, checked, known, 'option', '');
+  return checked;
+}
+
+/**
+ * A nested options object (fit's `earlyStopping`, `progress`, `validationSplit`) checked like the
+ * top level: an object, with no key outside `known`.
+ */
+export function knownNestedOptions<T extends object>(op: string, where: string, value: unknown, known: readonly string[]): T {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ValueError(`${op}: ${where} must be an object with keys ${known.join(', ')}, got ${show(value)}`);
+  }
+  rejectUnknownKeys(op, value, known, 'key', ` in ${where}`);
+  return value as T;
+}
+
+function rejectUnknownKeys(op: string, value: object, known: readonly string[], noun: string, where: string): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) throw new ValueError(`${op}: unknown ${noun} ${quoteName(key)}${where}; the ${noun}s are ${known.join(', ')}`);
+  }
+}
+
+/** A key or name as it appears in a message: in single quotes, cut short if someone made it enormous. */
+export function quoteName(name: string): string {
+  return name.length > MAX_QUOTED ? `'${name.slice(0, MAX_QUOTED)}…' (${name.length} characters)` : `'${name}'`;
+}
+
+/**
+ * core's requireFinite, with non-numbers described by {@link show}: core prints a rejected value in
+ * full (recursively, for nested arrays), which a hostile value can make enormous or too deep.
+ */
+export function finiteNumber(op: string, name: string, value: unknown): number {
+  if (typeof value !== 'number') throw new ValueError(`${op}: ${name} must be a finite number, got ${show(value)}`);
+  return requireFinite(op, name, value);
+}
+
+/** core's requireChoice, with values other than strings described by {@link show} (see {@link finiteNumber}). */
+export function oneOf<const C extends string>(op: string, name: string, value: unknown, choices: readonly C[]): C {
+  if (typeof value !== 'string') throw new ValueError(`${op}: ${name} must be ${choices.map((c) => `'${c}'`).join(' or ')}, got ${show(value)}`);
+  return requireChoice(op, name, value, choices);
+}
+
+/** Where a layer or initialiser draws its random numbers: a seed, a generator, or neither (core's stream). */
+export interface RandomSource {
+  seed?: number;
+  rng?: Rng;
+}
+
+/**
+ * The `seed` and `rng` options of a layer or initialiser, checked and named after `op`: a seed must
+ * be a whole number (core's requireSeed), a generator an Rng, and giving both is a conflict (which
+ * would win is not obvious, so neither does). Returns only what was given.
+ */
+export function randomSource(op: string, options: { seed?: unknown; rng?: unknown }): RandomSource {
+  const { seed, rng } = options;
+  if (seed !== undefined && rng !== undefined) throw new ValueError(`${op}: give seed or rng, not both`);
+  if (rng !== undefined) {
+    if (!(rng instanceof Rng)) throw new ValueError(`${op}: rng must be an Rng, got ${show(rng)}`);
+    return { rng };
+  }
+  return seed === undefined ? {} : { seed: seedValue(op, seed) };
+}
+
+/**
+ * A seed, named after `op`: a whole number (core's requireSeed). Only numbers reach requireSeed,
+ * which describes other values by printing them in full (recursively, for nested arrays); show
+ * describes them by their kind.
+ */
+export function seedValue(op: string, value: unknown, name = 'seed'): number {
+  if (typeof value !== 'number') throw new ValueError(`${op}: ${name} must be a whole number between −2⁵³ and 2⁵³, got ${show(value)}`);
+  return requireSeed(op, value, name);
 }
 
 /** 0, 1, …, n − 1. */

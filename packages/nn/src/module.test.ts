@@ -1,6 +1,7 @@
 import { ShapeError, Tensor, ValueError, grad, tensor } from '@adjoint/core';
-import { Module, functionalCall } from './module';
-import { BatchNorm, Dense, Dropout, Sequential, mlp } from './layers/index';
+import { MAX_MODULE_PATHS, Module, functionalCall } from './module';
+import { BatchNorm, Dense, Dropout, Residual, Sequential, mlp } from './layers/index';
+import { expectError } from '../../../test/support/expect-error';
 
 class TwoLayer extends Module {
   readonly layers = this.register('layers', new Sequential([new Dense(2, 3, { seed: 1 }), new BatchNorm(3)]));
@@ -150,5 +151,120 @@ describe('functionalCall', () => {
     const x = tensor([[3, 4], [1, 0]]);
     const g = grad((w: Tensor) => functionalCall(layer, { weight: w }, x).sum())(layer.weight);
     expect(g.toArray()).toEqual([[4], [4]]);
+  });
+});
+
+/** A module whose forward calls its child's: nothing but recursion can run it. */
+class Wrap extends Module {
+  constructor(readonly inner: Module, name = 'inner') {
+    super();
+    this.register(name, inner);
+  }
+  forward(x: Tensor): Tensor {
+    return this.inner.forward(x);
+  }
+}
+
+/** Registers one module twice: every level doubles the paths to the modules below it. */
+class Twice extends Module {
+  constructor(m: Module) {
+    super();
+    this.register('a', m);
+    this.register('b', m);
+  }
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+describe('trees of any depth and shape', () => {
+  const DEPTH = 100_000;
+  /** A Dense layer inside `depth` Sequentials, each holding the next. */
+  const chain = (depth: number): { root: Module; leaf: Dense } => {
+    const leaf = new Dense(1, 1, { seed: 1 });
+    let root: Module = leaf;
+    for (let i = 0; i < depth; i++) root = new Sequential([root]);
+    return { root, leaf };
+  };
+
+  test('a tree nested 10⁵ deep: every walk over it works (they keep their own stack)', () => {
+    const { root, leaf } = chain(DEPTH);
+    const modules = root.namedModules();
+    expect(modules).toHaveLength(DEPTH + 1);
+    const deepName = `${'0.'.repeat(DEPTH)}weight`;
+    expect(root.namedParameters().map(([n]) => n)).toEqual([deepName, `${'0.'.repeat(DEPTH)}bias`]);
+    expect(root.parameters()).toEqual([leaf.weight, leaf.bias]);
+    const dict = root.stateDict();
+    expect(Object.keys(dict)).toEqual([deepName, `${'0.'.repeat(DEPTH)}bias`]);
+    dict[deepName]!.data[0] = 7;
+    root.loadStateDict(dict);
+    expect(leaf.weight.data[0]).toBe(7);
+    root.eval();
+    expect(leaf.training).toBe(false);
+    root.train();
+    expect(leaf.training).toBe(true);
+    root.forward(tensor([[2]])).sum().backward();
+    expect(leaf.weight.grad!.item()).toBe(2);
+    root.zeroGrad();
+    expect(leaf.weight.grad).toBeNull();
+    expect(functionalCall(root, { [deepName]: tensor([[3]]) }, tensor([[2]])).item()).toBe(6);
+    expect(leaf.weight.data[0]).toBe(7);
+  });
+
+  test('toString outlines 64 levels and summarises the rest on one line', () => {
+    const text = chain(DEPTH).root.toString();
+    const lines = text.split('\n');
+    expect(lines).toHaveLength(2 * 64 + 1);
+    expect(lines[64]).toBe(`${'  '.repeat(64)}(0): Sequential( … 1 child module(s) nested deeper than 64 levels, not shown)`);
+    expect(lines.at(-1)).toBe(')');
+  });
+
+  test('nested Sequentials and Residuals run in a loop, at any depth, with the values of recursion', () => {
+    expect(chain(DEPTH).root.forward(tensor([[2]])).shape).toEqual([1, 1]);
+    let residual: Module = new Dense(1, 1, { init: 'zeros' });
+    for (let i = 0; i < DEPTH; i++) residual = new Residual(residual);
+    expect(residual.forward(tensor([[1.5]])).item()).toBe(1.5 * DEPTH);
+    // Three levels by hand: x + (x + (x + f(x))), f(x) = 2x + 1
+    const f = new Dense(1, 1, { init: (s) => tensor([[2]]).reshape(s) });
+    f.bias!.data[0] = 1;
+    expect(new Residual(new Residual(new Residual(f))).forward(tensor([[1]])).item()).toBe(1 + (1 + (1 + 3)));
+    expect(() => new Residual(new Residual(new Dense(2, 3))).forward(tensor([[1, 1]]))).toThrow(
+      'Residual: the wrapped module must keep the shape of its input, got input [1, 2] and output [1, 3]',
+    );
+  });
+
+  test('a module shared at many levels is walked once per module; walks listing every path refuse more than a million', () => {
+    let dag: Module = new Dense(1, 1, { seed: 1 });
+    for (let i = 0; i < 40; i++) dag = new Twice(dag);
+    expect(dag.namedModules()).toHaveLength(41);
+    expect(dag.parameters()).toHaveLength(2);
+    expect(dag.namedParameters()[0]![0]).toBe(`${'a.'.repeat(40)}weight`);
+    expectError(() => dag.stateDict(), ValueError, `stateDict: the module tree has 2199023255551 paths to its modules, more than ${MAX_MODULE_PATHS} (modules registered in several places, at many levels?)`);
+    expectError(() => dag.loadStateDict({}), ValueError, /^loadStateDict: the module tree has 2199023255551 paths/);
+    expect(dag.toString().split('\n').at(-1)).toBe('… (the outline stops after 100000 lines)');
+    // Below the limit, every path is a key, as in PyTorch's state_dict.
+    let small: Module = new Dense(1, 1, { seed: 1 });
+    for (let i = 0; i < 3; i++) small = new Twice(small);
+    expect(Object.keys(small.stateDict())).toHaveLength(2 ** 3 * 2);
+  });
+
+  test('a cycle is a ValueError naming the call and both paths, not an endless walk; toString marks it', () => {
+    const inner = new Wrap(new Dense(1, 1));
+    const outer = new Wrap(inner);
+    inner.register('back', outer);
+    for (const [op, call] of [
+      ['namedModules', () => outer.namedModules()], ['namedParameters', () => outer.parameters()], ['namedBuffers', () => outer.namedBuffers()],
+      ['stateDict', () => outer.stateDict()], ['loadStateDict', () => outer.loadStateDict({})], ['train', () => outer.eval()],
+    ] as const) {
+      expectError(call, ValueError, `${op}: the module tree has a cycle: the Wrap at the root is registered again inside itself, at 'inner.back'`);
+    }
+    expect(outer.toString()).toBe('Wrap(\n  (inner): Wrap(\n    (inner): Dense(1 → 1, identity)\n    (back): Wrap( … a cycle: this module contains itself)\n  )\n)');
+  });
+
+  test('loadStateDict lists at most ten missing or unexpected keys, then how many more', () => {
+    const model = new Sequential(Array.from({ length: 30 }, () => new Dense(1, 1, { seed: 1 })));
+    expectError(() => model.loadStateDict({}), ValueError, /^loadStateDict: missing key\(s\) '0\.weight', '0\.bias', .*'4\.bias' … and 50 more$/);
+    const extra = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`x${i}`, tensor([1])]));
+    expectError(() => model.loadStateDict({ ...model.stateDict(), ...extra }), ValueError, /^loadStateDict: unexpected key\(s\) 'x0', .*'x9' … and 19990 more$/);
   });
 });

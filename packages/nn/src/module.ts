@@ -4,7 +4,8 @@
  * under a name. Registration is explicit, so nothing is discovered by accident (a cached constant
  * tensor on a field never becomes a parameter) and names and order are exactly what the code says.
  */
-import { Tensor, ShapeError, ValueError, assign, formatShape, isTensor, requireOptions, sameShape } from '@adjoint/core';
+import { Tensor, ShapeError, ValueError, assign, formatShape, isTensor, sameShape } from '@adjoint/core';
+import { knownOptions, listSome, quoteName, show } from './args';
 
 /** What `stateDict()` returns and `loadStateDict()` takes: dotted name → tensor. */
 export type StateDict = Record<string, Tensor>;
@@ -16,6 +17,19 @@ export interface LoadStateDictOptions {
 }
 
 const NAME = /^[A-Za-z0-9_]+$/;
+
+/**
+ * Most module paths a walk that lists a shared module once per path (stateDict, loadStateDict,
+ * toString) will follow. A tree that shares modules at many levels has exponentially many paths
+ * (twenty levels of a module registered twice: a million); past this the walk stops with an error
+ * instead of running for hours. A tree without sharing has one path per module.
+ */
+export const MAX_MODULE_PATHS = 1_000_000;
+
+/** toString outlines this many levels of nesting; deeper modules are summarised on one line. */
+const OUTLINE_DEPTH = 64;
+/** toString writes at most this many lines. */
+const OUTLINE_LINES = 100_000;
 
 /**
  * Base class of every layer and model. Subclasses register what they own in the constructor and
@@ -50,7 +64,7 @@ export abstract class Module {
   register<M extends Module>(name: string, module: M): M {
     this.claim(name, 'register');
     if (!(module instanceof Module)) throw new ValueError(`register: '${name}' must be a Module, got ${describe(module)}`);
-    if ((module as Module) === this) throw new ValueError(`register: a module cannot be its own child ('${name}')`);
+    if ((module as Module) === this) throw new ValueError(`register: a module cannot be its own child ('${name}' on this ${this.constructor.name})`);
     this.children.set(name, module);
     return module;
   }
@@ -95,10 +109,20 @@ export abstract class Module {
     return [...this.children];
   }
 
-  /** This module and every descendant, depth first, with dotted names ('' for this module). */
+  /** @internal The children map itself, for the tree walk (no copy per module). */
+  static childrenOf(module: Module): ReadonlyMap<string, Module> {
+    return module.children;
+  }
+
+  /**
+   * This module and every descendant, depth first in registration order, with dotted names ('' for
+   * this module). A module registered in several places is listed once, under its first name (as
+   * PyTorch's named_modules). Any depth of nesting works: the walk keeps its own stack.
+   * @throws ValueError when the tree has a cycle (a module registered inside its own descendant).
+   */
   namedModules(prefix = ''): Array<[string, Module]> {
-    const out: Array<[string, Module]> = [[prefix, this]];
-    for (const [name, child] of this.children) out.push(...child.namedModules(join(prefix, name)));
+    const out: Array<[string, Module]> = [];
+    walkModules('namedModules', this, { prefix, unique: true }, (path, module) => void out.push([path, module]));
     return out;
   }
 
@@ -107,16 +131,7 @@ export abstract class Module {
    * registration order. A tensor shared by several modules is listed once, under its first name.
    */
   namedParameters(): Array<[string, Tensor]> {
-    const seen = new Set<Tensor>();
-    const out: Array<[string, Tensor]> = [];
-    for (const [path, module] of this.namedModules()) {
-      for (const [name, p] of module.ownParameters) {
-        if (seen.has(p)) continue;
-        seen.add(p);
-        out.push([join(path, name), p]);
-      }
-    }
-    return out;
+    return this.namedTensors('namedParameters', (m) => m.ownParameters);
   }
 
   /** Every trainable tensor, in the order of {@link namedParameters}: hand this to an optimizer. */
@@ -124,18 +139,28 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
-  /** Every buffer with its dotted path. */
+  /** Every buffer with its dotted path; a buffer shared by several modules is listed once. */
   namedBuffers(): Array<[string, Tensor]> {
+    return this.namedTensors('namedBuffers', (m) => m.ownBuffers);
+  }
+
+  /** The tensors `own` picks from each module of the tree, each once, under its first path. */
+  private namedTensors(op: string, own: (m: Module) => ReadonlyMap<string, Tensor>): Array<[string, Tensor]> {
+    const seen = new Set<Tensor>();
     const out: Array<[string, Tensor]> = [];
-    for (const [path, module] of this.namedModules()) {
-      for (const [name, b] of module.ownBuffers) out.push([join(path, name), b]);
-    }
+    walkModules(op, this, { unique: true }, (path, module) => {
+      for (const [name, t] of own(module)) {
+        if (seen.has(t)) continue;
+        seen.add(t);
+        out.push([join(path, name), t]);
+      }
+    });
     return out;
   }
 
   /** Sets training mode here and in every descendant; returns this module. */
   train(mode = true): this {
-    for (const [, module] of this.namedModules()) module.training = mode;
+    walkModules('train', this, { unique: true }, (_, module) => void (module.training = mode));
     return this;
   }
 
@@ -155,10 +180,21 @@ export abstract class Module {
    */
   stateDict(): StateDict {
     const out: StateDict = {};
-    for (const [path, module] of this.namedModules()) {
-      for (const [name, p] of module.ownParameters) out[join(path, name)] = p.clone();
-      for (const [name, b] of module.ownBuffers) out[join(path, name)] = b.clone();
-    }
+    for (const [key, t] of this.stateEntries('stateDict')) out[key] = t.clone();
+    return out;
+  }
+
+  /**
+   * Every parameter and buffer under every path that reaches it: a module registered in two places
+   * appears under both names, as in PyTorch's state_dict, so that a model rebuilt without the
+   * sharing (say, from a file) has a state dict of the same keys.
+   */
+  private stateEntries(op: string): Map<string, Tensor> {
+    const out = new Map<string, Tensor>();
+    walkModules(op, this, { unique: false }, (path, module) => {
+      for (const [name, t] of module.ownParameters) out.set(join(path, name), t);
+      for (const [name, t] of module.ownBuffers) out.set(join(path, name), t);
+    });
     return out;
   }
 
@@ -170,19 +206,19 @@ export abstract class Module {
    * @throws ShapeError naming the key and both shapes when a shape differs.
    */
   loadStateDict(dict: StateDict, options: LoadStateDictOptions = {}): void {
-    const strict = requireOptions('loadStateDict', options).strict ?? true;
+    const strict = knownOptions('loadStateDict', options, ['strict']).strict ?? true;
+    if (typeof strict !== 'boolean') throw new ValueError(`loadStateDict: strict must be true or false, got ${show(strict)}`);
     if (dict === null || typeof dict !== 'object') throw new ValueError(`loadStateDict: expected an object of tensors, got ${describe(dict)}`);
-    const targets = new Map<string, Tensor>();
-    for (const [path, module] of this.namedModules()) {
-      for (const [name, t] of [...module.ownParameters, ...module.ownBuffers]) targets.set(join(path, name), t);
-    }
-    const missing = [...targets.keys()].filter((k) => !(k in dict));
+    const targets = this.stateEntries('loadStateDict');
+    // Own keys only: 'constructor' or 'toString' would otherwise be found on every object.
+    const has = (key: string): boolean => Object.prototype.hasOwnProperty.call(dict, key);
+    const missing = [...targets.keys()].filter((k) => !has(k));
     const unexpected = Object.keys(dict).filter((k) => !targets.has(k));
-    if (strict && missing.length > 0) throw new ValueError(`loadStateDict: missing key(s) ${missing.map((k) => `'${k}'`).join(', ')}`);
-    if (strict && unexpected.length > 0) throw new ValueError(`loadStateDict: unexpected key(s) ${unexpected.map((k) => `'${k}'`).join(', ')}`);
+    if (strict && missing.length > 0) throw new ValueError(`loadStateDict: missing key(s) ${listSome(missing)}`);
+    if (strict && unexpected.length > 0) throw new ValueError(`loadStateDict: unexpected key(s) ${listSome(unexpected)}`);
     const writes: Array<[Tensor, Tensor]> = [];
     for (const [key, target] of targets) {
-      if (!(key in dict)) continue;
+      if (!has(key)) continue;
       const value = dict[key];
       if (!isTensor(value)) throw new ValueError(`loadStateDict: '${key}' must be a Tensor, got ${describe(value)}`);
       if (!sameShape(value.shape, target.shape)) {
@@ -195,13 +231,41 @@ export abstract class Module {
 
   /**
    * A readable outline of the module tree, one line per module:
-   * `Sequential(\n  (0): Dense(2 → 8, tanh)\n  (1): Dense(8 → 1, identity)\n)`.
+   * `Sequential(\n  (0): Dense(2 → 8, tanh)\n  (1): Dense(8 → 1, identity)\n)`. Nesting deeper than
+   * 64 levels is summarised on one line, and the outline stops after 100,000 lines, so that any tree
+   * prints (a tree 10⁵ levels deep would otherwise need 10¹⁰ characters of indentation).
    */
   toString(): string {
-    const head = `${this.constructor.name}(${this.describeSelf()}`;
-    if (this.children.size === 0) return `${head})`;
-    const lines = [...this.children].map(([name, child]) => `  (${name}): ${child.toString().split('\n').join('\n  ')}`);
-    return `${head}\n${lines.join('\n')}\n)`;
+    const lines: string[] = [];
+    type Frame = { indent: string; children: Array<[string, Module]>; next: number; module: Module };
+    const stack: Frame[] = [];
+    const onPath = new Set<Module>();
+    const open = (module: Module, label: string, indent: string): void => {
+      const head = `${indent}${label}${module.constructor.name}(${module.describeSelf()}`;
+      const children = module.namedChildren();
+      if (children.length === 0) lines.push(`${head})`);
+      else if (onPath.has(module)) lines.push(`${head} … a cycle: this module contains itself)`);
+      else if (stack.length >= OUTLINE_DEPTH) lines.push(`${head} … ${children.length} child module(s) nested deeper than ${OUTLINE_DEPTH} levels, not shown)`);
+      else {
+        lines.push(head);
+        onPath.add(module);
+        stack.push({ indent, children, next: 0, module });
+      }
+    };
+    open(this, '', '');
+    while (stack.length > 0 && lines.length < OUTLINE_LINES) {
+      const frame = stack[stack.length - 1]!;
+      if (frame.next === frame.children.length) {
+        lines.push(`${frame.indent})`);
+        onPath.delete(frame.module);
+        stack.pop();
+        continue;
+      }
+      const [name, child] = frame.children[frame.next++]!;
+      open(child, `(${name}): `, `${frame.indent}  `);
+    }
+    if (stack.length > 0) lines.push(`… (the outline stops after ${OUTLINE_LINES} lines)`);
+    return lines.join('\n');
   }
 
   /** The configuration shown inside the parentheses by {@link toString}; empty by default. */
@@ -209,41 +273,49 @@ export abstract class Module {
     return '';
   }
 
-  /** Swaps own parameters for `run`, restoring them afterwards; the basis of {@link functionalCall}. */
-  private withParameters<T>(replacements: ReadonlyMap<string, Tensor>, run: () => T): T {
-    const saved = new Map(this.ownParameters);
-    for (const [name, t] of replacements) this.ownParameters.set(name, t);
-    try {
-      return run();
-    } finally {
-      for (const [name, t] of saved) this.ownParameters.set(name, t);
-    }
-  }
-
   /** @internal Used by {@link functionalCall}. */
   static swapParameters<T>(module: Module, params: Record<string, Tensor>, run: () => T): T {
-    const known = new Set(module.namedParameters().map(([name]) => name));
-    for (const key of Object.keys(params)) {
-      if (!known.has(key)) throw new ValueError(`functionalCall: the module has no parameter '${key}'`);
-    }
-    const byModule = module.namedModules().map(([path, m]) => {
-      const replacements = new Map<string, Tensor>();
+    const byName = new Map<string, { owner: Module; name: string }>();
+    walkModules('functionalCall', module, { unique: true }, (path, m) => {
       for (const name of m.ownParameters.keys()) {
-        const t = params[join(path, name)];
-        if (t !== undefined) replacements.set(name, t);
+        const key = join(path, name);
+        if (!byName.has(key)) byName.set(key, { owner: m, name });
       }
-      return { m, replacements };
     });
-    const nest = (i: number): T => (i === byModule.length ? run() : byModule[i]!.m.withParameters(byModule[i]!.replacements, () => nest(i + 1)));
-    return nest(0);
+    for (const key of Object.keys(params)) {
+      if (!byName.has(key)) throw new ValueError(`functionalCall: the module has no parameter ${quoteName(key)}`);
+    }
+    // Swapped in one loop and put back in another (not by recursion over the modules, which a deep
+    // tree would overflow), even when run throws.
+    const saved: Array<{ owner: Module; name: string; original: Tensor }> = [];
+    try {
+      for (const [key, t] of Object.entries(params)) {
+        const { owner, name } = byName.get(key)!;
+        saved.push({ owner, name, original: owner.ownParameters.get(name)! });
+        owner.ownParameters.set(name, t);
+      }
+      return run();
+    } finally {
+      for (let i = saved.length - 1; i >= 0; i--) saved[i]!.owner.ownParameters.set(saved[i]!.name, saved[i]!.original);
+    }
   }
 
-  private claim(name: string, op: string): void {
+  /**
+   * Checks a name before it is registered on this module. Names become keys of state dicts (plain
+   * objects) and parts of dotted paths, so they are letters, digits and underscores, and not a
+   * property every object has ('__proto__', 'constructor', 'toString', …), which a state dict
+   * could not hold as its own key.
+   */
+  private claim(name: unknown, op: string): asserts name is string {
+    const where = `on this ${this.constructor.name}`;
     if (typeof name !== 'string' || !NAME.test(name)) {
-      throw new ValueError(`${op}: names are letters, digits and underscores (they are joined with dots), got '${String(name)}'`);
+      throw new ValueError(`${op}: names are letters, digits and underscores (they are joined with dots), got ${typeof name === 'string' ? quoteName(name) : show(name)} ${where}`);
+    }
+    if (name in Object.prototype) {
+      throw new ValueError(`${op}: '${name}' cannot be a name ${where}: every object has a property '${name}', so a state dict could not hold it as a key`);
     }
     if (this.ownParameters.has(name) || this.ownBuffers.has(name) || this.children.has(name)) {
-      throw new ValueError(`${op}: '${name}' is already registered on this ${this.constructor.name}`);
+      throw new ValueError(`${op}: '${name}' is already registered ${where}`);
     }
   }
 }
@@ -285,5 +357,96 @@ export function describe(v: unknown): string {
 
 function join(prefix: string, name: string): string {
   return prefix === '' ? name : `${prefix}.${name}`;
+}
+
+/** How {@link walkModules} walks. */
+export interface WalkOptions {
+  /** The root's path (default ''). */
+  prefix?: string;
+  /** Visit a module registered in several places once, under its first path (else once per path). */
+  unique: boolean;
+  /** Called when the walk leaves a module, after all its descendants (post-order). */
+  leave?: (module: Module) => void;
+}
+
+/**
+ * Calls `visit(path, module, depth)` for `root` and every descendant, depth first in registration
+ * order (the root has depth 0). The walk keeps its own stack instead of recursing, so a tree nested
+ * 10⁵ levels deep is walked like a flat one. Paths are built by concatenation, which V8 keeps as
+ * ropes: a deep chain costs memory for the paths only where they are read.
+ * @throws ValueError naming `op` for a cycle (a module registered inside its own descendant), or,
+ * before visiting anything, when a walk that is not `unique` would follow more than
+ * {@link MAX_MODULE_PATHS} paths.
+ */
+export function walkModules(op: string, root: Module, options: WalkOptions, visit: (path: string, module: Module, depth: number) => void): void {
+  if (!options.unique) {
+    const paths = countPaths(op, root);
+    if (paths > MAX_MODULE_PATHS) {
+      throw new ValueError(`${op}: the module tree has ${paths > 1e15 ? 'more than 10¹⁵' : paths} paths to its modules, more than ${MAX_MODULE_PATHS} (modules registered in several places, at many levels?)`);
+    }
+  }
+  const seen = new Set<Module>();
+  const onPath = new Set<Module>();
+  const stack: Array<{ module: Module; path: string; children: Iterator<[string, Module]> }> = [];
+  const enter = (module: Module, path: string): void => {
+    if (onPath.has(module)) throw cycleError(op, module, path, stack);
+    if (options.unique) {
+      if (seen.has(module)) return;
+      seen.add(module);
+    }
+    visit(path, module, stack.length);
+    onPath.add(module);
+    stack.push({ module, path, children: Module.childrenOf(module).entries() });
+  };
+  enter(root, options.prefix ?? '');
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    const next = frame.children.next();
+    if (next.done === true) {
+      onPath.delete(frame.module);
+      stack.pop();
+      options.leave?.(frame.module);
+      continue;
+    }
+    const [name, child] = next.value;
+    enter(child, join(frame.path, name));
+  }
+}
+
+/**
+ * How many paths lead from `root` to its modules (itself included): the entries of a walk that is
+ * not unique. Counted over each module once, from its children's counts, so that a tree with
+ * exponentially many paths is measured (and refused) in time proportional to its size.
+ */
+function countPaths(op: string, root: Module): number {
+  const counts = new Map<Module, number>();
+  walkModules(op, root, {
+    unique: true,
+    leave: (module) => {
+      let total = 1;
+      for (const child of Module.childrenOf(module).values()) total += counts.get(child)!;
+      counts.set(module, total);
+    },
+  }, () => undefined);
+  return counts.get(root)!;
+}
+
+/** The error for a module met again below itself; the path of its first visit is on the stack. */
+function cycleError(op: string, module: Module, path: string, stack: ReadonlyArray<{ module: Module; path: string }>): ValueError {
+  const earlier = stack.find((frame) => frame.module === module)!.path;
+  return new ValueError(`${op}: the module tree has a cycle: the ${module.constructor.name} at ${describePath(earlier)} is registered again inside itself, at ${describePath(path)}`);
+}
+
+/** The deepest nesting in the tree under `root` (0 for a module without children). */
+export function moduleTreeDepth(op: string, root: Module): number {
+  let deepest = 0;
+  walkModules(op, root, { unique: true }, (_, __, depth) => void (deepest = Math.max(deepest, depth)));
+  return deepest;
+}
+
+/** A dotted path for a message: the root for '', and only the ends of a very long one. */
+function describePath(path: string): string {
+  if (path === '') return 'the root';
+  return path.length > 80 ? `'${path.slice(0, 30)}…${path.slice(-40)}' (${path.length} characters)` : `'${path}'`;
 }
 

@@ -15,12 +15,24 @@ export class Residual extends Module {
     this.module = this.register('module', module);
   }
 
-  /** @throws ShapeError when the wrapped module changes the shape of its input. */
+  /**
+   * x + module(x). A chain of Residuals wrapping Residuals is run by a loop rather than by calls
+   * into each other, so it may be any number deep (the k wrapped levels give x + (x + … f(x))).
+   * @throws ShapeError when the wrapped module changes the shape of its input.
+   */
   forward(x: Tensor): Tensor {
-    const y = this.module.forward(x);
-    if (!sameShape(y.shape, x.shape)) {
-      throw new ShapeError(`Residual: the wrapped module must keep the shape of its input, got input ${formatShape(x.shape)} and output ${formatShape(y.shape)}`);
+    let levels = 1;
+    let inner = this.module;
+    while (inner instanceof Residual && inner.forward === Residual.prototype.forward) {
+      levels++;
+      inner = inner.module;
     }
-    return x.add(y);
+    const y = inner.forward(x);
+    if (!(y instanceof Tensor) || !sameShape(y.shape, x.shape)) {
+      throw new ShapeError(`Residual: the wrapped module must keep the shape of its input, got input ${formatShape(x.shape)} and output ${y instanceof Tensor ? formatShape(y.shape) : describe(y)}`);
+    }
+    let out = y;
+    for (let i = 0; i < levels; i++) out = x.add(out);
+    return out;
   }
 }

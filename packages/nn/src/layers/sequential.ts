@@ -30,10 +30,24 @@ export class Sequential extends Module {
     return this.layers.length;
   }
 
-  /** The output of the last module (the input itself for an empty Sequential). */
+  /**
+   * The output of the last module (the input itself for an empty Sequential). A Sequential inside
+   * a Sequential is run by this loop, not by a call to its forward, so nesting them 10⁵ deep costs
+   * no call stack (a subclass that overrides forward is called as usual).
+   */
   forward(x: Tensor): Tensor {
+    const pending: Array<{ layers: readonly Module[]; next: number }> = [{ layers: this.layers, next: 0 }];
     let out = x;
-    for (const layer of this.layers) out = layer.forward(out);
+    while (pending.length > 0) {
+      const top = pending[pending.length - 1]!;
+      if (top.next === top.layers.length) {
+        pending.pop();
+        continue;
+      }
+      const layer = top.layers[top.next++]!;
+      if (layer instanceof Sequential && layer.forward === Sequential.prototype.forward) pending.push({ layers: layer.layers, next: 0 });
+      else out = layer.forward(out);
+    }
     return out;
   }
 }

@@ -1,8 +1,8 @@
 /** Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019). */
-import { Tensor, adamCoefficients, adamMoments, adamUpdate, requireOptions, zerosLike, type AdamMoments } from '@adjoint/core';
+import { Tensor, ValueError, adamCoefficients, adamMoments, adamUpdate, requireOptions, zerosLike, type AdamMoments } from '@adjoint/core';
 import type { Module } from '../module';
 import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
-import { checkBoolean, orDefault } from '../args';
+import { checkBoolean, orDefault, show } from '../args';
 
 /** Options of {@link Adam}. */
 export interface AdamOptions {
@@ -98,7 +98,14 @@ export class AdamW extends Adam {
   }
 }
 
-/** AdamW's options as Adam's: decoupled, with PyTorch's default weight decay. */
+/**
+ * AdamW's options as Adam's: decoupled, with PyTorch's default weight decay. `decoupled: false`
+ * contradicts the name and is refused rather than overridden.
+ */
 function adamW(options: Omit<AdamOptions, 'decoupled'>): AdamOptions {
+  const { decoupled } = options as AdamOptions;
+  if (decoupled !== undefined && decoupled !== true) {
+    throw new ValueError(`AdamW: decoupled is always true (that is what AdamW is), got ${show(decoupled)}; use Adam for weight decay through the gradient`);
+  }
   return { ...options, weightDecay: options.weightDecay ?? 0.01, decoupled: true };
 }

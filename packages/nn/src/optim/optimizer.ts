@@ -6,9 +6,10 @@
  * intermediate tensors (allocating a dozen parameter-sized arrays per step costs more than the
  * arithmetic on this machine; see docs/benchmarks.md).
  */
-import { ShapeError, Tensor, ValueError, assign, borrowGrad, formatShape, isTensor, noGrad, requireOptions, sameShape } from '@adjoint/core';
+import { ShapeError, Tensor, ValueError, assign, borrowGrad, formatShape, isTensor, noGrad, sameShape } from '@adjoint/core';
 import { Module, describe, parameterList } from '../module';
 import type { Schedule } from '../schedules';
+import { knownOptions, show } from '../args';
 
 /** A learning rate: a constant, or a schedule giving the rate for each step (0, 1, 2, …). */
 export type LearningRate = number | Schedule;
@@ -23,9 +24,17 @@ export interface OptimizerState {
 }
 
 /**
+ * What {@link Optimizer.step} throws when a gradient holds NaN or ±∞: applied, it would turn the
+ * weights into NaN for good. Nothing has been updated when it is thrown. A ValueError, so code that
+ * catches those catches it; a training loop can catch it alone to skip such a step (fit stops
+ * training with stopReason 'nonFinite').
+ */
+export class NonFiniteGradientError extends ValueError {}
+
+/**
  * Base of every optimizer. Subclasses give the update rule for one parameter in
- * {@link Optimizer.update}; the base class skips parameters without a gradient, evaluates the
- * schedule once per step, and counts steps.
+ * {@link Optimizer.update}; the base class skips parameters without a gradient, checks every
+ * gradient before updating anything, evaluates the schedule once per step, and counts steps.
  */
 export abstract class Optimizer<S extends ParamState = ParamState> {
   /** The parameters updated by {@link step}, in the order given (duplicates removed). */
@@ -34,6 +43,8 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
   lr: LearningRate;
   private steps = 0;
   private readonly states = new Map<Tensor, S>();
+  /** The parameters' dotted names when the optimizer was built from a module (for messages). */
+  private readonly paramNames: readonly string[] | null;
 
   /**
    * @param name the optimizer's name, for messages.
@@ -41,6 +52,7 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
    */
   protected constructor(protected readonly name: string, params: readonly Tensor[] | Module, lr: LearningRate) {
     this.params = parameterListFor(name, params);
+    this.paramNames = params instanceof Module ? params.namedParameters().map(([n]) => n) : null;
     this.lr = checkLearningRate(name, lr);
   }
 
@@ -58,16 +70,19 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
     return lr;
   }
 
-  /** Updates every parameter that has a gradient, once, and advances the step count. */
+  /**
+   * Updates every parameter that has a gradient, once, and advances the step count. Every gradient
+   * is checked first, so a step that throws has updated nothing.
+   * @throws ShapeError for a gradient of another shape than its parameter;
+   * {@link NonFiniteGradientError} for a gradient holding NaN or ±∞; ValueError for a bad learning rate.
+   */
   step(): void {
     const lr = this.currentLr();
+    const grads = this.params.map((p, i) => this.checkedGradient(p, i));
     noGrad(() => {
-      this.params.forEach((p, i) => {
-        const grad = borrowGrad(p);
+      grads.forEach((grad, i) => {
         if (grad === null) return;
-        if (!sameShape(grad.shape, p.shape)) {
-          throw new ShapeError(`${this.name}: the gradient of parameter ${i} has shape ${formatShape(grad.shape)}, the parameter ${formatShape(p.shape)}`);
-        }
+        const p = this.params[i]!;
         let state = this.states.get(p);
         if (state === undefined) {
           state = this.initState(p);
@@ -78,6 +93,33 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
       });
     });
     this.steps++;
+  }
+
+  /** The gradient of parameter `i` (null for none), or an error naming the optimizer and the parameter. */
+  private checkedGradient(p: Tensor, i: number): Tensor | null {
+    const grad: unknown = borrowGrad(p);
+    if (grad === null) return null;
+    if (!isTensor(grad)) throw new ValueError(`${this.name}: the gradient of ${this.describeParam(i)} must be a Tensor, got ${describe(grad)}`);
+    if (!sameShape(grad.shape, p.shape)) {
+      throw new ShapeError(`${this.name}: the gradient of ${this.describeParam(i)} has shape ${formatShape(grad.shape)}, the parameter ${formatShape(p.shape)}`);
+    }
+    const data = grad.data;
+    for (let k = 0; k < data.length; k++) {
+      // v − v is 0 for every finite v and NaN for NaN and ±∞: one comparison per element.
+      if (data[k]! - data[k]! !== 0) {
+        throw new NonFiniteGradientError(
+          `${this.name}: the gradient of ${this.describeParam(i)} (shape ${formatShape(p.shape)}) holds ${data[k]} at element ${k}; ` +
+            'no parameter was updated (the loss diverged, or is not differentiable there: lower the learning rate, clip the gradients, or check the loss)',
+        );
+      }
+    }
+    return grad;
+  }
+
+  /** 'parameter 2', with its dotted name when the optimizer was built from a module. */
+  private describeParam(i: number): string {
+    const name = this.paramNames?.[i];
+    return name === undefined ? `parameter ${i}` : `parameter ${i} ('${name}')`;
   }
 
   /** Clears the gradient of every parameter. */
@@ -169,14 +211,12 @@ function checkLearningRate(name: string, lr: LearningRate): LearningRate {
 }
 
 /**
- * An optimizer's options argument, checked: an object (see requireOptions) holding no option
- * outside `known` (a misspelling would otherwise be ignored).
+ * An optimizer's options argument, checked: an object holding no option outside `known` (a
+ * misspelling would otherwise be ignored), with the message every options check in nn gives:
+ * "SGD: unknown option 'momentun'; the options are lr, momentum, nesterov, weightDecay".
  */
 export function checkKnownOptions<T extends object>(name: string, options: T | undefined, known: readonly string[]): T {
-  const checked = requireOptions(name, options);
-  const unknown = Object.keys(checked).filter((k) => !known.includes(k));
-  if (unknown.length > 0) throw new ValueError(`${name}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${known.join(', ')})`);
-  return checked;
+  return knownOptions(name, options, known);
 }
 
 /**
@@ -185,7 +225,7 @@ export function checkKnownOptions<T extends object>(name: string, options: T | u
  */
 export function checkOption(name: string, option: string, value: unknown, hi = Infinity): number {
   if (typeof value !== 'number' || !(value >= 0 && value < hi)) {
-    throw new ValueError(`${name}: ${option} must be in [0, ${hi === Infinity ? '∞' : hi}), got ${String(value)}`);
+    throw new ValueError(`${name}: ${option} must be in [0, ${hi === Infinity ? '∞' : hi}), got ${show(value)}`);
   }
   return value;
 }

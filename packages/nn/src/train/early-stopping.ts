@@ -1,9 +1,11 @@
 /** Stopping when the monitored quantity stops improving, optionally going back to its best epoch. */
-import { ValueError, requireChoice, requireOptions, requireFinite } from '@adjoint/core';
+import { ValueError } from '@adjoint/core';
 import type { Module, StateDict } from '../module';
-import { checkBoolean, checkInteger, show } from '../args';
+import { checkBoolean, checkInteger, finiteNumber, knownNestedOptions, knownOptions, oneOf, quoteName, show } from '../args';
 import type { Callback, CallbackResult, TrainInfo } from './callbacks';
 import type { EpochLogs, History } from './history';
+
+const EARLY_STOPPING_OPTIONS = ['patience', 'minDelta', 'restoreBest', 'monitor', 'mode'];
 
 /** Options of {@link EarlyStopping} (and of fit's `earlyStopping`). */
 export interface EarlyStoppingOptions {
@@ -42,37 +44,44 @@ export class EarlyStopping implements Callback {
   private lastEpoch = -1;
   private wait = 0;
   private bestState: StateDict | null = null;
+  private readonly speaker: { op: string; prefix: string };
   /** Whether this callback ended the last training run. */
   stopped = false;
 
-  constructor(options: EarlyStoppingOptions = {}) {
-    const op = 'EarlyStopping';
-    options = requireOptions(op, options);
-    this.patience = checkInteger(op, 'patience', options.patience ?? 0, 0);
-    this.minDelta = requireFinite(op, 'minDelta', options.minDelta ?? 0);
-    if (this.minDelta < 0) throw new ValueError(`${op}: minDelta must be ≥ 0, got ${this.minDelta}`);
-    this.restoreBest = checkBoolean(op, 'restoreBest', options.restoreBest ?? false);
+  /**
+   * @param speaker @internal Who the messages name; fit passes `{op: 'fit', prefix: 'earlyStopping.'}`
+   *   for the instance it builds from its option, so that they name what the user wrote.
+   * @throws ValueError for an unknown option or a bad value, naming it.
+   */
+  constructor(options: EarlyStoppingOptions = {}, speaker: { op: string; prefix: string } = { op: 'EarlyStopping', prefix: '' }) {
+    this.speaker = speaker;
+    const { op, prefix } = speaker;
+    options = prefix === '' ? knownOptions(op, options, EARLY_STOPPING_OPTIONS) : knownNestedOptions(op, prefix.slice(0, -1), options, EARLY_STOPPING_OPTIONS);
+    this.patience = checkInteger(op, `${prefix}patience`, options.patience ?? 0, 0);
+    this.minDelta = finiteNumber(op, `${prefix}minDelta`, options.minDelta ?? 0);
+    if (this.minDelta < 0) throw new ValueError(`${op}: ${prefix}minDelta must be ≥ 0, got ${this.minDelta}`);
+    this.restoreBest = checkBoolean(op, `${prefix}restoreBest`, options.restoreBest ?? false);
     const monitor = options.monitor ?? 'valLoss';
-    if (typeof monitor !== 'string') throw new ValueError(`${op}: monitor must be a logged key such as 'valLoss', got ${show(monitor)}`);
+    if (typeof monitor !== 'string') throw new ValueError(`${op}: ${prefix}monitor must be a logged key such as 'valLoss', got ${show(monitor)}`);
     this.monitor = monitor === 'val_loss' ? 'valLoss' : monitor;
-    this.mode = options.mode === undefined ? undefined : requireChoice(op, 'mode', options.mode, ['min', 'max']);
+    this.mode = options.mode === undefined ? undefined : oneOf(op, `${prefix}mode`, options.mode, ['min', 'max']);
   }
 
   /** Checks that the monitored quantity will be logged and resets the state of a previous run. */
   onTrainBegin(info: TrainInfo): CallbackResult {
-    const op = 'EarlyStopping';
+    const { op, prefix } = this.speaker;
     const isVal = this.monitor === 'valLoss' || this.monitor.startsWith('val_');
     const base = this.monitor === 'valLoss' ? 'loss' : isVal ? this.monitor.slice(4) : this.monitor;
     const metric = info.metrics.find((m) => m.name === base);
     if (base !== 'loss' && metric === undefined) {
       const known = ['loss', ...info.metrics.map((m) => m.name)].flatMap((k) => [k, k === 'loss' ? 'valLoss' : `val_${k}`]);
-      throw new ValueError(`${op}: monitor '${this.monitor}' is not logged; fit logs ${known.join(', ')}`);
+      throw new ValueError(`${op}: ${prefix}monitor ${quoteName(this.monitor)} is not logged; fit logs ${known.join(', ')}`);
     }
     if (isVal && info.validationSamples === 0) {
-      throw new ValueError(`${op}: monitor '${this.monitor}' needs validation data (validationData or validationSplit), or monitor '${base}' instead`);
+      throw new ValueError(`${op}: ${prefix}monitor ${quoteName(this.monitor)} needs validation data (validationData or validationSplit), or monitor ${quoteName(base)} instead`);
     }
     this.mode ??= base === 'loss' ? 'min' : metric!.mode;
-    if (this.mode === undefined) throw new ValueError(`${op}: cannot tell whether '${this.monitor}' should go up or down; give mode 'min' or 'max'`);
+    if (this.mode === undefined) throw new ValueError(`${op}: cannot tell whether ${quoteName(this.monitor)} should go up or down; give ${prefix}mode 'min' or 'max'`);
     this.model = info.model;
     this.best = NaN;
     this.bestEpoch = -1;
@@ -86,7 +95,7 @@ export class EarlyStopping implements Callback {
   onEpochEnd(epoch: number, logs: EpochLogs): CallbackResult {
     this.lastEpoch = epoch;
     const value = logs[this.monitor];
-    if (value === undefined) throw new ValueError(`EarlyStopping: '${this.monitor}' is missing from the logs of epoch ${epoch}`);
+    if (value === undefined) throw new ValueError(`${this.speaker.op}: ${quoteName(this.monitor)} is missing from the logs of epoch ${epoch}`);
     if (this.improves(value)) {
       this.best = value;
       this.bestEpoch = epoch;

@@ -1,8 +1,9 @@
 /** fit: determinism, validation, metrics, early stopping, callbacks, modes, progress and argument checks. */
-import { Rng, Tensor, ValueError, ShapeError, tensor } from '@adjoint/core';
+import { Rng, Tensor, ValueError, ShapeError, randn, tensor } from '@adjoint/core';
 import {
   Adam, BatchNorm, Dense, Dropout, EarlyStopping, Module, SGD, Sequential, fit, mlp, type Callback, type ProgressStream,
 } from '@adjoint/nn';
+import { expectError } from '../../../../test/support/expect-error';
 
 /** A seeded regression problem: y = sin(x0) + x1² with 40 rows. */
 function problem(seed = 3): { x: Tensor; y: Tensor } {
@@ -183,7 +184,7 @@ describe('early stopping', () => {
     expect(bad({})).toThrow(/monitor 'valLoss' needs validation data/);
     expect(bad({ monitor: 'accuracy' })).toThrow(/monitor 'accuracy' is not logged; fit logs loss, valLoss/);
     expect(bad({ monitor: 'custom' }, { metrics: [(t: Tensor) => t.size] })).toThrow(ValueError);
-    expect(bad({ monitor: 'metric1' }, { metrics: [(t: Tensor) => t.size] })).toThrow(/give mode 'min' or 'max'/);
+    expect(bad({ monitor: 'metric1' }, { metrics: [(t: Tensor) => t.size] })).toThrow("fit: cannot tell whether 'metric1' should go up or down; give earlyStopping.mode 'min' or 'max'");
     expect(() => new EarlyStopping({ patience: -1 })).toThrow(/patience must be an integer ≥ 0, got -1/);
   });
 });
@@ -321,5 +322,44 @@ describe('argument checks', () => {
     expect(() => fit(model, { ...base, y: y.slice([0, 0], [39, 1]) })).toThrow(ShapeError);
     expect(() => fit(model, { ...base, y: y.slice([0, 0], [39, 1]) })).toThrow(/x \[40, 2\] \(40 rows\) and y \[39, 1\] \(39 rows\)/);
     expect(() => fit({} as Module, base)).toThrow(/fit: model must be a Module/);
+  });
+});
+
+describe('data and models at scale', () => {
+  test('one batch of 150,000 rows with metrics and validation: no argument list or recursion grows with it', () => {
+    const n = 150_000;
+    const x = randn([n, 1], { seed: 1 });
+    const model = new Dense(1, 1, { seed: 1 });
+    const history = fit(model, {
+      x, y: x.mul(2), loss: 'mse', optimizer: 'sgd', lr: 0.1, batchSize: n, metrics: ['mse', 'r2'], validationData: [x, x.mul(2)], progress: false,
+    });
+    expect(history.epochs).toBe(1);
+    expect(history.metrics.mse![0]).toBeCloseTo(history.loss[0]!, 12);
+    expect(Number.isFinite(history.valLoss[0]!)).toBe(true);
+  });
+
+  test('a model nested 10⁵ deep trains when its forward loops (nested Sequentials), and is a clear error, with the weights untouched, when it recurses', () => {
+    const leaf = new Dense(1, 1, { seed: 1 });
+    let looped: Module = leaf;
+    for (let i = 0; i < 100_000; i++) looped = new Sequential([looped]);
+    const options = { x: [[1], [2]], y: [[2], [4]], loss: 'mse' as const, optimizer: 'sgd' as const, lr: 0.1, progress: false };
+    const before = leaf.weight.data[0];
+    expect(fit(looped, options).epochs).toBe(1);
+    expect(leaf.weight.data[0]).not.toBe(before);
+
+    class Wrap extends Module {
+      constructor(readonly inner: Module) {
+        super();
+        this.register('inner', inner);
+      }
+      forward(x: Tensor): Tensor {
+        return this.inner.forward(x);
+      }
+    }
+    let recursive: Module = new Dense(1, 1, { seed: 1 });
+    for (let i = 0; i < 100_000; i++) recursive = new Wrap(recursive);
+    const weights = recursive.stateDict();
+    expectError(() => fit(recursive, options), ValueError, /^fit: the model's forward pass ran out of call stack \(its module tree is 100000 levels deep\): nest fewer modules/);
+    for (const [key, t] of recursive.namedParameters()) expect(Array.from(t.data)).toEqual(Array.from(weights[key]!.data));
   });
 });

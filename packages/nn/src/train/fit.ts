@@ -1,18 +1,27 @@
-/** The training loop: seeded minibatch gradient descent with validation, metrics and callbacks. */
-import { Rng, Tensor, ValueError, concat, gather, noGrad, requireFinite } from '@adjoint/core';
+/**
+ * The training loop: seeded minibatch gradient descent with validation, metrics and callbacks.
+ *
+ * A call either completes or changes nothing: every option and the data are checked before the
+ * first step, and if anything throws once training has begun (the model, the loss, a metric, a
+ * callback), the parameters, buffers and optimizer state are put back as they were before the call.
+ */
+import { Rng, ShapeError, Tensor, ValueError, assign, concat, formatShape, gather, isTensor, noGrad, requireIndicesBelow, sameShape } from '@adjoint/core';
 import type { Module } from '../module';
-import type { LearningRate, Optimizer } from '../optim/index';
+import { NonFiniteGradientError, type LearningRate, type Optimizer } from '../optim/index';
 import { clipGradNorm } from '../clip';
+import { crossEntropy } from '../losses';
 import { BatchNorm } from '../layers/batch-norm';
-import { asSamples, checkBoolean, checkInteger, checkSameRows, range, rows, show, orDefault, type TensorInput } from '../args';
-import { batchIndices } from '../data/batches';
+import {
+  asSamples, checkBoolean, checkInteger, checkSameRows, finiteNumber, knownNestedOptions, knownOptions, quoteName, range, rows, seedValue, show, orDefault,
+  type TensorInput,
+} from '../args';
 import { testCount } from '../data/split';
 import { History, type EpochLogs } from './history';
-import type { Callback, CallbackResult, TrainInfo } from './callbacks';
+import { checkCallbacks, hookResult, type Callback, type TrainInfo } from './callbacks';
 import { EarlyStopping, type EarlyStoppingOptions } from './early-stopping';
-import { progressReporter, type ProgressOptions, type Verbosity } from './progress';
+import { progressReporter, type ProgressOptions, type ProgressReporter, type Verbosity } from './progress';
 import { resolveLoss, resolveMetrics, resolveOptimizer, type LossFn, type LossSpec, type Metric, type MetricSpec, type OptimizerName, type OptimizerSpec } from './resolve';
-import { checkModel, lossValue, predictRows } from './predict';
+import { checkModel, forwardOf, lossValue, predictRows } from './predict';
 import { withMode } from './modes';
 
 /**
@@ -73,10 +82,13 @@ export interface FitOptions {
   verbose?: Verbosity | boolean;
 }
 
-const KNOWN_OPTIONS = new Set([
+const KNOWN_OPTIONS = [
   'x', 'y', 'loss', 'optimizer', 'lr', 'epochs', 'batchSize', 'shuffle', 'dropLast', 'seed', 'validationData', 'validationSplit',
   'metrics', 'earlyStopping', 'callbacks', 'clipNorm', 'progress', 'verbose',
-]);
+];
+
+/** Most rows fit can index: core's limit on a tensor's elements (only rows of no values can be more). */
+const MAX_ROWS = 2 ** 31 - 1;
 
 /**
  * Trains `model` by minibatch gradient descent and returns the {@link History}.
@@ -87,10 +99,22 @@ const KNOWN_OPTIONS = new Set([
  * the training flags it had before fit are restored at the end. After each epoch the logs
  * (`loss`, the metrics, `valLoss`, the 'val_' metrics) are recorded, shown and passed to the callbacks.
  *
- * Training ends after `epochs` epochs, when a callback or early stopping says 'stop', or after an
- * epoch whose loss is not finite (`history.stopReason` says which).
+ * Training ends after `epochs` epochs, when a callback or early stopping says 'stop', or at the
+ * first batch whose loss or gradient is NaN or ±∞ (`history.stopReason` says which). That batch's
+ * step is not taken, so the weights stay those of the last finite step; its loss is in the epoch's.
  *
- * @throws ValueError for unknown or malformed options (naming them), ShapeError when x and y differ in rows.
+ * fit starts by clearing the parameters' gradients. Everything that can be checked is checked
+ * before the first step: the options (nested ones included), the data and validation data (row
+ * counts, and rows shaped like the training rows), callbacks, and, for the 'crossEntropy' loss, that
+ * every class index of y and the validation y is below the model's number of outputs (checked on
+ * the first batch's predictions, before its step). If anything throws once training has begun, fit
+ * puts the parameters, buffers and the optimizer's state back as they were before the call and
+ * rethrows: a failed fit leaves the model as it found it. To keep the progress of a long run
+ * across failures, save checkpoints from a callback (`onEpochEnd`: `model.stateDict()`).
+ *
+ * @throws ValueError for unknown or malformed options (naming them), conflicting ones (an `lr`
+ * both here and in the optimizer spec), async callbacks; ShapeError when x and y differ in rows or
+ * validation rows are shaped unlike the training rows.
  *
  * @example
  * const history = fit(model, { x, y, loss: 'mse', optimizer: 'adam', lr: 0.01, epochs: 100, seed: 1, progress: false });
@@ -99,82 +123,52 @@ const KNOWN_OPTIONS = new Set([
 export function fit(model: Module, options: FitOptions): History {
   const op = 'fit';
   const plan = planTraining(op, model, options);
-  const { data, epochs, batchSize, dropLast, callbacks, early } = plan;
-  const n = rows(data.x);
-  const batchesPerEpoch = dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
-  const reporter = progressReporter(op, options.progress, options.verbose, epochs, batchesPerEpoch);
-  const history = new History();
-  const info: TrainInfo = {
-    model, optimizer: plan.optimizer, epochs, batchesPerEpoch, samples: n, validationSamples: data.val ? rows(data.val.x) : 0, metrics: plan.metrics,
-  };
-  // Every callback hears every event, even after one has asked to stop.
-  const callAll = (call: (cb: Callback) => CallbackResult): boolean => callbacks.map(call).includes('stop');
-
-  withMode(model, true, () => {
-    let stop = callAll((cb) => cb.onTrainBegin?.(info));
-    if (stop) history.stopReason = 'callback';
-    for (let epoch = 0; epoch < epochs && !stop; epoch++) {
-      if (callAll((cb) => cb.onEpochBegin?.(epoch))) {
-        history.stopReason = 'callback';
-        break;
-      }
-      reporter?.epochBegin();
-      const order = plan.shuffle ? plan.shuffleRng.permutation(n) : range(n);
-      const run = new EpochRun(data.y, plan.metrics);
-      for (const [b, idx] of batchIndices(order, batchSize, dropLast).entries()) {
-        const value = trainStep(op, model, plan, idx, run);
-        reporter?.batchEnd(epoch, b + 1, () => run.logs());
-        if (callAll((cb) => cb.onBatchEnd?.(b, { loss: value, size: idx.length }))) {
-          stop = true;
-          history.stopReason = 'callback';
-          break;
-        }
-      }
-      const logs = run.logs();
-      if (data.val) Object.assign(logs, validationLogs(op, model, plan, data.val));
-      history.record(logs);
-      reporter?.epochEnd(epoch, logs);
-      if (callAll((cb) => cb.onEpochEnd?.(epoch, logs))) {
-        stop = true;
-        history.stopReason = early?.stopped ? 'earlyStopping' : 'callback';
-      }
-      if (!Number.isFinite(logs.loss!)) {
-        stop = true;
-        history.stopReason = 'nonFinite';
-      }
-    }
-    for (const cb of callbacks) cb.onTrainEnd?.(history);
-  });
-  return history;
+  const reporter = progressReporter(op, options.progress, options.verbose, plan.epochs, plan.batchesPerEpoch);
+  const before = TrainingState.capture(model, plan.optimizer);
+  plan.optimizer.zeroGrad();
+  model.zeroGrad();
+  try {
+    return withMode(model, true, () => train(op, model, plan, reporter));
+  } catch (e) {
+    before.restore();
+    throw e;
+  }
 }
 
 /** fit's options, checked and resolved. */
 interface TrainingPlan {
   data: Split;
   lossFn: LossFn;
+  /** Whether the loss is the 'crossEntropy' one, whose class indices are checked on the first batch. */
+  crossEntropyLoss: boolean;
   metrics: Metric[];
   optimizer: Optimizer;
   epochs: number;
   batchSize: number;
+  batchesPerEpoch: number;
   shuffle: boolean;
   dropLast: boolean;
   clipNorm: number | undefined;
   early: EarlyStopping | undefined;
-  callbacks: Callback[];
+  callbacks: HookTarget[];
   shuffleRng: Rng;
+}
+
+/** A callback and its position in fit's `callbacks` (-1 for the one fit builds from `earlyStopping`). */
+interface HookTarget {
+  callback: Callback;
+  index: number;
 }
 
 /** Checks every option (before any training, so that a typo costs nothing) and resolves names. */
 function planTraining(op: string, model: Module, options: FitOptions): TrainingPlan {
   checkModel(op, model);
   if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object {x, y, loss, optimizer, …}, got ${show(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new ValueError(`${op}: unknown option '${key}'; the options are ${[...KNOWN_OPTIONS].join(', ')}`);
-  }
+  knownOptions(op, options, KNOWN_OPTIONS);
   if (options.loss === undefined) throw new ValueError(`${op}: loss is required ('mse', 'crossEntropy', … or a function)`);
   if (options.optimizer === undefined) throw new ValueError(`${op}: optimizer is required (an Optimizer instance or a name such as 'adam')`);
 
-  const rng = new Rng(requireFinite(op, 'seed', options.seed ?? 0));
+  const rng = new Rng(seedValue(op, orDefault(options.seed, 0)));
   // Independent streams, so that e.g. turning on a shuffled split does not change the batch order.
   const splitRng = rng.fork();
   const shuffleRng = rng.fork();
@@ -188,21 +182,24 @@ function planTraining(op: string, model: Module, options: FitOptions): TrainingP
   if (!dropLast && n % batchSize === 1 && n > 1 && model.namedModules().some(([, m]) => m instanceof BatchNorm)) {
     throw new ValueError(`${op}: ${n} rows in batches of ${batchSize} leave a last batch of 1 row, which BatchNorm cannot normalise in training; pass dropLast: true or another batchSize`);
   }
-  const clipNorm = options.clipNorm === undefined ? undefined : requireFinite(op, 'clipNorm', options.clipNorm);
+  const clipNorm = options.clipNorm === undefined ? undefined : finiteNumber(op, 'clipNorm', options.clipNorm);
   if (clipNorm !== undefined && clipNorm <= 0) throw new ValueError(`${op}: clipNorm must be > 0, got ${clipNorm}`);
-  const early = options.earlyStopping === undefined ? undefined : new EarlyStopping(options.earlyStopping);
+  const early = options.earlyStopping === undefined ? undefined : new EarlyStopping(options.earlyStopping, { op, prefix: 'earlyStopping.' });
+  const callbacks = checkCallbacks(op, options.callbacks).map((callback, index) => ({ callback, index }));
   return {
     data,
     lossFn: resolveLoss(op, options.loss),
+    crossEntropyLoss: options.loss === 'crossEntropy' || options.loss === crossEntropy,
     metrics: resolveMetrics(op, options.metrics, options.loss),
     optimizer: resolveOptimizer(op, options.optimizer, model, options.lr),
     epochs: checkInteger(op, 'epochs', options.epochs ?? 1, 1),
     batchSize,
+    batchesPerEpoch: dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize),
     shuffle: checkBoolean(op, 'shuffle', options.shuffle ?? true),
     dropLast,
     clipNorm,
     early,
-    callbacks: [...(early ? [early] : []), ...checkCallbacks(op, options.callbacks)],
+    callbacks: early ? [{ callback: early, index: -1 }, ...callbacks] : callbacks,
     shuffleRng,
   };
 }
@@ -219,20 +216,14 @@ function trainingData(op: string, options: FitOptions, rng: Rng): Split {
   const y = asSamples(op, 'y', options.y);
   checkSameRows(op, x, y);
   if (rows(x) === 0) throw new ValueError(`${op}: x has no rows to train on`);
+  if (rows(x) > MAX_ROWS) throw new ValueError(`${op}: x has ${rows(x)} rows, more than the ${MAX_ROWS} row indices can address`);
   if (options.validationData !== undefined && options.validationSplit !== undefined) {
     throw new ValueError(`${op}: give validationData or validationSplit, not both`);
   }
-  if (options.validationData !== undefined) {
-    const vd = options.validationData;
-    if (!Array.isArray(vd) || vd.length !== 2) throw new ValueError(`${op}: validationData must be [x, y], got ${show(vd)}`);
-    const vx = asSamples(op, 'validationData[0]', vd[0]);
-    const vy = asSamples(op, 'validationData[1]', vd[1]);
-    checkSameRows(op, vx, vy, 'validationData x', 'validationData y');
-    return { x, y, val: { x: vx, y: vy } };
-  }
+  if (options.validationData !== undefined) return { x, y, val: validationData(op, options.validationData, x, y) };
   if (options.validationSplit === undefined) return { x, y, val: undefined };
   const spec = options.validationSplit;
-  const { fraction, shuffle } = typeof spec === 'number' ? { fraction: spec, shuffle: false } : (spec ?? ({} as ValidationSplit));
+  const { fraction, shuffle } = typeof spec === 'number' ? { fraction: spec, shuffle: false } : knownNestedOptions<ValidationSplit>(op, 'validationSplit', spec, ['fraction', 'shuffle']);
   if (!(typeof fraction === 'number' && fraction > 0 && fraction < 1)) {
     throw new ValueError(`${op}: validationSplit must be a fraction in (0, 1) or {fraction, shuffle}, got ${show(fraction)}`);
   }
@@ -245,13 +236,139 @@ function trainingData(op: string, options: FitOptions, rng: Rng): Split {
   return noGrad(() => ({ x: gather(x, trainIdx), y: gather(y, trainIdx), val: { x: gather(x, valIdx), y: gather(y, valIdx) } }));
 }
 
-function checkCallbacks(op: string, callbacks: unknown): Callback[] {
-  if (callbacks === undefined) return [];
-  if (!Array.isArray(callbacks)) throw new ValueError(`${op}: callbacks must be a list of objects with onEpochEnd, onBatchEnd, … hooks, got ${show(callbacks)}`);
-  callbacks.forEach((cb, i) => {
-    if (cb === null || typeof cb !== 'object') throw new ValueError(`${op}: callback ${i} must be an object with hooks such as onEpochEnd, got ${show(cb)}`);
-  });
-  return callbacks as Callback[];
+/**
+ * validationData checked against the training rows before any step: the model sees its rows only
+ * after the first epoch, when a mismatch would have cost that epoch.
+ */
+function validationData(op: string, value: unknown, x: Tensor, y: Tensor): { x: Tensor; y: Tensor } {
+  if (!Array.isArray(value) || value.length !== 2) throw new ValueError(`${op}: validationData must be [x, y], got ${show(value)}`);
+  const vx = asSamples(op, 'validationData[0]', value[0]);
+  const vy = asSamples(op, 'validationData[1]', value[1]);
+  checkSameRows(op, vx, vy, 'validationData x', 'validationData y');
+  if (rows(vx) === 0) throw new ValueError(`${op}: validationData has no rows`);
+  sameRowShape(op, x, vx, 'x', 'validationData x');
+  sameRowShape(op, y, vy, 'y', 'validationData y');
+  return { x: vx, y: vy };
+}
+
+/** @throws ShapeError unless the rows of `other` have the shape of the rows of `t`. */
+function sameRowShape(op: string, t: Tensor, other: Tensor, name: string, otherName: string): void {
+  if (!sameShape(t.shape.slice(1), other.shape.slice(1))) {
+    throw new ShapeError(`${op}: the rows of ${otherName} must be shaped like those of ${name}, ${formatShape(t.shape.slice(1))}, got ${formatShape(other.shape.slice(1))} (${otherName} ${formatShape(other.shape)})`);
+  }
+}
+
+/**
+ * The values of every leaf tensor fit may change (the model's parameters and buffers, and the
+ * optimizer's parameters) and the optimizer's state, as they were when fit was called, to be put
+ * back if it fails.
+ */
+class TrainingState {
+  private constructor(
+    private readonly values: ReadonlyArray<readonly [Tensor, Float64Array]>,
+    private readonly optimizer: Optimizer,
+    private readonly optimizerState: ReturnType<Optimizer['stateDict']>,
+    private readonly model: Module,
+  ) {}
+
+  static capture(model: Module, optimizer: Optimizer): TrainingState {
+    const tensors = new Set([...model.parameters(), ...model.namedBuffers().map(([, b]) => b), ...optimizer.params]);
+    // Only leaves can be written in place (assign); a computed buffer cannot change under fit.
+    const values = [...tensors].filter((t) => t.isLeaf).map((t) => [t, t.data.slice()] as const);
+    return new TrainingState(values, optimizer, optimizer.stateDict(), model);
+  }
+
+  /** Writes the captured values back (through assign, so graphs recorded since see the change) and clears the gradients. */
+  restore(): void {
+    for (const [t, data] of this.values) assign(t, data);
+    this.optimizer.loadStateDict(this.optimizerState);
+    this.optimizer.zeroGrad();
+    this.model.zeroGrad();
+  }
+}
+
+/** The epochs, with the model in training mode. */
+function train(op: string, model: Module, plan: TrainingPlan, reporter: ProgressReporter | null): History {
+  const { data, epochs, batchSize, batchesPerEpoch } = plan;
+  const n = rows(data.x);
+  const history = new History();
+  const info: TrainInfo = {
+    model, optimizer: plan.optimizer, epochs, batchesPerEpoch, samples: n, validationSamples: data.val ? rows(data.val.x) : 0, metrics: plan.metrics,
+  };
+  // Every callback hears every event, even after one has asked to stop.
+  const callAll = (hook: HookName, ...args: unknown[]): boolean => {
+    let stop = false;
+    for (const { callback, index } of plan.callbacks) {
+      const fn = callback[hook] as ((...a: unknown[]) => unknown) | undefined;
+      if (fn !== undefined && hookResult(op, index, hook, fn.apply(callback, args)) === 'stop') stop = true;
+    }
+    return stop;
+  };
+
+  let stop = callAll('onTrainBegin', info);
+  if (stop) history.stopReason = 'callback';
+  let steps = 0;
+  for (let epoch = 0; epoch < epochs && !stop; epoch++) {
+    if (callAll('onEpochBegin', epoch)) {
+      history.stopReason = 'callback';
+      break;
+    }
+    reporter?.epochBegin();
+    const order = plan.shuffle ? shuffledOrder(plan.shuffleRng, n) : identityOrder(n);
+    const run = new EpochRun(op, data.y, plan.metrics, n);
+    let diverged = false;
+    for (let b = 0; b < batchesPerEpoch; b++) {
+      const idx = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
+      const step = trainStep(op, model, plan, idx, run, steps++ === 0);
+      reporter?.batchEnd(epoch, b + 1, () => run.logs());
+      if (callAll('onBatchEnd', b, { loss: step.loss, size: idx.length })) {
+        stop = true;
+        history.stopReason = 'callback';
+      }
+      diverged = !step.applied;
+      if (stop || diverged) break;
+    }
+    const logs = run.logs();
+    if (data.val) Object.assign(logs, validationLogs(op, model, plan, data.val));
+    history.record(logs);
+    reporter?.epochEnd(epoch, logs);
+    if (callAll('onEpochEnd', epoch, logs)) {
+      stop = true;
+      history.stopReason = plan.early?.stopped ? 'earlyStopping' : 'callback';
+    }
+    if (diverged || !Number.isFinite(logs.loss!)) {
+      stop = true;
+      history.stopReason = 'nonFinite';
+    }
+  }
+  callAll('onTrainEnd', history);
+  return history;
+}
+
+type HookName = 'onTrainBegin' | 'onEpochBegin' | 'onBatchEnd' | 'onEpochEnd' | 'onTrainEnd';
+
+/** 0, 1, …, n − 1, as 32-bit indices: half the memory of a number array, and outside the JavaScript heap. */
+function identityOrder(n: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
+}
+
+/** A seeded random order of 0 … n − 1: the same Fisher–Yates draws as `rng.permutation(n)`, into 32-bit indices. */
+function shuffledOrder(rng: Rng, n: number): Uint32Array {
+  const order = identityOrder(n);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(0, i + 1);
+    const tmp = order[i]!;
+    order[i] = order[j]!;
+    order[j] = tmp;
+  }
+  return order;
+}
+
+/** Row indices as the index tensor gather takes (a copy: the order is reused). */
+function indexTensor(idx: Uint32Array): Tensor {
+  return new Tensor(Float64Array.from(idx), [idx.length]);
 }
 
 /** The running sums of one epoch: loss weighted by batch size, and predictions for the metrics. */
@@ -259,50 +376,91 @@ class EpochRun {
   private lossSum = 0;
   private count = 0;
   private readonly preds: Tensor[] = [];
-  private readonly seen: number[] = [];
+  /** The rows predicted so far, in order (only kept when there are metrics). */
+  private readonly seen: Float64Array;
 
-  constructor(private readonly y: Tensor, private readonly metrics: readonly Metric[]) {}
+  constructor(private readonly op: string, private readonly y: Tensor, private readonly metrics: readonly Metric[], rowCount: number) {
+    this.seen = new Float64Array(metrics.length > 0 ? rowCount : 0);
+  }
 
-  add(loss: number, pred: Tensor, idx: readonly number[]): void {
+  add(loss: number, pred: Tensor, idx: Uint32Array): void {
+    if (this.metrics.length > 0) {
+      this.preds.push(pred.detach());
+      // A copy in a loop, not push(...idx), which overflows the call stack for large batches.
+      this.seen.set(idx, this.count);
+    }
     this.lossSum += loss * idx.length;
     this.count += idx.length;
-    if (this.metrics.length === 0) return;
-    this.preds.push(pred.detach());
-    this.seen.push(...idx);
   }
 
   /** `loss` so far and each metric over the predictions made so far this epoch. */
   logs(): EpochLogs {
     const logs: EpochLogs = { loss: this.lossSum / this.count };
     if (this.metrics.length > 0) {
-      const [pred, target] = noGrad(() => [this.preds.length === 1 ? this.preds[0]! : concat(this.preds, 0), gather(this.y, this.seen)]);
-      for (const m of this.metrics) logs[m.name] = m.fn(target, pred);
+      const [pred, target] = noGrad(() => [
+        this.preds.length === 1 ? this.preds[0]! : concat(this.preds, 0),
+        gather(this.y, new Tensor(this.seen.slice(0, this.count), [this.count])),
+      ]);
+      for (const m of this.metrics) logs[m.name] = metricValue(this.op, m, m.fn(target, pred));
     }
     return logs;
   }
 }
 
-/** One gradient step on the rows `idx`; returns the batch loss. */
-function trainStep(op: string, model: Module, plan: TrainingPlan, idx: number[], run: EpochRun): number {
+/** A metric's result, which must be a number: a Tensor (a forgotten `.item()`) would be logged as an object. */
+function metricValue(op: string, metric: Metric, value: unknown): number {
+  if (typeof value !== 'number') throw new ValueError(`${op}: metric ${quoteName(metric.name)} must return a number, got ${show(value)}`);
+  return value;
+}
+
+/**
+ * One gradient step on the rows `idx`: the batch loss, and whether the step was taken (not when the
+ * loss or a gradient is NaN or ±∞: the optimizer refuses those before changing anything).
+ */
+function trainStep(op: string, model: Module, plan: TrainingPlan, idx: Uint32Array, run: EpochRun, first: boolean): { loss: number; applied: boolean } {
   const { data, optimizer } = plan;
-  const [xb, yb] = noGrad(() => [gather(data.x, idx), gather(data.y, idx)]);
-  const pred = model.forward(xb);
+  const rowsIdx = indexTensor(idx);
+  const [xb, yb] = noGrad(() => [gather(data.x, rowsIdx), gather(data.y, rowsIdx)]);
+  const pred = forwardOf(op, model, xb);
+  if (first && plan.crossEntropyLoss) checkClassIndices(op, plan.data, pred);
   const loss = plan.lossFn(pred, yb);
   const value = lossValue(op, loss);
+  run.add(value, pred, idx);
+  if (!Number.isFinite(value)) return { loss: value, applied: false };
   loss.backward();
   if (plan.clipNorm !== undefined) clipGradNorm(optimizer.params, plan.clipNorm);
-  optimizer.step();
+  let applied = true;
+  try {
+    optimizer.step();
+  } catch (e) {
+    if (!(e instanceof NonFiniteGradientError)) throw e;
+    applied = false;
+  }
   // Clear the model's gradients too, in case it has parameters the optimizer does not update.
   optimizer.zeroGrad();
   model.zeroGrad();
-  run.add(value, pred, idx);
-  return value;
+  return { loss: value, applied };
+}
+
+/**
+ * For the 'crossEntropy' loss with class-index targets: every index of y and of the validation y
+ * must be a whole number below the number of classes, the last axis of the first batch's
+ * predictions. Checked before the first step; unchecked, a bad label in the validation rows would
+ * surface only after the first epoch, and one in a late batch after many steps.
+ */
+function checkClassIndices(op: string, data: Split, pred: Tensor): void {
+  if (!isTensor(pred) || pred.rank === 0) return; // the loss reports it
+  const classes = pred.shape[pred.rank - 1]!;
+  const indexRow = pred.shape.slice(1, -1);
+  for (const [name, y] of [['y', data.y], ['validationData y', data.val?.y]] as const) {
+    if (y !== undefined && sameShape(y.shape.slice(1), indexRow)) requireIndicesBelow(op, `the class indices in ${name}`, y.data, classes);
+  }
 }
 
 /** valLoss and the 'val_' metrics, in evaluation mode without recording. */
 function validationLogs(op: string, model: Module, plan: TrainingPlan, val: { x: Tensor; y: Tensor }): EpochLogs {
   const pred = predictRows(op, model, val.x, Math.max(plan.batchSize, 256));
   const logs: EpochLogs = { valLoss: noGrad(() => lossValue(op, plan.lossFn(pred, val.y))) };
-  for (const m of plan.metrics) logs[`val_${m.name}`] = m.fn(val.y, pred);
+  for (const m of plan.metrics) logs[`val_${m.name}`] = metricValue(op, m, m.fn(val.y, pred));
   return logs;
 }

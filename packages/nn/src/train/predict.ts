@@ -1,8 +1,7 @@
 /** Inference: predictions in batches, and the loss and metrics of a trained model on a data set. */
-import { Tensor, ValueError, concat, gather, isTensor, noGrad, requireOptions } from '@adjoint/core';
-import { Module, describe } from '../module';
-import { asSamples, checkInteger, checkSameRows, range, rows, orDefault, type TensorInput } from '../args';
-import { batchIndices } from '../data/batches';
+import { Tensor, ValueError, concat, gather, isTensor, noGrad } from '@adjoint/core';
+import { Module, describe, moduleTreeDepth, walkModules } from '../module';
+import { asSamples, checkInteger, checkSameRows, knownOptions, rows, orDefault, type TensorInput } from '../args';
 import { resolveLoss, resolveMetrics, type LossSpec, type MetricSpec } from './resolve';
 import { withMode } from './modes';
 
@@ -26,7 +25,7 @@ export interface PredictOptions {
 export function predict(model: Module, x: TensorInput, options: PredictOptions = {}): Tensor {
   const op = 'predict';
   checkModel(op, model);
-  options = requireOptions(op, options);
+  options = knownOptions(op, options, ['batchSize']);
   const xs = asSamples(op, 'x', x);
   const batchSize = checkInteger(op, 'batchSize', orDefault(options.batchSize, 256), 1);
   if (rows(xs) === 0) throw new ValueError(`${op}: x has no rows`);
@@ -35,18 +34,47 @@ export function predict(model: Module, x: TensorInput, options: PredictOptions =
 
 /** Shared by predict, evaluate and fit's validation pass. */
 export function predictRows(op: string, model: Module, x: Tensor, batchSize: number): Tensor {
+  const n = rows(x);
   return withMode(model, false, () =>
     noGrad(() => {
-      const outputs = batchIndices(range(rows(x)), batchSize).map((idx) => {
-        const out = model.forward(idx.length === rows(x) ? x : gather(x, idx));
-        if (!isTensor(out) || out.rank === 0 || out.shape[0] !== idx.length) {
-          throw new ValueError(`${op}: the model must return one output row per input row; for ${idx.length} rows it returned ${describe(out)}`);
+      const outputs: Tensor[] = [];
+      for (let start = 0; start < n; start += batchSize) {
+        const count = Math.min(batchSize, n - start);
+        const out = forwardOf(op, model, count === n ? x : gather(x, consecutive(start, count)));
+        if (!isTensor(out) || out.rank === 0 || out.shape[0] !== count) {
+          throw new ValueError(`${op}: the model must return one output row per input row; for ${count} rows it returned ${describe(out)}`);
         }
-        return out;
-      });
+        outputs.push(out);
+      }
       return outputs.length === 1 ? outputs[0]! : concat(outputs, 0);
     }),
   );
+}
+
+/** The indices start, start + 1, … (count of them), as the index tensor gather takes. */
+function consecutive(start: number, count: number): Tensor {
+  const idx = new Float64Array(count);
+  for (let i = 0; i < count; i++) idx[i] = start + i;
+  return new Tensor(idx, [count]);
+}
+
+/**
+ * `model.forward(x)`, with a clear error when it runs out of call stack. Sequential and Residual
+ * run nested copies of themselves in a loop, but any other module calls its children's forward, so
+ * a tree nested some ten thousand levels deep exhausts the stack; the RangeError that results says
+ * nothing about why.
+ */
+export function forwardOf(op: string, model: Module, x: Tensor): Tensor {
+  try {
+    return model.forward(x);
+  } catch (e) {
+    if (!(e instanceof RangeError && /call stack/i.test(e.message))) throw e;
+    const depth = moduleTreeDepth(op, model);
+    const remedy = depth >= 1000
+      ? 'nest fewer modules (a flat Sequential of the layers computes the same), or make the deep part loop instead of calling itself'
+      : 'a forward that calls itself without end?';
+    throw new ValueError(`${op}: the model's forward pass ran out of call stack (its module tree is ${depth} levels deep): ${remedy}`);
+  }
 }
 
 /** Options of {@link evaluate}. */
@@ -72,7 +100,7 @@ export interface EvaluateOptions {
 export function evaluate(model: Module, x: TensorInput, y: TensorInput, options: EvaluateOptions = {}): Record<string, number> {
   const op = 'evaluate';
   checkModel(op, model);
-  options = requireOptions(op, options);
+  options = knownOptions(op, options, ['loss', 'metrics', 'batchSize']);
   const xs = asSamples(op, 'x', x);
   const ys = asSamples(op, 'y', y);
   checkSameRows(op, xs, ys);
@@ -93,7 +121,8 @@ export function lossValue(op: string, value: unknown): number {
   return value.data[0]!;
 }
 
-/** @throws ValueError unless `model` is a Module. */
+/** @throws ValueError unless `model` is a Module whose tree has no cycle (see walkModules). */
 export function checkModel(op: string, model: unknown): asserts model is Module {
   if (!(model instanceof Module)) throw new ValueError(`${op}: model must be a Module, got ${describe(model)}`);
+  walkModules(op, model, { unique: true }, () => undefined);
 }

@@ -4,7 +4,7 @@
  * pipe) unless asked for with `verbose: 2`, which prints the summary lines only.
  */
 import { ValueError } from '@adjoint/core';
-import { show } from '../args';
+import { knownNestedOptions, show } from '../args';
 import type { EpochLogs } from './history';
 
 /** Where progress goes: `process.stdout` by default; anything with `write` (tests pass a fake). */
@@ -23,7 +23,7 @@ export interface ProgressOptions {
   interval?: number;
   /** Clock in milliseconds (default `performance.now`); tests inject a fake one. */
   now?: () => number;
-  /** Characters inside the bar's brackets (default 20). */
+  /** Characters inside the bar's brackets: a whole number from 1 to 1000 (default 20). */
   width?: number;
 }
 
@@ -100,29 +100,46 @@ export class ProgressReporter {
   }
 }
 
+const PROGRESS_KEYS = ['stream', 'interval', 'now', 'width'];
+
+/** Widest bar progress.width may ask for, in characters. */
+const MAX_WIDTH = 1000;
+
 /**
  * The reporter for fit's `progress` and `verbose` options, or null when nothing is to be printed.
- * @throws ValueError for malformed options.
+ * Everything is checked, even when nothing will be printed, so that a mistake shows at once.
+ * @throws ValueError for malformed options or an unknown key in `progress`.
  */
 export function progressReporter(op: string, progress: unknown, verbose: unknown, epochs: number, batches: number): ProgressReporter | null {
   const level = verbose === undefined ? 1 : verbose === true ? 1 : verbose === false ? 0 : verbose;
   if (level !== 0 && level !== 1 && level !== 2) throw new ValueError(`${op}: verbose must be 0, 1 or 2, got ${show(verbose)}`);
-  if (progress === false || level === 0) return null;
-  if (progress !== undefined && progress !== true && (progress === null || typeof progress !== 'object')) {
+  if (progress !== undefined && typeof progress !== 'boolean' && (progress === null || typeof progress !== 'object' || Array.isArray(progress))) {
     throw new ValueError(`${op}: progress must be true, false or {stream, interval, now, width}, got ${show(progress)}`);
   }
-  const options: ProgressOptions = typeof progress === 'object' ? (progress as ProgressOptions) : {};
+  const options = typeof progress === 'object' ? checkProgressOptions(op, progress) : {};
+  if (progress === false || level === 0) return null;
   const stream = options.stream ?? (process.stdout as ProgressStream);
-  if (typeof stream?.write !== 'function') throw new ValueError(`${op}: progress.stream must have a write(text) method`);
-  for (const key of ['interval', 'width'] as const) {
-    const v = options[key];
-    if (v !== undefined && !(typeof v === 'number' && v >= (key === 'width' ? 1 : 0) && Number.isFinite(v))) {
-      throw new ValueError(`${op}: progress.${key} must be a ${key === 'width' ? 'positive' : 'non-negative'} number, got ${show(v)}`);
-    }
-  }
   const tty = stream.isTTY === true;
   if (level === 1 && !tty) return null;
   return new ProgressReporter(stream, level === 1, epochs, batches, options);
+}
+
+/** fit's `progress` object, checked key by key (a function that fails mid-training would lose the run). */
+function checkProgressOptions(op: string, progress: object): ProgressOptions {
+  const options = knownNestedOptions<ProgressOptions>(op, 'progress', progress, PROGRESS_KEYS);
+  if (options.stream !== undefined && typeof (options.stream as Partial<ProgressStream> | null)?.write !== 'function') {
+    throw new ValueError(`${op}: progress.stream must have a write(text) method, got ${show(options.stream)}`);
+  }
+  if (options.now !== undefined && typeof options.now !== 'function') throw new ValueError(`${op}: progress.now must be a function returning milliseconds, got ${show(options.now)}`);
+  const { interval, width } = options;
+  if (interval !== undefined && !(typeof interval === 'number' && interval >= 0 && Number.isFinite(interval))) {
+    throw new ValueError(`${op}: progress.interval must be a non-negative number, got ${show(interval)}`);
+  }
+  // Bounded: the bar is drawn on every redraw, and a width of 10⁹ would not fit in a string.
+  if (width !== undefined && !(typeof width === 'number' && Number.isInteger(width) && width >= 1 && width <= MAX_WIDTH)) {
+    throw new ValueError(`${op}: progress.width must be a whole number from 1 to ${MAX_WIDTH}, got ${show(width)}`);
+  }
+  return options;
 }
 
 /** ' - loss 0.1234 - accuracy 0.9000': every logged value, in insertion order. */

@@ -10,7 +10,7 @@ import {
   type AdagradOptions, type AdamOptions, type LearningRate, type RMSpropOptions, type SGDOptions,
 } from '../optim/index';
 import { accuracy, meanAbsoluteError, meanSquaredError, r2Score, type MetricFn } from '../metrics';
-import { show } from '../args';
+import { knownNestedOptions, show } from '../args';
 
 /** A loss as fit uses it: predictions and targets in, a scalar tensor out. */
 export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
@@ -56,7 +56,7 @@ export interface OptimizerSpec {
   [option: string]: unknown;
 }
 
-type OptimizerFactory = (params: Tensor[], options: Record<string, unknown>) => Optimizer;
+type OptimizerFactory = (model: Module, options: Record<string, unknown>) => Optimizer;
 
 const optimizers: Record<OptimizerName, OptimizerFactory> = {
   sgd: (p, o) => new SGD(p, o as SGDOptions),
@@ -69,7 +69,8 @@ const optimizers: Record<OptimizerName, OptimizerFactory> = {
 /**
  * An optimizer over the model's parameters: an instance is used as it is; a name or a spec builds a
  * fresh one, with `lr` (when given) as its learning rate.
- * @throws ValueError for an unknown name, or an `lr` given together with an instance (it would be ignored).
+ * @throws ValueError for an unknown name, or an `lr` given together with an instance or a spec
+ * holding its own (one of the two would be ignored).
  */
 export function resolveOptimizer(op: string, spec: unknown, model: Module, lr: LearningRate | undefined): Optimizer {
   if (spec instanceof Optimizer) {
@@ -91,8 +92,12 @@ export function resolveOptimizer(op: string, spec: unknown, model: Module, lr: L
   if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(optimizers, name)) {
     throw new ValueError(`${op}: optimizer must be an Optimizer instance, one of ${Object.keys(optimizers).join(', ')}, or {name, ...options}; got ${show(spec)}`);
   }
-  if (lr !== undefined) options = { ...options, lr };
-  return optimizers[name as OptimizerName](model.parameters(), options);
+  if (lr !== undefined) {
+    if (options.lr !== undefined) throw new ValueError(`${op}: lr is given twice, in the optimizer spec (${show(options.lr)}) and in the options (${show(lr)}); give it once`);
+    options = { ...options, lr };
+  }
+  // The model itself, so that the optimizer can name a parameter ('0.weight') in its messages.
+  return optimizers[name as OptimizerName](model, options);
 }
 
 /** Metric names known to fit, evaluate and the searches. */
@@ -148,7 +153,7 @@ export function resolveMetrics(op: string, specs: unknown, lossSpec?: unknown): 
 function resolveMetric(op: string, spec: unknown, index: number, lossSpec: unknown): Metric {
   if (typeof spec === 'string') {
     if (!Object.prototype.hasOwnProperty.call(builtinMetrics, spec)) {
-      throw new ValueError(`${op}: unknown metric ${JSON.stringify(spec)}; expected one of ${Object.keys(builtinMetrics).join(', ')}, a function, or {name, fn}`);
+      throw new ValueError(`${op}: unknown metric ${show(spec)}; expected one of ${Object.keys(builtinMetrics).join(', ')}, a function, or {name, fn}`);
     }
     if (spec === 'accuracy' && takesBinaryLogits(lossSpec)) return { name: spec, fn: (t, p) => accuracy(t, p, { threshold: 0 }), mode: 'max' };
     return { name: spec, ...builtinMetrics[spec as MetricName] };
@@ -159,7 +164,7 @@ function resolveMetric(op: string, spec: unknown, index: number, lossSpec: unkno
     return { name, fn: spec as MetricFn, mode: knownModes.get(spec) };
   }
   if (spec !== null && typeof spec === 'object' && typeof (spec as { fn?: unknown }).fn === 'function') {
-    const { name, fn, mode } = spec as { name?: unknown; fn: MetricFn; mode?: unknown };
+    const { name, fn, mode } = knownNestedOptions<{ name?: unknown; fn: MetricFn; mode?: unknown }>(op, `metric ${index + 1}`, spec, ['name', 'fn', 'mode']);
     if (typeof name !== 'string' || name === '') throw new ValueError(`${op}: metric ${index + 1} needs a non-empty name`);
     return { name, fn, mode: mode === undefined ? knownModes.get(fn) : requireChoice(op, `metric '${name}' mode`, mode, ['min', 'max']) };
   }
