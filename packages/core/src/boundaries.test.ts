@@ -9,7 +9,7 @@ import {
   jacobian, jvp, linspace, manualSeed, matmul, noGrad, ones, oneHot, rand, randn, reshape, scalar, sum, tensor, toDot, trace, transpose,
   valueAndGrad, vjp, zeros,
 } from '@adjoint/core';
-import { expectError } from '../../../test/support/expect-error';
+import { expectError, thrown } from '../../../test/support/expect-error';
 
 const deepNesting = (depth: number): unknown => {
   let a: unknown = 1;
@@ -259,5 +259,21 @@ describe('sizes from one number, and stacks, are bounded before any work', () =>
     expect(w.grad).toBeNull();
     w.grad = tensor([0, 0, 1]);
     expect(w.grad!.toArray()).toEqual([0, 0, 1]);
+  });
+});
+
+describe('messages stay short and safe whatever the value', () => {
+  it('a 10⁷-element or 10⁵-deep argument makes a short message, not a huge one or a stack overflow', () => {
+    const huge = new Array<number>(10_000_000).fill(0.5);
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    for (const bad of [huge, deep, 'x'.repeat(1_000_000), 10n]) {
+      for (const call of [() => rand([2], { seed: bad as never }), () => manualSeed(bad as never), () => zeros(bad as never)]) {
+        const error = thrown(call, ValueError);
+        expect(error.message).toMatch(/^(rand|manualSeed|zeros):/);
+        expect(error.message.length).toBeLessThan(300);
+      }
+    }
+    expect(() => zeros(huge)).toThrow(/^zeros: a tensor has at most 64 axes, got a shape of rank 10000000$/);
   });
 });

@@ -161,7 +161,7 @@ export function eye(n: number): Tensor {
 export function arange(start: number, stop?: number, step = 1): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
   if (![start, stop, step].every(Number.isFinite) || step === 0) {
-    throw new ValueError(`arange: needs finite start, stop and a non-zero step, got ${[start, stop, step].map(describeValue).join(', ')}`);
+    throw new ValueError(`arange: needs finite start, stop and a non-zero step, got ${[start, stop, step].map((v) => describeValue(v)).join(', ')}`);
   }
   const n = Math.max(0, Math.ceil((stop - start) / step));
   checkSize('arange', [n], `${start} to ${stop} in steps of ${step} gives shape`);

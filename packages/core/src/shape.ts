@@ -38,12 +38,12 @@ const MAX_SIZE = 2 ** 31 - 1;
 /** Throws a ValueError unless `shape` is a list of non-negative integers of a size a tensor can hold. */
 export function checkShape(op: string, shape: unknown): Shape {
   if (!Array.isArray(shape)) throw new ValueError(`${op}: shape must be an array of non-negative integers, got ${describeValue(shape)}`);
+  if (shape.length > MAX_RANK) throw new ValueError(`${op}: a tensor has at most ${MAX_RANK} axes, got a shape of rank ${shape.length}`);
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new ValueError(`${op}: dimensions must be non-negative integers, got [${shape.map(describeValue).join(', ')}]`);
+      throw new ValueError(`${op}: dimensions must be non-negative integers, got ${describeValue(shape)}`);
     }
   }
-  if (shape.length > MAX_RANK) throw new ValueError(`${op}: a tensor has at most ${MAX_RANK} axes, got a shape of rank ${shape.length}`);
   checkSize(op, shape as Shape);
   return shape as Shape;
 }
@@ -57,11 +57,20 @@ export function checkSize(op: string, shape: Shape, what: string | (() => string
   }
 }
 
-/** A value as it appears in messages: never throws (symbols, objects without toString). */
-export function describeValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+/**
+ * A value as it appears in messages: never throws (symbols, objects without toString, BigInts),
+ * and never long: arrays show at most a few elements and levels, strings at most 80 characters,
+ * so a 10⁷-element or 10⁵-deep argument makes a short message, not a huge or overflowing one.
+ */
+export function describeValue(v: unknown, depth = 0): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 77)}...` : v);
   if (typeof v === 'symbol' || typeof v === 'function') return typeof v;
-  if (Array.isArray(v)) return `[${v.map(describeValue).join(', ')}]`;
+  if (typeof v === 'bigint') return `${v}n`;
+  if (Array.isArray(v)) {
+    if (depth >= 3) return `an array of length ${v.length}`;
+    const shown = v.slice(0, 6).map((x) => describeValue(x, depth + 1));
+    return `[${shown.join(', ')}${v.length > 6 ? `, … (${v.length} elements)` : ''}]`;
+  }
   if (v !== null && typeof v === 'object') return 'an object';
   return String(v);
 }
