@@ -195,6 +195,7 @@ function againstHandWritten({ group, ours, hand }: Contest): BenchResult[] {
  */
 async function againstTf({ group, p, ours }: Contest): Promise<BenchResult[]> {
   const tf = await loadTf();
+  if (tf === null) return [];
   await tf.setBackend('cpu');
   const [aCpu, c] = timeInterleaved([ours.step, tfStep(tf, p)], { minTime: 1.5 });
   await tf.setBackend('wasm');

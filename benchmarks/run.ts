@@ -6,6 +6,7 @@
  *   npm run bench -- matmul               only the named suites
  *   npm run bench -- --json [file]        also write JSON (default benchmarks/results.json)
  *   npm run bench -- --docs               also write the JSON and update docs/benchmarks.md and its charts
+ *   npm run bench -- --help               what follows, and the suites
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -31,14 +32,27 @@ const SUITES: Suite[] = [
   { name: 'epoch', run: async () => (await import('./epoch')).benchEpoch() },
 ];
 
+const USAGE = (): string => `npm run bench [-- options] [suites]
+
+Runs the benchmark suites and prints one table; rows with a target say PASS or FAIL.
+
+suites: ${SUITES.map((s) => s.name).join(', ')} (default: all)
+options:
+  --json [file]   also write the results as JSON (default benchmarks/results.json)
+  --docs          also update docs/benchmarks.md and its charts
+  --help          this text
+
+TensorFlow.js, the reference most rows compare against, is optional: \`npm run references\` installs it.`;
+
 interface Options {
+  help: boolean;
   jsonFile: string | null;
   docs: boolean;
   only: string[];
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { jsonFile: null, docs: false, only: [] };
+  const options: Options = { help: false, jsonFile: null, docs: false, only: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--json') {
@@ -46,11 +60,13 @@ function parseArgs(argv: readonly string[]): Options {
       const explicit = next !== undefined && !next.startsWith('--') && !SUITES.some((s) => s.name === next);
       options.jsonFile = explicit ? next : path.join(__dirname, 'results.json');
       if (explicit) i++;
+    } else if (arg === '--help' || arg === '-h') {
+      options.help = true;
     } else if (arg === '--docs') {
       options.docs = true;
       options.jsonFile ??= path.join(__dirname, 'results.json');
     } else if (arg.startsWith('--')) {
-      throw new Error(`bench: unknown option ${arg} (expected --json [file], --docs and suite names)`);
+      throw new Error(`bench: unknown option ${arg} (expected --json [file], --docs, --help and suite names)`);
     } else {
       options.only.push(arg);
     }
@@ -69,6 +85,10 @@ function machine(): { cpu: string; cores: number; node: string; platform: string
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  if (options.help) {
+    console.log(USAGE());
+    return;
+  }
   const host = machine();
   console.log(`machine: ${host.cpu}, ${host.cores} cores, node ${host.node}, ${host.platform}`);
   if (typeof (globalThis as { gc?: unknown }).gc !== 'function') {
@@ -79,7 +99,7 @@ async function main(): Promise<void> {
   const results: BenchResult[] = [];
   for (const suite of selected) {
     const started = Date.now();
-    results.push(...(await suite.run()));
+    for (const row of await suite.run()) results.push(row);
     console.log(`  ${suite.name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   console.log();
