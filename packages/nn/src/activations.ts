@@ -3,6 +3,7 @@
  * (`{activation: 'relu'}`) as well as with functions.
  */
 import { Tensor, ValueError, elu, leakyRelu, relu, sigmoid, softmax, softplus, tanh } from '@adjoint/core';
+import { show } from './args';
 
 /** An elementwise (or, for softmax, last-axis) activation: tensor in, tensor of the same shape out. */
 export type ActivationFn = (x: Tensor) => Tensor;
@@ -28,7 +29,7 @@ export const activationNames = Object.keys(byName) as ActivationName[];
 export function activationFn(spec: ActivationName | ActivationFn, op = 'activation'): ActivationFn {
   if (typeof spec === 'function') return spec;
   if (typeof spec === 'string' && Object.prototype.hasOwnProperty.call(byName, spec)) return byName[spec];
-  throw new ValueError(`${op}: unknown activation ${JSON.stringify(spec)}; expected one of ${activationNames.join(', ')} or a function`);
+  throw new ValueError(`${op}: unknown activation ${show(spec)}; expected one of ${activationNames.join(', ')} or a function`);
 }
 
 /**

@@ -65,6 +65,13 @@ export function checkBoolean(op: string, name: string, value: unknown): boolean 
   return value;
 }
 
+/**
+ * Most elements a tensor may hold: core's limit (2³¹ − 1, set by its 32-bit kernel offsets), which
+ * core checks but does not export. Layers check their weights against it themselves, so that the
+ * message names the layer rather than the random draw that would fail.
+ */
+export const MAX_TENSOR_SIZE = 2 ** 31 - 1;
+
 /** Longest string a message quotes in full: a longer one is cut, so a stray megabyte stays out of it. */
 const MAX_QUOTED = 60;
 

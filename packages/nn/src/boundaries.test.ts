@@ -5,11 +5,11 @@
  * the function and the offending value — never a TypeError, never silently accepted — and a
  * rejected loadStateDict changes nothing.
  */
-import { AdjointError, ShapeError, Tensor, ValueError, tensor, zeros } from '@adjoint/core';
+import { AdjointError, Rng, ShapeError, Tensor, ValueError, tensor, zeros } from '@adjoint/core';
 import {
-  Adagrad, Adam, AdamW, BatchNorm, Dense, Dropout, MinMaxScaler, Module, RMSprop, SGD, Sequential, accuracy, batches, confusionMatrix,
-  deserializeModel, evaluate, fit, glorotNormal, glorotUniform, heNormal, heUniform, kFold, loadModel, mlp, normal, predict, saveModel,
-  serializeModel, trainTestSplit, type Optimizer,
+  Adagrad, Adam, AdamW, BatchNorm, Dense, Dropout, EarlyStopping, MinMaxScaler, Module, RMSprop, SGD, Sequential, accuracy, batches, binaryCrossEntropy,
+  confusionMatrix, cosineDecay, crossEntropy, deserializeModel, evaluate, exponentialDecay, fit, glorotNormal, glorotUniform, heNormal, heUniform,
+  inverseTimeDecay, kFold, loadModel, mlp, normal, predict, saveModel, serializeModel, stepDecay, trainTestSplit, zeros as zerosInit, type Optimizer,
 } from '@adjoint/nn';
 import { expectError } from '../../../test/support/expect-error';
 
@@ -236,5 +236,131 @@ describe('options arguments must be objects', () => {
   it('Module.loadStateDict too', () => {
     const m = mlp([2, 1], { seed: 1 });
     expectError(() => m.loadStateDict(m.stateDict(), null as never), ValueError, 'loadStateDict: options must be an object, got null');
+  });
+});
+
+describe('seeds are whole numbers, and the message names the function called', () => {
+  const x = [[1, 2], [3, 4]];
+  const y = [[1], [2]];
+  const takesSeed: Array<[string, (seed: unknown) => unknown]> = [
+    ['fit', (seed) => fit(mlp([2, 1], { seed: 1 }), { x, y, loss: 'mse', optimizer: 'sgd', seed: seed as number, progress: false })],
+    ['Dense', (seed) => new Dense(2, 3, { seed: seed as number })],
+    ['Dropout', (seed) => new Dropout(0.5, { seed: seed as number })],
+    ['mlp', (seed) => mlp([2, 3, 1], { seed: seed as number })],
+    ['glorotUniform', (seed) => glorotUniform([2, 2], { seed: seed as number })],
+    ['glorotNormal', (seed) => glorotNormal([2, 2], { seed: seed as number })],
+    ['heUniform', (seed) => heUniform([2, 2], { seed: seed as number })],
+    ['heNormal', (seed) => heNormal([2, 2], { seed: seed as number })],
+    ['normal', (seed) => normal([2, 2], { seed: seed as number })],
+  ];
+  // An array nested 10⁵ deep: describing it element by element would overflow the call stack.
+  let deep: unknown = [1];
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+
+  it.each(takesSeed)('%s', (name, call) => {
+    for (const [seed, shown] of [[0.5, '0.5'], [NaN, 'NaN'], [Infinity, 'Infinity'], [2 ** 60, String(2 ** 60)]] as const) {
+      expectError(() => call(seed), ValueError, new RegExp(`^${name}: seed must be a whole number between −2⁵³ and 2⁵³, got ${shown}`));
+    }
+    expectError(() => call('7'), ValueError, `${name}: seed must be a whole number between −2⁵³ and 2⁵³, got "7"`);
+    expectError(() => call(deep), ValueError, `${name}: seed must be a whole number between −2⁵³ and 2⁵³, got an array of length 1`);
+    expect(() => call(-3)).not.toThrow();
+  });
+
+  it('a fractional seed is refused rather than truncated: 0.3 and 0.7 would give the same weights', () => {
+    expectError(() => new Dense(2, 2, { seed: 0.3 }), ValueError, 'Dense: seed must be a whole number between −2⁵³ and 2⁵³, got 0.3 (for a random seed, use Math.floor(Math.random() * 2 ** 32))');
+  });
+
+  it.each<[string, (o: object) => unknown]>([
+    ['Dense', (o) => new Dense(2, 2, o)], ['Dropout', (o) => new Dropout(0.5, o)], ['mlp', (o) => mlp([2, 2], o)], ['heNormal', (o) => heNormal([2, 2], o)],
+  ])('%s: seed and rng together are a conflict; rng must be an Rng', (name, call) => {
+    expectError(() => call({ seed: 1, rng: new Rng(1) }), ValueError, `${name}: give seed or rng, not both`);
+    expectError(() => call({ rng: { uniform: () => 0.5 } }), ValueError, `${name}: rng must be an Rng, got an object (Object)`);
+    expect(() => call({ rng: new Rng(1) })).not.toThrow();
+  });
+});
+
+describe('sizes given to a layer are checked by the layer', () => {
+  it('Dense and mlp name themselves, not the random draw', () => {
+    expectError(() => new Dense(100_000, 100_000), ValueError, 'Dense: a 100000 × 100000 weight would hold 10000000000 values, more than the 2147483647 a tensor can hold');
+    expectError(() => new Dense(2.5, 3), ValueError, 'Dense: inFeatures must be a positive integer, got 2.5');
+    expectError(() => new Dense(2, '3' as never), ValueError, 'Dense: outFeatures must be a positive integer, got "3"');
+    expectError(() => mlp([2, 0, 1]), ValueError, 'mlp: sizes[1] must be a positive integer, got 0');
+    expectError(() => mlp([2, 100_000, 100_000]), ValueError, /^mlp: layer 1 \(sizes\[1\] → sizes\[2\]\): a 100000 × 100000 weight would hold/);
+    expectError(() => mlp([2, 2], { activation: 'swish' as never }), ValueError, /^mlp: unknown activation "swish"/);
+    expectError(() => mlp([2, 2], { init: 'he' as never }), ValueError, /^mlp: unknown initializer "he"/);
+    expectError(() => mlp(new Array(200_002).fill(1)), ValueError, 'mlp: 200001 layers are more than the 100000 mlp builds; build a Sequential of Dense layers for more');
+    expectError(() => mlp({ length: 3 } as never), ValueError, 'mlp: sizes must list at least the input and output sizes, got an object (Object)');
+  });
+
+  it('the initialisers check their shapes', () => {
+    expectError(() => glorotUniform([2.5, 2]), ValueError, 'glorotUniform: dimensions must be non-negative integers, got [2.5, 2]');
+    expectError(() => heNormal([100_000, 100_000]), ValueError, 'heNormal: shape [100000, 100000] has 10000000000 elements, more than the 2147483647 a tensor can hold');
+    expectError(() => normal(new Array(65).fill(1)), ValueError, 'normal: a tensor has at most 64 axes, got a shape of rank 65');
+    expectError(() => zerosInit('3' as never), ValueError, 'zeros: shape must be an array of dimensions, got "3"');
+  });
+});
+
+describe('unknown options are refused, in nested option objects too', () => {
+  const x = tensor([[1, 2], [3, 4], [5, 6], [7, 8]]);
+  const y = tensor([[1], [2], [3], [4]]);
+  const w = tensor([1], { requiresGrad: true });
+  const fitWith = (extra: object) => () => fit(mlp([2, 1], { seed: 1 }), { x, y, loss: 'mse', optimizer: 'sgd', progress: false, ...extra });
+  it.each<[string, () => unknown, string]>([
+    ['Dense', () => new Dense(2, 2, { activaton: 'relu' } as never), "Dense: unknown option 'activaton'; the options are activation, init, bias, seed, rng"],
+    ['BatchNorm', () => new BatchNorm(2, { momentun: 0.1 } as never), "BatchNorm: unknown option 'momentun'; the options are momentum, eps"],
+    ['Dropout', () => new Dropout(0.5, { sed: 1 } as never), "Dropout: unknown option 'sed'; the options are seed, rng"],
+    ['mlp', () => mlp([2, 2], { outputActivaton: 'relu' } as never), "mlp: unknown option 'outputActivaton'; the options are activation, outputActivation, init, seed, rng"],
+    ['glorotUniform', () => glorotUniform([2, 2], { std: 1 } as never), "glorotUniform: unknown option 'std'; the options are seed, rng"],
+    ['normal', () => normal([2, 2], { sd: 1 } as never), "normal: unknown option 'sd'; the options are seed, rng, std, mean"],
+    ['crossEntropy', () => crossEntropy(tensor([[1, 2]]), [0], { logits: true } as never), "crossEntropy: unknown option 'logits'; the options are fromLogits"],
+    ['binaryCrossEntropy', () => binaryCrossEntropy(tensor([1]), [1], { fromLogit: true } as never), "binaryCrossEntropy: unknown option 'fromLogit'; the options are fromLogits"],
+    ['loadStateDict', () => mlp([2, 1]).loadStateDict({}, { strinct: false } as never), "loadStateDict: unknown option 'strinct'; the options are strict"],
+    ['predict', () => predict(mlp([2, 1]), x, { batch: 2 } as never), "predict: unknown option 'batch'; the options are batchSize"],
+    ['evaluate', () => evaluate(mlp([2, 1]), x, y, { loss: 'mse', metric: ['r2'] } as never), "evaluate: unknown option 'metric'; the options are loss, metrics, batchSize"],
+    ['stepDecay', () => stepDecay(0.1, { stepSize: 2, gama: 0.5 } as never), "stepDecay: unknown option 'gama'; the options are stepSize, gamma"],
+    ['exponentialDecay', () => exponentialDecay(0.1, { decayRate: 0.9, steps: 2 } as never), "exponentialDecay: unknown option 'steps'; the options are decayRate, decaySteps, staircase"],
+    ['inverseTimeDecay', () => inverseTimeDecay(0.1, { decayRate: 0.9, staircase: true } as never), "inverseTimeDecay: unknown option 'staircase'; the options are decayRate, decaySteps"],
+    ['cosineDecay', () => cosineDecay(0.1, { decaySteps: 9, alfa: 0 } as never), "cosineDecay: unknown option 'alfa'; the options are decaySteps, alpha"],
+    ['EarlyStopping', () => new EarlyStopping({ patiance: 3 } as never), "EarlyStopping: unknown option 'patiance'; the options are patience, minDelta, restoreBest, monitor, mode"],
+    ['SGD', () => new SGD([w], { momentun: 0.9 } as never), "SGD: unknown option 'momentun'; the options are lr, momentum, nesterov, weightDecay"],
+    ['fit earlyStopping', fitWith({ earlyStopping: { patiance: 3 } }), "fit: unknown key 'patiance' in earlyStopping; the keys are patience, minDelta, restoreBest, monitor, mode"],
+    ['fit progress', fitWith({ progress: { steam: process.stdout } }), "fit: unknown key 'steam' in progress; the keys are stream, interval, now, width"],
+    ['fit validationSplit', fitWith({ validationSplit: { fraction: 0.25, shufle: true } }), "fit: unknown key 'shufle' in validationSplit; the keys are fraction, shuffle"],
+    ['fit metric spec', fitWith({ metrics: [{ name: 'm', fn: () => 0, mod: 'max' }] }), "fit: unknown key 'mod' in metric 1; the keys are name, fn, mode"],
+    ['fit optimizer spec', fitWith({ optimizer: { name: 'adam', momentum: 0.9 } }), "Adam: unknown option 'momentum'; the options are lr, beta1, beta2, eps, weightDecay, decoupled"],
+  ])('%s', (_, call, message) => {
+    expectError(call, ValueError, message);
+  });
+
+  it('a key of a million characters is cut short in the message', () => {
+    const key = 'k'.repeat(1_000_000);
+    expectError(() => new Dense(2, 2, { [key]: 1 } as never), ValueError, `Dense: unknown option '${'k'.repeat(60)}…' (1000000 characters); the options are activation, init, bias, seed, rng`);
+  });
+
+  it('malformed nested options name the option path', () => {
+    expectError(fitWith({ earlyStopping: { patience: -1 } }), ValueError, 'fit: earlyStopping.patience must be an integer ≥ 0, got -1');
+    expectError(fitWith({ earlyStopping: { mode: 'up' } }), ValueError, "fit: earlyStopping.mode must be 'min' or 'max', got \"up\"");
+    expectError(fitWith({ earlyStopping: 3 }), ValueError, 'fit: earlyStopping must be an object with keys patience, minDelta, restoreBest, monitor, mode, got 3');
+    expectError(fitWith({ progress: { now: 5 } }), ValueError, 'fit: progress.now must be a function returning milliseconds, got 5');
+    expectError(fitWith({ progress: { width: 1e9 } }), ValueError, 'fit: progress.width must be a whole number from 1 to 1000, got 1000000000');
+    expectError(fitWith({ progress: { stream: {} } }), ValueError, 'fit: progress.stream must have a write(text) method, got an object (Object)');
+  });
+});
+
+describe('conflicting settings are refused', () => {
+  const x = [[1, 2], [3, 4]];
+  const y = [[1], [2]];
+  it('an lr in the optimizer spec and another at the top level of fit', () => {
+    expectError(
+      () => fit(mlp([2, 1]), { x, y, loss: 'mse', optimizer: { name: 'sgd', lr: 0.1 }, lr: 0.2, progress: false }),
+      ValueError, 'fit: lr is given twice, in the optimizer spec (0.1) and in the options (0.2); give it once',
+    );
+    expectError(() => fit(mlp([2, 1]), { x, y, loss: 'mse', optimizer: new SGD(mlp([2, 1]).parameters()), lr: 0.2, progress: false }), ValueError, /^fit: lr applies to an optimizer given by name/);
+  });
+
+  it('AdamW with decoupled: false', () => {
+    const w = tensor([1], { requiresGrad: true });
+    expectError(() => new AdamW([w], { decoupled: false } as never), ValueError, 'AdamW: decoupled is always true (that is what AdamW is), got boolean false; use Adam for weight decay through the gradient');
+    expect(new AdamW([w], { decoupled: true } as never).decoupled).toBe(true);
   });
 });

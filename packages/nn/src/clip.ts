@@ -8,6 +8,7 @@
  */
 import { Tensor, ValueError, assign, borrowGrad } from '@adjoint/core';
 import { parameterList, type Module } from './module';
+import { show } from './args';
 
 /**
  * Scales all gradients by one factor so that their joint Euclidean norm
@@ -18,7 +19,7 @@ import { parameterList, type Module } from './module';
  */
 export function clipGradNorm(params: readonly Tensor[] | Module, maxNorm: number): number {
   if (typeof maxNorm !== 'number' || !(maxNorm > 0) || !Number.isFinite(maxNorm)) {
-    throw new ValueError(`clipGradNorm: maxNorm must be a finite number > 0, got ${String(maxNorm)}`);
+    throw new ValueError(`clipGradNorm: maxNorm must be a finite number > 0, got ${show(maxNorm)}`);
   }
   const grads = gradsOf('clipGradNorm', params);
   let sumOfSquares = 0;
@@ -45,7 +46,7 @@ export function clipGradNorm(params: readonly Tensor[] | Module, maxNorm: number
  * @throws ValueError unless v is a number > 0.
  */
 export function clipGradValue(params: readonly Tensor[] | Module, v: number): void {
-  if (typeof v !== 'number' || !(v > 0)) throw new ValueError(`clipGradValue: v must be a number > 0, got ${String(v)}`);
+  if (typeof v !== 'number' || !(v > 0)) throw new ValueError(`clipGradValue: v must be a number > 0, got ${show(v)}`);
   for (const g of gradsOf('clipGradValue', params)) {
     assign(g, (d) => {
       for (let i = 0; i < d.length; i++) {

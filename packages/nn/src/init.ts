@@ -3,11 +3,13 @@
  * layer's output variance grow until sigmoid and tanh saturate; scaling the variance by the fans
  * keeps the signal's variance roughly constant forwards (fan-in) and backwards (fan-out).
  *
- * Every initialiser is `(shape, {seed?, rng?}) → Tensor`. With `seed`, the result depends on the
- * seed alone; with `rng`, draws continue that generator's stream; with neither, they come from
- * core's module-wide stream (reseed it with `manualSeed`).
+ * Every initialiser is `(shape, {seed?, rng?}) → Tensor`. With `seed` (a whole number), the result
+ * depends on the seed alone; with `rng`, draws continue that generator's stream; with neither, they
+ * come from core's module-wide stream (reseed it with `manualSeed`). Giving both is an error. Each
+ * checks its shape and options itself, so that its messages name it rather than `rand`.
  */
-import { Tensor, ValueError, formatShape, rand, randn, zeros as zerosOf, requireOptions, shapeSize, type Rng } from '@adjoint/core';
+import { Tensor, ValueError, formatShape, rand, randn, zeros as zerosOf, shapeSize, type Rng } from '@adjoint/core';
+import { MAX_TENSOR_SIZE, finiteNumber, knownOptions, randomSource, show, type RandomSource } from './args';
 
 /** Where an initialiser's random numbers come from. */
 export interface InitOptions {
@@ -33,16 +35,33 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
   return { fanIn, fanOut: shapeSize(shape.slice(1)) };
 }
 
-function positiveFans(op: string, shape: readonly number[]): { fanIn: number; fanOut: number } {
-  if (!Array.isArray(shape)) throw new ValueError(`${op}: shape must be an array of dimensions, got ${String(shape)}`);
-  const f = fans(shape);
-  if (!(f.fanIn > 0 && f.fanOut > 0)) throw new ValueError(`${op}: needs a shape with non-zero fans, got ${formatShape(shape)}`);
+/** Most axes a tensor may have: core's limit (MAX_RANK, not exported). */
+const MAX_RANK = 64;
+
+/**
+ * `shape` checked as core's random constructors would, but naming the initialiser: a list of at
+ * most 64 non-negative integers whose product a tensor can hold.
+ */
+function checkShape(op: string, shape: unknown): readonly number[] {
+  if (!Array.isArray(shape)) throw new ValueError(`${op}: shape must be an array of dimensions, got ${show(shape)}`);
+  if (shape.length > MAX_RANK) throw new ValueError(`${op}: a tensor has at most ${MAX_RANK} axes, got a shape of rank ${shape.length}`);
+  if (!shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
+    throw new ValueError(`${op}: dimensions must be non-negative integers, got [${shape.map(show).join(', ')}]`);
+  }
+  const size = shapeSize(shape);
+  if (size > MAX_TENSOR_SIZE) throw new ValueError(`${op}: shape ${formatShape(shape)} has ${size} elements, more than the ${MAX_TENSOR_SIZE} a tensor can hold`);
+  return shape;
+}
+
+function positiveFans(op: string, shape: unknown): { fanIn: number; fanOut: number } {
+  const f = fans(checkShape(op, shape));
+  if (!(f.fanIn > 0 && f.fanOut > 0)) throw new ValueError(`${op}: needs a shape with non-zero fans, got ${formatShape(shape as number[])}`);
   return f;
 }
 
-function random(op: string, options: InitOptions): { seed?: number; rng?: Rng } {
-  requireOptions(op, options);
-  return options.rng ? { rng: options.rng } : options.seed !== undefined ? { seed: options.seed } : {};
+/** An initialiser's options: seed or rng (see randomSource), and `extra` keys for normal's std and mean. */
+function random(op: string, options: InitOptions | undefined, extra: readonly string[] = []): RandomSource {
+  return randomSource(op, knownOptions(op, options, ['seed', 'rng', ...extra]));
 }
 
 /** Uniform on [−limit, limit] with limit = √(6/(fanIn + fanOut)): variance 2/(fanIn + fanOut). */
@@ -76,17 +95,17 @@ export const heNormal: Initializer = (shape, options = {}) => {
  * the course notes warn about, kept for comparison experiments.
  */
 export function normal(shape: readonly number[], options: InitOptions & { std?: number; mean?: number } = {}): Tensor {
-  options = requireOptions('normal', options);
-  const std = options.std ?? 1;
-  const mean = options.mean ?? 0;
-  if (!(Number.isFinite(std) && std >= 0)) throw new ValueError(`normal: std must be a finite number ≥ 0, got ${std}`);
-  if (!Number.isFinite(mean)) throw new ValueError(`normal: mean must be a finite number, got ${mean}`);
-  return randn(shape, { ...random('normal', options), std, mean });
+  const source = random('normal', options, ['std', 'mean']);
+  const std = finiteNumber('normal', 'std', options.std ?? 1);
+  const mean = finiteNumber('normal', 'mean', options.mean ?? 0);
+  if (std < 0) throw new ValueError(`normal: std must be a finite number ≥ 0, got ${std}`);
+  return randn(checkShape('normal', shape), { ...source, std, mean });
 }
 
-/** All zeros (the default for biases). Randomness options are accepted and ignored. */
-export function zeros(shape: readonly number[], _options: InitOptions = {}): Tensor {
-  return zerosOf(shape);
+/** All zeros (the default for biases). Randomness options are checked, then ignored. */
+export function zeros(shape: readonly number[], options: InitOptions = {}): Tensor {
+  random('zeros', options);
+  return zerosOf(checkShape('zeros', shape));
 }
 
 const byName: Record<InitializerName, Initializer> = { glorotUniform, glorotNormal, heUniform, heNormal, normal, zeros };
@@ -95,5 +114,5 @@ const byName: Record<InitializerName, Initializer> = { glorotUniform, glorotNorm
 export function initializer(spec: InitializerName | Initializer, op = 'init'): Initializer {
   if (typeof spec === 'function') return spec;
   if (typeof spec === 'string' && Object.prototype.hasOwnProperty.call(byName, spec)) return byName[spec];
-  throw new ValueError(`${op}: unknown initializer ${JSON.stringify(spec)}; expected one of ${Object.keys(byName).join(', ')} or a function`);
+  throw new ValueError(`${op}: unknown initializer ${show(spec)}; expected one of ${Object.keys(byName).join(', ')} or a function`);
 }

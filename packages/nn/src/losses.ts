@@ -3,11 +3,11 @@
  * compositions of core ops, so their gradients (of any order) come from the engine.
  */
 import {
-  ShapeError, Tensor, ValueError, abs, clip, formatShape, isTensor, log, logSoftmax, oneHot, scalar, softmaxCrossEntropy, softplus, square, toTensor, sameShape, requireOptions, requireIndicesBelow,
+  ShapeError, Tensor, ValueError, abs, clip, formatShape, isTensor, log, logSoftmax, oneHot, scalar, softmaxCrossEntropy, softplus, square, toTensor, sameShape, requireIndicesBelow,
   type NestedArray,
 } from '@adjoint/core';
 import { describe, parameterList, type Module } from './module';
-import { checkBoolean } from './args';
+import { checkBoolean, knownOptions } from './args';
 
 /** A target: a tensor, or data `tensor()` accepts (a number or nested arrays). */
 export type Target = Tensor | NestedArray;
@@ -119,7 +119,7 @@ function checkPred(op: string, pred: unknown): asserts pred is Tensor {
 
 /** The fromLogits option (default true), checked. */
 function fromLogits(op: string, options: CrossEntropyOptions): boolean {
-  return checkBoolean(op, 'fromLogits', requireOptions(op, options).fromLogits ?? true);
+  return checkBoolean(op, 'fromLogits', knownOptions(op, options, ['fromLogits']).fromLogits ?? true);
 }
 
 function toTarget(op: string, target: Target): Tensor {

@@ -4,6 +4,7 @@
  * `new SGD(params, { lr: cosineDecay(0.1, { decaySteps: 1000 }) })`.
  */
 import { ValueError } from '@adjoint/core';
+import { checkBoolean, knownOptions, show } from './args';
 
 /** A learning-rate schedule: step count → learning rate. */
 export type Schedule = (step: number) => number;
@@ -25,8 +26,9 @@ export interface StepDecayOptions {
 /** η(t) = η₀ · γ^⌊t / stepSize⌋: the rate drops by γ every `stepSize` steps. */
 export function stepDecay(initial: number, options: StepDecayOptions): Schedule {
   check('stepDecay', 'initial', initial, 0);
-  const stepSize = options?.stepSize;
-  if (!Number.isInteger(stepSize) || stepSize <= 0) throw new ValueError(`stepDecay: stepSize must be a positive integer, got ${String(stepSize)}`);
+  options = knownOptions('stepDecay', options, ['stepSize', 'gamma']);
+  const stepSize = options.stepSize;
+  if (typeof stepSize !== 'number' || !Number.isInteger(stepSize) || stepSize <= 0) throw new ValueError(`stepDecay: stepSize must be a positive integer, got ${show(stepSize)}`);
   const gamma = check('stepDecay', 'gamma', options.gamma ?? 0.1, 0);
   return (t) => initial * gamma ** Math.floor(t / stepSize);
 }
@@ -44,9 +46,10 @@ export interface ExponentialDecayOptions {
 /** η(t) = η₀ · r^(t/T), or η₀ · r^⌊t/T⌋ with `staircase`. */
 export function exponentialDecay(initial: number, options: ExponentialDecayOptions): Schedule {
   check('exponentialDecay', 'initial', initial, 0);
-  const rate = check('exponentialDecay', 'decayRate', options?.decayRate, 0);
+  options = knownOptions('exponentialDecay', options, ['decayRate', 'decaySteps', 'staircase']);
+  const rate = check('exponentialDecay', 'decayRate', options.decayRate, 0);
   const steps = check('exponentialDecay', 'decaySteps', options.decaySteps ?? 1, 0, true);
-  const staircase = options.staircase ?? false;
+  const staircase = checkBoolean('exponentialDecay', 'staircase', options.staircase ?? false);
   return (t) => initial * rate ** (staircase ? Math.floor(t / steps) : t / steps);
 }
 
@@ -61,7 +64,8 @@ export interface InverseTimeDecayOptions {
 /** η(t) = η₀ / (1 + r·t/T): the 1/t decay of classical stochastic approximation. */
 export function inverseTimeDecay(initial: number, options: InverseTimeDecayOptions): Schedule {
   check('inverseTimeDecay', 'initial', initial, 0);
-  const rate = check('inverseTimeDecay', 'decayRate', options?.decayRate, 0);
+  options = knownOptions('inverseTimeDecay', options, ['decayRate', 'decaySteps']);
+  const rate = check('inverseTimeDecay', 'decayRate', options.decayRate, 0);
   const steps = check('inverseTimeDecay', 'decaySteps', options.decaySteps ?? 1, 0, true);
   return (t) => initial / (1 + (rate * t) / steps);
 }
@@ -80,7 +84,8 @@ export interface CosineDecayOptions {
  */
 export function cosineDecay(initial: number, options: CosineDecayOptions): Schedule {
   check('cosineDecay', 'initial', initial, 0);
-  const steps = check('cosineDecay', 'decaySteps', options?.decaySteps, 0, true);
+  options = knownOptions('cosineDecay', options, ['decaySteps', 'alpha']);
+  const steps = check('cosineDecay', 'decaySteps', options.decaySteps, 0, true);
   const alpha = check('cosineDecay', 'alpha', options.alpha ?? 0, 0);
   if (alpha > 1) throw new ValueError(`cosineDecay: alpha must be in [0, 1], got ${alpha}`);
   return (t) => initial * (alpha + (1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * Math.min(t, steps)) / steps)));
@@ -88,7 +93,7 @@ export function cosineDecay(initial: number, options: CosineDecayOptions): Sched
 
 function check(op: string, name: string, value: unknown, lo: number, strict = false): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || (strict ? value <= lo : value < lo)) {
-    throw new ValueError(`${op}: ${name} must be a finite number ${strict ? '>' : '≥'} ${lo}, got ${String(value)}`);
+    throw new ValueError(`${op}: ${name} must be a finite number ${strict ? '>' : '≥'} ${lo}, got ${show(value)}`);
   }
   return value;
 }

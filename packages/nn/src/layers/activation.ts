@@ -1,6 +1,7 @@
 /** Activation functions as modules, for use in Sequential. They have no parameters. */
 import { Tensor, ValueError, elu, leakyRelu, relu, sigmoid, softmax, softplus, tanh } from '@adjoint/core';
 import { Module } from '../module';
+import { show } from '../args';
 
 /** max(x, 0). */
 export class ReLU extends Module {
@@ -27,7 +28,7 @@ export class Sigmoid extends Module {
 export class LeakyReLU extends Module {
   constructor(readonly alpha = 0.01) {
     super();
-    if (!Number.isFinite(alpha)) throw new ValueError(`LeakyReLU: alpha must be a finite number, got ${String(alpha)}`);
+    if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new ValueError(`LeakyReLU: alpha must be a finite number, got ${show(alpha)}`);
   }
   forward(x: Tensor): Tensor {
     return leakyRelu(x, this.alpha);
@@ -41,7 +42,7 @@ export class LeakyReLU extends Module {
 export class ELU extends Module {
   constructor(readonly alpha = 1) {
     super();
-    if (!Number.isFinite(alpha)) throw new ValueError(`ELU: alpha must be a finite number, got ${String(alpha)}`);
+    if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new ValueError(`ELU: alpha must be a finite number, got ${show(alpha)}`);
   }
   forward(x: Tensor): Tensor {
     return elu(x, this.alpha);
@@ -62,7 +63,7 @@ export class Softplus extends Module {
 export class Softmax extends Module {
   constructor(readonly axis = -1) {
     super();
-    if (!Number.isInteger(axis)) throw new ValueError(`Softmax: axis must be an integer, got ${String(axis)}`);
+    if (typeof axis !== 'number' || !Number.isInteger(axis)) throw new ValueError(`Softmax: axis must be an integer, got ${show(axis)}`);
   }
   forward(x: Tensor): Tensor {
     return softmax(x, this.axis);

@@ -1,6 +1,7 @@
 /** Batch normalisation (Ioffe & Szegedy 2015). */
-import { ShapeError, Tensor, ValueError, assign, formatShape, noGrad, ones, zeros, requireOptions } from '@adjoint/core';
+import { ShapeError, Tensor, ValueError, assign, formatShape, noGrad, ones, zeros } from '@adjoint/core';
 import { Module, describe } from '../module';
+import { MAX_TENSOR_SIZE, knownOptions, show } from '../args';
 
 /** Options of {@link BatchNorm}. */
 export interface BatchNormOptions {
@@ -32,12 +33,14 @@ export class BatchNorm extends Module {
 
   constructor(features: number, options: BatchNormOptions = {}) {
     super();
-    options = requireOptions('BatchNorm', options);
-    if (!Number.isInteger(features) || features <= 0) throw new ValueError(`BatchNorm: features must be a positive integer, got ${String(features)}`);
+    options = knownOptions('BatchNorm', options, ['momentum', 'eps']);
+    if (typeof features !== 'number' || !Number.isInteger(features) || features <= 0 || features > MAX_TENSOR_SIZE) {
+      throw new ValueError(`BatchNorm: features must be a positive integer up to ${MAX_TENSOR_SIZE}, got ${show(features)}`);
+    }
     const momentum = options.momentum ?? 0.1;
     const eps = options.eps ?? 1e-5;
-    if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) throw new ValueError(`BatchNorm: momentum must be in [0, 1], got ${String(momentum)}`);
-    if (typeof eps !== 'number' || !(eps > 0 && Number.isFinite(eps))) throw new ValueError(`BatchNorm: eps must be a positive number, got ${String(eps)}`);
+    if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) throw new ValueError(`BatchNorm: momentum must be in [0, 1], got ${show(momentum)}`);
+    if (typeof eps !== 'number' || !(eps > 0 && Number.isFinite(eps))) throw new ValueError(`BatchNorm: eps must be a positive finite number, got ${show(eps)}`);
     this.features = features;
     this.momentum = momentum;
     this.eps = eps;

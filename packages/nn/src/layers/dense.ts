@@ -1,8 +1,11 @@
 /** The fully connected layer of the course notes: z = xW + b, a = f(z). */
-import { Rng, ShapeError, Tensor, ValueError, formatShape, linear, matmul, requireOptions } from '@adjoint/core';
+import { Rng, ShapeError, Tensor, ValueError, formatShape, linear, matmul } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { activationFn, isReluLike, type ActivationFn, type ActivationName } from '../activations';
 import { initializer, zeros, type Initializer, type InitializerName } from '../init';
+import { MAX_TENSOR_SIZE, checkBoolean, knownOptions, randomSource, show } from '../args';
+
+const DENSE_OPTIONS = ['activation', 'init', 'bias', 'seed', 'rng'];
 
 /** Options of {@link Dense}. */
 export interface DenseOptions {
@@ -16,7 +19,7 @@ export interface DenseOptions {
   init?: InitializerName | Initializer;
   /** Whether to add a bias (default true); biases start at zero. */
   bias?: boolean;
-  /** Seed for the weight draw (ignored when `rng` is given). */
+  /** Seed for the weight draw: a whole number (give seed or rng, not both). */
   seed?: number;
   /** Generator to draw the weights from (mlp passes one generator through all its layers). */
   rng?: Rng;
@@ -38,12 +41,16 @@ export class Dense extends Module {
   private readonly fusedRelu: boolean;
   private readonly hasBias: boolean;
 
+  /**
+   * @throws ValueError naming Dense for a size that is not a positive integer, a weight larger than
+   * a tensor can hold, a seed that is not a whole number, seed and rng together, an unknown
+   * option, activation or initialiser.
+   */
   constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
     super();
-    options = requireOptions('Dense', options);
-    for (const [what, n] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
-      if (!Number.isInteger(n) || n <= 0) throw new ValueError(`Dense: ${what} must be a positive integer, got ${String(n)}`);
-    }
+    options = knownOptions('Dense', options, DENSE_OPTIONS);
+    checkDenseSizes('Dense', inFeatures, outFeatures);
+    const random = randomSource('Dense', options);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const activation = options.activation ?? 'identity';
@@ -56,13 +63,13 @@ export class Dense extends Module {
       this.activationName = typeof activation === 'string' ? activation : 'custom';
     }
     const init = initializer(options.init ?? (isReluLike(activation) ? 'heUniform' : 'glorotUniform'), 'Dense');
-    const random = options.rng ? { rng: options.rng } : options.seed !== undefined ? { seed: options.seed } : {};
     const weight = init([inFeatures, outFeatures], random);
     if (!(weight instanceof Tensor) || weight.shape.length !== 2 || weight.shape[0] !== inFeatures || weight.shape[1] !== outFeatures) {
       throw new ValueError(`Dense: the initializer must return a [${inFeatures}, ${outFeatures}] tensor, got ${describe(weight)}`);
     }
+    if (!weight.isLeaf) throw new ValueError('Dense: the initializer must return a new tensor, not one computed by an op (detach() it)');
     this.registerParameter('weight', weight);
-    this.hasBias = options.bias ?? true;
+    this.hasBias = checkBoolean('Dense', 'bias', options.bias ?? true);
     if (this.hasBias) this.registerParameter('bias', zeros([outFeatures]));
     this.fusedRelu = activation === 'relu' && this.hasBias;
   }
@@ -91,5 +98,19 @@ export class Dense extends Module {
 
   protected override describeSelf(): string {
     return `${this.inFeatures} → ${this.outFeatures}, ${this.activationName}${this.hasBias ? '' : ', no bias'}`;
+  }
+}
+
+/**
+ * Checks a Dense layer's sizes, naming `op` (Dense, or mlp for its layers): positive integers whose
+ * weight fits in a tensor, checked before anything is drawn.
+ */
+export function checkDenseSizes(op: string, inFeatures: unknown, outFeatures: unknown, what = ''): void {
+  for (const [name, n] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) throw new ValueError(`${op}: ${what}${name} must be a positive integer, got ${show(n)}`);
+  }
+  const size = (inFeatures as number) * (outFeatures as number);
+  if (size > MAX_TENSOR_SIZE) {
+    throw new ValueError(`${op}: ${what}a ${inFeatures} × ${outFeatures} weight would hold ${size} values, more than the ${MAX_TENSOR_SIZE} a tensor can hold`);
   }
 }

@@ -1,12 +1,13 @@
 /** Dropout (Srivastava et al. 2014), in its inverted form. */
-import { Rng, Tensor, ValueError, greaterEqual, rand, requireOptions } from '@adjoint/core';
+import { Rng, Tensor, ValueError, greaterEqual, rand } from '@adjoint/core';
 import { Module, describe } from '../module';
+import { knownOptions, randomSource } from '../args';
 
 /** Options of {@link Dropout}. */
 export interface DropoutOptions {
-  /** Seed of the layer's own generator: the same seed gives the same sequence of masks. */
+  /** Seed of the layer's own generator, a whole number: the same seed gives the same sequence of masks. */
   seed?: number;
-  /** A generator to draw masks from (takes precedence over `seed`). */
+  /** A generator to draw masks from (give seed or rng, not both). */
   rng?: Rng;
 }
 
@@ -20,15 +21,17 @@ export class Dropout extends Module {
   readonly p: number;
   private readonly rng: Rng | undefined;
 
-  /** @throws ValueError unless 0 ≤ p < 1 (p = 1 would drop everything and divide by zero). */
+  /**
+   * @throws ValueError unless 0 ≤ p < 1 (p = 1 would drop everything and divide by zero); for a seed
+   * that is not a whole number, seed and rng together, or an unknown option.
+   */
   constructor(p = 0.5, options: DropoutOptions = {}) {
     super();
     if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ValueError(`Dropout: p must be in [0, 1), got ${typeof p === 'number' ? String(p) : describe(p)}`);
-    options = requireOptions('Dropout', options);
-    if (options.rng !== undefined && !(options.rng instanceof Rng)) throw new ValueError(`Dropout: rng must be an Rng, got ${describe(options.rng)}`);
+    const random = randomSource('Dropout', knownOptions('Dropout', options, ['seed', 'rng']));
     this.p = p;
     // Without seed or rng, masks come from core's module-wide stream (see manualSeed).
-    this.rng = options.rng ?? (options.seed !== undefined ? new Rng(options.seed) : undefined);
+    this.rng = random.rng ?? (random.seed !== undefined ? new Rng(random.seed) : undefined);
   }
 
   /** x·mask/(1 − p) in training, x in evaluation. */

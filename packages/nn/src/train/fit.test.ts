@@ -225,6 +225,58 @@ describe('callbacks', () => {
   });
 });
 
+describe('callbacks fit cannot honour are refused', () => {
+  const { x, y } = problem();
+  const train = (callbacks: unknown[]) => {
+    const model = mlp([2, 2, 1], { seed: 1 });
+    const before = weightBytes(model);
+    const run = () => fit(model, { x, y, loss: 'mse', optimizer: 'sgd', epochs: 2, batchSize: 16, callbacks: callbacks as Callback[], progress: false });
+    return { run, unchanged: () => weightBytes(model).every((w, i) => w.equals(before[i]!)) };
+  };
+
+  test('an async hook, before any training (fit is synchronous: it cannot wait)', () => {
+    let calls = 0;
+    const { run, unchanged } = train([{ onEpochBegin: () => void calls++ }, { onEpochEnd: async () => undefined }]);
+    expectError(run, ValueError, "fit: callback 1's onEpochEnd is async; fit is synchronous and cannot wait for it (make the hook synchronous, or do the asynchronous work after fit returns)");
+    expect(calls).toBe(0);
+    expect(unchanged()).toBe(true);
+  });
+
+  test('a hook that returns a Promise: refused when it does, and the weights put back; its rejection is handled', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      const { run, unchanged } = train([{ onEpochEnd: () => Promise.reject(new Error('saving failed')) }]);
+      expectError(run, ValueError, "fit: callback 0's onEpochEnd returned a Promise; fit is synchronous and cannot wait for it (make the hook synchronous, or do the asynchronous work after fit returns)");
+      expect(unchanged()).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+  });
+
+  test('a misspelt hook, one fit never calls, or a hook that is not a function', () => {
+    expectError(train([{ onEpochEnds: () => undefined }]).run, ValueError, "fit: callback 0 has 'onEpochEnds', which fit never calls; the hooks are onTrainBegin, onEpochBegin, onBatchEnd, onEpochEnd, onTrainEnd");
+    expectError(train([{}, { onBatchBegin: () => undefined }]).run, ValueError, /^fit: callback 1 has 'onBatchBegin', which fit never calls/);
+    expectError(train([{ onTrainEnd: 'log' }]).run, ValueError, `fit: callback 0's onTrainEnd must be a function, got "log"`);
+    // Other fields and methods are the callback's own business; so are hooks found on its prototype.
+    class Logger implements Callback {
+      lines: string[] = [];
+      format(e: number): string {
+        return `epoch ${e}`;
+      }
+      onEpochEnd(e: number): void {
+        this.lines.push(this.format(e));
+      }
+    }
+    const logger = new Logger();
+    train([logger, new EarlyStopping({ monitor: 'loss', patience: 5 })]).run();
+    expect(logger.lines).toEqual(['epoch 0', 'epoch 1']);
+  });
+});
+
 describe('progress output', () => {
   const fakeStream = (isTTY: boolean) => {
     const chunks: string[] = [];
