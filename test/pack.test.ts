@@ -1,0 +1,58 @@
+/**
+ * The packages as a user installs them: `npm pack` tarballs of all three, installed together in a
+ * fresh project outside this repository (with fast-check, gradcheck's peer), then used through
+ * require(), import and TypeScript's declarations. `npm test` builds first, so the tarballs hold
+ * the current build.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+const npm = (args: string[], cwd: string): string =>
+  execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } });
+const node = (args: string[], cwd: string): string => execFileSync(process.execPath, args, { cwd, encoding: 'utf8' }).trim();
+
+describe('npm pack tarballs installed in a fresh project', () => {
+  let project = '';
+  beforeAll(() => {
+    project = mkdtempSync(path.join(tmpdir(), 'adjoint-pack-'));
+    for (const name of ['core', 'nn', 'gradcheck']) npm(['pack', '--pack-destination', project], path.join(root, 'packages', name));
+    const tarballs = readdirSync(project).filter((f) => f.endsWith('.tgz'));
+    expect(tarballs.sort()).toEqual(['adjoint-core-0.1.0.tgz', 'adjoint-gradcheck-0.1.0.tgz', 'adjoint-nn-0.1.0.tgz']);
+    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'uses-adjoint', version: '1.0.0', private: true }));
+    const fastCheck = (require('fast-check/package.json') as { version: string }).version;
+    npm(['install', '--prefer-offline', '--no-audit', '--no-fund', ...tarballs.map((t) => `./${t}`), `fast-check@${fastCheck}`], project);
+  }, 120_000);
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+  const program = `const x = core.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+nn.mse(x.matmul(x), core.zeros([2, 2])).backward();
+console.log(JSON.stringify([x.grad.shape, core.grad((t) => t.square())(3).item(), gc.checkGrad((t) => t.sin().sum(), [[0.5]]).ok]));`;
+  const expected = JSON.stringify([[2, 2], 6, true]);
+
+  it('work through require()', () => {
+    const code = `const core = require('@adjoint/core'); const nn = require('@adjoint/nn'); const gc = require('@adjoint/gradcheck'); require('@adjoint/gradcheck/jest');\n${program}`;
+    expect(node(['-e', code], project)).toBe(expected);
+  });
+
+  it('work through import', () => {
+    const code = `import * as core from '@adjoint/core'; import * as nn from '@adjoint/nn'; import * as gc from '@adjoint/gradcheck';\n${program}`;
+    expect(node(['--input-type=module', '-e', code], project)).toBe(expected);
+  });
+
+  it('type-check a program that uses all three', () => {
+    writeFileSync(path.join(project, 'main.ts'), `import { grad, tensor, type Tensor } from '@adjoint/core';
+import { Dense, mse, type Module } from '@adjoint/nn';
+import { checkGrad, type GradReport } from '@adjoint/gradcheck';
+const layer: Module = new Dense(2, 1);
+const loss: Tensor = mse(layer.forward(tensor([[1, 2]])), tensor([[0]]));
+const report: GradReport = checkGrad((x: Tensor) => x.square().sum(), [tensor([1])]);
+const slope: number = grad((x: Tensor) => x.square())(3).item();
+export { loss, report, slope };
+`);
+    const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+    expect(() => node([tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', path.join(root, 'node_modules/@types'), 'main.ts'], project)).not.toThrow();
+  });
+});
