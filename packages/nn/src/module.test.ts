@@ -49,6 +49,30 @@ describe('Module registration and naming', () => {
     expect(() => m.param('nope')).toThrow(/no parameter named 'nope'/);
   });
 
+  test("names a state dict could not hold, or a path could not split, are refused, naming the module", () => {
+    class Holder extends Module {
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    const m = new Holder();
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      for (const call of [() => m.registerParameter(name, tensor([1])), () => m.registerBuffer(name, tensor([1])), () => m.register(name, new Holder())]) {
+        expect(call).toThrow(new RegExp(`^(registerParameter|registerBuffer|register): '${name}' cannot be a name on this Holder: every object has a property '${name}', so a state dict could not hold it as a key$`));
+      }
+    }
+    for (const [name, shown] of [['a.b', "'a.b'"], ['', "''"], ['with space', "'with space'"], [7, '7'], [null, 'null']] as const) {
+      expect(() => m.registerParameter(name as string, tensor([1]))).toThrow(`registerParameter: names are letters, digits and underscores (they are joined with dots), got ${shown} on this Holder`);
+    }
+    expect(() => m.register('self', m)).toThrow("register: a module cannot be its own child ('self' on this Holder)");
+    // Names that merely look like members are fine, and load back from a state dict.
+    m.registerParameter('proto', tensor([1]));
+    m.registerBuffer('constructor_', tensor([2]));
+    const dict = m.stateDict();
+    expect(Object.keys(dict)).toEqual(['proto', 'constructor_']);
+    m.loadStateDict(dict);
+  });
+
   test('toString outlines the tree', () => {
     expect(mlp([2, 3, 1], { activation: 'tanh', seed: 0 }).toString()).toBe(
       'Sequential(\n  (0): Dense(2 → 3, tanh)\n  (1): Dense(3 → 1, identity)\n)',

@@ -1,4 +1,6 @@
 import { ValueError, borrowGrad, randn, tensor } from '@adjoint/core';
+import { NonFiniteGradientError } from './optimizer';
+import { expectError } from '../../../../test/support/expect-error';
 import { crossEntropy } from '../losses';
 import { Adam } from './adam';
 import { SGD } from './sgd';
@@ -49,6 +51,32 @@ describe('Optimizer base', () => {
     (w as unknown as { _grad: unknown })._grad = tensor([1, 2, 3]);
     expect(() => new SGD([w]).step()).toThrow('SGD: the gradient of parameter 0 has shape [3], the parameter [2]');
     expect(Array.from(w.data)).toEqual([1, 2]);
+  });
+
+  test('a gradient holding NaN or ±∞ is refused before any parameter moves, naming the optimizer and the parameter', () => {
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const a = param([1, 2]);
+      const b = param([3, 4, 5]);
+      const opt = new Adam([a, b], { lr: 0.1 });
+      a.grad = tensor([1, 1]);
+      b.grad = tensor([1, bad, 1]);
+      expectError(() => opt.step(), NonFiniteGradientError, `Adam: the gradient of parameter 1 (shape [3]) holds ${bad} at element 1; no parameter was updated (the loss diverged, or is not differentiable there: lower the learning rate, clip the gradients, or check the loss)`);
+      expect(Array.from(a.data)).toEqual([1, 2]);
+      expect(Array.from(b.data)).toEqual([3, 4, 5]);
+      expect(opt.stepCount).toBe(0);
+      expect(opt.stateDict().state).toEqual([null, null]);
+    }
+    // Built from a module, the optimizer names the parameter by its path; the error is a ValueError.
+    const model = mlp([2, 2, 1], { seed: 1 });
+    const sgd = new SGD(model);
+    model.parameters()[2]!.grad = tensor([[NaN], [0]]);
+    expectError(() => sgd.step(), ValueError, /^SGD: the gradient of parameter 2 \('1\.weight'\) \(shape \[2, 1\]\) holds NaN at element 0/);
+  });
+
+  test('a gradient that is not a Tensor is a ValueError naming the optimizer', () => {
+    const w = param([1]);
+    (w as unknown as { _grad: unknown })._grad = [1];
+    expectError(() => new RMSprop([w]).step(), ValueError, 'RMSprop: the gradient of parameter 0 must be a Tensor, got an array of length 1');
   });
 
   test('zeroGrad clears the gradients', () => {

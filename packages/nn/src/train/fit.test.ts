@@ -225,6 +225,109 @@ describe('callbacks', () => {
   });
 });
 
+describe('check before changing: a failed fit leaves the model as it found it', () => {
+  const { x, y } = problem();
+  /** Parameters and buffers, byte for byte. */
+  const stateBytes = (m: Module): Buffer[] => Object.values(m.stateDict()).map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  const same = (a: Buffer[], b: Buffer[]) => a.length === b.length && a.every((w, i) => w.equals(b[i]!));
+  const withBatchNorm = () => new Sequential([new Dense(2, 4, { seed: 1 }), new BatchNorm(4), new Dense(4, 3, { seed: 2 })]);
+
+  test('validationData is checked against the training rows before the first step', () => {
+    const model = withBatchNorm();
+    const before = stateBytes(model);
+    const labels = tensor(Array.from({ length: 40 }, (_, i) => i % 3));
+    const base = { x, y: labels, loss: 'crossEntropy' as const, optimizer: 'sgd' as const, progress: false };
+    expectError(() => fit(model, { ...base, validationData: [tensor([[1, 2, 3]]), tensor([0])] }), ShapeError, 'fit: the rows of validationData x must be shaped like those of x, [2], got [3] (validationData x [1, 3])');
+    expectError(() => fit(model, { ...base, validationData: [x, tensor([[0], [1]]).slice([0, 0], [0, 1])] }), ShapeError, /validationData x and validationData y must have the same number of rows/);
+    expectError(() => fit(model, { ...base, validationData: [x.slice([0, 0], [0, 2]), labels.slice([0], [0])] }), ValueError, 'fit: validationData has no rows');
+    expectError(() => fit(model, { ...base, validationData: [x, tensor(Array.from({ length: 40 }, () => [0, 1, 0]))] }), ShapeError, /^fit: the rows of validationData y must be shaped like those of y, \[\], got \[3\]/);
+    // Class indices: checked against the model's 3 outputs on the first batch, before its step.
+    const badVal = tensor(Array.from({ length: 40 }, (_, i) => (i === 39 ? 3 : 0)));
+    expectError(() => fit(model, { ...base, validationData: [x, badVal] }), ValueError, 'fit: the class indices in validationData y must be integers in [0, 3), got 3 at position 39');
+    const badTrain = tensor(Array.from({ length: 40 }, (_, i) => (i === 39 ? 1.5 : 0)));
+    expectError(() => fit(model, { ...base, y: badTrain, shuffle: false, batchSize: 4 }), ValueError, 'fit: the class indices in y must be integers in [0, 3), got 1.5 at position 39');
+    expect(same(stateBytes(model), before)).toBe(true);
+  });
+
+  test('a callback or metric that throws mid-run: parameters, buffers and optimizer state are put back, and the error is the original', () => {
+    const model = withBatchNorm();
+    const optimizer = new Adam(model.parameters(), { lr: 0.01 });
+    const labels = tensor(Array.from({ length: 40 }, (_, i) => i % 3));
+    fit(model, { x, y: labels, loss: 'crossEntropy', optimizer, epochs: 1, batchSize: 8, progress: false }); // the optimizer has a state of its own
+    const before = stateBytes(model);
+    const optimizerBefore = optimizer.stateDict();
+    const failure = new Error('disk full');
+    const thrown = () => fit(model, {
+      x, y: labels, loss: 'crossEntropy', optimizer, epochs: 5, batchSize: 8, progress: false,
+      callbacks: [{ onEpochEnd: (epoch) => { if (epoch === 2) throw failure; } }],
+    });
+    expect(thrown).toThrow(failure);
+    expect(same(stateBytes(model), before)).toBe(true);
+    expect(optimizer.stepCount).toBe(optimizerBefore.step);
+    expect(optimizer.stateDict().state.map((s) => Array.from((s!.m as Tensor).data))).toEqual(optimizerBefore.state.map((s) => Array.from((s!.m as Tensor).data)));
+    expect(model.parameters().every((p) => p.grad === null)).toBe(true);
+    expect(model.training).toBe(true);
+
+    // After the failure, the same call without it continues exactly like a twin that never failed.
+    const twin = withBatchNorm();
+    twin.loadStateDict(model.stateDict());
+    const twinOptimizer = new Adam(twin.parameters(), { lr: 0.01 });
+    twinOptimizer.loadStateDict(optimizer.stateDict());
+    fit(model, { x, y: labels, loss: 'crossEntropy', optimizer, epochs: 2, batchSize: 8, progress: false });
+    fit(twin, { x, y: labels, loss: 'crossEntropy', optimizer: twinOptimizer, epochs: 2, batchSize: 8, progress: false });
+    expect(same(stateBytes(model), stateBytes(twin))).toBe(true);
+
+    const metricFails = () => fit(model, { x, y: labels, loss: 'crossEntropy', optimizer, epochs: 2, metrics: [{ name: 'bad', fn: () => { throw new ValueError('no'); } }], progress: false });
+    const beforeMetric = stateBytes(model);
+    expectError(metricFails, ValueError, 'no');
+    expect(same(stateBytes(model), beforeMetric)).toBe(true);
+  });
+
+  test('a metric must return a number (a Tensor is a forgotten .item())', () => {
+    const model = mlp([2, 2, 1], { seed: 1 });
+    const before = stateBytes(model);
+    expectError(
+      () => fit(model, { x, y, loss: 'mse', optimizer: 'sgd', metrics: [{ name: 'meanPred', fn: (_t: Tensor, p: Tensor) => p.mean() as never }], progress: false }),
+      ValueError, "fit: metric 'meanPred' must return a number, got a Tensor of shape []",
+    );
+    expect(same(stateBytes(model), before)).toBe(true);
+  });
+
+  test('a non-finite loss or gradient stops training before its step: the weights stay those of the last finite step', () => {
+    // Row 25 (the fourth batch of 8, unshuffled) makes the loss infinite.
+    const xs = x.mul(tensor(Array.from({ length: 40 }, (_, i) => [i === 25 ? 1e200 : 1])));
+    const model = new Dense(2, 1, { seed: 1 });
+    const seen: number[] = [];
+    const history = fit(model, {
+      x: xs, y, loss: 'mse', optimizer: 'sgd', lr: 0.01, epochs: 5, batchSize: 8, shuffle: false, progress: false,
+      callbacks: [{ onBatchEnd: (b, logs) => void seen.push(b, logs.loss) }],
+    });
+    expect(history.stopReason).toBe('nonFinite');
+    expect(history.epochs).toBe(1);
+    expect(history.loss[0]).toBe(Infinity);
+    expect(seen.filter((_, i) => i % 2 === 0)).toEqual([0, 1, 2, 3]);
+    expect(model.parameters().every((p) => p.data.every(Number.isFinite))).toBe(true);
+
+    // A finite loss whose gradient is not: sqrt at 0 (d/dp √p = ∞). The step is refused, not taken.
+    const zero = new Dense(1, 1, { init: 'zeros' });
+    const sqrtLoss = (p: Tensor, t: Tensor) => p.sub(t).square().sqrt().mean();
+    const h = fit(zero, { x: [[1], [2]], y: [[0], [0]], loss: sqrtLoss, optimizer: 'sgd', epochs: 3, progress: false });
+    expect(h.stopReason).toBe('nonFinite');
+    expect(h.loss).toEqual([0]);
+    expect(Array.from(zero.weight.data)).toEqual([0]);
+  });
+
+  test('gradients left over from before fit do not leak into its first step', () => {
+    const a = mlp([2, 3, 1], { seed: 4 });
+    const b = mlp([2, 3, 1], { seed: 4 });
+    for (const p of a.parameters()) p.grad = tensor(new Float64Array(p.size).fill(100), { shape: [...p.shape] });
+    const options = { x, y, loss: 'mse' as const, optimizer: 'sgd' as const, epochs: 1, batchSize: 40, progress: false };
+    fit(a, options);
+    fit(b, options);
+    expect(weightBytes(a)).toEqual(weightBytes(b));
+  });
+});
+
 describe('callbacks fit cannot honour are refused', () => {
   const { x, y } = problem();
   const train = (callbacks: unknown[]) => {
