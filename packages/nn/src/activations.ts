@@ -26,7 +26,7 @@ const byName: Record<ActivationName, ActivationFn> = {
 export const activationNames = Object.keys(byName) as ActivationName[];
 
 /** The function for an activation name (a function is returned unchanged). */
-export function activationFn(spec: ActivationName | ActivationFn, op = 'activation'): ActivationFn {
+export function activationFn(spec: ActivationName | ActivationFn, op = 'activationFn'): ActivationFn {
   if (typeof spec === 'function') return spec;
   if (typeof spec === 'string' && Object.prototype.hasOwnProperty.call(byName, spec)) return byName[spec];
   throw new ValueError(`${op}: unknown activation ${show(spec)}; expected one of ${activationNames.join(', ')} or a function`);

@@ -10,6 +10,7 @@ import {
   Adagrad, Adam, AdamW, BatchNorm, Dense, Dropout, EarlyStopping, MinMaxScaler, Module, RMSprop, SGD, Sequential, accuracy, batches, binaryCrossEntropy,
   confusionMatrix, cosineDecay, crossEntropy, deserializeModel, evaluate, exponentialDecay, fit, glorotNormal, glorotUniform, heNormal, heUniform,
   inverseTimeDecay, kFold, loadModel, mlp, normal, predict, saveModel, serializeModel, stepDecay, trainTestSplit, zeros as zerosInit, type Optimizer,
+  ReLU, Residual, Softmax, Identity, ELU, activationFn, initializer, functionalCall, fans, clipGradNorm,
 } from '@adjoint/nn';
 import { expectError } from '../../../test/support/expect-error';
 
@@ -362,5 +363,52 @@ describe('conflicting settings are refused', () => {
     const w = tensor([1], { requiresGrad: true });
     expectError(() => new AdamW([w], { decoupled: false } as never), ValueError, 'AdamW: decoupled is always true (that is what AdamW is), got boolean false; use Adam for weight decay through the gradient');
     expect(new AdamW([w], { decoupled: true } as never).decoupled).toBe(true);
+  });
+});
+
+describe('errors name what the user called, not the helper that noticed', () => {
+  class Cycle extends Module {
+    forward(x: Tensor): Tensor {
+      return x;
+    }
+  }
+  const cyclic = (): Module => {
+    const a = new Cycle();
+    const b = new Cycle();
+    a.register('b', b);
+    b.register('a', a);
+    a.registerParameter('w', tensor([1]));
+    return a;
+  };
+  it.each<[string, () => unknown, RegExp | string]>([
+    ['ReLU, not relu', () => new ReLU().forward(null as never), 'ReLU: input must be a Tensor, got null'],
+    ['ELU, not elu', () => new ELU().forward([1] as never), 'ELU: input must be a Tensor, got an array of length 1'],
+    ['Identity', () => new Identity().forward(5 as never), 'Identity: input must be a Tensor, got number 5'],
+    ['Softmax, not softmax', () => new Softmax(5).forward(tensor([[1, 2]])), 'Softmax: axis 5 is out of range for an input of rank 2 (shape [1, 2])'],
+    ['Dropout, not rand', () => new Dropout(0.5).forward({ shape: [2] } as never), 'Dropout: input must be a Tensor, got an object (Object)'],
+    ['Residual, not its inner layer', () => new Residual(new Dense(2, 2)).forward(null as never), 'Residual: input must be a Tensor, got null'],
+    ['activationFn', () => activationFn('swish' as never), /^activationFn: unknown activation "swish"/],
+    ['initializer', () => initializer('he' as never), /^initializer: unknown initializer "he"/],
+    ['fans', () => fans([2, -1]), 'fans: dimensions must be non-negative integers, got [2, -1]'],
+    ['functionalCall', () => functionalCall(mlp([2, 1]), { '0.weight': [[1], [2]] as never }, tensor([[1, 2]])), "functionalCall: '0.weight' must be a Tensor, got an array of length 2"],
+    ['train', () => mlp([2, 1]).train('yes' as never), 'train: mode must be true or false, got "yes"'],
+    ['Adam, over a module tree with a cycle', () => new Adam(cyclic()), "Adam: the module tree has a cycle: the Cycle at the root is registered again inside itself, at 'b.a'"],
+    ['clipGradNorm, over a module tree with a cycle', () => clipGradNorm(cyclic(), 1), /^clipGradNorm: the module tree has a cycle/],
+    ['fit, over a module tree with a cycle', () => fit(cyclic(), { x: [[1]], y: [[1]], loss: 'mse', optimizer: 'sgd', progress: false }), /^fit: the module tree has a cycle/],
+    ['fit, for a model without parameters (not the optimizer it builds)', () => fit(new Sequential([new ReLU()]), { x: [[1]], y: [[1]], loss: 'mse', optimizer: 'sgd', progress: false }), 'fit: the model has no parameters to train'],
+    ['fit, for a model returning the wrong number of rows', () => fit(new (class extends Module {
+      readonly w = this.registerParameter('w', tensor([1]));
+      forward(x: Tensor): Tensor {
+        return x.sum().mul(this.w);
+      }
+    })(), { x: [[1, 2], [3, 4]], y: [[1], [2]], loss: (p: Tensor) => p.sum(), optimizer: 'sgd', progress: false }), 'fit: the model must return one output row per input row; for 2 rows it returned a Tensor of shape [1]'],
+    ['predict, not concat, when the output width changes between batches', () => predict(new (class extends Module {
+      forward(x: Tensor): Tensor {
+        return x.shape[0] === 2 ? x : x.sum(1, true);
+      }
+    })(), [[1, 2], [3, 4], [5, 6]], { batchSize: 2 }), "predict: the model's output rows must all have one shape, got [2] for row 0 and [1] from row 2 on"],
+    ['evaluate, for a metric returning a Tensor', () => evaluate(mlp([2, 1]), [[1, 2]], [[1]], { metrics: [{ name: 'm', fn: (t: Tensor) => t as never }] }), "evaluate: metric 'm' must return a number, got a Tensor of shape [1, 1]"],
+  ])('%s', (_, call, message) => {
+    expectError(call, AdjointError, message);
   });
 });

@@ -29,6 +29,7 @@ export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heUniform' | '
  * an output axis.
  */
 export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
+  checkShape('fans', shape);
   if (shape.length === 0) return { fanIn: 1, fanOut: 1 };
   if (shape.length === 1) return { fanIn: shape[0]!, fanOut: shape[0]! };
   const fanIn = shape[0]!;
@@ -111,7 +112,7 @@ export function zeros(shape: readonly number[], options: InitOptions = {}): Tens
 const byName: Record<InitializerName, Initializer> = { glorotUniform, glorotNormal, heUniform, heNormal, normal, zeros };
 
 /** The initialiser for a name (a function is returned unchanged). */
-export function initializer(spec: InitializerName | Initializer, op = 'init'): Initializer {
+export function initializer(spec: InitializerName | Initializer, op = 'initializer'): Initializer {
   if (typeof spec === 'function') return spec;
   if (typeof spec === 'string' && Object.prototype.hasOwnProperty.call(byName, spec)) return byName[spec];
   throw new ValueError(`${op}: unknown initializer ${show(spec)}; expected one of ${Object.keys(byName).join(', ')} or a function`);

@@ -139,6 +139,11 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /** @internal {@link namedParameters}, with `op` (the function the user called) named in errors. */
+  static namedParametersFor(op: string, module: Module): Array<[string, Tensor]> {
+    return module.namedTensors(op, (m) => m.ownParameters);
+  }
+
   /** Every buffer with its dotted path; a buffer shared by several modules is listed once. */
   namedBuffers(): Array<[string, Tensor]> {
     return this.namedTensors('namedBuffers', (m) => m.ownBuffers);
@@ -160,6 +165,7 @@ export abstract class Module {
 
   /** Sets training mode here and in every descendant; returns this module. */
   train(mode = true): this {
+    if (typeof mode !== 'boolean') throw new ValueError(`train: mode must be true or false, got ${show(mode)}`);
     walkModules('train', this, { unique: true }, (_, module) => void (module.training = mode));
     return this;
   }
@@ -275,15 +281,24 @@ export abstract class Module {
 
   /** @internal Used by {@link functionalCall}. */
   static swapParameters<T>(module: Module, params: Record<string, Tensor>, run: () => T): T {
+    const op = 'functionalCall';
+    if (!(module instanceof Module)) throw new ValueError(`${op}: module must be a Module, got ${describe(module)}`);
+    if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+      throw new ValueError(`${op}: params must be an object of tensors by dotted name, got ${describe(params)}`);
+    }
+    // The names of namedParameters (a tensor shared by two modules answers to its first name only).
+    const seen = new Set<Tensor>();
     const byName = new Map<string, { owner: Module; name: string }>();
-    walkModules('functionalCall', module, { unique: true }, (path, m) => {
-      for (const name of m.ownParameters.keys()) {
-        const key = join(path, name);
-        if (!byName.has(key)) byName.set(key, { owner: m, name });
+    walkModules(op, module, { unique: true }, (path, m) => {
+      for (const [name, t] of m.ownParameters) {
+        if (seen.has(t)) continue;
+        seen.add(t);
+        byName.set(join(path, name), { owner: m, name });
       }
     });
-    for (const key of Object.keys(params)) {
-      if (!byName.has(key)) throw new ValueError(`functionalCall: the module has no parameter ${quoteName(key)}`);
+    for (const [key, t] of Object.entries(params)) {
+      if (!byName.has(key)) throw new ValueError(`${op}: the module has no parameter ${quoteName(key)}`);
+      if (!isTensor(t)) throw new ValueError(`${op}: ${quoteName(key)} must be a Tensor, got ${describe(t)}`);
     }
     // Swapped in one loop and put back in another (not by recursion over the modules, which a deep
     // tree would overflow), even when run throws.
@@ -337,7 +352,7 @@ export function functionalCall(module: Module, params: Record<string, Tensor>, .
 
 /** A list of tensors from a list or a module's parameters; shared by optimizers, clipping and penalties. */
 export function parameterList(op: string, params: readonly Tensor[] | Module): Tensor[] {
-  if (params instanceof Module) return params.parameters();
+  if (params instanceof Module) return Module.namedParametersFor(op, params).map(([, p]) => p);
   if (!Array.isArray(params)) throw new ValueError(`${op}: expected a list of parameter tensors or a Module, got ${describe(params)}`);
   params.forEach((p, i) => {
     if (!isTensor(p)) throw new ValueError(`${op}: parameter ${i} is not a Tensor, got ${describe(p)}`);

@@ -1,26 +1,32 @@
 /** Activation functions as modules, for use in Sequential. They have no parameters. */
 import { Tensor, ValueError, elu, leakyRelu, relu, sigmoid, softmax, softplus, tanh } from '@adjoint/core';
-import { Module } from '../module';
+import { Module, describe } from '../module';
 import { show } from '../args';
+
+/** `x`, when it is a Tensor; else a ValueError naming the module's class (not the core function it calls). */
+function input(module: Module, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) throw new ValueError(`${module.constructor.name}: input must be a Tensor, got ${describe(x)}`);
+  return x;
+}
 
 /** max(x, 0). */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
-    return relu(x);
+    return relu(input(this, x));
   }
 }
 
 /** tanh x: zero-centred, saturating at ±1. */
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
-    return tanh(x);
+    return tanh(input(this, x));
   }
 }
 
 /** The logistic function 1/(1 + e⁻ˣ). */
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
-    return sigmoid(x);
+    return sigmoid(input(this, x));
   }
 }
 
@@ -31,7 +37,7 @@ export class LeakyReLU extends Module {
     if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new ValueError(`LeakyReLU: alpha must be a finite number, got ${show(alpha)}`);
   }
   forward(x: Tensor): Tensor {
-    return leakyRelu(x, this.alpha);
+    return leakyRelu(input(this, x), this.alpha);
   }
   protected override describeSelf(): string {
     return `alpha = ${this.alpha}`;
@@ -45,7 +51,7 @@ export class ELU extends Module {
     if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new ValueError(`ELU: alpha must be a finite number, got ${show(alpha)}`);
   }
   forward(x: Tensor): Tensor {
-    return elu(x, this.alpha);
+    return elu(input(this, x), this.alpha);
   }
   protected override describeSelf(): string {
     return `alpha = ${this.alpha}`;
@@ -55,7 +61,7 @@ export class ELU extends Module {
 /** ln(1 + eˣ): a smooth ReLU. */
 export class Softplus extends Module {
   forward(x: Tensor): Tensor {
-    return softplus(x);
+    return softplus(input(this, x));
   }
 }
 
@@ -66,6 +72,8 @@ export class Softmax extends Module {
     if (typeof axis !== 'number' || !Number.isInteger(axis)) throw new ValueError(`Softmax: axis must be an integer, got ${show(axis)}`);
   }
   forward(x: Tensor): Tensor {
+    input(this, x);
+    if (this.axis < -x.rank || this.axis >= x.rank) throw new ValueError(`Softmax: axis ${this.axis} is out of range for an input of rank ${x.rank} (shape [${x.shape.join(', ')}])`);
     return softmax(x, this.axis);
   }
   protected override describeSelf(): string {
@@ -76,6 +84,6 @@ export class Softmax extends Module {
 /** Returns its input: a placeholder where a module is expected. */
 export class Identity extends Module {
   forward(x: Tensor): Tensor {
-    return x;
+    return input(this, x);
   }
 }

@@ -21,6 +21,7 @@ export class Residual extends Module {
    * @throws ShapeError when the wrapped module changes the shape of its input.
    */
   forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor)) throw new ValueError(`Residual: input must be a Tensor, got ${describe(x)}`);
     let levels = 1;
     let inner = this.module;
     while (inner instanceof Residual && inner.forward === Residual.prototype.forward) {

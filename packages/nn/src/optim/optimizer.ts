@@ -52,7 +52,7 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
    */
   protected constructor(protected readonly name: string, params: readonly Tensor[] | Module, lr: LearningRate) {
     this.params = parameterListFor(name, params);
-    this.paramNames = params instanceof Module ? params.namedParameters().map(([n]) => n) : null;
+    this.paramNames = params instanceof Module ? Module.namedParametersFor(name, params).map(([n]) => n) : null;
     this.lr = checkLearningRate(name, lr);
   }
 

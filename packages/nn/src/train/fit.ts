@@ -20,8 +20,8 @@ import { History, type EpochLogs } from './history';
 import { checkCallbacks, hookResult, type Callback, type TrainInfo } from './callbacks';
 import { EarlyStopping, type EarlyStoppingOptions } from './early-stopping';
 import { progressReporter, type ProgressOptions, type ProgressReporter, type Verbosity } from './progress';
-import { resolveLoss, resolveMetrics, resolveOptimizer, type LossFn, type LossSpec, type Metric, type MetricSpec, type OptimizerName, type OptimizerSpec } from './resolve';
-import { checkModel, forwardOf, lossValue, predictRows } from './predict';
+import { metricValue, resolveLoss, resolveMetrics, resolveOptimizer, type LossFn, type LossSpec, type Metric, type MetricSpec, type OptimizerName, type OptimizerSpec } from './resolve';
+import { checkModel, checkOutputRows, forwardOf, lossValue, predictRows } from './predict';
 import { withMode } from './modes';
 
 /**
@@ -376,6 +376,8 @@ class EpochRun {
   private lossSum = 0;
   private count = 0;
   private readonly preds: Tensor[] = [];
+  /** The first batch's output, whose row shape every later batch's must have. */
+  firstOutput: Tensor | undefined = undefined;
   /** The rows predicted so far, in order (only kept when there are metrics). */
   private readonly seen: Float64Array;
 
@@ -383,7 +385,13 @@ class EpochRun {
     this.seen = new Float64Array(metrics.length > 0 ? rowCount : 0);
   }
 
+  /** Rows added so far this epoch. */
+  get rowsSoFar(): number {
+    return this.count;
+  }
+
   add(loss: number, pred: Tensor, idx: Uint32Array): void {
+    this.firstOutput ??= pred;
     if (this.metrics.length > 0) {
       this.preds.push(pred.detach());
       // A copy in a loop, not push(...idx), which overflows the call stack for large batches.
@@ -407,12 +415,6 @@ class EpochRun {
   }
 }
 
-/** A metric's result, which must be a number: a Tensor (a forgotten `.item()`) would be logged as an object. */
-function metricValue(op: string, metric: Metric, value: unknown): number {
-  if (typeof value !== 'number') throw new ValueError(`${op}: metric ${quoteName(metric.name)} must return a number, got ${show(value)}`);
-  return value;
-}
-
 /**
  * One gradient step on the rows `idx`: the batch loss, and whether the step was taken (not when the
  * loss or a gradient is NaN or ±∞: the optimizer refuses those before changing anything).
@@ -422,6 +424,7 @@ function trainStep(op: string, model: Module, plan: TrainingPlan, idx: Uint32Arr
   const rowsIdx = indexTensor(idx);
   const [xb, yb] = noGrad(() => [gather(data.x, rowsIdx), gather(data.y, rowsIdx)]);
   const pred = forwardOf(op, model, xb);
+  checkOutputRows(op, run.firstOutput, pred, run.rowsSoFar, idx.length);
   if (first && plan.crossEntropyLoss) checkClassIndices(op, plan.data, pred);
   const loss = plan.lossFn(pred, yb);
   const value = lossValue(op, loss);
@@ -449,7 +452,6 @@ function trainStep(op: string, model: Module, plan: TrainingPlan, idx: Uint32Arr
  * surface only after the first epoch, and one in a late batch after many steps.
  */
 function checkClassIndices(op: string, data: Split, pred: Tensor): void {
-  if (!isTensor(pred) || pred.rank === 0) return; // the loss reports it
   const classes = pred.shape[pred.rank - 1]!;
   const indexRow = pred.shape.slice(1, -1);
   for (const [name, y] of [['y', data.y], ['validationData y', data.val?.y]] as const) {

@@ -1,8 +1,8 @@
 /** Inference: predictions in batches, and the loss and metrics of a trained model on a data set. */
-import { Tensor, ValueError, concat, gather, isTensor, noGrad } from '@adjoint/core';
+import { ShapeError, Tensor, ValueError, concat, formatShape, gather, isTensor, noGrad, sameShape } from '@adjoint/core';
 import { Module, describe, moduleTreeDepth, walkModules } from '../module';
 import { asSamples, checkInteger, checkSameRows, knownOptions, rows, orDefault, type TensorInput } from '../args';
-import { resolveLoss, resolveMetrics, type LossSpec, type MetricSpec } from './resolve';
+import { metricValue, resolveLoss, resolveMetrics, type LossSpec, type MetricSpec } from './resolve';
 import { withMode } from './modes';
 
 /** Options of {@link predict}. */
@@ -41,14 +41,25 @@ export function predictRows(op: string, model: Module, x: Tensor, batchSize: num
       for (let start = 0; start < n; start += batchSize) {
         const count = Math.min(batchSize, n - start);
         const out = forwardOf(op, model, count === n ? x : gather(x, consecutive(start, count)));
-        if (!isTensor(out) || out.rank === 0 || out.shape[0] !== count) {
-          throw new ValueError(`${op}: the model must return one output row per input row; for ${count} rows it returned ${describe(out)}`);
-        }
+        checkOutputRows(op, outputs[0], out, start, count);
         outputs.push(out);
       }
       return outputs.length === 1 ? outputs[0]! : concat(outputs, 0);
     }),
   );
+}
+
+/**
+ * Checks the model's output for `count` input rows from row `start` on: a Tensor with one row per
+ * input row, shaped like the rows of the `first` batch's output (the batches are joined into one
+ * tensor, and a model whose output width changed would otherwise be reported by concat).
+ */
+export function checkOutputRows(op: string, first: Tensor | undefined, out: unknown, start: number, count: number): asserts out is Tensor {
+  if (!isTensor(out) || out.rank === 0 || out.shape[0] !== count) {
+    throw new ValueError(`${op}: the model must return one output row per input row; for ${count} rows it returned ${describe(out)}`);
+  }
+  if (first === undefined || sameShape(first.shape.slice(1), out.shape.slice(1))) return;
+  throw new ShapeError(`${op}: the model's output rows must all have one shape, got ${formatShape(first.shape.slice(1))} for row 0 and ${formatShape(out.shape.slice(1))} from row ${start} on`);
 }
 
 /** The indices start, start + 1, … (count of them), as the index tensor gather takes. */
@@ -111,7 +122,7 @@ export function evaluate(model: Module, x: TensorInput, y: TensorInput, options:
   const pred = predictRows(op, model, xs, checkInteger(op, 'batchSize', orDefault(options.batchSize, 256), 1));
   const out: Record<string, number> = {};
   if (loss !== undefined) out.loss = noGrad(() => lossValue(op, loss(pred, ys)));
-  for (const m of metrics) out[m.name] = m.fn(ys, pred);
+  for (const m of metrics) out[m.name] = metricValue(op, m, m.fn(ys, pred));
   return out;
 }
 

@@ -10,7 +10,7 @@ import {
   type AdagradOptions, type AdamOptions, type LearningRate, type RMSpropOptions, type SGDOptions,
 } from '../optim/index';
 import { accuracy, meanAbsoluteError, meanSquaredError, r2Score, type MetricFn } from '../metrics';
-import { knownNestedOptions, show } from '../args';
+import { knownNestedOptions, quoteName, show } from '../args';
 
 /** A loss as fit uses it: predictions and targets in, a scalar tensor out. */
 export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
@@ -73,6 +73,7 @@ const optimizers: Record<OptimizerName, OptimizerFactory> = {
  * holding its own (one of the two would be ignored).
  */
 export function resolveOptimizer(op: string, spec: unknown, model: Module, lr: LearningRate | undefined): Optimizer {
+  if (model.parameters().length === 0) throw new ValueError(`${op}: the model has no parameters to train`);
   if (spec instanceof Optimizer) {
     if (lr !== undefined) throw new ValueError(`${op}: lr applies to an optimizer given by name; set it on the ${spec.constructor.name} instance instead`);
     // An optimizer built for another model (say, a previous fold's) would train nothing here.
@@ -98,6 +99,12 @@ export function resolveOptimizer(op: string, spec: unknown, model: Module, lr: L
   }
   // The model itself, so that the optimizer can name a parameter ('0.weight') in its messages.
   return optimizers[name as OptimizerName](model, options);
+}
+
+/** A metric's result, which must be a number: a Tensor (a forgotten `.item()`) would be logged as an object. */
+export function metricValue(op: string, metric: Metric, value: unknown): number {
+  if (typeof value !== 'number') throw new ValueError(`${op}: metric ${quoteName(metric.name)} must return a number, got ${show(value)}`);
+  return value;
 }
 
 /** Metric names known to fit, evaluate and the searches. */
