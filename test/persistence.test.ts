@@ -74,14 +74,14 @@ describe('atomic saves under real failures', () => {
     writeFileSync(join(target, 'keep.txt'), 'still here');
     const error = thrown(() => saveModel(mlp([2, 1]), target));
     expect(error).toBeInstanceOf(ValueError);
-    expect((error as Error).message).toMatch(/^saveModel: could not write '.*model\.json': .*; any previous file there is unchanged$/);
+    expect((error as Error).message).toMatch(/^saveModel: '.*model\.json': could not write the file: .*; any previous file there is unchanged$/);
     expect(readdirSync(sub)).toEqual(['model.json']);
     expect(readFileSync(join(target, 'keep.txt'), 'utf8')).toBe('still here');
   });
 
   it('a missing directory is a ValueError and creates nothing', () => {
     const path = join(dir, 'no-such-dir', 'model.json');
-    expect(() => saveModel(mlp([2, 1]), path)).toThrow(/^saveModel: could not write '.*no-such-dir[\\/]model\.json': ENOENT/);
+    expect(() => saveModel(mlp([2, 1]), path)).toThrow(/^saveModel: '.*no-such-dir[\\/]model\.json': could not write the file: ENOENT/);
     expect(existsSync(join(dir, 'no-such-dir'))).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
  * are registered here (by inspecting their public properties, so the layer files need no changes),
  * and `registerLayer` adds user layers.
  */
-import { ValueError } from '@adjoint/core';
+import { ValueError, requireOptions } from '@adjoint/core';
 import { Module } from '../module';
 import { Dense } from '../layers/dense';
 import { Sequential } from '../layers/sequential';
@@ -13,7 +13,8 @@ import { BatchNorm } from '../layers/batch-norm';
 import { Residual } from '../layers/residual';
 import { ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh } from '../layers/activation';
 import { activationNames, type ActivationName } from '../activations';
-import { kind } from './codec';
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_ITEMS, checkTree, requireLimit, type JsonLimits } from './limits';
+import { elide, kind, preview } from './messages';
 
 /** A layer's config: its registered type name and its constructor arguments as JSON values. */
 export interface LayerConfig {
@@ -36,7 +37,9 @@ export interface LayerSerializer<M extends Module = Module> {
   toConfig(module: M, child: ChildToConfig): Record<string, unknown>;
   /**
    * A new module from a config written by toConfig. Its parameters' values do not matter (the saved
-   * weights are loaded over them), but they should be drawn deterministically.
+   * weights are loaded over them), but they should be drawn deterministically. The config comes from
+   * a file, so check each field: it holds the file's own fields but `type`, in an object without a
+   * prototype (a field the file lacks is undefined, never something inherited such as `toString`).
    */
   fromConfig(config: Record<string, unknown>, child: ChildFromConfig): M;
 }
@@ -91,21 +94,89 @@ export function moduleToConfig(model: Module): LayerConfig {
   return visit(model, 'model');
 }
 
+/** Options of {@link moduleFromConfig}. */
+export interface ModuleFromConfigOptions {
+  /** The deepest nesting of arrays and objects in the config, and of modules in the tree (default 64). */
+  maxDepth?: number;
+  /** The most objects, arrays and strings in the config (default 1,000,000). */
+  maxItems?: number;
+}
+
 /**
- * A new model from a config tree.
+ * A new model from a config tree. The config is untrusted input (it comes from a file): it must be
+ * a tree of JSON values within `options`' limits, only its own properties are read (a `type` of
+ * "constructor" or "toString" is just an unknown type), and messages quote it in bounded pieces.
  * @throws ValueError naming the position in the tree for an unknown type or a malformed config.
  */
-export function moduleFromConfig(config: unknown, where = 'architecture'): Module {
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ValueError(`${where}: expected a layer config {type, …}, got ${kind(config)}`);
-  const { type, ...rest } = config as { type?: unknown };
+export function moduleFromConfig(config: unknown, where = 'architecture', options: ModuleFromConfigOptions = {}): Module {
+  options = requireOptions('moduleFromConfig', options);
+  const limits: JsonLimits = {
+    maxDepth: requireLimit(where, 'maxDepth', options.maxDepth, DEFAULT_MAX_DEPTH),
+    maxItems: requireLimit(where, 'maxItems', options.maxItems, DEFAULT_MAX_ITEMS),
+  };
+  checkTree(where, config, limits);
+  return buildModule(config, { where, path: [], maxDepth: limits.maxDepth });
+}
+
+/** Where buildModule is in the config tree: the caller's prefix and the keys from the root. */
+interface Position {
+  where: string;
+  path: readonly string[];
+  maxDepth: number;
+}
+
+/** Errors that already say where in the tree they happened, so that outer levels pass them on. */
+const located = new WeakSet<Error>();
+
+/**
+ * The module a config describes, its children built by recursion. The recursion is as deep as the
+ * module tree, which checkTree has bounded; the depth is checked again here because a serializer
+ * may build children from configs it makes itself.
+ */
+function buildModule(config: unknown, at: Position): Module {
+  const here = locate(at);
+  if (at.path.length >= at.maxDepth) throw locatedError(`${here}: modules nested deeper than maxDepth (${at.maxDepth}) levels; pass {maxDepth} to allow deeper models`);
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw locatedError(`${here}: expected a layer config {type, …}, got ${kind(config)}`);
+  const type = own(config, 'type');
   const s = typeof type === 'string' ? byType.get(type) : undefined;
-  if (s === undefined) throw new ValueError(`${where}: unknown layer type ${JSON.stringify(type)}; known types are ${[...byType.keys()].join(', ')}`);
+  if (s === undefined) throw locatedError(`${here}: unknown layer type ${preview(type)}; known types are ${knownTypes()}`);
   try {
-    return s.fromConfig(rest, (child, key) => moduleFromConfig(child, `${where}.${key}`));
+    return s.fromConfig(ownFields(config), (child, key) => buildModule(child, { ...at, path: [...at.path, `.${elide(String(key), 40)}`] }));
   } catch (e) {
-    if (e instanceof ValueError && e.message.startsWith(where)) throw e;
-    throw new ValueError(`${where} (${type}): ${(e as Error).message}`);
+    if (e instanceof Error && located.has(e)) throw e;
+    throw locatedError(`${here} (${elide(type as string, 40)}): ${elide(String((e as Error)?.message ?? e), 300)}`);
   }
+}
+
+function locatedError(message: string): ValueError {
+  const error = new ValueError(message);
+  located.add(error);
+  return error;
+}
+
+/** `at` as text: the prefix, then the path from the root, its middle elided when deep. */
+function locate(at: Position): string {
+  const path = at.path.length > 8 ? [...at.path.slice(0, 4), `…(${at.path.length - 8} more)…`, ...at.path.slice(-4)] : at.path;
+  return `${elide(at.where, 200)}${path.join('')}`;
+}
+
+/** The registered type names, for messages: the first dozen. */
+function knownTypes(): string {
+  const types = [...byType.keys()];
+  const listed = types.slice(0, 12).map((t) => elide(t, 30)).join(', ');
+  return types.length > 12 ? `${listed} and ${types.length - 12} more` : listed;
+}
+
+/** `object[key]` when it is the object's own property: never something inherited, such as Object.prototype.toString. */
+function own(object: object, key: string): unknown {
+  return Object.hasOwn(object, key) ? (object as Record<string, unknown>)[key] : undefined;
+}
+
+/** A config's fields but `type`, in an object without a prototype, so that a serializer reads only what the file holds. */
+function ownFields(config: object): Record<string, unknown> {
+  const fields: Record<string, unknown> = Object.create(null);
+  for (const [key, value] of Object.entries(config)) if (key !== 'type') fields[key] = value;
+  return fields;
 }
 
 /**
@@ -117,18 +188,22 @@ export function moduleFromConfig(config: unknown, where = 'architecture'): Modul
 export function configStateSize(config: unknown): number {
   if (config === null || typeof config !== 'object') return 0;
   let n = 0;
+  // Recursion as deep as the config, which the caller has bounded (checkTree).
   for (const value of Object.values(config)) n += configStateSize(value); // child configs, lists of them
   if (Array.isArray(config)) return n;
-  const c = config as Record<string, unknown>;
-  const dim = (v: unknown): number => (Number.isInteger(v) && (v as number) > 0 ? (v as number) : 0);
-  if (c.type === 'Dense') n += dim(c.inFeatures) * dim(c.outFeatures) + (c.bias === true ? dim(c.outFeatures) : 0);
-  else if (c.type === 'BatchNorm') n += 4 * dim(c.features); // gamma, beta, running mean and variance
+  const dim = (key: string): number => {
+    const v = own(config, key);
+    return Number.isInteger(v) && (v as number) > 0 ? (v as number) : 0;
+  };
+  const type = own(config, 'type');
+  if (type === 'Dense') n += dim('inFeatures') * dim('outFeatures') + (own(config, 'bias') === true ? dim('outFeatures') : 0);
+  else if (type === 'BatchNorm') n += 4 * dim('features'); // gamma, beta, running mean and variance
   return n;
 }
 
 /** A config field, checked. */
 function field<T>(config: Record<string, unknown>, key: string, ok: (v: unknown) => boolean, what: string): T {
-  const v = config[key];
+  const v = own(config, key);
   if (!ok(v)) throw new ValueError(`'${key}' must be ${what}, got ${kind(v)}`);
   return v as T;
 }
@@ -213,7 +288,9 @@ for (const s of [
 
 /**
  * The first place where two configs differ, as 'path: a vs b', or null when they are equal.
- * Used to explain why a file does not fit a model.
+ * Used to explain why a file does not fit a model; `a` is from the file, so only its own
+ * properties count and its values are quoted in bounded pieces. The recursion is as deep as the
+ * configs, which the caller has bounded (checkTree).
  */
 export function configDifference(a: unknown, b: unknown, path = 'architecture'): string | null {
   if (Array.isArray(a) && Array.isArray(b)) {
@@ -227,10 +304,10 @@ export function configDifference(a: unknown, b: unknown, path = 'architecture'):
   if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     for (const k of keys) {
-      const d = configDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+      const d = configDifference(own(a, k), own(b, k), `${path}.${elide(k, 40)}`);
       if (d !== null) return d;
     }
     return null;
   }
-  return Object.is(a, b) ? null : `${path} is ${JSON.stringify(a)} in the file but ${JSON.stringify(b)} in the model`;
+  return Object.is(a, b) ? null : `${elide(path, 200)} is ${preview(a)} in the file but ${preview(b)} in the model`;
 }

@@ -7,7 +7,8 @@
  * that −0 is written as 0. Non-finite values are rejected both ways: NaN and ±Infinity cannot be
  * written as JSON numbers, and weights holding them are broken anyway.
  */
-import { Tensor, ValueError, formatShape, shapeSize } from '@adjoint/core';
+import { AdjointError, Tensor, ValueError, formatShape, shapeSize } from '@adjoint/core';
+import { elide, kind, preview } from './messages';
 
 /** How tensor data is written. */
 export type Encoding = 'base64' | 'numbers';
@@ -28,52 +29,66 @@ export function encodeTensor(t: Tensor, encoding: Encoding, where: string): Enco
   return { shape: [...t.shape], data: Buffer.from(bytes.buffer).toString('base64') };
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/**
+ * Whether `text` is canonical padded base64. Not one regular expression over the whole text, such as
+ * /^(?:[A-Za-z0-9+\/]{4})*…$/: V8 backtracks through a repeated group with a stack of its own, and
+ * throws a RangeError for a text of ten million characters (a tensor of a million values).
+ */
+function isBase64(text: string): boolean {
+  if (text.length % 4 !== 0) return false;
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return !/[^A-Za-z0-9+/]/.test(text.slice(0, text.length - padding));
+}
 
 /**
- * The tensor stored in `value`, whatever the encoding.
+ * The tensor stored in `value`, whatever the encoding. `value` comes from a file: only its own
+ * properties are read, and messages quote it in bounded pieces.
  * @throws ValueError naming `where` for a malformed shape, malformed data, a length that does not fit
  * the shape, or a non-finite value.
  */
 export function decodeTensor(value: unknown, where: string): Tensor {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ValueError(`${where}: expected {shape, data}, got ${kind(value)}`);
-  const { shape, data } = value as { shape?: unknown; data?: unknown };
+  const shape = Object.hasOwn(value, 'shape') ? (value as { shape: unknown }).shape : undefined;
+  const data = Object.hasOwn(value, 'data') ? (value as { data: unknown }).data : undefined;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new ValueError(`${where}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new ValueError(`${where}: shape must be a list of non-negative integers, got ${preview(shape)}`);
   }
   const size = shapeSize(shape as number[]);
   let out: Float64Array;
   if (typeof data === 'string') {
-    if (!BASE64.test(data)) throw new ValueError(`${where}: data is not valid base64 (corrupt file?)`);
+    if (!isBase64(data)) throw new ValueError(`${where}: data is not valid base64 (corrupt file?)`);
     const bytes = Buffer.from(data, 'base64');
     if (bytes.length !== size * 8) {
-      throw new ValueError(`${where}: data holds ${bytes.length} bytes but shape ${formatShape(shape as number[])} needs ${size} float64 values (${size * 8} bytes)`);
+      throw new ValueError(`${where}: data holds ${bytes.length} bytes but shape ${shapeText(shape)} needs ${size} float64 values (${size * 8} bytes)`);
     }
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     out = new Float64Array(size);
     for (let i = 0; i < size; i++) out[i] = view.getFloat64(i * 8, true);
   } else if (Array.isArray(data)) {
-    if (data.length !== size) throw new ValueError(`${where}: data holds ${data.length} values but shape ${formatShape(shape as number[])} needs ${size}`);
+    if (data.length !== size) throw new ValueError(`${where}: data holds ${data.length} values but shape ${shapeText(shape)} needs ${size}`);
     const bad = data.findIndex((v) => typeof v !== 'number');
-    if (bad >= 0) throw new ValueError(`${where}: element ${bad} is ${JSON.stringify(data[bad])}, not a number`);
+    if (bad >= 0) throw new ValueError(`${where}: element ${bad} is ${preview(data[bad])}, not a number`);
     out = Float64Array.from(data as number[]);
   } else {
     throw new ValueError(`${where}: data must be a base64 string or a list of numbers, got ${kind(data)}`);
   }
   checkFiniteData(out, where);
-  return new Tensor(out, [...(shape as number[])]);
+  try {
+    return new Tensor(out, [...(shape as number[])]);
+  } catch (e) {
+    // Core's own limits (a shape of more axes than a tensor may have): its message, with the file's name.
+    if (e instanceof AdjointError) throw new ValueError(`${where}: ${elide(e.message, 200)}`);
+    throw e;
+  }
+}
+
+/** A shape for messages: written out when short, described when a file gives thousands of axes. */
+function shapeText(shape: readonly number[]): string {
+  return shape.length <= 8 ? formatShape(shape) : `of rank ${shape.length}`;
 }
 
 function checkFiniteData(data: Float64Array, where: string): void {
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i]!)) throw new ValueError(`${where}: element ${i} is ${data[i]}; model files hold finite numbers only`);
   }
-}
-
-/** A short description of a JSON value for messages. */
-export function kind(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `a list of length ${value.length}`;
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }

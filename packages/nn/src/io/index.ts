@@ -1,8 +1,8 @@
 /** Persistence: models as JSON files that round-trip exactly. */
 export {
   saveModel, loadModel, serializeModel, deserializeModel, MODEL_FORMAT, MODEL_VERSION,
-  type ModelFile, type SerializeOptions, type SaveModelOptions, type LoadModelOptions,
+  type ModelFile, type SerializeOptions, type SaveModelOptions, type DeserializeModelOptions, type LoadModelOptions,
 } from './model-file';
-export { registerLayer, moduleToConfig, moduleFromConfig, type LayerConfig, type LayerSerializer, type ChildToConfig, type ChildFromConfig } from './architecture';
+export { registerLayer, moduleToConfig, moduleFromConfig, type ModuleFromConfigOptions, type LayerConfig, type LayerSerializer, type ChildToConfig, type ChildFromConfig } from './architecture';
 export { type Encoding, type EncodedTensor } from './codec';
 export { type FileWriter } from './atomic';

@@ -1,11 +1,12 @@
 /** saveModel / loadModel: exact round trips, the file format, atomic writes and every kind of bad file. */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, Tensor, ValueError, tensor } from '@adjoint/core';
 import {
-  BatchNorm, Dense, Module, Sequential, Sigmoid, deserializeModel, fit, loadModel, mlp,
-  predict, registerLayer, saveModel, serializeModel,
+  BatchNorm, Dense, Module, Residual, Sequential, Sigmoid, deserializeModel, fit, loadModel, mlp,
+  moduleFromConfig, predict, registerLayer, saveModel, serializeModel,
 } from '@adjoint/nn';
 import { everyLayer } from '../testing/every-layer';
 
@@ -139,7 +140,7 @@ describe('writes are atomic', () => {
       writeFileSync(temp, text.slice(0, text.length >> 1));
       throw new Error('disk full');
     };
-    expect(() => saveModel(mlp([2, 3, 1], { seed: 2 }), path, { writeFile: failing })).toThrow(/saveModel: could not write '.*model\.json': disk full; any previous file there is unchanged/);
+    expect(() => saveModel(mlp([2, 3, 1], { seed: 2 }), path, { writeFile: failing })).toThrow(/^saveModel: '.*model\.json': could not write the file: disk full; any previous file there is unchanged$/);
     expect(tempPath.startsWith(sub)).toBe(true);
     expect(readFileSync(path, 'utf8')).toBe(before);
     expect(readdirSync(sub)).toEqual(['model.json']);
@@ -152,7 +153,8 @@ describe('writes are atomic', () => {
     const model = mlp([2, 3, 1], { seed: 1 });
     model.parameters()[2]!.data[1] = NaN;
     const path = join(dir, 'nan.json');
-    expect(() => saveModel(model, path)).toThrow(/serializeModel: '1.weight': element 1 is NaN; model files hold finite numbers only/);
+    expect(() => saveModel(model, path)).toThrow(/^saveModel: '.*nan\.json': '1.weight': element 1 is NaN; model files hold finite numbers only$/);
+    expect(() => serializeModel(model)).toThrow(/^serializeModel: '1.weight': element 1 is NaN/);
     expect(existsSync(path)).toBe(false);
   });
 });
@@ -224,6 +226,7 @@ describe('bad files are ValueErrors saying what is wrong', () => {
     const load = () => (into ? loadModel(path, { into }) : loadModel(path));
     expect(load).toThrow(ValueError);
     expect(load).toThrow(message);
+    expect(load).toThrow(new RegExp(`^loadModel: '${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}': .{1,450}$`));
   });
 
   test('a failed load into a model leaves it unchanged', () => {
@@ -233,5 +236,190 @@ describe('bad files are ValueErrors saying what is wrong', () => {
     f.tensors['1.bias'] = { shape: [2], data: [0, 0] };
     expect(() => deserializeModel(f, { into: model })).toThrow(/tensor '1.bias' has shape \[2\] in the file but the model expects \[1\]/);
     expect(model.parameters().map((p) => Array.from(p.data))).toEqual(before);
+  });
+});
+
+describe('model files are untrusted input', () => {
+  const goodText = (): string => JSON.stringify(serializeModel(mlp([2, 3, 1], { seed: 1 })));
+  const write = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  /** The error loading `path` throws: a ValueError whose one-line message names loadModel and the file, in at most 500 characters. */
+  const loadError = (path: string, options?: object): ValueError => {
+    let error: unknown;
+    try {
+      loadModel(path, options);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValueError);
+    const message = (error as ValueError).message;
+    expect(message.startsWith(`loadModel: '${path}': `)).toBe(true);
+    expect(message.length).toBeLessThanOrEqual(500);
+    expect(message).not.toMatch(/\n/);
+    return error as ValueError;
+  };
+  /** The good file with the text of its architecture wrapped `n` times in `before` … `after`. */
+  const wrapArchitecture = (n: number, before: string, after: string): string => {
+    const text = goodText();
+    const start = text.indexOf('"architecture":') + '"architecture":'.length;
+    const end = text.indexOf(',"tensors"');
+    return `${text.slice(0, start)}${before.repeat(n)}${text.slice(start, end)}${after.repeat(n)}${text.slice(end)}`;
+  };
+
+  describe('nesting', () => {
+    test('a file nested 100,000 deep is refused by maxDepth before it is parsed, not a RangeError', () => {
+      const modules = write('deep-modules.json', wrapArchitecture(100_000, '{"type":"Residual","module":', '}'));
+      expect(loadError(modules).message).toMatch(/arrays and objects nested deeper than maxDepth \(64\) levels, at byte \d+; pass \{maxDepth\} to allow deeper files$/);
+      const shape = write('deep-shape.json', goodText().replace('"shape":[3]', `"shape":${'['.repeat(100_000)}${']'.repeat(100_000)}`));
+      expect(loadError(shape).message).toMatch(/nested deeper than maxDepth \(64\)/);
+    });
+
+    test('a genuine model deeper than the default loads with {maxDepth} raised', () => {
+      let model: Module = mlp([2, 3, 2], { seed: 1 });
+      for (let i = 0; i < 70; i++) model = new Residual(model);
+      const path = join(dir, 'residuals.json');
+      saveModel(model, path);
+      expect(loadError(path).message).toMatch(/maxDepth \(64\)/);
+      const x = inputs(4, 2);
+      expect(bytes(predict(loadModel(path, { maxDepth: 100 }), x)).equals(bytes(predict(model, x)))).toBe(true);
+    });
+
+    test('deserializeModel refuses deep and cyclic objects built in code', () => {
+      const file = JSON.parse(goodText());
+      let deep: unknown = file.architecture;
+      for (let i = 0; i < 100_000; i++) deep = { type: 'Residual', module: deep };
+      expect(() => deserializeModel({ ...file, architecture: deep })).toThrow(/^deserializeModel: arrays and objects nested deeper than maxDepth \(64\) levels, at architecture\.module\.module…\(\d+ more\)…(\.module){4} \(or cyclic\); pass \{maxDepth\} to allow deeper files$/);
+      const cyclic: Record<string, unknown> = { type: 'Residual' };
+      cyclic.module = cyclic;
+      expect(() => deserializeModel({ ...file, architecture: cyclic })).toThrow(/^deserializeModel: .*nested deeper than maxDepth/);
+      expect(() => moduleFromConfig(cyclic)).toThrow(/^architecture: .*nested deeper than maxDepth/);
+      // A chain of shared objects (each level holding the one below twice) unfolds to 2^60 items.
+      let shared: unknown = [];
+      for (let i = 0; i < 60; i++) shared = [shared, shared];
+      expect(() => deserializeModel({ ...file, extra: shared })).toThrow(/^deserializeModel: more than maxItems \(1000000\) objects, arrays and strings/);
+    });
+
+    test('with maxDepth raised beyond what the stack allows, a deep file is still a ValueError', () => {
+      const path = write('deeper-than-stack.json', wrapArchitecture(100_000, '{"type":"Residual","module":', '}'));
+      expect(loadError(path, { maxDepth: 1_000_000 }).message).toMatch(/Maximum call stack size exceeded/);
+    });
+  });
+
+  describe('size', () => {
+    test('more than maxItems objects, arrays and strings are refused before parsing (85 million {} would exhaust the heap)', () => {
+      const path = write('items.json', `[${'{},'.repeat(1_000_000)}{}]`);
+      expect(loadError(path).message).toMatch(/more than maxItems \(1000000\) objects, arrays and strings, at byte 2999998; pass \{maxItems\} to allow more$/);
+      expect(loadError(write('few-items.json', goodText()), { maxItems: 20 }).message).toMatch(/more than maxItems \(20\)/);
+    });
+
+    test('a file larger than maxBytes is refused unread; {maxBytes} raises the limit', () => {
+      const huge = write('huge.json', '');
+      truncateSync(huge, 300 * 1024 * 1024); // sparse: no 300 MB written
+      expect(loadError(huge).message).toMatch(/the file is 314572800 bytes, more than maxBytes \(268435456\); pass \{maxBytes\} to loadModel to read larger files$/);
+      const path = write('small.json', goodText());
+      const size = statSync(path).size;
+      expect(loadError(path, { maxBytes: size - 1 }).message).toMatch(`the file is ${size} bytes, more than maxBytes (${size - 1})`);
+      expect(loadModel(path, { maxBytes: size })).toBeInstanceOf(Sequential);
+    });
+
+    test('limits must be whole numbers of at least 1', () => {
+      const path = write('limits.json', goodText());
+      for (const [name, value] of [['maxBytes', 0], ['maxBytes', 1.5], ['maxBytes', 2 ** 40], ['maxDepth', -1], ['maxDepth', NaN], ['maxItems', '10']] as const) {
+        expect(loadError(path, { [name]: value }).message).toMatch(new RegExp(`: ${name} must be a whole number from 1 to \\d+, got `));
+      }
+    });
+
+    test('a tensor of a million values loads (its base64 check once overflowed the regular-expression stack at about 420,000)', () => {
+      const values = 1_000_000;
+      const file = {
+        format: 'adjoint-model', version: 1, encoding: 'base64',
+        architecture: { type: 'Dense', inFeatures: 1000, outFeatures: 1000, activation: 'identity', bias: true },
+        tensors: {
+          weight: { shape: [1000, 1000], data: Buffer.alloc(values * 8).toString('base64') },
+          bias: { shape: [1000], data: Buffer.alloc(8000).toString('base64') },
+        },
+      };
+      const loaded = loadModel(write('million.json', JSON.stringify(file))) as Dense;
+      expect(loaded.weight.shape).toEqual([1000, 1000]);
+    });
+  });
+
+  describe('only regular files are read', () => {
+    test('a directory', () => {
+      const sub = join(dir, 'a-directory.json');
+      mkdirSync(sub);
+      expect(loadError(sub).message).toMatch(/not a regular file but a directory; model files are regular files$/);
+    });
+
+    const unix = process.platform === 'win32' ? test.skip : test;
+    unix('/dev/zero is refused at once, not read until memory runs out', () => {
+      expect(loadError('/dev/zero').message).toMatch(/^loadModel: '\/dev\/zero': not a regular file but a character device/);
+    });
+
+    unix('a FIFO is refused at once; opening it does not wait for a writer', () => {
+      const fifo = join(dir, 'fifo.json');
+      execFileSync('mkfifo', [fifo]);
+      expect(loadError(fifo).message).toMatch(/not a regular file but a FIFO \(named pipe\)/);
+    });
+  });
+
+  describe('keys are the file\'s own', () => {
+    const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+    test.each(names)('a tensor named %j is an unexpected key, loading into a model or not', (name) => {
+      // Inserted into the text: a JS object literal's "__proto__" would set the prototype instead.
+      const path = write(`key-${name}.json`, goodText().replace('"tensors":{', `"tensors":{${JSON.stringify(name)}:{"shape":[1],"data":[1]},`));
+      expect(loadError(path).message).toMatch(`the file has '${name}', which the model lacks`);
+      expect(() => loadModel(path, { into: mlp([2, 3, 1]) })).toThrow(`the file has '${name}', which the model lacks`);
+    });
+
+    test.each(names)('a layer type %j is an unknown type', (name) => {
+      const path = write(`type-${name}.json`, goodText().replace('"type":"Dense"', `"type":${JSON.stringify(name)}`));
+      expect(loadError(path).message).toMatch(`architecture.layers[0]: unknown layer type ${JSON.stringify(name)}; known types are Sequential, Dense`);
+    });
+
+    test('a config field is read only from the config itself, not from a "__proto__" in it', () => {
+      const path = write('proto-field.json', goodText().replace('"type":"Dense"', '"type":"Dense","__proto__":{"bias":false}').replace(',"bias":true', ''));
+      expect(loadError(path).message).toMatch(/architecture\.layers\[0\] \(Dense\): 'bias' must be true or false, got nothing$/);
+    });
+  });
+
+  test('every message quotes the file in bounded pieces: at most 500 characters, whatever the file holds', () => {
+    const long = 'x'.repeat(1_000_000);
+    const edits: Array<[string, (f: any) => void]> = [
+      ['a huge key', (f) => void (f.tensors[long] = f.tensors['0.bias'])],
+      ['many unexpected keys', (f) => { for (let i = 0; i < 10_000; i++) f.tensors[`extra${i}`] = f.tensors['0.bias']; }],
+      ['a huge type', (f) => void (f.architecture.layers[0].type = long)],
+      ['a huge activation', (f) => void (f.architecture.layers[0].activation = long)],
+      ['a huge format', (f) => void (f.format = long)],
+      ['a huge version', (f) => void (f.version = long)],
+      ['a huge shape', (f) => void (f.tensors['0.bias'].shape = Array(100_000).fill(-1))],
+      ['a huge non-number', (f) => void (f.tensors['0.bias'] = { shape: [3], data: [0, long, 0] })],
+      ['a huge architecture note', (f) => { f.architecture = null; f.architectureNote = long; }],
+      ['a huge option', (f) => void (f.architecture.layers[1].inFeatures = long)],
+      ['a huge mismatch', (f) => void (f.architecture.layers[0].activation = long)],
+    ];
+    for (const [name, edit] of edits) {
+      const f = JSON.parse(goodText());
+      edit(f);
+      const message = loadError(write('bounded.json', JSON.stringify(f)), name === 'a huge mismatch' ? { into: mlp([2, 3, 1]) } : undefined).message;
+      expect([name, message.length <= 500]).toEqual([name, true]);
+    }
+    // A long path is elided in the middle, keeping the file's name.
+    let deepDir = dir;
+    for (let i = 0; i < 6; i++) deepDir = join(deepDir, 'd'.repeat(150));
+    mkdirSync(deepDir, { recursive: true });
+    const path = join(deepDir, 'model.json');
+    writeFileSync(path, 'not json');
+    let message = '';
+    try {
+      loadModel(path);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^loadModel: '.*…d*[\\/]model\.json': not valid JSON/);
+    expect(message.length).toBeLessThanOrEqual(500);
   });
 });
