@@ -93,14 +93,14 @@ export abstract class Module {
   /** This module's own parameter called `name` (not a child's). */
   param(name: string): Tensor {
     const p = this.ownParameters.get(name);
-    if (p === undefined) throw new ValueError(`${this.constructor.name}: no parameter named '${name}'`);
+    if (p === undefined) throw new ValueError(`${this.constructor.name}: no parameter named ${quoteName(String(name))}`);
     return p;
   }
 
   /** This module's own buffer called `name` (not a child's). */
   buffer(name: string): Tensor {
     const b = this.ownBuffers.get(name);
-    if (b === undefined) throw new ValueError(`${this.constructor.name}: no buffer named '${name}'`);
+    if (b === undefined) throw new ValueError(`${this.constructor.name}: no buffer named ${quoteName(String(name))}`);
     return b;
   }
 

@@ -5,14 +5,14 @@
  * first step, and if anything throws once training has begun (the model, the loss, a metric, a
  * callback), the parameters, buffers and optimizer state are put back as they were before the call.
  */
-import { Rng, ShapeError, Tensor, ValueError, assign, concat, formatShape, gather, isTensor, noGrad, requireIndicesBelow, sameShape } from '@adjoint/core';
+import { Rng, ShapeError, Tensor, ValueError, assign, concat, formatShape, gather, noGrad, requireIndicesBelow, sameShape } from '@adjoint/core';
 import type { Module } from '../module';
 import { NonFiniteGradientError, type LearningRate, type Optimizer } from '../optim/index';
 import { clipGradNorm } from '../clip';
 import { crossEntropy } from '../losses';
 import { BatchNorm } from '../layers/batch-norm';
 import {
-  asSamples, checkBoolean, checkInteger, checkSameRows, finiteNumber, knownNestedOptions, knownOptions, quoteName, range, rows, seedValue, show, orDefault,
+  asSamples, checkBoolean, checkInteger, checkSameRows, finiteNumber, knownNestedOptions, knownOptions, range, rows, seedValue, show, orDefault,
   type TensorInput,
 } from '../args';
 import { testCount } from '../data/split';
@@ -43,7 +43,7 @@ export interface FitOptions {
   loss: LossSpec;
   /** An optimizer over the model's parameters, or a name ('sgd', 'adam', 'adamw', 'adagrad', 'rmsprop') or `{name, ...options}` to build one. */
   optimizer: Optimizer | OptimizerName | OptimizerSpec;
-  /** Learning rate (or schedule) of an optimizer given by name. */
+  /** Learning rate (or schedule) of an optimizer given by name or spec; giving it here and in the spec too is an error. */
   lr?: LearningRate;
   /** Passes over the training rows (default 1). */
   epochs?: number;
@@ -57,11 +57,15 @@ export interface FitOptions {
    */
   dropLast?: boolean;
   /**
-   * Seed of every random choice fit makes: the shuffles and a shuffled validation split (default 0).
-   * With the same seed, model and data, two runs give identical histories and weights, bit for bit.
+   * Seed of every random choice fit makes: the shuffles and a shuffled validation split (default 0),
+   * a whole number. With the same seed, model and data, two runs give identical histories and
+   * weights, bit for bit.
    */
   seed?: number;
-  /** Validation rows `[x, y]`, evaluated after every epoch. */
+  /**
+   * Validation rows `[x, y]`, evaluated after every epoch. Their rows must be shaped like those of
+   * `x` and `y`; this is checked before training, not after the first epoch.
+   */
   validationData?: readonly [TensorInput, TensorInput];
   /**
    * A fraction in (0, 1) of the rows to hold out for validation instead: the last rows, like Keras
@@ -72,7 +76,10 @@ export interface FitOptions {
   metrics?: MetricSpec[];
   /** Stop when the monitored quantity (default 'valLoss') stops improving; see {@link EarlyStoppingOptions}. */
   earlyStopping?: EarlyStoppingOptions;
-  /** Hooks called during training; any may stop it by returning 'stop'. */
+  /**
+   * Hooks called during training; any may stop it by returning 'stop'. They must be synchronous
+   * (fit cannot wait for a Promise), and every `on…` method must be one of the hooks.
+   */
   callbacks?: Callback[];
   /** Clip the joint gradient norm to this value before each step (clipGradNorm). */
   clipNorm?: number;
