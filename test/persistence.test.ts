@@ -1,20 +1,27 @@
 /**
- * Model files under failure (io.test.ts has the round trips, the format and one case of each kind of
- * bad file): a save killed mid-write in a real process, a rename that fails, a missing directory;
- * every truncation and thousands of seeded corruptions of a file are ValueErrors (or, where the damage
+ * Model files under failure (io.test.ts has the round trips, the format, one case of each kind of
+ * bad file and the limits on untrusted files): a save killed mid-write in a real process, a rename
+ * that fails, a missing directory; saves from several threads at once, a stale temporary file,
+ * permission bits and symbolic links kept; every error naming the function and the file; every
+ * truncation and thousands of seeded corruptions of a file are ValueErrors (or, where the damage
  * leaves a valid file, a model) — never another kind of error; a corrupt dimension is caught before
  * it can make the loader allocate gigabytes.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng, Tensor, ValueError, tensor } from '@adjoint/core';
+import { Worker, threadId } from 'node:worker_threads';
+import { AdjointError, Rng, Tensor, ValueError, tensor } from '@adjoint/core';
 import {
-  Module, deserializeModel, loadModel, mlp, predict,
+  Dense, Module, deserializeModel, loadModel, mlp, predict, registerLayer,
   saveModel, serializeModel,
 } from '@adjoint/nn';
 import { everyLayer } from '../packages/nn/src/testing/every-layer';
-import { runFixture } from './fixtures/child';
+import { ROOT, runFixture } from './fixtures/child';
+import type { SaveWorkerData } from './fixtures/save-worker';
 
 jest.setTimeout(60_000);
 
@@ -53,7 +60,7 @@ describe('atomic saves under real failures', () => {
     // The crash really happened mid-write: half a file sits in the temporary file, never renamed.
     const leftovers = readdirSync(sub).filter((f) => f !== 'model.json');
     expect(leftovers).toHaveLength(1);
-    expect(leftovers[0]).toMatch(/^\.model\.json\.\d+\.\d+\.tmp$/);
+    expect(leftovers[0]).toMatch(/^\.model\.json\.\d+\.\d+\.[0-9a-f]{24}\.tmp$/); // pid, thread, random
     expect(statSync(join(sub, leftovers[0]!)).size).toBeGreaterThan(0);
     expect(() => JSON.parse(readFileSync(join(sub, leftovers[0]!), 'utf8'))).toThrow(SyntaxError);
 
@@ -67,22 +74,181 @@ describe('atomic saves under real failures', () => {
     expect(bytes(predict(loadModel(path), probe)).equals(bytes(predict(next, probe)))).toBe(true);
   });
 
-  it('a rename that fails (the target is a directory) removes the temporary file and changes nothing', () => {
+  it('a rename that fails removes the temporary file and changes nothing', () => {
     const sub = mkdtempSync(join(dir, 'rename-'));
     const target = join(sub, 'model.json');
-    mkdirSync(target);
-    writeFileSync(join(target, 'keep.txt'), 'still here');
-    const error = thrown(() => saveModel(mlp([2, 1]), target));
+    // The writer puts a directory where the file is to go, after the checks and before the rename.
+    const writeThenBlock = (temp: string, text: string): void => {
+      writeFileSync(temp, text, { flag: 'wx' });
+      mkdirSync(target);
+      writeFileSync(join(target, 'keep.txt'), 'still here');
+    };
+    const error = thrown(() => saveModel(mlp([2, 1]), target, { writeFile: writeThenBlock }));
     expect(error).toBeInstanceOf(ValueError);
     expect((error as Error).message).toMatch(/^saveModel: '.*model\.json': could not write the file: .*; any previous file there is unchanged$/);
     expect(readdirSync(sub)).toEqual(['model.json']);
     expect(readFileSync(join(target, 'keep.txt'), 'utf8')).toBe('still here');
   });
 
+  it('a path that is a directory, or a device, is refused before anything is written', () => {
+    const sub = mkdtempSync(join(dir, 'not-a-file-'));
+    const target = join(sub, 'model.json');
+    mkdirSync(target);
+    expect(() => saveModel(mlp([2, 1]), target)).toThrow(/^saveModel: '.*model\.json': could not write the file: it is a directory; any previous file there is unchanged$/);
+    expect(readdirSync(sub)).toEqual(['model.json']);
+    if (process.platform !== 'win32') {
+      // Renaming over /dev/null would replace the device for every program (given the rights).
+      expect(() => saveModel(mlp([2, 1]), '/dev/null')).toThrow(/^saveModel: '\/dev\/null': could not write the file: it exists and is not a regular file;/);
+      expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    }
+  });
+
   it('a missing directory is a ValueError and creates nothing', () => {
     const path = join(dir, 'no-such-dir', 'model.json');
     expect(() => saveModel(mlp([2, 1]), path)).toThrow(/^saveModel: '.*no-such-dir[\\/]model\.json': could not write the file: ENOENT/);
     expect(existsSync(join(dir, 'no-such-dir'))).toBe(false);
+  });
+});
+
+describe('concurrent saves', () => {
+  /** Runs save-worker.ts in a worker thread, on the sources; resolves with what it posts. */
+  function runWorker(data: SaveWorkerData): Promise<{ done: number; errors: string[] }> {
+    const code = `require(${JSON.stringify(join(ROOT, 'test/fixtures/sources.cjs'))}); require(${JSON.stringify(join(ROOT, 'test/fixtures/save-worker.ts'))});`;
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(code, { eval: true, workerData: data });
+      let result: { done: number; errors: string[] } | undefined;
+      worker.on('message', (m) => (result = m));
+      worker.on('error', reject);
+      worker.on('exit', (code) => (result ? resolve(result) : reject(new Error(`a save worker exited with code ${code} without reporting`))));
+    });
+  }
+
+  it('threads saving different models to one path all succeed, and the file is always one complete model', async () => {
+    // Threads share the process id: with a temporary name of pid and a counter, they wrote into,
+    // renamed and removed each other's temporary files (EEXIST, ENOENT).
+    const sub = mkdtempSync(join(dir, 'threads-'));
+    const path = join(sub, 'model.json');
+    const seeds = [1, 2, 3, 4];
+    const count = 25;
+    const texts = seeds.map((seed) => JSON.stringify(serializeModel(mlp([4, 16, 3], { seed }))));
+    saveModel(mlp([4, 16, 3], { seed: seeds[0]! }), path); // so that the reader finds a file from the start
+    const shared = new SharedArrayBuffer(8);
+    const common = { path, count, texts, shared, threads: seeds.length + 1, writers: seeds.length };
+    const [reader, ...writers] = await Promise.all([
+      runWorker({ ...common, role: 'reader', seed: 0 }),
+      ...seeds.map((seed) => runWorker({ ...common, role: 'writer', seed })),
+    ]);
+    for (const writer of writers) expect(writer).toEqual({ done: count, errors: [] });
+    expect(reader!.errors).toEqual([]);
+    expect(reader!.done).toBeGreaterThan(0);
+    expect(texts).toContain(readFileSync(path, 'utf8'));
+    expect(readdirSync(sub)).toEqual(['model.json']); // every temporary file renamed or removed
+  });
+
+  it('a temporary file left by a dead process is never read, removed or in the way', () => {
+    const sub = mkdtempSync(join(dir, 'stale-'));
+    const path = join(sub, 'model.json');
+    // What saves killed mid-write leave, named with this process's own id (ids are reused), in the
+    // old pattern and in the current one, each holding another valid model.
+    const stale = [`.model.json.${process.pid}.0.tmp`, `.model.json.${process.pid}.${threadId}.${'0'.repeat(24)}.tmp`];
+    const staleText = JSON.stringify(serializeModel(mlp([2, 3, 1], { seed: 7 })));
+    for (const name of stale) writeFileSync(join(sub, name), staleText);
+    const model = mlp([2, 3, 1], { seed: 8 });
+    saveModel(model, path);
+    saveModel(model, path);
+    expect(bytes(predict(loadModel(path), probe)).equals(bytes(predict(model, probe)))).toBe(true);
+    expect(readdirSync(sub).sort()).toEqual([...stale, 'model.json'].sort());
+    for (const name of stale) expect(readFileSync(join(sub, name), 'utf8')).toBe(staleText);
+  });
+});
+
+const unix = process.platform === 'win32' ? describe.skip : describe;
+
+unix('what a save keeps', () => {
+  it('the permission bits of the file it replaces (0600 stays 0600), from the temporary file on', () => {
+    const sub = mkdtempSync(join(dir, 'mode-'));
+    const path = join(sub, 'model.json');
+    saveModel(mlp([2, 1], { seed: 1 }), path);
+    const fresh = join(sub, 'fresh.txt');
+    writeFileSync(fresh, '');
+    expect(statSync(path).mode & 0o777).toBe(statSync(fresh).mode & 0o777); // a new file: the usual bits
+    for (const mode of [0o600, 0o640, 0o644]) {
+      chmodSync(path, mode);
+      const seen: Array<number | undefined> = [];
+      // The default writer, watched: the temporary file is created with the bits, not given them later.
+      saveModel(mlp([2, 1], { seed: mode }), path, { writeFile: (temp, text, m) => { seen.push(m); writeFileSync(temp, text, { flag: 'wx', mode: m }); } });
+      expect(seen).toEqual([mode]);
+      expect(statSync(path).mode & 0o777).toBe(mode);
+      saveModel(mlp([2, 1], { seed: mode + 1 }), path);
+      expect(statSync(path).mode & 0o777).toBe(mode);
+    }
+  });
+
+  it('a symbolic link: the save replaces its target, atomically beside it, and the link stays', () => {
+    const sub = mkdtempSync(join(dir, 'link-'));
+    mkdirSync(join(sub, 'real'));
+    const real = join(sub, 'real', 'model.json');
+    saveModel(mlp([2, 3, 1], { seed: 1 }), real);
+    const link = join(sub, 'link.json');
+    symlinkSync(join('real', 'model.json'), link); // relative, as `ln -s real/model.json link.json`
+    const next = mlp([2, 3, 1], { seed: 2 });
+    saveModel(next, link);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe(join('real', 'model.json'));
+    expect(bytes(predict(loadModel(real), probe)).equals(bytes(predict(next, probe)))).toBe(true);
+    expect(bytes(predict(loadModel(link), probe)).equals(bytes(predict(next, probe)))).toBe(true);
+    expect(readdirSync(join(sub, 'real'))).toEqual(['model.json']);
+    expect(readdirSync(sub).sort()).toEqual(['link.json', 'real']);
+
+    // A chain of links is followed to its end; a link to a file not there yet creates the file.
+    const chain = join(sub, 'chain.json');
+    symlinkSync(link, chain);
+    const third = mlp([2, 3, 1], { seed: 3 });
+    saveModel(third, chain);
+    expect(lstatSync(chain).isSymbolicLink() && lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(bytes(predict(loadModel(real), probe)).equals(bytes(predict(third, probe)))).toBe(true);
+    const dangling = join(sub, 'dangling.json');
+    symlinkSync(join(sub, 'real', 'new.json'), dangling);
+    saveModel(third, dangling);
+    expect(lstatSync(dangling).isSymbolicLink()).toBe(true);
+    expect(lstatSync(join(sub, 'real', 'new.json')).isFile()).toBe(true);
+
+    // A loop of links is an error, not a hang.
+    symlinkSync('loop-b.json', join(sub, 'loop-a.json'));
+    symlinkSync('loop-a.json', join(sub, 'loop-b.json'));
+    expect(() => saveModel(third, join(sub, 'loop-a.json'))).toThrow(/^saveModel: '.*loop-a\.json': could not write the file: more than 40 symbolic links in a chain \(a loop\?\)/);
+  });
+});
+
+describe('every error names the function and the file', () => {
+  /** A layer whose config holds a BigInt, which JSON cannot write. */
+  class BigIntLayer extends Dense {}
+  registerLayer({ type: 'test.BigIntLayer', cls: BigIntLayer, toConfig: () => ({ size: BigInt(1) }), fromConfig: () => new BigIntLayer(1, 1) });
+  /** A layer without a serializer. */
+  class Unregistered extends Dense {}
+
+  it('saveModel: an AdjointError whose message starts with saveModel and the file, in at most 500 characters', () => {
+    const sub = mkdtempSync(join(dir, 'errors-'));
+    const path = join(sub, 'model.json');
+    const withNaN = mlp([2, 1], { seed: 1 });
+    withNaN.parameters()[0]!.data[0] = NaN;
+    const missing = join(sub, 'none', 'model.json');
+    const cases: Array<[string, string, () => void]> = [
+      ['not a model', path, () => saveModel({} as Module, path)],
+      ['a bad encoding', path, () => saveModel(mlp([2, 1]), path, { encoding: 'hex' as never })],
+      ['NaN weights', path, () => saveModel(withNaN, path)],
+      ['no architecture, required', path, () => saveModel(new Unregistered(1, 1), path, { requireArchitecture: true })],
+      ['a config JSON cannot hold', path, () => saveModel(new BigIntLayer(1, 1), path)],
+      ['a writer throwing a string', path, () => saveModel(mlp([2, 1]), path, { writeFile: () => { throw 'no'; } })],
+      ['a writer throwing a huge message', path, () => saveModel(mlp([2, 1]), path, { writeFile: () => { throw new Error('x'.repeat(1e6)); } })],
+      ['a missing directory', missing, () => saveModel(mlp([2, 1]), missing)],
+    ];
+    for (const [name, file, call] of cases) {
+      const error = thrown(call) as Error;
+      expect([name, error instanceof AdjointError, error.message.startsWith(`saveModel: '${file}': `), error.message.length <= 500]).toEqual([name, true, true, true]);
+    }
+    expect((thrown(cases[4]![2]) as Error).message).toMatch(/the model cannot be written as JSON: Do not know how to serialize a BigInt$/);
+    expect(readdirSync(sub)).toEqual([]); // and nothing was left behind
   });
 });
 

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Rng, Tensor, ValueError, tensor } from '@adjoint/core';
 import {
   BatchNorm, Dense, Module, Residual, Sequential, Sigmoid, deserializeModel, fit, loadModel, mlp,
@@ -147,6 +147,30 @@ describe('writes are atomic', () => {
     saveModel(mlp([2, 3, 1], { seed: 2 }), path);
     expect(readFileSync(path, 'utf8')).not.toBe(before);
     expect(readdirSync(sub)).toEqual(['model.json']);
+  });
+
+  test("a temporary name that exists is another writer's: it is left alone and another name drawn", () => {
+    const sub = mkdtempSync(join(dir, 'taken-'));
+    const path = join(sub, 'model.json');
+    const names: string[] = [];
+    const writer = (temp: string, text: string): void => {
+      names.push(temp);
+      if (names.length === 1) writeFileSync(temp, 'another writer'); // a file appears under the name first
+      writeFileSync(temp, text, { flag: 'wx' }); // so this fails with EEXIST, the first time
+    };
+    saveModel(mlp([2, 3, 1], { seed: 1 }), path, { writeFile: writer });
+    expect(names).toHaveLength(2);
+    expect(names[1]).not.toBe(names[0]);
+    expect(readFileSync(names[0]!, 'utf8')).toBe('another writer');
+    expect(readdirSync(sub).sort()).toEqual([basename(names[0]!), 'model.json'].sort());
+    expect(loadModel(path)).toBeInstanceOf(Sequential);
+  });
+
+  test('a file name of 250 bytes is saved: the temporary name is kept within the 255 bytes a name may have', () => {
+    const path = join(dir, `${'m'.repeat(245)}.json`);
+    saveModel(mlp([2, 3, 1], { seed: 1 }), path);
+    saveModel(mlp([2, 3, 1], { seed: 2 }), path);
+    expect(loadModel(path)).toBeInstanceOf(Sequential);
   });
 
   test('weights holding NaN are refused before anything is written', () => {

@@ -45,7 +45,7 @@ export interface SerializeOptions {
 
 /** Options of {@link saveModel}. */
 export interface SaveModelOptions extends SerializeOptions {
-  /** Writes the temporary file (default: create, write, fsync); tests inject failures here. */
+  /** Writes the temporary file (default: create with the replaced file's mode, write, fsync); tests inject failures here. */
   writeFile?: FileWriter;
 }
 
@@ -81,9 +81,12 @@ function serialize(where: string, model: Module, options: SerializeOptions): Mod
 /**
  * Saves `model` to `path` as JSON (see {@link ModelFile}), replacing any file there atomically: the
  * text is written and flushed to a temporary file in the same directory, then renamed over `path`,
- * so an interrupted save never leaves a torn file.
- * @throws ValueError naming saveModel and the file: for non-finite weights (nothing is written), or
- * when the file cannot be written (the old file, if any, is left as it was).
+ * so an interrupted save never leaves a torn file, and concurrent saves (threads, processes) to one
+ * path leave one complete file. A file being replaced keeps its permission bits. When `path` is a
+ * symbolic link, the file it points to is replaced and the link kept.
+ * @throws ValueError naming saveModel and the file: for non-finite weights (nothing is written), a
+ * path that is a directory or a device, or when the file cannot be written (the old file, if any,
+ * is left as it was).
  *
  * @example
  * saveModel(model, 'xor.json');
