@@ -1,11 +1,11 @@
 /**
- * The vanishing-gradient story of the course notes, measured. A 10-layer network is set up with
- * different activations and weight initialisations, one batch is pushed through it, and the norm
- * of the loss gradient with respect to each layer's weights is recorded, with the share of
- * saturated units. Weights drawn from N(0, 1) (the pre-2010 practice) saturate sigmoid and tanh
- * units; even without saturation the sigmoid's derivative (at most 1/4) shrinks the gradient at
- * every layer, so the first layers barely learn. tanh with Glorot initialisation, and ReLU and
- * ELU with He initialisation, keep the gradient level.
+ * The vanishing-gradient story of the course notes (docs/course-notes.md), measured. A 10-layer
+ * network is set up with different activations and weight initialisations, one batch is pushed
+ * through it, and the norm of the loss gradient with respect to each layer's weights is recorded,
+ * with the share of saturated units. Weights drawn from N(0, 1) (the pre-2010 practice) saturate
+ * sigmoid and tanh units; even without saturation the sigmoid's derivative (at most 1/4) shrinks
+ * the gradient at every layer, so the first layers barely learn. tanh with Glorot initialisation,
+ * and ReLU and ELU with He initialisation, keep the gradient level.
  *
  *   npm run example -- activations
  */

@@ -1,9 +1,9 @@
 /**
- * The automatic-differentiation examples of the course notes: f(x) = exp(x²), then
- * f(x) = √(x² + exp(x²)) with its evaluation trace (a = x², b = exp(a), c = a + b, d = √c), each
- * derivative computed in forward and reverse mode and checked against the formula by hand. Then
- * why networks are trained in reverse mode: for many inputs and one output it needs one backward
- * pass where forward mode needs one pass per input, and the other way round.
+ * The automatic-differentiation examples of the course notes (docs/course-notes.md):
+ * f(x) = exp(x²), then f(x) = √(x² + exp(x²)) with its evaluation trace (a = x², b = exp(a),
+ * c = a + b, d = √c), each derivative computed in forward and reverse mode and checked against the
+ * formula by hand. Then why networks are trained in reverse mode: for many inputs and one output it
+ * needs one backward pass where forward mode needs one pass per input, and the other way round.
  *
  *   npm run example -- autodiff-basics
  */

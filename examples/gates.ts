@@ -1,8 +1,8 @@
 /**
- * The logic gates of the course notes. Linear regression fits AND and OR well enough to threshold,
- * but for XOR its least-squares answer is 0.5 for every input: no straight plane separates XOR's
- * ones from its zeros. Logistic regression (a network without a hidden layer) fails the same way;
- * one hidden layer of four tanh units fits all three gates.
+ * The logic gates of the course notes (docs/course-notes.md). Linear regression fits AND and OR
+ * well enough to threshold, but for XOR its least-squares answer is 0.5 for every input: no
+ * straight plane separates XOR's ones from its zeros. Logistic regression (a network without a
+ * hidden layer) fails the same way; one hidden layer of four tanh units fits all three gates.
  *
  *   npm run example -- gates
  */

@@ -1,10 +1,11 @@
 /**
- * Choosing hyperparameters as the course notes advise: grid search with k-fold cross-validation.
- * Every pair (learning rate, L2 strength λ) trains a fresh network on k − 1 folds of the training
- * data and is scored by its mean squared error on the remaining fold, k times; the pair with the
- * lowest mean wins, is retrained on all training data, and is scored once on the test set, which the
- * search never saw. The data: f(x0, x1) = x0² + 3·x0·x1 + x1² + 5 plus noise, 100 samples as in the
- * notes, and a network big enough to fit the noise — which is what the L2 penalty λ·Σw² is against.
+ * Choosing hyperparameters as the course notes (docs/course-notes.md) advise: grid search with
+ * k-fold cross-validation. Every pair (learning rate, L2 strength λ) trains a fresh network on
+ * k − 1 folds of the training data and is scored by its mean squared error on the remaining fold,
+ * k times; the pair with the lowest mean wins, is retrained on all training data, and is scored once
+ * on the test set, which the search never saw. The data: f(x0, x1) = x0² + 3·x0·x1 + x1² + 5 plus
+ * noise, 100 samples as in the notes, and a network big enough to fit the noise — which is what the
+ * L2 penalty λ·Σw² is against.
  *
  *   npm run example -- hyperparameters
  */

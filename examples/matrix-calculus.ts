@@ -1,6 +1,6 @@
 /**
- * The matrix adjoint rules of the course notes, checked numerically. For each rule C = f(A, B) and a
- * random output adjoint C̄, three computations of Ā and B̄ must agree:
+ * The matrix adjoint rules of the course notes (docs/course-notes.md), checked numerically. For
+ * each rule C = f(A, B) and a random output adjoint C̄, three computations of Ā and B̄ must agree:
  *   - adjoint's reverse mode (vjp of f, pulled back along C̄);
  *   - the formula of the notes (Ā = C̄Bᵀ, …) written out with matmul and transpose;
  *   - central finite differences of the scalar s(A, B) = Σᵢⱼ C̄ᵢⱼ·Cᵢⱼ, whose gradient is (Ā, B̄).

@@ -1,8 +1,8 @@
 /**
- * The optimizers of the course notes on one problem: plain stochastic gradient descent, SGD with
- * momentum, Adagrad, RMSprop and Adam train the same network (same initial weights, same batches)
- * on the regression problem f(x0, x1) = x0² + 3·x0·x1 + x1² + 5. Each runs at a learning rate
- * typical for it; the loss curves share one plot.
+ * The optimizers of the course notes (docs/course-notes.md) on one problem: plain stochastic
+ * gradient descent, SGD with momentum, Adagrad, RMSprop and Adam train the same network (same
+ * initial weights, same batches) on the regression problem f(x0, x1) = x0² + 3·x0·x1 + x1² + 5.
+ * Each runs at a learning rate typical for it; the loss curves share one plot.
  *
  *   npm run example -- optimizers
  */

@@ -1,8 +1,8 @@
 /**
- * The regression problem of the course notes: learn f(x0, x1) = x0² + 3·x0·x1 + x1² + 5 from
- * samples. Linear regression cannot represent the squares and the product; an MLP with two hidden
- * layers fits them. Also shows the usual chores: a seeded train/test split, a StandardScaler fitted
- * on the training targets only, and R² on the test set.
+ * The regression problem of the course notes (docs/course-notes.md): learn
+ * f(x0, x1) = x0² + 3·x0·x1 + x1² + 5 from samples. Linear regression cannot represent the squares
+ * and the product; an MLP with two hidden layers fits them. Also shows the usual chores: a seeded
+ * train/test split, a StandardScaler fitted on the training targets only, and R² on the test set.
  *
  *   npm run example -- regression
  */

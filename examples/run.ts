@@ -19,7 +19,7 @@ export interface ExampleModule {
   run: (options?: ExampleOptions) => unknown;
 }
 
-/** Every example by name, in the order of the course notes. */
+/** Every example by name, in the order of the course notes (docs/course-notes.md). */
 export const EXAMPLES: Record<string, ExampleModule> = {
   'autodiff-basics': autodiffBasics,
   'matrix-calculus': matrixCalculus,

@@ -1,7 +1,7 @@
 /**
- * Solving a small linear system by Gaussian elimination: what the course notes do with numpy's
- * pinv for linear regression. adjoint has no matrix inverse op (training never needs one), and a
- * 3×3 system does not need a library.
+ * Solving a small linear system by Gaussian elimination: what the course notes (docs/course-notes.md)
+ * do with numpy's pinv for linear regression. adjoint has no matrix inverse op (training never needs
+ * one), and a 3×3 system does not need a library.
  */
 
 /**

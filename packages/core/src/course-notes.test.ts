@@ -1,6 +1,6 @@
 /**
- * The worked examples of the course notes: the scalar chains, the matrix adjoint rules, and a
- * micrograd-style expression whose values are worked out by hand.
+ * The worked examples of the course notes (docs/course-notes.md): the scalar chains, the matrix
+ * adjoint rules, and a micrograd-style expression whose values are worked out by hand.
  */
 import { Rng, Tensor, grad, matmul, relu, tensor, transpose } from '@adjoint/core';
 

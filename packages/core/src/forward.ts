@@ -1,10 +1,10 @@
 /**
  * Forward mode: tangent propagation. Each `jvp` call opens a level; a tensor carries one tangent
- * (the "dot" of the course notes) per active level it depends on. When an op runs, its tangent rule
- * computes the output tangent for every level its inputs carry. The rule itself runs through ops, so
- * tangents of tangents (forward-over-forward) and recorded tangents (reverse-over-forward) come for
- * free. While the rule for level ℓ runs, only levels below ℓ are visible, so a level never sees its
- * own perturbation twice (no perturbation confusion).
+ * (the "dot" of the course notes, docs/course-notes.md) per active level it depends on. When an op
+ * runs, its tangent rule computes the output tangent for every level its inputs carry. The rule
+ * itself runs through ops, so tangents of tangents (forward-over-forward) and recorded tangents
+ * (reverse-over-forward) come for free. While the rule for level ℓ runs, only levels below ℓ are
+ * visible, so a level never sees its own perturbation twice (no perturbation confusion).
  */
 import type { DifferentiableOp } from './registry';
 import { Tensor } from './tensor';

@@ -51,8 +51,8 @@ export interface CrossEntropyAttrs {
 /**
  * loss[…] = −log softmax(z[…, :])[label[…]] = logSumExp(z[…, :]) − z[…, label]: one loss per sample,
  * for logits z of shape [..., classes] and integer labels of shape [...], or their mean or sum. The
- * adjoint is the δ of the course notes, softmax(z) − onehot(label), scaled by each sample's
- * cotangent (by ḡ/N for the mean); the tangent is its inner product with ż.
+ * adjoint is the δ of the course notes (docs/course-notes.md), softmax(z) − onehot(label), scaled
+ * by each sample's cotangent (by ḡ/N for the mean); the tangent is its inner product with ż.
  */
 export const softmaxCrossEntropyOp = registerOp<DifferentiableOp<CrossEntropyAttrs>>({
   kind: 'differentiable',

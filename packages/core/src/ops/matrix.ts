@@ -70,8 +70,9 @@ const matmulCases: OpCase<MatmulAttrs>[] = [
 ];
 
 /**
- * C = op(A)·op(B), batched over leading axes. The adjoint rules of the course notes, for each
- * transposition (un-broadcasting of batch axes is done by the graph):
+ * C = op(A)·op(B), batched over leading axes. The adjoint rules of the course notes
+ * (docs/course-notes.md), for each transposition (un-broadcasting of batch axes is done by the
+ * graph):
  * - C = AB:   Ā = C̄Bᵀ, B̄ = AᵀC̄
  * - C = ABᵀ:  Ā = C̄B,  B̄ = C̄ᵀA
  * - C = AᵀB:  Ā = BC̄ᵀ, B̄ = AC̄

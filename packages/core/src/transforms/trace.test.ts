@@ -21,7 +21,8 @@ const plainCube = registerCube('traceTestCube', {});
 const printedCube = registerCube('traceTestCubePrinted', { print: ([a]) => `${a}³`, dotLabel: () => 'cube' });
 
 describe('trace', () => {
-  // f(x) = √(x² + exp(x²)) written as the course notes do: a = x², b = exp(a), c = a + b, d = √c.
+  // f(x) = √(x² + exp(x²)) written as the course notes (docs/course-notes.md) do: a = x², b = exp(a),
+  // c = a + b, d = √c.
   const f = (x: Tensor) => {
     const a = x.square();
     return a.add(a.exp()).sqrt();

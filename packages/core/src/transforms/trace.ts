@@ -1,6 +1,7 @@
 /**
  * The evaluation trace (Wengert list) of a function: every intermediate with its op, parents,
- * value, forward tangent (dot) and adjoint (bar), as in the worked examples of the course notes.
+ * value, forward tangent (dot) and adjoint (bar), as in the worked examples of the course notes
+ * (docs/course-notes.md).
  */
 import { Tensor } from '../tensor';
 import { inputsOf } from '../inputs';
