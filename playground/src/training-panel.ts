@@ -1,0 +1,251 @@
+/**
+ * The training half of the page: the data and network settings, the run controls, and the views
+ * (decision boundary, loss curves, weights, scores). Training runs a few minibatch steps per
+ * animation frame, for at most FRAME_BUDGET_MS, and draws once per frame, so the page stays
+ * responsive while it trains.
+ */
+import { DATASETS, makeDataset, splitPoints, type DatasetName, type Points } from './data/datasets';
+import { ACTIVATIONS, INITIALIZERS, type Activation, type InitName } from './model/network';
+import { OPTIMIZERS, type OptimizerName } from './model/optimizers';
+import { Trainer } from './model/trainer';
+import { BoundaryPlot } from './view/boundary';
+import { drawCurves } from './view/curves';
+import { WeightsView } from './view/weights';
+import { byId, fillSelect } from './view/controls';
+
+const FRAME_BUDGET_MS = 12;
+/** Steps per animation frame; 'max' is as many as fit in FRAME_BUDGET_MS. Slow speeds let you watch. */
+const SPEEDS = { 1: '1 step / frame', 5: '5 steps / frame', 20: '20 steps / frame', max: 'fastest' } as const;
+const MAX_LAYERS = 6;
+const MAX_WIDTH = 16;
+const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3];
+const BATCH_SIZES = [4, 8, 16, 32, 64, 128];
+const POINT_COUNTS = [100, 200, 400, 800];
+const DROPOUTS = [0, 0.1, 0.2, 0.3, 0.5];
+
+interface Settings {
+  dataset: DatasetName;
+  noise: number; // percent, 0–50
+  trainPercent: number;
+  points: number;
+  dataSeed: number;
+  hidden: number[];
+  activation: Activation;
+  init: InitName;
+  dropout: number;
+  batchNorm: boolean;
+  netSeed: number;
+  optimizer: OptimizerName;
+  lr: number;
+  batchSize: number;
+  /** Steps per frame (Infinity: as many as the frame budget allows). */
+  speed: number;
+  showTest: boolean;
+}
+
+/** The defaults learn every dataset but the spirals in a few seconds. */
+const settings: Settings = {
+  dataset: 'xor', noise: 10, trainPercent: 50, points: 400, dataSeed: 1,
+  hidden: [8, 8], activation: 'tanh', init: 'auto', dropout: 0, batchNorm: false, netSeed: 1,
+  optimizer: 'adam', lr: 0.03, batchSize: 16, speed: 5, showTest: false,
+};
+
+export function setUpTrainingPanel(): void {
+  const boundary = new BoundaryPlot(byId<HTMLCanvasElement>('boundary'));
+  const weights = new WeightsView(byId('weights'));
+  const curves = byId<HTMLCanvasElement>('curves');
+  const trainButton = byId<HTMLButtonElement>('train');
+  const out = {
+    loss: byId('train-loss'), accuracy: byId('train-accuracy'), testLoss: byId('test-loss'), testAccuracy: byId('test-accuracy'),
+    epoch: byId('epoch'), steps: byId('steps'), summary: byId('network-summary'),
+  };
+
+  let data: { train: Points; test: Points };
+  let trainer: Trainer;
+  let running = false;
+
+  const render = () => {
+    const scores = trainer.record();
+    // Plain decimals: the tests read these, and people compare them at a glance.
+    out.loss.textContent = scores.train.loss.toFixed(4);
+    out.accuracy.textContent = scores.train.accuracy.toFixed(4);
+    out.testLoss.textContent = scores.test.loss.toFixed(4);
+    out.testAccuracy.textContent = scores.test.accuracy.toFixed(4);
+    out.epoch.textContent = trainer.epochs.toFixed(1);
+    out.steps.textContent = String(trainer.steps);
+    boundary.draw(trainer.probabilities(boundary.grid), data.train, data.test, settings.showTest);
+    drawCurves(curves, trainer.history);
+    weights.draw();
+  };
+
+  const newNetwork = () => {
+    trainer = new Trainer(data, {
+      hidden: settings.hidden, activation: settings.activation, init: settings.init,
+      dropout: settings.dropout, batchNorm: settings.batchNorm, seed: settings.netSeed,
+    }, settings.optimizer, settings.lr, settings.batchSize);
+    weights.setLayers(trainer.network.dense);
+    out.summary.textContent = String(trainer.network.model);
+    render();
+  };
+
+  const newData = () => {
+    const points = makeDataset(settings.dataset, { n: settings.points, noise: settings.noise / 100, seed: settings.dataSeed });
+    data = splitPoints(points, settings.trainPercent / 100, settings.dataSeed + 1000);
+    newNetwork();
+  };
+
+  const frame = () => {
+    if (!running) return;
+    const start = performance.now();
+    let steps = 0;
+    // A fixed number of steps, but never more than the budget: a big network must not freeze the page.
+    do trainer.step();
+    while (++steps !== settings.speed && performance.now() - start < FRAME_BUDGET_MS);
+    render();
+    requestAnimationFrame(frame);
+  };
+
+  const setRunning = (on: boolean) => {
+    running = on;
+    trainButton.textContent = on ? 'Pause' : 'Train';
+    trainButton.setAttribute('aria-pressed', String(on));
+    if (on) requestAnimationFrame(frame);
+  };
+
+  // ── run controls ──
+  trainButton.addEventListener('click', () => setRunning(!running));
+  byId('step').addEventListener('click', () => {
+    trainer.step();
+    render();
+  });
+  byId('reset').addEventListener('click', () => {
+    settings.netSeed++; // new initial weights each time
+    newNetwork();
+  });
+
+  // ── data ──
+  const dataset = byId<HTMLSelectElement>('dataset');
+  fillSelect(dataset, DATASETS, settings.dataset);
+  dataset.addEventListener('change', () => {
+    settings.dataset = dataset.value as DatasetName;
+    newData();
+  });
+  const range = (id: string, key: 'noise' | 'trainPercent') => {
+    const input = byId<HTMLInputElement>(id);
+    const shown = byId(`${id}-value`);
+    input.value = String(settings[key]);
+    shown.textContent = `${settings[key]}%`;
+    input.addEventListener('input', () => (shown.textContent = `${input.value}%`));
+    input.addEventListener('change', () => {
+      settings[key] = Number(input.value);
+      newData();
+    });
+  };
+  range('noise', 'noise');
+  range('split', 'trainPercent');
+  const points = byId<HTMLSelectElement>('points');
+  fillSelect(points, POINT_COUNTS, settings.points);
+  points.addEventListener('change', () => {
+    settings.points = Number(points.value);
+    newData();
+  });
+  byId('regenerate').addEventListener('click', () => {
+    settings.dataSeed++;
+    newData();
+  });
+  const showTest = byId<HTMLInputElement>('show-test');
+  showTest.checked = settings.showTest;
+  showTest.addEventListener('change', () => {
+    settings.showTest = showTest.checked;
+    render();
+  });
+
+  // ── network ──
+  const layersBox = byId('layers');
+  const drawLayerControls = () => {
+    byId('layer-count').textContent = String(settings.hidden.length);
+    layersBox.replaceChildren(
+      ...settings.hidden.map((width, i) => {
+        const column = document.createElement('div');
+        column.className = 'layer';
+        const button = (text: string, label: string, delta: number) => {
+          const b = document.createElement('button');
+          b.type = 'button';
+          b.textContent = text;
+          b.setAttribute('aria-label', `${label} layer ${i + 1}`);
+          b.disabled = width + delta < 1 || width + delta > MAX_WIDTH;
+          b.addEventListener('click', () => {
+            settings.hidden[i] = width + delta;
+            drawLayerControls();
+            newNetwork();
+          });
+          return b;
+        };
+        const count = document.createElement('span');
+        count.className = 'width';
+        count.textContent = String(width);
+        const caption = document.createElement('span');
+        caption.className = 'caption';
+        caption.textContent = `layer ${i + 1}`;
+        column.append(button('+', 'Widen', 1), count, button('−', 'Narrow', -1), caption);
+        return column;
+      }),
+    );
+    byId<HTMLButtonElement>('add-layer').disabled = settings.hidden.length >= MAX_LAYERS;
+    byId<HTMLButtonElement>('remove-layer').disabled = settings.hidden.length === 0;
+  };
+  byId('add-layer').addEventListener('click', () => {
+    settings.hidden.push(settings.hidden[settings.hidden.length - 1] ?? 4);
+    drawLayerControls();
+    newNetwork();
+  });
+  byId('remove-layer').addEventListener('click', () => {
+    settings.hidden.pop();
+    drawLayerControls();
+    newNetwork();
+  });
+  drawLayerControls();
+
+  const choice = <K extends 'activation' | 'init' | 'dropout'>(id: string, key: K, options: Record<string, string> | readonly number[]) => {
+    const select = byId<HTMLSelectElement>(id);
+    fillSelect(select, options, settings[key]);
+    select.addEventListener('change', () => {
+      (settings as Record<K, unknown>)[key] = key === 'dropout' ? Number(select.value) : select.value;
+      newNetwork();
+    });
+  };
+  choice('activation', 'activation', ACTIVATIONS);
+  choice('init', 'init', INITIALIZERS);
+  choice('dropout', 'dropout', DROPOUTS);
+  const batchNorm = byId<HTMLInputElement>('batchnorm');
+  batchNorm.checked = settings.batchNorm;
+  batchNorm.addEventListener('change', () => {
+    settings.batchNorm = batchNorm.checked;
+    newNetwork();
+  });
+
+  // ── optimizer: changes apply to the running network, which keeps its weights ──
+  const optimizer = byId<HTMLSelectElement>('optimizer');
+  fillSelect(optimizer, OPTIMIZERS, settings.optimizer);
+  optimizer.addEventListener('change', () => {
+    settings.optimizer = optimizer.value as OptimizerName;
+    trainer.setOptimizer(settings.optimizer, settings.lr);
+  });
+  const lr = byId<HTMLSelectElement>('lr');
+  fillSelect(lr, LEARNING_RATES, settings.lr);
+  lr.addEventListener('change', () => {
+    settings.lr = Number(lr.value);
+    trainer.optimizer.lr = settings.lr;
+  });
+  const speed = byId<HTMLSelectElement>('speed');
+  fillSelect(speed, SPEEDS, settings.speed === Infinity ? 'max' : settings.speed);
+  speed.addEventListener('change', () => (settings.speed = speed.value === 'max' ? Infinity : Number(speed.value)));
+  const batch = byId<HTMLSelectElement>('batch');
+  fillSelect(batch, BATCH_SIZES, settings.batchSize);
+  batch.addEventListener('change', () => {
+    settings.batchSize = Number(batch.value);
+    trainer.batchSize = settings.batchSize;
+  });
+
+  newData();
+}

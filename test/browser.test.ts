@@ -1,0 +1,246 @@
+/**
+ * adjoint in a real browser: Debian's chromium, driven by playwright-core, against the playground
+ * server (playground/serve.mjs, started here on a free port). Checks that each package's browser
+ * bundle (packages/*\/dist/index.mjs) loads and works, that the playground trains XOR and circles
+ * to 95 % accuracy and its decision boundary moves as it does, that the autodiff panel shows the
+ * values core's trace computes, and that no page error or console error occurs anywhere.
+ * Screenshots go to test-artifacts/browser/. Without chromium the suite says so and is skipped.
+ *
+ * Code that runs in the page is passed as strings, not functions: jest's coverage instrumentation
+ * would put its counters into a function's text, which the browser cannot resolve.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { grad, trace } from '@adjoint/core';
+
+const ROOT = path.resolve(__dirname, '..');
+const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'browser');
+const TRAIN_TIMEOUT_MS = 20_000;
+
+/** /usr/bin/chromium, or chromium (chromium-browser on Ubuntu) on the PATH. */
+function findChromium(): string | null {
+  const candidates = ['/usr/bin/chromium'];
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    candidates.push(path.join(dir, 'chromium'), path.join(dir, 'chromium-browser'));
+  }
+  for (const file of candidates) {
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+const CHROMIUM = findChromium();
+if (CHROMIUM === null) {
+  // One line, straight to the terminal (console.log in jest adds a stack trace).
+  process.stderr.write('browser tests skipped: no chromium at /usr/bin/chromium or on PATH (install it: apt-get install -y chromium)\n');
+}
+const describeInBrowser = CHROMIUM === null ? describe.skip : describe;
+
+/** Starts the playground server on a free port; resolves with its address once it listens. */
+function startServer(): Promise<{ server: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const server = spawn(process.execPath, [path.join(ROOT, 'playground', 'serve.mjs'), '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`the playground server did not start:\n${output}`)), 10_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /http:\/\/127\.0\.0\.1:\d+\//.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ server, url: match[0] });
+      }
+    };
+    server.stdout!.on('data', read);
+    server.stderr!.on('data', read);
+    server.on('exit', (code) => reject(new Error(`the playground server exited (${code}):\n${output}`)));
+  });
+}
+
+describeInBrowser('in a real browser (chromium)', () => {
+  jest.setTimeout(60_000);
+  let server: ChildProcess;
+  let base: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    ({ server, url: base } = await startServer());
+    browser = await chromium.launch({
+      executablePath: CHROMIUM!,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) {
+      const exited = new Promise((done) => server.once('exit', done));
+      server.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  /** A page at 1280×800 whose page errors and console errors are collected in `problems`. */
+  async function open(pathname: string): Promise<{ page: Page; problems: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+    await page.goto(base + pathname.replace(/^\//, ''));
+    return { page, problems };
+  }
+
+  it('loads each package bundle as an ES module and uses it: core differentiates, nn trains, gradcheck checks', async () => {
+    const { page, problems } = await open('/bundles.html');
+    const result = page.getByTestId('bundle-result');
+    await page.waitForFunction(`document.querySelector('[data-testid="bundle-result"]').textContent !== 'running…'`, null, { timeout: 20_000 });
+    const text = (await result.textContent())!;
+    expect(text).not.toMatch(/^failed/);
+    const got = JSON.parse(text);
+    expect(got.derivative).toBe(grad((x) => x.square().exp())(0.5).item()); // the same bits as in Node
+    expect(got.matrixGrad).toEqual([[7, 11], [9, 13]]);
+    expect(got.xorPredictions).toEqual([0, 1, 1, 0]);
+    expect(got.finalLoss).toBeLessThan(0.05);
+    expect(got.checkGradOk).toBe(true);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'bundles.png') });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('trains XOR and circles to 95 % accuracy within 20 s each, and the decision boundary changes as it trains', async () => {
+    const { page, problems } = await open('/');
+    await page.waitForSelector('body[data-ready="true"]');
+    const accuracy = page.getByTestId('accuracy');
+    const loss = page.getByTestId('loss');
+    // A sample of the boundary plot's pixels (every 37th), enough to see the picture change.
+    const boundaryPixels = () =>
+      page.evaluate<number[]>(`(() => {
+        const canvas = document.getElementById('boundary');
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        const sample = [];
+        for (let i = 0; i < data.length; i += 4 * 37) sample.push(data[i], data[i + 1], data[i + 2]);
+        return sample;
+      })()`);
+
+    for (const dataset of ['xor', 'circles']) {
+      await page.getByLabel('Dataset').selectOption(dataset);
+      expect(Number(await accuracy.textContent())).toBeLessThan(0.95); // a fresh network has not learnt it yet
+      const before = await boundaryPixels();
+      await page.locator('.training').screenshot({ path: path.join(ARTIFACTS, `${dataset}-before.png`) });
+
+      const start = Date.now();
+      await page.getByRole('button', { name: 'Train' }).click();
+      await page.waitForFunction(`Number(document.querySelector('[data-testid="accuracy"]').textContent) >= 0.95`, null, { timeout: TRAIN_TIMEOUT_MS, polling: 100 });
+      const seconds = (Date.now() - start) / 1000;
+      await page.getByRole('button', { name: 'Pause' }).click();
+
+      expect(await accuracy.textContent()).toMatch(/^[01]\.\d{4}$/); // a plain decimal
+      expect(await loss.textContent()).toMatch(/^\d+\.\d{4}$/);
+      expect(Number(await accuracy.textContent())).toBeGreaterThanOrEqual(0.95);
+      expect(seconds).toBeLessThan(TRAIN_TIMEOUT_MS / 1000);
+      const after = await boundaryPixels();
+      await page.locator('.training').screenshot({ path: path.join(ARTIFACTS, `${dataset}-after.png`) });
+
+      // The boundary moved: a good part of the plot changed colour clearly.
+      let changed = 0;
+      for (let i = 0; i < before.length; i += 3) {
+        if (Math.max(Math.abs(before[i]! - after[i]!), Math.abs(before[i + 1]! - after[i + 1]!), Math.abs(before[i + 2]! - after[i + 2]!)) > 40) changed++;
+      }
+      expect(changed / (before.length / 3)).toBeGreaterThan(0.1);
+    }
+    await page.screenshot({ path: path.join(ARTIFACTS, 'playground.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  interface ShownRow {
+    name: string;
+    definition: string;
+    value: number | null;
+    dot: number | null;
+    bar: number | null;
+  }
+
+  /** The trace table as the page shows it: per row, the exact numbers of its cells (data-value). */
+  function readTable(page: Page): Promise<ShownRow[]> {
+    return page.evaluate<ShownRow[]>(`[...document.querySelectorAll('#trace-table tbody tr')].map((tr) => {
+      const number = (selector) => {
+        const v = tr.querySelector(selector)?.dataset.value;
+        return v === undefined ? null : Number(v);
+      };
+      return { name: tr.dataset.row, definition: tr.querySelector('.definition').textContent, value: number('.value'), dot: number('.dot'), bar: number('.bar') };
+    })`);
+  }
+
+  /** A page expression: the text or data-value of a cell of the trace table. */
+  const cell = (row: string, column: string) => `document.querySelector('#trace-table tr[data-row="${row}"] ${column}')`;
+
+  it("shows core's trace of exp(x²) at x = 0.5: the values, dots and bars, forward and reverse", async () => {
+    const { page, problems } = await open('/#autodiff');
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.getByLabel('f(x, y) =').fill('exp(x^2)');
+    await page.getByLabel('x =', { exact: true }).fill('0.5');
+    await page.waitForFunction(`${cell('b', '.definition')}?.textContent === 'exp(a)'`);
+
+    // What core computes, here in Node: x, a = x², b = exp(a).
+    const expected = trace((x) => x.square().exp())(0.5).rows.map((r) => ({
+      name: r.name, value: r.value.item(), dot: r.dot?.item() ?? null, bar: r.bar?.item() ?? null,
+    }));
+    const shown = await readTable(page);
+    expect(shown.map((r) => r.name)).toEqual(['x', 'a', 'b']);
+    expect(shown.map((r) => r.definition)).toEqual(['input', 'x²', 'exp(a)']);
+    for (const [i, row] of expected.entries()) {
+      expect(shown[i]!.value).toBeCloseTo(row.value, 14);
+      expect(shown[i]!.dot).toBeCloseTo(row.dot!, 14);
+      expect(shown[i]!.bar).toBeCloseTo(row.bar!, 14);
+    }
+    // f'(0.5) = 2x·exp(x²): the dot of the output and the bar of the input.
+    expect(shown[2]!.dot).toBeCloseTo(Math.exp(0.25), 14);
+    expect(shown[0]!.bar).toBeCloseTo(Math.exp(0.25), 14);
+    expect(await page.locator('svg.graph [data-node]').count()).toBe(3);
+    await page.locator('#autodiff').screenshot({ path: path.join(ARTIFACTS, 'trace-forward.png') });
+
+    // Reverse mode lists the rows in the order the adjoints are computed: output first.
+    await page.getByLabel('reverse').check();
+    await page.waitForFunction(`document.querySelector('#trace-table tbody tr')?.dataset.row === 'b'`);
+    expect((await readTable(page)).map((r) => r.name)).toEqual(['b', 'a', 'x']);
+    await page.locator('#autodiff').screenshot({ path: path.join(ARTIFACTS, 'trace-reverse.png') });
+
+    // Two variables: the course notes' x·y + sin(x) at (1, 2); trace's x0, x1 are shown as x, y.
+    await page.getByLabel('f(x, y) =').fill('x*y + sin(x)');
+    await page.getByLabel('x =', { exact: true }).fill('1');
+    await page.getByLabel('y =', { exact: true }).fill('2');
+    // Each input is read after a pause in typing: wait until the table shows all three.
+    await page.waitForFunction(
+      `${cell('c', '.definition')}?.textContent === 'a + b' && ${cell('x', '.value')}?.dataset.value === '1' && ${cell('y', '.value')}?.dataset.value === '2'`,
+    );
+    const two = trace((x, y) => x.mul(y).add(x.sin()))(1, 2).rows;
+    const byName = new Map((await readTable(page)).map((r) => [r.name, r]));
+    for (const r of two) {
+      const shownRow = byName.get(r.name === 'x0' ? 'x' : r.name === 'x1' ? 'y' : r.name)!;
+      expect(shownRow.value).toBeCloseTo(r.value.item(), 14);
+      expect(shownRow.bar).toBeCloseTo(r.bar!.item(), 14);
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('reports a bad expression next to the input, not as a page error', async () => {
+    const { page, problems } = await open('/');
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.getByLabel('f(x, y) =').fill('exp(x^2');
+    await page.waitForFunction(`!document.getElementById('expr-error').hidden`);
+    expect(await page.getByRole('alert').textContent()).toMatch(/expected '\)'/);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * The playground's code that runs without a browser (playground/src): the expression parser, the
+ * trace the autodiff panel shows, the graph layout, the datasets and the network builder. The page
+ * itself is tested in a real browser by browser.test.ts.
+ */
+import { trace } from '@adjoint/core';
+import { ParseError, parseExpression, type Expr } from '../playground/src/autodiff/parse';
+import { traceExpression } from '../playground/src/autodiff/trace-model';
+import { layerRows } from '../playground/src/autodiff/layout';
+import { DATASETS, EXTENT, makeDataset, splitPoints, type DatasetName } from '../playground/src/data/datasets';
+import { BatchNorm, Dense, Dropout, ReLU } from '@adjoint/nn';
+import { buildNetwork } from '../playground/src/model/network';
+
+/** The rules are written with combining dots and bars (a + U+0307); compare them in composed form. */
+const nfc = (texts: readonly string[]) => texts.map((t) => t.normalize('NFC'));
+
+/** An expression tree as compact text: (a op b), neg(a), f(a, b). */
+function show(e: Expr): string {
+  switch (e.kind) {
+    case 'number': return String(e.value);
+    case 'variable': return e.name;
+    case 'negate': return `neg(${show(e.arg)})`;
+    case 'binary': return `(${show(e.left)} ${e.op} ${show(e.right)})`;
+    case 'call': return `${e.fn}(${e.args.map(show).join(', ')})`;
+  }
+}
+
+const parseError = (text: string): ParseError => {
+  try {
+    parseExpression(text);
+  } catch (e) {
+    if (e instanceof ParseError) return e;
+    throw e;
+  }
+  throw new Error(`${text} parsed`);
+};
+
+describe('the expression parser', () => {
+  it.each([
+    ['1 + 2 * 3', '(1 + (2 * 3))'],
+    ['2^3^2', '(2 ^ (3 ^ 2))'], // right-associative
+    ['-x^2', 'neg((x ^ 2))'], // ^ binds tighter than unary minus
+    ['2^-x', '(2 ^ neg(x))'],
+    ['-2', '-2'], // a negative literal is a constant, not an op
+    ['x - -y', '(x - neg(y))'],
+    ['2x', '(2 * x)'],
+    ['2 sin(x)', '(2 * sin(x))'],
+    ['(x + 1)(x − 1)', '((x + 1) * (x - 1))'],
+    ['x y', '(x * y)'],
+    ['x²', '(x ^ 2)'],
+    ['x ** 3', '(x ^ 3)'],
+    ['x·y × 2 ÷ 4', '(((x * y) * 2) / 4)'],
+    ['sqrt(x^2 + exp(x^2))', 'sqrt(((x ^ 2) + exp((x ^ 2))))'],
+    ['pow(x, y) + max(x, 0)', '(pow(x, y) + max(x, 0))'],
+    ['2e-3 * .5', '(0.002 * 0.5)'],
+    ['pi', String(Math.PI)],
+  ])('%s is %s', (text, tree) => {
+    expect(show(parseExpression(text))).toBe(tree);
+  });
+
+  it.each([
+    ['', /type an expression/, 0],
+    ['exp(x^2', /expected '\)' to close exp\(/, 7],
+    ['x)', /a '\)' without its '\('/, 1],
+    ['x +', /expected a number.*the expression ended/, 3],
+    ['xy', /unknown name 'xy' \(write x\*y for a product\)/, 0],
+    ['foo(x)', /unknown function 'foo'/, 0],
+    ['sin x', /sin needs parentheses/, 0],
+    ['pow(x)', /pow takes 2 arguments, got 1/, 0],
+    ['x $ 2', /unexpected character '\$'/, 2],
+    ['1e999', /too large/, 0],
+  ])('refuses %j: %s at column %d', (text, message, column) => {
+    const error = parseError(text);
+    expect(error.message).toMatch(message);
+    expect(error.column).toBe(column);
+  });
+
+  it('never evaluates text as code: JavaScript is a syntax error', () => {
+    for (const text of ['alert(1)', 'constructor', 'x.constructor', '__proto__', 'this', 'x; y', '`x`', "'x'", 'x[0]', 'toString(x)', 'valueOf(x)']) {
+      expect(() => parseExpression(text)).toThrow(ParseError);
+    }
+  });
+
+  it('refuses expressions too long or too deeply nested, without overflowing the stack', () => {
+    expect(parseError('x+'.repeat(300) + 'x').message).toMatch(/longer than 500/);
+    expect(parseError('('.repeat(100) + 'x' + ')'.repeat(100)).message).toMatch(/nested more than/);
+    expect(parseError('-'.repeat(200) + 'x').message).toMatch(/nested more than/);
+  });
+});
+
+describe("the autodiff panel's trace", () => {
+  it('is core\'s trace of exp(x²) at 0.5, with the course notes\' rules', () => {
+    const shown = traceExpression('exp(x^2)', { x: 0.5, y: 0, xDot: 1, yDot: 0 });
+    const core = trace((x) => x.square().exp())(0.5);
+    expect(shown.rows.map((r) => [r.name, r.definition])).toEqual([['x', 'input'], ['a', 'x²'], ['b', 'exp(a)']]);
+    shown.rows.forEach((r, i) => {
+      expect(r.value).toBe(core.rows[i]!.value.item());
+      expect(r.dot).toBe(core.rows[i]!.dot!.item());
+      expect(r.bar).toBe(core.rows[i]!.bar!.item());
+    });
+    expect(nfc(shown.rows.map((r) => r.tangentRule))).toEqual(nfc(['ẋ = 1 (seed)', 'ȧ = 2x·ẋ', 'ḃ = b·ȧ']));
+    expect(nfc(shown.rows.map((r) => r.adjointRule))).toEqual(nfc(['x̄: the sum of what reached it', 'x̄ += ā·2x', 'b̄ = 1 (seed); ā += b̄·b']));
+    expect(shown.value).toBe(Math.exp(0.25));
+    expect(shown.directional).toBe(shown.gradient.x); // along ẋ = 1 the tangent is the derivative
+    expect(shown.uses).toEqual({ x: true, y: false });
+  });
+
+  it('names two inputs x and y (trace calls them x0 and x1) and seeds the tangent along (ẋ, ẏ)', () => {
+    const shown = traceExpression('x*y + sin(x)', { x: 1, y: 2, xDot: 0, yDot: 1 });
+    expect(shown.rows.map((r) => `${r.name} = ${r.definition}`)).toEqual(['x = input', 'y = input', 'a = x · y', 'b = sin(x)', 'c = a + b']);
+    expect(nfc([shown.rows.find((r) => r.name === 'a')!.adjointRule])).toEqual(nfc(['x̄ += ā·y; ȳ += ā·x']));
+    expect(shown.directional).toBe(1); // ∂f/∂y = x
+    expect(shown.gradient).toEqual({ x: 2 + Math.cos(1), y: 1 });
+  });
+
+  it('writes x^k with its exponent (core prints its constant-exponent op without it)', () => {
+    const shown = traceExpression('x^3', { x: 2, y: 0, xDot: 1, yDot: 0 });
+    expect(shown.rows[1]).toMatchObject({ definition: 'x^3', value: 8, dot: 12 });
+    expect(nfc([shown.rows[1]!.tangentRule])).toEqual(nfc(['ȧ = 3·x^2·ẋ']));
+  });
+
+  it('refuses an expression without a variable', () => {
+    expect(() => traceExpression('2 + 3', { x: 1, y: 0, xDot: 1, yDot: 0 })).toThrow(/does not use x or y/);
+  });
+});
+
+describe('the graph layout', () => {
+  it('puts each row one layer after its deepest parent and ignores constants', () => {
+    const layers = layerRows([
+      { name: 'x', parents: [] },
+      { name: 'y', parents: [] },
+      { name: 'a', parents: ['x', '2'] },
+      { name: 'b', parents: ['a', 'y'] },
+      { name: 'c', parents: ['x'] },
+      { name: 'd', parents: ['b', 'c'] },
+    ]);
+    expect(layers).toEqual([['x', 'y'], ['a', 'c'], ['b'], ['d']]);
+  });
+});
+
+describe('the datasets', () => {
+  it.each(Object.keys(DATASETS) as DatasetName[])('%s: the same seed gives the same points, labels 0/1, all on the plot', (name) => {
+    const a = makeDataset(name, { n: 200, noise: 0.5, seed: 3 });
+    const b = makeDataset(name, { n: 200, noise: 0.5, seed: 3 });
+    expect(a).toEqual(b);
+    expect(new Set(a.labels)).toEqual(new Set([0, 1]));
+    expect(a.xy.every((v) => Math.abs(v) <= EXTENT)).toBe(true);
+    const { train, test } = splitPoints(a, 0.7, 1);
+    expect([train.n, test.n]).toEqual([140, 60]);
+  });
+});
+
+describe('the network builder', () => {
+  it('puts BatchNorm before the activation and Dropout after it, and ends in one logit', () => {
+    const { model, dense } = buildNetwork({ hidden: [4, 3], activation: 'relu', init: 'auto', dropout: 0.2, batchNorm: true, seed: 1 });
+    const kind = (m: unknown) => (m instanceof Dense ? 'Dense' : m instanceof BatchNorm ? 'BatchNorm' : m instanceof ReLU ? 'ReLU' : m instanceof Dropout ? 'Dropout' : '?');
+    expect(model.layers.map(kind)).toEqual(['Dense', 'BatchNorm', 'ReLU', 'Dropout', 'Dense', 'BatchNorm', 'ReLU', 'Dropout', 'Dense']);
+    expect(dense.every((d) => d.activationName === 'identity')).toBe(true); // the activation is its own layer
+    expect(dense.map((d) => [d.inFeatures, d.outFeatures])).toEqual([[2, 4], [4, 3], [3, 1]]);
+  });
+});
