@@ -54,7 +54,7 @@ export function writeReport(input: ReportInput): ReportFiles {
     { xLabel: 'epoch', yLabel: 'cross-entropy loss', title: 'MNIST digits: loss per epoch' },
   ));
   writeSvg(files.accuracy, lineChart(
-    [{ name: 'training', y: history.get('accuracy') }, { name: 'validation', y: history.get('val_accuracy'), dashed: true }],
+    [{ name: 'training', y: history.get('accuracy') }, { name: 'validation', y: history.get('valAccuracy'), dashed: true }],
     { xLabel: 'epoch', yLabel: 'accuracy', title: 'MNIST digits: accuracy per epoch' },
   ));
   const digits = Array.from({ length: 10 }, (_, d) => String(d));
@@ -82,7 +82,7 @@ function mistakes({ xTest, yTest, predicted }: ReportInput): Array<{ pixels: Flo
 export function epochTable(history: History, epochSeconds: readonly number[]): string {
   const f = (v: number | undefined): string => (v === undefined ? '' : v.toFixed(4));
   const rows = history.loss.map((loss, e) => [
-    String(e + 1), f(loss), f(history.get('accuracy')[e]), f(history.valLoss[e]), f(history.get('val_accuracy')[e]), `${(epochSeconds[e] ?? 0).toFixed(1)}s`,
+    String(e + 1), f(loss), f(history.get('accuracy')[e]), f(history.valLoss[e]), f(history.get('valAccuracy')[e]), `${(epochSeconds[e] ?? 0).toFixed(1)}s`,
   ]);
   return formatTable(['epoch', 'loss', 'accuracy', 'val loss', 'val accuracy', 'time'], rows);
 }

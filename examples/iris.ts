@@ -37,12 +37,12 @@ export function run(options: ExampleOptions = {}): IrisResult {
   const confusion = confusionMatrix(yTest, scores, 3);
 
   log(`${xTrain.shape[0]} flowers to train on (a fifth of them for validation), ${xTest.shape[0]} to test on.`);
-  log(`After ${history.epochs} epochs: training accuracy ${num(history.get('accuracy').at(-1)!)}, validation accuracy ${num(history.get('val_accuracy').at(-1)!)}\n`);
+  log(`After ${history.epochs} epochs: training accuracy ${num(history.get('accuracy').at(-1)!)}, validation accuracy ${num(history.get('valAccuracy').at(-1)!)}\n`);
   log('Confusion matrix on the test flowers (rows: true species, columns: predicted):\n');
   log(formatTable(['', ...species], confusion.map((row, i) => [species[i]!, ...row.map(String)]), ['left']));
   log(`\ntest accuracy: ${num(testAccuracy)}`);
   const plot = writeSvg(output('iris-accuracy.svg'), lineChart(
-    [{ name: 'training', y: history.get('accuracy') }, { name: 'validation', y: history.get('val_accuracy'), dashed: true }],
+    [{ name: 'training', y: history.get('accuracy') }, { name: 'validation', y: history.get('valAccuracy'), dashed: true }],
     { xLabel: 'epoch', yLabel: 'accuracy', title: 'Iris: accuracy per epoch', yDomain: [0, 1] },
   ));
   log(`Wrote ${plot}`);

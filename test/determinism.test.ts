@@ -39,7 +39,7 @@ describe('in one process', () => {
   it('the run is a real one: six epochs logged, state for every layer, Adam state for every parameter', () => {
     expect(first.history.loss).toHaveLength(6);
     expect(first.history.valLoss).toHaveLength(6);
-    expect(first.history.val_accuracy).toHaveLength(6);
+    expect(first.history.valAccuracy).toHaveLength(6);
     expect(Object.keys(first.state)).toEqual([
       '0.weight', '0.bias', '1.gamma', '1.beta', '1.runningMean', '1.runningVar', '3.weight', '3.bias', '4.weight', '4.bias',
     ]);

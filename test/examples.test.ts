@@ -61,7 +61,7 @@ describe('the example runner', () => {
 });
 
 describe('examples (quick settings)', () => {
-  it('autodiff-basics: both modes give the derivatives of the notes, and the cost asymmetry', () => {
+  it('autodiff-basics: both modes give the derivatives of the course notes (docs/course-notes.md), and the cost asymmetry', () => {
     const r = autodiffBasics.run(options());
     for (const d of [r.expSquare, r.sqrtExp]) {
       expect(d.reverse).toBeCloseTo(d.byHand, 12);

@@ -22,7 +22,7 @@ export { clipGradNorm, clipGradValue } from './clip';
 export * from './train/index';
 export * from './data/index';
 export {
-  accuracy, confusionMatrix, meanSquaredError, meanAbsoluteError, r2Score, type MetricFn, type LabelOptions,
+  accuracy, confusionMatrix, meanSquaredError, meanAbsoluteError, r2Score, type MetricFn, type LabelOptions, type ConfusionMatrixOptions,
 } from './metrics';
 export * from './search/index';
 export * from './io/index';

@@ -93,7 +93,7 @@ export const heNormal: Initializer = (shape, options = {}) => {
 
 /**
  * Normal with mean 0 and std `options.std` (default 1), whatever the fans: the pre-2010 practice
- * the course notes warn about, kept for comparison experiments.
+ * the course notes (docs/course-notes.md) warn about, kept for comparison experiments.
  */
 export function normal(shape: readonly number[], options: InitOptions & { std?: number; mean?: number } = {}): Tensor {
   const source = random('normal', options, ['std', 'mean']);

@@ -1,5 +1,5 @@
 /**
- * End-to-end learning with fit: the course notes' gates, the linear model that cannot fit XOR, the
+ * End-to-end learning with fit: the course notes' (docs/course-notes.md) gates, the linear model that cannot fit XOR, the
  * regression of f(x0, x1) = x0² + 3x0x1 + x1² + 5, and the iris flowers. All seeded.
  */
 import { Rng, tensor } from '@adjoint/core';

@@ -3,8 +3,8 @@
  * the data directly (no graph). Losses are what training minimises; metrics are what people read.
  */
 import { ShapeError, Tensor, ValueError, formatShape, sameShape } from '@adjoint/core';
-import { asSamples, show, type TensorInput } from './args';
-import { finiteOption, firstNonFinite, isFiniteNumber, isWholeNumber, knownOptions, limitOption } from './data/checks';
+import { asSamples, finiteNumber, knownOptions, show, type TensorInput } from './args';
+import { firstNonFinite, isFiniteNumber, isWholeNumber, limitOption } from './data/checks';
 
 // Looked up once, like isFiniteNumber: the loops below run once per value (see data/checks.ts).
 const { abs, floor, log2, max, min } = Math;
@@ -129,7 +129,7 @@ function checkHasColumns(op: string, name: string, t: Tensor): void {
 function labelPair(op: string, yTrue: TensorInput, yPred: TensorInput, options: LabelOptions): [Int32Array, Int32Array] {
   const t = asSamples(op, 'yTrue', yTrue);
   const p = asSamples(op, 'yPred', yPred);
-  const threshold = options.threshold === undefined ? undefined : finiteOption(op, 'threshold', options.threshold);
+  const threshold = options.threshold === undefined ? undefined : finiteNumber(op, 'threshold', options.threshold);
   checkHasColumns(op, 'yTrue', t);
   checkHasColumns(op, 'yPred', p);
   const [nTrue, nPred] = [t.size / widthOf(t), p.size / widthOf(p)];

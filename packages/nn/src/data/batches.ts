@@ -1,7 +1,7 @@
 /** Minibatches gathered by index. */
 import { Rng, Tensor, gather, noGrad } from '@adjoint/core';
-import { asSamples, checkBoolean, checkInteger, checkSameRows, range, rows, orDefault, type TensorInput } from '../args';
-import { DEFAULT_MAX_INDICES, checkIndexCount, checkRowCount, knownOptions, limitOption, seedOption } from './checks';
+import { asSamples, checkBoolean, checkInteger, checkSameRows, knownOptions, orDefault, range, rows, type TensorInput } from '../args';
+import { DEFAULT_MAX_INDICES, checkIndexCount, checkRowCount, limitOption, seedOption } from './checks';
 
 /** Options of {@link batches}. */
 export interface BatchesOptions {

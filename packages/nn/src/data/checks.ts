@@ -1,11 +1,9 @@
 /**
- * Argument checks shared by the data, metrics and search code, on top of those in ../args.ts:
- * options objects that refuse unknown keys, seeds, and the size limits that keep one number from
- * asking for unbounded memory or time. They belong in ../args.ts; they were written here while
- * that file was being changed by other work, and can move there as they are.
+ * Argument checks of the data, metrics and search code, on top of those in ../args.ts: the size
+ * limits that keep one number from asking for unbounded memory or time.
  */
-import { ValueError, requireChoice, requireFinite, requireOptions, requireSeed } from '@adjoint/core';
-import { show } from '../args';
+import { ValueError } from '@adjoint/core';
+import { quoteName, seedValue, show } from '../args';
 
 /**
  * Default limit on the row indices that kFold, trainTestSplit, batches and the searches' folds build
@@ -16,70 +14,11 @@ import { show } from '../args';
 export const DEFAULT_MAX_INDICES = 50_000_000;
 
 /**
- * `options` checked: an object (or undefined, meaning `{}`) holding no key outside `known`, so that
- * a misspelt option is reported instead of silently left at its default. The message follows fit's:
- * "kFold: unknown option 'sead'; the options are shuffle, seed, maxIndices".
- */
-export function knownOptions<T extends object>(op: string, options: T | undefined, known: readonly string[]): T {
-  const checked = requireOptions(op, options);
-  rejectUnknownKeys(op, checked, known, 'option', '');
-  return checked;
-}
-
-/**
- * A nested options object (such as `space.lr` in randomSearch) checked like the top level: an
- * object, with no key outside `known`.
- */
-export function knownNestedOptions<T extends object>(op: string, where: string, value: unknown, known: readonly string[]): T {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ValueError(`${op}: ${where} must be an object with keys ${known.join(', ')}, got ${show(value)}`);
-  }
-  rejectUnknownKeys(op, value, known, 'key', ` in ${where}`);
-  return value as T;
-}
-
-function rejectUnknownKeys(op: string, value: object, known: readonly string[], noun: string, where: string): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) throw new ValueError(`${op}: unknown ${noun} ${quoteKey(key)}${where}; the ${noun}s are ${known.join(', ')}`);
-  }
-}
-
-/**
  * A member of an options object as a message names it, `grid.lr`; a key that is not a plain name
  * (or someone made enormous) in brackets and quotes, cut short.
  */
 export function memberName(parent: string, key: string): string {
-  return /^[A-Za-z_$][\w$]{0,59}$/.test(key) ? `${parent}.${key}` : `${parent}[${quoteKey(key)}]`;
-}
-
-/** A key as it appears in a message: quoted, and cut short if someone made it enormous. */
-function quoteKey(key: string): string {
-  return key.length > 60 ? `'${key.slice(0, 60)}…' (${key.length} characters)` : `'${key}'`;
-}
-
-/**
- * A seed option: 0 when left out, else a whole number (core's requireSeed), named after `op`. Only
- * numbers reach requireSeed: core describes any other value by printing it in full, recursively,
- * which overflows the call stack for deeply nested arrays; show describes them by their length.
- */
-export function seedOption(op: string, value: unknown, name = 'seed'): number {
-  if (value === undefined) return 0;
-  if (typeof value !== 'number') throw new ValueError(`${op}: ${name} must be a whole number between −2⁵³ and 2⁵³, got ${show(value)}`);
-  return requireSeed(op, value, name);
-}
-
-/** core's requireFinite, with non-numbers described safely (see {@link seedOption}). */
-export function finiteOption(op: string, name: string, value: unknown): number {
-  if (typeof value !== 'number') throw new ValueError(`${op}: ${name} must be a finite number, got ${show(value)}`);
-  return requireFinite(op, name, value);
-}
-
-/** core's requireChoice, with values other than strings described safely (see {@link seedOption}). */
-export function choiceOption<const C extends string>(op: string, name: string, value: unknown, choices: readonly C[]): C {
-  if (typeof value !== 'string') {
-    throw new ValueError(`${op}: ${name} must be ${choices.map((c) => `'${c}'`).join(' or ')}, got ${show(value)}`);
-  }
-  return requireChoice(op, name, value, choices);
+  return /^[A-Za-z_$][\w$]{0,59}$/.test(key) ? `${parent}.${key}` : `${parent}[${quoteName(key)}]`;
 }
 
 /**
@@ -133,4 +72,9 @@ export const isWholeNumber = Number.isInteger;
 export function firstNonFinite(d: Float64Array): number {
   for (let i = 0; i < d.length; i++) if (!isFiniteNumber(d[i]!)) return i;
   return -1;
+}
+
+/** A seed option: 0 when left out, else a whole number named after `op` (args.ts's seedValue). */
+export function seedOption(op: string, value: unknown, name = 'seed'): number {
+  return value === undefined ? 0 : seedValue(op, value, name);
 }

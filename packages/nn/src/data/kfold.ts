@@ -1,7 +1,7 @@
 /** k-fold cross-validation index sets. */
 import { Rng, ValueError } from '@adjoint/core';
-import { checkBoolean, show } from '../args';
-import { DEFAULT_MAX_INDICES, checkIndexCount, checkRowCount, formatCount, knownOptions, limitOption, seedOption } from './checks';
+import { checkBoolean, knownOptions, show } from '../args';
+import { DEFAULT_MAX_INDICES, checkIndexCount, checkRowCount, formatCount, limitOption, seedOption } from './checks';
 
 /** One fold: the rows to train on and the rows to test on (disjoint, together all rows). */
 export interface Fold {

@@ -3,8 +3,8 @@
  * taken from the test rows would leak them into training.
  */
 import { ShapeError, Tensor, ValueError, equal, formatShape, noGrad, where, sameShape } from '@adjoint/core';
-import { asSamples, show, type TensorInput } from '../args';
-import { firstNonFinite, knownOptions } from './checks';
+import { asSamples, knownOptions, show, type TensorInput } from '../args';
+import { firstNonFinite } from './checks';
 
 /**
  * Shared machinery: per-feature `offset` and `scale` learned by `fit`, applied as

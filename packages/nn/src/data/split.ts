@@ -1,7 +1,7 @@
 /** Holding out a test set: the first thing to do with data, before any fitting or scaling. */
 import { Rng, Tensor, ValueError, gather, noGrad } from '@adjoint/core';
-import { asSamples, checkBoolean, checkSameRows, range, rows, show, type TensorInput } from '../args';
-import { DEFAULT_MAX_INDICES, checkIndexCount, checkRowCount, knownOptions, limitOption, seedOption } from './checks';
+import { asSamples, checkBoolean, checkSameRows, knownOptions, range, rows, show, type TensorInput } from '../args';
+import { DEFAULT_MAX_INDICES, checkIndexCount, checkRowCount, limitOption, seedOption } from './checks';
 
 /** Options of {@link trainTestSplit}. */
 export interface TrainTestSplitOptions {

@@ -1,4 +1,4 @@
-/** The fully connected layer of the course notes: z = xW + b, a = f(z). */
+/** The fully connected layer of the course notes (docs/course-notes.md): z = xW + b, a = f(z). */
 import { Rng, ShapeError, Tensor, ValueError, formatShape, linear, matmul } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { activationFn, isReluLike, type ActivationFn, type ActivationName } from '../activations';

@@ -1,4 +1,4 @@
-/** The multilayer perceptron of the course notes, in one call. */
+/** The multilayer perceptron of the course notes (docs/course-notes.md), in one call. */
 import { Rng, ValueError } from '@adjoint/core';
 import { Dense, checkDenseSizes } from './dense';
 import { Sequential } from './sequential';

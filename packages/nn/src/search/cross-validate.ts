@@ -1,8 +1,8 @@
 /** k-fold cross-validation of a model recipe: the estimate the searches rank candidates by. */
 import { AdjointError, GradError, Rng, ShapeError, Tensor, ValueError, gather, noGrad } from '@adjoint/core';
 import { Module } from '../module';
-import { asSamples, checkInteger, checkSameRows, rows, show, type TensorInput } from '../args';
-import { DEFAULT_MAX_INDICES, choiceOption, knownNestedOptions, knownOptions, limitOption, seedOption } from '../data/checks';
+import { asSamples, checkInteger, checkSameRows, knownNestedOptions, knownOptions, oneOf, rows, show, type TensorInput } from '../args';
+import { DEFAULT_MAX_INDICES, limitOption, seedOption } from '../data/checks';
 import { makeFolds } from '../data/kfold';
 import { fit, type FitOptions } from '../train/fit';
 import { evaluate } from '../train/predict';
@@ -157,7 +157,7 @@ function checkMetric(op: string, metric: unknown): 'loss' | MetricSpec {
 }
 
 function scoreMode(op: string, metric: 'loss' | MetricSpec, mode: unknown): 'min' | 'max' {
-  if (mode !== undefined) return choiceOption(op, 'mode', mode, ['min', 'max']);
+  if (mode !== undefined) return oneOf(op, 'mode', mode, ['min', 'max']);
   if (metric === 'loss') return 'min';
   const [m] = resolveMetrics(op, [metric]);
   if (m!.mode === undefined) throw new ValueError(`${op}: cannot tell whether metric '${m!.name}' is better high or low; give mode 'min' or 'max'`);

@@ -1,10 +1,10 @@
 /**
- * Hyperparameter search by cross-validation, as the course notes advise: every candidate is trained
+ * Hyperparameter search by cross-validation, as the course notes (docs/course-notes.md) advise: every candidate is trained
  * and scored on the same k folds, and candidates are ranked by their mean held-out score.
  */
 import { Rng, ValueError } from '@adjoint/core';
-import { checkBoolean, checkInteger, show } from '../args';
-import { formatCount, knownNestedOptions, knownOptions, limitOption, memberName, seedOption } from '../data/checks';
+import { checkBoolean, checkInteger, knownNestedOptions, knownOptions, show } from '../args';
+import { formatCount, limitOption, memberName, seedOption } from '../data/checks';
 import {
   CROSS_VALIDATION_KEYS, planFolds, requireBuild, scoreRecipe, type BuildContext, type BuildResult, type CrossValidationOptions, type CrossValidationResult,
 } from './cross-validate';

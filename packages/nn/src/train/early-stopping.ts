@@ -3,7 +3,7 @@ import { ValueError } from '@adjoint/core';
 import type { Module, StateDict } from '../module';
 import { checkBoolean, checkInteger, finiteNumber, knownNestedOptions, knownOptions, oneOf, quoteName, show } from '../args';
 import type { Callback, CallbackResult, TrainInfo } from './callbacks';
-import type { EpochLogs, History } from './history';
+import { isValidationKey, refuseSnakeCase, validationKey, type EpochLogs, type History } from './history';
 
 const EARLY_STOPPING_OPTIONS = ['patience', 'minDelta', 'restoreBest', 'monitor', 'mode'];
 
@@ -19,8 +19,8 @@ export interface EarlyStoppingOptions {
    */
   restoreBest?: boolean;
   /**
-   * The logged quantity to watch (default 'valLoss'): 'loss', 'valLoss', a metric name or
-   * 'val_' + a metric name.
+   * The logged quantity to watch (default 'valLoss'): 'loss', 'valLoss', a metric name, or a
+   * metric's validation key ('valAccuracy' for 'accuracy').
    */
   monitor?: string;
   /** Whether smaller or larger is better (default: from the quantity: losses 'min', accuracy and r2 'max'). */
@@ -63,18 +63,19 @@ export class EarlyStopping implements Callback {
     this.restoreBest = checkBoolean(op, `${prefix}restoreBest`, options.restoreBest ?? false);
     const monitor = options.monitor ?? 'valLoss';
     if (typeof monitor !== 'string') throw new ValueError(`${op}: ${prefix}monitor must be a logged key such as 'valLoss', got ${show(monitor)}`);
-    this.monitor = monitor === 'val_loss' ? 'valLoss' : monitor;
+    refuseSnakeCase(op, monitor);
+    this.monitor = monitor;
     this.mode = options.mode === undefined ? undefined : oneOf(op, `${prefix}mode`, options.mode, ['min', 'max']);
   }
 
   /** Checks that the monitored quantity will be logged and resets the state of a previous run. */
   onTrainBegin(info: TrainInfo): CallbackResult {
     const { op, prefix } = this.speaker;
-    const isVal = this.monitor === 'valLoss' || this.monitor.startsWith('val_');
-    const base = this.monitor === 'valLoss' ? 'loss' : isVal ? this.monitor.slice(4) : this.monitor;
-    const metric = info.metrics.find((m) => m.name === base);
+    const isVal = isValidationKey(this.monitor);
+    const metric = info.metrics.find((m) => m.name === this.monitor || validationKey(m.name) === this.monitor);
+    const base = this.monitor === 'valLoss' || this.monitor === 'loss' ? 'loss' : metric?.name ?? this.monitor;
     if (base !== 'loss' && metric === undefined) {
-      const known = ['loss', ...info.metrics.map((m) => m.name)].flatMap((k) => [k, k === 'loss' ? 'valLoss' : `val_${k}`]);
+      const known = ['loss', ...info.metrics.map((m) => m.name)].flatMap((k) => [k, validationKey(k)]);
       throw new ValueError(`${op}: ${prefix}monitor ${quoteName(this.monitor)} is not logged; fit logs ${known.join(', ')}`);
     }
     if (isVal && info.validationSamples === 0) {

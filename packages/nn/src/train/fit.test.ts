@@ -49,9 +49,9 @@ describe('training loop', () => {
     expect(history.epochs).toBe(5);
     expect(history.loss).toHaveLength(5);
     expect(history.valLoss).toHaveLength(5);
-    expect(Object.keys(history.metrics)).toEqual(['mse', 'val_mse']);
-    // With mse as loss and as metric on the same rows, valLoss and val_mse agree.
-    history.valLoss.forEach((v, i) => expect(history.metrics.val_mse![i]).toBeCloseTo(v, 12));
+    expect(Object.keys(history.metrics)).toEqual(['mse', 'valMse']);
+    // With mse as loss and as metric on the same rows, valLoss and valMse agree.
+    history.valLoss.forEach((v, i) => expect(history.metrics.valMse![i]).toBeCloseTo(v, 12));
     expect(history.loss.at(-1)!).toBeLessThan(history.loss[0]!);
     expect(history.stopReason).toBe('epochs');
     expect(model.parameters().every((p) => p.grad === null)).toBe(true);
@@ -104,7 +104,7 @@ describe('training loop', () => {
     expect(seenBy({ fraction: 0.3, shuffle: true }, 4)).toEqual(shuffled);
   });
 
-  test('metric naming: names, function names, {name, fn}, anonymous functions; validation keys get the prefix val_', () => {
+  test('metric naming: names, function names, {name, fn}, anonymous functions; validation keys are camelCase, val + Name', () => {
     const { x, y } = problem();
     const meanPrediction = (_t: Tensor, p: Tensor): number => p.mean().item();
     const history = fit(mlp([2, 4, 1], { seed: 1 }), {
@@ -112,10 +112,10 @@ describe('training loop', () => {
       metrics: ['r2', meanPrediction, { name: 'one', fn: () => 1 }, (() => (_t: Tensor, _p: Tensor) => 2)()],
     });
     expect(Object.keys(history.metrics).sort()).toEqual(
-      ['meanPrediction', 'metric4', 'one', 'r2', 'val_meanPrediction', 'val_metric4', 'val_one', 'val_r2'].sort(),
+      ['meanPrediction', 'metric4', 'one', 'r2', 'valMeanPrediction', 'valMetric4', 'valOne', 'valR2'].sort(),
     );
     expect(history.metrics.one).toEqual([1, 1]);
-    expect(history.get('val_metric4')).toEqual([2, 2]);
+    expect(history.get('valMetric4')).toEqual([2, 2]);
   });
 
   test('accuracy with a binary-logit loss thresholds logits at 0', () => {
@@ -176,7 +176,7 @@ describe('early stopping', () => {
     const ones = tensor([[1], [1], [1], [1]]);
     const h = fit(setup(), {
       x: ones, y: ones, loss: 'mse', optimizer: 'sgd', epochs: 10, progress: false, metrics: ['accuracy'],
-      validationData: [ones, ones], earlyStopping: { monitor: 'val_accuracy', patience: 1 },
+      validationData: [ones, ones], earlyStopping: { monitor: 'valAccuracy', patience: 1 },
     });
     expect(h.epochs).toBeLessThan(10);
     const bad = (earlyStopping: object, extra: object = {}) => () =>
@@ -408,7 +408,7 @@ describe('progress output', () => {
     expect(lines).toHaveLength(2);
     // The summary is what is left visible after the last \r of each line.
     const summaries = lines.map((l) => l.slice(l.lastIndexOf('\r') + 1).trimEnd());
-    expect(summaries[0]).toMatch(/^Epoch 1\/2 - 5\/5 - \S+ - loss \S+ - r2 \S+ - valLoss \S+ - val_r2 \S+$/);
+    expect(summaries[0]).toMatch(/^Epoch 1\/2 - 5\/5 - \S+ - loss \S+ - r2 \S+ - valLoss \S+ - valR2 \S+$/);
     expect(summaries[1]).toMatch(/^Epoch 2\/2 /);
   });
 

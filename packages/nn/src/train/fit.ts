@@ -16,7 +16,7 @@ import {
   type TensorInput,
 } from '../args';
 import { testCount } from '../data/split';
-import { History, type EpochLogs } from './history';
+import { History, validationKey, type EpochLogs } from './history';
 import { checkCallbacks, hookResult, type Callback, type TrainInfo } from './callbacks';
 import { EarlyStopping, type EarlyStoppingOptions } from './early-stopping';
 import { progressReporter, type ProgressOptions, type ProgressReporter, type Verbosity } from './progress';
@@ -72,7 +72,7 @@ export interface FitOptions {
    * (so shuffle the data first if it is sorted), or `{fraction, shuffle: true}` for a seeded random subset.
    */
   validationSplit?: number | ValidationSplit;
-  /** Metrics logged every epoch under their names, on validation as 'val_' + name. */
+  /** Metrics logged every epoch under their names, on validation under their validation keys (`accuracy`: `valAccuracy`). */
   metrics?: MetricSpec[];
   /** Stop when the monitored quantity (default 'valLoss') stops improving; see {@link EarlyStoppingOptions}. */
   earlyStopping?: EarlyStoppingOptions;
@@ -104,7 +104,7 @@ const MAX_ROWS = 2 ** 31 - 1;
  * `shuffle`); for each batch: forward → loss → backward → (clip) → `optimizer.step()` → zero the
  * gradients. The model is in training mode for the batches and in evaluation mode for validation;
  * the training flags it had before fit are restored at the end. After each epoch the logs
- * (`loss`, the metrics, `valLoss`, the 'val_' metrics) are recorded, shown and passed to the callbacks.
+ * (`loss`, the metrics, `valLoss`, the metrics' validation keys such as `valAccuracy`) are recorded, shown and passed to the callbacks.
  *
  * Training ends after `epochs` epochs, when a callback or early stopping says 'stop', or at the
  * first batch whose loss or gradient is NaN or ±∞ (`history.stopReason` says which). That batch's
@@ -466,10 +466,10 @@ function checkClassIndices(op: string, data: Split, pred: Tensor): void {
   }
 }
 
-/** valLoss and the 'val_' metrics, in evaluation mode without recording. */
+/** valLoss and the metrics' validation keys (valAccuracy …), in evaluation mode without recording. */
 function validationLogs(op: string, model: Module, plan: TrainingPlan, val: { x: Tensor; y: Tensor }): EpochLogs {
   const pred = predictRows(op, model, val.x, Math.max(plan.batchSize, 256));
   const logs: EpochLogs = { valLoss: noGrad(() => lossValue(op, plan.lossFn(pred, val.y))) };
-  for (const m of plan.metrics) logs[`val_${m.name}`] = metricValue(op, m, m.fn(val.y, pred));
+  for (const m of plan.metrics) logs[validationKey(m.name)] = metricValue(op, m, m.fn(val.y, pred));
   return logs;
 }

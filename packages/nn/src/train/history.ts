@@ -3,6 +3,8 @@
 /** Why training ended. */
 export type StopReason = 'epochs' | 'earlyStopping' | 'callback' | 'nonFinite';
 
+import { ValueError } from '@adjoint/core';
+
 /** The numbers logged at the end of an epoch: `loss`, `valLoss`, and one key per metric. */
 export type EpochLogs = Record<string, number>;
 
@@ -13,7 +15,8 @@ export type EpochLogs = Record<string, number>;
  * - `valLoss`: the loss on the validation set after the epoch, in evaluation mode (empty without
  *   validation data);
  * - `metrics[name]`: each metric over the epoch's training predictions, and
- *   `metrics['val_' + name]` on the validation set.
+ *   `metrics[validationKey(name)]` on the validation set: camelCase like `valLoss`, so
+ *   `accuracy` is validated as `valAccuracy`.
  */
 export class History {
   readonly loss: number[] = [];
@@ -41,7 +44,8 @@ export class History {
   /** The logged values of `key` ('loss', 'valLoss' or a metric key), one per epoch. */
   get(key: string): readonly number[] {
     if (key === 'loss') return this.loss;
-    if (key === 'valLoss' || key === 'val_loss') return this.valLoss;
+    if (key === 'valLoss') return this.valLoss;
+    refuseSnakeCase('History.get', key);
     return this.metrics[key] ?? [];
   }
 
@@ -55,5 +59,25 @@ export class History {
       stopReason: this.stopReason,
       ...(this.bestEpoch !== undefined ? { bestEpoch: this.bestEpoch } : {}),
     };
+  }
+}
+
+/**
+ * The key under which a metric (or the loss) computed on the validation rows is logged: `valLoss`
+ * for the loss, `valAccuracy` for `accuracy` — one camelCase convention for every logged key.
+ */
+export function validationKey(name: string): string {
+  return name === 'loss' ? 'valLoss' : `val${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+}
+
+/** Whether `key` names a quantity logged on the validation rows. */
+export function isValidationKey(key: string): boolean {
+  return /^val[A-Z0-9_$]/.test(key);
+}
+
+/** A ValueError for an old snake_case validation key (`val_accuracy`), saying what it is called now. */
+export function refuseSnakeCase(op: string, key: string): void {
+  if (key.startsWith('val_')) {
+    throw new ValueError(`${op}: validation keys are camelCase, like valLoss: '${key}' is '${validationKey(key.slice(4))}'`);
   }
 }

@@ -11,6 +11,7 @@ import {
 } from '../optim/index';
 import { accuracy, meanAbsoluteError, meanSquaredError, r2Score, type MetricFn } from '../metrics';
 import { knownNestedOptions, quoteName, show } from '../args';
+import { isValidationKey, validationKey } from './history';
 
 /** A loss as fit uses it: predictions and targets in, a scalar tensor out. */
 export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
@@ -150,9 +151,10 @@ export function resolveMetrics(op: string, specs: unknown, lossSpec?: unknown): 
   const out: Metric[] = specs.map((spec, i) => resolveMetric(op, spec, i, lossSpec));
   const seen = new Set<string>();
   for (const m of out) {
-    if (m.name === 'loss' || m.name.startsWith('val_') || m.name === 'valLoss') throw new ValueError(`${op}: the metric name '${m.name}' is reserved`);
-    if (seen.has(m.name)) throw new ValueError(`${op}: two metrics are called '${m.name}'; give one {name, fn}`);
-    seen.add(m.name);
+    // Reserved: the loss's keys, and what looks like a validation key ('valX', the old 'val_x').
+    if (m.name === 'loss' || isValidationKey(m.name) || m.name.startsWith('val_')) throw new ValueError(`${op}: the metric name '${m.name}' is reserved`);
+    if (seen.has(validationKey(m.name))) throw new ValueError(`${op}: two metrics are called '${m.name}' (or differ only in the case of its first letter); give one {name, fn}`);
+    seen.add(validationKey(m.name));
   }
   return out;
 }
