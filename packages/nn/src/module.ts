@@ -58,6 +58,15 @@ export abstract class Module {
   abstract forward(...inputs: Tensor[]): Tensor;
 
   /**
+   * `forward(...inputs)` with some parameters replaced, by dotted name: {@link functionalCall} as a
+   * method, so that code which knows nothing of nn (gradcheck's checkModule) can call the module as
+   * a function of its parameters.
+   */
+  callWith(params: Record<string, Tensor>, ...inputs: Tensor[]): Tensor {
+    return functionalCall(this, params, ...inputs);
+  }
+
+  /**
    * Registers a child module under `name` and returns it, so that a field can be initialised in
    * one line: `readonly fc = this.register('fc', new Dense(3, 4))`.
    */
