@@ -20,6 +20,10 @@ function parsePort(argv) {
   return port;
 }
 
+if (process.argv.includes('--help')) {
+  console.log('npm run playground [-- --port N]   serve the playground on http://127.0.0.1:N/ (default 8080; 0: any free port)');
+  process.exit(0);
+}
 const port = parsePort(process.argv.slice(2));
 const server = http.createServer(handleRequest);
 server.on('error', (error) => {

@@ -21,7 +21,6 @@ const TYPES = {
 export function importMap() {
   const imports = {};
   for (const name of packageNames) imports[`@adjoint/${name}`] = `/pkg/${name}/index.mjs`;
-  imports['@adjoint/gradcheck/jest'] = '/pkg/gradcheck/jest.mjs';
   Object.assign(imports, vendorPackages().imports);
   for (const specifier of nodeImports().keys()) imports[specifier] = stubUrl(specifier);
   return { imports };

@@ -21,7 +21,7 @@ const IMPORT = /^import\s+(?:([\w$]+)\s*,?\s*)?(?:\{([^}]*)\}|\*\s+as\s+[\w$]+)?
 export function nodeImports() {
   const found = new Map();
   for (const name of packageNames) {
-    for (const file of ['index.mjs', 'jest.mjs']) {
+    for (const file of ['index.mjs']) {
       const bundle = path.join(repoRoot, 'packages', name, 'dist', file);
       if (!existsSync(bundle)) continue;
       const code = readFileSync(bundle, 'utf8');
