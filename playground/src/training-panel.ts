@@ -65,6 +65,7 @@ export function setUpTrainingPanel(): void {
   let data: { train: Points; test: Points };
   let trainer: Trainer;
   let running = false;
+  let pending = 0; // the requested animation frame, so that pausing cancels it
   let renderMs = 8; // how long the last render took: a bigger network leaves less time to train
   let boundaryMs = 0; // how long the decision boundary took to draw, and when it was drawn last
   let boundaryAt = -Infinity;
@@ -117,14 +118,16 @@ export function setUpTrainingPanel(): void {
     do trainer.step();
     while (++steps !== settings.speed && performance.now() - start < budget);
     render(false);
-    requestAnimationFrame(frame);
+    pending = requestAnimationFrame(frame);
   };
 
   const setRunning = (on: boolean) => {
     running = on;
     trainButton.textContent = on ? 'Pause' : 'Train';
     trainButton.setAttribute('aria-pressed', String(on));
-    if (on) requestAnimationFrame(frame);
+    // Pause then Train within one frame must not leave two loops running.
+    cancelAnimationFrame(pending);
+    if (on) pending = requestAnimationFrame(frame);
     else render(); // the boundary may be a few frames behind the weights
   };
 
