@@ -85,3 +85,31 @@ describe('the jest matcher types', () => {
     expect(() => execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' })).not.toThrow();
   });
 });
+
+describe('browser-safe packages', () => {
+  // Bundled as a browser bundler would: @adjoint/* from their ES builds, fast-check (gradcheck's
+  // peer) left to the page, and any Node built-in an error.
+  it.each(['core', 'nn', 'gradcheck'])('@adjoint/%s bundles for the browser with no Node built-in', async (name) => {
+    const { rollup } = await import('rollup');
+    const { builtinModules } = await import('node:module');
+    const imported: string[] = [];
+    const bundle = await rollup({
+      input: path.join(root, 'packages', name, 'dist', 'index.mjs'),
+      external: (id) => id === 'fast-check',
+      plugins: [{
+        name: 'browser-resolve',
+        resolveId(id) {
+          const pkg = /^@adjoint\/(core|nn|gradcheck)$/.exec(id);
+          if (pkg) return path.join(root, 'packages', pkg[1]!, 'dist', 'index.mjs');
+          if (id.startsWith('node:') || builtinModules.includes(id)) imported.push(id);
+          return null;
+        },
+      }],
+      onwarn: () => undefined,
+    });
+    const { output } = await bundle.generate({ format: 'es' });
+    await bundle.close();
+    expect(imported).toEqual([]);
+    expect(output[0].code).not.toMatch(/\brequire\(|from ['"]node:/);
+  });
+});

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { Worker, threadId } from 'node:worker_threads';
 import { AdjointError, Rng, Tensor, ValueError, tensor } from '@adjoint/core';
 import {
-  Dense, Module, deserializeModel, loadModel, mlp, predict, registerLayer,
+  Dense, Module, deserializeModel, toModelFile, loadModel, mlp, predict, registerLayer,
   saveModel, serializeModel,
 } from '@adjoint/nn';
 import { everyLayer } from '../packages/nn/src/testing/every-layer';
@@ -130,7 +130,7 @@ describe('concurrent saves', () => {
     const path = join(sub, 'model.json');
     const seeds = [1, 2, 3, 4];
     const count = 25;
-    const texts = seeds.map((seed) => JSON.stringify(serializeModel(mlp([4, 16, 3], { seed }))));
+    const texts = seeds.map((seed) => new TextDecoder().decode(serializeModel(mlp([4, 16, 3], { seed }))));
     saveModel(mlp([4, 16, 3], { seed: seeds[0]! }), path); // so that the reader finds a file from the start
     const shared = new SharedArrayBuffer(8);
     const common = { path, count, texts, shared, threads: seeds.length + 1, writers: seeds.length };
@@ -151,7 +151,7 @@ describe('concurrent saves', () => {
     // What saves killed mid-write leave, named with this process's own id (ids are reused), in the
     // old pattern and in the current one, each holding another valid model.
     const stale = [`.model.json.${process.pid}.0.tmp`, `.model.json.${process.pid}.${threadId}.${'0'.repeat(24)}.tmp`];
-    const staleText = JSON.stringify(serializeModel(mlp([2, 3, 1], { seed: 7 })));
+    const staleText = new TextDecoder().decode(serializeModel(mlp([2, 3, 1], { seed: 7 })));
     for (const name of stale) writeFileSync(join(sub, name), staleText);
     const model = mlp([2, 3, 1], { seed: 8 });
     saveModel(model, path);
@@ -270,7 +270,7 @@ describe('damaged files are ValueErrors, never anything else', () => {
   });
 
   it('every truncation of a model file', () => {
-    const text = JSON.stringify(serializeModel(mlp([2, 3, 1], { seed: 1 })));
+    const text = new TextDecoder().decode(serializeModel(mlp([2, 3, 1], { seed: 1 })));
     const path = join(dir, 'cut.json');
     let count = 0;
     for (let length = 0; length < text.length; length += 3) {
@@ -285,7 +285,7 @@ describe('damaged files are ValueErrors, never anything else', () => {
 
   it('1,000 seeded byte-level corruptions (flipped, deleted, inserted or replaced characters)', () => {
     const rng = new Rng(7);
-    const text = JSON.stringify(serializeModel(everyLayer(4, 2), { encoding: 'numbers' }));
+    const text = new TextDecoder().decode(serializeModel(everyLayer(4, 2), { encoding: 'numbers' }));
     const path = join(dir, 'bytes.json');
     const outcomes = { model: 0, error: 0 };
     const alphabet = '0123456789-+.eE,:[]{}"truefalsnl ';
@@ -346,7 +346,7 @@ describe('damaged files are ValueErrors, never anything else', () => {
   });
 
   it('NaN written by another tool into a numbers file (JSON has no NaN: it becomes null)', () => {
-    const file = JSON.parse(JSON.stringify(serializeModel(mlp([2, 3, 1], { seed: 1 }), { encoding: 'numbers' })));
+    const file = JSON.parse(JSON.stringify(toModelFile(mlp([2, 3, 1], { seed: 1 }), { encoding: 'numbers' })));
     file.tensors['0.bias'].data[1] = null;
     const path = join(dir, 'null.json');
     writeFileSync(path, JSON.stringify(file));
@@ -370,7 +370,7 @@ describe('a corrupt dimension is refused before anything is allocated for it', (
     ['Dense inFeatures', (f: any) => void (f.architecture.layers[0].inFeatures = 300000000), /at least 1200000\d{3} values/],
     ['a Dense deep inside a Residual', (f: any) => void (f.architecture.layers[3].module.layers[0].outFeatures = 400000000), /at least 2000000\d{3} values/],
   ])('%s', (_what, corrupt, message) => {
-    const file = JSON.parse(JSON.stringify(serializeModel(everyLayer(4, 2))));
+    const file = JSON.parse(JSON.stringify(toModelFile(everyLayer(4, 2))));
     corrupt(file);
     const started = process.memoryUsage().rss;
     expect(() => deserializeModel(file)).toThrow(ValueError);
@@ -380,12 +380,12 @@ describe('a corrupt dimension is refused before anything is allocated for it', (
 
   it('the check counts what the layers need, so every genuine file still loads', () => {
     const model = everyLayer(4, 2);
-    const loaded = deserializeModel(JSON.parse(JSON.stringify(serializeModel(model))));
+    const loaded = deserializeModel(JSON.parse(JSON.stringify(toModelFile(model))));
     expect(bytes(predict(loaded, probe3)).equals(bytes(predict(model, probe3)))).toBe(true);
   });
 
   it('a dimension off by a little is still reported by the tensor it affects', () => {
-    const file = JSON.parse(JSON.stringify(serializeModel(everyLayer(4, 2))));
+    const file = JSON.parse(JSON.stringify(toModelFile(everyLayer(4, 2))));
     file.architecture.layers[1].features = 40;
     expect(() => deserializeModel(file)).toThrow("deserializeModel: tensor '1.gamma' has shape [4] in the file but the model expects [40]");
   });

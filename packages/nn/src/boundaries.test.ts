@@ -8,7 +8,7 @@
 import { AdjointError, Rng, ShapeError, Tensor, ValueError, tensor, zeros } from '@adjoint/core';
 import {
   Adagrad, Adam, AdamW, BatchNorm, Dense, Dropout, EarlyStopping, MinMaxScaler, Module, RMSprop, SGD, Sequential, accuracy, batches, binaryCrossEntropy,
-  confusionMatrix, cosineDecay, crossEntropy, deserializeModel, evaluate, exponentialDecay, fit, glorotNormal, glorotUniform, heNormal, heUniform,
+  confusionMatrix, cosineDecay, crossEntropy, deserializeModel, toModelFile, evaluate, exponentialDecay, fit, glorotNormal, glorotUniform, heNormal, heUniform,
   inverseTimeDecay, kFold, loadModel, mlp, normal, predict, saveModel, serializeModel, stepDecay, trainTestSplit, zeros as zerosInit, type Optimizer,
   ReLU, Residual, Softmax, Identity, ELU, activationFn, initializer, functionalCall, fans, clipGradNorm,
 } from '@adjoint/nn';
@@ -162,7 +162,7 @@ describe("Dropout's p", () => {
   });
 
   it('a model file whose Dropout has p = 1 is refused at load time, naming the layer', () => {
-    const file = JSON.parse(JSON.stringify(serializeModel(new Sequential([new Dense(2, 2, { seed: 1 }), new Dropout(0.5)]))));
+    const file = JSON.parse(JSON.stringify(toModelFile(new Sequential([new Dense(2, 2, { seed: 1 }), new Dropout(0.5)]))));
     file.architecture.layers[1].p = 1;
     expectError(() => deserializeModel(file), ValueError, 'deserializeModel: architecture.layers[1] (Dropout): Dropout: p must be in [0, 1), got 1');
   });

@@ -7,10 +7,12 @@
  * writes its own temporary file, under a name no other writer can produce, and removes only that
  * one; the last rename wins, and every rename puts a complete file in place.
  */
-import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, isAbsolute, join } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import type { Stats } from 'node:fs';
+import { nodeBuiltins } from './node-builtins';
+
+const node = (): ReturnType<typeof nodeBuiltins> => nodeBuiltins('saveModel');
+const fs = (): typeof import('node:fs') => node().fs;
+const nodePath = (): typeof import('node:path') => node().path;
 
 /**
  * Writes `text` to a new file at `path` (the temporary file), with permission bits `mode` when
@@ -26,14 +28,14 @@ export const writeDurably: FileWriter = (path, text, mode) => {
   const bytes = Buffer.from(text, 'utf8');
   // Created with `mode` already, not chmod-ed afterwards, so that the contents of a private (0600)
   // file are never readable by others through the temporary file. The umask can only remove bits.
-  const fd = openSync(path, 'wx', mode ?? 0o666);
+  const fd = fs().openSync(path, 'wx', mode ?? 0o666);
   try {
-    if (mode !== undefined) fchmodSync(fd, mode); // the exact bits, whatever the umask removed
+    if (mode !== undefined) fs().fchmodSync(fd, mode); // the exact bits, whatever the umask removed
     let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-    fsyncSync(fd);
+    while (done < bytes.length) done += fs().writeSync(fd, bytes, done, bytes.length - done);
+    fs().fsyncSync(fd);
   } finally {
-    closeSync(fd);
+    fs().closeSync(fd);
   }
 };
 
@@ -52,12 +54,12 @@ export function writeFileAtomic(path: string, text: string, write: FileWriter = 
   const target = resolveLinks(path);
   const temp = writeTemporary(target, text, existingMode(target), write);
   try {
-    renameSync(temp, target);
+    fs().renameSync(temp, target);
   } catch (e) {
     removeQuietly(temp);
     throw e;
   }
-  syncDirectory(dirname(target));
+  syncDirectory(nodePath().dirname(target));
 }
 
 /**
@@ -87,9 +89,9 @@ function writeTemporary(target: string, text: string, mode: number | undefined, 
  * within the 255 bytes file systems allow for a name.
  */
 function temporaryName(target: string): string {
-  const name = basename(target);
+  const name = nodePath().basename(target);
   const short = Buffer.byteLength(name) > 120 ? `${Buffer.from(name).subarray(0, 120).toString('utf8').replace(/\uFFFD+$/, '')}…` : name;
-  return join(dirname(target), `.${short}.${process.pid}.${threadId}.${randomBytes(12).toString('hex')}.tmp`);
+  return nodePath().join(nodePath().dirname(target), `.${short}.${globalThis.process.pid}.${node().workerThreads.threadId}.${node().crypto.randomBytes(12).toString('hex')}.tmp`);
 }
 
 /** The longest chain of symbolic links followed, as the operating system's own limit (ELOOP). */
@@ -106,7 +108,7 @@ function resolveLinks(path: string): string {
   for (let hops = 0; hops <= MAX_LINKS; hops++) {
     let isLink: boolean;
     try {
-      isLink = lstatSync(current).isSymbolicLink();
+      isLink = fs().lstatSync(current).isSymbolicLink();
     } catch (e) {
       if (isCode(e, 'ENOENT')) return current; // a new file (or a dangling link's target) is written there
       throw e;
@@ -114,8 +116,8 @@ function resolveLinks(path: string): string {
     if (!isLink) return current;
     // A relative link is relative to the directory it sits in, as the system resolves it: the
     // physical directory (realpath), so that '..' in the link means what it means to the kernel.
-    const link = readlinkSync(current);
-    current = isAbsolute(link) ? link : join(realpathSync(dirname(current)), link);
+    const link = fs().readlinkSync(current);
+    current = nodePath().isAbsolute(link) ? link : nodePath().join(fs().realpathSync(nodePath().dirname(current)), link);
   }
   throw new Error(`more than ${MAX_LINKS} symbolic links in a chain (a loop?)`);
 }
@@ -128,7 +130,7 @@ function resolveLinks(path: string): string {
 function existingMode(target: string): number | undefined {
   let stats: Stats;
   try {
-    stats = statSync(target);
+    stats = fs().statSync(target);
   } catch (e) {
     if (isCode(e, 'ENOENT')) return undefined;
     throw e;
@@ -143,7 +145,7 @@ function isCode(e: unknown, code: string): boolean {
 
 function removeQuietly(path: string): void {
   try {
-    unlinkSync(path);
+    fs().unlinkSync(path);
   } catch {
     // Nothing to remove: the writer failed before creating it.
   }
@@ -153,11 +155,11 @@ function removeQuietly(path: string): void {
 function syncDirectory(dir: string): void {
   let fd: number | undefined;
   try {
-    fd = openSync(dir, constants.O_RDONLY);
-    fsyncSync(fd);
+    fd = fs().openSync(dir, fs().constants.O_RDONLY);
+    fs().fsyncSync(fd);
   } catch {
     // Best effort: the data itself is already on disk.
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    if (fd !== undefined) fs().closeSync(fd);
   }
 }

@@ -9,6 +9,7 @@
  */
 import { AdjointError, Tensor, ValueError, formatShape, shapeSize } from '@adjoint/core';
 import { elide, kind, preview } from './messages';
+import { decodeBase64, encodeBase64 } from './base64';
 
 /** How tensor data is written. */
 export type Encoding = 'base64' | 'numbers';
@@ -26,18 +27,7 @@ export function encodeTensor(t: Tensor, encoding: Encoding, where: string): Enco
   const bytes = new DataView(new ArrayBuffer(t.size * 8));
   // Explicit little-endian, so a file written on any machine reads the same on any other.
   for (let i = 0; i < t.size; i++) bytes.setFloat64(i * 8, t.data[i]!, true);
-  return { shape: [...t.shape], data: Buffer.from(bytes.buffer).toString('base64') };
-}
-
-/**
- * Whether `text` is canonical padded base64. Not one regular expression over the whole text, such as
- * /^(?:[A-Za-z0-9+\/]{4})*…$/: V8 backtracks through a repeated group with a stack of its own, and
- * throws a RangeError for a text of ten million characters (a tensor of a million values).
- */
-function isBase64(text: string): boolean {
-  if (text.length % 4 !== 0) return false;
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  return !/[^A-Za-z0-9+/]/.test(text.slice(0, text.length - padding));
+  return { shape: [...t.shape], data: encodeBase64(new Uint8Array(bytes.buffer)) };
 }
 
 /**
@@ -56,8 +46,8 @@ export function decodeTensor(value: unknown, where: string): Tensor {
   const size = shapeSize(shape as number[]);
   let out: Float64Array;
   if (typeof data === 'string') {
-    if (!isBase64(data)) throw new ValueError(`${where}: data is not valid base64 (corrupt file?)`);
-    const bytes = Buffer.from(data, 'base64');
+    const bytes = decodeBase64(data);
+    if (bytes === null) throw new ValueError(`${where}: data is not valid base64 (corrupt file?)`);
     if (bytes.length !== size * 8) {
       throw new ValueError(`${where}: data holds ${bytes.length} bytes but shape ${shapeText(shape)} needs ${size} float64 values (${size * 8} bytes)`);
     }

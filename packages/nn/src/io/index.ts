@@ -1,6 +1,6 @@
 /** Persistence: models as JSON files that round-trip exactly. */
 export {
-  saveModel, loadModel, serializeModel, deserializeModel, MODEL_FORMAT, MODEL_VERSION,
+  saveModel, loadModel, serializeModel, deserializeModel, toModelFile, MODEL_FORMAT, MODEL_VERSION,
   type ModelFile, type SerializeOptions, type SaveModelOptions, type DeserializeModelOptions, type LoadModelOptions,
 } from './model-file';
 export { registerLayer, moduleToConfig, moduleFromConfig, type ModuleFromConfigOptions, type LayerConfig, type LayerSerializer, type ChildToConfig, type ChildFromConfig } from './architecture';

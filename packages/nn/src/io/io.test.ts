@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { Rng, Tensor, ValueError, tensor } from '@adjoint/core';
 import {
   BatchNorm, Dense, Module, Residual, Sequential, Sigmoid, deserializeModel, fit, loadModel, mlp,
-  moduleFromConfig, predict, registerLayer, saveModel, serializeModel,
+  moduleFromConfig, predict, registerLayer, saveModel, serializeModel, toModelFile,
 } from '@adjoint/nn';
 import { everyLayer } from '../testing/every-layer';
 
@@ -65,7 +65,7 @@ describe('round trips', () => {
     const values = [Number.MIN_VALUE, -Number.MAX_VALUE, 2.2250738585072014e-308, 0.1, 1 / 3, Math.PI * 1e-300, 123456789.123456789];
     for (let i = 0; i < 2000; i++) values.push(rng.normal() * 10 ** rng.int(-300, 300));
     const layer = new Dense(values.length, 1, { init: (s) => tensor(values).reshape(s) });
-    const loaded = deserializeModel(JSON.parse(JSON.stringify(serializeModel(layer, { encoding: 'numbers' })))) as Dense;
+    const loaded = deserializeModel(JSON.parse(JSON.stringify(toModelFile(layer, { encoding: 'numbers' })))) as Dense;
     expect(bytes(loaded.weight).equals(bytes(layer.weight))).toBe(true);
   });
 
@@ -121,10 +121,10 @@ describe('models whose architecture cannot be described are saved as weights onl
   });
 
   test('a custom activation function or a shared module is explained', () => {
-    const custom = serializeModel(new Sequential([new Dense(2, 2, { activation: (x) => x.mul(2) })]));
+    const custom = toModelFile(new Sequential([new Dense(2, 2, { activation: (x) => x.mul(2) })]));
     expect(custom.architectureNote).toMatch(/model\.0: Dense\(2 → 2\) has a custom activation function/);
     const shared = new Dense(2, 2);
-    expect(serializeModel(new Sequential([shared, shared])).architectureNote).toMatch(/same Dense instance is used at model\.0 and model\.1/);
+    expect(toModelFile(new Sequential([shared, shared])).architectureNote).toMatch(/same Dense instance is used at model\.0 and model\.1/);
   });
 });
 
@@ -184,7 +184,7 @@ describe('writes are atomic', () => {
 });
 
 describe('bad files are ValueErrors saying what is wrong', () => {
-  const good = () => JSON.parse(JSON.stringify(serializeModel(mlp([2, 3, 1], { seed: 1 }))));
+  const good = () => JSON.parse(JSON.stringify(toModelFile(mlp([2, 3, 1], { seed: 1 }))));
   const write = (name: string, content: unknown): string => {
     const path = join(dir, name);
     writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
@@ -264,7 +264,7 @@ describe('bad files are ValueErrors saying what is wrong', () => {
 });
 
 describe('model files are untrusted input', () => {
-  const goodText = (): string => JSON.stringify(serializeModel(mlp([2, 3, 1], { seed: 1 })));
+  const goodText = (): string => new TextDecoder().decode(serializeModel(mlp([2, 3, 1], { seed: 1 })));
   const write = (name: string, text: string): string => {
     const path = join(dir, name);
     writeFileSync(path, text);
@@ -445,5 +445,32 @@ describe('model files are untrusted input', () => {
     }
     expect(message).toMatch(/^loadModel: '.*…d*[\\/]model\.json': not valid JSON/);
     expect(message.length).toBeLessThanOrEqual(500);
+  });
+});
+
+describe('model files as bytes (serializeModel / deserializeModel), anywhere', () => {
+  test('serializeModel gives the bytes saveModel writes, and deserializeModel reads bytes, text or the object back exactly', () => {
+    const model = mlp([3, 5, 2], { activation: 'tanh', seed: 11 });
+    const bytes = serializeModel(model);
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    const dir = mkdtempSync(join(tmpdir(), 'adjoint-bytes-'));
+    try {
+      saveModel(model, join(dir, 'm.json'));
+      expect(Buffer.from(readFileSync(join(dir, 'm.json'))).equals(Buffer.from(bytes))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const x = tensor([[0.1, -0.2, 0.3]]);
+    const want = Array.from(predict(model, x).data);
+    for (const form of [bytes, new TextDecoder().decode(bytes), toModelFile(model)]) {
+      expect(Array.from(predict(deserializeModel(form), x).data)).toEqual(want);
+    }
+  });
+
+  test('bytes are checked as a file is: size, nesting and JSON', () => {
+    const bytes = serializeModel(mlp([2, 2], { seed: 1 }));
+    expect(() => deserializeModel(bytes, { maxBytes: 10 })).toThrow(/^deserializeModel: \d+ bytes, more than maxBytes \(10\)/);
+    expect(() => deserializeModel(bytes.subarray(0, 40))).toThrow(/^deserializeModel: not valid JSON \(truncated or corrupt\?\)/);
+    expect(() => deserializeModel('['.repeat(100_000))).toThrow(/^deserializeModel: arrays and objects nested deeper than maxDepth/);
   });
 });

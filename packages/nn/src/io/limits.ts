@@ -4,7 +4,6 @@
  * be. All are checked without recursion, so the checks themselves cannot overflow the stack
  * however deep the input is.
  */
-import { constants } from 'node:buffer';
 import { ValueError } from '@adjoint/core';
 
 /** The largest model file loadModel reads unless told otherwise: 256 MiB. */
@@ -20,8 +19,12 @@ export const DEFAULT_MAX_DEPTH = 64;
 /** The most objects, arrays and strings a model file may hold unless told otherwise. */
 export const DEFAULT_MAX_ITEMS = 1_000_000;
 
-/** The most bytes a file may have at all: its text must fit in one JavaScript string. */
-export const LARGEST_MAX_BYTES = constants.MAX_STRING_LENGTH;
+/**
+ * The most bytes a file may have at all: its text must fit in one JavaScript string, and V8's
+ * longest is 2²⁹ − 24 characters (Node's buffer.constants.MAX_STRING_LENGTH, written out because
+ * this module also runs in browsers, which have no node:buffer).
+ */
+export const LARGEST_MAX_BYTES = 2 ** 29 - 24;
 
 /**
  * `value` when it is a whole number in [1, `largest`], `fallback` when it is undefined; else a
@@ -64,7 +67,7 @@ const CLOSE_OBJECT = 0x7d;
  * JSON.parse to report.
  * @throws ValueError naming `where`, the limit and the byte offset where it was passed.
  */
-export function checkJsonText(where: string, bytes: Buffer, limits: JsonLimits): void {
+export function checkJsonText(where: string, bytes: Uint8Array, limits: JsonLimits): void {
   let depth = 0;
   let items = 0;
   const length = bytes.length;
@@ -84,7 +87,7 @@ export function checkJsonText(where: string, bytes: Buffer, limits: JsonLimits):
 }
 
 /** The offset of the quote that closes the string opened at `start`, or -1 if none does. */
-function endOfString(bytes: Buffer, start: number): number {
+function endOfString(bytes: Uint8Array, start: number): number {
   let end = bytes.indexOf(QUOTE, start + 1);
   while (end > 0) {
     let backslashes = 0;

@@ -50,13 +50,25 @@ export interface SaveModelOptions extends SerializeOptions {
 }
 
 /**
- * The model as a {@link ModelFile} object: its architecture (when every module in it has a
- * serializer) and its stateDict.
+ * The model as the bytes of a model file (UTF-8 JSON, what {@link saveModel} writes): its
+ * architecture (when every module in it has a serializer) and its stateDict. Works anywhere,
+ * a browser included; {@link deserializeModel} reads the bytes back.
  * @throws ValueError when a parameter or buffer holds NaN or ±Infinity (naming it and the element),
  * or when `requireArchitecture` is set and the architecture cannot be described.
+ *
+ * @example
+ * const bytes = serializeModel(model);        // a Uint8Array: store it, send it, download it
+ * const again = deserializeModel(bytes);
  */
-export function serializeModel(model: Module, options: SerializeOptions = {}): ModelFile {
+export function serializeModel(model: Module, options: SerializeOptions = {}): Uint8Array {
   const op = 'serializeModel';
+  options = requireOptions(op, options);
+  return new TextEncoder().encode(toJson(op, serialize(op, model, options)));
+}
+
+/** The model as a {@link ModelFile} object: what {@link serializeModel} encodes as JSON bytes. */
+export function toModelFile(model: Module, options: SerializeOptions = {}): ModelFile {
+  const op = 'toModelFile';
   options = requireOptions(op, options);
   return serialize(op, model, options);
 }
@@ -133,21 +145,21 @@ export interface DeserializeModelOptions<M extends Module = Module> {
    * (default 1,000,000; a genuine file holds about 6 per tensor and 10 per layer).
    */
   maxItems?: number;
-}
-
-/** Options of {@link loadModel}. */
-export interface LoadModelOptions<M extends Module = Module> extends DeserializeModelOptions<M> {
   /**
-   * The largest file read, in bytes (default 256 MiB, about 24 million float64 values in the default
-   * base64 encoding; at most 536,870,888, the longest string Node can hold). A larger file is
-   * refused before it is read.
+   * The largest file read (or bytes given), in bytes (default 256 MiB, about 24 million float64
+   * values in the default base64 encoding; at most 536,870,888, the longest string a JavaScript
+   * engine holds). A larger file is refused before it is read.
    */
   maxBytes?: number;
 }
 
+/** Options of {@link loadModel}. */
+export type LoadModelOptions<M extends Module = Module> = DeserializeModelOptions<M>;
+
 /**
- * A model from a {@link ModelFile} object: rebuilt from its architecture, or `into` with its weights
- * replaced. Everything is checked before any weight is written, so a failed load changes nothing.
+ * A model from the bytes of a model file ({@link serializeModel}'s, or a file's contents), its
+ * JSON text, or a {@link ModelFile} object: rebuilt from its architecture, or `into` with its
+ * weights replaced. Everything is checked before any weight is written, so a failed load changes nothing.
  * The object is untrusted input, checked as loadModel checks a file (a tree of JSON values within
  * `maxDepth` and `maxItems`; own properties only). `options.source` names the origin (a path) in
  * messages.
@@ -161,6 +173,14 @@ export function deserializeModel<M extends Module>(file: unknown, options: Deser
   const where = typeof options.source === 'string' ? elide(options.source, 200) : 'deserializeModel';
   return withFileErrors(where, () => {
     const limits = jsonLimits(where, options);
+    // Bytes or text are a file's contents: checked before parsing, as loadModel checks a file.
+    if (file instanceof Uint8Array || typeof file === 'string') {
+      const bytes = typeof file === 'string' ? new TextEncoder().encode(file) : file;
+      const maxBytes = requireLimit(where, 'maxBytes', options.maxBytes, DEFAULT_MAX_BYTES, LARGEST_MAX_BYTES);
+      if (bytes.length > maxBytes) throw new ValueError(`${where}: ${bytes.length} bytes, more than maxBytes (${maxBytes}); pass {maxBytes} to allow larger files`);
+      checkJsonText(where, bytes, limits);
+      return deserialize(where, parseJson(where, bytes), options, limits);
+    }
     checkTree(where, file, limits);
     return deserialize(where, file, options, limits);
   });
@@ -205,9 +225,9 @@ function jsonLimits(where: string, options: DeserializeModelOptions): JsonLimits
   };
 }
 
-function parseJson(where: string, bytes: Buffer): unknown {
+function parseJson(where: string, bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    return JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
     throw withCause(new ValueError(`${where}: not valid JSON (truncated or corrupt?): ${elide(messageOf(e), 200)}`), e);
   }

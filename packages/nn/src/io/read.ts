@@ -4,9 +4,12 @@
  * memory runs out; this opens without blocking, asks the open file itself what it is (fstat, so the
  * answer cannot change between the check and the read), and reads with a bound.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { ValueError } from '@adjoint/core';
 import { elide } from './messages';
+import type { Stats } from 'node:fs';
+import { nodeBuiltins } from './node-builtins';
+
+const fs = (): typeof import('node:fs') => nodeBuiltins('loadModel').fs;
 
 const RAISE_MAX_BYTES = 'pass {maxBytes} to loadModel to read larger files';
 
@@ -20,17 +23,17 @@ export function readRegularFile(where: string, path: string, maxBytes: number): 
   try {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, for ever if none
     // comes. It changes nothing for regular files. (Windows has no such flag, nor FIFOs to open.)
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    fd = fs().openSync(path, fs().constants.O_RDONLY | (fs().constants.O_NONBLOCK ?? 0));
   } catch (e) {
     throw new ValueError(`${where}: cannot read the file: ${elide(String((e as Error).message), 250)}`);
   }
   try {
-    const stats = fstatSync(fd);
+    const stats = fs().fstatSync(fd);
     if (!stats.isFile()) throw new ValueError(`${where}: not a regular file but ${whatItIs(stats)}; model files are regular files`);
     if (stats.size > maxBytes) throw new ValueError(`${where}: the file is ${stats.size} bytes, more than maxBytes (${maxBytes}); ${RAISE_MAX_BYTES}`);
     return readAtMost(where, fd, stats.size, maxBytes);
   } finally {
-    closeSync(fd);
+    fs().closeSync(fd);
   }
 }
 
@@ -49,7 +52,7 @@ function readAtMost(where: string, fd: number, expected: number, maxBytes: numbe
     let filled = 0;
     try {
       while (filled < chunk.length) {
-        const n = readSync(fd, chunk, filled, chunk.length - filled, null);
+        const n = fs().readSync(fd, chunk, filled, chunk.length - filled, null);
         if (n === 0) break;
         filled += n;
       }

@@ -118,7 +118,9 @@ export function progressReporter(op: string, progress: unknown, verbose: unknown
   }
   const options = typeof progress === 'object' ? checkProgressOptions(op, progress) : {};
   if (progress === false || level === 0) return null;
-  const stream = options.stream ?? (process.stdout as ProgressStream);
+  // In a browser there is no process.stdout: without a stream of the caller's, no output.
+  const stream = options.stream ?? (globalThis as { process?: { stdout?: ProgressStream } }).process?.stdout;
+  if (stream === undefined) return null;
   const tty = stream.isTTY === true;
   if (level === 1 && !tty) return null;
   return new ProgressReporter(stream, level === 1, epochs, batches, options);
