@@ -52,7 +52,7 @@ function program(steps: readonly Step[], stash: Stash, bias: Tensor, weight: Ten
     for (const step of steps) {
       switch (step) {
         case 'tanh': h = h.tanh(); break;
-        case 'square': h = h.square().mul(0.5); break;
+        case 'square': h = h.tanh().square(); break; // bounded: programs must not diverge
         case 'fanOut': h = h.mul(h.sigmoid()).add(h); break;
         case 'addBias': h = h.add(bias); break;
         case 'matmul': h = h.matmul(weight); break;
