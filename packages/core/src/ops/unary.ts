@@ -120,4 +120,5 @@ export const powScalarOp = unaryOp<{ exponent: number }>({
   scale: (v, [x], _, { exponent }) => (exponent === 0 ? mul(v, 0) : mul(v, mul(pow(x!, exponent - 1), exponent))),
   domain: positive,
   attrs: [{ exponent: 2 }, { exponent: 3 }, { exponent: 0.5 }, { exponent: -1.5 }],
+  print: ([a], { exponent }) => `${a}^${exponent}`,
 });
