@@ -54,10 +54,10 @@ export function checkForward(opName: string, inputs: readonly Tensor[], out: Ten
   const bad = firstNonFinite(out.data);
   if (bad < 0) return;
   const inputsFinite = inputs.every((x) => firstNonFinite(x.data) < 0);
-  const shapes = inputs.map((x) => formatShape(x.shape)).join(', ');
+  const shapes = inputs.map((x) => formatShape(x._shape)).join(', ');
   const cause = inputsFinite ? 'from finite inputs' : 'because an input already held NaN or ±∞ (check the data passed in)';
   throw new GradError(
-    `detectAnomaly: '${opName}' produced ${out.data[bad]} at element ${bad} of its ${formatShape(out.shape)} output ${cause}; ` +
+    `detectAnomaly: '${opName}' produced ${out.data[bad]} at element ${bad} of its ${formatShape(out._shape)} output ${cause}; ` +
       `input shapes ${shapes}\n  created at:\n    ${site}`,
   );
 }
@@ -80,8 +80,8 @@ export function checkBackward(opName: string, out: Tensor, g: Tensor, inputs: re
     if (bad < 0) return;
     const cause = firstNonFinite(g.data) < 0 ? 'from a finite output adjoint' : 'because its output adjoint was already non-finite';
     throw new GradError(
-      `detectAnomaly: the backward rule of '${opName}' (output ${formatShape(out.shape)}) produced ${c.data[bad]} in the adjoint of input ${i} ` +
-        `(${formatShape(inputs[i]!.shape)}) ${cause}\n  the op was created at:\n    ${creationSites.get(out) ?? 'unknown (created outside detectAnomaly)'}`,
+      `detectAnomaly: the backward rule of '${opName}' (output ${formatShape(out._shape)}) produced ${c.data[bad]} in the adjoint of input ${i} ` +
+        `(${formatShape(inputs[i]!._shape)}) ${cause}\n  the op was created at:\n    ${creationSites.get(out) ?? 'unknown (created outside detectAnomaly)'}`,
     );
   });
 }

@@ -42,13 +42,13 @@ export function assign(x: Tensor, value: AssignValue): Tensor {
 /** {@link assign}, with `op` naming the public function in messages. */
 export function assignValues(op: string, x: Tensor, value: AssignValue): Tensor {
   if (x._op !== null) {
-    throw new GradError(`${op}: can only write a leaf in place; this ${formatShape(x.shape)} tensor was made by '${x._op.name}' (write the leaf it came from, or detach() it first)`);
+    throw new GradError(`${op}: can only write a leaf in place; this ${formatShape(x._shape)} tensor was made by '${x._op.name}' (write the leaf it came from, or detach() it first)`);
   }
   try {
     if (typeof value === 'function') value(x.data);
     else if (typeof value === 'number') x.data.fill(value);
     else if (value instanceof Float64Array) {
-      if (value.length !== x.size) throw new ShapeError(`${op}: a Float64Array of ${value.length} elements cannot fill a ${formatShape(x.shape)} tensor (${x.size} elements)`);
+      if (value.length !== x.size) throw new ShapeError(`${op}: a Float64Array of ${value.length} elements cannot fill a ${formatShape(x._shape)} tensor (${x.size} elements)`);
       x.data.set(value);
     }
     else copyBroadcast(op, x, toTensor(value, op));
@@ -59,15 +59,15 @@ export function assignValues(op: string, x: Tensor, value: AssignValue): Tensor 
 }
 
 function copyBroadcast(op: string, x: Tensor, v: Tensor): void {
-  if (sameShape(v.shape, x.shape)) {
+  if (sameShape(v._shape, x._shape)) {
     x.data.set(v.data);
     return;
   }
-  const target = broadcastShapes(op, v.shape, x.shape);
-  if (!sameShape(target, x.shape)) {
-    throw new ShapeError(`${op}: values of shape ${formatShape(v.shape)} do not broadcast to the tensor's shape ${formatShape(x.shape)}`);
+  const target = broadcastShapes(op, v._shape, x._shape);
+  if (!sameShape(target, x._shape)) {
+    throw new ShapeError(`${op}: values of shape ${formatShape(v._shape)} do not broadcast to the tensor's shape ${formatShape(x._shape)}`);
   }
   if (v.size === 0 || x.size === 0) return;
   if (v.size === 1) x.data.fill(v.data[0]!);
-  else x.data.set(stridedRead(v.data, x.shape, broadcastStrides(v.shape, x.shape), 0));
+  else x.data.set(stridedRead(v.data, x._shape, broadcastStrides(v._shape, x._shape), 0));
 }

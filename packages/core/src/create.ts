@@ -1,5 +1,5 @@
 /** Creating tensors: from data, constants, ranges and seeded random draws. */
-import { Tensor, type NestedArray, type TensorLike } from './tensor';
+import { Tensor, engineTensor, type NestedArray, type TensorLike } from './tensor';
 import { MAX_RANK, checkShape, checkSize, describeValue, formatShape, shapeSize, type Shape } from './shape';
 import { ValueError } from './errors';
 import { Rng } from './rng';
@@ -34,7 +34,7 @@ function fromData(op: string, data: NestedArray | Float64Array | Tensor, given: 
   let shape: Shape;
   if (data instanceof Tensor) {
     flat = data.data.slice();
-    shape = options.shape ? [...checkShape(op, options.shape)] : data.shape;
+    shape = options.shape ? [...checkShape(op, options.shape)] : data._shape;
   } else if (options.shape !== undefined) {
     shape = [...checkShape(op, options.shape)];
     flat = flatData(op, data, shapeSize(shape));
@@ -49,7 +49,7 @@ function fromData(op: string, data: NestedArray | Float64Array | Tensor, given: 
   if (flat.length !== shapeSize(shape)) {
     throw new ValueError(`${op}: data has ${flat.length} elements but shape ${formatShape(shape)} needs ${shapeSize(shape)}`);
   }
-  return new Tensor(flat, shape, { requiresGrad: options.requiresGrad ?? false });
+  return engineTensor(flat, shape, { requiresGrad: options.requiresGrad ?? false });
 }
 
 function flatData(op: string, data: NestedArray | Float64Array | Tensor, expected: number): Float64Array {
@@ -97,7 +97,7 @@ function fillFrom(op: string, data: unknown, shape: Shape, axis: number, out: Fl
 /** Coerces a tensor, a number or nested arrays to a tensor (numbers become untracked scalars). */
 export function toTensor(x: TensorLike | NestedArray, op = 'tensor'): Tensor {
   if (x instanceof Tensor) return x;
-  if (typeof x === 'number') return new Tensor(allocData(1).fill(x), []);
+  if (typeof x === 'number') return engineTensor(allocData(1).fill(x), []);
   if (Array.isArray(x)) return fromData(op, x, {});
   throw new ValueError(`${op}: expected a Tensor or a number, got ${x === null ? 'null' : typeof x}`);
 }
@@ -120,7 +120,7 @@ export function scalar(value: number, options: { requiresGrad?: boolean } = {}):
 
 function filled(op: string, shape: readonly number[], value: number, options: { requiresGrad?: boolean }): Tensor {
   const s = [...checkShape(op, shape)];
-  return new Tensor(allocData(shapeSize(s)).fill(checkNumber(op, value, 'the fill value must be a number')), s, requireOptions(op, options));
+  return engineTensor(allocData(shapeSize(s)).fill(checkNumber(op, value, 'the fill value must be a number')), s, requireOptions(op, options));
 }
 
 /** A tensor of `shape` filled with `value`. */
@@ -140,12 +140,12 @@ export function ones(shape: readonly number[], options: { requiresGrad?: boolean
 
 /** Zeros of the shape of `x`. */
 export function zerosLike(x: Tensor): Tensor {
-  return zeros(x.shape);
+  return zeros(x._shape);
 }
 
 /** Ones of the shape of `x`. */
 export function onesLike(x: Tensor): Tensor {
-  return ones(x.shape);
+  return ones(x._shape);
 }
 
 /** The n×n identity matrix. */
@@ -154,7 +154,7 @@ export function eye(n: number): Tensor {
   checkSize('eye', [n, n]);
   const out = allocData(n * n);
   for (let i = 0; i < n; i++) out[i * n + i] = 1;
-  return new Tensor(out, [n, n]);
+  return engineTensor(out, [n, n]);
 }
 
 /** start, start + step, … below stop (NumPy `arange`); `arange(n)` is 0 … n-1. */
@@ -167,7 +167,7 @@ export function arange(start: number, stop?: number, step = 1): Tensor {
   checkSize('arange', [n], `${start} to ${stop} in steps of ${step} gives shape`);
   const out = allocData(n);
   for (let i = 0; i < n; i++) out[i] = start + i * step;
-  return new Tensor(out, [n]);
+  return engineTensor(out, [n]);
 }
 
 /** `n` evenly spaced values from `a` to `b`, both included. */
@@ -177,7 +177,7 @@ export function linspace(a: number, b: number, n: number): Tensor {
   checkSize('linspace', [n]);
   const out = allocData(n);
   for (let i = 0; i < n; i++) out[i] = n === 1 ? a : i === n - 1 ? b : a + ((b - a) * i) / (n - 1);
-  return new Tensor(out, [n]);
+  return engineTensor(out, [n]);
 }
 
 /**
@@ -219,7 +219,7 @@ export function rand(shape: readonly number[], options: RandomOptions & { min?: 
   const max = finiteOption('rand', 'max', options.max, 1);
   const out = allocData(shapeSize(s));
   for (let i = 0; i < out.length; i++) out[i] = rng.uniform(min, max);
-  return new Tensor(out, s, options);
+  return engineTensor(out, s, options);
 }
 
 /** Normal draws with the given mean and standard deviation (default 0 and 1). */
@@ -231,5 +231,5 @@ export function randn(shape: readonly number[], options: RandomOptions & { mean?
   if (std < 0) throw new ValueError(`randn: std must be ≥ 0, got ${std}`);
   const out = allocData(shapeSize(s));
   for (let i = 0; i < out.length; i++) out[i] = rng.normal(mean, std);
-  return new Tensor(out, s, options);
+  return engineTensor(out, s, options);
 }

@@ -2,9 +2,9 @@
  * Running an op: check shapes, run the kernel, record the node for reverse mode, propagate
  * forward-mode tangents, and tell any observer (trace, anomaly detection).
  */
-import type { OpDef } from './registry';
+import { isBuiltInOp, type OpDef } from './registry';
 import type { Shape } from './shape';
-import { Tensor } from './tensor';
+import { Tensor, engineTensor } from './tensor';
 import { recordInputs, recordOneOrTwo } from './inputs';
 import { isGradEnabled } from './mode';
 import { forwardActive, propagateTangents } from './forward';
@@ -55,7 +55,7 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
   const shapes = shapeList(n);
   const data = dataList(n);
   for (let i = 0; i < n; i++) {
-    shapes[i] = inputs[i]!.shape;
+    shapes[i] = inputs[i]!._shape;
     data[i] = inputs[i]!.data;
   }
   return finishApply(op, inputs, attrs, run(op, n, attrs));
@@ -70,10 +70,10 @@ export function applyOneOrTwo<A>(op: OpDef<A>, a: Tensor, b: Tensor | null, attr
   const n = b === null ? 1 : 2;
   const shapes = shapeList(n);
   const data = dataList(n);
-  shapes[0] = a.shape;
+  shapes[0] = a._shape;
   data[0] = a.data;
   if (b !== null) {
-    shapes[1] = b.shape;
+    shapes[1] = b._shape;
     data[1] = b.data;
   }
   const out = run(op, n, attrs);
@@ -101,7 +101,11 @@ function run<A>(op: OpDef<A>, n: number, attrs: A): Tensor {
   const data = dataLists[n]!;
   try {
     const outShape = op.shape(shapes, attrs);
-    return new Tensor(op.forward(data, shapes, outShape, attrs), outShape);
+    const out = op.forward(data, shapes, outShape, attrs);
+    // A shape rule's result is the engine's to keep when it is an input's shape or a core op's new
+    // array; another op's rule might return an array its author still holds, which is copied.
+    const own = outShape === shapes[0] || (n > 1 && outShape === shapes[1]) || isBuiltInOp(op);
+    return own ? engineTensor(out, outShape) : new Tensor(out, outShape);
   } finally {
     for (let i = 0; i < n; i++) data[i] = EMPTY; // drop references so the lists keep no tensor data alive
   }

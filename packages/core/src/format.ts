@@ -22,7 +22,7 @@ function shownIndices(n: number, elide: boolean): (number | null)[] {
 /** The text of a tensor, e.g. `tensor([[1, 2],\n        [3, 4]])`. */
 export function formatTensor(t: Tensor): string {
   const elide = t.size > ELIDE_ABOVE;
-  const shape = t.shape;
+  const shape = t._shape;
   const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
   const shown: number[] = [];
   const collect = (axis: number, offset: number): void => {

@@ -53,8 +53,8 @@ export function tangentAt(t: Tensor, level: number): Tensor | null {
 
 /** Attaches a tangent to `t` at `level`. */
 export function setTangent(t: Tensor, level: number, tangent: Tensor): void {
-  if (!sameShape(t.shape, tangent.shape)) {
-    throw new GradError(`jvp: tangent shape ${formatShape(tangent.shape)} does not match primal shape ${formatShape(t.shape)}`);
+  if (!sameShape(t._shape, tangent._shape)) {
+    throw new GradError(`jvp: tangent shape ${formatShape(tangent._shape)} does not match primal shape ${formatShape(t._shape)}`);
   }
   (t._tangents ??= new Map()).set(level, tangent);
 }
@@ -82,7 +82,7 @@ export function forEachLiveLevel(
     if (tangents.every((t) => t === null)) continue;
     const t = hidingLevelsFrom(level, () => {
       const raw = rule(tangents);
-      return sameShape(raw.shape, out.shape) ? raw : broadcastTo(raw, out.shape);
+      return sameShape(raw._shape, out._shape) ? raw : broadcastTo(raw, out._shape);
     });
     setTangent(out, level, t);
   }

@@ -124,7 +124,7 @@ export const norm = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => un
 /** Mean over `axis`: the sum divided by the number of elements reduced. */
 export function mean(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
   const t = toTensor(x, 'mean');
-  const count = normalizeAxes('mean', axis, t.rank).reduce((n, a) => n * t.shape[a]!, 1);
+  const count = normalizeAxes('mean', axis, t.rank).reduce((n, a) => n * t._shape[a]!, 1);
   return div(sum(t, axis, keepDims), count);
 }
 /** Index of the largest element along `axis` (the whole flattened tensor when omitted). */
@@ -140,7 +140,7 @@ export function argmin(x: TensorLike, axis?: number): Tensor {
 function argExtreme(name: string, op: typeof constant.argmaxOp, x: TensorLike, axis: number | undefined): Tensor {
   const t = toTensor(x, name);
   if (axis !== undefined && axis !== null) return apply(op, [t], { axis });
-  if (t.size === 0) throw new ValueError(`${name}: the tensor of shape ${formatShape(t.shape)} is empty: it has no element to pick`);
+  if (t.size === 0) throw new ValueError(`${name}: the tensor of shape ${formatShape(t._shape)} is empty: it has no element to pick`);
   return apply(op, [reshape(t, [-1])], { axis: 0 });
 }
 /**
@@ -188,18 +188,18 @@ export function matmul(aArg: Tensor, bArg: Tensor): Tensor {
   const a = toTensor(aArg, 'matmul');
   const b = toTensor(bArg, 'matmul');
   if (a.rank === 0 || b.rank === 0) {
-    throw new ShapeError(`matmul: scalars are not matrices (use mul), got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    throw new ShapeError(`matmul: scalars are not matrices (use mul), got ${formatShape(a._shape)} and ${formatShape(b._shape)}`);
   }
-  const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]!]) : a;
-  const b2 = b.rank === 1 ? reshape(b, [b.shape[0]!, 1]) : b;
-  if (a2.shape[a2.rank - 1] !== b2.shape[b2.rank - 2]) {
-    throw new ShapeError(`matmul: inner dimensions must match (${a2.shape[a2.rank - 1]} vs ${b2.shape[b2.rank - 2]}), got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  const a2 = a.rank === 1 ? reshape(a, [1, a._shape[0]!]) : a;
+  const b2 = b.rank === 1 ? reshape(b, [b._shape[0]!, 1]) : b;
+  if (a2._shape[a2.rank - 1] !== b2._shape[b2.rank - 2]) {
+    throw new ShapeError(`matmul: inner dimensions must match (${a2._shape[a2.rank - 1]} vs ${b2._shape[b2.rank - 2]}), got ${formatShape(a._shape)} and ${formatShape(b._shape)}`);
   }
   const c = matmulWith(a2, b2, false, false);
   if (a.rank > 1 && b.rank > 1) return c;
-  const shape = c.shape.slice(0, -2);
-  if (a.rank > 1) shape.push(c.shape[c.rank - 2]!);
-  if (b.rank > 1) shape.push(c.shape[c.rank - 1]!);
+  const shape = c._shape.slice(0, -2);
+  if (a.rank > 1) shape.push(c._shape[c.rank - 2]!);
+  if (b.rank > 1) shape.push(c._shape[c.rank - 1]!);
   return reshape(c, shape);
 }
 /** op(A)·op(B) for operands of rank ≥ 2, where op transposes the last two axes when asked. */
@@ -228,14 +228,14 @@ export function dot(aArg: Tensor, bArg: Tensor): Tensor {
   const a = toTensor(aArg, 'dot');
   const b = toTensor(bArg, 'dot');
   if (a.rank === 0 || b.rank === 0) {
-    throw new ShapeError(`dot: needs vectors or matrices (use mul for scalars), got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    throw new ShapeError(`dot: needs vectors or matrices (use mul for scalars), got ${formatShape(a._shape)} and ${formatShape(b._shape)}`);
   }
-  if (a.rank === 1 && b.rank === 1 && a.shape[0] !== b.shape[0]) {
-    throw new ShapeError(`dot: vectors must have the same length, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  if (a.rank === 1 && b.rank === 1 && a._shape[0] !== b._shape[0]) {
+    throw new ShapeError(`dot: vectors must have the same length, got ${formatShape(a._shape)} and ${formatShape(b._shape)}`);
   }
-  const k = b.rank === 1 ? b.shape[0]! : b.shape[b.rank - 2]!;
-  if (a.shape[a.rank - 1] !== k) {
-    throw new ShapeError(`dot: the last axis of a (${a.shape[a.rank - 1]}) must match ${b.rank === 1 ? 'the length' : 'the second-to-last axis'} of b (${k}), got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  const k = b.rank === 1 ? b._shape[0]! : b._shape[b.rank - 2]!;
+  if (a._shape[a.rank - 1] !== k) {
+    throw new ShapeError(`dot: the last axis of a (${a._shape[a.rank - 1]}) must match ${b.rank === 1 ? 'the length' : 'the second-to-last axis'} of b (${k}), got ${formatShape(a._shape)} and ${formatShape(b._shape)}`);
   }
   try {
     return matmul(a, b);
@@ -265,23 +265,23 @@ export const flatten = (x: Tensor): Tensor => reshape(toTensor(x, 'flatten'), [-
 export function expandDims(xArg: Tensor, axis: number): Tensor {
   const x = toTensor(xArg, 'expandDims');
   const a = normalizeAxis('expandDims', axis, x.rank + 1);
-  return reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
+  return reshape(x, [...x._shape.slice(0, a), 1, ...x._shape.slice(a)]);
 }
 /** Removes size-1 axes (all of them, or those listed, which must have size 1). */
 export function squeeze(xArg: Tensor, axis?: number | readonly number[]): Tensor {
   const x = toTensor(xArg, 'squeeze');
-  const axes = axis === undefined || axis === null ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', axis, x.rank);
+  const axes = axis === undefined || axis === null ? x._shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', axis, x.rank);
   for (const a of axes) {
-    if (x.shape[a] !== 1) throw new ValueError(`squeeze: axis ${a} of ${formatShape(x.shape)} has size ${x.shape[a]}, not 1`);
+    if (x._shape[a] !== 1) throw new ValueError(`squeeze: axis ${a} of ${formatShape(x._shape)} has size ${x._shape[a]}, not 1`);
   }
-  return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
+  return reshape(x, x._shape.filter((_, i) => !axes.includes(i)));
 }
 /** Repeats along broadcast axes to reach `shape` (NumPy rules). */
 export const broadcastTo = (x: Tensor, shape: readonly number[]): Tensor => apply(layout.broadcastToOp, [toTensor(x, 'broadcastTo')], { shape });
 /** The box starting at `begin` of extent `size` (-1: to the end; default: everything after begin). */
 export function slice(xArg: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   const x = toTensor(xArg, 'slice');
-  return apply(layout.sliceOp, [x], { begin, size: size ?? x.shape.map(() => -1) });
+  return apply(layout.sliceOp, [x], { begin, size: size ?? x._shape.map(() => -1) });
 }
 /** Zeros of `shape` with `x` written at `begin`: the adjoint of slice. */
 export const pad = (x: Tensor, begin: readonly number[], shape: readonly number[]): Tensor =>
@@ -295,10 +295,10 @@ export function concat(list: readonly Tensor[], axis = 0): Tensor {
 export function stack(list: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(list) || list.length === 0) throw new ValueError('stack: needs a non-empty list of tensors');
   list = list.map((t) => toTensor(t, 'stack'));
-  const first = list[0]!.shape;
+  const first = list[0]!._shape;
   for (const t of list) {
-    if (t.rank !== first.length || t.shape.some((d: number, i: number) => d !== first[i])) {
-      throw new ShapeError(`stack: all tensors need the same shape, got ${formatShape(first)} and ${formatShape(t.shape)}`);
+    if (t.rank !== first.length || t._shape.some((d: number, i: number) => d !== first[i])) {
+      throw new ShapeError(`stack: all tensors need the same shape, got ${formatShape(first)} and ${formatShape(t._shape)}`);
     }
   }
   const a = normalizeAxis('stack', axis, first.length + 1);

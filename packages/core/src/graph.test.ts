@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {
-  GradError, Tensor, add, borrowGrad, broadcastTo, grad, identity, matmul, noGrad, ones, randn, scalar, stopGradient, sum, tensor, transpose, valueAndGrad, vjp,
+  GradError, Tensor, add, customVjp, borrowGrad, broadcastTo, grad, identity, matmul, noGrad, ones, randn, scalar, stopGradient, sum, tensor, transpose, valueAndGrad, vjp,
 } from '@adjoint/core';
 
 const leaf = (v: number | number[] | number[][]): Tensor => tensor(v, { requiresGrad: true });
@@ -270,5 +270,24 @@ describe('grad, valueAndGrad and vjp', () => {
     expect(g.item()).toBe(6);
     add(h, 0).backward();
     expect(w.grad!.item()).toBe(2);
+  });
+});
+
+describe('a pass started inside another pass', () => {
+  it('may walk the outer graph (a custom rule calling grad on a function of an outer tensor) and leaves the outer pass intact', () => {
+    const w = tensor([0.5, -1.5, 2], { requiresGrad: true });
+    const h = w.mul(w).add(1); // part of the outer graph, and reachable from the inner one
+    // Identity forward; backward: the cotangent times d/dh Σ sin(h·u) at u = 1 — a grad inside the rule.
+    const scaled = customVjp((u: Tensor) => u.mul(1), (_inputs, _output, g) => {
+      const inner = grad((u: Tensor) => h.mul(u).sin().sum())(ones([3]));
+      return [g.mul(inner)];
+    });
+    const loss = scaled(h).add(h.exp()).sum();
+    loss.backward();
+    // d/dw [Σ h + Σ exp(h)] with the custom factor cos(h)·h on the first term: (h·cos(h) + exp(h))·2w.
+    const hv = [1.25, 3.25, 5];
+    const wv = [0.5, -1.5, 2];
+    const expected = hv.map((v, i) => (v * Math.cos(v) + Math.exp(v)) * 2 * wv[i]!);
+    Array.from(w.grad!.data).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 10));
   });
 });

@@ -3,7 +3,7 @@
  * 200,000-op chain cannot overflow the stack), the sweep back along it, un-broadcasting of
  * adjoints (here, once, not in each rule), leaves' gradients, and freeing the graph after a pass.
  */
-import { Tensor, isPrivateGrad, setPrivateGrad, type NestedArray } from './tensor';
+import { Tensor, engineTensor, isPrivateGrad, setPrivateGrad, type NestedArray } from './tensor';
 import { GradError } from './errors';
 import { formatShape, sameShape, shapeSize, type Shape } from './shape';
 import { noGrad, setGradMode } from './mode';
@@ -51,15 +51,15 @@ export interface BackpropOptions {
  * of broadcasting. Written with ops, so it is differentiable.
  */
 export function sumToShape(g: Tensor, shape: Shape): Tensor {
-  if (sameShape(g.shape, shape)) return g;
+  if (sameShape(g._shape, shape)) return g;
   const lead = g.rank - shape.length;
   const axes: number[] = [];
   for (let i = 0; i < g.rank; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+    if (i < lead || (shape[i - lead] === 1 && g._shape[i] !== 1)) axes.push(i);
   }
   const summed = sum(g, axes);
   if (summed.size !== shapeSize(shape)) {
-    throw new GradError(`backward: cannot reduce an adjoint of shape ${formatShape(g.shape)} to shape ${formatShape(shape)}`);
+    throw new GradError(`backward: cannot reduce an adjoint of shape ${formatShape(g._shape)} to shape ${formatShape(shape)}`);
   }
   return reshape(summed, shape);
 }
@@ -78,7 +78,7 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
  */
 export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[], options: BackpropOptions): Map<Tensor, Tensor> {
   const targets = options.targets ? new Set(options.targets) : null;
-  const tape = recordTape(roots, targets);
+  const tape = recordTape(roots, targets, passesRunning > 0);
   const nodes = tape.nodes;
   const differentiable = options.createGraph || forwardActive();
   const memory = differentiable ? null : options.memory ?? null;
@@ -91,11 +91,12 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
   // Rules are recorded only when the pass itself is to be differentiated.
   const previousMode = setGradMode(options.createGraph);
   const previousSink = setAllocationSink(memory);
+  passesRunning++;
   try {
     roots.forEach((root, i) => {
       const seed = seeds[i]!;
-      if (!sameShape(seed.shape, root.shape)) {
-        throw new GradError(`backward: seed shape ${formatShape(seed.shape)} does not match output shape ${formatShape(root.shape)}`);
+      if (!sameShape(seed._shape, root._shape)) {
+        throw new GradError(`backward: seed shape ${formatShape(seed._shape)} does not match output shape ${formatShape(root._shape)}`);
       }
       const k = tape.positionOf(root);
       if (k >= 0) adjoints.add(k, seed);
@@ -118,17 +119,20 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
       if (op === null || inputs === null) continue;
       checkRecordedValues(t);
       const cotangents = runRule(op, g, inputs, t, memory, checking);
-      for (let i = 0, first = tape.firstInput[k]!; i < inputs.length; i++) {
-        const slot = tape.inputSlots[first + i]!;
+      for (let i = 0; i < inputs.length; i++) {
+        const x = inputs[i]!;
         const gi = cotangents[i];
-        if (slot < 0 || !gi) continue;
-        adjoints.add(slot, sumToShape(gi, inputs[i]!.shape));
+        const slot = tape.positionOf(x);
+        if (slot < 0 || !gi || op.nondiff?.includes(i)) continue;
+        adjoints.add(slot, sumToShape(gi, x._shape));
       }
       memory?.endStep();
     }
   } finally {
+    passesRunning--;
     setAllocationSink(previousSink);
     setGradMode(previousMode);
+    tape.release();
   }
 
   if (!options.retainGraph) for (const t of nodes) if (!targets?.has(t)) freeInputs(t);
@@ -161,21 +165,27 @@ function runRule(op: DifferentiableOp<unknown>, g: Tensor, inputs: readonly Tens
   return cotangents;
 }
 
+/** Passes running: a pass started while another runs (from inside a rule) restores the marks it overwrites. */
+let passesRunning = 0;
+
 /** The mark of the latest walk (see Tensor._visit). */
 let lastVisit = 0;
 
 /**
  * A pass's tape: the tensors reachable from its roots through recorded nodes, inputs before the
- * tensors made from them, and for each node the positions of its inputs on the tape.
+ * tensors made from them. Each tensor on it holds its position in Tensor._position, marked with the
+ * walk's own mark in Tensor._visit, so that looking an input up costs two field reads.
  */
 interface Tape {
   readonly nodes: Tensor[];
-  /** Node k's inputs are at inputSlots[firstInput[k] + i]: a position on the tape, or -1 for an input that takes no adjoint. */
-  readonly firstInput: number[];
-  readonly inputSlots: number[];
-  /** A root's position on the tape, or -1 when it is not on it. */
-  positionOf(root: Tensor): number;
+  /** A tensor's position on the tape, or -1 when it is not on it (or takes no adjoint). */
+  positionOf(t: Tensor): number;
+  /** Ends the pass: a pass started inside another's rule gives back the marks it overwrote. */
+  release(): void;
 }
+
+/** The marks a walk overwrote: tensor, _visit, _position, … — kept only by walks inside another pass. */
+type SavedMarks = Array<Tensor | number>;
 
 /**
  * The tape behind `roots`: a depth-first walk, inputs in order, with an explicit stack (a 200,000-op
@@ -183,18 +193,18 @@ interface Tape {
  * to one.
  *
  * A tensor is marked in Tensor._visit when it is expanded (its inputs pushed, all at once) and
- * again when it is done (placed on the tape, its position in Tensor._position). One reached again
- * while an earlier copy of it still waits lower on the stack is expanded where it is reached, as a
- * recursive walk would; the earlier copy is skipped when its turn comes. Input positions are read
- * while the walk runs, so the tape does not depend on these fields afterwards (a pass started
- * inside a rule walks the same tensors again).
+ * again when it is done (placed on the tape, its position in Tensor._position, or -1 when it is not
+ * on a path to a target). One reached again while an earlier copy of it still waits lower on the
+ * stack is expanded where it is reached, as a recursive walk would; the earlier copy is skipped
+ * when its turn comes. A pass started inside another's rule (a custom rule calling `grad`) may walk
+ * the outer pass's tensors: it saves the marks it overwrites and restores them when it ends, so the
+ * outer pass finds its positions intact.
  */
-function recordTape(roots: readonly Tensor[], targets: Set<Tensor> | null): Tape {
+function recordTape(roots: readonly Tensor[], targets: Set<Tensor> | null, nested: boolean): Tape {
   const nodes: Tensor[] = [];
-  const firstInput: number[] = [];
-  const inputSlots: number[] = [];
   const expanded = ++lastVisit;
   const done = ++lastVisit;
+  const saved: SavedMarks | null = nested ? [] : null;
   const stack: Tensor[] = [];
   for (let r = roots.length - 1; r >= 0; r--) stack.push(roots[r]!); // the first root on top
   while (stack.length > 0) {
@@ -207,12 +217,13 @@ function recordTape(roots: readonly Tensor[], targets: Set<Tensor> | null): Tape
     const op = t._op;
     const stops = op === null || (targets !== null && targets.has(t));
     if (mark !== expanded) {
+      if (saved !== null) saved.push(t, mark, t._position);
       t._visit = expanded;
       if (!stops) {
         const count = inputCount(t);
         if (count === 0) {
           throw new GradError(
-            `backward: the graph through '${op!.name}' (output ${formatShape(t.shape)}) was freed by an earlier backward; ` +
+            `backward: the graph through '${op!.name}' (output ${formatShape(t._shape)}) was freed by an earlier backward; ` +
               'pass {retainGraph: true} to the first backward to differentiate twice',
           );
         }
@@ -225,29 +236,28 @@ function recordTape(roots: readonly Tensor[], targets: Set<Tensor> | null): Tape
     }
     stack.pop();
     t._visit = done;
-    t._position = -1;
-    const first = inputSlots.length;
     let relevant = targets === null || targets.has(t);
-    if (!stops) {
+    if (!relevant && !stops) {
       const count = inputCount(t);
-      for (let i = 0; i < count; i++) {
+      for (let i = 0; i < count && !relevant; i++) {
         const child = inputAt(t, i);
-        const slot = takesAdjoint(op!, child, i) && child._visit === done ? child._position : -1;
-        inputSlots.push(slot);
-        if (slot >= 0) relevant = true;
+        relevant = child._visit === done && child._position >= 0 && takesAdjoint(op!, child, i);
       }
     }
-    if (!relevant) {
-      inputSlots.length = first;
-      continue;
-    }
-    t._position = nodes.length;
-    nodes.push(t);
-    firstInput.push(first);
+    t._position = relevant ? nodes.length : -1;
+    if (relevant) nodes.push(t);
   }
   return {
-    nodes, firstInput, inputSlots,
-    positionOf: (root) => (root._visit === done ? root._position : -1),
+    nodes,
+    positionOf: (t) => (t._visit === done ? t._position : -1),
+    release: () => {
+      if (saved === null) return;
+      for (let i = saved.length - 3; i >= 0; i -= 3) {
+        const t = saved[i] as Tensor;
+        t._visit = saved[i + 1] as number;
+        t._position = saved[i + 2] as number;
+      }
+    },
   };
 }
 
@@ -263,13 +273,13 @@ function addInto(target: Float64Array, source: Float64Array): void {
 /** `Tensor.backward`: reverse mode into the `.grad` of every leaf with requiresGrad. */
 export function backward(root: Tensor, seed: Tensor | NestedArray | undefined, options: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
-    throw new GradError(`backward: the ${formatShape(root.shape)} tensor does not require grad (no input had requiresGrad, or it was computed under noGrad)`);
+    throw new GradError(`backward: the ${formatShape(root._shape)} tensor does not require grad (no input had requiresGrad, or it was computed under noGrad)`);
   }
   if (seed === undefined && root.size !== 1) {
-    throw new GradError(`backward: a seed (output cotangent) is required for a non-scalar output of shape ${formatShape(root.shape)}`);
+    throw new GradError(`backward: a seed (output cotangent) is required for a non-scalar output of shape ${formatShape(root._shape)}`);
   }
   const { createGraph = false, retainGraph = createGraph } = requireOptions('backward', options);
-  const seedTensor = seed === undefined ? new Tensor(new Float64Array(1).fill(1), root.shape) : toTensor(seed, 'backward');
+  const seedTensor = seed === undefined ? engineTensor(new Float64Array(1).fill(1), root._shape) : toTensor(seed, 'backward');
   const memory = new MemoryPlan();
   const grads = backpropagate([root], [seedTensor], { createGraph, retainGraph, memory });
   for (const [leaf, g] of grads) {

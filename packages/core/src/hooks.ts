@@ -25,7 +25,7 @@ let registered = 0;
 export function registerHook(t: Tensor, hook: GradHook): HookHandle {
   if (typeof hook !== 'function') throw new ValueError(`registerHook: the hook must be a function, got ${hook === null ? 'null' : typeof hook}`);
   if (!t.requiresGrad) {
-    throw new GradError(`registerHook: the ${formatShape(t.shape)} tensor does not require grad, so no gradient will ever reach it`);
+    throw new GradError(`registerHook: the ${formatShape(t._shape)} tensor does not require grad, so no gradient will ever reach it`);
   }
   let list = hooksOf.get(t);
   if (list === undefined) hooksOf.set(t, (list = []));
@@ -59,9 +59,9 @@ export function runHooks(t: Tensor, g: Tensor): Tensor {
   for (const hook of [...list]) {
     const replaced = hook(g);
     if (replaced === undefined) continue;
-    if (!(replaced instanceof Tensor) || !sameShape(replaced.shape, g.shape)) {
-      const got = replaced instanceof Tensor ? `shape ${formatShape(replaced.shape)}` : replaced === null ? 'null' : typeof replaced;
-      throw new GradError(`registerHook: a hook of a ${formatShape(t.shape)} tensor must return nothing or a tensor of shape ${formatShape(g.shape)}, got ${got}`);
+    if (!(replaced instanceof Tensor) || !sameShape(replaced._shape, g._shape)) {
+      const got = replaced instanceof Tensor ? `shape ${formatShape(replaced._shape)}` : replaced === null ? 'null' : typeof replaced;
+      throw new GradError(`registerHook: a hook of a ${formatShape(t._shape)} tensor must return nothing or a tensor of shape ${formatShape(g._shape)}, got ${got}`);
     }
     g = replaced;
   }

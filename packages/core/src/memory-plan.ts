@@ -67,6 +67,7 @@ export class MemoryPlan implements AllocationSink {
   /** Ends a node's step: gives back each owned array that may have died in it and that no slot holds. */
   endStep(): void {
     const candidates = this.maybeDead;
+    if (candidates.length === 0) return; // most steps of a scalar workload: nothing to look at
     for (let i = 0; i < candidates.length; i++) {
       const data = candidates[i]!;
       if (!this.holders.has(data) && this.owned.delete(data)) recycleData(data);

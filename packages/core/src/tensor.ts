@@ -27,6 +27,18 @@ export function isPrivateGrad(g: Tensor): boolean {
   return privateGrads.has(g);
 }
 
+/** Set by {@link engineTensor} for the one constructor call that follows (see the constructor). */
+let engineShape = false;
+
+/**
+ * @internal A tensor on a shape the engine made and will never write (a shape rule's result, an
+ * input's shape): kept as it is, where the public constructor copies the caller's array.
+ */
+export function engineTensor(data: Float64Array, shape: Shape, options?: { requiresGrad?: boolean }): Tensor {
+  engineShape = true;
+  return new Tensor(data, shape, options);
+}
+
 /** A nested array of numbers, as accepted by `tensor()` and returned by `toArray()`. */
 export type NestedArray = number | readonly NestedArray[];
 
@@ -46,8 +58,15 @@ export class Tensor {
    * copy it (`data.slice()`) before transferring it to a worker.
    */
   readonly data: Float64Array;
-  /** One dimension per axis, outermost first: a frozen array, shared by tensors of the same shape. */
-  readonly shape: Shape;
+  /**
+   * @internal The dimensions, as the engine reads them: a plain array, never written after the
+   * tensor is made, shared by tensors of the same shape. (V8 reads the elements of a frozen array
+   * several times more slowly, and shapes are read on every op; the public {@link shape} is a
+   * frozen copy, made when first asked for.)
+   */
+  readonly _shape: Shape;
+  /** @internal The frozen copy behind {@link shape}, made on first use. */
+  private _frozenShape: Shape | null = null;
   /** @internal The gradient behind `.grad`. */
   _grad: Tensor | null = null;
   // How a recorded tensor was made: the op, its inputs (dropped once the graph is freed) and its
@@ -76,18 +95,28 @@ export class Tensor {
 
   /**
    * Wraps existing data (not copied). Most code should call `tensor()` instead. The shape is
-   * copied and frozen unless it is frozen already, so the caller's array stays theirs.
+   * copied, so the caller's array stays theirs.
    * @throws ValueError when the data length does not match the shape.
    */
   constructor(data: Float64Array, shape: Shape, options?: { requiresGrad?: boolean }) {
+    const engine = engineShape; // read first: a throw below must not leave it set
+    engineShape = false;
     if (!(data instanceof Float64Array)) throw new ValueError(`Tensor: data must be a Float64Array, got ${describeValue(data)} (use tensor() for arrays)`);
-    checkShape('Tensor', shape);
+    if (!engine) checkShape('Tensor', shape);
     if (data.length !== shapeSize(shape)) {
       throw new ValueError(`Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${shapeSize(shape)}`);
     }
     this.data = data;
-    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
+    this._shape = engine ? shape : shape.slice();
     if (options !== undefined && options.requiresGrad) this._leaf = true; // no default {}: one allocation fewer per op
+  }
+
+  /**
+   * One dimension per axis, outermost first: a frozen array, so no write through it can change
+   * this or any other tensor.
+   */
+  get shape(): Shape {
+    return (this._frozenShape ??= Object.freeze(this._shape.slice()));
   }
 
   /** Number of elements. */
@@ -96,7 +125,7 @@ export class Tensor {
   }
   /** Number of axes. */
   get rank(): number {
-    return this.shape.length;
+    return this._shape.length;
   }
   /** Always 'float64'. */
   get dtype(): 'float64' {
@@ -108,7 +137,7 @@ export class Tensor {
   }
   set requiresGrad(value: boolean) {
     if (this._op !== null) {
-      throw new ValueError(`requiresGrad: can only be set on leaf tensors; this ${formatShape(this.shape)} tensor was made by '${this._op.name}' (use detach() first)`);
+      throw new ValueError(`requiresGrad: can only be set on leaf tensors; this ${formatShape(this._shape)} tensor was made by '${this._op.name}' (use detach() first)`);
     }
     this._leaf = value;
   }
@@ -125,8 +154,8 @@ export class Tensor {
   set grad(value: Tensor | null) {
     if (value !== null) {
       if (!(value instanceof Tensor)) throw new ValueError(`grad: a gradient must be a Tensor or null, got ${describeValue(value)}`);
-      if (!sameShape(value.shape, this.shape)) {
-        throw new ShapeError(`grad: a gradient of shape ${formatShape(value.shape)} cannot belong to a tensor of shape ${formatShape(this.shape)}`);
+      if (!sameShape(value._shape, this._shape)) {
+        throw new ShapeError(`grad: a gradient of shape ${formatShape(value._shape)} cannot belong to a tensor of shape ${formatShape(this._shape)}`);
       }
       privateGrads.delete(value); // borrowed from another tensor, perhaps
     }
@@ -139,16 +168,16 @@ export class Tensor {
 
   /** The single value of a size-1 tensor. */
   item(): number {
-    if (this.size !== 1) throw new ValueError(`item: needs a tensor with exactly one element, got shape ${formatShape(this.shape)}`);
+    if (this.size !== 1) throw new ValueError(`item: needs a tensor with exactly one element, got shape ${formatShape(this._shape)}`);
     return this.data[0]!;
   }
   /** Nested arrays of numbers (a number for a scalar). */
   toArray(): NestedArray {
     const build = (axis: number, offset: number): NestedArray => {
-      if (axis === this.shape.length) return this.data[offset]!;
+      if (axis === this._shape.length) return this.data[offset]!;
       const out: NestedArray[] = [];
-      const stride = shapeSize(this.shape.slice(axis + 1));
-      for (let i = 0; i < this.shape[axis]!; i++) out.push(build(axis + 1, offset + i * stride));
+      const stride = shapeSize(this._shape.slice(axis + 1));
+      for (let i = 0; i < this._shape[axis]!; i++) out.push(build(axis + 1, offset + i * stride));
       return out;
     };
     return build(0, 0);
@@ -160,14 +189,14 @@ export class Tensor {
 
   /** A copy with its own data, not connected to any graph. */
   clone(): Tensor {
-    return new Tensor(this.data.slice(), this.shape);
+    return engineTensor(this.data.slice(), this._shape);
   }
   /**
    * The same values, cut from the graph: no gradient flows through it. Shares the data, so an
    * {@link assign} to either changes both (and counts as a write to both).
    */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape);
+    return engineTensor(this.data, this._shape);
   }
   /**
    * Writes new values into this leaf in place, outside the graph: see {@link assign}.
@@ -260,7 +289,7 @@ export class Tensor {
   transpose(perm?: readonly number[]): Tensor { return fn.transpose(this, perm); }
   /** The transpose of a 2-D tensor. */
   get T(): Tensor {
-    if (this.rank !== 2) throw new ValueError(`T: needs a 2-D tensor, got shape ${formatShape(this.shape)} (use transpose(perm))`);
+    if (this.rank !== 2) throw new ValueError(`T: needs a 2-D tensor, got shape ${formatShape(this._shape)} (use transpose(perm))`);
     return fn.transpose(this);
   }
 
@@ -292,7 +321,7 @@ export function isTensor(x: unknown): x is Tensor {
 
 /** Throws a GradError unless `t` has one element; used where a scalar is required. */
 export function requireScalar(op: string, t: Tensor): void {
-  if (t.size !== 1) throw new GradError(`${op}: needs a scalar (size-1) output, got shape ${formatShape(t.shape)}`);
+  if (t.size !== 1) throw new GradError(`${op}: needs a scalar (size-1) output, got shape ${formatShape(t._shape)}`);
 }
 
 /**

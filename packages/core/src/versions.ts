@@ -43,7 +43,7 @@ export function checkRecordedValues(t: Tensor): void {
     if (written !== undefined && written > stamp) {
       const which = i < 0 ? 'its own output' : `its input ${i}`;
       throw new GradError(
-        `backward: '${t._op!.name}' (output ${formatShape(t.shape)}) recorded ${which}, a ${formatShape(x.shape)} tensor, ` +
+        `backward: '${t._op!.name}' (output ${formatShape(t._shape)}) recorded ${which}, a ${formatShape(x._shape)} tensor, ` +
           'which was changed in place (assign) since; run the forward pass again after changing it',
       );
     }

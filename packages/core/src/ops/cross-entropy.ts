@@ -35,7 +35,7 @@ function softmaxMinusOneHot(z: Tensor, labels: Tensor): Tensor {
 }
 
 /** `g` with a trailing axis of 1, to scale each row of a [..., classes] tensor. */
-const perRow = (g: Tensor): Tensor => reshape(g, [...g.shape, 1]);
+const perRow = (g: Tensor): Tensor => reshape(g, [...g._shape, 1]);
 
 const real = { min: -2, max: 2 };
 const labelsOf = (classes: number) => ({ min: 0, max: classes - 1, integer: true });

@@ -32,7 +32,7 @@ export const gatherOp = registerOp<DifferentiableOp<{ axis: number }>>({
     checkIndices('gather', idx!, s![a]!, s!, axis);
     return gatherData(x!, s!, idx!, a);
   },
-  vjp: (g, [x, idx], _out, { axis }) => [scatterAdd(g, idx!, axis, x!.shape[normalizeAxis('gather', axis, x!.rank)]!), null],
+  vjp: (g, [x, idx], _out, { axis }) => [scatterAdd(g, idx!, axis, x!._shape[normalizeAxis('gather', axis, x!.rank)]!), null],
   jvp: ([t], [, idx], _out, { axis }) => gather(t!, idx!, axis),
   domain: {
     inputs: [{ min: -2, max: 2 }, { min: 0, max: 4, integer: true }],

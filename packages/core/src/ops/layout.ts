@@ -47,8 +47,8 @@ export const reshapeOp = registerOp<DifferentiableOp<{ shape: readonly number[] 
   arity: 1,
   shape: ([s], { shape }) => resolveReshape(s!, shape),
   forward: ([x]) => x!,
-  vjp: (g, [x]) => [reshape(g, x!.shape)],
-  jvp: ([t], _inputs, out) => reshape(t!, out.shape),
+  vjp: (g, [x]) => [reshape(g, x!._shape)],
+  jvp: ([t], _inputs, out) => reshape(t!, out._shape),
   domain: {
     inputs: [anyReal],
     cases: [
@@ -74,7 +74,7 @@ export const broadcastToOp = registerOp<DifferentiableOp<{ shape: readonly numbe
   },
   forward: ([x], [s], outShape) => stridedRead(x!, outShape, broadcastStrides(s!, outShape), 0),
   vjp: (g) => [g],
-  jvp: ([t], _inputs, out) => broadcastTo(t!, out.shape),
+  jvp: ([t], _inputs, out) => broadcastTo(t!, out._shape),
   domain: {
     inputs: [anyReal],
     cases: [
@@ -115,8 +115,8 @@ export const sliceOp = registerOp<DifferentiableOp<BoxAttrs>>({
   arity: 1,
   shape: ([s], { begin, size }) => sliceSize(s!, begin, size),
   forward: ([x], [s], outShape, { begin }) => sliceData(x!, s!, begin, outShape),
-  vjp: (g, [x], _out, { begin }) => [pad(g, begin, x!.shape)],
-  jvp: ([t], _inputs, out, { begin }) => slice(t!, begin, out.shape),
+  vjp: (g, [x], _out, { begin }) => [pad(g, begin, x!._shape)],
+  jvp: ([t], _inputs, out, { begin }) => slice(t!, begin, out._shape),
   domain: {
     inputs: [anyReal],
     cases: [
@@ -137,8 +137,8 @@ export const padOp = registerOp<DifferentiableOp<BoxAttrs>>({
     return [...size];
   },
   forward: ([x], [s], outShape, { begin }) => padData(x!, s!, outShape, begin),
-  vjp: (g, [x], _out, { begin }) => [slice(g, begin, x!.shape)],
-  jvp: ([t], _inputs, out, { begin }) => pad(t!, begin, out.shape),
+  vjp: (g, [x], _out, { begin }) => [slice(g, begin, x!._shape)],
+  jvp: ([t], _inputs, out, { begin }) => pad(t!, begin, out._shape),
   domain: {
     inputs: [anyReal],
     cases: [{ shapes: [[2, 2]], attrs: { begin: [1, 0], size: [4, 3] } }],
@@ -171,12 +171,12 @@ export const concatOp = registerOp<DifferentiableOp<{ axis: number }>>({
     const a = normalizeAxis('concat', axis, g.rank);
     let start = 0;
     return inputs.map((x) => {
-      const begin = g.shape.map((_, d) => (d === a ? start : 0));
-      start += x.shape[a]!;
-      return slice(g, begin, x.shape);
+      const begin = g._shape.map((_, d) => (d === a ? start : 0));
+      start += x._shape[a]!;
+      return slice(g, begin, x._shape);
     });
   },
-  jvp: (tangents, inputs, _out, { axis }) => concat(tangents.map((t, i) => t ?? zeros(inputs[i]!.shape)), axis),
+  jvp: (tangents, inputs, _out, { axis }) => concat(tangents.map((t, i) => t ?? zeros(inputs[i]!._shape)), axis),
   domain: {
     inputs: [anyReal, anyReal, anyReal],
     cases: [

@@ -138,7 +138,7 @@ function linearForward([x, w, b]: readonly Float64Array[], [sx, sw]: readonly Sh
 
 /** `t` as a matrix of `cols` columns (its leading axes merged into rows); a view, not a copy. */
 function asMatrix(t: Tensor, cols: number): Tensor {
-  return t.rank === 2 ? t : reshape(t, [shapeSize(t.shape.slice(0, -1)), cols]);
+  return t.rank === 2 ? t : reshape(t, [shapeSize(t._shape.slice(0, -1)), cols]);
 }
 
 /** Inputs that keep x·W + b well away from relu's kink, for checking the fused relu on each side of it. */
@@ -162,20 +162,20 @@ export const linearOp = registerOp<DifferentiableOp<LinearAttrs>>({
   print: ([x, w, b], { relu }) => (relu ? `relu(${x} @ ${w} + ${b})` : `${x} @ ${w} + ${b}`),
   dotLabel: ({ relu }) => (relu ? 'linear + relu' : 'linear'),
   vjp: (g, [x, w, b], out, { relu }) => {
-    const [k, n] = [w!.shape[0]!, w!.shape[1]!];
+    const [k, n] = [w!._shape[0]!, w!._shape[1]!];
     const gm = asMatrix(relu ? reluGrad(g, out) : g, n);
     return [
-      x!.requiresGrad ? reshape(matmulWith(gm, w!, false, true), x!.shape) : null,
+      x!.requiresGrad ? reshape(matmulWith(gm, w!, false, true), x!._shape) : null,
       w!.requiresGrad ? matmulWith(asMatrix(x!, k), gm, true, false) : null,
       b!.requiresGrad ? sum(gm, 0) : null,
     ];
   },
   jvp: ([tx, tw, tb], [x, w], out, { relu }) => {
-    const k = w!.shape[0]!;
+    const k = w!._shape[0]!;
     const fromX = tx ? matmulWith(asMatrix(tx, k), w!, false, false) : null;
     const fromW = tw ? matmulWith(asMatrix(x!, k), tw, false, false) : null;
     const products = fromX && fromW ? add(fromX, fromW) : (fromX ?? fromW);
-    const product = products && reshape(products, out.shape);
+    const product = products && reshape(products, out._shape);
     const tangent = product && tb ? add(product, tb) : (product ?? tb)!; // tb broadcasts over the rows
     return relu ? reluGrad(tangent, out) : tangent;
   },

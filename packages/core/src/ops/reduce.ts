@@ -52,11 +52,11 @@ function reduction(spec: {
     },
     forward: ([x], [s], _o, attrs) => spec.kernel(x!, s!, normalizeAxes(name, attrs.axis, s!.length)),
     vjp: (g, [x], out, attrs) => {
-      const gExpanded = broadcastTo(expandReduced(g, x!.shape, name, attrs), x!.shape);
-      return [weight ? mul(gExpanded, weight(x!, expandReduced(out, x!.shape, name, attrs))) : gExpanded];
+      const gExpanded = broadcastTo(expandReduced(g, x!._shape, name, attrs), x!._shape);
+      return [weight ? mul(gExpanded, weight(x!, expandReduced(out, x!._shape, name, attrs))) : gExpanded];
     },
     jvp: ([t], [x], out, attrs) =>
-      sum(weight ? mul(t!, weight(x!, expandReduced(out, x!.shape, name, attrs))) : t!, attrs.axis, attrs.keepDims),
+      sum(weight ? mul(t!, weight(x!, expandReduced(out, x!._shape, name, attrs))) : t!, attrs.axis, attrs.keepDims),
     domain: { inputs: [{ min: spec.domainMin ?? -2, max: 2 }], cases: reduceCases, smooth: spec.smooth },
   });
 }
@@ -67,7 +67,7 @@ export const sumOp = reduction({ name: 'sum', kernel: sumAxes, weight: null, smo
 /** The elements equal to the extreme get the derivative, shared equally on ties. */
 function extremeWeight(x: Tensor, outExpanded: Tensor): Tensor {
   const mask = equal(x, outExpanded);
-  const reducedAxes = x.shape.flatMap((d, i) => (outExpanded.shape[i] === 1 && d !== 1 ? [i] : []));
+  const reducedAxes = x._shape.flatMap((d, i) => (outExpanded._shape[i] === 1 && d !== 1 ? [i] : []));
   return div(mask, sum(mask, reducedAxes, true));
 }
 

@@ -1,5 +1,5 @@
 /** Functions with user-given derivative rules: customVjp and customJvp. */
-import { Tensor } from '../tensor';
+import { Tensor, engineTensor } from '../tensor';
 import type { DifferentiableOp } from '../registry';
 import { toTensor, zerosLike } from '../create';
 import { finishApply, observeCustomCall } from '../dispatch';
@@ -67,7 +67,7 @@ export function customVjp(f: TensorFunction, backward: BackwardRule): (...args: 
   const call = (...args: Arg[]): Tensor => {
     const inputs = args.map((a) => toTensor(a as Tensor, name));
     const value = checkResult(name, hidingLevelsFrom(0, () => noGrad(() => f(...inputs))), 'the function result');
-    const out = finishApply(op, inputs, undefined, new Tensor(value.data, value.shape));
+    const out = finishApply(op, inputs, undefined, engineTensor(value.data, value._shape));
     observeCustomCall(out, { name: f.name || 'customVjp', inputs, call });
     return out;
   };

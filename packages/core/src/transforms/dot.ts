@@ -21,7 +21,7 @@ export function toDot(y: Tensor): string {
     const op = t._op;
     const label = op ? (op.dotLabel?.(t._attrs) ?? op.name) : t.requiresGrad ? 'param' : 'input';
     const style = op ? '' : ', style=rounded';
-    lines.push(`  ${id} [label="${label}\\n${formatShape(t.shape)}"${style}];`);
+    lines.push(`  ${id} [label="${label}\\n${formatShape(t._shape)}"${style}];`);
     for (const parent of inputsOf(t) ?? []) {
       if (!ids.has(parent)) {
         ids.set(parent, `n${ids.size}`);

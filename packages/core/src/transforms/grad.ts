@@ -1,5 +1,5 @@
 /** Reverse-mode transforms: grad, valueAndGrad, vjp. */
-import { Tensor, requireScalar } from '../tensor';
+import { Tensor, engineTensor, requireScalar } from '../tensor';
 import { backpropagate } from '../graph';
 import { toTensor, zeros } from '../create';
 import { withGradMode } from '../mode';
@@ -35,12 +35,12 @@ function reverse(fn: TensorFunction, args: readonly Arg[], argnums: readonly num
     if (needScalar) requireScalar(op, out);
     const targets = argnums.map((i) => vars[i]!);
     const pull = (seed: Tensor, retain: boolean): Tensor[] => {
-      if (!sameShape(seed.shape, out.shape)) {
-        throw new GradError(`${op}: cotangent shape ${formatShape(seed.shape)} does not match output shape ${formatShape(out.shape)}`);
+      if (!sameShape(seed._shape, out._shape)) {
+        throw new GradError(`${op}: cotangent shape ${formatShape(seed._shape)} does not match output shape ${formatShape(out._shape)}`);
       }
-      if (!out.requiresGrad) return targets.map((t) => zeros(t.shape));
+      if (!out.requiresGrad) return targets.map((t) => zeros(t._shape));
       const grads = backpropagate([out], [seed], { targets, createGraph: record, retainGraph: retain || record });
-      return targets.map((t) => grads.get(t) ?? zeros(t.shape));
+      return targets.map((t) => grads.get(t) ?? zeros(t._shape));
     };
     return { out: record ? out : out.detach(), pull, record };
   });
@@ -78,7 +78,7 @@ function valueAndGradAs(op: string, fn: TensorFunction, argnums: number | readon
   return (...args) => {
     const nums = argnumList(argnums, args.length, op);
     const { out, pull } = reverse(fn, args, nums, op, true);
-    const grads = inReverseTransform(() => pull(new Tensor(new Float64Array([1]), out.shape), false));
+    const grads = inReverseTransform(() => pull(engineTensor(new Float64Array([1]), out._shape), false));
     return [out, typeof argnums === 'number' ? grads[0]! : grads];
   };
 }

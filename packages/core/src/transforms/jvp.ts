@@ -1,5 +1,5 @@
 /** Forward-mode transforms: jvp, and the Jacobian, Hessian and Hessian-vector product built on both modes. */
-import { Tensor } from '../tensor';
+import { Tensor, engineTensor } from '../tensor';
 import { toTensor, zeros } from '../create';
 import { setTangent, tangentAt, withForwardLevel } from '../forward';
 import { GradError, ValueError } from '../errors';
@@ -28,14 +28,14 @@ function jvpAs(op: string, fn: TensorFunction, primals: readonly Arg[], tangents
     const inputs = primals.map((p) => variableFor(p, op));
     inputs.forEach((x, i) => {
       const t = toTensor(tangents[i] as Tensor | number, op);
-      if (!sameShape(t.shape, x.shape)) {
-        throw new GradError(`${op}: tangent ${i} has shape ${formatShape(t.shape)} but its primal has shape ${formatShape(x.shape)}`);
+      if (!sameShape(t._shape, x._shape)) {
+        throw new GradError(`${op}: tangent ${i} has shape ${formatShape(t._shape)} but its primal has shape ${formatShape(x._shape)}`);
       }
       setTangent(x, level, t);
     });
     const out = fn(...inputs.map(unleaf));
     if (!(out instanceof Tensor)) throw new ValueError(`${op}: the function must return a Tensor, got ${typeof out}`);
-    return [out, tangentAt(out, level) ?? zeros(out.shape)];
+    return [out, tangentAt(out, level) ?? zeros(out._shape)];
   });
 }
 
@@ -73,19 +73,19 @@ function jacobianAs(op: string, fn: TensorFunction, options: JacobianOptions | u
       // The first column gives the output's shape: the size is checked before the other n − 1.
       const columns: Tensor[] = [];
       for (let i = 0; i < x.size; i++) {
-        columns.push(jvpAs(op, fn, [x], [unitVector(x.shape, i)])[1]);
-        if (i === 0) checkSize(op, [...columns[0]!.shape, ...x.shape], 'a Jacobian of shape');
+        columns.push(jvpAs(op, fn, [x], [unitVector(x._shape, i)])[1]);
+        if (i === 0) checkSize(op, [...columns[0]!._shape, ...x._shape], 'a Jacobian of shape');
       }
-      const outShape = columns[0]?.shape ?? fn(x).shape;
-      if (columns.length === 0) return zeros([...outShape, ...x.shape]);
-      return reshape(stack(columns, columns[0]!.rank), [...outShape, ...x.shape]);
+      const outShape = columns[0]?._shape ?? fn(x)._shape;
+      if (columns.length === 0) return zeros([...outShape, ...x._shape]);
+      return reshape(stack(columns, columns[0]!.rank), [...outShape, ...x._shape]);
     }
     const [out, pullback] = vjpAs(op, fn, [x]);
-    checkSize(op, [...out.shape, ...x.shape], 'a Jacobian of shape');
+    checkSize(op, [...out._shape, ...x._shape], 'a Jacobian of shape');
     const rows: Tensor[] = [];
-    for (let i = 0; i < out.size; i++) rows.push(pullback(unitVector(out.shape, i))[0]!);
-    if (rows.length === 0) return zeros([...out.shape, ...x.shape]);
-    return reshape(stack(rows, 0), [...out.shape, ...x.shape]);
+    for (let i = 0; i < out.size; i++) rows.push(pullback(unitVector(out._shape, i))[0]!);
+    if (rows.length === 0) return zeros([...out._shape, ...x._shape]);
+    return reshape(stack(rows, 0), [...out._shape, ...x._shape]);
   };
 }
 
@@ -93,7 +93,7 @@ function jacobianAs(op: string, fn: TensorFunction, options: JacobianOptions | u
 function unitVector(shape: readonly number[], i: number): Tensor {
   const data = new Float64Array(shapeSize(shape));
   data[i] = 1;
-  return new Tensor(data, shape);
+  return engineTensor(data, shape);
 }
 
 /**

@@ -3,7 +3,7 @@
  * way to apply it again, so that each op's own rules can be checked in isolation (gradcheck's
  * blame does this), much as JAX's make_jaxpr lists a function's primitives.
  */
-import { Tensor } from '../tensor';
+import { Tensor, engineTensor } from '../tensor';
 import { toTensor } from '../create';
 import { withGradMode } from '../mode';
 import { apply, withObserver, type CustomCall } from '../dispatch';
@@ -60,7 +60,7 @@ export function recordOps(fn: TensorFunction): (...args: Arg[]) => RecordedRun {
   return (...args) => {
     const inputs = args.map((a) => {
       const t = toTensor(a as Tensor, 'recordOps');
-      return new Tensor(t.data.slice(), t.shape, { requiresGrad: true });
+      return engineTensor(t.data.slice(), t._shape, { requiresGrad: true });
     });
     const ops: RecordedOp[] = [];
     const output = withGradMode(true, () => withObserver((out, custom) => {
@@ -87,7 +87,7 @@ function registeredOpOf(out: Tensor): RecordedOp | null {
     differentiable: copies.map((_, i) => i).filter((i) => !op.nondiff?.includes(i)),
     smooth: op.domain?.smooth !== false,
     site: callerSite(),
-    signature: `${op.name} ${JSON.stringify(copies.map((x) => x.shape))} ${signatureOf(attrs)}`,
+    signature: `${op.name} ${JSON.stringify(copies.map((x) => x._shape))} ${signatureOf(attrs)}`,
     apply: (...xs) => apply(op, xs, attrs),
   };
 }
@@ -103,13 +103,13 @@ function customOf(out: Tensor, custom: CustomCall): RecordedOp {
     differentiable: copies.map((_, i) => i),
     smooth: true,
     site: callerSite(),
-    signature: `custom#${idOf(custom.call)} ${custom.name} ${JSON.stringify(copies.map((x) => x.shape))}`,
+    signature: `custom#${idOf(custom.call)} ${custom.name} ${JSON.stringify(copies.map((x) => x._shape))}`,
     apply: custom.call,
   };
 }
 
 function copyOf(t: Tensor): Tensor {
-  return new Tensor(t.data.slice(), t.shape);
+  return engineTensor(t.data.slice(), t._shape);
 }
 
 function signatureOf(attrs: unknown): string {

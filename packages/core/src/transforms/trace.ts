@@ -3,7 +3,7 @@
  * value, forward tangent (dot) and adjoint (bar), as in the worked examples of the course notes
  * (docs/course-notes.md).
  */
-import { Tensor } from '../tensor';
+import { Tensor, engineTensor } from '../tensor';
 import { inputsOf } from '../inputs';
 import { full, onesLike, toTensor } from '../create';
 import { withObserver } from '../dispatch';
@@ -52,7 +52,7 @@ export class Trace {
 
   /** An aligned table: name, definition, value, dot, bar. */
   toString(): string {
-    const cell = (t: Tensor | null): string => (t === null ? '' : t.size === 1 ? formatValue(t.data[0]!) : `${formatShape(t.shape)} tensor`);
+    const cell = (t: Tensor | null): string => (t === null ? '' : t.size === 1 ? formatValue(t.data[0]!) : `${formatShape(t._shape)} tensor`);
     const table = [
       ['', 'definition', 'value', 'dot', 'bar'],
       ...this.rows.map((r) => [r.name, r.op === 'input' ? 'input' : r.definition, cell(r.value), cell(r.dot), cell(r.bar)]),
@@ -91,11 +91,11 @@ export function trace(fn: TensorFunction, options: TraceOptions = {}): (...args:
       withForwardLevel((level) => {
         const inputs = args.map((a) => {
           const given = toTensor(a as Tensor, 'trace');
-          return new Tensor(given.data.slice(), given.shape, { requiresGrad: true });
+          return engineTensor(given.data.slice(), given._shape, { requiresGrad: true });
         });
         inputs.forEach((x, i) => {
           const given = options.tangents?.[i];
-          const t = given === undefined ? full(x.shape, i === 0 ? 1 : 0) : toTensor(given as Tensor, 'trace');
+          const t = given === undefined ? full(x._shape, i === 0 ? 1 : 0) : toTensor(given as Tensor, 'trace');
           setTangent(x, level, t);
         });
         const produced: Tensor[] = [];

@@ -1,5 +1,5 @@
 /** Turning function arguments into the tensors a transform differentiates with respect to. */
-import { Tensor, type NestedArray, type TensorLike } from '../tensor';
+import { Tensor, engineTensor, type NestedArray, type TensorLike } from '../tensor';
 import { toTensor } from '../create';
 import { identity } from '../functions';
 import { isGradEnabled } from '../mode';
@@ -39,7 +39,7 @@ export function mustRecord(args: readonly Tensor[]): boolean {
 export function variableFor(x: Arg, op: string): Tensor {
   const t = toTensor(x as TensorLike, op);
   if (t.requiresGrad && isGradEnabled()) return identity(t);
-  const v = new Tensor(t.data, t.shape, { requiresGrad: true });
+  const v = engineTensor(t.data, t._shape, { requiresGrad: true });
   if (t._tangents) v._tangents = new Map(t._tangents);
   return v;
 }
