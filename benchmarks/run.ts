@@ -17,6 +17,8 @@ import { writeReport, type BenchReport } from './report';
 interface Suite {
   name: string;
   run: () => Promise<BenchResult[]>;
+  /** Run only when named on the command line. */
+  onlyWhenNamed?: boolean;
 }
 
 // One line per suite. Each is loaded only when selected, so a suite under construction cannot
@@ -30,13 +32,15 @@ const SUITES: Suite[] = [
   { name: 'mlp', run: async () => (await import('./mlp')).benchMlp() },
   { name: 'matmul', run: async () => (await import('./matmul')).benchMatmul() },
   { name: 'epoch', run: async () => (await import('./epoch')).benchEpoch() },
+  // Not in the default run: it starts a browser. `npm run bench -- browser` runs it.
+  { name: 'browser', run: async () => (await import('./browser')).benchBrowser(), onlyWhenNamed: true },
 ];
 
 const USAGE = (): string => `npm run bench [-- options] [suites]
 
 Runs the benchmark suites and prints one table; rows with a target say PASS or FAIL.
 
-suites: ${SUITES.map((s) => s.name).join(', ')} (default: all)
+suites: ${SUITES.map((s) => s.name).join(', ')} (default: all but browser, which runs chromium)
 options:
   --json [file]   also write the results as JSON (default benchmarks/results.json)
   --docs          also update docs/benchmarks.md and its charts
@@ -95,7 +99,7 @@ async function main(): Promise<void> {
     console.log('note: run with node --expose-gc so garbage is collected outside the timed regions');
   }
 
-  const selected = SUITES.filter((s) => options.only.length === 0 || options.only.includes(s.name));
+  const selected = SUITES.filter((s) => (options.only.length === 0 ? !s.onlyWhenNamed : options.only.includes(s.name)));
   const results: BenchResult[] = [];
   for (const suite of selected) {
     const started = Date.now();

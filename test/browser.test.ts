@@ -111,6 +111,8 @@ describeInBrowser('in a real browser (chromium)', () => {
     expect(got.xorPredictions).toEqual([0, 1, 1, 0]);
     expect(got.finalLoss).toBeLessThan(0.05);
     expect(got.checkGradOk).toBe(true);
+    expect(got.wasmKernels).toBe(true); // the WebAssembly kernels work in the browser …
+    expect(got.wasmMatchesJs).toBe(true); // … bit for bit with the TypeScript ones
     await page.screenshot({ path: path.join(ARTIFACTS, 'bundles.png') });
     expect(problems).toEqual([]);
     await page.close();

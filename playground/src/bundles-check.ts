@@ -4,7 +4,7 @@
  * results go into the page as JSON for test/browser.test.ts, which compares them with what the
  * same code gives in Node.
  */
-import { grad, tensor } from '@adjoint/core';
+import { grad, randn, setMatmulBackend, tensor, wasmKernelsAvailable } from '@adjoint/core';
 import { fit, mlp, predict } from '@adjoint/nn';
 import { checkGrad } from '@adjoint/gradcheck';
 
@@ -21,6 +21,15 @@ function run(): Record<string, unknown> {
   const history = fit(model, { x, y, loss: 'binaryCrossEntropy', optimizer: 'adam', lr: 0.05, epochs: 300, batchSize: 4, progress: false });
   const xorPredictions = Array.from(predict(model, x).data, (z) => (z > 0 ? 1 : 0));
 
+  // core's WebAssembly matrix product runs here, and gives the TypeScript kernel's bits.
+  const a = randn([64, 48], { seed: 2 });
+  const b = randn([48, 40], { seed: 3 });
+  const previous = setMatmulBackend('wasm');
+  const viaWasm = a.matmul(b).data;
+  setMatmulBackend('js');
+  const viaJs = a.matmul(b).data;
+  setMatmulBackend(previous);
+
   // gradcheck: reverse and forward mode against central differences.
   const report = checkGrad((t) => t.sin().mul(t).sum(), [tensor([0.1, 0.2, 0.3])]);
 
@@ -31,6 +40,8 @@ function run(): Record<string, unknown> {
     xorPredictions,
     checkGradOk: report.ok,
     webAssembly: typeof WebAssembly === 'object',
+    wasmKernels: wasmKernelsAvailable(),
+    wasmMatchesJs: viaWasm.every((v, i) => Object.is(v, viaJs[i])),
   };
 }
 
