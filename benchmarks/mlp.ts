@@ -131,7 +131,7 @@ export function handWrittenStep(p: Problem): { step: () => void; forward: () => 
 
 /** TensorFlow.js: the same network and optimizer on a given backend (float32, as tfjs computes). */
 function tfStep(tf: Tf, p: Problem): () => void {
-  const vars: ReturnType<Tf['variable']>[] = [];
+  const vars: Tf[] = [];
   for (let l = 0; l + 1 < p.sizes.length; l++) {
     vars.push(tf.variable(tf.tensor2d(Float32Array.from(p.weights[2 * l]!), [p.sizes[l]!, p.sizes[l + 1]!])));
     vars.push(tf.variable(tf.tensor1d(Float32Array.from(p.weights[2 * l + 1]!))));
@@ -220,6 +220,6 @@ export async function benchMlp(): Promise<BenchResult[]> {
   const contests = [contest([784, 128, 10]), contest([784, 256, 128, 10])];
   const withoutTf = contests.map(againstHandWritten);
   const rows: BenchResult[] = [];
-  for (const [i, c] of contests.entries()) rows.push(...withoutTf[i]!, ...(await againstTf(c)));
+  for (const [i, c] of contests.entries()) for (const row of [...withoutTf[i]!, ...(await againstTf(c))]) rows.push(row);
   return rows;
 }

@@ -6,7 +6,16 @@
  */
 import * as path from 'path';
 
-export type Tf = typeof import('@tensorflow/tfjs');
+/**
+ * TensorFlow.js's namespace. Typed loosely on purpose: it is an optional install, so its type
+ * declarations are absent from a plain `npm install`, and the type check must pass without them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Tf = any;
+
+/** Imported through a variable, so that TypeScript does not look for the optional packages' types. */
+const TFJS = '@tensorflow/tfjs';
+const TFJS_WASM = '@tensorflow/tfjs-backend-wasm';
 
 let loaded: Tf | null = null;
 let missing = false;
@@ -22,8 +31,8 @@ export async function loadTf(): Promise<Tf | null> {
   if (loaded) return loaded;
   if (missing) return null;
   try {
-    require.resolve('@tensorflow/tfjs');
-    require.resolve('@tensorflow/tfjs-backend-wasm');
+    require.resolve(TFJS);
+    require.resolve(TFJS_WASM);
   } catch {
     missing = true;
     console.log(`  note: ${TF_MISSING}`);
@@ -32,8 +41,8 @@ export async function loadTf(): Promise<Tf | null> {
   const log = console.log;
   console.log = () => undefined; // tfjs prints a hint about tfjs-node on load
   try {
-    const tf = (await import('@tensorflow/tfjs')) as Tf;
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const tf = (await import(TFJS)) as Tf;
+    const wasm = (await import(TFJS_WASM)) as Tf;
     wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
     await tf.setBackend('wasm');
     await tf.ready();
