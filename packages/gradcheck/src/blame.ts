@@ -9,7 +9,7 @@ import { recordOps, type RecordedOp, type Tensor } from '@adjoint/core';
 import type { CheckedFunction } from './numeric';
 import type { GradReport, Mode } from './report';
 
-/** The op that {@link blameOps} found at fault. */
+/** The op that blame found at fault (see checkGrad's `blame` option). */
 export interface Blame {
   /** Its registered name, or a customVjp / customJvp function's name ('customVjp' / 'customJvp' when anonymous). */
   op: string;

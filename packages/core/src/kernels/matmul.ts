@@ -313,7 +313,7 @@ function loadWasm(): GemmExports | null {
 
 /**
  * Whether the WebAssembly SIMD kernel can run in this environment (instantiating it if that has
- * not been tried yet). When false, {@link gemm} always uses {@link gemmJs}.
+ * not been tried yet). When false, every matrix product runs on the TypeScript kernel.
  */
 export function wasmGemmAvailable(): boolean {
   return loadWasm() !== null;

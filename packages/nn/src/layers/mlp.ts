@@ -34,7 +34,7 @@ export interface MlpOptions {
  * `activation`, the last uses `outputActivation`. Everything is checked before the first layer is
  * built, and errors name mlp.
  *
- * @throws ValueError for fewer than two sizes or more than {@link MAX_MLP_LAYERS} layers, a size that
+ * @throws ValueError for fewer than two sizes or more than 100,000 layers (MAX_MLP_LAYERS), a size that
  * is not a positive integer, a layer too large for a tensor, a bad activation, initialiser or seed,
  * seed and rng together, or an unknown option.
  *
