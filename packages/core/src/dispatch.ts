@@ -54,11 +54,14 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
   const n = inputs.length;
   const shapes = shapeList(n);
   const data = dataList(n);
+  // A user's op gets the public, frozen shapes: its rules are user code, and the engine's own
+  // shape arrays, shared by every tensor of that shape, must not reach code that could write them.
+  const core = isBuiltInOp(op);
   for (let i = 0; i < n; i++) {
-    shapes[i] = inputs[i]!._shape;
+    shapes[i] = core ? inputs[i]!._shape : inputs[i]!.shape;
     data[i] = inputs[i]!.data;
   }
-  return finishApply(op, inputs, attrs, run(op, n, attrs));
+  return finishApply(op, inputs, attrs, run(op, n, attrs, core));
 }
 
 /**
@@ -76,7 +79,7 @@ export function applyOneOrTwo<A>(op: OpDef<A>, a: Tensor, b: Tensor | null, attr
     shapes[1] = b._shape;
     data[1] = b.data;
   }
-  const out = run(op, n, attrs);
+  const out = run(op, n, attrs, true); // core's op functions are the only callers
   if (forwardActive() || observers.length > 0 || anomalyDetection()) return finishApply(op, b === null ? [a] : [a, b], attrs, out);
   if (op.kind === 'differentiable' && isGradEnabled() && (records(op.nondiff, a, 0) || (b !== null && records(op.nondiff, b, 1)))) {
     out._op = op;
@@ -95,17 +98,18 @@ function dataList(n: number): Float64Array[] {
   return (dataLists[n] ??= new Array<Float64Array>(n));
 }
 
-/** Runs `op`'s shape rule and kernel on the argument lists filled for n inputs. */
-function run<A>(op: OpDef<A>, n: number, attrs: A): Tensor {
+/**
+ * Runs `op`'s shape rule and kernel on the argument lists filled for n inputs. A core op's shape
+ * rule returns an input's shape or a new array, which the result keeps; a user's op's result gets a
+ * copy (its rule may return an array its author still holds, or a frozen public shape).
+ */
+function run<A>(op: OpDef<A>, n: number, attrs: A, core: boolean): Tensor {
   const shapes = shapeLists[n]!;
   const data = dataLists[n]!;
   try {
     const outShape = op.shape(shapes, attrs);
     const out = op.forward(data, shapes, outShape, attrs);
-    // A shape rule's result is the engine's to keep when it is an input's shape or a core op's new
-    // array; another op's rule might return an array its author still holds, which is copied.
-    const own = outShape === shapes[0] || (n > 1 && outShape === shapes[1]) || isBuiltInOp(op);
-    return own ? engineTensor(out, outShape) : new Tensor(out, outShape);
+    return core ? engineTensor(out, outShape) : new Tensor(out, outShape);
   } finally {
     for (let i = 0; i < n; i++) data[i] = EMPTY; // drop references so the lists keep no tensor data alive
   }
