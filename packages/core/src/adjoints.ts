@@ -13,6 +13,7 @@
 import type { Tensor } from './tensor';
 import { add } from './functions';
 import type { MemoryPlan } from './memory-plan';
+import { addInto } from './kernels/elementwise';
 
 export class Adjoints {
   private readonly slots: (Tensor | null)[];
@@ -64,8 +65,4 @@ export class Adjoints {
     this.clear(k);
     this.add(k, g);
   }
-}
-
-function addInto(target: Float64Array, source: Float64Array): void {
-  for (let i = 0; i < target.length; i++) target[i]! += source[i]!;
 }

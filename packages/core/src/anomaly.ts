@@ -5,6 +5,7 @@
 import type { Tensor } from './tensor';
 import { GradError } from './errors';
 import { formatShape } from './shape';
+import { framesOutsideCore } from './caller';
 
 let depth = 0;
 /** Inside a backward rule, intermediate results are not forward values: only the adjoints it returns count. */
@@ -33,17 +34,7 @@ function firstNonFinite(data: Float64Array): number {
 
 /** The caller's stack without the engine's own frames: where the user created the op. */
 function userStack(): string {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 40; // the engine's own frames come first
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
-  const lines = stack.split('\n').slice(1);
-  // The engine's frames are its sources and its bundle; core's own tests, which sit beside the
-  // sources, are user code here.
-  const engine = (l: string): boolean =>
-    (/[\\/]packages[\\/]core[\\/]src[\\/]/.test(l) && !/\.test\.ts/.test(l)) || /[\\/]core[\\/]dist[\\/]|node:internal/.test(l);
-  const outside = lines.filter((l) => !engine(l));
-  return (outside.length > 0 ? outside : lines).slice(0, 4).map((l) => l.trim()).join('\n    ');
+  return framesOutsideCore().slice(0, 4).map((l) => l.trim()).join('\n    ');
 }
 
 /** Checks a forward result; remembers where it was made, for later backward reports. */

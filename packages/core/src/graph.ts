@@ -12,6 +12,7 @@ import { add, reshape, sum } from './functions';
 import { toTensor } from './create';
 import { requireOptions } from './arguments';
 import { setAllocationSink } from './kernels/alloc';
+import { addInto } from './kernels/elementwise';
 import { anomalyDetection, checkBackward, runBackwardRule } from './anomaly';
 import { freeInputs, inputAt, inputCount, inputsOf } from './inputs';
 import { isBuiltInOp, type DifferentiableOp } from './registry';
@@ -264,10 +265,6 @@ function recordTape(roots: readonly Tensor[], targets: Set<Tensor> | null, neste
 /** Whether input `i` of a node of `op`, `x`, receives an adjoint. */
 function takesAdjoint(op: DifferentiableOp<unknown>, x: Tensor, i: number): boolean {
   return x.requiresGrad && !op.nondiff?.includes(i);
-}
-
-function addInto(target: Float64Array, source: Float64Array): void {
-  for (let i = 0; i < target.length; i++) target[i]! += source[i]!;
 }
 
 /** `Tensor.backward`: reverse mode into the `.grad` of every leaf with requiresGrad. */

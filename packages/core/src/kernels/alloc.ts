@@ -78,12 +78,11 @@ export function isPooled(a: Float64Array): boolean {
  * rules allocate (see memory-plan.ts), and what a user's rule allocates is the user's.
  */
 export function collectAllocations<T>(into: AllocationSink | null, fn: () => T): T {
-  const outer = collected;
-  collected = into;
+  const outer = setAllocationSink(into);
   try {
     return fn();
   } finally {
-    collected = outer;
+    setAllocationSink(outer);
   }
 }
 

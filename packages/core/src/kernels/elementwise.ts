@@ -5,6 +5,11 @@
 import { broadcastStrides, shapeSize, type Shape } from '../shape';
 import { allocData } from './alloc';
 
+/** target[i] += source[i], in place (arrays of one length): adding an adjoint or gradient into a sum. */
+export function addInto(target: Float64Array, source: Float64Array): void {
+  for (let i = 0; i < target.length; i++) target[i]! += source[i]!;
+}
+
 /** out[i] = f(x[i]). */
 export function map(x: Float64Array, f: (v: number) => number): Float64Array {
   const out = allocData(x.length);

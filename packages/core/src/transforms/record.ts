@@ -11,6 +11,7 @@ import { getOp, type DifferentiableOp } from '../registry';
 import { inputsOf } from '../inputs';
 import { ValueError } from '../errors';
 import { requireFunction } from '../arguments';
+import { framesOutsideCore } from '../caller';
 import type { Arg } from './variables';
 import type { TensorFunction } from './grad';
 
@@ -131,13 +132,7 @@ function idOf(f: object): number {
 
 /** `file:line` of the innermost stack frame outside core's sources and bundle, or null. */
 function callerSite(): string | null {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 50; // core's own frames come first
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
-  for (const line of stack.split('\n').slice(1)) {
-    const inCore = (/[\\/]packages[\\/]core[\\/]src[\\/]/.test(line) && !/\.test\.ts/.test(line)) || /[\\/]core[\\/]dist[\\/]|node:internal/.test(line);
-    if (inCore) continue;
+  for (const line of framesOutsideCore()) {
     const match = /\(?([^()\s]+):(\d+):\d+\)?\s*$/.exec(line);
     if (match) return `${match[1]}:${match[2]}`;
   }
