@@ -6,8 +6,9 @@
  * same one-sided derivative there.
  */
 import fc from 'fast-check';
-import { cos, jvp, mul, registerOp, registeredOps, vjp, type DifferentiableOp, type OpCase, type Tensor } from '@adjoint/core';
+import { cos, jvp, mul, registeredOps, vjp, type DifferentiableOp, type OpCase, type Tensor } from '@adjoint/core';
 import { arb, opCaseFunction } from '@adjoint/gradcheck';
+import { registerSin } from './testing/sin-with-rules';
 
 const ops = registeredOps().filter((op): op is DifferentiableOp<unknown> => op.kind === 'differentiable');
 const unitBox = { min: -1, max: 1 };
@@ -63,16 +64,7 @@ describe('adjoint identity ⟨u, J v⟩ = ⟨Jᵀu, v⟩ for every registered op
 
   it('fails for an op whose JVP is not the transpose of its VJP', () => {
     // Registered here, after the list above was taken, so that it is not among the ops checked.
-    const op = registerOp<DifferentiableOp>({
-      kind: 'differentiable',
-      name: 'gradcheckTest.mismatchedRules',
-      arity: 1,
-      shape: ([s]) => s!,
-      forward: ([x]) => x!.map(Math.sin),
-      vjp: (g, [x]) => [mul(g, cos(x!))],
-      jvp: ([t], [x]) => mul(mul(t!, cos(x!)), 1 + 1e-9),
-      domain: { inputs: [{ min: -1, max: 1 }], cases: [{ shapes: [[3]], attrs: undefined }] },
-    });
+    const op = registerSin('gradcheckTest.mismatchedRules', { jvp: (t, x) => mul(mul(t, cos(x)), 1 + 1e-9) }, [3], { min: -1, max: 1 });
     expect(() => checkOp(op as DifferentiableOp<unknown>, 15)).toThrow(/gradcheckTest.mismatchedRules case 0 \[\[3\]\]: ⟨u, Jv⟩ = \S+ but ⟨Jᵀu, v⟩ = \S+/);
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { Tensor, ValueError, apply, broadcastShapes, cos, matmul, mul, registerOp, type DifferentiableOp } from '@adjoint/core';
+import { Tensor, ValueError, apply, broadcastShapes, cos, matmul, mul } from '@adjoint/core';
 import { arb, checkGrad, gradProperty, GradPropertyError } from '@adjoint/gradcheck';
+import { registerSin } from './testing/sin-with-rules';
 
 const runs = { numRuns: 100, seed: 42 };
 
@@ -89,16 +90,7 @@ describe('gradProperty', () => {
   });
 
   it('fails for a wrong rule, with a message naming the failure and the inputs', () => {
-    const op = registerOp<DifferentiableOp>({
-      kind: 'differentiable',
-      name: 'gradcheckTest.arbWrongSin',
-      arity: 1,
-      shape: ([s]) => s!,
-      forward: ([x]) => x!.map(Math.sin),
-      vjp: (g, [x]) => [mul(g, cos(x!)).mul(1.5)],
-      jvp: ([t], [x]) => mul(t!, cos(x!)),
-      domain: { inputs: [{ min: -2, max: 2 }], cases: [{ shapes: [[2]], attrs: undefined }] },
-    });
+    const op = registerSin('gradcheckTest.arbWrongSin', { vjp: (g, x) => mul(g, cos(x)).mul(1.5) });
     const property = gradProperty((x) => apply(op, [x], undefined), arb.tensor({ min: -1, max: 1 }));
     let error: Error | undefined;
     try {
@@ -119,16 +111,7 @@ describe('gradProperty', () => {
 
   it('shrinks to counterexamples that fail by a clear margin, not at the edge of the tolerance', () => {
     // A rule whose error, 1e-4·x², passes the tolerance (about 1e-3 here) for |x| < 3 and fails beyond.
-    const op = registerOp<DifferentiableOp>({
-      kind: 'differentiable',
-      name: 'gradcheckTest.arbEdgeSin',
-      arity: 1,
-      shape: ([s]) => s!,
-      forward: ([x]) => x!.map(Math.sin),
-      vjp: (g, [x]) => [mul(g, cos(x!).add(x!.square().mul(1e-4)))],
-      jvp: ([t], [x]) => mul(t!, cos(x!)),
-      domain: { inputs: [{ min: -2, max: 2 }], cases: [{ shapes: [[2]], attrs: undefined }] },
-    });
+    const op = registerSin('gradcheckTest.arbEdgeSin', { vjp: (g, x) => mul(g, cos(x).add(x.square().mul(1e-4))) });
     const f = (x: Tensor): Tensor => apply(op, [x], undefined);
     /** How many times its tolerance the worst value of the shrunk counterexample misses by. */
     const worstRatio = (margin: number): number => {

@@ -1,18 +1,10 @@
 import '@adjoint/gradcheck/jest';
 import { gradcheckMatchers } from '@adjoint/gradcheck/jest';
-import { apply, cos, mul, registerOp, tensor, type DifferentiableOp, type Tensor } from '@adjoint/core';
+import { apply, cos, mul, tensor, type Tensor } from '@adjoint/core';
+import { registerSin } from './testing/sin-with-rules';
 
 /** sin with a VJP that is 10× too large: wrong in reverse mode only. */
-const wrongSinOp = registerOp<DifferentiableOp>({
-  kind: 'differentiable',
-  name: 'gradcheckTest.matcherWrongSin',
-  arity: 1,
-  shape: ([s]) => s!,
-  forward: ([x]) => x!.map(Math.sin),
-  vjp: (g, [x]) => [mul(mul(g, cos(x!)), 10)],
-  jvp: ([t], [x]) => mul(t!, cos(x!)),
-  domain: { inputs: [{ min: -2, max: 2 }], cases: [{ shapes: [[2]], attrs: undefined }] },
-});
+const wrongSinOp = registerSin('gradcheckTest.matcherWrongSin', { vjp: (g, x) => mul(mul(g, cos(x)), 10) });
 const wrongSin = (x: Tensor): Tensor => apply(wrongSinOp, [x], undefined);
 
 describe('expect(f).toHaveCorrectGradients(inputs, options?)', () => {

@@ -130,8 +130,8 @@ export function quoteName(name: string): string {
 }
 
 /**
- * core's requireFinite, with non-numbers described by {@link show}: core prints a rejected value in
- * full (recursively, for nested arrays), which a hostile value can make enormous or too deep.
+ * core's requireFinite, with non-numbers described by {@link show}, as every nn message describes
+ * a value (by its kind: "an array of length 3"), where core shows a few elements.
  */
 export function finiteNumber(op: string, name: string, value: unknown): number {
   if (typeof value !== 'number') throw new ValueError(`${op}: ${name} must be a finite number, got ${show(value)}`);
@@ -166,9 +166,8 @@ export function randomSource(op: string, options: { seed?: unknown; rng?: unknow
 }
 
 /**
- * A seed, named after `op`: a whole number (core's requireSeed). Only numbers reach requireSeed,
- * which describes other values by printing them in full (recursively, for nested arrays); show
- * describes them by their kind.
+ * A seed, named after `op`: a whole number (core's requireSeed). Only numbers reach requireSeed;
+ * other values are described by {@link show}, by their kind, as everywhere in nn's messages.
  */
 export function seedValue(op: string, value: unknown, name = 'seed'): number {
   if (typeof value !== 'number') throw new ValueError(`${op}: ${name} must be a whole number between −2⁵³ and 2⁵³, got ${show(value)}`);
