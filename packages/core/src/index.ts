@@ -10,7 +10,7 @@ export {
   tensor, toTensor, scalar, zeros, ones, full, zerosLike, onesLike, eye, arange, linspace, rand, randn, manualSeed,
   type TensorOptions, type RandomOptions,
 } from './create';
-export * from './functions'; // the op functions users call; those only other ops' rules call are in rule-ops.ts
+export * from './functions'; // the public op functions, one family file each under ops/; those only rules call are in ops/rules/
 export { noGrad, isGradEnabled } from './mode';
 export { assign, type AssignValue } from './assign';
 export { type GradHook, type HookHandle } from './hooks';

@@ -1,13 +1,14 @@
 /** Broadcasting elementwise functions of two tensors, each partial derivative given as a product. */
-import { binaryOp, anyReal } from './elementwise';
-import { add, div, equal, greater, greaterEqual, less, log, mul, neg, pow, sub, where } from '../functions';
-import type { Tensor } from '../tensor';
+import { binaryOp, unaryOp, anyReal } from './elementwise';
+import { equal, greater, greaterEqual, less, log, neg, where } from '../functions';
+import type { Tensor, TensorLike } from '../tensor';
+import { applyBinary, applyUnary } from './call';
 
 const positive = { min: 0.5, max: 2 };
 const nonZero = { min: -2, max: 2, awayFrom: [0], margin: 0.5 };
 
 /** a + b: Ā = C̄, B̄ = C̄ (summed over broadcast axes by the graph). */
-export const addOp = binaryOp({
+const addOp = binaryOp({
   name: 'add',
   f: (x, y) => x + y,
   scales: [(v) => v, (v) => v],
@@ -16,7 +17,7 @@ export const addOp = binaryOp({
 });
 
 /** a − b: Ā = C̄, B̄ = −C̄. */
-export const subOp = binaryOp({
+const subOp = binaryOp({
   name: 'sub',
   f: (x, y) => x - y,
   scales: [(v) => v, (v) => neg(v)],
@@ -25,7 +26,7 @@ export const subOp = binaryOp({
 });
 
 /** a ⊙ b: Ā = C̄ ⊙ b, B̄ = C̄ ⊙ a. */
-export const mulOp = binaryOp({
+const mulOp = binaryOp({
   name: 'mul',
   f: (x, y) => x * y,
   scales: [(v, [, b]) => mul(v, b!), (v, [a]) => mul(v, a!)],
@@ -34,7 +35,7 @@ export const mulOp = binaryOp({
 });
 
 /** a / b (IEEE: ±∞ or NaN on division by zero): Ā = C̄ / b, B̄ = −C̄ ⊙ c / b. */
-export const divOp = binaryOp({
+const divOp = binaryOp({
   name: 'div',
   f: (x, y) => x / y,
   scales: [(v, [, b]) => div(v, b!), (v, [, b], out) => neg(mul(v, div(out, b!)))],
@@ -43,7 +44,7 @@ export const divOp = binaryOp({
 });
 
 /** aᵇ: ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a (needs a > 0). */
-export const powOp = binaryOp({
+const powOp = binaryOp({
   name: 'pow',
   f: Math.pow,
   scales: [
@@ -61,7 +62,7 @@ function winnerMask(a: Tensor, b: Tensor, wins: (a: Tensor, b: Tensor) => Tensor
 }
 
 /** max(a, b) elementwise; the adjoint goes to the larger input (split on ties). */
-export const maximumOp = binaryOp({
+const maximumOp = binaryOp({
   name: 'maximum',
   f: (x, y) => (x !== x || y !== y ? NaN : x > y ? x : y),
   scales: [(v, [a, b]) => mul(v, winnerMask(a!, b!, greater)), (v, [a, b]) => mul(v, winnerMask(b!, a!, greater))],
@@ -69,9 +70,38 @@ export const maximumOp = binaryOp({
 });
 
 /** min(a, b) elementwise; the adjoint goes to the smaller input (split on ties). */
-export const minimumOp = binaryOp({
+const minimumOp = binaryOp({
   name: 'minimum',
   f: (x, y) => (x !== x || y !== y ? NaN : x < y ? x : y),
   scales: [(v, [a, b]) => mul(v, winnerMask(a!, b!, less)), (v, [a, b]) => mul(v, winnerMask(b!, a!, less))],
   domains: [anyReal, anyReal],
 });
+
+/** xᵖ for a constant exponent p; d/dx = p·xᵖ⁻¹ (0 for p = 0, even at x = 0, where 0·x⁻¹ would be NaN). */
+const powScalarOp = unaryOp<{ exponent: number }>({
+  name: 'powScalar',
+  f: (v, { exponent }) => Math.pow(v, exponent),
+  scale: (v, [x], _, { exponent }) => (exponent === 0 ? mul(v, 0) : mul(v, mul(pow(x!, exponent - 1), exponent))),
+  domain: positive,
+  attrs: [{ exponent: 2 }, { exponent: 3 }, { exponent: 0.5 }, { exponent: -1.5 }],
+  print: ([a], { exponent }) => `${a}^${exponent}`,
+});
+
+// ── Binary, broadcasting ────────────────────────────────────────────────────────────────────────
+/** a + b. */
+export const add = (a: TensorLike, b: TensorLike): Tensor => applyBinary(addOp, a, b);
+/** a − b. */
+export const sub = (a: TensorLike, b: TensorLike): Tensor => applyBinary(subOp, a, b);
+/** a · b elementwise. */
+export const mul = (a: TensorLike, b: TensorLike): Tensor => applyBinary(mulOp, a, b);
+/** a / b elementwise (IEEE results on division by zero). */
+export const div = (a: TensorLike, b: TensorLike): Tensor => applyBinary(divOp, a, b);
+/** aᵇ elementwise; a number exponent uses the cheaper constant-exponent op. */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  if (typeof b === 'number') return applyUnary(powScalarOp, a, { exponent: b });
+  return applyBinary(powOp, a, b);
+}
+/** Elementwise maximum. */
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => applyBinary(maximumOp, a, b);
+/** Elementwise minimum. */
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => applyBinary(minimumOp, a, b);

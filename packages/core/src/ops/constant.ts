@@ -10,6 +10,11 @@ import { binaryLoop } from '../kernels/specialize';
 import { argExtremeAxis } from '../kernels/reduce';
 import { ValueError } from '../errors';
 import { requireIndicesBelow } from '../arguments';
+import type { Tensor, TensorLike } from '../tensor';
+import { apply } from '../dispatch';
+import { applyBinary, applyUnary } from './call';
+import { toIndexTensor, toTensor } from '../create';
+import { reshape } from '../functions';
 
 /**
  * A comparison op. `f` gives 1 or 0 itself: a wrapper turning booleans into numbers would be one
@@ -27,20 +32,20 @@ function comparison(name: string, f: (x: number, y: number) => number): Constant
 }
 
 /** 1 where a > b, else 0. */
-export const greaterOp = comparison('greater', (x, y) => (x > y ? 1 : 0));
+const greaterOp = comparison('greater', (x, y) => (x > y ? 1 : 0));
 /** 1 where a ≥ b, else 0. */
-export const greaterEqualOp = comparison('greaterEqual', (x, y) => (x >= y ? 1 : 0));
+const greaterEqualOp = comparison('greaterEqual', (x, y) => (x >= y ? 1 : 0));
 /** 1 where a < b, else 0. */
-export const lessOp = comparison('less', (x, y) => (x < y ? 1 : 0));
+const lessOp = comparison('less', (x, y) => (x < y ? 1 : 0));
 /** 1 where a ≤ b, else 0. */
-export const lessEqualOp = comparison('lessEqual', (x, y) => (x <= y ? 1 : 0));
+const lessEqualOp = comparison('lessEqual', (x, y) => (x <= y ? 1 : 0));
 /** 1 where a = b, else 0. */
-export const equalOp = comparison('equal', (x, y) => (x === y ? 1 : 0));
+const equalOp = comparison('equal', (x, y) => (x === y ? 1 : 0));
 /** 1 where a ≠ b, else 0. */
-export const notEqualOp = comparison('notEqual', (x, y) => (x !== y ? 1 : 0));
+const notEqualOp = comparison('notEqual', (x, y) => (x !== y ? 1 : 0));
 
 /** −1, 0 or 1 (NaN stays NaN). */
-export const signOp = registerOp<ConstantOp>({
+const signOp = registerOp<ConstantOp>({
   kind: 'constant',
   name: 'sign',
   arity: 1,
@@ -48,7 +53,7 @@ export const signOp = registerOp<ConstantOp>({
   forward: ([x]) => map(x!, Math.sign),
 });
 
-function argExtreme(name: string, sign: 1 | -1): ConstantOp<{ axis: number }> {
+function argExtremeOp(name: string, sign: 1 | -1): ConstantOp<{ axis: number }> {
   return registerOp<ConstantOp<{ axis: number }>>({
     kind: 'constant',
     name,
@@ -64,12 +69,12 @@ function argExtreme(name: string, sign: 1 | -1): ConstantOp<{ axis: number }> {
 }
 
 /** Index of the largest element along an axis (the first on ties), as a float tensor. */
-export const argmaxOp = argExtreme('argmax', 1);
+const argmaxOp = argExtremeOp('argmax', 1);
 /** Index of the smallest element along an axis (the first on ties), as a float tensor. */
-export const argminOp = argExtreme('argmin', -1);
+const argminOp = argExtremeOp('argmin', -1);
 
 /** One row of `depth` zeros with a 1 at each index: shape [...indices.shape, depth]. */
-export const oneHotOp = registerOp<ConstantOp<{ depth: number }>>({
+const oneHotOp = registerOp<ConstantOp<{ depth: number }>>({
   kind: 'constant',
   name: 'oneHot',
   arity: 1,
@@ -87,3 +92,39 @@ export const oneHotOp = registerOp<ConstantOp<{ depth: number }>>({
   },
 });
 
+// ── Comparisons (constants, no gradient) ────────────────────────────────────────────────────────
+/** 1 where a > b, else 0. */
+export const greater = (a: TensorLike, b: TensorLike): Tensor => applyBinary(greaterOp, a, b);
+/** 1 where a ≥ b, else 0. */
+export const greaterEqual = (a: TensorLike, b: TensorLike): Tensor => applyBinary(greaterEqualOp, a, b);
+/** 1 where a < b, else 0. */
+export const less = (a: TensorLike, b: TensorLike): Tensor => applyBinary(lessOp, a, b);
+/** 1 where a ≤ b, else 0. */
+export const lessEqual = (a: TensorLike, b: TensorLike): Tensor => applyBinary(lessEqualOp, a, b);
+/** 1 where a = b, else 0. */
+export const equal = (a: TensorLike, b: TensorLike): Tensor => applyBinary(equalOp, a, b);
+/** 1 where a ≠ b, else 0. */
+export const notEqual = (a: TensorLike, b: TensorLike): Tensor => applyBinary(notEqualOp, a, b);
+/** −1, 0 or 1 elementwise (no gradient). */
+export const sign = (x: TensorLike): Tensor => applyUnary(signOp, x);
+
+/** Index of the largest element along `axis` (the whole flattened tensor when omitted). */
+export function argmax(x: TensorLike, axis?: number): Tensor {
+  return argExtreme('argmax', argmaxOp, x, axis);
+}
+/** Index of the smallest element along `axis` (the whole flattened tensor when omitted). */
+export function argmin(x: TensorLike, axis?: number): Tensor {
+  return argExtreme('argmin', argminOp, x, axis);
+}
+
+/** argmax or argmin: along `axis`, or over the flattened tensor, whose true shape an error then names. */
+function argExtreme(name: string, op: typeof argmaxOp, x: TensorLike, axis: number | undefined): Tensor {
+  const t = toTensor(x, name);
+  if (axis !== undefined && axis !== null) return apply(op, [t], { axis });
+  if (t.size === 0) throw new ValueError(`${name}: the tensor of shape ${formatShape(t._shape)} is empty: it has no element to pick`);
+  return apply(op, [reshape(t, [-1])], { axis: 0 });
+}
+
+/** One-hot rows: shape [...indices.shape, depth]. */
+export const oneHot = (indices: Tensor | readonly number[], depth: number): Tensor =>
+  apply(oneHotOp, [toIndexTensor('oneHot', indices)], { depth });

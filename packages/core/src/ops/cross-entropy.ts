@@ -11,40 +11,15 @@ import { crossEntropyGradRows, crossEntropyRows, type CrossEntropyReduction } fr
 import { onesLike } from '../create';
 import { add, div, mul, reshape, softmax, sub, sum } from '../functions';
 import { softmaxCrossEntropyGrad } from '../rule-ops';
-import type { Tensor } from '../tensor';
+import type { Tensor, TensorLike } from '../tensor';
+import { apply } from '../dispatch';
+import { toIndexTensor, toTensor } from '../create';
+import { requireChoice, requireOptions } from '../arguments';
+import { checkLabels, checkedShapes, classesOf, labelsOf, real, softmaxMinusOneHot } from './rules/cross-entropy-grad';
 
-/** The shape of the labels (and of the losses) for logits of shape `logits`: all but the class axis. */
-function batchShape(op: string, logits: Shape): Shape {
-  if (logits.length === 0 || logits[logits.length - 1] === 0) {
-    throw new ShapeError(`${op}: logits need a class axis (the last) of at least one class, got ${formatShape(logits)}`);
-  }
-  return logits.slice(0, -1);
-}
-
-function checkLabels(op: string, logits: Shape, labels: Shape): Shape {
-  const batch = batchShape(op, logits);
-  if (!sameShape(labels, batch)) {
-    throw new ShapeError(`${op}: labels must be class indices of shape ${formatShape(batch)} for logits ${formatShape(logits)}, got ${formatShape(labels)}`);
-  }
-  return batch;
-}
-
-/** softmax(z) − onehot(labels) along the last axis: the gradient of each sample's loss (g = 1). */
-function softmaxMinusOneHot(z: Tensor, labels: Tensor): Tensor {
-  return softmaxCrossEntropyGrad(onesLike(labels), z, labels);
-}
-
-/** `g` with a trailing axis of 1, to scale each row of a [..., classes] tensor. */
-const perRow = (g: Tensor): Tensor => reshape(g, [...g._shape, 1]);
-
-const real = { min: -2, max: 2 };
-const labelsOf = (classes: number) => ({ min: 0, max: classes - 1, integer: true });
-/** Logit and label shapes the ops are checked at: a batch, a single sample, two batch axes, one class. */
-const checkedShapes: [logits: Shape, labels: Shape][] = [[[3, 4], [3]], [[5], []], [[2, 3, 2], [2, 3]], [[2, 1], [2]]];
-const classesOf = (logits: Shape): number => logits[logits.length - 1]!;
 
 /** Attributes of softmaxCrossEntropy: how the samples' losses are combined. */
-export interface CrossEntropyAttrs {
+interface CrossEntropyAttrs {
   readonly reduction: CrossEntropyReduction;
 }
 
@@ -54,7 +29,7 @@ export interface CrossEntropyAttrs {
  * adjoint is the δ of the course notes (docs/course-notes.md), softmax(z) − onehot(label), scaled
  * by each sample's cotangent (by ḡ/N for the mean); the tangent is its inner product with ż.
  */
-export const softmaxCrossEntropyOp = registerOp<DifferentiableOp<CrossEntropyAttrs>>({
+const softmaxCrossEntropyOp = registerOp<DifferentiableOp<CrossEntropyAttrs>>({
   kind: 'differentiable',
   name: 'softmaxCrossEntropy',
   arity: 2,
@@ -82,47 +57,24 @@ export const softmaxCrossEntropyOp = registerOp<DifferentiableOp<CrossEntropyAtt
   },
 });
 
+/** Options of {@link softmaxCrossEntropy}. */
+export interface SoftmaxCrossEntropyOptions {
+  /** 'none' (the default): one loss per sample; 'mean' or 'sum': their mean or sum, a scalar. */
+  reduction?: 'none' | 'mean' | 'sum';
+}
 /**
- * out[…, j] = g[…]·(softmax(z[…, :])[j] − [j = label[…]]): the adjoint of softmaxCrossEntropy, in one
- * pass, for g of the labels' shape or a single g for every sample (a mean's or sum's cotangent). With p = softmax(z) and w = g·ū (ū the cotangent), its own adjoints are
- * ḡ = Σⱼ ūⱼ(pⱼ − [j = label]) and z̄ = p·(w − Σⱼ wⱼpⱼ), the softmax adjoint of w.
+ * −log softmax(logits)[label] = logSumExp(logits) − logits[label], per sample: the cross-entropy of
+ * logits of shape [..., classes] against integer class indices of shape [...], one loss per sample
+ * or (with `reduction`) their mean or sum. One op, and its adjoint, softmax(logits) − onehot(labels)
+ * scaled by each sample's cotangent, is another: nn's crossEntropy is this with 'mean'.
+ *
+ * @example
+ * const loss = softmaxCrossEntropy(logits, [2, 0, 1], { reduction: 'mean' }); // logits of shape [3, classes]
  */
-export const softmaxCrossEntropyGradOp = registerOp<DifferentiableOp>({
-  kind: 'differentiable',
-  name: 'softmaxCrossEntropyGrad',
-  arity: 3,
-  nondiff: [2],
-  shape: ([g, z, labels]) => {
-    const batch = checkLabels('softmaxCrossEntropyGrad', z!, labels!);
-    if (!sameShape(g!, batch) && g!.length !== 0) {
-      throw new ShapeError(`softmaxCrossEntropyGrad: g must be a scalar or have the labels' shape ${formatShape(batch)}, got ${formatShape(g!)}`);
-    }
-    return z!;
-  },
-  forward: ([g, z, labels], [, sz]) => {
-    const classes = sz![sz!.length - 1]!;
-    requireIndicesBelow('softmaxCrossEntropyGrad', 'labels', labels!, classes);
-    return crossEntropyGradRows(g!, z!, labels!, classes);
-  },
-  vjp: (u, [g, z, labels]) => {
-    const gBar = g!.requiresGrad ? sum(mul(u, softmaxMinusOneHot(z!, labels!)), -1) : null;
-    if (!z!.requiresGrad) return [gBar, null, null];
-    const p = softmax(z!, -1);
-    const w = mul(u, perRow(g!));
-    return [gBar, mul(p, sub(w, sum(mul(w, p), -1, true))), null];
-  },
-  jvp: ([tg, tz], [g, z, labels]) => {
-    const fromG = tg ? softmaxCrossEntropyGrad(tg, z!, labels!) : null;
-    if (!tz) return fromG!;
-    const p = softmax(z!, -1);
-    const fromZ = mul(perRow(g!), mul(p, sub(tz, sum(mul(p, tz), -1, true))));
-    return fromG ? add(fromG, fromZ) : fromZ;
-  },
-  domain: {
-    inputs: [real, real, labelsOf(4)],
-    cases: checkedShapes.flatMap(([logits, labels]) =>
-      [labels, []].map((g) => ({ shapes: [g, logits, labels], attrs: undefined, domains: [real, real, labelsOf(classesOf(logits))] })),
-    ),
-    smooth: true,
-  },
-});
+export function softmaxCrossEntropy(logits: TensorLike, labels: Tensor | readonly number[], options?: SoftmaxCrossEntropyOptions): Tensor {
+  const { reduction = 'none' } = requireOptions('softmaxCrossEntropy', options);
+  requireChoice('softmaxCrossEntropy', 'reduction', reduction, ['none', 'mean', 'sum'] as const);
+  const inputs = [toTensor(logits, 'softmaxCrossEntropy'), toIndexTensor('softmaxCrossEntropy', labels)];
+  return apply(softmaxCrossEntropyOp, inputs, { reduction });
+}
+

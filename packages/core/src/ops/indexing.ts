@@ -4,10 +4,13 @@ import { broadcastAll, checkSize, describeValue, formatShape, normalizeAxis, typ
 import { ValueError } from '../errors';
 import { gatherData, scatterAddData } from '../kernels/layout';
 import { zip3 } from '../kernels/elementwise';
-import { gather, scatterAdd, where } from '../functions';
+import type { Tensor, TensorLike } from '../tensor';
+import { apply } from '../dispatch';
+import { toIndexTensor, toTensor } from '../create';
+
 
 /** Throws a ValueError unless every index is an integer in [0, dim). */
-export function checkIndices(op: string, indices: Float64Array, dim: number, shape: Shape, axis: number): void {
+function checkIndices(op: string, indices: Float64Array, dim: number, shape: Shape, axis: number): void {
   for (let i = 0; i < indices.length; i++) {
     const v = indices[i]!;
     if (!Number.isInteger(v) || v < 0 || v >= dim) {
@@ -17,7 +20,7 @@ export function checkIndices(op: string, indices: Float64Array, dim: number, sha
 }
 
 /** out[pre, j…, post] = x[pre, indices[j…], post]. Adjoint: scatter-add the cotangent back. */
-export const gatherOp = registerOp<DifferentiableOp<{ axis: number }>>({
+const gatherOp = registerOp<DifferentiableOp<{ axis: number }>>({
   kind: 'differentiable',
   name: 'gather',
   arity: 2,
@@ -46,7 +49,7 @@ export const gatherOp = registerOp<DifferentiableOp<{ axis: number }>>({
 });
 
 /** Adds slices of the first input into a zero tensor at the given indices along `axis` (of size `dim`). Adjoint: gather. */
-export const scatterAddOp = registerOp<DifferentiableOp<{ axis: number; dim: number }>>({
+const scatterAddOp = registerOp<DifferentiableOp<{ axis: number; dim: number }>>({
   kind: 'differentiable',
   name: 'scatterAdd',
   arity: 2,
@@ -75,7 +78,7 @@ export const scatterAddOp = registerOp<DifferentiableOp<{ axis: number; dim: num
 });
 
 /** cond ? a : b elementwise, with broadcasting. Adjoint: the cotangent routed to the chosen side. */
-export const whereOp = registerOp<DifferentiableOp>({
+const whereOp = registerOp<DifferentiableOp>({
   kind: 'differentiable',
   name: 'where',
   arity: 3,
@@ -94,3 +97,16 @@ export const whereOp = registerOp<DifferentiableOp>({
     smooth: true,
   },
 });
+
+/** cond ? a : b elementwise (cond nonzero means true), broadcasting all three. */
+export const where = (cond: TensorLike, a: TensorLike, b: TensorLike): Tensor =>
+  apply(whereOp, [toTensor(cond, 'where'), toTensor(a, 'where'), toTensor(b, 'where')], undefined);
+
+
+// ── Indexing ────────────────────────────────────────────────────────────────────────────────────
+/** Picks entries along `axis` by integer index: shape x.shape[:axis] + indices.shape + x.shape[axis+1:]. */
+export const gather = (x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor =>
+  apply(gatherOp, [toTensor(x, 'gather'), toIndexTensor('gather', indices)], { axis });
+/** Adds slices of `values` at `indices` along `axis` into zeros with `dim` entries there: the adjoint of gather. */
+export const scatterAdd = (values: Tensor, indices: Tensor | readonly number[], axis: number, dim: number): Tensor =>
+  apply(scatterAddOp, [toTensor(values, 'scatterAdd'), toIndexTensor('scatterAdd', indices)], { axis, dim });

@@ -1,15 +1,18 @@
 /** Ops that move data without arithmetic: identity, reshape, broadcastTo, slice/pad, concat. */
 import { registerOp, type DifferentiableOp } from '../registry';
-import { broadcastShapes, broadcastStrides, checkShape, describeValue, formatShape, normalizeAxis, requireShape, sameShape, shapeSize, type Shape } from '../shape';
+import { broadcastShapes, broadcastStrides, checkShape, describeValue, formatShape, normalizeAxes, normalizeAxis, requireShape, sameShape, shapeSize, type Shape } from '../shape';
 import { ShapeError, ValueError } from '../errors';
 import { stridedRead, sliceData, padData, concatData } from '../kernels/layout';
-import { broadcastTo, concat, pad, reshape, slice } from '../functions';
+
 import { zeros } from '../create';
+import type { Tensor } from '../tensor';
+import { apply } from '../dispatch';
+import { toTensor } from '../create';
 
 const anyReal = { min: -2, max: 2 };
 
 /** A copy of the input; used to give function arguments their own graph node. */
-export const identityOp = registerOp<DifferentiableOp>({
+const identityOp = registerOp<DifferentiableOp>({
   kind: 'differentiable',
   name: 'identity',
   arity: 1,
@@ -21,7 +24,7 @@ export const identityOp = registerOp<DifferentiableOp>({
 });
 
 /** Resolves one -1 in a target shape and checks the element count. */
-export function resolveReshape(from: Shape, to: readonly number[]): Shape {
+function resolveReshape(from: Shape, to: readonly number[]): Shape {
   if (!Array.isArray(to)) throw new ValueError(`reshape: the target shape must be an array of integers, got ${describeValue(to)}`);
   const known = to.filter((d) => d !== -1);
   const unknown = to.length - known.length;
@@ -41,7 +44,7 @@ export function resolveReshape(from: Shape, to: readonly number[]): Shape {
 }
 
 /** Same data, new shape (no copy). Adjoint: reshape back. */
-export const reshapeOp = registerOp<DifferentiableOp<{ shape: readonly number[] }>>({
+const reshapeOp = registerOp<DifferentiableOp<{ shape: readonly number[] }>>({
   kind: 'differentiable',
   name: 'reshape',
   arity: 1,
@@ -62,7 +65,7 @@ export const reshapeOp = registerOp<DifferentiableOp<{ shape: readonly number[] 
 });
 
 /** Repeats along broadcast axes (NumPy rules). Adjoint: sum over them, done by the graph. */
-export const broadcastToOp = registerOp<DifferentiableOp<{ shape: readonly number[] }>>({
+const broadcastToOp = registerOp<DifferentiableOp<{ shape: readonly number[] }>>({
   kind: 'differentiable',
   name: 'broadcastTo',
   arity: 1,
@@ -88,13 +91,13 @@ export const broadcastToOp = registerOp<DifferentiableOp<{ shape: readonly numbe
 });
 
 /** Attributes of slice and pad: where the box starts and (for slice) how big it is. */
-export interface BoxAttrs {
+interface BoxAttrs {
   readonly begin: readonly number[];
   readonly size: readonly number[];
 }
 
 /** The extent of a slice, with -1 meaning "to the end", checked against the input shape. */
-export function sliceSize(shape: Shape, begin: readonly number[], size: readonly number[], op = 'slice'): number[] {
+function sliceSize(shape: Shape, begin: readonly number[], size: readonly number[], op = 'slice'): number[] {
   if (!Array.isArray(begin) || !Array.isArray(size) || begin.length !== shape.length || size.length !== shape.length) {
     throw new ValueError(`${op}: begin ${describeValue(begin)} and size ${describeValue(size)} need one entry per axis of ${formatShape(shape)}`);
   }
@@ -109,7 +112,7 @@ export function sliceSize(shape: Shape, begin: readonly number[], size: readonly
 }
 
 /** The box `begin … begin + size`. Adjoint: pad the cotangent back with zeros. */
-export const sliceOp = registerOp<DifferentiableOp<BoxAttrs>>({
+const sliceOp = registerOp<DifferentiableOp<BoxAttrs>>({
   kind: 'differentiable',
   name: 'slice',
   arity: 1,
@@ -128,7 +131,7 @@ export const sliceOp = registerOp<DifferentiableOp<BoxAttrs>>({
 });
 
 /** Zeros of shape `size` with the input written at `begin`. Adjoint: slice the box back out. */
-export const padOp = registerOp<DifferentiableOp<BoxAttrs>>({
+const padOp = registerOp<DifferentiableOp<BoxAttrs>>({
   kind: 'differentiable',
   name: 'pad',
   arity: 1,
@@ -161,7 +164,7 @@ function concatShape(shapes: readonly Shape[], axisArg: number): Shape {
 }
 
 /** Joins tensors along an existing axis. Adjoint: the matching slices of the cotangent. */
-export const concatOp = registerOp<DifferentiableOp<{ axis: number }>>({
+const concatOp = registerOp<DifferentiableOp<{ axis: number }>>({
   kind: 'differentiable',
   name: 'concat',
   arity: -1,
@@ -187,3 +190,60 @@ export const concatOp = registerOp<DifferentiableOp<{ axis: number }>>({
     smooth: true,
   },
 });
+
+// ── Shape ───────────────────────────────────────────────────────────────────────────────────────
+/** Same elements, new shape (one entry may be -1). */
+export const reshape = (x: Tensor, shape: readonly number[]): Tensor => apply(reshapeOp, [toTensor(x, 'reshape')], { shape });
+/** The elements as a vector. */
+export const flatten = (x: Tensor): Tensor => reshape(toTensor(x, 'flatten'), [-1]);
+/** Inserts a size-1 axis at `axis` (negative counts from the end of the result). */
+export function expandDims(xArg: Tensor, axis: number): Tensor {
+  const x = toTensor(xArg, 'expandDims');
+  const a = normalizeAxis('expandDims', axis, x.rank + 1);
+  return reshape(x, [...x._shape.slice(0, a), 1, ...x._shape.slice(a)]);
+}
+/** Removes size-1 axes (all of them, or those listed, which must have size 1). */
+export function squeeze(xArg: Tensor, axis?: number | readonly number[]): Tensor {
+  const x = toTensor(xArg, 'squeeze');
+  const axes = axis === undefined || axis === null ? x._shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', axis, x.rank);
+  for (const a of axes) {
+    if (x._shape[a] !== 1) throw new ValueError(`squeeze: axis ${a} of ${formatShape(x._shape)} has size ${x._shape[a]}, not 1`);
+  }
+  return reshape(x, x._shape.filter((_, i) => !axes.includes(i)));
+}
+/** Repeats along broadcast axes to reach `shape` (NumPy rules). */
+export const broadcastTo = (x: Tensor, shape: readonly number[]): Tensor => apply(broadcastToOp, [toTensor(x, 'broadcastTo')], { shape });
+/** The box starting at `begin` of extent `size` (-1: to the end; default: everything after begin). */
+export function slice(xArg: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
+  const x = toTensor(xArg, 'slice');
+  return apply(sliceOp, [x], { begin, size: size ?? x._shape.map(() => -1) });
+}
+/** Zeros of `shape` with `x` written at `begin`: the adjoint of slice. */
+export const pad = (x: Tensor, begin: readonly number[], shape: readonly number[]): Tensor =>
+  apply(padOp, [toTensor(x, 'pad')], { begin, size: shape });
+/** Joins tensors along an existing axis. */
+export function concat(list: readonly Tensor[], axis = 0): Tensor {
+  if (!Array.isArray(list) || list.length === 0) throw new ValueError('concat: needs a non-empty list of tensors');
+  return apply(concatOp, list.map((t) => toTensor(t, 'concat')), { axis });
+}
+/** Joins tensors of one shape along a new axis. */
+export function stack(list: readonly Tensor[], axis = 0): Tensor {
+  if (!Array.isArray(list) || list.length === 0) throw new ValueError('stack: needs a non-empty list of tensors');
+  list = list.map((t) => toTensor(t, 'stack'));
+  const first = list[0]!._shape;
+  for (const t of list) {
+    if (t.rank !== first.length || t._shape.some((d: number, i: number) => d !== first[i])) {
+      throw new ShapeError(`stack: all tensors need the same shape, got ${formatShape(first)} and ${formatShape(t._shape)}`);
+    }
+  }
+  const a = normalizeAxis('stack', axis, first.length + 1);
+  return concat(list.map((t) => expandDims(t, a)), a);
+}
+
+
+/**
+ * A differentiable copy: the same values in new data, recorded as an op of its own, so gradients
+ * flow through it (unlike `clone()`, which copies without a node). The transforms use it to give
+ * each argument a node of its own.
+ */
+export const identity = (x: Tensor): Tensor => apply(identityOp, [toTensor(x, 'identity')], undefined);

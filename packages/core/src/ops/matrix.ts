@@ -6,12 +6,15 @@ import { ShapeError, ValueError } from '../errors';
 import { gemm } from '../kernels/matmul';
 import { broadcastOffsets } from '../kernels/elementwise';
 import { transposeData } from '../kernels/layout';
-import { add, matmulWith, reshape, sum, transpose } from '../functions';
+import { add, mul, reshape, sum } from '../functions';
 import { reluGrad } from '../rule-ops';
 import type { Tensor } from '../tensor';
+import { apply } from '../dispatch';
+import { toTensor } from '../create';
+import { requireChoice, requireOptions } from '../arguments';
 
 /** Whether each operand enters the product transposed (its last two axes swapped). */
-export interface MatmulAttrs {
+interface MatmulAttrs {
   readonly transA: boolean;
   readonly transB: boolean;
 }
@@ -79,7 +82,7 @@ const matmulCases: OpCase<MatmulAttrs>[] = [
  * - C = AᵀBᵀ: Ā = BᵀC̄ᵀ, B̄ = C̄ᵀAᵀ
  * The transposed products run on the kernel's transposed variants: no transpose is materialised.
  */
-export const matmulOp = registerOp<DifferentiableOp<MatmulAttrs>>({
+const matmulOp = registerOp<DifferentiableOp<MatmulAttrs>>({
   kind: 'differentiable',
   name: 'matmul',
   arity: 2,
@@ -111,7 +114,7 @@ function linearShape([x, w, b]: readonly Shape[]): Shape {
 }
 
 /** The activation fused into {@link linearOp}: none, or relu (that of most hidden layers). */
-export interface LinearAttrs {
+interface LinearAttrs {
   readonly relu: boolean;
 }
 
@@ -153,7 +156,7 @@ const negativeProduct = [{ min: 1, max: 2 }, { min: -2, max: -1 }, { min: -0.5, 
  * per sample): Z̄ = Ḡ (or relu′(Z)·Ḡ, where relu′(Z) = [out > 0] is read from the output), then
  * X̄ = Z̄Wᵀ, W̄ = XᵀZ̄, b̄ = Σ over rows of Z̄.
  */
-export const linearOp = registerOp<DifferentiableOp<LinearAttrs>>({
+const linearOp = registerOp<DifferentiableOp<LinearAttrs>>({
   kind: 'differentiable',
   name: 'linear',
   arity: 3,
@@ -195,7 +198,7 @@ export const linearOp = registerOp<DifferentiableOp<LinearAttrs>>({
 });
 
 /** The permutation reversing the axes (the default of transpose). */
-export function reversedAxes(rank: number): number[] {
+function reversedAxes(rank: number): number[] {
   return Array.from({ length: rank }, (_, i) => rank - 1 - i);
 }
 
@@ -212,7 +215,7 @@ function inversePermutation(perm: readonly number[]): number[] {
 }
 
 /** Permutes axes: output axis d is input axis perm[d]. Adjoint: the inverse permutation. */
-export const transposeOp = registerOp<DifferentiableOp<{ perm: readonly number[] }>>({
+const transposeOp = registerOp<DifferentiableOp<{ perm: readonly number[] }>>({
   kind: 'differentiable',
   name: 'transpose',
   arity: 1,
@@ -233,3 +236,81 @@ export const transposeOp = registerOp<DifferentiableOp<{ perm: readonly number[]
     smooth: true,
   },
 });
+
+// ── Linear algebra ──────────────────────────────────────────────────────────────────────────────
+/**
+ * Matrix product with NumPy semantics: 2-D·2-D, matrix·vector, vector·matrix, vector·vector and
+ * batched products with broadcasting batch axes.
+ */
+export function matmul(aArg: Tensor, bArg: Tensor): Tensor {
+  const a = toTensor(aArg, 'matmul');
+  const b = toTensor(bArg, 'matmul');
+  if (a.rank === 0 || b.rank === 0) {
+    throw new ShapeError(`matmul: scalars are not matrices (use mul), got ${formatShape(a._shape)} and ${formatShape(b._shape)}`);
+  }
+  const a2 = a.rank === 1 ? reshape(a, [1, a._shape[0]!]) : a;
+  const b2 = b.rank === 1 ? reshape(b, [b._shape[0]!, 1]) : b;
+  if (a2._shape[a2.rank - 1] !== b2._shape[b2.rank - 2]) {
+    throw new ShapeError(`matmul: inner dimensions must match (${a2._shape[a2.rank - 1]} vs ${b2._shape[b2.rank - 2]}), got ${formatShape(a._shape)} and ${formatShape(b._shape)}`);
+  }
+  const c = matmulWith(a2, b2, false, false);
+  if (a.rank > 1 && b.rank > 1) return c;
+  const shape = c._shape.slice(0, -2);
+  if (a.rank > 1) shape.push(c._shape[c.rank - 2]!);
+  if (b.rank > 1) shape.push(c._shape[c.rank - 1]!);
+  return reshape(c, shape);
+}
+/** op(A)·op(B) for operands of rank ≥ 2, where op transposes the last two axes when asked. */
+export const matmulWith = (a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor =>
+  apply(matmulOp, [toTensor(a, 'matmulWith'), toTensor(b, 'matmulWith')], { transA, transB });
+/** Options of {@link linear}. */
+export interface LinearOptions {
+  /** Applied to x·weight + bias in the same pass: 'identity' (the default) or 'relu'. */
+  activation?: 'identity' | 'relu';
+}
+/**
+ * x·weight + bias for x of shape [..., in], weight [in, out] and bias [out], optionally followed by
+ * relu: a dense layer's affine map (and activation) in one op. The same values as
+ * `add(matmul(x, weight), bias)` (then `relu`), with one or two arrays and passes fewer.
+ *
+ * @example
+ * const hidden = linear(x, w1, b1, { activation: 'relu' });
+ */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor, options?: LinearOptions): Tensor {
+  const { activation = 'identity' } = requireOptions('linear', options);
+  requireChoice('linear', 'activation', activation, ['identity', 'relu'] as const);
+  return apply(linearOp, [toTensor(x, 'linear'), toTensor(weight, 'linear'), toTensor(bias, 'linear')], { relu: activation === 'relu' });
+}
+/** Inner product of vectors; for matrices the same as matmul. */
+export function dot(aArg: Tensor, bArg: Tensor): Tensor {
+  const a = toTensor(aArg, 'dot');
+  const b = toTensor(bArg, 'dot');
+  if (a.rank === 0 || b.rank === 0) {
+    throw new ShapeError(`dot: needs vectors or matrices (use mul for scalars), got ${formatShape(a._shape)} and ${formatShape(b._shape)}`);
+  }
+  if (a.rank === 1 && b.rank === 1 && a._shape[0] !== b._shape[0]) {
+    throw new ShapeError(`dot: vectors must have the same length, got ${formatShape(a._shape)} and ${formatShape(b._shape)}`);
+  }
+  const k = b.rank === 1 ? b._shape[0]! : b._shape[b.rank - 2]!;
+  if (a._shape[a.rank - 1] !== k) {
+    throw new ShapeError(`dot: the last axis of a (${a._shape[a.rank - 1]}) must match ${b.rank === 1 ? 'the length' : 'the second-to-last axis'} of b (${k}), got ${formatShape(a._shape)} and ${formatShape(b._shape)}`);
+  }
+  try {
+    return matmul(a, b);
+  } catch (e) {
+    if (e instanceof ShapeError) throw new ShapeError(`dot: ${e.message}`);
+    throw e;
+  }
+}
+/** Outer product of two vectors: [n] × [m] → [n, m]. */
+export function outer(aArg: Tensor, bArg: Tensor): Tensor {
+  const a = toTensor(aArg, 'outer');
+  const b = toTensor(bArg, 'outer');
+  return mul(reshape(a, [a.size, 1]), reshape(b, [1, b.size]));
+}
+/** Permutes axes (reverses them by default). */
+export function transpose(xArg: Tensor, perm?: readonly number[]): Tensor {
+  const x = toTensor(xArg, 'transpose');
+  return apply(transposeOp, [x], { perm: perm ?? reversedAxes(x.rank) });
+}
+

@@ -1,5 +1,5 @@
 /**
- * Forward values and errors of every public op function (functions.ts). Expected values are worked
+ * Forward values and errors of every public op function (the ops/ family files). Expected values are worked
  * out by hand (derivations in comments where they are not obvious). Gradients are checked elsewhere
  * (the registry-driven finite-difference suite in packages/gradcheck).
  */

@@ -3,11 +3,17 @@ import { registerOp, type DifferentiableOp, type OpCase } from '../registry';
 import { formatShape, normalizeAxes, normalizeAxis, reducedShape, type Shape } from '../shape';
 import { ValueError } from '../errors';
 import { extremeAxes, logSoftmaxAxis, logSumExpAxes, sumAxes } from '../kernels/reduce';
-import type { Tensor } from '../tensor';
-import { broadcastTo, div, equal, exp, mul, reshape, sub, sum, where } from '../functions';
+import { broadcastTo, div, equal, exp, mul, reshape, sub, where } from '../functions';
+import type { Tensor, TensorLike } from '../tensor';
+import { apply } from '../dispatch';
+import { applyUnary } from './call';
+import { toTensor } from '../create';
+
+/** Axes of a reduction: one axis, a list of axes, or undefined for all of them. @inline */
+type Axis = number | readonly number[] | undefined;
 
 /** Attributes of a reduction: the axes (undefined: all) and whether reduced axes stay as size 1. */
-export interface ReduceAttrs {
+interface ReduceAttrs {
   readonly axis: number | readonly number[] | undefined;
   readonly keepDims: boolean;
 }
@@ -62,7 +68,7 @@ function reduction(spec: {
 }
 
 /** Σ over axes: the adjoint is the cotangent broadcast back over the reduced axes. */
-export const sumOp = reduction({ name: 'sum', kernel: sumAxes, weight: null, smooth: true });
+const sumOp = reduction({ name: 'sum', kernel: sumAxes, weight: null, smooth: true });
 
 /** The elements equal to the extreme get the derivative, shared equally on ties. */
 function extremeWeight(x: Tensor, outExpanded: Tensor): Tensor {
@@ -72,13 +78,13 @@ function extremeWeight(x: Tensor, outExpanded: Tensor): Tensor {
 }
 
 /** Max over axes (NaN propagates); d/dx is 1 at the maximum (shared on ties), 0 elsewhere. */
-export const maxOp = reduction({ name: 'max', kernel: (x, s, a) => extremeAxes(x, s, a, 1), weight: extremeWeight, smooth: false, needsElements: true });
+const maxOp = reduction({ name: 'max', kernel: (x, s, a) => extremeAxes(x, s, a, 1), weight: extremeWeight, smooth: false, needsElements: true });
 
 /** Min over axes; d/dx is 1 at the minimum (shared on ties), 0 elsewhere. */
-export const minOp = reduction({ name: 'min', kernel: (x, s, a) => extremeAxes(x, s, a, -1), weight: extremeWeight, smooth: false, needsElements: true });
+const minOp = reduction({ name: 'min', kernel: (x, s, a) => extremeAxes(x, s, a, -1), weight: extremeWeight, smooth: false, needsElements: true });
 
 /** log Σ exp x over axes, stable for large |x|; d/dx = softmax(x) = exp(x − out). */
-export const logSumExpOp = reduction({
+const logSumExpOp = reduction({
   name: 'logSumExp',
   kernel: logSumExpAxes,
   weight: (x, outExpanded) => exp(sub(x, outExpanded)),
@@ -86,7 +92,7 @@ export const logSumExpOp = reduction({
 });
 
 /** Euclidean (Frobenius) norm over axes; d/dx = x / ‖x‖, taken as 0 where ‖x‖ = 0. */
-export const normOp = reduction({
+const normOp = reduction({
   name: 'norm',
   kernel: (x, s, a) => sumAxes(x.map((v) => v * v), s, a).map(Math.sqrt),
   weight: (x, outExpanded) => div(x, where(equal(outExpanded, 0), 1, outExpanded)),
@@ -99,7 +105,7 @@ export const normOp = reduction({
  * s = eʸ the softmax, the adjoint is x̄ = ȳ − s·Σȳ and the tangent ẏ = ẋ − Σ s·ẋ (sums along the
  * axis). One op rather than a composite of seven, so a cross-entropy costs a few passes, not dozens.
  */
-export const logSoftmaxOp = registerOp<DifferentiableOp<{ axis: number }>>({
+const logSoftmaxOp = registerOp<DifferentiableOp<{ axis: number }>>({
   kind: 'differentiable',
   name: 'logSoftmax',
   arity: 1,
@@ -122,3 +128,36 @@ export const logSoftmaxOp = registerOp<DifferentiableOp<{ axis: number }>>({
     smooth: true,
   },
 });
+
+// ── Reductions ──────────────────────────────────────────────────────────────────────────────────
+/** Sum over `axis` (a number, a list, or all when omitted). */
+export const sum = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(sumOp, x, { axis, keepDims });
+/** Largest element over `axis`. */
+export const max = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(maxOp, x, { axis, keepDims });
+/** Smallest element over `axis`. */
+export const min = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(minOp, x, { axis, keepDims });
+/** log Σ exp(x) over `axis`, stable for large inputs. */
+export const logSumExp = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(logSumExpOp, x, { axis, keepDims });
+/** Euclidean (Frobenius) norm over `axis` (all axes by default). */
+export const norm = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(normOp, x, { axis, keepDims });
+/** Mean over `axis`: the sum divided by the number of elements reduced. */
+export function mean(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
+  const t = toTensor(x, 'mean');
+  const count = normalizeAxes('mean', axis, t.rank).reduce((n, a) => n * t._shape[a]!, 1);
+  return div(sum(t, axis, keepDims), count);
+}
+/**
+ * log softmax(x) = x − logSumExp(x) along `axis`: stable for large inputs. Computed as
+ * (x − m) − logSumExp(x − m) with m the row's maximum, as scipy does: x − m is exact where it
+ * matters, whereas x − logSumExp(x) rounds log Σ away once |x| ≫ 1 (softmax of [1e16, 1e16]
+ * would be [1, 1]).
+ */
+export const logSoftmax = (x: TensorLike, axis = -1): Tensor => logSoftmaxAs('logSoftmax', x, axis);
+/** {@link logSoftmax}, with `op` naming the public function in messages (softmax is built on it). */
+function logSoftmaxAs(op: string, x: TensorLike, axis: number): Tensor {
+  const t = toTensor(x, op);
+  if (t.rank === 0) throw new ValueError(`${op}: needs at least one axis, got a scalar`);
+  return apply(logSoftmaxOp, [t], { axis: normalizeAxis(op, axis, t.rank) });
+}
+/** softmax(x) = exp(x − logSumExp(x)) along `axis`: stable for large inputs. */
+export const softmax = (x: TensorLike, axis = -1): Tensor => exp(logSoftmaxAs('softmax', x, axis));
