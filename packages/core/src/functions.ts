@@ -16,5 +16,6 @@ export * from './ops/reduce';
 export * from './ops/cross-entropy';
 export * from './ops/matrix';
 export * from './ops/layout';
+export * from './ops/conv';
 
 markBuiltInOps(); // every op module is loaded by now

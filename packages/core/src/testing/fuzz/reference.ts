@@ -501,6 +501,321 @@ export function oneHotRef(idx: Nd, depth: unknown): Ref {
   return build([...idx.shape, depth], (o) => (get(idx, o.slice(0, -1)) === o[o.length - 1] ? 1 : 0));
 }
 
+// ── Convolution and pooling ─────────────────────────────────────────────────────────────────────
+// PyTorch's conv2d (no bias), max_pool2d and avg_pool2d (count_include_pad) on [N, C, H, W], read
+// element by element. adjoint, like PyTorch's pooling, refuses an empty axis other than the batch
+// (for conv2d too) and a window or kernel larger than the padded input.
+
+/** An option's value, or `fallback` when it is absent (undefined); null when `options` is not an options object. */
+function optionsRecord(options: unknown, known: readonly string[]): Record<string, unknown> | null {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) return null;
+  if (Object.keys(options).some((k) => !known.includes(k))) return null;
+  return options as Record<string, unknown>;
+}
+
+/** A rejection, from a helper that returns something other than an Nd when it accepts. */
+const refused = (v: object): v is Reject => 'reject' in v;
+
+const isCountRef = (v: unknown, min: number): v is number => isInt(v) && v >= min;
+
+/** A size option: an integer ≥ min for both axes, or a pair of them; null otherwise. */
+function sizePair(v: unknown, min: number): [number, number] | null {
+  if (isCountRef(v, min)) return [v, v];
+  if (Array.isArray(v) && v.length === 2 && isCountRef(v[0], min) && isCountRef(v[1], min)) return [v[0], v[1]];
+  return null;
+}
+
+/** An internal attribute: exactly `length` integers ≥ min. */
+const countsOf = (v: unknown, length: number, min: number): v is number[] => Array.isArray(v) && v.length === length && v.every((e) => isCountRef(e, min));
+
+/** conv2d's geometry in the ops' terms: stride, padding [top, bottom, left, right], dilation, groups. */
+interface ConvRefAttrs {
+  stride: [number, number];
+  padding: [number, number, number, number];
+  dilation: [number, number];
+  groups: number;
+}
+
+/** The ops' attribute objects (conv2dInputGrad, conv2dWeightGrad), checked; null when malformed. */
+function convAttrsOf(a: unknown, withSize: boolean): (ConvRefAttrs & { size: [number, number] }) | null {
+  if (a === null || typeof a !== 'object') return null;
+  const r = a as Record<string, unknown>;
+  if (!countsOf(r.stride, 2, 1) || !countsOf(r.padding, 4, 0) || !countsOf(r.dilation, 2, 1) || !isCountRef(r.groups, 1)) return null;
+  if (withSize && !countsOf(r.size, 2, 1)) return null;
+  return {
+    stride: [r.stride[0]!, r.stride[1]!],
+    padding: [r.padding[0]!, r.padding[1]!, r.padding[2]!, r.padding[3]!],
+    dilation: [r.dilation[0]!, r.dilation[1]!],
+    groups: r.groups,
+    size: withSize ? [(r.size as number[])[0]!, (r.size as number[])[1]!] : [0, 0],
+  };
+}
+
+/** Output size of one axis, or null when the (dilated) kernel does not fit in the padded input. */
+function convOut(size: number, before: number, after: number, k: number, d: number, s: number): number | null {
+  const span = d * (k - 1) + 1;
+  if (span > size + before + after) return null;
+  return Math.floor((size + before + after - span) / s) + 1;
+}
+
+/** The conv2d of x [N, C, H, W] and w [O, C/groups, kH, kW] shapes, or the reason it is refused. */
+function convShapes(xs: readonly number[], ws: readonly number[], a: ConvRefAttrs): { oh: number; ow: number } | Reject {
+  if (xs.length !== 4 || ws.length !== 4) return reject('conv2d needs rank 4');
+  const [, c, h, w] = xs as [number, number, number, number];
+  const [o, cg, kh, kw] = ws as [number, number, number, number];
+  if (c < 1 || h < 1 || w < 1) return reject('an empty channel, row or column axis');
+  if (o < 1 || cg < 1 || kh < 1 || kw < 1) return reject('an empty kernel axis');
+  if (c % a.groups !== 0 || o % a.groups !== 0) return reject('channels not divisible by groups');
+  if (cg * a.groups !== c) return reject("w's input channels are not C / groups");
+  const oh = convOut(h, a.padding[0], a.padding[1], kh, a.dilation[0], a.stride[0]);
+  const ow = convOut(w, a.padding[2], a.padding[3], kw, a.dilation[1], a.stride[1]);
+  if (oh === null || ow === null) return reject('the kernel is larger than the padded input');
+  return { oh, ow };
+}
+
+/** x[n, c, row, col], 0 outside the image (zero padding). */
+function padded(x: Nd, n: number, c: number, row: number, col: number): number {
+  return row < 0 || col < 0 || row >= x.shape[2]! || col >= x.shape[3]! ? 0 : get(x, [n, c, row, col]);
+}
+
+/** Σ_{c, ki, kj} w[o, c, ki, kj] · xpad[n, group's channel c, i·sH + ki·dH − top, j·sW + kj·dW − left]. */
+function convApply(x: Nd, w: Nd, a: ConvRefAttrs, oh: number, ow: number): Nd {
+  const [n, , , ] = x.shape;
+  const [o, cg, kh, kw] = w.shape as [number, number, number, number];
+  const og = o / a.groups;
+  return build([n!, o, oh, ow], ([b, oc, i, j]) => {
+    const group = Math.floor(oc! / og);
+    let s = 0;
+    for (let c = 0; c < cg; c++) {
+      for (let ki = 0; ki < kh; ki++) {
+        for (let kj = 0; kj < kw; kj++) {
+          const row = i! * a.stride[0] + ki * a.dilation[0] - a.padding[0];
+          const col = j! * a.stride[1] + kj * a.dilation[1] - a.padding[2];
+          s += get(w, [oc!, c, ki, kj]) * padded(x, b!, group * cg + c, row, col);
+        }
+      }
+    }
+    return s;
+  });
+}
+
+/** conv2d(x, w, options) with PyTorch's options (padding 'same' puts an odd extra row or column after). */
+export function conv2dRef(x: Nd, w: Nd, options: unknown): Ref {
+  const opts = optionsRecord(options, ['stride', 'padding', 'dilation', 'groups']);
+  if (opts === null) return reject('options');
+  const stride = sizePair(opts.stride === undefined ? 1 : opts.stride, 1);
+  const dilation = sizePair(opts.dilation === undefined ? 1 : opts.dilation, 1);
+  const groups = opts.groups === undefined ? 1 : opts.groups;
+  if (stride === null || dilation === null || !isCountRef(groups, 1)) return reject('bad stride, dilation or groups');
+  const pad = opts.padding === undefined ? 0 : opts.padding;
+  let padding: [number, number, number, number];
+  if (pad === 'valid') padding = [0, 0, 0, 0];
+  else if (pad === 'same') {
+    if (stride[0] !== 1 || stride[1] !== 1) return reject("'same' with a stride");
+    if (w.shape.length !== 4) return reject('conv2d needs rank 4');
+    const rows = dilation[0] * (w.shape[2]! - 1);
+    const cols = dilation[1] * (w.shape[3]! - 1);
+    padding = [Math.floor(rows / 2), Math.ceil(rows / 2), Math.floor(cols / 2), Math.ceil(cols / 2)];
+  } else {
+    const p = sizePair(pad, 0);
+    if (p === null) return reject('bad padding');
+    padding = [p[0], p[0], p[1], p[1]];
+  }
+  const a = { stride, padding, dilation, groups };
+  const out = convShapes(x.shape, w.shape, a);
+  return refused(out) ? out : convApply(x, w, a, out.oh, out.ow);
+}
+
+/**
+ * conv2d's adjoint in x: x̄[n, c, r, q] = Σ over the taps (ki, kj) and output positions (i, j) that
+ * read x[n, c, r, q] of Σ_o g[n, o, i, j]·w[o, c, ki, kj], for an input of [N, C, size[0], size[1]].
+ */
+export function conv2dInputGradRef(g: Nd, w: Nd, attrs: unknown): Ref {
+  const a = convAttrsOf(attrs, true);
+  if (a === null) return reject('bad attributes');
+  if (g.shape.length !== 4 || w.shape.length !== 4) return reject('rank 4');
+  const [o, cg, kh, kw] = w.shape as [number, number, number, number];
+  const xs = [g.shape[0]!, cg * a.groups, a.size[0], a.size[1]];
+  const out = convShapes(xs, w.shape, a);
+  if (refused(out)) return out;
+  if (g.shape[1] !== o || g.shape[2] !== out.oh || g.shape[3] !== out.ow) return reject("g is not conv2d's output");
+  const og = o / a.groups;
+  return build(xs, ([n, c, r, q]) => {
+    const group = Math.floor(c! / cg);
+    let s = 0;
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++) {
+        const i = (r! + a.padding[0] - ki * a.dilation[0]) / a.stride[0];
+        const j = (q! + a.padding[2] - kj * a.dilation[1]) / a.stride[1];
+        if (!isInt(i) || !isInt(j) || i < 0 || j < 0 || i >= out.oh || j >= out.ow) continue;
+        let tap = 0;
+        for (let k = 0; k < og; k++) tap += get(w, [group * og + k, c! - group * cg, ki, kj]) * get(g, [n!, group * og + k, i, j]);
+        s += tap;
+      }
+    }
+    return s;
+  });
+}
+
+/** conv2d's adjoint in w: w̄[o, c, ki, kj] = Σ_{n, i, j} g[n, o, i, j]·xpad[n, group's channel c, …], for a kernel of size[0]×size[1]. */
+export function conv2dWeightGradRef(x: Nd, g: Nd, attrs: unknown): Ref {
+  const a = convAttrsOf(attrs, true);
+  if (a === null) return reject('bad attributes');
+  if (x.shape.length !== 4 || g.shape.length !== 4) return reject('rank 4');
+  const [n, c] = x.shape as [number, number];
+  const o = g.shape[1]!;
+  const ws = [o, c / a.groups, a.size[0], a.size[1]];
+  const out = convShapes(x.shape, ws, a);
+  if (refused(out)) return out;
+  if (g.shape[0] !== n || g.shape[2] !== out.oh || g.shape[3] !== out.ow) return reject("g is not conv2d's output");
+  const cg = c / a.groups;
+  const og = o / a.groups;
+  return build(ws, ([oc, ci, ki, kj]) => {
+    const channel = Math.floor(oc! / og) * cg + ci!;
+    let s = 0;
+    for (let b = 0; b < n; b++) {
+      for (let i = 0; i < out.oh; i++) {
+        for (let j = 0; j < out.ow; j++) {
+          const row = i * a.stride[0] + ki! * a.dilation[0] - a.padding[0];
+          const col = j * a.stride[1] + kj! * a.dilation[1] - a.padding[2];
+          s += get(g, [b, oc!, i, j]) * padded(x, b, channel, row, col);
+        }
+      }
+    }
+    return s;
+  });
+}
+
+/** A pooling's window, stride and padding. */
+interface PoolRefAttrs {
+  kernel: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+}
+
+/** The public pooling options, checked (padding at most half the window); null when refused. */
+function poolOptionsOf(options: unknown): PoolRefAttrs | null {
+  const opts = optionsRecord(options, ['kernelSize', 'stride', 'padding']);
+  if (opts === null) return null;
+  const kernel = sizePair(opts.kernelSize, 1);
+  if (kernel === null) return null;
+  const stride = opts.stride === undefined ? kernel : sizePair(opts.stride, 1);
+  const padding = sizePair(opts.padding === undefined ? 0 : opts.padding, 0);
+  if (stride === null || padding === null || 2 * padding[0] > kernel[0] || 2 * padding[1] > kernel[1]) return null;
+  return { kernel, stride, padding };
+}
+
+/** The ops' pooling attributes ({ kernel, stride, padding }, and size for avgPool2dGrad), checked; null when malformed. */
+function poolAttrsOf(a: unknown, withSize: boolean): (PoolRefAttrs & { size: [number, number] }) | null {
+  if (a === null || typeof a !== 'object') return null;
+  const r = a as Record<string, unknown>;
+  if (!countsOf(r.kernel, 2, 1) || !countsOf(r.stride, 2, 1) || !countsOf(r.padding, 2, 0)) return null;
+  if (2 * r.padding[0]! > r.kernel[0]! || 2 * r.padding[1]! > r.kernel[1]!) return null;
+  if (withSize && !countsOf(r.size, 2, 1)) return null;
+  return {
+    kernel: [r.kernel[0]!, r.kernel[1]!],
+    stride: [r.stride[0]!, r.stride[1]!],
+    padding: [r.padding[0]!, r.padding[1]!],
+    size: withSize ? [(r.size as number[])[0]!, (r.size as number[])[1]!] : [0, 0],
+  };
+}
+
+/** The pooled shape of `xs`, or the reason it is refused. */
+function pooledShapeRef(xs: readonly number[], a: PoolRefAttrs): number[] | Reject {
+  if (xs.length !== 4) return reject('pooling needs rank 4');
+  const [n, c, h, w] = xs as [number, number, number, number];
+  if (c < 1 || h < 1 || w < 1) return reject('an empty channel, row or column axis');
+  if (a.kernel[0] > h + 2 * a.padding[0] || a.kernel[1] > w + 2 * a.padding[1]) return reject('the window is larger than the padded input');
+  return [n, c, Math.floor((h + 2 * a.padding[0] - a.kernel[0]) / a.stride[0]) + 1, Math.floor((w + 2 * a.padding[1] - a.kernel[1]) / a.stride[1]) + 1];
+}
+
+/** The positions [row, col] of the window of output (i, j) that lie inside the image, row-major. */
+function windowOf(h: number, w: number, a: PoolRefAttrs, i: number, j: number): [number, number][] {
+  const cells: [number, number][] = [];
+  for (let r = 0; r < a.kernel[0]; r++) {
+    for (let q = 0; q < a.kernel[1]; q++) {
+      const row = i * a.stride[0] + r - a.padding[0];
+      const col = j * a.stride[1] + q - a.padding[1];
+      if (row >= 0 && col >= 0 && row < h && col < w) cells.push([row, col]);
+    }
+  }
+  return cells;
+}
+
+/** The window's first NaN, else its first largest value, as [row, col]. */
+function argmaxOf(x: Nd, n: number, c: number, cells: [number, number][]): [number, number] {
+  const nan = cells.find(([r, q]) => Number.isNaN(get(x, [n, c, r, q])));
+  if (nan !== undefined) return nan;
+  let best = cells[0]!;
+  for (const cell of cells) if (get(x, [n, c, ...cell]) > get(x, [n, c, ...best])) best = cell;
+  return best;
+}
+
+/** max_pool2d: each window's largest element (the padding is −∞); NaN if the window holds one. */
+export function maxPool2dRef(x: Nd, options: unknown): Ref {
+  const a = poolOptionsOf(options);
+  if (a === null) return reject('bad options');
+  const shape = pooledShapeRef(x.shape, a);
+  if (refused(shape)) return shape;
+  return build(shape, ([n, c, i, j]) => get(x, [n!, c!, ...argmaxOf(x, n!, c!, windowOf(x.shape[2]!, x.shape[3]!, a, i!, j!))]));
+}
+
+/** avg_pool2d with count_include_pad: each window's sum over kH·kW (padding counts as zeros). */
+export function avgPool2dRef(x: Nd, options: unknown): Ref {
+  const a = poolOptionsOf(options);
+  if (a === null) return reject('bad options');
+  const shape = pooledShapeRef(x.shape, a);
+  if (refused(shape)) return shape;
+  return build(shape, ([n, c, i, j]) => {
+    let s = 0;
+    for (const [r, q] of windowOf(x.shape[2]!, x.shape[3]!, a, i!, j!)) s += get(x, [n!, c!, r, q]);
+    return s / (a.kernel[0] * a.kernel[1]);
+  });
+}
+
+/** maxPool2d's adjoint: g added, in zeros of x's shape, at each window's argmax in x. */
+export function maxPool2dGradRef(g: Nd, x: Nd, attrs: unknown): Ref {
+  const a = poolAttrsOf(attrs, false);
+  if (a === null) return reject('bad attributes');
+  const shape = pooledShapeRef(x.shape, a);
+  if (refused(shape)) return shape;
+  if (g.shape.length !== 4 || g.shape.some((d, i) => d !== shape[i])) return reject('g is not the pooled shape');
+  const out = build(x.shape, () => 0);
+  for (const [n, c, i, j] of multiIndices(shape)) {
+    const at = argmaxOf(x, n!, c!, windowOf(x.shape[2]!, x.shape[3]!, a, i!, j!));
+    out.data[offset(x.shape, [n!, c!, ...at])]! += get(g, [n!, c!, i!, j!]);
+  }
+  return out;
+}
+
+/** maxPool2d's tangent map: t read at each window's argmax in x. */
+export function maxPool2dGatherRef(t: Nd, x: Nd, attrs: unknown): Ref {
+  const a = poolAttrsOf(attrs, false);
+  if (a === null) return reject('bad attributes');
+  const shape = pooledShapeRef(x.shape, a);
+  if (refused(shape)) return shape;
+  if (t.shape.length !== x.shape.length || t.shape.some((d, i) => d !== x.shape[i])) return reject("t is not of x's shape");
+  return build(shape, ([n, c, i, j]) => get(t, [n!, c!, ...argmaxOf(x, n!, c!, windowOf(x.shape[2]!, x.shape[3]!, a, i!, j!))]));
+}
+
+/** avgPool2d's adjoint: each g divided by kH·kW and added over its window, in zeros of [N, C, size[0], size[1]]. */
+export function avgPool2dGradRef(g: Nd, attrs: unknown): Ref {
+  const a = poolAttrsOf(attrs, true);
+  if (a === null) return reject('bad attributes');
+  if (g.shape.length !== 4) return reject('g needs rank 4');
+  const xs = [g.shape[0]!, g.shape[1]!, a.size[0], a.size[1]];
+  const shape = pooledShapeRef(xs, a);
+  if (refused(shape)) return shape;
+  if (g.shape.some((d, i) => d !== shape[i])) return reject('g is not the pooled shape');
+  const out = build(xs, () => 0);
+  for (const [n, c, i, j] of multiIndices(shape)) {
+    const share = get(g, [n!, c!, i!, j!]) / (a.kernel[0] * a.kernel[1]);
+    for (const [r, q] of windowOf(a.size[0], a.size[1], a, i!, j!)) out.data[offset(xs, [n!, c!, r, q])]! += share;
+  }
+  return out;
+}
+
 // ── By op: the references fuzz/specs.ts derives specs from ──────────────────────────────────────
 
 const cmp = (f: (x: number, y: number) => boolean) => (x: number, y: number): number => (f(x, y) ? 1 : 0);

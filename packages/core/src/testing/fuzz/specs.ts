@@ -337,6 +337,162 @@ const crossEntropyArgs: fc.Arbitrary<CrossEntropyArgs> = fc
     });
   });
 
+// ── Convolution and pooling ─────────────────────────────────────────────────────────────────────
+
+/** Something that is not a size: zero, negative, fractional, the wrong length, not a number. */
+const badSize = fc.constantFrom<unknown>(0, -1, 1.5, NaN, Infinity, null, '2', [1], [1, 2, 3], [0, 1], [1, 0.5], {});
+
+/** A stride or dilation: absent, one positive integer, a pair, or (now and then) not a size. */
+const positiveSize = (max: number): fc.Arbitrary<unknown> => fc.oneof(
+  { weight: 3, arbitrary: fc.constant(undefined) },
+  { weight: 4, arbitrary: fc.integer({ min: 1, max }) },
+  { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 1, max }), fc.integer({ min: 1, max })) },
+  { weight: 1, arbitrary: fc.oneof({ weight: 1, arbitrary: badSize }, { weight: 1, arbitrary: fc.constant(undefined) }) },
+);
+
+/** conv2d's padding: absent, a number, a pair, 'valid', 'same', or something else. */
+const convPadding: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(undefined) },
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 2 }) },
+  { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })) },
+  { weight: 3, arbitrary: fc.constantFrom<unknown>('valid', 'same') },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>(-1, 0.5, 'full', null, [1, -1], [1, 1, 1, 1]) },
+);
+
+/** conv2d's options, mostly valid; sometimes an unknown key or not an object at all. */
+const convOptions = (groups: number): fc.Arbitrary<unknown> => fc.oneof(
+  { weight: 12, arbitrary: fc.record({ stride: positiveSize(2), padding: convPadding, dilation: positiveSize(2), groups: fc.oneof({ weight: 6, arbitrary: fc.constant(groups) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(0, 3, 1.5, null) }) }, { requiredKeys: [] }) },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, {}, { strides: 2 }, { padding: 'same', bias: true }) },
+  { weight: 1, arbitrary: junk },
+);
+
+/** Sizes of a convolution: batch, groups, channels per group in and out, image and kernel. */
+const convSizes = fc.record({
+  n: fc.integer({ min: 0, max: 2 }),
+  groups: fc.oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.constant(2) }),
+  cg: fc.integer({ min: 1, max: 2 }),
+  og: fc.integer({ min: 1, max: 2 }),
+  h: fc.integer({ min: 1, max: 5 }),
+  w: fc.integer({ min: 1, max: 5 }),
+  kh: fc.integer({ min: 1, max: 3 }),
+  kw: fc.integer({ min: 1, max: 3 }),
+});
+type ConvSizes = { n: number; groups: number; cg: number; og: number; h: number; w: number; kh: number; kw: number };
+
+/** Shapes that fit together, with one of the two sometimes spoiled. */
+function convShapes(count: number, shapes: (s: ConvSizes) => number[][]): fc.Arbitrary<[ConvSizes, number[][]]> {
+  const spoil = fc.oneof({ weight: 10, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.nat(count - 1), fc.nat(), dim) }, { weight: 1, arbitrary: fc.tuple(fc.nat(count - 1), shapeArb(0, 5)) });
+  return fc.tuple(convSizes, spoil).map(([s, sp]) => {
+    const list = shapes(s);
+    if (sp !== null && sp.length === 3) list[sp[0]] = replaceAt(list[sp[0]]!, sp[1], sp[2]);
+    else if (sp !== null) list[sp[0]] = sp[1];
+    return [s, list];
+  });
+}
+
+/** The ops' own conv2d attributes, mostly valid, sometimes with one entry out of range. */
+const convAttrs = (s: ConvSizes, size: [number, number]): fc.Arbitrary<unknown> => fc.record({
+  stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+  padding: fc.tuple(fc.nat(1), fc.nat(1), fc.nat(1), fc.nat(1)),
+  dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+  groups: fc.constant(s.groups),
+  size: fc.constant(size),
+  spoil: fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.constantFrom('stride', 'padding', 'dilation', 'groups', 'size'), fc.constantFrom<unknown>(0, -1, 1.5, [1], null)) }),
+}).map(({ spoil, ...a }) => (spoil === null ? a : { ...a, [spoil[0]]: spoil[1] }));
+
+/** conv2d's output size of one axis for these attributes (only to shape g; the reference decides). */
+const convOut = (size: number, before: number, after: number, k: number, d: number, s: number): number => sizeFrom(Math.floor((size + before + after - d * (k - 1) - 1) / s) + 1);
+
+/** A computed size from attributes that may be spoiled: 0 below 0, 1 when not a number at all. */
+const sizeFrom = (v: number): number => (Number.isInteger(v) ? Math.min(Math.max(v, 0), 8) : 1);
+
+type ConvArgs = { x: unknown; w: unknown; options: unknown };
+const conv2dArgs: fc.Arbitrary<ConvArgs> = convShapes(2, (s) => [[s.n, s.groups * s.cg, s.h, s.w], [s.groups * s.og, s.cg, s.kh, s.kw]]).chain(([s, [xs, ws]]) =>
+  fc.record({ x: tensorArg(xs!), w: tensorArg(ws!), options: convOptions(s.groups) }));
+
+type ConvGradArgs = { a: unknown; b: unknown; attrs: unknown };
+/** g, w and attributes for conv2dInputGrad: g of conv2d's output shape for the attributes drawn. */
+const conv2dInputGradArgs: fc.Arbitrary<ConvGradArgs> = convSizes.chain((s) => convAttrs(s, [s.h, s.w]).chain((attrs) => {
+  const a = attrs as { stride: number[]; padding: number[]; dilation: number[] };
+  const shapes = Array.isArray(a.stride) && Array.isArray(a.padding) && Array.isArray(a.dilation) && a.padding.length === 4
+    ? [s.n, s.groups * s.og, convOut(s.h, a.padding[0]!, a.padding[1]!, s.kh, a.dilation[0]!, a.stride[0]!), convOut(s.w, a.padding[2]!, a.padding[3]!, s.kw, a.dilation[1]!, a.stride[1]!)]
+    : [s.n, s.groups * s.og, 1, 1];
+  return fc.tuple(convShapes(2, () => [shapes, [s.groups * s.og, s.cg, s.kh, s.kw]]), fc.constant(attrs)).chain(([[, [gs, ws]], at]) =>
+    fc.record({ a: tensorArg(gs!), b: tensorArg(ws!), attrs: fc.constant(at) }));
+}));
+
+/** x, g and attributes for conv2dWeightGrad. */
+const conv2dWeightGradArgs: fc.Arbitrary<ConvGradArgs> = convSizes.chain((s) => convAttrs(s, [s.kh, s.kw]).chain((attrs) => {
+  const a = attrs as { stride: number[]; padding: number[]; dilation: number[] };
+  const shapes = Array.isArray(a.stride) && Array.isArray(a.padding) && Array.isArray(a.dilation) && a.padding.length === 4
+    ? [s.n, s.groups * s.og, convOut(s.h, a.padding[0]!, a.padding[1]!, s.kh, a.dilation[0]!, a.stride[0]!), convOut(s.w, a.padding[2]!, a.padding[3]!, s.kw, a.dilation[1]!, a.stride[1]!)]
+    : [s.n, s.groups * s.og, 1, 1];
+  return fc.tuple(convShapes(2, () => [[s.n, s.groups * s.cg, s.h, s.w], shapes]), fc.constant(attrs)).chain(([[, [xs, gs]], at]) =>
+    fc.record({ a: tensorArg(xs!), b: tensorArg(gs!), attrs: fc.constant(at) }));
+}));
+
+/** A pooling window and its stride and padding (at most half the window), as public options: mostly valid. */
+const poolOptions: fc.Arbitrary<unknown> = fc.oneof(
+  {
+    weight: 12,
+    arbitrary: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).chain(([kh, kw]) => fc.record({
+      kernelSize: fc.oneof({ weight: 12, arbitrary: fc.constant<unknown>(kh) }, { weight: 6, arbitrary: fc.constant<unknown>([kh, kw]) }, { weight: 1, arbitrary: badSize }),
+      stride: positiveSize(3),
+      padding: fc.oneof(
+        { weight: 6, arbitrary: fc.constant<unknown>(undefined) },
+        { weight: 6, arbitrary: fc.integer({ min: 0, max: Math.floor(Math.min(kh, kw) / 2) }) },
+        { weight: 4, arbitrary: fc.tuple(fc.integer({ min: 0, max: Math.floor(kh / 2) }), fc.integer({ min: 0, max: Math.floor(kw / 2) })) },
+        { weight: 1, arbitrary: fc.constantFrom<unknown>(1, 2, -1, 0.5, null) },
+      ),
+    }, { requiredKeys: ['kernelSize'] })),
+  },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, {}, { kernelSize: 2, strides: 1 }) },
+  { weight: 1, arbitrary: junk },
+);
+
+/** Images [N, C, H, W], some of another rank or with an empty axis. */
+const imageShape: fc.Arbitrary<number[]> = fc.oneof(
+  { weight: 8, arbitrary: fc.tuple(fc.nat(2), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 })).map((t) => [...t]) },
+  { weight: 1, arbitrary: fc.tuple(dim, dim, dim, dim).map((t) => [...t]) },
+  { weight: 1, arbitrary: shapeArb(0, 5) },
+);
+
+type PoolArgs = { x: unknown; options: unknown };
+const poolArgs: fc.Arbitrary<PoolArgs> = imageShape.chain((s) => fc.record({ x: tensorArg(s), options: poolOptions }));
+
+/** The ops' pooling attributes, mostly valid, sometimes with one entry out of range. */
+const poolAttrs = (size: [number, number]): fc.Arbitrary<{ kernel: unknown; stride: unknown; padding: unknown; size: unknown }> => fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).chain(([kh, kw]) => fc.record({
+  kernel: fc.constant([kh, kw]),
+  stride: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+  padding: fc.tuple(fc.integer({ min: 0, max: Math.floor(kh / 2) }), fc.integer({ min: 0, max: Math.floor(kw / 2) })),
+  size: fc.constant<unknown>(size),
+  spoil: fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.constantFrom('kernel', 'stride', 'padding', 'size'), fc.constantFrom<unknown>(0, -1, 1.5, [1], [2, 0], [1, 1], [2, 2], null)) }),
+}).map(({ spoil, ...a }) => (spoil === null ? a : { ...a, [spoil[0]]: spoil[1] })));
+
+/** The pooled shape of x for attributes `a` (only to shape g; the reference decides what is valid). */
+function pooledOf(x: number[], a: { kernel: unknown; stride: unknown; padding: unknown }): number[] {
+  const [k, s, p] = [a.kernel, a.stride, a.padding] as number[][];
+  if (x.length !== 4 || !Array.isArray(k) || !Array.isArray(s) || !Array.isArray(p) || k.length < 2 || s.length < 2 || p.length < 2) return [1, 1, 1, 1];
+  return [x[0]!, x[1]!, sizeFrom(Math.floor((x[2]! + 2 * p[0]! - k[0]!) / s[0]!) + 1), sizeFrom(Math.floor((x[3]! + 2 * p[1]! - k[1]!) / s[1]!) + 1)];
+}
+
+/** A cotangent (or tangent) of `shape`, sometimes of a spoiled one. */
+const maybeSpoiled = (shape: number[]): fc.Arbitrary<unknown> => fc.oneof(
+  { weight: 8, arbitrary: fc.constant(shape) },
+  { weight: 1, arbitrary: fc.tuple(fc.nat(), dim).map(([at, d]) => replaceAt(shape, at, d)) },
+  { weight: 1, arbitrary: shapeArb(0, 5) },
+).chain((s) => tensorArg(s as number[]));
+
+type PoolGradArgs = { a: unknown; x: unknown; attrs: unknown };
+/** g (of the pooled shape) or t (of x's shape), x and attributes for maxPool2dGrad and maxPool2dGather. */
+const maxPoolRuleArgs = (cotangent: boolean): fc.Arbitrary<PoolGradArgs> => imageShape.chain((xs) =>
+  poolAttrs([1, 1]).chain(({ size: _size, ...attrs }) =>
+    fc.record({ a: maybeSpoiled(cotangent ? pooledOf(xs, attrs) : xs), x: tensorArg(xs), attrs: fc.constant(attrs) })));
+
+type AvgGradArgs = { g: unknown; attrs: unknown };
+const avgPool2dGradArgs: fc.Arbitrary<AvgGradArgs> = imageShape.chain((xs) =>
+  poolAttrs([xs[2] ?? 1, xs[3] ?? 1]).chain((attrs) => fc.record({ g: maybeSpoiled(pooledOf(xs, attrs)), attrs: fc.constant(attrs) })));
+
 // ── Derived from the op ─────────────────────────────────────────────────────────────────────────
 
 /** The op functions, by name: the public ones, and those only other ops' rules call. */
@@ -568,4 +724,45 @@ export const specs: Record<string, Spec> = {
       return gs === null || zs === null || idx === null ? reject('not tensor data') : R.softmaxCrossEntropyGradRef(gs, zs, idx);
     },
   } as Spec<CrossEntropyArgs>,
+  // Convolution and pooling
+  conv2d: {
+    args: conv2dArgs,
+    run: ({ x, w, options }, s) => core.conv2d(s.t(x), s.t(w), options as core.Conv2dOptions),
+    ref: ({ x, w, options }) => withNd([x, w], (xs, ws) => R.conv2dRef(xs, ws, options)),
+  } as Spec<ConvArgs>,
+  conv2dInputGrad: {
+    args: conv2dInputGradArgs,
+    run: ({ a, b, attrs }, s) => ruleOps.conv2dInputGrad(s.t(a), s.t(b), attrs as never),
+    ref: ({ a, b, attrs }) => withNd([a, b], (gs, ws) => R.conv2dInputGradRef(gs, ws, attrs)),
+  } as Spec<ConvGradArgs>,
+  conv2dWeightGrad: {
+    args: conv2dWeightGradArgs,
+    run: ({ a, b, attrs }, s) => ruleOps.conv2dWeightGrad(s.t(a), s.t(b), attrs as never),
+    ref: ({ a, b, attrs }) => withNd([a, b], (xs, gs) => R.conv2dWeightGradRef(xs, gs, attrs)),
+  } as Spec<ConvGradArgs>,
+  maxPool2d: {
+    args: poolArgs,
+    run: ({ x, options }, s) => core.maxPool2d(s.t(x), options as core.Pool2dOptions),
+    ref: ({ x, options }) => withNd([x], (xs) => R.maxPool2dRef(xs, options)),
+  } as Spec<PoolArgs>,
+  avgPool2d: {
+    args: poolArgs,
+    run: ({ x, options }, s) => core.avgPool2d(s.t(x), options as core.Pool2dOptions),
+    ref: ({ x, options }) => withNd([x], (xs) => R.avgPool2dRef(xs, options)),
+  } as Spec<PoolArgs>,
+  maxPool2dGrad: {
+    args: maxPoolRuleArgs(true),
+    run: ({ a, x, attrs }, s) => ruleOps.maxPool2dGrad(s.t(a), s.c(x), attrs as never),
+    ref: ({ a, x, attrs }) => withNd([a, x], (gs, xs) => R.maxPool2dGradRef(gs, xs, attrs)),
+  } as Spec<PoolGradArgs>,
+  maxPool2dGather: {
+    args: maxPoolRuleArgs(false),
+    run: ({ a, x, attrs }, s) => ruleOps.maxPool2dGather(s.t(a), s.c(x), attrs as never),
+    ref: ({ a, x, attrs }) => withNd([a, x], (ts, xs) => R.maxPool2dGatherRef(ts, xs, attrs)),
+  } as Spec<PoolGradArgs>,
+  avgPool2dGrad: {
+    args: avgPool2dGradArgs,
+    run: ({ g, attrs }, s) => ruleOps.avgPool2dGrad(s.t(g), attrs as never),
+    ref: ({ g, attrs }) => withNd([g], (gs) => R.avgPool2dGradRef(gs, attrs)),
+  } as Spec<AvgGradArgs>,
 };

@@ -1,0 +1,271 @@
+/**
+ * 2-D convolution (cross-correlation, PyTorch's layouts) as matrix products: im2col, one `gemm` per
+ * group and chunk of samples, col2im.
+ *
+ * For a chunk of `nc` samples and one group of `cg` input and `og` output channels, im2col copies
+ * every receptive field into a column: `cols` is [K, M] with K = cg·kH·kW (row (c, ki, kj)) and
+ * M = nc·H'·W' (column (n, oh, ow)), zero where the field reaches into the padding. Then
+ *
+ *   forward         y_g  = W_g · cols          [og, K]·[K, M]  → [og, M]
+ *   input adjoint   cols̄ = W_gᵀ · ḡ_g          [K, og]·[og, M] → [K, M], then col2im adds each
+ *                                               column back where it was read from (x̄ = Aᵀ ḡ)
+ *   weight adjoint  W̄_g  = ḡ_g · colsᵀ         [og, M]·[M, K]  → [og, K]
+ *
+ * where ḡ_g is the cotangent's channels of group g laid out as [og, M]. The transposed operands go
+ * through gemm's transposed variants (nothing is transposed in memory). Results in [N, O, H', W']
+ * order have each sample's [og, H'·W'] block contiguous, so for a chunk of one sample gemm reads
+ * and writes the tensors in place; for larger chunks a copy reorders [og, (n, p)] ↔ [(n, og), p],
+ * which costs one pass over the output against the product's K passes.
+ *
+ * A chunk holds as many samples as keep `cols` within {@link COLS_LIMIT} elements, so a small
+ * network's whole batch is one product per group. The scratch arrays are this module's own
+ * (`new Float64Array`, never allocData's, whose arrays a backward pass may hand to other tensors)
+ * and grow to the largest chunk seen; kernels do not re-enter, so one set serves every call.
+ */
+import { gemm } from './matmul';
+import { allocData, allocForOverwrite } from './alloc';
+
+/** Everything a convolution kernel needs to know, as plain numbers. */
+export interface ConvGeometry {
+  /** Samples, input channels, input height and width. */
+  readonly n: number;
+  readonly c: number;
+  readonly h: number;
+  readonly w: number;
+  /** Output channels, kernel height and width. */
+  readonly o: number;
+  readonly kh: number;
+  readonly kw: number;
+  /** Output height and width. */
+  readonly oh: number;
+  readonly ow: number;
+  /** Stride, dilation, and the padding before the first row (top) and column (left). */
+  readonly sh: number;
+  readonly sw: number;
+  readonly dh: number;
+  readonly dw: number;
+  readonly pt: number;
+  readonly pl: number;
+  readonly groups: number;
+}
+
+/** Most elements a chunk's column matrix holds (8 MiB), unless one sample alone needs more. */
+const COLS_LIMIT = 1 << 20;
+
+const scratch: Float64Array[] = [new Float64Array(0), new Float64Array(0), new Float64Array(0)];
+
+/** Scratch array `i` (0: columns, 1: reordered operand or result, 2: partial weight adjoint), of at least n elements. */
+function scratchOf(i: number, n: number): Float64Array {
+  if (scratch[i]!.length < n) scratch[i] = new Float64Array(Math.max(n, scratch[i]!.length * 2));
+  return scratch[i]!;
+}
+
+/** Samples per chunk: as many as keep the columns within COLS_LIMIT, at least one. */
+function samplesPerChunk(geo: ConvGeometry, rows: number): number {
+  const perSample = rows * geo.oh * geo.ow;
+  return Math.max(1, Math.min(geo.n, Math.floor(COLS_LIMIT / perSample)));
+}
+
+/**
+ * The first and one past the last output column whose input column ow·sw + offset lies in [0, w):
+ * the others read padding.
+ */
+function validColumns(offset: number, sw: number, w: number, ow: number): [number, number] {
+  let lo = offset >= 0 ? 0 : Math.ceil(-offset / sw);
+  let hi = w - 1 - offset < 0 ? 0 : Math.floor((w - 1 - offset) / sw) + 1;
+  if (lo > ow) lo = ow;
+  if (hi > ow) hi = ow;
+  if (hi < lo) hi = lo;
+  return [lo, hi];
+}
+
+/**
+ * Fills `cols` ([cg·kH·kW, nc·H'·W'], row-major) with the receptive fields of samples n0 … n0+nc−1
+ * in the channels of group `group`: cols[(c, ki, kj), (n, oh, ow)] = x[n, c, oh·sh + ki·dh − pt,
+ * ow·sw + kj·dw − pl], 0 in the padding.
+ */
+export function im2col(x: Float64Array, geo: ConvGeometry, group: number, n0: number, nc: number, cols: Float64Array): void {
+  const { c, h, w, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl } = geo;
+  const cg = c / geo.groups;
+  const hw = h * w;
+  const ohw = oh * ow;
+  const m = nc * ohw;
+  let row = 0;
+  for (let ci = 0; ci < cg; ci++) {
+    const channel = group * cg + ci;
+    for (let ki = 0; ki < kh; ki++) {
+      const rowOffset = ki * dh - pt;
+      for (let kj = 0; kj < kw; kj++, row++) {
+        const colOffset = kj * dw - pl;
+        const [lo, hi] = validColumns(colOffset, sw, w, ow);
+        let p = row * m;
+        for (let s = 0; s < nc; s++) {
+          const base = ((n0 + s) * c + channel) * hw;
+          for (let y = 0; y < oh; y++) {
+            const ih = y * sh + rowOffset;
+            if (ih < 0 || ih >= h) {
+              cols.fill(0, p, p + ow);
+              p += ow;
+              continue;
+            }
+            const src = base + ih * w + colOffset;
+            let xo = 0;
+            for (; xo < lo; xo++) cols[p++] = 0;
+            if (sw === 1) for (; xo < hi; xo++) cols[p++] = x[src + xo]!;
+            else for (; xo < hi; xo++) cols[p++] = x[src + xo * sw]!;
+            for (; xo < ow; xo++) cols[p++] = 0;
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The adjoint of {@link im2col}: adds each element of `cols` into `out` (of x's shape) where
+ * im2col read it from; elements that came from the padding are dropped.
+ */
+export function col2im(cols: Float64Array, geo: ConvGeometry, group: number, n0: number, nc: number, out: Float64Array): void {
+  const { c, h, w, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl } = geo;
+  const cg = c / geo.groups;
+  const hw = h * w;
+  const ohw = oh * ow;
+  const m = nc * ohw;
+  let row = 0;
+  for (let ci = 0; ci < cg; ci++) {
+    const channel = group * cg + ci;
+    for (let ki = 0; ki < kh; ki++) {
+      const rowOffset = ki * dh - pt;
+      for (let kj = 0; kj < kw; kj++, row++) {
+        const colOffset = kj * dw - pl;
+        const [lo, hi] = validColumns(colOffset, sw, w, ow);
+        let p = row * m;
+        for (let s = 0; s < nc; s++) {
+          const base = ((n0 + s) * c + channel) * hw;
+          for (let y = 0; y < oh; y++, p += ow) {
+            const ih = y * sh + rowOffset;
+            if (ih < 0 || ih >= h) continue;
+            const dst = base + ih * w + colOffset;
+            if (sw === 1) for (let xo = lo; xo < hi; xo++) out[dst + xo]! += cols[p + xo]!;
+            else for (let xo = lo; xo < hi; xo++) out[dst + xo * sw]! += cols[p + xo]!;
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Copies the channels of group `group` of samples n0 … n0+nc−1 of `t` ([N, O, H'·W']) into `to` as
+ * [og, nc·H'·W']: (n, o, p) → (o, n, p).
+ */
+function channelsFirst(t: Float64Array, geo: ConvGeometry, group: number, n0: number, nc: number, to: Float64Array): void {
+  const og = geo.o / geo.groups;
+  const ohw = geo.oh * geo.ow;
+  const m = nc * ohw;
+  for (let s = 0; s < nc; s++) {
+    for (let oc = 0; oc < og; oc++) {
+      const src = ((n0 + s) * geo.o + group * og + oc) * ohw;
+      to.set(t.subarray(src, src + ohw), oc * m + s * ohw);
+    }
+  }
+}
+
+/** The inverse of {@link channelsFirst}: `from` ([og, nc·H'·W']) written into `t` ([N, O, H'·W']). */
+function samplesFirst(from: Float64Array, geo: ConvGeometry, group: number, n0: number, nc: number, t: Float64Array): void {
+  const og = geo.o / geo.groups;
+  const ohw = geo.oh * geo.ow;
+  const m = nc * ohw;
+  for (let s = 0; s < nc; s++) {
+    for (let oc = 0; oc < og; oc++) {
+      const at = oc * m + s * ohw;
+      t.set(from.subarray(at, at + ohw), ((n0 + s) * geo.o + group * og + oc) * ohw);
+    }
+  }
+}
+
+/** y = conv2d(x, w): x [N, C, H, W], w [O, C/groups, kH, kW] → y [N, O, H', W']. */
+export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry): Float64Array {
+  const { n, o, groups } = geo;
+  const ohw = geo.oh * geo.ow;
+  const og = o / groups;
+  const k = (geo.c / groups) * geo.kh * geo.kw;
+  const out = allocForOverwrite(n * o * ohw); // every element is written below
+  const chunk = samplesPerChunk(geo, k);
+  for (let n0 = 0; n0 < n; n0 += chunk) {
+    const nc = Math.min(chunk, n - n0);
+    const m = nc * ohw;
+    const cols = scratchOf(0, k * m);
+    for (let g = 0; g < groups; g++) {
+      im2col(x, geo, g, n0, nc, cols);
+      if (nc === 1) {
+        gemm(wt, g * og * k, cols, 0, out, (n0 * o + g * og) * ohw, og, m, k, false, false);
+      } else {
+        const y = scratchOf(1, og * m);
+        gemm(wt, g * og * k, cols, 0, y, 0, og, m, k, false, false);
+        samplesFirst(y, geo, g, n0, nc, out);
+      }
+    }
+  }
+  return out;
+}
+
+/** x̄ = the transposed convolution of ḡ ([N, O, H', W']) with w: [N, C, H, W]. */
+export function conv2dInputGradData(g: Float64Array, wt: Float64Array, geo: ConvGeometry): Float64Array {
+  const { n, o, groups } = geo;
+  const ohw = geo.oh * geo.ow;
+  const og = o / groups;
+  const k = (geo.c / groups) * geo.kh * geo.kw;
+  const out = allocData(n * geo.c * geo.h * geo.w); // zeros: col2im adds into it
+  const chunk = samplesPerChunk(geo, k);
+  for (let n0 = 0; n0 < n; n0 += chunk) {
+    const nc = Math.min(chunk, n - n0);
+    const m = nc * ohw;
+    const cols = scratchOf(0, k * m);
+    for (let grp = 0; grp < groups; grp++) {
+      if (nc === 1) {
+        gemm(wt, grp * og * k, g, (n0 * o + grp * og) * ohw, cols, 0, k, m, og, true, false);
+      } else {
+        const gg = scratchOf(1, og * m);
+        channelsFirst(g, geo, grp, n0, nc, gg);
+        gemm(wt, grp * og * k, gg, 0, cols, 0, k, m, og, true, false);
+      }
+      col2im(cols, geo, grp, n0, nc, out);
+    }
+  }
+  return out;
+}
+
+/** w̄ = the correlation of x with ḡ ([N, O, H', W']), summed over samples: [O, C/groups, kH, kW]. */
+export function conv2dWeightGradData(x: Float64Array, g: Float64Array, geo: ConvGeometry): Float64Array {
+  const { n, o, groups } = geo;
+  const ohw = geo.oh * geo.ow;
+  const og = o / groups;
+  const k = (geo.c / groups) * geo.kh * geo.kw;
+  const out = allocData(o * k); // zeros: an empty batch has a zero adjoint
+  const chunk = samplesPerChunk(geo, k);
+  for (let n0 = 0; n0 < n; n0 += chunk) {
+    const nc = Math.min(chunk, n - n0);
+    const m = nc * ohw;
+    const cols = scratchOf(0, k * m);
+    for (let grp = 0; grp < groups; grp++) {
+      im2col(x, geo, grp, n0, nc, cols);
+      let gg = g;
+      let gAt = (n0 * o + grp * og) * ohw;
+      if (nc !== 1) {
+        gg = scratchOf(1, og * m);
+        gAt = 0;
+        channelsFirst(g, geo, grp, n0, nc, gg);
+      }
+      const at = grp * og * k;
+      if (n0 === 0) {
+        gemm(gg, gAt, cols, 0, out, at, og, k, m, false, true);
+      } else {
+        const partial = scratchOf(2, og * k);
+        gemm(gg, gAt, cols, 0, partial, 0, og, k, m, false, true);
+        for (let i = 0; i < og * k; i++) out[at + i]! += partial[i]!;
+      }
+    }
+  }
+  return out;
+}

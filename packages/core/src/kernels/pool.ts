@@ -1,0 +1,150 @@
+/**
+ * 2-D pooling over [N, C, H, W] (PyTorch's layout and output size, no dilation, floor mode):
+ * max pooling with −∞ padding and average pooling with zero padding counted in the average, with
+ * their adjoints. Each window lies partly inside the input (padding is at most half the window), so
+ * a window's maximum is always one of the input's elements.
+ */
+import { allocData, allocForOverwrite } from './alloc';
+
+/** A pooling's sizes as plain numbers. */
+export interface PoolGeometry {
+  /** Planes (samples × channels), input height and width. */
+  readonly planes: number;
+  readonly h: number;
+  readonly w: number;
+  /** Window, stride and padding (before the first row and column). */
+  readonly kh: number;
+  readonly kw: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly ph: number;
+  readonly pw: number;
+  /** Output height and width. */
+  readonly oh: number;
+  readonly ow: number;
+}
+
+let argmaxScratch = new Int32Array(0);
+
+/**
+ * For each output element, the position in `x` of its window's maximum: the first maximum in
+ * row-major order on ties (as PyTorch), the first NaN if the window holds one. The array is
+ * scratch, valid until the next call.
+ */
+function argmaxes(x: Float64Array, geo: PoolGeometry): Int32Array {
+  const { planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow } = geo;
+  const total = planes * oh * ow;
+  if (argmaxScratch.length < total) argmaxScratch = new Int32Array(Math.max(total, argmaxScratch.length * 2));
+  const at = argmaxScratch;
+  let i = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * h * w;
+    for (let y = 0; y < oh; y++) {
+      const top = y * sh - ph;
+      const r0 = top < 0 ? 0 : top;
+      const r1 = top + kh > h ? h : top + kh;
+      for (let xo = 0; xo < ow; xo++, i++) {
+        const left = xo * sw - pw;
+        const c0 = left < 0 ? 0 : left;
+        const c1 = left + kw > w ? w : left + kw;
+        let best = base + r0 * w + c0;
+        let bestValue = x[best]!;
+        for (let r = r0; r < r1; r++) {
+          const row = base + r * w;
+          for (let c = c0; c < c1; c++) {
+            const v = x[row + c]!;
+            // Strictly greater: the first of equal maxima stays. A NaN beats any number, once.
+            if (v > bestValue || (v !== v && bestValue === bestValue)) {
+              bestValue = v;
+              best = row + c;
+            }
+          }
+        }
+        at[i] = best;
+      }
+    }
+  }
+  return at;
+}
+
+/** Max pooling: [planes, H, W] → [planes, H', W']. */
+export function maxPoolData(x: Float64Array, geo: PoolGeometry): Float64Array {
+  const total = geo.planes * geo.oh * geo.ow;
+  const at = argmaxes(x, geo);
+  const out = allocForOverwrite(total);
+  for (let i = 0; i < total; i++) out[i] = x[at[i]!]!;
+  return out;
+}
+
+/** Max pooling's adjoint: each element of `g` ([planes, H', W']) added at its window's maximum in `x`. */
+export function maxPoolScatterData(g: Float64Array, x: Float64Array, geo: PoolGeometry): Float64Array {
+  const total = geo.planes * geo.oh * geo.ow;
+  const at = argmaxes(x, geo);
+  const out = allocData(geo.planes * geo.h * geo.w);
+  for (let i = 0; i < total; i++) out[at[i]!]! += g[i]!;
+  return out;
+}
+
+/** Max pooling's tangent map: `t` (of x's shape) read at each window's maximum in `x`. */
+export function maxPoolGatherData(t: Float64Array, x: Float64Array, geo: PoolGeometry): Float64Array {
+  const total = geo.planes * geo.oh * geo.ow;
+  const at = argmaxes(x, geo);
+  const out = allocForOverwrite(total);
+  for (let i = 0; i < total; i++) out[i] = t[at[i]!]!;
+  return out;
+}
+
+/** Average pooling, the zero padding counted: each window's sum divided by kH·kW. */
+export function avgPoolData(x: Float64Array, geo: PoolGeometry): Float64Array {
+  const { planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow } = geo;
+  const count = kh * kw;
+  const out = allocForOverwrite(planes * oh * ow);
+  let i = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * h * w;
+    for (let y = 0; y < oh; y++) {
+      const top = y * sh - ph;
+      const r0 = top < 0 ? 0 : top;
+      const r1 = top + kh > h ? h : top + kh;
+      for (let xo = 0; xo < ow; xo++, i++) {
+        const left = xo * sw - pw;
+        const c0 = left < 0 ? 0 : left;
+        const c1 = left + kw > w ? w : left + kw;
+        let total = 0;
+        for (let r = r0; r < r1; r++) {
+          const row = base + r * w;
+          for (let c = c0; c < c1; c++) total += x[row + c]!;
+        }
+        out[i] = total / count;
+      }
+    }
+  }
+  return out;
+}
+
+/** Average pooling's adjoint: each element of `g` divided by kH·kW and added over its window. */
+export function avgPoolScatterData(g: Float64Array, geo: PoolGeometry): Float64Array {
+  const { planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow } = geo;
+  const count = kh * kw;
+  const out = allocData(planes * h * w);
+  let i = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * h * w;
+    for (let y = 0; y < oh; y++) {
+      const top = y * sh - ph;
+      const r0 = top < 0 ? 0 : top;
+      const r1 = top + kh > h ? h : top + kh;
+      for (let xo = 0; xo < ow; xo++, i++) {
+        const left = xo * sw - pw;
+        const c0 = left < 0 ? 0 : left;
+        const c1 = left + kw > w ? w : left + kw;
+        const share = g[i]! / count;
+        for (let r = r0; r < r1; r++) {
+          const row = base + r * w;
+          for (let c = c0; c < c1; c++) out[row + c]! += share;
+        }
+      }
+    }
+  }
+  return out;
+}
