@@ -17,8 +17,8 @@
  * and writes the tensors in place; for larger chunks a copy reorders [og, (n, p)] ↔ [(n, og), p],
  * which costs one pass over the output against the product's K passes.
  *
- * A chunk holds as many samples as keep `cols` within {@link COLS_LIMIT} elements, so a small
- * network's whole batch is one product per group. The scratch arrays are this module's own
+ * A chunk holds as many samples as keep `cols` within {@link COLS_LIMIT} elements, so that it is
+ * still in cache when gemm reads it. The scratch arrays are this module's own
  * (`new Float64Array`, never allocData's, whose arrays a backward pass may hand to other tensors)
  * and grow to the largest chunk seen; kernels do not re-enter, so one set serves every call.
  */
@@ -49,8 +49,12 @@ export interface ConvGeometry {
   readonly groups: number;
 }
 
-/** Most elements a chunk's column matrix holds (8 MiB), unless one sample alone needs more. */
-const COLS_LIMIT = 1 << 20;
+/**
+ * Most elements a chunk's column matrix holds (512 KiB), unless one sample alone needs more: small
+ * enough to stay in cache between im2col writing it and gemm (or its copy into WebAssembly memory)
+ * reading it, large enough that a small image's batch is a few products, not one per sample.
+ */
+const COLS_LIMIT = 1 << 16;
 
 const scratch: Float64Array[] = [new Float64Array(0), new Float64Array(0), new Float64Array(0)];
 
