@@ -30,6 +30,17 @@ describe('requireOptions', () => {
   it('describes an array by its length, not its elements (it may be a whole data set)', () => {
     expect(messageOf(() => requireOptions('fit', new Array(10_000).fill(0) as never))).toBe('fit: options must be an object, got an array of length 10000');
   });
+
+  it('given the known option names, refuses any other key, naming it and the options', () => {
+    const options = { correction: 1 };
+    expect(requireOptions('variance', options, ['correction'])).toBe(options);
+    expect(requireOptions('variance', {}, ['correction'])).toEqual({});
+    expect(messageOf(() => requireOptions('variance', { corection: 1 } as never, ['correction']))).toBe("variance: unknown option 'corection'; the options are correction");
+    expect(messageOf(() => requireOptions('gelu', { approximate: 'tanh', fast: true } as never, ['approximate']))).toBe("gelu: unknown option 'fast'; the options are approximate");
+    expect(messageOf(() => requireOptions('f', { ['k'.repeat(100)]: 1 } as never, ['a', 'b']))).toBe(`f: unknown option '${'k'.repeat(40)}…' (100 characters); the options are a, b`);
+    // Without the list, any keys pass (the options of functions that check their own).
+    expect(requireOptions('f', { anything: 1 })).toEqual({ anything: 1 });
+  });
 });
 
 describe('requireFinite', () => {

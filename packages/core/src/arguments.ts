@@ -15,19 +15,30 @@ export function requireFunction<F>(op: string, value: F, name = 'the function'):
 /**
  * An options argument, checked: `value` when it is an object, `{}` when it is undefined (all
  * defaults); else a ValueError naming `op`, such as "fit: options must be an object, got null".
+ * Given the `known` option names, a key outside them (a misspelling, which would otherwise leave
+ * its option silently at the default) is a ValueError too: "gelu: unknown option 'aproximate';
+ * the options are approximate".
  *
  * @example
- * const { seed = 0 } = requireOptions('myLayer', options);
+ * const { seed = 0 } = requireOptions('myLayer', options, ['seed']);
  */
-export function requireOptions<T extends object>(op: string, value: T | undefined): T {
+export function requireOptions<T extends object>(op: string, value: T | undefined, known?: readonly string[]): T {
   if (value === undefined) return {} as T;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     // An array here is an argument in the wrong place, often data: its length, not its elements.
     const got = Array.isArray(value) ? `an array of length ${value.length}` : describeValue(value);
     throw new ValueError(`${op}: options must be an object, got ${got}`);
   }
+  if (known !== undefined) {
+    for (const key of Object.keys(value)) {
+      if (!known.includes(key)) throw new ValueError(`${op}: unknown option ${quoteKey(key)}; the options are ${known.join(', ')}`);
+    }
+  }
   return value;
 }
+
+/** An option's name as a message shows it: in single quotes, cut short if it is enormous. */
+const quoteKey = (key: string): string => (key.length > 40 ? `'${key.slice(0, 40)}…' (${key.length} characters)` : `'${key}'`);
 
 /**
  * `value`, when it is a finite number; else a ValueError naming `op` and the argument `name`:

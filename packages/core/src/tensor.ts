@@ -242,6 +242,8 @@ export class Tensor {
   pow(b: TensorLike): Tensor { return fn.pow(this, b); }
   maximum(b: TensorLike): Tensor { return fn.maximum(this, b); }
   minimum(b: TensorLike): Tensor { return fn.minimum(this, b); }
+  /** atan2(this, x): this tensor is y, the first argument, as in PyTorch's `y.atan2(x)`. */
+  atan2(x: TensorLike): Tensor { return fn.atan2(this, x); }
   greater(b: TensorLike): Tensor { return fn.greater(this, b); }
   greaterEqual(b: TensorLike): Tensor { return fn.greaterEqual(this, b); }
   less(b: TensorLike): Tensor { return fn.less(this, b); }
@@ -267,12 +269,27 @@ export class Tensor {
   leakyRelu(alpha?: number): Tensor { return fn.leakyRelu(this, alpha); }
   elu(alpha?: number): Tensor { return fn.elu(this, alpha); }
   softplus(): Tensor { return fn.softplus(this); }
+  erf(): Tensor { return fn.erf(this); }
+  gelu(options?: fn.GeluOptions): Tensor { return fn.gelu(this, options); }
+  silu(): Tensor { return fn.silu(this); }
+  sinh(): Tensor { return fn.sinh(this); }
+  cosh(): Tensor { return fn.cosh(this); }
+  asinh(): Tensor { return fn.asinh(this); }
+  atan(): Tensor { return fn.atan(this); }
+  log2(): Tensor { return fn.log2(this); }
+  log10(): Tensor { return fn.log10(this); }
+  reciprocal(): Tensor { return fn.reciprocal(this); }
+  rsqrt(): Tensor { return fn.rsqrt(this); }
   clip(lo: number, hi: number): Tensor { return fn.clip(this, lo, hi); }
   sign(): Tensor { return fn.sign(this); }
 
   // Reductions.
   sum(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.sum(this, axis, keepDims); }
   mean(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.mean(this, axis, keepDims); }
+  prod(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.prod(this, axis, keepDims); }
+  variance(axis?: number | readonly number[], keepDims?: boolean, options?: fn.VarianceOptions): Tensor { return fn.variance(this, axis, keepDims, options); }
+  std(axis?: number | readonly number[], keepDims?: boolean, options?: fn.VarianceOptions): Tensor { return fn.std(this, axis, keepDims, options); }
+  cumsum(axis: number): Tensor { return fn.cumsum(this, axis); }
   max(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.max(this, axis, keepDims); }
   min(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.min(this, axis, keepDims); }
   logSumExp(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.logSumExp(this, axis, keepDims); }

@@ -1,6 +1,6 @@
 /** Reductions over any set of axes. */
 import { shapeSize, type Shape } from '../shape';
-import { allocData } from './alloc';
+import { allocData, allocForOverwrite } from './alloc';
 import { transposeData } from './layout';
 
 /**
@@ -53,6 +53,65 @@ export function sumAxes(x: Float64Array, shape: Shape, axes: readonly number[]):
     const first = o * inner;
     const end = first + inner;
     for (let r = 0; r < reduced; r++) for (let t = first; t < end; t++) out[t]! += data[from++]!;
+  }
+  return out;
+}
+
+/** Product over `axes` (1 for an empty one), the factors taken in the input's order. */
+export function prodAxes(x: Float64Array, shape: Shape, axes: readonly number[]): Float64Array {
+  const { data, outer, reduced, inner } = blocksOf(x, shape, axes);
+  const out = allocForOverwrite(outer * inner).fill(1);
+  let from = 0;
+  for (let o = 0; o < outer; o++) {
+    const first = o * inner;
+    const end = first + inner;
+    for (let r = 0; r < reduced; r++) for (let t = first; t < end; t++) out[t]! *= data[from++]!;
+  }
+  return out;
+}
+
+/**
+ * Running sums along `axis`: out[k] = x[0] + … + x[k], or, `reverse`, out[k] = x[k] + … + x[n − 1]
+ * (each sum accumulated from its first term on, so the last of the forward sums is sum's order).
+ */
+export function cumsumAxis(x: Float64Array, shape: Shape, axis: number, reverse: boolean): Float64Array {
+  const { outer, reduced: dim, inner } = blocksOf(x, shape, [axis]);
+  const out = allocForOverwrite(x.length);
+  const step = reverse ? -inner : inner;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let at = o * dim * inner + i + (reverse ? (dim - 1) * inner : 0);
+      let total = 0;
+      for (let j = 0; j < dim; j++, at += step) {
+        total += x[at]!;
+        out[at] = total;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The first-order linear recurrence along `axis`: h[0] = b[0], h[k] = a[k]·h[k − 1] + b[k]; or,
+ * `reverse`, from the other end: h[n − 1] = b[n − 1], h[k] = a[k]·h[k + 1] + b[k]. a and b have
+ * `shape`. (a[0], or a[n − 1] in reverse, multiplies nothing: h before the first is 0.)
+ */
+export function linearRecurrenceAxis(a: Float64Array, b: Float64Array, shape: Shape, axis: number, reverse: boolean): Float64Array {
+  const { outer, reduced: dim, inner } = blocksOf(a, shape, [axis]);
+  const out = allocForOverwrite(a.length);
+  const step = reverse ? -inner : inner;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let at = o * dim * inner + i + (reverse ? (dim - 1) * inner : 0);
+      if (dim === 0) continue;
+      let h = b[at]!;
+      out[at] = h;
+      for (let j = 1; j < dim; j++) {
+        at += step;
+        h = a[at]! * h + b[at]!;
+        out[at] = h;
+      }
+    }
   }
   return out;
 }

@@ -1,6 +1,6 @@
 /** Broadcasting elementwise functions of two tensors, each partial derivative given as a product. */
 import { binaryOp, unaryOp, anyReal } from './elementwise';
-import { equal, greater, greaterEqual, less, log, neg, where } from '../functions';
+import { equal, greater, greaterEqual, less, log, neg, square, where } from '../functions';
 import type { Tensor, TensorLike } from '../tensor';
 import { applyBinary, applyUnary } from './call';
 
@@ -77,6 +77,21 @@ const minimumOp = binaryOp({
   domains: [anyReal, anyReal],
 });
 
+/**
+ * atan2(y, x), the angle of the point (x, y) in (−π, π] (IEEE's and Math.atan2's rules at zeros,
+ * signed zeros and infinities): ∂/∂y = x/(x² + y²), ∂/∂x = −y/(x² + y²). Checked with y away from 0,
+ * off the branch cut (y = 0, x < 0), and so away from the origin, where neither is defined.
+ */
+const atan2Op = binaryOp({
+  name: 'atan2',
+  f: Math.atan2,
+  scales: [
+    (v, [y, x]) => mul(v, div(x!, add(square(x!), square(y!)))),
+    (v, [y, x]) => neg(mul(v, div(y!, add(square(x!), square(y!))))),
+  ],
+  domains: [{ min: -2, max: 2, awayFrom: [0], margin: 0.3 }, anyReal],
+});
+
 /** xᵖ for a constant exponent p; d/dx = p·xᵖ⁻¹ (0 for p = 0, even at x = 0, where 0·x⁻¹ would be NaN). */
 const powScalarOp = unaryOp<{ exponent: number }>({
   name: 'powScalar',
@@ -101,6 +116,16 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
   if (typeof b === 'number') return applyUnary(powScalarOp, a, { exponent: b });
   return applyBinary(powOp, a, b);
 }
+/**
+ * The angle of the point (x, y) from the positive x axis, in (−π, π], elementwise and broadcasting:
+ * y first, as NumPy's arctan2 and PyTorch's atan2. Zeros, signed zeros and infinities follow IEEE
+ * 754 (as Math.atan2): atan2(0, −1) = π, atan2(−0, −1) = −π, atan2(±0, −0) = ±π, atan2(±0, +0) = ±0.
+ * ∂/∂y = x/(x² + y²) and ∂/∂x = −y/(x² + y²); at the origin both are NaN (0/0).
+ *
+ * @example
+ * atan2(tensor([1, 1, -1]), tensor([1, -1, 0])).toString(); // tensor([ 0.7854,  2.3562, -1.5708])
+ */
+export const atan2 = (y: TensorLike, x: TensorLike): Tensor => applyBinary(atan2Op, y, x);
 /** Elementwise maximum. */
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => applyBinary(maximumOp, a, b);
 /** Elementwise minimum. */

@@ -1,9 +1,11 @@
-/** Reductions over any axes, with keepDims: sum, max, min, logSumExp, norm. */
+/** Reductions over any axes, with keepDims: sum, prod, max, min, logSumExp, norm, and the running sum cumsum. */
 import { registerOp, type DifferentiableOp, type OpCase } from '../registry';
 import { formatShape, normalizeAxes, normalizeAxis, reducedShape, type Shape } from '../shape';
 import { ValueError } from '../errors';
-import { extremeAxes, logSoftmaxAxis, logSumExpAxes, sumAxes } from '../kernels/reduce';
-import { broadcastTo, div, equal, exp, mul, reshape, sub, where } from '../functions';
+import { cumsumAxis, extremeAxes, logSoftmaxAxis, logSumExpAxes, prodAxes, sumAxes } from '../kernels/reduce';
+import { broadcastTo, div, equal, exp, mul, reshape, square, sub, where } from '../functions';
+import { exclusiveProducts } from './rules/recurrence';
+import { requireFinite, requireOptions } from '../arguments';
 import type { Tensor, TensorLike } from '../tensor';
 import { apply } from '../dispatch';
 import { applyUnary } from './call';
@@ -70,12 +72,30 @@ function reduction(spec: {
 /** Σ over axes: the adjoint is the cotangent broadcast back over the reduced axes. */
 const sumOp = reduction({ name: 'sum', kernel: sumAxes, weight: null, smooth: true });
 
+/**
+ * The axes a reduction reduced, read off its input and its expanded output: those where the output
+ * has 1 and the input has not (an axis of size 1 makes no difference to which elements are grouped).
+ */
+function reducedAxesOf(x: Tensor, outExpanded: Tensor): number[] {
+  return x._shape.flatMap((d, i) => (outExpanded._shape[i] === 1 && d !== 1 ? [i] : []));
+}
+
 /** The elements equal to the extreme get the derivative, shared equally on ties. */
 function extremeWeight(x: Tensor, outExpanded: Tensor): Tensor {
   const mask = equal(x, outExpanded);
-  const reducedAxes = x._shape.flatMap((d, i) => (outExpanded._shape[i] === 1 && d !== 1 ? [i] : []));
-  return div(mask, sum(mask, reducedAxes, true));
+  return div(mask, sum(mask, reducedAxesOf(x, outExpanded), true));
 }
+
+/**
+ * ∏ over axes; ∂out/∂xᵢ = ∏ⱼ≠ᵢ xⱼ, the product of the others, computed without dividing by xᵢ (see
+ * exclusiveProducts): right with zeros in the input, to any order.
+ */
+const prodOp = reduction({
+  name: 'prod',
+  kernel: prodAxes,
+  weight: (x, outExpanded) => exclusiveProducts(x, reducedAxesOf(x, outExpanded)),
+  smooth: true,
+});
 
 /** Max over axes (NaN propagates); d/dx is 1 at the maximum (shared on ties), 0 elsewhere. */
 const maxOp = reduction({ name: 'max', kernel: (x, s, a) => extremeAxes(x, s, a, 1), weight: extremeWeight, smooth: false, needsElements: true });
@@ -129,9 +149,56 @@ const logSoftmaxOp = registerOp<DifferentiableOp<{ axis: number }>>({
   },
 });
 
+/** cumsum's attributes: the axis, and whether the sums run from the end (the op's own adjoint). */
+interface CumsumAttrs {
+  readonly axis: number;
+  readonly reverse: boolean;
+}
+
+/**
+ * Running sums along one axis. Linear, so the tangent is the running sum of the tangent, and the
+ * adjoint of a running sum is the running sum from the other end: x̄[k] = Σ_{i ≥ k} ȳ[i].
+ */
+const cumsumOp: DifferentiableOp<CumsumAttrs> = registerOp<DifferentiableOp<CumsumAttrs>>({
+  kind: 'differentiable',
+  name: 'cumsum',
+  arity: 1,
+  shape: ([s], { axis }) => {
+    if (s!.length === 0) throw new ValueError('cumsum: needs at least one axis, got a scalar');
+    normalizeAxis('cumsum', axis, s!.length);
+    return s!;
+  },
+  forward: ([x], [s], _o, { axis, reverse }) => cumsumAxis(x!, s!, normalizeAxis('cumsum', axis, s!.length), reverse),
+  vjp: (g, _inputs, _out, { axis, reverse }) => [apply(cumsumOp, [g], { axis, reverse: !reverse })],
+  jvp: ([t], _inputs, _out, attrs) => apply(cumsumOp, [t!], attrs),
+  domain: {
+    inputs: [{ min: -2, max: 2 }],
+    cases: [
+      { shapes: [[5]], attrs: { axis: 0, reverse: false } },
+      { shapes: [[5]], attrs: { axis: -1, reverse: true } },
+      { shapes: [[2, 3]], attrs: { axis: 0, reverse: false } },
+      { shapes: [[2, 3]], attrs: { axis: 1, reverse: true } },
+      { shapes: [[3, 4]], attrs: { axis: -1, reverse: false } },
+      { shapes: [[2, 3, 4]], attrs: { axis: 1, reverse: false } },
+    ],
+    smooth: true,
+  },
+  print: ([a], { axis, reverse }) => `cumsum(${a}, axis ${axis}${reverse ? ', from the end' : ''})`,
+});
+
 // ── Reductions ──────────────────────────────────────────────────────────────────────────────────
 /** Sum over `axis` (a number, a list, or all when omitted). */
 export const sum = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(sumOp, x, { axis, keepDims });
+/**
+ * Product over `axis` (a number, a list, or all when omitted); 1 over an empty axis. The gradient
+ * is the product of the other elements of each group, computed without division, so it is right
+ * where the input has zeros: with one zero in a group, the zero's entry is the product of the rest
+ * and the others are 0; with two or more, all are 0. Higher derivatives are right there too.
+ *
+ * @example
+ * grad((x) => prod(x))(tensor([2, 0, 3])).toArray(); // [0, 6, 0]
+ */
+export const prod = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(prodOp, x, { axis, keepDims });
 /** Largest element over `axis`. */
 export const max = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(maxOp, x, { axis, keepDims });
 /** Smallest element over `axis`. */
@@ -145,6 +212,73 @@ export function mean(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
   const t = toTensor(x, 'mean');
   const count = normalizeAxes('mean', axis, t.rank).reduce((n, a) => n * t._shape[a]!, 1);
   return div(sum(t, axis, keepDims), count);
+}
+/** Options of {@link variance} and {@link std}. */
+export interface VarianceOptions {
+  /**
+   * The sum of squared deviations is divided by N − correction, N the number of elements reduced:
+   * 0 (the default) for the population variance, 1 for the unbiased sample variance (Bessel's
+   * correction), as PyTorch's `correction` and NumPy's `ddof`. Any finite number.
+   */
+  correction?: number;
+}
+
+/** x − mean(x) over `axis` (kept as 1s), and the divisor max(N − correction, 0), for variance and std. */
+function deviations(op: string, x: TensorLike, axis: Axis, options: VarianceOptions | undefined): { d: Tensor; divisor: number } {
+  const t = toTensor(x, op);
+  const axes = normalizeAxes(op, axis, t.rank);
+  const { correction = 0 } = requireOptions(op, options, ['correction']);
+  requireFinite(op, 'correction', correction);
+  const count = axes.reduce((n, a) => n * t._shape[a]!, 1);
+  return { d: sub(t, div(sum(t, axes, true), count)), divisor: Math.max(count - correction, 0) };
+}
+
+/**
+ * Variance over `axis` (a number, a list, or all when omitted): Σ(x − x̄)² / (N − correction), x̄ the
+ * mean and N the number of elements reduced, computed in two passes (the mean, then the squared
+ * deviations), so it does not cancel as E[x²] − x̄² would. The default correction 0 gives the
+ * population variance, `{ correction: 1 }` the unbiased sample variance.
+ *
+ * Where N − correction ≤ 0 (one element with correction 1, say), the divisor is taken as 0, as
+ * PyTorch and NumPy do: the result is +∞, or NaN where the deviations are all 0 (and over an empty
+ * axis). The derivative is 2(xᵢ − x̄)/(N − correction); variance is a composite of sum, sub, square
+ * and div, so both modes and higher orders come from their rules.
+ *
+ * @example
+ * variance(tensor([1, 2, 3, 4])).item(); // 1.25
+ * variance(tensor([1, 2, 3, 4]), undefined, false, { correction: 1 }).item(); // 1.6666666666666667
+ */
+export function variance(x: TensorLike, axis?: Axis, keepDims = false, options?: VarianceOptions): Tensor {
+  const { d, divisor } = deviations('variance', x, axis, options);
+  return div(sum(square(d), axis, keepDims), divisor);
+}
+
+/**
+ * Standard deviation over `axis`: √variance, with the same `correction` (see {@link variance}), +∞
+ * or NaN where N − correction ≤ 0 as there. Computed as ‖x − x̄‖ / √(N − correction) with
+ * {@link norm}, whose derivative (x − x̄)/((N − correction)·std) it has.
+ *
+ * At zero variance (all the elements of a group equal, so x − x̄ is exactly 0) std is not
+ * differentiable; its gradient there is taken as 0, as norm's at the origin, where PyTorch gives NaN.
+ *
+ * @example
+ * std(tensor([[1, 3], [2, 2]]), 1).toString(); // tensor([1, 0])
+ */
+export function std(x: TensorLike, axis?: Axis, keepDims = false, options?: VarianceOptions): Tensor {
+  const { d, divisor } = deviations('std', x, axis, options);
+  return div(norm(d, axis, keepDims), Math.sqrt(divisor));
+}
+
+/**
+ * Running sums along `axis`: out[k] = x[0] + … + x[k] (NumPy's and PyTorch's cumsum, with the axis
+ * required). Its adjoint is the running sum of the cotangent from the other end, its tangent the
+ * running sum of the tangent.
+ *
+ * @example
+ * cumsum(tensor([[1, 2, 3], [4, 5, 6]]), 1).toArray(); // [[1, 3, 6], [4, 9, 15]]
+ */
+export function cumsum(x: TensorLike, axis: number): Tensor {
+  return apply(cumsumOp, [toTensor(x, 'cumsum')], { axis, reverse: false });
 }
 /**
  * log softmax(x) = x − logSumExp(x) along `axis`: stable for large inputs. Computed as

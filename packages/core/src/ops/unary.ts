@@ -6,7 +6,8 @@ import type { Tensor, TensorLike } from '../tensor';
 import { applyUnary } from './call';
 import { ValueError } from '../errors';
 import { describeValue } from '../shape';
-import { requireFinite } from '../arguments';
+import { requireChoice, requireFinite, requireOptions } from '../arguments';
+import { erf as erfOf, erfc as erfcOf } from '../kernels/erf';
 
 const positive = { min: 0.2, max: 2 };
 const awayFromZero = { ...anyReal, awayFrom: [0], margin: 0.1 };
@@ -59,10 +60,13 @@ const tanOp = unaryOp({ name: 'tan', f: Math.tan, scale: (v, _, out) => mul(v, a
 /** tanh x; d/dx = 1 − tanh² x. */
 const tanhOp = unaryOp({ name: 'tanh', f: Math.tanh, scale: (v, _, out) => mul(v, sub(1, square(out))), domain: anyReal });
 
+/** 1/(1 + e⁻ᵛ), without overflow for large |v| (NaN stays NaN). */
+const logistic = (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
+
 /** 1/(1 + e⁻ˣ), evaluated without overflow for large |x|; d/dx = σ(1 − σ). */
 const sigmoidOp = unaryOp({
   name: 'sigmoid',
-  f: (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))),
+  f: logistic,
   scale: (v, _, out) => mul(v, mul(out, sub(1, out))),
   domain: anyReal,
 });
@@ -106,6 +110,108 @@ const clipOp = unaryOp<{ lo: number; hi: number }>({
 });
 
 
+/** 2/√π, erf′(0). */
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+/** 1/√(2π), the standard normal density at 0. */
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+/** √(2/π) and 0.044715, the constants of gelu's tanh approximation. */
+const GELU_K = Math.sqrt(2 / Math.PI);
+const GELU_C = 0.044715;
+
+/** erf x = (2/√π) ∫₀ˣ e^{−s²} ds (see kernels/erf.ts); d/dx = (2/√π)·e^{−x²}. */
+const erfOp = unaryOp({
+  name: 'erf',
+  f: erfOf,
+  scale: (v, [x]) => mul(v, mul(exp(neg(square(x!))), TWO_OVER_SQRT_PI)),
+  domain: anyReal,
+});
+
+/** gelu's attributes: the exact form or the tanh approximation. */
+interface GeluAttrs {
+  readonly approximate: 'none' | 'tanh';
+}
+
+/**
+ * gelu at one value. Exact: x·Φ(x) with Φ(x) = ½·erfc(−x/√2), which keeps its relative accuracy in
+ * the left tail, where ½(1 + erf(x/√2)) would cancel to 0. Tanh: ½x(1 + tanh u), u = √(2/π)(x +
+ * 0.044715x³), computed as x·σ(2u), the same function (1 + tanh u = 2σ(2u)) without that
+ * cancellation. At −∞ both give the limit −0 (x·Φ(x) would be −∞·0 = NaN).
+ */
+function geluValue(v: number, { approximate }: GeluAttrs): number {
+  if (v === -Infinity) return -0;
+  if (approximate === 'tanh') return v * logistic(2 * GELU_K * (v + GELU_C * v * v * v));
+  return v * (0.5 * erfcOf(-v * Math.SQRT1_2));
+}
+
+/**
+ * gelu: x·Φ(x), d/dx = Φ(x) + x·φ(x) with φ the standard normal density; or its tanh approximation
+ * x·s, s = σ(2u), d/dx = s + out·(1 − s)·2√(2/π)(1 + 3·0.044715x²).
+ */
+const geluOp = unaryOp<GeluAttrs>({
+  name: 'gelu',
+  f: geluValue,
+  scale: (v, [x], out, { approximate }) => {
+    if (approximate === 'tanh') {
+      const s = sigmoid(mul(add(x!, mul(mul(square(x!), x!), GELU_C)), 2 * GELU_K));
+      const du = add(mul(square(x!), 6 * GELU_C * GELU_K), 2 * GELU_K);
+      return mul(v, add(s, mul(mul(out, sub(1, s)), du)));
+    }
+    const cdf = mul(add(erf(mul(x!, Math.SQRT1_2)), 1), 0.5);
+    const density = mul(exp(mul(square(x!), -0.5)), INV_SQRT_2PI);
+    return mul(v, add(cdf, mul(x!, density)));
+  },
+  domain: anyReal,
+  attrs: [{ approximate: 'none' }, { approximate: 'tanh' }],
+  print: ([a], { approximate }) => (approximate === 'tanh' ? `gelu(${a}, tanh)` : `gelu(${a})`),
+});
+
+/** silu x = x·σ(x) (−0 at −∞, its limit); d/dx = σ + x·σ(1 − σ) = σ + out·(1 − σ). */
+const siluOp = unaryOp({
+  name: 'silu',
+  f: (v) => (v === -Infinity ? -0 : v * logistic(v)),
+  scale: (v, [x], out) => {
+    const s = sigmoid(x!);
+    return mul(v, add(s, mul(out, sub(1, s))));
+  },
+  domain: anyReal,
+});
+
+/** sinh x; d/dx = cosh x. */
+const sinhOp = unaryOp({ name: 'sinh', f: Math.sinh, scale: (v, [x]) => mul(v, cosh(x!)), domain: anyReal });
+
+/** cosh x; d/dx = sinh x. */
+const coshOp = unaryOp({ name: 'cosh', f: Math.cosh, scale: (v, [x]) => mul(v, sinh(x!)), domain: anyReal });
+
+/** asinh x = ln(x + √(x² + 1)); d/dx = 1/√(x² + 1). */
+const asinhOp = unaryOp({ name: 'asinh', f: Math.asinh, scale: (v, [x]) => div(v, sqrt(add(square(x!), 1))), domain: anyReal });
+
+/** atan x, in (−π/2, π/2); d/dx = 1/(1 + x²). */
+const atanOp = unaryOp({ name: 'atan', f: Math.atan, scale: (v, [x]) => div(v, add(square(x!), 1)), domain: anyReal });
+
+/** log₂ x (NaN below 0, −∞ at 0); d/dx = 1/(x ln 2). */
+const log2Op = unaryOp({ name: 'log2', f: Math.log2, scale: (v, [x]) => div(v, mul(x!, Math.LN2)), domain: positive });
+
+/** log₁₀ x (NaN below 0, −∞ at 0); d/dx = 1/(x ln 10). */
+const log10Op = unaryOp({ name: 'log10', f: Math.log10, scale: (v, [x]) => div(v, mul(x!, Math.LN10)), domain: positive });
+
+/** 1/x (±∞ at ±0); d/dx = −1/x² = −out². */
+const reciprocalOp = unaryOp({
+  name: 'reciprocal',
+  f: (v) => 1 / v,
+  scale: (v, _, out) => neg(mul(v, square(out))),
+  domain: positive,
+  print: ([a]) => `1/${a}`,
+});
+
+/** 1/√x (+∞ at +0, −∞ at −0, NaN below 0); d/dx = −½x^{−3/2} = −½·out³. */
+const rsqrtOp = unaryOp({
+  name: 'rsqrt',
+  f: (v) => 1 / Math.sqrt(v),
+  scale: (v, _, out) => mul(v, mul(mul(square(out), out), -0.5)),
+  domain: positive,
+  print: ([a]) => `1/√${a}`,
+});
+
 // ── Unary ───────────────────────────────────────────────────────────────────────────────────────
 /** −x. */
 export const neg = (x: TensorLike): Tensor => applyUnary(negOp, x);
@@ -141,6 +247,56 @@ export const leakyRelu = (x: TensorLike, alpha = 0.01): Tensor => applyUnary(lea
 export const elu = (x: TensorLike, alpha = 1): Tensor => applyUnary(eluOp, x, { alpha: requireFinite('elu', 'alpha', alpha) });
 /** ln(1 + eˣ), never overflowing. */
 export const softplus = (x: TensorLike): Tensor => applyUnary(softplusOp, x);
+/**
+ * The error function erf x = (2/√π) ∫₀ˣ e^{−s²} ds, odd, from −1 to 1; accurate in float64 to
+ * within 1 ulp over the whole line (JavaScript has no Math.erf; see kernels/erf.ts). Its
+ * derivative is (2/√π)·e^{−x²}.
+ *
+ * @example
+ * erf(tensor([0, 1, -Infinity])).toArray(); // [0, 0.8427007929497149, -1]
+ */
+export const erf = (x: TensorLike): Tensor => applyUnary(erfOp, x);
+/** Options of {@link gelu}. */
+export interface GeluOptions {
+  /** 'none' (the default): the exact x·Φ(x); 'tanh': the tanh approximation. As PyTorch's `approximate`. */
+  approximate?: 'none' | 'tanh';
+}
+/**
+ * The Gaussian error linear unit: x·Φ(x) = ½x(1 + erf(x/√2)), Φ the standard normal distribution
+ * function (PyTorch's default), with derivative Φ(x) + x·φ(x), φ the normal density. With
+ * `{ approximate: 'tanh' }`, PyTorch's tanh approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³))),
+ * with derivative its own. Both are computed so that the left tail keeps its relative accuracy
+ * (gelu(−10) ≈ −7.6·10⁻²³, not 0), and gelu(−∞) is −0, the limit (PyTorch gives NaN).
+ *
+ * @example
+ * gelu(tensor([-1, 0, 1])).toString(); // tensor([-0.1587,  0.0000,  0.8413])
+ * gelu(tensor([-1, 0, 1]), { approximate: 'tanh' }).toString(); // tensor([-0.1588,  0.0000,  0.8412])
+ */
+export function gelu(x: TensorLike, options?: GeluOptions): Tensor {
+  const { approximate = 'none' } = requireOptions('gelu', options, ['approximate']);
+  return applyUnary(geluOp, x, { approximate: requireChoice('gelu', 'approximate', approximate, ['none', 'tanh']) });
+}
+/**
+ * The sigmoid linear unit (swish) x·σ(x), σ the logistic function; derivative σ(x)(1 + x(1 − σ(x))).
+ * silu(−∞) is −0, the limit (PyTorch gives NaN).
+ */
+export const silu = (x: TensorLike): Tensor => applyUnary(siluOp, x);
+/** The hyperbolic sine (eˣ − e⁻ˣ)/2; derivative cosh x. */
+export const sinh = (x: TensorLike): Tensor => applyUnary(sinhOp, x);
+/** The hyperbolic cosine (eˣ + e⁻ˣ)/2; derivative sinh x. */
+export const cosh = (x: TensorLike): Tensor => applyUnary(coshOp, x);
+/** The inverse hyperbolic sine ln(x + √(x² + 1)); derivative 1/√(x² + 1). */
+export const asinh = (x: TensorLike): Tensor => applyUnary(asinhOp, x);
+/** The arctangent, in (−π/2, π/2); derivative 1/(1 + x²). For the angle of a point, see {@link atan2}. */
+export const atan = (x: TensorLike): Tensor => applyUnary(atanOp, x);
+/** The base-2 logarithm (−∞ at 0, NaN below); derivative 1/(x ln 2). */
+export const log2 = (x: TensorLike): Tensor => applyUnary(log2Op, x);
+/** The base-10 logarithm (−∞ at 0, NaN below); derivative 1/(x ln 10). */
+export const log10 = (x: TensorLike): Tensor => applyUnary(log10Op, x);
+/** 1/x (±∞ at ±0, as IEEE division); derivative −1/x². */
+export const reciprocal = (x: TensorLike): Tensor => applyUnary(reciprocalOp, x);
+/** 1/√x (∞ at 0, −∞ at −0, NaN below 0, as PyTorch's rsqrt); derivative −½x^{−3/2}. */
+export const rsqrt = (x: TensorLike): Tensor => applyUnary(rsqrtOp, x);
 /** x limited to [lo, hi]. */
 export function clip(x: TensorLike, lo: number, hi: number): Tensor {
   if (typeof lo !== 'number' || typeof hi !== 'number' || !(lo <= hi)) {

@@ -816,6 +816,103 @@ export function avgPool2dGradRef(g: Nd, attrs: unknown): Ref {
   return out;
 }
 
+// ── Special functions, statistics and running sums ─────────────────────────────────────────────
+
+/**
+ * erf by its Taylor series (A&S 7.1.5) for |v| < 3, where 100 terms are plenty and the cancellation
+ * costs about 13 bits, and by 1 − erfc with Laplace's continued fraction for erfc (A&S 7.1.14,
+ * 80 levels) beyond: about 1e-14 relative, a fraction of the suite's tolerance.
+ */
+export function erfRef(v: number): number {
+  if (v !== v) return NaN;
+  if (Math.abs(v) < 3) {
+    let sum = 0;
+    let power = v; // (−1)ⁿ v²ⁿ⁺¹ / n!
+    for (let n = 0; n < 100; n++) {
+      sum += power / (2 * n + 1);
+      power *= (-v * v) / (n + 1);
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  const x = Math.abs(v);
+  let f = x;
+  for (let k = 80; k >= 1; k--) f = x + k / 2 / f;
+  const erfc = x === Infinity ? 0 : Math.exp(-x * x) / (Math.sqrt(Math.PI) * f);
+  return Math.sign(v) * (1 - erfc);
+}
+
+/** gelu as PyTorch writes it, except at −∞, where adjoint gives the limit −0 (PyTorch NaN). */
+export function geluRef(v: number, approximate: 'none' | 'tanh'): number {
+  if (v === -Infinity) return -0;
+  if (approximate === 'tanh') return 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
+  return 0.5 * v * (1 + erfRef(v / Math.SQRT2));
+}
+
+/** gelu's options: undefined or an object with at most `approximate`, 'none' (default) or 'tanh'. */
+export function geluOptionsRef(options: unknown): 'none' | 'tanh' | Reject {
+  if (options === undefined) return 'none';
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) return reject('options not an object');
+  if (Object.keys(options).some((k) => k !== 'approximate')) return reject('unknown option');
+  const a = (options as { approximate?: unknown }).approximate;
+  if (a === undefined) return 'none';
+  return a === 'none' || a === 'tanh' ? a : reject(`bad approximate ${show(a)}`);
+}
+
+/**
+ * Variance (or, `root`, standard deviation) as NumPy with ddof = correction: Σ(v − mean)² divided by
+ * max(N − correction, 0), so +∞ or NaN where that is 0. Options: at most `correction`, a finite number.
+ */
+export function varianceRef(x: Nd, axis: unknown, keepDims: boolean, options: unknown, root: boolean): Ref {
+  let correction = 0;
+  if (options !== undefined) {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) return reject('options not an object');
+    if (Object.keys(options).some((k) => k !== 'correction')) return reject('unknown option');
+    const c = (options as { correction?: unknown }).correction;
+    if (c !== undefined) {
+      if (typeof c !== 'number' || !Number.isFinite(c)) return reject(`bad correction ${show(c)}`);
+      correction = c;
+    }
+  }
+  return reduce(x, axis, keepDims, (values) => {
+    const mean = sumOf(values) / values.length;
+    const squares = sumOf(values.map((v) => (v - mean) * (v - mean)));
+    const v = squares / Math.max(values.length - correction, 0);
+    return root ? Math.sqrt(v) : v;
+  });
+}
+
+/** Running sums along a required axis (NumPy's cumsum; a 0-d array has no axis to run along). */
+export function cumsumRef(x: Nd, axis: unknown): Ref {
+  const a = normAxis(axis, x.shape.length);
+  if (a === null) return reject(`bad axis ${show(axis)}`);
+  return build(x.shape, (idx) => {
+    let total = 0;
+    for (let j = 0; j <= idx[a]!; j++) total += get(x, idx.map((v, d) => (d === a ? j : v)));
+    return total;
+  });
+}
+
+/**
+ * h[k] = a[k]·h[k ∓ 1] + b[k] along the axis, h of the first = b there; a and b of one shape;
+ * `reverse` true or false (undefined: false).
+ */
+export function linearRecurrenceRef(a: Nd, b: Nd, axis: unknown, reverseArg: unknown): Ref {
+  const reverse = reverseArg === undefined ? false : reverseArg;
+  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) return reject('a and b differ in shape');
+  const ax = normAxis(axis, a.shape.length);
+  if (ax === null) return reject(`bad axis ${show(axis)}`);
+  if (typeof reverse !== 'boolean') return reject('reverse is not a boolean');
+  const n = a.shape[ax]!;
+  const h = (idx: number[]): number => {
+    const k = idx[ax]!;
+    const first = reverse ? n - 1 : 0;
+    if (k === first) return get(b, idx);
+    const prev = idx.map((v, d) => (d === ax ? (reverse ? k + 1 : k - 1) : v));
+    return get(a, idx) * h(prev) + get(b, idx);
+  };
+  return build(a.shape, h);
+}
+
 // ── By op: the references fuzz/specs.ts derives specs from ──────────────────────────────────────
 
 const cmp = (f: (x: number, y: number) => boolean) => (x: number, y: number): number => (f(x, y) ? 1 : 0);
@@ -856,6 +953,17 @@ export const elementwiseOps: Record<string, (...v: number[]) => number> = {
   sigmoid: (v) => 1 / (1 + Math.exp(-v)),
   relu: (v) => (v !== v ? NaN : Math.max(v, 0)),
   softplus: (v) => (v > 30 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))),
+  erf: erfRef,
+  silu: (v) => (v === -Infinity ? -0 : v / (1 + Math.exp(-v))), // −0 at −∞: adjoint's limit, where PyTorch gives NaN
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  asinh: Math.asinh,
+  atan: Math.atan,
+  log2: Math.log2,
+  log10: Math.log10,
+  reciprocal: (v) => 1 / v,
+  rsqrt: (v) => 1 / Math.sqrt(v),
+  atan2: Math.atan2,
   identity: (v) => v,
   where: (c, a, b) => (c !== 0 ? a : b),
 };
@@ -877,4 +985,5 @@ export const reductionOps: Record<string, Reduction> = {
   min: { of: minOf, needsElements: true },
   logSumExp: { of: logSumExpOf },
   norm: { of: normOf },
+  prod: { of: (v) => v.reduce((p, x) => p * x, 1) },
 };

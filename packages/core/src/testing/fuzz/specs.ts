@@ -111,6 +111,42 @@ function softmaxLike(fn: (x: any, axis?: any) => core.Tensor, log: boolean): Spe
   };
 }
 
+/** gelu's options: none, either form, or a bad value, an unknown key or junk. */
+const geluOptions: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom<unknown>(undefined, {}, { approximate: 'none' }, { approximate: 'tanh' }, { approximate: undefined }) },
+  { weight: 1, arbitrary: fc.oneof(fc.constantFrom<unknown>({ approximate: 'exact' }, { approximate: null }, { aproximate: 'tanh' }, { approximate: 'tanh', fast: true }), junk) },
+);
+
+/** variance's and std's options: corrections of every kind, or a bad one, an unknown key or junk. */
+const varianceOptions: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom<unknown>(undefined, {}, { correction: 0 }, { correction: 1 }, { correction: 2 }, { correction: 0.5 }, { correction: -1 }, { correction: 5 }) },
+  { weight: 1, arbitrary: fc.oneof(fc.constantFrom<unknown>({ correction: '1' }, { correction: NaN }, { correction: Infinity }, { correction: null }, { corection: 1 }), junk) },
+);
+
+type VarianceArgs = ReduceArgs & { options: unknown };
+function varianceLike(fn: (x: any, axis?: any, keepDims?: boolean, options?: any) => core.Tensor, root: boolean): Spec<VarianceArgs> {
+  return {
+    args: shapeArb().chain((s) =>
+      fc.record({ x: tensorArg(s), axis: axesArb(s.length), keepDims: fc.constantFrom(undefined, true, false), options: varianceOptions }),
+    ),
+    run: ({ x, axis, keepDims, options }, s) => fn(s.t(x), axis, keepDims, options),
+    ref: ({ x, axis, keepDims, options }) => withNd([x], (a) => R.varianceRef(a, axis, keepDims ?? false, options, root)),
+  };
+}
+
+/** a and b for linearRecurrence: of one shape, now and then of two. */
+type RecurrenceArgs = { a: unknown; b: unknown; axis: unknown; reverse: unknown };
+const recurrenceArgs: fc.Arbitrary<RecurrenceArgs> = fc
+  .tuple(shapeArb(0, 3), fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: shapeArb(0, 3) }))
+  .chain(([sa, sb]) =>
+    fc.record({
+      a: tensorArg(sa),
+      b: tensorArg(sb ?? sa),
+      axis: axisArb(sa.length),
+      reverse: fc.oneof({ weight: 8, arbitrary: fc.boolean() }, { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, 1, 'yes') }),
+    }),
+  );
+
 // ── Linear algebra ──────────────────────────────────────────────────────────────────────────────
 
 /** Operand ranks: scalar (rejected) now and then, mostly vectors, matrices and batches. */
@@ -581,8 +617,28 @@ export const specs: Record<string, Spec> = {
       return withNd([x], (a) => R.map(a, (v) => (v !== v ? NaN : Math.min(Math.max(v, lo), hi))));
     },
   } as Spec<{ x: unknown; lo: any; hi: any }>,
+  gelu: {
+    args: shapeArb().chain((s) => fc.record({ x: tensorArg(s), options: geluOptions })),
+    run: ({ x, options }, s) => core.gelu(s.t(x), options as core.GeluOptions),
+    ref: ({ x, options }) => {
+      const approximate = R.geluOptionsRef(options);
+      return typeof approximate === 'object' ? approximate : withNd([x], (a) => R.map(a, (v) => R.geluRef(v, approximate)));
+    },
+  } as Spec<{ x: unknown; options: unknown }>,
   // Reductions
   mean: reduction(core.mean, R.meanOf),
+  variance: varianceLike(core.variance, false),
+  std: varianceLike(core.std, true),
+  cumsum: {
+    args: oneAxisArgs,
+    run: ({ x, axis }, s) => core.cumsum(s.t(x), axis as number),
+    ref: ({ x, axis }) => withNd([x], (a) => R.cumsumRef(a, axis)),
+  } as Spec<AxisArgs>,
+  linearRecurrence: {
+    args: recurrenceArgs,
+    run: ({ a, b, axis, reverse }, s) => ruleOps.linearRecurrence(s.t(a), s.t(b), axis as number, reverse as boolean),
+    ref: ({ a, b, axis, reverse }) => withNd([a, b], (x, y) => R.linearRecurrenceRef(x, y, axis, reverse)),
+  } as Spec<RecurrenceArgs>,
   argmax: argReduction(core.argmax, 1),
   argmin: argReduction(core.argmin, -1),
   logSoftmax: softmaxLike(core.logSoftmax, true),
