@@ -45,13 +45,6 @@ export interface Pool2dOptions {
   padding?: number | readonly [number, number];
 }
 
-/** A ValueError naming `op` for a key of `options` not in `known`, the way a misspelt option would go unnoticed. */
-function rejectUnknownKeys(op: string, options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new ValueError(`${op}: unknown option '${key.length > 40 ? `${key.slice(0, 40)}…` : key}'; the options are ${known.join(', ')}`);
-  }
-}
-
 const isCount = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
 
 /** `value` as [vertical, horizontal]: one integer ≥ min for both, or a pair of them; else a ValueError naming `op`. */
@@ -86,8 +79,7 @@ const POOL_OPTIONS = ['kernelSize', 'stride', 'padding'] as const;
  */
 export function conv2d(x: Tensor, w: Tensor, options?: Conv2dOptions): Tensor {
   const op = 'conv2d';
-  const opts = requireOptions(op, options);
-  rejectUnknownKeys(op, opts, CONV_OPTIONS);
+  const opts = requireOptions(op, options, CONV_OPTIONS);
   const stride = pairOf(op, 'stride', opts.stride === undefined ? 1 : opts.stride, 1);
   const dilation = pairOf(op, 'dilation', opts.dilation === undefined ? 1 : opts.dilation, 1);
   const groups = opts.groups === undefined ? 1 : opts.groups;
@@ -121,8 +113,7 @@ function convPadding(value: unknown, stride: readonly [number, number], dilation
 
 /** A pooling's options as the ops' attributes, checked, for the public function `op`. */
 function poolAttrs(op: string, options: Pool2dOptions | undefined): PoolAttrs {
-  const opts = requireOptions(op, options);
-  rejectUnknownKeys(op, opts, POOL_OPTIONS);
+  const opts = requireOptions(op, options, POOL_OPTIONS);
   if (opts.kernelSize === undefined) throw new ValueError(`${op}: kernelSize is required: a positive integer or a pair of them`);
   const kernel = pairOf(op, 'kernelSize', opts.kernelSize, 1);
   const stride = opts.stride === undefined ? kernel : pairOf(op, 'stride', opts.stride, 1);
