@@ -59,6 +59,23 @@ export function checkInteger(op: string, name: string, value: unknown, min: numb
   return value;
 }
 
+/** A layer's size: `value` when it is a positive integer, else a ValueError naming `op` and `name`. */
+export function positiveSize(op: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw new ValueError(`${op}: ${name} must be a positive integer, got ${show(value)}`);
+  return value;
+}
+
+/**
+ * @throws ValueError naming `op` when a parameter of `shape` would hold more values than a tensor
+ * can (checked before anything is drawn, so that the message names the layer, not the draw).
+ */
+export function checkParameterSize(op: string, name: string, shape: readonly number[]): void {
+  const size = shape.reduce((n, d) => n * d, 1);
+  if (size > MAX_TENSOR_SIZE) {
+    throw new ValueError(`${op}: a ${shape.join(' × ')} ${name} would hold ${size} values, more than the ${MAX_TENSOR_SIZE} a tensor can hold`);
+  }
+}
+
 /** @throws ValueError unless `value` is a boolean. */
 export function checkBoolean(op: string, name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw new ValueError(`${op}: ${name} must be true or false, got ${show(value)}`);

@@ -7,7 +7,7 @@
  * detached copy instead.
  */
 import { Tensor, ValueError, assign, borrowGrad } from '@adjoint/core';
-import { parameterList, type Module } from './module';
+import { parameterList, type AnyModule } from './module';
 import { show } from './args';
 
 /**
@@ -17,7 +17,7 @@ import { show } from './args';
  * @returns the total norm before clipping (useful to monitor).
  * @throws ValueError unless maxNorm is a finite number > 0.
  */
-export function clipGradNorm(params: readonly Tensor[] | Module, maxNorm: number): number {
+export function clipGradNorm(params: readonly Tensor[] | AnyModule, maxNorm: number): number {
   if (typeof maxNorm !== 'number' || !(maxNorm > 0) || !Number.isFinite(maxNorm)) {
     throw new ValueError(`clipGradNorm: maxNorm must be a finite number > 0, got ${show(maxNorm)}`);
   }
@@ -45,7 +45,7 @@ export function clipGradNorm(params: readonly Tensor[] | Module, maxNorm: number
  * update's direction.
  * @throws ValueError unless v is a number > 0.
  */
-export function clipGradValue(params: readonly Tensor[] | Module, v: number): void {
+export function clipGradValue(params: readonly Tensor[] | AnyModule, v: number): void {
   if (typeof v !== 'number' || !(v > 0)) throw new ValueError(`clipGradValue: v must be a number > 0, got ${show(v)}`);
   for (const g of gradsOf('clipGradValue', params)) {
     assign(g, (d) => {
@@ -58,7 +58,7 @@ export function clipGradValue(params: readonly Tensor[] | Module, v: number): vo
 }
 
 /** The gradients of the parameters that have one, borrowed: they are changed in place, not kept. */
-function gradsOf(op: string, params: readonly Tensor[] | Module): Tensor[] {
+function gradsOf(op: string, params: readonly Tensor[] | AnyModule): Tensor[] {
   return parameterList(op, params).flatMap((p) => {
     const g = borrowGrad(p);
     return g === null ? [] : [g];

@@ -6,7 +6,7 @@ import {
   ShapeError, Tensor, ValueError, abs, clip, formatShape, isTensor, log, logSoftmax, oneHot, scalar, softmaxCrossEntropy, softplus, square, toTensor, sameShape, requireIndicesBelow,
   type NestedArray,
 } from '@adjoint/core';
-import { describe, parameterList, type Module } from './module';
+import { describe, parameterList, type AnyModule } from './module';
 import { checkBoolean, knownOptions } from './args';
 
 /** A target: a tensor, or data `tensor()` accepts (a number or nested arrays). */
@@ -96,7 +96,7 @@ export function crossEntropy(pred: Tensor, target: Target, options: CrossEntropy
 }
 
 /** L1 penalty Σ |w| over every element of every parameter (add λ·l1(params) to a loss). */
-export function l1(params: readonly Tensor[] | Module): Tensor {
+export function l1(params: readonly Tensor[] | AnyModule): Tensor {
   return parameterList('l1', params).reduce((total: Tensor, p) => total.add(abs(p).sum()), scalar(0));
 }
 
@@ -104,7 +104,7 @@ export function l1(params: readonly Tensor[] | Module): Tensor {
  * L2 penalty Σ w² over every element of every parameter, without a factor ½ (so its gradient is 2w;
  * add λ·l2(params) to a loss).
  */
-export function l2(params: readonly Tensor[] | Module): Tensor {
+export function l2(params: readonly Tensor[] | AnyModule): Tensor {
   return parameterList('l2', params).reduce((total: Tensor, p) => total.add(square(p).sum()), scalar(0));
 }
 

@@ -10,6 +10,14 @@ import { knownOptions, listSome, quoteName, show } from './args';
 /** What `stateDict()` returns and `loadStateDict()` takes: dotted name → tensor. */
 export type StateDict = Record<string, Tensor>;
 
+/**
+ * Any module, whatever its forward takes and returns: what code that never calls `forward` accepts
+ * (optimizers, clipping, stateDict, saveModel, summary), so that a recurrent layer, whose forward
+ * returns `[output, state]`, is accepted there too. Code that feeds a module's output on as a tensor
+ * (Sequential, fit, predict) takes a plain `Module`, a tensor → tensor module.
+ */
+export type AnyModule = Module<any, unknown>;
+
 /** Options of {@link Module.loadStateDict}. */
 export interface LoadStateDictOptions {
   /** When true (the default), missing and unexpected keys are errors. */
@@ -33,7 +41,9 @@ const OUTLINE_LINES = 100_000;
 
 /**
  * Base class of every layer and model. Subclasses register what they own in the constructor and
- * implement `forward`:
+ * implement `forward`. The type parameters say what forward takes and returns: a plain `Module`
+ * maps tensors to a tensor (`Module<Tensor[], Tensor>`, the default, which every layer but the
+ * recurrent ones is); `LSTM` is a `Module<[x: Tensor, state?: LstmState], [Tensor, LstmState]>`.
  *
  * @example
  * class TwoLayer extends Module {
@@ -47,33 +57,33 @@ const OUTLINE_LINES = 100_000;
  * Parameters are read with `this.param(name)` in the built-in layers so that
  * {@link functionalCall} can substitute other tensors for them.
  */
-export abstract class Module {
+export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
   /** Whether the module is in training mode (Dropout drops, BatchNorm uses batch statistics). */
   training = true;
   private readonly ownParameters = new Map<string, Tensor>();
   private readonly ownBuffers = new Map<string, Tensor>();
-  private readonly children = new Map<string, Module>();
+  private readonly children = new Map<string, AnyModule>();
 
   /** Computes the module's output. Call it directly: `model.forward(x)`. */
-  abstract forward(...inputs: Tensor[]): Tensor;
+  abstract forward(...inputs: In): Out;
 
   /**
    * `forward(...inputs)` with some parameters replaced, by dotted name: {@link functionalCall} as a
    * method, so that code which knows nothing of nn (gradcheck's checkModule) can call the module as
    * a function of its parameters.
    */
-  callWith(params: Record<string, Tensor>, ...inputs: Tensor[]): Tensor {
-    return functionalCall(this, params, ...inputs);
+  callWith(params: Record<string, Tensor>, ...inputs: In): Out {
+    return functionalCall<In, Out>(this, params, ...inputs);
   }
 
   /**
    * Registers a child module under `name` and returns it, so that a field can be initialised in
    * one line: `readonly fc = this.register('fc', new Dense(3, 4))`.
    */
-  register<M extends Module>(name: string, module: M): M {
+  register<M extends AnyModule>(name: string, module: M): M {
     this.claim(name, 'register');
     if (!(module instanceof Module)) throw new ValueError(`register: '${name}' must be a Module, got ${describe(module)}`);
-    if ((module as Module) === this) throw new ValueError(`register: a module cannot be its own child ('${name}' on this ${this.constructor.name})`);
+    if ((module as AnyModule) === this) throw new ValueError(`register: a module cannot be its own child ('${name}' on this ${this.constructor.name})`);
     this.children.set(name, module);
     return module;
   }
@@ -114,12 +124,12 @@ export abstract class Module {
   }
 
   /** The direct children, with their names, in registration order. */
-  namedChildren(): Array<[string, Module]> {
+  namedChildren(): Array<[string, AnyModule]> {
     return [...this.children];
   }
 
   /** @internal The children map itself, for the tree walk (no copy per module). */
-  static childrenOf(module: Module): ReadonlyMap<string, Module> {
+  static childrenOf(module: AnyModule): ReadonlyMap<string, AnyModule> {
     return module.children;
   }
 
@@ -129,8 +139,8 @@ export abstract class Module {
    * PyTorch's named_modules). Any depth of nesting works: the walk keeps its own stack.
    * @throws ValueError when the tree has a cycle (a module registered inside its own descendant).
    */
-  namedModules(prefix = ''): Array<[string, Module]> {
-    const out: Array<[string, Module]> = [];
+  namedModules(prefix = ''): Array<[string, AnyModule]> {
+    const out: Array<[string, AnyModule]> = [];
     walkModules('namedModules', this, { prefix, unique: true }, (path, module) => void out.push([path, module]));
     return out;
   }
@@ -149,7 +159,7 @@ export abstract class Module {
   }
 
   /** @internal {@link namedParameters}, with `op` (the function the user called) named in errors. */
-  static namedParametersFor(op: string, module: Module): Array<[string, Tensor]> {
+  static namedParametersFor(op: string, module: AnyModule): Array<[string, Tensor]> {
     return module.namedTensors(op, (m) => m.ownParameters);
   }
 
@@ -159,7 +169,7 @@ export abstract class Module {
   }
 
   /** The tensors `own` picks from each module of the tree, each once, under its first path. */
-  private namedTensors(op: string, own: (m: Module) => ReadonlyMap<string, Tensor>): Array<[string, Tensor]> {
+  private namedTensors(op: string, own: (m: AnyModule) => ReadonlyMap<string, Tensor>): Array<[string, Tensor]> {
     const seen = new Set<Tensor>();
     const out: Array<[string, Tensor]> = [];
     walkModules(op, this, { unique: true }, (path, module) => {
@@ -252,10 +262,10 @@ export abstract class Module {
    */
   toString(): string {
     const lines: string[] = [];
-    type Frame = { indent: string; children: Array<[string, Module]>; next: number; module: Module };
+    type Frame = { indent: string; children: Array<[string, AnyModule]>; next: number; module: AnyModule };
     const stack: Frame[] = [];
-    const onPath = new Set<Module>();
-    const open = (module: Module, label: string, indent: string): void => {
+    const onPath = new Set<AnyModule>();
+    const open = (module: AnyModule, label: string, indent: string): void => {
       const head = `${indent}${label}${module.constructor.name}(${module.describeSelf()}`;
       const children = module.namedChildren();
       if (children.length === 0) lines.push(`${head})`);
@@ -289,7 +299,7 @@ export abstract class Module {
   }
 
   /** @internal Used by {@link functionalCall}. */
-  static swapParameters<T>(module: Module, params: Record<string, Tensor>, run: () => T): T {
+  static swapParameters<T>(module: AnyModule, params: Record<string, Tensor>, run: () => T): T {
     const op = 'functionalCall';
     if (!(module instanceof Module)) throw new ValueError(`${op}: module must be a Module, got ${describe(module)}`);
     if (params === null || typeof params !== 'object' || Array.isArray(params)) {
@@ -297,7 +307,7 @@ export abstract class Module {
     }
     // The names of namedParameters (a tensor shared by two modules answers to its first name only).
     const seen = new Set<Tensor>();
-    const byName = new Map<string, { owner: Module; name: string }>();
+    const byName = new Map<string, { owner: AnyModule; name: string }>();
     walkModules(op, module, { unique: true }, (path, m) => {
       for (const [name, t] of m.ownParameters) {
         if (seen.has(t)) continue;
@@ -311,7 +321,7 @@ export abstract class Module {
     }
     // Swapped in one loop and put back in another (not by recursion over the modules, which a deep
     // tree would overflow), even when run throws.
-    const saved: Array<{ owner: Module; name: string; original: Tensor }> = [];
+    const saved: Array<{ owner: AnyModule; name: string; original: Tensor }> = [];
     try {
       for (const [key, t] of Object.entries(params)) {
         const { owner, name } = byName.get(key)!;
@@ -355,12 +365,12 @@ export abstract class Module {
  * const f = (w: Tensor) => functionalCall(layer, { weight: w }, x).sum();
  * grad(f)(layer.weight);
  */
-export function functionalCall(module: Module, params: Record<string, Tensor>, ...inputs: Tensor[]): Tensor {
+export function functionalCall<In extends unknown[] = Tensor[], Out = Tensor>(module: Module<In, Out>, params: Record<string, Tensor>, ...inputs: In): Out {
   return Module.swapParameters(module, params, () => module.forward(...inputs));
 }
 
 /** A list of tensors from a list or a module's parameters; shared by optimizers, clipping and penalties. */
-export function parameterList(op: string, params: readonly Tensor[] | Module): Tensor[] {
+export function parameterList(op: string, params: readonly Tensor[] | AnyModule): Tensor[] {
   if (params instanceof Module) return Module.namedParametersFor(op, params).map(([, p]) => p);
   if (!Array.isArray(params)) throw new ValueError(`${op}: expected a list of parameter tensors or a Module, got ${describe(params)}`);
   params.forEach((p, i) => {
@@ -390,7 +400,7 @@ export interface WalkOptions {
   /** Visit a module registered in several places once, under its first path (else once per path). */
   unique: boolean;
   /** Called when the walk leaves a module, after all its descendants (post-order). */
-  leave?: (module: Module) => void;
+  leave?: (module: AnyModule) => void;
 }
 
 /**
@@ -402,17 +412,17 @@ export interface WalkOptions {
  * before visiting anything, when a walk that is not `unique` would follow more than
  * {@link MAX_MODULE_PATHS} paths.
  */
-export function walkModules(op: string, root: Module, options: WalkOptions, visit: (path: string, module: Module, depth: number) => void): void {
+export function walkModules(op: string, root: AnyModule, options: WalkOptions, visit: (path: string, module: AnyModule, depth: number) => void): void {
   if (!options.unique) {
     const paths = countPaths(op, root);
     if (paths > MAX_MODULE_PATHS) {
       throw new ValueError(`${op}: the module tree has ${paths > 1e15 ? 'more than 10¹⁵' : paths} paths to its modules, more than ${MAX_MODULE_PATHS} (modules registered in several places, at many levels?)`);
     }
   }
-  const seen = new Set<Module>();
-  const onPath = new Set<Module>();
-  const stack: Array<{ module: Module; path: string; children: Iterator<[string, Module]> }> = [];
-  const enter = (module: Module, path: string): void => {
+  const seen = new Set<AnyModule>();
+  const onPath = new Set<AnyModule>();
+  const stack: Array<{ module: AnyModule; path: string; children: Iterator<[string, AnyModule]> }> = [];
+  const enter = (module: AnyModule, path: string): void => {
     if (onPath.has(module)) throw cycleError(op, module, path, stack);
     if (options.unique) {
       if (seen.has(module)) return;
@@ -442,8 +452,8 @@ export function walkModules(op: string, root: Module, options: WalkOptions, visi
  * not unique. Counted over each module once, from its children's counts, so that a tree with
  * exponentially many paths is measured (and refused) in time proportional to its size.
  */
-function countPaths(op: string, root: Module): number {
-  const counts = new Map<Module, number>();
+function countPaths(op: string, root: AnyModule): number {
+  const counts = new Map<AnyModule, number>();
   walkModules(op, root, {
     unique: true,
     leave: (module) => {
@@ -456,13 +466,13 @@ function countPaths(op: string, root: Module): number {
 }
 
 /** The error for a module met again below itself; the path of its first visit is on the stack. */
-function cycleError(op: string, module: Module, path: string, stack: ReadonlyArray<{ module: Module; path: string }>): ValueError {
+function cycleError(op: string, module: AnyModule, path: string, stack: ReadonlyArray<{ module: AnyModule; path: string }>): ValueError {
   const earlier = stack.find((frame) => frame.module === module)!.path;
   return new ValueError(`${op}: the module tree has a cycle: the ${module.constructor.name} at ${describePath(earlier)} is registered again inside itself, at ${describePath(path)}`);
 }
 
 /** The deepest nesting in the tree under `root` (0 for a module without children). */
-export function moduleTreeDepth(op: string, root: Module): number {
+export function moduleTreeDepth(op: string, root: AnyModule): number {
   let deepest = 0;
   walkModules(op, root, { unique: true }, (_, __, depth) => void (deepest = Math.max(deepest, depth)));
   return deepest;

@@ -5,13 +5,18 @@
  * and `registerLayer` adds user layers.
  */
 import { ValueError, requireOptions } from '@adjoint/core';
-import { Module } from '../module';
+import { Module, type AnyModule } from '../module';
 import { Dense } from '../layers/dense';
 import { Sequential } from '../layers/sequential';
 import { Dropout } from '../layers/dropout';
 import { BatchNorm } from '../layers/batch-norm';
 import { Residual } from '../layers/residual';
 import { ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh } from '../layers/activation';
+import { Flatten } from '../layers/flatten';
+import { Embedding } from '../layers/embedding';
+import { RNN } from '../layers/rnn';
+import { LSTM } from '../layers/lstm';
+import { GRU } from '../layers/gru';
 import { activationNames, type ActivationName } from '../activations';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_ITEMS, checkTree, requireLimit, type JsonLimits } from './limits';
 import { elide, kind, preview } from './messages';
@@ -23,12 +28,12 @@ export interface LayerConfig {
 }
 
 /** Turns a child module into its config (used for containers); `key` names it in messages. */
-export type ChildToConfig = (module: Module, key: string) => LayerConfig;
+export type ChildToConfig = (module: AnyModule, key: string) => LayerConfig;
 /** Rebuilds a child module from its config. */
 export type ChildFromConfig = (config: unknown, key: string) => Module;
 
 /** How one layer class is written to and read from a config. */
-export interface LayerSerializer<M extends Module = Module> {
+export interface LayerSerializer<M extends AnyModule = Module> {
   /** The name stored as `type` (unique in the registry). */
   type: string;
   /** The class. Only instances of exactly this class use the serializer: a subclass may differ. */
@@ -59,7 +64,7 @@ const byClass = new Map<Function, LayerSerializer<any>>();
  *   fromConfig: (c) => new Scale(c.factor as number),
  * });
  */
-export function registerLayer<M extends Module>(serializer: LayerSerializer<M>): void {
+export function registerLayer<M extends AnyModule>(serializer: LayerSerializer<M>): void {
   const { type, cls } = serializer ?? ({} as LayerSerializer<M>);
   if (typeof type !== 'string' || type === '' || typeof cls !== 'function' || typeof serializer.toConfig !== 'function' || typeof serializer.fromConfig !== 'function') {
     throw new ValueError('registerLayer: expected {type, cls, toConfig, fromConfig}');
@@ -75,9 +80,9 @@ export function registerLayer<M extends Module>(serializer: LayerSerializer<M>):
  * @throws ValueError naming the module's path and class when a module has no serializer, or when a
  * module instance appears twice in the tree (weight sharing cannot be expressed in a config).
  */
-export function moduleToConfig(model: Module): LayerConfig {
-  const seen = new Map<Module, string>();
-  const visit = (m: Module, path: string): LayerConfig => {
+export function moduleToConfig(model: AnyModule): LayerConfig {
+  const seen = new Map<AnyModule, string>();
+  const visit = (m: AnyModule, path: string): LayerConfig => {
     if (!(m instanceof Module)) throw new ValueError(`moduleToConfig: ${path} is not a Module`);
     const first = seen.get(m);
     if (first !== undefined) throw new ValueError(`moduleToConfig: the same ${m.constructor.name} instance is used at ${first} and ${path}; shared modules cannot be described by a config`);
@@ -181,9 +186,10 @@ function ownFields(config: object): Record<string, unknown> {
 
 /**
  * A lower bound on the number of values a model built from `config` holds in its parameters and
- * buffers: those of the library's Dense and BatchNorm layers in it, at any depth (other layers are
- * not counted). A file must hold them all, so deserializeModel can refuse a corrupt dimension
- * (`"features": 1000000000`) before building the model allocates gigabytes for it.
+ * buffers: those of the library's layers with parameters (Dense, BatchNorm, Embedding, RNN, LSTM,
+ * GRU) in it, at any depth (user layers are not counted). A file must hold them all, so
+ * deserializeModel can refuse a corrupt dimension (`"features": 1000000000`) before building the
+ * model allocates gigabytes for it.
  */
 export function configStateSize(config: unknown): number {
   if (config === null || typeof config !== 'object') return 0;
@@ -198,6 +204,11 @@ export function configStateSize(config: unknown): number {
   const type = own(config, 'type');
   if (type === 'Dense') n += dim('inFeatures') * dim('outFeatures') + (own(config, 'bias') === true ? dim('outFeatures') : 0);
   else if (type === 'BatchNorm') n += 4 * dim('features'); // gamma, beta, running mean and variance
+  else if (type === 'Embedding') n += dim('numEmbeddings') * dim('dim');
+  else if (type === 'RNN' || type === 'LSTM' || type === 'GRU') {
+    const gates = type === 'RNN' ? 1 : type === 'LSTM' ? 4 : 3;
+    n += gates * dim('hiddenSize') * (dim('inputSize') + dim('hiddenSize') + 2); // weightIh, weightHh, biasIh, biasHh
+  }
   return n;
 }
 
@@ -226,6 +237,14 @@ const simple = <M extends Module>(type: string, cls: new () => M): LayerSerializ
 /** A layer whose one constructor argument is the number `alpha` (LeakyReLU, ELU). */
 const withAlpha = <M extends Module & { readonly alpha: number }>(type: string, cls: new (alpha: number) => M): LayerSerializer<M> => ({
   type, cls, toConfig: (m) => ({ alpha: m.alpha }), fromConfig: (c) => new cls(field(c, 'alpha', isNum, 'a number')),
+});
+
+/** LSTM and GRU: their sizes are their whole configuration. */
+const recurrent = <M extends LSTM | GRU>(type: string, cls: new (inputSize: number, hiddenSize: number, options: { seed: number }) => M): LayerSerializer<M> => ({
+  type,
+  cls,
+  toConfig: (m) => ({ inputSize: m.inputSize, hiddenSize: m.hiddenSize }),
+  fromConfig: (c) => new cls(field(c, 'inputSize', isInt, 'a positive integer'), field(c, 'hiddenSize', isInt, 'a positive integer'), { seed: 0 }),
 });
 
 for (const s of [
@@ -277,6 +296,26 @@ for (const s of [
     toConfig: (m: Softmax) => ({ axis: m.axis }),
     fromConfig: (c: Record<string, unknown>) => new Softmax(field(c, 'axis', Number.isInteger, 'an integer')),
   } satisfies LayerSerializer<Softmax>,
+  simple('Flatten', Flatten),
+  {
+    type: 'Embedding',
+    cls: Embedding,
+    toConfig: (m: Embedding) => ({ numEmbeddings: m.numEmbeddings, dim: m.dim }),
+    // Seeded: the saved weights replace the draw, and no draw from core's shared random stream is spent.
+    fromConfig: (c: Record<string, unknown>) => new Embedding(field(c, 'numEmbeddings', isInt, 'a positive integer'), field(c, 'dim', isInt, 'a positive integer'), { seed: 0 }),
+  } satisfies LayerSerializer<Embedding>,
+  {
+    type: 'RNN',
+    cls: RNN,
+    toConfig: (m: RNN) => ({ inputSize: m.inputSize, hiddenSize: m.hiddenSize, nonlinearity: m.nonlinearity }),
+    fromConfig: (c: Record<string, unknown>) =>
+      new RNN(field(c, 'inputSize', isInt, 'a positive integer'), field(c, 'hiddenSize', isInt, 'a positive integer'), {
+        nonlinearity: field(c, 'nonlinearity', (v) => v === 'tanh' || v === 'relu', "'tanh' or 'relu'"),
+        seed: 0,
+      }),
+  } satisfies LayerSerializer<RNN>,
+  recurrent('LSTM', LSTM),
+  recurrent('GRU', GRU),
   simple('ReLU', ReLU),
   simple('Tanh', Tanh),
   simple('Sigmoid', Sigmoid),

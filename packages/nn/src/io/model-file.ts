@@ -10,7 +10,7 @@
  * models whose classes have no serializer: those load only into an existing model).
  */
 import { AdjointError, GradError, ShapeError, Tensor, ValueError, formatShape, sameShape, requireChoice, requireOptions } from '@adjoint/core';
-import { Module, describe } from '../module';
+import { Module, describe, type AnyModule } from '../module';
 import { checkModel } from '../train/predict';
 import { decodeTensor, encodeTensor, type EncodedTensor, type Encoding } from './codec';
 import { configDifference, configStateSize, moduleFromConfig, moduleToConfig, type LayerConfig } from './architecture';
@@ -60,21 +60,21 @@ export interface SaveModelOptions extends SerializeOptions {
  * const bytes = serializeModel(model);        // a Uint8Array: store it, send it, download it
  * const again = deserializeModel(bytes);
  */
-export function serializeModel(model: Module, options: SerializeOptions = {}): Uint8Array {
+export function serializeModel(model: AnyModule, options: SerializeOptions = {}): Uint8Array {
   const op = 'serializeModel';
   options = requireOptions(op, options);
   return new TextEncoder().encode(toJson(op, serialize(op, model, options)));
 }
 
 /** The model as a {@link ModelFile} object: what {@link serializeModel} encodes as JSON bytes. */
-export function toModelFile(model: Module, options: SerializeOptions = {}): ModelFile {
+export function toModelFile(model: AnyModule, options: SerializeOptions = {}): ModelFile {
   const op = 'toModelFile';
   options = requireOptions(op, options);
   return serialize(op, model, options);
 }
 
 /** serializeModel, its messages starting with `where` (the function called, and the file). */
-function serialize(where: string, model: Module, options: SerializeOptions): ModelFile {
+function serialize(where: string, model: AnyModule, options: SerializeOptions): ModelFile {
   checkModel(where, model);
   const encoding = requireChoice(where, 'encoding', options.encoding ?? 'base64', ['base64', 'numbers']);
   let architecture: LayerConfig | null = null;
@@ -104,7 +104,7 @@ function serialize(where: string, model: Module, options: SerializeOptions): Mod
  * saveModel(model, 'xor.json');
  * const again = loadModel('xor.json');
  */
-export function saveModel(model: Module, path: string, options: SaveModelOptions = {}): void {
+export function saveModel(model: AnyModule, path: string, options: SaveModelOptions = {}): void {
   const op = 'saveModel';
   checkPath(op, path);
   options = requireOptions(op, options);
@@ -132,7 +132,7 @@ function toJson(where: string, file: ModelFile): string {
 const ALLOCATION_SLACK = 4 * 1024 * 1024;
 
 /** Options of {@link deserializeModel}. */
-export interface DeserializeModelOptions<M extends Module = Module> {
+export interface DeserializeModelOptions<M extends AnyModule = Module> {
   /** Load the weights into this model instead of building a new one (its architecture must match). */
   into?: M;
   /**
@@ -154,7 +154,7 @@ export interface DeserializeModelOptions<M extends Module = Module> {
 }
 
 /** Options of {@link loadModel}. */
-export type LoadModelOptions<M extends Module = Module> = DeserializeModelOptions<M>;
+export type LoadModelOptions<M extends AnyModule = Module> = DeserializeModelOptions<M>;
 
 /**
  * A model from the bytes of a model file ({@link serializeModel}'s, or a file's contents), its
@@ -166,9 +166,9 @@ export type LoadModelOptions<M extends Module = Module> = DeserializeModelOption
  * @throws ValueError saying what is wrong: not a model file, an unsupported version, a malformed or
  * non-finite tensor, an unknown layer, missing or unexpected keys, or shapes that differ from the model's.
  */
-export function deserializeModel<M extends Module>(file: unknown, options: DeserializeModelOptions<M> & { into: M; source?: string }): M;
+export function deserializeModel<M extends AnyModule>(file: unknown, options: DeserializeModelOptions<M> & { into: M; source?: string }): M;
 export function deserializeModel(file: unknown, options?: DeserializeModelOptions & { source?: string }): Module;
-export function deserializeModel<M extends Module>(file: unknown, options: DeserializeModelOptions<M> & { source?: string } = {}): M | Module {
+export function deserializeModel<M extends AnyModule>(file: unknown, options: DeserializeModelOptions<M> & { source?: string } = {}): M | Module {
   options = requireOptions('deserializeModel', options);
   const where = typeof options.source === 'string' ? elide(options.source, 200) : 'deserializeModel';
   return withFileErrors(where, () => {
@@ -202,9 +202,9 @@ export function deserializeModel<M extends Module>(file: unknown, options: Deser
  * @example
  * const model = loadModel('big.json', { maxBytes: 1024 * 1024 * 1024 });
  */
-export function loadModel<M extends Module>(path: string, options: LoadModelOptions<M> & { into: M }): M;
+export function loadModel<M extends AnyModule>(path: string, options: LoadModelOptions<M> & { into: M }): M;
 export function loadModel(path: string, options?: LoadModelOptions): Module;
-export function loadModel<M extends Module>(path: string, options: LoadModelOptions<M> = {}): M | Module {
+export function loadModel<M extends AnyModule>(path: string, options: LoadModelOptions<M> = {}): M | Module {
   const op = 'loadModel';
   checkPath(op, path);
   options = requireOptions(op, options);
@@ -218,7 +218,7 @@ export function loadModel<M extends Module>(path: string, options: LoadModelOpti
   });
 }
 
-function jsonLimits(where: string, options: DeserializeModelOptions): JsonLimits {
+function jsonLimits(where: string, options: DeserializeModelOptions<AnyModule>): JsonLimits {
   return {
     maxDepth: requireLimit(where, 'maxDepth', options.maxDepth, DEFAULT_MAX_DEPTH),
     maxItems: requireLimit(where, 'maxItems', options.maxItems, DEFAULT_MAX_ITEMS),
@@ -234,7 +234,7 @@ function parseJson(where: string, bytes: Uint8Array): unknown {
 }
 
 /** deserializeModel on a value within `limits`, its messages starting with `where`. */
-function deserialize<M extends Module>(where: string, file: unknown, options: DeserializeModelOptions<M>, limits: JsonLimits): M | Module {
+function deserialize<M extends AnyModule>(where: string, file: unknown, options: DeserializeModelOptions<M>, limits: JsonLimits): M | Module {
   if (file === null || typeof file !== 'object' || Array.isArray(file)) throw new ValueError(`${where}: expected a model file object, got ${kind(file)}`);
   const format = own(file, 'format');
   const version = own(file, 'version');
@@ -247,7 +247,7 @@ function deserialize<M extends Module>(where: string, file: unknown, options: De
   for (const [key, value] of Object.entries(encoded)) tensors.set(key, decodeTensor(value, `${where}: tensor ${quoteName(key)}`));
   const architecture = own(file, 'architecture') ?? null;
 
-  let model: Module;
+  let model: AnyModule;
   if (options.into !== undefined) {
     if (!(options.into instanceof Module)) throw new ValueError(`${where}: into must be a Module, got ${describe(options.into)}`);
     model = options.into;
@@ -269,7 +269,9 @@ function deserialize<M extends Module>(where: string, file: unknown, options: De
     model = moduleFromConfig(architecture, `${where}: architecture`, limits);
   }
   model.loadStateDict(checkSameState(where, tensors, model));
-  return model;
+  // A model built from a file is typed as a tensor → tensor Module, which every layer but the
+  // recurrent ones is; a file holding a bare LSTM gives an LSTM (narrow it with instanceof).
+  return model as M | Module;
 }
 
 function checkPath(op: string, path: unknown): void {
@@ -282,7 +284,7 @@ function own(object: object, key: string): unknown {
 }
 
 /** @throws ValueError describing the first difference between the file's architecture and the model's. */
-function checkSameArchitecture(where: string, architecture: unknown, model: Module): void {
+function checkSameArchitecture(where: string, architecture: unknown, model: AnyModule): void {
   let own: LayerConfig;
   try {
     own = moduleToConfig(model);
@@ -298,7 +300,7 @@ function checkSameArchitecture(where: string, architecture: unknown, model: Modu
  * shapes. The dict has no prototype, so that no key can be mistaken for an inherited property.
  * @throws ValueError for missing or unexpected keys, or a shape that differs from the model's.
  */
-function checkSameState(where: string, tensors: ReadonlyMap<string, Tensor>, model: Module): Record<string, Tensor> {
+function checkSameState(where: string, tensors: ReadonlyMap<string, Tensor>, model: AnyModule): Record<string, Tensor> {
   const own = new Map(Object.entries(model.stateDict()));
   const missing = [...own.keys()].filter((k) => !tensors.has(k));
   const unexpected = [...tensors.keys()].filter((k) => !own.has(k));

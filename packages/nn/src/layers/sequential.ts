@@ -7,6 +7,11 @@ import { Module, describe } from '../module';
  * convention), so parameters are named `0.weight`, `1.bias`, and inside a model that registers the
  * Sequential as 'layers', `layers.0.weight`.
  *
+ * Each module is fed the previous one's output, a tensor, so the modules are tensor → tensor
+ * `Module`s. The recurrent layers (RNN, LSTM, GRU) return `[output, state]` and have no place in a
+ * Sequential (a type error, and a ValueError when one gets there anyway): call them from a Module
+ * of your own.
+ *
  * @example
  * const model = new Sequential([new Dense(2, 8, { activation: 'tanh' }), new Dense(8, 1)]);
  * model.forward(x);
@@ -46,7 +51,12 @@ export class Sequential extends Module {
       }
       const layer = top.layers[top.next++]!;
       if (layer instanceof Sequential && layer.forward === Sequential.prototype.forward) pending.push({ layers: layer.layers, next: 0 });
-      else out = layer.forward(out);
+      else {
+        out = layer.forward(out);
+        if (!(out instanceof Tensor)) {
+          throw new ValueError(`Sequential: item ${top.next - 1} (${layer.constructor.name}) returned ${describe(out)}, not a Tensor; a Sequential passes one tensor from module to module (a recurrent layer returns [output, state]: call it from a Module of your own)`);
+        }
+      }
     }
     return out;
   }

@@ -1,6 +1,6 @@
 /** Adagrad (Duchi, Hazan & Singer 2011): per-weight rates that shrink with the gradients seen. */
 import { Tensor, full } from '@adjoint/core';
-import type { Module } from '../module';
+import type { AnyModule } from '../module';
 import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
 import { orDefault } from '../args';
 
@@ -35,7 +35,7 @@ export class Adagrad extends Optimizer<AdagradState> {
   readonly weightDecay: number;
   readonly initialAccumulator: number;
 
-  constructor(params: readonly Tensor[] | Module, options: AdagradOptions = {}) {
+  constructor(params: readonly Tensor[] | AnyModule, options: AdagradOptions = {}) {
     options = checkKnownOptions('Adagrad', options, ['lr', 'eps', 'weightDecay', 'initialAccumulator']);
     super('Adagrad', params, orDefault(options.lr, 0.01));
     this.eps = checkOption(this.name, 'eps', options.eps ?? 1e-10);

@@ -1,6 +1,6 @@
 /** Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019). */
 import { Tensor, ValueError, adamCoefficients, adamMoments, adamUpdate, requireOptions, zerosLike, type AdamMoments } from '@adjoint/core';
-import type { Module } from '../module';
+import type { AnyModule } from '../module';
 import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
 import { checkBoolean, orDefault, show } from '../args';
 
@@ -51,7 +51,7 @@ export class Adam extends Optimizer<AdamState> {
   private moments: AdamMoments[] | null = null;
 
   /** @param name used in messages (AdamW passes its own). */
-  constructor(params: readonly Tensor[] | Module, options: AdamOptions = {}, name = 'Adam') {
+  constructor(params: readonly Tensor[] | AnyModule, options: AdamOptions = {}, name = 'Adam') {
     options = checkKnownOptions(name, options, ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'decoupled']);
     super(name, params, orDefault(options.lr, 0.001));
     this.beta1 = checkOption(name, 'beta1', options.beta1 ?? 0.9, 1);
@@ -93,7 +93,7 @@ export class Adam extends Optimizer<AdamState> {
  * weightDecay of 0.01.
  */
 export class AdamW extends Adam {
-  constructor(params: readonly Tensor[] | Module, options: Omit<AdamOptions, 'decoupled'> = {}) {
+  constructor(params: readonly Tensor[] | AnyModule, options: Omit<AdamOptions, 'decoupled'> = {}) {
     super(params, adamW(requireOptions('AdamW', options)), 'AdamW');
   }
 }

@@ -7,7 +7,7 @@
  * arithmetic on this machine; see docs/benchmarks.md).
  */
 import { ShapeError, Tensor, ValueError, assign, borrowGrad, formatShape, isTensor, noGrad, sameShape } from '@adjoint/core';
-import { Module, describe, parameterList } from '../module';
+import { Module, describe, parameterList, type AnyModule } from '../module';
 import type { Schedule } from '../schedules';
 import { knownOptions, show } from '../args';
 
@@ -50,7 +50,7 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
    * @param name the optimizer's name, for messages.
    * @throws ValueError for an empty list, a non-tensor, a non-leaf tensor, or a bad learning rate.
    */
-  protected constructor(protected readonly name: string, params: readonly Tensor[] | Module, lr: LearningRate) {
+  protected constructor(protected readonly name: string, params: readonly Tensor[] | AnyModule, lr: LearningRate) {
     this.params = parameterListFor(name, params);
     this.paramNames = params instanceof Module ? Module.namedParametersFor(name, params).map(([n]) => n) : null;
     this.lr = checkLearningRate(name, lr);
@@ -211,7 +211,7 @@ function allFinite(d: Float64Array): boolean {
 }
 
 /** {@link parameterList}, which must not be empty nor hold a computed tensor. */
-function parameterListFor(name: string, params: readonly Tensor[] | Module): Tensor[] {
+function parameterListFor(name: string, params: readonly Tensor[] | AnyModule): Tensor[] {
   const list = parameterList(name, params);
   if (list.length === 0) throw new ValueError(`${name}: the parameter list is empty`);
   // A module's parameters are leaves (registerParameter checks); a list's are checked at their positions.

@@ -1,6 +1,6 @@
 /** RMSprop (Hinton's lecture 6e): Adagrad with a decaying average instead of a growing sum. */
 import { Tensor, zerosLike } from '@adjoint/core';
-import type { Module } from '../module';
+import type { AnyModule } from '../module';
 import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
 import { orDefault } from '../args';
 
@@ -33,7 +33,7 @@ export class RMSprop extends Optimizer<RMSpropState> {
   readonly eps: number;
   readonly weightDecay: number;
 
-  constructor(params: readonly Tensor[] | Module, options: RMSpropOptions = {}) {
+  constructor(params: readonly Tensor[] | AnyModule, options: RMSpropOptions = {}) {
     options = checkKnownOptions('RMSprop', options, ['lr', 'rho', 'eps', 'weightDecay']);
     super('RMSprop', params, orDefault(options.lr, 0.001));
     this.rho = checkOption(this.name, 'rho', options.rho ?? 0.9, 1);

@@ -1,6 +1,6 @@
 /** Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay. */
 import { Tensor, ValueError, zerosLike } from '@adjoint/core';
-import type { Module } from '../module';
+import type { AnyModule } from '../module';
 import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
 import { checkBoolean, orDefault } from '../args';
 
@@ -39,7 +39,7 @@ export class SGD extends Optimizer<SGDState> {
   readonly nesterov: boolean;
   readonly weightDecay: number;
 
-  constructor(params: readonly Tensor[] | Module, options: SGDOptions = {}) {
+  constructor(params: readonly Tensor[] | AnyModule, options: SGDOptions = {}) {
     options = checkKnownOptions('SGD', options, ['lr', 'momentum', 'nesterov', 'weightDecay']);
     super('SGD', params, orDefault(options.lr, 0.01));
     this.momentum = checkOption(this.name, 'momentum', options.momentum ?? 0, 1);

@@ -1,6 +1,6 @@
 /** Inference: predictions in batches, and the loss and metrics of a trained model on a data set. */
 import { ShapeError, Tensor, ValueError, concat, formatShape, gather, isTensor, noGrad, sameShape } from '@adjoint/core';
-import { Module, describe, moduleTreeDepth, walkModules } from '../module';
+import { Module, describe, moduleTreeDepth, walkModules, type AnyModule } from '../module';
 import { asSamples, checkInteger, checkSameRows, knownOptions, rows, orDefault, type TensorInput } from '../args';
 import { metricValue, resolveLoss, resolveMetrics, type LossSpec, type MetricSpec } from './resolve';
 import { withMode } from './modes';
@@ -133,7 +133,7 @@ export function lossValue(op: string, value: unknown): number {
 }
 
 /** @throws ValueError unless `model` is a Module whose tree has no cycle (see walkModules). */
-export function checkModel(op: string, model: unknown): asserts model is Module {
+export function checkModel(op: string, model: unknown): asserts model is AnyModule {
   if (!(model instanceof Module)) throw new ValueError(`${op}: model must be a Module, got ${describe(model)}`);
   walkModules(op, model, { unique: true }, () => undefined);
 }

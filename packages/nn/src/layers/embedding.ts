@@ -1,0 +1,67 @@
+/** Embedding: a learned vector per token, looked up by integer index. */
+import { Rng, Tensor, gather, randn, requireIndicesBelow, type NestedArray } from '@adjoint/core';
+import { Module } from '../module';
+import { asTensor, checkParameterSize, knownOptions, positiveSize, randomSource } from '../args';
+
+/** Options of {@link Embedding}. */
+export interface EmbeddingOptions {
+  /** Seed for the weight draw: a whole number (give seed or rng, not both). */
+  seed?: number;
+  /** Generator to draw the weight from. */
+  rng?: Rng;
+}
+
+/**
+ * A lookup table of `numEmbeddings` learned vectors of length `dim`: the index i gives row i of the
+ * parameter `weight` (`[numEmbeddings, dim]`, drawn from N(0, 1) as PyTorch's `nn.Embedding`).
+ * Indices of any shape `[...s]` give `[...s, dim]`. It is core's `gather` along axis 0, so the
+ * gradient of `weight` is the output's cotangent scattered back (added) into the rows looked up;
+ * rows not looked up get zero.
+ *
+ * @example
+ * const embed = new Embedding(1000, 16, { seed: 0 });
+ * embed.forward([[3, 1, 4], [1, 5, 9]]).shape; // [2, 3, 16]
+ */
+export class Embedding extends Module<[indices: Tensor | NestedArray], Tensor> {
+  readonly numEmbeddings: number;
+  readonly dim: number;
+
+  /**
+   * @throws ValueError naming Embedding for a size that is not a positive integer, a table larger
+   * than a tensor can hold, a bad seed, seed and rng together, or an unknown option.
+   */
+  constructor(numEmbeddings: number, dim: number, options: EmbeddingOptions = {}) {
+    super();
+    const op = 'Embedding';
+    options = knownOptions(op, options, ['seed', 'rng']);
+    positiveSize(op, 'numEmbeddings', numEmbeddings);
+    positiveSize(op, 'dim', dim);
+    checkParameterSize(op, 'weight', [numEmbeddings, dim]);
+    const random = randomSource(op, options);
+    this.numEmbeddings = numEmbeddings;
+    this.dim = dim;
+    this.registerParameter('weight', randn([numEmbeddings, dim], random));
+  }
+
+  /** The `[numEmbeddings, dim]` table: row i is the vector of index i. */
+  get weight(): Tensor {
+    return this.param('weight');
+  }
+
+  /**
+   * The rows of `weight` at `indices`: a tensor or nested arrays of integers in [0, numEmbeddings),
+   * of any shape `[...s]` (a single number gives one vector), → `[...s, dim]`.
+   * @throws ValueError naming Embedding and the first bad index (not an integer, negative, or ≥
+   * numEmbeddings) and its position, or for indices that are not numbers.
+   */
+  forward(indices: Tensor | NestedArray): Tensor {
+    const op = 'Embedding';
+    const idx = asTensor(op, 'indices', indices);
+    requireIndicesBelow(op, 'indices', idx.data, this.numEmbeddings);
+    return gather(this.weight, idx, 0);
+  }
+
+  protected override describeSelf(): string {
+    return `${this.numEmbeddings}, ${this.dim}`;
+  }
+}

@@ -1,0 +1,23 @@
+/** Flatten: the bridge from convolutional feature maps to Dense layers. */
+import { ShapeError, Tensor, ValueError, formatShape, reshape, shapeSize } from '@adjoint/core';
+import { Module, describe } from '../module';
+
+/**
+ * Merges every axis after the first into one, keeping axis 0 (the batch): `[N, d₁, …, dₖ]` →
+ * `[N, d₁·…·dₖ]`, in row-major order (PyTorch's `nn.Flatten()`). A `[N]` input becomes `[N, 1]`.
+ * The values are not copied (a reshape), and the gradient is reshaped back. No parameters.
+ *
+ * @example
+ * new Flatten().forward(zeros([8, 3, 4, 4])).shape; // [8, 48]
+ */
+export class Flatten extends Module {
+  /**
+   * `[N, …]` → `[N, prod(…)]`.
+   * @throws ShapeError for a scalar (it has no batch axis); ValueError for a non-tensor.
+   */
+  forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor)) throw new ValueError(`Flatten: input must be a Tensor, got ${describe(x)}`);
+    if (x.rank === 0) throw new ShapeError(`Flatten: input must have a batch axis, got a scalar (shape ${formatShape(x.shape)})`);
+    return reshape(x, [x.shape[0]!, shapeSize(x.shape.slice(1))]);
+  }
+}

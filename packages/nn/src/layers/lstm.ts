@@ -1,0 +1,69 @@
+/** The long short-term memory layer (Hochreiter & Schmidhuber 1997), as PyTorch's nn.LSTM. */
+import { Tensor, ValueError, add, matmulWith, mul, sigmoid, slice, tanh } from '@adjoint/core';
+import { describe } from '../module';
+import { Recurrent, type RecurrentOptions } from './recurrent';
+
+/** An LSTM's state: the hidden state h and the cell state c, each `[batch, hiddenSize]`. */
+export type LstmState = [h: Tensor, c: Tensor];
+
+/**
+ * A long short-term memory layer over sequences, batch first. At each step t, with x_t the input
+ * `[batch, inputSize]` and h, c the previous states (zeros at the start unless given):
+ *
+ *   i = σ(x_t W_iiᵀ + b_ii + h W_hiᵀ + b_hi)        input gate
+ *   f = σ(x_t W_ifᵀ + b_if + h W_hfᵀ + b_hf)        forget gate
+ *   g = tanh(x_t W_igᵀ + b_ig + h W_hgᵀ + b_hg)     cell candidate
+ *   o = σ(x_t W_ioᵀ + b_io + h W_hoᵀ + b_ho)        output gate
+ *   c' = f ⊙ c + i ⊙ g
+ *   h' = o ⊙ tanh(c')
+ *
+ * exactly as PyTorch's `nn.LSTM`: `weightIh` `[4·hiddenSize, inputSize]` stacks W_ii, W_if, W_ig,
+ * W_io in that order (likewise `weightHh`, `biasIh`, `biasHh`), all drawn from U(−1/√hiddenSize,
+ * 1/√hiddenSize). `forward(x, [h0, c0]?)` returns `[output, [hN, cN]]`: output `[batch, time,
+ * hiddenSize]` holds h after every step.
+ *
+ * The input's contribution to all four gates is one product for the whole sequence; each step then
+ * costs one product with W_hh.
+ *
+ * @example
+ * const lstm = new LSTM(3, 20, { seed: 0 });
+ * const [output, [h, c]] = lstm.forward(randn([4, 7, 3]));
+ * output.shape; // [4, 7, 20]; h and c are [4, 20]
+ */
+export class LSTM extends Recurrent<LstmState> {
+  /**
+   * @throws ValueError naming LSTM for a size that is not a positive integer, weights larger than
+   * a tensor can hold, a bad seed, seed and rng together, or an unknown option.
+   */
+  constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions = {}) {
+    super('LSTM', 4, inputSize, hiddenSize, options, []);
+  }
+
+  protected inputBias(): Tensor {
+    return add(this.biasIh, this.biasHh);
+  }
+
+  protected checkState(op: string, state: unknown, x: Tensor): LstmState {
+    if (!Array.isArray(state) || state.length !== 2) throw new ValueError(`${op}: the state must be a pair [h0, c0] of tensors, got ${describe(state)}`);
+    return [this.checkStateTensor(op, 'h0', state[0], x), this.checkStateTensor(op, 'c0', state[1], x)];
+  }
+
+  protected scan(inputs: readonly Tensor[], initial: LstmState | null, batch: number, outputs: Tensor[]): LstmState {
+    const n = this.hiddenSize;
+    const whh = this.weightHh;
+    let h = initial?.[0] ?? null;
+    let c = initial?.[1] ?? null;
+    for (const input of inputs) {
+      // From a zero state, h·W_hhᵀ and f ⊙ c vanish: the first step skips them (the same values).
+      const z = h === null ? input : add(matmulWith(h, whh, false, true), input);
+      const i = sigmoid(slice(z, [0, 0], [batch, n]));
+      const f = sigmoid(slice(z, [0, n], [batch, n]));
+      const g = tanh(slice(z, [0, 2 * n], [batch, n]));
+      const o = sigmoid(slice(z, [0, 3 * n], [batch, n]));
+      c = c === null ? mul(i, g) : add(mul(f, c), mul(i, g));
+      h = mul(o, tanh(c));
+      outputs.push(h);
+    }
+    return [h!, c!];
+  }
+}
