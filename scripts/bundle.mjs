@@ -3,7 +3,7 @@
 import { rollup } from 'rollup';
 import { dts } from 'rollup-plugin-dts';
 import { builtinModules } from 'node:module';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const packages = {
@@ -12,9 +12,13 @@ const packages = {
   nn: ['index'],
 };
 
-// Other workspace packages, peer dependencies and Node built-ins stay imports, not bundled code.
-const isExternal = (id) =>
-  id.startsWith('@adjoint/') || id === 'fast-check' || id.startsWith('node:') || builtinModules.includes(id);
+// A package's dependencies and peer dependencies (other workspace packages, fast-check,
+// @bufbuild/protobuf), their subpaths, and Node built-ins stay imports, not bundled code.
+function externalsOf(name) {
+  const pkg = JSON.parse(readFileSync(path.join('packages', name, 'package.json'), 'utf8'));
+  const dependencies = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies });
+  return (id) => dependencies.some((d) => id === d || id.startsWith(`${d}/`)) || id.startsWith('node:') || builtinModules.includes(id);
+}
 
 const quietCircular = (warning, warn) => {
   if (warning.code === 'CIRCULAR_DEPENDENCY') return; // op modules and Tensor refer to each other at call time only
@@ -23,6 +27,7 @@ const quietCircular = (warning, warn) => {
 
 for (const [name, entries] of Object.entries(packages)) {
   const root = path.join('packages', name);
+  const isExternal = externalsOf(name);
   rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   for (const entry of entries) {
     const input = path.join(root, 'build', `${entry}.js`);

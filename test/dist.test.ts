@@ -86,13 +86,36 @@ describe('the jest matcher types', () => {
   });
 });
 
+/**
+ * The ES module file a bare specifier ('@bufbuild/protobuf/wire') names in its package's "exports"
+ * map, under the conditions a browser bundler uses; null when it is not an installed package's.
+ */
+function browserFile(specifier: string): string | null {
+  const parts = specifier.split('/');
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+  const dir = path.join(root, 'node_modules', name);
+  if (!existsSync(path.join(dir, 'package.json'))) return null;
+  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { exports?: Record<string, unknown>; module?: string };
+  const subpath = `.${specifier.slice(name.length)}`;
+  const pick = (entry: unknown): string | null => {
+    if (typeof entry === 'string') return entry;
+    if (entry === null || typeof entry !== 'object') return null;
+    for (const key of ['browser', 'import', 'default']) if (key in entry) return pick((entry as Record<string, unknown>)[key]);
+    return null;
+  };
+  const target = pkg.exports !== undefined ? pick(pkg.exports[subpath]) : subpath === '.' ? pkg.module ?? null : null;
+  return target === null ? null : path.join(dir, target);
+}
+
 describe('browser-safe packages', () => {
-  // Bundled as a browser bundler would: @adjoint/* from their ES builds, fast-check (gradcheck's
-  // peer) left to the page, and any Node built-in an error.
+  // Bundled as a browser bundler would: @adjoint/* from their ES builds, their dependencies
+  // (@bufbuild/protobuf) from theirs, fast-check (gradcheck's peer) left to the page, and any Node
+  // built-in an error.
   it.each(['core', 'nn', 'gradcheck'])('@adjoint/%s bundles for the browser with no Node built-in', async (name) => {
     const { rollup } = await import('rollup');
     const { builtinModules } = await import('node:module');
     const imported: string[] = [];
+    const unresolved: string[] = [];
     const bundle = await rollup({
       input: path.join(root, 'packages', name, 'dist', 'index.mjs'),
       external: (id) => id === 'fast-check',
@@ -102,6 +125,11 @@ describe('browser-safe packages', () => {
           const pkg = /^@adjoint\/(core|nn|gradcheck)$/.exec(id);
           if (pkg) return path.join(root, 'packages', pkg[1]!, 'dist', 'index.mjs');
           if (id.startsWith('node:') || builtinModules.includes(id)) imported.push(id);
+          else if (!id.startsWith('.') && !path.isAbsolute(id)) {
+            const file = browserFile(id);
+            if (file !== null) return file;
+            unresolved.push(id);
+          }
           return null;
         },
       }],
@@ -110,6 +138,8 @@ describe('browser-safe packages', () => {
     const { output } = await bundle.generate({ format: 'es' });
     await bundle.close();
     expect(imported).toEqual([]);
+    expect(unresolved).toEqual([]);
     expect(output[0].code).not.toMatch(/\brequire\(|from ['"]node:/);
+    if (name === 'nn') expect(output[0].code).toContain('class BinaryWriter'); // the ONNX export's encoder came along
   });
 });

@@ -38,7 +38,7 @@ function route(pathname) {
     return existsSync(file) ? { file, type: TYPES['.mjs'] } : { status: 404, code: `${pathname}: not built yet; run npm run build\n` };
   }
 
-  // Vendored ES modules (fast-check and its dependencies), only .js/.mjs files inside each package.
+  // Vendored ES modules (@bufbuild/protobuf, fast-check and its dependencies), only .js/.mjs files inside each package.
   m = /^\/vendor\/((?:@[\w.-]+\/)?[\w.-]+)\/(.+\.m?js)$/.exec(pathname);
   if (m) {
     const dir = vendorPackages().dirs.get(m[1]);

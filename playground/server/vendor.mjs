@@ -1,12 +1,23 @@
-// Third-party ES modules the pages need in the browser: fast-check (gradcheck's peer dependency)
-// and what fast-check imports. Their import-map entries are read from each package's own
-// "exports" map, so a new fast-check release with other subpaths needs no change here.
+// Third-party ES modules the pages need in the browser: the packages' own dependencies and peer
+// dependencies (nn's @bufbuild/protobuf, gradcheck's fast-check) and what those import. Their
+// import-map entries are read from each package's own "exports" map, so a new release with other
+// subpaths needs no change here.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './paths.mjs';
 
-/** Packages served under /vendor/<name>/; fast-check's dependencies are found from its package.json. */
-const ROOT_PACKAGES = ['fast-check'];
+/**
+ * Packages served under /vendor/<name>/: what packages/*\/package.json list as dependencies or
+ * peer dependencies, other than each other; their own dependencies are found from theirs.
+ */
+function rootPackages() {
+  const names = new Set();
+  for (const name of ['core', 'gradcheck', 'nn']) {
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'packages', name, 'package.json'), 'utf8'));
+    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })) if (!dep.startsWith('@adjoint/')) names.add(dep);
+  }
+  return [...names];
+}
 
 /** The folder of an installed package, looked up like Node does: node_modules upwards from `from`. */
 function packageDir(name, from) {
@@ -37,7 +48,7 @@ function importTarget(entry) {
 export function vendorPackages() {
   const dirs = new Map();
   const imports = {};
-  const queue = ROOT_PACKAGES.map((name) => [name, repoRoot]);
+  const queue = rootPackages().map((name) => [name, repoRoot]);
   while (queue.length > 0) {
     const [name, from] = queue.shift();
     if (dirs.has(name)) continue;

@@ -7,3 +7,4 @@ export { registerLayer, moduleToConfig, moduleFromConfig, type ModuleFromConfigO
 export { type Encoding, type EncodedTensor } from './codec';
 export { type FileWriter } from './atomic';
 export { toSafetensors, fromSafetensors, type ToSafetensorsOptions, type SafetensorsDtype } from './safetensors';
+export * from '../export/index';

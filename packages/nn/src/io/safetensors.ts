@@ -13,7 +13,7 @@
  * has the same names and layouts (docs/nn.md, "Moving to PyTorch or ONNX Runtime").
  */
 import { ShapeError, Tensor, ValueError, formatShape, requireChoice, sameShape } from '@adjoint/core';
-import { Module, describe } from '../module';
+import { Module, describe, type AnyModule } from '../module';
 import { knownOptions } from '../args';
 import { checkJsonText } from './limits';
 import { capMessage, elide, kind, preview, quoteName, quoteNames } from './messages';
@@ -53,7 +53,7 @@ const METADATA = '__metadata__';
  * writeFileSync('model.safetensors', toSafetensors(model));
  * fromSafetensors(sameArchitecture, readFileSync('model.safetensors'));
  */
-export function toSafetensors(model: Module, options: ToSafetensorsOptions = {}): Uint8Array {
+export function toSafetensors(model: AnyModule, options: ToSafetensorsOptions = {}): Uint8Array {
   const op = 'toSafetensors';
   if (!(model instanceof Module)) throw new ValueError(`${op}: model must be a Module, got ${describe(model)}`);
   const { dtype: chosen, metadata } = knownOptions(op, options, ['dtype', 'metadata']);
@@ -101,7 +101,7 @@ export function toSafetensors(model: Module, options: ToSafetensorsOptions = {})
  * const model = mlp([4, 16, 3], { seed: 0 });
  * fromSafetensors(model, readFileSync('iris.safetensors'));
  */
-export function fromSafetensors<M extends Module>(model: M, bytes: Uint8Array | ArrayBuffer): M {
+export function fromSafetensors<M extends AnyModule>(model: M, bytes: Uint8Array | ArrayBuffer): M {
   const op = 'fromSafetensors';
   if (!(model instanceof Module)) throw new ValueError(`${op}: model must be a Module, got ${describe(model)}`);
   if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
@@ -229,7 +229,7 @@ function checkMetadata(where: string, metadata: unknown): Record<string, string>
 }
 
 /** The parameters, then the buffers, by dotted name: the tensors a file holds. */
-function stateTensors(model: Module): Array<[string, Tensor]> {
+function stateTensors(model: AnyModule): Array<[string, Tensor]> {
   return [...model.namedParameters(), ...model.namedBuffers()];
 }
 

@@ -1,0 +1,76 @@
+/**
+ * The activations as ONNX nodes, shared by Dense (an activation by name) and the activation modules.
+ *
+ * In double precision each one computes what core computes, in ops that ONNX Runtime's CPU
+ * provider runs on tensor(double): Relu, Sigmoid, Tanh and Softmax directly; ELU and softplus, which
+ * it runs in float only, composed (Greater, Where, Exp, Log, …); LeakyReLU composed too (ONNX
+ * Runtime 1.31 has a double LeakyRelu, older releases may not). The composed constants (α, 1, 0) are double
+ * initializers, where an attribute would round them to float32. In float precision the native
+ * LeakyRelu and Elu are used; softplus is always composed in its stable form, max(x, 0) +
+ * ln(1 + e^−|x|), as core computes it.
+ */
+import { ValueError } from '@adjoint/core';
+import type { GraphBuilder, OnnxValue } from './onnx-graph';
+
+/** An activation with its parameter: what a layer asks for. */
+export type ActivationSpec = { kind: 'relu' | 'sigmoid' | 'tanh' | 'softplus' | 'identity' } | { kind: 'leakyRelu' | 'elu'; alpha: number } | { kind: 'softmax'; axis: number };
+
+/** The spec of an activation given by name ('leakyRelu' and 'elu' with core's default α). */
+export function namedActivation(name: string): ActivationSpec | null {
+  switch (name) {
+    case 'relu': case 'sigmoid': case 'tanh': case 'softplus': case 'identity':
+      return { kind: name };
+    case 'leakyRelu':
+      return { kind: 'leakyRelu', alpha: 0.01 };
+    case 'elu':
+      return { kind: 'elu', alpha: 1 };
+    case 'softmax':
+      return { kind: 'softmax', axis: -1 };
+    default:
+      return null;
+  }
+}
+
+/** The nodes applying `spec` to `x`, named under `base` (the layer's path). */
+export function activation(g: GraphBuilder, spec: ActivationSpec, x: OnnxValue, base: string): OnnxValue {
+  const shape = x.shape;
+  switch (spec.kind) {
+    case 'identity':
+      return x;
+    case 'relu':
+      return g.op('Relu', [x], `${base}/Relu`, shape);
+    case 'sigmoid':
+      return g.op('Sigmoid', [x], `${base}/Sigmoid`, shape);
+    case 'tanh':
+      return g.op('Tanh', [x], `${base}/Tanh`, shape);
+    case 'softmax': {
+      if (spec.axis < -shape.length || spec.axis >= shape.length) throw new ValueError(`softmax axis ${spec.axis} is out of range for rank ${shape.length}`);
+      return g.op('Softmax', [x], `${base}/Softmax`, shape, { axis: { int: spec.axis } });
+    }
+    case 'leakyRelu': {
+      if (g.precision === 'float32') return g.op('LeakyRelu', [x], `${base}/LeakyRelu`, shape, { alpha: { float: spec.alpha } });
+      // x > 0 ? x : αx, as core's kernel.
+      const scaled = g.op('Mul', [x, g.scalar(spec.alpha, `${base}/alpha`)], `${base}/Mul`, shape);
+      return g.op('Where', [positive(g, x, base), x, scaled], `${base}/LeakyRelu`, shape);
+    }
+    case 'elu': {
+      if (g.precision === 'float32') return g.op('Elu', [x], `${base}/Elu`, shape, { alpha: { float: spec.alpha } });
+      // x > 0 ? x : α(eˣ − 1), as core's kernel (which takes eˣ − 1 from expm1: the same to 1e-16).
+      const exp = g.op('Exp', [x], `${base}/Exp`, shape);
+      const expm1 = g.op('Sub', [exp, g.scalar(1, `${base}/one`)], `${base}/Expm1`, shape);
+      const scaled = g.op('Mul', [expm1, g.scalar(spec.alpha, `${base}/alpha`)], `${base}/Mul`, shape);
+      return g.op('Where', [positive(g, x, base), x, scaled], `${base}/Elu`, shape);
+    }
+    case 'softplus': {
+      // max(x, 0) + ln(1 + e^−|x|): finite for any x, as core's kernel.
+      const tail = g.op('Exp', [g.op('Neg', [g.op('Abs', [x], `${base}/Abs`, shape)], `${base}/Neg`, shape)], `${base}/Exp`, shape);
+      const log = g.op('Log', [g.op('Add', [tail, g.scalar(1, `${base}/one`)], `${base}/Add`, shape)], `${base}/Log1p`, shape);
+      return g.op('Add', [g.op('Relu', [x], `${base}/Relu`, shape), log], `${base}/Softplus`, shape);
+    }
+  }
+}
+
+/** The boolean tensor x > 0. */
+function positive(g: GraphBuilder, x: OnnxValue, base: string): OnnxValue {
+  return g.op('Greater', [x, g.scalar(0, `${base}/zero`)], `${base}/Greater`, x.shape);
+}

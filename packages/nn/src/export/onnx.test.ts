@@ -1,0 +1,210 @@
+/** @jest-environment ./test/support/native-typed-arrays.environment.cjs */
+/**
+ * exportOnnx: the file's structure (read back with a protobuf reader), its errors, and — where
+ * onnxruntime-node is installed (npm run references; CI installs it) — every exported model run in
+ * ONNX Runtime, its outputs equal to adjoint's within 1e-9 in double and 1e-5 in float.
+ */
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import { Rng, ShapeError, Tensor, ValueError, tensor } from '@adjoint/core';
+import {
+  BatchNorm, Dense, Dropout, ELU, Identity, LeakyReLU, Module, ReLU, Residual, Sequential, Sigmoid, Softmax, Softplus, Tanh,
+  exportOnnx, fit, mlp, predict, type ActivationName,
+} from '@adjoint/nn';
+import { everyLayer } from '../testing/every-layer';
+import { ONNX_RUNTIME_MISSING, onnxRuntime, runOnnx } from '../testing/onnx-runtime';
+
+const inputs = (shape: number[], seed = 1, scale = 1): Tensor => {
+  const rng = new Rng(seed);
+  return tensor(Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * rng.normal()), { shape });
+};
+
+/** Every layer kind, trained a little so that BatchNorm's running statistics have moved. */
+function trainedEveryLayer(): Module {
+  const model = everyLayer(6, 3);
+  fit(model, { x: inputs([24, 3]), y: inputs([24, 3], 2).softmax(), loss: 'mse', optimizer: 'adam', lr: 0.01, epochs: 2, batchSize: 8, progress: false });
+  return model;
+}
+
+const ACTIVATIONS: ActivationName[] = ['relu', 'tanh', 'sigmoid', 'leakyRelu', 'elu', 'softplus', 'identity', 'softmax'];
+
+/** A Dense layer with each named activation, one after the other, and one without bias. */
+function everyActivation(): Module {
+  return new Sequential([
+    ...ACTIVATIONS.map((activation, i) => new Dense(i === 0 ? 4 : 5, 5, { activation, seed: 10 + i })),
+    new Dense(5, 3, { bias: false, seed: 30 }),
+  ]);
+}
+
+/** The activation modules, with non-default parameters, and a softmax over the batch axis. */
+function activationModules(): Module {
+  return new Sequential([
+    new Dense(4, 6, { seed: 1 }), new ReLU(), new Dense(6, 6, { seed: 2 }), new Sigmoid(), new Dense(6, 6, { seed: 3 }),
+    new Softplus(), new LeakyReLU(0.3), new ELU(0.7), new Tanh(), new Identity(), new Softmax(0),
+  ]);
+}
+
+interface Case {
+  name: string;
+  model: () => Module;
+  inputShape: Array<number | string>;
+  /** Inputs to run, each with the shape the model takes (named sizes varied). */
+  runs: Tensor[];
+}
+
+const CASES: Case[] = [
+  { name: 'every named activation in Dense, a Dense without bias', model: everyActivation, inputShape: ['batch', 4], runs: [inputs([5, 4]), inputs([1, 4], 2)] },
+  { name: 'every layer kind (BatchNorm, Dropout, Residual, activation modules) after training', model: trainedEveryLayer, inputShape: ['batch', 3], runs: [inputs([7, 3], 3), inputs([2, 3], 4)] },
+  { name: 'the activation modules, softmax over the batch axis', model: activationModules, inputShape: ['batch', 4], runs: [inputs([6, 4], 5, 2)] },
+  { name: 'large inputs through the saturating activations', model: everyActivation, inputShape: ['batch', 4], runs: [inputs([9, 4], 6, 40)] },
+  {
+    name: 'rank-3 inputs (MatMul and Add, BatchNorm over the last axis)',
+    model: () => new Sequential([new Dense(4, 5, { activation: 'elu', seed: 1 }), trainedBatchNorm(5), new Residual(new Dense(5, 5, { activation: 'tanh', seed: 2 }))]),
+    inputShape: ['batch', 'time', 4],
+    runs: [inputs([3, 2, 4], 7), inputs([2, 5, 4], 8)],
+  },
+  { name: 'a single sample (rank 1, fixed size)', model: () => mlp([4, 8, 2], { activation: 'softplus', seed: 4 }), inputShape: [4], runs: [inputs([4], 9)] },
+  { name: 'a model that is the identity in inference (Dropout)', model: () => new Dropout(0.5), inputShape: ['n', 3], runs: [inputs([4, 3], 10)] },
+  { name: 'a layer used twice (one initializer)', model: () => { const shared = new Dense(3, 3, { activation: 'tanh', seed: 5 }); return new Sequential([shared, shared]); }, inputShape: [2, 3], runs: [inputs([2, 3], 11)] },
+];
+
+/** A BatchNorm whose running statistics are not the initial zeros and ones. */
+function trainedBatchNorm(features: number): BatchNorm {
+  const bn = new BatchNorm(features, { eps: 1e-3 });
+  for (let i = 0; i < 5; i++) bn.forward(inputs([8, features], 20 + i, 3).add(1));
+  bn.gamma.data.set(inputs([features], 30).data);
+  bn.beta.data.set(inputs([features], 31).data);
+  return bn;
+}
+
+/**
+ * The fields of one protobuf message, by number: varints as bigint, 32- and 64-bit values as
+ * numbers, length-delimited ones as bytes (a nested message, a string or packed data).
+ */
+function fields(bytes: Uint8Array): Map<number, Array<bigint | number | Uint8Array>> {
+  const reader = new BinaryReader(bytes);
+  const out = new Map<number, Array<bigint | number | Uint8Array>>();
+  while (reader.pos < reader.len) {
+    const [no, type] = reader.tag();
+    const value = type === WireType.Varint ? BigInt(reader.uint64()) : type === WireType.Bit32 ? reader.float() : type === WireType.Bit64 ? reader.double() : reader.bytes();
+    out.set(no, [...(out.get(no) ?? []), value]);
+  }
+  return out;
+}
+const text = (b: unknown): string => new TextDecoder().decode(b as Uint8Array);
+
+/** What a test reads from an exported file: opset, ops, initializers, inputs and outputs. */
+function describeFile(bytes: Uint8Array) {
+  const model = fields(bytes);
+  const graph = fields(model.get(7)![0] as Uint8Array);
+  const opset = fields(model.get(8)![0] as Uint8Array);
+  const valueInfo = (b: unknown) => {
+    const info = fields(b as Uint8Array);
+    const tensorType = fields(fields(info.get(2)![0] as Uint8Array).get(1)![0] as Uint8Array);
+    const dims = (fields(tensorType.get(2)![0] as Uint8Array).get(1) ?? []).map((d) => {
+      const dim = fields(d as Uint8Array);
+      return dim.has(1) ? Number(dim.get(1)![0]) : text(dim.get(2)![0]);
+    });
+    return { name: text(info.get(1)![0]), elemType: Number(tensorType.get(1)![0]), dims };
+  };
+  return {
+    irVersion: Number(model.get(1)![0]),
+    opset: { domain: opset.has(1) ? text(opset.get(1)![0]) : '', version: Number(opset.get(2)![0]) },
+    ops: (graph.get(1) ?? []).map((n) => text(fields(n as Uint8Array).get(4)![0])),
+    initializers: new Map((graph.get(5) ?? []).map((t) => {
+      const f = fields(t as Uint8Array);
+      return [text(f.get(8)![0]), { dims: (f.get(1) ?? []).map(Number), dataType: Number(f.get(2)![0]), raw: f.get(9)![0] as Uint8Array }];
+    })),
+    inputs: (graph.get(11) ?? []).map(valueInfo),
+    outputs: (graph.get(12) ?? []).map(valueInfo),
+  };
+}
+
+describe('exportOnnx: the file', () => {
+  test('opset 17, IR 8; input and output typed with their named sizes; weights under their dotted names, exact in double', () => {
+    const model = trainedEveryLayer();
+    const file = describeFile(exportOnnx(model, { inputShape: ['batch', 3] }));
+    expect(file.irVersion).toBe(8);
+    expect(file.opset).toEqual({ domain: '', version: 17 });
+    expect(file.inputs).toEqual([{ name: 'input', elemType: 11, dims: ['batch', 3] }]);
+    expect(file.outputs).toEqual([{ name: 'output', elemType: 11, dims: ['batch', 3] }]);
+    for (const [name, t] of [...model.namedParameters(), ...model.namedBuffers()]) {
+      const init = file.initializers.get(name)!;
+      expect(init.dims).toEqual([...t.shape]);
+      expect(init.dataType).toBe(11);
+      expect(Buffer.from(init.raw).equals(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength))).toBe(true);
+    }
+  });
+
+  test('in double, no operator ONNX Runtime lacks a double kernel for; in float, the native ones', () => {
+    const double = describeFile(exportOnnx(everyActivation(), { inputShape: ['batch', 4] })).ops;
+    expect(double.filter((op) => ['Elu', 'Softplus', 'LeakyRelu', 'Conv', 'AveragePool'].includes(op))).toEqual([]);
+    expect(new Set(double)).toEqual(new Set(['Gemm', 'Relu', 'Tanh', 'Sigmoid', 'Mul', 'Greater', 'Where', 'Exp', 'Sub', 'Abs', 'Neg', 'Add', 'Log', 'Softmax', 'MatMul']));
+    const single = describeFile(exportOnnx(everyActivation(), { inputShape: ['batch', 4], dtype: 'float32' }));
+    expect(single.ops).toEqual(expect.arrayContaining(['LeakyRelu', 'Elu']));
+    expect(single.inputs[0]!.elemType).toBe(1);
+    expect([...single.initializers.values()].every((t) => t.dataType === 1)).toBe(true);
+  });
+
+  test('Dense is one Gemm for rows; BatchNorm is BatchNormalization in float, composed in double', () => {
+    const model = new Sequential([new Dense(3, 4, { seed: 1 }), new BatchNorm(4)]);
+    expect(describeFile(exportOnnx(model, { inputShape: ['batch', 3], dtype: 'float32' })).ops).toEqual(['Gemm', 'BatchNormalization']);
+    expect(describeFile(exportOnnx(model, { inputShape: ['batch', 3] })).ops).toEqual(['Gemm', 'Add', 'Sqrt', 'Sub', 'Div', 'Mul', 'Add']);
+  });
+
+  test('errors name the module, its class or the option', () => {
+    class Custom extends Module {
+      forward(x: Tensor): Tensor {
+        return x.mul(2);
+      }
+    }
+    const withCustom = new Sequential([new Dense(2, 2), new Residual(new Custom())]);
+    expect(() => exportOnnx(withCustom, { inputShape: ['batch', 2] })).toThrow("exportOnnx: model.1.module is a Custom, which exportOnnx cannot write; it writes models built from Sequential, Dense,");
+    expect(() => exportOnnx(new Dense(2, 2, { activation: (x: Tensor) => x.square() }), { inputShape: [1, 2] })).toThrow(
+      'exportOnnx: model (Dense 2 → 2) has a custom activation function, which ONNX cannot be told; use a named activation or an activation module',
+    );
+    const model = mlp([3, 2], { seed: 0 });
+    expect(() => exportOnnx(model, { inputShape: ['batch', 4] })).toThrow(ShapeError);
+    expect(() => exportOnnx(model, { inputShape: ['batch', 4] })).toThrow("exportOnnx: the model does not accept inputs of inputShape ['batch', 4]: Dense: input must have 3 features on its last axis, got [2, 4]");
+    expect(() => exportOnnx(model, undefined as never)).toThrow('exportOnnx: options must give inputShape');
+    expect(() => exportOnnx(model, { inputShape: [] })).toThrow("exportOnnx: inputShape must be a non-empty list of sizes and names, such as ['batch', 4], got");
+    expect(() => exportOnnx(model, { inputShape: ['batch', 0] })).toThrow('exportOnnx: inputShape[1] must be a positive whole number or a name (letters, digits, underscores), got 0');
+    expect(() => exportOnnx(model, { inputShape: ['two words', 3] })).toThrow(ValueError);
+    expect(() => exportOnnx(model, { inputShape: ['batch', 3], dtype: 'float16' as 'float32' })).toThrow("exportOnnx: dtype must be 'float64' or 'float32'");
+    expect(() => exportOnnx(model, { inputShape: ['batch', 3], opset: 13 } as never)).toThrow(ValueError);
+    expect(() => exportOnnx({} as Module, { inputShape: [3] })).toThrow('exportOnnx: model must be a Module, got an object (Object)');
+  });
+
+  test('the model is left as it was: training flags and running statistics', () => {
+    const model = trainedEveryLayer();
+    const before = model.stateDict();
+    model.train();
+    exportOnnx(model, { inputShape: ['batch', 3] });
+    expect(model.namedModules().every(([, m]) => m.training)).toBe(true);
+    for (const [key, t] of Object.entries(model.stateDict())) expect(Array.from(t.data)).toEqual(Array.from(before[key]!.data));
+  });
+});
+
+if (onnxRuntime === null) process.stderr.write(`${ONNX_RUNTIME_MISSING}\n`);
+const describeWithRuntime = onnxRuntime === null ? describe.skip : describe;
+
+describeWithRuntime('exportOnnx in ONNX Runtime: the same outputs as adjoint', () => {
+  for (const dtype of ['float64', 'float32'] as const) {
+    test.each(CASES)(`${dtype}: $name`, async ({ model: make, inputShape, runs }) => {
+      const model = make();
+      const bytes = exportOnnx(model, { inputShape, dtype });
+      for (const x of runs) {
+        const expected = x.rank === 1 ? predictOne(model, x) : predict(model, x);
+        const { output } = await runOnnx(bytes, x, dtype);
+        expect(output!.shape).toEqual(expected.shape);
+        const tolerance = (v: number) => (dtype === 'float64' ? 1e-9 : 1e-5 * Math.max(1, Math.abs(v)));
+        const worst = Array.from(expected.data).reduce((m, v, i) => Math.max(m, Math.abs(output!.data[i]! - v) / tolerance(v)), 0);
+        expect(worst).toBeLessThanOrEqual(1);
+      }
+    });
+  }
+});
+
+/** The model's output for one sample without a batch axis (predict takes rows). */
+function predictOne(model: Module, x: Tensor): Tensor {
+  return predict(model, x.reshape([1, ...x.shape])).reshape(model.forward(x).shape as number[]);
+}

@@ -1,0 +1,167 @@
+/**
+ * exportOnnx: a model's `forward` in inference mode as an ONNX model file (opset 17, IR version 8),
+ * its weights as initializers, ready for ONNX Runtime or any other ONNX engine.
+ */
+import { AdjointError, ShapeError, ValueError, noGrad, requireChoice, zeros } from '@adjoint/core';
+import { Module, describe, moduleTreeDepth, type AnyModule } from '../module';
+import { knownOptions, show } from '../args';
+import { withMode } from '../train/modes';
+import { quoteName } from '../io/messages';
+import { GraphBuilder, type Dim, type OnnxPrecision, type OnnxValue } from './onnx-graph';
+import { BASIC_LAYERS, type LayerContext, type LayerExport, type LayerExporter } from './onnx-layers';
+import { encodeModel, type ValueInfoProto } from './onnx-proto';
+
+/** The operator set the export targets: ONNX 1.12's, which every ONNX Runtime since 1.12 runs. */
+export const ONNX_OPSET = 17;
+/** The IR version that goes with opset 17. */
+export const ONNX_IR_VERSION = 8;
+/** The deepest nesting of modules exportOnnx follows (each level is a few calls on the stack). */
+const MAX_EXPORT_DEPTH = 1000;
+
+/** Options of {@link exportOnnx}. */
+export interface ExportOnnxOptions {
+  /**
+   * The shape of the model's input, batch axis included: sizes, and names for the sizes fixed only
+   * when the model runs, such as `['batch', 4]` for rows of 4 features in batches of any size.
+   */
+  inputShape: ReadonlyArray<number | string>;
+  /**
+   * The element type of the inputs, weights and outputs: 'float64' (the default: tensor(double),
+   * what adjoint computes in) or 'float32' (tensor(float), what most ONNX engines run fastest).
+   */
+  dtype?: OnnxPrecision;
+}
+
+/** Every layer kind exportOnnx writes, by class. */
+const EXPORTERS = new Map<Function, LayerExporter>((BASIC_LAYERS satisfies readonly LayerExport[]).map(([cls, exporter]) => [cls, exporter]));
+
+/**
+ * The model's `forward` in inference mode (Dropout the identity, BatchNorm on its running
+ * statistics) as the bytes of an ONNX model: one graph input `input` of `inputShape`, one output
+ * `output`, and every parameter and buffer an initializer under its dotted name (`0.weight`). The
+ * model must be built from the library's layers: Sequential, Dense (with a named activation or an
+ * activation module), BatchNorm, Dropout, Residual and the activation modules. docs/nn.md lists
+ * the ONNX operators each becomes. In 'float64', every operator runs on tensor(double) in ONNX
+ * Runtime's CPU provider (those it has no double kernel for are composed from ones it has); in
+ * 'float32' the weights are rounded to float32.
+ *
+ * The model is run once on zeros of `inputShape` (named sizes taken as 2) before anything is
+ * written, so that an input it cannot take is reported as its own forward reports it.
+ * @throws ValueError naming the module and its class when a module has no ONNX form (a class
+ * exportOnnx does not know, a subclass of one, a Dense with an activation function); for a bad
+ * inputShape or option.
+ * @throws ShapeError when the model does not accept inputs of `inputShape`.
+ *
+ * @example
+ * const model = mlp([4, 16, 3], { seed: 0 });
+ * writeFileSync('iris.onnx', exportOnnx(model, { inputShape: ['batch', 4] }));
+ * // Python: onnxruntime.InferenceSession('iris.onnx').run(None, {'input': x})
+ */
+export function exportOnnx(model: AnyModule, options: ExportOnnxOptions): Uint8Array {
+  const op = 'exportOnnx';
+  if (!(model instanceof Module)) throw new ValueError(`${op}: model must be a Module, got ${describe(model)}`);
+  if (options === undefined) throw new ValueError(`${op}: options must give inputShape, the shape of the model's input, such as {inputShape: ['batch', 4]}`);
+  const { inputShape, dtype } = knownOptions(op, options, ['inputShape', 'dtype']);
+  const precision = requireChoice(op, 'dtype', dtype ?? 'float64', ['float64', 'float32']);
+  const shape = checkInputShape(op, inputShape);
+  const depth = moduleTreeDepth(op, model);
+  if (depth > MAX_EXPORT_DEPTH) throw new ValueError(`${op}: the model's modules are nested ${depth} levels deep, more than the ${MAX_EXPORT_DEPTH} exportOnnx follows`);
+  for (const [path, module] of model.namedModules()) {
+    if (!EXPORTERS.has(module.constructor)) throw unknownLayer(op, path, module);
+  }
+  probe(op, model, shape);
+
+  const graph = new GraphBuilder(precision);
+  const input: OnnxValue = { name: graph.claim('input'), shape };
+  const results = withExportErrors(op, () => exportModule(graph, model, input, '', op));
+  const outputs = (Array.isArray(results) ? results : [results]).map((value, i, all) => finalOutput(graph, value, all.length === 1 ? 'output' : `output_${i}`));
+  return encodeModel({
+    irVersion: ONNX_IR_VERSION,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    producerName: '@adjoint/nn',
+    docString: `${model.toString()}\n\nExported in inference mode, ${precision === 'float64' ? 'tensor(double)' : 'tensor(float)'}.`,
+    graph: {
+      node: graph.nodes,
+      name: model.constructor.name,
+      initializer: graph.initializers,
+      input: [valueInfo(graph, input)],
+      output: outputs.map((value) => valueInfo(graph, value)),
+    },
+  });
+}
+
+/** `module`'s forward as nodes: its exporter, with a context for its weights and children. */
+function exportModule(graph: GraphBuilder, module: AnyModule, x: OnnxValue, path: string, op: string): OnnxValue | OnnxValue[] {
+  const where = path === '' ? 'model' : `model.${path}`;
+  const exporter = EXPORTERS.get(module.constructor);
+  if (exporter === undefined) throw unknownLayer(op, path, module);
+  const join = (name: string): string => (path === '' ? name : `${path}.${name}`);
+  const at: LayerContext = {
+    graph,
+    path,
+    where,
+    weight: (tensor, name) => graph.weight(tensor, join(name)),
+    child: (name, value) => {
+      const child = module.namedChildren().find(([n]) => n === name)?.[1];
+      if (child === undefined) throw new ValueError(`${where} has no child ${quoteName(name)}`);
+      const out = exportModule(graph, child, value, join(name), op);
+      if (Array.isArray(out)) throw new ValueError(`${where}.${name} (${child.constructor.name}) returns several tensors, so it can only be the whole model`);
+      return out;
+    },
+  };
+  return exporter(module, x, at);
+}
+
+/** The graph output `name` holding `value`: the node that makes it renamed, or an Identity node. */
+function finalOutput(graph: GraphBuilder, value: OnnxValue, name: string): OnnxValue {
+  if (graph.isNodeOutput(value.name)) {
+    graph.rename(value.name, name);
+    return { name, shape: value.shape };
+  }
+  return graph.op('Identity', [value], name, value.shape); // the input itself, or a weight (value names have a '/')
+}
+
+function valueInfo(graph: GraphBuilder, value: OnnxValue): ValueInfoProto {
+  const dim = value.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
+  return { name: value.name, type: { tensorType: { elemType: graph.elemType, shape: { dim } } } };
+}
+
+/** inputShape checked: a list of positive whole numbers and names. */
+function checkInputShape(op: string, shape: unknown): Dim[] {
+  if (!Array.isArray(shape) || shape.length === 0) throw new ValueError(`${op}: inputShape must be a non-empty list of sizes and names, such as ['batch', 4], got ${show(shape)}`);
+  return shape.map((d, i) => {
+    if (typeof d === 'number' && Number.isInteger(d) && d > 0) return d;
+    if (typeof d === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(d)) return d;
+    throw new ValueError(`${op}: inputShape[${i}] must be a positive whole number or a name (letters, digits, underscores), got ${show(d)}`);
+  });
+}
+
+/**
+ * Runs the model once, in evaluation mode and without recording, on zeros of `shape` (named sizes
+ * taken as 2): an input the model cannot take is reported by the model's own checks.
+ */
+function probe(op: string, model: AnyModule, shape: readonly Dim[]): void {
+  const concrete = shape.map((d) => (typeof d === 'number' ? d : 2));
+  try {
+    withMode(model, false, () => noGrad(() => model.forward(zeros(concrete))));
+  } catch (e) {
+    const message = `${op}: the model does not accept inputs of inputShape [${shape.map((d) => (typeof d === 'number' ? d : `'${d}'`)).join(', ')}]: ${(e as Error)?.message ?? String(e)}`;
+    throw e instanceof ShapeError ? new ShapeError(message) : new ValueError(message);
+  }
+}
+
+function unknownLayer(op: string, path: string, module: AnyModule): ValueError {
+  const known = [...EXPORTERS.keys()].map((cls) => cls.name).join(', ');
+  return new ValueError(`${op}: ${path === '' ? 'the model' : `model.${path}`} is a ${module.constructor.name}, which exportOnnx cannot write; it writes models built from ${known}`);
+}
+
+/** Errors of the exporters as errors of exportOnnx: an AdjointError whose message starts with `op`. */
+function withExportErrors<T>(op: string, body: () => T): T {
+  try {
+    return body();
+  } catch (e) {
+    if (e instanceof AdjointError && e.message.startsWith(op)) throw e;
+    const Kind = e instanceof ShapeError ? ShapeError : ValueError;
+    throw new Kind(`${op}: ${(e as Error)?.message ?? String(e)}`);
+  }
+}
