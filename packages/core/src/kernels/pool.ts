@@ -36,6 +36,10 @@ function argmaxes(x: Float64Array, geo: PoolGeometry): Int32Array {
   const total = planes * oh * ow;
   if (argmaxScratch.length < total) argmaxScratch = new Int32Array(Math.max(total, argmaxScratch.length * 2));
   const at = argmaxScratch;
+  if (kh === 2 && kw === 2 && ph === 0 && pw === 0) {
+    argmaxes2x2(x, geo, at);
+    return at;
+  }
   let i = 0;
   for (let plane = 0; plane < planes; plane++) {
     const base = plane * h * w;
@@ -65,6 +69,38 @@ function argmaxes(x: Float64Array, geo: PoolGeometry): Int32Array {
     }
   }
   return at;
+}
+
+/**
+ * {@link argmaxes} for unpadded 2×2 windows (most networks' pooling), unrolled: every window lies
+ * inside the image, and its four elements are compared in row-major order by the same rule.
+ */
+function argmaxes2x2(x: Float64Array, geo: PoolGeometry, at: Int32Array): void {
+  const { planes, h, w, sh, sw, oh, ow } = geo;
+  let i = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * h * w;
+    for (let y = 0; y < oh; y++) {
+      let p = base + y * sh * w;
+      for (let xo = 0; xo < ow; xo++, i++, p += sw) {
+        let best = p;
+        let bestValue = x[p]!;
+        let v = x[p + 1]!;
+        if (v > bestValue || (v !== v && bestValue === bestValue)) {
+          bestValue = v;
+          best = p + 1;
+        }
+        v = x[p + w]!;
+        if (v > bestValue || (v !== v && bestValue === bestValue)) {
+          bestValue = v;
+          best = p + w;
+        }
+        v = x[p + w + 1]!;
+        if (v > bestValue || (v !== v && bestValue === bestValue)) best = p + w + 1;
+        at[i] = best;
+      }
+    }
+  }
 }
 
 /** Max pooling: [planes, H, W] → [planes, H', W']. */
