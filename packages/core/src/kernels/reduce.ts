@@ -71,18 +71,21 @@ export function prodAxes(x: Float64Array, shape: Shape, axes: readonly number[])
 }
 
 /**
- * Running sums along `axis`: out[k] = x[0] + … + x[k], or, `reverse`, out[k] = x[k] + … + x[n − 1]
- * (each sum accumulated from its first term on, so the last of the forward sums is sum's order).
+ * Running sums along `axis`: out[k] = x[0] + … + x[k], or, `reverse`, out[k] = x[k] + … + x[n − 1],
+ * each accumulated term by term from the first (which is copied, so −0 stays −0, as in NumPy).
  */
 export function cumsumAxis(x: Float64Array, shape: Shape, axis: number, reverse: boolean): Float64Array {
   const { outer, reduced: dim, inner } = blocksOf(x, shape, [axis]);
   const out = allocForOverwrite(x.length);
+  if (dim === 0) return out;
   const step = reverse ? -inner : inner;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       let at = o * dim * inner + i + (reverse ? (dim - 1) * inner : 0);
-      let total = 0;
-      for (let j = 0; j < dim; j++, at += step) {
+      let total = x[at]!;
+      out[at] = total;
+      for (let j = 1; j < dim; j++) {
+        at += step;
         total += x[at]!;
         out[at] = total;
       }
@@ -99,11 +102,11 @@ export function cumsumAxis(x: Float64Array, shape: Shape, axis: number, reverse:
 export function linearRecurrenceAxis(a: Float64Array, b: Float64Array, shape: Shape, axis: number, reverse: boolean): Float64Array {
   const { outer, reduced: dim, inner } = blocksOf(a, shape, [axis]);
   const out = allocForOverwrite(a.length);
+  if (dim === 0) return out;
   const step = reverse ? -inner : inner;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       let at = o * dim * inner + i + (reverse ? (dim - 1) * inner : 0);
-      if (dim === 0) continue;
       let h = b[at]!;
       out[at] = h;
       for (let j = 1; j < dim; j++) {

@@ -5,11 +5,12 @@
  */
 import {
   AdjointError, ShapeError, Tensor, ValueError,
-  abs, add, arange, argmax, argmin, broadcastTo, clip, concat, cos, div, dot, elu, equal, exp, expandDims, expm1,
-  eye, flatten, gather, greater, greaterEqual, identity, jvp, leakyRelu, less, lessEqual, linear, log, log1p, logSoftmax, logSumExp,
-  matmul, matmulWith, max, maximum, mean, min, minimum, mul, neg, norm, notEqual, oneHot, ones, outer, pad, pow, relu,
-  reshape, scalar, scatterAdd, sigmoid, sign, sin, slice, softmax, softmaxCrossEntropy, softplus, sqrt, square, squeeze, stack, stopGradient,
-  sub, sum, tan, tanh, tensor, transpose, where, zeros,
+  abs, add, arange, argmax, argmin, asinh, atan, atan2, broadcastTo, clip, concat, cos, cosh, cumsum, div, dot, elu, equal, erf, exp,
+  expandDims, expm1, eye, flatten, gather, gelu, grad, greater, greaterEqual, hessian, identity, jvp, leakyRelu, less, lessEqual, linear,
+  log, log10, log1p, log2, logSoftmax, logSumExp, matmul, matmulWith, max, maximum, mean, min, minimum, mul, neg, norm, notEqual, oneHot,
+  ones, outer, pad, pow, prod, reciprocal, relu, reshape, rsqrt, scalar, scatterAdd, sigmoid, sign, silu, sin, sinh, slice, softmax,
+  softmaxCrossEntropy, softplus, sqrt, square, squeeze, stack, std, stopGradient, sub, sum, tan, tanh, tensor, transpose, variance, where,
+  zeros,
 } from '@adjoint/core';
 import { reluGrad, softmaxCrossEntropyGrad } from '../rule-ops';
 
@@ -487,6 +488,200 @@ describe('unary ops', () => {
   });
 });
 
+/** The value of a 0-d result, for tests of signed zeros (expectTensor treats −0 and 0 alike). */
+const valueOf = (t: Tensor): number => t.item();
+
+describe('erf, gelu and silu', () => {
+  it('erf at the values of Abramowitz & Stegun, Table 7.1 (15 decimals)', () => {
+    expectTensor(erf(tensor([0.5, 1, 2])), [3], [0.520499877813047, 0.842700792949715, 0.995322265018953], 14);
+  });
+
+  it('erf is odd, exactly; erf(−0) = −0, erf(±∞) = ±1, NaN stays NaN', () => {
+    const x = tensor([0.1, 0.75, 1.1, 1.25, 2.5, 5.9]);
+    expect(Array.from(erf(neg(x)).data)).toEqual(Array.from(erf(x).data, (v) => -v));
+    expect(Object.is(valueOf(erf(-0)), -0)).toBe(true);
+    expect(Object.is(valueOf(erf(0)), 0)).toBe(true);
+    expectTensor(erf(tensor([Infinity, -Infinity, NaN])), [3], [1, -1, NaN]);
+  });
+
+  it('erf is exactly ±1 from |x| = 6 on, where 1 − erfc x rounds to 1 (erfc 6 ≈ 2·10⁻¹⁷), and below 1 before', () => {
+    expect(Array.from(erf(tensor([6, -6, 1e300])).data)).toEqual([1, -1, 1]);
+    expect(erf(5.5).item()).toBeLessThan(1); // erfc 5.5 ≈ 7.4·10⁻¹⁵
+  });
+
+  it('erf near 0 is (2/√π)·x to double precision: erf(1e-10) = 1.1283791670955126e-10', () => {
+    expect(erf(1e-10).item()).toBe(1.1283791670955126e-10);
+  });
+
+  it('gelu: x·Φ(x), Φ(1) = 0.841344746068543 (A&S Table 26.1), so gelu(1) = Φ(1) and gelu(−1) = −(1 − Φ(1))', () => {
+    expectTensor(gelu(tensor([1, -1, 0, 3])), [4], [0.841344746068543, -0.158655253931457, 0, 3 * 0.998650101968370], 14);
+  });
+
+  it('gelu keeps its relative accuracy in the left tail: gelu(−10) = −10·Φ(−10) = −7.619853024160526e-23', () => {
+    // ½x(1 + erf(x/√2)) would give −0 here: 1 + erf(−7.07) cancels to 0.
+    expect(gelu(-10).item() / -7.619853024160526e-23).toBeCloseTo(1, 12);
+  });
+
+  it('gelu(−∞) is −0 (the limit; PyTorch gives NaN), gelu(∞) = ∞, NaN stays NaN', () => {
+    expect(Object.is(valueOf(gelu(-Infinity)), -0)).toBe(true);
+    expect(Object.is(valueOf(gelu(-Infinity, { approximate: 'tanh' })), -0)).toBe(true);
+    expectTensor(gelu(tensor([Infinity, NaN])), [2], [Infinity, NaN]);
+    expectTensor(gelu(tensor([Infinity, NaN]), { approximate: 'tanh' }), [2], [Infinity, NaN]);
+  });
+
+  it("gelu's tanh approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³))) at 1, −1 and 2", () => {
+    // √(2/π)·(1 + 0.044715) = 0.833563…, tanh of it 0.682383…, ½(1 + 0.682383…) = 0.841191…
+    expectTensor(gelu(tensor([1, -1, 2]), { approximate: 'tanh' }), [3], [0.8411919906082767, -0.15880800939172330, 1.9545976940877750], 14);
+    expectTensor(gelu(tensor([1]), { approximate: 'none' }), [1], [0.841344746068543], 14);
+  });
+
+  it('gelu refuses an unknown form, an unknown option and options that are not an object, naming gelu', () => {
+    expectThrows(() => gelu(tensor([1]), { approximate: 'exact' } as never), ValueError, /^gelu: approximate must be 'none' or 'tanh', got "exact"$/);
+    expectThrows(() => gelu(tensor([1]), { aproximate: 'tanh' } as never), ValueError, /^gelu: unknown option 'aproximate'; the options are approximate$/);
+    expectThrows(() => gelu(tensor([1]), null as never), ValueError, /^gelu: options must be an object, got null$/);
+    expectThrows(() => gelu(tensor([1]), { approximate: null } as never), ValueError, /^gelu: approximate must be/);
+  });
+
+  it('silu: x·σ(x), silu(1) = 1/(1 + e⁻¹), silu(−1) = −1/(1 + e)', () => {
+    expectTensor(silu(tensor([1, -1, 0, 2])), [4], [1 / (1 + Math.exp(-1)), -1 / (1 + Math.E), 0, 2 / (1 + Math.exp(-2))]);
+  });
+
+  it('silu at the extremes: x at +∞ and 1000, −0 at −1000 and −∞ (the limit; x/(1 + e⁻ˣ) gives NaN at −∞)', () => {
+    expectTensor(silu(tensor([Infinity, 1000, NaN])), [3], [Infinity, 1000, NaN]);
+    expect(Object.is(valueOf(silu(-1000)), -0)).toBe(true);
+    expect(Object.is(valueOf(silu(-Infinity)), -0)).toBe(true);
+  });
+});
+
+describe('sinh, cosh, asinh, atan, log2, log10, reciprocal, rsqrt', () => {
+  const e = Math.E;
+
+  it('sinh: (e − 1/e)/2 at 1, odd, ±∞ at ±∞, −0 at −0', () => {
+    expectTensor(sinh(tensor([1, -1, 0, Infinity, -Infinity])), [5], [(e - 1 / e) / 2, -(e - 1 / e) / 2, 0, Infinity, -Infinity]);
+    expect(Object.is(valueOf(sinh(-0)), -0)).toBe(true);
+  });
+
+  it('cosh: (e + 1/e)/2 at ±1, 1 at 0, ∞ at ±∞ and overflowing to ∞ at 1000', () => {
+    expectTensor(cosh(tensor([1, -1, 0, Infinity, -Infinity, 1000])), [6], [(e + 1 / e) / 2, (e + 1 / e) / 2, 1, Infinity, Infinity, Infinity]);
+  });
+
+  it('asinh: ln(1 + √2) at 1, the inverse of sinh, ±∞ at ±∞, −0 at −0', () => {
+    expectTensor(asinh(tensor([1, -1, 0, Infinity, -Infinity])), [5], [Math.log(1 + Math.SQRT2), -Math.log(1 + Math.SQRT2), 0, Infinity, -Infinity]);
+    expectTensor(asinh(sinh(tensor([0.5, -2]))), [2], [0.5, -2]);
+    expect(Object.is(valueOf(asinh(-0)), -0)).toBe(true);
+  });
+
+  it('atan: π/4 at 1, ±π/2 at ±∞, −0 at −0', () => {
+    expectTensor(atan(tensor([1, -1, Math.sqrt(3), Infinity, -Infinity])), [5], [Math.PI / 4, -Math.PI / 4, Math.PI / 3, Math.PI / 2, -Math.PI / 2]);
+    expect(Object.is(valueOf(atan(-0)), -0)).toBe(true);
+  });
+
+  it('log2 and log10: exact at powers of their base; −∞ at 0, NaN below 0, ∞ at ∞', () => {
+    expectTensor(log2(tensor([8, 0.5, 1, 0, -1, Infinity])), [6], [3, -1, 0, -Infinity, NaN, Infinity]);
+    expectTensor(log10(tensor([1000, 0.01, 1, 0, -1, Infinity])), [6], [3, -2, 0, -Infinity, NaN, Infinity]);
+    expect(log2(2 ** 40).item()).toBe(40);
+    expect(log10(1e22).item()).toBe(22);
+  });
+
+  it('reciprocal: 1/x, with ±∞ at ±0 and ±0 at ±∞ (IEEE division)', () => {
+    expectTensor(reciprocal(tensor([4, -0.5, 0, -0, Infinity])), [5], [0.25, -2, Infinity, -Infinity, 0]);
+    expect(Object.is(valueOf(reciprocal(-Infinity)), -0)).toBe(true);
+  });
+
+  it('rsqrt: 1/√x, ∞ at 0, −∞ at −0 (as PyTorch), NaN below 0, 0 at ∞', () => {
+    expectTensor(rsqrt(tensor([4, 0.25, 2, 0, -0, -1, Infinity])), [7], [0.5, 2, Math.SQRT1_2, Infinity, -Infinity, NaN, 0]);
+  });
+
+  it('NaN propagates through all of them', () => {
+    for (const f of [erf, silu, sinh, cosh, asinh, atan, log2, log10, reciprocal, rsqrt, (x: Tensor) => gelu(x)]) {
+      expectTensor(f(tensor([NaN])), [1], [NaN]);
+    }
+  });
+
+  it('keep the shape, zero-size and 0-d included, and accept plain numbers', () => {
+    expectTensor(erf(zeros([2, 0])), [2, 0], []);
+    expectTensor(sinh(scalar(0)), [], 0);
+    expectTensor(log2(4), [], 2);
+  });
+
+  it('the method forms', () => {
+    const x = tensor([0.5]);
+    expectTensor(x.erf(), [1], [0.520499877813047], 14);
+    expectTensor(x.gelu(), [1], [0.5 * 0.691462461274013], 14); // Φ(½) = 0.691462461274013
+    expectTensor(x.gelu({ approximate: 'tanh' }), [1], [gelu(x, { approximate: 'tanh' }).item()], 15);
+    expectTensor(x.silu(), [1], [0.5 / (1 + Math.exp(-0.5))]);
+    expectTensor(x.sinh(), [1], [(Math.exp(0.5) - Math.exp(-0.5)) / 2]);
+    expectTensor(x.cosh(), [1], [(Math.exp(0.5) + Math.exp(-0.5)) / 2]);
+    expectTensor(x.asinh(), [1], [Math.log(0.5 + Math.sqrt(1.25))]);
+    expectTensor(tensor([1]).atan(), [1], [Math.PI / 4]);
+    expectTensor(x.log2(), [1], [-1]);
+    expectTensor(tensor([100]).log10(), [1], [2]);
+    expectTensor(x.reciprocal(), [1], [2]);
+    expectTensor(tensor([0.25]).rsqrt(), [1], [2]);
+  });
+
+  it('their derivatives by hand at one point each', () => {
+    const at = (f: (x: Tensor) => Tensor, v: number): number => grad((x: Tensor) => f(x))(scalar(v)).item();
+    expect(at(erf, 1)).toBeCloseTo((2 / Math.sqrt(Math.PI)) * Math.exp(-1), 15);
+    expect(at((x) => gelu(x), 1)).toBeCloseTo(0.841344746068543 + Math.exp(-0.5) / Math.sqrt(2 * Math.PI), 14); // Φ(1) + φ(1)
+    expect(at(silu, 0)).toBeCloseTo(0.5, 15); // σ(0)·(1 + 0)
+    expect(at(sinh, 1)).toBeCloseTo((e + 1 / e) / 2, 15);
+    expect(at(cosh, 1)).toBeCloseTo((e - 1 / e) / 2, 15);
+    expect(at(asinh, 1)).toBeCloseTo(Math.SQRT1_2, 15);
+    expect(at(atan, 1)).toBeCloseTo(0.5, 15);
+    expect(at(log2, 2)).toBeCloseTo(1 / (2 * Math.LN2), 15);
+    expect(at(log10, 10)).toBeCloseTo(1 / (10 * Math.LN10), 15);
+    expect(at(reciprocal, 2)).toBeCloseTo(-0.25, 15);
+    expect(at(rsqrt, 4)).toBeCloseTo(-1 / 16, 15); // −½·4^{−3/2}
+  });
+});
+
+describe('atan2', () => {
+  const pi = Math.PI;
+
+  it('the four quadrants, y first', () => {
+    expectTensor(atan2(tensor([1, 1, -1, -1]), tensor([1, -1, -1, 1])), [4], [pi / 4, (3 * pi) / 4, (-3 * pi) / 4, -pi / 4]);
+  });
+
+  it('the axes: ±π/2 on the y axis, 0 and π on the x axis, −π below the negative x axis (y = −0)', () => {
+    expectTensor(atan2(tensor([1, -1, 0, 0]), tensor([0, 0, 1, -1])), [4], [pi / 2, -pi / 2, 0, pi]);
+    expect(valueOf(atan2(-0, -1))).toBe(-pi);
+  });
+
+  it('signed zeros as IEEE 754 (and Math.atan2): ±0 with +0 gives ±0, with −0 gives ±π', () => {
+    expect(Object.is(valueOf(atan2(0, 0)), 0)).toBe(true);
+    expect(Object.is(valueOf(atan2(-0, 0)), -0)).toBe(true);
+    expect(valueOf(atan2(0, -0))).toBe(pi);
+    expect(valueOf(atan2(-0, -0))).toBe(-pi);
+    expect(Object.is(valueOf(atan2(-0, 5)), -0)).toBe(true);
+  });
+
+  it('infinities: the diagonals at (±∞, ±∞), 0 or ±π for a finite y against x = ±∞, ±π/2 for y = ±∞', () => {
+    expectTensor(atan2(tensor([Infinity, Infinity, -Infinity, -Infinity]), tensor([Infinity, -Infinity, Infinity, -Infinity])), [4], [pi / 4, (3 * pi) / 4, -pi / 4, (-3 * pi) / 4]);
+    expectTensor(atan2(tensor([1, 1, -1, Infinity, -Infinity]), tensor([Infinity, -Infinity, -Infinity, 1, 1])), [5], [0, pi, -pi, pi / 2, -pi / 2]);
+  });
+
+  it('NaN on either side gives NaN', () => {
+    expectTensor(atan2(tensor([NaN, 1]), tensor([1, NaN])), [2], [NaN, NaN]);
+  });
+
+  it('broadcasts y [2, 1] against x [3], takes plain numbers, and has the method form y.atan2(x)', () => {
+    expectTensor(atan2(tensor([[1], [-1]]), tensor([1, 0, -1])), [2, 3], [[pi / 4, pi / 2, (3 * pi) / 4], [-pi / 4, -pi / 2, (-3 * pi) / 4]]);
+    expectTensor(atan2(1, tensor([1])), [1], [pi / 4]);
+    expectTensor(tensor([-1]).atan2(-1), [1], [(-3 * pi) / 4]);
+  });
+
+  it('shapes that do not broadcast are a ShapeError naming atan2 and both shapes', () => {
+    expectThrows(() => atan2(tensor([1, 2]), tensor([1, 2, 3])), ShapeError, /^atan2: /, '[2]', '[3]');
+  });
+
+  it('the partial derivatives by hand: at (y, x) = (1, 2), ∂/∂y = x/(x² + y²) = 2/5 and ∂/∂x = −y/(x² + y²) = −1/5', () => {
+    const [dy, dx] = grad((y: Tensor, x: Tensor) => atan2(y, x), [0, 1])(scalar(1), scalar(2)) as Tensor[];
+    expect(dy!.item()).toBeCloseTo(0.4, 15);
+    expect(dx!.item()).toBeCloseTo(-0.2, 15);
+  });
+});
+
 describe('where', () => {
   it('picks from a where cond is nonzero, else from b', () => {
     expectTensor(where(tensor([1, 0, 1]), tensor([1, 2, 3]), tensor([10, 20, 30])), [3], [1, 20, 3]);
@@ -693,9 +888,256 @@ describe('reductions: norm', () => {
   });
 });
 
+describe('reductions: prod', () => {
+  const x = tensor(M23);
+
+  it('over everything, along each axis, negative axes, lists and keepDims', () => {
+    expectTensor(prod(x), [], 720);
+    expectTensor(prod(x, 0), [3], [4, 10, 18]);
+    expectTensor(prod(x, 1), [2], [6, 120]);
+    expectTensor(prod(x, -1, true), [2, 1], [[6], [120]]);
+    expectTensor(prod(x, [1, 0]), [], 720);
+    expectTensor(prod(x, undefined, true), [1, 1], [[720]]);
+  });
+
+  it('a 3-D tensor over the axes [0, 2], which are not next to each other', () => {
+    // groups j = 0: 1·2·5·6 = 60; j = 1: 3·4·7·8 = 672
+    const y = tensor([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]);
+    expectTensor(prod(y, [0, 2]), [2], [60, 672]);
+    expectTensor(prod(y, [0, -1], true), [1, 2, 1], [[[60], [672]]]);
+  });
+
+  it('the empty product is 1; a 0-d tensor is its own product', () => {
+    expectTensor(prod(zeros([0])), [], 1);
+    expectTensor(prod(zeros([2, 0]), 1), [2], [1, 1]);
+    expectTensor(prod(zeros([2, 0]), 0), [0], []);
+    expectTensor(prod(scalar(-4)), [], -4);
+  });
+
+  it('zeros, signed zeros, infinities, NaN and overflow follow IEEE multiplication', () => {
+    expectTensor(prod(tensor([2, 0, 3])), [], 0);
+    expect(Object.is(valueOf(prod(tensor([-0, 5]))), -0)).toBe(true);
+    expectTensor(prod(tensor([Infinity, 0])), [], NaN);
+    expectTensor(prod(tensor([-2, Infinity])), [], -Infinity);
+    expectTensor(prod(tensor([NaN, 1])), [], NaN);
+    expectTensor(prod(tensor([1e200, 1e200])), [], Infinity);
+  });
+
+  it('the method form', () => {
+    expectTensor(x.prod(1, true), [2, 1], [[6], [120]]);
+  });
+});
+
+describe("prod's derivatives", () => {
+  const gradOf = (v: Nested): number[] => Array.from(grad((x: Tensor) => prod(x))(tensor(v as never)).data);
+  /** Central differences, exact here up to rounding: prod is linear in each element. */
+  const differences = (v: number[]): number[] =>
+    v.map((_, i) => {
+      const at = (d: number): number => prod(tensor(v.map((w, j) => (j === i ? w + d : w)))).item();
+      return (at(0.5) - at(-0.5)) / 1;
+    });
+
+  it('without zeros: the product of the others', () => {
+    expect(gradOf([2, 5, 3])).toEqual([15, 6, 10]);
+    expect(gradOf([2, 5, 3])).toEqual(differences([2, 5, 3]));
+  });
+
+  it('with one zero: the product of the rest at the zero, 0 elsewhere (out/x would give 0/0 there)', () => {
+    expect(gradOf([2, 0, 3, 4])).toEqual([0, 24, 0, 0]);
+    expect(gradOf([2, 0, 3, 4])).toEqual(differences([2, 0, 3, 4]));
+  });
+
+  it('with two zeros: 0 everywhere', () => {
+    expect(gradOf([2, 0, 3, 0])).toEqual([0, 0, 0, 0]);
+    expect(gradOf([2, 0, 3, 0])).toEqual(differences([2, 0, 3, 0]));
+    expect(gradOf([0, 0])).toEqual([0, 0]);
+  });
+
+  it('where the product underflows to 0 and no element is 0: still the product of the others', () => {
+    // ∂/∂x₀ = 1e-200·1e200 = 1; out/x would give 0/1e-200 = 0.
+    expect(gradOf([1e-200, 1e-200, 1e200])).toEqual([1, 1, 0]);
+  });
+
+  it('along one axis of several, with zeros in some rows: each row on its own', () => {
+    const g = grad((x: Tensor) => prod(x, 1).sum())(tensor([[2, 0, 3], [1, 2, 3], [0, 0, 5]]));
+    expectTensor(g, [3, 3], [[0, 6, 0], [6, 3, 2], [0, 0, 0]]);
+  });
+
+  it('over the axes [0, 2] of a 3-D tensor, with a zero in one group', () => {
+    const g = grad((x: Tensor) => prod(x, [0, 2]).sum())(tensor([[[1, 2], [3, 4]], [[5, 0], [7, 8]]]));
+    // group j = 0 is {1, 2, 5, 0}: only the zero's entry, 1·2·5 = 10; group j = 1 is {3, 4, 7, 8}, product 672.
+    expectTensor(g, [2, 2, 2], [[[0, 0], [224, 168]], [[0, 10], [96, 84]]]);
+  });
+
+  it('second derivatives at zeros: ∂²/∂xᵢ∂xⱼ is the product of all but xᵢ and xⱼ', () => {
+    // [2, 0, 3]: H₀₁ = 3, H₁₂ = 2, H₀₂ = 0 (it contains the zero); the diagonal is 0.
+    expectTensor(hessian((x: Tensor) => prod(x))(tensor([2, 0, 3])), [3, 3], [[0, 3, 0], [3, 0, 2], [0, 2, 0]]);
+    // [2, 0, 3, 0]: only H₁₃ = 2·3 = 6 avoids both zeros.
+    expectTensor(hessian((x: Tensor) => prod(x))(tensor([2, 0, 3, 0])), [4, 4], [[0, 0, 0, 0], [0, 0, 0, 6], [0, 0, 0, 0], [0, 6, 0, 0]]);
+  });
+
+  it('a third derivative at zeros: ∂³/∂x₀∂x₁∂x₂ of x₀x₁x₂x₃ is x₃', () => {
+    const third = (x: Tensor): Tensor => grad((y: Tensor) => grad((z: Tensor) => grad((w: Tensor) => prod(w))(z).gather([0]).sum())(y).gather([1]).sum())(x);
+    expectTensor(third(tensor([0, 0, 0, 7])), [4], [0, 0, 7, 0]);
+  });
+
+  it('forward mode at zeros: the tangent is Σᵢ ẋᵢ·∏ⱼ≠ᵢ xⱼ', () => {
+    const [value, tangent] = jvp((x: Tensor) => prod(x), [tensor([2, 0, 3])], [tensor([1, 10, 100])]);
+    expectTensor(value, [], 0);
+    expectTensor(tangent, [], 60); // only the zero's tangent counts: 10·(2·3)
+  });
+});
+
+describe('reductions: variance and std', () => {
+  it('the population variance by default: [2, 4, 4, 4, 5, 5, 7, 9] has mean 5, Σ(x − 5)² = 32, variance 4, std 2', () => {
+    const x = tensor([2, 4, 4, 4, 5, 5, 7, 9]);
+    expectTensor(variance(x), [], 4);
+    expectTensor(std(x), [], 2);
+  });
+
+  it('correction 1 divides by N − 1: 32/7 and √(32/7) for the same data; 5/3 for [1, 2, 3, 4]', () => {
+    const x = tensor([2, 4, 4, 4, 5, 5, 7, 9]);
+    expectTensor(variance(x, undefined, false, { correction: 1 }), [], 32 / 7);
+    expectTensor(std(x, undefined, false, { correction: 1 }), [], Math.sqrt(32 / 7));
+    // [1, 2, 3, 4]: mean 2.5, Σ(x − 2.5)² = 2.25 + 0.25 + 0.25 + 2.25 = 5
+    expectTensor(variance(tensor([1, 2, 3, 4]), undefined, false, { correction: 1 }), [], 5 / 3);
+    expectTensor(variance(tensor([1, 2, 3, 4]), undefined, false, { correction: 0.5 }), [], 5 / 3.5);
+  });
+
+  it('along each axis, with keepDims', () => {
+    const x = tensor([[1, 2, 3, 4], [2, 4, 6, 8]]);
+    // rows: Σ(x − x̄)² = 5 and 20; columns: pairs (1, 2) … (4, 8), deviations ±0.5, ±1, ±1.5, ±2
+    expectTensor(variance(x, 1), [2], [1.25, 5]);
+    expectTensor(variance(x, 1, true, { correction: 1 }), [2, 1], [[5 / 3], [20 / 3]]);
+    expectTensor(variance(x, 0), [4], [0.25, 1, 2.25, 4]);
+    expectTensor(std(x, -2, true), [1, 4], [[0.5, 1, 1.5, 2]]);
+    expectTensor(std(x, [0, 1]), [], Math.sqrt(variance(x).item()));
+  });
+
+  it('two passes: no cancellation for large values, where E[x²] − x̄² loses everything', () => {
+    expectTensor(variance(tensor([1e9 + 1, 1e9 + 2, 1e9 + 3])), [], 2 / 3, 15);
+  });
+
+  it('N − correction ≤ 0 divides by 0 (as PyTorch and NumPy): NaN where the deviations are 0, +∞ where not', () => {
+    expectTensor(variance(tensor([3]), undefined, false, { correction: 1 }), [], NaN);
+    expectTensor(std(tensor([3]), undefined, false, { correction: 1 }), [], NaN);
+    expectTensor(variance(tensor([1, 3]), undefined, false, { correction: 2 }), [], Infinity);
+    expectTensor(variance(tensor([1, 3]), undefined, false, { correction: 3 }), [], Infinity); // max(2 − 3, 0) = 0
+    expectTensor(std(tensor([1, 3]), undefined, false, { correction: 5 }), [], Infinity);
+    expectTensor(variance(zeros([0])), [], NaN);
+  });
+
+  it('NaN and infinities: NaN (∞ − ∞ in the deviations)', () => {
+    expectTensor(variance(tensor([1, NaN])), [], NaN);
+    expectTensor(variance(tensor([1, Infinity])), [], NaN);
+    expectTensor(std(tensor([[1, 1], [Infinity, 2]]), 1), [2], [0, NaN]);
+  });
+
+  it('the method forms', () => {
+    const x = tensor([[1, 3], [2, 2]]);
+    expectTensor(x.variance(1), [2], [1, 0]);
+    expectTensor(x.std(1, true, { correction: 1 }), [2, 1], [[Math.SQRT2], [0]]);
+  });
+
+  it('a bad correction, an unknown option, options that are not an object and bad axes are ValueErrors naming the function', () => {
+    for (const [name, f] of [['variance', variance], ['std', std]] as const) {
+      expectThrows(() => f(tensor([1, 2]), undefined, false, { correction: '1' } as never), ValueError, new RegExp(`^${name}: correction must be a finite number, got "1"$`));
+      expectThrows(() => f(tensor([1, 2]), undefined, false, { correction: NaN }), ValueError, new RegExp(`^${name}: correction must be a finite number, got NaN$`));
+      expectThrows(() => f(tensor([1, 2]), undefined, false, { corection: 1 } as never), ValueError, new RegExp(`^${name}: unknown option 'corection'; the options are correction$`));
+      expectThrows(() => f(tensor([1, 2]), undefined, false, 1 as never), ValueError, new RegExp(`^${name}: options must be an object, got 1$`));
+      expectThrows(() => f(tensor([[1, 2]]), 2), ValueError, new RegExp(`^${name}: axis 2 is out of range for rank 2`));
+      expectThrows(() => f('abc' as never), ValueError, new RegExp(`^${name}: `));
+    }
+  });
+
+  it('derivatives by hand: ∂var/∂xᵢ = 2(xᵢ − x̄)/(N − c), ∂std/∂xᵢ = (xᵢ − x̄)/((N − c)·std)', () => {
+    const x = tensor([1, 2, 3, 4]);
+    expectTensor(grad((t: Tensor) => variance(t, undefined, false, { correction: 1 }))(x), [4], [-1, -1 / 3, 1 / 3, 1]);
+    const s = Math.sqrt(1.25);
+    expectTensor(grad((t: Tensor) => std(t))(x), [4], [-1.5 / (4 * s), -0.5 / (4 * s), 0.5 / (4 * s), 1.5 / (4 * s)]);
+    const [, tangent] = jvp((t: Tensor) => variance(t), [x], [tensor([1, 0, 0, 0])]);
+    expectTensor(tangent, [], (2 * -1.5) / 4);
+  });
+
+  it("variance's second derivative by hand: (2/(N − c))·(I − 𝟙𝟙ᵀ/N)", () => {
+    const h = hessian((t: Tensor) => variance(t))(tensor([0.3, -1, 2]));
+    const d = 2 / 3;
+    expectTensor(h, [3, 3], [[d * (2 / 3), -d / 3, -d / 3], [-d / 3, d * (2 / 3), -d / 3], [-d / 3, -d / 3, d * (2 / 3)]]);
+  });
+
+  it("at zero variance std's gradient is 0 (documented; PyTorch gives NaN), variance's is 0", () => {
+    expectTensor(grad((t: Tensor) => std(t))(tensor([2, 2, 2])), [3], [0, 0, 0]);
+    expectTensor(grad((t: Tensor) => variance(t))(tensor([2, 2, 2])), [3], [0, 0, 0]);
+    expectTensor(grad((t: Tensor) => std(t, 1).sum())(tensor([[1, 3], [2, 2]])), [2, 2], [[-0.5, 0.5], [0, 0]]);
+  });
+});
+
+describe('cumsum', () => {
+  it('a vector: the running sums', () => {
+    expectTensor(cumsum(tensor([1, 2, 3, 4]), 0), [4], [1, 3, 6, 10]);
+    expectTensor(cumsum(tensor([1, 2, 3, 4]), -1), [4], [1, 3, 6, 10]);
+  });
+
+  it('a matrix along each axis', () => {
+    const x = tensor(M23);
+    expectTensor(cumsum(x, 0), [2, 3], [[1, 2, 3], [5, 7, 9]]);
+    expectTensor(cumsum(x, 1), [2, 3], [[1, 3, 6], [4, 9, 15]]);
+    expectTensor(cumsum(x, -2), [2, 3], [[1, 2, 3], [5, 7, 9]]);
+  });
+
+  it('a 3-D tensor along each of its axes', () => {
+    // x[i, j, k] = 12i + 4j + k
+    const y = arange(24).reshape([2, 3, 4]);
+    expectTensor(cumsum(y, 0), [2, 3, 4], [
+      [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]],
+      [[12, 14, 16, 18], [20, 22, 24, 26], [28, 30, 32, 34]],
+    ]);
+    // along j: (j + 1)(12i + k) + 2j(j + 1)
+    expectTensor(cumsum(y, 1), [2, 3, 4], [
+      [[0, 1, 2, 3], [4, 6, 8, 10], [12, 15, 18, 21]],
+      [[12, 13, 14, 15], [28, 30, 32, 34], [48, 51, 54, 57]],
+    ]);
+    // along k: (k + 1)(12i + 4j) + k(k + 1)/2
+    expectTensor(cumsum(y, 2), [2, 3, 4], [
+      [[0, 1, 3, 6], [4, 9, 15, 22], [8, 17, 27, 38]],
+      [[12, 25, 39, 54], [16, 33, 51, 70], [20, 41, 63, 86]],
+    ]);
+  });
+
+  it('NaN and ∞ carry on down the axis; −0 stays −0 in the first place (as NumPy)', () => {
+    expectTensor(cumsum(tensor([1, NaN, 2]), 0), [3], [1, NaN, NaN]);
+    expectTensor(cumsum(tensor([Infinity, 1, -Infinity]), 0), [3], [Infinity, Infinity, NaN]);
+    expect(Object.is(cumsum(tensor([-0, -0]), 0).data[0], -0)).toBe(true);
+  });
+
+  it('zero-size axes give zero-size results', () => {
+    expectTensor(cumsum(zeros([2, 0]), 1), [2, 0], []);
+    expectTensor(cumsum(zeros([0, 3]), 1), [0, 3], []);
+  });
+
+  it('a scalar, a missing, fractional or out-of-range axis are ValueErrors naming cumsum', () => {
+    expectThrows(() => cumsum(scalar(1), 0), ValueError, /^cumsum: needs at least one axis, got a scalar$/);
+    expectThrows(() => cumsum(tensor(M23), 2), ValueError, /^cumsum: axis 2 is out of range for rank 2/);
+    expectThrows(() => cumsum(tensor(M23), undefined as never), ValueError, /^cumsum: axis must be an integer, got undefined$/);
+    expectThrows(() => cumsum(tensor(M23), 0.5), ValueError, /^cumsum: axis must be an integer, got 0.5$/);
+  });
+
+  it('the adjoint is the running sum from the end; the tangent is the running sum of the tangent', () => {
+    // Σₖ wₖ·cumsum(x)ₖ: ∂/∂xᵢ = Σ_{k ≥ i} wₖ
+    expectTensor(grad((x: Tensor) => cumsum(x, 0).mul(tensor([1, 10, 100])).sum())(tensor([1, 2, 3])), [3], [111, 110, 100]);
+    expectTensor(grad((x: Tensor) => cumsum(x, 0).mul(tensor([[1, 2], [10, 20]])).sum())(tensor([[0, 0], [0, 0]])), [2, 2], [[11, 22], [10, 20]]);
+    const [, tangent] = jvp((x: Tensor) => cumsum(x, 1), [tensor(M23)], [tensor([[1, 0, 1], [0, 2, 0]])]);
+    expectTensor(tangent, [2, 3], [[1, 1, 2], [0, 2, 2]]);
+  });
+
+  it('the method form', () => {
+    expectTensor(tensor(M23).cumsum(1), [2, 3], [[1, 3, 6], [4, 9, 15]]);
+  });
+});
+
 describe('reductions: errors', () => {
   const x = tensor(M23);
-  const reductions = { sum, mean, max, min, logSumExp, norm };
+  const reductions = { sum, mean, max, min, logSumExp, norm, prod, variance, std };
 
   it.each(Object.entries(reductions))('%s: an out-of-range axis is a ValueError naming the op and the axis', (name, op) => {
     expectThrows(() => op(x, 2), ValueError, name, /2/);
