@@ -4,8 +4,9 @@
  * refusal, the adjoint ops' defining identities, and derivatives against finite differences in both
  * modes (to second order where the op is smooth).
  */
+import * as core from '@adjoint/core';
 import {
-  AdjointError, ShapeError, Tensor, ValueError,
+  AdjointError, ShapeError, Tensor, ValueError, registeredOps,
   avgPool2d, conv2d, grad, jvp, maxPool2d, mul, randn, relu, reshape, setMatmulBackend, square, sum, tanh, tensor, vjp, zeros,
   type Conv2dOptions, type Pool2dOptions,
 } from '@adjoint/core';
@@ -475,5 +476,16 @@ describe('pooling derivatives', () => {
     const max = inner(g, maxPool2dGather(t, x, attrs));
     expect(Math.abs(inner(maxPool2dGrad(g, x, attrs), t) - max)).toBeLessThan(1e-12 * Math.abs(max) + 1e-12);
     expect(Array.from(maxPool2dGather(x, x, attrs).data)).toEqual(Array.from(maxPool2d(x, options).data));
+  });
+});
+
+describe('the public surface', () => {
+  it('exports conv2d, maxPool2d and avgPool2d, and none of the adjoint ops or the functions that apply the ops to attributes', () => {
+    const names = Object.keys(core);
+    expect(names).toEqual(expect.arrayContaining(['conv2d', 'maxPool2d', 'avgPool2d']));
+    const internal = ['conv2dInputGrad', 'conv2dWeightGrad', 'maxPool2dGrad', 'maxPool2dGather', 'avgPool2dGrad', 'conv2dWith', 'maxPool2dWith', 'avgPool2dWith'];
+    expect(names.filter((name) => internal.includes(name))).toEqual([]);
+    const ops = registeredOps().map((op) => op.name);
+    expect(ops).toEqual(expect.arrayContaining(['conv2d', 'maxPool2d', 'avgPool2d', ...internal.slice(0, 5)]));
   });
 });
