@@ -12,6 +12,8 @@ export type Dim = number | string;
 export interface OnnxValue {
   name: string;
   shape: Dim[];
+  /** Its ONNX element type when it is not the export's floating-point type (int64 indices). */
+  elemType?: number;
 }
 
 /** The element type of an export's tensors. */
@@ -80,15 +82,15 @@ export class GraphBuilder {
     const view = new DataView(bytes.buffer);
     values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
     this.initializers.push({ name, dims: [...shape], dataType: DataType.INT64, rawData: bytes });
-    return { name, shape: [...shape] };
+    return { name, shape: [...shape], elemType: DataType.INT64 };
   }
 
   /**
    * Appends a node and returns its outputs: `outputs` values named `base`, `base_1`, … whose
    * shapes the caller gives (or `shape` for all of them).
    */
-  node(opType: string, inputs: ReadonlyArray<OnnxValue | ''>, base: string, shape: Dim[], attributes: Record<string, Attribute> = {}, outputs = 1): OnnxValue[] {
-    const out = Array.from({ length: outputs }, () => ({ name: this.name(base), shape: [...shape] }));
+  node(opType: string, inputs: ReadonlyArray<OnnxValue | ''>, base: string, shape: Dim[], attributes: Record<string, Attribute> = {}, outputs = 1, elemType?: number): OnnxValue[] {
+    const out = Array.from({ length: outputs }, (): OnnxValue => ({ name: this.name(base), shape: [...shape], ...(elemType !== undefined ? { elemType } : {}) }));
     this.nodes.push({
       input: inputs.map((v) => (v === '' ? '' : v.name)),
       output: out.map((v) => v.name),
@@ -100,8 +102,8 @@ export class GraphBuilder {
   }
 
   /** {@link node} with one output. */
-  op(opType: string, inputs: ReadonlyArray<OnnxValue | ''>, base: string, shape: Dim[], attributes: Record<string, Attribute> = {}): OnnxValue {
-    return this.node(opType, inputs, base, shape, attributes, 1)[0]!;
+  op(opType: string, inputs: ReadonlyArray<OnnxValue | ''>, base: string, shape: Dim[], attributes: Record<string, Attribute> = {}, elemType?: number): OnnxValue {
+    return this.node(opType, inputs, base, shape, attributes, 1, elemType)[0]!;
   }
 
   /** Renames value `from` to `to` everywhere (the last node's output becomes the graph's output). */

@@ -12,8 +12,11 @@ import { Dropout } from '../layers/dropout';
 import { BatchNorm } from '../layers/batch-norm';
 import { Residual } from '../layers/residual';
 import { ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh } from '../layers/activation';
+import { Flatten } from '../layers/flatten';
+import { Embedding } from '../layers/embedding';
 import { activation, namedActivation, type ActivationSpec } from './onnx-activations';
 import type { GraphBuilder, OnnxValue } from './onnx-graph';
+import { DataType } from './onnx-proto';
 
 /** What an exporter may ask of the export while it writes one layer. */
 export interface LayerContext {
@@ -31,8 +34,24 @@ export interface LayerContext {
 /** The nodes of one layer kind's `forward` in inference mode: its output, or outputs. */
 export type LayerExporter<M extends AnyModule = any> = (layer: M, x: OnnxValue, at: LayerContext) => OnnxValue | OnnxValue[];
 
-/** A table entry: the class (matched exactly, as a subclass may compute something else) and its exporter. */
-export type LayerExport = readonly [cls: abstract new (...args: never[]) => AnyModule, exporter: LayerExporter];
+/** A table entry: how one class of layer is exported. */
+export interface LayerExport<M extends AnyModule = any> {
+  /** The class, matched exactly: a subclass may compute something else. */
+  cls: abstract new (...args: never[]) => M;
+  exporter: LayerExporter<M>;
+  /**
+   * Set when the layer's ONNX operator runs in float only in ONNX Runtime's CPU provider (why, for
+   * messages): a model holding one is exported in float unless double is asked for, which is an error.
+   */
+  floatOnly?: string;
+  /** The graph outputs' names when the layer is the whole model and returns several tensors. */
+  outputs?: readonly string[];
+}
+
+/** A table entry, its class's type checked against its exporter's. */
+export function entry<M extends AnyModule>(e: LayerExport<M>): LayerExport {
+  return e;
+}
 
 /** `${path}/${op}`: the name of a value a layer makes (PyTorch's exporter names them alike). */
 export function valueName(at: LayerContext, op: string): string {
@@ -90,19 +109,47 @@ const sequential: LayerExporter<Sequential> = (layer, x, at) => layer.layers.red
 /** Residual: x + module(x). */
 const residual: LayerExporter<Residual> = (_, x, at) => at.graph.op('Add', [x, at.child('module', x)], valueName(at, 'Add'), x.shape);
 
+/**
+ * Flatten: ONNX's Flatten with axis 1 is the same map, [N, d₁, …, dₖ] → [N, d₁·…·dₖ] ([N] → [N, 1]).
+ */
+const flatten: LayerExporter<Flatten> = (_, x, at) => {
+  const rest = x.shape.slice(1);
+  const size = rest.every((d): d is number => typeof d === 'number') ? rest.reduce((a, b) => a * b, 1) : `${at.path || 'flatten'}_features`;
+  return at.graph.op('Flatten', [x], valueName(at, 'Flatten'), [x.shape[0]!, size], { axis: { int: 1 } });
+};
+
+/** Embedding: Gather of the table's rows at the indices (int64: a model that starts with an Embedding takes int64 input). */
+const embedding: LayerExporter<Embedding> = (layer, x, at) => {
+  const g = at.graph;
+  const indices = x.elemType === DataType.INT64 ? x : g.op('Cast', [x], valueName(at, 'Cast'), x.shape, { to: { int: DataType.INT64 } }, DataType.INT64);
+  return g.op('Gather', [at.weight(layer.weight, 'weight'), indices], valueName(at, 'Gather'), [...x.shape, layer.dim], { axis: { int: 0 } });
+};
+
 /** The layers every model is built from; other families add their entries to the table in onnx.ts. */
 export const BASIC_LAYERS: readonly LayerExport[] = [
-  [Sequential, sequential],
-  [Dense, dense],
-  [BatchNorm, batchNorm],
-  [Residual, residual],
-  [Dropout, (_: Dropout, x: OnnxValue) => x], // the identity in inference
-  [Identity, (_: Identity, x: OnnxValue) => x],
-  [ReLU, activationModule(() => ({ kind: 'relu' }))],
-  [Sigmoid, activationModule(() => ({ kind: 'sigmoid' }))],
-  [Tanh, activationModule(() => ({ kind: 'tanh' }))],
-  [Softplus, activationModule(() => ({ kind: 'softplus' }))],
-  [LeakyReLU, activationModule<LeakyReLU>((m) => ({ kind: 'leakyRelu', alpha: m.alpha }))],
-  [ELU, activationModule<ELU>((m) => ({ kind: 'elu', alpha: m.alpha }))],
-  [Softmax, activationModule<Softmax>((m) => ({ kind: 'softmax', axis: m.axis }))],
+  entry({ cls: Sequential, exporter: sequential }),
+  entry({ cls: Dense, exporter: dense }),
+  entry({ cls: BatchNorm, exporter: batchNorm }),
+  entry({ cls: Residual, exporter: residual }),
+  entry({ cls: Dropout, exporter: (_, x) => x }), // the identity in inference
+  entry({ cls: Identity, exporter: (_, x) => x }),
+  entry({ cls: ReLU, exporter: activationModule(() => ({ kind: 'relu' })) }),
+  entry({ cls: Sigmoid, exporter: activationModule(() => ({ kind: 'sigmoid' })) }),
+  entry({ cls: Tanh, exporter: activationModule(() => ({ kind: 'tanh' })) }),
+  entry({ cls: Softplus, exporter: activationModule(() => ({ kind: 'softplus' })) }),
+  entry({ cls: LeakyReLU, exporter: activationModule<LeakyReLU>((m) => ({ kind: 'leakyRelu', alpha: m.alpha })) }),
+  entry({ cls: ELU, exporter: activationModule<ELU>((m) => ({ kind: 'elu', alpha: m.alpha })) }),
+  entry({ cls: Softmax, exporter: activationModule<Softmax>((m) => ({ kind: 'softmax', axis: m.axis })) }),
+  entry({ cls: Flatten, exporter: flatten }),
+  entry({ cls: Embedding, exporter: embedding }),
 ];
+
+/**
+ * Whether `module` reads integer indices first (an Embedding, or a Sequential that starts with
+ * one): the graph's input is then int64.
+ */
+export function takesIndices(module: AnyModule): boolean {
+  let first: AnyModule | undefined = module;
+  while (first !== undefined && first.constructor === Sequential) first = (first as Sequential).layers[0];
+  return first !== undefined && first.constructor === Embedding;
+}

@@ -5,10 +5,10 @@
  * ONNX Runtime, its outputs equal to adjoint's within 1e-9 in double and 1e-5 in float.
  */
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
-import { Rng, ShapeError, Tensor, ValueError, tensor } from '@adjoint/core';
+import { Rng, ShapeError, Tensor, ValueError, noGrad, tensor } from '@adjoint/core';
 import {
-  BatchNorm, Dense, Dropout, ELU, Identity, LeakyReLU, Module, ReLU, Residual, Sequential, Sigmoid, Softmax, Softplus, Tanh,
-  exportOnnx, fit, mlp, predict, type ActivationName,
+  BatchNorm, Dense, Dropout, ELU, Embedding, Flatten, GRU, Identity, LSTM, LeakyReLU, Module, RNN, ReLU, Residual, Sequential, Sigmoid,
+  Softmax, Softplus, Tanh, exportOnnx, fit, mlp, type ActivationName, type AnyModule,
 } from '@adjoint/nn';
 import { everyLayer } from '../testing/every-layer';
 import { ONNX_RUNTIME_MISSING, onnxRuntime, runOnnx } from '../testing/onnx-runtime';
@@ -45,11 +45,21 @@ function activationModules(): Module {
 
 interface Case {
   name: string;
-  model: () => Module;
+  model: () => AnyModule;
   inputShape: Array<number | string>;
   /** Inputs to run, each with the shape the model takes (named sizes varied). */
   runs: Tensor[];
+  /** The precisions the model exports in (both by default; the recurrent layers in float only). */
+  dtypes?: ReadonlyArray<'float64' | 'float32'>;
+  /** Whether the input is indices (int64 in ONNX). */
+  indices?: boolean;
 }
+
+/** Integer indices in [0, n) of `shape`. */
+const indices = (shape: number[], n: number, seed: number): Tensor => {
+  const rng = new Rng(seed);
+  return tensor(Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.floor(rng.uniform(0, n))), { shape });
+};
 
 const CASES: Case[] = [
   { name: 'every named activation in Dense, a Dense without bias', model: everyActivation, inputShape: ['batch', 4], runs: [inputs([5, 4]), inputs([1, 4], 2)] },
@@ -65,6 +75,18 @@ const CASES: Case[] = [
   { name: 'a single sample (rank 1, fixed size)', model: () => mlp([4, 8, 2], { activation: 'softplus', seed: 4 }), inputShape: [4], runs: [inputs([4], 9)] },
   { name: 'a model that is the identity in inference (Dropout)', model: () => new Dropout(0.5), inputShape: ['n', 3], runs: [inputs([4, 3], 10)] },
   { name: 'a layer used twice (one initializer)', model: () => { const shared = new Dense(3, 3, { activation: 'tanh', seed: 5 }); return new Sequential([shared, shared]); }, inputShape: [2, 3], runs: [inputs([2, 3], 11)] },
+  { name: 'Flatten of a rank-3 input', model: () => new Sequential([new Flatten(), new Dense(6, 2, { activation: 'sigmoid', seed: 6 })]), inputShape: ['batch', 2, 3], runs: [inputs([4, 2, 3], 12)] },
+  {
+    name: 'Embedding (int64 indices in), Flatten, Dense',
+    model: () => new Sequential([new Embedding(10, 4, { seed: 7 }), new Flatten(), new Dense(12, 3, { activation: 'softmax', seed: 8 })]),
+    inputShape: ['batch', 3],
+    runs: [indices([5, 3], 10, 13), indices([1, 3], 10, 14)],
+    indices: true,
+  },
+  { name: 'RNN (tanh)', model: () => new RNN(3, 5, { seed: 1 }), inputShape: ['batch', 'time', 3], runs: [inputs([4, 6, 3], 15), inputs([1, 2, 3], 16)], dtypes: ['float32'] },
+  { name: 'RNN (relu)', model: () => new RNN(3, 5, { nonlinearity: 'relu', seed: 2 }), inputShape: ['batch', 'time', 3], runs: [inputs([3, 5, 3], 17)], dtypes: ['float32'] },
+  { name: 'LSTM (gates i f g o → i o f c)', model: () => new LSTM(3, 4, { seed: 3 }), inputShape: ['batch', 'time', 3], runs: [inputs([4, 7, 3], 18), inputs([2, 1, 3], 19)], dtypes: ['float32'] },
+  { name: 'GRU (gates r z n → z r h, linear_before_reset)', model: () => new GRU(3, 4, { seed: 4 }), inputShape: ['batch', 'time', 3], runs: [inputs([5, 6, 3], 20)], dtypes: ['float32'] },
 ];
 
 /** A BatchNorm whose running statistics are not the initial zeros and ones. */
@@ -151,6 +173,28 @@ describe('exportOnnx: the file', () => {
     expect(describeFile(exportOnnx(model, { inputShape: ['batch', 3] })).ops).toEqual(['Gemm', 'Add', 'Sqrt', 'Sub', 'Div', 'Mul', 'Add']);
   });
 
+  test('recurrent layers: RNN, LSTM and GRU operators, in float by default (double is an error); their states are outputs too', () => {
+    const lstm = describeFile(exportOnnx(new LSTM(3, 4, { seed: 1 }), { inputShape: ['batch', 'time', 3] }));
+    expect(lstm.ops).toEqual(['Transpose', 'LSTM', 'Transpose', 'Squeeze', 'Squeeze', 'Squeeze']);
+    expect(lstm.inputs).toEqual([{ name: 'input', elemType: 1, dims: ['batch', 'time', 3] }]);
+    expect(lstm.outputs).toEqual([
+      { name: 'output', elemType: 1, dims: ['batch', 'time', 4] }, { name: 'h_n', elemType: 1, dims: ['batch', 4] }, { name: 'c_n', elemType: 1, dims: ['batch', 4] },
+    ]);
+    expect([...lstm.initializers.keys()].filter((n) => !n.includes('/'))).toEqual(['W', 'R', 'B']);
+    expect(lstm.initializers.get('W')!.dims).toEqual([1, 16, 3]);
+    expect(describeFile(exportOnnx(new GRU(2, 3), { inputShape: [1, 4, 2] })).outputs.map((o) => o.name)).toEqual(['output', 'h_n']);
+    expect(() => exportOnnx(new RNN(2, 3), { inputShape: [1, 4, 2], dtype: 'float64' })).toThrow(
+      "exportOnnx: dtype 'float64' cannot be had: the model (RNN): ONNX Runtime runs RNN, LSTM and GRU in float only; export it with {dtype: 'float32'}",
+    );
+  });
+
+  test('a model that starts with an Embedding takes int64 indices', () => {
+    const file = describeFile(exportOnnx(new Sequential([new Embedding(5, 2), new Flatten()]), { inputShape: ['batch', 3] }));
+    expect(file.inputs).toEqual([{ name: 'input', elemType: 7, dims: ['batch', 3] }]);
+    expect(file.outputs).toEqual([{ name: 'output', elemType: 11, dims: ['batch', 6] }]);
+    expect(file.ops).toEqual(['Gather', 'Flatten']);
+  });
+
   test('errors name the module, its class or the option', () => {
     class Custom extends Module {
       forward(x: Tensor): Tensor {
@@ -189,22 +233,31 @@ const describeWithRuntime = onnxRuntime === null ? describe.skip : describe;
 
 describeWithRuntime('exportOnnx in ONNX Runtime: the same outputs as adjoint', () => {
   for (const dtype of ['float64', 'float32'] as const) {
-    test.each(CASES)(`${dtype}: $name`, async ({ model: make, inputShape, runs }) => {
+    test.each(CASES.filter((c) => (c.dtypes ?? ['float64', 'float32']).includes(dtype)))(`${dtype}: $name`, async ({ model: make, inputShape, runs, indices: isIndices }) => {
       const model = make();
       const bytes = exportOnnx(model, { inputShape, dtype });
       for (const x of runs) {
-        const expected = x.rank === 1 ? predictOne(model, x) : predict(model, x);
-        const { output } = await runOnnx(bytes, x, dtype);
-        expect(output!.shape).toEqual(expected.shape);
+        const expected = inference(model, x);
+        const outputs = Object.values(await runOnnx(bytes, x, isIndices ? 'int64' : dtype));
+        expect(outputs.map((t) => t.shape)).toEqual(expected.map((t) => t.shape));
         const tolerance = (v: number) => (dtype === 'float64' ? 1e-9 : 1e-5 * Math.max(1, Math.abs(v)));
-        const worst = Array.from(expected.data).reduce((m, v, i) => Math.max(m, Math.abs(output!.data[i]! - v) / tolerance(v)), 0);
-        expect(worst).toBeLessThanOrEqual(1);
+        expected.forEach((e, k) => {
+          const worst = Array.from(e.data).reduce((m, v, i) => Math.max(m, Math.abs(outputs[k]!.data[i]! - v) / tolerance(v)), 0);
+          expect(worst).toBeLessThanOrEqual(1);
+        });
       }
     });
   }
 });
 
-/** The model's output for one sample without a batch axis (predict takes rows). */
-function predictOne(model: Module, x: Tensor): Tensor {
-  return predict(model, x.reshape([1, ...x.shape])).reshape(model.forward(x).shape as number[]);
+/** What the model's forward returns in inference, as a list: [output], or [output, h] and [output, h, c] for the recurrent layers. */
+function inference(model: AnyModule, x: Tensor): Tensor[] {
+  const flags = model.namedModules().map(([, m]) => [m, m.training] as const);
+  model.eval();
+  try {
+    const out = noGrad(() => model.forward(x)) as Tensor | [Tensor, Tensor | [Tensor, Tensor]];
+    return out instanceof Tensor ? [out] : [out[0], ...(out[1] instanceof Tensor ? [out[1]] : out[1])];
+  } finally {
+    for (const [m, flag] of flags) m.training = flag;
+  }
 }

@@ -8,8 +8,9 @@ import { knownOptions, show } from '../args';
 import { withMode } from '../train/modes';
 import { quoteName } from '../io/messages';
 import { GraphBuilder, type Dim, type OnnxPrecision, type OnnxValue } from './onnx-graph';
-import { BASIC_LAYERS, type LayerContext, type LayerExport, type LayerExporter } from './onnx-layers';
-import { encodeModel, type ValueInfoProto } from './onnx-proto';
+import { BASIC_LAYERS, takesIndices, type LayerContext, type LayerExport } from './onnx-layers';
+import { RECURRENT_LAYERS } from './onnx-recurrent';
+import { DataType, encodeModel, type ValueInfoProto } from './onnx-proto';
 
 /** The operator set the export targets: ONNX 1.12's, which every ONNX Runtime since 1.12 runs. */
 export const ONNX_OPSET = 17;
@@ -26,14 +27,16 @@ export interface ExportOnnxOptions {
    */
   inputShape: ReadonlyArray<number | string>;
   /**
-   * The element type of the inputs, weights and outputs: 'float64' (the default: tensor(double),
-   * what adjoint computes in) or 'float32' (tensor(float), what most ONNX engines run fastest).
+   * The element type of the inputs, weights and outputs: 'float64' (tensor(double), what adjoint
+   * computes in) or 'float32' (tensor(float), what most ONNX engines run fastest). By default
+   * 'float64', unless the model holds a layer whose ONNX operator ONNX Runtime runs in float only
+   * (RNN, LSTM, GRU): then 'float32', and asking for 'float64' is an error.
    */
   dtype?: OnnxPrecision;
 }
 
 /** Every layer kind exportOnnx writes, by class. */
-const EXPORTERS = new Map<Function, LayerExporter>((BASIC_LAYERS satisfies readonly LayerExport[]).map(([cls, exporter]) => [cls, exporter]));
+const EXPORTERS = new Map<Function, LayerExport>([...BASIC_LAYERS, ...RECURRENT_LAYERS].map((e) => [e.cls, e]));
 
 /**
  * The model's `forward` in inference mode (Dropout the identity, BatchNorm on its running
@@ -62,19 +65,25 @@ export function exportOnnx(model: AnyModule, options: ExportOnnxOptions): Uint8A
   if (!(model instanceof Module)) throw new ValueError(`${op}: model must be a Module, got ${describe(model)}`);
   if (options === undefined) throw new ValueError(`${op}: options must give inputShape, the shape of the model's input, such as {inputShape: ['batch', 4]}`);
   const { inputShape, dtype } = knownOptions(op, options, ['inputShape', 'dtype']);
-  const precision = requireChoice(op, 'dtype', dtype ?? 'float64', ['float64', 'float32']);
+  if (dtype !== undefined) requireChoice(op, 'dtype', dtype, ['float64', 'float32']);
   const shape = checkInputShape(op, inputShape);
   const depth = moduleTreeDepth(op, model);
   if (depth > MAX_EXPORT_DEPTH) throw new ValueError(`${op}: the model's modules are nested ${depth} levels deep, more than the ${MAX_EXPORT_DEPTH} exportOnnx follows`);
+  let floatOnly: string | null = null;
   for (const [path, module] of model.namedModules()) {
-    if (!EXPORTERS.has(module.constructor)) throw unknownLayer(op, path, module);
+    const found = EXPORTERS.get(module.constructor);
+    if (found === undefined) throw unknownLayer(op, path, module);
+    if (found.floatOnly !== undefined) floatOnly ??= `${path === '' ? 'the model' : `model.${path}`} (${module.constructor.name}): ${found.floatOnly}`;
   }
+  if (dtype === 'float64' && floatOnly !== null) throw new ValueError(`${op}: dtype 'float64' cannot be had: ${floatOnly}; export it with {dtype: 'float32'}`);
+  const precision: OnnxPrecision = dtype ?? (floatOnly === null ? 'float64' : 'float32');
   probe(op, model, shape);
 
   const graph = new GraphBuilder(precision);
-  const input: OnnxValue = { name: graph.claim('input'), shape };
+  const input: OnnxValue = { name: graph.claim('input'), shape, ...(takesIndices(model) ? { elemType: DataType.INT64 } : {}) };
   const results = withExportErrors(op, () => exportModule(graph, model, input, '', op));
-  const outputs = (Array.isArray(results) ? results : [results]).map((value, i, all) => finalOutput(graph, value, all.length === 1 ? 'output' : `output_${i}`));
+  const names = EXPORTERS.get(model.constructor)!.outputs ?? [];
+  const outputs = (Array.isArray(results) ? results : [results]).map((value, i, all) => finalOutput(graph, value, names[i] ?? (all.length === 1 ? 'output' : `output_${i}`)));
   return encodeModel({
     irVersion: ONNX_IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
@@ -93,7 +102,7 @@ export function exportOnnx(model: AnyModule, options: ExportOnnxOptions): Uint8A
 /** `module`'s forward as nodes: its exporter, with a context for its weights and children. */
 function exportModule(graph: GraphBuilder, module: AnyModule, x: OnnxValue, path: string, op: string): OnnxValue | OnnxValue[] {
   const where = path === '' ? 'model' : `model.${path}`;
-  const exporter = EXPORTERS.get(module.constructor);
+  const exporter = EXPORTERS.get(module.constructor)?.exporter;
   if (exporter === undefined) throw unknownLayer(op, path, module);
   const join = (name: string): string => (path === '' ? name : `${path}.${name}`);
   const at: LayerContext = {
@@ -116,14 +125,14 @@ function exportModule(graph: GraphBuilder, module: AnyModule, x: OnnxValue, path
 function finalOutput(graph: GraphBuilder, value: OnnxValue, name: string): OnnxValue {
   if (graph.isNodeOutput(value.name)) {
     graph.rename(value.name, name);
-    return { name, shape: value.shape };
+    return { ...value, name };
   }
-  return graph.op('Identity', [value], name, value.shape); // the input itself, or a weight (value names have a '/')
+  return graph.op('Identity', [value], name, value.shape, {}, value.elemType); // the input itself, or a weight (value names have a '/')
 }
 
 function valueInfo(graph: GraphBuilder, value: OnnxValue): ValueInfoProto {
   const dim = value.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
-  return { name: value.name, type: { tensorType: { elemType: graph.elemType, shape: { dim } } } };
+  return { name: value.name, type: { tensorType: { elemType: value.elemType ?? graph.elemType, shape: { dim } } } };
 }
 
 /** inputShape checked: a list of positive whole numbers and names. */
