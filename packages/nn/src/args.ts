@@ -76,6 +76,19 @@ export function checkParameterSize(op: string, name: string, shape: readonly num
   }
 }
 
+/**
+ * A size of a 2-D window (kernel, stride, padding, dilation) as [vertical, horizontal]: one integer
+ * ≥ `min` for both axes, or a pair of them; else a ValueError naming `op` and `name`.
+ */
+export function sizePair(op: string, name: string, value: unknown, min: 0 | 1): [number, number] {
+  const ok = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
+  if (ok(value)) return [value, value];
+  if (Array.isArray(value) && value.length === 2 && ok(value[0]) && ok(value[1])) return [value[0], value[1]];
+  const what = min === 0 ? 'a non-negative integer' : 'a positive integer';
+  const got = Array.isArray(value) && value.length <= 4 ? `[${value.map(show).join(', ')}]` : show(value);
+  throw new ValueError(`${op}: ${name} must be ${what} or a pair of them, got ${got}`);
+}
+
 /** @throws ValueError unless `value` is a boolean. */
 export function checkBoolean(op: string, name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw new ValueError(`${op}: ${name} must be true or false, got ${show(value)}`);

@@ -65,31 +65,50 @@ function random(op: string, options: InitOptions | undefined, extra: readonly st
   return randomSource(op, knownOptions(op, options, ['seed', 'rng', ...extra]));
 }
 
-/** Uniform on [−limit, limit] with limit = √(6/(fanIn + fanOut)): variance 2/(fanIn + fanOut). */
-export const glorotUniform: Initializer = (shape, options = {}) => {
-  const { fanIn, fanOut } = positiveFans('glorotUniform', shape);
-  const limit = Math.sqrt(6 / (fanIn + fanOut));
-  return rand(shape, { ...random('glorotUniform', options), min: -limit, max: limit });
+/** How a fan-scaled initialiser draws: uniform on [−limit, limit], or normal with mean 0 and `std`. */
+type Law = { uniform: number } | { std: number };
+
+/** The fan-scaled initialisers' laws, from the fans. */
+const laws = {
+  glorotUniform: ({ fanIn, fanOut }: Fans): Law => ({ uniform: Math.sqrt(6 / (fanIn + fanOut)) }),
+  glorotNormal: ({ fanIn, fanOut }: Fans): Law => ({ std: Math.sqrt(2 / (fanIn + fanOut)) }),
+  heUniform: ({ fanIn }: Fans): Law => ({ uniform: Math.sqrt(6 / fanIn) }),
+  heNormal: ({ fanIn }: Fans): Law => ({ std: Math.sqrt(2 / fanIn) }),
 };
+
+/** Fan-in and fan-out. */
+type Fans = { fanIn: number; fanOut: number };
+
+/** `shape` drawn by the law of `name` at `f` (checked positive), its randomness from `options`. */
+function drawLaw(name: keyof typeof laws, shape: readonly number[], f: Fans, options: InitOptions | undefined): Tensor {
+  const law = laws[name](f);
+  const source = random(name, options);
+  return 'uniform' in law ? rand(shape, { ...source, min: -law.uniform, max: law.uniform }) : randn(shape, { ...source, std: law.std });
+}
+
+/** Uniform on [−limit, limit] with limit = √(6/(fanIn + fanOut)): variance 2/(fanIn + fanOut). */
+export const glorotUniform: Initializer = (shape, options = {}) => drawLaw('glorotUniform', shape, positiveFans('glorotUniform', shape), options);
 
 /** Normal with mean 0 and std √(2/(fanIn + fanOut)). */
-export const glorotNormal: Initializer = (shape, options = {}) => {
-  const { fanIn, fanOut } = positiveFans('glorotNormal', shape);
-  return randn(shape, { ...random('glorotNormal', options), std: Math.sqrt(2 / (fanIn + fanOut)) });
-};
+export const glorotNormal: Initializer = (shape, options = {}) => drawLaw('glorotNormal', shape, positiveFans('glorotNormal', shape), options);
 
 /** Uniform on [−limit, limit] with limit = √(6/fanIn): variance 2/fanIn, for ReLU-family layers. */
-export const heUniform: Initializer = (shape, options = {}) => {
-  const { fanIn } = positiveFans('heUniform', shape);
-  const limit = Math.sqrt(6 / fanIn);
-  return rand(shape, { ...random('heUniform', options), min: -limit, max: limit });
-};
+export const heUniform: Initializer = (shape, options = {}) => drawLaw('heUniform', shape, positiveFans('heUniform', shape), options);
 
 /** Normal with mean 0 and std √(2/fanIn), for ReLU-family layers. */
-export const heNormal: Initializer = (shape, options = {}) => {
-  const { fanIn } = positiveFans('heNormal', shape);
-  return randn(shape, { ...random('heNormal', options), std: Math.sqrt(2 / fanIn) });
-};
+export const heNormal: Initializer = (shape, options = {}) => drawLaw('heNormal', shape, positiveFans('heNormal', shape), options);
+
+/**
+ * A weight of `shape` drawn by the initialiser `spec` with the fans given rather than read from the
+ * shape by {@link fans} (whose `[in, out]` convention is a Dense weight's): a convolution kernel
+ * `[out, in, kH, kW]` has fan-in in·kH·kW. A named fan-scaled initialiser uses `f`; 'normal' and
+ * 'zeros' need no fans; a function is called with the shape as it is. `op` names the layer in errors.
+ */
+export function initializeWithFans(op: string, spec: InitializerName | Initializer, shape: readonly number[], f: Fans, options: InitOptions): Tensor {
+  const init = initializer(spec, op);
+  if (typeof spec === 'string' && Object.prototype.hasOwnProperty.call(laws, spec)) return drawLaw(spec as keyof typeof laws, shape, f, options);
+  return init(shape, options);
+}
 
 /**
  * Normal with mean 0 and std `options.std` (default 1), whatever the fans: the pre-2010 practice

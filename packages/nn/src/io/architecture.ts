@@ -17,6 +17,8 @@ import { Embedding } from '../layers/embedding';
 import { RNN } from '../layers/rnn';
 import { LSTM } from '../layers/lstm';
 import { GRU } from '../layers/gru';
+import { Conv2d } from '../layers/conv';
+import { AvgPool2d, MaxPool2d } from '../layers/pool';
 import { activationNames, type ActivationName } from '../activations';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_ITEMS, checkTree, requireLimit, type JsonLimits } from './limits';
 import { elide, kind, preview } from './messages';
@@ -187,7 +189,7 @@ function ownFields(config: object): Record<string, unknown> {
 /**
  * A lower bound on the number of values a model built from `config` holds in its parameters and
  * buffers: those of the library's layers with parameters (Dense, BatchNorm, Embedding, RNN, LSTM,
- * GRU) in it, at any depth (user layers are not counted). A file must hold them all, so
+ * GRU, Conv2d) in it, at any depth (user layers are not counted). A file must hold them all, so
  * deserializeModel can refuse a corrupt dimension (`"features": 1000000000`) before building the
  * model allocates gigabytes for it.
  */
@@ -208,6 +210,11 @@ export function configStateSize(config: unknown): number {
   else if (type === 'RNN' || type === 'LSTM' || type === 'GRU') {
     const gates = type === 'RNN' ? 1 : type === 'LSTM' ? 4 : 3;
     n += gates * dim('hiddenSize') * (dim('inputSize') + dim('hiddenSize') + 2); // weightIh, weightHh, biasIh, biasHh
+  } else if (type === 'Conv2d') {
+    const kernel = own(config, 'kernelSize');
+    const taps = Array.isArray(kernel) && kernel.length === 2 && kernel.every(isInt) ? (kernel[0] as number) * (kernel[1] as number) : 0;
+    const perGroup = Math.floor(dim('inChannels') / Math.max(dim('groups'), 1));
+    n += dim('outChannels') * perGroup * taps + (own(config, 'bias') === true ? dim('outChannels') : 0);
   }
   return n;
 }
@@ -237,6 +244,21 @@ const simple = <M extends Module>(type: string, cls: new () => M): LayerSerializ
 /** A layer whose one constructor argument is the number `alpha` (LeakyReLU, ELU). */
 const withAlpha = <M extends Module & { readonly alpha: number }>(type: string, cls: new (alpha: number) => M): LayerSerializer<M> => ({
   type, cls, toConfig: (m) => ({ alpha: m.alpha }), fromConfig: (c) => new cls(field(c, 'alpha', isNum, 'a number')),
+});
+
+/** A pair of integers ≥ `min` (1 unless given): a window's size, stride, padding or dilation. */
+const isPair = (v: unknown, min: number = 1): boolean => Array.isArray(v) && v.length === 2 && v.every((d) => Number.isInteger(d) && d >= min);
+
+/** MaxPool2d and AvgPool2d: their window. */
+const pool = <M extends MaxPool2d | AvgPool2d>(type: string, cls: new (kernelSize: [number, number], options: { stride: [number, number]; padding: [number, number] }) => M): LayerSerializer<M> => ({
+  type,
+  cls,
+  toConfig: (m) => ({ kernelSize: [...m.kernelSize], stride: [...m.stride], padding: [...m.padding] }),
+  fromConfig: (c) =>
+    new cls(field(c, 'kernelSize', isPair, 'a pair of positive integers'), {
+      stride: field(c, 'stride', isPair, 'a pair of positive integers'),
+      padding: field(c, 'padding', (v) => isPair(v, 0), 'a pair of non-negative integers'),
+    }),
 });
 
 /** LSTM and GRU: their sizes are their whole configuration. */
@@ -316,6 +338,27 @@ for (const s of [
   } satisfies LayerSerializer<RNN>,
   recurrent('LSTM', LSTM),
   recurrent('GRU', GRU),
+  {
+    type: 'Conv2d',
+    cls: Conv2d,
+    toConfig: (m: Conv2d) => ({
+      inChannels: m.inChannels, outChannels: m.outChannels, kernelSize: [...m.kernelSize], stride: [...m.stride],
+      padding: m.padding === 'same' ? 'same' : [...m.padding], dilation: [...m.dilation], groups: m.groups, bias: m.bias !== null,
+    }),
+    // Zeros and a seeded bias: the saved weights replace them, and core's shared random stream is left alone.
+    fromConfig: (c: Record<string, unknown>) =>
+      new Conv2d(field(c, 'inChannels', isInt, 'a positive integer'), field(c, 'outChannels', isInt, 'a positive integer'), field(c, 'kernelSize', isPair, 'a pair of positive integers'), {
+        stride: field(c, 'stride', isPair, 'a pair of positive integers'),
+        padding: field(c, 'padding', (v) => v === 'same' || isPair(v, 0), "a pair of non-negative integers or 'same'"),
+        dilation: field(c, 'dilation', isPair, 'a pair of positive integers'),
+        groups: field(c, 'groups', isInt, 'a positive integer'),
+        bias: field(c, 'bias', (v) => typeof v === 'boolean', 'true or false'),
+        init: 'zeros',
+        seed: 0,
+      }),
+  } satisfies LayerSerializer<Conv2d>,
+  pool('MaxPool2d', MaxPool2d),
+  pool('AvgPool2d', AvgPool2d),
   simple('ReLU', ReLU),
   simple('Tanh', Tanh),
   simple('Sigmoid', Sigmoid),

@@ -1,0 +1,175 @@
+/** The 2-D convolution layer, as PyTorch's nn.Conv2d. */
+import { Rng, ShapeError, Tensor, ValueError, add, conv2d, formatShape, rand, reshape } from '@adjoint/core';
+import { Module, describe } from '../module';
+import { initializeWithFans, initializer, type Initializer, type InitializerName } from '../init';
+import { checkBoolean, checkParameterSize, knownOptions, positiveSize, randomSource, show, sizePair } from '../args';
+
+const CONV2D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'init', 'seed', 'rng'];
+
+/** Options of {@link Conv2d}. Each size is one number for both axes or a pair [vertical, horizontal]. */
+export interface Conv2dOptions {
+  /** Step between applications of the kernel (default 1). */
+  stride?: number | readonly [number, number];
+  /**
+   * Zeros around the input: a number or pair for each side (default 0), `'valid'` (none) or
+   * `'same'` (the output keeps the input's height and width; stride 1 only; an odd total puts the
+   * extra row and column after the input, as PyTorch).
+   */
+  padding?: number | readonly [number, number] | 'valid' | 'same';
+  /** Spacing between the kernel's taps (default 1). */
+  dilation?: number | readonly [number, number];
+  /** Channel groups (default 1): must divide inChannels and outChannels; group g of the outputs sees group g of the inputs. */
+  groups?: number;
+  /** Whether to add a learned bias per output channel (default true). */
+  bias?: boolean;
+  /**
+   * The weight's initialiser, by name or as a function (called with the weight's shape `[out,
+   * in / groups, kH, kW]` and `{rng}` or `{}`). Named fan-scaled initialisers use a convolution's
+   * fans: fan-in (in / groups)·kH·kW, fan-out out·kH·kW. Default: PyTorch's, U(−1/√fanIn, 1/√fanIn).
+   * The bias is always drawn as PyTorch draws it, U(−1/√fanIn, 1/√fanIn).
+   */
+  init?: InitializerName | Initializer;
+  /** Seed for the draws: a whole number (give seed or rng, not both). */
+  seed?: number;
+  /** Generator to draw from. */
+  rng?: Rng;
+}
+
+/**
+ * A 2-D convolution over a batch of images `[N, inChannels, H, W]` → `[N, outChannels, H', W']`:
+ * core's `conv2d` with the layer's kernels `weight` `[outChannels, inChannels / groups, kH, kW]`,
+ * plus `bias` `[outChannels]` added to every position of its channel:
+ *
+ *   y[n, o, i, j] = b[o] + Σ_{c, a, b} w[o, c, a, b] · x[n, c′, i·sH + a·dH − pH, j·sW + b·dW − pW]
+ *
+ * (c′ the input channel c of o's group, the input read as 0 outside the image) with
+ * H' = ⌊(H + 2pH − dH·(kH − 1) − 1)/sH⌋ + 1, likewise W': PyTorch's `nn.Conv2d`, whose layouts,
+ * parameter names and default initialisation (kaiming-uniform with a = √5, that is
+ * U(−1/√fanIn, 1/√fanIn) for weight and bias, fanIn = (inChannels / groups)·kH·kW) it shares, so a
+ * PyTorch state dict maps onto it one to one.
+ *
+ * @example
+ * const conv = new Conv2d(1, 8, 3, { padding: 1, seed: 0 });
+ * conv.forward(randn([64, 1, 28, 28])).shape; // [64, 8, 28, 28]
+ */
+export class Conv2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  /** [kH, kW]. */
+  readonly kernelSize: readonly [number, number];
+  /** [sH, sW]. */
+  readonly stride: readonly [number, number];
+  /** [pH, pW] on each side, or 'same'. */
+  readonly padding: readonly [number, number] | 'same';
+  /** [dH, dW]. */
+  readonly dilation: readonly [number, number];
+  readonly groups: number;
+  private readonly hasBias: boolean;
+
+  /**
+   * @throws ValueError naming Conv2d for a channel count that is not a positive integer, a bad
+   * kernel size, stride, padding or dilation, 'same' padding with a stride, groups that do not
+   * divide both channel counts, a weight larger than a tensor can hold, an initialiser that returns
+   * the wrong shape, a bad seed, seed and rng together, or an unknown option.
+   */
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], options: Conv2dOptions = {}) {
+    super();
+    const op = 'Conv2d';
+    options = knownOptions(op, options, CONV2D_OPTIONS);
+    positiveSize(op, 'inChannels', inChannels);
+    positiveSize(op, 'outChannels', outChannels);
+    const kernel = sizePair(op, 'kernelSize', kernelSize, 1);
+    const stride = sizePair(op, 'stride', options.stride ?? 1, 1);
+    const dilation = sizePair(op, 'dilation', options.dilation ?? 1, 1);
+    const padding = convPadding(op, options.padding ?? 0, stride);
+    const groups = positiveSize(op, 'groups', options.groups ?? 1);
+    if (inChannels % groups !== 0 || outChannels % groups !== 0) {
+      throw new ValueError(`${op}: groups must divide inChannels and outChannels, got groups ${groups} for ${inChannels} → ${outChannels} channels`);
+    }
+    const hasBias = checkBoolean(op, 'bias', options.bias ?? true);
+    const shape = [outChannels, inChannels / groups, kernel[0], kernel[1]];
+    checkParameterSize(op, 'weight', shape);
+    if (options.init !== undefined) initializer(options.init, op);
+    const random = randomSource(op, options);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = kernel;
+    this.stride = stride;
+    this.padding = padding;
+    this.dilation = dilation;
+    this.groups = groups;
+    this.hasBias = hasBias;
+
+    // One generator for the weight and then the bias (PyTorch's order).
+    const rng = random.rng ?? (random.seed !== undefined ? new Rng(random.seed) : undefined);
+    const draw = rng ? { rng } : {};
+    const fanIn = shape[1]! * kernel[0] * kernel[1];
+    const bound = 1 / Math.sqrt(fanIn);
+    const weight = options.init === undefined
+      ? rand(shape, { ...draw, min: -bound, max: bound })
+      : initializeWithFans(op, options.init, shape, { fanIn, fanOut: outChannels * kernel[0] * kernel[1] }, draw);
+    if (!(weight instanceof Tensor) || weight.shape.length !== 4 || weight.shape.some((d, i) => d !== shape[i])) {
+      throw new ValueError(`${op}: the initializer must return a ${formatShape(shape)} tensor, got ${describe(weight)}`);
+    }
+    if (!weight.isLeaf) throw new ValueError(`${op}: the initializer must return a new tensor, not one computed by an op (detach() it)`);
+    this.registerParameter('weight', weight);
+    if (hasBias) this.registerParameter('bias', rand([outChannels], { ...draw, min: -bound, max: bound }));
+  }
+
+  /** The kernels, `[outChannels, inChannels / groups, kH, kW]`. */
+  get weight(): Tensor {
+    return this.param('weight');
+  }
+
+  /** The `[outChannels]` bias, or null for a layer built with `bias: false`. */
+  get bias(): Tensor | null {
+    return this.hasBias ? this.param('bias') : null;
+  }
+
+  /**
+   * conv2d(x, weight) + bias for x of shape `[N, inChannels, H, W]`.
+   * @throws ShapeError naming Conv2d when x is not `[N, inChannels, H, W]` or its (padded) height or
+   * width is smaller than the (dilated) kernel; ValueError for a non-tensor.
+   */
+  forward(x: Tensor): Tensor {
+    const op = 'Conv2d';
+    if (!(x instanceof Tensor)) throw new ValueError(`${op}: input must be a Tensor, got ${describe(x)}`);
+    if (x.rank !== 4 || x.shape[1] !== this.inChannels) {
+      throw new ShapeError(`${op}: input must be [batch, ${this.inChannels}, height, width], got ${formatShape(x.shape)}`);
+    }
+    const [kh, kw] = this.kernelSize;
+    const [dh, dw] = this.dilation;
+    const [spanH, spanW] = [dh * (kh - 1) + 1, dw * (kw - 1) + 1];
+    const [padH, padW] = this.padding === 'same' ? [spanH - 1, spanW - 1] : [2 * this.padding[0], 2 * this.padding[1]];
+    const [h, w] = [x.shape[2]!, x.shape[3]!];
+    if (h === 0 || w === 0 || h + padH < spanH || w + padW < spanW) {
+      throw new ShapeError(`${op}: input ${formatShape(x.shape)} is ${h}×${w}, ${h + padH}×${w + padW} padded, smaller than the ${spanH}×${spanW} the kernel spans`);
+    }
+    const y = conv2d(x, this.weight, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    const b = this.bias;
+    return b === null ? y : add(y, reshape(b, [this.outChannels, 1, 1]));
+  }
+
+  protected override describeSelf(): string {
+    const pair = ([a, b]: readonly [number, number]): string => `${a}×${b}`;
+    const parts = [`${this.inChannels} → ${this.outChannels}`, `kernel ${pair(this.kernelSize)}`];
+    if (this.stride[0] !== 1 || this.stride[1] !== 1) parts.push(`stride ${pair(this.stride)}`);
+    if (this.padding === 'same') parts.push("padding 'same'");
+    else if (this.padding[0] !== 0 || this.padding[1] !== 0) parts.push(`padding ${pair(this.padding)}`);
+    if (this.dilation[0] !== 1 || this.dilation[1] !== 1) parts.push(`dilation ${pair(this.dilation)}`);
+    if (this.groups !== 1) parts.push(`groups ${this.groups}`);
+    if (!this.hasBias) parts.push('no bias');
+    return parts.join(', ');
+  }
+}
+
+/** The padding option, checked: [pH, pW] ('valid' is [0, 0]) or 'same', which needs stride 1. */
+function convPadding(op: string, value: unknown, stride: readonly [number, number]): [number, number] | 'same' {
+  if (value === 'valid') return [0, 0];
+  if (value === 'same') {
+    if (stride[0] !== 1 || stride[1] !== 1) throw new ValueError(`${op}: padding 'same' needs stride 1, got stride [${stride.join(', ')}]`);
+    return 'same';
+  }
+  if (typeof value === 'string') throw new ValueError(`${op}: padding must be a non-negative integer, a pair of them, 'valid' or 'same', got ${show(value)}`);
+  return sizePair(op, 'padding', value, 0);
+}

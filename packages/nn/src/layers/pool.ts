@@ -1,0 +1,121 @@
+/** 2-D pooling layers, as PyTorch's nn.MaxPool2d and nn.AvgPool2d. */
+import { ShapeError, Tensor, ValueError, avgPool2d, formatShape, maxPool2d } from '@adjoint/core';
+import { Module, describe } from '../module';
+import { knownOptions, sizePair } from '../args';
+
+/** Options of {@link MaxPool2d} and {@link AvgPool2d}. Each size is one number for both axes or a pair [vertical, horizontal]. */
+export interface Pool2dOptions {
+  /** Step between windows (default: the kernel size, so that the windows tile the image). */
+  stride?: number | readonly [number, number];
+  /** Padding on each side, at most half the kernel size (default 0). */
+  padding?: number | readonly [number, number];
+}
+
+/** A pooling layer's window, checked and named after `op`. */
+interface Window {
+  readonly kernelSize: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+}
+
+function windowOf(op: string, kernelSize: unknown, options: Pool2dOptions): Window {
+  options = knownOptions(op, options, ['stride', 'padding']);
+  const kernel = sizePair(op, 'kernelSize', kernelSize, 1);
+  const stride = options.stride === undefined ? kernel : sizePair(op, 'stride', options.stride, 1);
+  const padding = sizePair(op, 'padding', options.padding ?? 0, 0);
+  if (2 * padding[0] > kernel[0] || 2 * padding[1] > kernel[1]) {
+    throw new ValueError(`${op}: padding must be at most half the kernel size, got padding [${padding.join(', ')}] for kernelSize [${kernel.join(', ')}]`);
+  }
+  return { kernelSize: kernel, stride, padding };
+}
+
+/** `x` checked for a pooling layer: `[N, C, H, W]` with the window fitting in the padded image. */
+function poolInput(op: string, x: unknown, { kernelSize: [kh, kw], padding: [ph, pw] }: Window): Tensor {
+  if (!(x instanceof Tensor)) throw new ValueError(`${op}: input must be a Tensor, got ${describe(x)}`);
+  if (x.rank !== 4) throw new ShapeError(`${op}: input must be [batch, channels, height, width], got ${formatShape(x.shape)}`);
+  const [h, w] = [x.shape[2]!, x.shape[3]!];
+  if (x.shape[1] === 0 || h === 0 || w === 0 || h + 2 * ph < kh || w + 2 * pw < kw) {
+    throw new ShapeError(`${op}: input ${formatShape(x.shape)} is ${h}×${w}, ${h + 2 * ph}×${w + 2 * pw} padded, smaller than the ${kh}×${kw} window (or has no channels)`);
+  }
+  return x;
+}
+
+function describeWindow({ kernelSize, stride, padding }: Window): string {
+  const parts = [`kernel ${kernelSize.join('×')}`, `stride ${stride.join('×')}`];
+  if (padding[0] !== 0 || padding[1] !== 0) parts.push(`padding ${padding.join('×')}`);
+  return parts.join(', ');
+}
+
+/**
+ * Max pooling over windows of `kernelSize` of a batch of images `[N, C, H, W]` → `[N, C, H', W']`:
+ * each output is the largest value of its window, H' = ⌊(H + 2pH − kH)/sH⌋ + 1 (likewise W'), the
+ * padding never chosen (PyTorch's `nn.MaxPool2d`; core's `maxPool2d`). The gradient goes to each
+ * window's maximum (its first, on ties). No parameters.
+ *
+ * @example
+ * new MaxPool2d(2).forward(zeros([64, 8, 28, 28])).shape; // [64, 8, 14, 14]
+ */
+export class MaxPool2d extends Module {
+  /** [kH, kW]. */
+  readonly kernelSize: readonly [number, number];
+  /** [sH, sW] (the kernel size unless given). */
+  readonly stride: readonly [number, number];
+  /** [pH, pW] on each side. */
+  readonly padding: readonly [number, number];
+
+  /** @throws ValueError naming MaxPool2d for a bad size, padding over half the kernel, or an unknown option. */
+  constructor(kernelSize: number | readonly [number, number], options: Pool2dOptions = {}) {
+    super();
+    ({ kernelSize: this.kernelSize, stride: this.stride, padding: this.padding } = windowOf('MaxPool2d', kernelSize, options));
+  }
+
+  /**
+   * The windows' maxima.
+   * @throws ShapeError naming MaxPool2d when x is not `[N, C, H, W]` or the window does not fit.
+   */
+  forward(x: Tensor): Tensor {
+    const window: Window = { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding };
+    return maxPool2d(poolInput('MaxPool2d', x, window), window);
+  }
+
+  protected override describeSelf(): string {
+    return describeWindow(this);
+  }
+}
+
+/**
+ * Average pooling over windows of `kernelSize` of a batch of images `[N, C, H, W]` → `[N, C, H', W']`:
+ * each output is the mean of its window, zero padding included in the count (always kH·kW terms),
+ * H' = ⌊(H + 2pH − kH)/sH⌋ + 1 (likewise W'): PyTorch's `nn.AvgPool2d` (count_include_pad);
+ * core's `avgPool2d`. No parameters.
+ *
+ * @example
+ * new AvgPool2d(2).forward(zeros([64, 8, 28, 28])).shape; // [64, 8, 14, 14]
+ */
+export class AvgPool2d extends Module {
+  /** [kH, kW]. */
+  readonly kernelSize: readonly [number, number];
+  /** [sH, sW] (the kernel size unless given). */
+  readonly stride: readonly [number, number];
+  /** [pH, pW] on each side. */
+  readonly padding: readonly [number, number];
+
+  /** @throws ValueError naming AvgPool2d for a bad size, padding over half the kernel, or an unknown option. */
+  constructor(kernelSize: number | readonly [number, number], options: Pool2dOptions = {}) {
+    super();
+    ({ kernelSize: this.kernelSize, stride: this.stride, padding: this.padding } = windowOf('AvgPool2d', kernelSize, options));
+  }
+
+  /**
+   * The windows' means.
+   * @throws ShapeError naming AvgPool2d when x is not `[N, C, H, W]` or the window does not fit.
+   */
+  forward(x: Tensor): Tensor {
+    const window: Window = { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding };
+    return avgPool2d(poolInput('AvgPool2d', x, window), window);
+  }
+
+  protected override describeSelf(): string {
+    return describeWindow(this);
+  }
+}
