@@ -4,8 +4,8 @@
  * documented IEEE values (no throw, no silent garbage); division by zero follows IEEE 754.
  */
 import {
-  Tensor, div, exp, expm1, grad, jvp, log, log1p, logSoftmax, logSumExp, ones, pow, sigmoid, softmax, softmaxCrossEntropy, softplus, sqrt,
-  tanh, tensor,
+  Tensor, div, erf, exp, expm1, gelu, grad, jvp, log, log1p, logSoftmax, logSumExp, ones, pow, sigmoid, silu, softmax, softmaxCrossEntropy,
+  softplus, sqrt, tanh, tensor,
 } from '@adjoint/core';
 
 const EXTREMES = [-1000, -100, -1, 0, 1, 100, 1000];
@@ -34,6 +34,10 @@ describe('stable at ±1000: finite values and finite first and second derivative
     ['sigmoid', sigmoid],
     ['tanh', tanh],
     ['softplus', softplus],
+    ['erf', erf],
+    ['gelu', (x: Tensor) => gelu(x)],
+    ['gelu (tanh)', (x: Tensor) => gelu(x, { approximate: 'tanh' })],
+    ['silu', silu],
   ] as const)('%s (elementwise)', (name, f) => {
     expectFiniteEverywhere(name, f, xs());
   });
@@ -46,6 +50,17 @@ describe('stable at ±1000: finite values and finite first and second derivative
     expect([...grad((x: Tensor) => sigmoid(x).sum())(tensor([-1000, 1000])).data]).toEqual([0, 0]);
     expect([...grad((x: Tensor) => tanh(x).sum())(tensor([-1000, 1000])).data]).toEqual([0, 0]);
     expect([...grad((x: Tensor) => softplus(x).sum())(tensor([-1000, 1000])).data]).toEqual([0, 1]);
+  });
+
+  it('erf, gelu (both forms) and silu saturate to the exact limits, derivatives 0 and 1', () => {
+    expect([...erf(tensor([-1000, 1000])).data]).toEqual([-1, 1]);
+    expect([...gelu(tensor([-1000, 1000])).data]).toEqual([-0, 1000]);
+    expect([...gelu(tensor([-1000, 1000]), { approximate: 'tanh' }).data]).toEqual([-0, 1000]);
+    expect([...silu(tensor([-1000, 1000])).data]).toEqual([-0, 1000]);
+    expect([...grad((x: Tensor) => erf(x).sum())(tensor([-1000, 1000])).data]).toEqual([0, 0]);
+    expect([...grad((x: Tensor) => gelu(x).sum())(tensor([-1000, 1000])).data]).toEqual([0, 1]);
+    expect([...grad((x: Tensor) => gelu(x, { approximate: 'tanh' }).sum())(tensor([-1000, 1000])).data]).toEqual([0, 1]);
+    expect([...grad((x: Tensor) => silu(x).sum())(tensor([-1000, 1000])).data]).toEqual([0, 1]);
   });
 
   it('logSumExp over a vector, a matrix axis and all elements', () => {
