@@ -19,6 +19,7 @@ export {
   type Schedule, type StepDecayOptions, type ExponentialDecayOptions, type InverseTimeDecayOptions, type CosineDecayOptions,
 } from './schedules';
 export { clipGradNorm, clipGradValue } from './clip';
+export { summary } from './summary';
 export * from './train/index';
 export * from './data/index';
 export {
