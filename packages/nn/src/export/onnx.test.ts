@@ -7,8 +7,8 @@
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { Rng, ShapeError, Tensor, ValueError, noGrad, tensor } from '@adjoint/core';
 import {
-  BatchNorm, Dense, Dropout, ELU, Embedding, Flatten, GRU, Identity, LSTM, LeakyReLU, Module, RNN, ReLU, Residual, Sequential, Sigmoid,
-  Softmax, Softplus, Tanh, exportOnnx, fit, mlp, type ActivationName, type AnyModule,
+  AvgPool2d, BatchNorm, Conv2d, Dense, Dropout, ELU, Embedding, Flatten, GRU, Identity, LSTM, LeakyReLU, MaxPool2d, Module, RNN, ReLU,
+  Residual, Sequential, Sigmoid, Softmax, Softplus, Tanh, exportOnnx, fit, mlp, type ActivationName, type AnyModule,
 } from '@adjoint/nn';
 import { everyLayer } from '../testing/every-layer';
 import { ONNX_RUNTIME_MISSING, onnxRuntime, runOnnx } from '../testing/onnx-runtime';
@@ -83,6 +83,19 @@ const CASES: Case[] = [
     runs: [indices([5, 3], 10, 13), indices([1, 3], 10, 14)],
     indices: true,
   },
+  {
+    name: 'a CNN: Conv2d (padding, stride, dilation, groups, \'same\', no bias), MaxPool2d, AvgPool2d, Flatten, Dense',
+    model: () => new Sequential([
+      new Conv2d(2, 4, 3, { padding: 1, seed: 1 }), new ReLU(), new MaxPool2d(2),
+      new Conv2d(4, 4, [3, 2], { stride: [2, 1], padding: [1, 0], dilation: [1, 2], groups: 2, bias: false, seed: 2 }), new Tanh(),
+      new Conv2d(4, 3, 2, { padding: 'same', seed: 3 }), new AvgPool2d([2, 3], { stride: 1, padding: 1 }),
+      new Flatten(), new Dense(36, 2, { seed: 4 }),
+    ]),
+    inputShape: ['batch', 2, 12, 10],
+    runs: [inputs([3, 2, 12, 10], 21), inputs([1, 2, 12, 10], 22)],
+    dtypes: ['float32'],
+  },
+  { name: 'MaxPool2d with padding and stride (double kernels)', model: () => new Sequential([new MaxPool2d(3, { stride: 2, padding: 1 }), new Flatten()]), inputShape: ['batch', 2, 7, 6], runs: [inputs([2, 2, 7, 6], 23)] },
   { name: 'RNN (tanh)', model: () => new RNN(3, 5, { seed: 1 }), inputShape: ['batch', 'time', 3], runs: [inputs([4, 6, 3], 15), inputs([1, 2, 3], 16)], dtypes: ['float32'] },
   { name: 'RNN (relu)', model: () => new RNN(3, 5, { nonlinearity: 'relu', seed: 2 }), inputShape: ['batch', 'time', 3], runs: [inputs([3, 5, 3], 17)], dtypes: ['float32'] },
   { name: 'LSTM (gates i f g o → i o f c)', model: () => new LSTM(3, 4, { seed: 3 }), inputShape: ['batch', 'time', 3], runs: [inputs([4, 7, 3], 18), inputs([2, 1, 3], 19)], dtypes: ['float32'] },
@@ -186,6 +199,18 @@ describe('exportOnnx: the file', () => {
     expect(() => exportOnnx(new RNN(2, 3), { inputShape: [1, 4, 2], dtype: 'float64' })).toThrow(
       "exportOnnx: dtype 'float64' cannot be had: the model (RNN): ONNX Runtime runs RNN, LSTM and GRU in float only; export it with {dtype: 'float32'}",
     );
+  });
+
+  test('Conv2d: Conv with its weight as it is ([out, in, kH, kW]); in float by default, as AvgPool2d; MaxPool2d stays double', () => {
+    const cnn = new Sequential([new Conv2d(1, 2, 3, { padding: 'same', seed: 1 }), new MaxPool2d(2), new Flatten()]);
+    const file = describeFile(exportOnnx(cnn, { inputShape: ['batch', 1, 6, 4] }));
+    expect(file.ops).toEqual(['Conv', 'MaxPool', 'Flatten']);
+    expect(file.inputs).toEqual([{ name: 'input', elemType: 1, dims: ['batch', 1, 6, 4] }]);
+    expect(file.outputs).toEqual([{ name: 'output', elemType: 1, dims: ['batch', 12] }]);
+    expect(file.initializers.get('0.weight')!.dims).toEqual([2, 1, 3, 3]);
+    expect(() => exportOnnx(cnn, { inputShape: ['batch', 1, 6, 4], dtype: 'float64' })).toThrow("dtype 'float64' cannot be had: model.0 (Conv2d): ONNX Runtime runs Conv in float only");
+    expect(() => exportOnnx(new AvgPool2d(2), { inputShape: [1, 1, 4, 4], dtype: 'float64' })).toThrow('ONNX Runtime runs AveragePool in float only');
+    expect(describeFile(exportOnnx(new MaxPool2d(2), { inputShape: [1, 1, 4, 4] })).inputs[0]!.elemType).toBe(11);
   });
 
   test('a model that starts with an Embedding takes int64 indices', () => {

@@ -10,6 +10,7 @@ import { quoteName } from '../io/messages';
 import { GraphBuilder, type Dim, type OnnxPrecision, type OnnxValue } from './onnx-graph';
 import { BASIC_LAYERS, takesIndices, type LayerContext, type LayerExport } from './onnx-layers';
 import { RECURRENT_LAYERS } from './onnx-recurrent';
+import { CONV_LAYERS } from './onnx-conv';
 import { DataType, encodeModel, type ValueInfoProto } from './onnx-proto';
 
 /** The operator set the export targets: ONNX 1.12's, which every ONNX Runtime since 1.12 runs. */
@@ -30,22 +31,24 @@ export interface ExportOnnxOptions {
    * The element type of the inputs, weights and outputs: 'float64' (tensor(double), what adjoint
    * computes in) or 'float32' (tensor(float), what most ONNX engines run fastest). By default
    * 'float64', unless the model holds a layer whose ONNX operator ONNX Runtime runs in float only
-   * (RNN, LSTM, GRU): then 'float32', and asking for 'float64' is an error.
+   * (Conv2d, AvgPool2d, RNN, LSTM, GRU): then 'float32', and asking for 'float64' is an error.
    */
   dtype?: OnnxPrecision;
 }
 
 /** Every layer kind exportOnnx writes, by class. */
-const EXPORTERS = new Map<Function, LayerExport>([...BASIC_LAYERS, ...RECURRENT_LAYERS].map((e) => [e.cls, e]));
+const EXPORTERS = new Map<Function, LayerExport>([...BASIC_LAYERS, ...CONV_LAYERS, ...RECURRENT_LAYERS].map((e) => [e.cls, e]));
 
 /**
  * The model's `forward` in inference mode (Dropout the identity, BatchNorm on its running
  * statistics) as the bytes of an ONNX model: one graph input `input` of `inputShape`, one output
- * `output`, and every parameter and buffer an initializer under its dotted name (`0.weight`). The
- * model must be built from the library's layers: Sequential, Dense (with a named activation or an
- * activation module), BatchNorm, Dropout, Residual and the activation modules. docs/nn.md lists
- * the ONNX operators each becomes. In 'float64', every operator runs on tensor(double) in ONNX
- * Runtime's CPU provider (those it has no double kernel for are composed from ones it has); in
+ * `output` (a recurrent layer adds its final states `h_n`, `c_n`), and every parameter and buffer an
+ * initializer under its dotted name (`0.weight`). The model must be built from the library's
+ * layers: Sequential, Dense (with a named activation or an activation module), BatchNorm, Dropout,
+ * Residual, the activation modules, Flatten, Embedding, Conv2d, MaxPool2d, AvgPool2d, and (as the
+ * whole model) RNN, LSTM and GRU. docs/nn.md lists the ONNX operators each becomes. In 'float64',
+ * every operator runs on tensor(double) in ONNX Runtime's CPU provider (those it has no double
+ * kernel for are composed from ones it has, or the model is exported in float: see `dtype`); in
  * 'float32' the weights are rounded to float32.
  *
  * The model is run once on zeros of `inputShape` (named sizes taken as 2) before anything is

@@ -1,0 +1,62 @@
+/**
+ * Conv2d, MaxPool2d and AvgPool2d as ONNX's Conv, MaxPool and AveragePool. adjoint's layers have
+ * PyTorch's layouts (NCHW images, weight `[out, in/groups, kH, kW]`), which are ONNX's too, so the
+ * weight is written as it is. Padding is explicit, `pads` = [top, left, bottom, right]; Conv2d's
+ * 'same' puts an odd total's extra row and column after the image, as the layer does.
+ *
+ * ONNX Runtime's CPU provider runs Conv and AveragePool in float only, so a model holding a Conv2d
+ * or an AvgPool2d is exported in float. MaxPool has a double kernel.
+ */
+import { Conv2d } from '../layers/conv';
+import { AvgPool2d, MaxPool2d } from '../layers/pool';
+import type { Dim, OnnxValue } from './onnx-graph';
+import { entry, valueName, type LayerExport, type LayerExporter } from './onnx-layers';
+
+/** The output size of a window sliding over `size` (padded by `pad` in all), or a name when `size` is one. */
+function slide(size: Dim, pad: number, span: number, stride: number, path: string, axis: string): Dim {
+  return typeof size === 'number' ? Math.floor((size + pad - span) / stride) + 1 : `${path || 'model'}_${axis}`;
+}
+
+const conv: LayerExporter<Conv2d> = (layer, x, at) => {
+  const [kh, kw] = layer.kernelSize;
+  const [dh, dw] = layer.dilation;
+  const [spanH, spanW] = [dh * (kh - 1) + 1, dw * (kw - 1) + 1];
+  // [top, left, bottom, right].
+  const pads = layer.padding === 'same'
+    ? [Math.floor((spanH - 1) / 2), Math.floor((spanW - 1) / 2), Math.ceil((spanH - 1) / 2), Math.ceil((spanW - 1) / 2)]
+    : [layer.padding[0], layer.padding[1], layer.padding[0], layer.padding[1]];
+  const shape: Dim[] = [
+    x.shape[0]!, layer.outChannels,
+    slide(x.shape[2]!, pads[0]! + pads[2]!, spanH, layer.stride[0], at.path, 'height'),
+    slide(x.shape[3]!, pads[1]! + pads[3]!, spanW, layer.stride[1], at.path, 'width'),
+  ];
+  const inputs: OnnxValue[] = [x, at.weight(layer.weight, 'weight')];
+  if (layer.bias !== null) inputs.push(at.weight(layer.bias, 'bias'));
+  return at.graph.op('Conv', inputs, valueName(at, 'Conv'), shape, {
+    kernel_shape: { ints: [kh, kw] }, strides: { ints: [...layer.stride] }, pads: { ints: pads }, dilations: { ints: [dh, dw] }, group: { int: layer.groups },
+  });
+};
+
+/** A pooling layer as `opType`; AveragePool counts the padding, as AvgPool2d does. */
+function pool(opType: 'MaxPool' | 'AveragePool'): LayerExporter<MaxPool2d | AvgPool2d> {
+  return (layer, x, at) => {
+    const [kh, kw] = layer.kernelSize;
+    const [ph, pw] = layer.padding;
+    const shape: Dim[] = [
+      x.shape[0]!, x.shape[1]!,
+      slide(x.shape[2]!, 2 * ph, kh, layer.stride[0], at.path, 'height'),
+      slide(x.shape[3]!, 2 * pw, kw, layer.stride[1], at.path, 'width'),
+    ];
+    return at.graph.op(opType, [x], valueName(at, opType), shape, {
+      kernel_shape: { ints: [kh, kw] }, strides: { ints: [...layer.stride] }, pads: { ints: [ph, pw, ph, pw] },
+      ...(opType === 'AveragePool' ? { count_include_pad: { int: 1 } } : {}),
+    });
+  };
+}
+
+/** The convolution family's table entries. */
+export const CONV_LAYERS: readonly LayerExport[] = [
+  entry({ cls: Conv2d, exporter: conv, floatOnly: 'ONNX Runtime runs Conv in float only' }),
+  entry({ cls: MaxPool2d, exporter: pool('MaxPool') }),
+  entry({ cls: AvgPool2d, exporter: pool('AveragePool'), floatOnly: 'ONNX Runtime runs AveragePool in float only' }),
+];
