@@ -20,7 +20,8 @@
  * A chunk holds as many samples as keep `cols` within {@link COLS_LIMIT} elements, so that it is
  * still in cache when gemm reads it. The scratch arrays are this module's own
  * (`new Float64Array`, never allocData's, whose arrays a backward pass may hand to other tensors)
- * and grow to the largest chunk seen; kernels do not re-enter, so one set serves every call.
+ * and grow to the largest chunk seen, up to a bound; kernels do not re-enter, so one set serves
+ * every call.
  */
 import { gemm } from './matmul';
 import { allocData, allocForOverwrite } from './alloc';
@@ -56,11 +57,19 @@ export interface ConvGeometry {
  */
 const COLS_LIMIT = 1 << 16;
 
+/** Scratch arrays larger than this (2 MiB) are made for the call and not kept. */
+const KEEP_LIMIT = 1 << 18;
+
 const scratch: Float64Array[] = [new Float64Array(0), new Float64Array(0), new Float64Array(0)];
 
-/** Scratch array `i` (0: columns, 1: reordered operand or result, 2: partial weight adjoint), of at least n elements. */
+/**
+ * Scratch array `i` (0: columns, 1: reordered operand or result, 2: partial weight adjoint), of at
+ * least n elements. One that a single large image needs (its columns alone can take hundreds of
+ * MiB) is made for the call and left to the collector, so what stays allocated is bounded.
+ */
 function scratchOf(i: number, n: number): Float64Array {
-  if (scratch[i]!.length < n) scratch[i] = new Float64Array(Math.max(n, scratch[i]!.length * 2));
+  if (n > KEEP_LIMIT) return new Float64Array(n);
+  if (scratch[i]!.length < n) scratch[i] = new Float64Array(Math.min(KEEP_LIMIT, Math.max(n, scratch[i]!.length * 2)));
   return scratch[i]!;
 }
 
@@ -195,17 +204,18 @@ export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry)
   const og = o / groups;
   const k = (geo.c / groups) * geo.kh * geo.kw;
   const out = allocForOverwrite(n * o * ohw); // every element is written below
+  if (n === 0) return out;
   const chunk = samplesPerChunk(geo, k);
+  const cols = scratchOf(0, k * chunk * ohw);
+  const y = chunk > 1 ? scratchOf(1, og * chunk * ohw) : cols;
   for (let n0 = 0; n0 < n; n0 += chunk) {
     const nc = Math.min(chunk, n - n0);
     const m = nc * ohw;
-    const cols = scratchOf(0, k * m);
     for (let g = 0; g < groups; g++) {
       im2col(x, geo, g, n0, nc, cols);
       if (nc === 1) {
         gemm(wt, g * og * k, cols, 0, out, (n0 * o + g * og) * ohw, og, m, k, false, false);
       } else {
-        const y = scratchOf(1, og * m);
         gemm(wt, g * og * k, cols, 0, y, 0, og, m, k, false, false);
         samplesFirst(y, geo, g, n0, nc, out);
       }
@@ -221,16 +231,17 @@ export function conv2dInputGradData(g: Float64Array, wt: Float64Array, geo: Conv
   const og = o / groups;
   const k = (geo.c / groups) * geo.kh * geo.kw;
   const out = allocData(n * geo.c * geo.h * geo.w); // zeros: col2im adds into it
+  if (n === 0) return out;
   const chunk = samplesPerChunk(geo, k);
+  const cols = scratchOf(0, k * chunk * ohw);
+  const gg = chunk > 1 ? scratchOf(1, og * chunk * ohw) : cols;
   for (let n0 = 0; n0 < n; n0 += chunk) {
     const nc = Math.min(chunk, n - n0);
     const m = nc * ohw;
-    const cols = scratchOf(0, k * m);
     for (let grp = 0; grp < groups; grp++) {
       if (nc === 1) {
         gemm(wt, grp * og * k, g, (n0 * o + grp * og) * ohw, cols, 0, k, m, og, true, false);
       } else {
-        const gg = scratchOf(1, og * m);
         channelsFirst(g, geo, grp, n0, nc, gg);
         gemm(wt, grp * og * k, gg, 0, cols, 0, k, m, og, true, false);
       }
@@ -247,17 +258,20 @@ export function conv2dWeightGradData(x: Float64Array, g: Float64Array, geo: Conv
   const og = o / groups;
   const k = (geo.c / groups) * geo.kh * geo.kw;
   const out = allocData(o * k); // zeros: an empty batch has a zero adjoint
+  if (n === 0) return out;
   const chunk = samplesPerChunk(geo, k);
+  const cols = scratchOf(0, k * chunk * ohw);
+  const reordered = chunk > 1 ? scratchOf(1, og * chunk * ohw) : cols;
+  const partial = n > chunk ? scratchOf(2, og * k) : cols; // only used after the first chunk
   for (let n0 = 0; n0 < n; n0 += chunk) {
     const nc = Math.min(chunk, n - n0);
     const m = nc * ohw;
-    const cols = scratchOf(0, k * m);
     for (let grp = 0; grp < groups; grp++) {
       im2col(x, geo, grp, n0, nc, cols);
       let gg = g;
       let gAt = (n0 * o + grp * og) * ohw;
       if (nc !== 1) {
-        gg = scratchOf(1, og * m);
+        gg = reordered;
         gAt = 0;
         channelsFirst(g, geo, grp, n0, nc, gg);
       }
@@ -265,7 +279,6 @@ export function conv2dWeightGradData(x: Float64Array, g: Float64Array, geo: Conv
       if (n0 === 0) {
         gemm(gg, gAt, cols, 0, out, at, og, k, m, false, true);
       } else {
-        const partial = scratchOf(2, og * k);
         gemm(gg, gAt, cols, 0, partial, 0, og, k, m, false, true);
         for (let i = 0; i < og * k; i++) out[at + i]! += partial[i]!;
       }

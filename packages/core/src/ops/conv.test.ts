@@ -152,8 +152,8 @@ describe('conv2d values', () => {
     const x = seeded([12, 4, 20, 20], 3); // 36·324 columns per sample: chunks of 5, 5 and 2 samples
     const w = seeded([6, 2, 3, 3], 4);
     const want = naiveConv(x, w, g(1, [1, 1, 1, 1], 1, 2));
-    const big = seeded([2, 2, 70, 70], 5); // more columns than a chunk holds: one sample per product
-    const wBig = seeded([2, 2, 3, 3], 6);
+    const big = seeded([2, 8, 64, 64], 5); // more columns than a chunk holds (and than scratch keeps): one sample per product
+    const wBig = seeded([2, 8, 3, 3], 6);
     const wantBig = naiveConv(big, wBig, g(1, [0, 0, 0, 0]));
     const previous = setMatmulBackend('js');
     try {
@@ -301,7 +301,7 @@ describe('conv2d derivatives', () => {
   it('the adjoint ops are the adjoints: ⟨g, conv2d(x, w)⟩ = ⟨conv2dInputGrad(g, w), x⟩ = ⟨conv2dWeightGrad(x, g), w⟩, across chunks and groups', () => {
     const shapes: [number[], number[], Conv2dOptions][] = [
       [[12, 4, 20, 20], [6, 2, 3, 3], { padding: 1, groups: 2, stride: [2, 1] }], // chunks of several samples
-      [[2, 2, 70, 70], [2, 2, 3, 3], { dilation: 2 }], // one sample per product
+      [[2, 8, 64, 64], [2, 8, 3, 3], { dilation: 2 }], // one sample per product, columns in a scratch array not kept
       [[3, 3, 7, 6], [3, 1, 2, 3], { groups: 3, padding: 'same' }],
     ];
     for (const [xs, ws, options] of shapes) {
