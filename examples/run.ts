@@ -12,8 +12,9 @@ import * as iris from './iris';
 import * as activations from './activations';
 import * as optimizers from './optimizers';
 import * as hyperparameters from './hyperparameters';
+import * as exportModel from './export';
 
-/** An example module: a one-line description and its `run`. */
+/** An example module: a one-line description and its `run` (which may return a promise: the runner waits). */
 export interface ExampleModule {
   description: string;
   run: (options?: ExampleOptions) => unknown;
@@ -29,6 +30,7 @@ export const EXAMPLES: Record<string, ExampleModule> = {
   activations,
   optimizers,
   hyperparameters,
+  export: exportModel,
 };
 
 function usage(): string {
@@ -37,8 +39,11 @@ function usage(): string {
   return `Usage: npm run example -- <name> [--quick] [--out <dir>]\n\nExamples:\n${lines.join('\n')}\n  ${'all'.padEnd(width)}  every example in turn\n\nSVG files go to examples-output/ unless --out says otherwise.\n`;
 }
 
-/** Parses the command line and runs; returns the exit status. */
-export function main(argv: readonly string[]): number {
+/**
+ * Parses the command line and runs; returns the exit status, or a promise of it when an example
+ * runs asynchronously (export waits for ONNX Runtime): the next example starts when it is done.
+ */
+export function main(argv: readonly string[]): number | Promise<number> {
   const names: string[] = [];
   const options: ExampleOptions = {};
   for (let i = 0; i < argv.length; i++) {
@@ -54,13 +59,21 @@ export function main(argv: readonly string[]): number {
   const name = names[0]!;
   if (name !== 'all' && !(name in EXAMPLES)) return fail(`Unknown example '${name}'.`, 1);
   const chosen = name === 'all' ? Object.keys(EXAMPLES) : [name];
-  for (const n of chosen) {
-    if (chosen.length > 1) console.log(`\n=== ${n}: ${EXAMPLES[n]!.description}\n`);
-    const start = performance.now();
-    EXAMPLES[n]!.run(options);
-    if (chosen.length > 1) console.log(`(${((performance.now() - start) / 1000).toFixed(1)} s)`);
-  }
-  return 0;
+  const runFrom = (first: number): number | Promise<number> => {
+    for (let k = first; k < chosen.length; k++) {
+      const n = chosen[k]!;
+      if (chosen.length > 1) console.log(`\n=== ${n}: ${EXAMPLES[n]!.description}\n`);
+      const start = performance.now();
+      const done = (): void => {
+        if (chosen.length > 1) console.log(`(${((performance.now() - start) / 1000).toFixed(1)} s)`);
+      };
+      const result = EXAMPLES[n]!.run(options);
+      if (result instanceof Promise) return result.then(() => (done(), runFrom(k + 1)));
+      done();
+    }
+    return 0;
+  };
+  return runFrom(0);
 }
 
 /** Prints `message` (if any) and the usage; returns `status`. */
@@ -69,4 +82,8 @@ function fail(message: string, status: number): number {
   return status;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) {
+  void Promise.resolve(main(process.argv.slice(2))).then((status) => {
+    process.exitCode = status;
+  });
+}

@@ -1,3 +1,4 @@
+/** @jest-environment ./test/support/native-typed-arrays.environment.cjs */
 /**
  * Smoke tests of the examples: each runs with its quick settings into a temporary folder, and what
  * it reports must tell the story it claims (see each example's header).
@@ -14,6 +15,7 @@ import * as iris from '../examples/iris';
 import * as activations from '../examples/activations';
 import * as optimizers from '../examples/optimizers';
 import * as hyperparameters from '../examples/hyperparameters';
+import * as exportModel from '../examples/export';
 
 jest.setTimeout(60_000);
 
@@ -39,9 +41,9 @@ function expectSvg(file: string, ...labels: string[]): void {
 }
 
 describe('the example runner', () => {
-  it('knows the eight examples of the issue', () => {
+  it('knows the examples', () => {
     expect(Object.keys(EXAMPLES).sort()).toEqual(
-      ['activations', 'autodiff-basics', 'gates', 'hyperparameters', 'iris', 'matrix-calculus', 'optimizers', 'regression'],
+      ['activations', 'autodiff-basics', 'export', 'gates', 'hyperparameters', 'iris', 'matrix-calculus', 'optimizers', 'regression'],
     );
   });
 
@@ -149,5 +151,22 @@ describe('examples (quick settings)', () => {
     expect(r.scores[r.learningRates.indexOf(r.best.params.lr)]![r.lambdas.indexOf(r.best.params.lambda)]).toBe(best);
     expect(r.testMse).toBeLessThan(1); // standardised targets: 1 is what predicting the mean scores
     expectSvg(r.plot, 'learning rate', 'L2 strength', 'class="highlight"');
+  });
+
+  it('export: both files written, the weights read back bit for bit, ONNX Runtime within 1e-9 of adjoint (when installed)', async () => {
+    const r = await exportModel.run(options());
+    for (const file of [r.files.safetensors, r.files.onnx]) {
+      expect(path.dirname(file)).toBe(outDir);
+      expect(existsSync(file)).toBe(true);
+    }
+    expect(readFileSync(r.files.onnx).length).toBeGreaterThan(1000);
+    expect(r.safetensorsRoundTrip).toBe(true);
+    expect(r.testAccuracy).toBeGreaterThanOrEqual(0.9);
+    const text = lines.join('\n');
+    if (r.onnxRuntime === null) expect(text).toContain('npm run references');
+    else {
+      expect(r.maxDifference!).toBeLessThan(1e-9);
+      expect(text).toContain('ORT setosa');
+    }
   });
 });
