@@ -1,7 +1,8 @@
 /**
  * The error function and its complement in float64 (JavaScript has no Math.erf). Three pieces, each
  * with its constants computed from the definition in exact arithmetic by
- * tools/erf-coefficients/generate.ts (which says how; nothing is taken from another library):
+ * tools/erf-coefficients/generate.ts (which says how; nothing is taken from another library, and
+ * test/erf-coefficients.test.ts checks that the tables below are its output):
  *
  * - |x| < 0.75: the Taylor series at 0 (Abramowitz & Stegun 7.1.5), written as
  *   erf x = x + x·(2/√π − 1 + t·P(t)), t = x², so that the leading x is exact and everything else
