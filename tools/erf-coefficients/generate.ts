@@ -17,7 +17,7 @@
  *
  * The arithmetic: a real r is the BigInt r·2^P rounded down, P = 1600 bits, enough for erfc x at
  * x = 30 computed as 1 − erf x: the terms of the Taylor sum grow to about e^{x²} ≈ 2¹²⁹⁸ there,
- * while erfc 30 ≈ 2⁻¹³⁰⁵, so about 2⁻²⁹⁰ of it survives the cancellation.
+ * while erfc 30 ≈ 2⁻¹³⁰⁵, which is still known to about 290 bits after the cancellation.
  */
 
 const P = 1600n;
