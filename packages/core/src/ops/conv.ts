@@ -65,7 +65,7 @@ const POOL_OPTIONS = ['kernelSize', 'stride', 'padding'] as const;
  * (c′ the input channel c of o's group, x read as 0 outside the image), and
  * H' = ⌊(H + 2pH − dH·(kH − 1) − 1) / sH⌋ + 1 (likewise W'): PyTorch's `conv2d` and its layouts.
  * Differentiable to any order in x and w, in both modes; the adjoints are convolutions too, run
- * like the forward pass as one matrix product per group over the batch (im2col).
+ * like the forward pass as matrix products over whole chunks of the batch (im2col).
  *
  * @example
  * const x = randn([64, 1, 28, 28]);            // a batch of images
@@ -74,8 +74,9 @@ const POOL_OPTIONS = ['kernelSize', 'stride', 'padding'] as const;
  * conv2d(x, w, { padding: 'same' }).shape;     // [64, 8, 28, 28]
  * conv2d(x, w, { stride: 2, padding: 2 }).shape; // [64, 8, 14, 14]
  * @throws ShapeError when x or w is not of rank 4, C or O is not divisible by groups, w's second
- * axis is not C / groups, an axis of x other than the batch is empty, or the (dilated) kernel is
- * larger than the padded input; ValueError for a bad or unknown option, or 'same' with a stride.
+ * axis is not C / groups, an axis of x other than the batch or of w is empty, or the (dilated)
+ * kernel is larger than the padded input; ValueError for a bad or unknown option, 'same' with a
+ * stride, or an output too large for a tensor.
  */
 export function conv2d(x: Tensor, w: Tensor, options?: Conv2dOptions): Tensor {
   const op = 'conv2d';
