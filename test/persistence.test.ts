@@ -19,7 +19,7 @@ import {
   Dense, Module, deserializeModel, toModelFile, loadModel, mlp, predict, registerLayer,
   saveModel, serializeModel,
 } from '@adjoint/nn';
-import { everyLayer } from '../packages/nn/src/testing/every-layer';
+import { everyLayer, everyNewLayer } from '../packages/nn/src/testing/every-layer';
 import { ROOT, runFixture } from './fixtures/child';
 import type { SaveWorkerData } from './fixtures/save-worker';
 
@@ -34,6 +34,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const bytes = (t: Tensor): Buffer => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 const probe = tensor([[0.5, -1], [2, 0.25], [-3, 1]]); // inputs for mlp([2, …])
 const probe3 = tensor([[0.5, -1, 2], [2, 0.25, -0.5], [-3, 1, 0]]); // inputs for everyLayer(4, 2)
+const probeImages = tensor(Array.from({ length: 2 * 64 }, (_, i) => Math.sin(i))).reshape([2, 1, 8, 8]); // inputs for everyNewLayer()
+
+/** The models the format tests damage: every built-in layer kind between them, with an input and the output's shape. */
+const models = [
+  { name: 'everyLayer(4, 2)', build: (): Module => everyLayer(4, 2), probe: probe3, outShape: [3, 2] },
+  { name: 'everyNewLayer()', build: (): Module => everyNewLayer(), probe: probeImages, outShape: [2, 19] },
+];
 
 /** The error `fn` throws (failing the test if it throws nothing). */
 function thrown(fn: () => unknown): unknown {
@@ -283,9 +290,9 @@ describe('damaged files are ValueErrors, never anything else', () => {
     expect(count).toBeGreaterThan(100);
   });
 
-  it('1,000 seeded byte-level corruptions (flipped, deleted, inserted or replaced characters)', () => {
+  it.each(models)('1,000 seeded byte-level corruptions (flipped, deleted, inserted or replaced characters) of $name', ({ build, probe, outShape }) => {
     const rng = new Rng(7);
-    const text = new TextDecoder().decode(serializeModel(everyLayer(4, 2), { encoding: 'numbers' }));
+    const text = new TextDecoder().decode(serializeModel(build(), { encoding: 'numbers' }));
     const path = join(dir, 'bytes.json');
     const outcomes = { model: 0, error: 0 };
     const alphabet = '0123456789-+.eE,:[]{}"truefalsnl ';
@@ -304,7 +311,7 @@ describe('damaged files are ValueErrors, never anything else', () => {
         outcomes.error++;
       } else {
         // What loads must be a usable model (a digit changed inside a weight cannot be detected).
-        expect(predict(result, probe3).shape).toEqual([3, 2]);
+        expect(predict(result, probe).shape).toEqual(outShape);
         outcomes.model++;
       }
     }
@@ -312,14 +319,15 @@ describe('damaged files are ValueErrors, never anything else', () => {
     expect(outcomes.model).toBeGreaterThan(0); // …but not all of it (see docs/reliability.md)
   });
 
-  it('5,000 seeded structural corruptions: fields removed or replaced by values of every JSON type', () => {
+  it.each(models)('5,000 seeded structural corruptions of $name: fields removed or replaced by values of every JSON type', ({ build }) => {
     const rng = new Rng(11);
     const replacements: unknown[] = [
       null, true, false, 0, -1, 0.5, 3, 1e9, 2 ** 31, 1e300, -0, '', 'x', 'Dense', 'relu', 'AAAA', [], [1], [0, 0], {}, { type: 'Dense' },
       { type: 'Sequential', layers: [] }, { shape: [], data: [] }, { shape: [2], data: 'AAAAAAAAAAAAAAAAAAAAAA==' },
     ];
     for (const encoding of ['base64', 'numbers'] as const) {
-      const file = serializeModel(everyLayer(4, 2), { encoding });
+      // The file as an object (serializeModel's bytes would be walked as an array of numbers).
+      const file = toModelFile(build(), { encoding });
       const paths: Array<Array<string | number>> = [];
       const walk = (v: unknown, at: Array<string | number>): void => {
         if (at.length > 0) paths.push(at);
@@ -378,10 +386,28 @@ describe('a corrupt dimension is refused before anything is allocated for it', (
     expect(process.memoryUsage().rss - started).toBeLessThan(200 * 1024 * 1024);
   });
 
+  it.each([
+    ['RNN inputSize', (f: any) => void (f.architecture.rnn.inputSize = 1e8), /at least 600000\d{3} values but the file's tensors hold \d+/],
+    ['LSTM hiddenSize', (f: any) => void (f.architecture.lstm.hiddenSize = 10000), /at least 400320\d{3} values/],
+    ['GRU inputSize', (f: any) => void (f.architecture.gru.inputSize = 1e8), /at least 1200000\d{3} values/],
+    ['Embedding numEmbeddings', (f: any) => void (f.architecture.embed.numEmbeddings = 1e8), /at least 300000\d{3} values/],
+    ['a Conv2d inside a Sequential', (f: any) => void (f.architecture.features.layers[0].outChannels = 1e8), /at least 1000000\d{3} values/],
+    ['a grouped Conv2d kernel', (f: any) => void (f.architecture.features.layers[3].kernelSize = [5000, 5000]), /at least 200000\d{3} values/],
+  ])('%s (the image and sequence layers)', (_what, corrupt, message) => {
+    const file = JSON.parse(JSON.stringify(toModelFile(everyNewLayer())));
+    corrupt(file);
+    const started = process.memoryUsage().rss;
+    expect(() => deserializeModel(file)).toThrow(ValueError);
+    expect(() => deserializeModel(file)).toThrow(message);
+    expect(process.memoryUsage().rss - started).toBeLessThan(200 * 1024 * 1024);
+  });
+
   it('the check counts what the layers need, so every genuine file still loads', () => {
-    const model = everyLayer(4, 2);
-    const loaded = deserializeModel(JSON.parse(JSON.stringify(toModelFile(model))));
-    expect(bytes(predict(loaded, probe3)).equals(bytes(predict(model, probe3)))).toBe(true);
+    for (const { build, probe } of models) {
+      const model = build();
+      const loaded = deserializeModel(JSON.parse(JSON.stringify(toModelFile(model))));
+      expect(bytes(predict(loaded, probe)).equals(bytes(predict(model, probe)))).toBe(true);
+    }
   });
 
   it('a dimension off by a little is still reported by the tensor it affects', () => {

@@ -8,7 +8,7 @@ import {
   BatchNorm, Dense, Module, Residual, Sequential, Sigmoid, deserializeModel, fit, loadModel, mlp,
   moduleFromConfig, predict, registerLayer, saveModel, serializeModel, toModelFile,
 } from '@adjoint/nn';
-import { everyLayer } from '../testing/every-layer';
+import { EveryNewLayer, everyLayer, everyNewLayer } from '../testing/every-layer';
 
 let dir: string;
 beforeAll(() => {
@@ -41,6 +41,43 @@ describe('round trips', () => {
     const x = inputs(50, 3, 9);
     expect(bytes(predict(loaded, x)).equals(bytes(predict(model, x)))).toBe(true);
     for (const [key, t] of Object.entries(model.stateDict())) expect(bytes(loaded.stateDict()[key]!).equals(bytes(t))).toBe(true);
+  });
+
+  test.each(['base64', 'numbers'] as const)('%s: the image and sequence layers (Conv2d, the pools, Flatten, RNN, LSTM, GRU, Embedding) too', (encoding) => {
+    const model = everyNewLayer();
+    const images = (n: number, seed: number): Tensor => inputs(n, 64, seed).reshape([n, 1, 8, 8]);
+    fit(model, { x: images(12, 3), y: inputs(12, 19, 4), loss: 'mse', optimizer: 'adam', lr: 0.01, epochs: 2, batchSize: 6, progress: false });
+    const path = join(dir, `new-layers-${encoding}.json`);
+    saveModel(model, path, { encoding });
+    const loaded = loadModel(path);
+    expect(loaded).toBeInstanceOf(EveryNewLayer);
+    expect(loaded.toString()).toBe(model.toString());
+    const x = images(20, 9);
+    expect(predict(model, x).shape).toEqual([20, 19]);
+    expect(bytes(predict(loaded, x)).equals(bytes(predict(model, x)))).toBe(true);
+    for (const [key, t] of Object.entries(model.stateDict())) expect(bytes(loaded.stateDict()[key]!).equals(bytes(t))).toBe(true);
+    const again = deserializeModel(serializeModel(model, { encoding }));
+    expect(bytes(predict(again, x)).equals(bytes(predict(model, x)))).toBe(true);
+  });
+
+  test("the new layers' configs in the file", () => {
+    const { architecture } = toModelFile(everyNewLayer()) as { architecture: Record<string, unknown> };
+    expect(architecture.type).toBe('testing.EveryNewLayer');
+    expect(architecture.features).toEqual({
+      type: 'Sequential',
+      layers: [
+        { type: 'Conv2d', inChannels: 1, outChannels: 4, kernelSize: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1, bias: true },
+        { type: 'ReLU' },
+        { type: 'MaxPool2d', kernelSize: [2, 2], stride: [2, 2], padding: [0, 0] },
+        { type: 'Conv2d', inChannels: 4, outChannels: 4, kernelSize: [3, 2], stride: [1, 1], padding: 'same', dilation: [1, 1], groups: 2, bias: false },
+        { type: 'AvgPool2d', kernelSize: [3, 3], stride: [1, 1], padding: [1, 1] },
+      ],
+    });
+    expect(architecture.rnn).toEqual({ type: 'RNN', inputSize: 16, hiddenSize: 6, nonlinearity: 'relu' });
+    expect(architecture.lstm).toEqual({ type: 'LSTM', inputSize: 6, hiddenSize: 5 });
+    expect(architecture.gru).toEqual({ type: 'GRU', inputSize: 5, hiddenSize: 4 });
+    expect(architecture.embed).toEqual({ type: 'Embedding', numEmbeddings: 4, dim: 3 });
+    expect(architecture.flatten).toEqual({ type: 'Flatten' });
   });
 
   test('the file names its format and version, and holds the architecture and the state', () => {
@@ -228,9 +265,9 @@ describe('bad files are ValueErrors saying what is wrong', () => {
     }, /the file lacks '1.bias', which the model has/],
     ['an unknown layer', () => {
       const f = good();
-      f.architecture.layers[1].type = 'Conv2d';
+      f.architecture.layers[1].type = 'Transformer';
       return write('unknown.json', f);
-    }, /architecture\.layers\[1\]: unknown layer type "Conv2d"; known types are Sequential, Dense/],
+    }, /architecture\.layers\[1\]: unknown layer type "Transformer"; known types are Sequential, Dense/],
     ['a bad layer option', () => {
       const f = good();
       f.architecture.layers[0].activation = 'swish';
