@@ -1,5 +1,5 @@
 /** The gated recurrent unit layer (Cho et al. 2014), as PyTorch's nn.GRU. */
-import { Tensor, add, linear, mul, sigmoid, slice, sub, tanh, transpose } from '@adjoint/core';
+import { Tensor, add, linear, matmulWith, mul, sigmoid, sub, tanh, transpose } from '@adjoint/core';
 import { Recurrent, type RecurrentOptions } from './recurrent';
 
 /**
@@ -31,37 +31,24 @@ export class GRU extends Recurrent<Tensor> {
     super('GRU', 3, inputSize, hiddenSize, options, []);
   }
 
-  /** b_ih only: b_hn must stay inside r ⊙ (h W_hnᵀ + b_hn), so b_hh is added at each step. */
-  protected inputBias(): Tensor {
-    return this.biasIh;
-  }
-
   protected checkState(op: string, state: unknown, x: Tensor): Tensor {
     return this.checkStateTensor(op, 'h0', state, x);
   }
 
-  protected scan(inputs: readonly Tensor[], initial: Tensor | null, batch: number, outputs: Tensor[]): Tensor {
-    const n = this.hiddenSize;
-    const bhh = this.biasHh;
-    let whhT: Tensor | null = null; // W_hhᵀ, once per sequence: each step's h W_hhᵀ + b_hh is then one op (core's linear)
+  protected scan(steps: readonly Tensor[], initial: Tensor | null, outputs: Tensor[]): Tensor {
+    const { inputT, hidden } = this.gateWeights();
+    const [bir, biz, bin] = this.gateBlocks(this.biasIh) as [Tensor, Tensor, Tensor];
+    const [bhr, bhz, bhn] = this.gateBlocks(this.biasHh) as [Tensor, Tensor, Tensor];
+    const [br, bz] = [add(bir, bhr), add(biz, bhz)]; // r and z add both biases; n keeps b_hn inside r ⊙ (·)
+    const whnT = transpose(hidden[2]!);
     let h = initial;
-    for (const input of inputs) {
-      // h W_hhᵀ + b_hh, split into its r and z part and its n part; from a zero state it is b_hh.
-      let hiddenRz: Tensor;
-      let hiddenN: Tensor;
-      if (h === null) {
-        hiddenRz = slice(bhh, [0], [2 * n]);
-        hiddenN = slice(bhh, [2 * n], [n]);
-      } else {
-        whhT ??= transpose(this.weightHh);
-        const hidden = linear(h, whhT, bhh);
-        hiddenRz = slice(hidden, [0, 0], [batch, 2 * n]);
-        hiddenN = slice(hidden, [0, 2 * n], [batch, n]);
-      }
-      const rz = sigmoid(add(slice(input, [0, 0], [batch, 2 * n]), hiddenRz));
-      const r = slice(rz, [0, 0], [batch, n]);
-      const z = slice(rz, [0, n], [batch, n]);
-      const candidate = tanh(add(slice(input, [0, 2 * n], [batch, n]), mul(r, hiddenN)));
+    for (const x of steps) {
+      const fromInput = (k: number, b: Tensor): Tensor => linear(x, inputT[k]!, b);
+      const gate = (k: number, b: Tensor): Tensor => sigmoid(h === null ? fromInput(k, b) : add(fromInput(k, b), matmulWith(h, hidden[k]!, false, true)));
+      const r = gate(0, br);
+      const z = gate(1, bz);
+      // h W_hnᵀ + b_hn in one op; from a zero state it is b_hn.
+      const candidate = tanh(add(fromInput(2, bin), mul(r, h === null ? bhn : linear(h, whnT, bhn))));
       // (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n); from a zero state, n − z ⊙ n.
       h = h === null ? sub(candidate, mul(z, candidate)) : add(candidate, mul(z, sub(h, candidate)));
       outputs.push(h);

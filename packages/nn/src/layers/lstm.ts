@@ -1,5 +1,5 @@
 /** The long short-term memory layer (Hochreiter & Schmidhuber 1997), as PyTorch's nn.LSTM. */
-import { Tensor, ValueError, add, matmulWith, mul, sigmoid, slice, tanh } from '@adjoint/core';
+import { Tensor, ValueError, add, linear, matmulWith, mul, sigmoid, tanh } from '@adjoint/core';
 import { describe } from '../module';
 import { Recurrent, type RecurrentOptions } from './recurrent';
 
@@ -22,8 +22,8 @@ export type LstmState = [h: Tensor, c: Tensor];
  * 1/√hiddenSize). `forward(x, [h0, c0]?)` returns `[output, [hN, cN]]`: output `[batch, time,
  * hiddenSize]` holds h after every step.
  *
- * The input's contribution to all four gates is one product for the whole sequence; each step then
- * costs one product with W_hh.
+ * Each gate's blocks of the weights are cut once per sequence; a step then costs, per gate, one
+ * product with the input (bias included) and one with h.
  *
  * @example
  * const lstm = new LSTM(3, 20, { seed: 0 });
@@ -39,29 +39,27 @@ export class LSTM extends Recurrent<LstmState> {
     super('LSTM', 4, inputSize, hiddenSize, options, []);
   }
 
-  protected inputBias(): Tensor {
-    return add(this.biasIh, this.biasHh);
-  }
-
   protected checkState(op: string, state: unknown, x: Tensor): LstmState {
     if (!Array.isArray(state) || state.length !== 2) throw new ValueError(`${op}: the state must be a pair [h0, c0] of tensors, got ${describe(state)}`);
     return [this.checkStateTensor(op, 'h0', state[0], x), this.checkStateTensor(op, 'c0', state[1], x)];
   }
 
-  protected scan(inputs: readonly Tensor[], initial: LstmState | null, batch: number, outputs: Tensor[]): LstmState {
-    const n = this.hiddenSize;
-    const whh = this.weightHh;
+  protected scan(steps: readonly Tensor[], initial: LstmState | null, outputs: Tensor[]): LstmState {
+    const { inputT, hidden } = this.gateWeights();
+    const bias = this.gateBlocks(add(this.biasIh, this.biasHh));
     let h = initial?.[0] ?? null;
     let c = initial?.[1] ?? null;
-    for (const input of inputs) {
-      // From a zero state, h·W_hhᵀ and f ⊙ c vanish: the first step skips them (the same values).
-      const z = h === null ? input : add(matmulWith(h, whh, false, true), input);
-      const i = sigmoid(slice(z, [0, 0], [batch, n]));
-      const f = sigmoid(slice(z, [0, n], [batch, n]));
-      const g = tanh(slice(z, [0, 2 * n], [batch, n]));
-      const o = sigmoid(slice(z, [0, 3 * n], [batch, n]));
-      c = c === null ? mul(i, g) : add(mul(f, c), mul(i, g));
-      h = mul(o, tanh(c));
+    for (const x of steps) {
+      // Gate k's pre-activation: x W_ikᵀ + (b_ik + b_hk) in one op, plus h W_hkᵀ, which a zero state skips.
+      const gate = (k: number): Tensor => {
+        const fromInput = linear(x, inputT[k]!, bias[k]!);
+        return h === null ? fromInput : add(fromInput, matmulWith(h, hidden[k]!, false, true));
+      };
+      const i = sigmoid(gate(0));
+      const g = tanh(gate(2));
+      // From a zero state f ⊙ c vanishes, and f is not needed.
+      c = c === null ? mul(i, g) : add(mul(sigmoid(gate(1)), c), mul(i, g));
+      h = mul(sigmoid(gate(3)), tanh(c));
       outputs.push(h);
     }
     return [h!, c!];

@@ -1,9 +1,20 @@
 /**
  * What RNN, LSTM and GRU share: the four parameters and their initialisation, the checks of the
- * input and the initial state, the input projection of all time steps in one product, and the
- * assembly of the output sequence. Each layer supplies its cell (the loop over time steps).
+ * input and the initial state, the input cut into time steps, the weights cut into their gates'
+ * blocks, and the assembly of the output sequence. Each layer supplies its cell (the loop over
+ * time steps).
+ *
+ * How the loop is laid out, and why (measured with the LSTM of benchmarks/lstm.ts): each gate has
+ * its own blocks of W_ih and W_hh, cut once per sequence, so that a step computes each gate's
+ * pre-activation as x_t·W_ikᵀ + b_k (core's linear, bias fused) plus h·W_hkᵀ and never slices a
+ * step's result: a slice's adjoint is a zero-padded copy of everything it was cut from, and four
+ * of them per step cost more than four smaller products. For the same reason the input is not
+ * projected for all steps in one product before the loop: core has no split op, so cutting that
+ * [time·batch, G·hidden] product into steps costs at least 2·log₂(time) padded copies of it in the
+ * backward pass, which made a training step about 1.6 times slower than one small product per
+ * step; the input itself ([time·batch, inputSize], usually far narrower) is what gets cut.
  */
-import { Rng, ShapeError, Tensor, ValueError, concat, formatShape, linear, rand, reshape, sameShape, slice, transpose } from '@adjoint/core';
+import { Rng, ShapeError, Tensor, ValueError, concat, formatShape, rand, reshape, sameShape, slice, transpose } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { checkParameterSize, knownOptions, positiveSize, randomSource } from '../args';
 
@@ -98,24 +109,44 @@ export abstract class Recurrent<State> extends Module<[x: Tensor, state?: State]
     const initial = state === undefined ? null : this.checkState(op, state, x);
     const [batch, time] = [x.shape[0]!, x.shape[1]!];
     const outputs: Tensor[] = [];
-    const final = this.scan(this.projectInputs(x, batch, time), initial, batch, outputs);
+    const final = this.scan(splitSteps(x, batch, time), initial, outputs);
     const sequence = concat(outputs.map((h) => reshape(h, [batch, 1, this.hiddenSize])), 1);
     return [sequence, final];
   }
 
   /**
-   * The cell, run over the time steps: `inputs[t]` is x_t·W_ihᵀ plus {@link inputBias}
-   * (`[batch, G·hiddenSize]`), `initial` the checked state (null for zeros, which the cells use to
-   * skip the first step's products with a zero state). Pushes each step's hidden state onto
-   * `outputs` and returns the final state.
+   * The cell, run over the time steps: `steps[t]` is x_t (`[batch, inputSize]`), `initial` the
+   * checked state (null for zeros, which the cells use to skip the first step's products with a
+   * zero state). Pushes each step's hidden state onto `outputs` and returns the final state.
    */
-  protected abstract scan(inputs: readonly Tensor[], initial: State | null, batch: number, outputs: Tensor[]): State;
+  protected abstract scan(steps: readonly Tensor[], initial: State | null, outputs: Tensor[]): State;
 
   /** `state` checked: a tensor or pair of tensors of shape `[batch, hiddenSize]`. */
   protected abstract checkState(op: string, state: unknown, x: Tensor): State;
 
-  /** The bias added to the input projection: b_ih + b_hh (RNN, LSTM), b_ih alone (GRU). */
-  protected abstract inputBias(): Tensor;
+  /**
+   * The gates' blocks for one sequence: `inputT[k]` is W_ikᵀ (`[inputSize, hiddenSize]`, for core's
+   * linear), `hidden[k]` is W_hk (`[hiddenSize, hiddenSize]`, used transposed by matmulWith), in
+   * PyTorch's gate order.
+   */
+  protected gateWeights(): { inputT: Tensor[]; hidden: Tensor[] } {
+    const n = this.hiddenSize;
+    const wihT = transpose(this.weightIh);
+    const whh = this.weightHh;
+    if (this.gates === 1) return { inputT: [wihT], hidden: [whh] };
+    const gates = Array.from({ length: this.gates }, (_, k) => k);
+    return {
+      inputT: gates.map((k) => slice(wihT, [0, k * n], [this.inputSize, n])),
+      hidden: gates.map((k) => slice(whh, [k * n, 0], [n, n])),
+    };
+  }
+
+  /** The G blocks of a stacked `[G·hiddenSize]` bias. */
+  protected gateBlocks(bias: Tensor): Tensor[] {
+    const n = this.hiddenSize;
+    if (this.gates === 1) return [bias];
+    return Array.from({ length: this.gates }, (_, k) => slice(bias, [k * n], [n]));
+  }
 
   /** A state tensor (`name` is h0 or c0) checked against `x`: `[batch, hiddenSize]`. */
   protected checkStateTensor(op: string, name: string, value: unknown, x: Tensor): Tensor {
@@ -127,29 +158,26 @@ export abstract class Recurrent<State> extends Module<[x: Tensor, state?: State]
     return value;
   }
 
-  /**
-   * x_t·W_ihᵀ + bias for every t, as one product: x is put in time-major order ([time·batch,
-   * inputSize], a copy of the input), multiplied by W_ihᵀ with the bias added in the same op
-   * (core's linear), and the rows split into one `[batch, G·hiddenSize]` block per step.
-   */
-  private projectInputs(x: Tensor, batch: number, time: number): Tensor[] {
-    const rows = time === 1 ? reshape(x, [batch, this.inputSize]) : reshape(transpose(x, [1, 0, 2]), [time * batch, this.inputSize]);
-    const projected = linear(rows, transpose(this.weightIh), this.inputBias());
-    const steps: Tensor[] = [];
-    splitRows(projected, time, batch, steps);
-    return steps;
-  }
-
   protected override describeSelf(): string {
     return `${this.inputSize} → ${this.hiddenSize}`;
   }
 }
 
 /**
- * Pushes the `count` blocks of `batch` rows of `block` onto `steps`, in order, splitting in halves. Each slice's gradient is a tensor the size of what it was cut from,
- * so halving costs about 2·log₂(time) copies of the projection in the backward pass where cutting
- * each step from the whole would cost `time` of them. The recursion is log₂(time) deep.
+ * x (`[batch, time, inputSize]`) as one `[batch, inputSize]` tensor per time step: put in
+ * time-major order (one copy), then its rows cut in halves, recursively. Each slice's adjoint is a
+ * padded copy of what it was cut from, so halving costs about 2·log₂(time) copies of x in the
+ * backward pass where cutting each step from the whole would cost `time` of them.
  */
+function splitSteps(x: Tensor, batch: number, time: number): Tensor[] {
+  const width = x.shape[2]!;
+  if (time === 1) return [reshape(x, [batch, width])];
+  const steps: Tensor[] = [];
+  splitRows(reshape(transpose(x, [1, 0, 2]), [time * batch, width]), time, batch, steps);
+  return steps;
+}
+
+/** Pushes the `count` blocks of `batch` rows of `block` onto `steps`, in order (the recursion is log₂(count) deep). */
 function splitRows(block: Tensor, count: number, batch: number, steps: Tensor[]): void {
   if (count === 1) {
     steps.push(block);

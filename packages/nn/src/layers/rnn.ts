@@ -1,5 +1,5 @@
 /** The Elman recurrent layer, as PyTorch's nn.RNN. */
-import { Tensor, add, matmulWith, relu, tanh } from '@adjoint/core';
+import { Tensor, add, linear, matmulWith, relu, tanh } from '@adjoint/core';
 import { knownOptions, oneOf } from '../args';
 import { RECURRENT_OPTIONS, Recurrent, type RecurrentOptions } from './recurrent';
 
@@ -42,21 +42,19 @@ export class RNN extends Recurrent<Tensor> {
     this.nonlinearity = nonlinearity;
   }
 
-  protected inputBias(): Tensor {
-    return add(this.biasIh, this.biasHh);
-  }
-
   protected checkState(op: string, state: unknown, x: Tensor): Tensor {
     return this.checkStateTensor(op, 'h0', state, x);
   }
 
-  protected scan(inputs: readonly Tensor[], initial: Tensor | null, _batch: number, outputs: Tensor[]): Tensor {
+  protected scan(steps: readonly Tensor[], initial: Tensor | null, outputs: Tensor[]): Tensor {
     const act = this.nonlinearity === 'relu' ? relu : tanh;
-    const whh = this.weightHh;
+    const { inputT: [wihT], hidden: [whh] } = this.gateWeights();
+    const bias = add(this.biasIh, this.biasHh);
     let h = initial;
-    for (const input of inputs) {
-      // From a zero state h·W_hhᵀ vanishes: the first step skips it (the same values).
-      h = act(h === null ? input : add(matmulWith(h, whh, false, true), input));
+    for (const x of steps) {
+      // x W_ihᵀ + (b_ih + b_hh) in one op, plus h W_hhᵀ, which a zero state skips.
+      const fromInput = linear(x, wihT!, bias);
+      h = act(h === null ? fromInput : add(fromInput, matmulWith(h, whh!, false, true)));
       outputs.push(h);
     }
     return h!;
