@@ -7,6 +7,6 @@
  */
 export { reluGrad } from './ops/rules/relu-grad';
 export { softmaxCrossEntropyGrad } from './ops/rules/cross-entropy-grad';
-export { conv2dInputGrad, conv2dWeightGrad } from './ops/rules/conv-grads';
+export { conv2dBiasGrad, conv2dInputGrad, conv2dWeightGrad } from './ops/rules/conv-grads';
 export { avgPool2dGrad, maxPool2dGather, maxPool2dGrad } from './ops/rules/pool-grads';
 export { linearRecurrence } from './ops/rules/recurrence';

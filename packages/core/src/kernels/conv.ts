@@ -184,21 +184,43 @@ function channelsFirst(t: Float64Array, geo: ConvGeometry, group: number, n0: nu
   }
 }
 
-/** The inverse of {@link channelsFirst}: `from` ([og, nc·H'·W']) written into `t` ([N, O, H'·W']). */
-function samplesFirst(from: Float64Array, geo: ConvGeometry, group: number, n0: number, nc: number, t: Float64Array): void {
+/**
+ * The inverse of {@link channelsFirst}: `from` ([og, nc·H'·W']) written into `t` ([N, O, H'·W']),
+ * with bias[o] added to each element of channel o when there is a bias.
+ */
+function samplesFirst(from: Float64Array, geo: ConvGeometry, group: number, n0: number, nc: number, t: Float64Array, bias: Float64Array | undefined): void {
   const og = geo.o / geo.groups;
   const ohw = geo.oh * geo.ow;
   const m = nc * ohw;
   for (let s = 0; s < nc; s++) {
     for (let oc = 0; oc < og; oc++) {
       const at = oc * m + s * ohw;
-      t.set(from.subarray(at, at + ohw), ((n0 + s) * geo.o + group * og + oc) * ohw);
+      const to = ((n0 + s) * geo.o + group * og + oc) * ohw;
+      if (bias === undefined) t.set(from.subarray(at, at + ohw), to);
+      else {
+        const b = bias[group * og + oc]!;
+        for (let p = 0; p < ohw; p++) t[to + p] = from[at + p]! + b;
+      }
     }
   }
 }
 
-/** y = conv2d(x, w): x [N, C, H, W], w [O, C/groups, kH, kW] → y [N, O, H', W']. */
-export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry): Float64Array {
+/** Adds bias[o] to the `og` channels of group `group` of sample `s` of `t` ([N, O, H'·W']), in place. */
+function addBias(t: Float64Array, geo: ConvGeometry, group: number, s: number, bias: Float64Array): void {
+  const og = geo.o / geo.groups;
+  const ohw = geo.oh * geo.ow;
+  for (let oc = 0; oc < og; oc++) {
+    const b = bias[group * og + oc]!;
+    const at = (s * geo.o + group * og + oc) * ohw;
+    for (let p = at; p < at + ohw; p++) t[p]! += b;
+  }
+}
+
+/**
+ * y = conv2d(x, w), plus bias[o] at every position of output channel o when a bias is given:
+ * x [N, C, H, W], w [O, C/groups, kH, kW], bias [O] → y [N, O, H', W'].
+ */
+export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry, bias?: Float64Array): Float64Array {
   const { n, o, groups } = geo;
   const ohw = geo.oh * geo.ow;
   const og = o / groups;
@@ -215,9 +237,10 @@ export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry)
       im2col(x, geo, g, n0, nc, cols);
       if (nc === 1) {
         gemm(wt, g * og * k, cols, 0, out, (n0 * o + g * og) * ohw, og, m, k, false, false);
+        if (bias !== undefined) addBias(out, geo, g, n0, bias);
       } else {
         gemm(wt, g * og * k, cols, 0, y, 0, og, m, k, false, false);
-        samplesFirst(y, geo, g, n0, nc, out);
+        samplesFirst(y, geo, g, n0, nc, out, bias);
       }
     }
   }
@@ -282,6 +305,20 @@ export function conv2dWeightGradData(x: Float64Array, g: Float64Array, geo: Conv
         gemm(gg, gAt, cols, 0, partial, 0, og, k, m, false, true);
         for (let i = 0; i < og * k; i++) out[at + i]! += partial[i]!;
       }
+    }
+  }
+  return out;
+}
+
+/** conv2d's bias adjoint: g [N, O, H'·W'] summed per channel over samples and positions, [O]. */
+export function conv2dBiasGradData(g: Float64Array, n: number, o: number, ohw: number): Float64Array {
+  const out = allocData(o);
+  for (let s = 0; s < n; s++) {
+    for (let oc = 0; oc < o; oc++) {
+      const at = (s * o + oc) * ohw;
+      let total = 0;
+      for (let p = at; p < at + ohw; p++) total += g[p]!;
+      out[oc]! += total;
     }
   }
   return out;

@@ -7,11 +7,11 @@
 import * as core from '@adjoint/core';
 import {
   AdjointError, ShapeError, Tensor, ValueError, registeredOps,
-  avgPool2d, conv2d, grad, jvp, maxPool2d, mul, randn, relu, reshape, setMatmulBackend, square, sum, tanh, tensor, vjp, zeros,
+  add, avgPool2d, conv2d, grad, jvp, maxPool2d, mul, randn, relu, reshape, setMatmulBackend, square, sum, tanh, tensor, vjp, zeros,
   type Conv2dOptions, type Pool2dOptions,
 } from '@adjoint/core';
 import { checkGrad, formatReport, type CheckOptions } from '@adjoint/gradcheck';
-import { avgPool2dGrad, conv2dInputGrad, conv2dWeightGrad, maxPool2dGather, maxPool2dGrad } from '../rule-ops';
+import { avgPool2dGrad, conv2dBiasGrad, conv2dInputGrad, conv2dWeightGrad, maxPool2dGather, maxPool2dGrad } from '../rule-ops';
 import * as matmulKernels from '../kernels/matmul';
 
 // ── A naive reference ───────────────────────────────────────────────────────────────────────────
@@ -89,8 +89,22 @@ function expectClose(t: Tensor, want: { shape: number[]; data: number[] }): void
   expect(bad.slice(0, 5)).toEqual([]);
 }
 
-const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : v);
+const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 const seeded = (shape: number[], seed: number): Tensor => randn(shape, { seed });
+
+/** conv2d's padding option as [top, bottom, left, right] for a kernel of shape `ws` ('same': the odd one after). */
+function paddingOf(options: Conv2dOptions, ws: number[]): [number, number, number, number] {
+  const p = options.padding ?? 0;
+  if (p === 'valid') return [0, 0, 0, 0];
+  if (p === 'same') {
+    const [dh, dw] = pair(options.dilation ?? 1);
+    const rows = dh * (ws[2]! - 1);
+    const cols = dw * (ws[3]! - 1);
+    return [Math.floor(rows / 2), Math.ceil(rows / 2), Math.floor(cols / 2), Math.ceil(cols / 2)];
+  }
+  const [ph, pw] = pair(p);
+  return [ph, ph, pw, pw];
+}
 
 /** Asserts that `fn` throws an AdjointError of `Kind` whose message contains `text`. */
 function expectThrows(fn: () => unknown, Kind: typeof AdjointError, text: string): void {
@@ -248,8 +262,8 @@ describe('conv2d refuses', () => {
   });
 
   it('unknown options and options that are not an object', () => {
-    expectThrows(() => conv2d(x, w, { strides: 2 } as never), ValueError, "conv2d: unknown option 'strides'; the options are stride, padding, dilation, groups");
-    expectThrows(() => conv2d(x, w, { bias: true } as never), ValueError, "unknown option 'bias'");
+    expectThrows(() => conv2d(x, w, { strides: 2 } as never), ValueError, "conv2d: unknown option 'strides'; the options are stride, padding, dilation, groups, bias");
+    expectThrows(() => conv2d(x, w, { bias: true } as never), ValueError, 'conv2d: expected a Tensor or a number, got boolean');
     expectThrows(() => conv2d(x, w, 3 as never), ValueError, 'conv2d: options must be an object, got 3');
     expectThrows(() => conv2d(x, w, null as never), ValueError, 'conv2d: options must be an object, got null');
   });
@@ -355,6 +369,103 @@ describe('conv2d derivatives', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+// ── conv2d with a bias ──────────────────────────────────────────────────────────────────────────
+
+describe('conv2d with the bias option', () => {
+  const configs: [string, number[], number[], Conv2dOptions][] = [
+    ['plain', [2, 2, 4, 4], [3, 2, 2, 2], {}],
+    ['stride 2, padding 1', [1, 2, 5, 5], [2, 2, 3, 3], { stride: 2, padding: 1 }],
+    ['groups and dilation', [1, 4, 5, 4], [2, 2, 2, 2], { groups: 2, dilation: [2, 1], padding: [1, 0] }],
+    ["'same' with an even kernel", [1, 1, 4, 5], [2, 1, 2, 4], { padding: 'same' }],
+  ];
+
+  it.each(configs)('%s: the naive reference plus the bias, and bit for bit conv2d followed by a broadcasting add', (_name, xs, ws, options) => {
+    const x = seeded(xs, 31);
+    const w = seeded(ws, 32);
+    const b = seeded([ws[0]!], 33);
+    const y = conv2d(x, w, { ...options, bias: b });
+    const plain = naiveConv(x, w, {
+      stride: pair(options.stride ?? 1), dilation: pair(options.dilation ?? 1), groups: options.groups ?? 1,
+      padding: paddingOf(options, ws),
+    });
+    const per = y.shape[2]! * y.shape[3]!;
+    expectClose(y, { shape: plain.shape, data: plain.data.map((v, i) => v + b.data[Math.floor(i / per) % ws[0]!]!) });
+    const unfused = add(conv2d(x, w, options), reshape(b, [ws[0]!, 1, 1]));
+    expect(Array.from(y.data)).toEqual(Array.from(unfused.data));
+  });
+
+  it('the same values on either matrix-product kernel, in chunks of one sample and of several', () => {
+    const cases: [number[], number[], Conv2dOptions][] = [
+      [[12, 4, 20, 20], [6, 2, 3, 3], { padding: 1, groups: 2 }], // several samples per product
+      [[2, 8, 64, 64], [2, 8, 3, 3], {}], // one sample per product
+    ];
+    const previous = setMatmulBackend('js');
+    try {
+      for (const [xs, ws, options] of cases) {
+        const x = seeded(xs, 34);
+        const w = seeded(ws, 35);
+        const b = seeded([ws[0]!], 36);
+        for (const backend of ['js', 'wasm', 'auto'] as const) {
+          setMatmulBackend(backend);
+          const unfused = add(conv2d(x, w, options), reshape(b, [ws[0]!, 1, 1]));
+          expect(Array.from(conv2d(x, w, { ...options, bias: b }).data)).toEqual(Array.from(unfused.data));
+        }
+      }
+    } finally {
+      setMatmulBackend(previous);
+    }
+  });
+
+  it.each(configs)('%s: first and second derivatives in x, w and the bias agree with finite differences, in both modes', (_name, xs, ws, options) => {
+    expectGradOk((x, w, b) => conv2d(x!, w!, { ...options, bias: b! }), [seeded(xs, 37), seeded(ws, 38), seeded([ws[0]!], 39)], { order: 2 });
+  });
+
+  it('a network with biased convolutions, to second order', () => {
+    const f = (x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor): Tensor => {
+      const h = avgPool2d(tanh(conv2d(x, w1, { padding: 1, bias: b1 })), { kernelSize: 2 });
+      return sum(square(conv2d(h, w2, { padding: 'same', bias: b2 })));
+    };
+    expectGradOk(f, [seeded([2, 1, 4, 4], 40), seeded([2, 1, 3, 3], 41), seeded([2], 42), seeded([1, 2, 2, 2], 43), seeded([1], 44)], { order: 2 });
+  });
+
+  it("the bias's adjoint is the cotangent summed per channel (conv2dBiasGrad), and the same as the unfused add's", () => {
+    const x = seeded([3, 2, 5, 5], 45);
+    const w = seeded([4, 2, 3, 3], 46);
+    const b = seeded([4], 47);
+    const g = seeded([3, 4, 5, 5], 48);
+    const [, back] = vjp((xv, wv, bv) => conv2d(xv, wv, { padding: 1, bias: bv }), x, w, b);
+    const [dx, dw, db] = back(g);
+    const [, backUnfused] = vjp((xv, wv, bv) => add(conv2d(xv, wv, { padding: 1 }), reshape(bv, [4, 1, 1])), x, w, b);
+    const [ux, uw, ub] = backUnfused(g);
+    expect(Array.from(dx!.data)).toEqual(Array.from(ux!.data));
+    expect(Array.from(dw!.data)).toEqual(Array.from(uw!.data));
+    expectClose(db!, { shape: [4], data: Array.from(ub!.data) });
+    expect(Array.from(conv2dBiasGrad(g).data)).toEqual(Array.from(db!.data));
+    const want = [0, 1, 2, 3].map((o) => { let s = 0; for (let n = 0; n < 3; n++) for (let p = 0; p < 25; p++) s += g.data[(n * 4 + o) * 25 + p]!; return s; });
+    expectClose(db!, { shape: [4], data: want });
+  });
+
+  it('forward mode: the tangent is conv2d(ẋ, w) + conv2d(x, ẇ) + ḃ', () => {
+    const [x, w, b] = [seeded([1, 2, 4, 4], 49), seeded([3, 2, 2, 2], 50), seeded([3], 51)];
+    const [tx, tw, tb] = [seeded([1, 2, 4, 4], 52), seeded([3, 2, 2, 2], 53), seeded([3], 54)];
+    const [, tangent] = jvp((xv, wv, bv) => conv2d(xv, wv, { padding: 1, bias: bv }), [x, w, b], [tx, tw, tb]);
+    const want = add(conv2d(tx, w, { padding: 1 }).add(conv2d(x, tw, { padding: 1 })), reshape(tb, [3, 1, 1]));
+    expectClose(tangent, { shape: [...want.shape], data: Array.from(want.data) });
+    const [, onlyBias] = jvp((bv) => conv2d(x, w, { padding: 1, bias: bv }), [b], [tb]);
+    expect(onlyBias.shape).toEqual([1, 3, 5, 5]);
+    expect(Array.from(onlyBias.data)).toEqual(Array.from(add(zeros([1, 3, 5, 5]), reshape(tb, [3, 1, 1])).data));
+  });
+
+  it('refuses a bias that is not [O] or not a tensor, naming conv2d', () => {
+    const x = zeros([1, 2, 4, 4]);
+    const w = zeros([3, 2, 3, 3]);
+    expectThrows(() => conv2d(x, w, { bias: zeros([2]) }), ShapeError, 'conv2d: the bias must be [O] = [3]');
+    expectThrows(() => conv2d(x, w, { bias: zeros([3, 1, 1]) }), ShapeError, 'conv2d: the bias must be [O]');
+    expectThrows(() => conv2d(x, w, { bias: true as never }), ValueError, 'conv2d');
+    expectThrows(() => conv2dBiasGrad(zeros([2, 3])), ShapeError, 'conv2dBiasGrad');
   });
 });
 
@@ -483,9 +594,9 @@ describe('the public surface', () => {
   it('exports conv2d, maxPool2d and avgPool2d, and none of the adjoint ops or the functions that apply the ops to attributes', () => {
     const names = Object.keys(core);
     expect(names).toEqual(expect.arrayContaining(['conv2d', 'maxPool2d', 'avgPool2d']));
-    const internal = ['conv2dInputGrad', 'conv2dWeightGrad', 'maxPool2dGrad', 'maxPool2dGather', 'avgPool2dGrad', 'conv2dWith', 'maxPool2dWith', 'avgPool2dWith'];
+    const internal = ['conv2dInputGrad', 'conv2dWeightGrad', 'conv2dBiasGrad', 'maxPool2dGrad', 'maxPool2dGather', 'avgPool2dGrad', 'conv2dWith', 'conv2dBiasWith', 'maxPool2dWith', 'avgPool2dWith'];
     expect(names.filter((name) => internal.includes(name))).toEqual([]);
     const ops = registeredOps().map((op) => op.name);
-    expect(ops).toEqual(expect.arrayContaining(['conv2d', 'maxPool2d', 'avgPool2d', ...internal.slice(0, 5)]));
+    expect(ops).toEqual(expect.arrayContaining(['conv2d', 'conv2dBias', 'maxPool2d', 'avgPool2d', ...internal.slice(0, 6)]));
   });
 });

@@ -9,7 +9,7 @@ import { requireOptions } from '../arguments';
 import { describeValue } from '../shape';
 import { toTensor } from '../create';
 import type { Tensor } from '../tensor';
-import { conv2dWith, type ConvAttrs } from './rules/conv-grads';
+import { conv2dBiasWith, conv2dWith, type ConvAttrs } from './rules/conv-grads';
 import { avgPool2dWith, maxPool2dWith, type PoolAttrs } from './rules/pool-grads';
 
 /** Options of {@link conv2d}. Each size is one number for both axes or a pair [vertical, horizontal]. */
@@ -30,6 +30,13 @@ export interface Conv2dOptions {
    * part g of the output sees only part g of the input. Must divide both C and O.
    */
   groups?: number;
+  /**
+   * A bias [O] added at every position of each output channel (default: none), as PyTorch's
+   * `conv2d(input, weight, bias)`: the same values as `add(conv2d(x, w), reshape(bias, [O, 1, 1]))`,
+   * computed while each output block is still in cache, with the bias's adjoint (ȳ summed over
+   * samples and positions per channel) in one pass too.
+   */
+  bias?: Tensor;
 }
 
 /** Options of {@link maxPool2d} and {@link avgPool2d}. Each size is one number for both axes or a pair [vertical, horizontal]. */
@@ -55,16 +62,17 @@ function pairOf(op: string, name: string, value: unknown, min: 0 | 1): [number, 
   throw new ValueError(`${op}: ${name} must be ${kind} or a pair of them, got ${describeValue(value)}`);
 }
 
-const CONV_OPTIONS = ['stride', 'padding', 'dilation', 'groups'] as const;
+const CONV_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias'] as const;
 const POOL_OPTIONS = ['kernelSize', 'stride', 'padding'] as const;
 
 /**
- * 2-D convolution (cross-correlation, as in deep learning, without bias) of a batch of images:
+ * 2-D convolution (cross-correlation, as in deep learning) of a batch of images:
  * x [N, C, H, W] with kernels w [O, C / groups, kH, kW] gives [N, O, H', W'] with
  * y[n, o, i, j] = Σ_{c, ki, kj} w[o, c, ki, kj] · x[n, c′, i·sH + ki·dH − pH, j·sW + kj·dW − pW]
- * (c′ the input channel c of o's group, x read as 0 outside the image), and
+ * (c′ the input channel c of o's group, x read as 0 outside the image), plus bias[o] with the
+ * `bias` option (a tensor [O]; none by default), and
  * H' = ⌊(H + 2pH − dH·(kH − 1) − 1) / sH⌋ + 1 (likewise W'): PyTorch's `conv2d` and its layouts.
- * Differentiable to any order in x and w, in both modes; the adjoints are convolutions too, run
+ * Differentiable to any order in x, w and the bias, in both modes; the adjoints are convolutions too, run
  * like the forward pass as matrix products over whole chunks of the batch (im2col).
  *
  * @example
@@ -73,7 +81,8 @@ const POOL_OPTIONS = ['kernelSize', 'stride', 'padding'] as const;
  * conv2d(x, w).shape;                          // [64, 8, 24, 24]
  * conv2d(x, w, { padding: 'same' }).shape;     // [64, 8, 28, 28]
  * conv2d(x, w, { stride: 2, padding: 2 }).shape; // [64, 8, 14, 14]
- * @throws ShapeError when x or w is not of rank 4, C or O is not divisible by groups, w's second
+ * conv2d(x, w, { padding: 2, bias: zeros([8]) }); // with a bias per output channel
+ * @throws ShapeError when x or w is not of rank 4, the bias is not [O], C or O is not divisible by groups, w's second
  * axis is not C / groups, an axis of x other than the batch or of w is empty, or the (dilated)
  * kernel is larger than the padded input; ValueError for a bad or unknown option, 'same' with a
  * stride, or an output too large for a tensor.
@@ -89,7 +98,7 @@ export function conv2d(x: Tensor, w: Tensor, options?: Conv2dOptions): Tensor {
   const wt = toTensor(w, op);
   const padding = convPadding(opts.padding === undefined ? 0 : opts.padding, stride, dilation, wt._shape);
   const attrs: ConvAttrs = { stride, padding, dilation, groups };
-  return conv2dWith(xt, wt, attrs);
+  return opts.bias === undefined ? conv2dWith(xt, wt, attrs) : conv2dBiasWith(xt, wt, toTensor(opts.bias, op), attrs);
 }
 
 /** conv2d's padding option as [top, bottom, left, right]. */

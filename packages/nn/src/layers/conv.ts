@@ -1,5 +1,5 @@
 /** The 2-D convolution layer, as PyTorch's nn.Conv2d. */
-import { Rng, ShapeError, Tensor, ValueError, add, conv2d, formatShape, rand, reshape } from '@adjoint/core';
+import { Rng, ShapeError, Tensor, ValueError, conv2d, formatShape, rand } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { initializeWithFans, initializer, type Initializer, type InitializerName } from '../init';
 import { checkBoolean, checkParameterSize, knownOptions, positiveSize, randomSource, show, sizePair } from '../args';
@@ -145,9 +145,10 @@ export class Conv2d extends Module {
     if (h === 0 || w === 0 || h + padH < spanH || w + padW < spanW) {
       throw new ShapeError(`${op}: input ${formatShape(x.shape)} is ${h}×${w}, ${h + padH}×${w + padW} padded, smaller than the ${spanH}×${spanW} the kernel spans`);
     }
-    const y = conv2d(x, this.weight, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    const options = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
     const b = this.bias;
-    return b === null ? y : add(y, reshape(b, [this.outChannels, 1, 1]));
+    // The bias goes into the convolution (core adds it per output block, and sums its adjoint in one pass).
+    return conv2d(x, this.weight, b === null ? options : { ...options, bias: b });
   }
 
   protected override describeSelf(): string {

@@ -12,6 +12,12 @@
  * applied to one tangent and the other primal, summed. All three run on the gemm kernel through
  * im2col/col2im (kernels/conv.ts).
  *
+ * conv2d with a bias b [O] is one more op, conv2dBias(x, w, b) = conv2d(x, w) + b[o] at every
+ * position of channel o, the bias added to each output block while it is in cache (what the Conv2d
+ * layer runs, instead of a conv2d and a broadcasting add). Its adjoints in x and w are conv2d's, and
+ * its adjoint in b is a rule op of its own, b̄ = conv2dBiasGrad(ȳ), the sum of ȳ over samples and
+ * positions per channel, whose adjoint is ȳ's broadcast back over [N, O, H', W'].
+ *
  * The public conv2d (ops/conv.ts) turns its options into these attributes and applies
  * {@link conv2dWith}; conv2d's op lives here rather than there because the adjoint ops' rules apply
  * it, and everything ops/conv.ts exports is public. The two adjoint ops are listed in rule-ops.ts
@@ -20,10 +26,10 @@
 import { registerOp, type DifferentiableOp } from '../../registry';
 import { checkSize, describeValue, formatShape, type Shape } from '../../shape';
 import { ShapeError, ValueError } from '../../errors';
-import { applyOneOrTwo } from '../../dispatch';
+import { apply, applyOneOrTwo } from '../../dispatch';
 import { toTensor } from '../../create';
-import { add } from '../../functions';
-import { conv2dData, conv2dInputGradData, conv2dWeightGradData, type ConvGeometry } from '../../kernels/conv';
+import { add, broadcastTo, reshape } from '../../functions';
+import { conv2dBiasGradData, conv2dData, conv2dInputGradData, conv2dWeightGradData, type ConvGeometry } from '../../kernels/conv';
 import type { Tensor, TensorLike } from '../../tensor';
 
 /** conv2d's attributes, each checked (a ValueError otherwise) by every op that takes them. */
@@ -132,6 +138,14 @@ function conv2dShape([x, w]: readonly Shape[], a: ConvAttrs): Shape {
   return [geo.n, geo.o, geo.oh, geo.ow];
 }
 
+function conv2dBiasShape([x, w, b]: readonly Shape[], a: ConvAttrs): Shape {
+  const out = conv2dShape([x!, w!], a);
+  if (b!.length !== 1 || b![0] !== out[1]) {
+    throw new ShapeError(`conv2d: the bias must be [O] = ${formatShape([out[1]!])}, one value per output channel, got x ${formatShape(x!)}, w ${formatShape(w!)} and bias ${formatShape(b!)}`);
+  }
+  return out;
+}
+
 /** Checks the adjoint ops' `size` (on top of conv2d's attributes). */
 function checkGradAttrs(op: string, a: ConvGradAttrs): void {
   checkConvAttrs(op, a);
@@ -175,8 +189,8 @@ const sized = (a: ConvAttrs, shape: Shape): ConvGradAttrs => ({
 const total = (a: Tensor | null, b: Tensor | null): Tensor => (a && b ? add(a, b) : (a ?? b)!);
 
 /** What trace writes: the call, with the attributes that differ from the defaults. */
-function printConv(name: string, [a, b]: readonly string[], attrs: ConvAttrs): string {
-  const parts = [a, b];
+function printConv(name: string, args: readonly string[], attrs: ConvAttrs): string {
+  const parts = [...args];
   const [sh, sw] = attrs.stride;
   const [pt, pb, pl, pr] = attrs.padding;
   const [dh, dw] = attrs.dilation;
@@ -273,6 +287,53 @@ const conv2dWeightGradOp = registerOp<DifferentiableOp<ConvGradAttrs>>({
   },
 });
 
+/**
+ * y = x ⋆ w + b, PyTorch's conv2d with a bias: conv2d's value with b[o] added at every position of
+ * output channel o (the same values, bit for bit, as conv2d followed by a broadcasting add).
+ */
+const conv2dBiasOp = registerOp<DifferentiableOp<ConvAttrs>>({
+  kind: 'differentiable',
+  name: 'conv2dBias',
+  arity: 3,
+  shape: conv2dBiasShape,
+  forward: ([x, w, b], [sx, sw], _out, a) => conv2dData(x!, w!, geometry(sx!, sw!, a), b!),
+  print: (args, a) => printConv('conv2d', args, a),
+  vjp: (g, [x, w, b], _out, a) => [
+    x!.requiresGrad ? conv2dInputGrad(g, w!, sized(a, x!._shape)) : null,
+    w!.requiresGrad ? conv2dWeightGrad(x!, g, sized(a, w!._shape)) : null,
+    b!.requiresGrad ? conv2dBiasGrad(g) : null,
+  ],
+  jvp: ([tx, tw, tb], [x, w], out, a) => {
+    const products = total(tx && conv2dWith(tx, w!, a), tw && conv2dWith(x!, tw, a));
+    const spread = tb && broadcastTo(reshape(tb, [tb._shape[0]!, 1, 1]), out._shape);
+    return products && spread ? add(products, spread) : (products ?? spread)!;
+  },
+  domain: {
+    inputs: [real, real, real],
+    cases: convCases.map(([x, w, a]) => ({ shapes: [x, w, [w[0]!]], attrs: a })),
+    smooth: true,
+  },
+});
+
+/** Per channel, the sum over samples and positions: [N, O, H', W'] → [O]. */
+const conv2dBiasGradOp = registerOp<DifferentiableOp<undefined>>({
+  kind: 'differentiable',
+  name: 'conv2dBiasGrad',
+  arity: 1,
+  shape: ([g]) => {
+    if (g!.length !== 4) throw new ShapeError(`conv2dBiasGrad: g must be conv2d's output [N, O, H', W'] (rank 4), got ${formatShape(g!)}`);
+    return [g![1]!];
+  },
+  forward: ([g], [s]) => conv2dBiasGradData(g!, s![0]!, s![1]!, s![2]! * s![3]!),
+  vjp: (y, [g]) => [broadcastTo(reshape(y, [y._shape[0]!, 1, 1]), g!._shape)],
+  jvp: ([t]) => conv2dBiasGrad(t!),
+  domain: {
+    inputs: [real],
+    cases: [[[2, 3, 2, 2]], [[1, 1, 1, 1]], [[3, 2, 1, 4]]].map((shapes) => ({ shapes, attrs: undefined })),
+    smooth: true,
+  },
+});
+
 /** conv2d(x, w) with attributes already in the op's form (the public conv2d parses options into them). */
 export const conv2dWith = (x: TensorLike, w: TensorLike, a: ConvAttrs): Tensor =>
   applyOneOrTwo(conv2dOp, toTensor(x, 'conv2d'), toTensor(w, 'conv2d'), a);
@@ -290,3 +351,10 @@ export const conv2dInputGrad = (g: TensorLike, w: TensorLike, a: ConvGradAttrs):
  */
 export const conv2dWeightGrad = (x: TensorLike, g: TensorLike, a: ConvGradAttrs): Tensor =>
   applyOneOrTwo(conv2dWeightGradOp, toTensor(x, 'conv2dWeightGrad'), toTensor(g, 'conv2dWeightGrad'), a);
+
+/** conv2d(x, w) + b[o] per output channel, with attributes in the op's form (the public conv2d with its bias option). */
+export const conv2dBiasWith = (x: TensorLike, w: TensorLike, b: TensorLike, a: ConvAttrs): Tensor =>
+  apply(conv2dBiasOp, [toTensor(x, 'conv2d'), toTensor(w, 'conv2d'), toTensor(b, 'conv2d')], a);
+
+/** The adjoint of conv2d's bias: g ([N, O, H', W']) summed over samples and positions, per channel: [O]. */
+export const conv2dBiasGrad = (g: TensorLike): Tensor => applyOneOrTwo(conv2dBiasGradOp, toTensor(g, 'conv2dBiasGrad'), null, undefined);

@@ -600,10 +600,14 @@ function convApply(x: Nd, w: Nd, a: ConvRefAttrs, oh: number, ow: number): Nd {
   });
 }
 
-/** conv2d(x, w, options) with PyTorch's options (padding 'same' puts an odd extra row or column after). */
-export function conv2dRef(x: Nd, w: Nd, options: unknown): Ref {
-  const opts = optionsRecord(options, ['stride', 'padding', 'dilation', 'groups']);
+/**
+ * conv2d(x, w, options) with PyTorch's options (padding 'same' puts an odd extra row or column
+ * after), and with `bias` (the option's tensor, given here as an Nd) b[o] added to channel o.
+ */
+export function conv2dRef(x: Nd, w: Nd, options: unknown, bias?: Nd): Ref {
+  const opts = optionsRecord(options, ['stride', 'padding', 'dilation', 'groups', 'bias']);
   if (opts === null) return reject('options');
+  if (opts.bias !== undefined && bias === undefined) return reject('a bias that is not a tensor');
   const stride = sizePair(opts.stride === undefined ? 1 : opts.stride, 1);
   const dilation = sizePair(opts.dilation === undefined ? 1 : opts.dilation, 1);
   const groups = opts.groups === undefined ? 1 : opts.groups;
@@ -624,7 +628,22 @@ export function conv2dRef(x: Nd, w: Nd, options: unknown): Ref {
   }
   const a = { stride, padding, dilation, groups };
   const out = convShapes(x.shape, w.shape, a);
-  return refused(out) ? out : convApply(x, w, a, out.oh, out.ow);
+  if (refused(out)) return out;
+  const y = convApply(x, w, a, out.oh, out.ow);
+  if (bias === undefined) return y;
+  if (bias.shape.length !== 1 || bias.shape[0] !== w.shape[0]) return reject('the bias is not [O]');
+  return build(y.shape, (idx) => get(y, idx) + get(bias, [idx[1]!]));
+}
+
+/** conv2d's bias adjoint: g [N, O, H', W'] summed per channel over samples and positions, [O]. */
+export function conv2dBiasGradRef(g: Nd): Ref {
+  if (g.shape.length !== 4) return reject('rank 4');
+  const [n, o, h, w] = g.shape as [number, number, number, number];
+  return build([o], ([c]) => {
+    let s = 0;
+    for (let b = 0; b < n; b++) for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) s += get(g, [b, c!, i, j]);
+    return s;
+  });
 }
 
 /**

@@ -442,9 +442,17 @@ const convOut = (size: number, before: number, after: number, k: number, d: numb
 /** A computed size from attributes that may be spoiled: 0 below 0, 1 when not a number at all. */
 const sizeFrom = (v: number): number => (Number.isInteger(v) ? Math.min(Math.max(v, 0), 8) : 1);
 
-type ConvArgs = { x: unknown; w: unknown; options: unknown };
-const conv2dArgs: fc.Arbitrary<ConvArgs> = convShapes(2, (s) => [[s.n, s.groups * s.cg, s.h, s.w], [s.groups * s.og, s.cg, s.kh, s.kw]]).chain(([s, [xs, ws]]) =>
-  fc.record({ x: tensorArg(xs!), w: tensorArg(ws!), options: convOptions(s.groups) }));
+type ConvArgs = { x: unknown; w: unknown; options: unknown; bias?: unknown };
+/** x, w and options, and half the time a bias (of [O], sometimes spoiled) for the bias option. */
+const conv2dArgs: fc.Arbitrary<ConvArgs> = convShapes(3, (s) => [[s.n, s.groups * s.cg, s.h, s.w], [s.groups * s.og, s.cg, s.kh, s.kw], [s.groups * s.og]]).chain(([s, [xs, ws, bs]]) =>
+  fc.record({ x: tensorArg(xs!), w: tensorArg(ws!), options: convOptions(s.groups), bias: fc.option(tensorArg(bs!), { nil: undefined }) }, { requiredKeys: ['x', 'w', 'options'] }));
+
+/** The options with the bias added, when there is one and the options are an options object (else as drawn). */
+function withBias(options: unknown, bias: unknown): unknown {
+  if (bias === undefined) return options;
+  if (options === undefined) return { bias };
+  return options !== null && typeof options === 'object' && !Array.isArray(options) ? { ...options, bias } : options;
+}
 
 type ConvGradArgs = { a: unknown; b: unknown; attrs: unknown };
 /** g, w and attributes for conv2dInputGrad: g of conv2d's output shape for the attributes drawn. */
@@ -783,9 +791,18 @@ export const specs: Record<string, Spec> = {
   // Convolution and pooling
   conv2d: {
     args: conv2dArgs,
-    run: ({ x, w, options }, s) => core.conv2d(s.t(x), s.t(w), options as core.Conv2dOptions),
-    ref: ({ x, w, options }) => withNd([x, w], (xs, ws) => R.conv2dRef(xs, ws, options)),
+    run: ({ x, w, options, bias }, s) => core.conv2d(s.t(x), s.t(w), withBias(options, bias === undefined ? undefined : s.t(bias)) as core.Conv2dOptions),
+    ref: ({ x, w, options, bias }) => {
+      const opts = withBias(options, bias);
+      return opts !== options ? withNd([x, w, bias], (xs, ws, bs) => R.conv2dRef(xs, ws, opts, bs)) : withNd([x, w], (xs, ws) => R.conv2dRef(xs, ws, options));
+    },
+    alsoNamed: ['conv2dBias'], // conv2d with the bias option: its shape messages say 'conv2d'
   } as Spec<ConvArgs>,
+  conv2dBiasGrad: {
+    args: convShapes(1, (s) => [[s.n, s.groups * s.og, s.h, s.w]]).chain(([, [gs]]) => fc.record({ g: tensorArg(gs!) })),
+    run: ({ g }, s) => ruleOps.conv2dBiasGrad(s.t(g)),
+    ref: ({ g }) => withNd([g], (gs) => R.conv2dBiasGradRef(gs)),
+  } as Spec<{ g: unknown }>,
   conv2dInputGrad: {
     args: conv2dInputGradArgs,
     run: ({ a, b, attrs }, s) => ruleOps.conv2dInputGrad(s.t(a), s.t(b), attrs as never),
