@@ -32,6 +32,8 @@ const SUITES: Suite[] = [
   { name: 'mlp', run: async () => (await import('./mlp')).benchMlp() },
   { name: 'matmul', run: async () => (await import('./matmul')).benchMatmul() },
   { name: 'epoch', run: async () => (await import('./epoch')).benchEpoch() },
+  { name: 'cnn', run: async () => (await import('./cnn')).benchCnn() },
+  { name: 'lstm', run: async () => (await import('./lstm')).benchLstm() },
   // Not in the default run: it starts a browser. `npm run bench -- browser` runs it.
   { name: 'browser', run: async () => (await import('./browser')).benchBrowser(), onlyWhenNamed: true },
 ];

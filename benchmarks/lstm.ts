@@ -1,0 +1,118 @@
+/**
+ * One training step of a recurrent regressor: an LSTM (8 inputs, 64 hidden units) over 20 time
+ * steps of a batch of 32 sequences, a dense layer from the last hidden state to one output, mean
+ * squared error, Adam. Against TensorFlow.js's wasm backend with its own LSTM layer, given the same
+ * weights (Keras's gate order i, f, c, o is PyTorch's i, f, g, o; its one bias is the sum of two).
+ */
+import { Rng, noGrad, slice, squeeze, tensor, type Tensor } from '@adjoint/core';
+import { Adam, Dense, LSTM, mse } from '@adjoint/nn';
+import { ratio, timeInterleaved, timedRow, type BenchResult } from './harness';
+import { loadTf, type Tf } from './tf';
+
+const [BATCH, TIME, INPUT, HIDDEN] = [32, 20, 8, 64];
+const LR = 1e-3;
+const GROUP = `lstm ${INPUT}→${HIDDEN}, ${TIME} steps, batch ${BATCH}`;
+
+interface Problem {
+  x: Float64Array; // [BATCH, TIME, INPUT]
+  target: Float64Array; // [BATCH, 1]
+  weightIh: Float64Array; // [4·HIDDEN, INPUT]
+  weightHh: Float64Array; // [4·HIDDEN, HIDDEN]
+  biasIh: Float64Array;
+  biasHh: Float64Array;
+  dense: Float64Array; // [HIDDEN, 1]
+}
+
+function problem(): Problem {
+  const rng = new Rng(7);
+  const uniform = (n: number, limit: number): Float64Array => Float64Array.from({ length: n }, () => rng.uniform(-limit, limit));
+  const k = 1 / Math.sqrt(HIDDEN);
+  return {
+    x: uniform(BATCH * TIME * INPUT, 1),
+    target: uniform(BATCH, 1),
+    weightIh: uniform(4 * HIDDEN * INPUT, k),
+    weightHh: uniform(4 * HIDDEN * HIDDEN, k),
+    biasIh: uniform(4 * HIDDEN, k),
+    biasHh: uniform(4 * HIDDEN, k),
+    dense: uniform(HIDDEN, k),
+  };
+}
+
+/** The last time step's output: [batch, time, hidden] → [batch, hidden]. */
+const lastStep = (output: Tensor): Tensor => squeeze(slice(output, [0, TIME - 1, 0], [BATCH, 1, HIDDEN]), 1);
+
+function adjointModel(p: Problem): { step: () => void; forward: () => void } {
+  const lstm = new LSTM(INPUT, HIDDEN, { seed: 1 });
+  const dense = new Dense(HIDDEN, 1, { seed: 2 });
+  lstm.weightIh.assign(p.weightIh);
+  lstm.weightHh.assign(p.weightHh);
+  lstm.biasIh.assign(p.biasIh);
+  lstm.biasHh.assign(p.biasHh);
+  dense.weight.assign(p.dense);
+  dense.bias!.assign(0);
+  const optimizer = new Adam([...lstm.parameters(), ...dense.parameters()], { lr: LR });
+  const x = tensor(p.x, { shape: [BATCH, TIME, INPUT] });
+  const target = tensor(p.target, { shape: [BATCH, 1] });
+  const loss = (): Tensor => mse(dense.forward(lastStep(lstm.forward(x)[0])), target);
+  return {
+    step: () => {
+      loss().backward();
+      optimizer.step();
+      optimizer.zeroGrad();
+    },
+    forward: () => void noGrad(loss),
+  };
+}
+
+/** [rows, cols] row-major → its transpose, as float32 for tfjs. */
+function transposed(a: Float64Array, rows: number, cols: number): Float32Array {
+  return Float32Array.from({ length: a.length }, (_, k) => a[(k % rows) * cols + Math.floor(k / rows)]!);
+}
+
+function tfModel(tf: Tf, p: Problem): { step: () => void; forward: () => void } {
+  const x = tf.tensor3d(Float32Array.from(p.x), [BATCH, TIME, INPUT]);
+  const target = tf.tensor2d(Float32Array.from(p.target), [BATCH, 1]);
+  // Zeros first: the weights are set below (and tfjs's default orthogonal initialiser warns at this size).
+  const lstm = tf.layers.lstm({ units: HIDDEN, kernelInitializer: 'zeros', recurrentInitializer: 'zeros' });
+  const dense = tf.layers.dense({ units: 1 });
+  dense.apply(lstm.apply(x)); // builds the weights, so that they can be set and minimize finds them
+  lstm.setWeights([
+    tf.tensor2d(transposed(p.weightIh, 4 * HIDDEN, INPUT), [INPUT, 4 * HIDDEN]),
+    tf.tensor2d(transposed(p.weightHh, 4 * HIDDEN, HIDDEN), [HIDDEN, 4 * HIDDEN]),
+    tf.tensor1d(Float32Array.from(p.biasIh, (b, i) => b + p.biasHh[i]!)),
+  ]);
+  dense.setWeights([tf.tensor2d(Float32Array.from(p.dense), [HIDDEN, 1]), tf.zeros([1])]);
+  const optimizer = tf.train.adam(LR);
+  const loss = () => tf.losses.meanSquaredError(target, dense.apply(lstm.apply(x)));
+  return {
+    step: () => {
+      const value = optimizer.minimize(loss, true);
+      value!.dataSync();
+      value!.dispose();
+    },
+    forward: () => tf.tidy(() => void loss().dataSync()),
+  };
+}
+
+/** The LSTM step (and its forward pass alone) against tfjs wasm. */
+export async function benchLstm(): Promise<BenchResult[]> {
+  const p = problem();
+  const ours = adjointModel(p);
+  const tf = await loadTf();
+  if (tf === null) {
+    const [a, f] = timeInterleaved([ours.step, ours.forward], { minTime: 1.5 });
+    return [timedRow(GROUP, 'adjoint step (float64)', a!), timedRow(GROUP, 'adjoint forward (float64)', f!)];
+  }
+  await tf.setBackend('wasm');
+  const theirs = tfModel(tf, p);
+  const [a, t, af, tf_] = timeInterleaved([ours.step, theirs.step, ours.forward, theirs.forward], { minTime: 2 });
+  const adjointStep = timedRow(GROUP, 'adjoint step (float64)', a!);
+  const wasmStep = timedRow(GROUP, 'tfjs wasm step (float32, tf.layers.lstm)', t!);
+  const adjointForward = timedRow(GROUP, 'adjoint forward (float64)', af!);
+  const wasmForward = timedRow(GROUP, 'tfjs wasm forward (float32)', tf_!);
+  return [
+    adjointStep, wasmStep, adjointForward, wasmForward,
+    ratio(GROUP, 'step: adjoint / tfjs wasm', adjointStep, wasmStep, 1.0, 'atMost'),
+    ratio(GROUP, 'forward: adjoint / tfjs wasm', adjointForward, wasmForward),
+  ];
+}
