@@ -17,13 +17,19 @@
  * and writes the tensors in place; for larger chunks a copy reorders [og, (n, p)] ↔ [(n, og), p],
  * which costs one pass over the output against the product's K passes.
  *
+ * Where gemm would run a chunk's product on WebAssembly (matmul.ts's wasmKernelFor), the chunk is
+ * worked on in the module's memory instead: its samples (or ḡ's, reordered) are copied in, and
+ * im2col, the product and col2im run there (wasm/gemm.wat), the same copies and additions in the
+ * same order as the loops below, so the results are the same bit for bit and only the inputs and
+ * each result cross between JavaScript and WebAssembly, not the column matrix.
+ *
  * A chunk holds as many samples as keep `cols` within {@link COLS_LIMIT} elements, so that it is
  * still in cache when gemm reads it. The scratch arrays are this module's own
  * (`new Float64Array`, never allocData's, whose arrays a backward pass may hand to other tensors)
  * and grow to the largest chunk seen, up to a bound; kernels do not re-enter, so one set serves
  * every call.
  */
-import { gemm } from './matmul';
+import { gemm, gemmWasmAt, wasmHeap, wasmKernelFor } from './matmul';
 import { allocData, allocForOverwrite } from './alloc';
 
 /** Everything a convolution kernel needs to know, as plain numbers. */
@@ -169,32 +175,32 @@ export function col2im(cols: Float64Array, geo: ConvGeometry, group: number, n0:
 }
 
 /**
- * Copies the channels of group `group` of samples n0 … n0+nc−1 of `t` ([N, O, H'·W']) into `to` as
- * [og, nc·H'·W']: (n, o, p) → (o, n, p).
+ * Copies the channels of group `group` of samples n0 … n0+nc−1 of `t` ([N, O, H'·W']) into `to`
+ * from `toAt` as [og, nc·H'·W']: (n, o, p) → (o, n, p).
  */
-function channelsFirst(t: Float64Array, geo: ConvGeometry, group: number, n0: number, nc: number, to: Float64Array): void {
+function channelsFirst(t: Float64Array, geo: ConvGeometry, group: number, n0: number, nc: number, to: Float64Array, toAt: number): void {
   const og = geo.o / geo.groups;
   const ohw = geo.oh * geo.ow;
   const m = nc * ohw;
   for (let s = 0; s < nc; s++) {
     for (let oc = 0; oc < og; oc++) {
       const src = ((n0 + s) * geo.o + group * og + oc) * ohw;
-      to.set(t.subarray(src, src + ohw), oc * m + s * ohw);
+      to.set(t.subarray(src, src + ohw), toAt + oc * m + s * ohw);
     }
   }
 }
 
 /**
- * The inverse of {@link channelsFirst}: `from` ([og, nc·H'·W']) written into `t` ([N, O, H'·W']),
- * with bias[o] added to each element of channel o when there is a bias.
+ * The inverse of {@link channelsFirst}: `from` ([og, nc·H'·W'] from `fromAt`) written into `t`
+ * ([N, O, H'·W']), with bias[o] added to each element of channel o when there is a bias.
  */
-function samplesFirst(from: Float64Array, geo: ConvGeometry, group: number, n0: number, nc: number, t: Float64Array, bias: Float64Array | undefined): void {
+function samplesFirst(from: Float64Array, fromAt: number, geo: ConvGeometry, group: number, n0: number, nc: number, t: Float64Array, bias: Float64Array | undefined): void {
   const og = geo.o / geo.groups;
   const ohw = geo.oh * geo.ow;
   const m = nc * ohw;
   for (let s = 0; s < nc; s++) {
     for (let oc = 0; oc < og; oc++) {
-      const at = oc * m + s * ohw;
+      const at = fromAt + oc * m + s * ohw;
       const to = ((n0 + s) * geo.o + group * og + oc) * ohw;
       if (bias === undefined) t.set(from.subarray(at, at + ohw), to);
       else {
@@ -216,23 +222,69 @@ function addBias(t: Float64Array, geo: ConvGeometry, group: number, s: number, b
   }
 }
 
+const align16 = (bytes: number): number => (bytes + 15) & ~15;
+
+/**
+ * Byte offsets of regions laid out one after another in the WebAssembly memory after the product's
+ * scratch (`work` bytes at 0), each 16-byte aligned, for regions of the given element counts; the
+ * last entry is the end.
+ */
+function layout(work: number, sizes: readonly number[]): number[] {
+  const at = [align16(work)];
+  for (const n of sizes) at.push(align16(at[at.length - 1]! + 8 * n));
+  return at;
+}
+
+/** The WebAssembly im2col's and col2im's arguments after the two pointers, for a chunk of nc samples (the group is in the pointer). */
+function columnsArgs(geo: ConvGeometry, nc: number): [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number] {
+  const cg = geo.c / geo.groups;
+  return [nc, cg, 8 * geo.c * geo.h * geo.w, geo.h, geo.w, geo.kh, geo.kw, geo.oh, geo.ow, geo.sh, geo.sw, geo.dh, geo.dw, geo.pt, geo.pl];
+}
+
+/** Byte offset of group `group`'s first channel in a chunk of x laid out at `xAt`. */
+const groupAt = (geo: ConvGeometry, xAt: number, group: number): number => xAt + 8 * group * (geo.c / geo.groups) * geo.h * geo.w;
+
 /**
  * y = conv2d(x, w), plus bias[o] at every position of output channel o when a bias is given:
  * x [N, C, H, W], w [O, C/groups, kH, kW], bias [O] → y [N, O, H', W'].
+ *
+ * Where gemm would run the chunk's product on WebAssembly, the chunk's samples are copied into its
+ * memory once and im2col, the product and the bias-adding copy out read and write there; otherwise
+ * im2col and gemm run here. Both give the same values bit for bit.
  */
 export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry, bias?: Float64Array): Float64Array {
   const { n, o, groups } = geo;
   const ohw = geo.oh * geo.ow;
   const og = o / groups;
   const k = (geo.c / groups) * geo.kh * geo.kw;
+  const chw = geo.c * geo.h * geo.w;
   const out = allocForOverwrite(n * o * ohw); // every element is written below
   if (n === 0) return out;
   const chunk = samplesPerChunk(geo, k);
-  const cols = scratchOf(0, k * chunk * ohw);
-  const y = chunk > 1 ? scratchOf(1, og * chunk * ohw) : cols;
+  let heap: Float64Array | null | undefined; // undefined until a chunk runs on WebAssembly, null if it cannot
+  let at: number[] = [];
   for (let n0 = 0; n0 < n; n0 += chunk) {
     const nc = Math.min(chunk, n - n0);
     const m = nc * ohw;
+    const kernel = heap === null ? null : wasmKernelFor(og, m, k);
+    if (kernel !== null && heap === undefined) {
+      // Regions: x of a chunk, w, the columns, the product.
+      at = layout(kernel.workspace_bytes(og, chunk * ohw, k), [chunk * chw, o * k, k * chunk * ohw, og * chunk * ohw]);
+      heap = wasmHeap(at[4]!);
+      heap?.set(wt, at[1]! / 8);
+    }
+    if (kernel !== null && heap) {
+      const [xAt, wAt, colsAt, yAt] = at as [number, number, number, number];
+      heap.set(x.subarray(n0 * chw, (n0 + nc) * chw), xAt / 8);
+      for (let g = 0; g < groups; g++) {
+        kernel.im2col(groupAt(geo, xAt, g), colsAt, ...columnsArgs(geo, nc));
+        gemmWasmAt(kernel, wAt + 8 * g * og * k, colsAt, yAt, og, m, k, false, false, 0);
+        samplesFirst(heap, yAt / 8, geo, g, n0, nc, out, bias);
+      }
+      continue;
+    }
+    const cols = scratchOf(0, k * chunk * ohw);
+    const y = chunk > 1 ? scratchOf(1, og * chunk * ohw) : cols;
     for (let g = 0; g < groups; g++) {
       im2col(x, geo, g, n0, nc, cols);
       if (nc === 1) {
@@ -240,32 +292,57 @@ export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry,
         if (bias !== undefined) addBias(out, geo, g, n0, bias);
       } else {
         gemm(wt, g * og * k, cols, 0, y, 0, og, m, k, false, false);
-        samplesFirst(y, geo, g, n0, nc, out, bias);
+        samplesFirst(y, 0, geo, g, n0, nc, out, bias);
       }
     }
   }
   return out;
 }
 
-/** x̄ = the transposed convolution of ḡ ([N, O, H', W']) with w: [N, C, H, W]. */
+/**
+ * x̄ = the transposed convolution of ḡ ([N, O, H', W']) with w: [N, C, H, W]. On WebAssembly (as
+ * gemm would choose), ḡ's chunk is reordered straight into its memory, and the product and col2im
+ * run there into the chunk's x̄, which is copied out once.
+ */
 export function conv2dInputGradData(g: Float64Array, wt: Float64Array, geo: ConvGeometry): Float64Array {
   const { n, o, groups } = geo;
   const ohw = geo.oh * geo.ow;
   const og = o / groups;
   const k = (geo.c / groups) * geo.kh * geo.kw;
-  const out = allocData(n * geo.c * geo.h * geo.w); // zeros: col2im adds into it
+  const chw = geo.c * geo.h * geo.w;
+  const out = allocData(n * chw); // zeros: col2im adds into it
   if (n === 0) return out;
   const chunk = samplesPerChunk(geo, k);
-  const cols = scratchOf(0, k * chunk * ohw);
-  const gg = chunk > 1 ? scratchOf(1, og * chunk * ohw) : cols;
+  let heap: Float64Array | null | undefined;
+  let at: number[] = [];
   for (let n0 = 0; n0 < n; n0 += chunk) {
     const nc = Math.min(chunk, n - n0);
     const m = nc * ohw;
+    const kernel = heap === null ? null : wasmKernelFor(k, m, og);
+    if (kernel !== null && heap === undefined) {
+      // Regions: x̄ of a chunk, w, ḡ's chunk as [og, m], the columns.
+      at = layout(kernel.workspace_bytes(k, chunk * ohw, og), [chunk * chw, o * k, og * chunk * ohw, k * chunk * ohw]);
+      heap = wasmHeap(at[4]!);
+      heap?.set(wt, at[1]! / 8);
+    }
+    if (kernel !== null && heap) {
+      const [xAt, wAt, gAt, colsAt] = at as [number, number, number, number];
+      heap.fill(0, xAt / 8, xAt / 8 + nc * chw);
+      for (let grp = 0; grp < groups; grp++) {
+        channelsFirst(g, geo, grp, n0, nc, heap, gAt / 8);
+        gemmWasmAt(kernel, wAt + 8 * grp * og * k, gAt, colsAt, k, m, og, true, false, 0);
+        kernel.col2im(groupAt(geo, xAt, grp), colsAt, ...columnsArgs(geo, nc));
+      }
+      out.set(heap.subarray(xAt / 8, xAt / 8 + nc * chw), n0 * chw);
+      continue;
+    }
+    const cols = scratchOf(0, k * chunk * ohw);
+    const gg = chunk > 1 ? scratchOf(1, og * chunk * ohw) : cols;
     for (let grp = 0; grp < groups; grp++) {
       if (nc === 1) {
         gemm(wt, grp * og * k, g, (n0 * o + grp * og) * ohw, cols, 0, k, m, og, true, false);
       } else {
-        channelsFirst(g, geo, grp, n0, nc, gg);
+        channelsFirst(g, geo, grp, n0, nc, gg, 0);
         gemm(wt, grp * og * k, gg, 0, cols, 0, k, m, og, true, false);
       }
       col2im(cols, geo, grp, n0, nc, out);
@@ -274,21 +351,48 @@ export function conv2dInputGradData(g: Float64Array, wt: Float64Array, geo: Conv
   return out;
 }
 
-/** w̄ = the correlation of x with ḡ ([N, O, H', W']), summed over samples: [O, C/groups, kH, kW]. */
+/**
+ * w̄ = the correlation of x with ḡ ([N, O, H', W']), summed over samples: [O, C/groups, kH, kW]. On
+ * WebAssembly (as gemm would choose), im2col and the product run in its memory, ḡ's chunk is
+ * reordered straight into it, and only each product (og × K) is copied out.
+ */
 export function conv2dWeightGradData(x: Float64Array, g: Float64Array, geo: ConvGeometry): Float64Array {
   const { n, o, groups } = geo;
   const ohw = geo.oh * geo.ow;
   const og = o / groups;
   const k = (geo.c / groups) * geo.kh * geo.kw;
+  const chw = geo.c * geo.h * geo.w;
   const out = allocData(o * k); // zeros: an empty batch has a zero adjoint
   if (n === 0) return out;
   const chunk = samplesPerChunk(geo, k);
-  const cols = scratchOf(0, k * chunk * ohw);
-  const reordered = chunk > 1 ? scratchOf(1, og * chunk * ohw) : cols;
-  const partial = n > chunk ? scratchOf(2, og * k) : cols; // only used after the first chunk
+  let heap: Float64Array | null | undefined;
+  let at: number[] = [];
   for (let n0 = 0; n0 < n; n0 += chunk) {
     const nc = Math.min(chunk, n - n0);
     const m = nc * ohw;
+    const kernel = heap === null ? null : wasmKernelFor(og, k, m);
+    if (kernel !== null && heap === undefined) {
+      // Regions: x of a chunk, ḡ's chunk as [og, m], the columns, the product.
+      at = layout(kernel.workspace_bytes(og, k, chunk * ohw), [chunk * chw, og * chunk * ohw, k * chunk * ohw, og * k]);
+      heap = wasmHeap(at[4]!);
+    }
+    if (kernel !== null && heap) {
+      const [xAt, gAt, colsAt, cAt] = at as [number, number, number, number];
+      heap.set(x.subarray(n0 * chw, (n0 + nc) * chw), xAt / 8);
+      for (let grp = 0; grp < groups; grp++) {
+        kernel.im2col(groupAt(geo, xAt, grp), colsAt, ...columnsArgs(geo, nc));
+        channelsFirst(g, geo, grp, n0, nc, heap, gAt / 8);
+        gemmWasmAt(kernel, gAt, colsAt, cAt, og, k, m, false, true, 0);
+        const from = cAt / 8;
+        const to = grp * og * k;
+        if (n0 === 0) out.set(heap.subarray(from, from + og * k), to);
+        else for (let i = 0; i < og * k; i++) out[to + i]! += heap[from + i]!;
+      }
+      continue;
+    }
+    const cols = scratchOf(0, k * chunk * ohw);
+    const reordered = chunk > 1 ? scratchOf(1, og * chunk * ohw) : cols;
+    const partial = n > chunk ? scratchOf(2, og * k) : cols; // only used after the first chunk
     for (let grp = 0; grp < groups; grp++) {
       im2col(x, geo, grp, n0, nc, cols);
       let gg = g;
@@ -296,14 +400,14 @@ export function conv2dWeightGradData(x: Float64Array, g: Float64Array, geo: Conv
       if (nc !== 1) {
         gg = reordered;
         gAt = 0;
-        channelsFirst(g, geo, grp, n0, nc, gg);
+        channelsFirst(g, geo, grp, n0, nc, gg, 0);
       }
-      const at = grp * og * k;
+      const at0 = grp * og * k;
       if (n0 === 0) {
-        gemm(gg, gAt, cols, 0, out, at, og, k, m, false, true);
+        gemm(gg, gAt, cols, 0, out, at0, og, k, m, false, true);
       } else {
         gemm(gg, gAt, cols, 0, partial, 0, og, k, m, false, true);
-        for (let i = 0; i < og * k; i++) out[at + i]! += partial[i]!;
+        for (let i = 0; i < og * k; i++) out[at0 + i]! += partial[i]!;
       }
     }
   }

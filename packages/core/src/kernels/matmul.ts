@@ -288,19 +288,26 @@ function storeEdge(
  */
 const WASM_MIN_PRODUCT = 512;
 
-interface GemmExports {
+/** The WebAssembly module's exports: the product, and convolution's column-matrix helpers (kernels/conv.ts). */
+export interface GemmExports {
   readonly memory: WasmMemory;
   /** Bytes of scratch `gemm` needs for an m×n×k product (the packed blocks). */
   workspace_bytes(m: number, n: number, k: number): number;
   /** See wasm/gemm.wat: pointers are byte offsets, the flags 0 or 1, m, n, k ≥ 1. */
   gemm(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, work: number): void;
+  /** im2col of kernels/conv.ts in this memory (see wasm/gemm.wat for the parameters). */
+  im2col(x: number, cols: number, nc: number, cg: number, sampleBytes: number, h: number, w: number, kh: number, kw: number,
+    oh: number, ow: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
+  /** col2im of kernels/conv.ts in this memory, adding into `out`. */
+  col2im(out: number, cols: number, nc: number, cg: number, sampleBytes: number, h: number, w: number, kh: number, kw: number,
+    oh: number, ow: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
 }
 
 const gemmInstance = wasmInstances<GemmExports>(gemmWasmBytes);
 /** The one instance every product shares; undefined until first needed, null if it cannot be had here. */
 let wasmKernel: GemmExports | null | undefined;
 /** A Float64Array over the kernel's memory, replaced whenever growth detaches the old buffer. */
-let wasmHeap: Float64Array | null = null;
+let heapView: Float64Array | null = null;
 
 /**
  * Instantiates the kernel on first use. A failure is final: gemm stays on the TypeScript kernel
@@ -325,6 +332,41 @@ function wasmPays(m: number, n: number, k: number): boolean {
 }
 
 const align16 = (bytes: number): number => (bytes + 15) & ~15;
+
+/**
+ * For kernels that run several steps in the WebAssembly memory (convolution: im2col, the product
+ * and col2im, so that the column matrix never crosses into JavaScript): the module's exports when
+ * {@link gemm} would run an m×n×k product (m, n, k ≥ 1) on WebAssembly, null when it would run
+ * gemmJs (backend 'js', a product too small for 'auto', or no WebAssembly). Deciding as gemm does
+ * keeps such a kernel's results those of gemm, bit for bit.
+ */
+export function wasmKernelFor(m: number, n: number, k: number): GemmExports | null {
+  if (backend === 'js' || !(backend === 'wasm' || wasmPays(m, n, k))) return null;
+  return loadWasm();
+}
+
+/**
+ * A Float64Array over the whole WebAssembly memory, grown first to at least `bytes`; null, having
+ * changed nothing, when it cannot grow that far. The view is valid until the memory grows again
+ * (a later call of this function or of gemm).
+ */
+export function wasmHeap(bytes: number): Float64Array | null {
+  const kernel = loadWasm();
+  if (kernel === null || !growMemory(kernel.memory, bytes)) return null;
+  let heap = heapView;
+  if (heap === null || heap.buffer !== kernel.memory.buffer) heap = heapView = new Float64Array(kernel.memory.buffer);
+  return heap;
+}
+
+/**
+ * One product on operands already in the WebAssembly memory (byte offsets; m, n, k ≥ 1; scratch
+ * of workspace_bytes(m, n, k) at `work`): the same arithmetic as {@link gemm}'s WebAssembly path.
+ */
+export function gemmWasmAt(
+  kernel: GemmExports, a: number, b: number, c: number, m: number, n: number, k: number, transA: boolean, transB: boolean, work: number,
+): void {
+  kernel.gemm(a, b, c, m, n, k, transA ? 1 : 0, transB ? 1 : 0, work);
+}
 
 /**
  * Runs one product (m, n, k ≥ 1) on the WebAssembly kernel: copies A and B into its memory
@@ -352,8 +394,8 @@ function runWasm(
   const end = cAt + 8 * cSize;
   const memory = kernel.memory;
   if (!growMemory(memory, end)) return false; // leave this product to the TypeScript kernel
-  let heap = wasmHeap;
-  if (heap === null || heap.buffer !== memory.buffer) heap = wasmHeap = new Float64Array(memory.buffer);
+  let heap = heapView;
+  if (heap === null || heap.buffer !== memory.buffer) heap = heapView = new Float64Array(memory.buffer);
   heap.set(a.subarray(aOffset, aOffset + aSize), aAt / 8);
   heap.set(b.subarray(bOffset, bOffset + bSize), bAt / 8);
   kernel.gemm(aAt, bAt, cAt, m, n, k, transA ? 1 : 0, transB ? 1 : 0, 0);

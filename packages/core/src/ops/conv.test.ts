@@ -357,17 +357,54 @@ describe('conv2d derivatives', () => {
   });
 
   it('runs forward and both adjoints as matrix products: one gemm per group for a batch in one chunk', () => {
-    const spy = jest.spyOn(matmulKernels, 'gemm');
+    // gemm, or on WebAssembly the product on operands already in its memory (im2col and col2im run there too)
+    const spies = [jest.spyOn(matmulKernels, 'gemm'), jest.spyOn(matmulKernels, 'gemmWasmAt')];
+    const calls = (): number => spies.reduce((total, spy) => total + spy.mock.calls.length, 0);
     try {
-      const x = randn([4, 4, 6, 6], { seed: 22, requiresGrad: true });
-      const w = randn([6, 2, 3, 3], { seed: 23, requiresGrad: true });
-      const y = conv2d(x, w, { groups: 2 });
-      expect(spy).toHaveBeenCalledTimes(2);
-      sum(y).backward();
-      expect(spy).toHaveBeenCalledTimes(6); // two for x̄, two for w̄
-      expect(x.grad!.shape).toEqual([4, 4, 6, 6]);
+      for (const backend of ['js', 'wasm', 'auto'] as const) {
+        const previous = setMatmulBackend(backend);
+        try {
+          spies.forEach((spy) => spy.mockClear());
+          const x = randn([4, 4, 6, 6], { seed: 22, requiresGrad: true });
+          const w = randn([6, 2, 3, 3], { seed: 23, requiresGrad: true });
+          const y = conv2d(x, w, { groups: 2 });
+          expect(calls()).toBe(2);
+          sum(y).backward();
+          expect(calls()).toBe(6); // two for x̄, two for w̄
+          expect(x.grad!.shape).toEqual([4, 4, 6, 6]);
+        } finally {
+          setMatmulBackend(previous);
+        }
+      }
     } finally {
-      spy.mockRestore();
+      spies.forEach((spy) => spy.mockRestore());
+    }
+  });
+
+  it('the WebAssembly path (im2col, product and col2im in its memory) gives the TypeScript path\'s values bit for bit', () => {
+    const shapes: [number[], number[], Conv2dOptions][] = [
+      [[12, 4, 20, 20], [6, 2, 3, 3], { padding: 1, groups: 2 }], // chunks of 5, 5 and 2 samples
+      [[7, 3, 9, 11], [4, 3, 3, 2], { stride: [2, 3], padding: [2, 1], dilation: [1, 2] }], // strided rows and columns
+      [[3, 2, 10, 9], [4, 1, 2, 3], { groups: 2, dilation: 3, padding: 'same' }], // uneven 'same' padding
+      [[2, 8, 64, 64], [2, 8, 3, 3], { stride: 1 }], // one sample per product
+      [[5, 1, 28, 28], [8, 1, 5, 5], { padding: 2 }], // the first layer of a small CNN
+    ];
+    for (const [xs, ws, options] of shapes) {
+      const x = seeded(xs, 60);
+      const w = seeded(ws, 61);
+      const b = seeded([ws[0]!], 62);
+      const run = (backend: 'js' | 'wasm'): number[][] => {
+        const previous = setMatmulBackend(backend);
+        try {
+          const f = (xv: Tensor, wv: Tensor, bv: Tensor): Tensor => conv2d(xv, wv, { ...options, bias: bv });
+          const y = f(x, w, b);
+          const [, back] = vjp(f, x, w, b);
+          return [y, ...back(seeded([...y.shape], 63))].map((t) => Array.from(t!.data));
+        } finally {
+          setMatmulBackend(previous);
+        }
+      };
+      expect(run('wasm')).toEqual(run('js'));
     }
   });
 });

@@ -275,4 +275,174 @@
           (br_if $rowBlocks (i32.lt_u (local.tee $ic (i32.add (local.get $ic) (global.get $MC))) (local.get $m))))
         (br_if $depthBlocks (i32.lt_u (local.tee $pc (i32.add (local.get $pc) (local.get $kc))) (local.get $k))))
       (br_if $columnBlocks (i32.lt_u (local.tee $jc (i32.add (local.get $jc) (global.get $NC))) (local.get $n)))))
+
+  ;; ── Convolution's column matrices (see ../conv.ts) ────────────────────────────────────────────
+  ;; The convolution kernels keep a chunk of samples in this memory and run im2col, the products and
+  ;; col2im here, so the column matrix (the largest operand) never crosses into JavaScript. Both
+  ;; functions are copies and additions in exactly the order of im2col and col2im in ../conv.ts, so
+  ;; the results are those of the TypeScript path bit for bit.
+
+  ;; The first output column (of `count`) whose input column o·stride + offset is ≥ 0.
+  (func $firstInside (param $offset i32) (param $stride i32) (param $count i32) (result i32)
+    (local $lo i32)
+    (local.set $lo
+      (select (i32.const 0)
+        (i32.div_u (i32.add (i32.sub (i32.const 0) (local.get $offset)) (i32.sub (local.get $stride) (i32.const 1))) (local.get $stride))
+        (i32.ge_s (local.get $offset) (i32.const 0))))
+    (select (local.get $count) (local.get $lo) (i32.gt_u (local.get $lo) (local.get $count))))
+
+  ;; One past the last output column (of `count`, and ≥ lo) whose input column o·stride + offset is < size.
+  (func $lastInside (param $offset i32) (param $stride i32) (param $size i32) (param $count i32) (param $lo i32) (result i32)
+    (local $room i32) (local $hi i32)
+    (local.set $room (i32.sub (i32.sub (local.get $size) (i32.const 1)) (local.get $offset)))
+    (local.set $hi
+      (select (i32.const 0)
+        (i32.add (i32.div_u (local.get $room) (local.get $stride)) (i32.const 1))
+        (i32.lt_s (local.get $room) (i32.const 0))))
+    (local.set $hi (select (local.get $count) (local.get $hi) (i32.gt_u (local.get $hi) (local.get $count))))
+    (select (local.get $lo) (local.get $hi) (i32.lt_u (local.get $hi) (local.get $lo))))
+
+  ;; Zeros `bytes` (a multiple of 8) bytes at p.
+  (func $zero (param $p i32) (param $bytes i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $p) (local.get $bytes)))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
+        (v128.store (local.get $p) (v128.const i64x2 0 0))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $pairs)))
+    (if (i32.lt_u (local.get $p) (local.get $end)) (then (f64.store (local.get $p) (f64.const 0)))))
+
+  ;; im2col: cols ([cg·kh·kw, nc·oh·ow] row-major) = every receptive field of nc samples, x pointing
+  ;; at channel 0 of the group in the first sample (samples sampleBytes apart, channels h·w·8 bytes
+  ;; apart, rows w·8): cols[(c, ki, kj), (s, i, j)] = x[s, c, i·sh + ki·dh − pt, j·sw + kj·dw − pl],
+  ;; 0 in the padding.
+  (func (export "im2col")
+      (param $x i32) (param $cols i32) (param $nc i32) (param $cg i32) (param $sampleBytes i32)
+      (param $h i32) (param $w i32) (param $kh i32) (param $kw i32) (param $oh i32) (param $ow i32)
+      (param $sh i32) (param $sw i32) (param $dh i32) (param $dw i32) (param $pt i32) (param $pl i32)
+    (local $ci i32) (local $ki i32) (local $kj i32) (local $s i32) (local $y i32)
+    (local $rowOffset i32) (local $colOffset i32) (local $lo i32) (local $hi i32)
+    (local $p i32) (local $plane i32) (local $base i32) (local $ih i32) (local $src i32)
+    (local $q i32) (local $qEnd i32) (local $pairEnd i32) (local $rowBytes i32) (local $step i32)
+    (local.set $rowBytes (i32.shl (local.get $ow) (i32.const 3)))
+    (local.set $step (i32.shl (local.get $sw) (i32.const 3)))
+    (local.set $p (local.get $cols))
+    (loop $channels
+      (local.set $plane (i32.add (local.get $x) (i32.shl (i32.mul (local.get $ci) (i32.mul (local.get $h) (local.get $w))) (i32.const 3))))
+      (local.set $ki (i32.const 0))
+      (loop $tapRows
+        (local.set $rowOffset (i32.sub (i32.mul (local.get $ki) (local.get $dh)) (local.get $pt)))
+        (local.set $kj (i32.const 0))
+        (loop $tapColumns
+          (local.set $colOffset (i32.sub (i32.mul (local.get $kj) (local.get $dw)) (local.get $pl)))
+          (local.set $lo (call $firstInside (local.get $colOffset) (local.get $sw) (local.get $ow)))
+          (local.set $hi (call $lastInside (local.get $colOffset) (local.get $sw) (local.get $w) (local.get $ow) (local.get $lo)))
+          (local.set $s (i32.const 0))
+          (loop $samples
+            (local.set $base (i32.add (local.get $plane) (i32.mul (local.get $s) (local.get $sampleBytes))))
+            (local.set $y (i32.const 0))
+            (loop $rows
+              (local.set $ih (i32.add (i32.mul (local.get $y) (local.get $sh)) (local.get $rowOffset)))
+              (if (i32.or (i32.lt_s (local.get $ih) (i32.const 0)) (i32.ge_s (local.get $ih) (local.get $h)))
+                (then (call $zero (local.get $p) (local.get $rowBytes)))
+                (else
+                  (call $zero (local.get $p) (i32.shl (local.get $lo) (i32.const 3)))
+                  ;; column xo of this row reads x at src + xo·sw·8
+                  (local.set $src (i32.add (local.get $base)
+                    (i32.shl (i32.add (i32.mul (local.get $ih) (local.get $w)) (local.get $colOffset)) (i32.const 3))))
+                  (local.set $q (i32.add (local.get $p) (i32.shl (local.get $lo) (i32.const 3))))
+                  (local.set $qEnd (i32.add (local.get $p) (i32.shl (local.get $hi) (i32.const 3))))
+                  (local.set $src (i32.add (local.get $src) (i32.mul (local.get $lo) (local.get $step))))
+                  (if (i32.eq (local.get $sw) (i32.const 1))
+                    (then
+                      (local.set $pairEnd (i32.sub (local.get $qEnd) (i32.const 16)))
+                      (block $pairsDone
+                        (loop $pairs
+                          (br_if $pairsDone (i32.gt_s (local.get $q) (local.get $pairEnd)))
+                          (v128.store (local.get $q) (v128.load (local.get $src)))
+                          (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                          (local.set $src (i32.add (local.get $src) (i32.const 16)))
+                          (br $pairs)))
+                      (if (i32.lt_u (local.get $q) (local.get $qEnd))
+                        (then (f64.store (local.get $q) (f64.load (local.get $src))))))
+                    (else
+                      (block $stridedDone
+                        (loop $strided
+                          (br_if $stridedDone (i32.ge_u (local.get $q) (local.get $qEnd)))
+                          (f64.store (local.get $q) (f64.load (local.get $src)))
+                          (local.set $q (i32.add (local.get $q) (i32.const 8)))
+                          (local.set $src (i32.add (local.get $src) (local.get $step)))
+                          (br $strided)))))
+                  (call $zero (local.get $qEnd) (i32.shl (i32.sub (local.get $ow) (local.get $hi)) (i32.const 3)))))
+              (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
+              (br_if $rows (i32.lt_u (local.tee $y (i32.add (local.get $y) (i32.const 1))) (local.get $oh))))
+            (br_if $samples (i32.lt_u (local.tee $s (i32.add (local.get $s) (i32.const 1))) (local.get $nc))))
+          (br_if $tapColumns (i32.lt_u (local.tee $kj (i32.add (local.get $kj) (i32.const 1))) (local.get $kw))))
+        (br_if $tapRows (i32.lt_u (local.tee $ki (i32.add (local.get $ki) (i32.const 1))) (local.get $kh))))
+      (br_if $channels (i32.lt_u (local.tee $ci (i32.add (local.get $ci) (i32.const 1))) (local.get $cg)))))
+
+  ;; col2im, the adjoint of im2col with the same parameters: adds each element of cols into out
+  ;; (laid out as x) where im2col read it from, in im2col's order; padding elements are dropped.
+  (func (export "col2im")
+      (param $out i32) (param $cols i32) (param $nc i32) (param $cg i32) (param $sampleBytes i32)
+      (param $h i32) (param $w i32) (param $kh i32) (param $kw i32) (param $oh i32) (param $ow i32)
+      (param $sh i32) (param $sw i32) (param $dh i32) (param $dw i32) (param $pt i32) (param $pl i32)
+    (local $ci i32) (local $ki i32) (local $kj i32) (local $s i32) (local $y i32)
+    (local $rowOffset i32) (local $colOffset i32) (local $lo i32) (local $hi i32)
+    (local $p i32) (local $plane i32) (local $base i32) (local $ih i32) (local $dst i32)
+    (local $q i32) (local $qEnd i32) (local $pairEnd i32) (local $rowBytes i32) (local $step i32)
+    (local.set $rowBytes (i32.shl (local.get $ow) (i32.const 3)))
+    (local.set $step (i32.shl (local.get $sw) (i32.const 3)))
+    (local.set $p (local.get $cols))
+    (loop $channels
+      (local.set $plane (i32.add (local.get $out) (i32.shl (i32.mul (local.get $ci) (i32.mul (local.get $h) (local.get $w))) (i32.const 3))))
+      (local.set $ki (i32.const 0))
+      (loop $tapRows
+        (local.set $rowOffset (i32.sub (i32.mul (local.get $ki) (local.get $dh)) (local.get $pt)))
+        (local.set $kj (i32.const 0))
+        (loop $tapColumns
+          (local.set $colOffset (i32.sub (i32.mul (local.get $kj) (local.get $dw)) (local.get $pl)))
+          (local.set $lo (call $firstInside (local.get $colOffset) (local.get $sw) (local.get $ow)))
+          (local.set $hi (call $lastInside (local.get $colOffset) (local.get $sw) (local.get $w) (local.get $ow) (local.get $lo)))
+          (local.set $s (i32.const 0))
+          (loop $samples
+            (local.set $base (i32.add (local.get $plane) (i32.mul (local.get $s) (local.get $sampleBytes))))
+            (local.set $y (i32.const 0))
+            (loop $rows
+              (local.set $ih (i32.add (i32.mul (local.get $y) (local.get $sh)) (local.get $rowOffset)))
+              (if (i32.and (i32.ge_s (local.get $ih) (i32.const 0)) (i32.lt_s (local.get $ih) (local.get $h)))
+                (then
+                  (local.set $dst (i32.add (local.get $base)
+                    (i32.shl (i32.add (i32.mul (local.get $ih) (local.get $w)) (local.get $colOffset)) (i32.const 3))))
+                  (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $lo) (local.get $step))))
+                  (local.set $q (i32.add (local.get $p) (i32.shl (local.get $lo) (i32.const 3))))
+                  (local.set $qEnd (i32.add (local.get $p) (i32.shl (local.get $hi) (i32.const 3))))
+                  (if (i32.eq (local.get $sw) (i32.const 1))
+                    (then
+                      (local.set $pairEnd (i32.sub (local.get $qEnd) (i32.const 16)))
+                      (block $pairsDone
+                        (loop $pairs
+                          (br_if $pairsDone (i32.gt_s (local.get $q) (local.get $pairEnd)))
+                          (v128.store (local.get $dst) (f64x2.add (v128.load (local.get $dst)) (v128.load (local.get $q))))
+                          (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                          (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+                          (br $pairs)))
+                      (if (i32.lt_u (local.get $q) (local.get $qEnd))
+                        (then (f64.store (local.get $dst) (f64.add (f64.load (local.get $dst)) (f64.load (local.get $q)))))))
+                    (else
+                      (block $stridedDone
+                        (loop $strided
+                          (br_if $stridedDone (i32.ge_u (local.get $q) (local.get $qEnd)))
+                          (f64.store (local.get $dst) (f64.add (f64.load (local.get $dst)) (f64.load (local.get $q))))
+                          (local.set $q (i32.add (local.get $q) (i32.const 8)))
+                          (local.set $dst (i32.add (local.get $dst) (local.get $step)))
+                          (br $strided)))))))
+              (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
+              (br_if $rows (i32.lt_u (local.tee $y (i32.add (local.get $y) (i32.const 1))) (local.get $oh))))
+            (br_if $samples (i32.lt_u (local.tee $s (i32.add (local.get $s) (i32.const 1))) (local.get $nc))))
+          (br_if $tapColumns (i32.lt_u (local.tee $kj (i32.add (local.get $kj) (i32.const 1))) (local.get $kw))))
+        (br_if $tapRows (i32.lt_u (local.tee $ki (i32.add (local.get $ki) (i32.const 1))) (local.get $kh))))
+      (br_if $channels (i32.lt_u (local.tee $ci (i32.add (local.get $ci) (i32.const 1))) (local.get $cg)))))
 )
