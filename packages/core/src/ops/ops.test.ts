@@ -391,6 +391,14 @@ describe('unary ops', () => {
     expectTensor(relu(tensor([-1, 0, 2, -Infinity, Infinity])), [5], [0, 0, 2, 0, Infinity]);
   });
 
+  it('relu gives +0, never −0, for every input not above 0 (−0, negatives, −∞), on long inputs too', () => {
+    const inputs = [-0, 0, -1, -1e-300, -Number.MAX_VALUE, -Infinity, 5e-324, 3, Infinity];
+    const long = Array.from({ length: 50 }, (_, i) => inputs[i % inputs.length]!);
+    const out = Array.from(relu(tensor(long)).data);
+    expect(out.map((v) => Object.is(v, 0) || v > 0)).toEqual(long.map(() => true));
+    expect(out).toEqual(long.map((v) => (v > 0 ? v : 0)));
+  });
+
   it('relu(NaN) is NaN', () => {
     expectTensor(relu(tensor([NaN])), [1], [NaN]);
   });
