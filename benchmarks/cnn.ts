@@ -12,8 +12,9 @@
  */
 import { Rng, noGrad, tensor } from '@adjoint/core';
 import { Adam, Conv2d, Dense, Flatten, MaxPool2d, ReLU, Sequential, crossEntropy } from '@adjoint/nn';
-import { ratio, timeInterleaved, timedRow, type BenchResult } from './harness';
-import { loadTf, type Tf } from './tf';
+import type { BenchResult } from './harness';
+import type { Tf } from './tf';
+import { againstTfWasm, type StepAndForward } from './versus-wasm';
 
 const BATCH = 64;
 const LR = 1e-3;
@@ -40,7 +41,7 @@ function problem(): Problem {
 }
 
 /** adjoint: the layers as a user would write them, weights set to the problem's. */
-function adjointModel(p: Problem): { step: () => void; forward: () => void } {
+function adjointModel(p: Problem): StepAndForward {
   const conv1 = new Conv2d(1, 8, 5, { padding: 2, seed: 1 });
   const conv2 = new Conv2d(8, 16, 5, { padding: 2, seed: 2 });
   const dense = new Dense(784, 10, { seed: 3 });
@@ -84,7 +85,7 @@ function sameConvWithAdjoints(tf: Tf): (x: Tf, w: Tf) => Tf {
 }
 
 /** The same network in TensorFlow.js (NHWC, float32), with tfjs's own Adam. */
-function tfModel(tf: Tf, p: Problem): { step: () => void; forward: () => void } {
+function tfModel(tf: Tf, p: Problem): StepAndForward {
   // adjoint's weights are [out, in, kH, kW]; tfjs wants [kH, kW, in, out].
   const hwio = (w: Float64Array, out: number, inC: number) =>
     tf.transpose(tf.tensor4d(Float32Array.from(w), [out, inC, 5, 5]), [2, 3, 1, 0]);
@@ -122,22 +123,5 @@ function tfModel(tf: Tf, p: Problem): { step: () => void; forward: () => void } 
 /** The CNN step and its forward pass against tfjs wasm (see the file's comment). */
 export async function benchCnn(): Promise<BenchResult[]> {
   const p = problem();
-  const ours = adjointModel(p);
-  const tf = await loadTf();
-  if (tf === null) {
-    const [a, f] = timeInterleaved([ours.step, ours.forward], { minTime: 1.5 });
-    return [timedRow(GROUP, 'adjoint step (float64)', a!), timedRow(GROUP, 'adjoint forward (float64)', f!)];
-  }
-  await tf.setBackend('wasm');
-  const theirs = tfModel(tf, p);
-  const [a, t, af, tf_] = timeInterleaved([ours.step, theirs.step, ours.forward, theirs.forward], { minTime: 2 });
-  const adjointStep = timedRow(GROUP, 'adjoint step (float64)', a!);
-  const wasmStep = timedRow(GROUP, 'tfjs wasm step (float32; conv adjoints as convolutions)', t!);
-  const adjointForward = timedRow(GROUP, 'adjoint forward (float64)', af!);
-  const wasmForward = timedRow(GROUP, 'tfjs wasm forward (float32)', tf_!);
-  return [
-    adjointStep, wasmStep, adjointForward, wasmForward,
-    ratio(GROUP, 'step: adjoint / tfjs wasm', adjointStep, wasmStep, 1.0, 'atMost'),
-    ratio(GROUP, 'forward: adjoint / tfjs wasm', adjointForward, wasmForward, 1.0, 'atMost'),
-  ];
+  return againstTfWasm(GROUP, adjointModel(p), (tf) => tfModel(tf, p), 'tfjs wasm step (float32; conv adjoints as convolutions)');
 }

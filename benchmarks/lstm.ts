@@ -6,8 +6,9 @@
  */
 import { Rng, noGrad, slice, squeeze, tensor, type Tensor } from '@adjoint/core';
 import { Adam, Dense, LSTM, mse } from '@adjoint/nn';
-import { ratio, timeInterleaved, timedRow, type BenchResult } from './harness';
-import { loadTf, type Tf } from './tf';
+import type { BenchResult } from './harness';
+import type { Tf } from './tf';
+import { againstTfWasm, type StepAndForward } from './versus-wasm';
 
 const [BATCH, TIME, INPUT, HIDDEN] = [32, 20, 8, 64];
 const LR = 1e-3;
@@ -41,7 +42,7 @@ function problem(): Problem {
 /** The last time step's output: [batch, time, hidden] → [batch, hidden]. */
 const lastStep = (output: Tensor): Tensor => squeeze(slice(output, [0, TIME - 1, 0], [BATCH, 1, HIDDEN]), 1);
 
-function adjointModel(p: Problem): { step: () => void; forward: () => void } {
+function adjointModel(p: Problem): StepAndForward {
   const lstm = new LSTM(INPUT, HIDDEN, { seed: 1 });
   const dense = new Dense(HIDDEN, 1, { seed: 2 });
   lstm.weightIh.assign(p.weightIh);
@@ -69,7 +70,7 @@ function transposed(a: Float64Array, rows: number, cols: number): Float32Array {
   return Float32Array.from({ length: a.length }, (_, k) => a[(k % rows) * cols + Math.floor(k / rows)]!);
 }
 
-function tfModel(tf: Tf, p: Problem): { step: () => void; forward: () => void } {
+function tfModel(tf: Tf, p: Problem): StepAndForward {
   const x = tf.tensor3d(Float32Array.from(p.x), [BATCH, TIME, INPUT]);
   const target = tf.tensor2d(Float32Array.from(p.target), [BATCH, 1]);
   // Zeros first: the weights are set below (and tfjs's default orthogonal initialiser warns at this size).
@@ -97,22 +98,5 @@ function tfModel(tf: Tf, p: Problem): { step: () => void; forward: () => void } 
 /** The LSTM step (and its forward pass alone) against tfjs wasm. */
 export async function benchLstm(): Promise<BenchResult[]> {
   const p = problem();
-  const ours = adjointModel(p);
-  const tf = await loadTf();
-  if (tf === null) {
-    const [a, f] = timeInterleaved([ours.step, ours.forward], { minTime: 1.5 });
-    return [timedRow(GROUP, 'adjoint step (float64)', a!), timedRow(GROUP, 'adjoint forward (float64)', f!)];
-  }
-  await tf.setBackend('wasm');
-  const theirs = tfModel(tf, p);
-  const [a, t, af, tf_] = timeInterleaved([ours.step, theirs.step, ours.forward, theirs.forward], { minTime: 2 });
-  const adjointStep = timedRow(GROUP, 'adjoint step (float64)', a!);
-  const wasmStep = timedRow(GROUP, 'tfjs wasm step (float32, tf.layers.lstm)', t!);
-  const adjointForward = timedRow(GROUP, 'adjoint forward (float64)', af!);
-  const wasmForward = timedRow(GROUP, 'tfjs wasm forward (float32)', tf_!);
-  return [
-    adjointStep, wasmStep, adjointForward, wasmForward,
-    ratio(GROUP, 'step: adjoint / tfjs wasm', adjointStep, wasmStep, 1.0, 'atMost'),
-    ratio(GROUP, 'forward: adjoint / tfjs wasm', adjointForward, wasmForward),
-  ];
+  return againstTfWasm(GROUP, adjointModel(p), (tf) => tfModel(tf, p), 'tfjs wasm step (float32, tf.layers.lstm)');
 }

@@ -1,0 +1,34 @@
+/** What the layer benchmarks (cnn, lstm) share: a training step and its forward pass, against tfjs wasm's. */
+import { ratio, timeInterleaved, timedRow, type BenchResult } from './harness';
+import { loadTf, type Tf } from './tf';
+
+/** A training step, and the forward pass alone, as one engine runs them. */
+export interface StepAndForward {
+  step: () => void;
+  forward: () => void;
+}
+
+/**
+ * adjoint's step and forward pass against TensorFlow.js wasm's, all four timed interleaved, with
+ * the target step ≤ 1× tfjs wasm (the forward ratio is shown without a target); without tfjs,
+ * adjoint's two rows alone.
+ */
+export async function againstTfWasm(group: string, ours: StepAndForward, theirs: (tf: Tf) => StepAndForward, tfStepName: string): Promise<BenchResult[]> {
+  const tf = await loadTf();
+  if (tf === null) {
+    const [a, f] = timeInterleaved([ours.step, ours.forward], { minTime: 1.5 });
+    return [timedRow(group, 'adjoint step (float64)', a!), timedRow(group, 'adjoint forward (float64)', f!)];
+  }
+  await tf.setBackend('wasm');
+  const tfModel = theirs(tf);
+  const [a, t, af, tf_] = timeInterleaved([ours.step, tfModel.step, ours.forward, tfModel.forward], { minTime: 2 });
+  const adjointStep = timedRow(group, 'adjoint step (float64)', a!);
+  const wasmStep = timedRow(group, tfStepName, t!);
+  const adjointForward = timedRow(group, 'adjoint forward (float64)', af!);
+  const wasmForward = timedRow(group, 'tfjs wasm forward (float32)', tf_!);
+  return [
+    adjointStep, wasmStep, adjointForward, wasmForward,
+    ratio(group, 'step: adjoint / tfjs wasm', adjointStep, wasmStep, 1.0, 'atMost'),
+    ratio(group, 'forward: adjoint / tfjs wasm', adjointForward, wasmForward),
+  ];
+}
