@@ -29,7 +29,7 @@
  * and grow to the largest chunk seen, up to a bound; kernels do not re-enter, so one set serves
  * every call.
  */
-import { gemm, gemmWasmAt, wasmHeap, wasmKernelFor } from './matmul';
+import { convGemmWasmAt, gemm, gemmWasmAt, wasmHeap, wasmKernelFor, type GemmExports } from './matmul';
 import { allocData, allocForOverwrite } from './alloc';
 
 /** Everything a convolution kernel needs to know, as plain numbers. */
@@ -245,6 +245,51 @@ function columnsArgs(geo: ConvGeometry, nc: number): [number, number, number, nu
 const groupAt = (geo: ConvGeometry, xAt: number, group: number): number => xAt + 8 * group * (geo.c / geo.groups) * geo.h * geo.w;
 
 /**
+ * The height and width of the zero-padded input that conv_forward reads: every row and column the
+ * kernel reaches, and all of x after the top and left padding.
+ */
+function paddedSize(geo: ConvGeometry): [number, number] {
+  return [
+    Math.max(geo.pt + geo.h, (geo.oh - 1) * geo.sh + (geo.kh - 1) * geo.dh + 1),
+    Math.max(geo.pl + geo.w, (geo.ow - 1) * geo.sw + (geo.kw - 1) * geo.dw + 1),
+  ];
+}
+
+/**
+ * One chunk of conv2d on WebAssembly without a column matrix (stride 1 along rows): the chunk's
+ * samples are copied into its memory with their padding as zeros, and conv_forward multiplies W by
+ * the columns read from there; the product, with the bias, is copied out in [N, O, H', W'] order.
+ * Regions `at`: the padded chunk, w (already there), the product.
+ */
+function forwardWithoutColumns(
+  kernel: GemmExports, heap: Float64Array, at: readonly number[], x: Float64Array, geo: ConvGeometry,
+  n0: number, nc: number, out: Float64Array, bias: Float64Array | undefined,
+): void {
+  const { c, h, w, groups } = geo;
+  const [hp, wp] = paddedSize(geo);
+  const [xpAt, wAt, yAt] = at as [number, number, number];
+  const xp = xpAt / 8;
+  heap.fill(0, xp, xp + nc * c * hp * wp + 4);
+  for (let plane = 0; plane < nc * c; plane++) {
+    const src = (n0 * c + plane) * h * w;
+    const dst = xp + (plane * hp + geo.pt) * wp + geo.pl;
+    for (let r = 0; r < h; r++) {
+      const from = src + r * w;
+      const to = dst + r * wp;
+      for (let i = 0; i < w; i++) heap[to + i] = x[from + i]!;
+    }
+  }
+  const cg = c / groups;
+  const og = geo.o / groups;
+  const k = cg * geo.kh * geo.kw;
+  for (let g = 0; g < groups; g++) {
+    convGemmWasmAt(kernel, wAt + 8 * g * og * k, xpAt + 8 * g * cg * hp * wp, yAt, og, nc, 8 * c * hp * wp, cg, hp, wp,
+      geo.kh, geo.kw, geo.oh, geo.ow, geo.sh, geo.dh, geo.dw, 0);
+    samplesFirst(heap, yAt / 8, geo, g, n0, nc, out, bias);
+  }
+}
+
+/**
  * y = conv2d(x, w), plus bias[o] at every position of output channel o when a bias is given:
  * x [N, C, H, W], w [O, C/groups, kH, kW], bias [O] → y [N, O, H', W'].
  *
@@ -267,11 +312,23 @@ export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry,
     const nc = Math.min(chunk, n - n0);
     const m = nc * ohw;
     const kernel = heap === null ? null : wasmKernelFor(og, m, k);
+    // Along rows at stride 1, the product reads a padded copy of the input instead of columns.
+    const direct = geo.sw === 1;
     if (kernel !== null && heap === undefined) {
-      // Regions: x of a chunk, w, the columns, the product.
-      at = layout(kernel.workspace_bytes(og, chunk * ohw, k), [chunk * chw, o * k, k * chunk * ohw, og * chunk * ohw]);
-      heap = wasmHeap(at[4]!);
+      if (direct) {
+        // Regions: the chunk padded (and 4 elements that edge tiles may read past it), w, the product.
+        const [hp, wp] = paddedSize(geo);
+        at = layout(kernel.conv_workspace_bytes(og, k), [chunk * geo.c * hp * wp + 4, o * k, og * chunk * ohw]);
+      } else {
+        // Regions: x of a chunk, w, the columns, the product.
+        at = layout(kernel.workspace_bytes(og, chunk * ohw, k), [chunk * chw, o * k, k * chunk * ohw, og * chunk * ohw]);
+      }
+      heap = wasmHeap(at[at.length - 1]!);
       heap?.set(wt, at[1]! / 8);
+    }
+    if (kernel !== null && heap && direct) {
+      forwardWithoutColumns(kernel, heap, at, x, geo, n0, nc, out, bias);
+      continue;
     }
     if (kernel !== null && heap) {
       const [xAt, wAt, colsAt, yAt] = at as [number, number, number, number];

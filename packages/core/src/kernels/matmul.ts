@@ -298,6 +298,11 @@ export interface GemmExports {
   /** im2col of kernels/conv.ts in this memory (see wasm/gemm.wat for the parameters). */
   im2col(x: number, cols: number, nc: number, cg: number, sampleBytes: number, h: number, w: number, kh: number, kw: number,
     oh: number, ow: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
+  /** Scratch bytes conv_forward needs for og output channels and K taps. */
+  conv_workspace_bytes(og: number, K: number): number;
+  /** W·cols without the column matrix, from a zero-padded input (see wasm/gemm.wat). */
+  conv_forward(w: number, xp: number, c: number, og: number, nc: number, sampleBytes: number, cg: number, hp: number, wp: number,
+    kh: number, kw: number, oh: number, ow: number, sh: number, dh: number, dw: number, work: number): void;
   /** col2im of kernels/conv.ts in this memory, adding into `out`. */
   col2im(out: number, cols: number, nc: number, cg: number, sampleBytes: number, h: number, w: number, kh: number, kw: number,
     oh: number, ow: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
@@ -356,6 +361,18 @@ export function wasmHeap(bytes: number): Float64Array | null {
   let heap = heapView;
   if (heap === null || heap.buffer !== kernel.memory.buffer) heap = heapView = new Float64Array(kernel.memory.buffer);
   return heap;
+}
+
+/**
+ * A convolution's product W·cols computed from a zero-padded input in the WebAssembly memory
+ * without making the column matrix (conv_forward in wasm/gemm.wat, stride 1 along rows): gemm's
+ * depth blocks and order of additions, so the same values as gemm(W, cols), bit for bit.
+ */
+export function convGemmWasmAt(
+  kernel: GemmExports, w: number, xp: number, c: number, og: number, nc: number, sampleBytes: number, cg: number,
+  hp: number, wp: number, kh: number, kw: number, oh: number, ow: number, sh: number, dh: number, dw: number, work: number,
+): void {
+  kernel.conv_forward(w, xp, c, og, nc, sampleBytes, cg, hp, wp, kh, kw, oh, ow, sh, dh, dw, work);
 }
 
 /**

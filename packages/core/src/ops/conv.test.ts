@@ -358,7 +358,7 @@ describe('conv2d derivatives', () => {
 
   it('runs forward and both adjoints as matrix products: one gemm per group for a batch in one chunk', () => {
     // gemm, or on WebAssembly the product on operands already in its memory (im2col and col2im run there too)
-    const spies = [jest.spyOn(matmulKernels, 'gemm'), jest.spyOn(matmulKernels, 'gemmWasmAt')];
+    const spies = [jest.spyOn(matmulKernels, 'gemm'), jest.spyOn(matmulKernels, 'gemmWasmAt'), jest.spyOn(matmulKernels, 'convGemmWasmAt')];
     const calls = (): number => spies.reduce((total, spy) => total + spy.mock.calls.length, 0);
     try {
       for (const backend of ['js', 'wasm', 'auto'] as const) {
@@ -381,10 +381,12 @@ describe('conv2d derivatives', () => {
     }
   });
 
-  it('the WebAssembly path (im2col, product and col2im in its memory) gives the TypeScript path\'s values bit for bit', () => {
+  it('the WebAssembly path (im2col, product and col2im in its memory; the forward product without columns at stride 1 along rows) gives the TypeScript path\'s values bit for bit', () => {
     const shapes: [number[], number[], Conv2dOptions][] = [
       [[12, 4, 20, 20], [6, 2, 3, 3], { padding: 1, groups: 2 }], // chunks of 5, 5 and 2 samples
       [[7, 3, 9, 11], [4, 3, 3, 2], { stride: [2, 3], padding: [2, 1], dilation: [1, 2] }], // strided rows and columns
+      [[3, 2, 9, 8], [5, 2, 3, 3], { stride: [2, 1], padding: 1 }], // strided rows only: the product without columns
+      [[2, 3, 6, 7], [6, 3, 1, 1], {}], // 1×1 kernel, rows of 7
       [[3, 2, 10, 9], [4, 1, 2, 3], { groups: 2, dilation: 3, padding: 'same' }], // uneven 'same' padding
       [[2, 8, 64, 64], [2, 8, 3, 3], { stride: 1 }], // one sample per product
       [[5, 1, 28, 28], [8, 1, 5, 5], { padding: 2 }], // the first layer of a small CNN

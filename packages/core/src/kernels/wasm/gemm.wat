@@ -445,4 +445,168 @@
           (br_if $tapColumns (i32.lt_u (local.tee $kj (i32.add (local.get $kj) (i32.const 1))) (local.get $kw))))
         (br_if $tapRows (i32.lt_u (local.tee $ki (i32.add (local.get $ki) (i32.const 1))) (local.get $kh))))
       (br_if $channels (i32.lt_u (local.tee $ci (i32.add (local.get $ci) (i32.const 1))) (local.get $cg)))))
+
+  ;; ── Convolution without a column matrix (stride 1 along rows) ──────────────────────────────────
+  ;; conv_forward computes W·cols for a chunk of samples reading cols' elements straight from a
+  ;; zero-padded copy of the input: with the padding in memory, the four output positions of a
+  ;; 4-column tile in one output row read four adjacent elements for every tap (c, ki, kj), at
+  ;; offs[p] bytes from the tile's corner, so the micro-kernel loads them as two vectors from there
+  ;; instead of from a packed strip. A tile narrower than 4 (the end of an output row) reads a few
+  ;; elements past it, which the edge store drops. Depth blocks, tile sums and the order of every
+  ;; addition are gemm's, so C is what gemm(W, cols) gives, bit for bit.
+
+  ;; kernel4x4 with B read at bBase + offs[p] (two vectors) instead of from a packed strip.
+  (func $kernel4x4Indirect (param $a i32) (param $offs i32) (param $bBase i32) (param $depth i32)
+      (param $c i32) (param $ldc i32) (param $accumulate i32)
+    (local $c00 v128) (local $c02 v128)
+    (local $c10 v128) (local $c12 v128)
+    (local $c20 v128) (local $c22 v128)
+    (local $c30 v128) (local $c32 v128)
+    (local $b01 v128) (local $b23 v128) (local $ar v128) (local $aEnd i32) (local $b i32)
+    (local.set $aEnd (i32.add (local.get $a) (i32.shl (local.get $depth) (i32.const 5))))
+    (loop $step
+      (local.set $b (i32.add (local.get $bBase) (i32.load (local.get $offs))))
+      (local.set $b01 (v128.load (local.get $b)))
+      (local.set $b23 (v128.load offset=16 (local.get $b)))
+      (local.set $ar (v128.load64_splat (local.get $a)))
+      (local.set $c00 (f64x2.add (local.get $c00) (f64x2.mul (local.get $ar) (local.get $b01))))
+      (local.set $c02 (f64x2.add (local.get $c02) (f64x2.mul (local.get $ar) (local.get $b23))))
+      (local.set $ar (v128.load64_splat offset=8 (local.get $a)))
+      (local.set $c10 (f64x2.add (local.get $c10) (f64x2.mul (local.get $ar) (local.get $b01))))
+      (local.set $c12 (f64x2.add (local.get $c12) (f64x2.mul (local.get $ar) (local.get $b23))))
+      (local.set $ar (v128.load64_splat offset=16 (local.get $a)))
+      (local.set $c20 (f64x2.add (local.get $c20) (f64x2.mul (local.get $ar) (local.get $b01))))
+      (local.set $c22 (f64x2.add (local.get $c22) (f64x2.mul (local.get $ar) (local.get $b23))))
+      (local.set $ar (v128.load64_splat offset=24 (local.get $a)))
+      (local.set $c30 (f64x2.add (local.get $c30) (f64x2.mul (local.get $ar) (local.get $b01))))
+      (local.set $c32 (f64x2.add (local.get $c32) (f64x2.mul (local.get $ar) (local.get $b23))))
+      (local.set $offs (i32.add (local.get $offs) (i32.const 4)))
+      (br_if $step (i32.lt_u (local.tee $a (i32.add (local.get $a) (i32.const 32))) (local.get $aEnd))))
+    (if (local.get $accumulate)
+      (then
+        (v128.store (local.get $c) (f64x2.add (v128.load (local.get $c)) (local.get $c00)))
+        (v128.store offset=16 (local.get $c) (f64x2.add (v128.load offset=16 (local.get $c)) (local.get $c02)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (f64x2.add (v128.load (local.get $c)) (local.get $c10)))
+        (v128.store offset=16 (local.get $c) (f64x2.add (v128.load offset=16 (local.get $c)) (local.get $c12)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (f64x2.add (v128.load (local.get $c)) (local.get $c20)))
+        (v128.store offset=16 (local.get $c) (f64x2.add (v128.load offset=16 (local.get $c)) (local.get $c22)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (f64x2.add (v128.load (local.get $c)) (local.get $c30)))
+        (v128.store offset=16 (local.get $c) (f64x2.add (v128.load offset=16 (local.get $c)) (local.get $c32))))
+      (else
+        (v128.store (local.get $c) (local.get $c00))
+        (v128.store offset=16 (local.get $c) (local.get $c02))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (local.get $c10))
+        (v128.store offset=16 (local.get $c) (local.get $c12))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (local.get $c20))
+        (v128.store offset=16 (local.get $c) (local.get $c22))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (local.get $c30))
+        (v128.store offset=16 (local.get $c) (local.get $c32)))))
+
+  ;; Bytes of scratch conv_forward needs for og output channels and K = cg·kh·kw taps: the tap
+  ;; offsets (K i32), W packed in 4-row strips, and one edge tile.
+  (func (export "conv_workspace_bytes") (param $og i32) (param $K i32) (result i32)
+    (i32.add
+      (i32.add
+        (i32.and (i32.add (i32.shl (local.get $K) (i32.const 2)) (i32.const 15)) (i32.const -16))
+        (i32.shl (i32.mul (local.get $K) (i32.and (i32.add (local.get $og) (i32.const 3)) (i32.const -4))) (i32.const 3)))
+      (i32.const 128)))
+
+  ;; C ([og, nc·oh·ow] row-major at c) = W ([og, K] row-major at w, K = cg·kh·kw) · cols, for nc
+  ;; samples of cg channels of Hp×Wp already padded at xp (samples sampleBytes apart; the padded
+  ;; input is read from row y·sh, column x of the output position (y, x)), with dilation dh, dw and
+  ;; stride sh down the rows, 1 along them. Needs conv_workspace_bytes(og, K) bytes at work and 32
+  ;; readable bytes after the padded input.
+  (func (export "conv_forward")
+      (param $w i32) (param $xp i32) (param $c i32) (param $og i32) (param $nc i32) (param $sampleBytes i32)
+      (param $cg i32) (param $Hp i32) (param $Wp i32) (param $kh i32) (param $kw i32)
+      (param $oh i32) (param $ow i32) (param $sh i32) (param $dh i32) (param $dw i32) (param $work i32)
+    (local $K i32) (local $offs i32) (local $packed i32) (local $tile i32) (local $p i32)
+    (local $ci i32) (local $ki i32) (local $kj i32) (local $ir i32) (local $rows i32)
+    (local $kcMax i32) (local $kc i32) (local $p0 i32) (local $ldc i32) (local $m i32)
+    (local $s i32) (local $y i32) (local $x0 i32) (local $lanes i32) (local $rowBase i32) (local $q i32)
+    (local $cTile i32) (local $aStrip i32)
+    (local.set $K (i32.mul (local.get $cg) (i32.mul (local.get $kh) (local.get $kw))))
+    (local.set $offs (local.get $work))
+    (local.set $packed (i32.add (local.get $work)
+      (i32.and (i32.add (i32.shl (local.get $K) (i32.const 2)) (i32.const 15)) (i32.const -16))))
+    (local.set $tile (i32.add (local.get $packed)
+      (i32.shl (i32.mul (local.get $K) (i32.and (i32.add (local.get $og) (i32.const 3)) (i32.const -4))) (i32.const 3))))
+    ;; Tap p = (ci, ki, kj) reads ci·Hp·Wp + ki·dh·Wp + kj·dw elements from the tile's corner.
+    (loop $channels
+      (local.set $ki (i32.const 0))
+      (loop $tapRows
+        (local.set $kj (i32.const 0))
+        (loop $tapColumns
+          (i32.store (i32.add (local.get $offs) (i32.shl (local.get $p) (i32.const 2)))
+            (i32.shl
+              (i32.add
+                (i32.mul (i32.add (i32.mul (local.get $ci) (local.get $Hp)) (i32.mul (local.get $ki) (local.get $dh))) (local.get $Wp))
+                (i32.mul (local.get $kj) (local.get $dw)))
+              (i32.const 3)))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br_if $tapColumns (i32.lt_u (local.tee $kj (i32.add (local.get $kj) (i32.const 1))) (local.get $kw))))
+        (br_if $tapRows (i32.lt_u (local.tee $ki (i32.add (local.get $ki) (i32.const 1))) (local.get $kh))))
+      (br_if $channels (i32.lt_u (local.tee $ci (i32.add (local.get $ci) (i32.const 1))) (local.get $cg))))
+    ;; W in 4-row strips, all K deep (strip ir/4 at packed + (ir/4)·K·32), rows past og zero.
+    (loop $packW
+      (local.set $rows (i32.sub (local.get $og) (local.get $ir)))
+      (call $pack4
+        (i32.add (local.get $w) (i32.shl (i32.mul (local.get $ir) (local.get $K)) (i32.const 3)))
+        (i32.shl (local.get $K) (i32.const 3)) (i32.const 8)
+        (select (i32.const 4) (local.get $rows) (i32.gt_u (local.get $rows) (i32.const 4)))
+        (local.get $K)
+        (i32.add (local.get $packed) (i32.shl (i32.mul (local.get $ir) (local.get $K)) (i32.const 3))))
+      (br_if $packW (i32.lt_u (local.tee $ir (i32.add (local.get $ir) (i32.const 4))) (local.get $og))))
+    (local.set $kcMax (call $blockDepth (local.get $K)))
+    (local.set $m (i32.mul (local.get $nc) (i32.mul (local.get $oh) (local.get $ow))))
+    (local.set $ldc (i32.shl (local.get $m) (i32.const 3)))
+    (local.set $s (i32.const 0))
+    (loop $samples
+      (local.set $y (i32.const 0))
+      (loop $outRows
+        (local.set $rowBase (i32.add (i32.add (local.get $xp) (i32.mul (local.get $s) (local.get $sampleBytes)))
+          (i32.shl (i32.mul (i32.mul (local.get $y) (local.get $sh)) (local.get $Wp)) (i32.const 3))))
+        (local.set $x0 (i32.const 0))
+        (loop $tiles
+          (local.set $lanes (i32.sub (local.get $ow) (local.get $x0)))
+          (local.set $lanes (select (i32.const 4) (local.get $lanes) (i32.gt_u (local.get $lanes) (i32.const 4))))
+          ;; column q of C: position (s, y, x0)
+          (local.set $q (i32.add (i32.mul (i32.add (i32.mul (local.get $s) (local.get $oh)) (local.get $y)) (local.get $ow)) (local.get $x0)))
+          (local.set $ir (i32.const 0))
+          (loop $rowStrips
+            (local.set $rows (i32.sub (local.get $og) (local.get $ir)))
+            (local.set $rows (select (i32.const 4) (local.get $rows) (i32.gt_u (local.get $rows) (i32.const 4))))
+            (local.set $cTile (i32.add (local.get $c)
+              (i32.shl (i32.add (i32.mul (local.get $ir) (local.get $m)) (local.get $q)) (i32.const 3))))
+            (local.set $aStrip (i32.add (local.get $packed) (i32.shl (i32.mul (local.get $ir) (local.get $K)) (i32.const 3))))
+            (local.set $p0 (i32.const 0))
+            (loop $depthBlocks
+              (local.set $kc (i32.sub (local.get $K) (local.get $p0)))
+              (local.set $kc (select (local.get $kcMax) (local.get $kc) (i32.gt_u (local.get $kc) (local.get $kcMax))))
+              (if (i32.and (i32.eq (local.get $rows) (i32.const 4)) (i32.eq (local.get $lanes) (i32.const 4)))
+                (then
+                  (call $kernel4x4Indirect
+                    (i32.add (local.get $aStrip) (i32.shl (local.get $p0) (i32.const 5)))
+                    (i32.add (local.get $offs) (i32.shl (local.get $p0) (i32.const 2)))
+                    (i32.add (local.get $rowBase) (i32.shl (local.get $x0) (i32.const 3)))
+                    (local.get $kc) (local.get $cTile) (local.get $ldc) (i32.ne (local.get $p0) (i32.const 0))))
+                (else
+                  (call $kernel4x4Indirect
+                    (i32.add (local.get $aStrip) (i32.shl (local.get $p0) (i32.const 5)))
+                    (i32.add (local.get $offs) (i32.shl (local.get $p0) (i32.const 2)))
+                    (i32.add (local.get $rowBase) (i32.shl (local.get $x0) (i32.const 3)))
+                    (local.get $kc) (local.get $tile) (i32.const 32) (i32.const 0))
+                  (call $storeEdge (local.get $tile) (local.get $cTile) (local.get $ldc)
+                    (local.get $rows) (local.get $lanes) (i32.ne (local.get $p0) (i32.const 0)))))
+              (br_if $depthBlocks (i32.lt_u (local.tee $p0 (i32.add (local.get $p0) (local.get $kc))) (local.get $K))))
+            (br_if $rowStrips (i32.lt_u (local.tee $ir (i32.add (local.get $ir) (i32.const 4))) (local.get $og))))
+          (br_if $tiles (i32.lt_u (local.tee $x0 (i32.add (local.get $x0) (i32.const 4))) (local.get $ow))))
+        (br_if $outRows (i32.lt_u (local.tee $y (i32.add (local.get $y) (i32.const 1))) (local.get $oh))))
+      (br_if $samples (i32.lt_u (local.tee $s (i32.add (local.get $s) (i32.const 1))) (local.get $nc)))))
 )
