@@ -19,9 +19,13 @@
  *
  * Where gemm would run a chunk's product on WebAssembly (matmul.ts's wasmKernelFor), the chunk is
  * worked on in the module's memory instead: its samples (or ḡ's, reordered) are copied in, and
- * im2col, the product and col2im run there (wasm/gemm.wat), the same copies and additions in the
- * same order as the loops below, so the results are the same bit for bit and only the inputs and
- * each result cross between JavaScript and WebAssembly, not the column matrix.
+ * the products run there (wasm/gemm.wat), so only the inputs and each result cross between
+ * JavaScript and WebAssembly, not the column matrix. The forward product at stride 1 along rows
+ * (conv_forward) and the weight adjoint (conv_weight) make no column matrix at all: they read its
+ * elements from a zero-padded copy of the chunk through per-tap offsets. Other forward products
+ * run im2col there, and the input adjoint col2im, the same copies and additions in the same order
+ * as the loops below. Every product keeps gemm's depth blocks and order of additions, so the
+ * results are those of the TypeScript path bit for bit.
  *
  * A chunk holds as many samples as keep `cols` within {@link COLS_LIMIT} elements, so that it is
  * still in cache when gemm reads it. The scratch arrays are this module's own
@@ -29,7 +33,7 @@
  * and grow to the largest chunk seen, up to a bound; kernels do not re-enter, so one set serves
  * every call.
  */
-import { convGemmWasmAt, gemm, gemmWasmAt, wasmHeap, wasmKernelFor, type GemmExports } from './matmul';
+import { convGemmWasmAt, convWeightGemmWasmAt, gemm, gemmWasmAt, wasmHeap, wasmKernelFor, type GemmExports } from './matmul';
 import { allocData, allocForOverwrite } from './alloc';
 
 /** Everything a convolution kernel needs to know, as plain numbers. */
@@ -256,18 +260,13 @@ function paddedSize(geo: ConvGeometry): [number, number] {
 }
 
 /**
- * One chunk of conv2d on WebAssembly without a column matrix (stride 1 along rows): the chunk's
- * samples are copied into its memory with their padding as zeros, and conv_forward multiplies W by
- * the columns read from there; the product, with the bias, is copied out in [N, O, H', W'] order.
- * Regions `at`: the padded chunk, w (already there), the product.
+ * Samples n0 … n0+nc−1 of x copied into `heap` at byte offset `xpAt` as [nc, C, Hp, Wp] with the
+ * padding (and anything the kernel cannot reach) as zeros, followed by 4 zeros that an edge tile
+ * may read past the last row.
  */
-function forwardWithoutColumns(
-  kernel: GemmExports, heap: Float64Array, at: readonly number[], x: Float64Array, geo: ConvGeometry,
-  n0: number, nc: number, out: Float64Array, bias: Float64Array | undefined,
-): void {
-  const { c, h, w, groups } = geo;
+function copyPadded(heap: Float64Array, xpAt: number, x: Float64Array, geo: ConvGeometry, n0: number, nc: number): void {
+  const { c, h, w } = geo;
   const [hp, wp] = paddedSize(geo);
-  const [xpAt, wAt, yAt] = at as [number, number, number];
   const xp = xpAt / 8;
   heap.fill(0, xp, xp + nc * c * hp * wp + 4);
   for (let plane = 0; plane < nc * c; plane++) {
@@ -279,6 +278,22 @@ function forwardWithoutColumns(
       for (let i = 0; i < w; i++) heap[to + i] = x[from + i]!;
     }
   }
+}
+
+/**
+ * One chunk of conv2d on WebAssembly without a column matrix (stride 1 along rows): the chunk's
+ * samples are copied into its memory with their padding as zeros, and conv_forward multiplies W by
+ * the columns read from there; the product, with the bias, is copied out in [N, O, H', W'] order.
+ * Regions `at`: the padded chunk, w (already there), the product.
+ */
+function forwardWithoutColumns(
+  kernel: GemmExports, heap: Float64Array, at: readonly number[], x: Float64Array, geo: ConvGeometry,
+  n0: number, nc: number, out: Float64Array, bias: Float64Array | undefined,
+): void {
+  const { c, groups } = geo;
+  const [hp, wp] = paddedSize(geo);
+  const [xpAt, wAt, yAt] = at as [number, number, number];
+  copyPadded(heap, xpAt, x, geo, n0, nc);
   const cg = c / groups;
   const og = geo.o / groups;
   const k = cg * geo.kh * geo.kw;
@@ -428,22 +443,28 @@ export function conv2dWeightGradData(x: Float64Array, g: Float64Array, geo: Conv
     const nc = Math.min(chunk, n - n0);
     const m = nc * ohw;
     const kernel = heap === null ? null : wasmKernelFor(og, k, m);
+    const [hp, wp] = paddedSize(geo);
     if (kernel !== null && heap === undefined) {
-      // Regions: x of a chunk, ḡ's chunk as [og, m], the columns, the product.
-      at = layout(kernel.workspace_bytes(og, k, chunk * ohw), [chunk * chw, og * chunk * ohw, k * chunk * ohw, og * k]);
-      heap = wasmHeap(at[4]!);
+      // Regions: the chunk padded, ḡ's chunk as [og, m], the product transposed ([K, og]).
+      at = layout(kernel.conv_weight_workspace_bytes(og, k, chunk * ohw), [chunk * geo.c * hp * wp + 4, og * chunk * ohw, k * og]);
+      heap = wasmHeap(at[3]!);
     }
     if (kernel !== null && heap) {
-      const [xAt, gAt, colsAt, cAt] = at as [number, number, number, number];
-      heap.set(x.subarray(n0 * chw, (n0 + nc) * chw), xAt / 8);
+      // No column matrix: the product reads the taps from a padded copy of the chunk.
+      const [xpAt, gAt, cAt] = at as [number, number, number];
+      copyPadded(heap, xpAt, x, geo, n0, nc);
+      const cg = geo.c / groups;
       for (let grp = 0; grp < groups; grp++) {
-        kernel.im2col(groupAt(geo, xAt, grp), colsAt, ...columnsArgs(geo, nc));
         channelsFirst(g, geo, grp, n0, nc, heap, gAt / 8);
-        gemmWasmAt(kernel, gAt, colsAt, cAt, og, k, m, false, true, 0);
+        convWeightGemmWasmAt(kernel, gAt, xpAt + 8 * grp * cg * hp * wp, cAt, og, nc, 8 * geo.c * hp * wp, cg, hp, wp,
+          geo.kh, geo.kw, geo.oh, geo.ow, geo.sh, geo.sw, geo.dh, geo.dw, 0);
+        // [K, og] → [og, K], set for the first chunk, added for the others (as the TypeScript path adds its partial products)
         const from = cAt / 8;
         const to = grp * og * k;
-        if (n0 === 0) out.set(heap.subarray(from, from + og * k), to);
-        else for (let i = 0; i < og * k; i++) out[to + i]! += heap[from + i]!;
+        for (let oc = 0; oc < og; oc++) {
+          if (n0 === 0) for (let r = 0; r < k; r++) out[to + oc * k + r] = heap[from + r * og + oc]!;
+          else for (let r = 0; r < k; r++) out[to + oc * k + r]! += heap[from + r * og + oc]!;
+        }
       }
       continue;
     }

@@ -303,6 +303,11 @@ export interface GemmExports {
   /** W·cols without the column matrix, from a zero-padded input (see wasm/gemm.wat). */
   conv_forward(w: number, xp: number, c: number, og: number, nc: number, sampleBytes: number, cg: number, hp: number, wp: number,
     kh: number, kw: number, oh: number, ow: number, sh: number, dh: number, dw: number, work: number): void;
+  /** Scratch bytes conv_weight needs for og output channels, K taps and M positions. */
+  conv_weight_workspace_bytes(og: number, K: number, M: number): number;
+  /** cols·ḡᵀ without the column matrix, from a zero-padded input (see wasm/gemm.wat). */
+  conv_weight(g: number, xp: number, c: number, og: number, nc: number, sampleBytes: number, cg: number, hp: number, wp: number,
+    kh: number, kw: number, oh: number, ow: number, sh: number, sw: number, dh: number, dw: number, work: number): void;
   /** col2im of kernels/conv.ts in this memory, adding into `out`. */
   col2im(out: number, cols: number, nc: number, cg: number, sampleBytes: number, h: number, w: number, kh: number, kw: number,
     oh: number, ow: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
@@ -373,6 +378,19 @@ export function convGemmWasmAt(
   hp: number, wp: number, kh: number, kw: number, oh: number, ow: number, sh: number, dh: number, dw: number, work: number,
 ): void {
   kernel.conv_forward(w, xp, c, og, nc, sampleBytes, cg, hp, wp, kh, kw, oh, ow, sh, dh, dw, work);
+}
+
+/**
+ * A convolution's weight adjoint, transposed, cols·ḡᵀ ([K, og]), computed from a zero-padded input
+ * in the WebAssembly memory without making the column matrix (conv_weight in wasm/gemm.wat): the
+ * same products summed in gemm's depth blocks and order, so element (r, o) is that of
+ * gemm(ḡ, cols, transB) at (o, r), bit for bit.
+ */
+export function convWeightGemmWasmAt(
+  kernel: GemmExports, g: number, xp: number, c: number, og: number, nc: number, sampleBytes: number, cg: number,
+  hp: number, wp: number, kh: number, kw: number, oh: number, ow: number, sh: number, sw: number, dh: number, dw: number, work: number,
+): void {
+  kernel.conv_weight(g, xp, c, og, nc, sampleBytes, cg, hp, wp, kh, kw, oh, ow, sh, sw, dh, dw, work);
 }
 
 /**

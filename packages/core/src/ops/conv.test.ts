@@ -358,7 +358,7 @@ describe('conv2d derivatives', () => {
 
   it('runs forward and both adjoints as matrix products: one gemm per group for a batch in one chunk', () => {
     // gemm, or on WebAssembly the product on operands already in its memory (im2col and col2im run there too)
-    const spies = [jest.spyOn(matmulKernels, 'gemm'), jest.spyOn(matmulKernels, 'gemmWasmAt'), jest.spyOn(matmulKernels, 'convGemmWasmAt')];
+    const spies = ['gemm', 'gemmWasmAt', 'convGemmWasmAt', 'convWeightGemmWasmAt'].map((name) => jest.spyOn(matmulKernels, name as 'gemm'));
     const calls = (): number => spies.reduce((total, spy) => total + spy.mock.calls.length, 0);
     try {
       for (const backend of ['js', 'wasm', 'auto'] as const) {

@@ -609,4 +609,181 @@
           (br_if $tiles (i32.lt_u (local.tee $x0 (i32.add (local.get $x0) (i32.const 4))) (local.get $ow))))
         (br_if $outRows (i32.lt_u (local.tee $y (i32.add (local.get $y) (i32.const 1))) (local.get $oh))))
       (br_if $samples (i32.lt_u (local.tee $s (i32.add (local.get $s) (i32.const 1))) (local.get $nc)))))
+
+  ;; ── The weight adjoint without a column matrix ────────────────────────────────────────────────
+  ;; conv_weight computes W̄ᵀ = cols · ḡᵀ ([K, og]) for a chunk, reading cols[r][p] straight from
+  ;; the zero-padded input at bases[p] + offs[r]: the four taps of a tile are four broadcast loads
+  ;; per position instead of a packed strip. ḡᵀ is packed as gemm packs B. Depth blocks (over the
+  ;; positions), tile sums and the order of additions are gemm's, and each product is the same, so
+  ;; W̄ᵀ[r][o] is, bit for bit, gemm(ḡ, cols, transB)[o][r].
+
+  ;; The 4×4 tile c[r][j] (+)= Σₚ x[bases[p] + o_r]·b[4p + j]: kernel4x4 with A read through the
+  ;; position bases and the four tap offsets.
+  (func $kernel4x4Taps (param $bases i32) (param $o0 i32) (param $o1 i32) (param $o2 i32) (param $o3 i32)
+      (param $b i32) (param $depth i32) (param $c i32) (param $ldc i32) (param $accumulate i32)
+    (local $c00 v128) (local $c02 v128)
+    (local $c10 v128) (local $c12 v128)
+    (local $c20 v128) (local $c22 v128)
+    (local $c30 v128) (local $c32 v128)
+    (local $b01 v128) (local $b23 v128) (local $ar v128) (local $end i32) (local $base i32)
+    (local.set $end (i32.add (local.get $bases) (i32.shl (local.get $depth) (i32.const 2))))
+    (loop $step
+      (local.set $base (i32.load (local.get $bases)))
+      (local.set $b01 (v128.load (local.get $b)))
+      (local.set $b23 (v128.load offset=16 (local.get $b)))
+      (local.set $ar (v128.load64_splat (i32.add (local.get $base) (local.get $o0))))
+      (local.set $c00 (f64x2.add (local.get $c00) (f64x2.mul (local.get $ar) (local.get $b01))))
+      (local.set $c02 (f64x2.add (local.get $c02) (f64x2.mul (local.get $ar) (local.get $b23))))
+      (local.set $ar (v128.load64_splat (i32.add (local.get $base) (local.get $o1))))
+      (local.set $c10 (f64x2.add (local.get $c10) (f64x2.mul (local.get $ar) (local.get $b01))))
+      (local.set $c12 (f64x2.add (local.get $c12) (f64x2.mul (local.get $ar) (local.get $b23))))
+      (local.set $ar (v128.load64_splat (i32.add (local.get $base) (local.get $o2))))
+      (local.set $c20 (f64x2.add (local.get $c20) (f64x2.mul (local.get $ar) (local.get $b01))))
+      (local.set $c22 (f64x2.add (local.get $c22) (f64x2.mul (local.get $ar) (local.get $b23))))
+      (local.set $ar (v128.load64_splat (i32.add (local.get $base) (local.get $o3))))
+      (local.set $c30 (f64x2.add (local.get $c30) (f64x2.mul (local.get $ar) (local.get $b01))))
+      (local.set $c32 (f64x2.add (local.get $c32) (f64x2.mul (local.get $ar) (local.get $b23))))
+      (local.set $b (i32.add (local.get $b) (i32.const 32)))
+      (br_if $step (i32.lt_u (local.tee $bases (i32.add (local.get $bases) (i32.const 4))) (local.get $end))))
+    (if (local.get $accumulate)
+      (then
+        (v128.store (local.get $c) (f64x2.add (v128.load (local.get $c)) (local.get $c00)))
+        (v128.store offset=16 (local.get $c) (f64x2.add (v128.load offset=16 (local.get $c)) (local.get $c02)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (f64x2.add (v128.load (local.get $c)) (local.get $c10)))
+        (v128.store offset=16 (local.get $c) (f64x2.add (v128.load offset=16 (local.get $c)) (local.get $c12)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (f64x2.add (v128.load (local.get $c)) (local.get $c20)))
+        (v128.store offset=16 (local.get $c) (f64x2.add (v128.load offset=16 (local.get $c)) (local.get $c22)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (f64x2.add (v128.load (local.get $c)) (local.get $c30)))
+        (v128.store offset=16 (local.get $c) (f64x2.add (v128.load offset=16 (local.get $c)) (local.get $c32))))
+      (else
+        (v128.store (local.get $c) (local.get $c00))
+        (v128.store offset=16 (local.get $c) (local.get $c02))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (local.get $c10))
+        (v128.store offset=16 (local.get $c) (local.get $c12))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (local.get $c20))
+        (v128.store offset=16 (local.get $c) (local.get $c22))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (local.get $c30))
+        (v128.store offset=16 (local.get $c) (local.get $c32)))))
+
+  ;; Bytes of scratch conv_weight needs: position bases (M i32), tap offsets (K rounded up to 4,
+  ;; i32), a packed block of ḡᵀ (blockDepth(M) deep, og rounded up to 4 wide) and one edge tile.
+  (func (export "conv_weight_workspace_bytes") (param $og i32) (param $K i32) (param $M i32) (result i32)
+    (i32.add
+      (i32.add
+        (i32.add
+          (i32.and (i32.add (i32.shl (local.get $M) (i32.const 2)) (i32.const 15)) (i32.const -16))
+          (i32.and (i32.add (i32.shl (i32.and (i32.add (local.get $K) (i32.const 3)) (i32.const -4)) (i32.const 2)) (i32.const 15)) (i32.const -16)))
+        (i32.shl (i32.mul (call $blockDepth (local.get $M)) (i32.and (i32.add (local.get $og) (i32.const 3)) (i32.const -4))) (i32.const 3)))
+      (i32.const 128)))
+
+  ;; C ([K, og] row-major at c, K = cg·kh·kw) = cols · ḡᵀ for nc samples: ḡ at g is [og, M]
+  ;; row-major (M = nc·oh·ow positions), the input is zero-padded at xp as for conv_forward (any
+  ;; strides here: position (s, y, x) reads from row y·sh, column x·sw). Needs
+  ;; conv_weight_workspace_bytes(og, K, M) bytes at work.
+  (func (export "conv_weight")
+      (param $g i32) (param $xp i32) (param $c i32) (param $og i32) (param $nc i32) (param $sampleBytes i32)
+      (param $cg i32) (param $Hp i32) (param $Wp i32) (param $kh i32) (param $kw i32)
+      (param $oh i32) (param $ow i32) (param $sh i32) (param $sw i32) (param $dh i32) (param $dw i32) (param $work i32)
+    (local $K i32) (local $M i32) (local $bases i32) (local $offs i32) (local $packed i32) (local $tile i32)
+    (local $p i32) (local $ci i32) (local $ki i32) (local $kj i32) (local $s i32) (local $y i32) (local $x i32)
+    (local $rowAt i32) (local $kcMax i32) (local $kc i32) (local $p0 i32) (local $jr i32) (local $ir i32)
+    (local $lanes i32) (local $rows i32) (local $ldc i32) (local $o i32) (local $cTile i32) (local $bStrip i32)
+    (local.set $K (i32.mul (local.get $cg) (i32.mul (local.get $kh) (local.get $kw))))
+    (local.set $M (i32.mul (local.get $nc) (i32.mul (local.get $oh) (local.get $ow))))
+    (local.set $bases (local.get $work))
+    (local.set $offs (i32.add (local.get $bases)
+      (i32.and (i32.add (i32.shl (local.get $M) (i32.const 2)) (i32.const 15)) (i32.const -16))))
+    (local.set $packed (i32.add (local.get $offs)
+      (i32.and (i32.add (i32.shl (i32.and (i32.add (local.get $K) (i32.const 3)) (i32.const -4)) (i32.const 2)) (i32.const 15)) (i32.const -16))))
+    (local.set $kcMax (call $blockDepth (local.get $M)))
+    (local.set $tile (i32.add (local.get $packed)
+      (i32.shl (i32.mul (local.get $kcMax) (i32.and (i32.add (local.get $og) (i32.const 3)) (i32.const -4))) (i32.const 3))))
+    ;; bases[p]: the padded input's address of position p = (s, y, x), tap (0, 0, 0).
+    (loop $samples
+      (local.set $y (i32.const 0))
+      (loop $rowsOut
+        (local.set $rowAt (i32.add (i32.add (local.get $xp) (i32.mul (local.get $s) (local.get $sampleBytes)))
+          (i32.shl (i32.mul (i32.mul (local.get $y) (local.get $sh)) (local.get $Wp)) (i32.const 3))))
+        (local.set $x (i32.const 0))
+        (loop $columnsOut
+          (i32.store (i32.add (local.get $bases) (i32.shl (local.get $p) (i32.const 2)))
+            (i32.add (local.get $rowAt) (i32.shl (i32.mul (local.get $x) (local.get $sw)) (i32.const 3))))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br_if $columnsOut (i32.lt_u (local.tee $x (i32.add (local.get $x) (i32.const 1))) (local.get $ow))))
+        (br_if $rowsOut (i32.lt_u (local.tee $y (i32.add (local.get $y) (i32.const 1))) (local.get $oh))))
+      (br_if $samples (i32.lt_u (local.tee $s (i32.add (local.get $s) (i32.const 1))) (local.get $nc))))
+    ;; offs[r] for tap r = (ci, ki, kj); taps past K (an edge tile's unused rows) read offset 0.
+    (local.set $p (i32.const 0))
+    (loop $channels
+      (local.set $ki (i32.const 0))
+      (loop $tapRows
+        (local.set $kj (i32.const 0))
+        (loop $tapColumns
+          (i32.store (i32.add (local.get $offs) (i32.shl (local.get $p) (i32.const 2)))
+            (i32.shl
+              (i32.add
+                (i32.mul (i32.add (i32.mul (local.get $ci) (local.get $Hp)) (i32.mul (local.get $ki) (local.get $dh))) (local.get $Wp))
+                (i32.mul (local.get $kj) (local.get $dw)))
+              (i32.const 3)))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br_if $tapColumns (i32.lt_u (local.tee $kj (i32.add (local.get $kj) (i32.const 1))) (local.get $kw))))
+        (br_if $tapRows (i32.lt_u (local.tee $ki (i32.add (local.get $ki) (i32.const 1))) (local.get $kh))))
+      (br_if $channels (i32.lt_u (local.tee $ci (i32.add (local.get $ci) (i32.const 1))) (local.get $cg))))
+    (block $padded
+      (loop $pad
+        (br_if $padded (i32.ge_u (local.get $p) (i32.and (i32.add (local.get $K) (i32.const 3)) (i32.const -4))))
+        (i32.store (i32.add (local.get $offs) (i32.shl (local.get $p) (i32.const 2))) (i32.const 0))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $pad)))
+    (local.set $ldc (i32.shl (local.get $og) (i32.const 3)))
+    (loop $depthBlocks
+      (local.set $kc (i32.sub (local.get $M) (local.get $p0)))
+      (local.set $kc (select (local.get $kcMax) (local.get $kc) (i32.gt_u (local.get $kc) (local.get $kcMax))))
+      ;; ḡᵀ[p0 … p0+kc, all og] as 4-column strips (rows of ḡ), strip jr at packed + jr·kc·8.
+      (local.set $jr (i32.const 0))
+      (loop $packG
+        (local.set $lanes (i32.sub (local.get $og) (local.get $jr)))
+        (call $pack4
+          (i32.add (local.get $g) (i32.shl (i32.add (i32.mul (local.get $jr) (local.get $M)) (local.get $p0)) (i32.const 3)))
+          (i32.shl (local.get $M) (i32.const 3)) (i32.const 8)
+          (select (i32.const 4) (local.get $lanes) (i32.gt_u (local.get $lanes) (i32.const 4)))
+          (local.get $kc)
+          (i32.add (local.get $packed) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 3))))
+        (br_if $packG (i32.lt_u (local.tee $jr (i32.add (local.get $jr) (i32.const 4))) (local.get $og))))
+      (local.set $ir (i32.const 0))
+      (loop $tapStrips
+        (local.set $rows (i32.sub (local.get $K) (local.get $ir)))
+        (local.set $rows (select (i32.const 4) (local.get $rows) (i32.gt_u (local.get $rows) (i32.const 4))))
+        (local.set $o (i32.add (local.get $offs) (i32.shl (local.get $ir) (i32.const 2))))
+        (local.set $jr (i32.const 0))
+        (loop $channelStrips
+          (local.set $lanes (i32.sub (local.get $og) (local.get $jr)))
+          (local.set $lanes (select (i32.const 4) (local.get $lanes) (i32.gt_u (local.get $lanes) (i32.const 4))))
+          (local.set $bStrip (i32.add (local.get $packed) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 3))))
+          (local.set $cTile (i32.add (local.get $c)
+            (i32.shl (i32.add (i32.mul (local.get $ir) (local.get $og)) (local.get $jr)) (i32.const 3))))
+          (if (i32.and (i32.eq (local.get $rows) (i32.const 4)) (i32.eq (local.get $lanes) (i32.const 4)))
+            (then
+              (call $kernel4x4Taps
+                (i32.add (local.get $bases) (i32.shl (local.get $p0) (i32.const 2)))
+                (i32.load (local.get $o)) (i32.load offset=4 (local.get $o))
+                (i32.load offset=8 (local.get $o)) (i32.load offset=12 (local.get $o))
+                (local.get $bStrip) (local.get $kc) (local.get $cTile) (local.get $ldc) (i32.ne (local.get $p0) (i32.const 0))))
+            (else
+              (call $kernel4x4Taps
+                (i32.add (local.get $bases) (i32.shl (local.get $p0) (i32.const 2)))
+                (i32.load (local.get $o)) (i32.load offset=4 (local.get $o))
+                (i32.load offset=8 (local.get $o)) (i32.load offset=12 (local.get $o))
+                (local.get $bStrip) (local.get $kc) (local.get $tile) (i32.const 32) (i32.const 0))
+              (call $storeEdge (local.get $tile) (local.get $cTile) (local.get $ldc)
+                (local.get $rows) (local.get $lanes) (i32.ne (local.get $p0) (i32.const 0)))))
+          (br_if $channelStrips (i32.lt_u (local.tee $jr (i32.add (local.get $jr) (i32.const 4))) (local.get $og))))
+        (br_if $tapStrips (i32.lt_u (local.tee $ir (i32.add (local.get $ir) (i32.const 4))) (local.get $K))))
+      (br_if $depthBlocks (i32.lt_u (local.tee $p0 (i32.add (local.get $p0) (local.get $kc))) (local.get $M)))))
 )
