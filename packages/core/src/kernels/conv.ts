@@ -492,15 +492,27 @@ export function conv2dWeightGradData(x: Float64Array, g: Float64Array, geo: Conv
   return out;
 }
 
-/** conv2d's bias adjoint: g [N, O, H'·W'] summed per channel over samples and positions, [O]. */
+/**
+ * conv2d's bias adjoint: g [N, O, H'·W'] summed per channel over samples and positions, [O]. Each
+ * sample's block is summed in four interleaved partial sums (one chain of dependent additions
+ * would wait on each one's latency), then the four and the samples in order.
+ */
 export function conv2dBiasGradData(g: Float64Array, n: number, o: number, ohw: number): Float64Array {
   const out = allocData(o);
   for (let s = 0; s < n; s++) {
     for (let oc = 0; oc < o; oc++) {
       const at = (s * o + oc) * ohw;
-      let total = 0;
-      for (let p = at; p < at + ohw; p++) total += g[p]!;
-      out[oc]! += total;
+      const end = at + ohw;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let p = at;
+      for (; p + 4 <= end; p += 4) {
+        s0 += g[p]!;
+        s1 += g[p + 1]!;
+        s2 += g[p + 2]!;
+        s3 += g[p + 3]!;
+      }
+      for (; p < end; p++) s0 += g[p]!;
+      out[oc]! += (s0 + s1) + (s2 + s3);
     }
   }
   return out;
