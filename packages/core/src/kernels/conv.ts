@@ -67,6 +67,13 @@ export interface ConvGeometry {
  */
 const COLS_LIMIT = 1 << 16;
 
+/**
+ * Most elements (the padded input and the product) of a chunk of conv2d's forward pass without a
+ * column matrix (2 MiB): a small batch in a few calls, a bounded share of memory for a large one.
+ * (From 2^12 to 2^20 the time hardly changed for MNIST-sized layers.)
+ */
+const DIRECT_LIMIT = 1 << 18;
+
 /** Scratch arrays larger than this (2 MiB) are made for the call and not kept. */
 const KEEP_LIMIT = 1 << 18;
 
@@ -320,6 +327,23 @@ export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry,
   const chw = geo.c * geo.h * geo.w;
   const out = allocForOverwrite(n * o * ohw); // every element is written below
   if (n === 0) return out;
+  // Along rows at stride 1 the product reads a padded copy of the input instead of columns, in
+  // chunks as large as DIRECT_LIMIT allows (a chunk's size changes no value of the forward pass).
+  // The test of one sample's product: if it runs on WebAssembly, every chunk's product would.
+  const direct = geo.sw === 1 ? wasmKernelFor(og, ohw, k) : null;
+  if (direct !== null) {
+    const [hp, wp] = paddedSize(geo);
+    const padded = geo.c * hp * wp;
+    const chunk = Math.max(1, Math.min(n, Math.floor(DIRECT_LIMIT / (padded + og * ohw))));
+    // Regions: the chunk padded (and 4 elements that edge tiles may read past it), w, the product.
+    const at = layout(direct.conv_workspace_bytes(og, k), [chunk * padded + 4, o * k, og * chunk * ohw]);
+    const heap = wasmHeap(at[3]!);
+    if (heap !== null) {
+      heap.set(wt, at[1]! / 8);
+      for (let n0 = 0; n0 < n; n0 += chunk) forwardWithoutColumns(direct, heap, at, x, geo, n0, Math.min(chunk, n - n0), out, bias);
+      return out;
+    }
+  }
   const chunk = samplesPerChunk(geo, k);
   let heap: Float64Array | null | undefined; // undefined until a chunk runs on WebAssembly, null if it cannot
   let at: number[] = [];
@@ -327,23 +351,11 @@ export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry,
     const nc = Math.min(chunk, n - n0);
     const m = nc * ohw;
     const kernel = heap === null ? null : wasmKernelFor(og, m, k);
-    // Along rows at stride 1, the product reads a padded copy of the input instead of columns.
-    const direct = geo.sw === 1;
     if (kernel !== null && heap === undefined) {
-      if (direct) {
-        // Regions: the chunk padded (and 4 elements that edge tiles may read past it), w, the product.
-        const [hp, wp] = paddedSize(geo);
-        at = layout(kernel.conv_workspace_bytes(og, k), [chunk * geo.c * hp * wp + 4, o * k, og * chunk * ohw]);
-      } else {
-        // Regions: x of a chunk, w, the columns, the product.
-        at = layout(kernel.workspace_bytes(og, chunk * ohw, k), [chunk * chw, o * k, k * chunk * ohw, og * chunk * ohw]);
-      }
-      heap = wasmHeap(at[at.length - 1]!);
+      // Regions: x of a chunk, w, the columns, the product.
+      at = layout(kernel.workspace_bytes(og, chunk * ohw, k), [chunk * chw, o * k, k * chunk * ohw, og * chunk * ohw]);
+      heap = wasmHeap(at[4]!);
       heap?.set(wt, at[1]! / 8);
-    }
-    if (kernel !== null && heap && direct) {
-      forwardWithoutColumns(kernel, heap, at, x, geo, n0, nc, out, bias);
-      continue;
     }
     if (kernel !== null && heap) {
       const [xAt, wAt, colsAt, yAt] = at as [number, number, number, number];

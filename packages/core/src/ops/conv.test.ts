@@ -387,6 +387,7 @@ describe('conv2d derivatives', () => {
       [[7, 3, 9, 11], [4, 3, 3, 2], { stride: [2, 3], padding: [2, 1], dilation: [1, 2] }], // strided rows and columns
       [[3, 2, 9, 8], [5, 2, 3, 3], { stride: [2, 1], padding: 1 }], // strided rows only: the product without columns
       [[2, 3, 6, 7], [6, 3, 1, 1], {}], // 1×1 kernel, rows of 7
+      [[13, 8, 40, 40], [4, 8, 3, 3], { padding: 1 }], // the product without columns in two chunks (12 samples and 1)
       [[3, 2, 10, 9], [4, 1, 2, 3], { groups: 2, dilation: 3, padding: 'same' }], // uneven 'same' padding
       [[2, 8, 64, 64], [2, 8, 3, 3], { stride: 1 }], // one sample per product
       [[5, 1, 28, 28], [8, 1, 5, 5], { padding: 2 }], // the first layer of a small CNN
