@@ -1,16 +1,18 @@
 /**
- * The MNIST demo: `npm run demo` trains a multilayer perceptron on 8,000 handwritten digits with
- * adjoint's reverse mode and reports its accuracy on 2,000 others. `npm run demo -- --help` lists
+ * The MNIST demo: `npm run demo` trains a multilayer perceptron (or, with `--model cnn`, a small
+ * convolutional network) on 8,000 handwritten digits with adjoint's reverse mode and reports its
+ * accuracy on 2,000 others. `npm run demo -- --help` lists
  * the options; see docs/getting-started.md.
  */
 import { performance } from 'node:perf_hooks';
 import {
-  Sequential, accuracy, confusionMatrix, fit, mlp, predict, trainTestSplit,
-  type History, type Module, type OptimizerSpec, type ProgressOptions, type Verbosity,
+  Sequential, accuracy, cosineDecay, confusionMatrix, fit, mlp, predict, trainTestSplit,
+  type History, type LearningRate, type Module, type OptimizerSpec, type ProgressOptions, type Verbosity,
 } from '@adjoint/nn';
-import { DEFAULTS, USAGE, UsageError, parseArgs, type DemoOptions } from './args';
+import { DEFAULTS, MODEL_DEFAULTS, USAGE, UsageError, parseArgs, type DemoOptions } from './args';
 import { PIXELS, SIDE, loadDigits } from './data';
 import { RandomShift } from './augment';
+import { cnnClassifier } from './cnn';
 import { confusionTable, epochTable, writeReport, type ReportFiles } from './report';
 
 /** Where the demo's text goes; tests capture it. */
@@ -38,24 +40,34 @@ export interface DemoResult {
 
 /** Trains, evaluates and writes the report; returns the numbers (see {@link DemoResult}). */
 export function runDemo(partial: Partial<DemoOptions> = {}, io: DemoIO = {}): DemoResult {
-  const options: DemoOptions = { ...DEFAULTS, ...partial };
+  const given: DemoOptions = { ...DEFAULTS, ...partial };
+  // The model's own learning rate, batch size and shift where none was given.
+  const defaults = MODEL_DEFAULTS[given.model];
+  const options: Resolved = { ...given, lr: given.lr ?? defaults.lr, batchSize: given.batchSize ?? defaults.batchSize, shift: given.shift ?? defaults.shift };
   const log = io.log ?? ((line: string) => console.log(line));
   const start = performance.now();
 
-  const { x, y } = loadDigits(options.samples, options.seed);
+  const digits = loadDigits(options.samples, options.seed);
+  const { y } = digits;
+  // The convolutional network reads each digit as an image of one channel: [n, 1, 28, 28].
+  const x = options.model === 'cnn' ? digits.x.reshape([-1, 1, SIDE, SIDE]) : digits.x;
   const [xTrain, xTest, yTrain, yTest] = trainTestSplit(x, y, { testSize: 0.2, seed: options.seed });
   const nVal = Math.ceil(options.validation * xTrain.shape[0]!);
   const sizes = [PIXELS, ...options.hidden, 10];
-  log(`adjoint MNIST demo: an MLP ${sizes.join(' → ')} (${options.activation}), ${optimizerName(options)}, ${options.epochs} epochs of batches of ${options.batchSize}`);
+  const network = options.model === 'cnn'
+    ? 'a convolutional network (conv 5×5 → 8, pool, conv 5×5 → 16, pool, dense → 10)'
+    : `an MLP ${sizes.join(' → ')} (${options.activation})`;
+  log(`adjoint MNIST demo: ${network}, ${optimizerName(options)}, ${options.epochs} epochs of batches of ${options.batchSize}`);
   log(`${x.shape[0]} digits: ${xTrain.shape[0]} for training (${xTrain.shape[0]! - nVal} to learn from, ${nVal} to validate on), ${xTest.shape[0]} for the test`);
 
   // The classifier is what is saved; the shift layer only exists while training.
-  const classifier = mlp(sizes, { activation: options.activation, seed: options.seed });
+  const classifier = options.model === 'cnn' ? cnnClassifier(options.seed) : mlp(sizes, { activation: options.activation, seed: options.seed });
   const model = options.shift > 0 ? new Sequential([new RandomShift(options.shift, SIDE, options.seed + 1), classifier]) : classifier;
   const epochSeconds: number[] = [];
   let epochStart = 0;
   const history = fit(model, {
     x: xTrain, y: yTrain, loss: 'crossEntropy', optimizer: optimizerSpec(options),
+    lr: learningRate(options, xTrain.shape[0]! - nVal),
     epochs: options.epochs, batchSize: options.batchSize, seed: options.seed,
     validationSplit: { fraction: options.validation, shuffle: true }, metrics: ['accuracy'],
     callbacks: [{
@@ -88,12 +100,25 @@ export function runDemo(partial: Partial<DemoOptions> = {}, io: DemoIO = {}): De
   return { testAccuracy, model: classifier, history, confusion, files, seconds, lastLine };
 }
 
-function optimizerSpec(o: DemoOptions): OptimizerSpec {
-  return o.optimizer === 'sgd' ? { name: 'sgd', lr: o.lr, momentum: o.momentum } : { name: o.optimizer, lr: o.lr };
+/** The options with the model's defaults filled in. */
+type Resolved = DemoOptions & { lr: number; batchSize: number; shift: number };
+
+function optimizerSpec(o: Resolved): OptimizerSpec {
+  return o.optimizer === 'sgd' ? { name: 'sgd', momentum: o.momentum } : { name: o.optimizer };
 }
 
-function optimizerName(o: DemoOptions): string {
-  return `${o.optimizer} (lr ${o.lr}${o.optimizer === 'sgd' && o.momentum > 0 ? `, momentum ${o.momentum}` : ''})`;
+/**
+ * The MLP trains at a constant rate. The CNN's rate falls along a half cosine to 0 over the run:
+ * its last epochs then take small steps that settle into a minimum instead of rattling around it,
+ * worth a few tenths of a percent of test accuracy here.
+ */
+function learningRate(o: Resolved, trainingRows: number): LearningRate {
+  if (o.model !== 'cnn') return o.lr;
+  return cosineDecay(o.lr, { decaySteps: o.epochs * Math.ceil(trainingRows / o.batchSize) });
+}
+
+function optimizerName(o: Resolved): string {
+  return `${o.optimizer} (lr ${o.lr}${o.model === 'cnn' ? ' falling to 0 along a half cosine' : ''}${o.optimizer === 'sgd' && o.momentum > 0 ? `, momentum ${o.momentum}` : ''})`;
 }
 
 /** The command line: parse, run, and exit with status 2 on a usage error. */

@@ -12,6 +12,8 @@ import * as iris from './iris';
 import * as activations from './activations';
 import * as optimizers from './optimizers';
 import * as hyperparameters from './hyperparameters';
+import * as cnnMnist from './cnn-mnist';
+import * as rnn from './rnn';
 import * as exportModel from './export';
 
 /** An example module: a one-line description and its `run` (which may return a promise: the runner waits). */
@@ -30,6 +32,8 @@ export const EXAMPLES: Record<string, ExampleModule> = {
   activations,
   optimizers,
   hyperparameters,
+  'cnn-mnist': cnnMnist,
+  rnn,
   export: exportModel,
 };
 

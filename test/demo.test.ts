@@ -85,18 +85,19 @@ describe('demo command line', () => {
 
   it('reads every option, in both spellings', () => {
     const command = parseArgs([
-      '--hidden', '64,32', '--activation=tanh', '--optimizer', 'sgd', '--lr', '0.1', '--momentum', '0.9', '--epochs', '3',
+      '--model', 'cnn', '--hidden', '64,32', '--activation=tanh', '--optimizer', 'sgd', '--lr', '0.1', '--momentum', '0.9', '--epochs', '3',
       '--batch-size', '16', '--seed', '7', '--out', 'x', '--shift', '0', '--validation', '0.2', '--samples', '500',
     ]);
     expect(command).toEqual({
       kind: 'run',
-      options: { hidden: [64, 32], activation: 'tanh', optimizer: 'sgd', lr: 0.1, momentum: 0.9, epochs: 3, batchSize: 16, seed: 7, out: 'x', shift: 0, validation: 0.2, samples: 500 },
+      options: { model: 'cnn', hidden: [64, 32], activation: 'tanh', optimizer: 'sgd', lr: 0.1, momentum: 0.9, epochs: 3, batchSize: 16, seed: 7, out: 'x', shift: 0, validation: 0.2, samples: 500 },
     });
   });
 
   it('rejects bad input with a message saying what is wrong', () => {
     expect(() => parseArgs(['--epochs', '0'])).toThrow(new UsageError("--epochs must be an integer ≥ 1, got '0'"));
     expect(() => parseArgs(['--activation', 'cube'])).toThrow(/--activation must be one of relu/);
+    expect(() => parseArgs(['--model', 'rnn'])).toThrow(new UsageError("--model must be one of mlp, cnn, got 'rnn'"));
     expect(() => parseArgs(['--lr'])).toThrow(/--lr needs a value/);
     expect(() => parseArgs(['--colour', 'red'])).toThrow(/unknown option --colour/);
     expect(() => parseArgs(['mnist'])).toThrow(/unexpected argument 'mnist'/);
@@ -104,7 +105,7 @@ describe('demo command line', () => {
 
   it('--help lists every option', () => {
     expect(parseArgs(['--help'])).toEqual({ kind: 'help' });
-    for (const option of ['--hidden', '--activation', '--optimizer', '--lr', '--epochs', '--batch-size', '--seed', '--out']) expect(USAGE).toContain(option);
+    for (const option of ['--model', '--hidden', '--activation', '--optimizer', '--lr', '--epochs', '--batch-size', '--seed', '--out']) expect(USAGE).toContain(option);
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
       expect(main(['-h'])).toBe(0);

@@ -6,6 +6,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { tensor } from '@adjoint/core';
+import { loadModel, predict } from '@adjoint/nn';
 import { EXAMPLES, main } from '../examples/run';
 import * as gates from '../examples/gates';
 import * as autodiffBasics from '../examples/autodiff-basics';
@@ -16,6 +18,8 @@ import * as activations from '../examples/activations';
 import * as optimizers from '../examples/optimizers';
 import * as hyperparameters from '../examples/hyperparameters';
 import * as exportModel from '../examples/export';
+import * as cnnMnist from '../examples/cnn-mnist';
+import * as rnn from '../examples/rnn';
 
 jest.setTimeout(60_000);
 
@@ -43,7 +47,7 @@ function expectSvg(file: string, ...labels: string[]): void {
 describe('the example runner', () => {
   it('knows the examples', () => {
     expect(Object.keys(EXAMPLES).sort()).toEqual(
-      ['activations', 'autodiff-basics', 'export', 'gates', 'hyperparameters', 'iris', 'matrix-calculus', 'optimizers', 'regression'],
+      ['activations', 'autodiff-basics', 'cnn-mnist', 'export', 'gates', 'hyperparameters', 'iris', 'matrix-calculus', 'optimizers', 'regression', 'rnn'],
     );
   });
 
@@ -168,5 +172,37 @@ describe('examples (quick settings)', () => {
       expect(r.maxDifference!).toBeLessThan(1e-9);
       expect(text).toContain('ORT setosa');
     }
+  });
+
+  it("cnn-mnist: the demo's convolutional network trains and ends with the test accuracy line", () => {
+    const r = cnnMnist.run(options());
+    expect(lines.at(-1)).toBe(r.lastLine);
+    expect(r.lastLine).toMatch(/^test accuracy: [01]\.\d{4}$/);
+    expect(r.testAccuracy).toBeGreaterThan(0.5); // 800 digits, one epoch: far above chance (0.1)
+    expect(lines.join('\n')).toContain('a convolutional network');
+    expect(r.model.toString()).toMatch(/Conv2d[\s\S]*MaxPool2d[\s\S]*Flatten[\s\S]*Dense/);
+    for (const file of Object.values(r.files)) expect(existsSync(file)).toBe(true);
+    // The saved file holds the convolution and pooling layers: it predicts exactly as the trained model.
+    const x = tensor(Float64Array.from({ length: 3 * 784 }, (_, i) => (i % 17) / 16), { shape: [3, 1, 28, 28] });
+    expect(Array.from(predict(loadModel(r.files.model), x).data)).toEqual(Array.from(predict(r.model, x).data));
+  });
+
+  it("rnn: the tanh RNN's gradient vanishes, the 1.1·I ReLU RNN's explodes, and clipping keeps its training finite", () => {
+    const r = rnn.run(options());
+    const ratio = (name: string): number => {
+      const { perStep } = r.norms.find((n) => n.name.startsWith(name))!;
+      return perStep[0]! / perStep.at(-1)!;
+    };
+    expect(ratio('RNN, tanh')).toBeLessThan(1e-6);
+    expect(ratio('RNN, relu')).toBeGreaterThan(10);
+    // A forget-gate bias of 2 carries the LSTM's adjoint back much further than the default.
+    expect(ratio('LSTM, forget')).toBeGreaterThan(1e4 * ratio('LSTM (default'));
+    const [plain, clipped] = r.runs;
+    expect(plain!.divergedAt).not.toBeNull();
+    expect(clipped!.divergedAt).toBeNull();
+    expect(clipped!.loss.every(Number.isFinite)).toBe(true);
+    expect(clipped!.loss.at(-1)!).toBeLessThan(clipped!.loss[0]! / 2);
+    expectSvg(r.plots.norms, '‖∂L/∂h_t‖', 'LSTM, forget-gate bias 2');
+    expectSvg(r.plots.clipping, 'no clipping', 'clipGradNorm(params, 1)');
   });
 });
