@@ -36,7 +36,7 @@ function argmaxes(x: Float64Array, geo: PoolGeometry): Int32Array {
   const total = planes * oh * ow;
   if (argmaxScratch.length < total) argmaxScratch = new Int32Array(Math.max(total, argmaxScratch.length * 2));
   const at = argmaxScratch;
-  if (kh === 2 && kw === 2 && ph === 0 && pw === 0) {
+  if (is2x2(geo)) {
     argmaxes2x2(x, geo, at);
     return at;
   }
@@ -72,8 +72,8 @@ function argmaxes(x: Float64Array, geo: PoolGeometry): Int32Array {
 }
 
 /**
- * {@link argmaxes} for unpadded 2×2 windows (most networks' pooling), unrolled: every window lies
- * inside the image, and its four elements are compared in row-major order by the same rule.
+ * The position of the maximum of the unpadded 2×2 window whose top-left element is x[p], in rows
+ * of w: its four elements compared in row-major order by the rule of {@link argmaxes}.
  *
  * Without branches: on data such as a layer's activations which element of a window is largest is
  * random, so a branch per comparison is mispredicted about half the time. Each comparison gives
@@ -81,46 +81,76 @@ function argmaxes(x: Float64Array, geo: PoolGeometry): Int32Array {
  * take·(candidate − best), and the best value is read back at the index. About three times faster
  * than the branching loop here (1.1 ms against 3.3 ms for [64, 8, 28, 28]).
  */
+function best2x2(x: Float64Array, p: number, w: number): number {
+  let best = p;
+  let bestValue = x[p]!;
+  let v = x[p + 1]!;
+  let take = +(v > bestValue) | (+(v !== v) & +(bestValue === bestValue));
+  best += take;
+  bestValue = x[best]!;
+  v = x[p + w]!;
+  take = +(v > bestValue) | (+(v !== v) & +(bestValue === bestValue));
+  best += take * (p + w - best);
+  bestValue = x[best]!;
+  v = x[p + w + 1]!;
+  take = +(v > bestValue) | (+(v !== v) & +(bestValue === bestValue));
+  return best + take * (p + w + 1 - best);
+}
+
+/** Whether windows are unpadded 2×2 (most networks' pooling), which the loops below unroll: every window lies inside the image. */
+const is2x2 = (geo: PoolGeometry): boolean => geo.kh === 2 && geo.kw === 2 && geo.ph === 0 && geo.pw === 0;
+
+/** {@link argmaxes} for unpadded 2×2 windows. */
 function argmaxes2x2(x: Float64Array, geo: PoolGeometry, at: Int32Array): void {
   const { planes, h, w, sh, sw, oh, ow } = geo;
   let i = 0;
   for (let plane = 0; plane < planes; plane++) {
     const base = plane * h * w;
     for (let y = 0; y < oh; y++) {
-      let p = base + y * sh * w;
-      for (let xo = 0; xo < ow; xo++, i++, p += sw) {
-        let best = p;
-        let bestValue = x[p]!;
-        let v = x[p + 1]!;
-        let take = +(v > bestValue) | (+(v !== v) & +(bestValue === bestValue));
-        best += take;
-        bestValue = x[best]!;
-        v = x[p + w]!;
-        take = +(v > bestValue) | (+(v !== v) & +(bestValue === bestValue));
-        best += take * (p + w - best);
-        bestValue = x[best]!;
-        v = x[p + w + 1]!;
-        take = +(v > bestValue) | (+(v !== v) & +(bestValue === bestValue));
-        at[i] = best + take * (p + w + 1 - best);
-      }
+      for (let xo = 0, p = base + y * sh * w; xo < ow; xo++, i++, p += sw) at[i] = best2x2(x, p, w);
     }
   }
 }
 
-/** Max pooling: [planes, H, W] → [planes, H', W']. */
+/** Max pooling: [planes, H, W] → [planes, H', W']. Unpadded 2×2 windows in one pass, without the positions in between. */
 export function maxPoolData(x: Float64Array, geo: PoolGeometry): Float64Array {
-  const total = geo.planes * geo.oh * geo.ow;
-  const at = argmaxes(x, geo);
+  const { planes, h, w, sh, sw, oh, ow } = geo;
+  const total = planes * oh * ow;
   const out = allocForOverwrite(total);
+  if (is2x2(geo)) {
+    let i = 0;
+    for (let plane = 0; plane < planes; plane++) {
+      const base = plane * h * w;
+      for (let y = 0; y < oh; y++) {
+        for (let xo = 0, p = base + y * sh * w; xo < ow; xo++, i++, p += sw) out[i] = x[best2x2(x, p, w)]!;
+      }
+    }
+    return out;
+  }
+  const at = argmaxes(x, geo);
   for (let i = 0; i < total; i++) out[i] = x[at[i]!]!;
   return out;
 }
 
-/** Max pooling's adjoint: each element of `g` ([planes, H', W']) added at its window's maximum in `x`. */
+/**
+ * Max pooling's adjoint: each element of `g` ([planes, H', W']) added at its window's maximum in
+ * `x`. Unpadded 2×2 windows in one pass, without the positions in between.
+ */
 export function maxPoolScatterData(g: Float64Array, x: Float64Array, geo: PoolGeometry): Float64Array {
-  const total = geo.planes * geo.oh * geo.ow;
+  const { planes, h, w, sh, sw, oh, ow } = geo;
+  const total = planes * oh * ow;
+  const out = allocData(planes * h * w);
+  if (is2x2(geo)) {
+    let i = 0;
+    for (let plane = 0; plane < planes; plane++) {
+      const base = plane * h * w;
+      for (let y = 0; y < oh; y++) {
+        for (let xo = 0, p = base + y * sh * w; xo < ow; xo++, i++, p += sw) out[best2x2(x, p, w)]! += g[i]!;
+      }
+    }
+    return out;
+  }
   const at = argmaxes(x, geo);
-  const out = allocData(geo.planes * geo.h * geo.w);
   for (let i = 0; i < total; i++) out[at[i]!]! += g[i]!;
   return out;
 }
