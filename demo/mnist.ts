@@ -55,7 +55,7 @@ export function runDemo(partial: Partial<DemoOptions> = {}, io: DemoIO = {}): De
   const nVal = Math.ceil(options.validation * xTrain.shape[0]!);
   const sizes = [PIXELS, ...options.hidden, 10];
   const network = options.model === 'cnn'
-    ? 'a convolutional network (conv 5×5 → 8, pool, conv 5×5 → 16, pool, dense → 10)'
+    ? 'a convolutional network (conv 5×5 → 8, pool, conv 5×5 → 16, pool, dense → 128 → 10)'
     : `an MLP ${sizes.join(' → ')} (${options.activation})`;
   log(`adjoint MNIST demo: ${network}, ${optimizerName(options)}, ${options.epochs} epochs of batches of ${options.batchSize}`);
   log(`${x.shape[0]} digits: ${xTrain.shape[0]} for training (${xTrain.shape[0]! - nVal} to learn from, ${nVal} to validate on), ${xTest.shape[0]} for the test`);

@@ -19,6 +19,6 @@ export function run(options: ExampleOptions = {}): DemoResult {
   const out = path.dirname(output('cnn-mnist/.'));
   return runDemo(
     { model: 'cnn', out, ...(quick ? { samples: 1000, epochs: 1 } : {}) },
-    { log, progress: false, verbose: 0 },
+    { log, progress: false, verbose: quick ? 0 : 2 },
   );
 }
