@@ -451,35 +451,38 @@ export function conv2dWeightGradData(x: Float64Array, g: Float64Array, geo: Conv
   const chunk = samplesPerChunk(geo, k);
   let heap: Float64Array | null | undefined;
   let at: number[] = [];
+  let summed = false; // whether the WebAssembly memory holds a sum not yet copied to out
   for (let n0 = 0; n0 < n; n0 += chunk) {
     const nc = Math.min(chunk, n - n0);
     const m = nc * ohw;
     const kernel = heap === null ? null : wasmKernelFor(og, k, m);
     const [hp, wp] = paddedSize(geo);
     if (kernel !== null && heap === undefined) {
-      // Regions: the chunk padded, ḡ's chunk as [og, m], the product transposed ([K, og]).
-      at = layout(kernel.conv_weight_workspace_bytes(og, k, chunk * ohw), [chunk * geo.c * hp * wp + 4, og * chunk * ohw, k * og]);
-      heap = wasmHeap(at[3]!);
+      // Regions: the chunk padded, ḡ's chunk as [og, m], the chunk's product transposed ([K, og]),
+      // and the sum over chunks so far, per group.
+      at = layout(kernel.conv_weight_workspace_bytes(og, k, chunk * ohw), [chunk * geo.c * hp * wp + 4, og * chunk * ohw, k * og, groups * k * og]);
+      heap = wasmHeap(at[4]!);
     }
     if (kernel !== null && heap) {
       // No column matrix: the product reads the taps from a padded copy of the chunk.
-      const [xpAt, gAt, cAt] = at as [number, number, number];
+      const [xpAt, gAt, cAt, sumAt] = at as [number, number, number, number];
       copyPadded(heap, xpAt, x, geo, n0, nc);
       const cg = geo.c / groups;
       for (let grp = 0; grp < groups; grp++) {
         channelsFirst(g, geo, grp, n0, nc, heap, gAt / 8);
-        convWeightGemmWasmAt(kernel, gAt, xpAt + 8 * grp * cg * hp * wp, cAt, og, nc, 8 * geo.c * hp * wp, cg, hp, wp,
+        const groupSum = sumAt + 8 * grp * k * og;
+        // The first chunk's product is the sum; later ones are added to it (as the TypeScript path adds its partial products).
+        convWeightGemmWasmAt(kernel, gAt, xpAt + 8 * grp * cg * hp * wp, n0 === 0 ? groupSum : cAt, og, nc, 8 * geo.c * hp * wp, cg, hp, wp,
           geo.kh, geo.kw, geo.oh, geo.ow, geo.sh, geo.sw, geo.dh, geo.dw, 0);
-        // [K, og] → [og, K], set for the first chunk, added for the others (as the TypeScript path adds its partial products)
-        const from = cAt / 8;
-        const to = grp * og * k;
-        for (let oc = 0; oc < og; oc++) {
-          if (n0 === 0) for (let r = 0; r < k; r++) out[to + oc * k + r] = heap[from + r * og + oc]!;
-          else for (let r = 0; r < k; r++) out[to + oc * k + r]! += heap[from + r * og + oc]!;
-        }
+        if (n0 !== 0) kernel.add_into(groupSum, cAt, k * og);
       }
+      summed = true;
+      if (n0 + nc >= n) copySums(heap, at[3]!, geo, out);
       continue;
     }
+    // A last chunk too small for WebAssembly under 'auto' runs here, adding to what the others summed.
+    if (summed) copySums(heap!, at[3]!, geo, out);
+    summed = false;
     const cols = scratchOf(0, k * chunk * ohw);
     const reordered = chunk > 1 ? scratchOf(1, og * chunk * ohw) : cols;
     const partial = n > chunk ? scratchOf(2, og * k) : cols; // only used after the first chunk
@@ -502,6 +505,17 @@ export function conv2dWeightGradData(x: Float64Array, g: Float64Array, geo: Conv
     }
   }
   return out;
+}
+
+/** The weight adjoint's sums over chunks, [K, og] per group at byte offset `sumAt`, copied into out as [O, K] (w̄'s layout). */
+function copySums(heap: Float64Array, sumAt: number, geo: ConvGeometry, out: Float64Array): void {
+  const og = geo.o / geo.groups;
+  const k = (geo.c / geo.groups) * geo.kh * geo.kw;
+  for (let grp = 0; grp < geo.groups; grp++) {
+    const from = sumAt / 8 + grp * k * og;
+    const to = grp * og * k;
+    for (let oc = 0; oc < og; oc++) for (let r = 0; r < k; r++) out[to + oc * k + r] = heap[from + r * og + oc]!;
+  }
 }
 
 /**

@@ -381,6 +381,25 @@ describe('conv2d derivatives', () => {
     }
   });
 
+  it("under 'auto', a last chunk too small for WebAssembly runs on the TypeScript kernel and adds to the others' sums: the same values bit for bit", () => {
+    // 327 samples per chunk (200 columns each), and a last chunk of one sample whose products (2·2·100 multiply-adds) stay in TypeScript
+    const x = seeded([328, 2, 10, 10], 64);
+    const w = seeded([2, 2, 1, 1], 65);
+    const g = seeded([328, 2, 10, 10], 66);
+    const run = (backend: 'js' | 'wasm' | 'auto'): number[][] => {
+      const previous = setMatmulBackend(backend);
+      try {
+        const [y, back] = vjp((xv, wv) => conv2d(xv, wv), x, w);
+        return [y, ...back(g)].map((t) => Array.from(t!.data));
+      } finally {
+        setMatmulBackend(previous);
+      }
+    };
+    const js = run('js');
+    expect(run('auto')).toEqual(js);
+    expect(run('wasm')).toEqual(js);
+  });
+
   it('the WebAssembly path (im2col, product and col2im in its memory; the forward product without columns at stride 1 along rows) gives the TypeScript path\'s values bit for bit', () => {
     const shapes: [number[], number[], Conv2dOptions][] = [
       [[12, 4, 20, 20], [6, 2, 3, 3], { padding: 1, groups: 2 }], // chunks of 5, 5 and 2 samples

@@ -786,4 +786,18 @@
           (br_if $channelStrips (i32.lt_u (local.tee $jr (i32.add (local.get $jr) (i32.const 4))) (local.get $og))))
         (br_if $tapStrips (i32.lt_u (local.tee $ir (i32.add (local.get $ir) (i32.const 4))) (local.get $K))))
       (br_if $depthBlocks (i32.lt_u (local.tee $p0 (i32.add (local.get $p0) (local.get $kc))) (local.get $M)))))
+
+  ;; dst[i] += src[i] for i < count (f64), two at a time: the weight adjoint's chunks added up.
+  (func (export "add_into") (param $dst i32) (param $src i32) (param $count i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $count) (i32.const 3))))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.gt_u (i32.add (local.get $dst) (i32.const 16)) (local.get $end)))
+        (v128.store (local.get $dst) (f64x2.add (v128.load (local.get $dst)) (v128.load (local.get $src))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (br $pairs)))
+    (if (i32.lt_u (local.get $dst) (local.get $end))
+      (then (f64.store (local.get $dst) (f64.add (f64.load (local.get $dst)) (f64.load (local.get $src)))))))
 )
