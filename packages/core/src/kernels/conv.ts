@@ -290,24 +290,30 @@ function copyPadded(heap: Float64Array, xpAt: number, x: Float64Array, geo: Conv
 /**
  * One chunk of conv2d on WebAssembly without a column matrix (stride 1 along rows): the chunk's
  * samples are copied into its memory with their padding as zeros, and conv_forward multiplies W by
- * the columns read from there; the product, with the bias, is copied out in [N, O, H', W'] order.
- * Regions `at`: the padded chunk, w (already there), the product.
+ * the columns read from there; the product is reordered to [N, O, H', W'] with the bias added
+ * there (bias_reorder) and copied out. Regions `at`: the padded chunk, w (already there), the
+ * product, the reordered product, the bias (already there).
  */
 function forwardWithoutColumns(
   kernel: GemmExports, heap: Float64Array, at: readonly number[], x: Float64Array, geo: ConvGeometry,
   n0: number, nc: number, out: Float64Array, bias: Float64Array | undefined,
 ): void {
-  const { c, groups } = geo;
+  const { c, o, groups } = geo;
   const [hp, wp] = paddedSize(geo);
-  const [xpAt, wAt, yAt] = at as [number, number, number];
+  const [xpAt, wAt, yAt, zAt, biasAt] = at as [number, number, number, number, number];
   copyPadded(heap, xpAt, x, geo, n0, nc);
   const cg = c / groups;
-  const og = geo.o / groups;
+  const og = o / groups;
   const k = cg * geo.kh * geo.kw;
+  const ohw = geo.oh * geo.ow;
+  const z = zAt / 8;
   for (let g = 0; g < groups; g++) {
     convGemmWasmAt(kernel, wAt + 8 * g * og * k, xpAt + 8 * g * cg * hp * wp, yAt, og, nc, 8 * c * hp * wp, cg, hp, wp,
       geo.kh, geo.kw, geo.oh, geo.ow, geo.sh, geo.dh, geo.dw, 0);
-    samplesFirst(heap, yAt / 8, geo, g, n0, nc, out, bias);
+    // Reordered to [nc, og, H'·W'] with the bias added there, then copied out in one piece per sample (one in all for one group).
+    kernel.bias_reorder(yAt, zAt, og, nc, ohw, biasAt + 8 * g * og, bias === undefined ? 0 : 1);
+    if (groups === 1) out.set(heap.subarray(z, z + nc * o * ohw), n0 * o * ohw);
+    else for (let s = 0; s < nc; s++) out.set(heap.subarray(z + s * og * ohw, z + (s + 1) * og * ohw), ((n0 + s) * o + g * og) * ohw);
   }
 }
 
@@ -335,11 +341,13 @@ export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry,
     const [hp, wp] = paddedSize(geo);
     const padded = geo.c * hp * wp;
     const chunk = Math.max(1, Math.min(n, Math.floor(DIRECT_LIMIT / (padded + og * ohw))));
-    // Regions: the chunk padded (and 4 elements that edge tiles may read past it), w, the product.
-    const at = layout(direct.conv_workspace_bytes(og, k), [chunk * padded + 4, o * k, og * chunk * ohw]);
-    const heap = wasmHeap(at[3]!);
+    // Regions: the chunk padded (and 4 elements that edge tiles may read past it), w, the product,
+    // the product in the output's order, the bias.
+    const at = layout(direct.conv_workspace_bytes(og, k), [chunk * padded + 4, o * k, og * chunk * ohw, og * chunk * ohw, o]);
+    const heap = wasmHeap(at[5]!);
     if (heap !== null) {
       heap.set(wt, at[1]! / 8);
+      if (bias !== undefined) heap.set(bias, at[4]! / 8);
       for (let n0 = 0; n0 < n; n0 += chunk) forwardWithoutColumns(direct, heap, at, x, geo, n0, Math.min(chunk, n - n0), out, bias);
       return out;
     }

@@ -308,6 +308,8 @@ export interface GemmExports {
   /** cols·ḡᵀ without the column matrix, from a zero-padded input (see wasm/gemm.wat). */
   conv_weight(g: number, xp: number, c: number, og: number, nc: number, sampleBytes: number, cg: number, hp: number, wp: number,
     kh: number, kw: number, oh: number, ow: number, sh: number, sw: number, dh: number, dw: number, work: number): void;
+  /** conv_forward's product [og, nc·ohw] at src reordered into [nc, og, ohw] at dst, plus bias[o] when withBias is 1. */
+  bias_reorder(src: number, dst: number, og: number, nc: number, ohw: number, bias: number, withBias: number): void;
   /** dst[i] += src[i] for i < count (f64 element counts, byte pointers). */
   add_into(dst: number, src: number, count: number): void;
   /** col2im of kernels/conv.ts in this memory, adding into `out`. */

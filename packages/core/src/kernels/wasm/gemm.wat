@@ -800,4 +800,45 @@
         (br $pairs)))
     (if (i32.lt_u (local.get $dst) (local.get $end))
       (then (f64.store (local.get $dst) (f64.add (f64.load (local.get $dst)) (f64.load (local.get $src)))))))
+
+  ;; dst ([nc, og, ohw]) = src ([og, nc·ohw]) reordered, with bias[o] added to channel o when
+  ;; withBias (a copy otherwise, so that −0 stays −0): conv_forward's product in the output's order.
+  (func (export "bias_reorder") (param $src i32) (param $dst i32) (param $og i32) (param $nc i32) (param $ohw i32)
+      (param $bias i32) (param $withBias i32)
+    (local $s i32) (local $o i32) (local $from i32) (local $to i32) (local $end i32) (local $pairEnd i32)
+    (local $b v128) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $ohw) (i32.const 3)))
+    (loop $samples
+      (local.set $o (i32.const 0))
+      (loop $channels
+        (local.set $from (i32.add (local.get $src)
+          (i32.mul (i32.add (i32.mul (local.get $o) (local.get $nc)) (local.get $s)) (local.get $rowBytes))))
+        (local.set $to (i32.add (local.get $dst)
+          (i32.mul (i32.add (i32.mul (local.get $s) (local.get $og)) (local.get $o)) (local.get $rowBytes))))
+        (local.set $end (i32.add (local.get $to) (local.get $rowBytes)))
+        (local.set $pairEnd (i32.sub (local.get $end) (i32.const 16)))
+        (if (local.get $withBias)
+          (then
+            (local.set $b (v128.load64_splat (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 3)))))
+            (block $done
+              (loop $pairs
+                (br_if $done (i32.gt_s (local.get $to) (local.get $pairEnd)))
+                (v128.store (local.get $to) (f64x2.add (v128.load (local.get $from)) (local.get $b)))
+                (local.set $from (i32.add (local.get $from) (i32.const 16)))
+                (local.set $to (i32.add (local.get $to) (i32.const 16)))
+                (br $pairs)))
+            (if (i32.lt_u (local.get $to) (local.get $end))
+              (then (f64.store (local.get $to) (f64.add (f64.load (local.get $from)) (f64x2.extract_lane 0 (local.get $b)))))))
+          (else
+            (block $copied
+              (loop $copy
+                (br_if $copied (i32.gt_s (local.get $to) (local.get $pairEnd)))
+                (v128.store (local.get $to) (v128.load (local.get $from)))
+                (local.set $from (i32.add (local.get $from) (i32.const 16)))
+                (local.set $to (i32.add (local.get $to) (i32.const 16)))
+                (br $copy)))
+            (if (i32.lt_u (local.get $to) (local.get $end))
+              (then (f64.store (local.get $to) (f64.load (local.get $from)))))))
+        (br_if $channels (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 1))) (local.get $og))))
+      (br_if $samples (i32.lt_u (local.tee $s (i32.add (local.get $s) (i32.const 1))) (local.get $nc)))))
 )
