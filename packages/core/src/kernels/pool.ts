@@ -139,6 +139,7 @@ export function maxPoolData(x: Float64Array, geo: PoolGeometry): Float64Array {
 export function maxPoolScatterData(g: Float64Array, x: Float64Array, geo: PoolGeometry): Float64Array {
   const { planes, h, w, sh, sw, oh, ow } = geo;
   const total = planes * oh * ow;
+  if (is2x2(geo) && sh === 2 && sw === 2) return scatterTiled2x2(g, x, geo);
   const out = allocData(planes * h * w);
   if (is2x2(geo)) {
     let i = 0;
@@ -152,6 +153,38 @@ export function maxPoolScatterData(g: Float64Array, x: Float64Array, geo: PoolGe
   }
   const at = argmaxes(x, geo);
   for (let i = 0; i < total; i++) out[at[i]!]! += g[i]!;
+  return out;
+}
+
+/**
+ * maxPoolScatterData for 2×2 windows side by side (stride 2), which cover the input once: each
+ * window's four elements are written in the same pass, 0 + ḡ at its maximum (what adding into
+ * zeros gives, −0 included) and 0 elsewhere, so the result needs no zeroing pass of its own; only a
+ * last row or column that no window reaches (odd H or W) is zeroed apart.
+ */
+function scatterTiled2x2(g: Float64Array, x: Float64Array, geo: PoolGeometry): Float64Array {
+  const { planes, h, w, oh, ow } = geo;
+  const out = allocForOverwrite(planes * h * w);
+  let i = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * h * w;
+    for (let y = 0; y < oh; y++) {
+      const row = base + 2 * y * w;
+      for (let xo = 0, p = row; xo < ow; xo++, i++, p += 2) {
+        const best = best2x2(x, p, w);
+        out[p] = 0;
+        out[p + 1] = 0;
+        out[p + w] = 0;
+        out[p + w + 1] = 0;
+        out[best] = 0 + g[i]!;
+      }
+      if (2 * ow < w) {
+        out[row + w - 1] = 0;
+        out[row + 2 * w - 1] = 0;
+      }
+    }
+    if (2 * oh < h) out.fill(0, base + 2 * oh * w, base + h * w);
+  }
   return out;
 }
 

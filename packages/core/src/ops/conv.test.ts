@@ -13,6 +13,7 @@ import {
 import { checkGrad, formatReport, type CheckOptions } from '@adjoint/gradcheck';
 import { avgPool2dGrad, conv2dBiasGrad, conv2dInputGrad, conv2dWeightGrad, maxPool2dGather, maxPool2dGrad } from '../rule-ops';
 import * as matmulKernels from '../kernels/matmul';
+import { recycleData } from '../kernels/alloc';
 
 // ── A naive reference ───────────────────────────────────────────────────────────────────────────
 
@@ -625,6 +626,30 @@ describe('pooling derivatives', () => {
     // the tangent reads the same positions
     const [, t] = jvp((v) => maxPool2d(v, { kernelSize: 2 }), [tensor([[[[1, 3], [3, 2]]]])], [tensor([[[[10, 20], [30, 40]]]])]);
     expect(t.toArray()).toEqual([[[[20]]]]);
+  });
+
+  it('max pooling over 2×2 windows side by side: the adjoint zeroes the row and column no window reaches, and adds −0 into +0 as a scatter into zeros does', () => {
+    for (const [h, w] of [[7, 9], [6, 8], [5, 4]] as const) {
+      const x = seeded([2, 3, h, w], 70);
+      const g = seeded([2, 3, Math.floor(h / 2), Math.floor(w / 2)], 71);
+      g.data[0] = -0;
+      g.data[5] = -0;
+      recycleData(new Float64Array(x.size).fill(NaN)); // a spare full of NaN for the result: every element must be written
+      const got = maxPool2dGrad(g, x, { kernel: [2, 2], stride: [2, 2], padding: [0, 0] });
+      const want = new Float64Array(x.size); // zeros, then each ḡ added at its window's first maximum
+      const [oh, ow] = [Math.floor(h / 2), Math.floor(w / 2)];
+      for (let p = 0, i = 0; p < 6; p++) {
+        for (let r = 0; r < oh; r++) {
+          for (let c = 0; c < ow; c++, i++) {
+            let best = (p * h + 2 * r) * w + 2 * c;
+            for (const at of [best + 1, best + w, best + w + 1]) if (x.data[at]! > x.data[best]!) best = at;
+            want[best]! += g.data[i]!;
+          }
+        }
+      }
+      expect(got.shape).toEqual([2, 3, h, w]);
+      expect(Array.from(got.data).map((v) => (Object.is(v, -0) ? '-0' : v))).toEqual(Array.from(want).map((v) => (Object.is(v, -0) ? '-0' : v)));
+    }
   });
 
   it("avg pooling's derivative spreads each cotangent over its window, padding included in the count", () => {
