@@ -1,11 +1,15 @@
 /**
  * Matrix-product throughput: the WebAssembly SIMD kernel and the register-tiled TypeScript kernel
  * behind `gemm`, against the naive reference loops; then the public `matmul` op (float64, output
- * allocation included) against TensorFlow.js's cpu and wasm backends (float32).
+ * allocation included) against TensorFlow.js's cpu and wasm backends (float32); and gemm at 1024³
+ * against OpenBLAS's dgemm on both cores and on one (Debian's numpy, in a subprocess: see openblas.ts).
  */
 import { Rng, Tensor, matmul } from '@adjoint/core';
-import { gemmJs, gemmWasm, naiveGemm, wasmGemmAvailable } from '../packages/core/src/kernels/matmul';
-import { ratio, timeInterleaved, type BenchResult } from './harness';
+import * as os from 'os';
+import { gemm, gemmJs, gemmWasm, naiveGemm, wasmGemmAvailable } from '../packages/core/src/kernels/matmul';
+import { ratio, timeInterleaved, timeIt, type BenchResult } from './harness';
+import { openblasDgemm } from './openblas';
+import { noteOnce } from './python';
 import { loadTf, type Tf } from './tf';
 
 const GROUP = 'matmul';
@@ -104,10 +108,48 @@ export async function benchMatmul(): Promise<BenchResult[]> {
   const withWasm = wasmGemmAvailable();
   if (!withWasm) console.log('  matmul: WebAssembly SIMD unavailable, timing the TypeScript kernel only');
   const kernels = PRODUCTS.flatMap((p) => measure(p, withWasm));
+  // Before tfjs is loaded, whose heap would slow the collections between adjoint's batches.
+  const openblas = againstOpenBlas(1024);
   const tf = await loadTf();
   const against: BenchResult[] = [];
   if (tf !== null) for (const size of [128, 256, 512]) for (const row of await againstTf(tf, size)) against.push(row);
-  return [...kernels, ...against];
+  return [...kernels, ...openblas, ...against];
+}
+
+/**
+ * gemm (whichever kernel it dispatches to, into a preallocated result) on n×n·n×n against OpenBLAS's
+ * dgemm through Debian's numpy (`numpy.matmul(a, b, out=c)`), on all of the machine's cores and on
+ * one thread, when numpy with OpenBLAS is installed. numpy.show_config() on Debian names only the
+ * generic "blas"; openblas_reference.py reads the library actually loaded, and the rows are left out
+ * unless it is OpenBLAS (libopenblasp, pthreads; its version and kernel are printed in a note).
+ * OpenBLAS runs in a Python subprocess, so its batches cannot alternate with adjoint's: adjoint is
+ * timed right before and right after it, and its row is the median over both timings' batches.
+ * Until adjoint runs on several threads, the same single-threaded number serves both ratios.
+ */
+function againstOpenBlas(n: number): BenchResult[] {
+  const a = filled(n * n, 1);
+  const b = filled(n * n, 2);
+  const c = new Float64Array(n * n);
+  const ours = (): void => gemm(a, 0, b, 0, c, 0, n, n, n, false, false);
+  const cores = os.cpus().length;
+  const before = timeIt(ours, { minTime: 0.5 });
+  const all = openblasDgemm(n, cores);
+  if (all === null) return [];
+  const one = openblasDgemm(n, 1);
+  if (one === null) return [];
+  const after = timeIt(ours, { minTime: 0.5 });
+  noteOnce(`OpenBLAS reference: numpy ${all.numpy} on ${all.blas.openblas.config} (${all.blas.libraries.join(', ')})`);
+  const samples = [...before.samples, ...after.samples].sort((x, y) => x - y);
+  const gflops = (seconds: number): number => (2 * n ** 3) / seconds / 1e9;
+  const adjoint: BenchResult = { group: GROUP, name: `adjoint gemm ${n}³ (before and after OpenBLAS)`, value: gflops(samples[samples.length >> 1]!), unit: 'GFLOP/s' };
+  const threads = all.blas.openblas.threads ?? cores;
+  const blasAll: BenchResult = { group: GROUP, name: `OpenBLAS dgemm ${n}³ via numpy (${threads} threads)`, value: all.gflops, unit: 'GFLOP/s' };
+  const blasOne: BenchResult = { group: GROUP, name: `OpenBLAS dgemm ${n}³ via numpy (1 thread)`, value: one.gflops, unit: 'GFLOP/s' };
+  return [
+    adjoint, blasAll, blasOne,
+    ratio(GROUP, `adjoint / OpenBLAS (${threads} threads) ${n}³`, adjoint, blasAll, 0.4),
+    ratio(GROUP, `adjoint / OpenBLAS (1 thread) ${n}³`, adjoint, blasOne, 0.4),
+  ];
 }
 
 /**

@@ -1,14 +1,17 @@
 /**
  * One training step of an MLP classifier (batch 64, Adam, softmax cross-entropy), four ways:
  * adjoint (nn layers, reverse mode), a hand-written backprop in plain TypeScript on adjoint's own
- * kernels (the engine's overhead is the difference), and TensorFlow.js with its cpu and wasm
- * backends. Also the cheap-gradient principle: step time over forward time.
+ * kernels (the engine's overhead is the difference), TensorFlow.js with its cpu and wasm
+ * backends, and PyTorch in float64 (Debian's python3-torch, in a subprocess: see torch.ts). Also the
+ * cheap-gradient principle: step time over forward time.
  */
 import { Rng, adamCoefficients, adamMoments, adamUpdate, noGrad, tensor, type Tensor } from '@adjoint/core';
 import { Adam, crossEntropy, mlp } from '@adjoint/nn';
 import { gemm } from '../packages/core/src/kernels/matmul';
-import { ratio, timeInterleaved, timedRow, type BenchResult } from './harness';
+import { ratio, timeInterleaved, timeIt, timedRow, type BenchResult } from './harness';
 import { loadTf, type Tf } from './tf';
+import { describeTorch, torchStep } from './torch';
+import { noteOnce } from './python';
 
 const BATCH = 64;
 const LR = 1e-3;
@@ -212,13 +215,39 @@ async function againstTf({ group, p, ours }: Contest): Promise<BenchResult[]> {
 }
 
 /**
+ * adjoint against PyTorch float64 (Debian's torch on its default threads, OpenBLAS under it), when
+ * it is installed. PyTorch runs in a Python subprocess, so its batches cannot alternate with
+ * adjoint's as timeInterleaved's do: adjoint is timed right before and right after the subprocess,
+ * and its row is the median over both timings' batches. The ratio is of the two medians, not paired
+ * round by round, so a drift in the machine's speed over those few seconds moves it more than it
+ * moves the interleaved ratios.
+ */
+function againstPytorch({ group, p, ours }: Contest): BenchResult[] {
+  // The loss at the initial weights, which PyTorch must reproduce: the same network and batch.
+  const loss = handWrittenStep(p).forward();
+  const before = timeIt(ours.step, { minTime: 0.75 });
+  const torch = torchStep(p, BATCH, LR);
+  if (torch === null) return [];
+  const after = timeIt(ours.step, { minTime: 0.75 });
+  if (!(Math.abs(torch.initialLoss - loss) <= 1e-9 * Math.max(1, Math.abs(loss)))) {
+    throw new Error(`mlp benchmark: PyTorch's initial loss ${torch.initialLoss} is not adjoint's ${loss} on ${group}`);
+  }
+  noteOnce(describeTorch(torch));
+  const samples = [...before.samples, ...after.samples].sort((x, y) => x - y);
+  const adjoint: BenchResult = { group, name: 'adjoint step (before and after pytorch)', value: samples[samples.length >> 1]! * 1e3, unit: 'ms' };
+  const pytorch: BenchResult = { group, name: 'pytorch float64 step', value: torch.median * 1e3, unit: 'ms' };
+  return [adjoint, pytorch, ratio(group, 'adjoint / pytorch float64', adjoint, pytorch, 1.0, 'atMost')];
+}
+
+/**
  * Training-step comparisons for 784-128-10 and 784-256-128-10. The comparisons without tfjs run
  * first, before tfjs is loaded: its tens of megabytes of heap make every later garbage collection
- * slower, which would charge adjoint and the hand-written step for a library neither uses.
+ * slower, which would charge adjoint and the hand-written step for a library neither uses. PyTorch
+ * (a subprocess, with its own heap) also runs before tfjs is loaded, for the same reason.
  */
 export async function benchMlp(): Promise<BenchResult[]> {
   const contests = [contest([784, 128, 10]), contest([784, 256, 128, 10])];
-  const withoutTf = contests.map(againstHandWritten);
+  const withoutTf = contests.map((c) => [...againstHandWritten(c), ...againstPytorch(c)]);
   const rows: BenchResult[] = [];
   for (const [i, c] of contests.entries()) for (const row of [...withoutTf[i]!, ...(await againstTf(c))]) rows.push(row);
   return rows;

@@ -87,6 +87,7 @@ function writeCharts(results: readonly BenchResult[]): string[] {
     bars: [
       ['adjoint (float64)', named(`mlp ${sizes}`, 'adjoint step (float64)')],
       ['hand-written backprop', named(`mlp ${sizes}`, 'hand-written backprop, same kernels')],
+      ['pytorch (float64)', named(`mlp ${sizes}`, 'pytorch float64 step')],
       ['tfjs wasm (float32)', named(`mlp ${sizes}`, 'tfjs wasm step (float32)')],
       ['tfjs cpu (float32)', named(`mlp ${sizes}`, 'tfjs cpu step (float32)')],
     ],

@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { failures, printTable, type BenchResult } from './harness';
+import { PYTHON, PYTHON_REFERENCES_INSTALL } from './python';
 import { writeReport, type BenchReport } from './report';
 
 interface Suite {
@@ -48,7 +49,9 @@ options:
   --docs          also update docs/benchmarks.md and its charts
   --help          this text
 
-TensorFlow.js, the reference most rows compare against, is optional: \`npm run references\` installs it.`;
+TensorFlow.js, the reference most rows compare against, is optional: \`npm run references\` installs it.
+PyTorch float64 (mlp) and OpenBLAS's dgemm through numpy (matmul) are optional too, run with Debian's
+python3 (${PYTHON}): \`${PYTHON_REFERENCES_INSTALL}\` installs them.`;
 
 interface Options {
   help: boolean;

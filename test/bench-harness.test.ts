@@ -1,5 +1,10 @@
-/** The benchmark harness's ratio rows: paired by round when the rows were timed together. */
+/**
+ * The benchmark harness's ratio rows: paired by round when the rows were timed together; and what
+ * the optional Python references (PyTorch, OpenBLAS through numpy) print, parsed without running them.
+ */
 import { ratio, type BenchResult } from '../benchmarks/harness';
+import { blasField, numberField, numbersField, openblasCoreType, parseScriptOutput } from '../benchmarks/python';
+import { encodeProblem } from '../benchmarks/torch';
 
 const row = (value: number, samples?: number[], interleaving = samples && 1): BenchResult => ({ group: 'g', name: 'n', value, unit: 'ms', samples, interleaving });
 
@@ -20,5 +25,47 @@ describe('ratio', () => {
     expect(ratio('g', 'n', row(2), row(1), 3, 'atMost').note).toBe('target ≤ 3×: PASS');
     expect(ratio('g', 'n', row(4), row(1), 3, 'atMost').note).toBe('target ≤ 3×: FAIL');
     expect(ratio('g', 'n', row(4), row(1), 3).note).toBe('target ≥ 3×: PASS');
+  });
+});
+
+describe('the Python references\' output', () => {
+  it('parses the last line of JSON, ignoring a library\'s warnings before it', () => {
+    const out = parseScriptOutput('UserWarning: something\n{"median": 0.0015, "samples": [0.0015, 0.0016]}\n\n');
+    expect(out).toEqual({ result: { median: 0.0015, samples: [0.0015, 0.0016] } });
+    if (!('result' in out)) throw new Error('expected a result');
+    expect(numberField(out.result, 'median')).toBe(0.0015);
+    expect(numbersField(out.result, 'samples')).toEqual([0.0015, 0.0016]);
+    expect(numbersField(out.result, 'absent')).toEqual([]);
+    expect(() => numberField(out.result, 'samples')).toThrow(/no number samples/);
+  });
+
+  it('reports a module the script could not import, and rejects output that is not a JSON object', () => {
+    expect(parseScriptOutput('{"missing": "torch", "error": "No module named torch"}\n')).toEqual({ missing: 'torch' });
+    expect(() => parseScriptOutput('')).toThrow(/printed nothing/);
+    expect(() => parseScriptOutput('Traceback (most recent call last):\n')).toThrow(/no JSON/);
+    expect(() => parseScriptOutput('[1, 2]\n')).toThrow(/not a JSON object/);
+  });
+
+  it('tells OpenBLAS from another BLAS', () => {
+    const openblas = { libraries: ['/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so'], openblas: { config: 'OpenBLAS 0.3.21 SkylakeX', threads: 2 } };
+    expect(blasField({ blas: openblas })).toEqual(openblas);
+    expect(blasField({ blas: { libraries: ['/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0'], openblas: null } }).openblas).toBeNull();
+    expect(blasField({})).toEqual({ libraries: [], openblas: null });
+  });
+
+  it('picks OpenBLAS\'s kernel from the CPU flags', () => {
+    expect(openblasCoreType('fpu sse2 avx avx2 fma avx512f avx512dq avx512cd avx512bw avx512vl')).toBe('SkylakeX');
+    expect(openblasCoreType('fpu sse2 avx avx2 fma')).toBe('Haswell');
+    expect(openblasCoreType('fpu sse2 sse3')).toBeUndefined();
+  });
+});
+
+describe('the PyTorch reference\'s input', () => {
+  it('is a line of JSON and then the float64s, little-endian, x first', () => {
+    const bytes = encodeProblem({ sizes: [2, 1], x: Float64Array.of(1, 2), labels: [0], weights: [Float64Array.of(0.5, -0.25), Float64Array.of(3)] }, 1, 1e-3, { minTime: 0.1, batches: 3, warmup: 0 });
+    const newline = bytes.indexOf(10);
+    expect(JSON.parse(bytes.subarray(0, newline).toString())).toEqual({ sizes: [2, 1], batch: 1, lr: 1e-3, labels: [0], minTime: 0.1, batches: 3, warmup: 0 });
+    const body = bytes.subarray(newline + 1);
+    expect(Array.from({ length: body.length / 8 }, (_, i) => body.readDoubleLE(i * 8))).toEqual([1, 2, 0.5, -0.25, 3]);
   });
 });
