@@ -269,22 +269,16 @@ function paddedSize(geo: ConvGeometry): [number, number] {
 /**
  * Samples n0 … n0+nc−1 of x copied into `heap` at byte offset `xpAt` as [nc, C, Hp, Wp] with the
  * padding (and anything the kernel cannot reach) as zeros, followed by 4 zeros that an edge tile
- * may read past the last row.
+ * may read past the last row: copied in one piece to `stageAt`, then into place by pad_copy.
  */
-function copyPadded(heap: Float64Array, xpAt: number, x: Float64Array, geo: ConvGeometry, n0: number, nc: number): void {
+function copyPadded(kernel: GemmExports, heap: Float64Array, xpAt: number, stageAt: number, x: Float64Array, geo: ConvGeometry, n0: number, nc: number): void {
   const { c, h, w } = geo;
   const [hp, wp] = paddedSize(geo);
   const xp = xpAt / 8;
+  const chw = c * h * w;
   heap.fill(0, xp, xp + nc * c * hp * wp + 4);
-  for (let plane = 0; plane < nc * c; plane++) {
-    const src = (n0 * c + plane) * h * w;
-    const dst = xp + (plane * hp + geo.pt) * wp + geo.pl;
-    for (let r = 0; r < h; r++) {
-      const from = src + r * w;
-      const to = dst + r * wp;
-      for (let i = 0; i < w; i++) heap[to + i] = x[from + i]!;
-    }
-  }
+  heap.set(x.subarray(n0 * chw, (n0 + nc) * chw), stageAt / 8);
+  kernel.pad_copy(stageAt, xpAt, nc * c, h, w, hp, wp, geo.pt, geo.pl);
 }
 
 /**
@@ -292,7 +286,7 @@ function copyPadded(heap: Float64Array, xpAt: number, x: Float64Array, geo: Conv
  * samples are copied into its memory with their padding as zeros, and conv_forward multiplies W by
  * the columns read from there; the product is reordered to [N, O, H', W'] with the bias added
  * there (bias_reorder) and copied out. Regions `at`: the padded chunk, w (already there), the
- * product, the reordered product, the bias (already there).
+ * product, the reordered product, the bias (already there), the chunk as it comes.
  */
 function forwardWithoutColumns(
   kernel: GemmExports, heap: Float64Array, at: readonly number[], x: Float64Array, geo: ConvGeometry,
@@ -300,8 +294,8 @@ function forwardWithoutColumns(
 ): void {
   const { c, o, groups } = geo;
   const [hp, wp] = paddedSize(geo);
-  const [xpAt, wAt, yAt, zAt, biasAt] = at as [number, number, number, number, number];
-  copyPadded(heap, xpAt, x, geo, n0, nc);
+  const [xpAt, wAt, yAt, zAt, biasAt, stageAt] = at as [number, number, number, number, number, number];
+  copyPadded(kernel, heap, xpAt, stageAt, x, geo, n0, nc);
   const cg = c / groups;
   const og = o / groups;
   const k = cg * geo.kh * geo.kw;
@@ -342,9 +336,9 @@ export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry,
     const padded = geo.c * hp * wp;
     const chunk = Math.max(1, Math.min(n, Math.floor(DIRECT_LIMIT / (padded + og * ohw))));
     // Regions: the chunk padded (and 4 elements that edge tiles may read past it), w, the product,
-    // the product in the output's order, the bias.
-    const at = layout(direct.conv_workspace_bytes(og, k), [chunk * padded + 4, o * k, og * chunk * ohw, og * chunk * ohw, o]);
-    const heap = wasmHeap(at[5]!);
+    // the product in the output's order, the bias, the chunk as it comes.
+    const at = layout(direct.conv_workspace_bytes(og, k), [chunk * padded + 4, o * k, og * chunk * ohw, og * chunk * ohw, o, chunk * chw]);
+    const heap = wasmHeap(at[6]!);
     if (heap !== null) {
       heap.set(wt, at[1]! / 8);
       if (bias !== undefined) heap.set(bias, at[4]! / 8);
@@ -468,13 +462,13 @@ export function conv2dWeightGradData(x: Float64Array, g: Float64Array, geo: Conv
     if (kernel !== null && heap === undefined) {
       // Regions: the chunk padded, ḡ's chunk as [og, m], the chunk's product transposed ([K, og]),
       // and the sum over chunks so far, per group.
-      at = layout(kernel.conv_weight_workspace_bytes(og, k, chunk * ohw), [chunk * geo.c * hp * wp + 4, og * chunk * ohw, k * og, groups * k * og]);
-      heap = wasmHeap(at[4]!);
+      at = layout(kernel.conv_weight_workspace_bytes(og, k, chunk * ohw), [chunk * geo.c * hp * wp + 4, og * chunk * ohw, k * og, groups * k * og, chunk * chw]);
+      heap = wasmHeap(at[5]!);
     }
     if (kernel !== null && heap) {
       // No column matrix: the product reads the taps from a padded copy of the chunk.
-      const [xpAt, gAt, cAt, sumAt] = at as [number, number, number, number];
-      copyPadded(heap, xpAt, x, geo, n0, nc);
+      const [xpAt, gAt, cAt, sumAt, stageAt] = at as [number, number, number, number, number];
+      copyPadded(kernel, heap, xpAt, stageAt, x, geo, n0, nc);
       const cg = geo.c / groups;
       for (let grp = 0; grp < groups; grp++) {
         channelsFirst(g, geo, grp, n0, nc, heap, gAt / 8);

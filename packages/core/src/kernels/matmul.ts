@@ -310,6 +310,8 @@ export interface GemmExports {
     kh: number, kw: number, oh: number, ow: number, sh: number, sw: number, dh: number, dw: number, work: number): void;
   /** conv_forward's product [og, nc·ohw] at src reordered into [nc, og, ohw] at dst, plus bias[o] when withBias is 1. */
   bias_reorder(src: number, dst: number, og: number, nc: number, ohw: number, bias: number, withBias: number): void;
+  /** planes of h×w at src copied into planes of hp×wp at dst, at row pt and column pl. */
+  pad_copy(src: number, dst: number, planes: number, h: number, w: number, hp: number, wp: number, pt: number, pl: number): void;
   /** dst[i] += src[i] for i < count (f64 element counts, byte pointers). */
   add_into(dst: number, src: number, count: number): void;
   /** col2im of kernels/conv.ts in this memory, adding into `out`. */

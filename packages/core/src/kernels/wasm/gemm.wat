@@ -841,4 +841,36 @@
               (then (f64.store (local.get $to) (f64.load (local.get $from)))))))
         (br_if $channels (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 1))) (local.get $og))))
       (br_if $samples (i32.lt_u (local.tee $s (i32.add (local.get $s) (i32.const 1))) (local.get $nc)))))
+
+  ;; Copies `planes` planes of h×w (row-major at src) into planes of hp×wp at dst, each at row pt
+  ;; and column pl (the padding around them is left as it is: the caller zeroes it).
+  (func (export "pad_copy") (param $src i32) (param $dst i32) (param $planes i32) (param $h i32) (param $w i32)
+      (param $hp i32) (param $wp i32) (param $pt i32) (param $pl i32)
+    (local $plane i32) (local $r i32) (local $to i32) (local $end i32) (local $pairEnd i32)
+    (local $rowBytes i32) (local $padRowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $w) (i32.const 3)))
+    (local.set $padRowBytes (i32.shl (local.get $wp) (i32.const 3)))
+    (loop $planes
+      (local.set $to (i32.add (local.get $dst)
+        (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $plane) (local.get $hp)) (local.get $pt)) (local.get $wp)) (local.get $pl))
+          (i32.const 3))))
+      (local.set $r (i32.const 0))
+      (loop $rows
+        (local.set $end (i32.add (local.get $to) (local.get $rowBytes)))
+        (local.set $pairEnd (i32.sub (local.get $end) (i32.const 16)))
+        (block $done
+          (loop $pairs
+            (br_if $done (i32.gt_s (local.get $to) (local.get $pairEnd)))
+            (v128.store (local.get $to) (v128.load (local.get $src)))
+            (local.set $to (i32.add (local.get $to) (i32.const 16)))
+            (local.set $src (i32.add (local.get $src) (i32.const 16)))
+            (br $pairs)))
+        (if (i32.lt_u (local.get $to) (local.get $end))
+          (then
+            (f64.store (local.get $to) (f64.load (local.get $src)))
+            (local.set $src (i32.add (local.get $src) (i32.const 8)))))
+        ;; the next row: back to this row's start, one padded row down
+        (local.set $to (i32.add (i32.sub (local.get $end) (local.get $rowBytes)) (local.get $padRowBytes)))
+        (br_if $rows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $h))))
+      (br_if $planes (i32.lt_u (local.tee $plane (i32.add (local.get $plane) (i32.const 1))) (local.get $planes)))))
 )
