@@ -1,7 +1,8 @@
 /**
  * Dense matrix product kernels on raw Float64Arrays.
  *
- * `gemm` is the one entry point. It sends large products to a WebAssembly SIMD kernel
+ * `gemm` is the one entry point (besides convolution's kernels, which keep their operands in the
+ * WebAssembly memory and run products there: see wasmKernelFor below). It sends large products to a WebAssembly SIMD kernel
  * (wasm/gemm.wat, embedded at build time) and everything else, or everything when WebAssembly SIMD
  * is unavailable, to `gemmJs`, the TypeScript kernel below. Both kernels sum every element of C in
  * exactly the same order with the same roundings, so their results are bit-identical (save for
