@@ -396,7 +396,7 @@ export function conv2dInputGradData(g: Float64Array, wt: Float64Array, geo: Conv
   const og = o / groups;
   const k = (geo.c / groups) * geo.kh * geo.kw;
   const chw = geo.c * geo.h * geo.w;
-  const out = allocData(n * chw); // zeros: col2im adds into it
+  const out = allocForOverwrite(n * chw); // each chunk is copied in whole, or zeroed before col2im adds into it
   if (n === 0) return out;
   const chunk = samplesPerChunk(geo, k);
   let heap: Float64Array | null | undefined;
@@ -424,6 +424,7 @@ export function conv2dInputGradData(g: Float64Array, wt: Float64Array, geo: Conv
     }
     const cols = scratchOf(0, k * chunk * ohw);
     const gg = chunk > 1 ? scratchOf(1, og * chunk * ohw) : cols;
+    out.fill(0, n0 * chw, (n0 + nc) * chw);
     for (let grp = 0; grp < groups; grp++) {
       if (nc === 1) {
         gemm(wt, grp * og * k, g, (n0 * o + grp * og) * ohw, cols, 0, k, m, og, true, false);

@@ -382,6 +382,23 @@ describe('conv2d derivatives', () => {
     }
   });
 
+  it('the input adjoint writes every element of its result (on a reused array full of NaN), on either kernel', () => {
+    const w = seeded([3, 2, 3, 3], 67);
+    const g = seeded([5, 3, 6, 6], 68);
+    const attrs = { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1, size: [6, 6] } as const;
+    const previous = setMatmulBackend('js');
+    try {
+      const want = Array.from(conv2dInputGrad(g, w, attrs).data);
+      for (const backend of ['js', 'wasm'] as const) {
+        setMatmulBackend(backend);
+        recycleData(new Float64Array(5 * 2 * 6 * 6).fill(NaN));
+        expect(Array.from(conv2dInputGrad(g, w, attrs).data)).toEqual(want);
+      }
+    } finally {
+      setMatmulBackend(previous);
+    }
+  });
+
   it("under 'auto', a last chunk too small for WebAssembly runs on the TypeScript kernel and adds to the others' sums: the same values bit for bit", () => {
     // 327 samples per chunk (200 columns each), and a last chunk of one sample whose products (2·2·100 multiply-adds) stay in TypeScript
     const x = seeded([328, 2, 10, 10], 64);
