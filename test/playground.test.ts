@@ -4,7 +4,7 @@
  * itself is tested in a real browser by browser.test.ts.
  */
 import { trace } from '@adjoint/core';
-import { ParseError, parseExpression, type Expr } from '../playground/src/autodiff/parse';
+import { FUNCTIONS, ParseError, parseExpression, type Expr } from '../playground/src/autodiff/parse';
 import { traceExpression } from '../playground/src/autodiff/trace-model';
 import { layerRows } from '../playground/src/autodiff/layout';
 import { DATASETS, EXTENT, makeDataset, splitPoints, type DatasetName } from '../playground/src/data/datasets';
@@ -117,6 +117,20 @@ describe("the autodiff panel's trace", () => {
     const shown = traceExpression('x^3', { x: 2, y: 0, xDot: 1, yDot: 0 });
     expect(shown.rows[1]).toMatchObject({ definition: 'x^3', value: 8, dot: 12 });
     expect(nfc([shown.rows[1]!.tangentRule])).toEqual(nfc(['ȧ = 3·x^2·ẋ']));
+  });
+
+  it('knows every function it parses: each traces through core and has its own tangent and adjoint rule', () => {
+    for (const [fn, arity] of Object.entries(FUNCTIONS)) {
+      const text = arity === 1 ? `${fn}(x)` : `${fn}(x, y)`;
+      const shown = traceExpression(text, { x: 0.7, y: 0.4, xDot: 1, yDot: 0 });
+      const row = shown.rows.at(-1)!;
+      expect([text, row.tangentRule]).not.toEqual([text, expect.stringContaining('tangent rule')]);
+      expect([text, row.adjointRule]).not.toEqual([text, expect.stringContaining('adjoint rule')]);
+      expect([text, Number.isFinite(shown.gradient.x)]).toEqual([text, true]);
+    }
+    // atan2(y, x) with y = 0.4 as its first argument here (x = 0.7): ∂/∂x of atan2(x, y) is y/(x² + y²).
+    const shown = traceExpression('atan2(x, y)', { x: 0.7, y: 0.4, xDot: 1, yDot: 0 });
+    expect(shown.gradient.x).toBeCloseTo(0.4 / (0.49 + 0.16), 14);
   });
 
   it('refuses an expression without a variable', () => {

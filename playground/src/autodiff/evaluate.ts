@@ -4,19 +4,23 @@
  * course notes write them; every operation is a core op, recorded like any other.
  */
 import {
-  abs, add, cos, div, elu, exp, expm1, leakyRelu, log, log1p, maximum, minimum, mul, neg, pow, relu,
-  sigmoid, sin, softplus, sqrt, square, sub, tan, tanh, type Tensor,
+  abs, add, asinh, atan, atan2, cos, cosh, div, elu, erf, exp, expm1, gelu, leakyRelu, log, log10, log1p, log2, maximum,
+  minimum, mul, neg, pow, reciprocal, relu, rsqrt, sigmoid, silu, sin, sinh, softplus, sqrt, square, sub, tan, tanh,
+  type Tensor,
 } from '@adjoint/core';
 import type { Expr, FunctionName } from './parse';
 
 type Value = Tensor | number;
 
-const UNARY: Record<Exclude<FunctionName, 'pow' | 'max' | 'min'>, (v: Value) => Tensor> = {
+const UNARY: Record<Exclude<FunctionName, BinaryName>, (v: Value) => Tensor> = {
   exp, log, ln: log, log1p, expm1, sqrt, square, abs, sin, cos, tan, tanh, sigmoid, relu, softplus,
   elu: (v) => elu(v), leakyRelu: (v) => leakyRelu(v),
+  erf, gelu: (v) => gelu(v), silu, sinh, cosh, asinh, atan, log2, log10, reciprocal, rsqrt,
 };
 
-const BINARY: Record<'pow' | 'max' | 'min', (a: Value, b: Value) => Tensor> = { pow, max: maximum, min: minimum };
+type BinaryName = 'pow' | 'max' | 'min' | 'atan2';
+const BINARY: Record<BinaryName, (a: Value, b: Value) => Tensor> = { pow, max: maximum, min: minimum, atan2 };
+const isBinary = (fn: FunctionName): fn is BinaryName => Object.hasOwn(BINARY, fn);
 
 /**
  * Results of `x ^ k` with a number k. Core's constant-exponent op prints as `powScalar(a)` in a
@@ -39,7 +43,7 @@ export function toFunction(expr: Expr): { fn: (x: Tensor, y?: Tensor) => Value; 
         case 'negate': return neg(evaluate(e.arg));
         case 'call': {
           const args = e.args.map(evaluate);
-          return e.fn === 'pow' || e.fn === 'max' || e.fn === 'min' ? BINARY[e.fn](args[0]!, args[1]!) : UNARY[e.fn](args[0]!);
+          return isBinary(e.fn) ? BINARY[e.fn](args[0]!, args[1]!) : UNARY[e.fn](args[0]!);
         }
         case 'binary': {
           const left = evaluate(e.left);

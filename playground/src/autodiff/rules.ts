@@ -33,6 +33,17 @@ function unaryLocal(op: string, a: string, v: string, exponent: number | undefin
     case 'softplus': return `σ(${a})`;
     case 'elu': return `(${a} > 0 ? 1 : ${v} + 1)`;
     case 'leakyRelu': return `(${a} > 0 ? 1 : 0.01)`;
+    case 'erf': return `(2/√π)·e^(−${a}²)`;
+    case 'gelu': return `(Φ(${a}) + ${a}·φ(${a}))`;
+    case 'silu': return `σ(${a})(1 + ${a}(1 − σ(${a})))`;
+    case 'sinh': return `cosh(${a})`;
+    case 'cosh': return `sinh(${a})`;
+    case 'asinh': return `1/√(${a}² + 1)`;
+    case 'atan': return `1/(1 + ${a}²)`;
+    case 'log2': return `1/(${a}·ln 2)`;
+    case 'log10': return `1/(${a}·ln 10)`;
+    case 'reciprocal': return `−${v}²`;
+    case 'rsqrt': return `−${v}³/2`;
     case 'powScalar': return exponent === undefined ? null : `${exponent}·${a}^${exponent - 1}`;
     default: return null;
   }
@@ -48,6 +59,7 @@ function binaryLocal(op: string, a: string, b: string, v: string): [string, stri
     case 'pow': return [`${b}·${a}^(${b} − 1)`, `${v}·ln(${a})`];
     case 'maximum': return [`[${a} > ${b}]`, `[${a} ≤ ${b}]`];
     case 'minimum': return [`[${a} < ${b}]`, `[${a} ≥ ${b}]`];
+    case 'atan2': return [`${b}/(${a}² + ${b}²)`, `−${a}/(${a}² + ${b}²)`];
     default: return null;
   }
 }
