@@ -2,14 +2,17 @@
  * Activation functions by name, so layers can be configured with plain strings
  * (`{activation: 'relu'}`) as well as with functions.
  */
-import { Tensor, ValueError, elu, leakyRelu, relu, sigmoid, softmax, softplus, tanh } from '@adjoint/core';
+import { Tensor, ValueError, elu, gelu, leakyRelu, relu, sigmoid, silu, softmax, softplus, tanh } from '@adjoint/core';
 import { show } from './args';
 
 /** An elementwise (or, for softmax, last-axis) activation: tensor in, tensor of the same shape out. */
 export type ActivationFn = (x: Tensor) => Tensor;
 
-/** The activation names layers understand. */
-export type ActivationName = 'relu' | 'tanh' | 'sigmoid' | 'leakyRelu' | 'elu' | 'softplus' | 'softmax' | 'identity';
+/**
+ * The activation names layers understand. 'gelu' is the exact x·Φ(x) (PyTorch's default GELU; the
+ * tanh approximation is the module `new GELU({approximate: 'tanh'})`), 'silu' is x·σ(x).
+ */
+export type ActivationName = 'relu' | 'tanh' | 'sigmoid' | 'leakyRelu' | 'elu' | 'gelu' | 'silu' | 'softplus' | 'softmax' | 'identity';
 
 const byName: Record<ActivationName, ActivationFn> = {
   relu: (x) => relu(x),
@@ -17,6 +20,8 @@ const byName: Record<ActivationName, ActivationFn> = {
   sigmoid: (x) => sigmoid(x),
   leakyRelu: (x) => leakyRelu(x),
   elu: (x) => elu(x),
+  gelu: (x) => gelu(x),
+  silu: (x) => silu(x),
   softplus: (x) => softplus(x),
   softmax: (x) => softmax(x, -1),
   identity: (x) => x,

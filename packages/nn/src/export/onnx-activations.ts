@@ -7,19 +7,36 @@
  * Runtime 1.31 has a double LeakyRelu, older releases may not). The composed constants (α, 1, 0) are double
  * initializers, where an attribute would round them to float32. In float precision the native
  * LeakyRelu and Elu are used; softplus is always composed in its stable form, max(x, 0) +
- * ln(1 + e^−|x|), as core computes it.
+ * ln(1 + e^−|x|), as core computes it. silu is x·Sigmoid(x) and gelu ½x(1 + Erf(x/√2)) or, for
+ * approximate 'tanh', ½x(1 + Tanh(√(2/π)(x + 0.044715x³))), in either precision; ONNX Runtime 1.31's
+ * CPU provider has no double Erf kernel ("Could not find an implementation for Erf(13)"), so a
+ * model holding exact gelu is exported in float (see activationFloatOnly).
  */
 import { ValueError } from '@adjoint/core';
 import type { GraphBuilder, OnnxValue } from './onnx-graph';
 
 /** An activation with its parameter: what a layer asks for. */
-export type ActivationSpec = { kind: 'relu' | 'sigmoid' | 'tanh' | 'softplus' | 'identity' } | { kind: 'leakyRelu' | 'elu'; alpha: number } | { kind: 'softmax'; axis: number };
+export type ActivationSpec =
+  | { kind: 'relu' | 'sigmoid' | 'tanh' | 'softplus' | 'silu' | 'identity' }
+  | { kind: 'leakyRelu' | 'elu'; alpha: number }
+  | { kind: 'gelu'; approximate: 'none' | 'tanh' }
+  | { kind: 'softmax'; axis: number };
+
+/**
+ * Why `spec` must be exported in float, or undefined: exact gelu needs Erf, which ONNX Runtime's CPU
+ * provider (1.31) runs on tensor(float) only.
+ */
+export function activationFloatOnly(spec: ActivationSpec | null): string | undefined {
+  return spec !== null && spec.kind === 'gelu' && spec.approximate === 'none' ? 'ONNX Runtime runs Erf (exact GELU) in float only' : undefined;
+}
 
 /** The spec of an activation given by name ('leakyRelu' and 'elu' with core's default α). */
 export function namedActivation(name: string): ActivationSpec | null {
   switch (name) {
-    case 'relu': case 'sigmoid': case 'tanh': case 'softplus': case 'identity':
+    case 'relu': case 'sigmoid': case 'tanh': case 'softplus': case 'silu': case 'identity':
       return { kind: name };
+    case 'gelu':
+      return { kind: 'gelu', approximate: 'none' };
     case 'leakyRelu':
       return { kind: 'leakyRelu', alpha: 0.01 };
     case 'elu':
@@ -60,6 +77,25 @@ export function activation(g: GraphBuilder, spec: ActivationSpec, x: OnnxValue, 
       const expm1 = g.op('Sub', [exp, g.scalar(1, `${base}/one`)], `${base}/Expm1`, shape);
       const scaled = g.op('Mul', [expm1, g.scalar(spec.alpha, `${base}/alpha`)], `${base}/Mul`, shape);
       return g.op('Where', [positive(g, x, base), x, scaled], `${base}/Elu`, shape);
+    }
+    case 'silu':
+      // x·σ(x).
+      return g.op('Mul', [x, g.op('Sigmoid', [x], `${base}/Sigmoid`, shape)], `${base}/Silu`, shape);
+    case 'gelu': {
+      // ½x(1 + erf(x/√2)), or ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+      let inner: OnnxValue;
+      if (spec.approximate === 'none') {
+        const scaled = g.op('Mul', [x, g.scalar(Math.SQRT1_2, `${base}/sqrt1_2`)], `${base}/Scale`, shape);
+        inner = g.op('Erf', [scaled], `${base}/Erf`, shape);
+      } else {
+        const cube = g.op('Mul', [g.op('Mul', [x, x], `${base}/Square`, shape), x], `${base}/Cube`, shape);
+        const sum = g.op('Add', [x, g.op('Mul', [cube, g.scalar(0.044715, `${base}/coef`)], `${base}/MulCoef`, shape)], `${base}/AddCube`, shape);
+        const scaled = g.op('Mul', [sum, g.scalar(Math.sqrt(2 / Math.PI), `${base}/sqrt2_pi`)], `${base}/Scale`, shape);
+        inner = g.op('Tanh', [scaled], `${base}/Tanh`, shape);
+      }
+      const onePlus = g.op('Add', [inner, g.scalar(1, `${base}/one`)], `${base}/Add`, shape);
+      const half = g.op('Mul', [x, g.scalar(0.5, `${base}/half`)], `${base}/Half`, shape);
+      return g.op('Mul', [half, onePlus], `${base}/Gelu`, shape);
     }
     case 'softplus': {
       // max(x, 0) + ln(1 + e^−|x|): finite for any x, as core's kernel.

@@ -11,10 +11,10 @@ import { Sequential } from '../layers/sequential';
 import { Dropout } from '../layers/dropout';
 import { BatchNorm } from '../layers/batch-norm';
 import { Residual } from '../layers/residual';
-import { ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh } from '../layers/activation';
+import { ELU, GELU, Identity, LeakyReLU, ReLU, SiLU, Sigmoid, Softmax, Softplus, Tanh } from '../layers/activation';
 import { Flatten } from '../layers/flatten';
 import { Embedding } from '../layers/embedding';
-import { activation, namedActivation, type ActivationSpec } from './onnx-activations';
+import { activation, activationFloatOnly, namedActivation, type ActivationSpec } from './onnx-activations';
 import type { GraphBuilder, OnnxValue } from './onnx-graph';
 import { DataType } from './onnx-proto';
 
@@ -42,8 +42,9 @@ export interface LayerExport<M extends AnyModule = any> {
   /**
    * Set when the layer's ONNX operator runs in float only in ONNX Runtime's CPU provider (why, for
    * messages): a model holding one is exported in float unless double is asked for, which is an error.
+   * A function decides for each layer (undefined: double is fine), as for exact GELU, which needs Erf.
    */
-  floatOnly?: string;
+  floatOnly?: string | ((layer: M) => string | undefined);
   /** The graph outputs' names when the layer is the whole model and returns several tensors. */
   outputs?: readonly string[];
 }
@@ -128,7 +129,11 @@ const embedding: LayerExporter<Embedding> = (layer, x, at) => {
 /** The layers every model is built from; other families add their entries to the table in onnx.ts. */
 export const BASIC_LAYERS: readonly LayerExport[] = [
   entry({ cls: Sequential, exporter: sequential }),
-  entry({ cls: Dense, exporter: dense }),
+  entry<Dense>({
+    cls: Dense,
+    exporter: dense,
+    floatOnly: (m) => (m.namedChildren().some(([name]) => name === 'activation') ? undefined : activationFloatOnly(namedActivation(m.activationName))),
+  }),
   entry({ cls: BatchNorm, exporter: batchNorm }),
   entry({ cls: Residual, exporter: residual }),
   entry({ cls: Dropout, exporter: (_, x) => x }), // the identity in inference
@@ -139,6 +144,8 @@ export const BASIC_LAYERS: readonly LayerExport[] = [
   entry({ cls: Softplus, exporter: activationModule(() => ({ kind: 'softplus' })) }),
   entry({ cls: LeakyReLU, exporter: activationModule<LeakyReLU>((m) => ({ kind: 'leakyRelu', alpha: m.alpha })) }),
   entry({ cls: ELU, exporter: activationModule<ELU>((m) => ({ kind: 'elu', alpha: m.alpha })) }),
+  entry({ cls: SiLU, exporter: activationModule(() => ({ kind: 'silu' })) }),
+  entry<GELU>({ cls: GELU, exporter: activationModule<GELU>((m) => ({ kind: 'gelu', approximate: m.approximate })), floatOnly: (m) => activationFloatOnly({ kind: 'gelu', approximate: m.approximate }) }),
   entry({ cls: Softmax, exporter: activationModule<Softmax>((m) => ({ kind: 'softmax', axis: m.axis })) }),
   entry({ cls: Flatten, exporter: flatten }),
   entry({ cls: Embedding, exporter: embedding }),

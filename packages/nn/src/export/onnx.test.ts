@@ -7,8 +7,8 @@
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { Rng, ShapeError, Tensor, ValueError, noGrad, tensor } from '@adjoint/core';
 import {
-  AvgPool2d, BatchNorm, Conv2d, Dense, Dropout, ELU, Embedding, Flatten, GRU, Identity, LSTM, LeakyReLU, MaxPool2d, Module, RNN, ReLU,
-  Residual, Sequential, Sigmoid, Softmax, Softplus, Tanh, exportOnnx, fit, mlp, type ActivationName, type AnyModule,
+  AvgPool2d, BatchNorm, Conv2d, Dense, Dropout, ELU, Embedding, Flatten, GELU, GRU, Identity, LSTM, LeakyReLU, MaxPool2d, Module, RNN, ReLU,
+  Residual, Sequential, SiLU, Sigmoid, Softmax, Softplus, Tanh, exportOnnx, fit, mlp, type ActivationName, type AnyModule,
 } from '@adjoint/nn';
 import { everyLayer } from '../testing/every-layer';
 import { ONNX_RUNTIME_MISSING, onnxRuntime, runOnnx } from '../testing/onnx-runtime';
@@ -25,23 +25,31 @@ function trainedEveryLayer(): Module {
   return model;
 }
 
-const ACTIVATIONS: ActivationName[] = ['relu', 'tanh', 'sigmoid', 'leakyRelu', 'elu', 'softplus', 'identity', 'softmax'];
+/** Every named activation but 'gelu' (exact GELU needs Erf, which ONNX Runtime runs in float only: see everyActivationWithGelu). */
+const ACTIVATIONS: ActivationName[] = ['relu', 'tanh', 'sigmoid', 'leakyRelu', 'elu', 'silu', 'softplus', 'identity', 'softmax'];
 
-/** A Dense layer with each named activation, one after the other, and one without bias. */
-function everyActivation(): Module {
+/** A Dense layer with each named activation in `names`, one after the other, and one without bias. */
+function everyActivation(names: readonly ActivationName[] = ACTIVATIONS): Module {
   return new Sequential([
-    ...ACTIVATIONS.map((activation, i) => new Dense(i === 0 ? 4 : 5, 5, { activation, seed: 10 + i })),
+    ...names.map((activation, i) => new Dense(i === 0 ? 4 : 5, 5, { activation, seed: 10 + i })),
     new Dense(5, 3, { bias: false, seed: 30 }),
   ]);
 }
 
-/** The activation modules, with non-default parameters, and a softmax over the batch axis. */
+/** Every named activation, 'gelu' among them: exported in float. */
+const everyActivationWithGelu = (): Module => everyActivation(['gelu', ...ACTIVATIONS]);
+
+/** The activation modules, with non-default parameters, and a softmax over the batch axis (exact GELU apart: see withExactGelu). */
 function activationModules(): Module {
   return new Sequential([
     new Dense(4, 6, { seed: 1 }), new ReLU(), new Dense(6, 6, { seed: 2 }), new Sigmoid(), new Dense(6, 6, { seed: 3 }),
-    new Softplus(), new LeakyReLU(0.3), new ELU(0.7), new Tanh(), new Identity(), new Softmax(0),
+    new Softplus(), new LeakyReLU(0.3), new ELU(0.7), new SiLU(), new Dense(6, 6, { seed: 4 }), new GELU({ approximate: 'tanh' }),
+    new Tanh(), new Identity(), new Softmax(0),
   ]);
 }
+
+/** Exact GELU as a module, after SiLU and the tanh GELU: exported in float. */
+const withExactGelu = (): Module => new Sequential([new Dense(4, 6, { seed: 1 }), new GELU(), new Dense(6, 6, { seed: 2 }), new SiLU(), new GELU({ approximate: 'tanh' })]);
 
 interface Case {
   name: string;
@@ -66,6 +74,14 @@ const CASES: Case[] = [
   { name: 'every layer kind (BatchNorm, Dropout, Residual, activation modules) after training', model: trainedEveryLayer, inputShape: ['batch', 3], runs: [inputs([7, 3], 3), inputs([2, 3], 4)] },
   { name: 'the activation modules, softmax over the batch axis', model: activationModules, inputShape: ['batch', 4], runs: [inputs([6, 4], 5, 2)] },
   { name: 'large inputs through the saturating activations', model: everyActivation, inputShape: ['batch', 4], runs: [inputs([9, 4], 6, 40)] },
+  {
+    name: "every named activation with 'gelu' (Erf: float only)",
+    model: everyActivationWithGelu,
+    inputShape: ['batch', 4],
+    runs: [inputs([5, 4]), inputs([9, 4], 6, 40)],
+    dtypes: ['float32'],
+  },
+  { name: 'GELU (exact: Erf, float only), SiLU, GELU (tanh)', model: withExactGelu, inputShape: ['batch', 4], runs: [inputs([6, 4], 5, 2), inputs([3, 4], 6, 40)], dtypes: ['float32'] },
   {
     name: 'rank-3 inputs (MatMul and Add, BatchNorm over the last axis)',
     model: () => new Sequential([new Dense(4, 5, { activation: 'elu', seed: 1 }), trainedBatchNorm(5), new Residual(new Dense(5, 5, { activation: 'tanh', seed: 2 }))]),
@@ -211,6 +227,26 @@ describe('exportOnnx: the file', () => {
     expect(() => exportOnnx(cnn, { inputShape: ['batch', 1, 6, 4], dtype: 'float64' })).toThrow("dtype 'float64' cannot be had: model.0 (Conv2d): ONNX Runtime runs Conv in float only");
     expect(() => exportOnnx(new AvgPool2d(2), { inputShape: [1, 1, 4, 4], dtype: 'float64' })).toThrow('ONNX Runtime runs AveragePool in float only');
     expect(describeFile(exportOnnx(new MaxPool2d(2), { inputShape: [1, 1, 4, 4] })).inputs[0]!.elemType).toBe(11);
+  });
+
+  test('gelu and silu: ½x(1 + Erf(x/√2)) (in float by default), the tanh form and x·Sigmoid(x) (in double)', () => {
+    const exact = describeFile(exportOnnx(new GELU(), { inputShape: ['batch', 3] }));
+    expect(exact.ops).toEqual(['Mul', 'Erf', 'Add', 'Mul', 'Mul']);
+    expect(exact.inputs[0]!.elemType).toBe(1);
+    const tanhForm = describeFile(exportOnnx(new GELU({ approximate: 'tanh' }), { inputShape: ['batch', 3] }));
+    expect(tanhForm.ops).toEqual(['Mul', 'Mul', 'Mul', 'Add', 'Mul', 'Tanh', 'Add', 'Mul', 'Mul']);
+    expect(tanhForm.inputs[0]!.elemType).toBe(11);
+    const silu = describeFile(exportOnnx(new SiLU(), { inputShape: ['batch', 3] }));
+    expect(silu.ops).toEqual(['Sigmoid', 'Mul']);
+    expect(silu.inputs[0]!.elemType).toBe(11);
+    expect(describeFile(exportOnnx(new Dense(3, 2, { activation: 'silu' }), { inputShape: ['batch', 3] })).inputs[0]!.elemType).toBe(11);
+    expect(describeFile(exportOnnx(new Dense(3, 2, { activation: 'gelu' }), { inputShape: ['batch', 3] })).inputs[0]!.elemType).toBe(1);
+    // A Dense whose activation is a module is decided by the module.
+    expect(describeFile(exportOnnx(new Dense(3, 2, { activation: new GELU({ approximate: 'tanh' }) }), { inputShape: ['batch', 3] })).inputs[0]!.elemType).toBe(11);
+    expect(() => exportOnnx(new Sequential([new Dense(3, 2), new GELU()]), { inputShape: ['batch', 3], dtype: 'float64' })).toThrow(
+      "exportOnnx: dtype 'float64' cannot be had: model.1 (GELU): ONNX Runtime runs Erf (exact GELU) in float only; export it with {dtype: 'float32'}",
+    );
+    expect(() => exportOnnx(new Dense(3, 2, { activation: 'gelu' }), { inputShape: ['batch', 3], dtype: 'float64' })).toThrow('the model (Dense): ONNX Runtime runs Erf (exact GELU) in float only');
   });
 
   test('a model that starts with an Embedding takes int64 indices', () => {

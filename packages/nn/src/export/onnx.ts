@@ -31,7 +31,8 @@ export interface ExportOnnxOptions {
    * The element type of the inputs, weights and outputs: 'float64' (tensor(double), what adjoint
    * computes in) or 'float32' (tensor(float), what most ONNX engines run fastest). By default
    * 'float64', unless the model holds a layer whose ONNX operator ONNX Runtime runs in float only
-   * (Conv2d, AvgPool2d, RNN, LSTM, GRU): then 'float32', and asking for 'float64' is an error.
+   * (Conv2d, AvgPool2d, RNN, LSTM, GRU, and exact GELU, whose Erf ONNX Runtime runs in float only):
+   * then 'float32', and asking for 'float64' is an error.
    */
   dtype?: OnnxPrecision;
 }
@@ -76,7 +77,8 @@ export function exportOnnx(model: AnyModule, options: ExportOnnxOptions): Uint8A
   for (const [path, module] of model.namedModules()) {
     const found = EXPORTERS.get(module.constructor);
     if (found === undefined) throw unknownLayer(op, path, module);
-    if (found.floatOnly !== undefined) floatOnly ??= `${path === '' ? 'the model' : `model.${path}`} (${module.constructor.name}): ${found.floatOnly}`;
+    const why = typeof found.floatOnly === 'function' ? found.floatOnly(module) : found.floatOnly;
+    if (why !== undefined) floatOnly ??= `${path === '' ? 'the model' : `model.${path}`} (${module.constructor.name}): ${why}`;
   }
   if (dtype === 'float64' && floatOnly !== null) throw new ValueError(`${op}: dtype 'float64' cannot be had: ${floatOnly}; export it with {dtype: 'float32'}`);
   const precision: OnnxPrecision = dtype ?? (floatOnly === null ? 'float64' : 'float32');

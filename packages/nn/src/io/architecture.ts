@@ -11,7 +11,7 @@ import { Sequential } from '../layers/sequential';
 import { Dropout } from '../layers/dropout';
 import { BatchNorm } from '../layers/batch-norm';
 import { Residual } from '../layers/residual';
-import { ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh } from '../layers/activation';
+import { ELU, GELU, Identity, LeakyReLU, ReLU, SiLU, Sigmoid, Softmax, Softplus, Tanh } from '../layers/activation';
 import { Flatten } from '../layers/flatten';
 import { Embedding } from '../layers/embedding';
 import { RNN } from '../layers/rnn';
@@ -313,6 +313,12 @@ for (const s of [
   withAlpha('LeakyReLU', LeakyReLU),
   withAlpha('ELU', ELU),
   {
+    type: 'GELU',
+    cls: GELU,
+    toConfig: (m: GELU) => ({ approximate: m.approximate }),
+    fromConfig: (c: Record<string, unknown>) => new GELU({ approximate: field(c, 'approximate', (v) => v === 'none' || v === 'tanh', "'none' or 'tanh'") }),
+  } satisfies LayerSerializer<GELU>,
+  {
     type: 'Softmax',
     cls: Softmax,
     toConfig: (m: Softmax) => ({ axis: m.axis }),
@@ -363,6 +369,7 @@ for (const s of [
   simple('Tanh', Tanh),
   simple('Sigmoid', Sigmoid),
   simple('Softplus', Softplus),
+  simple('SiLU', SiLU),
   simple('Identity', Identity),
 ] as Array<LayerSerializer<any>>) {
   registerLayer(s);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Rng, Tensor, ValueError, tensor } from '@adjoint/core';
 import {
-  BatchNorm, Dense, Module, Residual, Sequential, Sigmoid, deserializeModel, fit, loadModel, mlp,
+  BatchNorm, Dense, GELU, Module, Residual, Sequential, SiLU, Sigmoid, deserializeModel, fit, loadModel, mlp,
   moduleFromConfig, predict, registerLayer, saveModel, serializeModel, toModelFile,
 } from '@adjoint/nn';
 import { EveryNewLayer, everyLayer, everyNewLayer } from '../testing/every-layer';
@@ -58,6 +58,38 @@ describe('round trips', () => {
     for (const [key, t] of Object.entries(model.stateDict())) expect(bytes(loaded.stateDict()[key]!).equals(bytes(t))).toBe(true);
     const again = deserializeModel(serializeModel(model, { encoding }));
     expect(bytes(predict(again, x)).equals(bytes(predict(model, x)))).toBe(true);
+  });
+
+  test.each(['base64', 'numbers'] as const)("%s: 'gelu' and 'silu' by name, GELU (both forms) and SiLU as modules", (encoding) => {
+    const model = new Sequential([
+      new Dense(3, 6, { activation: 'gelu', seed: 1 }), new Dense(6, 6, { activation: 'silu', seed: 2 }), new GELU(),
+      new Dense(6, 6, { activation: new GELU({ approximate: 'tanh' }), seed: 3 }), new SiLU(), new GELU({ approximate: 'tanh' }), new Dense(6, 2, { seed: 4 }),
+    ]);
+    const { architecture } = toModelFile(model) as unknown as { architecture: { layers: unknown[] } };
+    expect(architecture.layers).toEqual([
+      { type: 'Dense', inFeatures: 3, outFeatures: 6, activation: 'gelu', bias: true },
+      { type: 'Dense', inFeatures: 6, outFeatures: 6, activation: 'silu', bias: true },
+      { type: 'GELU', approximate: 'none' },
+      { type: 'Dense', inFeatures: 6, outFeatures: 6, activation: { type: 'GELU', approximate: 'tanh' }, bias: true },
+      { type: 'SiLU' },
+      { type: 'GELU', approximate: 'tanh' },
+      { type: 'Dense', inFeatures: 6, outFeatures: 2, activation: 'identity', bias: true },
+    ]);
+    const path = join(dir, `gelu-silu-${encoding}.json`);
+    saveModel(model, path, { encoding });
+    const loaded = loadModel(path);
+    expect(loaded.toString()).toBe(model.toString());
+    expect((loaded as Sequential).layers[5]).toBeInstanceOf(GELU);
+    expect(((loaded as Sequential).layers[5] as GELU).approximate).toBe('tanh');
+    const x = inputs(30, 3, 9);
+    expect(bytes(predict(loaded, x)).equals(bytes(predict(model, x)))).toBe(true);
+  });
+
+  test("a GELU whose approximate is not 'none' or 'tanh' in the file is a ValueError naming GELU", () => {
+    const f = JSON.parse(JSON.stringify(toModelFile(new Sequential([new Dense(2, 2, { seed: 1 }), new GELU()]))));
+    f.architecture.layers[1].approximate = 'erf';
+    expect(() => deserializeModel(f)).toThrow(ValueError);
+    expect(() => deserializeModel(f)).toThrow(/architecture\.layers\[1\] \(GELU\): 'approximate' must be 'none' or 'tanh', got/);
   });
 
   test("the new layers' configs in the file", () => {

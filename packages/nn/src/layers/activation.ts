@@ -1,5 +1,5 @@
 /** Activation functions as modules, for use in Sequential. They have no parameters. */
-import { Tensor, ValueError, elu, leakyRelu, relu, sigmoid, softmax, softplus, tanh } from '@adjoint/core';
+import { Tensor, ValueError, elu, gelu, leakyRelu, relu, requireChoice, requireOptions, sigmoid, silu, softmax, softplus, tanh } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { show } from '../args';
 
@@ -55,6 +55,44 @@ export class ELU extends Module {
   }
   protected override describeSelf(): string {
     return `alpha = ${this.alpha}`;
+  }
+}
+
+/** Options of {@link GELU}. */
+export interface GELUOptions {
+  /** 'none' (the default): the exact x·Φ(x); 'tanh': PyTorch's tanh approximation. */
+  approximate?: 'none' | 'tanh';
+}
+
+/**
+ * The Gaussian error linear unit x·Φ(x) = ½x(1 + erf(x/√2)), Φ the standard normal distribution
+ * function, as PyTorch's nn.GELU; with `{approximate: 'tanh'}`, its tanh approximation
+ * ½x(1 + tanh(√(2/π)(x + 0.044715x³))). Core's `gelu`.
+ *
+ * @example
+ * new Sequential([new Dense(4, 16), new GELU(), new Dense(16, 3)]);
+ * @throws ValueError naming GELU for an unknown option or an `approximate` other than 'none' and 'tanh'.
+ */
+export class GELU extends Module {
+  /** 'none' (exact) or 'tanh'. */
+  readonly approximate: 'none' | 'tanh';
+  constructor(options: GELUOptions = {}) {
+    super();
+    const { approximate = 'none' } = requireOptions('GELU', options, ['approximate']);
+    this.approximate = requireChoice('GELU', 'approximate', approximate, ['none', 'tanh']);
+  }
+  forward(x: Tensor): Tensor {
+    return gelu(input(this, x), { approximate: this.approximate });
+  }
+  protected override describeSelf(): string {
+    return `approximate = '${this.approximate}'`;
+  }
+}
+
+/** The sigmoid linear unit (swish) x·σ(x), σ the logistic function, as PyTorch's nn.SiLU. Core's `silu`. */
+export class SiLU extends Module {
+  forward(x: Tensor): Tensor {
+    return silu(input(this, x));
   }
 }
 

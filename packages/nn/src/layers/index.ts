@@ -4,7 +4,7 @@ export { Sequential } from './sequential';
 export { Dropout, type DropoutOptions } from './dropout';
 export { BatchNorm, type BatchNormOptions } from './batch-norm';
 export { Residual } from './residual';
-export { ReLU, Tanh, Sigmoid, LeakyReLU, ELU, Softplus, Softmax, Identity } from './activation';
+export { ReLU, Tanh, Sigmoid, LeakyReLU, ELU, GELU, SiLU, Softplus, Softmax, Identity, type GELUOptions } from './activation';
 export { mlp, type MlpOptions } from './mlp';
 export { Flatten } from './flatten';
 export { Embedding, type EmbeddingOptions } from './embedding';

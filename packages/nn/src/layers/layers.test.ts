@@ -1,10 +1,10 @@
-import { ShapeError, ValueError, randn, relu, tensor, elu, leakyRelu, sigmoid, softmax, softplus, tanh } from '@adjoint/core';
+import { ShapeError, ValueError, randn, relu, tensor, elu, gelu, leakyRelu, sigmoid, silu, softmax, softplus, tanh } from '@adjoint/core';
 import { assertGrad } from '@adjoint/gradcheck';
 import { Dense } from './dense';
 import { Residual } from './residual';
 import { Sequential } from './sequential';
 import { mlp } from './mlp';
-import { ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh } from './activation';
+import { ELU, GELU, Identity, LeakyReLU, ReLU, SiLU, Sigmoid, Softmax, Softplus, Tanh } from './activation';
 import { functionalCall } from '../module';
 import { heUniform } from '../init';
 
@@ -16,6 +16,9 @@ describe('activation modules', () => {
     ['Sigmoid', new Sigmoid(), sigmoid(x)],
     ['LeakyReLU', new LeakyReLU(0.2), leakyRelu(x, 0.2)],
     ['ELU', new ELU(), elu(x)],
+    ['GELU', new GELU(), gelu(x)],
+    ['GELU (tanh)', new GELU({ approximate: 'tanh' }), gelu(x, { approximate: 'tanh' })],
+    ['SiLU', new SiLU(), silu(x)],
     ['Softplus', new Softplus(), softplus(x)],
     ['Softmax', new Softmax(), softmax(x)],
     ['Identity', new Identity(), x],
@@ -27,6 +30,21 @@ describe('activation modules', () => {
   test('by hand', () => {
     expect(new LeakyReLU().forward(tensor([-100, 2])).toArray()).toEqual([-1, 2]);
     expect(new Softmax().forward(tensor([[0, 0]])).toArray()).toEqual([[0.5, 0.5]]);
+    // Φ(1) = 0.841344746068543 (A&S Table 26.1); σ(2) = 1/(1 + e⁻²).
+    expect(new GELU().forward(tensor([1, 0])).data[0]).toBeCloseTo(0.841344746068543, 14);
+    expect(new SiLU().forward(tensor([2])).toArray()).toEqual([2 / (1 + Math.exp(-2))]);
+    expect(new GELU().approximate).toBe('none');
+    expect(new GELU({ approximate: 'tanh' }).toString()).toContain("approximate = 'tanh'");
+  });
+
+  test('GELU: a bad option is a ValueError naming GELU', () => {
+    expect(() => new GELU({ approximate: 'erf' } as never)).toThrow(ValueError);
+    expect(() => new GELU({ approximate: 'erf' } as never)).toThrow('GELU: approximate must be \'none\' or \'tanh\', got "erf"');
+    expect(() => new GELU({ approximate: true } as never)).toThrow("GELU: approximate must be 'none' or 'tanh'");
+    expect(() => new GELU({ aproximate: 'tanh' } as never)).toThrow("GELU: unknown option 'aproximate'; the options are approximate");
+    expect(() => new GELU('tanh' as never)).toThrow('GELU: options must be an object');
+    expect(() => new GELU().forward([1, 2] as never)).toThrow('GELU: input must be a Tensor');
+    expect(() => new SiLU().forward(3 as never)).toThrow('SiLU: input must be a Tensor');
   });
 
   test.each([
@@ -37,6 +55,9 @@ describe('activation modules', () => {
     ['Softmax', new Softmax(), 2],
     ['LeakyReLU', new LeakyReLU(0.1), 1],
     ['ReLU', new ReLU(), 1],
+    ['GELU', new GELU(), 2],
+    ['GELU (tanh)', new GELU({ approximate: 'tanh' }), 2],
+    ['SiLU', new SiLU(), 2],
   ] as const)('%s gradient check', (_, module, order) => {
     assertGrad((v) => module.forward(v), [tensor([[-1.3, -0.4, 0.6, 1.7], [0.3, -2.1, 1.1, -0.8]])], { order });
   });
