@@ -38,9 +38,10 @@ export function activationFn(spec: ActivationName | ActivationFn, op = 'activati
 }
 
 /**
- * Whether an activation is in the ReLU family (relu, leakyRelu, elu). He initialisation suits
- * these: they pass on about half the signal, and He's variance 2/fanIn makes up for the other half.
+ * Whether an activation is in the ReLU family (relu, leakyRelu, elu, and its smooth relatives gelu
+ * and silu). He initialisation suits these: they pass on about half the signal, and He's variance
+ * 2/fanIn makes up for the other half.
  */
 export function isReluLike(spec: unknown): boolean {
-  return spec === 'relu' || spec === 'leakyRelu' || spec === 'elu';
+  return spec === 'relu' || spec === 'leakyRelu' || spec === 'elu' || spec === 'gelu' || spec === 'silu';
 }

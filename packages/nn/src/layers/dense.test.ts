@@ -60,6 +60,8 @@ describe('Dense', () => {
   test('default init: He for the ReLU family, Glorot otherwise; biases start at zero', () => {
     expect(new Dense(3, 4, { activation: 'relu', seed: 7 }).weight.toArray()).toEqual(heUniform([3, 4], { seed: 7 }).toArray());
     expect(new Dense(3, 4, { activation: 'elu', seed: 7 }).weight.toArray()).toEqual(heUniform([3, 4], { seed: 7 }).toArray());
+    expect(new Dense(3, 4, { activation: 'gelu', seed: 7 }).weight.toArray()).toEqual(heUniform([3, 4], { seed: 7 }).toArray());
+    expect(new Dense(3, 4, { activation: 'silu', seed: 7 }).weight.toArray()).toEqual(heUniform([3, 4], { seed: 7 }).toArray());
     expect(new Dense(3, 4, { activation: 'tanh', seed: 7 }).weight.toArray()).toEqual(glorotUniform([3, 4], { seed: 7 }).toArray());
     expect(new Dense(3, 4, { seed: 7 }).weight.toArray()).toEqual(glorotUniform([3, 4], { seed: 7 }).toArray());
     expect(new Dense(3, 4, { init: 'zeros' }).weight.toArray()).toEqual(zeros([3, 4]).toArray());
