@@ -34,7 +34,9 @@ export function snippetsOf(file: string): Snippet[] {
   return out;
 }
 
-const checkedLine = /^(\s*)(?!const |let |import |for |if |return |\})(.+?);\s*\/\/ (≈ )?(\S.*)$/;
+// `(?!\s…)` keeps the indentation whole: otherwise `\s*` could give back a space and the lookahead
+// would see ` const` and let a declaration with a trailing comment through as a checked line.
+const checkedLine = /^(\s*)(?!\s|const |let |import |for |if |return |\})(.+?);\s*\/\/ (≈ )?(\S.*)$/;
 
 /** What a checked line computed, beside what the docs say it computes. */
 export interface CheckedValue {
