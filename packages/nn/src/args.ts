@@ -196,6 +196,14 @@ export function randomSource(op: string, options: { seed?: unknown; rng?: unknow
 }
 
 /**
+ * The one generator for a layer's several draws: `random.rng`, a new Rng seeded with `random.seed`
+ * (so that a seed gives different tensors for each draw), or undefined for core's stream.
+ */
+export function generatorOf(random: RandomSource): Rng | undefined {
+  return random.rng ?? (random.seed !== undefined ? new Rng(random.seed) : undefined);
+}
+
+/**
  * A seed, named after `op`: a whole number (core's requireSeed). Only numbers reach requireSeed;
  * other values are described by {@link show}, by their kind, as everywhere in nn's messages.
  */

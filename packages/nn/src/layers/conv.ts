@@ -2,7 +2,7 @@
 import { Rng, ShapeError, Tensor, ValueError, conv2d, formatShape, rand } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { initializeWithFans, initializer, type Initializer, type InitializerName } from '../init';
-import { checkBoolean, checkParameterSize, knownOptions, positiveSize, randomSource, show, sizePair } from '../args';
+import { checkBoolean, checkParameterSize, knownOptions, positiveSize, randomSource, generatorOf, show, sizePair } from '../args';
 
 const CONV2D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'init', 'seed', 'rng'];
 
@@ -101,7 +101,7 @@ export class Conv2d extends Module {
     this.hasBias = hasBias;
 
     // One generator for the weight and then the bias (PyTorch's order).
-    const rng = random.rng ?? (random.seed !== undefined ? new Rng(random.seed) : undefined);
+    const rng = generatorOf(random);
     const draw = rng ? { rng } : {};
     const fanIn = shape[1]! * kernel[0] * kernel[1];
     const bound = 1 / Math.sqrt(fanIn);

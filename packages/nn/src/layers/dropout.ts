@@ -1,7 +1,7 @@
 /** Dropout (Srivastava et al. 2014), in its inverted form. */
 import { Rng, Tensor, ValueError, greaterEqual, rand } from '@adjoint/core';
 import { Module, describe } from '../module';
-import { knownOptions, randomSource } from '../args';
+import { knownOptions, randomSource, generatorOf } from '../args';
 
 /** Options of {@link Dropout}. */
 export interface DropoutOptions {
@@ -31,7 +31,7 @@ export class Dropout extends Module {
     const random = randomSource('Dropout', knownOptions('Dropout', options, ['seed', 'rng']));
     this.p = p;
     // Without seed or rng, masks come from core's module-wide stream (see manualSeed).
-    this.rng = random.rng ?? (random.seed !== undefined ? new Rng(random.seed) : undefined);
+    this.rng = generatorOf(random);
   }
 
   /** x·mask/(1 − p) in training, x in evaluation. */

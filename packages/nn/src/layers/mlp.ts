@@ -4,7 +4,7 @@ import { Dense, checkDenseSizes } from './dense';
 import { Sequential } from './sequential';
 import { activationFn, type ActivationFn, type ActivationName } from '../activations';
 import { initializer, type Initializer, type InitializerName } from '../init';
-import { knownOptions, randomSource, show } from '../args';
+import { knownOptions, randomSource, generatorOf, show } from '../args';
 
 const MLP_OPTIONS = ['activation', 'outputActivation', 'init', 'seed', 'rng'];
 
@@ -59,7 +59,7 @@ export function mlp(sizes: readonly number[], options: MlpOptions = {}): Sequent
   }
   if (options.init !== undefined) initializer(options.init, op);
   const random = randomSource(op, options);
-  const rng = random.rng ?? (random.seed !== undefined ? new Rng(random.seed) : undefined);
+  const rng = generatorOf(random);
   const layers: Dense[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
     const last = i + 2 === sizes.length;

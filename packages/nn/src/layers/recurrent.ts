@@ -17,7 +17,7 @@
  */
 import { Rng, ShapeError, Tensor, ValueError, concat, formatShape, rand, reshape, sameShape, slice, transpose } from '@adjoint/core';
 import { Module, describe } from '../module';
-import { checkParameterSize, knownOptions, positiveSize, randomSource } from '../args';
+import { checkParameterSize, knownOptions, positiveSize, randomSource, generatorOf } from '../args';
 
 /** Options of {@link RNN}, {@link LSTM} and {@link GRU}: where the initial weights are drawn from. */
 export interface RecurrentOptions {
@@ -66,7 +66,7 @@ export abstract class Recurrent<State> extends Module<[x: Tensor, state?: State]
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     // One generator for the four draws, so that a seed gives four different tensors.
-    const rng = random.rng ?? (random.seed !== undefined ? new Rng(random.seed) : undefined);
+    const rng = generatorOf(random);
     const k = 1 / Math.sqrt(hiddenSize);
     const draw = (shape: number[]): Tensor => rand(shape, { ...(rng ? { rng } : {}), min: -k, max: k });
     this.registerParameter('weightIh', draw([gates * hiddenSize, inputSize]));
