@@ -13,4 +13,4 @@ export { RNN, type RNNOptions } from './rnn';
 export { LSTM, type LstmState } from './lstm';
 export { GRU } from './gru';
 export { Conv2d, type Conv2dOptions } from './conv';
-export { MaxPool2d, AvgPool2d, type Pool2dOptions } from './pool';
+export { Pool2d, MaxPool2d, AvgPool2d, type Pool2dOptions } from './pool';

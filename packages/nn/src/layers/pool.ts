@@ -47,6 +47,42 @@ function describeWindow({ kernelSize, stride, padding }: Window): string {
 }
 
 /**
+ * What MaxPool2d and AvgPool2d share: the window, checked at construction, and a forward that
+ * checks `[N, C, H, W]` against it before applying core's pooling op. No parameters.
+ */
+export abstract class Pool2d extends Module {
+  /** [kH, kW]. */
+  readonly kernelSize: readonly [number, number];
+  /** [sH, sW] (the kernel size unless given). */
+  readonly stride: readonly [number, number];
+  /** [pH, pW] on each side. */
+  readonly padding: readonly [number, number];
+
+  protected constructor(
+    private readonly kind: string,
+    private readonly pool: (x: Tensor, window: Window) => Tensor,
+    kernelSize: number | readonly [number, number],
+    options: Pool2dOptions,
+  ) {
+    super();
+    ({ kernelSize: this.kernelSize, stride: this.stride, padding: this.padding } = windowOf(kind, kernelSize, options));
+  }
+
+  /**
+   * The pooled windows.
+   * @throws ShapeError naming the layer when x is not `[N, C, H, W]` or the window does not fit.
+   */
+  forward(x: Tensor): Tensor {
+    const window: Window = { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding };
+    return this.pool(poolInput(this.kind, x, window), window);
+  }
+
+  protected override describeSelf(): string {
+    return describeWindow(this);
+  }
+}
+
+/**
  * Max pooling over windows of `kernelSize` of a batch of images `[N, C, H, W]` → `[N, C, H', W']`:
  * each output is the largest value of its window, H' = ⌊(H + 2pH − kH)/sH⌋ + 1 (likewise W'), the
  * padding never chosen (PyTorch's `nn.MaxPool2d`; core's `maxPool2d`). The gradient goes to each
@@ -55,31 +91,10 @@ function describeWindow({ kernelSize, stride, padding }: Window): string {
  * @example
  * new MaxPool2d(2).forward(zeros([64, 8, 28, 28])).shape; // [64, 8, 14, 14]
  */
-export class MaxPool2d extends Module {
-  /** [kH, kW]. */
-  readonly kernelSize: readonly [number, number];
-  /** [sH, sW] (the kernel size unless given). */
-  readonly stride: readonly [number, number];
-  /** [pH, pW] on each side. */
-  readonly padding: readonly [number, number];
-
+export class MaxPool2d extends Pool2d {
   /** @throws ValueError naming MaxPool2d for a bad size, padding over half the kernel, or an unknown option. */
   constructor(kernelSize: number | readonly [number, number], options: Pool2dOptions = {}) {
-    super();
-    ({ kernelSize: this.kernelSize, stride: this.stride, padding: this.padding } = windowOf('MaxPool2d', kernelSize, options));
-  }
-
-  /**
-   * The windows' maxima.
-   * @throws ShapeError naming MaxPool2d when x is not `[N, C, H, W]` or the window does not fit.
-   */
-  forward(x: Tensor): Tensor {
-    const window: Window = { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding };
-    return maxPool2d(poolInput('MaxPool2d', x, window), window);
-  }
-
-  protected override describeSelf(): string {
-    return describeWindow(this);
+    super('MaxPool2d', maxPool2d, kernelSize, options);
   }
 }
 
@@ -92,30 +107,9 @@ export class MaxPool2d extends Module {
  * @example
  * new AvgPool2d(2).forward(zeros([64, 8, 28, 28])).shape; // [64, 8, 14, 14]
  */
-export class AvgPool2d extends Module {
-  /** [kH, kW]. */
-  readonly kernelSize: readonly [number, number];
-  /** [sH, sW] (the kernel size unless given). */
-  readonly stride: readonly [number, number];
-  /** [pH, pW] on each side. */
-  readonly padding: readonly [number, number];
-
+export class AvgPool2d extends Pool2d {
   /** @throws ValueError naming AvgPool2d for a bad size, padding over half the kernel, or an unknown option. */
   constructor(kernelSize: number | readonly [number, number], options: Pool2dOptions = {}) {
-    super();
-    ({ kernelSize: this.kernelSize, stride: this.stride, padding: this.padding } = windowOf('AvgPool2d', kernelSize, options));
-  }
-
-  /**
-   * The windows' means.
-   * @throws ShapeError naming AvgPool2d when x is not `[N, C, H, W]` or the window does not fit.
-   */
-  forward(x: Tensor): Tensor {
-    const window: Window = { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding };
-    return avgPool2d(poolInput('AvgPool2d', x, window), window);
-  }
-
-  protected override describeSelf(): string {
-    return describeWindow(this);
+    super('AvgPool2d', avgPool2d, kernelSize, options);
   }
 }
