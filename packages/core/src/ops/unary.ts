@@ -1,5 +1,5 @@
 /** Elementwise functions of one tensor, each with its derivative as a product (see elementwise.ts). */
-import { binaryOp, unaryOp, anyReal } from './elementwise';
+import { unaryOp, anyReal } from './elementwise';
 import { add, div, greater, greaterEqual, lessEqual, mul, pow, sign, sub, where } from '../functions';
 import { reluGrad } from '../rule-ops';
 import type { Tensor, TensorLike } from '../tensor';
