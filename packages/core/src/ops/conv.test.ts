@@ -6,7 +6,7 @@
  */
 import * as core from '@adjoint/core';
 import {
-  AdjointError, ShapeError, Tensor, ValueError, registeredOps,
+  ShapeError, Tensor, ValueError, registeredOps,
   add, avgPool2d, conv2d, grad, jvp, maxPool2d, mul, randn, relu, reshape, setMatmulBackend, square, sum, tanh, tensor, vjp, zeros,
   type Conv2dOptions, type Pool2dOptions,
 } from '@adjoint/core';
@@ -14,6 +14,7 @@ import { checkGrad, formatReport, type CheckOptions } from '@adjoint/gradcheck';
 import { avgPool2dGrad, conv2dBiasGrad, conv2dInputGrad, conv2dWeightGrad, maxPool2dGather, maxPool2dGrad } from '../rule-ops';
 import * as matmulKernels from '../kernels/matmul';
 import { recycleData } from '../kernels/alloc';
+import { expectThrows } from '../testing/expect-throws';
 
 // ── A naive reference ───────────────────────────────────────────────────────────────────────────
 
@@ -105,18 +106,6 @@ function paddingOf(options: Conv2dOptions, ws: number[]): [number, number, numbe
   }
   const [ph, pw] = pair(p);
   return [ph, ph, pw, pw];
-}
-
-/** Asserts that `fn` throws an AdjointError of `Kind` whose message contains `text`. */
-function expectThrows(fn: () => unknown, Kind: typeof AdjointError, text: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(Kind);
-  expect((caught as Error).message).toContain(text);
 }
 
 /** checkGrad's report, asserted clean (its text in the failure). */

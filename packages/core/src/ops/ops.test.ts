@@ -4,7 +4,7 @@
  * (the registry-driven finite-difference suite in packages/gradcheck).
  */
 import {
-  AdjointError, ShapeError, Tensor, ValueError,
+  ShapeError, Tensor, ValueError,
   abs, add, arange, argmax, argmin, asinh, atan, atan2, broadcastTo, clip, concat, cos, cosh, cumsum, div, dot, elu, equal, erf, exp,
   expandDims, expm1, eye, flatten, gather, gelu, grad, greater, greaterEqual, hessian, identity, jvp, leakyRelu, less, lessEqual, linear,
   log, log10, log1p, log2, logSoftmax, logSumExp, matmul, matmulWith, max, maximum, mean, min, minimum, mul, neg, norm, notEqual, oneHot,
@@ -13,6 +13,7 @@ import {
   zeros,
 } from '@adjoint/core';
 import { reluGrad, softmaxCrossEntropyGrad } from '../rule-ops';
+import { expectThrows } from '../testing/expect-throws';
 
 type Nested = number | Nested[];
 
@@ -32,20 +33,6 @@ function expectTensor(t: Tensor, shape: readonly number[], expected: Nested, dig
   const bad = want.flatMap((e, i) => (ok(t.data[i]!, e) ? [] : [{ index: i, expected: e, got: t.data[i] }]));
   expect(bad).toEqual([]);
 }
-
-/** Asserts that `fn` throws an instance of `Kind` (and of AdjointError) whose message contains every pattern. */
-function expectThrows(fn: () => unknown, Kind: typeof AdjointError, ...patterns: (string | RegExp)[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(Kind);
-  expect(caught).toBeInstanceOf(AdjointError);
-  for (const p of patterns) expect((caught as Error).message).toMatch(typeof p === 'string' ? escape(p) : p);
-}
-const escape = (s: string): RegExp => new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
 
 const tracked = (v: Nested): Tensor => tensor(v as never, { requiresGrad: true });
 
