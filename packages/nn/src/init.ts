@@ -8,7 +8,8 @@
  * come from core's module-wide stream (reseed it with `manualSeed`). Giving both is an error. Each
  * checks its shape and options itself, so that its messages name it rather than `rand`.
  */
-import { Tensor, ValueError, formatShape, rand, randn, zeros as zerosOf, shapeSize, type Rng } from '@adjoint/core';
+import { Tensor, ValueError, formatShape, rand, randn, sameShape, zeros as zerosOf, shapeSize, type Rng } from '@adjoint/core';
+import { describe } from './module';
 import { MAX_TENSOR_SIZE, finiteNumber, knownOptions, randomSource, show, type RandomSource } from './args';
 
 /** Where an initialiser's random numbers come from. */
@@ -109,6 +110,18 @@ export function initializeWithFans(op: string, spec: InitializerName | Initializ
   const init = initializer(spec, op);
   if (typeof spec === 'string' && Object.prototype.hasOwnProperty.call(laws, spec)) return drawLaw(spec as keyof typeof laws, shape, f, options);
   return init(shape, options);
+}
+
+/**
+ * @internal What an initialiser returned for layer `op`'s weight, checked: a new (leaf) tensor of
+ * `shape`, so that it can be registered as a parameter.
+ */
+export function checkInitialized(op: string, weight: unknown, shape: readonly number[]): Tensor {
+  if (!(weight instanceof Tensor) || !sameShape(weight.shape, shape)) {
+    throw new ValueError(`${op}: the initializer must return a ${formatShape(shape)} tensor, got ${describe(weight)}`);
+  }
+  if (!weight.isLeaf) throw new ValueError(`${op}: the initializer must return a new tensor, not one computed by an op (detach() it)`);
+  return weight;
 }
 
 /**

@@ -1,7 +1,7 @@
 /** The 2-D convolution layer, as PyTorch's nn.Conv2d. */
 import { Rng, ShapeError, Tensor, ValueError, conv2d, formatShape, rand } from '@adjoint/core';
 import { Module, describe } from '../module';
-import { initializeWithFans, initializer, type Initializer, type InitializerName } from '../init';
+import { checkInitialized, initializeWithFans, initializer, type Initializer, type InitializerName } from '../init';
 import { checkBoolean, checkParameterSize, knownOptions, positiveSize, randomSource, generatorOf, show, sizePair } from '../args';
 
 const CONV2D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'init', 'seed', 'rng'];
@@ -107,11 +107,7 @@ export class Conv2d extends Module {
     const bound = 1 / Math.sqrt(fanIn);
     const weight = options.init === undefined
       ? rand(shape, { ...draw, min: -bound, max: bound })
-      : initializeWithFans(op, options.init, shape, { fanIn, fanOut: outChannels * kernel[0] * kernel[1] }, draw);
-    if (!(weight instanceof Tensor) || weight.shape.length !== 4 || weight.shape.some((d, i) => d !== shape[i])) {
-      throw new ValueError(`${op}: the initializer must return a ${formatShape(shape)} tensor, got ${describe(weight)}`);
-    }
-    if (!weight.isLeaf) throw new ValueError(`${op}: the initializer must return a new tensor, not one computed by an op (detach() it)`);
+      : checkInitialized(op, initializeWithFans(op, options.init, shape, { fanIn, fanOut: outChannels * kernel[0] * kernel[1] }, draw), shape);
     this.registerParameter('weight', weight);
     if (hasBias) this.registerParameter('bias', rand([outChannels], { ...draw, min: -bound, max: bound }));
   }

@@ -2,7 +2,7 @@
 import { Rng, ShapeError, Tensor, ValueError, formatShape, linear, matmul } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { activationFn, isReluLike, type ActivationFn, type ActivationName } from '../activations';
-import { initializer, zeros, type Initializer, type InitializerName } from '../init';
+import { checkInitialized, initializer, zeros, type Initializer, type InitializerName } from '../init';
 import { MAX_TENSOR_SIZE, checkBoolean, knownOptions, randomSource, show } from '../args';
 
 const DENSE_OPTIONS = ['activation', 'init', 'bias', 'seed', 'rng'];
@@ -63,11 +63,7 @@ export class Dense extends Module {
       this.activationName = typeof activation === 'string' ? activation : 'custom';
     }
     const init = initializer(options.init ?? (isReluLike(activation) ? 'heUniform' : 'glorotUniform'), 'Dense');
-    const weight = init([inFeatures, outFeatures], random);
-    if (!(weight instanceof Tensor) || weight.shape.length !== 2 || weight.shape[0] !== inFeatures || weight.shape[1] !== outFeatures) {
-      throw new ValueError(`Dense: the initializer must return a [${inFeatures}, ${outFeatures}] tensor, got ${describe(weight)}`);
-    }
-    if (!weight.isLeaf) throw new ValueError('Dense: the initializer must return a new tensor, not one computed by an op (detach() it)');
+    const weight = checkInitialized('Dense', init([inFeatures, outFeatures], random), [inFeatures, outFeatures]);
     this.registerParameter('weight', weight);
     this.hasBias = checkBoolean('Dense', 'bias', options.bias ?? true);
     if (this.hasBias) this.registerParameter('bias', zeros([outFeatures]));
