@@ -230,7 +230,7 @@ function deviations(op: string, x: TensorLike, axis: Axis, options: VarianceOpti
   const { correction = 0 } = requireOptions(op, options, ['correction']);
   requireFinite(op, 'correction', correction);
   const count = axes.reduce((n, a) => n * t._shape[a]!, 1);
-  return { d: sub(t, div(sum(t, axes, true), count)), divisor: Math.max(count - correction, 0) };
+  return { d: sub(t, mean(t, axes, true)), divisor: Math.max(count - correction, 0) };
 }
 
 /**
