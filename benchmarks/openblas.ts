@@ -8,7 +8,7 @@
  * The thread count is set with OPENBLAS_NUM_THREADS, and the kernel with the OPENBLAS_CORETYPE that
  * python.ts picks (Debian's OpenBLAS takes this virtual CPU for a Prescott otherwise).
  */
-import { PYTHON, PYTHON_REFERENCES_INSTALL, blasField, hasPythonModule, noteOnce, numberField, numbersField, openblasCoreTypeEnv, runReference, type BlasInfo } from './python';
+import { PYTHON, PYTHON_REFERENCES_INSTALL, numberField, numbersField, openblasCoreTypeEnv, runOpenblasReference, type BlasInfo } from './python';
 
 /** How to get the OpenBLAS reference, printed once when it is absent. */
 export const OPENBLAS_MISSING = `numpy with OpenBLAS is not installed for Debian's python3 (${PYTHON}), so the OpenBLAS dgemm rows are left out; \`${PYTHON_REFERENCES_INSTALL}\` installs it`;
@@ -27,25 +27,14 @@ export interface Dgemm {
  * missing, its BLAS is not OpenBLAS, or the run failed.
  */
 export function openblasDgemm(n: number, threads: number, timing = { minTime: 0.5, batches: 5, warmup: 0.2 }): Dgemm | null {
-  if (!hasPythonModule('numpy')) {
-    noteOnce(OPENBLAS_MISSING);
-    return null;
-  }
-  const output = runReference('openblas_reference.py', {
-    args: [JSON.stringify({ n, ...timing })],
-    env: { OPENBLAS_NUM_THREADS: String(threads), ...openblasCoreTypeEnv() },
-    what: 'OpenBLAS dgemm',
-  });
-  if (output === null) return null;
-  if ('missing' in output) {
-    noteOnce(OPENBLAS_MISSING);
-    return null;
-  }
-  const r = output.result;
-  const blas = blasField(r);
-  if (blas.openblas === null) {
-    noteOnce(`numpy under ${PYTHON} does not use Debian's OpenBLAS (it loaded ${blas.libraries.join(', ') || 'no libblas or libopenblas'}), so the OpenBLAS dgemm rows are left out; \`apt-get install -y libopenblas0-pthread\` makes OpenBLAS its BLAS`);
-    return null;
-  }
-  return { gflops: numberField(r, 'gflops'), samples: numbersField(r, 'samples'), numpy: String(r.numpy), blas: { ...blas, openblas: blas.openblas } };
+  const ran = runOpenblasReference(
+    'numpy',
+    'openblas_reference.py',
+    { args: [JSON.stringify({ n, ...timing })], env: { OPENBLAS_NUM_THREADS: String(threads), ...openblasCoreTypeEnv() }, what: 'OpenBLAS dgemm' },
+    OPENBLAS_MISSING,
+    'the OpenBLAS dgemm rows',
+  );
+  if (ran === null) return null;
+  const { result: r, blas } = ran;
+  return { gflops: numberField(r, 'gflops'), samples: numbersField(r, 'samples'), numpy: String(r.numpy), blas };
 }

@@ -156,3 +156,34 @@ export function runReference(script: string, options: { args?: string[]; input?:
     return fail(error instanceof Error ? error.message : String(error));
   }
 }
+
+/**
+ * A reference whose timings are fair only on Debian's OpenBLAS: runs `script` (as runReference)
+ * when python3 has `module`, and returns its result with the BLAS it loaded; null after a note when
+ * the module is missing (`missingNote`), the run failed, or its BLAS is not OpenBLAS (the netlib
+ * reference BLAS is no fair reference; `leftOut` names the rows that go).
+ */
+export function runOpenblasReference(
+  module: string,
+  script: string,
+  options: Parameters<typeof runReference>[1],
+  missingNote: string,
+  leftOut: string,
+): { result: Record<string, unknown>; blas: BlasInfo & { openblas: NonNullable<BlasInfo['openblas']> } } | null {
+  if (!hasPythonModule(module)) {
+    noteOnce(missingNote);
+    return null;
+  }
+  const output = runReference(script, options);
+  if (output === null) return null;
+  if ('missing' in output) {
+    noteOnce(missingNote);
+    return null;
+  }
+  const blas = blasField(output.result);
+  if (blas.openblas === null) {
+    noteOnce(`${module} under ${PYTHON} does not use Debian's OpenBLAS (it loaded ${blas.libraries.join(', ') || 'no libblas or libopenblas'}), so ${leftOut} are left out; \`apt-get install -y libopenblas0-pthread\` makes OpenBLAS its BLAS`);
+    return null;
+  }
+  return { result: output.result, blas: { ...blas, openblas: blas.openblas } };
+}

@@ -8,7 +8,7 @@
  * 2-core machine (a step then swings between 3 and 18 ms), which would flatter adjoint. It also
  * runs with the OPENBLAS_CORETYPE that python.ts picks, for the same reason.
  */
-import { PYTHON, PYTHON_REFERENCES_INSTALL, blasField, hasPythonModule, noteOnce, numberField, numbersField, openblasCoreTypeEnv, runReference, type BlasInfo } from './python';
+import { PYTHON, PYTHON_REFERENCES_INSTALL, numberField, numbersField, openblasCoreTypeEnv, runOpenblasReference, type BlasInfo } from './python';
 
 /** How to get PyTorch, printed once when it is absent. */
 export const TORCH_MISSING = `PyTorch is not installed for Debian's python3 (${PYTHON}), so the rows that compare against it are left out; \`${PYTHON_REFERENCES_INSTALL}\` installs it (Debian's python3-torch, with OpenBLAS)`;
@@ -51,27 +51,15 @@ export function encodeProblem(p: TorchProblem, batch: number, lr: number, timing
  * batch after warm-up); null (after a note saying why) when PyTorch is not there or its run failed.
  */
 export function torchStep(p: TorchProblem, batch: number, lr: number, timing = { minTime: 1.5, batches: 5, warmup: 0.3 }): TorchStep | null {
-  if (!hasPythonModule('torch')) {
-    noteOnce(TORCH_MISSING);
-    return null;
-  }
-  const output = runReference('torch_reference.py', {
-    input: encodeProblem(p, batch, lr, timing),
-    env: { OMP_WAIT_POLICY: 'PASSIVE', ...openblasCoreTypeEnv() },
-    what: 'PyTorch',
-  });
-  if (output === null) return null;
-  if ('missing' in output) {
-    noteOnce(TORCH_MISSING);
-    return null;
-  }
-  const r = output.result;
-  const blas = blasField(r);
-  if (blas.openblas === null) {
-    // Without OpenBLAS, Debian's torch multiplies with the netlib reference BLAS: no fair reference.
-    noteOnce(`torch under ${PYTHON} does not use Debian's OpenBLAS (it loaded ${blas.libraries.join(', ') || 'no libblas or libopenblas'}), so the rows that compare against PyTorch are left out; \`apt-get install -y libopenblas0-pthread\` makes OpenBLAS its BLAS`);
-    return null;
-  }
+  const ran = runOpenblasReference(
+    'torch',
+    'torch_reference.py',
+    { input: encodeProblem(p, batch, lr, timing), env: { OMP_WAIT_POLICY: 'PASSIVE', ...openblasCoreTypeEnv() }, what: 'PyTorch' },
+    TORCH_MISSING,
+    'the rows that compare against PyTorch',
+  );
+  if (ran === null) return null;
+  const { result: r, blas } = ran;
   return {
     median: numberField(r, 'median'),
     samples: numbersField(r, 'samples'),
