@@ -1,25 +1,16 @@
 /** The 2-D convolution layer, as PyTorch's nn.Conv2d. */
-import { Rng, ShapeError, Tensor, ValueError, conv2d, formatShape, rand } from '@adjoint/core';
+import { Rng, ShapeError, Tensor, ValueError, conv2d, formatShape, rand, type Conv2dOptions as CoreConv2dOptions } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { checkInitialized, initializeWithFans, initializer, type Initializer, type InitializerName } from '../init';
 import { checkBoolean, checkParameterSize, knownOptions, positiveSize, randomSource, generatorOf, show, sizePair } from '../args';
 
 const CONV2D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'init', 'seed', 'rng'];
 
-/** Options of {@link Conv2d}. Each size is one number for both axes or a pair [vertical, horizontal]. */
-export interface Conv2dOptions {
-  /** Step between applications of the kernel (default 1). */
-  stride?: number | readonly [number, number];
-  /**
-   * Zeros around the input: a number or pair for each side (default 0), `'valid'` (none) or
-   * `'same'` (the output keeps the input's height and width; stride 1 only; an odd total puts the
-   * extra row and column after the input, as PyTorch).
-   */
-  padding?: number | readonly [number, number] | 'valid' | 'same';
-  /** Spacing between the kernel's taps (default 1). */
-  dilation?: number | readonly [number, number];
-  /** Channel groups (default 1): must divide inChannels and outChannels; group g of the outputs sees group g of the inputs. */
-  groups?: number;
+/**
+ * Options of {@link Conv2d}: stride, padding, dilation and groups as core's `conv2d` takes them
+ * (each size one number for both axes or a pair [vertical, horizontal]), plus the layer's own.
+ */
+export interface Conv2dOptions extends Pick<CoreConv2dOptions, 'stride' | 'padding' | 'dilation' | 'groups'> {
   /** Whether to add a learned bias per output channel (default true). */
   bias?: boolean;
   /**

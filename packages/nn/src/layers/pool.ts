@@ -1,15 +1,13 @@
 /** 2-D pooling layers, as PyTorch's nn.MaxPool2d and nn.AvgPool2d. */
-import { ShapeError, Tensor, ValueError, avgPool2d, formatShape, maxPool2d } from '@adjoint/core';
+import { ShapeError, Tensor, ValueError, avgPool2d, formatShape, maxPool2d, type Pool2dOptions as CorePool2dOptions } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { knownOptions, sizePair } from '../args';
 
-/** Options of {@link MaxPool2d} and {@link AvgPool2d}. Each size is one number for both axes or a pair [vertical, horizontal]. */
-export interface Pool2dOptions {
-  /** Step between windows (default: the kernel size, so that the windows tile the image). */
-  stride?: number | readonly [number, number];
-  /** Padding on each side, at most half the kernel size (default 0). */
-  padding?: number | readonly [number, number];
-}
+/**
+ * Options of {@link MaxPool2d} and {@link AvgPool2d}: stride and padding as core's pooling ops take
+ * them (the kernel size is the constructor's first argument).
+ */
+export type Pool2dOptions = Omit<CorePool2dOptions, 'kernelSize'>;
 
 /** A pooling layer's window, checked and named after `op`. */
 interface Window {
