@@ -70,17 +70,22 @@ function expPositive(y: bigint): bigint {
   return sum;
 }
 
-/** erf x for |x| < 2: (2/√π) Σ (−1)ⁿ x²ⁿ⁺¹/(n!(2n + 1)); the terms stay below 4, so 320 bits are plenty. */
-function erfSeries(x: bigint): bigint {
-  const x2 = mul(x, x);
-  let power = x;
-  let sum = x;
+/**
+ * erf(x)/x for |x| < 2 from t = x²: (2/√π) Σ (−1)ⁿ tⁿ/(n!(2n + 1)); the terms stay below 4, so 320
+ * bits are plenty, and taken over x (not erf itself), tiny x (1e-300, below 2^−P) lose nothing.
+ */
+function erfOverXSeries(t: bigint): bigint {
+  let power = ONE;
+  let sum = ONE;
   for (let n = 1n; power !== 0n; n++) {
-    power = -mul(power, x2) / n;
+    power = -mul(power, t) / n;
     sum += power / (2n * n + 1n);
   }
   return mul(TWO_OVER_SQRT_PI, sum);
 }
+
+/** erf x for |x| < 2, by the series. */
+const erfSeries = (x: bigint): bigint => mul(x, erfOverXSeries(mul(x, x)));
 
 /**
  * e^{x²}·erfc x for x ≥ 2: 1/(√π·(x + ½/(x + 1/(x + (3/2)/(x + …))))), 400 levels (the error at
@@ -98,17 +103,7 @@ const erfcFraction = (x: bigint): bigint => div(scaledErfc(x), expPositive(mul(x
 /** erf(x)/x (even, about 1.13 near 0), exact to about 10⁻⁹⁰: relative errors of erf are relative errors of this. */
 function erfOverX(x: number): bigint {
   const a = fromDouble(Math.abs(x));
-  if (Math.abs(x) < 2) {
-    // Σ (−1)ⁿ x²ⁿ/(n!(2n + 1)) directly, so that tiny x (1e-300, below 2^−P) lose nothing.
-    const t = mul(a, a);
-    let power = ONE;
-    let sum = ONE;
-    for (let n = 1n; power !== 0n; n++) {
-      power = -mul(power, t) / n;
-      sum += power / (2n * n + 1n);
-    }
-    return mul(TWO_OVER_SQRT_PI, sum);
-  }
+  if (Math.abs(x) < 2) return erfOverXSeries(mul(a, a));
   return div(ONE - erfcFraction(a), a);
 }
 
