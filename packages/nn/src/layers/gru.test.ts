@@ -1,10 +1,10 @@
-import { Rng, ShapeError, Tensor, ValueError, rand, randn, zeros } from '@adjoint/core';
+import { ShapeError, Tensor, ValueError, randn, zeros } from '@adjoint/core';
 import { assertGrad, checkModule } from '@adjoint/gradcheck';
 import { GRU } from './gru';
 import { Module, functionalCall } from '../module';
 import { mse } from '../losses';
 import { deserializeModel, serializeModel } from '../io/model-file';
-import { affine, expectNear, plus, row, sigma, step, times } from '../testing/sequences';
+import { affine, expectNear, expectRecurrentParameters, expectZeroStateSame, plus, row, sigma, step, times } from '../testing/sequences';
 import { expectError } from '../testing/errors';
 
 /** PyTorch's GRU equations, step by step on plain numbers: output and hN, flattened. */
@@ -60,19 +60,13 @@ describe('GRU', () => {
   test('one step and an odd number of steps; no state equals a zero state, bit for bit', () => {
     for (const time of [1, 7]) {
       const xs = randn([3, time, 3], { seed: time });
-      const [output, h] = gru.forward(xs);
-      expectNear(output.data, byHand(gru, xs).output);
-      const [output0, h0] = gru.forward(xs, zeros([3, 4]));
-      expect(Array.from(output0.data)).toEqual(Array.from(output.data));
-      expect(Array.from(h0.data)).toEqual(Array.from(h.data));
+      expectZeroStateSame(gru, xs, byHand(gru, xs).output);
     }
   });
 
   test("parameters: PyTorch's names and shapes, U(−1/√hidden, 1/√hidden) in order", () => {
     const layer = new GRU(2, 4, { seed: 6 });
-    expect(layer.namedParameters().map(([name, p]) => `${name} ${p.shape.join('×')}`)).toEqual(['weightIh 12×2', 'weightHh 12×4', 'biasIh 12', 'biasHh 12']);
-    const rng = new Rng(6);
-    for (const [, p] of layer.namedParameters()) expect(Array.from(p.data)).toEqual(Array.from(rand(p.shape, { rng, min: -0.5, max: 0.5 }).data));
+    expectRecurrentParameters(layer, ['weightIh 12×2', 'weightHh 12×4', 'biasIh 12', 'biasHh 12'], 6, 0.5);
     expect(String(layer)).toBe('GRU(2 → 4)');
   });
 

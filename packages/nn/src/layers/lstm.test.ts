@@ -1,11 +1,11 @@
-import { Rng, ShapeError, Tensor, ValueError, manualSeed, rand, randn, zeros } from '@adjoint/core';
+import { Rng, ShapeError, Tensor, ValueError, manualSeed, randn, zeros } from '@adjoint/core';
 import { assertGrad, checkModule } from '@adjoint/gradcheck';
 import { LSTM, type LstmState } from './lstm';
 import { Sequential } from './sequential';
 import { Module, functionalCall } from '../module';
 import { mse } from '../losses';
 import { deserializeModel, serializeModel } from '../io/model-file';
-import { affine, expectNear, plus, row, sigma, step, times } from '../testing/sequences';
+import { affine, expectNear, expectRecurrentParameters, plus, row, sigma, step, times } from '../testing/sequences';
 import { expectError } from '../testing/errors';
 
 /** The LSTM of PyTorch's documentation, step by step on plain numbers: output, hN and cN, flattened. */
@@ -87,12 +87,8 @@ describe('LSTM', () => {
 
   test("parameters: PyTorch's names, order and shapes, drawn from U(−1/√hidden, 1/√hidden) in that order", () => {
     const layer = new LSTM(3, 5, { seed: 7 });
-    expect(layer.namedParameters().map(([name, p]) => `${name} ${p.shape.join('×')}`)).toEqual([
-      'weightIh 20×3', 'weightHh 20×5', 'biasIh 20', 'biasHh 20',
-    ]);
-    const rng = new Rng(7);
     const k = 1 / Math.sqrt(5);
-    for (const [, p] of layer.namedParameters()) expect(Array.from(p.data)).toEqual(Array.from(rand(p.shape, { rng, min: -k, max: k }).data));
+    expectRecurrentParameters(layer, ['weightIh 20×3', 'weightHh 20×5', 'biasIh 20', 'biasHh 20'], 7, k);
     const all = layer.parameters().flatMap((p) => Array.from(p.data));
     expect(Math.max(...all.map(Math.abs))).toBeLessThanOrEqual(k);
     expect(Math.max(...all.map(Math.abs))).toBeGreaterThan(0.8 * k); // the whole range is used

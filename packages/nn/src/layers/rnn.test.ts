@@ -1,10 +1,10 @@
-import { Rng, ShapeError, Tensor, ValueError, rand, randn, zeros } from '@adjoint/core';
+import { ShapeError, Tensor, ValueError, randn, zeros } from '@adjoint/core';
 import { assertGrad, checkModule } from '@adjoint/gradcheck';
 import { RNN } from './rnn';
 import { Module, functionalCall } from '../module';
 import { mse } from '../losses';
 import { deserializeModel, serializeModel } from '../io/model-file';
-import { affine, expectNear, plus, row, step } from '../testing/sequences';
+import { affine, expectNear, expectRecurrentParameters, expectZeroStateSame, plus, row, step } from '../testing/sequences';
 import { expectError } from '../testing/errors';
 
 /** h' = act(W_ih x + b_ih + W_hh h + b_hh), step by step on plain numbers: output and hN, flattened. */
@@ -48,19 +48,13 @@ describe('RNN', () => {
     const rnn = new RNN(2, 3, { seed: 4 });
     for (const time of [1, 7]) {
       const xs = randn([2, time, 2], { seed: time });
-      const [output, h] = rnn.forward(xs);
-      expectNear(output.data, byHand(rnn, xs).output);
-      const [output0, h0] = rnn.forward(xs, zeros([2, 3]));
-      expect(Array.from(output0.data)).toEqual(Array.from(output.data));
-      expect(Array.from(h0.data)).toEqual(Array.from(h.data));
+      expectZeroStateSame(rnn, xs, byHand(rnn, xs).output);
     }
   });
 
   test("parameters: PyTorch's names and shapes, U(−1/√hidden, 1/√hidden) in order; the default is tanh", () => {
     const rnn = new RNN(4, 9, { seed: 6 });
-    expect(rnn.namedParameters().map(([name, p]) => `${name} ${p.shape.join('×')}`)).toEqual(['weightIh 9×4', 'weightHh 9×9', 'biasIh 9', 'biasHh 9']);
-    const rng = new Rng(6);
-    for (const [, p] of rnn.namedParameters()) expect(Array.from(p.data)).toEqual(Array.from(rand(p.shape, { rng, min: -1 / 3, max: 1 / 3 }).data));
+    expectRecurrentParameters(rnn, ['weightIh 9×4', 'weightHh 9×9', 'biasIh 9', 'biasHh 9'], 6, 1 / 3);
     expect(rnn.nonlinearity).toBe('tanh');
     expect(String(rnn)).toBe('RNN(4 → 9, tanh)');
     expect(String(new RNN(4, 9, { nonlinearity: 'relu' }))).toBe('RNN(4 → 9, relu)');

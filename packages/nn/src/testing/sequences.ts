@@ -2,7 +2,8 @@
  * Shared by the recurrent layers' tests: plain-number arithmetic (no tensor ops) for writing a
  * cell's step equations by hand, and comparing a tensor with numbers computed that way.
  */
-import type { Tensor } from '@adjoint/core';
+import { Rng, rand, zeros, type Tensor } from '@adjoint/core';
+import type { Recurrent } from '../layers/recurrent';
 
 /** The logistic function, on a number. */
 export const sigma = (v: number): number => 1 / (1 + Math.exp(-v));
@@ -42,4 +43,27 @@ export function expectNear(actual: ArrayLike<number>, expected: readonly number[
   let worst = 0;
   for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
   expect(worst).toBeLessThanOrEqual(tolerance);
+}
+
+/**
+ * For a layer whose state is one tensor (RNN, GRU): over `x` with no state, the output is within
+ * expectNear's default tolerance of `expected` (worked out by hand), and a zero state `[batch,
+ * hidden]` gives the same output and final state, bit for bit.
+ */
+export function expectZeroStateSame(layer: Recurrent<Tensor>, x: Tensor, expected: readonly number[]): void {
+  const [output, h] = layer.forward(x);
+  expectNear(output.data, expected);
+  const [output0, h0] = layer.forward(x, zeros([x.shape[0]!, layer.hiddenSize]));
+  expect(Array.from(output0.data)).toEqual(Array.from(output.data));
+  expect(Array.from(h0.data)).toEqual(Array.from(h.data));
+}
+
+/**
+ * The layer's parameters are `names` (each "name shape", as "weightIh 9×4"), in order, drawn one
+ * after the other from one Rng(seed) as U(−bound, bound).
+ */
+export function expectRecurrentParameters(layer: Recurrent<unknown>, names: readonly string[], seed: number, bound: number): void {
+  expect(layer.namedParameters().map(([name, p]) => `${name} ${p.shape.join('×')}`)).toEqual(names);
+  const rng = new Rng(seed);
+  for (const [, p] of layer.namedParameters()) expect(Array.from(p.data)).toEqual(Array.from(rand(p.shape, { rng, min: -bound, max: bound }).data));
 }
