@@ -1,5 +1,5 @@
 /** toSafetensors / fromSafetensors: bit-exact round trips, an independent reader, and hostile files. */
-import { Rng, ShapeError, Tensor, ValueError, tensor } from '@adjoint/core';
+import { GradError, Rng, ShapeError, Tensor, ValueError, tensor } from '@adjoint/core';
 import { BatchNorm, Dense, Module, Sequential, fit, fromSafetensors, mlp, toSafetensors } from '@adjoint/nn';
 import { everyLayer } from '../testing/every-layer';
 
@@ -244,4 +244,11 @@ describe('fromSafetensors', () => {
       expect(() => fromSafetensors(null as unknown as Module, good)).toThrow('fromSafetensors: model must be a Module, got null');
     });
   });
+});
+
+test('fromSafetensors counts its writes: a backward through a graph made before the load is a GradError', () => {
+  const model = mlp([2, 3, 1], { seed: 0 });
+  const loss = model.forward(tensor([[1, 2]])).sum();
+  fromSafetensors(model, toSafetensors(mlp([2, 3, 1], { seed: 1 })));
+  expect(() => loss.backward()).toThrow(GradError);
 });

@@ -12,7 +12,7 @@
  * model loads into any model of the same architecture, and into a PyTorch model whose state dict
  * has the same names and layouts (docs/nn.md, "Moving to PyTorch or ONNX Runtime").
  */
-import { ShapeError, Tensor, ValueError, formatShape, requireChoice, sameShape } from '@adjoint/core';
+import { assign, ShapeError, Tensor, ValueError, formatShape, requireChoice, sameShape } from '@adjoint/core';
 import { Module, describe, type AnyModule } from '../module';
 import { knownOptions } from '../args';
 import { checkJsonText } from './limits';
@@ -124,7 +124,8 @@ export function fromSafetensors<M extends AnyModule>(model: M, bytes: Uint8Array
   // Every check passed: decode (sizes are the model's own now), check values, then write them all.
   const values = new Map<Tensor, Float64Array>();
   for (const [name, target] of targets) values.set(target, decode(op, name, file.tensors.get(name)!, bytes, file.dataStart));
-  for (const [target, data] of values) target.data.set(data);
+  // assign counts each write, so a backward through a graph that recorded the old values is a GradError.
+  for (const [target, data] of values) assign(target, data);
   return model;
 }
 
