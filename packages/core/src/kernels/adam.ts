@@ -84,7 +84,7 @@ interface Resident {
 
 const adamInstance = wasmInstances<AdamExports>(adamWasmBytes);
 /** Instances by the buffer of their memory, which is also the buffer of the moments they hold. */
-const residents = new WeakMap<ArrayBuffer, Resident>();
+const residents = new WeakMap<ArrayBufferLike, Resident>();
 
 /** Bytes for n doubles, rounded up to 16 so that every array starts 16-byte aligned. */
 const bytesFor = (n: number): number => (8 * n + 15) & ~15;
@@ -131,7 +131,7 @@ export function adamUpdate(w: Float64Array, g: Float64Array, m: Float64Array, v:
   if (g.length !== n || m.length !== n || v.length !== n) {
     throw new ShapeError(`adamUpdate: weights, gradient and moments must have the same length, got ${n}, ${g.length}, ${m.length} and ${v.length}`);
   }
-  const resident = m.buffer === v.buffer ? residents.get(m.buffer as ArrayBuffer) : undefined;
+  const resident = m.buffer === v.buffer ? residents.get(m.buffer) : undefined;
   if (resident === undefined) {
     adamUpdateJs(w, g, m, v, c);
     return;

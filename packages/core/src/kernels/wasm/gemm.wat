@@ -2,8 +2,10 @@
 ;;
 ;; Assembled by scripts/build-wasm.mjs into gemm.generated.ts; driven by gemmWasm in ../matmul.ts,
 ;; which copies the operands into this module's memory, calls `gemm`, and copies C back out.
-;; All pointers are byte offsets into the exported memory; JS grows it to `workspace_bytes` plus
-;; the operands before each call.
+;; All pointers are byte offsets into the imported memory; JS grows it to `workspace_bytes` plus
+;; the operands before each call. The build also emits a copy whose memory is shared, which
+;; ../threads.ts instantiates once per thread over one memory: each thread then runs `gemm_range`
+;; on its own block of C with its own scratch.
 ;;
 ;; Structure (BLIS/GotoBLAS loop order):
 ;;
@@ -29,7 +31,8 @@
 ;; results are bit-identical to gemmJs in ../matmul.ts. Keep KC and the split in step with it.
 
 (module
-  (memory (export "memory") 1)
+;; At most 32767 pages (2 GiB less a page, WASM_MAX_BYTES in load.ts): a shared memory needs a maximum.
+  (import "env" "memory" (memory 1 32767))
 
   ;; Rows of op(A) per packed block: 128 × 256 doubles = 256 KiB, half of this machine's L2.
   (global $MC i32 (i32.const 128))
@@ -179,6 +182,20 @@
       (param $a i32) (param $b i32) (param $c i32)
       (param $m i32) (param $n i32) (param $k i32)
       (param $transA i32) (param $transB i32) (param $work i32)
+    (call $gemmRange (local.get $a) (local.get $b) (local.get $c) (local.get $m) (local.get $n) (local.get $k)
+      (local.get $transA) (local.get $transB) (local.get $work)
+      (i32.const 0) (local.get $m) (i32.const 0) (local.get $n)))
+
+  ;; The block rows [rowStart, rowEnd) × columns [colStart, colEnd) of the same product (non-empty
+  ;; ranges within m and n), with workspace_bytes(rowEnd − rowStart, colEnd − colStart, k) bytes of
+  ;; scratch at `work`. Each element of C is summed exactly as `gemm` sums it — the depth blocks
+  ;; depend on k alone — so threads that split C into blocks produce gemm's result bit for bit.
+  (export "gemm_range" (func $gemmRange))
+  (func $gemmRange
+      (param $a i32) (param $b i32) (param $c i32)
+      (param $m i32) (param $n i32) (param $k i32)
+      (param $transA i32) (param $transB i32) (param $work i32)
+      (param $rowStart i32) (param $rowEnd i32) (param $colStart i32) (param $colEnd i32)
     ;; Byte strides: op(A)[i][p] is at a + i·aRow + p·aDepth, op(B)[p][j] at b + p·bDepth + j·bCol.
     (local $aRow i32) (local $aDepth i32) (local $bDepth i32) (local $bCol i32) (local $ldc i32)
     (local $kcMax i32) (local $packedA i32) (local $packedB i32) (local $tile i32)
@@ -196,12 +213,15 @@
     (local.set $kcMax (call $blockDepth (local.get $k)))
     (local.set $packedB (local.get $work))
     (local.set $packedA (i32.add (local.get $packedB)
-      (i32.shl (i32.mul (local.get $kcMax) (call $paddedMin (local.get $n) (global.get $NC))) (i32.const 3))))
+      (i32.shl (i32.mul (local.get $kcMax)
+        (call $paddedMin (i32.sub (local.get $colEnd) (local.get $colStart)) (global.get $NC))) (i32.const 3))))
     (local.set $tile (i32.add (local.get $packedA)
-      (i32.shl (i32.mul (local.get $kcMax) (call $paddedMin (local.get $m) (global.get $MC))) (i32.const 3))))
+      (i32.shl (i32.mul (local.get $kcMax)
+        (call $paddedMin (i32.sub (local.get $rowEnd) (local.get $rowStart)) (global.get $MC))) (i32.const 3))))
 
+    (local.set $jc (local.get $colStart))
     (loop $columnBlocks
-      (local.set $nc (i32.sub (local.get $n) (local.get $jc)))
+      (local.set $nc (i32.sub (local.get $colEnd) (local.get $jc)))
       (local.set $nc (select (global.get $NC) (local.get $nc) (i32.gt_u (local.get $nc) (global.get $NC))))
       (local.set $pc (i32.const 0))
       (loop $depthBlocks
@@ -224,9 +244,9 @@
             (i32.add (local.get $packedB) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 3))))
           (br_if $packB (i32.lt_u (local.tee $jr (i32.add (local.get $jr) (i32.const 4))) (local.get $nc))))
 
-        (local.set $ic (i32.const 0))
+        (local.set $ic (local.get $rowStart))
         (loop $rowBlocks
-          (local.set $mc (i32.sub (local.get $m) (local.get $ic)))
+          (local.set $mc (i32.sub (local.get $rowEnd) (local.get $ic)))
           (local.set $mc (select (global.get $MC) (local.get $mc) (i32.gt_u (local.get $mc) (global.get $MC))))
 
           ;; Pack op(A)[ic … ic+mc, pc … pc+kc] as 4-row strips, strip ir at packedA + ir·kc·8.
@@ -272,9 +292,9 @@
                     (local.get $mr) (local.get $nr) (local.get $accumulate))))
               (br_if $stripRows (i32.lt_u (local.tee $ir (i32.add (local.get $ir) (i32.const 4))) (local.get $mc))))
             (br_if $stripColumns (i32.lt_u (local.tee $jr (i32.add (local.get $jr) (i32.const 4))) (local.get $nc))))
-          (br_if $rowBlocks (i32.lt_u (local.tee $ic (i32.add (local.get $ic) (global.get $MC))) (local.get $m))))
+          (br_if $rowBlocks (i32.lt_u (local.tee $ic (i32.add (local.get $ic) (global.get $MC))) (local.get $rowEnd))))
         (br_if $depthBlocks (i32.lt_u (local.tee $pc (i32.add (local.get $pc) (local.get $kc))) (local.get $k))))
-      (br_if $columnBlocks (i32.lt_u (local.tee $jc (i32.add (local.get $jc) (global.get $NC))) (local.get $n)))))
+      (br_if $columnBlocks (i32.lt_u (local.tee $jc (i32.add (local.get $jc) (global.get $NC))) (local.get $colEnd)))))
 
   ;; ── Convolution's column matrices (see ../conv.ts) ────────────────────────────────────────────
   ;; The convolution kernels keep a chunk of samples in this memory and run im2col, the products and

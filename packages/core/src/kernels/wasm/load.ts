@@ -19,12 +19,71 @@ export const WASM_MAX_BYTES = 2 ** 31 - WASM_PAGE;
 
 /** An instance's linear memory. */
 export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBufferLike;
   grow(pages: number): number;
 }
 interface WebAssemblyApi {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: unknown };
+  Instance: new (module: object, imports?: object) => { readonly exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+}
+
+/** The host's WebAssembly API, or undefined where there is none. */
+function webAssembly(): WebAssemblyApi | undefined {
+  return (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+}
+
+/** A compiled module and the memory its instances import (`env.memory`). */
+export interface WasmModuleWithMemory {
+  /** The compiled module, which worker threads instantiate over the same memory. */
+  readonly module: object;
+  readonly memory: WasmMemory;
+  /** Whether `memory` is shared (backed by a SharedArrayBuffer), so worker threads can use it. */
+  readonly shared: boolean;
+}
+
+/**
+ * The module for a kernel that imports its memory, compiled on first call with a memory of its
+ * own: from `sharedBytes` with a shared memory where the host allows one (Node; a browser page
+ * that is cross-origin isolated), else from `bytes` with an ordinary memory. Null when neither
+ * compiles here. The memory's maximum is {@link WASM_MAX_BYTES}, as the modules declare.
+ */
+export function wasmModuleWithMemory(bytes: () => Uint8Array, sharedBytes: () => Uint8Array): () => WasmModuleWithMemory | null {
+  let compiled: WasmModuleWithMemory | null | undefined;
+  return () => {
+    if (compiled !== undefined) return compiled;
+    compiled = null;
+    const api = webAssembly();
+    if (api === undefined) return null;
+    const maximum = WASM_MAX_BYTES / WASM_PAGE;
+    for (const shared of [true, false]) {
+      try {
+        // A shared memory needs SharedArrayBuffer, which browsers withhold from pages that are not
+        // cross-origin isolated: the constructor then throws or the buffer is not shared.
+        const memory = new api.Memory({ initial: 1, maximum, shared });
+        if (shared && !isSharedBuffer(memory.buffer)) continue;
+        const module = new api.Module(shared ? sharedBytes() : bytes());
+        new api.Instance(module, { env: { memory } }); // fail here, not on first use, if it cannot run
+        compiled = { module, memory, shared };
+        return compiled;
+      } catch {
+        // Try the unshared module, then give up: callers fall back to TypeScript.
+      }
+    }
+    return null;
+  };
+}
+
+/** Whether `buffer` is a SharedArrayBuffer (where the host has that type at all). */
+function isSharedBuffer(buffer: ArrayBufferLike): boolean {
+  const Shared = (globalThis as { SharedArrayBuffer?: new (size: number) => ArrayBufferLike }).SharedArrayBuffer;
+  return Shared !== undefined && buffer instanceof Shared;
+}
+
+/** The exports of a new instance of `compiled.module` over `compiled.memory`. */
+export function instantiateWithMemory<Exports>(compiled: WasmModuleWithMemory): Exports {
+  const api = webAssembly()!;
+  return new api.Instance(compiled.module, { env: { memory: compiled.memory } }).exports as Exports;
 }
 
 /**
@@ -36,7 +95,7 @@ interface WebAssemblyApi {
 export function wasmInstances<Exports>(bytes: () => Uint8Array): () => Exports | null {
   let module: object | null | undefined;
   return () => {
-    const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+    const api = webAssembly();
     if (module === undefined) {
       module = null;
       try {

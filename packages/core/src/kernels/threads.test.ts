@@ -1,0 +1,122 @@
+import { availableParallelism } from 'node:os';
+import { gemm, gemmThreads, setMatmulBackend } from './matmul';
+import { getNumThreads, setNumThreads } from './threads';
+import { ValueError } from '../errors';
+import { lcg, randomArray } from '../testing/kernel-helpers';
+import { expectThrows } from '../testing/expect-throws';
+
+const VARIANTS: ReadonlyArray<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
+
+/** Resolves once workers 1 … count−1 have started and wait for calls (fails after 10 s). */
+async function workersReady(count: number): Promise<void> {
+  const threads = gemmThreads()!;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    // A product large enough to split starts the workers that are missing.
+    const a = new Float64Array(128 * 128);
+    gemm(a, 0, a, 0, new Float64Array(128 * 128), 0, 128, 128, 128, false, false);
+    let ready = true;
+    for (let slot = 1; slot < count; slot++) ready &&= threads.idle(slot);
+    if (ready) return;
+    if (Date.now() > deadline) throw new Error('workers did not start');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** C = op(A)·op(B) for random operands under a thread count, with the count of calls workers made. */
+function product(threadCount: number, m: number, n: number, k: number, transA: boolean, transB: boolean, seed: number) {
+  const next = lcg(seed);
+  const a = randomArray(m * k, next);
+  const b = randomArray(k * n, next);
+  const c = new Float64Array(m * n);
+  setNumThreads(threadCount);
+  const before = gemmThreads()!.workerCalls;
+  gemm(a, 0, b, 0, c, 0, m, n, k, transA, transB);
+  return { c, workerCalls: gemmThreads()!.workerCalls - before };
+}
+
+/** The first index where x and y differ in any bit (−0 and 0, NaN payloads included), or −1. */
+function firstDifference(x: Float64Array, y: Float64Array): number {
+  const [bx, by] = [new BigUint64Array(x.buffer), new BigUint64Array(y.buffer)];
+  if (bx.length !== by.length) return 0;
+  for (let i = 0; i < bx.length; i++) if (bx[i] !== by[i]) return i;
+  return -1;
+}
+
+describe('setNumThreads', () => {
+  const initial = getNumThreads();
+  afterEach(() => setNumThreads(initial));
+
+  it('defaults to the cores available', () => {
+    expect(initial).toBe(Math.min(64, availableParallelism()));
+  });
+
+  it('sets the count getNumThreads reports', () => {
+    setNumThreads(3);
+    expect(getNumThreads()).toBe(3);
+  });
+
+  it.each([0, -1, 1.5, 65, Number.NaN, Infinity])('rejects %p, naming the function and the value', (count) => {
+    expectThrows(() => setNumThreads(count), ValueError, 'setNumThreads', String(count));
+  });
+});
+
+describe('threaded matrix products', () => {
+  const initial = getNumThreads();
+  beforeAll(async () => {
+    setMatmulBackend('auto');
+    setNumThreads(3);
+    await workersReady(3);
+  });
+  afterAll(() => {
+    setNumThreads(initial);
+    gemmThreads()?.terminate();
+  });
+
+  it('runs on shared memory in Node', () => {
+    expect(gemmThreads()).not.toBeNull();
+  });
+
+  // Shapes whose longer side splits into 2 or 3 blocks, ragged ones included, rows or columns.
+  const shapes: ReadonlyArray<[number, number, number]> = [
+    [64, 128, 784], [784, 128, 64], [64, 784, 128], [130, 67, 61], [67, 130, 300], [301, 33, 257], [96, 96, 96],
+  ];
+  it.each(shapes)('%i×%i (depth %i) is the one-thread product bit for bit, on 2 and 3 threads', (m, n, k) => {
+    VARIANTS.forEach(([transA, transB], v) => {
+      const one = product(1, m, n, k, transA, transB, 17 + v);
+      expect(one.workerCalls).toBe(0);
+      for (const threadCount of [2, 3]) {
+        const many = product(threadCount, m, n, k, transA, transB, 17 + v);
+        expect(many.workerCalls).toBeGreaterThan(0); // the workers did take blocks
+        expect(firstDifference(many.c, one.c)).toBe(-1);
+      }
+    });
+  });
+
+  it('keeps small products on the calling thread', () => {
+    expect(product(3, 32, 32, 32, false, false, 5).workerCalls).toBe(0);
+  });
+
+  it('computes every block itself when the workers are gone, and starts them again', async () => {
+    const one = product(1, 200, 200, 100, false, true, 9);
+    gemmThreads()!.terminate();
+    const alone = product(3, 200, 200, 100, false, true, 9);
+    expect(alone.workerCalls).toBe(0);
+    expect(firstDifference(alone.c, one.c)).toBe(-1);
+    await workersReady(3);
+    const again = product(3, 200, 200, 100, false, true, 9);
+    expect(again.workerCalls).toBeGreaterThan(0);
+    expect(firstDifference(again.c, one.c)).toBe(-1);
+  });
+
+  it('lets idle workers end after two seconds, then starts new ones', async () => {
+    await workersReady(2);
+    setNumThreads(2);
+    await new Promise((resolve) => setTimeout(resolve, 2600));
+    expect(gemmThreads()!.idle(1)).toBe(false);
+    const one = product(1, 150, 150, 150, true, false, 3);
+    expect(firstDifference(product(2, 150, 150, 150, true, false, 3).c, one.c)).toBe(-1);
+    await workersReady(2);
+    expect(product(2, 150, 150, 150, true, false, 3).workerCalls).toBe(1);
+  }, 15_000);
+});

@@ -1,0 +1,253 @@
+/**
+ * Worker threads for the WebAssembly kernels: `setNumThreads`, and a pool that runs calls of a
+ * kernel's exports on other cores over the kernel's shared memory.
+ *
+ * The main thread stays the one that owns every tensor. A large product is split into blocks of C
+ * (see matmul.ts); the main thread posts all blocks but the first to idle workers through a small
+ * shared control block, computes the first itself, then waits for the rest. Any block a worker
+ * cannot take — still starting, gone after idling, failed — the main thread computes as well, so
+ * the thread count changes only the speed: each block's arithmetic is fixed by the partition, and
+ * the partition by the shape, never by which thread runs a block or when.
+ *
+ * Threads exist only where the host gives shared memory: always in Node (worker_threads), and in a
+ * browser page that is cross-origin isolated (Web Workers and SharedArrayBuffer). Elsewhere every
+ * kernel runs on the calling thread.
+ */
+
+import { ValueError } from '../errors';
+import { WORKER_SOURCE } from './thread-worker';
+import type { WasmModuleWithMemory } from './wasm/load';
+
+// The control block: one slot of SLOT int32s per worker (layout and states as in thread-worker.ts).
+const SLOT = 32;
+const STATE = 0;
+const FN = 1;
+const ARGC = 2;
+const ARGS = 3;
+const MAX_ARGS = SLOT - ARGS;
+const STARTING = 0;
+const IDLE = 1;
+const POSTED = 2;
+const EXITED = 3;
+
+/** The most threads {@link setNumThreads} accepts. */
+const MAX_THREADS = 64;
+/** A worker with no call for this long ends; the next large kernel starts it again. */
+const IDLE_MS = 2000;
+/** How long a worker spins for its next call before it sleeps (see thread-worker.ts). */
+const SPIN_MS = 1;
+
+let requestedThreads: number | undefined;
+
+/**
+ * Sets how many threads the large kernels (matrix products) use, counting the calling thread; the
+ * default is the number of cores available ({@link getNumThreads}). `1` keeps every kernel on the
+ * calling thread. Results do not depend on the setting: each product is split the same way
+ * whatever the count, and every element of it is summed in the same order, so they agree bit for
+ * bit. Workers start on first use and end after two seconds without work.
+ *
+ * Threads need shared memory: Node, or a browser page that is cross-origin isolated
+ * (`Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`).
+ * Elsewhere the setting is kept but kernels run on the calling thread.
+ *
+ * @param count A whole number from 1 to 64.
+ * @throws ValueError when `count` is not such a number.
+ */
+export function setNumThreads(count: number): void {
+  if (!Number.isInteger(count) || count < 1 || count > MAX_THREADS) {
+    throw new ValueError(`setNumThreads: count must be a whole number from 1 to ${MAX_THREADS}, got ${String(count)}`);
+  }
+  requestedThreads = count;
+}
+
+/**
+ * How many threads the large kernels use: the last {@link setNumThreads} count, or by default the
+ * cores available (Node's `os.availableParallelism()`, a browser's `navigator.hardwareConcurrency`,
+ * capped at 64).
+ */
+export function getNumThreads(): number {
+  return requestedThreads ?? defaultThreads();
+}
+
+let cores: number | undefined;
+
+function defaultThreads(): number {
+  if (cores === undefined) {
+    let found = 1;
+    try {
+      const os = nodeModule<{ availableParallelism?: () => number; cpus: () => unknown[] }>('node:os');
+      const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+      found = os !== undefined ? os.availableParallelism?.() ?? os.cpus().length : nav?.hardwareConcurrency ?? 1;
+    } catch {
+      // No way to ask: one thread.
+    }
+    cores = Math.min(MAX_THREADS, Math.max(1, Math.floor(found) || 1));
+  }
+  return cores;
+}
+
+/** A Node built-in module, or undefined outside Node (process.getBuiltinModule: Node ≥ 20.16). */
+function nodeModule<T>(id: string): T | undefined {
+  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return process?.getBuiltinModule?.(id) as T | undefined;
+}
+
+/** What the pool needs of a worker: a way to end it (tests), nothing else. */
+interface WorkerHandle {
+  terminate(): unknown;
+}
+
+/**
+ * The threads for one kernel module: worker i (1, 2, …) runs calls in slot i of the control block
+ * on its own instance of the module over the same memory as the main thread's `exports`.
+ */
+export class KernelThreads {
+  private readonly control: Int32Array;
+  private readonly workers: (WorkerHandle | null)[] = [];
+  /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
+  private readonly canBlock: boolean;
+  private spawnFailed = false;
+  /** Calls run by workers so far: lets tests see that the threaded path ran. */
+  workerCalls = 0;
+
+  /**
+   * @param compiled The module and its shared memory.
+   * @param exports The main thread's instance, which runs the calls no worker takes.
+   * @param names The exports workers may run, referred to by index in {@link run}.
+   */
+  constructor(
+    private readonly compiled: WasmModuleWithMemory,
+    private readonly exports: Record<string, (...args: number[]) => unknown>,
+    private readonly names: readonly string[],
+  ) {
+    this.control = new Int32Array(new SharedArrayBuffer(SLOT * MAX_THREADS * 4));
+    this.canBlock = blockingAllowed(this.control);
+  }
+
+  /**
+   * Makes every call in `calls` (each the i32 arguments of export `names[fn]`), the first on this
+   * thread and the others on idle workers where there are any, and returns when all are done. The
+   * calls must write to disjoint memory.
+   */
+  run(fn: number, calls: readonly (readonly number[])[]): void {
+    const ctrl = this.control;
+    const posted: number[] = [];
+    const here: number[] = [];
+    const workerCount = Math.min(getNumThreads() - 1, calls.length - 1);
+    for (let i = 1; i < calls.length; i++) {
+      const slot = i <= workerCount ? this.readySlot(i) : -1;
+      if (slot < 0) {
+        here.push(i);
+        continue;
+      }
+      const base = slot * SLOT;
+      const args = calls[i]!;
+      if (args.length > MAX_ARGS) throw new Error('KernelThreads.run: too many arguments');
+      ctrl[base + FN] = fn;
+      ctrl[base + ARGC] = args.length;
+      for (let a = 0; a < args.length; a++) ctrl[base + ARGS + a] = args[a]!;
+      // Only an idle worker takes a call: one that has just ended leaves the call to this thread.
+      if (Atomics.compareExchange(ctrl, base + STATE, IDLE, POSTED) === IDLE) {
+        Atomics.notify(ctrl, base + STATE);
+        posted.push(i);
+      } else {
+        here.push(i);
+      }
+    }
+    const call = this.exports[this.names[fn]!]!;
+    call(...calls[0]!);
+    for (const i of here) call(...calls[i]!);
+    for (const slot of posted) {
+      const base = slot * SLOT;
+      let state: number;
+      while ((state = Atomics.load(ctrl, base + STATE)) === POSTED) {
+        if (this.canBlock) Atomics.wait(ctrl, base + STATE, POSTED, 50);
+      }
+      if (state === EXITED) call(...calls[slot]!); // the worker failed: its block is redone here
+      else this.workerCalls++;
+    }
+  }
+
+  /** Slot i if its worker is idle; else -1, starting (again) a worker that has not started or has ended. */
+  private readySlot(i: number): number {
+    const state = Atomics.load(this.control, i * SLOT + STATE);
+    if (state === IDLE) return i;
+    if (this.workers[i] == null || state === EXITED) this.spawn(i);
+    return -1;
+  }
+
+  private spawn(slot: number): void {
+    if (this.spawnFailed) return;
+    Atomics.store(this.control, slot * SLOT + STATE, STARTING);
+    const data = {
+      module: this.compiled.module, memory: this.compiled.memory, control: this.control.buffer,
+      slot, names: this.names, idleMs: IDLE_MS, spinMs: SPIN_MS,
+    };
+    try {
+      this.workers[slot] = startWorker(data, () => {
+        Atomics.store(this.control, slot * SLOT + STATE, EXITED);
+      });
+    } catch {
+      // No threads here after all (a content security policy, a resource limit): stay on this one.
+      this.spawnFailed = true;
+      Atomics.store(this.control, slot * SLOT + STATE, EXITED);
+    }
+  }
+
+  /** Whether slot i's worker has started and is waiting for calls (tests wait for this). */
+  idle(slot: number): boolean {
+    return Atomics.load(this.control, slot * SLOT + STATE) === IDLE;
+  }
+
+  /** Ends every worker now (tests); later calls start new ones. */
+  terminate(): void {
+    for (let i = 0; i < this.workers.length; i++) {
+      this.workers[i]?.terminate();
+      this.workers[i] = null;
+      Atomics.store(this.control, i * SLOT + STATE, EXITED);
+    }
+  }
+}
+
+/** Atomics.wait throws on a browser's main thread; everywhere else it may block. */
+function blockingAllowed(control: Int32Array): boolean {
+  try {
+    Atomics.wait(control, 0, -1, 0); // returns 'not-equal' at once where waiting is allowed
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface NodeWorker extends WorkerHandle {
+  unref(): void;
+  on(event: 'error' | 'exit', listener: () => void): void;
+}
+interface BrowserWorker extends WorkerHandle {
+  postMessage(data: unknown): void;
+  onerror: (() => void) | null;
+}
+
+let workerUrl: string | undefined;
+
+/** Starts a worker running WORKER_SOURCE on `data`; `failed` runs if it dies on its own. */
+function startWorker(data: object, failed: () => void): WorkerHandle {
+  const threads = nodeModule<{ Worker: new (source: string, options: object) => NodeWorker }>('node:worker_threads');
+  if (threads !== undefined) {
+    const worker = new threads.Worker(WORKER_SOURCE, { eval: true, workerData: data });
+    worker.unref(); // an idle worker must not keep the process alive
+    worker.on('error', failed);
+    return worker;
+  }
+  const host = globalThis as {
+    Worker?: new (url: string) => BrowserWorker;
+    Blob?: new (parts: string[], options: object) => object;
+    URL?: { createObjectURL(blob: object): string };
+  };
+  if (host.Worker === undefined || host.Blob === undefined || host.URL === undefined) throw new Error('no workers here');
+  workerUrl ??= host.URL.createObjectURL(new host.Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  const worker = new host.Worker(workerUrl);
+  worker.onerror = failed;
+  worker.postMessage(data);
+  return worker;
+}
