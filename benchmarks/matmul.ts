@@ -7,7 +7,8 @@
 import { Rng, Tensor, matmul } from '@adjoint/core';
 import * as os from 'os';
 import { gemm, gemmJs, gemmWasm, naiveGemm, wasmGemmAvailable } from '../packages/core/src/kernels/matmul';
-import { ratio, timeInterleaved, timeIt, type BenchResult } from './harness';
+import { getNumThreads, setNumThreads } from '../packages/core/src/kernels/threads';
+import { ratio, timeInterleaved, timeIt, type BenchResult, type Timing } from './harness';
 import { openblasDgemm } from './openblas';
 import { noteOnce } from './python';
 import { loadTf, type Tf } from './tf';
@@ -119,36 +120,46 @@ export async function benchMatmul(): Promise<BenchResult[]> {
 /**
  * gemm (whichever kernel it dispatches to, into a preallocated result) on n×n·n×n against OpenBLAS's
  * dgemm through Debian's numpy (`numpy.matmul(a, b, out=c)`), on all of the machine's cores and on
- * one thread, when numpy with OpenBLAS is installed. numpy.show_config() on Debian names only the
- * generic "blas"; openblas_reference.py reads the library actually loaded, and the rows are left out
- * unless it is OpenBLAS (libopenblasp, pthreads; its version and kernel are printed in a note).
- * OpenBLAS runs in a Python subprocess, so its batches cannot alternate with adjoint's: adjoint is
- * timed right before and right after it, and its row is the median over both timings' batches.
- * Until adjoint runs on several threads, the same single-threaded number serves both ratios.
+ * one thread, when numpy with OpenBLAS is installed: adjoint on all cores (its default thread count)
+ * against OpenBLAS on all cores, and adjoint with `setNumThreads(1)` against OpenBLAS on one thread.
+ * numpy.show_config() on Debian names only the generic "blas"; openblas_reference.py reads the
+ * library actually loaded, and the rows are left out unless it is OpenBLAS (libopenblasp, pthreads;
+ * its version and kernel are printed in a note). OpenBLAS runs in a Python subprocess, so its
+ * batches cannot alternate with adjoint's: adjoint is timed right before and right after it, and
+ * each of its rows is the median over both timings' batches.
  */
 function againstOpenBlas(n: number): BenchResult[] {
   const a = filled(n * n, 1);
   const b = filled(n * n, 2);
   const c = new Float64Array(n * n);
-  const ours = (): void => gemm(a, 0, b, 0, c, 0, n, n, n, false, false);
   const cores = os.cpus().length;
-  const before = timeIt(ours, { minTime: 0.5 });
+  const defaultThreads = getNumThreads();
+  const on = (threadCount: number) => (): void => {
+    setNumThreads(threadCount);
+    gemm(a, 0, b, 0, c, 0, n, n, n, false, false);
+  };
+  const time = (): Timing[] => [timeIt(on(cores), { minTime: 0.5 }), timeIt(on(1), { minTime: 0.5 })];
+  const before = time();
   const all = openblasDgemm(n, cores);
-  if (all === null) return [];
-  const one = openblasDgemm(n, 1);
-  if (one === null) return [];
-  const after = timeIt(ours, { minTime: 0.5 });
+  const one = all === null ? null : openblasDgemm(n, 1);
+  const after = time();
+  setNumThreads(defaultThreads);
+  if (all === null || one === null) return [];
   noteOnce(`OpenBLAS reference: numpy ${all.numpy} on ${all.blas.openblas.config} (${all.blas.libraries.join(', ')})`);
-  const samples = [...before.samples, ...after.samples].sort((x, y) => x - y);
-  const gflops = (seconds: number): number => (2 * n ** 3) / seconds / 1e9;
-  const adjoint: BenchResult = { group: GROUP, name: `adjoint gemm ${n}³ (before and after OpenBLAS)`, value: gflops(samples[samples.length >> 1]!), unit: 'GFLOP/s' };
+  const gflops = (i: number): number => {
+    const samples = [...before[i]!.samples, ...after[i]!.samples].sort((x, y) => x - y);
+    return (2 * n ** 3) / samples[samples.length >> 1]! / 1e9;
+  };
   const threads = all.blas.openblas.threads ?? cores;
-  const blasAll: BenchResult = { group: GROUP, name: `OpenBLAS dgemm ${n}³ via numpy (${threads} threads)`, value: all.gflops, unit: 'GFLOP/s' };
-  const blasOne: BenchResult = { group: GROUP, name: `OpenBLAS dgemm ${n}³ via numpy (1 thread)`, value: one.gflops, unit: 'GFLOP/s' };
+  const row = (name: string, value: number): BenchResult => ({ group: GROUP, name, value, unit: 'GFLOP/s' });
+  const oursAll = row(`adjoint gemm ${n}³ (${cores} threads, before and after OpenBLAS)`, gflops(0));
+  const oursOne = row(`adjoint gemm ${n}³ (1 thread, before and after OpenBLAS)`, gflops(1));
+  const blasAll = row(`OpenBLAS dgemm ${n}³ via numpy (${threads} threads)`, all.gflops);
+  const blasOne = row(`OpenBLAS dgemm ${n}³ via numpy (1 thread)`, one.gflops);
   return [
-    adjoint, blasAll, blasOne,
-    ratio(GROUP, `adjoint / OpenBLAS (${threads} threads) ${n}³`, adjoint, blasAll, 0.4),
-    ratio(GROUP, `adjoint / OpenBLAS (1 thread) ${n}³`, adjoint, blasOne, 0.4),
+    oursAll, oursOne, blasAll, blasOne,
+    ratio(GROUP, `adjoint / OpenBLAS (${threads} threads) ${n}³`, oursAll, blasAll, 0.4),
+    ratio(GROUP, `adjoint / OpenBLAS (1 thread) ${n}³`, oursOne, blasOne, 0.4),
   ];
 }
 

@@ -6,11 +6,15 @@
  * more than 256 rows) is summed in one pass by the TypeScript kernel and in blocks of ≤ 256 by the
  * WebAssembly one, so there the two kernels agree to rounding, not bit for bit (docs/reliability.md).
  *
+ * The same holds whatever the thread count (setNumThreads): large products are split into fixed
+ * blocks whose elements are summed as on one thread.
+ *
  * The run (test/fixtures/train-run.ts) reports every number as the hex of its IEEE-754 bytes, so the
  * comparisons below are bit for bit (stricter than Object.is: NaN payloads would count too).
  */
-import { Rng, randn, setMatmulBackend, tensor } from '@adjoint/core';
+import { Rng, getNumThreads, randn, setMatmulBackend, setNumThreads, tensor } from '@adjoint/core';
 import { Dense, fit, mlp, predict } from '@adjoint/nn';
+import { gemmThreads } from '../packages/core/src/kernels/matmul';
 import { trainRun, type RunResult } from './fixtures/train-run';
 import { runFixtureJson } from './fixtures/child';
 
@@ -115,5 +119,38 @@ describe('across matmul kernels (setMatmulBackend)', () => {
       expect(identical(js, wasm)).toBe(false);
       js.forEach((v, i) => expect(Math.abs(v - wasm[i]!)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(v))));
     });
+  });
+});
+
+describe('across thread counts (setNumThreads)', () => {
+  const initial = getNumThreads();
+  afterAll(() => setNumThreads(initial));
+
+  it('one, two and three threads train the same model bit for bit, and the workers did take blocks', async () => {
+    // 100-128-10 on batches of 64: every weight product (64×100·100×128, its adjoints) is large
+    // enough to be split between threads.
+    const rng = new Rng(3);
+    const x = tensor(Array.from({ length: 192 }, () => Array.from({ length: 100 }, () => rng.normal())));
+    const y = tensor(Array.from({ length: 192 }, () => rng.int(0, 10)));
+    const train = (threads: number): { weights: number[]; workerCalls: number } => {
+      setNumThreads(threads);
+      const before = gemmThreads()!.workerCalls;
+      const model = mlp([100, 128, 10], { seed: 1 });
+      fit(model, { x, y, loss: 'crossEntropy', optimizer: 'adam', lr: 0.01, epochs: 2, batchSize: 64, seed: 1, progress: false });
+      return { weights: model.parameters().flatMap((p) => Array.from(p.data)), workerCalls: gemmThreads()!.workerCalls - before };
+    };
+    const one = train(1);
+    expect(one.workerCalls).toBe(0);
+    for (const threads of [2, 3]) {
+      // Workers start asynchronously: train until they take part (they do within a few runs).
+      let run = train(threads);
+      for (let tries = 0; run.workerCalls === 0 && tries < 50; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        run = train(threads);
+      }
+      expect(run.workerCalls).toBeGreaterThan(0);
+      expect(run.weights.length).toBe(one.weights.length);
+      expect(run.weights.findIndex((v, i) => !Object.is(v, one.weights[i]))).toBe(-1);
+    }
   });
 });

@@ -25,6 +25,7 @@ export { detectAnomaly } from './transforms/anomaly';
 export { registeredOps, getOp, registerOp, type OpDef, type DifferentiableOp, type ConstantOp, type InputDomain, type OpCase, type OpDomain } from './registry';
 export { apply } from './dispatch';
 export { setMatmulBackend, wasmGemmAvailable as wasmKernelsAvailable, type MatmulBackend } from './kernels/matmul';
+export { setNumThreads, getNumThreads } from './kernels/threads';
 export { withPoisonedReuse } from './kernels/alloc';
 export { adamCoefficients, adamMoments, adamUpdate, type AdamCoefficients, type AdamMoments, type AdamSettings } from './kernels/adam';
 export { broadcastShapes, formatShape, sameShape, shapeSize, type Shape } from './shape';
