@@ -3,17 +3,20 @@
  * server (playground/serve.mjs, started here on a free port). Checks that each package's browser
  * bundle (packages/*\/dist/index.mjs) loads and works, that the playground trains XOR and circles
  * to 95 % accuracy and its decision boundary moves as it does, that the autodiff panel shows the
- * values core's trace computes, and that no page error or console error occurs anywhere.
+ * values core's trace computes, that the served pages are cross-origin isolated so core's matrix
+ * products run on Web Workers (giving the one-thread bits), that a page which is not isolated
+ * computes the same bits on its own thread, and that no page error or console error occurs anywhere.
  * Screenshots go to test-artifacts/browser/. Without chromium the suite says so and is skipped.
  *
  * Code that runs in the page is passed as strings, not functions: jest's coverage instrumentation
  * would put its counters into a function's text, which the browser cannot resolve.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { grad, trace } from '@adjoint/core';
+import { chromium, type Browser, type Page, type Worker } from 'playwright-core';
+import { grad, randn, setMatmulBackend, trace, type Tensor } from '@adjoint/core';
 
 const ROOT = path.resolve(__dirname, '..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'browser');
@@ -63,6 +66,77 @@ function startServer(): Promise<{ server: ChildProcess; url: string }> {
   });
 }
 
+/**
+ * The products the thread tests run: C = A·B (seeded A, B), then the backward pass of sum(C ⊙ G)
+ * for a seeded G, whose Ā = G·Bᵀ and B̄ = Aᵀ·G are the kernel's transposed variants. Each product is
+ * at least 64³ multiply-adds, so with two threads core splits it between the page and a worker:
+ * along rows (C, 200×150) and along columns (Ā, 200×300), at uneven sizes (131, 257, 129: a block
+ * that is not whole micro-kernel tiles), and batched (B̄ sums the three batches' products).
+ */
+const PRODUCTS: readonly { a: number[]; b: number[]; seed: number }[] = [
+  { a: [200, 300], b: [300, 150], seed: 11 },
+  { a: [131, 257], b: [257, 129], seed: 21 },
+  { a: [3, 100, 120], b: [120, 90], seed: 31 },
+];
+
+/** The products' results, C, Ā and B̄ of each in turn, computed with `core` (here, or in the page). */
+function computeProducts(core: { randn: typeof randn }): Float64Array[] {
+  return PRODUCTS.flatMap(({ a: sa, b: sb, seed }) => {
+    const a = core.randn(sa, { seed, requiresGrad: true });
+    const b = core.randn(sb, { seed: seed + 1, requiresGrad: true });
+    const c = a.matmul(b);
+    c.mul(core.randn(c.shape, { seed: seed + 2 })).sum().backward();
+    return [c, a.grad!, b.grad!].map((t: Tensor) => Float64Array.from(t.data));
+  });
+}
+
+/**
+ * The same as page code: computeProducts with the core bundle; `same`, which compares two
+ * results' float64 bits (through BigUint64Array views, so −0 ≠ 0 and NaNs are compared by payload);
+ * and `digests`, the SHA-256 of each result's bytes (cheaper to hand back than the values).
+ */
+const PAGE_PRODUCTS = `
+  const specs = ${JSON.stringify(PRODUCTS)};
+  const products = (core) => specs.flatMap(({ a: sa, b: sb, seed }) => {
+    const a = core.randn(sa, { seed, requiresGrad: true });
+    const b = core.randn(sb, { seed: seed + 1, requiresGrad: true });
+    const c = a.matmul(b);
+    c.mul(core.randn(c.shape, { seed: seed + 2 })).sum().backward();
+    return [c, a.grad, b.grad].map((t) => Float64Array.from(t.data));
+  });
+  const same = (xs, ys) => xs.length === ys.length && xs.every((x, i) => {
+    const a = new BigUint64Array(x.buffer), b = new BigUint64Array(ys[i].buffer);
+    return a.length === b.length && a.every((bits, j) => bits === b[j]);
+  });
+  const digests = (xs) => Promise.all(xs.map(async (x) =>
+    [...new Uint8Array(await crypto.subtle.digest('SHA-256', x))].map((byte) => byte.toString(16).padStart(2, '0')).join('')));
+`;
+
+/**
+ * Page code: in a page with the import map, the products with one thread (kept in the page), then
+ * with two; resolves with whether their bits are the one-thread bits, and the two-thread digests.
+ */
+const THREADED_PRODUCTS = `(async () => {
+  ${PAGE_PRODUCTS}
+  const core = await import('@adjoint/core');
+  core.setNumThreads(1);
+  window.oneThread ??= products(core);
+  core.setNumThreads(2);
+  const threaded = products(core);
+  return { threads: core.getNumThreads(), sameAsOneThread: same(threaded, window.oneThread), digests: await digests(threaded) };
+})()`;
+
+/** The SHA-256 of each array's bytes, as the page's `digests` gives them. */
+function digests(results: Float64Array[]): string[] {
+  return results.map((x) => createHash('sha256').update(new Uint8Array(x.buffer, x.byteOffset, x.byteLength)).digest('hex'));
+}
+
+interface ThreadedRun {
+  threads: number;
+  sameAsOneThread: boolean;
+  digests: string[];
+}
+
 describeInBrowser('in a real browser (chromium)', () => {
   jest.setTimeout(60_000);
   let server: ChildProcess;
@@ -87,14 +161,18 @@ describeInBrowser('in a real browser (chromium)', () => {
     }
   });
 
-  /** A page at 1280×800 whose page errors and console errors are collected in `problems`. */
-  async function open(pathname: string): Promise<{ page: Page; problems: string[] }> {
+  /**
+   * A page at 1280×800 whose page errors and console errors are collected in `problems`;
+   * `prepare` runs before the page is loaded (to route its requests).
+   */
+  async function open(pathname: string, prepare?: (page: Page) => Promise<unknown>): Promise<{ page: Page; problems: string[] }> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
     });
+    await prepare?.(page);
     await page.goto(base + pathname.replace(/^\//, ''));
     return { page, problems };
   }
@@ -244,5 +322,102 @@ describeInBrowser('in a real browser (chromium)', () => {
     expect(await page.getByRole('alert').textContent()).toMatch(/expected '\)'/);
     expect(problems).toEqual([]);
     await page.close();
+  });
+
+  describe('threads for the matrix products', () => {
+    /** The products computed here in Node on the TypeScript kernel: the bits the page must give. */
+    let expected: string[];
+    beforeAll(() => {
+      const previous = setMatmulBackend('js');
+      try {
+        expected = digests(computeProducts({ randn }));
+      } finally {
+        setMatmulBackend(previous);
+      }
+    });
+
+    it('serves every path with the cross-origin isolation headers', async () => {
+      for (const pathname of ['/', '/bundles.html', '/style.css', '/src/main.ts', '/pkg/core/index.mjs', '/no-such-file']) {
+        const response = await fetch(base + pathname.slice(1));
+        await response.arrayBuffer();
+        expect([pathname, response.headers.get('cross-origin-opener-policy')]).toEqual([pathname, 'same-origin']);
+        expect([pathname, response.headers.get('cross-origin-embedder-policy')]).toEqual([pathname, 'require-corp']);
+        expect([pathname, response.headers.get('cross-origin-resource-policy')]).toEqual([pathname, 'same-origin']);
+      }
+    });
+
+    it('the page is cross-origin isolated and getNumThreads() is navigator.hardwareConcurrency', async () => {
+      const { page, problems } = await open('/bundles.html');
+      const got = await page.evaluate<{ isolated: boolean; shared: string; cores: number; threads: number; wasm: boolean }>(`(async () => {
+        const core = await import('@adjoint/core');
+        return { isolated: crossOriginIsolated, shared: typeof SharedArrayBuffer, cores: navigator.hardwareConcurrency, threads: core.getNumThreads(), wasm: core.wasmKernelsAvailable() };
+      })()`);
+      expect(got.isolated).toBe(true);
+      expect(got.shared).toBe('function');
+      expect(got.wasm).toBe(true);
+      expect(got.cores).toBeGreaterThanOrEqual(1);
+      expect(got.threads).toBe(Math.min(64, got.cores));
+      expect(problems).toEqual([]);
+      await page.close();
+    });
+
+    it('with setNumThreads(2) large products run on a Web Worker and give the one-thread bits', async () => {
+      const { page, problems } = await open('/bundles.html');
+      const started: Worker[] = [];
+      page.on('worker', (worker) => started.push(worker));
+      expect(page.workers()).toEqual([]); // the page itself starts none
+
+      // The first threaded products start the worker; the blocks it cannot take yet run in the page.
+      const first = await page.evaluate<ThreadedRun>(THREADED_PRODUCTS);
+      expect(first.threads).toBe(2);
+      expect(first.sameAsOneThread).toBe(true);
+      expect(first.digests).toEqual(expected);
+      // Workers start asynchronously: wait for it, and a moment more for it to instantiate the kernel.
+      if (started.length === 0) await page.waitForEvent('worker', { timeout: 5_000 });
+      await page.waitForTimeout(300);
+
+      // Now the worker is idle and takes a block of each product (it ends after 2 s without work).
+      const second = await page.evaluate<ThreadedRun>(THREADED_PRODUCTS);
+      expect(page.workers().length).toBeGreaterThanOrEqual(1);
+      expect(started.length).toBe(1); // one worker for two threads, not restarted between products
+      expect(started[0]!.url()).toMatch(/^blob:/);
+      expect(second.sameAsOneThread).toBe(true);
+      expect(second.digests).toEqual(expected);
+      expect(problems).toEqual([]);
+      await page.close();
+    });
+
+    it('a page that is not cross-origin isolated computes the same products on its own thread', async () => {
+      // The same responses without COOP and COEP (the server's own default stays isolated).
+      const { page, problems } = await open('/bundles.html', (p) =>
+        p.route('**/*', async (route) => {
+          const response = await route.fetch();
+          const headers = { ...response.headers() };
+          delete headers['cross-origin-opener-policy'];
+          delete headers['cross-origin-embedder-policy'];
+          await route.fulfill({ response, headers });
+        }),
+      );
+      const started: Worker[] = [];
+      page.on('worker', (worker) => started.push(worker));
+      const state = await page.evaluate<{ isolated: boolean; shared: string; wasm: boolean }>(`(async () => {
+        const core = await import('@adjoint/core');
+        return { isolated: crossOriginIsolated, shared: typeof SharedArrayBuffer, wasm: core.wasmKernelsAvailable() };
+      })()`);
+      expect(state).toEqual({ isolated: false, shared: 'undefined', wasm: true });
+
+      const first = await page.evaluate<ThreadedRun>(THREADED_PRODUCTS);
+      await page.waitForTimeout(300); // time enough for a worker to appear, were one started
+      const second = await page.evaluate<ThreadedRun>(THREADED_PRODUCTS);
+      for (const run of [first, second]) {
+        expect(run.threads).toBe(2); // the setting is kept …
+        expect(run.sameAsOneThread).toBe(true);
+        expect(run.digests).toEqual(expected);
+      }
+      expect(started).toEqual([]); // … but no worker starts
+      expect(page.workers()).toEqual([]);
+      expect(problems).toEqual([]);
+      await page.close();
+    });
   });
 });

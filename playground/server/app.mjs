@@ -78,10 +78,22 @@ function withImportMap(html) {
   return html.replace('<!-- import map -->', script);
 }
 
+/**
+ * Sent with every response: the pages are cross-origin isolated (COOP + COEP), which is what gives
+ * them SharedArrayBuffer and so core's worker threads for large matrix products (see
+ * packages/core/src/kernels/threads.ts); CORP lets each resource load into such a page, and only
+ * into a page of this origin. Everything the pages load comes from this server.
+ */
+export const ISOLATION_HEADERS = Object.freeze({
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-resource-policy': 'same-origin',
+});
+
 /** Node's http request listener for the playground. */
 export function handleRequest(req, res) {
   const send = (status, type, body) => {
-    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...ISOLATION_HEADERS });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'GET only\n');
