@@ -9,34 +9,91 @@
  * a pass with a memory plan (Tensor.backward's) adds in place; the others add out of place
  * throughout: a pass that is itself differentiated must record its sums, and the functional
  * transforms' pass is the plain reference that the reusing one is checked against.
+ *
+ * A slot of a one-element node may hold its adjoint as a plain number instead (the scalar rules
+ * of scalar-rules.ts produce and consume numbers): contributions are then added as numbers, in
+ * the order they come, which gives the sums the tensors would have, and `get` makes the tensor
+ * only when something needs one (a rule that is not a scalar one, a leaf's gradient).
  */
-import type { Tensor } from './tensor';
+import { engineTensor, type Tensor } from './tensor';
 import { add } from './functions';
 import type { MemoryPlan } from './memory-plan';
 import { addInto } from './kernels/elementwise';
+import { allocData } from './kernels/alloc';
 
 export class Adjoints {
   private readonly slots: (Tensor | null)[];
   /** 1 where the slot holds a sum this pass made: the slot's alone, to add into in place. */
   private readonly ownSum: Uint8Array;
+  /** 1 where the slot's adjoint is the number in `numbers` (its tensor slot is then null). */
+  private readonly isNumber: Uint8Array;
+  private readonly numbers: Float64Array;
 
   /**
-   * @param size the number of nodes on the tape.
+   * @param nodes the pass's tape: slot k is nodes[k]'s (whose shape a number's tensor takes).
    * @param memory the pass's memory plan, told which arrays the slots hold; null when the pass
    *   reuses nothing, and then no sum is written in place either.
    */
-  constructor(size: number, private readonly memory: MemoryPlan | null) {
+  constructor(private readonly nodes: readonly Tensor[], private readonly memory: MemoryPlan | null) {
+    const size = nodes.length;
     this.slots = new Array<Tensor | null>(size).fill(null);
     this.ownSum = new Uint8Array(size);
+    this.isNumber = new Uint8Array(size);
+    this.numbers = new Float64Array(size);
   }
 
-  /** The adjoint accumulated in slot k so far, or null. */
+  /** The adjoint accumulated in slot k so far, or null (a number becomes a tensor here). */
   get(k: number): Tensor | null {
+    if (this.isNumber[k] === 1) {
+      const data = allocData(1);
+      data[0] = this.numbers[k]!;
+      const t = engineTensor(data, this.nodes[k]!._shape);
+      this.isNumber[k] = 0;
+      this.slots[k] = t;
+      this.ownSum[k] = this.memory === null ? 0 : 1;
+      this.memory?.hold(t);
+    }
     return this.slots[k]!;
+  }
+
+  /** Whether slot k holds an adjoint, tensor or number. */
+  has(k: number): boolean {
+    return this.isNumber[k] === 1 || this.slots[k] !== null;
+  }
+
+  /** Slot k's adjoint (of one element) as a number, emptying the slot; slot k must hold one. */
+  takeNumber(k: number): number {
+    if (this.isNumber[k] === 1) {
+      this.isNumber[k] = 0;
+      return this.numbers[k]!;
+    }
+    const g = this.slots[k]!;
+    const value = g.data[0]!;
+    this.clear(k);
+    return value;
+  }
+
+  /** Adds the contribution `v` (a one-element adjoint) to slot k, as the tensor `add` would. */
+  addNumber(k: number, v: number): void {
+    if (this.isNumber[k] === 1) {
+      this.numbers[k] = this.numbers[k]! + v;
+      return;
+    }
+    const previous = this.slots[k]!;
+    if (previous === null) this.numbers[k] = v;
+    else {
+      this.numbers[k] = previous.data[0]! + v;
+      this.clear(k);
+    }
+    this.isNumber[k] = 1;
   }
 
   /** Adds the contribution `g` to slot k. */
   add(k: number, g: Tensor): void {
+    if (this.isNumber[k] === 1) {
+      this.numbers[k] = this.numbers[k]! + g.data[0]!; // g has the node's one element
+      return;
+    }
     const previous = this.slots[k]!;
     if (previous === null) {
       this.slots[k] = g;
@@ -57,6 +114,7 @@ export class Adjoints {
     const g = this.slots[k]!;
     this.slots[k] = null;
     this.ownSum[k] = 0;
+    this.isNumber[k] = 0;
     if (g !== null) this.memory?.release(g);
   }
 

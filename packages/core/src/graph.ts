@@ -20,6 +20,7 @@ import { Adjoints } from './adjoints';
 import { MemoryPlan } from './memory-plan';
 import { anyHooks, hasHooks, runHooks } from './hooks';
 import { checkRecordedValues } from './versions';
+import { scalarRuleOf } from './scalar-rules';
 
 /** Options of `Tensor.backward`. */
 export interface BackwardOptions {
@@ -83,11 +84,14 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
   const nodes = tape.nodes;
   const differentiable = options.createGraph || forwardActive();
   const memory = differentiable ? null : options.memory ?? null;
-  const adjoints = new Adjoints(nodes.length, memory);
+  const adjoints = new Adjoints(nodes, memory);
   const result = new Map<Tensor, Tensor>();
   const checking = anomalyDetection();
   const { onAdjoint } = options;
   const hooked = anyHooks();
+  // Scalar rules (scalar-rules.ts) serve a pass that nothing observes: not differentiated (it then
+  // has a memory plan), no anomaly checks, no onAdjoint; hooks are checked per node.
+  const scalarRules = memory !== null && !checking && onAdjoint === undefined;
 
   // Rules are recorded only when the pass itself is to be differentiated.
   const previousMode = setGradMode(options.createGraph);
@@ -103,9 +107,10 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
       if (k >= 0) adjoints.add(k, seed);
     });
     for (let k = nodes.length - 1; k >= 0; k--) {
+      const t = nodes[k]!;
+      if (scalarRules && scalarStep(t, k, adjoints, tape, targets, hooked)) continue;
       let g = adjoints.get(k);
       if (g === null) continue;
-      const t = nodes[k]!;
       if (onAdjoint !== undefined || (hooked && hasHooks(t))) {
         g = observe(t, g, onAdjoint, memory);
         if (g !== adjoints.get(k)) adjoints.replace(k, g);
@@ -138,6 +143,41 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
 
   if (!options.retainGraph) for (const t of nodes) if (!targets?.has(t)) freeInputs(t);
   return result;
+}
+
+/** Reused by scalarStep for the cotangents of a scalar rule. */
+const scalarCotangents = new Float64Array(2);
+
+/** Steps run by scalar rules so far: lets tests see that the path ran. */
+export let scalarSteps = 0;
+
+/**
+ * Node k's step in numbers, when its op has a scalar rule and it and its inputs are one-element
+ * tensors of one shape (so no un-broadcasting): returns false, having done nothing, otherwise. The
+ * same additions in the same order as the tensor step, so the same gradients bit for bit.
+ */
+function scalarStep(t: Tensor, k: number, adjoints: Adjoints, tape: Tape, targets: Set<Tensor> | null, hooked: boolean): boolean {
+  const op = t._op;
+  if (op === null || t.data.length !== 1 || t._inMany !== null) return false;
+  const rule = scalarRuleOf(op);
+  if (rule === undefined) return false;
+  const a = t._in0;
+  const b = t._in1;
+  if (a === null || !sameShape(a._shape, t._shape) || (b !== null && !sameShape(b._shape, t._shape))) return false;
+  if ((targets !== null && targets.has(t)) || (hooked && hasHooks(t))) return false;
+  if (!adjoints.has(k)) return true; // no adjoint reached it: nothing to pass on
+  const g = adjoints.takeNumber(k);
+  checkRecordedValues(t);
+  scalarSteps++;
+  const into = scalarCotangents;
+  rule(g, a.data[0]!, b === null ? NaN : b.data[0]!, t.data[0]!, t._attrs, into);
+  const slotA = tape.positionOf(a);
+  if (slotA >= 0 && !op.nondiff?.includes(0)) adjoints.addNumber(slotA, into[0]!);
+  if (b !== null) {
+    const slotB = tape.positionOf(b);
+    if (slotB >= 0 && !op.nondiff?.includes(1)) adjoints.addNumber(slotB, into[1]!);
+  }
+  return true;
 }
 
 /** Runs `t`'s hooks and the pass's observer on its complete adjoint `g`, which user code then holds. */

@@ -12,6 +12,7 @@ const addOp = binaryOp({
   name: 'add',
   f: (x, y) => x + y,
   scales: [(v) => v, (v) => v],
+  scalarScales: [(g) => g, (g) => g],
   domains: [anyReal, anyReal],
   print: ([a, b]) => `${a} + ${b}`,
 });
@@ -21,6 +22,7 @@ const subOp = binaryOp({
   name: 'sub',
   f: (x, y) => x - y,
   scales: [(v) => v, (v) => neg(v)],
+  scalarScales: [(g) => g, (g) => -g],
   domains: [anyReal, anyReal],
   print: ([a, b]) => `${a} − ${b}`,
 });
@@ -30,6 +32,7 @@ const mulOp = binaryOp({
   name: 'mul',
   f: (x, y) => x * y,
   scales: [(v, [, b]) => mul(v, b!), (v, [a]) => mul(v, a!)],
+  scalarScales: [(g, _x, y) => g * y, (g, x) => g * x],
   domains: [anyReal, anyReal],
   print: ([a, b]) => `${a} · ${b}`,
 });
@@ -39,6 +42,7 @@ const divOp = binaryOp({
   name: 'div',
   f: (x, y) => x / y,
   scales: [(v, [, b]) => div(v, b!), (v, [, b], out) => neg(mul(v, div(out, b!)))],
+  scalarScales: [(g, _x, y) => g / y, (g, _x, y, out) => -(g * (out / y))],
   domains: [anyReal, nonZero],
   print: ([a, b]) => `${a} / ${b}`,
 });

@@ -8,9 +8,17 @@ import type { Tensor } from '../tensor';
 import { broadcastShapes, type Shape } from '../shape';
 import { binaryLoop, unaryLoop } from '../kernels/specialize';
 import { add } from '../functions';
+import { setScalarRule } from '../scalar-rules';
 
 /** Multiplies `v` (a cotangent or a tangent) by ∂out/∂input. */
 export type Scale<A> = (v: Tensor, inputs: readonly Tensor[], out: Tensor, attrs: A) => Tensor;
+
+/**
+ * A {@link Scale} in numbers, for a one-element backward pass (see scalar-rules.ts): it must do
+ * the scale's operations in the scale's order, so that the roundings are the same. `y` is NaN for
+ * an op of one input.
+ */
+export type ScalarScale<A> = (g: number, x: number, y: number, out: number, attrs: A) => number;
 
 /**
  * Shapes every unary op is checked at: scalar, vector, matrix, and one of more than 8 elements,
@@ -46,10 +54,12 @@ export function unaryOp<A = undefined>(spec: {
   attrs?: readonly A[];
   smooth?: boolean;
   print?: DifferentiableOp<A>['print'];
+  /** The scale in numbers (see {@link ScalarScale}), for one-element backward passes. */
+  scalarScale?: ScalarScale<A>;
 }): DifferentiableOp<A> {
-  const { scale } = spec;
+  const { scale, scalarScale } = spec;
   const loop = unaryLoop(spec.f, spec.name);
-  return registerOp<DifferentiableOp<A>>({
+  const op = registerOp<DifferentiableOp<A>>({
     kind: 'differentiable',
     name: spec.name,
     arity: 1,
@@ -64,6 +74,12 @@ export function unaryOp<A = undefined>(spec: {
       smooth: spec.smooth ?? true,
     },
   });
+  if (scalarScale !== undefined) {
+    setScalarRule(op, (g, x, y, out, attrs, into) => {
+      into[0] = scalarScale(g, x, y, out, attrs as A);
+    });
+  }
+  return op;
 }
 
 /**
@@ -77,10 +93,12 @@ export function binaryOp(spec: {
   domains: readonly [InputDomain, InputDomain];
   smooth?: boolean;
   print?: DifferentiableOp['print'];
+  /** The scales in numbers (see {@link ScalarScale}), for one-element backward passes; null where the scale is. */
+  scalarScales?: readonly [ScalarScale<undefined>, ScalarScale<undefined> | null];
 }): DifferentiableOp {
   const [scaleA, scaleB] = spec.scales;
   const loop = binaryLoop(spec.f, spec.name);
-  return registerOp<DifferentiableOp>({
+  const op = registerOp<DifferentiableOp>({
     kind: 'differentiable',
     name: spec.name,
     arity: 2,
@@ -103,4 +121,12 @@ export function binaryOp(spec: {
       smooth: spec.smooth ?? true,
     },
   });
+  if (spec.scalarScales !== undefined) {
+    const [fromA, fromB] = spec.scalarScales;
+    setScalarRule(op, (g, x, y, out, _attrs, into) => {
+      into[0] = fromA(g, x, y, out, undefined);
+      if (fromB !== null) into[1] = fromB(g, x, y, out, undefined);
+    });
+  }
+  return op;
 }

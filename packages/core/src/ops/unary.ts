@@ -13,25 +13,26 @@ const positive = { min: 0.2, max: 2 };
 const awayFromZero = { ...anyReal, awayFrom: [0], margin: 0.1 };
 
 /** −x. */
-const negOp = unaryOp({ name: 'neg', f: (v) => -v, scale: (v) => neg(v), domain: anyReal, print: ([a]) => `−${a}` });
+const negOp = unaryOp({ name: 'neg', f: (v) => -v, scale: (v) => neg(v), scalarScale: (g) => -g, domain: anyReal, print: ([a]) => `−${a}` });
 
 /** eˣ; d/dx = eˣ, the output itself. */
-const expOp = unaryOp({ name: 'exp', f: Math.exp, scale: (v, _, out) => mul(v, out), domain: anyReal });
+const expOp = unaryOp({ name: 'exp', f: Math.exp, scale: (v, _, out) => mul(v, out), scalarScale: (g, _x, _y, out) => g * out, domain: anyReal });
 
 /** ln x (NaN below 0, −∞ at 0, as IEEE); d/dx = 1/x. */
-const logOp = unaryOp({ name: 'log', f: Math.log, scale: (v, [x]) => div(v, x!), domain: positive });
+const logOp = unaryOp({ name: 'log', f: Math.log, scale: (v, [x]) => div(v, x!), scalarScale: (g, x) => g / x, domain: positive });
 
 /** ln(1 + x), accurate near 0; d/dx = 1/(1 + x). */
-const log1pOp = unaryOp({ name: 'log1p', f: Math.log1p, scale: (v, [x]) => div(v, add(x!, 1)), domain: { min: -0.8, max: 2 } });
+const log1pOp = unaryOp({ name: 'log1p', f: Math.log1p, scale: (v, [x]) => div(v, add(x!, 1)), scalarScale: (g, x) => g / (x + 1), domain: { min: -0.8, max: 2 } });
 
 /** eˣ − 1, accurate near 0; d/dx = eˣ = out + 1. */
-const expm1Op = unaryOp({ name: 'expm1', f: Math.expm1, scale: (v, _, out) => mul(v, add(out, 1)), domain: anyReal });
+const expm1Op = unaryOp({ name: 'expm1', f: Math.expm1, scale: (v, _, out) => mul(v, add(out, 1)), scalarScale: (g, _x, _y, out) => g * (out + 1), domain: anyReal });
 
 /** √x; d/dx = 1/(2√x). */
 const sqrtOp = unaryOp({
   name: 'sqrt',
   f: Math.sqrt,
   scale: (v, _, out) => div(v, mul(out, 2)),
+  scalarScale: (g, _x, _y, out) => g / (out * 2),
   domain: positive,
   print: ([a]) => `√${a}`,
 });
@@ -41,6 +42,7 @@ const squareOp = unaryOp({
   name: 'square',
   f: (v) => v * v,
   scale: (v, [x]) => mul(v, mul(x!, 2)),
+  scalarScale: (g, x) => g * (x * 2),
   domain: anyReal,
   print: ([a]) => `${a}²`,
 });
@@ -49,16 +51,16 @@ const squareOp = unaryOp({
 const absOp = unaryOp({ name: 'abs', f: Math.abs, scale: (v, [x]) => mul(v, sign(x!)), domain: awayFromZero });
 
 /** sin x; d/dx = cos x. */
-const sinOp = unaryOp({ name: 'sin', f: Math.sin, scale: (v, [x]) => mul(v, cos(x!)), domain: anyReal });
+const sinOp = unaryOp({ name: 'sin', f: Math.sin, scale: (v, [x]) => mul(v, cos(x!)), scalarScale: (g, x) => g * Math.cos(x), domain: anyReal });
 
 /** cos x; d/dx = −sin x. */
-const cosOp = unaryOp({ name: 'cos', f: Math.cos, scale: (v, [x]) => neg(mul(v, sin(x!))), domain: anyReal });
+const cosOp = unaryOp({ name: 'cos', f: Math.cos, scale: (v, [x]) => neg(mul(v, sin(x!))), scalarScale: (g, x) => -(g * Math.sin(x)), domain: anyReal });
 
 /** tan x; d/dx = 1 + tan² x. */
-const tanOp = unaryOp({ name: 'tan', f: Math.tan, scale: (v, _, out) => mul(v, add(square(out), 1)), domain: { min: -1.2, max: 1.2 } });
+const tanOp = unaryOp({ name: 'tan', f: Math.tan, scale: (v, _, out) => mul(v, add(square(out), 1)), scalarScale: (g, _x, _y, out) => g * (out * out + 1), domain: { min: -1.2, max: 1.2 } });
 
 /** tanh x; d/dx = 1 − tanh² x. */
-const tanhOp = unaryOp({ name: 'tanh', f: Math.tanh, scale: (v, _, out) => mul(v, sub(1, square(out))), domain: anyReal });
+const tanhOp = unaryOp({ name: 'tanh', f: Math.tanh, scale: (v, _, out) => mul(v, sub(1, square(out))), scalarScale: (g, _x, _y, out) => g * (1 - out * out), domain: anyReal });
 
 /** 1/(1 + e⁻ᵛ), without overflow for large |v| (NaN stays NaN). */
 const logistic = (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
@@ -68,6 +70,7 @@ const sigmoidOp = unaryOp({
   name: 'sigmoid',
   f: logistic,
   scale: (v, _, out) => mul(v, mul(out, sub(1, out))),
+  scalarScale: (g, _x, _y, out) => g * (out * (1 - out)),
   domain: anyReal,
 });
 
@@ -86,6 +89,7 @@ const reluOp = unaryOp({
     return r === r ? r : v !== v ? v : 0;
   },
   scale: (v, [x]) => reluGrad(v, x!),
+  scalarScale: (g, x) => g * +(x > 0), // reluGrad's kernel
   domain: awayFromZero,
 });
 
@@ -192,28 +196,29 @@ const siluOp = unaryOp({
 });
 
 /** sinh x; d/dx = cosh x. */
-const sinhOp = unaryOp({ name: 'sinh', f: Math.sinh, scale: (v, [x]) => mul(v, cosh(x!)), domain: anyReal });
+const sinhOp = unaryOp({ name: 'sinh', f: Math.sinh, scale: (v, [x]) => mul(v, cosh(x!)), scalarScale: (g, x) => g * Math.cosh(x), domain: anyReal });
 
 /** cosh x; d/dx = sinh x. */
-const coshOp = unaryOp({ name: 'cosh', f: Math.cosh, scale: (v, [x]) => mul(v, sinh(x!)), domain: anyReal });
+const coshOp = unaryOp({ name: 'cosh', f: Math.cosh, scale: (v, [x]) => mul(v, sinh(x!)), scalarScale: (g, x) => g * Math.sinh(x), domain: anyReal });
 
 /** asinh x = ln(x + √(x² + 1)); d/dx = 1/√(x² + 1). */
-const asinhOp = unaryOp({ name: 'asinh', f: Math.asinh, scale: (v, [x]) => div(v, sqrt(add(square(x!), 1))), domain: anyReal });
+const asinhOp = unaryOp({ name: 'asinh', f: Math.asinh, scale: (v, [x]) => div(v, sqrt(add(square(x!), 1))), scalarScale: (g, x) => g / Math.sqrt(x * x + 1), domain: anyReal });
 
 /** atan x, in (−π/2, π/2); d/dx = 1/(1 + x²). */
-const atanOp = unaryOp({ name: 'atan', f: Math.atan, scale: (v, [x]) => div(v, add(square(x!), 1)), domain: anyReal });
+const atanOp = unaryOp({ name: 'atan', f: Math.atan, scale: (v, [x]) => div(v, add(square(x!), 1)), scalarScale: (g, x) => g / (x * x + 1), domain: anyReal });
 
 /** log₂ x (NaN below 0, −∞ at 0); d/dx = 1/(x ln 2). */
-const log2Op = unaryOp({ name: 'log2', f: Math.log2, scale: (v, [x]) => div(v, mul(x!, Math.LN2)), domain: positive });
+const log2Op = unaryOp({ name: 'log2', f: Math.log2, scale: (v, [x]) => div(v, mul(x!, Math.LN2)), scalarScale: (g, x) => g / (x * Math.LN2), domain: positive });
 
 /** log₁₀ x (NaN below 0, −∞ at 0); d/dx = 1/(x ln 10). */
-const log10Op = unaryOp({ name: 'log10', f: Math.log10, scale: (v, [x]) => div(v, mul(x!, Math.LN10)), domain: positive });
+const log10Op = unaryOp({ name: 'log10', f: Math.log10, scale: (v, [x]) => div(v, mul(x!, Math.LN10)), scalarScale: (g, x) => g / (x * Math.LN10), domain: positive });
 
 /** 1/x (±∞ at ±0); d/dx = −1/x² = −out². */
 const reciprocalOp = unaryOp({
   name: 'reciprocal',
   f: (v) => 1 / v,
   scale: (v, _, out) => neg(mul(v, square(out))),
+  scalarScale: (g, _x, _y, out) => -(g * (out * out)),
   domain: positive,
   print: ([a]) => `1/${a}`,
 });
@@ -223,6 +228,7 @@ const rsqrtOp = unaryOp({
   name: 'rsqrt',
   f: (v) => 1 / Math.sqrt(v),
   scale: (v, _, out) => mul(v, mul(mul(square(out), out), -0.5)),
+  scalarScale: (g, _x, _y, out) => g * (out * out * out * -0.5),
   domain: positive,
   print: ([a]) => `1/√${a}`,
 });
