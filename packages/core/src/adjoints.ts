@@ -15,11 +15,10 @@
  * the order they come, which gives the sums the tensors would have, and `get` makes the tensor
  * only when something needs one (a rule that is not a scalar one, a leaf's gradient).
  */
-import { engineTensor, type Tensor } from './tensor';
+import { engineScalar, scalarValue, type Tensor } from './tensor';
 import { add } from './functions';
 import type { MemoryPlan } from './memory-plan';
 import { addInto } from './kernels/elementwise';
-import { allocData } from './kernels/alloc';
 
 export class Adjoints {
   private readonly slots: (Tensor | null)[];
@@ -45,9 +44,7 @@ export class Adjoints {
   /** The adjoint accumulated in slot k so far, or null (a number becomes a tensor here). */
   get(k: number): Tensor | null {
     if (this.isNumber[k] === 1) {
-      const data = allocData(1);
-      data[0] = this.numbers[k]!;
-      const t = engineTensor(data, this.nodes[k]!._shape);
+      const t = engineScalar(this.numbers[k]!, this.nodes[k]!._shape);
       this.isNumber[k] = 0;
       this.slots[k] = t;
       this.ownSum[k] = this.memory === null ? 0 : 1;
@@ -67,8 +64,7 @@ export class Adjoints {
       this.isNumber[k] = 0;
       return this.numbers[k]!;
     }
-    const g = this.slots[k]!;
-    const value = g.data[0]!;
+    const value = scalarValue(this.slots[k]!);
     this.clear(k);
     return value;
   }
@@ -82,7 +78,7 @@ export class Adjoints {
     const previous = this.slots[k]!;
     if (previous === null) this.numbers[k] = v;
     else {
-      this.numbers[k] = previous.data[0]! + v;
+      this.numbers[k] = scalarValue(previous) + v;
       this.clear(k);
     }
     this.isNumber[k] = 1;
@@ -91,7 +87,7 @@ export class Adjoints {
   /** Adds the contribution `g` to slot k. */
   add(k: number, g: Tensor): void {
     if (this.isNumber[k] === 1) {
-      this.numbers[k] = this.numbers[k]! + g.data[0]!; // g has the node's one element
+      this.numbers[k] = this.numbers[k]! + scalarValue(g); // g has the node's one element
       return;
     }
     const previous = this.slots[k]!;

@@ -3,8 +3,9 @@
  * forward-mode tangents, and tell any observer (trace, anomaly detection).
  */
 import { isBuiltInOp, type OpDef } from './registry';
-import type { Shape } from './shape';
-import { Tensor, engineTensor } from './tensor';
+import { sameShape, type Shape } from './shape';
+import { Tensor, engineScalar, engineTensor, isOneElement, scalarValue } from './tensor';
+import { scalarKernelOf } from './scalar-rules';
 import { recordInputs, recordOneOrTwo } from './inputs';
 import { isGradEnabled } from './mode';
 import { forwardActive, propagateTangents } from './forward';
@@ -70,6 +71,32 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
  * one; on scalar tensors that list was a tenth of an op's garbage.
  */
 export function applyOneOrTwo<A>(op: OpDef<A>, a: Tensor, b: Tensor | null, attrs: A): Tensor {
+  const out = oneElementResult(op, a, b, attrs) ?? runOneOrTwo(op, a, b, attrs);
+  if (forwardActive() || observers.length > 0 || anomalyDetection()) return finishApply(op, b === null ? [a] : [a, b], attrs, out);
+  if (op.kind === 'differentiable' && isGradEnabled() && (records(op.nondiff, a, 0) || (b !== null && records(op.nondiff, b, 1)))) {
+    out._op = op;
+    recordOneOrTwo(out, a, b);
+    out._attrs = attrs;
+  }
+  return out;
+}
+
+/**
+ * An elementwise op's result on one-element inputs of one shape, as a number (see
+ * scalar-rules.ts): the op's elementwise function, which is what its kernel computes, with no
+ * kernel call and no array. Null for anything else.
+ */
+function oneElementResult<A>(op: OpDef<A>, a: Tensor, b: Tensor | null, attrs: A): Tensor | null {
+  if (!isOneElement(a)) return null;
+  const kernel = scalarKernelOf(op);
+  if (kernel === undefined) return null;
+  if (b === null) return engineScalar(kernel(scalarValue(a), NaN, attrs), a._shape);
+  if (!isOneElement(b) || !sameShape(a._shape, b._shape)) return null;
+  return engineScalar(kernel(scalarValue(a), scalarValue(b), attrs), a._shape);
+}
+
+/** Runs the shape rule and kernel of an op of one or two inputs. */
+function runOneOrTwo<A>(op: OpDef<A>, a: Tensor, b: Tensor | null, attrs: A): Tensor {
   const n = b === null ? 1 : 2;
   const shapes = shapeList(n);
   const data = dataList(n);
@@ -79,14 +106,7 @@ export function applyOneOrTwo<A>(op: OpDef<A>, a: Tensor, b: Tensor | null, attr
     shapes[1] = b._shape;
     data[1] = b.data;
   }
-  const out = run(op, n, attrs, true); // core's op functions are the only callers
-  if (forwardActive() || observers.length > 0 || anomalyDetection()) return finishApply(op, b === null ? [a] : [a, b], attrs, out);
-  if (op.kind === 'differentiable' && isGradEnabled() && (records(op.nondiff, a, 0) || (b !== null && records(op.nondiff, b, 1)))) {
-    out._op = op;
-    recordOneOrTwo(out, a, b);
-    out._attrs = attrs;
-  }
-  return out;
+  return run(op, n, attrs, true); // core's op functions are the only callers
 }
 
 /** The reused list of shapes for n inputs. */

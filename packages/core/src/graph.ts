@@ -3,7 +3,7 @@
  * 200,000-op chain cannot overflow the stack), the sweep back along it, un-broadcasting of
  * adjoints (here, once, not in each rule), leaves' gradients, and freeing the graph after a pass.
  */
-import { Tensor, engineTensor, isPrivateGrad, setPrivateGrad, type NestedArray } from './tensor';
+import { Tensor, engineTensor, isOneElement, isPrivateGrad, scalarValue, setPrivateGrad, type NestedArray } from './tensor';
 import { GradError } from './errors';
 import { formatShape, sameShape, shapeSize, type Shape } from './shape';
 import { noGrad, setGradMode } from './mode';
@@ -158,7 +158,7 @@ export let scalarSteps = 0;
  */
 function scalarStep(t: Tensor, k: number, adjoints: Adjoints, tape: Tape, targets: Set<Tensor> | null, hooked: boolean): boolean {
   const op = t._op;
-  if (op === null || t.data.length !== 1 || t._inMany !== null) return false;
+  if (op === null || !isOneElement(t) || t._inMany !== null) return false;
   const rule = scalarRuleOf(op);
   if (rule === undefined) return false;
   const a = t._in0;
@@ -170,7 +170,7 @@ function scalarStep(t: Tensor, k: number, adjoints: Adjoints, tape: Tape, target
   checkRecordedValues(t);
   scalarSteps++;
   const into = scalarCotangents;
-  rule(g, a.data[0]!, b === null ? NaN : b.data[0]!, t.data[0]!, t._attrs, into);
+  rule(g, scalarValue(a), b === null ? NaN : scalarValue(b), scalarValue(t), t._attrs, into);
   const slotA = tape.positionOf(a);
   if (slotA >= 0 && !op.nondiff?.includes(0)) adjoints.addNumber(slotA, into[0]!);
   if (b !== null) {

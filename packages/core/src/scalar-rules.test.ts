@@ -1,13 +1,15 @@
 /**
- * The scalar rules (scalar-rules.ts) against the ops' own rules: `Tensor.backward` on one-element
+ * One-element tensors computed in numbers (scalar-rules.ts) against the ops' kernels and rules.
+ * Values: an op's function on one-element inputs must give its kernel's value on a longer array, bit
+ * for bit. Gradients: `Tensor.backward` on one-element
  * tensors runs the scalar rules, `grad` never does (its pass is the plain reference), and the two
  * must give the same gradients bit for bit — for every op that has a scalar rule, on values from its
  * domain, on IEEE's special values, and where adjoints accumulate (an input used twice, a node
  * feeding several).
  */
 import { registeredOps, type DifferentiableOp } from './registry';
-import { apply } from './dispatch';
-import { scalarRuleOf } from './scalar-rules';
+import { scalarKernelOf, scalarRuleOf } from './scalar-rules';
+import { apply, applyOneOrTwo } from './dispatch';
 import { scalar, tensor } from './create';
 import { grad } from './transforms/grad';
 import { add, mul, sum, tanh } from './functions';
@@ -97,5 +99,47 @@ describe('when the scalar path stands aside', () => {
     first.backward();
     // d/dx [2x(1 − tanh²(x²))] = 2(1 − t²) − 8x²·t(1 − t²)
     expect(x.grad!.item()).toBeCloseTo(2 * (1 - t * t) - 8 * 0.09 * t * (1 - t * t), 14);
+  });
+});
+
+const withKernels = registeredOps().filter((op) => scalarKernelOf(op) !== undefined);
+
+describe('one-element results are the kernels\' values bit for bit', () => {
+  it('every elementwise op computes them (the list this suite covers)', () => {
+    expect(withKernels.map((op) => op.name)).toEqual(expect.arrayContaining([...withRules.map((op) => op.name), 'maximum', 'atan2', 'erf', 'gelu']));
+  });
+
+  const special = [0, -0, 1, -1, 1e-310, 1e308, Infinity, -Infinity, NaN];
+  it.each(withKernels.map((op) => [op.name, op] as const))('%s', (_name, op) => {
+    const next = lcg(op.name.length * 17 + 3);
+    const cases = op.kind === 'differentiable' ? op.domain.cases : [{ attrs: undefined }];
+    const arity = op.kind === 'differentiable' ? op.domain.inputs.length : (op as { arity?: number }).arity ?? 2;
+    for (const attrs of new Set(cases.map((c) => c.attrs))) {
+      for (let n = 0; n < 40; n++) {
+        const values = Array.from({ length: arity }, () => (n < special.length ? special[n]! : 4 * next() - 2));
+        // As the op's function applies it (the public `apply` always runs the kernel).
+        const viaFunction = (inputs: Tensor[]): Tensor => applyOneOrTwo(op, inputs[0]!, inputs[1] ?? null, attrs);
+        const alone = viaFunction(values.map((v) => scalar(v)));
+        expect(alone._data).toBeNull(); // computed as a number: no array until data is read
+        const inArrays = viaFunction(values.map((v) => tensor([v, 0.5, -3])));
+        expect(bits(alone.item())).toBe(bits(inArrays.data[0]!));
+        expect(bits(alone.data[0]!)).toBe(bits(inArrays.data[0]!));
+      }
+    }
+  });
+});
+
+describe('a one-element result without an array', () => {
+  it('makes its array on first read, the same one after, and a write to it is the value from then on', () => {
+    const x = tanh(scalar(0.5));
+    expect(x._data).toBeNull();
+    expect(x.size).toBe(1);
+    expect(x._data).toBeNull(); // size does not need the array
+    const data = x.data;
+    expect(x.data).toBe(data);
+    expect(data[0]).toBe(Math.tanh(0.5));
+    data[0] = 2;
+    expect(x.item()).toBe(2);
+    expect(mul(x, 3).item()).toBe(6);
   });
 });

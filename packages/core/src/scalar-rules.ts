@@ -1,6 +1,8 @@
 /**
- * Adjoint rules in plain numbers for core's elementwise ops, which `Tensor.backward` runs on
- * one-element tensors instead of the op's own rule (see backpropagate in graph.ts).
+ * Core's elementwise ops in plain numbers, for one-element tensors: the value (the op's own
+ * elementwise function, which its kernel loops over, so the same number), which the ops' functions
+ * compute without a kernel call or an array (see applyOneOrTwo in dispatch.ts), and the adjoint
+ * rule, which `Tensor.backward` runs instead of the op's own rule (see backpropagate in graph.ts).
  *
  * Why: an op's rule is written with ops, so that it can be differentiated again; on a graph of
  * scalars that means two or three op applications, each a tensor, for every node of the graph, and
@@ -19,7 +21,21 @@ import type { OpDef } from './registry';
  */
 export type ScalarRule = (g: number, x: number, y: number, out: number, attrs: unknown, into: Float64Array) => void;
 
+/** The value of an op of one input at x (y is NaN), or of two at x and y. */
+export type ScalarKernel = (x: number, y: number, attrs: unknown) => number;
+
 const rules = new Map<OpDef, ScalarRule>();
+const kernels = new Map<OpDef, ScalarKernel>();
+
+/** Gives core's elementwise op `op` its value in numbers (elementwise.ts does, for every one). */
+export function setScalarKernel(op: OpDef, kernel: ScalarKernel): void {
+  kernels.set(op, kernel);
+}
+
+/** `op`'s value in numbers, or undefined. */
+export function scalarKernelOf(op: OpDef): ScalarKernel | undefined {
+  return kernels.get(op);
+}
 
 /** Gives core's elementwise op `op` its rule in numbers (elementwise.ts does, for ops that define one). */
 export function setScalarRule(op: OpDef, rule: ScalarRule): void {

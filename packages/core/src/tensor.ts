@@ -4,7 +4,7 @@ import { GradError, ShapeError, ValueError } from './errors';
 import { formatTensor } from './format';
 import * as fn from './functions';
 import { backward as runBackward, type BackwardOptions } from './graph';
-import { isPooled, recycleData } from './kernels/alloc';
+import { allocData, isPooled, recycleData } from './kernels/alloc';
 import { registerHook, type GradHook, type HookHandle } from './hooks';
 import { assignValues, type AssignValue } from './assign';
 
@@ -29,6 +29,10 @@ export function isPrivateGrad(g: Tensor): boolean {
 
 /** Set by {@link engineTensor} for the one constructor call that follows (see the constructor). */
 let engineShape = false;
+/** Set by {@link engineScalar} for the one constructor call that follows: its value, with no array yet. */
+let pendingScalar = false;
+let pendingValue = 0;
+const NO_DATA = new Float64Array(1);
 
 /**
  * @internal A tensor on a shape the engine made and will never write (a shape rule's result, an
@@ -37,6 +41,30 @@ let engineShape = false;
 export function engineTensor(data: Float64Array, shape: Shape, options?: { requiresGrad?: boolean }): Tensor {
   engineShape = true;
   return new Tensor(data, shape, options);
+}
+
+/**
+ * @internal A one-element tensor (of an engine-made shape of size 1) holding `value` as a number:
+ * its array is made when `data` is first read. A graph of scalars is mostly such results (see
+ * scalar-rules.ts), and an array view costs more memory than the rest of the tensor.
+ */
+export function engineScalar(value: number, shape: Shape): Tensor {
+  engineShape = true;
+  pendingScalar = true;
+  pendingValue = value;
+  return new Tensor(NO_DATA, shape);
+}
+
+/** @internal The one element of a one-element tensor, without making its array. */
+export function scalarValue(t: Tensor): number {
+  const data = t._data;
+  return data === null ? t._value : data[0]!;
+}
+
+/** @internal Whether `t` has exactly one element, without making its array. */
+export function isOneElement(t: Tensor): boolean {
+  const data = t._data;
+  return data === null || data.length === 1;
 }
 
 /** A nested array of numbers, as accepted by `tensor()` and returned by `toArray()`. */
@@ -52,12 +80,10 @@ export type TensorLike = Tensor | number;
  * to it only for tensors no graph depends on (optimizers update parameters this way, under `noGrad`).
  */
 export class Tensor {
-  /**
-   * The elements, row-major. For small tensors this is a view into a buffer shared with other
-   * small tensors (see kernels/alloc.ts): read and write `data` itself, not `data.buffer`, and
-   * copy it (`data.slice()`) before transferring it to a worker.
-   */
-  readonly data: Float64Array;
+  /** @internal The elements; null while a one-element result made by engineScalar has only `_value`. */
+  _data: Float64Array | null;
+  /** @internal The element of a tensor whose `_data` is null. */
+  _value: number;
   /**
    * @internal The dimensions, as the engine reads them: a plain array, never written after the
    * tensor is made, shared by tensors of the same shape. (V8 reads the elements of a frozen array
@@ -101,12 +127,20 @@ export class Tensor {
   constructor(data: Float64Array, shape: Shape, options?: { requiresGrad?: boolean }) {
     const engine = engineShape; // read first: a throw below must not leave it set
     engineShape = false;
+    if (pendingScalar) {
+      pendingScalar = false;
+      this._data = null;
+      this._value = pendingValue;
+      this._shape = shape;
+      return;
+    }
     if (!(data instanceof Float64Array)) throw new ValueError(`Tensor: data must be a Float64Array, got ${describeValue(data)} (use tensor() for arrays)`);
     if (!engine) checkShape('Tensor', shape);
     if (data.length !== shapeSize(shape)) {
       throw new ValueError(`Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${shapeSize(shape)}`);
     }
-    this.data = data;
+    this._data = data;
+    this._value = 0;
     this._shape = engine ? shape : shape.slice();
     if (options !== undefined && options.requiresGrad) this._leaf = true; // no default {}: one allocation fewer per op
   }
@@ -119,9 +153,24 @@ export class Tensor {
     return (this._frozenShape ??= Object.freeze(this._shape.slice()));
   }
 
+  /**
+   * The elements, row-major. For small tensors this is a view into a buffer shared with other
+   * small tensors (see kernels/alloc.ts): read and write `data` itself, not `data.buffer`, and
+   * copy it (`data.slice()`) before transferring it to a worker. The same array on every read.
+   */
+  get data(): Float64Array {
+    const data = this._data;
+    if (data !== null) return data;
+    const made = allocData(1);
+    made[0] = this._value;
+    this._data = made;
+    return made;
+  }
+
   /** Number of elements. */
   get size(): number {
-    return this.data.length;
+    const data = this._data;
+    return data === null ? 1 : data.length;
   }
   /** Number of axes. */
   get rank(): number {
@@ -169,7 +218,7 @@ export class Tensor {
   /** The single value of a size-1 tensor. */
   item(): number {
     if (this.size !== 1) throw new ValueError(`item: needs a tensor with exactly one element, got shape ${formatShape(this._shape)}`);
-    return this.data[0]!;
+    return scalarValue(this);
   }
   /** Nested arrays of numbers (a number for a scalar). */
   toArray(): NestedArray {

@@ -67,9 +67,10 @@ function run(data, exit) {
   }
 }
 
-if (typeof require === 'function') {
-  const { workerData } = require('node:worker_threads');
-  run(workerData, () => {});
+// Node (≥ 20.16) gives the data at start-up; a browser posts it.
+const nodeThreads = typeof process === 'object' ? process.getBuiltinModule?.('node:worker_threads') : undefined;
+if (nodeThreads !== undefined) {
+  run(nodeThreads.workerData, () => {});
 } else {
   self.onmessage = (event) => run(event.data, () => self.close());
 }

@@ -8,7 +8,7 @@ import type { Tensor } from '../tensor';
 import { broadcastShapes, type Shape } from '../shape';
 import { binaryLoop, unaryLoop } from '../kernels/specialize';
 import { add } from '../functions';
-import { setScalarRule } from '../scalar-rules';
+import { setScalarKernel, setScalarRule } from '../scalar-rules';
 
 /** Multiplies `v` (a cotangent or a tangent) by ∂out/∂input. */
 export type Scale<A> = (v: Tensor, inputs: readonly Tensor[], out: Tensor, attrs: A) => Tensor;
@@ -74,6 +74,8 @@ export function unaryOp<A = undefined>(spec: {
       smooth: spec.smooth ?? true,
     },
   });
+  const f = spec.f;
+  setScalarKernel(op, (x, _y, attrs) => f(x, attrs as A));
   if (scalarScale !== undefined) {
     setScalarRule(op, (g, x, y, out, attrs, into) => {
       into[0] = scalarScale(g, x, y, out, attrs as A);
@@ -121,6 +123,7 @@ export function binaryOp(spec: {
       smooth: spec.smooth ?? true,
     },
   });
+  setScalarKernel(op, spec.f);
   if (spec.scalarScales !== undefined) {
     const [fromA, fromB] = spec.scalarScales;
     setScalarRule(op, (g, x, y, out, _attrs, into) => {
