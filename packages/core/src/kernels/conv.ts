@@ -33,7 +33,9 @@
  * and grow to the largest chunk seen, up to a bound; kernels do not re-enter, so one set serves
  * every call.
  */
-import { convGemmWasmAt, convWeightGemmWasmAt, gemm, gemmWasmAt, wasmHeap, wasmKernelFor, type GemmExports } from './matmul';
+import {
+  convGemmWasmAt, convWeightGemmWasmAt, convWorkspaceBytes, gemm, gemmWasmAt, gemmWorkspaceBytes, wasmHeap, wasmKernelFor, type GemmExports,
+} from './matmul';
 import { allocData, allocForOverwrite } from './alloc';
 
 /** Everything a convolution kernel needs to know, as plain numbers. */
@@ -337,7 +339,7 @@ export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry,
     const chunk = Math.max(1, Math.min(n, Math.floor(DIRECT_LIMIT / (padded + og * ohw))));
     // Regions: the chunk padded (and 4 elements that edge tiles may read past it), w, the product,
     // the product in the output's order, the bias, the chunk as it comes.
-    const at = layout(direct.conv_workspace_bytes(og, k), [chunk * padded + 4, o * k, og * chunk * ohw, og * chunk * ohw, o, chunk * chw]);
+    const at = layout(convWorkspaceBytes(direct, og, k, chunk * ohw), [chunk * padded + 4, o * k, og * chunk * ohw, og * chunk * ohw, o, chunk * chw]);
     const heap = wasmHeap(at[6]!);
     if (heap !== null) {
       heap.set(wt, at[1]! / 8);
@@ -355,7 +357,7 @@ export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry,
     const kernel = heap === null ? null : wasmKernelFor(og, m, k);
     if (kernel !== null && heap === undefined) {
       // Regions: x of a chunk, w, the columns, the product.
-      at = layout(kernel.workspace_bytes(og, chunk * ohw, k), [chunk * chw, o * k, k * chunk * ohw, og * chunk * ohw]);
+      at = layout(gemmWorkspaceBytes(kernel, og, chunk * ohw, k), [chunk * chw, o * k, k * chunk * ohw, og * chunk * ohw]);
       heap = wasmHeap(at[4]!);
       heap?.set(wt, at[1]! / 8);
     }
@@ -407,7 +409,7 @@ export function conv2dInputGradData(g: Float64Array, wt: Float64Array, geo: Conv
     const kernel = heap === null ? null : wasmKernelFor(k, m, og);
     if (kernel !== null && heap === undefined) {
       // Regions: x̄ of a chunk, w, ḡ's chunk as [og, m], the columns.
-      at = layout(kernel.workspace_bytes(k, chunk * ohw, og), [chunk * chw, o * k, og * chunk * ohw, k * chunk * ohw]);
+      at = layout(gemmWorkspaceBytes(kernel, k, chunk * ohw, og), [chunk * chw, o * k, og * chunk * ohw, k * chunk * ohw]);
       heap = wasmHeap(at[4]!);
       heap?.set(wt, at[1]! / 8);
     }

@@ -345,12 +345,16 @@ function loadWasm(): GemmExports | null {
       const exports = instantiateWithMemory<Omit<GemmExports, 'memory'>>(compiled);
       wasmKernel = { ...exports, memory: compiled.memory };
       if (compiled.shared) {
-        threads = new KernelThreads(compiled, exports as unknown as Record<string, (...args: number[]) => unknown>, ['gemm_range']);
+        threads = new KernelThreads(compiled, exports as unknown as Record<string, (...args: number[]) => unknown>, ['gemm_range', 'conv_forward']);
       }
     }
   }
   return wasmKernel;
 }
+
+/** Indices of the exports workers run (the names given to KernelThreads in loadWasm). */
+const GEMM_RANGE = 0;
+const CONV_FORWARD = 1;
 
 /** The product's worker threads, for tests: null where memory cannot be shared. */
 export function gemmThreads(): KernelThreads | null {
@@ -400,16 +404,51 @@ export function wasmHeap(bytes: number): Float64Array | null {
   return heap;
 }
 
+/** Scratch bytes {@link convGemmWasmAt} needs for og output channels, K taps and m output positions. */
+export function convWorkspaceBytes(kernel: GemmExports, og: number, k: number, m: number): number {
+  let end = 0;
+  for (const [o0, o1] of channelBlocks(og, k, m)) end = align16(end + kernel.conv_workspace_bytes(o1 - o0, k));
+  return end;
+}
+
+/**
+ * How conv_forward's output channels are split between threads: blocks of whole 4-row tiles, one
+ * per thread, when the product (og × K × m multiply-adds) is large enough to share; else one.
+ */
+function channelBlocks(og: number, k: number, m: number): [number, number][] {
+  const threadCount = threads === null || og * k * m < PARALLEL_MIN_PRODUCT ? 1 : getNumThreads();
+  const count = Math.min(threadCount, Math.floor(og / 4));
+  if (count <= 1) return [[0, og]];
+  const height = Math.ceil(og / count / 4) * 4;
+  const blocks: [number, number][] = [];
+  for (let start = 0; start < og; start += height) blocks.push([start, Math.min(og, start + height)]);
+  return blocks;
+}
+
 /**
  * A convolution's product W·cols computed from a zero-padded input in the WebAssembly memory
  * without making the column matrix (conv_forward in wasm/gemm.wat, stride 1 along rows): gemm's
- * depth blocks and order of additions, so the same values as gemm(W, cols), bit for bit.
+ * depth blocks and order of additions, so the same values as gemm(W, cols), bit for bit. Large
+ * ones are split by output channels between threads (rows of W and of the product, computed
+ * alike whichever thread runs them), with {@link convWorkspaceBytes} of scratch at `work`.
  */
 export function convGemmWasmAt(
   kernel: GemmExports, w: number, xp: number, c: number, og: number, nc: number, sampleBytes: number, cg: number,
   hp: number, wp: number, kh: number, kw: number, oh: number, ow: number, sh: number, dh: number, dw: number, work: number,
 ): void {
-  kernel.conv_forward(w, xp, c, og, nc, sampleBytes, cg, hp, wp, kh, kw, oh, ow, sh, dh, dw, work);
+  const k = cg * kh * kw;
+  const rowBytes = 8 * nc * oh * ow;
+  const blocks = channelBlocks(og, k, nc * oh * ow);
+  if (blocks.length === 1) {
+    kernel.conv_forward(w, xp, c, og, nc, sampleBytes, cg, hp, wp, kh, kw, oh, ow, sh, dh, dw, work);
+    return;
+  }
+  let at = work;
+  threads!.run(CONV_FORWARD, blocks.map(([o0, o1]) => {
+    const blockWork = at;
+    at = align16(at + kernel.conv_workspace_bytes(o1 - o0, k));
+    return [w + 8 * o0 * k, xp, c + o0 * rowBytes, o1 - o0, nc, sampleBytes, cg, hp, wp, kh, kw, oh, ow, sh, dh, dw, blockWork];
+  }));
 }
 
 /**
@@ -425,14 +464,33 @@ export function convWeightGemmWasmAt(
   kernel.conv_weight(g, xp, c, og, nc, sampleBytes, cg, hp, wp, kh, kw, oh, ow, sh, sw, dh, dw, work);
 }
 
+/** Scratch bytes {@link gemmWasmAt} needs for an m×n×k product: a workspace per block (see productBlocks). */
+export function gemmWorkspaceBytes(kernel: GemmExports, m: number, n: number, k: number): number {
+  let end = 0;
+  for (const [r0, r1, c0, c1] of productBlocks(m, n, k)) end = align16(end + kernel.workspace_bytes(r1 - r0, c1 - c0, k));
+  return end;
+}
+
 /**
  * One product on operands already in the WebAssembly memory (byte offsets; m, n, k ≥ 1; scratch
- * of workspace_bytes(m, n, k) at `work`): the same arithmetic as {@link gemm}'s WebAssembly path.
+ * of {@link gemmWorkspaceBytes} at `work`): the same arithmetic as {@link gemm}'s WebAssembly path,
+ * split between threads as gemm splits it.
  */
 export function gemmWasmAt(
   kernel: GemmExports, a: number, b: number, c: number, m: number, n: number, k: number, transA: boolean, transB: boolean, work: number,
 ): void {
-  kernel.gemm(a, b, c, m, n, k, transA ? 1 : 0, transB ? 1 : 0, work);
+  const tA = transA ? 1 : 0, tB = transB ? 1 : 0;
+  const blocks = productBlocks(m, n, k);
+  if (blocks.length === 1) {
+    kernel.gemm(a, b, c, m, n, k, tA, tB, work);
+    return;
+  }
+  let at = work;
+  threads!.run(GEMM_RANGE, blocks.map(([r0, r1, c0, c1]) => {
+    const blockWork = at;
+    at = align16(at + kernel.workspace_bytes(r1 - r0, c1 - c0, k));
+    return [a, b, c, m, n, k, tA, tB, blockWork, r0, r1, c0, c1];
+  }));
 }
 
 /**
@@ -454,28 +512,15 @@ function runWasm(
   const kernel = loadWasm();
   if (kernel === null) return false;
   const aSize = m * k, bSize = k * n, cSize = m * n;
-  const blocks = productBlocks(m, n, k);
-  // Byte layout: each block's scratch from 0, then A, B and C, each 16-byte aligned.
-  const works: number[] = [];
-  let end = 0;
-  for (const [r0, r1, c0, c1] of blocks) {
-    works.push(end);
-    end = align16(end + kernel.workspace_bytes(r1 - r0, c1 - c0, k));
-  }
-  const aAt = end;
+  // Byte layout: the scratch from 0, then A, B and C, each 16-byte aligned.
+  const aAt = gemmWorkspaceBytes(kernel, m, n, k);
   const bAt = align16(aAt + 8 * aSize);
   const cAt = align16(bAt + 8 * bSize);
-  end = cAt + 8 * cSize;
-  const heap = wasmHeap(end);
+  const heap = wasmHeap(cAt + 8 * cSize);
   if (heap === null) return false; // leave this product to the TypeScript kernel
   heap.set(a.subarray(aOffset, aOffset + aSize), aAt / 8);
   heap.set(b.subarray(bOffset, bOffset + bSize), bAt / 8);
-  const tA = transA ? 1 : 0, tB = transB ? 1 : 0;
-  if (blocks.length === 1) {
-    kernel.gemm(aAt, bAt, cAt, m, n, k, tA, tB, 0);
-  } else {
-    threads!.run(0, blocks.map(([r0, r1, c0, c1], i) => [aAt, bAt, cAt, m, n, k, tA, tB, works[i]!, r0, r1, c0, c1]));
-  }
+  gemmWasmAt(kernel, aAt, bAt, cAt, m, n, k, transA, transB, 0);
   c.set(heap.subarray(cAt / 8, cAt / 8 + cSize), cOffset);
   return true;
 }

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { gemm, gemmThreads, setMatmulBackend } from './matmul';
+import { conv2dData, conv2dInputGradData, type ConvGeometry } from './conv';
 import { getNumThreads, setNumThreads } from './threads';
 import { ValueError } from '../errors';
 import { lcg, randomArray } from '../testing/kernel-helpers';
@@ -91,6 +92,35 @@ describe('threaded matrix products', () => {
         expect(firstDifference(many.c, one.c)).toBe(-1);
       }
     });
+  });
+
+  // Stride 1 along rows (the forward product without a column matrix, split by output channels)
+  // and stride 2 (im2col and gemm); the input adjoint is a product split as gemm splits it.
+  const convolutions: ReadonlyArray<[string, ConvGeometry]> = [
+    ['16 channels, 5×5, stride 1', { n: 8, c: 3, h: 28, w: 28, o: 16, kh: 5, kw: 5, oh: 26, ow: 26, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, groups: 1 }],
+    ['10 channels in 2 groups, stride 2', { n: 12, c: 4, h: 30, w: 30, o: 20, kh: 3, kw: 3, oh: 14, ow: 14, sh: 2, sw: 2, dh: 1, dw: 1, pt: 0, pl: 0, groups: 2 }],
+  ];
+  it.each(convolutions)('a convolution (%s) and its input adjoint are the one-thread results bit for bit', (_label, geo) => {
+    const next = lcg(geo.o);
+    const x = randomArray(geo.n * geo.c * geo.h * geo.w, next);
+    const wt = randomArray(geo.o * (geo.c / geo.groups) * geo.kh * geo.kw, next);
+    const bias = randomArray(geo.o, next);
+    const g = randomArray(geo.n * geo.o * geo.oh * geo.ow, next);
+    const run = (threadCount: number) => {
+      setNumThreads(threadCount);
+      const threads = gemmThreads()!;
+      const before = threads.workerCalls;
+      const forward = conv2dData(x, wt, geo, bias);
+      const between = threads.workerCalls;
+      const inputGrad = conv2dInputGradData(g, wt, geo);
+      return { results: [forward, inputGrad], workerCalls: [between - before, threads.workerCalls - between] };
+    };
+    const one = run(1);
+    for (const threadCount of [2, 3]) {
+      const many = run(threadCount);
+      expect(many.workerCalls.map((calls) => calls > 0)).toEqual([true, true]); // both kernels shared their work
+      many.results.forEach((r, i) => expect(firstDifference(r, one.results[i]!)).toBe(-1));
+    }
   });
 
   it('keeps small products on the calling thread', () => {
