@@ -9,7 +9,7 @@ import * as os from 'os';
 import { gemm, gemmJs, gemmWasm, naiveGemm, wasmGemmAvailable } from '../packages/core/src/kernels/matmul';
 import { getNumThreads, setNumThreads } from '../packages/core/src/kernels/threads';
 import { ratio, timeInterleaved, timeIt, type BenchResult, type Timing } from './harness';
-import { openblasDgemm } from './openblas';
+import { openblasDgemm, type Dgemm } from './openblas';
 import { noteOnce } from './python';
 import { loadTf, type Tf } from './tf';
 
@@ -133,17 +133,21 @@ function againstOpenBlas(n: number): BenchResult[] {
   const b = filled(n * n, 2);
   const c = new Float64Array(n * n);
   const cores = os.cpus().length;
-  const defaultThreads = getNumThreads();
+  const defaultThreads = getNumThreads(); // the cores, up to setNumThreads' limit of 64
   const on = (threadCount: number) => (): void => {
     setNumThreads(threadCount);
     gemm(a, 0, b, 0, c, 0, n, n, n, false, false);
   };
-  const time = (): Timing[] => [timeIt(on(cores), { minTime: 0.5 }), timeIt(on(1), { minTime: 0.5 })];
-  const before = time();
-  const all = openblasDgemm(n, cores);
-  const one = all === null ? null : openblasDgemm(n, 1);
-  const after = time();
-  setNumThreads(defaultThreads);
+  const time = (): Timing[] => [timeIt(on(defaultThreads), { minTime: 0.5 }), timeIt(on(1), { minTime: 0.5 })];
+  let before: Timing[], after: Timing[], all: Dgemm | null, one: Dgemm | null;
+  try {
+    before = time();
+    all = openblasDgemm(n, cores);
+    one = all === null ? null : openblasDgemm(n, 1);
+    after = time();
+  } finally {
+    setNumThreads(defaultThreads);
+  }
   if (all === null || one === null) return [];
   noteOnce(`OpenBLAS reference: numpy ${all.numpy} on ${all.blas.openblas.config} (${all.blas.libraries.join(', ')})`);
   const gflops = (i: number): number => {
@@ -152,7 +156,7 @@ function againstOpenBlas(n: number): BenchResult[] {
   };
   const threads = all.blas.openblas.threads ?? cores;
   const row = (name: string, value: number): BenchResult => ({ group: GROUP, name, value, unit: 'GFLOP/s' });
-  const oursAll = row(`adjoint gemm ${n}³ (${cores} threads, before and after OpenBLAS)`, gflops(0));
+  const oursAll = row(`adjoint gemm ${n}³ (${defaultThreads} threads, before and after OpenBLAS)`, gflops(0));
   const oursOne = row(`adjoint gemm ${n}³ (1 thread, before and after OpenBLAS)`, gflops(1));
   const blasAll = row(`OpenBLAS dgemm ${n}³ via numpy (${threads} threads)`, all.gflops);
   const blasOne = row(`OpenBLAS dgemm ${n}³ via numpy (1 thread)`, one.gflops);

@@ -41,7 +41,7 @@
 import { gemmSharedWasmBytes, gemmWasmBytes } from './wasm/gemm.generated';
 import { ShapeError } from '../errors';
 import { growMemory, instantiateWithMemory, wasmModuleWithMemory, type WasmMemory } from './wasm/load';
-import { getNumThreads, KernelThreads } from './threads';
+import { KernelThreads } from './threads';
 
 /** Rows (of C and op(A)) computed per micro-kernel call. */
 const MR = 4;
@@ -416,7 +416,7 @@ export function convWorkspaceBytes(kernel: GemmExports, og: number, k: number, m
  * per thread, when the product (og × K × m multiply-adds) is large enough to share; else one.
  */
 function channelBlocks(og: number, k: number, m: number): [number, number][] {
-  const threadCount = threads === null || og * k * m < PARALLEL_MIN_PRODUCT ? 1 : getNumThreads();
+  const threadCount = threads === null || og * k * m < PARALLEL_MIN_PRODUCT ? 1 : threads.threadCount();
   const count = Math.min(threadCount, Math.floor(og / 4));
   if (count <= 1) return [[0, og]];
   const height = Math.ceil(og / count / 4) * 4;
@@ -464,7 +464,11 @@ export function convWeightGemmWasmAt(
   kernel.conv_weight(g, xp, c, og, nc, sampleBytes, cg, hp, wp, kh, kw, oh, ow, sh, sw, dh, dw, work);
 }
 
-/** Scratch bytes {@link gemmWasmAt} needs for an m×n×k product: a workspace per block (see productBlocks). */
+/**
+ * Scratch bytes {@link gemmWasmAt} needs for an m×n×k product: a workspace per block (see
+ * productBlocks). Not monotone in the sizes — a shorter product may be split the other way, or into
+ * more blocks — so a caller running products of several sizes in one region reserves the largest.
+ */
 export function gemmWorkspaceBytes(kernel: GemmExports, m: number, n: number, k: number): number {
   let end = 0;
   for (const [r0, r1, c0, c1] of productBlocks(m, n, k)) end = align16(end + kernel.workspace_bytes(r1 - r0, c1 - c0, k));
@@ -543,7 +547,7 @@ const MIN_BLOCK = 16;
  * its values, and neither does the split (gemm_range sums every element as gemm does).
  */
 function productBlocks(m: number, n: number, k: number): [number, number, number, number][] {
-  const threadCount = threads === null || m * n * k < PARALLEL_MIN_PRODUCT ? 1 : getNumThreads();
+  const threadCount = threads === null || m * n * k < PARALLEL_MIN_PRODUCT ? 1 : threads.threadCount();
   const side = Math.max(m, n);
   const count = Math.min(threadCount, Math.floor(side / MIN_BLOCK));
   if (count <= 1) return [[0, m, 0, n]];

@@ -4,20 +4,17 @@
  * its own beside the bundle.
  *
  * A worker instantiates the kernel module over the shared memory it is given, marks its slot of
- * the control block idle, and then sleeps on that slot. The main thread writes a call (which export,
- * and its i32 arguments) into the slot and moves it from idle to posted; the worker makes the call,
- * moves the slot back to idle and wakes the main thread. A worker idle for `idleMs` moves its slot
- * from idle to exited and ends, with a compare-and-exchange so that a call posted at that moment is
- * never lost: whichever side changes the state first wins, and the main thread makes a call itself
- * when it finds the worker gone. A call that throws leaves the slot exited too (and the worker ends),
- * so the main thread repeats it rather than waiting forever.
- *
- * Keep the slot layout and states in step with threads.ts.
+ * the control block idle, and then waits on that slot (spinning for `spinMs`, then sleeping). When
+ * the main thread posts a call (which export, and its i32 arguments), the worker claims it, makes
+ * it, and marks the slot idle again. A worker idle for `idleMs` ends. The states and their moves
+ * are in thread-protocol.ts, whose constants are written into the source below.
  */
+import { ARGC, ARGS, EXITED, FN, IDLE, POSTED, RUNNING, SLOT, STARTED, STARTING, STATE } from './thread-protocol';
+
 export const WORKER_SOURCE = `
 'use strict';
-const SLOT = 32, STATE = 0, FN = 1, ARGC = 2, ARGS = 3;
-const STARTING = 0, IDLE = 1, POSTED = 2, EXITED = 3;
+const SLOT = ${SLOT}, STATE = ${STATE}, FN = ${FN}, ARGC = ${ARGC}, STARTED = ${STARTED}, ARGS = ${ARGS};
+const STARTING = ${STARTING}, IDLE = ${IDLE}, POSTED = ${POSTED}, RUNNING = ${RUNNING}, EXITED = ${EXITED};
 
 function run(data, exit) {
   const { module, memory, control, slot, names, idleMs, spinMs } = data;
@@ -33,12 +30,17 @@ function run(data, exit) {
     exit();
     return;
   }
-  Atomics.store(ctrl, base + STATE, IDLE);
+  Atomics.store(ctrl, base + STARTED, 1);
+  // Terminated while starting: the slot says EXITED, and stays so.
+  if (Atomics.compareExchange(ctrl, base + STATE, STARTING, IDLE) !== STARTING) {
+    exit();
+    return;
+  }
   Atomics.notify(ctrl, base + STATE);
   const args = [];
   for (;;) {
-    // Spin for a moment before sleeping: products come in bursts (a training step), and waking a
-    // sleeping thread takes longer than a small product.
+    // Spin for a moment before sleeping: products often follow each other, and waking a sleeping
+    // thread takes longer than a small product.
     const spinUntil = performance.now() + spinMs;
     while (Atomics.load(ctrl, base + STATE) === IDLE && performance.now() < spinUntil) { /* spin */ }
     if (Atomics.load(ctrl, base + STATE) === IDLE
@@ -48,7 +50,13 @@ function run(data, exit) {
       exit();
       return;
     }
-    if (Atomics.load(ctrl, base + STATE) !== POSTED) continue;
+    const state = Atomics.load(ctrl, base + STATE);
+    if (state === EXITED) {
+      exit();
+      return;
+    }
+    // The main thread may have taken the call back to make it itself: claim it or leave it.
+    if (state !== POSTED || Atomics.compareExchange(ctrl, base + STATE, POSTED, RUNNING) !== POSTED) continue;
     const argc = ctrl[base + ARGC];
     args.length = argc;
     for (let i = 0; i < argc; i++) args[i] = ctrl[base + ARGS + i];

@@ -4,10 +4,11 @@
  *
  * The main thread stays the one that owns every tensor. A large product is split into blocks of C
  * (see matmul.ts); the main thread posts all blocks but the first to idle workers through a small
- * shared control block, computes the first itself, then waits for the rest. Any block a worker
- * cannot take — still starting, gone after idling, failed — the main thread computes as well, so
- * the thread count changes only the speed: each block's arithmetic is fixed by the partition, and
- * the partition by the shape, never by which thread runs a block or when.
+ * shared control block (thread-protocol.ts), computes the first itself, takes back any block no
+ * worker has claimed by then, and waits for the rest. A block a worker cannot take — still
+ * starting, gone after idling, failed — the main thread computes as well. The split depends on
+ * the product's shape and the thread count, but never the values: every element is summed exactly
+ * as on one thread, whichever thread computes it.
  *
  * Threads exist only where the host gives shared memory: always in Node (worker_threads), and in a
  * browser page that is cross-origin isolated (Web Workers and SharedArrayBuffer). Elsewhere every
@@ -16,22 +17,13 @@
 
 import { ValueError } from '../errors';
 import { WORKER_SOURCE } from './thread-worker';
+import { ARGC, ARGS, EXITED, FN, IDLE, MAX_ARGS, POSTED, SLOT, STARTED, STARTING, STATE } from './thread-protocol';
 import type { WasmModuleWithMemory } from './wasm/load';
-
-// The control block: one slot of SLOT int32s per worker (layout and states as in thread-worker.ts).
-const SLOT = 32;
-const STATE = 0;
-const FN = 1;
-const ARGC = 2;
-const ARGS = 3;
-const MAX_ARGS = SLOT - ARGS;
-const STARTING = 0;
-const IDLE = 1;
-const POSTED = 2;
-const EXITED = 3;
 
 /** The most threads {@link setNumThreads} accepts. */
 const MAX_THREADS = 64;
+/** Workers that end without ever starting before the pool gives up on threads (a policy forbids them, say). */
+const MAX_FAILED_STARTS = 3;
 /** A worker with no call for this long ends; the next large kernel starts it again. */
 const IDLE_MS = 2000;
 /**
@@ -45,10 +37,10 @@ const SPIN_MS = 0.1;
 let requestedThreads: number | undefined;
 
 /**
- * Sets how many threads the large kernels (matrix products) use, counting the calling thread; the
- * default is the number of cores available ({@link getNumThreads}). `1` keeps every kernel on the
- * calling thread. Results do not depend on the setting: each product is split the same way
- * whatever the count, and every element of it is summed in the same order, so they agree bit for
+ * Sets how many threads the large kernels (matrix products and convolutions) use, counting the
+ * calling thread; the default is the number of cores available ({@link getNumThreads}). `1` keeps
+ * every kernel on the calling thread. Results do not depend on the setting: however a product is
+ * split, each element of it is summed in the same order as on one thread, so they agree bit for
  * bit. Workers start on first use and end after two seconds without work.
  *
  * Threads need shared memory: Node, or a browser page that is cross-origin isolated
@@ -66,9 +58,9 @@ export function setNumThreads(count: number): void {
 }
 
 /**
- * How many threads the large kernels use: the last {@link setNumThreads} count, or by default the
- * cores available (Node's `os.availableParallelism()`, a browser's `navigator.hardwareConcurrency`,
- * capped at 64).
+ * The thread count setting: the last {@link setNumThreads} count, or by default the cores available
+ * (Node's `os.availableParallelism()`, a browser's `navigator.hardwareConcurrency`, capped at 64).
+ * Where memory cannot be shared, kernels run on one thread whatever this says.
  */
 export function getNumThreads(): number {
   return requestedThreads ?? defaultThreads();
@@ -111,7 +103,8 @@ export class KernelThreads {
   private readonly workers: (WorkerHandle | null)[] = [];
   /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
   private readonly canBlock: boolean;
-  private spawnFailed = false;
+  /** Workers that ended without ever starting; after MAX_FAILED_STARTS the pool stops trying. */
+  private failedStarts = 0;
   /** Calls run by workers so far: lets tests see that the threaded path ran. */
   workerCalls = 0;
 
@@ -130,72 +123,84 @@ export class KernelThreads {
   }
 
   /**
+   * How many blocks a kernel should be split into for now: the thread count, or 1 when workers
+   * cannot start here (then splitting would only repeat the packing).
+   */
+  threadCount(): number {
+    return this.failedStarts >= MAX_FAILED_STARTS ? 1 : getNumThreads();
+  }
+
+  /**
    * Makes every call in `calls` (each the i32 arguments of export `names[fn]`), the first on this
-   * thread and the others on idle workers where there are any, and returns when all are done. The
-   * calls must write to disjoint memory.
+   * thread and the others on idle workers where there are any, and returns when all are done, even
+   * when a call throws. The calls must write to disjoint memory.
    */
   run(fn: number, calls: readonly (readonly number[])[]): void {
     const ctrl = this.control;
     const posted: number[] = [];
-    const here: number[] = [];
-    const workerCount = Math.min(getNumThreads() - 1, calls.length - 1);
-    for (let i = 1; i < calls.length; i++) {
-      const slot = i <= workerCount ? this.readySlot(i) : -1;
-      if (slot < 0) {
-        here.push(i);
-        continue;
-      }
-      const base = slot * SLOT;
-      const args = calls[i]!;
-      if (args.length > MAX_ARGS) throw new Error('KernelThreads.run: too many arguments');
-      ctrl[base + FN] = fn;
-      ctrl[base + ARGC] = args.length;
-      for (let a = 0; a < args.length; a++) ctrl[base + ARGS + a] = args[a]!;
-      // Only an idle worker takes a call: one that has just ended leaves the call to this thread.
-      if (Atomics.compareExchange(ctrl, base + STATE, IDLE, POSTED) === IDLE) {
-        Atomics.notify(ctrl, base + STATE);
-        posted.push(i);
-      } else {
-        here.push(i);
-      }
-    }
     const call = this.exports[this.names[fn]!]!;
-    call(...calls[0]!);
-    for (const i of here) call(...calls[i]!);
-    for (const slot of posted) {
-      const base = slot * SLOT;
-      let state: number;
-      while ((state = Atomics.load(ctrl, base + STATE)) === POSTED) {
-        if (this.canBlock) Atomics.wait(ctrl, base + STATE, POSTED, 50);
+    const workerCount = Math.min(getNumThreads() - 1, calls.length - 1);
+    try {
+      for (let i = 1; i <= workerCount; i++) if (this.post(i, fn, calls[i]!)) posted.push(i);
+      call(...calls[0]!);
+      for (let i = 1; i < calls.length; i++) if (!posted.includes(i)) call(...calls[i]!);
+    } finally {
+      // A call no worker has claimed yet is taken back and made here, so a worker that is slow
+      // to wake, or gone, costs no waiting; the others are waited for, even after a throw above.
+      for (const slot of posted) {
+        const base = slot * SLOT;
+        if (Atomics.compareExchange(ctrl, base + STATE, POSTED, IDLE) === POSTED) {
+          call(...calls[slot]!);
+          continue;
+        }
+        let state: number;
+        while ((state = Atomics.load(ctrl, base + STATE)) !== IDLE && state !== EXITED) {
+          if (this.canBlock) Atomics.wait(ctrl, base + STATE, state, 50);
+        }
+        if (state === EXITED) call(...calls[slot]!); // the worker failed: its block is redone here
+        else this.workerCalls++;
       }
-      if (state === EXITED) call(...calls[slot]!); // the worker failed: its block is redone here
-      else this.workerCalls++;
     }
   }
 
-  /** Slot i if its worker is idle; else -1, starting (again) a worker that has not started or has ended. */
-  private readySlot(i: number): number {
-    const state = Atomics.load(this.control, i * SLOT + STATE);
-    if (state === IDLE) return i;
-    if (this.workers[i] == null || state === EXITED) this.spawn(i);
-    return -1;
+  /** Posts `args` for export `fn` to worker `slot` if it is idle; false, starting it if needed, when not. */
+  private post(slot: number, fn: number, args: readonly number[]): boolean {
+    const ctrl = this.control;
+    const base = slot * SLOT;
+    const state = Atomics.load(ctrl, base + STATE);
+    if (state !== IDLE) {
+      if (this.workers[slot] == null || state === EXITED) this.spawn(slot);
+      return false;
+    }
+    if (args.length > MAX_ARGS) throw new Error('KernelThreads.run: too many arguments');
+    ctrl[base + FN] = fn;
+    ctrl[base + ARGC] = args.length;
+    for (let a = 0; a < args.length; a++) ctrl[base + ARGS + a] = args[a]!;
+    // Only an idle worker takes a call: one that has just ended leaves the call to this thread.
+    if (Atomics.compareExchange(ctrl, base + STATE, IDLE, POSTED) !== IDLE) return false;
+    Atomics.notify(ctrl, base + STATE);
+    return true;
   }
 
   private spawn(slot: number): void {
-    if (this.spawnFailed) return;
-    Atomics.store(this.control, slot * SLOT + STATE, STARTING);
+    const ctrl = this.control;
+    const base = slot * SLOT;
+    if (this.workers[slot] != null && Atomics.load(ctrl, base + STARTED) === 0) this.failedStarts++;
+    if (this.failedStarts >= MAX_FAILED_STARTS) return;
+    Atomics.store(ctrl, base + STARTED, 0);
+    Atomics.store(ctrl, base + STATE, STARTING);
     const data = {
-      module: this.compiled.module, memory: this.compiled.memory, control: this.control.buffer,
+      module: this.compiled.module, memory: this.compiled.memory, control: ctrl.buffer,
       slot, names: this.names, idleMs: IDLE_MS, spinMs: SPIN_MS,
     };
     try {
       this.workers[slot] = startWorker(data, () => {
-        Atomics.store(this.control, slot * SLOT + STATE, EXITED);
+        Atomics.store(ctrl, base + STATE, EXITED);
       });
     } catch {
       // No threads here after all (a content security policy, a resource limit): stay on this one.
-      this.spawnFailed = true;
-      Atomics.store(this.control, slot * SLOT + STATE, EXITED);
+      this.failedStarts = MAX_FAILED_STARTS;
+      Atomics.store(ctrl, base + STATE, EXITED);
     }
   }
 
@@ -207,9 +212,10 @@ export class KernelThreads {
   /** Ends every worker now (tests); later calls start new ones. */
   terminate(): void {
     for (let i = 0; i < this.workers.length; i++) {
+      Atomics.store(this.control, i * SLOT + STATE, EXITED);
+      Atomics.notify(this.control, i * SLOT + STATE);
       this.workers[i]?.terminate();
       this.workers[i] = null;
-      Atomics.store(this.control, i * SLOT + STATE, EXITED);
     }
   }
 }

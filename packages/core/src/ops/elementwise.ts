@@ -128,7 +128,7 @@ export function binaryOp(spec: {
     const [fromA, fromB] = spec.scalarScales;
     setScalarRule(op, (g, x, y, out, _attrs, into) => {
       into[0] = fromA(g, x, y, out, undefined);
-      if (fromB !== null) into[1] = fromB(g, x, y, out, undefined);
+      into[1] = fromB === null ? NaN : fromB(g, x, y, out, undefined);
     });
   }
   return op;
