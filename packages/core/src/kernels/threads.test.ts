@@ -47,6 +47,17 @@ function product(threadCount: number, m: number, n: number, k: number, transA: b
   return { c: first, workerCalls: threads.workerCalls - before };
 }
 
+/** Random input, weights, bias and output adjoint for a convolution of geometry `geo`. */
+function convolutionOperands(geo: ConvGeometry, seed: number) {
+  const next = lcg(seed);
+  return {
+    x: randomArray(geo.n * geo.c * geo.h * geo.w, next),
+    wt: randomArray(geo.o * (geo.c / geo.groups) * geo.kh * geo.kw, next),
+    bias: randomArray(geo.o, next),
+    g: randomArray(geo.n * geo.o * geo.oh * geo.ow, next),
+  };
+}
+
 /** The first index where x and y differ in any bit (−0 and 0, NaN payloads included), or −1. */
 function firstDifference(x: Float64Array, y: Float64Array): number {
   const [bx, by] = [new BigUint64Array(x.buffer), new BigUint64Array(y.buffer)];
@@ -112,11 +123,7 @@ describe('threaded matrix products', () => {
     ['10 channels in 2 groups, stride 2', { n: 12, c: 4, h: 30, w: 30, o: 20, kh: 3, kw: 3, oh: 14, ow: 14, sh: 2, sw: 2, dh: 1, dw: 1, pt: 0, pl: 0, groups: 2 }],
   ];
   it.each(convolutions)('a convolution (%s) and its input adjoint are the one-thread results bit for bit', (_label, geo) => {
-    const next = lcg(geo.o);
-    const x = randomArray(geo.n * geo.c * geo.h * geo.w, next);
-    const wt = randomArray(geo.o * (geo.c / geo.groups) * geo.kh * geo.kw, next);
-    const bias = randomArray(geo.o, next);
-    const g = randomArray(geo.n * geo.o * geo.oh * geo.ow, next);
+    const { x, wt, bias, g } = convolutionOperands(geo, geo.o);
     const run = (threadCount: number) => {
       setNumThreads(threadCount);
       const threads = gemmThreads()!;
@@ -147,10 +154,7 @@ describe('threaded matrix products', () => {
     ['forward, 512 channels in 2 groups, stride 2', { n: 14, c: 32, h: 15, w: 15, o: 512, kh: 3, kw: 3, oh: 7, ow: 7, sh: 2, sw: 2, dh: 1, dw: 1, pt: 0, pl: 0, groups: 2 }],
   ];
   it.each(shorterLastChunk)('a batch with a shorter last chunk (%s) is the one-thread result bit for bit', (_label, geo) => {
-    const next = lcg(geo.n);
-    const x = randomArray(geo.n * geo.c * geo.h * geo.w, next);
-    const wt = randomArray(geo.o * (geo.c / geo.groups) * geo.kh * geo.kw, next);
-    const g = randomArray(geo.n * geo.o * geo.oh * geo.ow, next);
+    const { x, wt, g } = convolutionOperands(geo, geo.n);
     const run = (threadCount: number): Float64Array[] => {
       setNumThreads(threadCount);
       return [conv2dData(x, wt, geo), conv2dInputGradData(g, wt, geo)];
