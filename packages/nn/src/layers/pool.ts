@@ -58,7 +58,7 @@ export abstract class Pool2d extends Module {
 
   protected constructor(
     private readonly kind: string,
-    private readonly pool: (x: Tensor, window: Window) => Tensor,
+    private readonly pool: (x: Tensor, window: Pick<Pool2d, 'kernelSize' | 'stride' | 'padding'>) => Tensor,
     kernelSize: number | readonly [number, number],
     options: Pool2dOptions,
   ) {
