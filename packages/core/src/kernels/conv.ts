@@ -34,7 +34,7 @@
  * every call.
  */
 import {
-  convGemmWasmAt, convWeightGemmWasmAt, convWorkspaceBytes, gemm, gemmWasmAt, gemmWorkspaceBytes, wasmHeap, wasmKernelFor, type GemmExports,
+  convGemmWasmAt, convWeightGemmWasmAt, convWeightWorkspaceBytes, convWorkspaceBytes, gemm, gemmWasmAt, gemmWorkspaceBytes, wasmHeap, wasmKernelFor, type GemmExports,
 } from './matmul';
 import { allocData, allocForOverwrite } from './alloc';
 
@@ -475,7 +475,7 @@ export function conv2dWeightGradData(x: Float64Array, g: Float64Array, geo: Conv
     if (kernel !== null && heap === undefined) {
       // Regions: the chunk padded, ḡ's chunk as [og, m], the chunk's product transposed ([K, og]),
       // and the sum over chunks so far, per group.
-      at = layout(kernel.conv_weight_workspace_bytes(og, k, chunk * ohw), [chunk * geo.c * hp * wp + 4, og * chunk * ohw, k * og, groups * k * og, chunk * chw]);
+      at = layout(chunkScratch((m) => convWeightWorkspaceBytes(kernel, og, k, m), ohw, chunk, n), [chunk * geo.c * hp * wp + 4, og * chunk * ohw, k * og, groups * k * og, chunk * chw]);
       heap = wasmHeap(at[5]!);
     }
     if (kernel !== null && heap) {

@@ -313,6 +313,9 @@ export interface GemmExports {
   /** cols·ḡᵀ without the column matrix, from a zero-padded input (see wasm/gemm.wat). */
   conv_weight(g: number, xp: number, c: number, og: number, nc: number, sampleBytes: number, cg: number, hp: number, wp: number,
     kh: number, kw: number, oh: number, ow: number, sh: number, sw: number, dh: number, dw: number, work: number): void;
+  /** Taps [r0, r1) of conv_weight's result, with conv_weight_workspace_bytes(og, K, M) of scratch of its own. */
+  conv_weight_range(g: number, xp: number, c: number, og: number, nc: number, sampleBytes: number, cg: number, hp: number, wp: number,
+    kh: number, kw: number, oh: number, ow: number, sh: number, sw: number, dh: number, dw: number, work: number, r0: number, r1: number): void;
   /** conv_forward's product [og, nc·ohw] at src reordered into [nc, og, ohw] at dst, plus bias[o] when withBias is 1. */
   bias_reorder(src: number, dst: number, og: number, nc: number, ohw: number, bias: number, withBias: number): void;
   /** planes of h×w at src copied into planes of hp×wp at dst, at row pt and column pl. */
@@ -345,7 +348,7 @@ function loadWasm(): GemmExports | null {
       const exports = instantiateWithMemory<Omit<GemmExports, 'memory'>>(compiled);
       wasmKernel = { ...exports, memory: compiled.memory };
       if (compiled.shared) {
-        threads = new KernelThreads(compiled, exports as unknown as Record<string, (...args: number[]) => unknown>, ['gemm_range', 'conv_forward']);
+        threads = new KernelThreads(compiled, exports as unknown as Record<string, (...args: number[]) => unknown>, ['gemm_range', 'conv_forward', 'conv_weight_range']);
       }
     }
   }
@@ -355,6 +358,7 @@ function loadWasm(): GemmExports | null {
 /** Indices of the exports workers run (the names given to KernelThreads in loadWasm). */
 const GEMM_RANGE = 0;
 const CONV_FORWARD = 1;
+const CONV_WEIGHT_RANGE = 2;
 
 /** The product's worker threads, for tests: null where memory cannot be shared. */
 export function gemmThreads(): KernelThreads | null {
@@ -407,21 +411,27 @@ export function wasmHeap(bytes: number): Float64Array | null {
 /** Scratch bytes {@link convGemmWasmAt} needs for og output channels, K taps and m output positions. */
 export function convWorkspaceBytes(kernel: GemmExports, og: number, k: number, m: number): number {
   let end = 0;
-  for (const [o0, o1] of channelBlocks(og, k, m)) end = align16(end + kernel.conv_workspace_bytes(o1 - o0, k));
+  for (const [o0, o1] of rowBlocks(og, og * k * m)) end = align16(end + kernel.conv_workspace_bytes(o1 - o0, k));
   return end;
 }
 
+/** Scratch bytes {@link convWeightGemmWasmAt} needs for og output channels, K taps and m output positions. */
+export function convWeightWorkspaceBytes(kernel: GemmExports, og: number, k: number, m: number): number {
+  return rowBlocks(k, og * k * m).length * align16(kernel.conv_weight_workspace_bytes(og, k, m));
+}
+
 /**
- * How conv_forward's output channels are split between threads: blocks of whole 4-row tiles, one
- * per thread, when the product (og × K × m multiply-adds) is large enough to share; else one.
+ * How a convolution kernel's output rows (conv_forward's channels, conv_weight's taps) are split
+ * between threads: blocks of whole 4-row tiles, one per thread, when the product (`macs`
+ * multiply-adds) is large enough to share; else one block.
  */
-function channelBlocks(og: number, k: number, m: number): [number, number][] {
-  const threadCount = threads === null || og * k * m < PARALLEL_MIN_PRODUCT ? 1 : threads.threadCount();
-  const count = Math.min(threadCount, Math.floor(og / 4));
-  if (count <= 1) return [[0, og]];
-  const height = Math.ceil(og / count / 4) * 4;
+function rowBlocks(rows: number, macs: number): [number, number][] {
+  const threadCount = threads === null || macs < PARALLEL_MIN_PRODUCT ? 1 : threads.threadCount();
+  const count = Math.min(threadCount, Math.floor(rows / 4));
+  if (count <= 1) return [[0, rows]];
+  const height = Math.ceil(rows / count / 4) * 4;
   const blocks: [number, number][] = [];
-  for (let start = 0; start < og; start += height) blocks.push([start, Math.min(og, start + height)]);
+  for (let start = 0; start < rows; start += height) blocks.push([start, Math.min(rows, start + height)]);
   return blocks;
 }
 
@@ -438,7 +448,7 @@ export function convGemmWasmAt(
 ): void {
   const k = cg * kh * kw;
   const rowBytes = 8 * nc * oh * ow;
-  const blocks = channelBlocks(og, k, nc * oh * ow);
+  const blocks = rowBlocks(og, og * k * nc * oh * ow);
   if (blocks.length === 1) {
     kernel.conv_forward(w, xp, c, og, nc, sampleBytes, cg, hp, wp, kh, kw, oh, ow, sh, dh, dw, work);
     return;
@@ -455,13 +465,23 @@ export function convGemmWasmAt(
  * A convolution's weight adjoint, transposed, cols·ḡᵀ ([K, og]), computed from a zero-padded input
  * in the WebAssembly memory without making the column matrix (conv_weight in wasm/gemm.wat): the
  * same products summed in gemm's depth blocks and order, so element (r, o) is that of
- * gemm(ḡ, cols, transB) at (o, r), bit for bit.
+ * gemm(ḡ, cols, transB) at (o, r), bit for bit. Large ones are split by taps (rows of the result)
+ * between threads, with {@link convWeightWorkspaceBytes} of scratch at `work`.
  */
 export function convWeightGemmWasmAt(
   kernel: GemmExports, g: number, xp: number, c: number, og: number, nc: number, sampleBytes: number, cg: number,
   hp: number, wp: number, kh: number, kw: number, oh: number, ow: number, sh: number, sw: number, dh: number, dw: number, work: number,
 ): void {
-  kernel.conv_weight(g, xp, c, og, nc, sampleBytes, cg, hp, wp, kh, kw, oh, ow, sh, sw, dh, dw, work);
+  const k = cg * kh * kw;
+  const m = nc * oh * ow;
+  const blocks = rowBlocks(k, og * k * m);
+  if (blocks.length === 1) {
+    kernel.conv_weight(g, xp, c, og, nc, sampleBytes, cg, hp, wp, kh, kw, oh, ow, sh, sw, dh, dw, work);
+    return;
+  }
+  const scratch = align16(kernel.conv_weight_workspace_bytes(og, k, m));
+  threads!.run(CONV_WEIGHT_RANGE, blocks.map(([r0, r1], i) =>
+    [g, xp, c, og, nc, sampleBytes, cg, hp, wp, kh, kw, oh, ow, sh, sw, dh, dw, work + i * scratch, r0, r1]));
 }
 
 /**

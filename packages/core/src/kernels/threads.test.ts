@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { gemm, gemmThreads, setMatmulBackend } from './matmul';
-import { conv2dData, conv2dInputGradData, type ConvGeometry } from './conv';
+import { conv2dData, conv2dInputGradData, conv2dWeightGradData, type ConvGeometry } from './conv';
 import { getNumThreads, setNumThreads } from './threads';
 import { ValueError } from '../errors';
 import { lcg, randomArray } from '../testing/kernel-helpers';
@@ -117,32 +117,35 @@ describe('threaded matrix products', () => {
   });
 
   // Stride 1 along rows (the forward product without a column matrix, split by output channels)
-  // and stride 2 (im2col and gemm); the input adjoint is a product split as gemm splits it.
+  // and stride 2 (im2col and gemm); the input adjoint is a product split as gemm splits it, and the
+  // weight adjoint is split by taps.
   const convolutions: ReadonlyArray<[string, ConvGeometry]> = [
     ['16 channels, 5×5, stride 1', { n: 8, c: 3, h: 28, w: 28, o: 16, kh: 5, kw: 5, oh: 26, ow: 26, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, groups: 1 }],
     ['10 channels in 2 groups, stride 2', { n: 12, c: 4, h: 30, w: 30, o: 20, kh: 3, kw: 3, oh: 14, ow: 14, sh: 2, sw: 2, dh: 1, dw: 1, pt: 0, pl: 0, groups: 2 }],
   ];
-  it.each(convolutions)('a convolution (%s) and its input adjoint are the one-thread results bit for bit', (_label, geo) => {
+  it.each(convolutions)('a convolution (%s) and both its adjoints are the one-thread results bit for bit', (_label, geo) => {
     const { x, wt, bias, g } = convolutionOperands(geo, geo.o);
+    const kernels = [() => conv2dData(x, wt, geo, bias), () => conv2dInputGradData(g, wt, geo), () => conv2dWeightGradData(x, g, geo)];
     const run = (threadCount: number) => {
       setNumThreads(threadCount);
       const threads = gemmThreads()!;
-      const before = threads.workerCalls;
-      const forward = conv2dData(x, wt, geo, bias);
-      const between = threads.workerCalls;
-      const inputGrad = conv2dInputGradData(g, wt, geo);
-      return { results: [forward, inputGrad], workerCalls: [between - before, threads.workerCalls - between] };
+      return kernels.map((kernel) => {
+        const before = threads.workerCalls;
+        const result = kernel();
+        return { result, workerCalls: threads.workerCalls - before };
+      });
     };
     const one = run(1);
     for (const threadCount of [2, 3]) {
-      // Until both kernels have shared their work (a block no worker claims in time is made here).
-      const shared = [false, false];
-      for (let tries = 0; tries < 20 && !(shared[0] && shared[1]); tries++) {
-        const many = run(threadCount);
-        many.workerCalls.forEach((calls, i) => (shared[i] ||= calls > 0));
-        many.results.forEach((r, i) => expect(firstDifference(r, one.results[i]!)).toBe(-1));
+      // Until every kernel has shared its work (a block no worker claims in time is made here).
+      const shared = kernels.map(() => false);
+      for (let tries = 0; tries < 20 && !shared.every(Boolean); tries++) {
+        run(threadCount).forEach(({ result, workerCalls }, i) => {
+          shared[i] ||= workerCalls > 0;
+          expect(firstDifference(result, one[i]!.result)).toBe(-1);
+        });
       }
-      expect(shared).toEqual([true, true]);
+      expect(shared).toEqual(kernels.map(() => true));
     }
   });
 
@@ -157,7 +160,7 @@ describe('threaded matrix products', () => {
     const { x, wt, g } = convolutionOperands(geo, geo.n);
     const run = (threadCount: number): Float64Array[] => {
       setNumThreads(threadCount);
-      return [conv2dData(x, wt, geo), conv2dInputGradData(g, wt, geo)];
+      return [conv2dData(x, wt, geo), conv2dInputGradData(g, wt, geo), conv2dWeightGradData(x, g, geo)];
     };
     const one = run(1);
     for (const threadCount of [2, 3]) run(threadCount).forEach((r, i) => expect(firstDifference(r, one[i]!)).toBe(-1));

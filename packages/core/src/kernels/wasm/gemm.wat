@@ -710,6 +710,19 @@
       (param $g i32) (param $xp i32) (param $c i32) (param $og i32) (param $nc i32) (param $sampleBytes i32)
       (param $cg i32) (param $Hp i32) (param $Wp i32) (param $kh i32) (param $kw i32)
       (param $oh i32) (param $ow i32) (param $sh i32) (param $sw i32) (param $dh i32) (param $dw i32) (param $work i32)
+    (call $convWeightRange (local.get $g) (local.get $xp) (local.get $c) (local.get $og) (local.get $nc) (local.get $sampleBytes)
+      (local.get $cg) (local.get $Hp) (local.get $Wp) (local.get $kh) (local.get $kw)
+      (local.get $oh) (local.get $ow) (local.get $sh) (local.get $sw) (local.get $dh) (local.get $dw) (local.get $work)
+      (i32.const 0) (i32.mul (local.get $cg) (i32.mul (local.get $kh) (local.get $kw)))))
+
+  ;; Rows (taps) [r0, r1) of conv_weight's C, r0 a multiple of 4, with scratch of its own at work:
+  ;; each element summed exactly as conv_weight sums it, so threads sharing the taps give its result.
+  (export "conv_weight_range" (func $convWeightRange))
+  (func $convWeightRange
+      (param $g i32) (param $xp i32) (param $c i32) (param $og i32) (param $nc i32) (param $sampleBytes i32)
+      (param $cg i32) (param $Hp i32) (param $Wp i32) (param $kh i32) (param $kw i32)
+      (param $oh i32) (param $ow i32) (param $sh i32) (param $sw i32) (param $dh i32) (param $dw i32) (param $work i32)
+      (param $r0 i32) (param $r1 i32)
     (local $K i32) (local $M i32) (local $bases i32) (local $offs i32) (local $packed i32) (local $tile i32)
     (local $p i32) (local $ci i32) (local $ki i32) (local $kj i32) (local $s i32) (local $y i32) (local $x i32)
     (local $rowAt i32) (local $kcMax i32) (local $kc i32) (local $p0 i32) (local $jr i32) (local $ir i32)
@@ -776,9 +789,9 @@
           (local.get $kc)
           (i32.add (local.get $packed) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 3))))
         (br_if $packG (i32.lt_u (local.tee $jr (i32.add (local.get $jr) (i32.const 4))) (local.get $og))))
-      (local.set $ir (i32.const 0))
+      (local.set $ir (local.get $r0))
       (loop $tapStrips
-        (local.set $rows (i32.sub (local.get $K) (local.get $ir)))
+        (local.set $rows (i32.sub (local.get $r1) (local.get $ir)))
         (local.set $rows (select (i32.const 4) (local.get $rows) (i32.gt_u (local.get $rows) (i32.const 4))))
         (local.set $o (i32.add (local.get $offs) (i32.shl (local.get $ir) (i32.const 2))))
         (local.set $jr (i32.const 0))
@@ -804,7 +817,7 @@
               (call $storeEdge (local.get $tile) (local.get $cTile) (local.get $ldc)
                 (local.get $rows) (local.get $lanes) (i32.ne (local.get $p0) (i32.const 0)))))
           (br_if $channelStrips (i32.lt_u (local.tee $jr (i32.add (local.get $jr) (i32.const 4))) (local.get $og))))
-        (br_if $tapStrips (i32.lt_u (local.tee $ir (i32.add (local.get $ir) (i32.const 4))) (local.get $K))))
+        (br_if $tapStrips (i32.lt_u (local.tee $ir (i32.add (local.get $ir) (i32.const 4))) (local.get $r1))))
       (br_if $depthBlocks (i32.lt_u (local.tee $p0 (i32.add (local.get $p0) (local.get $kc))) (local.get $M)))))
 
   ;; dst[i] += src[i] for i < count (f64), two at a time: the weight adjoint's chunks added up.
