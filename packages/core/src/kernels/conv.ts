@@ -318,7 +318,7 @@ function forwardWithoutColumns(
  * full chunks' and the last, shorter one's, whose product may be split between threads otherwise
  * and need more (see gemmWorkspaceBytes).
  */
-function chunkScratch(bytesFor: (m: number) => number, ohw: number, chunk: number, n: number): number {
+function chunkScratch(bytesFor: (positions: number) => number, ohw: number, chunk: number, n: number): number {
   const last = n % chunk || chunk;
   return Math.max(bytesFor(chunk * ohw), bytesFor(last * ohw));
 }
@@ -349,7 +349,7 @@ export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry,
     const chunk = Math.max(1, Math.min(n, Math.floor(DIRECT_LIMIT / (padded + og * ohw))));
     // Regions: the chunk padded (and 4 elements that edge tiles may read past it), w, the product,
     // the product in the output's order, the bias, the chunk as it comes.
-    const at = layout(chunkScratch((m) => convWorkspaceBytes(direct, og, k, m), ohw, chunk, n), [chunk * padded + 4, o * k, og * chunk * ohw, og * chunk * ohw, o, chunk * chw]);
+    const at = layout(chunkScratch((positions) => convWorkspaceBytes(direct, og, k, positions), ohw, chunk, n), [chunk * padded + 4, o * k, og * chunk * ohw, og * chunk * ohw, o, chunk * chw]);
     const heap = wasmHeap(at[6]!);
     if (heap !== null) {
       heap.set(wt, at[1]! / 8);
@@ -367,7 +367,7 @@ export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry,
     const kernel = heap === null ? null : wasmKernelFor(og, m, k);
     if (kernel !== null && heap === undefined) {
       // Regions: x of a chunk, w, the columns, the product.
-      at = layout(chunkScratch((m) => gemmWorkspaceBytes(kernel, og, m, k), ohw, chunk, n), [chunk * chw, o * k, k * chunk * ohw, og * chunk * ohw]);
+      at = layout(chunkScratch((positions) => gemmWorkspaceBytes(kernel, og, positions, k), ohw, chunk, n), [chunk * chw, o * k, k * chunk * ohw, og * chunk * ohw]);
       heap = wasmHeap(at[4]!);
       heap?.set(wt, at[1]! / 8);
     }
@@ -419,7 +419,7 @@ export function conv2dInputGradData(g: Float64Array, wt: Float64Array, geo: Conv
     const kernel = heap === null ? null : wasmKernelFor(k, m, og);
     if (kernel !== null && heap === undefined) {
       // Regions: x̄ of a chunk, w, ḡ's chunk as [og, m], the columns.
-      at = layout(chunkScratch((m) => gemmWorkspaceBytes(kernel, k, m, og), ohw, chunk, n), [chunk * chw, o * k, og * chunk * ohw, k * chunk * ohw]);
+      at = layout(chunkScratch((positions) => gemmWorkspaceBytes(kernel, k, positions, og), ohw, chunk, n), [chunk * chw, o * k, og * chunk * ohw, k * chunk * ohw]);
       heap = wasmHeap(at[4]!);
       heap?.set(wt, at[1]! / 8);
     }
@@ -475,7 +475,7 @@ export function conv2dWeightGradData(x: Float64Array, g: Float64Array, geo: Conv
     if (kernel !== null && heap === undefined) {
       // Regions: the chunk padded, ḡ's chunk as [og, m], the chunk's product transposed ([K, og]),
       // and the sum over chunks so far, per group.
-      at = layout(chunkScratch((m) => convWeightWorkspaceBytes(kernel, og, k, m), ohw, chunk, n), [chunk * geo.c * hp * wp + 4, og * chunk * ohw, k * og, groups * k * og, chunk * chw]);
+      at = layout(chunkScratch((positions) => convWeightWorkspaceBytes(kernel, og, k, positions), ohw, chunk, n), [chunk * geo.c * hp * wp + 4, og * chunk * ohw, k * og, groups * k * og, chunk * chw]);
       heap = wasmHeap(at[5]!);
     }
     if (kernel !== null && heap) {

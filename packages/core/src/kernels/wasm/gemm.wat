@@ -715,7 +715,8 @@
       (local.get $oh) (local.get $ow) (local.get $sh) (local.get $sw) (local.get $dh) (local.get $dw) (local.get $work)
       (i32.const 0) (i32.mul (local.get $cg) (i32.mul (local.get $kh) (local.get $kw)))))
 
-  ;; Rows (taps) [r0, r1) of conv_weight's C, r0 a multiple of 4, with scratch of its own at work:
+  ;; Rows (taps) [r0, r1) of conv_weight's C, r0 a multiple of 4 and r0 < r1 ≤ K (an empty range is
+  ;; not a no-op: it writes a strip), with scratch of its own at work:
   ;; each element summed exactly as conv_weight sums it, so threads sharing the taps give its result.
   (export "conv_weight_range" (func $convWeightRange))
   (func $convWeightRange
