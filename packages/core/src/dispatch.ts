@@ -53,6 +53,10 @@ export function observeCustomCall(out: Tensor, custom: CustomCall): void {
 /** Applies a registered op to tensors. */
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   const n = inputs.length;
+  if (n === 1 || n === 2) {
+    const quick = oneElementResult(op, inputs[0]!, n === 2 ? inputs[1]! : null, attrs);
+    if (quick !== null) return finishApply(op, inputs, attrs, quick);
+  }
   const shapes = shapeList(n);
   const data = dataList(n);
   // A user's op gets the public, frozen shapes: its rules are user code, and the engine's own
@@ -84,12 +88,13 @@ export function applyOneOrTwo<A>(op: OpDef<A>, a: Tensor, b: Tensor | null, attr
 /**
  * An elementwise op's result on one-element inputs of one shape, as a number (see
  * scalar-rules.ts): the op's elementwise function, which is what its kernel computes, with no
- * kernel call and no array. Null for anything else.
+ * kernel call and no array. Both ways of applying an op take it, so the all-ops checks, which go
+ * through {@link apply}, run it. Null for anything else.
  */
 function oneElementResult<A>(op: OpDef<A>, a: Tensor, b: Tensor | null, attrs: A): Tensor | null {
   if (!isOneElement(a)) return null;
   const kernel = scalarKernelOf(op);
-  if (kernel === undefined) return null;
+  if (kernel === undefined || op.arity !== (b === null ? 1 : 2)) return null;
   if (b === null) return engineScalar(kernel(scalarValue(a), NaN, attrs), a._shape);
   if (!isOneElement(b) || !sameShape(a._shape, b._shape)) return null;
   return engineScalar(kernel(scalarValue(a), scalarValue(b), attrs), a._shape);

@@ -117,13 +117,14 @@ describe('one-element results are the kernels\' values bit for bit', () => {
     for (const attrs of new Set(cases.map((c) => c.attrs))) {
       for (let n = 0; n < 40; n++) {
         const values = Array.from({ length: arity }, () => (n < special.length ? special[n]! : 4 * next() - 2));
-        // As the op's function applies it (the public `apply` always runs the kernel).
-        const viaFunction = (inputs: Tensor[]): Tensor => applyOneOrTwo(op, inputs[0]!, inputs[1] ?? null, attrs);
-        const alone = viaFunction(values.map((v) => scalar(v)));
-        expect(alone._data).toBeNull(); // computed as a number: no array until data is read
-        const inArrays = viaFunction(values.map((v) => tensor([v, 0.5, -3])));
-        expect(bits(alone.item())).toBe(bits(inArrays.data[0]!));
-        expect(bits(alone.data[0]!)).toBe(bits(inArrays.data[0]!));
+        // As the op's function applies it, and as `apply` does.
+        for (const applied of [(inputs: Tensor[]) => applyOneOrTwo(op, inputs[0]!, inputs[1] ?? null, attrs), (inputs: Tensor[]) => apply(op, inputs, attrs)]) {
+          const alone = applied(values.map((v) => scalar(v)));
+          expect(alone._data).toBeNull(); // computed as a number: no array until data is read
+          const inArrays = applied(values.map((v) => tensor([v, 0.5, -3])));
+          expect(bits(alone.item())).toBe(bits(inArrays.data[0]!));
+          expect(bits(alone.data[0]!)).toBe(bits(inArrays.data[0]!));
+        }
       }
     }
   });
