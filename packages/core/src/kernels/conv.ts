@@ -238,14 +238,20 @@ function addBias(t: Float64Array, geo: ConvGeometry, group: number, s: number, b
 const align16 = (bytes: number): number => (bytes + 15) & ~15;
 
 /**
- * Byte offsets of regions laid out one after another in the WebAssembly memory after the product's
- * scratch (`work` bytes at 0), each 16-byte aligned, for regions of the given element counts; the
- * last entry is the end.
+ * The WebAssembly regions of a kernel that runs n samples in chunks of `chunk` (ohw output
+ * positions each), 16-byte aligned: from 0 the scratch that every chunk's product needs — the
+ * full chunks' and the last, shorter one's, which may be split between threads otherwise and need
+ * more (see gemmWorkspaceBytes) — then one region per entry of `sizes` (in elements). Returns the
+ * byte offsets of the regions after the scratch and of their end, and the heap grown to hold them
+ * (null when it cannot grow).
  */
-function layout(work: number, sizes: readonly number[]): number[] {
-  const at = [align16(work)];
-  for (const n of sizes) at.push(align16(at[at.length - 1]! + 8 * n));
-  return at;
+function chunkRegions(
+  scratchFor: (positions: number) => number, ohw: number, chunk: number, n: number, sizes: readonly number[],
+): { at: number[]; heap: Float64Array | null } {
+  const last = n % chunk || chunk;
+  const at = [align16(Math.max(scratchFor(chunk * ohw), scratchFor(last * ohw)))];
+  for (const size of sizes) at.push(align16(at[at.length - 1]! + 8 * size));
+  return { at, heap: wasmHeap(at[at.length - 1]!) };
 }
 
 /** The WebAssembly im2col's and col2im's arguments after the two pointers, for a chunk of nc samples (the group is in the pointer). */
@@ -314,16 +320,6 @@ function forwardWithoutColumns(
 }
 
 /**
- * Scratch for the products of every chunk of n samples (chunk per chunk, ohw positions each): the
- * full chunks' and the last, shorter one's, whose product may be split between threads otherwise
- * and need more (see gemmWorkspaceBytes).
- */
-function chunkScratch(bytesFor: (positions: number) => number, ohw: number, chunk: number, n: number): number {
-  const last = n % chunk || chunk;
-  return Math.max(bytesFor(chunk * ohw), bytesFor(last * ohw));
-}
-
-/**
  * y = conv2d(x, w), plus bias[o] at every position of output channel o when a bias is given:
  * x [N, C, H, W], w [O, C/groups, kH, kW], bias [O] → y [N, O, H', W'].
  *
@@ -349,8 +345,8 @@ export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry,
     const chunk = Math.max(1, Math.min(n, Math.floor(DIRECT_LIMIT / (padded + og * ohw))));
     // Regions: the chunk padded (and 4 elements that edge tiles may read past it), w, the product,
     // the product in the output's order, the bias, the chunk as it comes.
-    const at = layout(chunkScratch((positions) => convWorkspaceBytes(direct, og, k, positions), ohw, chunk, n), [chunk * padded + 4, o * k, og * chunk * ohw, og * chunk * ohw, o, chunk * chw]);
-    const heap = wasmHeap(at[6]!);
+    const { at, heap } = chunkRegions((positions) => convWorkspaceBytes(direct, og, k, positions), ohw, chunk, n,
+      [chunk * padded + 4, o * k, og * chunk * ohw, og * chunk * ohw, o, chunk * chw]);
     if (heap !== null) {
       heap.set(wt, at[1]! / 8);
       if (bias !== undefined) heap.set(bias, at[4]! / 8);
@@ -367,8 +363,8 @@ export function conv2dData(x: Float64Array, wt: Float64Array, geo: ConvGeometry,
     const kernel = heap === null ? null : wasmKernelFor(og, m, k);
     if (kernel !== null && heap === undefined) {
       // Regions: x of a chunk, w, the columns, the product.
-      at = layout(chunkScratch((positions) => gemmWorkspaceBytes(kernel, og, positions, k), ohw, chunk, n), [chunk * chw, o * k, k * chunk * ohw, og * chunk * ohw]);
-      heap = wasmHeap(at[4]!);
+      ({ at, heap } = chunkRegions((positions) => gemmWorkspaceBytes(kernel, og, positions, k), ohw, chunk, n,
+        [chunk * chw, o * k, k * chunk * ohw, og * chunk * ohw]));
       heap?.set(wt, at[1]! / 8);
     }
     if (kernel !== null && heap) {
@@ -419,8 +415,8 @@ export function conv2dInputGradData(g: Float64Array, wt: Float64Array, geo: Conv
     const kernel = heap === null ? null : wasmKernelFor(k, m, og);
     if (kernel !== null && heap === undefined) {
       // Regions: x̄ of a chunk, w, ḡ's chunk as [og, m], the columns.
-      at = layout(chunkScratch((positions) => gemmWorkspaceBytes(kernel, k, positions, og), ohw, chunk, n), [chunk * chw, o * k, og * chunk * ohw, k * chunk * ohw]);
-      heap = wasmHeap(at[4]!);
+      ({ at, heap } = chunkRegions((positions) => gemmWorkspaceBytes(kernel, k, positions, og), ohw, chunk, n,
+        [chunk * chw, o * k, og * chunk * ohw, k * chunk * ohw]));
       heap?.set(wt, at[1]! / 8);
     }
     if (kernel !== null && heap) {
@@ -475,8 +471,8 @@ export function conv2dWeightGradData(x: Float64Array, g: Float64Array, geo: Conv
     if (kernel !== null && heap === undefined) {
       // Regions: the chunk padded, ḡ's chunk as [og, m], the chunk's product transposed ([K, og]),
       // and the sum over chunks so far, per group.
-      at = layout(chunkScratch((positions) => convWeightWorkspaceBytes(kernel, og, k, positions), ohw, chunk, n), [chunk * geo.c * hp * wp + 4, og * chunk * ohw, k * og, groups * k * og, chunk * chw]);
-      heap = wasmHeap(at[5]!);
+      ({ at, heap } = chunkRegions((positions) => convWeightWorkspaceBytes(kernel, og, k, positions), ohw, chunk, n,
+        [chunk * geo.c * hp * wp + 4, og * chunk * ohw, k * og, groups * k * og, chunk * chw]));
     }
     if (kernel !== null && heap) {
       // No column matrix: the product reads the taps from a padded copy of the chunk.
