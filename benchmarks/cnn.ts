@@ -10,11 +10,11 @@
  * weight gradient as a correlation of the input with the output's adjoint, the input gradient as a
  * convolution of the adjoint with the flipped kernel (faster there than wasm's conv2dTranspose).
  */
-import { Rng, noGrad, tensor } from '@adjoint/core';
+import { Rng, tensor } from '@adjoint/core';
 import { Adam, Conv2d, Dense, Flatten, MaxPool2d, ReLU, Sequential, crossEntropy } from '@adjoint/nn';
 import type { BenchResult } from './harness';
 import type { Tf } from './tf';
-import { againstTfWasm, type StepAndForward } from './versus-wasm';
+import { adjointStepAndForward, againstTfWasm, type StepAndForward } from './versus-wasm';
 
 const BATCH = 64;
 const LR = 1e-3;
@@ -53,14 +53,7 @@ function adjointModel(p: Problem): StepAndForward {
   const optimizer = new Adam(model.parameters(), { lr: LR });
   const x = tensor(p.x, { shape: [BATCH, 1, 28, 28] });
   const y = tensor(p.labels);
-  return {
-    step: () => {
-      crossEntropy(model.forward(x), y).backward();
-      optimizer.step();
-      optimizer.zeroGrad();
-    },
-    forward: () => void noGrad(() => model.forward(x)),
-  };
+  return adjointStepAndForward(() => crossEntropy(model.forward(x), y), optimizer);
 }
 
 /**

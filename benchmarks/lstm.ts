@@ -4,11 +4,11 @@
  * squared error, Adam. Against TensorFlow.js's wasm backend with its own LSTM layer, given the same
  * weights (Keras's gate order i, f, c, o is PyTorch's i, f, g, o; its one bias is the sum of two).
  */
-import { Rng, noGrad, slice, squeeze, tensor, type Tensor } from '@adjoint/core';
+import { Rng, slice, squeeze, tensor, type Tensor } from '@adjoint/core';
 import { Adam, Dense, LSTM, mse } from '@adjoint/nn';
 import type { BenchResult } from './harness';
 import type { Tf } from './tf';
-import { againstTfWasm, type StepAndForward } from './versus-wasm';
+import { adjointStepAndForward, againstTfWasm, type StepAndForward } from './versus-wasm';
 
 const [BATCH, TIME, INPUT, HIDDEN] = [32, 20, 8, 64];
 const LR = 1e-3;
@@ -55,14 +55,7 @@ function adjointModel(p: Problem): StepAndForward {
   const x = tensor(p.x, { shape: [BATCH, TIME, INPUT] });
   const target = tensor(p.target, { shape: [BATCH, 1] });
   const loss = (): Tensor => mse(dense.forward(lastStep(lstm.forward(x)[0])), target);
-  return {
-    step: () => {
-      loss().backward();
-      optimizer.step();
-      optimizer.zeroGrad();
-    },
-    forward: () => void noGrad(loss),
-  };
+  return adjointStepAndForward(loss, optimizer);
 }
 
 /** [rows, cols] row-major → its transpose, as float32 for tfjs. */

@@ -5,13 +5,14 @@
  * backends, and PyTorch in float64 (Debian's python3-torch, in a subprocess: see torch.ts). Also the
  * cheap-gradient principle: step time over forward time.
  */
-import { Rng, adamCoefficients, adamMoments, adamUpdate, noGrad, tensor, type Tensor } from '@adjoint/core';
+import { Rng, adamCoefficients, adamMoments, adamUpdate, tensor, type Tensor } from '@adjoint/core';
 import { Adam, crossEntropy, mlp } from '@adjoint/nn';
 import { gemm } from '../packages/core/src/kernels/matmul';
 import { ratio, timeInterleaved, timeIt, timedRow, type BenchResult } from './harness';
 import { loadTf, type Tf } from './tf';
 import { describeTorch, torchStep } from './torch';
 import { noteOnce } from './python';
+import { adjointStepAndForward } from './versus-wasm';
 
 const BATCH = 64;
 const LR = 1e-3;
@@ -43,17 +44,13 @@ export function adjointStep(p: Problem): { step: () => void; gradient: () => voi
   const optimizer = new Adam(model.parameters(), { lr: LR });
   const x = tensor(p.x, { shape: [BATCH, p.sizes[0]!] });
   const y = tensor(p.labels);
+  const loss = (): Tensor => crossEntropy(model.forward(x), y);
   return {
-    step: () => {
-      crossEntropy(model.forward(x), y).backward();
-      optimizer.step();
-      optimizer.zeroGrad();
-    },
+    ...adjointStepAndForward(loss, optimizer),
     gradient: () => {
-      crossEntropy(model.forward(x), y).backward();
+      loss().backward();
       optimizer.zeroGrad();
     },
-    forward: () => noGrad(() => crossEntropy(model.forward(x), y)),
   };
 }
 

@@ -1,4 +1,6 @@
 /** What the layer benchmarks (cnn, lstm) share: a training step and its forward pass, against tfjs wasm's. */
+import { noGrad, type Tensor } from '@adjoint/core';
+import type { Optimizer } from '@adjoint/nn';
 import { ratio, timeInterleaved, timedRow, type BenchResult } from './harness';
 import { loadTf, type Tf } from './tf';
 
@@ -6,6 +8,18 @@ import { loadTf, type Tf } from './tf';
 export interface StepAndForward {
   step: () => void;
   forward: () => void;
+}
+
+/** adjoint's: `loss`'s backward pass and `optimizer`'s update, and `loss` alone under noGrad. */
+export function adjointStepAndForward(loss: () => Tensor, optimizer: Pick<Optimizer, 'step' | 'zeroGrad'>): StepAndForward {
+  return {
+    step: () => {
+      loss().backward();
+      optimizer.step();
+      optimizer.zeroGrad();
+    },
+    forward: () => void noGrad(loss),
+  };
 }
 
 /**
