@@ -14,7 +14,7 @@ import { Rng, tensor } from '@adjoint/core';
 import { Adam, Conv2d, Dense, Flatten, MaxPool2d, ReLU, Sequential, crossEntropy } from '@adjoint/nn';
 import type { BenchResult } from './harness';
 import type { Tf } from './tf';
-import { adjointStepAndForward, againstTfWasm, type StepAndForward } from './versus-wasm';
+import { adjointStepAndForward, againstTfWasm, tfStepAndForward, type StepAndForward } from './versus-wasm';
 
 const BATCH = 64;
 const LR = 1e-3;
@@ -103,14 +103,7 @@ function tfModel(tf: Tf, p: Problem): StepAndForward {
     h = tf.maxPool(tf.relu(tf.add(conv(h, w2), b2)), 2, 2, 'valid');
     return tf.add(tf.matMul(tf.reshape(h, [BATCH, 784]), w3), b3);
   };
-  return {
-    step: () => {
-      const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, logits()), true);
-      loss!.dataSync();
-      loss!.dispose();
-    },
-    forward: () => tf.tidy(() => void logits().dataSync()),
-  };
+  return tfStepAndForward(tf, optimizer, () => tf.losses.softmaxCrossEntropy(y, logits()));
 }
 
 /** The CNN step and its forward pass against tfjs wasm (see the file's comment). */

@@ -8,7 +8,7 @@ import { Rng, slice, squeeze, tensor, type Tensor } from '@adjoint/core';
 import { Adam, Dense, LSTM, mse } from '@adjoint/nn';
 import type { BenchResult } from './harness';
 import type { Tf } from './tf';
-import { adjointStepAndForward, againstTfWasm, type StepAndForward } from './versus-wasm';
+import { adjointStepAndForward, againstTfWasm, tfStepAndForward, type StepAndForward } from './versus-wasm';
 
 const [BATCH, TIME, INPUT, HIDDEN] = [32, 20, 8, 64];
 const LR = 1e-3;
@@ -78,14 +78,7 @@ function tfModel(tf: Tf, p: Problem): StepAndForward {
   dense.setWeights([tf.tensor2d(Float32Array.from(p.dense), [HIDDEN, 1]), tf.zeros([1])]);
   const optimizer = tf.train.adam(LR);
   const loss = () => tf.losses.meanSquaredError(target, dense.apply(lstm.apply(x)));
-  return {
-    step: () => {
-      const value = optimizer.minimize(loss, true);
-      value!.dataSync();
-      value!.dispose();
-    },
-    forward: () => tf.tidy(() => void loss().dataSync()),
-  };
+  return tfStepAndForward(tf, optimizer, loss);
 }
 
 /** The LSTM step (and its forward pass alone) against tfjs wasm. */

@@ -23,6 +23,21 @@ export function adjointStepAndForward(loss: () => Tensor, optimizer: Pick<Optimi
 }
 
 /**
+ * TensorFlow.js's: `optimizer.minimize(loss)`, waiting for the loss's value and freeing it, and
+ * `loss` alone, its value waited for, inside tidy.
+ */
+export function tfStepAndForward(tf: Tf, optimizer: Tf, loss: () => Tf): StepAndForward {
+  return {
+    step: () => {
+      const value = optimizer.minimize(loss, true);
+      value!.dataSync();
+      value!.dispose();
+    },
+    forward: () => tf.tidy(() => void loss().dataSync()),
+  };
+}
+
+/**
  * adjoint's step and forward pass against TensorFlow.js wasm's, all four timed interleaved, with
  * the target step ≤ 1× tfjs wasm (the forward ratio is shown without a target); without tfjs,
  * adjoint's two rows alone.

@@ -4,22 +4,13 @@
  * worked out by hand.
  */
 import {
-  AdjointError, Tensor, ValueError, add, arange, eye, full, linspace, manualSeed, ones, onesLike, rand, randn, scalar,
+  Tensor, ValueError, add, arange, eye, full, linspace, manualSeed, ones, onesLike, rand, randn, scalar,
   tensor, zeros, zerosLike,
 } from '@adjoint/core';
+import { expectThrows } from './testing/expect-throws';
 
 /** Asserts that `fn` throws a ValueError (hence an AdjointError) whose message matches every pattern. */
-function expectValueError(fn: () => unknown, ...patterns: (string | RegExp)[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(ValueError);
-  expect(caught).toBeInstanceOf(AdjointError);
-  for (const p of patterns) expect((caught as Error).message).toMatch(p);
-}
+const expectValueError = (fn: () => unknown, ...patterns: (string | RegExp)[]): void => expectThrows(fn, ValueError, ...patterns);
 
 const values = (t: Tensor): number[] => Array.from(t.data);
 
