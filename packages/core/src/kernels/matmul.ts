@@ -40,7 +40,7 @@
 
 import { gemmSharedWasmBytes, gemmWasmBytes } from './wasm/gemm.generated';
 import { ShapeError } from '../errors';
-import { growMemory, instantiateWithMemory, wasmModuleWithMemory, type WasmMemory } from './wasm/load';
+import { growMemory, wasmModuleWithMemory, type WasmMemory } from './wasm/load';
 import { KernelThreads } from './threads';
 
 /** Rows (of C and op(A)) computed per micro-kernel call. */
@@ -345,10 +345,10 @@ function loadWasm(): GemmExports | null {
     if (compiled === null) {
       wasmKernel = null;
     } else {
-      const exports = instantiateWithMemory<Omit<GemmExports, 'memory'>>(compiled);
+      const exports = compiled.exports as Omit<GemmExports, 'memory'>;
       wasmKernel = { ...exports, memory: compiled.memory };
       if (compiled.shared) {
-        threads = new KernelThreads(compiled, exports as unknown as Record<string, (...args: number[]) => unknown>, ['gemm_range', 'conv_forward', 'conv_weight_range']);
+        threads = new KernelThreads(compiled, ['gemm_range', 'conv_forward', 'conv_weight_range']);
       }
     }
   }

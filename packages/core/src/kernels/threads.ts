@@ -108,16 +108,15 @@ export class KernelThreads {
   /** Calls run by workers so far: lets tests see that the threaded path ran. */
   workerCalls = 0;
 
+  /** The main thread's instance, which runs the calls no worker takes. */
+  private readonly exports: Record<string, (...args: number[]) => unknown>;
+
   /**
-   * @param compiled The module and its shared memory.
-   * @param exports The main thread's instance, which runs the calls no worker takes.
+   * @param compiled The module, its shared memory and the main thread's instance.
    * @param names The exports workers may run, referred to by index in {@link run}.
    */
-  constructor(
-    private readonly compiled: WasmModuleWithMemory,
-    private readonly exports: Record<string, (...args: number[]) => unknown>,
-    private readonly names: readonly string[],
-  ) {
+  constructor(private readonly compiled: WasmModuleWithMemory, private readonly names: readonly string[]) {
+    this.exports = compiled.exports as Record<string, (...args: number[]) => unknown>;
     this.control = new Int32Array(new SharedArrayBuffer(SLOT * MAX_THREADS * 4));
     this.canBlock = blockingAllowed(this.control);
   }

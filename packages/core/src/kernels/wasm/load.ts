@@ -33,18 +33,20 @@ function webAssembly(): WebAssemblyApi | undefined {
   return (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
 }
 
-/** A compiled module and the memory its instances import (`env.memory`). */
+/** A compiled module, the memory its instances import (`env.memory`), and this thread's instance. */
 export interface WasmModuleWithMemory {
   /** The compiled module, which worker threads instantiate over the same memory. */
   readonly module: object;
   readonly memory: WasmMemory;
   /** Whether `memory` is shared (backed by a SharedArrayBuffer), so worker threads can use it. */
   readonly shared: boolean;
+  /** The exports of the instance made over `memory` on this thread. */
+  readonly exports: unknown;
 }
 
 /**
- * The module for a kernel that imports its memory, compiled on first call with a memory of its
- * own: from `sharedBytes` with a shared memory where the host allows one (Node; a browser page
+ * The module for a kernel that imports its memory, compiled and instantiated on first call with a
+ * memory of its own: from `sharedBytes` with a shared memory where the host allows one (Node; a browser page
  * that is cross-origin isolated), else from `bytes` with an ordinary memory. Null when neither
  * compiles here. The memory's maximum is {@link WASM_MAX_BYTES}, as the modules declare.
  */
@@ -63,8 +65,8 @@ export function wasmModuleWithMemory(bytes: () => Uint8Array, sharedBytes: () =>
         const memory = new api.Memory({ initial: 1, maximum, shared });
         if (shared && !isSharedBuffer(memory.buffer)) continue;
         const module = new api.Module(shared ? sharedBytes() : bytes());
-        new api.Instance(module, { env: { memory } }); // fail here, not on first use, if it cannot run
-        compiled = { module, memory, shared };
+        const { exports } = new api.Instance(module, { env: { memory } });
+        compiled = { module, memory, shared, exports };
         return compiled;
       } catch {
         // Try the unshared module, then give up: callers fall back to TypeScript.
@@ -78,12 +80,6 @@ export function wasmModuleWithMemory(bytes: () => Uint8Array, sharedBytes: () =>
 function isSharedBuffer(buffer: ArrayBufferLike): boolean {
   const Shared = (globalThis as { SharedArrayBuffer?: new (size: number) => ArrayBufferLike }).SharedArrayBuffer;
   return Shared !== undefined && buffer instanceof Shared;
-}
-
-/** The exports of a new instance of `compiled.module` over `compiled.memory`. */
-export function instantiateWithMemory<Exports>(compiled: WasmModuleWithMemory): Exports {
-  const api = webAssembly()!;
-  return new api.Instance(compiled.module, { env: { memory: compiled.memory } }).exports as Exports;
 }
 
 /**
