@@ -182,12 +182,35 @@ describe('threaded matrix products', () => {
     expect(firstDifference(again.c, one.c)).toBe(-1);
   });
 
+  type NodeWorker = { terminate(): Promise<number>; removeAllListeners(event: string): void };
+  const workerOf = (threads: object, slot: number): NodeWorker => (threads as { workers: NodeWorker[] }).workers[slot]!;
+
+  it('replaces a worker ended from outside', async () => {
+    await workersReady(2);
+    setNumThreads(2);
+    const threads = gemmThreads()!;
+    await workerOf(threads, 1).terminate();
+    expect(threads.idle(1)).toBe(false);
+    const one = product(1, 180, 180, 120, false, false, 4);
+    const alone = product(2, 180, 180, 120, false, false, 4);
+    expect(alone.workerCalls).toBe(0);
+    expect(firstDifference(alone.c, one.c)).toBe(-1);
+    await workersReady(2);
+    const again = product(2, 180, 180, 120, false, false, 4, 20);
+    expect(again.workerCalls).toBeGreaterThan(0);
+    expect(firstDifference(again.c, one.c)).toBe(-1);
+    threads.terminate();
+  });
+
   it('does not wait for a worker that died without a word: the block it was posted is made here', async () => {
     await workersReady(2);
     setNumThreads(2);
     const threads = gemmThreads()!;
-    // Killed from outside (as by the host), so its slot still says idle and the next block is posted to it.
-    await (threads as unknown as { workers: { terminate(): Promise<number> }[] }).workers[1]!.terminate();
+    // Killed with no exit event (as a browser ends a worker), so its slot still says idle and the
+    // next block is posted to it.
+    const worker = workerOf(threads, 1);
+    worker.removeAllListeners('exit');
+    await worker.terminate();
     expect(threads.idle(1)).toBe(true);
     const one = product(1, 180, 180, 120, false, false, 4);
     const alone = product(2, 180, 180, 120, false, false, 4);

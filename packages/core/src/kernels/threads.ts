@@ -193,9 +193,11 @@ export class KernelThreads {
       slot, names: this.names, idleMs: IDLE_MS, spinMs: SPIN_MS,
     };
     try {
-      this.workers[slot] = startWorker(data, () => {
-        Atomics.store(ctrl, base + STATE, EXITED);
+      const worker: WorkerHandle = startWorker(data, () => {
+        // Only the slot's current worker speaks for it: a replaced one may end after its successor started.
+        if (this.workers[slot] === worker) Atomics.store(ctrl, base + STATE, EXITED);
       });
+      this.workers[slot] = worker;
     } catch {
       // No threads here after all (a content security policy, a resource limit): stay on this one.
       this.failedStarts = MAX_FAILED_STARTS;
@@ -240,13 +242,18 @@ interface BrowserWorker extends WorkerHandle {
 
 let workerUrl: string | undefined;
 
-/** Starts a worker running WORKER_SOURCE on `data`; `failed` runs if it dies on its own. */
-function startWorker(data: object, failed: () => void): WorkerHandle {
+/**
+ * Starts a worker running WORKER_SOURCE on `data`; `ended` runs if it fails or, in Node, whenever
+ * it exits (a browser says nothing when a worker is ended from outside).
+ */
+function startWorker(data: object, ended: () => void): WorkerHandle {
   const threads = nodeModule<{ Worker: new (source: string, options: object) => NodeWorker }>('node:worker_threads');
   if (threads !== undefined) {
     const worker = new threads.Worker(WORKER_SOURCE, { eval: true, workerData: data });
     worker.unref(); // an idle worker must not keep the process alive
-    worker.on('error', failed);
+    worker.on('error', ended);
+    // Ended from outside, its slot would still say idle and every block posted to it be taken back.
+    worker.on('exit', ended);
     return worker;
   }
   const host = globalThis as {
@@ -257,7 +264,7 @@ function startWorker(data: object, failed: () => void): WorkerHandle {
   if (host.Worker === undefined || host.Blob === undefined || host.URL === undefined) throw new Error('no workers here');
   workerUrl ??= host.URL.createObjectURL(new host.Blob([WORKER_SOURCE], { type: 'text/javascript' }));
   const worker = new host.Worker(workerUrl);
-  worker.onerror = failed;
+  worker.onerror = ended;
   worker.postMessage(data);
   return worker;
 }
