@@ -8,7 +8,7 @@
 import { Rng, adamCoefficients, adamMoments, adamUpdate, tensor, type Tensor } from '@adjoint/core';
 import { Adam, crossEntropy, mlp } from '@adjoint/nn';
 import { gemm } from '../packages/core/src/kernels/matmul';
-import { ratio, timeInterleaved, timeIt, timedRow, type BenchResult } from './harness';
+import { ratio, timeInterleaved, timedRow, type BenchResult, type Timing } from './harness';
 import { loadTf, type Tf } from './tf';
 import { describeTorch, torchStep } from './torch';
 import { noteOnce } from './python';
@@ -222,18 +222,32 @@ async function againstTf({ group, p, ours }: Contest): Promise<BenchResult[]> {
 function againstPytorch({ group, p, ours }: Contest): BenchResult[] {
   // The loss at the initial weights, which PyTorch must reproduce: the same network and batch.
   const loss = handWrittenStep(p).forward();
-  const before = timeIt(ours.step, { minTime: 0.75 });
+  const time = (): Timing[] => timeInterleaved([ours.step, ours.forward], { minTime: 0.75 });
+  const before = time();
   const torch = torchStep(p, BATCH, LR);
   if (torch === null) return [];
-  const after = timeIt(ours.step, { minTime: 0.75 });
+  const after = time();
   if (!(Math.abs(torch.initialLoss - loss) <= 1e-9 * Math.max(1, Math.abs(loss)))) {
     throw new Error(`mlp benchmark: PyTorch's initial loss ${torch.initialLoss} is not adjoint's ${loss} on ${group}`);
   }
   noteOnce(describeTorch(torch));
-  const samples = [...before.samples, ...after.samples].sort((x, y) => x - y);
-  const adjoint: BenchResult = { group, name: 'adjoint step (before and after pytorch)', value: samples[samples.length >> 1]! * 1e3, unit: 'ms' };
-  const pytorch: BenchResult = { group, name: 'pytorch float64 step', value: torch.median * 1e3, unit: 'ms' };
-  return [adjoint, pytorch, ratio(group, 'adjoint / pytorch float64', adjoint, pytorch, 1.0, 'atMost')];
+  const ms = (name: string, seconds: number): BenchResult => ({ group, name, value: seconds * 1e3, unit: 'ms' });
+  const medianOf = (i: number): number => {
+    const samples = [...before[i]!.samples, ...after[i]!.samples].sort((x, y) => x - y);
+    return samples[samples.length >> 1]!;
+  };
+  const adjoint = ms('adjoint step (before and after pytorch)', medianOf(0));
+  const pytorch = ms('pytorch float64 step', torch.median);
+  const adjointForward = ms('adjoint forward (before and after pytorch)', medianOf(1));
+  const pytorchForward = ms('pytorch float64 forward', torch.forwardMedian);
+  return [
+    adjoint, pytorch, ratio(group, 'adjoint / pytorch float64', adjoint, pytorch, 1.0, 'atMost'),
+    // Without targets, for reading the one above and the cheap-gradient row: how far apart the
+    // forward passes alone are (nearly all matrix products), and PyTorch's own step / forward.
+    adjointForward, pytorchForward,
+    ratio(group, 'adjoint forward / pytorch forward', adjointForward, pytorchForward),
+    ratio(group, 'pytorch step / pytorch forward', pytorch, pytorchForward),
+  ];
 }
 
 /**

@@ -28,6 +28,8 @@ export interface TorchStep {
   median: number;
   /** Seconds per step in each batch. */
   samples: number[];
+  /** Seconds per forward pass (with the loss, under no_grad): the median batch. */
+  forwardMedian: number;
   /** The loss at the initial weights, to check that PyTorch got the same network and batch. */
   initialLoss: number;
   torch: string;
@@ -47,7 +49,7 @@ export function encodeProblem(p: TorchProblem, batch: number, lr: number, timing
 }
 
 /**
- * One Adam step of PyTorch on the problem, timed in the subprocess as harness.ts times (median
+ * One Adam step of PyTorch on the problem, and its forward pass alone, timed in the subprocess as harness.ts times (median
  * batch after warm-up); null (after a note saying why) when PyTorch is not there or its run failed.
  */
 export function torchStep(p: TorchProblem, batch: number, lr: number, timing = { minTime: 1.5, batches: 5, warmup: 0.3 }): TorchStep | null {
@@ -63,6 +65,7 @@ export function torchStep(p: TorchProblem, batch: number, lr: number, timing = {
   return {
     median: numberField(r, 'median'),
     samples: numbersField(r, 'samples'),
+    forwardMedian: numberField(r, 'forwardMedian'),
     initialLoss: numberField(r, 'initialLoss'),
     torch: String(r.torch),
     threads: numberField(r, 'threads'),

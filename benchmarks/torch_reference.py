@@ -7,6 +7,8 @@ stdin: one line of JSON {"sizes": [...], "batch": 64, "lr": 0.001, "labels": [..
 "minTime": s, "batches": n, "warmup": s}, then little-endian float64s: x (batch × sizes[0],
 row-major), then W1, b1, W2, b2, … with each W stored [in, out] as adjoint stores it.
 stdout: one line of JSON (see emit below), or {"missing": "torch"} when torch cannot be imported.
+Besides the step, it times the forward pass alone (with the loss, under no_grad), as the mlp suite
+times adjoint's for step / forward.
 
 Run it with Debian's /usr/bin/python3 and OMP_WAIT_POLICY=PASSIVE (benchmarks/torch.ts does both):
 Debian's torch does its matrix products in OpenBLAS's threads, and its OpenMP threads would
@@ -65,10 +67,16 @@ def main():
         loss.backward()
         optimizer.step()
 
+    def forward():
+        with torch.no_grad():
+            F.cross_entropy(model(x), y)
+
     timing = time_it(step, spec.get('minTime', 1.5), spec.get('batches', 5), spec.get('warmup', 0.3))
+    forward_timing = time_it(forward, spec.get('minTime', 1.5), spec.get('batches', 5), spec.get('warmup', 0.3))
     emit({
         'initialLoss': initial_loss,
         'median': timing['median'],
+        'forwardMedian': forward_timing['median'],
         'samples': timing['samples'],
         'calls': timing['calls'],
         'torch': torch.__version__,
