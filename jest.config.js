@@ -6,7 +6,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   moduleNameMapper: {
     '^@adjoint/gradcheck/jest$': '<rootDir>/packages/gradcheck/src/jest.ts',
-    '^@adjoint/(core|nn|gradcheck)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@adjoint/(core|nn|gradcheck|blas)$': '<rootDir>/packages/$1/src/index.ts',
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.tests.json' }],

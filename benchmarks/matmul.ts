@@ -5,6 +5,7 @@
  * against OpenBLAS's dgemm on both cores and on one (Debian's numpy, in a subprocess: see openblas.ts).
  */
 import { Rng, Tensor, matmul } from '@adjoint/core';
+import { openBlasAvailable, openBlasKernel } from '@adjoint/blas';
 import * as os from 'os';
 import {
   gemm, gemmJs, gemmWasm, gemmWasmAt, gemmWorkspaceBytes, naiveGemm, wasmGemmAvailable, wasmHeap, wasmKernelFor,
@@ -12,7 +13,7 @@ import {
 import { getNumThreads, setNumThreads } from '../packages/core/src/kernels/threads';
 import { ratio, timeInterleaved, timeIt, type BenchResult, type Timing } from './harness';
 import { openblasDgemm, type Dgemm } from './openblas';
-import { noteOnce } from './python';
+import { BLAS_MISSING, noteOnce } from './python';
 import { loadTf, type Tf } from './tf';
 
 const GROUP = 'matmul';
@@ -140,8 +141,14 @@ function againstOpenBlas(n: number): BenchResult[] {
     setNumThreads(threadCount);
     gemm(a, 0, b, 0, c, 0, n, n, n, false, false);
   };
+  // @adjoint/blas's kernel, where it is built: what gemm runs once useOpenBlas() has installed it.
+  const blas = openBlasAvailable() ? openBlasKernel() : null;
+  if (blas === null) noteOnce(BLAS_MISSING);
+  // On core's default thread count, which is defaultThreads: both are the machine's cores.
+  const onBlas = (): void => blas!.gemm(a, 0, b, 0, c, 0, n, n, n, false, false);
   // The in-cache operands are placed again each time: the 1024³ products reuse the same memory.
-  const time = (): Timing[] => [on(defaultThreads), on(1), kernelInCache()].map((fn) => timeIt(fn, { minTime: 0.5 }));
+  const time = (): Timing[] => [on(defaultThreads), on(1), kernelInCache(), ...(blas === null ? [] : [onBlas])]
+    .map((fn) => timeIt(fn, { minTime: 0.5 }));
   let before: Timing[], after: Timing[], all: Dgemm | null, one: Dgemm | null;
   try {
     before = time();
@@ -168,12 +175,18 @@ function againstOpenBlas(n: number): BenchResult[] {
     ratio(GROUP, `adjoint / OpenBLAS (${threads} threads) ${n}³`, oursAll, blasAll, 0.4),
     ratio(GROUP, `adjoint / OpenBLAS (1 thread) ${n}³`, oursOne, blasOne, 0.4),
   ];
+  if (blas !== null) {
+    // Without a target: the product on @adjoint/blas is OpenBLAS's own, called in-process.
+    const onOpenBlas = row(`adjoint gemm ${n}³ on OpenBLAS (@adjoint/blas, ${defaultThreads} threads)`, gflops(3));
+    rows.push(onOpenBlas, ratio(GROUP, `adjoint on OpenBLAS / OpenBLAS via numpy (${threads} threads) ${n}³`, onOpenBlas, blasAll));
+  }
   if (!wasmGemmAvailable()) return rows;
   // Without a target, for reading the one above: what the one-thread ratio would be if the 1024³
   // product ran at the kernel's in-cache speed, with no copies and no cache misses.
   const ceiling = row(`adjoint kernel in cache (${IN_CACHE.label}, 1 thread, no copies)`, gflops(2, IN_CACHE.flops));
   return [...rows, ceiling, ratio(GROUP, 'adjoint kernel in cache / OpenBLAS (1 thread)', ceiling, blasOne)];
 }
+
 
 /** The in-cache product: small enough that A, B and C stay in one core's L2 between calls. */
 const IN_CACHE = { m: 128, n: 128, k: 256, label: '128×256·256×128', flops: 2 * 128 * 128 * 256 };

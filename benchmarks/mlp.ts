@@ -5,13 +5,14 @@
  * backends, and PyTorch in float64 (Debian's python3-torch, in a subprocess: see torch.ts). Also the
  * cheap-gradient principle: step time over forward time.
  */
-import { Rng, adamCoefficients, adamMoments, adamUpdate, tensor, type Tensor } from '@adjoint/core';
+import { Rng, adamCoefficients, adamMoments, adamUpdate, setMatmulKernel, tensor, type Tensor } from '@adjoint/core';
+import { openBlasAvailable, openBlasKernel } from '@adjoint/blas';
 import { Adam, crossEntropy, mlp } from '@adjoint/nn';
 import { gemm } from '../packages/core/src/kernels/matmul';
 import { ratio, timeInterleaved, timedRow, type BenchResult, type Timing } from './harness';
 import { loadTf, type Tf } from './tf';
 import { describeTorch, torchStep } from './torch';
-import { noteOnce } from './python';
+import { BLAS_MISSING, noteOnce } from './python';
 import { adjointStepAndForward } from './versus-wasm';
 
 const BATCH = 64;
@@ -222,7 +223,20 @@ async function againstTf({ group, p, ours }: Contest): Promise<BenchResult[]> {
 function againstPytorch({ group, p, ours }: Contest): BenchResult[] {
   // The loss at the initial weights, which PyTorch must reproduce: the same network and batch.
   const loss = handWrittenStep(p).forward();
-  const time = (): Timing[] => timeInterleaved([ours.step, ours.forward], { minTime: 0.75 });
+  // The same step and forward pass again with @adjoint/blas's OpenBLAS behind the products, where
+  // its native kernel was built: PyTorch's own BLAS, so what is left between the two is the rest.
+  const blas = openBlasAvailable() ? openBlasKernel() : null;
+  if (blas === null) noteOnce(BLAS_MISSING);
+  const onBlas = (fn: () => void) => (): void => {
+    setMatmulKernel(blas);
+    try {
+      fn();
+    } finally {
+      setMatmulKernel(null);
+    }
+  };
+  const contenders = [ours.step, ours.forward, ...(blas === null ? [] : [onBlas(ours.step), onBlas(ours.forward)])];
+  const time = (): Timing[] => timeInterleaved(contenders, { minTime: 0.75 });
   const before = time();
   const torch = torchStep(p, BATCH, LR);
   if (torch === null) return [];
@@ -240,13 +254,22 @@ function againstPytorch({ group, p, ours }: Contest): BenchResult[] {
   const pytorch = ms('pytorch float64 step', torch.median);
   const adjointForward = ms('adjoint forward (before and after pytorch)', medianOf(1));
   const pytorchForward = ms('pytorch float64 forward', torch.forwardMedian);
-  return [
+  const rows = [
     adjoint, pytorch, ratio(group, 'adjoint / pytorch float64', adjoint, pytorch, 1.0, 'atMost'),
     // Without targets, for reading the one above and the cheap-gradient row: how far apart the
     // forward passes alone are (nearly all matrix products), and PyTorch's own step / forward.
     adjointForward, pytorchForward,
     ratio(group, 'adjoint forward / pytorch forward', adjointForward, pytorchForward),
     ratio(group, 'pytorch step / pytorch forward', pytorch, pytorchForward),
+  ];
+  if (blas === null) return rows;
+  const blasStep = ms('adjoint step on OpenBLAS (@adjoint/blas, before and after pytorch)', medianOf(2));
+  const blasForward = ms('adjoint forward on OpenBLAS (@adjoint/blas, before and after pytorch)', medianOf(3));
+  return [
+    ...rows, blasStep, blasForward,
+    ratio(group, 'adjoint on OpenBLAS / pytorch float64', blasStep, pytorch, 1.0, 'atMost'),
+    ratio(group, 'adjoint forward on OpenBLAS / pytorch forward', blasForward, pytorchForward),
+    ratio(group, 'adjoint on OpenBLAS: step / forward', blasStep, blasForward),
   ];
 }
 

@@ -10,6 +10,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { openBlasCoreType } from '@adjoint/blas';
 
 /** Debian's python3; ADJOINT_PYTHON overrides it (for a python3 whose packages come from elsewhere). */
 export const PYTHON = process.env.ADJOINT_PYTHON ?? '/usr/bin/python3';
@@ -72,33 +73,17 @@ export function blasField(result: Record<string, unknown>): BlasInfo {
   };
 }
 
-/**
- * The OpenBLAS kernel for a CPU with these /proc/cpuinfo flags, or undefined to let OpenBLAS pick.
- * Debian's OpenBLAS chooses its kernel from the CPU's model number; on a virtual CPU it does not
- * recognise ("Intel(R) Xeon(R) Processor" here) it falls back to Prescott, SSE3 only, and its dgemm
- * runs at a quarter to a third of its speed (1024³ on one thread: 14.5 GFLOP/s against 51–64 with SkylakeX's AVX-512
- * kernel), which would flatter adjoint. The flags say what the CPU can run.
- */
-export function openblasCoreType(cpuFlags: string): string | undefined {
-  const flags = new Set(cpuFlags.split(/\s+/));
-  if (['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => flags.has(f))) return 'SkylakeX';
-  if (flags.has('avx2') && flags.has('fma')) return 'Haswell';
-  return undefined;
-}
+/** The note when @adjoint/blas's native kernel is absent and the rows with OpenBLAS behind adjoint are left out. */
+export const BLAS_MISSING = '@adjoint/blas\'s native kernel is not built, so the rows with OpenBLAS behind adjoint are left out (apt-get install libopenblas-dev, then npm rebuild @adjoint/blas)';
 
 /**
  * OPENBLAS_CORETYPE for the reference runs: the environment's own when set, otherwise the one
- * {@link openblasCoreType} picks from this machine's CPU flags (none off Linux).
+ * `openBlasCoreType` (@adjoint/blas) picks from this machine's CPU flags (none off Linux), as
+ * @adjoint/blas does for its own OpenBLAS.
  */
 export function openblasCoreTypeEnv(): Record<string, string> {
   if (process.env.OPENBLAS_CORETYPE !== undefined) return {};
-  let flags = '';
-  try {
-    flags = /^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
-  } catch {
-    return {};
-  }
-  const core = openblasCoreType(flags);
+  const core = openBlasCoreType();
   return core === undefined ? {} : { OPENBLAS_CORETYPE: core };
 }
 

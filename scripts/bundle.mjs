@@ -8,6 +8,7 @@ import path from 'node:path';
 
 const packages = {
   core: ['index'],
+  blas: ['index'],
   gradcheck: ['index', 'jest'],
   nn: ['index'],
 };

@@ -50,7 +50,7 @@ require.extensions['.ts'] = function compileTypeScript(module, filename) {
 if (process.env.ADJOINT_SOURCES === '1') {
   const resolve = Module._resolveFilename;
   Module._resolveFilename = function resolveAdjointSources(request, ...rest) {
-    const match = /^@adjoint\/(core|nn|gradcheck)$/.exec(request);
+    const match = /^@adjoint\/(core|nn|gradcheck|blas)$/.exec(request);
     if (match) return path.join(root, 'packages', match[1], 'src', 'index.ts');
     return resolve.call(this, request, ...rest);
   };

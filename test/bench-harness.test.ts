@@ -3,7 +3,7 @@
  * the optional Python references (PyTorch, OpenBLAS through numpy) print, parsed without running them.
  */
 import { ratio, type BenchResult } from '../benchmarks/harness';
-import { blasField, numberField, numbersField, openblasCoreType, parseScriptOutput } from '../benchmarks/python';
+import { blasField, numberField, numbersField, parseScriptOutput } from '../benchmarks/python';
 import { encodeProblem } from '../benchmarks/torch';
 
 const row = (value: number, samples?: number[], interleaving = samples && 1): BenchResult => ({ group: 'g', name: 'n', value, unit: 'ms', samples, interleaving });
@@ -51,12 +51,6 @@ describe('the Python references\' output', () => {
     expect(blasField({ blas: openblas })).toEqual(openblas);
     expect(blasField({ blas: { libraries: ['/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0'], openblas: null } }).openblas).toBeNull();
     expect(blasField({})).toEqual({ libraries: [], openblas: null });
-  });
-
-  it('picks OpenBLAS\'s kernel from the CPU flags', () => {
-    expect(openblasCoreType('fpu sse2 avx avx2 fma avx512f avx512dq avx512cd avx512bw avx512vl')).toBe('SkylakeX');
-    expect(openblasCoreType('fpu sse2 avx avx2 fma')).toBe('Haswell');
-    expect(openblasCoreType('fpu sse2 sse3')).toBeUndefined();
   });
 });
 

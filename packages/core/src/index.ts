@@ -24,7 +24,7 @@ export { toDot } from './transforms/dot';
 export { detectAnomaly } from './transforms/anomaly';
 export { registeredOps, getOp, registerOp, type OpDef, type DifferentiableOp, type ConstantOp, type InputDomain, type OpCase, type OpDomain } from './registry';
 export { apply } from './dispatch';
-export { setMatmulBackend, wasmGemmAvailable as wasmKernelsAvailable, type MatmulBackend } from './kernels/matmul';
+export { setMatmulBackend, setMatmulKernel, wasmGemmAvailable as wasmKernelsAvailable, type MatmulBackend, type MatmulKernel } from './kernels/matmul';
 export { setNumThreads, getNumThreads } from './kernels/threads';
 export { withPoisonedReuse } from './kernels/alloc';
 export { adamCoefficients, adamMoments, adamUpdate, type AdamCoefficients, type AdamMoments, type AdamSettings } from './kernels/adam';

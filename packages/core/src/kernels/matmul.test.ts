@@ -1,4 +1,4 @@
-import { gemm, gemmJs, gemmWasm, getMatmulBackend, naiveGemm, setMatmulBackend, wasmGemmAvailable } from './matmul';
+import { gemm, gemmJs, gemmWasm, getMatmulBackend, naiveGemm, setMatmulBackend, setMatmulKernel, wasmGemmAvailable, type MatmulKernel } from './matmul';
 import { lcg, randomArray, withWebAssembly } from '../testing/kernel-helpers';
 
 type Kernel = typeof gemm;
@@ -243,6 +243,66 @@ describe('gemm backend selection', () => {
       expect(results[1]).toEqual(results[0]);
       expect(results[2]).toEqual(results[0]);
     }
+  });
+});
+
+describe('a matrix-product kernel from outside core', () => {
+  /** A kernel that records its calls and computes with naiveGemm, scaled by 2 so its results show. */
+  function recordingKernel(): MatmulKernel & { calls: number[][] } {
+    const calls: number[][] = [];
+    return {
+      name: 'recording',
+      calls,
+      gemm(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB) {
+        calls.push([aOffset, bOffset, cOffset, m, n, k]);
+        naiveGemm(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB);
+        for (let i = 0; i < m * n; i++) c[cOffset + i]! *= 2;
+      },
+    };
+  }
+  afterEach(() => {
+    setMatmulKernel(null);
+    setMatmulBackend('auto');
+  });
+
+  it('runs every product of at least 512 multiply-adds under auto, with the offsets given', () => {
+    const kernel = recordingKernel();
+    expect(setMatmulKernel(kernel)).toBeNull();
+    const spec: Case = { m: 8, n: 8, k: 8, transA: true, transB: false, pad: 3 };
+    const next = lcg(3);
+    const a = randomBuffer(64, 3, next);
+    const b = randomBuffer(64, 3, next);
+    const expected = run(naiveGemm, a, b, spec, 0).map((x, i) => (i >= 3 && i < 67 ? 2 * x : x));
+    expect(run(gemm, a, b, spec, 0)).toEqual(expected);
+    expect(kernel.calls).toEqual([[3, 3, 3, 8, 8, 8]]);
+  });
+
+  it('leaves smaller products, the js and wasm settings and empty products to the built-in kernels', () => {
+    const kernel = recordingKernel();
+    setMatmulKernel(kernel);
+    const next = lcg(4);
+    const small: Case = { m: 7, n: 8, k: 9, transA: false, transB: false }; // 504 multiply-adds
+    const a = randomBuffer(72, 0, next);
+    const b = randomBuffer(72, 0, next);
+    expect(run(gemm, a, b, small, 0)).toEqual(run(gemmJs, a, b, small, 0));
+    const large: Case = { m: 8, n: 8, k: 9, transA: false, transB: false };
+    setMatmulBackend('js');
+    expect(run(gemm, a, b, large, 0)).toEqual(run(gemmJs, a, b, large, 0));
+    setMatmulBackend('wasm');
+    expect(run(gemm, a, b, large, 0)).toEqual(run(gemmWasm, a, b, large, 0));
+    setMatmulBackend('auto');
+    expect(run(gemm, a, b, { ...large, k: 0 }, 7)).toEqual(new Float64Array(64));
+    expect(kernel.calls).toEqual([]);
+    expect(setMatmulKernel(null)).toBe(kernel);
+    expect(run(gemm, a, b, large, 0)).toEqual(run(gemmWasm, a, b, large, 0));
+  });
+
+  it('is never handed operands that do not fit their arrays', () => {
+    const kernel = recordingKernel();
+    setMatmulKernel(kernel);
+    expect(() => gemm(new Float64Array(63), 0, new Float64Array(64), 0, new Float64Array(64), 0, 8, 8, 8, false, false))
+      .toThrow(/gemm/);
+    expect(kernel.calls).toEqual([]);
   });
 });
 

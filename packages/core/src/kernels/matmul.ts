@@ -88,6 +88,37 @@ export function setMatmulBackend(next: MatmulBackend): MatmulBackend {
   return previous;
 }
 
+/**
+ * A matrix-product kernel from outside core, such as `@adjoint/blas`'s OpenBLAS: {@link gemm}'s
+ * contract, called only with m, n, k ≥ 1 and operands already checked to fit their arrays.
+ */
+export interface MatmulKernel {
+  /** Names the kernel in messages and benchmarks. */
+  readonly name: string;
+  gemm(
+    a: Float64Array, aOffset: number,
+    b: Float64Array, bOffset: number,
+    c: Float64Array, cOffset: number,
+    m: number, n: number, k: number,
+    transA: boolean, transB: boolean,
+  ): void;
+}
+
+let external: MatmulKernel | null = null;
+
+/**
+ * Installs a matrix-product kernel from outside core (or, with null, removes it) and returns the
+ * previous one. While one is installed, `'auto'` dispatch runs it instead of the WebAssembly kernel
+ * for every product of at least 512 multiply-adds: `matmul`, `linear` and their adjoint rules.
+ * Convolutions keep their own kernels. Its results agree with the built-in kernels to rounding,
+ * not bit for bit: it sums in its own order, and may use fused multiply-adds.
+ */
+export function setMatmulKernel(kernel: MatmulKernel | null): MatmulKernel | null {
+  const previous = external;
+  external = kernel;
+  return previous;
+}
+
 /** The current {@link setMatmulBackend} setting. */
 export function getMatmulBackend(): MatmulBackend {
   return backend;
@@ -102,7 +133,8 @@ export function getMatmulBackend(): MatmulBackend {
  * summed separately), so results agree with it to rounding, not bit for bit. k = 0 gives C = 0.
  *
  * Runs the WebAssembly SIMD kernel or the TypeScript one as {@link setMatmulBackend} directs, by
- * default WebAssembly (when available) for products of at least 512 multiply-adds.
+ * default WebAssembly (when available) for products of at least 512 multiply-adds, or for those the
+ * kernel installed by {@link setMatmulKernel}, if any.
  */
 export function gemm(
   a: Float64Array, aOffset: number,
@@ -113,6 +145,10 @@ export function gemm(
 ): void {
   requireOperands('gemm', a, aOffset, b, bOffset, c, cOffset, m, n, k);
   if (emptyProduct(c, cOffset, m, n, k)) return;
+  if (external !== null && backend === 'auto' && wasmPays(m, n, k)) {
+    external.gemm(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB);
+    return;
+  }
   if (backend !== 'js' && (backend === 'wasm' || wasmPays(m, n, k))
     && runWasm(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB)) {
     return;

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "openblas",
+      "sources": ["openblas.c"],
+      "libraries": ["-lopenblas"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
+    }
+  ]
+}
