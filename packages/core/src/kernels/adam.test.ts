@@ -1,5 +1,5 @@
 import { ShapeError } from '../errors';
-import { adamCoefficients, adamMoments, adamUpdate, adamUpdateJs, type AdamCoefficients } from './adam';
+import { adamCoefficients, adamMoments, adamStageGradient, adamUpdate, adamUpdateJs, type AdamCoefficients } from './adam';
 import { lcg, randomArray as random, withWebAssembly } from '../testing/kernel-helpers';
 
 type AdamModule = typeof import('./adam');
@@ -112,6 +112,58 @@ describe('adamMoments and adamUpdate', () => {
     expect(() => adamUpdate(new Float64Array(3), new Float64Array(2), m, v, coefficients(1))).toThrow(ShapeError);
     expect(() => adamUpdate(new Float64Array(4), new Float64Array(4), m, v, coefficients(1)))
       .toThrow('adamUpdate: weights, gradient and moments must have the same length, got 4, 4, 3 and 3');
+  });
+});
+
+describe('adamStageGradient', () => {
+  /** adamUpdate that stages the gradient first, as Adam's step does. */
+  const stagedUpdate: typeof adamUpdate = (w, g, m, v, c) => {
+    expect(adamStageGradient(g, m, v)).toBe(true);
+    adamUpdate(w, g, m, v, c, true);
+  };
+
+  it.each(['none', 'coupled', 'decoupled'] as const)('leads to updates bit-identical to adamUpdateJs (weight decay: %s)', (decay) => {
+    expect(run(SIZES, decay, 6, adamMoments, stagedUpdate)).toEqual(run(SIZES, decay, 6, plainMoments, adamUpdateJs));
+  });
+
+  it('finds NaN, +∞ and −∞ at every position of every length up to 20, and nothing in finite values', () => {
+    for (let n = 1; n <= 20; n++) {
+      const [{ m: mn, v: vn }] = adamMoments([n]) as [{ m: Float64Array; v: Float64Array }];
+      const g = Float64Array.from({ length: n }, (_, i) => (i % 2 ? -1 : 1) * 10 ** (i % 300) * 1.5);
+      expect(adamStageGradient(g, mn, vn)).toBe(true);
+      expect(adamStageGradient(Float64Array.of(...g.slice(0, n - 1), Number.MAX_VALUE), mn, vn)).toBe(true);
+      for (let at = 0; at < n; at++) {
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+          const h = g.slice();
+          h[at] = bad;
+          expect(adamStageGradient(h, mn, vn)).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('copies the gradient to its own parameter\'s slot, where the staged update reads it', () => {
+    const [first, second] = adamMoments([4, 4]) as [{ m: Float64Array; v: Float64Array }, { m: Float64Array; v: Float64Array }];
+    const g1 = Float64Array.from([1, -2, 3, -4]);
+    const g2 = Float64Array.from([-8, 7, -6, 5]);
+    expect(adamStageGradient(g1, first.m, first.v)).toBe(true);
+    expect(adamStageGradient(g2, second.m, second.v)).toBe(true);
+    const [w1, w2] = [new Float64Array(4), new Float64Array(4)];
+    // Read from the slot, not copied again: a change to the array after staging does not reach it.
+    adamUpdate(w1, Float64Array.from([9, 9, 9, 9]), first.m, first.v, coefficients(1), true);
+    adamUpdate(w2, g2, second.m, second.v, coefficients(1), true);
+    const [u1, u2] = [new Float64Array(4), new Float64Array(4)];
+    adamUpdateJs(u1, g1, new Float64Array(4), new Float64Array(4), coefficients(1));
+    adamUpdateJs(u2, g2, new Float64Array(4), new Float64Array(4), coefficients(1));
+    expect([...w1]).toEqual([...u1]);
+    expect([...w2]).toEqual([...u2]);
+  });
+
+  it('returns null for moments outside a kernel\'s memory, and rejects a gradient of another length', () => {
+    expect(adamStageGradient(new Float64Array(3), new Float64Array(3), new Float64Array(3))).toBeNull();
+    const [{ m, v }] = adamMoments([3]) as [{ m: Float64Array; v: Float64Array }];
+    expect(() => adamStageGradient(new Float64Array(2), m, v))
+      .toThrow('adamStageGradient: gradient and moments must have the same length, got 2, 3 and 3');
   });
 });
 

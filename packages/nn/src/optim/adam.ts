@@ -1,5 +1,5 @@
 /** Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019). */
-import { Tensor, ValueError, adamCoefficients, adamMoments, adamUpdate, requireOptions, zerosLike, type AdamMoments } from '@adjoint/core';
+import { Tensor, ValueError, adamCoefficients, adamMoments, adamStageGradient, adamUpdate, requireOptions, zerosLike, type AdamMoments } from '@adjoint/core';
 import type { AnyModule } from '../module';
 import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
 import { checkBoolean, orDefault, show } from '../args';
@@ -65,10 +65,30 @@ export class Adam extends Optimizer<AdamState> {
     return { m: zerosLike(param), v: zerosLike(param), t: 0 };
   }
 
+  /** Parameters whose gradient {@link gradientIsFinite} has copied into the kernel's memory this step. */
+  private readonly staged = new Set<number>();
+
+  /**
+   * Copies the gradient into the update kernel's memory and checks it there (see adamStageGradient
+   * in core), so that {@link update} need not copy it again; in JavaScript where the moments are
+   * not in a kernel's memory.
+   */
+  protected override gradientIsFinite(g: Float64Array, index: number): boolean {
+    const slot = this.slots()[index]!;
+    const finite = adamStageGradient(g, slot.m, slot.v);
+    if (finite === null) return super.gradientIsFinite(g, index);
+    this.staged.add(index);
+    return finite;
+  }
+
   protected update(w: Float64Array, g: Float64Array, state: AdamState, lr: number, index: number): void {
     state.t += 1;
     const { m, v } = this.resident(state, index);
-    adamUpdate(w, g, m, v, adamCoefficients(state.t, lr, this));
+    adamUpdate(w, g, m, v, adamCoefficients(state.t, lr, this), this.staged.delete(index));
+  }
+
+  private slots(): AdamMoments[] {
+    return (this.moments ??= adamMoments(this.params.map((p) => p.size)));
   }
 
   /**
@@ -77,7 +97,7 @@ export class Adam extends Optimizer<AdamState> {
    * update kernel runs fastest.
    */
   private resident(state: AdamState, index: number): AdamMoments {
-    const slot = (this.moments ??= adamMoments(this.params.map((p) => p.size)))[index]!;
+    const slot = this.slots()[index]!;
     if (state.m.data !== slot.m) {
       slot.m.set(state.m.data);
       slot.v.set(state.v.data);

@@ -104,7 +104,7 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
       throw new ShapeError(`${this.name}: the gradient of ${this.describeParam(i)} has shape ${formatShape(grad.shape)}, the parameter ${formatShape(p.shape)}`);
     }
     const data = grad.data;
-    if (!allFinite(data)) {
+    if (!this.gradientIsFinite(data, i)) {
       for (let k = 0; k < data.length; k++) {
         if (Number.isFinite(data[k]!)) continue;
         throw new NonFiniteGradientError(
@@ -114,6 +114,16 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
       }
     }
     return grad;
+  }
+
+  /**
+   * Whether every element of parameter `index`'s gradient is finite: the check {@link step} makes
+   * of every gradient before it updates any parameter. An optimizer may make it while it copies
+   * the gradient to where its update will read it (Adam does); `g` is the gradient {@link update}
+   * will be given in the same step.
+   */
+  protected gradientIsFinite(g: Float64Array, _index: number): boolean {
+    return allFinite(g);
   }
 
   /** 'parameter 2', with its dotted name when the optimizer was built from a module. */
