@@ -20,7 +20,7 @@ import { openBlasCoreType } from './core-type';
 
 export { openBlasCoreType } from './core-type';
 
-/** Thrown by {@link useOpenBlas} and {@link openBlasConfig} when the native half is not there. */
+/** Thrown by {@link useOpenBlas}, {@link openBlasKernel} and {@link openBlasConfig} when the native half is not there. */
 export class OpenBlasUnavailableError extends AdjointError {}
 
 /** What native/openblas.c exports. */

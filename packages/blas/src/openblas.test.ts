@@ -7,7 +7,10 @@ import { OpenBlasUnavailableError, openBlasAvailable, openBlasConfig, openBlasCo
 type Dgemm = (a: unknown, aOffset: unknown, b: unknown, bOffset: unknown, c: unknown, cOffset: unknown,
   m: unknown, n: unknown, k: unknown, transA: unknown, transB: unknown) => void;
 const available = openBlasAvailable();
-const nativeDgemm = (): Dgemm => (require('../native/build/Release/openblas.node') as { dgemm: Dgemm }).dgemm;
+const addon = (): { dgemm: Dgemm; threads: () => number } => require('../native/build/Release/openblas.node');
+const nativeDgemm = (): Dgemm => addon().dgemm;
+/** How many threads OpenBLAS is set to use. */
+const nativeThreads = (): number => addon().threads();
 const describeWithOpenBlas = available ? describe : describe.skip;
 if (!available) {
   console.log('OpenBLAS tests skipped: @adjoint/blas\'s native kernel is not built (apt-get install libopenblas-dev, then npm rebuild @adjoint/blas; CI does)');
@@ -137,8 +140,10 @@ describeWithOpenBlas('matrix products on OpenBLAS', () => {
     try {
       setNumThreads(1);
       const one = matmul(a, b).data;
+      expect(nativeThreads()).toBe(1);
       setNumThreads(2);
       const two = matmul(a, b).data;
+      expect(nativeThreads()).toBe(2);
       let worst = 0;
       for (let i = 0; i < one.length; i++) worst = Math.max(worst, Math.abs(one[i]! - two[i]!));
       expect(worst).toBeLessThanOrEqual(1e-12);
