@@ -1,11 +1,12 @@
 /**
- * The packages as a user installs them: `npm pack` tarballs of all three, installed together in a
+ * The packages as a user installs them: `npm pack` tarballs of all four, installed together in a
  * fresh project outside this repository (with fast-check, gradcheck's peer), then used through
  * require(), import and TypeScript's declarations. `npm test` builds first, so the tarballs hold
- * the current build.
+ * the current build. @adjoint/blas builds its native half on that install where the machine has
+ * OpenBLAS's headers, and installs without it where not.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -18,13 +19,13 @@ describe('npm pack tarballs installed in a fresh project', () => {
   let project = '';
   beforeAll(() => {
     project = mkdtempSync(path.join(tmpdir(), 'adjoint-pack-'));
-    for (const name of ['core', 'nn', 'gradcheck']) npm(['pack', '--pack-destination', project], path.join(root, 'packages', name));
+    for (const name of ['core', 'nn', 'gradcheck', 'blas']) npm(['pack', '--pack-destination', project], path.join(root, 'packages', name));
     const tarballs = readdirSync(project).filter((f) => f.endsWith('.tgz'));
-    expect(tarballs.sort()).toEqual(['adjoint-core-0.1.0.tgz', 'adjoint-gradcheck-0.1.0.tgz', 'adjoint-nn-0.1.0.tgz']);
+    expect(tarballs.sort()).toEqual(['adjoint-blas-0.1.0.tgz', 'adjoint-core-0.1.0.tgz', 'adjoint-gradcheck-0.1.0.tgz', 'adjoint-nn-0.1.0.tgz']);
     writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'uses-adjoint', version: '1.0.0', private: true }));
     const fastCheck = (require('fast-check/package.json') as { version: string }).version;
     npm(['install', '--prefer-offline', '--no-audit', '--no-fund', ...tarballs.map((t) => `./${t}`), `fast-check@${fastCheck}`], project);
-  }, 120_000);
+  }, 180_000);
   afterAll(() => rmSync(project, { recursive: true, force: true }));
 
   const program = `const x = core.tensor([[1, 2], [3, 4]], { requiresGrad: true });
@@ -40,6 +41,23 @@ console.log(JSON.stringify([x.grad.shape, core.grad((t) => t.square())(3).item()
   it('work through import', () => {
     const code = `import * as core from '@adjoint/core'; import * as nn from '@adjoint/nn'; import * as gc from '@adjoint/gradcheck';\n${program}`;
     expect(node(['--input-type=module', '-e', code], project)).toBe(expected);
+  });
+
+  it('include @adjoint/blas, built where OpenBLAS is, running core\'s products through either way in', () => {
+    const hasOpenBlas = existsSync('/usr/include/x86_64-linux-gnu/cblas.h') || existsSync('/usr/include/cblas.h');
+    // Whole numbers, so that OpenBLAS and core's kernel give exactly the same sums.
+    const code = `const x = core.tensor(Float64Array.from({ length: 4096 }, (_, i) => (i % 7) - 3), { shape: [64, 64] });
+const builtIn = Array.from(core.matmul(x, x).data);
+let kernel = null, same = null;
+if (blas.openBlasAvailable()) {
+  blas.useOpenBlas();
+  same = Array.from(core.matmul(x, x).data).every((v, i) => v === builtIn[i]);
+  kernel = core.setMatmulKernel(null).name;
+}
+console.log(JSON.stringify([blas.openBlasAvailable(), kernel, same]));`;
+    const expectedHere = JSON.stringify(hasOpenBlas ? [true, 'OpenBLAS', true] : [false, null, null]);
+    expect(node(['-e', `const core = require('@adjoint/core'); const blas = require('@adjoint/blas');\n${code}`], project)).toBe(expectedHere);
+    expect(node(['--input-type=module', '-e', `import * as core from '@adjoint/core'; import * as blas from '@adjoint/blas';\n${code}`], project)).toBe(expectedHere);
   });
 
   it('type-check a program that uses all three', () => {
