@@ -14,7 +14,11 @@ const nodeGyp = process.env.npm_config_node_gyp
 const prefix = path.join(path.dirname(process.execPath), '..');
 const localHeaders = process.env.npm_config_nodedir === undefined && fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h'));
 const args = [nodeGyp, 'rebuild', ...(localHeaders ? [`--nodedir=${prefix}`] : [])];
-const built = spawnSync(process.execPath, args, { cwd: path.join(__dirname, 'native'), encoding: 'utf8' });
+// A time limit, so that node-gyp stuck on a download (no headers here, no network) cannot hold up
+// the install; a large buffer, so that a verbose compiler cannot fail the build by its output alone.
+const built = spawnSync(process.execPath, args, {
+  cwd: path.join(__dirname, 'native'), encoding: 'utf8', timeout: 5 * 60_000, maxBuffer: 64 * 1024 * 1024,
+});
 if (built.status !== 0) {
   const why = /cblas\.h|lopenblas/.test(`${built.stdout}${built.stderr}`)
     ? 'OpenBLAS was not found (Debian/Ubuntu: apt-get install libopenblas-dev)'

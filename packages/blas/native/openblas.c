@@ -63,13 +63,13 @@ static napi_value dgemm(napi_env env, napi_callback_info info) {
       range_error, "dgemm: an operand does not fit in its array from its offset")) return NULL;
   double *cStart = c + cOffset, *cEnd = cStart + m * n;
   double *aStart = a + aOffset, *bStart = b + bOffset;
-  if (!REQUIRE(env, (cEnd <= aStart || aStart + m * k <= cStart) && (cEnd <= bStart || bStart + k * n <= cStart),
-      range_error, "dgemm: the result must not overlap an operand")) return NULL;
   if (m == 0 || n == 0) return NULL;
-  if (k == 0) { /* a sum of nothing; cblas would need a leading dimension of at least 1 */
+  if (k == 0) { /* a sum of nothing, reading no operand; cblas would need a leading dimension of at least 1 */
     memset(cStart, 0, (size_t)(m * n) * sizeof(double));
     return NULL;
   }
+  if (!REQUIRE(env, (cEnd <= aStart || aStart + m * k <= cStart) && (cEnd <= bStart || bStart + k * n <= cStart),
+      range_error, "dgemm: the result must not overlap an operand")) return NULL;
   /* beta = 0: C is written, never read, so whatever the array held before cannot leak in. */
   cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
     (int)m, (int)n, (int)k, 1.0, aStart, transA ? (int)m : (int)k, bStart, transB ? (int)k : (int)n, 0.0, cStart, (int)n);

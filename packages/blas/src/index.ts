@@ -100,15 +100,17 @@ export function openBlasKernel(): MatmulKernel {
   return kernelOver(required('openBlasKernel'));
 }
 
+/** The thread count last given to OpenBLAS, whose setting is one for the whole process (0: none yet). */
+let openBlasThreads = 0;
+
 function kernelOver(blas: Native): MatmulKernel {
-  let threads = 0;
   return {
     name: 'OpenBLAS',
     gemm(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB) {
       const wanted = getNumThreads();
-      if (wanted !== threads) {
+      if (wanted !== openBlasThreads) {
         blas.setThreads(wanted);
-        threads = wanted;
+        openBlasThreads = wanted;
       }
       blas.dgemm(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB);
     },

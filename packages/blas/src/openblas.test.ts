@@ -12,6 +12,8 @@ const nativeDgemm = (): Dgemm => addon().dgemm;
 /** How many threads OpenBLAS is set to use. */
 const nativeThreads = (): number => addon().threads();
 const describeWithOpenBlas = available ? describe : describe.skip;
+/** OpenBLAS's headers are here, so the install must have built the native kernel. */
+const headersHere = ['/usr/include/x86_64-linux-gnu/cblas.h', '/usr/include/cblas.h'].some((f) => require('node:fs').existsSync(f));
 if (!available) {
   console.log('OpenBLAS tests skipped: @adjoint/blas\'s native kernel is not built (apt-get install libopenblas-dev, then npm rebuild @adjoint/blas; CI does)');
 }
@@ -36,6 +38,12 @@ describe('openBlasCoreType', () => {
     expect(openBlasCoreType('fpu sse2 avx avx2 fma avx512f avx512cd avx512bw avx512dq avx512vl')).toBe('SkylakeX');
     expect(openBlasCoreType('fpu sse2 avx avx2 fma avx512f avx512cd')).toBe('Haswell');
     expect(openBlasCoreType('fpu sse2 avx avx2')).toBeUndefined();
+  });
+});
+
+describe('the native kernel', () => {
+  (headersHere ? it : it.skip)('was built on install, as OpenBLAS\'s headers are here', () => {
+    expect(available).toBe(true);
   });
 });
 
@@ -69,10 +77,14 @@ describeWithOpenBlas('matrix products on OpenBLAS', () => {
         for (const transB of [false, true]) {
           const a = random(m * k + 3, rng);
           const b = random(k * n + 5, rng);
-          const c = new Float64Array(m * n + 2).fill(Number.NaN);
+          const c = new Float64Array(m * n + 4).fill(Number.NaN);
+          const [aBefore, bBefore] = [a.slice(), b.slice()];
           nativeDgemm()(a, 3, b, 5, c, 2, m, n, k, transA, transB);
-          expect(maxDifference(c.subarray(2), reference(a, 3, b, 5, m, n, k, transA, transB))).toBeLessThanOrEqual(1e-13 * k);
-          expect(Number.isNaN(c[0]!) && Number.isNaN(c[1]!)).toBe(true);
+          expect(maxDifference(c.subarray(2, 2 + m * n), reference(a, 3, b, 5, m, n, k, transA, transB))).toBeLessThanOrEqual(1e-13 * k);
+          // Nothing written before or after the result, nothing to the operands.
+          expect([c[0], c[1], c[m * n + 2], c[m * n + 3]].every(Number.isNaN)).toBe(true);
+          expect(a).toEqual(aBefore);
+          expect(b).toEqual(bBefore);
         }
       }
     }
@@ -120,7 +132,7 @@ describeWithOpenBlas('matrix products on OpenBLAS', () => {
     a[20] = Number.POSITIVE_INFINITY;
     a[43] = Number.NEGATIVE_INFINITY;
     const b = random(64, rng);
-    b[5] = 0; // ∞·0 is NaN
+    b[32] = 0; // row 4, which a[20] = ∞ (row 2, column 4) multiplies: ∞·0 is NaN
     const got = Array.from(matmul(tensor(a, { shape: [8, 8] }), tensor(b, { shape: [8, 8] })).data);
     expect(counter.calls).toBe(1);
     const want = Array.from(reference(a, 0, b, 0, 8, 8, 8, false, false));
@@ -128,7 +140,22 @@ describeWithOpenBlas('matrix products on OpenBLAS', () => {
       if (Number.isFinite(want[i]!)) expect(Math.abs(x - want[i]!)).toBeLessThanOrEqual(1e-14);
       else expect(x).toBe(want[i]); // toBe treats NaN as NaN
     });
-    expect(want.some(Number.isNaN) && want.some((x) => x === Number.POSITIVE_INFINITY)).toBe(true);
+    expect(Number.isNaN(want[16]!) && want.some((x) => x === Number.POSITIVE_INFINITY)).toBe(true);
+  });
+
+  it('keeps OpenBLAS\'s one thread setting in step with setNumThreads whichever kernel object runs', () => {
+    const [first, second] = [openBlasKernel(), openBlasKernel()];
+    const a = new Float64Array(64).fill(1), c = new Float64Array(64);
+    const threads = getNumThreads();
+    try {
+      for (const [count, kernel] of [[1, first], [2, second], [1, first], [2, first], [1, second]] as const) {
+        setNumThreads(count);
+        kernel.gemm(a, 0, a, 0, c, 0, 8, 8, 8, false, false);
+        expect(nativeThreads()).toBe(count);
+      }
+    } finally {
+      setNumThreads(threads);
+    }
   });
 
   it('follows setNumThreads, with the same results on one thread and on two', () => {
@@ -211,9 +238,9 @@ describeWithOpenBlas('matrix products on OpenBLAS', () => {
       ['a flag that is not a boolean', [a, 0, b, 0, c, 0, 3, 3, 4, 1, false], /booleans/],
       ['too few arguments', [a, 0, b, 0, c, 0, 3, 3, 4], /11 arguments/],
     ] as const)('%s', (_what, args, message) => {
-      c.fill(7);
+      [a, b, c].forEach((x) => x.fill(7));
       expect(() => (dgemm as (...x: unknown[]) => void)(...args)).toThrow(message);
-      expect(Array.from(c)).toEqual(new Array(9).fill(7));
+      for (const x of [a, b, c]) expect(x.every((v) => v === 7)).toBe(true);
     });
 
     it('writes zeros for a product of depth 0, and nothing for an empty one', () => {

@@ -118,8 +118,10 @@ describe('adamMoments and adamUpdate', () => {
 describe('adamStageGradient', () => {
   /** adamUpdate that stages the gradient first, as Adam's step does. */
   const stagedUpdate: typeof adamUpdate = (w, g, m, v, c) => {
-    expect(adamStageGradient(g, m, v)).toBe(true);
-    adamUpdate(w, g, m, v, c, true);
+    // An empty parameter has no slot: it is left to the JavaScript check and loop, which do nothing.
+    const staged = adamStageGradient(g, m, v);
+    expect(staged).toBe(g.length === 0 ? null : true);
+    adamUpdate(w, g, m, v, c, staged === true);
   };
 
   it.each(['none', 'coupled', 'decoupled'] as const)('leads to updates bit-identical to adamUpdateJs (weight decay: %s)', (decay) => {
@@ -161,6 +163,12 @@ describe('adamStageGradient', () => {
 
   it('returns null for moments outside a kernel\'s memory, and rejects a gradient of another length', () => {
     expect(adamStageGradient(new Float64Array(3), new Float64Array(3), new Float64Array(3))).toBeNull();
+    // Views of the kernel's memory that are not a pair adamMoments placed: another length, or
+    // another parameter's v. They are updated in JavaScript, as moments anywhere else are.
+    const [p, q] = adamMoments([4, 4]) as [{ m: Float64Array; v: Float64Array }, { m: Float64Array; v: Float64Array }];
+    const longer = new Float64Array(p.m.buffer, p.m.byteOffset, 6);
+    expect(adamStageGradient(new Float64Array(6), longer, new Float64Array(p.v.buffer, p.v.byteOffset, 6))).toBeNull();
+    expect(adamStageGradient(new Float64Array(4), p.m, q.v)).toBeNull();
     const [{ m, v }] = adamMoments([3]) as [{ m: Float64Array; v: Float64Array }];
     expect(() => adamStageGradient(new Float64Array(2), m, v))
       .toThrow('adamStageGradient: gradient and moments must have the same length, got 2, 3 and 3');

@@ -86,8 +86,8 @@ interface Resident {
   readonly kernel: AdamExports;
   /** The whole memory, as doubles. */
   readonly heap: Float64Array;
-  /** Byte offset of each parameter's gradient slot, by the byte offset of its `m`. */
-  readonly gradientAt: ReadonlyMap<number, number>;
+  /** Each parameter's moments as placed (byte offsets of `v` and of its gradient slot, its length), by the byte offset of its `m`. */
+  readonly slots: ReadonlyMap<number, { readonly vAt: number; readonly gradientAt: number; readonly n: number }>;
 }
 
 const adamInstance = wasmInstances<AdamExports>(adamWasmBytes);
@@ -121,18 +121,25 @@ export function adamMoments(sizes: readonly number[]): AdamMoments[] {
     return sizes.map((n) => ({ m: new Float64Array(n), v: new Float64Array(n) }));
   }
   const buffer = kernel.memory.buffer;
-  residents.set(buffer, { kernel, heap: new Float64Array(buffer), gradientAt: new Map(offsets.map((at, i) => [at, gradients[i]!])) });
+  // An empty parameter takes no bytes, so its offset is the next one's: it has no slot (nothing to stage or update).
+  const slots = new Map(offsets.flatMap((at, i) => (sizes[i]! === 0 ? [] : [[at, { vAt: at + bytesFor(sizes[i]!), gradientAt: gradients[i]!, n: sizes[i]! }] as const])));
+  residents.set(buffer, { kernel, heap: new Float64Array(buffer), slots });
   return sizes.map((n, i) => ({
     m: new Float64Array(buffer, offsets[i]!, n),
     v: new Float64Array(buffer, offsets[i]! + bytesFor(n), n),
   }));
 }
 
-/** The kernel instance holding `m` and `v`, and the byte offset of their parameter's gradient slot; undefined for moments anywhere else. */
+/**
+ * The kernel instance holding `m` and `v`, and the byte offset of their parameter's gradient slot,
+ * when they are exactly a pair {@link adamMoments} placed there; undefined for moments anywhere
+ * else (another view of that memory included).
+ */
 function residentOf(m: Float64Array, v: Float64Array): { resident: Resident; gradientAt: number } | undefined {
   const resident = m.buffer === v.buffer ? residents.get(m.buffer) : undefined;
-  const gradientAt = resident?.gradientAt.get(m.byteOffset);
-  return resident === undefined || gradientAt === undefined ? undefined : { resident, gradientAt };
+  const slot = resident?.slots.get(m.byteOffset);
+  if (resident === undefined || slot === undefined || slot.vAt !== v.byteOffset || slot.n !== m.length || m.length !== v.length) return undefined;
+  return { resident, gradientAt: slot.gradientAt };
 }
 
 /**

@@ -110,7 +110,8 @@ let external: MatmulKernel | null = null;
  * Installs a matrix-product kernel from outside core (or, with null, removes it) and returns the
  * previous one. While one is installed, `'auto'` dispatch runs it instead of the WebAssembly kernel
  * for every product of at least 512 multiply-adds: `matmul`, `linear` and their adjoint rules.
- * Convolutions keep their own kernels. Its results agree with the built-in kernels to rounding,
+ * Convolutions keep core's WebAssembly kernels (their products reach it only where WebAssembly
+ * is unavailable or its memory cannot grow). Its results agree with the built-in kernels to rounding,
  * not bit for bit: it sums in its own order, and may use fused multiply-adds.
  */
 export function setMatmulKernel(kernel: MatmulKernel | null): MatmulKernel | null {
