@@ -65,8 +65,8 @@ export class Adam extends Optimizer<AdamState> {
     return { m: zerosLike(param), v: zerosLike(param), t: 0 };
   }
 
-  /** Parameters whose gradient {@link gradientIsFinite} has copied into the kernel's memory this step. */
-  private readonly staged = new Set<number>();
+  /** The gradient array {@link gradientIsFinite} last copied into the kernel's memory, by parameter. */
+  private readonly staged = new Map<number, Float64Array>();
 
   /**
    * Copies the gradient into the update kernel's memory and checks it there (see adamStageGradient
@@ -77,14 +77,17 @@ export class Adam extends Optimizer<AdamState> {
     const slot = this.slots()[index]!;
     const finite = adamStageGradient(g, slot.m, slot.v);
     if (finite === null) return super.gradientIsFinite(g, index);
-    this.staged.add(index);
+    this.staged.set(index, g);
     return finite;
   }
 
   protected update(w: Float64Array, g: Float64Array, state: AdamState, lr: number, index: number): void {
     state.t += 1;
     const { m, v } = this.resident(state, index);
-    adamUpdate(w, g, m, v, adamCoefficients(state.t, lr, this), this.staged.delete(index));
+    // The copy is this gradient's only when it was staged for this very array, in this step's check.
+    const staged = this.staged.get(index) === g;
+    this.staged.delete(index);
+    adamUpdate(w, g, m, v, adamCoefficients(state.t, lr, this), staged);
   }
 
   private slots(): AdamMoments[] {
