@@ -1,6 +1,7 @@
 import { ShapeError } from '../errors';
-import { adamCoefficients, adamMoments, adamStageGradient, adamUpdate, adamUpdateJs, type AdamCoefficients } from './adam';
-import { lcg, randomArray as random, withWebAssembly } from '../testing/kernel-helpers';
+import { adamCoefficients, adamMoments, adamStageGradient, adamThreadsOf, adamUpdate, adamUpdateJs, type AdamCoefficients } from './adam';
+import { getNumThreads, setNumThreads } from './threads';
+import { firstDifference, lcg, randomArray as random, withWebAssembly } from '../testing/kernel-helpers';
 
 type AdamModule = typeof import('./adam');
 
@@ -79,11 +80,12 @@ describe('adamMoments and adamUpdate', () => {
     expect(a!.m.buffer).toBe(b!.v.buffer);
     // 16-byte aligned, as the kernel's two-lane loads expect.
     [a!.m, a!.v, b!.m, b!.v].forEach((x) => expect(x.byteOffset % 16).toBe(0));
-    // The update ran in the kernel: it left the new weights in its memory's scratch at offset 0.
+    // The update ran in the kernel: it left the new weights in its memory's scratch, at byte 64
+    // (after the coefficients).
     const w = Float64Array.from([1, 2, 3, 4, 5]);
     adamUpdate(w, Float64Array.from([5, -4, 3, -2, 1]), b!.m, b!.v, coefficients(1));
     expect(w[0]).not.toBe(1);
-    expect([...new Float64Array(b!.m.buffer, 0, 5)]).toEqual([...w]);
+    expect([...new Float64Array(b!.m.buffer, 64, 5)]).toEqual([...w]);
   });
 
   it.each(['none', 'coupled', 'decoupled'] as const)('is bit-identical to adamUpdateJs on every length (weight decay: %s)', (decay) => {
@@ -172,6 +174,88 @@ describe('adamStageGradient', () => {
     const [{ m, v }] = adamMoments([3]) as [{ m: Float64Array; v: Float64Array }];
     expect(() => adamStageGradient(new Float64Array(2), m, v))
       .toThrow('adamStageGradient: gradient and moments must have the same length, got 2, 3 and 3');
+  });
+});
+
+describe('adamUpdate on worker threads', () => {
+  // Above the size from which an update is split between threads (2¹⁵ elements), odd, and not a
+  // multiple of any thread count tried: every range boundary and the last lone element get used.
+  const LARGE = [3, 3 * 2 ** 15 + 7, 2 ** 15 - 1];
+  const initial = getNumThreads();
+  afterEach(() => setNumThreads(initial));
+
+  /** Resolves once the workers of the instance holding m and v have started (fails after 10 s). */
+  async function workersReady(m: Float64Array, v: Float64Array, count: number): Promise<void> {
+    const threads = adamThreadsOf(m, v)!;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      // An update large enough to split starts the workers that are missing.
+      adamUpdate(new Float64Array(m.length), new Float64Array(m.length), m, v, coefficients(1));
+      let ready = true;
+      for (let slot = 1; slot < count; slot++) ready &&= threads.idle(slot);
+      if (ready) return;
+      if (Date.now() > deadline) throw new Error('workers did not start');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it.each([2, 3])('gives bit-identical results to adamUpdateJs on %i threads, with the workers taking part', async (threadCount) => {
+    setNumThreads(threadCount);
+    const state = adamMoments(LARGE);
+    const big = state[1]!;
+    const threads = adamThreadsOf(big.m, big.v);
+    expect(threads).not.toBeNull(); // Node shares memory: the threaded path is the one under test
+    await workersReady(big.m, big.v, threadCount);
+    big.m.fill(0);
+    big.v.fill(0);
+    const before = threads!.workerCalls;
+    const next = lcg(3);
+    const weights = LARGE.map((n) => random(n, next));
+    const reference = weights.map((w) => w.slice());
+    const plain = plainMoments(LARGE);
+    for (let t = 1; t <= 3; t++) {
+      for (const decay of ['none', 'coupled', 'decoupled'] as const) {
+        const c = coefficients(t, decay);
+        weights.forEach((w, i) => {
+          const g = random(w.length, next, 10 ** (t % 4 - 2));
+          adamUpdate(w, g, state[i]!.m, state[i]!.v, c);
+          adamUpdateJs(reference[i]!, g, plain[i]!.m, plain[i]!.v, c);
+        });
+      }
+    }
+    weights.forEach((w, i) => {
+      expect(firstDifference(w, reference[i]!)).toBe(-1);
+      expect(firstDifference(state[i]!.m, plain[i]!.m)).toBe(-1);
+      expect(firstDifference(state[i]!.v, plain[i]!.v)).toBe(-1);
+    });
+    // A worker claims a range unless it is slow to wake, when this thread takes the range back.
+    expect(threads!.workerCalls).toBeGreaterThan(before);
+  });
+
+  it('keeps parameters below the threshold, and every update on one thread, off the workers', async () => {
+    setNumThreads(2);
+    const [small, big] = adamMoments([2 ** 15 - 1, 2 ** 15]) as [{ m: Float64Array; v: Float64Array }, { m: Float64Array; v: Float64Array }];
+    await workersReady(big.m, big.v, 2);
+    const threads = adamThreadsOf(small.m, small.v)!;
+    const before = threads.workerCalls;
+    for (let t = 1; t <= 20; t++) adamUpdate(new Float64Array(small.m.length), random(small.m.length, lcg(t)), small.m, small.v, coefficients(t));
+    setNumThreads(1);
+    for (let t = 1; t <= 20; t++) adamUpdate(new Float64Array(big.m.length), random(big.m.length, lcg(t)), big.m, big.v, coefficients(t));
+    expect(threads.workerCalls).toBe(before);
+  });
+
+  it('redoes a range on this thread when its worker was ended from outside, with the same results', async () => {
+    setNumThreads(2);
+    const [{ m, v }] = adamMoments([2 ** 16]) as [{ m: Float64Array; v: Float64Array }];
+    await workersReady(m, v, 2);
+    adamThreadsOf(m, v)!.terminate();
+    m.fill(0);
+    v.fill(0);
+    const g = random(m.length, lcg(5));
+    const [w, u] = [random(m.length, lcg(6)), random(m.length, lcg(6))];
+    adamUpdate(w, g, m, v, coefficients(1));
+    adamUpdateJs(u, g, new Float64Array(m.length), new Float64Array(m.length), coefficients(1));
+    expect(firstDifference(w, u)).toBe(-1);
   });
 });
 

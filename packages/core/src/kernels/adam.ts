@@ -12,10 +12,16 @@
  * checks every gradient for NaN and ±∞ before updating anything can copy each gradient in first
  * and check it there ({@link adamStageGradient}): three to five times faster than the check in
  * JavaScript, and the update then reads the copy.
+ *
+ * Where that memory can be shared (Node; a cross-origin isolated page), a large parameter's update
+ * is split into ranges of elements that worker threads run at once, as the matrix products are
+ * (threads.ts): the loop is bound by the square root and the division, which each core has its own
+ * unit for.
  */
 import { ShapeError } from '../errors';
-import { adamWasmBytes } from './wasm/adam.generated';
-import { growMemory, wasmInstances, type WasmMemory } from './wasm/load';
+import { KernelThreads } from './threads';
+import { adamSharedWasmBytes, adamWasmBytes } from './wasm/adam.generated';
+import { WASM_MAX_BYTES, WASM_PAGE, wasmModuleInstances } from './wasm/load';
 
 /**
  * The numbers of one Adam update of one parameter (see {@link adamUpdate} for the formula), as
@@ -70,17 +76,19 @@ export interface AdamMoments {
 }
 
 interface AdamExports {
-  readonly memory: WasmMemory;
   /** 1 when all n doubles at byte offset p are finite, else 0 (see wasm/adam.wat). */
   all_finite(p: number, n: number): number;
-  /** See wasm/adam.wat: pointers are byte offsets (16-byte aligned), then n and the coefficients. */
-  adam(w: number, g: number, m: number, v: number, n: number, stepSize: number, eps: number,
-    beta1: number, a1: number, beta2: number, a2: number, keep: number, coupled: number): void;
+  /**
+   * Adam for elements start ≤ i < end (start even) of the arrays at byte offsets w, g, m, v (16-byte
+   * aligned), with the coefficients as eight doubles at byte offset c (see wasm/adam.wat).
+   */
+  adam_range(w: number, g: number, m: number, v: number, start: number, end: number, c: number): void;
 }
 
 /**
- * A kernel instance holding some optimizer's moments: scratch at 0 for the weights (as large as the
- * largest parameter), then a gradient slot for each parameter, then the moments.
+ * A kernel instance holding some optimizer's moments: the coefficients of the current update at 0,
+ * then scratch for the weights (as large as the largest parameter), then a gradient slot for each
+ * parameter, then the moments.
  */
 interface Resident {
   readonly kernel: AdamExports;
@@ -88,9 +96,23 @@ interface Resident {
   readonly heap: Float64Array;
   /** Each parameter's moments as placed (byte offsets of `v` and of its gradient slot, its length), by the byte offset of its `m`. */
   readonly slots: ReadonlyMap<number, { readonly vAt: number; readonly gradientAt: number; readonly n: number }>;
+  /** Worker threads over the memory, where it is shared; null where it is not. */
+  readonly threads: KernelThreads | null;
 }
 
-const adamInstance = wasmInstances<AdamExports>(adamWasmBytes);
+/** Byte offsets of the coefficients and of the weights' scratch in a Resident's memory. */
+const COEFFICIENTS_AT = 0;
+const WEIGHTS_AT = 64;
+/** Index of adam_range among the exports given to a Resident's KernelThreads. */
+const ADAM_RANGE = 0;
+/**
+ * Parameters with fewer elements are updated on the calling thread: below this, waking a worker
+ * costs about what it saves (the loop takes some 2 ns an element, bound by the square root and the
+ * division).
+ */
+const PARALLEL_MIN_ELEMENTS = 1 << 15;
+
+const adamInstance = wasmModuleInstances(adamWasmBytes, adamSharedWasmBytes);
 /** Instances by the buffer of their memory, which is also the buffer of the moments they hold. */
 const residents = new WeakMap<ArrayBufferLike, Resident>();
 
@@ -101,11 +123,12 @@ const bytesFor = (n: number): number => (8 * n + 15) & ~15;
  * Zeroed moment estimates for parameters of the given sizes, one {@link AdamMoments} per size, for
  * use with {@link adamUpdate}. With WebAssembly available they share the memory of a kernel
  * instance made for them (with scratch for the largest parameter's weights and a slot for each
- * parameter's gradient), where the update runs without copying them; otherwise, or when they
- * would need more than 2 GiB, they are plain arrays.
+ * parameter's gradient), where the update runs without copying them, on worker threads too where
+ * that memory can be shared (see {@link setNumThreads}); otherwise, or when they would need more
+ * than 2 GiB, they are plain arrays.
  */
 export function adamMoments(sizes: readonly number[]): AdamMoments[] {
-  let end = bytesFor(Math.max(0, ...sizes));
+  let end = WEIGHTS_AT + bytesFor(Math.max(0, ...sizes));
   const gradients = sizes.map((n) => {
     const at = end;
     end += bytesFor(n);
@@ -116,18 +139,26 @@ export function adamMoments(sizes: readonly number[]): AdamMoments[] {
     end += 2 * bytesFor(n);
     return at;
   });
-  const kernel = adamInstance();
-  if (kernel === null || !growMemory(kernel.memory, end)) {
+  // A memory of exactly this size, which never grows: the views below stay valid for good.
+  const pages = Math.ceil(end / WASM_PAGE);
+  const compiled = end <= WASM_MAX_BYTES ? adamInstance(pages, pages) : null;
+  if (compiled === null) {
     return sizes.map((n) => ({ m: new Float64Array(n), v: new Float64Array(n) }));
   }
-  const buffer = kernel.memory.buffer;
+  const buffer = compiled.memory.buffer;
   // An empty parameter takes no bytes, so its offset is the next one's: it has no slot (nothing to stage or update).
   const slots = new Map(offsets.flatMap((at, i) => (sizes[i]! === 0 ? [] : [[at, { vAt: at + bytesFor(sizes[i]!), gradientAt: gradients[i]!, n: sizes[i]! }] as const])));
-  residents.set(buffer, { kernel, heap: new Float64Array(buffer), slots });
+  const threads = compiled.shared ? new KernelThreads(compiled, ['adam_range']) : null;
+  residents.set(buffer, { kernel: compiled.exports as AdamExports, heap: new Float64Array(buffer), slots, threads });
   return sizes.map((n, i) => ({
     m: new Float64Array(buffer, offsets[i]!, n),
     v: new Float64Array(buffer, offsets[i]! + bytesFor(n), n),
   }));
+}
+
+/** The worker threads of the kernel instance holding `m` and `v`, for tests: null where there are none. */
+export function adamThreadsOf(m: Float64Array, v: Float64Array): KernelThreads | null {
+  return residentOf(m, v)?.resident.threads ?? null;
 }
 
 /**
@@ -183,12 +214,20 @@ export function adamUpdate(w: Float64Array, g: Float64Array, m: Float64Array, v:
     adamUpdateJs(w, g, m, v, c);
     return;
   }
-  const { resident: { kernel, heap }, gradientAt } = found;
-  heap.set(w, 0);
+  const { resident: { kernel, heap, threads }, gradientAt } = found;
+  heap.set(w, WEIGHTS_AT / 8);
   if (!staged) heap.set(g, gradientAt / 8);
-  kernel.adam(0, gradientAt, m.byteOffset, v.byteOffset, n, c.stepSize, c.eps,
-    c.beta1, 1 - c.beta1, c.beta2, 1 - c.beta2, c.keep, c.coupled);
-  w.set(heap.subarray(0, n));
+  heap.set([c.stepSize, c.eps, c.beta1, 1 - c.beta1, c.beta2, 1 - c.beta2, c.keep, c.coupled], COEFFICIENTS_AT / 8);
+  // Each element's update is independent of the others, so any split gives the same results.
+  const count = threads === null || n < PARALLEL_MIN_ELEMENTS ? 1 : threads.threadCount();
+  const size = Math.ceil(n / count / 2) * 2;
+  const calls: Parameters<AdamExports['adam_range']>[] = [];
+  for (let start = 0; start < n; start += size) {
+    calls.push([WEIGHTS_AT, gradientAt, m.byteOffset, v.byteOffset, start, Math.min(n, start + size), COEFFICIENTS_AT]);
+  }
+  if (threads === null || calls.length === 1) for (const call of calls) kernel.adam_range(...call);
+  else threads.run(ADAM_RANGE, calls);
+  w.set(heap.subarray(WEIGHTS_AT / 8, WEIGHTS_AT / 8 + n));
 }
 
 /** The TypeScript version of {@link adamUpdate}, for moments anywhere. */

@@ -3,7 +3,7 @@ import { gemm, gemmThreads, setMatmulBackend } from './matmul';
 import { conv2dData, conv2dInputGradData, conv2dWeightGradData, type ConvGeometry } from './conv';
 import { getNumThreads, setNumThreads } from './threads';
 import { ValueError } from '../errors';
-import { lcg, randomArray } from '../testing/kernel-helpers';
+import { firstDifference, lcg, randomArray } from '../testing/kernel-helpers';
 import { expectThrows } from '../testing/expect-throws';
 
 const VARIANTS: ReadonlyArray<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
@@ -56,14 +56,6 @@ function convolutionOperands(geo: ConvGeometry, seed: number) {
     bias: randomArray(geo.o, next),
     g: randomArray(geo.n * geo.o * geo.oh * geo.ow, next),
   };
-}
-
-/** The first index where x and y differ in any bit (−0 and 0, NaN payloads included), or −1. */
-function firstDifference(x: Float64Array, y: Float64Array): number {
-  const [bx, by] = [new BigUint64Array(x.buffer), new BigUint64Array(y.buffer)];
-  if (bx.length !== by.length) return 0;
-  for (let i = 0; i < bx.length; i++) if (bx[i] !== by[i]) return i;
-  return -1;
 }
 
 describe('setNumThreads', () => {

@@ -37,11 +37,11 @@ const SPIN_MS = 0.1;
 let requestedThreads: number | undefined;
 
 /**
- * Sets how many threads the large kernels (matrix products and convolutions) use, counting the
- * calling thread; the default is the number of cores available ({@link getNumThreads}). `1` keeps
- * every kernel on the calling thread. Results do not depend on the setting: however a product is
- * split, each element of it is summed in the same order as on one thread, so they agree bit for
- * bit. Workers start on first use and end after two seconds without work.
+ * Sets how many threads the large kernels (matrix products, convolutions and Adam's update) use,
+ * counting the calling thread; the default is the number of cores available
+ * ({@link getNumThreads}). `1` keeps every kernel on the calling thread. Results do not depend on
+ * the setting: however a product is split, each element of it is summed in the same order as on
+ * one thread, so they agree bit for bit. Workers start on first use and end after two seconds without work.
  *
  * Threads need shared memory: Node, or a browser page that is cross-origin isolated
  * (`Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`).

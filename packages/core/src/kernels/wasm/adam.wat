@@ -1,10 +1,12 @@
 ;; Adam's update (Kingma & Ba 2015, in the paper's efficient ordering) in float64 with WebAssembly
 ;; SIMD, two elements per instruction.
 ;;
-;; Assembled by scripts/build-wasm.mjs into adam.generated.ts; driven by ../adam.ts, which keeps
-;; the moment estimates m and v in this module's memory for the life of an optimizer and copies
-;; each parameter's weights and gradient in (and the weights back out) around every call. The
-;; gradient may be copied in earlier, for all_finite to check it before any parameter is updated.
+;; Assembled by scripts/build-wasm.mjs into adam.generated.ts (also with its memory shared, for
+;; worker threads); driven by ../adam.ts, which keeps the moment estimates m and v in an instance's
+;; memory for the life of an optimizer and copies each parameter's weights and gradient in (and the
+;; weights back out) around every call. The gradient may be copied in earlier, for all_finite to
+;; check it before any parameter is updated. A large parameter's update is split into ranges of
+;; elements (adam_range), which worker threads run at once over the shared memory.
 ;;
 ;; Why WebAssembly for an elementwise loop: the update is one pass over four arrays with a square
 ;; root and a division per element, and V8's optimised JavaScript for it ran at 6–10 ns per
@@ -16,7 +18,7 @@
 ;; and there is no fused multiply-add), so results are bit-identical to it.
 
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 32767))
 
   ;; 1 when every one of the n doubles at p (16-byte aligned) is finite, else 0: Σ x·0 over them,
   ;; four pairs at a time in separate sums, is 0 exactly when no x is NaN or ±∞ (x·0 is NaN for
@@ -54,7 +56,7 @@
   ;;   m  = m·beta1 + g'·a1                 a1 = 1 − beta1
   ;;   v  = v·beta2 + g'·g'·a2              a2 = 1 − beta2
   ;;   w  = w' − (stepSize·m)/(√v + eps)
-  (func (export "adam")
+  (func $adam
       (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
       (param $stepSize f64) (param $eps f64)
       (param $beta1 f64) (param $a1 f64) (param $beta2 f64) (param $a2 f64)
@@ -114,4 +116,20 @@
           (f64.sub (local.get $ws)
             (f64.div (f64.mul (local.get $stepSize) (local.get $ms))
               (f64.add (f64.sqrt (local.get $vs)) (local.get $eps))))))))
+;; adam for elements start ≤ i < end of the arrays at w, g, m, v, with the coefficients as eight
+;; doubles at c (stepSize, eps, beta1, a1, beta2, a2, keep, coupled): only i32 arguments, so that a
+;; worker thread can be handed it (see ../threads.ts). start is even, keeping every pair aligned.
+  (func (export "adam_range")
+      (param $w i32) (param $g i32) (param $m i32) (param $v i32)
+      (param $start i32) (param $end i32) (param $c i32)
+    (local $skip i32)
+    (local.set $skip (i32.shl (local.get $start) (i32.const 3)))
+    (call $adam
+      (i32.add (local.get $w) (local.get $skip)) (i32.add (local.get $g) (local.get $skip))
+      (i32.add (local.get $m) (local.get $skip)) (i32.add (local.get $v) (local.get $skip))
+      (i32.sub (local.get $end) (local.get $start))
+      (f64.load (local.get $c)) (f64.load offset=8 (local.get $c))
+      (f64.load offset=16 (local.get $c)) (f64.load offset=24 (local.get $c))
+      (f64.load offset=32 (local.get $c)) (f64.load offset=40 (local.get $c))
+      (f64.load offset=48 (local.get $c)) (f64.load offset=56 (local.get $c))))
 )

@@ -45,29 +45,41 @@ export interface WasmModuleWithMemory {
 }
 
 /**
- * The module for a kernel that imports its memory, compiled and instantiated on first call with a
- * memory of its own: from `sharedBytes` with a shared memory where the host allows one (Node; a browser page
- * that is cross-origin isolated), else from `bytes` with an ordinary memory. Null when neither
- * compiles here. The memory's maximum is {@link WASM_MAX_BYTES}, as the modules declare.
+ * The module for a kernel that imports its memory, compiled on first use, and a way to instantiate
+ * it over a new memory of its own: from `sharedBytes` with a shared memory where the host allows
+ * one (Node; a browser page that is cross-origin isolated), else from `bytes` with an ordinary
+ * memory. Each call takes the memory's initial and maximum size in pages (the maximum at most
+ * {@link WASM_MAX_BYTES}, as the modules declare) and returns null when neither variant can be
+ * had here with that memory.
  */
-export function wasmModuleWithMemory(bytes: () => Uint8Array, sharedBytes: () => Uint8Array): () => WasmModuleWithMemory | null {
-  let compiled: WasmModuleWithMemory | null | undefined;
-  return () => {
-    if (compiled !== undefined) return compiled;
-    compiled = null;
+export function wasmModuleInstances(bytes: () => Uint8Array, sharedBytes: () => Uint8Array): (initialPages: number, maximumPages: number) => WasmModuleWithMemory | null {
+  /** Each variant's compiled module, by whether its memory is shared; null once it failed to compile. */
+  const modules = new Map<boolean, object | null>();
+  const compiled = (api: WebAssemblyApi, shared: boolean): object | null => {
+    let module = modules.get(shared);
+    if (module === undefined) {
+      try {
+        module = new api.Module(shared ? sharedBytes() : bytes());
+      } catch {
+        module = null;
+      }
+      modules.set(shared, module);
+    }
+    return module;
+  };
+  return (initial, maximum) => {
     const api = webAssembly();
     if (api === undefined) return null;
-    const maximum = WASM_MAX_BYTES / WASM_PAGE;
     for (const shared of [true, false]) {
       try {
         // A shared memory needs SharedArrayBuffer, which browsers withhold from pages that are not
         // cross-origin isolated: the constructor then throws or the buffer is not shared.
-        const memory = new api.Memory({ initial: 1, maximum, shared });
+        const memory = new api.Memory({ initial, maximum, shared });
         if (shared && !isSharedBuffer(memory.buffer)) continue;
-        const module = new api.Module(shared ? sharedBytes() : bytes());
+        const module = compiled(api, shared);
+        if (module === null) continue;
         const { exports } = new api.Instance(module, { env: { memory } });
-        compiled = { module, memory, shared, exports };
-        return compiled;
+        return { module, memory, shared, exports };
       } catch {
         // Try the unshared module, then give up: callers fall back to TypeScript.
       }
@@ -76,38 +88,24 @@ export function wasmModuleWithMemory(bytes: () => Uint8Array, sharedBytes: () =>
   };
 }
 
+/**
+ * The one instance of a kernel that imports its memory, made on first call by
+ * {@link wasmModuleInstances} with a memory that starts at one page and may grow to
+ * {@link WASM_MAX_BYTES}. Null, on that call and every later one, when it cannot be had here.
+ */
+export function wasmModuleWithMemory(bytes: () => Uint8Array, sharedBytes: () => Uint8Array): () => WasmModuleWithMemory | null {
+  const instantiate = wasmModuleInstances(bytes, sharedBytes);
+  let compiled: WasmModuleWithMemory | null | undefined;
+  return () => {
+    if (compiled === undefined) compiled = instantiate(1, WASM_MAX_BYTES / WASM_PAGE);
+    return compiled;
+  };
+}
+
 /** Whether `buffer` is a SharedArrayBuffer (where the host has that type at all). */
 function isSharedBuffer(buffer: ArrayBufferLike): boolean {
   const Shared = (globalThis as { SharedArrayBuffer?: new (size: number) => ArrayBufferLike }).SharedArrayBuffer;
   return Shared !== undefined && buffer instanceof Shared;
-}
-
-/**
- * A module compiled from `bytes` on the first call, synchronously (the kernels are a few KiB, under
- * the size browsers allow to compile synchronously on the main thread); each call returns the
- * exports of a new instance, with a memory of its own. Returns null, on this call and every later
- * one, when the module cannot be compiled or instantiated here.
- */
-export function wasmInstances<Exports>(bytes: () => Uint8Array): () => Exports | null {
-  let module: object | null | undefined;
-  return () => {
-    const api = webAssembly();
-    if (module === undefined) {
-      module = null;
-      try {
-        if (api !== undefined) module = new api.Module(bytes());
-      } catch {
-        // Compilation refused: module stays null and the caller falls back.
-      }
-    }
-    if (module === null || api === undefined) return null;
-    try {
-      return new api.Instance(module).exports as Exports;
-    } catch {
-      module = null;
-      return null;
-    }
-  };
 }
 
 /**
