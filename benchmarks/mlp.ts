@@ -5,8 +5,8 @@
  * backends, and PyTorch in float64 (Debian's python3-torch, in a subprocess: see torch.ts). Also the
  * cheap-gradient principle: step time over forward time.
  */
-import { Rng, adamCoefficients, adamMoments, adamUpdate, setMatmulKernel, tensor, type Tensor } from '@adjoint/core';
-import { openBlasAvailable, openBlasKernel } from '@adjoint/blas';
+import { Rng, adamCoefficients, adamMoments, adamUpdate, setAdamKernel, setMatmulKernel, tensor, type Tensor } from '@adjoint/core';
+import { nativeAdamKernel, openBlasAvailable, openBlasKernel } from '@adjoint/blas';
 import { Adam, crossEntropy, mlp } from '@adjoint/nn';
 import { gemm } from '../packages/core/src/kernels/matmul';
 import { ratio, timeInterleaved, timedRow, type BenchResult, type Timing } from './harness';
@@ -223,16 +223,19 @@ async function againstTf({ group, p, ours }: Contest): Promise<BenchResult[]> {
 function againstPytorch({ group, p, ours }: Contest): BenchResult[] {
   // The loss at the initial weights, which PyTorch must reproduce: the same network and batch.
   const loss = handWrittenStep(p).forward();
-  // The same step and forward pass again with @adjoint/blas's OpenBLAS behind the products, where
-  // its native kernel was built: PyTorch's own BLAS, so what is left between the two is the rest.
-  const blas = openBlasAvailable() ? openBlasKernel() : null;
+  // The same step and forward pass again with @adjoint/blas's native kernels, where they were
+  // built: OpenBLAS behind the products (PyTorch's own BLAS, so what is left between the two is the
+  // rest) and Adam's update in place.
+  const blas = openBlasAvailable() ? { gemm: openBlasKernel(), adam: nativeAdamKernel() } : null;
   if (blas === null) noteOnce(BLAS_MISSING);
   const onBlas = (fn: () => void) => (): void => {
-    setMatmulKernel(blas);
+    setMatmulKernel(blas!.gemm);
+    setAdamKernel(blas!.adam);
     try {
       fn();
     } finally {
       setMatmulKernel(null);
+      setAdamKernel(null);
     }
   };
   const contenders = [ours.step, ours.forward, ...(blas === null ? [] : [onBlas(ours.step), onBlas(ours.forward)])];
@@ -263,13 +266,13 @@ function againstPytorch({ group, p, ours }: Contest): BenchResult[] {
     ratio(group, 'pytorch step / pytorch forward', pytorch, pytorchForward),
   ];
   if (blas === null) return rows;
-  const blasStep = ms('adjoint step on OpenBLAS (@adjoint/blas, before and after pytorch)', medianOf(2));
-  const blasForward = ms('adjoint forward on OpenBLAS (@adjoint/blas, before and after pytorch)', medianOf(3));
+  const blasStep = ms('adjoint step with @adjoint/blas (OpenBLAS, native Adam; before and after pytorch)', medianOf(2));
+  const blasForward = ms('adjoint forward with @adjoint/blas (before and after pytorch)', medianOf(3));
   return [
     ...rows, blasStep, blasForward,
-    ratio(group, 'adjoint on OpenBLAS / pytorch float64', blasStep, pytorch, 1.0, 'atMost'),
-    ratio(group, 'adjoint forward on OpenBLAS / pytorch forward', blasForward, pytorchForward),
-    ratio(group, 'adjoint on OpenBLAS: step / forward', blasStep, blasForward),
+    ratio(group, 'adjoint with @adjoint/blas / pytorch float64', blasStep, pytorch, 1.0, 'atMost'),
+    ratio(group, 'adjoint forward with @adjoint/blas / pytorch forward', blasForward, pytorchForward),
+    ratio(group, 'adjoint with @adjoint/blas: step / forward', blasStep, blasForward),
   ];
 }
 

@@ -43,19 +43,29 @@ console.log(JSON.stringify([x.grad.shape, core.grad((t) => t.square())(3).item()
     expect(node(['--input-type=module', '-e', code], project)).toBe(expected);
   });
 
-  it('include @adjoint/blas, built where OpenBLAS is, running core\'s products through either way in', () => {
+  it('include @adjoint/blas, built where OpenBLAS is, running core\'s products and Adam\'s update through either way in', () => {
     const hasOpenBlas = existsSync('/usr/include/x86_64-linux-gnu/cblas.h') || existsSync('/usr/include/cblas.h');
     // Whole numbers, so that OpenBLAS and core's kernel give exactly the same sums.
     const code = `const x = core.tensor(Float64Array.from({ length: 4096 }, (_, i) => (i % 7) - 3), { shape: [64, 64] });
 const builtIn = Array.from(core.matmul(x, x).data);
-let kernel = null, same = null;
+let kernel = null, same = null, adam = null;
 if (blas.openBlasAvailable()) {
   blas.useOpenBlas();
   same = Array.from(core.matmul(x, x).data).every((v, i) => v === builtIn[i]);
   kernel = core.setMatmulKernel(null).name;
+  const update = () => {
+    const w = Float64Array.from([1, 2, 3]);
+    const [{ m, v }] = core.adamMoments([3]);
+    core.adamUpdate(w, Float64Array.from([0.5, -1, 2]), m, v, core.adamCoefficients(1, 0.1, { beta1: 0.9, beta2: 0.999, eps: 1e-8 }));
+    return Array.from(w);
+  };
+  const own = update();
+  blas.useNativeAdam();
+  const native = update();
+  adam = [core.setAdamKernel(null).name, native.every((v, i) => v === own[i]) && native[0] !== 1];
 }
-console.log(JSON.stringify([blas.openBlasAvailable(), kernel, same]));`;
-    const expectedHere = JSON.stringify(hasOpenBlas ? [true, 'OpenBLAS', true] : [false, null, null]);
+console.log(JSON.stringify([blas.openBlasAvailable(), kernel, same, adam]));`;
+    const expectedHere = JSON.stringify(hasOpenBlas ? [true, 'OpenBLAS', true, ['native Adam', true]] : [false, null, null, null]);
     expect(node(['-e', `const core = require('@adjoint/core'); const blas = require('@adjoint/blas');\n${code}`], project)).toBe(expectedHere);
     expect(node(['--input-type=module', '-e', `import * as core from '@adjoint/core'; import * as blas from '@adjoint/blas';\n${code}`], project)).toBe(expectedHere);
   });

@@ -2,9 +2,9 @@
   "targets": [
     {
       "target_name": "openblas",
-      "sources": ["openblas.c"],
+      "sources": ["openblas.c", "adam.c"],
       "libraries": ["-lopenblas"],
-      "cflags": ["-O2", "-Wall", "-Wextra"]
+      "cflags": ["-O3", "-fno-math-errno", "-ffp-contract=off", "-Wall", "-Wextra"]
     }
   ]
 }

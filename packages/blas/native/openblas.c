@@ -1,60 +1,37 @@
 /*
  * The native half of @adjoint/blas: OpenBLAS's dgemm on the memory of Float64Arrays, with no copy,
- * and OpenBLAS's thread count and configuration. src/index.ts is the only caller; it has checked
- * the operands already, and this file checks them again, so that no call from JavaScript can make
- * dgemm read or write outside the arrays it was given.
+ * OpenBLAS's thread count and configuration, and the addon's exports (Adam's update is in adam.c).
+ * src/index.ts is the only caller; it has checked the operands already, and this file checks them
+ * again, so that no call from JavaScript can make dgemm read or write outside the arrays it was
+ * given.
  */
 #include <node_api.h>
 #include <cblas.h>
 #include <stdint.h>
 #include <string.h>
+#include "adam.h"
+#include "args.h"
 
 /* OpenBLAS's own functions (declared in its cblas.h on Debian; repeated here for other builds). */
 void openblas_set_num_threads(int);
 int openblas_get_num_threads(void);
 char *openblas_get_config(void);
 
-/* Throws a RangeError or TypeError with `message` unless the condition holds; returns whether it held. */
-#define REQUIRE(env, condition, kind, message) \
-  ((condition) ? 1 : (napi_throw_##kind((env), NULL, (message)), 0))
-
-/* The Float64Array in `value`: its elements and length; 0 (after throwing) when it is not one. */
-static int float64s(napi_env env, napi_value value, double **data, int64_t *length) {
-  bool is_typed = false;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return REQUIRE(env, 0, type_error, "dgemm: operands must be Float64Arrays");
-  napi_typedarray_type type;
-  size_t count;
-  void *elements;
-  if (napi_get_typedarray_info(env, value, &type, &count, &elements, NULL, NULL) != napi_ok) return 0;
-  if (!REQUIRE(env, type == napi_float64_array, type_error, "dgemm: operands must be Float64Arrays")) return 0;
-  *data = (double *)elements;
-  *length = (int64_t)count;
-  return 1;
-}
-
-/* A whole number from 0 to `max` in `value`; 0 (after throwing) when it is not one. */
-static int whole(napi_env env, napi_value value, int64_t max, int64_t *out) {
-  double x;
-  if (napi_get_value_double(env, value, &x) != napi_ok) return REQUIRE(env, 0, type_error, "dgemm: sizes and offsets must be numbers");
-  if (!REQUIRE(env, x >= 0 && x <= (double)max && x == (double)(int64_t)x, range_error, "dgemm: sizes and offsets must be whole numbers in range")) return 0;
-  *out = (int64_t)x;
-  return 1;
-}
-
 /* dgemm(a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB): C = op(A)·op(B), row-major,
  * overwriting c[cOffset … cOffset + m·n). op(A) is m×k (A stored [k, m] when transA), op(B) k×n. */
 static napi_value dgemm(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
   napi_value args[11];
-  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok) return NULL;
-  if (!REQUIRE(env, argc == 11, type_error, "dgemm: expected 11 arguments")) return NULL;
+  if (!arguments(env, info, 11, args, "dgemm: expected 11 arguments")) return NULL;
   double *a, *b, *c;
   int64_t aLength, bLength, cLength, aOffset, bOffset, cOffset, m, n, k;
   bool transA, transB;
-  if (!float64s(env, args[0], &a, &aLength) || !float64s(env, args[2], &b, &bLength) || !float64s(env, args[4], &c, &cLength)) return NULL;
+  const char *notArrays = "dgemm: operands must be Float64Arrays", *notSizes = "dgemm: sizes and offsets must be whole numbers in range";
+  if (!float64s(env, args[0], notArrays, &a, &aLength) || !float64s(env, args[2], notArrays, &b, &bLength)
+      || !float64s(env, args[4], notArrays, &c, &cLength)) return NULL;
   /* cblas takes int sizes: at most 2³¹ − 1 each, so every product of two fits in 64 bits. */
-  if (!whole(env, args[1], aLength, &aOffset) || !whole(env, args[3], bLength, &bOffset) || !whole(env, args[5], cLength, &cOffset)
-      || !whole(env, args[6], INT32_MAX, &m) || !whole(env, args[7], INT32_MAX, &n) || !whole(env, args[8], INT32_MAX, &k)) return NULL;
+  if (!whole(env, args[1], aLength, notSizes, &aOffset) || !whole(env, args[3], bLength, notSizes, &bOffset)
+      || !whole(env, args[5], cLength, notSizes, &cOffset) || !whole(env, args[6], INT32_MAX, notSizes, &m)
+      || !whole(env, args[7], INT32_MAX, notSizes, &n) || !whole(env, args[8], INT32_MAX, notSizes, &k)) return NULL;
   if (napi_get_value_bool(env, args[9], &transA) != napi_ok || napi_get_value_bool(env, args[10], &transB) != napi_ok) {
     (void)REQUIRE(env, 0, type_error, "dgemm: transA and transB must be booleans");
     return NULL;
@@ -77,11 +54,10 @@ static napi_value dgemm(napi_env env, napi_callback_info info) {
 }
 
 static napi_value set_threads(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value arg;
   int64_t count;
-  if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok) return NULL;
-  if (!REQUIRE(env, argc == 1, type_error, "setThreads: expected 1 argument") || !whole(env, arg, 1024, &count)) return NULL;
+  if (!arguments(env, info, 1, &arg, "setThreads: expected 1 argument")
+      || !whole(env, arg, 1024, "setThreads: the count must be a whole number up to 1024", &count)) return NULL;
   if (!REQUIRE(env, count >= 1, range_error, "setThreads: the count must be at least 1")) return NULL;
   openblas_set_num_threads((int)count);
   return NULL;
@@ -102,9 +78,9 @@ static napi_value config(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
-  const char *names[] = { "dgemm", "setThreads", "threads", "config" };
-  napi_callback functions[] = { dgemm, set_threads, threads, config };
-  for (int i = 0; i < 4; i++) {
+  const char *names[] = { "dgemm", "setThreads", "threads", "config", "adamUpdate", "allFinite" };
+  napi_callback functions[] = { dgemm, set_threads, threads, config, adam_update, all_finite };
+  for (int i = 0; i < 6; i++) {
     napi_value fn;
     napi_create_function(env, names[i], NAPI_AUTO_LENGTH, functions[i], NULL, &fn);
     napi_set_named_property(env, exports, names[i], fn);

@@ -27,7 +27,7 @@ export { apply } from './dispatch';
 export { setMatmulBackend, setMatmulKernel, wasmGemmAvailable as wasmKernelsAvailable, type MatmulBackend, type MatmulKernel } from './kernels/matmul';
 export { setNumThreads, getNumThreads } from './kernels/threads';
 export { withPoisonedReuse } from './kernels/alloc';
-export { adamCoefficients, adamMoments, adamStageGradient, adamUpdate, type AdamCoefficients, type AdamMoments, type AdamSettings } from './kernels/adam';
+export { adamCoefficients, adamMoments, adamStageGradient, adamUpdate, setAdamKernel, type AdamCoefficients, type AdamKernel, type AdamMoments, type AdamSettings } from './kernels/adam';
 export { broadcastShapes, formatShape, sameShape, shapeSize, type Shape } from './shape';
 export { requireOptions, requireFinite, requireChoice, requireIndicesBelow, requireSeed } from './arguments';
 

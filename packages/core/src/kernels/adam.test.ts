@@ -1,5 +1,5 @@
 import { ShapeError } from '../errors';
-import { adamCoefficients, adamMoments, adamStageGradient, adamThreadsOf, adamUpdate, adamUpdateJs, type AdamCoefficients } from './adam';
+import { adamCoefficients, adamMoments, adamStageGradient, adamThreadsOf, adamUpdate, adamUpdateJs, setAdamKernel, type AdamCoefficients, type AdamKernel } from './adam';
 import { getNumThreads, setNumThreads } from './threads';
 import { firstDifference, lcg, randomArray as random, withWebAssembly } from '../testing/kernel-helpers';
 
@@ -256,6 +256,90 @@ describe('adamUpdate on worker threads', () => {
     adamUpdate(w, g, m, v, coefficients(1));
     adamUpdateJs(u, g, new Float64Array(m.length), new Float64Array(m.length), coefficients(1));
     expect(firstDifference(w, u)).toBe(-1);
+  });
+});
+
+describe('setAdamKernel', () => {
+  /** A kernel from outside core, here adamUpdateJs itself, that records what it is handed. */
+  function recordingKernel(): AdamKernel & { updates: Float64Array[][]; checks: Float64Array[] } {
+    const updates: Float64Array[][] = [];
+    const checks: Float64Array[] = [];
+    return {
+      name: 'recording', updates, checks,
+      update: (w, g, m, v, c) => {
+        updates.push([w, g, m, v]);
+        adamUpdateJs(w, g, m, v, c);
+      },
+      allFinite: (x) => {
+        checks.push(x);
+        return x.every(Number.isFinite);
+      },
+    };
+  }
+  afterEach(() => setAdamKernel(null));
+
+  it('runs the installed kernel on the caller\'s own arrays, wherever the moments live, and returns the previous one', () => {
+    const kernel = recordingKernel();
+    expect(setAdamKernel(kernel)).toBeNull();
+    const [resident] = adamMoments([5]) as [{ m: Float64Array; v: Float64Array }];
+    const plain = { m: new Float64Array(5), v: new Float64Array(5) };
+    for (const { m, v } of [resident, plain]) {
+      const w = Float64Array.from([1, 2, 3, 4, 5]);
+      const g = Float64Array.from([5, -4, 3, -2, 1]);
+      adamUpdate(w, g, m, v, coefficients(1));
+      expect(kernel.updates.at(-1)).toEqual([w, g, m, v]);
+      expect(kernel.updates.at(-1)![0]).toBe(w); // the arrays themselves, not copies
+      expect(kernel.updates.at(-1)![2]).toBe(m);
+    }
+    expect(setAdamKernel(null)).toBe(kernel);
+  });
+
+  it('checks a staged gradient with the kernel where it is, and copies nothing', () => {
+    const kernel = recordingKernel();
+    setAdamKernel(kernel);
+    const [{ m, v }] = adamMoments([3]) as [{ m: Float64Array; v: Float64Array }];
+    const g = Float64Array.from([1, 2, 3]);
+    expect(adamStageGradient(g, m, v)).toBe(true);
+    expect(adamStageGradient(Float64Array.from([1, Number.NaN, 3]), m, v)).toBe(false);
+    expect(kernel.checks[0]).toBe(g);
+    // Nothing was copied into the gradient slot (the memory after the coefficients and weights' scratch).
+    expect(new Float64Array(m.buffer).every((x) => x === 0)).toBe(true);
+  });
+
+  it('leaves arrays that share memory to the TypeScript loop, with the same results', () => {
+    const kernel = recordingKernel();
+    setAdamKernel(kernel);
+    const shared = Float64Array.from([1, -2, 3, -4]);
+    const [m, v] = [new Float64Array(4), new Float64Array(4)];
+    adamUpdate(shared, shared, m, v, coefficients(1)); // weights that are their own gradient
+    const expected = Float64Array.from([1, -2, 3, -4]);
+    adamUpdateJs(expected, expected, new Float64Array(4), new Float64Array(4), coefficients(1));
+    expect(kernel.updates).toHaveLength(0);
+    expect([...shared]).toEqual([...expected]);
+    const both = new Float64Array(8);
+    adamUpdate(new Float64Array(4), new Float64Array(4).fill(1), both.subarray(0, 4), both.subarray(2, 6), coefficients(1));
+    expect(kernel.updates).toHaveLength(0);
+  });
+
+  it('copies the gradient after all when it was checked by a kernel since removed', () => {
+    const [{ m, v }] = adamMoments([4]) as [{ m: Float64Array; v: Float64Array }];
+    const g = Float64Array.from([1, -2, 3, -4]);
+    setAdamKernel(recordingKernel());
+    expect(adamStageGradient(g, m, v)).toBe(true); // checked in place: no copy
+    setAdamKernel(null);
+    const w = new Float64Array(4);
+    adamUpdate(w, g, m, v, coefficients(1), true);
+    const expected = new Float64Array(4);
+    adamUpdateJs(expected, g, new Float64Array(4), new Float64Array(4), coefficients(1));
+    expect([...w]).toEqual([...expected]);
+    // And a staged copy serves one update only: the next one copies the gradient again.
+    adamStageGradient(g, m, v);
+    adamUpdate(w, g, m, v, coefficients(2), true);
+    const h = Float64Array.from([4, 3, 2, 1]);
+    adamUpdate(w, h, m, v, coefficients(3), true);
+    const ref = { w: new Float64Array(4), m: new Float64Array(4), v: new Float64Array(4) };
+    [[g, 1], [g, 2], [h, 3]].forEach(([grad, t]) => adamUpdateJs(ref.w, grad as Float64Array, ref.m, ref.v, coefficients(t as number)));
+    expect([...w]).toEqual([...ref.w]);
   });
 });
 

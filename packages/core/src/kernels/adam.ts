@@ -69,6 +69,48 @@ export function adamCoefficients(t: number, lr: number, settings: AdamSettings):
   };
 }
 
+/**
+ * An Adam update from outside core, such as `@adjoint/blas`'s native one, installed with
+ * {@link setAdamKernel}: {@link adamUpdate}'s contract, in place on the caller's arrays (so nothing
+ * is copied), bit-identical to {@link adamUpdateJs}. Called only with arrays of one length, no two
+ * of which share memory.
+ */
+export interface AdamKernel {
+  /** Names the kernel in messages and benchmarks. */
+  readonly name: string;
+  /** adamUpdateJs's formula, element by element, writing `w`, `m` and `v` and only reading `g`. */
+  update(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients): void;
+  /** Whether every element of `x` is finite (no NaN, +∞ or −∞). */
+  allFinite(x: Float64Array): boolean;
+}
+
+let external: AdamKernel | null = null;
+
+/**
+ * Installs an Adam update kernel from outside core (or, with null, removes it) and returns the
+ * previous one. While one is installed, {@link adamUpdate} runs it on the caller's arrays wherever
+ * its moments live, and {@link adamStageGradient} checks gradients with it where they are, copying
+ * nothing. Results do not change: the kernel must be bit-identical to {@link adamUpdateJs}.
+ */
+export function setAdamKernel(kernel: AdamKernel | null): AdamKernel | null {
+  const previous = external;
+  external = kernel;
+  return previous;
+}
+
+/** Whether two arrays share any element's memory. */
+function overlapping(x: Float64Array, y: Float64Array): boolean {
+  return x.buffer === y.buffer && x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+}
+
+/** The installed kernel, when it may take these arrays: of one length (checked before) and no two sharing memory. */
+function externalFor(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array): AdamKernel | null {
+  if (external === null || w.length === 0) return null;
+  const arrays = [w, g, m, v];
+  for (let i = 0; i < 4; i++) for (let j = i + 1; j < 4; j++) if (overlapping(arrays[i]!, arrays[j]!)) return null;
+  return external;
+}
+
 /** One parameter's moment estimates. */
 export interface AdamMoments {
   readonly m: Float64Array;
@@ -98,6 +140,8 @@ interface Resident {
   readonly slots: ReadonlyMap<number, { readonly vAt: number; readonly gradientAt: number; readonly n: number }>;
   /** Worker threads over the memory, where it is shared; null where it is not. */
   readonly threads: KernelThreads | null;
+  /** The gradient slots (byte offsets) adamStageGradient has filled since their parameter's last update. */
+  readonly staged: Set<number>;
 }
 
 /** Byte offsets of the coefficients and of the weights' scratch in a Resident's memory. */
@@ -149,7 +193,7 @@ export function adamMoments(sizes: readonly number[]): AdamMoments[] {
   // An empty parameter takes no bytes, so its offset is the next one's: it has no slot (nothing to stage or update).
   const slots = new Map(offsets.flatMap((at, i) => (sizes[i]! === 0 ? [] : [[at, { vAt: at + bytesFor(sizes[i]!), gradientAt: gradients[i]!, n: sizes[i]! }] as const])));
   const threads = compiled.shared ? new KernelThreads(compiled, ['adam_range']) : null;
-  residents.set(buffer, { kernel: compiled.exports as AdamExports, heap: new Float64Array(buffer), slots, threads });
+  residents.set(buffer, { kernel: compiled.exports as AdamExports, heap: new Float64Array(buffer), slots, threads, staged: new Set() });
   return sizes.map((n, i) => ({
     m: new Float64Array(buffer, offsets[i]!, n),
     v: new Float64Array(buffer, offsets[i]! + bytesFor(n), n),
@@ -177,17 +221,22 @@ function residentOf(m: Float64Array, v: Float64Array): { resident: Resident; gra
  * Copies a gradient into the slot of the parameter whose moments are `m` and `v` (from
  * {@link adamMoments}) and says whether every element of it is finite, checked there: for an
  * optimizer that checks all gradients before it updates any parameter, so that the update need
- * not copy the gradient again (`adamUpdate(…, true)`). Returns null, having done nothing, when the
- * moments are not in a kernel's memory; the caller checks the gradient itself then.
+ * not copy the gradient again (`adamUpdate(…, true)`). With a kernel installed by
+ * {@link setAdamKernel}, that kernel checks the gradient where it is and nothing is copied. Returns
+ * null, having done nothing, when neither can check it (moments outside a kernel's memory, no
+ * kernel installed); the caller checks the gradient itself then.
  * @throws ShapeError when the gradient's length is not the moments'.
  */
 export function adamStageGradient(g: Float64Array, m: Float64Array, v: Float64Array): boolean | null {
   if (g.length !== m.length || v.length !== m.length) {
     throw new ShapeError(`adamStageGradient: gradient and moments must have the same length, got ${g.length}, ${m.length} and ${v.length}`);
   }
+  // An installed kernel reads the gradient where it is: nothing to copy.
+  if (external !== null && g.length > 0) return external.allFinite(g);
   const found = residentOf(m, v);
   if (found === undefined) return null;
   found.resident.heap.set(g, found.gradientAt / 8);
+  found.resident.staged.add(found.gradientAt);
   return found.resident.kernel.all_finite(found.gradientAt, g.length) === 1;
 }
 
@@ -198,10 +247,12 @@ export function adamStageGradient(g: Float64Array, m: Float64Array, v: Float64Ar
  *   w' = w·keep,  g' = g + λ·w',
  *   m ← β₁m + (1 − β₁)g',  v ← β₂v + (1 − β₂)g'²,  w ← w' − stepSize·m/(√v + eps).
  *
- * Runs on the WebAssembly kernel when `m` and `v` come from one call of {@link adamMoments} that
- * placed them there, on a TypeScript loop otherwise, with bit-identical results either way. With
- * `staged`, the kernel takes the gradient from where {@link adamStageGradient} just copied `g`,
- * instead of copying it again: `g` must not have changed since.
+ * Runs on the kernel installed by {@link setAdamKernel} if there is one (unless two of the arrays
+ * share memory), else on the WebAssembly kernel when `m` and `v` come from one call of
+ * {@link adamMoments} that placed them there, else on a TypeScript loop, with bit-identical results
+ * every way. With `staged`, the WebAssembly kernel takes the gradient from where
+ * {@link adamStageGradient} copied `g` since this parameter's last update, instead of copying it
+ * again (`g` must not have changed since); without such a copy it copies `g` as usual.
  * @throws ShapeError when the lengths differ.
  */
 export function adamUpdate(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients, staged = false): void {
@@ -209,14 +260,22 @@ export function adamUpdate(w: Float64Array, g: Float64Array, m: Float64Array, v:
   if (g.length !== n || m.length !== n || v.length !== n) {
     throw new ShapeError(`adamUpdate: weights, gradient and moments must have the same length, got ${n}, ${g.length}, ${m.length} and ${v.length}`);
   }
+  const installed = externalFor(w, g, m, v);
+  if (installed !== null) {
+    installed.update(w, g, m, v, c);
+    return;
+  }
   const found = residentOf(m, v);
   if (found === undefined) {
     adamUpdateJs(w, g, m, v, c);
     return;
   }
-  const { resident: { kernel, heap, threads }, gradientAt } = found;
+  const { resident, gradientAt } = found;
+  const { kernel, heap, threads } = resident;
   heap.set(w, WEIGHTS_AT / 8);
-  if (!staged) heap.set(g, gradientAt / 8);
+  // Only a copy adamStageGradient made since the last update counts as staged (not one skipped
+  // because a kernel was installed then, nor one this update already used).
+  if (!(staged && resident.staged.delete(gradientAt))) heap.set(g, gradientAt / 8);
   heap.set([c.stepSize, c.eps, c.beta1, 1 - c.beta1, c.beta2, 1 - c.beta2, c.keep, c.coupled], COEFFICIENTS_AT / 8);
   // Each element's update is independent of the others, so any split gives the same results.
   const count = threads === null || n < PARALLEL_MIN_ELEMENTS ? 1 : threads.threadCount();

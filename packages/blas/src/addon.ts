@@ -1,0 +1,67 @@
+/**
+ * Loading the native half (native/*.c, built on install) once, and the error its users throw when
+ * it is not there.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AdjointError } from '@adjoint/core';
+import { openBlasCoreType } from './core-type';
+
+/** Thrown by this package's functions that need the native half when it is not there. */
+export class OpenBlasUnavailableError extends AdjointError {}
+
+/** What the addon exports (native/openblas.c and native/adam.c). */
+export interface Native {
+  dgemm(a: Float64Array, aOffset: number, b: Float64Array, bOffset: number, c: Float64Array, cOffset: number,
+    m: number, n: number, k: number, transA: boolean, transB: boolean): void;
+  setThreads(count: number): void;
+  threads(): number;
+  config(): string;
+  /** See native/adam.c: c holds stepSize, eps, beta1, 1 − beta1, beta2, 1 − beta2, keep, coupled. */
+  adamUpdate(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: Float64Array): void;
+  allFinite(x: Float64Array): boolean;
+}
+
+/** Where node-gyp puts the addon, from dist/ or src/ alike. */
+const ADDON = path.join(__dirname, '..', 'native', 'build', 'Release', 'openblas.node');
+
+let loaded: Native | string | undefined;
+
+/** The addon, or why it cannot be had. */
+function native(): Native | string {
+  if (loaded === undefined) {
+    if (!fs.existsSync(ADDON)) {
+      loaded = 'the native kernel was not built when the package was installed (it needs OpenBLAS: on Debian or Ubuntu, apt-get install libopenblas-dev, then npm rebuild @adjoint/blas)';
+    } else {
+      chooseCoreType();
+      try {
+        loaded = require(ADDON) as Native;
+      } catch (error) {
+        loaded = `the native kernel did not load: ${(error as Error).message}`;
+      }
+    }
+  }
+  return loaded;
+}
+
+/**
+ * Sets OPENBLAS_CORETYPE from the CPU's flags before OpenBLAS loads, unless it is set already:
+ * OpenBLAS reads it once, when it starts (see {@link openBlasCoreType}).
+ */
+function chooseCoreType(): void {
+  if (process.env.OPENBLAS_CORETYPE !== undefined) return;
+  const core = openBlasCoreType();
+  if (core !== undefined) process.env.OPENBLAS_CORETYPE = core;
+}
+
+/** The addon, for `caller`; throws OpenBlasUnavailableError, naming the caller and the reason, when it cannot be had. */
+export function required(caller: string): Native {
+  const found = native();
+  if (typeof found === 'string') throw new OpenBlasUnavailableError(`${caller}: OpenBLAS is not available: ${found}`);
+  return found;
+}
+
+/** Whether {@link useOpenBlas} can work here: the native half was built and loads. */
+export function openBlasAvailable(): boolean {
+  return typeof native() !== 'string';
+}
