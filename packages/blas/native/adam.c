@@ -51,21 +51,33 @@ napi_value adam_update(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* allFinite(x): whether no element of x is NaN, +∞ or −∞ (all exponent bits set, in IEEE 754). */
+/* Two doubles, added and multiplied lane by lane (GCC's and Clang's vector extension, on any CPU). */
+typedef double pair __attribute__((vector_size(16)));
+
+/* allFinite(x): whether no element of x is NaN, +∞ or −∞. Σ x·0 is 0 exactly when none is (x·0 is
+ * ±0 for a finite x and NaN otherwise), in whatever order it is summed: here in four sums of pairs,
+ * which compilers vectorize, as they do not a single running sum. */
 napi_value all_finite(napi_env env, napi_callback_info info) {
   napi_value arg, out;
   double *x;
   int64_t n;
   if (!arguments(env, info, 1, &arg, "allFinite: expected 1 argument")
       || !float64s(env, arg, "allFinite: the argument must be a Float64Array", &x, &n)) return NULL;
-  const uint64_t exponent = 0x7ff0000000000000ull;
-  uint64_t bad = 0;
-  /* No early exit: a branch-free integer loop the compiler vectorizes, faster over a whole array. */
-  for (int64_t i = 0; i < n; i++) {
-    uint64_t bits;
-    memcpy(&bits, &x[i], sizeof bits);
-    bad |= (bits & exponent) == exponent;
+  pair s0 = { 0, 0 }, s1 = { 0, 0 }, s2 = { 0, 0 }, s3 = { 0, 0 }, p0, p1, p2, p3;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    memcpy(&p0, x + i, sizeof p0); /* memcpy: the array need not be 16-byte aligned */
+    memcpy(&p1, x + i + 2, sizeof p1);
+    memcpy(&p2, x + i + 4, sizeof p2);
+    memcpy(&p3, x + i + 6, sizeof p3);
+    s0 += p0 * 0.0;
+    s1 += p1 * 0.0;
+    s2 += p2 * 0.0;
+    s3 += p3 * 0.0;
   }
-  napi_get_boolean(env, bad == 0, &out);
+  pair s = (s0 + s1) + (s2 + s3);
+  double sum = s[0] + s[1];
+  for (; i < n; i++) sum += x[i] * 0.0;
+  napi_get_boolean(env, sum == 0, &out);
   return out;
 }
