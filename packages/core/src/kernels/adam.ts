@@ -72,13 +72,13 @@ export function adamCoefficients(t: number, lr: number, settings: AdamSettings):
 /**
  * An Adam update from outside core, such as `@adjoint/blas`'s native one, installed with
  * {@link setAdamKernel}: {@link adamUpdate}'s contract, in place on the caller's arrays (so nothing
- * is copied), bit-identical to {@link adamUpdateJs}. Called only with arrays of one length, no two
- * of which share memory.
+ * is copied), giving bit for bit the results of core's own update. Called only with arrays of one
+ * length, no two of which share memory.
  */
 export interface AdamKernel {
   /** Names the kernel in messages and benchmarks. */
   readonly name: string;
-  /** adamUpdateJs's formula, element by element, writing `w`, `m` and `v` and only reading `g`. */
+  /** {@link adamUpdate}'s formula, element by element, writing `w`, `m` and `v` and only reading `g`. */
   update(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients): void;
   /** Whether every element of `x` is finite (no NaN, +∞ or −∞). */
   allFinite(x: Float64Array): boolean;
@@ -90,7 +90,7 @@ let external: AdamKernel | null = null;
  * Installs an Adam update kernel from outside core (or, with null, removes it) and returns the
  * previous one. While one is installed, {@link adamUpdate} runs it on the caller's arrays wherever
  * its moments live, and {@link adamStageGradient} checks gradients with it where they are, copying
- * nothing. Results do not change: the kernel must be bit-identical to {@link adamUpdateJs}.
+ * nothing. Results do not change: the kernel must give core's own update's bits.
  */
 export function setAdamKernel(kernel: AdamKernel | null): AdamKernel | null {
   const previous = external;
