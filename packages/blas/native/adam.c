@@ -4,9 +4,10 @@
  * traffic of core's WebAssembly path, which must copy the weights and gradient into its memory.
  *
  * Each element goes through exactly the operations of adamUpdateJs in @adjoint/core, in the same
- * order, each rounded once (binding.gyp compiles with -ffp-contract=off, so no fused multiply-add),
- * so results are bit-identical to it. The arrays must not share memory, which is what lets the
- * compiler vectorize the loop; src/index.ts only passes arrays that do not, and this file checks.
+ * order, each rounded once (no fused multiply-add: binding.gyp passes -ffp-contract=off, and the
+ * pragma below says the same to clang), so results are bit-identical to it. The arrays must not
+ * share memory, which is what lets the compiler vectorize the loop; core's adamUpdate only hands
+ * the kernel arrays that do not, and this file checks again.
  */
 #include <math.h>
 #include <stdint.h>
@@ -14,9 +15,15 @@
 #include "adam.h"
 #include "args.h"
 
-/* Whether the n doubles at x and at y share memory. */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+/* Whether the n doubles at x and at y share memory (compared as addresses: pointers into different
+ * arrays cannot be ordered in C). */
 static int overlap(const double *x, const double *y, int64_t n) {
-  return x < y + n && y < x + n;
+  const uintptr_t a = (uintptr_t)x, b = (uintptr_t)y, bytes = (uintptr_t)n * sizeof(double);
+  return a < b + bytes && b < a + bytes;
 }
 
 /* adamUpdate(w, g, m, v, c): for every i, with c = [stepSize, eps, beta1, a1, beta2, a2, keep, coupled],
@@ -51,20 +58,24 @@ napi_value adam_update(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* Two doubles, added and multiplied lane by lane (GCC's and Clang's vector extension, on any CPU). */
-typedef double pair __attribute__((vector_size(16)));
-
 /* allFinite(x): whether no element of x is NaN, +∞ or −∞. Σ x·0 is 0 exactly when none is (x·0 is
- * ±0 for a finite x and NaN otherwise), in whatever order it is summed: here in four sums of pairs,
- * which compilers vectorize, as they do not a single running sum. */
+ * ±0 for a finite x and NaN otherwise), in whatever order it is summed: here in four sums of pairs
+ * with GCC's and Clang's vector extension, which compile to SIMD on any CPU (a single running sum
+ * would not be vectorized), or one by one elsewhere. */
+#if defined(__GNUC__)
+typedef double pair __attribute__((vector_size(16)));
+#endif
+
 napi_value all_finite(napi_env env, napi_callback_info info) {
   napi_value arg, out;
   double *x;
   int64_t n;
   if (!arguments(env, info, 1, &arg, "allFinite: expected 1 argument")
       || !float64s(env, arg, "allFinite: the argument must be a Float64Array", &x, &n)) return NULL;
-  pair s0 = { 0, 0 }, s1 = { 0, 0 }, s2 = { 0, 0 }, s3 = { 0, 0 }, p0, p1, p2, p3;
+  double sum = 0;
   int64_t i = 0;
+#if defined(__GNUC__)
+  pair s0 = { 0, 0 }, s1 = { 0, 0 }, s2 = { 0, 0 }, s3 = { 0, 0 }, p0, p1, p2, p3;
   for (; i + 8 <= n; i += 8) {
     memcpy(&p0, x + i, sizeof p0); /* memcpy: the array need not be 16-byte aligned */
     memcpy(&p1, x + i + 2, sizeof p1);
@@ -76,7 +87,8 @@ napi_value all_finite(napi_env env, napi_callback_info info) {
     s3 += p3 * 0.0;
   }
   pair s = (s0 + s1) + (s2 + s3);
-  double sum = s[0] + s[1];
+  sum = s[0] + s[1];
+#endif
   for (; i < n; i++) sum += x[i] * 0.0;
   napi_get_boolean(env, sum == 0, &out);
   return out;

@@ -1,9 +1,9 @@
 /*
  * The native half of @adjoint/blas: OpenBLAS's dgemm on the memory of Float64Arrays, with no copy,
  * OpenBLAS's thread count and configuration, and the addon's exports (Adam's update is in adam.c).
- * src/index.ts is the only caller; it has checked the operands already, and this file checks them
- * again, so that no call from JavaScript can make dgemm read or write outside the arrays it was
- * given.
+ * src/openblas.ts is the only caller; it has checked the operands already, and this file checks
+ * them again, so that no call from JavaScript can make dgemm read or write outside the arrays it
+ * was given.
  */
 #include <node_api.h>
 #include <cblas.h>

@@ -68,8 +68,11 @@ describeWithAddon('Adam\'s update in native code', () => {
     ['none', 'resident'], ['coupled', 'resident'], ['decoupled', 'resident'], ['none', 'plain'], ['decoupled', 'plain'],
   ] as const)('is bit-identical to core\'s own update (weight decay: %s, moments: %s)', (decay, moments) => {
     const builtIn = train(SIZES, decay, 6, moments);
-    useNativeAdam();
+    const kernel = nativeAdamKernel();
+    let calls = 0;
+    setAdamKernel({ ...kernel, update: (...args) => (calls++, kernel.update(...args)) });
     const native = train(SIZES, decay, 6, moments);
+    expect(calls).toBe(6 * SIZES.length); // every update ran natively, none fell back
     expect(firstDifference(native, builtIn)).toBe('');
   });
 
@@ -121,6 +124,29 @@ describeWithAddon('Adam\'s update in native code', () => {
       const native = run(Optimizer);
       setAdamKernel(null);
       expect(firstDifference(native, builtIn)).toBe('');
+    }
+  });
+
+  it('lets nn\'s Adam refuse a step with a NaN or ±∞ anywhere in any gradient, changing no parameter or moment', () => {
+    useNativeAdam();
+    const model = mlp([6, 5, 3], { seed: 2 });
+    const optimizer = new Adam(model.parameters(), { lr: 0.1 });
+    const x = tensor(random(4 * 6, lcg(8)), { shape: [4, 6] });
+    const y = tensor([0, 1, 2, 1]);
+    crossEntropy(model.forward(x), y).backward();
+    optimizer.step(); // a first step, so that the moments are not all zero
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      optimizer.zeroGrad();
+      crossEntropy(model.forward(x), y).backward();
+      const params = model.parameters();
+      const last = params[params.length - 1]!;
+      last.grad!.data[last.grad!.data.length - 1] = bad; // the last element of the last gradient
+      const before = params.map((p: Tensor) => p.data.slice());
+      const state = JSON.stringify(optimizer.stateDict());
+      expect(() => optimizer.step()).toThrow('Adam: the gradient of parameter 3 (shape [3]) holds');
+      expect(() => optimizer.step()).toThrow('at element 2; no parameter was updated');
+      expect(firstDifference(params.map((p: Tensor) => p.data), before)).toBe('');
+      expect(JSON.stringify(optimizer.stateDict())).toBe(state);
     }
   });
 

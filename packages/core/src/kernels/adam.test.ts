@@ -178,8 +178,9 @@ describe('adamStageGradient', () => {
 });
 
 describe('adamUpdate on worker threads', () => {
-  // Above the size from which an update is split between threads (2¹⁵ elements), odd, and not a
-  // multiple of any thread count tried: every range boundary and the last lone element get used.
+  // Above the size from which an update is split between threads (2¹⁵ elements, at least 2¹⁴ a
+  // thread), odd, and not a multiple of any thread count tried: every range boundary and the last
+  // lone element get used.
   const LARGE = [3, 3 * 2 ** 15 + 7, 2 ** 15 - 1];
   const initial = getNumThreads();
   afterEach(() => setNumThreads(initial));
@@ -218,7 +219,9 @@ describe('adamUpdate on worker threads', () => {
         const c = coefficients(t, decay);
         weights.forEach((w, i) => {
           const g = random(w.length, next, 10 ** (t % 4 - 2));
-          adamUpdate(w, g, state[i]!.m, state[i]!.v, c);
+          // Every other update reads a gradient staged beforehand, as nn's Adam does.
+          const staged = t % 2 === 0 && adamStageGradient(g, state[i]!.m, state[i]!.v) === true;
+          adamUpdate(w, g, state[i]!.m, state[i]!.v, c, staged);
           adamUpdateJs(reference[i]!, g, plain[i]!.m, plain[i]!.v, c);
         });
       }
@@ -230,6 +233,14 @@ describe('adamUpdate on worker threads', () => {
     });
     // A worker claims a range unless it is slow to wake, when this thread takes the range back.
     expect(threads!.workerCalls).toBeGreaterThan(before);
+  });
+
+  it('gives an optimizer without a parameter large enough to split an ordinary memory, which copies faster', () => {
+    const [{ m, v }] = adamMoments([2 ** 15 - 1, 5]) as [{ m: Float64Array; v: Float64Array }];
+    expect(m.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    expect(adamThreadsOf(m, v)).toBeNull();
+    const [big] = adamMoments([2 ** 15]) as [{ m: Float64Array; v: Float64Array }];
+    expect(big.m.buffer).toBeInstanceOf(SharedArrayBuffer);
   });
 
   it('keeps parameters below the threshold, and every update on one thread, off the workers', async () => {
@@ -244,7 +255,7 @@ describe('adamUpdate on worker threads', () => {
     expect(threads.workerCalls).toBe(before);
   });
 
-  it('redoes a range on this thread when its worker was ended from outside, with the same results', async () => {
+  it('runs a range on this thread when its worker was ended from outside between updates, with the same results', async () => {
     setNumThreads(2);
     const [{ m, v }] = adamMoments([2 ** 16]) as [{ m: Float64Array; v: Float64Array }];
     await workersReady(m, v, 2);
@@ -319,6 +330,32 @@ describe('setAdamKernel', () => {
     const both = new Float64Array(8);
     adamUpdate(new Float64Array(4), new Float64Array(4).fill(1), both.subarray(0, 4), both.subarray(2, 6), coefficients(1));
     expect(kernel.updates).toHaveLength(0);
+  });
+
+  it('never updates with a staged copy older than the last update or the last check', () => {
+    const plainRun = (steps: Array<[Float64Array, number]>): Float64Array => {
+      const ref = { w: new Float64Array(4), m: new Float64Array(4), v: new Float64Array(4) };
+      for (const [grad, t] of steps) adamUpdateJs(ref.w, grad, ref.m, ref.v, coefficients(t));
+      return ref.w;
+    };
+    const [g1, g2] = [Float64Array.from([1, -2, 3, -4]), Float64Array.from([-0.5, 0.25, 8, 2])];
+    // A copy used by an update that did not ask for it is used up all the same.
+    let [{ m, v }] = adamMoments([4]) as [{ m: Float64Array; v: Float64Array }];
+    let w = new Float64Array(4);
+    adamStageGradient(g1, m, v);
+    adamUpdate(w, g1, m, v, coefficients(1), false);
+    adamUpdate(w, g2, m, v, coefficients(2), true);
+    expect([...w]).toEqual([...plainRun([[g1, 1], [g2, 2]])]);
+    // A copy made before a kernel took over the updates is not the gradient a later check saw.
+    [{ m, v }] = adamMoments([4]) as [{ m: Float64Array; v: Float64Array }];
+    w = new Float64Array(4);
+    adamStageGradient(g1, m, v);
+    setAdamKernel(recordingKernel());
+    adamUpdate(w, g1, m, v, coefficients(1), true);
+    adamStageGradient(g2, m, v);
+    setAdamKernel(null);
+    adamUpdate(w, g2, m, v, coefficients(2), true);
+    expect([...w]).toEqual([...plainRun([[g1, 1], [g2, 2]])]);
   });
 
   it('copies the gradient after all when it was checked by a kernel since removed', () => {

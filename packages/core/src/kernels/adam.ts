@@ -13,15 +13,16 @@
  * and check it there ({@link adamStageGradient}): three to five times faster than the check in
  * JavaScript, and the update then reads the copy.
  *
- * Where that memory can be shared (Node; a cross-origin isolated page), a large parameter's update
- * is split into ranges of elements that worker threads run at once, as the matrix products are
- * (threads.ts): the loop is bound by the square root and the division, which each core has its own
- * unit for.
+ * For an optimizer with a large parameter, that memory is shared where the host allows it (Node; a
+ * cross-origin isolated page), and such a parameter's update is split into ranges of elements that
+ * worker threads run at once, as the matrix products are (threads.ts). The loop is bound by memory
+ * traffic, so a second thread takes 15–25% off, not half; copies into a shared memory are slower in
+ * V8, so small optimizers keep an ordinary one.
  */
 import { ShapeError } from '../errors';
 import { KernelThreads } from './threads';
 import { adamSharedWasmBytes, adamWasmBytes } from './wasm/adam.generated';
-import { WASM_MAX_BYTES, WASM_PAGE, wasmModuleInstances } from './wasm/load';
+import { WASM_MAX_BYTES, WASM_PAGE, wasmModuleInstances, type WasmModuleWithMemory } from './wasm/load';
 
 /**
  * The numbers of one Adam update of one parameter (see {@link adamUpdate} for the formula), as
@@ -133,13 +134,15 @@ interface AdamExports {
  * parameter, then the moments.
  */
 interface Resident {
+  /** The module, its memory and this thread's instance. */
+  readonly compiled: WasmModuleWithMemory;
   readonly kernel: AdamExports;
   /** The whole memory, as doubles. */
   readonly heap: Float64Array;
   /** Each parameter's moments as placed (byte offsets of `v` and of its gradient slot, its length), by the byte offset of its `m`. */
   readonly slots: ReadonlyMap<number, { readonly vAt: number; readonly gradientAt: number; readonly n: number }>;
-  /** Worker threads over the memory, where it is shared; null where it is not. */
-  readonly threads: KernelThreads | null;
+  /** Worker threads over the memory, made when first needed; null until then, and for good where the memory is not shared. */
+  threads: KernelThreads | null;
   /** The gradient slots (byte offsets) adamStageGradient has filled since their parameter's last update. */
   readonly staged: Set<number>;
 }
@@ -150,11 +153,11 @@ const WEIGHTS_AT = 64;
 /** Index of adam_range among the exports given to a Resident's KernelThreads. */
 const ADAM_RANGE = 0;
 /**
- * Parameters with fewer elements are updated on the calling thread: below this, waking a worker
- * costs about what it saves (the loop takes some 2 ns an element, bound by the square root and the
- * division).
+ * The fewest elements a thread is handed: a parameter is split between at most n / MIN_RANGE
+ * threads, so one of fewer than twice this stays on the calling thread. Below it, waking a worker
+ * costs about what it saves (the loop takes some 2–3 ns an element).
  */
-const PARALLEL_MIN_ELEMENTS = 1 << 15;
+const MIN_RANGE = 1 << 14;
 
 const adamInstance = wasmModuleInstances(adamWasmBytes, adamSharedWasmBytes);
 /** Instances by the buffer of their memory, which is also the buffer of the moments they hold. */
@@ -183,26 +186,33 @@ export function adamMoments(sizes: readonly number[]): AdamMoments[] {
     end += 2 * bytesFor(n);
     return at;
   });
-  // A memory of exactly this size, which never grows: the views below stay valid for good.
+  // A memory of exactly this size, which never grows: the views below stay valid for good. Shared
+  // only if some parameter is large enough to split between threads.
   const pages = Math.ceil(end / WASM_PAGE);
-  const compiled = end <= WASM_MAX_BYTES ? adamInstance(pages, pages) : null;
+  const compiled = end <= WASM_MAX_BYTES ? adamInstance(pages, pages, Math.max(0, ...sizes) >= 2 * MIN_RANGE) : null;
   if (compiled === null) {
     return sizes.map((n) => ({ m: new Float64Array(n), v: new Float64Array(n) }));
   }
   const buffer = compiled.memory.buffer;
   // An empty parameter takes no bytes, so its offset is the next one's: it has no slot (nothing to stage or update).
   const slots = new Map(offsets.flatMap((at, i) => (sizes[i]! === 0 ? [] : [[at, { vAt: at + bytesFor(sizes[i]!), gradientAt: gradients[i]!, n: sizes[i]! }] as const])));
-  const threads = compiled.shared ? new KernelThreads(compiled, ['adam_range']) : null;
-  residents.set(buffer, { kernel: compiled.exports as AdamExports, heap: new Float64Array(buffer), slots, threads, staged: new Set() });
+  residents.set(buffer, { compiled, kernel: compiled.exports as AdamExports, heap: new Float64Array(buffer), slots, threads: null, staged: new Set() });
   return sizes.map((n, i) => ({
     m: new Float64Array(buffer, offsets[i]!, n),
     v: new Float64Array(buffer, offsets[i]! + bytesFor(n), n),
   }));
 }
 
-/** The worker threads of the kernel instance holding `m` and `v`, for tests: null where there are none. */
+/** The worker threads of the kernel instance holding `m` and `v` (made now if need be), for tests: null where there can be none. */
 export function adamThreadsOf(m: Float64Array, v: Float64Array): KernelThreads | null {
-  return residentOf(m, v)?.resident.threads ?? null;
+  const found = residentOf(m, v);
+  return found === undefined ? null : threadsOf(found.resident);
+}
+
+/** The resident's worker threads, made on first call; null where its memory is not shared. */
+function threadsOf(resident: Resident): KernelThreads | null {
+  if (resident.threads === null && resident.compiled.shared) resident.threads = new KernelThreads(resident.compiled, ['adam_range']);
+  return resident.threads;
 }
 
 /**
@@ -231,9 +241,13 @@ export function adamStageGradient(g: Float64Array, m: Float64Array, v: Float64Ar
   if (g.length !== m.length || v.length !== m.length) {
     throw new ShapeError(`adamStageGradient: gradient and moments must have the same length, got ${g.length}, ${m.length} and ${v.length}`);
   }
-  // An installed kernel reads the gradient where it is: nothing to copy.
-  if (external !== null && g.length > 0) return external.allFinite(g);
   const found = residentOf(m, v);
+  // An installed kernel reads the gradient where it is: nothing to copy, and any older copy is
+  // no longer this parameter's gradient.
+  if (external !== null && g.length > 0) {
+    found?.resident.staged.delete(found.gradientAt);
+    return external.allFinite(g);
+  }
   if (found === undefined) return null;
   found.resident.heap.set(g, found.gradientAt / 8);
   found.resident.staged.add(found.gradientAt);
@@ -260,32 +274,34 @@ export function adamUpdate(w: Float64Array, g: Float64Array, m: Float64Array, v:
   if (g.length !== n || m.length !== n || v.length !== n) {
     throw new ShapeError(`adamUpdate: weights, gradient and moments must have the same length, got ${n}, ${g.length}, ${m.length} and ${v.length}`);
   }
+  const found = residentOf(m, v);
+  // Only a copy adamStageGradient made since this parameter's last update counts as staged, and
+  // every update, whichever way it runs, uses it up.
+  const stagedCopy = found !== undefined && found.resident.staged.delete(found.gradientAt);
   const installed = externalFor(w, g, m, v);
   if (installed !== null) {
     installed.update(w, g, m, v, c);
     return;
   }
-  const found = residentOf(m, v);
   if (found === undefined) {
     adamUpdateJs(w, g, m, v, c);
     return;
   }
   const { resident, gradientAt } = found;
-  const { kernel, heap, threads } = resident;
+  const { kernel, heap } = resident;
   heap.set(w, WEIGHTS_AT / 8);
-  // Only a copy adamStageGradient made since the last update counts as staged (not one skipped
-  // because a kernel was installed then, nor one this update already used).
-  if (!(staged && resident.staged.delete(gradientAt))) heap.set(g, gradientAt / 8);
+  if (!(staged && stagedCopy)) heap.set(g, gradientAt / 8);
   heap.set([c.stepSize, c.eps, c.beta1, 1 - c.beta1, c.beta2, 1 - c.beta2, c.keep, c.coupled], COEFFICIENTS_AT / 8);
   // Each element's update is independent of the others, so any split gives the same results.
-  const count = threads === null || n < PARALLEL_MIN_ELEMENTS ? 1 : threads.threadCount();
+  const threads = n >= 2 * MIN_RANGE ? threadsOf(resident) : null;
+  const count = threads === null ? 1 : Math.min(threads.threadCount(), Math.floor(n / MIN_RANGE));
   const size = Math.ceil(n / count / 2) * 2;
   const calls: Parameters<AdamExports['adam_range']>[] = [];
   for (let start = 0; start < n; start += size) {
     calls.push([WEIGHTS_AT, gradientAt, m.byteOffset, v.byteOffset, start, Math.min(n, start + size), COEFFICIENTS_AT]);
   }
   if (threads === null || calls.length === 1) for (const call of calls) kernel.adam_range(...call);
-  else threads.run(ADAM_RANGE, calls);
+  else threads.run(ADAM_RANGE, calls, 'adamUpdate');
   w.set(heap.subarray(WEIGHTS_AT / 8, WEIGHTS_AT / 8 + n));
 }
 

@@ -15,7 +15,7 @@
  * kernel runs on the calling thread.
  */
 
-import { ValueError } from '../errors';
+import { AdjointError, ValueError } from '../errors';
 import { WORKER_SOURCE } from './thread-worker';
 import { ARGC, ARGS, EXITED, FN, IDLE, MAX_ARGS, POSTED, SLOT, STARTED, STARTING, STATE } from './thread-protocol';
 import type { WasmModuleWithMemory } from './wasm/load';
@@ -132,13 +132,17 @@ export class KernelThreads {
   /**
    * Makes every call in `calls` (each the i32 arguments of export `names[fn]`), the first on this
    * thread and the others on idle workers where there are any, and returns when all are done, even
-   * when a call throws. The calls must write to disjoint memory.
+   * when a call throws. The calls must write to disjoint memory. A call whose worker ended while
+   * making it is made again here; for calls that cannot be repeated (ones that update memory in
+   * place), `unrepeatable` names the function the user called, and run throws instead.
+   * @throws AdjointError when such a call was cut short.
    */
-  run(fn: number, calls: readonly (readonly number[])[]): void {
+  run(fn: number, calls: readonly (readonly number[])[], unrepeatable?: string): void {
     const ctrl = this.control;
     const posted: number[] = [];
     const call = this.exports[this.names[fn]!]!;
     const workerCount = Math.min(getNumThreads() - 1, calls.length - 1);
+    const cutShort: number[] = [];
     try {
       for (let i = 1; i <= workerCount; i++) if (this.post(i, fn, calls[i]!)) posted.push(i);
       call(...calls[0]!);
@@ -156,9 +160,13 @@ export class KernelThreads {
         while ((state = Atomics.load(ctrl, base + STATE)) !== IDLE && state !== EXITED) {
           if (this.canBlock) Atomics.wait(ctrl, base + STATE, state, 50);
         }
-        if (state === EXITED) call(...calls[slot]!); // the worker failed: its block is redone here
-        else this.workerCalls++;
+        if (state !== EXITED) this.workerCalls++;
+        else if (unrepeatable === undefined) call(...calls[slot]!); // the worker failed: its block is redone here
+        else cutShort.push(slot);
       }
+    }
+    if (cutShort.length > 0) {
+      throw new AdjointError(`${unrepeatable}: a worker thread ended while running part of it (${cutShort.length} of ${calls.length} parts), which cannot be run again; its result is incomplete`);
     }
   }
 

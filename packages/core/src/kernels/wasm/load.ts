@@ -49,10 +49,13 @@ export interface WasmModuleWithMemory {
  * it over a new memory of its own: from `sharedBytes` with a shared memory where the host allows
  * one (Node; a browser page that is cross-origin isolated), else from `bytes` with an ordinary
  * memory. Each call takes the memory's initial and maximum size in pages (the maximum at most
- * {@link WASM_MAX_BYTES}, as the modules declare) and returns null when neither variant can be
- * had here with that memory.
+ * {@link WASM_MAX_BYTES}, as the modules declare), and whether to try a shared memory at all
+ * (V8 copies into a shared one more slowly); it returns null when no variant tried can be had here
+ * with that memory.
  */
-export function wasmModuleInstances(bytes: () => Uint8Array, sharedBytes: () => Uint8Array): (initialPages: number, maximumPages: number) => WasmModuleWithMemory | null {
+export function wasmModuleInstances(
+  bytes: () => Uint8Array, sharedBytes: () => Uint8Array,
+): (initialPages: number, maximumPages: number, tryShared: boolean) => WasmModuleWithMemory | null {
   /** Each variant's compiled module, by whether its memory is shared; null once it failed to compile. */
   const modules = new Map<boolean, object | null>();
   const compiled = (api: WebAssemblyApi, shared: boolean): object | null => {
@@ -67,10 +70,10 @@ export function wasmModuleInstances(bytes: () => Uint8Array, sharedBytes: () => 
     }
     return module;
   };
-  return (initial, maximum) => {
+  return (initial, maximum, tryShared) => {
     const api = webAssembly();
     if (api === undefined) return null;
-    for (const shared of [true, false]) {
+    for (const shared of tryShared ? [true, false] : [false]) {
       try {
         // A shared memory needs SharedArrayBuffer, which browsers withhold from pages that are not
         // cross-origin isolated: the constructor then throws or the buffer is not shared.
@@ -97,7 +100,7 @@ export function wasmModuleWithMemory(bytes: () => Uint8Array, sharedBytes: () =>
   const instantiate = wasmModuleInstances(bytes, sharedBytes);
   let compiled: WasmModuleWithMemory | null | undefined;
   return () => {
-    if (compiled === undefined) compiled = instantiate(1, WASM_MAX_BYTES / WASM_PAGE);
+    if (compiled === undefined) compiled = instantiate(1, WASM_MAX_BYTES / WASM_PAGE, true);
     return compiled;
   };
 }
