@@ -387,6 +387,46 @@ describeInBrowser('in a real browser (chromium)', () => {
       await page.close();
     });
 
+    it('with setNumThreads(2) a large parameter\'s Adam update runs on a Web Worker and gives the one-thread bits', async () => {
+      const { page, problems } = await open('/bundles.html');
+      const started: Worker[] = [];
+      page.on('worker', (worker) => started.push(worker));
+      // Three updates of a 98,311-element parameter (split between threads from 2¹⁵ elements), with
+      // moments made once per thread count, so that the second threaded run finds its worker started.
+      const adamRuns = `(async () => {
+        const core = await import('@adjoint/core');
+        const n = 3 * 2 ** 15 + 7;
+        const run = (threads) => {
+          core.setNumThreads(threads);
+          window.adamMoments ??= {};
+          window.adamMoments[threads] ??= core.adamMoments([n])[0];
+          const { m, v } = window.adamMoments[threads];
+          m.fill(0);
+          v.fill(0);
+          const w = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+          for (let t = 1; t <= 3; t++) {
+            const g = Float64Array.from({ length: n }, (_, i) => Math.cos(i * t) / 100);
+            core.adamUpdate(w, g, m, v, core.adamCoefficients(t, 1e-3, { beta1: 0.9, beta2: 0.999, eps: 1e-8 }));
+          }
+          return { w, shared: m.buffer instanceof SharedArrayBuffer };
+        };
+        const one = run(1);
+        const two = run(2);
+        const bits = (x) => new BigUint64Array(x.buffer);
+        return { shared: two.shared, same: bits(one.w).every((b, i) => b === bits(two.w)[i]), moved: two.w[0] !== 0 };
+      })()`;
+      const first = await page.evaluate<{ shared: boolean; same: boolean; moved: boolean }>(adamRuns);
+      expect(first).toEqual({ shared: true, same: true, moved: true });
+      if (started.length === 0) await page.waitForEvent('worker', { timeout: 5_000 });
+      await page.waitForTimeout(300);
+      const second = await page.evaluate<{ shared: boolean; same: boolean; moved: boolean }>(adamRuns);
+      expect(second).toEqual({ shared: true, same: true, moved: true });
+      expect(started.length).toBe(1); // the optimizer's pool: one worker for two threads
+      expect(started[0]!.url()).toMatch(/^blob:/);
+      expect(problems).toEqual([]);
+      await page.close();
+    });
+
     it('a page that is not cross-origin isolated computes the same products on its own thread', async () => {
       // The same responses without COOP and COEP (the server's own default stays isolated).
       const { page, problems } = await open('/bundles.html', (p) =>
