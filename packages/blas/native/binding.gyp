@@ -1,6 +1,11 @@
 {
   "targets": [
     {
+      "target_name": "environment",
+      "sources": ["environment.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
+    },
+    {
       "target_name": "openblas",
       "sources": ["openblas.c", "adam.c"],
       "libraries": ["-lopenblas"],

@@ -22,8 +22,10 @@ export interface Native {
   allFinite(x: Float64Array): boolean;
 }
 
-/** Where node-gyp puts the addon, from dist/ or src/ alike. */
-const ADDON = path.join(__dirname, '..', 'native', 'build', 'Release', 'openblas.node');
+/** Where node-gyp puts the addons (the main one, and native/environment.c's), from dist/ or src/ alike. */
+const BUILT = path.join(__dirname, '..', 'native', 'build', 'Release');
+const ADDON = path.join(BUILT, 'openblas.node');
+const ENVIRONMENT = path.join(BUILT, 'environment.node');
 
 let loaded: Native | string | undefined;
 
@@ -46,12 +48,17 @@ function native(): Native | string {
 
 /**
  * Sets OPENBLAS_CORETYPE from the CPU's flags before OpenBLAS loads, unless it is set already:
- * OpenBLAS reads it once, when it starts (see {@link openBlasCoreType}).
+ * OpenBLAS reads it once, when it starts (see {@link openBlasCoreType}). Through the small
+ * environment addon, as process.env reaches the process's environment only from the main thread.
  */
 function chooseCoreType(): void {
-  if (process.env.OPENBLAS_CORETYPE !== undefined) return;
   const core = openBlasCoreType();
-  if (core !== undefined) process.env.OPENBLAS_CORETYPE = core;
+  if (core === undefined || process.env.OPENBLAS_CORETYPE !== undefined) return;
+  try {
+    (require(ENVIRONMENT) as { setIfUnset(name: string, value: string): boolean }).setIfUnset('OPENBLAS_CORETYPE', core);
+  } catch {
+    process.env.OPENBLAS_CORETYPE = core; // no environment addon: right at least on the main thread
+  }
 }
 
 /** The addon, for `caller`; throws OpenBlasUnavailableError, naming the caller and the reason, when it cannot be had. */

@@ -55,6 +55,56 @@ describe('without the native kernel', () => {
   });
 });
 
+describeWithOpenBlas('the kernel OpenBLAS picks', () => {
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+  const bundle = require.resolve('../dist/index.cjs');
+  const wanted = openBlasCoreType();
+  /** OpenBLAS's configuration as a fresh Node process sees it, loading the package in `where`. */
+  const configIn = (where: 'main thread' | 'worker thread', env: NodeJS.ProcessEnv = {}): string => {
+    const load = `require(${JSON.stringify(bundle)}).openBlasConfig()`;
+    const program = where === 'main thread'
+      ? `console.log(${load})`
+      : `const { Worker } = require('node:worker_threads');
+         new Worker(${JSON.stringify(`require('node:worker_threads').parentPort.postMessage(${load})`)}, { eval: true }).once('message', (m) => { console.log(m); process.exit(0); });`;
+    const { OPENBLAS_CORETYPE: _ignored, ...inherited } = process.env;
+    return execFileSync(process.execPath, ['-e', program], { env: { ...inherited, ...env }, encoding: 'utf8' }).trim();
+  };
+
+  (wanted === undefined ? it.skip : it)('is the one the CPU\'s flags call for, when the package is first loaded on the main thread or in a worker thread', () => {
+    expect(configIn('main thread')).toContain(` ${wanted} `);
+    // process.env is a copy in a worker thread: the variable is set in the process's own environment.
+    expect(configIn('worker thread')).toContain(` ${wanted} `);
+  });
+
+  it('is the one OPENBLAS_CORETYPE names, when the user set it', () => {
+    expect(configIn('worker thread', { OPENBLAS_CORETYPE: 'Prescott' })).toContain(' Prescott ');
+  });
+
+  it('is set through an addon that refuses what is not a short name and value, and leaves a set variable alone', () => {
+    const environment = require('../native/build/Release/environment.node') as { setIfUnset: (...args: unknown[]) => boolean };
+    // (Jest gives each test file a copy of process.env, so the process's environment is read back
+    // through the addon's own answer: false once the variable is set.)
+    const name = `ADJOINT_BLAS_TEST_${process.pid}_${Date.now()}`;
+    // The addon's errors come from outside Jest's realm: compared by name, not by constructor.
+    const refusal = (...args: unknown[]): string => {
+      try {
+        environment.setIfUnset(...args);
+      } catch (error) {
+        return `${(error as Error).name}: ${(error as Error).message}`;
+      }
+      return 'nothing thrown';
+    };
+    expect(refusal(name)).toBe('TypeError: setIfUnset: expected 2 arguments');
+    expect(refusal(1, 'x')).toMatch(/^TypeError: setIfUnset: the name and value must be strings/);
+    expect(refusal(name, 2)).toMatch(/^TypeError: /);
+    for (const [badName, value] of [['A=B', 'x'], ['', 'x'], [name, 'x'.repeat(63)], ['N'.repeat(63), 'x']]) {
+      expect(refusal(badName, value)).toMatch(/^RangeError: setIfUnset: the name and value must be strings of 1 to 62 characters/);
+    }
+    expect(environment.setIfUnset(name, 'first')).toBe(true); // none of the refused calls set it
+    expect(environment.setIfUnset(name, 'second')).toBe(false);
+  });
+});
+
 describeWithOpenBlas('matrix products on OpenBLAS', () => {
   afterEach(() => {
     setMatmulKernel(null);
