@@ -292,9 +292,11 @@ describe('setAdamKernel', () => {
 
   it('runs the installed kernel on the caller\'s own arrays, wherever the moments live, and returns the previous one', () => {
     const kernel = recordingKernel();
+    const [resident] = adamMoments([5]) as [{ m: Float64Array; v: Float64Array }]; // made before the kernel came
     expect(setAdamKernel(kernel)).toBeNull();
-    const [resident] = adamMoments([5]) as [{ m: Float64Array; v: Float64Array }];
-    const plain = { m: new Float64Array(5), v: new Float64Array(5) };
+    const [plain] = adamMoments([5]) as [{ m: Float64Array; v: Float64Array }]; // made while it is installed
+    expect(plain.m.buffer).not.toBe(resident.m.buffer);
+    expect(plain.m.buffer.byteLength).toBe(40); // plain arrays: no kernel memory, scratch or slots
     for (const { m, v } of [resident, plain]) {
       const w = Float64Array.from([1, 2, 3, 4, 5]);
       const g = Float64Array.from([5, -4, 3, -2, 1]);
@@ -308,8 +310,8 @@ describe('setAdamKernel', () => {
 
   it('checks a staged gradient with the kernel where it is, and copies nothing', () => {
     const kernel = recordingKernel();
-    setAdamKernel(kernel);
     const [{ m, v }] = adamMoments([3]) as [{ m: Float64Array; v: Float64Array }];
+    setAdamKernel(kernel);
     const g = Float64Array.from([1, 2, 3]);
     expect(adamStageGradient(g, m, v)).toBe(true);
     expect(adamStageGradient(Float64Array.from([1, Number.NaN, 3]), m, v)).toBe(false);

@@ -171,10 +171,13 @@ const bytesFor = (n: number): number => (8 * n + 15) & ~15;
  * use with {@link adamUpdate}. With WebAssembly available they share the memory of a kernel
  * instance made for them (with scratch for the largest parameter's weights and a slot for each
  * parameter's gradient), where the update runs without copying them, on worker threads too where
- * that memory can be shared (see {@link setNumThreads}); otherwise, or when they would need more
- * than 2 GiB, they are plain arrays.
+ * that memory can be shared (see {@link setNumThreads}); otherwise, when they would need more than
+ * 2 GiB, or when a kernel is installed by {@link setAdamKernel}, they are plain arrays (which any
+ * kernel, and the TypeScript loop, update in place).
  */
 export function adamMoments(sizes: readonly number[]): AdamMoments[] {
+  // An installed kernel updates moments wherever they are, and needs no scratch or gradient slots.
+  if (external !== null) return sizes.map((n) => ({ m: new Float64Array(n), v: new Float64Array(n) }));
   let end = WEIGHTS_AT + bytesFor(Math.max(0, ...sizes));
   const gradients = sizes.map((n) => {
     const at = end;
