@@ -181,8 +181,9 @@ export function linspace(a: number, b: number, n: number): Tensor {
 }
 
 /**
- * Options of the random constructors: a seed or a generator. Without either, draws come from one
- * module-wide stream seeded with 0 (see {@link manualSeed}), so programs are reproducible by default.
+ * Options of the random constructors: a seed or a generator, not both. Without either, draws come
+ * from one module-wide stream seeded with 0 (see {@link manualSeed}), so programs are reproducible
+ * by default.
  */
 export interface RandomOptions {
   seed?: number;
@@ -199,6 +200,7 @@ export function manualSeed(seed: number): void {
 
 function generatorOf(op: string, options: RandomOptions): Rng {
   requireOptions(op, options);
+  if (options.rng !== undefined && options.seed !== undefined) throw new ValueError(`${op}: give seed or rng, not both`);
   if (options.rng !== undefined) {
     if (!(options.rng instanceof Rng)) throw new ValueError(`${op}: rng must be an Rng, got ${describeValue(options.rng)}`);
     return options.rng;
