@@ -109,6 +109,36 @@ describe('scalers', () => {
     },
   );
 
+  test('StandardScaler handles columns near ±1.8e308, whose sums overflow, and round-trips them', () => {
+    const big = 1.7e308;
+    // Column 0 lies near the top of the doubles; column 1 spans both ends, so x − mean overflows.
+    const rows = [[1e308, big], [1.5e308, big], [big, -big]];
+    const scaler = new StandardScaler().fit(rows);
+    const unit = 2 ** 1023;
+    const reference = [0, 1].map((c) => {
+      const col = rows.map((r) => r[c]! / unit);
+      const mean = col.reduce((a, b) => a + b) / 3;
+      const std = Math.sqrt(col.reduce((a, b) => a + (b - mean) ** 2, 0) / 3);
+      return { mean: mean * unit, std: std * unit, z: col.map((v) => (v - mean) / std) };
+    });
+    reference.forEach(({ mean, std }, c) => {
+      expect(scaler.mean!.data[c]! / mean).toBeCloseTo(1, 14);
+      expect(scaler.scale!.data[c]! / std).toBeCloseTo(1, 14);
+    });
+    const z = scaler.transform(rows);
+    expect(z.data.every(Number.isFinite)).toBe(true);
+    rows.forEach((r, i) => r.forEach((_, c) => expect(z.data[i * 2 + c]).toBeCloseTo(reference[c]!.z[i]!, 13)));
+    const back = scaler.inverseTransform(z);
+    rows.forEach((r, i) => r.forEach((v, c) => expect(back.data[i * 2 + c]! / v).toBeCloseTo(1, 14)));
+  });
+
+  test('MinMaxScaler refuses a column whose range is larger than the largest double, rather than map it all to one end', () => {
+    expect(() => new MinMaxScaler().fit([[1, -1.7e308], [2, 1.7e308]]))
+      .toThrow('MinMaxScaler.fit: column 1 runs from -1.7e+308 to 1.7e+308, a range larger than the largest double; scale it down first (StandardScaler handles such columns)');
+    const near = new MinMaxScaler().fit([[1.7e308], [1.6e308]]); // near the top, with a finite range: fine
+    expect(Array.from(near.transform([[1.65e308]]).data)[0]).toBeCloseTo(0.5, 12);
+  });
+
   test('misuse is reported', () => {
     expect(() => new StandardScaler().transform(x)).toThrow(/StandardScaler.transform: call fit first/);
     expect(() => new StandardScaler().fit(x).transform([[1, 2]])).toThrow(/feature shape \[3\] as in fit, got x \[1, 2\]/);

@@ -2,7 +2,7 @@
  * Feature scaling. Fit a scaler on the training rows only and apply it to every set: statistics
  * taken from the test rows would leak them into training.
  */
-import { ShapeError, Tensor, ValueError, equal, formatShape, noGrad, where, sameShape } from '@adjoint/core';
+import { ShapeError, Tensor, ValueError, equal, formatShape, noGrad, tensor, where, sameShape } from '@adjoint/core';
 import { asSamples, knownOptions, show, type TensorInput } from '../args';
 import { firstNonFinite } from './checks';
 
@@ -69,6 +69,31 @@ export abstract class Scaler {
   }
 }
 
+/** Whether every element of `t` is finite. */
+const allFinite = (t: Tensor): boolean => firstNonFinite(t.data) < 0;
+
+/**
+ * `value` where it is finite, else `fallback()` there: for the scalers' formulas, whose plain form
+ * overflows in an intermediate (x − mean, x·scale) for values near ±1.8·10³⁰⁸ although the result
+ * is a finite double. The fallback is computed only then, so ordinary data keeps the plain form's
+ * bits.
+ */
+function finiteOr(value: Tensor, fallback: () => Tensor): Tensor {
+  if (allFinite(value)) return value;
+  // x − x is 0 for a finite x and NaN otherwise.
+  return where(equal(value.sub(value), 0), value, fallback());
+}
+
+/**
+ * Per column of `x`, a power of two at least as large as its largest magnitude (1 for a column of
+ * zeros): dividing by it is exact, and brings every value into [−1, 1].
+ */
+function powerOfTwoUnits(x: Tensor): Tensor {
+  const largest = x.abs().max(0);
+  const units = Array.from(largest.data, (v) => (v === 0 ? 1 : 2 ** Math.min(1023, Math.ceil(Math.log2(v)))));
+  return tensor(units, { shape: largest.shape });
+}
+
 /** 1 where a column's spread is 0 (constant), so that dividing by the spread is harmless. */
 function safeSpread(spread: Tensor, constant: Tensor): Tensor {
   return where(constant, 1, spread);
@@ -99,8 +124,17 @@ export class StandardScaler extends Scaler {
   }
 
   protected learn(x: Tensor): void {
-    const mean = x.mean(0);
-    const std = x.sub(mean).square().mean(0).sqrt();
+    let mean = x.mean(0);
+    let std = x.sub(mean).square().mean(0).sqrt();
+    if (!allFinite(mean) || !allFinite(std)) {
+      // A sum overflowed (values near ±1.8·10³⁰⁸; the mean and the standard deviation themselves
+      // are always finite): the same sums in units of a power of two per column, an exact scaling.
+      const unit = powerOfTwoUnits(x);
+      const scaled = x.div(unit);
+      const scaledMean = scaled.mean(0);
+      mean = scaledMean.mul(unit);
+      std = scaled.sub(scaledMean).square().mean(0).sqrt().mul(unit);
+    }
     // Compare max and min rather than std with 0: rounding can leave a tiny std for a constant column,
     // and a rounded mean (0.1 + 0.1 + 0.1 ≠ 0.3) would map it to ±1e-17 instead of exactly 0.
     const high = x.max(0);
@@ -110,11 +144,13 @@ export class StandardScaler extends Scaler {
   }
 
   protected forward(x: Tensor): Tensor {
-    return x.sub(this.offset!).div(this.factor!);
+    const [mean, std] = [this.offset!, this.factor!];
+    return finiteOr(x.sub(mean).div(std), () => x.div(std).sub(mean.div(std)));
   }
 
   protected backward(x: Tensor): Tensor {
-    return x.mul(this.factor!).add(this.offset!);
+    const [mean, std] = [this.offset!, this.factor!];
+    return finiteOr(x.mul(std).add(mean), () => x.mul(std.div(2)).add(mean.div(2)).mul(2));
   }
 }
 
@@ -151,6 +187,10 @@ export class MinMaxScaler extends Scaler {
   protected learn(x: Tensor): void {
     const lo = x.min(0);
     const spread = x.max(0).sub(lo);
+    const wide = firstNonFinite(spread.data);
+    if (wide >= 0) {
+      throw new ValueError(`MinMaxScaler.fit: column ${wide} runs from ${lo.data[wide]} to ${x.max(0).data[wide]}, a range larger than the largest double; scale it down first (StandardScaler handles such columns)`);
+    }
     this.offset = lo;
     this.factor = safeSpread(spread, equal(spread, 0));
   }
