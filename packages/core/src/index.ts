@@ -5,7 +5,7 @@
  */
 export { Tensor, isTensor, borrowGrad, type NestedArray, type TensorLike } from './tensor';
 export { AdjointError, ShapeError, ValueError, GradError } from './errors';
-export { Rng } from './rng';
+export { Rng, type RngState } from './rng';
 export {
   tensor, toTensor, scalar, zeros, ones, full, zerosLike, onesLike, eye, arange, linspace, rand, randn, manualSeed,
   type TensorOptions, type RandomOptions,

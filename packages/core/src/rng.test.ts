@@ -310,3 +310,41 @@ describe('fork', () => {
     expect(draws(10, () => p.nextUint32())).toEqual(draws(10, () => ref.nextUint32()));
   });
 });
+
+describe('state and fromState', () => {
+  /** Twelve draws of every kind, interleaved, with a normal draw held back in the middle. */
+  const draws = (rng: Rng): number[] => [rng.uniform(), rng.normal(), rng.int(0, 1000), rng.uniform(-3, 3), rng.normal(2, 5), rng.normal(), rng.nextUint32(), rng.int(7), rng.normal(), rng.uniform(), rng.normal(), rng.int(1, 3)];
+
+  it.each([['fresh', 0], ['mid-stream', 5], ['holding a spare normal draw', 6]])('go on exactly where the generator was (%s), also through JSON', (_what, skip) => {
+    const original = new Rng(42);
+    for (let i = 0; i < skip; i++) original.normal(); // an odd count leaves a spare
+    const state = original.state();
+    expect(state.spare === null).toBe(skip % 2 === 0);
+    const copy = Rng.fromState(JSON.parse(JSON.stringify(state)));
+    expect(draws(copy)).toEqual(draws(original));
+  });
+
+  it('is plain data, apart from the generator: drawing does not change a state taken earlier', () => {
+    const rng = new Rng(7);
+    const state = rng.state();
+    const words = [...state.words];
+    rng.uniform();
+    expect(state.words).toEqual(words);
+    expect(rng.state().words).not.toEqual(words);
+  });
+
+  it.each<[string, unknown]>([
+    ['not an object', 5],
+    ['null', null],
+    ['three words', { words: [1, 2, 3], spare: null }],
+    ['a word past 2³² − 1', { words: [1, 2, 3, 2 ** 32], spare: null }],
+    ['a negative word', { words: [1, 2, 3, -1], spare: null }],
+    ['a fractional word', { words: [1, 2, 3, 0.5], spare: null }],
+    ['all words 0 (xoshiro would stay at 0 for ever)', { words: [0, 0, 0, 0], spare: null }],
+    ['a NaN spare', { words: [1, 2, 3, 4], spare: Number.NaN }],
+    ['a missing spare', { words: [1, 2, 3, 4] }],
+  ])('refuses %s with a ValueError naming Rng.fromState', (_what, state) => {
+    expect(() => Rng.fromState(state as never)).toThrow(ValueError);
+    expect(() => Rng.fromState(state as never)).toThrow(/^Rng\.fromState: needs \{ words: four whole numbers/);
+  });
+});

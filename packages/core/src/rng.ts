@@ -1,5 +1,6 @@
 import { ValueError } from './errors';
 import { requireSeed } from './arguments';
+import { describeValue } from './shape';
 
 /**
  * A seeded, portable pseudo-random generator: xoshiro128** (Blackman & Vigna) seeded by
@@ -122,10 +123,44 @@ export class Rng {
     return this.shuffle(Array.from({ length: n }, (_, i) => i));
   }
 
+  /**
+   * Where the stream is: the four 32-bit words of its state and the normal draw it holds back, as
+   * plain data (JSON can carry it), for {@link Rng.fromState} to go on from, as a checkpoint would.
+   */
+  state(): RngState {
+    return { words: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
+  }
+
+  /**
+   * A generator that goes on exactly where the one that gave `state` (by {@link Rng.state}) was.
+   * @throws ValueError when `state` is not such a state: four whole numbers from 0 to 2³² − 1, not
+   *   all 0, and a spare that is null or a finite number.
+   */
+  static fromState(state: RngState): Rng {
+    const { words, spare } = (typeof state === 'object' && state !== null ? state : {}) as Partial<RngState>;
+    const word = (w: unknown): boolean => Number.isInteger(w) && (w as number) >= 0 && (w as number) <= 0xffffffff;
+    if (!Array.isArray(words) || words.length !== 4 || !words.every(word) || words.every((w) => w === 0)
+        || !(spare === null || (typeof spare === 'number' && Number.isFinite(spare)))) {
+      throw new ValueError(`Rng.fromState: needs { words: four whole numbers from 0 to 2³² − 1, not all 0; spare: null or a finite number }, as Rng.state() gives, got ${describeValue(state)}`);
+    }
+    const rng = new Rng(0);
+    [rng.s0, rng.s1, rng.s2, rng.s3] = words as [number, number, number, number];
+    rng.spare = spare;
+    return rng;
+  }
+
   /** A new generator seeded from this one: independent streams for sub-tasks. */
   fork(): Rng {
     return new Rng(this.nextUint32() * 65536 + (this.nextUint32() >>> 16));
   }
+}
+
+/** An {@link Rng}'s position in its stream, from {@link Rng.state}. */
+export interface RngState {
+  /** xoshiro128**'s four state words, each a whole number from 0 to 2³² − 1. */
+  readonly words: readonly number[];
+  /** The second normal draw of the last polar-method pair, not yet returned; null when there is none. */
+  readonly spare: number | null;
 }
 
 function rotl(x: number, k: number): number {
