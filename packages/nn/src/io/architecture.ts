@@ -328,9 +328,13 @@ for (const s of [
   {
     type: 'Embedding',
     cls: Embedding,
-    toConfig: (m: Embedding) => ({ numEmbeddings: m.numEmbeddings, dim: m.dim }),
+    toConfig: (m: Embedding) => ({ numEmbeddings: m.numEmbeddings, dim: m.dim, ...(m.paddingIdx === null ? {} : { paddingIdx: m.paddingIdx }) }),
     // Seeded: the saved weights replace the draw, and no draw from core's shared random stream is spent.
-    fromConfig: (c: Record<string, unknown>) => new Embedding(field(c, 'numEmbeddings', isInt, 'a positive integer'), field(c, 'dim', isInt, 'a positive integer'), { seed: 0 }),
+    // paddingIdx is absent from files without one (and from files older than it).
+    fromConfig: (c: Record<string, unknown>) => new Embedding(field(c, 'numEmbeddings', isInt, 'a positive integer'), field(c, 'dim', isInt, 'a positive integer'), {
+      seed: 0,
+      ...(own(c, 'paddingIdx') === undefined ? {} : { paddingIdx: field<number>(c, 'paddingIdx', Number.isInteger, 'an integer') }),
+    }),
   } satisfies LayerSerializer<Embedding>,
   {
     type: 'RNN',

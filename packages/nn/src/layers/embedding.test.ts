@@ -1,4 +1,4 @@
-import { Rng, Tensor, ValueError, randn, tensor } from '@adjoint/core';
+import { Rng, Tensor, ValueError, randn, tensor, where } from '@adjoint/core';
 import { assertGrad, checkModule } from '@adjoint/gradcheck';
 import { Embedding } from './embedding';
 import { Module, functionalCall } from '../module';
@@ -54,6 +54,38 @@ describe('Embedding', () => {
     assertGrad((weight: Tensor) => functionalCall(layer, { weight }, tensor([3, 0, 3])).square(), [randn([4, 2], { seed: 7 })], { order: 2 });
   });
 
+  test('paddingIdx: its row starts at zeros, reads as itself, and gets no gradient while the others do (PyTorch\'s padding_idx)', () => {
+    const layer = new Embedding(4, 2, { seed: 3, paddingIdx: 1 });
+    const plain = new Embedding(4, 2, { seed: 3 });
+    expect(layer.paddingIdx).toBe(1);
+    expect(layer.weight.toArray()).toEqual(plain.weight.toArray().map((row, i) => (i === 1 ? [0, 0] : row)));
+    layer.weight.data.set([0.5, -2], 2); // a row changed by hand reads as it is
+    const y = layer.forward([[1, 3], [1, 1]]);
+    expect(y.toArray()[0]).toEqual([[0.5, -2], Array.from(layer.weight.data.subarray(6, 8))]);
+    y.mul(tensor([[[1, 2], [3, 4]], [[5, 6], [7, 8]]])).sum().backward();
+    expect(layer.weight.grad!.toArray()).toEqual([[0, 0], [0, 0], [0, 0], [3, 4]]);
+    // Negative counts from the end, as in PyTorch.
+    expect(new Embedding(4, 2, { seed: 3, paddingIdx: -1 }).paddingIdx).toBe(3);
+    expect(String(layer)).toBe('Embedding(4, 2, paddingIdx=1)');
+    // Without the padding index among the indices, the lookup is the plain gather.
+    const z = layer.forward([0, 3]);
+    z.sum().backward();
+    expect(layer.weight.grad!.toArray()[0]).toEqual([1, 1]);
+  });
+
+  test('paddingIdx survives a model file round trip, and gradient checks hold around it', () => {
+    const layer = new Embedding(5, 3, { seed: 8, paddingIdx: 4 });
+    const loaded = deserializeModel(serializeModel(layer)) as unknown as Embedding;
+    expect(loaded.paddingIdx).toBe(4);
+    expect(Array.from(loaded.forward([[4, 1]]).data)).toEqual(Array.from(layer.forward([[4, 1]]).data));
+    // The padding row passes no gradient, which finite differences cannot see: checked as a
+    // function of a table whose padding row is held constant, the lookup's gradient is exact.
+    const isPaddingRow = tensor([0, 0, 0, 0, 1], { shape: [5, 1] });
+    const held = randn([5, 3], { seed: 10 });
+    assertGrad((weight: Tensor) => functionalCall(layer, { weight: where(isPaddingRow, held, weight) }, tensor([3, 4, 0, 4])).square(),
+      [randn([5, 3], { seed: 9 })], { order: 2 });
+  });
+
   test('bad indices are ValueErrors naming Embedding and the value', () => {
     expectError(() => embed.forward([1, 5]), ValueError, 'Embedding: indices must be integers in [0, 5), got 5 at position 1');
     expectError(() => embed.forward([[0, 1], [-1, 2]]), ValueError, 'Embedding: indices must be integers in [0, 5), got -1 at position 2');
@@ -67,7 +99,10 @@ describe('Embedding', () => {
     expectError(() => new Embedding(0, 3), ValueError, 'Embedding: numEmbeddings must be a positive integer, got 0');
     expectError(() => new Embedding(5, 2.5), ValueError, 'Embedding: dim must be a positive integer, got 2.5');
     expectError(() => new Embedding(1e6, 1e4), ValueError, 'Embedding: a 1000000 × 10000 weight would hold 10000000000 values, more than the 2147483647 a tensor can hold');
-    expectError(() => new Embedding(5, 3, { padding: 0 } as never), ValueError, "Embedding: unknown option 'padding'; the options are seed, rng");
+    expectError(() => new Embedding(5, 3, { padding: 0 } as never), ValueError, "Embedding: unknown option 'padding'; the options are seed, rng, paddingIdx");
+    expectError(() => new Embedding(5, 3, { paddingIdx: 5 }), ValueError, 'Embedding: paddingIdx must be an integer in [-5, 5), got 5');
+    expectError(() => new Embedding(5, 3, { paddingIdx: -6 }), ValueError, 'Embedding: paddingIdx must be an integer in [-5, 5), got -6');
+    expectError(() => new Embedding(5, 3, { paddingIdx: 1.5 }), ValueError, 'Embedding: paddingIdx must be an integer in [-5, 5), got 1.5');
   });
 
   test('a model file round trip gives the same table and lookups', () => {

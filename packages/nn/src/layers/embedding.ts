@@ -1,7 +1,7 @@
 /** Embedding: a learned vector per token, looked up by integer index. */
-import { Rng, Tensor, gather, randn, requireIndicesBelow, type NestedArray } from '@adjoint/core';
+import { Rng, Tensor, ValueError, gather, randn, requireIndicesBelow, stopGradient, tensor, where, type NestedArray } from '@adjoint/core';
 import { Module } from '../module';
-import { asTensor, checkParameterSize, knownOptions, positiveSize, randomSource } from '../args';
+import { asTensor, checkParameterSize, knownOptions, positiveSize, randomSource, show } from '../args';
 
 /** Options of {@link Embedding}. */
 export interface EmbeddingOptions {
@@ -9,6 +9,11 @@ export interface EmbeddingOptions {
   seed?: number;
   /** Generator to draw the weight from. */
   rng?: Rng;
+  /**
+   * The index of a padding token (negative counts from the end, as in PyTorch): its row starts at
+   * zeros and gets no gradient, so it stays as it is while the others learn.
+   */
+  paddingIdx?: number;
 }
 
 /**
@@ -16,7 +21,8 @@ export interface EmbeddingOptions {
  * parameter `weight` (`[numEmbeddings, dim]`, drawn from N(0, 1) as PyTorch's `nn.Embedding`).
  * Indices of any shape `[...s]` give `[...s, dim]`. It is core's `gather` along axis 0, so the
  * gradient of `weight` is the output's cotangent scattered back (added) into the rows looked up;
- * rows not looked up get zero.
+ * rows not looked up get zero. With `paddingIdx`, that row starts at zeros and the lookups of it
+ * pass no gradient back, as PyTorch's `padding_idx`.
  *
  * @example
  * const embed = new Embedding(1000, 16, { seed: 0 });
@@ -25,22 +31,32 @@ export interface EmbeddingOptions {
 export class Embedding extends Module<[indices: Tensor | NestedArray], Tensor> {
   readonly numEmbeddings: number;
   readonly dim: number;
+  /** The padding index, from 0 (a negative option counted from the end), or null without one. */
+  readonly paddingIdx: number | null;
 
   /**
    * @throws ValueError naming Embedding for a size that is not a positive integer, a table larger
-   * than a tensor can hold, a bad seed, seed and rng together, or an unknown option.
+   * than a tensor can hold, a bad seed, seed and rng together, a paddingIdx that is not an integer in
+   * [−numEmbeddings, numEmbeddings), or an unknown option.
    */
   constructor(numEmbeddings: number, dim: number, options: EmbeddingOptions = {}) {
     super();
     const op = 'Embedding';
-    options = knownOptions(op, options, ['seed', 'rng']);
+    options = knownOptions(op, options, ['seed', 'rng', 'paddingIdx']);
     positiveSize(op, 'numEmbeddings', numEmbeddings);
     positiveSize(op, 'dim', dim);
     checkParameterSize(op, 'weight', [numEmbeddings, dim]);
+    const { paddingIdx } = options;
+    if (paddingIdx !== undefined && !(Number.isInteger(paddingIdx) && paddingIdx >= -numEmbeddings && paddingIdx < numEmbeddings)) {
+      throw new ValueError(`${op}: paddingIdx must be an integer in [${-numEmbeddings}, ${numEmbeddings}), got ${show(paddingIdx)}`);
+    }
     const random = randomSource(op, options);
     this.numEmbeddings = numEmbeddings;
     this.dim = dim;
-    this.registerParameter('weight', randn([numEmbeddings, dim], random));
+    this.paddingIdx = paddingIdx === undefined ? null : (paddingIdx + numEmbeddings) % numEmbeddings;
+    const weight = randn([numEmbeddings, dim], random);
+    if (this.paddingIdx !== null) weight.data.fill(0, this.paddingIdx * dim, (this.paddingIdx + 1) * dim);
+    this.registerParameter('weight', weight);
   }
 
   /** The `[numEmbeddings, dim]` table: row i is the vector of index i. */
@@ -58,10 +74,15 @@ export class Embedding extends Module<[indices: Tensor | NestedArray], Tensor> {
     const op = 'Embedding';
     const idx = asTensor(op, 'indices', indices);
     requireIndicesBelow(op, 'indices', idx.data, this.numEmbeddings);
-    return gather(this.weight, idx, 0);
+    const rows = gather(this.weight, idx, 0);
+    const padding = this.paddingIdx;
+    if (padding === null || !idx.data.includes(padding)) return rows;
+    // The padding lookups read the row's values but pass nothing back to it.
+    const isPadding = tensor(Array.from(idx.data, (i) => (i === padding ? 1 : 0)), { shape: [...idx.shape, 1] });
+    return where(isPadding, stopGradient(rows), rows);
   }
 
   protected override describeSelf(): string {
-    return `${this.numEmbeddings}, ${this.dim}`;
+    return `${this.numEmbeddings}, ${this.dim}${this.paddingIdx === null ? '' : `, paddingIdx=${this.paddingIdx}`}`;
   }
 }
