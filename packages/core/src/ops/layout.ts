@@ -221,6 +221,32 @@ export function slice(xArg: Tensor, begin: readonly number[], size?: readonly nu
 /** Zeros of `shape` with `x` written at `begin`: the adjoint of slice. */
 export const pad = (x: Tensor, begin: readonly number[], shape: readonly number[]): Tensor =>
   apply(padOp, [toTensor(x, 'pad')], { begin, size: shape });
+/**
+ * Cuts `x` along `axis` into pieces, as NumPy's `split`: `sections` a whole number N cuts it into N
+ * equal pieces (the axis's size must be a multiple of N); a list of indices cuts it just before
+ * each of them, so `[2, 5]` gives the parts before 2, from 2 to 5, and from 5 on. Unlike NumPy, the
+ * indices must run upward from 0 to the axis's size (a piece may be empty, none may run backwards).
+ * Each piece is a `slice` of `x`, differentiable as slices are; `concat(split(x, s, a), a)` is `x`.
+ */
+export function split(xArg: Tensor, sections: number | readonly number[], axis = 0): Tensor[] {
+  const x = toTensor(xArg, 'split');
+  if (x.rank === 0) throw new ShapeError('split: a scalar cannot be split, got shape []');
+  const a = normalizeAxis('split', axis, x.rank);
+  const size = x._shape[a]!;
+  let cuts: number[];
+  if (typeof sections === 'number') {
+    if (!(Number.isInteger(sections) && sections >= 1 && size % sections === 0)) {
+      throw new ValueError(`split: sections must be a whole number ≥ 1 dividing axis ${a}'s size ${size}, got ${describeValue(sections)}`);
+    }
+    cuts = Array.from({ length: sections - 1 }, (_, i) => ((i + 1) * size) / sections);
+  } else {
+    const ok = Array.isArray(sections) && sections.every((c, i) => Number.isInteger(c) && c >= (i === 0 ? 0 : sections[i - 1]!) && c <= size);
+    if (!ok) throw new ValueError(`split: indices must be whole numbers running upward from 0 to axis ${a}'s size ${size}, got ${describeValue(sections)}`);
+    cuts = [...sections];
+  }
+  const bounds = [0, ...cuts, size];
+  return bounds.slice(1).map((end, i) => slice(x, x._shape.map((_, d) => (d === a ? bounds[i]! : 0)), x._shape.map((n, d) => (d === a ? end - bounds[i]! : n))));
+}
 /** Joins tensors along an existing axis. */
 export function concat(list: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(list) || list.length === 0) throw new ValueError('concat: needs a non-empty list of tensors');

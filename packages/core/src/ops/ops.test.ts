@@ -9,7 +9,7 @@ import {
   expandDims, expm1, eye, flatten, gather, gelu, grad, greater, greaterEqual, hessian, identity, jvp, leakyRelu, less, lessEqual, linear,
   log, log10, log1p, log2, logSoftmax, logSumExp, matmul, matmulWith, max, maximum, mean, min, minimum, mul, neg, norm, notEqual, oneHot,
   ones, outer, pad, pow, prod, reciprocal, relu, reshape, rsqrt, scalar, scatterAdd, sigmoid, sign, silu, sin, sinh, slice, softmax,
-  softmaxCrossEntropy, softplus, sqrt, square, squeeze, stack, std, stopGradient, sub, sum, tan, tanh, tensor, transpose, variance, where,
+  softmaxCrossEntropy, softplus, split, sqrt, square, squeeze, stack, std, stopGradient, sub, sum, tan, tanh, tensor, transpose, variance, where,
   zeros,
 } from '@adjoint/core';
 import { reluGrad, softmaxCrossEntropyGrad } from '../rule-ops';
@@ -1861,6 +1861,45 @@ describe('concat', () => {
     expectThrows(() => concat([a, a], 2), ValueError, 'concat', /2/);
     expectThrows(() => concat([a, a], -3), ValueError, 'concat', /-3/);
     expectThrows(() => concat([a, a], 0.5), ValueError, 'concat', /0\.5/);
+  });
+});
+
+describe('split', () => {
+  const x = tensor([[1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12]]);
+
+  it('into equal sections along an axis (0 by default, negative from the end)', () => {
+    const [left, middle, right] = split(x, 3, 1);
+    expectTensor(left!, [2, 2], [[1, 2], [7, 8]]);
+    expectTensor(middle!, [2, 2], [[3, 4], [9, 10]]);
+    expectTensor(right!, [2, 2], [[5, 6], [11, 12]]);
+    expect(split(x, 2).map((t) => t.toArray())).toEqual([[[1, 2, 3, 4, 5, 6]], [[7, 8, 9, 10, 11, 12]]]);
+    expect(split(x, 3, -1).map((t) => t.toArray())).toEqual(split(x, 3, 1).map((t) => t.toArray()));
+  });
+
+  it('before each of a list of indices, pieces possibly empty (NumPy\'s indices_or_sections)', () => {
+    expect(split(x, [1, 4], 1).map((t) => t.shape)).toEqual([[2, 1], [2, 3], [2, 2]]);
+    expect(split(x, [1, 4], 1)[1]!.toArray()).toEqual([[2, 3, 4], [8, 9, 10]]);
+    expect(split(x, [0, 6, 6], 1).map((t) => t.shape)).toEqual([[2, 0], [2, 6], [2, 0], [2, 0]]);
+    expect(split(x, [], 1).map((t) => t.shape)).toEqual([[2, 6]]);
+  });
+
+  it('is undone by concat, and each piece passes its gradient back to its own part', () => {
+    expect(concat(split(x, [2, 3], 1), 1).toArray()).toEqual(x.toArray());
+    const g = grad((t: Tensor) => {
+      const [a, b] = split(t, 2, 1);
+      return a!.sum().add(b!.mul(10).sum());
+    })(x);
+    expect(g.toArray()).toEqual([[1, 1, 1, 10, 10, 10], [1, 1, 1, 10, 10, 10]]);
+  });
+
+  it('refuses sections that do not divide the axis, indices that run backwards or out of it, and scalars', () => {
+    expectThrows(() => split(x, 4, 1), ValueError, "split: sections must be a whole number ≥ 1 dividing axis 1's size 6, got 4");
+    expectThrows(() => split(x, 0, 1), ValueError, "split: sections must be a whole number ≥ 1 dividing axis 1's size 6, got 0");
+    expectThrows(() => split(x, [3, 1], 1), ValueError, "split: indices must be whole numbers running upward from 0 to axis 1's size 6, got [3, 1]");
+    expectThrows(() => split(x, [7], 1), ValueError, "split: indices must be whole numbers running upward from 0 to axis 1's size 6, got [7]");
+    expectThrows(() => split(x, [-1], 1), ValueError, "split: indices must be whole numbers running upward from 0 to axis 1's size 6, got [-1]");
+    expectThrows(() => split(x, 2, 2), ValueError, /^split: axis 2 is out of range/);
+    expectThrows(() => split(tensor(5), 1), ShapeError, 'split: a scalar cannot be split, got shape []');
   });
 });
 

@@ -444,6 +444,33 @@ export function concatRef(list: readonly Nd[], axisArg: unknown): Ref {
   });
 }
 
+/**
+ * NumPy split along an axis, seen through the fuzz spec's check: the pieces joined again with piece
+ * k scaled by k + 1, so that each element's piece shows in its value. `sections` is a whole number
+ * dividing the axis's size, or indices running upward from 0 to the size (stricter than NumPy,
+ * which also takes them unsorted, negative or past the end).
+ */
+export function splitScaledRef(x: Nd, sections: unknown, axisArg: unknown): Ref {
+  if (x.shape.length === 0) return reject('cannot split a scalar');
+  const a = normAxis(axisArg === undefined ? 0 : axisArg, x.shape.length);
+  if (a === null) return reject(`bad axis ${show(axisArg)}`);
+  const size = x.shape[a]!;
+  let bounds: number[];
+  if (typeof sections === 'number') {
+    if (!isInt(sections) || sections < 1 || size % sections !== 0) return reject(`${show(sections)} sections do not divide ${size}`);
+    bounds = Array.from({ length: sections + 1 }, (_, i) => (i * size) / sections);
+  } else if (Array.isArray(sections) && sections.every((c, i) => isInt(c) && c >= (i === 0 ? 0 : (sections[i - 1] as number)) && c <= size)) {
+    bounds = [0, ...(sections as number[]), size];
+  } else {
+    return reject(`bad indices ${show(sections)}`);
+  }
+  return build(x.shape, (idx) => {
+    let k = 0;
+    while (bounds[k + 1]! <= idx[a]!) k++;
+    return get(x, idx) * (k + 1);
+  });
+}
+
 /** NumPy stack: one shape for all, a new axis in [−(rank+1), rank]. */
 export function stackRef(list: readonly Nd[], axisArg: unknown): Ref {
   if (list.length === 0) return reject('empty list');

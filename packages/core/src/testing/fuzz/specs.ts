@@ -292,6 +292,29 @@ const stackArgs: fc.Arbitrary<ListArgs> = shapeArb(0, 3).chain((s) => {
   return fc.record({ list, axis: fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 5, arbitrary: axisArb(s.length + 1) }) });
 });
 
+type SplitArgs = { x: unknown; sections: unknown; axis: unknown };
+
+/**
+ * A tensor, an axis (given as is, counted from the end, or left out), and sections for that axis:
+ * mostly a divisor of its size or upward indices within it, sometimes neither.
+ */
+const splitArgs: fc.Arbitrary<SplitArgs> = shapeArb(0, 3).chain((s) => {
+  const axis = s.length === 0 ? fc.constant(0) : fc.integer({ min: 0, max: s.length - 1 });
+  return axis.chain((a) => {
+    const n = s[a] ?? 0;
+    const divisors = Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
+    const sections = fc.oneof(
+      { weight: 4, arbitrary: divisors.length > 0 ? fc.constantFrom(...divisors) : fc.constant(1) },
+      { weight: 4, arbitrary: fc.array(fc.integer({ min: 0, max: n }), { maxLength: 4 }).map((cuts) => cuts.sort((p, q) => p - q)) },
+      { weight: 1, arbitrary: fc.integer({ min: -1, max: 7 }) },
+      { weight: 1, arbitrary: fc.array(fc.integer({ min: -2, max: n + 2 }), { maxLength: 4 }) },
+      { weight: 1, arbitrary: fc.oneof(badNumber, fc.constantFrom<unknown>('2', null, [1.5], {})) },
+    );
+    const given = fc.constantFrom<unknown>(a, a - s.length, undefined);
+    return fc.record({ x: tensorArg(s), sections, axis: fc.oneof({ weight: 6, arbitrary: given }, { weight: 1, arbitrary: axisArb(s.length) }) });
+  });
+});
+
 function listNd(list: unknown): Nd[] | null {
   if (!Array.isArray(list)) return null;
   const xs = list.map(nd);
@@ -736,6 +759,15 @@ export const specs: Record<string, Spec> = {
       return xs === null ? reject('not a list of tensors') : R.concatRef(xs, axis);
     },
   } as Spec<ListArgs>,
+  split: {
+    args: splitArgs,
+    // The pieces joined again, piece k scaled by k + 1: values, order and gradients of every piece.
+    run: ({ x, sections, axis }, s) => {
+      const pieces = core.split(s.t(x), sections as never, axis as number);
+      return core.concat(pieces.map((piece, k) => piece.mul(k + 1)), (axis as number | undefined) ?? 0);
+    },
+    ref: ({ x, sections, axis }) => withNd([x], (a) => R.splitScaledRef(a, sections, axis)),
+  } as Spec<SplitArgs>,
   stack: {
     args: stackArgs,
     run: ({ list, axis }, s) => core.stack(Array.isArray(list) ? list.map((t) => s.t(t)) : (list as never), axis as number),
