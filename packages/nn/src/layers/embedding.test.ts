@@ -58,10 +58,10 @@ describe('Embedding', () => {
     const layer = new Embedding(4, 2, { seed: 3, paddingIdx: 1 });
     const plain = new Embedding(4, 2, { seed: 3 });
     expect(layer.paddingIdx).toBe(1);
-    expect(layer.weight.toArray()).toEqual(plain.weight.toArray().map((row, i) => (i === 1 ? [0, 0] : row)));
+    expect(layer.weight.toArray()).toEqual((plain.weight.toArray() as number[][]).map((row, i) => (i === 1 ? [0, 0] : row)));
     layer.weight.data.set([0.5, -2], 2); // a row changed by hand reads as it is
     const y = layer.forward([[1, 3], [1, 1]]);
-    expect(y.toArray()[0]).toEqual([[0.5, -2], Array.from(layer.weight.data.subarray(6, 8))]);
+    expect((y.toArray() as number[][][])[0]).toEqual([[0.5, -2], Array.from(layer.weight.data.subarray(6, 8))]);
     y.mul(tensor([[[1, 2], [3, 4]], [[5, 6], [7, 8]]])).sum().backward();
     expect(layer.weight.grad!.toArray()).toEqual([[0, 0], [0, 0], [0, 0], [3, 4]]);
     // Negative counts from the end, as in PyTorch.
@@ -70,7 +70,7 @@ describe('Embedding', () => {
     // Without the padding index among the indices, the lookup is the plain gather.
     const z = layer.forward([0, 3]);
     z.sum().backward();
-    expect(layer.weight.grad!.toArray()[0]).toEqual([1, 1]);
+    expect((layer.weight.grad!.toArray() as number[][])[0]).toEqual([1, 1]);
   });
 
   test('paddingIdx survives a model file round trip, and gradient checks hold around it', () => {
