@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { AdjointError } from '@adjoint/core';
 import { openBlasCoreType } from './core-type';
 
@@ -48,16 +49,20 @@ function native(): Native | string {
 
 /**
  * Sets OPENBLAS_CORETYPE from the CPU's flags before OpenBLAS loads, unless it is set already:
- * OpenBLAS reads it once, when it starts (see {@link openBlasCoreType}). Through the small
- * environment addon, as process.env reaches the process's environment only from the main thread.
+ * OpenBLAS reads it once, when it starts (see {@link openBlasCoreType}). On the main thread through
+ * process.env, which takes Node's own lock on the environment; in a worker thread, where process.env
+ * is a copy, through the small environment addon (which cannot take that lock: it runs once, before
+ * OpenBLAS starts). Child processes inherit the setting either way.
  */
 function chooseCoreType(): void {
   const core = openBlasCoreType();
   if (core === undefined || process.env.OPENBLAS_CORETYPE !== undefined) return;
+  process.env.OPENBLAS_CORETYPE = core;
+  if (isMainThread) return;
   try {
     (require(ENVIRONMENT) as { setIfUnset(name: string, value: string): boolean }).setIfUnset('OPENBLAS_CORETYPE', core);
   } catch {
-    process.env.OPENBLAS_CORETYPE = core; // no environment addon: right at least on the main thread
+    // No environment addon: OpenBLAS picks its kernel by itself.
   }
 }
 

@@ -96,9 +96,11 @@ describeWithOpenBlas('the kernel OpenBLAS picks', () => {
     };
     expect(refusal(name)).toBe('TypeError: setIfUnset: expected 2 arguments');
     expect(refusal(1, 'x')).toMatch(/^TypeError: setIfUnset: the name and value must be strings/);
+    expect(refusal(`${name}_LONG`, 'x'.repeat(63))).toBe('nothing thrown'); // 63 bytes fit
     expect(refusal(name, 2)).toMatch(/^TypeError: /);
-    for (const [badName, value] of [['A=B', 'x'], ['', 'x'], [name, 'x'.repeat(63)], ['N'.repeat(63), 'x']]) {
-      expect(refusal(badName, value)).toMatch(/^RangeError: setIfUnset: the name and value must be strings of 1 to 62 characters/);
+    // Too long counts bytes, so a multi-byte character at the end cannot be cut off and accepted.
+    for (const [badName, value] of [['A=B', 'x'], ['', 'x'], [name, 'x'.repeat(64)], ['N'.repeat(64), 'x'], [name, `${'a'.repeat(62)}€`], ['A\0B', 'x'], [name, 'x\0y']]) {
+      expect(refusal(badName, value)).toMatch(/^RangeError: setIfUnset: the name and value must be strings of 1 to 63 bytes in UTF-8/);
     }
     expect(environment.setIfUnset(name, 'first')).toBe(true); // none of the refused calls set it
     expect(environment.setIfUnset(name, 'second')).toBe(false);

@@ -223,10 +223,13 @@ export const pad = (x: Tensor, begin: readonly number[], shape: readonly number[
   apply(padOp, [toTensor(x, 'pad')], { begin, size: shape });
 /**
  * Cuts `x` along `axis` into pieces, as NumPy's `split`: `sections` a whole number N cuts it into N
- * equal pieces (the axis's size must be a multiple of N); a list of indices cuts it just before
- * each of them, so `[2, 5]` gives the parts before 2, from 2 to 5, and from 5 on. Unlike NumPy, the
- * indices must run upward from 0 to the axis's size (a piece may be empty, none may run backwards).
+ * equal pieces (N from 1 to the axis's size, dividing it; so `split(x, 2)` is two halves, not
+ * PyTorch's pieces of size 2); a list of indices cuts it just before each of them, so `[2, 5]`
+ * gives the parts before 2, from 2 to 5, and from 5 on. Unlike NumPy, the indices must run upward
+ * from 0 to the axis's size (a piece may be empty, none may run backwards).
  * Each piece is a `slice` of `x`, differentiable as slices are; `concat(split(x, s, a), a)` is `x`.
+ * Each piece's gradient is padded to the whole of `x` on the way back, so a backward pass through
+ * k pieces costs k times `x`'s size: for hundreds of pieces, prefer one op over the whole tensor.
  */
 export function split(xArg: Tensor, sections: number | readonly number[], axis = 0): Tensor[] {
   const x = toTensor(xArg, 'split');
@@ -235,14 +238,19 @@ export function split(xArg: Tensor, sections: number | readonly number[], axis =
   const size = x._shape[a]!;
   let cuts: number[];
   if (typeof sections === 'number') {
-    if (!(Number.isInteger(sections) && sections >= 1 && size % sections === 0)) {
-      throw new ValueError(`split: sections must be a whole number ≥ 1 dividing axis ${a}'s size ${size}, got ${describeValue(sections)}`);
+    if (!(Number.isInteger(sections) && sections >= 1 && sections <= Math.max(size, 1) && size % sections === 0)) {
+      throw new ValueError(`split: sections must be a whole number from 1 to axis ${a}'s size ${size}, dividing it, got ${describeValue(sections)}`);
     }
     cuts = Array.from({ length: sections - 1 }, (_, i) => ((i + 1) * size) / sections);
   } else {
-    const ok = Array.isArray(sections) && sections.every((c, i) => Number.isInteger(c) && c >= (i === 0 ? 0 : sections[i - 1]!) && c <= size);
+    // An index loop, not every(): a sparse array's holes must be refused, not skipped.
+    let ok = Array.isArray(sections);
+    for (let i = 0; ok && i < sections.length; i++) {
+      const c = sections[i];
+      ok = Number.isInteger(c) && c! >= (i === 0 ? 0 : sections[i - 1]!) && c! <= size;
+    }
     if (!ok) throw new ValueError(`split: indices must be whole numbers running upward from 0 to axis ${a}'s size ${size}, got ${describeValue(sections)}`);
-    cuts = [...sections];
+    cuts = Array.from(sections, (c) => c + 0); // + 0: −0 becomes 0
   }
   const bounds = [0, ...cuts, size];
   return bounds.slice(1).map((end, i) => slice(x, x._shape.map((_, d) => (d === a ? bounds[i]! : 0)), x._shape.map((n, d) => (d === a ? end - bounds[i]! : n))));

@@ -1893,8 +1893,13 @@ describe('split', () => {
   });
 
   it('refuses sections that do not divide the axis, indices that run backwards or out of it, and scalars', () => {
-    expectThrows(() => split(x, 4, 1), ValueError, "split: sections must be a whole number ≥ 1 dividing axis 1's size 6, got 4");
-    expectThrows(() => split(x, 0, 1), ValueError, "split: sections must be a whole number ≥ 1 dividing axis 1's size 6, got 0");
+    expectThrows(() => split(x, 4, 1), ValueError, "split: sections must be a whole number from 1 to axis 1's size 6, dividing it, got 4");
+    expectThrows(() => split(x, 0, 1), ValueError, "split: sections must be a whole number from 1 to axis 1's size 6, dividing it, got 0");
+    expectThrows(() => split(zeros([0]), 1e20), ValueError, "split: sections must be a whole number from 1 to axis 0's size 0, dividing it, got 100000000000000000000");
+    expect(split(zeros([0]), 1).map((t) => t.shape)).toEqual([[0]]);
+    // eslint-disable-next-line no-sparse-arrays
+    expectThrows(() => split(x, [2, , 4] as number[], 1), ValueError, /^split: indices must be whole numbers running upward/);
+    expect(split(x, [-0], 1)[0]!.shape).toEqual([2, 0]);
     expectThrows(() => split(x, [3, 1], 1), ValueError, "split: indices must be whole numbers running upward from 0 to axis 1's size 6, got [3, 1]");
     expectThrows(() => split(x, [7], 1), ValueError, "split: indices must be whole numbers running upward from 0 to axis 1's size 6, got [7]");
     expectThrows(() => split(x, [-1], 1), ValueError, "split: indices must be whole numbers running upward from 0 to axis 1's size 6, got [-1]");

@@ -132,6 +132,24 @@ describe('scalers', () => {
     rows.forEach((r, i) => r.forEach((v, c) => expect(back.data[i * 2 + c]! / v).toBeCloseTo(1, 14)));
   });
 
+  test('StandardScaler scales a column of tiny values, whose squares underflow, the same alone as beside a huge column', () => {
+    const tiny = [[1e-170], [2e-170], [3e-170]];
+    const alone = new StandardScaler().fit(tiny);
+    const beside = new StandardScaler().fit(tiny.map(([v], i) => [v!, [1e308, 1.5e308, 1.7e308][i]!]));
+    expect(alone.scale!.data[0]! / (Math.sqrt(2 / 3) * 1e-170)).toBeCloseTo(1, 14);
+    expect(alone.scale!.data[0]).toBe(beside.scale!.data[0]);
+    expect(Array.from(alone.transform(tiny).data).map((v) => v / Math.sqrt(1.5))).toEqual([-1, 0, 1].map((v) => expect.closeTo(v, 14)));
+  });
+
+  test('MinMaxScaler maps values far outside the fitted range without overflowing, and back', () => {
+    const scaler = new MinMaxScaler().fit([[1e308], [1.7e308]]);
+    const z = scaler.transform([[-1.7e308]]).data[0]!;
+    expect(z).toBeCloseTo(-2.7 / 0.7, 13);
+    expect(scaler.inverseTransform([[z]]).data[0]! / -1.7e308).toBeCloseTo(1, 13);
+    const wide = new MinMaxScaler().fit([[-1e308], [0.5e308]]);
+    expect(wide.inverseTransform([[1.5]]).data[0]! / 1.25e308).toBeCloseTo(1, 13);
+  });
+
   test('MinMaxScaler refuses a column whose range is larger than the largest double, rather than map it all to one end', () => {
     expect(() => new MinMaxScaler().fit([[1, -1.7e308], [2, 1.7e308]]))
       .toThrow('MinMaxScaler.fit: column 1 runs from -1.7e+308 to 1.7e+308, a range larger than the largest double; scale it down first (StandardScaler handles such columns)');

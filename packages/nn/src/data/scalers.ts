@@ -124,17 +124,14 @@ export class StandardScaler extends Scaler {
   }
 
   protected learn(x: Tensor): void {
-    let mean = x.mean(0);
-    let std = x.sub(mean).square().mean(0).sqrt();
-    if (!allFinite(mean) || !allFinite(std)) {
-      // A sum overflowed (values near ±1.8·10³⁰⁸; the mean and the standard deviation themselves
-      // are always finite): the same sums in units of a power of two per column, an exact scaling.
-      const unit = powerOfTwoUnits(x);
-      const scaled = x.div(unit);
-      const scaledMean = scaled.mean(0);
-      mean = scaledMean.mul(unit);
-      std = scaled.sub(scaledMean).square().mean(0).sqrt().mul(unit);
-    }
+    // In units of a power of two per column, which brings every value into [−1, 1] exactly: the
+    // sums cannot overflow (values near ±1.8·10³⁰⁸) nor the squares underflow (a column of values
+    // near 10⁻¹⁷⁰ would get std 0), and ordinary columns keep the plain formula's bits.
+    const unit = powerOfTwoUnits(x);
+    const scaled = x.div(unit);
+    const scaledMean = scaled.mean(0);
+    const mean = scaledMean.mul(unit);
+    const std = scaled.sub(scaledMean).square().mean(0).sqrt().mul(unit);
     // Compare max and min rather than std with 0: rounding can leave a tiny std for a constant column,
     // and a rounded mean (0.1 + 0.1 + 0.1 ≠ 0.3) would map it to ±1e-17 instead of exactly 0.
     const high = x.max(0);
@@ -196,11 +193,16 @@ export class MinMaxScaler extends Scaler {
   }
 
   protected forward(x: Tensor): Tensor {
-    return x.sub(this.offset!).div(this.factor!).mul(this.hi - this.lo).add(this.lo);
+    const [min, range] = [this.offset!, this.factor!];
+    // Halved where x − min overflows (a value far outside the fitted range): exact, as halving is.
+    const unit = finiteOr(x.sub(min).div(range), () => x.div(2).sub(min.div(2)).div(range.div(2)));
+    return unit.mul(this.hi - this.lo).add(this.lo);
   }
 
   protected backward(x: Tensor): Tensor {
-    return x.sub(this.lo).div(this.hi - this.lo).mul(this.factor!).add(this.offset!);
+    const [min, range] = [this.offset!, this.factor!];
+    const unit = x.sub(this.lo).div(this.hi - this.lo);
+    return finiteOr(unit.mul(range).add(min), () => unit.mul(range.div(2)).add(min.div(2)).mul(2));
   }
 }
 

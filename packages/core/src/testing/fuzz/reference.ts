@@ -457,7 +457,7 @@ export function splitScaledRef(x: Nd, sections: unknown, axisArg: unknown): Ref 
   const size = x.shape[a]!;
   let bounds: number[];
   if (typeof sections === 'number') {
-    if (!isInt(sections) || sections < 1 || size % sections !== 0) return reject(`${show(sections)} sections do not divide ${size}`);
+    if (!isInt(sections) || sections < 1 || sections > Math.max(size, 1) || size % sections !== 0) return reject(`${show(sections)} sections do not divide ${size}`);
     bounds = Array.from({ length: sections + 1 }, (_, i) => (i * size) / sections);
   } else if (Array.isArray(sections) && sections.every((c, i) => isInt(c) && c >= (i === 0 ? 0 : (sections[i - 1] as number)) && c <= size)) {
     bounds = [0, ...(sections as number[]), size];
