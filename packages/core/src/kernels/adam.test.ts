@@ -154,10 +154,12 @@ describe('adamStageGradient', () => {
     expect(adamStageGradient(g2, second.m, second.v)).toBe(true);
     const [w1, w2] = [new Float64Array(4), new Float64Array(4)];
     // Read from the slot, not copied again: a change to the array after staging does not reach it.
-    adamUpdate(w1, Float64Array.from([9, 9, 9, 9]), first.m, first.v, coefficients(1), true);
+    const staged1 = g1.slice();
+    g1.fill(9);
+    adamUpdate(w1, g1, first.m, first.v, coefficients(1), true);
     adamUpdate(w2, g2, second.m, second.v, coefficients(1), true);
     const [u1, u2] = [new Float64Array(4), new Float64Array(4)];
-    adamUpdateJs(u1, g1, new Float64Array(4), new Float64Array(4), coefficients(1));
+    adamUpdateJs(u1, staged1, new Float64Array(4), new Float64Array(4), coefficients(1));
     adamUpdateJs(u2, g2, new Float64Array(4), new Float64Array(4), coefficients(1));
     expect([...w1]).toEqual([...u1]);
     expect([...w2]).toEqual([...u2]);
@@ -333,6 +335,17 @@ describe('setAdamKernel', () => {
     const both = new Float64Array(8);
     adamUpdate(new Float64Array(4), new Float64Array(4).fill(1), both.subarray(0, 4), both.subarray(2, 6), coefficients(1));
     expect(kernel.updates).toHaveLength(0);
+  });
+
+  it('uses a staged copy only for the very array staged: another array is copied as usual', () => {
+    const [{ m, v }] = adamMoments([4]) as [{ m: Float64Array; v: Float64Array }];
+    const [g1, g2] = [Float64Array.from([1, -2, 3, -4]), Float64Array.from([-0.5, 0.25, 8, 2])];
+    adamStageGradient(g1, m, v);
+    const w = new Float64Array(4);
+    adamUpdate(w, g2, m, v, coefficients(1), true);
+    const expected = new Float64Array(4);
+    adamUpdateJs(expected, g2, new Float64Array(4), new Float64Array(4), coefficients(1));
+    expect([...w]).toEqual([...expected]);
   });
 
   it('never updates with a staged copy older than the last update or the last check', () => {

@@ -143,8 +143,8 @@ interface Resident {
   readonly slots: ReadonlyMap<number, { readonly vAt: number; readonly gradientAt: number; readonly n: number }>;
   /** Worker threads over the memory, made when first needed; null until then, and for good where the memory is not shared. */
   threads: KernelThreads | null;
-  /** The gradient slots (byte offsets) adamStageGradient has filled since their parameter's last update. */
-  readonly staged: Set<number>;
+  /** The gradient each slot (by byte offset) holds a copy of, from adamStageGradient since its parameter's last update. */
+  readonly staged: Map<number, Float64Array>;
 }
 
 /** Byte offsets of the coefficients and of the weights' scratch in a Resident's memory. */
@@ -177,7 +177,7 @@ const bytesFor = (n: number): number => (8 * n + 15) & ~15;
  */
 export function adamMoments(sizes: readonly number[]): AdamMoments[] {
   // An installed kernel updates moments wherever they are, and needs no scratch or gradient slots.
-  if (external !== null) return sizes.map((n) => ({ m: new Float64Array(n), v: new Float64Array(n) }));
+  if (external !== null) return plainMoments(sizes);
   let end = WEIGHTS_AT + bytesFor(Math.max(0, ...sizes));
   const gradients = sizes.map((n) => {
     const at = end;
@@ -193,18 +193,19 @@ export function adamMoments(sizes: readonly number[]): AdamMoments[] {
   // only if some parameter is large enough to split between threads.
   const pages = Math.ceil(end / WASM_PAGE);
   const compiled = end <= WASM_MAX_BYTES ? adamInstance(pages, pages, Math.max(0, ...sizes) >= 2 * MIN_RANGE) : null;
-  if (compiled === null) {
-    return sizes.map((n) => ({ m: new Float64Array(n), v: new Float64Array(n) }));
-  }
+  if (compiled === null) return plainMoments(sizes);
   const buffer = compiled.memory.buffer;
   // An empty parameter takes no bytes, so its offset is the next one's: it has no slot (nothing to stage or update).
   const slots = new Map(offsets.flatMap((at, i) => (sizes[i]! === 0 ? [] : [[at, { vAt: at + bytesFor(sizes[i]!), gradientAt: gradients[i]!, n: sizes[i]! }] as const])));
-  residents.set(buffer, { compiled, kernel: compiled.exports as AdamExports, heap: new Float64Array(buffer), slots, threads: null, staged: new Set() });
+  residents.set(buffer, { compiled, kernel: compiled.exports as AdamExports, heap: new Float64Array(buffer), slots, threads: null, staged: new Map() });
   return sizes.map((n, i) => ({
     m: new Float64Array(buffer, offsets[i]!, n),
     v: new Float64Array(buffer, offsets[i]! + bytesFor(n), n),
   }));
 }
+
+/** Zeroed moments in arrays of their own. */
+const plainMoments = (sizes: readonly number[]): AdamMoments[] => sizes.map((n) => ({ m: new Float64Array(n), v: new Float64Array(n) }));
 
 /** The worker threads of the kernel instance holding `m` and `v` (made now if need be), for tests: null where there can be none. */
 export function adamThreadsOf(m: Float64Array, v: Float64Array): KernelThreads | null {
@@ -253,7 +254,7 @@ export function adamStageGradient(g: Float64Array, m: Float64Array, v: Float64Ar
   }
   if (found === undefined) return null;
   found.resident.heap.set(g, found.gradientAt / 8);
-  found.resident.staged.add(found.gradientAt);
+  found.resident.staged.set(found.gradientAt, g);
   return found.resident.kernel.all_finite(found.gradientAt, g.length) === 1;
 }
 
@@ -268,8 +269,9 @@ export function adamStageGradient(g: Float64Array, m: Float64Array, v: Float64Ar
  * share memory), else on the WebAssembly kernel when `m` and `v` come from one call of
  * {@link adamMoments} that placed them there, else on a TypeScript loop, with bit-identical results
  * every way. With `staged`, the WebAssembly kernel takes the gradient from where
- * {@link adamStageGradient} copied `g` since this parameter's last update, instead of copying it
- * again (`g` must not have changed since); without such a copy it copies `g` as usual.
+ * {@link adamStageGradient} copied this very array `g` since the parameter's last update and last
+ * check, instead of copying it again (its values must not have changed since); without such a
+ * copy it copies `g` as usual.
  * @throws ShapeError when the lengths differ.
  */
 export function adamUpdate(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients, staged = false): void {
@@ -278,9 +280,10 @@ export function adamUpdate(w: Float64Array, g: Float64Array, m: Float64Array, v:
     throw new ShapeError(`adamUpdate: weights, gradient and moments must have the same length, got ${n}, ${g.length}, ${m.length} and ${v.length}`);
   }
   const found = residentOf(m, v);
-  // Only a copy adamStageGradient made since this parameter's last update counts as staged, and
-  // every update, whichever way it runs, uses it up.
-  const stagedCopy = found !== undefined && found.resident.staged.delete(found.gradientAt);
+  // Only a copy adamStageGradient made of this very array since the parameter's last update counts,
+  // and every update, whichever way it runs, uses it up.
+  const stagedCopy = found !== undefined && found.resident.staged.get(found.gradientAt) === g;
+  found?.resident.staged.delete(found.gradientAt);
   const installed = externalFor(w, g, m, v);
   if (installed !== null) {
     installed.update(w, g, m, v, c);

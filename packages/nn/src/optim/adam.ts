@@ -65,9 +65,6 @@ export class Adam extends Optimizer<AdamState> {
     return { m: zerosLike(param), v: zerosLike(param), t: 0 };
   }
 
-  /** The gradient array {@link gradientIsFinite} last copied into the kernel's memory, by parameter. */
-  private readonly staged = new Map<number, Float64Array>();
-
   /**
    * Copies the gradient into the update kernel's memory and checks it there (see adamStageGradient
    * in core), so that {@link update} need not copy it again; in JavaScript where the moments are
@@ -75,19 +72,14 @@ export class Adam extends Optimizer<AdamState> {
    */
   protected override gradientIsFinite(g: Float64Array, index: number): boolean {
     const slot = this.slots()[index]!;
-    const finite = adamStageGradient(g, slot.m, slot.v);
-    if (finite === null) return super.gradientIsFinite(g, index);
-    this.staged.set(index, g);
-    return finite;
+    return adamStageGradient(g, slot.m, slot.v) ?? super.gradientIsFinite(g, index);
   }
 
   protected update(w: Float64Array, g: Float64Array, state: AdamState, lr: number, index: number): void {
     state.t += 1;
     const { m, v } = this.resident(state, index);
-    // The copy is this gradient's only when it was staged for this very array, in this step's check.
-    const staged = this.staged.get(index) === g;
-    this.staged.delete(index);
-    adamUpdate(w, g, m, v, adamCoefficients(state.t, lr, this), staged);
+    // Staged by this step's check; core uses the copy only if it was made of this very array.
+    adamUpdate(w, g, m, v, adamCoefficients(state.t, lr, this), true);
   }
 
   private slots(): AdamMoments[] {
