@@ -1,6 +1,8 @@
 import { adamCoefficients, adamMoments, adamUpdate, setAdamKernel, tensor, type Tensor } from '@adjoint/core';
 import { Adam, AdamW, crossEntropy, mlp } from '@adjoint/nn';
 import { OpenBlasUnavailableError, nativeAdamKernel, openBlasAvailable, useNativeAdam } from './index';
+// core's kernel-test helpers: a 32-bit LCG (core's Rng is slow under Jest for arrays this long) and a bitwise comparison.
+import { firstDifference, lcg, randomArray as random } from '../../core/src/testing/kernel-helpers';
 
 const available = openBlasAvailable();
 const describeWithAddon = available ? describe : describe.skip;
@@ -8,25 +10,12 @@ type Native = { adamUpdate: (...args: unknown[]) => void; allFinite: (x: unknown
 // Loaded through require, as a program would not: only the tests call the addon directly.
 const addon = (): Native => require('../native/build/Release/openblas.node');
 
-/** Values in [−scale, scale) from a 32-bit LCG (core's Rng is slow under Jest for arrays this long). */
-function random(n: number, next: () => number, scale = 1): Float64Array {
-  return Float64Array.from({ length: n }, () => scale * next());
-}
-function lcg(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 31 - 1;
-  };
-}
-
 /** Where the arrays of `x` and `y` first differ in any bit (−0 and 0 included), as "array i, element j"; '' when nowhere. */
-function firstDifference(x: Float64Array[], y: Float64Array[]): string {
+function firstDifferenceOf(x: Float64Array[], y: Float64Array[]): string {
   if (x.length !== y.length) return 'in how many arrays there are';
   for (let i = 0; i < x.length; i++) {
-    const [a, b] = [x[i]!, y[i]!].map((z) => new BigUint64Array(z.buffer, z.byteOffset, z.length)) as [BigUint64Array, BigUint64Array];
-    if (a.length !== b.length) return `array ${i}, its length`;
-    for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return `array ${i}, element ${j}`;
+    const at = firstDifference(x[i]!, y[i]!);
+    if (at >= 0) return `array ${i}, element ${at}`;
   }
   return '';
 }
@@ -75,7 +64,7 @@ describeWithAddon('Adam\'s update in native code', () => {
     let calls = 0;
     const native = train(SIZES, decay, 6, moments, () => setAdamKernel({ ...kernel, update: (...args) => (calls++, kernel.update(...args)) }));
     expect(calls).toBe(6 * SIZES.length); // every update ran natively, none fell back
-    expect(firstDifference(native, builtIn)).toBe('');
+    expect(firstDifferenceOf(native, builtIn)).toBe('');
   });
 
   it('updates the arrays in place: the kernel is handed the caller\'s own arrays', () => {
@@ -125,7 +114,7 @@ describeWithAddon('Adam\'s update in native code', () => {
       useNativeAdam();
       const native = run(Optimizer);
       setAdamKernel(null);
-      expect(firstDifference(native, builtIn)).toBe('');
+      expect(firstDifferenceOf(native, builtIn)).toBe('');
     }
   });
 
@@ -147,7 +136,7 @@ describeWithAddon('Adam\'s update in native code', () => {
       const state = JSON.stringify(optimizer.stateDict());
       expect(() => optimizer.step()).toThrow('Adam: the gradient of parameter 3 (shape [3]) holds');
       expect(() => optimizer.step()).toThrow('at element 2; no parameter was updated');
-      expect(firstDifference(params.map((p: Tensor) => p.data), before)).toBe('');
+      expect(firstDifferenceOf(params.map((p: Tensor) => p.data), before)).toBe('');
       expect(JSON.stringify(optimizer.stateDict())).toBe(state);
     }
   });
