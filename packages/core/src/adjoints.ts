@@ -16,9 +16,11 @@
  * only when something needs one (a rule that is not a scalar one, a leaf's gradient).
  */
 import { engineScalar, scalarValue, type Tensor } from './tensor';
-import { add } from './functions';
+import { add, pad } from './functions';
+import { addIntoSlice } from './rule-ops';
 import type { MemoryPlan } from './memory-plan';
 import { addInto } from './kernels/elementwise';
+import { addIntoBox } from './kernels/layout';
 
 export class Adjoints {
   private readonly slots: (Tensor | null)[];
@@ -103,6 +105,29 @@ export class Adjoints {
       this.memory?.hold(sum);
       this.memory?.release(previous);
     }
+  }
+
+  /**
+   * Adds a slice's cotangent `g` into the box at `begin` of slot k's adjoint: what adding
+   * `pad(g, begin, shape)` would do, at the cost of `g` rather than of the whole adjoint when the
+   * slot holds a sum of its own. A slot that is empty starts from the padded `g`, its own array; one
+   * holding an array it does not own gets a new sum (addIntoSlice, recorded when the pass is).
+   */
+  addBox(k: number, g: Tensor, begin: readonly number[]): void {
+    if (this.isNumber[k] === 1) {
+      this.numbers[k] = this.numbers[k]! + scalarValue(g); // a one-element box is the whole adjoint
+      return;
+    }
+    const previous = this.slots[k]!;
+    if (previous !== null && this.ownSum[k] === 1) {
+      addIntoBox(previous.data, previous._shape, g.data, g._shape, begin);
+      return;
+    }
+    const sum = previous === null ? pad(g, begin, this.nodes[k]!._shape) : addIntoSlice(previous, g, begin);
+    this.slots[k] = sum;
+    this.ownSum[k] = this.memory === null ? 0 : 1;
+    this.memory?.hold(sum);
+    if (previous !== null) this.memory?.release(previous);
   }
 
   /** Empties slot k, whose adjoint has been passed on to its node's inputs. */

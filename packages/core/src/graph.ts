@@ -124,6 +124,13 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
       const inputs = op === null ? null : inputsOf(t);
       if (op === null || inputs === null) continue;
       checkRecordedValues(t);
+      const box = op.cotangentBox;
+      if (box !== undefined && isBuiltInOp(op)) {
+        const slot = tape.positionOf(inputs[0]!);
+        if (slot >= 0) adjoints.addBox(slot, g, box(t._attrs));
+        memory?.endStep();
+        continue;
+      }
       const cotangents = runRule(op, g, inputs, t, memory, checking);
       for (let i = 0; i < inputs.length; i++) {
         const x = inputs[i]!;

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import {
-  Tensor, apply, concat, customVjp, detectAnomaly, exp, grad, linear, matmul, ones, randn, registerOp, registeredOps, sin, softmaxCrossEntropy, sum, tanh,
+  Tensor, apply, concat, customVjp, detectAnomaly, exp, grad, linear, matmul, ones, randn, registerOp, registeredOps, sin, softmaxCrossEntropy, split, sum, tanh,
   type DifferentiableOp,
 } from './index';
 import * as alloc from './kernels/alloc';
@@ -144,6 +144,14 @@ describe('adjoint arrays reused within a backward pass', () => {
       (a, _b, w, bias) => linear(a, w, bias, { activation: 'relu' }),
       (a) => a.logSoftmax(),
       (a) => softmaxCrossEntropy(a, [0, 4, 1, 2, 3, 0]).reshape([ROWS, 1]).mul(a),
+      // Several slices of one value (their cotangents added into boxes of its adjoint), and a
+      // negated relu, whose adjoint holds −0 wherever the mask is 0 and the cotangent negative
+      (a) => {
+        const [top, middle, bottom] = split(a, [1, 4], 0);
+        return concat([bottom!.mul(2), top!, middle!.tanh()], 0);
+      },
+      (a, b) => concat([a.slice([1, 0], [ROWS - 1, COLS]).mul(b.slice([0, 0], [ROWS - 1, COLS])), a.slice([0, 0], [1, COLS])], 0),
+      (a) => a.relu().neg(),
     ];
     const steps = fc.array(fc.record({ op: fc.nat(ops.length - 1), a: fc.nat(), b: fc.nat() }), { minLength: 1, maxLength: 12 });
     fc.assert(

@@ -99,6 +99,13 @@ export interface DifferentiableOp<A = undefined> extends OpBase<A> {
   jvp(tangents: readonly (Tensor | null)[], inputs: readonly Tensor[], out: Tensor, attrs: A): Tensor;
   /** Where gradcheck checks both rules against finite differences. */
   readonly domain: OpDomain<A>;
+  /**
+   * @internal Set by core's slice alone: input 0's cotangent is `g` written at `begin` (this
+   * function of the attributes) into zeros of the input's shape. A backward pass then adds `g`
+   * into that box of the input's adjoint (see Adjoints.addBox), so cutting k pieces from a tensor
+   * costs their size in the backward pass, not k times the tensor's. Ignored on other ops.
+   */
+  readonly cotangentBox?: (attrs: A) => readonly number[];
 }
 
 /**
@@ -196,7 +203,7 @@ export function registerOp<D extends OpDef>(def: D): D {
   const fields = {
     kind: def.kind, name: def.name, arity: def.arity, shape: def.shape, forward: def.forward,
     print: def.print, dotLabel: def.dotLabel,
-    nondiff: rules.nondiff, vjp: rules.vjp, jvp: rules.jvp, domain: rules.domain,
+    nondiff: rules.nondiff, vjp: rules.vjp, jvp: rules.jvp, domain: rules.domain, cotangentBox: rules.cotangentBox,
   };
   const op = Object.assign(fields, def) as unknown as D;
   registry.set(op.name, op);

@@ -162,3 +162,22 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepDims: bo
 export function requireShape(condition: boolean, op: string, requirement: string, shapes: readonly Shape[]): void {
   if (!condition) throw new ShapeError(`${op}: ${requirement}, got ${shapes.map(formatShape).join(' and ')}`);
 }
+
+/**
+ * The extent of the box of `shape` starting at `begin` with extent `size` (an entry of -1: to the
+ * end of that axis), checked to lie inside `shape`, or a ValueError naming `op`: what slice, pad and
+ * their rule ops check.
+ */
+export function boxExtent(shape: Shape, begin: readonly number[], size: readonly number[], op: string): number[] {
+  if (!Array.isArray(begin) || !Array.isArray(size) || begin.length !== shape.length || size.length !== shape.length) {
+    throw new ValueError(`${op}: begin ${describeValue(begin)} and size ${describeValue(size)} need one entry per axis of ${formatShape(shape)}`);
+  }
+  return shape.map((dim, d) => {
+    const b = begin[d]!;
+    const n = size[d] === -1 && Number.isInteger(b) ? dim - b : size[d]!;
+    if (!Number.isInteger(b) || !Number.isInteger(n) || b < 0 || n < 0 || b + n > dim) {
+      throw new ValueError(`${op}: axis ${d} of ${formatShape(shape)}: begin ${describeValue(begin[d])} and size ${describeValue(size[d])} leave the range [0, ${dim}]`);
+    }
+    return n;
+  });
+}

@@ -17,21 +17,39 @@ export function transposeData(x: Float64Array, shape: Shape, perm: readonly numb
   return stridedRead(x, perm.map((p) => shape[p]!), perm.map((p) => strides[p]!), 0);
 }
 
+/** The offset of a box's first element, at `begin`, in a row-major array with these strides. */
+function boxBase(strides: readonly number[], begin: readonly number[]): number {
+  return begin.reduce((acc, b, d) => acc + b * strides[d]!, 0);
+}
+
 /** The box starting at `begin` with extent `size`. */
 export function sliceData(x: Float64Array, shape: Shape, begin: readonly number[], size: readonly number[]): Float64Array {
   const strides = stridesOf(shape);
-  const base = begin.reduce((acc, b, d) => acc + b * strides[d]!, 0);
-  return stridedRead(x, size, strides, base);
+  return stridedRead(x, size, strides, boxBase(strides, begin));
+}
+
+/** The positions in an array of `fullShape` of the box of extent `size` at `begin`, row-major. */
+function boxOffsets(size: Shape, fullShape: Shape, begin: readonly number[]): Int32Array {
+  const strides = stridesOf(fullShape);
+  return stridedOffsets(size, strides, boxBase(strides, begin));
 }
 
 /** Zeros of `fullShape` with `x` (of shape `size`) written at `begin`: the adjoint of slicing. */
 export function padData(x: Float64Array, size: Shape, fullShape: Shape, begin: readonly number[]): Float64Array {
   const out = allocData(shapeSize(fullShape));
-  const strides = stridesOf(fullShape);
-  const base = begin.reduce((acc, b, d) => acc + b * strides[d]!, 0);
-  const offsets = stridedOffsets(size, strides, base);
+  const offsets = boxOffsets(size, fullShape, begin);
+  // Written, not added to the zeros: 0 + (−0) would lose a sign that slice's adjoint keeps.
   for (let i = 0; i < offsets.length; i++) out[offsets[i]!] = x[i]!;
   return out;
+}
+
+/**
+ * Adds `x` (of shape `size`) into the box at `begin` of `target` (of `fullShape`), in place: the
+ * elements outside the box are not touched, not even by adding zero.
+ */
+export function addIntoBox(target: Float64Array, fullShape: Shape, x: Float64Array, size: Shape, begin: readonly number[]): void {
+  const offsets = boxOffsets(size, fullShape, begin);
+  for (let i = 0; i < offsets.length; i++) target[offsets[i]!]! += x[i]!;
 }
 
 /** Joins arrays along `axis`; `shapes` agree except on that axis. */

@@ -1,6 +1,6 @@
 /** Ops that move data without arithmetic: identity, reshape, broadcastTo, slice/pad, concat. */
 import { registerOp, type DifferentiableOp } from '../registry';
-import { broadcastShapes, broadcastStrides, checkShape, describeValue, formatShape, normalizeAxes, normalizeAxis, requireShape, sameShape, shapeSize, type Shape } from '../shape';
+import { boxExtent, broadcastShapes, broadcastStrides, checkShape, describeValue, formatShape, normalizeAxes, normalizeAxis, requireShape, sameShape, shapeSize, type Shape } from '../shape';
 import { ShapeError, ValueError } from '../errors';
 import { stridedRead, sliceData, padData, concatData } from '../kernels/layout';
 
@@ -96,29 +96,15 @@ interface BoxAttrs {
   readonly size: readonly number[];
 }
 
-/** The extent of a slice, with -1 meaning "to the end", checked against the input shape. */
-function sliceSize(shape: Shape, begin: readonly number[], size: readonly number[], op = 'slice'): number[] {
-  if (!Array.isArray(begin) || !Array.isArray(size) || begin.length !== shape.length || size.length !== shape.length) {
-    throw new ValueError(`${op}: begin ${describeValue(begin)} and size ${describeValue(size)} need one entry per axis of ${formatShape(shape)}`);
-  }
-  return shape.map((dim, d) => {
-    const b = begin[d]!;
-    const n = size[d] === -1 && Number.isInteger(b) ? dim - b : size[d]!;
-    if (!Number.isInteger(b) || !Number.isInteger(n) || b < 0 || n < 0 || b + n > dim) {
-      throw new ValueError(`${op}: axis ${d} of ${formatShape(shape)}: begin ${describeValue(begin[d])} and size ${describeValue(size[d])} leave the range [0, ${dim}]`);
-    }
-    return n;
-  });
-}
-
 /** The box `begin … begin + size`. Adjoint: pad the cotangent back with zeros. */
 const sliceOp = registerOp<DifferentiableOp<BoxAttrs>>({
   kind: 'differentiable',
   name: 'slice',
   arity: 1,
-  shape: ([s], { begin, size }) => sliceSize(s!, begin, size),
+  shape: ([s], { begin, size }) => boxExtent(s!, begin, size, 'slice'),
   forward: ([x], [s], outShape, { begin }) => sliceData(x!, s!, begin, outShape),
   vjp: (g, [x], _out, { begin }) => [pad(g, begin, x!._shape)],
+  cotangentBox: ({ begin }) => begin,
   jvp: ([t], _inputs, out, { begin }) => slice(t!, begin, out._shape),
   domain: {
     inputs: [anyReal],
@@ -136,7 +122,7 @@ const padOp = registerOp<DifferentiableOp<BoxAttrs>>({
   name: 'pad',
   arity: 1,
   shape: ([s], { begin, size }) => {
-    sliceSize(checkShape('pad', size), begin, s!, 'pad');
+    boxExtent(checkShape('pad', size), begin, s!, 'pad');
     return [...size];
   },
   forward: ([x], [s], outShape, { begin }) => padData(x!, s!, outShape, begin),
@@ -228,8 +214,8 @@ export const pad = (x: Tensor, begin: readonly number[], shape: readonly number[
  * gives the parts before 2, from 2 to 5, and from 5 on. Unlike NumPy, the indices must run upward
  * from 0 to the axis's size (a piece may be empty, none may run backwards).
  * Each piece is a `slice` of `x`, differentiable as slices are; `concat(split(x, s, a), a)` is `x`.
- * Each piece's gradient is padded to the whole of `x` on the way back, so a backward pass through
- * k pieces costs k times `x`'s size: for hundreds of pieces, prefer one op over the whole tensor.
+ * On the way back, each piece's gradient is added into its own part of `x`'s gradient, so the
+ * backward pass costs about `x`'s size however many pieces there are.
  */
 export function split(xArg: Tensor, sections: number | readonly number[], axis = 0): Tensor[] {
   const x = toTensor(xArg, 'split');

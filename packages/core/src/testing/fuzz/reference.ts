@@ -423,6 +423,21 @@ export function padRef(x: Nd, begin: unknown, shape: unknown): Ref {
   });
 }
 
+/** x with y added into its box at `begin`: x + padRef(y, begin, x's shape), x's own values outside the box. */
+export function addIntoSliceRef(x: Nd, y: Nd, begin: unknown): Ref {
+  const r = x.shape.length;
+  if (!Array.isArray(begin) || begin.length !== r || y.shape.length !== r) return reject('one entry per axis');
+  const b = begin as unknown[];
+  for (let d = 0; d < r; d++) {
+    const bd = b[d];
+    if (!isInt(bd) || bd < 0 || bd + y.shape[d]! > x.shape[d]!) return reject(`axis ${d} out of range`);
+  }
+  return build(x.shape, (idx) => {
+    const inner = idx.map((v, d) => v - (b[d] as number));
+    return inner.every((v, d) => v >= 0 && v < y.shape[d]!) ? get(x, idx) + get(y, inner) : get(x, idx);
+  });
+}
+
 /** NumPy concatenate (0-d arrays cannot be joined). */
 export function concatRef(list: readonly Nd[], axisArg: unknown): Ref {
   if (list.length === 0) return reject('empty list');

@@ -270,6 +270,21 @@ const padArgs: fc.Arbitrary<BoxArgs> = shapeArb().chain((s) => {
   );
 });
 
+/** addIntoSlice: y added into a box of a larger x, the box sometimes spoiled, x now and then of any shape. */
+type AddBoxArgs = { x: unknown; y: unknown; begin: unknown };
+const addIntoSliceArgs: fc.Arbitrary<AddBoxArgs> = shapeArb().chain((s) => {
+  const box = fc.tuple(...s.map((d) => fc.integer({ min: 0, max: 3 }).chain((extra) => fc.tuple(fc.integer({ min: 0, max: extra }), fc.constant(d + extra)))));
+  return box.chain((pairs) => {
+    const begin = pairs.map(([b]) => b as unknown);
+    const spoiled = fc.tuple(fc.nat(), fc.oneof(fc.integer({ min: -2, max: 6 }), badNumber)).map(([at, v]) => replaceAt(begin, at, v));
+    return fc.record({
+      x: fc.oneof({ weight: 6, arbitrary: tensorArg(pairs.map(([, n]) => n)) }, { weight: 1, arbitrary: shapeArb().chain((other) => tensorArg(other)) }),
+      y: tensorArg(s),
+      begin: fc.oneof({ weight: 4, arbitrary: fc.constant(begin) }, { weight: 2, arbitrary: spoiled }, { weight: 1, arbitrary: intListArb() }),
+    });
+  });
+});
+
 type ListArgs = { list: unknown; axis: unknown };
 
 /** 1–3 tensors agreeing except (mostly) on one axis. */
@@ -751,6 +766,11 @@ export const specs: Record<string, Spec> = {
     run: ({ x, begin, size }, s) => core.pad(s.t(x), begin as number[], size as number[]),
     ref: ({ x, begin, size }) => withNd([x], (a) => R.padRef(a, begin, size)),
   } as Spec<BoxArgs>,
+  addIntoSlice: {
+    args: addIntoSliceArgs,
+    run: ({ x, y, begin }, s) => ruleOps.addIntoSlice(s.t(x), s.t(y), begin as number[]),
+    ref: ({ x, y, begin }) => withNd([x, y], (a, b) => R.addIntoSliceRef(a, b, begin)),
+  } as Spec<AddBoxArgs>,
   concat: {
     args: concatArgs,
     run: ({ list, axis }, s) => core.concat(Array.isArray(list) ? list.map((t) => s.t(t)) : (list as never), axis as number),
