@@ -33,7 +33,7 @@ export const MAX_RANK = 64;
  * Most elements a tensor may hold: 2³¹ − 1, because kernels address elements with 32-bit offsets.
  * A larger shape is a ValueError here rather than a RangeError (or a wrapped offset) in a kernel.
  */
-const MAX_SIZE = 2 ** 31 - 1;
+export const MAX_SIZE = 2 ** 31 - 1;
 
 /** Throws a ValueError unless `shape` is a list of non-negative integers of a size a tensor can hold. */
 export function checkShape(op: string, shape: unknown): Shape {

@@ -1,4 +1,4 @@
-import { ShapeError } from '../errors';
+import { ShapeError, ValueError } from '../errors';
 import { adamCoefficients, adamMoments, adamStageGradient, adamThreadsOf, adamUpdate, adamUpdateJs, setAdamKernel, type AdamCoefficients, type AdamKernel } from './adam';
 import { getNumThreads, setNumThreads } from './threads';
 import { firstDifference, lcg, randomArray as random, withWebAssembly } from '../testing/kernel-helpers';
@@ -73,6 +73,19 @@ describe('adamMoments and adamUpdate', () => {
       v.fill(2);
     });
     moments.forEach(({ m, v }) => expect(m.every((x) => x === 1) && v.every((x) => x === 2)).toBe(true));
+  });
+
+  it('refuses sizes that are not parameter sizes with a ValueError naming adamMoments and the list', () => {
+    const sparse: number[] = [3];
+    sparse[2] = 4;
+    for (const bad of [[-1], [1.5], [NaN], [2 ** 31], ['3'], sparse, 'abc', null]) {
+      expect(() => adamMoments(bad as number[])).toThrow(ValueError);
+      expect(() => adamMoments(bad as number[])).toThrow(/^adamMoments: sizes must be a list of parameter sizes, whole numbers from 0 to 2147483647, got /);
+    }
+    // Many parameters: the largest is found without spreading the list into arguments.
+    const many = adamMoments(Array.from({ length: 200_000 }, (_, i) => i % 3));
+    expect(many.length).toBe(200_000);
+    expect(many.map(({ m }) => m.length)).toEqual(Array.from({ length: 200_000 }, (_, i) => i % 3));
   });
 
   it('keeps the moments in the WebAssembly kernel\'s memory (Node 20 has WebAssembly SIMD), so the tests below exercise it', () => {

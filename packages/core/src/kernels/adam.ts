@@ -19,7 +19,8 @@
  * traffic, so a second thread takes 15–25% off, not half; copies into a shared memory are slower in
  * V8, so small optimizers keep an ordinary one.
  */
-import { ShapeError } from '../errors';
+import { ShapeError, ValueError } from '../errors';
+import { MAX_SIZE, describeValue } from '../shape';
 import { KernelThreads } from './threads';
 import { adamSharedWasmBytes, adamWasmBytes } from './wasm/adam.generated';
 import { WASM_MAX_BYTES, WASM_PAGE, wasmModuleInstances, type WasmModuleWithMemory } from './wasm/load';
@@ -176,9 +177,15 @@ const bytesFor = (n: number): number => (8 * n + 15) & ~15;
  * kernel, and the TypeScript loop, update in place).
  */
 export function adamMoments(sizes: readonly number[]): AdamMoments[] {
+  const sizeOk = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_SIZE;
+  // An index loop, not every(): a sparse list's holes must be refused, not skipped.
+  let ok = Array.isArray(sizes);
+  for (let i = 0; ok && i < sizes.length; i++) ok = sizeOk(sizes[i]);
+  if (!ok) throw new ValueError(`adamMoments: sizes must be a list of parameter sizes, whole numbers from 0 to ${MAX_SIZE}, got ${describeValue(sizes)}`);
   // An installed kernel updates moments wherever they are, and needs no scratch or gradient slots.
   if (external !== null) return plainMoments(sizes);
-  let end = WEIGHTS_AT + bytesFor(Math.max(0, ...sizes));
+  const largest = sizes.reduce((a, b) => Math.max(a, b), 0); // not Math.max(...sizes): a long list would overflow the stack
+  let end = WEIGHTS_AT + bytesFor(largest);
   const gradients = sizes.map((n) => {
     const at = end;
     end += bytesFor(n);
@@ -192,7 +199,7 @@ export function adamMoments(sizes: readonly number[]): AdamMoments[] {
   // A memory of exactly this size, which never grows: the views below stay valid for good. Shared
   // only if some parameter is large enough to split between threads.
   const pages = Math.ceil(end / WASM_PAGE);
-  const compiled = end <= WASM_MAX_BYTES ? adamInstance(pages, pages, Math.max(0, ...sizes) >= 2 * MIN_RANGE) : null;
+  const compiled = end <= WASM_MAX_BYTES ? adamInstance(pages, pages, largest >= 2 * MIN_RANGE) : null;
   if (compiled === null) return plainMoments(sizes);
   const buffer = compiled.memory.buffer;
   // An empty parameter takes no bytes, so its offset is the next one's: it has no slot (nothing to stage or update).
