@@ -116,7 +116,28 @@ const CASES: Case[] = [
   { name: 'RNN (relu)', model: () => new RNN(3, 5, { nonlinearity: 'relu', seed: 2 }), inputShape: ['batch', 'time', 3], runs: [inputs([3, 5, 3], 17)], dtypes: ['float32'] },
   { name: 'LSTM (gates i f g o → i o f c)', model: () => new LSTM(3, 4, { seed: 3 }), inputShape: ['batch', 'time', 3], runs: [inputs([4, 7, 3], 18), inputs([2, 1, 3], 19)], dtypes: ['float32'] },
   { name: 'GRU (gates r z n → z r h, linear_before_reset)', model: () => new GRU(3, 4, { seed: 4 }), inputShape: ['batch', 'time', 3], runs: [inputs([5, 6, 3], 20)], dtypes: ['float32'] },
+  ...recurrentStacks(),
 ];
+
+/**
+ * RNN, LSTM and GRU with 2 layers, bidirectional, and both (with dropout, the identity in
+ * inference): a chain of nodes, direction "bidirectional", states [numLayers·D, batch, hidden].
+ */
+function recurrentStacks(): Case[] {
+  const kinds = [
+    ['RNN (relu)', (o: object) => new RNN(3, 4, { nonlinearity: 'relu', ...o })],
+    ['LSTM', (o: object) => new LSTM(3, 4, o)],
+    ['GRU', (o: object) => new GRU(3, 4, o)],
+  ] as const;
+  const stacks = [['2 layers', { numLayers: 2 }], ['bidirectional', { bidirectional: true }], ['3 layers, bidirectional, dropout', { numLayers: 3, bidirectional: true, dropout: 0.5 }]] as const;
+  return kinds.flatMap(([kind, make], k) => stacks.map(([stack, options], s): Case => ({
+    name: `${kind}, ${stack}`,
+    model: () => make({ ...options, seed: 40 + 3 * k + s }),
+    inputShape: ['batch', 'time', 3],
+    runs: [inputs([4, 6, 3], 50 + 3 * k + s), inputs([1, 1, 3], 60 + 3 * k + s)],
+    dtypes: ['float32'],
+  })));
+}
 
 /** A BatchNorm whose running statistics are not the initial zeros and ones. */
 function trainedBatchNorm(features: number): BatchNorm {
@@ -215,6 +236,20 @@ describe('exportOnnx: the file', () => {
     expect(() => exportOnnx(new RNN(2, 3), { inputShape: [1, 4, 2], dtype: 'float64' })).toThrow(
       "exportOnnx: dtype 'float64' cannot be had: the model (RNN): ONNX Runtime runs RNN, LSTM and GRU in float only; export it with {dtype: 'float32'}",
     );
+  });
+
+  test('stacked and bidirectional recurrent layers: one node per layer, Y reshaped between them, W [D, G·hidden, input], states concatenated', () => {
+    const both = describeFile(exportOnnx(new LSTM(3, 4, { numLayers: 2, bidirectional: true, seed: 1 }), { inputShape: ['batch', 'time', 3] }));
+    expect(both.ops).toEqual(['Transpose', 'LSTM', 'Transpose', 'Reshape', 'LSTM', 'Transpose', 'Reshape', 'Concat', 'Concat']);
+    expect(both.outputs).toEqual([
+      { name: 'output', elemType: 1, dims: ['batch', 'time', 8] }, { name: 'h_n', elemType: 1, dims: [4, 'batch', 4] }, { name: 'c_n', elemType: 1, dims: [4, 'batch', 4] },
+    ]);
+    const weights = [...both.initializers].filter(([n]) => !n.includes('/')).map(([n, t]) => `${n} ${t.dims.join('×')}`);
+    expect(weights).toEqual(['W 2×16×3', 'R 2×16×4', 'B 2×32', 'W_l1 2×16×8', 'R_l1 2×16×4', 'B_l1 2×32']);
+    expect(describeFile(exportOnnx(new GRU(3, 4, { numLayers: 2, seed: 1 }), { inputShape: ['batch', 'time', 3] })).ops).toEqual(['Transpose', 'GRU', 'Squeeze', 'GRU', 'Transpose', 'Squeeze', 'Concat']);
+    const bidirectional = describeFile(exportOnnx(new RNN(3, 4, { bidirectional: true, seed: 1 }), { inputShape: [2, 5, 3] }));
+    expect(bidirectional.ops).toEqual(['Transpose', 'RNN', 'Transpose', 'Reshape']);
+    expect(bidirectional.outputs.map((o) => `${o.name} ${o.dims.join('×')}`)).toEqual(['output 2×5×8', 'h_n 2×2×4']);
   });
 
   test('Conv2d: Conv with its weight as it is ([out, in, kH, kW]); in float by default, as AvgPool2d; MaxPool2d stays double', () => {

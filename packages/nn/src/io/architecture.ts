@@ -209,7 +209,9 @@ export function configStateSize(config: unknown): number {
   else if (type === 'Embedding') n += dim('numEmbeddings') * dim('dim');
   else if (type === 'RNN' || type === 'LSTM' || type === 'GRU') {
     const gates = type === 'RNN' ? 1 : type === 'LSTM' ? 4 : 3;
-    n += gates * dim('hiddenSize') * (dim('inputSize') + dim('hiddenSize') + 2); // weightIh, weightHh, biasIh, biasHh
+    const [hidden, layers, directions] = [dim('hiddenSize'), Math.max(dim('numLayers'), 1), own(config, 'bidirectional') === true ? 2 : 1];
+    // Per direction: weightIh, weightHh, biasIh, biasHh; layers above the first take D·hidden inputs.
+    n += directions * gates * hidden * (dim('inputSize') + hidden + 2 + (layers - 1) * (directions * hidden + hidden + 2));
   } else if (type === 'Conv2d') {
     const kernel = own(config, 'kernelSize');
     const taps = Array.isArray(kernel) && kernel.length === 2 && kernel.every(isInt) ? (kernel[0] as number) * (kernel[1] as number) : 0;
@@ -261,12 +263,30 @@ const pool = <M extends MaxPool2d | AvgPool2d>(type: string, cls: new (kernelSiz
     }),
 });
 
-/** LSTM and GRU: their sizes are their whole configuration. */
+/**
+ * A recurrent layer's numLayers, bidirectional and dropout, each written only when it is not the
+ * default, so that a file of a default layer is what it was before these options existed.
+ */
+function stackingConfig(m: RNN | LSTM | GRU): Record<string, unknown> {
+  return { ...(m.numLayers === 1 ? {} : { numLayers: m.numLayers }), ...(m.bidirectional ? { bidirectional: true } : {}), ...(m.dropout === 0 ? {} : { dropout: m.dropout }) };
+}
+
+/** The same options read back; a file without them (older, or of a default layer) gets the defaults. */
+function stackingOptions(c: Record<string, unknown>): { numLayers?: number; bidirectional?: boolean; dropout?: number } {
+  return {
+    ...(own(c, 'numLayers') === undefined ? {} : { numLayers: field<number>(c, 'numLayers', isInt, 'a positive integer') }),
+    ...(own(c, 'bidirectional') === undefined ? {} : { bidirectional: field<boolean>(c, 'bidirectional', (v) => typeof v === 'boolean', 'true or false') }),
+    ...(own(c, 'dropout') === undefined ? {} : { dropout: field<number>(c, 'dropout', (v) => isNum(v) && (v as number) >= 0 && (v as number) < 1, 'a number in [0, 1)') }),
+  };
+}
+
+/** LSTM and GRU: their sizes and stacking are their whole configuration. */
 const recurrent = <M extends LSTM | GRU>(type: string, cls: new (inputSize: number, hiddenSize: number, options: { seed: number }) => M): LayerSerializer<M> => ({
   type,
   cls,
-  toConfig: (m) => ({ inputSize: m.inputSize, hiddenSize: m.hiddenSize }),
-  fromConfig: (c) => new cls(field(c, 'inputSize', isInt, 'a positive integer'), field(c, 'hiddenSize', isInt, 'a positive integer'), { seed: 0 }),
+  toConfig: (m) => ({ inputSize: m.inputSize, hiddenSize: m.hiddenSize, ...stackingConfig(m) }),
+  // Seeded: the saved weights replace the draw, and no draw from core's shared random stream is spent.
+  fromConfig: (c) => new cls(field(c, 'inputSize', isInt, 'a positive integer'), field(c, 'hiddenSize', isInt, 'a positive integer'), { seed: 0, ...stackingOptions(c) }),
 });
 
 for (const s of [
@@ -339,11 +359,12 @@ for (const s of [
   {
     type: 'RNN',
     cls: RNN,
-    toConfig: (m: RNN) => ({ inputSize: m.inputSize, hiddenSize: m.hiddenSize, nonlinearity: m.nonlinearity }),
+    toConfig: (m: RNN) => ({ inputSize: m.inputSize, hiddenSize: m.hiddenSize, nonlinearity: m.nonlinearity, ...stackingConfig(m) }),
     fromConfig: (c: Record<string, unknown>) =>
       new RNN(field(c, 'inputSize', isInt, 'a positive integer'), field(c, 'hiddenSize', isInt, 'a positive integer'), {
         nonlinearity: field(c, 'nonlinearity', (v) => v === 'tanh' || v === 'relu', "'tanh' or 'relu'"),
         seed: 0,
+        ...stackingOptions(c),
       }),
   } satisfies LayerSerializer<RNN>,
   recurrent('LSTM', LSTM),

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Rng, Tensor, ValueError, tensor } from '@adjoint/core';
 import {
-  BatchNorm, Dense, GELU, Module, Residual, Sequential, SiLU, Sigmoid, deserializeModel, fit, loadModel, mlp,
+  BatchNorm, Dense, GELU, GRU, LSTM, Module, Residual, Sequential, SiLU, Sigmoid, deserializeModel, fit, loadModel, mlp,
   moduleFromConfig, predict, registerLayer, saveModel, serializeModel, toModelFile,
 } from '@adjoint/nn';
 import { EveryNewLayer, everyLayer, everyNewLayer } from '../testing/every-layer';
@@ -110,6 +110,27 @@ describe('round trips', () => {
     expect(architecture.gru).toEqual({ type: 'GRU', inputSize: 5, hiddenSize: 4 });
     expect(architecture.embed).toEqual({ type: 'Embedding', numEmbeddings: 4, dim: 3 });
     expect(architecture.flatten).toEqual({ type: 'Flatten' });
+  });
+
+  test('stacked and bidirectional recurrent layers: their options in the file, loaded back; into a model with other options is refused', () => {
+    const lstm = new LSTM(3, 4, { numLayers: 2, bidirectional: true, dropout: 0.2, seed: 1 });
+    const path = join(dir, 'stacked-lstm.json');
+    saveModel(lstm, path);
+    expect(JSON.parse(readFileSync(path, 'utf8')).architecture).toEqual({ type: 'LSTM', inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, dropout: 0.2 });
+    const loaded = loadModel(path);
+    expect(loaded).toBeInstanceOf(LSTM);
+    expect(String(loaded)).toBe('LSTM(3 → 4, numLayers 2, bidirectional, dropout 0.2)');
+    const x = tensor([[[0.5, -1, 2], [0.25, 0, -0.5]]]);
+    const [a, [ha]] = lstm.eval().forward(x);
+    const [b, [hb]] = (loaded as unknown as LSTM).eval().forward(x);
+    expect(bytes(b).equals(bytes(a))).toBe(true);
+    expect(bytes(hb).equals(bytes(ha))).toBe(true);
+    expect(() => loadModel(path, { into: new LSTM(3, 4, { numLayers: 2, bidirectional: true, seed: 2 }) })).toThrow(
+      'the file\'s architecture does not match the model: architecture.dropout is 0.2 in the file but undefined in the model',
+    );
+    expect(() => deserializeModel(serializeModel(new GRU(3, 4, { numLayers: 3 })), { into: new GRU(3, 4, { numLayers: 2 }) })).toThrow(
+      "deserializeModel: the file's architecture does not match the model: architecture.numLayers is 3 in the file but 2 in the model",
+    );
   });
 
   test('the file names its format and version, and holds the architecture and the state', () => {

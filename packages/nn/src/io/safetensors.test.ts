@@ -1,6 +1,6 @@
 /** toSafetensors / fromSafetensors: bit-exact round trips, an independent reader, and hostile files. */
 import { GradError, Rng, ShapeError, Tensor, ValueError, tensor } from '@adjoint/core';
-import { BatchNorm, Dense, Module, Sequential, fit, fromSafetensors, mlp, toSafetensors } from '@adjoint/nn';
+import { BatchNorm, Dense, GRU, LSTM, Module, RNN, Sequential, fit, fromSafetensors, mlp, toSafetensors, type AnyModule } from '@adjoint/nn';
 import { everyLayer } from '../testing/every-layer';
 
 const inputs = (n: number, features: number, seed = 1): Tensor => {
@@ -16,7 +16,7 @@ function trainedModel(): Module {
 }
 
 /** Every parameter and buffer's bytes, to compare models bit for bit. */
-function snapshot(model: Module): Map<string, string> {
+function snapshot(model: AnyModule): Map<string, string> {
   return new Map([...model.namedParameters(), ...model.namedBuffers()].map(([name, t]) => [name, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex')]));
 }
 
@@ -132,6 +132,21 @@ describe('fromSafetensors', () => {
       loaded.data.forEach((v, i) => expect(v).toBe(Math.fround(t.data[i]!)));
     }
     expect(Buffer.from(toSafetensors(fresh, { dtype: 'F32' })).equals(Buffer.from(f32))).toBe(true);
+  });
+
+  test("stacked, bidirectional recurrent layers: every cell under PyTorch's name in camelCase, loaded into a fresh layer bit for bit", () => {
+    for (const make of [(seed: number) => new RNN(3, 4, { numLayers: 2, bidirectional: true, seed }), (seed: number) => new LSTM(3, 4, { numLayers: 2, bidirectional: true, seed }), (seed: number) => new GRU(3, 4, { numLayers: 2, bidirectional: true, seed })]) {
+      const model = make(1);
+      const bytes = toSafetensors(model);
+      const { tensors } = readSafetensors(bytes);
+      const cells = ['', 'Reverse', 'L1', 'L1Reverse'];
+      expect([...tensors.keys()].sort()).toEqual(cells.flatMap((cell) => ['weightIh', 'weightHh', 'biasIh', 'biasHh'].map((base) => `${base}${cell}`)).sort());
+      expect(tensors.get('weightIhL1Reverse')!.shape).toEqual([model.weightIh.shape[0], 8]);
+      const fresh = make(2);
+      expect(snapshot(fresh)).not.toEqual(snapshot(model));
+      fromSafetensors(fresh, bytes);
+      expect(snapshot(fresh)).toEqual(snapshot(model));
+    }
   });
 
   test('an ArrayBuffer, and a Uint8Array that is a view into a larger buffer, load too', () => {

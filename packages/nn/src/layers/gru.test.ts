@@ -72,7 +72,7 @@ describe('GRU', () => {
 
   test('errors name GRU (the constructor) or GRU.forward, with the values and shapes', () => {
     expectError(() => new GRU(3, 0), ValueError, 'GRU: hiddenSize must be a positive integer, got 0');
-    expectError(() => new GRU(3, 4, { nonlinearity: 'tanh' } as never), ValueError, "GRU: unknown option 'nonlinearity'; the options are seed, rng");
+    expectError(() => new GRU(3, 4, { nonlinearity: 'tanh' } as never), ValueError, "GRU: unknown option 'nonlinearity'; the options are seed, rng, numLayers, bidirectional, dropout");
     expectError(() => gru.forward(randn([2, 5, 4], { seed: 1 })), ShapeError, 'GRU.forward: x must have shape [batch, time, 3] (batch and time at least 1), got [2, 5, 4]');
     expectError(() => gru.forward(x, zeros([2, 5])), ShapeError, 'GRU.forward: h0 must have shape [2, 4] for x [2, 5, 3], got [2, 5]');
     expectError(() => gru.forward(x, null as never), ValueError, 'GRU.forward: h0 must be a Tensor, got null');

@@ -1,6 +1,6 @@
 /** The gated recurrent unit layer (Cho et al. 2014), as PyTorch's nn.GRU. */
 import { Tensor, add, linear, matmulWith, mul, sigmoid, sub, tanh, transpose } from '@adjoint/core';
-import { Recurrent, type RecurrentOptions } from './recurrent';
+import { Recurrent, type CellWeights, type RecurrentOptions } from './recurrent';
 
 /**
  * A gated recurrent unit layer over sequences, batch first. At each step t, with x_t the input
@@ -17,6 +17,10 @@ import { Recurrent, type RecurrentOptions } from './recurrent';
  * `forward(x, h0?)` returns `[output, hN]`: output `[batch, time, hiddenSize]` holds h after every
  * step. (h' is computed as n + z ⊙ (h − n), the same function.)
  *
+ * `numLayers`, `bidirectional` and `dropout` stack layers and add a reverse direction as PyTorch's
+ * options of the same names (see {@link Recurrent}): output is then `[batch, time, D·hiddenSize]`
+ * and h0, hN are `[numLayers·D, batch, hiddenSize]` when numLayers·D > 1.
+ *
  * @example
  * const gru = new GRU(3, 16, { seed: 0 });
  * const [output, h] = gru.forward(randn([2, 5, 3]));
@@ -24,8 +28,9 @@ import { Recurrent, type RecurrentOptions } from './recurrent';
  */
 export class GRU extends Recurrent<Tensor> {
   /**
-   * @throws ValueError naming GRU for a size that is not a positive integer, weights larger than a
-   * tensor can hold, a bad seed, seed and rng together, or an unknown option.
+   * @throws ValueError naming GRU for a size or numLayers that is not a positive integer, weights
+   * larger than a tensor can hold, a bidirectional that is not a boolean, a dropout outside [0, 1),
+   * a bad seed, seed and rng together, or an unknown option.
    */
   constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions = {}) {
     super('GRU', 3, inputSize, hiddenSize, options, []);
@@ -35,10 +40,10 @@ export class GRU extends Recurrent<Tensor> {
     return this.checkStateTensor(op, 'h0', state, x);
   }
 
-  protected scan(steps: readonly Tensor[], initial: Tensor | null, outputs: Tensor[]): Tensor {
-    const { inputT, hidden } = this.gateWeights();
-    const [bir, biz, bin] = this.gateBlocks(this.biasIh) as [Tensor, Tensor, Tensor];
-    const [bhr, bhz, bhn] = this.gateBlocks(this.biasHh) as [Tensor, Tensor, Tensor];
+  protected scan(steps: readonly Tensor[], initial: Tensor | null, outputs: Tensor[], weights: CellWeights): Tensor {
+    const { inputT, hidden } = this.gateWeights(weights);
+    const [bir, biz, bin] = this.gateBlocks(weights.biasIh) as [Tensor, Tensor, Tensor];
+    const [bhr, bhz, bhn] = this.gateBlocks(weights.biasHh) as [Tensor, Tensor, Tensor];
     const [br, bz] = [add(bir, bhr), add(biz, bhz)]; // r and z add both biases; n keeps b_hn inside r ⊙ (·)
     const whnT = transpose(hidden[2]!);
     let h = initial;

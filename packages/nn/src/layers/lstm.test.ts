@@ -114,7 +114,7 @@ describe('LSTM', () => {
     expectError(() => new LSTM(3, 2, { seed: 1, rng: new Rng(1) }), ValueError, 'LSTM: give seed or rng, not both');
     expect(() => new LSTM(3, 2, { seed: 0.5 })).toThrow(ValueError);
     expect(() => new LSTM(3, 2, { seed: 0.5 })).toThrow(/^LSTM: seed must be/);
-    expectError(() => new LSTM(3, 2, { nonlinearity: 'relu' } as never), ValueError, "LSTM: unknown option 'nonlinearity'; the options are seed, rng");
+    expectError(() => new LSTM(3, 2, { nonlinearity: 'relu' } as never), ValueError, "LSTM: unknown option 'nonlinearity'; the options are seed, rng, numLayers, bidirectional, dropout");
   });
 
   test('bad inputs and states: ShapeErrors (ValueErrors for what is not a tensor) naming LSTM.forward and the shapes', () => {

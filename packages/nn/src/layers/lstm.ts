@@ -1,9 +1,12 @@
 /** The long short-term memory layer (Hochreiter & Schmidhuber 1997), as PyTorch's nn.LSTM. */
 import { Tensor, ValueError, add, linear, matmulWith, mul, sigmoid, tanh } from '@adjoint/core';
 import { describe } from '../module';
-import { Recurrent, type RecurrentOptions } from './recurrent';
+import { Recurrent, type CellWeights, type RecurrentOptions } from './recurrent';
 
-/** An LSTM's state: the hidden state h and the cell state c, each `[batch, hiddenSize]`. */
+/**
+ * An LSTM's state: the hidden state h and the cell state c, each `[batch, hiddenSize]`, or
+ * `[numLayers·D, batch, hiddenSize]` when the layer has several layers or directions.
+ */
 export type LstmState = [h: Tensor, c: Tensor];
 
 /**
@@ -22,6 +25,10 @@ export type LstmState = [h: Tensor, c: Tensor];
  * 1/√hiddenSize). `forward(x, [h0, c0]?)` returns `[output, [hN, cN]]`: output `[batch, time,
  * hiddenSize]` holds h after every step.
  *
+ * `numLayers`, `bidirectional` and `dropout` stack layers and add a reverse direction as PyTorch's
+ * options of the same names (see {@link Recurrent}): output is then `[batch, time, D·hiddenSize]`
+ * and h, c are `[numLayers·D, batch, hiddenSize]` when numLayers·D > 1.
+ *
  * Each gate's blocks of the weights are cut once per sequence; a step then costs, per gate, one
  * product with the input (bias included) and one with h.
  *
@@ -32,8 +39,9 @@ export type LstmState = [h: Tensor, c: Tensor];
  */
 export class LSTM extends Recurrent<LstmState> {
   /**
-   * @throws ValueError naming LSTM for a size that is not a positive integer, weights larger than
-   * a tensor can hold, a bad seed, seed and rng together, or an unknown option.
+   * @throws ValueError naming LSTM for a size or numLayers that is not a positive integer, weights
+   * larger than a tensor can hold, a bidirectional that is not a boolean, a dropout outside [0, 1),
+   * a bad seed, seed and rng together, or an unknown option.
    */
   constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions = {}) {
     super('LSTM', 4, inputSize, hiddenSize, options, []);
@@ -44,9 +52,9 @@ export class LSTM extends Recurrent<LstmState> {
     return [this.checkStateTensor(op, 'h0', state[0], x), this.checkStateTensor(op, 'c0', state[1], x)];
   }
 
-  protected scan(steps: readonly Tensor[], initial: LstmState | null, outputs: Tensor[]): LstmState {
-    const { inputT, hidden } = this.gateWeights();
-    const bias = this.gateBlocks(add(this.biasIh, this.biasHh));
+  protected scan(steps: readonly Tensor[], initial: LstmState | null, outputs: Tensor[], weights: CellWeights): LstmState {
+    const { inputT, hidden } = this.gateWeights(weights);
+    const bias = this.gateBlocks(add(weights.biasIh, weights.biasHh));
     let h = initial?.[0] ?? null;
     let c = initial?.[1] ?? null;
     for (const x of steps) {

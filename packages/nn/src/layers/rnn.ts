@@ -1,7 +1,7 @@
 /** The Elman recurrent layer, as PyTorch's nn.RNN. */
 import { Tensor, add, linear, matmulWith, relu, tanh } from '@adjoint/core';
 import { knownOptions, oneOf } from '../args';
-import { RECURRENT_OPTIONS, Recurrent, type RecurrentOptions } from './recurrent';
+import { Recurrent, recurrentOptionNames, type CellWeights, type RecurrentOptions } from './recurrent';
 
 /** Options of {@link RNN}. */
 export interface RNNOptions extends RecurrentOptions {
@@ -20,6 +20,10 @@ export interface RNNOptions extends RecurrentOptions {
  * 1/√hiddenSize). `forward(x, h0?)` returns `[output, hN]`: output `[batch, time, hiddenSize]`
  * holds h after every step, hN `[batch, hiddenSize]` the last.
  *
+ * `numLayers`, `bidirectional` and `dropout` stack layers and add a reverse direction as PyTorch's
+ * options of the same names (see {@link Recurrent}): output is then `[batch, time, D·hiddenSize]`
+ * and h0, hN are `[numLayers·D, batch, hiddenSize]` when numLayers·D > 1.
+ *
  * @example
  * const rnn = new RNN(3, 8, { nonlinearity: 'relu', seed: 0 });
  * const [output, h] = rnn.forward(randn([2, 5, 3]));
@@ -30,13 +34,14 @@ export class RNN extends Recurrent<Tensor> {
   readonly nonlinearity: 'tanh' | 'relu';
 
   /**
-   * @throws ValueError naming RNN for a size that is not a positive integer, weights larger than a
-   * tensor can hold, a nonlinearity other than 'tanh' or 'relu', a bad seed, seed and rng together,
-   * or an unknown option.
+   * @throws ValueError naming RNN for a size or numLayers that is not a positive integer, weights
+   * larger than a tensor can hold, a nonlinearity other than 'tanh' or 'relu', a bidirectional that
+   * is not a boolean, a dropout outside [0, 1), a bad seed, seed and rng together, or an unknown
+   * option.
    */
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
     // Checked before the weights are drawn, so that a mistake spends no random numbers.
-    const known = knownOptions('RNN', options, [...RECURRENT_OPTIONS, 'nonlinearity']);
+    const known = knownOptions('RNN', options, recurrentOptionNames(['nonlinearity']));
     const nonlinearity = oneOf('RNN', 'nonlinearity', known.nonlinearity ?? 'tanh', ['tanh', 'relu']);
     super('RNN', 1, inputSize, hiddenSize, known, ['nonlinearity']);
     this.nonlinearity = nonlinearity;
@@ -46,10 +51,10 @@ export class RNN extends Recurrent<Tensor> {
     return this.checkStateTensor(op, 'h0', state, x);
   }
 
-  protected scan(steps: readonly Tensor[], initial: Tensor | null, outputs: Tensor[]): Tensor {
+  protected scan(steps: readonly Tensor[], initial: Tensor | null, outputs: Tensor[], weights: CellWeights): Tensor {
     const act = this.nonlinearity === 'relu' ? relu : tanh;
-    const { inputT: [wihT], hidden: [whh] } = this.gateWeights();
-    const bias = add(this.biasIh, this.biasHh);
+    const { inputT: [wihT], hidden: [whh] } = this.gateWeights(weights);
+    const bias = add(weights.biasIh, weights.biasHh);
     let h = initial;
     for (const x of steps) {
       // x W_ihᵀ + (b_ih + b_hh) in one op, plus h W_hhᵀ, which a zero state skips.
@@ -60,7 +65,7 @@ export class RNN extends Recurrent<Tensor> {
     return h!;
   }
 
-  protected override describeSelf(): string {
-    return `${super.describeSelf()}, ${this.nonlinearity}`;
+  protected override cellDescription(): string[] {
+    return [this.nonlinearity];
   }
 }
