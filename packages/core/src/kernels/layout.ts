@@ -1,6 +1,6 @@
 /** Data movement: strided reads (transpose, broadcast, slice), padding, concatenation, gather/scatter. */
 import { shapeSize, stridesOf, type Shape } from '../shape';
-import { allocData } from './alloc';
+import { allocData, allocForOverwrite } from './alloc';
 import { stridedOffsets } from './elementwise';
 
 /** Reads `x` through arbitrary strides: out[index] = x[base + Σ index·strides]. */
@@ -17,29 +17,45 @@ export function transposeData(x: Float64Array, shape: Shape, perm: readonly numb
   return stridedRead(x, perm.map((p) => shape[p]!), perm.map((p) => strides[p]!), 0);
 }
 
-/** The offset of a box's first element, at `begin`, in a row-major array with these strides. */
-function boxBase(strides: readonly number[], begin: readonly number[]): number {
-  return begin.reduce((acc, b, d) => acc + b * strides[d]!, 0);
+/**
+ * A box of extent `size` at `begin` in a row-major array of `fullShape`, as rows that are contiguous
+ * in the array: where each starts, and their common length. Trailing axes the box spans whole run on
+ * into each other, so a box of whole rows of a matrix is one row; copying row by row then needs no
+ * offset per element.
+ */
+function boxRows(size: Shape, fullShape: Shape, begin: readonly number[]): { starts: Int32Array; width: number } {
+  const strides = stridesOf(fullShape);
+  const base = begin.reduce((acc, b, d) => acc + b * strides[d]!, 0);
+  if (size.length === 0) return { starts: Int32Array.of(base), width: 1 };
+  let d = size.length - 1;
+  while (d > 0 && size[d] === fullShape[d]) d--;
+  return { starts: stridedOffsets(size.slice(0, d), strides.slice(0, d), base), width: shapeSize(size.slice(d)) };
 }
+
+/** Rows at least this long are copied with TypedArray.set (a memcpy), shorter ones element by element. */
+const LONG_ROW = 64;
 
 /** The box starting at `begin` with extent `size`. */
 export function sliceData(x: Float64Array, shape: Shape, begin: readonly number[], size: readonly number[]): Float64Array {
-  const strides = stridesOf(shape);
-  return stridedRead(x, size, strides, boxBase(strides, begin));
-}
-
-/** The positions in an array of `fullShape` of the box of extent `size` at `begin`, row-major. */
-function boxOffsets(size: Shape, fullShape: Shape, begin: readonly number[]): Int32Array {
-  const strides = stridesOf(fullShape);
-  return stridedOffsets(size, strides, boxBase(strides, begin));
+  const { starts, width } = boxRows(size, shape, begin);
+  const out = allocForOverwrite(shapeSize(size));
+  for (let row = 0, k = 0; row < starts.length; row++, k += width) {
+    const from = starts[row]!;
+    if (width >= LONG_ROW) out.set(x.subarray(from, from + width), k);
+    else for (let j = 0; j < width; j++) out[k + j] = x[from + j]!;
+  }
+  return out;
 }
 
 /** Zeros of `fullShape` with `x` (of shape `size`) written at `begin`: the adjoint of slicing. */
 export function padData(x: Float64Array, size: Shape, fullShape: Shape, begin: readonly number[]): Float64Array {
   const out = allocData(shapeSize(fullShape));
-  const offsets = boxOffsets(size, fullShape, begin);
+  const { starts, width } = boxRows(size, fullShape, begin);
   // Written, not added to the zeros: 0 + (−0) would lose a sign that slice's adjoint keeps.
-  for (let i = 0; i < offsets.length; i++) out[offsets[i]!] = x[i]!;
+  for (let row = 0, k = 0; row < starts.length; row++) {
+    const to = starts[row]!;
+    for (let j = 0; j < width; j++) out[to + j] = x[k++]!;
+  }
   return out;
 }
 
@@ -48,8 +64,11 @@ export function padData(x: Float64Array, size: Shape, fullShape: Shape, begin: r
  * elements outside the box are not touched, not even by adding zero.
  */
 export function addIntoBox(target: Float64Array, fullShape: Shape, x: Float64Array, size: Shape, begin: readonly number[]): void {
-  const offsets = boxOffsets(size, fullShape, begin);
-  for (let i = 0; i < offsets.length; i++) target[offsets[i]!]! += x[i]!;
+  const { starts, width } = boxRows(size, fullShape, begin);
+  for (let row = 0, k = 0; row < starts.length; row++) {
+    const to = starts[row]!;
+    for (let j = 0; j < width; j++) target[to + j]! += x[k++]!;
+  }
 }
 
 /** Joins arrays along `axis`; `shapes` agree except on that axis. */
