@@ -1,5 +1,5 @@
 /** The gated recurrent unit layer (Cho et al. 2014), as PyTorch's nn.GRU. */
-import { Tensor, add, linear, matmulWith, mul, sigmoid, sub, tanh, transpose } from '@adjoint/core';
+import { Tensor, add, concat, matmulWith, mul, sigmoid, slice, sub, tanh } from '@adjoint/core';
 import { Recurrent, type CellWeights, type RecurrentOptions } from './recurrent';
 
 /**
@@ -40,22 +40,33 @@ export class GRU extends Recurrent<Tensor> {
     return this.checkStateTensor(op, 'h0', state, x);
   }
 
+  /** r and z add both biases to the input's product; n keeps b_hn inside r ⊙ (h W_hnᵀ + b_hn). */
+  protected override inputBias(weights: CellWeights): Tensor {
+    const n = this.hiddenSize;
+    const both = add(slice(weights.biasIh, [0], [2 * n]), slice(weights.biasHh, [0], [2 * n]));
+    return concat([both, slice(weights.biasIh, [2 * n], [n])], 0);
+  }
+
   protected scan(steps: readonly Tensor[], initial: Tensor | null, outputs: Tensor[], weights: CellWeights): Tensor {
-    const { inputT, hidden } = this.gateWeights(weights);
-    const [bir, biz, bin] = this.gateBlocks(weights.biasIh) as [Tensor, Tensor, Tensor];
-    const [bhr, bhz, bhn] = this.gateBlocks(weights.biasHh) as [Tensor, Tensor, Tensor];
-    const [br, bz] = [add(bir, bhr), add(biz, bhz)]; // r and z add both biases; n keeps b_hn inside r ⊙ (·)
-    const whnT = transpose(hidden[2]!);
+    const n = this.hiddenSize;
+    const bhn = slice(weights.biasHh, [2 * n], [n]);
     let h = initial;
-    for (const x of steps) {
-      const fromInput = (k: number, b: Tensor): Tensor => linear(x, inputT[k]!, b);
-      const gate = (k: number, b: Tensor): Tensor => sigmoid(h === null ? fromInput(k, b) : add(fromInput(k, b), matmulWith(h, hidden[k]!, false, true)));
-      const r = gate(0, br);
-      const z = gate(1, bz);
-      // h W_hnᵀ + b_hn in one op; from a zero state it is b_hn.
-      const candidate = tanh(add(fromInput(2, bin), mul(r, h === null ? bhn : linear(h, whnT, bhn))));
-      // (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n); from a zero state, n − z ⊙ n.
-      h = h === null ? sub(candidate, mul(z, candidate)) : add(candidate, mul(z, sub(h, candidate)));
+    for (const fromInput of steps) {
+      const [ir, iz, inN] = this.gatesOf(fromInput) as [Tensor, Tensor, Tensor];
+      if (h === null) {
+        // From a zero state h W_hhᵀ vanishes: r ⊙ b_hn inside n, and h' = (1 − z) ⊙ n = n − z ⊙ n.
+        const r = sigmoid(ir);
+        const candidate = tanh(add(inN, mul(r, bhn)));
+        h = sub(candidate, mul(sigmoid(iz), candidate));
+      } else {
+        // h W_hhᵀ for the three gates in one product.
+        const [hr, hz, hn] = this.gatesOf(matmulWith(h, weights.weightHh, false, true)) as [Tensor, Tensor, Tensor];
+        const r = sigmoid(add(ir, hr));
+        const z = sigmoid(add(iz, hz));
+        const candidate = tanh(add(inN, mul(r, add(hn, bhn))));
+        // (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n).
+        h = add(candidate, mul(z, sub(h, candidate)));
+      }
       outputs.push(h);
     }
     return h!;

@@ -8,7 +8,7 @@ export { ReLU, Tanh, Sigmoid, LeakyReLU, ELU, GELU, SiLU, Softplus, Softmax, Ide
 export { mlp, type MlpOptions } from './mlp';
 export { Flatten } from './flatten';
 export { Embedding, type EmbeddingOptions } from './embedding';
-export { Recurrent, type RecurrentOptions } from './recurrent';
+export { Recurrent, type CellWeights, type RecurrentOptions } from './recurrent';
 export { RNN, type RNNOptions } from './rnn';
 export { LSTM, type LstmState } from './lstm';
 export { GRU } from './gru';

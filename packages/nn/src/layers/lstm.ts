@@ -1,5 +1,5 @@
 /** The long short-term memory layer (Hochreiter & Schmidhuber 1997), as PyTorch's nn.LSTM. */
-import { Tensor, ValueError, add, linear, matmulWith, mul, sigmoid, tanh } from '@adjoint/core';
+import { Tensor, ValueError, add, matmulWith, mul, sigmoid, tanh } from '@adjoint/core';
 import { describe } from '../module';
 import { Recurrent, type CellWeights, type RecurrentOptions } from './recurrent';
 
@@ -29,8 +29,8 @@ export type LstmState = [h: Tensor, c: Tensor];
  * options of the same names (see {@link Recurrent}): output is then `[batch, time, D·hiddenSize]`
  * and h, c are `[numLayers·D, batch, hiddenSize]` when numLayers·D > 1.
  *
- * Each gate's blocks of the weights are cut once per sequence; a step then costs, per gate, one
- * product with the input (bias included) and one with h.
+ * The input's part of every step, x_t W_ihᵀ + b_ih + b_hh, is one product for the whole sequence;
+ * a step then costs one product, h W_hhᵀ, for the four gates.
  *
  * @example
  * const lstm = new LSTM(3, 20, { seed: 0 });
@@ -53,21 +53,15 @@ export class LSTM extends Recurrent<LstmState> {
   }
 
   protected scan(steps: readonly Tensor[], initial: LstmState | null, outputs: Tensor[], weights: CellWeights): LstmState {
-    const { inputT, hidden } = this.gateWeights(weights);
-    const bias = this.gateBlocks(add(weights.biasIh, weights.biasHh));
     let h = initial?.[0] ?? null;
     let c = initial?.[1] ?? null;
-    for (const x of steps) {
-      // Gate k's pre-activation: x W_ikᵀ + (b_ik + b_hk) in one op, plus h W_hkᵀ, which a zero state skips.
-      const gate = (k: number): Tensor => {
-        const fromInput = linear(x, inputT[k]!, bias[k]!);
-        return h === null ? fromInput : add(fromInput, matmulWith(h, hidden[k]!, false, true));
-      };
-      const i = sigmoid(gate(0));
-      const g = tanh(gate(2));
+    for (const fromInput of steps) {
+      // h W_hhᵀ for the four gates in one product, which a zero state skips.
+      const [i, f, g, o] = this.gatesOf(h === null ? fromInput : add(fromInput, matmulWith(h, weights.weightHh, false, true))) as [Tensor, Tensor, Tensor, Tensor];
+      const input = mul(sigmoid(i), tanh(g));
       // From a zero state f ⊙ c vanishes, and f is not needed.
-      c = c === null ? mul(i, g) : add(mul(sigmoid(gate(1)), c), mul(i, g));
-      h = mul(sigmoid(gate(3)), tanh(c));
+      c = c === null ? input : add(mul(sigmoid(f), c), input);
+      h = mul(sigmoid(o), tanh(c));
       outputs.push(h);
     }
     return [h!, c!];

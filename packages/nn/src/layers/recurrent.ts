@@ -1,22 +1,19 @@
 /**
  * What RNN, LSTM and GRU share: the parameters of every layer and direction and their
- * initialisation, the checks of the options, the input and the initial state, the input cut into
- * time steps, the layers stacked (the reverse direction reading the steps backwards, dropout between
- * layers), the weights cut into their gates' blocks, and the assembly of the output sequence and
- * final state. Each layer supplies its cell (the loop over time steps, for one layer and direction).
+ * initialisation, the checks of the options, the input and the initial state, the layers stacked
+ * (the reverse direction reading the steps backwards, dropout between layers), the input's part of
+ * every step computed at once, and the assembly of the output sequence and final state. Each layer
+ * supplies its cell (the loop over time steps, for one layer and direction).
  *
- * How the loop is laid out, and why (measured on an LSTM training step: batch 32, 20 steps, 8
- * inputs, 64 hidden units): each gate has its own blocks of W_ih and W_hh, cut once per sequence,
- * so that a step computes each gate's pre-activation as x_t·W_ikᵀ + b_k (core's linear, bias
- * fused) plus h·W_hkᵀ and never slices a step's result: a slice's adjoint is a zero-padded copy of
- * everything it was cut from, and four of them per step cost more than four smaller products. For
- * the same reason the input is not projected for all steps in one product before the loop: core
- * has no split op, so cutting that [time·batch, G·hidden] product into steps costs at least
- * 2·log₂(time) padded copies of it in the backward pass, which made a training step about 1.6 times
- * slower than one small product per step; the input itself ([time·batch, inputSize], usually far
- * narrower) is what gets cut.
+ * How the loop is laid out, and why: a layer's input sequence is kept as one time-major matrix
+ * `[time·batch, width]` (step t is rows t·batch … (t + 1)·batch), so the input's part of every
+ * step's gate pre-activations is one product for the whole sequence, x·W_ihᵀ + b, as PyTorch and
+ * cuDNN do; it is then cut into steps, and each step adds h·W_hhᵀ, one product for all the gates,
+ * and cuts the sum into its gates' blocks. This rests on core's slices being cheap to differentiate:
+ * a slice's gradient is added into its own part of the whole's gradient, so cutting a matrix into
+ * many pieces costs the pieces' size on the way back, not a padded copy of the matrix per piece.
  */
-import { Rng, ShapeError, Tensor, ValueError, concat, formatShape, greaterEqual, rand, reshape, sameShape, slice, transpose } from '@adjoint/core';
+import { Rng, ShapeError, Tensor, ValueError, add, concat, formatShape, greaterEqual, linear, rand, reshape, sameShape, slice, split, transpose } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { checkBoolean, checkParameterSize, generatorOf, knownOptions, orDefault, positiveSize, randomSource, show } from '../args';
 
@@ -59,7 +56,7 @@ export function cellParameterName(base: ParameterBase, layer: number, reverse: b
   return `${base}${layer === 0 ? '' : `L${layer}`}${reverse ? 'Reverse' : ''}`;
 }
 
-/** @internal One layer and direction's parameters, as its cell uses them. */
+/** One layer and direction's four parameters, as a recurrent layer's cell (its `scan`) uses them. */
 export interface CellWeights {
   weightIh: Tensor;
   weightHh: Tensor;
@@ -189,34 +186,42 @@ export abstract class Recurrent<State> extends Module<[x: Tensor, state?: State]
     // Cell c's initial state: the whole state for one cell, else its row c of each tensor.
     const initialOf = (cell: number): State | null =>
       initial === null || cells === 1 ? initial : eachTensor(initial, (t) => reshape(slice(t, [cell, 0, 0], [1, batch, hidden]), [batch, hidden]));
-    // Layer 0 reads x's steps; each layer above reads the steps of the one below as they come,
-    // [batch, D·hidden] each, so that only x is ever cut.
-    let steps = splitSteps(x, batch, time);
+    // Each layer's input and output sequences are time-major matrices [time·batch, width].
+    let sequence = reshape(transpose(x, [1, 0, 2]), [time * batch, this.inputSize]);
     const finals: State[] = [];
     for (let layer = 0; layer < this.numLayers; layer++) {
-      if (layer > 0 && this.training && this.dropout > 0) steps = steps.map((h) => this.drop(h));
-      const outputs: Tensor[][] = [];
+      if (layer > 0 && this.training && this.dropout > 0) sequence = this.drop(sequence);
+      const outputs: Tensor[] = [];
       for (let direction = 0; direction < directions; direction++) {
         const reverse = direction === 1;
+        const weights = this.cellWeights(layer, reverse);
+        // The input's part of every step's pre-activations, biases included, in one product.
+        const steps = split(linear(sequence, transpose(weights.weightIh), this.inputBias(weights)), time, 0);
         const out: Tensor[] = [];
         // The reverse direction reads the steps last to first; its outputs are put back in input order.
-        finals.push(this.scan(reverse ? [...steps].reverse() : steps, initialOf(layer * directions + direction), out, this.cellWeights(layer, reverse)));
-        outputs.push(reverse ? out.reverse() : out);
+        finals.push(this.scan(reverse ? steps.reverse() : steps, initialOf(layer * directions + direction), out, weights));
+        outputs.push(concat(reverse ? out.reverse() : out, 0));
       }
-      steps = directions === 1 ? outputs[0]! : outputs[0]!.map((h, t) => concat([h, outputs[1]![t]!], 1));
+      sequence = directions === 1 ? outputs[0]! : concat(outputs, 1);
     }
-    const sequence = concat(steps.map((h) => reshape(h, [batch, 1, directions * hidden])), 1);
+    const output = transpose(reshape(sequence, [time, batch, directions * hidden]), [1, 0, 2]);
     const final = cells === 1 ? finals[0]! : stackStates(finals, (parts) => concat(parts.map((t) => reshape(t, [1, batch, hidden])), 0));
-    return [sequence, final];
+    return [output, final];
   }
 
   /**
-   * The cell, run over the time steps: `steps[t]` is x_t (`[batch, width]`), `initial` the cell's
-   * checked state (null for zeros, which the cells use to skip the first step's products with a
-   * zero state), `weights` the cell's parameters. Pushes each step's hidden state onto `outputs`
-   * and returns the final state.
+   * The cell, run over the time steps: `steps[t]` is the input's part of step t's pre-activations
+   * (`[batch, G·hiddenSize]`, the gates' blocks side by side, {@link inputBias} included), in the
+   * order the cell reads them; `initial` the cell's checked state (null for zeros, which the cells
+   * use to skip the first step's product with a zero state); `weights` the cell's parameters.
+   * Pushes each step's hidden state onto `outputs` and returns the final state.
    */
   protected abstract scan(steps: readonly Tensor[], initial: State | null, outputs: Tensor[], weights: CellWeights): State;
+
+  /** The bias added to the input's product: b_ih + b_hh, as RNN and LSTM add both to every gate (GRU overrides it). */
+  protected inputBias(weights: CellWeights): Tensor {
+    return add(weights.biasIh, weights.biasHh);
+  }
 
   /** `state` checked: a tensor or pair of tensors of the state's shape (see {@link checkStateTensor}). */
   protected abstract checkState(op: string, state: unknown, x: Tensor): State;
@@ -227,34 +232,15 @@ export abstract class Recurrent<State> extends Module<[x: Tensor, state?: State]
     return { weightIh: get('weightIh'), weightHh: get('weightHh'), biasIh: get('biasIh'), biasHh: get('biasHh') };
   }
 
-  /** Dropout on one step's values, as nn's Dropout: survivors of probability 1 − p scaled by 1/(1 − p). */
+  /** Dropout on a sequence's values, as nn's Dropout: survivors of probability 1 − p scaled by 1/(1 − p). */
   private drop(h: Tensor): Tensor {
     const keep = greaterEqual(rand(h.shape, this.masks ? { rng: this.masks } : {}), this.dropout);
     return h.mul(keep).div(1 - this.dropout);
   }
 
-  /**
-   * The gates' blocks of one cell's weights: `inputT[k]` is W_ikᵀ (`[width, hiddenSize]`, for
-   * core's linear), `hidden[k]` is W_hk (`[hiddenSize, hiddenSize]`, used transposed by
-   * matmulWith), in PyTorch's gate order.
-   */
-  protected gateWeights(weights: CellWeights): { inputT: Tensor[]; hidden: Tensor[] } {
-    const n = this.hiddenSize;
-    const wihT = transpose(weights.weightIh);
-    const whh = weights.weightHh;
-    if (this.gates === 1) return { inputT: [wihT], hidden: [whh] };
-    const gates = Array.from({ length: this.gates }, (_, k) => k);
-    return {
-      inputT: gates.map((k) => slice(wihT, [0, k * n], [wihT.shape[0]!, n])),
-      hidden: gates.map((k) => slice(whh, [k * n, 0], [n, n])),
-    };
-  }
-
-  /** The G blocks of a stacked `[G·hiddenSize]` bias. */
-  protected gateBlocks(bias: Tensor): Tensor[] {
-    const n = this.hiddenSize;
-    if (this.gates === 1) return [bias];
-    return Array.from({ length: this.gates }, (_, k) => slice(bias, [k * n], [n]));
+  /** A step's pre-activations `[batch, G·hiddenSize]` cut into the G gates' blocks, in PyTorch's gate order. */
+  protected gatesOf(preActivations: Tensor): Tensor[] {
+    return this.gates === 1 ? [preActivations] : split(preActivations, this.gates, 1);
   }
 
   /**
@@ -294,30 +280,4 @@ function eachTensor<S>(state: S, f: (t: Tensor, part: number) => Tensor): S {
 /** The cells' states as one: each part of it (h, c) is `f` of that part of every cell's state, in order. */
 function stackStates<S>(states: readonly S[], f: (parts: Tensor[]) => Tensor): S {
   return eachTensor(states[0]!, (_, part) => f(states.map((s) => (Array.isArray(s) ? (s[part] as Tensor) : (s as Tensor)))));
-}
-
-/**
- * x (`[batch, time, inputSize]`) as one `[batch, inputSize]` tensor per time step: put in
- * time-major order (one copy), then its rows cut in halves, recursively. Each slice's adjoint is a
- * padded copy of what it was cut from, so halving costs about 2·log₂(time) copies of x in the
- * backward pass where cutting each step from the whole would cost `time` of them.
- */
-function splitSteps(x: Tensor, batch: number, time: number): Tensor[] {
-  const width = x.shape[2]!;
-  if (time === 1) return [reshape(x, [batch, width])];
-  const steps: Tensor[] = [];
-  splitRows(reshape(transpose(x, [1, 0, 2]), [time * batch, width]), time, batch, steps);
-  return steps;
-}
-
-/** Pushes the `count` blocks of `batch` rows of `block` onto `steps`, in order (the recursion is log₂(count) deep). */
-function splitRows(block: Tensor, count: number, batch: number, steps: Tensor[]): void {
-  if (count === 1) {
-    steps.push(block);
-    return;
-  }
-  const half = count >> 1;
-  const width = block.shape[1]!;
-  splitRows(slice(block, [0, 0], [half * batch, width]), half, batch, steps);
-  splitRows(slice(block, [half * batch, 0], [(count - half) * batch, width]), count - half, batch, steps);
 }

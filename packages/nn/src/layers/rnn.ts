@@ -1,5 +1,5 @@
 /** The Elman recurrent layer, as PyTorch's nn.RNN. */
-import { Tensor, add, linear, matmulWith, relu, tanh } from '@adjoint/core';
+import { Tensor, add, matmulWith, relu, tanh } from '@adjoint/core';
 import { knownOptions, oneOf } from '../args';
 import { Recurrent, recurrentOptionNames, type CellWeights, type RecurrentOptions } from './recurrent';
 
@@ -53,13 +53,10 @@ export class RNN extends Recurrent<Tensor> {
 
   protected scan(steps: readonly Tensor[], initial: Tensor | null, outputs: Tensor[], weights: CellWeights): Tensor {
     const act = this.nonlinearity === 'relu' ? relu : tanh;
-    const { inputT: [wihT], hidden: [whh] } = this.gateWeights(weights);
-    const bias = add(weights.biasIh, weights.biasHh);
     let h = initial;
-    for (const x of steps) {
-      // x W_ihᵀ + (b_ih + b_hh) in one op, plus h W_hhᵀ, which a zero state skips.
-      const fromInput = linear(x, wihT!, bias);
-      h = act(h === null ? fromInput : add(fromInput, matmulWith(h, whh!, false, true)));
+    for (const fromInput of steps) {
+      // x W_ihᵀ + (b_ih + b_hh), computed for every step at once, plus h W_hhᵀ, which a zero state skips.
+      h = act(h === null ? fromInput : add(fromInput, matmulWith(h, weights.weightHh, false, true)));
       outputs.push(h);
     }
     return h!;
