@@ -1,7 +1,7 @@
 /** Elementwise functions of one tensor, each with its derivative as a product (see elementwise.ts). */
 import { unaryOp, anyReal } from './elementwise';
 import { add, div, greater, greaterEqual, lessEqual, mul, pow, sign, sub, where } from '../functions';
-import { reluGrad } from '../rule-ops';
+import { reluGrad, sigmoidGrad, tanhGrad } from '../rule-ops';
 import type { Tensor, TensorLike } from '../tensor';
 import { applyUnary } from './call';
 import { ValueError } from '../errors';
@@ -60,7 +60,7 @@ const cosOp = unaryOp({ name: 'cos', f: Math.cos, scale: (v, [x]) => neg(mul(v, 
 const tanOp = unaryOp({ name: 'tan', f: Math.tan, scale: (v, _, out) => mul(v, add(square(out), 1)), scalarScale: (g, _x, _y, out) => g * (out * out + 1), domain: { min: -1.2, max: 1.2 } });
 
 /** tanh x; d/dx = 1 − tanh² x. */
-const tanhOp = unaryOp({ name: 'tanh', f: Math.tanh, scale: (v, _, out) => mul(v, sub(1, square(out))), scalarScale: (g, _x, _y, out) => g * (1 - out * out), domain: anyReal });
+const tanhOp = unaryOp({ name: 'tanh', f: Math.tanh, scale: (v, _, out) => tanhGrad(v, out), scalarScale: (g, _x, _y, out) => g * (1 - out * out), domain: anyReal });
 
 /** 1/(1 + e⁻ᵛ), without overflow for large |v| (NaN stays NaN). */
 const logistic = (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
@@ -69,7 +69,7 @@ const logistic = (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.
 const sigmoidOp = unaryOp({
   name: 'sigmoid',
   f: logistic,
-  scale: (v, _, out) => mul(v, mul(out, sub(1, out))),
+  scale: (v, _, out) => sigmoidGrad(v, out),
   scalarScale: (g, _x, _y, out) => g * (out * (1 - out)),
   domain: anyReal,
 });

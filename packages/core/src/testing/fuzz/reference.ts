@@ -992,6 +992,8 @@ export const elementwiseOps: Record<string, (...v: number[]) => number> = {
   maximum: Math.max, // NaN if either is NaN, as NumPy's maximum
   minimum: Math.min,
   reluGrad: (v, x) => (x > 0 ? v : v * 0),
+  tanhGrad: (v, y) => v * (1 - y * y),
+  sigmoidGrad: (v, y) => v * (y * (1 - y)),
   greater: cmp((x, y) => x > y),
   greaterEqual: cmp((x, y) => x >= y),
   less: cmp((x, y) => x < y),
