@@ -3,6 +3,8 @@ export { Dense, type DenseOptions } from './dense';
 export { Sequential } from './sequential';
 export { Dropout, type DropoutOptions } from './dropout';
 export { BatchNorm, type BatchNormOptions } from './batch-norm';
+export { BatchNorm2d, type BatchNorm2dOptions } from './batch-norm-2d';
+export { LayerNorm, type LayerNormOptions } from './layer-norm';
 export { Residual } from './residual';
 export { ReLU, Tanh, Sigmoid, LeakyReLU, ELU, GELU, SiLU, Softplus, Softmax, Identity, type GELUOptions } from './activation';
 export { mlp, type MlpOptions } from './mlp';
