@@ -1,7 +1,7 @@
 import { ShapeError, Tensor, ValueError, tensor } from '@adjoint/core';
 import { summary } from './summary';
 import { Module } from './module';
-import { BatchNorm, Conv2d, Dense, Dropout, Embedding, Flatten, LSTM, ReLU, Residual, Sequential } from './layers/index';
+import { BatchNorm, BatchNorm2d, Conv2d, Dense, Dropout, Embedding, Flatten, LSTM, LayerNorm, ReLU, Residual, Sequential } from './layers/index';
 import { expectError } from './testing/errors';
 
 const cnn = (): Sequential => new Sequential([new Conv2d(1, 4, 3, { padding: 1, seed: 1 }), new ReLU(), new Flatten(), new Dense(4 * 8 * 8, 10, { seed: 2 })]);
@@ -46,6 +46,35 @@ describe('summary', () => {
         'Buffer values (saved, not trained): 8',
       ].join('\n'),
     );
+  });
+
+  test('BatchNorm2d and LayerNorm: their parameters (C + C; normalizedShape twice, none without affine) and running statistics as buffers; a batch of one runs, in evaluation', () => {
+    const model = new Sequential([
+      new Conv2d(1, 4, 3, { padding: 1, seed: 1 }), new BatchNorm2d(4), new ReLU(), new LayerNorm([8, 8]), new Flatten(), new LayerNorm(256, { elementwiseAffine: false }), new Dense(256, 10, { seed: 2 }),
+    ]);
+    const before = model.stateDict();
+    expect(summary(model, [1, 1, 8, 8])).toBe(
+      [
+        'Layer (type)        Output shape   Param #',
+        '==========================================',
+        'Sequential          [1, 10]              0',
+        '  0 (Conv2d)        [1, 4, 8, 8]        40',
+        '  1 (BatchNorm2d)   [1, 4, 8, 8]         8',
+        '  2 (ReLU)          [1, 4, 8, 8]         0',
+        '  3 (LayerNorm)     [1, 4, 8, 8]       128',
+        '  4 (Flatten)       [1, 256]             0',
+        '  5 (LayerNorm)     [1, 256]             0',
+        '  6 (Dense)         [1, 10]          2,570',
+        '==========================================',
+        'Input shape: [1, 1, 8, 8]',
+        'Total params: 2,746',
+        'Trainable params: 2,746',
+        'Non-trainable params: 0',
+        'Buffer values (saved, not trained): 8',
+      ].join('\n'),
+    );
+    for (const [key, t] of Object.entries(model.stateDict())) expect(Array.from(t.data)).toEqual(Array.from(before[key]!.data));
+    expect(model.training).toBe(true);
   });
 
   test("a recurrent layer's [output, state], a module called twice and one not called; frozen and shared parameters", () => {

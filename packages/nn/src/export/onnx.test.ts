@@ -7,8 +7,8 @@
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { Rng, ShapeError, Tensor, ValueError, noGrad, tensor } from '@adjoint/core';
 import {
-  AvgPool2d, BatchNorm, Conv2d, Dense, Dropout, ELU, Embedding, Flatten, GELU, GRU, Identity, LSTM, LeakyReLU, MaxPool2d, Module, RNN, ReLU,
-  Residual, Sequential, SiLU, Sigmoid, Softmax, Softplus, Tanh, exportOnnx, fit, mlp, type ActivationName, type AnyModule,
+  AvgPool2d, BatchNorm, BatchNorm2d, Conv2d, Dense, Dropout, ELU, Embedding, Flatten, GELU, GRU, Identity, LSTM, LayerNorm, LeakyReLU, MaxPool2d, Module,
+  RNN, ReLU, Residual, Sequential, SiLU, Sigmoid, Softmax, Softplus, Tanh, exportOnnx, fit, mlp, type ActivationName, type AnyModule,
 } from '@adjoint/nn';
 import { everyLayer } from '../testing/every-layer';
 import { ONNX_RUNTIME_MISSING, onnxRuntime, runOnnx } from '../testing/onnx-runtime';
@@ -117,7 +117,66 @@ const CASES: Case[] = [
   { name: 'LSTM (gates i f g o → i o f c)', model: () => new LSTM(3, 4, { seed: 3 }), inputShape: ['batch', 'time', 3], runs: [inputs([4, 7, 3], 18), inputs([2, 1, 3], 19)], dtypes: ['float32'] },
   { name: 'GRU (gates r z n → z r h, linear_before_reset)', model: () => new GRU(3, 4, { seed: 4 }), inputShape: ['batch', 'time', 3], runs: [inputs([5, 6, 3], 20)], dtypes: ['float32'] },
   ...recurrentStacks(),
+  {
+    name: 'a CNN: Conv2d, BatchNorm2d (trained), ReLU, Flatten, Dense',
+    model: () => new Sequential([new Conv2d(2, 3, 3, { padding: 1, seed: 5 }), trainedBatchNorm2d(3), new ReLU(), new Flatten(), new Dense(3 * 5 * 4, 2, { seed: 6 })]),
+    inputShape: ['batch', 2, 5, 4],
+    runs: [inputs([3, 2, 5, 4], 24), inputs([1, 2, 5, 4], 25)],
+    dtypes: ['float32'],
+  },
+  {
+    name: 'BatchNorm2d without a convolution (double kernels), H·W = 1 too',
+    model: () => new Sequential([trainedBatchNorm2d(3), new MaxPool2d(2), new Flatten()]),
+    inputShape: ['batch', 3, 'height', 'width'],
+    runs: [inputs([2, 3, 4, 6], 26, 3), inputs([3, 3, 2, 2], 27)],
+  },
+  {
+    name: 'BatchNorm2d with a running variance far below ε (ε exact in double)',
+    model: () => {
+      const bn = trainedBatchNorm2d(2);
+      bn.runningVar.data.set([1e-9, 3e-8]);
+      return new Sequential([bn, new Flatten()]);
+    },
+    inputShape: ['batch', 2, 3, 3],
+    runs: [inputs([2, 2, 3, 3], 28)],
+  },
+  {
+    name: 'an MLP with LayerNorm (one without bias)',
+    model: () => new Sequential([
+      new Dense(4, 8, { seed: 7 }), randomized(new LayerNorm(8)), new ReLU(), new Dense(8, 8, { seed: 8 }), randomized(new LayerNorm(8, { eps: 1e-3, bias: false })), new Dense(8, 3, { seed: 9 }),
+    ]),
+    inputShape: ['batch', 4],
+    runs: [inputs([5, 4], 29, 2), inputs([1, 4], 30)],
+  },
+  {
+    name: 'LayerNorm over the last two axes of images, then over the last without affine',
+    model: () => new Sequential([randomized(new LayerNorm([3, 4])), new LayerNorm(4, { elementwiseAffine: false }), new Flatten()]),
+    inputShape: ['batch', 2, 3, 4],
+    runs: [inputs([3, 2, 3, 4], 31, 5), inputs([1, 2, 3, 4], 32)],
+  },
+  {
+    name: 'LayerNorm of rows whose variance is about ε (ε exact in double: its float32 rounding would move outputs by ~1e-8)',
+    model: () => randomized(new LayerNorm(6)),
+    inputShape: ['batch', 6],
+    runs: [inputs([4, 6], 33, 3e-3)],
+  },
 ];
+
+/** A BatchNorm2d whose running statistics, weight and bias are not the initial ones and zeros. */
+function trainedBatchNorm2d(channels: number): BatchNorm2d {
+  const bn = new BatchNorm2d(channels, { eps: 1e-3, momentum: 0.3 });
+  for (let i = 0; i < 4; i++) bn.forward(inputs([3, channels, 2, 3], 40 + i, 2).add(1));
+  bn.weight.data.set(inputs([channels], 44).data);
+  bn.bias.data.set(inputs([channels], 45).data);
+  return bn;
+}
+
+/** `norm` with a weight and bias drawn at random (where it has them). */
+function randomized(norm: LayerNorm): LayerNorm {
+  norm.weight?.data.set(inputs([...norm.normalizedShape], 46).data);
+  norm.bias?.data.set(inputs([...norm.normalizedShape], 47).data);
+  return norm;
+}
 
 /**
  * RNN, LSTM and GRU with 2 layers, bidirectional, and both (with dropout, the identity in
@@ -163,6 +222,22 @@ function fields(bytes: Uint8Array): Map<number, Array<bigint | number | Uint8Arr
   return out;
 }
 const text = (b: unknown): string => new TextDecoder().decode(b as Uint8Array);
+
+/** The graph's nodes in order: op type, input names and attributes (floats, ints and lists of ints by name). */
+function nodesOf(bytes: Uint8Array): Array<{ op: string; inputs: string[]; attributes: Record<string, number | number[]> }> {
+  const graph = fields(fields(bytes).get(7)![0] as Uint8Array);
+  return (graph.get(1) ?? []).map((n) => {
+    const node = fields(n as Uint8Array);
+    const attributes = Object.fromEntries((node.get(5) ?? []).map((a) => {
+      const f = fields(a as Uint8Array);
+      const type = Number(f.get(20)![0]); // AttributeProto.type: 1 FLOAT, 2 INT, 7 INTS
+      const int64 = (v: unknown): number => Number(BigInt.asIntN(64, v as bigint)); // varints are read unsigned
+      const value = type === 1 ? ((f.get(2)?.[0] as number | undefined) ?? 0) : type === 2 ? int64(f.get(3)?.[0] ?? 0n) : (f.get(8) ?? []).map(int64);
+      return [text(f.get(1)![0]), value];
+    }));
+    return { op: text(node.get(4)![0]), inputs: (node.get(1) ?? []).map(text), attributes };
+  });
+}
 
 /** What a test reads from an exported file: opset, ops, initializers, inputs and outputs. */
 function describeFile(bytes: Uint8Array) {
@@ -221,6 +296,51 @@ describe('exportOnnx: the file', () => {
     const model = new Sequential([new Dense(3, 4, { seed: 1 }), new BatchNorm(4)]);
     expect(describeFile(exportOnnx(model, { inputShape: ['batch', 3], dtype: 'float32' })).ops).toEqual(['Gemm', 'BatchNormalization']);
     expect(describeFile(exportOnnx(model, { inputShape: ['batch', 3] })).ops).toEqual(['Gemm', 'Add', 'Sqrt', 'Sub', 'Div', 'Mul', 'Add']);
+  });
+
+  test('BatchNorm2d: BatchNormalization on the running statistics, epsilon ε in float; in double ε added to the running variance in double and epsilon 0', () => {
+    const cnn = new Sequential([new Conv2d(1, 2, 3, { seed: 1 }), new BatchNorm2d(2, { eps: 1e-3 }), new ReLU(), new Flatten()]);
+    const single = exportOnnx(cnn, { inputShape: ['batch', 1, 5, 5] });
+    const nodes = nodesOf(single);
+    expect(nodes.map((n) => n.op)).toEqual(['Conv', 'BatchNormalization', 'Relu', 'Flatten']);
+    expect(nodes[1]!.inputs.slice(1)).toEqual(['1.weight', '1.bias', '1.runningMean', '1.runningVar']);
+    expect(nodes[1]!.attributes.epsilon).toBe(Math.fround(1e-3));
+    expect(describeFile(single).outputs).toEqual([{ name: 'output', elemType: 1, dims: ['batch', 18] }]);
+    const bn = new BatchNorm2d(3, { eps: 1e-3 });
+    bn.forward(inputs([2, 3, 2, 2], 1));
+    const double = exportOnnx(bn, { inputShape: ['batch', 3, 'h', 'w'] });
+    const doubleNodes = nodesOf(double);
+    expect(doubleNodes.map((n) => n.op)).toEqual(['Add', 'BatchNormalization']);
+    expect(doubleNodes[0]!.inputs).toEqual(['runningVar', '/eps']);
+    expect(doubleNodes[1]!.inputs).toEqual(['input', 'weight', 'bias', 'runningMean', '/AddEps']);
+    expect(doubleNodes[1]!.attributes.epsilon).toBe(0);
+    const file = describeFile(double);
+    expect(file.outputs).toEqual([{ name: 'output', elemType: 11, dims: ['batch', 3, 'h', 'w'] }]);
+    expect(new Float64Array(file.initializers.get('/eps')!.raw.slice().buffer)[0]).toBe(1e-3);
+    for (const [name, t] of [...bn.namedParameters(), ...bn.namedBuffers()]) {
+      const init = file.initializers.get(name)!;
+      expect(init.dims).toEqual([3]);
+      expect(Buffer.from(init.raw).equals(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength))).toBe(true);
+    }
+  });
+
+  test('LayerNorm: LayerNormalization (axis −len(normalizedShape), epsilon ε) in float; composed in double, ε a double', () => {
+    const model = new Sequential([new Dense(3, 6, { seed: 1 }), new LayerNorm([2, 3], { eps: 1e-3 })]);
+    expect(() => exportOnnx(model, { inputShape: ['batch', 3] })).toThrow('LayerNorm.forward: input must be [..., 2, 3] (ending in normalizedShape [2, 3]), got [2, 6]');
+    const norm = new LayerNorm([2, 3], { eps: 1e-3 });
+    const single = nodesOf(exportOnnx(norm, { inputShape: ['batch', 2, 3], dtype: 'float32' }));
+    expect(single.map((n) => n.op)).toEqual(['LayerNormalization']);
+    expect(single[0]!.inputs).toEqual(['input', 'weight', 'bias']);
+    expect(single[0]!.attributes).toEqual({ axis: -2, epsilon: Math.fround(1e-3) });
+    // Without affine, the scale LayerNormalization requires is ones; without bias, no third input.
+    const plain = exportOnnx(new LayerNorm(4, { elementwiseAffine: false }), { inputShape: ['batch', 4], dtype: 'float32' });
+    expect(nodesOf(plain)[0]!.inputs).toEqual(['input', '/ones']);
+    expect(Array.from(new Float32Array(describeFile(plain).initializers.get('/ones')!.raw.slice().buffer))).toEqual([1, 1, 1, 1]);
+    expect(nodesOf(exportOnnx(new LayerNorm(4, { bias: false }), { inputShape: ['batch', 4], dtype: 'float32' }))[0]!.inputs).toEqual(['input', 'weight']);
+    const double = nodesOf(exportOnnx(norm, { inputShape: ['batch', 2, 3] }));
+    expect(double.map((n) => n.op)).toEqual(['ReduceMean', 'Sub', 'Mul', 'ReduceMean', 'Add', 'Sqrt', 'Div', 'Mul', 'Add']);
+    expect(double[0]!.attributes).toEqual({ axes: [-2, -1], keepdims: 1 });
+    expect(nodesOf(exportOnnx(new LayerNorm(4, { elementwiseAffine: false }), { inputShape: ['batch', 4] })).map((n) => n.op)).toEqual(['ReduceMean', 'Sub', 'Mul', 'ReduceMean', 'Add', 'Sqrt', 'Div']);
   });
 
   test('recurrent layers: RNN, LSTM and GRU operators, in float by default (double is an error); their states are outputs too', () => {

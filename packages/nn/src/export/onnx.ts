@@ -11,6 +11,7 @@ import { GraphBuilder, type Dim, type OnnxPrecision, type OnnxValue } from './on
 import { BASIC_LAYERS, takesIndices, type LayerContext, type LayerExport } from './onnx-layers';
 import { RECURRENT_LAYERS } from './onnx-recurrent';
 import { CONV_LAYERS } from './onnx-conv';
+import { NORM_LAYERS } from './onnx-norm';
 import { DataType, encodeModel, type ValueInfoProto } from './onnx-proto';
 
 /** The operator set the export targets: ONNX 1.12's, which every ONNX Runtime since 1.12 runs. */
@@ -38,16 +39,16 @@ export interface ExportOnnxOptions {
 }
 
 /** Every layer kind exportOnnx writes, by class. */
-const EXPORTERS = new Map<Function, LayerExport>([...BASIC_LAYERS, ...CONV_LAYERS, ...RECURRENT_LAYERS].map((e) => [e.cls, e]));
+const EXPORTERS = new Map<Function, LayerExport>([...BASIC_LAYERS, ...CONV_LAYERS, ...NORM_LAYERS, ...RECURRENT_LAYERS].map((e) => [e.cls, e]));
 
 /**
- * The model's `forward` in inference mode (Dropout the identity, BatchNorm on its running
- * statistics) as the bytes of an ONNX model: one graph input `input` of `inputShape`, one output
+ * The model's `forward` in inference mode (Dropout the identity, BatchNorm and BatchNorm2d on their
+ * running statistics) as the bytes of an ONNX model: one graph input `input` of `inputShape`, one output
  * `output` (a recurrent layer adds its final states `h_n`, `c_n`), and every parameter and buffer an
  * initializer under its dotted name (`0.weight`). The model must be built from the library's
  * layers: Sequential, Dense (with a named activation or an activation module), BatchNorm, Dropout,
- * Residual, the activation modules, Flatten, Embedding, Conv2d, MaxPool2d, AvgPool2d, and (as the
- * whole model) RNN, LSTM and GRU. docs/nn.md lists the ONNX operators each becomes. In 'float64',
+ * Residual, the activation modules, Flatten, Embedding, Conv2d, MaxPool2d, AvgPool2d, BatchNorm2d,
+ * LayerNorm, and (as the whole model) RNN, LSTM and GRU. docs/nn.md lists the ONNX operators each becomes. In 'float64',
  * every operator runs on tensor(double) in ONNX Runtime's CPU provider (those it has no double
  * kernel for are composed from ones it has, or the model is exported in float: see `dtype`); in
  * 'float32' the weights are rounded to float32.

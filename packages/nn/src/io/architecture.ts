@@ -10,6 +10,8 @@ import { Dense } from '../layers/dense';
 import { Sequential } from '../layers/sequential';
 import { Dropout } from '../layers/dropout';
 import { BatchNorm } from '../layers/batch-norm';
+import { BatchNorm2d } from '../layers/batch-norm-2d';
+import { LayerNorm } from '../layers/layer-norm';
 import { Residual } from '../layers/residual';
 import { ELU, GELU, Identity, LeakyReLU, ReLU, SiLU, Sigmoid, Softmax, Softplus, Tanh } from '../layers/activation';
 import { Flatten } from '../layers/flatten';
@@ -188,8 +190,8 @@ function ownFields(config: object): Record<string, unknown> {
 
 /**
  * A lower bound on the number of values a model built from `config` holds in its parameters and
- * buffers: those of the library's layers with parameters (Dense, BatchNorm, Embedding, RNN, LSTM,
- * GRU, Conv2d) in it, at any depth (user layers are not counted). A file must hold them all, so
+ * buffers: those of the library's layers with parameters (Dense, BatchNorm, BatchNorm2d, LayerNorm,
+ * Embedding, RNN, LSTM, GRU, Conv2d) in it, at any depth (user layers are not counted). A file must hold them all, so
  * deserializeModel can refuse a corrupt dimension (`"features": 1000000000`) before building the
  * model allocates gigabytes for it.
  */
@@ -206,6 +208,12 @@ export function configStateSize(config: unknown): number {
   const type = own(config, 'type');
   if (type === 'Dense') n += dim('inFeatures') * dim('outFeatures') + (own(config, 'bias') === true ? dim('outFeatures') : 0);
   else if (type === 'BatchNorm') n += 4 * dim('features'); // gamma, beta, running mean and variance
+  else if (type === 'BatchNorm2d') n += 4 * dim('numFeatures'); // weight, bias, running mean and variance
+  else if (type === 'LayerNorm' && own(config, 'elementwiseAffine') === true) {
+    const shape = own(config, 'normalizedShape');
+    const size = isShape(shape) ? (shape as number[]).reduce((a, b) => a * b, 1) : 0;
+    n += size * (own(config, 'bias') === true ? 2 : 1); // weight, and bias
+  }
   else if (type === 'Embedding') n += dim('numEmbeddings') * dim('dim');
   else if (type === 'RNN' || type === 'LSTM' || type === 'GRU') {
     const gates = type === 'RNN' ? 1 : type === 'LSTM' ? 4 : 3;
@@ -229,6 +237,9 @@ function field<T>(config: Record<string, unknown>, key: string, ok: (v: unknown)
 }
 const isInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
 const isNum = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+const isBool = (v: unknown): boolean => typeof v === 'boolean';
+/** A non-empty list of positive integers (LayerNorm's normalizedShape). */
+const isShape = (v: unknown): boolean => Array.isArray(v) && v.length > 0 && Array.from(v).every(isInt);
 
 /**
  * A Dense layer's activation: its module's config, or its name. A function activation (named
@@ -324,6 +335,24 @@ for (const s of [
     fromConfig: (c: Record<string, unknown>) =>
       new BatchNorm(field(c, 'features', isInt, 'a positive integer'), { momentum: field(c, 'momentum', isNum, 'a number'), eps: field(c, 'eps', isNum, 'a number') }),
   } satisfies LayerSerializer<BatchNorm>,
+  {
+    type: 'BatchNorm2d',
+    cls: BatchNorm2d,
+    toConfig: (m: BatchNorm2d) => ({ numFeatures: m.numFeatures, momentum: m.momentum, eps: m.eps }),
+    fromConfig: (c: Record<string, unknown>) =>
+      new BatchNorm2d(field(c, 'numFeatures', isInt, 'a positive integer'), { momentum: field(c, 'momentum', isNum, 'a number'), eps: field(c, 'eps', isNum, 'a number') }),
+  } satisfies LayerSerializer<BatchNorm2d>,
+  {
+    type: 'LayerNorm',
+    cls: LayerNorm,
+    toConfig: (m: LayerNorm) => ({ normalizedShape: [...m.normalizedShape], eps: m.eps, elementwiseAffine: m.elementwiseAffine, bias: m.bias !== null }),
+    fromConfig: (c: Record<string, unknown>) =>
+      new LayerNorm(field(c, 'normalizedShape', isShape, 'a non-empty list of positive integers'), {
+        eps: field(c, 'eps', isNum, 'a number'),
+        elementwiseAffine: field(c, 'elementwiseAffine', isBool, 'true or false'),
+        bias: field(c, 'bias', isBool, 'true or false'),
+      }),
+  } satisfies LayerSerializer<LayerNorm>,
   {
     type: 'Residual',
     cls: Residual,

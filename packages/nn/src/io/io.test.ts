@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Rng, Tensor, ValueError, tensor } from '@adjoint/core';
 import {
-  BatchNorm, Dense, GELU, GRU, LSTM, Module, Residual, Sequential, SiLU, Sigmoid, deserializeModel, fit, loadModel, mlp,
-  moduleFromConfig, predict, registerLayer, saveModel, serializeModel, toModelFile,
+  BatchNorm, BatchNorm2d, Conv2d, Dense, Flatten, GELU, GRU, LSTM, LayerNorm, Module, ReLU, Residual, Sequential, SiLU, Sigmoid, deserializeModel, fit,
+  loadModel, mlp, moduleFromConfig, predict, registerLayer, saveModel, serializeModel, toModelFile,
 } from '@adjoint/nn';
 import { EveryNewLayer, everyLayer, everyNewLayer } from '../testing/every-layer';
 
@@ -187,6 +187,96 @@ describe('round trips', () => {
     const x = inputs(4, 2);
     expect(bytes(predict(loadModel(path), x)).equals(bytes(predict(model, x)))).toBe(true);
     expect(() => registerLayer({ type: 'test.Scale', cls: Scale, toConfig: () => ({}), fromConfig: () => new Scale(1) })).toThrow(/already registered/);
+  });
+});
+
+describe('LayerNorm and BatchNorm2d in model files', () => {
+  /** Conv2d → BatchNorm2d → ReLU → Flatten → LayerNorm (two axes, then one without bias) → Dense, trained a little. */
+  function normModel(): Sequential {
+    const model = new Sequential([
+      new Conv2d(2, 3, 3, { padding: 1, seed: 1 }), new BatchNorm2d(3, { momentum: 0.2, eps: 1e-3 }), new ReLU(),
+      new LayerNorm([4, 4], { eps: 1e-4 }), new Flatten(), new LayerNorm(48, { bias: false }), new LayerNorm(48, { elementwiseAffine: false }),
+      new Dense(48, 2, { seed: 2 }),
+    ]);
+    const images = inputs(12, 32, 3).reshape([12, 2, 4, 4]);
+    fit(model, { x: images, y: inputs(12, 2, 4), loss: 'mse', optimizer: 'adam', lr: 0.01, epochs: 2, batchSize: 6, progress: false });
+    return model;
+  }
+
+  test("their configs: PyTorch's options, every one written", () => {
+    const { architecture } = toModelFile(normModel()) as unknown as { architecture: { layers: unknown[] } };
+    expect(architecture.layers.slice(1, 7)).toEqual([
+      { type: 'BatchNorm2d', numFeatures: 3, momentum: 0.2, eps: 1e-3 },
+      { type: 'ReLU' },
+      { type: 'LayerNorm', normalizedShape: [4, 4], eps: 1e-4, elementwiseAffine: true, bias: true },
+      { type: 'Flatten' },
+      { type: 'LayerNorm', normalizedShape: [48], eps: 1e-5, elementwiseAffine: true, bias: false },
+      { type: 'LayerNorm', normalizedShape: [48], eps: 1e-5, elementwiseAffine: false, bias: false },
+    ]);
+  });
+
+  test.each(['base64', 'numbers'] as const)('%s: the loaded model has the same layers, state (running statistics moved by training) and predictions, bit for bit', (encoding) => {
+    const model = normModel();
+    const bn = model.layers[1] as BatchNorm2d;
+    expect(Array.from(bn.runningMean.data).every((v) => v !== 0)).toBe(true);
+    const path = join(dir, `norms-${encoding}.json`);
+    saveModel(model, path, { encoding });
+    const loaded = loadModel(path) as Sequential;
+    expect(loaded.toString()).toBe(model.toString());
+    expect(loaded.layers[1]).toBeInstanceOf(BatchNorm2d);
+    expect(loaded.layers[3]).toBeInstanceOf(LayerNorm);
+    expect(Object.keys(loaded.stateDict())).toEqual(Object.keys(model.stateDict()));
+    for (const [key, t] of Object.entries(model.stateDict())) expect(bytes(loaded.stateDict()[key]!).equals(bytes(t))).toBe(true);
+    const x = inputs(5, 32, 9).reshape([5, 2, 4, 4]);
+    expect(bytes(predict(loaded, x)).equals(bytes(predict(model, x)))).toBe(true);
+    // Training goes on from the same state: the same batch statistics and running averages.
+    loaded.train();
+    model.train();
+    expect(bytes(loaded.forward(x)).equals(bytes(model.forward(x)))).toBe(true);
+    expect(bytes((loaded.layers[1] as BatchNorm2d).runningVar).equals(bytes(bn.runningVar))).toBe(true);
+  });
+
+  test('loading into a model whose options differ is refused, naming the option', () => {
+    const path = join(dir, 'layer-norm.json');
+    saveModel(new LayerNorm([2, 3], { eps: 1e-3 }), path);
+    expect(() => loadModel(path, { into: new LayerNorm([2, 3]) })).toThrow("the file's architecture does not match the model: architecture.eps is 0.001 in the file but 0.00001 in the model");
+    expect(() => loadModel(path, { into: new LayerNorm([3, 2], { eps: 1e-3 }) })).toThrow('architecture.normalizedShape[0] is 2 in the file but 3 in the model');
+    expect(() => deserializeModel(serializeModel(new BatchNorm2d(3, { momentum: 0.2 })), { into: new BatchNorm2d(3) })).toThrow('architecture.momentum is 0.2 in the file but 0.1 in the model');
+  });
+
+  test.each([
+    ['normalizedShape', (c: any) => void (c.normalizedShape = []), "(LayerNorm): 'normalizedShape' must be a non-empty list of positive integers, got a list of length 0"],
+    ['normalizedShape', (c: any) => void (c.normalizedShape = [2, 0.5]), "(LayerNorm): 'normalizedShape' must be a non-empty list of positive integers, got a list of length 2"],
+    ['elementwiseAffine', (c: any) => void delete c.elementwiseAffine, "(LayerNorm): 'elementwiseAffine' must be true or false, got nothing"],
+    ['bias', (c: any) => void (c.bias = 'yes'), `(LayerNorm): 'bias' must be true or false, got the string "yes"`],
+    ['eps', (c: any) => void (c.eps = -1), '(LayerNorm): LayerNorm: eps must be a positive finite number, got -1'],
+  ])('a malformed LayerNorm config (%s) is a ValueError naming the layer and the field', (_, corrupt, message) => {
+    const file = JSON.parse(JSON.stringify(toModelFile(new LayerNorm([2, 3]))));
+    corrupt(file.architecture);
+    expect(() => deserializeModel(file)).toThrow(ValueError);
+    expect(() => deserializeModel(file)).toThrow(message);
+  });
+
+  test.each([
+    ['numFeatures', (c: any) => void (c.numFeatures = 0), "(BatchNorm2d): 'numFeatures' must be a positive integer, got number 0"],
+    ['momentum', (c: any) => void (c.momentum = 2), '(BatchNorm2d): BatchNorm2d: momentum must be in [0, 1], got 2'],
+    ['eps', (c: any) => void (c.eps = '1e-5'), `(BatchNorm2d): 'eps' must be a number, got the string "1e-5"`],
+  ])('a malformed BatchNorm2d config (%s) is a ValueError naming the layer and the field', (_, corrupt, message) => {
+    const file = JSON.parse(JSON.stringify(toModelFile(new BatchNorm2d(3))));
+    corrupt(file.architecture);
+    expect(() => deserializeModel(file)).toThrow(ValueError);
+    expect(() => deserializeModel(file)).toThrow(message);
+  });
+
+  test.each([
+    ['BatchNorm2d numFeatures', (f: any) => void (f.architecture.layers[1].numFeatures = 1e9), /at least 4000000\d{3} values but the file's tensors hold \d+/],
+    ['LayerNorm normalizedShape', (f: any) => void (f.architecture.layers[3].normalizedShape = [40000, 40000]), /at least 3200000\d{3} values but the file's tensors hold \d+/],
+  ])('a corrupt dimension (%s) is refused before anything is allocated for it', (_, corrupt, message) => {
+    const file = JSON.parse(JSON.stringify(toModelFile(normModel())));
+    corrupt(file);
+    const started = process.memoryUsage().rss;
+    expect(() => deserializeModel(file)).toThrow(message);
+    expect(process.memoryUsage().rss - started).toBeLessThan(200 * 1024 * 1024);
   });
 });
 

@@ -1,6 +1,8 @@
 /** toSafetensors / fromSafetensors: bit-exact round trips, an independent reader, and hostile files. */
 import { GradError, Rng, ShapeError, Tensor, ValueError, tensor } from '@adjoint/core';
-import { BatchNorm, Dense, GRU, LSTM, Module, RNN, Sequential, fit, fromSafetensors, mlp, toSafetensors, type AnyModule } from '@adjoint/nn';
+import {
+  BatchNorm, BatchNorm2d, Conv2d, Dense, Flatten, GRU, LSTM, LayerNorm, Module, RNN, ReLU, Sequential, fit, fromSafetensors, mlp, toSafetensors, type AnyModule,
+} from '@adjoint/nn';
 import { everyLayer } from '../testing/every-layer';
 
 const inputs = (n: number, features: number, seed = 1): Tensor => {
@@ -147,6 +149,24 @@ describe('fromSafetensors', () => {
       fromSafetensors(fresh, bytes);
       expect(snapshot(fresh)).toEqual(snapshot(model));
     }
+  });
+
+  test("LayerNorm and BatchNorm2d: PyTorch's names in camelCase (weight, bias, runningMean, runningVar), trained statistics loaded bit for bit", () => {
+    const make = (seed: number): Sequential => new Sequential([
+      new Conv2d(1, 2, 3, { padding: 1, seed }), new BatchNorm2d(2), new ReLU(), new LayerNorm([3, 3], { bias: false }), new Flatten(), new LayerNorm(18), new Dense(18, 2, { seed: seed + 1 }),
+    ]);
+    const model = make(1);
+    fit(model, { x: inputs(8, 9).reshape([8, 1, 3, 3]), y: inputs(8, 2, 2), loss: 'mse', optimizer: 'adam', lr: 0.01, epochs: 2, batchSize: 4, progress: false });
+    const bytes = toSafetensors(model);
+    const { tensors } = readSafetensors(bytes);
+    expect([...tensors].filter(([name]) => /^[135]\./.test(name)).map(([name, t]) => `${name} ${t.shape.join('×')}`).sort()).toEqual([
+      '1.bias 2', '1.runningMean 2', '1.runningVar 2', '1.weight 2', '3.weight 3×3', '5.bias 18', '5.weight 18',
+    ]);
+    const fresh = make(3);
+    expect(snapshot(fresh)).not.toEqual(snapshot(model));
+    fromSafetensors(fresh, bytes);
+    expect(snapshot(fresh)).toEqual(snapshot(model));
+    expect(Array.from((fresh.layers[1] as BatchNorm2d).runningMean.data).every((v) => v !== 0)).toBe(true);
   });
 
   test('an ArrayBuffer, and a Uint8Array that is a view into a larger buffer, load too', () => {
