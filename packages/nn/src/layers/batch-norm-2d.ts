@@ -44,7 +44,9 @@ const AXES = [0, 2, 3];
 export class BatchNorm2d extends Module {
   /** C, the number of channels. */
   readonly numFeatures: number;
+  /** ε, added to the variance before the square root. */
   readonly eps: number;
+  /** m, the weight of the newest batch in the running statistics. */
   readonly momentum: number;
 
   /**

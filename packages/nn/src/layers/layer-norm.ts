@@ -35,6 +35,7 @@ export interface LayerNormOptions {
 export class LayerNorm extends Module {
   /** The shape of the trailing axes normalised over (a number given to the constructor becomes [number]). */
   readonly normalizedShape: readonly number[];
+  /** ε, added to the variance before the square root. */
   readonly eps: number;
   /** Whether the layer learns `weight` (and `bias`, unless built with `bias: false`). */
   readonly elementwiseAffine: boolean;
