@@ -4,7 +4,7 @@
  * the backward pass rather than k padded copies of the tensor; with the same bits in the pass that
  * reuses memory (Tensor.backward), the plain one (grad) and a recorded one (createGraph).
  */
-import { Tensor, concat, grad, ones, randn, slice, split, sum, tensor } from './index';
+import { Tensor, concat, detectAnomaly, grad, ones, randn, slice, split, sum, tensor } from './index';
 import * as layoutKernels from './kernels/layout';
 import * as alloc from './kernels/alloc';
 
@@ -38,9 +38,17 @@ describe("slices' cotangents added into boxes of the adjoint", () => {
     // The first piece's cotangent is padded once; the other 63 are added into that array in place.
     expect(pads).toHaveBeenCalledTimes(1);
     expect(boxes).toHaveBeenCalledTimes(rows - 1);
+    expect(new Set(boxes.mock.calls.map(([target]) => target)).size).toBe(1);
     const expected = Float64Array.from(weights.data, (w, k) => w * (Math.floor(k / 3) + 1));
     expect(reused).toEqual(expected);
-    expect(sameBits(reused, gradientBy('plain', x0, loss))).toBe(true);
+    // grad's pass, which reuses no memory, adds into its own sum in place too.
+    pads.mockClear();
+    boxes.mockClear();
+    const plain = gradientBy('plain', x0, loss);
+    expect(pads).toHaveBeenCalledTimes(1);
+    expect(boxes).toHaveBeenCalledTimes(rows - 1);
+    expect(new Set(boxes.mock.calls.map(([target]) => target)).size).toBe(1);
+    expect(sameBits(reused, plain)).toBe(true);
     expect(sameBits(reused, gradientBy('recorded', x0, loss))).toBe(true);
   });
 
@@ -77,5 +85,32 @@ describe("slices' cotangents added into boxes of the adjoint", () => {
     const f = (x: Tensor): Tensor => split(x, 2, 0).map((p) => sum(p.mul(p).mul(p))).reduce((a, b) => a.add(b));
     const hv = grad((x: Tensor) => sum(grad(f)(x).mul(v)))(x0);
     hv.data.forEach((h, k) => expect(h).toBeCloseTo(6 * x0.data[k]! * v.data[k]!, 12));
+  });
+
+  it('an empty slice adds nothing, and alone still gives its input a zero gradient', () => {
+    const x0 = tensor([0.5]);
+    const withOther = (x: Tensor): Tensor => sum(slice(x, [0], [0])).add(sum(x.exp())); // x's slot holds a number (scalar rules)
+    for (const pass of ['reuse', 'plain', 'recorded'] as const) expect(Array.from(gradientBy(pass, x0, withOther))).toEqual([Math.exp(0.5)]);
+    const alone = (x: Tensor): Tensor => sum(slice(x, [1, 0], [0, 2])).add(1);
+    for (const pass of ['reuse', 'plain', 'recorded'] as const) expect(Array.from(gradientBy(pass, randn([3, 2], { seed: 8 }), alone))).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('detectAnomaly names slice when a non-finite adjoint passes through one', () => {
+    const x = tensor([1, 2, 3, 4], { requiresGrad: true });
+    const left = slice(x, [0], [2]);
+    left.registerHook(() => tensor([Infinity, 0]));
+    const loss = sum(left).add(sum(slice(x, [2], [2])));
+    expect(() => detectAnomaly(() => loss.backward())).toThrow(/^detectAnomaly: the backward rule of 'slice' \(output \[2\]\) produced Infinity in the adjoint of input 0 \(\[4\]\) because its output adjoint was already non-finite/);
+  });
+
+  it('keeps its own copy of begin and size: the caller may change its lists after slicing', () => {
+    const x = randn([3, 4], { seed: 9, requiresGrad: true });
+    const begin = [1, 0];
+    const size = [2, 4];
+    const y = slice(x, begin, size);
+    begin[0] = 0;
+    size[0] = 1;
+    sum(y).backward();
+    expect(Array.from(x.grad!.data)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]);
   });
 });

@@ -5,10 +5,9 @@
  * Accumulation follows HIPS autograd: the first contribution to a slot is stored as it is (it may
  * be the seed, an input passed through, or an array another slot holds too); the second makes a
  * new sum, which is the slot's own; later ones are added into that sum in place. Nothing else can
- * hold the sum before the slot's adjoint is complete, so writing into it is never observable. Only
- * a pass with a memory plan (Tensor.backward's) adds in place; the others add out of place
- * throughout: a pass that is itself differentiated must record its sums, and the functional
- * transforms' pass is the plain reference that the reusing one is checked against.
+ * hold the sum before the slot's adjoint is complete, so writing into it is never observable. A
+ * pass that is itself differentiated adds out of place throughout, as it must record its sums; it
+ * is the reference the others are checked against.
  *
  * A slot of a one-element node may hold its adjoint as a plain number instead (the scalar rules
  * of scalar-rules.ts produce and consume numbers): contributions are then added as numbers, in
@@ -33,9 +32,11 @@ export class Adjoints {
   /**
    * @param nodes the pass's tape: slot k is nodes[k]'s (whose shape a number's tensor takes).
    * @param memory the pass's memory plan, told which arrays the slots hold; null when the pass
-   *   reuses nothing, and then no sum is written in place either.
+   *   reuses nothing.
+   * @param inPlace whether sums the pass made are added into in place: false for a pass that is
+   *   itself differentiated.
    */
-  constructor(private readonly nodes: readonly Tensor[], private readonly memory: MemoryPlan | null) {
+  constructor(private readonly nodes: readonly Tensor[], private readonly memory: MemoryPlan | null, private readonly inPlace: boolean) {
     const size = nodes.length;
     this.slots = new Array<Tensor | null>(size).fill(null);
     this.ownSum = new Uint8Array(size);
@@ -49,7 +50,7 @@ export class Adjoints {
       const t = engineScalar(this.numbers[k]!, this.nodes[k]!._shape);
       this.isNumber[k] = 0;
       this.slots[k] = t;
-      this.ownSum[k] = this.memory === null ? 0 : 1;
+      this.ownSum[k] = this.inPlace ? 1 : 0;
       this.memory?.hold(t);
     }
     return this.slots[k]!;
@@ -101,7 +102,7 @@ export class Adjoints {
     else {
       const sum = add(previous, g);
       this.slots[k] = sum;
-      this.ownSum[k] = this.memory === null ? 0 : 1;
+      this.ownSum[k] = this.inPlace ? 1 : 0;
       this.memory?.hold(sum);
       this.memory?.release(previous);
     }
@@ -114,6 +115,8 @@ export class Adjoints {
    * holding an array it does not own gets a new sum (addIntoSlice, recorded when the pass is).
    */
   addBox(k: number, g: Tensor, begin: readonly number[]): void {
+    // An empty box adds nothing, but as the first contribution it still gives the slot its zeros.
+    if (g.size === 0 && this.has(k)) return;
     if (this.isNumber[k] === 1) {
       this.numbers[k] = this.numbers[k]! + scalarValue(g); // a one-element box is the whole adjoint
       return;
@@ -125,7 +128,7 @@ export class Adjoints {
     }
     const sum = previous === null ? pad(g, begin, this.nodes[k]!._shape) : addIntoSlice(previous, g, begin);
     this.slots[k] = sum;
-    this.ownSum[k] = this.memory === null ? 0 : 1;
+    this.ownSum[k] = this.inPlace ? 1 : 0;
     this.memory?.hold(sum);
     if (previous !== null) this.memory?.release(previous);
   }

@@ -86,3 +86,12 @@ export function requireIndicesBelow(op: string, what: string, values: Float64Arr
     if (!Number.isInteger(v) || v < 0 || v >= count) throw new ValueError(`${op}: ${what} must be integers in [0, ${count}), got ${v} at position ${i}`);
   }
 }
+
+/**
+ * A copy of a list the caller gave as an op's attribute (slice's begin, transpose's perm): a
+ * recorded op keeps its attributes until its backward pass, and the caller may change its own list
+ * in the meantime. Anything else is passed on as it is, for the shape rule to refuse.
+ */
+export function ownCopy<T>(list: T): T {
+  return Array.isArray(list) ? (Array.from(list) as T) : list;
+}

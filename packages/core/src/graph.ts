@@ -40,10 +40,9 @@ export interface BackpropOptions {
   onAdjoint?: (t: Tensor, adjoint: Tensor) => void;
   /**
    * A memory plan (see memory-plan.ts): given, the pass reuses the arrays it owns once they are
-   * dead and adds into its own sums in place, and the caller can ask the plan afterwards which
-   * adjoints it may keep without a copy. Ignored when the pass is differentiated. Without one
-   * the pass is the plain reference (what `grad` and `vjp` run), which the reusing pass of
-   * `Tensor.backward` is checked against, bit for bit.
+   * dead, and the caller can ask the plan afterwards which adjoints it may keep without a copy.
+   * Ignored when the pass is differentiated. Without one the pass reuses nothing (what `grad` and
+   * `vjp` run), and the reusing pass of `Tensor.backward` is checked against it, bit for bit.
    */
   memory?: MemoryPlan;
 }
@@ -70,7 +69,8 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
  * The reverse sweep, as the textbook has it. Orders the graph behind `roots` into a tape, seeds the
  * roots' adjoints with `seeds`, then visits the tape from the end: each node's complete adjoint
  * goes through its op's rule to one cotangent per input, which is summed to the input's shape and
- * added to the input's adjoint. Returns the adjoint of each target (or of each leaf with
+ * added to the input's adjoint; a slice's is added straight into its box of the input's adjoint
+ * instead (see Adjoints.addBox). Returns the adjoint of each target (or of each leaf with
  * requiresGrad).
  *
  * Memory is planned beside the sweep, not in it (see memory-plan.ts): given a plan, and unless the
@@ -84,7 +84,7 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
   const nodes = tape.nodes;
   const differentiable = options.createGraph || forwardActive();
   const memory = differentiable ? null : options.memory ?? null;
-  const adjoints = new Adjoints(nodes, memory);
+  const adjoints = new Adjoints(nodes, memory, !differentiable);
   const result = new Map<Tensor, Tensor>();
   const checking = anomalyDetection();
   const { onAdjoint } = options;
@@ -126,6 +126,7 @@ export function backpropagate(roots: readonly Tensor[], seeds: readonly Tensor[]
       checkRecordedValues(t);
       const box = op.cotangentBox;
       if (box !== undefined && isBuiltInOp(op)) {
+        if (checking) checkBackward(op.name, t, g, inputs, [g]); // the cotangent is g, padded with zeros
         const slot = tape.positionOf(inputs[0]!);
         if (slot >= 0) adjoints.addBox(slot, g, box(t._attrs));
         memory?.endStep();

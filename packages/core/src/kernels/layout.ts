@@ -52,9 +52,10 @@ export function padData(x: Float64Array, size: Shape, fullShape: Shape, begin: r
   const out = allocData(shapeSize(fullShape));
   const { starts, width } = boxRows(size, fullShape, begin);
   // Written, not added to the zeros: 0 + (−0) would lose a sign that slice's adjoint keeps.
-  for (let row = 0, k = 0; row < starts.length; row++) {
+  for (let row = 0, k = 0; row < starts.length; row++, k += width) {
     const to = starts[row]!;
-    for (let j = 0; j < width; j++) out[to + j] = x[k++]!;
+    if (width >= LONG_ROW) out.set(x.subarray(k, k + width), to);
+    else for (let j = 0; j < width; j++) out[to + j] = x[k + j]!;
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { zeros } from '../create';
 import type { Tensor } from '../tensor';
 import { apply } from '../dispatch';
 import { toTensor } from '../create';
+import { ownCopy } from '../arguments';
 
 const anyReal = { min: -2, max: 2 };
 
@@ -202,11 +203,12 @@ export const broadcastTo = (x: Tensor, shape: readonly number[]): Tensor => appl
 /** The box starting at `begin` of extent `size` (-1: to the end; default: everything after begin). */
 export function slice(xArg: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   const x = toTensor(xArg, 'slice');
-  return apply(sliceOp, [x], { begin, size: size ?? x._shape.map(() => -1) });
+  return apply(sliceOp, [x], { begin: ownCopy(begin), size: size === undefined ? x._shape.map(() => -1) : ownCopy(size) });
 }
 /** Zeros of `shape` with `x` written at `begin`: the adjoint of slice. */
 export const pad = (x: Tensor, begin: readonly number[], shape: readonly number[]): Tensor =>
-  apply(padOp, [toTensor(x, 'pad')], { begin, size: shape });
+  apply(padOp, [toTensor(x, 'pad')], { begin: ownCopy(begin), size: ownCopy(shape) });
+
 /**
  * Cuts `x` along `axis` into pieces, as NumPy's `split`: `sections` a whole number N cuts it into N
  * equal pieces (N from 1 to the axis's size, dividing it; so `split(x, 2)` is two halves, not
@@ -215,7 +217,8 @@ export const pad = (x: Tensor, begin: readonly number[], shape: readonly number[
  * from 0 to the axis's size (a piece may be empty, none may run backwards).
  * Each piece is a `slice` of `x`, differentiable as slices are; `concat(split(x, s, a), a)` is `x`.
  * On the way back, each piece's gradient is added into its own part of `x`'s gradient, so the
- * backward pass costs about `x`'s size however many pieces there are.
+ * backward pass costs about `x`'s size however many pieces there are (a pass that is itself
+ * differentiated, for higher derivatives, records a new sum per piece instead).
  */
 export function split(xArg: Tensor, sections: number | readonly number[], axis = 0): Tensor[] {
   const x = toTensor(xArg, 'split');

@@ -11,7 +11,7 @@ import { reluGrad } from '../rule-ops';
 import type { Tensor } from '../tensor';
 import { apply } from '../dispatch';
 import { toTensor } from '../create';
-import { requireChoice, requireOptions } from '../arguments';
+import { ownCopy, requireChoice, requireOptions } from '../arguments';
 
 /** Whether each operand enters the product transposed (its last two axes swapped). */
 interface MatmulAttrs {
@@ -311,6 +311,6 @@ export function outer(aArg: Tensor, bArg: Tensor): Tensor {
 /** Permutes axes (reverses them by default). */
 export function transpose(xArg: Tensor, perm?: readonly number[]): Tensor {
   const x = toTensor(xArg, 'transpose');
-  return apply(transposeOp, [x], { perm: perm ?? reversedAxes(x.rank) });
+  return apply(transposeOp, [x], { perm: perm === undefined || perm === null ? reversedAxes(x.rank) : ownCopy(perm) });
 }
 

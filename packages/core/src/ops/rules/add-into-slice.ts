@@ -6,7 +6,8 @@
  * memory and a recorded pass all give the same bits.
  */
 import { registerOp, type DifferentiableOp } from '../../registry';
-import { boxExtent } from '../../shape';
+import { describeValue, formatShape } from '../../shape';
+import { ShapeError } from '../../errors';
 import { apply } from '../../dispatch';
 import { toTensor } from '../../create';
 import { allocForOverwrite } from '../../kernels/alloc';
@@ -20,7 +21,9 @@ const addIntoSliceOp = registerOp<DifferentiableOp<{ readonly begin: readonly nu
   name: 'addIntoSlice',
   arity: 2,
   shape: ([sx, sy], { begin }) => {
-    boxExtent(sx!, begin, sy!, 'addIntoSlice');
+    const fits = Array.isArray(begin) && begin.length === sx!.length && sy!.length === sx!.length &&
+      sy!.every((d, i) => Number.isInteger(begin[i]) && begin[i]! >= 0 && begin[i]! + d <= sx![i]!);
+    if (!fits) throw new ShapeError(`addIntoSlice: y must fit inside x at begin ${describeValue(begin)}, got ${formatShape(sx!)} and ${formatShape(sy!)}`);
     return sx!;
   },
   forward: ([x, y], [sx, sy], _out, { begin }) => {
