@@ -16,7 +16,7 @@
  */
 import { engineScalar, scalarValue, type Tensor } from './tensor';
 import { add, pad } from './functions';
-import { addIntoSlice } from './rule-ops';
+import { addIntoSlices } from './rule-ops';
 import type { MemoryPlan } from './memory-plan';
 import { addInto } from './kernels/elementwise';
 import { addIntoBox } from './kernels/layout';
@@ -28,6 +28,12 @@ export class Adjoints {
   /** 1 where the slot's adjoint is the number in `numbers` (its tensor slot is then null). */
   private readonly isNumber: Uint8Array;
   private readonly numbers: Float64Array;
+  /**
+   * A recorded pass's slices' cotangents not yet added to their slots (slot → cotangents and
+   * begins), added all at once, by one addIntoSlices, when the slot is next read or added to; null
+   * in a pass that adds in place.
+   */
+  private readonly pendingBoxes: Map<number, { ys: Tensor[]; begins: (readonly number[])[] }> | null;
 
   /**
    * @param nodes the pass's tape: slot k is nodes[k]'s (whose shape a number's tensor takes).
@@ -42,10 +48,12 @@ export class Adjoints {
     this.ownSum = new Uint8Array(size);
     this.isNumber = new Uint8Array(size);
     this.numbers = new Float64Array(size);
+    this.pendingBoxes = inPlace ? null : new Map();
   }
 
   /** The adjoint accumulated in slot k so far, or null (a number becomes a tensor here). */
   get(k: number): Tensor | null {
+    if (this.pendingBoxes !== null) this.addPendingBoxes(k);
     if (this.isNumber[k] === 1) {
       const t = engineScalar(this.numbers[k]!, this.nodes[k]!._shape);
       this.isNumber[k] = 0;
@@ -89,6 +97,7 @@ export class Adjoints {
 
   /** Adds the contribution `g` to slot k. */
   add(k: number, g: Tensor): void {
+    if (this.pendingBoxes !== null) this.addPendingBoxes(k);
     if (this.isNumber[k] === 1) {
       this.numbers[k] = this.numbers[k]! + scalarValue(g); // g has the node's one element
       return;
@@ -111,8 +120,10 @@ export class Adjoints {
   /**
    * Adds a slice's cotangent `g` into the box at `begin` of slot k's adjoint: what adding
    * `pad(g, begin, shape)` would do, at the cost of `g` rather than of the whole adjoint when the
-   * slot holds a sum of its own. A slot that is empty starts from the padded `g`, its own array; one
-   * holding an array it does not own gets a new sum (addIntoSlice, recorded when the pass is).
+   * slot holds a sum of its own. A slot that is empty starts from the padded `g`, its own array.
+   * One holding an array it does not own gets a new sum (addIntoSlices), in a recorded pass for all
+   * the cotangents that arrive before the slot is next read or added to, so that k slices of one
+   * tensor cost one copy of it there too.
    */
   addBox(k: number, g: Tensor, begin: readonly number[]): void {
     // An empty box adds nothing, but as the first contribution it still gives the slot its zeros.
@@ -126,11 +137,28 @@ export class Adjoints {
       addIntoBox(previous.data, previous._shape, g.data, g._shape, begin);
       return;
     }
-    const sum = previous === null ? pad(g, begin, this.nodes[k]!._shape) : addIntoSlice(previous, g, begin);
+    if (previous !== null && this.pendingBoxes !== null) {
+      const pending = this.pendingBoxes.get(k);
+      if (pending === undefined) this.pendingBoxes.set(k, { ys: [g], begins: [begin] });
+      else {
+        pending.ys.push(g);
+        pending.begins.push(begin);
+      }
+      return;
+    }
+    const sum = previous === null ? pad(g, begin, this.nodes[k]!._shape) : addIntoSlices(previous, [g], [begin]);
     this.slots[k] = sum;
     this.ownSum[k] = this.inPlace ? 1 : 0;
     this.memory?.hold(sum);
     if (previous !== null) this.memory?.release(previous);
+  }
+
+  /** Adds the slices' cotangents waiting for slot k (a recorded pass's) into its adjoint, as one recorded op. */
+  private addPendingBoxes(k: number): void {
+    const pending = this.pendingBoxes!.get(k);
+    if (pending === undefined) return;
+    this.pendingBoxes!.delete(k);
+    this.slots[k] = addIntoSlices(this.slots[k]!, pending.ys, pending.begins);
   }
 
   /** Empties slot k, whose adjoint has been passed on to its node's inputs. */

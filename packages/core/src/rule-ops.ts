@@ -11,4 +11,4 @@ export { softmaxCrossEntropyGrad } from './ops/rules/cross-entropy-grad';
 export { conv2dBiasGrad, conv2dInputGrad, conv2dWeightGrad } from './ops/rules/conv-grads';
 export { avgPool2dGrad, maxPool2dGather, maxPool2dGrad } from './ops/rules/pool-grads';
 export { linearRecurrence } from './ops/rules/recurrence';
-export { addIntoSlice } from './ops/rules/add-into-slice';
+export { addIntoSlices } from './ops/rules/add-into-slices';

@@ -217,8 +217,7 @@ export const pad = (x: Tensor, begin: readonly number[], shape: readonly number[
  * from 0 to the axis's size (a piece may be empty, none may run backwards).
  * Each piece is a `slice` of `x`, differentiable as slices are; `concat(split(x, s, a), a)` is `x`.
  * On the way back, each piece's gradient is added into its own part of `x`'s gradient, so the
- * backward pass costs about `x`'s size however many pieces there are (a pass that is itself
- * differentiated, for higher derivatives, records a new sum per piece instead).
+ * backward pass costs about `x`'s size however many pieces there are.
  */
 export function split(xArg: Tensor, sections: number | readonly number[], axis = 0): Tensor[] {
   const x = toTensor(xArg, 'split');

@@ -11,8 +11,7 @@
  * cuDNN do; it is then cut into steps, and each step adds h·W_hhᵀ, one product for all the gates,
  * and cuts the sum into its gates' blocks. This rests on core's slices being cheap to differentiate:
  * a slice's gradient is added into its own part of the whole's gradient, so cutting a matrix into
- * many pieces costs the pieces' size on the way back, not a padded copy of the matrix per piece
- * (except in a backward pass that is itself differentiated, which records a sum per piece).
+ * many pieces costs the pieces' size on the way back, not a padded copy of the matrix per piece.
  */
 import { Rng, ShapeError, Tensor, ValueError, add, concat, formatShape, greaterEqual, linear, rand, reshape, sameShape, slice, split, transpose } from '@adjoint/core';
 import { Module, describe } from '../module';

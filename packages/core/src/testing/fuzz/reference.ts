@@ -423,18 +423,25 @@ export function padRef(x: Nd, begin: unknown, shape: unknown): Ref {
   });
 }
 
-/** x with y added into its box at `begin`: x + padRef(y, begin, x's shape), x's own values outside the box. */
-export function addIntoSliceRef(x: Nd, y: Nd, begin: unknown): Ref {
+/** x with each ys[i] added, in order, into its box at begins[i]: x's own values outside the boxes. */
+export function addIntoSlicesRef(x: Nd, ys: readonly Nd[], begins: unknown): Ref {
   const r = x.shape.length;
-  if (!Array.isArray(begin) || begin.length !== r || y.shape.length !== r) return reject('one entry per axis');
-  const b = begin as unknown[];
-  for (let d = 0; d < r; d++) {
-    const bd = b[d];
-    if (!isInt(bd) || bd < 0 || bd + y.shape[d]! > x.shape[d]!) return reject(`axis ${d} out of range`);
+  if (!Array.isArray(begins) || begins.length !== ys.length) return reject('one begin per y');
+  for (let i = 0; i < ys.length; i++) {
+    const b = begins[i] as unknown;
+    if (!Array.isArray(b) || b.length !== r || ys[i]!.shape.length !== r) return reject('one entry per axis');
+    for (let d = 0; d < r; d++) {
+      const bd = b[d] as unknown;
+      if (!isInt(bd) || bd < 0 || bd + ys[i]!.shape[d]! > x.shape[d]!) return reject(`axis ${d} out of range`);
+    }
   }
   return build(x.shape, (idx) => {
-    const inner = idx.map((v, d) => v - (b[d] as number));
-    return inner.every((v, d) => v >= 0 && v < y.shape[d]!) ? get(x, idx) + get(y, inner) : get(x, idx);
+    let v = get(x, idx);
+    ys.forEach((y, i) => {
+      const inner = idx.map((p, d) => p - (begins[i] as number[])[d]!);
+      if (inner.every((p, d) => p >= 0 && p < y.shape[d]!)) v += get(y, inner);
+    });
+    return v;
   });
 }
 

@@ -270,19 +270,25 @@ const padArgs: fc.Arbitrary<BoxArgs> = shapeArb().chain((s) => {
   );
 });
 
-/** addIntoSlice: y added into a box of a larger x, the box sometimes spoiled, x now and then of any shape. */
-type AddBoxArgs = { x: unknown; y: unknown; begin: unknown };
-const addIntoSliceArgs: fc.Arbitrary<AddBoxArgs> = shapeArb().chain((s) => {
-  const box = fc.tuple(...s.map((d) => fc.integer({ min: 0, max: 3 }).chain((extra) => fc.tuple(fc.integer({ min: 0, max: extra }), fc.constant(d + extra)))));
-  return box.chain((pairs) => {
-    const begin = pairs.map(([b]) => b as unknown);
-    const spoiled = fc.tuple(fc.nat(), fc.oneof(fc.integer({ min: -2, max: 6 }), badNumber)).map(([at, v]) => replaceAt(begin, at, v));
-    return fc.record({
-      x: fc.oneof({ weight: 6, arbitrary: tensorArg(pairs.map(([, n]) => n)) }, { weight: 1, arbitrary: shapeArb().chain((other) => tensorArg(other)) }),
-      y: tensorArg(s),
-      begin: fc.oneof({ weight: 4, arbitrary: fc.constant(begin) }, { weight: 2, arbitrary: spoiled }, { weight: 1, arbitrary: intListArb() }),
+/** addIntoSlices: up to three ys added into boxes of x, a begin sometimes spoiled, x now and then of any shape. */
+type AddBoxesArgs = { x: unknown; ys: unknown; begins: unknown };
+const addIntoSlicesArgs: fc.Arbitrary<AddBoxesArgs> = shapeArb().chain((big) => {
+  const piece = fc
+    .tuple(...big.map((d) => fc.integer({ min: 0, max: d }).chain((b) => fc.tuple(fc.constant(b), fc.integer({ min: 0, max: d - b })))))
+    .chain((pairs) => fc.record({ y: tensorArg(pairs.map(([, n]) => n)), begin: fc.constant(pairs.map(([b]) => b as unknown)) }));
+  const badBegin = fc.oneof(intListArb(), badNumber, fc.tuple(fc.nat(), fc.integer({ min: -2, max: 6 })).map(([at, v]) => replaceAt(big.map(() => 0 as unknown), at, v)));
+  return fc
+    .record({
+      x: fc.oneof({ weight: 6, arbitrary: tensorArg(big) }, { weight: 1, arbitrary: shapeArb().chain((other) => tensorArg(other)) }),
+      pieces: fc.array(piece, { maxLength: 3 }),
+      spoil: fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.nat(), badBegin) }, { weight: 1, arbitrary: fc.constant('short' as const) }),
+    })
+    .map(({ x, pieces, spoil }) => {
+      let begins: unknown[] = pieces.map((p) => p.begin);
+      if (spoil === 'short') begins = begins.slice(1);
+      else if (spoil !== null && begins.length > 0) begins = replaceAt(begins, spoil[0] % begins.length, spoil[1]);
+      return { x, ys: pieces.map((p) => p.y), begins };
     });
-  });
 });
 
 type ListArgs = { list: unknown; axis: unknown };
@@ -766,11 +772,14 @@ export const specs: Record<string, Spec> = {
     run: ({ x, begin, size }, s) => core.pad(s.t(x), begin as number[], size as number[]),
     ref: ({ x, begin, size }) => withNd([x], (a) => R.padRef(a, begin, size)),
   } as Spec<BoxArgs>,
-  addIntoSlice: {
-    args: addIntoSliceArgs,
-    run: ({ x, y, begin }, s) => ruleOps.addIntoSlice(s.t(x), s.t(y), begin as number[]),
-    ref: ({ x, y, begin }) => withNd([x, y], (a, b) => R.addIntoSliceRef(a, b, begin)),
-  } as Spec<AddBoxArgs>,
+  addIntoSlices: {
+    args: addIntoSlicesArgs,
+    run: ({ x, ys, begins }, s) => ruleOps.addIntoSlices(s.t(x), (ys as unknown[]).map((y) => s.t(y)), begins as number[][]),
+    ref: ({ x, ys, begins }) => {
+      const list = listNd(ys);
+      return list === null ? reject('not a list of tensors') : withNd([x], (a) => R.addIntoSlicesRef(a, list, begins));
+    },
+  } as Spec<AddBoxesArgs>,
   concat: {
     args: concatArgs,
     run: ({ list, axis }, s) => core.concat(Array.isArray(list) ? list.map((t) => s.t(t)) : (list as never), axis as number),
