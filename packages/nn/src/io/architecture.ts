@@ -51,6 +51,12 @@ export interface LayerSerializer<M extends AnyModule = Module> {
    * prototype (a field the file lacks is undefined, never something inherited such as `toString`).
    */
   fromConfig(config: Record<string, unknown>, child: ChildFromConfig): M;
+  /**
+   * The value of each field that toConfig leaves out when it has its default (to keep files of
+   * default layers as they were before the field existed): a config with the field written out at
+   * that value describes the same layer.
+   */
+  defaults?: Readonly<Record<string, unknown>>;
 }
 
 const byType = new Map<string, LayerSerializer<any>>();
@@ -274,6 +280,9 @@ const pool = <M extends MaxPool2d | AvgPool2d>(type: string, cls: new (kernelSiz
     }),
 });
 
+/** What {@link stackingConfig} leaves out. */
+const STACKING_DEFAULTS = { numLayers: 1, bidirectional: false, dropout: 0 } as const;
+
 /**
  * A recurrent layer's numLayers, bidirectional and dropout, each written only when it is not the
  * default, so that a file of a default layer is what it was before these options existed.
@@ -296,6 +305,7 @@ const recurrent = <M extends LSTM | GRU>(type: string, cls: new (inputSize: numb
   type,
   cls,
   toConfig: (m) => ({ inputSize: m.inputSize, hiddenSize: m.hiddenSize, ...stackingConfig(m) }),
+  defaults: STACKING_DEFAULTS,
   // Seeded: the saved weights replace the draw, and no draw from core's shared random stream is spent.
   fromConfig: (c) => new cls(field(c, 'inputSize', isInt, 'a positive integer'), field(c, 'hiddenSize', isInt, 'a positive integer'), { seed: 0, ...stackingOptions(c) }),
 });
@@ -389,6 +399,7 @@ for (const s of [
     type: 'RNN',
     cls: RNN,
     toConfig: (m: RNN) => ({ inputSize: m.inputSize, hiddenSize: m.hiddenSize, nonlinearity: m.nonlinearity, ...stackingConfig(m) }),
+    defaults: STACKING_DEFAULTS,
     fromConfig: (c: Record<string, unknown>) =>
       new RNN(field(c, 'inputSize', isInt, 'a positive integer'), field(c, 'hiddenSize', isInt, 'a positive integer'), {
         nonlinearity: field(c, 'nonlinearity', (v) => v === 'tanh' || v === 'relu', "'tanh' or 'relu'"),
@@ -446,8 +457,12 @@ export function configDifference(a: unknown, b: unknown, path = 'architecture'):
   }
   if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    // Two configs of one layer type: a field one of them leaves out has its default.
+    const type = own(a, 'type');
+    const defaults = typeof type === 'string' && type === own(b, 'type') ? byType.get(type)?.defaults : undefined;
+    const value = (o: object, k: string): unknown => own(o, k) ?? (defaults !== undefined && Object.hasOwn(defaults, k) ? defaults[k] : undefined);
     for (const k of keys) {
-      const d = configDifference(own(a, k), own(b, k), `${path}.${elide(k, 40)}`);
+      const d = configDifference(value(a, k), value(b, k), `${path}.${elide(k, 40)}`);
       if (d !== null) return d;
     }
     return null;

@@ -126,8 +126,17 @@ describe('round trips', () => {
     expect(bytes(b).equals(bytes(a))).toBe(true);
     expect(bytes(hb).equals(bytes(ha))).toBe(true);
     expect(() => loadModel(path, { into: new LSTM(3, 4, { numLayers: 2, bidirectional: true, seed: 2 }) })).toThrow(
-      'the file\'s architecture does not match the model: architecture.dropout is 0.2 in the file but undefined in the model',
+      'the file\'s architecture does not match the model: architecture.dropout is 0.2 in the file but 0 in the model',
     );
+    // A file that writes the defaults out describes the same layer as one that leaves them out.
+    const plainPath = join(dir, 'explicit-defaults.json');
+    saveModel(new LSTM(3, 4, { seed: 3 }), plainPath);
+    const explicit = JSON.parse(readFileSync(plainPath, 'utf8'));
+    explicit.architecture = { ...explicit.architecture, numLayers: 1, bidirectional: false, dropout: 0 };
+    writeFileSync(plainPath, JSON.stringify(explicit));
+    const into = new LSTM(3, 4, { seed: 4 });
+    expect(loadModel(plainPath, { into })).toBe(into);
+    expect(() => loadModel(plainPath, { into: new LSTM(3, 4, { numLayers: 2, seed: 4 }) })).toThrow('architecture.numLayers is 1 in the file but 2 in the model');
     expect(() => deserializeModel(serializeModel(new GRU(3, 4, { numLayers: 3 })), { into: new GRU(3, 4, { numLayers: 2 }) })).toThrow(
       "deserializeModel: the file's architecture does not match the model: architecture.numLayers is 3 in the file but 2 in the model",
     );
