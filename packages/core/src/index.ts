@@ -28,7 +28,7 @@ export { setMatmulBackend, setMatmulKernel, wasmGemmAvailable as wasmKernelsAvai
 export { setNumThreads, getNumThreads } from './kernels/threads';
 export { withPoisonedReuse } from './kernels/alloc';
 export { adamCoefficients, adamMoments, adamStageGradient, adamUpdate, setAdamKernel, type AdamCoefficients, type AdamKernel, type AdamMoments, type AdamSettings } from './kernels/adam';
-export { broadcastShapes, formatShape, sameShape, shapeSize, type Shape } from './shape';
+export { MAX_RANK, MAX_SIZE, broadcastShapes, formatShape, sameShape, shapeSize, type Shape } from './shape';
 export { requireOptions, requireFinite, requireChoice, requireIndicesBelow, requireSeed } from './arguments';
 
 import { Tensor } from './tensor';

@@ -5,7 +5,7 @@
  * Checks core has too (options objects, finite numbers, choices, indices) come from core:
  * requireOptions, requireFinite, requireChoice, requireIndicesBelow.
  */
-import { Rng, ShapeError, Tensor, ValueError, formatShape, isTensor, requireChoice, requireFinite, requireOptions, requireSeed, tensor, type NestedArray } from '@adjoint/core';
+import { MAX_SIZE, Rng, ShapeError, Tensor, ValueError, formatShape, isTensor, requireChoice, requireFinite, requireOptions, requireSeed, tensor, type NestedArray } from '@adjoint/core';
 import { describe } from './module';
 
 /** Data accepted wherever a tensor of samples is expected: a tensor, nested arrays, or flat data. */
@@ -96,11 +96,10 @@ export function checkBoolean(op: string, name: string, value: unknown): boolean 
 }
 
 /**
- * Most elements a tensor may hold: core's limit (2³¹ − 1, set by its 32-bit kernel offsets), which
- * core checks but does not export. Layers check their weights against it themselves, so that the
- * message names the layer rather than the random draw that would fail.
+ * Most elements a tensor may hold: core's MAX_SIZE. Layers check their weights against it
+ * themselves, so that the message names the layer rather than the random draw that would fail.
  */
-export const MAX_TENSOR_SIZE = 2 ** 31 - 1;
+export const MAX_TENSOR_SIZE = MAX_SIZE;
 
 /** Longest string a message quotes in full: a longer one is cut, so a stray megabyte stays out of it. */
 const MAX_QUOTED = 60;

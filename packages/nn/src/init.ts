@@ -8,7 +8,7 @@
  * come from core's module-wide stream (reseed it with `manualSeed`). Giving both is an error. Each
  * checks its shape and options itself, so that its messages name it rather than `rand`.
  */
-import { Tensor, ValueError, formatShape, rand, randn, sameShape, zeros as zerosOf, shapeSize, type Rng } from '@adjoint/core';
+import { MAX_RANK, Tensor, ValueError, formatShape, rand, randn, sameShape, zeros as zerosOf, shapeSize, type Rng } from '@adjoint/core';
 import { describe } from './module';
 import { MAX_TENSOR_SIZE, finiteNumber, knownOptions, randomSource, show, type RandomSource } from './args';
 
@@ -37,8 +37,6 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
   return { fanIn, fanOut: shapeSize(shape.slice(1)) };
 }
 
-/** Most axes a tensor may have: core's limit (MAX_RANK, not exported). */
-const MAX_RANK = 64;
 
 /**
  * `shape` checked as core's random constructors would, but naming the initialiser: a list of at

@@ -16,7 +16,7 @@ interface Row {
  * each descendant indented under its parent and named by its dotted path and class), with the
  * number of parameter values each holds itself (a parameter shared by several modules counted at
  * its first), then the totals: all parameters, the trainable ones (`requiresGrad`), the others,
- * and the values in buffers (BatchNorm's running statistics), which are saved but not trained.
+ * and the values in buffers (BatchNorm's and BatchNorm2d's running statistics), which are saved but not trained.
  *
  * With `inputShape` (the batch axis included, as given), the model is run once on zeros of that
  * shape, in evaluation mode and without recording a graph, and the table gains each module's

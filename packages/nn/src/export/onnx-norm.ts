@@ -10,6 +10,7 @@
  * weight and bias — in the order adjoint computes it, with ε a double initializer: LayerNormalization
  * adds its float32 epsilon to a variance it computes itself, so there is no double Add to move it into.
  */
+import { shapeSize } from '@adjoint/core';
 import { BatchNorm2d } from '../layers/batch-norm-2d';
 import { LayerNorm } from '../layers/layer-norm';
 import type { Dim, OnnxValue } from './onnx-graph';
@@ -35,7 +36,7 @@ const layerNorm: LayerExporter<LayerNorm> = (layer, x, at) => {
   const bias = layer.bias === null ? null : at.weight(layer.bias, 'bias');
   if (g.precision === 'float32') {
     // LayerNormalization requires a scale: ones when the layer learns none.
-    const scale = weight ?? g.constant(new Array<number>(layer.normalizedShape.reduce((a, b) => a * b, 1)).fill(1), layer.normalizedShape, valueName(at, 'ones'));
+    const scale = weight ?? g.constant(new Array<number>(shapeSize(layer.normalizedShape)).fill(1), layer.normalizedShape, valueName(at, 'ones'));
     const inputs: OnnxValue[] = bias === null ? [x, scale] : [x, scale, bias];
     return g.op('LayerNormalization', inputs, valueName(at, 'LayerNormalization'), x.shape, { axis: { int: -k }, epsilon: { float: layer.eps } });
   }

@@ -326,7 +326,7 @@ describe('exportOnnx: the file', () => {
 
   test('LayerNorm: LayerNormalization (axis −len(normalizedShape), epsilon ε) in float; composed in double, ε a double', () => {
     const model = new Sequential([new Dense(3, 6, { seed: 1 }), new LayerNorm([2, 3], { eps: 1e-3 })]);
-    expect(() => exportOnnx(model, { inputShape: ['batch', 3] })).toThrow('LayerNorm.forward: input must be [..., 2, 3] (ending in normalizedShape [2, 3]), got [2, 6]');
+    expect(() => exportOnnx(model, { inputShape: ['batch', 3] })).toThrow('LayerNorm.forward: input must end in normalizedShape [2, 3], got [2, 6]');
     const norm = new LayerNorm([2, 3], { eps: 1e-3 });
     const single = nodesOf(exportOnnx(norm, { inputShape: ['batch', 2, 3], dtype: 'float32' }));
     expect(single.map((n) => n.op)).toEqual(['LayerNormalization']);

@@ -219,8 +219,9 @@ describe('BatchNorm2d', () => {
     expectError(
       () => bn.forward(zeros([1, 3, 1, 1])),
       ValueError,
-      'BatchNorm2d.forward: expected more than 1 value per channel when training, got input [1, 3, 1, 1] (1 per channel; use eval() for a single 1 × 1 image)',
+      'BatchNorm2d.forward: expected more than 1 value per channel when training, got input [1, 3, 1, 1] (1 per channel; use eval() for a single 1 × 1 image, or dropLast in fit)',
     );
+    expectError(() => bn.forward(zeros([0, 3, 4, 4])), ValueError, 'BatchNorm2d.forward: expected more than 1 value per channel when training, got input [0, 3, 4, 4] (0 per channel)');
     expect(Array.from(bn.runningMean.data)).toEqual([0, 0, 0]); // the refused call moved nothing
     // Two values per channel are enough: from one image of 2 pixels, or from two 1 × 1 images.
     expectClose(bn.forward(tensor([[[[1], [3]], [[0], [2]], [[5], [5]]]])).data, [-1, 1, -1, 1, 0, 0].map((v, i) => (i < 4 ? v / Math.sqrt(1 + 1e-5) : 0)), 1e-15);

@@ -2,7 +2,7 @@
 import { ShapeError, Tensor, ValueError, formatShape, ones, zeros } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { knownOptions, orDefault } from '../args';
-import { epsValue, featureCount, moments, momentumValue, updateRunningStats } from './batch-norm';
+import { epsValue, featureCount, moments, momentumValue, normalize, updateRunningStats } from './normalization';
 
 /** Options of {@link BatchNorm2d}: PyTorch's `eps` and `momentum`, with its defaults. */
 export interface BatchNorm2dOptions {
@@ -99,16 +99,16 @@ export class BatchNorm2d extends Module {
     const perChannel = [1, c, 1, 1];
     const [weight, bias] = [this.weight.reshape(perChannel), this.bias.reshape(perChannel)];
     if (!this.training) {
-      const std = this.runningVar.add(this.eps).sqrt().reshape(perChannel);
-      return x.sub(this.runningMean.reshape(perChannel)).div(std).mul(weight).add(bias);
+      return normalize(x.sub(this.runningMean.reshape(perChannel)), this.runningVar.reshape(perChannel), this.eps).mul(weight).add(bias);
     }
     const n = x.size / c;
     if (!(n > 1)) {
-      throw new ValueError(`${op}: expected more than 1 value per channel when training, got input ${formatShape(x.shape)} (${n} per channel; use eval() for a single 1 × 1 image)`);
+      const remedy = n === 1 ? '; use eval() for a single 1 × 1 image, or dropLast in fit' : '';
+      throw new ValueError(`${op}: expected more than 1 value per channel when training, got input ${formatShape(x.shape)} (${n} per channel${remedy})`);
     }
     const { mean, centred, variance } = moments(x, AXES, true);
     updateRunningStats(this.runningMean, this.runningVar, mean.reshape([c]), variance.reshape([c]), n, this.momentum);
-    return centred.div(variance.add(this.eps).sqrt()).mul(weight).add(bias);
+    return normalize(centred, variance, this.eps).mul(weight).add(bias);
   }
 
   protected override describeSelf(): string {

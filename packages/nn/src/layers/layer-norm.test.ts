@@ -122,15 +122,19 @@ describe('LayerNorm', () => {
   });
 
   test('bad constructor arguments are ValueErrors naming LayerNorm and the value', () => {
-    const message = (got: string) => `LayerNorm: normalizedShape must be a positive integer or a non-empty list of them, got ${got}`;
+    const message = (got: string) => `LayerNorm: normalizedShape must be a positive integer or a list of 1 to 64 of them (a tensor's most axes), got ${got}`;
     expectError(() => new LayerNorm(0), ValueError, message('0'));
     expectError(() => new LayerNorm(2.5), ValueError, message('2.5'));
     expectError(() => new LayerNorm(-3), ValueError, message('-3'));
-    expectError(() => new LayerNorm([]), ValueError, message('[]'));
-    expectError(() => new LayerNorm([2, 0]), ValueError, message('[2, 0]'));
-    expectError(() => new LayerNorm([2, 1.5]), ValueError, message('[2, 1.5]'));
-    expectError(() => new LayerNorm([2, , 3] as never), ValueError, message('[2, undefined, 3]'));
+    expectError(() => new LayerNorm([]), ValueError, message('a list of length 0'));
+    expectError(() => new LayerNorm([2, 0]), ValueError, message('0 at index 1'));
+    expectError(() => new LayerNorm([2, 1.5]), ValueError, message('1.5 at index 1'));
+    expectError(() => new LayerNorm([2, , 3] as never), ValueError, message('undefined at index 1'));
+    expectError(() => new LayerNorm([...Array<number>(20).fill(2), '2'] as never), ValueError, message('"2" at index 20'));
+    expectError(() => new LayerNorm(Array<number>(65).fill(1)), ValueError, message('a list of length 65'));
     expectError(() => new LayerNorm('4' as never), ValueError, message('"4"'));
+    // Without a weight there is nothing to allocate, so no size to refuse up front.
+    expect(new LayerNorm([50_000, 50_000], { elementwiseAffine: false }).parameters()).toEqual([]);
     expectError(() => new LayerNorm([50_000, 50_000]), ValueError, 'LayerNorm: a 50000 × 50000 weight would hold 2500000000 values, more than the 2147483647 a tensor can hold');
     expectError(() => new LayerNorm(4, { eps: 0 }), ValueError, 'LayerNorm: eps must be a positive finite number, got 0');
     expectError(() => new LayerNorm(4, { eps: -1 }), ValueError, 'LayerNorm: eps must be a positive finite number, got -1');
@@ -143,10 +147,10 @@ describe('LayerNorm', () => {
 
   test('bad inputs: ShapeErrors naming LayerNorm.forward and both shapes, a ValueError for a non-tensor', () => {
     const norm = new LayerNorm([2, 3]);
-    expectError(() => norm.forward(zeros([4, 3, 2])), ShapeError, 'LayerNorm.forward: input must be [..., 2, 3] (ending in normalizedShape [2, 3]), got [4, 3, 2]');
-    expectError(() => norm.forward(zeros([3])), ShapeError, 'LayerNorm.forward: input must be [..., 2, 3] (ending in normalizedShape [2, 3]), got [3]');
-    expectError(() => norm.forward(zeros([])), ShapeError, 'LayerNorm.forward: input must be [..., 2, 3] (ending in normalizedShape [2, 3]), got []');
-    expectError(() => new LayerNorm(4).forward(zeros([4, 5])), ShapeError, 'LayerNorm.forward: input must be [..., 4] (ending in normalizedShape [4]), got [4, 5]');
+    expectError(() => norm.forward(zeros([4, 3, 2])), ShapeError, 'LayerNorm.forward: input must end in normalizedShape [2, 3], got [4, 3, 2]');
+    expectError(() => norm.forward(zeros([3])), ShapeError, 'LayerNorm.forward: input must end in normalizedShape [2, 3], got [3]');
+    expectError(() => norm.forward(zeros([])), ShapeError, 'LayerNorm.forward: input must end in normalizedShape [2, 3], got []');
+    expectError(() => new LayerNorm(4).forward(zeros([4, 5])), ShapeError, 'LayerNorm.forward: input must end in normalizedShape [4], got [4, 5]');
     expectError(() => norm.forward([[1, 2, 3]] as never), ValueError, 'LayerNorm.forward: input must be a Tensor, got an array of length 1');
   });
 });

@@ -1,8 +1,8 @@
 /** Layer normalisation (Ba, Kiros & Hinton 2016), as PyTorch's nn.LayerNorm. */
-import { ShapeError, Tensor, ValueError, formatShape, ones, sameShape, zeros } from '@adjoint/core';
+import { MAX_RANK, ShapeError, Tensor, ValueError, formatShape, ones, sameShape, zeros } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { checkBoolean, checkParameterSize, knownOptions, orDefault, show } from '../args';
-import { epsValue, moments } from './batch-norm';
+import { epsValue, moments, normalize } from './normalization';
 
 /** Options of {@link LayerNorm}: PyTorch's `eps`, `elementwise_affine` and `bias`, with its defaults. */
 export interface LayerNormOptions {
@@ -51,10 +51,10 @@ export class LayerNorm extends Module {
     const op = 'LayerNorm';
     options = knownOptions(op, options, ['eps', 'elementwiseAffine', 'bias']);
     const shape = shapeOf(op, normalizedShape);
-    checkParameterSize(op, 'weight', shape);
     this.normalizedShape = shape;
     this.eps = epsValue(op, orDefault(options.eps, 1e-5));
     this.elementwiseAffine = checkBoolean(op, 'elementwiseAffine', orDefault(options.elementwiseAffine, true));
+    if (this.elementwiseAffine) checkParameterSize(op, 'weight', shape);
     this.hasBias = checkBoolean(op, 'bias', orDefault(options.bias, true)) && this.elementwiseAffine;
     if (this.elementwiseAffine) this.registerParameter('weight', ones(shape));
     if (this.hasBias) this.registerParameter('bias', zeros(shape));
@@ -81,11 +81,11 @@ export class LayerNorm extends Module {
     const k = this.normalizedShape.length;
     const first = x.rank - k;
     if (first < 0 || !sameShape(x.shape.slice(first), this.normalizedShape)) {
-      throw new ShapeError(`${op}: input must be [..., ${this.normalizedShape.join(', ')}] (ending in normalizedShape ${formatShape(this.normalizedShape)}), got ${formatShape(x.shape)}`);
+      throw new ShapeError(`${op}: input must end in normalizedShape ${formatShape(this.normalizedShape)}, got ${formatShape(x.shape)}`);
     }
     const axes = this.normalizedShape.map((_, i) => first + i);
     const { centred, variance } = moments(x, axes, true);
-    const normalized = centred.div(variance.add(this.eps).sqrt());
+    const normalized = normalize(centred, variance, this.eps);
     const [weight, bias] = [this.weight, this.bias];
     const scaled = weight === null ? normalized : normalized.mul(weight);
     return bias === null ? scaled : scaled.add(bias);
@@ -97,13 +97,14 @@ export class LayerNorm extends Module {
   }
 }
 
-/** normalizedShape checked: a positive integer n (as [n]) or a non-empty list of them. */
+/** normalizedShape checked: a positive integer n (as [n]) or a non-empty list of at most MAX_RANK of them. */
 function shapeOf(op: string, value: unknown): number[] {
   const ok = (d: unknown): d is number => typeof d === 'number' && Number.isInteger(d) && d > 0;
   if (ok(value)) return [value];
   // Array.from: a hole in a sparse list is undefined, which every() would skip.
   const list = Array.isArray(value) ? Array.from(value as unknown[]) : null;
-  if (list !== null && list.length > 0 && list.every(ok)) return list;
-  const got = list !== null && list.length <= 8 ? `[${list.map(show).join(', ')}]` : show(value);
-  throw new ValueError(`${op}: normalizedShape must be a positive integer or a non-empty list of them, got ${got}`);
+  if (list !== null && list.length > 0 && list.length <= MAX_RANK && list.every(ok)) return list;
+  const bad = list === null ? -1 : list.findIndex((d) => !ok(d));
+  const got = list === null ? show(value) : bad >= 0 ? `${show(list[bad])} at index ${bad}` : `a list of length ${list.length}`;
+  throw new ValueError(`${op}: normalizedShape must be a positive integer or a list of 1 to ${MAX_RANK} of them (a tensor's most axes), got ${got}`);
 }

@@ -1,4 +1,4 @@
-/** Shared by the model-file tests: models holding every built-in layer kind. */
+/** Shared by the model-file tests: models holding the built-in layer kinds (the normalisation layers have tests of their own). */
 import { Tensor, argmax, concat, reshape, transpose } from '@adjoint/core';
 import {
   AvgPool2d, BatchNorm, Conv2d, Dense, Dropout, ELU, Embedding, Flatten, GRU, LSTM, LeakyReLU, MaxPool2d, Module, RNN, ReLU, Residual,
