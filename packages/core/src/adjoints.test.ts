@@ -4,7 +4,7 @@
  * the backward pass rather than k padded copies of the tensor; with the same bits in the pass that
  * reuses memory (Tensor.backward), the plain one (grad) and a recorded one (createGraph).
  */
-import { Tensor, concat, detectAnomaly, grad, ones, randn, slice, split, sum, tensor } from './index';
+import { Tensor, concat, detectAnomaly, grad, ones, randn, slice, split, sum, tensor, transpose } from './index';
 import * as layoutKernels from './kernels/layout';
 import * as alloc from './kernels/alloc';
 
@@ -100,6 +100,17 @@ describe("slices' cotangents added into boxes of the adjoint", () => {
     left.registerHook(() => tensor([Infinity, 0]));
     const loss = sum(left).add(sum(slice(x, [2], [2])));
     expect(() => detectAnomaly(() => loss.backward())).toThrow(/^detectAnomaly: the backward rule of 'slice' \(output \[2\]\) produced Infinity in the adjoint of input 0 \(\[4\]\) because its output adjoint was already non-finite/);
+  });
+
+  it('reductions and transpose keep their own copies of their axis lists too', () => {
+    const x = randn([2, 3, 4], { seed: 10, requiresGrad: true });
+    const axes = [0, 2];
+    const perm = [2, 0, 1];
+    const y = sum(transpose(x, perm).mul(2), axes.map((a) => (a + 1) % 3)).add(sum(x, axes).mul(3));
+    axes[1] = 1;
+    perm.reverse();
+    sum(y).backward();
+    expect(Array.from(x.grad!.data)).toEqual(Array<number>(24).fill(5));
   });
 
   it('keeps its own copy of begin and size: the caller may change its lists after slicing', () => {

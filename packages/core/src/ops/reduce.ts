@@ -5,7 +5,7 @@ import { ValueError } from '../errors';
 import { cumsumAxis, extremeAxes, logSoftmaxAxis, logSumExpAxes, prodAxes, sumAxes } from '../kernels/reduce';
 import { broadcastTo, div, equal, exp, mul, reshape, square, sub, where } from '../functions';
 import { exclusiveProducts } from './rules/recurrence';
-import { requireFinite, requireOptions } from '../arguments';
+import { ownCopy, requireFinite, requireOptions } from '../arguments';
 import type { Tensor, TensorLike } from '../tensor';
 import { apply } from '../dispatch';
 import { applyUnary } from './call';
@@ -188,7 +188,7 @@ const cumsumOp: DifferentiableOp<CumsumAttrs> = registerOp<DifferentiableOp<Cums
 
 // ── Reductions ──────────────────────────────────────────────────────────────────────────────────
 /** Sum over `axis` (a number, a list, or all when omitted). */
-export const sum = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(sumOp, x, { axis, keepDims });
+export const sum = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(sumOp, x, { axis: ownCopy(axis), keepDims });
 /**
  * Product over `axis` (a number, a list, or all when omitted); 1 over an empty axis. The gradient
  * is the product of the other elements of each group, computed without division, so it is right
@@ -198,15 +198,15 @@ export const sum = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => app
  * @example
  * grad((x) => prod(x))(tensor([2, 0, 3])).toArray(); // [0, 6, 0]
  */
-export const prod = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(prodOp, x, { axis, keepDims });
+export const prod = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(prodOp, x, { axis: ownCopy(axis), keepDims });
 /** Largest element over `axis`. */
-export const max = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(maxOp, x, { axis, keepDims });
+export const max = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(maxOp, x, { axis: ownCopy(axis), keepDims });
 /** Smallest element over `axis`. */
-export const min = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(minOp, x, { axis, keepDims });
+export const min = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(minOp, x, { axis: ownCopy(axis), keepDims });
 /** log Σ exp(x) over `axis`, stable for large inputs. */
-export const logSumExp = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(logSumExpOp, x, { axis, keepDims });
+export const logSumExp = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(logSumExpOp, x, { axis: ownCopy(axis), keepDims });
 /** Euclidean (Frobenius) norm over `axis` (all axes by default). */
-export const norm = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(normOp, x, { axis, keepDims });
+export const norm = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(normOp, x, { axis: ownCopy(axis), keepDims });
 /** Mean over `axis`: the sum divided by the number of elements reduced. */
 export function mean(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
   const t = toTensor(x, 'mean');
