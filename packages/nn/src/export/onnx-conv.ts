@@ -1,14 +1,18 @@
 /**
- * Conv2d, MaxPool2d and AvgPool2d as ONNX's Conv, MaxPool and AveragePool. adjoint's layers have
+ * Conv2d, MaxPool2d and AvgPool2d as ONNX's Conv, MaxPool and AveragePool, and their 1-D forms
+ * Conv1d, MaxPool1d and AvgPool1d as the same operators with 1-D kernels (ONNX takes `[N, C, L]`
+ * with kernel_shape [k], pads [begin, end]). adjoint's layers have
  * PyTorch's layouts (NCHW images, weight `[out, in/groups, kH, kW]`), which are ONNX's too, so the
  * weight is written as it is. Padding is explicit, `pads` = [top, left, bottom, right]; Conv2d's
  * 'same' puts an odd total's extra row and column after the image, as the layer does.
  *
- * ONNX Runtime's CPU provider runs Conv and AveragePool in float only, so a model holding a Conv2d
- * or an AvgPool2d is exported in float. MaxPool has a double kernel.
+ * ONNX Runtime's CPU provider runs Conv and AveragePool in float only, so a model holding a Conv1d,
+ * Conv2d, AvgPool1d or AvgPool2d is exported in float. MaxPool has a double kernel.
  */
 import { Conv2d } from '../layers/conv';
 import { AvgPool2d, MaxPool2d } from '../layers/pool';
+import { Conv1d } from '../layers/conv1d';
+import { AvgPool1d, MaxPool1d, type Pool1d } from '../layers/pool1d';
 import type { Dim, OnnxValue } from './onnx-graph';
 import { entry, valueName, type LayerExport, type LayerExporter } from './onnx-layers';
 
@@ -54,8 +58,36 @@ function pool(opType: 'MaxPool' | 'AveragePool'): LayerExporter<MaxPool2d | AvgP
   };
 }
 
+/** Conv1d as Conv with a 1-D kernel; 'same' puts an odd total's extra zero after the sequence, as the layer does. */
+const conv1d: LayerExporter<Conv1d> = (layer, x, at) => {
+  const span = layer.dilation * (layer.kernelSize - 1) + 1;
+  // [begin, end].
+  const pads = layer.padding === 'same' ? [Math.floor((span - 1) / 2), Math.ceil((span - 1) / 2)] : [layer.padding, layer.padding];
+  const shape: Dim[] = [x.shape[0]!, layer.outChannels, slide(x.shape[2]!, pads[0]! + pads[1]!, span, layer.stride, at.path, 'length')];
+  const inputs: OnnxValue[] = [x, at.weight(layer.weight, 'weight')];
+  if (layer.bias !== null) inputs.push(at.weight(layer.bias, 'bias'));
+  return at.graph.op('Conv', inputs, valueName(at, 'Conv'), shape, {
+    kernel_shape: { ints: [layer.kernelSize] }, strides: { ints: [layer.stride] }, pads: { ints: pads }, dilations: { ints: [layer.dilation] }, group: { int: layer.groups },
+  });
+};
+
+/** A 1-D pooling layer as `opType` with a 1-D window; AveragePool counts the padding, as AvgPool1d does. */
+function pool1d(opType: 'MaxPool' | 'AveragePool'): LayerExporter<Pool1d> {
+  return (layer, x, at) => {
+    const { kernelSize: k, stride: s, padding: p } = layer;
+    const shape: Dim[] = [x.shape[0]!, x.shape[1]!, slide(x.shape[2]!, 2 * p, k, s, at.path, 'length')];
+    return at.graph.op(opType, [x], valueName(at, opType), shape, {
+      kernel_shape: { ints: [k] }, strides: { ints: [s] }, pads: { ints: [p, p] },
+      ...(opType === 'AveragePool' ? { count_include_pad: { int: 1 } } : {}),
+    });
+  };
+}
+
 /** The convolution family's table entries. */
 export const CONV_LAYERS: readonly LayerExport[] = [
+  entry({ cls: Conv1d, exporter: conv1d, floatOnly: 'ONNX Runtime runs Conv in float only' }),
+  entry({ cls: MaxPool1d, exporter: pool1d('MaxPool') }),
+  entry({ cls: AvgPool1d, exporter: pool1d('AveragePool'), floatOnly: 'ONNX Runtime runs AveragePool in float only' }),
   entry({ cls: Conv2d, exporter: conv, floatOnly: 'ONNX Runtime runs Conv in float only' }),
   entry({ cls: MaxPool2d, exporter: pool('MaxPool') }),
   entry({ cls: AvgPool2d, exporter: pool('AveragePool'), floatOnly: 'ONNX Runtime runs AveragePool in float only' }),

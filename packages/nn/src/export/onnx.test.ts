@@ -7,7 +7,7 @@
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { Rng, ShapeError, Tensor, ValueError, noGrad, tensor } from '@adjoint/core';
 import {
-  AvgPool2d, BatchNorm, BatchNorm2d, Conv2d, Dense, Dropout, ELU, Embedding, Flatten, GELU, GRU, Identity, LSTM, LayerNorm, LeakyReLU, MaxPool2d, Module,
+  AvgPool1d, AvgPool2d, BatchNorm, BatchNorm2d, Conv1d, Conv2d, Dense, Dropout, ELU, Embedding, Flatten, GELU, GRU, Identity, LSTM, LayerNorm, LeakyReLU, MaxPool1d, MaxPool2d, Module,
   RNN, ReLU, Residual, Sequential, SiLU, Sigmoid, Softmax, Softplus, Tanh, exportOnnx, fit, mlp, type ActivationName, type AnyModule,
 } from '@adjoint/nn';
 import { everyLayer } from '../testing/every-layer';
@@ -111,6 +111,8 @@ const CASES: Case[] = [
     runs: [inputs([3, 2, 12, 10], 21), inputs([1, 2, 12, 10], 22)],
     dtypes: ['float32'],
   },
+  { name: 'a 1-D CNN: Conv1d (padding, dilation, groups; \'same\' with an even kernel, no bias), ReLU, MaxPool1d, AvgPool1d, Flatten, Dense', model: conv1dModel, inputShape: ['batch', 2, 12], runs: [inputs([3, 2, 12], 34), inputs([1, 2, 12], 35)], dtypes: ['float32'] },
+  { name: 'MaxPool1d with padding and stride (double kernels)', model: () => new Sequential([new MaxPool1d(3, { stride: 2, padding: 1 }), new Flatten()]), inputShape: ['batch', 2, 'length'], runs: [inputs([2, 2, 9], 36), inputs([1, 2, 4], 37)] },
   { name: 'MaxPool2d with padding and stride (double kernels)', model: () => new Sequential([new MaxPool2d(3, { stride: 2, padding: 1 }), new Flatten()]), inputShape: ['batch', 2, 7, 6], runs: [inputs([2, 2, 7, 6], 23)] },
   { name: 'RNN (tanh)', model: () => new RNN(3, 5, { seed: 1 }), inputShape: ['batch', 'time', 3], runs: [inputs([4, 6, 3], 15), inputs([1, 2, 3], 16)], dtypes: ['float32'] },
   { name: 'RNN (relu)', model: () => new RNN(3, 5, { nonlinearity: 'relu', seed: 2 }), inputShape: ['batch', 'time', 3], runs: [inputs([3, 5, 3], 17)], dtypes: ['float32'] },
@@ -161,6 +163,15 @@ const CASES: Case[] = [
     runs: [inputs([4, 6], 33, 3e-3)],
   },
 ];
+
+/** Conv1d → ReLU → MaxPool1d → Conv1d → AvgPool1d → Flatten → Dense on sequences [N, 2, 12] (lengths 12, 6, 6, 7). */
+function conv1dModel(): Module {
+  return new Sequential([
+    new Conv1d(2, 4, 3, { padding: 2, dilation: 2, groups: 2, seed: 1 }), new ReLU(), new MaxPool1d(3, { stride: 2, padding: 1 }),
+    new Conv1d(4, 3, 4, { padding: 'same', bias: false, seed: 2 }), new AvgPool1d(2, { stride: 1, padding: 1 }),
+    new Flatten(), new Dense(21, 2, { seed: 3 }),
+  ]);
+}
 
 /** A BatchNorm2d whose running statistics, weight and bias are not the initial ones and zeros. */
 function trainedBatchNorm2d(channels: number): BatchNorm2d {
@@ -382,6 +393,29 @@ describe('exportOnnx: the file', () => {
     expect(() => exportOnnx(cnn, { inputShape: ['batch', 1, 6, 4], dtype: 'float64' })).toThrow("dtype 'float64' cannot be had: model.0 (Conv2d): ONNX Runtime runs Conv in float only");
     expect(() => exportOnnx(new AvgPool2d(2), { inputShape: [1, 1, 4, 4], dtype: 'float64' })).toThrow('ONNX Runtime runs AveragePool in float only');
     expect(describeFile(exportOnnx(new MaxPool2d(2), { inputShape: [1, 1, 4, 4] })).inputs[0]!.elemType).toBe(11);
+  });
+
+  test('Conv1d, MaxPool1d, AvgPool1d: Conv, MaxPool and AveragePool with 1-D kernels ([k], strides [s], pads [p, p]); Conv1d and AvgPool1d in float by default', () => {
+    const file = exportOnnx(conv1dModel(), { inputShape: ['batch', 2, 12] });
+    const nodes = nodesOf(file);
+    expect(nodes.map((n) => n.op)).toEqual(['Conv', 'Relu', 'MaxPool', 'Conv', 'AveragePool', 'Flatten', 'Gemm']);
+    expect(nodes[0]!.inputs).toEqual(['input', '0.weight', '0.bias']);
+    expect(nodes[0]!.attributes).toEqual({ kernel_shape: [3], strides: [1], pads: [2, 2], dilations: [2], group: 2 });
+    expect(nodes[2]!.attributes).toEqual({ kernel_shape: [3], strides: [2], pads: [1, 1] });
+    expect(nodes[3]!.inputs).toEqual(['2/MaxPool', '3.weight']);
+    expect(nodes[3]!.attributes).toEqual({ kernel_shape: [4], strides: [1], pads: [1, 2], dilations: [1], group: 1 }); // 'same': the extra zero after
+    expect(nodes[4]!.attributes).toEqual({ kernel_shape: [2], strides: [1], pads: [1, 1], count_include_pad: 1 });
+    const described = describeFile(file);
+    expect(described.inputs).toEqual([{ name: 'input', elemType: 1, dims: ['batch', 2, 12] }]);
+    expect(described.outputs).toEqual([{ name: 'output', elemType: 1, dims: ['batch', 2] }]);
+    expect(described.initializers.get('0.weight')!.dims).toEqual([4, 1, 3]);
+    expect(described.initializers.get('3.weight')!.dims).toEqual([3, 4, 4]);
+    expect(() => exportOnnx(new Conv1d(1, 1, 2), { inputShape: [1, 1, 4], dtype: 'float64' })).toThrow("dtype 'float64' cannot be had: the model (Conv1d): ONNX Runtime runs Conv in float only");
+    expect(() => exportOnnx(new AvgPool1d(2), { inputShape: [1, 1, 4], dtype: 'float64' })).toThrow('the model (AvgPool1d): ONNX Runtime runs AveragePool in float only');
+    const max = describeFile(exportOnnx(new MaxPool1d(2), { inputShape: ['batch', 3, 'length'] }));
+    expect(max.inputs[0]!.elemType).toBe(11);
+    expect(max.outputs).toEqual([{ name: 'output', elemType: 11, dims: ['batch', 3, 'model_length'] }]);
+    expect(() => exportOnnx(conv1dModel(), { inputShape: ['batch', 3, 12] })).toThrow('Conv1d.forward: input must be [batch, 2, length], got [2, 3, 12]');
   });
 
   test('gelu and silu: ½x(1 + Erf(x/√2)) (in float by default), the tanh form and x·Sigmoid(x) (in double)', () => {

@@ -32,7 +32,7 @@ export interface ExportOnnxOptions {
    * The element type of the inputs, weights and outputs: 'float64' (tensor(double), what adjoint
    * computes in) or 'float32' (tensor(float), what most ONNX engines run fastest). By default
    * 'float64', unless the model holds a layer whose ONNX operator ONNX Runtime runs in float only
-   * (Conv2d, AvgPool2d, RNN, LSTM, GRU, and exact GELU, whose Erf ONNX Runtime runs in float only):
+   * (Conv1d, Conv2d, AvgPool1d, AvgPool2d, RNN, LSTM, GRU, and exact GELU, whose Erf ONNX Runtime runs in float only):
    * then 'float32', and asking for 'float64' is an error.
    */
   dtype?: OnnxPrecision;
@@ -47,7 +47,7 @@ const EXPORTERS = new Map<Function, LayerExport>([...BASIC_LAYERS, ...CONV_LAYER
  * `output` (a recurrent layer adds its final states `h_n`, `c_n`), and every parameter and buffer an
  * initializer under its dotted name (`0.weight`). The model must be built from the library's
  * layers: Sequential, Dense (with a named activation or an activation module), BatchNorm, Dropout,
- * Residual, the activation modules, Flatten, Embedding, Conv2d, MaxPool2d, AvgPool2d, BatchNorm2d,
+ * Residual, the activation modules, Flatten, Embedding, Conv1d, MaxPool1d, AvgPool1d, Conv2d, MaxPool2d, AvgPool2d, BatchNorm2d,
  * LayerNorm, and (as the whole model) RNN, LSTM and GRU. docs/nn.md lists the ONNX operators each becomes. In 'float64',
  * every operator runs on tensor(double) in ONNX Runtime's CPU provider (those it has no double
  * kernel for are composed from ones it has, or the model is exported in float: see `dtype`); in

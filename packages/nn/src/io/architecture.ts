@@ -21,6 +21,8 @@ import { LSTM } from '../layers/lstm';
 import { GRU } from '../layers/gru';
 import { Conv2d } from '../layers/conv';
 import { AvgPool2d, MaxPool2d } from '../layers/pool';
+import { Conv1d } from '../layers/conv1d';
+import { AvgPool1d, MaxPool1d } from '../layers/pool1d';
 import { activationNames, type ActivationName } from '../activations';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_ITEMS, checkTree, requireLimit, type JsonLimits } from './limits';
 import { elide, kind, preview } from './messages';
@@ -197,7 +199,7 @@ function ownFields(config: object): Record<string, unknown> {
 /**
  * A lower bound on the number of values a model built from `config` holds in its parameters and
  * buffers: those of the library's layers with parameters (Dense, BatchNorm, BatchNorm2d, LayerNorm,
- * Embedding, RNN, LSTM, GRU, Conv2d) in it, at any depth (user layers are not counted). A file must hold them all, so
+ * Embedding, RNN, LSTM, GRU, Conv1d, Conv2d) in it, at any depth (user layers are not counted). A file must hold them all, so
  * deserializeModel can refuse a corrupt dimension (`"features": 1000000000`) before building the
  * model allocates gigabytes for it.
  */
@@ -231,6 +233,9 @@ export function configStateSize(config: unknown): number {
     const taps = Array.isArray(kernel) && kernel.length === 2 && kernel.every(isInt) ? (kernel[0] as number) * (kernel[1] as number) : 0;
     const perGroup = Math.floor(dim('inChannels') / Math.max(dim('groups'), 1));
     n += dim('outChannels') * perGroup * taps + (own(config, 'bias') === true ? dim('outChannels') : 0);
+  } else if (type === 'Conv1d') {
+    const perGroup = Math.floor(dim('inChannels') / Math.max(dim('groups'), 1));
+    n += dim('outChannels') * perGroup * dim('kernelSize') + (own(config, 'bias') === true ? dim('outChannels') : 0);
   }
   return n;
 }
@@ -268,17 +273,35 @@ const withAlpha = <M extends Module & { readonly alpha: number }>(type: string, 
 /** A pair of integers ≥ `min` (1 unless given): a window's size, stride, padding or dilation. */
 const isPair = (v: unknown, min: number = 1): boolean => Array.isArray(v) && v.length === 2 && v.every((d) => Number.isInteger(d) && d >= min);
 
-/** MaxPool2d and AvgPool2d: their window. */
-const pool = <M extends MaxPool2d | AvgPool2d>(type: string, cls: new (kernelSize: [number, number], options: { stride: [number, number]; padding: [number, number] }) => M): LayerSerializer<M> => ({
-  type,
-  cls,
-  toConfig: (m) => ({ kernelSize: [...m.kernelSize], stride: [...m.stride], padding: [...m.padding] }),
-  fromConfig: (c) =>
-    new cls(field(c, 'kernelSize', isPair, 'a pair of positive integers'), {
-      stride: field(c, 'stride', isPair, 'a pair of positive integers'),
-      padding: field(c, 'padding', (v) => isPair(v, 0), 'a pair of non-negative integers'),
-    }),
-});
+/** An integer ≥ `min` (1 unless given): a 1-D window's size, stride, padding or dilation. */
+const isCount = (v: unknown, min: number = 1): boolean => Number.isInteger(v) && (v as number) >= min;
+
+/** A window's size as JSON: a pair copied, a number as it is. */
+const sizeConfig = (v: number | readonly number[]): number | number[] => (typeof v === 'number' ? v : [...v]);
+
+/**
+ * The pooling layers, 1-D (sizes are numbers) and 2-D (sizes are pairs): their window. `isSize`
+ * checks a size read from a file, `what` names what it must be.
+ */
+function pool<M extends MaxPool2d | AvgPool2d | MaxPool1d | AvgPool1d>(
+  type: string,
+  cls: new (kernelSize: never, options: { stride: never; padding: never }) => M,
+  isSize: (v: unknown, min?: number) => boolean,
+  what: (min: 0 | 1) => string,
+): LayerSerializer<M> {
+  return {
+    type,
+    cls,
+    toConfig: (m) => ({ kernelSize: sizeConfig(m.kernelSize), stride: sizeConfig(m.stride), padding: sizeConfig(m.padding) }),
+    fromConfig: (c) =>
+      new cls(field<never>(c, 'kernelSize', isSize, what(1)), {
+        stride: field<never>(c, 'stride', isSize, what(1)),
+        padding: field<never>(c, 'padding', (v) => isSize(v, 0), what(0)),
+      }),
+  };
+}
+const pairs = (min: 0 | 1): string => (min === 0 ? 'a pair of non-negative integers' : 'a pair of positive integers');
+const counts = (min: 0 | 1): string => (min === 0 ? 'a non-negative integer' : 'a positive integer');
 
 /** What {@link stackingConfig} leaves out. */
 const STACKING_DEFAULTS = { numLayers: 1, bidirectional: false, dropout: 0 } as const;
@@ -428,8 +451,29 @@ for (const s of [
         seed: 0,
       }),
   } satisfies LayerSerializer<Conv2d>,
-  pool('MaxPool2d', MaxPool2d),
-  pool('AvgPool2d', AvgPool2d),
+  {
+    type: 'Conv1d',
+    cls: Conv1d,
+    toConfig: (m: Conv1d) => ({
+      inChannels: m.inChannels, outChannels: m.outChannels, kernelSize: m.kernelSize, stride: m.stride,
+      padding: m.padding, dilation: m.dilation, groups: m.groups, bias: m.bias !== null,
+    }),
+    // Zeros and a seeded bias: the saved weights replace them, and core's shared random stream is left alone.
+    fromConfig: (c: Record<string, unknown>) =>
+      new Conv1d(field(c, 'inChannels', isInt, 'a positive integer'), field(c, 'outChannels', isInt, 'a positive integer'), field(c, 'kernelSize', isInt, 'a positive integer'), {
+        stride: field(c, 'stride', isInt, 'a positive integer'),
+        padding: field(c, 'padding', (v) => v === 'same' || isCount(v, 0), "a non-negative integer or 'same'"),
+        dilation: field(c, 'dilation', isInt, 'a positive integer'),
+        groups: field(c, 'groups', isInt, 'a positive integer'),
+        bias: field(c, 'bias', (v) => typeof v === 'boolean', 'true or false'),
+        init: 'zeros',
+        seed: 0,
+      }),
+  } satisfies LayerSerializer<Conv1d>,
+  pool('MaxPool2d', MaxPool2d, isPair, pairs),
+  pool('AvgPool2d', AvgPool2d, isPair, pairs),
+  pool('MaxPool1d', MaxPool1d, isCount, counts),
+  pool('AvgPool1d', AvgPool1d, isCount, counts),
   simple('ReLU', ReLU),
   simple('Tanh', Tanh),
   simple('Sigmoid', Sigmoid),

@@ -72,16 +72,8 @@ export class Conv2d extends Module {
     const kernel = sizePair(op, 'kernelSize', kernelSize, 1);
     const stride = sizePair(op, 'stride', options.stride ?? 1, 1);
     const dilation = sizePair(op, 'dilation', options.dilation ?? 1, 1);
-    const padding = convPadding(op, options.padding ?? 0, stride);
-    const groups = positiveSize(op, 'groups', options.groups ?? 1);
-    if (inChannels % groups !== 0 || outChannels % groups !== 0) {
-      throw new ValueError(`${op}: groups must divide inChannels and outChannels, got groups ${groups} for ${inChannels} → ${outChannels} channels`);
-    }
-    const hasBias = checkBoolean(op, 'bias', options.bias ?? true);
-    const shape = [outChannels, inChannels / groups, kernel[0], kernel[1]];
-    checkParameterSize(op, 'weight', shape);
-    if (options.init !== undefined) initializer(options.init, op);
-    const random = randomSource(op, options);
+    const padding = convPadding(op, options.padding ?? 0, stride, (v) => sizePair(op, 'padding', v, 0), 'a non-negative integer, a pair of them');
+    const { groups, weight, bias } = convParameters(op, inChannels, outChannels, kernel, options);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = kernel;
@@ -89,18 +81,9 @@ export class Conv2d extends Module {
     this.padding = padding;
     this.dilation = dilation;
     this.groups = groups;
-    this.hasBias = hasBias;
-
-    // One generator for the weight and then the bias (PyTorch's order).
-    const rng = generatorOf(random);
-    const draw = rng ? { rng } : {};
-    const fanIn = shape[1]! * kernel[0] * kernel[1];
-    const bound = 1 / Math.sqrt(fanIn);
-    const weight = options.init === undefined
-      ? rand(shape, { ...draw, min: -bound, max: bound })
-      : checkInitialized(op, initializeWithFans(op, options.init, shape, { fanIn, fanOut: outChannels * kernel[0] * kernel[1] }, draw), shape);
+    this.hasBias = bias !== null;
     this.registerParameter('weight', weight);
-    if (hasBias) this.registerParameter('bias', rand([outChannels], { ...draw, min: -bound, max: bound }));
+    if (bias !== null) this.registerParameter('bias', bias);
   }
 
   /** The kernels, `[outChannels, inChannels / groups, kH, kW]`. */
@@ -151,13 +134,72 @@ export class Conv2d extends Module {
   }
 }
 
-/** The padding option, checked: [pH, pW] ('valid' is [0, 0]) or 'same', which needs stride 1. */
-function convPadding(op: string, value: unknown, stride: readonly [number, number]): [number, number] | 'same' {
-  if (value === 'valid') return [0, 0];
+/**
+ * The padding option of a convolution, checked: `size(value)` for sizes (`'valid'` is `size(0)`) or
+ * 'same', which needs every stride 1; `sizes` says what sizes it takes, for the message.
+ * @internal Conv1d's and Conv2d's.
+ */
+export function convPadding<T>(op: string, value: unknown, stride: number | readonly number[], size: (value: unknown) => T, sizes: string): T | 'same' {
+  if (value === 'valid') return size(0);
   if (value === 'same') {
-    if (stride[0] !== 1 || stride[1] !== 1) throw new ValueError(`${op}: padding 'same' needs stride 1, got stride [${stride.join(', ')}]`);
+    if (typeof stride === 'number' ? stride !== 1 : stride.some((s) => s !== 1)) {
+      throw new ValueError(`${op}: padding 'same' needs stride 1, got stride ${typeof stride === 'number' ? stride : `[${stride.join(', ')}]`}`);
+    }
     return 'same';
   }
-  if (typeof value === 'string') throw new ValueError(`${op}: padding must be a non-negative integer, a pair of them, 'valid' or 'same', got ${show(value)}`);
-  return sizePair(op, 'padding', value, 0);
+  if (typeof value === 'string') throw new ValueError(`${op}: padding must be ${sizes}, 'valid' or 'same', got ${show(value)}`);
+  return size(value);
+}
+
+/**
+ * A size of a 1-D window (kernel, stride, padding, dilation): an integer ≥ `min`, else a
+ * ValueError naming `op` and `name`.
+ * @internal Conv1d's and the 1-D pools'.
+ */
+export function windowSize(op: string, name: string, value: unknown, min: 0 | 1): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new ValueError(`${op}: ${name} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got ${show(value)}`);
+  }
+  return value;
+}
+
+/** The options {@link convParameters} reads. */
+interface ConvParameterOptions {
+  groups?: number;
+  bias?: boolean;
+  init?: InitializerName | Initializer;
+  seed?: number;
+  rng?: Rng;
+}
+
+/**
+ * A convolution's groups, weight `[outChannels, inChannels / groups, ...kernel]` and bias
+ * `[outChannels]` (null with `bias: false`), checked and drawn as PyTorch's ConvNd draws them: both
+ * U(−1/√fanIn, 1/√fanIn) with fanIn = (inChannels / groups)·Πkernel, from one generator, weight
+ * first; a named `init` for the weight uses the fans fanIn and outChannels·Πkernel.
+ * @throws ValueError naming `op` for groups that are not a positive integer dividing both channel
+ * counts, a non-boolean bias, a weight larger than a tensor can hold, an unknown initialiser or one
+ * that returns the wrong shape, a bad seed, or seed and rng together.
+ * @internal Conv1d's and Conv2d's.
+ */
+export function convParameters(op: string, inChannels: number, outChannels: number, kernel: readonly number[], options: ConvParameterOptions): { groups: number; weight: Tensor; bias: Tensor | null } {
+  const groups = positiveSize(op, 'groups', options.groups ?? 1);
+  if (inChannels % groups !== 0 || outChannels % groups !== 0) {
+    throw new ValueError(`${op}: groups must divide inChannels and outChannels, got groups ${groups} for ${inChannels} → ${outChannels} channels`);
+  }
+  const hasBias = checkBoolean(op, 'bias', options.bias ?? true);
+  const shape = [outChannels, inChannels / groups, ...kernel];
+  checkParameterSize(op, 'weight', shape);
+  if (options.init !== undefined) initializer(options.init, op);
+  const random = randomSource(op, options);
+  // One generator for the weight and then the bias (PyTorch's order).
+  const rng = generatorOf(random);
+  const draw = rng ? { rng } : {};
+  const taps = kernel.reduce((a, b) => a * b, 1);
+  const fanIn = shape[1]! * taps;
+  const bound = 1 / Math.sqrt(fanIn);
+  const weight = options.init === undefined
+    ? rand(shape, { ...draw, min: -bound, max: bound })
+    : checkInitialized(op, initializeWithFans(op, options.init, shape, { fanIn, fanOut: outChannels * taps }, draw), shape);
+  return { groups, weight, bias: hasBias ? rand([outChannels], { ...draw, min: -bound, max: bound }) : null };
 }

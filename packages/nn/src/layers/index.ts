@@ -16,3 +16,5 @@ export { LSTM, type LstmState } from './lstm';
 export { GRU } from './gru';
 export { Conv2d, type Conv2dOptions } from './conv';
 export { Pool2d, MaxPool2d, AvgPool2d, type Pool2dOptions } from './pool';
+export { Conv1d, type Conv1dOptions } from './conv1d';
+export { Pool1d, MaxPool1d, AvgPool1d, type Pool1dOptions } from './pool1d';

@@ -17,12 +17,29 @@ interface Window {
 }
 
 function windowOf(op: string, kernelSize: unknown, options: Pool2dOptions): Window {
+  return poolWindow(op, kernelSize, options, (name, value, min) => sizePair(op, name, value, min));
+}
+
+/**
+ * A pooling layer's kernel size, stride (the kernel size unless given) and padding (at most half
+ * the kernel), each read by `size` (numbers for a 1-D window, pairs for a 2-D one); the options
+ * checked to be stride and padding only. Errors are ValueErrors naming `op`.
+ * @internal The 1-D and 2-D pools'.
+ */
+export function poolWindow<S extends number | readonly number[]>(
+  op: string,
+  kernelSize: unknown,
+  options: { stride?: unknown; padding?: unknown },
+  size: (name: string, value: unknown, min: 0 | 1) => S,
+): { kernelSize: S; stride: S; padding: S } {
   options = knownOptions(op, options, ['stride', 'padding']);
-  const kernel = sizePair(op, 'kernelSize', kernelSize, 1);
-  const stride = options.stride === undefined ? kernel : sizePair(op, 'stride', options.stride, 1);
-  const padding = sizePair(op, 'padding', options.padding ?? 0, 0);
-  if (2 * padding[0] > kernel[0] || 2 * padding[1] > kernel[1]) {
-    throw new ValueError(`${op}: padding must be at most half the kernel size, got padding [${padding.join(', ')}] for kernelSize [${kernel.join(', ')}]`);
+  const kernel = size('kernelSize', kernelSize, 1);
+  const stride = options.stride === undefined ? kernel : size('stride', options.stride, 1);
+  const padding = size('padding', options.padding ?? 0, 0);
+  const [k, p] = [[kernel].flat(), [padding].flat()];
+  if (p.some((pad, i) => 2 * pad > k[i]!)) {
+    const show = (v: S): string => (typeof v === 'number' ? String(v) : `[${v.join(', ')}]`);
+    throw new ValueError(`${op}: padding must be at most half the kernel size, got padding ${show(padding)} for kernelSize ${show(kernel)}`);
   }
   return { kernelSize: kernel, stride, padding };
 }

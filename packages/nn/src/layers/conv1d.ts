@@ -1,0 +1,148 @@
+/** The 1-D convolution layer, as PyTorch's nn.Conv1d. */
+import { Rng, ShapeError, Tensor, ValueError, conv2d, formatShape } from '@adjoint/core';
+import { Module, describe } from '../module';
+import { type Initializer, type InitializerName } from '../init';
+import { knownOptions, positiveSize } from '../args';
+import { convPadding, convParameters, windowSize } from './conv';
+
+const CONV1D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'init', 'seed', 'rng'];
+
+/** Options of {@link Conv1d}. */
+export interface Conv1dOptions {
+  /** Step between applications of the kernel: a positive integer (default 1). */
+  stride?: number;
+  /**
+   * Zeros added at both ends of each sequence: a non-negative integer (default 0), `'valid'` (none)
+   * or `'same'` (as much as keeps the length; stride 1 only; an odd total puts the extra zero after
+   * the sequence, as PyTorch does).
+   */
+  padding?: number | 'valid' | 'same';
+  /** Spacing between the kernel's taps: a positive integer (default 1). */
+  dilation?: number;
+  /**
+   * Channel groups (default 1): input and output channels are split into `groups` equal parts and
+   * part g of the output sees only part g of the input. Must divide both channel counts.
+   */
+  groups?: number;
+  /** Whether to add a learned bias per output channel (default true). */
+  bias?: boolean;
+  /**
+   * The weight's initialiser, by name or as a function (called with the weight's shape `[out,
+   * in / groups, kernelSize]` and `{rng}` or `{}`). Named fan-scaled initialisers use a convolution's
+   * fans: fan-in (in / groups)·kernelSize, fan-out out·kernelSize. Default: PyTorch's,
+   * U(−1/√fanIn, 1/√fanIn). The bias is always drawn as PyTorch draws it, U(−1/√fanIn, 1/√fanIn).
+   */
+  init?: InitializerName | Initializer;
+  /** Seed for the draws: a whole number (give seed or rng, not both). */
+  seed?: number;
+  /** Generator to draw from. */
+  rng?: Rng;
+}
+
+/**
+ * A 1-D convolution over a batch of sequences `[N, inChannels, L]` → `[N, outChannels, L']`, with
+ * kernels `weight` `[outChannels, inChannels / groups, kernelSize]` and `bias` `[outChannels]`:
+ *
+ *   y[n, o, i] = b[o] + Σ_{c, a} w[o, c, a] · x[n, c′, i·s + a·d − p]
+ *
+ * (c′ the input channel c of o's group, the input read as 0 outside the sequence) with
+ * L' = ⌊(L + 2p − d·(k − 1) − 1)/s⌋ + 1: PyTorch's `nn.Conv1d`, whose layouts, parameter names and
+ * default initialisation (U(−1/√fanIn, 1/√fanIn) for weight and bias, fanIn = (inChannels /
+ * groups)·kernelSize) it shares. It is core's `conv2d` on the input read as `[N, C, 1, L]` and the
+ * weight as `[O, C/groups, 1, k]`, so its derivatives of every order are core's.
+ *
+ * @example
+ * const conv = new Conv1d(4, 8, 3, { padding: 'same', seed: 0 });
+ * conv.forward(randn([16, 4, 100])).shape; // [16, 8, 100]
+ */
+export class Conv1d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: number;
+  readonly stride: number;
+  /** Zeros at each end, or 'same'. */
+  readonly padding: number | 'same';
+  readonly dilation: number;
+  readonly groups: number;
+  private readonly hasBias: boolean;
+
+  /**
+   * @throws ValueError naming Conv1d for a channel count that is not a positive integer, a bad
+   * kernel size, stride, padding or dilation, 'same' padding with a stride, groups that do not
+   * divide both channel counts, a weight larger than a tensor can hold, an initialiser that returns
+   * the wrong shape, a bad seed, seed and rng together, or an unknown option.
+   */
+  constructor(inChannels: number, outChannels: number, kernelSize: number, options: Conv1dOptions = {}) {
+    super();
+    const op = 'Conv1d';
+    options = knownOptions(op, options, CONV1D_OPTIONS);
+    positiveSize(op, 'inChannels', inChannels);
+    positiveSize(op, 'outChannels', outChannels);
+    const kernel = windowSize(op, 'kernelSize', kernelSize, 1);
+    const stride = windowSize(op, 'stride', options.stride ?? 1, 1);
+    const dilation = windowSize(op, 'dilation', options.dilation ?? 1, 1);
+    const padding = convPadding(op, options.padding ?? 0, stride, (v) => windowSize(op, 'padding', v, 0), 'a non-negative integer');
+    const { groups, weight, bias } = convParameters(op, inChannels, outChannels, [kernel], options);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = kernel;
+    this.stride = stride;
+    this.padding = padding;
+    this.dilation = dilation;
+    this.groups = groups;
+    this.hasBias = bias !== null;
+    this.registerParameter('weight', weight);
+    if (bias !== null) this.registerParameter('bias', bias);
+  }
+
+  /** The kernels, `[outChannels, inChannels / groups, kernelSize]`. */
+  get weight(): Tensor {
+    return this.param('weight');
+  }
+
+  /** The `[outChannels]` bias, or null for a layer built with `bias: false`. */
+  get bias(): Tensor | null {
+    return this.hasBias ? this.param('bias') : null;
+  }
+
+  /**
+   * The convolution plus bias for x of shape `[N, inChannels, L]`.
+   * @throws ShapeError naming Conv1d.forward when x is not `[N, inChannels, L]` or its (padded)
+   * length is shorter than the (dilated) kernel; ValueError for a non-tensor.
+   */
+  forward(x: Tensor): Tensor {
+    const op = 'Conv1d.forward';
+    if (!(x instanceof Tensor)) throw new ValueError(`${op}: input must be a Tensor, got ${describe(x)}`);
+    if (x.rank !== 3 || x.shape[1] !== this.inChannels) {
+      throw new ShapeError(`${op}: input must be [batch, ${this.inChannels}, length], got ${formatShape(x.shape)}`);
+    }
+    const [n, c, length] = x.shape as [number, number, number];
+    const span = this.dilation * (this.kernelSize - 1) + 1;
+    const padded = length + (this.padding === 'same' ? span - 1 : 2 * this.padding);
+    if (length === 0 || padded < span) {
+      throw new ShapeError(`${op}: input ${formatShape(x.shape)} has length ${length}, ${padded} padded, shorter than the ${span} the kernel spans`);
+    }
+    const b = this.bias;
+    const options = {
+      stride: [1, this.stride] as const,
+      padding: this.padding === 'same' ? ('same' as const) : ([0, this.padding] as const),
+      dilation: [1, this.dilation] as const,
+      groups: this.groups,
+      ...(b === null ? {} : { bias: b }),
+    };
+    const w = this.weight;
+    const y = conv2d(x.reshape([n, c, 1, length]), w.reshape([w.shape[0]!, w.shape[1]!, 1, this.kernelSize]), options);
+    return y.reshape([n, this.outChannels, y.shape[3]!]);
+  }
+
+  protected override describeSelf(): string {
+    const parts = [`${this.inChannels} → ${this.outChannels}`, `kernel ${this.kernelSize}`];
+    if (this.stride !== 1) parts.push(`stride ${this.stride}`);
+    if (this.padding === 'same') parts.push("padding 'same'");
+    else if (this.padding !== 0) parts.push(`padding ${this.padding}`);
+    if (this.dilation !== 1) parts.push(`dilation ${this.dilation}`);
+    if (this.groups !== 1) parts.push(`groups ${this.groups}`);
+    if (!this.hasBias) parts.push('no bias');
+    return parts.join(', ');
+  }
+}
