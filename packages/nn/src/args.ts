@@ -66,6 +66,17 @@ export function positiveSize(op: string, name: string, value: unknown): number {
 }
 
 /**
+ * A size of a 1-D window (kernel, stride, padding, dilation): an integer ≥ `min`, else a
+ * ValueError naming `op` and `name`.
+ */
+export function windowSize(op: string, name: string, value: unknown, min: 0 | 1): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new ValueError(`${op}: ${name} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got ${show(value)}`);
+  }
+  return value;
+}
+
+/**
  * @throws ValueError naming `op` when a parameter of `shape` would hold more values than a tensor
  * can (checked before anything is drawn, so that the message names the layer, not the draw).
  */

@@ -102,7 +102,7 @@ export const heNormal: Initializer = (shape, options = {}) => drawLaw('heNormal'
  * shape by {@link fans} (whose `[in, out]` convention is a Dense weight's): a convolution kernel
  * `[out, in, kH, kW]` has fan-in in·kH·kW. A named fan-scaled initialiser uses `f`; 'normal' and
  * 'zeros' need no fans; a function is called with the shape as it is. `op` names the layer in errors.
- * @internal Conv2d's; not part of the `init` namespace's public surface.
+ * @internal Conv1d's and Conv2d's; not part of the `init` namespace's public surface.
  */
 export function initializeWithFans(op: string, spec: InitializerName | Initializer, shape: readonly number[], f: Fans, options: InitOptions): Tensor {
   const init = initializer(spec, op);

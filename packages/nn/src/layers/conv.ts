@@ -151,18 +151,6 @@ export function convPadding<T>(op: string, value: unknown, stride: number | read
   return size(value);
 }
 
-/**
- * A size of a 1-D window (kernel, stride, padding, dilation): an integer ≥ `min`, else a
- * ValueError naming `op` and `name`.
- * @internal Conv1d's and the 1-D pools'.
- */
-export function windowSize(op: string, name: string, value: unknown, min: 0 | 1): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new ValueError(`${op}: ${name} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got ${show(value)}`);
-  }
-  return value;
-}
-
 /** The options {@link convParameters} reads. */
 interface ConvParameterOptions {
   groups?: number;

@@ -134,7 +134,12 @@ describe('Conv1d', () => {
     expectError(() => layer.forward(zeros([2, 4, 5])), ShapeError, 'Conv1d.forward: input must be [batch, 3, length], got [2, 4, 5]');
     expectError(() => layer.forward(zeros([2, 3, 5, 5])), ShapeError, 'Conv1d.forward: input must be [batch, 3, length], got [2, 3, 5, 5]');
     expectError(() => layer.forward(zeros([1, 3, 4])), ShapeError, 'Conv1d.forward: input [1, 3, 4] has length 4, 4 padded, shorter than the 5 the kernel spans');
-    expectError(() => new Conv1d(3, 2, 1, { padding: 1 }).forward(zeros([1, 3, 0])), ShapeError, 'Conv1d.forward: input [1, 3, 0] has length 0, 2 padded, shorter than the 1 the kernel spans');
+    expectError(() => new Conv1d(3, 2, 1, { padding: 1 }).forward(zeros([1, 3, 0])), ShapeError, 'Conv1d.forward: input [1, 3, 0] has length 0');
+    expectError(
+      () => new Conv1d(1, 1, 3, { padding: 2 ** 40 }).forward(zeros([1, 1, 4])),
+      ShapeError,
+      'Conv1d.forward: input [1, 1, 4] padded to length 2199023255556 gives an output [1, 1, 2199023255554]; the padded input or the output would hold more than the 2147483647 values a tensor can',
+    );
     expectError(() => layer.forward([[1]] as never), ValueError, 'Conv1d.forward: input must be a Tensor, got an array of length 1');
     expect(new Conv1d(3, 2, 4, { padding: 'same' }).forward(zeros([1, 3, 1])).shape).toEqual([1, 2, 1]);
     expect(new Conv1d(3, 2, 3, { padding: 1 }).forward(zeros([1, 3, 1])).shape).toEqual([1, 2, 1]);

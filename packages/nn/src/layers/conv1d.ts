@@ -1,9 +1,9 @@
 /** The 1-D convolution layer, as PyTorch's nn.Conv1d. */
-import { Rng, ShapeError, Tensor, ValueError, conv2d, formatShape } from '@adjoint/core';
+import { MAX_SIZE, Rng, ShapeError, Tensor, ValueError, conv2d, formatShape } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { type Initializer, type InitializerName } from '../init';
-import { knownOptions, positiveSize } from '../args';
-import { convPadding, convParameters, windowSize } from './conv';
+import { knownOptions, positiveSize, windowSize } from '../args';
+import { convPadding, convParameters } from './conv';
 
 const CONV1D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'init', 'seed', 'rng'];
 
@@ -119,8 +119,12 @@ export class Conv1d extends Module {
     const [n, c, length] = x.shape as [number, number, number];
     const span = this.dilation * (this.kernelSize - 1) + 1;
     const padded = length + (this.padding === 'same' ? span - 1 : 2 * this.padding);
-    if (length === 0 || padded < span) {
-      throw new ShapeError(`${op}: input ${formatShape(x.shape)} has length ${length}, ${padded} padded, shorter than the ${span} the kernel spans`);
+    if (length === 0) throw new ShapeError(`${op}: input ${formatShape(x.shape)} has length 0`);
+    if (padded < span) throw new ShapeError(`${op}: input ${formatShape(x.shape)} has length ${length}, ${padded} padded, shorter than the ${span} the kernel spans`);
+    // Checked here so that the message names this layer and 1-D shapes, not conv2d's 4-D ones.
+    const outLength = Math.floor((padded - span) / this.stride) + 1;
+    if (n * c * padded > MAX_SIZE || n * this.outChannels * outLength > MAX_SIZE) {
+      throw new ShapeError(`${op}: input ${formatShape(x.shape)} padded to length ${padded} gives an output [${n}, ${this.outChannels}, ${outLength}]; the padded input or the output would hold more than the ${MAX_SIZE} values a tensor can`);
     }
     const b = this.bias;
     const options = {

@@ -68,6 +68,7 @@ describe.each([
     expectError(() => pool.forward(zeros([2, 8])), ShapeError, `${name}.forward: input must be [batch, channels, length] with at least one channel, got [2, 8]`);
     expectError(() => pool.forward(zeros([2, 0, 8])), ShapeError, `${name}.forward: input must be [batch, channels, length] with at least one channel, got [2, 0, 8]`);
     expectError(() => pool.forward(zeros([1, 1, 2])), ShapeError, `${name}.forward: input [1, 1, 2] has length 2, 2 padded, shorter than the window of 3`);
+    expectError(() => pool.forward(zeros([1, 1, 0])), ShapeError, `${name}.forward: input [1, 1, 0] has length 0`);
     expectError(() => pool.forward(5 as never), ValueError, `${name}.forward: input must be a Tensor, got number 5`);
   });
 

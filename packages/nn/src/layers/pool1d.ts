@@ -1,7 +1,7 @@
 /** 1-D pooling layers, as PyTorch's nn.MaxPool1d and nn.AvgPool1d. */
-import { ShapeError, Tensor, ValueError, avgPool2d, formatShape, maxPool2d, type Pool2dOptions as CorePool2dOptions } from '@adjoint/core';
+import { MAX_SIZE, ShapeError, Tensor, ValueError, avgPool2d, formatShape, maxPool2d, type Pool2dOptions as CorePool2dOptions } from '@adjoint/core';
 import { Module, describe } from '../module';
-import { windowSize } from './conv';
+import { windowSize } from '../args';
 import { poolWindow } from './pool';
 
 /** Options of {@link MaxPool1d} and {@link AvgPool1d} (the kernel size is the constructor's first argument). */
@@ -45,8 +45,11 @@ export abstract class Pool1d extends Module {
     if (x.rank !== 3 || x.shape[1] === 0) throw new ShapeError(`${op}: input must be [batch, channels, length] with at least one channel, got ${formatShape(x.shape)}`);
     const [n, c, length] = x.shape as [number, number, number];
     const { kernelSize: k, stride: s, padding: p } = this;
-    if (length === 0 || length + 2 * p < k) {
-      throw new ShapeError(`${op}: input ${formatShape(x.shape)} has length ${length}, ${length + 2 * p} padded, shorter than the window of ${k}`);
+    if (length === 0) throw new ShapeError(`${op}: input ${formatShape(x.shape)} has length 0`);
+    if (length + 2 * p < k) throw new ShapeError(`${op}: input ${formatShape(x.shape)} has length ${length}, ${length + 2 * p} padded, shorter than the window of ${k}`);
+    const outLength = Math.floor((length + 2 * p - k) / s) + 1;
+    if (n * c * (length + 2 * p) > MAX_SIZE || n * c * outLength > MAX_SIZE) {
+      throw new ShapeError(`${op}: input ${formatShape(x.shape)} padded to length ${length + 2 * p} gives an output [${n}, ${c}, ${outLength}]; the padded input or the output would hold more than the ${MAX_SIZE} values a tensor can`);
     }
     const y = this.pool(x.reshape([n, c, 1, length]), { kernelSize: [1, k], stride: [1, s], padding: [0, p] });
     return y.reshape([n, c, y.shape[3]!]);
