@@ -323,6 +323,19 @@ function stackingOptions(c: Record<string, unknown>): { numLayers?: number; bidi
   };
 }
 
+/** BatchNorm and BatchNorm2d: their size (under `sizeKey`, the constructor's own name for it), momentum and eps. */
+const batchNorm = <M extends BatchNorm | BatchNorm2d>(
+  type: string,
+  cls: new (size: number, options: { momentum: number; eps: number }) => M,
+  sizeKey: string,
+  sizeOf: (m: M) => number,
+): LayerSerializer<M> => ({
+  type,
+  cls,
+  toConfig: (m) => ({ [sizeKey]: sizeOf(m), momentum: m.momentum, eps: m.eps }),
+  fromConfig: (c) => new cls(field(c, sizeKey, isInt, 'a positive integer'), { momentum: field(c, 'momentum', isNum, 'a number'), eps: field(c, 'eps', isNum, 'a number') }),
+});
+
 /** LSTM and GRU: their sizes and stacking are their whole configuration. */
 const recurrent = <M extends LSTM | GRU>(type: string, cls: new (inputSize: number, hiddenSize: number, options: { seed: number }) => M): LayerSerializer<M> => ({
   type,
@@ -361,20 +374,8 @@ for (const s of [
     toConfig: (m: Dropout) => ({ p: m.p }),
     fromConfig: (c: Record<string, unknown>) => new Dropout(field(c, 'p', isNum, 'a number in [0, 1)')),
   } satisfies LayerSerializer<Dropout>,
-  {
-    type: 'BatchNorm',
-    cls: BatchNorm,
-    toConfig: (m: BatchNorm) => ({ features: m.features, momentum: m.momentum, eps: m.eps }),
-    fromConfig: (c: Record<string, unknown>) =>
-      new BatchNorm(field(c, 'features', isInt, 'a positive integer'), { momentum: field(c, 'momentum', isNum, 'a number'), eps: field(c, 'eps', isNum, 'a number') }),
-  } satisfies LayerSerializer<BatchNorm>,
-  {
-    type: 'BatchNorm2d',
-    cls: BatchNorm2d,
-    toConfig: (m: BatchNorm2d) => ({ numFeatures: m.numFeatures, momentum: m.momentum, eps: m.eps }),
-    fromConfig: (c: Record<string, unknown>) =>
-      new BatchNorm2d(field(c, 'numFeatures', isInt, 'a positive integer'), { momentum: field(c, 'momentum', isNum, 'a number'), eps: field(c, 'eps', isNum, 'a number') }),
-  } satisfies LayerSerializer<BatchNorm2d>,
+  batchNorm('BatchNorm', BatchNorm, 'features', (m) => m.features),
+  batchNorm('BatchNorm2d', BatchNorm2d, 'numFeatures', (m) => m.numFeatures),
   {
     type: 'LayerNorm',
     cls: LayerNorm,
