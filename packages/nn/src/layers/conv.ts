@@ -27,6 +27,48 @@ export interface Conv2dOptions extends Pick<CoreConv2dOptions, 'stride' | 'paddi
 }
 
 /**
+ * What Conv1d and Conv2d share: their channel counts and groups, and the weight and bias PyTorch's
+ * ConvNd draws (see {@link convParameters}), registered as `weight` and `bias`. Each subclass
+ * checks and keeps its own kernel size, stride, padding and dilation, one number or one pair each.
+ */
+export abstract class Convolution extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly groups: number;
+  private readonly hasBias: boolean;
+
+  /** `op` names the layer in messages; `kernel` is the kernel's checked spatial size. */
+  protected constructor(op: string, inChannels: number, outChannels: number, kernel: readonly number[], options: ConvParameterOptions) {
+    super();
+    const { groups, weight, bias } = convParameters(op, inChannels, outChannels, kernel, options);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.groups = groups;
+    this.hasBias = bias !== null;
+    this.registerParameter('weight', weight);
+    if (bias !== null) this.registerParameter('bias', bias);
+  }
+
+  /** The kernels, `[outChannels, inChannels / groups, ...kernelSize]`. */
+  get weight(): Tensor {
+    return this.param('weight');
+  }
+
+  /** The `[outChannels]` bias, or null for a layer built with `bias: false`. */
+  get bias(): Tensor | null {
+    return this.hasBias ? this.param('bias') : null;
+  }
+
+  /** The printed description: the channels, then `sizes` (the subclass's kernel, stride, …), then groups and bias where not the default. */
+  protected describeWith(sizes: readonly string[]): string {
+    const parts = [`${this.inChannels} → ${this.outChannels}`, ...sizes];
+    if (this.groups !== 1) parts.push(`groups ${this.groups}`);
+    if (!this.hasBias) parts.push('no bias');
+    return parts.join(', ');
+  }
+}
+
+/**
  * A 2-D convolution over a batch of images `[N, inChannels, H, W]` → `[N, outChannels, H', W']`:
  * core's `conv2d` with the layer's kernels `weight` `[outChannels, inChannels / groups, kH, kW]`,
  * plus `bias` `[outChannels]` added to every position of its channel:
@@ -43,9 +85,7 @@ export interface Conv2dOptions extends Pick<CoreConv2dOptions, 'stride' | 'paddi
  * const conv = new Conv2d(1, 8, 3, { padding: 1, seed: 0 });
  * conv.forward(randn([64, 1, 28, 28])).shape; // [64, 8, 28, 28]
  */
-export class Conv2d extends Module {
-  readonly inChannels: number;
-  readonly outChannels: number;
+export class Conv2d extends Convolution {
   /** [kH, kW]. */
   readonly kernelSize: readonly [number, number];
   /** [sH, sW]. */
@@ -54,8 +94,6 @@ export class Conv2d extends Module {
   readonly padding: readonly [number, number] | 'same';
   /** [dH, dW]. */
   readonly dilation: readonly [number, number];
-  readonly groups: number;
-  private readonly hasBias: boolean;
 
   /**
    * @throws ValueError naming Conv2d for a channel count that is not a positive integer, a bad
@@ -64,7 +102,6 @@ export class Conv2d extends Module {
    * the wrong shape, a bad seed, seed and rng together, or an unknown option.
    */
   constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], options: Conv2dOptions = {}) {
-    super();
     const op = 'Conv2d';
     options = knownOptions(op, options, CONV2D_OPTIONS);
     positiveSize(op, 'inChannels', inChannels);
@@ -73,27 +110,11 @@ export class Conv2d extends Module {
     const stride = sizePair(op, 'stride', options.stride ?? 1, 1);
     const dilation = sizePair(op, 'dilation', options.dilation ?? 1, 1);
     const padding = convPadding(op, options.padding ?? 0, stride, (v) => sizePair(op, 'padding', v, 0), 'a non-negative integer, a pair of them');
-    const { groups, weight, bias } = convParameters(op, inChannels, outChannels, kernel, options);
-    this.inChannels = inChannels;
-    this.outChannels = outChannels;
+    super(op, inChannels, outChannels, kernel, options);
     this.kernelSize = kernel;
     this.stride = stride;
     this.padding = padding;
     this.dilation = dilation;
-    this.groups = groups;
-    this.hasBias = bias !== null;
-    this.registerParameter('weight', weight);
-    if (bias !== null) this.registerParameter('bias', bias);
-  }
-
-  /** The kernels, `[outChannels, inChannels / groups, kH, kW]`. */
-  get weight(): Tensor {
-    return this.param('weight');
-  }
-
-  /** The `[outChannels]` bias, or null for a layer built with `bias: false`. */
-  get bias(): Tensor | null {
-    return this.hasBias ? this.param('bias') : null;
   }
 
   /**
@@ -123,14 +144,12 @@ export class Conv2d extends Module {
 
   protected override describeSelf(): string {
     const pair = ([a, b]: readonly [number, number]): string => `${a}×${b}`;
-    const parts = [`${this.inChannels} → ${this.outChannels}`, `kernel ${pair(this.kernelSize)}`];
+    const parts = [`kernel ${pair(this.kernelSize)}`];
     if (this.stride[0] !== 1 || this.stride[1] !== 1) parts.push(`stride ${pair(this.stride)}`);
     if (this.padding === 'same') parts.push("padding 'same'");
     else if (this.padding[0] !== 0 || this.padding[1] !== 0) parts.push(`padding ${pair(this.padding)}`);
     if (this.dilation[0] !== 1 || this.dilation[1] !== 1) parts.push(`dilation ${pair(this.dilation)}`);
-    if (this.groups !== 1) parts.push(`groups ${this.groups}`);
-    if (!this.hasBias) parts.push('no bias');
-    return parts.join(', ');
+    return this.describeWith(parts);
   }
 }
 
@@ -151,8 +170,8 @@ export function convPadding<T>(op: string, value: unknown, stride: number | read
   return size(value);
 }
 
-/** The options {@link convParameters} reads. */
-interface ConvParameterOptions {
+/** The options a convolution layer's weight and bias are drawn with (see {@link convParameters}). */
+export interface ConvParameterOptions {
   groups?: number;
   bias?: boolean;
   init?: InitializerName | Initializer;

@@ -1,9 +1,9 @@
 /** The 1-D convolution layer, as PyTorch's nn.Conv1d. */
 import { MAX_SIZE, Rng, ShapeError, Tensor, ValueError, conv2d, formatShape } from '@adjoint/core';
-import { Module, describe } from '../module';
+import { describe } from '../module';
 import { type Initializer, type InitializerName } from '../init';
 import { knownOptions, positiveSize, windowSize } from '../args';
-import { convPadding, convParameters } from './conv';
+import { Convolution, convPadding } from './conv';
 
 const CONV1D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'init', 'seed', 'rng'];
 
@@ -55,16 +55,12 @@ export interface Conv1dOptions {
  * const conv = new Conv1d(4, 8, 3, { padding: 'same', seed: 0 });
  * conv.forward(randn([16, 4, 100])).shape; // [16, 8, 100]
  */
-export class Conv1d extends Module {
-  readonly inChannels: number;
-  readonly outChannels: number;
+export class Conv1d extends Convolution {
   readonly kernelSize: number;
   readonly stride: number;
   /** Zeros at each end, or 'same'. */
   readonly padding: number | 'same';
   readonly dilation: number;
-  readonly groups: number;
-  private readonly hasBias: boolean;
 
   /**
    * @throws ValueError naming Conv1d for a channel count that is not a positive integer, a bad
@@ -73,7 +69,6 @@ export class Conv1d extends Module {
    * the wrong shape, a bad seed, seed and rng together, or an unknown option.
    */
   constructor(inChannels: number, outChannels: number, kernelSize: number, options: Conv1dOptions = {}) {
-    super();
     const op = 'Conv1d';
     options = knownOptions(op, options, CONV1D_OPTIONS);
     positiveSize(op, 'inChannels', inChannels);
@@ -82,27 +77,11 @@ export class Conv1d extends Module {
     const stride = windowSize(op, 'stride', options.stride ?? 1, 1);
     const dilation = windowSize(op, 'dilation', options.dilation ?? 1, 1);
     const padding = convPadding(op, options.padding ?? 0, stride, (v) => windowSize(op, 'padding', v, 0), 'a non-negative integer');
-    const { groups, weight, bias } = convParameters(op, inChannels, outChannels, [kernel], options);
-    this.inChannels = inChannels;
-    this.outChannels = outChannels;
+    super(op, inChannels, outChannels, [kernel], options);
     this.kernelSize = kernel;
     this.stride = stride;
     this.padding = padding;
     this.dilation = dilation;
-    this.groups = groups;
-    this.hasBias = bias !== null;
-    this.registerParameter('weight', weight);
-    if (bias !== null) this.registerParameter('bias', bias);
-  }
-
-  /** The kernels, `[outChannels, inChannels / groups, kernelSize]`. */
-  get weight(): Tensor {
-    return this.param('weight');
-  }
-
-  /** The `[outChannels]` bias, or null for a layer built with `bias: false`. */
-  get bias(): Tensor | null {
-    return this.hasBias ? this.param('bias') : null;
   }
 
   /**
@@ -140,13 +119,11 @@ export class Conv1d extends Module {
   }
 
   protected override describeSelf(): string {
-    const parts = [`${this.inChannels} → ${this.outChannels}`, `kernel ${this.kernelSize}`];
+    const parts = [`kernel ${this.kernelSize}`];
     if (this.stride !== 1) parts.push(`stride ${this.stride}`);
     if (this.padding === 'same') parts.push("padding 'same'");
     else if (this.padding !== 0) parts.push(`padding ${this.padding}`);
     if (this.dilation !== 1) parts.push(`dilation ${this.dilation}`);
-    if (this.groups !== 1) parts.push(`groups ${this.groups}`);
-    if (!this.hasBias) parts.push('no bias');
-    return parts.join(', ');
+    return this.describeWith(parts);
   }
 }

@@ -14,7 +14,7 @@ export { Recurrent, type CellWeights, type RecurrentOptions } from './recurrent'
 export { RNN, type RNNOptions } from './rnn';
 export { LSTM, type LstmState } from './lstm';
 export { GRU } from './gru';
-export { Conv2d, type Conv2dOptions } from './conv';
+export { Conv2d, Convolution, type Conv2dOptions, type ConvParameterOptions } from './conv';
 export { Pool2d, MaxPool2d, AvgPool2d, type Pool2dOptions } from './pool';
 export { Conv1d, type Conv1dOptions } from './conv1d';
 export { Pool1d, MaxPool1d, AvgPool1d, type Pool1dOptions } from './pool1d';
