@@ -27,8 +27,9 @@ export interface Conv2dOptions extends Pick<CoreConv2dOptions, 'stride' | 'paddi
 }
 
 /**
- * What Conv1d and Conv2d share: their channel counts and groups, and the weight and bias PyTorch's
- * ConvNd draws (see {@link convParameters}), registered as `weight` and `bias`. Each subclass
+ * What Conv1d and Conv2d share: their channel counts and groups, and the weight and bias drawn as
+ * PyTorch's ConvNd draws them (U(−1/√fanIn, 1/√fanIn), fanIn = (inChannels / groups)·Πkernel),
+ * registered as `weight` and `bias`. Each subclass
  * checks and keeps its own kernel size, stride, padding and dilation, one number or one pair each.
  */
 export abstract class Convolution extends Module {
@@ -170,7 +171,7 @@ export function convPadding<T>(op: string, value: unknown, stride: number | read
   return size(value);
 }
 
-/** The options a convolution layer's weight and bias are drawn with (see {@link convParameters}). */
+/** The options a convolution layer's groups, weight and bias are made from. */
 export interface ConvParameterOptions {
   groups?: number;
   bias?: boolean;
