@@ -19,7 +19,7 @@ import {
   Dense, Module, deserializeModel, toModelFile, loadModel, mlp, predict, registerLayer,
   saveModel, serializeModel,
 } from '@adjoint/nn';
-import { everyLayer, everyNewLayer } from '../packages/nn/src/testing/every-layer';
+import { everyLayer, everyNewLayer, everySequenceLayer } from '../packages/nn/src/testing/every-layer';
 import { ROOT, runFixture } from './fixtures/child';
 import type { SaveWorkerData } from './fixtures/save-worker';
 
@@ -35,11 +35,13 @@ const bytes = (t: Tensor): Buffer => Buffer.from(t.data.buffer, t.data.byteOffse
 const probe = tensor([[0.5, -1], [2, 0.25], [-3, 1]]); // inputs for mlp([2, …])
 const probe3 = tensor([[0.5, -1, 2], [2, 0.25, -0.5], [-3, 1, 0]]); // inputs for everyLayer(4, 2)
 const probeImages = tensor(Array.from({ length: 2 * 64 }, (_, i) => Math.sin(i))).reshape([2, 1, 8, 8]); // inputs for everyNewLayer()
+const probeSequences = tensor(Array.from({ length: 2 * 24 }, (_, i) => Math.cos(i))).reshape([2, 2, 12]); // inputs for everySequenceLayer()
 
 /** The models the format tests damage: every built-in layer kind between them, with an input and the output's shape. */
 const models = [
   { name: 'everyLayer(4, 2)', build: (): Module => everyLayer(4, 2), probe: probe3, outShape: [3, 2] },
   { name: 'everyNewLayer()', build: (): Module => everyNewLayer(), probe: probeImages, outShape: [2, 19] },
+  { name: 'everySequenceLayer()', build: (): Module => everySequenceLayer(), probe: probeSequences, outShape: [2, 12] },
 ];
 
 /** The error `fn` throws (failing the test if it throws nothing). */
@@ -395,6 +397,23 @@ describe('a corrupt dimension is refused before anything is allocated for it', (
     ['a grouped Conv2d kernel', (f: any) => void (f.architecture.features.layers[3].kernelSize = [5000, 5000]), /at least 200000\d{3} values/],
   ])('%s (the image and sequence layers)', (_what, corrupt, message) => {
     const file = JSON.parse(JSON.stringify(toModelFile(everyNewLayer())));
+    corrupt(file);
+    const started = process.memoryUsage().rss;
+    expect(() => deserializeModel(file)).toThrow(ValueError);
+    expect(() => deserializeModel(file)).toThrow(message);
+    expect(process.memoryUsage().rss - started).toBeLessThan(200 * 1024 * 1024);
+  });
+
+  it.each([
+    ['a Conv1d inside a Sequential', (f: any) => void (f.architecture.conv.layers[0].outChannels = 1e8), /at least 700000\d{3} values but the file's tensors hold \d+/],
+    ['a grouped Conv1d kernel', (f: any) => void (f.architecture.conv.layers[3].kernelSize = 1e8), /at least 800000\d{3} values/],
+    ['BatchNorm2d numFeatures', (f: any) => void (f.architecture.imageNorm.numFeatures = 1e9), /at least 4000000\d{3} values/],
+    ['LayerNorm normalizedShape', (f: any) => void (f.architecture.tokenNorm.normalizedShape = [1e4, 1e4]), /at least 100000\d{3} values/],
+    ['LSTM numLayers', (f: any) => void (f.architecture.lstm.numLayers = 1e6), /at least 264000\d{3} values/],
+    ['bidirectional GRU hiddenSize', (f: any) => void (f.architecture.gru.hiddenSize = 1e5), /at least 60004800\d{3} values/],
+    ['RNN numLayers', (f: any) => void (f.architecture.rnn.numLayers = 1e8), /at least 1200000\d{3} values/],
+  ])('%s (the 1-D, normalisation and stacked recurrent layers)', (_what, corrupt, message) => {
+    const file = JSON.parse(JSON.stringify(toModelFile(everySequenceLayer())));
     corrupt(file);
     const started = process.memoryUsage().rss;
     expect(() => deserializeModel(file)).toThrow(ValueError);
