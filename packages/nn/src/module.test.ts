@@ -253,7 +253,7 @@ describe('trees of any depth and shape', () => {
     f.bias!.data[0] = 1;
     expect(new Residual(new Residual(new Residual(f))).forward(tensor([[1]])).item()).toBe(1 + (1 + (1 + 3)));
     expect(() => new Residual(new Residual(new Dense(2, 3))).forward(tensor([[1, 1]]))).toThrow(
-      'Residual: the wrapped module must keep the shape of its input, got input [1, 2] and output [1, 3]',
+      'Residual.forward: the wrapped module must keep the shape of its input, got input [1, 2] and output [1, 3]',
     );
   });
 

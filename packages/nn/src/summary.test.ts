@@ -119,7 +119,7 @@ describe('summary', () => {
     expectError(() => summary(cnn(), [2, 0, 8]), ValueError, 'summary: inputShape must be a list of positive integers (the batch axis first), got [2, 0, 8]');
     expectError(() => summary(cnn(), 3 as never), ValueError, 'summary: inputShape must be a list of positive integers (the batch axis first), got 3');
     const model = cnn();
-    expectError(() => summary(model, [2, 3, 8, 8]), ShapeError, 'summary: the model cannot run on an input of shape [2, 3, 8, 8]: Conv2d: input must be [batch, 1, height, width], got [2, 3, 8, 8]');
+    expectError(() => summary(model, [2, 3, 8, 8]), ShapeError, 'summary: the model cannot run on an input of shape [2, 3, 8, 8]: Conv2d.forward: input must be [batch, 1, height, width], got [2, 3, 8, 8]');
     expect(model.namedModules().every(([, m]) => !Object.prototype.hasOwnProperty.call(m, 'forward'))).toBe(true);
     expect(model.training).toBe(true);
   });

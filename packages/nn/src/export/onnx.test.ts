@@ -458,7 +458,7 @@ describe('exportOnnx: the file', () => {
     );
     const model = mlp([3, 2], { seed: 0 });
     expect(() => exportOnnx(model, { inputShape: ['batch', 4] })).toThrow(ShapeError);
-    expect(() => exportOnnx(model, { inputShape: ['batch', 4] })).toThrow("exportOnnx: the model does not accept inputs of inputShape ['batch', 4]: Dense: input must have 3 features on its last axis, got [2, 4]");
+    expect(() => exportOnnx(model, { inputShape: ['batch', 4] })).toThrow("exportOnnx: the model does not accept inputs of inputShape ['batch', 4]: Dense.forward: input must have 3 features on its last axis, got [2, 4]");
     expect(() => exportOnnx(model, undefined as never)).toThrow('exportOnnx: options must give inputShape');
     expect(() => exportOnnx(model, { inputShape: [] })).toThrow("exportOnnx: inputShape must be a non-empty list of sizes and names, such as ['batch', 4], got");
     expect(() => exportOnnx(model, { inputShape: ['batch', 0] })).toThrow('exportOnnx: inputShape[1] must be a positive whole number or a name (letters, digits, underscores), got 0');

@@ -111,7 +111,7 @@ export class Softmax extends Module {
   }
   forward(x: Tensor): Tensor {
     input(this, x);
-    if (this.axis < -x.rank || this.axis >= x.rank) throw new ValueError(`Softmax: axis ${this.axis} is out of range for an input of rank ${x.rank} (shape [${x.shape.join(', ')}])`);
+    if (this.axis < -x.rank || this.axis >= x.rank) throw new ValueError(`Softmax.forward: axis ${this.axis} is out of range for an input of rank ${x.rank} (shape [${x.shape.join(', ')}])`);
     return softmax(x, this.axis);
   }
   protected override describeSelf(): string {

@@ -63,16 +63,16 @@ export class BatchNorm extends Module {
 
   /** Normalises `x` of shape `[..., features]`. */
   forward(x: Tensor): Tensor {
-    if (!(x instanceof Tensor)) throw new ValueError(`BatchNorm: input must be a Tensor, got ${describe(x)}`);
+    if (!(x instanceof Tensor)) throw new ValueError(`BatchNorm.forward: input must be a Tensor, got ${describe(x)}`);
     if (x.rank === 0 || x.shape[x.rank - 1] !== this.features) {
-      throw new ShapeError(`BatchNorm: input must be [batch, ..., ${this.features}], got ${formatShape(x.shape)}`);
+      throw new ShapeError(`BatchNorm.forward: input must be [batch, ..., ${this.features}], got ${formatShape(x.shape)}`);
     }
     if (!this.training) {
       return normalize(x.sub(this.runningMean), this.runningVar, this.eps).mul(this.gamma).add(this.beta);
     }
     const axes = x.shape.slice(0, -1).map((_, i) => i);
     const n = x.size / this.features;
-    if (x.rank < 2 || n < 2) throw new ValueError(`BatchNorm: training needs more than one value per feature, got input ${formatShape(x.shape)} (use eval() for single samples)`);
+    if (x.rank < 2 || n < 2) throw new ValueError(`BatchNorm.forward: training needs more than one value per feature, got input ${formatShape(x.shape)} (use eval() for single samples)`);
     const { mean, centred, variance } = moments(x, axes, false);
     updateRunningStats(this.runningMean, this.runningVar, mean, variance, n, this.momentum);
     return normalize(centred, variance, this.eps).mul(this.gamma).add(this.beta);

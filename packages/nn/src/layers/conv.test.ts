@@ -1,4 +1,4 @@
-import { Rng, ShapeError, Tensor, ValueError, rand, randn, tensor, zeros } from '@adjoint/core';
+import { MAX_SIZE, Rng, ShapeError, Tensor, ValueError, rand, randn, tensor, zeros } from '@adjoint/core';
 import { assertGrad, checkModule } from '@adjoint/gradcheck';
 import { Conv2d } from './conv';
 import { Sequential } from './sequential';
@@ -122,10 +122,17 @@ describe('Conv2d', () => {
 
   test('bad inputs are ShapeErrors naming Conv2d and the shapes', () => {
     const layer = new Conv2d(3, 2, 3, { dilation: 2, seed: 0 });
-    expectError(() => layer.forward(zeros([2, 4, 8, 8])), ShapeError, 'Conv2d: input must be [batch, 3, height, width], got [2, 4, 8, 8]');
-    expectError(() => layer.forward(zeros([3, 8, 8])), ShapeError, 'Conv2d: input must be [batch, 3, height, width], got [3, 8, 8]');
-    expectError(() => layer.forward(zeros([1, 3, 4, 8])), ShapeError, 'Conv2d: input [1, 3, 4, 8] is 4×8, 4×8 padded, smaller than the 5×5 the kernel spans');
-    expectError(() => layer.forward([[1]] as never), ValueError, 'Conv2d: input must be a Tensor, got an array of length 1');
+    expectError(() => layer.forward(zeros([2, 4, 8, 8])), ShapeError, 'Conv2d.forward: input must be [batch, 3, height, width], got [2, 4, 8, 8]');
+    expectError(() => layer.forward(zeros([3, 8, 8])), ShapeError, 'Conv2d.forward: input must be [batch, 3, height, width], got [3, 8, 8]');
+    expectError(() => layer.forward(zeros([1, 3, 4, 8])), ShapeError, 'Conv2d.forward: input [1, 3, 4, 8] is 4×8, 4×8 padded, smaller than the 5×5 the kernel spans');
+    expectError(() => layer.forward(zeros([1, 3, 0, 8])), ShapeError, 'Conv2d.forward: input [1, 3, 0, 8] has height 0');
+    expectError(() => new Conv2d(3, 2, 1, { padding: 1 }).forward(zeros([1, 3, 8, 0])), ShapeError, 'Conv2d.forward: input [1, 3, 8, 0] has width 0');
+    // Too large for a tensor: the layer's own words, before core's conv2d is reached.
+    expectError(() => new Conv2d(3, 2, 1, { padding: 100000 }).forward(zeros([1, 3, 5, 5])), ShapeError,
+      `Conv2d.forward: input [1, 3, 5, 5] padded to 200005×200005 gives an output [1, 2, 200005, 200005]; the padded input or the output would hold more than the ${MAX_SIZE} values a tensor can`);
+    expectError(() => new Conv2d(3, 4000, 1).forward(zeros([1000, 3, 30, 30])), ShapeError,
+      `Conv2d.forward: input [1000, 3, 30, 30] padded to 30×30 gives an output [1000, 4000, 30, 30]; the padded input or the output would hold more than the ${MAX_SIZE} values a tensor can`);
+    expectError(() => layer.forward([[1]] as never), ValueError, 'Conv2d.forward: input must be a Tensor, got an array of length 1');
     expect(new Conv2d(3, 2, 3, { padding: 'same' }).forward(zeros([1, 3, 1, 1])).shape).toEqual([1, 2, 1, 1]);
   });
 

@@ -1,5 +1,5 @@
 /** The 2-D convolution layer, as PyTorch's nn.Conv2d. */
-import { Rng, ShapeError, Tensor, ValueError, conv2d, formatShape, rand, type Conv2dOptions as CoreConv2dOptions } from '@adjoint/core';
+import { MAX_SIZE, Rng, ShapeError, Tensor, ValueError, conv2d, formatShape, rand, type Conv2dOptions as CoreConv2dOptions } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { checkInitialized, initializeWithFans, initializer, type Initializer, type InitializerName } from '../init';
 import { checkBoolean, checkParameterSize, knownOptions, positiveSize, randomSource, generatorOf, show, sizePair } from '../args';
@@ -120,22 +120,29 @@ export class Conv2d extends Convolution {
 
   /**
    * conv2d(x, weight) + bias for x of shape `[N, inChannels, H, W]`.
-   * @throws ShapeError naming Conv2d when x is not `[N, inChannels, H, W]` or its (padded) height or
-   * width is smaller than the (dilated) kernel; ValueError for a non-tensor.
+   * @throws ShapeError naming Conv2d.forward when x is not `[N, inChannels, H, W]`, its height or
+   * width is 0, its (padded) height or width is smaller than the (dilated) kernel, or the padded
+   * input or the output would be too large for a tensor; ValueError for a non-tensor.
    */
   forward(x: Tensor): Tensor {
-    const op = 'Conv2d';
+    const op = 'Conv2d.forward';
     if (!(x instanceof Tensor)) throw new ValueError(`${op}: input must be a Tensor, got ${describe(x)}`);
     if (x.rank !== 4 || x.shape[1] !== this.inChannels) {
       throw new ShapeError(`${op}: input must be [batch, ${this.inChannels}, height, width], got ${formatShape(x.shape)}`);
     }
+    const [n, c, h, w] = x.shape as [number, number, number, number];
     const [kh, kw] = this.kernelSize;
     const [dh, dw] = this.dilation;
     const [spanH, spanW] = [dh * (kh - 1) + 1, dw * (kw - 1) + 1];
     const [padH, padW] = this.padding === 'same' ? [spanH - 1, spanW - 1] : [2 * this.padding[0], 2 * this.padding[1]];
-    const [h, w] = [x.shape[2]!, x.shape[3]!];
-    if (h === 0 || w === 0 || h + padH < spanH || w + padW < spanW) {
+    if (h === 0 || w === 0) throw new ShapeError(`${op}: input ${formatShape(x.shape)} has ${h === 0 ? 'height' : 'width'} 0`);
+    if (h + padH < spanH || w + padW < spanW) {
       throw new ShapeError(`${op}: input ${formatShape(x.shape)} is ${h}×${w}, ${h + padH}×${w + padW} padded, smaller than the ${spanH}×${spanW} the kernel spans`);
+    }
+    // Checked here so that the message names this layer, not conv2d.
+    const [outH, outW] = [Math.floor((h + padH - spanH) / this.stride[0]) + 1, Math.floor((w + padW - spanW) / this.stride[1]) + 1];
+    if (n * c * (h + padH) * (w + padW) > MAX_SIZE || n * this.outChannels * outH * outW > MAX_SIZE) {
+      throw new ShapeError(`${op}: input ${formatShape(x.shape)} padded to ${h + padH}×${w + padW} gives an output [${n}, ${this.outChannels}, ${outH}, ${outW}]; the padded input or the output would hold more than the ${MAX_SIZE} values a tensor can`);
     }
     const options = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
     const b = this.bias;

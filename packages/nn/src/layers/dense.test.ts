@@ -24,7 +24,7 @@ describe('Dense', () => {
     expect(layer.forward(randn([5, 4], { seed: 1 })).shape).toEqual([5, 3]);
     expect(layer.forward(randn([2, 5, 4], { seed: 1 })).shape).toEqual([2, 5, 3]);
     expect(() => layer.forward(randn([5, 3], { seed: 1 }))).toThrow(ShapeError);
-    expect(() => layer.forward(randn([5, 3], { seed: 1 }))).toThrow('Dense: input must have 4 features on its last axis, got [5, 3]');
+    expect(() => layer.forward(randn([5, 3], { seed: 1 }))).toThrow('Dense.forward: input must have 4 features on its last axis, got [5, 3]');
   });
 
   test('activations by name, function or module', () => {

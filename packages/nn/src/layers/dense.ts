@@ -82,9 +82,9 @@ export class Dense extends Module {
 
   /** f(xW + b). */
   forward(x: Tensor): Tensor {
-    if (!(x instanceof Tensor)) throw new ValueError(`Dense: input must be a Tensor, got ${describe(x)}`);
+    if (!(x instanceof Tensor)) throw new ValueError(`Dense.forward: input must be a Tensor, got ${describe(x)}`);
     if (x.rank === 0 || x.shape[x.rank - 1] !== this.inFeatures) {
-      throw new ShapeError(`Dense: input must have ${this.inFeatures} features on its last axis, got ${formatShape(x.shape)}`);
+      throw new ShapeError(`Dense.forward: input must have ${this.inFeatures} features on its last axis, got ${formatShape(x.shape)}`);
     }
     const b = this.bias;
     if (b === null) return this.activate(matmul(x, this.weight));

@@ -36,7 +36,7 @@ export class Dropout extends Module {
 
   /** x·mask/(1 − p) in training, x in evaluation. */
   forward(x: Tensor): Tensor {
-    if (!(x instanceof Tensor)) throw new ValueError(`Dropout: input must be a Tensor, got ${describe(x)}`);
+    if (!(x instanceof Tensor)) throw new ValueError(`Dropout.forward: input must be a Tensor, got ${describe(x)}`);
     if (!this.training || this.p === 0) return x;
     const u = rand(x.shape, this.rng ? { rng: this.rng } : {});
     const keep = greaterEqual(u, this.p);

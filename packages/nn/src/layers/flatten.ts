@@ -16,8 +16,8 @@ export class Flatten extends Module {
    * @throws ShapeError for a scalar (it has no batch axis); ValueError for a non-tensor.
    */
   forward(x: Tensor): Tensor {
-    if (!(x instanceof Tensor)) throw new ValueError(`Flatten: input must be a Tensor, got ${describe(x)}`);
-    if (x.rank === 0) throw new ShapeError(`Flatten: input must have a batch axis, got a scalar (shape ${formatShape(x.shape)})`);
+    if (!(x instanceof Tensor)) throw new ValueError(`Flatten.forward: input must be a Tensor, got ${describe(x)}`);
+    if (x.rank === 0) throw new ShapeError(`Flatten.forward: input must have a batch axis, got a scalar (shape ${formatShape(x.shape)})`);
     return reshape(x, [x.shape[0]!, shapeSize(x.shape.slice(1))]);
   }
 }

@@ -96,7 +96,7 @@ describe('Residual', () => {
   test('the inner module must keep the shape', () => {
     expect(() => new Residual(new Dense(2, 3)).forward(tensor([[1, 1]]))).toThrow(ShapeError);
     expect(() => new Residual(new Dense(2, 3)).forward(tensor([[1, 1]]))).toThrow(
-      'Residual: the wrapped module must keep the shape of its input, got input [1, 2] and output [1, 3]',
+      'Residual.forward: the wrapped module must keep the shape of its input, got input [1, 2] and output [1, 3]',
     );
     expect(() => new Residual(null as unknown as Dense)).toThrow(ValueError);
   });

@@ -138,7 +138,7 @@ describe('LSTM', () => {
     // @ts-expect-error: an LSTM is not a tensor → tensor Module
     const model = new Sequential([new LSTM(3, 2, { seed: 0 })]);
     expect(() => model.forward(x)).toThrow(
-      'Sequential: item 0 (LSTM) returned an array of length 2, not a Tensor; a Sequential passes one tensor from module to module (a recurrent layer returns [output, state]: call it from a Module of your own)',
+      'Sequential.forward: item 0 (LSTM) returned an array of length 2, not a Tensor; a Sequential passes one tensor from module to module (a recurrent layer returns [output, state]: call it from a Module of your own)',
     );
   });
 });

@@ -67,9 +67,13 @@ describe.each([
     expectError(() => new Pool(2, { padding: 2 }), ValueError, `${name}: padding must be at most half the kernel size, got padding [2, 2] for kernelSize [2, 2]`);
     expectError(() => new Pool(2, { dilation: 2 } as never), ValueError, `${name}: unknown option 'dilation'; the options are stride, padding`);
     const pool = new Pool(3);
-    expectError(() => pool.forward(zeros([2, 8, 8])), ShapeError, `${name}: input must be [batch, channels, height, width], got [2, 8, 8]`);
-    expectError(() => pool.forward(zeros([1, 1, 2, 8])), ShapeError, `${name}: input [1, 1, 2, 8] is 2×8, 2×8 padded, smaller than the 3×3 window (or has no channels)`);
-    expectError(() => pool.forward(5 as never), ValueError, `${name}: input must be a Tensor, got number 5`);
+    expectError(() => pool.forward(zeros([2, 8, 8])), ShapeError, `${name}.forward: input must be [batch, channels, height, width] with at least one channel, got [2, 8, 8]`);
+    expectError(() => pool.forward(zeros([1, 0, 8, 8])), ShapeError, `${name}.forward: input must be [batch, channels, height, width] with at least one channel, got [1, 0, 8, 8]`);
+    expectError(() => pool.forward(zeros([1, 1, 0, 8])), ShapeError, `${name}.forward: input [1, 1, 0, 8] has height 0`);
+    expectError(() => pool.forward(zeros([1, 1, 8, 0])), ShapeError, `${name}.forward: input [1, 1, 8, 0] has width 0`);
+    expectError(() => pool.forward(zeros([1, 1, 2, 8])), ShapeError, `${name}.forward: input [1, 1, 2, 8] is 2×8, 2×8 padded, smaller than the 3×3 window`);
+    expectError(() => new Pool(3, { padding: 1 }).forward(zeros([1, 1, 8, 0])), ShapeError, `${name}.forward: input [1, 1, 8, 0] has width 0`);
+    expectError(() => pool.forward(5 as never), ValueError, `${name}.forward: input must be a Tensor, got number 5`);
   });
 
   test('describes itself', () => {

@@ -44,13 +44,14 @@ export function poolWindow<S extends number | readonly number[]>(
   return { kernelSize: kernel, stride, padding };
 }
 
-/** `x` checked for a pooling layer: `[N, C, H, W]` with the window fitting in the padded image. */
+/** `x` checked for a pooling layer: `[N, C, H, W]` with C, H and W positive and the window fitting in the padded image. */
 function poolInput(op: string, x: unknown, { kernelSize: [kh, kw], padding: [ph, pw] }: Window): Tensor {
   if (!(x instanceof Tensor)) throw new ValueError(`${op}: input must be a Tensor, got ${describe(x)}`);
-  if (x.rank !== 4) throw new ShapeError(`${op}: input must be [batch, channels, height, width], got ${formatShape(x.shape)}`);
+  if (x.rank !== 4 || x.shape[1] === 0) throw new ShapeError(`${op}: input must be [batch, channels, height, width] with at least one channel, got ${formatShape(x.shape)}`);
   const [h, w] = [x.shape[2]!, x.shape[3]!];
-  if (x.shape[1] === 0 || h === 0 || w === 0 || h + 2 * ph < kh || w + 2 * pw < kw) {
-    throw new ShapeError(`${op}: input ${formatShape(x.shape)} is ${h}×${w}, ${h + 2 * ph}×${w + 2 * pw} padded, smaller than the ${kh}×${kw} window (or has no channels)`);
+  if (h === 0 || w === 0) throw new ShapeError(`${op}: input ${formatShape(x.shape)} has ${h === 0 ? 'height' : 'width'} 0`);
+  if (h + 2 * ph < kh || w + 2 * pw < kw) {
+    throw new ShapeError(`${op}: input ${formatShape(x.shape)} is ${h}×${w}, ${h + 2 * ph}×${w + 2 * pw} padded, smaller than the ${kh}×${kw} window`);
   }
   return x;
 }
@@ -85,11 +86,12 @@ export abstract class Pool2d extends Module {
 
   /**
    * The pooled windows.
-   * @throws ShapeError naming the layer when x is not `[N, C, H, W]` or the window does not fit.
+   * @throws ShapeError naming the layer's forward when x is not `[N, C, H, W]` with C, H and W
+   * positive, or the window does not fit in the padded image; ValueError for a non-tensor.
    */
   forward(x: Tensor): Tensor {
     const window: Window = { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding };
-    return this.pool(poolInput(this.kind, x, window), window);
+    return this.pool(poolInput(`${this.kind}.forward`, x, window), window);
   }
 
   protected override describeSelf(): string {

@@ -21,7 +21,7 @@ export class Residual extends Module {
    * @throws ShapeError when the wrapped module changes the shape of its input.
    */
   forward(x: Tensor): Tensor {
-    if (!(x instanceof Tensor)) throw new ValueError(`Residual: input must be a Tensor, got ${describe(x)}`);
+    if (!(x instanceof Tensor)) throw new ValueError(`Residual.forward: input must be a Tensor, got ${describe(x)}`);
     let levels = 1;
     let inner = this.module;
     while (inner instanceof Residual && inner.forward === Residual.prototype.forward) {
@@ -30,7 +30,7 @@ export class Residual extends Module {
     }
     const y = inner.forward(x);
     if (!(y instanceof Tensor) || !sameShape(y.shape, x.shape)) {
-      throw new ShapeError(`Residual: the wrapped module must keep the shape of its input, got input ${formatShape(x.shape)} and output ${y instanceof Tensor ? formatShape(y.shape) : describe(y)}`);
+      throw new ShapeError(`Residual.forward: the wrapped module must keep the shape of its input, got input ${formatShape(x.shape)} and output ${y instanceof Tensor ? formatShape(y.shape) : describe(y)}`);
     }
     let out = y;
     for (let i = 0; i < levels; i++) out = x.add(out);

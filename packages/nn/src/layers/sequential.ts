@@ -54,7 +54,7 @@ export class Sequential extends Module {
       else {
         out = layer.forward(out);
         if (!(out instanceof Tensor)) {
-          throw new ValueError(`Sequential: item ${top.next - 1} (${layer.constructor.name}) returned ${describe(out)}, not a Tensor; a Sequential passes one tensor from module to module (a recurrent layer returns [output, state]: call it from a Module of your own)`);
+          throw new ValueError(`Sequential.forward: item ${top.next - 1} (${layer.constructor.name}) returned ${describe(out)}, not a Tensor; a Sequential passes one tensor from module to module (a recurrent layer returns [output, state]: call it from a Module of your own)`);
         }
       }
     }
