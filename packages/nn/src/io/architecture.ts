@@ -271,10 +271,10 @@ const withAlpha = <M extends Module & { readonly alpha: number }>(type: string, 
 });
 
 /** A pair of integers ≥ `min` (1 unless given): a window's size, stride, padding or dilation. */
-const isPair = (v: unknown, min: number = 1): boolean => Array.isArray(v) && v.length === 2 && v.every((d) => Number.isInteger(d) && d >= min);
+const isPair = (v: unknown, min: number = 1): v is [number, number] => Array.isArray(v) && v.length === 2 && v.every((d) => Number.isInteger(d) && d >= min);
 
 /** An integer ≥ `min` (1 unless given): a 1-D window's size, stride, padding or dilation. */
-const isCount = (v: unknown, min: number = 1): boolean => Number.isInteger(v) && (v as number) >= min;
+const isCount = (v: unknown, min: number = 1): v is number => Number.isInteger(v) && (v as number) >= min;
 
 /** A window's size as JSON: a pair copied, a number as it is. */
 const sizeConfig = (v: number | readonly number[]): number | number[] => (typeof v === 'number' ? v : [...v]);
@@ -283,10 +283,10 @@ const sizeConfig = (v: number | readonly number[]): number | number[] => (typeof
  * The pooling layers, 1-D (sizes are numbers) and 2-D (sizes are pairs): their window. `isSize`
  * checks a size read from a file, `what` names what it must be.
  */
-function pool<M extends MaxPool2d | AvgPool2d | MaxPool1d | AvgPool1d>(
+function pool<S extends number | readonly [number, number], M extends MaxPool2d | AvgPool2d | MaxPool1d | AvgPool1d>(
   type: string,
-  cls: new (kernelSize: never, options: { stride: never; padding: never }) => M,
-  isSize: (v: unknown, min?: number) => boolean,
+  cls: new (kernelSize: S, options: { stride: S; padding: S }) => M,
+  isSize: (v: unknown, min?: number) => v is S,
   what: (min: 0 | 1) => string,
 ): LayerSerializer<M> {
   return {
@@ -294,9 +294,9 @@ function pool<M extends MaxPool2d | AvgPool2d | MaxPool1d | AvgPool1d>(
     cls,
     toConfig: (m) => ({ kernelSize: sizeConfig(m.kernelSize), stride: sizeConfig(m.stride), padding: sizeConfig(m.padding) }),
     fromConfig: (c) =>
-      new cls(field<never>(c, 'kernelSize', isSize, what(1)), {
-        stride: field<never>(c, 'stride', isSize, what(1)),
-        padding: field<never>(c, 'padding', (v) => isSize(v, 0), what(0)),
+      new cls(field<S>(c, 'kernelSize', isSize, what(1)), {
+        stride: field<S>(c, 'stride', isSize, what(1)),
+        padding: field<S>(c, 'padding', (v) => isSize(v, 0), what(0)),
       }),
   };
 }
