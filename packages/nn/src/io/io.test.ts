@@ -297,8 +297,8 @@ describe('LayerNorm and BatchNorm2d in model files', () => {
   });
 
   test.each([
-    ['normalizedShape', (c: any) => void (c.normalizedShape = []), "(LayerNorm): 'normalizedShape' must be a non-empty list of positive integers, got a list of length 0"],
-    ['normalizedShape', (c: any) => void (c.normalizedShape = [2, 0.5]), "(LayerNorm): 'normalizedShape' must be a non-empty list of positive integers, got a list of length 2"],
+    ['normalizedShape', (c: any) => void (c.normalizedShape = []), "(LayerNorm): 'normalizedShape' must be a non-empty list of positive integers, got the list []"],
+    ['normalizedShape', (c: any) => void (c.normalizedShape = [2, 0.5]), "(LayerNorm): 'normalizedShape' must be a non-empty list of positive integers, got the list [2, 0.5]"],
     ['elementwiseAffine', (c: any) => void delete c.elementwiseAffine, "(LayerNorm): 'elementwiseAffine' must be true or false, got nothing"],
     ['bias', (c: any) => void (c.bias = 'yes'), `(LayerNorm): 'bias' must be true or false, got the string "yes"`],
     ['eps', (c: any) => void (c.eps = -1), '(LayerNorm): LayerNorm: eps must be a positive finite number, got -1'],

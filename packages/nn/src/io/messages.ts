@@ -53,11 +53,14 @@ export function preview(value: unknown): string {
   return typeof value === 'object' ? 'an object' : typeof value;
 }
 
-/** A short description of a JSON value for messages ("a list of length 3", 'the string "x"'). */
+/** A short description of a JSON value for messages ('the list [2, 0.5]', "a list of length 300", 'the string "x"'). */
 export function kind(value: unknown): string {
   if (value === undefined) return 'nothing'; // a key missing from the file
   if (value === null) return 'null';
-  if (Array.isArray(value)) return `a list of length ${value.length}`;
+  if (Array.isArray(value)) {
+    const shown = preview(value);
+    return shown.startsWith('[') ? `the list ${shown}` : shown;
+  }
   if (typeof value === 'string') return `the string ${preview(value)}`;
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }
