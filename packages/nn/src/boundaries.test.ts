@@ -11,6 +11,7 @@ import {
   confusionMatrix, cosineDecay, crossEntropy, deserializeModel, toModelFile, evaluate, exponentialDecay, fit, glorotNormal, glorotUniform, heNormal, heUniform,
   inverseTimeDecay, kFold, loadModel, mlp, normal, predict, saveModel, serializeModel, stepDecay, trainTestSplit, zeros as zerosInit, type Optimizer,
   ReLU, Residual, Softmax, Identity, ELU, activationFn, initializer, functionalCall, fans, clipGradNorm,
+  AvgPool2d, Conv1d, Conv2d, MaxPool1d, RNN,
 } from '@adjoint/nn';
 import { expectError } from '../../../test/support/expect-error';
 
@@ -298,6 +299,29 @@ describe('sizes given to a layer are checked by the layer', () => {
     expectError(() => heNormal([100_000, 100_000]), ValueError, 'heNormal: shape [100000, 100000] has 10000000000 elements, more than the 2147483647 a tensor can hold');
     expectError(() => normal(new Array(65).fill(1)), ValueError, 'normal: a tensor has at most 64 axes, got a shape of rank 65');
     expectError(() => zerosInit('3' as never), ValueError, 'zeros: shape must be an array of dimensions, got "3"');
+  });
+});
+
+describe('an explicit null option is reported, never taken for the default', () => {
+  const p = [param([1, 2])];
+  it.each<[string, () => unknown, string]>([
+    ['Conv1d stride', () => new Conv1d(4, 4, 3, { stride: null as never }), 'Conv1d: stride must be a positive integer, got null'],
+    ['Conv1d bias', () => new Conv1d(4, 4, 3, { bias: null as never }), 'Conv1d: bias must be true or false, got null'],
+    ['Conv2d groups', () => new Conv2d(4, 4, 3, { groups: null as never }), 'Conv2d: groups must be a positive integer, got null'],
+    ['Conv2d dilation', () => new Conv2d(4, 4, 3, { dilation: null as never }), 'Conv2d: dilation must be a positive integer or a pair of them, got null'],
+    ['MaxPool1d padding', () => new MaxPool1d(3, { padding: null as never }), 'MaxPool1d: padding must be a non-negative integer, got null'],
+    ['AvgPool2d padding', () => new AvgPool2d(3, { padding: null as never }), 'AvgPool2d: padding must be a non-negative integer or a pair of them, got null'],
+    ['RNN nonlinearity', () => new RNN(3, 4, { nonlinearity: null as never }), "RNN: nonlinearity must be 'tanh' or 'relu', got null"],
+    ['Dense bias', () => new Dense(3, 4, { bias: null as never }), 'Dense: bias must be true or false, got null'],
+    ['BatchNorm eps', () => new BatchNorm(3, { eps: null as never }), 'BatchNorm: eps must be a positive finite number, got null'],
+    ['Adam beta1', () => new Adam(p, { beta1: null as never }), 'Adam: beta1 must be in [0, 1), got null'],
+    ['SGD momentum', () => new SGD(p, { lr: 0.1, momentum: null as never }), 'SGD: momentum must be in [0, 1), got null'],
+    ['stepDecay gamma', () => stepDecay(0.1, { stepSize: 10, gamma: null as never }), 'stepDecay: gamma must be a finite number ≥ 0, got null'],
+    ['batches shuffle', () => [...batches(tensor([[1], [2]]), undefined, { batchSize: 1, shuffle: null as never })], 'batches: shuffle must be true or false, got null'],
+    ['trainTestSplit testSize', () => trainTestSplit(tensor([[1], [2], [3], [4]]), tensor([1, 2, 3, 4]), { testSize: null as never }), 'trainTestSplit: testSize must be a fraction in (0, 1) or a whole number of rows ≥ 1, got null'],
+    ['mlp activation', () => mlp([2, 3, 1], { activation: null as never }), 'mlp: unknown activation null; expected one of relu, tanh, sigmoid, leakyRelu, elu, gelu, silu, softplus, softmax, identity or a function'],
+  ])('%s', (_name, call, message) => {
+    expectError(call, ValueError, message);
   });
 });
 

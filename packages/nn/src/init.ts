@@ -10,7 +10,7 @@
  */
 import { MAX_RANK, Tensor, ValueError, formatShape, rand, randn, sameShape, zeros as zerosOf, shapeSize, type Rng } from '@adjoint/core';
 import { describe } from './module';
-import { MAX_TENSOR_SIZE, finiteNumber, knownOptions, randomSource, show, type RandomSource } from './args';
+import { MAX_TENSOR_SIZE, finiteNumber, knownOptions, randomSource, show, type RandomSource, orDefault } from './args';
 
 /** Where an initialiser's random numbers come from. */
 export interface InitOptions {
@@ -128,8 +128,8 @@ export function checkInitialized(op: string, weight: unknown, shape: readonly nu
  */
 export function normal(shape: readonly number[], options: InitOptions & { std?: number; mean?: number } = {}): Tensor {
   const source = random('normal', options, ['std', 'mean']);
-  const std = finiteNumber('normal', 'std', options.std ?? 1);
-  const mean = finiteNumber('normal', 'mean', options.mean ?? 0);
+  const std = finiteNumber('normal', 'std', orDefault(options.std, 1));
+  const mean = finiteNumber('normal', 'mean', orDefault(options.mean, 0));
   if (std < 0) throw new ValueError(`normal: std must be a finite number ≥ 0, got ${std}`);
   return randn(checkShape('normal', shape), { ...source, std, mean });
 }

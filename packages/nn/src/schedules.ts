@@ -4,7 +4,7 @@
  * `new SGD(params, { lr: cosineDecay(0.1, { decaySteps: 1000 }) })`.
  */
 import { ValueError } from '@adjoint/core';
-import { checkBoolean, knownOptions, show } from './args';
+import { checkBoolean, knownOptions, show, orDefault } from './args';
 
 /** A learning-rate schedule: step count → learning rate. */
 export type Schedule = (step: number) => number;
@@ -29,7 +29,7 @@ export function stepDecay(initial: number, options: StepDecayOptions): Schedule 
   options = knownOptions('stepDecay', options, ['stepSize', 'gamma']);
   const stepSize = options.stepSize;
   if (typeof stepSize !== 'number' || !Number.isInteger(stepSize) || stepSize <= 0) throw new ValueError(`stepDecay: stepSize must be a positive integer, got ${show(stepSize)}`);
-  const gamma = check('stepDecay', 'gamma', options.gamma ?? 0.1, 0);
+  const gamma = check('stepDecay', 'gamma', orDefault(options.gamma, 0.1), 0);
   return (t) => initial * gamma ** Math.floor(t / stepSize);
 }
 
@@ -48,8 +48,8 @@ export function exponentialDecay(initial: number, options: ExponentialDecayOptio
   check('exponentialDecay', 'initial', initial, 0);
   options = knownOptions('exponentialDecay', options, ['decayRate', 'decaySteps', 'staircase']);
   const rate = check('exponentialDecay', 'decayRate', options.decayRate, 0);
-  const steps = check('exponentialDecay', 'decaySteps', options.decaySteps ?? 1, 0, true);
-  const staircase = checkBoolean('exponentialDecay', 'staircase', options.staircase ?? false);
+  const steps = check('exponentialDecay', 'decaySteps', orDefault(options.decaySteps, 1), 0, true);
+  const staircase = checkBoolean('exponentialDecay', 'staircase', orDefault(options.staircase, false));
   return (t) => initial * rate ** (staircase ? Math.floor(t / steps) : t / steps);
 }
 
@@ -66,7 +66,7 @@ export function inverseTimeDecay(initial: number, options: InverseTimeDecayOptio
   check('inverseTimeDecay', 'initial', initial, 0);
   options = knownOptions('inverseTimeDecay', options, ['decayRate', 'decaySteps']);
   const rate = check('inverseTimeDecay', 'decayRate', options.decayRate, 0);
-  const steps = check('inverseTimeDecay', 'decaySteps', options.decaySteps ?? 1, 0, true);
+  const steps = check('inverseTimeDecay', 'decaySteps', orDefault(options.decaySteps, 1), 0, true);
   return (t) => initial / (1 + (rate * t) / steps);
 }
 
@@ -86,7 +86,7 @@ export function cosineDecay(initial: number, options: CosineDecayOptions): Sched
   check('cosineDecay', 'initial', initial, 0);
   options = knownOptions('cosineDecay', options, ['decaySteps', 'alpha']);
   const steps = check('cosineDecay', 'decaySteps', options.decaySteps, 0, true);
-  const alpha = check('cosineDecay', 'alpha', options.alpha ?? 0, 0);
+  const alpha = check('cosineDecay', 'alpha', orDefault(options.alpha, 0), 0);
   if (alpha > 1) throw new ValueError(`cosineDecay: alpha must be in [0, 1], got ${alpha}`);
   return (t) => initial * (alpha + (1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * Math.min(t, steps)) / steps)));
 }

@@ -44,8 +44,8 @@ export function batches(x: TensorInput, y?: TensorInput, options: BatchesOptions
   const ys = y === undefined ? undefined : asSamples(op, 'y', y);
   if (ys !== undefined) checkSameRows(op, xs, ys);
   const batchSize = checkInteger(op, 'batchSize', orDefault(options.batchSize, 32), 1);
-  const shuffle = checkBoolean(op, 'shuffle', options.shuffle ?? false);
-  const dropLast = checkBoolean(op, 'dropLast', options.dropLast ?? false);
+  const shuffle = checkBoolean(op, 'shuffle', orDefault(options.shuffle, false));
+  const dropLast = checkBoolean(op, 'dropLast', orDefault(options.dropLast, false));
   const seed = seedOption(op, options.seed);
   const n = rows(xs);
   checkRowCount(op, n);

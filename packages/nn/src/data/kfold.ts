@@ -1,6 +1,6 @@
 /** k-fold cross-validation index sets. */
 import { Rng, ValueError } from '@adjoint/core';
-import { checkBoolean, knownOptions, show } from '../args';
+import { checkBoolean, knownOptions, show, orDefault } from '../args';
 import { DEFAULT_MAX_INDICES, checkIndexCount, checkRowCount, formatCount, limitOption, seedOption } from './checks';
 
 /** One fold: the rows to train on and the rows to test on (disjoint, together all rows). */
@@ -43,7 +43,7 @@ export function kFold(n: number, k: number, options: KFoldOptions = {}): Fold[] 
   }
   options = knownOptions(op, options, KFOLD_OPTIONS);
   return makeFolds(op, n, k, {
-    shuffle: checkBoolean(op, 'shuffle', options.shuffle ?? true),
+    shuffle: checkBoolean(op, 'shuffle', orDefault(options.shuffle, true)),
     seed: seedOption(op, options.seed),
     maxIndices: limitOption(op, 'maxIndices', options.maxIndices, DEFAULT_MAX_INDICES),
   });

@@ -1,6 +1,6 @@
 /** Holding out a test set: the first thing to do with data, before any fitting or scaling. */
 import { Rng, Tensor, ValueError, gather, noGrad } from '@adjoint/core';
-import { asSamples, checkBoolean, checkSameRows, knownOptions, range, rows, show, type TensorInput } from '../args';
+import { asSamples, checkBoolean, checkSameRows, knownOptions, range, rows, show, type TensorInput, orDefault } from '../args';
 import { DEFAULT_MAX_INDICES, checkIndexCount, checkRowCount, limitOption, seedOption } from './checks';
 
 /** Options of {@link trainTestSplit}. */
@@ -41,8 +41,8 @@ export function trainTestSplit(x: TensorInput, y: TensorInput, options: TrainTes
   const ys = asSamples(op, 'y', y);
   checkSameRows(op, xs, ys);
   const n = rows(xs);
-  const nTest = testCount(op, options.testSize ?? 0.25, n);
-  const shuffle = checkBoolean(op, 'shuffle', options.shuffle ?? true);
+  const nTest = testCount(op, orDefault(options.testSize, 0.25), n);
+  const shuffle = checkBoolean(op, 'shuffle', orDefault(options.shuffle, true));
   const seed = seedOption(op, options.seed);
   checkRowCount(op, n);
   checkIndexCount(op, n, limitOption(op, 'maxIndices', options.maxIndices, DEFAULT_MAX_INDICES), `x has ${n} rows`);

@@ -12,6 +12,7 @@
 import { AdjointError, GradError, ShapeError, Tensor, ValueError, formatShape, sameShape, requireChoice, requireOptions } from '@adjoint/core';
 import { Module, describe, type AnyModule } from '../module';
 import { checkModel } from '../train/predict';
+import { orDefault } from '../args';
 import { decodeTensor, encodeTensor, type EncodedTensor, type Encoding } from './codec';
 import { configDifference, configStateSize, moduleFromConfig, moduleToConfig, type LayerConfig } from './architecture';
 import { writeFileAtomic, type FileWriter } from './atomic';
@@ -76,7 +77,7 @@ export function toModelFile(model: AnyModule, options: SerializeOptions = {}): M
 /** serializeModel, its messages starting with `where` (the function called, and the file). */
 function serialize(where: string, model: AnyModule, options: SerializeOptions): ModelFile {
   checkModel(where, model);
-  const encoding = requireChoice(where, 'encoding', options.encoding ?? 'base64', ['base64', 'numbers']);
+  const encoding = requireChoice(where, 'encoding', orDefault(options.encoding, 'base64'), ['base64', 'numbers']);
   let architecture: LayerConfig | null = null;
   let note: string | undefined;
   try {

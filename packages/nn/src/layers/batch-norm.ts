@@ -1,7 +1,7 @@
 /** Batch normalisation (Ioffe & Szegedy 2015). */
 import { ShapeError, Tensor, ValueError, formatShape, ones, zeros } from '@adjoint/core';
 import { Module, describe } from '../module';
-import { knownOptions } from '../args';
+import { knownOptions, orDefault } from '../args';
 import { epsValue, featureCount, moments, momentumValue, normalize, updateRunningStats } from './normalization';
 
 /** Options of {@link BatchNorm}. */
@@ -36,8 +36,8 @@ export class BatchNorm extends Module {
     super();
     options = knownOptions('BatchNorm', options, ['momentum', 'eps']);
     this.features = featureCount('BatchNorm', 'features', features);
-    this.momentum = momentumValue('BatchNorm', options.momentum ?? 0.1);
-    this.eps = epsValue('BatchNorm', options.eps ?? 1e-5);
+    this.momentum = momentumValue('BatchNorm', orDefault(options.momentum, 0.1));
+    this.eps = epsValue('BatchNorm', orDefault(options.eps, 1e-5));
     this.registerParameter('gamma', ones([features]));
     this.registerParameter('beta', zeros([features]));
     this.registerBuffer('runningMean', zeros([features]));

@@ -2,7 +2,7 @@
 import { MAX_SIZE, Rng, ShapeError, Tensor, ValueError, conv2d, formatShape, rand, type Conv2dOptions as CoreConv2dOptions } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { checkInitialized, initializeWithFans, initializer, type Initializer, type InitializerName } from '../init';
-import { checkBoolean, checkParameterSize, knownOptions, positiveSize, randomSource, generatorOf, show, sizePair } from '../args';
+import { checkBoolean, checkParameterSize, knownOptions, positiveSize, randomSource, generatorOf, show, sizePair, orDefault } from '../args';
 
 const CONV2D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'init', 'seed', 'rng'];
 
@@ -108,9 +108,9 @@ export class Conv2d extends Convolution {
     positiveSize(op, 'inChannels', inChannels);
     positiveSize(op, 'outChannels', outChannels);
     const kernel = sizePair(op, 'kernelSize', kernelSize, 1);
-    const stride = sizePair(op, 'stride', options.stride ?? 1, 1);
-    const dilation = sizePair(op, 'dilation', options.dilation ?? 1, 1);
-    const padding = convPadding(op, options.padding ?? 0, stride, (v) => sizePair(op, 'padding', v, 0), 'a non-negative integer, a pair of them');
+    const stride = sizePair(op, 'stride', orDefault(options.stride, 1), 1);
+    const dilation = sizePair(op, 'dilation', orDefault(options.dilation, 1), 1);
+    const padding = convPadding(op, orDefault(options.padding, 0), stride, (v) => sizePair(op, 'padding', v, 0), 'a non-negative integer, a pair of them');
     super(op, inChannels, outChannels, kernel, options);
     this.kernelSize = kernel;
     this.stride = stride;
@@ -198,11 +198,11 @@ export interface ConvParameterOptions {
  * @internal Conv1d's and Conv2d's.
  */
 export function convParameters(op: string, inChannels: number, outChannels: number, kernel: readonly number[], options: ConvParameterOptions): { groups: number; weight: Tensor; bias: Tensor | null } {
-  const groups = positiveSize(op, 'groups', options.groups ?? 1);
+  const groups = positiveSize(op, 'groups', orDefault(options.groups, 1));
   if (inChannels % groups !== 0 || outChannels % groups !== 0) {
     throw new ValueError(`${op}: groups must divide inChannels and outChannels, got groups ${groups} for ${inChannels} → ${outChannels} channels`);
   }
-  const hasBias = checkBoolean(op, 'bias', options.bias ?? true);
+  const hasBias = checkBoolean(op, 'bias', orDefault(options.bias, true));
   const shape = [outChannels, inChannels / groups, ...kernel];
   checkParameterSize(op, 'weight', shape);
   if (options.init !== undefined) initializer(options.init, op);

@@ -2,7 +2,7 @@
 import { MAX_SIZE, Rng, ShapeError, Tensor, ValueError, conv2d, formatShape } from '@adjoint/core';
 import { describe } from '../module';
 import { type Initializer, type InitializerName } from '../init';
-import { knownOptions, positiveSize, windowSize } from '../args';
+import { knownOptions, positiveSize, windowSize, orDefault } from '../args';
 import { Convolution, convPadding } from './conv';
 
 const CONV1D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'init', 'seed', 'rng'];
@@ -74,9 +74,9 @@ export class Conv1d extends Convolution {
     positiveSize(op, 'inChannels', inChannels);
     positiveSize(op, 'outChannels', outChannels);
     const kernel = windowSize(op, 'kernelSize', kernelSize, 1);
-    const stride = windowSize(op, 'stride', options.stride ?? 1, 1);
-    const dilation = windowSize(op, 'dilation', options.dilation ?? 1, 1);
-    const padding = convPadding(op, options.padding ?? 0, stride, (v) => windowSize(op, 'padding', v, 0), 'a non-negative integer');
+    const stride = windowSize(op, 'stride', orDefault(options.stride, 1), 1);
+    const dilation = windowSize(op, 'dilation', orDefault(options.dilation, 1), 1);
+    const padding = convPadding(op, orDefault(options.padding, 0), stride, (v) => windowSize(op, 'padding', v, 0), 'a non-negative integer');
     super(op, inChannels, outChannels, [kernel], options);
     this.kernelSize = kernel;
     this.stride = stride;

@@ -3,7 +3,7 @@ import { Rng, ShapeError, Tensor, ValueError, formatShape, linear, matmul } from
 import { Module, describe } from '../module';
 import { activationFn, isReluLike, type ActivationFn, type ActivationName } from '../activations';
 import { checkInitialized, initializer, zeros, type Initializer, type InitializerName } from '../init';
-import { MAX_TENSOR_SIZE, checkBoolean, knownOptions, randomSource, show } from '../args';
+import { MAX_TENSOR_SIZE, checkBoolean, knownOptions, randomSource, show, orDefault } from '../args';
 
 const DENSE_OPTIONS = ['activation', 'init', 'bias', 'seed', 'rng'];
 
@@ -53,7 +53,7 @@ export class Dense extends Module {
     const random = randomSource('Dense', options);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
-    const activation = options.activation ?? 'identity';
+    const activation = orDefault(options.activation, 'identity');
     if (activation instanceof Module) {
       const module = this.register('activation', activation);
       this.activate = (x) => module.forward(x);
@@ -62,10 +62,10 @@ export class Dense extends Module {
       this.activate = activationFn(activation, 'Dense');
       this.activationName = typeof activation === 'string' ? activation : 'custom';
     }
-    const init = initializer(options.init ?? (isReluLike(activation) ? 'heUniform' : 'glorotUniform'), 'Dense');
+    const init = initializer(orDefault(options.init, isReluLike(activation) ? 'heUniform' : 'glorotUniform'), 'Dense');
     const weight = checkInitialized('Dense', init([inFeatures, outFeatures], random), [inFeatures, outFeatures]);
     this.registerParameter('weight', weight);
-    this.hasBias = checkBoolean('Dense', 'bias', options.bias ?? true);
+    this.hasBias = checkBoolean('Dense', 'bias', orDefault(options.bias, true));
     if (this.hasBias) this.registerParameter('bias', zeros([outFeatures]));
     this.fusedRelu = activation === 'relu' && this.hasBias;
   }

@@ -4,7 +4,7 @@ import { Dense, checkDenseSizes } from './dense';
 import { Sequential } from './sequential';
 import { activationFn, type ActivationFn, type ActivationName } from '../activations';
 import { initializer, type Initializer, type InitializerName } from '../init';
-import { knownOptions, randomSource, generatorOf, show } from '../args';
+import { knownOptions, randomSource, generatorOf, show, orDefault } from '../args';
 
 const MLP_OPTIONS = ['activation', 'outputActivation', 'init', 'seed', 'rng'];
 
@@ -65,7 +65,7 @@ export function mlp(sizes: readonly number[], options: MlpOptions = {}): Sequent
     const last = i + 2 === sizes.length;
     layers.push(
       new Dense(sizes[i]!, sizes[i + 1]!, {
-        activation: last ? (options.outputActivation ?? 'identity') : (options.activation ?? 'relu'),
+        activation: last ? orDefault(options.outputActivation, 'identity') : orDefault(options.activation, 'relu'),
         ...(options.init !== undefined ? { init: options.init } : {}),
         ...(rng ? { rng } : {}),
       }),

@@ -1,7 +1,7 @@
 /** 2-D pooling layers, as PyTorch's nn.MaxPool2d and nn.AvgPool2d. */
 import { ShapeError, Tensor, ValueError, avgPool2d, formatShape, maxPool2d, type Pool2dOptions as CorePool2dOptions } from '@adjoint/core';
 import { Module, describe } from '../module';
-import { knownOptions, sizePair } from '../args';
+import { knownOptions, sizePair, orDefault } from '../args';
 
 /**
  * Options of {@link MaxPool2d} and {@link AvgPool2d}: stride and padding as core's pooling ops take
@@ -35,7 +35,7 @@ export function poolWindow<S extends number | readonly number[]>(
   options = knownOptions(op, options, ['stride', 'padding']);
   const kernel = size('kernelSize', kernelSize, 1);
   const stride = options.stride === undefined ? kernel : size('stride', options.stride, 1);
-  const padding = size('padding', options.padding ?? 0, 0);
+  const padding = size('padding', orDefault(options.padding, 0), 0);
   const [k, p] = [[kernel].flat(), [padding].flat()];
   if (p.some((pad, i) => 2 * pad > k[i]!)) {
     const show = (v: S): string => (typeof v === 'number' ? String(v) : `[${v.join(', ')}]`);

@@ -1,6 +1,6 @@
 /** The Elman recurrent layer, as PyTorch's nn.RNN. */
 import { Tensor, add, matmulWith, relu, tanh } from '@adjoint/core';
-import { knownOptions, oneOf } from '../args';
+import { knownOptions, oneOf, orDefault } from '../args';
 import { Recurrent, recurrentOptionNames, type CellWeights, type RecurrentOptions } from './recurrent';
 
 /** Options of {@link RNN}. */
@@ -42,7 +42,7 @@ export class RNN extends Recurrent<Tensor> {
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
     // Checked before the weights are drawn, so that a mistake spends no random numbers.
     const known = knownOptions('RNN', options, recurrentOptionNames(['nonlinearity']));
-    const nonlinearity = oneOf('RNN', 'nonlinearity', known.nonlinearity ?? 'tanh', ['tanh', 'relu']);
+    const nonlinearity = oneOf('RNN', 'nonlinearity', orDefault(known.nonlinearity, 'tanh'), ['tanh', 'relu']);
     super('RNN', 1, inputSize, hiddenSize, known, ['nonlinearity']);
     this.nonlinearity = nonlinearity;
   }

@@ -38,9 +38,9 @@ export class Adagrad extends Optimizer<AdagradState> {
   constructor(params: readonly Tensor[] | AnyModule, options: AdagradOptions = {}) {
     options = checkKnownOptions('Adagrad', options, ['lr', 'eps', 'weightDecay', 'initialAccumulator']);
     super('Adagrad', params, orDefault(options.lr, 0.01));
-    this.eps = checkOption(this.name, 'eps', options.eps ?? 1e-10);
-    this.weightDecay = checkOption(this.name, 'weightDecay', options.weightDecay ?? 0);
-    this.initialAccumulator = checkOption(this.name, 'initialAccumulator', options.initialAccumulator ?? 0);
+    this.eps = checkOption(this.name, 'eps', orDefault(options.eps, 1e-10));
+    this.weightDecay = checkOption(this.name, 'weightDecay', orDefault(options.weightDecay, 0));
+    this.initialAccumulator = checkOption(this.name, 'initialAccumulator', orDefault(options.initialAccumulator, 0));
   }
 
   protected initState(param: Tensor): AdagradState {

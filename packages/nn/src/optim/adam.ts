@@ -54,10 +54,10 @@ export class Adam extends Optimizer<AdamState> {
   constructor(params: readonly Tensor[] | AnyModule, options: AdamOptions = {}, name = 'Adam') {
     options = checkKnownOptions(name, options, ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'decoupled']);
     super(name, params, orDefault(options.lr, 0.001));
-    this.beta1 = checkOption(name, 'beta1', options.beta1 ?? 0.9, 1);
-    this.beta2 = checkOption(name, 'beta2', options.beta2 ?? 0.999, 1);
-    this.eps = checkOption(name, 'eps', options.eps ?? 1e-8);
-    this.weightDecay = checkOption(name, 'weightDecay', options.weightDecay ?? 0);
+    this.beta1 = checkOption(name, 'beta1', orDefault(options.beta1, 0.9), 1);
+    this.beta2 = checkOption(name, 'beta2', orDefault(options.beta2, 0.999), 1);
+    this.eps = checkOption(name, 'eps', orDefault(options.eps, 1e-8));
+    this.weightDecay = checkOption(name, 'weightDecay', orDefault(options.weightDecay, 0));
     this.decoupled = checkBoolean(name, 'decoupled', orDefault(options.decoupled, false));
   }
 
@@ -122,5 +122,5 @@ function adamW(options: Omit<AdamOptions, 'decoupled'>): AdamOptions {
   if (decoupled !== undefined && decoupled !== true) {
     throw new ValueError(`AdamW: decoupled is always true (that is what AdamW is), got ${show(decoupled)}; use Adam for weight decay through the gradient`);
   }
-  return { ...options, weightDecay: options.weightDecay ?? 0.01, decoupled: true };
+  return { ...options, weightDecay: orDefault(options.weightDecay, 0.01), decoupled: true };
 }

@@ -36,9 +36,9 @@ export class RMSprop extends Optimizer<RMSpropState> {
   constructor(params: readonly Tensor[] | AnyModule, options: RMSpropOptions = {}) {
     options = checkKnownOptions('RMSprop', options, ['lr', 'rho', 'eps', 'weightDecay']);
     super('RMSprop', params, orDefault(options.lr, 0.001));
-    this.rho = checkOption(this.name, 'rho', options.rho ?? 0.9, 1);
-    this.eps = checkOption(this.name, 'eps', options.eps ?? 1e-8);
-    this.weightDecay = checkOption(this.name, 'weightDecay', options.weightDecay ?? 0);
+    this.rho = checkOption(this.name, 'rho', orDefault(options.rho, 0.9), 1);
+    this.eps = checkOption(this.name, 'eps', orDefault(options.eps, 1e-8));
+    this.weightDecay = checkOption(this.name, 'weightDecay', orDefault(options.weightDecay, 0));
   }
 
   protected initState(param: Tensor): RMSpropState {

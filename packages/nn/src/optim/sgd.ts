@@ -42,8 +42,8 @@ export class SGD extends Optimizer<SGDState> {
   constructor(params: readonly Tensor[] | AnyModule, options: SGDOptions = {}) {
     options = checkKnownOptions('SGD', options, ['lr', 'momentum', 'nesterov', 'weightDecay']);
     super('SGD', params, orDefault(options.lr, 0.01));
-    this.momentum = checkOption(this.name, 'momentum', options.momentum ?? 0, 1);
-    this.weightDecay = checkOption(this.name, 'weightDecay', options.weightDecay ?? 0);
+    this.momentum = checkOption(this.name, 'momentum', orDefault(options.momentum, 0), 1);
+    this.weightDecay = checkOption(this.name, 'weightDecay', orDefault(options.weightDecay, 0));
     this.nesterov = checkBoolean(this.name, 'nesterov', orDefault(options.nesterov, false));
     if (this.nesterov && this.momentum === 0) throw new ValueError('SGD: nesterov needs momentum > 0, got momentum 0');
   }

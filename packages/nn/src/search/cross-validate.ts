@@ -1,7 +1,7 @@
 /** k-fold cross-validation of a model recipe: the estimate the searches rank candidates by. */
 import { AdjointError, GradError, Rng, ShapeError, Tensor, ValueError, gather, noGrad } from '@adjoint/core';
 import { Module } from '../module';
-import { asSamples, checkInteger, checkSameRows, knownNestedOptions, knownOptions, oneOf, rows, show, type TensorInput } from '../args';
+import { asSamples, checkInteger, checkSameRows, knownNestedOptions, knownOptions, oneOf, rows, show, type TensorInput, orDefault } from '../args';
 import { DEFAULT_MAX_INDICES, limitOption, seedOption } from '../data/checks';
 import { makeFolds } from '../data/kfold';
 import { fit, type FitOptions } from '../train/fit';
@@ -123,12 +123,12 @@ export function planFolds(op: string, options: CrossValidationOptions): FoldPlan
   const x = asSamples(op, 'x', options.x);
   const y = asSamples(op, 'y', options.y);
   checkSameRows(op, x, y);
-  const k = checkInteger(op, 'k', options.k ?? 5, 2);
+  const k = checkInteger(op, 'k', orDefault(options.k, 5), 2);
   if (k > rows(x)) throw new ValueError(`${op}: k must be at most the number of rows (${rows(x)}), got ${k}`);
   const seed = seedOption(op, options.seed);
   const maxIndices = limitOption(op, 'maxIndices', options.maxIndices, DEFAULT_MAX_INDICES);
-  const fitOptions = checkFitOptions(op, 'fitOptions', options.fitOptions ?? {});
-  const metric = checkMetric(op, options.metric ?? 'loss');
+  const fitOptions = checkFitOptions(op, 'fitOptions', orDefault(options.fitOptions, {}));
+  const metric = checkMetric(op, orDefault(options.metric, 'loss'));
   const mode = scoreMode(op, metric, options.mode);
   const rng = new Rng(seed);
   const folds = makeFolds(op, rows(x), k, { seed: rng.int(0, 2 ** 31), shuffle: true, maxIndices });

@@ -1,7 +1,7 @@
 /** Stopping when the monitored quantity stops improving, optionally going back to its best epoch. */
 import { ValueError } from '@adjoint/core';
 import type { Module, StateDict } from '../module';
-import { checkBoolean, checkInteger, finiteNumber, knownNestedOptions, knownOptions, oneOf, quoteName, show } from '../args';
+import { checkBoolean, checkInteger, finiteNumber, knownNestedOptions, knownOptions, oneOf, quoteName, show, orDefault } from '../args';
 import type { Callback, CallbackResult, TrainInfo } from './callbacks';
 import { isValidationKey, refuseSnakeCase, validationKey, type EpochLogs, type History } from './history';
 
@@ -57,11 +57,11 @@ export class EarlyStopping implements Callback {
     this.speaker = speaker;
     const { op, prefix } = speaker;
     options = prefix === '' ? knownOptions(op, options, EARLY_STOPPING_OPTIONS) : knownNestedOptions(op, prefix.slice(0, -1), options, EARLY_STOPPING_OPTIONS);
-    this.patience = checkInteger(op, `${prefix}patience`, options.patience ?? 0, 0);
-    this.minDelta = finiteNumber(op, `${prefix}minDelta`, options.minDelta ?? 0);
+    this.patience = checkInteger(op, `${prefix}patience`, orDefault(options.patience, 0), 0);
+    this.minDelta = finiteNumber(op, `${prefix}minDelta`, orDefault(options.minDelta, 0));
     if (this.minDelta < 0) throw new ValueError(`${op}: ${prefix}minDelta must be ≥ 0, got ${this.minDelta}`);
-    this.restoreBest = checkBoolean(op, `${prefix}restoreBest`, options.restoreBest ?? false);
-    const monitor = options.monitor ?? 'valLoss';
+    this.restoreBest = checkBoolean(op, `${prefix}restoreBest`, orDefault(options.restoreBest, false));
+    const monitor = orDefault(options.monitor, 'valLoss');
     if (typeof monitor !== 'string') throw new ValueError(`${op}: ${prefix}monitor must be a logged key such as 'valLoss', got ${show(monitor)}`);
     refuseSnakeCase(op, monitor);
     this.monitor = monitor;

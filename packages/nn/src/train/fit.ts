@@ -182,7 +182,7 @@ function planTraining(op: string, model: Module, options: FitOptions): TrainingP
 
   const data = trainingData(op, options, splitRng);
   const batchSize = checkInteger(op, 'batchSize', orDefault(options.batchSize, 32), 1);
-  const dropLast = checkBoolean(op, 'dropLast', options.dropLast ?? false);
+  const dropLast = checkBoolean(op, 'dropLast', orDefault(options.dropLast, false));
   const n = rows(data.x);
   if (dropLast && n < batchSize) throw new ValueError(`${op}: with dropLast, batchSize ${batchSize} exceeds the ${n} training rows and no batch is left`);
   // Caught here rather than by BatchNorm in the middle of the first epoch, with the remedy.
@@ -199,10 +199,10 @@ function planTraining(op: string, model: Module, options: FitOptions): TrainingP
     crossEntropyLoss: options.loss === 'crossEntropy' || options.loss === crossEntropy,
     metrics: resolveMetrics(op, options.metrics, options.loss),
     optimizer: resolveOptimizer(op, options.optimizer, model, options.lr),
-    epochs: checkInteger(op, 'epochs', options.epochs ?? 1, 1),
+    epochs: checkInteger(op, 'epochs', orDefault(options.epochs, 1), 1),
     batchSize,
     batchesPerEpoch: dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize),
-    shuffle: checkBoolean(op, 'shuffle', options.shuffle ?? true),
+    shuffle: checkBoolean(op, 'shuffle', orDefault(options.shuffle, true)),
     dropLast,
     clipNorm,
     early,
