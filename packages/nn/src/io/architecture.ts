@@ -336,14 +336,21 @@ const batchNorm = <M extends BatchNorm | BatchNorm2d>(
   fromConfig: (c) => new cls(field(c, sizeKey, isInt, 'a positive integer'), { momentum: field(c, 'momentum', isNum, 'a number'), eps: field(c, 'eps', isNum, 'a number') }),
 });
 
+/** A recurrent layer built from a file, its dropout masks then drawn from core's stream (see drawMasksFromCoreStream). */
+function loadedRecurrent<M extends RNN | LSTM | GRU>(layer: M): M {
+  layer.drawMasksFromCoreStream();
+  return layer;
+}
+
 /** LSTM and GRU: their sizes and stacking are their whole configuration. */
 const recurrent = <M extends LSTM | GRU>(type: string, cls: new (inputSize: number, hiddenSize: number, options: { seed: number }) => M): LayerSerializer<M> => ({
   type,
   cls,
   toConfig: (m) => ({ inputSize: m.inputSize, hiddenSize: m.hiddenSize, ...stackingConfig(m) }),
   defaults: STACKING_DEFAULTS,
-  // Seeded: the saved weights replace the draw, and no draw from core's shared random stream is spent.
-  fromConfig: (c) => new cls(field(c, 'inputSize', isInt, 'a positive integer'), field(c, 'hiddenSize', isInt, 'a positive integer'), { seed: 0, ...stackingOptions(c) }),
+  // Seeded: the saved weights replace the draw, and no draw from core's shared random stream is
+  // spent; dropout's masks come from that stream, as for any layer built without a seed.
+  fromConfig: (c) => loadedRecurrent(new cls(field(c, 'inputSize', isInt, 'a positive integer'), field(c, 'hiddenSize', isInt, 'a positive integer'), { seed: 0, ...stackingOptions(c) })),
 });
 
 for (const s of [
@@ -425,11 +432,13 @@ for (const s of [
     toConfig: (m: RNN) => ({ inputSize: m.inputSize, hiddenSize: m.hiddenSize, nonlinearity: m.nonlinearity, ...stackingConfig(m) }),
     defaults: STACKING_DEFAULTS,
     fromConfig: (c: Record<string, unknown>) =>
-      new RNN(field(c, 'inputSize', isInt, 'a positive integer'), field(c, 'hiddenSize', isInt, 'a positive integer'), {
-        nonlinearity: field(c, 'nonlinearity', (v) => v === 'tanh' || v === 'relu', "'tanh' or 'relu'"),
-        seed: 0,
-        ...stackingOptions(c),
-      }),
+      loadedRecurrent(
+        new RNN(field(c, 'inputSize', isInt, 'a positive integer'), field(c, 'hiddenSize', isInt, 'a positive integer'), {
+          nonlinearity: field(c, 'nonlinearity', (v) => v === 'tanh' || v === 'relu', "'tanh' or 'relu'"),
+          seed: 0,
+          ...stackingOptions(c),
+        }),
+      ),
   } satisfies LayerSerializer<RNN>,
   recurrent('LSTM', LSTM),
   recurrent('GRU', GRU),

@@ -50,6 +50,7 @@ function reverseTime(x: Tensor): Tensor {
 const lastAxis = (y: Tensor, first: number, count: number): Tensor => y.slice([0, 0, first], [y.shape[0]!, y.shape[1]!, count]);
 const values = (t: Tensor): number[] => Array.from(t.data);
 /** Expects the same values, bit for bit. */
+const bytesOf = (t: Tensor): number[] => Array.from(t.data);
 const expectSame = (a: Tensor, b: Tensor): void => {
   expect(a.shape).toEqual(b.shape);
   expect(values(a)).toEqual(values(b));
@@ -302,6 +303,11 @@ describe.each(KINDS)('$name: errors name the layer and the value', ({ name, make
     const cell = name === 'RNN' ? 'nonlinearity, ' : '';
     expectError(() => make(2, 3, { num_layers: 2 } as never), ValueError, `${name}: unknown option 'num_layers'; the options are seed, rng, ${cell}numLayers, bidirectional, dropout`);
     expectError(() => make(2, 3, { layers: 2 } as never), ValueError, `${name}: unknown option 'layers'; the options are seed, rng, ${cell}numLayers, bidirectional, dropout`);
+    // A numLayers whose weights would not fit in memory is refused at once, before any is drawn.
+    const g = name === 'RNN' ? 1 : name === 'LSTM' ? 4 : 3;
+    const total = 2 * (g * 3 * (2 + 3 + 2) + (1e9 - 1) * g * 3 * (6 + 3 + 2));
+    expectError(() => make(2, 3, { numLayers: 1e9, bidirectional: true }), ValueError, `${name}: numLayers 1000000000 of 2 directions would hold ${total} parameter values in all, more than the 2147483647 a layer can hold`);
+    expectError(() => make(1, 1, { numLayers: 2 ** 31 }), ValueError, `${name}: numLayers 2147483648 of 1 direction would hold ${g * 4 * 2 ** 31} parameter values in all, more than the 2147483647 a layer can hold`);
     expectError(() => make(1, 40_000, { numLayers: 2, bidirectional: true }), ValueError, `${name}: a ${40_000 * (name === 'RNN' ? 1 : name === 'LSTM' ? 4 : 3)} × 80000 weightIhL1 would hold ${40_000 * (name === 'RNN' ? 1 : name === 'LSTM' ? 4 : 3) * 80_000} values, more than the 2147483647 a tensor can hold`);
   });
 
@@ -342,6 +348,25 @@ describe.each(KINDS)('$name: model files', ({ name, make }) => {
       expectSame(b, a);
       parts(sb).forEach((t, k) => expectSame(t, parts(sa)[k]!));
     }
+  });
+
+  test("a loaded layer draws dropout's masks from core's stream, as one built without a seed does: the same masks as the original's for the same manualSeed", () => {
+    manualSeed(40);
+    const layer = make(3, 4, { numLayers: 2, dropout: 0.5 });
+    const loaded = deserializeModel(serializeModel(layer)) as unknown as Layer;
+    const x = randn([2, 5, 3], { seed: 41 });
+    const run = (l: Layer, seed: number): Tensor => {
+      manualSeed(seed);
+      return l.train().forward(x)[0];
+    };
+    expectSame(run(loaded, 1), run(layer, 1));
+    expect(bytesOf(run(loaded, 2))).not.toEqual(bytesOf(run(loaded, 1)));
+    // A second copy loaded from the same file is not tied to the first one's masks.
+    const again = deserializeModel(serializeModel(layer)) as unknown as Layer;
+    manualSeed(3);
+    const first = loaded.train().forward(x)[0];
+    const second = again.train().forward(x)[0];
+    expect(bytesOf(second)).not.toEqual(bytesOf(first));
   });
 
   test('each option is written only when it is not its default, so a default layer’s file is as before', () => {

@@ -13,7 +13,7 @@
  * a slice's gradient is added into its own part of the whole's gradient, so cutting a matrix into
  * many pieces costs the pieces' size on the way back, not a padded copy of the matrix per piece.
  */
-import { Rng, ShapeError, Tensor, ValueError, add, concat, formatShape, greaterEqual, linear, rand, reshape, sameShape, slice, split, transpose } from '@adjoint/core';
+import { MAX_SIZE, Rng, ShapeError, Tensor, ValueError, add, concat, formatShape, greaterEqual, linear, rand, reshape, sameShape, slice, split, transpose } from '@adjoint/core';
 import { Module, describe } from '../module';
 import { checkBoolean, checkParameterSize, generatorOf, knownOptions, orDefault, positiveSize, randomSource, show } from '../args';
 
@@ -99,7 +99,7 @@ export abstract class Recurrent<State> extends Module<[x: Tensor, state?: State]
   /** Blocks of rows in the weights: 1 (RNN), 4 (LSTM), 3 (GRU). */
   protected readonly gates: number;
   /** Where dropout's masks come from: the generator the weights came from, or core's stream (undefined). */
-  private readonly masks: Rng | undefined;
+  private masks: Rng | undefined;
 
   protected constructor(kind: string, gates: number, inputSize: number, hiddenSize: number, options: RecurrentOptions, extraOptions: readonly string[]) {
     super();
@@ -115,6 +115,13 @@ export abstract class Recurrent<State> extends Module<[x: Tensor, state?: State]
     checkParameterSize(kind, 'weightIh', [gates * hiddenSize, inputSize]);
     if (numLayers > 1) checkParameterSize(kind, 'weightIhL1', [gates * hiddenSize, directions * hiddenSize]);
     checkParameterSize(kind, 'weightHh', [gates * hiddenSize, hiddenSize]);
+    // And all of them together: a huge numLayers would otherwise register tensor after tensor until
+    // the process ran out of memory.
+    const cell = (width: number): number => gates * hiddenSize * (width + hiddenSize + 2);
+    const total = directions * (cell(inputSize) + (numLayers - 1) * cell(directions * hiddenSize));
+    if (total > MAX_SIZE) {
+      throw new ValueError(`${kind}: numLayers ${numLayers} of ${directions} direction${directions === 2 ? 's' : ''} would hold ${total} parameter values in all, more than the ${MAX_SIZE} a layer can hold`);
+    }
     const random = randomSource(kind, options);
     this.kind = kind;
     this.gates = gates;
@@ -139,6 +146,15 @@ export abstract class Recurrent<State> extends Module<[x: Tensor, state?: State]
         this.registerParameter(name('biasHh'), draw([gates * hiddenSize]));
       }
     }
+  }
+
+  /**
+   * @internal For the model-file reader, which seeds the weight draws only to leave core's stream
+   * alone (the file's weights replace them): dropout's masks then come from core's stream, as for a
+   * layer built without seed or rng, not from that seed.
+   */
+  drawMasksFromCoreStream(): void {
+    this.masks = undefined;
   }
 
   /** `[G·hiddenSize, inputSize]`: layer 0's forward input weights, the gates' blocks stacked. */
