@@ -111,6 +111,20 @@ const CASES: Case[] = [
     runs: [inputs([3, 2, 12, 10], 21), inputs([1, 2, 12, 10], 22)],
     dtypes: ['float32'],
   },
+  {
+    name: 'a named length that must be at least a kernel (Conv1d of 5, MaxPool1d of 3): exported, and run at lengths 9 and 7',
+    model: () => new Sequential([new Conv1d(2, 3, 5, { seed: 41 }), new MaxPool1d(3)]),
+    inputShape: ['batch', 2, 'length'],
+    runs: [inputs([2, 2, 9], 42), inputs([1, 2, 7], 43)],
+    dtypes: ['float32'],
+  },
+  {
+    name: 'named image sides that must be at least a kernel (Conv2d of 5, MaxPool2d of 2): exported, and run at 8×6 and 12×12',
+    model: () => new Sequential([new Conv2d(1, 2, 5, { seed: 44 }), new MaxPool2d(2)]),
+    inputShape: ['batch', 1, 'height', 'width'],
+    runs: [inputs([2, 1, 8, 6], 45), inputs([1, 1, 12, 12], 46)],
+    dtypes: ['float32'],
+  },
   { name: 'a 1-D CNN: Conv1d (padding, dilation, groups; \'same\' with an even kernel, no bias), ReLU, MaxPool1d, AvgPool1d, Flatten, Dense', model: conv1dModel, inputShape: ['batch', 2, 12], runs: [inputs([3, 2, 12], 34), inputs([1, 2, 12], 35)], dtypes: ['float32'] },
   { name: 'MaxPool1d with padding and stride (double kernels)', model: () => new Sequential([new MaxPool1d(3, { stride: 2, padding: 1 }), new Flatten()]), inputShape: ['batch', 2, 'length'], runs: [inputs([2, 2, 9], 36), inputs([1, 2, 4], 37)] },
   { name: 'MaxPool2d with padding and stride (double kernels)', model: () => new Sequential([new MaxPool2d(3, { stride: 2, padding: 1 }), new Flatten()]), inputShape: ['batch', 2, 7, 6], runs: [inputs([2, 2, 7, 6], 23)] },
@@ -459,6 +473,11 @@ describe('exportOnnx: the file', () => {
     const model = mlp([3, 2], { seed: 0 });
     expect(() => exportOnnx(model, { inputShape: ['batch', 4] })).toThrow(ShapeError);
     expect(() => exportOnnx(model, { inputShape: ['batch', 4] })).toThrow("exportOnnx: the model does not accept inputs of inputShape ['batch', 4]: Dense.forward: input must have 3 features on its last axis, got [2, 4]");
+    // A named length is tried longer until the model takes it; one no length up to the probe's limit fits is reported with the first try's message.
+    expect(describeFile(exportOnnx(new Conv1d(4, 8, 5), { inputShape: ['batch', 4, 'length'] })).inputs[0]!.dims).toEqual(['batch', 4, 'length']);
+    expect(() => exportOnnx(new Conv1d(4, 8, 100000), { inputShape: ['batch', 4, 'length'] })).toThrow(
+      "exportOnnx: the model does not accept inputs of inputShape ['batch', 4, 'length'] (its named sizes tried from 2 to 32768): Conv1d.forward: input [2, 4, 2] has length 2, 2 padded, shorter than the 100000 the kernel spans",
+    );
     expect(() => exportOnnx(model, undefined as never)).toThrow('exportOnnx: options must give inputShape');
     expect(() => exportOnnx(model, { inputShape: [] })).toThrow("exportOnnx: inputShape must be a non-empty list of sizes and names, such as ['batch', 4], got");
     expect(() => exportOnnx(model, { inputShape: ['batch', 0] })).toThrow('exportOnnx: inputShape[1] must be a positive whole number or a name (letters, digits, underscores), got 0');

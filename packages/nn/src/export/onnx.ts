@@ -53,8 +53,10 @@ const EXPORTERS = new Map<Function, LayerExport>([...BASIC_LAYERS, ...CONV_LAYER
  * kernel for are composed from ones it has, or the model is exported in float: see `dtype`); in
  * 'float32' the weights are rounded to float32.
  *
- * The model is run once on zeros of `inputShape` (named sizes taken as 2) before anything is
- * written, so that an input it cannot take is reported as its own forward reports it.
+ * The model is run on zeros of `inputShape` before anything is written, so that an input it cannot
+ * take is reported as its own forward reports it. A named size is taken as 2, or, where the model
+ * needs more (a named length shorter than a kernel), as the first of 4, 8, 16, … it accepts while
+ * the input holds at most 2¹⁸ values; a name on the leading axis (the batch) stays 2.
  * @throws ValueError naming the module and its class when a module has no ONNX form (a class
  * exportOnnx does not know, a subclass of one, a Dense with an activation function); for a bad
  * inputShape or option.
@@ -151,18 +153,34 @@ function checkInputShape(op: string, shape: unknown): Dim[] {
   });
 }
 
+/** The most values a probe's input may hold while its named sizes grow. */
+const PROBE_MAX_VALUES = 1 << 18;
+
 /**
- * Runs the model once, in evaluation mode and without recording, on zeros of `shape` (named sizes
- * taken as 2): an input the model cannot take is reported by the model's own checks.
+ * Runs the model, in evaluation mode and without recording, on zeros of `shape`: an input the model
+ * cannot take is reported by the model's own checks. A named size is taken as 2, and if the model
+ * refuses that, as 4, 8, … while the input stays within PROBE_MAX_VALUES: a named length or height
+ * may have to be as long as a kernel. A name on the leading axis, the batch in every layer's
+ * layout, stays 2. The model's message for the first try is the one reported.
  */
 function probe(op: string, model: AnyModule, shape: readonly Dim[]): void {
-  const concrete = shape.map((d) => (typeof d === 'number' ? d : 2));
-  try {
-    withMode(model, false, () => noGrad(() => model.forward(zeros(concrete))));
-  } catch (e) {
-    const message = `${op}: the model does not accept inputs of inputShape [${shape.map((d) => (typeof d === 'number' ? d : `'${d}'`)).join(', ')}]: ${(e as Error)?.message ?? String(e)}`;
-    throw e instanceof ShapeError ? new ShapeError(message) : new ValueError(message);
+  const sizes = (named: number): number[] => shape.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 2 : named));
+  const grows = shape.some((d, i) => typeof d !== 'number' && i > 0);
+  let first: unknown;
+  let named = 2;
+  for (;;) {
+    try {
+      withMode(model, false, () => noGrad(() => model.forward(zeros(sizes(named)))));
+      return;
+    } catch (e) {
+      first ??= e;
+    }
+    if (!grows || sizes(2 * named).reduce((a, b) => a * b, 1) > PROBE_MAX_VALUES) break;
+    named *= 2;
   }
+  const tried = named === 2 ? '' : ` (its named sizes tried from 2 to ${named})`;
+  const message = `${op}: the model does not accept inputs of inputShape [${shape.map((d) => (typeof d === 'number' ? d : `'${d}'`)).join(', ')}]${tried}: ${(first as Error)?.message ?? String(first)}`;
+  throw first instanceof ShapeError ? new ShapeError(message) : new ValueError(message);
 }
 
 function unknownLayer(op: string, path: string, module: AnyModule): ValueError {
