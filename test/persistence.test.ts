@@ -375,45 +375,28 @@ describe('a corrupt dimension is refused before anything is allocated for it', (
   // Found by the structural corruptions above: "features": 1e9 made the loader build a BatchNorm of
   // four 8 GB tensors (filling two of them with ones) before comparing shapes — the process was
   // killed for lack of memory instead of reporting the file as corrupt.
-  it.each([
-    ['BatchNorm features', (f: any) => void (f.architecture.layers[1].features = 1e9), /at least 4000000\d{3} values but the file's tensors hold \d+/],
-    ['Dense inFeatures', (f: any) => void (f.architecture.layers[0].inFeatures = 300000000), /at least 1200000\d{3} values/],
-    ['a Dense deep inside a Residual', (f: any) => void (f.architecture.layers[3].module.layers[0].outFeatures = 400000000), /at least 2000000\d{3} values/],
-  ])('%s', (_what, corrupt, message) => {
-    const file = JSON.parse(JSON.stringify(toModelFile(everyLayer(4, 2))));
-    corrupt(file);
-    const started = process.memoryUsage().rss;
-    expect(() => deserializeModel(file)).toThrow(ValueError);
-    expect(() => deserializeModel(file)).toThrow(message);
-    expect(process.memoryUsage().rss - started).toBeLessThan(200 * 1024 * 1024);
-  });
-
-  it.each([
-    ['RNN inputSize', (f: any) => void (f.architecture.rnn.inputSize = 1e8), /at least 600000\d{3} values but the file's tensors hold \d+/],
-    ['LSTM hiddenSize', (f: any) => void (f.architecture.lstm.hiddenSize = 10000), /at least 400320\d{3} values/],
-    ['GRU inputSize', (f: any) => void (f.architecture.gru.inputSize = 1e8), /at least 1200000\d{3} values/],
-    ['Embedding numEmbeddings', (f: any) => void (f.architecture.embed.numEmbeddings = 1e8), /at least 300000\d{3} values/],
-    ['a Conv2d inside a Sequential', (f: any) => void (f.architecture.features.layers[0].outChannels = 1e8), /at least 1000000\d{3} values/],
-    ['a grouped Conv2d kernel', (f: any) => void (f.architecture.features.layers[3].kernelSize = [5000, 5000]), /at least 200000\d{3} values/],
-  ])('%s (the image and sequence layers)', (_what, corrupt, message) => {
-    const file = JSON.parse(JSON.stringify(toModelFile(everyNewLayer())));
-    corrupt(file);
-    const started = process.memoryUsage().rss;
-    expect(() => deserializeModel(file)).toThrow(ValueError);
-    expect(() => deserializeModel(file)).toThrow(message);
-    expect(process.memoryUsage().rss - started).toBeLessThan(200 * 1024 * 1024);
-  });
-
-  it.each([
-    ['a Conv1d inside a Sequential', (f: any) => void (f.architecture.conv.layers[0].outChannels = 1e8), /at least 700000\d{3} values but the file's tensors hold \d+/],
-    ['a grouped Conv1d kernel', (f: any) => void (f.architecture.conv.layers[3].kernelSize = 1e8), /at least 800000\d{3} values/],
-    ['BatchNorm2d numFeatures', (f: any) => void (f.architecture.imageNorm.numFeatures = 1e9), /at least 4000000\d{3} values/],
-    ['LayerNorm normalizedShape', (f: any) => void (f.architecture.tokenNorm.normalizedShape = [1e4, 1e4]), /at least 100000\d{3} values/],
-    ['LSTM numLayers', (f: any) => void (f.architecture.lstm.numLayers = 1e6), /at least 264000\d{3} values/],
-    ['bidirectional GRU hiddenSize', (f: any) => void (f.architecture.gru.hiddenSize = 1e5), /at least 60004800\d{3} values/],
-    ['RNN numLayers', (f: any) => void (f.architecture.rnn.numLayers = 1e8), /at least 1200000\d{3} values/],
-  ])('%s (the 1-D, normalisation and stacked recurrent layers)', (_what, corrupt, message) => {
-    const file = JSON.parse(JSON.stringify(toModelFile(everySequenceLayer())));
+  const everyLayerFile = (): any => toModelFile(everyLayer(4, 2));
+  const newLayerFile = (): any => toModelFile(everyNewLayer());
+  const sequenceLayerFile = (): any => toModelFile(everySequenceLayer());
+  it.each<[string, () => any, (f: any) => void, RegExp]>([
+    ['BatchNorm features', everyLayerFile, (f) => void (f.architecture.layers[1].features = 1e9), /at least 4000000\d{3} values but the file's tensors hold \d+/],
+    ['Dense inFeatures', everyLayerFile, (f) => void (f.architecture.layers[0].inFeatures = 300000000), /at least 1200000\d{3} values/],
+    ['a Dense deep inside a Residual', everyLayerFile, (f) => void (f.architecture.layers[3].module.layers[0].outFeatures = 400000000), /at least 2000000\d{3} values/],
+    ['RNN inputSize', newLayerFile, (f) => void (f.architecture.rnn.inputSize = 1e8), /at least 600000\d{3} values but the file's tensors hold \d+/],
+    ['LSTM hiddenSize', newLayerFile, (f) => void (f.architecture.lstm.hiddenSize = 10000), /at least 400320\d{3} values/],
+    ['GRU inputSize', newLayerFile, (f) => void (f.architecture.gru.inputSize = 1e8), /at least 1200000\d{3} values/],
+    ['Embedding numEmbeddings', newLayerFile, (f) => void (f.architecture.embed.numEmbeddings = 1e8), /at least 300000\d{3} values/],
+    ['a Conv2d inside a Sequential', newLayerFile, (f) => void (f.architecture.features.layers[0].outChannels = 1e8), /at least 1000000\d{3} values/],
+    ['a grouped Conv2d kernel', newLayerFile, (f) => void (f.architecture.features.layers[3].kernelSize = [5000, 5000]), /at least 200000\d{3} values/],
+    ['a Conv1d inside a Sequential', sequenceLayerFile, (f) => void (f.architecture.conv.layers[0].outChannels = 1e8), /at least 700000\d{3} values but the file's tensors hold \d+/],
+    ['a grouped Conv1d kernel', sequenceLayerFile, (f) => void (f.architecture.conv.layers[3].kernelSize = 1e8), /at least 800000\d{3} values/],
+    ['BatchNorm2d numFeatures', sequenceLayerFile, (f) => void (f.architecture.imageNorm.numFeatures = 1e9), /at least 4000000\d{3} values/],
+    ['LayerNorm normalizedShape', sequenceLayerFile, (f) => void (f.architecture.tokenNorm.normalizedShape = [1e4, 1e4]), /at least 100000\d{3} values/],
+    ['LSTM numLayers', sequenceLayerFile, (f) => void (f.architecture.lstm.numLayers = 1e6), /at least 264000\d{3} values/],
+    ['bidirectional GRU hiddenSize', sequenceLayerFile, (f) => void (f.architecture.gru.hiddenSize = 1e5), /at least 60004800\d{3} values/],
+    ['RNN numLayers', sequenceLayerFile, (f) => void (f.architecture.rnn.numLayers = 1e8), /at least 1200000\d{3} values/],
+  ])('%s', (_what, fileOf, corrupt, message) => {
+    const file = JSON.parse(JSON.stringify(fileOf()));
     corrupt(file);
     const started = process.memoryUsage().rss;
     expect(() => deserializeModel(file)).toThrow(ValueError);
