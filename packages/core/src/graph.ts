@@ -8,7 +8,7 @@ import { GradError } from './errors';
 import { formatShape, sameShape, shapeSize, type Shape } from './shape';
 import { noGrad, setGradMode } from './mode';
 import { forwardActive } from './forward';
-import { add, reshape, sum } from './functions';
+import { add, identity, reshape, sum } from './functions';
 import { toTensor } from './create';
 import { requireOptions } from './arguments';
 import { setAllocationSink } from './kernels/alloc';
@@ -327,10 +327,17 @@ export function backward(root: Tensor, seed: Tensor | NestedArray | undefined, o
   const seedTensor = seed === undefined ? engineTensor(new Float64Array(1).fill(1), root._shape) : toTensor(seed, 'backward');
   const memory = new MemoryPlan();
   const grads = backpropagate([root], [seedTensor], { createGraph, retainGraph, memory });
+  const taken = new Set<Float64Array>();
   for (const [leaf, g] of grads) {
     const previous = leaf._grad;
-    // A recorded gradient stays as the pass made it, and sums with it are recorded too.
-    if (createGraph) leaf.grad = previous === null ? g : add(previous, g);
+    // A recorded gradient stays as the pass made it, and sums with it are recorded too. A tensor no
+    // op recorded (the seed passed through; one a hook or a custom rule returned) can be written in
+    // place by its holder, and another leaf may have taken the same array: those get a copy, as in
+    // the plain pass, recorded from them so that it differentiates as they do.
+    if (createGraph) {
+      leaf.grad = previous !== null ? add(previous, g) : g._op === null || taken.has(g.data) ? identity(g) : g;
+      taken.add(g.data);
+    }
     // An array the pass owns becomes the leaf's own gradient; anything else (the seed, a forward
     // value passed through, a cotangent user code has seen) is copied.
     else if (previous === null) setPrivateGrad(leaf, memory.adopt(g) ? g.detach() : g.clone());

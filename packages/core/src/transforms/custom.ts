@@ -67,7 +67,9 @@ export function customVjp(f: TensorFunction, backward: BackwardRule): (...args: 
   const call = (...args: Arg[]): Tensor => {
     const inputs = args.map((a) => toTensor(a as Tensor, name));
     const value = checkResult(name, hidingLevelsFrom(0, () => noGrad(() => f(...inputs))), 'the function result');
-    const out = finishApply(op, inputs, undefined, engineTensor(value.data, value._shape));
+    // f may return an argument, or a view of one: the output's values are then a copy of their own.
+    const data = inputs.some((x) => x.data === value.data) ? value.data.slice() : value.data;
+    const out = finishApply(op, inputs, undefined, engineTensor(data, value._shape));
     observeCustomCall(out, { name: f.name || 'customVjp', inputs, call });
     return out;
   };

@@ -5,7 +5,7 @@ import { toTensor, zeros } from '../create';
 import { withGradMode } from '../mode';
 import { GradError, ValueError } from '../errors';
 import { formatShape, sameShape } from '../shape';
-import { mustRecord, inReverseTransform, variableFor, type Arg } from './variables';
+import { mustRecord, inReverseTransform, unshared, variableFor, type Arg } from './variables';
 import { requireFunction } from '../arguments';
 
 /** A function of tensors to a tensor. */
@@ -40,9 +40,14 @@ function reverse(fn: TensorFunction, args: readonly Arg[], argnums: readonly num
       }
       if (!out.requiresGrad) return targets.map((t) => zeros(t._shape));
       const grads = backpropagate([out], [seed], { targets, createGraph: record, retainGraph: retain || record });
-      return targets.map((t) => grads.get(t) ?? zeros(t._shape));
+      // A rule may pass its cotangent on unchanged (add gives it to both inputs): the seed, or one
+      // cotangent for several arguments, is copied.
+      const taken = new Set([seed.data, value.data, ...inputs.map((x) => x.data)]);
+      return targets.map((t) => unshared(grads.get(t) ?? zeros(t._shape), taken));
     };
-    return { out: record ? out : out.detach(), pull, record };
+    // fn may return an argument, or a view of one: the value is then copied.
+    const value = unshared(record ? out : out.detach(), new Set(inputs.map((x) => x.data)));
+    return { out: value, pull, record };
   });
 }
 

@@ -5,7 +5,7 @@ import { setTangent, tangentAt, withForwardLevel } from '../forward';
 import { GradError, ValueError } from '../errors';
 import { checkSize, formatShape, sameShape, shapeSize } from '../shape';
 import { reshape, stack } from '../functions';
-import { variableFor, type Arg } from './variables';
+import { unshared, variableFor, type Arg } from './variables';
 import { gradAs, vjpAs, type TensorFunction } from './grad';
 import { requireFunction, requireOptions } from '../arguments';
 
@@ -24,7 +24,8 @@ function jvpAs(op: string, fn: TensorFunction, primals: readonly Arg[], tangents
   if (!Array.isArray(primals) || !Array.isArray(tangents) || primals.length !== tangents.length) {
     throw new ValueError(`${op}: needs equally long lists of primals and tangents, got ${describe(primals)} and ${describe(tangents)}`);
   }
-  return withForwardLevel((level) => {
+  const taken = new Set<Float64Array>();
+  const [out, tangent] = withForwardLevel((level): [Tensor, Tensor] => {
     const inputs = primals.map((p) => variableFor(p, op));
     inputs.forEach((x, i) => {
       const t = toTensor(tangents[i] as Tensor | number, op);
@@ -32,11 +33,14 @@ function jvpAs(op: string, fn: TensorFunction, primals: readonly Arg[], tangents
         throw new GradError(`${op}: tangent ${i} has shape ${formatShape(t._shape)} but its primal has shape ${formatShape(x._shape)}`);
       }
       setTangent(x, level, t);
+      taken.add(x.data).add(t.data);
     });
     const out = fn(...inputs.map(unleaf));
     if (!(out instanceof Tensor)) throw new ValueError(`${op}: the function must return a Tensor, got ${typeof out}`);
     return [out, tangentAt(out, level) ?? zeros(out._shape)];
   });
+  // fn may return an argument: the value, and the tangent it carries, are then copied.
+  return [unshared(out, taken), unshared(tangent, taken)];
 }
 
 /** Forward mode needs no reverse-mode leaf: a variable made for jvp is only a carrier of tangents. */

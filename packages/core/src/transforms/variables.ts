@@ -43,3 +43,15 @@ export function variableFor(x: Arg, op: string): Tensor {
   if (t._tangents) v._tangents = new Map(t._tangents);
   return v;
 }
+
+/**
+ * `t`, or a copy of it when its array is in `taken` (an argument's, a cotangent's or tangent's the
+ * caller gave, or one already returned), adding the result's array to `taken`. What a transform
+ * returns is then the caller's alone: writing it in place (assign) changes nothing else, as with
+ * every op's result. The copy is recorded from `t` when `t` is, so it differentiates as `t` does.
+ */
+export function unshared(t: Tensor, taken: Set<Float64Array>): Tensor {
+  const result = taken.has(t.data) ? identity(t) : t;
+  taken.add(result.data);
+  return result;
+}
