@@ -86,6 +86,30 @@ describe('Adam', () => {
     expect(trajectory(second, opt2, 3)).toEqual(reference.slice(3));
   });
 
+  test('a gradient that shares memory with a parameter updated before it is read after that update', () => {
+    // p's gradient is r itself, so r's update changes it before p's. The WebAssembly kernel used to
+    // update p from the copy it made when it checked the gradient, the TypeScript one from r's new
+    // values; the latter is what the loop over parameters means, and what two optimizers of one
+    // parameter each give, p's gradient copied from r after r's update.
+    const gradients = [[0.5, 0.5, 0.5, 0.5], [0.25, -0.5, 1, 2]];
+    const r = tensor([1, 2, 3, 4], { requiresGrad: true });
+    const p = tensor([5, 6, 7, 8], { requiresGrad: true });
+    const joint = new Adam([r, p], { lr: 0.5 });
+    const [r2, p2] = [tensor([1, 2, 3, 4], { requiresGrad: true }), tensor([5, 6, 7, 8], { requiresGrad: true })];
+    const [ofR, ofP] = [new Adam([r2], { lr: 0.5 }), new Adam([p2], { lr: 0.5 })];
+    for (const g of gradients) {
+      r.grad = tensor(g);
+      p.grad = r;
+      joint.step();
+      r2.grad = tensor(g);
+      ofR.step();
+      p2.grad = tensor(Array.from(r2.data));
+      ofP.step();
+    }
+    expect(Array.from(r.data)).toEqual(Array.from(r2.data));
+    expect(Array.from(p.data)).toEqual(Array.from(p2.data));
+  });
+
   test('validation names the optimizer and the value', () => {
     const w = param([1]);
     expect(() => new Adam([w], { beta1: 1 })).toThrow('Adam: beta1 must be in [0, 1), got 1');

@@ -49,6 +49,8 @@ export class Adam extends Optimizer<AdamState> {
   readonly decoupled: boolean;
   /** Where each parameter's moments live from their first update on (see {@link resident}). */
   private moments: AdamMoments[] | null = null;
+  /** The buffers holding the parameters' values (see {@link sharesAParameter}), collected at the first step. */
+  private parameterBuffers: Set<ArrayBufferLike> | null = null;
 
   /** @param name used in messages (AdamW passes its own). */
   constructor(params: readonly Tensor[] | AnyModule, options: AdamOptions = {}, name = 'Adam') {
@@ -71,8 +73,20 @@ export class Adam extends Optimizer<AdamState> {
    * not in a kernel's memory.
    */
   protected override gradientIsFinite(g: Float64Array, index: number): boolean {
+    // A gradient sharing memory with a parameter (a .grad set to another parameter, say) changes
+    // when that parameter is updated earlier in the step: a copy made now would be stale, so it is
+    // checked where it is, and its update reads it then, as every other kernel does.
+    if (this.sharesAParameter(g)) return super.gradientIsFinite(g, index);
     const slot = this.slots()[index]!;
     return adamStageGradient(g, slot.m, slot.v) ?? super.gradientIsFinite(g, index);
+  }
+
+  /** Whether `g` shares memory with any parameter's values; the buffers are compared first, as nearly every gradient has its own. */
+  private sharesAParameter(g: Float64Array): boolean {
+    const buffers = (this.parameterBuffers ??= new Set(this.params.map((p) => p.data.buffer)));
+    if (!buffers.has(g.buffer)) return false;
+    const [start, end] = [g.byteOffset, g.byteOffset + g.byteLength];
+    return this.params.some(({ data: w }) => w.buffer === g.buffer && w.byteOffset < end && start < w.byteOffset + w.byteLength);
   }
 
   protected update(w: Float64Array, g: Float64Array, state: AdamState, lr: number, index: number): void {
