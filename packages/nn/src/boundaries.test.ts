@@ -98,8 +98,11 @@ describe('optimizer loadStateDict with a state that does not fit', () => {
     it('malformed dicts', () => {
       const opt = trained(Opt, [[2]]);
       const good = opt.stateDict();
-      for (const bad of [null, undefined, 5, {}, { step: -1, state: good.state }, { step: 1.5, state: good.state }, { step: 1, state: {} }]) {
+      for (const bad of [null, undefined, 5, {}, { step: 1, state: {} }]) {
         expectError(() => opt.loadStateDict(bad as never), ValueError, new RegExp(`^${name}\\.loadStateDict: expected \\{step, state\\} from stateDict\\(\\)`));
+      }
+      for (const [step, shown] of [[-1, 'number -1'], [1.5, 'number 1.5'], ['2', 'string 2']] as const) {
+        expectError(() => opt.loadStateDict({ step: step as number, state: good.state }), ValueError, `${name}.loadStateDict: 'step' must be a step count (an integer ≥ 0), got ${shown}`);
       }
       expectError(() => opt.loadStateDict({ step: 1, state: [7 as never] }), ValueError, `${name}.loadStateDict: the state of parameter 0 must be an object or null, got number 7`);
       const entry = Object.keys(good.state[0]!)[0]!;
@@ -302,6 +305,26 @@ describe('sizes given to a layer are checked by the layer', () => {
   });
 });
 
+describe('loadStateDict refuses a corrupt state before the next step turns the weights into NaN', () => {
+  it.each<[string, () => Optimizer, string, number[], string]>([
+    ['Adam', () => new Adam([param([1, 2])]), 'v', [-1, 0], "Adam.loadStateDict: 'v' of parameter 0 holds -1 at element 0; it is a sum of squares, which cannot be negative"],
+    ['Adam', () => new Adam([param([1, 2])]), 'm', [0, NaN], "Adam.loadStateDict: 'm' of parameter 0 holds NaN at element 1; a state must be finite"],
+    ['Adagrad', () => new Adagrad([param([1, 2])]), 'sum', [NaN, 0], "Adagrad.loadStateDict: 'sum' of parameter 0 holds NaN at element 0; a state must be finite"],
+    ['RMSprop', () => new RMSprop([param([1, 2])]), 'square', [0, -0.5], "RMSprop.loadStateDict: 'square' of parameter 0 holds -0.5 at element 1; it is a sum of squares, which cannot be negative"],
+    ['SGD', () => new SGD([param([1, 2])], { lr: 0.1, momentum: 0.9 }), 'velocity', [Infinity, 0], "SGD.loadStateDict: 'velocity' of parameter 0 holds Infinity at element 0; a state must be finite"],
+  ])('%s: %s', (_name, make, key, values, message) => {
+    const source = make();
+    source.params[0]!.grad = tensor([0.5, -0.5]);
+    source.step();
+    const dict = source.stateDict();
+    const state = { ...dict.state[0]!, [key]: tensor(values) };
+    const target = make();
+    expectError(() => target.loadStateDict({ step: dict.step, state: [state] }), ValueError, message);
+    // A momentum state of any sign is fine; a negative velocity too.
+    target.loadStateDict(dict);
+  });
+});
+
 describe('an explicit null option is reported, never taken for the default', () => {
   const p = [param([1, 2])];
   it.each<[string, () => unknown, string]>([
@@ -320,6 +343,9 @@ describe('an explicit null option is reported, never taken for the default', () 
     ['batches shuffle', () => [...batches(tensor([[1], [2]]), undefined, { batchSize: 1, shuffle: null as never })], 'batches: shuffle must be true or false, got null'],
     ['trainTestSplit testSize', () => trainTestSplit(tensor([[1], [2], [3], [4]]), tensor([1, 2, 3, 4]), { testSize: null as never }), 'trainTestSplit: testSize must be a fraction in (0, 1) or a whole number of rows ≥ 1, got null'],
     ['mlp activation', () => mlp([2, 3, 1], { activation: null as never }), 'mlp: unknown activation null; expected one of relu, tanh, sigmoid, leakyRelu, elu, gelu, silu, softplus, softmax, identity or a function'],
+    ['crossEntropy fromLogits', () => crossEntropy(tensor([[1, 2]]), tensor([0]), { fromLogits: null as never }), 'crossEntropy: fromLogits must be true or false, got null'],
+    ['MinMaxScaler range', () => new MinMaxScaler({ range: null as never }), 'MinMaxScaler: range must be [lo, hi] with finite lo < hi, got null'],
+    ['fit validationSplit.shuffle', () => fit(mlp([1, 1]), { x: [[1], [2], [3], [4]], y: [[1], [2], [3], [4]], loss: 'mse', optimizer: 'sgd', progress: false, validationSplit: { fraction: 0.5, shuffle: null as never } }), 'fit: validationSplit.shuffle must be true or false, got null'],
   ])('%s', (_name, call, message) => {
     expectError(call, ValueError, message);
   });

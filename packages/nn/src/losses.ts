@@ -7,7 +7,7 @@ import {
   type NestedArray,
 } from '@adjoint/core';
 import { describe, parameterList, type AnyModule } from './module';
-import { checkBoolean, knownOptions } from './args';
+import { checkBoolean, knownOptions, orDefault } from './args';
 
 /** A target: a tensor, or data `tensor()` accepts (a number or nested arrays). */
 export type Target = Tensor | NestedArray;
@@ -119,7 +119,7 @@ function checkPred(op: string, pred: unknown): asserts pred is Tensor {
 
 /** The fromLogits option (default true), checked. */
 function fromLogits(op: string, options: CrossEntropyOptions): boolean {
-  return checkBoolean(op, 'fromLogits', knownOptions(op, options, ['fromLogits']).fromLogits ?? true);
+  return checkBoolean(op, 'fromLogits', orDefault(knownOptions(op, options, ['fromLogits']).fromLogits, true));
 }
 
 function toTarget(op: string, target: Target): Tensor {

@@ -41,4 +41,20 @@ describe('schedules', () => {
     expect(() => inverseTimeDecay(0.1, {} as never)).toThrow(/decayRate/);
     expect(() => cosineDecay(0.1, { decaySteps: 10, alpha: 2 })).toThrow(ValueError);
   });
+
+  test('a step that is not a count 0, 1, 2, … is refused, naming the schedule', () => {
+    const schedules = [
+      ['stepDecay', stepDecay(1, { stepSize: 2 })],
+      ['exponentialDecay', exponentialDecay(1, { decayRate: 0.5 })],
+      ['inverseTimeDecay', inverseTimeDecay(1, { decayRate: 1 })],
+      ['cosineDecay', cosineDecay(1, { decaySteps: 10 })],
+    ] as const;
+    for (const [name, schedule] of schedules) {
+      for (const [step, shown] of [[-1, '-1'], [2.5, '2.5'], [NaN, 'NaN']] as const) {
+        expect(() => schedule(step)).toThrow(ValueError);
+        expect(() => schedule(step)).toThrow(`${name}: the step must be a whole number ≥ 0 (steps completed so far), got ${shown}`);
+      }
+      expect(Number.isFinite(schedule(0))).toBe(true);
+    }
+  });
 });

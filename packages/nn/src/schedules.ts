@@ -30,7 +30,7 @@ export function stepDecay(initial: number, options: StepDecayOptions): Schedule 
   const stepSize = options.stepSize;
   if (typeof stepSize !== 'number' || !Number.isInteger(stepSize) || stepSize <= 0) throw new ValueError(`stepDecay: stepSize must be a positive integer, got ${show(stepSize)}`);
   const gamma = check('stepDecay', 'gamma', orDefault(options.gamma, 0.1), 0);
-  return (t) => initial * gamma ** Math.floor(t / stepSize);
+  return atStep('stepDecay', (t) => initial * gamma ** Math.floor(t / stepSize));
 }
 
 /** Options of {@link exponentialDecay}. */
@@ -50,7 +50,7 @@ export function exponentialDecay(initial: number, options: ExponentialDecayOptio
   const rate = check('exponentialDecay', 'decayRate', options.decayRate, 0);
   const steps = check('exponentialDecay', 'decaySteps', orDefault(options.decaySteps, 1), 0, true);
   const staircase = checkBoolean('exponentialDecay', 'staircase', orDefault(options.staircase, false));
-  return (t) => initial * rate ** (staircase ? Math.floor(t / steps) : t / steps);
+  return atStep('exponentialDecay', (t) => initial * rate ** (staircase ? Math.floor(t / steps) : t / steps));
 }
 
 /** Options of {@link inverseTimeDecay}. */
@@ -67,7 +67,7 @@ export function inverseTimeDecay(initial: number, options: InverseTimeDecayOptio
   options = knownOptions('inverseTimeDecay', options, ['decayRate', 'decaySteps']);
   const rate = check('inverseTimeDecay', 'decayRate', options.decayRate, 0);
   const steps = check('inverseTimeDecay', 'decaySteps', orDefault(options.decaySteps, 1), 0, true);
-  return (t) => initial / (1 + (rate * t) / steps);
+  return atStep('inverseTimeDecay', (t) => initial / (1 + (rate * t) / steps));
 }
 
 /** Options of {@link cosineDecay}. */
@@ -88,7 +88,18 @@ export function cosineDecay(initial: number, options: CosineDecayOptions): Sched
   const steps = check('cosineDecay', 'decaySteps', options.decaySteps, 0, true);
   const alpha = check('cosineDecay', 'alpha', orDefault(options.alpha, 0), 0);
   if (alpha > 1) throw new ValueError(`cosineDecay: alpha must be in [0, 1], got ${alpha}`);
-  return (t) => initial * (alpha + (1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * Math.min(t, steps)) / steps)));
+  return atStep('cosineDecay', (t) => initial * (alpha + (1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * Math.min(t, steps)) / steps))));
+}
+
+/**
+ * `rate` as a schedule that refuses a step that is not a count 0, 1, 2, …: the formulas would give
+ * a rate for it all the same (cosineDecay running backwards, inverseTimeDecay a negative rate).
+ */
+function atStep(op: string, rate: (t: number) => number): Schedule {
+  return (t) => {
+    if (!Number.isInteger(t) || t < 0) throw new ValueError(`${op}: the step must be a whole number ≥ 0 (steps completed so far), got ${show(t)}`);
+    return rate(t);
+  };
 }
 
 function check(op: string, name: string, value: unknown, lo: number, strict = false): number {

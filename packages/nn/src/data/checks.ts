@@ -2,7 +2,7 @@
  * Argument checks of the data, metrics and search code, on top of those in ../args.ts: the size
  * limits that keep one number from asking for unbounded memory or time.
  */
-import { ValueError } from '@adjoint/core';
+import { ValueError, type Tensor } from '@adjoint/core';
 import { quoteName, seedValue, show } from '../args';
 
 /**
@@ -72,6 +72,19 @@ export const isWholeNumber = Number.isInteger;
 export function firstNonFinite(d: Float64Array): number {
   for (let i = 0; i < d.length; i++) if (!isFiniteNumber(d[i]!)) return i;
   return -1;
+}
+
+/**
+ * Throws a ValueError naming the first NaN or ±∞ in the rows of `t` (`name` in `op`'s words) and
+ * where it is — its row, and its column (rank 2) or element (higher ranks) within the row —
+ * followed by `remedy`.
+ */
+export function requireFiniteRows(op: string, name: string, t: Tensor, remedy: string): void {
+  const bad = firstNonFinite(t.data);
+  if (bad < 0) return;
+  const perRow = t.size / t.shape[0]!;
+  const within = t.rank === 1 ? '' : `, ${t.rank === 2 ? 'column' : 'element'} ${bad % perRow}`;
+  throw new ValueError(`${op}: ${name} holds ${t.data[bad]} at row ${Math.floor(bad / perRow)}${within}; ${remedy}`);
 }
 
 /** A seed option: 0 when left out, else a whole number named after `op` (args.ts's seedValue). */

@@ -3,8 +3,8 @@
  * taken from the test rows would leak them into training.
  */
 import { ShapeError, Tensor, ValueError, equal, formatShape, noGrad, tensor, where, sameShape } from '@adjoint/core';
-import { asSamples, knownOptions, show, type TensorInput } from '../args';
-import { firstNonFinite } from './checks';
+import { asSamples, knownOptions, orDefault, show, type TensorInput } from '../args';
+import { firstNonFinite, requireFiniteRows } from './checks';
 
 /**
  * Shared machinery: per-feature `offset` and `scale` learned by `fit`, applied as
@@ -22,11 +22,7 @@ export abstract class Scaler {
     const op = `${this.name}.fit`;
     const t = asSamples(op, 'x', x);
     if (t.shape[0] === 0) throw new ValueError(`${op}: x has no rows`);
-    const bad = firstNonFinite(t.data);
-    if (bad >= 0) {
-      const perRow = t.size / t.shape[0]!;
-      throw new ValueError(`${op}: x holds ${t.data[bad]} at row ${Math.floor(bad / perRow)}, column ${bad % perRow}; scale finite data only`);
-    }
+    requireFiniteRows(op, 'x', t, 'scale finite data only');
     noGrad(() => this.learn(t.detach()));
     return this;
   }
@@ -168,7 +164,7 @@ export class MinMaxScaler extends Scaler {
   constructor(options: MinMaxScalerOptions = {}) {
     super('MinMaxScaler');
     options = knownOptions('MinMaxScaler', options, ['range']);
-    [this.lo, this.hi] = targetRange(options.range ?? [0, 1]);
+    [this.lo, this.hi] = targetRange(orDefault(options.range, [0, 1]));
   }
 
   /** Per-feature minimum learned by fit (null before). */

@@ -43,6 +43,8 @@ export class Adagrad extends Optimizer<AdagradState> {
     this.initialAccumulator = checkOption(this.name, 'initialAccumulator', orDefault(options.initialAccumulator, 0));
   }
 
+  protected override readonly nonNegativeState = ['sum'];
+
   protected initState(param: Tensor): AdagradState {
     return { sum: full(param.shape, this.initialAccumulator) };
   }

@@ -63,6 +63,8 @@ export class Adam extends Optimizer<AdamState> {
     this.decoupled = checkBoolean(name, 'decoupled', orDefault(options.decoupled, false));
   }
 
+  protected override readonly nonNegativeState = ['v'];
+
   protected initState(param: Tensor): AdamState {
     return { m: zerosLike(param), v: zerosLike(param), t: 0 };
   }

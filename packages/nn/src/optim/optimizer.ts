@@ -10,6 +10,7 @@ import { ShapeError, Tensor, ValueError, assign, borrowGrad, formatShape, isTens
 import { Module, describe, parameterList, type AnyModule } from '../module';
 import type { Schedule } from '../schedules';
 import { knownOptions, show } from '../args';
+import { isFiniteNumber } from '../data/checks';
 
 /** A learning rate: a constant, or a schedule giving the rate for each step (0, 1, 2, …). */
 export type LearningRate = number | Schedule;
@@ -154,8 +155,11 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
    * @throws ValueError when the number of parameters differs; ShapeError when a state tensor's shape does.
    */
   loadStateDict(dict: OptimizerState): void {
-    if (dict === null || typeof dict !== 'object' || !Array.isArray(dict.state) || !Number.isInteger(dict.step) || dict.step < 0) {
+    if (dict === null || typeof dict !== 'object' || !Array.isArray(dict.state)) {
       throw new ValueError(`${this.name}.loadStateDict: expected {step, state} from stateDict(), got ${describe(dict)}`);
+    }
+    if (!Number.isInteger(dict.step) || dict.step < 0) {
+      throw new ValueError(`${this.name}.loadStateDict: 'step' must be a step count (an integer ≥ 0), got ${describe(dict.step)}`);
     }
     if (dict.state.length !== this.params.length) {
       throw new ValueError(`${this.name}.loadStateDict: the state has ${dict.state.length} parameters but the optimizer has ${this.params.length}`);
@@ -179,6 +183,8 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
         if (isTensor(v) && !sameShape(v.shape, this.params[i]!.shape)) {
           throw new ShapeError(`${this.name}.loadStateDict: '${key}' of parameter ${i} has shape ${formatShape(v.shape)}, the parameter ${formatShape(this.params[i]!.shape)}`);
         }
+        // A corrupt checkpoint must not get around step()'s refusal of non-finite gradients.
+        if (isTensor(v)) checkStateValues(`${this.name}.loadStateDict`, `'${key}' of parameter ${i}`, v.data, this.nonNegativeState.includes(key));
       }
     });
     this.states.clear();
@@ -190,6 +196,9 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
 
   /** The state of a parameter before its first update. */
   protected abstract initState(param: Tensor): S;
+
+  /** The state entries that are sums of squares, which a loaded state must hold no negative value in (their square roots are taken). */
+  protected readonly nonNegativeState: readonly string[] = [];
 
   /**
    * Updates one parameter in place from its gradient: `w` is the parameter's own buffer, `g` its
@@ -206,6 +215,15 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
  * the processor overlap the additions: this runs every step over every gradient, and measured 2.5×
  * faster than comparing element by element.
  */
+/** @throws ValueError at the first NaN or ±∞ in `d`, or, with `nonNegative`, the first value below 0. */
+function checkStateValues(op: string, what: string, d: Float64Array, nonNegative: boolean): void {
+  for (let k = 0; k < d.length; k++) {
+    const v = d[k]!;
+    if (!isFiniteNumber(v)) throw new ValueError(`${op}: ${what} holds ${v} at element ${k}; a state must be finite`);
+    if (nonNegative && v < 0) throw new ValueError(`${op}: ${what} holds ${v} at element ${k}; it is a sum of squares, which cannot be negative`);
+  }
+}
+
 function allFinite(d: Float64Array): boolean {
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   const n = d.length;

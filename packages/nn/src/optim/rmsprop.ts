@@ -41,6 +41,8 @@ export class RMSprop extends Optimizer<RMSpropState> {
     this.weightDecay = checkOption(this.name, 'weightDecay', orDefault(options.weightDecay, 0));
   }
 
+  protected override readonly nonNegativeState = ['square'];
+
   protected initState(param: Tensor): RMSpropState {
     return { square: zerosLike(param) };
   }

@@ -178,13 +178,19 @@ export function scoreRecipe(plan: FoldPlan, build: (context: BuildContext) => Bu
   return { scores, mean, std };
 }
 
+/** `options` without the keys whose value is undefined. */
+function defined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 /** Builds, trains and scores the model for fold `i`. */
 function scoreFold(plan: FoldPlan, build: (context: BuildContext) => BuildResult, i: number): number {
   const { op } = plan;
   const fold = plan.folds[i]!;
   const built = build({ fold: i, seed: plan.seeds[i]! });
   const { model, own } = splitBuilt(op, built);
-  const merged = { seed: plan.seeds[i]!, progress: false, ...plan.fitOptions, ...own } as Omit<FitOptions, 'x' | 'y'>;
+  // A key given as undefined is left out, as fit takes it: it must not override the fold's seed or quiet progress.
+  const merged = { seed: plan.seeds[i]!, progress: false, ...defined(plan.fitOptions), ...defined(own) } as Omit<FitOptions, 'x' | 'y'>;
   const [xTrain, yTrain, xTest, yTest] = noGrad(() => [
     gather(plan.x, fold.train), gather(plan.y, fold.train), gather(plan.x, fold.test), gather(plan.y, fold.test),
   ]);

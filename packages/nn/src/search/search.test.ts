@@ -86,6 +86,15 @@ test('randomSearch draws seeded candidates from lists, ranges and functions', ()
   );
 });
 
+test('crossValidate: a fit option given as undefined is left out, so it cannot replace the fold seed or turn progress on', () => {
+  const recipe = { build: ({ seed }: { seed: number }) => new Dense(2, 1, { seed }), x, y, k: 3, metric: 'mse' as const };
+  const plain = crossValidate({ ...recipe, fitOptions: { ...fitOptions, optimizer: 'adam', lr: 0.1 } });
+  const withUndefined = crossValidate({ ...recipe, fitOptions: { ...fitOptions, optimizer: 'adam', lr: 0.1, seed: undefined, progress: undefined } });
+  expect(withUndefined.scores).toEqual(plain.scores);
+  const seedZero = crossValidate({ ...recipe, fitOptions: { ...fitOptions, optimizer: 'adam', lr: 0.1, seed: 0 } });
+  expect(seedZero.scores).not.toEqual(plain.scores);
+});
+
 test('crossValidate scores one recipe on every fold', () => {
   const result = crossValidate({ build: ({ seed }) => new Dense(2, 1, { seed }), x, y, k: 5, fitOptions: { ...fitOptions, optimizer: 'adam', lr: 0.1 }, metric: 'r2' });
   expect(result.scores).toHaveLength(5);

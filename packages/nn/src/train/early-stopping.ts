@@ -37,6 +37,9 @@ export class EarlyStopping implements Callback {
   readonly minDelta: number;
   readonly restoreBest: boolean;
   readonly monitor: string;
+  /** The mode given to the constructor; undefined to take it from the monitored quantity at each run's start. */
+  private readonly givenMode: 'min' | 'max' | undefined;
+  /** The mode of the current run. */
   private mode: 'min' | 'max' | undefined;
   private model: Module | null = null;
   private best = NaN;
@@ -65,7 +68,7 @@ export class EarlyStopping implements Callback {
     if (typeof monitor !== 'string') throw new ValueError(`${op}: ${prefix}monitor must be a logged key such as 'valLoss', got ${show(monitor)}`);
     refuseSnakeCase(op, monitor);
     this.monitor = monitor;
-    this.mode = options.mode === undefined ? undefined : oneOf(op, `${prefix}mode`, options.mode, ['min', 'max']);
+    this.givenMode = options.mode === undefined ? undefined : oneOf(op, `${prefix}mode`, options.mode, ['min', 'max']);
   }
 
   /** Checks that the monitored quantity will be logged and resets the state of a previous run. */
@@ -81,7 +84,8 @@ export class EarlyStopping implements Callback {
     if (isVal && info.validationSamples === 0) {
       throw new ValueError(`${op}: ${prefix}monitor ${quoteName(this.monitor)} needs validation data (validationData or validationSplit), or monitor ${quoteName(base)} instead`);
     }
-    this.mode ??= base === 'loss' ? 'min' : metric!.mode;
+    // Worked out again for each run: a reused instance may watch a metric of another direction.
+    this.mode = this.givenMode ?? (base === 'loss' ? 'min' : metric!.mode);
     if (this.mode === undefined) throw new ValueError(`${op}: cannot tell whether ${quoteName(this.monitor)} should go up or down; give ${prefix}mode 'min' or 'max'`);
     this.model = info.model;
     this.best = NaN;

@@ -1,7 +1,7 @@
 /** fit: determinism, validation, metrics, early stopping, callbacks, modes, progress and argument checks. */
 import { Rng, Tensor, ValueError, ShapeError, randn, tensor } from '@adjoint/core';
 import {
-  Adam, BatchNorm, Dense, Dropout, EarlyStopping, Module, SGD, Sequential, fit, mlp, type Callback, type ProgressStream,
+  Adam, BatchNorm, Dense, Dropout, EarlyStopping, Module, SGD, Sequential, evaluate, fit, mlp, type Callback, type ProgressStream,
 } from '@adjoint/nn';
 import { expectError } from '../../../../test/support/expect-error';
 
@@ -516,5 +516,75 @@ describe('data and models at scale', () => {
     const weights = recursive.stateDict();
     expectError(() => fit(recursive, options), ValueError, /^fit: the model's forward pass ran out of call stack \(its module tree is 100000 levels deep\): nest fewer modules/);
     for (const [key, t] of recursive.namedParameters()) expect(Array.from(t.data)).toEqual(Array.from(weights[key]!.data));
+  });
+});
+
+describe('bookkeeping a review found wrong', () => {
+  /** A model whose output is its input, and a metric that reads from a list, epoch by epoch. */
+  class Echo extends Module {
+    readonly w = this.registerParameter('w', tensor([0], { requiresGrad: true }));
+    forward(x: Tensor): Tensor {
+      return x.add(this.w.mul(0));
+    }
+  }
+  const rows = Array.from({ length: 11 }, (_, i) => [i]);
+  const base = { x: rows, y: rows, loss: 'mse' as const, optimizer: 'sgd' as const, lr: 0.1, progress: false as const };
+
+  test('a reused EarlyStopping works out the direction again for each run', () => {
+    const early = new EarlyStopping({ monitor: 'score', patience: 2 });
+    let epoch = 0;
+    const score = (): number => [5, 4, 3, 2, 1, 0][epoch]!;
+    const tick = { onEpochEnd: (): void => void epoch++ };
+    fit(new Echo(), { ...base, epochs: 6, metrics: [{ name: 'score', fn: score, mode: 'min' }], callbacks: [early, tick] });
+    epoch = 0;
+    // Falling scores are worse now: the run stops after patience 2, its best epoch the first.
+    const second = fit(new Echo(), { ...base, epochs: 6, metrics: [{ name: 'score', fn: score, mode: 'max' }], callbacks: [early, tick] });
+    expect([second.epochs, second.bestEpoch, second.stopReason]).toEqual([3, 0, 'earlyStopping']);
+  });
+
+  test("an EarlyStopping in callbacks that ends training is reported as 'earlyStopping', as fit's own is", () => {
+    const worse = rows.map(([v]) => [-v!]);
+    const viaCallbacks = fit(new Dense(1, 1, { seed: 1 }), { ...base, epochs: 50, validationData: [rows, worse], callbacks: [new EarlyStopping({ patience: 1 })] });
+    const viaOption = fit(new Dense(1, 1, { seed: 1 }), { ...base, epochs: 50, validationData: [rows, worse], earlyStopping: { patience: 1 } });
+    expect(viaOption.stopReason).toBe('earlyStopping');
+    expect(viaCallbacks.stopReason).toBe('earlyStopping');
+    expect(viaCallbacks.epochs).toBe(viaOption.epochs);
+  });
+
+  test('a metric named like a property every object has is refused; History.get reads only its own metrics', () => {
+    for (const name of ['toString', 'constructor', 'valueOf', 'hasOwnProperty', '__proto__']) {
+      expectError(() => fit(new Echo(), { ...base, metrics: [{ name, fn: () => 1, mode: 'min' }] }), ValueError,
+        `fit: the metric name '${name}' is a property every JavaScript object has; give the metric another name with {name, fn}`);
+    }
+    expect(fit(new Echo(), { ...base, epochs: 1 }).get('constructor')).toEqual([]);
+  });
+
+  test('NaN or ±∞ in the data is refused before training, naming where it is; evaluate likewise', () => {
+    const model = new Dense(1, 1, { seed: 1 });
+    const before = weightBytes(model);
+    const withNaN = rows.map((r, i) => (i === 3 ? [NaN] : r));
+    expectError(() => fit(model, { ...base, x: withNaN }), ValueError, 'fit: x holds NaN at row 3, column 0; training and validation data must be finite');
+    expectError(() => fit(model, { ...base, y: rows.map((r, i) => (i === 4 ? [Infinity] : r)) }), ValueError, 'fit: y holds Infinity at row 4, column 0; training and validation data must be finite');
+    expectError(() => fit(model, { ...base, validationData: [rows, withNaN] }), ValueError, 'fit: validationData y holds NaN at row 3, column 0; training and validation data must be finite');
+    expectError(() => fit(model, { ...base, x: withNaN, validationSplit: 0.2 }), ValueError, 'fit: x holds NaN at row 3, column 0; training and validation data must be finite');
+    expect(weightBytes(model)).toEqual(before);
+    expectError(() => evaluate(model, rows, withNaN, { loss: 'mse' }), ValueError, 'evaluate: y holds NaN at row 3, column 0; evaluate finite data only');
+    expectError(() => evaluate(model, tensor([1, -Infinity]), tensor([1, 2]), { loss: 'mse' }), ValueError, 'evaluate: x holds -Infinity at row 1; evaluate finite data only');
+  });
+
+  test("a hook that returns a string other than 'stop' is refused; other values are ignored, as an arrow function's body gives them", () => {
+    expectError(() => fit(new Echo(), { ...base, callbacks: [{ onEpochEnd: () => 'Stop' }] as never }), ValueError,
+      "fit: callback 0's onEpochEnd returned \"Stop\"; a hook returns 'stop' to end training, or nothing");
+    const losses: number[] = [];
+    const history = fit(new Echo(), { ...base, epochs: 2, callbacks: [{ onBatchEnd: (_b: number, { loss }: { loss: number }) => losses.push(loss) }] as never });
+    expect(history.epochs).toBe(2);
+    expect(losses.length).toBeGreaterThan(0);
+  });
+
+  test('the epoch summary line counts the batches that ran', () => {
+    const chunks: string[] = [];
+    const stream: ProgressStream = { isTTY: false, columns: 200, write: (s: string) => chunks.push(s) };
+    fit(new Echo(), { ...base, batchSize: 2, progress: { stream }, verbose: 2, callbacks: [{ onBatchEnd: (b: number) => (b === 0 ? 'stop' : undefined) }] });
+    expect(chunks.join('')).toMatch(/^Epoch 1\/1 - 1\/6 - /);
   });
 });

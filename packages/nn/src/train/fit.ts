@@ -1,9 +1,11 @@
 /**
  * The training loop: seeded minibatch gradient descent with validation, metrics and callbacks.
  *
- * A call either completes or changes nothing: every option and the data are checked before the
- * first step, and if anything throws once training has begun (the model, the loss, a metric, a
- * callback), the parameters, buffers and optimizer state are put back as they were before the call.
+ * A call either completes or leaves the model and optimizer as they were: every option and the data
+ * are checked before the first step, and if anything throws once training has begun (the model,
+ * the loss, a metric, a callback), the parameters, buffers and optimizer state are put back as they
+ * were before the call. Random generators training drew from (a Dropout's own Rng, core's stream)
+ * are not rewound, so a retry draws other dropout masks.
  */
 import { Rng, ShapeError, Tensor, ValueError, assign, concat, formatShape, gather, noGrad, requireIndicesBelow, sameShape } from '@adjoint/core';
 import type { Module } from '../module';
@@ -16,6 +18,7 @@ import {
   type TensorInput,
 } from '../args';
 import { testCount } from '../data/split';
+import { MAX_ROWS, requireFiniteRows } from '../data/checks';
 import { History, validationKey, type EpochLogs } from './history';
 import { checkCallbacks, hookResult, type Callback, type TrainInfo } from './callbacks';
 import { EarlyStopping, type EarlyStoppingOptions } from './early-stopping';
@@ -94,8 +97,6 @@ const KNOWN_OPTIONS = [
   'metrics', 'earlyStopping', 'callbacks', 'clipNorm', 'progress', 'verbose',
 ];
 
-/** Most rows fit can index: core's limit on a tensor's elements (only rows of no values can be more). */
-const MAX_ROWS = 2 ** 31 - 1;
 
 /**
  * Trains `model` by minibatch gradient descent and returns the {@link History}.
@@ -156,7 +157,6 @@ interface TrainingPlan {
   shuffle: boolean;
   dropLast: boolean;
   clipNorm: number | undefined;
-  early: EarlyStopping | undefined;
   callbacks: HookTarget[];
   shuffleRng: Rng;
 }
@@ -205,7 +205,6 @@ function planTraining(op: string, model: Module, options: FitOptions): TrainingP
     shuffle: checkBoolean(op, 'shuffle', orDefault(options.shuffle, true)),
     dropLast,
     clipNorm,
-    early,
     callbacks: early ? [{ callback: early, index: -1 }, ...callbacks] : callbacks,
     shuffleRng,
   };
@@ -218,11 +217,16 @@ interface Split {
 }
 
 /** The training rows and the validation rows, from validationData or a validation split. */
+const TRAIN_ON_FINITE = 'training and validation data must be finite';
+
 function trainingData(op: string, options: FitOptions, rng: Rng): Split {
   const x = asSamples(op, 'x', options.x);
   const y = asSamples(op, 'y', options.y);
   checkSameRows(op, x, y);
   if (rows(x) === 0) throw new ValueError(`${op}: x has no rows to train on`);
+  // Here, not as a loss that diverged at the first step (or a validation loss NaN every epoch).
+  requireFiniteRows(op, 'x', x, TRAIN_ON_FINITE);
+  requireFiniteRows(op, 'y', y, TRAIN_ON_FINITE);
   if (rows(x) > MAX_ROWS) throw new ValueError(`${op}: x has ${rows(x)} rows, more than the ${MAX_ROWS} row indices can address`);
   if (options.validationData !== undefined && options.validationSplit !== undefined) {
     throw new ValueError(`${op}: give validationData or validationSplit, not both`);
@@ -236,7 +240,7 @@ function trainingData(op: string, options: FitOptions, rng: Rng): Split {
   }
   const n = rows(x);
   const nVal = testCount(op, fraction, n, 'validationSplit');
-  const order = checkBoolean(op, 'validationSplit.shuffle', shuffle ?? false) ? rng.permutation(n) : range(n);
+  const order = checkBoolean(op, 'validationSplit.shuffle', orDefault(shuffle, false)) ? rng.permutation(n) : range(n);
   const valIdx = (shuffle ? order.slice(0, nVal) : order.slice(n - nVal)).sort((a, b) => a - b);
   const inVal = new Set(valIdx);
   const trainIdx = range(n).filter((i) => !inVal.has(i));
@@ -253,6 +257,8 @@ function validationData(op: string, value: unknown, x: Tensor, y: Tensor): { x: 
   const vy = asSamples(op, 'validationData[1]', value[1]);
   checkSameRows(op, vx, vy, 'validationData x', 'validationData y');
   if (rows(vx) === 0) throw new ValueError(`${op}: validationData has no rows`);
+  requireFiniteRows(op, 'validationData x', vx, TRAIN_ON_FINITE);
+  requireFiniteRows(op, 'validationData y', vy, TRAIN_ON_FINITE);
   sameRowShape(op, x, vx, 'x', 'validationData x');
   sameRowShape(op, y, vy, 'y', 'validationData y');
   return { x: vx, y: vy };
@@ -324,7 +330,9 @@ function train(op: string, model: Module, plan: TrainingPlan, reporter: Progress
     const order = plan.shuffle ? shuffledOrder(plan.shuffleRng, n) : identityOrder(n);
     const run = new EpochRun(op, data.y, plan.metrics, n);
     let diverged = false;
+    let batchesRun = 0;
     for (let b = 0; b < batchesPerEpoch; b++) {
+      batchesRun++;
       const idx = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
       const step = trainStep(op, model, plan, idx, run, steps++ === 0);
       reporter?.batchEnd(epoch, b + 1, () => run.logs());
@@ -338,10 +346,12 @@ function train(op: string, model: Module, plan: TrainingPlan, reporter: Progress
     const logs = run.logs();
     if (data.val) Object.assign(logs, validationLogs(op, model, plan, data.val));
     history.record(logs);
-    reporter?.epochEnd(epoch, logs);
+    reporter?.epochEnd(epoch, batchesRun, logs);
     if (callAll('onEpochEnd', epoch, logs)) {
       stop = true;
-      history.stopReason = plan.early?.stopped ? 'earlyStopping' : 'callback';
+      // fit's own early stopping, or an instance the user put in callbacks.
+      const early = plan.callbacks.some(({ callback }) => callback instanceof EarlyStopping && callback.stopped);
+      history.stopReason = early ? 'earlyStopping' : 'callback';
     }
     if (diverged || !Number.isFinite(logs.loss!)) {
       stop = true;

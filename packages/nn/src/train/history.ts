@@ -24,7 +24,10 @@ export class History {
   readonly metrics: Record<string, number[]> = {};
   /** Why training ended ('epochs' when it ran them all). */
   stopReason: StopReason = 'epochs';
-  /** The epoch (0-based) whose weights the model holds after `restoreBest`, else undefined. */
+  /**
+   * The epoch (0-based) early stopping found best (whose weights the model holds when it ran with
+   * `restoreBest`); undefined without early stopping, or when no epoch improved on NaN.
+   */
   bestEpoch: number | undefined = undefined;
 
   /** Number of completed epochs. */
@@ -46,7 +49,7 @@ export class History {
     if (key === 'loss') return this.loss;
     if (key === 'valLoss') return this.valLoss;
     refuseSnakeCase('History.get', key);
-    return this.metrics[key] ?? [];
+    return Object.hasOwn(this.metrics, key) ? this.metrics[key]! : [];
   }
 
   /** A plain object (for JSON and for comparing runs). */

@@ -2,6 +2,7 @@
 import { ShapeError, Tensor, ValueError, concat, formatShape, gather, isTensor, noGrad, sameShape } from '@adjoint/core';
 import { Module, describe, moduleTreeDepth, walkModules, type AnyModule } from '../module';
 import { asSamples, checkInteger, checkSameRows, knownOptions, rows, orDefault, type TensorInput } from '../args';
+import { requireFiniteRows } from '../data/checks';
 import { metricValue, resolveLoss, resolveMetrics, type LossSpec, type MetricSpec } from './resolve';
 import { withMode } from './modes';
 
@@ -116,6 +117,9 @@ export function evaluate(model: Module, x: TensorInput, y: TensorInput, options:
   const ys = asSamples(op, 'y', y);
   checkSameRows(op, xs, ys);
   if (rows(xs) === 0) throw new ValueError(`${op}: x has no rows`);
+  // A NaN loss would hide where the bad value is (the metrics refuse non-finite targets too).
+  requireFiniteRows(op, 'x', xs, 'evaluate finite data only');
+  requireFiniteRows(op, 'y', ys, 'evaluate finite data only');
   const loss = options.loss === undefined ? undefined : resolveLoss(op, options.loss);
   const metrics = resolveMetrics(op, options.metrics, options.loss);
   if (loss === undefined && metrics.length === 0) throw new ValueError(`${op}: nothing to compute; give a loss, metrics, or both`);

@@ -76,10 +76,10 @@ export class ProgressReporter {
     this.rewrite(line);
   }
 
-  /** Ends the epoch with its summary line (replacing the bar on a terminal). */
-  epochEnd(epoch: number, logs: EpochLogs): void {
+  /** Ends the epoch, after `done` of its batches (fewer when training stopped in it), with its summary line (replacing the bar on a terminal). */
+  epochEnd(epoch: number, done: number, logs: EpochLogs): void {
     const elapsed = this.now() - this.epochStart;
-    const line = `${this.prefix(epoch)} - ${this.batches}/${this.batches} - ${formatDuration(elapsed)}${formatLogs(logs)}`;
+    const line = `${this.prefix(epoch)} - ${done}/${this.batches} - ${formatDuration(elapsed)}${formatLogs(logs)}`;
     if (this.bar) this.rewrite(line);
     else this.stream.write(line);
     this.stream.write('\n');

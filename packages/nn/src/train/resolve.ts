@@ -153,6 +153,8 @@ export function resolveMetrics(op: string, specs: unknown, lossSpec?: unknown): 
   for (const m of out) {
     // Reserved: the loss's keys, and what looks like a validation key ('valX', the old 'val_x').
     if (m.name === 'loss' || isValidationKey(m.name) || m.name.startsWith('val_')) throw new ValueError(`${op}: the metric name '${m.name}' is reserved`);
+    // Logs and history are plain objects, where these names are taken by every object already.
+    if (m.name in Object.prototype || m.name === '__proto__') throw new ValueError(`${op}: the metric name '${m.name}' is a property every JavaScript object has; give the metric another name with {name, fn}`);
     if (seen.has(validationKey(m.name))) throw new ValueError(`${op}: two metrics are called '${m.name}' (or differ only in the case of its first letter); give one {name, fn}`);
     seen.add(validationKey(m.name));
   }
