@@ -1,4 +1,4 @@
-import { Tensor, apply, customJvp, customVjp, randn, registerOp, tensor, type DifferentiableOp } from '@adjoint/core';
+import { Tensor, apply, customJvp, customVjp, randn, registerOp, relu, tensor, where, type DifferentiableOp } from '@adjoint/core';
 import { checkGrad, formatReport } from './index';
 
 const x = randn([3, 4], { seed: 7 });
@@ -61,5 +61,31 @@ describe('checkGrad with {blame: true}', () => {
     expect(report.blame).toMatchObject({ op: 'offByTenth', mode: 'rev' });
     expect(Date.now() - started).toBeLessThan(20_000);
   });
-});
 
+  it('checks the other applications of an op before concluding that no rule is at fault', () => {
+    // Wrong for v > 0 only; its first application is at v < 0, where it is right.
+    const cube = customVjp(function cube(v: Tensor) { return v.pow(3); }, ([v], _o, g) => [g.mul(v!.square()).mul(3).mul(where(v!.greater(0), 2, 1))]);
+    const report = checkGrad((v: Tensor) => cube(v.neg()).add(cube(v)).sum(), [tensor([0.5, 0.7])], { blame: true });
+    expect(report.blame).toMatchObject({ op: 'cube', mode: 'rev', order: 1 });
+    expect(report.blame!.site).toMatch(/blame\.test\.ts:\d+$/);
+  });
+
+  it('says kink, not a wrong rule, when an op with a right rule was applied where it is not differentiable', () => {
+    const report = checkGrad((v: Tensor) => v.relu().sum(), [tensor([0, 1])], { blame: true });
+    expect(report.ok).toBe(false);
+    expect(report.blame).toBeNull();
+    expect(report.kink).toMatchObject({ op: 'relu', inputShapes: [[2]], input: 0, index: 0 });
+    expect(formatReport(report)).toMatch(/blame: no rule is at fault: 'relu' \(inputs \[2\]\) at .*blame\.test\.ts:\d+ was applied where it is not differentiable/);
+    // A wrong rule at a smooth point of the same kind of op is still blamed.
+    const badRelu = customVjp(function badRelu(v: Tensor) { return v.relu(); }, ([v], _o, g) => [g.mul(v!.greater(0)).mul(2)]);
+    expect(checkGrad((v: Tensor) => badRelu(v).sum(), [tensor([0.5, 1])], { blame: true }).blame).toMatchObject({ op: 'badRelu' });
+  });
+
+  it("names the line that called checkGrad, not gradcheck's own code, when the function checked is itself an op", () => {
+    const wrong = customJvp(function wrongTangent(v: Tensor) { return v.sin(); }, (inputs, _out, [t]) => t!.mul(inputs[0]!.cos()).mul(2));
+    const report = checkGrad(wrong, [tensor([0.3, 0.4])], { blame: true });
+    expect(report.blame).toMatchObject({ op: 'wrongTangent' });
+    expect(report.blame!.site).toMatch(/gradcheck[\\/]src[\\/]blame\.test\.ts:\d+$/); // not gradcheck's own blame.ts
+    expect(checkGrad(relu, [tensor([0, 1])], { blame: true }).kink!.site).toMatch(/blame\.test\.ts:\d+$/);
+  });
+});

@@ -6,10 +6,11 @@
  * module registry, so they exist only in this file's worker and never reach all-ops.test.ts.
  */
 import {
-  apply, cos, div, exp, log, matmul, mul, registerOp, sin, tensor, transpose, add, rand,
+  apply, cos, div, exp, log, matmul, mul, registerOp, sin, tensor, transpose, add, rand, abs, relu, customVjp,
   type DifferentiableOp, type Shape, type Tensor,
 } from '@adjoint/core';
-import { assertGrad, checkGrad, GradCheckError, type GradFailure, type GradReport } from '@adjoint/gradcheck';
+import { assertGrad, checkAllOps, checkGrad, formatFailure, GradCheckError, type GradFailure, type GradReport } from '@adjoint/gradcheck';
+import { registerSin } from './testing/sin-with-rules';
 
 const domain = { inputs: [{ min: -2, max: 2 }], cases: [{ shapes: [[3]], attrs: undefined }] };
 
@@ -198,5 +199,102 @@ describe('checkGrad catches wrong rules', () => {
       [0, -1, 'rev'],
       [0, -1, 'rev'],
     ]);
+  });
+});
+
+describe('checkGrad catches rules that are right at a unit (co)tangent only', () => {
+  // The element-by-element check pulls back −2·eᵢ and pushes forward −2·eⱼ: a rule must be linear
+  // in its cotangent (tangent), and these are not, though they agree with the right one at eᵢ.
+  // (A registered op that ignores g is caught without probes: its rows are wrong off the diagonal.)
+  const notLinear: [string, (g: Tensor) => Tensor][] = [
+    ['|g|', (g) => abs(g)],
+    ['g²', (g) => mul(g, g)],
+    ['relu(g)', (g) => relu(g)],
+  ];
+
+  it.each(notLinear)('a VJP using %s for g fails in reverse mode only, at order 1 and 2, fixed and auto, whatever the sign it is fed, and in checkAllOps', (label, of) => {
+    const name = `gradcheckTest.vjpNotLinear ${label}`;
+    const op = registerSin(name, { vjp: (g, x) => mul(of(g), cos(x)) }, [3]);
+    const f = (t: Tensor) => apply(op, [t], undefined);
+    // The rule sees g = 1 from the first and g = −1 from the second at the unit cotangent.
+    for (const checked of [f, (t: Tensor) => f(t).sum(), (t: Tensor) => f(t).sum().neg()]) {
+      for (const options of [{}, { order: 2 as const }, { tolerance: 'auto' as const }, { order: 2 as const, tolerance: 'auto' as const }]) {
+        const report = checkGrad(checked, [tensor([0.3, -1.1, 0.8])], options);
+        expect(report.ok).toBe(false);
+        expect(modesOf(report.failures).filter((m) => m.endsWith('/1'))).toEqual(['rev/1']);
+        expect(report.failures.every((fl) => fl.reason === 'mismatch' || fl.reason === 'nonlinear')).toBe(true);
+      }
+    }
+    expect(checkAllOps({ only: [name] }).ok).toBe(false);
+    expect(checkAllOps({ only: [name], tolerance: 'auto' }).ok).toBe(false);
+  });
+
+  it('a customVjp rule that ignores g fails even when fed the cotangent 1 of .sum(), and says it is not linear', () => {
+    const expIgnoringG = customVjp(function expIgnoringG(v: Tensor) { return v.exp(); }, ([v]) => [v!.exp()]);
+    const report = checkGrad((t: Tensor) => expIgnoringG(t).sum(), [tensor([0.3, -1.1, 0.8])], { order: 2 });
+    expect(report.ok).toBe(false);
+    const failure = report.failures.find((fl) => fl.order === 1)!;
+    expect(failure).toMatchObject({ mode: 'rev', reason: 'nonlinear', input: 0, index: 0, outputIndex: -1 });
+    expect(formatFailure(failure)).toMatch(/^input 0, element 0, rev mode, order 1: the rule is not linear in its cotangent: at the cotangent −2·w \(w random in \[½, 1\]\) it gives \S+, where the rows it gives at each eᵢ combine to \S+ \(numeric \S+\)$/);
+  });
+
+  it('a JVP using |t| for t fails in forward mode only, whatever the sign it is fed', () => {
+    const op = registerSin('gradcheckTest.jvpAbsTangent', { jvp: (t, x) => mul(abs(t), cos(x)) }, [3]);
+    const f = (t: Tensor) => apply(op, [t], undefined);
+    expect(modesOf(checkGrad(f, [tensor([0.3, -1.1, 0.8])]).failures)).toEqual(['fwd/1']);
+    expect(modesOf(checkGrad((t: Tensor) => f(t.neg()), [tensor([0.3, -1.1, 0.8])]).failures)).toEqual(['fwd/1']);
+  });
+});
+
+describe('checkGrad at order 2 checks that the JVP rules are differentiable too', () => {
+  it('a JVP right in value but detached fails at order 2 (the directional derivative ⟨u, J·v⟩), in checkGrad and checkAllOps', () => {
+    const op = registerOp<DifferentiableOp>({
+      kind: 'differentiable', name: 'gradcheckTest.detachedJvp', arity: 1, shape: ([s]) => s!,
+      forward: ([v]) => v!.map((a) => Math.log(Math.cosh(a))),
+      vjp: (g, [v]) => [mul(g, v!.tanh())],
+      jvp: ([t], [v]) => mul(t!, v!.tanh().detach()),
+      domain: { inputs: [{ min: -3, max: 3 }], cases: [{ shapes: [[2]], attrs: undefined }] },
+    });
+    const f = (t: Tensor) => apply(op, [t], undefined);
+    expect(checkGrad(f, [tensor([0.5, -1])]).ok).toBe(true);
+    const report = checkGrad(f, [tensor([0.5, -1])], { order: 2 });
+    expect(report.ok).toBe(false);
+    expect(report.failures.every((fl) => fl.order === 2 && fl.directional === true && fl.index === -1)).toBe(true);
+    expect(modesOf(report.failures)).toEqual(['fwd/2', 'rev/2']);
+    expect(formatFailure(report.failures[0]!)).toMatch(/\(of the directional derivative ⟨u, J·v⟩\)/);
+    // Only forward mode uses the JVP: without it there is nothing of it to check.
+    expect(checkGrad(f, [tensor([0.5, -1])], { order: 2, modes: ['rev'] }).ok).toBe(true);
+    expect(checkAllOps({ only: ['gradcheckTest.detachedJvp'] }).ok).toBe(false);
+    expect(checkAllOps({ only: ['gradcheckTest.detachedJvp'], tolerance: 'auto' }).ok).toBe(false);
+  });
+});
+
+describe('checkGrad and inputs changed in place', () => {
+  it('fails, naming the input and element, when a rule writes into its input, and leaves the caller\'s tensor as it was', () => {
+    const writes = customVjp(function writes(v: Tensor) { return v.square(); }, ([v], _o, g) => {
+      const r = g.mul(v!).mul(2);
+      v!.data[0] = 42;
+      return [r];
+    });
+    const input = tensor([0.5, 0.25]);
+    const report = checkGrad((t: Tensor) => writes(t).sum(), [input], { order: 2 });
+    expect(report.ok).toBe(false);
+    const mutated = report.failures.filter((fl) => fl.reason === 'mutated');
+    expect(mutated[0]).toMatchObject({ input: 0, index: 0, mode: 'rev', order: 1, numeric: 0.5, analytic: 42 });
+    expect(formatFailure(mutated[0]!)).toMatch(/^input 0, element 0, rev mode, order 1: changed in place from 0\.5 to 42 while the rev mode derivatives were taken/);
+    expect(Array.from(input.data)).toEqual([0.5, 0.25]);
+  });
+
+  it("never hands the function the caller's own tensors, so nothing can write into them", () => {
+    const input = tensor([0.5, 0.25]);
+    const seen: Tensor[] = [];
+    checkGrad((t: Tensor) => { seen.push(t); return t.sin().sum(); }, [input], { order: 2, blame: true });
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.some((t) => t === input || t.data === input.data)).toBe(false);
+  });
+
+  it('fails when the function itself writes into its input', () => {
+    const report = checkGrad((t: Tensor) => { t.data[1] = 7; return t.sin().sum(); }, [tensor([0.5, 0.25, 1])]);
+    expect(report.failures.filter((fl) => fl.reason === 'mutated').map((fl) => [fl.input, fl.index])).toContainEqual([0, 1]);
   });
 });

@@ -1,5 +1,7 @@
-import { ValueError, rand, randn, tensor, softmax, matmul, zeros, type Tensor } from '@adjoint/core';
-import { checkGrad, assertGrad, formatReport, numericGrad, type GradReport } from '@adjoint/gradcheck';
+import { ValueError, customVjp, gather, rand, randn, tensor, softmax, matmul, zeros, type Tensor } from '@adjoint/core';
+import {
+  arb, checkAllOps, checkGrad, checkModule, assertGrad, formatReport, gradProperty, numericGrad, type CheckableModule, type GradReport,
+} from '@adjoint/gradcheck';
 
 const fields = (r: GradReport) => Object.keys(r).sort();
 
@@ -19,16 +21,18 @@ describe('checkGrad on functions whose rules are right', () => {
     const f = (x: Tensor, y: Tensor) => x.mul(y).sin().sum();
     const report = checkGrad(f, [tensor([0.3, -0.2]), tensor([1.5, 0.7])], { order: 2 });
     expect(report.ok).toBe(true);
-    // First order: 1 output × 4 elements × 2 modes; second: 2 gradients × 2 outputs × 4 elements × 2 modes.
-    expect(report.compared).toBe(8 + 32);
+    // First order: 1 output × 4 elements × 2 modes; second: 2 gradients × 2 outputs × 4 elements × 2
+    // modes, and the directional derivative ⟨u, J·v⟩: one random projection × 2 inputs × 2 modes.
+    expect(report.compared).toBe(8 + 32 + 4);
   });
 
   it('uses the random-projection dot-product test for large inputs', () => {
     const x = randn([30, 10], { seed: 3 });
     const report = checkGrad((t) => t.tanh().mul(t).sum(1), [x], { order: 2 });
     expect(report.ok).toBe(true);
-    // 3 projections × 2 modes, at each order (the gradient has 300 outputs, so projections again).
-    expect(report.compared).toBe(6 + 6);
+    // 3 projections × 2 modes, at each order (the gradient has 300 outputs, so projections again),
+    // and one projection × 2 modes for the directional derivative ⟨u, J·v⟩.
+    expect(report.compared).toBe(6 + 6 + 2);
     expect(checkGrad((t) => t.tanh().sum(1), [x], { maxElements: 1000 }).compared).toBe(2 * 30 * 300);
     expect(checkGrad((t) => t.tanh().sum(1), [x], { projections: 5 }).compared).toBe(10);
   });
@@ -90,6 +94,14 @@ describe('arguments that are not what checkGrad takes', () => {
     expect(() => numericGrad((v: Tensor) => v.sum(), null as never)).toThrow(/^numericGrad: inputs must be a list/);
   });
 
+  it('a function that throws only at a shifted point is a ValueError naming checkGrad, the element shifted and the likely cause', () => {
+    const at = (x: Tensor, i: Tensor) => gather(x, i, 0);
+    expect(() => checkGrad(at, [tensor([1, 2, 3]), tensor([1, 0])])).toThrow(
+      /^checkGrad: the function threw when finite differences shifted element 0 of input 1 \(it ran at the point itself\): gather: index 1\.000001 .*pass data such as indices inside the function, not as an input$/,
+    );
+    expect(() => checkGrad((x: Tensor) => { if (x.item() > 1) throw new RangeError('out of domain'); return x.square(); }, [tensor(1)])).toThrow(ValueError);
+  });
+
   it('numericGrad refuses a Jacobian larger than a tensor can hold before evaluating anything', () => {
     let calls = 0;
     const f = (v: Tensor): Tensor => {
@@ -98,5 +110,52 @@ describe('arguments that are not what checkGrad takes', () => {
     };
     expect(() => numericGrad(f, [zeros([50_000])])).toThrow(/^numericGrad: the Jacobian of a \[50000, 1\] output with respect to a \[50000\] input has 2500000000 elements/);
     expect(calls).toBe(1); // only the evaluation that gives the output's shape
+  });
+});
+
+describe('options that are not what checkGrad, checkAllOps, checkModule and gradProperty take', () => {
+  const f = (t: Tensor) => t.exp().sum();
+
+  it('null options are a ValueError naming the function called', () => {
+    expect(() => checkGrad(f, [1], null as never)).toThrow(/^checkGrad: options must be an object, got null/);
+    expect(() => checkAllOps(null as never)).toThrow(/^checkAllOps: options must be an object, got null/);
+    expect(() => checkModule(squareModel, tensor([1]), null, (p) => p.sum(), null as never)).toThrow(/^checkModule: options must be an object, got null/);
+    expect(() => gradProperty(f, arb.tensor({ shape: [2] }), null as never)).toThrow(/^gradProperty: options must be an object, got null/);
+    expect(() => gradProperty(f, arb.tensor({ shape: [2] }), undefined as never)).not.toThrow();
+  });
+
+  it('a seed that is not a whole number is refused up front, as the user gave it', () => {
+    expect(() => checkGrad(f, [1], { seed: 'abc' as never })).toThrow(/^checkGrad: seed must be a whole number .*, got "abc"/);
+    expect(() => checkGrad(f, [1], { seed: 1.5, order: 2 })).toThrow(/^checkGrad: seed must be a whole number .*, got 1\.5/);
+    expect(checkGrad(f, [1], { seed: Number.MAX_SAFE_INTEGER, order: 2 }).ok).toBe(true);
+  });
+
+  it("shows a string order quoted, and refuses a blame that is not a boolean", () => {
+    expect(() => checkGrad(f, [1], { order: '2' as never })).toThrow(/^checkGrad: order must be 1 or 2, got "2"$/);
+    expect(() => checkGrad(f, [1], { blame: 'yes' as never })).toThrow(/^checkGrad: blame must be true or false, got "yes"$/);
+  });
+
+  it('nothing to check is a ValueError, not a pass with 0 values compared', () => {
+    expect(() => checkGrad(f, [1], { modes: [] })).toThrow(/^checkGrad: modes is empty, so there is nothing to check/);
+    expect(() => checkGrad(() => tensor(1), [])).toThrow(/^checkGrad: the list of inputs is empty, so there is nothing to check/);
+    expect(() => checkModule({ namedParameters: () => [], callWith: () => tensor(1) }, tensor([1]), null, (p) => p.sum())).toThrow(/^checkModule: the model has no parameters/);
+  });
+});
+
+/** A one-parameter model (w ↦ w²·x) as checkModule sees an nn Module. */
+const squareModel: CheckableModule = {
+  namedParameters: () => [['weight', tensor([0.5, -1])]],
+  callWith: (params, input) => params.weight!.square().mul(input),
+};
+
+describe('checkModule at order 2', () => {
+  it("names the parameter whose gradient was differentiated, not its position", () => {
+    const detachedSquare = customVjp(function detachedSquare(v: Tensor) { return v.square(); }, ([v], _o, g) => [g.mul(v!.detach()).mul(2)]);
+    const model: CheckableModule = { namedParameters: () => [['weight', tensor([0.5, -1])]], callWith: (params, input) => detachedSquare(params.weight!).mul(input) };
+    const report = checkModule(model, tensor([2, 3]), null, (p) => p.sum(), { order: 2 });
+    expect(report.ok).toBe(false);
+    expect(report.failures[0]!.gradientOfParameter).toBe('weight');
+    expect(formatReport(report)).toMatch(/parameter 'weight', element \d, output \d \(of the gradient w\.r\.t\. weight\)/);
+    expect(checkModule(squareModel, tensor([2, 3]), null, (p) => p.sum(), { order: 2 }).ok).toBe(true);
   });
 });

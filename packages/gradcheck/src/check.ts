@@ -2,11 +2,11 @@
  * checkGrad: compares reverse mode (vjp) and forward mode (jvp) with finite differences, element by
  * element for small inputs and by random projections ⟨u, J v⟩ for large ones; to second order when asked.
  */
-import { Rng, ValueError, vjp, type NestedArray, type Tensor, type TensorLike } from '@adjoint/core';
-import { compareFirstOrder, type Resolved } from './compare';
+import { Rng, Tensor, ValueError, jvp, requireOptions, requireSeed, vjp, type NestedArray, type TensorLike } from '@adjoint/core';
+import { changedInputs, compareFirstOrder, type Resolved } from './compare';
 import { checkedArguments, evaluateTensor, randomTensor, resolveNumeric, type CheckedFunction } from './numeric';
 import { emptyReport, GradCheckError, mergeReport, type GradReport } from './report';
-import { blameOps, type Checker } from './blame';
+import { blameOps, userSite, type Checker } from './blame';
 
 /** Options of {@link checkGrad}. Defaults follow torch.autograd.gradcheck. */
 export interface CheckOptions {
@@ -18,7 +18,10 @@ export interface CheckOptions {
   rtol?: number;
   /** Which modes to check (default both). */
   modes?: readonly ('rev' | 'fwd')[];
-  /** 2 also checks second derivatives: finite differences of the reverse-mode gradient ⟨u, ∂f⟩. */
+  /**
+   * 2 also checks second derivatives: finite differences of the reverse-mode gradient ⟨u, ∂f⟩, and
+   * (when forward mode is checked) of the forward-mode directional derivative ⟨u, J·v⟩.
+   */
   order?: 1 | 2;
   /**
    * Inputs (in total) or outputs with more elements than this are checked by random projections
@@ -57,27 +60,40 @@ function positive(name: string, value: number | undefined, fallback: number, all
 
 function requireTolerance(value: unknown): 'fixed' | 'auto' {
   if (value === undefined || value === 'fixed' || value === 'auto') return value ?? 'fixed';
-  throw new ValueError(`checkGrad: tolerance must be 'fixed' or 'auto', got ${JSON.stringify(value) ?? String(value)}`);
+  throw new ValueError(`checkGrad: tolerance must be 'fixed' or 'auto', got ${describe(value)}`);
+}
+
+/** A value as a message shows it: strings quoted, so that '2' does not read as 2. */
+function describe(value: unknown): string {
+  return typeof value === 'string' || Array.isArray(value) ? JSON.stringify(value) : String(value);
+}
+
+function requireModes(value: unknown): readonly ('rev' | 'fwd')[] {
+  const modes = value ?? ['rev', 'fwd'];
+  if (!Array.isArray(modes) || modes.some((m) => m !== 'rev' && m !== 'fwd')) {
+    throw new ValueError(`checkGrad: modes must list 'rev' and/or 'fwd', got ${describe(modes)}`);
+  }
+  if (modes.length === 0) throw new ValueError("checkGrad: modes is empty, so there is nothing to check: give 'rev' and/or 'fwd'");
+  return modes;
 }
 
 /** Fills in the defaults and rejects options that would make the check meaningless. */
 export function resolveOptions(options: CheckOptions): Resolved {
   const { eps, method } = resolveNumeric(options, 'checkGrad');
-  const modes = options.modes ?? ['rev', 'fwd'];
-  if (!Array.isArray(modes) || modes.some((m) => m !== 'rev' && m !== 'fwd')) {
-    throw new ValueError(`checkGrad: modes must list 'rev' and/or 'fwd', got ${JSON.stringify(modes)}`);
-  }
   const order = options.order ?? 1;
-  if (order !== 1 && order !== 2) throw new ValueError(`checkGrad: order must be 1 or 2, got ${String(order)}`);
+  if (order !== 1 && order !== 2) throw new ValueError(`checkGrad: order must be 1 or 2, got ${describe(order)}`);
+  if (options.blame !== undefined && typeof options.blame !== 'boolean') {
+    throw new ValueError(`checkGrad: blame must be true or false, got ${describe(options.blame)}`);
+  }
   return {
     eps,
     atol: positive('atol', options.atol, 1e-5, true),
     rtol: positive('rtol', options.rtol, 1e-3, true),
-    modes,
+    modes: requireModes(options.modes),
     order,
     maxElements: positive('maxElements', options.maxElements, 200, true),
     projections: Math.max(1, Math.floor(positive('projections', options.projections, 3))),
-    seed: options.seed ?? 0,
+    seed: requireSeed('checkGrad', options.seed ?? 0),
     method,
     tolerance: requireTolerance(options.tolerance),
   };
@@ -91,27 +107,58 @@ export function resolveOptions(options: CheckOptions): Resolved {
  * @example
  * checkGrad((x) => x.sin().sum(), [tensor([0.1, 0.2])]).ok; // true
  */
-export function checkGrad(f: CheckedFunction, inputs: readonly (TensorLike | NestedArray)[], options: CheckOptions = {}): GradReport {
-  const opts = resolveOptions(options);
-  const xs = checkedArguments('checkGrad', f, inputs);
+export function checkGrad(f: CheckedFunction, inputs: readonly (TensorLike | NestedArray)[], options?: CheckOptions): GradReport {
+  const given = requireOptions('checkGrad', options);
+  const opts = resolveOptions(given);
+  const originals = checkedArguments('checkGrad', f, inputs);
+  if (originals.length === 0) throw new ValueError('checkGrad: the list of inputs is empty, so there is nothing to check: give one tensor per argument of the function');
+  // f and its rules only ever see copies: one that writes into its input cannot change the
+  // caller's tensors, and is caught by comparing the copies with these values.
+  const reference = originals.map((x) => x.data.slice());
+  const xs = copies(originals);
   // Evaluated outside any guard, so a function that cannot even run throws here, as the user's error.
   const outShape = evaluateTensor(f, xs, 'checkGrad').shape;
-  const report = checkResolved(f, xs, outShape, opts);
-  if (options.blame === true) {
-    const check: Checker = (g, ys, order) => checkResolved(g, ys, evaluateTensor(g, ys, 'checkGrad').shape, { ...opts, order });
-    report.blame = report.ok ? null : blameOps(f, xs, opts.order, check);
+  const report = checkResolved(f, xs, outShape, opts, reference);
+  if (given.blame === true) {
+    const check: Checker = (g, ys, order) => {
+      const zs = copies(ys);
+      return checkResolved(g, zs, evaluateTensor(g, zs, 'checkGrad').shape, { ...opts, order }, ys.map((y) => y.data.slice()));
+    };
+    if (report.ok) report.blame = null;
+    else {
+      const { blame, kink } = blameOps(f, copies(originals), opts.order, check, userSite());
+      report.blame = blame;
+      if (kink !== null) report.kink = kink;
+    }
   }
   return report;
 }
 
-/** checkGrad with its options resolved and the output's shape known. */
-function checkResolved(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly number[], opts: Resolved): GradReport {
-  const report = compareFirstOrder(f, xs, outShape, opts, 1);
+/** Fresh tensors holding the same values (no graph, no gradient): what f is handed. */
+function copies(xs: readonly Tensor[]): Tensor[] {
+  return xs.map((x) => new Tensor(x.data.slice(), x.shape));
+}
+
+/**
+ * checkGrad with its options resolved and the output's shape known; `reference` holds the values
+ * `xs` must keep throughout (a change is a failure, see changedInputs).
+ */
+function checkResolved(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly number[], opts: Resolved, reference: readonly Float64Array[]): GradReport {
+  const report = compareFirstOrder(f, xs, outShape, opts, 1, reference);
   if (opts.order === 2) {
-    const u = randomTensor(outShape, new Rng(opts.seed + 1));
-    xs.forEach((_, k) => mergeReport(report, checkGradientOf(f, xs, k, u, opts)));
+    const u = randomTensor(outShape, new Rng(derivedSeed(opts.seed, 1)));
+    xs.forEach((_, k) => mergeReport(report, checkGradientOf(f, xs, k, u, opts, reference)));
+    if (opts.modes.includes('fwd')) mergeReport(report, checkDirectional(f, xs, outShape, opts, reference));
   }
+  // Anything a guard cut short, or a throw in a gradient's own evaluation, can still have changed them.
+  for (const failure of changedInputs(xs, reference, 'rev', opts.order)) report.failures.push(failure);
+  report.ok = report.failures.length === 0;
   return report;
+}
+
+/** A seed of its own for each random draw of the check, derived from the user's (kept a safe integer). */
+function derivedSeed(seed: number, offset: number): number {
+  return Number.isSafeInteger(seed + offset) ? seed + offset : seed - offset;
 }
 
 /**
@@ -119,27 +166,59 @@ function checkResolved(f: CheckedFunction, xs: readonly Tensor[], outShape: read
  * own derivatives (reverse over reverse, forward over reverse) are compared with finite differences
  * of G. A rule that is right to first order but not differentiable (it used `detach`) fails here.
  */
-function checkGradientOf(f: CheckedFunction, xs: readonly Tensor[], k: number, u: Tensor, opts: Resolved): GradReport {
+function checkGradientOf(f: CheckedFunction, xs: readonly Tensor[], k: number, u: Tensor, opts: Resolved, reference: readonly Float64Array[]): GradReport {
   const gradient: CheckedFunction = (...ys) => vjp(f, ...ys)[1](u)[k]!;
-  let sub: GradReport;
-  try {
-    sub = compareFirstOrder(gradient, xs, evaluateTensor(gradient, xs, 'checkGrad').shape, opts, 2);
-  } catch (e) {
-    // The gradient itself could not be computed (a rule threw): already a first-order failure, and
-    // nothing can be said about its derivatives.
-    if (!(e instanceof Error)) throw e;
-    sub = emptyReport();
-    sub.failures.push({ input: -1, index: -1, outputIndex: -1, mode: 'rev', order: 2, analytic: NaN, numeric: NaN, reason: 'error', message: e.message });
-  }
+  const sub = compareOrGuard(() => compareFirstOrder(gradient, xs, evaluateTensor(gradient, xs, 'checkGrad').shape, opts, 2, reference));
   for (const failure of sub.failures) failure.gradientOf = k;
   return sub;
+}
+
+/**
+ * Random directions per input for the directional check: one suffices to see a JVP rule that is not
+ * differentiable (its derivative is wrong along almost every direction), and each costs six
+ * evaluations of the directional derivative with `tolerance: 'auto'`.
+ */
+const DIRECTIONAL_PROJECTIONS = 1;
+
+/**
+ * Second order of the forward-mode rules: the directional derivative H(x) = ⟨u, J(x)·v⟩ for random
+ * u and v (one tangent per input) is a scalar function whose own derivatives (reverse over forward,
+ * forward over forward) are compared with finite differences of H along one random direction per
+ * input: a JVP rule right in value but not differentiable (it used `detach`) fails here. Its cost
+ * is a few evaluations of H, whatever the size of the inputs.
+ */
+function checkDirectional(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly number[], opts: Resolved, reference: readonly Float64Array[]): GradReport {
+  const rng = new Rng(derivedSeed(opts.seed, 2));
+  const u = randomTensor(outShape, rng);
+  const vs = xs.map((x) => randomTensor(x.shape, rng));
+  const directional: CheckedFunction = (...ys) => jvp(f, ys, vs)[1].mul(u).sum();
+  const projections = { ...opts, seed: derivedSeed(opts.seed, 3), projections: DIRECTIONAL_PROJECTIONS };
+  const sub = compareOrGuard(() => compareFirstOrder(directional, xs, [], projections, 2, reference, true));
+  for (const failure of sub.failures) failure.directional = true;
+  return sub;
+}
+
+/**
+ * Runs a second-order comparison; when the function compared cannot itself be computed (a rule
+ * threw), that is already a first-order failure, and nothing can be said about its derivatives.
+ */
+function compareOrGuard(run: () => GradReport): GradReport {
+  try {
+    return run();
+  } catch (e) {
+    if (!(e instanceof Error)) throw e;
+    const sub = emptyReport();
+    sub.failures.push({ input: -1, index: -1, outputIndex: -1, mode: 'rev', order: 2, analytic: NaN, numeric: NaN, reason: 'error', message: e.message });
+    sub.ok = false;
+    return sub;
+  }
 }
 
 /**
  * Like {@link checkGrad}, but throws a {@link GradCheckError} whose message names, for the worst
  * failures, the input, element, mode, order and the analytic and numeric values.
  */
-export function assertGrad(f: CheckedFunction, inputs: readonly (TensorLike | NestedArray)[], options: CheckOptions = {}): GradReport {
+export function assertGrad(f: CheckedFunction, inputs: readonly (TensorLike | NestedArray)[], options?: CheckOptions): GradReport {
   const report = checkGrad(f, inputs, options);
   if (!report.ok) throw new GradCheckError(report);
   return report;

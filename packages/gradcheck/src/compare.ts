@@ -3,9 +3,11 @@
  * and vjp (reverse), against finite differences. Element by element when small; by the dot-product
  * test ⟨u, J v⟩ = ⟨Jᵀu, v⟩ against ⟨u, numeric J v⟩ when large.
  */
-import { Rng, formatShape, jvp, sameShape, shapeSize, vjp, type Tensor } from '@adjoint/core';
-import { numericDirectional, numericWithError, randomTensor, unit, zerosOfShape, type CheckedFunction, type NumericEstimate } from './numeric';
-import { emptyReport, type GradReport, type Mode } from './report';
+import { Rng, ValueError, formatShape, jvp, sameShape, shapeSize, vjp, type Tensor } from '@adjoint/core';
+import { AUTO_SAFETY, numericDirectional, numericWithError, randomTensor, referenceOf, unit, zerosOfShape, type CheckedFunction, type NumericEstimate } from './numeric';
+import { emptyReport, type GradFailure, type GradReport, type Mode } from './report';
+
+export { AUTO_SAFETY };
 
 /** checkGrad's options with every default filled in. */
 export interface Resolved {
@@ -22,51 +24,96 @@ export interface Resolved {
 }
 
 /**
- * With `tolerance: 'auto'`, a value passes when it is within this many times the finite
- * difference's own estimated error (see numericWithError) of the numeric value: the estimates are
- * of the right size, not bounds, and a correct rule must never fail.
- */
-export const AUTO_SAFETY = 10;
-/**
  * The analytic value's own rounding, in units of ε times the size of the derivatives it sits among
  * (the largest of its Jacobian column, the function's size over its input's, or itself): a correct
  * rule computed in float64 is not exact either, and a second derivative through a softmax sums terms
  * far larger than the result.
  */
 const ANALYTIC_ROUNDING = 256;
+/**
+ * With `tolerance: 'auto'`, a value whose allowance (AUTO_SAFETY times its estimated error) exceeds
+ * this fraction of its size is not compared at all: finite differences could not estimate it (even
+ * after shrinking the step), and a rule wrong by that much, or with the wrong sign, would pass.
+ */
+const UNRELIABLE_FRACTION = 0.1;
+
+/**
+ * Besides the unit (co)tangents eᵢ, the element-by-element check pulls back one cotangent −2·w (and
+ * pushes forward one tangent per input), w uniform in [½, 1], and compares the result with the same
+ * combination of the rows (columns) it found at each eᵢ. A rule must be linear in its cotangent
+ * (tangent); one that is not (|g|·cos x, g², relu(g), one that ignores g) can agree with the right
+ * rule at eᵢ, which is what `.sum()` feeds it, but not at a cotangent of the other sign and another
+ * size. One more pass, whatever the size of the inputs.
+ */
+const LINEARITY_SCALE = -2;
+
+/** With `tolerance: 'auto'`, what a numeric value is compared within (see numericAlong). */
+interface AutoBound {
+  /** The finite difference's estimated error. */
+  error: number;
+  /** The size of the derivatives around it, for the analytic value's rounding. */
+  scale: number;
+  /** The size the error is judged against, to decide whether the estimate can be trusted at all. */
+  reference: number;
+  /** The smallest step its finite differences were taken with (after any retries), for the message when it cannot. */
+  step: number;
+}
 
 /** Records comparisons and failures of one order into a report. */
 class Recorder {
   readonly report: GradReport = emptyReport();
   constructor(
     private readonly opts: Resolved,
-    private readonly order: 1 | 2,
+    readonly order: 1 | 2,
   ) {}
 
   /**
    * Compares one analytic value with its numeric counterpart: within atol + rtol·|numeric|, or,
-   * with `tolerance: 'auto'`, within AUTO_SAFETY times `estimatedErr`, the numeric value's own
-   * estimated error (plus the analytic value's rounding, relative to `scale`, the size of the
-   * derivatives around it).
+   * with `tolerance: 'auto'` (`bound` given), within AUTO_SAFETY times the numeric value's own
+   * estimated error (plus the analytic value's rounding, relative to the size of the derivatives
+   * around it); and there, a numeric value whose error is comparable to itself is a failure of its
+   * own ('unreliable'), never a pass. Returns the allowance the value was held to when it passed,
+   * or null when it failed.
    */
-  compare(mode: Mode, input: number, index: number, outputIndex: number, analytic: number, numeric: number, estimatedErr?: number, scale = 0): void {
+  compare(mode: Mode, input: number, index: number, outputIndex: number, analytic: number, numeric: number, bound?: AutoBound): number | null {
     const r = this.report;
     r.compared++;
-    const at = { input, index, outputIndex, mode, order: this.order, analytic, numeric, ...(estimatedErr === undefined ? {} : { estimatedErr }) };
+    const at = { input, index, outputIndex, mode, order: this.order, analytic, numeric, ...(bound === undefined ? {} : { estimatedErr: bound.error }) };
     // A NaN compares false with everything: without this test a NaN gradient would pass silently.
     if (!Number.isFinite(analytic) || !Number.isFinite(numeric)) {
       r.failures.push({ ...at, reason: 'non-finite' });
-      return;
+      return null;
+    }
+    if (bound !== undefined && AUTO_SAFETY * bound.error > UNRELIABLE_FRACTION * bound.reference) {
+      r.failures.push({ ...at, reason: 'unreliable', message: unreliableMessage(numeric, bound) });
+      return null;
     }
     const abs = Math.abs(analytic - numeric);
     r.maxAbsErr = Math.max(r.maxAbsErr, abs);
-    const auto = estimatedErr !== undefined;
     // Floored at atol so that an exact zero derivative does not make the relative error infinite.
-    r.maxRelErr = Math.max(r.maxRelErr, abs / Math.max(Math.abs(numeric), auto ? 0 : this.opts.atol, Number.MIN_VALUE));
-    const allowed = auto
-      ? AUTO_SAFETY * estimatedErr + ANALYTIC_ROUNDING * Number.EPSILON * Math.max(Math.abs(analytic), scale)
+    r.maxRelErr = Math.max(r.maxRelErr, abs / Math.max(Math.abs(numeric), bound ? 0 : this.opts.atol, Number.MIN_VALUE));
+    const allowed = bound
+      ? AUTO_SAFETY * bound.error + ANALYTIC_ROUNDING * Number.EPSILON * Math.max(Math.abs(analytic), bound.scale)
       : this.opts.atol + this.opts.rtol * Math.abs(numeric);
-    if (abs > allowed) r.failures.push({ ...at, reason: 'mismatch' });
+    if (abs <= allowed) return allowed;
+    r.failures.push({ ...at, reason: 'mismatch' });
+    return null;
+  }
+
+  /** A rule not linear in its (co)tangent: what it gave at the combined one, against its parts' sum. */
+  nonlinear(mode: Mode, input: number, index: number, outputIndex: number, got: number, sum: Combination): void {
+    this.report.failures.push({
+      input, index, outputIndex, mode, order: this.order, analytic: got, numeric: sum.numeric, reason: 'nonlinear', message: nonlinearMessage(mode, got, sum),
+    });
+  }
+
+  /**
+   * Fails (once per input) when `f` or one of its rules changed an input in place: the values
+   * compared since are at another point than the one asked for. Restores the inputs, so that what
+   * follows is checked where it should be.
+   */
+  unchanged(mode: Mode, xs: readonly Tensor[], reference: readonly Float64Array[]): void {
+    for (const failure of changedInputs(xs, reference, mode, this.order)) this.report.failures.push(failure);
   }
 
   /** Runs `fn`; a throw (a rule with the wrong shapes, say) becomes a failure instead of a crash. */
@@ -96,16 +143,128 @@ function absolute(a: Float64Array): Float64Array {
 }
 
 /**
- * The numeric directional derivative, with its estimated error when the tolerance is 'auto' (else
- * null), and the scale of the analytic values' rounding: its largest element in magnitude, or the
- * function's size over its input's, whichever is larger.
+ * Which elements of `xs` differ from `reference` (their values when the check began), as one failure
+ * per input naming the first changed element; the inputs are then restored to `reference`.
  */
-function numericAlong(f: CheckedFunction, xs: readonly Tensor[], directions: readonly Tensor[], opts: Resolved): { value: Float64Array; error: Float64Array | null; scale: number } {
-  const { value, error, functionScale }: { value: Float64Array; error: Float64Array | null; functionScale: number } =
-    opts.tolerance === 'auto' ? (numericWithError(f, xs, directions) satisfies NumericEstimate) : { value: numericDirectional(f, xs, directions, opts), error: null, functionScale: 0 };
-  let scale = functionScale;
-  for (let i = 0; i < value.length; i++) if (Math.abs(value[i]!) > scale) scale = Math.abs(value[i]!);
-  return { value, error, scale };
+export function changedInputs(xs: readonly Tensor[], reference: readonly Float64Array[], mode: Mode, order: 1 | 2): GradFailure[] {
+  const failures: GradFailure[] = [];
+  xs.forEach((x, k) => {
+    const want = reference[k]!;
+    const changed: number[] = [];
+    for (let j = 0; j < want.length; j++) if (!Object.is(x.data[j], want[j])) changed.push(j);
+    if (changed.length === 0) return;
+    const j = changed[0]!;
+    const others = changed.length > 1 ? ` (and ${changed.length - 1} more of its elements)` : '';
+    failures.push({
+      input: k, index: j, outputIndex: -1, mode, order, analytic: x.data[j]!, numeric: want[j]!, reason: 'mutated',
+      message: `changed in place from ${want[j]} to ${x.data[j]}${others} while the ${mode} mode derivatives were taken: ` +
+        'the function or one of its rules writes into its input (so the values compared after that are at another point)',
+    });
+    x.data.set(want);
+  });
+  return failures;
+}
+
+/**
+ * Sums, for one value of J·c (or Jᵀc), of what the unit (co)tangents gave: the analytic and numeric
+ * combinations, the allowance the parts were held to, and the size of the analytic terms.
+ */
+class Combination {
+  analytic = 0;
+  numeric = 0;
+  allowed = 0;
+  size = 0;
+  /** False once a part failed: that failure is reported, and the combination says nothing more. */
+  parts = true;
+
+  add(weight: number, analytic: number, numeric: number, allowed: number | null): void {
+    if (allowed === null) this.parts = false;
+    this.analytic += weight * analytic;
+    this.numeric += weight * numeric;
+    this.allowed += Math.abs(weight) * (allowed ?? 0);
+    this.size += Math.abs(weight * analytic);
+  }
+
+  /**
+   * Whether `got`, what the rule gives at the combined (co)tangent, is consistent with its parts:
+   * within their allowance of the numeric combination, plus the rounding of the sum.
+   */
+  holds(got: number): boolean {
+    return !this.parts || Math.abs(got - this.numeric) <= this.allowed + ANALYTIC_ROUNDING * Number.EPSILON * this.size;
+  }
+}
+
+/** The weights −2·w of the linearity check (see LINEARITY_SCALE), w uniform in [½, 1]. */
+function linearityWeights(shape: readonly number[], rng: Rng): Tensor {
+  const t = zerosOfShape(shape);
+  for (let i = 0; i < t.data.length; i++) t.data[i] = LINEARITY_SCALE * rng.uniform(0.5, 1);
+  return t;
+}
+
+function nonlinearMessage(mode: Mode, got: number, sum: Combination): string {
+  const [what, which] = mode === 'rev' ? ['cotangent', 'rows it gives at each eᵢ'] : ['tangent', 'columns it gives at each eⱼ'];
+  return `the rule is not linear in its ${what}: at the ${what} −2·w (w random in [½, 1]) it gives ${got}, ` +
+    `where the ${which} combine to ${sum.analytic} (numeric ${sum.numeric})`;
+}
+
+function unreliableMessage(numeric: number, bound: AutoBound): string {
+  return `finite differences could not estimate the derivative here: estimate ${numeric} with an estimated error of ` +
+    `${bound.error.toExponential(2)}, even with steps down to ${bound.step.toExponential(2)}`;
+}
+
+/** The numeric directional derivative, and with `tolerance: 'auto'` what each element is compared within. */
+interface Numeric {
+  value: Float64Array;
+  /** With `tolerance: 'auto'` (else null): the estimate, and the largest derivative of the column. */
+  estimate: NumericEstimate | null;
+  column: number;
+}
+
+/**
+ * The numeric directional derivative, with its estimated error when the tolerance is 'auto'.
+ * `gradient`: `f` is itself a gradient Jᵀu (order 2), see boundOf.
+ */
+function numericAlong(f: CheckedFunction, xs: readonly Tensor[], directions: readonly Tensor[], opts: Resolved, gradient: boolean): Numeric {
+  if (opts.tolerance !== 'auto') return { value: numericDirectional(f, xs, directions, opts), estimate: null, column: 0 };
+  const e = numericWithError(f, xs, directions);
+  let column = 0;
+  for (let i = 0; i < e.value.length; i++) column = Math.max(column, Math.abs(e.value[i]!), gradient ? e.functionScale[i]! : 0);
+  return { value: e.value, estimate: e, column };
+}
+
+/**
+ * What element i of a numeric column is compared within, with `tolerance: 'auto'` (undefined
+ * otherwise): its estimated error, and the scale of the analytic value's rounding: its own size,
+ * that output element's function value over the input's size (per element, so that a huge output
+ * cannot widen the allowance of a small one), or the largest derivative of its column (forward
+ * mode computes a column at once, from terms as large as that). When `f` is itself a gradient Jᵀu
+ * (order 2), each of its elements sums terms over all of the original outputs, so the column's
+ * scale also covers the largest of its elements' function values (a softmax's second derivative
+ * cancels terms far larger than the result).
+ */
+function boundOf(n: Numeric, i: number): AutoBound | undefined {
+  const e = n.estimate;
+  if (e === null) return undefined;
+  const reference = referenceOf(e, i);
+  return { error: e.error[i]!, scale: Math.max(reference, n.column), reference, step: e.step[i]! };
+}
+
+/**
+ * Runs finite differences along `what`; when `f` throws at a shifted point (it ran at the point
+ * itself), says so: the usual cause is data passed as an input (indices, which finite differences
+ * move off the integers), or a point at the edge of `f`'s domain.
+ */
+function shifting<T>(what: string, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (!(e instanceof Error)) throw e;
+    const error = new ValueError(
+      `checkGrad: the function threw when finite differences shifted ${what} (it ran at the point itself): ${e.message}. ` +
+      'Every input is moved: pass data such as indices inside the function, not as an input',
+    );
+    throw Object.assign(error, { cause: e });
+  }
 }
 
 /** Directions that perturb input k along `v` and leave the others fixed. */
@@ -115,77 +274,117 @@ function along(xs: readonly Tensor[], k: number, v: Tensor): Tensor[] {
 
 /**
  * Compares the first derivatives of `f` at `xs` (where `f` has shape `outShape`) in every requested
- * mode; `order` only labels the failures (2 when `f` is itself a gradient).
+ * mode; `order` only labels the failures (2 when `f` is itself a gradient). `reference` holds the
+ * values `xs` must keep: a mode during which `f` or a rule changed them fails (see changedInputs).
+ * `projectAlways` uses random projections whatever the sizes.
  */
-export function compareFirstOrder(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly number[], opts: Resolved, order: 1 | 2): GradReport {
+export function compareFirstOrder(
+  f: CheckedFunction, xs: readonly Tensor[], outShape: readonly number[], opts: Resolved, order: 1 | 2,
+  reference: readonly Float64Array[] = xs.map((x) => x.data.slice()), projectAlways = false,
+): GradReport {
   const rec = new Recorder(opts, order);
   const outSize = shapeSize(outShape);
   const inSize = xs.reduce((n, x) => n + x.size, 0);
-  if (inSize <= opts.maxElements && outSize <= opts.maxElements) elementwise(f, xs, outShape, opts, rec);
-  else projected(f, xs, outShape, opts, rec);
+  if (!projectAlways && inSize <= opts.maxElements && outSize <= opts.maxElements) elementwise(f, xs, outShape, opts, rec, reference);
+  else projected(f, xs, outShape, opts, rec, reference);
   rec.report.ok = rec.report.failures.length === 0;
   return rec.report;
 }
 
-/** Element by element: numeric column j of input k against jvp columns and vjp rows. */
-function elementwise(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly number[], opts: Resolved, rec: Recorder): void {
+/**
+ * Element by element: numeric column j of input k against jvp columns and vjp rows, and the rules'
+ * linearity (see LINEARITY_SCALE).
+ */
+function elementwise(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly number[], opts: Resolved, rec: Recorder, reference: readonly Float64Array[]): void {
   const outSize = shapeSize(outShape);
-  const columns = xs.map((x, k) => Array.from({ length: x.size }, (_, j) => numericAlong(f, xs, along(xs, k, unit(x.shape, j)), opts)));
+  const columns = xs.map((x, k) => Array.from({ length: x.size }, (_, j) => shifting(`element ${j} of input ${k}`, () => numericAlong(f, xs, along(xs, k, unit(x.shape, j)), opts, rec.order === 2))));
+  const rng = new Rng(opts.seed);
   if (opts.modes.includes('fwd')) {
     xs.forEach((x, k) =>
       rec.guard('fwd', k, () => {
+        const c = linearityWeights(x.shape, rng);
+        const sums = Array.from({ length: outSize }, () => new Combination());
         for (let j = 0; j < x.size; j++) {
-          const t = jvp(f, xs, along(xs, k, unit(x.shape, j)))[1];
-          if (!sameShape(t.shape, outShape)) throw new Error(`the output tangent has shape ${formatShape(t.shape)}, the output ${formatShape(outShape)}`);
-          const { value, error, scale } = columns[k]![j]!;
-          value.forEach((n, i) => rec.compare('fwd', k, j, i, t.data[i]!, n, error?.[i], scale));
+          const t = tangentAlong(f, xs, k, unit(x.shape, j), outShape);
+          const column = columns[k]![j]!;
+          column.value.forEach((n, i) => sums[i]!.add(c.data[j]!, t.data[i]!, n, rec.compare('fwd', k, j, i, t.data[i]!, n, boundOf(column, i))));
         }
+        const combined = tangentAlong(f, xs, k, c, outShape);
+        sums.forEach((sum, i) => {
+          if (!sum.holds(combined.data[i]!)) rec.nonlinear('fwd', k, -1, i, combined.data[i]!, sum);
+        });
       }),
     );
+    rec.unchanged('fwd', xs, reference);
   }
   if (opts.modes.includes('rev')) {
     // One pullback per output element: row i of the Jacobian, for all inputs at once.
     rec.guard('rev', -1, () => {
       const pullback = vjp(f, ...xs)[1];
+      const c = linearityWeights(outShape, rng);
+      const sums = xs.map((x) => Array.from({ length: x.size }, () => new Combination()));
       const misshapen = new Set<number>(); // reported once, not once per output element
+      const shaped = (k: number, g: Tensor): boolean => {
+        if (misshapen.has(k)) return false;
+        if (sameShape(g.shape, xs[k]!.shape)) return true;
+        misshapen.add(k);
+        rec.error('rev', k, `the cotangent of input ${k} has shape ${formatShape(g.shape)}, the input ${formatShape(xs[k]!.shape)}`);
+        return false;
+      };
       for (let i = 0; i < outSize; i++) {
         const row = pullback(unit(outShape, i));
         xs.forEach((x, k) => {
           const g = row[k]!;
-          if (misshapen.has(k)) return;
-          if (!sameShape(g.shape, x.shape)) {
-            misshapen.add(k);
-            rec.error('rev', k, `the cotangent of input ${k} has shape ${formatShape(g.shape)}, the input ${formatShape(x.shape)}`);
-            return;
-          }
+          if (!shaped(k, g)) return;
           for (let j = 0; j < x.size; j++) {
-            const { value, error, scale } = columns[k]![j]!;
-            rec.compare('rev', k, j, i, g.data[j]!, value[i]!, error?.[i], scale);
+            const column = columns[k]![j]!;
+            sums[k]![j]!.add(c.data[i]!, g.data[j]!, column.value[i]!, rec.compare('rev', k, j, i, g.data[j]!, column.value[i]!, boundOf(column, i)));
           }
         });
       }
+      const combined = pullback(c);
+      xs.forEach((x, k) => {
+        if (!shaped(k, combined[k]!)) return;
+        for (let j = 0; j < x.size; j++) {
+          if (!sums[k]![j]!.holds(combined[k]!.data[j]!)) rec.nonlinear('rev', k, j, -1, combined[k]!.data[j]!, sums[k]![j]!);
+        }
+      });
     });
+    rec.unchanged('rev', xs, reference);
   }
 }
 
+/** J·v for input k's tangent `v` (the others zero), checked to have the output's shape. */
+function tangentAlong(f: CheckedFunction, xs: readonly Tensor[], k: number, v: Tensor, outShape: readonly number[]): Tensor {
+  const t = jvp(f, xs, along(xs, k, v))[1];
+  if (!sameShape(t.shape, outShape)) throw new Error(`the output tangent has shape ${formatShape(t.shape)}, the output ${formatShape(outShape)}`);
+  return t;
+}
+
 /** The dot-product test for large inputs, one random direction v per input and projection. */
-function projected(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly number[], opts: Resolved, rec: Recorder): void {
+function projected(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly number[], opts: Resolved, rec: Recorder, reference: readonly Float64Array[]): void {
   const rng = new Rng(opts.seed);
   for (let p = 0; p < opts.projections; p++) {
     const u = randomTensor(outShape, rng);
     const vs = xs.map((x) => randomTensor(x.shape, rng));
-    const estimates = vs.map((v, k) => numericAlong(f, xs, along(xs, k, v), opts));
+    const estimates = vs.map((v, k) => shifting(`input ${k} along a random direction`, () => numericAlong(f, xs, along(xs, k, v), opts, rec.order === 2)));
     const numeric = estimates.map((e) => dot(u.data, e.value));
-    // The projection's error: each element's, weighted by |u|.
-    const numericErr = estimates.map((e) => (e.error === null ? undefined : dot(absolute(u.data), e.error)));
+    // The projection's error and size: each element's, weighted by |u|.
+    const weights = absolute(u.data);
+    const bounds = estimates.map(({ estimate: e }): AutoBound | undefined => {
+      if (e === null) return undefined;
+      const reference = dot(weights, e.value.map((_, i) => referenceOf(e, i)));
+      return { error: dot(weights, e.error), scale: 0, reference, step: e.step.reduce((a, b) => Math.min(a, b), Infinity) };
+    });
     if (opts.modes.includes('fwd')) {
       vs.forEach((v, k) =>
         rec.guard('fwd', k, () => {
           const t = jvp(f, xs, along(xs, k, v))[1];
           if (!sameShape(t.shape, outShape)) throw new Error(`the output tangent has shape ${formatShape(t.shape)}, the output ${formatShape(outShape)}`);
-          rec.compare('fwd', k, -1, -1, dot(u.data, t.data), numeric[k]!, numericErr[k]);
+          rec.compare('fwd', k, -1, -1, dot(u.data, t.data), numeric[k]!, bounds[k]);
         }),
       );
+      rec.unchanged('fwd', xs, reference);
     }
     if (opts.modes.includes('rev')) {
       rec.guard('rev', -1, () => {
@@ -193,9 +392,10 @@ function projected(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly
         vs.forEach((v, k) => {
           const g = cotangents[k]!;
           if (!sameShape(g.shape, v.shape)) rec.error('rev', k, `the cotangent of input ${k} has shape ${formatShape(g.shape)}, the input ${formatShape(v.shape)}`);
-          else rec.compare('rev', k, -1, -1, dot(g.data, v.data), numeric[k]!, numericErr[k]);
+          else rec.compare('rev', k, -1, -1, dot(g.data, v.data), numeric[k]!, bounds[k]);
         });
       });
+      rec.unchanged('rev', xs, reference);
     }
   }
 }

@@ -7,7 +7,7 @@
 export { numericGrad, numericDirectional, type NumericOptions, type CheckedFunction } from './numeric';
 export { checkGrad, assertGrad, type CheckOptions } from './check';
 export { checkBackwardPaths } from './paths';
-export { type Blame } from './blame';
+export { type Blame, type Kink } from './blame';
 export { checkModule, type CheckableModule, type ModuleFailure, type ModuleReport } from './module-check';
 export { formatReport, formatFailure, GradCheckError, type GradReport, type GradFailure, type Mode } from './report';
 export {

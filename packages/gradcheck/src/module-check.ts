@@ -1,5 +1,5 @@
 /** checkModule: checkGrad over every named parameter of a module, failures reported by name. */
-import { assign, ValueError, type Tensor } from '@adjoint/core';
+import { assign, requireOptions, ValueError, type Tensor } from '@adjoint/core';
 import { checkGrad, type CheckOptions } from './check';
 import type { GradFailure, GradReport } from './report';
 
@@ -19,6 +19,8 @@ export interface CheckableModule {
 export interface ModuleFailure extends GradFailure {
   /** The parameter's name in `namedParameters()`, or '*' for a failure that concerns them all (a rule that threw in reverse mode). */
   parameter: string;
+  /** Order 2: the parameter whose gradient was differentiated (`gradientOf`, by name). */
+  gradientOfParameter?: string;
 }
 
 /** What {@link checkModule} returns: checkGrad's report, with each failure naming its parameter. */
@@ -44,19 +46,25 @@ export function checkModule(
   x: Tensor,
   target: unknown,
   loss: (prediction: Tensor, target: never) => Tensor,
-  options: CheckOptions = {},
+  options?: CheckOptions,
 ): ModuleReport {
+  const given = requireOptions('checkModule', options);
   if (model === null || typeof model !== 'object' || typeof model.namedParameters !== 'function' || typeof model.callWith !== 'function') {
     throw new ValueError('checkModule: the model must have namedParameters() and callWith(params, ...inputs), as an @adjoint/nn Module does');
   }
   if (typeof loss !== 'function') throw new ValueError(`checkModule: loss must be a function (prediction, target) → scalar, got ${typeof loss}`);
   const named = model.namedParameters();
+  if (named.length === 0) throw new ValueError('checkModule: the model has no parameters, so there is nothing to check');
   const names = named.map(([name]) => name);
   const buffers = model.namedBuffers?.().map(([, b]) => [b, b.data.slice()] as const) ?? [];
   const f = (...params: Tensor[]): Tensor => loss(model.callWith(Object.fromEntries(names.map((name, i) => [name, params[i]!])), x), target as never);
   try {
-    const report = checkGrad(f, named.map(([, p]) => p), options);
-    const failures = report.failures.map((failure) => ({ ...failure, parameter: failure.input >= 0 ? names[failure.input]! : '*' }));
+    const report = checkGrad(f, named.map(([, p]) => p), given);
+    const failures = report.failures.map((failure): ModuleFailure => ({
+      ...failure,
+      parameter: failure.input >= 0 ? names[failure.input]! : '*',
+      ...(failure.gradientOf === undefined ? {} : { gradientOfParameter: names[failure.gradientOf]! }),
+    }));
     return { ...report, failures, parameters: names };
   } finally {
     for (const [buffer, saved] of buffers) assign(buffer, saved);

@@ -80,10 +80,14 @@ export interface NumericEstimate {
   /** Truncation plus rounding error of `value`, estimated per output element (see numericWithError). */
   error: Float64Array;
   /**
-   * The function's largest value divided by the size of the perturbed elements: the scale of a
-   * derivative whose every term is as large as the function (what its rounding is relative to).
+   * Per output element: its largest value at the evaluation points divided by the size of the
+   * perturbed elements, the scale of a derivative whose every term is as large as the function
+   * (what its rounding is relative to). Per element, so that one huge output cannot widen the
+   * allowance of the others.
    */
-  functionScale: number;
+  functionScale: Float64Array;
+  /** Per output element: the smallest step its finite differences were taken with (smaller after retries). */
+  step: Float64Array;
 }
 
 /** Machine epsilon of float64. */
@@ -92,6 +96,32 @@ const EPS = Number.EPSILON;
 const AUTO_STEP = 4e-3;
 /** Elements smaller than this are perturbed as if they were this large: the step stays above rounding. */
 const AUTO_MIN_SCALE = 0.1;
+/**
+ * With `tolerance: 'auto'`, a value passes when it is within this many times the finite
+ * difference's own estimated error (see numericWithError) of the numeric value: the estimates are
+ * of the right size, not bounds, and a correct rule must never fail.
+ */
+export const AUTO_SAFETY = 10;
+/** A struggling element is estimated again with the step divided by this, at most AUTO_RETRIES times. */
+export const AUTO_SHRINK = 8;
+export const AUTO_RETRIES = 4;
+/**
+ * An element is estimated again with a smaller step when ten times its estimated error (what a
+ * comparison allows) exceeds this fraction of its reference size (see `referenceOf`), and the
+ * error comes from truncation rather than rounding (a smaller step only makes rounding worse).
+ */
+const RETRY_FRACTION = 1e-3;
+
+/** The size a derivative's error is judged against: its own value, or the function's scale when larger. */
+export function referenceOf(estimate: NumericEstimate, i: number): number {
+  return Math.max(Math.abs(estimate.value[i]!), estimate.functionScale[i]!);
+}
+
+/** One estimate at steps h, h/2, h/4, with its truncation and rounding parts kept apart. */
+interface Level extends NumericEstimate {
+  truncation: Float64Array;
+  rounding: Float64Array;
+}
 
 /**
  * The directional derivative of `f` along `directions`, with an estimate of its error, for
@@ -104,7 +134,11 @@ const AUTO_MIN_SCALE = 0.1;
  * - rounding: machine epsilon times the function's magnitude at each evaluation point, weighted by
  *   that point's coefficient in R₂ (the coefficients grow as 1/h: a large function and a small step
  *   lose digits), plus the error of representing the step itself (ε·|x|/h relative).
- * Six evaluations of `f` per direction.
+ * Six evaluations of `f` per direction. The step is relative to the input's size, not to how fast
+ * `f` varies: where that is too coarse (sin at 1000, a domain edge closer than the step, where an
+ * evaluation is not finite), the direction is evaluated again with the step divided by 8, up to 4
+ * times, and each element keeps its estimate with the smallest error. Only the elements that
+ * struggle pay for this.
  */
 export function numericWithError(f: CheckedFunction, inputs: readonly Tensor[], directions: readonly Tensor[]): NumericEstimate {
   let scale = AUTO_MIN_SCALE;
@@ -112,15 +146,43 @@ export function numericWithError(f: CheckedFunction, inputs: readonly Tensor[], 
     const d = directions[k]!.data;
     for (let i = 0; i < d.length; i++) if (d[i] !== 0) scale = Math.max(scale, Math.abs(x.data[i]!));
   });
-  const h = AUTO_STEP * scale;
+  let h = AUTO_STEP * scale;
+  const best = estimateAt(f, inputs, directions, h, scale);
+  for (let retry = 0; retry < AUTO_RETRIES; retry++) {
+    const struggling: number[] = [];
+    for (let i = 0; i < best.value.length; i++) if (needsSmallerStep(best, i)) struggling.push(i);
+    if (struggling.length === 0) break;
+    h /= AUTO_SHRINK;
+    const next = estimateAt(f, inputs, directions, h, scale);
+    // NaN compares false: a finite error always replaces a NaN one, never the other way round.
+    for (const i of struggling) {
+      if (next.error[i]! < best.error[i]! || !(best.error[i]! >= 0)) copyElement(next, best, i);
+      best.step[i] = next.step[i]!; // the smallest tried, whichever estimate is kept
+    }
+  }
+  return best;
+}
+
+/** Whether a smaller step could improve element i: it is not finite, or truncation dominates a large error. */
+function needsSmallerStep(e: Level, i: number): boolean {
+  if (!Number.isFinite(e.value[i]!) || !Number.isFinite(e.error[i]!)) return true;
+  return e.truncation[i]! > e.rounding[i]! && AUTO_SAFETY * e.error[i]! > RETRY_FRACTION * referenceOf(e, i);
+}
+
+function copyElement(from: Level, to: Level, i: number): void {
+  for (const key of ['value', 'error', 'functionScale', 'step', 'truncation', 'rounding'] as const) to[key][i] = from[key][i]!;
+}
+
+/** R₂ and its error at steps h, h/2, h/4 (see numericWithError); `scale` is the perturbed elements' size. */
+function estimateAt(f: CheckedFunction, inputs: readonly Tensor[], directions: readonly Tensor[], h: number, scale: number): Level {
   const at = (s: number): Float64Array => evaluateTensor(f, inputs.map((x, k) => shift(x, directions[k]!, s))).data;
   const [p1, m1, p2, m2, p4, m4] = [at(h), at(-h), at(h / 2), at(-h / 2), at(h / 4), at(-h / 4)];
   const n = p1.length;
-  const value = new Float64Array(n);
-  const error = new Float64Array(n);
-  let largest = 0;
+  const e: Level = {
+    value: new Float64Array(n), error: new Float64Array(n), functionScale: new Float64Array(n),
+    step: new Float64Array(n).fill(h / 4), truncation: new Float64Array(n), rounding: new Float64Array(n),
+  };
   for (let i = 0; i < n; i++) {
-    largest = Math.max(largest, Math.abs(p4[i]!), Math.abs(m4[i]!));
     const d1 = (p1[i]! - m1[i]!) / (2 * h);
     const d2 = (p2[i]! - m2[i]!) / h;
     const d4 = (p4[i]! - m4[i]!) / (h / 2);
@@ -129,13 +191,15 @@ export function numericWithError(f: CheckedFunction, inputs: readonly Tensor[], 
     // An h⁴ error alone would make R₂'s error |R₂ − R₁| / 15; but the levels also differ by rounding
     // noise, which the function's own arithmetic (cancellation inside it) can make far larger than
     // ε·|f|, and which this difference measures. So the whole difference counts.
-    const truncation = Math.abs(r2 - r1);
+    e.truncation[i] = Math.abs(r2 - r1);
     // R₂ = (4/3)·D(h/4) − (1/3)·D(h/2): f(±h/4) enter with weight (4/3)·(2/h), f(±h/2) with (1/3)·(1/h).
-    const rounding = EPS * ((8 / (3 * h)) * (Math.abs(p4[i]!) + Math.abs(m4[i]!)) + (1 / (3 * h)) * (Math.abs(p2[i]!) + Math.abs(m2[i]!)));
-    value[i] = r2;
-    error[i] = truncation + rounding + (EPS * scale / h) * Math.abs(r2);
+    e.rounding[i] = EPS * ((8 / (3 * h)) * (Math.abs(p4[i]!) + Math.abs(m4[i]!)) + (1 / (3 * h)) * (Math.abs(p2[i]!) + Math.abs(m2[i]!)))
+      + (EPS * scale / h) * Math.abs(r2);
+    e.value[i] = r2;
+    e.error[i] = e.truncation[i]! + e.rounding[i]!;
+    e.functionScale[i] = Math.max(Math.abs(p4[i]!), Math.abs(m4[i]!)) / scale;
   }
-  return { value, error, functionScale: largest / scale };
+  return e;
 }
 
 function shift(x: Tensor, direction: Tensor, h: number): Tensor {

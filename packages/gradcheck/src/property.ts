@@ -1,6 +1,6 @@
 /** gradProperty: "the derivatives of f are right at every input these arbitraries draw", for fast-check. */
 import fc from 'fast-check';
-import { Tensor, ValueError, formatShape } from '@adjoint/core';
+import { Tensor, ValueError, formatShape, requireOptions } from '@adjoint/core';
 import { checkGrad, type CheckOptions } from './check';
 import { isArbitrary } from './arb';
 import { formatReport, type GradFailure } from './report';
@@ -42,7 +42,7 @@ export function gradProperty(f: CheckedFunction, ...arbitraries: fc.Arbitrary<Te
 export function gradProperty(f: CheckedFunction, ...args: unknown[]): fc.IPropertyWithHooks<[unknown[]]> {
   const last = args[args.length - 1];
   const hasOptions = args.length > 0 && !isArbitrary(last);
-  const options = (hasOptions ? last : {}) as CheckOptions;
+  const options = requireOptions<CheckOptions>('gradProperty', (hasOptions ? last : undefined) as CheckOptions | undefined);
   const arbitraries = (hasOptions ? args.slice(0, -1) : args) as fc.Arbitrary<unknown>[];
   if (arbitraries.length === 0 || !arbitraries.every(isArbitrary)) {
     throw new ValueError('gradProperty: needs at least one fast-check arbitrary after the function (options, if any, last)');

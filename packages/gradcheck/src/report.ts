@@ -1,6 +1,6 @@
 /** The result of a gradient check as data, and its readable form. */
 import { AdjointError } from '@adjoint/core';
-import type { Blame } from './blame';
+import type { Blame, Kink } from './blame';
 
 /** Which differentiation mode produced an analytic value. */
 export type Mode = 'rev' | 'fwd';
@@ -19,10 +19,18 @@ export interface GradFailure {
   analytic: number;
   numeric: number;
   /**
-   * Why it failed: out of tolerance, not finite, the rule threw (then `message` says what), or the
-   * two backward paths differ (`analytic` from Tensor.backward, `numeric` from vjp; see checkBackwardPaths).
+   * Why it failed: out of tolerance, not finite, the rule threw (then `message` says what), the
+   * two backward paths differ (`analytic` from Tensor.backward, `numeric` from vjp; see
+   * checkBackwardPaths), finite differences could not estimate the derivative there
+   * ('unreliable', `tolerance: 'auto'` only: its estimated error is comparable to the value, even
+   * with a smaller step; `message` gives the estimate), or the function or one of its rules changed
+   * an input in place ('mutated': `index` is the first changed element, `numeric` its value before
+   * and `analytic` after), or the rule is not linear in its cotangent (tangent): at a random
+   * −2·w it disagrees with what it gave at each unit one ('nonlinear': `analytic` is what it gave,
+   * `numeric` the finite differences' same combination; `outputIndex` is −1 in reverse mode,
+   * `index` in forward mode).
    */
-  reason: 'mismatch' | 'non-finite' | 'error' | 'paths';
+  reason: 'mismatch' | 'non-finite' | 'error' | 'paths' | 'unreliable' | 'mutated' | 'nonlinear';
   message?: string;
   /**
    * With `tolerance: 'auto'`: the finite difference's own estimated error (truncation plus
@@ -34,6 +42,12 @@ export interface GradFailure {
    * element of that gradient.
    */
   gradientOf?: number;
+  /**
+   * Order 2 only: true when what was differentiated is the forward-mode directional derivative
+   * x ↦ ⟨u, J(x)·v⟩ for random u, v (checked by random projections): its derivatives check that
+   * the JVP rules are differentiable themselves.
+   */
+  directional?: boolean;
 }
 
 /** The result of a check. */
@@ -51,6 +65,11 @@ export interface GradReport {
    * differences at the inputs it was applied to, or null when none does (or the check passed).
    */
   blame?: Blame | null;
+  /**
+   * With `{blame: true}`, when `blame` is null because an op's check failed only where it is not
+   * differentiable: the first such op, and the element along which its one-sided derivatives differ.
+   */
+  kink?: Kink;
 }
 
 /** A report with nothing compared yet. */
@@ -78,13 +97,17 @@ export function formatFailure(f: GradFailure): string {
   const parameter = (f as { parameter?: string }).parameter; // checkModule's failures name their parameter
   const input = parameter !== undefined && parameter !== '*' ? `parameter '${parameter}'` : f.input < 0 ? 'all inputs' : `input ${f.input}`;
   const where =
-    f.reason === 'error' ? '' : f.index < 0 ? ', random projection' : `, element ${f.index}, output ${f.outputIndex}`;
-  const of = f.gradientOf === undefined ? '' : ` (of the gradient w.r.t. input ${f.gradientOf})`;
+    f.reason === 'error' ? '' : f.index < 0 ? (f.outputIndex < 0 ? ', random projection' : `, output ${f.outputIndex}`)
+    : f.outputIndex < 0 ? `, element ${f.index}` : `, element ${f.index}, output ${f.outputIndex}`;
+  const gradientOf = (f as { gradientOfParameter?: string }).gradientOfParameter ?? (f.gradientOf === undefined ? undefined : `input ${f.gradientOf}`);
+  const of = gradientOf !== undefined ? ` (of the gradient w.r.t. ${gradientOf})` : f.directional === true ? ' (of the directional derivative ⟨u, J·v⟩)' : '';
   const what =
     f.reason === 'error'
       ? `threw: ${f.message ?? 'unknown error'}`
-      : f.reason === 'paths'
-      ? `${f.message ?? 'Tensor.backward and vjp differ'}`
+      : f.reason === 'paths' || f.reason === 'mutated' || f.reason === 'nonlinear'
+      ? `${f.message ?? f.reason}`
+      : f.reason === 'unreliable'
+      ? `analytic ${f.analytic}, but ${f.message ?? 'finite differences could not estimate the derivative here'}`
       : `analytic ${f.analytic} vs numeric ${f.numeric}` +
         (f.reason === 'non-finite' ? ' (not finite)' : `, error ${Math.abs(f.analytic - f.numeric).toExponential(2)}`) +
         (f.estimatedErr === undefined ? '' : ` (finite-difference error estimated at ${f.estimatedErr.toExponential(2)})`);
@@ -100,12 +123,18 @@ export function formatReport(report: GradReport, limit = 10): string {
   const worst = [...report.failures].sort((a, b) => severity(b) - severity(a) || 0);
   const lines = worst.slice(0, limit).map((f) => `  ${formatFailure(f)}`);
   const more = worst.length > limit ? `\n  … and ${worst.length - limit} more` : '';
-  return `gradient check failed: ${report.failures.length} of ${report.compared} values disagree\n${lines.join('\n')}${more}${formatBlame(report.blame)}`;
+  return `gradient check failed: ${report.failures.length} of ${report.compared} values disagree\n${lines.join('\n')}${more}${formatBlame(report.blame, report.kink)}`;
 }
 
 /** The blame as a paragraph of its own ('' when none was sought). */
-function formatBlame(blame: Blame | null | undefined): string {
+function formatBlame(blame: Blame | null | undefined, kink: Kink | undefined): string {
   if (blame === undefined) return '';
+  if (blame === null && kink !== undefined) {
+    const shapes = kink.inputShapes.map((s) => `[${s.join(', ')}]`).join(', ');
+    return `\nblame: no rule is at fault: '${kink.op}' (inputs ${shapes})${kink.site === null ? '' : ` at ${kink.site}`} was applied where ` +
+      `it is not differentiable (a kink or a tie: its one-sided derivatives along input ${kink.input}, element ${kink.index} differ), ` +
+      'so finite differences there measure neither side';
+  }
   if (blame === null) {
     return '\nblame: every op\'s own rule agrees with finite differences where it was applied, so no rule is at fault: ' +
       'the function is not differentiable there (a kink, a tie), or the tolerance is too tight for it';
