@@ -135,6 +135,12 @@ describe('options that are not what checkGrad, checkAllOps, checkModule and grad
     expect(() => checkGrad(f, [1], { blame: 'yes' as never })).toThrow(/^checkGrad: blame must be true or false, got "yes"$/);
   });
 
+  it('checkModule and gradProperty name themselves for a bad option, and gradProperty refuses it when built', () => {
+    expect(() => checkModule(squareModel, tensor([1]), null, (p) => p.sum(), { order: 3 as never })).toThrow(/^checkModule: order must be 1 or 2, got 3$/);
+    expect(() => gradProperty(f, arb.tensor({ shape: [2] }), { tolerance: 'loose' as never })).toThrow(/^gradProperty: tolerance must be 'fixed' or 'auto', got "loose"$/);
+    expect(() => gradProperty(f, arb.tensor({ shape: [2] }), { atol: -1 })).toThrow(/^gradProperty: atol must be a non-negative finite number, got -1$/);
+  });
+
   it('nothing to check is a ValueError, not a pass with 0 values compared', () => {
     expect(() => checkGrad(f, [1], { modes: [] })).toThrow(/^checkGrad: modes is empty, so there is nothing to check/);
     expect(() => checkGrad(() => tensor(1), [])).toThrow(/^checkGrad: the list of inputs is empty, so there is nothing to check/);

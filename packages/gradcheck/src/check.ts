@@ -50,17 +50,17 @@ export interface CheckOptions {
   blame?: boolean;
 }
 
-function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
+function positive(op: string, name: string, value: number | undefined, fallback: number, allowZero = false): number {
   const v = value ?? fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
-    throw new ValueError(`checkGrad: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} finite number, got ${String(value)}`);
+    throw new ValueError(`${op}: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} finite number, got ${String(value)}`);
   }
   return v;
 }
 
-function requireTolerance(value: unknown): 'fixed' | 'auto' {
+function requireTolerance(op: string, value: unknown): 'fixed' | 'auto' {
   if (value === undefined || value === 'fixed' || value === 'auto') return value ?? 'fixed';
-  throw new ValueError(`checkGrad: tolerance must be 'fixed' or 'auto', got ${describe(value)}`);
+  throw new ValueError(`${op}: tolerance must be 'fixed' or 'auto', got ${describe(value)}`);
 }
 
 /** A value as a message shows it: strings quoted, so that '2' does not read as 2. */
@@ -68,34 +68,37 @@ function describe(value: unknown): string {
   return typeof value === 'string' || Array.isArray(value) ? JSON.stringify(value) : String(value);
 }
 
-function requireModes(value: unknown): readonly ('rev' | 'fwd')[] {
+function requireModes(op: string, value: unknown): readonly ('rev' | 'fwd')[] {
   const modes = value ?? ['rev', 'fwd'];
   if (!Array.isArray(modes) || modes.some((m) => m !== 'rev' && m !== 'fwd')) {
-    throw new ValueError(`checkGrad: modes must list 'rev' and/or 'fwd', got ${describe(modes)}`);
+    throw new ValueError(`${op}: modes must list 'rev' and/or 'fwd', got ${describe(modes)}`);
   }
-  if (modes.length === 0) throw new ValueError("checkGrad: modes is empty, so there is nothing to check: give 'rev' and/or 'fwd'");
+  if (modes.length === 0) throw new ValueError(`${op}: modes is empty, so there is nothing to check: give 'rev' and/or 'fwd'`);
   return modes;
 }
 
-/** Fills in the defaults and rejects options that would make the check meaningless. */
-export function resolveOptions(options: CheckOptions): Resolved {
-  const { eps, method } = resolveNumeric(options, 'checkGrad');
+/**
+ * Fills in the defaults and rejects options that would make the check meaningless, in messages
+ * naming `op`: checkGrad, or checkModule and gradProperty, which check their options up front.
+ */
+export function resolveOptions(options: CheckOptions, op = 'checkGrad'): Resolved {
+  const { eps, method } = resolveNumeric(options, op);
   const order = options.order ?? 1;
-  if (order !== 1 && order !== 2) throw new ValueError(`checkGrad: order must be 1 or 2, got ${describe(order)}`);
+  if (order !== 1 && order !== 2) throw new ValueError(`${op}: order must be 1 or 2, got ${describe(order)}`);
   if (options.blame !== undefined && typeof options.blame !== 'boolean') {
-    throw new ValueError(`checkGrad: blame must be true or false, got ${describe(options.blame)}`);
+    throw new ValueError(`${op}: blame must be true or false, got ${describe(options.blame)}`);
   }
   return {
     eps,
-    atol: positive('atol', options.atol, 1e-5, true),
-    rtol: positive('rtol', options.rtol, 1e-3, true),
-    modes: requireModes(options.modes),
+    atol: positive(op, 'atol', options.atol, 1e-5, true),
+    rtol: positive(op, 'rtol', options.rtol, 1e-3, true),
+    modes: requireModes(op, options.modes),
     order,
-    maxElements: positive('maxElements', options.maxElements, 200, true),
-    projections: Math.max(1, Math.floor(positive('projections', options.projections, 3))),
-    seed: requireSeed('checkGrad', options.seed ?? 0),
+    maxElements: positive(op, 'maxElements', options.maxElements, 200, true),
+    projections: Math.max(1, Math.floor(positive(op, 'projections', options.projections, 3))),
+    seed: requireSeed(op, options.seed ?? 0),
     method,
-    tolerance: requireTolerance(options.tolerance),
+    tolerance: requireTolerance(op, options.tolerance),
   };
 }
 

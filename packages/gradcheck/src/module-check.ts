@@ -1,6 +1,6 @@
 /** checkModule: checkGrad over every named parameter of a module, failures reported by name. */
 import { assign, requireOptions, ValueError, type Tensor } from '@adjoint/core';
-import { checkGrad, type CheckOptions } from './check';
+import { checkGrad, resolveOptions, type CheckOptions } from './check';
 import type { GradFailure, GradReport } from './report';
 
 /**
@@ -49,6 +49,7 @@ export function checkModule(
   options?: CheckOptions,
 ): ModuleReport {
   const given = requireOptions('checkModule', options);
+  resolveOptions(given, 'checkModule'); // so that a bad option is named as checkModule's
   if (model === null || typeof model !== 'object' || typeof model.namedParameters !== 'function' || typeof model.callWith !== 'function') {
     throw new ValueError('checkModule: the model must have namedParameters() and callWith(params, ...inputs), as an @adjoint/nn Module does');
   }

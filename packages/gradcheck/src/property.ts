@@ -1,7 +1,7 @@
 /** gradProperty: "the derivatives of f are right at every input these arbitraries draw", for fast-check. */
 import fc from 'fast-check';
 import { Tensor, ValueError, formatShape, requireOptions } from '@adjoint/core';
-import { checkGrad, type CheckOptions } from './check';
+import { checkGrad, resolveOptions, type CheckOptions } from './check';
 import { isArbitrary } from './arb';
 import { formatReport, type GradFailure } from './report';
 import { AUTO_SAFETY } from './compare';
@@ -51,6 +51,7 @@ export function gradProperty(f: CheckedFunction, ...args: unknown[]): fc.IProper
   if (typeof margin !== 'number' || !(margin >= 1) || !Number.isFinite(margin)) {
     throw new ValueError(`gradProperty: margin must be a finite number ≥ 1, got ${String(margin)}`);
   }
+  resolveOptions(checkOptions, 'gradProperty'); // a bad option is named now, as gradProperty's, not at the first draw
   // One tuple arbitrary keeps the typing simple: fc.property's variadic form needs a literal tuple.
   return fc.property(fc.tuple(...arbitraries), (values) => {
     const inputs = flattenInputs(values);
