@@ -76,6 +76,11 @@ describe('checkGrad with {blame: true}', () => {
     expect(report.blame).toBeNull();
     expect(report.kink).toMatchObject({ op: 'relu', inputShapes: [[2]], input: 0, index: 0 });
     expect(formatReport(report)).toMatch(/blame: no rule is at fault: 'relu' \(inputs \[2\]\) at .*blame\.test\.ts:\d+ was applied where it is not differentiable/);
+    // At order 2 the kink also fails the second-order checks; it is still a kink, not relu's rule.
+    const second = checkGrad((v: Tensor) => v.relu().sum(), [tensor([0, 1])], { blame: true, order: 2 });
+    expect(second.failures.some((f) => f.order === 2)).toBe(true);
+    expect(second.blame).toBeNull();
+    expect(second.kink).toMatchObject({ op: 'relu', input: 0, index: 0 });
     // A wrong rule at a smooth point of the same kind of op is still blamed.
     const badRelu = customVjp(function badRelu(v: Tensor) { return v.relu(); }, ([v], _o, g) => [g.mul(v!.greater(0)).mul(2)]);
     expect(checkGrad((v: Tensor) => badRelu(v).sum(), [tensor([0.5, 1])], { blame: true }).blame).toMatchObject({ op: 'badRelu' });

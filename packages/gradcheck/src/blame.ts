@@ -122,7 +122,9 @@ export function userSite(): string | null {
  */
 function kinkOf(op: RecordedOp, report: GradReport): { input: number; index: number } | null {
   const failing = report.failures.filter((f) => f.order === 1 && f.index >= 0 && (f.reason === 'mismatch' || f.reason === 'unreliable'));
-  if (failing.length === 0 || failing.length < report.failures.length) return null;
+  // Second-order failures come with the first-order ones at a kink (the gradient jumps there), so
+  // only the first-order ones decide; a rule failing at second order alone is no kink.
+  if (failing.length === 0 || failing.length < report.failures.filter((f) => f.order === 1).length) return null;
   const g = alone(op);
   const xs = op.differentiable.map((i) => op.inputs[i]!);
   const elements = [...new Map(failing.map((f) => [`${f.input}:${f.index}`, { input: f.input, index: f.index }])).values()];

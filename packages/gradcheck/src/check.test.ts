@@ -141,6 +141,20 @@ describe('options that are not what checkGrad, checkAllOps, checkModule and grad
     expect(() => gradProperty(f, arb.tensor({ shape: [2] }), { atol: -1 })).toThrow(/^gradProperty: atol must be a non-negative finite number, got -1$/);
   });
 
+  it('an option given as null is reported, not taken for the default', () => {
+    for (const key of ['atol', 'rtol', 'seed', 'order', 'modes', 'maxElements', 'projections', 'eps', 'method', 'tolerance']) {
+      expect(() => checkGrad(f, [1], { [key]: null } as never)).toThrow(new RegExp(`^checkGrad: ${key} must .*got null`));
+    }
+  });
+
+  it('the headline counts compared values apart from findings about the function (an input changed in place)', () => {
+    const report = checkGrad((t: Tensor) => { t.data[0] = t.data[0]! + 1; return t.sin().sum(); }, [tensor([0.1, 0.2])]);
+    const head = formatReport(report).split('\n')[0]!;
+    const [, disagree, of] = /(\d+) of (\d+) values disagree/.exec(head) ?? [];
+    expect(Number(disagree)).toBeLessThanOrEqual(Number(of));
+    expect(head).toMatch(/\d+ other findings?$/);
+  });
+
   it('nothing to check is a ValueError, not a pass with 0 values compared', () => {
     expect(() => checkGrad(f, [1], { modes: [] })).toThrow(/^checkGrad: modes is empty, so there is nothing to check/);
     expect(() => checkGrad(() => tensor(1), [])).toThrow(/^checkGrad: the list of inputs is empty, so there is nothing to check/);

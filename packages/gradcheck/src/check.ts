@@ -51,7 +51,7 @@ export interface CheckOptions {
 }
 
 function positive(op: string, name: string, value: number | undefined, fallback: number, allowZero = false): number {
-  const v = value ?? fallback;
+  const v = value === undefined ? fallback : value; // an explicit null is reported, not defaulted
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
     throw new ValueError(`${op}: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} finite number, got ${String(value)}`);
   }
@@ -69,7 +69,7 @@ function describe(value: unknown): string {
 }
 
 function requireModes(op: string, value: unknown): readonly ('rev' | 'fwd')[] {
-  const modes = value ?? ['rev', 'fwd'];
+  const modes = value === undefined ? ['rev', 'fwd'] : value;
   if (!Array.isArray(modes) || modes.some((m) => m !== 'rev' && m !== 'fwd')) {
     throw new ValueError(`${op}: modes must list 'rev' and/or 'fwd', got ${describe(modes)}`);
   }
@@ -83,7 +83,7 @@ function requireModes(op: string, value: unknown): readonly ('rev' | 'fwd')[] {
  */
 export function resolveOptions(options: CheckOptions, op = 'checkGrad'): Resolved {
   const { eps, method } = resolveNumeric(options, op);
-  const order = options.order ?? 1;
+  const order = options.order === undefined ? 1 : options.order;
   if (order !== 1 && order !== 2) throw new ValueError(`${op}: order must be 1 or 2, got ${describe(order)}`);
   if (options.blame !== undefined && typeof options.blame !== 'boolean') {
     throw new ValueError(`${op}: blame must be true or false, got ${describe(options.blame)}`);
@@ -96,7 +96,7 @@ export function resolveOptions(options: CheckOptions, op = 'checkGrad'): Resolve
     order,
     maxElements: positive(op, 'maxElements', options.maxElements, 200, true),
     projections: Math.max(1, Math.floor(positive(op, 'projections', options.projections, 3))),
-    seed: requireSeed(op, options.seed ?? 0),
+    seed: requireSeed(op, options.seed === undefined ? 0 : options.seed),
     method,
     tolerance: requireTolerance(op, options.tolerance),
   };

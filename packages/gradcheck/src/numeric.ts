@@ -44,11 +44,11 @@ export function evaluateTensor(f: CheckedFunction, inputs: readonly Tensor[], ca
 
 /** `method` and `eps` with their defaults (eps 1e-6, or 1e-3 for Richardson), checked. */
 export function resolveNumeric(options: NumericOptions, caller = 'numericGrad'): { eps: number; method: 'central' | 'richardson' } {
-  const method = options.method ?? 'central';
+  const method = options.method === undefined ? 'central' : options.method;
   if (method !== 'central' && method !== 'richardson') {
-    throw new ValueError(`${caller}: method must be 'central' or 'richardson', got '${String(method)}'`);
+    throw new ValueError(`${caller}: method must be 'central' or 'richardson', got ${typeof method === 'string' ? `'${method}'` : String(method)}`);
   }
-  const eps = options.eps ?? (method === 'richardson' ? 1e-3 : 1e-6);
+  const eps = options.eps === undefined ? (method === 'richardson' ? 1e-3 : 1e-6) : options.eps;
   if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) {
     throw new ValueError(`${caller}: eps must be a positive finite number, got ${String(options.eps)}`);
   }

@@ -123,7 +123,11 @@ export function formatReport(report: GradReport, limit = 10): string {
   const worst = [...report.failures].sort((a, b) => severity(b) - severity(a) || 0);
   const lines = worst.slice(0, limit).map((f) => `  ${formatFailure(f)}`);
   const more = worst.length > limit ? `\n  … and ${worst.length - limit} more` : '';
-  return `gradient check failed: ${report.failures.length} of ${report.compared} values disagree\n${lines.join('\n')}${more}${formatBlame(report.blame, report.kink)}`;
+  // 'mutated' and 'nonlinear' are findings about the function and its rules, not compared values.
+  const values = report.failures.filter((f) => f.reason !== 'mutated' && f.reason !== 'nonlinear').length;
+  const others = report.failures.length - values;
+  const counts = [values > 0 ? `${values} of ${report.compared} values disagree` : '', others > 0 ? `${others} other finding${others === 1 ? '' : 's'}` : ''].filter((c) => c !== '');
+  return `gradient check failed: ${counts.join('; ')}\n${lines.join('\n')}${more}${formatBlame(report.blame, report.kink)}`;
 }
 
 /** The blame as a paragraph of its own ('' when none was sought). */
