@@ -23,6 +23,14 @@ describe('createGraph backward gives each leaf a gradient of its own, as the pla
     expect(values(seed)).toEqual([10, 20, 30]);
   });
 
+  it('a seed that is itself tracked, reaching a leaf through a recorded view, is copied too', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const seed = tensor([[3, 4]], { requiresGrad: true });
+    x.reshape([1, 2]).backward(seed, { createGraph: true });
+    expect(x.grad!.data).not.toBe(seed.data);
+    expect(values(x.grad)).toEqual([3, 4]);
+  });
+
   it('a tensor a hook returns becomes no leaf’s .grad itself', () => {
     const x = tensor([1, 2], { requiresGrad: true });
     const replacement = tensor([7, 8]);

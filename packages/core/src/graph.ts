@@ -327,7 +327,8 @@ export function backward(root: Tensor, seed: Tensor | NestedArray | undefined, o
   const seedTensor = seed === undefined ? engineTensor(new Float64Array(1).fill(1), root._shape) : toTensor(seed, 'backward');
   const memory = new MemoryPlan();
   const grads = backpropagate([root], [seedTensor], { createGraph, retainGraph, memory });
-  const taken = new Set<Float64Array>();
+  // The seed is the caller's, even when it reaches a leaf through a recorded view (a reshape).
+  const taken = new Set<Float64Array>([seedTensor.data]);
   for (const [leaf, g] of grads) {
     const previous = leaf._grad;
     // A recorded gradient stays as the pass made it, and sums with it are recorded too. A tensor no

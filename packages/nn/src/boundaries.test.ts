@@ -431,9 +431,9 @@ describe('errors name what the user called, not the helper that noticed', () => 
     return a;
   };
   it.each<[string, () => unknown, RegExp | string]>([
-    ['ReLU, not relu', () => new ReLU().forward(null as never), 'ReLU: input must be a Tensor, got null'],
-    ['ELU, not elu', () => new ELU().forward([1] as never), 'ELU: input must be a Tensor, got an array of length 1'],
-    ['Identity', () => new Identity().forward(5 as never), 'Identity: input must be a Tensor, got number 5'],
+    ['ReLU, not relu', () => new ReLU().forward(null as never), 'ReLU.forward: input must be a Tensor, got null'],
+    ['ELU, not elu', () => new ELU().forward([1] as never), 'ELU.forward: input must be a Tensor, got an array of length 1'],
+    ['Identity', () => new Identity().forward(5 as never), 'Identity.forward: input must be a Tensor, got number 5'],
     ['Softmax, not softmax', () => new Softmax(5).forward(tensor([[1, 2]])), 'Softmax.forward: axis 5 is out of range for an input of rank 2 (shape [1, 2])'],
     ['Dropout, not rand', () => new Dropout(0.5).forward({ shape: [2] } as never), 'Dropout.forward: input must be a Tensor, got an object (Object)'],
     ['Residual, not its inner layer', () => new Residual(new Dense(2, 2)).forward(null as never), 'Residual.forward: input must be a Tensor, got null'],

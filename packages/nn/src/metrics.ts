@@ -253,14 +253,13 @@ export function meanAbsoluteError(yTrue: TensorInput, yPred: TensorInput): numbe
  * exactly and 0 otherwise, instead of dividing by zero. A column with a NaN prediction scores NaN
  * and one with an infinite prediction −∞, constant or not: a diverged model never looks like the mean.
  * Values near the top of the float64 range are scored as well as small ones (see r2Column).
- * R² of a single sample is undefined (its mean is the sample itself), and refused.
- * @throws ValueError for non-finite targets or fewer than 2 samples; ShapeError for shapes that
- * differ (other than [n] and [n, 1]).
+ * R² of a single sample is undefined (its mean is the sample itself): NaN, as scikit-learn gives.
+ * @throws ValueError for non-finite targets; ShapeError for shapes that differ (other than [n] and [n, 1]).
  */
 export function r2Score(yTrue: TensorInput, yPred: TensorInput): number {
   const { t, p, width } = columns('r2Score', yTrue, yPred);
-  // scikit-learn warns and returns NaN here; as a cross-validation score, one sample per fold gave 0 for any model.
-  if (t.length / width < 2) throw new ValueError(`r2Score: R² needs at least 2 samples, got ${t.length / width}; with one sample per fold (leave-one-out), score by 'mse' or 'mae' instead`);
+  // Not 0 or 1 by the constant-column rule: scored that way, leave-one-out gave every model 0.
+  if (t.length / width < 2) return NaN;
   let total = 0;
   for (let c = 0; c < width; c++) total += r2Column(t, p, width, c);
   return total / width;

@@ -5,7 +5,7 @@
  * tensor on a field never becomes a parameter) and names and order are exactly what the code says.
  */
 import { Tensor, ShapeError, ValueError, assign, formatShape, isTensor, sameShape } from '@adjoint/core';
-import { knownOptions, listSome, quoteName, show } from './args';
+import { knownOptions, listSome, orDefault, quoteName, show } from './args';
 
 /** What `stateDict()` returns and `loadStateDict()` takes: dotted name → tensor. */
 export type StateDict = Record<string, Tensor>;
@@ -231,7 +231,7 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
    * @throws ShapeError naming the key and both shapes when a shape differs.
    */
   loadStateDict(dict: StateDict, options: LoadStateDictOptions = {}): void {
-    const strict = knownOptions('loadStateDict', options, ['strict']).strict ?? true;
+    const strict = orDefault(knownOptions('loadStateDict', options, ['strict']).strict, true);
     if (typeof strict !== 'boolean') throw new ValueError(`loadStateDict: strict must be true or false, got ${show(strict)}`);
     if (dict === null || typeof dict !== 'object') throw new ValueError(`loadStateDict: expected an object of tensors, got ${describe(dict)}`);
     const targets = this.stateEntries('loadStateDict');

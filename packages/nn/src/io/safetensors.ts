@@ -14,7 +14,7 @@
  */
 import { assign, ShapeError, Tensor, ValueError, formatShape, requireChoice, sameShape } from '@adjoint/core';
 import { Module, describe, type AnyModule } from '../module';
-import { knownOptions } from '../args';
+import { knownOptions, orDefault } from '../args';
 import { checkJsonText } from './limits';
 import { capMessage, elide, kind, preview, quoteName, quoteNames } from './messages';
 
@@ -57,7 +57,7 @@ export function toSafetensors(model: AnyModule, options: ToSafetensorsOptions = 
   const op = 'toSafetensors';
   if (!(model instanceof Module)) throw new ValueError(`${op}: model must be a Module, got ${describe(model)}`);
   const { dtype: chosen, metadata } = knownOptions(op, options, ['dtype', 'metadata']);
-  const dtype = requireChoice(op, 'dtype', chosen ?? 'F64', ['F64', 'F32']);
+  const dtype = requireChoice(op, 'dtype', orDefault(chosen, 'F64'), ['F64', 'F32']);
   const width = READABLE[dtype]!;
   const entries = stateTensors(model).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   // As the reference writes it: metadata first, then the tensors, in serde_json's compact form.

@@ -3,9 +3,9 @@ import { Tensor, ValueError, elu, gelu, leakyRelu, relu, requireChoice, requireO
 import { Module, describe } from '../module';
 import { show } from '../args';
 
-/** `x`, when it is a Tensor; else a ValueError naming the module's class (not the core function it calls). */
+/** `x`, when it is a Tensor; else a ValueError naming the module's forward (not the core function it calls). */
 function input(module: Module, x: unknown): Tensor {
-  if (!(x instanceof Tensor)) throw new ValueError(`${module.constructor.name}: input must be a Tensor, got ${describe(x)}`);
+  if (!(x instanceof Tensor)) throw new ValueError(`${module.constructor.name}.forward: input must be a Tensor, got ${describe(x)}`);
   return x;
 }
 

@@ -87,12 +87,12 @@ describe('Embedding', () => {
   });
 
   test('bad indices are ValueErrors naming Embedding and the value', () => {
-    expectError(() => embed.forward([1, 5]), ValueError, 'Embedding: indices must be integers in [0, 5), got 5 at position 1');
-    expectError(() => embed.forward([[0, 1], [-1, 2]]), ValueError, 'Embedding: indices must be integers in [0, 5), got -1 at position 2');
-    expectError(() => embed.forward(tensor([0.5])), ValueError, 'Embedding: indices must be integers in [0, 5), got 0.5 at position 0');
-    expectError(() => embed.forward([NaN]), ValueError, 'Embedding: indices must be integers in [0, 5), got NaN at position 0');
-    expectError(() => embed.forward('1' as never), ValueError, 'Embedding: indices must be a Tensor or nested arrays of numbers, got string 1');
-    expect(() => embed.forward([[1], [1, 2]])).toThrow(/^Embedding: indices is not valid tensor data/);
+    expectError(() => embed.forward([1, 5]), ValueError, 'Embedding.forward: indices must be integers in [0, 5), got 5 at position 1');
+    expectError(() => embed.forward([[0, 1], [-1, 2]]), ValueError, 'Embedding.forward: indices must be integers in [0, 5), got -1 at position 2');
+    expectError(() => embed.forward(tensor([0.5])), ValueError, 'Embedding.forward: indices must be integers in [0, 5), got 0.5 at position 0');
+    expectError(() => embed.forward([NaN]), ValueError, 'Embedding.forward: indices must be integers in [0, 5), got NaN at position 0');
+    expectError(() => embed.forward('1' as never), ValueError, 'Embedding.forward: indices must be a Tensor or nested arrays of numbers, got string 1');
+    expect(() => embed.forward([[1], [1, 2]])).toThrow(/^Embedding.forward: indices is not valid tensor data/);
   });
 
   test('bad sizes and options are ValueErrors naming Embedding', () => {

@@ -67,11 +67,11 @@ export class Embedding extends Module<[indices: Tensor | NestedArray], Tensor> {
   /**
    * The rows of `weight` at `indices`: a tensor or nested arrays of integers in [0, numEmbeddings),
    * of any shape `[...s]` (a single number gives one vector), → `[...s, dim]`.
-   * @throws ValueError naming Embedding and the first bad index (not an integer, negative, or ≥
+   * @throws ValueError naming Embedding.forward and the first bad index (not an integer, negative, or ≥
    * numEmbeddings) and its position, or for indices that are not numbers.
    */
   forward(indices: Tensor | NestedArray): Tensor {
-    const op = 'Embedding';
+    const op = 'Embedding.forward';
     const idx = asTensor(op, 'indices', indices);
     requireIndicesBelow(op, 'indices', idx.data, this.numEmbeddings);
     const rows = gather(this.weight, idx, 0);

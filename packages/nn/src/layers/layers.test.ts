@@ -43,8 +43,8 @@ describe('activation modules', () => {
     expect(() => new GELU({ approximate: true } as never)).toThrow("GELU: approximate must be 'none' or 'tanh'");
     expect(() => new GELU({ aproximate: 'tanh' } as never)).toThrow("GELU: unknown option 'aproximate'; the options are approximate");
     expect(() => new GELU('tanh' as never)).toThrow('GELU: options must be an object');
-    expect(() => new GELU().forward([1, 2] as never)).toThrow('GELU: input must be a Tensor');
-    expect(() => new SiLU().forward(3 as never)).toThrow('SiLU: input must be a Tensor');
+    expect(() => new GELU().forward([1, 2] as never)).toThrow('GELU.forward: input must be a Tensor');
+    expect(() => new SiLU().forward(3 as never)).toThrow('SiLU.forward: input must be a Tensor');
   });
 
   test.each([

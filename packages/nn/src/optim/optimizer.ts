@@ -10,7 +10,7 @@ import { ShapeError, Tensor, ValueError, assign, borrowGrad, formatShape, isTens
 import { Module, describe, parameterList, type AnyModule } from '../module';
 import type { Schedule } from '../schedules';
 import { knownOptions, show } from '../args';
-import { isFiniteNumber } from '../data/checks';
+import { firstNonFinite } from '../data/checks';
 
 /** A learning rate: a constant, or a schedule giving the rate for each step (0, 1, 2, …). */
 export type LearningRate = number | Schedule;
@@ -152,7 +152,9 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
   /**
    * Restores a snapshot from {@link stateDict} of an optimizer of the same kind over parameters of
    * the same shapes.
-   * @throws ValueError when the number of parameters differs; ShapeError when a state tensor's shape does.
+   * @throws ValueError when the number of parameters differs, `step` is not a step count, an entry
+   * is missing or of another kind, or a state tensor holds NaN or ±∞ (or, for a sum of squares such
+   * as Adam's `v`, a negative value); ShapeError when a state tensor's shape differs.
    */
   loadStateDict(dict: OptimizerState): void {
     if (dict === null || typeof dict !== 'object' || !Array.isArray(dict.state)) {
@@ -209,21 +211,22 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
   protected abstract update(w: Float64Array, g: Float64Array, state: S, lr: number, index: number): void;
 }
 
+/** @throws ValueError at the first NaN or ±∞ in `d`, or, with `nonNegative`, the first value below 0. */
+function checkStateValues(op: string, what: string, d: Float64Array, nonNegative: boolean): void {
+  const bad = firstNonFinite(d);
+  if (bad >= 0) throw new ValueError(`${op}: ${what} holds ${d[bad]} at element ${bad}; a state must be finite`);
+  if (!nonNegative) return;
+  for (let k = 0; k < d.length; k++) {
+    if (d[k]! < 0) throw new ValueError(`${op}: ${what} holds ${d[k]} at element ${k}; it is a sum of squares, which cannot be negative`);
+  }
+}
+
 /**
  * Whether every element is finite, without a branch per element: v·0 is 0 for finite v and NaN for
  * NaN and ±∞, so the sums stay 0 exactly when every element is finite. Four independent sums let
  * the processor overlap the additions: this runs every step over every gradient, and measured 2.5×
  * faster than comparing element by element.
  */
-/** @throws ValueError at the first NaN or ±∞ in `d`, or, with `nonNegative`, the first value below 0. */
-function checkStateValues(op: string, what: string, d: Float64Array, nonNegative: boolean): void {
-  for (let k = 0; k < d.length; k++) {
-    const v = d[k]!;
-    if (!isFiniteNumber(v)) throw new ValueError(`${op}: ${what} holds ${v} at element ${k}; a state must be finite`);
-    if (nonNegative && v < 0) throw new ValueError(`${op}: ${what} holds ${v} at element ${k}; it is a sum of squares, which cannot be negative`);
-  }
-}
-
 function allFinite(d: Float64Array): boolean {
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   const n = d.length;

@@ -93,8 +93,8 @@ function hookLikeKeys(cb: object): Set<string> {
 }
 
 /**
- * What a hook returned, checked: 'stop', a string that is not 'stop' (refused: 'Stop' would
- * otherwise be ignored), or anything else (ignored). A Promise (from a function that is not
+ * What a hook returned, checked: 'stop'; 'Stop', 'STOP' or 'stop' with spaces (refused: they would
+ * otherwise be ignored); anything else (ignored). A Promise (from a function that is not
  * declared async but returns one) cannot be waited for, and is refused. It is given a rejection handler first, so that its
  * failing later cannot end the process as an unhandled rejection; the error thrown here reports it.
  */
@@ -105,8 +105,10 @@ export function hookResult(op: string, index: number, hook: string, result: unkn
     throw new ValueError(`${op}: callback ${index}'s ${hook} returned a Promise; fit is synchronous and cannot wait for it (make the hook synchronous, or do the asynchronous work after fit returns)`);
   }
   if (result === 'stop') return 'stop';
-  // Other values are ignored (an arrow function returns whatever its body does, such as push's
-  // count), but a string can only have been meant as a command.
-  if (typeof result === 'string') throw new ValueError(`${op}: callback ${index}'s ${hook} returned ${show(result)}; a hook returns 'stop' to end training, or nothing`);
+  // Other values are ignored (an arrow function returns whatever its body does: push's count, a
+  // log line it appended), but 'Stop' or ' stop ' can only have been meant to stop.
+  if (typeof result === 'string' && result.trim().toLowerCase() === 'stop') {
+    throw new ValueError(`${op}: callback ${index}'s ${hook} returned ${show(result)}; a hook returns exactly 'stop' to end training`);
+  }
   return undefined;
 }

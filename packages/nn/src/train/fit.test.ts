@@ -572,13 +572,19 @@ describe('bookkeeping a review found wrong', () => {
     expectError(() => evaluate(model, tensor([1, -Infinity]), tensor([1, 2]), { loss: 'mse' }), ValueError, 'evaluate: x holds -Infinity at row 1; evaluate finite data only');
   });
 
-  test("a hook that returns a string other than 'stop' is refused; other values are ignored, as an arrow function's body gives them", () => {
+  test("a hook that returns 'Stop' is refused; other values are ignored, as an arrow function's body gives them", () => {
     expectError(() => fit(new Echo(), { ...base, callbacks: [{ onEpochEnd: () => 'Stop' }] as never }), ValueError,
-      "fit: callback 0's onEpochEnd returned \"Stop\"; a hook returns 'stop' to end training, or nothing");
+      "fit: callback 0's onEpochEnd returned \"Stop\"; a hook returns exactly 'stop' to end training");
+    expectError(() => fit(new Echo(), { ...base, callbacks: [{ onEpochEnd: () => ' stop' }] as never }), ValueError, /returned " stop"/);
     const losses: number[] = [];
-    const history = fit(new Echo(), { ...base, epochs: 2, callbacks: [{ onBatchEnd: (_b: number, { loss }: { loss: number }) => losses.push(loss) }] as never });
+    let log = '';
+    const history = fit(new Echo(), {
+      ...base, epochs: 2,
+      callbacks: [{ onBatchEnd: (_b: number, { loss }: { loss: number }) => losses.push(loss), onEpochEnd: (e: number) => (log += `epoch ${e}\n`) }] as never,
+    });
     expect(history.epochs).toBe(2);
     expect(losses.length).toBeGreaterThan(0);
+    expect(log).toBe('epoch 0\nepoch 1\n');
   });
 
   test('the epoch summary line counts the batches that ran', () => {

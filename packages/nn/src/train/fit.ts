@@ -18,7 +18,7 @@ import {
   type TensorInput,
 } from '../args';
 import { testCount } from '../data/split';
-import { MAX_ROWS, requireFiniteRows } from '../data/checks';
+import { checkRowCount, requireFiniteRows } from '../data/checks';
 import { History, validationKey, type EpochLogs } from './history';
 import { checkCallbacks, hookResult, type Callback, type TrainInfo } from './callbacks';
 import { EarlyStopping, type EarlyStoppingOptions } from './early-stopping';
@@ -227,7 +227,7 @@ function trainingData(op: string, options: FitOptions, rng: Rng): Split {
   // Here, not as a loss that diverged at the first step (or a validation loss NaN every epoch).
   requireFiniteRows(op, 'x', x, TRAIN_ON_FINITE);
   requireFiniteRows(op, 'y', y, TRAIN_ON_FINITE);
-  if (rows(x) > MAX_ROWS) throw new ValueError(`${op}: x has ${rows(x)} rows, more than the ${MAX_ROWS} row indices can address`);
+  checkRowCount(op, rows(x));
   if (options.validationData !== undefined && options.validationSplit !== undefined) {
     throw new ValueError(`${op}: give validationData or validationSplit, not both`);
   }
