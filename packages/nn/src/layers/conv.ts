@@ -107,15 +107,9 @@ export class Conv2d extends Convolution {
     options = knownOptions(op, options, CONV2D_OPTIONS);
     positiveSize(op, 'inChannels', inChannels);
     positiveSize(op, 'outChannels', outChannels);
-    const kernel = sizePair(op, 'kernelSize', kernelSize, 1);
-    const stride = sizePair(op, 'stride', orDefault(options.stride, 1), 1);
-    const dilation = sizePair(op, 'dilation', orDefault(options.dilation, 1), 1);
-    const padding = convPadding(op, orDefault(options.padding, 0), stride, (v) => sizePair(op, 'padding', v, 0), 'a non-negative integer, a pair of them');
-    super(op, inChannels, outChannels, kernel, options);
-    this.kernelSize = kernel;
-    this.stride = stride;
-    this.padding = padding;
-    this.dilation = dilation;
+    const window = convWindow(op, kernelSize, options, (name, value, min) => sizePair(op, name, value, min), 'a non-negative integer, a pair of them');
+    super(op, inChannels, outChannels, window.kernelSize, options);
+    ({ kernelSize: this.kernelSize, stride: this.stride, dilation: this.dilation, padding: this.padding } = window);
   }
 
   /**
@@ -162,20 +156,31 @@ export class Conv2d extends Convolution {
 }
 
 /**
- * The padding option of a convolution, checked: `size(value)` for sizes (`'valid'` is `size(0)`) or
- * 'same', which needs every stride 1; `sizes` says what sizes it takes, for the message.
+ * A convolution's kernel size, stride, dilation and padding, each read by `size` (numbers for a
+ * 1-D layer, pairs for a 2-D one; left out, stride and dilation are 1 and padding 0): padding is
+ * sizes, `'valid'` (none) or `'same'`, which needs every stride 1; `sizes` says what sizes padding
+ * takes, for the message. Errors are ValueErrors naming `op`.
  * @internal Conv1d's and Conv2d's.
  */
-export function convPadding<T>(op: string, value: unknown, stride: number | readonly number[], size: (value: unknown) => T, sizes: string): T | 'same' {
-  if (value === 'valid') return size(0);
+export function convWindow<S extends number | readonly number[]>(
+  op: string,
+  kernelSize: unknown,
+  options: { stride?: unknown; dilation?: unknown; padding?: unknown },
+  size: (name: string, value: unknown, min: 0 | 1) => S,
+  sizes: string,
+): { kernelSize: S; stride: S; dilation: S; padding: S | 'same' } {
+  const kernel = size('kernelSize', kernelSize, 1);
+  const stride = size('stride', orDefault(options.stride, 1), 1);
+  const dilation = size('dilation', orDefault(options.dilation, 1), 1);
+  const value = orDefault(options.padding, 0);
   if (value === 'same') {
-    if (typeof stride === 'number' ? stride !== 1 : stride.some((s) => s !== 1)) {
-      throw new ValueError(`${op}: padding 'same' needs stride 1, got stride ${typeof stride === 'number' ? stride : `[${stride.join(', ')}]`}`);
+    if ([stride].flat().some((s) => s !== 1)) {
+      throw new ValueError(`${op}: padding 'same' needs stride 1, got stride ${typeof stride === 'number' ? stride : `[${[stride].flat().join(', ')}]`}`);
     }
-    return 'same';
+    return { kernelSize: kernel, stride, dilation, padding: 'same' };
   }
-  if (typeof value === 'string') throw new ValueError(`${op}: padding must be ${sizes}, 'valid' or 'same', got ${show(value)}`);
-  return size(value);
+  if (typeof value === 'string' && value !== 'valid') throw new ValueError(`${op}: padding must be ${sizes}, 'valid' or 'same', got ${show(value)}`);
+  return { kernelSize: kernel, stride, dilation, padding: size('padding', value === 'valid' ? 0 : value, 0) };
 }
 
 /** The options a convolution layer's groups, weight and bias are made from. */

@@ -2,8 +2,8 @@
 import { MAX_SIZE, Rng, ShapeError, Tensor, ValueError, conv2d, formatShape } from '@adjoint/core';
 import { describe } from '../module';
 import { type Initializer, type InitializerName } from '../init';
-import { knownOptions, positiveSize, windowSize, orDefault } from '../args';
-import { Convolution, convPadding } from './conv';
+import { knownOptions, positiveSize, windowSize } from '../args';
+import { Convolution, convWindow } from './conv';
 
 const CONV1D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'init', 'seed', 'rng'];
 
@@ -73,15 +73,9 @@ export class Conv1d extends Convolution {
     options = knownOptions(op, options, CONV1D_OPTIONS);
     positiveSize(op, 'inChannels', inChannels);
     positiveSize(op, 'outChannels', outChannels);
-    const kernel = windowSize(op, 'kernelSize', kernelSize, 1);
-    const stride = windowSize(op, 'stride', orDefault(options.stride, 1), 1);
-    const dilation = windowSize(op, 'dilation', orDefault(options.dilation, 1), 1);
-    const padding = convPadding(op, orDefault(options.padding, 0), stride, (v) => windowSize(op, 'padding', v, 0), 'a non-negative integer');
-    super(op, inChannels, outChannels, [kernel], options);
-    this.kernelSize = kernel;
-    this.stride = stride;
-    this.padding = padding;
-    this.dilation = dilation;
+    const window = convWindow(op, kernelSize, options, (name, value, min) => windowSize(op, name, value, min), 'a non-negative integer');
+    super(op, inChannels, outChannels, [window.kernelSize], options);
+    ({ kernelSize: this.kernelSize, stride: this.stride, dilation: this.dilation, padding: this.padding } = window);
   }
 
   /**
