@@ -300,6 +300,37 @@ function pool<S extends number | readonly [number, number], M extends MaxPool2d 
       }),
   };
 }
+/**
+ * Conv1d and Conv2d: their channels, window (sizes read as for {@link pool}), groups and whether
+ * they have a bias. Built with zero weights and a seeded bias: the saved weights replace them, and
+ * core's shared random stream is left alone.
+ */
+function convolution<S extends number | readonly [number, number], M extends Conv1d | Conv2d>(
+  type: string,
+  cls: new (inChannels: number, outChannels: number, kernelSize: S, options: { stride: S; padding: S | 'same'; dilation: S; groups: number; bias: boolean; init: 'zeros'; seed: number }) => M,
+  isSize: (v: unknown, min?: number) => v is S,
+  what: (min: 0 | 1) => string,
+): LayerSerializer<M> {
+  return {
+    type,
+    cls,
+    toConfig: (m) => ({
+      inChannels: m.inChannels, outChannels: m.outChannels, kernelSize: sizeConfig(m.kernelSize), stride: sizeConfig(m.stride),
+      padding: m.padding === 'same' ? 'same' : sizeConfig(m.padding), dilation: sizeConfig(m.dilation), groups: m.groups, bias: m.bias !== null,
+    }),
+    fromConfig: (c) =>
+      new cls(field(c, 'inChannels', isInt, 'a positive integer'), field(c, 'outChannels', isInt, 'a positive integer'), field<S>(c, 'kernelSize', isSize, what(1)), {
+        stride: field<S>(c, 'stride', isSize, what(1)),
+        padding: field<S | 'same'>(c, 'padding', (v) => v === 'same' || isSize(v, 0), `${what(0)} or 'same'`),
+        dilation: field<S>(c, 'dilation', isSize, what(1)),
+        groups: field(c, 'groups', isInt, 'a positive integer'),
+        bias: field(c, 'bias', isBool, 'true or false'),
+        init: 'zeros',
+        seed: 0,
+      }),
+  };
+}
+
 const pairs = (min: 0 | 1): string => (min === 0 ? 'a pair of non-negative integers' : 'a pair of positive integers');
 const counts = (min: 0 | 1): string => (min === 0 ? 'a non-negative integer' : 'a positive integer');
 
@@ -442,44 +473,8 @@ for (const s of [
   } satisfies LayerSerializer<RNN>,
   recurrent('LSTM', LSTM),
   recurrent('GRU', GRU),
-  {
-    type: 'Conv2d',
-    cls: Conv2d,
-    toConfig: (m: Conv2d) => ({
-      inChannels: m.inChannels, outChannels: m.outChannels, kernelSize: [...m.kernelSize], stride: [...m.stride],
-      padding: m.padding === 'same' ? 'same' : [...m.padding], dilation: [...m.dilation], groups: m.groups, bias: m.bias !== null,
-    }),
-    // Zeros and a seeded bias: the saved weights replace them, and core's shared random stream is left alone.
-    fromConfig: (c: Record<string, unknown>) =>
-      new Conv2d(field(c, 'inChannels', isInt, 'a positive integer'), field(c, 'outChannels', isInt, 'a positive integer'), field(c, 'kernelSize', isPair, 'a pair of positive integers'), {
-        stride: field(c, 'stride', isPair, 'a pair of positive integers'),
-        padding: field(c, 'padding', (v) => v === 'same' || isPair(v, 0), "a pair of non-negative integers or 'same'"),
-        dilation: field(c, 'dilation', isPair, 'a pair of positive integers'),
-        groups: field(c, 'groups', isInt, 'a positive integer'),
-        bias: field(c, 'bias', (v) => typeof v === 'boolean', 'true or false'),
-        init: 'zeros',
-        seed: 0,
-      }),
-  } satisfies LayerSerializer<Conv2d>,
-  {
-    type: 'Conv1d',
-    cls: Conv1d,
-    toConfig: (m: Conv1d) => ({
-      inChannels: m.inChannels, outChannels: m.outChannels, kernelSize: m.kernelSize, stride: m.stride,
-      padding: m.padding, dilation: m.dilation, groups: m.groups, bias: m.bias !== null,
-    }),
-    // Zeros and a seeded bias: the saved weights replace them, and core's shared random stream is left alone.
-    fromConfig: (c: Record<string, unknown>) =>
-      new Conv1d(field(c, 'inChannels', isInt, 'a positive integer'), field(c, 'outChannels', isInt, 'a positive integer'), field(c, 'kernelSize', isInt, 'a positive integer'), {
-        stride: field(c, 'stride', isInt, 'a positive integer'),
-        padding: field(c, 'padding', (v) => v === 'same' || isCount(v, 0), "a non-negative integer or 'same'"),
-        dilation: field(c, 'dilation', isInt, 'a positive integer'),
-        groups: field(c, 'groups', isInt, 'a positive integer'),
-        bias: field(c, 'bias', (v) => typeof v === 'boolean', 'true or false'),
-        init: 'zeros',
-        seed: 0,
-      }),
-  } satisfies LayerSerializer<Conv1d>,
+  convolution('Conv2d', Conv2d, isPair, pairs),
+  convolution('Conv1d', Conv1d, isCount, counts),
   pool('MaxPool2d', MaxPool2d, isPair, pairs),
   pool('AvgPool2d', AvgPool2d, isPair, pairs),
   pool('MaxPool1d', MaxPool1d, isCount, counts),
