@@ -42,4 +42,17 @@ describe('checkModule', () => {
   it('refuses what is not a module', () => {
     expect(() => checkModule({} as never, x, y, mse)).toThrow(/^checkModule: the model must have namedParameters\(\) and callWith/);
   });
+
+  it("names itself when the model throws only at a point finite differences shifted to (at the point, the model's own error)", () => {
+    class Picky extends Module {
+      readonly w = this.registerParameter('w', tensor([0.5]));
+      constructor(private readonly allowed: number) { super(); }
+      forward(input: Tensor): Tensor {
+        if (this.param('w').item() !== this.allowed) throw new Error('w moved');
+        return input.mul(this.param('w'));
+      }
+    }
+    expect(() => checkModule(new Picky(0.5), x, x, mse)).toThrow(/^checkModule: the function threw when finite differences shifted element 0 of input 0 \(it ran at the point itself\): w moved/);
+    expect(() => checkModule(new Picky(2), x, x, mse)).toThrow(/^w moved$/);
+  });
 });

@@ -89,6 +89,7 @@ export function resolveOptions(options: CheckOptions, op = 'checkGrad'): Resolve
     throw new ValueError(`${op}: blame must be true or false, got ${describe(options.blame)}`);
   }
   return {
+    caller: op,
     eps,
     atol: positive(op, 'atol', options.atol, 1e-5, true),
     rtol: positive(op, 'rtol', options.rtol, 1e-3, true),
@@ -111,21 +112,26 @@ export function resolveOptions(options: CheckOptions, op = 'checkGrad'): Resolve
  * checkGrad((x) => x.sin().sum(), [tensor([0.1, 0.2])]).ok; // true
  */
 export function checkGrad(f: CheckedFunction, inputs: readonly (TensorLike | NestedArray)[], options?: CheckOptions): GradReport {
-  const given = requireOptions('checkGrad', options);
-  const opts = resolveOptions(given);
-  const originals = checkedArguments('checkGrad', f, inputs);
-  if (originals.length === 0) throw new ValueError('checkGrad: the list of inputs is empty, so there is nothing to check: give one tensor per argument of the function');
+  return checkGradAs('checkGrad', f, inputs, options);
+}
+
+/** checkGrad on behalf of `caller` (checkModule, gradProperty), whose name its messages carry. */
+export function checkGradAs(caller: string, f: CheckedFunction, inputs: readonly (TensorLike | NestedArray)[], options?: CheckOptions): GradReport {
+  const given = requireOptions(caller, options);
+  const opts = resolveOptions(given, caller);
+  const originals = checkedArguments(caller, f, inputs);
+  if (originals.length === 0) throw new ValueError(`${caller}: the list of inputs is empty, so there is nothing to check: give one tensor per argument of the function`);
   // f and its rules only ever see copies: one that writes into its input cannot change the
   // caller's tensors, and is caught by comparing the copies with these values.
   const reference = originals.map((x) => x.data.slice());
   const xs = copies(originals);
   // Evaluated outside any guard, so a function that cannot even run throws here, as the user's error.
-  const outShape = evaluateTensor(f, xs, 'checkGrad').shape;
+  const outShape = evaluateTensor(f, xs, caller).shape;
   const report = checkResolved(f, xs, outShape, opts, reference);
   if (given.blame === true) {
     const check: Checker = (g, ys, order) => {
       const zs = copies(ys);
-      return checkResolved(g, zs, evaluateTensor(g, zs, 'checkGrad').shape, { ...opts, order }, ys.map((y) => y.data.slice()));
+      return checkResolved(g, zs, evaluateTensor(g, zs, caller).shape, { ...opts, order }, ys.map((y) => y.data.slice()));
     };
     if (report.ok) report.blame = null;
     else {
@@ -171,7 +177,7 @@ function derivedSeed(seed: number, offset: number): number {
  */
 function checkGradientOf(f: CheckedFunction, xs: readonly Tensor[], k: number, u: Tensor, opts: Resolved, reference: readonly Float64Array[]): GradReport {
   const gradient: CheckedFunction = (...ys) => vjp(f, ...ys)[1](u)[k]!;
-  const sub = compareOrGuard(() => compareFirstOrder(gradient, xs, evaluateTensor(gradient, xs, 'checkGrad').shape, opts, 2, reference));
+  const sub = compareOrGuard(() => compareFirstOrder(gradient, xs, evaluateTensor(gradient, xs, opts.caller).shape, opts, 2, reference));
   for (const failure of sub.failures) failure.gradientOf = k;
   return sub;
 }

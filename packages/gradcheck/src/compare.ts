@@ -11,6 +11,8 @@ export { AUTO_SAFETY };
 
 /** checkGrad's options with every default filled in. */
 export interface Resolved {
+  /** The public function the user called (checkGrad, checkModule or gradProperty), for messages. */
+  caller: string;
   eps: number;
   atol: number;
   rtol: number;
@@ -254,13 +256,13 @@ function boundOf(n: Numeric, i: number): AutoBound | undefined {
  * itself), says so: the usual cause is data passed as an input (indices, which finite differences
  * move off the integers), or a point at the edge of `f`'s domain.
  */
-function shifting<T>(what: string, run: () => T): T {
+function shifting<T>(caller: string, what: string, run: () => T): T {
   try {
     return run();
   } catch (e) {
     if (!(e instanceof Error)) throw e;
     const error = new ValueError(
-      `checkGrad: the function threw when finite differences shifted ${what} (it ran at the point itself): ${e.message}. ` +
+      `${caller}: the function threw when finite differences shifted ${what} (it ran at the point itself): ${e.message}. ` +
       'Every input is moved: pass data such as indices inside the function, not as an input',
     );
     throw Object.assign(error, { cause: e });
@@ -297,7 +299,7 @@ export function compareFirstOrder(
  */
 function elementwise(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly number[], opts: Resolved, rec: Recorder, reference: readonly Float64Array[]): void {
   const outSize = shapeSize(outShape);
-  const columns = xs.map((x, k) => Array.from({ length: x.size }, (_, j) => shifting(`element ${j} of input ${k}`, () => numericAlong(f, xs, along(xs, k, unit(x.shape, j)), opts, rec.order === 2))));
+  const columns = xs.map((x, k) => Array.from({ length: x.size }, (_, j) => shifting(opts.caller, `element ${j} of input ${k}`, () => numericAlong(f, xs, along(xs, k, unit(x.shape, j)), opts, rec.order === 2))));
   const rng = new Rng(opts.seed);
   if (opts.modes.includes('fwd')) {
     xs.forEach((x, k) =>
@@ -367,7 +369,7 @@ function projected(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly
   for (let p = 0; p < opts.projections; p++) {
     const u = randomTensor(outShape, rng);
     const vs = xs.map((x) => randomTensor(x.shape, rng));
-    const estimates = vs.map((v, k) => shifting(`input ${k} along a random direction`, () => numericAlong(f, xs, along(xs, k, v), opts, rec.order === 2)));
+    const estimates = vs.map((v, k) => shifting(opts.caller, `input ${k} along a random direction`, () => numericAlong(f, xs, along(xs, k, v), opts, rec.order === 2)));
     const numeric = estimates.map((e) => dot(u.data, e.value));
     // The projection's error and size: each element's, weighted by |u|.
     const weights = absolute(u.data);

@@ -1,6 +1,6 @@
 /** checkModule: checkGrad over every named parameter of a module, failures reported by name. */
 import { assign, requireOptions, ValueError, type Tensor } from '@adjoint/core';
-import { checkGrad, resolveOptions, type CheckOptions } from './check';
+import { checkGradAs, resolveOptions, type CheckOptions } from './check';
 import type { GradFailure, GradReport } from './report';
 
 /**
@@ -60,7 +60,7 @@ export function checkModule(
   const buffers = model.namedBuffers?.().map(([, b]) => [b, b.data.slice()] as const) ?? [];
   const f = (...params: Tensor[]): Tensor => loss(model.callWith(Object.fromEntries(names.map((name, i) => [name, params[i]!])), x), target as never);
   try {
-    const report = checkGrad(f, named.map(([, p]) => p), given);
+    const report = checkGradAs('checkModule', f, named.map(([, p]) => p), given);
     const failures = report.failures.map((failure): ModuleFailure => ({
       ...failure,
       parameter: failure.input >= 0 ? names[failure.input]! : '*',

@@ -1,7 +1,7 @@
 /** gradProperty: "the derivatives of f are right at every input these arbitraries draw", for fast-check. */
 import fc from 'fast-check';
 import { Tensor, ValueError, formatShape, requireOptions } from '@adjoint/core';
-import { checkGrad, resolveOptions, type CheckOptions } from './check';
+import { checkGradAs, resolveOptions, type CheckOptions } from './check';
 import { isArbitrary } from './arb';
 import { formatReport, type GradFailure } from './report';
 import { AUTO_SAFETY } from './compare';
@@ -55,9 +55,9 @@ export function gradProperty(f: CheckedFunction, ...args: unknown[]): fc.IProper
   // One tuple arbitrary keeps the typing simple: fc.property's variadic form needs a literal tuple.
   return fc.property(fc.tuple(...arbitraries), (values) => {
     const inputs = flattenInputs(values);
-    const report = checkGrad(f, inputs, checkOptions);
+    const report = checkGradAs('gradProperty', f, inputs, checkOptions);
     if (report.ok || !report.failures.some((failure) => clear(failure, checkOptions, margin))) return;
-    const explained = checkOptions.blame === false ? report : checkGrad(f, inputs, { ...checkOptions, blame: true });
+    const explained = checkOptions.blame === false ? report : checkGradAs('gradProperty', f, inputs, { ...checkOptions, blame: true });
     throw new GradPropertyError(`${formatReport(explained, 5)}\nat\n${describeInputs(inputs)}`);
   });
 }
