@@ -45,6 +45,19 @@ export function withObserver<T>(observer: ApplyObserver, fn: () => T): T {
 const shapeLists: Shape[][] = [];
 const dataLists: Float64Array[][] = [];
 
+/**
+ * Runs a rule outside the apply path (customJvp's tangent rule): its ops are the rule's, not the
+ * computation's, so observers and anomaly checks of forward values do not see them.
+ */
+export function asRule<T>(rule: () => T): T {
+  rulesRunning++;
+  try {
+    return rule();
+  } finally {
+    rulesRunning--;
+  }
+}
+
 /** Tells the observers that a customVjp or customJvp function produced `out`. */
 export function observeCustomCall(out: Tensor, custom: CustomCall): void {
   if (rulesRunning === 0) for (const observer of observers) observer(out, custom);
@@ -152,14 +165,7 @@ export function finishApply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A
       recordInputs(out, inputs);
       out._attrs = attrs;
     }
-    if (forwardActive()) {
-      rulesRunning++;
-      try {
-        propagateTangents(op, inputs, out, attrs);
-      } finally {
-        rulesRunning--;
-      }
-    }
+    if (forwardActive()) asRule(() => propagateTangents(op, inputs, out, attrs));
   }
   if (rulesRunning === 0) {
     if (anomalyDetection()) checkForward(op.name, inputs, out);

@@ -11,6 +11,8 @@ import { Tensor } from './tensor';
 import { sameShape, formatShape } from './shape';
 import { GradError } from './errors';
 import { broadcastTo } from './functions';
+import { anomalyDetection } from './anomaly';
+import { framesOutsideCore } from './caller';
 
 const activeLevels: number[] = [];
 let hiddenLevels: ReadonlySet<number> = new Set();
@@ -69,6 +71,7 @@ function isLive(level: number): boolean {
  * tangent. Lower levels go first: the rule for level ℓ may use `out`, whose lower tangents must be set.
  */
 export function forEachLiveLevel(
+  name: string,
   inputs: readonly Tensor[],
   out: Tensor,
   rule: (tangents: readonly (Tensor | null)[]) => Tensor,
@@ -84,11 +87,27 @@ export function forEachLiveLevel(
       const raw = rule(tangents);
       return sameShape(raw._shape, out._shape) ? raw : broadcastTo(raw, out._shape);
     });
+    if (anomalyDetection()) checkTangent(name, out, tangents, t);
     setTangent(out, level, t);
   }
 }
 
 /** Computes the output tangents of one op application from its tangent rule. */
 export function propagateTangents<A>(op: DifferentiableOp<A>, inputs: readonly Tensor[], out: Tensor, attrs: A): void {
-  forEachLiveLevel(inputs, out, (tangents) => op.jvp(tangents, inputs, out, attrs), op.nondiff);
+  forEachLiveLevel(op.name, inputs, out, (tangents) => op.jvp(tangents, inputs, out, attrs), op.nondiff);
+}
+
+/**
+ * Under detectAnomaly, a tangent is checked as a forward value and an adjoint are: the first rule
+ * to produce NaN or ±∞ is named, rather than the jvp's result being silently non-finite.
+ */
+function checkTangent(name: string, out: Tensor, tangents: readonly (Tensor | null)[], t: Tensor): void {
+  const bad = t.data.findIndex((v) => !Number.isFinite(v));
+  if (bad < 0) return;
+  const given = tangents.every((x) => x === null || x.data.every(Number.isFinite));
+  const cause = given ? 'from finite input tangents' : 'because an input tangent was already non-finite';
+  throw new GradError(
+    `detectAnomaly: the tangent rule of '${name}' (output ${formatShape(out._shape)}) produced ${t.data[bad]} at element ${bad} of the output's tangent ${cause}` +
+      `\n  created at:\n    ${framesOutsideCore().slice(0, 4).map((l) => l.trim()).join('\n    ')}`,
+  );
 }

@@ -236,7 +236,11 @@ export class Tensor {
     return formatTensor(this);
   }
 
-  /** A copy with its own data, not connected to any graph. */
+  /**
+   * A copy with its own data, not connected to any graph: a snapshot of the values, as PyTorch's
+   * `x.detach().clone()` (PyTorch's own `clone` is recorded; for a copy gradients flow through, use
+   * `x.mul(1)`).
+   */
   clone(): Tensor {
     return engineTensor(this.data.slice(), this._shape);
   }

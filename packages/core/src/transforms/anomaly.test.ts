@@ -4,7 +4,7 @@
  * that created the op; it stops before anything is written to `.grad`; it works through the
  * transforms and custom rules; and it switches itself off again, even after throwing.
  */
-import { GradError, Tensor, customVjp, detectAnomaly, grad, tensor } from '@adjoint/core';
+import { GradError, Tensor, customJvp, customVjp, detectAnomaly, grad, jvp, tensor } from '@adjoint/core';
 import { thrown } from '../../../../test/support/expect-error';
 
 const anomaly = (fn: () => unknown): GradError => thrown(fn, GradError);
@@ -40,6 +40,25 @@ describe('the first op to go non-finite is the one named', () => {
     const y = x.mul(3);
     const error = anomaly(() => detectAnomaly(() => y.backward(tensor([Infinity]))));
     expect(error.message).toMatch(/backward rule of 'mul' \(output \[1\]\) produced Infinity in the adjoint of input 0 \(\[1\]\) because its output adjoint was already non-finite/);
+  });
+});
+
+describe('forward mode', () => {
+  it('names the tangent rule that makes a tangent non-finite: sqrt at 0 has an infinite slope', () => {
+    const error = anomaly(() => detectAnomaly(() => jvp((x: Tensor) => x.mul(3).sqrt().exp(), [tensor([1, 0])], [tensor([1, 1])])));
+    expect(error.message).toMatch(/^detectAnomaly: the tangent rule of 'sqrt' \(output \[2\]\) produced Infinity at element 1 of the output's tangent from finite input tangents/);
+    expect(error.message).toMatch(/created at:\n\s+at .*anomaly\.test\.ts/);
+    // without detectAnomaly the tangent is silently infinite
+    expect(jvp((x: Tensor) => x.sqrt(), [0], [1])[1].item()).toBe(Infinity);
+  });
+
+  it("names a customJvp function, not an op inside its tangent rule, and lets the rule's own intermediates be infinite", () => {
+    const root = customJvp(function root(y: Tensor) { return y.sqrt(); }, (_in, out, [dy]) => dy!.div(out.mul(2)));
+    const error = anomaly(() => detectAnomaly(() => jvp(root, [tensor([1, 0])], [tensor([1, 1])])));
+    expect(error.message).toMatch(/^detectAnomaly: the tangent rule of 'customJvp\(root\)' \(output \[2\]\) produced Infinity at element 1/);
+    // dy / (1/0) is 0: an infinite value inside a rule whose tangent is finite is not reported
+    const flat = customJvp(function flat(y: Tensor) { return y.mul(0); }, (_in, _out, [dy]) => dy!.div(tensor([0, 1]).reciprocal()));
+    expect(Array.from(detectAnomaly(() => jvp(flat, [tensor([1, 1])], [tensor([1, 1])]))[1].data)).toEqual([0, 1]);
   });
 });
 

@@ -55,6 +55,11 @@ describe('customVjp', () => {
     expect(() => grad((a, b) => wrongCount(a, b))(1, 2)).toThrow(/one cotangent per input/);
     const wrongShape = customVjp((a) => a.sum(), (_i, _o, g) => [g.reshape([1]).broadcastTo([5])]);
     expect(() => grad((a) => wrongShape(a))(tensor([1, 2, 3]))).toThrow(GradError);
+    // Named for the custom function, not for the graph's un-broadcasting deep in the pass.
+    const reduced = customVjp(function sumAll(a) { return a.sum(); }, (_i, _o, g) => [g]);
+    expect(() => grad((a) => reduced(a))(tensor([1, 2, 3]))).toThrow(
+      "customVjp(sumAll): cotangent 0 has shape [], which does not fit input 0's shape [3]",
+    );
     expect(() => customVjp(null as never, null as never)).toThrow(ValueError);
   });
 });
@@ -75,6 +80,16 @@ describe('customJvp', () => {
   it('uses the rule, not the ops: a deliberately different tangent shows through', () => {
     const f = customJvp((x) => x.mul(2), (_i, _o, [t]) => t!.mul(7));
     expect(jvp(f, [tensor([1, 2])], [tensor([1, 1])])[1].toArray()).toEqual([7, 7]);
+  });
+
+  it('says so when the rule returns a tangent of a shape that does not fit the output', () => {
+    const wrong = customJvp(function double(x) { return x.mul(2); }, (_i, _o, [t]) => t!.slice([0], [2]));
+    expect(() => jvp(wrong, [tensor([1, 2, 3])], [tensor([1, 1, 1])])).toThrow(
+      "customJvp(double): the tangent has shape [2], which does not fit the output's shape [3]",
+    );
+    // A tangent that broadcasts to the output is broadcast, as the tangent of a built-in op's rule is.
+    const scalarTangent = customJvp((x) => x.add(tensor([0, 1, 2])), (_i, _o, [t]) => t!);
+    expect(jvp(scalarTangent, [tensor(1)], [tensor(2)])[1].toArray()).toEqual([2, 2, 2]);
   });
 
   it('identity functions get their own output tensor', () => {

@@ -2,11 +2,12 @@
 import { Tensor, engineTensor } from '../tensor';
 import type { DifferentiableOp } from '../registry';
 import { toTensor, zerosLike } from '../create';
-import { finishApply, observeCustomCall } from '../dispatch';
+import { asRule, finishApply, observeCustomCall } from '../dispatch';
 import { forEachLiveLevel, forwardActive, hidingLevelsFrom } from '../forward';
 import { noGrad } from '../mode';
 import { GradError, ValueError } from '../errors';
 import { requireFunction } from '../arguments';
+import { formatShape, type Shape } from '../shape';
 import { identity } from '../functions';
 import { jvp } from './jvp';
 import type { Arg } from './variables';
@@ -29,6 +30,22 @@ function checkFunction(kind: string, f: unknown, rule: unknown): void {
 function checkResult(name: string, t: unknown, what: string): Tensor {
   if (!(t instanceof Tensor)) throw new ValueError(`${name}: ${what} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
   return t;
+}
+
+/** Whether a tensor of shape `from` broadcasts to shape `to` (NumPy's rule, one side only). */
+function broadcastsTo(from: Shape, to: Shape): boolean {
+  if (from.length > to.length) return false;
+  const lead = to.length - from.length;
+  return from.every((d, i) => d === 1 || d === to[lead + i]);
+}
+
+/**
+ * A rule's result may have a broadcast shape: the graph reduces a cotangent of a shape its input
+ * broadcasts to, and a tangent that broadcasts to the output is broadcast. Any other shape is refused
+ * here, naming the custom function, rather than by an op deep in the pass.
+ */
+function refuseShape(name: string, what: string, shape: Shape, whose: string, target: Shape): never {
+  throw new GradError(`${name}: ${what} has shape ${formatShape(shape)}, which does not fit ${whose} shape ${formatShape(target)}`);
 }
 
 /**
@@ -58,8 +75,12 @@ export function customVjp(f: TensorFunction, backward: BackwardRule): (...args: 
       if (!Array.isArray(cotangents) || cotangents.length !== inputs.length) {
         throw new GradError(`${name}: the backward rule must return one cotangent per input (${inputs.length}), got ${Array.isArray(cotangents) ? cotangents.length : typeof cotangents}`);
       }
-      // Shapes are checked where every adjoint is: the graph reduces each to its input's shape or says why not.
-      return cotangents.map((c, i) => (c === null || c === undefined ? null : checkResult(name, c, `cotangent ${i}`)));
+      return cotangents.map((c, i) => {
+        if (c === null || c === undefined) return null;
+        const cotangent = checkResult(name, c, `cotangent ${i}`);
+        const shape = inputs[i]!._shape;
+        return broadcastsTo(shape, cotangent._shape) ? cotangent : refuseShape(name, `cotangent ${i}`, cotangent._shape, `input ${i}'s`, shape);
+      });
     },
     jvp: (tangents, inputs) => jvp(f, [...inputs], tangents.map((t, i) => t ?? zerosLike(inputs[i]!)))[1],
     domain: { inputs: [], cases: [] },
@@ -91,9 +112,11 @@ export function customJvp(f: TensorFunction, tangent: TangentRule): (...args: Ar
       return inputs.includes(value) ? identity(value) : value;
     });
     if (forwardActive()) {
-      forEachLiveLevel(inputs, out, (tangents) => {
-        return checkResult(name, tangent(inputs, out, tangents.map((t, i) => t ?? zerosLike(inputs[i]!))), 'the tangent');
-      });
+      // The rule's ops are not the computation's: trace and detectAnomaly's forward check skip them.
+      asRule(() => forEachLiveLevel(name, inputs, out, (tangents) => {
+        const t = checkResult(name, tangent(inputs, out, tangents.map((t, i) => t ?? zerosLike(inputs[i]!))), 'the tangent');
+        return broadcastsTo(t._shape, out._shape) ? t : refuseShape(name, 'the tangent', t._shape, "the output's", out._shape);
+      }));
     }
     observeCustomCall(out, { name: f.name || 'customJvp', inputs, call });
     return out;

@@ -4,18 +4,21 @@ import { backpropagate } from '../graph';
 import { toTensor, zeros } from '../create';
 import { withGradMode } from '../mode';
 import { GradError, ValueError } from '../errors';
-import { formatShape, sameShape } from '../shape';
-import { mustRecord, inReverseTransform, unshared, variableFor, type Arg } from './variables';
+import { describeValue, formatShape, sameShape } from '../shape';
+import { detachKeepingTangents, mustRecord, inReverseTransform, unshared, variableFor, type Arg } from './variables';
 import { requireFunction } from '../arguments';
 
 /** A function of tensors to a tensor. */
 export type TensorFunction = (...args: Tensor[]) => Tensor;
 
 function argnumList(argnums: number | readonly number[], count: number, op: string): number[] {
+  if (typeof argnums !== 'number' && !Array.isArray(argnums)) {
+    throw new ValueError(`${op}: argnums must be an argument index or a list of them, got ${describeValue(argnums)}`);
+  }
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
   for (const i of list) {
     if (!Number.isInteger(i) || i < 0 || i >= count) {
-      throw new ValueError(`${op}: argnum ${i} is out of range for ${count} argument(s)`);
+      throw new ValueError(`${op}: argnum ${describeValue(i)} is out of range for ${count} argument(s)`);
     }
   }
   return list;
@@ -39,14 +42,17 @@ function reverse(fn: TensorFunction, args: readonly Arg[], argnums: readonly num
         throw new GradError(`${op}: cotangent shape ${formatShape(seed._shape)} does not match output shape ${formatShape(out._shape)}`);
       }
       if (!out.requiresGrad) return targets.map((t) => zeros(t._shape));
-      const grads = backpropagate([out], [seed], { targets, createGraph: record, retainGraph: retain || record });
+      // A pullback is linear in its cotangent: called inside another reverse transform, or with a
+      // tracked cotangent, its pass is recorded even when the forward pass was not.
+      const createGraph = record || mustRecord([seed]);
+      const grads = backpropagate([out], [seed], { targets, createGraph, retainGraph: retain || createGraph });
       // A rule may pass its cotangent on unchanged (add gives it to both inputs): the seed, or one
       // cotangent for several arguments, is copied.
       const taken = new Set([seed.data, value.data, ...inputs.map((x) => x.data)]);
       return targets.map((t) => unshared(grads.get(t) ?? zeros(t._shape), taken));
     };
     // fn may return an argument, or a view of one: the value is then copied.
-    const value = unshared(record ? out : out.detach(), new Set(inputs.map((x) => x.data)));
+    const value = unshared(record ? out : detachKeepingTangents(out), new Set(inputs.map((x) => x.data)));
     return { out: value, pull, record };
   });
 }

@@ -69,7 +69,7 @@ export function jacobian(fn: TensorFunction, options: JacobianOptions = {}): (x:
 
 function jacobianAs(op: string, fn: TensorFunction, options: JacobianOptions | undefined): (x: Arg) => Tensor {
   requireFunction(op, fn);
-  const mode = requireOptions(op, options).mode ?? 'rev';
+  const mode = requireOptions(op, options, ['mode']).mode ?? 'rev';
   if (mode !== 'rev' && mode !== 'fwd') throw new ValueError(`${op}: mode must be 'rev' or 'fwd', got '${String(mode)}'`);
   return (xArg) => {
     const x = toTensor(xArg as Tensor | number, op);
@@ -101,11 +101,13 @@ function unitVector(shape: readonly number[], i: number): Tensor {
 }
 
 /**
- * The Hessian of a scalar function, shape `[...xShape, ...xShape]`: forward mode over the
- * reverse-mode gradient (one jvp of the gradient per input element).
+ * The Hessian of a scalar function, shape `[...xShape, ...xShape]`: by default forward mode over
+ * the reverse-mode gradient (one jvp of the gradient per input element); `{ mode: 'rev' }` takes
+ * one reverse pass of the gradient per input element instead.
  */
-export function hessian(fn: TensorFunction, options: JacobianOptions = { mode: 'fwd' }): (x: Arg) => Tensor {
-  return jacobianAs('hessian', gradAs('hessian', requireFunction('hessian', fn)), options);
+export function hessian(fn: TensorFunction, options: JacobianOptions = {}): (x: Arg) => Tensor {
+  const { mode = 'fwd' } = requireOptions('hessian', options, ['mode']);
+  return jacobianAs('hessian', gradAs('hessian', requireFunction('hessian', fn)), { mode });
 }
 
 /**

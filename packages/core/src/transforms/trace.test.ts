@@ -1,4 +1,4 @@
-import { apply, customVjp, grad, jvp, linear, matmulWith, registerOp, registeredOps, tensor, toDot, trace, Tensor, type DifferentiableOp } from '@adjoint/core';
+import { apply, customJvp, customVjp, grad, jvp, linear, matmulWith, registerOp, registeredOps, tensor, toDot, trace, Tensor, type DifferentiableOp } from '@adjoint/core';
 
 /**
  * Registers x³ as a user would, with a print form and a DOT label or without: what trace and toDot
@@ -109,6 +109,34 @@ describe('trace', () => {
         for (const arg of args) expect(`${op.name}: ${definition}`).toContain(arg);
       }
     }
+  });
+
+  it('lists a custom function once, and not the ops of its own forward pass', () => {
+    const ex = customVjp(function ex(y: Tensor) { return y.exp(); }, (_inputs, out, g) => [g.mul(out)]);
+    const t = trace((x: Tensor) => ex(x).mul(x))(0.5);
+    expect(t.rows.map((r) => [r.name, r.definition])).toEqual([['x', 'input'], ['a', 'customVjp(ex)(x)'], ['b', 'a · x']]);
+    expect(t.row('b')!.dot!.item()).toBeCloseTo(1.5 * Math.exp(0.5), 14);
+  });
+
+  it("lists a customJvp function's own ops (reverse mode runs through them), not those of its tangent rule", () => {
+    const cube = customJvp(function cube(y: Tensor) { return y.mul(y).mul(y); }, ([y], _out, [dy]) => dy!.mul(y!.mul(y!)).mul(3));
+    const t = trace((x: Tensor) => cube(x).add(x))(2);
+    expect(t.rows.map((r) => [r.name, r.definition])).toEqual([['x', 'input'], ['a', 'x · x'], ['b', 'a · x'], ['c', 'b + x']]);
+    expect([t.row('b')!.dot!.item(), t.row('c')!.dot!.item(), t.row('x')!.bar!.item()]).toEqual([12, 13, 13]);
+  });
+
+  it('names a value computed from constants alone as a constant, not as a row', () => {
+    const t = trace((x: Tensor) => x.mul(tensor([1, 2]).exp()).sum())(0.5);
+    expect(t.rows.map((r) => [r.name, r.definition])).toEqual([['x', 'input'], ['k0', 'constant'], ['a', 'x · k0'], ['b', 'sum(a)']]);
+  });
+
+  it('refuses tangents and seeds that do not fit, naming trace', () => {
+    const double = (x: Tensor) => x.mul(2);
+    expect(() => trace(double, { tangents: [tensor([1, 2, 3])] })(tensor([1, 2]))).toThrow('trace: tangent 0 has shape [3] but its argument has shape [2]');
+    expect(() => trace(double, { seed: tensor([1, 2, 3]) })(tensor([1, 2]))).toThrow('trace: the seed has shape [3] but the output has shape [2]');
+    expect(() => trace(double, { tangents: [1, 2] })(1)).toThrow('trace: got 2 tangent(s) for 1 argument(s)');
+    expect(() => trace(double, { tangents: 5 as never })).toThrow('trace: tangents must be a list with one tangent per argument, got number');
+    expect(() => trace(double, { seeds: 2 } as never)).toThrow("trace: unknown option 'seeds'; the options are tangents, seed");
   });
 
   it('takes tangent directions and an output seed', () => {

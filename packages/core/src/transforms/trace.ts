@@ -10,8 +10,8 @@ import { withObserver } from '../dispatch';
 import { backpropagate } from '../graph';
 import { setTangent, tangentAt, withForwardLevel } from '../forward';
 import { withGradMode } from '../mode';
-import { ValueError } from '../errors';
-import { formatShape } from '../shape';
+import { GradError, ValueError } from '../errors';
+import { formatShape, sameShape } from '../shape';
 import { requireFunction, requireOptions } from '../arguments';
 import type { Arg } from './variables';
 import type { TensorFunction } from './grad';
@@ -86,16 +86,25 @@ function intermediateName(i: number): string {
  */
 export function trace(fn: TensorFunction, options: TraceOptions = {}): (...args: Arg[]) => Trace {
   requireFunction('trace', fn);
-  requireOptions('trace', options);
+  const { tangents, seed: seedArg } = requireOptions('trace', options, ['tangents', 'seed']);
+  if (tangents !== undefined && !Array.isArray(tangents)) {
+    throw new ValueError(`trace: tangents must be a list with one tangent per argument, got ${typeof tangents}`);
+  }
   return (...args) =>
       withForwardLevel((level) => {
+        if (tangents !== undefined && tangents.length !== args.length) {
+          throw new ValueError(`trace: got ${tangents.length} tangent(s) for ${args.length} argument(s)`);
+        }
         const inputs = args.map((a) => {
           const given = toTensor(a as Tensor, 'trace');
           return engineTensor(given.data.slice(), given._shape, { requiresGrad: true });
         });
         inputs.forEach((x, i) => {
-          const given = options.tangents?.[i];
+          const given = tangents?.[i];
           const t = given === undefined ? full(x._shape, i === 0 ? 1 : 0) : toTensor(given as Tensor, 'trace');
+          if (!sameShape(t._shape, x._shape)) {
+            throw new GradError(`trace: tangent ${i} has shape ${formatShape(t._shape)} but its argument has shape ${formatShape(x._shape)}`);
+          }
           setTangent(x, level, t);
         });
         const produced: Tensor[] = [];
@@ -103,7 +112,10 @@ export function trace(fn: TensorFunction, options: TraceOptions = {}): (...args:
         if (!(out instanceof Tensor)) throw new ValueError(`trace: the function must return a Tensor, got ${typeof out}`);
 
         const bars = new Map<Tensor, Tensor>();
-        const seed = options.seed === undefined ? onesLike(out) : toTensor(options.seed as Tensor, 'trace');
+        const seed = seedArg === undefined ? onesLike(out) : toTensor(seedArg as Tensor, 'trace');
+        if (!sameShape(seed._shape, out._shape)) {
+          throw new GradError(`trace: the seed has shape ${formatShape(seed._shape)} but the output has shape ${formatShape(out._shape)}`);
+        }
         if (out.requiresGrad) {
           backpropagate([out], [seed], { createGraph: false, retainGraph: true, targets: inputs, onAdjoint: (t, g) => bars.set(t, g) });
         }
@@ -114,6 +126,10 @@ export function trace(fn: TensorFunction, options: TraceOptions = {}): (...args:
         let constants = 0;
         let intermediates = 0;
         for (const t of produced) {
+          // A custom function's result is seen twice (as an op's result, then as the custom call's).
+          // A result neither recorded nor carrying a tangent is a constant, named where it is used:
+          // computed from constants only, or by a customVjp function's own forward pass.
+          if (names.has(t) || (t._op === null && tangentAt(t, level) === null)) continue;
           const parents = (inputsOf(t) ?? []).map((p) => {
             if (!names.has(p)) {
               const name = p.size === 1 ? formatValue(p.data[0]!) : `k${constants++}`;

@@ -55,3 +55,17 @@ export function unshared(t: Tensor, taken: Set<Float64Array>): Tensor {
   taken.add(result.data);
   return result;
 }
+
+/**
+ * `t`'s values cut from the reverse-mode graph, with its forward-mode tangents kept (each cut the
+ * same way): what a reverse transform that records nothing returns, so that an enclosing jvp still
+ * sees how the value moves.
+ */
+export function detachKeepingTangents(t: Tensor): Tensor {
+  const d = t.detach();
+  if (t._tangents) {
+    d._tangents = new Map();
+    for (const [level, tangent] of t._tangents) d._tangents.set(level, detachKeepingTangents(tangent));
+  }
+  return d;
+}

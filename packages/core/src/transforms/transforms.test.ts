@@ -1,0 +1,79 @@
+import { Tensor, ValueError, grad, hessian, jacobian, jvp, tensor, valueAndGrad, vjp, type JacobianOptions } from '@adjoint/core';
+
+describe('vjp: the pullback is a function of its cotangent', () => {
+  // f(y) = y·sin(y): the pullback maps c to c·(sin y + y·cos y), linear in c.
+  const x = tensor([0.3, 0.5]);
+  const slope = (x.toArray() as number[]).map((v) => Math.sin(v) + v * Math.cos(v));
+  const f = (y: Tensor) => y.sin().mul(y);
+
+  it('differentiates under grad even when vjp ran outside it', () => {
+    const [, pullback] = vjp(f, x);
+    const g = grad((c) => pullback(c)[0]!.sum())(tensor([1, 1])).toArray() as number[];
+    g.forEach((v, i) => expect(v).toBeCloseTo(slope[i]!, 15));
+  });
+
+  it('records its pass for a cotangent that requires grad', () => {
+    const [, pullback] = vjp(f, x);
+    const c = tensor([1, 1], { requiresGrad: true });
+    pullback(c)[0]!.sum().backward();
+    (c.grad!.toArray() as number[]).forEach((v, i) => expect(v).toBeCloseTo(slope[i]!, 15));
+  });
+
+  it('carries tangents of the cotangent', () => {
+    const [, pullback] = vjp(f, x);
+    const [, dot] = jvp((c) => pullback(c)[0]!, [tensor([1, 1])], [tensor([1, 1])]);
+    (dot.toArray() as number[]).forEach((v, i) => expect(v).toBeCloseTo(slope[i]!, 15));
+  });
+});
+
+/** `run` throws a ValueError with exactly this message (toThrow(error) compares messages only). */
+function expectValueError(run: () => unknown, message: string): void {
+  expect(run).toThrow(ValueError);
+  expect(run).toThrow(new ValueError(message));
+}
+
+describe('arguments and options of the transforms', () => {
+  it('refuses argnums that are not argument indices with a ValueError naming the transform', () => {
+    const f = (x: Tensor) => x.square();
+    expectValueError(() => grad(f, {} as never)(1), 'grad: argnums must be an argument index or a list of them, got an object');
+    expectValueError(() => grad(f, null as never)(1), 'grad: argnums must be an argument index or a list of them, got null');
+    expectValueError(() => valueAndGrad(f, '0' as never)(1), 'valueAndGrad: argnums must be an argument index or a list of them, got "0"');
+    expectValueError(() => grad(f, [null] as never)(1), 'grad: argnum null is out of range for 1 argument(s)');
+    expectValueError(() => grad(f, 1)(1), 'grad: argnum 1 is out of range for 1 argument(s)');
+  });
+
+  it('refuses a misspelt option of jacobian and hessian rather than using the default', () => {
+    expectValueError(() => jacobian((x) => x, { mdoe: 'fwd' } as never), "jacobian: unknown option 'mdoe'; the options are mode");
+    expectValueError(() => hessian((x) => x.sum(), { mdoe: 'rev' } as never), "hessian: unknown option 'mdoe'; the options are mode");
+  });
+
+  it('hessian runs forward over reverse unless told otherwise, options given or not', () => {
+    // Forward mode evaluates f once per input element; reverse mode once in all.
+    const callsOf = (options?: JacobianOptions) => {
+      let calls = 0;
+      const h = hessian((x) => { calls++; return x.pow(3).sum(); }, options)(tensor([1, 2, 3]));
+      expect(h.toArray()).toEqual([[6, 0, 0], [0, 12, 0], [0, 0, 18]]);
+      return calls;
+    };
+    expect(callsOf()).toBe(3);
+    expect(callsOf({})).toBe(3);
+    expect(callsOf({ mode: 'rev' })).toBe(1);
+  });
+});
+
+describe('the value a reverse transform returns under jvp', () => {
+  // f(x) = x³: the value moves at f'(x) = 3x², the second derivative is 6x.
+  const cube = (x: Tensor) => x.pow(3).sum();
+
+  it('carries its tangent: jvp of the value of valueAndGrad or vjp is f′', () => {
+    expect(jvp((x) => valueAndGrad(cube)(x)[0], [tensor(2)], [tensor(1)])[1].item()).toBe(12);
+    expect(jvp((x) => vjp(cube, x)[0], [tensor(2)], [tensor(1)])[1].item()).toBe(12);
+    expect(jvp((x) => vjp((y) => y, x)[0], [tensor(2)], [tensor(3)])[1].item()).toBe(3);
+  });
+
+  it('carries tangents of tangents, and stays a plain value', () => {
+    const second = jvp((z) => jvp((x) => vjp(cube, x)[0], [z], [tensor(1)])[1], [tensor(2)], [tensor(1)]);
+    expect(second[1].item()).toBe(12);
+    expect([second[0].requiresGrad, second[1].requiresGrad]).toEqual([false, false]);
+  });
+});
