@@ -5,7 +5,7 @@ import { toTensor, zeros } from '../create';
 import { withGradMode } from '../mode';
 import { GradError, ValueError } from '../errors';
 import { describeValue, formatShape, sameShape } from '../shape';
-import { detachKeepingTangents, mustRecord, inReverseTransform, unshared, variableFor, type Arg } from './variables';
+import { closesOverTracked, detachKeepingTangents, mustRecord, inReverseTransform, unshared, variableFor, type Arg } from './variables';
 import { requireFunction } from '../arguments';
 
 /** A function of tensors to a tensor. */
@@ -31,12 +31,12 @@ function argnumList(argnums: number | readonly number[], count: number, op: stri
 function reverse(fn: TensorFunction, args: readonly Arg[], argnums: readonly number[], op: string, needScalar: boolean) {
   return inReverseTransform(() => {
     const inputs = args.map((a) => toTensor(a as Tensor | number, op));
-    const record = mustRecord(inputs);
     const vars = inputs.map((x, i) => (argnums.includes(i) ? variableFor(x, op) : x));
     const out = withGradMode(true, () => fn(...vars));
     if (!(out instanceof Tensor)) throw new ValueError(`${op}: the function must return a Tensor, got ${typeof out}`);
     if (needScalar) requireScalar(op, out);
     const targets = argnums.map((i) => vars[i]!);
+    const record = mustRecord(inputs) || closesOverTracked(out, targets);
     const pull = (seed: Tensor, retain: boolean): Tensor[] => {
       if (!sameShape(seed._shape, out._shape)) {
         throw new GradError(`${op}: cotangent shape ${formatShape(seed._shape)} does not match output shape ${formatShape(out._shape)}`);

@@ -77,3 +77,35 @@ describe('the value a reverse transform returns under jvp', () => {
     expect([second[0].requiresGrad, second[1].requiresGrad]).toEqual([false, false]);
   });
 });
+
+describe('a function closing over tracked tensors (a model\'s weights)', () => {
+  // f(x) = Σ tanh(x·W): its input gradient is a function of W, and a loss built from it (a
+  // gradient penalty, a physics-informed residual) must send W its share.
+  const x0 = tensor([[0.3, -0.7, 0.2]]);
+  const w0 = [[0.5, -0.4], [0.9, 0.1], [-0.3, 0.8]];
+  const penaltyOf = (w: Tensor, record: (x: Tensor) => Tensor) => record(x0).square().sum().add(w.sum());
+  const inputGrad = (w: Tensor) => grad((x: Tensor) => x.matmul(w).tanh().sum());
+
+  it('grad records its pass, so the penalty differentiates with respect to W (against finite differences)', () => {
+    const w = tensor(w0, { requiresGrad: true });
+    const g = inputGrad(w)(x0);
+    expect(g.requiresGrad).toBe(true);
+    penaltyOf(w, () => g).backward();
+    const h = 1e-6;
+    const at = (i: number, j: number, d: number) => {
+      const shifted = w0.map((row, r) => row.map((v, c) => (r === i && c === j ? v + d : v)));
+      const ws = tensor(shifted);
+      return penaltyOf(ws, inputGrad(ws)).item();
+    };
+    const analytic = w.grad!.toArray() as number[][];
+    w0.forEach((row, i) => row.forEach((_, j) => expect(analytic[i]![j]!).toBeCloseTo((at(i, j, h) - at(i, j, -h)) / (2 * h), 8)));
+  });
+
+  it('vjp and valueAndGrad return values and gradients tied to W; without tracked tensors nothing is recorded', () => {
+    const w = tensor(w0, { requiresGrad: true });
+    const [value, g] = valueAndGrad((x: Tensor) => x.matmul(w).tanh().sum())(x0);
+    expect([value.requiresGrad, g.requiresGrad]).toEqual([true, true]);
+    const plain = grad((x: Tensor) => x.matmul(tensor(w0)).tanh().sum())(x0);
+    expect(plain.requiresGrad).toBe(false);
+  });
+});

@@ -3,6 +3,7 @@ import { Tensor, engineTensor, type NestedArray, type TensorLike } from '../tens
 import { toTensor } from '../create';
 import { identity } from '../functions';
 import { isGradEnabled } from '../mode';
+import { inputsOf } from '../inputs';
 
 /**
  * An argument a transform accepts: a tensor, a number or a nested array.
@@ -29,6 +30,29 @@ export function inReverseTransform<T>(fn: () => T): T {
  */
 export function mustRecord(args: readonly Tensor[]): boolean {
   return isGradEnabled() && (reverseDepth > 1 || args.some((a) => a.requiresGrad));
+}
+
+/**
+ * Whether `out` depends on a tracked tensor other than the transform's own `variables`: one the
+ * function closed over, such as a model's weights in `grad((x) => model.forward(x).sum())`. The
+ * transform then records its pass as well, so that what it returns is a function of those tensors
+ * too (a gradient penalty, a physics-informed loss), as with functorch; unrecorded, their share of
+ * a later backward pass would be silently missing.
+ */
+export function closesOverTracked(out: Tensor, variables: readonly Tensor[]): boolean {
+  if (!out.requiresGrad || !isGradEnabled()) return false;
+  const own = new Set(variables);
+  const seen = new Set<Tensor>();
+  const stack = [out];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (own.has(t) || seen.has(t)) continue;
+    seen.add(t);
+    const inputs = inputsOf(t);
+    if (inputs === null) return true; // a tracked leaf that is not a variable
+    for (const x of inputs) if (x.requiresGrad) stack.push(x);
+  }
+  return false;
 }
 
 /**
