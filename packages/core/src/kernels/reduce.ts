@@ -57,6 +57,49 @@ export function sumAxes(x: Float64Array, shape: Shape, axes: readonly number[]):
   return out;
 }
 
+/**
+ * Below this a sum of squares may have lost accuracy to underflow (squares of elements under
+ * 2⁻⁵³⁷ are subnormal or 0); at or above it, the roundings of the subnormal squares, 2⁻¹⁰⁷ of it
+ * each at most, are far below its ulp.
+ */
+const SQUARES_MAY_UNDERFLOW = 2 ** -968;
+
+/**
+ * The Euclidean norm √Σx² over `axes`. A group whose sum of squares overflows to ∞, or is so
+ * small that it may have underflowed, is summed again with its elements divided by their largest
+ * magnitude m, as m·√Σ(x/m)² (as BLAS's nrm2 and Math.hypot): ‖[3, 4]·10²⁰⁰‖ is 5·10²⁰⁰, not ∞,
+ * and ‖[3, 4]·10⁻²⁰⁰‖ is 5·10⁻²⁰⁰, not 0. Other groups keep the plain sum's bits. NaN gives NaN, ±∞
+ * (without NaN) gives ∞.
+ */
+export function normAxes(x: Float64Array, shape: Shape, axes: readonly number[]): Float64Array {
+  const out = sumAxes(x.map((v) => v * v), shape, axes);
+  const rescale = out.map((t) => (t === Infinity || t < SQUARES_MAY_UNDERFLOW ? 1 : 0));
+  if (rescale.includes(1)) {
+    const blocks = blocksOf(x.map(Math.abs), shape, axes);
+    const largest = extremeOfBlocks(blocks, 1);
+    const { data, outer, reduced, inner } = blocks;
+    for (let t = 0; t < out.length; t++) if (rescale[t] === 1) out[t] = 0;
+    for (let o = 0; o < outer; o++) {
+      for (let r = 0; r < reduced; r++) {
+        const from = (o * reduced + r) * inner;
+        for (let i = 0, t = o * inner; i < inner; i++, t++) {
+          if (rescale[t] === 1) {
+            const q = data[from + i]! / largest[t]!;
+            out[t]! += q * q;
+          }
+        }
+      }
+    }
+    for (let t = 0; t < out.length; t++) {
+      const m = largest[t]!;
+      // m = ∞: an infinite element (a NaN would have made the plain sum NaN); m = 0 or −∞: zeros, or none.
+      if (rescale[t] === 1) out[t] = m === Infinity ? m : m > 0 ? m * Math.sqrt(out[t]!) : 0;
+    }
+  }
+  for (let t = 0; t < out.length; t++) if (rescale[t] === 0) out[t] = Math.sqrt(out[t]!);
+  return out;
+}
+
 /** Product over `axes` (1 for an empty one), the factors taken in the input's order. */
 export function prodAxes(x: Float64Array, shape: Shape, axes: readonly number[]): Float64Array {
   const { data, outer, reduced, inner } = blocksOf(x, shape, axes);

@@ -1,6 +1,6 @@
 /** Broadcasting elementwise functions of two tensors, each partial derivative given as a product. */
 import { binaryOp, unaryOp, anyReal } from './elementwise';
-import { equal, greater, greaterEqual, less, log, neg, square, where } from '../functions';
+import { equal, greater, greaterEqual, less, log, neg, notEqual, square, where } from '../functions';
 import type { Tensor, TensorLike } from '../tensor';
 import { applyBinary, applyUnary } from './call';
 
@@ -47,15 +47,32 @@ const divOp = binaryOp({
   print: ([a, b]) => `${a} / ${b}`,
 });
 
+/**
+ * Math.pow, except where JavaScript departs from C99's pow and IEEE 754: 1ʸ is 1 for every y, NaN
+ * and ±∞ included, and (−1)^±∞ is 1 (Math.pow gives NaN for all of these; NumPy and PyTorch give 1).
+ */
+const ieeePow = (x: number, y: number): number => (x === 1 || (x === -1 && (y === Infinity || y === -Infinity)) ? 1 : Math.pow(x, y));
+
 /** aᵇ: ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a (needs a > 0). */
 const powOp = binaryOp({
   name: 'pow',
-  f: Math.pow,
+  f: ieeePow,
+  // Each partial is masked to 0 only where its product is 0·∞ or 0·NaN but the function is constant, and
+  // 1 is put in for a there, so that the masked product's own derivatives (which the mask multiplies
+  // by 0) stay finite too: second derivatives are 0 there, not NaN. Elsewhere the plain product, so
+  // that its derivatives are right: masking all of b = 0 in ∂/∂a, as PyTorch does, makes ∂²/∂b∂a 0
+  // there instead of 1/a, and the Hessian asymmetric.
   scales: [
-    // b·aᵇ⁻¹, and 0 where b = 0: a⁰ is constant (at a = 0, b·aᵇ⁻¹ would be 0·∞ = NaN). As PyTorch.
-    (v, [a, b]) => mul(v, where(equal(b!, 0), 0, mul(b!, pow(a!, sub(b!, 1))))),
-    // aᵇ·ln a, and 0 where a = 0 and b ≥ 0: 0ᵇ is constant there (aᵇ·ln a would be 0·(−∞) = NaN). As PyTorch.
-    (v, [a, b], out) => mul(v, where(mul(equal(a!, 0), greaterEqual(b!, 0)), 0, mul(out, log(a!)))),
+    // b·aᵇ⁻¹, and 0 where b = 0 and a is 0 or NaN: a⁰ is constant (as for a number exponent 0).
+    (v, [a, b]) => {
+      const flat = mul(equal(b!, 0), add(equal(a!, 0), notEqual(a!, a!)));
+      return mul(v, where(flat, 0, mul(b!, pow(where(flat, 1, a!), sub(b!, 1)))));
+    },
+    // aᵇ·ln a, and 0 where a = 0 and b ≥ 0, where 0ᵇ is constant.
+    (v, [a, b], out) => {
+      const flat = mul(equal(a!, 0), greaterEqual(b!, 0));
+      return mul(v, where(flat, 0, mul(out, log(where(flat, 1, a!)))));
+    },
   ],
   domains: [positive, anyReal],
 });
@@ -99,7 +116,7 @@ const atan2Op = binaryOp({
 /** xᵖ for a constant exponent p; d/dx = p·xᵖ⁻¹ (0 for p = 0, even at x = 0, where 0·x⁻¹ would be NaN). */
 const powScalarOp = unaryOp<{ exponent: number }>({
   name: 'powScalar',
-  f: (v, { exponent }) => Math.pow(v, exponent),
+  f: (v, { exponent }) => ieeePow(v, exponent),
   scale: (v, [x], _, { exponent }) => (exponent === 0 ? mul(v, 0) : mul(v, mul(pow(x!, exponent - 1), exponent))),
   domain: positive,
   attrs: [{ exponent: 2 }, { exponent: 3 }, { exponent: 0.5 }, { exponent: -1.5 }],
@@ -115,7 +132,11 @@ export const sub = (a: TensorLike, b: TensorLike): Tensor => applyBinary(subOp, 
 export const mul = (a: TensorLike, b: TensorLike): Tensor => applyBinary(mulOp, a, b);
 /** a / b elementwise (IEEE results on division by zero). */
 export const div = (a: TensorLike, b: TensorLike): Tensor => applyBinary(divOp, a, b);
-/** aᵇ elementwise; a number exponent uses the cheaper constant-exponent op. */
+/**
+ * aᵇ elementwise; a number exponent uses the cheaper constant-exponent op. Special values as C99's
+ * pow (and NumPy's and PyTorch's): 1ʸ = 1 and x⁰ = 1 for every x and y, NaN included, (−1)^±∞ = 1,
+ * NaN for a negative base with a fractional exponent.
+ */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   if (typeof b === 'number') return applyUnary(powScalarOp, a, { exponent: b });
   return applyBinary(powOp, a, b);
@@ -130,7 +151,11 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
  * atan2(tensor([1, 1, -1]), tensor([1, -1, 0])).toString(); // tensor([ 0.7854,  2.3562, -1.5708])
  */
 export const atan2 = (y: TensorLike, x: TensorLike): Tensor => applyBinary(atan2Op, y, x);
-/** Elementwise maximum. */
+/**
+ * Elementwise maximum, NaN where either is NaN (NumPy's maximum). The gradient goes to the larger
+ * input, half to each on a tie (as PyTorch); where either is NaN it is 0 for both, as JAX gives and
+ * as relu's and clip's derivatives are at NaN (PyTorch passes it to both).
+ */
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => applyBinary(maximumOp, a, b);
-/** Elementwise minimum. */
+/** Elementwise minimum, NaN where either is NaN; its gradient as {@link maximum}'s, to the smaller input. */
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => applyBinary(minimumOp, a, b);

@@ -44,13 +44,13 @@ const equalOp = comparison('equal', (x, y) => (x === y ? 1 : 0));
 /** 1 where a ≠ b, else 0. */
 const notEqualOp = comparison('notEqual', (x, y) => (x !== y ? 1 : 0));
 
-/** −1, 0 or 1 (NaN stays NaN). */
+/** −1, 0 or 1 (NaN stays NaN); + 0 makes Math.sign's −0 at −0 the +0 of NumPy and PyTorch. */
 const signOp = registerOp<ConstantOp>({
   kind: 'constant',
   name: 'sign',
   arity: 1,
   shape: ([s]) => s!,
-  forward: ([x]) => map(x!, Math.sign),
+  forward: ([x]) => map(x!, (v) => Math.sign(v) + 0),
 });
 
 function argExtremeOp(name: string, sign: 1 | -1): ConstantOp<{ axis: number }> {
@@ -105,7 +105,7 @@ export const lessEqual = (a: TensorLike, b: TensorLike): Tensor => applyBinary(l
 export const equal = (a: TensorLike, b: TensorLike): Tensor => applyBinary(equalOp, a, b);
 /** 1 where a ≠ b, else 0. */
 export const notEqual = (a: TensorLike, b: TensorLike): Tensor => applyBinary(notEqualOp, a, b);
-/** −1, 0 or 1 elementwise (no gradient). */
+/** −1, 0 or 1 elementwise, +0 at ±0 and NaN at NaN (no gradient). */
 export const sign = (x: TensorLike): Tensor => applyUnary(signOp, x);
 
 /** Index of the largest element along `axis` (the whole flattened tensor when omitted). */

@@ -139,7 +139,8 @@ function poolAttrs(op: string, options: Pool2dOptions | undefined): PoolAttrs {
  * y[n, c, i, j] the largest x[n, c, i·sH + a − pH, j·sW + b − pW] for 0 ≤ a < kH, 0 ≤ b < kW (the
  * padding is −∞, so never chosen), H' = ⌊(H + 2pH − kH) / sH⌋ + 1 (likewise W'): PyTorch's
  * `max_pool2d`. The derivative goes to the first maximum of each window (in row-major order) on
- * ties; a NaN in a window is its maximum. Not differentiable where a window's maximum changes
+ * ties; a NaN in a window is its maximum, and the derivative goes to the window's first NaN
+ * (PyTorch's to its last). Not differentiable where a window's maximum changes
  * hands, so derivatives of order two are zero, as for relu.
  *
  * @example

@@ -157,6 +157,37 @@ describe('pow', () => {
     expectTensor(pow(tensor([-8]), 1 / 3), [1], [NaN]);
   });
 
+  it('1 to any power is 1, ∞ and NaN included, and (−1)^±∞ is 1: C99 and IEEE 754, as NumPy and PyTorch (Math.pow gives NaN)', () => {
+    const base = tensor([1, 1, 1, 1, -1, -1]);
+    const exponent = tensor([Infinity, -Infinity, NaN, 0.5, Infinity, -Infinity]);
+    expect(Array.from(pow(base, exponent).data)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect([pow(1, Infinity).item(), pow(1, NaN).item(), pow(-1, -Infinity).item()]).toEqual([1, 1, 1]); // one element: the scalar path
+    expect(Array.from(pow(tensor([1, 1, -1]), Infinity).data)).toEqual([1, 1, 1]);
+    expect(pow(tensor([1, 1]), NaN).toArray()).toEqual([1, 1]);
+    // Their derivatives, as PyTorch's: ∂/∂a = b·aᵇ⁻¹ = ±∞, ∂/∂b = aᵇ·ln a = 0 at a = 1 (NaN at a = −1).
+    const [da, db] = grad((a: Tensor, b: Tensor) => pow(a, b).sum(), [0, 1])(tensor([1, 1, -1]), tensor([Infinity, -Infinity, Infinity])) as Tensor[];
+    expect(Array.from(da!.data)).toEqual([Infinity, -Infinity, Infinity]);
+    expect(Array.from(db!.data)).toEqual([0, 0, NaN]);
+  });
+
+  it("second derivatives: aᵇ's Hessian is symmetric at b = 0 (∂²/∂b∂a = 1/a there), and finite at a = 0 where aᵇ is constant", () => {
+    const both = (v: Tensor) => pow(v.slice([0], [1]).reshape([]), v.slice([1], [1]).reshape([]));
+    const h = hessian(both)(tensor([2, 0])).toArray() as number[][];
+    expect(h[0]![0]).toBe(0);
+    expect(h[0]![1]).toBeCloseTo(0.5, 15); // d/db (b·aᵇ⁻¹) = aᵇ⁻¹(1 + b ln a) = ½ (PyTorch gives 0 here, and ½ below it)
+    expect(h[1]![0]).toBeCloseTo(0.5, 15);
+    expect(h[1]![1]).toBeCloseTo(Math.LN2 ** 2, 15);
+    const second = (f: (t: Tensor) => Tensor, at: number): number => grad((t: Tensor) => grad(f)(t))(scalar(at)).item();
+    expect(second((a) => pow(a, tensor(0)), 0)).toBe(0); // a⁰ = 1 (PyTorch: NaN)
+    expect(second((b) => pow(tensor(0), b), 1)).toBe(0); // 0ᵇ = 0 for b > 0 (PyTorch: NaN)
+    expect(second((b) => pow(tensor(0), b), 2)).toBe(0);
+    expect(second((a) => pow(a, tensor(2)), 0)).toBe(2);
+    expect(second((a) => pow(a, tensor(3)), -1)).toBe(-6);
+    // The first derivative of a⁰ is 0 at a = NaN too, as with a number exponent (and PyTorch).
+    expect(Array.from(grad((a: Tensor) => pow(a, tensor([0, 0])).sum())(tensor([NaN, 0])).data)).toEqual([0, 0]);
+    expect(Array.from(grad((a: Tensor) => pow(a, 0).sum())(tensor([NaN, 0])).data)).toEqual([0, 0]);
+  });
+
   it('a tensor exponent, elementwise', () => {
     expectTensor(pow(tensor([2, 3, 4]), tensor([3, 2, 0.5])), [3], [8, 9, 2]);
   });
@@ -286,6 +317,12 @@ describe('sign', () => {
     expectTensor(sign(tensor([-2, 0, 3, -0.5, Infinity])), [5], [-1, 0, 1, -1, 1]);
   });
 
+  it('is +0 at −0, as NumPy and PyTorch (Math.sign gives −0), so abs′(±0) is +0 too', () => {
+    expect(Object.is(sign(tensor([-0, 1])).data[0], 0)).toBe(true);
+    expect(Object.is(sign(-0).item(), 0)).toBe(true);
+    expect(Array.from(grad((t: Tensor) => abs(t).sum())(tensor([-0, 0])).data).map((v) => Object.is(v, 0))).toEqual([true, true]);
+  });
+
   it('NaN stays NaN', () => {
     expectTensor(sign(tensor([NaN])), [1], [NaN]);
   });
@@ -327,6 +364,13 @@ describe('unary ops', () => {
   it('expm1 is accurate near 0: expm1(1e-10) = 1e-10 + 5e-21 + …', () => {
     expectTensor(expm1(tensor([0, 1, -Infinity])), [3], [0, Math.E - 1, -1]);
     expect(expm1(1e-10).item() / 1e-10).toBeCloseTo(1 + 5e-11, 15);
+  });
+
+  it("expm1's derivative is eˣ to full precision for x ≪ 0, where out + 1 would cancel (0 from x = −37 on)", () => {
+    const xs = [-20, -40, -700, 3];
+    const g = grad((t: Tensor) => expm1(t).sum())(tensor(xs));
+    g.data.forEach((v, i) => expect(Math.abs(v / Math.exp(xs[i]!) - 1)).toBeLessThan(4e-16));
+    expect(Math.abs(grad((t: Tensor) => expm1(t))(scalar(-40)).item() / Math.exp(-40) - 1)).toBeLessThan(4e-16); // the scalar path
   });
 
   it('sqrt (NaN below 0)', () => {
@@ -416,6 +460,15 @@ describe('unary ops', () => {
   it('elu with alpha 2, saturating at −alpha', () => {
     expectTensor(elu(tensor([-1, 2, -1000]), 2), [3], [2 * (Math.exp(-1) - 1), 2, -2]);
     expectTensor(tensor([-1000]).elu(0.5), [1], [-0.5]);
+  });
+
+  it("elu's derivative below 0 is α·eˣ to full precision, where out + α would cancel (PyTorch's value)", () => {
+    const x = tensor([-20, -40, -700, -1000, -1e-8]);
+    const g = grad((t: Tensor) => elu(t, 2).sum())(x);
+    const want = [-20, -40, -700, -1000, -1e-8].map((v) => 2 * Math.exp(v)); // 0 at −1000, where eˣ underflows
+    g.data.forEach((v, i) => expect(v === want[i] || Math.abs(v / want[i]! - 1) < 4e-16).toBe(true));
+    const second = grad((t: Tensor) => grad((u: Tensor) => elu(u, 2).sum())(t).sum())(tensor([-20]));
+    expect(Math.abs(second.item() / (2 * Math.exp(-20)) - 1)).toBeLessThan(4e-16);
   });
 
   it('softplus: ln 2 at 0, ln(1 + e) at 1', () => {
@@ -545,6 +598,15 @@ describe('erf, gelu and silu', () => {
     expectTensor(silu(tensor([Infinity, 1000, NaN])), [3], [Infinity, 1000, NaN]);
     expect(Object.is(valueOf(silu(-1000)), -0)).toBe(true);
     expect(Object.is(valueOf(silu(-Infinity)), -0)).toBe(true);
+  });
+
+  it('gelu and silu have their limits as derivatives at ±∞ (0 and 1), and gelu\'s tanh form a finite one at any finite x', () => {
+    const x = tensor([-Infinity, -1e308, -1e160, 1e160, 1e308, Infinity]);
+    for (const f of [(t: Tensor) => gelu(t), (t: Tensor) => gelu(t, { approximate: 'tanh' }), silu]) {
+      expect(Array.from(grad((t: Tensor) => f(t).sum())(x).data)).toEqual([0, 0, 0, 1, 1, 1]);
+      const [, tangent] = jvp(f, [x], [ones([6])]);
+      expect(Array.from(tangent.data)).toEqual([0, 0, 0, 1, 1, 1]);
+    }
   });
 });
 
@@ -855,6 +917,13 @@ describe('reductions: logSumExp', () => {
     expectTensor(logSumExp(tensor([[1000, 1000], [-1000, -1000]]), 1), [2], [1000 + Math.LN2, -1000 + Math.LN2]);
   });
 
+  it('its gradient, softmax(x), keeps full precision where |logSumExp(x)| is large (exp(x − out) alone would not)', () => {
+    expect(Array.from(grad((t: Tensor) => logSumExp(t))(tensor([1e10, 1e10])).data)).toEqual([0.5, 0.5]); // PyTorch: 0.49999976…
+    const g = grad((t: Tensor) => logSumExp(t, 1).sum())(tensor([[1e12 + 1, 1e12, 1e12 - 2], [-3e9, -3e9 + 1, -3e9 - 1]]));
+    const want = [[Math.E, 1, Math.exp(-2)], [1, Math.E, Math.exp(-1)]].flatMap((r) => r.map((v) => v / r.reduce((a, b) => a + b)));
+    g.data.forEach((v, i) => expect(Math.abs(v / want[i]! - 1)).toBeLessThan(1e-15));
+  });
+
   it('the method form', () => {
     expectTensor(tensor([0, 0]).logSumExp(), [], Math.LN2);
   });
@@ -876,6 +945,22 @@ describe('reductions: norm', () => {
 
   it('the norm of zeros is 0', () => {
     expectTensor(norm(zeros([3])), [], 0);
+  });
+
+  it('neither underflows nor overflows where the squares would: ‖[3, 4]·10^±200‖ = 5·10^±200, and its gradient is x/‖x‖ there', () => {
+    for (const scale of [1e-200, 1e200, 1e-310]) {
+      const x = tensor([3 * scale, -4 * scale]);
+      expect(Math.abs(norm(x).item() / (5 * scale) - 1)).toBeLessThan(1e-15);
+      const g = grad((t: Tensor) => norm(t))(x);
+      expect(Math.abs(g.data[0]! - 0.6)).toBeLessThan(1e-15);
+      expect(Math.abs(g.data[1]! + 0.8)).toBeLessThan(1e-15);
+    }
+    expectTensor(norm(tensor([[1e-200, 1e-200], [3, 4]]), 1), [2], [Math.SQRT2 * 1e-200, 5]);
+    expect(norm(tensor([[1e-200, 1e-200], [3, 4]]), 1).data[0]).toBe(Math.SQRT2 * 1e-200);
+    expect(norm(tensor([1e308, 1e308])).item()).toBe(Math.SQRT2 * 1e308);
+    expect(std(tensor([1e200, -1e200])).item()).toBe(1e200); // variance overflows (1e400), std need not
+    // Infinities and NaN: ∞, unless a NaN is there.
+    expect([norm(tensor([Infinity, 1])).item(), norm(tensor([-Infinity, 1e-300])).item(), norm(tensor([NaN, 1e-300])).item()]).toEqual([Infinity, Infinity, NaN]);
   });
 
   it('the method form', () => {

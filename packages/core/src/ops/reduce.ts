@@ -2,7 +2,7 @@
 import { registerOp, type DifferentiableOp, type OpCase } from '../registry';
 import { formatShape, normalizeAxes, normalizeAxis, reducedShape, type Shape } from '../shape';
 import { ValueError } from '../errors';
-import { cumsumAxis, extremeAxes, logSoftmaxAxis, logSumExpAxes, prodAxes, sumAxes } from '../kernels/reduce';
+import { cumsumAxis, extremeAxes, logSoftmaxAxis, logSumExpAxes, normAxes, prodAxes, sumAxes } from '../kernels/reduce';
 import { broadcastTo, div, equal, exp, mul, reshape, square, sub, where } from '../functions';
 import { exclusiveProducts } from './rules/recurrence';
 import { ownCopy, requireFinite, requireOptions } from '../arguments';
@@ -103,18 +103,29 @@ const maxOp = reduction({ name: 'max', kernel: (x, s, a) => extremeAxes(x, s, a,
 /** Min over axes; d/dx is 1 at the minimum (shared on ties), 0 elsewhere. */
 const minOp = reduction({ name: 'min', kernel: (x, s, a) => extremeAxes(x, s, a, -1), weight: extremeWeight, smooth: false, needsElements: true });
 
-/** log Σ exp x over axes, stable for large |x|; d/dx = softmax(x) = exp(x − out). */
+/**
+ * log Σ exp x over axes, stable for large |x|; d/dx = softmax(x) = e/Σe with e = exp(x − out). In
+ * exact arithmetic Σe = 1; dividing by it takes out the error of out's rounding, which exp(x − out)
+ * alone keeps: out has an absolute error of up to |out|·2⁻⁵³, so e a relative one of as much (2·10⁻⁷
+ * at out = 10¹⁰, as PyTorch's gradient has).
+ */
 const logSumExpOp = reduction({
   name: 'logSumExp',
   kernel: logSumExpAxes,
-  weight: (x, outExpanded) => exp(sub(x, outExpanded)),
+  weight: (x, outExpanded) => {
+    const e = exp(sub(x, outExpanded));
+    return div(e, sum(e, reducedAxesOf(x, outExpanded), true));
+  },
   smooth: true,
 });
 
-/** Euclidean (Frobenius) norm over axes; d/dx = x / ‖x‖, taken as 0 where ‖x‖ = 0. */
+/**
+ * Euclidean (Frobenius) norm over axes, without overflow or underflow in the squares (see
+ * normAxes); d/dx = x / ‖x‖, taken as 0 where ‖x‖ = 0.
+ */
 const normOp = reduction({
   name: 'norm',
-  kernel: (x, s, a) => sumAxes(x.map((v) => v * v), s, a).map(Math.sqrt),
+  kernel: normAxes,
   weight: (x, outExpanded) => div(x, where(equal(outExpanded, 0), 1, outExpanded)),
   smooth: true,
   domainMin: 0.2,
@@ -199,13 +210,23 @@ export const sum = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => app
  * grad((x) => prod(x))(tensor([2, 0, 3])).toArray(); // [0, 6, 0]
  */
 export const prod = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(prodOp, x, { axis: ownCopy(axis), keepDims });
-/** Largest element over `axis`. */
+/**
+ * Largest element over `axis` (a ValueError for an empty one), NaN where a group holds a NaN (as
+ * NumPy's max and PyTorch's amax). The gradient is shared equally by the elements equal to the
+ * maximum (as amax's and JAX's; PyTorch's max along a dimension picks one), and is NaN throughout a
+ * group holding a NaN (as both give).
+ */
 export const max = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(maxOp, x, { axis: ownCopy(axis), keepDims });
-/** Smallest element over `axis`. */
+/** Smallest element over `axis`; NaN, ties and gradient as {@link max}'s. */
 export const min = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(minOp, x, { axis: ownCopy(axis), keepDims });
 /** log Σ exp(x) over `axis`, stable for large inputs. */
 export const logSumExp = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(logSumExpOp, x, { axis: ownCopy(axis), keepDims });
-/** Euclidean (Frobenius) norm over `axis` (all axes by default). */
+/**
+ * Euclidean (Frobenius) norm over `axis` (all axes by default). Squares that would overflow or
+ * underflow do not spoil it: a group whose sum of squares is ∞ or tiny is scaled by its largest
+ * magnitude first, so ‖[3, 4]·10²⁰⁰‖ = 5·10²⁰⁰ (NumPy's and PyTorch's give ∞) and ‖[3, 4]·10⁻²⁰⁰‖ =
+ * 5·10⁻²⁰⁰ (theirs 0). The gradient is x/‖x‖, and 0 at the origin (PyTorch's choice there).
+ */
 export const norm = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(normOp, x, { axis: ownCopy(axis), keepDims });
 /** Mean over `axis`: the sum divided by the number of elements reduced. */
 export function mean(x: TensorLike, axis?: Axis, keepDims = false): Tensor {

@@ -24,8 +24,8 @@ const logOp = unaryOp({ name: 'log', f: Math.log, scale: (v, [x]) => div(v, x!),
 /** ln(1 + x), accurate near 0; d/dx = 1/(1 + x). */
 const log1pOp = unaryOp({ name: 'log1p', f: Math.log1p, scale: (v, [x]) => div(v, add(x!, 1)), scalarScale: (g, x) => g / (x + 1), domain: { min: -0.8, max: 2 } });
 
-/** eˣ − 1, accurate near 0; d/dx = eˣ = out + 1. */
-const expm1Op = unaryOp({ name: 'expm1', f: Math.expm1, scale: (v, _, out) => mul(v, add(out, 1)), scalarScale: (g, _x, _y, out) => g * (out + 1), domain: anyReal });
+/** eˣ − 1, accurate near 0; d/dx = eˣ, not out + 1, which cancels for x ≪ 0 (to 0 from x = −37 on). */
+const expm1Op = unaryOp({ name: 'expm1', f: Math.expm1, scale: (v, [x]) => mul(v, exp(x!)), scalarScale: (g, x) => g * Math.exp(x), domain: anyReal });
 
 /** √x; d/dx = 1/(2√x). */
 const sqrtOp = unaryOp({
@@ -102,11 +102,18 @@ const leakyReluOp = unaryOp<{ alpha: number }>({
   attrs: [{ alpha: 0.01 }, { alpha: 0.3 }],
 });
 
-/** x for x > 0, α(eˣ − 1) otherwise; d/dx = 1 or out + α. */
+/**
+ * x for x > 0, α(eˣ − 1) otherwise; d/dx = 1 or α·eˣ. Not out + α, which is the same number but
+ * cancels as out nears −α (8 digits lost at x = −20, all of them from x = −37 on). The exponent is
+ * taken as 0 where x > 0, so that eˣ cannot overflow there: where's rule would send 0·∞ = NaN to x.
+ */
 const eluOp = unaryOp<{ alpha: number }>({
   name: 'elu',
   f: (v, { alpha }) => (v > 0 ? v : alpha * Math.expm1(v)),
-  scale: (v, [x], out, { alpha }) => mul(v, where(greater(x!, 0), 1, add(out, alpha))),
+  scale: (v, [x], _, { alpha }) => {
+    const positive = greater(x!, 0);
+    return mul(v, where(positive, 1, mul(exp(where(positive, 0, x!)), alpha)));
+  },
   domain: awayFromZero,
   attrs: [{ alpha: 1 }, { alpha: 0.5 }],
 });
@@ -164,33 +171,44 @@ function geluValue(v: number, { approximate }: GeluAttrs): number {
 
 /**
  * gelu: x·Φ(x), d/dx = Φ(x) + x·φ(x) with φ the standard normal density; or its tanh approximation
- * x·s, s = σ(2u), d/dx = s + out·(1 − s)·2√(2/π)(1 + 3·0.044715x²).
+ * x·s, s = σ(2u), d/dx = s + x·s·(1 − s)·2√(2/π)(1 + 3·0.044715x²).
+ *
+ * Both derivatives are evaluated at x clipped to ±GELU_FLAT, beyond which they are exactly 0 or 1
+ * in float64 (φ and s·(1 − s) underflow), so that ±∞ (and, for the tanh form, |x| > 10¹⁵⁴, where x²
+ * overflows) give those limits rather than ∞·0 = NaN.
  */
+const GELU_FLAT = 40;
 const geluOp = unaryOp<GeluAttrs>({
   name: 'gelu',
   f: geluValue,
-  scale: (v, [x], out, { approximate }) => {
+  scale: (v, [x], _, { approximate }) => {
+    const xc = clip(x!, -GELU_FLAT, GELU_FLAT);
     if (approximate === 'tanh') {
-      const s = sigmoid(mul(add(x!, mul(mul(square(x!), x!), GELU_C)), 2 * GELU_K));
-      const du = add(mul(square(x!), 6 * GELU_C * GELU_K), 2 * GELU_K);
-      return mul(v, add(s, mul(mul(out, sub(1, s)), du)));
+      const s = sigmoid(mul(add(xc, mul(mul(square(xc), xc), GELU_C)), 2 * GELU_K));
+      const du = add(mul(square(xc), 6 * GELU_C * GELU_K), 2 * GELU_K);
+      return mul(v, add(s, mul(mul(mul(xc, s), sub(1, s)), du)));
     }
-    const cdf = mul(add(erf(mul(x!, Math.SQRT1_2)), 1), 0.5);
-    const density = mul(exp(mul(square(x!), -0.5)), INV_SQRT_2PI);
-    return mul(v, add(cdf, mul(x!, density)));
+    const cdf = mul(add(erf(mul(xc, Math.SQRT1_2)), 1), 0.5);
+    const density = mul(exp(mul(square(xc), -0.5)), INV_SQRT_2PI);
+    return mul(v, add(cdf, mul(xc, density)));
   },
   domain: anyReal,
   attrs: [{ approximate: 'none' }, { approximate: 'tanh' }],
   print: ([a], { approximate }) => (approximate === 'tanh' ? `gelu(${a}, tanh)` : `gelu(${a})`),
 });
 
-/** silu x = x·σ(x) (−0 at −∞, its limit); d/dx = σ + x·σ(1 − σ) = σ + out·(1 − σ). */
+/**
+ * silu x = x·σ(x) (−0 at −∞, its limit); d/dx = σ + x·σ(1 − σ), evaluated at x clipped to ±SILU_FLAT,
+ * beyond which it is exactly 0 or 1 in float64, so that +∞ gives 1 rather than ∞·0 = NaN.
+ */
+const SILU_FLAT = 800;
 const siluOp = unaryOp({
   name: 'silu',
   f: (v) => (v === -Infinity ? -0 : v * logistic(v)),
-  scale: (v, [x], out) => {
-    const s = sigmoid(x!);
-    return mul(v, add(s, mul(out, sub(1, s))));
+  scale: (v, [x]) => {
+    const xc = clip(x!, -SILU_FLAT, SILU_FLAT);
+    const s = sigmoid(xc);
+    return mul(v, add(s, mul(mul(xc, s), sub(1, s))));
   },
   domain: anyReal,
 });
@@ -260,7 +278,10 @@ export const tan = (x: TensorLike): Tensor => applyUnary(tanOp, x);
 export const tanh = (x: TensorLike): Tensor => applyUnary(tanhOp, x);
 /** The logistic function 1/(1 + e⁻ˣ). */
 export const sigmoid = (x: TensorLike): Tensor => applyUnary(sigmoidOp, x);
-/** max(x, 0). */
+/**
+ * max(x, 0): +0 for every x ≤ 0, −0 included (PyTorch keeps −0), and NaN for NaN. The derivative is
+ * 1 for x > 0 and 0 elsewhere: at the kink 0 (as PyTorch) and at NaN (as JAX; PyTorch gives 1).
+ */
 export const relu = (x: TensorLike): Tensor => applyUnary(reluOp, x);
 /** x for x > 0, alpha·x otherwise. */
 export const leakyRelu = (x: TensorLike, alpha = 0.01): Tensor => applyUnary(leakyReluOp, x, { alpha: requireFinite('leakyRelu', 'alpha', alpha) });
@@ -287,7 +308,8 @@ export interface GeluOptions {
  * function (PyTorch's default), with derivative Φ(x) + x·φ(x), φ the normal density. With
  * `{ approximate: 'tanh' }`, PyTorch's tanh approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³))),
  * with derivative its own. Both are computed so that the left tail keeps its relative accuracy
- * (gelu(−10) ≈ −7.6·10⁻²³, not 0), and gelu(−∞) is −0, the limit (PyTorch gives NaN).
+ * (gelu(−10) ≈ −7.6·10⁻²³, not 0), and gelu(−∞) is −0, the limit (PyTorch gives NaN). The
+ * derivative at ±∞ is its limit too, 0 or 1 (PyTorch's is NaN).
  *
  * @example
  * gelu(tensor([-1, 0, 1])).toString(); // tensor([-0.1587,  0.0000,  0.8413])
@@ -299,7 +321,7 @@ export function gelu(x: TensorLike, options?: GeluOptions): Tensor {
 }
 /**
  * The sigmoid linear unit (swish) x·σ(x), σ the logistic function; derivative σ(x)(1 + x(1 − σ(x))).
- * silu(−∞) is −0, the limit (PyTorch gives NaN).
+ * silu(−∞) is −0, the limit (PyTorch gives NaN), and the derivative at ±∞ is its limit, 0 or 1.
  */
 export const silu = (x: TensorLike): Tensor => applyUnary(siluOp, x);
 /** The hyperbolic sine (eˣ − e⁻ˣ)/2; derivative cosh x. */
@@ -318,7 +340,7 @@ export const log10 = (x: TensorLike): Tensor => applyUnary(log10Op, x);
 export const reciprocal = (x: TensorLike): Tensor => applyUnary(reciprocalOp, x);
 /** 1/√x (∞ at 0, −∞ at −0, NaN below 0, as PyTorch's rsqrt); derivative −½x^{−3/2}. */
 export const rsqrt = (x: TensorLike): Tensor => applyUnary(rsqrtOp, x);
-/** x limited to [lo, hi]. */
+/** x limited to [lo, hi] (NaN stays NaN); the derivative is 1 inside, bounds included (as PyTorch's clamp), 0 outside and at NaN. */
 export function clip(x: TensorLike, lo: number, hi: number): Tensor {
   if (typeof lo !== 'number' || typeof hi !== 'number' || !(lo <= hi)) {
     throw new ValueError(`clip: needs numbers lo ≤ hi, got lo = ${describeValue(lo)}, hi = ${describeValue(hi)}`);

@@ -184,7 +184,8 @@ export function logSumExpOf(v: number[]): number {
   if (!Number.isFinite(m)) return m;
   return m + Math.log(sumOf(v.map((x) => Math.exp(x - m))));
 }
-export const normOf = (v: number[]): number => Math.sqrt(sumOf(v.map((x) => x * x)));
+/** The Euclidean norm without overflow or underflow in the squares (as core's norm); NaN if any is NaN. */
+export const normOf = (v: number[]): number => (v.some((x) => x !== x) ? NaN : Math.hypot(...v));
 export const meanOf = (v: number[]): number => sumOf(v) / v.length;
 
 /** Index of the first largest (sign 1) or smallest (sign −1) value; the first NaN wins (NumPy). */
@@ -945,7 +946,8 @@ export function varianceRef(x: Nd, axis: unknown, keepDims: boolean, options: un
     const mean = sumOf(values) / values.length;
     const squares = sumOf(values.map((v) => (v - mean) * (v - mean)));
     const v = squares / Math.max(values.length - correction, 0);
-    return root ? Math.sqrt(v) : v;
+    // std as ‖v − mean‖/√(N − correction), which overflows or underflows only where the result does.
+    return root ? normOf(values.map((v) => v - mean)) / Math.sqrt(Math.max(values.length - correction, 0)) : v;
   });
 }
 
@@ -995,7 +997,7 @@ export const elementwiseOps: Record<string, (...v: number[]) => number> = {
   sub: (x, y) => x - y,
   mul: (x, y) => x * y,
   div: (x, y) => x / y,
-  pow: Math.pow,
+  pow: (x, y) => (x === 1 || (x === -1 && Math.abs(y) === Infinity) ? 1 : Math.pow(x, y)), // C99's pow: Math.pow gives NaN for these
   maximum: Math.max, // NaN if either is NaN, as NumPy's maximum
   minimum: Math.min,
   reluGrad: (v, x) => (x > 0 ? v : v * 0),
