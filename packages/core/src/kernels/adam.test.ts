@@ -1,5 +1,5 @@
 import { ShapeError, ValueError } from '../errors';
-import { adamCoefficients, adamMoments, adamStageGradient, adamThreadsOf, adamUpdate, adamUpdateJs, setAdamKernel, type AdamCoefficients, type AdamKernel } from './adam';
+import { adamCoefficients, adamMoments, adamStageGradient, adamThreadsOf, adamUpdate, adamUpdateJs, setAdamKernel, type AdamCoefficients, type AdamKernel, type AdamMoments } from './adam';
 import { getNumThreads, setNumThreads } from './threads';
 import { firstDifference, lcg, randomArray as random, withWebAssembly } from '../testing/kernel-helpers';
 
@@ -86,6 +86,14 @@ describe('adamMoments and adamUpdate', () => {
     const many = adamMoments(Array.from({ length: 200_000 }, (_, i) => i % 3));
     expect(many.length).toBe(200_000);
     expect(many.map(({ m }) => m.length)).toEqual(Array.from({ length: 200_000 }, (_, i) => i % 3));
+  });
+
+  // 8n bytes past 2³¹ once wrapped in 32-bit arithmetic: a 2²⁹-element parameter got no bytes at all.
+  it('gives plain arrays for moments too large for a WebAssembly memory', () => {
+    for (const n of [2 ** 28, 2 ** 29, 2 ** 29 + 8]) {
+      const [{ m, v }] = adamMoments([n]) as [AdamMoments];
+      expect([m.length, v.length, m.buffer.byteLength, v.buffer.byteLength, m.buffer === v.buffer]).toEqual([n, n, 8 * n, 8 * n, false]);
+    }
   });
 
   it('keeps the moments in the WebAssembly kernel\'s memory (Node 20 has WebAssembly SIMD), so the tests below exercise it', () => {

@@ -164,8 +164,11 @@ const adamInstance = wasmModuleInstances(adamWasmBytes, adamSharedWasmBytes);
 /** Instances by the buffer of their memory, which is also the buffer of the moments they hold. */
 const residents = new WeakMap<ArrayBufferLike, Resident>();
 
-/** Bytes for n doubles, rounded up to 16 so that every array starts 16-byte aligned. */
-const bytesFor = (n: number): number => (8 * n + 15) & ~15;
+/**
+ * Bytes for n doubles, rounded up to 16 so that every array starts 16-byte aligned (not with `& ~15`,
+ * which wraps for 2²⁸ doubles and more).
+ */
+const bytesFor = (n: number): number => Math.ceil(n / 2) * 16;
 
 /**
  * Zeroed moment estimates for parameters of the given sizes, one {@link AdamMoments} per size, for
@@ -260,6 +263,7 @@ export function adamStageGradient(g: Float64Array, m: Float64Array, v: Float64Ar
     return external.allFinite(g);
   }
   if (found === undefined) return null;
+  found.resident.threads?.settle();
   found.resident.heap.set(g, found.gradientAt / 8);
   found.resident.staged.set(found.gradientAt, g);
   return found.resident.kernel.all_finite(found.gradientAt, g.length) === 1;
@@ -302,6 +306,7 @@ export function adamUpdate(w: Float64Array, g: Float64Array, m: Float64Array, v:
   }
   const { resident, gradientAt } = found;
   const { kernel, heap } = resident;
+  resident.threads?.settle(); // no worker of an update cut short may still be writing there
   heap.set(w, WEIGHTS_AT / 8);
   if (!(staged && stagedCopy)) heap.set(g, gradientAt / 8);
   heap.set([c.stepSize, c.eps, c.beta1, 1 - c.beta1, c.beta2, 1 - c.beta2, c.keep, c.coupled], COEFFICIENTS_AT / 8);

@@ -235,7 +235,8 @@ function addBias(t: Float64Array, geo: ConvGeometry, group: number, s: number, b
   }
 }
 
-const align16 = (bytes: number): number => (bytes + 15) & ~15;
+// Not `(bytes + 15) & ~15`: bitwise operators wrap at 2³¹, and a region may end past that.
+const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
 /**
  * The WebAssembly regions of a kernel that runs n samples in chunks of `chunk` (ohw output

@@ -351,3 +351,17 @@ describe('operands are checked against the arrays given', () => {
     expect(() => kernel(a, 0, new Float64Array(k * n), 0, c, 0, m, n, 1.5, false, false)).toThrow(/gemm/);
   });
 });
+
+describe('products too large for the WebAssembly memory', () => {
+  // 2 GiB of operands (one array read as both, so the test holds 1 GiB, mostly never touched):
+  // byte offsets past 2³¹ once wrapped in 32-bit arithmetic, and the copy in threw a RangeError.
+  it('run on the TypeScript kernel instead', () => {
+    const k = 2 ** 27;
+    const a = new Float64Array(k);
+    a[0] = 3;
+    a[k - 1] = 2;
+    const c = new Float64Array(1);
+    gemm(a, 0, a, 0, c, 0, 1, 1, k, false, true);
+    expect(c[0]).toBe(13);
+  });
+});

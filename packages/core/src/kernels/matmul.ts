@@ -416,7 +416,8 @@ function wasmPays(m: number, n: number, k: number): boolean {
   return m * n * k >= WASM_MIN_PRODUCT;
 }
 
-const align16 = (bytes: number): number => (bytes + 15) & ~15;
+// Not `(bytes + 15) & ~15`: bitwise operators wrap at 2³¹, and an operand may take more bytes than that.
+const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
 /**
  * For kernels that run several steps in the WebAssembly memory (convolution: im2col, the product
@@ -437,6 +438,7 @@ export function wasmKernelFor(m: number, n: number, k: number): GemmExports | nu
  */
 export function wasmHeap(bytes: number): Float64Array | null {
   const kernel = loadWasm();
+  threads?.settle(); // whoever asks is about to write into the memory
   if (kernel === null || !growMemory(kernel.memory, bytes)) return null;
   const buffer = kernel.memory.buffer;
   let heap = heapView;

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { gemm, gemmThreads, setMatmulBackend } from './matmul';
+import { gemm, gemmThreads, setMatmulBackend, wasmHeap } from './matmul';
 import { conv2dData, conv2dInputGradData, conv2dWeightGradData, type ConvGeometry } from './conv';
 import { getNumThreads, setNumThreads } from './threads';
 import { ValueError } from '../errors';
@@ -44,7 +44,7 @@ function product(threadCount: number, m: number, n: number, k: number, transA: b
     gemm(a, 0, b, 0, c, 0, m, n, k, transA, transB);
     expect(firstDifference(c, first)).toBe(-1);
   }
-  return { c: first, workerCalls: threads.workerCalls - before };
+  return { c: first, workerCalls: threads.workerCalls - before, a, b };
 }
 
 /** Random input, weights, bias and output adjoint for a convolution of geometry `geo`. */
@@ -74,6 +74,13 @@ describe('setNumThreads', () => {
   it.each([0, -1, 1.5, 65, Number.NaN, Infinity])('rejects %p, naming the function and the value', (count) => {
     expectThrows(() => setNumThreads(count), ValueError, 'setNumThreads', String(count));
   });
+
+  // Shown as values, not converted to strings: '2', [2] and 2n all read "got 2" that way, and an
+  // object without a prototype could not be converted at all (a TypeError).
+  it.each([['2', 'got "2"'], [[2], 'got [2]'], [2n, 'got 2n'], [Object.create(null), 'got an object'], [{}, 'got an object']])(
+    'rejects %p, showing what it was given', (count, shown) => {
+      expectThrows(() => setNumThreads(count as unknown as number), ValueError, `setNumThreads: count must be a whole number from 1 to 64, ${shown}`);
+    });
 });
 
 describe('threaded matrix products', () => {
@@ -174,6 +181,39 @@ describe('threaded matrix products', () => {
     expect(firstDifference(again.c, one.c)).toBe(-1);
   });
 
+  // A run cut short by an exception (a stack overflow, say, which the run's own clean-up hits
+  // again) must not leave a worker writing into the memory while the next product uses it: found
+  // by calling matmul at the edge of the stack, where products on three threads came out wrong.
+  it('lets no block of a run cut short by an exception run into the next product', async () => {
+    setNumThreads(3);
+    await workersReady(3);
+    const threads = gemmThreads()!;
+    const one = product(1, 200, 200, 200, false, false, 6);
+    setNumThreads(3);
+    // A block long enough to outlast the next product, writing its C from byte 0, where the next
+    // product's scratch and operands go; its own operands and scratch lie past them.
+    const size = 400, operand = 8 * size * size;
+    const heap = wasmHeap(6 * operand)!;
+    heap.fill(1, 2 * operand / 8, 4 * operand / 8);
+    const slow = [2 * operand, 3 * operand, 0, size, size, size, 0, 0, 4 * operand, 0, size, 0, size];
+    // Pointers past the end of the memory: the main thread's call traps, and so does the one it
+    // takes back from (or redoes for) worker 1 in its clean-up, before it reaches worker 2's.
+    const trap = [2 ** 31 - 64, 3 * operand, 0, size, size, size, 0, 0, 4 * operand, 0, size, 0, size];
+    const next = new Float64Array(200 * 200);
+    for (let round = 0; round < 5; round++) {
+      let thrown: unknown;
+      try {
+        threads.run(0, [trap, trap, slow]);
+      } catch (error) {
+        thrown = error;
+      }
+      gemm(one.a, 0, one.b, 0, next, 0, 200, 200, 200, false, false);
+      expect(String(thrown)).toMatch(/memory access out of bounds/);
+      expect(firstDifference(next, one.c)).toBe(-1);
+    }
+    threads.terminate();
+  });
+
   type NodeWorker = { terminate(): Promise<number>; removeAllListeners(event: string): void };
   const workerOf = (threads: object, slot: number): NodeWorker => (threads as { workers: NodeWorker[] }).workers[slot]!;
 
@@ -209,6 +249,40 @@ describe('threaded matrix products', () => {
     expect(alone.workerCalls).toBe(0);
     expect(firstDifference(alone.c, one.c)).toBe(-1);
     threads.terminate();
+  });
+
+  // A preload with effects of its own (an APM agent, a TypeScript loader) must not run again in
+  // every kernel thread: Node gives a worker the program's -r and NODE_OPTIONS unless told not to.
+  it('starts workers without the program\'s preloaded modules (node -r, NODE_OPTIONS)', () => {
+    const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+    const fs = require('node:fs') as typeof import('node:fs');
+    const os = require('node:os') as typeof import('node:os');
+    const path = require('node:path') as typeof import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'adjoint-preload-'));
+    const preload = path.join(dir, 'preload.cjs');
+    fs.writeFileSync(preload, "if (!require('node:worker_threads').isMainThread) console.log('preloaded in a worker');");
+    const root = path.resolve(__dirname, '../../../..');
+    // Products until worker 1 has started and taken one, so that it has surely run whatever it preloads.
+    const program = `
+      const { gemm, gemmThreads } = require(${JSON.stringify(path.join(__dirname, 'matmul.ts'))});
+      require(${JSON.stringify(path.join(__dirname, 'threads.ts'))}).setNumThreads(2);
+      const a = new Float64Array(128 * 128), c = new Float64Array(128 * 128);
+      const deadline = Date.now() + 10000;
+      (function again() {
+        gemm(a, 0, a, 0, c, 0, 128, 128, 128, false, false);
+        if (gemmThreads().workerCalls === 0 && Date.now() < deadline) setTimeout(again, 10);
+        else console.log('worker calls: ' + gemmThreads().workerCalls);
+      })();`;
+    try {
+      const run = (args: string[], env: NodeJS.ProcessEnv): string =>
+        execFileSync(process.execPath, [...args, '-r', path.join(root, 'test/fixtures/sources.cjs'), '-e', program], { env: { ...process.env, ...env }, encoding: 'utf8' });
+      for (const output of [run(['-r', preload], {}), run([], { NODE_OPTIONS: `--require ${preload}` })]) {
+        expect(output).toMatch(/worker calls: [1-9]/);
+        expect(output).not.toContain('preloaded in a worker');
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
   });
 
   it('lets idle workers end after two seconds, then starts new ones', async () => {

@@ -16,8 +16,9 @@
  */
 
 import { AdjointError, ValueError } from '../errors';
+import { describeValue } from '../shape';
 import { WORKER_SOURCE } from './thread-worker';
-import { ARGC, ARGS, EXITED, FN, IDLE, MAX_ARGS, POSTED, SLOT, STARTED, STARTING, STATE } from './thread-protocol';
+import { ARGC, ARGS, EXITED, FN, IDLE, MAX_ARGS, POSTED, RUNNING, SLOT, STARTED, STARTING, STATE } from './thread-protocol';
 import type { WasmModuleWithMemory } from './wasm/load';
 
 /** The most threads {@link setNumThreads} accepts. */
@@ -52,7 +53,7 @@ let requestedThreads: number | undefined;
  */
 export function setNumThreads(count: number): void {
   if (!Number.isInteger(count) || count < 1 || count > MAX_THREADS) {
-    throw new ValueError(`setNumThreads: count must be a whole number from 1 to ${MAX_THREADS}, got ${String(count)}`);
+    throw new ValueError(`setNumThreads: count must be a whole number from 1 to ${MAX_THREADS}, got ${describeValue(count)}`);
   }
   requestedThreads = count;
 }
@@ -107,6 +108,8 @@ export class KernelThreads {
   private failedStarts = 0;
   /** Calls run by workers so far: lets tests see that the threaded path ran. */
   workerCalls = 0;
+  /** Whether a run may have left workers running its calls (see {@link settle}). */
+  private unsettled = false;
 
   /** The main thread's instance, which runs the calls no worker takes. */
   private readonly exports: Record<string, (...args: number[]) => unknown>;
@@ -131,29 +134,37 @@ export class KernelThreads {
 
   /**
    * Makes every call in `calls` (each the i32 arguments of export `names[fn]`), the first on this
-   * thread and the others on idle workers where there are any, and returns when all are done, even
-   * when a call throws. The calls must write to disjoint memory. A call whose worker ended while
-   * making it is made again here; for calls that cannot be repeated (ones that update memory in
-   * place), `unrepeatable` names the function the user called, and run throws instead.
+   * thread and the others on idle workers where there are any, and returns when all are done. The
+   * calls must write to disjoint memory. A call whose worker ended while making it is made again
+   * here; for calls that cannot be repeated (ones that update memory in place), `unrepeatable`
+   * names the function the user called, and run throws instead. When a call throws, the workers'
+   * calls are waited for before the error goes on and the calls no worker claimed are dropped;
+   * should that clean-up throw as well, {@link settle} waits for the workers before the memory is
+   * next written.
    * @throws AdjointError when such a call was cut short.
    */
   run(fn: number, calls: readonly (readonly number[])[], unrepeatable?: string): void {
+    this.settle();
     const ctrl = this.control;
     const posted: number[] = [];
     const call = this.exports[this.names[fn]!]!;
     const workerCount = Math.min(getNumThreads() - 1, calls.length - 1);
     const cutShort: number[] = [];
+    let completed = false;
+    this.unsettled = true;
     try {
       for (let i = 1; i <= workerCount; i++) if (this.post(i, fn, calls[i]!)) posted.push(i);
       call(...calls[0]!);
       for (let i = 1; i < calls.length; i++) if (!posted.includes(i)) call(...calls[i]!);
+      completed = true;
     } finally {
       // A call no worker has claimed yet is taken back and made here, so a worker that is slow
-      // to wake, or gone, costs no waiting; the others are waited for, even after a throw above.
+      // to wake, or gone, costs no waiting; the others are waited for, even after a throw above
+      // (when a taken-back call is dropped: the run has failed, and making it could throw again).
       for (const slot of posted) {
         const base = slot * SLOT;
         if (Atomics.compareExchange(ctrl, base + STATE, POSTED, IDLE) === POSTED) {
-          call(...calls[slot]!);
+          if (completed) call(...calls[slot]!);
           continue;
         }
         let state: number;
@@ -161,13 +172,37 @@ export class KernelThreads {
           if (this.canBlock) Atomics.wait(ctrl, base + STATE, state, 50);
         }
         if (state !== EXITED) this.workerCalls++;
+        else if (!completed) continue;
         else if (unrepeatable === undefined) call(...calls[slot]!); // the worker failed: its block is redone here
         else cutShort.push(slot);
       }
+      // Not reached when this clean-up itself throws (a stack overflow hits it again, say): then
+      // workers may still be running, and settle waits for them before the memory is used again.
+      this.unsettled = false;
     }
     if (cutShort.length > 0) {
       throw new AdjointError(`${unrepeatable}: a worker thread ended while running part of it (${cutShort.length} of ${calls.length} parts), which cannot be run again; its result is incomplete`);
     }
+  }
+
+  /**
+   * Waits until no worker is running a call of a run that ended by an exception before it had
+   * waited for them all, dropping the calls no worker has claimed: such a worker would otherwise
+   * go on writing into the memory while the next kernel uses it. Callers call this before they
+   * write into the memory; it costs nothing when every run ended as it should.
+   */
+  settle(): void {
+    if (!this.unsettled) return;
+    const ctrl = this.control;
+    for (let slot = 1; slot < MAX_THREADS; slot++) {
+      const base = slot * SLOT;
+      Atomics.compareExchange(ctrl, base + STATE, POSTED, IDLE);
+      let state: number;
+      while ((state = Atomics.load(ctrl, base + STATE)) === RUNNING) {
+        if (this.canBlock) Atomics.wait(ctrl, base + STATE, state, 50);
+      }
+    }
+    this.unsettled = false;
   }
 
   /** Posts `args` for export `fn` to worker `slot` if it is idle; false, starting it if needed, when not. */
@@ -257,7 +292,9 @@ let workerUrl: string | undefined;
 function startWorker(data: object, ended: () => void): WorkerHandle {
   const threads = nodeModule<{ Worker: new (source: string, options: object) => NodeWorker }>('node:worker_threads');
   if (threads !== undefined) {
-    const worker = new threads.Worker(WORKER_SOURCE, { eval: true, workerData: data });
+    // No execArgv and no environment: a worker would otherwise run the program's preloads again
+    // (node -r, --import, NODE_OPTIONS' --require), an agent or a loader in every kernel thread.
+    const worker = new threads.Worker(WORKER_SOURCE, { eval: true, workerData: data, execArgv: [], env: {} });
     worker.unref(); // an idle worker must not keep the process alive
     worker.on('error', ended);
     // Ended from outside, its slot would still say idle and every block posted to it be taken back.
