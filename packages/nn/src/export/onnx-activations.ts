@@ -8,12 +8,14 @@
  * initializers, where an attribute would round them to float32. In float precision the native
  * LeakyRelu and Elu are used; softplus is always composed in its stable form, max(x, 0) +
  * ln(1 + e^−|x|), as core computes it. silu is x·Sigmoid(x) and gelu ½x(1 + Erf(x/√2)) or, for
- * approximate 'tanh', ½x(1 + Tanh(√(2/π)(x + 0.044715x³))), in either precision; ONNX Runtime 1.31's
+ * approximate 'tanh', ½x(1 + Tanh(√(2/π)(x + 0.044715x³))), in either precision, each −0 at x = −∞
+ * as core's (Equal, Where: the product would be −∞·0 = NaN there); ONNX Runtime 1.31's
  * CPU provider has no double Erf kernel ("Could not find an implementation for Erf(13)"), so a
  * model holding exact gelu is exported in float (see activationFloatOnly).
  */
 import { ValueError } from '@adjoint/core';
 import type { GraphBuilder, OnnxValue } from './onnx-graph';
+import { DataType } from './onnx-proto';
 
 /** An activation with its parameter: what a layer asks for. */
 export type ActivationSpec =
@@ -80,7 +82,7 @@ export function activation(g: GraphBuilder, spec: ActivationSpec, x: OnnxValue, 
     }
     case 'silu':
       // x·σ(x).
-      return g.op('Mul', [x, g.op('Sigmoid', [x], `${base}/Sigmoid`, shape)], `${base}/Silu`, shape);
+      return limitAtMinusInfinity(g, x, g.op('Mul', [x, g.op('Sigmoid', [x], `${base}/Sigmoid`, shape)], `${base}/Product`, shape), `${base}/Silu`);
     case 'gelu': {
       // ½x(1 + erf(x/√2)), or ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
       let inner: OnnxValue;
@@ -95,7 +97,7 @@ export function activation(g: GraphBuilder, spec: ActivationSpec, x: OnnxValue, 
       }
       const onePlus = g.op('Add', [inner, g.scalar(1, `${base}/one`)], `${base}/Add`, shape);
       const half = g.op('Mul', [x, g.scalar(0.5, `${base}/half`)], `${base}/Half`, shape);
-      return g.op('Mul', [half, onePlus], `${base}/Gelu`, shape);
+      return limitAtMinusInfinity(g, x, g.op('Mul', [half, onePlus], `${base}/Product`, shape), `${base}/Gelu`);
     }
     case 'softplus': {
       // max(x, 0) + ln(1 + e^−|x|): finite for any x, as core's kernel.
@@ -104,6 +106,15 @@ export function activation(g: GraphBuilder, spec: ActivationSpec, x: OnnxValue, 
       return g.op('Add', [g.op('Relu', [x], `${base}/Relu`, shape), log], `${base}/Softplus`, shape);
     }
   }
+}
+
+/**
+ * `y`, but −0 where x is −∞: silu and gelu are x times a factor that tends to 0 there, and their
+ * product −∞·0 is NaN, where adjoint gives the limit −0.
+ */
+function limitAtMinusInfinity(g: GraphBuilder, x: OnnxValue, y: OnnxValue, name: string): OnnxValue {
+  const infinite = g.op('Equal', [x, g.scalar(-Infinity, `${name}/minusInfinity`)], `${name}/IsMinusInfinity`, x.shape, {}, DataType.BOOL);
+  return g.op('Where', [infinite, g.scalar(-0, `${name}/minusZero`), y], name, x.shape);
 }
 
 /** The boolean tensor x > 0. */

@@ -13,12 +13,12 @@ import { Conv2d } from '../layers/conv';
 import { AvgPool2d, MaxPool2d } from '../layers/pool';
 import { Conv1d } from '../layers/conv1d';
 import { AvgPool1d, MaxPool1d, type Pool1d } from '../layers/pool1d';
-import type { Dim, OnnxValue } from './onnx-graph';
+import type { Dim, GraphBuilder, OnnxValue } from './onnx-graph';
 import { entry, valueName, type LayerExport, type LayerExporter } from './onnx-layers';
 
-/** The output size of a window sliding over `size` (padded by `pad` in all), or a name when `size` is one. */
-function slide(size: Dim, pad: number, span: number, stride: number, path: string, axis: string): Dim {
-  return typeof size === 'number' ? Math.floor((size + pad - span) / stride) + 1 : `${path || 'model'}_${axis}`;
+/** The output size of a window sliding over `size` (padded by `pad` in all), or a new name when `size` is one. */
+function slide(g: GraphBuilder, size: Dim, pad: number, span: number, stride: number, path: string, axis: string): Dim {
+  return typeof size === 'number' ? Math.floor((size + pad - span) / stride) + 1 : g.dimName(`${path || 'model'}_${axis}`);
 }
 
 const conv: LayerExporter<Conv2d> = (layer, x, at) => {
@@ -31,8 +31,8 @@ const conv: LayerExporter<Conv2d> = (layer, x, at) => {
     : [layer.padding[0], layer.padding[1], layer.padding[0], layer.padding[1]];
   const shape: Dim[] = [
     x.shape[0]!, layer.outChannels,
-    slide(x.shape[2]!, pads[0]! + pads[2]!, spanH, layer.stride[0], at.path, 'height'),
-    slide(x.shape[3]!, pads[1]! + pads[3]!, spanW, layer.stride[1], at.path, 'width'),
+    slide(at.graph, x.shape[2]!, pads[0]! + pads[2]!, spanH, layer.stride[0], at.path, 'height'),
+    slide(at.graph, x.shape[3]!, pads[1]! + pads[3]!, spanW, layer.stride[1], at.path, 'width'),
   ];
   const inputs: OnnxValue[] = [x, at.weight(layer.weight, 'weight')];
   if (layer.bias !== null) inputs.push(at.weight(layer.bias, 'bias'));
@@ -48,8 +48,8 @@ function pool(opType: 'MaxPool' | 'AveragePool'): LayerExporter<MaxPool2d | AvgP
     const [ph, pw] = layer.padding;
     const shape: Dim[] = [
       x.shape[0]!, x.shape[1]!,
-      slide(x.shape[2]!, 2 * ph, kh, layer.stride[0], at.path, 'height'),
-      slide(x.shape[3]!, 2 * pw, kw, layer.stride[1], at.path, 'width'),
+      slide(at.graph, x.shape[2]!, 2 * ph, kh, layer.stride[0], at.path, 'height'),
+      slide(at.graph, x.shape[3]!, 2 * pw, kw, layer.stride[1], at.path, 'width'),
     ];
     return at.graph.op(opType, [x], valueName(at, opType), shape, {
       kernel_shape: { ints: [kh, kw] }, strides: { ints: [...layer.stride] }, pads: { ints: [ph, pw, ph, pw] },
@@ -63,7 +63,7 @@ const conv1d: LayerExporter<Conv1d> = (layer, x, at) => {
   const span = layer.dilation * (layer.kernelSize - 1) + 1;
   // [begin, end].
   const pads = layer.padding === 'same' ? [Math.floor((span - 1) / 2), Math.ceil((span - 1) / 2)] : [layer.padding, layer.padding];
-  const shape: Dim[] = [x.shape[0]!, layer.outChannels, slide(x.shape[2]!, pads[0]! + pads[1]!, span, layer.stride, at.path, 'length')];
+  const shape: Dim[] = [x.shape[0]!, layer.outChannels, slide(at.graph, x.shape[2]!, pads[0]! + pads[1]!, span, layer.stride, at.path, 'length')];
   const inputs: OnnxValue[] = [x, at.weight(layer.weight, 'weight')];
   if (layer.bias !== null) inputs.push(at.weight(layer.bias, 'bias'));
   return at.graph.op('Conv', inputs, valueName(at, 'Conv'), shape, {
@@ -75,7 +75,7 @@ const conv1d: LayerExporter<Conv1d> = (layer, x, at) => {
 function pool1d(opType: 'MaxPool' | 'AveragePool'): LayerExporter<Pool1d> {
   return (layer, x, at) => {
     const { kernelSize: k, stride: s, padding: p } = layer;
-    const shape: Dim[] = [x.shape[0]!, x.shape[1]!, slide(x.shape[2]!, 2 * p, k, s, at.path, 'length')];
+    const shape: Dim[] = [x.shape[0]!, x.shape[1]!, slide(at.graph, x.shape[2]!, 2 * p, k, s, at.path, 'length')];
     return at.graph.op(opType, [x], valueName(at, opType), shape, {
       kernel_shape: { ints: [k] }, strides: { ints: [s] }, pads: { ints: [p, p] },
       ...(opType === 'AveragePool' ? { count_include_pad: { int: 1 } } : {}),

@@ -29,6 +29,10 @@ export class GraphBuilder {
   /** The ONNX element type of the export's floating-point tensors. */
   readonly elemType: number;
   private readonly names = new Set<string>();
+  /** For each base given to {@link name}, the suffix its search starts from. */
+  private readonly suffixes = new Map<string, number>();
+  /** The names of sizes fixed only at run time, the input's and those the export makes up. */
+  private readonly dimNames = new Set<string>();
   /** A parameter or buffer already written, so a tensor shared by two layers is stored once. */
   private readonly stored = new Map<Tensor, string>();
 
@@ -38,10 +42,31 @@ export class GraphBuilder {
 
   /** `base`, or `base_1`, `base_2`, … when taken. */
   name(base: string): string {
-    let name = base;
-    for (let i = 1; this.names.has(name); i++) name = `${base}_${i}`;
+    // Suffixes below the last one given for `base` are taken (names are never freed), so the search
+    // starts there: a recurrent layer of thousands of layers names thousands of nodes alike.
+    let i = this.suffixes.get(base) ?? 0;
+    let name = i === 0 ? base : `${base}_${i}`;
+    while (this.names.has(name)) name = `${base}_${++i}`;
+    this.suffixes.set(base, i + 1);
     this.names.add(name);
     return name;
+  }
+
+  /**
+   * A name for a size known only at run time that the export makes up (a pooled length), `base`
+   * or `base_1`, …: never one of the input's or another made-up size's, as ONNX takes sizes of the
+   * same name to be equal.
+   */
+  dimName(base: string): string {
+    let name = base;
+    for (let i = 1; this.dimNames.has(name); i++) name = `${base}_${i}`;
+    this.dimNames.add(name);
+    return name;
+  }
+
+  /** Claims the named sizes of `shape` (the graph input's), which {@link dimName} then avoids. */
+  claimDims(shape: readonly Dim[]): void {
+    for (const d of shape) if (typeof d === 'string') this.dimNames.add(d);
   }
 
   /** Claims `name` exactly (the graph's input and output). */

@@ -115,7 +115,7 @@ const residual: LayerExporter<Residual> = (_, x, at) => at.graph.op('Add', [x, a
  */
 const flatten: LayerExporter<Flatten> = (_, x, at) => {
   const rest = x.shape.slice(1);
-  const size = rest.every((d): d is number => typeof d === 'number') ? rest.reduce((a, b) => a * b, 1) : `${at.path || 'flatten'}_features`;
+  const size = rest.every((d): d is number => typeof d === 'number') ? rest.reduce((a, b) => a * b, 1) : at.graph.dimName(`${at.path || 'flatten'}_features`);
   return at.graph.op('Flatten', [x], valueName(at, 'Flatten'), [x.shape[0]!, size], { axis: { int: 1 } });
 };
 

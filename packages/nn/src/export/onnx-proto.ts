@@ -8,7 +8,7 @@
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 
 /** TensorProto.DataType values the exporter writes. */
-export const DataType = { FLOAT: 1, INT64: 7, DOUBLE: 11 } as const;
+export const DataType = { FLOAT: 1, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
 export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 
 /** AttributeProto.AttributeType values the exporter writes. */

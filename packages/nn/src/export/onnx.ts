@@ -56,11 +56,13 @@ const EXPORTERS = new Map<Function, LayerExport>([...BASIC_LAYERS, ...CONV_LAYER
  * The model is run on zeros of `inputShape` before anything is written, so that an input it cannot
  * take is reported as its own forward reports it. A named size is taken as 2, or, where the model
  * needs more (a named length shorter than a kernel), as the first of 4, 8, 16, … it accepts while
- * the input holds at most 2¹⁸ values; a name on the leading axis (the batch) stays 2.
+ * the input holds at most 2¹⁸ values; a name on the leading axis (the batch) stays 2. Each name is
+ * then tried one larger: a name the model takes at one size only (a feature axis) is an error, as
+ * an ONNX engine would take that size as free and could broadcast a wrong input instead of refusing it.
  * @throws ValueError naming the module and its class when a module has no ONNX form (a class
  * exportOnnx does not know, a subclass of one, a Dense with an activation function); for a bad
  * inputShape or option.
- * @throws ShapeError when the model does not accept inputs of `inputShape`.
+ * @throws ShapeError when the model does not accept inputs of `inputShape`, or takes a named size at one size only.
  *
  * @example
  * const model = mlp([4, 16, 3], { seed: 0 });
@@ -88,6 +90,7 @@ export function exportOnnx(model: AnyModule, options: ExportOnnxOptions): Uint8A
   probe(op, model, shape);
 
   const graph = new GraphBuilder(precision);
+  graph.claimDims(shape);
   const input: OnnxValue = { name: graph.claim('input'), shape, ...(takesIndices(model) ? { elemType: DataType.INT64 } : {}) };
   const results = withExportErrors(op, () => exportModule(graph, model, input, '', op));
   const names = EXPORTERS.get(model.constructor)!.outputs ?? [];
@@ -119,7 +122,8 @@ function exportModule(graph: GraphBuilder, module: AnyModule, x: OnnxValue, path
     where,
     weight: (tensor, name) => graph.weight(tensor, join(name)),
     child: (name, value) => {
-      const child = module.namedChildren().find(([n]) => n === name)?.[1];
+      // The map itself: namedChildren() copies it, which for each child of a long Sequential would make the export quadratic.
+      const child = Module.childrenOf(module).get(name);
       if (child === undefined) throw new ValueError(`${where} has no child ${quoteName(name)}`);
       const out = exportModule(graph, child, value, join(name), op);
       if (Array.isArray(out)) throw new ValueError(`${where}.${name} (${child.constructor.name}) returns several tensors, so it can only be the whole model`);
@@ -146,7 +150,8 @@ function valueInfo(graph: GraphBuilder, value: OnnxValue): ValueInfoProto {
 /** inputShape checked: a list of positive whole numbers and names. */
 function checkInputShape(op: string, shape: unknown): Dim[] {
   if (!Array.isArray(shape) || shape.length === 0) throw new ValueError(`${op}: inputShape must be a non-empty list of sizes and names, such as ['batch', 4], got ${show(shape)}`);
-  return shape.map((d, i) => {
+  // Array.from, not map: map skips a sparse list's holes, which would pass the check.
+  return Array.from(shape as unknown[], (d, i) => {
     if (typeof d === 'number' && Number.isInteger(d) && d > 0) return d;
     if (typeof d === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(d)) return d;
     throw new ValueError(`${op}: inputShape[${i}] must be a positive whole number or a name (letters, digits, underscores), got ${show(d)}`);
@@ -161,26 +166,59 @@ const PROBE_MAX_VALUES = 1 << 18;
  * cannot take is reported by the model's own checks. A named size is taken as 2, and if the model
  * refuses that, as 4, 8, … while the input stays within PROBE_MAX_VALUES: a named length or height
  * may have to be as long as a kernel. A name on the leading axis, the batch in every layer's
- * layout, stays 2. The model's message for the first try is the one reported.
+ * layout, stays 2. Only a ShapeError is tried again. The model's message for the first try is the one reported.
+ * Then each name is tried one larger (see namedSizesFree).
  */
 function probe(op: string, model: AnyModule, shape: readonly Dim[]): void {
   const sizes = (named: number): number[] => shape.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 2 : named));
   const grows = shape.some((d, i) => typeof d !== 'number' && i > 0);
-  let first: unknown;
+  let first: { error: unknown } | undefined;
   let named = 2;
   for (;;) {
-    try {
-      withMode(model, false, () => noGrad(() => model.forward(zeros(sizes(named)))));
-      return;
-    } catch (e) {
-      first ??= e;
-    }
+    const refused = runOn(model, sizes(named));
+    if (refused === undefined) return namedSizesFree(op, model, shape, sizes(named));
+    first ??= refused;
+    // A refusal other than a ShapeError (a Sequential holding a recurrent layer) is not about sizes.
+    if (!(refused.error instanceof ShapeError)) break;
     if (!grows || sizes(2 * named).reduce((a, b) => a * b, 1) > PROBE_MAX_VALUES) break;
     named *= 2;
   }
   const tried = named === 2 ? '' : ` (its named sizes tried from 2 to ${named})`;
-  const message = `${op}: the model does not accept inputs of inputShape [${shape.map((d) => (typeof d === 'number' ? d : `'${d}'`)).join(', ')}]${tried}: ${(first as Error)?.message ?? String(first)}`;
-  throw first instanceof ShapeError ? new ShapeError(message) : new ValueError(message);
+  throw refusal(first!.error, `${op}: the model does not accept inputs of inputShape ${showShape(shape)}${tried}`);
+}
+
+/**
+ * Checks that the model also takes each named size one larger than `taken` (the sizes it took): a
+ * name the model takes at one size only (a feature axis) would tell ONNX engines the size is free,
+ * and an input of another size could then be broadcast against a weight rather than refused.
+ */
+function namedSizesFree(op: string, model: AnyModule, shape: readonly Dim[], taken: readonly number[]): void {
+  for (const name of new Set(shape.filter((d): d is string => typeof d === 'string'))) {
+    const refused = runOn(model, taken.map((size, i) => (shape[i] === name ? size + 1 : size)));
+    if (refused === undefined) continue;
+    const axis = shape.indexOf(name);
+    throw refusal(refused.error, `${op}: inputShape ${showShape(shape)} names a size the model fixes (give it as a number): it takes '${name}' (axis ${axis}) = ${taken[axis]}, but not ${taken[axis]! + 1}`);
+  }
+}
+
+/** The model's forward on zeros of `sizes`, in evaluation mode and without recording: what it threw, or undefined. */
+function runOn(model: AnyModule, sizes: number[]): { error: unknown } | undefined {
+  try {
+    withMode(model, false, () => noGrad(() => model.forward(zeros(sizes))));
+    return undefined;
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** `message`, then the model's own, as a ShapeError when the model's was one, else a ValueError. */
+function refusal(error: unknown, message: string): AdjointError {
+  const full = `${message}: ${(error as Error)?.message ?? String(error)}`;
+  return error instanceof ShapeError ? new ShapeError(full) : new ValueError(full);
+}
+
+function showShape(shape: readonly Dim[]): string {
+  return `[${shape.map((d) => (typeof d === 'number' ? d : `'${d}'`)).join(', ')}]`;
 }
 
 function unknownLayer(op: string, path: string, module: AnyModule): ValueError {
