@@ -13,6 +13,7 @@ import {
 import { everyLayer } from '../testing/every-layer';
 import { ONNX_RUNTIME_MISSING, onnxRuntime, runOnnx } from '../testing/onnx-runtime';
 import { GraphBuilder } from './onnx-graph';
+import { checkWeightBytes } from './onnx';
 
 const inputs = (shape: number[], seed = 1, scale = 1): Tensor => {
   const rng = new Rng(seed);
@@ -474,6 +475,14 @@ describe('exportOnnx: the file', () => {
     expect(names.slice(0, 3)).toEqual(['/RNN', '/RNN_1', '/RNN_2']);
     expect(new Set(names).size).toBe(20_000);
     expect(graph.name('/RNN_1')).toBe('/RNN_1_1');
+  });
+
+  test('weights too large for one protobuf message (2 GiB) are a ValueError, not a file no reader can parse', () => {
+    expect(() => checkWeightBytes('exportOnnx', 2 ** 31, 'float64')).toThrow(
+      "exportOnnx: the model's weights take 2147483648 bytes in float64, more than an ONNX file can hold (2 GiB, protobuf's limit, with the graph); export with dtype: 'float32' to halve them",
+    );
+    expect(() => checkWeightBytes('exportOnnx', 2 ** 31 - 2 ** 19, 'float32')).toThrow(/save the weights with toSafetensors instead$/);
+    expect(() => checkWeightBytes('exportOnnx', 2 ** 31 - 2 ** 21, 'float32')).not.toThrow();
   });
 
   test('a model that starts with an Embedding takes int64 indices', () => {

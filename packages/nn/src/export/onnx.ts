@@ -21,6 +21,9 @@ export const ONNX_IR_VERSION = 8;
 /** The deepest nesting of modules exportOnnx follows (each level is a few calls on the stack). */
 const MAX_EXPORT_DEPTH = 1000;
 
+/** A protobuf message, and so an ONNX file without external data, holds less than 2 GiB. */
+const PROTOBUF_LIMIT = 2 ** 31 - 1;
+
 /** Options of {@link exportOnnx}. */
 export interface ExportOnnxOptions {
   /**
@@ -95,6 +98,7 @@ export function exportOnnx(model: AnyModule, options: ExportOnnxOptions): Uint8A
   const results = withExportErrors(op, () => exportModule(graph, model, input, '', op));
   const names = EXPORTERS.get(model.constructor)!.outputs ?? [];
   const outputs = (Array.isArray(results) ? results : [results]).map((value, i, all) => finalOutput(graph, value, names[i] ?? (all.length === 1 ? 'output' : `output_${i}`)));
+  checkWeightBytes(op, graph.initializers.reduce((bytes, t) => bytes + t.rawData.length, 0), precision);
   return encodeModel({
     irVersion: ONNX_IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
@@ -199,6 +203,20 @@ function namedSizesFree(op: string, model: AnyModule, shape: readonly Dim[], tak
     const axis = shape.indexOf(name);
     throw refusal(refused.error, `${op}: inputShape ${showShape(shape)} names a size the model fixes (give it as a number): it takes '${name}' (axis ${axis}) = ${taken[axis]}, but not ${taken[axis]! + 1}`);
   }
+}
+
+/**
+ * Refuses weights too large for one protobuf message: the file would be one that no ONNX reader
+ * can parse. (ONNX keeps such models' weights in files beside the model, which this exporter does
+ * not write.)
+ * @internal exported for its test: a model this large takes more memory than a test should.
+ */
+export function checkWeightBytes(op: string, bytes: number, precision: OnnxPrecision): void {
+  if (bytes <= PROTOBUF_LIMIT - 2 ** 20) return; // a megabyte left for the graph itself
+  throw new ValueError(
+    `${op}: the model's weights take ${bytes} bytes in ${precision}, more than an ONNX file can hold (2 GiB, protobuf's limit, with the graph); ` +
+      (precision === 'float64' ? "export with dtype: 'float32' to halve them, or save the weights with toSafetensors" : 'save the weights with toSafetensors instead'),
+  );
 }
 
 /** The model's forward on zeros of `sizes`, in evaluation mode and without recording: what it threw, or undefined. */
