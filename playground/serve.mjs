@@ -4,7 +4,6 @@
 // and the first line printed is always the page's address.
 import http from 'node:http';
 import { handleRequest } from './server/app.mjs';
-import { nodeImports } from './server/node-stubs.mjs';
 
 const HOST = '127.0.0.1';
 
@@ -34,12 +33,6 @@ server.on('error', (error) => {
 server.listen(port, HOST, () => {
   const { port: actual } = server.address();
   console.log(`adjoint playground: http://${HOST}:${actual}/`);
-  // Tell the developer when a bundle still needs Node built-ins (see server/node-stubs.mjs).
-  const stubs = [...nodeImports()];
-  if (stubs.length > 0) {
-    const importers = [...new Set(stubs.flatMap(([, entry]) => [...entry.importers]))].join(', ');
-    console.log(`note: ${importers} import${importers.includes(',') ? '' : 's'} ${stubs.map(([specifier]) => specifier).join(', ')}; the page gets stubs that throw if called`);
-  }
 });
 // Ctrl-C, or the tests' kill(): close and exit without a stack trace.
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.close(() => process.exit(0)).closeAllConnections());

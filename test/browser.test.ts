@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page, type Worker } from 'playwright-core';
 import { grad, randn, setMatmulBackend, trace, type Tensor } from '@adjoint/core';
@@ -163,7 +163,8 @@ describeInBrowser('in a real browser (chromium)', () => {
 
   /**
    * A page at 1280×800 whose page errors and console errors are collected in `problems`;
-   * `prepare` runs before the page is loaded (to route its requests).
+   * `prepare` runs before the page is loaded (to route its requests). `pathname` is on the
+   * playground's server, unless it is a whole address.
    */
   async function open(pathname: string, prepare?: (page: Page) => Promise<unknown>): Promise<{ page: Page; problems: string[] }> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -173,7 +174,7 @@ describeInBrowser('in a real browser (chromium)', () => {
       if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
     });
     await prepare?.(page);
-    await page.goto(base + pathname.replace(/^\//, ''));
+    await page.goto(/^https?:/.test(pathname) ? pathname : base + pathname.replace(/^\//, ''));
     return { page, problems };
   }
 
@@ -192,6 +193,53 @@ describeInBrowser('in a real browser (chromium)', () => {
     expect(got.wasmKernels).toBe(true); // the WebAssembly kernels work in the browser …
     expect(got.wasmMatchesJs).toBe(true); // … bit for bit with the TypeScript ones
     await page.screenshot({ path: path.join(ARTIFACTS, 'bundles.png') });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("runs docs/browser.md's pages as written, with the repository served as they say", async () => {
+    const blocks = [...readFileSync(path.join(ROOT, 'docs', 'browser.md'), 'utf8').matchAll(/```html\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    // What each page prints: core's derivative (the bits Node gives), nn's XOR and model file; gradcheck's verdict.
+    const expected = [
+      new RegExp(`^d/dx exp\\(x²\\) at 0\\.5: ${grad((x) => x.square().exp())(0.5).item()}\nXOR: tensor\\(\\[[\\s\\S]*\\]\\)\nmodel file: \\d+ bytes\n$`),
+      /^checkGrad: ok\n$/,
+    ];
+    expect(blocks.length).toBe(expected.length);
+    for (const [i, html] of blocks.entries()) {
+      const { page, problems } = await open('http://docs.test/page.html', (p) =>
+        // An origin of its own that serves the page and, as a static server would, the repository's files.
+        p.route('http://docs.test/**', async (route) => {
+          const { pathname } = new URL(route.request().url());
+          if (pathname === '/page.html') return route.fulfill({ body: html, contentType: 'text/html' });
+          if (pathname === '/favicon.ico') return route.fulfill({ status: 204 });
+          const file = path.join(ROOT, pathname);
+          const allowed = /^\/(packages\/\w+\/dist|node_modules)\//.test(pathname) && file.startsWith(ROOT + path.sep);
+          return allowed && existsSync(file) ? route.fulfill({ path: file, contentType: 'text/javascript' }) : route.fulfill({ status: 404 });
+        }),
+      );
+      await page.waitForFunction(`document.getElementById('out').textContent.endsWith('\\n')`, null, { timeout: 20_000 });
+      expect(await page.locator('#out').textContent()).toMatch(expected[i]!);
+      expect(problems).toEqual([]);
+      await page.close();
+    }
+  });
+
+  it('loads core in a module worker, where its products use threads as in the page', async () => {
+    const { page, problems } = await open('/bundles.html');
+    // A Blob URL is no base for '/pkg/…': the worker imports core by its whole address, as docs/browser.md says.
+    const got = await page.evaluate<{ derivative: number; threads: number; same: boolean }>(`new Promise((resolve, reject) => {
+      const source = \`import * as core from '\${location.origin}/pkg/core/index.mjs';
+        const product = () => core.randn([200, 300], { seed: 1 }).matmul(core.randn([300, 150], { seed: 2 })).data;
+        core.setNumThreads(1);
+        const one = product();
+        core.setNumThreads(2);
+        const two = product();
+        postMessage({ derivative: core.grad((x) => x.square().exp())(0.5).item(), threads: core.getNumThreads(), same: two.every((v, i) => Object.is(v, one[i])) });\`;
+      const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { type: 'module' });
+      worker.onmessage = (event) => resolve(event.data);
+      worker.onerror = (event) => reject(new Error('the worker failed: ' + event.message));
+    })`);
+    expect(got).toEqual({ derivative: grad((x) => x.square().exp())(0.5).item(), threads: 2, same: true });
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -238,6 +286,60 @@ describeInBrowser('in a real browser (chromium)', () => {
       expect(changed / (before.length / 3)).toBeGreaterThan(0.1);
     }
     await page.screenshot({ path: path.join(ARTIFACTS, 'playground.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('stops a diverging run and says why on the page; Reset starts again from finite weights', async () => {
+    const { page, problems } = await open('/');
+    await page.waitForSelector('body[data-ready="true"]');
+    // Six linear layers from N(0, 1) with SGD at 3: the logits grow geometrically and the second
+    // or third step's gradient is NaN, which nn's optimizers refuse.
+    for (let i = 0; i < 4; i++) await page.getByRole('button', { name: 'Add a hidden layer' }).click();
+    await page.getByLabel('Activation').selectOption('identity');
+    await page.getByLabel('Initializer').selectOption('normal');
+    await page.getByLabel('Optimizer').selectOption('sgd');
+    await page.getByLabel('Learning rate').selectOption('3');
+    const status = page.locator('#train-status');
+    expect(await status.isHidden()).toBe(true);
+    await page.getByRole('button', { name: 'Train' }).click();
+    await status.waitFor({ state: 'visible', timeout: 5_000 });
+    expect(await status.textContent()).toMatch(/stopped at step \d+\. SGD: the gradient of parameter 0 \(shape \[2, 8\]\) holds (NaN|Infinity|-Infinity).*Reset starts again/);
+    // Training has stopped, and the button says so.
+    expect(await page.locator('#train').getAttribute('aria-pressed')).toBe('false');
+    const steps = await page.locator('#steps').textContent();
+    await page.waitForTimeout(200);
+    expect(await page.locator('#steps').textContent()).toBe(steps);
+    // Step on the diverged weights says so again rather than throwing.
+    await page.getByRole('button', { name: 'Step' }).click();
+    expect(await status.isVisible()).toBe(true);
+
+    await page.getByLabel('Learning rate').selectOption('0.0001');
+    await page.getByRole('button', { name: 'Reset' }).click();
+    expect(await status.isHidden()).toBe(true);
+    await page.getByRole('button', { name: 'Step' }).click();
+    expect(await status.isHidden()).toBe(true);
+    expect(Number.isFinite(Number(await page.getByTestId('loss').textContent()))).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('keeps its settings in the address: a link sets the controls, a change updates it, a reload keeps it', async () => {
+    const { page, problems } = await open('/?dataset=circles&hidden=4,2&lr=10&regularization=l2&batchSize=abc#autodiff');
+    await page.waitForSelector('body[data-ready="true"]');
+    const values = () => page.evaluate<string[]>(`['dataset', 'lr', 'regularization', 'batch', 'layer-count'].map((id) => document.getElementById(id).value ?? document.getElementById(id).textContent)`);
+    expect(await values()).toEqual(['circles', '10', 'l2', '16', '2']); // batchSize=abc: the default
+    expect(await page.locator('#layers .width').allTextContents()).toEqual(['4', '2']);
+    await page.getByRole('button', { name: 'Add a hidden layer' }).click();
+    await page.locator('#optimizer').selectOption('rmsprop');
+    const address = new URL(page.url());
+    expect(address.hash).toBe('#autodiff');
+    expect(address.searchParams.get('hidden')).toBe('4,2,2');
+    expect(address.searchParams.get('optimizer')).toBe('rmsprop');
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await values()).toEqual(['circles', '10', 'l2', '16', '3']);
+    expect(await page.locator('#optimizer').inputValue()).toBe('rmsprop');
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -319,7 +421,14 @@ describeInBrowser('in a real browser (chromium)', () => {
     await page.waitForSelector('body[data-ready="true"]');
     await page.getByLabel('f(x, y) =').fill('exp(x^2');
     await page.waitForFunction(`!document.getElementById('expr-error').hidden`);
-    expect(await page.getByRole('alert').textContent()).toMatch(/expected '\)'/);
+    expect(await page.locator('#expr-error').textContent()).toMatch(/expected '\)'/);
+    // An emptied number field is no 0: it is reported, and a number again clears the report.
+    await page.getByLabel('f(x, y) =').fill('exp(x^2)');
+    await page.getByLabel('x =', { exact: true }).fill('');
+    await page.waitForFunction(`document.getElementById('expr-error').textContent.includes('must be numbers')`);
+    expect(await page.locator('#expr-error').isVisible()).toBe(true);
+    await page.getByLabel('x =', { exact: true }).fill('0.5');
+    await page.waitForFunction(`document.getElementById('expr-error').hidden`);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -5,11 +5,14 @@
  */
 import { trace } from '@adjoint/core';
 import { FUNCTIONS, ParseError, parseExpression, type Expr } from '../playground/src/autodiff/parse';
-import { traceExpression } from '../playground/src/autodiff/trace-model';
+import { modesAgree, traceExpression } from '../playground/src/autodiff/trace-model';
 import { layerRows } from '../playground/src/autodiff/layout';
 import { DATASETS, EXTENT, makeDataset, splitPoints, type DatasetName } from '../playground/src/data/datasets';
 import { BatchNorm, Dense, Dropout, ReLU } from '@adjoint/nn';
 import { buildNetwork } from '../playground/src/model/network';
+import { decimal } from '../playground/src/view/format';
+import { DEFAULTS, readSettings, settingsQuery, type Settings } from '../playground/src/settings';
+import { Trainer, type Regularizer } from '../playground/src/model/trainer';
 
 /** The rules are written with combining dots and bars (a + U+0307); compare them in composed form. */
 const nfc = (texts: readonly string[]) => texts.map((t) => t.normalize('NFC'));
@@ -133,6 +136,17 @@ describe("the autodiff panel's trace", () => {
     expect(shown.gradient.x).toBeCloseTo(0.4 / (0.49 + 0.16), 14);
   });
 
+  it('says the two modes agree when ḟ and ẋ·x̄ + ẏ·ȳ are the same number, infinite or NaN', () => {
+    expect(modesAgree(1.2840254166877414, 1.2840254166877416)).toBe(true); // rounding apart
+    expect(modesAgree(-Infinity, -Infinity)).toBe(true); // 1/x at 0
+    expect(modesAgree(NaN, NaN)).toBe(true); // x^0.5 at −1
+    expect(modesAgree(1, 1.001)).toBe(false);
+    expect(modesAgree(Infinity, -Infinity)).toBe(false);
+    expect(modesAgree(NaN, 0)).toBe(false);
+    const atZero = traceExpression('1/x', { x: 0, y: 0, xDot: 1, yDot: 0 });
+    expect(modesAgree(atZero.gradient.x!, atZero.directional)).toBe(true);
+  });
+
   it('refuses an expression without a variable', () => {
     expect(() => traceExpression('2 + 3', { x: 1, y: 0, xDot: 1, yDot: 0 })).toThrow(/does not use x or y/);
   });
@@ -171,5 +185,68 @@ describe('the network builder', () => {
     expect(model.layers.map(kind)).toEqual(['Dense', 'BatchNorm', 'ReLU', 'Dropout', 'Dense', 'BatchNorm', 'ReLU', 'Dropout', 'Dense']);
     expect(dense.every((d) => d.activationName === 'identity')).toBe(true); // the activation is its own layer
     expect(dense.map((d) => [d.inFeatures, d.outFeatures])).toEqual([[2, 4], [4, 3], [3, 1]]);
+  });
+});
+
+describe('the numbers the training panel shows', () => {
+  it('are plain decimals, and exponents once a loss or weight has blown up', () => {
+    expect([0.69314, 1, 12.5, 99999.99994].map((v) => decimal(v, 4))).toEqual(['0.6931', '1.0000', '12.5000', '99999.9999']);
+    expect([3421353417867629.5, -5.72495092860284e82].map((v) => decimal(v, 2))).toEqual(['3.42e+15', '-5.72e+82']);
+    expect([NaN, Infinity].map((v) => decimal(v, 4))).toEqual(['NaN', 'Infinity']);
+  });
+});
+
+describe("the training panel's settings in the address", () => {
+  it('read back as they were written, every field', () => {
+    const changed: Settings = {
+      dataset: 'spirals', noise: 35, trainPercent: 90, points: 800, dataSeed: 123456789, hidden: [], activation: 'leakyRelu',
+      init: 'zeros', dropout: 0.5, batchNorm: true, netSeed: 7, optimizer: 'rmsprop', lr: 10, batchSize: 4,
+      regularization: 'l1', regularizationRate: 0.03, speed: Infinity, showTest: true,
+    };
+    expect(Object.keys(changed).sort()).toEqual(Object.keys(DEFAULTS).sort());
+    expect(readSettings(settingsQuery(changed))).toEqual(changed);
+    expect(settingsQuery({ ...changed, hidden: [16, 1, 3] })).toContain('hidden=16,1,3&');
+    expect(readSettings(settingsQuery({ ...changed, hidden: [16, 1, 3] })).hidden).toEqual([16, 1, 3]);
+    expect(readSettings('')).toEqual(DEFAULTS);
+  });
+
+  it('keep the default for a value the controls do not offer, and ignore names they do not know', () => {
+    const hostile = [
+      'dataset=constructor', 'noise=7', 'noise=-5', 'trainPercent=0', 'trainPercent=100', 'points=1e9', 'dataSeed=-1', 'dataSeed=1e3',
+      'hidden=8,0', 'hidden=17', 'hidden=1,1,1,1,1,1,1', 'hidden=__proto__', 'activation=toString', 'init=__proto__', 'dropout=0.9',
+      'batchNorm=true', 'netSeed=9999999999', 'optimizer=hasOwnProperty', 'lr=1e999', 'lr=', 'batchSize=0x10', 'regularization=l3',
+      'regularizationRate=5', 'speed=Infinity', 'showTest=yes', '__proto__=1', 'constructor=x',
+    ];
+    for (const part of hostile) expect([part, readSettings(`?${part}`)]).toEqual([part, DEFAULTS]);
+    expect(readSettings('?hidden=&lr=0.001&speed=max')).toEqual({ ...DEFAULTS, hidden: [], lr: 0.001, speed: Infinity });
+  });
+});
+
+describe('regularization in the playground trainer', () => {
+  /** The weights after one SGD step (learning rate 0.1) with the given penalty, from the same start and minibatch. */
+  const afterOneStep = (regularization: Regularizer, rate: number) => {
+    const data = splitPoints(makeDataset('circles', { n: 40, noise: 0.1, seed: 1 }), 0.5, 2);
+    const trainer = new Trainer(data, { hidden: [3], activation: 'tanh', init: 'auto', dropout: 0, batchNorm: false, seed: 4 }, 'sgd', 0.1, 8);
+    const before = trainer.network.dense.map((d) => [Float64Array.from(d.weight.data), Float64Array.from(d.bias!.data)]);
+    trainer.regularization = regularization;
+    trainer.regularizationRate = rate;
+    trainer.step();
+    return { before, after: trainer.network.dense.map((d) => [d.weight.data, d.bias!.data]) };
+  };
+
+  it.each([
+    ['l2', (w: number) => 2 * w], // d/dw of rate · w² is 2 · rate · w
+    ['l1', (w: number) => Math.sign(w)], // of rate · |w|, rate · sign(w)
+  ] as const)('%s adds its gradient to every weight, and none to the biases', (kind, derivative) => {
+    const rate = 0.01;
+    const plain = afterOneStep('none', rate);
+    const penalised = afterOneStep(kind, rate);
+    plain.before.forEach(([w0, b0], k) => {
+      const [wPlain, bPlain] = plain.after[k]!;
+      const [wPenalised, bPenalised] = penalised.after[k]!;
+      w0!.forEach((w, i) => expect(wPenalised![i]! - wPlain![i]!).toBeCloseTo(-0.1 * rate * derivative(w), 14));
+      expect(bPenalised).toEqual(bPlain);
+      expect(b0!.length).toBeGreaterThan(0);
+    });
   });
 });

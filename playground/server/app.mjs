@@ -6,7 +6,6 @@ import path from 'node:path';
 import { inside, packageNames, playgroundDir, repoRoot } from './paths.mjs';
 import { transpileFile } from './transpile.mjs';
 import { vendorPackages } from './vendor.mjs';
-import { nodeImports, stubSource, stubUrl } from './node-stubs.mjs';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -17,12 +16,11 @@ const TYPES = {
   '.png': 'image/png',
 };
 
-/** The import map every page gets: the packages' browser bundles, vendored modules, node: stubs. */
+/** The import map every page gets: the packages' browser bundles and vendored modules. */
 export function importMap() {
   const imports = {};
   for (const name of packageNames) imports[`@adjoint/${name}`] = `/pkg/${name}/index.mjs`;
   Object.assign(imports, vendorPackages().imports);
-  for (const specifier of nodeImports().keys()) imports[specifier] = stubUrl(specifier);
   return { imports };
 }
 
@@ -44,14 +42,6 @@ function route(pathname) {
     const dir = vendorPackages().dirs.get(m[1]);
     const file = dir === undefined ? null : inside(dir, m[2]);
     return file && existsSync(file) ? { file, type: TYPES['.js'] } : null;
-  }
-
-  // Stand-ins for node: built-ins a bundle imports (see node-stubs.mjs).
-  m = /^\/stub\/node\/([\w/]+)\.mjs$/.exec(pathname);
-  if (m) {
-    const specifier = `node:${m[1]}`;
-    const entry = nodeImports().get(specifier);
-    return entry ? { code: stubSource(specifier, entry), type: TYPES['.mjs'] } : null;
   }
 
   // The page's TypeScript, compiled on request. Imports inside it are written without extension

@@ -4,59 +4,34 @@
  * animation frame and draws once per frame; steps and drawing together stay within about one
  * frame (FRAME_MS), so the page stays responsive while it trains.
  */
+import { AdjointError } from '@adjoint/core';
 import { DATASETS, makeDataset, splitPoints, type DatasetName, type Points } from './data/datasets';
-import { ACTIVATIONS, INITIALIZERS, type Activation, type InitName } from './model/network';
+import { ACTIVATIONS, INITIALIZERS } from './model/network';
 import { OPTIMIZERS, type OptimizerName } from './model/optimizers';
-import { Trainer } from './model/trainer';
+import { REGULARIZERS, Trainer, type Regularizer } from './model/trainer';
+import {
+  BATCH_SIZES, DROPOUTS, LEARNING_RATES, MAX_LAYERS, MAX_WIDTH, POINT_COUNTS, REGULARIZATION_RATES, SPEEDS,
+  readSettings, settingsQuery,
+} from './settings';
 import { BoundaryPlot } from './view/boundary';
 import { drawCurves } from './view/curves';
 import { WeightsView } from './view/weights';
 import { byId, fillSelect } from './view/controls';
+import { decimal } from './view/format';
 
 /** A frame at 60 Hz. Training gets what drawing leaves of it, but at least MIN_TRAIN_MS. */
 const FRAME_MS = 16;
 const MIN_TRAIN_MS = 4;
-/** Steps per animation frame; 'max' is as many as fit in the frame. Slow speeds let you watch. */
-const SPEEDS = { 1: '1 step / frame', 5: '5 steps / frame', 20: '20 steps / frame', max: 'fastest' } as const;
-const MAX_LAYERS = 6;
-const MAX_WIDTH = 16;
-const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3];
-const BATCH_SIZES = [4, 8, 16, 32, 64, 128];
-const POINT_COUNTS = [100, 200, 400, 800];
-const DROPOUTS = [0, 0.1, 0.2, 0.3, 0.5];
-
-interface Settings {
-  dataset: DatasetName;
-  noise: number; // percent, 0–50
-  trainPercent: number;
-  points: number;
-  dataSeed: number;
-  hidden: number[];
-  activation: Activation;
-  init: InitName;
-  dropout: number;
-  batchNorm: boolean;
-  netSeed: number;
-  optimizer: OptimizerName;
-  lr: number;
-  batchSize: number;
-  /** Steps per frame (Infinity: as many as the frame budget allows). */
-  speed: number;
-  showTest: boolean;
-}
-
-/** The defaults learn every dataset but the spirals in a few seconds. */
-const settings: Settings = {
-  dataset: 'xor', noise: 10, trainPercent: 50, points: 400, dataSeed: 1,
-  hidden: [8, 8], activation: 'tanh', init: 'auto', dropout: 0, batchNorm: false, netSeed: 1,
-  optimizer: 'adam', lr: 0.03, batchSize: 16, speed: 5, showTest: false,
-};
 
 export function setUpTrainingPanel(): void {
+  // The address holds the settings (see settings.ts): a reload or a shared link starts from them.
+  const settings = readSettings(location.search);
+  const save = () => history.replaceState(history.state, '', settingsQuery(settings) + location.hash);
   const boundary = new BoundaryPlot(byId<HTMLCanvasElement>('boundary'));
   const weights = new WeightsView(byId('weights'));
   const curves = byId<HTMLCanvasElement>('curves');
   const trainButton = byId<HTMLButtonElement>('train');
+  const status = byId('train-status');
   const out = {
     loss: byId('train-loss'), accuracy: byId('train-accuracy'), testLoss: byId('test-loss'), testAccuracy: byId('test-accuracy'),
     epoch: byId('epoch'), steps: byId('steps'), summary: byId('network-summary'),
@@ -81,11 +56,11 @@ export function setUpTrainingPanel(): void {
       boundaryMs = boundaryAt - started;
     }
     const scores = trainer.record();
-    // Plain decimals: the tests read these, and people compare them at a glance.
-    out.loss.textContent = scores.train.loss.toFixed(4);
-    out.accuracy.textContent = scores.train.accuracy.toFixed(4);
-    out.testLoss.textContent = scores.test.loss.toFixed(4);
-    out.testAccuracy.textContent = scores.test.accuracy.toFixed(4);
+    // Plain decimals (an exponent once a loss has blown up): the tests read them, people compare them at a glance.
+    out.loss.textContent = decimal(scores.train.loss, 4);
+    out.accuracy.textContent = decimal(scores.train.accuracy, 4);
+    out.testLoss.textContent = decimal(scores.test.loss, 4);
+    out.testAccuracy.textContent = decimal(scores.test.accuracy, 4);
     out.epoch.textContent = trainer.epochs.toFixed(1);
     out.steps.textContent = String(trainer.steps);
     drawCurves(curves, trainer.history);
@@ -94,10 +69,14 @@ export function setUpTrainingPanel(): void {
   };
 
   const newNetwork = () => {
+    status.hidden = true;
     trainer = new Trainer(data, {
       hidden: settings.hidden, activation: settings.activation, init: settings.init,
       dropout: settings.dropout, batchNorm: settings.batchNorm, seed: settings.netSeed,
     }, settings.optimizer, settings.lr, settings.batchSize);
+    trainer.regularization = settings.regularization;
+    trainer.regularizationRate = settings.regularizationRate;
+    save();
     weights.setLayers(trainer.network.dense);
     out.summary.textContent = String(trainer.network.model);
     render();
@@ -109,14 +88,33 @@ export function setUpTrainingPanel(): void {
     newNetwork();
   };
 
+  /**
+   * One minibatch step; false when it failed. nn's optimizers refuse a gradient holding NaN or ∞
+   * (the loss diverged) and update nothing: training stops and the page says why and what to do.
+   */
+  const step = (): boolean => {
+    try {
+      trainer.step();
+      return true;
+    } catch (error) {
+      setRunning(false);
+      status.textContent = `Training stopped at step ${trainer.steps}. ${(error as Error).message}. Reset starts again from new weights.`;
+      status.hidden = false;
+      if (!(error instanceof AdjointError)) throw error; // not divergence but a bug: the console has it too
+      return false;
+    }
+  };
+
   const frame = () => {
     if (!running) return;
     const start = performance.now();
     const budget = Math.max(MIN_TRAIN_MS, FRAME_MS - renderMs);
     let steps = 0;
     // A fixed number of steps, but never more than the budget: a big network must not freeze the page.
-    do trainer.step();
-    while (++steps !== settings.speed && performance.now() - start < budget);
+    let ok: boolean;
+    do ok = step();
+    while (ok && ++steps !== settings.speed && performance.now() - start < budget);
+    if (!ok) return; // setRunning(false) has drawn everything
     render(false);
     pending = requestAnimationFrame(frame);
   };
@@ -132,10 +130,13 @@ export function setUpTrainingPanel(): void {
   };
 
   // ── run controls ──
-  trainButton.addEventListener('click', () => setRunning(!running));
+  trainButton.addEventListener('click', () => {
+    if (!running) status.hidden = true;
+    setRunning(!running);
+  });
   byId('step').addEventListener('click', () => {
-    trainer.step();
-    render();
+    status.hidden = true;
+    if (step()) render();
   });
   byId('reset').addEventListener('click', () => {
     settings.netSeed++; // new initial weights each time
@@ -176,6 +177,7 @@ export function setUpTrainingPanel(): void {
   showTest.checked = settings.showTest;
   showTest.addEventListener('change', () => {
     settings.showTest = showTest.checked;
+    save();
     render();
   });
 
@@ -249,22 +251,43 @@ export function setUpTrainingPanel(): void {
   optimizer.addEventListener('change', () => {
     settings.optimizer = optimizer.value as OptimizerName;
     trainer.setOptimizer(settings.optimizer, settings.lr);
+    save();
   });
   const lr = byId<HTMLSelectElement>('lr');
   fillSelect(lr, LEARNING_RATES, settings.lr);
   lr.addEventListener('change', () => {
     settings.lr = Number(lr.value);
     trainer.optimizer.lr = settings.lr;
+    save();
   });
   const speed = byId<HTMLSelectElement>('speed');
   fillSelect(speed, SPEEDS, settings.speed === Infinity ? 'max' : settings.speed);
-  speed.addEventListener('change', () => (settings.speed = speed.value === 'max' ? Infinity : Number(speed.value)));
+  speed.addEventListener('change', () => {
+    settings.speed = speed.value === 'max' ? Infinity : Number(speed.value);
+    save();
+  });
   const batch = byId<HTMLSelectElement>('batch');
   fillSelect(batch, BATCH_SIZES, settings.batchSize);
   batch.addEventListener('change', () => {
     settings.batchSize = Number(batch.value);
     trainer.batchSize = settings.batchSize;
+    save();
   });
+  const regularization = byId<HTMLSelectElement>('regularization');
+  fillSelect(regularization, REGULARIZERS, settings.regularization);
+  const regularizationRate = byId<HTMLSelectElement>('regularization-rate');
+  fillSelect(regularizationRate, REGULARIZATION_RATES, settings.regularizationRate);
+  const setRegularization = () => {
+    settings.regularization = regularization.value as Regularizer;
+    settings.regularizationRate = Number(regularizationRate.value);
+    trainer.regularization = settings.regularization;
+    trainer.regularizationRate = settings.regularizationRate;
+    regularizationRate.disabled = settings.regularization === 'none';
+    save();
+  };
+  regularization.addEventListener('change', setRegularization);
+  regularizationRate.addEventListener('change', setRegularization);
+  regularizationRate.disabled = settings.regularization === 'none';
 
   newData();
 }

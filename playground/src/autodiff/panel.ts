@@ -4,7 +4,7 @@
  * the user's, not the page's: nothing goes to the console).
  */
 import { ParseError } from './parse';
-import { ExpressionError, traceExpression, type PanelTrace } from './trace-model';
+import { ExpressionError, modesAgree, traceExpression, type PanelTrace } from './trace-model';
 import { drawGraph, type Mode } from './graph-svg';
 import { drawTable } from './table';
 import { short } from './format';
@@ -34,7 +34,8 @@ export function setUpAutodiffPanel(): void {
   };
 
   const update = () => {
-    const [x, y, xDot, yDot] = numbers.map((input) => Number(input.value));
+    // An empty field (or one the browser could not read as a number: its value is '' then) is no 0.
+    const [x, y, xDot, yDot] = numbers.map((input) => (input.value.trim() === '' ? NaN : Number(input.value)));
     if (![x, y, xDot, yDot].every((v) => input(v))) {
       showError('x, y, ẋ and ẏ must be numbers');
       return;
@@ -91,7 +92,7 @@ function describe(t: PanelTrace, p: { x: number; y: number; xDot: number; yDot: 
   lines.push(line('reverse', `one sweep back from f̄ = 1: ${grads.join(', ')}`));
   // The two modes meet here: ḟ = ẋ·x̄ + ẏ·ȳ (the tangent is the gradient along the direction).
   const fromBars = p.xDot * (t.gradient.x ?? 0) + (t.uses.y ? p.yDot * (t.gradient.y ?? 0) : 0);
-  const agree = Math.abs(fromBars - t.directional) <= 1e-12 * Math.max(1, Math.abs(fromBars));
+  const agree = modesAgree(fromBars, t.directional);
   lines.push(line('check', `ẋ·x̄${t.uses.y ? ' + ẏ·ȳ' : ''} = ${short(fromBars)} ${agree ? '= ḟ ✓' : '≠ ḟ'}`));
   return lines;
 }

@@ -52,6 +52,16 @@ export class ExpressionError extends Error {
   }
 }
 
+/**
+ * Whether the forward pass's ḟ and the reverse sweep's ẋ·x̄ + ẏ·ȳ agree: equal to rounding, or the
+ * same infinity, or both NaN (at 1/x's pole or outside √'s domain the two modes agree on that too).
+ */
+export function modesAgree(fromBars: number, directional: number): boolean {
+  if (Number.isNaN(fromBars) || Number.isNaN(directional)) return Number.isNaN(fromBars) && Number.isNaN(directional);
+  if (!Number.isFinite(fromBars) || !Number.isFinite(directional)) return fromBars === directional;
+  return Math.abs(fromBars - directional) <= 1e-12 * Math.max(1, Math.abs(fromBars));
+}
+
 /** Parses `text` and traces it at `point`. @throws ParseError for bad syntax, ExpressionError otherwise. */
 export function traceExpression(text: string, point: Point): PanelTrace {
   const expr = parseExpression(text);

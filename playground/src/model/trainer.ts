@@ -8,6 +8,14 @@ import type { Points } from '../data/datasets';
 import { buildNetwork, type Network, type NetworkConfig } from './network';
 import { makeOptimizer, type OptimizerName } from './optimizers';
 
+/** Penalties on the Dense layers' weights (not the biases) that training adds to the loss. */
+export const REGULARIZERS = {
+  none: 'none',
+  l1: 'L1',
+  l2: 'L2',
+} as const;
+export type Regularizer = keyof typeof REGULARIZERS;
+
 export interface Scores {
   loss: number;
   accuracy: number;
@@ -34,6 +42,9 @@ export class Trainer {
   readonly network: Network;
   optimizer: Optimizer;
   batchSize: number;
+  /** The penalty each step adds to the minibatch's loss: rate · Σ|w| (L1) or rate · Σw² (L2) over every Dense weight. */
+  regularization: Regularizer = 'none';
+  regularizationRate = 0;
   /** Minibatch updates so far. */
   steps = 0;
   readonly history: HistoryPoint[] = [];
@@ -89,14 +100,21 @@ export class Trainer {
 
     const { model } = this.network;
     model.train();
-    const loss = binaryCrossEntropy(model.forward(tensor(xy, { shape: [size, 2] })), tensor(labels, { shape: [size, 1] }));
+    let loss = binaryCrossEntropy(model.forward(tensor(xy, { shape: [size, 2] })), tensor(labels, { shape: [size, 1] }));
+    if (this.regularization !== 'none' && this.regularizationRate > 0) {
+      // Part of the loss, so backward gives its gradient too: rate · sign(w) for L1, 2 · rate · w for L2.
+      for (const { weight } of this.network.dense) {
+        const penalty = (this.regularization === 'l1' ? weight.abs() : weight.square()).sum();
+        loss = loss.add(penalty.mul(this.regularizationRate));
+      }
+    }
     this.optimizer.zeroGrad();
     loss.backward();
     this.optimizer.step();
     this.steps++;
   }
 
-  /** Loss and accuracy on the training or test points, in evaluation mode (no dropout, running BN statistics). */
+  /** Loss (without the penalty) and accuracy on the training or test points, in evaluation mode (no dropout, running BN statistics). */
   score(which: 'train' | 'test'): Scores {
     const { x, y } = which === 'train' ? this.train : this.test;
     const logits = predict(this.network.model, x, { batchSize: x.shape[0]! });

@@ -6,6 +6,7 @@
  */
 import type { Dense } from '@adjoint/nn';
 import { css, diverging } from './colors';
+import { decimal } from './format';
 
 interface Panel {
   layer: Dense;
@@ -69,7 +70,7 @@ export class WeightsView {
 
   private caption(panel: Panel, k: number): void {
     const { layer } = panel;
-    panel.caption.textContent = `layer ${k + 1}: W ${layer.inFeatures}×${layer.outFeatures}, max |w| ${panel.scale.toFixed(2)}`;
+    panel.caption.textContent = `layer ${k + 1}: W ${layer.inFeatures}×${layer.outFeatures}, max |w| ${decimal(panel.scale, 2)}`;
   }
 
   private describeCell(panel: Panel, k: number, event: MouseEvent): void {
@@ -81,9 +82,9 @@ export class WeightsView {
     if (j < 0 || j >= layer.outFeatures) return;
     if (y < layer.inFeatures * cell) {
       const i = Math.floor(y / cell);
-      panel.caption.textContent = `layer ${k + 1}: w[${i}][${j}] = ${layer.weight.data[i * layer.outFeatures + j]!.toFixed(4)}`;
+      panel.caption.textContent = `layer ${k + 1}: w[${i}][${j}] = ${decimal(layer.weight.data[i * layer.outFeatures + j]!, 4)}`;
     } else if (y >= layer.inFeatures * cell + GAP && layer.bias !== null) {
-      panel.caption.textContent = `layer ${k + 1}: b[${j}] = ${layer.bias.data[j]!.toFixed(4)}`;
+      panel.caption.textContent = `layer ${k + 1}: b[${j}] = ${decimal(layer.bias.data[j]!, 4)}`;
     }
   }
 }
