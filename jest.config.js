@@ -9,7 +9,8 @@ module.exports = {
     '^@adjoint/(core|nn|gradcheck|blas)$': '<rootDir>/packages/$1/src/index.ts',
   },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.tests.json' }],
+    // ts-jest, with built-ins read locally: see the script.
+    '^.+\\.ts$': ['<rootDir>/scripts/jest-transform.cjs', { tsconfig: '<rootDir>/tsconfig.tests.json' }],
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/build/'],
 };
