@@ -5,6 +5,7 @@ import { dts } from 'rollup-plugin-dts';
 import { builtinModules } from 'node:module';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import builtins from './local-builtins.cjs';
 
 const packages = {
   core: ['index'],
@@ -33,8 +34,10 @@ for (const [name, entries] of Object.entries(packages)) {
   for (const entry of entries) {
     const input = path.join(root, 'build', `${entry}.js`);
     const code = await rollup({ input, external: isExternal, onwarn: quietCircular });
-    await code.write({ file: path.join(root, 'dist', `${entry}.mjs`), format: 'es' });
-    await code.write({ file: path.join(root, 'dist', `${entry}.cjs`), format: 'cjs', exports: 'named' });
+    // Built-ins read from constants: a user's jest runs this code in a vm context (see the script).
+    const intro = builtins.LOCAL_BUILTINS;
+    await code.write({ file: path.join(root, 'dist', `${entry}.mjs`), format: 'es', intro });
+    await code.write({ file: path.join(root, 'dist', `${entry}.cjs`), format: 'cjs', exports: 'named', intro });
     // Node's `import` gets the CommonJS build too, through this wrapper: one copy of each package
     // per process, so a tensor made by require() is a tensor to import's functions and the
     // registry, the array pools and the settings are shared (no dual-package hazard). Browsers and
