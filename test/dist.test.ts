@@ -151,7 +151,7 @@ describe('the bundles in a vm context, as jest runs a user\'s tests', () => {
   it('read the global Math once, at load, and not while drawing 10,000 random numbers', () => {
     const source = readFileSync(path.join(root, 'packages/core/dist/index.cjs'), 'utf8');
     let reads = 0;
-    const sandbox: Record<string, unknown> = { require, console, process, setTimeout, clearTimeout, queueMicrotask, performance, TextDecoder, TextEncoder, WebAssembly, SharedArrayBuffer, URL };
+    const sandbox: Record<string, unknown> = { require, console, process, setTimeout, clearTimeout, queueMicrotask, performance, TextDecoder, TextEncoder, SharedArrayBuffer, URL, WebAssembly: (globalThis as Record<string, unknown>).WebAssembly };
     Object.defineProperty(sandbox, 'Math', { get: () => (reads++, Math) });
     const context = vm.createContext(sandbox);
     const loaded = { exports: {} as { rand: (shape: number[], options: { seed: number }) => { size: number } } };
