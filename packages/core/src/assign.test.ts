@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { GradError, ShapeError, Tensor, assign, grad, randn, tensor, vjp } from './index';
+import { GradError, ShapeError, Tensor, ValueError, assign, expandDims, gather, grad, noGrad, randn, reshape, slice, tensor, vjp } from './index';
 
 describe('assign', () => {
   it('writes values of any accepted form into a leaf in place and returns it', () => {
@@ -25,11 +25,66 @@ describe('assign', () => {
     expect(() => assign(x, [1, 2])).toThrow(ShapeError);
     expect(() => assign(x, [1, 2])).toThrow(/^assign: .*\[2\].*\[3\]/);
     expect(() => assign(x, [[1, 2, 3], [4, 5, 6]])).toThrow(/do not broadcast to the tensor's shape \[3\]/);
-    expect(() => assign(x, new Float64Array(4))).toThrow(/4 elements cannot fill a \[3\] tensor/);
+    expect(() => assign(x, new Float64Array(4))).toThrow(/^assign: a Float64Array of length 4 cannot fill a \[3\] tensor \(3 elements\)/);
     const y = x.exp();
     expect(() => assign(y, [0, 0, 0])).toThrow(GradError);
     expect(() => y.assign([0, 0, 0])).toThrow(/^assign: can only write a leaf in place; this \[3\] tensor was made by 'exp'/);
     expect(x.toArray()).toEqual([1, 2, 3]);
+  });
+});
+
+describe('assign: mistakes and views', () => {
+  it('a target that is not a tensor is a ValueError naming assign (once a TypeError)', () => {
+    expect(() => assign([1, 2] as never, 0)).toThrow(ValueError);
+    expect(() => assign(3 as never, 0)).toThrow(/^assign: can only write a Tensor, got 3$/);
+  });
+
+  it('a function that returns a new array instead of writing is a ValueError (d.map wrote nothing, silently)', () => {
+    const x = tensor([1, 2, 3]);
+    expect(() => x.assign((d) => d.map((v) => 2 * v) as never)).toThrow(ValueError);
+    expect(() => x.assign((d) => Array.from(d) as never)).toThrow(/^assign: the function returned \[1, 2, 3\] instead of writing into the data it was given \(d\.map makes a copy and writes nothing/);
+    expect(() => x.assign((d) => d.map((v) => 2 * v) as never)).toThrow(/^assign: the function returned a Float64Array of length 3 instead/);
+    expect(x.toArray()).toEqual([1, 2, 3]);
+    // Returning the array itself (fill, sort) or a number (an arrow around d[i] = v) is a write.
+    expect(x.assign((d) => d.fill(4) as never).toArray()).toEqual([4, 4, 4]);
+    expect(x.assign((d) => (d[0] = 5) as never).toArray()).toEqual([5, 4, 4]);
+  });
+
+  it('typed arrays of x\'s size are read row-major, as Float64Arrays are', () => {
+    const x = tensor([[1, 2], [3, 4]]);
+    x.assign(new Float32Array([0.5, 1.5, 2.5, 3.5]));
+    expect(x.toArray()).toEqual([[0.5, 1.5], [2.5, 3.5]]);
+    expect(() => x.assign(new Int32Array(3))).toThrow(/^assign: an Int32Array of length 3 cannot fill a \[2, 2\] tensor \(4 elements\)/);
+    expect(() => x.assign(new BigInt64Array(4) as never)).toThrow(/^assign: values must be numbers, got a BigInt64Array of length 4/);
+  });
+
+  it('a value refused is not a write: a graph that recorded x still runs backward (once a GradError)', () => {
+    const w = tensor([1, 2, 3], { requiresGrad: true });
+    const loss = w.square().sum();
+    expect(() => w.assign([1, 2])).toThrow(ShapeError);
+    expect(() => w.assign('x' as never)).toThrow(ValueError);
+    expect(() => w.assign(new Float64Array(2))).toThrow(ShapeError);
+    loss.backward();
+    expect(w.grad!.toArray()).toEqual([2, 4, 6]);
+  });
+
+  it('writes reach every tensor sharing the data (an untracked reshape or expandDims), not copies (slice, gather, transpose)', () => {
+    const x = tensor([[1, 2], [3, 4]]);
+    reshape(x, [4]).assign([5, 6, 7, 8]);
+    expect(x.toArray()).toEqual([[5, 6], [7, 8]]);
+    expandDims(x, 0).assign(0);
+    expect(x.toArray()).toEqual([[0, 0], [0, 0]]);
+    slice(x, [1, 0]).assign(9);
+    gather(x, [0]).assign(9);
+    x.transpose().assign(9);
+    expect(x.toArray()).toEqual([[0, 0], [0, 0]]);
+  });
+
+  it('a write through a reshape made under noGrad is seen by a backward through the leaf', () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    const loss = w.mul(w).sum();
+    noGrad(() => reshape(w, [2, 1])).assign(7);
+    expect(() => loss.backward()).toThrow(/^backward: 'mul' \(output \[2\]\) recorded its input 0, a \[2\] tensor, which was changed in place/);
   });
 });
 

@@ -6,8 +6,8 @@
  */
 import {
   AdjointError, GradError, argmax, argmin, Rng, ShapeError, Tensor, ValueError, add, arange, concat, detectAnomaly, eye, full, gather, grad, hessian, hvp,
-  jacobian, jvp, linspace, manualSeed, matmul, noGrad, ones, oneHot, rand, randn, reshape, scalar, sum, tensor, toDot, trace, transpose,
-  valueAndGrad, vjp, zeros,
+  jacobian, jvp, linspace, manualSeed, matmul, noGrad, ones, onesLike, oneHot, rand, randn, reshape, scalar, squeeze, stack, sum, tensor, toDot,
+  trace, transpose, valueAndGrad, vjp, zeros, zerosLike,
 } from '@adjoint/core';
 import { expectError, thrown } from '../../../test/support/expect-error';
 
@@ -25,9 +25,12 @@ describe('tensor(): data and shape', () => {
     ['a boolean element', [[true, 1]], /^tensor: data must be numbers, got boolean/],
     ['null', null, /^tensor: data must be numbers, got object \(null\)/],
     ['undefined', undefined, /^tensor: data must be numbers, got undefined/],
-    ['an object', { 0: 1 }, /^tensor: data must be numbers, got object/],
+    ['an object', { 0: 1 }, /^tensor: data must be numbers, got an object$/],
+    ['a Set (iterables are not read)', new Set([1, 2]), /^tensor: data must be numbers, got an object \(Set\)$/],
+    ['a list of tensors (stack them)', [tensor([1, 2]), tensor([3, 4])], /^tensor: data must be numbers, got a Tensor of shape \[2\]$/],
     ['a hole in a sparse array', [1, , 3], /^tensor: data must be numbers, got undefined/], // eslint-disable-line no-sparse-arrays
-    ['a Float32Array (only Float64Array is taken as flat data)', new Float32Array(2), /^tensor: data must be numbers/],
+    ['a BigInt64Array (float64 cannot hold every int64)', new BigInt64Array(2), /^tensor: data must be numbers, got a BigInt64Array of length 2 \(convert bigints with Number\(\)/],
+    ['a typed array where a level of nesting belongs', [[[1, 2], [3, 4]], new Float64Array(2)], /^tensor: ragged nested array: expected arrays at depth 2, got numbers from a Float64Array of length 2/],
     ['nesting deeper than 64 levels (would overflow the stack)', deepNesting(20_000), /^tensor: nested arrays deeper than 64 levels/],
   ])('%s is a ValueError', (_what, data, message) => {
     expectError(() => tensor(data as never), ValueError, message);
@@ -42,6 +45,8 @@ describe('tensor(): data and shape', () => {
     ['not an array', 4, /^tensor: shape must be an array of non-negative integers, got 4/],
     ['too many elements for a tensor', [65536, 65536], /^tensor: shape \[65536, 65536\]: 4294967296 elements, more than the 2147483647 a tensor can hold/],
     ['rank above 64', new Array(65).fill(1), /^tensor: a tensor has at most 64 axes, got a shape of rank 65/],
+    // Empty, but summing its first axis would need 2⁴⁰ elements (a RangeError in the kernel before).
+    ['of size 0 with a dimension beyond 2³¹ − 1', [0, 2 ** 40], /^tensor: shape \[0, 1099511627776\]: dimension 1099511627776 is more than the 2147483647 elements a tensor can hold/],
   ])('a shape that is %s is a ValueError', (_what, shape, message) => {
     expectError(() => tensor([1, 2], { shape: shape as number[] }), ValueError, message);
   });
@@ -49,9 +54,27 @@ describe('tensor(): data and shape', () => {
   it('data whose length does not match the shape is a ValueError, for every kind of data', () => {
     expectError(() => tensor([1, 2, 3], { shape: [2, 2] }), ValueError, /^tensor: data has 3 elements but shape \[2, 2\] needs 4/);
     expectError(() => tensor(new Float64Array(5), { shape: [2, 2] }), ValueError, /^tensor: data has 5 elements but shape \[2, 2\] needs 4/);
-    expectError(() => tensor([[1, 2], [3, 4]], { shape: [3] }), ValueError, /^tensor: data has 4 elements but shape \[3\] needs 3/);
+    expectError(() => tensor(new Float32Array(5), { shape: [2, 2] }), ValueError, /^tensor: data has 5 elements but shape \[2, 2\] needs 4/);
     expectError(() => tensor(tensor([1, 2]), { shape: [3] }), ValueError, /^tensor: data has 2 elements but shape \[3\] needs 3/);
     expect(tensor(7, { shape: [2] }).toArray()).toEqual([7, 7]); // a number fills the shape
+  });
+
+  it('nested data whose shape is not the shape given is a ValueError, not a silent reshape', () => {
+    // Once read row-major as if flat: [[1, 2, 3], [4, 5, 6]] with shape [3, 2] became [[1, 2], [3, 4], [5, 6]].
+    expectError(() => tensor([[1, 2, 3], [4, 5, 6]], { shape: [3, 2] }), ValueError, 'tensor: nested data of shape [2, 3] does not fit shape [3, 2] (to read data row-major into a shape, give it flat)');
+    expectError(() => tensor([[1, 2], [3, 4]], { shape: [4] }), ValueError, /^tensor: nested data of shape \[2, 2\] does not fit shape \[4\]/);
+    expect(tensor([[1, 2, 3], [4, 5, 6]], { shape: [2, 3] }).toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(tensor([1, 2, 3, 4, 5, 6], { shape: [3, 2] }).toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+  });
+
+  it('an option misspelled, or requiresGrad not a boolean, is a ValueError, not a leaf silently untracked', () => {
+    expectError(() => tensor([1], { requireGrad: true } as never), ValueError, "tensor: unknown option 'requireGrad'; the options are shape, requiresGrad");
+    expectError(() => tensor([1], { requiresGrad: 'yes' } as never), ValueError, 'tensor: requiresGrad must be true or false, got "yes"');
+    expectError(() => scalar(1, { shape: [3] } as never), ValueError, "scalar: unknown option 'shape'; the options are requiresGrad");
+    expectError(() => zeros([2], { requiresgrad: true } as never), ValueError, "zeros: unknown option 'requiresgrad'; the options are requiresGrad");
+    expectError(() => full([2], 1, { requiresGrad: 1 } as never), ValueError, 'full: requiresGrad must be true or false, got 1');
+    expectError(() => rand([2], { sed: 1 } as never), ValueError, "rand: unknown option 'sed'; the options are seed, rng, requiresGrad, min, max");
+    expectError(() => randn([2], { sd: 2 } as never), ValueError, "randn: unknown option 'sd'; the options are seed, rng, requiresGrad, mean, std");
   });
 
   it('options must be an object', () => {
@@ -99,6 +122,13 @@ describe('creation functions', () => {
     ['randn with both a seed and an rng', () => randn([2], { seed: 1, rng: new Rng(1) }), /^randn: give seed or rng, not both$/],
     ['rand with a NaN bound', () => rand([2], { min: NaN }), /^rand: min must be a finite number, got NaN/],
     ['rand with an infinite bound', () => rand([2], { max: Infinity }), /^rand: max must be a finite number, got Infinity/],
+    // Once drawn from (max, min], outside the [min, max) promised; PyTorch's uniform_ refuses it too.
+    ['rand with min above max', () => rand([2], { min: 1, max: 0 }), /^rand: min must be at most max, got min 1 and max 0$/],
+    // Once every draw was Infinity.
+    ['rand whose range overflows', () => rand([2], { min: -1e308, max: 1e308 }), /^rand: the range max − min must be a finite number, got min -1e\+308 and max 1e\+308$/],
+    ['zerosLike of an array', () => zerosLike([1, 2] as never), /^zerosLike: x must be a Tensor, got \[1, 2\]$/],
+    ['onesLike of a number', () => onesLike(5 as never), /^onesLike: x must be a Tensor, got 5$/],
+    ['eye with m = -1', () => eye(2, -1), /^eye: m must be a non-negative integer, got -1/],
     ['rand with a NaN seed', () => rand([2], { seed: NaN }), /^rand: seed must be a whole number between −2⁵³ and 2⁵³, got NaN$/],
     ['randn with a fractional seed', () => randn([2], { seed: 0.3 }), /^randn: seed must be a whole number .*, got 0\.3 \(for a random seed, use Math\.floor\(Math\.random\(\) \* 2 \*\* 32\)\)/],
     ['randn with a negative std', () => randn([2], { std: -1 }), /^randn: std must be ≥ 0, got -1/],
@@ -214,9 +244,19 @@ describe('a few out-of-range indices and axes, spelled out (fuzz.test.ts tries t
     ['gather with an index too large', () => gather(m, [0, 2]), ValueError, /^gather: index 2 \(position 1\) is out of range for axis 0 of size 2/],
     ['oneHot with an index ≥ depth', () => oneHot([0, 3], 3), ValueError, /^oneHot: indices must be integers in \[0, 3\), got 3 at position 1/],
     ['oneHot with depth 0', () => oneHot([0], 0), ValueError, /^oneHot: depth must be a positive integer, got 0/],
-    ['transpose with a repeated axis', () => transpose(m, [0, 0]), ValueError, /^transpose: perm must be a permutation of 0…1 \(for shape rank 2\), got \[0, 0\]/],
+    ['transpose with a repeated axis', () => transpose(m, [0, 0]), ValueError, /^transpose: perm must be a permutation of the axes 0…1 \(or −2…−1, counted from the end\) for shape rank 2, got \[0, 0\]/],
     ['reshape to another size', () => reshape(m, [4]), ShapeError, /^reshape: the element count must stay 6, got \[2, 3\] and \[4\]/],
     ['reshape with two -1', () => reshape(m, [-1, -1]), ValueError, /^reshape: target shape must hold non-negative integers and at most one -1, got \[-1, -1\]/],
+    // Once a Tensor constructor error about a shape [2, , 3] needing NaN elements.
+    ['reshape to a sparse shape', () => reshape(m, [2, , 3] as never), ValueError, /^reshape: target shape must hold non-negative integers and at most one -1, got \[2, , 3\]/], // eslint-disable-line no-sparse-arrays
+    ['reshape to rank 65 through a -1', () => reshape(tensor([1]), [...new Array(64).fill(1), -1]), ValueError, /^reshape: a tensor has at most 64 axes, got a shape of rank 65/],
+    ['reshape of an empty tensor to a dimension beyond 2³¹ − 1', () => reshape(zeros([0]), [2 ** 31, 0]), ValueError, /^reshape: shape \[2147483648, 0\]: dimension 2147483648 is more than/],
+    // Holes once reached the op as undefined: a TypeError reading '_shape'.
+    ['concat of a sparse list', () => concat([m, , m] as never), ValueError, /^concat: expected a Tensor or a number, got undefined/], // eslint-disable-line no-sparse-arrays
+    ['stack of a sparse list', () => stack([m, , m] as never), ValueError, /^stack: expected a Tensor or a number, got undefined/], // eslint-disable-line no-sparse-arrays
+    ['squeeze of a sparse list of axes', () => squeeze(zeros([1, 2, 1]), [0, , 2] as never), ValueError, /^squeeze: axis must be an integer, got undefined/], // eslint-disable-line no-sparse-arrays
+    ['squeeze of a scalar at axis 0', () => squeeze(scalar(1), 0), ValueError, /^squeeze: axis 0 is out of range for rank 0 \(a scalar has no axes\)/],
+    ['add of a Float32Array', () => add(m, new Float32Array(3) as never), ValueError, /^add: expected a Tensor or a number, got a Float32Array of length 3/],
     ['matmul with mismatched inner dimensions', () => matmul(m, m), ShapeError, /^matmul: inner dimensions must match \(3 vs 2\), got \[2, 3\] and \[2, 3\]/],
     ['add of shapes NumPy would not broadcast', () => add(m, tensor([1, 2])), ShapeError, /^add: shapes \[2, 3\] and \[2\] cannot be broadcast together/],
     ['add whose broadcast would not fit in memory', () => add(zeros([100000, 1]), zeros([100000])), ValueError, /^add: broadcasting \[100000, 1\] and \[100000\] gives \[100000, 100000\]: 10000000000 elements/],

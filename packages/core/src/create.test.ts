@@ -117,6 +117,35 @@ describe('tensor from flat data with a shape', () => {
   });
 });
 
+describe('tensor from typed arrays', () => {
+  it('a Float32Array is a vector, its values widened exactly (as NumPy reads float32 into float64)', () => {
+    const t = tensor(new Float32Array([0.1, -2.5, Infinity]));
+    expect(t.shape).toEqual([3]);
+    expect(values(t)).toEqual([0.10000000149011612, -2.5, Infinity]); // Math.fround(0.1), not 0.1
+  });
+
+  it('integer arrays of every width, Uint8ClampedArray (canvas pixels) among them, with or without a shape', () => {
+    expect(values(tensor(new Int8Array([-128, 127])))).toEqual([-128, 127]);
+    expect(values(tensor(new Uint32Array([4294967295])))).toEqual([4294967295]);
+    expect(tensor(new Uint8ClampedArray([0, 255, 7, 9]), { shape: [2, 2] }).toArray()).toEqual([[0, 255], [7, 9]]);
+    expect(values(tensor(new Int16Array([1, 2]), { shape: [2] }))).toEqual([1, 2]);
+  });
+
+  it('rows that are typed arrays', () => {
+    const t = tensor([new Float64Array([1, 2]), new Float32Array([3, 4]), [5, 6]]);
+    expect(t.shape).toEqual([3, 2]);
+    expect(values(t)).toEqual([1, 2, 3, 4, 5, 6]);
+    expectValueError(() => tensor([new Float64Array([1, 2]), new Float64Array([3])]), 'tensor', /ragged/, /length 1/);
+  });
+
+  it('copies the typed array', () => {
+    const src = new Int32Array([1, 2]);
+    const t = tensor(src);
+    src[0] = 9;
+    expect(values(t)).toEqual([1, 2]);
+  });
+});
+
 describe('tensor rejects bad data with a ValueError', () => {
   it('ragged nested arrays: a short row', () => {
     expectValueError(() => tensor([[1, 2], [3]]), 'tensor', /ragged/, /2/);
@@ -283,6 +312,12 @@ describe('eye', () => {
     expectValueError(() => eye(-1), 'eye', /-1/);
     expectValueError(() => eye(2.5), 'eye', /2\.5/);
   });
+
+  it('eye(n, m) is n×m with ones on the diagonal, as NumPy\'s eye(N, M) (m was once ignored)', () => {
+    expect(eye(2, 3).toArray()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(eye(3, 2).toArray()).toEqual([[1, 0], [0, 1], [0, 0]]);
+    expect(eye(2, 0).shape).toEqual([2, 0]);
+  });
 });
 
 describe('arange', () => {
@@ -317,6 +352,14 @@ describe('arange', () => {
     expect(arange(0, 5, -1).shape).toEqual([0]);
   });
 
+  it('a fractional step: NumPy\'s count ⌈(stop − start)/step⌉, so arange(1, 1.3, 0.1) reaches 1.3', () => {
+    expect(values(arange(1, 1.3, 0.1))).toEqual([1, 1.1, 1.2, 1.3]);
+  });
+
+  it('start and stop whose difference overflows are a ValueError saying so (it claimed Infinity elements)', () => {
+    expectValueError(() => arange(-1e308, 1e308, 1e307), 'arange: stop − start overflows float64, got -1e+308 to 1e+308');
+  });
+
   it('rejects a zero step and non-finite bounds', () => {
     expectValueError(() => arange(0, 5, 0), 'arange');
     expectValueError(() => arange(NaN), 'arange', /NaN/);
@@ -345,6 +388,15 @@ describe('linspace', () => {
 
   it('the endpoint is exactly b even when a + (b − a) rounds', () => {
     expect(linspace(3, 0.1, 2).data[1]).toBe(0.1);
+  });
+
+  it('finite ends whose difference overflows give finite values (NumPy gives NaN and inf)', () => {
+    expect(values(linspace(-1e308, 1e308, 3))).toEqual([-1e308, 0, 1e308]);
+    expect(values(linspace(1.5e308, -1.5e308, 4))).toEqual([1.5e308, 0.5e308, -0.5e308, -1.5e308]);
+  });
+
+  it('infinite ends give NaN where ∞ − ∞ arises, as in NumPy', () => {
+    expect(values(linspace(0, Infinity, 3))).toEqual([NaN, Infinity, Infinity]);
   });
 
   it('rejects a negative or fractional n', () => {
@@ -459,6 +511,45 @@ describe('toArray', () => {
 
   it('zero-size axes give empty arrays', () => {
     expect(zeros([2, 0]).toArray()).toEqual([[], []]);
+    expect(zeros([0, 2]).toArray()).toEqual([]);
+  });
+
+  it('keeps −0 and NaN', () => {
+    const a = tensor([-0, NaN]).toArray() as number[];
+    expect(Object.is(a[0], -0)).toBe(true);
+    expect(a[1]).toBeNaN();
+  });
+
+  it('an empty tensor that would take more than 2³¹ − 1 arrays to write out is a ValueError, not a hang', () => {
+    const started = Date.now();
+    expectValueError(() => zeros([100_000, 100_000, 0]).toArray(), 'toArray: a [100000, 100000, 0] tensor would be more than 2147483647 nested arrays');
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect((zeros([1000, 0]).toArray() as unknown[]).length).toBe(1000);
+  });
+});
+
+describe('JSON.stringify', () => {
+  it('writes the nested values, which tensor() reads back', () => {
+    const t = tensor([[1, -2.5], [3, 4]], { requiresGrad: true });
+    const text = JSON.stringify({ w: t });
+    expect(text).toBe('{"w":[[1,-2.5],[3,4]]}');
+    expect(tensor(JSON.parse(text).w).toArray()).toEqual([[1, -2.5], [3, 4]]);
+    expect(JSON.stringify(scalar(2))).toBe('2');
+  });
+
+  it('writes nothing of the graph (once every path through it: 2²² copies of x for this y)', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    let y = x;
+    for (let i = 0; i < 22; i++) y = add(y, y);
+    const started = Date.now();
+    expect(JSON.stringify(y)).toBe('[4194304,8388608]');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('writes NaN and infinities as null, which tensor() refuses rather than reads as 0', () => {
+    const text = JSON.stringify(tensor([NaN, Infinity, 1]));
+    expect(text).toBe('[null,null,1]');
+    expectValueError(() => tensor(JSON.parse(text)), 'tensor', /null/);
   });
 });
 

@@ -3,9 +3,10 @@
  * every shown value is an integer below 1e15; otherwise 4 decimals, or exponential with 4 digits
  * when the largest |v| ≥ 1e6 or the smallest nonzero |v| < 1e-4; NaN/±∞ print as nan/inf/-inf;
  * every cell is right-aligned to the widest; rows continue under the first bracket; tensors of more
- * than 1000 elements show 3 entries at each end of every axis with `...` and add `shape=[…]`.
+ * than 1000 elements show 3 entries at each end of every axis with `...` and add `shape=[…]`; an
+ * empty tensor of more than one axis prints as `tensor([], shape=[…])`, as NumPy prints it.
  */
-import { add, arange, scalar, tensor, zeros } from '@adjoint/core';
+import { add, arange, ones, scalar, tensor, zeros } from '@adjoint/core';
 
 describe('scalars', () => {
   it('an integer', () => {
@@ -107,8 +108,16 @@ describe('matrices', () => {
     expect(tensor([[-1.5], [10.25]]).toString()).toBe('tensor([[-1.5000],\n        [10.2500]])');
   });
 
-  it('a matrix with a zero-length axis', () => {
-    expect(zeros([2, 0]).toString()).toBe('tensor([[],\n        []])');
+  it('a matrix with a zero-length axis prints its shape, as NumPy does', () => {
+    expect(zeros([2, 0]).toString()).toBe('tensor([], shape=[2, 0])');
+    expect(zeros([0, 3]).toString()).toBe('tensor([], shape=[0, 3])'); // once tensor([]), the shape lost
+    expect(zeros([2, 0], { requiresGrad: true }).toString()).toBe('tensor([], shape=[2, 0], requiresGrad=true)');
+  });
+
+  it('an empty tensor with long leading axes prints at once (once a line per row: 10⁵ × 10⁵ never finished)', () => {
+    const started = Date.now();
+    expect(zeros([100_000, 100_000, 0]).toString()).toBe('tensor([], shape=[100000, 100000, 0])');
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });
 
@@ -191,6 +200,13 @@ describe('large tensors are elided', () => {
     const t = arange(2000);
     t.requiresGrad = true;
     expect(t.toString()).toBe('tensor([   0,    1,    2, ..., 1997, 1998, 1999], shape=[2000], requiresGrad=true)');
+  });
+
+  it('a large tensor none of whose axes is long enough to elide prints in full (once a RangeError: stack overflow)', () => {
+    const text = ones([4, 4, 4, 4, 4, 4, 4, 4, 4]).toString(); // 262,144 elements, all shown
+    expect(text.startsWith('tensor([[[[[[[[[1, 1, 1, 1],')).toBe(true);
+    expect(text.endsWith('1, 1, 1, 1]]]]]]]]], shape=[4, 4, 4, 4, 4, 4, 4, 4, 4])')).toBe(true);
+    expect(text.match(/1/g)).toHaveLength(262_144);
   });
 
   it('a large tensor of decimals', () => {

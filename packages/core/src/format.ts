@@ -19,10 +19,16 @@ function shownIndices(n: number, elide: boolean): (number | null)[] {
   return [...Array.from({ length: EDGE }, (_, i) => i), null, ...Array.from({ length: EDGE }, (_, i) => n - EDGE + i)];
 }
 
-/** The text of a tensor, e.g. `tensor([[1, 2],\n        [3, 4]])`. */
+/**
+ * The text of a tensor, e.g. `tensor([[1, 2],\n        [3, 4]])`. An empty tensor of more than one
+ * axis prints as `tensor([], shape=[2, 0])`, as NumPy prints it: its nested brackets would say the
+ * same at a length of its leading axes, which may be billions.
+ */
 export function formatTensor(t: Tensor): string {
-  const elide = t.size > ELIDE_ABOVE;
+  const grad = t.requiresGrad ? ', requiresGrad=true' : '';
   const shape = t._shape;
+  if (t.size === 0 && shape.length > 1) return `tensor([], shape=[${shape.join(', ')}]${grad})`;
+  const elide = t.size > ELIDE_ABOVE;
   const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
   const shown: number[] = [];
   const collect = (axis: number, offset: number): void => {
@@ -33,12 +39,20 @@ export function formatTensor(t: Tensor): string {
     for (const i of shownIndices(shape[axis]!, elide)) if (i !== null) collect(axis + 1, offset + i * strides[axis]!);
   };
   collect(0, 0);
-  const finite = shown.filter(Number.isFinite);
-  const allIntegers = finite.every((v) => Number.isInteger(v) && Math.abs(v) < 1e15);
-  const maxAbs = Math.max(0, ...finite.map(Math.abs));
-  const minAbs = Math.min(Infinity, ...finite.filter((v) => v !== 0).map(Math.abs));
+  // Loops, not Math.max(...values): a spread of a few hundred thousand values overflows the stack.
+  let allIntegers = true;
+  let maxAbs = 0;
+  let minAbs = Infinity;
+  for (const v of shown) {
+    if (!Number.isFinite(v)) continue;
+    const a = Math.abs(v);
+    if (!Number.isInteger(v) || a >= 1e15) allIntegers = false;
+    if (a > maxAbs) maxAbs = a;
+    if (a !== 0 && a < minAbs) minAbs = a;
+  }
   const exponential = !allIntegers && (maxAbs >= 1e6 || minAbs < 1e-4);
-  const width = Math.max(1, ...shown.map((v) => formatNumber(v, allIntegers, exponential).length));
+  let width = 1;
+  for (const v of shown) width = Math.max(width, formatNumber(v, allIntegers, exponential).length);
   const cell = (v: number): string => formatNumber(v, allIntegers, exponential).padStart(width);
 
   const prefix = 'tensor(';
@@ -50,7 +64,6 @@ export function formatTensor(t: Tensor): string {
     return `[${parts.join(separator)}]`;
   };
   const body = render(0, 0, ' '.repeat(prefix.length));
-  const grad = t.requiresGrad ? ', requiresGrad=true' : '';
   const shapeNote = elide ? `, shape=[${shape.join(', ')}]` : '';
   return `${prefix}${body}${shapeNote}${grad})`;
 }

@@ -348,3 +348,21 @@ describe('state and fromState', () => {
     expect(() => Rng.fromState(state as never)).toThrow(/^Rng\.fromState: needs \{ words: four whole numbers/);
   });
 });
+
+describe('uniform(lo, hi) never draws hi', () => {
+  // A stream whose every 32-bit draw is 2³² − 1 gives u = 1 − 2⁻⁵³, the largest u there is; in
+  // [1, 2), where doubles are 2⁻⁵² apart, 1 + (2 − 1)·u rounds to 2.
+  class Top extends Rng {
+    override nextUint32(): number {
+      return 0xffffffff;
+    }
+  }
+  it.each([[1, 2], [0, 1], [-3, -1], [-1, 0], [1e300, 1.5e300]])('in [%p, %p): the largest draw is below hi', (lo, hi) => {
+    const x = new Top(0).uniform(lo, hi);
+    expect(x).toBeLessThan(hi);
+    expect(x).toBeGreaterThanOrEqual(lo);
+  });
+  it('is the double just below hi where the product rounds up to it', () => {
+    expect(new Top(0).uniform(1, 2)).toBe(2 - 2 ** -52);
+  });
+});

@@ -2,6 +2,14 @@ import { ValueError } from './errors';
 import { requireSeed } from './arguments';
 import { describeValue } from './shape';
 
+/** The largest double below the finite number `x`. */
+function below(x: number): number {
+  if (x === 0) return -Number.MIN_VALUE;
+  const bits = new BigInt64Array(new Float64Array([x]).buffer);
+  bits[0] += x > 0 ? -1n : 1n;
+  return new Float64Array(bits.buffer)[0]!;
+}
+
 /**
  * A seeded, portable pseudo-random generator: xoshiro128** (Blackman & Vigna) seeded by
  * splitmix32. It uses only 32-bit integer arithmetic, so the same seed gives the same uniform
@@ -67,7 +75,9 @@ export class Rng {
     const a = this.nextUint32() >>> 5; // 27 bits
     const b = this.nextUint32() >>> 6; // 26 bits
     const u = (a * 67108864 + b) / 9007199254740992;
-    return lo + (hi - lo) * u;
+    const x = lo + (hi - lo) * u;
+    // u < 1, but lo + (hi − lo)·u can round up to hi (u = 1 − 2⁻⁵³ in [1, 2)): hi is never drawn.
+    return x < hi || !(lo < hi) ? x : below(hi);
   }
 
   /** A normal draw with the given mean and standard deviation. */

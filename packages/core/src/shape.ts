@@ -35,14 +35,19 @@ export const MAX_RANK = 64;
  */
 export const MAX_SIZE = 2 ** 31 - 1;
 
-/** Throws a ValueError unless `shape` is a list of non-negative integers of a size a tensor can hold. */
+/**
+ * Throws a ValueError unless `shape` is a list of non-negative integers of a size a tensor can hold.
+ * Each dimension is bounded by {@link MAX_SIZE} too, zero-size shapes included: a [0, 2⁴⁰] tensor
+ * holds nothing, but summing its first axis would need 2⁴⁰ elements.
+ */
 export function checkShape(op: string, shape: unknown): Shape {
   if (!Array.isArray(shape)) throw new ValueError(`${op}: shape must be an array of non-negative integers, got ${describeValue(shape)}`);
   if (shape.length > MAX_RANK) throw new ValueError(`${op}: a tensor has at most ${MAX_RANK} axes, got a shape of rank ${shape.length}`);
-  for (const d of shape) {
+  for (const d of shape as unknown[]) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       throw new ValueError(`${op}: dimensions must be non-negative integers, got ${describeValue(shape)}`);
     }
+    if (d > MAX_SIZE) throw new ValueError(`${op}: shape ${formatShape(shape)}: dimension ${d} is more than the ${MAX_SIZE} elements a tensor can hold`);
   }
   checkSize(op, shape as Shape);
   return shape as Shape;
@@ -71,8 +76,28 @@ export function describeValue(v: unknown, depth = 0): string {
     const shown = v.slice(0, 6).map((x) => describeValue(x, depth + 1));
     return `[${shown.join(', ')}${v.length > 6 ? `, … (${v.length} elements)` : ''}]`;
   }
-  if (v !== null && typeof v === 'object') return 'an object';
+  if (v !== null && typeof v === 'object') return describeObject(v);
   return String(v);
+}
+
+/**
+ * An object as messages show it, by its kind: "a Float32Array of length 3", "a Tensor of shape
+ * [2]", "an object (Set)"; a plain object is "an object". Reads only the constructor's name and, for
+ * typed arrays and tensors, their length or shape, so a hostile getter or proxy cannot make it throw.
+ */
+function describeObject(v: object): string {
+  try {
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+      const kind = v.constructor.name;
+      return `${kind.startsWith('I') ? 'an' : 'a'} ${kind} of length ${(v as unknown as ArrayLike<unknown>).length}`;
+    }
+    const name: unknown = v.constructor?.name;
+    const shape: unknown = (v as { _shape?: unknown })._shape;
+    if (name === 'Tensor' && Array.isArray(shape)) return `a Tensor of shape ${formatShape(shape)}`;
+    return typeof name === 'string' && name !== '' && name !== 'Object' ? `an object (${name})` : 'an object';
+  } catch {
+    return 'an object';
+  }
 }
 
 /** Row-major strides (in elements). */
@@ -126,7 +151,8 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
     throw new ValueError(`${op}: axis must be an integer, got ${describeValue(axis)}`);
   }
   if (axis < -rank || axis >= rank) {
-    throw new ValueError(`${op}: axis ${axis} is out of range for rank ${rank} (valid: ${-rank} to ${rank - 1})`);
+    const valid = rank === 0 ? 'a scalar has no axes' : `valid: ${-rank} to ${rank - 1}`;
+    throw new ValueError(`${op}: axis ${axis} is out of range for rank ${rank} (${valid})`);
   }
   return axis < 0 ? axis + rank : axis;
 }
@@ -141,7 +167,7 @@ export function normalizeAxes(op: string, axis: number | readonly number[] | und
   if (typeof axis === 'number') return [normalizeAxis(op, axis, rank)]; // the usual case, without a Set and a sort
   const list = axis;
   if (!Array.isArray(list)) throw new ValueError(`${op}: axis must be a number or a list of numbers, got ${describeValue(axis)}`);
-  const axes = list.map((a) => normalizeAxis(op, a, rank));
+  const axes = Array.from(list, (a) => normalizeAxis(op, a, rank)); // not map, which skips a sparse list's holes
   const unique = [...new Set(axes)].sort((x, y) => x - y);
   if (unique.length !== axes.length) throw new ValueError(`${op}: repeated axis in [${list.join(', ')}] for rank ${rank}`);
   return unique;

@@ -1,5 +1,5 @@
 import type { DifferentiableOp } from './registry';
-import { checkShape, describeValue, formatShape, sameShape, shapeSize, type Shape } from './shape';
+import { MAX_SIZE, checkShape, describeValue, formatShape, sameShape, shapeSize, stridesOf, type Shape } from './shape';
 import { GradError, ShapeError, ValueError } from './errors';
 import { formatTensor } from './format';
 import * as fn from './functions';
@@ -220,18 +220,43 @@ export class Tensor {
     if (this.size !== 1) throw new ValueError(`item: needs a tensor with exactly one element, got shape ${formatShape(this._shape)}`);
     return scalarValue(this);
   }
-  /** Nested arrays of numbers (a number for a scalar). */
+  /**
+   * Nested arrays of numbers (a number for a scalar), −0 and NaN kept; `tensor(t.toArray())` has
+   * `t`'s shape and values. An empty tensor gives its arrays down to the empty axis (`[[], []]` for
+   * [2, 0]), and one that would take more than {@link MAX_SIZE} arrays to write out (a [10⁶, 10⁶, 0]
+   * tensor, which holds nothing) is a ValueError rather than a hang.
+   */
   toArray(): NestedArray {
+    const shape = this._shape;
+    let arrays = 0;
+    for (let d = 0, count = 1; d < shape.length && count > 0; count *= shape[d]!, d++) {
+      arrays += count;
+      if (arrays > MAX_SIZE) throw new ValueError(`toArray: a ${formatShape(shape)} tensor would be more than ${MAX_SIZE} nested arrays`);
+    }
+    const data = this.data;
+    const strides = stridesOf(shape);
     const build = (axis: number, offset: number): NestedArray => {
-      if (axis === this._shape.length) return this.data[offset]!;
+      if (axis === shape.length) return data[offset]!;
       const out: NestedArray[] = [];
-      const stride = shapeSize(this._shape.slice(axis + 1));
-      for (let i = 0; i < this._shape[axis]!; i++) out.push(build(axis + 1, offset + i * stride));
+      for (let i = 0; i < shape[axis]!; i++) out.push(build(axis + 1, offset + i * strides[axis]!));
       return out;
     };
     return build(0, 0);
   }
-  /** NumPy-like text, elided with `...` when large. */
+  /**
+   * What `JSON.stringify` writes: {@link toArray}'s nested arrays, so `tensor(JSON.parse(text))`
+   * gives the tensor back. JSON has no NaN or ±∞ (they are written as null, which `tensor()` then
+   * refuses), and nothing of the graph is written: without this, a recorded tensor wrote every
+   * tensor it was made from, once per path, which for a graph that reuses results never finished.
+   */
+  toJSON(): NestedArray {
+    return this.toArray();
+  }
+  /**
+   * NumPy-like text: integers without decimals, else 4 decimals or exponential form, NaN and ±∞ as
+   * nan and ±inf, −0 as 0 (JavaScript's `String(-0)` is "0"; `toArray` keeps the sign). More than
+   * 1000 elements are elided with `...` (3 entries at each end of each long axis) and the shape noted.
+   */
   toString(): string {
     return formatTensor(this);
   }
@@ -303,6 +328,14 @@ export class Tensor {
   lessEqual(b: TensorLike): Tensor { return fn.lessEqual(this, b); }
   equal(b: TensorLike): Tensor { return fn.equal(this, b); }
   notEqual(b: TensorLike): Tensor { return fn.notEqual(this, b); }
+  /** One-hot rows of these integer indices: shape [...this.shape, depth], with no gradient. */
+  oneHot(depth: number): Tensor { return fn.oneHot(this, depth); }
+  /**
+   * where(this, a, b): a where this condition is nonzero, else b. The tensor is the condition, the
+   * first argument of {@link where}, as for every method; PyTorch's `x.where(cond, y)` instead takes
+   * the condition as its argument, so write `cond.where(x, y)` for it.
+   */
+  where(a: TensorLike, b: TensorLike): Tensor { return fn.where(this, a, b); }
 
   // Unary ops.
   neg(): Tensor { return fn.neg(this); }
@@ -346,7 +379,7 @@ export class Tensor {
   max(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.max(this, axis, keepDims); }
   min(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.min(this, axis, keepDims); }
   logSumExp(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.logSumExp(this, axis, keepDims); }
-  norm(): Tensor { return fn.norm(this); }
+  norm(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.norm(this, axis, keepDims); }
   argmax(axis?: number): Tensor { return fn.argmax(this, axis); }
   argmin(axis?: number): Tensor { return fn.argmin(this, axis); }
   softmax(axis?: number): Tensor { return fn.softmax(this, axis); }
@@ -371,6 +404,11 @@ export class Tensor {
   broadcastTo(shape: readonly number[]): Tensor { return fn.broadcastTo(this, shape); }
   slice(begin: readonly number[], size?: readonly number[]): Tensor { return fn.slice(this, begin, size); }
   gather(indices: Tensor | readonly number[], axis?: number): Tensor { return fn.gather(this, indices, axis); }
+
+  // Convolution and pooling, this tensor being the input x [N, C, H, W].
+  conv2d(w: Tensor, options?: fn.Conv2dOptions): Tensor { return fn.conv2d(this, w, options); }
+  maxPool2d(options: fn.Pool2dOptions): Tensor { return fn.maxPool2d(this, options); }
+  avgPool2d(options: fn.Pool2dOptions): Tensor { return fn.avgPool2d(this, options); }
 }
 
 // What console.log and util.inspect show in Node: the same text as toString(), not the engine's

@@ -171,6 +171,14 @@ describe('conv2d values', () => {
     }
   });
 
+  it('the method form x.conv2d(w, options)', () => {
+    const x = seeded([2, 4, 5, 5], 2);
+    const w = seeded([6, 2, 3, 3], 3);
+    const options: Conv2dOptions = { stride: 2, padding: 1, groups: 2 };
+    expect(Array.from(x.conv2d(w, options).data)).toEqual(Array.from(conv2d(x, w, options).data));
+    expect(Array.from(x.conv2d(seeded([3, 4, 3, 3], 4)).data)).toEqual(Array.from(conv2d(x, seeded([3, 4, 3, 3], 4)).data));
+  });
+
   it('an empty batch gives an empty result', () => {
     const out = conv2d(zeros([0, 2, 5, 5]), seeded([3, 2, 3, 3], 1), { padding: 1 });
     expect(out.shape).toEqual([0, 3, 5, 5]);
@@ -553,6 +561,13 @@ describe('maxPool2d and avgPool2d values', () => {
     const p = pair((options.padding ?? 0) as number);
     expectClose(maxPool2d(x, options), naivePool(x, 'max', k, s, p));
     expectClose(avgPool2d(x, options), naivePool(x, 'avg', k, s, p));
+  });
+
+  it('the method forms x.maxPool2d(options) and x.avgPool2d(options)', () => {
+    const x = seeded([1, 2, 5, 4], 31);
+    const options: Pool2dOptions = { kernelSize: 3, stride: 2, padding: 1 };
+    expect(Array.from(x.maxPool2d(options).data)).toEqual(Array.from(maxPool2d(x, options).data));
+    expect(Array.from(x.avgPool2d(options).data)).toEqual(Array.from(avgPool2d(x, options).data));
   });
 
   it('hand-worked examples: −∞ padding for the maximum, zeros counted in the mean', () => {

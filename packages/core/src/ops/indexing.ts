@@ -104,7 +104,12 @@ export const where = (cond: TensorLike, a: TensorLike, b: TensorLike): Tensor =>
 
 
 // ── Indexing ────────────────────────────────────────────────────────────────────────────────────
-/** Picks entries along `axis` by integer index: shape x.shape[:axis] + indices.shape + x.shape[axis+1:]. */
+/**
+ * Picks entries along `axis` by integer index, as NumPy's `take` and PyTorch's `index_select`:
+ * shape x.shape[:axis] + indices.shape + x.shape[axis+1:]. Indices must be integers in
+ * [0, x.shape[axis]): a negative one is a ValueError, as in PyTorch, not counted from the end as
+ * in NumPy. A copy: writing the result (assign) leaves `x` as it was.
+ */
 export const gather = (x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor =>
   apply(gatherOp, [toTensor(x, 'gather'), toIndexTensor('gather', indices)], { axis });
 /** Adds slices of `values` at `indices` along `axis` into zeros with `dim` entries there: the adjoint of gather. */

@@ -24,10 +24,11 @@ const identityOp = registerOp<DifferentiableOp>({
   domain: { inputs: [anyReal], cases: [{ shapes: [[2, 3]], attrs: undefined }, { shapes: [[3, 4]], attrs: undefined }], smooth: true },
 });
 
-/** Resolves one -1 in a target shape and checks the element count. */
+/** Resolves one -1 in a target shape and checks the element count, the rank and each dimension. */
 function resolveReshape(from: Shape, to: readonly number[]): Shape {
   if (!Array.isArray(to)) throw new ValueError(`reshape: the target shape must be an array of integers, got ${describeValue(to)}`);
-  const known = to.filter((d) => d !== -1);
+  // Array.from, not filter: a hole in a sparse array must be refused, not skipped.
+  const known = Array.from(to).filter((d) => d !== -1);
   const unknown = to.length - known.length;
   if (unknown > 1 || known.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new ValueError(`reshape: target shape must hold non-negative integers and at most one -1, got ${describeValue(to)}`);
@@ -38,10 +39,10 @@ function resolveReshape(from: Shape, to: readonly number[]): Shape {
     if (knownSize === 0 || size % knownSize !== 0) {
       throw new ShapeError(`reshape: cannot infer -1 when reshaping ${formatShape(from)} (${size} elements) to ${formatShape(to)}`);
     }
-    return to.map((d) => (d === -1 ? size / knownSize : d));
+    return checkShape('reshape', to.map((d) => (d === -1 ? size / knownSize : d)));
   }
   requireShape(knownSize === size, 'reshape', `the element count must stay ${size}`, [from, to]);
-  return [...to];
+  return checkShape('reshape', [...to]); // the rank, and each dimension of an empty result
 }
 
 /** Same data, new shape (no copy). Adjoint: reshape back. */
@@ -200,7 +201,12 @@ export function squeeze(xArg: Tensor, axis?: number | readonly number[]): Tensor
 }
 /** Repeats along broadcast axes to reach `shape` (NumPy rules). */
 export const broadcastTo = (x: Tensor, shape: readonly number[]): Tensor => apply(broadcastToOp, [toTensor(x, 'broadcastTo')], { shape });
-/** The box starting at `begin` of extent `size` (-1: to the end; default: everything after begin). */
+/**
+ * The box starting at `begin` of extent `size` (-1: to the end; default: everything after begin),
+ * one entry per axis, as TensorFlow's `slice`: `begin` counts from 0, so NumPy's `x[-2:]` is
+ * `slice(x, [n - 2])`, and a box reaching outside `x` is a ValueError rather than cut short. A copy:
+ * writing the result (assign) leaves `x` as it was.
+ */
 export function slice(xArg: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   const x = toTensor(xArg, 'slice');
   return apply(sliceOp, [x], { begin: ownCopy(begin), size: size === undefined ? x._shape.map(() => -1) : ownCopy(size) });
@@ -243,15 +249,16 @@ export function split(xArg: Tensor, sections: number | readonly number[], axis =
   const bounds = [0, ...cuts, size];
   return bounds.slice(1).map((end, i) => slice(x, x._shape.map((_, d) => (d === a ? bounds[i]! : 0)), x._shape.map((n, d) => (d === a ? end - bounds[i]! : n))));
 }
-/** Joins tensors along an existing axis. */
+/** Joins tensors along an existing axis (negative counts from the end), as NumPy's `concatenate`. */
 export function concat(list: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(list) || list.length === 0) throw new ValueError('concat: needs a non-empty list of tensors');
-  return apply(concatOp, list.map((t) => toTensor(t, 'concat')), { axis });
+  // Array.from, not map: a hole in a sparse list is refused by toTensor, not passed on.
+  return apply(concatOp, Array.from(list, (t) => toTensor(t, 'concat')), { axis });
 }
-/** Joins tensors of one shape along a new axis. */
+/** Joins tensors of one shape along a new axis (from −(rank + 1) to rank), as NumPy's `stack`. */
 export function stack(list: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(list) || list.length === 0) throw new ValueError('stack: needs a non-empty list of tensors');
-  list = list.map((t) => toTensor(t, 'stack'));
+  list = Array.from(list, (t) => toTensor(t, 'stack'));
   const first = list[0]!._shape;
   for (const t of list) {
     if (t.rank !== first.length || t._shape.some((d: number, i: number) => d !== first[i])) {

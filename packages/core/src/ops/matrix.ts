@@ -202,10 +202,11 @@ function reversedAxes(rank: number): number[] {
   return Array.from({ length: rank }, (_, i) => rank - 1 - i);
 }
 
-function checkPermutation(perm: readonly number[], rank: number): void {
+/** `perm` (the axes, negative ones resolved) must list each of 0…rank−1 once; `given` is what the user wrote. */
+function checkPermutation(perm: readonly number[], rank: number, given: unknown = perm): void {
   const ok =
     Array.isArray(perm) && perm.length === rank && perm.every((p) => Number.isInteger(p)) && [...perm].sort((x, y) => x - y).every((p, i) => p === i);
-  if (!ok) throw new ValueError(`transpose: perm must be a permutation of 0…${rank - 1} (for shape rank ${rank}), got ${describeValue(perm)}`);
+  if (!ok) throw new ValueError(`transpose: perm must be a permutation of the axes 0…${rank - 1} (or −${rank}…−1, counted from the end) for shape rank ${rank}, got ${describeValue(given)}`);
 }
 
 function inversePermutation(perm: readonly number[]): number[] {
@@ -308,9 +309,16 @@ export function outer(aArg: Tensor, bArg: Tensor): Tensor {
   const b = toTensor(bArg, 'outer');
   return mul(reshape(a, [a.size, 1]), reshape(b, [1, b.size]));
 }
-/** Permutes axes (reverses them by default). */
+/**
+ * Permutes axes: output axis d is input axis perm[d] (reverses them by default). A negative axis
+ * counts from the end, as in NumPy's transpose and PyTorch's permute.
+ */
 export function transpose(xArg: Tensor, perm?: readonly number[]): Tensor {
   const x = toTensor(xArg, 'transpose');
-  return apply(transposeOp, [x], { perm: perm === undefined || perm === null ? reversedAxes(x.rank) : ownCopy(perm) });
+  if (perm === undefined || perm === null) return apply(transposeOp, [x], { perm: reversedAxes(x.rank) });
+  const given = ownCopy(perm);
+  const axes = Array.isArray(given) ? given.map((p) => (Number.isInteger(p) && p < 0 && p >= -x.rank ? p + x.rank : p)) : given;
+  checkPermutation(axes, x.rank, given);
+  return apply(transposeOp, [x], { perm: axes });
 }
 

@@ -748,6 +748,10 @@ describe('where', () => {
     expectTensor(where(tensor([2, -1, 0.5, 0]), 1, 0), [4], [1, 1, 1, 0]);
   });
 
+  it('the method form cond.where(a, b): the tensor is the condition', () => {
+    expectTensor(tensor([1, 0, 1]).where(tensor([1, 2, 3]), 0), [3], [1, 0, 3]);
+  });
+
   it('broadcasts all three: cond [2, 1], a [3], b a number', () => {
     expectTensor(where(tensor([[1], [0]]), tensor([1, 2, 3]), -1), [2, 3], [[1, 2, 3], [-1, -1, -1]]);
   });
@@ -963,8 +967,12 @@ describe('reductions: norm', () => {
     expect([norm(tensor([Infinity, 1])).item(), norm(tensor([-Infinity, 1e-300])).item(), norm(tensor([NaN, 1e-300])).item()]).toEqual([Infinity, Infinity, NaN]);
   });
 
-  it('the method form', () => {
+  it('the method form, with the function\'s axis and keepDims', () => {
     expectTensor(tensor([1, 1, 1, 1]).norm(), [], 2);
+    // x.norm(axis) once ignored the axis and returned the norm of every element.
+    expectTensor(tensor([[3, 4], [6, 8]]).norm(1), [2], [5, 10]);
+    expectTensor(tensor([[3, 4], [4, 3]]).norm(0, true), [1, 2], [[5, 5]]);
+    expectTensor(tensor([[[3, 4]], [[6, 8]]]).norm([1, 2]), [2], [5, 10]);
   });
 });
 
@@ -1684,6 +1692,9 @@ describe('transpose and .T', () => {
     for (let i = 0; i < 4; i++) for (let j = 0; j < 2; j++) for (let k = 0; k < 3; k++) want.push(12 * j + 4 * k + i);
     expectTensor(transpose(arange(24).reshape([2, 3, 4]), [2, 0, 1]), [4, 2, 3], want);
     expectTensor(arange(24).reshape([2, 3, 4]).transpose([2, 0, 1]), [4, 2, 3], want);
+    // negative axes count from the end, as NumPy's transpose and PyTorch's permute take them
+    expectTensor(transpose(arange(24).reshape([2, 3, 4]), [-1, 0, -2]), [4, 2, 3], want);
+    expect(() => transpose(A, [-3, 0])).toThrow(/^transpose: perm must be a permutation of the axes 0…1 .*got \[-3, 0\]/);
   });
 
   it('the identity perm and 1-D and 0-d tensors', () => {
@@ -1697,7 +1708,7 @@ describe('transpose and .T', () => {
     expectThrows(() => transpose(A, [0]), ValueError, 'transpose');
     expectThrows(() => transpose(A, [0, 2]), ValueError, 'transpose');
     expectThrows(() => transpose(A, [1, 0, 2]), ValueError, 'transpose');
-    expectThrows(() => transpose(A, [-1, 0]), ValueError, 'transpose');
+    expectThrows(() => transpose(A, [-3, 0]), ValueError, 'transpose');
   });
 
   it('.T of a tensor that is not 2-D is a ValueError naming the shape', () => {
@@ -2157,6 +2168,10 @@ describe('oneHot', () => {
 
   it('depth 1', () => {
     expectTensor(oneHot([0, 0], 1), [2, 1], [[1], [1]]);
+  });
+
+  it('the method form indices.oneHot(depth)', () => {
+    expectTensor(tensor([2, 0]).oneHot(3), [2, 3], [[0, 0, 1], [1, 0, 0]]);
   });
 
   it('has no gradient', () => {

@@ -323,17 +323,19 @@ export function outerRef(a: Nd, b: Nd): Nd {
   return build([a.data.length, b.data.length], ([i, j]) => a.data[i!]! * b.data[j!]!);
 }
 
-/** Axis permutation; undefined/null reverses. adjoint (like TF, unlike NumPy) rejects negative entries. */
+/** Axis permutation; undefined/null reverses; a negative entry counts from the end (NumPy's transpose). */
 export function transposeRef(x: Nd, perm: unknown): Ref {
   const r = x.shape.length;
   const p = perm === undefined || perm === null ? x.shape.map((_, i) => r - 1 - i) : perm;
   if (!Array.isArray(p) || p.length !== r) return reject('perm length');
   const seen = new Set<number>();
+  const perm2: number[] = [];
   for (const v of p) {
-    if (!isInt(v) || v < 0 || v >= r || seen.has(v)) return reject(`bad perm entry ${show(v)}`);
-    seen.add(v);
+    const axis = isInt(v) && v < 0 ? v + r : v;
+    if (!isInt(axis) || axis < 0 || axis >= r || seen.has(axis)) return reject(`bad perm entry ${show(v)}`);
+    seen.add(axis);
+    perm2.push(axis);
   }
-  const perm2 = p as number[];
   return build(perm2.map((q) => x.shape[q]!), (idx) => {
     const src = new Array<number>(r);
     perm2.forEach((q, d) => (src[q] = idx[d]!));
