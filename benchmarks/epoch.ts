@@ -1,21 +1,22 @@
 /**
  * One epoch of MNIST training (8,000 digits, batch 64, 784-128-10, Adam) with adjoint and with
- * TensorFlow.js on its wasm backend: wall time and peak memory (JS heap plus array buffers, which
- * hold both engines' tensor data; tfjs-wasm's tensors live in its WebAssembly memory, counted in
- * array buffers too).
+ * TensorFlow.js on its wasm backend: wall time and peak memory (JS heap plus external memory).
+ * adjoint's tensors are array buffers; tfjs-wasm's live in its WebAssembly memory, which Node counts
+ * in `external` but not in `arrayBuffers` (a subset of `external`). A WebAssembly memory never
+ * shrinks, so tfjs's row is how far its high-water mark rose during the epoch.
  */
 import { Rng } from '@adjoint/core';
 import { Adam, crossEntropy, mlp } from '@adjoint/nn';
 import { loadDigits } from '../demo/data';
 import { collectGarbage, ratio, type BenchResult } from './harness';
-import { loadTf } from './tf';
+import { loadTf, useBackend } from './tf';
 
 const DIGITS = 8000;
 const BATCH = 64;
 
 function memory(): number {
   const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
+  return m.heapUsed + m.external;
 }
 
 /**
@@ -62,7 +63,7 @@ export async function benchEpoch(): Promise<BenchResult[]> {
   const adjointMemory = { group, name: 'adjoint peak memory growth', value: ours.peakMB, unit: 'MB' };
   const tf = await loadTf();
   if (tf === null) return [a, adjointMemory];
-  await tf.setBackend('wasm');
+  await useBackend(tf, 'wasm');
   const tx = tf.tensor2d(Float32Array.from(xs.data), [DIGITS, 784]);
   const ty = tf.oneHot(tf.tensor1d(Int32Array.from(ys.data), 'int32'), 10);
   const w1 = tf.variable(tf.randomUniform([784, 128], -0.087, 0.087, 'float32', 1));

@@ -24,7 +24,7 @@ interface Problem {
   dense: Float64Array; // [HIDDEN, 1]
 }
 
-function problem(): Problem {
+export function problem(): Problem {
   const rng = new Rng(7);
   const uniform = (n: number, limit: number): Float64Array => Float64Array.from({ length: n }, () => rng.uniform(-limit, limit));
   const k = 1 / Math.sqrt(HIDDEN);
@@ -42,7 +42,7 @@ function problem(): Problem {
 /** The last time step's output: [batch, time, hidden] → [batch, hidden]. */
 const lastStep = (output: Tensor): Tensor => squeeze(slice(output, [0, TIME - 1, 0], [BATCH, 1, HIDDEN]), 1);
 
-function adjointModel(p: Problem): StepAndForward {
+export function adjointModel(p: Problem): StepAndForward {
   const lstm = new LSTM(INPUT, HIDDEN, { seed: 1 });
   const dense = new Dense(HIDDEN, 1, { seed: 2 });
   lstm.weightIh.assign(p.weightIh);
@@ -63,11 +63,13 @@ function transposed(a: Float64Array, rows: number, cols: number): Float32Array {
   return Float32Array.from({ length: a.length }, (_, k) => a[(k % rows) * cols + Math.floor(k / rows)]!);
 }
 
-function tfModel(tf: Tf, p: Problem): StepAndForward {
+export function tfModel(tf: Tf, p: Problem): StepAndForward {
   const x = tf.tensor3d(Float32Array.from(p.x), [BATCH, TIME, INPUT]);
   const target = tf.tensor2d(Float32Array.from(p.target), [BATCH, 1]);
   // Zeros first: the weights are set below (and tfjs's default orthogonal initialiser warns at this size).
-  const lstm = tf.layers.lstm({ units: HIDDEN, kernelInitializer: 'zeros', recurrentInitializer: 'zeros' });
+  // tfjs's gates default to hardSigmoid (Keras 1's choice), a cheaper and different function:
+  // sigmoid, as adjoint's and PyTorch's LSTM compute, or the two would not do the same work.
+  const lstm = tf.layers.lstm({ units: HIDDEN, recurrentActivation: 'sigmoid', kernelInitializer: 'zeros', recurrentInitializer: 'zeros' });
   const dense = tf.layers.dense({ units: 1 });
   dense.apply(lstm.apply(x)); // builds the weights, so that they can be set and minimize finds them
   lstm.setWeights([

@@ -14,7 +14,7 @@ import { getNumThreads, setNumThreads } from '../packages/core/src/kernels/threa
 import { ratio, timeInterleaved, timeIt, type BenchResult, type Timing } from './harness';
 import { openblasDgemm, type Dgemm } from './openblas';
 import { BLAS_MISSING, noteOnce } from './python';
-import { loadTf, type Tf } from './tf';
+import { loadTf, useBackend, type Tf } from './tf';
 
 const GROUP = 'matmul';
 /** Speed-up of gemm (whichever kernel it dispatches to) over the naive i-k-j loop at every square size. */
@@ -144,8 +144,12 @@ function againstOpenBlas(n: number): BenchResult[] {
   // @adjoint/blas's kernel, where it is built: what gemm runs once useOpenBlas() has installed it.
   const blas = openBlasAvailable() ? openBlasKernel() : null;
   if (blas === null) noteOnce(BLAS_MISSING);
-  // On core's default thread count, which is defaultThreads: both are the machine's cores.
-  const onBlas = (): void => blas!.gemm(a, 0, b, 0, c, 0, n, n, n, false, false);
+  // On core's default thread count, which is defaultThreads: both are the machine's cores. The
+  // kernel reads getNumThreads() at each product, and the timings before this one leave it at 1.
+  const onBlas = (): void => {
+    setNumThreads(defaultThreads);
+    blas!.gemm(a, 0, b, 0, c, 0, n, n, n, false, false);
+  };
   // The in-cache operands are placed again each time: the 1024³ products reuse the same memory.
   const time = (): Timing[] => [on(defaultThreads), on(1), kernelInCache(), ...(blas === null ? [] : [onBlas])]
     .map((fn) => timeIt(fn, { minTime: 0.5 }));
@@ -234,9 +238,9 @@ async function againstTf(tf: Tf, size: number): Promise<BenchResult[]> {
   };
   const group = `${GROUP} vs tfjs`;
   const gflops = (name: string, seconds: number): BenchResult => ({ group, name: `${name} ${size}³`, value: (2 * size ** 3) / seconds / 1e9, unit: 'GFLOP/s' });
-  await tf.setBackend('cpu');
+  await useBackend(tf, 'cpu');
   const [oursBesideCpu, cpu] = timeInterleaved([ours, tfProduct()], { minTime: 0.5 });
-  await tf.setBackend('wasm');
+  await useBackend(tf, 'wasm');
   const [oursBesideWasm, wasm] = timeInterleaved([ours, tfProduct()], { minTime: 0.5 });
   const adjoint = gflops('adjoint matmul (float64)', oursBesideWasm!.median);
   const tfWasm = gflops('tfjs wasm (float32)', wasm!.median);

@@ -10,10 +10,10 @@ import { nativeAdamKernel, openBlasAvailable, openBlasKernel } from '@adjoint/bl
 import { Adam, crossEntropy, mlp } from '@adjoint/nn';
 import { gemm } from '../packages/core/src/kernels/matmul';
 import { ratio, timeInterleaved, timedRow, type BenchResult, type Timing } from './harness';
-import { loadTf, type Tf } from './tf';
+import { loadTf, useBackend, type Tf } from './tf';
 import { describeTorch, torchStep } from './torch';
 import { BLAS_MISSING, noteOnce } from './python';
-import { adjointStepAndForward } from './versus-wasm';
+import { adjointStepAndForward, checkSameLoss } from './versus-wasm';
 
 const BATCH = 64;
 const LR = 1e-3;
@@ -130,8 +130,11 @@ export function handWrittenStep(p: Problem): { step: () => void; forward: () => 
   return { step, forward };
 }
 
-/** TensorFlow.js: the same network and optimizer on a given backend (float32, as tfjs computes). */
-function tfStep(tf: Tf, p: Problem): () => void {
+/**
+ * TensorFlow.js: the same network and optimizer on a given backend (float32, as tfjs computes), and
+ * its loss at the current weights (to check that it is adjoint's network).
+ */
+function tfStep(tf: Tf, p: Problem): { step: () => void; value: () => number } {
   const vars: Tf[] = [];
   for (let l = 0; l + 1 < p.sizes.length; l++) {
     vars.push(tf.variable(tf.tensor2d(Float32Array.from(p.weights[2 * l]!), [p.sizes[l]!, p.sizes[l + 1]!])));
@@ -140,17 +143,21 @@ function tfStep(tf: Tf, p: Problem): () => void {
   const x = tf.tensor2d(Float32Array.from(p.x), [BATCH, p.sizes[0]!]);
   const y = tf.oneHot(tf.tensor1d(p.labels, 'int32'), p.sizes[p.sizes.length - 1]!);
   const optimizer = tf.train.adam(LR);
-  return () => {
-    const loss = optimizer.minimize(() => {
-      let h = x;
-      for (let l = 0; l < vars.length / 2; l++) {
-        h = tf.add(tf.matMul(h, vars[2 * l]!), vars[2 * l + 1]!);
-        if (l < vars.length / 2 - 1) h = tf.relu(h);
-      }
-      return tf.losses.softmaxCrossEntropy(y, h);
-    }, true);
-    loss!.dataSync();
-    loss!.dispose();
+  const lossOf = (): Tf => {
+    let h = x;
+    for (let l = 0; l < vars.length / 2; l++) {
+      h = tf.add(tf.matMul(h, vars[2 * l]!), vars[2 * l + 1]!);
+      if (l < vars.length / 2 - 1) h = tf.relu(h);
+    }
+    return tf.losses.softmaxCrossEntropy(y, h);
+  };
+  return {
+    step: () => {
+      const loss = optimizer.minimize(lossOf, true);
+      loss!.dataSync();
+      loss!.dispose();
+    },
+    value: () => tf.tidy(() => lossOf().dataSync()[0] as number),
   };
 }
 
@@ -197,10 +204,15 @@ function againstHandWritten({ group, ours, hand }: Contest): BenchResult[] {
 async function againstTf({ group, p, ours }: Contest): Promise<BenchResult[]> {
   const tf = await loadTf();
   if (tf === null) return [];
-  await tf.setBackend('cpu');
-  const [aCpu, c] = timeInterleaved([ours.step, tfStep(tf, p)], { minTime: 1.5 });
-  await tf.setBackend('wasm');
-  const [aWasm, w] = timeInterleaved([ours.step, tfStep(tf, p)], { minTime: 1.5 });
+  const loss = handWrittenStep(p).forward();
+  const onBackend = async (backend: 'cpu' | 'wasm'): Promise<() => void> => {
+    await useBackend(tf, backend);
+    const theirs = tfStep(tf, p);
+    checkSameLoss(`${group} (tfjs ${backend})`, loss, theirs.value());
+    return theirs.step;
+  };
+  const [aCpu, c] = timeInterleaved([ours.step, await onBackend('cpu')], { minTime: 1.5 });
+  const [aWasm, w] = timeInterleaved([ours.step, await onBackend('wasm')], { minTime: 1.5 });
   const adjointCpu = timedRow(group, 'adjoint step (beside tfjs cpu)', aCpu!);
   const cpu = timedRow(group, 'tfjs cpu step (float32)', c!);
   const adjointWasm = timedRow(group, 'adjoint step (beside tfjs wasm)', aWasm!);

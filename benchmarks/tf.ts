@@ -44,11 +44,27 @@ export async function loadTf(): Promise<Tf | null> {
     const tf = (await import(TFJS)) as Tf;
     const wasm = (await import(TFJS_WASM)) as Tf;
     wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
-    await tf.setBackend('wasm');
+    // setBackend answers false (and tfjs runs on another backend) when wasm fails to start.
+    if (!(await tf.setBackend('wasm'))) {
+      missing = true;
+      log('  note: TensorFlow.js\'s wasm backend did not start, so the rows that compare against TensorFlow.js are left out');
+      return null;
+    }
     await tf.ready();
     loaded = tf;
     return tf;
   } finally {
     console.log = log;
+  }
+}
+
+/**
+ * Switches tfjs to `backend`, and throws unless it is then the one running: a row labelled wasm
+ * must not time cpu.
+ */
+export async function useBackend(tf: Tf, backend: 'cpu' | 'wasm'): Promise<void> {
+  const switched = await tf.setBackend(backend);
+  if (switched !== true || tf.getBackend() !== backend) {
+    throw new Error(`TensorFlow.js did not switch to its ${backend} backend (it runs on ${tf.getBackend()})`);
   }
 }

@@ -2,12 +2,14 @@
 import { noGrad, type Tensor } from '@adjoint/core';
 import type { Optimizer } from '@adjoint/nn';
 import { ratio, timeInterleaved, timedRow, type BenchResult } from './harness';
-import { loadTf, type Tf } from './tf';
+import { loadTf, useBackend, type Tf } from './tf';
 
 /** A training step, and the forward pass alone, as one engine runs them. */
 export interface StepAndForward {
   step: () => void;
   forward: () => void;
+  /** The loss's value now, so that both engines can be checked to compute the same function. */
+  value: () => number;
 }
 
 /** adjoint's: `loss`'s backward pass and `optimizer`'s update, and `loss` alone under noGrad. */
@@ -19,6 +21,7 @@ export function adjointStepAndForward(loss: () => Tensor, optimizer: Pick<Optimi
       optimizer.zeroGrad();
     },
     forward: () => void noGrad(loss),
+    value: () => noGrad(loss).item(),
   };
 }
 
@@ -34,7 +37,21 @@ export function tfStepAndForward(tf: Tf, optimizer: Tf, loss: () => Tf): StepAnd
       value!.dispose();
     },
     forward: () => tf.tidy(() => void loss().dataSync()),
+    value: () => tf.tidy(() => loss().dataSync()[0] as number),
   };
+}
+
+/** How far tfjs's float32 loss may sit from adjoint's float64 one on the same network and weights. */
+const FLOAT32_AGREEMENT = 1e-4;
+
+/**
+ * Throws unless two engines' losses at the same weights agree to float32's precision: a reference
+ * computing another function (a different activation, a layer's other default) times other work.
+ */
+export function checkSameLoss(group: string, ours: number, theirs: number): void {
+  if (!(Math.abs(ours - theirs) <= FLOAT32_AGREEMENT * Math.max(1, Math.abs(ours)))) {
+    throw new Error(`${group}: tfjs's initial loss ${theirs} is not adjoint's ${ours}, so the two do not compute the same network`);
+  }
 }
 
 /**
@@ -48,8 +65,9 @@ export async function againstTfWasm(group: string, ours: StepAndForward, theirs:
     const [a, f] = timeInterleaved([ours.step, ours.forward], { minTime: 1.5 });
     return [timedRow(group, 'adjoint step (float64)', a!), timedRow(group, 'adjoint forward (float64)', f!)];
   }
-  await tf.setBackend('wasm');
+  await useBackend(tf, 'wasm');
   const tfModel = theirs(tf);
+  checkSameLoss(group, ours.value(), tfModel.value());
   const [a, t, af, tf_] = timeInterleaved([ours.step, tfModel.step, ours.forward, tfModel.forward], { minTime: 2 });
   const adjointStep = timedRow(group, 'adjoint step (float64)', a!);
   const wasmStep = timedRow(group, tfStepName, t!);

@@ -1,10 +1,25 @@
 /**
- * The benchmark harness's ratio rows: paired by round when the rows were timed together; and what
- * the optional Python references (PyTorch, OpenBLAS through numpy) print, parsed without running them.
+ * The benchmark harness's ratio rows: paired by round when the rows were timed together; what
+ * the optional Python references (PyTorch, OpenBLAS through numpy) print, parsed without running them;
+ * and the TensorFlow.js references: on the backend they are named for, computing adjoint's function.
  */
 import { ratio, type BenchResult } from '../benchmarks/harness';
 import { blasField, numberField, numbersField, parseScriptOutput } from '../benchmarks/python';
 import { encodeProblem } from '../benchmarks/torch';
+import { loadTf, useBackend } from '../benchmarks/tf';
+import { checkSameLoss } from '../benchmarks/versus-wasm';
+import * as lstm from '../benchmarks/lstm';
+
+/** Whether TensorFlow.js (an optional reference) is installed. */
+function hasTf(): boolean {
+  try {
+    require.resolve('@tensorflow/tfjs');
+    require.resolve('@tensorflow/tfjs-backend-wasm');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const row = (value: number, samples?: number[], interleaving = samples && 1): BenchResult => ({ group: 'g', name: 'n', value, unit: 'ms', samples, interleaving });
 
@@ -62,4 +77,33 @@ describe('the PyTorch reference\'s input', () => {
     const body = bytes.subarray(newline + 1);
     expect(Array.from({ length: body.length / 8 }, (_, i) => body.readDoubleLE(i * 8))).toEqual([1, 2, 0.5, -0.25, 3]);
   });
+});
+
+describe('the TensorFlow.js references', () => {
+  const fakeTf = (answer: boolean, running: string) => ({ setBackend: async () => answer, getBackend: () => running });
+
+  it('refuse to time a backend other than the one a row names', async () => {
+    await expect(useBackend(fakeTf(true, 'wasm'), 'wasm')).resolves.toBeUndefined();
+    // setBackend answers false when wasm fails to start, and tfjs then runs on what it had.
+    await expect(useBackend(fakeTf(false, 'cpu'), 'wasm')).rejects.toThrow(/did not switch to its wasm backend \(it runs on cpu\)/);
+    await expect(useBackend(fakeTf(true, 'cpu'), 'wasm')).rejects.toThrow(/wasm/);
+  });
+
+  it('must compute adjoint\'s loss to float32\'s precision', () => {
+    expect(() => checkSameLoss('g', 0.26899519, 0.26899520)).not.toThrow();
+    // tfjs's LSTM with its default hardSigmoid gates gave 0.26944 against 0.26900.
+    expect(() => checkSameLoss('g', 0.2689951931784883, 0.2694352865219116)).toThrow(/g: tfjs's initial loss 0.2694352865219116 is not adjoint's 0.2689951931784883/);
+    expect(() => checkSameLoss('g', 1, NaN)).toThrow(/NaN/);
+  });
+
+  // Only where `npm run references` has installed TensorFlow.js.
+  const withTf = hasTf() ? it : it.skip;
+
+  withTf('include an LSTM with sigmoid gates, as adjoint\'s (tfjs defaults to hardSigmoid)', async () => {
+    const tf = await loadTf();
+    await useBackend(tf, 'wasm');
+    const p = lstm.problem();
+    const [ours, theirs] = [lstm.adjointModel(p).value(), lstm.tfModel(tf, p).value()];
+    expect(Math.abs(ours - theirs)).toBeLessThan(1e-6 * ours);
+  }, 60_000);
 });
