@@ -186,8 +186,20 @@ describe('differentiation transforms', () => {
     expectError(() => pullback('a' as never), ValueError, /^vjp: expected a Tensor or a number, got string/);
   });
 
+  it("backward: what a student meets first says what to do (PyTorch's retain_graph=True written as the first argument, a vector loss, no requiresGrad)", () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    expectError(() => w.square().sum().backward({ retainGraph: true } as never), ValueError,
+      /^backward: the first argument is the seed \(the output's gradient\), got the object .*; options come second: backward\(undefined, \{ retainGraph: true \}\)$/);
+    expectError(() => w.square().backward(), GradError,
+      /^backward: without a seed the output must be a single number \(a loss\), got shape \[2\]; reduce it first \(\.sum\(\) or \.mean\(\)\), or pass the output's gradient, a tensor of shape \[2\], as the seed$/);
+    expectError(() => tensor([1, 2]).square().sum().backward(), GradError, /does not require grad .*; create the tensors to differentiate with respect to as tensor\(data, \{ requiresGrad: true \}\)$/);
+    const loss = w.square().sum();
+    loss.backward();
+    expectError(() => loss.backward(), GradError, /was freed by an earlier backward; to differentiate twice, keep it with the first: backward\(undefined, \{ retainGraph: true \}\)/);
+  });
+
   it('jvp: lists of equal length, tangents shaped like their primals', () => {
-    expectError(() => jvp(f, x as never, x as never), ValueError, /^jvp: needs equally long lists of primals and tangents, got object and object/);
+    expectError(() => jvp(f, x as never, x as never), ValueError, /^jvp: needs equally long lists of primals and tangents, got object and object; wrap single ones in lists: jvp\(f, \[x\], \[v\]\)$/);
     expectError(() => jvp(f, [x], []), ValueError, /^jvp: needs equally long lists of primals and tangents, got 1 item\(s\) and 0 item\(s\)/);
     expectError(() => jvp(f, [x], [tensor([1, 2, 3])]), GradError, /^jvp: tangent 0 has shape \[3\] but its primal has shape \[2\]/);
     expectError(() => jvp(f, [x], ['t' as never]), ValueError, /^jvp: expected a Tensor or a number, got string/);
@@ -200,7 +212,7 @@ describe('differentiation transforms', () => {
   it('backward: a seed of the wrong shape is a GradError; no seed for a non-scalar, or no graph, too', () => {
     const leaf = tensor([1, 2], { requiresGrad: true });
     expectError(() => leaf.mul(2).backward(tensor([1, 2, 3])), GradError, /^backward: seed shape \[3\] does not match output shape \[2\]/);
-    expectError(() => leaf.mul(2).backward(), GradError, /^backward: a seed \(output cotangent\) is required for a non-scalar output of shape \[2\]/);
+    expectError(() => leaf.mul(2).backward(), GradError, /^backward: without a seed the output must be a single number \(a loss\), got shape \[2\]/);
     expectError(() => tensor([1]).mul(2).backward(), GradError, /^backward: the \[1\] tensor does not require grad/);
     expectError(() => noGrad(() => leaf.mul(2).sum()).backward(), GradError, /does not require grad/);
   });

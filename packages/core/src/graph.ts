@@ -4,8 +4,8 @@
  * adjoints (here, once, not in each rule), leaves' gradients, and freeing the graph after a pass.
  */
 import { Tensor, engineTensor, isOneElement, isPrivateGrad, scalarValue, setPrivateGrad, type NestedArray } from './tensor';
-import { GradError } from './errors';
-import { formatShape, sameShape, shapeSize, type Shape } from './shape';
+import { GradError, ValueError } from './errors';
+import { describeValue, formatShape, sameShape, shapeSize, type Shape } from './shape';
 import { noGrad, setGradMode } from './mode';
 import { forwardActive } from './forward';
 import { add, identity, reshape, sum } from './functions';
@@ -273,7 +273,7 @@ function recordTape(roots: readonly Tensor[], targets: Set<Tensor> | null, neste
         if (count === 0) {
           throw new GradError(
             `backward: the graph through '${op!.name}' (output ${formatShape(t._shape)}) was freed by an earlier backward; ` +
-              'pass {retainGraph: true} to the first backward to differentiate twice',
+              'to differentiate twice, keep it with the first: backward(undefined, { retainGraph: true }) (the seed comes first), or build it again',
           );
         }
         for (let i = count - 1; i >= 0; i--) { // the first input on top
@@ -315,13 +315,27 @@ function takesAdjoint(op: DifferentiableOp<unknown>, x: Tensor, i: number): bool
   return x.requiresGrad && !op.nondiff?.includes(i);
 }
 
+/** A plain object where a seed belongs: PyTorch's `backward(retain_graph=True)` written as `backward({ retainGraph: true })`. */
+function isOptionsObject(seed: unknown): boolean {
+  return seed !== null && typeof seed === 'object' && !Array.isArray(seed) && !(seed instanceof Tensor) && !ArrayBuffer.isView(seed);
+}
+
 /** `Tensor.backward`: reverse mode into the `.grad` of every leaf with requiresGrad. */
 export function backward(root: Tensor, seed: Tensor | NestedArray | undefined, options: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
-    throw new GradError(`backward: the ${formatShape(root._shape)} tensor does not require grad (no input had requiresGrad, or it was computed under noGrad)`);
+    throw new GradError(
+      `backward: the ${formatShape(root._shape)} tensor does not require grad (no input had requiresGrad, or it was computed under noGrad); ` +
+        'create the tensors to differentiate with respect to as tensor(data, { requiresGrad: true })',
+    );
+  }
+  if (isOptionsObject(seed)) {
+    throw new ValueError(`backward: the first argument is the seed (the output's gradient), got the object ${describeValue(seed)}; options come second: backward(undefined, { retainGraph: true })`);
   }
   if (seed === undefined && root.size !== 1) {
-    throw new GradError(`backward: a seed (output cotangent) is required for a non-scalar output of shape ${formatShape(root._shape)}`);
+    throw new GradError(
+      `backward: without a seed the output must be a single number (a loss), got shape ${formatShape(root._shape)}; ` +
+        `reduce it first (.sum() or .mean()), or pass the output's gradient, a tensor of shape ${formatShape(root._shape)}, as the seed`,
+    );
   }
   const { createGraph = false, retainGraph = createGraph } = requireOptions('backward', options);
   const seedTensor = seed === undefined ? engineTensor(new Float64Array(1).fill(1), root._shape) : toTensor(seed, 'backward');

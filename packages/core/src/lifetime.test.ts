@@ -23,7 +23,7 @@ describe('a freed graph cannot be walked again', () => {
     const y = x.exp().sum();
     y.backward();
     expect(gradError(() => y.backward()).message).toBe(
-      "backward: the graph through 'sum' (output []) was freed by an earlier backward; pass {retainGraph: true} to the first backward to differentiate twice",
+      "backward: the graph through 'sum' (output []) was freed by an earlier backward; to differentiate twice, keep it with the first: backward(undefined, { retainGraph: true }) (the seed comes first), or build it again",
     );
     expect(Array.from(x.grad!.data)).toEqual([Math.E, Math.exp(2)]); // the first pass counted once
   });

@@ -22,7 +22,8 @@ export function jvp(fn: TensorFunction, primals: readonly Arg[], tangents: reado
 function jvpAs(op: string, fn: TensorFunction, primals: readonly Arg[], tangents: readonly Arg[]): [Tensor, Tensor] {
   requireFunction(op, fn);
   if (!Array.isArray(primals) || !Array.isArray(tangents) || primals.length !== tangents.length) {
-    throw new ValueError(`${op}: needs equally long lists of primals and tangents, got ${describe(primals)} and ${describe(tangents)}`);
+    const wrap = !Array.isArray(primals) && !Array.isArray(tangents) ? `; wrap single ones in lists: ${op}(f, [x], [v])` : '';
+    throw new ValueError(`${op}: needs equally long lists of primals and tangents, got ${describe(primals)} and ${describe(tangents)}${wrap}`);
   }
   const taken = new Set<Float64Array>();
   const [out, tangent] = withForwardLevel((level): [Tensor, Tensor] => {

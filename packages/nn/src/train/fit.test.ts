@@ -428,6 +428,18 @@ describe('progress output', () => {
     }
   });
 
+  test('a run stopped by a non-finite loss says so after its last summary line, with what to try', () => {
+    const { stream, text } = fakeStream(false);
+    const { x, y } = problem();
+    const history = fit(mlp([2, 2, 1], { seed: 1 }), {
+      x, y: y.mul(1e200), loss: 'mse', optimizer: 'sgd', epochs: 3, progress: { stream, now: clock() }, verbose: 2,
+    });
+    expect(history.stopReason).toBe('nonFinite');
+    expect(text().trimEnd().split('\n').at(-1)).toBe(
+      'Stopped: the loss or a gradient was not finite in epoch 1; the weights are those of the last finite step. Lower the learning rate, or clip the gradients (clipNorm).',
+    );
+  });
+
   test('verbose: 2 prints the summary lines only, on any stream', () => {
     const { stream, text } = fakeStream(false);
     train({ stream, now: clock() }, 2);
@@ -471,6 +483,20 @@ describe('argument checks', () => {
     fit(bn(), { ...base, x: x33, y: y33, dropLast: true, epochs: 2, callbacks: [{ onBatchEnd: (_b, logs) => void sizes.push(logs.size) }] });
     expect(sizes).toEqual([32, 32]);
     expect(() => fit(bn(), { ...base, dropLast: true, batchSize: 64 })).toThrow(/batchSize 64 exceeds the 40 training rows/);
+  });
+
+  test('targets a loss cannot take are said in fit\'s terms, with the usual cause, before any step', () => {
+    const labels = tensor(Array.from({ length: 40 }, (_, i) => i % 2));
+    const two = mlp([2, 2, 2], { seed: 1 });
+    const before = two.stateDict()['0.weight']!.data.slice();
+    expect(() => fit(two, { ...base, y: labels })).toThrow(
+      "fit: loss 'mse' compares each prediction with its target, so y's rows must have the model's output shape [2], but y is [40]; for class labels use loss 'crossEntropy', which takes class indices",
+    );
+    expect(Array.from(two.stateDict()['0.weight']!.data)).toEqual(Array.from(before));
+    expect(() => fit(model, { ...base, y: labels })).toThrow(/^fit: loss 'mse' .* but y is \[40\]; reshape y to \[40, 1\] \(y\.reshape\(\[40, 1\]\)\)$/);
+    expect(() => fit(model, { ...base, y: labels, loss: 'crossEntropy' })).toThrow(
+      "fit: the model gives 1 score per row, so loss 'crossEntropy' sees a single class; give it one output per class, or use loss 'binaryCrossEntropy' with its one output",
+    );
   });
 
   test('row counts must agree; model must be a Module', () => {

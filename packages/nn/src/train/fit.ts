@@ -11,7 +11,7 @@ import { Rng, ShapeError, Tensor, ValueError, assign, concat, formatShape, gathe
 import type { Module } from '../module';
 import { NonFiniteGradientError, type LearningRate, type Optimizer } from '../optim/index';
 import { clipGradNorm } from '../clip';
-import { crossEntropy } from '../losses';
+import { binaryCrossEntropy, crossEntropy, mae, mse } from '../losses';
 import { BatchNorm } from '../layers/batch-norm';
 import {
   asSamples, checkBoolean, checkInteger, checkSameRows, finiteNumber, knownNestedOptions, knownOptions, range, rows, seedValue, show, orDefault,
@@ -149,6 +149,8 @@ interface TrainingPlan {
   lossFn: LossFn;
   /** Whether the loss is the 'crossEntropy' one, whose class indices are checked on the first batch. */
   crossEntropyLoss: boolean;
+  /** The name of a loss that compares predictions and targets elementwise ('mse' …), else null. */
+  elementwiseLoss: string | null;
   metrics: Metric[];
   optimizer: Optimizer;
   epochs: number;
@@ -197,6 +199,7 @@ function planTraining(op: string, model: Module, options: FitOptions): TrainingP
     data,
     lossFn: resolveLoss(op, options.loss),
     crossEntropyLoss: options.loss === 'crossEntropy' || options.loss === crossEntropy,
+    elementwiseLoss: elementwiseLossName(options.loss),
     metrics: resolveMetrics(op, options.metrics, options.loss),
     optimizer: resolveOptimizer(op, options.optimizer, model, options.lr),
     epochs: checkInteger(op, 'epochs', orDefault(options.epochs, 1), 1),
@@ -356,6 +359,10 @@ function train(op: string, model: Module, plan: TrainingPlan, reporter: Progress
     if (diverged || !Number.isFinite(logs.loss!)) {
       stop = true;
       history.stopReason = 'nonFinite';
+      reporter?.note(
+        `Stopped: the loss or a gradient was not finite in epoch ${epoch + 1}; the weights are those of the last finite step. ` +
+          'Lower the learning rate, or clip the gradients (clipNorm).',
+      );
     }
   }
   callAll('onTrainEnd', history);
@@ -443,6 +450,7 @@ function trainStep(op: string, model: Module, plan: TrainingPlan, idx: Uint32Arr
   const pred = forwardOf(op, model, xb);
   checkOutputRows(op, run.firstOutput, pred, run.rowsSoFar, idx.length);
   if (first && plan.crossEntropyLoss) checkClassIndices(op, plan.data, pred);
+  if (first && plan.elementwiseLoss !== null) checkTargetShape(op, plan.elementwiseLoss, pred, yb, data.y);
   const loss = plan.lossFn(pred, yb);
   const value = lossValue(op, loss);
   run.add(value, pred, idx);
@@ -472,8 +480,39 @@ function checkClassIndices(op: string, data: Split, pred: Tensor): void {
   const classes = pred.shape[pred.rank - 1]!;
   const indexRow = pred.shape.slice(1, -1);
   for (const [name, y] of [['y', data.y], ['validationData y', data.val?.y]] as const) {
-    if (y !== undefined && sameShape(y.shape.slice(1), indexRow)) requireIndicesBelow(op, `the class indices in ${name}`, y.data, classes);
+    if (y === undefined || !sameShape(y.shape.slice(1), indexRow)) continue;
+    if (classes === 1 && y.data.some((v) => v !== 0)) {
+      throw new ValueError(`${op}: the model gives 1 score per row, so loss 'crossEntropy' sees a single class; give it one output per class, or use loss 'binaryCrossEntropy' with its one output`);
+    }
+    requireIndicesBelow(op, `the class indices in ${name}`, y.data, classes);
   }
+}
+
+/** The name of a loss that compares predictions with targets of the same shape, or null. */
+function elementwiseLossName(loss: unknown): string | null {
+  if (loss === 'mse' || loss === mse) return 'mse';
+  if (loss === 'mae' || loss === mae) return 'mae';
+  if (loss === 'binaryCrossEntropy' || loss === binaryCrossEntropy) return 'binaryCrossEntropy';
+  return null;
+}
+
+/**
+ * For a loss that compares each prediction with its target: y's rows must have the model's output
+ * shape. Said in fit's terms, with both whole shapes and the two usual causes (class labels given
+ * to a regression loss, or a [n] y for a single output), rather than the loss's batch shapes.
+ */
+function checkTargetShape(op: string, loss: string, pred: Tensor, yb: Tensor, y: Tensor): void {
+  if (sameShape(pred.shape, yb.shape)) return;
+  const rows = y.shape[0]!;
+  const hint = yb.rank === 1 && pred.rank === 2
+    ? pred.shape[1] === 1
+      ? `; reshape y to [${rows}, 1] (y.reshape([${rows}, 1]))`
+      : "; for class labels use loss 'crossEntropy', which takes class indices"
+    : '';
+  throw new ShapeError(
+    `${op}: loss '${loss}' compares each prediction with its target, so y's rows must have the model's output shape ${formatShape(pred.shape.slice(1))}, ` +
+      `but y is ${formatShape(y.shape)}${hint}`,
+  );
 }
 
 /** valLoss and the metrics' validation keys (valAccuracy …), in evaluation mode without recording. */

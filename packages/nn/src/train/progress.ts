@@ -86,6 +86,11 @@ export class ProgressReporter {
     this.lastLength = 0;
   }
 
+  /** A line of its own after the epoch's summary: why training stopped, where it is not obvious. */
+  note(text: string): void {
+    this.stream.write(`${text}\n`);
+  }
+
   private prefix(epoch: number): string {
     return `Epoch ${epoch + 1}/${this.epochs}`;
   }
