@@ -223,7 +223,7 @@ export class Tensor {
   /**
    * Nested arrays of numbers (a number for a scalar), −0 and NaN kept; `tensor(t.toArray())` has
    * `t`'s shape and values. An empty tensor gives its arrays down to the empty axis (`[[], []]` for
-   * [2, 0]), and one that would take more than {@link MAX_SIZE} arrays to write out (a [10⁶, 10⁶, 0]
+   * [2, 0]), and one that would take more than 2³¹ − 1 arrays to write out (a [10⁶, 10⁶, 0]
    * tensor, which holds nothing) is a ValueError rather than a hang.
    */
   toArray(): NestedArray {
