@@ -237,6 +237,38 @@ interface Tape {
 type SavedMarks = Array<Tensor | number>;
 
 /**
+ * Whether a tracked leaf other than `own` lies behind `root` (through inputs that require grad).
+ * Seen tensors are marked in Tensor._visit, as a tape walk marks them, so the test costs a field
+ * read per tensor rather than a set; inside a pass, the marks it overwrites are given back.
+ */
+export function reachesOtherLeaf(root: Tensor, own: readonly Tensor[]): boolean {
+  const mark = ++lastVisit;
+  const saved: SavedMarks | null = passesRunning > 0 ? [] : null;
+  const visit = (t: Tensor): void => {
+    if (saved !== null) saved.push(t, t._visit);
+    t._visit = mark;
+  };
+  try {
+    for (const t of own) visit(t); // the variables end the walk
+    const stack = [root];
+    while (stack.length > 0) {
+      const t = stack.pop()!;
+      if (t._visit === mark) continue;
+      visit(t);
+      const count = inputCount(t);
+      if (count === 0) return true;
+      for (let i = 0; i < count; i++) {
+        const x = inputAt(t, i);
+        if (x.requiresGrad && x._visit !== mark) stack.push(x);
+      }
+    }
+    return false;
+  } finally {
+    if (saved !== null) for (let i = saved.length - 2; i >= 0; i -= 2) (saved[i] as Tensor)._visit = saved[i + 1] as number;
+  }
+}
+
+/**
  * The tape behind `roots`: a depth-first walk, inputs in order, with an explicit stack (a 200,000-op
  * chain cannot overflow it). With targets, the walk stops at them and keeps only tensors on a path
  * to one.

@@ -1,6 +1,6 @@
 /** Broadcasting elementwise functions of two tensors, each partial derivative given as a product. */
 import { binaryOp, unaryOp, anyReal } from './elementwise';
-import { equal, greater, greaterEqual, less, log, neg, notEqual, square, where } from '../functions';
+import { abs, equal, greater, greaterEqual, less, log, neg, square, where } from '../functions';
 import type { Tensor, TensorLike } from '../tensor';
 import { applyBinary, applyUnary } from './call';
 
@@ -63,9 +63,10 @@ const powOp = binaryOp({
   // that its derivatives are right: masking all of b = 0 in ∂/∂a, as PyTorch does, makes ∂²/∂b∂a 0
   // there instead of 1/a, and the Hessian asymmetric.
   scales: [
-    // b·aᵇ⁻¹, and 0 where b = 0 and a is 0 or NaN: a⁰ is constant (as for a number exponent 0).
+    // b·aᵇ⁻¹, and 0 where b = 0 and a⁻¹ is not finite (a is 0, subnormal or NaN): a⁰ is constant
+    // (as for a number exponent 0). |a| ≥ 2⁻¹⁰²² is false for those, NaN included.
     (v, [a, b]) => {
-      const flat = mul(equal(b!, 0), add(equal(a!, 0), notEqual(a!, a!)));
+      const flat = mul(equal(b!, 0), sub(1, greaterEqual(abs(a!), 2 ** -1022)));
       return mul(v, where(flat, 0, mul(b!, pow(where(flat, 1, a!), sub(b!, 1)))));
     },
     // aᵇ·ln a, and 0 where a = 0 and b ≥ 0, where 0ᵇ is constant.

@@ -186,6 +186,9 @@ describe('pow', () => {
     // The first derivative of a⁰ is 0 at a = NaN too, as with a number exponent (and PyTorch).
     expect(Array.from(grad((a: Tensor) => pow(a, tensor([0, 0])).sum())(tensor([NaN, 0])).data)).toEqual([0, 0]);
     expect(Array.from(grad((a: Tensor) => pow(a, 0).sum())(tensor([NaN, 0])).data)).toEqual([0, 0]);
+    // …and at subnormal a, where a⁻¹ overflows (0·∞ would be NaN; PyTorch gives 0), and tiny normal a
+    const tiny = tensor([1e-310, 5e-324, -5e-324, 2 ** -1022, 1e-300, 2]);
+    expect(Array.from(grad((a: Tensor) => pow(a, tensor([0, 0, 0, 0, 0, 0])).sum())(tiny).data)).toEqual([0, 0, 0, 0, 0, 0]);
   });
 
   it('a tensor exponent, elementwise', () => {

@@ -59,7 +59,9 @@ function reverse(fn: TensorFunction, args: readonly Arg[], argnums: readonly num
 
 /**
  * The gradient of a scalar-valued function. `grad(f)(x)` has the shape of `x`; with a list of
- * argnums it returns a list. Nest it for higher derivatives: `grad(grad(f))`.
+ * argnums it returns a list. Nest it for higher derivatives: `grad(grad(f))`. When `f` closes over
+ * tensors that require gradients (a model's weights), the result is recorded as a function of them
+ * too; take it under `noGrad` when it will not be differentiated again.
  *
  * @example
  * const df = grad((x) => x.mul(x).exp());   // d/dx exp(x²) = 2x·exp(x²)

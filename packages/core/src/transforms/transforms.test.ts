@@ -1,4 +1,4 @@
-import { Tensor, ValueError, grad, hessian, jacobian, jvp, tensor, valueAndGrad, vjp, type JacobianOptions } from '@adjoint/core';
+import { Tensor, ValueError, customVjp, grad, hessian, jacobian, jvp, tensor, valueAndGrad, vjp, type JacobianOptions } from '@adjoint/core';
 
 describe('vjp: the pullback is a function of its cotangent', () => {
   // f(y) = y·sin(y): the pullback maps c to c·(sin y + y·cos y), linear in c.
@@ -107,5 +107,22 @@ describe('a function closing over tracked tensors (a model\'s weights)', () => {
     expect([value.requiresGrad, g.requiresGrad]).toEqual([true, true]);
     const plain = grad((x: Tensor) => x.matmul(tensor(w0)).tanh().sum())(x0);
     expect(plain.requiresGrad).toBe(false);
+  });
+});
+
+describe('the closure test inside a pass under way', () => {
+  it('a custom rule calling grad on a function closing over a tracked tensor leaves the outer pass intact', () => {
+    const w = tensor([2, 3], { requiresGrad: true });
+    // f(x) = x·w elementwise with the rule written through grad: d/dx Σ g·x·w = g·w.
+    const x = tensor([1, -1], { requiresGrad: true });
+    const shared = x.mul(x); // reached by the outer pass twice: through scaled, and directly
+    // The rule's function also closes over `shared` (times 0), so the test walks into the outer
+    // pass's tape while that pass is under way, and must give back the marks it finds there.
+    const rule = (z: Tensor, g: Tensor) => z.mul(w).mul(g).add(shared.mul(0)).sum();
+    // (v detached, so that it is the closure alone that asks for the pass to be recorded)
+    const scaled = customVjp(function scaled(v: Tensor) { return v.mul(w); }, ([v], _out, g) => [grad((z: Tensor) => rule(z, g))(v!.detach())]);
+    shared.add(scaled(shared)).sum().backward(undefined, { createGraph: true }); // rules run recorded: the test runs
+    // d/dx Σ (x² + x²·w) = 2x(1 + w)
+    expect(Array.from(x.grad!.data)).toEqual([2 * 1 * 3, 2 * -1 * 4]);
   });
 });

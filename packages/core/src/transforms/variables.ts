@@ -3,7 +3,7 @@ import { Tensor, engineTensor, type NestedArray, type TensorLike } from '../tens
 import { toTensor } from '../create';
 import { identity } from '../functions';
 import { isGradEnabled } from '../mode';
-import { inputsOf } from '../inputs';
+import { reachesOtherLeaf } from '../graph';
 
 /**
  * An argument a transform accepts: a tensor, a number or a nested array.
@@ -40,19 +40,7 @@ export function mustRecord(args: readonly Tensor[]): boolean {
  * a later backward pass would be silently missing.
  */
 export function closesOverTracked(out: Tensor, variables: readonly Tensor[]): boolean {
-  if (!out.requiresGrad || !isGradEnabled()) return false;
-  const own = new Set(variables);
-  const seen = new Set<Tensor>();
-  const stack = [out];
-  while (stack.length > 0) {
-    const t = stack.pop()!;
-    if (own.has(t) || seen.has(t)) continue;
-    seen.add(t);
-    const inputs = inputsOf(t);
-    if (inputs === null) return true; // a tracked leaf that is not a variable
-    for (const x of inputs) if (x.requiresGrad) stack.push(x);
-  }
-  return false;
+  return out.requiresGrad && isGradEnabled() && reachesOtherLeaf(out, variables);
 }
 
 /**

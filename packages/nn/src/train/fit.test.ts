@@ -436,7 +436,7 @@ describe('progress output', () => {
     });
     expect(history.stopReason).toBe('nonFinite');
     expect(text().trimEnd().split('\n').at(-1)).toBe(
-      'Stopped: the loss or a gradient was not finite in epoch 1; the weights are those of the last finite step. Lower the learning rate, or clip the gradients (clipNorm).',
+      'Stopped: the loss or a gradient was not finite in epoch 1, and that step was not taken. Lower the learning rate, or clip the gradients (clipNorm).',
     );
   });
 

@@ -360,7 +360,7 @@ function train(op: string, model: Module, plan: TrainingPlan, reporter: Progress
       stop = true;
       history.stopReason = 'nonFinite';
       reporter?.note(
-        `Stopped: the loss or a gradient was not finite in epoch ${epoch + 1}; the weights are those of the last finite step. ` +
+        `Stopped: the loss or a gradient was not finite in epoch ${epoch + 1}, and that step was not taken. ` +
           'Lower the learning rate, or clip the gradients (clipNorm).',
       );
     }
