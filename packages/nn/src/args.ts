@@ -116,6 +116,16 @@ export const MAX_TENSOR_SIZE = MAX_SIZE;
 const MAX_QUOTED = 60;
 
 /**
+ * `x` checked to be a tensor, where `op` takes its `what` ('input', 'pred', …); a plain array or
+ * typed array, a newcomer's usual slip, is pointed to tensor().
+ */
+export function requireTensor(op: string, what: string, x: unknown): asserts x is Tensor {
+  if (isTensor(x)) return;
+  const hint = Array.isArray(x) || ArrayBuffer.isView(x) ? '; make one with tensor(…)' : '';
+  throw new ValueError(`${op}: ${what} must be a Tensor, got ${describe(x)}${hint}`);
+}
+
+/**
  * A value for a message: numbers as written, strings quoted (cut after 60 characters), anything
  * else described by its kind (an array by its length), never printed element by element.
  */

@@ -432,7 +432,7 @@ describe('errors name what the user called, not the helper that noticed', () => 
   };
   it.each<[string, () => unknown, RegExp | string]>([
     ['ReLU, not relu', () => new ReLU().forward(null as never), 'ReLU.forward: input must be a Tensor, got null'],
-    ['ELU, not elu', () => new ELU().forward([1] as never), 'ELU.forward: input must be a Tensor, got an array of length 1'],
+    ['ELU, not elu', () => new ELU().forward([1] as never), 'ELU.forward: input must be a Tensor, got an array of length 1; make one with tensor(…)'],
     ['Identity', () => new Identity().forward(5 as never), 'Identity.forward: input must be a Tensor, got number 5'],
     ['Softmax, not softmax', () => new Softmax(5).forward(tensor([[1, 2]])), 'Softmax.forward: axis 5 is out of range for an input of rank 2 (shape [1, 2])'],
     ['Dropout, not rand', () => new Dropout(0.5).forward({ shape: [2] } as never), 'Dropout.forward: input must be a Tensor, got an object (Object)'],

@@ -21,6 +21,7 @@ describe('regression losses', () => {
     expect(() => mse(tensor([[1], [2]]), tensor([1, 2]))).toThrow('mse: pred and target must have the same shape, got pred [2, 1] and target [2]');
     expect(() => mae(tensor([1, 2]), tensor([1, 2, 3]))).toThrow(/mae: .*\[2\].*\[3\]/);
     expect(() => mse([1, 2] as unknown as Tensor, tensor([1, 2]))).toThrow(ValueError);
+    expect(() => mse([1, 2] as unknown as Tensor, tensor([1, 2]))).toThrow('mse: pred must be a Tensor, got an array of length 2; make one with tensor(…)');
   });
 
   test('gradient checks wrt predictions (and targets)', () => {

@@ -7,7 +7,7 @@ import {
   type NestedArray,
 } from '@adjoint/core';
 import { describe, parameterList, type AnyModule } from './module';
-import { checkBoolean, knownOptions, orDefault } from './args';
+import { checkBoolean, knownOptions, orDefault, requireTensor } from './args';
 
 /** A target: a tensor, or data `tensor()` accepts (a number or nested arrays). */
 export type Target = Tensor | NestedArray;
@@ -114,7 +114,7 @@ function classIndices(y: Tensor, classes: number): Tensor {
 }
 
 function checkPred(op: string, pred: unknown): asserts pred is Tensor {
-  if (!isTensor(pred)) throw new ValueError(`${op}: pred must be a Tensor, got ${describe(pred)}`);
+  requireTensor(op, 'pred', pred);
 }
 
 /** The fromLogits option (default true), checked. */

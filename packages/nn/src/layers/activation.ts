@@ -1,11 +1,11 @@
 /** Activation functions as modules, for use in Sequential. They have no parameters. */
 import { Tensor, ValueError, elu, gelu, leakyRelu, relu, requireChoice, requireOptions, sigmoid, silu, softmax, softplus, tanh } from '@adjoint/core';
-import { Module, describe } from '../module';
-import { show } from '../args';
+import { Module } from '../module';
+import { show, requireTensor } from '../args';
 
 /** `x`, when it is a Tensor; else a ValueError naming the module's forward (not the core function it calls). */
 function input(module: Module, x: unknown): Tensor {
-  if (!(x instanceof Tensor)) throw new ValueError(`${module.constructor.name}.forward: input must be a Tensor, got ${describe(x)}`);
+  requireTensor(`${module.constructor.name}.forward`, 'input', x);
   return x;
 }
 

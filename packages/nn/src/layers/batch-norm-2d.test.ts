@@ -215,7 +215,7 @@ describe('BatchNorm2d', () => {
     expectError(() => bn.forward(zeros([2, 4, 5, 5])), ShapeError, 'BatchNorm2d.forward: input must be [batch, 3, height, width], got [2, 4, 5, 5]');
     expectError(() => bn.forward(zeros([2, 3, 5])), ShapeError, 'BatchNorm2d.forward: input must be [batch, 3, height, width], got [2, 3, 5]');
     expectError(() => bn.forward(zeros([2, 3])), ShapeError, 'BatchNorm2d.forward: input must be [batch, 3, height, width], got [2, 3]');
-    expectError(() => bn.forward([[1, 2, 3]] as never), ValueError, 'BatchNorm2d.forward: input must be a Tensor, got an array of length 1');
+    expectError(() => bn.forward([[1, 2, 3]] as never), ValueError, 'BatchNorm2d.forward: input must be a Tensor, got an array of length 1; make one with tensor(…)');
     expectError(
       () => bn.forward(zeros([1, 3, 1, 1])),
       ValueError,

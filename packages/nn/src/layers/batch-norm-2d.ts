@@ -1,7 +1,7 @@
 /** Batch normalisation of images, per channel, as PyTorch's nn.BatchNorm2d. */
 import { ShapeError, Tensor, ValueError, formatShape, ones, zeros } from '@adjoint/core';
-import { Module, describe } from '../module';
-import { knownOptions, orDefault } from '../args';
+import { Module } from '../module';
+import { knownOptions, orDefault, requireTensor } from '../args';
 import { epsValue, featureCount, moments, momentumValue, normalize, updateRunningStats } from './normalization';
 
 /** Options of {@link BatchNorm2d}: PyTorch's `eps` and `momentum`, with its defaults. */
@@ -93,7 +93,7 @@ export class BatchNorm2d extends Module {
    */
   forward(x: Tensor): Tensor {
     const op = 'BatchNorm2d.forward';
-    if (!(x instanceof Tensor)) throw new ValueError(`${op}: input must be a Tensor, got ${describe(x)}`);
+    requireTensor(op, 'input', x);
     const c = this.numFeatures;
     if (x.rank !== 4 || x.shape[1] !== c) throw new ShapeError(`${op}: input must be [batch, ${c}, height, width], got ${formatShape(x.shape)}`);
     const perChannel = [1, c, 1, 1];

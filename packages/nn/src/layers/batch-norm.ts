@@ -1,7 +1,7 @@
 /** Batch normalisation (Ioffe & Szegedy 2015). */
 import { ShapeError, Tensor, ValueError, formatShape, ones, zeros } from '@adjoint/core';
-import { Module, describe } from '../module';
-import { knownOptions, orDefault } from '../args';
+import { Module } from '../module';
+import { knownOptions, orDefault, requireTensor } from '../args';
 import { epsValue, featureCount, moments, momentumValue, normalize, updateRunningStats } from './normalization';
 
 /** Options of {@link BatchNorm}. */
@@ -63,7 +63,7 @@ export class BatchNorm extends Module {
 
   /** Normalises `x` of shape `[..., features]`. */
   forward(x: Tensor): Tensor {
-    if (!(x instanceof Tensor)) throw new ValueError(`BatchNorm.forward: input must be a Tensor, got ${describe(x)}`);
+    requireTensor('BatchNorm.forward', 'input', x);
     if (x.rank === 0 || x.shape[x.rank - 1] !== this.features) {
       throw new ShapeError(`BatchNorm.forward: input must be [batch, ..., ${this.features}], got ${formatShape(x.shape)}`);
     }

@@ -132,7 +132,7 @@ describe('Conv2d', () => {
       `Conv2d.forward: input [1, 3, 5, 5] padded to 200005×200005 gives an output [1, 2, 200005, 200005]; the padded input or the output would hold more than the ${MAX_SIZE} values a tensor can`);
     expectError(() => new Conv2d(3, 4000, 1).forward(zeros([1000, 3, 30, 30])), ShapeError,
       `Conv2d.forward: input [1000, 3, 30, 30] padded to 30×30 gives an output [1000, 4000, 30, 30]; the padded input or the output would hold more than the ${MAX_SIZE} values a tensor can`);
-    expectError(() => layer.forward([[1]] as never), ValueError, 'Conv2d.forward: input must be a Tensor, got an array of length 1');
+    expectError(() => layer.forward([[1]] as never), ValueError, 'Conv2d.forward: input must be a Tensor, got an array of length 1; make one with tensor(…)');
     expect(new Conv2d(3, 2, 3, { padding: 'same' }).forward(zeros([1, 3, 1, 1])).shape).toEqual([1, 2, 1, 1]);
   });
 

@@ -1,8 +1,8 @@
 /** The 2-D convolution layer, as PyTorch's nn.Conv2d. */
 import { MAX_SIZE, Rng, ShapeError, Tensor, ValueError, conv2d, formatShape, rand, type Conv2dOptions as CoreConv2dOptions } from '@adjoint/core';
-import { Module, describe } from '../module';
+import { Module } from '../module';
 import { checkInitialized, initializeWithFans, initializer, type Initializer, type InitializerName } from '../init';
-import { checkBoolean, checkParameterSize, knownOptions, positiveSize, randomSource, generatorOf, show, sizePair, orDefault } from '../args';
+import { checkBoolean, checkParameterSize, knownOptions, positiveSize, randomSource, generatorOf, show, sizePair, orDefault, requireTensor } from '../args';
 
 const CONV2D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'init', 'seed', 'rng'];
 
@@ -120,7 +120,7 @@ export class Conv2d extends Convolution {
    */
   forward(x: Tensor): Tensor {
     const op = 'Conv2d.forward';
-    if (!(x instanceof Tensor)) throw new ValueError(`${op}: input must be a Tensor, got ${describe(x)}`);
+    requireTensor(op, 'input', x);
     if (x.rank !== 4 || x.shape[1] !== this.inChannels) {
       throw new ShapeError(`${op}: input must be [batch, ${this.inChannels}, height, width], got ${formatShape(x.shape)}`);
     }

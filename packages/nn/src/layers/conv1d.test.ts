@@ -140,7 +140,7 @@ describe('Conv1d', () => {
       ShapeError,
       'Conv1d.forward: input [1, 1, 4] padded to length 2199023255556 gives an output [1, 1, 2199023255554]; the padded input or the output would hold more than the 2147483647 values a tensor can',
     );
-    expectError(() => layer.forward([[1]] as never), ValueError, 'Conv1d.forward: input must be a Tensor, got an array of length 1');
+    expectError(() => layer.forward([[1]] as never), ValueError, 'Conv1d.forward: input must be a Tensor, got an array of length 1; make one with tensor(…)');
     expect(new Conv1d(3, 2, 4, { padding: 'same' }).forward(zeros([1, 3, 1])).shape).toEqual([1, 2, 1]);
     expect(new Conv1d(3, 2, 3, { padding: 1 }).forward(zeros([1, 3, 1])).shape).toEqual([1, 2, 1]);
   });

@@ -1,8 +1,8 @@
 /** The 1-D convolution layer, as PyTorch's nn.Conv1d. */
 import { MAX_SIZE, Rng, ShapeError, Tensor, ValueError, conv2d, formatShape } from '@adjoint/core';
-import { describe } from '../module';
+
 import { type Initializer, type InitializerName } from '../init';
-import { knownOptions, positiveSize, windowSize } from '../args';
+import { knownOptions, positiveSize, windowSize, requireTensor } from '../args';
 import { Convolution, convWindow } from './conv';
 
 const CONV1D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'init', 'seed', 'rng'];
@@ -85,7 +85,7 @@ export class Conv1d extends Convolution {
    */
   forward(x: Tensor): Tensor {
     const op = 'Conv1d.forward';
-    if (!(x instanceof Tensor)) throw new ValueError(`${op}: input must be a Tensor, got ${describe(x)}`);
+    requireTensor(op, 'input', x);
     if (x.rank !== 3 || x.shape[1] !== this.inChannels) {
       throw new ShapeError(`${op}: input must be [batch, ${this.inChannels}, length], got ${formatShape(x.shape)}`);
     }

@@ -1,9 +1,9 @@
 /** The fully connected layer of the course notes (docs/course-notes.md): z = xW + b, a = f(z). */
 import { Rng, ShapeError, Tensor, ValueError, formatShape, linear, matmul } from '@adjoint/core';
-import { Module, describe } from '../module';
+import { Module } from '../module';
 import { activationFn, isReluLike, type ActivationFn, type ActivationName } from '../activations';
 import { checkInitialized, initializer, zeros, type Initializer, type InitializerName } from '../init';
-import { MAX_TENSOR_SIZE, checkBoolean, knownOptions, randomSource, show, orDefault } from '../args';
+import { MAX_TENSOR_SIZE, checkBoolean, knownOptions, randomSource, show, orDefault, requireTensor } from '../args';
 
 const DENSE_OPTIONS = ['activation', 'init', 'bias', 'seed', 'rng'];
 
@@ -82,7 +82,7 @@ export class Dense extends Module {
 
   /** f(xW + b). */
   forward(x: Tensor): Tensor {
-    if (!(x instanceof Tensor)) throw new ValueError(`Dense.forward: input must be a Tensor, got ${describe(x)}`);
+    requireTensor('Dense.forward', 'input', x);
     if (x.rank === 0 || x.shape[x.rank - 1] !== this.inFeatures) {
       throw new ShapeError(`Dense.forward: input must have ${this.inFeatures} features on its last axis, got ${formatShape(x.shape)}`);
     }

@@ -1,7 +1,7 @@
 /** Dropout (Srivastava et al. 2014), in its inverted form. */
 import { Rng, Tensor, ValueError, greaterEqual, rand } from '@adjoint/core';
 import { Module, describe } from '../module';
-import { knownOptions, randomSource, generatorOf } from '../args';
+import { knownOptions, randomSource, generatorOf, requireTensor } from '../args';
 
 /** Options of {@link Dropout}. */
 export interface DropoutOptions {
@@ -36,7 +36,7 @@ export class Dropout extends Module {
 
   /** x·mask/(1 − p) in training, x in evaluation. */
   forward(x: Tensor): Tensor {
-    if (!(x instanceof Tensor)) throw new ValueError(`Dropout.forward: input must be a Tensor, got ${describe(x)}`);
+    requireTensor('Dropout.forward', 'input', x);
     if (!this.training || this.p === 0) return x;
     const u = rand(x.shape, this.rng ? { rng: this.rng } : {});
     const keep = greaterEqual(u, this.p);

@@ -22,7 +22,7 @@ describe('Flatten', () => {
 
   test('a scalar or a non-tensor is refused, naming Flatten', () => {
     expectError(() => new Flatten().forward(scalar(2)), ShapeError, 'Flatten.forward: input must have a batch axis, got a scalar (shape [])');
-    expectError(() => new Flatten().forward([1, 2] as never), ValueError, 'Flatten.forward: input must be a Tensor, got an array of length 2');
+    expectError(() => new Flatten().forward([1, 2] as never), ValueError, 'Flatten.forward: input must be a Tensor, got an array of length 2; make one with tensor(…)');
   });
 
   test('gradient check, and in a Sequential before a Dense layer, through a model file', () => {

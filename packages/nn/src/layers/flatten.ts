@@ -1,6 +1,7 @@
 /** Flatten: the bridge from convolutional feature maps to Dense layers. */
 import { ShapeError, Tensor, ValueError, formatShape, reshape, shapeSize } from '@adjoint/core';
-import { Module, describe } from '../module';
+import { Module } from '../module';
+import { requireTensor } from '../args';
 
 /**
  * Merges every axis after the first into one, keeping axis 0 (the batch): `[N, d₁, …, dₖ]` →
@@ -16,7 +17,7 @@ export class Flatten extends Module {
    * @throws ShapeError for a scalar (it has no batch axis); ValueError for a non-tensor.
    */
   forward(x: Tensor): Tensor {
-    if (!(x instanceof Tensor)) throw new ValueError(`Flatten.forward: input must be a Tensor, got ${describe(x)}`);
+    requireTensor('Flatten.forward', 'input', x);
     if (x.rank === 0) throw new ShapeError(`Flatten.forward: input must have a batch axis, got a scalar (shape ${formatShape(x.shape)})`);
     return reshape(x, [x.shape[0]!, shapeSize(x.shape.slice(1))]);
   }

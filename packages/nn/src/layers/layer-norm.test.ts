@@ -151,6 +151,6 @@ describe('LayerNorm', () => {
     expectError(() => norm.forward(zeros([3])), ShapeError, 'LayerNorm.forward: input must end in normalizedShape [2, 3], got [3]');
     expectError(() => norm.forward(zeros([])), ShapeError, 'LayerNorm.forward: input must end in normalizedShape [2, 3], got []');
     expectError(() => new LayerNorm(4).forward(zeros([4, 5])), ShapeError, 'LayerNorm.forward: input must end in normalizedShape [4], got [4, 5]');
-    expectError(() => norm.forward([[1, 2, 3]] as never), ValueError, 'LayerNorm.forward: input must be a Tensor, got an array of length 1');
+    expectError(() => norm.forward([[1, 2, 3]] as never), ValueError, 'LayerNorm.forward: input must be a Tensor, got an array of length 1; make one with tensor(…)');
   });
 });

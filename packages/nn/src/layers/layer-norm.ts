@@ -1,7 +1,7 @@
 /** Layer normalisation (Ba, Kiros & Hinton 2016), as PyTorch's nn.LayerNorm. */
 import { MAX_RANK, ShapeError, Tensor, ValueError, formatShape, ones, sameShape, zeros } from '@adjoint/core';
-import { Module, describe } from '../module';
-import { checkBoolean, checkParameterSize, knownOptions, orDefault, show } from '../args';
+import { Module } from '../module';
+import { checkBoolean, checkParameterSize, knownOptions, orDefault, show, requireTensor } from '../args';
 import { epsValue, moments, normalize } from './normalization';
 
 /** Options of {@link LayerNorm}: PyTorch's `eps`, `elementwise_affine` and `bias`, with its defaults. */
@@ -77,7 +77,7 @@ export class LayerNorm extends Module {
    */
   forward(x: Tensor): Tensor {
     const op = 'LayerNorm.forward';
-    if (!(x instanceof Tensor)) throw new ValueError(`${op}: input must be a Tensor, got ${describe(x)}`);
+    requireTensor(op, 'input', x);
     const k = this.normalizedShape.length;
     const first = x.rank - k;
     if (first < 0 || !sameShape(x.shape.slice(first), this.normalizedShape)) {

@@ -1,7 +1,7 @@
 /** 2-D pooling layers, as PyTorch's nn.MaxPool2d and nn.AvgPool2d. */
 import { ShapeError, Tensor, ValueError, avgPool2d, formatShape, maxPool2d, type Pool2dOptions as CorePool2dOptions } from '@adjoint/core';
-import { Module, describe } from '../module';
-import { knownOptions, sizePair, orDefault } from '../args';
+import { Module } from '../module';
+import { knownOptions, sizePair, orDefault, requireTensor } from '../args';
 
 /**
  * Options of {@link MaxPool2d} and {@link AvgPool2d}: stride and padding as core's pooling ops take
@@ -46,7 +46,7 @@ export function poolWindow<S extends number | readonly number[]>(
 
 /** `x` checked for a pooling layer: `[N, C, H, W]` with C, H and W positive and the window fitting in the padded image. */
 function poolInput(op: string, x: unknown, { kernelSize: [kh, kw], padding: [ph, pw] }: Window): Tensor {
-  if (!(x instanceof Tensor)) throw new ValueError(`${op}: input must be a Tensor, got ${describe(x)}`);
+  requireTensor(op, 'input', x);
   if (x.rank !== 4 || x.shape[1] === 0) throw new ShapeError(`${op}: input must be [batch, channels, height, width] with at least one channel, got ${formatShape(x.shape)}`);
   const [h, w] = [x.shape[2]!, x.shape[3]!];
   if (h === 0 || w === 0) throw new ShapeError(`${op}: input ${formatShape(x.shape)} has ${h === 0 ? 'height' : 'width'} 0`);

@@ -1,7 +1,7 @@
 /** 1-D pooling layers, as PyTorch's nn.MaxPool1d and nn.AvgPool1d. */
 import { MAX_SIZE, ShapeError, Tensor, ValueError, avgPool2d, formatShape, maxPool2d, type Pool2dOptions as CorePool2dOptions } from '@adjoint/core';
-import { Module, describe } from '../module';
-import { windowSize } from '../args';
+import { Module } from '../module';
+import { windowSize, requireTensor } from '../args';
 import { poolWindow } from './pool';
 
 /** Options of {@link MaxPool1d} and {@link AvgPool1d} (the kernel size is the constructor's first argument). */
@@ -41,7 +41,7 @@ export abstract class Pool1d extends Module {
    */
   forward(x: Tensor): Tensor {
     const op = `${this.kind}.forward`;
-    if (!(x instanceof Tensor)) throw new ValueError(`${op}: input must be a Tensor, got ${describe(x)}`);
+    requireTensor(op, 'input', x);
     if (x.rank !== 3 || x.shape[1] === 0) throw new ShapeError(`${op}: input must be [batch, channels, length] with at least one channel, got ${formatShape(x.shape)}`);
     const [n, c, length] = x.shape as [number, number, number];
     const { kernelSize: k, stride: s, padding: p } = this;

@@ -15,7 +15,7 @@
  */
 import { MAX_SIZE, Rng, ShapeError, Tensor, ValueError, add, concat, formatShape, greaterEqual, linear, rand, reshape, sameShape, slice, split, transpose } from '@adjoint/core';
 import { Module, describe } from '../module';
-import { checkBoolean, checkParameterSize, generatorOf, knownOptions, orDefault, positiveSize, randomSource, show } from '../args';
+import { checkBoolean, checkParameterSize, generatorOf, knownOptions, orDefault, positiveSize, randomSource, show, requireTensor } from '../args';
 
 /**
  * Options of {@link RNN}, {@link LSTM} and {@link GRU}: PyTorch's `num_layers`, `bidirectional`
@@ -191,7 +191,7 @@ export abstract class Recurrent<State> extends Module<[x: Tensor, state?: State]
    */
   forward(x: Tensor, state?: State): [Tensor, State] {
     const op = `${this.kind}.forward`;
-    if (!(x instanceof Tensor)) throw new ValueError(`${op}: x must be a Tensor, got ${describe(x)}`);
+    requireTensor(op, 'x', x);
     if (x.rank !== 3 || x.shape[2] !== this.inputSize || x.shape[0] === 0 || x.shape[1] === 0) {
       throw new ShapeError(`${op}: x must have shape [batch, time, ${this.inputSize}] (batch and time at least 1), got ${formatShape(x.shape)}`);
     }

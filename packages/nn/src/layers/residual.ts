@@ -1,6 +1,7 @@
 /** A skip connection (He et al. 2016). */
 import { ShapeError, Tensor, ValueError, formatShape, sameShape } from '@adjoint/core';
 import { Module, describe } from '../module';
+import { requireTensor } from '../args';
 
 /**
  * `x + module(x)`: the wrapped module learns a correction to the identity, and the gradient reaches
@@ -21,7 +22,7 @@ export class Residual extends Module {
    * @throws ShapeError when the wrapped module changes the shape of its input.
    */
   forward(x: Tensor): Tensor {
-    if (!(x instanceof Tensor)) throw new ValueError(`Residual.forward: input must be a Tensor, got ${describe(x)}`);
+    requireTensor('Residual.forward', 'input', x);
     let levels = 1;
     let inner = this.module;
     while (inner instanceof Residual && inner.forward === Residual.prototype.forward) {
