@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {
-  GradError, Tensor, add, customVjp, borrowGrad, broadcastTo, grad, identity, matmul, noGrad, ones, randn, scalar, stopGradient, sum, tensor, transpose, valueAndGrad, vjp,
+  GradError, Tensor, add, apply, registerOp, type DifferentiableOp, customVjp, borrowGrad, broadcastTo, grad, identity, matmul, noGrad, ones, randn, scalar, stopGradient, sum, tensor, transpose, valueAndGrad, vjp,
 } from '@adjoint/core';
 
 const leaf = (v: number | number[] | number[][]): Tensor => tensor(v, { requiresGrad: true });
@@ -289,5 +289,38 @@ describe('a pass started inside another pass', () => {
     const wv = [0.5, -1.5, 2];
     const expected = hv.map((v, i) => (v * Math.cos(v) + Math.exp(v)) * 2 * wv[i]!);
     Array.from(w.grad!.data).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 10));
+  });
+});
+
+describe('an op whose rule returns a cotangent of the wrong shape', () => {
+  // The graph sums a cotangent over the axes its input was broadcast along; one that merely holds
+  // as many values as the input, in another shape, is the rule's mistake, not a reshape to make.
+  const identityWithRule = (name: string, rule: (g: Tensor) => Tensor) =>
+    registerOp<DifferentiableOp>({
+      kind: 'differentiable',
+      name,
+      arity: 1,
+      shape: ([s]) => s!,
+      forward: ([x]) => x!.slice(),
+      vjp: (g) => [rule(g)],
+      jvp: ([t]) => t!,
+      domain: { inputs: [{ min: -2, max: 2 }], cases: [{ shapes: [[2, 3]], attrs: undefined }] },
+    });
+  const x = () => leaf([[1, 2, 3], [4, 5, 6]]);
+
+  it('is a GradError when it holds the right number of values in another shape ([3, 2] for [2, 3])', () => {
+    const transposed = identityWithRule('graphTestTransposedRule', (g) => transpose(g));
+    expect(() => apply(transposed, [x()], undefined).sum().backward()).toThrow(/^backward: cannot reduce an adjoint of shape \[3, 2\] to shape \[2, 3\]$/);
+  });
+
+  it('is summed over broadcast axes, and reshaped when it differs only by axes of length 1', () => {
+    const stacked = identityWithRule('graphTestStackedRule', (g) => broadcastTo(g, [4, 2, 3]));
+    const w = x();
+    apply(stacked, [w], undefined).sum().backward();
+    expect(w.grad!.toArray()).toEqual([[4, 4, 4], [4, 4, 4]]);
+    const padded = identityWithRule('graphTestPaddedRule', (g) => g.reshape([2, 1, 3]));
+    const v = x();
+    apply(padded, [v], undefined).sum().backward();
+    expect(v.grad!.toArray()).toEqual([[1, 1, 1], [1, 1, 1]]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { Tensor, engineTensor, isOneElement, isPrivateGrad, scalarValue, setPrivateGrad, type NestedArray } from './tensor';
 import { GradError, ValueError } from './errors';
-import { describeValue, formatShape, sameShape, shapeSize, type Shape } from './shape';
+import { broadcastsTo, describeValue, formatShape, sameShape, type Shape } from './shape';
 import { noGrad, setGradMode } from './mode';
 import { forwardActive } from './forward';
 import { add, identity, reshape, sum } from './functions';
@@ -49,21 +49,27 @@ export interface BackpropOptions {
 
 /**
  * Sums `g` over the axes that broadcasting added or stretched, so that it has `shape`: the adjoint
- * of broadcasting. Written with ops, so it is differentiable.
+ * of broadcasting. Written with ops, so it is differentiable. An adjoint that differs from `shape`
+ * only by axes of length 1 is reshaped; any other shape is a rule's mistake (a [2, 3] adjoint for
+ * a [3, 2] input holds the right number of values in the wrong places), and a GradError.
  */
 export function sumToShape(g: Tensor, shape: Shape): Tensor {
   if (sameShape(g._shape, shape)) return g;
-  const lead = g.rank - shape.length;
-  const axes: number[] = [];
-  for (let i = 0; i < g.rank; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g._shape[i] !== 1)) axes.push(i);
+  if (broadcastsTo(shape, g._shape)) {
+    const lead = g.rank - shape.length;
+    const axes: number[] = [];
+    for (let i = 0; i < g.rank; i++) {
+      if (i < lead || (shape[i - lead] === 1 && g._shape[i] !== 1)) axes.push(i);
+    }
+    return reshape(sum(g, axes), shape);
   }
-  const summed = sum(g, axes);
-  if (summed.size !== shapeSize(shape)) {
+  if (!sameShape(withoutOnes(g._shape), withoutOnes(shape))) {
     throw new GradError(`backward: cannot reduce an adjoint of shape ${formatShape(g._shape)} to shape ${formatShape(shape)}`);
   }
-  return reshape(summed, shape);
+  return reshape(g, shape);
 }
+
+const withoutOnes = (shape: Shape): number[] => shape.filter((d) => d !== 1);
 
 /**
  * The reverse sweep, as the textbook has it. Orders the graph behind `roots` into a tape, seeds the

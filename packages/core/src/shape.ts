@@ -145,6 +145,13 @@ export function broadcastStrides(from: Shape, to: Shape): number[] {
   return out;
 }
 
+/** Whether a tensor of shape `from` broadcasts to shape `to` (NumPy's rule, `from` stretched only). */
+export function broadcastsTo(from: Shape, to: Shape): boolean {
+  if (from.length > to.length) return false;
+  const lead = to.length - from.length;
+  return from.every((d, i) => d === 1 || d === to[lead + i]);
+}
+
 /** One axis, negative counting from the end; a ValueError when out of range or not an integer. */
 export function normalizeAxis(op: string, axis: number, rank: number): number {
   if (typeof axis !== 'number' || !Number.isInteger(axis)) {

@@ -7,7 +7,7 @@ import { forEachLiveLevel, forwardActive, hidingLevelsFrom } from '../forward';
 import { noGrad } from '../mode';
 import { GradError, ValueError } from '../errors';
 import { requireFunction } from '../arguments';
-import { formatShape, type Shape } from '../shape';
+import { broadcastsTo, formatShape, type Shape } from '../shape';
 import { identity } from '../functions';
 import { jvp } from './jvp';
 import type { Arg } from './variables';
@@ -30,13 +30,6 @@ function checkFunction(kind: string, f: unknown, rule: unknown): void {
 function checkResult(name: string, t: unknown, what: string): Tensor {
   if (!(t instanceof Tensor)) throw new ValueError(`${name}: ${what} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
   return t;
-}
-
-/** Whether a tensor of shape `from` broadcasts to shape `to` (NumPy's rule, one side only). */
-function broadcastsTo(from: Shape, to: Shape): boolean {
-  if (from.length > to.length) return false;
-  const lead = to.length - from.length;
-  return from.every((d, i) => d === 1 || d === to[lead + i]);
 }
 
 /**
