@@ -8,7 +8,7 @@ import { GradError, ShapeError, ValueError } from './errors';
 import { broadcastShapes, broadcastStrides, describeValue, formatShape, sameShape } from './shape';
 import { stridedRead } from './kernels/layout';
 import { noteWrite } from './versions';
-import { toTensor, type NumberArray } from './create';
+import { isNumberArray, toTensor, type NumberArray } from './create';
 
 /**
  * What {@link assign} accepts: values (a tensor, nested arrays, a flat typed array of the same
@@ -65,17 +65,13 @@ export function assignValues(op: string, x: Tensor, value: AssignValue): Tensor 
   }
   // Every check comes before the one write, so a value refused leaves x and its version as they were.
   if (typeof value === 'number') x.data.fill(value);
-  else if (isTypedArray(value)) {
+  else if (value instanceof BigInt64Array || value instanceof BigUint64Array) throw new ValueError(`${op}: values must be numbers, got ${describeValue(value)}`);
+  else if (isNumberArray(value)) {
     if (value.length !== x.size) throw new ShapeError(`${op}: ${describeValue(value)} cannot fill a ${formatShape(x._shape)} tensor (${x.size} elements)`);
-    if (value instanceof BigInt64Array || value instanceof BigUint64Array) throw new ValueError(`${op}: values must be numbers, got ${describeValue(value)}`);
     x.data.set(value);
   } else copyBroadcast(op, x, toTensor(value as Exclude<AssignValue, Function | NumberArray>, op));
   noteWrite(x.data);
   return x;
-}
-
-function isTypedArray(v: unknown): v is NumberArray | BigInt64Array | BigUint64Array {
-  return ArrayBuffer.isView(v) && !(v instanceof DataView);
 }
 
 function copyBroadcast(op: string, x: Tensor, v: Tensor): void {

@@ -50,8 +50,8 @@ export function tensor(data: TensorData | Tensor, options: TensorOptions = {}): 
   return fromData('tensor', data, options);
 }
 
-/** Whether `x` is a typed array `tensor()` reads as numbers (see {@link NumberArray}). */
-function isNumberArray(x: unknown): x is NumberArray {
+/** Whether `x` is a typed array `tensor()` and `assign` read as numbers (see {@link NumberArray}). */
+export function isNumberArray(x: unknown): x is NumberArray {
   return ArrayBuffer.isView(x) && !(x instanceof DataView) && !(x instanceof BigInt64Array) && !(x instanceof BigUint64Array);
 }
 
