@@ -11,7 +11,7 @@ import { Rng, ShapeError, Tensor, ValueError, assign, concat, formatShape, gathe
 import type { Module } from '../module';
 import { NonFiniteGradientError, type LearningRate, type Optimizer } from '../optim/index';
 import { clipGradNorm } from '../clip';
-import { binaryCrossEntropy, crossEntropy, mae, mse } from '../losses';
+import { crossEntropy } from '../losses';
 import { BatchNorm } from '../layers/batch-norm';
 import {
   asSamples, checkBoolean, checkInteger, checkSameRows, finiteNumber, knownNestedOptions, knownOptions, range, rows, seedValue, show, orDefault,
@@ -23,7 +23,7 @@ import { History, validationKey, type EpochLogs } from './history';
 import { checkCallbacks, hookResult, type Callback, type TrainInfo } from './callbacks';
 import { EarlyStopping, type EarlyStoppingOptions } from './early-stopping';
 import { progressReporter, type ProgressOptions, type ProgressReporter, type Verbosity } from './progress';
-import { metricValue, resolveLoss, resolveMetrics, resolveOptimizer, type LossFn, type LossSpec, type Metric, type MetricSpec, type OptimizerName, type OptimizerSpec } from './resolve';
+import { elementwiseLossName, metricValue, resolveLoss, resolveMetrics, resolveOptimizer, type LossFn, type LossSpec, type Metric, type MetricSpec, type OptimizerName, type OptimizerSpec } from './resolve';
 import { checkModel, checkOutputRows, forwardOf, lossValue, predictRows } from './predict';
 import { withMode } from './modes';
 
@@ -486,14 +486,6 @@ function checkClassIndices(op: string, data: Split, pred: Tensor): void {
     }
     requireIndicesBelow(op, `the class indices in ${name}`, y.data, classes);
   }
-}
-
-/** The name of a loss that compares predictions with targets of the same shape, or null. */
-function elementwiseLossName(loss: unknown): string | null {
-  if (loss === 'mse' || loss === mse) return 'mse';
-  if (loss === 'mae' || loss === mae) return 'mae';
-  if (loss === 'binaryCrossEntropy' || loss === binaryCrossEntropy) return 'binaryCrossEntropy';
-  return null;
 }
 
 /**

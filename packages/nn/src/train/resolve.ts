@@ -44,6 +44,17 @@ export function takesBinaryLogits(spec: unknown): boolean {
   return spec === 'binaryCrossEntropy' || spec === binaryCrossEntropy;
 }
 
+/**
+ * The name of a loss that compares each prediction with a target of the same shape ('mse', 'mae',
+ * 'binaryCrossEntropy', by name or as nn's function), or null: fit checks y's shape for those.
+ */
+export function elementwiseLossName(spec: unknown): string | null {
+  if (spec === 'mse' || spec === mse) return 'mse';
+  if (spec === 'mae' || spec === mae) return 'mae';
+  if (spec === 'binaryCrossEntropy' || spec === binaryCrossEntropy) return 'binaryCrossEntropy';
+  return null;
+}
+
 /** The optimizers known by name. */
 export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'adagrad' | 'rmsprop';
 
