@@ -1,5 +1,6 @@
 /** NumPy-like text for tensors: aligned columns, nested brackets, elided with `...` when large. */
 import type { Tensor } from './tensor';
+import { stridesOf } from './shape';
 
 /** Tensors with more elements than this print only their edges. */
 const ELIDE_ABOVE = 1000;
@@ -29,7 +30,7 @@ export function formatTensor(t: Tensor): string {
   const shape = t._shape;
   if (t.size === 0 && shape.length > 1) return `tensor([], shape=[${shape.join(', ')}]${grad})`;
   const elide = t.size > ELIDE_ABOVE;
-  const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+  const strides = stridesOf(shape);
   const shown: number[] = [];
   const collect = (axis: number, offset: number): void => {
     if (axis === shape.length) {
