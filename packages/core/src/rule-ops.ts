@@ -6,7 +6,7 @@
  * functions.ts (the public functions) does not re-export.
  */
 export { reluGrad } from './ops/rules/relu-grad';
-export { sigmoidGrad, tanhGrad } from './ops/rules/activation-grads';
+export { eluGrad, geluGrad, sigmoidGrad, siluGrad, tanhGrad } from './ops/rules/activation-grads';
 export { softmaxCrossEntropyGrad } from './ops/rules/cross-entropy-grad';
 export { conv2dBiasGrad, conv2dInputGrad, conv2dWeightGrad } from './ops/rules/conv-grads';
 export { avgPool2dGrad, maxPool2dGather, maxPool2dGrad } from './ops/rules/pool-grads';

@@ -25,7 +25,7 @@ describe('specialised elementwise loops', () => {
     ['a column of a batch', a23, [1, 2, 3], Float64Array.of(1, 4), [1, 2, 1], [1, 2, 3], [0, 1, 2, 0, 1, 2]],
     ['an outer difference (neither side full)', Float64Array.of(1, 2), [2, 1], Float64Array.of(10, 20, 30), [3], [2, 3], [-9, -19, -29, -8, -18, -28]],
   ] as const)('%s', (_name, a, sa, b, sb, out, expected) => {
-    expect(Array.from(sub(a, sa, b, sb, out))).toEqual(expected);
+    expect(Array.from(sub(a, sa, b, sb, out, undefined))).toEqual(expected);
   });
 
   // The loops write into reused arrays without zeroing them: every element must be written, on
@@ -60,7 +60,7 @@ describe('specialised elementwise loops', () => {
       const size = (shape: number[]): number => shape.reduce((p, d) => p * d, 1);
       const [a, b] = [values(size(sa), 1), values(size(sb), -7)];
       poisonSpares(12);
-      expect(Array.from(sub(a, sa, b, sb, out))).toEqual(reference(a, sa, b, sb, out));
+      expect(Array.from(sub(a, sa, b, sb, out, undefined))).toEqual(reference(a, sa, b, sb, out));
       poisonSpares(12);
       expect(Array.from(unaryLoop((v: number) => v * 3, 'triple')(values(12, 2), undefined))).toEqual(Array.from(values(12, 2), (v) => v * 3));
     });

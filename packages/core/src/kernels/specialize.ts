@@ -13,8 +13,8 @@ import { allocForOverwrite } from './alloc';
 
 /** out[i] = f(x[i], attrs). */
 export type UnaryLoop<A> = (x: Float64Array, attrs: A) => Float64Array;
-/** out = f(a, b) broadcast to `outShape`. */
-export type BinaryLoop = (a: Float64Array, aShape: Shape, b: Float64Array, bShape: Shape, outShape: Shape) => Float64Array;
+/** out = f(a, b, attrs) broadcast to `outShape`. */
+export type BinaryLoop<A = undefined> = (a: Float64Array, aShape: Shape, b: Float64Array, bShape: Shape, outShape: Shape, attrs: A) => Float64Array;
 
 const UNARY_SOURCE = `
   return function NAME(x, attrs) {
@@ -28,30 +28,30 @@ const UNARY_SOURCE = `
 // and one value per leading index on either side — a column, as a keepDims reduction leaves it, or
 // a single value (a scalar leads everything). Everything else reads through precomputed offsets.
 const BINARY_SOURCE = `
-  return function NAME(a, aShape, b, bShape, outShape) {
+  return function NAME(a, aShape, b, bShape, outShape, attrs) {
     const n = shapeSize(outShape);
     const out = allocForOverwrite(n);
     if (a.length === n && b.length === n && sameShape(aShape, bShape)) {
-      for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
+      for (let i = 0; i < n; i++) out[i] = f(a[i], b[i], attrs);
     } else if (a.length === n && b.length > 0 && n % b.length === 0 && isTrailing(bShape, outShape)) {
       const m = b.length;
-      for (let i = 0; i < n; i += m) for (let j = 0; j < m; j++) out[i + j] = f(a[i + j], b[j]);
+      for (let i = 0; i < n; i += m) for (let j = 0; j < m; j++) out[i + j] = f(a[i + j], b[j], attrs);
     } else if (a.length === n && b.length > 0 && isLeading(bShape, outShape)) {
       const inner = n / b.length;
       for (let k = 0, i = 0; k < b.length; k++) {
         const y = b[k];
-        for (let j = 0; j < inner; j++, i++) out[i] = f(a[i], y);
+        for (let j = 0; j < inner; j++, i++) out[i] = f(a[i], y, attrs);
       }
     } else if (b.length === n && a.length > 0 && isLeading(aShape, outShape)) {
       const inner = n / a.length;
       for (let k = 0, i = 0; k < a.length; k++) {
         const x = a[k];
-        for (let j = 0; j < inner; j++, i++) out[i] = f(x, b[i]);
+        for (let j = 0; j < inner; j++, i++) out[i] = f(x, b[i], attrs);
       }
     } else {
       const ia = broadcastOffsets(aShape, outShape);
       const ib = broadcastOffsets(bShape, outShape);
-      for (let i = 0; i < n; i++) out[i] = f(a[ia[i]], b[ib[i]]);
+      for (let i = 0; i < n; i++) out[i] = f(a[ia[i]], b[ib[i]], attrs);
     }
     return out;
   };`;
@@ -106,14 +106,14 @@ export function unaryLoop<A>(f: (v: number, attrs: A) => number, label = 'op'): 
   return compile<UnaryLoop<A>>(UNARY_SOURCE, 'unaryLoop', label, f, () => (x, attrs) => map(x, (v) => f(v, attrs)));
 }
 
-/** A broadcasting loop computing f(a, b), specialised to f; `label` (the op's name) names it in profiles. */
-export function binaryLoop(f: (x: number, y: number) => number, label = 'op'): BinaryLoop {
-  return compile<BinaryLoop>(BINARY_SOURCE, 'binaryLoop', label, f, () => (a, aShape, b, bShape, outShape) => {
+/** A broadcasting loop computing f(a, b, attrs), specialised to f; `label` (the op's name) names it in profiles. */
+export function binaryLoop<A = undefined>(f: (x: number, y: number, attrs: A) => number, label = 'op'): BinaryLoop<A> {
+  return compile<BinaryLoop<A>>(BINARY_SOURCE, 'binaryLoop', label, f, () => (a, aShape, b, bShape, outShape, attrs) => {
     const n = shapeSize(outShape);
     const ia = broadcastOffsets(aShape, outShape);
     const ib = broadcastOffsets(bShape, outShape);
     const out = allocForOverwrite(n);
-    for (let i = 0; i < n; i++) out[i] = f(a[ia[i]!]!, b[ib[i]!]!);
+    for (let i = 0; i < n; i++) out[i] = f(a[ia[i]!]!, b[ib[i]!]!, attrs);
     return out;
   });
 }

@@ -27,7 +27,7 @@ function comparison(name: string, f: (x: number, y: number) => number): Constant
     name,
     arity: 2,
     shape: ([a, b]) => broadcastShapes(name, a!, b!),
-    forward: ([a, b], [sa, sb], outShape) => loop(a!, sa!, b!, sb!, outShape),
+    forward: ([a, b], [sa, sb], outShape) => loop(a!, sa!, b!, sb!, outShape, undefined),
   });
 }
 

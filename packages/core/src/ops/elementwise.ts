@@ -8,7 +8,7 @@ import type { Tensor } from '../tensor';
 import { broadcastShapes, type Shape } from '../shape';
 import { binaryLoop, unaryLoop } from '../kernels/specialize';
 import { add } from '../functions';
-import { setScalarKernel, setScalarRule } from '../scalar-rules';
+import { setScalarKernel, setScalarRule, type ScalarKernel } from '../scalar-rules';
 
 /** Multiplies `v` (a cotangent or a tangent) by ∂out/∂input. */
 export type Scale<A> = (v: Tensor, inputs: readonly Tensor[], out: Tensor, attrs: A) => Tensor;
@@ -85,50 +85,52 @@ export function unaryOp<A = undefined>(spec: {
 }
 
 /**
- * Defines and registers a broadcasting elementwise op of two inputs. A null second scale makes the
- * second input one that only selects (reluGrad's x): it carries no derivative.
+ * Defines and registers a broadcasting elementwise op of two inputs, with attributes as a unary
+ * op may have (eluGrad's α). A null second scale makes the second input one that only selects
+ * (reluGrad's x): it carries no derivative.
  */
-export function binaryOp(spec: {
+export function binaryOp<A = undefined>(spec: {
   name: string;
-  f: (x: number, y: number) => number;
-  scales: readonly [Scale<undefined>, Scale<undefined> | null];
+  f: (x: number, y: number, attrs: A) => number;
+  scales: readonly [Scale<A>, Scale<A> | null];
   domains: readonly [InputDomain, InputDomain];
+  attrs?: readonly A[];
   smooth?: boolean;
-  print?: DifferentiableOp['print'];
+  print?: DifferentiableOp<A>['print'];
   /** The scales in numbers (see {@link ScalarScale}), for one-element backward passes; null where the scale is. */
-  scalarScales?: readonly [ScalarScale<undefined>, ScalarScale<undefined> | null];
-}): DifferentiableOp {
+  scalarScales?: readonly [ScalarScale<A>, ScalarScale<A> | null];
+}): DifferentiableOp<A> {
   const [scaleA, scaleB] = spec.scales;
   const loop = binaryLoop(spec.f, spec.name);
-  const op = registerOp<DifferentiableOp>({
+  const op = registerOp<DifferentiableOp<A>>({
     kind: 'differentiable',
     name: spec.name,
     arity: 2,
     nondiff: scaleB === null ? [1] : undefined,
     shape: ([a, b]) => broadcastShapes(spec.name, a!, b!),
-    forward: ([a, b], [sa, sb], outShape) => loop(a!, sa!, b!, sb!, outShape),
+    forward: ([a, b], [sa, sb], outShape, attrs) => loop(a!, sa!, b!, sb!, outShape, attrs),
     print: spec.print,
-    vjp: (g, inputs, out) => [
-      inputs[0]!.requiresGrad ? scaleA(g, inputs, out, undefined) : null,
-      scaleB !== null && inputs[1]!.requiresGrad ? scaleB(g, inputs, out, undefined) : null,
+    vjp: (g, inputs, out, attrs) => [
+      inputs[0]!.requiresGrad ? scaleA(g, inputs, out, attrs) : null,
+      scaleB !== null && inputs[1]!.requiresGrad ? scaleB(g, inputs, out, attrs) : null,
     ],
-    jvp: ([ta, tb], inputs, out) => {
-      const fromA = ta ? scaleA(ta, inputs, out, undefined) : null;
-      const fromB = tb && scaleB !== null ? scaleB(tb, inputs, out, undefined) : null;
+    jvp: ([ta, tb], inputs, out, attrs) => {
+      const fromA = ta ? scaleA(ta, inputs, out, attrs) : null;
+      const fromB = tb && scaleB !== null ? scaleB(tb, inputs, out, attrs) : null;
       return fromA && fromB ? add(fromA, fromB) : (fromA ?? fromB)!;
     },
     domain: {
       inputs: spec.domains,
-      cases: casesFor(binaryCases, [undefined]),
+      cases: casesFor(binaryCases, spec.attrs ?? [undefined as A]),
       smooth: spec.smooth ?? true,
     },
   });
-  setScalarKernel(op, spec.f);
+  setScalarKernel(op, spec.f as ScalarKernel); // f itself, as its arguments are the kernel's: no wrapper on the one-element path
   if (spec.scalarScales !== undefined) {
     const [fromA, fromB] = spec.scalarScales;
-    setScalarRule(op, (g, x, y, out, _attrs, into) => {
-      into[0] = fromA(g, x, y, out, undefined);
-      into[1] = fromB === null ? NaN : fromB(g, x, y, out, undefined);
+    setScalarRule(op, (g, x, y, out, attrs, into) => {
+      into[0] = fromA(g, x, y, out, attrs as A);
+      into[1] = fromB === null ? NaN : fromB(g, x, y, out, attrs as A);
     });
   }
   return op;

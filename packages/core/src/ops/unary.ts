@@ -1,13 +1,14 @@
 /** Elementwise functions of one tensor, each with its derivative as a product (see elementwise.ts). */
 import { unaryOp, anyReal } from './elementwise';
-import { add, div, greater, greaterEqual, lessEqual, mul, pow, sign, sub, where } from '../functions';
-import { reluGrad, sigmoidGrad, tanhGrad } from '../rule-ops';
+import { add, div, greater, greaterEqual, lessEqual, mul, sign, where } from '../functions';
+import { eluGrad, geluGrad, reluGrad, sigmoidGrad, siluGrad, tanhGrad } from '../rule-ops';
 import type { Tensor, TensorLike } from '../tensor';
 import { applyUnary } from './call';
 import { ValueError } from '../errors';
 import { describeValue } from '../shape';
 import { requireChoice, requireFinite, requireOptions } from '../arguments';
 import { erf as erfOf, erfc as erfcOf } from '../kernels/erf';
+import { GELU_C, GELU_K, logistic } from '../kernels/activations';
 
 const positive = { min: 0.2, max: 2 };
 const awayFromZero = { ...anyReal, awayFrom: [0], margin: 0.1 };
@@ -63,7 +64,6 @@ const tanOp = unaryOp({ name: 'tan', f: Math.tan, scale: (v, _, out) => mul(v, a
 const tanhOp = unaryOp({ name: 'tanh', f: Math.tanh, scale: (v, _, out) => tanhGrad(v, out), scalarScale: (g, _x, _y, out) => g * (1 - out * out), domain: anyReal });
 
 /** 1/(1 + e⁻ᵛ), without overflow for large |v| (NaN stays NaN). */
-const logistic = (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
 
 /** 1/(1 + e⁻ˣ), evaluated without overflow for large |x|; d/dx = σ(1 − σ). */
 const sigmoidOp = unaryOp({
@@ -103,17 +103,13 @@ const leakyReluOp = unaryOp<{ alpha: number }>({
 });
 
 /**
- * x for x > 0, α(eˣ − 1) otherwise; d/dx = 1 or α·eˣ. Not out + α, which is the same number but
- * cancels as out nears −α (8 digits lost at x = −20, all of them from x = −37 on). The exponent is
- * taken as 0 where x > 0, so that eˣ cannot overflow there: where's rule would send 0·∞ = NaN to x.
+ * x for x > 0, α(eˣ − 1) otherwise; d/dx = 1 or α·eˣ (eluGrad), not out + α, which is the same
+ * number but cancels as out nears −α (8 digits lost at x = −20, all of them from x = −37 on).
  */
 const eluOp = unaryOp<{ alpha: number }>({
   name: 'elu',
   f: (v, { alpha }) => (v > 0 ? v : alpha * Math.expm1(v)),
-  scale: (v, [x], _, { alpha }) => {
-    const positive = greater(x!, 0);
-    return mul(v, where(positive, 1, mul(exp(where(positive, 0, x!)), alpha)));
-  },
+  scale: (v, [x], _, { alpha }) => eluGrad(v, x!, alpha),
   domain: awayFromZero,
   attrs: [{ alpha: 1 }, { alpha: 0.5 }],
 });
@@ -135,14 +131,8 @@ const clipOp = unaryOp<{ lo: number; hi: number }>({
   attrs: [{ lo: -0.5, hi: 0.5 }],
 });
 
-
 /** 2/√π, erf′(0). */
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
-/** 1/√(2π), the standard normal density at 0. */
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-/** √(2/π) and 0.044715, the constants of gelu's tanh approximation. */
-const GELU_K = Math.sqrt(2 / Math.PI);
-const GELU_C = 0.044715;
 
 /** erf x = (2/√π) ∫₀ˣ e^{−s²} ds (see kernels/erf.ts); d/dx = (2/√π)·e^{−x²}. */
 const erfOp = unaryOp({
@@ -171,45 +161,23 @@ function geluValue(v: number, { approximate }: GeluAttrs): number {
 
 /**
  * gelu: x·Φ(x), d/dx = Φ(x) + x·φ(x) with φ the standard normal density; or its tanh approximation
- * x·s, s = σ(2u), d/dx = s + x·s·(1 − s)·2√(2/π)(1 + 3·0.044715x²).
- *
- * Both derivatives are evaluated at x clipped to ±GELU_FLAT, beyond which they are exactly 0 or 1
- * in float64 (φ and s·(1 − s) underflow), so that ±∞ (and, for the tanh form, |x| > 10¹⁵⁴, where x²
- * overflows) give those limits rather than ∞·0 = NaN.
+ * x·s, s = σ(2u), d/dx = s + x·s·(1 − s)·2√(2/π)(1 + 3·0.044715x²). Both derivatives are finite
+ * limits at ±∞ (geluGrad).
  */
-const GELU_FLAT = 40;
 const geluOp = unaryOp<GeluAttrs>({
   name: 'gelu',
   f: geluValue,
-  scale: (v, [x], _, { approximate }) => {
-    const xc = clip(x!, -GELU_FLAT, GELU_FLAT);
-    if (approximate === 'tanh') {
-      const s = sigmoid(mul(add(xc, mul(mul(square(xc), xc), GELU_C)), 2 * GELU_K));
-      const du = add(mul(square(xc), 6 * GELU_C * GELU_K), 2 * GELU_K);
-      return mul(v, add(s, mul(mul(mul(xc, s), sub(1, s)), du)));
-    }
-    const cdf = mul(add(erf(mul(xc, Math.SQRT1_2)), 1), 0.5);
-    const density = mul(exp(mul(square(xc), -0.5)), INV_SQRT_2PI);
-    return mul(v, add(cdf, mul(xc, density)));
-  },
+  scale: (v, [x], _, { approximate }) => geluGrad(v, x!, approximate),
   domain: anyReal,
   attrs: [{ approximate: 'none' }, { approximate: 'tanh' }],
   print: ([a], { approximate }) => (approximate === 'tanh' ? `gelu(${a}, tanh)` : `gelu(${a})`),
 });
 
-/**
- * silu x = x·σ(x) (−0 at −∞, its limit); d/dx = σ + x·σ(1 − σ), evaluated at x clipped to ±SILU_FLAT,
- * beyond which it is exactly 0 or 1 in float64, so that +∞ gives 1 rather than ∞·0 = NaN.
- */
-const SILU_FLAT = 800;
+/** silu x = x·σ(x) (−0 at −∞, its limit); d/dx = σ + x·σ(1 − σ), a finite limit at ±∞ too (siluGrad). */
 const siluOp = unaryOp({
   name: 'silu',
   f: (v) => (v === -Infinity ? -0 : v * logistic(v)),
-  scale: (v, [x]) => {
-    const xc = clip(x!, -SILU_FLAT, SILU_FLAT);
-    const s = sigmoid(xc);
-    return mul(v, add(s, mul(mul(xc, s), sub(1, s))));
-  },
+  scale: (v, [x]) => siluGrad(v, x!),
   domain: anyReal,
 });
 

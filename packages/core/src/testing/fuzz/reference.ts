@@ -919,6 +919,32 @@ export function geluRef(v: number, approximate: 'none' | 'tanh'): number {
   return 0.5 * v * (1 + erfRef(v / Math.SQRT2));
 }
 
+/** elu′(x) = 1 for x > 0, α·eˣ otherwise. */
+export const eluPrimeRef = (x: number, alpha: number): number => (x > 0 ? 1 : alpha * Math.exp(x));
+
+/** silu′(x) = σ(x)(1 + x(1 − σ(x))), and its limits 1 and 0 at ±∞ (where the formula is ∞·0). */
+export function siluPrimeRef(x: number): number {
+  if (Math.abs(x) === Infinity) return x > 0 ? 1 : 0;
+  const s = 1 / (1 + Math.exp(-x));
+  return s * (1 + x * (1 - s));
+}
+
+/**
+ * gelu′(x): Φ(x) + x·φ(x), or for the tanh form s + x·s(1 − s)·2√(2/π)(1 + 3·0.044715x²) with
+ * s = ½(1 + tanh u) = 1/(1 + e^(−2u)), u = √(2/π)(x + 0.044715x³) (through tanh, ½(1 + t) would
+ * cancel to 0 for x below −7); beyond |x| = 40 both are their limits 1 and 0 to the last bit, and
+ * the formulas would give ∞·0 there.
+ */
+export function geluPrimeRef(x: number, approximate: 'none' | 'tanh'): number {
+  if (Math.abs(x) > 40) return x > 0 ? 1 : 0;
+  if (approximate === 'tanh') {
+    const k = Math.sqrt(2 / Math.PI);
+    const s = 1 / (1 + Math.exp(-2 * k * (x + 0.044715 * x * x * x)));
+    return s + x * s * (1 - s) * 2 * k * (1 + 3 * 0.044715 * x * x);
+  }
+  return 0.5 * (1 + erfRef(x / Math.SQRT2)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
+}
+
 /** gelu's options: undefined or an object with at most `approximate`, 'none' (default) or 'tanh'. */
 export function geluOptionsRef(options: unknown): 'none' | 'tanh' | Reject {
   if (options === undefined) return 'none';
@@ -1005,6 +1031,7 @@ export const elementwiseOps: Record<string, (...v: number[]) => number> = {
   reluGrad: (v, x) => (x > 0 ? v : v * 0),
   tanhGrad: (v, y) => v * (1 - y * y),
   sigmoidGrad: (v, y) => v * (y * (1 - y)),
+  siluGrad: (v, x) => v * siluPrimeRef(x),
   greater: cmp((x, y) => x > y),
   greaterEqual: cmp((x, y) => x >= y),
   less: cmp((x, y) => x < y),

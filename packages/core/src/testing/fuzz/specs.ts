@@ -849,6 +849,17 @@ export const specs: Record<string, Spec> = {
       return gs === null || zs === null || idx === null ? reject('not tensor data') : R.softmaxCrossEntropyGradRef(gs, zs, idx);
     },
   } as Spec<CrossEntropyArgs>,
+  // Activations' adjoints with attributes (their functions are rule-ops, called only by rules, which pass valid ones)
+  eluGrad: {
+    args: broadcastable(2).chain(([sv, sx]) => fc.record({ v: tensorArg(sv!), x: tensorArg(sx!), alpha: fc.double({ min: -3, max: 3, noNaN: true }) })),
+    run: ({ v, x, alpha }, s) => ruleOps.eluGrad(s.t(v), s.t(x), alpha),
+    ref: ({ v, x, alpha }) => withNd([v, x], (a, b) => R.zipN([a, b], (g, y) => g * R.eluPrimeRef(y, alpha))),
+  } as Spec<{ v: unknown; x: unknown; alpha: number }>,
+  geluGrad: {
+    args: broadcastable(2).chain(([sv, sx]) => fc.record({ v: tensorArg(sv!), x: tensorArg(sx!), approximate: fc.constantFrom<'none' | 'tanh'>('none', 'tanh') })),
+    run: ({ v, x, approximate }, s) => ruleOps.geluGrad(s.t(v), s.t(x), approximate),
+    ref: ({ v, x, approximate }) => withNd([v, x], (a, b) => R.zipN([a, b], (g, y) => g * R.geluPrimeRef(y, approximate))),
+  } as Spec<{ v: unknown; x: unknown; approximate: 'none' | 'tanh' }>,
   // Convolution and pooling
   conv2d: {
     args: conv2dArgs,
