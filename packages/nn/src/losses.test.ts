@@ -58,6 +58,18 @@ describe('binaryCrossEntropy', () => {
     expect(logits.grad!.toArray()).toEqual([0.25, -0.25, 0, 0]); // (σ(z) − y)/n
   });
 
+  test('from probabilities, a value outside [0, 1] is refused rather than clipped (logits passed by mistake), as PyTorch refuses it', () => {
+    // Clipped, 2.3 would cost as much as 1 − 1e-12 and get a zero gradient: a silent stall.
+    expect(() => binaryCrossEntropy(tensor([0.5, 2.3, -1.1]), tensor([1, 0, 0]), { fromLogits: false })).toThrow(ValueError);
+    expect(() => binaryCrossEntropy(tensor([0.5, 2.3, -1.1]), tensor([1, 0, 0]), { fromLogits: false })).toThrow(
+      'binaryCrossEntropy: with fromLogits: false, pred must hold probabilities in [0, 1], got 2.3 at position 1 (shape [3]); for logits leave fromLogits at its default, true',
+    );
+    expect(() => binaryCrossEntropy(tensor([[0.5], [-1e-300]]), tensor([[1], [0]]), { fromLogits: false })).toThrow(/got -1e-300 at position 1 \(shape \[2, 1\]\)/);
+    // The ends themselves are probabilities, and a NaN from a diverged model is passed on, not refused.
+    expect(binaryCrossEntropy(tensor([0, 1]), tensor([0, 1]), { fromLogits: false }).item()).toBeCloseTo(0, 10);
+    expect(binaryCrossEntropy(tensor([NaN, 0.5]), tensor([0, 1]), { fromLogits: false }).item()).toBeNaN();
+  });
+
   test('shape mismatch', () => {
     expect(() => binaryCrossEntropy(tensor([[1], [2]]), tensor([1, 0]))).toThrow('binaryCrossEntropy: pred and target must have the same shape, got pred [2, 1] and target [2]');
   });
@@ -134,6 +146,15 @@ describe('crossEntropy', () => {
     expect(() => crossEntropy(logits, tensor([1, 2, 0]))).toThrow(/crossEntropy: target must be class indices of shape \[2\] or one-hot of shape \[2, 3\], got pred \[2, 3\] and target \[3\]/);
     expect(() => crossEntropy(logits, tensor([1, 3]))).toThrow('crossEntropy: class indices must be integers in [0, 3), got 3 at position 1');
     expect(() => crossEntropy(logits, tensor([1, 0.5]))).toThrow(ValueError);
+  });
+
+  test('from probabilities, a value outside [0, 1] is refused rather than clipped, with either form of target', () => {
+    const z = tensor([[2.3, -1.1, 0.5]]);
+    expect(() => crossEntropy(z, tensor([1]), { fromLogits: false })).toThrow(
+      'crossEntropy: with fromLogits: false, pred must hold probabilities in [0, 1], got 2.3 at position 0 (shape [1, 3]); for logits leave fromLogits at its default, true',
+    );
+    expect(() => crossEntropy(z, tensor([[0, 1, 0]]), { fromLogits: false })).toThrow(ValueError);
+    expect(crossEntropy(tensor([[0, 1, 0]]), tensor([1]), { fromLogits: false }).item()).toBeCloseTo(0, 15);
   });
 
   test('gradient checks wrt predictions', () => {

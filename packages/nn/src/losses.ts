@@ -50,12 +50,15 @@ export function mae(pred: Tensor, target: Target): Tensor {
  * stably and its derivative σ(z) − y is bounded.
  *
  * From probabilities p (`fromLogits: false`): −[y log p + (1 − y) log(1 − p)] with p clipped to
- * [1e-12, 1 − 1e-12] (so the gradient is zero where p is outside that range).
- * @throws ShapeError unless pred and target have the same shape.
+ * [1e-12, 1 − 1e-12] (so the gradient is zero where p is outside that range). PyTorch instead
+ * clamps each log at −100, so at p = 0 or 1 the two differ (27.6 here, 100 there).
+ * @throws ShapeError unless pred and target have the same shape; ValueError, with `fromLogits: false`,
+ * for a prediction outside [0, 1].
  */
 export function binaryCrossEntropy(pred: Tensor, target: Target, options: CrossEntropyOptions = {}): Tensor {
   const y = sameShapeTarget('binaryCrossEntropy', pred, target);
   if (fromLogits('binaryCrossEntropy', options)) return softplus(pred).sub(y.mul(pred)).mean();
+  checkProbabilities('binaryCrossEntropy', pred);
   const p = clip(pred, EPS, 1 - EPS);
   return y.mul(log(p)).add(y.neg().add(1).mul(log(p.neg().add(1)))).mean().neg();
 }
@@ -68,7 +71,8 @@ export function binaryCrossEntropy(pred: Tensor, target: Target, options: CrossE
  * predictions), or a distribution over classes (one-hot or soft labels) of the shape of `pred`.
  * From logits (the default), log p = logSoftmax(pred), stable for any logits (for class indices, the
  * single op softmaxCrossEntropy); with `fromLogits: false`, log p = log(clip(pred, 1e-12, 1)).
- * @throws ShapeError when the target fits neither form; ValueError for an index outside [0, C).
+ * @throws ShapeError when the target fits neither form; ValueError for an index outside [0, C) and,
+ * with `fromLogits: false`, for a prediction outside [0, 1].
  */
 export function crossEntropy(pred: Tensor, target: Target, options: CrossEntropyOptions = {}): Tensor {
   checkPred('crossEntropy', pred);
@@ -77,6 +81,7 @@ export function crossEntropy(pred: Tensor, target: Target, options: CrossEntropy
   const classes = pred.shape[pred.rank - 1]!;
   if (classes === 0) throw new ShapeError(`crossEntropy: predictions need at least one class, got shape ${formatShape(pred.shape)}`);
   const logits = fromLogits('crossEntropy', options);
+  if (!logits) checkProbabilities('crossEntropy', pred);
   let t: Tensor;
   if (sameShape(y.shape, pred.shape)) t = y;
   else if (sameShape(y.shape, pred.shape.slice(0, -1))) {
@@ -115,6 +120,20 @@ function classIndices(y: Tensor, classes: number): Tensor {
 
 function checkPred(op: string, pred: unknown): asserts pred is Tensor {
   requireTensor(op, 'pred', pred);
+}
+
+/**
+ * Refuses a probability outside [0, 1], as PyTorch does: the clip before the log would take it for
+ * 0 or 1 and give it no gradient, so logits passed with `fromLogits: false` would train nothing,
+ * silently. NaN passes (a diverged model's loss is NaN, which fit reports).
+ */
+function checkProbabilities(op: string, pred: Tensor): void {
+  const d = pred.data;
+  for (let i = 0; i < d.length; i++) {
+    if (d[i]! < 0 || d[i]! > 1) {
+      throw new ValueError(`${op}: with fromLogits: false, pred must hold probabilities in [0, 1], got ${d[i]} at position ${i} (shape ${formatShape(pred.shape)}); for logits leave fromLogits at its default, true`);
+    }
+  }
 }
 
 /** The fromLogits option (default true), checked. */
