@@ -1,4 +1,4 @@
-import { ValueError, tensor } from '@adjoint/core';
+import { GradError, Tensor, ValueError, tensor } from '@adjoint/core';
 import { clipGradNorm, clipGradValue } from './clip';
 import { mlp } from './layers/index';
 
@@ -16,8 +16,10 @@ describe('clipGradNorm', () => {
     const gradA = a.grad;
     expect(clipGradNorm([a, b, c], 6.5)).toBe(13); // √(9 + 16 + 144)
     expect(a.grad).toBe(gradA); // in place
-    expect(a.grad!.toArray()).toEqual([1.5, 2]);
-    expect(b.grad!.toArray()).toEqual([6]);
+    // PyTorch's coefficient maxNorm/(‖g‖ + 1e-6), so results match torch.nn.utils.clip_grad_norm_.
+    const coef = 6.5 / (13 + 1e-6);
+    expect(a.grad!.toArray()).toEqual([3 * coef, 4 * coef]);
+    expect(b.grad!.toArray()).toEqual([12 * coef]);
     expect(c.grad).toBeNull();
   });
 
@@ -30,10 +32,49 @@ describe('clipGradNorm', () => {
   test('accepts a module; rejects a bad maxNorm', () => {
     const model = mlp([2, 2], { seed: 0 });
     model.forward(tensor([[100, 100]])).sum().backward();
-    expect(clipGradNorm(model, 1)).toBeGreaterThan(1);
+    const before = clipGradNorm(model, 1);
+    expect(before).toBeGreaterThan(1);
     const total = Math.sqrt(model.parameters().reduce((s, p) => s + p.grad!.square().sum().item(), 0));
-    expect(total).toBeCloseTo(1, 12);
+    expect(total).toBeCloseTo(before / (before + 1e-6), 12); // 1, less PyTorch's ε
+    expect(total).toBeLessThan(1);
     expect(() => clipGradNorm([], 0)).toThrow('clipGradNorm: maxNorm must be a finite number > 0, got 0');
+  });
+});
+
+describe('clipGradNorm at the ends of the float64 range', () => {
+  test('squares that overflow: the norm is still found, and the gradients scaled to maxNorm rather than zeroed', () => {
+    const a = withGrad([0, 0], [3e200, 4e200]);
+    const b = withGrad([0], [1]);
+    const total = clipGradNorm([a, b], 1);
+    expect(total / 5e200).toBeCloseTo(1, 15); // √(9e400 + 16e400 + 1), where 9e400 is already ∞ in float64
+    const coef = 1 / (total + 1e-6);
+    a.grad!.data.forEach((g, i) => expect(g).toBeCloseTo([3e200, 4e200][i]! * coef, 15));
+    expect(b.grad!.item() / coef).toBeCloseTo(1, 15);
+  });
+
+  test('squares that underflow: a tiny norm is still found', () => {
+    const a = withGrad([0, 0], [3e-200, 4e-200]);
+    expect(clipGradNorm([a], 1) / 5e-200).toBeCloseTo(1, 15);
+    expect(a.grad!.toArray()).toEqual([3e-200, 4e-200]);
+  });
+
+  test('an infinite gradient: the norm is ∞ and the gradients scaled by 0, as PyTorch does (so the step refuses the NaN)', () => {
+    const a = withGrad([0, 0], [Infinity, 1]);
+    expect(clipGradNorm([a], 1)).toBe(Infinity);
+    expect(a.grad!.toArray()).toEqual([NaN, 0]);
+  });
+});
+
+describe('gradients recorded by backward(undefined, {createGraph: true})', () => {
+  test('are refused, naming the function and the parameter, before any gradient is changed', () => {
+    const a = withGrad([0, 0], [30, 40]);
+    const b = tensor([1, 2], { requiresGrad: true });
+    b.square().sum().backward(undefined, { createGraph: true });
+    for (const [clip, name] of [[(ps: Tensor[]) => clipGradNorm(ps, 1), 'clipGradNorm'], [(ps: Tensor[]) => clipGradValue(ps, 1), 'clipGradValue']] as const) {
+      expect(() => clip([a, b])).toThrow(GradError);
+      expect(() => clip([a, b])).toThrow(new RegExp(`^${name}: the gradient of parameter 1 \\(shape \\[2\\]\\) was recorded by backward\\(…, \\{createGraph: true\\}\\)`));
+      expect(a.grad!.toArray()).toEqual([30, 40]); // not clipped halfway
+    }
   });
 });
 

@@ -6,31 +6,32 @@
  * `backward({createGraph: true})` is part of a graph and cannot be clipped in place: clip a
  * detached copy instead.
  */
-import { Tensor, ValueError, assign, borrowGrad } from '@adjoint/core';
+import { GradError, Tensor, ValueError, assign, borrowGrad, formatShape } from '@adjoint/core';
 import { parameterList, type AnyModule } from './module';
 import { show } from './args';
 
 /**
  * Scales all gradients by one factor so that their joint Euclidean norm
  * ‖g‖ = √(Σ over all parameters and elements of g²) is at most `maxNorm`; the direction of the
- * update is kept. Parameters without a gradient are ignored.
+ * update is kept. The factor is PyTorch's, maxNorm/(‖g‖ + 10⁻⁶), applied when it is below 1, so the
+ * results are those of `torch.nn.utils.clip_grad_norm_` (the norm after clipping is a hair under
+ * maxNorm). Parameters without a gradient are ignored. The norm is found even where the squares
+ * overflow (gradients beyond about 10¹⁵⁴, which PyTorch's norm makes ∞ and its clipping zeroes) or
+ * underflow. A gradient holding ±∞ makes the norm ∞ and every gradient is scaled by 0, as in
+ * PyTorch; one holding NaN makes it NaN and leaves every gradient as it was (PyTorch makes them all
+ * NaN); either way the optimizer's step then refuses the non-finite gradient.
  * @returns the total norm before clipping (useful to monitor).
- * @throws ValueError unless maxNorm is a finite number > 0.
+ * @throws ValueError unless maxNorm is a finite number > 0; GradError for a gradient that is part
+ * of a graph (see above), before any gradient is changed.
  */
 export function clipGradNorm(params: readonly Tensor[] | AnyModule, maxNorm: number): number {
   if (typeof maxNorm !== 'number' || !(maxNorm > 0) || !Number.isFinite(maxNorm)) {
     throw new ValueError(`clipGradNorm: maxNorm must be a finite number > 0, got ${show(maxNorm)}`);
   }
   const grads = gradsOf('clipGradNorm', params);
-  let sumOfSquares = 0;
-  for (const g of grads) {
-    let s = 0; // summed per tensor, then across tensors (the order of core's sum, so the same norm)
-    for (const v of g.data) s += v * v;
-    sumOfSquares += s;
-  }
-  const total = Math.sqrt(sumOfSquares);
-  if (total > maxNorm) {
-    const scale = maxNorm / total;
+  const total = jointNorm(grads);
+  const scale = maxNorm / (total + 1e-6);
+  if (scale < 1) {
     for (const g of grads) {
       assign(g, (d) => {
         for (let i = 0; i < d.length; i++) d[i]! *= scale;
@@ -41,9 +42,36 @@ export function clipGradNorm(params: readonly Tensor[] | AnyModule, maxNorm: num
 }
 
 /**
+ * √(Σ g²) over every element of every gradient. Squares overflow beyond 2⁵¹² and lose digits below
+ * 2⁻⁴⁵⁰; then the values are first divided by a power of two near the largest, which is exact, and
+ * the norm multiplied back.
+ */
+function jointNorm(grads: readonly Tensor[]): number {
+  let sumOfSquares = 0;
+  for (const g of grads) {
+    let s = 0; // summed per tensor, then across tensors (the order of core's sum, so the same norm)
+    for (const v of g.data) s += v * v;
+    sumOfSquares += s;
+  }
+  if (!(sumOfSquares === Infinity || sumOfSquares < 2 ** -900)) return Math.sqrt(sumOfSquares); // NaN too
+  let largest = 0;
+  for (const g of grads) for (const v of g.data) largest = Math.max(largest, Math.abs(v));
+  if (largest === 0 || largest === Infinity) return largest;
+  const unit = 2 ** Math.floor(Math.log2(largest));
+  let scaled = 0;
+  for (const g of grads) {
+    let s = 0;
+    for (const v of g.data) s += (v / unit) ** 2;
+    scaled += s;
+  }
+  return Math.sqrt(scaled) * unit;
+}
+
+/**
  * Clamps every gradient element to [−v, v]. Unlike {@link clipGradNorm} this can change the
  * update's direction.
- * @throws ValueError unless v is a number > 0.
+ * @throws ValueError unless v is a number > 0; GradError for a gradient that is part of a graph,
+ * before any gradient is changed.
  */
 export function clipGradValue(params: readonly Tensor[] | AnyModule, v: number): void {
   if (typeof v !== 'number' || !(v > 0)) throw new ValueError(`clipGradValue: v must be a number > 0, got ${show(v)}`);
@@ -57,10 +85,22 @@ export function clipGradValue(params: readonly Tensor[] | AnyModule, v: number):
   }
 }
 
-/** The gradients of the parameters that have one, borrowed: they are changed in place, not kept. */
+/**
+ * The gradients of the parameters that have one, borrowed: they are changed in place, not kept.
+ * All are checked before any is changed, so an error leaves none clipped.
+ */
 function gradsOf(op: string, params: readonly Tensor[] | AnyModule): Tensor[] {
-  return parameterList(op, params).flatMap((p) => {
+  const grads: Tensor[] = [];
+  parameterList(op, params).forEach((p, i) => {
     const g = borrowGrad(p);
-    return g === null ? [] : [g];
+    if (g === null) return;
+    if (!g.isLeaf) {
+      throw new GradError(
+        `${op}: the gradient of parameter ${i} (shape ${formatShape(p.shape)}) was recorded by backward(…, {createGraph: true}) (or computed by an op), ` +
+          'so it is part of a graph and cannot be changed in place; clip a copy: p.grad = p.grad.detach().clone()',
+      );
+    }
+    grads.push(g);
   });
+  return grads;
 }
