@@ -2,6 +2,13 @@
  * Learning-rate schedules: functions from the optimizer's step count t = 0, 1, 2, … (the number of
  * completed steps, so the first step uses t = 0) to a learning rate. Pass one as `lr`:
  * `new SGD(params, { lr: cosineDecay(0.1, { decaySteps: 1000 }) })`.
+ *
+ * Names and options are those of Keras's schedules (`tf.keras.optimizers.schedules`). Against
+ * PyTorch's `torch.optim.lr_scheduler`, with `scheduler.step()` after every `optimizer.step()`:
+ * stepDecay is StepLR, exponentialDecay is ExponentialLR (with γ = r^(1/T); with `staircase`,
+ * StepLR with step_size T), inverseTimeDecay is LambdaLR of 1/(1 + r·t/T), and cosineDecay is
+ * CosineAnnealingLR with T_max = T and eta_min = α·η₀ for t ≤ T — after T it stays at α·η₀, where
+ * CosineAnnealingLR climbs back up. The rates agree to rounding (PyTorch multiplies step by step).
  */
 import { ValueError } from '@adjoint/core';
 import { checkBoolean, knownOptions, show, orDefault } from './args';

@@ -26,12 +26,21 @@ export interface BatchNormOptions {
  *
  * (the unbiased variance of the n values per feature, as PyTorch). In evaluation, the running
  * statistics replace the batch's, so an output depends on its own input only.
+ *
+ * On `[N, f]` this is PyTorch's `nn.BatchNorm1d(f)` (γ, β are its `weight`, `bias`). On inputs of
+ * more axes the features stay the *last* axis, where BatchNorm1d's are axis 1 of `[N, C, L]`: for
+ * Conv1d's output `[N, C, L]`, transpose to `[N, L, C]` first (`x.transpose([0, 2, 1])`), or the
+ * layer refuses the shape — or, when L equals C, normalises over the wrong axis without a word.
  */
 export class BatchNorm extends Module {
   readonly features: number;
   readonly momentum: number;
   readonly eps: number;
 
+  /**
+   * @throws ValueError naming BatchNorm for a feature count that is not a positive integer, a
+   * momentum outside [0, 1], an eps that is not a positive finite number, or an unknown option.
+   */
   constructor(features: number, options: BatchNormOptions = {}) {
     super();
     options = knownOptions('BatchNorm', options, ['momentum', 'eps']);
@@ -61,7 +70,12 @@ export class BatchNorm extends Module {
     return this.buffer('runningVar');
   }
 
-  /** Normalises `x` of shape `[..., features]`. */
+  /**
+   * Normalises `x` of shape `[..., features]`: with the batch's statistics in training (updating the
+   * running ones), with the running statistics in evaluation.
+   * @throws ShapeError naming BatchNorm.forward when the last axis of x is not `features`; ValueError
+   * for a non-tensor, or in training when a feature has fewer than 2 values.
+   */
   forward(x: Tensor): Tensor {
     requireTensor('BatchNorm.forward', 'input', x);
     if (x.rank === 0 || x.shape[x.rank - 1] !== this.features) {

@@ -25,6 +25,15 @@ describe('Flatten', () => {
     expectError(() => new Flatten().forward([1, 2] as never), ValueError, 'Flatten.forward: input must be a Tensor, got an array of length 2; make one with tensor(…)');
   });
 
+  test("PyTorch's Flatten(start_dim, end_dim) arguments are refused, not ignored", () => {
+    // From JavaScript, new Flatten(2) would otherwise merge from axis 1 while the caller asked for axis 2.
+    const Untyped = Flatten as unknown as new (...args: unknown[]) => Flatten;
+    const message = 'Flatten: takes no arguments (it always keeps axis 0 and merges the rest, as PyTorch\'s nn.Flatten() with its defaults; use reshape for other axes), got 2';
+    expectError(() => new Untyped(2), ValueError, message);
+    expectError(() => new Untyped(1, -1), ValueError, message.replace(/got 2$/, 'got 1, -1'));
+    expect(String(new Untyped(undefined))).toBe('Flatten()'); // an explicit undefined is no argument
+  });
+
   test('gradient check, and in a Sequential before a Dense layer, through a model file', () => {
     assertGrad((x) => new Flatten().forward(x).mul(arange(6)).tanh(), [randn([2, 3, 2], { seed: 2 })], { order: 2 });
     const model = new Sequential([new Flatten(), new Dense(6, 2, { seed: 3 })]);

@@ -1,7 +1,7 @@
 /** Flatten: the bridge from convolutional feature maps to Dense layers. */
 import { ShapeError, Tensor, ValueError, formatShape, reshape, shapeSize } from '@adjoint/core';
 import { Module } from '../module';
-import { requireTensor } from '../args';
+import { requireTensor, show } from '../args';
 
 /**
  * Merges every axis after the first into one, keeping axis 0 (the batch): `[N, d₁, …, dₖ]` →
@@ -12,6 +12,19 @@ import { requireTensor } from '../args';
  * new Flatten().forward(zeros([8, 3, 4, 4])).shape; // [8, 48]
  */
 export class Flatten extends Module {
+  /**
+   * Takes no arguments.
+   * @throws ValueError naming Flatten when given any (PyTorch's `start_dim` and `end_dim`, say), which
+   * would otherwise be ignored without a word from JavaScript.
+   */
+  constructor(...args: never[]) {
+    super();
+    const given: unknown[] = args;
+    if (given.some((a) => a !== undefined)) {
+      throw new ValueError(`Flatten: takes no arguments (it always keeps axis 0 and merges the rest, as PyTorch's nn.Flatten() with its defaults; use reshape for other axes), got ${given.map(show).join(', ')}`);
+    }
+  }
+
   /**
    * `[N, …]` → `[N, prod(…)]`.
    * @throws ShapeError for a scalar (it has no batch axis); ValueError for a non-tensor.
