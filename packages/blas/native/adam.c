@@ -58,20 +58,22 @@ napi_value adam_update(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* allFinite(x): whether no element of x is NaN, +∞ or −∞. Σ x·0 is 0 exactly when none is (x·0 is
- * ±0 for a finite x and NaN otherwise), in whatever order it is summed: here in four sums of pairs
+/* squaresFinite(x): whether the square of every element of x is finite: no NaN or ±∞, and no
+ * |x| ≥ 2^512, whose square overflows (the update squares the gradient, and v would become ∞ for
+ * good). Σ x²·0 is 0 exactly when that holds (x²·0 is ±0 for a finite x² and NaN otherwise), in
+ * whatever order it is summed: here in four sums of pairs
  * with GCC's and Clang's vector extension, which compile to SIMD on any CPU (a single running sum
  * would not be vectorized), or one by one elsewhere. */
 #if defined(__GNUC__)
 typedef double pair __attribute__((vector_size(16)));
 #endif
 
-napi_value all_finite(napi_env env, napi_callback_info info) {
+napi_value squares_finite(napi_env env, napi_callback_info info) {
   napi_value arg, out;
   double *x;
   int64_t n;
-  if (!arguments(env, info, 1, &arg, "allFinite: expected 1 argument")
-      || !float64s(env, arg, "allFinite: the argument must be a Float64Array", &x, &n)) return NULL;
+  if (!arguments(env, info, 1, &arg, "squaresFinite: expected 1 argument")
+      || !float64s(env, arg, "squaresFinite: the argument must be a Float64Array", &x, &n)) return NULL;
   double sum = 0;
   int64_t i = 0;
 #if defined(__GNUC__)
@@ -81,15 +83,15 @@ napi_value all_finite(napi_env env, napi_callback_info info) {
     memcpy(&p1, x + i + 2, sizeof p1);
     memcpy(&p2, x + i + 4, sizeof p2);
     memcpy(&p3, x + i + 6, sizeof p3);
-    s0 += p0 * 0.0;
-    s1 += p1 * 0.0;
-    s2 += p2 * 0.0;
-    s3 += p3 * 0.0;
+    s0 += p0 * p0 * 0.0;
+    s1 += p1 * p1 * 0.0;
+    s2 += p2 * p2 * 0.0;
+    s3 += p3 * p3 * 0.0;
   }
   pair s = (s0 + s1) + (s2 + s3);
   sum = s[0] + s[1];
 #endif
-  for (; i < n; i++) sum += x[i] * 0.0;
+  for (; i < n; i++) sum += x[i] * x[i] * 0.0;
   napi_get_boolean(env, sum == 0, &out);
   return out;
 }

@@ -5,6 +5,6 @@
 #include <node_api.h>
 
 napi_value adam_update(napi_env env, napi_callback_info info);
-napi_value all_finite(napi_env env, napi_callback_info info);
+napi_value squares_finite(napi_env env, napi_callback_info info);
 
 #endif

@@ -78,8 +78,8 @@ static napi_value config(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
-  const char *names[] = { "dgemm", "setThreads", "threads", "config", "adamUpdate", "allFinite" };
-  napi_callback functions[] = { dgemm, set_threads, threads, config, adam_update, all_finite };
+  const char *names[] = { "dgemm", "setThreads", "threads", "config", "adamUpdate", "squaresFinite" };
+  napi_callback functions[] = { dgemm, set_threads, threads, config, adam_update, squares_finite };
   for (int i = 0; i < 6; i++) {
     napi_value fn;
     napi_create_function(env, names[i], NAPI_AUTO_LENGTH, functions[i], NULL, &fn);

@@ -28,6 +28,6 @@ function adamKernelOver(addon: Native): AdamKernel {
     update(w, g, m, v, c) {
       addon.adamUpdate(w, g, m, v, Float64Array.of(c.stepSize, c.eps, c.beta1, 1 - c.beta1, c.beta2, 1 - c.beta2, c.keep, c.coupled));
     },
-    allFinite: (x) => addon.allFinite(x),
+    squaresFinite: (x) => addon.squaresFinite(x),
   };
 }

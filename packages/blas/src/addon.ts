@@ -20,7 +20,8 @@ export interface Native {
   config(): string;
   /** See native/adam.c: c holds stepSize, eps, beta1, 1 − beta1, beta2, 1 − beta2, keep, coupled. */
   adamUpdate(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: Float64Array): void;
-  allFinite(x: Float64Array): boolean;
+  /** See native/adam.c: whether x² is finite for every element of x. */
+  squaresFinite(x: Float64Array): boolean;
 }
 
 /** Where node-gyp puts the addons (the main one, and native/environment.c's), from dist/ or src/ alike. */

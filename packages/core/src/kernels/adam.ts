@@ -82,8 +82,11 @@ export interface AdamKernel {
   readonly name: string;
   /** {@link adamUpdate}'s formula, element by element, writing `w`, `m` and `v` and only reading `g`. */
   update(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamCoefficients): void;
-  /** Whether every element of `x` is finite (no NaN, +∞ or −∞). */
-  allFinite(x: Float64Array): boolean;
+  /**
+   * Whether the square of every element of `x` is finite: no NaN or ±∞, and no |x| ≥ 2⁵¹²
+   * (about 1.3·10¹⁵⁴), whose square overflows, so that the update's v cannot become ∞.
+   */
+  squaresFinite(x: Float64Array): boolean;
 }
 
 let external: AdamKernel | null = null;
@@ -121,7 +124,7 @@ export interface AdamMoments {
 
 interface AdamExports {
   /** 1 when all n doubles at byte offset p are finite, else 0 (see wasm/adam.wat). */
-  all_finite(p: number, n: number): number;
+  squares_finite(p: number, n: number): number;
   /**
    * Adam for elements start ≤ i < end (start even) of the arrays at byte offsets w, g, m, v (16-byte
    * aligned), with the coefficients as eight doubles at byte offset c (see wasm/adam.wat).
@@ -243,7 +246,8 @@ function residentOf(m: Float64Array, v: Float64Array): { resident: Resident; gra
 
 /**
  * Copies a gradient into the slot of the parameter whose moments are `m` and `v` (from
- * {@link adamMoments}) and says whether every element of it is finite, checked there: for an
+ * {@link adamMoments}) and says whether the square of every element of it is finite (see
+ * {@link AdamKernel.squaresFinite}), checked there: for an
  * optimizer that checks all gradients before it updates any parameter, so that the update need
  * not copy the gradient again (`adamUpdate(…, true)`). With a kernel installed by
  * {@link setAdamKernel}, that kernel checks the gradient where it is and nothing is copied. Returns
@@ -260,13 +264,13 @@ export function adamStageGradient(g: Float64Array, m: Float64Array, v: Float64Ar
   // no longer this parameter's gradient.
   if (external !== null && g.length > 0) {
     found?.resident.staged.delete(found.gradientAt);
-    return external.allFinite(g);
+    return external.squaresFinite(g);
   }
   if (found === undefined) return null;
   found.resident.threads?.settle();
   found.resident.heap.set(g, found.gradientAt / 8);
   found.resident.staged.set(found.gradientAt, g);
-  return found.resident.kernel.all_finite(found.gradientAt, g.length) === 1;
+  return found.resident.kernel.squares_finite(found.gradientAt, g.length) === 1;
 }
 
 /**

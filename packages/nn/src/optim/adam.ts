@@ -74,13 +74,13 @@ export class Adam extends Optimizer<AdamState> {
    * in core), so that {@link update} need not copy it again; in JavaScript where the moments are
    * not in a kernel's memory.
    */
-  protected override gradientIsFinite(g: Float64Array, index: number): boolean {
+  protected override gradientIsUsable(g: Float64Array, index: number): boolean {
     // A gradient sharing memory with a parameter (a .grad set to another parameter, say) changes
     // when that parameter is updated earlier in the step: a copy made now would be stale, so it is
     // checked where it is, and its update reads it then, as every other kernel does.
-    if (this.sharesAParameter(g)) return super.gradientIsFinite(g, index);
+    if (this.sharesAParameter(g)) return super.gradientIsUsable(g, index);
     const slot = this.slots()[index]!;
-    return adamStageGradient(g, slot.m, slot.v) ?? super.gradientIsFinite(g, index);
+    return adamStageGradient(g, slot.m, slot.v) ?? super.gradientIsUsable(g, index);
   }
 
   /** Whether `g` shares memory with any parameter's values; the buffers are compared first, as nearly every gradient has its own. */

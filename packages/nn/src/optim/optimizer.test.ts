@@ -73,6 +73,30 @@ describe('Optimizer base', () => {
     expectError(() => sgd.step(), ValueError, /^SGD: the gradient of parameter 2 \('1\.weight'\) \(shape \[2, 1\]\) holds NaN at element 0/);
   });
 
+  test('an optimizer that squares gradients refuses one whose square overflows (its sum of squares would be ∞ and the weight stuck for good); SGD takes it', () => {
+    const huge = 1e160; // finite, but huge² is ∞
+    for (const make of [(ps: ReturnType<typeof param>[]) => new Adam(ps), (ps: ReturnType<typeof param>[]) => new RMSprop(ps), (ps: ReturnType<typeof param>[]) => new Adagrad(ps)]) {
+      const a = param([1, 2]);
+      const b = param([3, 4, 5]);
+      const opt = make([a, b]);
+      a.grad = tensor([1, 1]);
+      b.grad = tensor([1, 1, -huge]);
+      expectError(() => opt.step(), NonFiniteGradientError, new RegExp(`^${opt.name}: the gradient of parameter 1 \\(shape \\[3\\]\\) holds -1e\\+160 at element 2, whose square overflows .*; no parameter was updated`));
+      expect(Array.from(a.data)).toEqual([1, 2]);
+      expect(Array.from(b.data)).toEqual([3, 4, 5]);
+      // Just below 2⁵¹² the square is finite, and the step goes on (moving each weight).
+      b.grad = tensor([1, 1, -Math.sqrt(Number.MAX_VALUE)]);
+      opt.step();
+      expect(b.data[2]).toBeGreaterThan(5);
+      expect(() => opt.loadStateDict(opt.stateDict())).not.toThrow(); // its state stayed finite, so a checkpoint of it loads
+    }
+    const w = param([1, 2]);
+    const sgd = new SGD([w], { lr: 1e-160 });
+    w.grad = tensor([huge, 0]);
+    sgd.step();
+    expect(Array.from(w.data)).toEqual([0, 2]);
+  });
+
   test('a gradient that is not a Tensor is a ValueError naming the optimizer', () => {
     const w = param([1]);
     (w as unknown as { _grad: unknown })._grad = [1];

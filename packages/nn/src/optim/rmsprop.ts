@@ -8,7 +8,7 @@ import { orDefault } from '../args';
 export interface RMSpropOptions {
   /** Learning rate η, or a schedule (default 0.001). */
   lr?: LearningRate;
-  /** Decay ρ ∈ [0, 1) of the average of squared gradients (default 0.9). */
+  /** Decay ρ ∈ [0, 1) of the average of squared gradients (default 0.9; PyTorch's `alpha`, default 0.99). */
   rho?: number;
   /** ε added to √s (default 1e-8). */
   eps?: number;
@@ -27,6 +27,10 @@ type RMSpropState = { square: Tensor };
  *
  *   s ← ρs + (1 − ρ)g²        (s starts at 0)
  *   w ← w − η·g/(√s + ε)
+ *
+ * This is PyTorch's update (`torch.optim.RMSprop` without `centered` or `momentum`, which are not
+ * offered), but the name ρ and the defaults lr = 0.001, ρ = 0.9 are Keras's: for PyTorch's pass
+ * `{lr: 0.01, rho: 0.99}`.
  */
 export class RMSprop extends Optimizer<RMSpropState> {
   readonly rho: number;

@@ -4,7 +4,7 @@
 ;; Assembled by scripts/build-wasm.mjs into adam.generated.ts (also with its memory shared, for
 ;; worker threads); driven by ../adam.ts, which keeps the moment estimates m and v in an instance's
 ;; memory for the life of an optimizer and copies each parameter's weights and gradient in (and the
-;; weights back out) around every call. The gradient may be copied in earlier, for all_finite to
+;; weights back out) around every call. The gradient may be copied in earlier, for squares_finite to
 ;; check it before any parameter is updated. A large parameter's update is split into ranges of
 ;; elements (adam_range), which worker threads run at once over the shared memory.
 ;;
@@ -20,11 +20,12 @@
 (module
   (import "env" "memory" (memory 1 32767))
 
-  ;; 1 when every one of the n doubles at p (16-byte aligned) is finite, else 0: Σ x·0 over them,
-  ;; four pairs at a time in separate sums, is 0 exactly when no x is NaN or ±∞ (x·0 is NaN for
-  ;; those), as the optimizers' check in JavaScript computes it.
-  (func (export "all_finite") (param $p i32) (param $n i32) (result i32)
-    (local $end i32) (local $groupsEnd i32) (local $zero v128)
+  ;; 1 when the square of every one of the n doubles at p (16-byte aligned) is finite, else 0: Σ x²·0
+  ;; over them, four pairs at a time in separate sums, is 0 exactly when no x is NaN or ±∞ and no
+  ;; |x| ≥ 2⁵¹² (x²·0 is NaN for those, as x² overflows), as the optimizers' check in JavaScript
+  ;; computes it. The update squares the gradient: an overflowing square would make v ∞ for good.
+  (func (export "squares_finite") (param $p i32) (param $n i32) (result i32)
+    (local $end i32) (local $groupsEnd i32) (local $zero v128) (local $x v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 3))))
     ;; Groups of eight doubles, then pairs, then a last one.
@@ -32,19 +33,26 @@
     (block $groupsDone
       (br_if $groupsDone (i32.ge_u (local.get $p) (local.get $groupsEnd)))
       (loop $groups
-        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (v128.load (local.get $p)) (local.get $zero))))
-        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (v128.load offset=16 (local.get $p)) (local.get $zero))))
-        (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (v128.load offset=32 (local.get $p)) (local.get $zero))))
-        (local.set $s3 (f64x2.add (local.get $s3) (f64x2.mul (v128.load offset=48 (local.get $p)) (local.get $zero))))
+        (local.set $x (v128.load (local.get $p)))
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (f64x2.mul (local.get $x) (local.get $x)) (local.get $zero))))
+        (local.set $x (v128.load offset=16 (local.get $p)))
+        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (f64x2.mul (local.get $x) (local.get $x)) (local.get $zero))))
+        (local.set $x (v128.load offset=32 (local.get $p)))
+        (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (f64x2.mul (local.get $x) (local.get $x)) (local.get $zero))))
+        (local.set $x (v128.load offset=48 (local.get $p)))
+        (local.set $s3 (f64x2.add (local.get $s3) (f64x2.mul (f64x2.mul (local.get $x) (local.get $x)) (local.get $zero))))
         (br_if $groups (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 64))) (local.get $groupsEnd)))))
     (block $pairsDone
       (loop $pairs
         (br_if $pairsDone (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
-        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (v128.load (local.get $p)) (local.get $zero))))
+        (local.set $x (v128.load (local.get $p)))
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (f64x2.mul (local.get $x) (local.get $x)) (local.get $zero))))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br $pairs)))
     (if (i32.lt_u (local.get $p) (local.get $end))
-      (then (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (v128.load64_zero (local.get $p)) (local.get $zero))))))
+      (then
+        (local.set $x (v128.load64_zero (local.get $p)))
+        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (f64x2.mul (local.get $x) (local.get $x)) (local.get $zero))))))
     (local.set $s0 (f64x2.add (f64x2.add (local.get $s0) (local.get $s1)) (f64x2.add (local.get $s2) (local.get $s3))))
     (i32.and
       (f64.eq (f64x2.extract_lane 0 (local.get $s0)) (f64.const 0))
