@@ -189,7 +189,9 @@ describe('differentiation transforms', () => {
   it("backward: what a student meets first says what to do (PyTorch's retain_graph=True written as the first argument, a vector loss, no requiresGrad)", () => {
     const w = tensor([1, 2], { requiresGrad: true });
     expectError(() => w.square().sum().backward({ retainGraph: true } as never), ValueError,
-      /^backward: the first argument is the seed \(the output's gradient\), got the object .*; options come second: backward\(undefined, \{ retainGraph: true \}\)$/);
+      "backward: the first argument is the seed (the output's gradient), got the options { retainGraph: … }; options come second: backward(undefined, { retainGraph: … })");
+    expectError(() => w.square().sum().backward({ createGraph: true, retainGraph: false } as never), ValueError,
+      /got the options \{ createGraph: …, retainGraph: … \}; options come second: backward\(undefined, \{ createGraph: …, retainGraph: … \}\)$/);
     expectError(() => w.square().backward(), GradError,
       /^backward: without a seed the output must be a single number \(a loss\), got shape \[2\]; reduce it first \(\.sum\(\) or \.mean\(\)\), or pass the output's gradient, a tensor of shape \[2\], as the seed$/);
     expectError(() => tensor([1, 2]).square().sum().backward(), GradError, /does not require grad .*; create the tensors to differentiate with respect to as tensor\(data, \{ requiresGrad: true \}\)$/);

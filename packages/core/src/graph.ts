@@ -367,7 +367,9 @@ export function backward(root: Tensor, seed: Tensor | NestedArray | undefined, o
     );
   }
   if (isOptionsObject(seed)) {
-    throw new ValueError(`backward: the first argument is the seed (the output's gradient), got the object ${describeValue(seed)}; options come second: backward(undefined, { retainGraph: true })`);
+    const keys = Object.keys(seed as object);
+    const given = keys.length === 0 ? '{}' : `{ ${keys.map((k) => `${k}: …`).join(', ')} }`;
+    throw new ValueError(`backward: the first argument is the seed (the output's gradient), got the options ${given}; options come second: backward(undefined, ${given})`);
   }
   if (seed === undefined && root.size !== 1) {
     throw new GradError(
