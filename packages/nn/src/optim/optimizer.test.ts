@@ -75,13 +75,13 @@ describe('Optimizer base', () => {
 
   test('an optimizer that squares gradients refuses one whose square overflows (its sum of squares would be ∞ and the weight stuck for good); SGD takes it', () => {
     const huge = 1e160; // finite, but huge² is ∞
-    for (const make of [(ps: ReturnType<typeof param>[]) => new Adam(ps), (ps: ReturnType<typeof param>[]) => new RMSprop(ps), (ps: ReturnType<typeof param>[]) => new Adagrad(ps)]) {
+    for (const [name, make] of [['Adam', (ps) => new Adam(ps)], ['RMSprop', (ps) => new RMSprop(ps)], ['Adagrad', (ps) => new Adagrad(ps)]] as const satisfies readonly (readonly [string, (ps: ReturnType<typeof param>[]) => unknown])[]) {
       const a = param([1, 2]);
       const b = param([3, 4, 5]);
       const opt = make([a, b]);
       a.grad = tensor([1, 1]);
       b.grad = tensor([1, 1, -huge]);
-      expectError(() => opt.step(), NonFiniteGradientError, new RegExp(`^${opt.name}: the gradient of parameter 1 \\(shape \\[3\\]\\) holds -1e\\+160 at element 2, whose square overflows .*; no parameter was updated`));
+      expectError(() => opt.step(), NonFiniteGradientError, new RegExp(`^${name}: the gradient of parameter 1 \\(shape \\[3\\]\\) holds -1e\\+160 at element 2, whose square overflows .*; no parameter was updated`));
       expect(Array.from(a.data)).toEqual([1, 2]);
       expect(Array.from(b.data)).toEqual([3, 4, 5]);
       // Just below 2⁵¹² the square is finite, and the step goes on (moving each weight).

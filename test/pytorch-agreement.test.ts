@@ -1,0 +1,278 @@
+/**
+ * adjoint against PyTorch in float64: the layers (values, input, state and parameter gradients, the
+ * running statistics after each call), the optimizers' trajectories, the losses, gradient clipping,
+ * a few op expressions and a Hessian, on random inputs, each to 1e-12 of the largest value it is
+ * compared with. PyTorch computes its half in one run of test/support/pytorch_agreement.py with
+ * Debian's python3 (python3-torch); without it the suite says how to install it and is skipped.
+ * The rules themselves are checked against finite differences elsewhere; this is the check that
+ * adjoint's conventions (layouts, gate order, momentum, ε placement, defaults) are PyTorch's.
+ */
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { Rng, hessian, noGrad, tensor, type Tensor } from '@adjoint/core';
+import * as core from '@adjoint/core';
+import * as nn from '@adjoint/nn';
+
+const PYTHON = process.env.ADJOINT_PYTHON ?? '/usr/bin/python3';
+const SCRIPT = path.join(__dirname, 'support', 'pytorch_agreement.py');
+const TOLERANCE = 1e-12;
+
+type Data = { shape: number[]; data: number[] };
+type Case = Record<string, unknown> & { kind: string; label: string };
+
+const rng = new Rng(2026);
+const draw = (shape: readonly number[], scale = 1): number[] => Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal(0, scale));
+const data = (t: Tensor): Data => ({ shape: [...t.shape], data: Array.from(t.data) });
+const random = (shape: number[], scale = 1): Data => ({ shape, data: draw(shape, scale) });
+
+/** What adjoint computed for a case, beside the case that PyTorch receives. */
+type Check = (torchResult: Record<string, unknown>) => void;
+const cases: Case[] = [];
+const checks: Check[] = [];
+
+/** Whether `got` is `want` to TOLERANCE of want's largest magnitude (and of the same length). */
+function expectClose(label: string, got: readonly number[], want: readonly number[]): void {
+  expect({ label, length: got.length }).toEqual({ label, length: want.length });
+  const scale = Math.max(1e-300, ...want.map(Math.abs));
+  let worst = 0;
+  for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / scale);
+  if (worst > TOLERANCE) throw new Error(`${label}: differs from PyTorch by ${worst.toExponential(2)} of its largest value`);
+}
+
+// ── Layers ──────────────────────────────────────────────────────────────────────────────────────
+
+interface LayerCase {
+  layer: string;
+  args: unknown[];
+  options?: Record<string, unknown>;
+  input: number[];
+  /** Class indices for Embedding. */
+  indices?: number[][];
+  /** An initial state for the recurrent layers. */
+  state?: boolean;
+  /** Training (true) or evaluation mode, one call each, in order. */
+  modes?: boolean[];
+}
+
+const recurrent = (kind: string): boolean => kind === 'RNN' || kind === 'LSTM' || kind === 'GRU';
+
+function layerCase(spec: LayerCase): void {
+  const { layer: kind, args, options = {}, input, modes = [true] } = spec;
+  const Layer = (nn as unknown as Record<string, new (...a: unknown[]) => nn.Module>)[kind]!;
+  const m = new Layer(...args, options);
+  // Random parameters and buffers: the defaults (ones, zeros) would hide a mixed-up γ and β.
+  for (const [, p] of m.namedParameters()) p.data.set(draw(p.shape, 0.5));
+  for (const [name, b] of m.namedBuffers()) b.data.set(draw(b.shape).map((v) => (name === 'runningVar' ? 0.5 + v * v : v)));
+  const params = Object.fromEntries(m.namedParameters().map(([n, p]) => [n, data(p)]));
+  const buffers = Object.fromEntries(m.namedBuffers().map(([n, b]) => [n, data(b)]));
+  const calls: Record<string, unknown>[] = [];
+  const ours: { outs: Tensor[]; x: Tensor; state: Tensor[] | null; grads: Record<string, number[]>; buffers: Record<string, number[]> }[] = [];
+  for (const train of modes) {
+    m.train(train);
+    m.zeroGrad();
+    const x = spec.indices ? tensor(spec.indices) : tensor(draw(input), { shape: input, requiresGrad: true });
+    let state: Tensor[] | null = null;
+    let outs: Tensor[];
+    if (recurrent(kind)) {
+      const o = options as { numLayers?: number; bidirectional?: boolean };
+      const cells = (o.numLayers ?? 1) * (o.bidirectional ? 2 : 1);
+      const shape = cells === 1 ? [input[0]!, args[1] as number] : [cells, input[0]!, args[1] as number];
+      if (spec.state) state = (kind === 'LSTM' ? [0, 1] : [0]).map(() => tensor(draw(shape), { shape, requiresGrad: true }));
+      const given = state === null ? undefined : kind === 'LSTM' ? state : state[0];
+      const [out, hn] = (m as unknown as { forward(x: Tensor, s?: unknown): [Tensor, Tensor | Tensor[]] }).forward(x, given);
+      outs = [out, ...(Array.isArray(hn) ? hn : [hn])];
+    } else {
+      outs = [(m as unknown as { forward(x: Tensor): Tensor }).forward(x)];
+    }
+    const seeds = outs.map((o) => tensor(draw(o.shape), { shape: [...o.shape] }));
+    outs.map((o, i) => o.mul(seeds[i]!).sum()).reduce((a, b) => a.add(b)).backward();
+    calls.push({ train, x: data(x), state: state?.map(data) ?? null, R: seeds.map(data) });
+    ours.push({
+      outs, x, state,
+      grads: Object.fromEntries(m.namedParameters().map(([n, p]) => [n, p.grad ? Array.from(p.grad.data) : new Array(p.size).fill(0)])),
+      buffers: Object.fromEntries(m.namedBuffers().map(([n, b]) => [n, Array.from(b.data)])),
+    });
+  }
+  const label = `${kind}(${args.map((a) => JSON.stringify(a)).join(', ')}${Object.keys(options).length ? `, ${JSON.stringify(options)}` : ''}) on [${input}]`;
+  cases.push({ kind: 'layer', label, layer: kind, args, options, params, buffers, calls });
+  checks.push((result) => {
+    (result.calls as Record<string, unknown>[]).forEach((theirs, k) => {
+      const mine = ours[k]!;
+      const at = `${label}, call ${k + 1} (${modes[k] ? 'training' : 'evaluation'})`;
+      (theirs.outs as number[][]).forEach((want, i) => expectClose(`${at}: output ${i}`, Array.from(mine.outs[i]!.data), want));
+      if (theirs.xGrad !== null) expectClose(`${at}: input gradient`, Array.from(mine.x.grad!.data), theirs.xGrad as number[]);
+      if (theirs.stateGrad !== null) {
+        (theirs.stateGrad as number[][]).forEach((want, i) => expectClose(`${at}: initial state ${i} gradient`, Array.from(mine.state![i]!.grad!.data), want));
+      }
+      for (const [name, want] of Object.entries(theirs.paramGrads as Record<string, number[]>)) expectClose(`${at}: ${name}'s gradient`, mine.grads[name]!, want);
+      for (const [name, want] of Object.entries(theirs.buffers as Record<string, number[]>)) expectClose(`${at}: ${name} after`, mine.buffers[name]!, want);
+    });
+  });
+}
+
+const layerCases: LayerCase[] = [
+  { layer: 'Dense', args: [5, 3], input: [4, 5] },
+  { layer: 'Conv2d', args: [3, 4, 3], input: [2, 3, 7, 6] },
+  { layer: 'Conv2d', args: [4, 6, [3, 2]], options: { stride: [2, 1], padding: [1, 0], dilation: [1, 2], groups: 2 }, input: [2, 4, 9, 8] },
+  { layer: 'Conv2d', args: [3, 3, 3], options: { groups: 3, padding: 'same', bias: false }, input: [1, 3, 5, 5] },
+  { layer: 'Conv2d', args: [2, 2, 4], options: { padding: 'same', dilation: 2 }, input: [2, 2, 9, 7] },
+  { layer: 'Conv1d', args: [3, 4, 3], options: { stride: 2, padding: 1 }, input: [2, 3, 11] },
+  { layer: 'Conv1d', args: [4, 4, 5], options: { padding: 'same', dilation: 2, groups: 2 }, input: [3, 4, 12] },
+  { layer: 'MaxPool2d', args: [2], input: [2, 3, 6, 7] },
+  { layer: 'MaxPool2d', args: [3], options: { stride: 2, padding: 1 }, input: [1, 2, 7, 8] },
+  { layer: 'AvgPool2d', args: [[2, 3]], options: { stride: [2, 1], padding: [1, 1] }, input: [2, 2, 6, 6] },
+  { layer: 'MaxPool1d', args: [3], options: { stride: 2 }, input: [2, 3, 10] },
+  { layer: 'AvgPool1d', args: [3], options: { padding: 1 }, input: [2, 2, 9] },
+  { layer: 'BatchNorm', args: [5], input: [8, 5], modes: [true, true, false] },
+  { layer: 'BatchNorm', args: [4], options: { momentum: 0.3, eps: 1e-3 }, input: [3, 6, 4], modes: [true, false] },
+  { layer: 'BatchNorm2d', args: [3], options: { momentum: 0.2 }, input: [4, 3, 5, 5], modes: [true, true, false] },
+  { layer: 'LayerNorm', args: [[4, 5]], input: [3, 4, 5] },
+  { layer: 'LayerNorm', args: [6], options: { elementwiseAffine: false }, input: [2, 3, 6] },
+  { layer: 'Embedding', args: [7, 4], options: { paddingIdx: 2 }, input: [2, 3], indices: [[0, 2, 6], [2, 1, 3]] },
+  { layer: 'RNN', args: [3, 5], input: [2, 4, 3] },
+  { layer: 'RNN', args: [3, 4], options: { numLayers: 2, bidirectional: true, nonlinearity: 'relu' }, input: [3, 5, 3], state: true },
+  { layer: 'LSTM', args: [3, 4], input: [2, 6, 3], state: true },
+  { layer: 'LSTM', args: [3, 4], options: { numLayers: 2, bidirectional: true }, input: [2, 5, 3], state: true },
+  { layer: 'GRU', args: [4, 3], options: { bidirectional: true }, input: [2, 5, 4] },
+  { layer: 'GRU', args: [3, 5], options: { numLayers: 2 }, input: [3, 4, 3], state: true },
+];
+layerCases.forEach(layerCase);
+
+// ── Optimizers: six steps on two parameters from the same gradients ─────────────────────────────
+
+const optimizerCases: [string, Record<string, number | boolean>][] = [
+  ['SGD', { lr: 0.1 }],
+  ['SGD', { lr: 0.05, momentum: 0.9, weightDecay: 0.01 }],
+  ['SGD', { lr: 0.05, momentum: 0.8, nesterov: true }],
+  ['Adam', { lr: 0.01 }],
+  ['Adam', { lr: 0.02, beta1: 0.5, beta2: 0.9, eps: 1e-6, weightDecay: 0.1 }],
+  ['AdamW', { lr: 0.01, weightDecay: 0.05 }],
+  ['RMSprop', { lr: 0.01, rho: 0.8, weightDecay: 0.02 }],
+  ['Adagrad', { lr: 0.1, eps: 1e-10, weightDecay: 0.01 }],
+];
+for (const [name, options] of optimizerCases) {
+  const shapes = [[3, 4], [5]];
+  const initial = shapes.map((s) => random(s));
+  const grads = Array.from({ length: 6 }, () => shapes.map((s) => random(s)));
+  const params = initial.map((p) => tensor(p.data, { shape: p.shape, requiresGrad: true }));
+  const Optimizer = (nn as unknown as Record<string, new (p: Tensor[], o: object) => nn.Optimizer>)[name]!;
+  const opt = new Optimizer(params, options);
+  const after = grads.map((step) => {
+    step.forEach((g, i) => (params[i]!.grad = tensor(g.data, { shape: g.shape })));
+    opt.step();
+    return params.map((p) => Array.from(p.data));
+  });
+  const label = `${name}(${JSON.stringify(options)})`;
+  cases.push({ kind: 'optimizer', label, optimizer: name, options, params: initial, grads });
+  checks.push((result) => {
+    (result.after as number[][][]).forEach((step, k) => step.forEach((want, i) => expectClose(`${label}: parameter ${i} after step ${k + 1}`, after[k]![i]!, want)));
+  });
+}
+
+// ── Expressions: losses and ops, their values and gradients ─────────────────────────────────────
+
+interface Expression {
+  label: string;
+  inputs: Record<string, Data & { grad?: boolean }>;
+  ours: (x: Record<string, Tensor>) => Tensor;
+  torch: string;
+}
+
+function expressionCase({ label, inputs, ours, torch }: Expression): void {
+  const leaves = Object.fromEntries(Object.entries(inputs).map(([n, d]) => [n, tensor(d.data, { shape: d.shape, requiresGrad: d.grad !== false })]));
+  const out = ours(leaves);
+  const seed = random([...out.shape]);
+  out.mul(tensor(seed.data, { shape: seed.shape })).sum().backward();
+  cases.push({ kind: 'expression', label, inputs, torch, R: seed });
+  checks.push((result) => {
+    expect(result.shape).toEqual([...out.shape]);
+    expectClose(`${label}: value`, Array.from(out.data), result.out as number[]);
+    for (const [name, want] of Object.entries(result.grads as Record<string, number[]>)) expectClose(`${label}: gradient of ${name}`, Array.from(leaves[name]!.grad!.data), want);
+  });
+}
+
+const labels = { shape: [6], data: [0, 2, 1, 2, 0, 1], grad: false };
+const probabilities = { shape: [6, 3], data: draw([6, 3]).map((v) => 0.05 + 0.9 / (1 + Math.exp(-v))) };
+const targets01 = { shape: [6, 3], data: draw([6, 3]).map((v) => (v > 0 ? 1 : 0)), grad: false };
+const expressions: Expression[] = [
+  // Losses
+  { label: 'mse', inputs: { p: random([6, 3]), y: { ...random([6, 3]), grad: false } }, ours: ({ p, y }) => nn.mse(p!, y!), torch: 'F.mse_loss(p, y)' },
+  { label: 'mae', inputs: { p: random([6, 3]), y: { ...random([6, 3]), grad: false } }, ours: ({ p, y }) => nn.mae(p!, y!), torch: 'F.l1_loss(p, y)' },
+  { label: 'crossEntropy, class indices', inputs: { z: random([6, 3], 3), y: labels }, ours: ({ z, y }) => nn.crossEntropy(z!, y!), torch: 'F.cross_entropy(z, y.long())' },
+  {
+    label: 'crossEntropy, soft targets', inputs: { z: random([6, 3], 3), y: { ...probabilities, grad: false } },
+    ours: ({ z, y }) => nn.crossEntropy(z!, y!), torch: 'F.cross_entropy(z, y)',
+  },
+  { label: 'binaryCrossEntropy, logits', inputs: { z: random([6, 3], 4), y: targets01 }, ours: ({ z, y }) => nn.binaryCrossEntropy(z!, y!), torch: 'F.binary_cross_entropy_with_logits(z, y)' },
+  {
+    label: 'binaryCrossEntropy, probabilities', inputs: { p: probabilities, y: targets01 },
+    ours: ({ p, y }) => nn.binaryCrossEntropy(p!, y!, { fromLogits: false }), torch: 'F.binary_cross_entropy(p, y)',
+  },
+  // Ops where conventions differ between libraries
+  { label: 'logSumExp over axis 1', inputs: { x: random([4, 5], 3) }, ours: ({ x }) => core.logSumExp(x!, 1), torch: 'torch.logsumexp(x, 1)' },
+  { label: 'softmax, logSoftmax', inputs: { x: random([3, 4], 2) }, ours: ({ x }) => core.softmax(x!, 0).add(core.logSoftmax(x!, 1)), torch: 'torch.softmax(x, 0) + torch.log_softmax(x, 1)' },
+  {
+    // NumPy's default correction 0, and PyTorch's default 1 when asked
+    label: 'variance and std, both corrections', inputs: { x: random([4, 5]) },
+    ours: ({ x }) => core.variance(x!, 0).add(core.std(x!, 0, false, { correction: 1 })), torch: 'torch.var(x, 0, unbiased=False) + torch.std(x, 0)',
+  },
+  { label: 'norm over axis 1', inputs: { x: random([4, 5]) }, ours: ({ x }) => core.norm(x!, 1), torch: 'torch.linalg.vector_norm(x, dim=1)' },
+  { label: 'prod over axis 0', inputs: { x: random([3, 4]) }, ours: ({ x }) => core.prod(x!, 0), torch: 'torch.prod(x, 0)' },
+  { label: 'cumsum over axis 1', inputs: { x: random([3, 4]) }, ours: ({ x }) => core.cumsum(x!, 1), torch: 'torch.cumsum(x, 1)' },
+  { label: 'batched matmul with broadcasting', inputs: { a: random([2, 1, 3, 4]), b: random([3, 4, 2]) }, ours: ({ a, b }) => core.matmul(a!, b!), torch: 'torch.matmul(a, b)' },
+  { label: 'gelu, both forms', inputs: { x: random([10], 3) }, ours: ({ x }) => core.gelu(x!).add(core.gelu(x!, { approximate: 'tanh' })), torch: "F.gelu(x) + F.gelu(x, approximate='tanh')" },
+  { label: 'elu, silu, softplus', inputs: { x: random([10], 3) }, ours: ({ x }) => core.elu(x!, 0.7).add(core.silu(x!)).add(core.softplus(x!)), torch: 'F.elu(x, 0.7) + F.silu(x) + F.softplus(x)' },
+  { label: 'pow and atan2', inputs: { a: { shape: [5], data: draw([5]).map((v) => 0.2 + v * v) }, b: random([5]) }, ours: ({ a, b }) => core.pow(a!, b!).add(core.atan2(a!, b!)), torch: 'torch.pow(a, b) + torch.atan2(a, b)' },
+];
+expressions.forEach(expressionCase);
+
+// ── Gradient clipping and a Hessian ─────────────────────────────────────────────────────────────
+
+{
+  const grads = [random([3, 4]), random([5])];
+  const params = grads.map((g) => tensor(new Array(g.data.length).fill(0), { shape: g.shape, requiresGrad: true }));
+  params.forEach((p, i) => (p.grad = tensor(grads[i]!.data, { shape: grads[i]!.shape })));
+  const norm = nn.clipGradNorm(params, 1.5);
+  cases.push({ kind: 'clip', label: 'clipGradNorm', params: grads.map((g) => ({ ...g, data: g.data.map(() => 0) })), grads, maxNorm: 1.5 });
+  checks.push((result) => {
+    expectClose('clipGradNorm: the norm', [norm], [result.norm as number]);
+    (result.grads as number[][]).forEach((want, i) => expectClose(`clipGradNorm: gradient ${i}`, Array.from(params[i]!.grad!.data), want));
+  });
+}
+{
+  const x = random([4]);
+  const a = random([3, 4]);
+  // f(x) = Σ tanh(Ax)² + (x·x)·Σ softplus(x): mixed second derivatives through a product and a sum
+  const f = (v: Tensor): Tensor => core.tanh(core.matmul(tensor(a.data, { shape: a.shape }), v)).square().sum().add(v.dot(v).mul(core.softplus(v).sum()));
+  const h = noGrad(() => hessian(f)(tensor(x.data)));
+  const torchF = `lambda v: torch.tanh(torch.tensor(${JSON.stringify(a.data)}).reshape(3, 4) @ v).square().sum() + v.dot(v) * F.softplus(v).sum()`;
+  cases.push({ kind: 'hessian', label: 'hessian', x, torch: torchF });
+  checks.push((result) => expectClose('hessian of Σ tanh(Ax)² + (x·x)·Σ softplus(x)', Array.from(h.data), result.hessian as number[]));
+}
+
+// ── One run of PyTorch for every case ───────────────────────────────────────────────────────────
+
+const run = spawnSync(PYTHON, [SCRIPT], { input: JSON.stringify({ cases }), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+const lastLine = (run.stdout ?? '').trim().split('\n').pop() ?? '';
+const parsed = ((): { results?: Record<string, unknown>[]; missing?: string } | null => {
+  try {
+    return JSON.parse(lastLine);
+  } catch {
+    return null;
+  }
+})();
+const available = run.error === undefined && parsed !== null && parsed.missing === undefined;
+if (!available) {
+  process.stderr.write(`PyTorch agreement tests skipped: no PyTorch for ${PYTHON} (install it: apt-get install -y python3-torch)\n`);
+}
+const describeWithTorch = available ? describe : describe.skip;
+
+describeWithTorch('adjoint agrees with PyTorch in float64', () => {
+  it('ran every case', () => {
+    expect(run.status).toBe(0);
+    expect(parsed!.results).toHaveLength(cases.length);
+  });
+  it.each(cases.map((c, i) => [c.label, i] as const))('%s', (_label, i) => {
+    checks[i]!(parsed!.results![i]!);
+  });
+});

@@ -1,0 +1,164 @@
+"""PyTorch's answers for test/pytorch-agreement.test.ts, in float64.
+
+Reads {"cases": [...]} as JSON on stdin; each case gives the inputs adjoint used (parameters,
+buffers, data, seeds R of the linear functional sum(out * R) whose gradient is taken). Prints one
+line of JSON, {"results": [...]}, one result per case, or {"missing": "torch"} when PyTorch is not
+installed. Nothing here knows adjoint's answers: the test compares them.
+"""
+import json
+import re
+import sys
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:
+    print(json.dumps({"missing": "torch"}))
+    sys.exit(0)
+
+torch.set_default_dtype(torch.float64)
+
+
+def t(a, grad=False):
+    """A float64 tensor from {"shape", "data"}."""
+    x = torch.tensor(a["data"], dtype=torch.float64).reshape(a["shape"])
+    return x.requires_grad_(grad)
+
+
+def flat(x):
+    return [] if x is None else x.detach().reshape(-1).tolist()
+
+
+def torch_name(name):
+    """adjoint's parameter and buffer names as PyTorch's state_dict keys."""
+    m = re.fullmatch(r"(weight|bias)(Ih|Hh)(?:L(\d+))?(Reverse)?", name)
+    if m:
+        return f"{m[1]}_{m[2].lower()}_l{m[3] or 0}{'_reverse' if m[4] else ''}"
+    return {"gamma": "weight", "beta": "bias", "runningMean": "running_mean", "runningVar": "running_var"}.get(name, name)
+
+
+def pair(v):
+    return tuple(v) if isinstance(v, list) else v
+
+
+def build(kind, args, o):
+    """The torch module for one of adjoint's layers, with adjoint's options under PyTorch's names."""
+    if kind == "Dense":
+        return torch.nn.Linear(args[0], args[1], bias=o.get("bias", True))
+    if kind in ("Conv2d", "Conv1d"):
+        cls = torch.nn.Conv2d if kind == "Conv2d" else torch.nn.Conv1d
+        return cls(args[0], args[1], pair(args[2]), stride=pair(o.get("stride", 1)), padding=pair(o.get("padding", 0)),
+                   dilation=pair(o.get("dilation", 1)), groups=o.get("groups", 1), bias=o.get("bias", True))
+    if kind in ("MaxPool2d", "AvgPool2d", "MaxPool1d", "AvgPool1d"):
+        cls = getattr(torch.nn, kind)
+        stride = o.get("stride")
+        return cls(pair(args[0]), stride=pair(stride) if stride is not None else None, padding=pair(o.get("padding", 0)))
+    if kind in ("BatchNorm", "BatchNorm2d"):
+        cls = torch.nn.BatchNorm1d if kind == "BatchNorm" else torch.nn.BatchNorm2d
+        return cls(args[0], momentum=o.get("momentum", 0.1), eps=o.get("eps", 1e-5))
+    if kind == "LayerNorm":
+        return torch.nn.LayerNorm(args[0], eps=o.get("eps", 1e-5), elementwise_affine=o.get("elementwiseAffine", True))
+    if kind == "Embedding":
+        return torch.nn.Embedding(args[0], args[1], padding_idx=o.get("paddingIdx"))
+    if kind in ("RNN", "LSTM", "GRU"):
+        extra = {"nonlinearity": o["nonlinearity"]} if "nonlinearity" in o else {}
+        return getattr(torch.nn, kind)(args[0], args[1], num_layers=o.get("numLayers", 1), bidirectional=o.get("bidirectional", False),
+                                       batch_first=True, **extra)
+    raise ValueError(kind)
+
+
+def layer(case):
+    kind = case["layer"]
+    m = build(kind, case["args"], case.get("options", {}))
+    state = m.state_dict()
+    for name, value in {**case["params"], **case["buffers"]}.items():
+        key = torch_name(name)
+        v = t(value)
+        if kind == "Dense" and key == "weight":
+            v = v.T  # adjoint's [in, out], PyTorch's [out, in]
+        state[key] = v.reshape(state[key].shape)
+    m.load_state_dict(state)
+    calls = []
+    for call in case["calls"]:
+        m.train(call["train"])
+        m.zero_grad()
+        x = torch.tensor(call["x"]["data"], dtype=torch.long).reshape(call["x"]["shape"]) if kind == "Embedding" else t(call["x"], True)
+        # adjoint's BatchNorm normalises the last axis; PyTorch's BatchNorm1d axis 1 of [N, C, L].
+        channels_last = kind == "BatchNorm" and x.dim() == 3
+        if kind in ("RNN", "LSTM", "GRU"):
+            h0 = [t(s, True) for s in call["state"]] if call["state"] else None
+            cells = m.num_layers * (2 if m.bidirectional else 1)
+            shaped = None if h0 is None else [s.reshape(cells, x.shape[0], m.hidden_size) for s in h0]
+            out, hn = m(x, None if shaped is None else (tuple(shaped) if kind == "LSTM" else shaped[0]))
+            outs = [out, *(hn if kind == "LSTM" else (hn,))]
+        else:
+            h0 = None
+            outs = [m(x.transpose(1, 2)).transpose(1, 2) if channels_last else m(x)]
+        loss = sum((o * t(r).reshape(o.shape)).sum() for o, r in zip(outs, call["R"]))
+        loss.backward()
+        grads = {}
+        for name in case["params"]:
+            g = dict(m.named_parameters())[torch_name(name)].grad
+            grads[name] = flat(g.T if kind == "Dense" and name == "weight" else g)
+        calls.append({
+            "outs": [flat(o) for o in outs],
+            "xGrad": None if kind == "Embedding" else flat(x.grad),
+            "stateGrad": None if h0 is None else [flat(s.grad) for s in h0],
+            "paramGrads": grads,
+            "buffers": {name: flat(m.state_dict()[torch_name(name)]) for name in case["buffers"]},
+        })
+    return {"calls": calls}
+
+
+def optimizer(case):
+    o = case["options"]
+    ps = [t(p, True) for p in case["params"]]
+    name = case["optimizer"]
+    if name == "SGD":
+        opt = torch.optim.SGD(ps, lr=o["lr"], momentum=o.get("momentum", 0), nesterov=o.get("nesterov", False), weight_decay=o.get("weightDecay", 0))
+    elif name in ("Adam", "AdamW"):
+        cls = torch.optim.AdamW if name == "AdamW" else torch.optim.Adam
+        opt = cls(ps, lr=o["lr"], betas=(o.get("beta1", 0.9), o.get("beta2", 0.999)), eps=o.get("eps", 1e-8), weight_decay=o.get("weightDecay", 0))
+    elif name == "RMSprop":
+        opt = torch.optim.RMSprop(ps, lr=o["lr"], alpha=o.get("rho", 0.9), eps=o.get("eps", 1e-8), weight_decay=o.get("weightDecay", 0))
+    elif name == "Adagrad":
+        opt = torch.optim.Adagrad(ps, lr=o["lr"], eps=o.get("eps", 1e-10), weight_decay=o.get("weightDecay", 0))
+    else:
+        raise ValueError(name)
+    after = []
+    for step in case["grads"]:
+        for p, g in zip(ps, step):
+            p.grad = t(g)
+        opt.step()
+        after.append([flat(p) for p in ps])
+    return {"after": after}
+
+
+def expression(case):
+    """An expression of tensors x, y, … (case["inputs"]) and its gradient for sum(out * R)."""
+    env = {"torch": torch, "F": F}
+    inputs = {name: t(value, value.get("grad", True)) for name, value in case["inputs"].items()}
+    env.update(inputs)
+    out = eval(case["torch"], env)  # the test's own expressions, nothing from outside
+    (out * t(case["R"]).reshape(out.shape)).sum().backward()
+    return {"out": flat(out), "shape": list(out.shape), "grads": {n: flat(x.grad) for n, x in inputs.items() if x.requires_grad}}
+
+
+def clip(case):
+    ps = [t(p, True) for p in case["params"]]
+    for p, g in zip(ps, case["grads"]):
+        p.grad = t(g)
+    norm = torch.nn.utils.clip_grad_norm_(ps, case["maxNorm"])
+    return {"norm": float(norm), "grads": [flat(p.grad) for p in ps]}
+
+
+def hessian(case):
+    env = {"torch": torch, "F": F}
+    f = eval(case["torch"], env)  # a lambda of the test's own
+    h = torch.autograd.functional.hessian(f, t(case["x"]))
+    return {"hessian": flat(h)}
+
+
+KINDS = {"layer": layer, "optimizer": optimizer, "expression": expression, "clip": clip, "hessian": hessian}
+cases = json.load(sys.stdin)["cases"]
+print(json.dumps({"results": [KINDS[c["kind"]](c) for c in cases]}))
