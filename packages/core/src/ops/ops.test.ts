@@ -931,6 +931,13 @@ describe('reductions: logSumExp', () => {
     g.data.forEach((v, i) => expect(Math.abs(v / want[i]! - 1)).toBeLessThan(1e-15));
   });
 
+  it('a +∞ in a group makes only its own derivative NaN: the others have softmax weight 0 (as PyTorch)', () => {
+    // logSumExp([1, ∞, 2]) = ∞ whatever the finite ones are: ∂/∂x₀ = ∂/∂x₂ = 0; at ∞ itself, e^(∞ − ∞) is NaN.
+    const x = tensor([[1, Infinity, 2], [0, 1, 2]]);
+    const rowTwo = [1, Math.E, Math.E ** 2].map((v) => v / (1 + Math.E + Math.E ** 2));
+    expectTensor(grad((t: Tensor) => logSumExp(t, 1).sum())(x), [2, 3], [[0, NaN, 0], rowTwo]);
+  });
+
   it('the method form', () => {
     expectTensor(tensor([0, 0]).logSumExp(), [], Math.LN2);
   });
@@ -952,6 +959,17 @@ describe('reductions: norm', () => {
 
   it('the norm of zeros is 0', () => {
     expectTensor(norm(zeros([3])), [], 0);
+  });
+
+  it('at the origin, where the gradient is taken as 0, its derivatives are 0 too (not those of ½‖x‖², the identity)', () => {
+    // ‖x‖ is a cone at 0: any Hessian there is a convention, and a gradient held at 0 has derivative 0 (as abs's).
+    expectTensor(hessian((t: Tensor) => norm(t))(zeros([3])), [3, 3], [[0, 0, 0], [0, 0, 0], [0, 0, 0]]);
+    expectTensor(jvp(grad((t: Tensor) => norm(t, 1).sum()), [tensor([[0, 0], [3, 4]])], [tensor([[1, 2], [1, 0]])])[1], [2, 2], [
+      [0, 0],
+      [16 / 125, -12 / 125], // (I − uuᵀ)/‖x‖ · [1, 0] with u = [0.6, 0.8]: [0.64, −0.48]/5
+    ]);
+    // std of equal values is ‖x − x̄‖ at the origin: its Hessian is 0 there as well.
+    expectTensor(hessian((t: Tensor) => std(t))(tensor([2, 2, 2])), [3, 3], [[0, 0, 0], [0, 0, 0], [0, 0, 0]]);
   });
 
   it('neither underflows nor overflows where the squares would: ‖[3, 4]·10^±200‖ = 5·10^±200, and its gradient is x/‖x‖ there', () => {

@@ -107,26 +107,31 @@ const minOp = reduction({ name: 'min', kernel: (x, s, a) => extremeAxes(x, s, a,
  * log Σ exp x over axes, stable for large |x|; d/dx = softmax(x) = e/Σe with e = exp(x − out). In
  * exact arithmetic Σe = 1; dividing by it takes out the error of out's rounding, which exp(x − out)
  * alone keeps: out has an absolute error of up to |out|·2⁻⁵³, so e a relative one of as much (2·10⁻⁷
- * at out = 10¹⁰, as PyTorch's gradient has).
+ * at out = 10¹⁰, as PyTorch's gradient has). A group holding +∞ has out = ∞ and Σe = NaN (e^(∞ − ∞)
+ * at the ∞): there e is left undivided, so the finite elements keep their weight 0 (as PyTorch's)
+ * and only the ∞ gets NaN.
  */
 const logSumExpOp = reduction({
   name: 'logSumExp',
   kernel: logSumExpAxes,
   weight: (x, outExpanded) => {
     const e = exp(sub(x, outExpanded));
-    return div(e, sum(e, reducedAxesOf(x, outExpanded), true));
+    const total = sum(e, reducedAxesOf(x, outExpanded), true);
+    return div(e, where(equal(total, total), total, 1));
   },
   smooth: true,
 });
 
 /**
  * Euclidean (Frobenius) norm over axes, without overflow or underflow in the squares (see
- * normAxes); d/dx = x / ‖x‖, taken as 0 where ‖x‖ = 0.
+ * normAxes); d/dx = x / ‖x‖, taken as 0 where ‖x‖ = 0. There x is all ±0 and is divided by ∞, not
+ * by 1: the weight is the same ±0, but its own derivative is 1/∞ = 0, so higher derivatives at the
+ * origin are 0 (as for a gradient held at 0), where x/1 would give those of ½‖x‖², the identity.
  */
 const normOp = reduction({
   name: 'norm',
   kernel: normAxes,
-  weight: (x, outExpanded) => div(x, where(equal(outExpanded, 0), 1, outExpanded)),
+  weight: (x, outExpanded) => div(x, where(equal(outExpanded, 0), Infinity, outExpanded)),
   smooth: true,
   domainMin: 0.2,
 });
@@ -225,7 +230,8 @@ export const logSumExp = (x: TensorLike, axis?: Axis, keepDims = false): Tensor 
  * Euclidean (Frobenius) norm over `axis` (all axes by default). Squares that would overflow or
  * underflow do not spoil it: a group whose sum of squares is ∞ or tiny is scaled by its largest
  * magnitude first, so ‖[3, 4]·10²⁰⁰‖ = 5·10²⁰⁰ (NumPy's and PyTorch's give ∞) and ‖[3, 4]·10⁻²⁰⁰‖ =
- * 5·10⁻²⁰⁰ (theirs 0). The gradient is x/‖x‖, and 0 at the origin (PyTorch's choice there).
+ * 5·10⁻²⁰⁰ (theirs 0). The gradient is x/‖x‖, and 0 at the origin (PyTorch's choice there), where
+ * higher derivatives are 0 too (PyTorch's Hessian there is NaN).
  */
 export const norm = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(normOp, x, { axis: ownCopy(axis), keepDims });
 /** Mean over `axis`: the sum divided by the number of elements reduced. */
