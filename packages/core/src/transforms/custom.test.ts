@@ -1,4 +1,4 @@
-import { GradError, ValueError, customJvp, customVjp, grad, jvp, tensor, Tensor, exp, log1p } from '@adjoint/core';
+import { GradError, ValueError, customJvp, customVjp, grad, hessian, hvp, jacobian, jvp, tensor, vjp, Tensor, exp, log1p } from '@adjoint/core';
 
 describe('customVjp', () => {
   it('differentiates with the given rule instead of the function’s own ops', () => {
@@ -40,6 +40,18 @@ describe('customVjp', () => {
     const x2 = a.mul(3);
     double(x2).sum().add(x2.sum()).backward();
     expect(a.grad!.toArray()).toEqual([9, 9]);
+  });
+
+  it('what grad and vjp return is not the array the rule returned: writing it leaves the rule’s tensor alone', () => {
+    const k = tensor([5, 6]);
+    const f = customVjp((x) => x.mul(1), () => [k]);
+    const g = grad((x) => f(x).sum())(tensor([1, 2]));
+    const [, pullback] = vjp((x) => f(x).reshape([2, 1]), tensor([1, 2]));
+    const p = pullback(tensor([[1], [1]]))[0]!;
+    g.assign([0, 0]);
+    p.assign([0, 0]);
+    expect(k.toArray()).toEqual([5, 6]);
+    expect(grad((x) => f(x).sum())(tensor([1, 2])).toArray()).toEqual([5, 6]);
   });
 
   it('several inputs and a null cotangent for one of them', () => {
@@ -90,6 +102,36 @@ describe('customJvp', () => {
     // A tangent that broadcasts to the output is broadcast, as the tangent of a built-in op's rule is.
     const scalarTangent = customJvp((x) => x.add(tensor([0, 1, 2])), (_i, _o, [t]) => t!);
     expect(jvp(scalarTangent, [tensor(1)], [tensor(2)])[1].toArray()).toEqual([2, 2, 2]);
+  });
+
+  it('forward over reverse (hvp, the default hessian) sees the tangents of the function’s own intermediates', () => {
+    // f(x) = Σ sin(eˣ): the gradient eˣcos(eˣ) is read from eˣ, an intermediate of f, so its
+    // derivative needs that intermediate's tangent. Closed form: f″(x) = eˣcos(eˣ) − e²ˣsin(eˣ).
+    const f = customJvp((x) => x.exp().sin(), ([x], _o, [t]) => t!.mul(x!.exp()).mul(x!.exp().cos()));
+    const g = (x: Tensor) => f(x).sum();
+    const x = [0.3, -0.5];
+    const second = x.map((v) => Math.exp(v) * Math.cos(Math.exp(v)) - Math.exp(2 * v) * Math.sin(Math.exp(v)));
+    const h = hessian(g)(tensor(x)).toArray() as number[][];
+    const byRev = hessian(g, { mode: 'rev' })(tensor(x)).toArray() as number[][];
+    [h, byRev].forEach((m) => m.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(i === j ? second[i]! : 0, 13))));
+    (hvp(g, tensor(x), tensor([1, 0])).toArray() as number[]).forEach((v, i) => expect(v).toBeCloseTo(i === 0 ? second[0]! : 0, 13));
+    const jac = jacobian(grad(g), { mode: 'fwd' })(tensor(x)).toArray() as number[][];
+    jac.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(i === j ? second[i]! : 0, 13)));
+  });
+
+  it('forward over reverse still gives the rule’s tangent to the output', () => {
+    // g(x) = f(x)² with f(x) = 2x and a rule saying ḟ = 7ẋ: g′ = 2f·f′ through f's ops is 8x, and
+    // its tangent along 1 is 2·ḟ·f′ = 2·7·2 = 28, the rule's ḟ where g′ reads f's output.
+    const f = customJvp((x) => x.mul(2), (_i, _o, [t]) => t!.mul(7));
+    expect(hvp((x) => f(x).square().sum(), tensor([1.5]), tensor([1])).toArray()).toEqual([28]);
+  });
+
+  it('the tangent jvp returns is not the array the rule returned', () => {
+    const k = tensor([7, 8]);
+    const f = customJvp((x) => x.mul(1), () => k);
+    const [, tangent] = jvp(f, [tensor([1, 2])], [tensor([1, 1])]);
+    tangent.assign([0, 0]);
+    expect(k.toArray()).toEqual([7, 8]);
   });
 
   it('identity functions get their own output tensor', () => {

@@ -4,13 +4,13 @@ import type { DifferentiableOp } from '../registry';
 import { toTensor, zerosLike } from '../create';
 import { asRule, finishApply, observeCustomCall } from '../dispatch';
 import { forEachLiveLevel, forwardActive, hidingLevelsFrom } from '../forward';
-import { noGrad } from '../mode';
+import { isGradEnabled, noGrad } from '../mode';
 import { GradError, ValueError } from '../errors';
 import { requireFunction } from '../arguments';
 import { broadcastsTo, formatShape, type Shape } from '../shape';
 import { identity } from '../functions';
 import { jvp } from './jvp';
-import type { Arg } from './variables';
+import { ruleResults, type Arg } from './variables';
 import type { TensorFunction } from './grad';
 
 /** A reverse rule: the inputs, the output and its cotangent → one cotangent per input (null: none). */
@@ -44,9 +44,9 @@ function refuseShape(name: string, what: string, shape: Shape, whose: string, ta
 /**
  * `f`, differentiated in reverse mode by `backward` instead of through its own ops. The rule runs
  * recorded, so when it is written with differentiable ops, higher derivatives are right too.
- * Forward mode goes through `f`'s own ops. The cotangents the rule returns pass to the engine,
- * which may make one a leaf's `.grad` (accumulate into it later, and reuse its array once
- * `zeroGrad` clears it): do not keep them.
+ * Forward mode goes through `f`'s own ops. The engine never writes into what the rule is given or
+ * returns, and a leaf's `.grad` or a transform's result gets a copy of a returned cotangent, so the
+ * rule may keep either and read it later, unchanged.
  *
  * @example
  * // Gradient clipping inside a network: identity forward, the cotangent clipped to [-1, 1] backward.
@@ -71,6 +71,7 @@ export function customVjp(f: TensorFunction, backward: BackwardRule): (...args: 
       return cotangents.map((c, i) => {
         if (c === null || c === undefined) return null;
         const cotangent = checkResult(name, c, `cotangent ${i}`);
+        ruleResults.add(cotangent.data);
         const shape = inputs[i]!._shape;
         return broadcastsTo(shape, cotangent._shape) ? cotangent : refuseShape(name, `cotangent ${i}`, cotangent._shape, `input ${i}'s`, shape);
       });
@@ -92,22 +93,29 @@ export function customVjp(f: TensorFunction, backward: BackwardRule): (...args: 
 
 /**
  * `f`, differentiated in forward mode by `tangent` instead of through its own ops. The rule runs
- * recorded, so it can itself be differentiated. Reverse mode goes through `f`'s own ops.
+ * recorded, so it can itself be differentiated. Reverse mode goes through `f`'s own ops; so does
+ * forward mode over it (`hvp`, `hessian`) inside `f`, where the gradient reads `f`'s intermediates,
+ * while the output's tangent is still the rule's.
  */
 export function customJvp(f: TensorFunction, tangent: TangentRule): (...args: Arg[]) => Tensor {
   checkFunction('customJvp', f, tangent);
   const name = nameOf('customJvp', f);
   const call = (...args: Arg[]): Tensor => {
     const inputs = args.map((a) => toTensor(a as Tensor, name));
-    // f runs recorded (reverse mode uses its ops) but carries no tangents: the rule supplies them.
-    const out = hidingLevelsFrom(0, () => {
+    // f runs recorded: reverse mode uses its ops. The rule supplies the output's tangents, so f's
+    // own are skipped, unless a reverse pass may read them: inside a jvp of a gradient (hvp,
+    // hessian) that pass is differentiated forward and needs the tangents of f's intermediates.
+    const run = () => {
       const value = checkResult(name, f(...inputs), 'the function result');
       return inputs.includes(value) ? identity(value) : value;
-    });
+    };
+    const tracked = isGradEnabled() && inputs.some((x) => x.requiresGrad);
+    const out = tracked ? run() : hidingLevelsFrom(0, run);
     if (forwardActive()) {
       // The rule's ops are not the computation's: trace and detectAnomaly's forward check skip them.
       asRule(() => forEachLiveLevel(name, inputs, out, (tangents) => {
         const t = checkResult(name, tangent(inputs, out, tangents.map((t, i) => t ?? zerosLike(inputs[i]!))), 'the tangent');
+        ruleResults.add(t.data);
         return broadcastsTo(t._shape, out._shape) ? t : refuseShape(name, 'the tangent', t._shape, "the output's", out._shape);
       }));
     }

@@ -16,12 +16,12 @@ function argnumList(argnums: number | readonly number[], count: number, op: stri
     throw new ValueError(`${op}: argnums must be an argument index or a list of them, got ${describeValue(argnums)}`);
   }
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
-  for (const i of list) {
-    if (!Number.isInteger(i) || i < 0 || i >= count) {
+  return list.map((i) => {
+    if (!Number.isInteger(i) || i < -count || i >= count) {
       throw new ValueError(`${op}: argnum ${describeValue(i)} is out of range for ${count} argument(s)`);
     }
-  }
-  return list;
+    return i < 0 ? i + count : i; // from the end, as JAX counts
+  });
 }
 
 /**
@@ -51,17 +51,21 @@ function reverse(fn: TensorFunction, args: readonly Arg[], argnums: readonly num
       const taken = new Set([seed.data, value.data, ...inputs.map((x) => x.data)]);
       return targets.map((t) => unshared(grads.get(t) ?? zeros(t._shape), taken));
     };
-    // fn may return an argument, or a view of one: the value is then copied.
-    const value = unshared(record ? out : detachKeepingTangents(out), new Set(inputs.map((x) => x.data)));
+    // fn may return an argument, a view of one, or a tensor it closed over (which then depends on
+    // no variable): the value is then copied.
+    const inputData = new Set(inputs.map((x) => x.data));
+    if (!out.requiresGrad) inputData.add(out.data);
+    const value = unshared(record ? out : detachKeepingTangents(out), inputData);
     return { out: value, pull, record };
   });
 }
 
 /**
  * The gradient of a scalar-valued function. `grad(f)(x)` has the shape of `x`; with a list of
- * argnums it returns a list. Nest it for higher derivatives: `grad(grad(f))`. When `f` closes over
- * tensors that require gradients (a model's weights), the result is recorded as a function of them
- * too; take it under `noGrad` when it will not be differentiated again.
+ * argnums it returns a list. A negative argnum counts from the end (-1: the last argument), as in
+ * JAX; one listed twice gives its gradient twice. Nest it for higher derivatives: `grad(grad(f))`.
+ * When `f` closes over tensors that require gradients (a model's weights), the result is recorded
+ * as a function of them too; take it under `noGrad` when it will not be differentiated again.
  *
  * @example
  * const df = grad((x) => x.mul(x).exp());   // d/dx exp(x²) = 2x·exp(x²)

@@ -38,9 +38,11 @@ function jvpAs(op: string, fn: TensorFunction, primals: readonly Arg[], tangents
     });
     const out = fn(...inputs.map(unleaf));
     if (!(out instanceof Tensor)) throw new ValueError(`${op}: the function must return a Tensor, got ${typeof out}`);
-    return [out, tangentAt(out, level) ?? zeros(out._shape)];
+    const tangent = tangentAt(out, level);
+    if (tangent === null) taken.add(out.data); // a tensor fn closed over, perhaps
+    return [out, tangent ?? zeros(out._shape)];
   });
-  // fn may return an argument: the value, and the tangent it carries, are then copied.
+  // fn may return an argument or a tensor it closed over: the value, and the tangent it carries, are then copied.
   return [unshared(out, taken), unshared(tangent, taken)];
 }
 
@@ -72,8 +74,12 @@ function jacobianAs(op: string, fn: TensorFunction, options: JacobianOptions | u
   requireFunction(op, fn);
   const mode = requireOptions(op, options, ['mode']).mode ?? 'rev';
   if (mode !== 'rev' && mode !== 'fwd') throw new ValueError(`${op}: mode must be 'rev' or 'fwd', got '${String(mode)}'`);
-  return (xArg) => {
-    const x = toTensor(xArg as Tensor | number, op);
+  return (...args: Arg[]) => {
+    // Extra arguments would be dropped silently in JavaScript, and fn would run with its defaults.
+    if (args.length > 1) {
+      throw new ValueError(`${op}: takes one argument, got ${args.length}; for a function of several, close over the others: (x) => f(x, y)`);
+    }
+    const x = toTensor(args[0] as Tensor | number, op);
     if (mode === 'fwd') {
       // The first column gives the output's shape: the size is checked before the other n − 1.
       const columns: Tensor[] = [];
@@ -104,7 +110,10 @@ function unitVector(shape: readonly number[], i: number): Tensor {
 /**
  * The Hessian of a scalar function, shape `[...xShape, ...xShape]`: by default forward mode over
  * the reverse-mode gradient (one jvp of the gradient per input element); `{ mode: 'rev' }` takes
- * one reverse pass of the gradient per input element instead.
+ * one reverse pass of the gradient per input element instead. The two agree unless `fn` uses a
+ * `customVjp` whose rule is not its function's derivative (a clipped or straight-through
+ * gradient): forward mode goes through that function's own ops, so only `'rev'` differentiates the
+ * rule alone.
  */
 export function hessian(fn: TensorFunction, options: JacobianOptions = {}): (x: Arg) => Tensor {
   const { mode = 'fwd' } = requireOptions('hessian', options, ['mode']);
@@ -113,6 +122,8 @@ export function hessian(fn: TensorFunction, options: JacobianOptions = {}): (x: 
 
 /**
  * Hessian-vector product H·v, forward-over-reverse: one jvp of the gradient, no Hessian built.
+ * Through a `customVjp` whose rule is not its function's derivative, it is not the rule's
+ * (see {@link hessian}).
  */
 export function hvp(fn: TensorFunction, x: Arg, v: Arg): Tensor {
   return jvpAs('hvp', gradAs('hvp', requireFunction('hvp', fn)), [x], [v])[1];

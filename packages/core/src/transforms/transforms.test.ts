@@ -32,6 +32,20 @@ function expectValueError(run: () => unknown, message: string): void {
   expect(run).toThrow(new ValueError(message));
 }
 
+describe('what a transform returns is the caller’s alone', () => {
+  it('a function returning a tensor it closed over gives a copy of it, in vjp, valueAndGrad and jvp', () => {
+    const c = tensor([1, 2]);
+    const [fromVjp] = vjp(() => c, tensor([0, 0]));
+    const [fromValueAndGrad] = valueAndGrad(() => c.sum().mul(1), 0)(tensor([0, 0]));
+    const [fromJvp] = jvp(() => c, [tensor([0, 0])], [tensor([1, 1])]);
+    expect(fromJvp).not.toBe(c);
+    fromVjp.assign([9, 9]);
+    fromJvp.assign([9, 9]);
+    fromValueAndGrad.assign(9);
+    expect(c.toArray()).toEqual([1, 2]);
+  });
+});
+
 describe('arguments and options of the transforms', () => {
   it('refuses argnums that are not argument indices with a ValueError naming the transform', () => {
     const f = (x: Tensor) => x.square();
@@ -40,6 +54,31 @@ describe('arguments and options of the transforms', () => {
     expectValueError(() => valueAndGrad(f, '0' as never)(1), 'valueAndGrad: argnums must be an argument index or a list of them, got "0"');
     expectValueError(() => grad(f, [null] as never)(1), 'grad: argnum null is out of range for 1 argument(s)');
     expectValueError(() => grad(f, 1)(1), 'grad: argnum 1 is out of range for 1 argument(s)');
+  });
+
+  it('counts a negative argnum from the end, as JAX does', () => {
+    // f(x, y, z) = x·y² + z³: ∂f/∂z = 3z², ∂f/∂y = 2xy.
+    const f = (x: Tensor, y: Tensor, z: Tensor) => x.mul(y.square()).add(z.pow(3));
+    expect(grad(f, -1)(2, 3, 4).item()).toBe(48);
+    expect(grad(f, [-2, 0])(2, 3, 4).map((g) => g.item())).toEqual([12, 9]);
+    const [value, gz] = valueAndGrad(f, -1)(2, 3, 4);
+    expect([value.item(), gz.item()]).toEqual([82, 48]);
+    expectValueError(() => grad(f, -4)(2, 3, 4), 'grad: argnum -4 is out of range for 3 argument(s)');
+  });
+
+  it('a repeated argnum gives the gradient again, as a tensor of its own', () => {
+    const [a, b] = grad((x: Tensor) => x.square().sum(), [0, 0])(tensor([1, 2]));
+    expect([a!.toArray(), b!.toArray()]).toEqual([[2, 4], [2, 4]]);
+    a!.assign([0, 0]);
+    expect(b!.toArray()).toEqual([2, 4]);
+  });
+
+  it('jacobian and hessian take one argument: a second is refused, not dropped', () => {
+    // Dropped, y would fall back to its default and the result would be d/dx of x·1.
+    const f = (x: Tensor, y: Tensor = tensor(1)) => x.mul(y).sum();
+    const message = 'takes one argument, got 2; for a function of several, close over the others: (x) => f(x, y)';
+    expectValueError(() => (jacobian(f) as (...a: Tensor[]) => Tensor)(tensor([1, 2]), tensor(3)), `jacobian: ${message}`);
+    expectValueError(() => (hessian(f) as (...a: Tensor[]) => Tensor)(tensor([1, 2]), tensor(3)), `hessian: ${message}`);
   });
 
   it('refuses a misspelt option of jacobian and hessian rather than using the default', () => {

@@ -57,13 +57,20 @@ export function variableFor(x: Arg, op: string): Tensor {
 }
 
 /**
+ * Arrays of the tensors customVjp and customJvp rules returned: user code may still hold them (a
+ * rule may return a tensor it keeps), so a transform returns a copy of one rather than the array.
+ */
+export const ruleResults = new WeakSet<Float64Array>();
+
+/**
  * `t`, or a copy of it when its array is in `taken` (an argument's, a cotangent's or tangent's the
- * caller gave, or one already returned), adding the result's array to `taken`. What a transform
- * returns is then the caller's alone: writing it in place (assign) changes nothing else, as with
- * every op's result. The copy is recorded from `t` when `t` is, so it differentiates as `t` does.
+ * caller gave, or one already returned) or a custom rule returned it, adding the result's array to
+ * `taken`. What a transform returns is then the caller's alone: writing it in place (assign)
+ * changes nothing else, as with every op's result. The copy is recorded from `t` when `t` is, so it
+ * differentiates as `t` does.
  */
 export function unshared(t: Tensor, taken: Set<Float64Array>): Tensor {
-  const result = taken.has(t.data) ? identity(t) : t;
+  const result = taken.has(t.data) || ruleResults.has(t.data) ? identity(t) : t;
   taken.add(result.data);
   return result;
 }
