@@ -5,7 +5,7 @@
  */
 import { Tensor, engineTensor, isOneElement, isPrivateGrad, scalarValue, setPrivateGrad, type NestedArray } from './tensor';
 import { GradError, ValueError } from './errors';
-import { broadcastsTo, describeValue, formatShape, sameShape, type Shape } from './shape';
+import { broadcastsTo, formatShape, sameShape, type Shape } from './shape';
 import { noGrad, setGradMode } from './mode';
 import { forwardActive } from './forward';
 import { add, identity, reshape, sum } from './functions';

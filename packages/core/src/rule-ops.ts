@@ -5,7 +5,7 @@
  * reason to call them, so the package does not export them: they live in ops/rules/, which
  * functions.ts (the public functions) does not re-export.
  */
-export { reluGrad } from './ops/rules/relu-grad';
+export { maskGrad, reluGrad } from './ops/rules/mask-grads';
 export { eluGrad, geluGrad, sigmoidGrad, siluGrad, tanhGrad } from './ops/rules/activation-grads';
 export { softmaxCrossEntropyGrad } from './ops/rules/cross-entropy-grad';
 export { conv2dBiasGrad, conv2dInputGrad, conv2dWeightGrad } from './ops/rules/conv-grads';

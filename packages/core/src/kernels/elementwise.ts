@@ -10,6 +10,16 @@ export function addInto(target: Float64Array, source: Float64Array): void {
   for (let i = 0; i < target.length; i++) target[i]! += source[i]!;
 }
 
+/**
+ * v·w for a weight w that is 0 where a function is locally constant (a mask, relu′): 0 there
+ * whatever v is, where the product alone would be NaN for v = ±∞ or NaN. A branch only on the
+ * product's rare NaN, not on w: a branch on a mask of random signs is mispredicted half the time.
+ */
+export function maskedProduct(v: number, w: number): number {
+  const r = v * w;
+  return r === r || w !== 0 ? r : 0;
+}
+
 /** out[i] = f(x[i]). */
 export function map(x: Float64Array, f: (v: number) => number): Float64Array {
   const out = allocData(x.length);

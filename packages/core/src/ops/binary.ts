@@ -3,6 +3,7 @@ import { binaryOp, unaryOp, anyReal } from './elementwise';
 import { abs, equal, greater, greaterEqual, less, log, neg, square, where } from '../functions';
 import type { Tensor, TensorLike } from '../tensor';
 import { applyBinary, applyUnary } from './call';
+import { maskGrad } from '../rule-ops';
 
 const positive = { min: 0.5, max: 2 };
 const nonZero = { min: -2, max: 2, awayFrom: [0], margin: 0.5 };
@@ -87,7 +88,7 @@ function winnerMask(a: Tensor, b: Tensor, wins: (a: Tensor, b: Tensor) => Tensor
 const maximumOp = binaryOp({
   name: 'maximum',
   f: (x, y) => (x !== x || y !== y ? NaN : x > y ? x : y),
-  scales: [(v, [a, b]) => mul(v, winnerMask(a!, b!, greater)), (v, [a, b]) => mul(v, winnerMask(b!, a!, greater))],
+  scales: [(v, [a, b]) => maskGrad(v, winnerMask(a!, b!, greater)), (v, [a, b]) => maskGrad(v, winnerMask(b!, a!, greater))],
   domains: [anyReal, anyReal],
 });
 
@@ -95,7 +96,7 @@ const maximumOp = binaryOp({
 const minimumOp = binaryOp({
   name: 'minimum',
   f: (x, y) => (x !== x || y !== y ? NaN : x < y ? x : y),
-  scales: [(v, [a, b]) => mul(v, winnerMask(a!, b!, less)), (v, [a, b]) => mul(v, winnerMask(b!, a!, less))],
+  scales: [(v, [a, b]) => maskGrad(v, winnerMask(a!, b!, less)), (v, [a, b]) => maskGrad(v, winnerMask(b!, a!, less))],
   domains: [anyReal, anyReal],
 });
 

@@ -4,17 +4,13 @@
  * for two passes over the logits instead of a dozen ops.
  */
 import { registerOp, type DifferentiableOp } from '../registry';
-import { formatShape, sameShape, type Shape } from '../shape';
-import { ShapeError } from '../errors';
-import { requireIndicesBelow } from '../arguments';
-import { crossEntropyGradRows, crossEntropyRows, type CrossEntropyReduction } from '../kernels/cross-entropy';
-import { onesLike } from '../create';
-import { add, div, mul, reshape, softmax, sub, sum } from '../functions';
+import { requireIndicesBelow, requireChoice, requireOptions } from '../arguments';
+import { crossEntropyRows, type CrossEntropyReduction } from '../kernels/cross-entropy';
+import { div, mul, sum } from '../functions';
 import { softmaxCrossEntropyGrad } from '../rule-ops';
 import type { Tensor, TensorLike } from '../tensor';
 import { apply } from '../dispatch';
 import { toIndexTensor, toTensor } from '../create';
-import { requireChoice, requireOptions } from '../arguments';
 import { checkLabels, checkedShapes, classesOf, labelsOf, real, softmaxMinusOneHot } from './rules/cross-entropy-grad';
 
 

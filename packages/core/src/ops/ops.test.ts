@@ -1653,11 +1653,11 @@ describe('linear', () => {
 });
 
 describe('reluGrad', () => {
-  it('passes v where x > 0 and gives v·0 elsewhere (so NaN and ∞ in v stay NaN)', () => {
-    const v = tensor([3, -4, 5, NaN, Infinity, 6]);
-    const x = tensor([1, 0, -2, -1, -1, NaN]);
+  it('passes v where x > 0 and gives 0 elsewhere, also for NaN and ∞ in v (the derivative of a constant), as PyTorch selects', () => {
+    const v = tensor([3, -4, 5, NaN, Infinity, 6, NaN, -Infinity]);
+    const x = tensor([1, 0, -2, -1, -1, NaN, 1, 2]);
     const out = reluGrad(v, x);
-    expectTensor(out, [6], [3, 0, 0, NaN, NaN, 0]);
+    expectTensor(out, [8], [3, 0, 0, 0, 0, 0, NaN, -Infinity]);
     expect(Object.is(out.data[1], -0)).toBe(true); // −4·0, as v·(x > 0) gives
   });
 

@@ -1,7 +1,8 @@
 /** Elementwise functions of one tensor, each with its derivative as a product (see elementwise.ts). */
 import { unaryOp, anyReal } from './elementwise';
 import { add, div, greater, greaterEqual, lessEqual, mul, sign, where } from '../functions';
-import { eluGrad, geluGrad, reluGrad, sigmoidGrad, siluGrad, tanhGrad } from '../rule-ops';
+import { eluGrad, geluGrad, maskGrad, reluGrad, sigmoidGrad, siluGrad, tanhGrad } from '../rule-ops';
+import { maskedProduct } from '../kernels/elementwise';
 import type { Tensor, TensorLike } from '../tensor';
 import { applyUnary } from './call';
 import { ValueError } from '../errors';
@@ -89,15 +90,15 @@ const reluOp = unaryOp({
     return r === r ? r : v !== v ? v : 0;
   },
   scale: (v, [x]) => reluGrad(v, x!),
-  scalarScale: (g, x) => g * +(x > 0), // reluGrad's kernel
+  scalarScale: (g, x) => maskedProduct(g, +(x > 0)), // reluGrad's kernel
   domain: awayFromZero,
 });
 
-/** x for x > 0, αx otherwise; d/dx = 1 or α. */
+/** x for x > 0, αx otherwise; d/dx = 1 or α (with α = 0, relu's mask). */
 const leakyReluOp = unaryOp<{ alpha: number }>({
   name: 'leakyRelu',
   f: (v, { alpha }) => (v > 0 ? v : alpha * v),
-  scale: (v, [x], _, { alpha }) => mul(v, where(greater(x!, 0), 1, alpha)),
+  scale: (v, [x], _, { alpha }) => maskGrad(v, where(greater(x!, 0), 1, alpha)),
   domain: awayFromZero,
   attrs: [{ alpha: 0.01 }, { alpha: 0.3 }],
 });
@@ -122,11 +123,11 @@ const softplusOp = unaryOp({
   domain: anyReal,
 });
 
-/** x limited to [lo, hi]; d/dx = 1 inside (bounds included), 0 outside. */
+/** x limited to [lo, hi]; d/dx = 1 inside (bounds included), 0 outside (whatever comes from above). */
 const clipOp = unaryOp<{ lo: number; hi: number }>({
   name: 'clip',
   f: (v, { lo, hi }) => (v < lo ? lo : v > hi ? hi : v),
-  scale: (v, [x], _, { lo, hi }) => mul(v, mul(greaterEqual(x!, lo), lessEqual(x!, hi))),
+  scale: (v, [x], _, { lo, hi }) => maskGrad(v, mul(greaterEqual(x!, lo), lessEqual(x!, hi))),
   domain: { min: -1, max: 1, awayFrom: [-0.5, 0.5], margin: 0.1 },
   attrs: [{ lo: -0.5, hi: 0.5 }],
 });

@@ -68,7 +68,7 @@ export function checkPoolAttrs(op: string, a: PoolAttrs): void {
  * through `got`, the shapes the op was given.
  */
 function geometryOf(op: string, x: Shape, a: PoolAttrs, got: () => string): PoolGeometry {
-  const [n, c, h, w] = x as [number, number, number, number];
+  const [, c, h, w] = x as [number, number, number, number];
   if (c < 1 || h < 1 || w < 1) throw new ShapeError(`${op}: the input needs at least one channel, row and column (only the batch may be empty), ${got()}`);
   const [kh, kw] = a.kernel;
   const [ph, pw] = a.padding;

@@ -1028,7 +1028,8 @@ export const elementwiseOps: Record<string, (...v: number[]) => number> = {
   pow: (x, y) => (x === 1 || (x === -1 && Math.abs(y) === Infinity) ? 1 : Math.pow(x, y)), // C99's pow: Math.pow gives NaN for these
   maximum: Math.max, // NaN if either is NaN, as NumPy's maximum
   minimum: Math.min,
-  reluGrad: (v, x) => (x > 0 ? v : v * 0),
+  reluGrad: (v, x) => (x > 0 ? v : 0),
+  maskGrad: (v, w) => (w === 0 ? 0 : v * w),
   tanhGrad: (v, y) => v * (1 - y * y),
   sigmoidGrad: (v, y) => v * (y * (1 - y)),
   siluGrad: (v, x) => v * siluPrimeRef(x),
