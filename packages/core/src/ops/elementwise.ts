@@ -41,6 +41,9 @@ export const binaryCases: readonly (readonly Shape[])[] = [
 /** The whole real line, for checking (kept moderate so finite differences stay accurate). */
 export const anyReal: InputDomain = { min: -2, max: 2 };
 
+/** The real line away from a kink at 0 (relu's, elu's), where finite differences would straddle it. */
+export const awayFromZero: InputDomain = { ...anyReal, awayFrom: [0], margin: 0.1 };
+
 function casesFor<A>(shapes: readonly (readonly Shape[])[], attrs: readonly A[]): OpCase<A>[] {
   return attrs.flatMap((a) => shapes.map((s) => ({ shapes: s, attrs: a })));
 }

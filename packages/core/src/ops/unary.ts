@@ -1,5 +1,5 @@
 /** Elementwise functions of one tensor, each with its derivative as a product (see elementwise.ts). */
-import { unaryOp, anyReal } from './elementwise';
+import { unaryOp, anyReal, awayFromZero } from './elementwise';
 import { add, div, greater, greaterEqual, lessEqual, mul, sign, where } from '../functions';
 import { eluGrad, geluGrad, maskGrad, reluGrad, sigmoidGrad, siluGrad, tanhGrad } from '../rule-ops';
 import { maskedProduct } from '../kernels/elementwise';
@@ -12,7 +12,6 @@ import { erf as erfOf, erfc as erfcOf } from '../kernels/erf';
 import { GELU_C, GELU_K, logistic } from '../kernels/activations';
 
 const positive = { min: 0.2, max: 2 };
-const awayFromZero = { ...anyReal, awayFrom: [0], margin: 0.1 };
 
 /** −x. */
 const negOp = unaryOp({ name: 'neg', f: (v) => -v, scale: (v) => neg(v), scalarScale: (g) => -g, domain: anyReal, print: ([a]) => `−${a}` });

@@ -7,7 +7,7 @@
  * input x (see kernels/activations.ts). Each is linear in v and differentiable in turn: ∂/∂v is
  * the op itself, ∂/∂y or ∂/∂x a product with the activation's next derivative.
  */
-import { binaryOp, anyReal } from '../elementwise';
+import { binaryOp, anyReal, awayFromZero } from '../elementwise';
 import { applyBinary } from '../call';
 import { add, clip, exp, greater, mul, sigmoid, square, sub, where } from '../../functions';
 import type { Tensor, TensorLike } from '../../tensor';
@@ -50,7 +50,7 @@ const eluGradOp = binaryOp<EluAttrs>({
     (g, [, x], _, { alpha }) => eluGrad(g, x!, alpha),
     (g, [v, x], _, { alpha }) => mul(g, where(greater(x!, 0), 0, eluGrad(v!, x!, alpha))),
   ],
-  domains: [anyReal, { ...anyReal, awayFrom: [0], margin: 0.1 }],
+  domains: [anyReal, awayFromZero],
   attrs: [{ alpha: 1 }, { alpha: 0.5 }],
 });
 

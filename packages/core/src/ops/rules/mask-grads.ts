@@ -5,12 +5,10 @@
  * (a product would make those NaN): the derivative of a constant is 0, as PyTorch's and JAX's masks
  * select, so sqrt(relu(x)) has gradient 0, not NaN, where x < 0.
  */
-import { binaryOp, anyReal } from '../elementwise';
+import { binaryOp, anyReal, awayFromZero } from '../elementwise';
 import { applyBinary } from '../call';
 import { maskedProduct } from '../../kernels/elementwise';
 import type { Tensor, TensorLike } from '../../tensor';
-
-const awayFromZero = { ...anyReal, awayFrom: [0], margin: 0.1 };
 
 /**
  * v·relu′(x): v where x > 0, else 0. Relu's adjoint and tangent map, as an op of its own so that
