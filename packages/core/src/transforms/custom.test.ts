@@ -1,4 +1,4 @@
-import { GradError, ValueError, customJvp, customVjp, grad, hessian, hvp, jacobian, jvp, tensor, vjp, Tensor, exp, log1p } from '@adjoint/core';
+import { GradError, ValueError, customJvp, customVjp, grad, hessian, hvp, jacobian, jvp, noGrad, tensor, vjp, Tensor, exp, log1p } from '@adjoint/core';
 
 describe('customVjp', () => {
   it('differentiates with the given rule instead of the function’s own ops', () => {
@@ -52,6 +52,23 @@ describe('customVjp', () => {
     p.assign([0, 0]);
     expect(k.toArray()).toEqual([5, 6]);
     expect(grad((x) => f(x).sum())(tensor([1, 2])).toArray()).toEqual([5, 6]);
+  });
+
+  it('refuses a function that uses a tracked tensor besides its arguments, whose gradient the rule cannot give', () => {
+    const w = tensor([2, 3], { requiresGrad: true });
+    const message = /^customVjp\(scaled\): the function uses a tensor that requires grad and is not one of its arguments .*: pass it as an argument$/;
+    const scaled = customVjp(function scaled(x: Tensor) { return x.mul(w); }, ([x], _o, g) => [g.mul(w), null]);
+    expect(() => grad((x: Tensor) => scaled(x).sum())(tensor([1, 1]))).toThrow(message);
+    expect(() => scaled(tensor([1, 1]))).toThrow(message); // .backward() would miss w's share
+    const viaIntermediate = customVjp(function scaled(x: Tensor) { return x.mul(w.exp()); }, ([x], _o, g) => [g, null]);
+    expect(() => viaIntermediate(tensor([1, 1]))).toThrow(message);
+    // As an argument it gets its cotangent; frozen, or under noGrad, nothing is lost.
+    const both = customVjp((x: Tensor, v: Tensor) => x.mul(v), ([x, v], _o, g) => [g.mul(v!), g.mul(x!)]);
+    expect(grad((v: Tensor) => both(tensor([1, 4]), v).sum())(w).toArray()).toEqual([1, 4]);
+    expect(noGrad(() => scaled(tensor([1, 1]))).toArray()).toEqual([2, 3]);
+    const frozen = tensor([2, 3]);
+    const scaledByFrozen = customVjp((x: Tensor) => x.mul(frozen), ([x], _o, g) => [g.mul(frozen)]);
+    expect(grad((x: Tensor) => scaledByFrozen(x).sum())(tensor([1, 1])).toArray()).toEqual([2, 3]);
   });
 
   it('several inputs and a null cotangent for one of them', () => {

@@ -4,7 +4,8 @@ import type { DifferentiableOp } from '../registry';
 import { toTensor, zerosLike } from '../create';
 import { asRule, finishApply, observeCustomCall } from '../dispatch';
 import { forEachLiveLevel, forwardActive, hidingLevelsFrom } from '../forward';
-import { isGradEnabled, noGrad } from '../mode';
+import { isGradEnabled } from '../mode';
+import { reachesOtherLeaf } from '../graph';
 import { GradError, ValueError } from '../errors';
 import { requireFunction } from '../arguments';
 import { broadcastsTo, formatShape, type Shape } from '../shape';
@@ -46,7 +47,8 @@ function refuseShape(name: string, what: string, shape: Shape, whose: string, ta
  * recorded, so when it is written with differentiable ops, higher derivatives are right too.
  * Forward mode goes through `f`'s own ops. The engine never writes into what the rule is given or
  * returns, and a leaf's `.grad` or a transform's result gets a copy of a returned cotangent, so the
- * rule may keep either and read it later, unchanged.
+ * rule may keep either and read it later, unchanged. Every tensor `f` differentiates with respect
+ * to must be an argument: a call whose `f` uses another tensor that requires grad is a GradError.
  *
  * @example
  * // Gradient clipping inside a network: identity forward, the cotangent clipped to [-1, 1] backward.
@@ -81,7 +83,18 @@ export function customVjp(f: TensorFunction, backward: BackwardRule): (...args: 
   };
   const call = (...args: Arg[]): Tensor => {
     const inputs = args.map((a) => toTensor(a as Tensor, name));
-    const value = checkResult(name, hidingLevelsFrom(0, () => noGrad(() => f(...inputs))), 'the function result');
+    // f runs recorded where a backward pass could follow, only to see whether it uses a tracked
+    // tensor besides its arguments: the rule gives cotangents for the arguments alone, so that
+    // tensor's gradient would be lost without a word (JAX refuses such a closure too). Its ops are
+    // not the computation's, which has the custom function in their place: observers (trace) and
+    // anomaly checks see that instead.
+    const value = checkResult(name, asRule(() => hidingLevelsFrom(0, () => f(...inputs))), 'the function result');
+    if (value.requiresGrad && isGradEnabled() && reachesOtherLeaf(value, inputs)) {
+      throw new GradError(
+        `${name}: the function uses a tensor that requires grad and is not one of its arguments (a weight it closes over, say); ` +
+          'the rule gives cotangents for the arguments only, so its gradient would be lost: pass it as an argument',
+      );
+    }
     // f may return an argument, or a view of one: the output's values are then a copy of their own.
     const data = inputs.some((x) => x.data === value.data) ? value.data.slice() : value.data;
     const out = finishApply(op, inputs, undefined, engineTensor(data, value._shape));

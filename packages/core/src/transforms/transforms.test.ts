@@ -159,8 +159,9 @@ describe('the closure test inside a pass under way', () => {
     // pass's tape while that pass is under way, and must give back the marks it finds there.
     const rule = (z: Tensor, g: Tensor) => z.mul(w).mul(g).add(shared.mul(0)).sum();
     // (v detached, so that it is the closure alone that asks for the pass to be recorded)
-    const scaled = customVjp(function scaled(v: Tensor) { return v.mul(w); }, ([v], _out, g) => [grad((z: Tensor) => rule(z, g))(v!.detach())]);
-    shared.add(scaled(shared)).sum().backward(undefined, { createGraph: true }); // rules run recorded: the test runs
+    // (w an argument of scaled, whose rule gives it no cotangent: a closure over it would be refused)
+    const scaled = customVjp(function scaled(v: Tensor, u: Tensor) { return v.mul(u); }, ([v], _out, g) => [grad((z: Tensor) => rule(z, g))(v!.detach()), null]);
+    shared.add(scaled(shared, w)).sum().backward(undefined, { createGraph: true }); // rules run recorded: the test runs
     // d/dx Σ (x² + x²·w) = 2x(1 + w)
     expect(Array.from(x.grad!.data)).toEqual([2 * 1 * 3, 2 * -1 * 4]);
   });
