@@ -10,7 +10,7 @@
  */
 import { Tensor, noGrad, recordOps, type RecordedOp } from '@adjoint/core';
 import type { CheckedFunction } from './numeric';
-import type { GradReport, Mode } from './report';
+import type { GradFailure, GradReport, Mode } from './report';
 
 /** The op that blame found at fault (see checkGrad's `blame` option). */
 export interface Blame {
@@ -28,6 +28,8 @@ export interface Blame {
   maxAbsErr: number;
   /** With `tolerance: 'auto'`: the finite difference's estimated error at its worst failing value. */
   estimatedErr?: number;
+  /** Why its worst failing value failed (see GradFailure's `reason`): a mismatch, or, say, a rule that writes into its cotangent. */
+  reason: GradFailure['reason'];
 }
 
 /** Checks one function against finite differences with checkGrad's options (passed in, to avoid an import cycle). */
@@ -183,6 +185,7 @@ function blameOf(op: RecordedOp, report: GradReport, site: string | null): Blame
     mode: first.mode,
     order: report.failures.every((f) => f.order === 2) ? 2 : 1,
     maxAbsErr,
+    reason: worst.reason,
     ...(worst.estimatedErr === undefined ? {} : { estimatedErr: worst.estimatedErr }),
   };
 }

@@ -6,10 +6,10 @@
  * module registry, so they exist only in this file's worker and never reach all-ops.test.ts.
  */
 import {
-  apply, cos, div, exp, log, matmul, mul, registerOp, sin, tensor, transpose, add, rand, abs, relu, customVjp,
+  apply, cos, div, exp, log, matmul, mul, registerOp, sin, tensor, transpose, add, rand, abs, relu, customVjp, customJvp,
   type DifferentiableOp, type Shape, type Tensor,
 } from '@adjoint/core';
-import { assertGrad, checkAllOps, checkGrad, formatFailure, GradCheckError, type GradFailure, type GradReport } from '@adjoint/gradcheck';
+import { assertGrad, checkAllOps, checkGrad, formatFailure, formatReport, GradCheckError, type GradFailure, type GradReport } from '@adjoint/gradcheck';
 import { registerSin } from './testing/sin-with-rules';
 
 const domain = { inputs: [{ min: -2, max: 2 }], cases: [{ shapes: [[3]], attrs: undefined }] };
@@ -296,5 +296,71 @@ describe('checkGrad and inputs changed in place', () => {
   it('fails when the function itself writes into its input', () => {
     const report = checkGrad((t: Tensor) => { t.data[1] = 7; return t.sin().sum(); }, [tensor([0.5, 0.25, 1])]);
     expect(report.failures.filter((fl) => fl.reason === 'mutated').map((fl) => [fl.input, fl.index])).toContainEqual([0, 1]);
+  });
+});
+
+describe('checkGrad and rules that write into their (co)tangent', () => {
+  // Zeroes its cotangent after using it: its own result is right, but the engine hands the same
+  // cotangent to every rule that uses it, so a sibling whose rule runs later gets zeros.
+  const zeroesG = customVjp(function zeroesG(v: Tensor) { return v.sin(); }, ([v], _o, g) => {
+    const r = g.mul(v!.cos());
+    g.data.fill(0);
+    return [r];
+  });
+  const point = tensor([0.3, -1.1]);
+
+  it('fails with reason "mutated" in reverse mode when such a rule is checked on its own, though every value it gives is right', () => {
+    const report = checkGrad(zeroesG, [point]);
+    expect(report.ok).toBe(false);
+    expect(report.failures.filter((fl) => fl.reason === 'mismatch')).toEqual([]);
+    const mutated = report.failures.filter((fl) => fl.reason === 'mutated');
+    expect(mutated).toHaveLength(1);
+    expect(mutated[0]).toMatchObject({ input: -1, index: -1, outputIndex: 0, mode: 'rev', order: 1, numeric: 1, analytic: 0 });
+    expect(formatFailure(mutated[0]!)).toMatch(/^all inputs, rev mode, order 1: a rule changed the cotangent it was given in place \(element 0, from 1 to 0\)/);
+  });
+
+  it('and blame names it where it made a sibling\'s gradient wrong', () => {
+    const f = (t: Tensor) => { const y = t.mul(1); return y.exp().add(zeroesG(y)); };
+    const report = checkGrad(f, [point], { blame: true });
+    expect(report.ok).toBe(false);
+    expect(report.blame).toMatchObject({ op: 'zeroesG', reason: 'mutated' });
+    expect(formatReport(report)).toMatch(/blame: the rule of 'zeroesG' .* is wrong: rev mode, order 1, it changes what it was given in place/);
+  });
+
+  it('a customJvp rule that writes into its tangent fails with reason "mutated" in forward mode, naming the input', () => {
+    const zeroesT = customJvp(function zeroesT(v: Tensor) { return v.sin(); }, ([v], _o, [t]) => {
+      const r = t!.mul(v!.cos());
+      t!.data.fill(0);
+      return r;
+    });
+    const report = checkGrad(zeroesT, [point]);
+    const mutated = report.failures.filter((fl) => fl.reason === 'mutated');
+    expect(mutated.map((fl) => [fl.input, fl.index, fl.mode])).toEqual([[0, 0, 'fwd']]);
+    expect(formatFailure(mutated[0]!)).toMatch(/^input 0, element 0, fwd mode, order 1: a rule changed the tangent it was given in place/);
+  });
+});
+
+describe('checkGrad and rules that are not deterministic', () => {
+  /** sin, with a rule whose every other call is off by a relative 1e-4: inside the fixed tolerance. */
+  function flickering(): (v: Tensor) => Tensor {
+    let calls = 0;
+    return customVjp(function flickers(v: Tensor) { return v.sin(); }, ([v], _o, g) => [g.mul(v!.cos()).mul(calls++ % 2 === 0 ? 1 : 1 + 1e-4)]);
+  }
+
+  it('fails with reason "nondeterministic" when the same cotangent pulled back twice gives different values', () => {
+    const report = checkGrad(flickering(), [tensor([0.3, -1.1, 0.8])]);
+    expect(report.ok).toBe(false);
+    const found = report.failures.filter((fl) => fl.reason === 'nondeterministic');
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ mode: 'rev', order: 1, input: 0 });
+    expect(formatFailure(found[0]!)).toMatch(/rev mode, order 1: the rule gave \S+ and then \S+ for the same cotangent at the same point/);
+  });
+
+  it('in forward mode and for large inputs too', () => {
+    let calls = 0;
+    const flickersJvp = customJvp(function flickersJvp(v: Tensor) { return v.sin(); }, ([v], _o, [t]) => t!.mul(v!.cos()).mul(calls++ % 2 === 0 ? 1 : 1 + 1e-4));
+    expect(checkGrad(flickersJvp, [tensor([0.3, -1.1])]).failures.map((fl) => [fl.mode, fl.reason])).toEqual([['fwd', 'nondeterministic']]);
+    const big = rand([300], { seed: 1 });
+    expect(checkGrad(flickering(), [big]).failures.map((fl) => [fl.mode, fl.reason])).toEqual([['rev', 'nondeterministic']]);
   });
 });

@@ -102,6 +102,21 @@ describe('arguments that are not what checkGrad takes', () => {
     expect(() => checkGrad((x: Tensor) => { if (x.item() > 1) throw new RangeError('out of domain'); return x.square(); }, [tensor(1)])).toThrow(ValueError);
   });
 
+  it('a function that gives different values at the same inputs is a ValueError naming checkGrad, the output element and both values', () => {
+    let calls = 0;
+    const noisy = (x: Tensor) => x.sin().mul(calls++ === 0 ? 1 : 0.5);
+    expect(() => checkGrad(noisy, [tensor([0.5, 1])])).toThrow(
+      /^checkGrad: the function is not deterministic: evaluated twice at the same inputs, output element 0 was 0\.479425538604203 and then 0\.2397127693021015/,
+    );
+    const dropout = (x: Tensor) => x.mul(rand(x.shape).greater(0.5));
+    expect(() => checkModule(squareModel, tensor([1]), null, (p) => dropout(p).sum())).toThrow(/^checkModule: the function is not deterministic/);
+  });
+
+  it('an input holding NaN is a ValueError naming the input and element: a derivative at NaN means nothing', () => {
+    expect(() => checkGrad((x: Tensor) => x.sin(), [tensor([0.5, NaN])])).toThrow(/^checkGrad: input 0 holds NaN at element 1/);
+    expect(() => numericGrad((x: Tensor) => x.sin(), [1, [0.5, NaN]])).toThrow(/^numericGrad: input 1 holds NaN at element 1/);
+  });
+
   it('numericGrad refuses a Jacobian larger than a tensor can hold before evaluating anything', () => {
     let calls = 0;
     const f = (v: Tensor): Tensor => {

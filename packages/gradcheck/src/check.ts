@@ -2,7 +2,7 @@
  * checkGrad: compares reverse mode (vjp) and forward mode (jvp) with finite differences, element by
  * element for small inputs and by random projections ⟨u, J v⟩ for large ones; to second order when asked.
  */
-import { Rng, Tensor, ValueError, jvp, requireOptions, requireSeed, vjp, type NestedArray, type TensorLike } from '@adjoint/core';
+import { Rng, Tensor, ValueError, formatShape, jvp, requireOptions, requireSeed, sameShape, vjp, type NestedArray, type TensorLike } from '@adjoint/core';
 import { changedInputs, compareFirstOrder, type Resolved } from './compare';
 import { checkedArguments, evaluateTensor, randomTensor, resolveNumeric, type CheckedFunction } from './numeric';
 import { emptyReport, GradCheckError, mergeReport, type GradReport } from './report';
@@ -126,7 +126,7 @@ export function checkGradAs(caller: string, f: CheckedFunction, inputs: readonly
   const reference = originals.map((x) => x.data.slice());
   const xs = copies(originals);
   // Evaluated outside any guard, so a function that cannot even run throws here, as the user's error.
-  const outShape = evaluateTensor(f, xs, caller).shape;
+  const outShape = deterministicOutput(caller, f, xs, reference).shape;
   const report = checkResolved(f, xs, outShape, opts, reference);
   if (given.blame === true) {
     const check: Checker = (g, ys, order) => {
@@ -141,6 +141,32 @@ export function checkGradAs(caller: string, f: CheckedFunction, inputs: readonly
     }
   }
   return report;
+}
+
+/**
+ * `f` at `xs`, evaluated twice: finite differences of a function that differs between calls at the
+ * same point (random numbers drawn inside it, dropout in training mode) measure noise, so that is a
+ * ValueError naming `caller` rather than a list of mismatches. When `f` changed its inputs (see
+ * `reference`), the calls were at different points: that is reported by the check as 'mutated'.
+ */
+function deterministicOutput(caller: string, f: CheckedFunction, xs: readonly Tensor[], reference: readonly Float64Array[]): Tensor {
+  const unchanged = (): boolean => xs.every((x, k) => x.data.every((v, j) => Object.is(v, reference[k]![j])));
+  const first = evaluateTensor(f, xs, caller);
+  const values = first.data.slice();
+  if (!unchanged()) return first;
+  const second = evaluateTensor(f, xs, caller);
+  if (!unchanged()) return first;
+  const i = values.findIndex((v, n) => !Object.is(second.data[n], v));
+  if (!sameShape(first.shape, second.shape) || i >= 0) {
+    const differs = sameShape(first.shape, second.shape)
+      ? `output element ${i} was ${values[i]} and then ${second.data[i]}`
+      : `its output had shape ${formatShape(first.shape)} and then ${formatShape(second.shape)}`;
+    throw new ValueError(
+      `${caller}: the function is not deterministic: evaluated twice at the same inputs, ${differs}. ` +
+      'Finite differences of it would measure noise: fix the seed of random numbers drawn inside it, or put dropout in eval mode',
+    );
+  }
+  return first;
 }
 
 /** Fresh tensors holding the same values (no graph, no gradient): what f is handed. */

@@ -61,6 +61,79 @@ interface AutoBound {
   step: number;
 }
 
+/** What |analytic − numeric| may be (see Recorder.compare). */
+function allowance(opts: Resolved, analytic: number, numeric: number, bound: AutoBound | undefined): number {
+  return bound
+    ? AUTO_SAFETY * bound.error + ANALYTIC_ROUNDING * Number.EPSILON * Math.max(Math.abs(analytic), bound.scale)
+    : opts.atol + opts.rtol * Math.abs(numeric);
+}
+
+/** Whether an estimate's error is comparable to its size, or not even known (NaN): then it cannot be compared. */
+function unreliable(bound: AutoBound): boolean {
+  return !(AUTO_SAFETY * bound.error <= UNRELIABLE_FRACTION * bound.reference);
+}
+
+/** Whether Recorder.compare would fail this value, recording nothing. */
+function fails(opts: Resolved, analytic: number, numeric: number, bound: AutoBound | undefined): boolean {
+  if (!Number.isFinite(analytic) || !Number.isFinite(numeric)) return true;
+  if (bound !== undefined && unreliable(bound)) return true;
+  return Math.abs(analytic - numeric) > allowance(opts, analytic, numeric, bound);
+}
+
+/**
+ * With `tolerance: 'auto'`, a numeric estimate about to fail a value is estimated again from first
+ * steps these many times as large before anything is reported. Steps h, h/2, h/4 that are each a
+ * whole number of periods of the function (sin(10⁴x) at 0.6246…) alias alike: their central
+ * differences agree with one another on a wrong value, with a tiny estimated error, and only steps
+ * of other ratios (√3 and √5 are none of 2's powers) see it. Only values that would fail pay.
+ */
+const CONFIRM_STEPS = [1 / (8 * Math.sqrt(3)), 1 / (8 * Math.sqrt(5))] as const;
+
+/** Whether two estimates of element i agree within their errors (a non-finite one agrees with nothing). */
+function agree(a: NumericEstimate, b: NumericEstimate, i: number): boolean {
+  return Math.abs(a.value[i]! - b.value[i]!) <= AUTO_SAFETY * (a.error[i]! + b.error[i]!);
+}
+
+/**
+ * `n`, when `suspect`, estimated again by `again` from each of CONFIRM_STEPS: each element takes
+ * the first pair of the three estimates that agree within their errors, the value of the one with
+ * the smaller error and the larger error (agreeing with a rough estimate does not confirm a precise
+ * one); where no two agree, finite differences cannot tell, and the element's error becomes their
+ * spread (so that it is reported as 'unreliable', never as a mismatch).
+ */
+function confirmed(n: Numeric, suspect: boolean, again: (stepFactor: number) => Numeric, gradient: boolean): Numeric {
+  if (!suspect || n.estimate === null) return n;
+  const a = n.estimate;
+  const b = again(CONFIRM_STEPS[0]).estimate!;
+  let c: NumericEstimate | null = null; // only where a and b disagree
+  const e: NumericEstimate = { value: a.value.slice(), error: a.error.slice(), functionScale: a.functionScale.slice(), step: a.step.slice() };
+  const take = (from: NumericEstimate, i: number): void => {
+    e.value[i] = from.value[i]!;
+    e.error[i] = from.error[i]!;
+    e.functionScale[i] = from.functionScale[i]!;
+    e.step[i] = Math.min(e.step[i]!, from.step[i]!);
+  };
+  const takePair = (p: NumericEstimate, q: NumericEstimate, i: number): void => {
+    take(p.error[i]! <= q.error[i]! ? p : q, i);
+    e.error[i] = Math.max(p.error[i]!, q.error[i]!);
+  };
+  for (let i = 0; i < e.value.length; i++) {
+    if (agree(a, b, i)) {
+      takePair(a, b, i);
+      continue;
+    }
+    c ??= again(CONFIRM_STEPS[1]).estimate!;
+    if (agree(b, c, i)) takePair(b, c, i);
+    else if (agree(a, c, i)) takePair(a, c, i);
+    else {
+      take(b, i);
+      const spread = Math.max(Math.abs(a.value[i]! - b.value[i]!), Math.abs(b.value[i]! - c.value[i]!), a.error[i]!, b.error[i]!, c.error[i]!);
+      e.error[i] = Number.isNaN(spread) ? Infinity : spread;
+    }
+  }
+  return withColumn(e, gradient);
+}
+
 /** Records comparisons and failures of one order into a report. */
 class Recorder {
   readonly report: GradReport = emptyReport();
@@ -86,7 +159,7 @@ class Recorder {
       r.failures.push({ ...at, reason: 'non-finite' });
       return null;
     }
-    if (bound !== undefined && AUTO_SAFETY * bound.error > UNRELIABLE_FRACTION * bound.reference) {
+    if (bound !== undefined && unreliable(bound)) {
       r.failures.push({ ...at, reason: 'unreliable', message: unreliableMessage(numeric, bound) });
       return null;
     }
@@ -94,9 +167,7 @@ class Recorder {
     r.maxAbsErr = Math.max(r.maxAbsErr, abs);
     // Floored at atol so that an exact zero derivative does not make the relative error infinite.
     r.maxRelErr = Math.max(r.maxRelErr, abs / Math.max(Math.abs(numeric), bound ? 0 : this.opts.atol, Number.MIN_VALUE));
-    const allowed = bound
-      ? AUTO_SAFETY * bound.error + ANALYTIC_ROUNDING * Number.EPSILON * Math.max(Math.abs(analytic), bound.scale)
-      : this.opts.atol + this.opts.rtol * Math.abs(numeric);
+    const allowed = allowance(this.opts, analytic, numeric, bound);
     if (abs <= allowed) return allowed;
     r.failures.push({ ...at, reason: 'mismatch' });
     return null;
@@ -116,6 +187,48 @@ class Recorder {
    */
   unchanged(mode: Mode, xs: readonly Tensor[], reference: readonly Float64Array[]): void {
     for (const failure of changedInputs(xs, reference, mode, this.order)) this.report.failures.push(failure);
+  }
+
+  /**
+   * Runs `run` on `given`, a (co)tangent this check made, and fails (once per mode) when a rule
+   * changed it in place: the engine hands one cotangent to every rule that uses it, so a rule that
+   * writes into it after using it gives right values itself and wrong ones to the others. `input`
+   * is the input whose tangent it is, −1 for a cotangent. `given` is restored for later use.
+   */
+  intact<T>(mode: Mode, input: number, given: Tensor, run: (v: Tensor) => T): T {
+    const before = given.data.slice();
+    const result = run(given);
+    const j = before.findIndex((b, i) => !Object.is(given.data[i], b));
+    if (j >= 0 && !this.wroteInto.has(mode)) {
+      this.wroteInto.add(mode);
+      const what = mode === 'rev' ? 'cotangent' : 'tangent';
+      this.report.failures.push({
+        input, index: input < 0 ? -1 : j, outputIndex: input < 0 ? j : -1, mode, order: this.order, analytic: given.data[j]!, numeric: before[j]!, reason: 'mutated',
+        message: `a rule changed the ${what} it was given in place (element ${j}, from ${before[j]} to ${given.data[j]}): ` +
+          `the engine hands one ${what} to every rule that uses it, so the derivatives computed after that are wrong`,
+      });
+    }
+    if (j >= 0) given.data.set(before);
+    return result;
+  }
+
+  private readonly wroteInto = new Set<Mode>();
+
+  /**
+   * Fails when the same (co)tangent at the same point gave `second` after `first`: a rule that is
+   * not a function of its arguments (random numbers, state kept between calls) can be off by less
+   * than the tolerance at each value. Reverse mode: `input` whose cotangent it is, element by
+   * element; forward mode: `input` whose tangent was pushed, the output element in `outputIndex`.
+   */
+  same(mode: Mode, input: number, first: Float64Array, second: Float64Array): void {
+    const i = first.findIndex((a, n) => !Object.is(second[n], a));
+    if (i < 0) return;
+    const what = mode === 'rev' ? 'cotangent' : 'tangent';
+    this.report.failures.push({
+      input, index: mode === 'rev' ? i : -1, outputIndex: mode === 'rev' ? -1 : i, mode, order: this.order, analytic: second[i]!, numeric: first[i]!, reason: 'nondeterministic',
+      message: `the rule gave ${first[i]} and then ${second[i]} for the same ${what} at the same point: ` +
+        'a derivative rule must depend on nothing else (random numbers, state kept between calls)',
+    });
   }
 
   /** Runs `fn`; a throw (a rule with the wrong shapes, say) becomes a failure instead of a crash. */
@@ -226,9 +339,13 @@ interface Numeric {
  * The numeric directional derivative, with its estimated error when the tolerance is 'auto'.
  * `gradient`: `f` is itself a gradient Jᵀu (order 2), see boundOf.
  */
-function numericAlong(f: CheckedFunction, xs: readonly Tensor[], directions: readonly Tensor[], opts: Resolved, gradient: boolean): Numeric {
+function numericAlong(f: CheckedFunction, xs: readonly Tensor[], directions: readonly Tensor[], opts: Resolved, gradient: boolean, stepFactor = 1): Numeric {
   if (opts.tolerance !== 'auto') return { value: numericDirectional(f, xs, directions, opts), estimate: null, column: 0 };
-  const e = numericWithError(f, xs, directions);
+  return withColumn(numericWithError(f, xs, directions, stepFactor), gradient);
+}
+
+/** An estimate with the largest derivative of its column (see boundOf). */
+function withColumn(e: NumericEstimate, gradient: boolean): Numeric {
   let column = 0;
   for (let i = 0; i < e.value.length; i++) column = Math.max(column, Math.abs(e.value[i]!), gradient ? e.functionScale[i]! : 0);
   return { value: e.value, estimate: e, column };
@@ -299,7 +416,21 @@ export function compareFirstOrder(
  */
 function elementwise(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly number[], opts: Resolved, rec: Recorder, reference: readonly Float64Array[]): void {
   const outSize = shapeSize(outShape);
-  const columns = xs.map((x, k) => Array.from({ length: x.size }, (_, j) => shifting(opts.caller, `element ${j} of input ${k}`, () => numericAlong(f, xs, along(xs, k, unit(x.shape, j)), opts, rec.order === 2))));
+  const gradient = rec.order === 2;
+  const estimate = (k: number, j: number, stepFactor = 1): Numeric =>
+    shifting(opts.caller, `element ${j} of input ${k}`, () => numericAlong(f, xs, along(xs, k, unit(xs[k]!.shape, j)), opts, gradient, stepFactor));
+  const columns = xs.map((x, k) => Array.from({ length: x.size }, (_, j) => estimate(k, j)));
+  // Column j of input k, confirmed (once) where one of its values `analytic(i)` would fail.
+  const confirmedOnce = new Set<string>();
+  const column = (k: number, j: number, analytic: (i: number) => number): Numeric => {
+    const key = `${k}:${j}`;
+    if (confirmedOnce.has(key)) return columns[k]![j]!;
+    const n = columns[k]![j]!;
+    let suspect = false;
+    for (let i = 0; i < outSize && !suspect; i++) suspect = fails(opts, analytic(i), n.value[i]!, boundOf(n, i));
+    if (suspect) confirmedOnce.add(key);
+    return (columns[k]![j] = confirmed(n, suspect, (factor) => estimate(k, j, factor), gradient));
+  };
   const rng = new Rng(opts.seed);
   if (opts.modes.includes('fwd')) {
     xs.forEach((x, k) =>
@@ -307,14 +438,16 @@ function elementwise(f: CheckedFunction, xs: readonly Tensor[], outShape: readon
         const c = linearityWeights(x.shape, rng);
         const sums = Array.from({ length: outSize }, () => new Combination());
         for (let j = 0; j < x.size; j++) {
-          const t = tangentAlong(f, xs, k, unit(x.shape, j), outShape);
-          const column = columns[k]![j]!;
-          column.value.forEach((n, i) => sums[i]!.add(c.data[j]!, t.data[i]!, n, rec.compare('fwd', k, j, i, t.data[i]!, n, boundOf(column, i))));
+          const t = rec.intact('fwd', k, unit(x.shape, j), (v) => tangentAlong(f, xs, k, v, outShape));
+          const n = column(k, j, (i) => t.data[i]!);
+          n.value.forEach((value, i) => sums[i]!.add(c.data[j]!, t.data[i]!, value, rec.compare('fwd', k, j, i, t.data[i]!, value, boundOf(n, i))));
         }
-        const combined = tangentAlong(f, xs, k, c, outShape);
+        const push = (v: Tensor): Tensor => tangentAlong(f, xs, k, v, outShape);
+        const combined = rec.intact('fwd', k, c, push);
         sums.forEach((sum, i) => {
           if (!sum.holds(combined.data[i]!)) rec.nonlinear('fwd', k, -1, i, combined.data[i]!, sum);
         });
+        rec.same('fwd', k, combined.data, rec.intact('fwd', k, c, push).data);
       }),
     );
     rec.unchanged('fwd', xs, reference);
@@ -333,23 +466,26 @@ function elementwise(f: CheckedFunction, xs: readonly Tensor[], outShape: readon
         rec.error('rev', k, `the cotangent of input ${k} has shape ${formatShape(g.shape)}, the input ${formatShape(xs[k]!.shape)}`);
         return false;
       };
-      for (let i = 0; i < outSize; i++) {
-        const row = pullback(unit(outShape, i));
+      // All rows first: a column is confirmed against every value it will be compared with.
+      const rows = Array.from({ length: outSize }, (_, i) => rec.intact('rev', -1, unit(outShape, i), pullback));
+      rows.forEach((row, i) => {
         xs.forEach((x, k) => {
           const g = row[k]!;
           if (!shaped(k, g)) return;
           for (let j = 0; j < x.size; j++) {
-            const column = columns[k]![j]!;
-            sums[k]![j]!.add(c.data[i]!, g.data[j]!, column.value[i]!, rec.compare('rev', k, j, i, g.data[j]!, column.value[i]!, boundOf(column, i)));
+            const n = column(k, j, (m) => rows[m]![k]!.data[j] ?? NaN);
+            sums[k]![j]!.add(c.data[i]!, g.data[j]!, n.value[i]!, rec.compare('rev', k, j, i, g.data[j]!, n.value[i]!, boundOf(n, i)));
           }
         });
-      }
-      const combined = pullback(c);
+      });
+      const combined = rec.intact('rev', -1, c, pullback);
+      const again = rec.intact('rev', -1, c, pullback);
       xs.forEach((x, k) => {
         if (!shaped(k, combined[k]!)) return;
         for (let j = 0; j < x.size; j++) {
           if (!sums[k]![j]!.holds(combined[k]!.data[j]!)) rec.nonlinear('rev', k, j, -1, combined[k]!.data[j]!, sums[k]![j]!);
         }
+        if (sameShape(again[k]!.shape, x.shape)) rec.same('rev', k, combined[k]!.data, again[k]!.data);
       });
     });
     rec.unchanged('rev', xs, reference);
@@ -369,32 +505,53 @@ function projected(f: CheckedFunction, xs: readonly Tensor[], outShape: readonly
   for (let p = 0; p < opts.projections; p++) {
     const u = randomTensor(outShape, rng);
     const vs = xs.map((x) => randomTensor(x.shape, rng));
-    const estimates = vs.map((v, k) => shifting(opts.caller, `input ${k} along a random direction`, () => numericAlong(f, xs, along(xs, k, v), opts, rec.order === 2)));
-    const numeric = estimates.map((e) => dot(u.data, e.value));
+    const estimate = (k: number, stepFactor = 1): Numeric =>
+      shifting(opts.caller, `input ${k} along a random direction`, () => numericAlong(f, xs, along(xs, k, vs[k]!), opts, rec.order === 2, stepFactor));
     // The projection's error and size: each element's, weighted by |u|.
     const weights = absolute(u.data);
-    const bounds = estimates.map(({ estimate: e }): AutoBound | undefined => {
+    const boundFrom = ({ estimate: e }: Numeric): AutoBound | undefined => {
       if (e === null) return undefined;
       const reference = dot(weights, e.value.map((_, i) => referenceOf(e, i)));
       return { error: dot(weights, e.error), scale: 0, reference, step: e.step.reduce((a, b) => Math.min(a, b), Infinity) };
-    });
+    };
+    const estimates = vs.map((_, k) => estimate(k));
+    const numeric = estimates.map((e) => dot(u.data, e.value));
+    const bounds = estimates.map(boundFrom);
+    // Input k's projection, confirmed (once, see CONFIRM_STEPS) when `analytic` would fail against it.
+    const confirmedOnce = new Set<number>();
+    const confirm = (k: number, analytic: number): void => {
+      if (confirmedOnce.has(k) || !fails(opts, analytic, numeric[k]!, bounds[k])) return;
+      confirmedOnce.add(k);
+      estimates[k] = confirmed(estimates[k]!, true, (factor) => estimate(k, factor), rec.order === 2);
+      numeric[k] = dot(u.data, estimates[k]!.value);
+      bounds[k] = boundFrom(estimates[k]!);
+    };
     if (opts.modes.includes('fwd')) {
       vs.forEach((v, k) =>
         rec.guard('fwd', k, () => {
-          const t = jvp(f, xs, along(xs, k, v))[1];
-          if (!sameShape(t.shape, outShape)) throw new Error(`the output tangent has shape ${formatShape(t.shape)}, the output ${formatShape(outShape)}`);
+          const push = (w: Tensor): Tensor => tangentAlong(f, xs, k, w, outShape);
+          const t = rec.intact('fwd', k, v, push);
+          confirm(k, dot(u.data, t.data));
           rec.compare('fwd', k, -1, -1, dot(u.data, t.data), numeric[k]!, bounds[k]);
+          // Once: a rule that is not deterministic differs at every call.
+          if (p === 0) rec.same('fwd', k, t.data, rec.intact('fwd', k, v, push).data);
         }),
       );
       rec.unchanged('fwd', xs, reference);
     }
     if (opts.modes.includes('rev')) {
       rec.guard('rev', -1, () => {
-        const cotangents = vjp(f, ...xs)[1](u);
+        const pullback = vjp(f, ...xs)[1];
+        const cotangents = rec.intact('rev', -1, u, pullback);
+        const again = p === 0 ? rec.intact('rev', -1, u, pullback) : null;
         vs.forEach((v, k) => {
           const g = cotangents[k]!;
           if (!sameShape(g.shape, v.shape)) rec.error('rev', k, `the cotangent of input ${k} has shape ${formatShape(g.shape)}, the input ${formatShape(v.shape)}`);
-          else rec.compare('rev', k, -1, -1, dot(g.data, v.data), numeric[k]!, bounds[k]);
+          else {
+            confirm(k, dot(g.data, v.data));
+            rec.compare('rev', k, -1, -1, dot(g.data, v.data), numeric[k]!, bounds[k]);
+            if (again !== null && sameShape(again[k]!.shape, v.shape)) rec.same('rev', k, g.data, again[k]!.data);
+          }
         });
       });
       rec.unchanged('rev', xs, reference);

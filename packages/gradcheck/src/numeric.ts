@@ -26,11 +26,16 @@ export function checkedArguments(caller: string, f: unknown, inputs: unknown): T
     throw new ValueError(`${caller}: inputs must be a list with one tensor per argument of the function, got ${got}`);
   }
   return inputs.map((x, i) => {
+    let t: Tensor;
     try {
-      return toTensor(x as TensorLike | NestedArray, caller);
+      t = toTensor(x as TensorLike | NestedArray, caller);
     } catch (e) {
       throw new ValueError(`${caller}: input ${i} is not a tensor, a number or nested arrays of numbers: ${(e as Error).message}`);
     }
+    // ±∞ stays: a mask of −∞ added to logits is a point where derivatives exist. NaN is no point.
+    const j = t.data.findIndex(Number.isNaN);
+    if (j >= 0) throw new ValueError(`${caller}: input ${i} holds NaN at element ${j}: a derivative at NaN means nothing`);
+    return t;
   });
 }
 
@@ -138,15 +143,16 @@ interface Level extends NumericEstimate {
  * `f` varies: where that is too coarse (sin at 1000, a domain edge closer than the step, where an
  * evaluation is not finite), the direction is evaluated again with the step divided by 8, up to 4
  * times, and each element keeps its estimate with the smallest error. Only the elements that
- * struggle pay for this.
+ * struggle pay for this. `stepFactor` scales the first step (see compare.ts's CONFIRM_STEPS).
  */
-export function numericWithError(f: CheckedFunction, inputs: readonly Tensor[], directions: readonly Tensor[]): NumericEstimate {
+export function numericWithError(f: CheckedFunction, inputs: readonly Tensor[], directions: readonly Tensor[], stepFactor = 1): NumericEstimate {
   let scale = AUTO_MIN_SCALE;
   inputs.forEach((x, k) => {
     const d = directions[k]!.data;
-    for (let i = 0; i < d.length; i++) if (d[i] !== 0) scale = Math.max(scale, Math.abs(x.data[i]!));
+    // An infinite element (a −∞ mask) stays infinite whatever the step: it must not make the step infinite.
+    for (let i = 0; i < d.length; i++) if (d[i] !== 0 && Number.isFinite(x.data[i]!)) scale = Math.max(scale, Math.abs(x.data[i]!));
   });
-  let h = AUTO_STEP * scale;
+  let h = AUTO_STEP * scale * stepFactor;
   const best = estimateAt(f, inputs, directions, h, scale);
   for (let retry = 0; retry < AUTO_RETRIES; retry++) {
     const struggling: number[] = [];

@@ -25,12 +25,16 @@ export interface GradFailure {
    * ('unreliable', `tolerance: 'auto'` only: its estimated error is comparable to the value, even
    * with a smaller step; `message` gives the estimate), or the function or one of its rules changed
    * an input in place ('mutated': `index` is the first changed element, `numeric` its value before
-   * and `analytic` after), or the rule is not linear in its cotangent (tangent): at a random
+   * and `analytic` after; or, with `input` −1, a rule changed the cotangent it was given, whose
+   * element is `outputIndex`; in forward mode, a tangent of input `input`), the same (co)tangent
+   * at the same point gave two different values ('nondeterministic': `numeric` is the first,
+   * `analytic` the second; `index` is the element of the input's cotangent, or in forward mode
+   * `outputIndex` that of the output's tangent), or the rule is not linear in its cotangent (tangent): at a random
    * −2·w it disagrees with what it gave at each unit one ('nonlinear': `analytic` is what it gave,
    * `numeric` the finite differences' same combination; `outputIndex` is −1 in reverse mode,
    * `index` in forward mode).
    */
-  reason: 'mismatch' | 'non-finite' | 'error' | 'paths' | 'unreliable' | 'mutated' | 'nonlinear';
+  reason: 'mismatch' | 'non-finite' | 'error' | 'paths' | 'unreliable' | 'mutated' | 'nonlinear' | 'nondeterministic';
   message?: string;
   /**
    * With `tolerance: 'auto'`: the finite difference's own estimated error (truncation plus
@@ -97,14 +101,14 @@ export function formatFailure(f: GradFailure): string {
   const parameter = (f as { parameter?: string }).parameter; // checkModule's failures name their parameter
   const input = parameter !== undefined && parameter !== '*' ? `parameter '${parameter}'` : f.input < 0 ? 'all inputs' : `input ${f.input}`;
   const where =
-    f.reason === 'error' ? '' : f.index < 0 ? (f.outputIndex < 0 ? ', random projection' : `, output ${f.outputIndex}`)
+    f.reason === 'error' || (f.reason === 'mutated' && f.input < 0) ? '' : f.index < 0 ? (f.outputIndex < 0 ? ', random projection' : `, output ${f.outputIndex}`)
     : f.outputIndex < 0 ? `, element ${f.index}` : `, element ${f.index}, output ${f.outputIndex}`;
   const gradientOf = (f as { gradientOfParameter?: string }).gradientOfParameter ?? (f.gradientOf === undefined ? undefined : `input ${f.gradientOf}`);
   const of = gradientOf !== undefined ? ` (of the gradient w.r.t. ${gradientOf})` : f.directional === true ? ' (of the directional derivative ⟨u, J·v⟩)' : '';
   const what =
     f.reason === 'error'
       ? `threw: ${f.message ?? 'unknown error'}`
-      : f.reason === 'paths' || f.reason === 'mutated' || f.reason === 'nonlinear'
+      : f.reason === 'paths' || f.reason === 'mutated' || f.reason === 'nonlinear' || f.reason === 'nondeterministic'
       ? `${f.message ?? f.reason}`
       : f.reason === 'unreliable'
       ? `analytic ${f.analytic}, but ${f.message ?? 'finite differences could not estimate the derivative here'}`
@@ -123,12 +127,21 @@ export function formatReport(report: GradReport, limit = 10): string {
   const worst = [...report.failures].sort((a, b) => severity(b) - severity(a) || 0);
   const lines = worst.slice(0, limit).map((f) => `  ${formatFailure(f)}`);
   const more = worst.length > limit ? `\n  … and ${worst.length - limit} more` : '';
-  // 'mutated' and 'nonlinear' are findings about the function and its rules, not compared values.
-  const values = report.failures.filter((f) => f.reason !== 'mutated' && f.reason !== 'nonlinear').length;
+  // These are findings about the function and its rules, not compared values.
+  const findings = new Set<GradFailure['reason']>(['mutated', 'nonlinear', 'nondeterministic']);
+  const values = report.failures.filter((f) => !findings.has(f.reason)).length;
   const others = report.failures.length - values;
   const counts = [values > 0 ? `${values} of ${report.compared} values disagree` : '', others > 0 ? `${others} other finding${others === 1 ? '' : 's'}` : ''].filter((c) => c !== '');
   return `gradient check failed: ${counts.join('; ')}\n${lines.join('\n')}${more}${formatBlame(report.blame, report.kink)}`;
 }
+
+/** What the blame line says of an op whose worst failure is not a value off by some amount (its error is then ∞). */
+const BLAMED_FOR: Partial<Record<GradFailure['reason'], string>> = {
+  'error': 'its rule threw',
+  'non-finite': 'a value is not finite',
+  'mutated': 'it changes what it was given in place (its (co)tangent or an input)',
+  'nondeterministic': 'its rule gives different values for the same arguments',
+};
 
 /** The blame as a paragraph of its own ('' when none was sought). */
 function formatBlame(blame: Blame | null | undefined, kink: Kink | undefined): string {
@@ -145,8 +158,9 @@ function formatBlame(blame: Blame | null | undefined, kink: Kink | undefined): s
   }
   const shapes = blame.inputShapes.map((s) => `[${s.join(', ')}]`).join(', ');
   const estimate = blame.estimatedErr === undefined ? '' : ` (finite-difference error estimated at ${blame.estimatedErr.toExponential(2)})`;
+  const what = BLAMED_FOR[blame.reason] ?? `max abs error ${blame.maxAbsErr.toExponential(2)}${estimate}`;
   return `\nblame: the rule of '${blame.op}' (inputs ${shapes})${blame.site === null ? '' : ` at ${blame.site}`} is wrong: ` +
-    `${blame.mode} mode, order ${blame.order}, max abs error ${blame.maxAbsErr.toExponential(2)}${estimate}`;
+    `${blame.mode} mode, order ${blame.order}, ${what}`;
 }
 
 /** Thrown by `assertGrad`: carries the report, its message lists the worst failures. */
