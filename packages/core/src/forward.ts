@@ -65,6 +65,12 @@ function isLive(level: number): boolean {
   return !hiddenLevels.has(level) && activeLevels.includes(level);
 }
 
+/** Whether `t` carries a tangent at a level that is active and not hidden. */
+export function hasLiveTangent(t: Tensor): boolean {
+  if (t._tangents) for (const level of t._tangents.keys()) if (isLive(level)) return true;
+  return false;
+}
+
 /**
  * For each live level that some input carries a tangent at (lowest first), calls
  * `rule(level, tangents)` with the levels from `level` up hidden and sets its result as the output's

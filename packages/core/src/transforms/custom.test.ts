@@ -56,7 +56,7 @@ describe('customVjp', () => {
 
   it('refuses a function that uses a tracked tensor besides its arguments, whose gradient the rule cannot give', () => {
     const w = tensor([2, 3], { requiresGrad: true });
-    const message = /^customVjp\(scaled\): the function uses a tensor that requires grad and is not one of its arguments .*: pass it as an argument$/;
+    const message = /^customVjp\(scaled\): the function uses a tensor that is being differentiated and is not one of its arguments .*: pass it as an argument$/;
     const scaled = customVjp(function scaled(x: Tensor) { return x.mul(w); }, ([x], _o, g) => [g.mul(w), null]);
     expect(() => grad((x: Tensor) => scaled(x).sum())(tensor([1, 1]))).toThrow(message);
     expect(() => scaled(tensor([1, 1]))).toThrow(message); // .backward() would miss w's share
@@ -69,6 +69,18 @@ describe('customVjp', () => {
     const frozen = tensor([2, 3]);
     const scaledByFrozen = customVjp((x: Tensor) => x.mul(frozen), ([x], _o, g) => [g.mul(frozen)]);
     expect(grad((x: Tensor) => scaledByFrozen(x).sum())(tensor([1, 1])).toArray()).toEqual([2, 3]);
+  });
+
+  it('and in forward mode, a tensor carrying a tangent (jvp with respect to a weight the function closes over)', () => {
+    const x0 = tensor([1, 2]);
+    const viaVjp = (w: Tensor) => customVjp(function scaled(x: Tensor) { return x.mul(w); }, ([, ], _o, g) => [g.mul(w)])(x0);
+    const viaJvp = (w: Tensor) => customJvp(function scaled(x: Tensor) { return x.mul(w); }, ([], _o, [t]) => t!.mul(w))(x0);
+    for (const [kind, g] of [['customVjp', viaVjp], ['customJvp', viaJvp]] as const) {
+      expect(() => jvp(g, [tensor([3, 4])], [tensor([1, 0])])).toThrow(new RegExp(`^${kind}\\(scaled\\): the function uses a tensor that is being differentiated`));
+    }
+    // Through the arguments, forward mode works: the tangent of x·w along (ẋ, 0) is ẋ·w.
+    const both = customJvp((x: Tensor, w: Tensor) => x.mul(w), ([x, w], _o, [tx, tw]) => tx!.mul(w!).add(x!.mul(tw!)));
+    expect(jvp((x: Tensor) => both(x, tensor([3, 4])), [x0], [tensor([1, 1])])[1].toArray()).toEqual([3, 4]);
   });
 
   it('several inputs and a null cotangent for one of them', () => {

@@ -3,7 +3,7 @@ import { Tensor, engineTensor } from '../tensor';
 import type { DifferentiableOp } from '../registry';
 import { toTensor, zerosLike } from '../create';
 import { asRule, finishApply, observeCustomCall } from '../dispatch';
-import { forEachLiveLevel, forwardActive, hidingLevelsFrom } from '../forward';
+import { forEachLiveLevel, forwardActive, hasLiveTangent } from '../forward';
 import { isGradEnabled } from '../mode';
 import { reachesOtherLeaf } from '../graph';
 import { GradError, ValueError } from '../errors';
@@ -13,6 +13,25 @@ import { identity } from '../functions';
 import { jvp } from './jvp';
 import { ruleResults, type Arg } from './variables';
 import type { TensorFunction } from './grad';
+
+/**
+ * `f` at `inputs`, run on stand-ins for them: their values, without their tangents, and tracked as
+ * they are when `recorded`. A result that then carries a tangent, or reaches a tracked tensor other
+ * than a stand-in, comes from a tensor `f` uses besides its arguments (a weight it closes over):
+ * the custom rule differentiates the arguments alone, so that tensor's derivative would be lost
+ * without a word, and this is a GradError (JAX refuses such a closure too).
+ */
+function runRefusingClosures(name: string, f: TensorFunction, inputs: readonly Tensor[], recorded: boolean): Tensor {
+  const standIns = inputs.map((x) => engineTensor(x.data, x._shape, { requiresGrad: recorded && x.requiresGrad }));
+  const value = checkResult(name, f(...standIns), 'the function result');
+  if (hasLiveTangent(value) || (value.requiresGrad && reachesOtherLeaf(value, standIns))) {
+    throw new GradError(
+      `${name}: the function uses a tensor that is being differentiated and is not one of its arguments (a weight it closes over, say); ` +
+        'the rule differentiates the arguments only, so that derivative would be lost: pass it as an argument',
+    );
+  }
+  return standIns.includes(value) ? identity(value) : value; // an argument's own array is not f's result
+}
 
 /** A reverse rule: the inputs, the output and its cotangent → one cotangent per input (null: none). */
 export type BackwardRule = (inputs: Tensor[], output: Tensor, cotangent: Tensor) => readonly (Tensor | null)[];
@@ -47,8 +66,9 @@ function refuseShape(name: string, what: string, shape: Shape, whose: string, ta
  * recorded, so when it is written with differentiable ops, higher derivatives are right too.
  * Forward mode goes through `f`'s own ops. The engine never writes into what the rule is given or
  * returns, and a leaf's `.grad` or a transform's result gets a copy of a returned cotangent, so the
- * rule may keep either and read it later, unchanged. Every tensor `f` differentiates with respect
- * to must be an argument: a call whose `f` uses another tensor that requires grad is a GradError.
+ * rule may keep either and read it later, unchanged. Every tensor `f` is differentiated with
+ * respect to must be an argument: a call whose `f` uses another tensor that requires grad, or that
+ * carries a jvp's tangent, is a GradError.
  *
  * @example
  * // Gradient clipping inside a network: identity forward, the cotangent clipped to [-1, 1] backward.
@@ -83,18 +103,9 @@ export function customVjp(f: TensorFunction, backward: BackwardRule): (...args: 
   };
   const call = (...args: Arg[]): Tensor => {
     const inputs = args.map((a) => toTensor(a as Tensor, name));
-    // f runs recorded where a backward pass could follow, only to see whether it uses a tracked
-    // tensor besides its arguments: the rule gives cotangents for the arguments alone, so that
-    // tensor's gradient would be lost without a word (JAX refuses such a closure too). Its ops are
-    // not the computation's, which has the custom function in their place: observers (trace) and
-    // anomaly checks see that instead.
-    const value = checkResult(name, asRule(() => hidingLevelsFrom(0, () => f(...inputs))), 'the function result');
-    if (value.requiresGrad && isGradEnabled() && reachesOtherLeaf(value, inputs)) {
-      throw new GradError(
-        `${name}: the function uses a tensor that requires grad and is not one of its arguments (a weight it closes over, say); ` +
-          'the rule gives cotangents for the arguments only, so its gradient would be lost: pass it as an argument',
-      );
-    }
+    // Its ops are not the computation's, which has the custom function in their place: observers
+    // (trace) and anomaly checks see that instead.
+    const value = asRule(() => runRefusingClosures(name, f, inputs, isGradEnabled()));
     // f may return an argument, or a view of one: the output's values are then a copy of their own.
     const data = inputs.some((x) => x.data === value.data) ? value.data.slice() : value.data;
     const out = finishApply(op, inputs, undefined, engineTensor(data, value._shape));
@@ -108,7 +119,8 @@ export function customVjp(f: TensorFunction, backward: BackwardRule): (...args: 
  * `f`, differentiated in forward mode by `tangent` instead of through its own ops. The rule runs
  * recorded, so it can itself be differentiated. Reverse mode goes through `f`'s own ops; so does
  * forward mode over it (`hvp`, `hessian`) inside `f`, where the gradient reads `f`'s intermediates,
- * while the output's tangent is still the rule's.
+ * while the output's tangent is still the rule's. A call whose `f` uses a tensor carrying a jvp's
+ * tangent besides its arguments is a GradError: the rule could not give that tangent's share.
  */
 export function customJvp(f: TensorFunction, tangent: TangentRule): (...args: Arg[]) => Tensor {
   checkFunction('customJvp', f, tangent);
@@ -118,12 +130,9 @@ export function customJvp(f: TensorFunction, tangent: TangentRule): (...args: Ar
     // f runs recorded: reverse mode uses its ops. The rule supplies the output's tangents, so f's
     // own are skipped, unless a reverse pass may read them: inside a jvp of a gradient (hvp,
     // hessian) that pass is differentiated forward and needs the tangents of f's intermediates.
-    const run = () => {
-      const value = checkResult(name, f(...inputs), 'the function result');
-      return inputs.includes(value) ? identity(value) : value;
-    };
     const tracked = isGradEnabled() && inputs.some((x) => x.requiresGrad);
-    const out = tracked ? run() : hidingLevelsFrom(0, run);
+    const value = tracked ? checkResult(name, f(...inputs), 'the function result') : runRefusingClosures(name, f, inputs, false);
+    const out = inputs.includes(value) ? identity(value) : value;
     if (forwardActive()) {
       // The rule's ops are not the computation's: trace and detectAnomaly's forward check skip them.
       asRule(() => forEachLiveLevel(name, inputs, out, (tangents) => {
