@@ -1,5 +1,6 @@
 import { Rng, ValueError } from '@adjoint/core';
 import { fans, glorotNormal, glorotUniform, heNormal, heUniform, initializer, normal, zeros } from './init';
+import { Conv1d, Conv2d } from './layers/index';
 
 function stats(data: Float64Array): { mean: number; variance: number; maxAbs: number } {
   let s = 0;
@@ -68,7 +69,19 @@ describe('fans and names', () => {
   test('fan-in is shape[0], fan-out shape[1]', () => {
     expect(fans([3, 5])).toEqual({ fanIn: 3, fanOut: 5 });
     expect(fans([4])).toEqual({ fanIn: 4, fanOut: 4 });
-    expect(fans([2, 3, 4])).toEqual({ fanIn: 2, fanOut: 12 });
+  });
+
+  test("rank ≥ 3 is a convolution kernel [out, in/groups, …kernel], with torch.nn.init's fans", () => {
+    // torch.nn.init._calculate_fan_in_and_fan_out on tensors of these shapes.
+    expect(fans([8, 3, 3, 3])).toEqual({ fanIn: 27, fanOut: 72 });
+    expect(fans([2, 3, 4])).toEqual({ fanIn: 12, fanOut: 8 });
+    expect(fans([4, 2, 1, 3])).toEqual({ fanIn: 6, fanOut: 12 });
+  });
+
+  test.each(['glorotUniform', 'glorotNormal', 'heUniform', 'heNormal'] as const)('a convolution initialised by the function %s gets the weight it gets by name', (name) => {
+    const f = initializer(name);
+    expect(new Conv2d(3, 8, 3, { init: f, seed: 1 }).weight.toArray()).toEqual(new Conv2d(3, 8, 3, { init: name, seed: 1 }).weight.toArray());
+    expect(new Conv1d(4, 6, 5, { groups: 2, init: f, seed: 2 }).weight.toArray()).toEqual(new Conv1d(4, 6, 5, { groups: 2, init: name, seed: 2 }).weight.toArray());
   });
 
   test('initializer resolves names and rejects unknown ones', () => {

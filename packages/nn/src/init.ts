@@ -25,16 +25,19 @@ export type Initializer = (shape: readonly number[], options?: InitOptions) => T
 export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'normal' | 'zeros';
 
 /**
- * Fan-in and fan-out of a weight shape: `shape[0]` inputs and `shape[1]` outputs for a Dense
- * weight `[in, out]`. A vector counts as `[n, n]`; for rank above 2 every axis after the first is
- * an output axis.
+ * Fan-in and fan-out of a weight shape, in the layouts of nn's layers: a Dense weight `[in, out]`
+ * has fan-in `shape[0]` and fan-out `shape[1]`; a convolution kernel `[out, in/groups, …kernel]`
+ * (rank 3 and up) has fan-in (in/groups)·Πkernel and fan-out out·Πkernel, as torch.nn.init computes
+ * them, so that an initialiser given to Conv2d as a function draws what its name draws. A vector
+ * counts as `[n, n]` and a scalar as `[1, 1]` (Keras's convention; PyTorch refuses both).
  */
 export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
   checkShape('fans', shape);
   if (shape.length === 0) return { fanIn: 1, fanOut: 1 };
   if (shape.length === 1) return { fanIn: shape[0]!, fanOut: shape[0]! };
-  const fanIn = shape[0]!;
-  return { fanIn, fanOut: shapeSize(shape.slice(1)) };
+  if (shape.length === 2) return { fanIn: shape[0]!, fanOut: shape[1]! };
+  const taps = shapeSize(shape.slice(2));
+  return { fanIn: shape[1]! * taps, fanOut: shape[0]! * taps };
 }
 
 
@@ -99,9 +102,9 @@ export const heNormal: Initializer = (shape, options = {}) => drawLaw('heNormal'
 
 /**
  * A weight of `shape` drawn by the initialiser `spec` with the fans given rather than read from the
- * shape by {@link fans} (whose `[in, out]` convention is a Dense weight's): a convolution kernel
- * `[out, in, kH, kW]` has fan-in in·kH·kW. A named fan-scaled initialiser uses `f`; 'normal' and
- * 'zeros' need no fans; a function is called with the shape as it is. `op` names the layer in errors.
+ * shape (for a convolution kernel they are those {@link fans} reads). A named fan-scaled initialiser
+ * uses `f`; 'normal' and 'zeros' need no fans; a function is called with the shape as it is. `op`
+ * names the layer in errors.
  * @internal Conv1d's and Conv2d's; not part of the `init` namespace's public surface.
  */
 export function initializeWithFans(op: string, spec: InitializerName | Initializer, shape: readonly number[], f: Fans, options: InitOptions): Tensor {
