@@ -9,7 +9,10 @@ export interface BatchesOptions {
   batchSize?: number;
   /** Visit the rows in a seeded random order (default false). */
   shuffle?: boolean;
-  /** Seed of the shuffle (default 0), a whole number. */
+  /**
+   * Seed of the shuffle (default 0), a whole number. The same seed gives the same order on every
+   * call, so a loop of your own that wants a new order each epoch passes a new seed (`seed: epoch`).
+   */
   seed?: number;
   /** Skip a last batch smaller than batchSize (default false). */
   dropLast?: boolean;

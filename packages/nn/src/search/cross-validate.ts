@@ -1,7 +1,7 @@
 /** k-fold cross-validation of a model recipe: the estimate the searches rank candidates by. */
 import { AdjointError, GradError, Rng, ShapeError, Tensor, ValueError, gather, noGrad } from '@adjoint/core';
 import { Module } from '../module';
-import { asSamples, checkInteger, checkSameRows, knownNestedOptions, knownOptions, oneOf, rows, show, type TensorInput, orDefault } from '../args';
+import { asSamples, checkInteger, checkSameRows, knownNestedOptions, knownOptions, oneOf, quoteName, rows, show, type TensorInput, orDefault } from '../args';
 import { DEFAULT_MAX_INDICES, limitOption, seedOption } from '../data/checks';
 import { makeFolds } from '../data/kfold';
 import { fit, type FitOptions } from '../train/fit';
@@ -80,7 +80,8 @@ export interface CrossValidateOptions extends CrossValidationOptions {
  * k-fold cross-validation: for each fold, builds a fresh model, trains it with fit on the other
  * folds' rows, and scores it on the fold's own rows.
  *
- * @throws ValueError for bad or unknown options (checked before any training); an error from
+ * @throws ValueError for bad or unknown options (checked before any training), or a build that
+ * returns a model sharing a trainable parameter with one built for an earlier fold; an error from
  * training a fold (fit, evaluate, the model) comes back as the same kind of error, its message
  * prefixed with `crossValidate` and the fold.
  *
@@ -107,6 +108,8 @@ export interface FoldPlan {
   fitOptions: TrainOptions;
   metric: 'loss' | MetricSpec;
   mode: 'min' | 'max';
+  /** The trainable parameters of every model built so far, which a later fold's model must not share. */
+  trained: WeakSet<Tensor>;
 }
 
 /** `build`, when it is a function. Checked before the folds are cut, so that a mistake costs nothing. */
@@ -133,7 +136,7 @@ export function planFolds(op: string, options: CrossValidationOptions): FoldPlan
   const rng = new Rng(seed);
   const folds = makeFolds(op, rows(x), k, { seed: rng.int(0, 2 ** 31), shuffle: true, maxIndices });
   const seeds = folds.map(() => rng.int(0, 2 ** 31));
-  return { op, x, y, folds, seeds, fitOptions, metric, mode };
+  return { op, x, y, folds, seeds, fitOptions, metric, mode, trained: new WeakSet() };
 }
 
 /**
@@ -171,7 +174,7 @@ function scoreMode(op: string, metric: 'loss' | MetricSpec, mode: unknown): 'min
 export function scoreRecipe(plan: FoldPlan, build: (context: BuildContext) => BuildResult, candidate: string): CrossValidationResult {
   const scores = plan.folds.map((_, i) => {
     const where = `${candidate === '' ? '' : `${candidate}, `}fold ${i} of ${plan.folds.length}`;
-    return renamingErrors(plan.op, where, () => scoreFold(plan, build, i));
+    return renamingErrors(plan.op, where, () => scoreFold(plan, build, i, where));
   });
   const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
   const std = Math.sqrt(scores.reduce((a, s) => a + (s - mean) ** 2, 0) / scores.length);
@@ -183,12 +186,13 @@ function defined<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Builds, trains and scores the model for fold `i`. */
-function scoreFold(plan: FoldPlan, build: (context: BuildContext) => BuildResult, i: number): number {
+/** Builds, trains and scores the model for fold `i` (`where` in messages). */
+function scoreFold(plan: FoldPlan, build: (context: BuildContext) => BuildResult, i: number, where: string): number {
   const { op } = plan;
   const fold = plan.folds[i]!;
   const built = build({ fold: i, seed: plan.seeds[i]! });
   const { model, own } = splitBuilt(op, built);
+  refuseTrainedBefore(plan, model, where);
   // A key given as undefined is left out, as fit takes it: it must not override the fold's seed or quiet progress.
   const merged = { seed: plan.seeds[i]!, progress: false, ...defined(plan.fitOptions), ...defined(own) } as Omit<FitOptions, 'x' | 'y'>;
   const [xTrain, yTrain, xTest, yTest] = noGrad(() => [
@@ -198,6 +202,20 @@ function scoreFold(plan: FoldPlan, build: (context: BuildContext) => BuildResult
   if (plan.metric === 'loss') return evaluate(model, xTest, yTest, { loss: merged.loss }).loss!;
   const [m] = resolveMetrics(op, [plan.metric], merged.loss);
   return evaluate(model, xTest, yTest, { metrics: [{ name: m!.name, fn: m!.fn }] })[m!.name]!;
+}
+
+/**
+ * Notes the model's trainable parameters, refusing one a previous fold (of this or an earlier
+ * candidate) trained: a build that returns one model, or wraps one layer, every time would carry
+ * its training from fold to fold, and score each fold on rows it has already trained on.
+ */
+function refuseTrainedBefore(plan: FoldPlan, model: Module, where: string): void {
+  const params = model.namedParameters().filter(([, p]) => p.requiresGrad);
+  const reused = params.find(([, p]) => plan.trained.has(p));
+  if (reused !== undefined) {
+    throw new ValueError(`${plan.op}: ${where}: build returned a model whose parameter ${quoteName(reused[0])} a previous fold trained; build a fresh model each time (a model carried over from other folds would be scored on rows it was trained on)`);
+  }
+  for (const [, p] of params) plan.trained.add(p);
 }
 
 /** What build returned: the model, and fit options of its own (checked like fitOptions). */

@@ -204,8 +204,8 @@ function combinationAt(lists: ReadonlyArray<[string, readonly unknown[]]>, index
 /** The keys of a {@link SampleRange}. */
 const RANGE_KEYS = ['min', 'max', 'log', 'integer'];
 
-/** How one space entry is drawn; `where` is its name in messages ("space.lr"). */
-function sampler(op: string, where: string, entry: unknown): (rng: Rng) => unknown {
+/** @internal How one space entry is drawn; `where` is its name in messages ("space.lr"). */
+export function sampler(op: string, where: string, entry: unknown): (rng: Rng) => unknown {
   if (typeof entry === 'function') return entry as (rng: Rng) => unknown;
   if (Array.isArray(entry)) {
     if (entry.length === 0) throw new ValueError(`${op}: ${where} is an empty list`);
@@ -228,14 +228,16 @@ function rangeSampler(op: string, where: string, entry: object): (rng: Rng) => n
   return log ? (rng) => Math.exp(rng.uniform(Math.log(min), Math.log(max))) : (rng) => rng.uniform(min, max);
 }
 
-/** Whole numbers in [⌈min⌉, ⌊max⌋], uniformly or log-uniformly. */
+/** Whole numbers in [⌈min⌉, ⌊max⌋], uniformly or log-uniformly (the log-uniform law on [⌈min⌉ − ½, ⌊max⌋ + ½], rounded). */
 function integerSampler(op: string, where: string, min: number, max: number, log: boolean): (rng: Rng) => number {
   const [lo, hi] = [Math.ceil(min), Math.floor(max)];
   if (lo > hi) throw new ValueError(`${op}: ${where} holds no integer between ${min} and ${max}`);
   if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) {
     throw new ValueError(`${op}: ${where} with integer: true needs min and max within ±2⁵³ (where every whole number is a double), got ${min} and ${max}`);
   }
-  if (log) return (rng) => Math.min(hi, Math.max(lo, Math.round(Math.exp(rng.uniform(Math.log(lo), Math.log(hi))))));
+  // Log-uniform on [lo − ½, hi + ½], then rounded, as Optuna's suggest_int(log=True): each whole
+  // number gets the mass of the half-units around it, the ends included (on [lo, hi] they got half).
+  if (log) return (rng) => Math.min(hi, Math.max(lo, Math.round(Math.exp(rng.uniform(Math.log(lo - 0.5), Math.log(hi + 0.5))))));
   const width = hi - lo + 1;
   // Rng.int draws exactly uniformly from up to 2³² values; a wider range scales a uniform draw,
   // whose 53 bits leave a bias far below anything a search could notice.

@@ -9,7 +9,11 @@ const EARLY_STOPPING_OPTIONS = ['patience', 'minDelta', 'restoreBest', 'monitor'
 
 /** Options of {@link EarlyStopping} (and of fit's `earlyStopping`). */
 export interface EarlyStoppingOptions {
-  /** Epochs in a row without improvement after which training stops (default 0, which stops at the first, like 1). */
+  /**
+   * Epochs in a row without improvement after which training stops (default 0, which stops at the
+   * first, like 1). Training never stops at the first epoch, as in Keras: a NaN there counts
+   * towards the patience, but the second epoch is the earliest that can end training.
+   */
   patience?: number;
   /** An improvement must beat the best value by more than this (default 0). */
   minDelta?: number;
@@ -110,7 +114,8 @@ export class EarlyStopping implements Callback {
       return;
     }
     this.wait++;
-    if (this.wait >= this.patience) {
+    // Never at a run's first epoch (Keras's rule): only a NaN fails to improve there, on nothing.
+    if (this.wait >= this.patience && epoch > 0) {
       this.stopped = true;
       return 'stop';
     }

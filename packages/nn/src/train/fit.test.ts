@@ -172,6 +172,19 @@ describe('early stopping', () => {
     expect(model.weight.data[0]).toBeGreaterThan(0);
   });
 
+  test('a first epoch whose monitored value is NaN does not end training, as in Keras (the first epoch has nothing to fall short of)', () => {
+    let calls = 0;
+    // NaN in epoch 0 (say, a score of an empty class), then rising.
+    const score = { name: 'score', fn: () => (calls++ === 0 ? NaN : calls), mode: 'max' as const };
+    const run = (patience: number) =>
+      fit(setup(), { x, y: x, loss: 'mse', optimizer: 'sgd', epochs: 4, progress: false, metrics: [score], earlyStopping: { monitor: 'score', patience } });
+    for (const patience of [0, 1]) {
+      calls = 0;
+      const h = run(patience);
+      expect([h.epochs, h.stopReason, h.bestEpoch]).toEqual([4, 'epochs', 3]);
+    }
+  });
+
   test('monitoring a maximised metric, and the monitor must be logged', () => {
     const ones = tensor([[1], [1], [1], [1]]);
     const h = fit(setup(), {
