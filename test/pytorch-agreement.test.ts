@@ -250,6 +250,49 @@ expressions.forEach(expressionCase);
   checks.push((result) => expectClose('hessian of Σ tanh(Ax)² + (x·x)·Σ softplus(x)', Array.from(h.data), result.hessian as number[]));
 }
 
+// ── safetensors files, read by a reader of the format's own and loaded into PyTorch ─────────────
+
+interface SafetensorsCase {
+  label: string;
+  model: nn.Module;
+  x: Data;
+  dtype: 'F64' | 'F32';
+  /** The PyTorch module, as a Python expression. */
+  torch: string;
+  /** The state dict PyTorch loads, from the file's tensors in `state`, as a Python expression. */
+  rename: string;
+}
+
+function safetensorsCase({ label, model, x, dtype, torch, rename }: SafetensorsCase): void {
+  for (const [, p] of model.namedParameters()) p.data.set(draw(p.shape, 0.5));
+  for (const [name, b] of model.namedBuffers()) b.data.set(draw(b.shape).map((v) => (name.endsWith('runningVar') ? 0.5 + v * v : v)));
+  model.train(false);
+  if (dtype === 'F32') for (const [, p] of [...model.namedParameters(), ...model.namedBuffers()]) p.data.set(Float32Array.from(p.data));
+  const bytes = nn.toSafetensors(model, { dtype });
+  const out = noGrad(() => (model as unknown as { forward(x: Tensor): Tensor }).forward(tensor(x.data, { shape: x.shape })));
+  const names = [...model.namedParameters(), ...model.namedBuffers()].map(([n]) => n).sort();
+  cases.push({ kind: 'safetensors', label, bytes: Buffer.from(bytes).toString('base64'), x, model: torch, rename });
+  checks.push((result) => {
+    expect(result.names).toEqual(names);
+    expectClose(`${label}: PyTorch's output from the file`, Array.from(out.data), result.out as number[]);
+  });
+}
+
+safetensorsCase({
+  label: "safetensors: docs/nn.md's mlp([4, 16, 3]) loaded into torch.nn.Sequential",
+  model: nn.mlp([4, 16, 3], { seed: 0 }), x: random([5, 4]), dtype: 'F64',
+  torch: 'torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3)).double()',
+  rename: '{"0.weight": state["0.weight"].T, "0.bias": state["0.bias"], "2.weight": state["1.weight"].T, "2.bias": state["1.bias"]}',
+});
+safetensorsCase({
+  label: 'safetensors in F32: Conv2d, BatchNorm2d, ReLU, MaxPool2d, Flatten, Dense',
+  model: new nn.Sequential([new nn.Conv2d(2, 3, 3, { padding: 1 }), new nn.BatchNorm2d(3), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Dense(12, 2)]),
+  x: random([2, 2, 4, 4]), dtype: 'F32',
+  torch: 'torch.nn.Sequential(torch.nn.Conv2d(2, 3, 3, padding=1), torch.nn.BatchNorm2d(3), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(12, 2)).double()',
+  rename: '{"0.weight": state["0.weight"], "0.bias": state["0.bias"], "1.weight": state["1.weight"], "1.bias": state["1.bias"], '
+    + '"1.running_mean": state["1.runningMean"], "1.running_var": state["1.runningVar"], "5.weight": state["5.weight"].T, "5.bias": state["5.bias"]}',
+});
+
 // ── One run of PyTorch for every case ───────────────────────────────────────────────────────────
 
 const run = spawnSync(PYTHON, [SCRIPT], { input: JSON.stringify({ cases }), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

@@ -159,6 +159,29 @@ def hessian(case):
     return {"hessian": flat(h)}
 
 
-KINDS = {"layer": layer, "optimizer": optimizer, "expression": expression, "clip": clip, "hessian": hessian}
+def safetensors(case):
+    """Reads adjoint's file with a reader of the format's own (8-byte length, JSON header, raw
+    little-endian data), loads it into the PyTorch model as docs/nn.md says, and runs it on x."""
+    import base64
+    import struct
+    raw = base64.b64decode(case["bytes"])
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n].decode("utf-8"))
+    header.pop("__metadata__", None)
+    dtypes = {"F64": torch.float64, "F32": torch.float32}
+    state = {}
+    for name, info in header.items():
+        begin, end = info["data_offsets"]
+        data = bytearray(raw[8 + n + begin:8 + n + end])
+        state[name] = torch.frombuffer(data, dtype=dtypes[info["dtype"]]).reshape(info["shape"]).to(torch.float64)
+    model = eval(case["model"], {"torch": torch})  # the test's own PyTorch equivalent
+    model.load_state_dict(eval(case["rename"], {"state": state}))
+    model.eval()
+    with torch.no_grad():
+        out = model(t(case["x"]))
+    return {"names": sorted(header), "out": flat(out)}
+
+
+KINDS = {"layer": layer, "optimizer": optimizer, "expression": expression, "clip": clip, "hessian": hessian, "safetensors": safetensors}
 cases = json.load(sys.stdin)["cases"]
 print(json.dumps({"results": [KINDS[c["kind"]](c) for c in cases]}))
