@@ -10,6 +10,7 @@ import { recordInputs, recordOneOrTwo } from './inputs';
 import { isGradEnabled } from './mode';
 import { forwardActive, propagateTangents } from './forward';
 import { anomalyDetection, checkForward } from './anomaly';
+import { checkUse, inCustomScope } from './custom-scope';
 
 /**
  * A function with a rule of its own (customVjp, customJvp), as an observer sees it: its name, the
@@ -65,6 +66,7 @@ export function observeCustomCall(out: Tensor, custom: CustomCall): void {
 
 /** Applies a registered op to tensors. */
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
+  if (inCustomScope()) for (const x of inputs) checkUse(x);
   const n = inputs.length;
   if (n === 1 || n === 2) {
     const quick = oneElementResult(op, inputs[0]!, n === 2 ? inputs[1]! : null, attrs);
@@ -88,6 +90,10 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
  * one; on scalar tensors that list was a tenth of an op's garbage.
  */
 export function applyOneOrTwo<A>(op: OpDef<A>, a: Tensor, b: Tensor | null, attrs: A): Tensor {
+  if (inCustomScope()) {
+    checkUse(a);
+    if (b !== null) checkUse(b);
+  }
   const out = oneElementResult(op, a, b, attrs) ?? runOneOrTwo(op, a, b, attrs);
   if (forwardActive() || observers.length > 0 || anomalyDetection()) return finishApply(op, b === null ? [a] : [a, b], attrs, out);
   if (op.kind === 'differentiable' && isGradEnabled() && (records(op.nondiff, a, 0) || (b !== null && records(op.nondiff, b, 1)))) {

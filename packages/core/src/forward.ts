@@ -65,10 +65,9 @@ function isLive(level: number): boolean {
   return !hiddenLevels.has(level) && activeLevels.includes(level);
 }
 
-/** Whether `t` carries a tangent at a level that is active and not hidden. */
-export function hasLiveTangent(t: Tensor): boolean {
-  if (t._tangents) for (const level of t._tangents.keys()) if (isLive(level)) return true;
-  return false;
+/** The levels that are active and not hidden. */
+export function liveLevels(): number[] {
+  return activeLevels.filter(isLive);
 }
 
 /**

@@ -7,6 +7,7 @@ import { backward as runBackward, type BackwardOptions } from './graph';
 import { allocData, isPooled, recycleData } from './kernels/alloc';
 import { registerHook, type GradHook, type HookHandle } from './hooks';
 import { assignValues, type AssignValue } from './assign';
+import { inCustomScope, noteMade } from './custom-scope';
 
 
 /**
@@ -127,6 +128,7 @@ export class Tensor {
   constructor(data: Float64Array, shape: Shape, options?: { requiresGrad?: boolean }) {
     const engine = engineShape; // read first: a throw below must not leave it set
     engineShape = false;
+    if (inCustomScope()) noteMade(this); // see custom-scope.ts
     if (pendingScalar) {
       pendingScalar = false;
       this._data = null;

@@ -56,7 +56,7 @@ describe('customVjp', () => {
 
   it('refuses a function that uses a tracked tensor besides its arguments, whose gradient the rule cannot give', () => {
     const w = tensor([2, 3], { requiresGrad: true });
-    const message = /^customVjp\(scaled\): the function uses a tensor that is being differentiated and is not one of its arguments .*: pass it as an argument$/;
+    const message = /^customVjp\(scaled\): the function uses a tensor of shape \[2\] that requires grad and is not one of its arguments .*: pass it as an argument$/;
     const scaled = customVjp(function scaled(x: Tensor) { return x.mul(w); }, ([x], _o, g) => [g.mul(w), null]);
     expect(() => grad((x: Tensor) => scaled(x).sum())(tensor([1, 1]))).toThrow(message);
     expect(() => scaled(tensor([1, 1]))).toThrow(message); // .backward() would miss w's share
@@ -76,11 +76,29 @@ describe('customVjp', () => {
     const viaVjp = (w: Tensor) => customVjp(function scaled(x: Tensor) { return x.mul(w); }, ([, ], _o, g) => [g.mul(w)])(x0);
     const viaJvp = (w: Tensor) => customJvp(function scaled(x: Tensor) { return x.mul(w); }, ([], _o, [t]) => t!.mul(w))(x0);
     for (const [kind, g] of [['customVjp', viaVjp], ['customJvp', viaJvp]] as const) {
-      expect(() => jvp(g, [tensor([3, 4])], [tensor([1, 0])])).toThrow(new RegExp(`^${kind}\\(scaled\\): the function uses a tensor that is being differentiated`));
+      expect(() => jvp(g, [tensor([3, 4])], [tensor([1, 0])])).toThrow(new RegExp(`^${kind}\\(scaled\\): the function uses a tensor of shape \\[2\\] that carries a jvp's tangent`));
     }
     // Through the arguments, forward mode works: the tangent of x·w along (ẋ, 0) is ẋ·w.
     const both = customJvp((x: Tensor, w: Tensor) => x.mul(w), ([x, w], _o, [tx, tw]) => tx!.mul(w!).add(x!.mul(tw!)));
     expect(jvp((x: Tensor) => both(x, tensor([3, 4])), [x0], [tensor([1, 1])])[1].toArray()).toEqual([3, 4]);
+  });
+
+  it('what the closure check allows: f gets the caller’s tensors, runs unrecorded, may make tracked tensors and take gradients inside', () => {
+    const y = tensor([1, 2], { requiresGrad: true });
+    let seen: Tensor | null = null;
+    let residual: Tensor | null = null;
+    const f = customVjp((x: Tensor) => {
+      seen = x;
+      residual = x.exp(); // saved for the rule: a solver's state, say, which must not keep a graph
+      return residual.mul(1);
+    }, ([x], _o, g) => [g.mul(x!.exp())]);
+    f(y).sum().backward();
+    expect(seen).toBe(y);
+    expect(residual!.requiresGrad).toBe(false);
+    expect(y.grad!.toArray()).toEqual([Math.exp(1), Math.exp(2)]);
+    // A force from an energy's gradient, and a tracked tensor made inside: both are f's own.
+    const force = customVjp((p: Tensor) => grad((q: Tensor) => q.square().sum().add(tensor(2, { requiresGrad: true })))(p).neg(), (_i, _o, g) => [g.mul(-2)]);
+    expect(grad((w: Tensor) => force(tensor([1, 2])).mul(w).sum())(tensor([1, 1])).toArray()).toEqual([-2, -4]);
   });
 
   it('several inputs and a null cotangent for one of them', () => {
@@ -153,6 +171,30 @@ describe('customJvp', () => {
     // its tangent along 1 is 2·ḟ·f′ = 2·7·2 = 28, the rule's ḟ where g′ reads f's output.
     const f = customJvp((x) => x.mul(2), (_i, _o, [t]) => t!.mul(7));
     expect(hvp((x) => f(x).square().sum(), tensor([1.5]), tensor([1])).toArray()).toEqual([28]);
+  });
+
+  it('a weight f closes over gets its gradient in reverse mode (which goes through f’s own ops); one carrying a tangent is refused', () => {
+    const w = tensor([2, 3], { requiresGrad: true });
+    const f = customJvp((x: Tensor) => x.mul(w), ([], _o, [t]) => t!.mul(w));
+    f(tensor([1, 1])).sum().backward();
+    expect(w.grad!.toArray()).toEqual([1, 1]);
+    // with a tracked argument too (f then runs recorded with its own tangents inside a gradient's jvp)
+    const s = tensor([3], { requiresGrad: true });
+    const closing = (v: Tensor) => {
+      const w = v.mul(1); // carries v's tangent, and is not the custom function's argument
+      return customJvp((x: Tensor) => x.mul(w), ([], _o, [t]) => t!.mul(w))(v);
+    };
+    expect(() => jvp(closing, [s], [tensor([1])])).toThrow(/^customJvp\(anonymous\): the function uses a tensor of shape \[1\] that carries a jvp's tangent/);
+  });
+
+  it('a tensor f closed over and returns is not the output: the rule’s tangent lands on a copy', () => {
+    const c = tensor([1, 2]);
+    const F = customJvp(() => c, (_i, _o, [t]) => t!.mul(10));
+    const [value, tangent] = jvp((x: Tensor) => F(x).add(c), [tensor([0, 0])], [tensor([1, 1])]);
+    expect([value.toArray(), tangent.toArray()]).toEqual([[2, 4], [10, 10]]);
+    const [returned] = jvp(F, [tensor([0, 0])], [tensor([1, 1])]);
+    expect(returned).not.toBe(c);
+    expect(c._tangents === null || c._tangents.size === 0).toBe(true);
   });
 
   it('the tangent jvp returns is not the array the rule returned', () => {

@@ -3,35 +3,16 @@ import { Tensor, engineTensor } from '../tensor';
 import type { DifferentiableOp } from '../registry';
 import { toTensor, zerosLike } from '../create';
 import { asRule, finishApply, observeCustomCall } from '../dispatch';
-import { forEachLiveLevel, forwardActive, hasLiveTangent } from '../forward';
-import { isGradEnabled } from '../mode';
-import { reachesOtherLeaf } from '../graph';
+import { forEachLiveLevel, forwardActive, hidingLevelsFrom, liveLevels } from '../forward';
+import { isGradEnabled, noGrad } from '../mode';
+import { runWatched } from '../custom-scope';
 import { GradError, ValueError } from '../errors';
 import { requireFunction } from '../arguments';
 import { broadcastsTo, formatShape, type Shape } from '../shape';
 import { identity } from '../functions';
 import { jvp } from './jvp';
-import { ruleResults, type Arg } from './variables';
+import { reverseTransformRunning, ruleResults, type Arg } from './variables';
 import type { TensorFunction } from './grad';
-
-/**
- * `f` at `inputs`, run on stand-ins for them: their values, without their tangents, and tracked as
- * they are when `recorded`. A result that then carries a tangent, or reaches a tracked tensor other
- * than a stand-in, comes from a tensor `f` uses besides its arguments (a weight it closes over):
- * the custom rule differentiates the arguments alone, so that tensor's derivative would be lost
- * without a word, and this is a GradError (JAX refuses such a closure too).
- */
-function runRefusingClosures(name: string, f: TensorFunction, inputs: readonly Tensor[], recorded: boolean): Tensor {
-  const standIns = inputs.map((x) => engineTensor(x.data, x._shape, { requiresGrad: recorded && x.requiresGrad }));
-  const value = checkResult(name, f(...standIns), 'the function result');
-  if (hasLiveTangent(value) || (value.requiresGrad && reachesOtherLeaf(value, standIns))) {
-    throw new GradError(
-      `${name}: the function uses a tensor that is being differentiated and is not one of its arguments (a weight it closes over, say); ` +
-        'the rule differentiates the arguments only, so that derivative would be lost: pass it as an argument',
-    );
-  }
-  return standIns.includes(value) ? identity(value) : value; // an argument's own array is not f's result
-}
 
 /** A reverse rule: the inputs, the output and its cotangent → one cotangent per input (null: none). */
 export type BackwardRule = (inputs: Tensor[], output: Tensor, cotangent: Tensor) => readonly (Tensor | null)[];
@@ -66,9 +47,9 @@ function refuseShape(name: string, what: string, shape: Shape, whose: string, ta
  * recorded, so when it is written with differentiable ops, higher derivatives are right too.
  * Forward mode goes through `f`'s own ops. The engine never writes into what the rule is given or
  * returns, and a leaf's `.grad` or a transform's result gets a copy of a returned cotangent, so the
- * rule may keep either and read it later, unchanged. Every tensor `f` is differentiated with
- * respect to must be an argument: a call whose `f` uses another tensor that requires grad, or that
- * carries a jvp's tangent, is a GradError.
+ * rule may keep either and read it later, unchanged. `f` runs unrecorded on the caller's tensors;
+ * a call whose `f` uses a tensor besides its arguments that requires grad, or that carries a jvp's
+ * tangent, is a GradError, as the rule could not give that tensor's share (custom-scope.ts).
  *
  * @example
  * // Gradient clipping inside a network: identity forward, the cotangent clipped to [-1, 1] backward.
@@ -103,11 +84,14 @@ export function customVjp(f: TensorFunction, backward: BackwardRule): (...args: 
   };
   const call = (...args: Arg[]): Tensor => {
     const inputs = args.map((a) => toTensor(a as Tensor, name));
-    // Its ops are not the computation's, which has the custom function in their place: observers
-    // (trace) and anomaly checks see that instead.
-    const value = asRule(() => runRefusingClosures(name, f, inputs, isGradEnabled()));
-    // f may return an argument, or a view of one: the output's values are then a copy of their own.
-    const data = inputs.some((x) => x.data === value.data) ? value.data.slice() : value.data;
+    // f runs unrecorded and without tangents: the rule differentiates it, and forward mode runs it
+    // again (op.jvp). Watched, so that a tensor it closes over whose gradient or tangent the rule
+    // would drop is refused (custom-scope.ts).
+    const { value, made } = runWatched(name, inputs, { refuseTracked: isGradEnabled(), levels: liveLevels() }, () =>
+      checkResult(name, hidingLevelsFrom(0, () => noGrad(() => f(...inputs))), 'the function result'));
+    // f may return an argument, a view of one, or a tensor it closed over: the output's values are
+    // then a copy of their own.
+    const data = !made || inputs.some((x) => x.data === value.data) ? value.data.slice() : value.data;
     const out = finishApply(op, inputs, undefined, engineTensor(data, value._shape));
     observeCustomCall(out, { name: f.name || 'customVjp', inputs, call });
     return out;
@@ -127,12 +111,18 @@ export function customJvp(f: TensorFunction, tangent: TangentRule): (...args: Ar
   const name = nameOf('customJvp', f);
   const call = (...args: Arg[]): Tensor => {
     const inputs = args.map((a) => toTensor(a as Tensor, name));
-    // f runs recorded: reverse mode uses its ops. The rule supplies the output's tangents, so f's
-    // own are skipped, unless a reverse pass may read them: inside a jvp of a gradient (hvp,
-    // hessian) that pass is differentiated forward and needs the tangents of f's intermediates.
-    const tracked = isGradEnabled() && inputs.some((x) => x.requiresGrad);
-    const value = tracked ? checkResult(name, f(...inputs), 'the function result') : runRefusingClosures(name, f, inputs, false);
-    const out = inputs.includes(value) ? identity(value) : value;
+    // f runs recorded: reverse mode uses its ops (a weight it closes over gets its gradient). The
+    // rule supplies the output's tangents, so f's own are skipped, unless a reverse transform inside
+    // a jvp (hvp, hessian) will read them: its pass is differentiated forward and needs the tangents
+    // of f's intermediates. Watched, so that a tensor it closes over carrying a tangent the rule
+    // would drop is refused (custom-scope.ts).
+    const ownTangents = isGradEnabled() && inputs.some((x) => x.requiresGrad) && reverseTransformRunning() && forwardActive();
+    const { value, made } = runWatched(name, inputs, { refuseTracked: false, levels: liveLevels() }, () => {
+      const run = (): Tensor => checkResult(name, f(...inputs), 'the function result');
+      return ownTangents ? run() : hidingLevelsFrom(0, run);
+    });
+    // An argument, or a tensor f closed over, is not the output: the rule's tangent must not land on it.
+    const out = !made || inputs.includes(value) ? identity(value) : value;
     if (forwardActive()) {
       // The rule's ops are not the computation's: trace and detectAnomaly's forward check skip them.
       asRule(() => forEachLiveLevel(name, inputs, out, (tangents) => {

@@ -23,6 +23,11 @@ export function inReverseTransform<T>(fn: () => T): T {
   }
 }
 
+/** Whether a reverse-mode transform (grad, vjp) is running. */
+export function reverseTransformRunning(): boolean {
+  return reverseDepth > 0;
+}
+
 /**
  * Whether a reverse transform must record its own backward pass so that it can be differentiated
  * again: when it runs inside another reverse transform, or when an argument is itself tracked by an
