@@ -307,10 +307,10 @@ describe('sizes given to a layer are checked by the layer', () => {
 
 describe('loadStateDict refuses a corrupt state before the next step turns the weights into NaN', () => {
   it.each<[string, () => Optimizer, string, number[], string]>([
-    ['Adam', () => new Adam([param([1, 2])]), 'v', [-1, 0], "Adam.loadStateDict: 'v' of parameter 0 holds -1 at element 0; it is a sum of squares, which cannot be negative"],
+    ['Adam', () => new Adam([param([1, 2])]), 'v', [-1, 0], "Adam.loadStateDict: 'v' of parameter 0 holds -1 at element 0; it is a sum of squares, which cannot be negative or NaN"],
     ['Adam', () => new Adam([param([1, 2])]), 'm', [0, NaN], "Adam.loadStateDict: 'm' of parameter 0 holds NaN at element 1; a state must be finite"],
-    ['Adagrad', () => new Adagrad([param([1, 2])]), 'sum', [NaN, 0], "Adagrad.loadStateDict: 'sum' of parameter 0 holds NaN at element 0; a state must be finite"],
-    ['RMSprop', () => new RMSprop([param([1, 2])]), 'square', [0, -0.5], "RMSprop.loadStateDict: 'square' of parameter 0 holds -0.5 at element 1; it is a sum of squares, which cannot be negative"],
+    ['Adagrad', () => new Adagrad([param([1, 2])]), 'sum', [NaN, 0], "Adagrad.loadStateDict: 'sum' of parameter 0 holds NaN at element 0; it is a sum of squares, which cannot be negative or NaN"],
+    ['RMSprop', () => new RMSprop([param([1, 2])]), 'square', [0, -0.5], "RMSprop.loadStateDict: 'square' of parameter 0 holds -0.5 at element 1; it is a sum of squares, which cannot be negative or NaN"],
     ['SGD', () => new SGD([param([1, 2])], { lr: 0.1, momentum: 0.9 }), 'velocity', [Infinity, 0], "SGD.loadStateDict: 'velocity' of parameter 0 holds Infinity at element 0; a state must be finite"],
   ])('%s: %s', (_name, make, key, values, message) => {
     const source = make();

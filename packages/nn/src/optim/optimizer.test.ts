@@ -90,6 +90,17 @@ describe('Optimizer base', () => {
       expect(b.data[2]).toBeGreaterThan(5);
       expect(() => opt.loadStateDict(opt.stateDict())).not.toThrow(); // its state stayed finite, so a checkpoint of it loads
     }
+    // Adagrad's sum of squares can still overflow over several steps of gradients just below 2⁵¹²,
+    // as PyTorch's does; its own checkpoint then loads all the same.
+    const a = param([1]);
+    const adagrad = new Adagrad([a]);
+    for (let k = 0; k < 2; k++) {
+      a.grad = tensor([1e154]);
+      adagrad.step();
+    }
+    const state = adagrad.stateDict();
+    expect((state.state[0] as { sum: { data: Float64Array } }).sum.data[0]).toBe(Infinity);
+    expect(() => new Adagrad([param([1])]).loadStateDict(state)).not.toThrow();
     const w = param([1, 2]);
     const sgd = new SGD([w], { lr: 1e-160 });
     w.grad = tensor([huge, 0]);

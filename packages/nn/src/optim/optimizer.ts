@@ -77,8 +77,9 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
    * @throws ShapeError for a gradient of another shape than its parameter;
    * {@link NonFiniteGradientError} for a gradient holding NaN or ±∞, or, for an optimizer that
    * squares gradients (Adam, RMSprop, Adagrad), a value whose square overflows (|g| ≥ 2⁵¹², about
-   * 1.3·10¹⁵⁴: its running sum or mean of squares would be ∞, and that weight would never move
-   * again); ValueError for a bad learning rate.
+   * 1.3·10¹⁵⁴: its running mean of squares would be ∞, and that weight would never move again;
+   * Adagrad's sum can still reach ∞ after many gradients near that size, as PyTorch's does);
+   * ValueError for a bad learning rate.
    */
   step(): void {
     const lr = this.currentLr();
@@ -234,11 +235,15 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
 
 /** @throws ValueError at the first NaN or ±∞ in `d`, or, with `nonNegative`, the first value below 0. */
 function checkStateValues(op: string, what: string, d: Float64Array, nonNegative: boolean): void {
-  const bad = firstNonFinite(d);
-  if (bad >= 0) throw new ValueError(`${op}: ${what} holds ${d[bad]} at element ${bad}; a state must be finite`);
-  if (!nonNegative) return;
+  if (!nonNegative) {
+    const bad = firstNonFinite(d);
+    if (bad >= 0) throw new ValueError(`${op}: ${what} holds ${d[bad]} at element ${bad}; a state must be finite`);
+    return;
+  }
+  // A sum of squares may have overflowed to +∞ in a run (Adagrad's, after many huge gradients):
+  // the optimizer's own checkpoint of that run must load. NaN, −∞ and negative values cannot arise.
   for (let k = 0; k < d.length; k++) {
-    if (d[k]! < 0) throw new ValueError(`${op}: ${what} holds ${d[k]} at element ${k}; it is a sum of squares, which cannot be negative`);
+    if (!(d[k]! >= 0)) throw new ValueError(`${op}: ${what} holds ${d[k]} at element ${k}; it is a sum of squares, which cannot be negative or NaN`);
   }
 }
 
