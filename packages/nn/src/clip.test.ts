@@ -52,6 +52,16 @@ describe('clipGradNorm at the ends of the float64 range', () => {
     expect(b.grad!.item() / coef).toBeCloseTo(1, 15);
   });
 
+  test('the largest doubles: the norm is found (the power of two it scales by stays finite) and the clipped norm is maxNorm', () => {
+    for (const [values, norm] of [[[Number.MAX_VALUE, 0], Number.MAX_VALUE], [[Number.MAX_VALUE / 2, -Number.MAX_VALUE / 4], Number.MAX_VALUE * Math.sqrt(5 / 16)]] as const) {
+      const a = withGrad([0, 0], [...values]);
+      const total = clipGradNorm([a], 1);
+      expect(total / norm).toBeCloseTo(1, 15);
+      const [x, y] = a.grad!.toArray() as number[];
+      expect(Math.hypot(x!, y!)).toBeCloseTo(1, 15); // 1e-6 is lost in such a norm: maxNorm to rounding
+    }
+  });
+
   test('squares that underflow: a tiny norm is still found', () => {
     const a = withGrad([0, 0], [3e-200, 4e-200]);
     expect(clipGradNorm([a], 1) / 5e-200).toBeCloseTo(1, 15);

@@ -15,8 +15,8 @@ import { show } from './args';
  * ‖g‖ = √(Σ over all parameters and elements of g²) is at most `maxNorm`; the direction of the
  * update is kept. The factor is PyTorch's, maxNorm/(‖g‖ + 10⁻⁶), applied when it is below 1, so the
  * results are those of `torch.nn.utils.clip_grad_norm_` (the norm after clipping is a hair under
- * maxNorm). Parameters without a gradient are ignored. The norm is found even where the squares
- * overflow (gradients beyond about 10¹⁵⁴, which PyTorch's norm makes ∞ and its clipping zeroes) or
+ * maxNorm, or maxNorm to rounding where ‖g‖ is so large that 10⁻⁶ is lost in it). Parameters
+ * without a gradient are ignored. The norm is found even where the squares overflow (gradients beyond about 10¹⁵⁴, which PyTorch's norm makes ∞ and its clipping zeroes) or
  * underflow. A gradient holding ±∞ makes the norm ∞ and every gradient is scaled by 0, as in
  * PyTorch; one holding NaN makes it NaN and leaves every gradient as it was (PyTorch makes them all
  * NaN); either way the optimizer's step then refuses the non-finite gradient.
@@ -30,11 +30,15 @@ export function clipGradNorm(params: readonly Tensor[] | AnyModule, maxNorm: num
   }
   const grads = gradsOf('clipGradNorm', params);
   const total = jointNorm(grads);
-  const scale = maxNorm / (total + 1e-6);
+  const denominator = total + 1e-6;
+  const scale = maxNorm / denominator;
   if (scale < 1) {
+    // A subnormal factor (a norm near 10³⁰⁸) has lost digits: divide first there, then multiply.
+    const exact = scale >= 2 ** -1022;
     for (const g of grads) {
       assign(g, (d) => {
-        for (let i = 0; i < d.length; i++) d[i]! *= scale;
+        if (exact) for (let i = 0; i < d.length; i++) d[i]! *= scale;
+        else for (let i = 0; i < d.length; i++) d[i] = (d[i]! / denominator) * maxNorm;
       });
     }
   }
@@ -57,7 +61,7 @@ function jointNorm(grads: readonly Tensor[]): number {
   let largest = 0;
   for (const g of grads) for (const v of g.data) largest = Math.max(largest, Math.abs(v));
   if (largest === 0 || largest === Infinity) return largest;
-  const unit = 2 ** Math.floor(Math.log2(largest));
+  const unit = 2 ** Math.min(1023, Math.floor(Math.log2(largest))); // log2 of the largest double rounds to 1024
   let scaled = 0;
   for (const g of grads) {
     let s = 0;
