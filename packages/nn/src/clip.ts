@@ -16,8 +16,8 @@ import { show } from './args';
  * update is kept. The factor is PyTorch's, maxNorm/(‖g‖ + 10⁻⁶), applied when it is below 1, so the
  * results are those of `torch.nn.utils.clip_grad_norm_` (the norm after clipping is a hair under
  * maxNorm, or maxNorm to rounding where ‖g‖ is so large that 10⁻⁶ is lost in it). Parameters
- * without a gradient are ignored. The norm is found even where the squares overflow (gradients beyond about 10¹⁵⁴, which PyTorch's norm makes ∞ and its clipping zeroes) or
- * underflow. A gradient holding ±∞ makes the norm ∞ and every gradient is scaled by 0, as in
+ * without a gradient are ignored. The norm is found even where the squares overflow (gradients
+ * beyond about 10¹⁵⁴, which PyTorch's norm makes ∞ and its clipping zeroes) or underflow. A gradient holding ±∞ makes the norm ∞ and every gradient is scaled by 0, as in
  * PyTorch; one holding NaN makes it NaN and leaves every gradient as it was (PyTorch makes them all
  * NaN); either way the optimizer's step then refuses the non-finite gradient.
  * @returns the total norm before clipping (useful to monitor).
