@@ -13,6 +13,24 @@ export function requireFunction<F>(op: string, value: F, name = 'the function'):
 }
 
 /**
+ * A kernel installed from outside core (setMatmulKernel, setAdamKernel), checked: null, or an
+ * object with a string `name` and a function for each of `methods`. One written for another version
+ * of the interface would otherwise fail at the next product or step with a bare TypeError.
+ */
+export function requireKernel<K>(op: string, kernel: K | null, methods: readonly string[]): K | null {
+  if (kernel === null) return null;
+  const k = kernel as Record<string, unknown> | undefined;
+  const missing = typeof k !== 'object' || k === null ? ['name', ...methods] : [
+    ...(typeof k.name === 'string' ? [] : ['name']),
+    ...methods.filter((m) => typeof k[m] !== 'function'),
+  ];
+  if (missing.length > 0) {
+    throw new ValueError(`${op}: a kernel is null or an object with a string name and the functions ${methods.join(', ')}; got ${describeValue(kernel)}, without ${missing.join(', ')}`);
+  }
+  return kernel;
+}
+
+/**
  * An options argument, checked: `value` when it is an object, `{}` when it is undefined (all
  * defaults); else a ValueError naming `op`, such as "fit: options must be an object, got null".
  * Given the `known` option names, a key outside them (a misspelling, which would otherwise leave

@@ -314,6 +314,13 @@ describe('setAdamKernel', () => {
   }
   afterEach(() => setAdamKernel(null));
 
+  it('refuses a kernel without the interface\'s functions (one written for the older allFinite, say) with a ValueError naming what is missing', () => {
+    const old = { name: 'old', update: adamUpdateJs, allFinite: () => true };
+    expect(() => setAdamKernel(old as never)).toThrow("setAdamKernel: a kernel is null or an object with a string name and the functions update, squaresFinite; got an object, without squaresFinite");
+    expect(() => setAdamKernel(3 as never)).toThrow(/without name, update, squaresFinite$/);
+    expect(setAdamKernel(null)).toBeNull(); // nothing was installed by the refused calls
+  });
+
   it('runs the installed kernel on the caller\'s own arrays, wherever the moments live, and returns the previous one', () => {
     const kernel = recordingKernel();
     const [resident] = adamMoments([5]) as [{ m: Float64Array; v: Float64Array }]; // made before the kernel came

@@ -21,6 +21,7 @@
  */
 import { ShapeError, ValueError } from '../errors';
 import { MAX_SIZE, describeValue } from '../shape';
+import { requireKernel } from '../arguments';
 import { KernelThreads } from './threads';
 import { adamSharedWasmBytes, adamWasmBytes } from './wasm/adam.generated';
 import { WASM_MAX_BYTES, WASM_PAGE, wasmModuleInstances, type WasmModuleWithMemory } from './wasm/load';
@@ -96,10 +97,11 @@ let external: AdamKernel | null = null;
  * previous one. While one is installed, {@link adamUpdate} runs it on the caller's arrays wherever
  * its moments live, and {@link adamStageGradient} checks gradients with it where they are, copying
  * nothing. Results do not change: the kernel must give core's own update's bits.
+ * @throws ValueError for anything but null or an object with a name, `update` and `squaresFinite`.
  */
 export function setAdamKernel(kernel: AdamKernel | null): AdamKernel | null {
   const previous = external;
-  external = kernel;
+  external = requireKernel('setAdamKernel', kernel, ['update', 'squaresFinite']);
   return previous;
 }
 

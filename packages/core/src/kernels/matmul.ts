@@ -40,6 +40,7 @@
 
 import { gemmSharedWasmBytes, gemmWasmBytes } from './wasm/gemm.generated';
 import { ShapeError } from '../errors';
+import { requireKernel } from '../arguments';
 import { growMemory, wasmModuleWithMemory, type WasmMemory } from './wasm/load';
 import { KernelThreads } from './threads';
 
@@ -113,10 +114,11 @@ let external: MatmulKernel | null = null;
  * Convolutions keep core's WebAssembly kernels (their products reach it only where WebAssembly
  * is unavailable or its memory cannot grow). Its results agree with the built-in kernels to rounding,
  * not bit for bit: it sums in its own order, and may use fused multiply-adds.
+ * @throws ValueError for anything but null or an object with a name and `gemm`.
  */
 export function setMatmulKernel(kernel: MatmulKernel | null): MatmulKernel | null {
   const previous = external;
-  external = kernel;
+  external = requireKernel('setMatmulKernel', kernel, ['gemm']);
   return previous;
 }
 

@@ -77,7 +77,10 @@ function jacobianAs(op: string, fn: TensorFunction, options: JacobianOptions | u
   return (...args: Arg[]) => {
     // Extra arguments would be dropped silently in JavaScript, and fn would run with its defaults.
     if (args.length > 1) {
-      throw new ValueError(`${op}: takes one argument, got ${args.length}; for a function of several, close over the others: (x) => f(x, y)`);
+      // Array.prototype.map passes (element, index, array): the likeliest way to give three.
+      const fromMap = args.length === 3 && typeof args[1] === 'number' && Array.isArray(args[2]);
+      const hint = fromMap ? `from Array.map, which passes the index and the array too, call it as .map((x) => ${op}(f)(x))` : 'for a function of several, close over the others: (x) => f(x, y)';
+      throw new ValueError(`${op}: takes one argument, got ${args.length}; ${hint}`);
     }
     const x = toTensor(args[0] as Tensor | number, op);
     if (mode === 'fwd') {

@@ -79,6 +79,7 @@ describe('arguments and options of the transforms', () => {
     const message = 'takes one argument, got 2; for a function of several, close over the others: (x) => f(x, y)';
     expectValueError(() => (jacobian(f) as (...a: Tensor[]) => Tensor)(tensor([1, 2]), tensor(3)), `jacobian: ${message}`);
     expectValueError(() => (hessian(f) as (...a: Tensor[]) => Tensor)(tensor([1, 2]), tensor(3)), `hessian: ${message}`);
+    expectValueError(() => [tensor([1, 2])].map(jacobian(f) as never), 'jacobian: takes one argument, got 3; from Array.map, which passes the index and the array too, call it as .map((x) => jacobian(f)(x))');
   });
 
   it('refuses a misspelt option of jacobian and hessian rather than using the default', () => {
