@@ -99,7 +99,7 @@ describe('Optimizer base', () => {
       adagrad.step();
     }
     const state = adagrad.stateDict();
-    expect((state.state[0] as { sum: { data: Float64Array } }).sum.data[0]).toBe(Infinity);
+    expect((state.state[0] as unknown as { sum: { data: Float64Array } }).sum.data[0]).toBe(Infinity);
     expect(() => new Adagrad([param([1])]).loadStateDict(state)).not.toThrow();
     const w = param([1, 2]);
     const sgd = new SGD([w], { lr: 1e-160 });
