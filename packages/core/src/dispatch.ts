@@ -66,7 +66,7 @@ export function observeCustomCall(out: Tensor, custom: CustomCall): void {
 
 /** Applies a registered op to tensors. */
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
-  if (inCustomScope()) for (const x of inputs) checkUse(x);
+  if (inCustomScope() && op.kind === 'differentiable') for (let i = 0; i < inputs.length; i++) if (!op.nondiff?.includes(i)) checkUse(inputs[i]!);
   const n = inputs.length;
   if (n === 1 || n === 2) {
     const quick = oneElementResult(op, inputs[0]!, n === 2 ? inputs[1]! : null, attrs);
@@ -90,9 +90,9 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
  * one; on scalar tensors that list was a tenth of an op's garbage.
  */
 export function applyOneOrTwo<A>(op: OpDef<A>, a: Tensor, b: Tensor | null, attrs: A): Tensor {
-  if (inCustomScope()) {
-    checkUse(a);
-    if (b !== null) checkUse(b);
+  if (inCustomScope() && op.kind === 'differentiable') {
+    if (!op.nondiff?.includes(0)) checkUse(a);
+    if (b !== null && !op.nondiff?.includes(1)) checkUse(b);
   }
   const out = oneElementResult(op, a, b, attrs) ?? runOneOrTwo(op, a, b, attrs);
   if (forwardActive() || observers.length > 0 || anomalyDetection()) return finishApply(op, b === null ? [a] : [a, b], attrs, out);

@@ -7,7 +7,7 @@ import { backward as runBackward, type BackwardOptions } from './graph';
 import { allocData, isPooled, recycleData } from './kernels/alloc';
 import { registerHook, type GradHook, type HookHandle } from './hooks';
 import { assignValues, type AssignValue } from './assign';
-import { inCustomScope, noteMade } from './custom-scope';
+import { birthEpoch, inCustomScope } from './custom-scope';
 
 
 /**
@@ -119,6 +119,8 @@ export class Tensor {
   _position = -1;
   /** @internal The count of in-place writes when this tensor's op recorded its inputs (see versions.ts). */
   _recordedAt = 0;
+  /** @internal The custom call this tensor was made in, 0 outside any (see custom-scope.ts). */
+  _born = 0;
 
   /**
    * Wraps existing data (not copied). Most code should call `tensor()` instead. The shape is
@@ -128,7 +130,7 @@ export class Tensor {
   constructor(data: Float64Array, shape: Shape, options?: { requiresGrad?: boolean }) {
     const engine = engineShape; // read first: a throw below must not leave it set
     engineShape = false;
-    if (inCustomScope()) noteMade(this); // see custom-scope.ts
+    if (inCustomScope()) this._born = birthEpoch(); // see custom-scope.ts
     if (pendingScalar) {
       pendingScalar = false;
       this._data = null;

@@ -10,11 +10,10 @@ import { binaryLoop } from '../kernels/specialize';
 import { argExtremeAxis } from '../kernels/reduce';
 import { ValueError } from '../errors';
 import { requireIndicesBelow } from '../arguments';
-import type { Tensor, TensorLike } from '../tensor';
+import { engineTensor, type Tensor, type TensorLike } from '../tensor';
 import { apply } from '../dispatch';
 import { applyBinary, applyUnary } from './call';
 import { toIndexTensor, toTensor } from '../create';
-import { reshape } from '../functions';
 
 /**
  * A comparison op. `f` gives 1 or 0 itself: a wrapper turning booleans into numbers would be one
@@ -122,7 +121,9 @@ function argExtreme(name: string, op: typeof argmaxOp, x: TensorLike, axis: numb
   const t = toTensor(x, name);
   if (axis !== undefined && axis !== null) return apply(op, [t], { axis });
   if (t.size === 0) throw new ValueError(`${name}: the tensor of shape ${formatShape(t._shape)} is empty: it has no element to pick`);
-  return apply(op, [reshape(t, [-1])], { axis: 0 });
+  // Flattened as a view that records nothing: the result carries no derivative, so the flattening
+  // is no differentiable use of t (a custom function may take argmax of a weight it closes over).
+  return apply(op, [engineTensor(t.data, [t.size])], { axis: 0 });
 }
 
 /** One-hot rows: shape [...indices.shape, depth]. */

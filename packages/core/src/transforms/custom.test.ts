@@ -1,4 +1,4 @@
-import { GradError, ValueError, customJvp, customVjp, grad, hessian, hvp, jacobian, jvp, noGrad, tensor, vjp, Tensor, exp, log1p } from '@adjoint/core';
+import { GradError, ValueError, argmax, customJvp, customVjp, gather, grad, greater, hessian, hvp, jacobian, jvp, noGrad, sign, tensor, vjp, where, Tensor, exp, log1p } from '@adjoint/core';
 
 describe('customVjp', () => {
   it('differentiates with the given rule instead of the function’s own ops', () => {
@@ -99,6 +99,28 @@ describe('customVjp', () => {
     // A force from an energy's gradient, and a tracked tensor made inside: both are f's own.
     const force = customVjp((p: Tensor) => grad((q: Tensor) => q.square().sum().add(tensor(2, { requiresGrad: true })))(p).neg(), (_i, _o, g) => [g.mul(-2)]);
     expect(grad((w: Tensor) => force(tensor([1, 2])).mul(w).sum())(tensor([1, 1])).toArray()).toEqual([-2, -4]);
+  });
+
+  it('the closure check sees through nested custom functions and transforms, and passes what carries no derivative', () => {
+    const w = tensor([2, 3], { requiresGrad: true });
+    const double = customVjp((v: Tensor) => v.mul(2), (_i, _o, g) => [g.mul(2)]);
+    const message = /^customVjp\(outer\): the function uses a tensor of shape \[2\] that requires grad/;
+    const throughInner = customVjp(function outer(x: Tensor) { return x.mul(double(w)); }, (_i, _o, g) => [g]);
+    expect(() => throughInner(tensor([1, 1]))).toThrow(message);
+    const throughGrad = customVjp(function outer(x: Tensor) { return x.mul(grad((u: Tensor) => u.square().sum())(w)); }, (_i, _o, g) => [g]);
+    expect(() => throughGrad(tensor([1, 1]))).toThrow(message);
+    // Comparisons, signs, argmax and indices carry no derivative: using them is no closure.
+    const masked = customVjp((x: Tensor) => where(greater(x, w), x, 0).add(x.mul(sign(w))).add(gather(x, argmax(w).reshape([1])).sum()), (_i, _o, g) => [g]);
+    expect(masked(tensor([5, 1])).toArray()).toEqual([5 + 5 + 1, 0 + 1 + 1]); // x[argmax(w)] = x[1]
+  });
+
+  it('an output on the array of a tensor f closed over (a view of it) is a copy', () => {
+    const c = tensor([[1, 2]]);
+    const y = customVjp(() => c.reshape([2]), (_i, _o, g) => [g])(tensor([0, 0]));
+    const z = customJvp(() => c.reshape([2]), (_i, _o, [t]) => t!)(tensor([0, 0]));
+    y.assign([9, 9]);
+    z.assign([9, 9]);
+    expect(c.toArray()).toEqual([[1, 2]]);
   });
 
   it('several inputs and a null cotangent for one of them', () => {

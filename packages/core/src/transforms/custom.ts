@@ -87,11 +87,11 @@ export function customVjp(f: TensorFunction, backward: BackwardRule): (...args: 
     // f runs unrecorded and without tangents: the rule differentiates it, and forward mode runs it
     // again (op.jvp). Watched, so that a tensor it closes over whose gradient or tangent the rule
     // would drop is refused (custom-scope.ts).
-    const { value, made } = runWatched(name, inputs, { refuseTracked: isGradEnabled(), levels: liveLevels() }, () =>
+    const { value, copy } = runWatched(name, inputs, { refuseTracked: isGradEnabled(), levels: liveLevels() }, () =>
       checkResult(name, hidingLevelsFrom(0, () => noGrad(() => f(...inputs))), 'the function result'));
-    // f may return an argument, a view of one, or a tensor it closed over: the output's values are
-    // then a copy of their own.
-    const data = !made || inputs.some((x) => x.data === value.data) ? value.data.slice() : value.data;
+    // f may return an argument, a tensor it closed over, or a view of either: the output's values
+    // are then a copy of their own.
+    const data = copy ? value.data.slice() : value.data;
     const out = finishApply(op, inputs, undefined, engineTensor(data, value._shape));
     observeCustomCall(out, { name: f.name || 'customVjp', inputs, call });
     return out;
@@ -117,12 +117,13 @@ export function customJvp(f: TensorFunction, tangent: TangentRule): (...args: Ar
     // of f's intermediates. Watched, so that a tensor it closes over carrying a tangent the rule
     // would drop is refused (custom-scope.ts).
     const ownTangents = isGradEnabled() && inputs.some((x) => x.requiresGrad) && reverseTransformRunning() && forwardActive();
-    const { value, made } = runWatched(name, inputs, { refuseTracked: false, levels: liveLevels() }, () => {
+    const { value, copy } = runWatched(name, inputs, { refuseTracked: false, levels: liveLevels() }, () => {
       const run = (): Tensor => checkResult(name, f(...inputs), 'the function result');
       return ownTangents ? run() : hidingLevelsFrom(0, run);
     });
-    // An argument, or a tensor f closed over, is not the output: the rule's tangent must not land on it.
-    const out = !made || inputs.includes(value) ? identity(value) : value;
+    // An argument, a tensor f closed over, or a view of either is not the output: the rule's
+    // tangent must not land on it, nor may the output share its array.
+    const out = copy ? identity(value) : value;
     if (forwardActive()) {
       // The rule's ops are not the computation's: trace and detectAnomaly's forward check skip them.
       asRule(() => forEachLiveLevel(name, inputs, out, (tangents) => {

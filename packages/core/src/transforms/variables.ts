@@ -4,6 +4,7 @@ import { toTensor } from '../create';
 import { identity } from '../functions';
 import { isGradEnabled } from '../mode';
 import { reachesOtherLeaf } from '../graph';
+import { checkUse, inCustomScope } from '../custom-scope';
 
 /**
  * An argument a transform accepts: a tensor, a number or a nested array.
@@ -55,6 +56,8 @@ export function closesOverTracked(out: Tensor, variables: readonly Tensor[]): bo
  */
 export function variableFor(x: Arg, op: string): Tensor {
   const t = toTensor(x as TensorLike, op);
+  // Inside a custom function, differentiating a tensor it closed over is using it (custom-scope.ts).
+  if (inCustomScope()) checkUse(t);
   if (t.requiresGrad && isGradEnabled()) return identity(t);
   const v = engineTensor(t.data, t._shape, { requiresGrad: true });
   if (t._tangents) v._tangents = new Map(t._tangents);
