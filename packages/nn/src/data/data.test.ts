@@ -89,6 +89,25 @@ describe('scalers', () => {
     expect(Array.from(z.data)).toEqual([0, 0, 0]);
   });
 
+  test('state() and fromState(): a scaler saved as JSON and rebuilt scales (and unscales) with the same bits', () => {
+    const x = tensor([[1, 10, 5], [2, 30, 5], [4, 20, 5]]);
+    const probe = tensor([[0.5, 25, 6], [3, -1, 5]]);
+    const standard = new StandardScaler().fit(x);
+    const minMax = new MinMaxScaler({ range: [-1, 1] }).fit(x);
+    const standardAgain = StandardScaler.fromState(JSON.parse(JSON.stringify(standard.state())));
+    const minMaxAgain = MinMaxScaler.fromState(JSON.parse(JSON.stringify(minMax.state())));
+    for (const [a, b] of [[standard, standardAgain], [minMax, minMaxAgain]] as const) {
+      expect(Array.from(b.transform(probe).data)).toEqual(Array.from(a.transform(probe).data));
+      expect(Array.from(b.inverseTransform(probe).data)).toEqual(Array.from(a.inverseTransform(probe).data));
+    }
+    expect(minMaxAgain.state().range).toEqual([-1, 1]);
+    expect(() => new StandardScaler().state()).toThrow('StandardScaler.state: call fit first');
+    const good = standard.state();
+    for (const bad of [null, { ...good, scale: [1, 0, 1] }, { ...good, offset: [1, 2] }, { ...good, features: [2.5] }, { ...good, offset: [NaN, 1, 1] }]) {
+      expect(() => StandardScaler.fromState(bad as never)).toThrow(/^StandardScaler\.fromState: needs \{ features: a shape, offset: finite numbers, scale: finite numbers > 0, one per feature \}/);
+    }
+  });
+
   test('MinMaxScaler maps each column onto the range; a constant column maps to its lower end', () => {
     const scaler = new MinMaxScaler({ range: [-1, 1] });
     const z = scaler.fitTransform(x);

@@ -6,6 +6,16 @@ import { ShapeError, Tensor, ValueError, equal, formatShape, noGrad, tensor, whe
 import { asSamples, knownOptions, orDefault, show, type TensorInput } from '../args';
 import { firstNonFinite, requireFiniteRows } from './checks';
 
+/** A fitted scaler's statistics as plain data (JSON can carry it): what {@link Scaler.state} gives. */
+export interface ScalerState {
+  /** The shape of one sample: x's shape after its first axis. */
+  features: number[];
+  /** Per feature, what is subtracted: StandardScaler's mean, MinMaxScaler's minimum. */
+  offset: number[];
+  /** Per feature, what divides: StandardScaler's std, MinMaxScaler's max − min (1 for a constant feature). */
+  scale: number[];
+}
+
 /**
  * Shared machinery: per-feature `offset` and `scale` learned by `fit`, applied as
  * (x − offset)/scale + shift. Features are everything after the first (sample) axis, so an `[n]`
@@ -47,6 +57,30 @@ export abstract class Scaler {
   /** Whether {@link fit} has been called. */
   get fitted(): boolean {
     return this.offset !== null;
+  }
+
+  /**
+   * The fitted statistics as plain data, to save beside a model (an exported ONNX model expects
+   * the inputs scaled as in training); the subclass's `fromState` rebuilds the scaler from them.
+   * @throws ValueError before {@link fit}.
+   */
+  state(): ScalerState {
+    if (this.offset === null || this.factor === null) throw new ValueError(`${this.name}.state: call fit first`);
+    return { features: [...this.offset.shape], offset: Array.from(this.offset.data), scale: Array.from(this.factor.data) };
+  }
+
+  /** Sets the statistics from `state`, checked: for the subclasses' `fromState`. */
+  protected restore(op: string, state: ScalerState): this {
+    const { features, offset, scale } = (typeof state === 'object' && state !== null ? state : {}) as Partial<ScalerState>;
+    const size = Array.isArray(features) && features.every((d) => Number.isInteger(d) && d >= 0) ? features.reduce((a, b) => a * b, 1) : -1;
+    const numbers = (v: unknown, ok: (x: number) => boolean): v is number[] =>
+      Array.isArray(v) && v.length === size && v.every((x) => typeof x === 'number' && ok(x));
+    if (size < 0 || !numbers(offset, Number.isFinite) || !numbers(scale, (x) => Number.isFinite(x) && x > 0)) {
+      throw new ValueError(`${op}: needs { features: a shape, offset: finite numbers, scale: finite numbers > 0, one per feature }, as state() gives, got ${show(state)}`);
+    }
+    this.offset = tensor(offset, { shape: features! });
+    this.factor = tensor(scale, { shape: features! });
+    return this;
   }
 
   protected abstract learn(x: Tensor): void;
@@ -119,6 +153,17 @@ export class StandardScaler extends Scaler {
     return this.factor;
   }
 
+  /**
+   * A fitted scaler from what {@link Scaler.state} gave.
+   * @example
+   * const saved = JSON.stringify(new StandardScaler().fit(xTrain).state());
+   * const scaler = StandardScaler.fromState(JSON.parse(saved));
+   * @throws ValueError for anything else.
+   */
+  static fromState(state: ScalerState): StandardScaler {
+    return new StandardScaler().restore('StandardScaler.fromState', state);
+  }
+
   protected learn(x: Tensor): void {
     // In units of a power of two per column, which brings every value into [−1, 1] exactly: the
     // sums cannot overflow (values near ±1.8·10³⁰⁸) nor the squares underflow (a column of values
@@ -175,6 +220,20 @@ export class MinMaxScaler extends Scaler {
   /** Per-feature max − min learned by fit, or 1 for a constant feature. */
   get dataRange(): Tensor | null {
     return this.factor;
+  }
+
+  /** The fitted statistics and the target range, as plain data (see {@link Scaler.state}). */
+  override state(): ScalerState & { range: [number, number] } {
+    return { ...super.state(), range: [this.lo, this.hi] };
+  }
+
+  /**
+   * A fitted scaler from what {@link MinMaxScaler.state} gave, its target range included.
+   * @throws ValueError for anything else.
+   */
+  static fromState(state: ScalerState & { range: readonly [number, number] }): MinMaxScaler {
+    const range = typeof state === 'object' && state !== null ? state.range : undefined;
+    return new MinMaxScaler({ range }).restore('MinMaxScaler.fromState', state);
   }
 
   protected learn(x: Tensor): void {
