@@ -49,7 +49,7 @@ const madeIn = (t: Tensor, scope: Scope): boolean => t._born >= scope.start || s
  */
 export function checkUse(t: Tensor): void {
   const top = scopes[scopes.length - 1]!;
-  if (t._data !== null && !madeIn(t, top)) top.foreignData.add(t._data);
+  if (!madeIn(t, top)) top.foreignData.add(t.data); // (made now if t is a lazy scalar: a view of it would share it)
   if (!t.requiresGrad && t._tangents === null) return; // nothing to lose: the common case
   for (const scope of scopes) {
     if (madeIn(t, scope)) continue;
