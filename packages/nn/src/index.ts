@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { Tensor } from '@adjoint/core';
-export { Module, functionalCall, type AnyModule, type StateDict, type LoadStateDictOptions } from './module';
+export { Module, functionalCall, type AnyModule, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './module';
 export { activationFn, activationNames, type ActivationFn, type ActivationName } from './activations';
 export * from './layers/index';
 export {

@@ -35,6 +35,14 @@ describe('Module registration and naming', () => {
     expect(model.namedParameters().map(([n]) => n)).toEqual(['0.weight', '0.bias']);
   });
 
+  test('a child registered twice is one child, under its first name (named_children), and printed at both', () => {
+    const shared = new Dense(2, 2, { seed: 3 });
+    const model = new Sequential([shared, new Dense(2, 2, { seed: 4 }), shared]);
+    expect(model.namedChildren().map(([n]) => n)).toEqual(['0', '1']);
+    expect(model.namedModules().map(([n]) => n)).toEqual(['', '0', '1']);
+    expect(String(model)).toBe('Sequential(\n  (0): Dense(2 → 2, identity)\n  (1): Dense(2 → 2, identity)\n  (2): Dense(2 → 2, identity)\n)');
+  });
+
   test('bad and duplicate names are ValueErrors', () => {
     class Bad extends Module {
       forward(x: Tensor): Tensor {
@@ -175,6 +183,134 @@ describe('functionalCall', () => {
     const x = tensor([[3, 4], [1, 0]]);
     const g = grad((w: Tensor) => functionalCall(layer, { weight: w }, x).sum())(layer.weight);
     expect(g.toArray()).toEqual([[4], [4]]);
+  });
+});
+
+/** Holds a tensor another module owns (weight tying): registered, not copied. */
+class TiedTo extends Module {
+  constructor(w: Tensor) {
+    super();
+    this.registerParameter('weight', w);
+  }
+  forward(x: Tensor): Tensor {
+    return x.matmul(this.param('weight'));
+  }
+}
+
+/** `b` reuses `a`'s weight: one tensor, two modules, two names in the state dict. */
+class Tied extends Module {
+  readonly a = this.register('a', new Dense(2, 2, { seed: 1, bias: false }));
+  readonly b = this.register('b', new TiedTo(this.a.weight));
+  forward(x: Tensor): Tensor {
+    return this.b.forward(this.a.forward(x));
+  }
+}
+
+describe('functionalCall with shared layers and tied weights (torch.func.functional_call, tie_weights)', () => {
+  const x = tensor([[1, 2], [-0.5, 3]]);
+
+  test('a tied weight is replaced in every module that holds it, so its gradient has both uses', () => {
+    const model = new Tied();
+    model.forward(x).sum().backward();
+    const expected = model.a.weight.grad!.toArray();
+    const w = model.a.weight.clone();
+    for (const key of ['a.weight', 'b.weight']) {
+      expect(grad((v: Tensor) => functionalCall(model, { [key]: v }, x).sum())(w).toArray()).toEqual(expected);
+    }
+    // The substitute is used everywhere, and the model's own tensor is back in both places afterwards.
+    const zero = tensor([[0, 0], [0, 0]]);
+    const y = functionalCall(model, { 'b.weight': zero }, x);
+    expect(y.toArray()).toEqual([[0, 0], [0, 0]]);
+    expect(model.b.param('weight')).toBe(model.a.weight);
+    expect(model.forward(x).toArray()).not.toEqual(y.toArray());
+  });
+
+  test('a layer registered twice answers to both names; two different tensors for one parameter are refused', () => {
+    const shared = new Dense(2, 2, { seed: 2 });
+    const model = new Sequential([shared, shared]);
+    const w = shared.weight.clone();
+    w.data[0] = 5;
+    const viaFirst = functionalCall(model, { '0.weight': w }, x).toArray();
+    expect(functionalCall(model, { '1.weight': w }, x).toArray()).toEqual(viaFirst);
+    expect(functionalCall(model, { '0.weight': w, '1.weight': w }, x).toArray()).toEqual(viaFirst);
+    expectError(() => functionalCall(model, { '0.weight': w, '1.weight': w.clone() }, x), ValueError,
+      "functionalCall: '0.weight' and '1.weight' name the same parameter (a shared layer or tied weight), and were given different tensors");
+    expectError(() => functionalCall(new Tied(), { 'a.weight': w, 'b.weight': w.clone() }, x), ValueError,
+      "functionalCall: 'a.weight' and 'b.weight' name the same parameter (a shared layer or tied weight), and were given different tensors");
+    expect(shared.weight.data[0]).not.toBe(5);
+  });
+
+  test('params that are not an object of tensors are refused, not read as no substitutes', () => {
+    const layer = new Dense(2, 1, { seed: 0 });
+    expectError(() => functionalCall(layer, new Map([['weight', tensor([[1], [2]])]]) as never, x), ValueError,
+      'functionalCall: params must be an object of tensors by dotted name, got a Map (pass Object.fromEntries(map))');
+    expectError(() => functionalCall(layer, [] as never, x), ValueError, 'functionalCall: params must be an object of tensors by dotted name, got an array of length 0');
+    expectError(() => functionalCall(new BatchNorm(2), { runningMean: tensor([1, 1]) }, x), ValueError,
+      "functionalCall: 'runningMean' is a buffer; functionalCall replaces parameters only");
+    expectError(() => functionalCall(layer, { 'weight.x': tensor([1]) }, x), ValueError, "functionalCall: the module has no parameter 'weight.x'");
+  });
+});
+
+describe('loadStateDict as torch.nn.Module.load_state_dict, and atomic', () => {
+  test('missing and unexpected keys are reported together; strict: false returns them', () => {
+    const model = mlp([2, 2], { seed: 0 });
+    const dict = { '0.weight': tensor([[1, 2], [3, 4]]), '0.bais': tensor([1, 2]) };
+    expectError(() => model.loadStateDict(dict), ValueError, "loadStateDict: missing key(s) '0.bias'; unexpected key(s) '0.bais'");
+    expect(model.loadStateDict(dict, { strict: false })).toEqual({ missingKeys: ['0.bias'], unexpectedKeys: ['0.bais'] });
+    expect(model.stateDict()['0.weight']!.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(model.loadStateDict(model.stateDict())).toEqual({ missingKeys: [], unexpectedKeys: [] });
+  });
+
+  test('every shape mismatch is reported', () => {
+    const model = mlp([2, 2], { seed: 0 });
+    expectError(() => model.loadStateDict({ '0.weight': tensor([[1, 2]]), '0.bias': tensor([1, 2, 3]) }), ShapeError,
+      "loadStateDict: '0.weight' has shape [1, 2] in the state dict but [2, 2] in the module; '0.bias' has shape [3] in the state dict but [2] in the module");
+  });
+
+  test('a Map or an array is refused, not read as a dict with every key missing', () => {
+    const model = mlp([2, 2], { seed: 0 });
+    expectError(() => model.loadStateDict(new Map(Object.entries(model.stateDict())) as never), ValueError,
+      'loadStateDict: expected an object of tensors by dotted name, got a Map (pass Object.fromEntries(map))');
+    expectError(() => model.loadStateDict([] as never), ValueError, 'loadStateDict: expected an object of tensors by dotted name, got an array of length 0');
+  });
+
+  test("values that are the module's own tensors are all read before any is written", () => {
+    const model = new Sequential([new Dense(2, 2, { seed: 1 }), new Dense(2, 2, { seed: 2 })]);
+    const before = model.stateDict();
+    const own = Object.fromEntries(model.namedParameters());
+    // Swap the two weights, given as the live parameters rather than copies.
+    model.loadStateDict({ ...own, '0.weight': own['1.weight']!, '1.weight': own['0.weight']! });
+    expect(model.stateDict()['0.weight']!.toArray()).toEqual(before['1.weight']!.toArray());
+    expect(model.stateDict()['1.weight']!.toArray()).toEqual(before['0.weight']!.toArray());
+  });
+
+  test('a buffer that cannot be written is found before anything is written', () => {
+    class Computed extends Module {
+      constructor() {
+        super();
+        this.registerParameter('w', tensor([1, 2]));
+        this.registerBuffer('scaled', tensor([1, 2], { requiresGrad: true }).mul(2));
+      }
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    const m = new Computed();
+    expectError(() => m.loadStateDict({ w: tensor([9, 9]), scaled: tensor([5, 5]) }), ValueError,
+      "loadStateDict: 'scaled' cannot be loaded: the module's tensor was computed by a recorded op, and only a leaf can be written in place");
+    expect(m.param('w').toArray()).toEqual([1, 2]);
+  });
+
+  test('one tensor under two names (a shared layer, a tied weight) takes one value: two different ones are refused', () => {
+    const model = new Tied();
+    const dict = model.stateDict();
+    expect(Object.keys(dict)).toEqual(['a.weight', 'b.weight']);
+    const w = tensor([[1, 2], [3, 4]]);
+    model.loadStateDict({ 'a.weight': w, 'b.weight': w.clone() });
+    expect(model.a.weight.toArray()).toEqual([[1, 2], [3, 4]]);
+    expectError(() => model.loadStateDict({ 'a.weight': dict['a.weight']!, 'b.weight': w.mul(2) }), ValueError,
+      "loadStateDict: 'a.weight' and 'b.weight' are one tensor in the module (a shared layer or tied weight) but hold different values in the state dict");
+    expect(model.a.weight.toArray()).toEqual([[1, 2], [3, 4]]);
   });
 });
 

@@ -24,6 +24,14 @@ export interface LoadStateDictOptions {
   strict?: boolean;
 }
 
+/** What {@link Module.loadStateDict} returns (PyTorch's `missing_keys` and `unexpected_keys`). */
+export interface LoadStateDictResult {
+  /** The module's keys the dict did not hold, left as they were (always empty when strict). */
+  missingKeys: string[];
+  /** The dict's keys the module does not have, ignored (always empty when strict). */
+  unexpectedKeys: string[];
+}
+
 const NAME = /^[A-Za-z0-9_]+$/;
 
 /**
@@ -123,9 +131,19 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
     return b;
   }
 
-  /** The direct children, with their names, in registration order. */
+  /**
+   * The direct children, with their names, in registration order; a module registered here under
+   * two names is listed once, under its first (as PyTorch's named_children).
+   */
   namedChildren(): Array<[string, AnyModule]> {
-    return [...this.children];
+    const out: Array<[string, AnyModule]> = [];
+    const seen = new Set<AnyModule>();
+    for (const [name, m] of this.children) {
+      if (seen.has(m)) continue;
+      seen.add(m);
+      out.push([name, m]);
+    }
+    return out;
   }
 
   /** @internal The children map itself, for the tree walk (no copy per module). */
@@ -225,33 +243,64 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
 
   /**
    * Copies the values of `dict` into this module's parameters and buffers, in place (optimizers
-   * holding the parameters keep working). Every key and shape is checked before anything is
-   * written, so a failed load leaves the module unchanged.
-   * @throws ValueError for missing or unexpected keys (unless `strict: false`) and non-tensor values.
-   * @throws ShapeError naming the key and both shapes when a shape differs.
+   * holding the parameters keep working); the dict keeps no tie to the module. Every key, shape and
+   * target is checked, and every value read, before anything is written, so a failed load leaves
+   * the module unchanged, and a dict whose values are the module's own tensors (two of them
+   * swapped, say) loads as given. A tensor reached under two names (a layer registered twice, a
+   * tied weight) takes the one value both entries hold.
+   * @returns the keys left out and the keys ignored, as PyTorch's load_state_dict (both empty when strict).
+   * @throws ValueError listing the missing and unexpected keys together (unless `strict: false`), for
+   * a value that is not a tensor, for two different values of one tensor, and for a target that is not a leaf.
+   * @throws ShapeError naming every key whose shape differs, with both shapes.
    */
-  loadStateDict(dict: StateDict, options: LoadStateDictOptions = {}): void {
-    const strict = orDefault(knownOptions('loadStateDict', options, ['strict']).strict, true);
-    if (typeof strict !== 'boolean') throw new ValueError(`loadStateDict: strict must be true or false, got ${show(strict)}`);
-    if (dict === null || typeof dict !== 'object') throw new ValueError(`loadStateDict: expected an object of tensors, got ${describe(dict)}`);
-    const targets = this.stateEntries('loadStateDict');
+  loadStateDict(dict: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const op = 'loadStateDict';
+    const strict = orDefault(knownOptions(op, options, ['strict']).strict, true);
+    if (typeof strict !== 'boolean') throw new ValueError(`${op}: strict must be true or false, got ${show(strict)}`);
+    if (dict === null || typeof dict !== 'object' || Array.isArray(dict) || dict instanceof Map || isTensor(dict)) {
+      throw new ValueError(`${op}: expected an object of tensors by dotted name, got ${describeDict(dict)}`);
+    }
+    const targets = this.stateEntries(op);
     // Own keys only: 'constructor' or 'toString' would otherwise be found on every object.
     const has = (key: string): boolean => Object.prototype.hasOwnProperty.call(dict, key);
-    const missing = [...targets.keys()].filter((k) => !has(k));
-    const unexpected = Object.keys(dict).filter((k) => !targets.has(k));
-    if (strict && missing.length > 0) throw new ValueError(`loadStateDict: missing key(s) ${listSome(missing)}`);
-    if (strict && unexpected.length > 0) throw new ValueError(`loadStateDict: unexpected key(s) ${listSome(unexpected)}`);
-    const writes: Array<[Tensor, Tensor]> = [];
+    const missingKeys = [...targets.keys()].filter((k) => !has(k));
+    const unexpectedKeys = Object.keys(dict).filter((k) => !targets.has(k));
+    if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)) {
+      const parts = [];
+      if (missingKeys.length > 0) parts.push(`missing key(s) ${listSome(missingKeys)}`);
+      if (unexpectedKeys.length > 0) parts.push(`unexpected key(s) ${listSome(unexpectedKeys)}`);
+      throw new ValueError(`${op}: ${parts.join('; ')}`);
+    }
+    const writes = new Map<Tensor, { key: string; value: Tensor }>();
+    const mismatches: string[] = [];
     for (const [key, target] of targets) {
       if (!has(key)) continue;
       const value = dict[key];
-      if (!isTensor(value)) throw new ValueError(`loadStateDict: '${key}' must be a Tensor, got ${describe(value)}`);
+      if (!isTensor(value)) throw new ValueError(`${op}: '${key}' must be a Tensor, got ${describe(value)}`);
       if (!sameShape(value.shape, target.shape)) {
-        throw new ShapeError(`loadStateDict: '${key}' has shape ${formatShape(value.shape)} in the state dict but ${formatShape(target.shape)} in the module`);
+        mismatches.push(`'${key}' has shape ${formatShape(value.shape)} in the state dict but ${formatShape(target.shape)} in the module`);
+        continue;
       }
-      writes.push([target, value]);
+      if (!target.isLeaf) {
+        throw new ValueError(`${op}: '${key}' cannot be loaded: the module's tensor was computed by a recorded op, and only a leaf can be written in place`);
+      }
+      const earlier = writes.get(target);
+      if (earlier === undefined) writes.set(target, { key, value });
+      else if (!sameValues(earlier.value.data, value.data)) {
+        throw new ValueError(`${op}: '${earlier.key}' and '${key}' are one tensor in the module (a shared layer or tied weight) but hold different values in the state dict`);
+      }
     }
-    for (const [target, value] of writes) assign(target, value);
+    if (mismatches.length > 0) {
+      const more = mismatches.length > 10 ? ` … and ${mismatches.length - 10} more` : '';
+      throw new ShapeError(`${op}: ${mismatches.slice(0, 10).join('; ')}${more}`);
+    }
+    // A value sharing memory with a target (the module's own tensor, or a view of one) is copied
+    // first: written in order, a swap would otherwise read a target already overwritten.
+    const targetMemory = new Set<ArrayBufferLike>();
+    for (const t of targets.values()) targetMemory.add(t.data.buffer);
+    const values = [...writes].map(([target, { value }]) => [target, targetMemory.has(value.data.buffer) ? value.data.slice() : value] as const);
+    for (const [target, value] of values) assign(target, value);
+    return { missingKeys, unexpectedKeys };
   }
 
   /**
@@ -267,7 +316,7 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
     const onPath = new Set<AnyModule>();
     const open = (module: AnyModule, label: string, indent: string): void => {
       const head = `${indent}${label}${module.constructor.name}(${module.describeSelf()}`;
-      const children = module.namedChildren();
+      const children = [...module.children]; // every registration, as PyTorch prints them
       if (children.length === 0) lines.push(`${head})`);
       else if (onPath.has(module)) lines.push(`${head} … a cycle: this module contains itself)`);
       else if (stack.length >= OUTLINE_DEPTH) lines.push(`${head} … ${children.length} child module(s) nested deeper than ${OUTLINE_DEPTH} levels, not shown)`);
@@ -298,40 +347,64 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
     return '';
   }
 
-  /** @internal Used by {@link functionalCall}. */
+  /**
+   * @internal Used by {@link functionalCall}. A key may be any name the parameter has in the state
+   * dict (a layer registered twice has two), and the substitute replaces the tensor in every module
+   * that holds it, so a tied weight stays tied (torch.func.functional_call's `tie_weights`).
+   */
   static swapParameters<T>(module: AnyModule, params: Record<string, Tensor>, run: () => T): T {
     const op = 'functionalCall';
     if (!(module instanceof Module)) throw new ValueError(`${op}: module must be a Module, got ${describe(module)}`);
-    if (params === null || typeof params !== 'object' || Array.isArray(params)) {
-      throw new ValueError(`${op}: params must be an object of tensors by dotted name, got ${describe(params)}`);
+    if (params === null || typeof params !== 'object' || Array.isArray(params) || params instanceof Map || isTensor(params)) {
+      throw new ValueError(`${op}: params must be an object of tensors by dotted name, got ${describeDict(params)}`);
     }
-    // The names of namedParameters (a tensor shared by two modules answers to its first name only).
-    const seen = new Set<Tensor>();
-    const byName = new Map<string, { owner: AnyModule; name: string }>();
-    walkModules(op, module, { unique: true }, (path, m) => {
-      for (const [name, t] of m.ownParameters) {
-        if (seen.has(t)) continue;
-        seen.add(t);
-        byName.set(join(path, name), { owner: m, name });
+    const substitutes = new Map<Tensor, { key: string; value: Tensor }>();
+    for (const [key, value] of Object.entries(params)) {
+      const original = module.parameterAt(op, key);
+      if (!isTensor(value)) throw new ValueError(`${op}: ${quoteName(key)} must be a Tensor, got ${describe(value)}`);
+      const earlier = substitutes.get(original);
+      if (earlier === undefined) substitutes.set(original, { key, value });
+      else if (earlier.value !== value) {
+        throw new ValueError(`${op}: ${quoteName(earlier.key)} and ${quoteName(key)} name the same parameter (a shared layer or tied weight), and were given different tensors`);
       }
-    });
-    for (const [key, t] of Object.entries(params)) {
-      if (!byName.has(key)) throw new ValueError(`${op}: the module has no parameter ${quoteName(key)}`);
-      if (!isTensor(t)) throw new ValueError(`${op}: ${quoteName(key)} must be a Tensor, got ${describe(t)}`);
+    }
+    const holders: Array<{ owner: AnyModule; name: string; original: Tensor; value: Tensor }> = [];
+    if (substitutes.size > 0) {
+      walkModules(op, module, { unique: true }, (_, m) => {
+        for (const [name, t] of m.ownParameters) {
+          const s = substitutes.get(t);
+          if (s !== undefined) holders.push({ owner: m, name, original: t, value: s.value });
+        }
+      });
     }
     // Swapped in one loop and put back in another (not by recursion over the modules, which a deep
     // tree would overflow), even when run throws.
-    const saved: Array<{ owner: AnyModule; name: string; original: Tensor }> = [];
+    let swapped = 0;
     try {
-      for (const [key, t] of Object.entries(params)) {
-        const { owner, name } = byName.get(key)!;
-        saved.push({ owner, name, original: owner.ownParameters.get(name)! });
-        owner.ownParameters.set(name, t);
+      for (const h of holders) {
+        h.owner.ownParameters.set(h.name, h.value);
+        swapped++;
       }
       return run();
     } finally {
-      for (let i = saved.length - 1; i >= 0; i--) saved[i]!.owner.ownParameters.set(saved[i]!.name, saved[i]!.original);
+      for (let i = swapped - 1; i >= 0; i--) holders[i]!.owner.ownParameters.set(holders[i]!.name, holders[i]!.original);
     }
+  }
+
+  /**
+   * The parameter a dotted path names, followed child by child (so every path to a shared module
+   * works, however many there are).
+   * @throws ValueError naming `op` when the path leads to no parameter, or to a buffer.
+   */
+  private parameterAt(op: string, key: string): Tensor {
+    const parts = key.split('.');
+    let m: AnyModule | undefined = this;
+    for (let i = 0; i < parts.length - 1 && m !== undefined; i++) m = m.children.get(parts[i]!);
+    const name = parts[parts.length - 1]!;
+    const p = m?.ownParameters.get(name);
+    if (p !== undefined) return p;
+    if (m?.ownBuffers.has(name) === true) throw new ValueError(`${op}: ${quoteName(key)} is a buffer; functionalCall replaces parameters only`);
+    throw new ValueError(`${op}: the module has no parameter ${quoteName(key)}`);
   }
 
   /**
@@ -387,6 +460,18 @@ export function describe(v: unknown): string {
   if (v instanceof Module) return `a ${v.constructor.name} module`;
   if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`;
   return `${typeof v} ${String(v)}`;
+}
+
+/** {@link describe}, with a hint for a Map, which a dict of tensors is often built as. */
+function describeDict(v: unknown): string {
+  return v instanceof Map ? 'a Map (pass Object.fromEntries(map))' : describe(v);
+}
+
+/** Whether two arrays hold the same values, bit for bit (NaN equals NaN, −0 is not 0). */
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a === b) return true;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
 }
 
 function join(prefix: string, name: string): string {

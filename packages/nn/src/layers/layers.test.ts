@@ -1,4 +1,4 @@
-import { ShapeError, ValueError, randn, relu, tensor, elu, gelu, leakyRelu, sigmoid, silu, softmax, softplus, tanh } from '@adjoint/core';
+import { ShapeError, ValueError, type Tensor, randn, relu, tensor, elu, gelu, leakyRelu, sigmoid, silu, softmax, softplus, tanh } from '@adjoint/core';
 import { assertGrad } from '@adjoint/gradcheck';
 import { Dense } from './dense';
 import { Residual } from './residual';
@@ -7,6 +7,7 @@ import { mlp } from './mlp';
 import { ELU, GELU, Identity, LeakyReLU, ReLU, SiLU, Sigmoid, Softmax, Softplus, Tanh } from './activation';
 import { functionalCall } from '../module';
 import { heUniform } from '../init';
+import { expectError } from '../../../../test/support/expect-error';
 
 describe('activation modules', () => {
   const x = tensor([[-2, -0.5, 0.5, 3]]);
@@ -76,6 +77,16 @@ describe('Sequential', () => {
     expect(() => new Sequential([first, {} as ReLU])).toThrow('Sequential: item 1 is not a Module, got an object (Object)');
   });
 
+  test('its list of layers cannot be changed behind its back, and it iterates over its layers as PyTorch\'s does', () => {
+    const first = new Dense(2, 2, { seed: 1 });
+    const model = new Sequential([first, new ReLU()]);
+    // A layer pushed onto the list would run in forward but never be registered: no parameters, no stateDict.
+    expect(() => (model.layers as Dense[]).push(new Dense(2, 3))).toThrow(TypeError);
+    expect(model.forward(tensor([[1, 2]])).shape).toEqual([1, 2]);
+    expect([...model]).toEqual([first, model.layers[1]]);
+    expect([...new Sequential([])]).toEqual([]);
+  });
+
   test('gradient check of a whole stack wrt input and every parameter', () => {
     const model = new Sequential([new Dense(3, 4, { activation: 'tanh', seed: 1 }), new Dense(4, 2, { activation: 'sigmoid', seed: 2 })]);
     const names = model.namedParameters().map(([n]) => n);
@@ -99,6 +110,29 @@ describe('Residual', () => {
       'Residual.forward: the wrapped module must keep the shape of its input, got input [1, 2] and output [1, 3]',
     );
     expect(() => new Residual(null as unknown as Dense)).toThrow(ValueError);
+  });
+
+  test('a module that returns something other than a tensor is a ValueError saying so', () => {
+    class Pair extends Dense {
+      forward(x: Tensor): Tensor {
+        return [x, x] as never;
+      }
+    }
+    expectError(() => new Residual(new Pair(2, 2)).forward(tensor([[1, 1]])), ValueError,
+      'Residual.forward: the wrapped Pair returned an array of length 2, not a Tensor (a recurrent layer returns [output, state]: call it from a Module of your own)');
+  });
+
+  test('the gradient reaches the input through both paths, and the wrapped module\'s parameters', () => {
+    const inner = new Dense(2, 2, { seed: 4 });
+    const x = tensor([[0.5, -2]], { requiresGrad: true });
+    new Residual(inner).forward(x).sum().backward();
+    const plain = tensor([[0.5, -2]], { requiresGrad: true });
+    const weightGrad = inner.weight.grad!.toArray();
+    inner.zeroGrad();
+    inner.forward(plain).sum().backward();
+    // d/dx Σ(x + f(x)) = 1 + d/dx Σ f(x); the wrapped layer's parameters see f's gradient only.
+    expect(x.grad!.toArray()).toEqual(plain.grad!.add(1).toArray());
+    expect(weightGrad).toEqual(inner.weight.grad!.toArray());
   });
 
   test('gradient check', () => {

@@ -19,7 +19,8 @@ export class Residual extends Module {
   /**
    * x + module(x). A chain of Residuals wrapping Residuals is run by a loop rather than by calls
    * into each other, so it may be any number deep (the k wrapped levels give x + (x + … f(x))).
-   * @throws ShapeError when the wrapped module changes the shape of its input.
+   * @throws ShapeError when the wrapped module changes the shape of its input; ValueError when it
+   * returns something other than a tensor.
    */
   forward(x: Tensor): Tensor {
     requireTensor('Residual.forward', 'input', x);
@@ -29,9 +30,12 @@ export class Residual extends Module {
       levels++;
       inner = inner.module;
     }
-    const y = inner.forward(x);
-    if (!(y instanceof Tensor) || !sameShape(y.shape, x.shape)) {
-      throw new ShapeError(`Residual.forward: the wrapped module must keep the shape of its input, got input ${formatShape(x.shape)} and output ${y instanceof Tensor ? formatShape(y.shape) : describe(y)}`);
+    const y: unknown = inner.forward(x);
+    if (!(y instanceof Tensor)) {
+      throw new ValueError(`Residual.forward: the wrapped ${inner.constructor.name} returned ${describe(y)}, not a Tensor (a recurrent layer returns [output, state]: call it from a Module of your own)`);
+    }
+    if (!sameShape(y.shape, x.shape)) {
+      throw new ShapeError(`Residual.forward: the wrapped module must keep the shape of its input, got input ${formatShape(x.shape)} and output ${formatShape(y.shape)}`);
     }
     let out = y;
     for (let i = 0; i < levels; i++) out = x.add(out);

@@ -17,7 +17,10 @@ import { Module, describe } from '../module';
  * model.forward(x);
  */
 export class Sequential extends Module {
-  /** The modules, in order. */
+  /**
+   * The modules, in order: a frozen list, since a module added to it would run in forward without
+   * being registered (no parameters, no stateDict entry).
+   */
   readonly layers: readonly Module[];
 
   constructor(layers: readonly Module[]) {
@@ -27,12 +30,17 @@ export class Sequential extends Module {
       if (!(layer instanceof Module)) throw new ValueError(`Sequential: item ${i} is not a Module, got ${describe(layer)}`);
       this.register(String(i), layer);
     });
-    this.layers = [...layers];
+    this.layers = Object.freeze([...layers]);
   }
 
   /** Number of modules. */
   get length(): number {
     return this.layers.length;
+  }
+
+  /** The modules in order, as PyTorch's `for layer in model`: `for (const layer of model)`. */
+  [Symbol.iterator](): Iterator<Module> {
+    return this.layers[Symbol.iterator]();
   }
 
   /**
