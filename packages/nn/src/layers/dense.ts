@@ -13,8 +13,8 @@ export interface DenseOptions {
   activation?: ActivationName | ActivationFn | Module;
   /**
    * Weight initialiser, by name or as a function. Default: heUniform when the activation is in the
-   * ReLU family ('relu', 'leakyRelu', 'elu'), glorotUniform otherwise (including functions, whose
-   * nature is unknown).
+   * ReLU family ('relu', 'leakyRelu', 'elu', 'gelu', 'silu'), glorotUniform otherwise (including
+   * functions, whose nature is unknown).
    */
   init?: InitializerName | Initializer;
   /** Whether to add a bias (default true); biases start at zero. */
