@@ -114,7 +114,7 @@ describe('Residual', () => {
 
   test('a module that returns something other than a tensor is a ValueError saying so', () => {
     class Pair extends Dense {
-      forward(x: Tensor): Tensor {
+      override forward(x: Tensor): Tensor {
         return [x, x] as never;
       }
     }
