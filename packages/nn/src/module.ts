@@ -452,6 +452,23 @@ export function parameterList(op: string, params: readonly Tensor[] | AnyModule)
   return [...new Set(params)];
 }
 
+/**
+ * Fields of the modules under `root` that hold a module (alone or in an array) outside the tree:
+ * made but never registered, as PyTorch users write it (PyTorch registers attributes by itself), so
+ * its parameters are not the model's. As 'Net.fc' paths, for the hint of an error already raised.
+ */
+export function unregisteredModuleFields(root: AnyModule): string[] {
+  const tree = new Set(root.namedModules().map(([, m]) => m));
+  const found: string[] = [];
+  for (const module of tree) {
+    for (const [field, value] of Object.entries(module)) {
+      const held = Array.isArray(value) ? value : [value];
+      if (held.some((v) => v instanceof Module && !tree.has(v))) found.push(`${module.constructor.name}.${field}`);
+    }
+  }
+  return found;
+}
+
 /** Short description of an unexpected value for messages. */
 export function describe(v: unknown): string {
   if (v === null) return 'null';

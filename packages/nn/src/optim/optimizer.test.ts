@@ -1,4 +1,4 @@
-import { ValueError, borrowGrad, randn, tensor } from '@adjoint/core';
+import { ValueError, borrowGrad, randn, tensor, type Tensor } from '@adjoint/core';
 import { NonFiniteGradientError } from './optimizer';
 import { expectError } from '../../../../test/support/expect-error';
 import { crossEntropy } from '../losses';
@@ -8,7 +8,8 @@ import { Adagrad } from './adagrad';
 import { RMSprop } from './rmsprop';
 import { AdamW } from './adam';
 import { stepDecay } from '../schedules';
-import { mlp } from '../layers/index';
+import { Dense, mlp } from '../layers/index';
+import { Module } from '../module';
 import { param, trajectory } from '../testing/optim-helpers';
 
 describe('Optimizer base', () => {
@@ -17,6 +18,20 @@ describe('Optimizer base', () => {
     expect(() => new Adam([param([1]), 2 as never])).toThrow('Adam: parameter 1 is not a Tensor, got number 2');
     expect(() => new RMSprop({} as never)).toThrow(ValueError);
     expect(() => new Adagrad([param([1]).mul(2)])).toThrow(/Adagrad: parameter 0 .* not a leaf/);
+  });
+
+  test("a module whose layers were never registered: the empty list's error names the fields and says how to register them", () => {
+    class Net extends Module {
+      readonly fc = new Dense(2, 3); // PyTorch would register this attribute by itself
+      readonly blocks = [new Dense(3, 3)];
+      forward(x: Tensor) {
+        return this.blocks[0]!.forward(this.fc.forward(x));
+      }
+    }
+    expect(() => new Adam(new Net())).toThrow(
+      "Adam: the parameter list is empty; 'Net.fc', 'Net.blocks' hold modules that were never registered, so their parameters are not the model's: register each with this.register(name, module) (PyTorch registers attributes by itself; adjoint does not), or keep a list of them in a Sequential",
+    );
+    expect(() => new SGD(mlp([2, 1]).parameters().slice(0, 0))).toThrow(/^SGD: the parameter list is empty$/);
   });
 
   test('a module can be passed for its parameters; duplicates are updated once', () => {
