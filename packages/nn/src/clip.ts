@@ -6,7 +6,7 @@
  * `backward({createGraph: true})` is part of a graph and cannot be clipped in place: clip a
  * detached copy instead.
  */
-import { GradError, Tensor, ValueError, assign, borrowGrad, formatShape } from '@adjoint/core';
+import { GradError, Tensor, ValueError, assign, borrowGrad, formatShape, noGrad, norm, tensor } from '@adjoint/core';
 import { parameterList, type AnyModule } from './module';
 import { show } from './args';
 
@@ -46,29 +46,12 @@ export function clipGradNorm(params: readonly Tensor[] | AnyModule, maxNorm: num
 }
 
 /**
- * √(Σ g²) over every element of every gradient. Squares overflow beyond 2⁵¹² and lose digits below
- * 2⁻⁴⁵⁰; then the values are first divided by a power of two near the largest, which is exact, and
- * the norm multiplied back.
+ * √(Σ g²) over every element of every gradient: the norm of the gradients' norms, as PyTorch's
+ * clip_grad_norm_ computes it, each with core's norm, which is found where the squares overflow or
+ * underflow.
  */
 function jointNorm(grads: readonly Tensor[]): number {
-  let sumOfSquares = 0;
-  for (const g of grads) {
-    let s = 0; // summed per tensor, then across tensors (the order of core's sum, so the same norm)
-    for (const v of g.data) s += v * v;
-    sumOfSquares += s;
-  }
-  if (!(sumOfSquares === Infinity || sumOfSquares < 2 ** -900)) return Math.sqrt(sumOfSquares); // NaN too
-  let largest = 0;
-  for (const g of grads) for (const v of g.data) largest = Math.max(largest, Math.abs(v));
-  if (largest === 0 || largest === Infinity) return largest;
-  const unit = 2 ** Math.min(1023, Math.floor(Math.log2(largest))); // log2 of the largest double rounds to 1024
-  let scaled = 0;
-  for (const g of grads) {
-    let s = 0;
-    for (const v of g.data) s += (v / unit) ** 2;
-    scaled += s;
-  }
-  return Math.sqrt(scaled) * unit;
+  return noGrad(() => norm(tensor(grads.map((g) => norm(g).item()))).item());
 }
 
 /**

@@ -72,7 +72,9 @@ const SQUARES_MAY_UNDERFLOW = 2 ** -968;
  * (without NaN) gives ∞.
  */
 export function normAxes(x: Float64Array, shape: Shape, axes: readonly number[]): Float64Array {
-  const out = sumAxes(x.map((v) => v * v), shape, axes);
+  // Over every axis (a whole gradient's norm, say) the squares are summed in order as sumAxes would,
+  // without an array of them.
+  const out = axes.length === shape.length ? Float64Array.of(sumOfSquares(x)) : sumAxes(x.map((v) => v * v), shape, axes);
   const rescale = out.map((t) => (t === Infinity || t < SQUARES_MAY_UNDERFLOW ? 1 : 0));
   if (rescale.includes(1)) {
     const blocks = blocksOf(x.map(Math.abs), shape, axes);
@@ -98,6 +100,12 @@ export function normAxes(x: Float64Array, shape: Shape, axes: readonly number[])
   }
   for (let t = 0; t < out.length; t++) if (rescale[t] === 0) out[t] = Math.sqrt(out[t]!);
   return out;
+}
+
+function sumOfSquares(x: Float64Array): number {
+  let total = 0;
+  for (let i = 0; i < x.length; i++) total += x[i]! * x[i]!;
+  return total;
 }
 
 /** Product over `axes` (1 for an empty one), the factors taken in the input's order. */
