@@ -125,7 +125,7 @@ export interface AdamMoments {
 }
 
 interface AdamExports {
-  /** 1 when all n doubles at byte offset p are finite, else 0 (see wasm/adam.wat). */
+  /** 1 when the squares of all n doubles at byte offset p are finite, else 0 (see wasm/adam.wat). */
   squares_finite(p: number, n: number): number;
   /**
    * Adam for elements start ≤ i < end (start even) of the arrays at byte offsets w, g, m, v (16-byte

@@ -63,8 +63,6 @@ const tanOp = unaryOp({ name: 'tan', f: Math.tan, scale: (v, _, out) => mul(v, a
 /** tanh x; d/dx = 1 − tanh² x. */
 const tanhOp = unaryOp({ name: 'tanh', f: Math.tanh, scale: (v, _, out) => tanhGrad(v, out), scalarScale: (g, _x, _y, out) => g * (1 - out * out), domain: anyReal });
 
-/** 1/(1 + e⁻ᵛ), without overflow for large |v| (NaN stays NaN). */
-
 /** 1/(1 + e⁻ˣ), evaluated without overflow for large |x|; d/dx = σ(1 − σ). */
 const sigmoidOp = unaryOp({
   name: 'sigmoid',
