@@ -257,7 +257,7 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
     const op = 'loadStateDict';
     const strict = orDefault(knownOptions(op, options, ['strict']).strict, true);
     if (typeof strict !== 'boolean') throw new ValueError(`${op}: strict must be true or false, got ${show(strict)}`);
-    if (dict === null || typeof dict !== 'object' || Array.isArray(dict) || dict instanceof Map || isTensor(dict)) {
+    if (!isRecord(dict)) {
       throw new ValueError(`${op}: expected an object of tensors by dotted name, got ${describeDict(dict)}`);
     }
     const targets = this.stateEntries(op);
@@ -355,7 +355,7 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
   static swapParameters<T>(module: AnyModule, params: Record<string, Tensor>, run: () => T): T {
     const op = 'functionalCall';
     if (!(module instanceof Module)) throw new ValueError(`${op}: module must be a Module, got ${describe(module)}`);
-    if (params === null || typeof params !== 'object' || Array.isArray(params) || params instanceof Map || isTensor(params)) {
+    if (!isRecord(params)) {
       throw new ValueError(`${op}: params must be an object of tensors by dotted name, got ${describeDict(params)}`);
     }
     const substitutes = new Map<Tensor, { key: string; value: Tensor }>();
@@ -477,6 +477,11 @@ export function describe(v: unknown): string {
   if (v instanceof Module) return `a ${v.constructor.name} module`;
   if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`;
   return `${typeof v} ${String(v)}`;
+}
+
+/** Whether `v` is a plain object of named values (a state dict, functionalCall's params): not null, an array, a Map or a tensor. */
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Map) && !isTensor(v);
 }
 
 /** {@link describe}, with a hint for a Map, which a dict of tensors is often built as. */
