@@ -135,10 +135,10 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
 
   /**
    * Whether every element of parameter `index`'s gradient is finite, and its square too for an
-   * optimizer that squares gradients (Adam, RMSprop, Adagrad): the check {@link step} makes of every gradient before
-   * it updates any parameter. An optimizer may make it while it copies the gradient to where its
-   * update will read it (Adam does); `g` is the gradient {@link update} will be given in the same
-   * step.
+   * optimizer that squares gradients (Adam, RMSprop, Adagrad): the check {@link step} makes of
+   * every gradient before it updates any parameter. An optimizer may make it while it copies the
+   * gradient to where its update will read it (Adam does); `g` is the gradient {@link update} will
+   * be given in the same step.
    */
   protected gradientIsUsable(g: Float64Array, _index: number): boolean {
     return allFinite(g, this.squaresGradients);
