@@ -7,11 +7,11 @@ export { Tensor } from '@adjoint/core';
 export { Module, functionalCall, type AnyModule, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './module';
 export { activationFn, activationNames, type ActivationFn, type ActivationName } from './activations';
 export * from './layers/index';
-export {
-  glorotUniform, glorotNormal, heUniform, heNormal, normal, zeros, fans, initializer,
-  type Initializer, type InitializerName, type InitOptions,
-} from './init';
-export * as init from './init';
+import { glorotUniform, glorotNormal, heUniform, heNormal, normal, zeros, fans, initializer } from './init';
+export { glorotUniform, glorotNormal, heUniform, heNormal, normal, zeros, fans, initializer };
+export type { FanInitializer, FanOptions, Initializer, InitializerName, InitOptions } from './init';
+/** The initialisers under one name, for `init.heUniform(shape)`: the same functions as the top-level exports. */
+export const init = Object.freeze({ glorotUniform, glorotNormal, heUniform, heNormal, normal, zeros, fans, initializer });
 export { mse, mae, binaryCrossEntropy, crossEntropy, l1, l2, type CrossEntropyOptions, type Target } from './losses';
 export * from './optim/index';
 export {

@@ -90,3 +90,41 @@ describe('fans and names', () => {
     expect(() => glorotUniform([0, 3])).toThrow(ValueError);
   });
 });
+
+describe('the init namespace', () => {
+  test('holds the public initialisers, the same functions, and none of the layers’ internal helpers', async () => {
+    const { init } = await import('./index');
+    expect(Object.keys(init).sort()).toEqual(['fans', 'glorotNormal', 'glorotUniform', 'heNormal', 'heUniform', 'initializer', 'normal', 'zeros']);
+    expect(init.heUniform).toBe(heUniform);
+    expect(Object.isFrozen(init)).toBe(true);
+  });
+});
+
+describe('fans given instead of read from the shape (a weight in PyTorch’s [out, in] layout)', () => {
+  test('heUniform on an LSTM-shaped weight with its fan-in draws what kaiming_uniform_ draws', () => {
+    const shape = [4 * 50, 30]; // weight_ih of an LSTM(30, 50): [4·hidden, input]
+    const given = heUniform(shape, { fanIn: 30, seed: 1 });
+    const read = heUniform(shape, { seed: 1 });
+    const bound = Math.sqrt(6 / 30);
+    expect(stats(given.data).maxAbs).toBeLessThanOrEqual(bound);
+    expect(stats(given.data).maxAbs).toBeGreaterThan(0.99 * bound);
+    expect(stats(read.data).maxAbs).toBeLessThanOrEqual(Math.sqrt(6 / 200));
+    // The same draws, scaled: only the bound differs.
+    given.data.forEach((v, i) => expect(v).toBeCloseTo(read.data[i]! * bound / Math.sqrt(6 / 200), 12));
+  });
+
+  test('each law uses the fans given, one or both', () => {
+    const n = 20_000;
+    expect(stats(glorotNormal([n, 1], { fanIn: 3, fanOut: 5, seed: 2 }).data).variance).toBeCloseTo(2 / 8, 2);
+    expect(stats(heNormal([n, 1], { fanIn: 8, seed: 3 }).data).variance).toBeCloseTo(2 / 8, 2);
+    expect(stats(glorotUniform([n, 2], { fanOut: 4, seed: 4 }).data).maxAbs).toBeLessThanOrEqual(Math.sqrt(6 / (n + 4)));
+  });
+
+  test('bad fans are ValueErrors naming the initialiser; the laws without fans refuse them as unknown options', () => {
+    expect(() => heUniform([2, 2], { fanIn: 0 })).toThrow('heUniform: fanIn must be a whole number ≥ 1, got 0');
+    expect(() => glorotNormal([2, 2], { fanOut: 1.5 })).toThrow('glorotNormal: fanOut must be a whole number ≥ 1, got 1.5');
+    expect(() => heNormal([0, 2], { fanIn: 3 })).not.toThrow();
+    expect(() => normal([2, 2], { fanIn: 2 } as never)).toThrow(/normal: unknown option 'fanIn'/);
+    expect(() => zeros([2, 2], { fanIn: 2 } as never)).toThrow(/zeros: unknown option 'fanIn'/);
+  });
+});

@@ -18,8 +18,25 @@ export interface InitOptions {
   rng?: Rng;
 }
 
+/**
+ * The options of the fan-scaled initialisers (glorot*, he*): {@link InitOptions}, and fans to use
+ * instead of those {@link fans} reads from the shape, for a weight in another layout. PyTorch's
+ * recurrent and embedding weights are `[out, in]` where a Dense weight is `[in, out]`:
+ * `heUniform(lstm.param('weightIh').shape, { fanIn: inputSize })` draws what
+ * `kaiming_uniform_(weight_ih)` draws.
+ */
+export interface FanOptions extends InitOptions {
+  /** The fan-in, a whole number ≥ 1 (default: read from the shape). */
+  fanIn?: number;
+  /** The fan-out, a whole number ≥ 1 (default: read from the shape). */
+  fanOut?: number;
+}
+
 /** A weight initialiser: shape and randomness in, a fresh tensor (not requiring grad) out. */
 export type Initializer = (shape: readonly number[], options?: InitOptions) => Tensor;
+
+/** A fan-scaled initialiser, which also takes the fans ({@link FanOptions}); an {@link Initializer} too. */
+export type FanInitializer = (shape: readonly number[], options?: FanOptions) => Tensor;
 
 /** The initialiser names {@link Dense} accepts for its `init` option. */
 export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'normal' | 'zeros';
@@ -56,8 +73,15 @@ function checkShape(op: string, shape: unknown): readonly number[] {
   return shape;
 }
 
-function positiveFans(op: string, shape: unknown): { fanIn: number; fanOut: number } {
+/** The fans of `shape`, or those `options` give, checked to be whole numbers ≥ 1. */
+function positiveFans(op: string, shape: unknown, options: FanOptions | undefined): { fanIn: number; fanOut: number } {
   const f = fans(checkShape(op, shape));
+  for (const key of ['fanIn', 'fanOut'] as const) {
+    const given = options?.[key];
+    if (given === undefined) continue;
+    if (typeof given !== 'number' || !Number.isInteger(given) || given < 1) throw new ValueError(`${op}: ${key} must be a whole number ≥ 1, got ${show(given)}`);
+    f[key] = given;
+  }
   if (!(f.fanIn > 0 && f.fanOut > 0)) throw new ValueError(`${op}: needs a shape with non-zero fans, got ${formatShape(shape as number[])}`);
   return f;
 }
@@ -82,23 +106,23 @@ const laws = {
 type Fans = { fanIn: number; fanOut: number };
 
 /** `shape` drawn by the law of `name` at `f` (checked positive), its randomness from `options`. */
-function drawLaw(name: keyof typeof laws, shape: readonly number[], f: Fans, options: InitOptions | undefined): Tensor {
+function drawLaw(name: keyof typeof laws, shape: readonly number[], f: Fans, options: FanOptions | undefined): Tensor {
   const law = laws[name](f);
-  const source = random(name, options);
+  const source = random(name, options, ['fanIn', 'fanOut']);
   return 'uniform' in law ? rand(shape, { ...source, min: -law.uniform, max: law.uniform }) : randn(shape, { ...source, std: law.std });
 }
 
 /** Uniform on [−limit, limit] with limit = √(6/(fanIn + fanOut)): variance 2/(fanIn + fanOut). */
-export const glorotUniform: Initializer = (shape, options = {}) => drawLaw('glorotUniform', shape, positiveFans('glorotUniform', shape), options);
+export const glorotUniform: FanInitializer = (shape, options = {}) => drawLaw('glorotUniform', shape, positiveFans('glorotUniform', shape, options), options);
 
 /** Normal with mean 0 and std √(2/(fanIn + fanOut)). */
-export const glorotNormal: Initializer = (shape, options = {}) => drawLaw('glorotNormal', shape, positiveFans('glorotNormal', shape), options);
+export const glorotNormal: FanInitializer = (shape, options = {}) => drawLaw('glorotNormal', shape, positiveFans('glorotNormal', shape, options), options);
 
 /** Uniform on [−limit, limit] with limit = √(6/fanIn): variance 2/fanIn, for ReLU-family layers. */
-export const heUniform: Initializer = (shape, options = {}) => drawLaw('heUniform', shape, positiveFans('heUniform', shape), options);
+export const heUniform: FanInitializer = (shape, options = {}) => drawLaw('heUniform', shape, positiveFans('heUniform', shape, options), options);
 
 /** Normal with mean 0 and std √(2/fanIn), for ReLU-family layers. */
-export const heNormal: Initializer = (shape, options = {}) => drawLaw('heNormal', shape, positiveFans('heNormal', shape), options);
+export const heNormal: FanInitializer = (shape, options = {}) => drawLaw('heNormal', shape, positiveFans('heNormal', shape, options), options);
 
 /**
  * A weight of `shape` drawn by the initialiser `spec` with the fans given rather than read from the
