@@ -1,7 +1,7 @@
 import { ShapeError, Tensor, ValueError, grad, tensor } from '@adjoint/core';
 import { MAX_MODULE_PATHS, Module, functionalCall } from './module';
-import { BatchNorm, Dense, Dropout, Residual, Sequential, mlp } from './layers/index';
-import { expectError } from '../../../test/support/expect-error';
+import { BatchNorm, Dense, Dropout, LSTM, ModuleList, Residual, Sequential, mlp } from './layers/index';
+import { expectError, thrown } from '../../../test/support/expect-error';
 
 class TwoLayer extends Module {
   readonly layers = this.register('layers', new Sequential([new Dense(2, 3, { seed: 1 }), new BatchNorm(3)]));
@@ -85,6 +85,229 @@ describe('Module registration and naming', () => {
     expect(mlp([2, 3, 1], { activation: 'tanh', seed: 0 }).toString()).toBe(
       'Sequential(\n  (0): Dense(2 → 3, tanh)\n  (1): Dense(3 → 1, identity)\n)',
     );
+  });
+});
+
+describe('modules held in fields but never registered (PyTorch registers attributes by itself)', () => {
+  test('every walk refuses the model, naming the field, instead of leaving the layer untrained, unsaved and in training mode', () => {
+    class Net extends Module {
+      readonly body = this.register('body', new Dense(2, 3, { seed: 1 }));
+      readonly drop = new Dropout(0.5);
+      forward(x: Tensor) {
+        return this.drop.forward(this.body.forward(x));
+      }
+    }
+    const net = new Net();
+    for (const [op, call] of [
+      ['namedParameters', () => net.parameters()], ['namedBuffers', () => net.namedBuffers()], ['stateDict', () => net.stateDict()],
+      ['train', () => net.eval()], ['namedModules', () => net.namedModules()], ['loadStateDict', () => net.loadStateDict({})],
+    ] as const) {
+      const error = thrown(call, ValueError);
+      expect(error.message.startsWith(`${op}: Net.drop holds a Dropout`)).toBe(true);
+      expect(error.message).toContain("register it: readonly drop = this.register('drop', new Dropout(…))");
+      expect(error.message).toContain('#private field');
+    }
+  });
+
+  test('in an array or a plain object, the element is named', () => {
+    class Net extends Module {
+      readonly blocks = [this.register('a', new Dense(2, 2)), new Dense(2, 2)];
+      forward(x: Tensor) {
+        return x;
+      }
+    }
+    expect(() => new Net().parameters()).toThrow(/Net\.blocks\[1\] holds a Dense .* register each of them/);
+    class Heads extends Module {
+      readonly heads = { left: new Dense(2, 1) };
+      forward(x: Tensor) {
+        return x;
+      }
+    }
+    expect(() => new Heads().parameters()).toThrow(/Heads\.heads\.left holds a Dense/);
+  });
+
+  test('a module shared by registering it in each module that uses it, and #private fields, are fine', () => {
+    class Encoder extends Module {
+      constructor(readonly embedding: Dense) {
+        super();
+        this.register('embedding', embedding); // shared with the parent, as PyTorch's attribute would be
+      }
+      forward(x: Tensor) {
+        return this.embedding.forward(x);
+      }
+    }
+    class Net extends Module {
+      readonly embedding = this.register('embedding', new Dense(2, 2, { seed: 1 }));
+      readonly encoder = this.register('encoder', new Encoder(this.embedding));
+      readonly #teacher = new Dense(2, 2); // held on purpose, not part of the model
+      forward(x: Tensor) {
+        return this.encoder.forward(this.#teacher.forward(x));
+      }
+    }
+    const net = new Net();
+    expect(net.namedParameters().map(([n]) => n)).toEqual(['embedding.weight', 'embedding.bias']);
+    expect(net.encoder.namedParameters().map(([n]) => n)).toEqual(['embedding.weight', 'embedding.bias']);
+  });
+
+  test('a module registered elsewhere but not under the module walked from is named as such', () => {
+    class Encoder extends Module {
+      constructor(readonly embedding: Dense) { // a reference only: the encoder alone would train without it
+        super();
+      }
+      forward(x: Tensor) {
+        return this.embedding.forward(x);
+      }
+    }
+    class Net extends Module {
+      readonly embedding = this.register('embedding', new Dense(2, 2, { seed: 1 }));
+      readonly encoder = this.register('encoder', new Encoder(this.embedding));
+      forward(x: Tensor) {
+        return this.encoder.forward(x);
+      }
+    }
+    const net = new Net();
+    expect(net.parameters()).toHaveLength(2);
+    expectError(() => net.encoder.parameters(), ValueError, /^namedParameters: Encoder\.embedding holds a Dense that is registered elsewhere but not under this Encoder, so its parameters and buffers are not this module's; register it here too \(a module may be registered in several places\): this\.register\('embedding', this\.embedding\)\. /);
+  });
+});
+
+describe('replaceChild (PyTorch: model.fc = nn.Linear(…))', () => {
+  class Net extends Module {
+    readonly body = this.register('body', new Dense(2, 8, { activation: 'relu', seed: 1 }));
+    readonly fc = this.register('fc', new Dense(8, 10, { seed: 2 }));
+    readonly norm = this.register('norm', new BatchNorm(10));
+    forward(x: Tensor): Tensor {
+      return this.norm.forward(this.fc.forward(this.body.forward(x)));
+    }
+  }
+  const x = tensor([[0.5, -1], [2, 0.25], [1, 1]]);
+
+  test('a new head on a trained model: it runs in forward, is trained and saved, in the old place', () => {
+    const net = new Net();
+    const oldHead = net.fc;
+    const head = net.replaceChild('fc', new Dense(8, 10, { seed: 3 }));
+    expect(net.fc).toBe(head);
+    expect(net.namedChildren().map(([n, m]) => [n, m])).toEqual([['body', net.body], ['fc', head], ['norm', net.norm]]);
+    expect(net.namedParameters().map(([n]) => n)).toEqual(['body.weight', 'body.bias', 'fc.weight', 'fc.bias', 'norm.gamma', 'norm.beta']);
+    expect(net.parameters()).toContain(head.weight);
+    expect(net.parameters()).not.toContain(oldHead.weight);
+    expect(net.stateDict()['fc.weight']!.data).toEqual(head.weight.data);
+    net.forward(x).sum().backward();
+    expect(head.weight.grad!.data.some((v) => v !== 0)).toBe(true);
+    expect(oldHead.weight.grad).toBeNull();
+  });
+
+  test("a Sequential's layer and a ModuleList's item are replaced in their lists; a list read before is unchanged", () => {
+    const model = mlp([2, 4, 1], { seed: 0 });
+    const before = model.layers;
+    const head = model.replaceChild('1', new Dense(4, 3, { seed: 5 }));
+    expect(model.layers[1]).toBe(head);
+    expect(Object.isFrozen(model.layers)).toBe(true);
+    expect(before[1]).not.toBe(head);
+    expect(model.forward(x).shape).toEqual([3, 3]);
+    const list = new ModuleList([new Dense(1, 1), new Dense(1, 1)]);
+    const item = list.replaceChild('0', new Dense(1, 2));
+    expect(list.at(0)).toBe(item);
+    expect([...list][0]).toBe(item);
+  });
+
+  test('assigning the field instead is caught at the next walk, with the way to do it', () => {
+    const net = new Net();
+    (net as { fc: Dense }).fc = new Dense(8, 10); // what a PyTorch user writes
+    expectError(() => net.parameters(), ValueError, /^namedParameters: Net\.fc holds a Dense that was never registered, .*; to put it in the place of the child registered as 'fc', call replaceChild\('fc', module\), which sets the field too\./);
+    expectError(() => net.register('fc', new Dense(8, 10)), ValueError, "register: 'fc' is already registered on this Net (to put another module in its place, replaceChild('fc', module))");
+  });
+
+  test('bad calls are ValueErrors and change nothing', () => {
+    const net = new Net();
+    const fc = net.fc;
+    expectError(() => net.replaceChild('head', new Dense(8, 10)), ValueError, "replaceChild: no child is registered as 'head' on this Net; its children are 'body', 'fc', 'norm'");
+    expectError(() => net.replaceChild('fc', 3 as never), ValueError, "replaceChild: 'fc' must be replaced by a Module, got number 3");
+    expectError(() => net.replaceChild('fc', net as never), ValueError, "replaceChild: the Net given for 'fc' is this module itself, which would make a cycle");
+    expectError(() => net.replaceChild('fc', new Sequential([net as never])), ValueError, "replaceChild: the Sequential given for 'fc' holds this Net (at '0'), which would make a cycle");
+    class Frozen extends Module {
+      readonly fc = this.register('fc', new Dense(1, 1));
+      constructor() {
+        super();
+        Object.defineProperty(this, 'fc', { writable: false });
+      }
+      forward(t: Tensor) {
+        return this.fc.forward(t);
+      }
+    }
+    const frozen = new Frozen();
+    const before = frozen.fc;
+    expectError(() => frozen.replaceChild('fc', new Dense(1, 1)), ValueError, "replaceChild: the field 'fc' of this Frozen holds the old 'fc' and cannot be written (frozen or a getter)");
+    expect(frozen.namedChildren()[0]![1]).toBe(before);
+    expect(net.fc).toBe(fc);
+    expect(net.namedChildren().map(([, m]) => m)).toContain(fc);
+  });
+});
+
+describe('apply (PyTorch: model.apply(fn))', () => {
+  test('children before their parent, each module once under its first name, then this module; returns it', () => {
+    const shared = new Dense(2, 2, { seed: 1 });
+    class Net extends Module {
+      readonly body = this.register('body', shared);
+      readonly blocks = this.register('blocks', new ModuleList([new Dense(2, 2), shared]));
+      forward(x: Tensor) {
+        return x;
+      }
+    }
+    const net = new Net();
+    const calls: string[] = [];
+    expect(net.apply((m, name) => void calls.push(`${name}:${m.constructor.name}`))).toBe(net);
+    expect(calls).toEqual(['body:Dense', 'blocks.0:Dense', 'blocks:ModuleList', ':Net']);
+  });
+
+  test('initialises by layer type', () => {
+    const model = mlp([3, 4, 2], { seed: 0 });
+    model.apply((m) => {
+      if (m instanceof Dense) m.weight.assign(tensor(new Float64Array(m.weight.size).fill(0.5), { shape: m.weight.shape }));
+    });
+    expect(model.parameters().filter((p) => p.rank === 2).every((w) => w.data.every((v) => v === 0.5))).toBe(true);
+    expectError(() => model.apply(3 as never), ValueError, 'apply: expected a function of (module, name), got number 3');
+  });
+});
+
+describe('ModuleList', () => {
+  class Tower extends Module {
+    readonly blocks = this.register('blocks', new ModuleList([new Dense(2, 2, { seed: 1 }), new Dense(2, 2, { seed: 2 })]));
+    forward(x: Tensor): Tensor {
+      for (const block of this.blocks) x = x.add(block.forward(x));
+      return x;
+    }
+  }
+
+  test('registers its modules as 0, 1, …: every one is trained, saved and switched to eval', () => {
+    const tower = new Tower();
+    expect(tower.namedParameters().map(([n]) => n)).toEqual(['blocks.0.weight', 'blocks.0.bias', 'blocks.1.weight', 'blocks.1.bias']);
+    const x = tensor([[0.5, -1], [2, 0.25]]);
+    tower.forward(x).sum().backward();
+    expect(tower.parameters().every((p) => p.grad!.data.some((v) => v !== 0))).toBe(true);
+    expect(Object.keys(tower.stateDict())).toHaveLength(4);
+    tower.eval();
+    expect([...tower.blocks].every((b) => !b.training)).toBe(true);
+  });
+
+  test('append, at (negative from the end), length and iteration; any module, recurrent ones too', () => {
+    const list = new ModuleList<Module<any, unknown>>([new Dense(1, 1)]);
+    const lstm = new LSTM(2, 3);
+    expect(list.append(lstm)).toBe(list);
+    expect(list.length).toBe(2);
+    expect(list.at(1)).toBe(lstm);
+    expect(list.at(-1)).toBe(lstm);
+    expect([...list]).toEqual([list.at(0), lstm]);
+    expect(list.namedParameters().map(([n]) => n).filter((n) => n.startsWith('1.'))).toEqual(['1.weightIh', '1.weightHh', '1.biasIh', '1.biasHh']);
+  });
+
+  test('bad input and forward are ValueErrors naming the call', () => {
+    expect(() => new ModuleList(new Dense(1, 1) as never)).toThrow(/^ModuleList: expected a list of modules, got a Dense module/);
+    expect(() => new ModuleList([new Dense(1, 1), 3 as never])).toThrow(/^ModuleList: item 1 is not a Module, got number 3/);
+    expect(() => new ModuleList().append({} as never)).toThrow(/^ModuleList\.append: expected a Module/);
+    expect(() => new ModuleList([new Dense(1, 1)]).at(1)).toThrow('ModuleList.at: index must be a whole number from -1 to 0, got 1');
+    expect(() => new ModuleList().at(0.5)).toThrow(/ModuleList\.at: .* got 0\.5/);
+    expect(() => (new ModuleList() as unknown as { forward(): unknown }).forward()).toThrow(/^ModuleList\.forward: a ModuleList has no forward of its own/);
   });
 });
 

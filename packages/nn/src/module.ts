@@ -93,6 +93,7 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
     if (!(module instanceof Module)) throw new ValueError(`register: '${name}' must be a Module, got ${describe(module)}`);
     if ((module as AnyModule) === this) throw new ValueError(`register: a module cannot be its own child ('${name}' on this ${this.constructor.name})`);
     this.children.set(name, module);
+    registered.add(module);
     return module;
   }
 
@@ -108,6 +109,47 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
     this.ownParameters.set(name, value);
     return value;
   }
+
+  /**
+   * Puts `module` in the place of the child registered as `name`, and returns it: PyTorch's
+   * `model.fc = nn.Linear(…)`, as for a new head on a trained model. The new child keeps the old
+   * one's place in the registration order, so names and the order of parameters are as before, and
+   * every field of this module that held the old child (`this.fc`) now holds the new one, so that
+   * forward calls it. An optimizer made before holds the old child's parameters: make a new one.
+   * @throws ValueError when no child is registered as `name` (naming the children), when `module`
+   * is not a Module, when it would make a cycle (this module or one that holds it), and when a field
+   * holding the old child cannot be written; nothing is changed then.
+   */
+  replaceChild<M extends AnyModule>(name: string, module: M): M {
+    const op = 'replaceChild';
+    const old = typeof name === 'string' ? this.children.get(name) : undefined;
+    if (old === undefined) {
+      const names = [...this.children.keys()];
+      throw new ValueError(`${op}: no child is registered as ${typeof name === 'string' ? quoteName(name) : show(name)} on this ${this.constructor.name}; ${names.length === 0 ? 'it has no children' : `its children are ${listSome(names)}`}`);
+    }
+    if (!(module instanceof Module)) throw new ValueError(`${op}: '${name}' must be replaced by a Module, got ${describe(module)}`);
+    walkModules(op, module, { unique: true }, (path, m) => {
+      if (m === this) throw new ValueError(`${op}: the ${module.constructor.name} given for '${name}' ${path === '' ? 'is this module itself' : `holds this ${this.constructor.name} (at '${path}')`}, which would make a cycle`);
+    });
+    const stillChild = [...this.children].some(([other, m]) => other !== name && m === old);
+    const fields = stillChild ? [] : Object.keys(this).filter((field) => (this as Record<string, unknown>)[field] === old);
+    for (const field of fields) {
+      if (Object.getOwnPropertyDescriptor(this, field)!.writable !== true) {
+        throw new ValueError(`${op}: the field '${field}' of this ${this.constructor.name} holds the old '${name}' and cannot be written (frozen or a getter)`);
+      }
+    }
+    this.childReplaced(name, old, module);
+    this.children.set(name, module);
+    registered.add(module);
+    for (const field of fields) (this as Record<string, unknown>)[field] = module;
+    return module;
+  }
+
+  /**
+   * Called by {@link replaceChild} before the registration changes, for containers that keep their
+   * children in a list of their own (Sequential, ModuleList): they put `replacement` in `old`'s place.
+   */
+  protected childReplaced(_name: string, _old: AnyModule, _replacement: AnyModule): void {}
 
   /** Registers a non-trainable tensor (saved in `stateDict`, never returned by `parameters`). */
   registerBuffer(name: string, value: Tensor): Tensor {
@@ -198,6 +240,19 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
       }
     });
     return out;
+  }
+
+  /**
+   * Calls `fn(module, name)` for every descendant and then this module (name ''), children before
+   * their parent as PyTorch's `apply`, each module once, under its first dotted name; returns this
+   * module. For initialisation by layer type:
+   * `model.apply((m) => { if (m instanceof Dense) m.weight.assign(heNormal(m.weight.shape)); })`.
+   */
+  apply(fn: (module: AnyModule, name: string) => void): this {
+    if (typeof fn !== 'function') throw new ValueError(`apply: expected a function of (module, name), got ${describe(fn)}`);
+    const names = new Map<AnyModule, string>();
+    walkModules('apply', this, { unique: true, leave: (module) => fn(module, names.get(module)!) }, (path, module) => void names.set(module, path));
+    return this;
   }
 
   /** Sets training mode here and in every descendant; returns this module. */
@@ -422,7 +477,8 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
       throw new ValueError(`${op}: '${name}' cannot be a name ${where}: every object has a property '${name}', so a state dict could not hold it as a key`);
     }
     if (this.ownParameters.has(name) || this.ownBuffers.has(name) || this.children.has(name)) {
-      throw new ValueError(`${op}: '${name}' is already registered ${where}`);
+      const hint = op === 'register' && this.children.has(name) ? ` (to put another module in its place, replaceChild('${name}', module))` : '';
+      throw new ValueError(`${op}: '${name}' is already registered ${where}${hint}`);
     }
   }
 }
@@ -450,23 +506,6 @@ export function parameterList(op: string, params: readonly Tensor[] | AnyModule)
     if (!isTensor(p)) throw new ValueError(`${op}: parameter ${i} is not a Tensor, got ${describe(p)}`);
   });
   return [...new Set(params)];
-}
-
-/**
- * Fields of the modules under `root` that hold a module (alone or in an array) outside the tree:
- * made but never registered, as PyTorch users write it (PyTorch registers attributes by itself), so
- * its parameters are not the model's. As 'Net.fc' paths, for the hint of an error already raised.
- */
-export function unregisteredModuleFields(root: AnyModule): string[] {
-  const tree = new Set(root.namedModules().map(([, m]) => m));
-  const found: string[] = [];
-  for (const module of tree) {
-    for (const [field, value] of Object.entries(module)) {
-      const held = Array.isArray(value) ? value : [value];
-      if (held.some((v) => v instanceof Module && !tree.has(v))) found.push(`${module.constructor.name}.${field}`);
-    }
-  }
-  return found;
 }
 
 /** Short description of an unexpected value for messages. */
@@ -515,11 +554,17 @@ export interface WalkOptions {
  * order (the root has depth 0). The walk keeps its own stack instead of recursing, so a tree nested
  * 10⁵ levels deep is walked like a flat one. Paths are built by concatenation, which V8 keeps as
  * ropes: a deep chain costs memory for the paths only where they are read.
- * @throws ValueError naming `op` for a cycle (a module registered inside its own descendant), or,
- * before visiting anything, when a walk that is not `unique` would follow more than
- * {@link MAX_MODULE_PATHS} paths.
+ * @throws ValueError naming `op`, before visiting anything, for a cycle (a module registered inside
+ * its own descendant), for a module of the tree holding in a field a module outside it, and when a
+ * walk that is not `unique` would follow more than {@link MAX_MODULE_PATHS} paths.
  */
 export function walkModules(op: string, root: AnyModule, options: WalkOptions, visit: (path: string, module: AnyModule, depth: number) => void): void {
+  checkFieldsRegistered(op, root);
+  walk(op, root, options, visit);
+}
+
+/** {@link walkModules} without the check of fields, which is itself a walk. */
+function walk(op: string, root: AnyModule, options: WalkOptions, visit: (path: string, module: AnyModule, depth: number) => void): void {
   if (!options.unique) {
     const paths = countPaths(op, root);
     if (paths > MAX_MODULE_PATHS) {
@@ -554,6 +599,53 @@ export function walkModules(op: string, root: AnyModule, options: WalkOptions, v
   }
 }
 
+/** Every module registered as a child somewhere, for the message about one held in a field only. */
+const registered = new WeakSet<AnyModule>();
+
+/**
+ * Refuses a tree in which a module holds, in a field (alone, in an array or in a plain object), a
+ * module outside the tree. PyTorch registers attributes by itself, so a PyTorch user writes
+ * `readonly fc = new Dense(…)`, and would otherwise get a model that silently leaves that layer's
+ * parameters untrained and unsaved, and its dropout on in eval mode. A #private field is not looked
+ * at: that is the way to hold a module that is not part of the model.
+ */
+function checkFieldsRegistered(op: string, root: AnyModule): void {
+  const tree = new Set<AnyModule>();
+  walk(op, root, { unique: true }, (_, module) => void tree.add(module));
+  const isStray = (v: unknown): v is AnyModule => v instanceof Module && !tree.has(v);
+  for (const module of tree) {
+    for (const [field, value] of Object.entries(module)) {
+      let where: string | undefined;
+      let stray: AnyModule | undefined;
+      if (isStray(value)) [where, stray] = [field, value];
+      else if (Array.isArray(value)) {
+        const i = value.findIndex(isStray);
+        if (i >= 0) [where, stray] = [`${field}[${i}]`, value[i] as AnyModule];
+      } else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+        const entry = Object.entries(value as object).find(([, v]) => isStray(v));
+        if (entry !== undefined) [where, stray] = [`${field}.${entry[0]}`, entry[1] as AnyModule];
+      }
+      if (stray !== undefined) throw strayModuleError(op, module, field, where!, stray, root);
+    }
+  }
+}
+
+function strayModuleError(op: string, holder: AnyModule, field: string, where: string, stray: AnyModule, root: AnyModule): ValueError {
+  const [holderName, strayName] = [holder.constructor.name, stray.constructor.name];
+  const elsewhere = registered.has(stray);
+  const what = elsewhere
+    ? `holds a ${strayName} that is registered elsewhere but not under this ${root.constructor.name}, so its parameters and buffers are not this module's`
+    : `holds a ${strayName} that was never registered, so its parameters and buffers are not the model's (an optimizer would not train them, stateDict would not save them, eval() would not reach it)`;
+  const how = where !== field
+    ? 'register each of them (this.register(name, module)), or hold them in a ModuleList or Sequential that is registered'
+    : Module.childrenOf(holder).has(field)
+      ? `to put it in the place of the child registered as '${field}', call replaceChild('${field}', module), which sets the field too`
+    : elsewhere
+      ? `register it here too (a module may be registered in several places): this.register('${field}', this.${field})`
+      : `register it: readonly ${field} = this.register('${field}', new ${strayName}(…))`;
+  return new ValueError(`${op}: ${holderName}.${where} ${what}; ${how}. PyTorch registers attributes by itself; adjoint does not. Hold it in a #private field if it is not part of the model`);
+}
+
 /**
  * How many paths lead from `root` to its modules (itself included): the entries of a walk that is
  * not unique. Counted over each module once, from its children's counts, so that a tree with
@@ -561,7 +653,7 @@ export function walkModules(op: string, root: AnyModule, options: WalkOptions, v
  */
 function countPaths(op: string, root: AnyModule): number {
   const counts = new Map<AnyModule, number>();
-  walkModules(op, root, {
+  walk(op, root, {
     unique: true,
     leave: (module) => {
       let total = 1;

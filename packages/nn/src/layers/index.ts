@@ -1,6 +1,7 @@
 /** The layers: one file per layer. */
 export { Dense, type DenseOptions } from './dense';
 export { Sequential } from './sequential';
+export { ModuleList } from './module-list';
 export { Dropout, type DropoutOptions } from './dropout';
 export { BatchNorm, type BatchNormOptions } from './batch-norm';
 export { BatchNorm2d, type BatchNorm2dOptions } from './batch-norm-2d';

@@ -1,6 +1,6 @@
 /** A chain of modules, each fed the previous one's output. */
 import { Tensor, ValueError } from '@adjoint/core';
-import { Module, describe } from '../module';
+import { Module, describe, type AnyModule } from '../module';
 
 /**
  * Applies its modules in order. They are registered as children named '0', '1', … (PyTorch's
@@ -31,6 +31,13 @@ export class Sequential extends Module {
       this.register(String(i), layer);
     });
     this.layers = Object.freeze([...layers]);
+  }
+
+  /** Keeps {@link layers} in step with {@link Module.replaceChild}: the new module runs in the old one's place. */
+  protected override childReplaced(name: string, _old: AnyModule, replacement: AnyModule): void {
+    const layers = [...this.layers];
+    layers[Number(name)] = replacement as Module;
+    (this as { layers: readonly Module[] }).layers = Object.freeze(layers);
   }
 
   /** Number of modules. */

@@ -7,9 +7,9 @@
  * arithmetic on this machine; see docs/benchmarks.md).
  */
 import { ShapeError, Tensor, ValueError, assign, borrowGrad, formatShape, isTensor, noGrad, sameShape } from '@adjoint/core';
-import { Module, describe, parameterList, unregisteredModuleFields, type AnyModule } from '../module';
+import { Module, describe, parameterList, type AnyModule } from '../module';
 import type { Schedule } from '../schedules';
-import { knownOptions, listSome, show } from '../args';
+import { knownOptions, show } from '../args';
 import { firstNonFinite } from '../data/checks';
 
 /** A learning rate: a constant, or a schedule giving the rate for each step (0, 1, 2, …). */
@@ -271,11 +271,7 @@ function allFinite(d: Float64Array, squared: boolean): boolean {
 /** {@link parameterList}, which must not be empty nor hold a computed tensor. */
 function parameterListFor(name: string, params: readonly Tensor[] | AnyModule): Tensor[] {
   const list = parameterList(name, params);
-  if (list.length === 0) {
-    const unregistered = params instanceof Module ? unregisteredModuleFields(params) : [];
-    const hint = unregistered.length === 0 ? '' : `; ${listSome(unregistered)} hold modules that were never registered, so their parameters are not the model's: register each with this.register(name, module) (PyTorch registers attributes by itself; adjoint does not), or keep a list of them in a Sequential`;
-    throw new ValueError(`${name}: the parameter list is empty${hint}`);
-  }
+  if (list.length === 0) throw new ValueError(`${name}: the parameter list is empty`);
   // A module's parameters are leaves (registerParameter checks); a list's are checked at their positions.
   if (Array.isArray(params)) {
     params.forEach((p, i) => {
