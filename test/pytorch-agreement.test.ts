@@ -169,6 +169,38 @@ for (const [name, options] of optimizerCases) {
   });
 }
 
+// Param groups: the weight with a learning rate of its own, changed after three steps as
+// `param_group['lr'] = …`; the bias with a weight decay of its own.
+const groupCases: [string, Record<string, number | boolean>][] = [
+  ['SGD', { lr: 0.05, momentum: 0.9, weightDecay: 0.01 }],
+  ['Adam', { lr: 0.02, weightDecay: 0.1 }],
+  ['AdamW', { lr: 0.01, weightDecay: 0.05 }],
+  ['RMSprop', { lr: 0.01, weightDecay: 0.02 }],
+  ['Adagrad', { lr: 0.1 }],
+];
+for (const [name, options] of groupCases) {
+  const shapes = [[3, 4], [5]];
+  const initial = shapes.map((s) => random(s));
+  const grads = Array.from({ length: 6 }, () => shapes.map((s) => random(s)));
+  const params = initial.map((p) => tensor(p.data, { shape: p.shape, requiresGrad: true }));
+  const lr = options.lr as number;
+  const groups = [{ indices: [0], lr: lr / 2 }, { indices: [1], weightDecay: 0.3 }];
+  const lrChange = { beforeStep: 3, group: 0, lr: lr * 3 };
+  const Optimizer = (nn as unknown as Record<string, new (p: nn.ParamGroupOptions[], o: object) => nn.Optimizer>)[name]!;
+  const opt = new Optimizer(groups.map(({ indices, ...rest }) => ({ params: indices.map((i) => params[i]!), ...rest })), options);
+  const after = grads.map((step, k) => {
+    if (k === lrChange.beforeStep) opt.paramGroups[lrChange.group]!.lr = lrChange.lr;
+    step.forEach((g, i) => (params[i]!.grad = tensor(g.data, { shape: g.shape })));
+    opt.step();
+    return params.map((p) => Array.from(p.data));
+  });
+  const label = `${name}(${JSON.stringify(options)}) with param groups`;
+  cases.push({ kind: 'optimizer', label, optimizer: name, options, params: initial, grads, groups, lrChange });
+  checks.push((result) => {
+    (result.after as number[][][]).forEach((step, k) => step.forEach((want, i) => expectClose(`${label}: parameter ${i} after step ${k + 1}`, after[k]![i]!, want)));
+  });
+}
+
 // ── Expressions: losses and ops, their values and gradients ─────────────────────────────────────
 
 interface Expression {

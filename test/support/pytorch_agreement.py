@@ -112,7 +112,12 @@ def layer(case):
 
 def optimizer(case):
     o = case["options"]
-    ps = [t(p, True) for p in case["params"]]
+    tensors = [t(p, True) for p in case["params"]]
+    ps = tensors
+    if "groups" in case:  # param groups: parameter indices, and lr / weightDecay of their own
+        ps = [dict({"params": [tensors[i] for i in g["indices"]]},
+                   **({"lr": g["lr"]} if "lr" in g else {}),
+                   **({"weight_decay": g["weightDecay"]} if "weightDecay" in g else {})) for g in case["groups"]]
     name = case["optimizer"]
     if name == "SGD":
         opt = torch.optim.SGD(ps, lr=o["lr"], momentum=o.get("momentum", 0), nesterov=o.get("nesterov", False), weight_decay=o.get("weightDecay", 0))
@@ -126,11 +131,14 @@ def optimizer(case):
     else:
         raise ValueError(name)
     after = []
-    for step in case["grads"]:
-        for p, g in zip(ps, step):
+    for k, step in enumerate(case["grads"]):
+        change = case.get("lrChange")
+        if change is not None and change["beforeStep"] == k:
+            opt.param_groups[change["group"]]["lr"] = change["lr"]
+        for p, g in zip(tensors, step):
             p.grad = t(g)
         opt.step()
-        after.append([flat(p) for p in ps])
+        after.append([flat(p) for p in tensors])
     return {"after": after}
 
 

@@ -1,7 +1,6 @@
 /** Adagrad (Duchi, Hazan & Singer 2011): per-weight rates that shrink with the gradients seen. */
 import { Tensor, full } from '@adjoint/core';
-import type { AnyModule } from '../module';
-import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
+import { Optimizer, checkKnownOptions, checkOption, type LearningRate, type OptimizerParams } from './optimizer';
 import { orDefault } from '../args';
 
 /** Options of {@link Adagrad}. */
@@ -35,7 +34,7 @@ export class Adagrad extends Optimizer<AdagradState> {
   readonly weightDecay: number;
   readonly initialAccumulator: number;
 
-  constructor(params: readonly Tensor[] | AnyModule, options: AdagradOptions = {}) {
+  constructor(params: OptimizerParams, options: AdagradOptions = {}) {
     options = checkKnownOptions('Adagrad', options, ['lr', 'eps', 'weightDecay', 'initialAccumulator']);
     super('Adagrad', params, orDefault(options.lr, 0.01));
     this.eps = checkOption(this.name, 'eps', orDefault(options.eps, 1e-10));
@@ -49,8 +48,9 @@ export class Adagrad extends Optimizer<AdagradState> {
     return { sum: full(param.shape, this.initialAccumulator) };
   }
 
-  protected update(w: Float64Array, g: Float64Array, state: AdagradState, lr: number): void {
-    const { weightDecay: wd, eps } = this;
+  protected update(w: Float64Array, g: Float64Array, state: AdagradState, lr: number, index: number): void {
+    const { eps } = this;
+    const wd = this.weightDecayOf(index);
     const sum = state.sum.data;
     for (let i = 0; i < w.length; i++) {
       const gi = wd === 0 ? g[i]! : g[i]! + w[i]! * wd;

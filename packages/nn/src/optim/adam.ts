@@ -1,7 +1,6 @@
 /** Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019). */
 import { Tensor, ValueError, adamCoefficients, adamMoments, adamStageGradient, adamUpdate, requireOptions, zerosLike, type AdamMoments } from '@adjoint/core';
-import type { AnyModule } from '../module';
-import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
+import { Optimizer, checkKnownOptions, checkOption, type LearningRate, type OptimizerParams } from './optimizer';
 import { checkBoolean, orDefault, show } from '../args';
 
 /** Options of {@link Adam}. */
@@ -53,7 +52,7 @@ export class Adam extends Optimizer<AdamState> {
   private parameterBuffers: Set<ArrayBufferLike> | null = null;
 
   /** @param name used in messages (AdamW passes its own). */
-  constructor(params: readonly Tensor[] | AnyModule, options: AdamOptions = {}, name = 'Adam') {
+  constructor(params: OptimizerParams, options: AdamOptions = {}, name = 'Adam') {
     options = checkKnownOptions(name, options, ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'decoupled']);
     super(name, params, orDefault(options.lr, 0.001));
     this.beta1 = checkOption(name, 'beta1', orDefault(options.beta1, 0.9), 1);
@@ -95,7 +94,8 @@ export class Adam extends Optimizer<AdamState> {
     state.t += 1;
     const { m, v } = this.resident(state, index);
     // Staged by this step's check; core uses the copy only if it was made of this very array.
-    adamUpdate(w, g, m, v, adamCoefficients(state.t, lr, this), true);
+    const { beta1, beta2, eps, decoupled } = this;
+    adamUpdate(w, g, m, v, adamCoefficients(state.t, lr, { beta1, beta2, eps, decoupled, weightDecay: this.weightDecayOf(index) }), true);
   }
 
   private slots(): AdamMoments[] {
@@ -124,7 +124,7 @@ export class Adam extends Optimizer<AdamState> {
  * weightDecay of 0.01.
  */
 export class AdamW extends Adam {
-  constructor(params: readonly Tensor[] | AnyModule, options: Omit<AdamOptions, 'decoupled'> = {}) {
+  constructor(params: OptimizerParams, options: Omit<AdamOptions, 'decoupled'> = {}) {
     super(params, adamW(requireOptions('AdamW', options)), 'AdamW');
   }
 }

@@ -194,6 +194,49 @@ describe('Optimizer base', () => {
   });
 });
 
+describe('param groups (PyTorch: param_groups)', () => {
+  test('each group steps with its own lr and weight decay; a group without follows the optimizer as it changes', () => {
+    const [a, b, c] = [param([1]), param([1]), param([1])];
+    const opt = new SGD([{ params: [a], lr: 0.25 }, { params: [b], weightDecay: 0.5 }, { params: [c] }], { lr: 0.1 });
+    expect(opt.params).toEqual([a, b, c]);
+    expect(opt.paramGroups.map((g) => [g.lr, g.weightDecay])).toEqual([[0.25, undefined], [undefined, 0.5], [undefined, undefined]]);
+    // f = Σ w², g = 2w: a ← 1 − 0.25·2, b ← 1 − 0.1·(2 + 0.5), c ← 1 − 0.1·2
+    expect(trajectory([a, b, c], opt, 1)).toEqual([[0.5, 0.75, 0.8]]);
+    opt.lr = 0.5;
+    opt.paramGroups[0]!.lr = 0;
+    expect([0, 1, 2].map((g) => opt.currentLr(g))).toEqual([0, 0.5, 0.5]);
+    expect(trajectory([a, b, c], opt, 1)).toEqual([[0.5, 0.75 - 0.5 * 2.5 * 0.75, 0.8 - 0.5 * 2 * 0.8]]);
+  });
+
+  test('a group of a module names its parameters in messages; groups and their lists cannot be changed, except lr', () => {
+    const model = mlp([2, 3, 1], { seed: 0 });
+    const [first, second] = model.layers;
+    const opt = new Adam([{ params: first!, lr: 1e-4 }, { params: second! }]);
+    expect(opt.params).toEqual(model.parameters());
+    expect(Object.isFrozen(opt.paramGroups) && Object.isFrozen(opt.paramGroups[0]!.params)).toBe(true);
+    expect(() => ((opt.paramGroups[1] as { weightDecay: number }).weightDecay = 1)).toThrow(TypeError);
+    second!.bias.grad = tensor([NaN]);
+    expectError(() => opt.step(), ValueError, /^Adam: the gradient of parameter 3 \('bias'\)/);
+    opt.paramGroups[1]!.lr = -1;
+    second!.bias.grad = tensor([1]);
+    const before = Array.from(second!.bias.data);
+    expectError(() => opt.step(), ValueError, 'Adam: the learning rate of param group 1 must be a finite number ≥ 0, got -1 at step 0');
+    expect(Array.from(second!.bias.data)).toEqual(before);
+    expectError(() => opt.currentLr(2), ValueError, 'Adam.currentLr: group must be a whole number from 0 to 1, got 2');
+  });
+
+  test('bad groups are ValueErrors naming the group', () => {
+    const [a, b] = [param([1]), param([2])];
+    expectError(() => new SGD([{ params: [a] }, { params: [b, a] }]), ValueError, 'SGD: parameter 1 of param group 1 (shape [1]) is also in param group 0; a parameter belongs to one group');
+    expectError(() => new SGD([{ params: [a] }, { params: [] }]), ValueError, 'SGD (param group 1): the parameter list is empty');
+    expectError(() => new Adam([{ params: [a], momentum: 0.9 } as never]), ValueError, "Adam: unknown key 'momentum' in param group 0; the keys are params, lr, weightDecay");
+    expectError(() => new Adam([{ lr: 0.1 } as never]), ValueError, 'Adam: param group 0 has no params');
+    expectError(() => new RMSprop([{ params: [a], lr: -1 }]), ValueError, /^RMSprop \(param group 0\): lr must be a finite number ≥ 0/);
+    expectError(() => new Adagrad([{ params: [a], weightDecay: NaN }]), ValueError, 'Adagrad (param group 0): weightDecay must be in [0, ∞), got NaN');
+    expectError(() => new SGD([{ params: [a] }, b] as never), ValueError, /^SGD: parameter 0 is not a Tensor, got an object/);
+  });
+});
+
 describe('unknown options', () => {
   it('a misspelt option is a ValueError naming it, not silently ignored', () => {
     const w = tensor([1], { requiresGrad: true });

@@ -9,11 +9,37 @@
 import { ShapeError, Tensor, ValueError, assign, borrowGrad, formatShape, isTensor, noGrad, sameShape } from '@adjoint/core';
 import { Module, describe, parameterList, type AnyModule } from '../module';
 import type { Schedule } from '../schedules';
-import { knownOptions, show } from '../args';
+import { knownNestedOptions, knownOptions, show } from '../args';
 import { firstNonFinite } from '../data/checks';
 
 /** A learning rate: a constant, or a schedule giving the rate for each step (0, 1, 2, …). */
 export type LearningRate = number | Schedule;
+
+/**
+ * A group of parameters with a learning rate or weight decay of its own, PyTorch's param_groups:
+ * `new Adam([{ params: model.body, lr: 1e-4 }, { params: model.head }], { lr: 1e-3 })`.
+ */
+export interface ParamGroupOptions {
+  /** The group's parameters: a list, or a module's. */
+  params: readonly Tensor[] | AnyModule;
+  /** The group's learning rate or schedule (default: the optimizer's {@link Optimizer.lr}, followed when it changes). */
+  lr?: LearningRate;
+  /** The group's weight decay λ ≥ 0 (default: the optimizer's). */
+  weightDecay?: number;
+}
+
+/** What an optimizer optimizes: a list of parameters, a module's, or groups of them with options of their own. */
+export type OptimizerParams = readonly Tensor[] | AnyModule | readonly ParamGroupOptions[];
+
+/** A parameter group as an optimizer keeps it ({@link Optimizer.paramGroups}). */
+export interface ParamGroup {
+  /** The group's parameters, in the order given. */
+  readonly params: readonly Tensor[];
+  /** The group's learning rate or schedule; undefined follows the optimizer's `lr`. May be reassigned. */
+  lr: LearningRate | undefined;
+  /** The group's weight decay; undefined is the optimizer's. */
+  readonly weightDecay: number | undefined;
+}
 
 /** Per-parameter optimizer state: named tensors (moment estimates) and numbers (step counts, integers ≥ 0). */
 export type ParamState = Record<string, Tensor | number>;
@@ -38,23 +64,34 @@ export class NonFiniteGradientError extends ValueError {}
  * gradient before updating anything, evaluates the schedule once per step, and counts steps.
  */
 export abstract class Optimizer<S extends ParamState = ParamState> {
-  /** The parameters updated by {@link step}, in the order given (duplicates removed). */
+  /** The parameters updated by {@link step}, in the order given (duplicates removed), group after group. */
   readonly params: readonly Tensor[];
+  /**
+   * The parameter groups: one holding every parameter unless groups were given. A group's `lr` may
+   * be reassigned, as PyTorch's `param_group['lr']`.
+   */
+  readonly paramGroups: readonly ParamGroup[];
   /** The learning rate: a number, or a schedule called with the step count. May be reassigned. */
   lr: LearningRate;
   private steps = 0;
   private readonly states = new Map<Tensor, S>();
-  /** The parameters' dotted names when the optimizer was built from a module (for messages). */
-  private readonly paramNames: readonly string[] | null;
+  /** The group of each parameter, by position in {@link params}. */
+  private readonly groupOf: readonly number[];
+  /** The parameters' dotted names where they were given as a module's (for messages). */
+  private readonly paramNames: ReadonlyArray<string | undefined>;
 
   /**
    * @param name the optimizer's name, for messages.
-   * @throws ValueError for an empty list, a non-tensor, a non-leaf tensor, or a bad learning rate.
+   * @throws ValueError for an empty list or group, a non-tensor, a non-leaf tensor, a parameter in
+   * two groups, a group's unknown key, or a bad learning rate or weight decay.
    */
-  protected constructor(protected readonly name: string, params: readonly Tensor[] | AnyModule, lr: LearningRate) {
-    this.params = parameterListFor(name, params);
-    this.paramNames = params instanceof Module ? Module.namedParametersFor(name, params).map(([n]) => n) : null;
+  protected constructor(protected readonly name: string, params: OptimizerParams, lr: LearningRate) {
     this.lr = checkLearningRate(name, lr);
+    const groups = paramGroupsFor(name, params);
+    this.paramGroups = Object.freeze(groups.map(({ group }) => group));
+    this.params = groups.flatMap(({ group }) => group.params);
+    this.groupOf = groups.flatMap(({ group }, g) => group.params.map(() => g));
+    this.paramNames = groups.flatMap(({ names }) => names);
   }
 
   /** Number of completed calls to {@link step}. */
@@ -62,13 +99,22 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
     return this.steps;
   }
 
-  /** The learning rate the next {@link step} will use. */
-  currentLr(): number {
-    const lr = typeof this.lr === 'function' ? this.lr(this.steps) : this.lr;
+  /** The learning rate the next {@link step} will use, for the parameters of group `group` (default the first). */
+  currentLr(group = 0): number {
+    const spec = this.paramGroups[group];
+    if (spec === undefined) throw new ValueError(`${this.name}.currentLr: group must be a whole number from 0 to ${this.paramGroups.length - 1}, got ${show(group)}`);
+    const rate = spec.lr ?? this.lr;
+    const lr = typeof rate === 'function' ? rate(this.steps) : rate;
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
-      throw new ValueError(`${this.name}: the learning rate must be a finite number ≥ 0, got ${typeof lr === 'number' ? String(lr) : describe(lr)} at step ${this.steps}`);
+      const where = this.paramGroups.length > 1 ? ` of param group ${group}` : '';
+      throw new ValueError(`${this.name}: the learning rate${where} must be a finite number ≥ 0, got ${typeof lr === 'number' ? String(lr) : describe(lr)} at step ${this.steps}`);
     }
     return lr;
+  }
+
+  /** The weight decay of parameter `index`: its group's, or the optimizer's own `weightDecay` option (0 without one). */
+  protected weightDecayOf(index: number): number {
+    return this.paramGroups[this.groupOf[index]!]!.weightDecay ?? (this as { weightDecay?: number }).weightDecay ?? 0;
   }
 
   /**
@@ -82,7 +128,7 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
    * ValueError for a bad learning rate.
    */
   step(): void {
-    const lr = this.currentLr();
+    const lrs = this.paramGroups.map((_, g) => this.currentLr(g));
     const grads = this.params.map((p, i) => this.checkedGradient(p, i));
     noGrad(() => {
       grads.forEach((grad, i) => {
@@ -94,7 +140,7 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
           this.states.set(p, state);
         }
         // Through assign, so that a backward through a graph that recorded the old values fails.
-        assign(p, (w) => this.update(w, grad.data, state, lr, i));
+        assign(p, (w) => this.update(w, grad.data, state, lrs[this.groupOf[i]!]!, i));
       });
     });
     this.steps++;
@@ -146,7 +192,7 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
 
   /** 'parameter 2', with its dotted name when the optimizer was built from a module. */
   private describeParam(i: number): string {
-    const name = this.paramNames?.[i];
+    const name = this.paramNames[i];
     return name === undefined ? `parameter ${i}` : `parameter ${i} ('${name}')`;
   }
 
@@ -266,6 +312,45 @@ function allFinite(d: Float64Array, squared: boolean): boolean {
   }
   for (; k < n; k++) s0 += sq(d[k]!) * 0;
   return s0 + s1 + s2 + s3 === 0;
+}
+
+/** A list of groups rather than of tensors: its items are plain objects (a tensor is not one). */
+function isGroupList(params: OptimizerParams): params is readonly ParamGroupOptions[] {
+  return Array.isArray(params) && params.length > 0 && params.every((item) => item !== null && typeof item === 'object' && !isTensor(item) && !(item instanceof Module));
+}
+
+/** The groups of `params` (one for a list or a module), checked, each with its parameters' names where known. */
+function paramGroupsFor(name: string, params: OptimizerParams): Array<{ group: ParamGroup; names: Array<string | undefined> }> {
+  const listed = (where: string, list: readonly Tensor[] | AnyModule): { params: Tensor[]; names: Array<string | undefined> } => ({
+    params: parameterListFor(where, list),
+    names: list instanceof Module ? Module.namedParametersFor(name, list).map(([n]) => n) : [],
+  });
+  if (!isGroupList(params)) {
+    const { params: list, names } = listed(name, params as readonly Tensor[] | AnyModule);
+    return [{ group: makeGroup(list, undefined, undefined), names: list.map((_, i) => names[i]) }];
+  }
+  const seen = new Map<Tensor, number>();
+  return params.map((spec, g) => {
+    const where = `param group ${g}`;
+    knownNestedOptions(name, where, spec, ['params', 'lr', 'weightDecay']);
+    if (!('params' in spec)) throw new ValueError(`${name}: ${where} has no params`);
+    const { params: list, names } = listed(`${name} (${where})`, spec.params);
+    list.forEach((p, i) => {
+      const other = seen.get(p);
+      if (other !== undefined) throw new ValueError(`${name}: parameter ${i} of ${where} (shape ${formatShape(p.shape)}) is also in param group ${other}; a parameter belongs to one group`);
+      seen.set(p, g);
+    });
+    const lr = spec.lr === undefined ? undefined : checkLearningRate(`${name} (${where})`, spec.lr);
+    const weightDecay = spec.weightDecay === undefined ? undefined : checkOption(`${name} (${where})`, 'weightDecay', spec.weightDecay);
+    return { group: makeGroup(list, lr, weightDecay), names: list.map((_, i) => names[i]) };
+  });
+}
+
+/** A group whose `lr` alone can be written: its parameters and weight decay were checked once, here. */
+function makeGroup(params: Tensor[], lr: LearningRate | undefined, weightDecay: number | undefined): ParamGroup {
+  const group = { params: Object.freeze(params), lr } as ParamGroup;
+  Object.defineProperty(group, 'weightDecay', { value: weightDecay, enumerable: true, writable: false });
+  return Object.seal(group);
 }
 
 /** {@link parameterList}, which must not be empty nor hold a computed tensor. */

@@ -1,7 +1,6 @@
 /** RMSprop (Hinton's lecture 6e): Adagrad with a decaying average instead of a growing sum. */
 import { Tensor, zerosLike } from '@adjoint/core';
-import type { AnyModule } from '../module';
-import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
+import { Optimizer, checkKnownOptions, checkOption, type LearningRate, type OptimizerParams } from './optimizer';
 import { orDefault } from '../args';
 
 /** Options of {@link RMSprop}. */
@@ -37,7 +36,7 @@ export class RMSprop extends Optimizer<RMSpropState> {
   readonly eps: number;
   readonly weightDecay: number;
 
-  constructor(params: readonly Tensor[] | AnyModule, options: RMSpropOptions = {}) {
+  constructor(params: OptimizerParams, options: RMSpropOptions = {}) {
     options = checkKnownOptions('RMSprop', options, ['lr', 'rho', 'eps', 'weightDecay']);
     super('RMSprop', params, orDefault(options.lr, 0.001));
     this.rho = checkOption(this.name, 'rho', orDefault(options.rho, 0.9), 1);
@@ -51,8 +50,9 @@ export class RMSprop extends Optimizer<RMSpropState> {
     return { square: zerosLike(param) };
   }
 
-  protected update(w: Float64Array, g: Float64Array, state: RMSpropState, lr: number): void {
-    const { weightDecay: wd, eps, rho } = this;
+  protected update(w: Float64Array, g: Float64Array, state: RMSpropState, lr: number, index: number): void {
+    const { eps, rho } = this;
+    const wd = this.weightDecayOf(index);
     const square = state.square.data;
     for (let i = 0; i < w.length; i++) {
       const gi = wd === 0 ? g[i]! : g[i]! + w[i]! * wd;

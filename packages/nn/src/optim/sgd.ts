@@ -1,7 +1,6 @@
 /** Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay. */
 import { Tensor, ValueError, zerosLike } from '@adjoint/core';
-import type { AnyModule } from '../module';
-import { Optimizer, checkKnownOptions, checkOption, type LearningRate } from './optimizer';
+import { Optimizer, checkKnownOptions, checkOption, type LearningRate, type OptimizerParams } from './optimizer';
 import { checkBoolean, orDefault } from '../args';
 
 /** Options of {@link SGD}. */
@@ -39,7 +38,7 @@ export class SGD extends Optimizer<SGDState> {
   readonly nesterov: boolean;
   readonly weightDecay: number;
 
-  constructor(params: readonly Tensor[] | AnyModule, options: SGDOptions = {}) {
+  constructor(params: OptimizerParams, options: SGDOptions = {}) {
     options = checkKnownOptions('SGD', options, ['lr', 'momentum', 'nesterov', 'weightDecay']);
     super('SGD', params, orDefault(options.lr, 0.01));
     this.momentum = checkOption(this.name, 'momentum', orDefault(options.momentum, 0), 1);
@@ -52,8 +51,9 @@ export class SGD extends Optimizer<SGDState> {
     return { velocity: zerosLike(param) };
   }
 
-  protected update(w: Float64Array, g: Float64Array, state: SGDState, lr: number): void {
-    const { momentum: mu, weightDecay: wd, nesterov } = this;
+  protected update(w: Float64Array, g: Float64Array, state: SGDState, lr: number, index: number): void {
+    const { momentum: mu, nesterov } = this;
+    const wd = this.weightDecayOf(index);
     const v = state.velocity.data;
     for (let i = 0; i < w.length; i++) {
       const gi = wd === 0 ? g[i]! : g[i]! + w[i]! * wd;
