@@ -15,8 +15,9 @@ export const init = Object.freeze({ glorotUniform, glorotNormal, heUniform, heNo
 export { mse, mae, binaryCrossEntropy, crossEntropy, l1, l2, type CrossEntropyOptions, type Target } from './losses';
 export * from './optim/index';
 export {
-  constant, stepDecay, exponentialDecay, inverseTimeDecay, cosineDecay,
+  constant, stepDecay, exponentialDecay, inverseTimeDecay, cosineDecay, linearWarmup, sequentialSchedule,
   type Schedule, type StepDecayOptions, type ExponentialDecayOptions, type InverseTimeDecayOptions, type CosineDecayOptions,
+  type LinearWarmupOptions, type SequentialScheduleOptions,
 } from './schedules';
 export { clipGradNorm, clipGradValue } from './clip';
 export { summary } from './summary';

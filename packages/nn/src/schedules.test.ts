@@ -1,5 +1,5 @@
 import { ValueError } from '@adjoint/core';
-import { constant, cosineDecay, exponentialDecay, inverseTimeDecay, stepDecay } from './schedules';
+import { constant, cosineDecay, exponentialDecay, inverseTimeDecay, linearWarmup, sequentialSchedule, stepDecay } from './schedules';
 
 describe('schedules', () => {
   test('constant', () => {
@@ -32,6 +32,36 @@ describe('schedules', () => {
     expect(s(100)).toBeCloseTo(0.2, 14);
     expect(s(500)).toBeCloseTo(0.2, 14);
     expect(cosineDecay(1, { decaySteps: 4 })(4)).toBeCloseTo(0, 15);
+  });
+
+  test('linearWarmup: a straight climb from s·η₀ to η₀ over W steps, then flat', () => {
+    expect([0, 1, 2, 4, 9].map(linearWarmup(0.2, { warmupSteps: 4 }))).toEqual([0, 0.05, 0.1, 0.2, 0.2]);
+    const s = linearWarmup(0.1, { warmupSteps: 4, startFactor: 0.25 });
+    [0, 1, 3, 4].forEach((t) => expect(s(t)).toBeCloseTo(0.1 * (0.25 + (0.75 * t) / 4), 16));
+    expect(() => linearWarmup(0.1, { warmupSteps: 0 })).toThrow('linearWarmup: warmupSteps must be a positive integer, got 0');
+    expect(() => linearWarmup(0.1, { warmupSteps: 2, startFactor: 1.5 })).toThrow('linearWarmup: startFactor must be in [0, 1], got 1.5');
+  });
+
+  test('sequentialSchedule: each schedule counts its own steps from its milestone (PyTorch SequentialLR)', () => {
+    // PyTorch: SequentialLR(opt, [LinearLR(opt, 0.25, total_iters=4), CosineAnnealingLR(opt, T_max=6, eta_min=0.01)], milestones=[4]).
+    const s = sequentialSchedule([linearWarmup(0.1, { warmupSteps: 4, startFactor: 0.25 }), cosineDecay(0.1, { decaySteps: 6, alpha: 0.1 })], { milestones: [4] });
+    for (let t = 0; t <= 10; t++) {
+      const want = t < 4 ? 0.1 * (0.25 + (0.75 * t) / 4) : 0.01 + 0.09 * 0.5 * (1 + Math.cos((Math.PI * (t - 4)) / 6));
+      expect(s(t)).toBeCloseTo(want, 15);
+    }
+    const three = sequentialSchedule([constant(1), (t) => 10 + t, constant(3)], { milestones: [2, 5] });
+    expect([0, 1, 2, 4, 5, 100].map(three)).toEqual([1, 1, 10, 12, 3, 3]);
+    expect(() => three(-1)).toThrow('sequentialSchedule: the step must be a whole number ≥ 0 (steps completed so far), got -1');
+  });
+
+  test('sequentialSchedule refuses what it cannot follow, naming itself', () => {
+    const c = constant(1);
+    expect(() => sequentialSchedule([], { milestones: [] })).toThrow(/^sequentialSchedule: expected a non-empty list of schedules/);
+    expect(() => sequentialSchedule([c, 0.1 as never], { milestones: [3] })).toThrow('sequentialSchedule: item 1 is not a schedule (a function of the step), got 0.1');
+    expect(() => sequentialSchedule([c, c], { milestones: [] })).toThrow('sequentialSchedule: milestones must be a list of 1 step (one fewer than the schedules), got an array of length 0');
+    expect(() => sequentialSchedule([c, c, c], { milestones: [4, 4] })).toThrow('sequentialSchedule: milestones must be increasing positive integers, got [4, 4]');
+    expect(() => sequentialSchedule([c, c], { milestones: [0] })).toThrow(/increasing positive integers, got \[0\]/);
+    expect(() => sequentialSchedule([c, c], { milestone: [2] } as never)).toThrow(/unknown option 'milestone'/);
   });
 
   test('bad arguments are ValueErrors', () => {

@@ -98,6 +98,64 @@ export function cosineDecay(initial: number, options: CosineDecayOptions): Sched
   return atStep('cosineDecay', (t) => initial * (alpha + (1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * Math.min(t, steps)) / steps))));
 }
 
+/** Options of {@link linearWarmup}. */
+export interface LinearWarmupOptions {
+  /** Steps W over which the rate climbs to η₀ (a positive integer). */
+  warmupSteps: number;
+  /** The rate at step 0 as a fraction of η₀, in [0, 1] (default 0). */
+  startFactor?: number;
+}
+
+/**
+ * η(t) = η₀ · (s + (1 − s) · min(t, W)/W): a straight climb from s·η₀ to η₀ over W steps, then
+ * constant (PyTorch's LinearLR with start_factor s, end_factor 1, total_iters W). Follow it with a
+ * decay by {@link sequentialSchedule}.
+ */
+export function linearWarmup(initial: number, options: LinearWarmupOptions): Schedule {
+  check('linearWarmup', 'initial', initial, 0);
+  options = knownOptions('linearWarmup', options, ['warmupSteps', 'startFactor']);
+  const steps = options.warmupSteps;
+  if (typeof steps !== 'number' || !Number.isInteger(steps) || steps <= 0) throw new ValueError(`linearWarmup: warmupSteps must be a positive integer, got ${show(steps)}`);
+  const start = check('linearWarmup', 'startFactor', orDefault(options.startFactor, 0), 0);
+  if (start > 1) throw new ValueError(`linearWarmup: startFactor must be in [0, 1], got ${start}`);
+  return atStep('linearWarmup', (t) => initial * (start + ((1 - start) * Math.min(t, steps)) / steps));
+}
+
+/** Options of {@link sequentialSchedule}. */
+export interface SequentialScheduleOptions {
+  /** The steps at which each schedule after the first takes over: increasing positive integers, one fewer than the schedules. */
+  milestones: readonly number[];
+}
+
+/**
+ * The schedules one after another: schedule i runs from milestone i − 1 (0 for the first) until
+ * milestone i, counting its own steps from 0, as PyTorch's SequentialLR. Warm up, then decay:
+ * `sequentialSchedule([linearWarmup(0.1, { warmupSteps: 100 }), cosineDecay(0.1, { decaySteps: 900 })], { milestones: [100] })`.
+ */
+export function sequentialSchedule(schedules: readonly Schedule[], options: SequentialScheduleOptions): Schedule {
+  const op = 'sequentialSchedule';
+  if (!Array.isArray(schedules) || schedules.length === 0) throw new ValueError(`${op}: expected a non-empty list of schedules, got ${show(schedules)}`);
+  schedules.forEach((s, i) => {
+    if (typeof s !== 'function') throw new ValueError(`${op}: item ${i} is not a schedule (a function of the step), got ${show(s)}`);
+  });
+  const { milestones } = knownOptions(op, options, ['milestones']);
+  if (!Array.isArray(milestones) || milestones.length !== schedules.length - 1) {
+    throw new ValueError(`${op}: milestones must be a list of ${schedules.length - 1} step${schedules.length === 2 ? '' : 's'} (one fewer than the schedules), got ${show(milestones)}`);
+  }
+  milestones.forEach((m, i) => {
+    if (typeof m !== 'number' || !Number.isInteger(m) || m <= (i === 0 ? 0 : milestones[i - 1]!)) {
+      throw new ValueError(`${op}: milestones must be increasing positive integers, got [${milestones.map(show).join(', ')}]`);
+    }
+  });
+  const starts = [0, ...milestones];
+  const fixed = [...schedules];
+  return atStep(op, (t) => {
+    let i = starts.length - 1;
+    while (t < starts[i]!) i--;
+    return fixed[i]!(t - starts[i]!);
+  });
+}
+
 /**
  * `rate` as a schedule that refuses a step that is not a count 0, 1, 2, …: the formulas would give
  * a rate for it all the same (cosineDecay running backwards, inverseTimeDecay a negative rate).
