@@ -4,8 +4,8 @@
  * worked out by hand.
  */
 import {
-  Tensor, ValueError, add, arange, eye, full, linspace, manualSeed, ones, onesLike, rand, randn, scalar,
-  tensor, zeros, zerosLike,
+  Rng, Tensor, ValueError, add, arange, eye, full, getRngState, linspace, manualSeed, ones, onesLike, rand, randn,
+  scalar, setRngState, tensor, zeros, zerosLike, type RngState,
 } from '@adjoint/core';
 import { expectThrows } from './testing/expect-throws';
 
@@ -478,6 +478,79 @@ describe('rand and randn', () => {
   it('reject bad shapes with a ValueError naming the op', () => {
     expectValueError(() => rand([-2], { seed: 1 }), 'rand', '[-2]');
     expectValueError(() => randn([2, 0.5], { seed: 1 }), 'randn', '[2, 0.5]');
+  });
+});
+
+describe('getRngState and setRngState: the module-wide stream saved and restored', () => {
+  /** The bit patterns of a tensor's values, so that a comparison is exact. */
+  const bits = (t: Tensor): bigint[] => Array.from(new BigUint64Array(Float64Array.from(t.data).buffer));
+  /** Draws of both kinds from the module-wide stream; randn over an odd count leaves a spare normal draw. */
+  const draws = (): bigint[][] => [bits(rand([4])), bits(randn([3])), bits(rand([2], { min: -1, max: 1 })), bits(randn([5]))];
+
+  it.each([['with no spare', 4], ['holding a spare normal draw', 3]])('draw, save, draw more, restore, draw again gives the same bits (%s)', (_what, n) => {
+    manualSeed(17);
+    randn([n]);
+    const saved = getRngState();
+    expect(saved.spare === null).toBe(n % 2 === 0);
+    const first = draws();
+    draws();
+    setRngState(saved);
+    expect(draws()).toEqual(first);
+  });
+
+  it('a state survives JSON, as a checkpoint file would carry it', () => {
+    manualSeed(5);
+    randn([1]);
+    const saved = JSON.stringify(getRngState());
+    const first = draws();
+    manualSeed(6);
+    setRngState(JSON.parse(saved) as RngState);
+    expect(draws()).toEqual(first);
+  });
+
+  it('is the state of an Rng: after manualSeed(s), that of new Rng(s); and an Rng\'s state sets the stream', () => {
+    manualSeed(23);
+    expect(getRngState()).toEqual(new Rng(23).state());
+    const own = new Rng(31);
+    own.normal();
+    setRngState(own.state());
+    expect(bits(randn([3]))).toEqual(bits(randn([3], { rng: own })));
+  });
+
+  it('getRngState gives a snapshot: later draws do not change it', () => {
+    manualSeed(2);
+    const saved = getRngState();
+    const copy = JSON.parse(JSON.stringify(saved)) as RngState;
+    draws();
+    expect(saved).toEqual(copy);
+    expect(getRngState()).not.toEqual(copy);
+  });
+
+  it('setRngState keeps no reference to the state given: changing it afterwards changes nothing', () => {
+    manualSeed(9);
+    randn([1]);
+    const saved = getRngState();
+    const first = draws();
+    const mutable = { words: [...saved.words], spare: saved.spare };
+    setRngState(mutable);
+    mutable.words.fill(1);
+    mutable.spare = 0.5;
+    expect(draws()).toEqual(first);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['not an object', 'state', 'got "state"'],
+    ['undefined', undefined, 'got undefined'],
+    ['the wrong number of words', { words: [1, 2, 3], spare: null }, 'got words [1, 2, 3] and spare null'],
+    ['all words 0', { words: [0, 0, 0, 0], spare: null }, 'got words [0, 0, 0, 0] and spare null'],
+    ['a word that is not a whole number', { words: [1, 2, 3.5, 4], spare: null }, 'got words [1, 2, 3.5, 4] and spare null'],
+    ['a word past 2³² − 1', { words: [1, 2, 3, 2 ** 32], spare: null }, 'got words [1, 2, 3, 4294967296] and spare null'],
+    ['a NaN spare', { words: [1, 2, 3, 4], spare: Number.NaN }, 'got words [1, 2, 3, 4] and spare NaN'],
+  ])('refuses %s with a ValueError naming setRngState and the value, leaving the stream as it was', (_what, state, got) => {
+    manualSeed(12);
+    const expected = getRngState();
+    expectValueError(() => setRngState(state as never), /^setRngState: needs \{ words: four whole numbers/, got);
+    expect(getRngState()).toEqual(expected);
   });
 });
 

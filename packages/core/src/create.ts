@@ -2,7 +2,7 @@
 import { Tensor, engineTensor, type NestedArray, type TensorLike } from './tensor';
 import { MAX_RANK, checkShape, checkSize, describeValue, formatShape, sameShape, shapeSize, type Shape } from './shape';
 import { ValueError } from './errors';
-import { Rng } from './rng';
+import { Rng, checkRngState, type RngState } from './rng';
 import { allocData } from './kernels/alloc';
 import { requireFinite, requireOptions, requireSeed } from './arguments';
 
@@ -273,6 +273,31 @@ let defaultRng = new Rng(0);
 /** Reseeds the stream used by `rand`/`randn` calls that pass neither `seed` nor `rng`. */
 export function manualSeed(seed: number): void {
   defaultRng = new Rng(requireSeed('manualSeed', seed));
+}
+
+/**
+ * Where the module-wide stream (see {@link manualSeed}) is, as plain data for a checkpoint; PyTorch's
+ * `torch.get_rng_state()`. It is a snapshot: later draws do not change it.
+ *
+ * @example
+ * const saved = getRngState();
+ * const a = rand([3]);
+ * setRngState(saved);
+ * rand([3]);          // the same values as a
+ */
+export function getRngState(): RngState {
+  return defaultRng.state();
+}
+
+/**
+ * Puts the module-wide stream (see {@link manualSeed}) where `state` says, so that `rand`, `randn`
+ * and dropout without a seed go on exactly as after {@link getRngState} gave it (or an
+ * {@link Rng.state}); PyTorch's `torch.set_rng_state(state)`. Nothing of `state` is kept.
+ * @throws ValueError when `state` is not such a state (four whole numbers from 0 to 2³² − 1, not
+ *   all 0, and a spare that is null or a finite number); the stream is then left as it was.
+ */
+export function setRngState(state: RngState): void {
+  defaultRng = Rng.fromState(checkRngState('setRngState', state));
 }
 
 function generatorOf(op: string, options: RandomOptions, known: readonly string[]): Rng {

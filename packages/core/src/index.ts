@@ -8,6 +8,7 @@ export { AdjointError, ShapeError, ValueError, GradError } from './errors';
 export { Rng, type RngState } from './rng';
 export {
   tensor, toTensor, scalar, zeros, ones, full, zerosLike, onesLike, eye, arange, linspace, rand, randn, manualSeed,
+  getRngState, setRngState,
   type TensorOptions, type RandomOptions, type TensorData, type NumberArray,
 } from './create';
 export * from './functions'; // the public op functions, one family file each under ops/; those only rules call are in ops/rules/

@@ -43,6 +43,25 @@ function referenceXoshiro128ss(seed32: number): () => number {
 
 const draws = (n: number, f: () => number): number[] => Array.from({ length: n }, f);
 
+/** States fromState and setState refuse, each with what is wrong with it. */
+const BAD_STATES: [string, unknown][] = [
+  ['not an object', 5],
+  ['null', null],
+  ['three words', { words: [1, 2, 3], spare: null }],
+  ['five words', { words: [1, 2, 3, 4, 5], spare: null }],
+  ['words that are not an array', { words: { 0: 1, 1: 2, 2: 3, 3: 4, length: 4 }, spare: null }],
+  ['a word past 2³² − 1', { words: [1, 2, 3, 2 ** 32], spare: null }],
+  ['a negative word', { words: [1, 2, 3, -1], spare: null }],
+  ['a fractional word', { words: [1, 2, 3, 0.5], spare: null }],
+  ['a word that is a string', { words: [1, 2, 3, '4'], spare: null }],
+  // every() skips holes, so a check by every() alone would let a missing word through.
+  ['a hole among the words', { words: [1, , 3, 4], spare: null }],
+  ['all words 0 (xoshiro would stay at 0 for ever)', { words: [0, 0, 0, 0], spare: null }],
+  ['a NaN spare', { words: [1, 2, 3, 4], spare: Number.NaN }],
+  ['an infinite spare', { words: [1, 2, 3, 4], spare: Number.POSITIVE_INFINITY }],
+  ['a missing spare', { words: [1, 2, 3, 4] }],
+];
+
 describe('golden values (portability)', () => {
   // Computed independently (the BigInt reference above, and cross-checked with a Python script of
   // the same published algorithm); pinned so that a change to the generator cannot go unnoticed.
@@ -333,19 +352,72 @@ describe('state and fromState', () => {
     expect(rng.state().words).not.toEqual(words);
   });
 
-  it.each<[string, unknown]>([
-    ['not an object', 5],
-    ['null', null],
-    ['three words', { words: [1, 2, 3], spare: null }],
-    ['a word past 2³² − 1', { words: [1, 2, 3, 2 ** 32], spare: null }],
-    ['a negative word', { words: [1, 2, 3, -1], spare: null }],
-    ['a fractional word', { words: [1, 2, 3, 0.5], spare: null }],
-    ['all words 0 (xoshiro would stay at 0 for ever)', { words: [0, 0, 0, 0], spare: null }],
-    ['a NaN spare', { words: [1, 2, 3, 4], spare: Number.NaN }],
-    ['a missing spare', { words: [1, 2, 3, 4] }],
-  ])('refuses %s with a ValueError naming Rng.fromState', (_what, state) => {
+  it.each(BAD_STATES)('refuses %s with a ValueError naming Rng.fromState', (_what, state) => {
     expect(() => Rng.fromState(state as never)).toThrow(ValueError);
     expect(() => Rng.fromState(state as never)).toThrow(/^Rng\.fromState: needs \{ words: four whole numbers/);
+  });
+});
+
+describe('setState', () => {
+  /** The bit patterns of `xs`, so that a comparison tells −0 from 0 and one NaN from another. */
+  const bits = (xs: number[]): bigint[] => Array.from(new BigUint64Array(new Float64Array(xs).buffer));
+  const mixed = (rng: Rng): number[] => [rng.normal(), rng.uniform(), rng.int(0, 1000), rng.normal(3, 2), rng.nextUint32(), rng.uniform(-1, 1)];
+
+  it.each([['fresh', 0], ['holding a spare normal draw', 3]])('puts the generator back in place (%s): draw, save, draw more, restore, draw again gives the same bits', (_what, skip) => {
+    const rng = new Rng(5);
+    for (let i = 0; i < skip; i++) rng.normal(); // an odd count leaves a spare
+    const saved = rng.state();
+    const first = mixed(rng);
+    mixed(rng);
+    rng.setState(saved);
+    expect(bits(mixed(rng))).toEqual(bits(first));
+  });
+
+  it('changes the generator itself, so every holder of it sees the restored stream (as a layer holding it would)', () => {
+    const rng = new Rng(8);
+    const holder = { rng };
+    const saved = rng.state();
+    const expected = mixed(Rng.fromState(saved));
+    rng.uniform();
+    holder.rng.setState(saved);
+    expect(holder.rng).toBe(rng);
+    expect(bits(mixed(rng))).toEqual(bits(expected));
+  });
+
+  it('takes a state of another generator, also through JSON', () => {
+    const source = new Rng(13);
+    source.normal();
+    const target = new Rng(99);
+    target.setState(JSON.parse(JSON.stringify(source.state())));
+    expect(bits(mixed(target))).toEqual(bits(mixed(source)));
+  });
+
+  it('keeps no reference to the state it was given: changing that object afterwards changes nothing', () => {
+    const rng = new Rng(21);
+    rng.normal();
+    const saved = rng.state();
+    const expected = mixed(Rng.fromState(saved));
+    const mutable = { words: [...saved.words], spare: saved.spare };
+    rng.setState(mutable);
+    mutable.words.fill(7);
+    mutable.spare = 123;
+    expect(bits(mixed(rng))).toEqual(bits(expected));
+  });
+
+  it('takes a −0 word as the word 0 (JSON would write it so), in state() as in the draws', () => {
+    const rng = new Rng(1);
+    rng.setState({ words: [-0, 1, 2, 3], spare: null });
+    expect(Object.is(rng.state().words[0], 0)).toBe(true);
+    expect(bits(mixed(rng))).toEqual(bits(mixed(Rng.fromState({ words: [0, 1, 2, 3], spare: null }))));
+  });
+
+  it.each(BAD_STATES)('refuses %s with a ValueError naming Rng.setState, leaving the generator as it was', (_what, state) => {
+    const rng = new Rng(4);
+    rng.normal();
+    const expected = mixed(Rng.fromState(rng.state()));
+    expect(() => rng.setState(state as never)).toThrow(ValueError);
+    expect(() => rng.setState(state as never)).toThrow(/^Rng\.setState: needs \{ words: four whole numbers/);
+    expect(bits(mixed(rng))).toEqual(bits(expected));
   });
 });
 

@@ -135,10 +135,22 @@ export class Rng {
 
   /**
    * Where the stream is: the four 32-bit words of its state and the normal draw it holds back, as
-   * plain data (JSON can carry it), for {@link Rng.fromState} to go on from, as a checkpoint would.
+   * plain data (JSON can carry it), for {@link Rng.setState} or {@link Rng.fromState} to go on from,
+   * as a checkpoint would. It is a copy: later draws do not change it.
    */
   state(): RngState {
     return { words: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
+  }
+
+  /**
+   * Puts this generator, in place, where the one that gave `state` (by {@link Rng.state}) was, so
+   * that everything holding it (a layer's `rng`) goes on from there: `layer.rng.setState(saved)`.
+   * Nothing of `state` is kept, so changing it afterwards changes nothing here.
+   * @throws ValueError when `state` is not such a state (see {@link Rng.fromState}); the generator
+   *   is then left as it was.
+   */
+  setState(state: RngState): void {
+    this.restore(checkRngState('Rng.setState', state));
   }
 
   /**
@@ -147,16 +159,14 @@ export class Rng {
    *   all 0, and a spare that is null or a finite number.
    */
   static fromState(state: RngState): Rng {
-    const { words, spare } = (typeof state === 'object' && state !== null ? state : {}) as Partial<RngState>;
-    const word = (w: unknown): boolean => Number.isInteger(w) && (w as number) >= 0 && (w as number) <= 0xffffffff;
-    if (!Array.isArray(words) || words.length !== 4 || !words.every(word) || words.every((w) => w === 0)
-        || !(spare === null || (typeof spare === 'number' && Number.isFinite(spare)))) {
-      throw new ValueError(`Rng.fromState: needs { words: four whole numbers from 0 to 2³² − 1, not all 0; spare: null or a finite number }, as Rng.state() gives, got ${describeValue(state)}`);
-    }
     const rng = new Rng(0);
-    [rng.s0, rng.s1, rng.s2, rng.s3] = words as [number, number, number, number];
-    rng.spare = spare;
+    rng.restore(checkRngState('Rng.fromState', state));
     return rng;
+  }
+
+  private restore({ words, spare }: RngState): void {
+    [this.s0, this.s1, this.s2, this.s3] = words as [number, number, number, number];
+    this.spare = spare;
   }
 
   /** A new generator seeded from this one: independent streams for sub-tasks. */
@@ -171,6 +181,27 @@ export interface RngState {
   readonly words: readonly number[];
   /** The second normal draw of the last polar-method pair, not yet returned; null when there is none. */
   readonly spare: number | null;
+}
+
+/**
+ * @internal A copy of `state` if it is an {@link RngState}, else a ValueError naming `op`: four
+ * whole numbers from 0 to 2³² − 1, not all 0 (xoshiro would stay at 0), and a spare that is null
+ * or a finite number. The words are copied before they are checked, so a hole in the array reads
+ * as undefined (every() would skip it) and a getter cannot give one value to the check and
+ * another to the generator.
+ */
+export function checkRngState(op: string, state: unknown): RngState {
+  const isObject = typeof state === 'object' && state !== null;
+  const { words, spare } = (isObject ? state : {}) as Partial<RngState>;
+  const copy: unknown[] = Array.isArray(words) && words.length === 4 ? Array.from(words) : [];
+  const word = (w: unknown): boolean => Number.isInteger(w) && (w as number) >= 0 && (w as number) <= 0xffffffff;
+  if (copy.length !== 4 || !copy.every(word) || copy.every((w) => w === 0)
+      || !(spare === null || (typeof spare === 'number' && Number.isFinite(spare)))) {
+    const got = isObject ? `words ${describeValue(words)} and spare ${describeValue(spare)}` : describeValue(state);
+    throw new ValueError(`${op}: needs { words: four whole numbers from 0 to 2³² − 1, not all 0; spare: null or a finite number }, as Rng.state() gives, got ${got}`);
+  }
+  // >>> 0 turns a −0 word into 0, as the generator's own arithmetic would.
+  return { words: copy.map((w) => (w as number) >>> 0), spare };
 }
 
 function rotl(x: number, k: number): number {

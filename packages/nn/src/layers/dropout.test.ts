@@ -1,4 +1,4 @@
-import { ValueError, ones, randn, tensor } from '@adjoint/core';
+import { Rng, ValueError, getRngState, manualSeed, ones, randn, setRngState, tensor } from '@adjoint/core';
 import { assertGrad } from '@adjoint/gradcheck';
 import { Dropout } from './dropout';
 
@@ -31,6 +31,41 @@ describe('Dropout', () => {
     const a1 = a.forward(x).toArray();
     expect(b.forward(x).toArray()).toEqual(a1);
     expect(a.forward(x).toArray()).not.toEqual(a1);
+  });
+
+  test('rng is the generator masks come from: the given one, a new one for a seed, undefined for core\'s stream', () => {
+    const own = new Rng(4);
+    expect(new Dropout(0.5, { rng: own }).rng).toBe(own);
+    const seeded = new Dropout(0.5, { seed: 4 }).rng;
+    expect(seeded).toBeInstanceOf(Rng);
+    expect(seeded!.state()).toEqual(new Rng(4).state());
+    expect(new Dropout(0.5).rng).toBeUndefined();
+  });
+
+  test('resuming: its rng state saved after 3 forwards and set after 5 makes the next mask the 4th', () => {
+    const small = ones([20, 30]);
+    const drop = new Dropout(0.5, { seed: 12 });
+    const masks: number[][] = [];
+    const step = (): void => void masks.push(Array.from(drop.forward(small).data));
+    for (let i = 0; i < 3; i++) step();
+    const saved = JSON.parse(JSON.stringify(drop.rng!.state()));
+    for (let i = 0; i < 2; i++) step();
+    drop.rng!.setState(saved);
+    step();
+    expect(masks[5]).toEqual(masks[3]);
+    expect(masks[4]).not.toEqual(masks[3]); // the masks do change from call to call
+  });
+
+  test("without seed or rng, core's getRngState and setRngState resume its masks", () => {
+    const small = ones([20, 30]);
+    manualSeed(6);
+    const drop = new Dropout(0.5);
+    drop.forward(small);
+    const saved = getRngState();
+    const next = Array.from(drop.forward(small).data);
+    drop.forward(small);
+    setRngState(saved);
+    expect(Array.from(drop.forward(small).data)).toEqual(next);
   });
 
   test('p = 0 passes everything through; p outside [0, 1) is a ValueError', () => {

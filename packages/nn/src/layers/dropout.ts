@@ -19,7 +19,13 @@ export interface DropoutOptions {
  */
 export class Dropout extends Module {
   readonly p: number;
-  private readonly rng: Rng | undefined;
+  /**
+   * The generator the masks are drawn from: the one given as `rng`, or the layer's own for a
+   * `seed`; undefined when masks come from core's module-wide stream (no seed or rng; save that one
+   * with `getRngState`). To resume training where a checkpoint left it, save `rng.state()` (plain
+   * data) with the weights and put it back in place with `rng.setState(saved)`.
+   */
+  readonly rng: Rng | undefined;
 
   /**
    * @throws ValueError unless 0 ≤ p < 1 (p = 1 would drop everything and divide by zero); for a seed
@@ -30,7 +36,6 @@ export class Dropout extends Module {
     if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ValueError(`Dropout: p must be in [0, 1), got ${typeof p === 'number' ? String(p) : describe(p)}`);
     const random = randomSource('Dropout', knownOptions('Dropout', options, ['seed', 'rng']));
     this.p = p;
-    // Without seed or rng, masks come from core's module-wide stream (see manualSeed).
     this.rng = generatorOf(random);
   }
 

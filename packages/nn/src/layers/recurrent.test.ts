@@ -217,6 +217,30 @@ describe.each(KINDS)('$name: dropout between layers', ({ make }) => {
     manualSeed(3);
     expectSame(make(3, 4, { ...rest, dropout: 0.4 }).forward(x)[0], fromStream);
   });
+
+  test('rng is that generator: the given one, a new one for a seed, undefined for core’s stream and for a layer loaded from a file', () => {
+    const { seed, ...rest } = options;
+    const own = new Rng(seed);
+    expect(make(3, 4, { ...rest, rng: own }).rng).toBe(own);
+    const seeded = make(3, 4, { ...options, dropout: 0.4 });
+    expect(seeded.rng).toBeInstanceOf(Rng);
+    expect(seeded.rng!.state()).toEqual(own.state()); // both past the same weight draws
+    expect(make(3, 4, rest).rng).toBeUndefined();
+    expect((deserializeModel(serializeModel(seeded)) as unknown as Layer).rng).toBeUndefined();
+  });
+
+  test('resuming: its rng state saved after 3 training forwards and set after 5 makes the next output the 4th', () => {
+    const layer = make(3, 4, { ...options, dropout: 0.4 });
+    const outputs: Tensor[] = [];
+    const step = (): void => void outputs.push(layer.forward(x)[0]);
+    for (let i = 0; i < 3; i++) step();
+    const saved = JSON.parse(JSON.stringify(layer.rng!.state()));
+    for (let i = 0; i < 2; i++) step();
+    layer.rng!.setState(saved);
+    step();
+    expectSame(outputs[5]!, outputs[3]!);
+    expect(values(outputs[4]!)).not.toEqual(values(outputs[3]!)); // the masks do change from call to call
+  });
 });
 
 test('dropout zeroes each value of a lower layer’s output with probability p and scales the others by exactly 1/(1 − p)', () => {

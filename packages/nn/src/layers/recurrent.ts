@@ -149,6 +149,17 @@ export abstract class Recurrent<State> extends Module<[x: Tensor, state?: State]
   }
 
   /**
+   * The generator dropout's masks are drawn from, after the weights were: the one given as `rng`,
+   * or the layer's own for a `seed`; undefined when masks come from core's module-wide stream (no
+   * seed or rng, or a layer read from a model file; save that one with `getRngState`). To resume
+   * training where a checkpoint left it, save `rng.state()` (plain data) with the weights and put
+   * it back in place with `rng.setState(saved)`.
+   */
+  get rng(): Rng | undefined {
+    return this.masks;
+  }
+
+  /**
    * @internal For the model-file reader, which seeds the weight draws only to leave core's stream
    * alone (the file's weights replace them): dropout's masks then come from core's stream, as for a
    * layer built without seed or rng, not from that seed.
