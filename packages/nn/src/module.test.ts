@@ -270,6 +270,53 @@ describe('apply (PyTorch: model.apply(fn))', () => {
   });
 });
 
+describe('replaceParameter (PyTorch: decoder.weight = encoder.weight)', () => {
+  test('ties two layers: one tensor, listed once, saved under both names, trained with both uses', () => {
+    const [a, b] = [new Dense(3, 3, { seed: 1 }), new Dense(3, 3, { seed: 2 })];
+    const model = new Sequential([a, b]);
+    const x = tensor([[0.5, -1, 2], [1, 0.25, -0.5]]);
+    // The gradient of the tied weight is the sum of the gradients of its two uses, untied.
+    const untied = new Sequential([new Dense(3, 3, { init: () => a.weight.clone(), seed: 1 }), new Dense(3, 3, { init: () => a.weight.clone() })]);
+    untied.layers.forEach((layer) => (layer as Dense).bias!.assign(0));
+    untied.forward(x).square().sum().backward();
+    expect(b.replaceParameter('weight', a.weight)).toBe(a.weight);
+    expect(b.weight).toBe(a.weight);
+    a.bias!.assign(0);
+    b.bias!.assign(0);
+    expect(model.namedParameters().map(([n]) => n)).toEqual(['0.weight', '0.bias', '1.bias']);
+    expect(Object.keys(model.stateDict())).toEqual(['0.weight', '0.bias', '1.weight', '1.bias']);
+    model.forward(x).square().sum().backward();
+    const [g0, g1] = untied.layers.map((layer) => (layer as Dense).weight.grad!.data);
+    a.weight.grad!.data.forEach((g, i) => expect(g).toBeCloseTo(g0![i]! + g1![i]!, 12));
+  });
+
+  test("a field holding the old parameter follows; a child's parameter is replaced on the child", () => {
+    class Scale extends Module {
+      readonly w = this.registerParameter('w', tensor([1, 2]));
+      forward(x: Tensor) {
+        return x.mul(this.w);
+      }
+    }
+    const scale = new Scale();
+    const other = tensor([3, 4]);
+    scale.replaceParameter('w', other);
+    expect(scale.w).toBe(other);
+    expect(other.requiresGrad).toBe(true);
+    expect(Array.from(scale.forward(tensor([1, 1])).data)).toEqual([3, 4]);
+    expectError(() => mlp([2, 1]).replaceParameter('0.weight', tensor([[1], [2]])), ValueError, "replaceParameter: this Sequential has no parameter '0.weight' of its own; it has none (a child's is replaced on the child)");
+  });
+
+  test('bad calls are errors naming the call, and change nothing', () => {
+    const layer = new Dense(2, 3, { seed: 1 });
+    const weight = layer.weight;
+    expectError(() => layer.replaceParameter('kernel', tensor([1])), ValueError, "replaceParameter: this Dense has no parameter 'kernel' of its own; its parameters are 'weight', 'bias' (a child's is replaced on the child)");
+    expectError(() => layer.replaceParameter('weight', [[1, 2, 3]] as never), ValueError, "replaceParameter: 'weight' must be replaced by a Tensor, got an array of length 1");
+    expectError(() => layer.replaceParameter('weight', weight.mul(2)), ValueError, /must be replaced by a leaf tensor/);
+    expectError(() => layer.replaceParameter('weight', tensor([[1, 2], [3, 4], [5, 6]])), ShapeError, "replaceParameter: 'weight' of this Dense has shape [2, 3], the replacement [3, 2]");
+    expect(layer.weight).toBe(weight);
+  });
+});
+
 describe('ModuleList', () => {
   class Tower extends Module {
     readonly blocks = this.register('blocks', new ModuleList([new Dense(2, 2, { seed: 1 }), new Dense(2, 2, { seed: 2 })]));

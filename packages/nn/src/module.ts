@@ -132,17 +132,57 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
       if (m === this) throw new ValueError(`${op}: the ${module.constructor.name} given for '${name}' ${path === '' ? 'is this module itself' : `holds this ${this.constructor.name} (at '${path}')`}, which would make a cycle`);
     });
     const stillChild = [...this.children].some(([other, m]) => other !== name && m === old);
-    const fields = stillChild ? [] : Object.keys(this).filter((field) => (this as Record<string, unknown>)[field] === old);
+    const retarget = this.fieldsHolding(op, name, stillChild ? undefined : old);
+    this.childReplaced(name, old, module);
+    this.children.set(name, module);
+    registered.add(module);
+    retarget(module);
+    return module;
+  }
+
+  /**
+   * Puts `value` in the place of this module's parameter `name`, and returns it: PyTorch's
+   * `decoder.weight = encoder.weight`, which ties the two (one tensor, trained once with the
+   * gradient of both uses; listed once by {@link parameters}, under both names in stateDict). The
+   * built-in layers read their parameters by name, so they use `value` from then on, and a field
+   * of this module that held the old parameter now holds `value`. `value` is marked requiresGrad,
+   * as {@link registerParameter} does. An optimizer made before holds the old parameter: make a new one.
+   * @throws ValueError when this module has no parameter `name` (naming those it has), or `value`
+   * is not a leaf tensor; ShapeError when its shape is not the old one's. Nothing is changed then.
+   */
+  replaceParameter(name: string, value: Tensor): Tensor {
+    const op = 'replaceParameter';
+    const old = typeof name === 'string' ? this.ownParameters.get(name) : undefined;
+    if (old === undefined) {
+      const names = [...this.ownParameters.keys()];
+      throw new ValueError(`${op}: this ${this.constructor.name} has no parameter ${typeof name === 'string' ? quoteName(name) : show(name)} of its own; ${names.length === 0 ? 'it has none' : `its parameters are ${listSome(names)}`} (a child's is replaced on the child)`);
+    }
+    if (!isTensor(value)) throw new ValueError(`${op}: '${name}' must be replaced by a Tensor, got ${describe(value)}`);
+    if (!value.isLeaf) throw new ValueError(`${op}: '${name}' must be replaced by a leaf tensor (use detach() or clone()), got a computed one`);
+    if (!sameShape(value.shape, old.shape)) throw new ShapeError(`${op}: '${name}' of this ${this.constructor.name} has shape ${formatShape(old.shape)}, the replacement ${formatShape(value.shape)}`);
+    const stillHere = [...this.ownParameters].some(([other, p]) => other !== name && p === old);
+    const retarget = this.fieldsHolding(op, name, stillHere ? undefined : old);
+    value.requiresGrad = true;
+    this.ownParameters.set(name, value);
+    retarget(value);
+    return value;
+  }
+
+  /**
+   * The own fields holding `old` (none for undefined), checked writable, and a function that
+   * writes the replacement into them: {@link replaceChild} and {@link replaceParameter} make
+   * `this.fc` follow the registration.
+   */
+  private fieldsHolding(op: string, name: string, old: unknown): (replacement: unknown) => void {
+    const fields = old === undefined ? [] : Object.keys(this).filter((field) => (this as Record<string, unknown>)[field] === old);
     for (const field of fields) {
       if (Object.getOwnPropertyDescriptor(this, field)!.writable !== true) {
         throw new ValueError(`${op}: the field '${field}' of this ${this.constructor.name} holds the old '${name}' and cannot be written (frozen or a getter)`);
       }
     }
-    this.childReplaced(name, old, module);
-    this.children.set(name, module);
-    registered.add(module);
-    for (const field of fields) (this as Record<string, unknown>)[field] = module;
-    return module;
+    return (replacement) => {
+      for (const field of fields) (this as Record<string, unknown>)[field] = replacement;
+    };
   }
 
   /**
