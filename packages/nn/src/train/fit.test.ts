@@ -1,5 +1,5 @@
 /** fit: determinism, validation, metrics, early stopping, callbacks, modes, progress and argument checks. */
-import { Rng, Tensor, ValueError, ShapeError, randn, tensor } from '@adjoint/core';
+import { Rng, Tensor, ValueError, ShapeError, getRngState, manualSeed, randn, tensor } from '@adjoint/core';
 import {
   Adam, BatchNorm, Dense, Dropout, EarlyStopping, Module, SGD, Sequential, evaluate, fit, mlp, type Callback, type ProgressStream,
 } from '@adjoint/nn';
@@ -294,6 +294,22 @@ describe('check before changing: a failed fit leaves the model as it found it', 
     const beforeMetric = stateBytes(model);
     expectError(metricFails, ValueError, 'no');
     expect(same(stateBytes(model), beforeMetric)).toBe(true);
+  });
+
+  test('a failed fit also rewinds the random streams it drew dropout masks from, so a retry draws the same masks', () => {
+    const labels = tensor(Array.from({ length: 40 }, (_, i) => i % 3));
+    const make = () => new Sequential([new Dense(2, 8, { activation: 'relu', seed: 1 }), new Dropout(0.5, { seed: 7 }), new Dense(8, 4, { seed: 2 }), new Dropout(0.25), new Dense(4, 3, { seed: 3 })]);
+    const run = (model: Sequential, callbacks: Callback[] = []) => fit(model, { x, y: labels, loss: 'crossEntropy', optimizer: 'adam', lr: 0.01, epochs: 3, batchSize: 8, seed: 1, progress: false, callbacks });
+    manualSeed(5);
+    const model = make();
+    const own = (model.layers[1] as Dropout).rng!;
+    const [ownBefore, coreBefore] = [own.state(), getRngState()];
+    expect(() => run(model, [{ onEpochEnd: (epoch) => { if (epoch === 1) throw new Error('disk full'); } }])).toThrow('disk full');
+    expect(own.state()).toEqual(ownBefore);
+    expect(getRngState()).toEqual(coreBefore);
+    const retried = run(model).loss;
+    manualSeed(5);
+    expect(run(make()).loss).toEqual(retried);
   });
 
   test('a metric must return a number (a Tensor is a forgotten .item())', () => {

@@ -4,10 +4,11 @@
  * A call either completes or leaves the model and optimizer as they were: every option and the data
  * are checked before the first step, and if anything throws once training has begun (the model,
  * the loss, a metric, a callback), the parameters, buffers and optimizer state are put back as they
- * were before the call. Random generators training drew from (a Dropout's own Rng, core's stream)
- * are not rewound, so a retry draws other dropout masks.
+ * were before the call, and so are the random streams training draws from (core's module-wide
+ * stream and the generators of the model's layers, `layer.rng`), so that a retry draws the same
+ * dropout masks.
  */
-import { Rng, ShapeError, Tensor, ValueError, assign, concat, formatShape, gather, noGrad, requireIndicesBelow, sameShape } from '@adjoint/core';
+import { Rng, ShapeError, Tensor, ValueError, assign, concat, formatShape, gather, getRngState, noGrad, requireIndicesBelow, sameShape, setRngState, type RngState } from '@adjoint/core';
 import type { Module } from '../module';
 import { NonFiniteGradientError, type LearningRate, type Optimizer } from '../optim/index';
 import { clipGradNorm } from '../clip';
@@ -276,8 +277,8 @@ function sameRowShape(op: string, t: Tensor, other: Tensor, name: string, otherN
 
 /**
  * The values of every leaf tensor fit may change (the model's parameters and buffers, and the
- * optimizer's parameters) and the optimizer's state, as they were when fit was called, to be put
- * back if it fails.
+ * optimizer's parameters), the optimizer's state and the random streams training draws from (core's
+ * and the layers' own, `layer.rng`), as they were when fit was called, to be put back if it fails.
  */
 class TrainingState {
   private constructor(
@@ -285,21 +286,26 @@ class TrainingState {
     private readonly optimizer: Optimizer,
     private readonly optimizerState: ReturnType<Optimizer['stateDict']>,
     private readonly model: Module,
+    private readonly streams: { core: RngState; layers: ReadonlyArray<readonly [Rng, RngState]> },
   ) {}
 
   static capture(model: Module, optimizer: Optimizer): TrainingState {
     const tensors = new Set([...model.parameters(), ...model.namedBuffers().map(([, b]) => b), ...optimizer.params]);
     // Only leaves can be written in place (assign); a computed buffer cannot change under fit.
     const values = [...tensors].filter((t) => t.isLeaf).map((t) => [t, t.data.slice()] as const);
-    return new TrainingState(values, optimizer, optimizer.stateDict(), model);
+    const generators = new Set(model.namedModules().map(([, m]) => (m as { rng?: unknown }).rng).filter((r): r is Rng => r instanceof Rng));
+    const streams = { core: getRngState(), layers: [...generators].map((rng) => [rng, rng.state()] as const) };
+    return new TrainingState(values, optimizer, optimizer.stateDict(), model, streams);
   }
 
-  /** Writes the captured values back (through assign, so graphs recorded since see the change) and clears the gradients. */
+  /** Writes the captured values and streams back (through assign, so graphs recorded since see the change) and clears the gradients. */
   restore(): void {
     for (const [t, data] of this.values) assign(t, data);
     this.optimizer.loadStateDict(this.optimizerState);
     this.optimizer.zeroGrad();
     this.model.zeroGrad();
+    setRngState(this.streams.core);
+    for (const [rng, state] of this.streams.layers) rng.setState(state);
   }
 }
 
