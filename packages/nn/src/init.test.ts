@@ -117,13 +117,16 @@ describe('fans given instead of read from the shape (a weight in PyTorch’s [ou
     const n = 20_000;
     expect(stats(glorotNormal([n, 1], { fanIn: 3, fanOut: 5, seed: 2 }).data).variance).toBeCloseTo(2 / 8, 2);
     expect(stats(heNormal([n, 1], { fanIn: 8, seed: 3 }).data).variance).toBeCloseTo(2 / 8, 2);
-    expect(stats(glorotUniform([n, 2], { fanOut: 4, seed: 4 }).data).maxAbs).toBeLessThanOrEqual(Math.sqrt(6 / (n + 4)));
+    expect(stats(glorotUniform([n, 2], { fanIn: 2, fanOut: 4, seed: 4 }).data).maxAbs).toBeLessThanOrEqual(Math.sqrt(6 / 6));
+    expect(stats(glorotUniform([n, 2], { fanIn: 2, fanOut: 4, seed: 4 }).data).maxAbs).toBeGreaterThan(0.99);
   });
 
   test('bad fans are ValueErrors naming the initialiser; the laws without fans refuse them as unknown options', () => {
     expect(() => heUniform([2, 2], { fanIn: 0 })).toThrow('heUniform: fanIn must be a whole number ≥ 1, got 0');
-    expect(() => glorotNormal([2, 2], { fanOut: 1.5 })).toThrow('glorotNormal: fanOut must be a whole number ≥ 1, got 1.5');
+    expect(() => glorotNormal([2, 2], { fanIn: 2, fanOut: 1.5 })).toThrow('glorotNormal: fanOut must be a whole number ≥ 1, got 1.5');
     expect(() => heNormal([0, 2], { fanIn: 3 })).not.toThrow();
+    expect(() => glorotUniform([20, 3], { fanIn: 3 })).toThrow("glorotUniform: uses both fans, so give fanIn and fanOut together (for a weight in PyTorch's [out, in] layout, fanIn: shape[1] and fanOut: shape[0]), got only fanIn");
+    expect(() => glorotNormal([20, 3], { fanOut: 20 })).toThrow(/^glorotNormal: uses both fans, .* got only fanOut$/);
     expect(() => normal([2, 2], { fanIn: 2 } as never)).toThrow(/normal: unknown option 'fanIn'/);
     expect(() => zeros([2, 2], { fanIn: 2 } as never)).toThrow(/zeros: unknown option 'fanIn'/);
   });

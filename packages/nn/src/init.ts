@@ -23,7 +23,7 @@ export interface InitOptions {
  * instead of those {@link fans} reads from the shape, for a weight in another layout. PyTorch's
  * recurrent and embedding weights are `[out, in]` where a Dense weight is `[in, out]`:
  * `heUniform(lstm.param('weightIh').shape, { fanIn: inputSize })` draws what
- * `kaiming_uniform_(weight_ih)` draws.
+ * `kaiming_uniform_(weight_ih)` draws. The Glorot laws take both fans or neither.
  */
 export interface FanOptions extends InitOptions {
   /** The fan-in, a whole number ≥ 1 (default: read from the shape). */
@@ -73,9 +73,16 @@ function checkShape(op: string, shape: unknown): readonly number[] {
   return shape;
 }
 
-/** The fans of `shape`, or those `options` give, checked to be whole numbers ≥ 1. */
+/**
+ * The fans of `shape`, or those `options` give, checked to be whole numbers ≥ 1. The Glorot laws
+ * use both, so they take both or neither: one fan given for a weight in another layout would leave
+ * the other read from the wrong axis.
+ */
 function positiveFans(op: string, shape: unknown, options: FanOptions | undefined): { fanIn: number; fanOut: number } {
   const f = fans(checkShape(op, shape));
+  if (op.startsWith('glorot') && (options?.fanIn === undefined) !== (options?.fanOut === undefined)) {
+    throw new ValueError(`${op}: uses both fans, so give fanIn and fanOut together (for a weight in PyTorch's [out, in] layout, fanIn: shape[1] and fanOut: shape[0]), got only ${options?.fanIn === undefined ? 'fanOut' : 'fanIn'}`);
+  }
   for (const key of ['fanIn', 'fanOut'] as const) {
     const given = options?.[key];
     if (given === undefined) continue;

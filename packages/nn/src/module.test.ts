@@ -1,6 +1,7 @@
 import { ShapeError, Tensor, ValueError, grad, tensor } from '@adjoint/core';
 import { MAX_MODULE_PATHS, Module, functionalCall } from './module';
-import { BatchNorm, Dense, Dropout, LSTM, ModuleList, Residual, Sequential, mlp } from './layers/index';
+import { BatchNorm, Dense, Dropout, LSTM, ModuleList, ReLU, Residual, Sequential, Tanh, mlp } from './layers/index';
+import { deserializeModel, serializeModel } from './index';
 import { expectError, thrown } from '../../../test/support/expect-error';
 
 class TwoLayer extends Module {
@@ -218,6 +219,34 @@ describe('replaceChild (PyTorch: model.fc = nn.Linear(…))', () => {
     expectError(() => net.register('fc', new Dense(8, 10)), ValueError, "register: 'fc' is already registered on this Net (to put another module in its place, replaceChild('fc', module))");
   });
 
+  test('a child registered under two names: the field of the name replaced follows, the other keeps the old one', () => {
+    const shared = new Dense(2, 2, { seed: 1 });
+    class Twice extends Module {
+      readonly a = this.register('a', shared);
+      readonly b = this.register('b', shared);
+      forward(x: Tensor) {
+        return this.b.forward(this.a.forward(x));
+      }
+    }
+    const net = new Twice();
+    const fresh = net.replaceChild('a', new Dense(2, 2, { seed: 2 }));
+    expect([net.a, net.b]).toEqual([fresh, shared]);
+    net.forward(tensor([[1, 2]])).sum().backward();
+    expect(fresh.weight.grad).not.toBeNull();
+  });
+
+  test("a Dense's activation module put in place runs, prints and is saved", () => {
+    const model = new Sequential([new Dense(2, 2, { activation: new ReLU(), seed: 1 })]);
+    const dense = model.layers[0] as Dense;
+    dense.replaceChild('activation', new Tanh());
+    const x = tensor([[1, -2], [-0.5, 3]]);
+    const want = new Dense(2, 2, { activation: 'tanh', seed: 1 }).forward(x);
+    expect(Array.from(model.forward(x).data)).toEqual(Array.from(want.data));
+    expect(dense.activationName).toBe('Tanh');
+    expect(String(model)).toContain('Dense(2 → 2, Tanh');
+    expect(Array.from(deserializeModel(serializeModel(model)).forward(x).data)).toEqual(Array.from(want.data));
+  });
+
   test('bad calls are ValueErrors and change nothing', () => {
     const net = new Net();
     const fc = net.fc;
@@ -241,6 +270,70 @@ describe('replaceChild (PyTorch: model.fc = nn.Linear(…))', () => {
     expect(frozen.namedChildren()[0]![1]).toBe(before);
     expect(net.fc).toBe(fc);
     expect(net.namedChildren().map(([, m]) => m)).toContain(fc);
+  });
+});
+
+describe('the check of fields reads data only, a bounded part of it, and never fails on what it cannot read', () => {
+  test('getters do not run, and throwing or revoked values are passed over', () => {
+    let reads = 0;
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    class Net extends Module {
+      readonly body = this.register('body', new Dense(2, 2));
+      readonly lazy = { get tokenizer(): never { reads++; throw new Error('not loaded yet'); } };
+      readonly revoked = proxy;
+      constructor() {
+        super();
+        Object.defineProperty(this, 'computed', { enumerable: true, get: () => { reads++; return new Dense(1, 1); } });
+      }
+      forward(x: Tensor) {
+        return x;
+      }
+    }
+    const net = new Net();
+    expect(net.parameters()).toHaveLength(2);
+    net.eval();
+    expect(reads).toBe(0);
+  });
+
+  test('a sparse or very large array, or a large table, in a field is not read through', () => {
+    class Net extends Module {
+      readonly body = this.register('body', new Dense(2, 2));
+      readonly memo: number[] = [];
+      readonly vocabulary: Record<string, number> = {};
+      constructor() {
+        super();
+        this.memo[3e9] = 1; // length 3·10⁹: reading every index would take minutes
+        for (let i = 0; i < 2000; i++) this.vocabulary[`w${i}`] = i;
+        this.vocabulary.late = new Dense(1, 1) as never; // past the keys looked at (documented)
+      }
+      forward(x: Tensor) {
+        return x;
+      }
+    }
+    expect(new Net().parameters()).toHaveLength(2);
+  });
+
+  test('a module that contains the one walked from (a reference back to an owner) is named as such', () => {
+    class Block extends Module {
+      owner: Module | undefined;
+      forward(x: Tensor) {
+        return x;
+      }
+    }
+    class Net extends Module {
+      readonly block = this.register('block', new Block());
+      constructor() {
+        super();
+        this.block.owner = this;
+      }
+      forward(x: Tensor) {
+        return x;
+      }
+    }
+    const net = new Net();
+    expect(net.namedModules()).toHaveLength(2);
+    expectError(() => net.block.eval(), ValueError, /^train: Block\.owner holds a Net that contains this Block \(a reference back to an owner, say\), so it cannot be registered under it \(that would be a cycle\); keep it in a #private field/);
   });
 });
 
@@ -304,6 +397,18 @@ describe('replaceParameter (PyTorch: decoder.weight = encoder.weight)', () => {
     expect(other.requiresGrad).toBe(true);
     expect(Array.from(scale.forward(tensor([1, 1])).data)).toEqual([3, 4]);
     expectError(() => mlp([2, 1]).replaceParameter('0.weight', tensor([[1], [2]])), ValueError, "replaceParameter: this Sequential has no parameter '0.weight' of its own; it has none (a child's is replaced on the child)");
+  });
+
+  test('a tie keeps a frozen weight frozen; a new tensor is made trainable; a buffer is refused', () => {
+    const [a, b] = [new Dense(3, 3, { seed: 1 }), new Dense(3, 3, { seed: 2 })];
+    a.weight.requiresGrad = false;
+    b.replaceParameter('weight', a.weight);
+    expect(a.weight.requiresGrad).toBe(false);
+    const fresh = tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+    b.replaceParameter('weight', fresh);
+    expect(fresh.requiresGrad).toBe(true);
+    const norm = new BatchNorm(3);
+    expectError(() => b.replaceParameter('bias', norm.buffer('runningMean')), ValueError, "replaceParameter: 'bias' cannot be replaced by a module's buffer (state that is saved but not trained, such as running statistics)");
   });
 
   test('bad calls are errors naming the call, and change nothing', () => {

@@ -107,6 +107,7 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
     if (!value.isLeaf) throw new ValueError(`registerParameter: '${name}' must be a leaf tensor (use detach() or clone()), got a computed one`);
     value.requiresGrad = true;
     this.ownParameters.set(name, value);
+    registeredParameters.add(value);
     return value;
   }
 
@@ -132,7 +133,7 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
       if (m === this) throw new ValueError(`${op}: the ${module.constructor.name} given for '${name}' ${path === '' ? 'is this module itself' : `holds this ${this.constructor.name} (at '${path}')`}, which would make a cycle`);
     });
     const stillChild = [...this.children].some(([other, m]) => other !== name && m === old);
-    const retarget = this.fieldsHolding(op, name, stillChild ? undefined : old);
+    const retarget = this.fieldsHolding(op, name, old, stillChild);
     this.childReplaced(name, old, module);
     this.children.set(name, module);
     registered.add(module);
@@ -145,10 +146,13 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
    * `decoder.weight = encoder.weight`, which ties the two (one tensor, trained once with the
    * gradient of both uses; listed once by {@link parameters}, under both names in stateDict). The
    * built-in layers read their parameters by name, so they use `value` from then on, and a field
-   * of this module that held the old parameter now holds `value`. `value` is marked requiresGrad,
-   * as {@link registerParameter} does. An optimizer made before holds the old parameter: make a new one.
+   * of this module that held the old parameter now holds `value`. A new tensor is marked
+   * requiresGrad, as {@link registerParameter} does; one already a module's parameter (a tie) keeps
+   * its flag, so a frozen weight stays frozen. An optimizer made before holds the old parameter:
+   * make a new one.
    * @throws ValueError when this module has no parameter `name` (naming those it has), or `value`
-   * is not a leaf tensor; ShapeError when its shape is not the old one's. Nothing is changed then.
+   * is not a leaf tensor or is a module's buffer; ShapeError when its shape is not the old one's.
+   * Nothing is changed then.
    */
   replaceParameter(name: string, value: Tensor): Tensor {
     const op = 'replaceParameter';
@@ -159,22 +163,26 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
     }
     if (!isTensor(value)) throw new ValueError(`${op}: '${name}' must be replaced by a Tensor, got ${describe(value)}`);
     if (!value.isLeaf) throw new ValueError(`${op}: '${name}' must be replaced by a leaf tensor (use detach() or clone()), got a computed one`);
+    if (registeredBuffers.has(value)) throw new ValueError(`${op}: '${name}' cannot be replaced by a module's buffer (state that is saved but not trained, such as running statistics)`);
     if (!sameShape(value.shape, old.shape)) throw new ShapeError(`${op}: '${name}' of this ${this.constructor.name} has shape ${formatShape(old.shape)}, the replacement ${formatShape(value.shape)}`);
     const stillHere = [...this.ownParameters].some(([other, p]) => other !== name && p === old);
-    const retarget = this.fieldsHolding(op, name, stillHere ? undefined : old);
-    value.requiresGrad = true;
+    const retarget = this.fieldsHolding(op, name, old, stillHere);
+    // A tensor already some module's parameter (a tie) keeps its flag: a frozen one stays frozen.
+    if (!registeredParameters.has(value)) value.requiresGrad = true;
+    registeredParameters.add(value);
     this.ownParameters.set(name, value);
     retarget(value);
     return value;
   }
 
   /**
-   * The own fields holding `old` (none for undefined), checked writable, and a function that
-   * writes the replacement into them: {@link replaceChild} and {@link replaceParameter} make
-   * `this.fc` follow the registration.
+   * The own fields holding `old`, checked writable, and a function that writes the replacement
+   * into them: {@link replaceChild} and {@link replaceParameter} make `this.fc` follow the
+   * registration. When `old` stays registered under another name, only the field called `name`
+   * follows (the other name's field still holds `old`).
    */
-  private fieldsHolding(op: string, name: string, old: unknown): (replacement: unknown) => void {
-    const fields = old === undefined ? [] : Object.keys(this).filter((field) => (this as Record<string, unknown>)[field] === old);
+  private fieldsHolding(op: string, name: string, old: unknown, stillRegistered: boolean): (replacement: unknown) => void {
+    const fields = Object.keys(this).filter((field) => (!stillRegistered || field === name) && dataValue(this, field) === old);
     for (const field of fields) {
       if (Object.getOwnPropertyDescriptor(this, field)!.writable !== true) {
         throw new ValueError(`${op}: the field '${field}' of this ${this.constructor.name} holds the old '${name}' and cannot be written (frozen or a getter)`);
@@ -196,6 +204,7 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
     this.claim(name, 'registerBuffer');
     if (!isTensor(value)) throw new ValueError(`registerBuffer: '${name}' must be a Tensor, got ${describe(value)}`);
     this.ownBuffers.set(name, value);
+    registeredBuffers.add(value);
     return value;
   }
 
@@ -309,7 +318,10 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
 
   /** Clears the gradient of every parameter. */
   zeroGrad(): void {
-    for (const p of this.parameters()) p.zeroGrad();
+    // Called at every training step (fit's batches): the fields were checked when the model was set up.
+    walkModules('zeroGrad', this, { unique: true, checkFields: false }, (_, module) => {
+      for (const p of module.ownParameters.values()) p.zeroGrad();
+    });
   }
 
   /**
@@ -587,6 +599,11 @@ export interface WalkOptions {
   unique: boolean;
   /** Called when the walk leaves a module, after all its descendants (post-order). */
   leave?: (module: AnyModule) => void;
+  /**
+   * Whether to refuse first a tree in which a module holds in a field a module outside the tree
+   * (default true); false only for walks made at every training step, after the model was checked.
+   */
+  checkFields?: boolean;
 }
 
 /**
@@ -599,7 +616,7 @@ export interface WalkOptions {
  * walk that is not `unique` would follow more than {@link MAX_MODULE_PATHS} paths.
  */
 export function walkModules(op: string, root: AnyModule, options: WalkOptions, visit: (path: string, module: AnyModule, depth: number) => void): void {
-  checkFieldsRegistered(op, root);
+  if (options.checkFields !== false) checkFieldsRegistered(op, root);
   walk(op, root, options, visit);
 }
 
@@ -641,37 +658,78 @@ function walk(op: string, root: AnyModule, options: WalkOptions, visit: (path: s
 
 /** Every module registered as a child somewhere, for the message about one held in a field only. */
 const registered = new WeakSet<AnyModule>();
+/** Every tensor registered as a parameter somewhere: replaceParameter leaves such a tensor's requiresGrad as it is. */
+const registeredParameters = new WeakSet<Tensor>();
+/** Every tensor registered as a buffer somewhere, which replaceParameter refuses. */
+const registeredBuffers = new WeakSet<Tensor>();
 
 /**
- * Refuses a tree in which a module holds, in a field (alone, in an array or in a plain object), a
- * module outside the tree. PyTorch registers attributes by itself, so a PyTorch user writes
+ * How many items of an array field, or keys of a plain-object field, the check of fields looks at:
+ * modules kept in a container come first in practice, and a field may hold a large table of data
+ * (a vocabulary, a cache) that a walk must not read through at every call.
+ */
+const FIELD_ITEMS_CHECKED = 1000;
+
+/**
+ * Refuses a tree in which a module holds, in a field, a module outside the tree: in the field
+ * itself, or among the first {@link FIELD_ITEMS_CHECKED} items of an array or keys of a plain object
+ * held there. PyTorch registers attributes by itself, so a PyTorch user writes
  * `readonly fc = new Dense(…)`, and would otherwise get a model that silently leaves that layer's
- * parameters untrained and unsaved, and its dropout on in eval mode. A #private field is not looked
- * at: that is the way to hold a module that is not part of the model.
+ * parameters untrained and unsaved, and its dropout on in eval mode. Only data properties are read
+ * (no getter runs), and a value that cannot be read (a revoked Proxy) is passed over. A #private
+ * field is not looked at: that is the way to hold a module that is not part of the model.
  */
 function checkFieldsRegistered(op: string, root: AnyModule): void {
   const tree = new Set<AnyModule>();
   walk(op, root, { unique: true }, (_, module) => void tree.add(module));
   const isStray = (v: unknown): v is AnyModule => v instanceof Module && !tree.has(v);
   for (const module of tree) {
-    for (const [field, value] of Object.entries(module)) {
-      let where: string | undefined;
-      let stray: AnyModule | undefined;
-      if (isStray(value)) [where, stray] = [field, value];
-      else if (Array.isArray(value)) {
-        const i = value.findIndex(isStray);
-        if (i >= 0) [where, stray] = [`${field}[${i}]`, value[i] as AnyModule];
-      } else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-        const entry = Object.entries(value as object).find(([, v]) => isStray(v));
-        if (entry !== undefined) [where, stray] = [`${field}.${entry[0]}`, entry[1] as AnyModule];
-      }
-      if (stray !== undefined) throw strayModuleError(op, module, field, where!, stray, root);
+    for (const field of Object.keys(module)) {
+      const found = strayIn(dataValue(module, field), isStray);
+      if (found !== undefined) throw strayModuleError(op, module, field, `${field}${found.where}`, found.stray, root);
     }
   }
 }
 
+/** Own data property `key` of `object`, or undefined for an accessor (its getter is not run) or an object that cannot be read. */
+function dataValue(object: object, key: string): unknown {
+  try {
+    const d = Object.getOwnPropertyDescriptor(object, key);
+    return d !== undefined && 'value' in d ? d.value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first module `isStray` accepts in a field's value: the value itself, or in an array or plain object it is (see checkFieldsRegistered). */
+function strayIn(value: unknown, isStray: (v: unknown) => v is AnyModule): { where: string; stray: AnyModule } | undefined {
+  try {
+    if (isStray(value)) return { where: '', stray: value };
+    if (Array.isArray(value)) {
+      const n = Math.min(value.length, FIELD_ITEMS_CHECKED);
+      for (let i = 0; i < n; i++) {
+        const item = dataValue(value, String(i));
+        if (isStray(item)) return { where: `[${i}]`, stray: item };
+      }
+    } else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      let seen = 0;
+      for (const key in value) {
+        if (seen++ === FIELD_ITEMS_CHECKED) break;
+        const item = dataValue(value, key);
+        if (isStray(item)) return { where: `.${key}`, stray: item };
+      }
+    }
+  } catch {
+    // A Proxy that refuses to be looked into holds no module the model could be missing.
+  }
+  return undefined;
+}
+
 function strayModuleError(op: string, holder: AnyModule, field: string, where: string, stray: AnyModule, root: AnyModule): ValueError {
   const [holderName, strayName] = [holder.constructor.name, stray.constructor.name];
+  if (holds(stray, root)) {
+    return new ValueError(`${op}: ${holderName}.${where} holds a ${strayName} that contains this ${root.constructor.name} (a reference back to an owner, say), so it cannot be registered under it (that would be a cycle); keep it in a #private field, which is not looked at, or walk the model from the ${strayName}`);
+  }
   const elsewhere = registered.has(stray);
   const what = elsewhere
     ? `holds a ${strayName} that is registered elsewhere but not under this ${root.constructor.name}, so its parameters and buffers are not this module's`
@@ -684,6 +742,17 @@ function strayModuleError(op: string, holder: AnyModule, field: string, where: s
       ? `register it here too (a module may be registered in several places): this.register('${field}', this.${field})`
       : `register it: readonly ${field} = this.register('${field}', new ${strayName}(…))`;
   return new ValueError(`${op}: ${holderName}.${where} ${what}; ${how}. PyTorch registers attributes by itself; adjoint does not. Hold it in a #private field if it is not part of the model`);
+}
+
+/** Whether `module` is `inner` or has it among its descendants (false for a tree that cannot be walked). */
+function holds(module: AnyModule, inner: AnyModule): boolean {
+  let found = false;
+  try {
+    walk('holds', module, { unique: true }, (_, m) => void (found ||= m === inner));
+  } catch {
+    return false;
+  }
+  return found;
 }
 
 /**

@@ -34,8 +34,7 @@ export interface StepDecayOptions {
 export function stepDecay(initial: number, options: StepDecayOptions): Schedule {
   check('stepDecay', 'initial', initial, 0);
   options = knownOptions('stepDecay', options, ['stepSize', 'gamma']);
-  const stepSize = options.stepSize;
-  if (typeof stepSize !== 'number' || !Number.isInteger(stepSize) || stepSize <= 0) throw new ValueError(`stepDecay: stepSize must be a positive integer, got ${show(stepSize)}`);
+  const stepSize = positiveInteger('stepDecay', 'stepSize', options.stepSize);
   const gamma = check('stepDecay', 'gamma', orDefault(options.gamma, 0.1), 0);
   return atStep('stepDecay', (t) => initial * gamma ** Math.floor(t / stepSize));
 }
@@ -114,8 +113,7 @@ export interface LinearWarmupOptions {
 export function linearWarmup(initial: number, options: LinearWarmupOptions): Schedule {
   check('linearWarmup', 'initial', initial, 0);
   options = knownOptions('linearWarmup', options, ['warmupSteps', 'startFactor']);
-  const steps = options.warmupSteps;
-  if (typeof steps !== 'number' || !Number.isInteger(steps) || steps <= 0) throw new ValueError(`linearWarmup: warmupSteps must be a positive integer, got ${show(steps)}`);
+  const steps = positiveInteger('linearWarmup', 'warmupSteps', options.warmupSteps);
   const start = check('linearWarmup', 'startFactor', orDefault(options.startFactor, 0), 0);
   if (start > 1) throw new ValueError(`linearWarmup: startFactor must be in [0, 1], got ${start}`);
   return atStep('linearWarmup', (t) => initial * (start + ((1 - start) * Math.min(t, steps)) / steps));
@@ -165,6 +163,11 @@ function atStep(op: string, rate: (t: number) => number): Schedule {
     if (!Number.isInteger(t) || t < 0) throw new ValueError(`${op}: the step must be a whole number ≥ 0 (steps completed so far), got ${show(t)}`);
     return rate(t);
   };
+}
+
+function positiveInteger(op: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw new ValueError(`${op}: ${name} must be a positive integer, got ${show(value)}`);
+  return value;
 }
 
 function check(op: string, name: string, value: unknown, lo: number, strict = false): number {

@@ -1,6 +1,6 @@
 /** The fully connected layer of the course notes (docs/course-notes.md): z = xW + b, a = f(z). */
 import { Rng, ShapeError, Tensor, ValueError, formatShape, linear, matmul } from '@adjoint/core';
-import { Module } from '../module';
+import { Module, type AnyModule } from '../module';
 import { activationFn, isReluLike, type ActivationFn, type ActivationName } from '../activations';
 import { checkInitialized, initializer, zeros, type Initializer, type InitializerName } from '../init';
 import { MAX_TENSOR_SIZE, checkBoolean, knownOptions, randomSource, show, orDefault, requireTensor } from '../args';
@@ -55,9 +55,10 @@ export class Dense extends Module {
     this.outFeatures = outFeatures;
     const activation = orDefault(options.activation, 'identity');
     if (activation instanceof Module) {
-      const module = this.register('activation', activation);
-      this.activate = (x) => module.forward(x);
-      this.activationName = module.constructor.name;
+      this.register('activation', activation);
+      // The child as registered now, so that one put in its place by replaceChild runs.
+      this.activate = (x) => (Module.childrenOf(this).get('activation') as Module).forward(x);
+      this.activationName = activation.constructor.name;
     } else {
       this.activate = activationFn(activation, 'Dense');
       this.activationName = typeof activation === 'string' ? activation : 'custom';
@@ -68,6 +69,11 @@ export class Dense extends Module {
     this.hasBias = checkBoolean('Dense', 'bias', orDefault(options.bias, true));
     if (this.hasBias) this.registerParameter('bias', zeros([outFeatures]));
     this.fusedRelu = activation === 'relu' && this.hasBias;
+  }
+
+  /** Keeps {@link activationName} in step with an activation module put in place by {@link Module.replaceChild}. */
+  protected override childReplaced(name: string, _old: AnyModule, replacement: AnyModule): void {
+    if (name === 'activation') (this as { activationName: string }).activationName = replacement.constructor.name;
   }
 
   /** The `[inFeatures, outFeatures]` weight matrix. */

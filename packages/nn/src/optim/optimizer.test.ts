@@ -210,19 +210,26 @@ describe('param groups (PyTorch: param_groups)', () => {
 
   test('a group of a module names its parameters in messages; groups and their lists cannot be changed, except lr', () => {
     const model = mlp([2, 3, 1], { seed: 0 });
-    const [first, second] = model.layers;
+    const [first, second] = model.layers as Dense[];
     const opt = new Adam([{ params: first!, lr: 1e-4 }, { params: second! }]);
     expect(opt.params).toEqual(model.parameters());
     expect(Object.isFrozen(opt.paramGroups) && Object.isFrozen(opt.paramGroups[0]!.params)).toBe(true);
     expect(() => ((opt.paramGroups[1] as { weightDecay: number }).weightDecay = 1)).toThrow(TypeError);
-    second!.bias.grad = tensor([NaN]);
-    expectError(() => opt.step(), ValueError, /^Adam: the gradient of parameter 3 \('bias'\)/);
+    second!.bias!.grad = tensor([NaN]);
+    expectError(() => opt.step(), ValueError, /^Adam: the gradient of parameter 3 \('bias' of param group 1\)/);
     opt.paramGroups[1]!.lr = -1;
-    second!.bias.grad = tensor([1]);
-    const before = Array.from(second!.bias.data);
+    second!.bias!.grad = tensor([1]);
+    const before = Array.from(second!.bias!.data);
     expectError(() => opt.step(), ValueError, 'Adam: the learning rate of param group 1 must be a finite number ≥ 0, got -1 at step 0');
-    expect(Array.from(second!.bias.data)).toEqual(before);
+    expect(Array.from(second!.bias!.data)).toEqual(before);
     expectError(() => opt.currentLr(2), ValueError, 'Adam.currentLr: group must be a whole number from 0 to 1, got 2');
+  });
+
+  test('a group of one tensor, as PyTorch takes it', () => {
+    const [a, b] = [param([1]), param([2])];
+    const opt = new SGD([{ params: a, lr: 0.5 }, { params: [b] }], { lr: 0.1 });
+    expect(opt.paramGroups[0]!.params).toEqual([a]);
+    expect(trajectory([a, b], opt, 1)).toEqual([[0, 1.6]]);
   });
 
   test('bad groups are ValueErrors naming the group', () => {

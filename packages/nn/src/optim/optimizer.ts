@@ -20,8 +20,8 @@ export type LearningRate = number | Schedule;
  * `new Adam([{ params: model.body, lr: 1e-4 }, { params: model.head }], { lr: 1e-3 })`.
  */
 export interface ParamGroupOptions {
-  /** The group's parameters: a list, or a module's. */
-  params: readonly Tensor[] | AnyModule;
+  /** The group's parameters: a list, one tensor, or a module's. */
+  params: readonly Tensor[] | Tensor | AnyModule;
   /** The group's learning rate or schedule (default: the optimizer's {@link Optimizer.lr}, followed when it changes). */
   lr?: LearningRate;
   /** The group's weight decay λ ≥ 0 (default: the optimizer's). */
@@ -193,7 +193,8 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
   /** 'parameter 2', with its dotted name when the optimizer was built from a module. */
   private describeParam(i: number): string {
     const name = this.paramNames[i];
-    return name === undefined ? `parameter ${i}` : `parameter ${i} ('${name}')`;
+    const group = this.paramGroups.length > 1 ? ` of param group ${this.groupOf[i]}` : '';
+    return name === undefined ? `parameter ${i}${group}` : `parameter ${i} ('${name}'${group})`;
   }
 
   /**
@@ -321,8 +322,8 @@ function isGroupList(params: OptimizerParams): params is readonly ParamGroupOpti
 
 /** The groups of `params` (one for a list or a module), checked, each with its parameters' names where known. */
 function paramGroupsFor(name: string, params: OptimizerParams): Array<{ group: ParamGroup; names: Array<string | undefined> }> {
-  const listed = (where: string, list: readonly Tensor[] | AnyModule): { params: Tensor[]; names: Array<string | undefined> } => ({
-    params: parameterListFor(where, list),
+  const listed = (where: string, list: readonly Tensor[] | Tensor | AnyModule): { params: Tensor[]; names: Array<string | undefined> } => ({
+    params: parameterListFor(where, isTensor(list) ? [list] : list),
     names: list instanceof Module ? Module.namedParametersFor(name, list).map(([n]) => n) : [],
   });
   if (!isGroupList(params)) {

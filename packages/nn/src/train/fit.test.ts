@@ -1,7 +1,7 @@
 /** fit: determinism, validation, metrics, early stopping, callbacks, modes, progress and argument checks. */
 import { Rng, Tensor, ValueError, ShapeError, getRngState, manualSeed, randn, tensor } from '@adjoint/core';
 import {
-  Adam, BatchNorm, Dense, Dropout, EarlyStopping, Module, SGD, Sequential, evaluate, fit, mlp, type Callback, type ProgressStream,
+  Adam, BatchNorm, Dense, Dropout, EarlyStopping, Module, SGD, Sequential, crossEntropy, evaluate, fit, mlp, type Callback, type ProgressStream,
 } from '@adjoint/nn';
 import { expectError } from '../../../../test/support/expect-error';
 
@@ -294,6 +294,20 @@ describe('check before changing: a failed fit leaves the model as it found it', 
     const beforeMetric = stateBytes(model);
     expectError(metricFails, ValueError, 'no');
     expect(same(stateBytes(model), beforeMetric)).toBe(true);
+  });
+
+  test('an optimizer made before a layer was replaced is refused; a frozen part or a learnable tensor of the loss alone are fine', () => {
+    const labels = tensor(Array.from({ length: 40 }, (_, i) => i % 3));
+    const model = mlp([2, 4, 3], { seed: 1 });
+    const stale = new Adam(model.parameters(), { lr: 0.01 });
+    model.replaceChild('1', new Dense(4, 3, { seed: 2 }));
+    const base = { x, y: labels, loss: 'crossEntropy' as const, epochs: 1, progress: false as const };
+    expectError(() => fit(model, { ...base, optimizer: stale }), ValueError, /^fit: the Adam instance holds 2 tensors that are not the model's and leaves out 2 of the model's trainable parameters: was it made before a layer was replaced \(replaceChild, replaceParameter\)\?/);
+    const headOnly = new Adam(model.layers[1]!.parameters(), { lr: 0.01 });
+    expect(() => fit(model, { ...base, optimizer: headOnly })).not.toThrow();
+    const temperature = tensor([1], { requiresGrad: true });
+    const withTemperature = new Adam([...model.parameters(), temperature], { lr: 0.01 });
+    expect(() => fit(model, { ...base, loss: (p: Tensor, y: Tensor) => crossEntropy(p.div(temperature), y), optimizer: withTemperature })).not.toThrow();
   });
 
   test('a failed fit also rewinds the random streams it drew dropout masks from, so a retry draws the same masks', () => {

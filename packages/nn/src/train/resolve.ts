@@ -93,6 +93,15 @@ export function resolveOptimizer(op: string, spec: unknown, model: Module, lr: L
     if (!spec.params.some((p) => own.has(p))) {
       throw new ValueError(`${op}: the ${spec.constructor.name} instance updates none of the model's parameters; build it over model.parameters(), or give the optimizer by name`);
     }
+    // Tensors that are not the model's, while some of the model's trainable ones are left out: an
+    // optimizer made before a layer was replaced (replaceChild), which would train the new one never.
+    // Either alone is fine (a learnable tensor of the loss; parameters frozen by leaving them out).
+    const held = new Set(spec.params);
+    const foreign = spec.params.filter((p) => !own.has(p)).length;
+    const missing = [...own].filter((p) => p.requiresGrad && !held.has(p)).length;
+    if (foreign > 0 && missing > 0) {
+      throw new ValueError(`${op}: the ${spec.constructor.name} instance holds ${foreign} tensor${foreign === 1 ? '' : 's'} that ${foreign === 1 ? 'is' : 'are'} not the model's and leaves out ${missing} of the model's trainable parameters: was it made before a layer was replaced (replaceChild, replaceParameter)? Make it over model.parameters() after the change (set requiresGrad = false on parameters meant to stay frozen)`);
+    }
     return spec;
   }
   let name: unknown = spec;
