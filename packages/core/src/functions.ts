@@ -17,5 +17,7 @@ export * from './ops/cross-entropy';
 export * from './ops/matrix';
 export * from './ops/layout';
 export * from './ops/conv';
+export * from './ops/order';
+export * from './ops/triangular';
 
 markBuiltInOps(); // every op module is loaded by now

@@ -1,0 +1,238 @@
+/**
+ * Reordering entries along an axis: takeAlongAxis, flip, roll, sort, argsort and topK. Each is a
+ * composite of gather (or, for the indices alone, no op at all), so it is differentiable in both
+ * modes and to any order with gather's rules: the gradient goes back to the entry each output was
+ * taken from, and adds up where one entry was taken twice.
+ */
+import { ShapeError, ValueError } from '../errors';
+import { describeValue, formatShape, normalizeAxis, shapeSize, stridesOf, type Shape } from '../shape';
+import { Tensor, engineTensor } from '../tensor';
+import { toIndexTensor, toTensor } from '../create';
+import { allocData } from '../kernels/alloc';
+import { requireOptions } from '../arguments';
+import { gather } from './indexing';
+import { broadcastTo, flatten, reshape } from './layout';
+
+/**
+ * Takes, at each position of `indices`, the entry of `x` along `axis` that the index names, as
+ * NumPy's `take_along_axis` and PyTorch's `torch.gather(x, axis, indices)`: `indices` has `x`'s
+ * rank, and out[…, j, …] = x[…, indices[…, j, …], …]. On the other axes `indices` and `x`
+ * broadcast (NumPy's rule). Indices must be integers in [0, x.shape[axis]), as gather's.
+ * Differentiable in `x`. {@link gather} is the other kind of indexing: one list of indices for
+ * every position (NumPy's `take`, PyTorch's `index_select`).
+ *
+ * @example
+ * takeAlongAxis(tensor([[10, 20, 30], [40, 50, 60]]), [[2], [0]], 1); // [[30], [40]]
+ */
+export function takeAlongAxis(xArg: Tensor, indicesArg: Tensor | readonly number[] | readonly (readonly number[])[], axis: number): Tensor {
+  const op = 'takeAlongAxis';
+  const x = toTensor(xArg, op);
+  const indices = toIndexTensor(op, indicesArg as readonly number[]);
+  if (x.rank === 0) throw new ShapeError(`${op}: cannot index a scalar`);
+  if (indices.rank !== x.rank) {
+    throw new ShapeError(`${op}: indices must have x's rank (${x.rank}), got shape ${formatShape(indices.shape)} for x of shape ${formatShape(x.shape)}`);
+  }
+  const a = normalizeAxis(op, axis, x.rank);
+  const outShape = x._shape.map((d, i) => {
+    if (i === a) return indices._shape[i]!;
+    const e = indices._shape[i]!;
+    if (d !== e && d !== 1 && e !== 1) {
+      throw new ShapeError(`${op}: indices of shape ${formatShape(indices.shape)} do not broadcast against x of shape ${formatShape(x.shape)} outside axis ${a}`);
+    }
+    return d === 1 ? e : d;
+  });
+  const source = x._shape.map((d, i) => (i === a ? d : outShape[i]!));
+  const wide = sameShapeAs(x._shape, source) ? x : broadcastTo(x, source);
+  const flat = flatIndices(op, indices, outShape, source, a);
+  return reshape(gather(flatten(wide), engineTensor(flat, [flat.length]), 0), outShape);
+}
+
+/** For each position of `outShape`, the flat position in an array of `source` shape of the entry `indices` names there along axis `a`. */
+function flatIndices(op: string, indices: Tensor, outShape: Shape, source: Shape, a: number): Float64Array {
+  const n = shapeSize(outShape);
+  const out = allocData(n);
+  const sourceStrides = stridesOf(source);
+  const indexStrides = stridesOf(indices._shape).map((s, i) => (indices._shape[i] === 1 ? 0 : s));
+  const outStrides = stridesOf(outShape);
+  const values = indices.data;
+  const dim = source[a]!;
+  for (let p = 0; p < n; p++) {
+    let rest = p;
+    let at = 0;
+    let from = 0;
+    for (let d = 0; d < outShape.length; d++) {
+      const coordinate = Math.floor(rest / outStrides[d]!);
+      rest -= coordinate * outStrides[d]!;
+      from += coordinate * indexStrides[d]!;
+      if (d !== a) at += coordinate * sourceStrides[d]!;
+    }
+    const index = values[from]!;
+    if (!Number.isInteger(index) || index < 0 || index >= dim) {
+      throw new ValueError(`${op}: index ${index} is out of range for axis ${a} of size ${dim}`);
+    }
+    out[p] = at + index * sourceStrides[a]!;
+  }
+  return out;
+}
+
+function sameShapeAs(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** The axes an optional `axis` names: all of them when undefined (NumPy), else one or several, normalized. */
+function axesOf(op: string, axis: number | readonly number[] | undefined, rank: number): number[] {
+  if (axis === undefined) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof axis === 'number' ? [axis] : axis;
+  if (!Array.isArray(list)) throw new ValueError(`${op}: axis must be an integer or a list of them, got ${describeValue(axis)}`);
+  const axes = list.map((ax: number) => normalizeAxis(op, ax, rank));
+  if (new Set(axes).size !== axes.length) throw new ValueError(`${op}: an axis is named twice in ${describeValue(axis)}`);
+  return axes;
+}
+
+/** 0, 1, …, n − 1 mapped by `f`, as an index tensor. */
+function indexTensor(n: number, f: (i: number) => number): Tensor {
+  const data = allocData(n);
+  for (let i = 0; i < n; i++) data[i] = f(i);
+  return engineTensor(data, [n]);
+}
+
+/**
+ * The entries in reverse order along `axis` (every axis when it is not given, or those listed), as
+ * NumPy's `flip` and PyTorch's `torch.flip`. Differentiable: the gradient is flipped back.
+ */
+export function flip(xArg: Tensor, axis?: number | readonly number[]): Tensor {
+  const x = toTensor(xArg, 'flip');
+  return axesOf('flip', axis, x.rank).reduce((t, a) => {
+    const n = t._shape[a]!;
+    return n < 2 ? t : gather(t, indexTensor(n, (i) => n - 1 - i), a);
+  }, x);
+}
+
+/**
+ * The entries shifted by `shift` places along `axis`, those pushed past the end coming back at the
+ * start, as NumPy's `roll` and PyTorch's `torch.roll`: out[(i + shift) mod n] = x[i]. Without
+ * `axis`, `x` is rolled as a flat list and keeps its shape; with a list of axes, `shift` is a
+ * list of the same length. Differentiable: the gradient is rolled back.
+ */
+export function roll(xArg: Tensor, shift: number | readonly number[], axis?: number | readonly number[]): Tensor {
+  const op = 'roll';
+  const x = toTensor(xArg, op);
+  const shifts = typeof shift === 'number' ? [shift] : shift;
+  if (!Array.isArray(shifts) || !shifts.every((s) => Number.isInteger(s))) {
+    throw new ValueError(`${op}: shift must be an integer or a list of them, got ${describeValue(shift)}`);
+  }
+  if (axis === undefined) {
+    if (shifts.length !== 1) throw new ValueError(`${op}: without axis, shift must be one integer, got ${describeValue(shift)}`);
+    return reshape(roll(flatten(x), shifts[0]!, 0), x._shape);
+  }
+  const axes = typeof axis === 'number' ? [normalizeAxis(op, axis, x.rank)] : axesOf(op, axis, x.rank);
+  if (axes.length !== shifts.length) {
+    throw new ValueError(`${op}: shift and axis must be of the same length, got ${describeValue(shift)} and ${describeValue(axis)}`);
+  }
+  return axes.reduce((t, a, k) => {
+    const n = t._shape[a]!;
+    const s = n === 0 ? 0 : ((shifts[k]! % n) + n) % n;
+    return s === 0 ? t : gather(t, indexTensor(n, (i) => (i - s + n) % n), a);
+  }, x);
+}
+
+/**
+ * Ascending order with NaN last, as NumPy's and PyTorch's sorts; equal values (−0 and 0 among them)
+ * keep their order, so the result does not depend on the sorting algorithm.
+ */
+function ascending(a: number, b: number): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  const [nanA, nanB] = [Number.isNaN(a), Number.isNaN(b)];
+  return nanA === nanB ? 0 : nanA ? 1 : -1;
+}
+
+/** The indices that order each lane of `x` along `a` by `compare` (stable), as a tensor of x's shape. */
+function orderIndices(x: Tensor, a: number, compare: (u: number, v: number) => number): Tensor {
+  const shape = x._shape;
+  const n = shape[a]!;
+  const inner = shapeSize(shape.slice(a + 1));
+  const outer = shapeSize(shape.slice(0, a));
+  const data = x.data;
+  const out = allocData(data.length);
+  const lane = Array.from({ length: n }, (_, i) => i);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      for (let j = 0; j < n; j++) lane[j] = j;
+      lane.sort((u, v) => compare(data[base + u * inner]!, data[base + v * inner]!)); // Array.prototype.sort is stable
+      for (let j = 0; j < n; j++) out[base + j * inner] = lane[j]!;
+    }
+  }
+  return engineTensor(out, shape);
+}
+
+/** The axis a sort runs along, checked: x must have one. */
+function sortAxis(op: string, x: Tensor, axis: number): number {
+  if (x.rank === 0) throw new ShapeError(`${op}: needs at least one axis, got a scalar`);
+  return normalizeAxis(op, axis, x.rank);
+}
+
+/**
+ * The indices that sort `x` along `axis` in ascending order (NaN last; equal values in their
+ * order), as NumPy's `argsort(kind='stable')` and PyTorch's `argsort(stable=True)`: a tensor of
+ * x's shape holding integers, not differentiable (it is constant where x has no ties).
+ */
+export function argsort(xArg: Tensor, axis = -1): Tensor {
+  const x = toTensor(xArg, 'argsort');
+  return orderIndices(x, sortAxis('argsort', x, axis), ascending);
+}
+
+/**
+ * `x` sorted along `axis` in ascending order (NaN last), as NumPy's `sort` and PyTorch's
+ * `torch.sort(...).values`. Differentiable: each entry's gradient goes back to where it came from.
+ */
+export function sort(xArg: Tensor, axis = -1): Tensor {
+  const x = toTensor(xArg, 'sort');
+  const a = sortAxis('sort', x, axis);
+  return takeAlongAxis(x, orderIndices(x, a, ascending), a);
+}
+
+/** Options of {@link topK}. */
+export interface TopKOptions {
+  /** Along which axis (default −1, the last). */
+  axis?: number;
+  /** The largest values, in descending order (default true), or the smallest, ascending. */
+  largest?: boolean;
+}
+
+/**
+ * The `k` largest entries of `x` along an axis, in descending order, and their indices, as
+ * PyTorch's `torch.topk` (`largest: false` gives the smallest, ascending). NaN counts as larger
+ * than every number, as in PyTorch; equal values come in their order in `x`. The values are
+ * differentiable (their gradient goes back to where they came from); the indices are integers.
+ * @returns `[values, indices]`, both of x's shape with `k` entries along the axis.
+ */
+export function topK(xArg: Tensor, k: number, options: TopKOptions = {}): [Tensor, Tensor] {
+  const op = 'topK';
+  const x = toTensor(xArg, op);
+  const { axis = -1, largest = true } = requireOptions(op, options, ['axis', 'largest']);
+  if (typeof largest !== 'boolean') throw new ValueError(`${op}: largest must be true or false, got ${describeValue(largest)}`);
+  const a = sortAxis(op, x, axis);
+  const n = x._shape[a]!;
+  if (!Number.isInteger(k) || k < 0 || k > n) throw new ValueError(`${op}: k must be a whole number from 0 to ${n} (the size of axis ${a}), got ${describeValue(k)}`);
+  const order = orderIndices(x, a, largest ? (u, v) => ascending(v, u) : ascending);
+  const indices = takeFirst(order, a, k);
+  return [takeAlongAxis(x, indices, a), indices];
+}
+
+/** The first `k` entries of an index tensor along axis `a`, as an index tensor (no graph). */
+function takeFirst(order: Tensor, a: number, k: number): Tensor {
+  const shape = order._shape;
+  const n = shape[a]!;
+  const inner = shapeSize(shape.slice(a + 1));
+  const outer = shapeSize(shape.slice(0, a));
+  const out = allocData(outer * k * inner);
+  const data = order.data;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < k; j++) {
+      for (let i = 0; i < inner; i++) out[(o * k + j) * inner + i] = data[(o * n + j) * inner + i]!;
+    }
+  }
+  return engineTensor(out, shape.map((d, i) => (i === a ? k : d)));
+}
