@@ -251,6 +251,21 @@ const expressions: Expression[] = [
   { label: 'norm over axis 1', inputs: { x: random([4, 5]) }, ours: ({ x }) => core.norm(x!, 1), torch: 'torch.linalg.vector_norm(x, dim=1)' },
   { label: 'prod over axis 0', inputs: { x: random([3, 4]) }, ours: ({ x }) => core.prod(x!, 0), torch: 'torch.prod(x, 0)' },
   { label: 'cumsum over axis 1', inputs: { x: random([3, 4]) }, ours: ({ x }) => core.cumsum(x!, 1), torch: 'torch.cumsum(x, 1)' },
+  // einsum
+  ...([
+    ['ij,jk->ik', [[3, 4], [4, 2]]], ['bij,bjk->bik', [[2, 3, 4], [2, 4, 5]]], ['ii->i', [[4, 4]]], ['ii', [[3, 3]]],
+    ['ij->', [[3, 4]]], ['i,j->ij', [[3], [4]]], ['ij,ij->i', [[3, 4], [3, 4]]], ['ij,jk,kl->il', [[2, 3], [3, 4], [4, 2]]],
+    ['ij,jk', [[2, 3], [3, 4]]], ['...ij,...jk->...ik', [[2, 1, 3, 4], [5, 4, 2]]], ['bii->bi', [[2, 3, 3]]], ['iij,jk->ki', [[3, 3, 2], [2, 4]]],
+    ['ijk,ikl->jl', [[2, 3, 4], [2, 4, 3]]], ['i,i->', [[5], [5]]], ['ij,kj->ikj', [[2, 3], [1, 3]]],
+  ] as const).map(([spec, shapes]): Expression => {
+    const names = ['a', 'b', 'c'].slice(0, shapes.length);
+    return {
+      label: `einsum('${spec}')`,
+      inputs: Object.fromEntries(names.map((n, i) => [n, random([...shapes[i]!])])),
+      ours: (t) => core.einsum(spec, ...names.map((n) => t[n]!)),
+      torch: `torch.einsum('${spec}', ${names.join(', ')})`,
+    };
+  }),
   // Reordering and triangles
   { label: 'takeAlongAxis (torch.gather)', inputs: { x: random([3, 4]), i: { shape: [3, 5], data: [0, 3, 3, 1, 2, 2, 2, 0, 1, 3, 1, 1, 0, 0, 3], grad: false } }, ours: ({ x, i }) => core.takeAlongAxis(x!, i!, 1), torch: 'torch.gather(x, 1, i.long())' },
   { label: 'takeAlongAxis, broadcasting (torch.take_along_dim)', inputs: { x: random([3, 4]), i: { shape: [1, 2], data: [3, 0], grad: false } }, ours: ({ x, i }) => core.takeAlongAxis(x!, i!, 1), torch: 'torch.take_along_dim(x, i.long(), dim=1)' },

@@ -18,6 +18,7 @@ export * from './ops/matrix';
 export * from './ops/layout';
 export * from './ops/conv';
 export * from './ops/order';
+export * from './ops/einsum';
 export * from './ops/triangular';
 
 markBuiltInOps(); // every op module is loaded by now

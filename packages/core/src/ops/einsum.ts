@@ -1,0 +1,160 @@
+/**
+ * einsum: Einstein summation, as a composite of transpose, reshape, broadcastTo, gather, sum and
+ * matmul, so that it is differentiable in both modes and to any order with their rules. Operands
+ * are contracted two at a time, left to right, each pair by one (batched) matrix product.
+ */
+import { ShapeError, ValueError } from '../errors';
+import { describeValue, formatShape, shapeSize } from '../shape';
+import { engineTensor, type Tensor } from '../tensor';
+import { toTensor } from '../create';
+import { allocData } from '../kernels/alloc';
+import { sum } from './reduce';
+import { matmul, transpose } from './matrix';
+import { broadcastTo, flatten, reshape } from './layout';
+import { gather } from './indexing';
+
+/** An operand with one index letter per axis (distinct letters: repeated ones were taken as diagonals). */
+interface Term {
+  t: Tensor;
+  idx: string[];
+}
+
+/**
+ * Einstein summation over the operands, as NumPy's `einsum` and PyTorch's `torch.einsum`:
+ * `'ij,jk->ik'` is a matrix product, `'bij,bjk->bik'` a batched one, `'ii->i'` a diagonal, `'ii'` a
+ * trace, `'i,j->ij'` an outer product, `'ij->'` a total. Each operand has one letter per axis;
+ * a letter in several operands names one axis of one size (a size-1 axis broadcasts), and letters
+ * left out of the output (after `->`) are summed over. Without `->`, the output is the letters
+ * that occur once, in alphabetical order (NumPy's rule). `...` stands for the same leading axes in
+ * every operand, broadcast, and comes first in an implicit output.
+ *
+ * @example
+ * einsum('bij,bjk->bik', a, b); // matmul(a, b) for stacks of matrices
+ * einsum('ij,ij->i', a, b);     // the rows' dot products
+ */
+export function einsum(subscripts: string, ...operandArgs: Tensor[]): Tensor {
+  const op = 'einsum';
+  if (typeof subscripts !== 'string') throw new ValueError(`${op}: subscripts must be a string such as 'ij,jk->ik', got ${describeValue(subscripts)}`);
+  const operands = operandArgs.map((x) => toTensor(x, op));
+  const spec = subscripts.replace(/\s+/g, '');
+  const arrow = spec.indexOf('->');
+  const inputs = (arrow < 0 ? spec : spec.slice(0, arrow)).split(',');
+  if (inputs.length !== operands.length) {
+    throw new ValueError(`${op}: '${subscripts}' names ${inputs.length} operand${inputs.length === 1 ? '' : 's'}, got ${operands.length}`);
+  }
+  const ellipsisRank = Math.max(0, ...inputs.map((s, k) => (s.includes('...') ? operands[k]!.rank - (s.length - 3) : 0)));
+  // '...' becomes one placeholder per axis (not a letter, so it cannot clash with one), aligned from
+  // the right as broadcasting aligns axes.
+  const ellipsis = Array.from({ length: ellipsisRank }, (_, i) => String.fromCharCode(0x100 + i));
+  const letters = (s: string, where: string, shape?: readonly number[]): string[] => {
+    const parts = s.split('...');
+    if (parts.length > 2) throw new ValueError(`${op}: '...' appears twice in ${where} of '${subscripts}'`);
+    for (const ch of parts.join('')) {
+      if (!/^[a-z]$/i.test(ch)) throw new ValueError(`${op}: subscripts are letters, ',' and '->' (and '...'), got '${ch}' in '${subscripts}'`);
+    }
+    if (parts.length === 1) return [...s];
+    const own = shape === undefined ? ellipsisRank : shape.length - (parts[0]!.length + parts[1]!.length);
+    if (own < 0) throw new ShapeError(`${op}: ${where} '${s}' names more axes than its shape ${formatShape(shape!)} has`);
+    return [...parts[0]!, ...ellipsis.slice(ellipsisRank - own), ...parts[1]!];
+  };
+  const sizes = new Map<string, number>();
+  const terms = inputs.map((s, k): Term => {
+    const t = operands[k]!;
+    const idx = letters(s, `operand ${k}`, t.shape);
+    if (idx.length !== t.rank) {
+      throw new ShapeError(`${op}: operand ${k} has shape ${formatShape(t.shape)} (${t.rank} ax${t.rank === 1 ? 'is' : 'es'}), but '${s}' names ${idx.length}`);
+    }
+    idx.forEach((ch, a) => {
+      const d = t._shape[a]!;
+      const known = sizes.get(ch);
+      if (known !== undefined && known !== d && known !== 1 && d !== 1) {
+        throw new ShapeError(`${op}: index '${ch}' has size ${known} in one operand and ${d} in operand ${k} (shape ${formatShape(t.shape)})`);
+      }
+      if (known === undefined || known === 1) sizes.set(ch, d);
+    });
+    return { t, idx };
+  });
+  const counts = new Map<string, number>();
+  for (const { idx } of terms) for (const ch of idx) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  const output = arrow < 0
+    ? [...ellipsis, ...[...counts].filter(([ch, n]) => n === 1 && !ellipsis.includes(ch)).map(([ch]) => ch).sort()]
+    : letters(spec.slice(arrow + 2), 'the output');
+  for (const ch of output) {
+    if (!counts.has(ch)) throw new ValueError(`${op}: the output index '${ch}' is in no operand of '${subscripts}'`);
+  }
+  if (new Set(output).size !== output.length) throw new ValueError(`${op}: an output index appears twice in '${subscripts}'`);
+
+  // Broadcast size-1 axes, take repeated letters as diagonals, then contract left to right, each
+  // operand first summed over the letters that neither the other nor anything later needs.
+  const ready = terms.map((term) => diagonals(broadcastTerm(term, sizes)));
+  let acc = ready[0]!;
+  for (let k = 1; k < ready.length; k++) {
+    const later = new Set([...output, ...ready.slice(k + 1).flatMap((r) => r.idx)]);
+    const right = sumUnneeded(ready[k]!, new Set([...later, ...acc.idx]));
+    acc = contract(sumUnneeded(acc, new Set([...later, ...right.idx])), right, later);
+  }
+  acc = sumUnneeded(acc, new Set(output));
+  return transpose(acc.t, output.map((ch) => acc.idx.indexOf(ch)));
+}
+
+/** The term with its size-1 axes stretched to the size its letter has elsewhere. */
+function broadcastTerm({ t, idx }: Term, sizes: ReadonlyMap<string, number>): Term {
+  const full = idx.map((ch) => sizes.get(ch)!);
+  return { t: full.every((d, a) => d === t._shape[a]) ? t : broadcastTo(t, full), idx };
+}
+
+/** The term with each letter repeated within it replaced by one axis, its diagonal (`'ii'` → `'i'`). */
+function diagonals(term: Term): Term {
+  let { t, idx } = term;
+  for (let a = 0; a < idx.length; a++) {
+    const b = idx.indexOf(idx[a]!, a + 1);
+    if (b < 0) continue;
+    // The diagonal of axes a and b, as a gather over the flat entries, with the diagonal at a.
+    const shape = t._shape;
+    const rest = shape.filter((_, i) => i !== b);
+    const strides = shape.map((_, i) => shapeSize(shape.slice(i + 1)));
+    const n = shapeSize(rest);
+    const positions = allocData(n);
+    for (let p = 0; p < n; p++) {
+      let left = p;
+      let flat = 0;
+      for (let i = rest.length - 1, axis = shape.length - 1; i >= 0; i--, axis--) {
+        if (axis === b) axis--;
+        const c = left % rest[i]!;
+        left = (left - c) / rest[i]!;
+        flat += c * strides[axis]! + (axis === a ? c * strides[b]! : 0);
+      }
+      positions[p] = flat;
+    }
+    t = reshape(gather(flatten(t), engineTensor(positions, [n]), 0), rest);
+    idx = idx.filter((_, i) => i !== b);
+    a--; // the letter at a may repeat a third time
+  }
+  return { t, idx };
+}
+
+/** The term summed over the letters no later step needs. */
+function sumUnneeded({ t, idx }: Term, needed: ReadonlySet<string>): Term {
+  const axes = idx.flatMap((ch, a) => (needed.has(ch) ? [] : [a]));
+  return axes.length === 0 ? { t, idx } : { t: sum(t, axes), idx: idx.filter((ch) => needed.has(ch)) };
+}
+
+/**
+ * The product of two terms summed over the letters they share that nothing later needs: one
+ * batched matrix product [batch, freeA, shared] · [batch, shared, freeB].
+ */
+function contract(a: Term, b: Term, needed: ReadonlySet<string>): Term {
+  const inB = new Set(b.idx);
+  const batch = a.idx.filter((ch) => inB.has(ch) && needed.has(ch));
+  const shared = a.idx.filter((ch) => inB.has(ch) && !needed.has(ch));
+  const freeA = a.idx.filter((ch) => !inB.has(ch));
+  const freeB = b.idx.filter((ch) => !a.idx.includes(ch));
+  const sizeOf = (term: Term, letters: string[]): number[] => letters.map((ch) => term.t._shape[term.idx.indexOf(ch)]!);
+  const arranged = (term: Term, order: string[], shape: number[]): Tensor =>
+    reshape(transpose(term.t, order.map((ch) => term.idx.indexOf(ch))), shape);
+  const [nBatch, nA, nShared, nB] = [sizeOf(a, batch), sizeOf(a, freeA), sizeOf(a, shared), sizeOf(b, freeB)].map(shapeSize) as [number, number, number, number];
+  const left = arranged(a, [...batch, ...freeA, ...shared], [nBatch, nA, nShared]);
+  const right = arranged(b, [...batch, ...shared, ...freeB], [nBatch, nShared, nB]);
+  const shape = [...sizeOf(a, batch), ...sizeOf(a, freeA), ...sizeOf(b, freeB)];
+  return { t: reshape(matmul(left, right), shape), idx: [...batch, ...freeA, ...freeB] };
+}
