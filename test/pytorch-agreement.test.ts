@@ -24,6 +24,11 @@ const rng = new Rng(2026);
 const draw = (shape: readonly number[], scale = 1): number[] => Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal(0, scale));
 const data = (t: Tensor): Data => ({ shape: [...t.shape], data: Array.from(t.data) });
 const random = (shape: number[], scale = 1): Data => ({ shape, data: draw(shape, scale) });
+/** Square matrices (the last two axes) with `shift` added to their diagonals: far from singular. */
+const conditioned = (shape: number[], shift: number): Data => {
+  const n = shape[shape.length - 1]!;
+  return { shape, data: draw(shape).map((v, i) => (Math.floor(i / n) % n === i % n ? v + shift : v)) };
+};
 
 /** What adjoint computed for a case, beside the case that PyTorch receives. */
 type Check = (torchResult: Record<string, unknown>) => void;
@@ -266,6 +271,13 @@ const expressions: Expression[] = [
       torch: `torch.einsum('${spec}', ${names.join(', ')})`,
     };
   }),
+  // Linear algebra, at matrices kept away from singular by a shifted diagonal
+  { label: 'solve, matrix right-hand side', inputs: { a: conditioned([3, 3], 4), b: random([3, 2]) }, ours: ({ a, b }) => core.solve(a!, b!), torch: 'torch.linalg.solve(a, b)' },
+  { label: 'solve, a stack against one vector', inputs: { a: conditioned([2, 3, 3], -4), b: random([3]) }, ours: ({ a, b }) => core.solve(a!, b!), torch: 'torch.linalg.solve(a, b)' },
+  { label: 'inv', inputs: { a: conditioned([3, 3], 4) }, ours: ({ a }) => core.inv(a!), torch: 'torch.linalg.inv(a)' },
+  { label: 'slogdet: log |det|', inputs: { a: conditioned([2, 3, 3], -3) }, ours: ({ a }) => core.slogdet(a!)[1], torch: 'torch.linalg.slogdet(a).logabsdet' },
+  { label: 'det, negative', inputs: { a: conditioned([3, 3], -3) }, ours: ({ a }) => core.det(a!), torch: 'torch.linalg.det(a)' },
+  { label: 'cholesky of BBᵀ + 3I', inputs: { b: random([3, 3]) }, ours: ({ b }) => core.cholesky(core.matmul(b!, b!.T).add(core.eye(3).mul(3))), torch: 'torch.linalg.cholesky(b @ b.T + 3 * torch.eye(3, dtype=torch.float64))' },
   // Reordering and triangles
   { label: 'takeAlongAxis (torch.gather)', inputs: { x: random([3, 4]), i: { shape: [3, 5], data: [0, 3, 3, 1, 2, 2, 2, 0, 1, 3, 1, 1, 0, 0, 3], grad: false } }, ours: ({ x, i }) => core.takeAlongAxis(x!, i!, 1), torch: 'torch.gather(x, 1, i.long())' },
   { label: 'takeAlongAxis, broadcasting (torch.take_along_dim)', inputs: { x: random([3, 4]), i: { shape: [1, 2], data: [3, 0], grad: false } }, ours: ({ x, i }) => core.takeAlongAxis(x!, i!, 1), torch: 'torch.take_along_dim(x, i.long(), dim=1)' },

@@ -19,6 +19,7 @@ export * from './ops/layout';
 export * from './ops/conv';
 export * from './ops/order';
 export * from './ops/einsum';
+export * from './ops/linalg';
 export * from './ops/triangular';
 
 markBuiltInOps(); // every op module is loaded by now

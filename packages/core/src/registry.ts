@@ -20,6 +20,11 @@ export interface InputDomain {
   readonly margin?: number;
   /** Draw integers (indices) instead of reals. */
   readonly integer?: boolean;
+  /**
+   * Added to the diagonal of each square matrix in the last two axes after drawing: keeps a linear
+   * algebra op's input well conditioned (invertible, positive definite), as finite differences need.
+   */
+  readonly diagonal?: number;
 }
 
 /** One configuration an op is checked at: input shapes, attributes, optional per-case domains. */

@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { Tensor, ValueError, shapeSize, type InputDomain, type Shape } from '@adjoint/core';
+import { withDiagonal } from './domain';
 
 /** Options of {@link arb}.shape. */
 export interface ShapeOptions {
@@ -65,10 +66,10 @@ function element(domain: InputDomain): fc.Arbitrary<number> {
   return base.filter(allowed);
 }
 
-/** A tensor of a given shape whose elements come from `elements`. */
-function tensorOfShape(s: Shape, elements: fc.Arbitrary<number>): fc.Arbitrary<Tensor> {
+/** A tensor of a given shape whose elements come from `elements` (the domain's `diagonal` added, for square matrices). */
+function tensorOfShape(s: Shape, elements: fc.Arbitrary<number>, domain: InputDomain): fc.Arbitrary<Tensor> {
   const n = shapeSize(s);
-  return fc.array(elements, { minLength: n, maxLength: n }).map((values) => withPrintableValue(new Tensor(Float64Array.from(values), [...s])));
+  return fc.array(elements, { minLength: n, maxLength: n }).map((values) => withPrintableValue(new Tensor(withDiagonal(Float64Array.from(values), s, domain), [...s])));
 }
 
 /** Counterexamples print as `tensor([...], shape)` rather than as an object dump. */
@@ -88,8 +89,8 @@ function tensor(options: TensorArbOptions = {}): fc.Arbitrary<Tensor> {
   const elements = element(domain);
   const s = options.shape ?? shape();
   // Duck-typed rather than instanceof, which a second copy of fast-check would defeat.
-  if (isArbitrary(s)) return s.chain((fixed) => tensorOfShape(fixed, elements));
-  return tensorOfShape(s, elements);
+  if (isArbitrary(s)) return s.chain((fixed) => tensorOfShape(fixed, elements, domain));
+  return tensorOfShape(s, elements, domain);
 }
 
 /** One tensor per shape of a list of shapes (a pair from `broadcastableShapes`, say). */

@@ -65,7 +65,13 @@ describe('flip and roll', () => {
   });
 
   test('bad arguments are ValueErrors naming the call', () => {
-    expectThrows(() => flip(x, [1, -1]), ValueError, 'flip: an axis is named twice in [1, -1]');
+    expectThrows(() => flip(x, [1, -1]), ValueError, 'flip: repeated axis in [1, -1] for rank 2');
+    const one = tensor([5]);
+    const [flipped, rolled] = [flip(one), roll(x, 3, 1)]; // nothing moves: still copies, as gather's
+    expect(flipped).not.toBe(one);
+    expect(rolled).not.toBe(x);
+    rolled.assign(tensor([[0, 0, 0], [0, 0, 0]]));
+    expect(x.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
     expectThrows(() => flip(x, 2), ValueError, 'flip');
     expectThrows(() => roll(x, 1.5, 0), ValueError, 'roll: shift must be an integer or a list of them, got 1.5');
     expectThrows(() => roll(x, [1, 2]), ValueError, 'roll: without axis, shift must be one integer, got [1, 2]');

@@ -5,13 +5,13 @@
  * taken from, and adds up where one entry was taken twice.
  */
 import { ShapeError, ValueError } from '../errors';
-import { describeValue, formatShape, normalizeAxis, shapeSize, stridesOf, type Shape } from '../shape';
+import { describeValue, formatShape, normalizeAxes, normalizeAxis, shapeSize, stridesOf, type Shape } from '../shape';
 import { Tensor, engineTensor } from '../tensor';
 import { toIndexTensor, toTensor } from '../create';
 import { allocData } from '../kernels/alloc';
 import { requireOptions } from '../arguments';
 import { gather } from './indexing';
-import { broadcastTo, flatten, reshape } from './layout';
+import { broadcastTo, flatten, identity, reshape } from './layout';
 
 /**
  * Takes, at each position of `indices`, the entry of `x` along `axis` that the index names, as
@@ -33,6 +33,10 @@ export function takeAlongAxis(xArg: Tensor, indicesArg: Tensor | readonly number
     throw new ShapeError(`${op}: indices must have x's rank (${x.rank}), got shape ${formatShape(indices.shape)} for x of shape ${formatShape(x.shape)}`);
   }
   const a = normalizeAxis(op, axis, x.rank);
+  const dim = x._shape[a]!;
+  for (const index of indices.data) {
+    if (!Number.isInteger(index) || index < 0 || index >= dim) throw new ValueError(`${op}: index ${index} is out of range for axis ${a} of size ${dim}`);
+  }
   const outShape = x._shape.map((d, i) => {
     if (i === a) return indices._shape[i]!;
     const e = indices._shape[i]!;
@@ -43,19 +47,18 @@ export function takeAlongAxis(xArg: Tensor, indicesArg: Tensor | readonly number
   });
   const source = x._shape.map((d, i) => (i === a ? d : outShape[i]!));
   const wide = sameShapeAs(x._shape, source) ? x : broadcastTo(x, source);
-  const flat = flatIndices(op, indices, outShape, source, a);
+  const flat = flatIndices(indices, outShape, source, a);
   return reshape(gather(flatten(wide), engineTensor(flat, [flat.length]), 0), outShape);
 }
 
-/** For each position of `outShape`, the flat position in an array of `source` shape of the entry `indices` names there along axis `a`. */
-function flatIndices(op: string, indices: Tensor, outShape: Shape, source: Shape, a: number): Float64Array {
+/** For each position of `outShape`, the flat position in an array of `source` shape of the entry `indices` (checked) names there along axis `a`. */
+function flatIndices(indices: Tensor, outShape: Shape, source: Shape, a: number): Float64Array {
   const n = shapeSize(outShape);
   const out = allocData(n);
   const sourceStrides = stridesOf(source);
   const indexStrides = stridesOf(indices._shape).map((s, i) => (indices._shape[i] === 1 ? 0 : s));
   const outStrides = stridesOf(outShape);
   const values = indices.data;
-  const dim = source[a]!;
   for (let p = 0; p < n; p++) {
     let rest = p;
     let at = 0;
@@ -66,11 +69,7 @@ function flatIndices(op: string, indices: Tensor, outShape: Shape, source: Shape
       from += coordinate * indexStrides[d]!;
       if (d !== a) at += coordinate * sourceStrides[d]!;
     }
-    const index = values[from]!;
-    if (!Number.isInteger(index) || index < 0 || index >= dim) {
-      throw new ValueError(`${op}: index ${index} is out of range for axis ${a} of size ${dim}`);
-    }
-    out[p] = at + index * sourceStrides[a]!;
+    out[p] = at + values[from]! * sourceStrides[a]!;
   }
   return out;
 }
@@ -79,9 +78,8 @@ function sameShapeAs(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** The axes an optional `axis` names: all of them when undefined (NumPy), else one or several, normalized. */
-function axesOf(op: string, axis: number | readonly number[] | undefined, rank: number): number[] {
-  if (axis === undefined) return Array.from({ length: rank }, (_, i) => i);
+/** The axes `axis` names, one or a list, normalized, in the order given (roll pairs them with its shifts). */
+function axesOf(op: string, axis: number | readonly number[], rank: number): number[] {
   const list = typeof axis === 'number' ? [axis] : axis;
   if (!Array.isArray(list)) throw new ValueError(`${op}: axis must be an integer or a list of them, got ${describeValue(axis)}`);
   const axes = list.map((ax: number) => normalizeAxis(op, ax, rank));
@@ -102,10 +100,11 @@ function indexTensor(n: number, f: (i: number) => number): Tensor {
  */
 export function flip(xArg: Tensor, axis?: number | readonly number[]): Tensor {
   const x = toTensor(xArg, 'flip');
-  return axesOf('flip', axis, x.rank).reduce((t, a) => {
+  const flipped = normalizeAxes('flip', axis, x.rank).reduce((t, a) => {
     const n = t._shape[a]!;
     return n < 2 ? t : gather(t, indexTensor(n, (i) => n - 1 - i), a);
   }, x);
+  return flipped === x ? identity(x) : flipped; // a copy always, as gather's
 }
 
 /**
@@ -121,19 +120,20 @@ export function roll(xArg: Tensor, shift: number | readonly number[], axis?: num
   if (!Array.isArray(shifts) || !shifts.every((s) => Number.isInteger(s))) {
     throw new ValueError(`${op}: shift must be an integer or a list of them, got ${describeValue(shift)}`);
   }
-  if (axis === undefined) {
+  if (axis === undefined || axis === null) {
     if (shifts.length !== 1) throw new ValueError(`${op}: without axis, shift must be one integer, got ${describeValue(shift)}`);
     return reshape(roll(flatten(x), shifts[0]!, 0), x._shape);
   }
-  const axes = typeof axis === 'number' ? [normalizeAxis(op, axis, x.rank)] : axesOf(op, axis, x.rank);
+  const axes = axesOf(op, axis, x.rank);
   if (axes.length !== shifts.length) {
     throw new ValueError(`${op}: shift and axis must be of the same length, got ${describeValue(shift)} and ${describeValue(axis)}`);
   }
-  return axes.reduce((t, a, k) => {
+  const rolled = axes.reduce((t, a, k) => {
     const n = t._shape[a]!;
     const s = n === 0 ? 0 : ((shifts[k]! % n) + n) % n;
     return s === 0 ? t : gather(t, indexTensor(n, (i) => (i - s + n) % n), a);
   }, x);
+  return rolled === x ? identity(x) : rolled; // a copy always, as gather's
 }
 
 /**

@@ -16,6 +16,8 @@ import type { OpDef } from '@adjoint/core';
 import * as ruleOps from '../../rule-ops';
 import * as R from './reference';
 import { reject, type Nd, type Ref } from './reference';
+import { orderSpecs } from './specs-order';
+import { linalgSpecs } from './specs-linalg';
 import {
   axesArb, axisArb, badNumber, dim, intListArb, isDesc, junk, nd, nestedOf, replaceAt, shapeArb, tensorArg, tensorOf, value, type Spec,
 } from './harness';
@@ -910,4 +912,7 @@ export const specs: Record<string, Spec> = {
     run: ({ g, attrs }, s) => ruleOps.avgPool2dGrad(s.t(g), attrs as never),
     ref: ({ g, attrs }) => withNd([g], (gs) => R.avgPool2dGradRef(gs, attrs)),
   } as Spec<AvgGradArgs>,
+  // Reordering, triangles, einsum and linear algebra: in files of their own.
+  ...orderSpecs,
+  ...linalgSpecs,
 };
