@@ -16,7 +16,7 @@ export { noGrad, isGradEnabled } from './mode';
 export { assign, type AssignValue } from './assign';
 export { type GradHook, type HookHandle } from './hooks';
 export { type BackwardOptions } from './graph';
-export { grad, valueAndGrad, vjp, type TensorFunction } from './transforms/grad';
+export { grad, valueAndGrad, vjp, type AuxFunction, type GradOptions, type TensorFunction } from './transforms/grad';
 export { jvp, jacobian, hessian, hvp, type JacobianOptions } from './transforms/jvp';
 export { customVjp, customJvp, type BackwardRule, type TangentRule } from './transforms/custom';
 export { trace, Trace, type TraceRow, type TraceOptions } from './transforms/trace';

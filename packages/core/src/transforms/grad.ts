@@ -6,7 +6,7 @@ import { withGradMode } from '../mode';
 import { GradError, ValueError } from '../errors';
 import { describeValue, formatShape, sameShape } from '../shape';
 import { closesOverTracked, detachKeepingTangents, mustRecord, inReverseTransform, unshared, variableFor, type Arg } from './variables';
-import { requireFunction } from '../arguments';
+import { requireFunction, requireOptions } from '../arguments';
 
 /** A function of tensors to a tensor. */
 export type TensorFunction = (...args: Tensor[]) => Tensor;
@@ -73,8 +73,29 @@ function reverse(fn: TensorFunction, args: readonly Arg[], argnums: readonly num
  */
 export function grad(fn: TensorFunction, argnums?: number): (...args: Arg[]) => Tensor;
 export function grad(fn: TensorFunction, argnums: readonly number[]): (...args: Arg[]) => Tensor[];
-export function grad(fn: TensorFunction, argnums: number | readonly number[] = 0): (...args: Arg[]) => Tensor | Tensor[] {
-  return gradAs('grad', fn, argnums);
+export function grad<A>(fn: AuxFunction<A>, argnums: number | undefined, options: { hasAux: true }): (...args: Arg[]) => [Tensor, A];
+export function grad<A>(fn: AuxFunction<A>, argnums: readonly number[], options: { hasAux: true }): (...args: Arg[]) => [Tensor[], A];
+export function grad(fn: TensorFunction | AuxFunction<unknown>, argnums: number | readonly number[] = 0, options?: GradOptions): (...args: Arg[]) => unknown {
+  const vg = valueAndGradAs('grad', fn as TensorFunction, argnums, options);
+  const hasAux = options?.hasAux === true;
+  return (...args) => {
+    const [value, grads] = vg(...args);
+    return hasAux ? [grads, (value as unknown as [Tensor, unknown])[1]] : grads;
+  };
+}
+
+/** A function of tensors returning its output and anything beside it: `[output, aux]` (see {@link GradOptions}). */
+export type AuxFunction<A> = (...args: Tensor[]) => [Tensor, A];
+
+/** Options of {@link grad} and {@link valueAndGrad}. */
+export interface GradOptions {
+  /**
+   * The function returns `[output, aux]` (JAX's `has_aux`): `aux` (numbers, tensors, arrays or
+   * objects of them: metrics to log, predictions) comes back beside the gradient, its tensors as
+   * copies cut from every graph, not differentiated. Then `grad` returns `[grads, aux]` and
+   * `valueAndGrad` `[[value, aux], grads]`.
+   */
+  hasAux?: boolean;
 }
 
 /** {@link grad}, with `op` naming the public function in messages (hessian and hvp are built on it). */
@@ -83,21 +104,53 @@ export function gradAs(op: string, fn: TensorFunction, argnums: number | readonl
   return (...args) => vg(...args)[1] as Tensor;
 }
 
-/** Like {@link grad}, also returning the function's value: `[value, grads]`. */
+/** Like {@link grad}, also returning the function's value: `[value, grads]` (`[[value, aux], grads]` with `hasAux`). */
 export function valueAndGrad(fn: TensorFunction, argnums?: number): (...args: Arg[]) => [Tensor, Tensor];
 export function valueAndGrad(fn: TensorFunction, argnums: readonly number[]): (...args: Arg[]) => [Tensor, Tensor[]];
-export function valueAndGrad(fn: TensorFunction, argnums: number | readonly number[] = 0): (...args: Arg[]) => [Tensor, Tensor | Tensor[]] {
-  return valueAndGradAs('valueAndGrad', fn, argnums);
+export function valueAndGrad<A>(fn: AuxFunction<A>, argnums: number | undefined, options: { hasAux: true }): (...args: Arg[]) => [[Tensor, A], Tensor];
+export function valueAndGrad<A>(fn: AuxFunction<A>, argnums: readonly number[], options: { hasAux: true }): (...args: Arg[]) => [[Tensor, A], Tensor[]];
+export function valueAndGrad(fn: TensorFunction | AuxFunction<unknown>, argnums: number | readonly number[] = 0, options?: GradOptions): (...args: Arg[]) => unknown {
+  return valueAndGradAs('valueAndGrad', fn as TensorFunction, argnums, options);
 }
 
-function valueAndGradAs(op: string, fn: TensorFunction, argnums: number | readonly number[]): (...args: Arg[]) => [Tensor, Tensor | Tensor[]] {
+function valueAndGradAs(op: string, fn: TensorFunction, argnums: number | readonly number[], options?: GradOptions): (...args: Arg[]) => [Tensor, Tensor | Tensor[]] {
   requireFunction(op, fn);
+  const { hasAux = false } = requireOptions(op, options ?? {}, ['hasAux']);
+  if (typeof hasAux !== 'boolean') throw new ValueError(`${op}: hasAux must be true or false, got ${describeValue(hasAux)}`);
   return (...args) => {
     const nums = argnumList(argnums, args.length, op);
-    const { out, pull } = reverse(fn, args, nums, op, true);
+    let aux: unknown;
+    const main: TensorFunction = hasAux ? (...vars) => {
+      const result: unknown = fn(...vars);
+      if (!Array.isArray(result) || result.length !== 2 || !(result[0] instanceof Tensor)) {
+        throw new ValueError(`${op}: with hasAux the function must return [output, aux], got ${describeValue(result)}`);
+      }
+      aux = result[1];
+      return result[0];
+    } : fn;
+    const { out, pull } = reverse(main, args, nums, op, true);
     const grads = inReverseTransform(() => pull(engineTensor(new Float64Array([1]), out._shape), false));
-    return [out, typeof argnums === 'number' ? grads[0]! : grads];
+    const value = (hasAux ? [out, cutFromGraphs(aux, new Map())] : out) as Tensor;
+    return [value, typeof argnums === 'number' ? grads[0]! : grads];
   };
+}
+
+/** `aux` with every tensor in it (in arrays and plain objects, at any depth) replaced by a copy cut from every graph. */
+function cutFromGraphs(aux: unknown, done: Map<object, unknown>): unknown {
+  if (aux instanceof Tensor) return aux.clone();
+  if (aux === null || typeof aux !== 'object') return aux;
+  if (done.has(aux)) return done.get(aux);
+  if (Array.isArray(aux)) {
+    const out: unknown[] = [];
+    done.set(aux, out);
+    for (const item of aux) out.push(cutFromGraphs(item, done));
+    return out;
+  }
+  if (Object.getPrototypeOf(aux) !== Object.prototype) return aux;
+  const out: Record<string, unknown> = {};
+  done.set(aux, out);
+  for (const [key, item] of Object.entries(aux)) out[key] = cutFromGraphs(item, done);
+  return out;
 }
 
 /**

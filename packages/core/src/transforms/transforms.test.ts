@@ -167,3 +167,45 @@ describe('the closure test inside a pass under way', () => {
     expect(Array.from(x.grad!.data)).toEqual([2 * 1 * 3, 2 * -1 * 4]);
   });
 });
+
+describe("hasAux: something beside the output (JAX's has_aux)", () => {
+  const loss = (w: Tensor, x: Tensor): [Tensor, { predictions: Tensor; scale: number; parts: Tensor[] }] => {
+    const predictions = x.mul(w);
+    return [predictions.square().sum(), { predictions, scale: 2, parts: [w, predictions.sum()] }];
+  };
+  const [w, x] = [tensor([1, 2]), tensor([3, 4])];
+
+  it('grad gives [grads, aux] and valueAndGrad [[value, aux], grads], with the gradients of the output alone', () => {
+    const [g, aux] = grad(loss, 0, { hasAux: true })(w, x);
+    expect(g.toArray()).toEqual([18, 64]); // d/dw Σ(xw)² = 2x²w
+    expect(aux.predictions.toArray()).toEqual([3, 8]);
+    expect(aux.scale).toBe(2);
+    expect(aux.parts[1]!.item()).toBe(11);
+    const [[value, again], grads] = valueAndGrad(loss, [0, 1], { hasAux: true })(w, x);
+    expect(value.item()).toBe(73);
+    expect(again.predictions.toArray()).toEqual([3, 8]);
+    expect(grads.map((t) => t.toArray())).toEqual([[18, 64], [6, 32]]); // d/dx = 2xw²
+    const [, count] = grad((t: Tensor) => [t.sum(), t.size], 0, { hasAux: true })(w); // the tuple's type is inferred
+    const size: number = count;
+    expect(size).toBe(2);
+  });
+
+  it('aux tensors are copies cut from every graph: not recorded, not the arguments, not differentiated by an outer grad', () => {
+    const [, aux] = grad(loss, 0, { hasAux: true })(w, x);
+    expect(aux.predictions.requiresGrad).toBe(false);
+    expect(aux.parts[0]).not.toBe(w);
+    expect(aux.parts[0]!.data).not.toBe(w.data);
+    aux.parts[0]!.assign(tensor([0, 0]));
+    expect(w.toArray()).toEqual([1, 2]);
+    // d/dw of the gradient's first entry: the aux's own dependence on w is not followed.
+    const outer = grad((v: Tensor) => grad(loss, 0, { hasAux: true })(v, x)[0].slice([0], [1]).sum())(w);
+    expect(outer.toArray()).toEqual([18, 0]);
+  });
+
+  it('a function that does not return [output, aux], and a bad hasAux, are ValueErrors naming the transform', () => {
+    expect(() => grad((t: Tensor) => t.sum() as never, 0, { hasAux: true })(w)).toThrow(/^grad: with hasAux the function must return \[output, aux\], got /);
+    expect(() => valueAndGrad((t: Tensor) => [t.sum()] as never, 0, { hasAux: true })(w)).toThrow(/^valueAndGrad: with hasAux the function must return \[output, aux\]/);
+    expect(() => grad(loss as never, 0, { hasAux: 'yes' } as never)).toThrow('grad: hasAux must be true or false, got "yes"');
+    expect(() => grad(loss as never, 0, { aux: true } as never)).toThrow(ValueError);
+  });
+});
