@@ -256,6 +256,7 @@ const expressions: Expression[] = [
   { label: 'norm over axis 1', inputs: { x: random([4, 5]) }, ours: ({ x }) => core.norm(x!, 1), torch: 'torch.linalg.vector_norm(x, dim=1)' },
   { label: 'prod over axis 0', inputs: { x: random([3, 4]) }, ours: ({ x }) => core.prod(x!, 0), torch: 'torch.prod(x, 0)' },
   { label: 'cumsum over axis 1', inputs: { x: random([3, 4]) }, ours: ({ x }) => core.cumsum(x!, 1), torch: 'torch.cumsum(x, 1)' },
+  { label: 'cumprod over axis 0, a zero included', inputs: { x: { shape: [4, 3], data: draw([4, 3]).map((v, i) => (i === 4 ? 0 : v)) } }, ours: ({ x }) => core.cumprod(x!, 0), torch: 'torch.cumprod(x, 0)' },
   // einsum
   ...([
     ['ij,jk->ik', [[3, 4], [4, 2]]], ['bij,bjk->bik', [[2, 3, 4], [2, 4, 5]]], ['ii->i', [[4, 4]]], ['ii', [[3, 3]]],

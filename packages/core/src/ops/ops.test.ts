@@ -5,7 +5,7 @@
  */
 import {
   ShapeError, Tensor, ValueError,
-  abs, add, arange, argmax, argmin, asinh, atan, atan2, broadcastTo, clip, concat, cos, cosh, cumsum, div, dot, elu, equal, erf, exp,
+  abs, add, arange, argmax, argmin, asinh, atan, atan2, broadcastTo, clip, concat, cos, cosh, cumprod, cumsum, div, dot, elu, equal, erf, exp,
   expandDims, expm1, eye, flatten, gather, gelu, grad, greater, greaterEqual, hessian, identity, jvp, leakyRelu, less, lessEqual, linear,
   log, log10, log1p, log2, logSoftmax, logSumExp, matmul, matmulWith, max, maximum, mean, min, minimum, mul, neg, norm, notEqual, oneHot,
   ones, outer, pad, pow, prod, reciprocal, relu, reshape, rsqrt, scalar, scatterAdd, sigmoid, sign, silu, sin, sinh, slice, softmax,
@@ -1178,6 +1178,26 @@ describe('reductions: variance and std', () => {
     expectTensor(grad((t: Tensor) => std(t))(tensor([2, 2, 2])), [3], [0, 0, 0]);
     expectTensor(grad((t: Tensor) => variance(t))(tensor([2, 2, 2])), [3], [0, 0, 0]);
     expectTensor(grad((t: Tensor) => std(t, 1).sum())(tensor([[1, 3], [2, 2]])), [2, 2], [[-0.5, 0.5], [0, 0]]);
+  });
+});
+
+describe('cumprod', () => {
+  it('running products along an axis; ∞ and zeros as multiplication gives them', () => {
+    expectTensor(cumprod(tensor([[1, 2, 3], [4, 5, 6]]), 1), [2, 3], [[1, 2, 6], [4, 20, 120]]);
+    expectTensor(cumprod(tensor([[1, 2, 3], [4, 5, 6]]), -2), [2, 3], [[1, 2, 3], [4, 10, 18]]);
+    expectTensor(cumprod(tensor([2, Infinity, 0, 3]), 0), [4], [2, Infinity, NaN, NaN]);
+    expectTensor(cumprod(tensor([1, Infinity, 2]), 0), [3], [1, Infinity, Infinity]);
+  });
+
+  it('derivatives at a zero, where out/x would divide by zero', () => {
+    // Σ cumprod = x0 + x0·x1 + x0·x1·x2 at (2, 0, 3)
+    expectTensor(grad((x: Tensor) => cumprod(x, 0).sum())(tensor([2, 0, 3])), [3], [1, 8, 0]);
+    expectTensor(hessian((x: Tensor) => cumprod(x, 0).sum())(tensor([2, 0, 3])), [3, 3], [[0, 4, 0], [4, 0, 2], [0, 2, 0]]);
+  });
+
+  it('a scalar or a bad axis is a ValueError naming cumprod', () => {
+    expectThrows(() => cumprod(tensor(2), 0), ValueError, 'cumprod: needs at least one axis, got a scalar');
+    expectThrows(() => cumprod(tensor([1, 2]), 1), ValueError, 'cumprod: axis 1 is out of range');
   });
 });
 

@@ -4,9 +4,10 @@ import { formatShape, normalizeAxes, normalizeAxis, reducedShape, type Shape } f
 import { ValueError } from '../errors';
 import { cumsumAxis, extremeAxes, logSoftmaxAxis, logSumExpAxes, normAxes, prodAxes, sumAxes } from '../kernels/reduce';
 import { broadcastTo, div, equal, exp, mul, reshape, square, sub, where } from '../functions';
-import { exclusiveProducts } from './rules/recurrence';
+import { exclusiveProducts, linearRecurrence } from './rules/recurrence';
+import { allocData } from '../kernels/alloc';
 import { ownCopy, requireFinite, requireOptions } from '../arguments';
-import type { Tensor, TensorLike } from '../tensor';
+import { engineTensor, type Tensor, type TensorLike } from '../tensor';
 import { apply } from '../dispatch';
 import { applyUnary } from './call';
 import { toTensor } from '../create';
@@ -306,6 +307,24 @@ export function std(x: TensorLike, axis?: Axis, keepDims = false, options?: Vari
  */
 export function cumsum(x: TensorLike, axis: number): Tensor {
   return apply(cumsumOp, [toTensor(x, 'cumsum')], { axis, reverse: false });
+}
+/**
+ * Running products along `axis`: out[k] = x[0]·…·x[k] (NumPy's and PyTorch's cumprod, with the
+ * axis required). It is the recurrence h[k] = x[k]·h[k − 1], whose rules divide by nothing, so its
+ * derivatives of any order hold at zeros too (where out/x would divide by zero).
+ *
+ * @example
+ * cumprod(tensor([[1, 2, 3], [4, 5, 6]]), 1).toArray(); // [[1, 2, 6], [4, 20, 120]]
+ */
+export function cumprod(xArg: TensorLike, axis: number): Tensor {
+  const x = toTensor(xArg, 'cumprod');
+  if (x.rank === 0) throw new ValueError('cumprod: needs at least one axis, got a scalar');
+  const a = normalizeAxis('cumprod', axis, x.rank);
+  // h[0] = x[0]: the recurrence's right-hand side is x at the first index along the axis, 0 elsewhere.
+  const inner = x._shape.slice(a + 1).reduce((p, d) => p * d, 1);
+  const first = allocData(x.size);
+  for (let i = 0; i < first.length; i++) first[i] = Math.floor(i / inner) % x._shape[a]! === 0 ? 1 : 0;
+  return linearRecurrence(x, where(engineTensor(first, x._shape), x, 0), a, false); // where, not a product: ∞·0 would be NaN
 }
 /**
  * log softmax(x) = x − logSumExp(x) along `axis`: stable for large inputs. Computed as

@@ -990,6 +990,17 @@ export function cumsumRef(x: Nd, axis: unknown): Ref {
   });
 }
 
+/** Running products along the axis (np.cumprod with the axis required). */
+export function cumprodRef(x: Nd, axis: unknown): Ref {
+  const a = normAxis(axis, x.shape.length);
+  if (a === null) return reject(`bad axis ${show(axis)}`);
+  return build(x.shape, (idx) => {
+    let total = get(x, idx.map((v, d) => (d === a ? 0 : v)));
+    for (let j = 1; j <= idx[a]!; j++) total *= get(x, idx.map((v, d) => (d === a ? j : v)));
+    return total;
+  });
+}
+
 /**
  * h[k] = a[k]·h[k ∓ 1] + b[k] along the axis, h of the first = b there; a and b of one shape;
  * `reverse` true or false (undefined: false).

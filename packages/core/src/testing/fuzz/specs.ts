@@ -688,6 +688,11 @@ export const specs: Record<string, Spec> = {
     run: ({ x, axis }, s) => core.cumsum(s.t(x), axis as number),
     ref: ({ x, axis }) => withNd([x], (a) => R.cumsumRef(a, axis)),
   } as Spec<AxisArgs>,
+  cumprod: {
+    args: oneAxisArgs,
+    run: ({ x, axis }, s) => core.cumprod(s.t(x), axis as number),
+    ref: ({ x, axis }) => withNd([x], (a) => R.cumprodRef(a, axis)),
+  } as Spec<AxisArgs>,
   linearRecurrence: {
     args: recurrenceArgs,
     run: ({ a, b, axis, reverse }, s) => ruleOps.linearRecurrence(s.t(a), s.t(b), axis as number, reverse as boolean),
