@@ -24,6 +24,12 @@ describe('einsum', () => {
     expect(einsum('iJ,Jk->ik', a, b).toArray()).toEqual(matmul(a, b).toArray());
   });
 
+  test('operands written in an awkward order are still contracted pair by pair without an outer product of all', () => {
+    const [x, y, z] = [tensor([[1, 2], [3, 4]]), tensor([[5, 6], [7, 8]]), tensor([[1, 0], [2, 1]])];
+    // 'ij,kl,jk->il' is x·z·y: the greedy order contracts x with z (sharing j) before y.
+    expect(einsum('ij,kl,jk->il', x, y, z).toArray()).toEqual(matmul(matmul(x, z), y).toArray());
+  });
+
   test('second order and tangents come through: the Hessian of xᵀAx is A + Aᵀ', () => {
     const quadratic = (x: Tensor) => einsum('i,ij,j->', x, a, x);
     expect(hessian(quadratic)(tensor([0.5, -1])).toArray()).toEqual([[2, 5], [5, 8]]);
@@ -42,5 +48,8 @@ describe('einsum', () => {
     expectThrows(() => einsum('...i...', a), ValueError, "einsum: '...' appears twice in operand 0 of '...i...'");
     expectThrows(() => einsum('ijk...', a), ShapeError, "einsum: operand 0 'ijk...' names more axes than its shape [2, 2] has");
     expectThrows(() => einsum(3 as never, a), ValueError, "einsum: subscripts must be a string such as 'ij,jk->ik', got 3");
+    expectThrows(() => einsum('ii', tensor([[1, 2, 3]])), ShapeError, "einsum: index 'i' is repeated in operand 0 (shape [1, 3]) over axes of sizes 1 and 3; a diagonal needs one size");
+    expectThrows(() => einsum('...i,...i->...', tensor([[1, 2, 3], [4, 5, 6]]), tensor([[1, 2, 3], [1, 2, 3], [1, 2, 3]])), ShapeError, "einsum: axis 0 of '...' has size 2 in one operand and 3 in operand 1");
+    expectThrows(() => einsum('...i->i', a), ValueError, "einsum: the operands have '...' axes but the output 'i' has no '...'");
   });
 });

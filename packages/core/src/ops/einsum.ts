@@ -1,7 +1,8 @@
 /**
  * einsum: Einstein summation, as a composite of transpose, reshape, broadcastTo, gather, sum and
  * matmul, so that it is differentiable in both modes and to any order with their rules. Operands
- * are contracted two at a time, left to right, each pair by one (batched) matrix product.
+ * are contracted two at a time, each pair by one (batched) matrix product, the pairs chosen
+ * greedily to keep the intermediates small.
  */
 import { ShapeError, ValueError } from '../errors';
 import { describeValue, formatShape, shapeSize } from '../shape';
@@ -24,9 +25,12 @@ interface Term {
  * `'ij,jk->ik'` is a matrix product, `'bij,bjk->bik'` a batched one, `'ii->i'` a diagonal, `'ii'` a
  * trace, `'i,j->ij'` an outer product, `'ij->'` a total. Each operand has one letter per axis;
  * a letter in several operands names one axis of one size (a size-1 axis broadcasts), and letters
- * left out of the output (after `->`) are summed over. Without `->`, the output is the letters
- * that occur once, in alphabetical order (NumPy's rule). `...` stands for the same leading axes in
- * every operand, broadcast, and comes first in an implicit output.
+ * left out of the output (after `->`) are summed over; a letter repeated within one operand takes
+ * its diagonal, whose axes must be of one size. Without `->`, the output is the letters that occur
+ * once, in alphabetical order (NumPy's rule). `...` stands for the same leading axes in every
+ * operand, broadcast; it comes first in an implicit output and must appear in an explicit one.
+ * Operands are contracted two at a time, sharing letters first and smallest result first (as
+ * opt_einsum's greedy path), so the order they are written in does not blow up the work.
  *
  * @example
  * einsum('bij,bjk->bik', a, b); // matmul(a, b) for stacks of matrices
@@ -64,11 +68,17 @@ export function einsum(subscripts: string, ...operandArgs: Tensor[]): Tensor {
     if (idx.length !== t.rank) {
       throw new ShapeError(`${op}: operand ${k} has shape ${formatShape(t.shape)} (${t.rank} ax${t.rank === 1 ? 'is' : 'es'}), but '${s}' names ${idx.length}`);
     }
+    const own = new Map<string, number>();
     idx.forEach((ch, a) => {
       const d = t._shape[a]!;
+      // A letter repeated within an operand names a diagonal: its axes must be of one size (no broadcasting).
+      if (own.has(ch) && own.get(ch) !== d) {
+        throw new ShapeError(`${op}: index '${ch}' is repeated in operand ${k} (shape ${formatShape(t.shape)}) over axes of sizes ${own.get(ch)} and ${d}; a diagonal needs one size`);
+      }
+      own.set(ch, d);
       const known = sizes.get(ch);
       if (known !== undefined && known !== d && known !== 1 && d !== 1) {
-        throw new ShapeError(`${op}: index '${ch}' has size ${known} in one operand and ${d} in operand ${k} (shape ${formatShape(t.shape)})`);
+        throw new ShapeError(`${op}: ${describeIndex(ch)} has size ${known} in one operand and ${d} in operand ${k} (shape ${formatShape(t.shape)})`);
       }
       if (known === undefined || known === 1) sizes.set(ch, d);
     });
@@ -83,18 +93,50 @@ export function einsum(subscripts: string, ...operandArgs: Tensor[]): Tensor {
     if (!counts.has(ch)) throw new ValueError(`${op}: the output index '${ch}' is in no operand of '${subscripts}'`);
   }
   if (new Set(output).size !== output.length) throw new ValueError(`${op}: an output index appears twice in '${subscripts}'`);
-
-  // Broadcast size-1 axes, take repeated letters as diagonals, then contract left to right, each
-  // operand first summed over the letters that neither the other nor anything later needs.
-  const ready = terms.map((term) => diagonals(broadcastTerm(term, sizes)));
-  let acc = ready[0]!;
-  for (let k = 1; k < ready.length; k++) {
-    const later = new Set([...output, ...ready.slice(k + 1).flatMap((r) => r.idx)]);
-    const right = sumUnneeded(ready[k]!, new Set([...later, ...acc.idx]));
-    acc = contract(sumUnneeded(acc, new Set([...later, ...right.idx])), right, later);
+  if (arrow >= 0 && ellipsisRank > 0 && !spec.slice(arrow + 2).includes('...')) {
+    throw new ValueError(`${op}: the operands have '...' axes but the output '${spec.slice(arrow + 2)}' has no '...' (NumPy's rule; sum them explicitly, or write '...' in the output)`);
   }
-  acc = sumUnneeded(acc, new Set(output));
+
+  // Broadcast size-1 axes, take repeated letters as diagonals, then contract two terms at a time.
+  let pending = terms.map((term) => diagonals(broadcastTerm(term, sizes)));
+  while (pending.length > 1) {
+    const [i, j] = nextPair(pending, output, sizes);
+    const others = pending.filter((_, k) => k !== i && k !== j);
+    const later = new Set([...output, ...others.flatMap((r) => r.idx)]);
+    // Each is first summed over the letters that neither the other nor anything later needs.
+    const right = sumUnneeded(pending[j]!, new Set([...later, ...pending[i]!.idx]));
+    const merged = contract(sumUnneeded(pending[i]!, new Set([...later, ...right.idx])), right, later);
+    pending = [merged, ...others];
+  }
+  const acc = sumUnneeded(pending[0]!, new Set(output));
   return transpose(acc.t, output.map((ch) => acc.idx.indexOf(ch)));
+}
+
+/** A letter for a message: the '...' placeholders by the axis of '...' they stand for. */
+function describeIndex(ch: string): string {
+  const code = ch.charCodeAt(0);
+  return code >= 0x100 ? `axis ${code - 0x100} of '...'` : `index '${ch}'`;
+}
+
+/**
+ * The pair of terms to contract next, greedily as opt_einsum's greedy path: a pair that shares a
+ * letter before one that does not (an outer product), and among those the smallest result, so
+ * that no intermediate is larger than it must be ('ij,kl,jk->il' contracts jk first, not the n⁴
+ * outer product of the first two). Ties go to the earliest pair, so the order is deterministic.
+ */
+function nextPair(terms: readonly Term[], output: readonly string[], sizes: ReadonlyMap<string, number>): [number, number] {
+  let best: { pair: [number, number]; shares: boolean; size: number } | undefined;
+  for (let i = 0; i < terms.length; i++) {
+    for (let j = i + 1; j < terms.length; j++) {
+      const [a, b] = [terms[i]!.idx, terms[j]!.idx];
+      const later = new Set([...output, ...terms.flatMap((t, k) => (k === i || k === j ? [] : t.idx))]);
+      const kept = [...new Set([...a, ...b])].filter((ch) => later.has(ch));
+      const size = kept.reduce((p, ch) => p * sizes.get(ch)!, 1);
+      const shares = a.some((ch) => b.includes(ch));
+      if (best === undefined || (shares && !best.shares) || (shares === best.shares && size < best.size)) best = { pair: [i, j], shares, size };
+    }
+  }
+  return best!.pair;
 }
 
 /** The term with its size-1 axes stretched to the size its letter has elsewhere. */

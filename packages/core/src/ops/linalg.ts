@@ -98,8 +98,22 @@ export function solve(aArg: Tensor, bArg: Tensor): Tensor {
 export function inv(aArg: Tensor): Tensor {
   const a = toTensor(aArg, 'inv');
   const n = squareSize('inv', a._shape);
-  return solve(a, broadcastTo(eye(n), a._shape));
+  return renamingSolveErrors('inv', () => solve(a, broadcastTo(eye(n), a._shape)));
 }
+
+/** `f()`, with the ValueError solve (or inv) gives for a singular matrix named as `op`'s, which the user called. */
+function renamingSolveErrors(op: string, f: () => Tensor, why = ''): Tensor {
+  try {
+    return f();
+  } catch (e) {
+    const from = e instanceof ValueError ? /^(solve|inv): /.exec(e.message) : null;
+    if (from !== null) throw new ValueError(`${op}: ${(e as ValueError).message.slice(from[0].length)}${why}`);
+    throw e;
+  }
+}
+
+/** Why the derivatives of log |det| and det are refused where A is singular. */
+const AT_SINGULAR = '; the derivatives of log |det A| and of det A need A invertible (at a singular matrix det′ is the adjugate, which adjoint does not compute)';
 
 /** log |det A| for a stack of square matrices: −∞ for a singular one. */
 const logAbsDetOp = registerOp<DifferentiableOp>({
@@ -112,8 +126,8 @@ const logAbsDetOp = registerOp<DifferentiableOp>({
   },
   forward: ([a], [s]) => slogdetData(a!, shapeSize(s!.slice(0, -2)), s![s!.length - 1]!).logAbs,
   // d log|det A| = tr(A⁻¹ dA): Ā = ḡ·A⁻ᵀ.
-  vjp: (g, [a]) => [mul(expandDims(expandDims(g, -1), -1), mT(inv(a!)))],
-  jvp: ([t], [a]) => einsum('...ii->...', solve(a!, t!)),
+  vjp: (g, [a]) => [renamingSolveErrors('slogdet', () => mul(expandDims(expandDims(g, -1), -1), mT(inv(a!))), AT_SINGULAR)],
+  jvp: ([t], [a]) => renamingSolveErrors('slogdet', () => einsum('...ii->...', solve(a!, t!)), AT_SINGULAR),
   domain: {
     inputs: [conditioned],
     cases: [{ shapes: [[3, 3]], attrs: undefined }, { shapes: [[2, 4, 4]], attrs: undefined }],
@@ -129,8 +143,13 @@ const logAbsDetOp = registerOp<DifferentiableOp>({
  * is constant. Stable where det itself would overflow or underflow.
  */
 export function slogdet(aArg: Tensor): [Tensor, Tensor] {
-  const a = toTensor(aArg, 'slogdet');
-  const n = squareSize('slogdet', a._shape);
+  return slogdetAs('slogdet', aArg);
+}
+
+/** {@link slogdet}, with `op` naming the function the user called in messages. */
+function slogdetAs(op: string, aArg: Tensor): [Tensor, Tensor] {
+  const a = toTensor(aArg, op);
+  const n = squareSize(op, a._shape);
   const { sign } = slogdetData(a.data, shapeSize(a._shape.slice(0, -2)), n);
   return [engineTensor(sign, a._shape.slice(0, -2)), apply(logAbsDetOp, [a], undefined)];
 }
@@ -138,10 +157,10 @@ export function slogdet(aArg: Tensor): [Tensor, Tensor] {
 /**
  * The determinant of a square matrix or of each matrix of a stack: sign · exp(log |det|) from
  * {@link slogdet}. Its gradient, det·A⁻ᵀ, needs A invertible: at a singular matrix the backward
- * pass is a ValueError (solve's), not the adjugate.
+ * pass is a ValueError, not the adjugate.
  */
 export function det(aArg: Tensor): Tensor {
-  const [sign, logAbs] = slogdet(toTensor(aArg, 'det'));
+  const [sign, logAbs] = slogdetAs('det', aArg);
   return mul(sign, exp(logAbs));
 }
 

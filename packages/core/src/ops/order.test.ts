@@ -53,6 +53,8 @@ describe('flip and roll', () => {
     expect(roll(x, -4, 1).toArray()).toEqual(roll(x, 2, 1).toArray());
     expect(roll(x, 2).toArray()).toEqual([[5, 6, 1], [2, 3, 4]]);
     expect(roll(x, [1, 1], [0, 1]).toArray()).toEqual([[6, 4, 5], [3, 1, 2]]);
+    expect(roll(x, 1, [0, 1]).toArray()).toEqual([[6, 4, 5], [3, 1, 2]]); // one shift for both axes, as NumPy
+    expect(roll(x, [1, 1], [1, 1]).toArray()).toEqual(roll(x, 2, 1).toArray()); // an axis twice: the shifts add up
     expect(roll(tensor([]), 3, 0).shape).toEqual([0]);
   });
 
@@ -75,7 +77,7 @@ describe('flip and roll', () => {
     expectThrows(() => flip(x, 2), ValueError, 'flip');
     expectThrows(() => roll(x, 1.5, 0), ValueError, 'roll: shift must be an integer or a list of them, got 1.5');
     expectThrows(() => roll(x, [1, 2]), ValueError, 'roll: without axis, shift must be one integer, got [1, 2]');
-    expectThrows(() => roll(x, [1], [0, 1]), ValueError, 'roll: shift and axis must be of the same length, got [1] and [0, 1]');
+    expectThrows(() => roll(x, [1, 2, 3], [0, 1]), ValueError, 'roll: shift and axis must be of the same length (or one of them single), got [1, 2, 3] and [0, 1]');
   });
 });
 

@@ -82,9 +82,7 @@ function sameShapeAs(a: Shape, b: Shape): boolean {
 function axesOf(op: string, axis: number | readonly number[], rank: number): number[] {
   const list = typeof axis === 'number' ? [axis] : axis;
   if (!Array.isArray(list)) throw new ValueError(`${op}: axis must be an integer or a list of them, got ${describeValue(axis)}`);
-  const axes = list.map((ax: number) => normalizeAxis(op, ax, rank));
-  if (new Set(axes).size !== axes.length) throw new ValueError(`${op}: an axis is named twice in ${describeValue(axis)}`);
-  return axes;
+  return Array.from(list, (ax: number) => normalizeAxis(op, ax, rank)); // not map, which skips a sparse list's holes
 }
 
 /** 0, 1, …, n − 1 mapped by `f`, as an index tensor. */
@@ -110,8 +108,9 @@ export function flip(xArg: Tensor, axis?: number | readonly number[]): Tensor {
 /**
  * The entries shifted by `shift` places along `axis`, those pushed past the end coming back at the
  * start, as NumPy's `roll` and PyTorch's `torch.roll`: out[(i + shift) mod n] = x[i]. Without
- * `axis`, `x` is rolled as a flat list and keeps its shape; with a list of axes, `shift` is a
- * list of the same length. Differentiable: the gradient is rolled back.
+ * `axis`, `x` is rolled as a flat list and keeps its shape; with a list of axes, `shift` is a list
+ * of the same length or one shift for all of them (NumPy's broadcasting), and an axis listed twice
+ * is shifted by the sum. Differentiable: the gradient is rolled back.
  */
 export function roll(xArg: Tensor, shift: number | readonly number[], axis?: number | readonly number[]): Tensor {
   const op = 'roll';
@@ -125,46 +124,122 @@ export function roll(xArg: Tensor, shift: number | readonly number[], axis?: num
     return reshape(roll(flatten(x), shifts[0]!, 0), x._shape);
   }
   const axes = axesOf(op, axis, x.rank);
-  if (axes.length !== shifts.length) {
-    throw new ValueError(`${op}: shift and axis must be of the same length, got ${describeValue(shift)} and ${describeValue(axis)}`);
+  // As NumPy: the shifts broadcast against the axes (one shift for every axis listed, or one axis
+  // for every shift), and the shifts of an axis listed twice add up.
+  const count = axes.length === shifts.length ? axes.length : axes.length === 1 ? shifts.length : shifts.length === 1 ? axes.length : -1;
+  if (count < 0) {
+    throw new ValueError(`${op}: shift and axis must be of the same length (or one of them single), got ${describeValue(shift)} and ${describeValue(axis)}`);
   }
-  const rolled = axes.reduce((t, a, k) => {
-    const n = t._shape[a]!;
-    const s = n === 0 ? 0 : ((shifts[k]! % n) + n) % n;
-    return s === 0 ? t : gather(t, indexTensor(n, (i) => (i - s + n) % n), a);
-  }, x);
+  const total = new Map<number, number>();
+  for (let k = 0; k < count; k++) {
+    const a = axes[axes.length === 1 ? 0 : k]!;
+    total.set(a, (total.get(a) ?? 0) + shifts[shifts.length === 1 ? 0 : k]!);
+  }
+  let rolled = x;
+  for (const [a, by] of total) {
+    const n = rolled._shape[a]!;
+    const s = n === 0 ? 0 : ((by % n) + n) % n;
+    if (s !== 0) rolled = gather(rolled, indexTensor(n, (i) => (i - s + n) % n), a);
+  }
   return rolled === x ? identity(x) : rolled; // a copy always, as gather's
 }
 
 /**
- * Ascending order with NaN last, as NumPy's and PyTorch's sorts; equal values (−0 and 0 among them)
- * keep their order, so the result does not depend on the sorting algorithm.
+ * The indices that order each lane of `x` along `a`, as a tensor of x's shape: ascending with NaN
+ * last, as NumPy's and PyTorch's sorts (descending, NaN first, for topK's largest); equal values
+ * (−0 and 0 among them) keep their order, so the result does not depend on the sorting algorithm.
  */
-function ascending(a: number, b: number): number {
-  if (a < b) return -1;
-  if (a > b) return 1;
-  const [nanA, nanB] = [Number.isNaN(a), Number.isNaN(b)];
-  return nanA === nanB ? 0 : nanA ? 1 : -1;
-}
-
-/** The indices that order each lane of `x` along `a` by `compare` (stable), as a tensor of x's shape. */
-function orderIndices(x: Tensor, a: number, compare: (u: number, v: number) => number): Tensor {
+function orderIndices(x: Tensor, a: number, descending: boolean): Tensor {
   const shape = x._shape;
   const n = shape[a]!;
   const inner = shapeSize(shape.slice(a + 1));
   const outer = shapeSize(shape.slice(0, a));
   const data = x.data;
   const out = allocData(data.length);
-  const lane = Array.from({ length: n }, (_, i) => i);
+  const keys = new Float64Array(n);
+  const order = new Uint32Array(n);
+  const scratch = new Uint32Array(n);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
-      for (let j = 0; j < n; j++) lane[j] = j;
-      lane.sort((u, v) => compare(data[base + u * inner]!, data[base + v * inner]!)); // Array.prototype.sort is stable
-      for (let j = 0; j < n; j++) out[base + j * inner] = lane[j]!;
+      // The numbers first, in order, then the NaNs (last ascending, first descending), each group in its order.
+      let count = 0;
+      for (let j = 0; j < n; j++) {
+        const v = data[base + j * inner]!;
+        keys[j] = v;
+        if (v === v) order[count++] = j;
+      }
+      let nans = count;
+      for (let j = 0; j < n; j++) if (keys[j] !== keys[j]) order[nans++] = j;
+      mergeSort(order, scratch, count, keys, descending);
+      const first = descending ? n - count : 0; // where the numbers go
+      for (let j = 0; j < count; j++) out[base + (first + j) * inner] = order[j]!;
+      for (let j = count; j < n; j++) out[base + (descending ? j - count : j) * inner] = order[j]!;
     }
   }
   return engineTensor(out, shape);
+}
+
+/**
+ * Sorts `order[0..count)` by `keys` (no NaN among them), stably: runs of 16 by insertion, then
+ * merges. Each index travels with a copy of its key, so the merges read memory in order rather than
+ * looking keys up at random.
+ */
+function mergeSort(order: Uint32Array, scratch: Uint32Array, count: number, keys: Float64Array, descending: boolean): void {
+  let fromKeys = new Float64Array(count);
+  let toKeys = new Float64Array(count);
+  for (let k = 0; k < count; k++) fromKeys[k] = keys[order[k]!]!;
+  // before(p, q): whether key p must come before key q (strictly, so that equal keys keep their order).
+  const RUN = 16;
+  for (let start = 0; start < count; start += RUN) {
+    const end = Math.min(start + RUN, count);
+    for (let k = start + 1; k < end; k++) {
+      const item = order[k]!;
+      const key = fromKeys[k]!;
+      let m = k - 1;
+      while (m >= start && (descending ? fromKeys[m]! < key : fromKeys[m]! > key)) {
+        order[m + 1] = order[m]!;
+        fromKeys[m + 1] = fromKeys[m]!;
+        m--;
+      }
+      order[m + 1] = item;
+      fromKeys[m + 1] = key;
+    }
+  }
+  let from = order;
+  let to = scratch;
+  for (let width = RUN; width < count; width *= 2) {
+    for (let left = 0; left < count; left += 2 * width) {
+      const middle = Math.min(left + width, count);
+      const end = Math.min(left + 2 * width, count);
+      let p = left;
+      let q = middle;
+      let k = left;
+      while (p < middle && q < end) {
+        const a = fromKeys[p]!;
+        const b = fromKeys[q]!;
+        // Stable: the left one goes first unless the right one is strictly before it.
+        if (descending ? b > a : b < a) {
+          toKeys[k] = b;
+          to[k++] = from[q++]!;
+        } else {
+          toKeys[k] = a;
+          to[k++] = from[p++]!;
+        }
+      }
+      while (p < middle) {
+        toKeys[k] = fromKeys[p]!;
+        to[k++] = from[p++]!;
+      }
+      while (q < end) {
+        toKeys[k] = fromKeys[q]!;
+        to[k++] = from[q++]!;
+      }
+    }
+    [from, to] = [to, from];
+    [fromKeys, toKeys] = [toKeys, fromKeys];
+  }
+  if (from !== order) order.set(from.subarray(0, count));
 }
 
 /** The axis a sort runs along, checked: x must have one. */
@@ -180,7 +255,7 @@ function sortAxis(op: string, x: Tensor, axis: number): number {
  */
 export function argsort(xArg: Tensor, axis = -1): Tensor {
   const x = toTensor(xArg, 'argsort');
-  return orderIndices(x, sortAxis('argsort', x, axis), ascending);
+  return orderIndices(x, sortAxis('argsort', x, axis), false);
 }
 
 /**
@@ -190,7 +265,7 @@ export function argsort(xArg: Tensor, axis = -1): Tensor {
 export function sort(xArg: Tensor, axis = -1): Tensor {
   const x = toTensor(xArg, 'sort');
   const a = sortAxis('sort', x, axis);
-  return takeAlongAxis(x, orderIndices(x, a, ascending), a);
+  return takeAlongAxis(x, orderIndices(x, a, false), a);
 }
 
 /** Options of {@link topK}. */
@@ -216,7 +291,7 @@ export function topK(xArg: Tensor, k: number, options: TopKOptions = {}): [Tenso
   const a = sortAxis(op, x, axis);
   const n = x._shape[a]!;
   if (!Number.isInteger(k) || k < 0 || k > n) throw new ValueError(`${op}: k must be a whole number from 0 to ${n} (the size of axis ${a}), got ${describeValue(k)}`);
-  const order = orderIndices(x, a, largest ? (u, v) => ascending(v, u) : ascending);
+  const order = orderIndices(x, a, largest);
   const indices = takeFirst(order, a, k);
   return [takeAlongAxis(x, indices, a), indices];
 }

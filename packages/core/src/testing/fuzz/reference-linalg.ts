@@ -20,6 +20,8 @@ export function einsumRef(subscripts: unknown, operands: readonly Nd[]): Ref {
     if (inputs[k]!.length !== shape.length) return reject('subscripts of another rank');
     for (let a = 0; a < shape.length; a++) {
       const ch = inputs[k]![a]!;
+      const first = inputs[k]!.indexOf(ch);
+      if (first < a && shape[first] !== shape[a]) return reject('a repeated letter over axes of different sizes');
       const [known, d] = [sizes.get(ch), shape[a]!];
       if (known !== undefined && known !== d && known !== 1 && d !== 1) return reject('sizes of a letter differ');
       if (known === undefined || known === 1) sizes.set(ch, d);

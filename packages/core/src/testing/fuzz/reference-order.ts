@@ -42,15 +42,22 @@ export function rollRef(x: Nd, shift: unknown, axis: unknown): Ref {
   }
   const list = typeof axis === 'number' ? [axis] : axis;
   if (!Array.isArray(list)) return reject('bad axis');
-  const axes = list.map((ax) => normAxis(ax, x.shape.length));
-  if (axes.some((ax) => ax === null) || new Set(axes).size !== axes.length) return reject('bad or repeated axis');
-  if (axes.length !== shifts.length) return reject('shift and axis of different lengths');
+  const axes = Array.from(list, (ax) => normAxis(ax, x.shape.length));
+  if (axes.some((ax) => ax === null)) return reject('bad axis');
+  // np.roll broadcasts the shifts against the axes (NumPy's broadcasting of two lists) and adds those of a repeated axis.
+  const count = axes.length === shifts.length ? axes.length : axes.length === 1 ? shifts.length : shifts.length === 1 ? axes.length : -1;
+  if (count < 0) return reject('shift and axis of different lengths');
+  const by = new Map<number, number>();
+  for (let k = 0; k < count; k++) {
+    const d = axes[axes.length === 1 ? 0 : k]!;
+    by.set(d, (by.get(d) ?? 0) + shifts[shifts.length === 1 ? 0 : k]!);
+  }
   return build(x.shape, (o) =>
     get(x, o.map((c, d) => {
-      const k = axes.indexOf(d);
-      if (k < 0) return c;
+      const s = by.get(d);
+      if (s === undefined) return c;
       const n = x.shape[d]!;
-      return (((c - shifts[k]!) % n) + n) % n;
+      return (((c - s) % n) + n) % n;
     })),
   );
 }

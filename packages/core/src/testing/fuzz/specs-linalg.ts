@@ -109,9 +109,9 @@ export const linalgSpecs: Record<string, Spec> = {
       return x === null || y === null ? reject('not tensor data') : R.solveRef(x, y);
     },
   } as Spec<SolveArgs>,
-  inv: { args: matrixArgs(true), run: ({ a }, s) => core.inv(s.t(a)), ref: ofMatrix(R.invRef), alsoNamed: ['solve'] } as Spec<MatrixArgs>,
+  inv: { args: matrixArgs(true), run: ({ a }, s) => core.inv(s.t(a)), ref: ofMatrix(R.invRef) } as Spec<MatrixArgs>,
   // The sign stacked over log |det|: both are checked, and the log's derivatives.
   slogdet: { args: matrixArgs(false), run: ({ a }, s) => core.stack(core.slogdet(s.t(a)), 0), ref: ofMatrix(R.slogdetRef), alsoNamed: ['logAbsDet'] } as Spec<MatrixArgs>,
-  det: { args: matrixArgs(false), run: ({ a }, s) => core.det(s.t(a)), ref: ofMatrix(R.detRef), alsoNamed: ['slogdet'] } as Spec<MatrixArgs>,
+  det: { args: matrixArgs(false), run: ({ a }, s) => core.det(s.t(a)), ref: ofMatrix(R.detRef) } as Spec<MatrixArgs>,
   cholesky: { args: choleskyArgs, run: ({ a }, s) => core.cholesky(s.t(a)), ref: ofMatrix(R.choleskyRef) } as Spec<MatrixArgs>,
 };
