@@ -279,6 +279,9 @@ const expressions: Expression[] = [
   { label: 'slogdet: log |det|', inputs: { a: conditioned([2, 3, 3], -3) }, ours: ({ a }) => core.slogdet(a!)[1], torch: 'torch.linalg.slogdet(a).logabsdet' },
   { label: 'det, negative', inputs: { a: conditioned([3, 3], -3) }, ours: ({ a }) => core.det(a!), torch: 'torch.linalg.det(a)' },
   { label: 'cholesky of BBᵀ + 3I', inputs: { b: random([3, 3]) }, ours: ({ b }) => core.cholesky(core.matmul(b!, b!.T).add(core.eye(3).mul(3))), torch: 'torch.linalg.cholesky(b @ b.T + 3 * torch.eye(3, dtype=torch.float64))' },
+  // The gamma family, on both sides of 0 (PyTorch's trigamma is only good to about 1e-9, so digamma's gradient is checked elsewhere)
+  { label: 'gammaln (its gradient: digamma)', inputs: { x: { shape: [8], data: [0.1, 0.7, 1.5, 3.2, 12.5, -0.4, -1.7, -3.25] } }, ours: ({ x }) => core.gammaln(x!), torch: 'torch.lgamma(x)' },
+  { label: 'polygamma(2, x) (its gradient: polygamma(3, x))', inputs: { x: { shape: [6], data: [0.3, 1, 2.5, 7.75, 30, -2.5] } }, ours: ({ x }) => core.polygamma(2, x!), torch: 'torch.polygamma(2, x)' },
   // Reordering and triangles
   { label: 'takeAlongAxis (torch.gather)', inputs: { x: random([3, 4]), i: { shape: [3, 5], data: [0, 3, 3, 1, 2, 2, 2, 0, 1, 3, 1, 1, 0, 0, 3], grad: false } }, ours: ({ x, i }) => core.takeAlongAxis(x!, i!, 1), torch: 'torch.gather(x, 1, i.long())' },
   { label: 'takeAlongAxis, broadcasting (torch.take_along_dim)', inputs: { x: random([3, 4]), i: { shape: [1, 2], data: [3, 0], grad: false } }, ours: ({ x, i }) => core.takeAlongAxis(x!, i!, 1), torch: 'torch.take_along_dim(x, i.long(), dim=1)' },

@@ -20,6 +20,7 @@ export * from './ops/conv';
 export * from './ops/order';
 export * from './ops/einsum';
 export * from './ops/linalg';
+export * from './ops/gamma';
 export * from './ops/triangular';
 
 markBuiltInOps(); // every op module is loaded by now

@@ -9,6 +9,8 @@
  * gather indices, clip needs lo ≤ hi, …) the reference follows adjoint and says so in a comment.
  */
 
+import { digammaRef, gammalnRef } from './reference-gamma';
+
 /** An n-dimensional array: shape and row-major data. */
 export interface Nd {
   readonly shape: number[];
@@ -1032,6 +1034,8 @@ const cmp = (f: (x: number, y: number) => boolean) => (x: number, y: number): nu
  * own; fuzz/specs.ts derives one from the op's definition and this function.
  */
 export const elementwiseOps: Record<string, (...v: number[]) => number> = {
+  gammaln: gammalnRef,
+  digamma: digammaRef,
   add: (x, y) => x + y,
   sub: (x, y) => x - y,
   mul: (x, y) => x * y,

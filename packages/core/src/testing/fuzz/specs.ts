@@ -17,6 +17,7 @@ import * as ruleOps from '../../rule-ops';
 import * as R from './reference';
 import { reject, type Nd, type Ref } from './reference';
 import { orderSpecs } from './specs-order';
+import { digammaRef, polygammaRef } from './reference-gamma';
 import { linalgSpecs } from './specs-linalg';
 import {
   axesArb, axisArb, badNumber, dim, intListArb, isDesc, junk, nd, nestedOf, replaceAt, shapeArb, tensorArg, tensorOf, value, type Spec,
@@ -688,6 +689,15 @@ export const specs: Record<string, Spec> = {
     run: ({ x, axis }, s) => core.cumsum(s.t(x), axis as number),
     ref: ({ x, axis }) => withNd([x], (a) => R.cumsumRef(a, axis)),
   } as Spec<AxisArgs>,
+  polygamma: {
+    args: shapeArb().chain((s) => fc.record({ n: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 4 }) }, { weight: 1, arbitrary: badNumber }), x: tensorArg(s) })),
+    run: ({ n, x }, s) => core.polygamma(n as number, s.t(x)),
+    ref: ({ n, x }) => {
+      if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 100) return reject('n not a whole number from 0 to 100');
+      return withNd([x], (a) => R.map(a, (v) => (n === 0 ? digammaRef(v) : polygammaRef(n as number, v))));
+    },
+    alsoNamed: ['digamma'],
+  } as Spec<{ n: unknown; x: unknown }>,
   cumprod: {
     args: oneAxisArgs,
     run: ({ x, axis }, s) => core.cumprod(s.t(x), axis as number),
