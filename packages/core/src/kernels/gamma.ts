@@ -3,7 +3,7 @@
  * JavaScript has none of them. Each is evaluated where it is smooth and slowly varying — for large
  * arguments, by its asymptotic (Stirling) series — and brought there by the recurrences
  * Γ(x + 1) = xΓ(x), ψ(x + 1) = ψ(x) + 1/x, ψ⁽ⁿ⁾(x + 1) = ψ⁽ⁿ⁾(x) + (−1)ⁿ n!/xⁿ⁺¹, with reflection
- * for ln Γ and ψ at negative arguments.
+ * at negative arguments, and for ln Γ a series of its own near its zeros at 1 and 2.
  */
 
 /** B₂, B₄, …, B₂₀: the Bernoulli numbers of the asymptotic series. */
@@ -23,8 +23,20 @@ const isPole = (x: number): boolean => x <= 0 && Math.floor(x) === x;
 export function lgamma(x: number): number {
   if (Number.isNaN(x)) return NaN;
   if (isPole(x) || x === Infinity) return Infinity;
+  // Γ(x) = 1/x − γ + O(x): below 1e−17 the rest is under an ulp (and π/sin πx would overflow for subnormals).
+  if (Math.abs(x) < 1e-17) return -Math.log(Math.abs(x));
   // Reflection: Γ(x)Γ(1 − x) = π / sin(πx).
   if (x < 0.5) return Math.log(Math.PI / Math.abs(sinPi(x))) - lgamma(1 - x);
+  // Near the zeros at 1 and 2, a series in x − 1 (or x − 2) keeps the relative accuracy that
+  // subtracting two values near 39 below would lose.
+  if (x <= 1.5) return lgammaNearOne(x - 1);
+  if (x < 8) {
+    // Down to (1.5, 2.5] by ln Γ(x) = ln(x − 1) + ln Γ(x − 1): sums of logs, where the series
+    // below 8 would subtract values near 39 to leave one near 1.
+    let logs = 0;
+    for (; x > 2.5; x--) logs += Math.log(x - 1);
+    return lgammaNearOne(x - 2) + Math.log1p(x - 2) + logs;
+  }
   let shift = 0;
   let product = 1;
   while (x < ASYMPTOTIC) {
@@ -46,6 +58,31 @@ export function lgamma(x: number): number {
     power *= inv2;
   }
   return (x - 0.5) * Math.log(x) - x + HALF_LOG_TWO_PI + series - shift;
+}
+
+/** ζ(k) − 1 for k = 2 … 11; beyond, Σₙ₌₂ n⁻ᵏ converges in a few dozen terms. */
+const ZETA_MINUS_ONE = [0.64493406684822643647, 0.2020569031595942854, 0.082323233711138191516, 0.036927755143369926331, 0.017343061984449139715,
+  0.0083492773819228268398, 0.0040773561979443393787, 0.0020083928260822144179, 0.00099457512781808533715, 0.0004941886041194645587];
+
+const EULER_GAMMA = 0.57721566490153286061;
+
+/** ζ(k) − 1 for k = 2 … 40 (the series below takes 40 terms). */
+const ZETA_TAIL = Array.from({ length: 39 }, (_, i) => {
+  const k = i + 2;
+  if (k <= 11) return ZETA_MINUS_ONE[k - 2]!;
+  let sum = 0;
+  for (let n = 60; n >= 2; n--) sum += Math.pow(n, -k); // smallest first
+  return sum;
+});
+
+/**
+ * ln Γ(1 + z) for |z| ≤ ½: −ln(1 + z) + (1 − γ)z + Σₖ₌₂ (−1)ᵏ (ζ(k) − 1) zᵏ/k, whose terms shrink
+ * like (z/2)ᵏ.
+ */
+function lgammaNearOne(z: number): number {
+  let series = 0;
+  for (let k = 40; k >= 2; k--) series = series * z + ((k % 2 === 0 ? 1 : -1) * ZETA_TAIL[k - 2]!) / k;
+  return -Math.log1p(z) + (1 - EULER_GAMMA) * z + series * z * z;
 }
 
 /**
@@ -93,6 +130,26 @@ export function digamma(x: number): number {
 }
 
 /**
+ * Pₙ(c), where dⁿ/dyⁿ cot y = Pₙ(cot y): P₀(c) = c and Pₖ₊₁ = −(1 + c²)Pₖ′, a polynomial built up
+ * coefficient by coefficient.
+ */
+function cotDerivative(n: number, c: number): number {
+  let p = [0, 1];
+  for (let k = 0; k < n; k++) {
+    const derivative = p.slice(1).map((a, i) => a * (i + 1));
+    const next = new Array<number>(derivative.length + 2).fill(0);
+    derivative.forEach((a, i) => {
+      next[i]! -= a;
+      next[i + 2]! -= a;
+    });
+    p = next;
+  }
+  let value = p[p.length - 1]!; // not 0·c first, which is NaN for an infinite c (next to a pole)
+  for (let i = p.length - 2; i >= 0; i--) value = value * c + p[i]!;
+  return value;
+}
+
+/**
  * ψ⁽ⁿ⁾(x), the n-th derivative of ψ, for n = 1, 2, …: (−1)ⁿ⁺¹ n! Σₖ 1/(x + k)ⁿ⁺¹. At the poles
  * (0, −1, −2, …) +∞ for odd n, whose two sides both tend to +∞, and NaN for even n, whose do not;
  * 0 at +∞ and NaN at −∞.
@@ -101,6 +158,9 @@ export function polygamma(n: number, x: number): number {
   if (Number.isNaN(x) || x === -Infinity) return NaN;
   if (x === Infinity) return 0;
   if (isPole(x)) return n % 2 === 1 ? Infinity : NaN;
+  // Reflection, the n-th derivative of ψ(1 − x) − ψ(x) = π cot(πx): the recurrence from a negative x
+  // would take |x| steps, and its terms would cancel in pairs around 0.
+  if (x < 0) return (n % 2 === 0 ? 1 : -1) * polygamma(n, 1 - x) - Math.pow(Math.PI, n + 1) * cotDerivative(n, cotPi(x));
   const sign = n % 2 === 1 ? 1 : -1;
   let factorial = 1;
   for (let k = 2; k <= n; k++) factorial *= k;

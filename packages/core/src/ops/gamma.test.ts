@@ -48,6 +48,18 @@ describe('gammaln, digamma and polygamma', () => {
     expect(Array.from(grad((t) => polygamma(3, t).sum())(x).data)).toEqual(Array.from(polygamma(4, x).data));
   });
 
+  test('at the edges: subnormals, next to the zeros of ln Γ, far out on the negative side', () => {
+    close(gammaln(tensor(5e-324)).item(), 744.4400719213812); // −ln(5e−324), where π/sin πx would overflow
+    // Next to its zeros ln Γ(1 + z) ≈ −γz + ζ(2)z²/2: the relative digits are kept.
+    const z = 1e-10;
+    const near = gammaln(tensor(1 + z)).item();
+    expect(Math.abs(near - (-EULER_GAMMA * (1.0000000827403710e-10) + (Math.PI ** 2 / 12) * 1e-20)) / Math.abs(near)).toBeLessThan(1e-9);
+    // Even orders are symmetric about −½ + the integers: ψ⁽ⁿ⁾(−m − ½) = ψ⁽ⁿ⁾(m + 3/2); reflection keeps it (a sum would cancel).
+    close(polygamma(20, tensor(-10.5)).item(), polygamma(20, tensor(11.5)).item());
+    close(polygamma(2, tensor(-1e5 - 0.5)).item(), polygamma(2, tensor(1e5 + 1.5)).item());
+    expect(Number.isFinite(polygamma(1, tensor(-1e15 - 0.5)).item())).toBe(true); // at once, not after 10¹⁵ steps
+  });
+
   test("polygamma's order must be a whole number from 0 to 100", () => {
     expectThrows(() => polygamma(-1, tensor(1)), ValueError, 'polygamma: n must be a whole number from 0 to 100, got -1');
     expectThrows(() => polygamma(1.5, tensor(1)), ValueError, 'got 1.5');

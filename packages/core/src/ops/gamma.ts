@@ -53,8 +53,9 @@ export const digamma = (x: TensorLike): Tensor => applyUnary(digammaOp, x);
 
 /**
  * ψ⁽ⁿ⁾(x), the n-th derivative of {@link digamma} (n = 0 is digamma itself), elementwise, as
- * PyTorch's and SciPy's `polygamma(n, x)`. At the poles (0, −1, −2, …) +∞ for odd n, where both
- * sides tend to +∞, and NaN for even n, where they do not; 0 at +∞.
+ * PyTorch's and SciPy's `polygamma(n, x)`, negative arguments by reflection. At the poles (0, −1,
+ * −2, …) +∞ for odd n, where both sides tend to +∞, and NaN for even n, where they do not (PyTorch's
+ * values there vary); 0 at +∞.
  * @throws ValueError unless n is a whole number from 0 to 100.
  */
 export function polygamma(n: number, x: TensorLike): Tensor {

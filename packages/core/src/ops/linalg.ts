@@ -115,22 +115,27 @@ function renamingSolveErrors(op: string, f: () => Tensor, why = ''): Tensor {
 /** Why the derivatives of log |det| and det are refused where A is singular. */
 const AT_SINGULAR = '; the derivatives of log |det A| and of det A need A invertible (at a singular matrix det′ is the adjugate, which adjoint does not compute)';
 
+/** The function the user called (det or slogdet), which logAbsDet's errors name. */
+interface LogAbsDetAttrs {
+  readonly caller: 'det' | 'slogdet';
+}
+
 /** log |det A| for a stack of square matrices: −∞ for a singular one. */
-const logAbsDetOp = registerOp<DifferentiableOp>({
+const logAbsDetOp = registerOp<DifferentiableOp<LogAbsDetAttrs>>({
   kind: 'differentiable',
   name: 'logAbsDet',
   arity: 1,
-  shape: ([a]) => {
-    squareSize('slogdet', a!);
+  shape: ([a], { caller }) => {
+    squareSize(caller, a!);
     return a!.slice(0, -2);
   },
   forward: ([a], [s]) => slogdetData(a!, shapeSize(s!.slice(0, -2)), s![s!.length - 1]!).logAbs,
   // d log|det A| = tr(A⁻¹ dA): Ā = ḡ·A⁻ᵀ.
-  vjp: (g, [a]) => [renamingSolveErrors('slogdet', () => mul(expandDims(expandDims(g, -1), -1), mT(inv(a!))), AT_SINGULAR)],
-  jvp: ([t], [a]) => renamingSolveErrors('slogdet', () => einsum('...ii->...', solve(a!, t!)), AT_SINGULAR),
+  vjp: (g, [a], _out, { caller }) => [renamingSolveErrors(caller, () => mul(expandDims(expandDims(g, -1), -1), mT(inv(a!))), AT_SINGULAR)],
+  jvp: ([t], [a], _out, { caller }) => renamingSolveErrors(caller, () => einsum('...ii->...', solve(a!, t!)), AT_SINGULAR),
   domain: {
     inputs: [conditioned],
-    cases: [{ shapes: [[3, 3]], attrs: undefined }, { shapes: [[2, 4, 4]], attrs: undefined }],
+    cases: [{ shapes: [[3, 3]], attrs: { caller: 'slogdet' } }, { shapes: [[2, 4, 4]], attrs: { caller: 'det' } }],
     smooth: true,
   },
   print: ([a]) => `log|det ${a}|`,
@@ -146,12 +151,12 @@ export function slogdet(aArg: Tensor): [Tensor, Tensor] {
   return slogdetAs('slogdet', aArg);
 }
 
-/** {@link slogdet}, with `op` naming the function the user called in messages. */
-function slogdetAs(op: string, aArg: Tensor): [Tensor, Tensor] {
+/** {@link slogdet}, with `op` naming the function the user called in messages, its derivatives' too. */
+function slogdetAs(op: 'det' | 'slogdet', aArg: Tensor): [Tensor, Tensor] {
   const a = toTensor(aArg, op);
   const n = squareSize(op, a._shape);
   const { sign } = slogdetData(a.data, shapeSize(a._shape.slice(0, -2)), n);
-  return [engineTensor(sign, a._shape.slice(0, -2)), apply(logAbsDetOp, [a], undefined)];
+  return [engineTensor(sign, a._shape.slice(0, -2)), apply(logAbsDetOp, [a], { caller: op })];
 }
 
 /**

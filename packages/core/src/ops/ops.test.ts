@@ -1187,6 +1187,7 @@ describe('cumprod', () => {
     expectTensor(cumprod(tensor([[1, 2, 3], [4, 5, 6]]), -2), [2, 3], [[1, 2, 3], [4, 10, 18]]);
     expectTensor(cumprod(tensor([2, Infinity, 0, 3]), 0), [4], [2, Infinity, NaN, NaN]);
     expectTensor(cumprod(tensor([1, Infinity, 2]), 0), [3], [1, Infinity, Infinity]);
+    expect(Array.from(cumprod(tensor([1, -0, 2]), 0).data).map((v) => Object.is(v, -0))).toEqual([false, true, true]); // NumPy's −0
   });
 
   it('derivatives at a zero, where out/x would divide by zero', () => {

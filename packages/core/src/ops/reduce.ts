@@ -324,7 +324,8 @@ export function cumprod(xArg: TensorLike, axis: number): Tensor {
   const inner = x._shape.slice(a + 1).reduce((p, d) => p * d, 1);
   const first = allocData(x.size);
   for (let i = 0; i < first.length; i++) first[i] = Math.floor(i / inner) % x._shape[a]! === 0 ? 1 : 0;
-  return linearRecurrence(x, where(engineTensor(first, x._shape), x, 0), a, false); // where, not a product: ∞·0 would be NaN
+  // where, not a product (∞·0 would be NaN); −0 elsewhere, which adds nothing to x[k]·h[k − 1], not even a sign (+0 would turn −0 into 0).
+  return linearRecurrence(x, where(engineTensor(first, x._shape), x, -0), a, false);
 }
 /**
  * log softmax(x) = x − logSumExp(x) along `axis`: stable for large inputs. Computed as

@@ -55,8 +55,11 @@ function reverse(fn: TensorFunction, args: readonly Arg[], argnums: readonly num
     // no variable): the value is then copied.
     const inputData = new Set(inputs.map((x) => x.data));
     if (!out.requiresGrad) inputData.add(out.data);
-    const value = unshared(record ? out : detachKeepingTangents(out), inputData);
-    return { out: value, pull, record };
+    // What the function returns leaves as the value does: still recorded for an enclosing
+    // transform, else cut from the graph with its tangents kept; copied where it is an argument's.
+    const leave = (t: Tensor): Tensor => unshared(record ? t : detachKeepingTangents(t), inputData);
+    const value = leave(out);
+    return { out: value, pull, record, leave };
   });
 }
 
@@ -90,10 +93,11 @@ export type AuxFunction<A> = (...args: Tensor[]) => [Tensor, A];
 /** Options of {@link grad} and {@link valueAndGrad}. */
 export interface GradOptions {
   /**
-   * The function returns `[output, aux]` (JAX's `has_aux`): `aux` (numbers, tensors, arrays or
-   * objects of them: metrics to log, predictions) comes back beside the gradient, its tensors as
-   * copies cut from every graph, not differentiated. Then `grad` returns `[grads, aux]` and
-   * `valueAndGrad` `[[value, aux], grads]`.
+   * The function returns `[output, aux]` (JAX's `has_aux`): `aux` (numbers, tensors, and arrays,
+   * plain objects or Maps of them: metrics to log, predictions) comes back beside the gradient, not
+   * differentiated by this transform. Its tensors leave as the value does, as in JAX: an enclosing
+   * grad or jvp still differentiates through them, and outside any transform they are cut from the
+   * graph. Then `grad` returns `[grads, aux]` and `valueAndGrad` `[[value, aux], grads]`.
    */
   hasAux?: boolean;
 }
@@ -128,28 +132,44 @@ function valueAndGradAs(op: string, fn: TensorFunction, argnums: number | readon
       aux = result[1];
       return result[0];
     } : fn;
-    const { out, pull } = reverse(main, args, nums, op, true);
+    const { out, pull, leave } = reverse(main, args, nums, op, true);
     const grads = inReverseTransform(() => pull(engineTensor(new Float64Array([1]), out._shape), false));
-    const value = (hasAux ? [out, cutFromGraphs(aux, new Map())] : out) as Tensor;
+    const value = (hasAux ? [out, mapTensors(op, aux, leave, new Map())] : out) as Tensor;
     return [value, typeof argnums === 'number' ? grads[0]! : grads];
   };
 }
 
-/** `aux` with every tensor in it (in arrays and plain objects, at any depth) replaced by a copy cut from every graph. */
-function cutFromGraphs(aux: unknown, done: Map<object, unknown>): unknown {
-  if (aux instanceof Tensor) return aux.clone();
+/**
+ * `aux` with `f` applied to every tensor in it, at any depth of arrays, plain objects and Maps (a
+ * shared or cyclic part stays shared). A tensor inside any other object is refused: it would leave
+ * still tied to this transform's variables.
+ */
+function mapTensors(op: string, aux: unknown, f: (t: Tensor) => Tensor, done: Map<object, unknown>): unknown {
+  if (aux instanceof Tensor) return f(aux);
   if (aux === null || typeof aux !== 'object') return aux;
   if (done.has(aux)) return done.get(aux);
   if (Array.isArray(aux)) {
     const out: unknown[] = [];
     done.set(aux, out);
-    for (const item of aux) out.push(cutFromGraphs(item, done));
+    for (const item of aux) out.push(mapTensors(op, item, f, done));
     return out;
   }
-  if (Object.getPrototypeOf(aux) !== Object.prototype) return aux;
-  const out: Record<string, unknown> = {};
+  if (aux instanceof Map) {
+    const out = new Map();
+    done.set(aux, out);
+    for (const [key, item] of aux) out.set(key, mapTensors(op, item, f, done));
+    return out;
+  }
+  const proto = Object.getPrototypeOf(aux);
+  if (proto !== Object.prototype && proto !== null) {
+    if (Object.values(aux).some((v) => v instanceof Tensor)) {
+      throw new ValueError(`${op}: aux holds a tensor inside a ${(aux as object).constructor?.name ?? 'object'}; put aux's tensors in arrays, plain objects or Maps, which the transform can look into`);
+    }
+    return aux;
+  }
+  const out: Record<string, unknown> = proto === null ? Object.create(null) : {};
   done.set(aux, out);
-  for (const [key, item] of Object.entries(aux)) out[key] = cutFromGraphs(item, done);
+  for (const [key, item] of Object.entries(aux)) out[key] = mapTensors(op, item, f, done);
   return out;
 }
 

@@ -190,16 +190,24 @@ describe("hasAux: something beside the output (JAX's has_aux)", () => {
     expect(size).toBe(2);
   });
 
-  it('aux tensors are copies cut from every graph: not recorded, not the arguments, not differentiated by an outer grad', () => {
+  it("aux leaves as the value does (JAX): cut from the graph outside any transform, not an argument's array, differentiated by an enclosing grad", () => {
     const [, aux] = grad(loss, 0, { hasAux: true })(w, x);
     expect(aux.predictions.requiresGrad).toBe(false);
-    expect(aux.parts[0]).not.toBe(w);
     expect(aux.parts[0]!.data).not.toBe(w.data);
     aux.parts[0]!.assign(tensor([0, 0]));
     expect(w.toArray()).toEqual([1, 2]);
-    // d/dw of the gradient's first entry: the aux's own dependence on w is not followed.
-    const outer = grad((v: Tensor) => grad(loss, 0, { hasAux: true })(v, x)[0].slice([0], [1]).sum())(w);
-    expect(outer.toArray()).toEqual([18, 0]);
+    // d/dw Σ (x·w) through aux = x, and d/dw of the gradient's first entry (2x₀²w₀) = [18, 0]
+    expect(grad((v: Tensor) => grad(loss, 0, { hasAux: true })(v, x)[1].predictions.sum())(w).toArray()).toEqual([3, 4]);
+    expect(grad((v: Tensor) => grad(loss, 0, { hasAux: true })(v, x)[0].slice([0], [1]).sum())(w).toArray()).toEqual([18, 0]);
+  });
+
+  it('aux may hold tensors in arrays, plain objects and Maps; one inside another kind of object is refused', () => {
+    const [, inMap] = grad((t: Tensor) => [t.sum(), new Map([['double', t.mul(2)]])], 0, { hasAux: true })(w);
+    expect(inMap.get('double')!.toArray()).toEqual([2, 4]);
+    class Holder {
+      constructor(readonly value: Tensor) {}
+    }
+    expect(() => grad((t: Tensor) => [t.sum(), new Holder(t.mul(2))], 0, { hasAux: true })(w)).toThrow('grad: aux holds a tensor inside a Holder; put aux\'s tensors in arrays, plain objects or Maps, which the transform can look into');
   });
 
   it('a function that does not return [output, aux], and a bad hasAux, are ValueErrors naming the transform', () => {

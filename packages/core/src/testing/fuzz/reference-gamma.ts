@@ -1,8 +1,9 @@
 /**
  * References for gammaln, digamma and polygamma by other means than kernels/gamma.ts's: ln Γ by
- * Lanczos's approximation (g = 7, nine terms), ψ and ψ⁽ⁿ⁾ by recurring further up (to 40 + n)
- * before their asymptotic series. The conventions at the poles and at ±∞ are adjoint's documented
- * ones (as PyTorch's where it is consistent).
+ * Lanczos's approximation (g = 7, nine terms), ψ by recurring further up (to 40) before its
+ * asymptotic series, ψ⁽ⁿ⁾ by summing the recurrence from x itself, negative x included, where the
+ * kernel reflects (the fuzz draws |x| ≤ 10 and a few special values, where the sum keeps enough
+ * digits). The conventions at the poles and at ±∞ are adjoint's documented ones.
  */
 
 const LANCZOS = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
@@ -22,6 +23,7 @@ function cotPi(x: number): number {
 export function gammalnRef(x: number): number {
   if (Number.isNaN(x)) return NaN;
   if (isPole(x) || Math.abs(x) === Infinity) return Infinity;
+  if (Math.abs(x) < 1e-17) return -Math.log(Math.abs(x)); // Γ(x) ≈ 1/x; π/sin πx would overflow for subnormals
   if (x < 0.5) return Math.log(Math.PI / Math.abs(sinPi(x))) - gammalnRef(1 - x);
   const z = x - 1;
   let a = LANCZOS[0]!;
