@@ -129,21 +129,29 @@ export function digamma(x: number): number {
   return Math.log(x) - 0.5 / x - series - shift;
 }
 
+/** Pₙ's coefficients (lowest power first) for each n met so far: built once, not per element. */
+const COT_POLYNOMIALS: number[][] = [[0, 1]];
+
+function cotPolynomial(n: number): readonly number[] {
+  while (COT_POLYNOMIALS.length <= n) {
+    const p = COT_POLYNOMIALS[COT_POLYNOMIALS.length - 1]!;
+    const next = new Array<number>(p.length + 1).fill(0);
+    for (let i = 1; i < p.length; i++) {
+      const derivative = p[i]! * i; // of cⁱ⁻¹ in Pₖ′
+      next[i - 1]! -= derivative;
+      next[i + 1]! -= derivative;
+    }
+    COT_POLYNOMIALS.push(next);
+  }
+  return COT_POLYNOMIALS[n]!;
+}
+
 /**
  * Pₙ(c), where dⁿ/dyⁿ cot y = Pₙ(cot y): P₀(c) = c and Pₖ₊₁ = −(1 + c²)Pₖ′, a polynomial built up
  * coefficient by coefficient.
  */
 function cotDerivative(n: number, c: number): number {
-  let p = [0, 1];
-  for (let k = 0; k < n; k++) {
-    const derivative = p.slice(1).map((a, i) => a * (i + 1));
-    const next = new Array<number>(derivative.length + 2).fill(0);
-    derivative.forEach((a, i) => {
-      next[i]! -= a;
-      next[i + 2]! -= a;
-    });
-    p = next;
-  }
+  const p = cotPolynomial(n);
   let value = p[p.length - 1]!; // not 0·c first, which is NaN for an infinite c (next to a pole)
   for (let i = p.length - 2; i >= 0; i--) value = value * c + p[i]!;
   return value;

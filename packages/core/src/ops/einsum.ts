@@ -5,7 +5,7 @@
  * greedily to keep the intermediates small.
  */
 import { ShapeError, ValueError } from '../errors';
-import { describeValue, formatShape, shapeSize } from '../shape';
+import { describeValue, formatShape, shapeSize, stridesOf } from '../shape';
 import { engineTensor, type Tensor } from '../tensor';
 import { toTensor } from '../create';
 import { allocData } from '../kernels/alloc';
@@ -154,7 +154,7 @@ function diagonals(term: Term): Term {
     // The diagonal of axes a and b, as a gather over the flat entries, with the diagonal at a.
     const shape = t._shape;
     const rest = shape.filter((_, i) => i !== b);
-    const strides = shape.map((_, i) => shapeSize(shape.slice(i + 1)));
+    const strides = stridesOf(shape);
     const n = shapeSize(rest);
     const positions = allocData(n);
     for (let p = 0; p < n; p++) {
@@ -192,8 +192,11 @@ function contract(a: Term, b: Term, needed: ReadonlySet<string>): Term {
   const freeA = a.idx.filter((ch) => !inB.has(ch));
   const freeB = b.idx.filter((ch) => !a.idx.includes(ch));
   const sizeOf = (term: Term, letters: string[]): number[] => letters.map((ch) => term.t._shape[term.idx.indexOf(ch)]!);
-  const arranged = (term: Term, order: string[], shape: number[]): Tensor =>
-    reshape(transpose(term.t, order.map((ch) => term.idx.indexOf(ch))), shape);
+  const arranged = (term: Term, order: string[], shape: number[]): Tensor => {
+    const perm = order.map((ch) => term.idx.indexOf(ch));
+    // An operand already in order is reshaped as it is, not copied by a transpose first.
+    return reshape(perm.every((p, i) => p === i) ? term.t : transpose(term.t, perm), shape);
+  };
   const [nBatch, nA, nShared, nB] = [sizeOf(a, batch), sizeOf(a, freeA), sizeOf(a, shared), sizeOf(b, freeB)].map(shapeSize) as [number, number, number, number];
   const left = arranged(a, [...batch, ...freeA, ...shared], [nBatch, nA, nShared]);
   const right = arranged(b, [...batch, ...shared, ...freeB], [nBatch, nShared, nB]);

@@ -10,7 +10,7 @@ import { engineTensor, type Tensor } from '../tensor';
 import { eye, toTensor } from '../create';
 import { apply } from '../dispatch';
 import { choleskyData, slogdetData, solveData } from '../kernels/linalg';
-import { matmul, transpose } from './matrix';
+import { matmul, matmulWith, transpose } from './matrix';
 import { broadcastTo, expandDims, squeeze } from './layout';
 import { add, mul, sub } from './binary';
 import { exp, neg } from './unary';
@@ -58,7 +58,7 @@ const solveOp = registerOp<DifferentiableOp>({
   // X = A⁻¹B: B̄ = A⁻ᵀX̄, Ā = −B̄Xᵀ; Ẋ = A⁻¹(Ḃ − ȦX).
   vjp: (g, [a], x) => {
     const gb = solve(mT(a!), g);
-    return [neg(matmul(gb, mT(x))), gb];
+    return [neg(matmulWith(gb, x, false, true)), gb]; // the transposed product's kernel: Xᵀ is not made
   },
   jvp: ([ta, tb], [a], x) => solve(a!, ta === null ? tb! : tb === null ? neg(matmul(ta, x)) : sub(tb, matmul(ta, x))),
   domain: {
@@ -198,7 +198,7 @@ const choleskyOp = registerOp<DifferentiableOp>({
   vjp: (g, _inputs, l) => {
     const n = l._shape[l.rank - 1]!;
     const lt = mT(l);
-    const left = solve(lt, phi(matmul(lt, g), n));
+    const left = solve(lt, phi(matmulWith(l, g, true, false), n));
     const h = mT(solve(lt, mT(left)));
     const sym = mul(add(h, mT(h)), 0.5);
     return [sub(tril(mul(sym, 2)), mul(sym, eye(n)))];

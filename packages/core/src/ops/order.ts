@@ -5,13 +5,13 @@
  * taken from, and adds up where one entry was taken twice.
  */
 import { ShapeError, ValueError } from '../errors';
-import { describeValue, formatShape, normalizeAxes, normalizeAxis, shapeSize, stridesOf, type Shape } from '../shape';
+import { describeValue, formatShape, normalizeAxes, normalizeAxis, sameShape, shapeSize, stridesOf, type Shape } from '../shape';
 import { Tensor, engineTensor } from '../tensor';
 import { toIndexTensor, toTensor } from '../create';
 import { allocData } from '../kernels/alloc';
 import { requireOptions } from '../arguments';
 import { gather } from './indexing';
-import { broadcastTo, flatten, identity, reshape } from './layout';
+import { broadcastTo, flatten, identity, reshape, slice } from './layout';
 
 /**
  * Takes, at each position of `indices`, the entry of `x` along `axis` that the index names, as
@@ -46,7 +46,7 @@ export function takeAlongAxis(xArg: Tensor, indicesArg: Tensor | readonly number
     return d === 1 ? e : d;
   });
   const source = x._shape.map((d, i) => (i === a ? d : outShape[i]!));
-  const wide = sameShapeAs(x._shape, source) ? x : broadcastTo(x, source);
+  const wide = sameShape(x._shape, source) ? x : broadcastTo(x, source);
   const flat = flatIndices(indices, outShape, source, a);
   return reshape(gather(flatten(wide), engineTensor(flat, [flat.length]), 0), outShape);
 }
@@ -72,10 +72,6 @@ function flatIndices(indices: Tensor, outShape: Shape, source: Shape, a: number)
     out[p] = at + values[from]! * sourceStrides[a]!;
   }
   return out;
-}
-
-function sameShapeAs(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /** The axes `axis` names, one or a list, normalized, in the order given (roll pairs them with its shifts). */
@@ -189,7 +185,6 @@ function mergeSort(order: Uint32Array, scratch: Uint32Array, count: number, keys
   let fromKeys = new Float64Array(count);
   let toKeys = new Float64Array(count);
   for (let k = 0; k < count; k++) fromKeys[k] = keys[order[k]!]!;
-  // before(p, q): whether key p must come before key q (strictly, so that equal keys keep their order).
   const RUN = 16;
   for (let start = 0; start < count; start += RUN) {
     const end = Math.min(start + RUN, count);
@@ -292,22 +287,6 @@ export function topK(xArg: Tensor, k: number, options: TopKOptions = {}): [Tenso
   const n = x._shape[a]!;
   if (!Number.isInteger(k) || k < 0 || k > n) throw new ValueError(`${op}: k must be a whole number from 0 to ${n} (the size of axis ${a}), got ${describeValue(k)}`);
   const order = orderIndices(x, a, largest);
-  const indices = takeFirst(order, a, k);
+  const indices = slice(order, order._shape.map(() => 0), order._shape.map((d, i) => (i === a ? k : d)));
   return [takeAlongAxis(x, indices, a), indices];
-}
-
-/** The first `k` entries of an index tensor along axis `a`, as an index tensor (no graph). */
-function takeFirst(order: Tensor, a: number, k: number): Tensor {
-  const shape = order._shape;
-  const n = shape[a]!;
-  const inner = shapeSize(shape.slice(a + 1));
-  const outer = shapeSize(shape.slice(0, a));
-  const out = allocData(outer * k * inner);
-  const data = order.data;
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < k; j++) {
-      for (let i = 0; i < inner; i++) out[(o * k + j) * inner + i] = data[(o * n + j) * inner + i]!;
-    }
-  }
-  return engineTensor(out, shape.map((d, i) => (i === a ? k : d)));
 }
