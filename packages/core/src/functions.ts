@@ -22,5 +22,7 @@ export * from './ops/einsum';
 export * from './ops/linalg';
 export * from './ops/gamma';
 export * from './ops/triangular';
+export * from './ops/diagonal';
+export * from './ops/quantile';
 
 markBuiltInOps(); // every op module is loaded by now

@@ -366,12 +366,23 @@ export class Tensor {
   cosh(): Tensor { return fn.cosh(this); }
   asinh(): Tensor { return fn.asinh(this); }
   atan(): Tensor { return fn.atan(this); }
+  asin(): Tensor { return fn.asin(this); }
+  acos(): Tensor { return fn.acos(this); }
+  acosh(): Tensor { return fn.acosh(this); }
+  atanh(): Tensor { return fn.atanh(this); }
   log2(): Tensor { return fn.log2(this); }
   log10(): Tensor { return fn.log10(this); }
   reciprocal(): Tensor { return fn.reciprocal(this); }
   rsqrt(): Tensor { return fn.rsqrt(this); }
   clip(lo: number, hi: number): Tensor { return fn.clip(this, lo, hi); }
   sign(): Tensor { return fn.sign(this); }
+  floor(): Tensor { return fn.floor(this); }
+  ceil(): Tensor { return fn.ceil(this); }
+  trunc(): Tensor { return fn.trunc(this); }
+  round(decimals?: number): Tensor { return fn.round(this, decimals); }
+  isNaN(): Tensor { return fn.isNaN(this); }
+  isInf(): Tensor { return fn.isInf(this); }
+  isFinite(): Tensor { return fn.isFinite(this); }
 
   // Reductions.
   sum(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.sum(this, axis, keepDims); }
@@ -380,10 +391,12 @@ export class Tensor {
   variance(axis?: number | readonly number[], keepDims?: boolean, options?: fn.VarianceOptions): Tensor { return fn.variance(this, axis, keepDims, options); }
   std(axis?: number | readonly number[], keepDims?: boolean, options?: fn.VarianceOptions): Tensor { return fn.std(this, axis, keepDims, options); }
   cumsum(axis: number): Tensor { return fn.cumsum(this, axis); }
+  cumprod(axis: number): Tensor { return fn.cumprod(this, axis); }
+  logCumSumExp(axis: number): Tensor { return fn.logCumSumExp(this, axis); }
   max(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.max(this, axis, keepDims); }
   min(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.min(this, axis, keepDims); }
   logSumExp(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.logSumExp(this, axis, keepDims); }
-  norm(axis?: number | readonly number[], keepDims?: boolean): Tensor { return fn.norm(this, axis, keepDims); }
+  norm(axis?: number | readonly number[], keepDims?: boolean, options?: fn.NormOptions): Tensor { return fn.norm(this, axis, keepDims, options); }
   argmax(axis?: number): Tensor { return fn.argmax(this, axis); }
   argmin(axis?: number): Tensor { return fn.argmin(this, axis); }
   softmax(axis?: number): Tensor { return fn.softmax(this, axis); }
@@ -393,6 +406,9 @@ export class Tensor {
   matmul(b: Tensor): Tensor { return fn.matmul(this, b); }
   dot(b: Tensor): Tensor { return fn.dot(this, b); }
   outer(b: Tensor): Tensor { return fn.outer(this, b); }
+  diagonal(offset?: number, axis1?: number, axis2?: number): Tensor { return fn.diagonal(this, offset, axis1, axis2); }
+  /** The sum of a diagonal: {@link matrixTrace} (core's `trace` is the tracing transform). */
+  trace(offset?: number, axis1?: number, axis2?: number): Tensor { return fn.matrixTrace(this, offset, axis1, axis2); }
   transpose(perm?: readonly number[]): Tensor { return fn.transpose(this, perm); }
   /** The transpose of a 2-D tensor. */
   get T(): Tensor {

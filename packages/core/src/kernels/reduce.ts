@@ -122,26 +122,36 @@ export function prodAxes(x: Float64Array, shape: Shape, axes: readonly number[])
 }
 
 /**
+ * Calls `lane(start, step)` for every lane along `axis` of a tensor of `shape`: the indices start,
+ * start + step, … (dim of them) walk one lane from its first element, or from its last when
+ * `reverse` (step negative then). The running kernels below are loops over one lane each.
+ */
+function forEachLane(shape: Shape, axis: number, reverse: boolean, lane: (start: number, step: number, dim: number) => void): void {
+  const dim = shape[axis]!;
+  if (dim === 0) return;
+  const outer = shapeSize(shape.slice(0, axis));
+  const inner = shapeSize(shape.slice(axis + 1));
+  const step = reverse ? -inner : inner;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) lane(o * dim * inner + i + (reverse ? (dim - 1) * inner : 0), step, dim);
+  }
+}
+
+/**
  * Running sums along `axis`: out[k] = x[0] + … + x[k], or, `reverse`, out[k] = x[k] + … + x[n − 1],
  * each accumulated term by term from the first (which is copied, so −0 stays −0, as in NumPy).
  */
 export function cumsumAxis(x: Float64Array, shape: Shape, axis: number, reverse: boolean): Float64Array {
-  const { outer, reduced: dim, inner } = blocksOf(x, shape, [axis]);
   const out = allocForOverwrite(x.length);
-  if (dim === 0) return out;
-  const step = reverse ? -inner : inner;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      let at = o * dim * inner + i + (reverse ? (dim - 1) * inner : 0);
-      let total = x[at]!;
+  forEachLane(shape, axis, reverse, (at, step, dim) => {
+    let total = x[at]!;
+    out[at] = total;
+    for (let j = 1; j < dim; j++) {
+      at += step;
+      total += x[at]!;
       out[at] = total;
-      for (let j = 1; j < dim; j++) {
-        at += step;
-        total += x[at]!;
-        out[at] = total;
-      }
     }
-  }
+  });
   return out;
 }
 
@@ -151,23 +161,43 @@ export function cumsumAxis(x: Float64Array, shape: Shape, axis: number, reverse:
  * `shape`. (a[0], or a[n − 1] in reverse, multiplies nothing: h before the first is 0.)
  */
 export function linearRecurrenceAxis(a: Float64Array, b: Float64Array, shape: Shape, axis: number, reverse: boolean): Float64Array {
-  const { outer, reduced: dim, inner } = blocksOf(a, shape, [axis]);
   const out = allocForOverwrite(a.length);
-  if (dim === 0) return out;
-  const step = reverse ? -inner : inner;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      let at = o * dim * inner + i + (reverse ? (dim - 1) * inner : 0);
-      let h = b[at]!;
+  forEachLane(shape, axis, reverse, (at, step, dim) => {
+    let h = b[at]!;
+    out[at] = h;
+    for (let j = 1; j < dim; j++) {
+      at += step;
+      h = a[at]! * h + b[at]!;
       out[at] = h;
-      for (let j = 1; j < dim; j++) {
-        at += step;
-        h = a[at]! * h + b[at]!;
-        out[at] = h;
-      }
     }
-  }
+  });
   return out;
+}
+
+/**
+ * Running log-sum-exps along `axis`: out[k] = ln Σᵢ≤ₖ e^{x[i]}, each from the one before as
+ * m + ln(1 + e^−|out[k − 1] − x[k]|), m the larger of the two, so nothing overflows and −∞ adds
+ * nothing. NaN from a NaN on.
+ */
+export function logCumSumExpAxis(x: Float64Array, shape: Shape, axis: number): Float64Array {
+  const out = allocForOverwrite(x.length);
+  forEachLane(shape, axis, false, (at, step, dim) => {
+    let total = x[at]!;
+    out[at] = total;
+    for (let j = 1; j < dim; j++) {
+      at += step;
+      total = logAddExp(total, x[at]!);
+      out[at] = total;
+    }
+  });
+  return out;
+}
+
+/** ln(eᵃ + eᵇ) without overflow: ±∞ where the larger is ±∞ (−∞ only when both are), NaN for NaN. */
+export function logAddExp(a: number, b: number): number {
+  if (a !== a || b !== b) return NaN;
+  const m = a > b ? a : b;
+  return m === Infinity || m === -Infinity ? m : m + Math.log1p(Math.exp(-Math.abs(a - b)));
 }
 
 /** Max (or min, with `sign` = -1) over `axes`. NaN propagates, as in NumPy. */

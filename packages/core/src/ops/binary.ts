@@ -1,9 +1,10 @@
 /** Broadcasting elementwise functions of two tensors, each partial derivative given as a product. */
 import { binaryOp, unaryOp, anyReal } from './elementwise';
-import { abs, equal, greater, greaterEqual, less, log, neg, square, where } from '../functions';
+import { abs, equal, greater, greaterEqual, less, log, neg, sigmoid, square, where } from '../functions';
 import type { Tensor, TensorLike } from '../tensor';
 import { applyBinary, applyUnary } from './call';
 import { maskGrad } from '../rule-ops';
+import { logAddExp } from '../kernels/reduce';
 
 const positive = { min: 0.5, max: 2 };
 const nonZero = { min: -2, max: 2, awayFrom: [0], margin: 0.5 };
@@ -115,6 +116,30 @@ const atan2Op = binaryOp({
   domains: [{ min: -2, max: 2, awayFrom: [0], margin: 0.3 }, anyReal],
 });
 
+/**
+ * ln(eᵃ + eᵇ), computed as max(a, b) + ln(1 + e^−|a − b|), which never overflows or loses the
+ * smaller term to rounding; ∂/∂a = σ(a − b), ∂/∂b = σ(b − a), the two shares of a softmax of two.
+ */
+const logaddexpOp = binaryOp({
+  name: 'logaddexp',
+  f: logAddExp,
+  scales: [(v, [a, b]) => mul(v, sigmoid(sub(a!, b!))), (v, [a, b]) => mul(v, sigmoid(sub(b!, a!)))],
+  domains: [anyReal, anyReal],
+});
+
+/**
+ * x·ln y, and 0 where x = 0 whatever y is (y = 0 included, where 0·ln 0 would be NaN), the term of
+ * an entropy or a KL divergence. ∂/∂x = ln y; ∂/∂y = x/y, and 0 where x = 0 (xlogy(0, y) is 0 for
+ * every y, so it does not change with y), with y replaced by 1 there rather than the quotient
+ * masked afterwards, so that no 0/0 reaches a second derivative.
+ */
+const xlogyOp = binaryOp({
+  name: 'xlogy',
+  f: (x, y) => (y !== y ? NaN : x === 0 ? 0 : x * Math.log(y)),
+  scales: [(v, [, y]) => mul(v, log(y!)), (v, [x, y]) => mul(v, div(x!, where(equal(x!, 0), 1, y!)))],
+  domains: [anyReal, positive],
+});
+
 /** xᵖ for a constant exponent p; d/dx = p·xᵖ⁻¹ (0 for p = 0, even at x = 0, where 0·x⁻¹ would be NaN). */
 const powScalarOp = unaryOp<{ exponent: number }>({
   name: 'powScalar',
@@ -153,6 +178,25 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
  * atan2(tensor([1, 1, -1]), tensor([1, -1, 0])).toString(); // tensor([ 0.7854,  2.3562, -1.5708])
  */
 export const atan2 = (y: TensorLike, x: TensorLike): Tensor => applyBinary(atan2Op, y, x);
+/**
+ * ln(eᵃ + eᵇ) elementwise and broadcasting (NumPy's and PyTorch's logaddexp), without overflow:
+ * logaddexp(1000, 1000) is 1000 + ln 2. −∞ is the identity (logaddexp(−∞, −∞) is −∞). The
+ * gradient is σ(a − b) to a and σ(b − a) to b; NaN where both are the same infinity (as PyTorch).
+ *
+ * @example
+ * logaddexp(tensor([0, 1000]), tensor([0, -Infinity])).toArray(); // [0.6931471805599453, 1000]
+ */
+export const logaddexp = (a: TensorLike, b: TensorLike): Tensor => applyBinary(logaddexpOp, a, b);
+/**
+ * x·ln y elementwise and broadcasting, 0 where x = 0 even for y = 0 (scipy's and PyTorch's xlogy):
+ * entropies and KL divergences without a special case for zero probabilities. NaN for NaN y.
+ * ∂/∂x = ln y, ∂/∂y = x/y and 0 where x = 0. At x = 0, PyTorch gives ∂/∂x = 0 instead of ln y,
+ * which is not the derivative there (x·ln y is smooth in x for y > 0); adjoint, like JAX, gives ln y.
+ *
+ * @example
+ * xlogy(tensor([0, 2]), tensor([0, Math.E])).toArray(); // [0, 2]
+ */
+export const xlogy = (x: TensorLike, y: TensorLike): Tensor => applyBinary(xlogyOp, x, y);
 /**
  * Elementwise maximum, NaN where either is NaN (NumPy's maximum). The gradient goes to the larger
  * input, half to each on a tie (as PyTorch); where either is NaN it is 0 for both, as JAX gives and

@@ -43,14 +43,47 @@ const equalOp = comparison('equal', (x, y) => (x === y ? 1 : 0));
 /** 1 where a ≠ b, else 0. */
 const notEqualOp = comparison('notEqual', (x, y) => (x !== y ? 1 : 0));
 
+/** An elementwise op of one tensor whose derivative is zero wherever it exists. */
+function stepFunction<A = undefined>(name: string, f: (v: number, attrs: A) => number): ConstantOp<A> {
+  return registerOp<ConstantOp<A>>({
+    kind: 'constant',
+    name,
+    arity: 1,
+    shape: ([s]) => s!,
+    forward: ([x], _s, _o, attrs) => map(x!, (v) => f(v, attrs)),
+  });
+}
+
 /** −1, 0 or 1 (NaN stays NaN); + 0 makes Math.sign's −0 at −0 the +0 of NumPy and PyTorch. */
-const signOp = registerOp<ConstantOp>({
-  kind: 'constant',
-  name: 'sign',
-  arity: 1,
-  shape: ([s]) => s!,
-  forward: ([x]) => map(x!, (v) => Math.sign(v) + 0),
+const signOp = stepFunction('sign', (v) => Math.sign(v) + 0);
+/** The largest integer ≤ x (−0 stays −0, ±∞ and NaN stay). */
+const floorOp = stepFunction('floor', Math.floor);
+/** The smallest integer ≥ x (−0 for −1 < x ≤ −0, as NumPy). */
+const ceilOp = stepFunction('ceil', Math.ceil);
+/** x with its fraction dropped, towards 0 (−0 for −1 < x ≤ −0). */
+const truncOp = stepFunction('trunc', Math.trunc);
+/** x rounded to `decimals` places, halves to the even neighbour (see {@link round}). */
+const roundOp = stepFunction<{ decimals: number }>('round', (v, { decimals }) => {
+  if (decimals === 0) return roundHalfEven(v);
+  // NumPy's way, and its results: scale, round, scale back.
+  const scale = 10 ** Math.abs(decimals);
+  return decimals > 0 ? roundHalfEven(v * scale) / scale : roundHalfEven(v / scale) * scale;
 });
+/** 1 where x is NaN, else 0. */
+const isNaNOp = stepFunction('isNaN', (v) => (v !== v ? 1 : 0));
+/** 1 where x is +∞ or −∞, else 0. */
+const isInfOp = stepFunction('isInf', (v) => (v === Infinity || v === -Infinity ? 1 : 0));
+/** 1 where x is finite (not NaN or ±∞), else 0. */
+const isFiniteOp = stepFunction('isFinite', (v) => (v - v === 0 ? 1 : 0));
+
+/**
+ * v rounded to the nearest integer, a half to the even one (IEEE's default, NumPy's and PyTorch's
+ * round), keeping the sign of a zero result (round(−0.4) is −0, as NumPy). Math.round rounds halves up.
+ */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v); // −0 for −0.5 ≤ v ≤ −0, the sign NumPy keeps
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
 
 function argExtremeOp(name: string, sign: 1 | -1): ConstantOp<{ axis: number }> {
   return registerOp<ConstantOp<{ axis: number }>>({
@@ -106,6 +139,35 @@ export const equal = (a: TensorLike, b: TensorLike): Tensor => applyBinary(equal
 export const notEqual = (a: TensorLike, b: TensorLike): Tensor => applyBinary(notEqualOp, a, b);
 /** −1, 0 or 1 elementwise, +0 at ±0 and NaN at NaN (no gradient). */
 export const sign = (x: TensorLike): Tensor => applyUnary(signOp, x);
+
+// ── Rounding and classification (constants, no gradient: zero wherever it exists, as in PyTorch and JAX)
+/** The largest integer ≤ x, elementwise (NumPy's floor). */
+export const floor = (x: TensorLike): Tensor => applyUnary(floorOp, x);
+/** The smallest integer ≥ x, elementwise (NumPy's ceil). */
+export const ceil = (x: TensorLike): Tensor => applyUnary(ceilOp, x);
+/** x rounded towards 0 to an integer, elementwise (NumPy's trunc). */
+export const trunc = (x: TensorLike): Tensor => applyUnary(truncOp, x);
+/**
+ * x rounded to `decimals` decimal places (default 0; negative rounds to tens, hundreds…), halves to
+ * the even neighbour as NumPy's and PyTorch's round: round(0.5) is 0, round(1.5) and round(2.5)
+ * are 2. With decimals ≠ 0, x is scaled by 10^decimals, rounded and scaled back, as NumPy and
+ * PyTorch do, with their results: round(2.675, 2) is 2.68 there and here, where Python's correctly
+ * rounded round() gives 2.67 (2.675 is stored as 2.67499…). No gradient.
+ *
+ * @example
+ * round(tensor([0.5, 1.5, 2.5, -0.5])).toArray(); // [0, 2, 2, -0]
+ * round(tensor([1234.5678]), 2).toArray(); // [1234.57]
+ */
+export function round(x: TensorLike, decimals = 0): Tensor {
+  if (!Number.isInteger(decimals) || Math.abs(decimals) > 308) throw new ValueError(`round: decimals must be an integer from -308 to 308, got ${describeValue(decimals)}`);
+  return applyUnary(roundOp, x, { decimals });
+}
+/** 1 where x is NaN, else 0 (NumPy's isnan, TensorFlow.js's isNaN). */
+export const isNaN = (x: TensorLike): Tensor => applyUnary(isNaNOp, x);
+/** 1 where x is +∞ or −∞, else 0 (NumPy's isinf). */
+export const isInf = (x: TensorLike): Tensor => applyUnary(isInfOp, x);
+/** 1 where x is finite, neither NaN nor ±∞, else 0 (NumPy's isfinite). */
+export const isFinite = (x: TensorLike): Tensor => applyUnary(isFiniteOp, x);
 
 /** Index of the largest element along `axis` (the whole flattened tensor when omitted). */
 export function argmax(x: TensorLike, axis?: number): Tensor {

@@ -5,14 +5,13 @@
  * greedily to keep the intermediates small.
  */
 import { ShapeError, ValueError } from '../errors';
-import { describeValue, formatShape, shapeSize, stridesOf } from '../shape';
-import { engineTensor, type Tensor } from '../tensor';
+import { describeValue, formatShape, shapeSize } from '../shape';
+import type { Tensor } from '../tensor';
 import { toTensor } from '../create';
-import { allocData } from '../kernels/alloc';
 import { sum } from './reduce';
 import { matmul, transpose } from './matrix';
-import { broadcastTo, flatten, reshape } from './layout';
-import { gather } from './indexing';
+import { broadcastTo, reshape } from './layout';
+import { diagonal } from './diagonal';
 
 /** An operand with one index letter per axis (distinct letters: repeated ones were taken as diagonals). */
 interface Term {
@@ -151,26 +150,10 @@ function diagonals(term: Term): Term {
   for (let a = 0; a < idx.length; a++) {
     const b = idx.indexOf(idx[a]!, a + 1);
     if (b < 0) continue;
-    // The diagonal of axes a and b, as a gather over the flat entries, with the diagonal at a.
-    const shape = t._shape;
-    const rest = shape.filter((_, i) => i !== b);
-    const strides = stridesOf(shape);
-    const n = shapeSize(rest);
-    const positions = allocData(n);
-    for (let p = 0; p < n; p++) {
-      let left = p;
-      let flat = 0;
-      for (let i = rest.length - 1, axis = shape.length - 1; i >= 0; i--, axis--) {
-        if (axis === b) axis--;
-        const c = left % rest[i]!;
-        left = (left - c) / rest[i]!;
-        flat += c * strides[axis]! + (axis === a ? c * strides[b]! : 0);
-      }
-      positions[p] = flat;
-    }
-    t = reshape(gather(flatten(t), engineTensor(positions, [n]), 0), rest);
-    idx = idx.filter((_, i) => i !== b);
-    a--; // the letter at a may repeat a third time
+    // diagonal puts the diagonal of axes a and b last; the letter may repeat a third time, so look again from the start.
+    t = diagonal(t, 0, a, b);
+    idx = [...idx.filter((_, i) => i !== a && i !== b), idx[a]!];
+    a = -1;
   }
   return { t, idx };
 }

@@ -1,13 +1,12 @@
-/** Reductions over any axes, with keepDims: sum, prod, max, min, logSumExp, norm, and the running sum cumsum. */
+/** Reductions over any axes, with keepDims: sum, prod, max, min, logSumExp, norm; and the running cumsum, cumprod, logCumSumExp. */
 import { registerOp, type DifferentiableOp, type OpCase } from '../registry';
-import { formatShape, normalizeAxes, normalizeAxis, reducedShape, type Shape } from '../shape';
+import { describeValue, formatShape, normalizeAxes, normalizeAxis, reducedShape, type Shape } from '../shape';
 import { ValueError } from '../errors';
-import { cumsumAxis, extremeAxes, logSoftmaxAxis, logSumExpAxes, normAxes, prodAxes, sumAxes } from '../kernels/reduce';
-import { broadcastTo, div, equal, exp, mul, reshape, square, sub, where } from '../functions';
-import { exclusiveProducts, linearRecurrence } from './rules/recurrence';
-import { allocData } from '../kernels/alloc';
+import { cumsumAxis, extremeAxes, logCumSumExpAxis, logSoftmaxAxis, logSumExpAxes, normAxes, prodAxes, sumAxes } from '../kernels/reduce';
+import { abs, broadcastTo, div, equal, exp, greater, less, mul, notEqual, pow, reshape, square, sub, where } from '../functions';
+import { exclusiveProducts, linearRecurrence, shiftAlong, unitAlong } from './rules/recurrence';
 import { ownCopy, requireFinite, requireOptions } from '../arguments';
-import { engineTensor, type Tensor, type TensorLike } from '../tensor';
+import type { Tensor, TensorLike } from '../tensor';
 import { apply } from '../dispatch';
 import { applyUnary } from './call';
 import { toTensor } from '../create';
@@ -203,6 +202,54 @@ const cumsumOp: DifferentiableOp<CumsumAttrs> = registerOp<DifferentiableOp<Cums
   print: ([a], { axis, reverse }) => `cumsum(${a}, axis ${axis}${reverse ? ', from the end' : ''})`,
 });
 
+/**
+ * Running log-sum-exp along an axis: out[k] = ln Σᵢ≤ₖ e^{x[i]}. ∂out[k]/∂x[j] = e^{x[j] − out[k]}
+ * for j ≤ k, so
+ *
+ *   x̄[j] = e^{x[j] − out[j]}·T[j],  T[j] = ḡ[j] + e^{out[j] − out[j + 1]}·T[j + 1]   (from the end)
+ *   ẏ[k] = U[k],  U[k] = e^{x[k] − out[k]}·ẋ[k] + e^{out[k − 1] − out[k]}·U[k − 1]
+ *
+ * Both are linear recurrences whose factors are at most 1 (out never decreases, and x ≤ out), so
+ * nothing overflows, and derivatives of any order follow from the recurrence's rules. Where out is
+ * still −∞ (a lane that starts with −∞), 0 stands in for it: e^{−∞ − 0} makes those inputs' share 0,
+ * where −∞ − (−∞) would make it NaN.
+ */
+const logCumSumExpOp: DifferentiableOp<{ axis: number }> = registerOp<DifferentiableOp<{ axis: number }>>({
+  kind: 'differentiable',
+  name: 'logCumSumExp',
+  arity: 1,
+  shape: ([s], { axis }) => {
+    if (s!.length === 0) throw new ValueError('logCumSumExp: needs at least one axis, got a scalar');
+    normalizeAxis('logCumSumExp', axis, s!.length);
+    return s!;
+  },
+  forward: ([x], [s], _o, { axis }) => logCumSumExpAxis(x!, s!, normalizeAxis('logCumSumExp', axis, s!.length)),
+  vjp: (g, [x], out, { axis }) => {
+    const o = finiteFromBelow(out);
+    const next = where(unitAlong(o._shape, axis, -1), o, shiftAlong(o, axis, -1));
+    return [mul(exp(sub(x!, o)), linearRecurrence(exp(sub(o, next)), g, axis, true))];
+  },
+  jvp: ([t], [x], out, { axis }) => {
+    const o = finiteFromBelow(out);
+    const previous = where(unitAlong(o._shape, axis, 0), o, shiftAlong(o, axis, 1));
+    return linearRecurrence(exp(sub(previous, o)), mul(exp(sub(x!, o)), t!), axis, false);
+  },
+  domain: {
+    inputs: [{ min: -3, max: 3 }],
+    cases: [
+      { shapes: [[5]], attrs: { axis: 0 } },
+      { shapes: [[2, 3]], attrs: { axis: 1 } },
+      { shapes: [[3, 4]], attrs: { axis: 0 } },
+      { shapes: [[2, 3, 2]], attrs: { axis: -2 } },
+    ],
+    smooth: true,
+  },
+  print: ([a], { axis }) => `logCumSumExp(${a}, axis ${axis})`,
+});
+
+/** The running log-sum-exp with 0 in place of its −∞s (see logCumSumExpOp). */
+const finiteFromBelow = (out: Tensor): Tensor => where(equal(out, -Infinity), 0, out);
+
 // ── Reductions ──────────────────────────────────────────────────────────────────────────────────
 /** Sum over `axis` (a number, a list, or all when omitted). */
 export const sum = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(sumOp, x, { axis: ownCopy(axis), keepDims });
@@ -227,14 +274,61 @@ export const max = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => app
 export const min = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(minOp, x, { axis: ownCopy(axis), keepDims });
 /** log Σ exp(x) over `axis`, stable for large inputs. */
 export const logSumExp = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(logSumExpOp, x, { axis: ownCopy(axis), keepDims });
+/** Options of {@link norm}. */
+export interface NormOptions {
+  /**
+   * Which vector norm (PyTorch's `torch.linalg.vector_norm` ord): 2 (the default), any p > 0 for
+   * (Σ|x|ᵖ)^{1/p}, Infinity for max |x|, -Infinity for min |x|, 0 for the number of nonzero elements.
+   */
+  ord?: number;
+}
+
 /**
- * Euclidean (Frobenius) norm over `axis` (all axes by default). Squares that would overflow or
- * underflow do not spoil it: a group whose sum of squares is ∞ or tiny is scaled by its largest
- * magnitude first, so ‖[3, 4]·10²⁰⁰‖ = 5·10²⁰⁰ (NumPy's and PyTorch's give ∞) and ‖[3, 4]·10⁻²⁰⁰‖ =
- * 5·10⁻²⁰⁰ (theirs 0). The gradient is x/‖x‖, and 0 at the origin (PyTorch's choice there), where
- * higher derivatives are 0 too (PyTorch's Hessian there is NaN).
+ * A vector norm over `axis` (all axes by default), the Euclidean one unless `options.ord` says
+ * otherwise; over several axes the elements count as one vector, as PyTorch's
+ * `torch.linalg.vector_norm` (NumPy's `linalg.norm` takes two axes for a matrix norm instead).
+ *
+ * The Euclidean norm does not let squares that overflow or underflow spoil it: a group whose sum of
+ * squares is ∞ or tiny is scaled by its largest magnitude first, so ‖[3, 4]·10²⁰⁰‖ = 5·10²⁰⁰
+ * (NumPy's and PyTorch's give ∞) and ‖[3, 4]·10⁻²⁰⁰‖ = 5·10⁻²⁰⁰ (theirs 0). Its gradient is x/‖x‖,
+ * and 0 at the origin (PyTorch's choice there), where higher derivatives are 0 too (PyTorch's
+ * Hessian there is NaN). Other p-norms are scaled the same way, by each group's largest magnitude,
+ * with gradient |x|^{p−1}·sign(x)/‖x‖^{p−1}, and 0 at the origin (as PyTorch). The ∞-norm's gradient
+ * goes to the largest magnitudes, shared equally on ties (as PyTorch); the 0-"norm" counts and has none.
+ *
+ * @example
+ * norm(tensor([3, -4])).item(); // 5
+ * norm(tensor([3, -4]), undefined, false, { ord: 1 }).item(); // 7
+ * norm(tensor([[3, -4], [1, 0]]), 1, false, { ord: Infinity }).toArray(); // [4, 1]
  */
-export const norm = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => applyUnary(normOp, x, { axis: ownCopy(axis), keepDims });
+export function norm(x: TensorLike, axis?: Axis, keepDims = false, options?: NormOptions): Tensor {
+  const { ord = 2 } = requireOptions('norm', options, ['ord']);
+  if (typeof ord !== 'number' || !(ord >= 0 || ord === -Infinity)) {
+    throw new ValueError(`norm: ord must be a number ≥ 0, Infinity or -Infinity, got ${describeValue(ord)}`);
+  }
+  const axes = ownCopy(axis);
+  if (ord === 2) return applyUnary(normOp, x, { axis: axes, keepDims });
+  const t = toTensor(x, 'norm');
+  const count = normalizeAxes('norm', axes, t.rank).reduce((n, d) => n * t._shape[d]!, 1);
+  const a = abs(t);
+  if (ord === 1) return sum(a, axes, keepDims);
+  if (ord === 0) return sum(notEqual(t, 0), axes, keepDims);
+  if (Math.abs(ord) === Infinity) {
+    if (count === 0) throw new ValueError(`norm: the ${ord}-norm of an empty vector is undefined, and axis ${describeValue(axes)} of shape ${formatShape(t._shape)} is empty`);
+    return ord > 0 ? max(a, axes, keepDims) : min(a, axes, keepDims);
+  }
+  if (count === 0) return sum(a, axes, keepDims); // 0
+  // (Σ|x|ᵖ)^{1/p} = m·(Σ(|x|/m)ᵖ)^{1/p} for any m > 0: with m the largest |x| of the group (a
+  // constant, so every derivative is the norm's own) no power overflows or underflows to 0 unless
+  // it should. A group whose largest is 0, ∞ or NaN is its norm itself; it is computed at ones and
+  // then replaced, so that its gradient is 0, not the 0·∞ of the power's derivative at 0.
+  const largest = max(a, axes, true).detach();
+  const plain = mul(greater(largest, 0), less(largest, Infinity));
+  const scale = where(plain, largest, 1);
+  const pNorm = mul(pow(sum(pow(div(where(plain, a, 1), scale), ord), axes, true), 1 / ord), scale);
+  const out = where(plain, pNorm, largest);
+  return keepDims ? out : reshape(out, reducedShape(t._shape, normalizeAxes('norm', axes, t.rank), false));
+}
 /** Mean over `axis`: the sum divided by the number of elements reduced. */
 export function mean(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
   const t = toTensor(x, 'mean');
@@ -320,12 +414,22 @@ export function cumprod(xArg: TensorLike, axis: number): Tensor {
   const x = toTensor(xArg, 'cumprod');
   if (x.rank === 0) throw new ValueError('cumprod: needs at least one axis, got a scalar');
   const a = normalizeAxis('cumprod', axis, x.rank);
-  // h[0] = x[0]: the recurrence's right-hand side is x at the first index along the axis, 0 elsewhere.
-  const inner = x._shape.slice(a + 1).reduce((p, d) => p * d, 1);
-  const first = allocData(x.size);
-  for (let i = 0; i < first.length; i++) first[i] = Math.floor(i / inner) % x._shape[a]! === 0 ? 1 : 0;
-  // where, not a product (∞·0 would be NaN); −0 elsewhere, which adds nothing to x[k]·h[k − 1], not even a sign (+0 would turn −0 into 0).
-  return linearRecurrence(x, where(engineTensor(first, x._shape), x, -0), a, false);
+  // h[0] = x[0]: the recurrence's right-hand side is x at the first index along the axis, and
+  // elsewhere −0, which adds nothing to x[k]·h[k − 1], not even a sign (+0 would turn −0 into 0);
+  // chosen by where, not a product (∞·0 would be NaN).
+  return linearRecurrence(x, where(unitAlong(x._shape, a, 0), x, -0), a, false);
+}
+/**
+ * Running log-sum-exp along `axis`: out[k] = ln(e^{x[0]} + … + e^{x[k]}) (PyTorch's logcumsumexp,
+ * NumPy's logaddexp.accumulate), each from the last without overflow, so
+ * logCumSumExp([1000, 1000]) is [1000, 1000 + ln 2]; −∞ adds nothing. The gradient of out[k] is the
+ * softmax of x[0..k]; an input of −∞ gets 0 (PyTorch gives NaN to those at the start of a lane).
+ *
+ * @example
+ * logCumSumExp(tensor([0, 0, 0]), 0).toArray(); // [0, 0.6931471805599453, 1.0986122886681098]
+ */
+export function logCumSumExp(x: TensorLike, axis: number): Tensor {
+  return apply(logCumSumExpOp, [toTensor(x, 'logCumSumExp')], { axis });
 }
 /**
  * log softmax(x) = x − logSumExp(x) along `axis`: stable for large inputs. Computed as

@@ -1,6 +1,6 @@
 /** Elementwise functions of one tensor, each with its derivative as a product (see elementwise.ts). */
 import { unaryOp, anyReal, awayFromZero } from './elementwise';
-import { add, div, greater, greaterEqual, lessEqual, mul, sign, where } from '../functions';
+import { add, div, greater, greaterEqual, lessEqual, mul, sign, sub, where } from '../functions';
 import { eluGrad, geluGrad, maskGrad, reluGrad, sigmoidGrad, siluGrad, tanhGrad } from '../rule-ops';
 import { maskedProduct } from '../kernels/elementwise';
 import type { Tensor, TensorLike } from '../tensor';
@@ -12,6 +12,8 @@ import { erf as erfOf, erfc as erfcOf } from '../kernels/erf';
 import { GELU_C, GELU_K, logistic } from '../kernels/activations';
 
 const positive = { min: 0.2, max: 2 };
+/** Inside (−1, 1), away from the ends where the inverse sine's, cosine's and tanh's derivatives blow up. */
+const insideUnit = { min: -0.8, max: 0.8 };
 
 /** −x. */
 const negOp = unaryOp({ name: 'neg', f: (v) => -v, scale: (v) => neg(v), scalarScale: (g) => -g, domain: anyReal, print: ([a]) => `−${a}` });
@@ -191,6 +193,24 @@ const asinhOp = unaryOp({ name: 'asinh', f: Math.asinh, scale: (v, [x]) => div(v
 /** atan x, in (−π/2, π/2); d/dx = 1/(1 + x²). */
 const atanOp = unaryOp({ name: 'atan', f: Math.atan, scale: (v, [x]) => div(v, add(square(x!), 1)), scalarScale: (g, x) => g / (x * x + 1), domain: anyReal });
 
+/**
+ * √((1 − x)(1 + x)), the √(1 − x²) of the inverse sine's and cosine's derivatives: as a product it
+ * keeps its relative accuracy next to ±1, where 1 − x² loses the digits of x's last bits.
+ */
+const rootOneMinusSquare = (x: Tensor): Tensor => sqrt(mul(sub(1, x), add(1, x)));
+
+/** asin x, in [−π/2, π/2] (NaN outside [−1, 1]); d/dx = 1/√(1 − x²). */
+const asinOp = unaryOp({ name: 'asin', f: Math.asin, scale: (v, [x]) => div(v, rootOneMinusSquare(x!)), scalarScale: (g, x) => g / Math.sqrt((1 - x) * (1 + x)), domain: insideUnit });
+
+/** acos x, in [0, π] (NaN outside [−1, 1]); d/dx = −1/√(1 − x²). */
+const acosOp = unaryOp({ name: 'acos', f: Math.acos, scale: (v, [x]) => neg(div(v, rootOneMinusSquare(x!))), scalarScale: (g, x) => -(g / Math.sqrt((1 - x) * (1 + x))), domain: insideUnit });
+
+/** acosh x = ln(x + √(x² − 1)) (NaN below 1); d/dx = 1/√((x − 1)(x + 1)), a product for accuracy next to 1. */
+const acoshOp = unaryOp({ name: 'acosh', f: Math.acosh, scale: (v, [x]) => div(v, sqrt(mul(sub(x!, 1), add(x!, 1)))), scalarScale: (g, x) => g / Math.sqrt((x - 1) * (x + 1)), domain: { min: 1.2, max: 3 } });
+
+/** atanh x = ½ ln((1 + x)/(1 − x)) (±∞ at ±1, NaN outside); d/dx = 1/((1 − x)(1 + x)). */
+const atanhOp = unaryOp({ name: 'atanh', f: Math.atanh, scale: (v, [x]) => div(v, mul(sub(1, x!), add(1, x!))), scalarScale: (g, x) => g / ((1 - x) * (1 + x)), domain: insideUnit });
+
 /** log₂ x (NaN below 0, −∞ at 0); d/dx = 1/(x ln 2). */
 const log2Op = unaryOp({ name: 'log2', f: Math.log2, scale: (v, [x]) => div(v, mul(x!, Math.LN2)), scalarScale: (g, x) => g / (x * Math.LN2), domain: positive });
 
@@ -298,6 +318,14 @@ export const cosh = (x: TensorLike): Tensor => applyUnary(coshOp, x);
 export const asinh = (x: TensorLike): Tensor => applyUnary(asinhOp, x);
 /** The arctangent, in (−π/2, π/2); derivative 1/(1 + x²). For the angle of a point, see {@link atan2}. */
 export const atan = (x: TensorLike): Tensor => applyUnary(atanOp, x);
+/** The inverse sine, in [−π/2, π/2] (NaN outside [−1, 1]); derivative 1/√(1 − x²). As NumPy's arcsin. */
+export const asin = (x: TensorLike): Tensor => applyUnary(asinOp, x);
+/** The inverse cosine, in [0, π] (NaN outside [−1, 1]); derivative −1/√(1 − x²). As NumPy's arccos. */
+export const acos = (x: TensorLike): Tensor => applyUnary(acosOp, x);
+/** The inverse hyperbolic cosine ln(x + √(x² − 1)) (NaN below 1); derivative 1/√(x² − 1). */
+export const acosh = (x: TensorLike): Tensor => applyUnary(acoshOp, x);
+/** The inverse hyperbolic tangent ½ ln((1 + x)/(1 − x)) (±∞ at ±1, NaN outside); derivative 1/(1 − x²). */
+export const atanh = (x: TensorLike): Tensor => applyUnary(atanhOp, x);
 /** The base-2 logarithm (−∞ at 0, NaN below); derivative 1/(x ln 2). */
 export const log2 = (x: TensorLike): Tensor => applyUnary(log2Op, x);
 /** The base-10 logarithm (−∞ at 0, NaN below); derivative 1/(x ln 10). */

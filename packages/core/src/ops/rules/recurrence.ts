@@ -38,9 +38,15 @@ export function shiftAlong(t: Tensor, axisArg: number, by: 1 | -1): Tensor {
   return pad(slice(t, from, size), to, shape);
 }
 
-/** A constant of `shape` that is 1 at index `k` of `axis` and 0 elsewhere. */
-function unitAlong(shape: readonly number[], axis: number, k: number): Tensor {
-  return pad(ones(shape.map((d, i) => (i === axis ? 1 : d))), shape.map((_, i) => (i === axis ? k : 0)), shape);
+/**
+ * A constant of `shape` that is 1 at index `k` of `axis` and 0 elsewhere (axis and k counted from
+ * the end when negative); all 0 when the axis is empty.
+ */
+export function unitAlong(shape: readonly number[], axisArg: number, k: number): Tensor {
+  const axis = axisArg < 0 ? axisArg + shape.length : axisArg;
+  const n = shape[axis]!;
+  if (n === 0) return zeros(shape);
+  return pad(ones(shape.map((d, i) => (i === axis ? 1 : d))), shape.map((_, i) => (i === axis ? (k < 0 ? k + n : k) : 0)), shape);
 }
 
 /** h[k − 1] (forward) or h[k + 1] (reverse) at every k, 0 where there is none. */
@@ -118,8 +124,7 @@ export function exclusiveProducts(x: Tensor, axes: readonly number[]): Tensor {
 
 /** {@link exclusiveProducts} along one axis: ∏ⱼ<ᵢ xⱼ · ∏ⱼ>ᵢ xⱼ. */
 function exclusiveAlong(x: Tensor, axis: number): Tensor {
-  const n = x._shape[axis]!;
   const before = linearRecurrence(shiftAlong(x, axis, 1), unitAlong(x._shape, axis, 0), axis, false);
-  const after = linearRecurrence(shiftAlong(x, axis, -1), unitAlong(x._shape, axis, n - 1), axis, true);
+  const after = linearRecurrence(shiftAlong(x, axis, -1), unitAlong(x._shape, axis, -1), axis, true);
   return mul(before, after);
 }

@@ -1,8 +1,9 @@
 /**
- * Naive references for the reordering ops (takeAlongAxis, flip, roll, sort, argsort, topK) and
- * the triangles (tril, triu), element by element through multi-indices, as reference.ts's.
+ * Naive references for the reordering ops (takeAlongAxis, flip, roll, sort, argsort, topK), the
+ * triangles (tril, triu), the diagonals (diagonal, matrixTrace, diag) and the order statistics
+ * (quantile, median), element by element through multi-indices, as reference.ts's.
  */
-import { build, get, isInt, normAxes, normAxis, reject, show, type Nd, type Ref } from './reference';
+import { build, get, isInt, isReject, normAxes, normAxis, reduce, reject, show, type Nd, type Ref } from './reference';
 
 /** NumPy's take_along_axis, with adjoint's stricter indices (integers in [0, n), none negative). */
 export function takeAlongAxisRef(x: Nd, idx: Nd, axis: unknown): Ref {
@@ -112,4 +113,89 @@ export function triangleRef(x: Nd, k: unknown, lower: boolean): Ref {
     const offset = o[r - 1]! - o[r - 2]!;
     return (lower ? offset <= diagonal : offset >= diagonal) ? get(x, o) : 0;
   });
+}
+
+/** np.diagonal(x, offset, axis1, axis2), its arguments defaulting to 0, 0, 1. */
+export function diagonalRef(x: Nd, offsetArg: unknown, axis1: unknown, axis2: unknown): Ref {
+  const r = x.shape.length;
+  if (r < 2) return reject('needs rank ≥ 2');
+  const k = offsetArg === undefined ? 0 : offsetArg;
+  if (!isInt(k)) return reject('offset not an integer');
+  const a = normAxis(axis1 === undefined ? 0 : axis1, r);
+  const b = normAxis(axis2 === undefined ? 1 : axis2, r);
+  if (a === null || b === null || a === b) return reject('bad axes');
+  const length = Math.max(0, Math.min(x.shape[a]! - Math.max(-k, 0), x.shape[b]! - Math.max(k, 0)));
+  const rest = x.shape.flatMap((d, i) => (i === a || i === b ? [] : [d]));
+  return build([...rest, length], (o) => {
+    const j = o[o.length - 1]!;
+    const others = o.slice(0, -1);
+    const at = x.shape.map((_, i) => (i === a ? j + Math.max(-k, 0) : i === b ? j + Math.max(k, 0) : others.shift()!));
+    return get(x, at);
+  });
+}
+
+/** np.trace: the diagonal's sum. */
+export function traceRef(x: Nd, offset: unknown, axis1: unknown, axis2: unknown): Ref {
+  const d = diagonalRef(x, offset, axis1, axis2);
+  if (isReject(d)) return d;
+  const n = d.shape[d.shape.length - 1]!;
+  return build(d.shape.slice(0, -1), (o) => Array.from({ length: n }, (_, j) => get(d, [...o, j])).reduce((p, v) => p + v, 0));
+}
+
+/** np.diag: a vector onto diagonal k of a square matrix, or a matrix's diagonal k. */
+export function diagRef(x: Nd, kArg: unknown): Ref {
+  const k = kArg === undefined ? 0 : kArg;
+  if (!isInt(k)) return reject('k not an integer');
+  if (x.shape.length === 2) return diagonalRef(x, k, 0, 1);
+  if (x.shape.length !== 1) return reject('needs a vector or a matrix');
+  const n = x.shape[0]! + Math.abs(k);
+  return build([n, n], ([i, j]) => (j! - i! === k ? get(x, [i! - Math.max(-k, 0)]) : 0));
+}
+
+const QUANTILE_METHODS = ['linear', 'lower', 'higher', 'nearest', 'midpoint'];
+
+/** The q-th quantile of `values` by np.quantile's `method`, NaN if any is NaN. */
+function quantileOf(values: number[], q: number, method: string): number {
+  if (values.some((v) => v !== v)) return NaN;
+  const v = [...values].sort((a, b) => a - b);
+  const p = q * (v.length - 1);
+  const [i, j] = [Math.floor(p), Math.ceil(p)];
+  const g = p - i;
+  switch (method) {
+    case 'lower': return v[i]!;
+    case 'higher': return v[j]!;
+    case 'nearest': return v[g < 0.5 || (g === 0.5 && i % 2 === 0) ? i : j]!;
+    case 'midpoint': return g === 0 ? v[i]! : v[j]! - (v[j]! - v[i]!) * 0.5;
+    default: return g >= 0.5 ? v[j]! - (v[j]! - v[i]!) * (1 - g) : v[i]! + (v[j]! - v[i]!) * g;
+  }
+}
+
+/** np.quantile(x, q, axis, keepdims=keepDims, method=...), q a number or a list (a first axis then). */
+export function quantileRef(x: Nd, q: unknown, axis: unknown, keepDims: boolean, options: unknown): Ref {
+  const qs = typeof q === 'number' ? [q] : Array.isArray(q) ? (q as unknown[]) : [];
+  if (qs.length === 0 || qs.some((v) => typeof v !== 'number' || !(v >= 0 && v <= 1))) return reject('bad q');
+  let method = 'linear';
+  if (options !== undefined) {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) return reject('options not an object');
+    if (Object.keys(options).some((k) => k !== 'method')) return reject('unknown option');
+    const m = (options as { method?: unknown }).method;
+    if (m !== undefined && !QUANTILE_METHODS.includes(m as string)) return reject('bad method');
+    if (m !== undefined) method = m as string;
+  }
+  const each: Ref[] = (qs as number[]).map((v) => reduce(x, axis, keepDims, (values) => quantileOf(values, v, method), true));
+  const bad = each.find(isReject);
+  if (bad !== undefined) return bad;
+  const parts = each as Nd[];
+  if (typeof q === 'number') return parts[0]!;
+  return build([parts.length, ...parts[0]!.shape], ([k, ...o]) => get(parts[k!]!, o));
+}
+
+/** np.median: the middle of the sorted lane, or the mean of the two middle elements. */
+export function medianRef(x: Nd, axis: unknown, keepDims: boolean): Ref {
+  return reduce(x, axis, keepDims, (values) => {
+    if (values.some((v) => v !== v)) return NaN;
+    const v = [...values].sort((a, b) => a - b);
+    const h = v.length >> 1;
+    return v.length % 2 === 1 ? v[h]! : (v[h - 1]! + v[h]!) * 0.5;
+  }, true);
 }

@@ -961,6 +961,34 @@ export function geluOptionsRef(options: unknown): 'none' | 'tanh' | Reject {
  * Variance (or, `root`, standard deviation) as NumPy with ddof = correction: Σ(v − mean)² divided by
  * max(N − correction, 0), so +∞ or NaN where that is 0. Options: at most `correction`, a finite number.
  */
+/** A vector norm of `values` (np.linalg.norm of a vector, any ord ≥ 0 or ±∞), a p-norm scaled by the largest magnitude so that it neither overflows nor underflows. */
+export function vectorNormOf(values: number[], ord: number): number {
+  const a = values.map(Math.abs);
+  if (ord === 2) return normOf(values);
+  if (ord === 0) return a.filter((v) => v !== 0).length;
+  if (a.some((v) => v !== v)) return NaN;
+  if (ord === Infinity) return Math.max(...a);
+  if (ord === -Infinity) return Math.min(...a);
+  const m = Math.max(0, ...a);
+  if (m === 0 || m === Infinity) return m;
+  return m * sumOf(a.map((v) => (v / m) ** ord)) ** (1 / ord);
+}
+
+/** norm(x, axis, keepDims, options): np.linalg.norm over the axes as one vector, ord from the options. */
+export function normRef(x: Nd, axis: unknown, keepDims: boolean, options: unknown): Ref {
+  let ord = 2;
+  if (options !== undefined) {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) return reject('options not an object');
+    if (Object.keys(options).some((k) => k !== 'ord')) return reject('unknown option');
+    const o = (options as { ord?: unknown }).ord;
+    if (o !== undefined) {
+      if (typeof o !== 'number' || !(o >= 0 || o === -Infinity)) return reject(`bad ord ${show(o)}`);
+      ord = o;
+    }
+  }
+  return reduce(x, axis, keepDims, (values) => vectorNormOf(values, ord), Math.abs(ord) === Infinity);
+}
+
 export function varianceRef(x: Nd, axis: unknown, keepDims: boolean, options: unknown, root: boolean): Ref {
   let correction = 0;
   if (options !== undefined) {
@@ -990,6 +1018,27 @@ export function cumsumRef(x: Nd, axis: unknown): Ref {
     for (let j = 0; j <= idx[a]!; j++) total += get(x, idx.map((v, d) => (d === a ? j : v)));
     return total;
   });
+}
+
+/** Running log-sum-exps along the axis: ln Σ e^x over each prefix, shifted by the prefix's max (np.logaddexp.accumulate). */
+export function logCumSumExpRef(x: Nd, axis: unknown): Ref {
+  const a = normAxis(axis, x.shape.length);
+  if (a === null) return reject(`bad axis ${show(axis)}`);
+  return build(x.shape, (idx) => {
+    const prefix = Array.from({ length: idx[a]! + 1 }, (_, j) => get(x, idx.map((v, d) => (d === a ? j : v))));
+    return logSumExpOf(prefix);
+  });
+}
+
+/** v rounded to `decimals` places, halves to even, as np.round: scaled by 10^|decimals|, rounded, scaled back. */
+export function roundRef(v: number, decimals: number): number {
+  const scale = 10 ** Math.abs(decimals);
+  const scaled = decimals >= 0 ? v * scale : v / scale;
+  const lower = Math.floor(scaled);
+  const fraction = scaled - lower;
+  let r = fraction < 0.5 ? lower : fraction > 0.5 ? lower + 1 : lower % 2 === 0 ? lower : lower + 1;
+  if (r === 0 && (scaled < 0 || Object.is(scaled, -0))) r = -0; // NumPy keeps the sign of a zero
+  return decimals >= 0 ? r / scale : r * scale;
 }
 
 /** Running products along the axis (np.cumprod with the axis required). */
@@ -1076,11 +1125,26 @@ export const elementwiseOps: Record<string, (...v: number[]) => number> = {
   cosh: Math.cosh,
   asinh: Math.asinh,
   atan: Math.atan,
+  asin: Math.asin,
+  acos: Math.acos,
+  acosh: Math.acosh,
+  atanh: Math.atanh,
   log2: Math.log2,
   log10: Math.log10,
   reciprocal: (v) => 1 / v,
   rsqrt: (v) => 1 / Math.sqrt(v),
   atan2: Math.atan2,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  trunc: Math.trunc,
+  isNaN: (v) => (Number.isNaN(v) ? 1 : 0),
+  isInf: (v) => (Math.abs(v) === Infinity ? 1 : 0),
+  isFinite: (v) => (Number.isFinite(v) ? 1 : 0),
+  logaddexp: (x, y) => {
+    const m = Math.max(x, y); // NaN if either is
+    return Math.abs(m) === Infinity ? m : m + Math.log(Math.exp(x - m) + Math.exp(y - m));
+  },
+  xlogy: (x, y) => (Number.isNaN(y) ? NaN : x === 0 ? 0 : x * Math.log(y)),
   identity: (v) => v,
   where: (c, a, b) => (c !== 0 ? a : b),
 };
@@ -1101,6 +1165,5 @@ export const reductionOps: Record<string, Reduction> = {
   max: { of: maxOf, needsElements: true },
   min: { of: minOf, needsElements: true },
   logSumExp: { of: logSumExpOf },
-  norm: { of: normOf },
   prod: { of: (v) => v.reduce((p, x) => p * x, 1) },
 };

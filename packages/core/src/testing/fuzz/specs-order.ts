@@ -1,6 +1,7 @@
 /**
- * Fuzz specs of the reordering ops (takeAlongAxis, flip, roll, sort, argsort, topK) and the
- * triangles (tril, triu): valid and broken arguments, and their references in reference-order.ts.
+ * Fuzz specs of the reordering ops (takeAlongAxis, flip, roll, sort, argsort, topK), the triangles
+ * (tril, triu), the diagonals (diagonal, matrixTrace, diag) and the order statistics (quantile,
+ * median): valid and broken arguments, and their references in reference-order.ts.
  */
 import fc from 'fast-check';
 import * as core from '@adjoint/core';
@@ -72,6 +73,40 @@ const triangle = (fn: typeof core.tril, lower: boolean): Spec<TriangleArgs> => (
   },
 });
 
+type DiagonalArgs = { x: unknown; offset: unknown; axis1: unknown; axis2: unknown };
+const offsetArb = fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 6, arbitrary: fc.integer({ min: -4, max: 4 }) }, { weight: 1, arbitrary: badNumber });
+const diagonalArgs: fc.Arbitrary<DiagonalArgs> = shapeArb(0, 4).chain((s) => {
+  const axis = fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 6, arbitrary: axisArb(s.length) });
+  return fc.record({ x: tensorArg(s), offset: offsetArb, axis1: axis, axis2: axis });
+});
+
+const onDiagonal = (fn: typeof core.diagonal, ref: typeof R.diagonalRef): Spec<DiagonalArgs> => ({
+  args: diagonalArgs,
+  run: ({ x, offset, axis1, axis2 }, s) => fn(s.t(x), offset as number, axis1 as number, axis2 as number),
+  ref: ({ x, offset, axis1, axis2 }) => {
+    const a = nd(x);
+    return a === null ? reject('not tensor data') : ref(a, offset, axis1, axis2);
+  },
+});
+
+type QuantileArgs = { x: unknown; q: unknown; axis: unknown; keepDims: unknown; options: unknown };
+const quantileArgs: fc.Arbitrary<QuantileArgs> = shapeArb(0, 3).chain((s) =>
+  fc.record({
+    x: tensorArg(s),
+    q: fc.oneof(
+      { weight: 4, arbitrary: fc.double({ min: 0, max: 1, noNaN: true }) },
+      { weight: 3, arbitrary: fc.array(fc.constantFrom(0, 0.1, 0.25, 0.5, 0.625, 0.9, 1), { minLength: 1, maxLength: 3 }) },
+      { weight: 1, arbitrary: fc.constantFrom<unknown>(-0.1, 1.5, NaN, [], [0.5, 2], '0.5', null) },
+    ),
+    axis: axesArb(s.length),
+    keepDims: fc.constantFrom(undefined, true, false),
+    options: fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom<unknown>(undefined, {}, { method: 'linear' }, { method: 'lower' }, { method: 'higher' }, { method: 'nearest' }, { method: 'midpoint' }) },
+      { weight: 1, arbitrary: fc.oneof(fc.constantFrom<unknown>({ method: 'cubic' }, { interpolation: 'lower' }), junk) },
+    ),
+  }),
+);
+
 export const orderSpecs: Record<string, Spec> = {
   takeAlongAxis: {
     args: takeArgs,
@@ -122,6 +157,32 @@ export const orderSpecs: Record<string, Spec> = {
       return a === null ? reject('not tensor data') : R.topKRef(a, k, options);
     },
   } as Spec<TopKArgs>,
+  diagonal: onDiagonal(core.diagonal, R.diagonalRef),
+  matrixTrace: onDiagonal(core.matrixTrace, R.traceRef),
+  diag: {
+    args: shapeArb(0, 3).chain((s) => fc.record({ x: tensorArg(s), k: offsetArb })),
+    run: ({ x, k }, s) => core.diag(s.t(x), k as number),
+    ref: ({ x, k }) => {
+      const a = nd(x);
+      return a === null ? reject('not tensor data') : R.diagRef(a, k);
+    },
+  } as Spec<{ x: unknown; k: unknown }>,
+  quantile: {
+    args: quantileArgs,
+    run: ({ x, q, axis, keepDims, options }, s) => core.quantile(s.t(x), q as number, axis as number, keepDims as boolean, options as core.QuantileOptions),
+    ref: ({ x, q, axis, keepDims, options }) => {
+      const a = nd(x);
+      return a === null ? reject('not tensor data') : R.quantileRef(a, q, axis, (keepDims as boolean | undefined) ?? false, options);
+    },
+  } as Spec<QuantileArgs>,
+  median: {
+    args: quantileArgs,
+    run: ({ x, axis, keepDims }, s) => core.median(s.t(x), axis as number, keepDims as boolean),
+    ref: ({ x, axis, keepDims }) => {
+      const a = nd(x);
+      return a === null ? reject('not tensor data') : R.medianRef(a, axis, (keepDims as boolean | undefined) ?? false);
+    },
+  } as Spec<QuantileArgs>,
   tril: triangle(core.tril, true),
   triu: triangle(core.triu, false),
 };

@@ -126,6 +126,11 @@ const varianceOptions: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.oneof(fc.constantFrom<unknown>({ correction: '1' }, { correction: NaN }, { correction: Infinity }, { correction: null }, { corection: 1 }), junk) },
 );
 
+const normOptions: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom<unknown>(undefined, {}, { ord: 2 }, { ord: 1 }, { ord: 3 }, { ord: 0.5 }, { ord: 0 }, { ord: Infinity }, { ord: -Infinity }) },
+  { weight: 1, arbitrary: fc.oneof(fc.constantFrom<unknown>({ ord: -1 }, { ord: NaN }, { ord: '2' }, { ord: null }, { order: 2 }), junk) },
+);
+
 type VarianceArgs = ReduceArgs & { options: unknown };
 function varianceLike(fn: (x: any, axis?: any, keepDims?: boolean, options?: any) => core.Tensor, root: boolean): Spec<VarianceArgs> {
   return {
@@ -651,6 +656,15 @@ for (const op of core.registeredOps()) {
   if (spec !== undefined) derived[op.name] = spec;
 }
 
+/** A running op's spec (cumsum and its kind): the op's function takes (x, axis). */
+function running(fn: (x: core.Tensor, axis: number) => core.Tensor, ref: (x: Nd, axis: unknown) => Ref): Spec<AxisArgs> {
+  return {
+    args: oneAxisArgs,
+    run: ({ x, axis }, s) => fn(s.t(x), axis as number),
+    ref: ({ x, axis }) => withNd([x], (a) => ref(a, axis)),
+  };
+}
+
 // ── The table ───────────────────────────────────────────────────────────────────────────────────
 
 /**
@@ -682,13 +696,15 @@ export const specs: Record<string, Spec> = {
   } as Spec<{ x: unknown; options: unknown }>,
   // Reductions
   mean: reduction(core.mean, R.meanOf),
+  norm: {
+    args: shapeArb().chain((s) => fc.record({ x: tensorArg(s), axis: axesArb(s.length), keepDims: fc.constantFrom(undefined, true, false), options: normOptions })),
+    run: ({ x, axis, keepDims, options }, s) => core.norm(s.t(x), axis as number, keepDims, options as core.NormOptions),
+    ref: ({ x, axis, keepDims, options }) => withNd([x], (a) => R.normRef(a, axis, keepDims ?? false, options)),
+  } as Spec<VarianceArgs>,
   variance: varianceLike(core.variance, false),
   std: varianceLike(core.std, true),
-  cumsum: {
-    args: oneAxisArgs,
-    run: ({ x, axis }, s) => core.cumsum(s.t(x), axis as number),
-    ref: ({ x, axis }) => withNd([x], (a) => R.cumsumRef(a, axis)),
-  } as Spec<AxisArgs>,
+  cumsum: running(core.cumsum, R.cumsumRef),
+  logCumSumExp: running(core.logCumSumExp, R.logCumSumExpRef),
   polygamma: {
     args: shapeArb().chain((s) => fc.record({ n: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 4 }) }, { weight: 1, arbitrary: badNumber }), x: tensorArg(s) })),
     run: ({ n, x }, s) => core.polygamma(n as number, s.t(x)),
@@ -698,11 +714,12 @@ export const specs: Record<string, Spec> = {
     },
     alsoNamed: ['digamma'],
   } as Spec<{ n: unknown; x: unknown }>,
-  cumprod: {
-    args: oneAxisArgs,
-    run: ({ x, axis }, s) => core.cumprod(s.t(x), axis as number),
-    ref: ({ x, axis }) => withNd([x], (a) => R.cumprodRef(a, axis)),
-  } as Spec<AxisArgs>,
+  cumprod: running(core.cumprod, R.cumprodRef),
+  round: {
+    args: shapeArb().chain((sh) => fc.record({ x: tensorArg(sh), decimals: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: -3, max: 6 }) }, { weight: 1, arbitrary: badNumber }) })),
+    run: ({ x, decimals }, s) => core.round(s.t(x), decimals as number),
+    ref: ({ x, decimals }) => (Number.isInteger(decimals) ? withNd([x], (a) => R.map(a, (v) => R.roundRef(v, decimals as number))) : reject('decimals not a whole number')),
+  } as Spec<{ x: unknown; decimals: unknown }>,
   linearRecurrence: {
     args: recurrenceArgs,
     run: ({ a, b, axis, reverse }, s) => ruleOps.linearRecurrence(s.t(a), s.t(b), axis as number, reverse as boolean),
