@@ -5,6 +5,7 @@
  */
 import {
   ShapeError, Tensor, ValueError,
+  acos, acosh, asin, atanh, ceil, floor, isFinite, isInf, isNaN, logaddexp, logCumSumExp, round, trunc, xlogy,
   abs, add, arange, argmax, argmin, asinh, atan, atan2, broadcastTo, clip, concat, cos, cosh, cumprod, cumsum, div, dot, elu, equal, erf, exp,
   expandDims, expm1, eye, flatten, gather, gelu, grad, greater, greaterEqual, hessian, identity, jvp, leakyRelu, less, lessEqual, linear,
   log, log10, log1p, log2, logSoftmax, logSumExp, matmul, matmulWith, max, maximum, mean, min, minimum, mul, neg, norm, notEqual, oneHot,
@@ -2257,5 +2258,149 @@ describe('recording (no gradients computed here)', () => {
   it('indices and conditions do not make a result tracked', () => {
     expect(gather(tensor([1, 2]), tracked([0])).requiresGrad).toBe(false);
     expect(where(tracked([1, 0]), tensor([1, 2]), 0).requiresGrad).toBe(false);
+  });
+});
+
+describe('asin, acos, acosh, atanh', () => {
+  const at = (f: (x: Tensor) => Tensor, v: number): number => grad((x: Tensor) => f(x))(scalar(v)).item();
+
+  it('values at known points, NaN outside their domains, −0 kept by the odd ones', () => {
+    expectTensor(asin(tensor([0.5, -1, 1, 1.5])), [4], [Math.PI / 6, -Math.PI / 2, Math.PI / 2, NaN]);
+    expectTensor(acos(tensor([0.5, -1, 1, -1.5])), [4], [Math.PI / 3, Math.PI, 0, NaN]);
+    expectTensor(acosh(tensor([1, 2, Infinity, 0.5])), [4], [0, Math.log(2 + Math.sqrt(3)), Infinity, NaN]);
+    expectTensor(atanh(tensor([0.5, 1, -1, 2])), [4], [0.5 * Math.log(3), Infinity, -Infinity, NaN]);
+    expect(Object.is(valueOf(asin(-0)), -0)).toBe(true);
+    expect(Object.is(valueOf(atanh(-0)), -0)).toBe(true);
+    expectTensor(tensor([0.5]).asin().add(tensor([0.5]).acos()), [1], [Math.PI / 2]);
+  });
+
+  it('derivatives by hand, accurate next to ±1 (√((1 − x)(1 + x)), not √(1 − x²))', () => {
+    expect(at(asin, 0.6)).toBeCloseTo(1.25, 14);
+    expect(at(acos, 0.6)).toBeCloseTo(-1.25, 14);
+    expect(at(acosh, 1.25)).toBeCloseTo(1 / 0.75, 14);
+    expect(at(atanh, 0.5)).toBeCloseTo(4 / 3, 14);
+    // x = 1 − 2⁻⁴⁰: x² = 1 − 2⁻³⁹ + 2⁻⁸⁰ rounds the 2⁻⁸⁰ away, so √(1 − x²) is off by 2⁻⁴² relatively; (1 − x)(1 + x) is exact.
+    const x = 1 - 2 ** -40;
+    const exact = 1 / Math.sqrt(2 ** -40 * (2 - 2 ** -40));
+    expect(Math.abs(at(asin, x) / exact - 1)).toBeLessThan(1e-15);
+  });
+});
+
+describe('floor, ceil, trunc, round, isNaN, isInf, isFinite', () => {
+  it("round halves to the even neighbour and keeps a zero's sign, as NumPy", () => {
+    expectTensor(round(tensor([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999999999999994, 2 ** 53 + 2])), [8], [0, 2, 2, -0, -2, -2, 0, 2 ** 53 + 2]);
+    expect(Object.is(valueOf(round(-0.4)), -0)).toBe(true);
+    expect(Object.is(valueOf(round(-0.5)), -0)).toBe(true);
+    expectTensor(round(tensor([Infinity, -Infinity, NaN])), [3], [Infinity, -Infinity, NaN]);
+  });
+
+  it("round to decimals scales as NumPy does, and gives NumPy's results", () => {
+    expect(round(tensor([1234.5678, 2.675, -0.125]), 2).toArray()).toEqual([1234.57, 2.68, -0.12]);
+    expect(round(tensor([1250, 1350, -1250]), -2).toArray()).toEqual([1200, 1400, -1200]);
+    expect(tensor([0.25]).round(1).item()).toBe(0.2);
+    expectThrows(() => round(tensor([1]), 0.5), ValueError, 'round: decimals must be an integer from -308 to 308, got 0.5');
+  });
+
+  it('floor, ceil and trunc as Math, −0 included', () => {
+    expectTensor(floor(tensor([1.5, -1.5, -0.5])), [3], [1, -2, -1]);
+    expectTensor(ceil(tensor([1.5, -1.5])), [2], [2, -1]);
+    expect(Object.is(valueOf(ceil(-0.5)), -0)).toBe(true);
+    expectTensor(trunc(tensor([1.5, -1.5])), [2], [1, -1]);
+    expect(Object.is(tensor([-0.5]).trunc().data[0], -0)).toBe(true);
+  });
+
+  it('classify NaN and the infinities', () => {
+    const v = tensor([1, NaN, Infinity, -Infinity, -0]);
+    expect(isNaN(v).toArray()).toEqual([0, 1, 0, 0, 0]);
+    expect(isInf(v).toArray()).toEqual([0, 0, 1, 1, 0]);
+    expect(isFinite(v).toArray()).toEqual([1, 0, 0, 0, 1]);
+    expect(v.isFinite().toArray()).toEqual([1, 0, 0, 0, 1]);
+  });
+
+  it('carry no derivative: nothing is recorded, as for sign', () => {
+    const x = tracked([1.5, -2.5]);
+    for (const f of [floor, ceil, trunc, (t: Tensor) => round(t), isNaN, isInf, isFinite]) expect(f(x).requiresGrad).toBe(false);
+  });
+});
+
+describe('logaddexp and xlogy', () => {
+  it('logaddexp without overflow, −∞ its identity', () => {
+    expectTensor(logaddexp(tensor([0, 1000, -Infinity, Infinity, -1000]), tensor([0, 1000, -Infinity, 3, -1000])), [5], [Math.LN2, 1000 + Math.LN2, -Infinity, Infinity, -1000 + Math.LN2]);
+    expectTensor(logaddexp(tensor([1, NaN]), tensor([-Infinity, 0])), [2], [1, NaN]);
+  });
+
+  it("logaddexp's gradient is the softmax of the two", () => {
+    const [ga, gb] = grad((a: Tensor, b: Tensor) => logaddexp(a, b).sum(), [0, 1])(tensor([0, 800]), tensor([Math.log(3), -800]));
+    expectTensor(ga!, [2], [0.25, 1]);
+    expectTensor(gb!, [2], [0.75, 0]);
+  });
+
+  it('xlogy is 0 where x is 0, even at y = 0, and NaN for NaN y', () => {
+    expectTensor(xlogy(tensor([0, 0, 2, 3, 0]), tensor([0, 5, Math.E, 0, NaN])), [5], [0, 0, 2, -Infinity, NaN]);
+  });
+
+  it("xlogy's derivatives: ln y in x (at x = 0 too), x/y in y and 0 where x = 0, with no NaN at a second order", () => {
+    const [gx, gy] = grad((x: Tensor, y: Tensor) => xlogy(x, y).sum(), [0, 1])(tensor([0, 2, 0]), tensor([Math.E, 4, 0]));
+    expectTensor(gx!, [3], [1, Math.log(4), -Infinity]);
+    expectTensor(gy!, [3], [0, 0.5, 0]);
+    const second = grad((y: Tensor) => grad((yy: Tensor) => xlogy(tensor([0, 2]), yy).sum())(y).sum())(tensor([0, 4]));
+    expectTensor(second, [2], [0, -2 / 16]);
+  });
+});
+
+describe('logCumSumExp', () => {
+  it('running log-sum-exps without overflow; −∞ adds nothing', () => {
+    expectTensor(logCumSumExp(tensor([0, 0, 0]), 0), [3], [0, Math.LN2, Math.log(3)]);
+    expectTensor(logCumSumExp(tensor([1000, 1000, -Infinity]), 0), [3], [1000, 1000 + Math.LN2, 1000 + Math.LN2]);
+    expectTensor(logCumSumExp(tensor([[1, 2], [3, 4]]), 1), [2, 2], [[1, Math.log(Math.E + Math.E ** 2)], [3, Math.log(Math.E ** 3 + Math.E ** 4)]]);
+    expectTensor(tensor([[1, 2], [3, 4]]).logCumSumExp(0), [2, 2], [[1, 2], [Math.log(Math.E + Math.E ** 3), Math.log(Math.E ** 2 + Math.E ** 4)]]);
+  });
+
+  it("its gradient is the prefix softmaxes' sum; leading −∞ inputs get 0 (PyTorch: NaN)", () => {
+    // d/dx Σₖ out[k] for x = [0, 0]: out = [0, ln 2], so x[0] gets 1 + ½ and x[1] gets ½.
+    expectTensor(grad((x: Tensor) => logCumSumExp(x, 0).sum())(tensor([0, 0])), [2], [1.5, 0.5]);
+    expectTensor(grad((x: Tensor) => logCumSumExp(x, 0).sum())(tensor([-Infinity, -Infinity, 1, 2])), [4], [0, 0, 1 + 1 / (1 + Math.E), Math.E / (1 + Math.E)]);
+  });
+
+  it('errors name logCumSumExp', () => {
+    expectThrows(() => logCumSumExp(scalar(1), 0), ValueError, 'logCumSumExp: needs at least one axis, got a scalar');
+    expectThrows(() => logCumSumExp(tensor([1, 2]), 1), ValueError, 'logCumSumExp');
+  });
+});
+
+describe("norm's ord", () => {
+  const x = tensor([[3, -4, 0], [0, 0, 0]]);
+  it('p-norms, ±∞ and 0 over an axis, as torch.linalg.vector_norm', () => {
+    expectTensor(norm(x, 1, false, { ord: 1 }), [2], [7, 0]);
+    expectTensor(norm(x, 1, false, { ord: 3 }), [2], [Math.cbrt(91), 0]);
+    expectTensor(norm(x, 1, false, { ord: Infinity }), [2], [4, 0]);
+    expectTensor(norm(x, 1, false, { ord: -Infinity }), [2], [0, 0]);
+    expectTensor(norm(x, 1, false, { ord: 0 }), [2], [2, 0]);
+    expectTensor(norm(x, undefined, true, { ord: 0.5 }), [1, 1], [(Math.sqrt(3) + 2) ** 2]);
+    expectTensor(x.norm(1, false, { ord: 2 }), [2], [5, 0]);
+  });
+
+  it('p-norms neither overflow nor underflow, and keep ∞ and NaN', () => {
+    expect(norm(tensor([3e200, 4e200]), 0, false, { ord: 3 }).item() / 1e200).toBeCloseTo(Math.cbrt(91), 13);
+    expect(norm(tensor([3e-200, 4e-200]), 0, false, { ord: 3 }).item() / 1e-200).toBeCloseTo(Math.cbrt(91), 13);
+    expectTensor(norm(tensor([Infinity, 1]), 0, false, { ord: 3 }), [], Infinity);
+    expectTensor(norm(tensor([NaN, 1]), 0, false, { ord: 3 }), [], NaN);
+  });
+
+  it('gradients: |x|^{p−1}·sign(x)/‖x‖^{p−1}, 0 for a zero vector, ∞-norm ties shared', () => {
+    const g3 = grad((t: Tensor) => norm(t, 1, false, { ord: 3 }).sum())(x).toArray() as number[][];
+    const n3 = Math.cbrt(91);
+    expect(g3[0]![0]).toBeCloseTo(9 / n3 ** 2, 14);
+    expect(g3[0]![1]).toBeCloseTo(-16 / n3 ** 2, 14);
+    expect(g3[1]).toEqual([0, 0, 0]);
+    expect(grad((t: Tensor) => norm(t, 0, false, { ord: Infinity }))(tensor([2, -2, 1])).toArray()).toEqual([0.5, -0.5, 0]);
+  });
+
+  it('a bad ord, or the ∞-norm of nothing, is a ValueError naming norm', () => {
+    expectThrows(() => norm(x, 1, false, { ord: -1 }), ValueError, 'norm: ord must be a number ≥ 0, Infinity or -Infinity, got -1');
+    expectThrows(() => norm(x, 1, false, { ord: NaN }), ValueError, 'norm: ord must be');
+    expectThrows(() => norm(zeros([2, 0]), 1, false, { ord: Infinity }), ValueError, 'norm: the Infinity-norm of an empty vector is undefined');
+    expectThrows(() => norm(scalar(1), 0, false, { ord: 1 }), ValueError, 'norm');
+    expectTensor(norm(zeros([2, 0]), 1, false, { ord: 3 }), [2], [0, 0]);
   });
 });

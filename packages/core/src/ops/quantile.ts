@@ -9,7 +9,7 @@ import { engineTensor, type Tensor, type TensorLike } from '../tensor';
 import { toTensor } from '../create';
 import { requireChoice, requireOptions } from '../arguments';
 import { add, mul, sub } from './binary';
-import { greaterEqual, isNaN } from './constant';
+import { equal, greaterEqual, isInf, isNaN } from './constant';
 import { gather, where } from './indexing';
 import { reshape } from './layout';
 import { transpose } from './matrix';
@@ -56,10 +56,15 @@ function withNaNs(sorted: Tensor, n: number, values: Tensor): Tensor {
   return where(isNaN(at(sorted, [n - 1])), NaN, values);
 }
 
-/** a + (b − a)·t, and b − (b − a)(1 − t) for t ≥ ½: NumPy's interpolation, exact at both ends. */
+/**
+ * a + (b − a)·t, and b − (b − a)(1 − t) for t ≥ ½: NumPy's interpolation, exact at both ends. Where
+ * t is 0, or a and b are the same infinity, the result is a itself: NumPy's ∞ − ∞ makes those NaN
+ * (its quantile 0 of [−∞, 0] is NaN), though no interpolation is needed there.
+ */
 function lerp(a: Tensor, b: Tensor, t: Tensor): Tensor {
   const span = sub(b, a);
-  return where(greaterEqual(t, 0.5), sub(b, mul(span, sub(1, t))), add(a, mul(span, t)));
+  const between = where(greaterEqual(t, 0.5), sub(b, mul(span, sub(1, t))), add(a, mul(span, t)));
+  return where(add(equal(t, 0), mul(isInf(a), equal(a, b))), a, between);
 }
 
 /** The index of a quantile's position p between elements lo and lo + 1 (rounding half to even). */
@@ -76,7 +81,8 @@ function nearestIndex(p: number): number {
  * position q·(n − 1) of the sorted lane is interpolated linearly between its neighbours; see
  * {@link QuantileOptions} for the others. NaN where a lane holds a NaN, as NumPy. Differentiable in
  * x: the gradient goes to the one or two sorted elements each quantile was read from, weighted as
- * they were.
+ * they were. Unlike NumPy, a quantile that falls exactly on an element is that element even when it
+ * is ±∞ (NumPy's interpolation gives NaN there).
  *
  * @example
  * quantile(tensor([1, 2, 3, 4]), 0.5).item(); // 2.5
