@@ -245,6 +245,93 @@ const expressions: Expression[] = [
     label: 'binaryCrossEntropy, probabilities', inputs: { p: probabilities, y: targets01 },
     ours: ({ p, y }) => nn.binaryCrossEntropy(p!, y!, { fromLogits: false }), torch: 'F.binary_cross_entropy(p, y)',
   },
+  // Losses: reductions, weights, ignoreIndex, labelSmoothing, posWeight, and the losses beyond the four
+  ...((): Expression[] => {
+    const y = { shape: [6, 3], data: draw([6, 3]), grad: false };
+    const w = { shape: [3], data: [0.3, 1.2, 2], grad: false };
+    const ignored = { shape: [6], data: [0, 2, -100, 2, 0, 1], grad: false };
+    const soft = { shape: [6, 3], data: draw([6, 3]).map((v) => 0.05 + 0.9 / (1 + Math.exp(-v))), grad: false };
+    const positive = (shape: number[]): Data => ({ shape, data: draw(shape).map((v) => 0.2 + v * v) });
+    const counts = { shape: [6, 3], data: [0, 1, 2, 5, 0, 3, 1, 1, 0, 4, 7, 2, 0, 0, 1, 3, 2, 6], grad: false };
+    return [
+      { label: 'mse, sum', inputs: { p: random([6, 3]), y }, ours: ({ p, y }) => nn.mse(p!, y!, { reduction: 'sum' }), torch: "F.mse_loss(p, y, reduction='sum')" },
+      { label: 'mae, none', inputs: { p: random([6, 3]), y }, ours: ({ p, y }) => nn.mae(p!, y!, { reduction: 'none' }), torch: "F.l1_loss(p, y, reduction='none')" },
+      { label: 'crossEntropy, class indices, sum', inputs: { z: random([6, 3], 3), y: labels }, ours: ({ z, y }) => nn.crossEntropy(z!, y!, { reduction: 'sum' }), torch: "F.cross_entropy(z, y.long(), reduction='sum')" },
+      { label: 'crossEntropy, class indices, none', inputs: { z: random([6, 3], 3), y: labels }, ours: ({ z, y }) => nn.crossEntropy(z!, y!, { reduction: 'none' }), torch: "F.cross_entropy(z, y.long(), reduction='none')" },
+      { label: 'crossEntropy, class weights', inputs: { z: random([6, 3], 3), y: labels, w }, ours: ({ z, y, w }) => nn.crossEntropy(z!, y!, { weight: w! }), torch: 'F.cross_entropy(z, y.long(), weight=w)' },
+      { label: 'crossEntropy, ignoreIndex inside the classes', inputs: { z: random([6, 3], 3), y: labels }, ours: ({ z, y }) => nn.crossEntropy(z!, y!, { ignoreIndex: 1 }), torch: 'F.cross_entropy(z, y.long(), ignore_index=1)' },
+      { label: 'crossEntropy, labelSmoothing, class indices', inputs: { z: random([6, 3], 3), y: labels }, ours: ({ z, y }) => nn.crossEntropy(z!, y!, { labelSmoothing: 0.2 }), torch: 'F.cross_entropy(z, y.long(), label_smoothing=0.2)' },
+      ...(['mean', 'sum', 'none'] as const).map((reduction): Expression => ({
+        label: `crossEntropy, weight, ignoreIndex -100 and labelSmoothing, ${reduction}`, inputs: { z: random([6, 3], 3), y: ignored, w },
+        ours: ({ z, y, w }) => nn.crossEntropy(z!, y!, { weight: w!, ignoreIndex: -100, labelSmoothing: 0.3, reduction }),
+        torch: `F.cross_entropy(z, y.long(), weight=w, ignore_index=-100, label_smoothing=0.3, reduction='${reduction}')`,
+      })),
+      ...(['mean', 'none'] as const).map((reduction): Expression => ({
+        label: `crossEntropy, soft targets with weight and labelSmoothing, ${reduction}`, inputs: { z: random([6, 3], 3), y: soft, w },
+        ours: ({ z, y, w }) => nn.crossEntropy(z!, y!, { weight: w!, labelSmoothing: 0.25, reduction }),
+        torch: `F.cross_entropy(z, y, weight=w, label_smoothing=0.25, reduction='${reduction}')`,
+      })),
+      {
+        label: 'crossEntropy, probabilities with weight and ignoreIndex (F.nll_loss of their log)', inputs: { p: probabilities, y: ignored, w },
+        ours: ({ p, y, w }) => nn.crossEntropy(p!, y!, { fromLogits: false, weight: w!, ignoreIndex: -100 }), torch: 'F.nll_loss(torch.log(p), y.long(), weight=w)',
+      },
+      {
+        label: 'crossEntropy, classes on the last axis of [2, 3, 4], weight and labelSmoothing, none',
+        inputs: { z: random([2, 3, 4], 2), y: { shape: [2, 3], data: [3, 0, 1, 2, 2, 0], grad: false }, w: { shape: [4], data: [1, 0.5, 2, 1.5], grad: false } },
+        ours: ({ z, y, w }) => nn.crossEntropy(z!, y!, { weight: w!, labelSmoothing: 0.1, reduction: 'none' }),
+        torch: "F.cross_entropy(z.permute(0, 2, 1), y.long(), weight=w, label_smoothing=0.1, reduction='none')",
+      },
+      ...(['mean', 'sum', 'none'] as const).map((reduction): Expression => ({
+        label: `binaryCrossEntropy, logits with weight and posWeight, ${reduction}`,
+        inputs: { z: random([6, 3], 4), y: targets01, w: { shape: [6, 1], data: [0.5, 1, 2, 0.25, 1.5, 1], grad: false }, pw: { shape: [3], data: [3, 0.5, 1.7], grad: false } },
+        ours: ({ z, y, w, pw }) => nn.binaryCrossEntropy(z!, y!, { weight: w!, posWeight: pw!, reduction }),
+        torch: `F.binary_cross_entropy_with_logits(z, y, weight=w, pos_weight=pw, reduction='${reduction}')`,
+      })),
+      {
+        label: 'binaryCrossEntropy, logits of ±1e300 with posWeight', inputs: { z: { shape: [4], data: [1e300, -1e300, 1e300, -1e300] }, y: { shape: [4], data: [0, 1, 1, 0], grad: false }, pw: { shape: [], data: [3], grad: false } },
+        ours: ({ z, y, pw }) => nn.binaryCrossEntropy(z!, y!, { posWeight: pw!, reduction: 'none' }), torch: "F.binary_cross_entropy_with_logits(z, y, pos_weight=pw, reduction='none')",
+      },
+      {
+        label: 'binaryCrossEntropy, probabilities with weight, sum', inputs: { p: probabilities, y: targets01, w: { shape: [3], data: [0.5, 2, 1], grad: false } },
+        ours: ({ p, y, w }) => nn.binaryCrossEntropy(p!, y!, { fromLogits: false, weight: w!, reduction: 'sum' }), torch: "F.binary_cross_entropy(p, y, weight=w, reduction='sum')",
+      },
+      { label: 'huberLoss, delta 0.7', inputs: { p: random([6, 3], 2), y }, ours: ({ p, y }) => nn.huberLoss(p!, y!, { delta: 0.7 }), torch: 'F.huber_loss(p, y, delta=0.7)' },
+      { label: 'huberLoss, none', inputs: { p: random([6, 3], 2), y }, ours: ({ p, y }) => nn.huberLoss(p!, y!, { reduction: 'none' }), torch: "F.huber_loss(p, y, reduction='none')" },
+      { label: 'smoothL1Loss, beta 0.5', inputs: { p: random([6, 3], 2), y }, ours: ({ p, y }) => nn.smoothL1Loss(p!, y!, { beta: 0.5 }), torch: 'F.smooth_l1_loss(p, y, beta=0.5)' },
+      { label: 'smoothL1Loss, beta 0 (L1), sum', inputs: { p: random([6, 3], 2), y }, ours: ({ p, y }) => nn.smoothL1Loss(p!, y!, { beta: 0, reduction: 'sum' }), torch: "F.smooth_l1_loss(p, y, beta=0.0, reduction='sum')" },
+      { label: 'nllLoss', inputs: { lp: random([6, 3]), y: labels }, ours: ({ lp, y }) => nn.nllLoss(lp!, y!), torch: 'F.nll_loss(lp, y.long())' },
+      { label: 'nllLoss, weight and ignoreIndex', inputs: { lp: random([6, 3]), y: ignored, w }, ours: ({ lp, y, w }) => nn.nllLoss(lp!, y!, { weight: w!, ignoreIndex: -100 }), torch: 'F.nll_loss(lp, y.long(), weight=w, ignore_index=-100)' },
+      { label: 'nllLoss, weight, none', inputs: { lp: random([6, 3]), y: labels, w }, ours: ({ lp, y, w }) => nn.nllLoss(lp!, y!, { weight: w!, reduction: 'none' }), torch: "F.nll_loss(lp, y.long(), weight=w, reduction='none')" },
+      ...(['mean', 'batchmean', 'sum', 'none'] as const).map((reduction): Expression => ({
+        label: `klDiv, ${reduction}`, inputs: { x: random([6, 3], 2), t: reduction === 'sum' ? { ...soft, grad: true } : soft },
+        ours: ({ x, t }) => nn.klDiv(core.logSoftmax(x!, -1), t!, { reduction }), torch: `F.kl_div(torch.log_softmax(x, 1), t, reduction='${reduction}')`,
+      })),
+      {
+        label: 'klDiv, targets with zeros, batchmean', inputs: { x: random([3, 4], 2), t: { shape: [3, 4], data: [0, 0.5, 0.5, 0, 0.25, 0, 0.75, 0, 1, 0, 0, 0], grad: false } },
+        ours: ({ x, t }) => nn.klDiv(core.logSoftmax(x!, -1), t!, { reduction: 'batchmean' }), torch: "F.kl_div(torch.log_softmax(x, 1), t, reduction='batchmean')",
+      },
+      {
+        label: 'klDiv, logTarget', inputs: { x: random([6, 3], 2), t: random([6, 3]) },
+        ours: ({ x, t }) => nn.klDiv(core.logSoftmax(x!, -1), core.logSoftmax(t!, -1), { logTarget: true, reduction: 'sum' }),
+        torch: "F.kl_div(torch.log_softmax(x, 1), torch.log_softmax(t, 1), log_target=True, reduction='sum')",
+      },
+      { label: 'gaussianNllLoss', inputs: { m: random([6, 3]), y, v: positive([6, 3]) }, ours: ({ m, y, v }) => nn.gaussianNllLoss(m!, y!, v!), torch: 'F.gaussian_nll_loss(m, y, v)' },
+      {
+        label: 'gaussianNllLoss, one variance per row, full, sum', inputs: { m: random([6, 3]), y, v: positive([6]) },
+        ours: ({ m, y, v }) => nn.gaussianNllLoss(m!, y!, v!, { full: true, reduction: 'sum' }), torch: "F.gaussian_nll_loss(m, y, v, full=True, reduction='sum')",
+      },
+      {
+        label: 'gaussianNllLoss, variances below eps (raised in the value, not the gradient), none',
+        inputs: { m: random([2, 3]), y: { shape: [2, 3], data: draw([2, 3]), grad: false }, v: { shape: [2, 1], data: [0.001, 0.5] } },
+        ours: ({ m, y, v }) => nn.gaussianNllLoss(m!, y!, v!, { eps: 0.01, reduction: 'none' }), torch: "F.gaussian_nll_loss(m, y, v, eps=0.01, reduction='none')",
+      },
+      { label: 'poissonNllLoss, log input', inputs: { x: random([6, 3]), y: counts }, ours: ({ x, y }) => nn.poissonNllLoss(x!, y!), torch: 'F.poisson_nll_loss(x, y)' },
+      {
+        label: 'poissonNllLoss, rates, full, none', inputs: { x: positive([6, 3]), y: counts },
+        ours: ({ x, y }) => nn.poissonNllLoss(x!, y!, { logInput: false, full: true, reduction: 'none' }), torch: "F.poisson_nll_loss(x, y, log_input=False, full=True, reduction='none')",
+      },
+    ];
+  })(),
   // Ops where conventions differ between libraries
   { label: 'logSumExp over axis 1', inputs: { x: random([4, 5], 3) }, ours: ({ x }) => core.logSumExp(x!, 1), torch: 'torch.logsumexp(x, 1)' },
   { label: 'softmax, logSoftmax', inputs: { x: random([3, 4], 2) }, ours: ({ x }) => core.softmax(x!, 0).add(core.logSoftmax(x!, 1)), torch: 'torch.softmax(x, 0) + torch.log_softmax(x, 1)' },
@@ -297,6 +384,30 @@ const expressions: Expression[] = [
   { label: 'gelu, both forms', inputs: { x: random([10], 3) }, ours: ({ x }) => core.gelu(x!).add(core.gelu(x!, { approximate: 'tanh' })), torch: "F.gelu(x) + F.gelu(x, approximate='tanh')" },
   { label: 'elu, silu, softplus', inputs: { x: random([10], 3) }, ours: ({ x }) => core.elu(x!, 0.7).add(core.silu(x!)).add(core.softplus(x!)), torch: 'F.elu(x, 0.7) + F.silu(x) + F.softplus(x)' },
   { label: 'pow and atan2', inputs: { a: { shape: [5], data: draw([5]).map((v) => 0.2 + v * v) }, b: random([5]) }, ours: ({ a, b }) => core.pow(a!, b!).add(core.atan2(a!, b!)), torch: 'torch.pow(a, b) + torch.atan2(a, b)' },
+  // Inverse trigonometric and hyperbolic functions, away from the ends of their domains
+  { label: 'asin, acos, atanh', inputs: { x: { shape: [6], data: [-0.9, -0.5, -0.1, 0.2, 0.6, 0.95] } }, ours: ({ x }) => core.asin(x!).add(core.acos(x!).mul(2)).add(core.atanh(x!)), torch: 'torch.asin(x) + 2 * torch.acos(x) + torch.atanh(x)' },
+  { label: 'acosh', inputs: { x: { shape: [4], data: [1.1, 2, 7.5, 1e3] } }, ours: ({ x }) => core.acosh(x!), torch: 'torch.acosh(x)' },
+  { label: 'logaddexp, broadcasting', inputs: { a: random([3, 1], 3), b: random([4], 3) }, ours: ({ a, b }) => core.logaddexp(a!, b!), torch: 'torch.logaddexp(a, b)' },
+  {
+    label: 'xlogy (x away from 0: there PyTorch gives ∂/∂x = 0, adjoint ln y)', inputs: { x: random([5]), y: { shape: [5], data: draw([5]).map((v) => 0.1 + v * v) } },
+    ours: ({ x, y }) => core.xlogy(x!, y!), torch: 'torch.xlogy(x, y)',
+  },
+  { label: 'logCumSumExp along axis 1', inputs: { x: random([3, 5], 3) }, ours: ({ x }) => core.logCumSumExp(x!, 1), torch: 'torch.logcumsumexp(x, 1)' },
+  ...[1, 3, 0.5, Infinity].map((ord): Expression => ({
+    label: `norm, ord ${ord}`, inputs: { x: random([3, 4]) }, ours: ({ x }) => core.norm(x!, 1, false, { ord }), torch: `torch.linalg.vector_norm(x, ${ord === Infinity ? "float('inf')" : ord}, dim=1)`,
+  })),
+  { label: 'diagonal above the diagonal of axes 0 and 2', inputs: { x: random([3, 2, 4]) }, ours: ({ x }) => core.diagonal(x!, 1, 0, 2), torch: 'torch.diagonal(x, 1, 0, 2)' },
+  { label: 'matrixTrace (torch.trace)', inputs: { x: random([4, 3]) }, ours: ({ x }) => core.matrixTrace(x!), torch: 'torch.trace(x)' },
+  { label: 'diag of a vector, below the diagonal', inputs: { x: random([3]) }, ours: ({ x }) => core.diag(x!, -1), torch: 'torch.diag(x, -1)' },
+  {
+    label: 'quantile, linear, a list of q over axis 1', inputs: { x: random([3, 7]) },
+    ours: ({ x }) => core.quantile(x!, [0.1, 0.5, 0.9], 1), torch: 'torch.quantile(x, torch.tensor([0.1, 0.5, 0.9], dtype=torch.float64), dim=1)',
+  },
+  ...(['lower', 'higher', 'nearest', 'midpoint'] as const).map((method): Expression => ({
+    label: `quantile, ${method}`, inputs: { x: random([2, 6]) }, ours: ({ x }) => core.quantile(x!, 0.3, 1, true, { method }), torch: `torch.quantile(x, 0.3, dim=1, keepdim=True, interpolation='${method}')`,
+  })),
+  { label: 'median of an odd lane (torch.median agrees there)', inputs: { x: random([4, 5]) }, ours: ({ x }) => core.median(x!, 1), torch: 'torch.median(x, 1).values' },
+  { label: 'median of an even lane (NumPy\'s mean of the middle two: torch.quantile(x, 0.5))', inputs: { x: random([6]) }, ours: ({ x }) => core.median(x!), torch: 'torch.quantile(x, 0.5)' },
 ];
 expressions.forEach(expressionCase);
 

@@ -12,7 +12,11 @@ export { glorotUniform, glorotNormal, heUniform, heNormal, normal, zeros, fans, 
 export type { FanInitializer, FanOptions, Initializer, InitializerName, InitOptions } from './init';
 /** The initialisers under one name, for `init.heUniform(shape)`: the same functions as the top-level exports. */
 export const init = Object.freeze({ glorotUniform, glorotNormal, heUniform, heNormal, normal, zeros, fans, initializer });
-export { mse, mae, binaryCrossEntropy, crossEntropy, l1, l2, type CrossEntropyOptions, type Target } from './losses';
+export {
+  mse, mae, huberLoss, smoothL1Loss, binaryCrossEntropy, crossEntropy, nllLoss, klDiv, gaussianNllLoss, poissonNllLoss, l1, l2,
+  type Reduction, type ReductionOptions, type BinaryCrossEntropyOptions, type CrossEntropyOptions, type NllLossOptions, type HuberLossOptions,
+  type SmoothL1LossOptions, type KlDivOptions, type GaussianNllLossOptions, type PoissonNllLossOptions, type Target,
+} from './losses';
 export * from './optim/index';
 export {
   constant, stepDecay, exponentialDecay, inverseTimeDecay, cosineDecay, linearWarmup, sequentialSchedule,

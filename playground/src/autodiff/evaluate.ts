@@ -4,8 +4,8 @@
  * course notes write them; every operation is a core op, recorded like any other.
  */
 import {
-  abs, add, asinh, atan, atan2, cos, cosh, div, elu, erf, exp, expm1, gelu, leakyRelu, log, log10, log1p, log2, maximum,
-  minimum, mul, neg, pow, reciprocal, relu, rsqrt, sigmoid, silu, sin, sinh, softplus, sqrt, square, sub, tan, tanh,
+  abs, acos, acosh, add, asin, asinh, atan, atan2, atanh, cos, cosh, div, elu, erf, exp, expm1, gelu, leakyRelu, log, log10, log1p, log2, maximum,
+  logaddexp, minimum, mul, neg, pow, xlogy, reciprocal, relu, rsqrt, sigmoid, silu, sin, sinh, softplus, sqrt, square, sub, tan, tanh,
   type Tensor,
 } from '@adjoint/core';
 import type { Expr, FunctionName } from './parse';
@@ -15,11 +15,11 @@ type Value = Tensor | number;
 const UNARY: Record<Exclude<FunctionName, BinaryName>, (v: Value) => Tensor> = {
   exp, log, ln: log, log1p, expm1, sqrt, square, abs, sin, cos, tan, tanh, sigmoid, relu, softplus,
   elu: (v) => elu(v), leakyRelu: (v) => leakyRelu(v),
-  erf, gelu: (v) => gelu(v), silu, sinh, cosh, asinh, atan, log2, log10, reciprocal, rsqrt,
+  erf, gelu: (v) => gelu(v), silu, sinh, cosh, asinh, atan, log2, log10, reciprocal, rsqrt, asin, acos, acosh, atanh,
 };
 
-type BinaryName = 'pow' | 'max' | 'min' | 'atan2';
-const BINARY: Record<BinaryName, (a: Value, b: Value) => Tensor> = { pow, max: maximum, min: minimum, atan2 };
+type BinaryName = 'pow' | 'max' | 'min' | 'atan2' | 'logaddexp' | 'xlogy';
+const BINARY: Record<BinaryName, (a: Value, b: Value) => Tensor> = { pow, max: maximum, min: minimum, atan2, logaddexp, xlogy };
 const isBinary = (fn: FunctionName): fn is BinaryName => Object.hasOwn(BINARY, fn);
 
 /**

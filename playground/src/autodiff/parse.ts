@@ -25,7 +25,8 @@ export const FUNCTIONS = {
   exp: 1, log: 1, ln: 1, log1p: 1, expm1: 1, sqrt: 1, square: 1, abs: 1,
   sin: 1, cos: 1, tan: 1, tanh: 1, sigmoid: 1, relu: 1, softplus: 1, elu: 1, leakyRelu: 1,
   erf: 1, gelu: 1, silu: 1, sinh: 1, cosh: 1, asinh: 1, atan: 1, log2: 1, log10: 1, reciprocal: 1, rsqrt: 1,
-  pow: 2, max: 2, min: 2, atan2: 2,
+  asin: 1, acos: 1, acosh: 1, atanh: 1,
+  pow: 2, max: 2, min: 2, atan2: 2, logaddexp: 2, xlogy: 2,
 } as const;
 export type FunctionName = keyof typeof FUNCTIONS;
 

@@ -40,6 +40,10 @@ function unaryLocal(op: string, a: string, v: string, exponent: number | undefin
     case 'cosh': return `sinh(${a})`;
     case 'asinh': return `1/√(${a}² + 1)`;
     case 'atan': return `1/(1 + ${a}²)`;
+    case 'asin': return `1/√(1 − ${a}²)`;
+    case 'acos': return `−1/√(1 − ${a}²)`;
+    case 'acosh': return `1/√(${a}² − 1)`;
+    case 'atanh': return `1/(1 − ${a}²)`;
     case 'log2': return `1/(${a}·ln 2)`;
     case 'log10': return `1/(${a}·ln 10)`;
     case 'reciprocal': return `−${v}²`;
@@ -60,6 +64,8 @@ function binaryLocal(op: string, a: string, b: string, v: string): [string, stri
     case 'maximum': return [`[${a} > ${b}]`, `[${a} ≤ ${b}]`];
     case 'minimum': return [`[${a} < ${b}]`, `[${a} ≥ ${b}]`];
     case 'atan2': return [`${b}/(${a}² + ${b}²)`, `−${a}/(${a}² + ${b}²)`];
+    case 'logaddexp': return [`σ(${a} − ${b})`, `σ(${b} − ${a})`];
+    case 'xlogy': return [`ln(${b})`, `${a}/${b}`];
     default: return null;
   }
 }

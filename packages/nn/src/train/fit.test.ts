@@ -500,7 +500,7 @@ describe('argument checks', () => {
   test.each([
     [{ epoch: 3 }, /fit: unknown option 'epoch'/],
     [{ loss: undefined }, /fit: loss is required/],
-    [{ loss: 'hinge' }, /loss must be a function or one of mse, mae, binaryCrossEntropy, crossEntropy, got "hinge"/],
+    [{ loss: 'hinge' }, /loss must be a function or one of mse, mae, binaryCrossEntropy, crossEntropy, huberLoss, smoothL1Loss, nllLoss, poissonNllLoss, got "hinge"/],
     [{ optimizer: 'adamax' }, /optimizer must be an Optimizer instance, one of sgd, adam, adamw, adagrad, rmsprop/],
     [{ optimizer: new Adam(model.parameters()), lr: 0.1 }, /lr applies to an optimizer given by name/],
     [{ optimizer: new Adam(mlp([2, 2, 1]).parameters()) }, /updates none of the model's parameters/],

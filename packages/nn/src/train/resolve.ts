@@ -4,7 +4,7 @@
  */
 import { Tensor, ValueError, requireChoice } from '@adjoint/core';
 import { Module } from '../module';
-import { binaryCrossEntropy, crossEntropy, mae, mse } from '../losses';
+import { binaryCrossEntropy, crossEntropy, huberLoss, mae, mse, nllLoss, poissonNllLoss, smoothL1Loss } from '../losses';
 import {
   Adagrad, Adam, AdamW, Optimizer, RMSprop, SGD,
   type AdagradOptions, type AdamOptions, type LearningRate, type RMSpropOptions, type SGDOptions,
@@ -16,8 +16,11 @@ import { isValidationKey, validationKey } from './history';
 /** A loss as fit uses it: predictions and targets in, a scalar tensor out. */
 export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
 
-/** The losses known by name. The cross-entropies take logits (their default). */
-export type LossName = 'mse' | 'mae' | 'binaryCrossEntropy' | 'crossEntropy';
+/**
+ * The losses known by name, each with its defaults: the cross-entropies take logits, nllLoss
+ * log-probabilities, poissonNllLoss log-rates.
+ */
+export type LossName = 'mse' | 'mae' | 'binaryCrossEntropy' | 'crossEntropy' | 'huberLoss' | 'smoothL1Loss' | 'nllLoss' | 'poissonNllLoss';
 
 /** A loss function or its name. */
 export type LossSpec = LossName | LossFn;
@@ -27,6 +30,10 @@ const losses: Record<LossName, LossFn> = {
   mae: (p, t) => mae(p, t),
   binaryCrossEntropy: (p, t) => binaryCrossEntropy(p, t),
   crossEntropy: (p, t) => crossEntropy(p, t),
+  huberLoss: (p, t) => huberLoss(p, t),
+  smoothL1Loss: (p, t) => smoothL1Loss(p, t),
+  nllLoss: (p, t) => nllLoss(p, t),
+  poissonNllLoss: (p, t) => poissonNllLoss(p, t),
 };
 
 /** The loss function for a name (a function is returned unchanged). */
@@ -44,15 +51,18 @@ export function takesBinaryLogits(spec: unknown): boolean {
   return spec === 'binaryCrossEntropy' || spec === binaryCrossEntropy;
 }
 
+/** The losses that compare each prediction with a target of the same shape. */
+const elementwiseLosses = new Map<unknown, string>(
+  Object.entries({ mse, mae, binaryCrossEntropy, huberLoss, smoothL1Loss, poissonNllLoss }).flatMap(([name, fn]) => [[name, name], [fn, name]]),
+);
+
 /**
  * The name of a loss that compares each prediction with a target of the same shape ('mse', 'mae',
- * 'binaryCrossEntropy', by name or as nn's function), or null: fit checks y's shape for those.
+ * 'binaryCrossEntropy', 'huberLoss', 'smoothL1Loss', 'poissonNllLoss', by name or as nn's
+ * function), or null: fit checks y's shape for those.
  */
 export function elementwiseLossName(spec: unknown): string | null {
-  if (spec === 'mse' || spec === mse) return 'mse';
-  if (spec === 'mae' || spec === mae) return 'mae';
-  if (spec === 'binaryCrossEntropy' || spec === binaryCrossEntropy) return 'binaryCrossEntropy';
-  return null;
+  return elementwiseLosses.get(spec) ?? null;
 }
 
 /** The optimizers known by name. */
