@@ -19,6 +19,7 @@ export { type BackwardOptions } from './graph';
 export { grad, valueAndGrad, vjp, type AuxFunction, type GradOptions, type TensorFunction } from './transforms/grad';
 export { jvp, jacobian, hessian, hvp, type JacobianOptions } from './transforms/jvp';
 export { customVjp, customJvp, type BackwardRule, type TangentRule } from './transforms/custom';
+export { vmap, type InAxes, type OutAxes } from './transforms/vmap';
 export { trace, Trace, type TraceRow, type TraceOptions } from './transforms/trace';
 export { recordOps, type RecordedOp, type RecordedRun } from './transforms/record';
 export { toDot } from './transforms/dot';
