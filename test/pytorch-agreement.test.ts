@@ -206,6 +206,35 @@ for (const [name, options] of groupCases) {
   });
 }
 
+// ── ReduceLROnPlateau: each group's rate after each epoch's value, exactly ───────────────────────
+{
+  // A generator of its own, so that the other sections' random inputs stay what they were.
+  const noise = new Rng(7);
+  const falling = Array.from({ length: 40 }, (_, k) => 1 + 0.5 * Math.exp(-k / 3) + 0.02 * noise.normal());
+  const rising = Array.from({ length: 25 }, (_, k) => 0.9 - 0.4 * Math.exp(-k / 4) + 0.01 * noise.normal());
+  const flat = Array.from({ length: 70 }, () => 2 + 1e-5 * noise.normal());
+  const plateauCases: [nn.ReduceLROnPlateauOptions, number[], number[]][] = [
+    [{ factor: 0.5, patience: 2, threshold: 0.01, cooldown: 1, minLr: [0.01, 0.002] }, [0.1, 0.02], falling],
+    [{ mode: 'max', thresholdMode: 'abs', threshold: 0.01, patience: 0, factor: 0.3, minLr: 1e-3, eps: 1e-3 }, [0.05], rising],
+    [{}, [0.1, 1e-6], flat], // the defaults; the second group stops where a reduction would be below eps
+    [{ thresholdMode: 'abs', threshold: 0.05, cooldown: 3, patience: 1 }, [1], falling],
+  ];
+  for (const [options, lrs, metrics] of plateauCases) {
+    const opt = new nn.SGD(lrs.map((lr) => ({ params: [tensor([0], { requiresGrad: true })], lr })), { lr: lrs[0]! });
+    const scheduler = new nn.ReduceLROnPlateau(opt, options);
+    const ours = metrics.map((m) => {
+      scheduler.step(m);
+      return lrs.map((_, g) => opt.currentLr(g));
+    });
+    const label = `ReduceLROnPlateau(${JSON.stringify(options)}) over rates ${JSON.stringify(lrs)}`;
+    cases.push({ kind: 'plateau', label, options, lrs, metrics });
+    checks.push((result) => {
+      expect(new Set(ours.map(String)).size).toBeGreaterThan(2); // the case lowers the rates more than once
+      expect({ label, lrs: ours }).toEqual({ label, lrs: result.lrs });
+    });
+  }
+}
+
 // ── Expressions: losses and ops, their values and gradients ─────────────────────────────────────
 
 interface Expression {

@@ -190,6 +190,20 @@ def safetensors(case):
     return {"names": sorted(header), "out": flat(out)}
 
 
-KINDS = {"layer": layer, "optimizer": optimizer, "expression": expression, "clip": clip, "hessian": hessian, "safetensors": safetensors}
+def plateau(case):
+    """ReduceLROnPlateau over SGD param groups with rates case["lrs"]: each group's lr after each step(metric)."""
+    o = case["options"]
+    opt = torch.optim.SGD([{"params": [torch.zeros(1, dtype=torch.float64, requires_grad=True)], "lr": lr} for lr in case["lrs"]], lr=case["lrs"][0])
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        opt, mode=o.get("mode", "min"), factor=o.get("factor", 0.1), patience=o.get("patience", 10), threshold=o.get("threshold", 1e-4),
+        threshold_mode=o.get("thresholdMode", "rel"), cooldown=o.get("cooldown", 0), min_lr=o.get("minLr", 0), eps=o.get("eps", 1e-8))
+    lrs = []
+    for metric in case["metrics"]:
+        scheduler.step(metric)
+        lrs.append([g["lr"] for g in opt.param_groups])
+    return {"lrs": lrs}
+
+
+KINDS = {"layer": layer, "optimizer": optimizer, "expression": expression, "clip": clip, "hessian": hessian, "safetensors": safetensors, "plateau": plateau}
 cases = json.load(sys.stdin)["cases"]
 print(json.dumps({"results": [KINDS[c["kind"]](c) for c in cases]}))

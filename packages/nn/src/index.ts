@@ -23,6 +23,10 @@ export {
   type Schedule, type StepDecayOptions, type ExponentialDecayOptions, type InverseTimeDecayOptions, type CosineDecayOptions,
   type LinearWarmupOptions, type SequentialScheduleOptions,
 } from './schedules';
+export {
+  ReduceLROnPlateau, reduceLrOnPlateau,
+  type ReduceLROnPlateauOptions, type ReduceLROnPlateauState, type ReduceLrOnPlateauCallbackOptions, type ReduceLrOnPlateauCallback,
+} from './plateau';
 export { clipGradNorm, clipGradValue } from './clip';
 export { summary } from './summary';
 export * from './train/index';

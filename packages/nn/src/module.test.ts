@@ -2,6 +2,7 @@ import { ShapeError, Tensor, ValueError, grad, tensor } from '@adjoint/core';
 import { MAX_MODULE_PATHS, Module, functionalCall } from './module';
 import { BatchNorm, Dense, Dropout, LSTM, ModuleList, ReLU, Residual, Sequential, Tanh, mlp } from './layers/index';
 import { deserializeModel, serializeModel } from './index';
+import { SGD } from './optim/sgd';
 import { expectError, thrown } from '../../../test/support/expect-error';
 
 class TwoLayer extends Module {
@@ -801,5 +802,146 @@ describe('trees of any depth and shape', () => {
     expectError(() => model.loadStateDict({}), ValueError, /^loadStateDict: missing key\(s\) '0\.weight', '0\.bias', .*'4\.bias' … and 50 more$/);
     const extra = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`x${i}`, tensor([1])]));
     expectError(() => model.loadStateDict({ ...model.stateDict(), ...extra }), ValueError, /^loadStateDict: unexpected key\(s\) 'x0', .*'x9' … and 19990 more$/);
+  });
+});
+
+describe('Module.clone: a deep copy, as PyTorch copy.deepcopy(model)', () => {
+  /** A user's module with a bit of everything a model holds, and fields of its own. */
+  class Net extends Module {
+    readonly enc = this.register('enc', new Dense(3, 4, { activation: new ReLU(), seed: 1 }));
+    readonly blocks = this.register('blocks', new ModuleList([new Dense(4, 4, { seed: 2 }), new Dropout(0.5, { seed: 3 })]));
+    readonly norm = this.register('norm', new BatchNorm(4));
+    readonly dec = this.register('dec', new Dense(4, 2, { seed: 4 }));
+    readonly scale = this.registerParameter('scale', tensor([2]));
+    readonly config = { gain: 0.5, names: ['a', 'b'], table: new Map([['k', [1, 2]]]) };
+    readonly offset = tensor([[0.25, -0.25]]); // a constant of the module's own, not registered
+    forward(x: Tensor): Tensor {
+      let h = this.enc.forward(x);
+      for (const block of this.blocks) h = (block as Module).forward(h);
+      return this.dec.forward(this.norm.forward(h)).mul(this.param('scale')).mul(this.config.gain).add(this.offset);
+    }
+  }
+  const bits = (t: Tensor): number[] => Array.from(t.data);
+  const x = tensor([[1, -2, 3], [0.5, 0, -1]]);
+
+  const trained = (): Net => {
+    const net = new Net();
+    net.register('encAgain', net.enc); // one module in two places
+    net.replaceParameter('scale', tensor([3]));
+    net.blocks.at(0).replaceParameter('bias', net.enc.bias!); // a tied weight
+    net.dec.weight.requiresGrad = false; // frozen
+    net.forward(x).sum().backward();
+    net.norm.buffer('runningMean').data.set([0.1, -0, NaN, 4]); // −0 and NaN must come back bit for bit
+    net.blocks.at(1).eval();
+    return net;
+  };
+
+  test('the copy is of the same class and structure, with equal values in memory of its own', () => {
+    const net = trained();
+    const copy = net.clone();
+    expect(copy).toBeInstanceOf(Net);
+    expect(copy).not.toBe(net);
+    const [ours, theirs] = [net.stateDict(), copy.stateDict()];
+    expect(Object.keys(theirs)).toEqual(Object.keys(ours));
+    for (const key of Object.keys(ours)) expect(bits(theirs[key]!).map((v, i) => Object.is(v, ours[key]!.data[i]))).not.toContain(false);
+    expect(Object.is(copy.norm.buffer('runningMean').data[1], -0)).toBe(true);
+    expect(Number.isNaN(copy.norm.buffer('runningMean').data[2])).toBe(true);
+    const original = new Set([...net.parameters(), ...net.namedBuffers().map(([, b]) => b)].map((t) => t.data.buffer));
+    for (const t of [...copy.parameters(), ...copy.namedBuffers().map(([, b]) => b)]) {
+      expect(net.parameters()).not.toContain(t);
+      if (t.size > 8) expect(original.has(t.data.buffer)).toBe(false); // small tensors share slabs, but never an array
+    }
+    copy.parameters().forEach((p, i) => expect(p.data).not.toBe(net.parameters()[i]!.data));
+    expect(copy.namedModules().map(([name, m]) => [name, m.constructor.name, m.training])).toEqual(net.namedModules().map(([name, m]) => [name, m.constructor.name, m.training]));
+    expect(copy.parameters().map((p) => p.requiresGrad)).toEqual(net.parameters().map((p) => p.requiresGrad));
+    expect(copy.dec.weight.requiresGrad).toBe(false);
+    expect(copy.parameters().every((p) => p.grad === null)).toBe(true);
+    expect(net.enc.weight.grad).not.toBeNull();
+    expect(copy.toString()).toBe(net.toString());
+  });
+
+  test('sharing inside the model is kept in the copy, and nothing is shared with the original', () => {
+    const net = trained();
+    const copy = net.clone();
+    expect(Module.childrenOf(copy).get('encAgain')).toBe(copy.enc);
+    expect(copy.blocks.at(0).param('bias')).toBe(copy.enc.bias);
+    expect(copy.enc.bias).not.toBe(net.enc.bias);
+    expect(copy.parameters()).toHaveLength(net.parameters().length);
+    expect(copy.config).not.toBe(net.config);
+    expect(copy.config).toEqual(net.config);
+    expect(copy.config.table.get('k')).not.toBe(net.config.table.get('k'));
+    expect(copy.offset).not.toBe(net.offset);
+    expect(bits(copy.offset)).toEqual(bits(net.offset));
+    const seq = new Sequential([new Dense(2, 2, { seed: 1 })]).clone();
+    expect(Object.isFrozen(seq.layers)).toBe(true);
+    expect(seq.layers[0]).toBe(Module.childrenOf(seq).get('0'));
+  });
+
+  test('the copy computes what the original does, dropout masks included, and then goes its own way', () => {
+    const net = new Net();
+    const copy = net.clone();
+    expect((copy.blocks.at(1) as Dropout).rng).not.toBe((net.blocks.at(1) as Dropout).rng);
+    expect(bits(copy.forward(x))).toEqual(bits(net.forward(x))); // training mode: the same masks
+    expect(bits(copy.forward(x))).toEqual(bits(net.forward(x)));
+    // Training the copy changes neither the original's weights nor its running statistics.
+    const before = net.stateDict();
+    const opt = new SGD(copy, { lr: 0.1 });
+    copy.forward(x).square().sum().backward();
+    opt.step();
+    const after = net.stateDict();
+    for (const key of Object.keys(before)) expect(bits(after[key]!)).toEqual(bits(before[key]!));
+    expect(bits(copy.enc.weight)).not.toEqual(bits(net.enc.weight));
+    // The copy's containers work on its own children: a replaced activation changes its output only.
+    const reference = bits(net.eval().forward(x));
+    copy.loadStateDict(net.stateDict());
+    copy.eval();
+    copy.enc.replaceChild('activation', new Tanh());
+    expect(bits(net.forward(x))).toEqual(reference);
+    expect(bits(copy.forward(x))).not.toEqual(reference);
+    copy.blocks.append(new Dense(4, 4, { seed: 5 }));
+    expect([copy.blocks.length, net.blocks.length]).toEqual([3, 2]);
+    expect(copy.blocks.at(2)).toBe(Module.childrenOf(copy.blocks).get('2'));
+  });
+
+  test('refuses what it cannot copy faithfully, naming Module.clone and the field', () => {
+    class Closure extends Module {
+      readonly k = 2;
+      readonly f = (t: Tensor): Tensor => t.mul(this.k);
+      forward(t: Tensor): Tensor {
+        return this.f(t);
+      }
+    }
+    expectError(() => new Closure().clone(), ValueError, /^Module\.clone: Closure\.f holds an arrow function that refers to `this`/);
+    class Plain extends Module {
+      readonly f = (t: Tensor): Tensor => t.mul(2); // a function of its arguments alone is shared
+      forward(t: Tensor): Tensor {
+        return this.f(t);
+      }
+    }
+    const plain = new Plain();
+    expect(plain.clone().f).toBe(plain.f);
+    class Holder extends Module {
+      constructor(readonly value: unknown) {
+        super();
+      }
+      forward(t: Tensor): Tensor {
+        return t;
+      }
+    }
+    class Tokenizer {
+      readonly vocab = ['a'];
+    }
+    expectError(() => new Holder(new Tokenizer()).clone(), ValueError, /^Module\.clone: Holder\.value holds a Tokenizer, which clone cannot copy faithfully/);
+    expectError(() => new Holder({ deep: [[new Dense(1, 1)]] }).clone(), ValueError, /^Module\.clone: Holder\.value\.deep\[0\]\[0\] holds a Dense that is not part of the model/);
+    expectError(() => new Holder(tensor([1], { requiresGrad: true }).mul(2)).clone(), ValueError, /^Module\.clone: Holder\.value was computed by a recorded op/);
+    const computed = new Holder(1);
+    computed.registerBuffer('b', tensor([1], { requiresGrad: true }).mul(2));
+    expectError(() => computed.clone(), ValueError, "Module.clone: the buffer 'b' was computed by a recorded op, and a copy cannot keep its graph; hold a leaf (detach())");
+    const getter = new Holder(1);
+    Object.defineProperty(getter, 'g', { get: () => 1, enumerable: true });
+    expectError(() => getter.clone(), ValueError, /^Module\.clone: Holder\.g is a getter or setter of the instance/);
+    // And what every walk refuses: a module held in a field but never registered.
+    const stray = new Holder(new Dense(1, 1));
+    expectError(() => stray.clone(), ValueError, /^Module\.clone: Holder\.value holds a Dense that was never registered/);
   });
 });

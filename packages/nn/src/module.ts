@@ -4,7 +4,7 @@
  * under a name. Registration is explicit, so nothing is discovered by accident (a cached constant
  * tensor on a field never becomes a parameter) and names and order are exactly what the code says.
  */
-import { Tensor, ShapeError, ValueError, assign, formatShape, isTensor, sameShape } from '@adjoint/core';
+import { Rng, Tensor, ShapeError, ValueError, assign, formatShape, isTensor, sameShape } from '@adjoint/core';
 import { knownOptions, listSome, orDefault, quoteName, show } from './args';
 
 /** What `stateDict()` returns and `loadStateDict()` takes: dotted name → tensor. */
@@ -332,6 +332,36 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
     const out: StateDict = {};
     for (const [key, t] of this.stateEntries('stateDict')) out[key] = t.clone();
     return out;
+  }
+
+  /**
+   * A deep copy of this module, PyTorch's `copy.deepcopy(model)`: an instance of the same class,
+   * with the same children, parameters and buffers under the same names, and fields holding the
+   * same data, sharing no memory with this module (a best-model snapshot, the target network of an
+   * EMA or DQN). What the copy keeps:
+   * - parameter and buffer values, bit for bit, in new tensors; `requiresGrad` (frozen weights stay
+   *   frozen); no gradients (`grad` is null, as for a module just built: PyTorch's deepcopy copies
+   *   them, but they belong to the last backward pass, not to the model) and no hooks;
+   * - the sharing inside the model: a module registered in two places, or a weight tied with
+   *   `replaceParameter`, is one module or tensor in the copy too, shared with nothing outside it;
+   * - `training` of every module, and each layer's own generator (`layer.rng`) at the same point of
+   *   its stream, so the copy draws the masks the original would (layers without one draw from
+   *   core's stream, which is one for the whole program);
+   * - the other fields, copied deeply: numbers, strings, arrays, plain objects, Maps, Sets, typed
+   *   arrays, tensors, Rngs and modules of the tree. A function is shared, as by PyTorch's deepcopy
+   *   (code is not state); Dense's activation module is rebound to the copy's.
+   *
+   * A `#private` field is not copied: JavaScript lets no code outside the class read one, so a
+   * class that keeps state in one cannot be cloned (its methods throw a TypeError on the copy).
+   * ModuleList, which does, is built anew.
+   * @throws ValueError naming `Module.clone` and the field for what cannot be copied faithfully: an
+   * object of another class (it may keep state a field-by-field copy would miss), an arrow function
+   * that refers to `this` (it would go on working on this module), a getter, a tensor computed by
+   * a recorded op (a copy cannot keep its graph), a module outside the tree; and for what the tree
+   * walk refuses (a cycle, an unregistered module in a field).
+   */
+  clone(): this {
+    return cloneTree(this);
   }
 
   /**
@@ -792,3 +822,141 @@ function describePath(path: string): string {
   return path.length > 80 ? `'${path.slice(0, 30)}…${path.slice(-40)}' (${path.length} characters)` : `'${path}'`;
 }
 
+
+/** The function named in clone's messages. */
+const CLONE = 'Module.clone';
+
+/** What {@link cloneTree} keeps while it copies: each original's copy, and the work still to do. */
+interface CloneState {
+  /** The copy of each module, tensor, generator and container met so far (one copy each, so sharing is kept). */
+  readonly copies: Map<unknown, unknown>;
+  /** A name for messages of each registered tensor ("the buffer 'bn.runningMean'"). */
+  readonly tensorNames: ReadonlyMap<Tensor, string>;
+  /** Containers made but not yet filled: filled from a queue, not by recursion, so deep data does not overflow the stack. */
+  readonly pending: Array<() => void>;
+  /** Each original container and module with its copy, whose frozen, sealed or non-extensible state the copy takes at the end. */
+  readonly made: Array<readonly [object, object]>;
+}
+
+/**
+ * {@link Module.clone}: every module of the tree gets its copy first, an empty object of its class,
+ * then every module's own fields are copied into its copy, through one table of copies so that
+ * whatever is shared stays shared.
+ */
+function cloneTree<M extends AnyModule>(root: M): M {
+  const modules: Array<[string, AnyModule]> = [];
+  walkModules(CLONE, root, { unique: true }, (path, module) => void modules.push([path, module]));
+  const tensorNames = new Map<Tensor, string>();
+  for (const [path, module] of modules) {
+    const { ownParameters, ownBuffers } = internalsOf(module);
+    for (const [name, t] of ownParameters) if (!tensorNames.has(t)) tensorNames.set(t, `the parameter ${quoteName(join(path, name))}`);
+    for (const [name, t] of ownBuffers) if (!tensorNames.has(t)) tensorNames.set(t, `the buffer ${quoteName(join(path, name))}`);
+  }
+  const state: CloneState = { copies: new Map(), tensorNames, pending: [], made: [] };
+  // An object of each module's class made without running its constructor (whose arguments are not known).
+  for (const [, module] of modules) state.copies.set(module, Object.create(Object.getPrototypeOf(module)) as AnyModule);
+  for (const [, module] of modules) {
+    const copy = state.copies.get(module) as AnyModule;
+    state.made.push([module, copy]);
+    for (const key of Reflect.ownKeys(module)) {
+      const where = `${module.constructor.name}.${String(key)}`;
+      const d = Object.getOwnPropertyDescriptor(module, key)!;
+      if (!('value' in d)) throw new ValueError(`${CLONE}: ${where} is a getter or setter of the instance, whose state clone cannot see; define it on the class`);
+      const value = copyValue(d.value, where, state);
+      Object.defineProperty(copy, key, { value, writable: d.writable!, enumerable: d.enumerable!, configurable: d.configurable! });
+    }
+  }
+  while (state.pending.length > 0) state.pending.pop()!();
+  for (const [, module] of modules) {
+    const copy = state.copies.get(module) as AnyModule;
+    const { ownParameters, ownBuffers } = internalsOf(copy);
+    for (const child of Module.childrenOf(copy).values()) registered.add(child);
+    for (const p of ownParameters.values()) registeredParameters.add(p);
+    for (const b of ownBuffers.values()) registeredBuffers.add(b);
+  }
+  // Last, so that the fills above could write into copies of frozen containers.
+  for (const [original, copy] of state.made) {
+    if (Object.isFrozen(original)) Object.freeze(copy);
+    else if (Object.isSealed(original)) Object.seal(copy);
+    else if (!Object.isExtensible(original)) Object.preventExtensions(copy);
+  }
+  return state.copies.get(root) as M;
+}
+
+/** A module's own registrations: the maps the tree is made of (private to the class, read here for clone alone). */
+function internalsOf(module: AnyModule): { ownParameters: Map<string, Tensor>; ownBuffers: Map<string, Tensor> } {
+  return module as unknown as { ownParameters: Map<string, Tensor>; ownBuffers: Map<string, Tensor> };
+}
+
+/** An arrow function's text: its parameters, then `=>` (a method or `function` starts otherwise). */
+const ARROW = /^(?:async\s*)?(?:\(|[\w$]+\s*=>)/;
+
+/**
+ * The copy of a field's value (`where` names it in messages). Containers are made empty here and
+ * filled later from `state.pending`.
+ */
+function copyValue(value: unknown, where: string, state: CloneState): unknown {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return value;
+  if (typeof value === 'function') {
+    // An arrow function keeps the `this` it was made with: the original module, not the copy.
+    const text = Function.prototype.toString.call(value);
+    if (ARROW.test(text) && /\bthis\b/.test(text)) {
+      throw new ValueError(`${CLONE}: ${where} holds an arrow function that refers to \`this\`, which would go on working on the original module, not the copy; make it a method of the class (a method sees the copy as \`this\`)`);
+    }
+    return value;
+  }
+  const { copies } = state;
+  if (copies.has(value)) return copies.get(value);
+  let copy: object;
+  if (value instanceof Module) {
+    // Every module of the tree has its copy already: this one is not part of the model.
+    throw new ValueError(`${CLONE}: ${where} holds a ${value.constructor.name} that is not part of the model (not registered under it), which the copy would have to share with the original; register it, or keep it out of the module`);
+  } else if (isTensor(value)) {
+    if (!value.isLeaf) {
+      throw new ValueError(`${CLONE}: ${state.tensorNames.get(value) ?? where} was computed by a recorded op, and a copy cannot keep its graph; hold a leaf (detach())`);
+    }
+    const t = value.clone();
+    t.requiresGrad = value.requiresGrad;
+    copy = t;
+  } else if (value instanceof Rng) {
+    copy = Rng.fromState(value.state());
+  } else if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    copy = (value as unknown as { slice(): object }).slice();
+  } else if (Array.isArray(value)) {
+    const items = value as unknown[];
+    const array: unknown[] = new Array(items.length);
+    state.pending.push(() => {
+      for (let i = 0; i < items.length; i++) if (i in items) array[i] = copyValue(items[i], `${where}[${i}]`, state);
+    });
+    copy = array;
+  } else if (value instanceof Map) {
+    const map = new Map();
+    state.pending.push(() => {
+      for (const [k, v] of value) map.set(copyValue(k, `${where} (a key)`, state), copyValue(v, `${where}.get(${typeof k === 'string' ? quoteName(k) : show(k)})`, state));
+    });
+    copy = map;
+  } else if (value instanceof Set) {
+    const set = new Set();
+    state.pending.push(() => {
+      for (const v of value) set.add(copyValue(v, `${where} (an element)`, state));
+    });
+    copy = set;
+  } else if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
+    const object = Object.create(Object.getPrototypeOf(value)) as object;
+    state.pending.push(() => {
+      for (const key of Reflect.ownKeys(value)) {
+        const d = Object.getOwnPropertyDescriptor(value, key)!;
+        const at = `${where}.${String(key)}`;
+        if (!('value' in d)) throw new ValueError(`${CLONE}: ${at} is a getter or setter, whose state clone cannot see`);
+        Object.defineProperty(object, key, { value: copyValue(d.value, at, state), writable: d.writable!, enumerable: d.enumerable!, configurable: d.configurable! });
+      }
+    });
+    copy = object;
+  } else {
+    const kind = (value as object).constructor?.name ?? 'object';
+    throw new ValueError(`${CLONE}: ${where} holds ${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind}, which clone cannot copy faithfully (an object of a class may keep state a field-by-field copy would miss); hold plain data (numbers, strings, arrays, plain objects, Maps, Sets, tensors) or copy it yourself after clone`);
+  }
+  copies.set(value, copy);
+  if (!isTensor(copy) && !(copy instanceof Rng)) state.made.push([value as object, copy]);
+  return copy;
+}

@@ -36,7 +36,8 @@ export class Dense extends Module {
   readonly outFeatures: number;
   /** The activation's name ('relu', 'tanh', …; a module's class name; 'custom' for a function). */
   readonly activationName: string;
-  private readonly activate: ActivationFn;
+  /** The activation function, or null where an activation module (the child 'activation') is used. */
+  private readonly activationFunction: ActivationFn | null;
   /** Whether relu is fused into the affine map (see forward). */
   private readonly fusedRelu: boolean;
   private readonly hasBias: boolean;
@@ -56,11 +57,10 @@ export class Dense extends Module {
     const activation = orDefault(options.activation, 'identity');
     if (activation instanceof Module) {
       this.register('activation', activation);
-      // The child as registered now, so that one put in its place by replaceChild runs.
-      this.activate = (x) => (Module.childrenOf(this).get('activation') as Module).forward(x);
+      this.activationFunction = null;
       this.activationName = activation.constructor.name;
     } else {
-      this.activate = activationFn(activation, 'Dense');
+      this.activationFunction = activationFn(activation, 'Dense');
       this.activationName = typeof activation === 'string' ? activation : 'custom';
     }
     const init = initializer(orDefault(options.init, isReluLike(activation) ? 'heUniform' : 'glorotUniform'), 'Dense');
@@ -84,6 +84,11 @@ export class Dense extends Module {
   /** The `[outFeatures]` bias, or null for a layer built with `bias: false`. */
   get bias(): Tensor | null {
     return this.hasBias ? this.param('bias') : null;
+  }
+
+  /** The activation, a module's as registered now (so that one put in its place by replaceChild runs). */
+  private activate(x: Tensor): Tensor {
+    return this.activationFunction === null ? (Module.childrenOf(this).get('activation') as Module).forward(x) : this.activationFunction(x);
   }
 
   /** f(xW + b). */

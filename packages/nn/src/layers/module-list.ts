@@ -20,7 +20,6 @@ import { show } from '../args';
  * }
  */
 export class ModuleList<M extends AnyModule = AnyModule> extends Module<never[], never> {
-  readonly #items: M[] = [];
 
   constructor(modules: readonly M[] = []) {
     super();
@@ -37,19 +36,18 @@ export class ModuleList<M extends AnyModule = AnyModule> extends Module<never[],
    */
   append(module: M): this {
     if (!(module instanceof Module)) throw new ValueError(`ModuleList.append: expected a Module, got ${describe(module)}`);
-    this.register(String(this.#items.length), module);
-    this.#items.push(module);
+    this.register(String(this.length), module);
     return this;
   }
 
-  /** Keeps the list in step with {@link Module.replaceChild}. */
-  protected override childReplaced(name: string, _old: AnyModule, replacement: AnyModule): void {
-    this.#items[Number(name)] = replacement as M;
+  /** The modules, read from the registrations themselves (which replaceChild keeps current), in order. */
+  private get items(): M[] {
+    return [...Module.childrenOf(this).values()] as M[];
   }
 
   /** Number of modules. */
   get length(): number {
-    return this.#items.length;
+    return Module.childrenOf(this).size;
   }
 
   /**
@@ -57,16 +55,16 @@ export class ModuleList<M extends AnyModule = AnyModule> extends Module<never[],
    * @throws ValueError when `index` is not a whole number within the list.
    */
   at(index: number): M {
-    const n = this.#items.length;
+    const n = this.length;
     if (!Number.isInteger(index) || index < -n || index >= n) {
       throw new ValueError(`ModuleList.at: index must be a whole number from ${-n} to ${n - 1}, got ${show(index)}`);
     }
-    return this.#items[index < 0 ? index + n : index]!;
+    return this.items[index < 0 ? index + n : index]!;
   }
 
   /** The modules in order: `for (const block of list)`. */
   [Symbol.iterator](): Iterator<M> {
-    return this.#items[Symbol.iterator]();
+    return this.items[Symbol.iterator]();
   }
 
   /** A ModuleList has no forward (as in PyTorch): the model that holds it calls its modules. */

@@ -1,5 +1,5 @@
-import { ValueError, borrowGrad, randn, tensor, type Tensor } from '@adjoint/core';
-import { NonFiniteGradientError } from './optimizer';
+import { Rng, ValueError, borrowGrad, randn, tensor, type Tensor } from '@adjoint/core';
+import { NonFiniteGradientError, type Optimizer, type ParamGroupOptions } from './optimizer';
 import { expectError } from '../../../../test/support/expect-error';
 import { crossEntropy } from '../losses';
 import { Adam } from './adam';
@@ -249,5 +249,135 @@ describe('unknown options', () => {
     const w = tensor([1], { requiresGrad: true });
     expect(() => new SGD([w], { momentun: 0.9 } as never)).toThrow("SGD: unknown option 'momentun'; the options are lr, momentum, nesterov, weightDecay");
     expect(() => new Adam([w], { beta: 0.9 } as never)).toThrow(/^Adam: unknown option 'beta'; the options are lr, beta1, beta2/);
+  });
+});
+
+describe('stateDict through JSON, with the groups\' rates (PyTorch: param_groups in state_dict)', () => {
+  type Make = (params: ParamGroupOptions[]) => Optimizer;
+  const OPTIMIZERS: Array<[string, Make]> = [
+    ['SGD with momentum', (g) => new SGD(g, { lr: 0.1, momentum: 0.9 })],
+    ['SGD with Nesterov momentum and weight decay', (g) => new SGD(g, { lr: 0.05, momentum: 0.8, nesterov: true, weightDecay: 0.01 })],
+    ['Adam', (g) => new Adam(g, { lr: 0.01 })],
+    ['AdamW', (g) => new AdamW(g, { lr: 0.01 })],
+    ['RMSprop', (g) => new RMSprop(g, { lr: 0.01 })],
+    ['Adagrad', (g) => new Adagrad(g, { lr: 0.1 })],
+  ];
+  const rng = new Rng(11);
+  const shapes = [[2, 3], [3], []];
+  const grads = Array.from({ length: 12 }, () => shapes.map((s) => Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => rng.normal())));
+  const start = shapes.map((s) => Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => rng.normal()));
+  const fresh = (): Tensor[] => shapes.map((s, i) => tensor(start[i]!, { shape: s, requiresGrad: true }));
+  /** Two groups: the matrix at a rate of its own, the rest with a weight decay of its own. */
+  const groupsOf = (ps: Tensor[]): ParamGroupOptions[] => [{ params: [ps[0]!], lr: 0.02 }, { params: [ps[1]!, ps[2]!], weightDecay: 0.03 }];
+  const steps = (opt: Optimizer, ps: Tensor[], from: number, to: number): void => {
+    for (let k = from; k < to; k++) {
+      if (k === 3) opt.paramGroups[1]!.lr = 0.004; // a rate changed during training must be saved too
+      ps.forEach((p, i) => (p.grad = tensor(grads[k]![i]!, { shape: [...p.shape] })));
+      opt.step();
+    }
+  };
+
+  test.each(OPTIMIZERS)('%s: train, save to a JSON string, load into a new optimizer, go on: the run of one that never stopped, bit for bit', (_name, make) => {
+    const ps = fresh();
+    const uninterrupted = make(groupsOf(ps));
+    steps(uninterrupted, ps, 0, 12);
+    const first = fresh();
+    const before = make(groupsOf(first));
+    steps(before, first, 0, 7);
+    const text = JSON.stringify(before.stateDict());
+    const resumed = fresh();
+    resumed.forEach((p, i) => p.data.set(first[i]!.data));
+    const after = make(groupsOf(resumed));
+    after.loadStateDict(JSON.parse(text));
+    expect(after.stepCount).toBe(7);
+    expect(after.currentLr(1)).toBe(0.004);
+    steps(after, resumed, 7, 12);
+    resumed.forEach((p, i) => expect(Array.from(p.data)).toEqual(Array.from(ps[i]!.data)));
+    // Without the saved rate, the second group would have gone on at the optimizer's rate.
+    expect(after.paramGroups[1]!.lr).toBe(0.004);
+  });
+
+  test('stateDict records the rates and weight decays as plain data; a schedule as "schedule"', () => {
+    const ps = fresh();
+    const opt = new SGD([{ params: [ps[0]!], lr: stepDecay(0.1, { stepSize: 2 }) }, { params: [ps[1]!, ps[2]!], weightDecay: 0.5 }], { lr: 0.3, momentum: 0.9, weightDecay: 0.1 });
+    const { lr, paramGroups } = opt.stateDict();
+    expect({ lr, paramGroups }).toEqual({ lr: 0.3, paramGroups: [{ params: [0], lr: 'schedule', weightDecay: 0.1 }, { params: [1, 2], weightDecay: 0.5 }] });
+    expect(JSON.parse(JSON.stringify(opt.stateDict()))).toEqual({ step: 0, state: [null, null, null], lr: 0.3, paramGroups });
+    const scheduled = new Adam(ps, { lr: stepDecay(0.1, { stepSize: 2 }) });
+    expect(scheduled.stateDict().lr).toBe('schedule');
+  });
+
+  test('loading: numbers replace the rates; "schedule" keeps the optimizer\'s own; a state without rates keeps them all', () => {
+    const schedule = stepDecay(0.1, { stepSize: 2 });
+    const source = new SGD([{ params: [param([1])], lr: schedule }, { params: [param([2])] }], { lr: 0.3 });
+    source.lr = 0.2;
+    const saved = JSON.parse(JSON.stringify(source.stateDict()));
+    const mine = stepDecay(1, { stepSize: 1 });
+    const target = new SGD([{ params: [param([1])], lr: mine }, { params: [param([2])], lr: 0.7 }], { lr: 0.9 });
+    target.loadStateDict(saved);
+    expect([target.lr, target.paramGroups[0]!.lr, target.paramGroups[1]!.lr]).toEqual([0.2, mine, undefined]);
+    expect(target.currentLr(1)).toBe(0.2); // the second group follows the optimizer's rate again, as it did
+    const old = new SGD([{ params: [param([1])], lr: 0.4 }, { params: [param([2])] }], { lr: 0.9 });
+    old.loadStateDict({ step: 3, state: [null, null] }); // saved before the rates were recorded
+    expect([old.lr, old.paramGroups[0]!.lr, old.paramGroups[1]!.lr, old.stepCount]).toEqual([0.9, 0.4, undefined, 3]);
+  });
+
+  test('JSON has no ∞: a null in a sum of squares (Adagrad\'s can overflow) loads as ∞; elsewhere it is refused', () => {
+    const a = param([1]);
+    const adagrad = new Adagrad([a]);
+    for (let k = 0; k < 2; k++) {
+      a.grad = tensor([1e154]);
+      adagrad.step();
+    }
+    const restored = new Adagrad([param([1])]);
+    restored.loadStateDict(JSON.parse(JSON.stringify(adagrad.stateDict())));
+    expect((restored.stateDict().state[0]!.sum as Tensor).data[0]).toBe(Infinity);
+    const sgd = new SGD([param([1, 2])], { lr: 0.1, momentum: 0.9 });
+    expectError(() => sgd.loadStateDict({ step: 1, state: [{ velocity: [null, 0] as never }] }), ValueError, "SGD.loadStateDict: 'velocity' of parameter 0 holds NaN at element 0; a state must be finite");
+  });
+
+  test('a scalar parameter\'s state, which JSON writes as a bare number, loads back', () => {
+    const w = param([3]);
+    const s = tensor(3, { requiresGrad: true });
+    const opt = new Adam([s, w], { lr: 0.1 });
+    s.grad = tensor(0.5);
+    w.grad = tensor([0.5]);
+    opt.step();
+    const text = JSON.stringify(opt.stateDict());
+    expect(JSON.parse(text).state[0].m).toBeCloseTo(0.05, 15);
+    const again = new Adam([tensor(3, { requiresGrad: true }), param([3])], { lr: 0.1 });
+    again.loadStateDict(JSON.parse(text));
+    expect((again.stateDict().state[0]!.m as Tensor).item()).toBe((opt.stateDict().state[0]!.m as Tensor).item());
+    expect((again.stateDict().state[0]!.m as Tensor).shape).toEqual([]);
+  });
+
+  test('a malformed state from JSON is a ValueError naming <Optimizer>.loadStateDict, and changes nothing', () => {
+    const ps = fresh();
+    const source = new Adam(groupsOf(ps), { lr: 0.01 });
+    steps(source, ps, 0, 2);
+    const good = JSON.parse(JSON.stringify(source.stateDict()));
+    const target = new Adam(groupsOf(fresh()), { lr: 0.01 });
+    const withState = (i: number, key: string, value: unknown) => ({ ...good, state: good.state.map((s: object, k: number) => (k === i ? { ...s, [key]: value } : s)) });
+    const cases: Array<[unknown, string | RegExp]> = [
+      [withState(0, 'm', [[1, 2, 3]]), "Adam.loadStateDict: 'm' of parameter 0 must be nested arrays shaped like the parameter, [2, 3], got an array of length 1 where 2 belong"],
+      [withState(0, 'm', [[1, 2, 3], [4, 5]]), "Adam.loadStateDict: 'm' of parameter 0 must be nested arrays shaped like the parameter, [2, 3], got an array of length 2 where 3 belong at [1]"],
+      [withState(0, 'v', [[1, 2, 3], [4, '5', 6]]), "Adam.loadStateDict: 'v' of parameter 0 must be nested arrays shaped like the parameter, [2, 3], got string 5 at [1, 1]"],
+      [withState(1, 'm', 4), /^Adam\.loadStateDict: 'm' of parameter 1 must be a Tensor, got number 4/],
+      [withState(2, 'v', [1]), "Adam.loadStateDict: 'v' of parameter 2 must be nested arrays shaped like the parameter, [], got an array of length 1"],
+      [withState(1, 'v', [1, -1, 2]), "Adam.loadStateDict: 'v' of parameter 1 holds -1 at element 1; it is a sum of squares, which cannot be negative or NaN"],
+      [{ ...good, lr: -1 }, "Adam.loadStateDict: 'lr' must be a learning rate (a finite number ≥ 0) or 'schedule', got number -1"],
+      [{ ...good, lr: 'cosine' }, "Adam.loadStateDict: 'lr' must be a learning rate (a finite number ≥ 0) or 'schedule', got string cosine"],
+      [{ ...good, paramGroups: good.paramGroups.slice(0, 1) }, /^Adam\.loadStateDict: 'paramGroups' must be a list of 2 groups \(this optimizer's\), got an array of length 1$/],
+      [{ ...good, paramGroups: [good.paramGroups[0], { ...good.paramGroups[1], params: [1] }] }, 'Adam.loadStateDict: param group 1 holds the parameters at [1] in the state, this optimizer\'s the parameters at [1, 2]'],
+      [{ ...good, paramGroups: [good.paramGroups[0], { ...good.paramGroups[1], weightDecay: 0 }] }, /^Adam\.loadStateDict: param group 1 was saved with weightDecay 0, this optimizer's is 0\.03; the weight decay is fixed/],
+      [{ ...good, paramGroups: [{ ...good.paramGroups[0], lr: null }, good.paramGroups[1]] }, "Adam.loadStateDict: the lr of param group 0 must be a learning rate (a finite number ≥ 0) or 'schedule', got null"],
+      [{ ...good, paramGroups: [7, good.paramGroups[1]] }, 'Adam.loadStateDict: param group 0 must be an object {params, lr, weightDecay}, got number 7'],
+    ];
+    for (const [bad, message] of cases) expectError(() => target.loadStateDict(bad as never), ValueError, message);
+    expect(target.stepCount).toBe(0);
+    expect(target.stateDict().state).toEqual([null, null, null]);
+    expect(target.currentLr(0)).toBe(0.02);
+    target.loadStateDict(good);
+    expect(target.stepCount).toBe(2);
   });
 });

@@ -44,10 +44,36 @@ export interface ParamGroup {
 /** Per-parameter optimizer state: named tensors (moment estimates) and numbers (step counts, integers ≥ 0). */
 export type ParamState = Record<string, Tensor | number>;
 
-/** What {@link Optimizer.stateDict} returns: the step count and each parameter's state, by position. */
+/**
+ * What {@link Optimizer.stateDict} returns: the step count, each parameter's state by position, and
+ * the learning rates and weight decays (PyTorch's `param_groups`). It is plain data apart from the
+ * state's tensors, which `JSON.stringify` writes as nested arrays (Tensor's `toJSON`), so
+ * `opt.loadStateDict(JSON.parse(JSON.stringify(opt.stateDict())))` restores it.
+ */
 export interface OptimizerState {
   step: number;
+  /**
+   * Each parameter's state, null before its first update. {@link Optimizer.loadStateDict} also
+   * takes the nested arrays JSON holds in the place of a tensor.
+   */
   state: Array<ParamState | null>;
+  /**
+   * The optimizer's {@link Optimizer.lr}: a number, or 'schedule' for a schedule, which is code and
+   * is not saved. Absent from states saved before it was recorded.
+   */
+  lr?: number | 'schedule';
+  /** Each parameter group's settings, in order. Absent from states saved before they were recorded. */
+  paramGroups?: SavedParamGroup[];
+}
+
+/** A parameter group's settings in an {@link OptimizerState}. */
+export interface SavedParamGroup {
+  /** The positions of the group's parameters in `state` (and in {@link Optimizer.params}). */
+  params: number[];
+  /** The group's own learning rate: a number, or 'schedule'; absent when the group follows the optimizer's. */
+  lr?: number | 'schedule';
+  /** The weight decay the group's parameters are updated with (the group's own, else the optimizer's). */
+  weightDecay: number;
 }
 
 /**
@@ -114,7 +140,7 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
 
   /** The weight decay of parameter `index`: its group's, or the optimizer's own `weightDecay` option (0 without one). */
   protected weightDecayOf(index: number): number {
-    return this.paramGroups[this.groupOf[index]!]!.weightDecay ?? (this as { weightDecay?: number }).weightDecay ?? 0;
+    return this.groupWeightDecay(this.groupOf[index]!);
   }
 
   /**
@@ -207,62 +233,157 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
     for (const p of this.params) p.zeroGrad();
   }
 
-  /** A snapshot (copies) of the step count and every parameter's state, by parameter position. */
+  /**
+   * A snapshot (copies) of the step count, every parameter's state by position, and the groups'
+   * learning rates and weight decays, for {@link loadStateDict}. It goes through JSON:
+   * `JSON.stringify(opt.stateDict())` writes the state's tensors as nested arrays, which
+   * loadStateDict takes back. A learning rate that is a schedule is recorded as 'schedule' (a
+   * function cannot be saved): build the optimizer that resumes with the same schedule.
+   */
   stateDict(): OptimizerState {
+    const saved = (lr: LearningRate): number | 'schedule' => (typeof lr === 'function' ? 'schedule' : lr);
+    let next = 0;
     return {
       step: this.steps,
       state: this.params.map((p) => {
         const s = this.states.get(p);
         return s === undefined ? null : copyState(s);
       }),
+      lr: saved(this.lr),
+      paramGroups: this.paramGroups.map((group, g) => ({
+        params: group.params.map(() => next++),
+        ...(group.lr === undefined ? {} : { lr: saved(group.lr) }),
+        weightDecay: this.groupWeightDecay(g),
+      })),
     };
   }
 
   /**
    * Restores a snapshot from {@link stateDict} of an optimizer of the same kind over parameters of
-   * the same shapes.
-   * @throws ValueError when the number of parameters differs, `step` is not a step count, an entry
-   * is missing or of another kind, or a state tensor holds NaN or ±∞ (or, for a sum of squares such
-   * as Adam's `v`, a negative value); ShapeError when a state tensor's shape differs.
+   * the same shapes (and groups), also one that went through JSON (`JSON.parse` of what
+   * `JSON.stringify(opt.stateDict())` wrote), so that training resumes exactly where it was saved.
+   * The learning rates saved as numbers replace the optimizer's, even a schedule it was built with
+   * (as PyTorch's load_state_dict replaces `lr`); one saved as 'schedule' leaves the optimizer's own
+   * rate there as it is, which for a resumed run is the same schedule, called with the restored step
+   * count (PyTorch's LambdaLR does not save its functions either). JSON
+   * has no −0, ∞ or NaN: a −0 comes back as 0, and a null in a sum of squares (Adagrad's, which can
+   * overflow) as ∞, the one non-finite value a state may hold. A state saved before the rates were
+   * recorded (without `lr` and `paramGroups`) leaves the rates as they are. Everything is checked
+   * before anything changes.
+   * @throws ValueError naming `<Optimizer>.loadStateDict` when the number of parameters differs,
+   * `step` is not a step count, an entry is missing or of another kind, a state array is not nested
+   * like the parameter's shape or holds something else than numbers, a state holds NaN or ±∞ (or,
+   * for a sum of squares such as Adam's `v`, a negative value), or the groups differ from this
+   * optimizer's (their parameters, or their weight decay, which is fixed when the optimizer is
+   * built); ShapeError when a state tensor's shape differs.
    */
   loadStateDict(dict: OptimizerState): void {
+    const op = `${this.name}.loadStateDict`;
     if (dict === null || typeof dict !== 'object' || !Array.isArray(dict.state)) {
-      throw new ValueError(`${this.name}.loadStateDict: expected {step, state} from stateDict(), got ${describe(dict)}`);
+      throw new ValueError(`${op}: expected {step, state} from stateDict(), got ${describe(dict)}`);
     }
     if (!Number.isInteger(dict.step) || dict.step < 0) {
-      throw new ValueError(`${this.name}.loadStateDict: 'step' must be a step count (an integer ≥ 0), got ${describe(dict.step)}`);
+      throw new ValueError(`${op}: 'step' must be a step count (an integer ≥ 0), got ${describe(dict.step)}`);
     }
     if (dict.state.length !== this.params.length) {
-      throw new ValueError(`${this.name}.loadStateDict: the state has ${dict.state.length} parameters but the optimizer has ${this.params.length}`);
+      throw new ValueError(`${op}: the state has ${dict.state.length} parameters but the optimizer has ${this.params.length}`);
     }
-    dict.state.forEach((s, i) => {
-      if (s === null) return;
-      if (typeof s !== 'object') throw new ValueError(`${this.name}.loadStateDict: the state of parameter ${i} must be an object or null, got ${describe(s)}`);
-      // The state must have the entries this optimizer keeps (of the same kinds): a state from
-      // another optimizer, or a number where a tensor belongs, would only fail later, in step().
-      const fresh = this.initState(this.params[i]!);
-      const want = Object.keys(fresh).sort().join(', ');
-      const got = Object.keys(s).sort().join(', ');
-      if (want !== got) throw new ValueError(`${this.name}.loadStateDict: the state of parameter ${i} has entries [${got}], this optimizer keeps [${want}]`);
-      for (const [key, v] of Object.entries(s)) {
-        const expected = fresh[key];
-        // Numbers in a state are step counts (Adam's t): a negative or fractional one would make the
-        // next step divide by a zero bias correction, or apply the wrong one.
-        if (isTensor(expected) !== isTensor(v) || (!isTensor(v) && (typeof v !== 'number' || !Number.isInteger(v) || v < 0))) {
-          throw new ValueError(`${this.name}.loadStateDict: '${key}' of parameter ${i} must be ${isTensor(expected) ? 'a Tensor' : 'a step count (an integer ≥ 0)'}, got ${describe(v)}`);
-        }
-        if (isTensor(v) && !sameShape(v.shape, this.params[i]!.shape)) {
-          throw new ShapeError(`${this.name}.loadStateDict: '${key}' of parameter ${i} has shape ${formatShape(v.shape)}, the parameter ${formatShape(this.params[i]!.shape)}`);
-        }
-        // A corrupt checkpoint must not get around step()'s refusal of non-finite gradients.
-        if (isTensor(v)) checkStateValues(`${this.name}.loadStateDict`, `'${key}' of parameter ${i}`, v.data, this.nonNegativeState.includes(key));
-      }
-    });
+    const states = dict.state.map((s, i) => (s === null ? null : this.loadedState(op, s, i)));
+    const rates = this.loadedRates(op, dict);
     this.states.clear();
-    dict.state.forEach((s, i) => {
-      if (s !== null) this.states.set(this.params[i]!, copyState(s) as S);
+    states.forEach((s, i) => {
+      if (s !== null) this.states.set(this.params[i]!, s);
     });
     this.steps = dict.step;
+    rates();
+  }
+
+  /** The weight decay group `g`'s parameters are updated with. */
+  private groupWeightDecay(g: number): number {
+    return this.paramGroups[g]!.weightDecay ?? (this as { weightDecay?: number }).weightDecay ?? 0;
+  }
+
+  /** Parameter `i`'s state from a state dict, checked, as new tensors (a loaded dict keeps no tie to the optimizer). */
+  private loadedState(op: string, s: unknown, i: number): S {
+    if (typeof s !== 'object' || Array.isArray(s) || isTensor(s)) throw new ValueError(`${op}: the state of parameter ${i} must be an object or null, got ${describe(s)}`);
+    // The state must have the entries this optimizer keeps (of the same kinds): a state from
+    // another optimizer, or a number where a tensor belongs, would only fail later, in step().
+    const param = this.params[i]!;
+    const fresh = this.initState(param);
+    const want = Object.keys(fresh).sort().join(', ');
+    const got = Object.keys(s!).sort().join(', ');
+    if (want !== got) throw new ValueError(`${op}: the state of parameter ${i} has entries [${got}], this optimizer keeps [${want}]`);
+    const out: ParamState = {};
+    for (const [key, v] of Object.entries(s!)) {
+      const what = `'${key}' of parameter ${i}`;
+      const nonNegative = this.nonNegativeState.includes(key);
+      if (!isTensor(fresh[key])) {
+        // Numbers in a state are step counts (Adam's t): a negative or fractional one would make the
+        // next step divide by a zero bias correction, or apply the wrong one.
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ValueError(`${op}: ${what} must be a step count (an integer ≥ 0), got ${describe(v)}`);
+        out[key] = v;
+        continue;
+      }
+      let t: Tensor;
+      if (isTensor(v)) {
+        if (!sameShape(v.shape, param.shape)) throw new ShapeError(`${op}: ${what} has shape ${formatShape(v.shape)}, the parameter ${formatShape(param.shape)}`);
+        t = v.clone();
+      } else if (Array.isArray(v) || (typeof v === 'number' && param.shape.length === 0)) {
+        // What JSON.stringify wrote for a tensor (Tensor.toJSON): nested arrays, a number for a scalar.
+        t = new Tensor(fromNested(op, what, v, param.shape, nonNegative), param.shape);
+      } else {
+        throw new ValueError(`${op}: ${what} must be a Tensor, got ${describe(v)} (nested arrays shaped like the parameter, which JSON holds for a tensor, are taken too)`);
+      }
+      // A corrupt checkpoint must not get around step()'s refusal of non-finite gradients.
+      checkStateValues(op, what, t.data, nonNegative);
+      out[key] = t;
+    }
+    return out as S;
+  }
+
+  /**
+   * The learning rates of a state dict, checked, as a function that puts them in place (called once
+   * everything else was checked too). A dict without them changes none.
+   */
+  private loadedRates(op: string, dict: OptimizerState): () => void {
+    const { lr, paramGroups: groups } = dict as { lr?: unknown; paramGroups?: unknown };
+    const rate = (value: unknown, where: string): number | 'schedule' | undefined => {
+      if (value === undefined || value === 'schedule') return value;
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        throw new ValueError(`${op}: ${where} must be a learning rate (a finite number ≥ 0) or 'schedule', got ${describe(value)}`);
+      }
+      return value;
+    };
+    const top = rate(lr, "'lr'");
+    if (groups === undefined) {
+      return () => {
+        if (typeof top === 'number') this.lr = top;
+      };
+    }
+    if (!Array.isArray(groups) || groups.length !== this.paramGroups.length) {
+      throw new ValueError(`${op}: 'paramGroups' must be a list of ${this.paramGroups.length} group${this.paramGroups.length === 1 ? '' : 's'} (this optimizer's), got ${describe(groups)}`);
+    }
+    let next = 0;
+    const groupRates = groups.map((saved: unknown, g) => {
+      const where = `param group ${g}`;
+      if (saved === null || typeof saved !== 'object' || Array.isArray(saved)) throw new ValueError(`${op}: ${where} must be an object {params, lr, weightDecay}, got ${describe(saved)}`);
+      const { params, weightDecay } = saved as { params?: unknown; weightDecay?: unknown };
+      const positions = this.paramGroups[g]!.params.map(() => next++);
+      if (!Array.isArray(params) || params.length !== positions.length || params.some((p, k) => p !== positions[k])) {
+        throw new ValueError(`${op}: ${where} holds the parameters at ${describePositions(params)} in the state, this optimizer's the parameters at ${describePositions(positions)}`);
+      }
+      const own = this.groupWeightDecay(g);
+      if (weightDecay !== own) {
+        throw new ValueError(`${op}: ${where} was saved with weightDecay ${describeNumber(weightDecay)}, this optimizer's is ${own}; the weight decay is fixed when an optimizer is built: build it with the saved one`);
+      }
+      return rate((saved as { lr?: unknown }).lr, `the lr of ${where}`);
+    });
+    return () => {
+      if (typeof top === 'number') this.lr = top;
+      groupRates.forEach((r, g) => {
+        if (r !== 'schedule') this.paramGroups[g]!.lr = r;
+      });
+    };
   }
 
   /** The state of a parameter before its first update. */
@@ -398,4 +519,51 @@ function copyState(s: ParamState): ParamState {
   const out: ParamState = {};
   for (const [k, v] of Object.entries(s)) out[k] = isTensor(v) ? v.clone() : v;
   return out;
+}
+
+/**
+ * The values of `value`, nested arrays shaped like `shape` (what JSON holds for a tensor), in
+ * row-major order; a null, JSON's writing of a non-finite number, is read as ∞ where `nullIsInfinity`
+ * (a sum of squares, which cannot hold NaN), and left NaN elsewhere for the check of values to report.
+ * @throws ValueError naming `op` and `what` where the nesting differs from `shape` or an item is not a number.
+ */
+function fromNested(op: string, what: string, value: unknown, shape: readonly number[], nullIsInfinity: boolean): Float64Array {
+  const out = new Float64Array(shape.reduce((a, b) => a * b, 1));
+  let k = 0;
+  // The index of the item being read on each axis so far, for the message.
+  const at: number[] = [];
+  const fail = (got: string): never => {
+    const place = at.length === 0 ? '' : ` at [${at.join(', ')}]`;
+    throw new ValueError(`${op}: ${what} must be nested arrays shaped like the parameter, ${formatShape(shape)}, got ${got}${place}`);
+  };
+  // As deep as the parameter has axes (a handful), so recursion is fine.
+  const visit = (v: unknown, depth: number): void => {
+    if (depth === shape.length) {
+      if (v === null) out[k++] = nullIsInfinity ? Infinity : NaN;
+      else if (typeof v === 'number') out[k++] = v;
+      else fail(describe(v));
+      return;
+    }
+    if (!Array.isArray(v)) fail(describe(v));
+    const items = v as unknown[];
+    if (items.length !== shape[depth]) fail(`an array of length ${items.length} where ${shape[depth]} belong`);
+    at.push(0);
+    for (let i = 0; i < items.length; i++) {
+      at[depth] = i;
+      visit(items[i], depth + 1);
+    }
+    at.pop();
+  };
+  visit(value, 0);
+  return out;
+}
+
+/** Positions in a state for a message: a short list written out, a long one summarised. */
+function describePositions(positions: unknown): string {
+  if (!Array.isArray(positions)) return describe(positions);
+  return positions.length <= 8 ? `[${positions.map((p) => (typeof p === 'number' ? String(p) : describe(p))).join(', ')}]` : `${describe(positions)} from ${String(positions[0])}`;
+}
+
+function describeNumber(v: unknown): string {
+  return typeof v === 'number' ? String(v) : describe(v);
 }

@@ -78,19 +78,8 @@ export class EarlyStopping implements Callback {
   /** Checks that the monitored quantity will be logged and resets the state of a previous run. */
   onTrainBegin(info: TrainInfo): CallbackResult {
     const { op, prefix } = this.speaker;
-    const isVal = isValidationKey(this.monitor);
-    const metric = info.metrics.find((m) => m.name === this.monitor || validationKey(m.name) === this.monitor);
-    const base = this.monitor === 'valLoss' || this.monitor === 'loss' ? 'loss' : metric?.name ?? this.monitor;
-    if (base !== 'loss' && metric === undefined) {
-      const known = ['loss', ...info.metrics.map((m) => m.name)].flatMap((k) => [k, validationKey(k)]);
-      throw new ValueError(`${op}: ${prefix}monitor ${quoteName(this.monitor)} is not logged; fit logs ${known.join(', ')}`);
-    }
-    if (isVal && info.validationSamples === 0) {
-      throw new ValueError(`${op}: ${prefix}monitor ${quoteName(this.monitor)} needs validation data (validationData or validationSplit), or monitor ${quoteName(base)} instead`);
-    }
     // Worked out again for each run: a reused instance may watch a metric of another direction.
-    this.mode = this.givenMode ?? (base === 'loss' ? 'min' : metric!.mode);
-    if (this.mode === undefined) throw new ValueError(`${op}: cannot tell whether ${quoteName(this.monitor)} should go up or down; give ${prefix}mode 'min' or 'max'`);
+    this.mode = monitoredMode(op, prefix, this.monitor, this.givenMode, info);
     this.model = info.model;
     this.best = NaN;
     this.bestEpoch = -1;
@@ -133,4 +122,27 @@ export class EarlyStopping implements Callback {
     if (this.bestEpoch < 0) return true;
     return this.mode === 'min' ? value < this.best - this.minDelta : value > this.best + this.minDelta;
   }
+}
+
+/**
+ * The direction of the logged quantity `monitor` in the run `info` describes: `given`, else 'min'
+ * for a loss and the metric's own mode for a metric. Shared by the callbacks that watch a logged
+ * quantity (EarlyStopping, reduceLrOnPlateau).
+ * @throws ValueError naming `op` and `prefix` + 'monitor' when fit will not log it (a metric not
+ * asked for, a validation key without validation data), or when its direction is unknown.
+ */
+export function monitoredMode(op: string, prefix: string, monitor: string, given: 'min' | 'max' | undefined, info: TrainInfo): 'min' | 'max' {
+  const isVal = isValidationKey(monitor);
+  const metric = info.metrics.find((m) => m.name === monitor || validationKey(m.name) === monitor);
+  const base = monitor === 'valLoss' || monitor === 'loss' ? 'loss' : metric?.name ?? monitor;
+  if (base !== 'loss' && metric === undefined) {
+    const known = ['loss', ...info.metrics.map((m) => m.name)].flatMap((k) => [k, validationKey(k)]);
+    throw new ValueError(`${op}: ${prefix}monitor ${quoteName(monitor)} is not logged; fit logs ${known.join(', ')}`);
+  }
+  if (isVal && info.validationSamples === 0) {
+    throw new ValueError(`${op}: ${prefix}monitor ${quoteName(monitor)} needs validation data (validationData or validationSplit), or monitor ${quoteName(base)} instead`);
+  }
+  const mode = given ?? (base === 'loss' ? 'min' : metric!.mode);
+  if (mode === undefined) throw new ValueError(`${op}: cannot tell whether ${quoteName(monitor)} should go up or down; give ${prefix}mode 'min' or 'max'`);
+  return mode;
 }

@@ -1,7 +1,8 @@
 /** fit: determinism, validation, metrics, early stopping, callbacks, modes, progress and argument checks. */
 import { Rng, Tensor, ValueError, ShapeError, getRngState, manualSeed, randn, tensor } from '@adjoint/core';
 import {
-  Adam, BatchNorm, Dense, Dropout, EarlyStopping, Module, SGD, Sequential, crossEntropy, evaluate, fit, mlp, type Callback, type ProgressStream,
+  Adam, BatchNorm, Dense, Dropout, EarlyStopping, Module, ReduceLROnPlateau, SGD, Sequential, crossEntropy, evaluate, fit, mlp, reduceLrOnPlateau,
+  type Callback, type Optimizer, type ProgressStream,
 } from '@adjoint/nn';
 import { expectError } from '../../../../test/support/expect-error';
 
@@ -661,5 +662,63 @@ describe('bookkeeping a review found wrong', () => {
     const stream: ProgressStream = { isTTY: false, columns: 200, write: (s: string) => chunks.push(s) };
     fit(new Echo(), { ...base, batchSize: 2, progress: { stream }, verbose: 2, callbacks: [{ onBatchEnd: (b: number) => (b === 0 ? 'stop' : undefined) }] });
     expect(chunks.join('')).toMatch(/^Epoch 1\/1 - 1\/6 - /);
+  });
+});
+
+describe('reduceLrOnPlateau: ReduceLROnPlateau in fit', () => {
+  // Training pulls the weight towards +1, the validation targets want −1: validation only gets worse.
+  const x = tensor([[-1], [-0.5], [0.5], [1]]);
+  const options = { x, y: x, loss: 'mse' as const, epochs: 6, batchSize: 2, shuffle: false, progress: false as const, validationData: [x, x.neg()] as const };
+  const ratesAtEpochStart = (optimizer: () => Optimizer): { callback: Callback; rates: number[] } => {
+    const rates: number[] = [];
+    return { rates, callback: { onEpochBegin: () => void rates.push(optimizer().currentLr()) } };
+  };
+
+  test('the rate drops once the validation loss has not improved for more than patience epochs, as a hand-written loop does it', () => {
+    const model = new Dense(1, 1, { init: 'zeros' });
+    const optimizer = new SGD(model, { lr: 0.1 });
+    const seen = ratesAtEpochStart(() => optimizer);
+    const plateau = reduceLrOnPlateau({ patience: 1, factor: 0.5 });
+    const history = fit(model, { ...options, optimizer, callbacks: [seen.callback, plateau] });
+    expect(seen.rates).toEqual([0.1, 0.1, 0.1, 0.05, 0.05, 0.025]);
+    expect(plateau.scheduler!.optimizer).toBe(optimizer);
+    // The same values stepped by hand through a scheduler of its own give the same rates.
+    const twin = new SGD([tensor([0], { requiresGrad: true })], { lr: 0.1 });
+    const byHand = new ReduceLROnPlateau(twin, { patience: 1, factor: 0.5 });
+    const rates = history.valLoss.map((v) => {
+      byHand.step(v);
+      return twin.currentLr();
+    });
+    expect([0.1, ...rates.slice(0, -1)]).toEqual(seen.rates);
+    expect(rates.at(-1)).toBe(optimizer.currentLr());
+  });
+
+  test('works on an optimizer fit builds from a name; watches a metric in its direction; needs what it watches', () => {
+    const model = new Dense(1, 1, { init: 'zeros' });
+    const plateau = reduceLrOnPlateau({ patience: 0, monitor: 'loss' });
+    fit(model, { ...options, optimizer: 'sgd', lr: 0.1, callbacks: [plateau] });
+    expect(plateau.scheduler!.mode).toBe('min');
+    expect(plateau.scheduler!.optimizer.currentLr()).toBe(0.1); // the training loss improves every epoch
+    const maximised = reduceLrOnPlateau({ monitor: 'valR2' });
+    fit(new Dense(1, 1, { init: 'zeros' }), { ...options, optimizer: 'sgd', lr: 0.1, metrics: ['r2'], epochs: 1, callbacks: [maximised] });
+    expect(maximised.scheduler!.mode).toBe('max');
+    const before = weightBytes(model);
+    const { validationData: _, ...withoutValidation } = options;
+    expectError(() => fit(model, { ...withoutValidation, optimizer: 'sgd', callbacks: [reduceLrOnPlateau()] }), ValueError, "reduceLrOnPlateau: monitor 'valLoss' needs validation data (validationData or validationSplit), or monitor 'loss' instead");
+    expect(weightBytes(model)).toEqual(before);
+    expectError(() => reduceLrOnPlateau({ patience: -1 }), ValueError, 'reduceLrOnPlateau: patience must be an integer ≥ 0, got -1');
+    expectError(() => reduceLrOnPlateau({ monitor: 'val_loss' }), ValueError, "reduceLrOnPlateau: validation keys are camelCase, like valLoss: 'val_loss' is 'valLoss'");
+  });
+
+  test('a fit that fails puts the rates back with the rest of the optimizer state', () => {
+    const model = new Dense(1, 1, { init: 'zeros' });
+    const optimizer = new SGD(model, { lr: 0.1 });
+    const failure = new Error('disk full');
+    const failing = { onEpochEnd: (epoch: number) => { if (epoch === 4) throw failure; } };
+    const plateau = reduceLrOnPlateau({ patience: 1, factor: 0.5 });
+    expect(() => fit(model, { ...options, optimizer, callbacks: [plateau, failing] })).toThrow(failure);
+    expect(plateau.scheduler!.lastEpoch).toBe(5); // it had lowered the rate twice
+    expect(optimizer.currentLr()).toBe(0.1);
+    expect(optimizer.paramGroups[0]!.lr).toBeUndefined();
   });
 });
