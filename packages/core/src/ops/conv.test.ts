@@ -7,7 +7,7 @@
 import * as core from '@adjoint/core';
 import {
   ShapeError, Tensor, ValueError, registeredOps,
-  add, avgPool2d, conv2d, grad, jvp, maxPool2d, mul, randn, relu, reshape, setMatmulBackend, square, sum, tanh, tensor, vjp, zeros,
+  add, avgPool2d, conv2d, conv2dTranspose, grad, jvp, maxPool2d, mul, randn, relu, reshape, setMatmulBackend, square, sum, tanh, tensor, vjp, zeros,
   type Conv2dOptions, type Pool2dOptions,
 } from '@adjoint/core';
 import { checkGrad, formatReport, type CheckOptions } from '@adjoint/gradcheck';
@@ -703,5 +703,50 @@ describe('the public surface', () => {
     expect(names.filter((name) => internal.includes(name))).toEqual([]);
     const ops = registeredOps().map((op) => op.name);
     expect(ops).toEqual(expect.arrayContaining(['conv2d', 'conv2dBias', 'maxPool2d', 'avgPool2d', ...internal.slice(0, 6)]));
+  });
+});
+
+describe('conv2dTranspose', () => {
+  const x = seeded([2, 4, 3, 5], 60);
+  const w = seeded([4, 3, 3, 2], 61); // PyTorch's transposed layout: [C, O / groups, kH, kW]
+
+  it("PyTorch's output size: (H − 1)·s − 2p + d·(k − 1) + outputPadding + 1", () => {
+    expect(conv2dTranspose(x, w).shape).toEqual([2, 3, 5, 6]);
+    expect(conv2dTranspose(x, w, { stride: 2, padding: 1, outputPadding: 1 }).shape).toEqual([2, 3, 6, 9]);
+    expect(conv2dTranspose(x, w, { stride: [3, 1], dilation: [2, 1], padding: [0, 1] }).shape).toEqual([2, 3, 11, 4]);
+    expect(conv2dTranspose(x, seeded([4, 1, 1, 1], 62), { groups: 4 }).shape).toEqual([2, 4, 3, 5]);
+  });
+
+  it('is the adjoint of conv2d in its input: ⟨conv2d(y, w), x⟩ = ⟨y, conv2dTranspose(x, w)⟩', () => {
+    const cases: { outputPadding?: number; stride?: number | [number, number]; padding?: number; dilation?: number; groups?: number }[] = [
+      {}, { stride: 2, padding: 1, outputPadding: 1 }, { stride: [2, 3], dilation: 2 }, { groups: 2 },
+    ];
+    for (const options of cases) {
+      const kernel = options.groups === 2 ? seeded([4, 3, 3, 2], 63) : w; // [C, O / 2] with O = 6 for two groups
+      const y = seeded([...conv2dTranspose(x, kernel, options).shape], 64);
+      const { outputPadding: _, ...convOptions } = options; // conv2d maps the larger output back to x's size
+      const left = sum(mul(conv2d(y, kernel, convOptions), x)).item();
+      const right = sum(mul(y, conv2dTranspose(x, kernel, options))).item();
+      expect(Math.abs(left - right)).toBeLessThan(1e-12 * Math.abs(left) + 1e-12);
+    }
+  });
+
+  it('adds the bias per output channel, and is differentiable to second order in x, w and the bias', () => {
+    const b = seeded([3], 65);
+    const plain = conv2dTranspose(x, w, { stride: 2 });
+    const biased = conv2dTranspose(x, w, { stride: 2, bias: b });
+    expect(Array.from(biased.data)).toEqual(Array.from(add(plain, reshape(b, [3, 1, 1])).data));
+    expectGradOk((xx, ww, bb) => conv2dTranspose(xx!, ww!, { stride: 2, padding: 1, outputPadding: 1, bias: bb! }), [seeded([1, 2, 3, 3], 66), seeded([2, 2, 2, 2], 67), seeded([2], 68)], { order: 2 });
+  });
+
+  it('errors name conv2dTranspose and the shapes', () => {
+    expectThrows(() => conv2dTranspose(seeded([4, 3, 5], 1), w), ShapeError, 'conv2dTranspose: x must be [N, C, H, W] and w [C, O / groups, kH, kW], both of rank 4, got x [4, 3, 5] and w [4, 3, 3, 2]');
+    expectThrows(() => conv2dTranspose(x, seeded([3, 4, 3, 2], 1)), ShapeError, "conv2dTranspose: w's first axis must be x's channels (C = 4), got x [2, 4, 3, 5] and w [3, 4, 3, 2]");
+    expectThrows(() => conv2dTranspose(x, w, { groups: 3 }), ShapeError, 'conv2dTranspose: the input channels (C = 4) must be divisible by groups = 3');
+    expectThrows(() => conv2dTranspose(x, w, { outputPadding: 1 }), ValueError, 'conv2dTranspose: outputPadding must be less than the stride, got outputPadding 1 for stride [1, 1]');
+    expectThrows(() => conv2dTranspose(x, w, { padding: 3 }), ShapeError, 'conv2dTranspose: the padding leaves an empty output (-1×0)');
+    expectThrows(() => conv2dTranspose(x, w, { bias: zeros([4]) }), ShapeError, 'conv2dTranspose: the bias must be [O] = [3], got [4]');
+    expectThrows(() => conv2dTranspose(x, w, { output_padding: 1 } as never), ValueError, 'conv2dTranspose');
+    expectThrows(() => conv2dTranspose(x, w, { stride: 0 }), ValueError, 'conv2dTranspose: stride must be a positive integer or a pair of them, got 0');
   });
 });

@@ -1,15 +1,17 @@
 /**
- * Convolution and pooling over images in PyTorch's layout, [N, C, H, W]: conv2d, maxPool2d and
- * avgPool2d. This file holds the public functions and their options; the ops they apply, with the
+ * Convolution and pooling over images in PyTorch's layout, [N, C, H, W]: conv2d, conv2dTranspose,
+ * maxPool2d and avgPool2d. This file holds the public functions and their options; the ops they apply, with the
  * adjoint ops their rules are written with, are in rules/conv-grads.ts and rules/pool-grads.ts,
  * and the kernels (im2col and gemm, pooling loops) in kernels/conv.ts and kernels/pool.ts.
  */
-import { ValueError } from '../errors';
+import { ShapeError, ValueError } from '../errors';
 import { requireOptions } from '../arguments';
-import { describeValue } from '../shape';
+import { checkSize, describeValue, formatShape } from '../shape';
 import { toTensor } from '../create';
 import type { Tensor } from '../tensor';
-import { conv2dBiasWith, conv2dWith, type ConvAttrs } from './rules/conv-grads';
+import { conv2dBiasWith, conv2dInputGrad, conv2dWith, type ConvAttrs } from './rules/conv-grads';
+import { add } from './binary';
+import { reshape } from './layout';
 import { avgPool2dWith, maxPool2dWith, type PoolAttrs } from './rules/pool-grads';
 
 /** Options of {@link conv2d}. Each size is one number for both axes or a pair [vertical, horizontal]. */
@@ -39,6 +41,25 @@ export interface Conv2dOptions {
   bias?: Tensor;
 }
 
+/** Options of {@link conv2dTranspose}. Each size is one number for both axes or a pair [vertical, horizontal]. */
+export interface Conv2dTransposeOptions {
+  /** The stride of the convolution it transposes: how far apart the input's pixels land (default 1). */
+  stride?: number | readonly [number, number];
+  /** The padding of the convolution it transposes: rows and columns cut from each side of the result (default 0). */
+  padding?: number | readonly [number, number];
+  /**
+   * Rows and columns added after the last of the result (default 0), to pick one of the output sizes
+   * a strided convolution maps to the same size (PyTorch's `output_padding`): less than the stride.
+   */
+  outputPadding?: number | readonly [number, number];
+  /** Spacing between the kernel's taps (default 1). */
+  dilation?: number | readonly [number, number];
+  /** Channel groups (default 1): must divide both the input's and the output's channels. */
+  groups?: number;
+  /** A bias [O] added at every position of each output channel (default: none). */
+  bias?: Tensor;
+}
+
 /** Options of {@link maxPool2d} and {@link avgPool2d}. Each size is one number for both axes or a pair [vertical, horizontal]. */
 export interface Pool2dOptions {
   /** The window's height and width: a positive integer or a pair of them. Required. */
@@ -63,6 +84,7 @@ function pairOf(op: string, name: string, value: unknown, min: 0 | 1): [number, 
 }
 
 const CONV_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias'] as const;
+const TRANSPOSE_OPTIONS = ['stride', 'padding', 'outputPadding', 'dilation', 'groups', 'bias'] as const;
 const POOL_OPTIONS = ['kernelSize', 'stride', 'padding'] as const;
 
 /**
@@ -99,6 +121,58 @@ export function conv2d(x: Tensor, w: Tensor, options?: Conv2dOptions): Tensor {
   const padding = convPadding(opts.padding === undefined ? 0 : opts.padding, stride, dilation, wt._shape);
   const attrs: ConvAttrs = { stride, padding, dilation, groups };
   return opts.bias === undefined ? conv2dWith(xt, wt, attrs) : conv2dBiasWith(xt, wt, toTensor(opts.bias, op), attrs);
+}
+
+/**
+ * The transposed 2-D convolution (PyTorch's `conv_transpose2d`, sometimes called deconvolution):
+ * the adjoint of conv2d in its input, which spreads each input pixel over a kernel-sized patch of
+ * the output, `stride` apart. x [N, C, H, W] with kernels w [C, O / groups, kH, kW] (PyTorch's
+ * layout for it: input channels first) gives [N, O, H', W'] with
+ * H' = (H − 1)·sH − 2pH + dH·(kH − 1) + opH + 1 (likewise W'), op the `outputPadding`: conv2d
+ * with the same stride, padding and dilation maps [N, O, H', W'] back to [N, C, H, W]. Used to
+ * upsample in decoders, GANs and U-Nets. Differentiable to any order in x, w and the bias, in both
+ * modes (its adjoints are conv2d and conv2d's weight gradient).
+ *
+ * @example
+ * const x = randn([1, 4, 7, 7]);
+ * conv2dTranspose(x, randn([4, 2, 4, 4]), { stride: 2, padding: 1 }).shape; // [1, 2, 14, 14]
+ * @throws ShapeError when x or w is not of rank 4, w's first axis is not x's channels, channels
+ * are not divisible by groups, the bias is not [O], or the output would be empty; ValueError for a
+ * bad or unknown option, or an outputPadding not less than the stride.
+ */
+export function conv2dTranspose(x: Tensor, w: Tensor, options?: Conv2dTransposeOptions): Tensor {
+  const op = 'conv2dTranspose';
+  const opts = requireOptions(op, options, TRANSPOSE_OPTIONS);
+  const stride = pairOf(op, 'stride', opts.stride === undefined ? 1 : opts.stride, 1);
+  const dilation = pairOf(op, 'dilation', opts.dilation === undefined ? 1 : opts.dilation, 1);
+  const [ph, pw] = pairOf(op, 'padding', opts.padding === undefined ? 0 : opts.padding, 0);
+  const extra = pairOf(op, 'outputPadding', opts.outputPadding === undefined ? 0 : opts.outputPadding, 0);
+  if (extra[0] >= stride[0] || extra[1] >= stride[1]) {
+    throw new ValueError(`${op}: outputPadding must be less than the stride, got outputPadding ${describeValue(opts.outputPadding)} for stride ${describeValue(stride)}`);
+  }
+  const groups = opts.groups === undefined ? 1 : opts.groups;
+  if (!isCount(groups, 1)) throw new ValueError(`${op}: groups must be a positive integer, got ${describeValue(groups)}`);
+  const xt = toTensor(x, op);
+  const wt = toTensor(w, op);
+  const got = `got x ${formatShape(xt._shape)} and w ${formatShape(wt._shape)}`;
+  if (xt.rank !== 4 || wt.rank !== 4) throw new ShapeError(`${op}: x must be [N, C, H, W] and w [C, O / groups, kH, kW], both of rank 4, ${got}`);
+  const [n, c, h, wd] = xt._shape as [number, number, number, number];
+  const [wc, og, kh, kw] = wt._shape as [number, number, number, number];
+  if (wc !== c) throw new ShapeError(`${op}: w's first axis must be x's channels (C = ${c}), ${got}`);
+  if (c % groups !== 0) throw new ShapeError(`${op}: the input channels (C = ${c}) must be divisible by groups = ${groups}, ${got}`);
+  if (c < 1 || h < 1 || wd < 1 || og < 1 || kh < 1 || kw < 1) throw new ShapeError(`${op}: every axis but the batch must be non-empty, ${got}`);
+  const oh = (h - 1) * stride[0] - 2 * ph + dilation[0] * (kh - 1) + extra[0] + 1;
+  const ow = (wd - 1) * stride[1] - 2 * pw + dilation[1] * (kw - 1) + extra[1] + 1;
+  if (oh < 1 || ow < 1) throw new ShapeError(`${op}: the padding leaves an empty output (${oh}×${ow}), ${got} with padding ${describeValue([ph, pw])}`);
+  const o = og * groups;
+  checkSize(op, [n, o, oh, ow], () => 'the output has shape');
+  let out = conv2dInputGrad(xt, wt, { stride, padding: [ph, ph, pw, pw], dilation, groups, size: [oh, ow] });
+  if (opts.bias !== undefined) {
+    const b = toTensor(opts.bias, op);
+    if (b.rank !== 1 || b._shape[0] !== o) throw new ShapeError(`${op}: the bias must be [O] = [${o}], got ${formatShape(b._shape)}`);
+    out = add(out, reshape(b, [o, 1, 1]));
+  }
+  return out;
 }
 
 /** conv2d's padding option as [top, bottom, left, right]. */

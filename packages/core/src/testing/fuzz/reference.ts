@@ -731,6 +731,50 @@ export function conv2dInputGradRef(g: Nd, w: Nd, attrs: unknown): Ref {
   });
 }
 
+/**
+ * conv_transpose2d by its definition: y[n, o, r, q] = Σ x[n, c, i, j]·w[c, o, ki, kj] over the c of
+ * o's group and the taps with r = i·s − p + ki·d, q = j·s − p + kj·d, plus the bias; summed tap by
+ * tap, channels within a tap, the order of the kernel (as conv2dInputGradRef), since inputs as
+ * large as 1e300 make the sum's value depend on it.
+ */
+export function conv2dTransposeRef(x: Nd, w: Nd, options: unknown, bias?: Nd): Ref {
+  const opts = optionsRecord(options, ['stride', 'padding', 'outputPadding', 'dilation', 'groups', 'bias']);
+  if (opts === null) return reject('options');
+  if (opts.bias !== undefined && bias === undefined) return reject('a bias that is not a tensor');
+  const stride = sizePair(opts.stride === undefined ? 1 : opts.stride, 1);
+  const dilation = sizePair(opts.dilation === undefined ? 1 : opts.dilation, 1);
+  const padding = sizePair(opts.padding === undefined ? 0 : opts.padding, 0);
+  const extra = sizePair(opts.outputPadding === undefined ? 0 : opts.outputPadding, 0);
+  const groups = opts.groups === undefined ? 1 : opts.groups;
+  if (stride === null || dilation === null || padding === null || extra === null || !isCountRef(groups, 1)) return reject('bad option');
+  if (extra[0] >= stride[0] || extra[1] >= stride[1]) return reject('outputPadding not less than the stride');
+  if (x.shape.length !== 4 || w.shape.length !== 4) return reject('rank 4');
+  const [n, c, h, wd] = x.shape as [number, number, number, number];
+  const [wc, og, kh, kw] = w.shape as [number, number, number, number];
+  if (wc !== c || c % groups !== 0 || c < 1 || h < 1 || wd < 1 || og < 1 || kh < 1 || kw < 1) return reject('shapes');
+  const oh = (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + extra[0] + 1;
+  const ow = (wd - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + extra[1] + 1;
+  if (oh < 1 || ow < 1) return reject('empty output');
+  const o = og * groups;
+  if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== o)) return reject('the bias is not [O]');
+  const cg = c / groups;
+  return build([n, o, oh, ow], ([b, oc, r, q]) => {
+    const group = Math.floor(oc! / og);
+    let s = 0;
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++) {
+        const i = (r! + padding[0] - ki * dilation[0]) / stride[0];
+        const j = (q! + padding[1] - kj * dilation[1]) / stride[1];
+        if (!isInt(i) || !isInt(j) || i < 0 || j < 0 || i >= h || j >= wd) continue;
+        let tap = 0;
+        for (let k = 0; k < cg; k++) tap += get(w, [group * cg + k, oc! - group * og, ki, kj]) * get(x, [b!, group * cg + k, i, j]);
+        s += tap;
+      }
+    }
+    return bias === undefined ? s : s + get(bias, [oc!]);
+  });
+}
+
 /** conv2d's adjoint in w: w̄[o, c, ki, kj] = Σ_{n, i, j} g[n, o, i, j]·xpad[n, group's channel c, …], for a kernel of size[0]×size[1]. */
 export function conv2dWeightGradRef(x: Nd, g: Nd, attrs: unknown): Ref {
   const a = convAttrsOf(attrs, true);

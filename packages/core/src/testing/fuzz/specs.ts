@@ -506,6 +506,26 @@ function withBias(options: unknown, bias: unknown): unknown {
   return options !== null && typeof options === 'object' && !Array.isArray(options) ? { ...options, bias } : options;
 }
 
+/** conv2dTranspose's options, mostly valid: stride, padding, outputPadding (less than the stride, mostly), dilation, groups. */
+const transposeOptions = (groups: number): fc.Arbitrary<unknown> => fc.oneof(
+  {
+    weight: 12,
+    arbitrary: fc.record({
+      stride: positiveSize(3),
+      padding: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 2 }) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, 'same', -1) }),
+      outputPadding: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 1 }) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, 2, [0, 1], 0.5) }),
+      dilation: positiveSize(2),
+      groups: fc.oneof({ weight: 6, arbitrary: fc.constant(groups) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(0, 3, null) }),
+    }, { requiredKeys: [] }),
+  },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, {}, { output_padding: 1 }) },
+  { weight: 1, arbitrary: junk },
+);
+
+/** x, w (PyTorch's transposed layout [C, O / groups, kH, kW]) and options, and half the time a bias [O]. */
+const conv2dTransposeArgs: fc.Arbitrary<ConvArgs> = convShapes(3, (s) => [[s.n, s.groups * s.cg, s.h, s.w], [s.groups * s.cg, s.og, s.kh, s.kw], [s.groups * s.og]]).chain(([s, [xs, ws, bs]]) =>
+  fc.record({ x: tensorArg(xs!), w: tensorArg(ws!), options: transposeOptions(s.groups), bias: fc.option(tensorArg(bs!), { nil: undefined }) }, { requiredKeys: ['x', 'w', 'options'] }));
+
 type ConvGradArgs = { a: unknown; b: unknown; attrs: unknown };
 /** g, w and attributes for conv2dInputGrad: g of conv2d's output shape for the attributes drawn. */
 const conv2dInputGradArgs: fc.Arbitrary<ConvGradArgs> = convSizes.chain((s) => convAttrs(s, [s.h, s.w]).chain((attrs) => {
@@ -903,6 +923,14 @@ export const specs: Record<string, Spec> = {
       return opts !== options ? withNd([x, w, bias], (xs, ws, bs) => R.conv2dRef(xs, ws, opts, bs)) : withNd([x, w], (xs, ws) => R.conv2dRef(xs, ws, options));
     },
     alsoNamed: ['conv2dBias'], // conv2d with the bias option: its shape messages say 'conv2d'
+  } as Spec<ConvArgs>,
+  conv2dTranspose: {
+    args: conv2dTransposeArgs,
+    run: ({ x, w, options, bias }, s) => core.conv2dTranspose(s.t(x), s.t(w), withBias(options, bias === undefined ? undefined : s.t(bias)) as core.Conv2dTransposeOptions),
+    ref: ({ x, w, options, bias }) => {
+      const opts = withBias(options, bias);
+      return opts !== options ? withNd([x, w, bias], (xs, ws, bs) => R.conv2dTransposeRef(xs, ws, opts, bs)) : withNd([x, w], (xs, ws) => R.conv2dTransposeRef(xs, ws, options));
+    },
   } as Spec<ConvArgs>,
   conv2dBiasGrad: {
     args: convShapes(1, (s) => [[s.n, s.groups * s.og, s.h, s.w]]).chain(([, [gs]]) => fc.record({ g: tensorArg(gs!) })),
