@@ -38,10 +38,13 @@ export abstract class Convolution extends Module {
   readonly groups: number;
   private readonly hasBias: boolean;
 
-  /** `op` names the layer in messages; `kernel` is the kernel's checked spatial size. */
-  protected constructor(op: string, inChannels: number, outChannels: number, kernel: readonly number[], options: ConvParameterOptions) {
+  /**
+   * `op` names the layer in messages; `kernel` is the kernel's checked spatial size; `transposed`
+   * lays the weight out as a transposed convolution's, `[inChannels, outChannels / groups, ...kernel]`.
+   */
+  protected constructor(op: string, inChannels: number, outChannels: number, kernel: readonly number[], options: ConvParameterOptions, transposed = false) {
     super();
-    const { groups, weight, bias } = convParameters(op, inChannels, outChannels, kernel, options);
+    const { groups, weight, bias } = convParameters(op, inChannels, outChannels, kernel, options, transposed);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.groups = groups;
@@ -50,7 +53,7 @@ export abstract class Convolution extends Module {
     if (bias !== null) this.registerParameter('bias', bias);
   }
 
-  /** The kernels, `[outChannels, inChannels / groups, ...kernelSize]`. */
+  /** The kernels, `[outChannels, inChannels / groups, ...kernelSize]` (a transposed convolution's `[inChannels, outChannels / groups, ...kernelSize]`). */
   get weight(): Tensor {
     return this.param('weight');
   }
@@ -193,22 +196,25 @@ export interface ConvParameterOptions {
 }
 
 /**
- * A convolution's groups, weight `[outChannels, inChannels / groups, ...kernel]` and bias
- * `[outChannels]` (null with `bias: false`), checked and drawn as PyTorch's ConvNd draws them: both
- * U(−1/√fanIn, 1/√fanIn) with fanIn = (inChannels / groups)·Πkernel, from one generator, weight
- * first; a named `init` for the weight uses the fans fanIn and outChannels·Πkernel.
+ * A convolution's groups, weight `[outChannels, inChannels / groups, ...kernel]` (transposed:
+ * `[inChannels, outChannels / groups, ...kernel]`) and bias `[outChannels]` (null with `bias:
+ * false`), checked and drawn as PyTorch's ConvNd draws them: both U(−1/√fanIn, 1/√fanIn), from one
+ * generator, weight first, with PyTorch's fans of the weight's layout, fanIn = shape[1]·Πkernel and
+ * fanOut = shape[0]·Πkernel (which a named `init` for the weight uses too).
  * @throws ValueError naming `op` for groups that are not a positive integer dividing both channel
  * counts, a non-boolean bias, a weight larger than a tensor can hold, an unknown initialiser or one
  * that returns the wrong shape, a bad seed, or seed and rng together.
  * @internal Conv1d's and Conv2d's.
  */
-export function convParameters(op: string, inChannels: number, outChannels: number, kernel: readonly number[], options: ConvParameterOptions): { groups: number; weight: Tensor; bias: Tensor | null } {
+export function convParameters(
+  op: string, inChannels: number, outChannels: number, kernel: readonly number[], options: ConvParameterOptions, transposed = false,
+): { groups: number; weight: Tensor; bias: Tensor | null } {
   const groups = positiveSize(op, 'groups', orDefault(options.groups, 1));
   if (inChannels % groups !== 0 || outChannels % groups !== 0) {
     throw new ValueError(`${op}: groups must divide inChannels and outChannels, got groups ${groups} for ${inChannels} → ${outChannels} channels`);
   }
   const hasBias = checkBoolean(op, 'bias', orDefault(options.bias, true));
-  const shape = [outChannels, inChannels / groups, ...kernel];
+  const shape = transposed ? [inChannels, outChannels / groups, ...kernel] : [outChannels, inChannels / groups, ...kernel];
   checkParameterSize(op, 'weight', shape);
   if (options.init !== undefined) initializer(options.init, op);
   const random = randomSource(op, options);
@@ -220,6 +226,6 @@ export function convParameters(op: string, inChannels: number, outChannels: numb
   const bound = 1 / Math.sqrt(fanIn);
   const weight = options.init === undefined
     ? rand(shape, { ...draw, min: -bound, max: bound })
-    : checkInitialized(op, initializeWithFans(op, options.init, shape, { fanIn, fanOut: outChannels * taps }, draw), shape);
+    : checkInitialized(op, initializeWithFans(op, options.init, shape, { fanIn, fanOut: shape[0]! * taps }, draw), shape);
   return { groups, weight, bias: hasBias ? rand([outChannels], { ...draw, min: -bound, max: bound }) : null };
 }

@@ -16,6 +16,7 @@ export { RNN, type RNNOptions } from './rnn';
 export { LSTM, type LstmState } from './lstm';
 export { GRU } from './gru';
 export { Conv2d, Convolution, type Conv2dOptions, type ConvParameterOptions } from './conv';
+export { ConvTranspose2d, type ConvTranspose2dOptions } from './conv-transpose';
 export { Pool2d, MaxPool2d, AvgPool2d, type Pool2dOptions } from './pool';
 export { Conv1d, type Conv1dOptions } from './conv1d';
 export { Pool1d, MaxPool1d, AvgPool1d, type Pool1dOptions } from './pool1d';
