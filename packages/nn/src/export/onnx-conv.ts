@@ -1,15 +1,20 @@
 /**
- * Conv2d, MaxPool2d and AvgPool2d as ONNX's Conv, MaxPool and AveragePool, and their 1-D forms
+ * Conv2d, ConvTranspose2d, MaxPool2d and AvgPool2d as ONNX's Conv, ConvTranspose, MaxPool and
+ * AveragePool, and their 1-D forms
  * Conv1d, MaxPool1d and AvgPool1d as the same operators with 1-D kernels (ONNX takes `[N, C, L]`
  * with kernel_shape [k], pads [begin, end]). adjoint's layers have
  * PyTorch's layouts (NCHW images, weight `[out, in/groups, kH, kW]`), which are ONNX's too, so the
  * weight is written as it is. Padding is explicit, `pads` = [top, left, bottom, right]; Conv2d's
  * 'same' puts an odd total's extra row and column after the image, as the layer does.
  *
- * ONNX Runtime's CPU provider runs Conv and AveragePool in float only, so a model holding a Conv1d,
- * Conv2d, AvgPool1d or AvgPool2d is exported in float. MaxPool has a double kernel.
+ * ConvTranspose2d's weight `[in, out/groups, kH, kW]` is ONNX's ConvTranspose layout as it is.
+ *
+ * ONNX Runtime's CPU provider runs Conv, ConvTranspose and AveragePool in float only, so a model
+ * holding a Conv1d, Conv2d, ConvTranspose2d, AvgPool1d or AvgPool2d is exported in float. MaxPool
+ * has a double kernel.
  */
 import { Conv2d } from '../layers/conv';
+import { ConvTranspose2d } from '../layers/conv-transpose';
 import { AvgPool2d, MaxPool2d } from '../layers/pool';
 import { Conv1d } from '../layers/conv1d';
 import { AvgPool1d, MaxPool1d, type Pool1d } from '../layers/pool1d';
@@ -38,6 +43,28 @@ const conv: LayerExporter<Conv2d> = (layer, x, at) => {
   if (layer.bias !== null) inputs.push(at.weight(layer.bias, 'bias'));
   return at.graph.op('Conv', inputs, valueName(at, 'Conv'), shape, {
     kernel_shape: { ints: [kh, kw] }, strides: { ints: [...layer.stride] }, pads: { ints: pads }, dilations: { ints: [dh, dw] }, group: { int: layer.groups },
+  });
+};
+
+/** One side of a transposed convolution's output: (size − 1)·stride − 2·pad + span + outputPadding, or a new name. */
+function spread(g: GraphBuilder, size: Dim, pad: number, span: number, stride: number, extra: number, path: string, axis: string): Dim {
+  return typeof size === 'number' ? (size - 1) * stride - 2 * pad + span + extra : g.dimName(`${path || 'model'}_${axis}`);
+}
+
+const convTranspose: LayerExporter<ConvTranspose2d> = (layer, x, at) => {
+  const [kh, kw] = layer.kernelSize;
+  const [dh, dw] = layer.dilation;
+  const [ph, pw] = layer.padding;
+  const shape: Dim[] = [
+    x.shape[0]!, layer.outChannels,
+    spread(at.graph, x.shape[2]!, ph, dh * (kh - 1) + 1, layer.stride[0], layer.outputPadding[0], at.path, 'height'),
+    spread(at.graph, x.shape[3]!, pw, dw * (kw - 1) + 1, layer.stride[1], layer.outputPadding[1], at.path, 'width'),
+  ];
+  const inputs: OnnxValue[] = [x, at.weight(layer.weight, 'weight')];
+  if (layer.bias !== null) inputs.push(at.weight(layer.bias, 'bias'));
+  return at.graph.op('ConvTranspose', inputs, valueName(at, 'ConvTranspose'), shape, {
+    kernel_shape: { ints: [kh, kw] }, strides: { ints: [...layer.stride] }, pads: { ints: [ph, pw, ph, pw] }, dilations: { ints: [dh, dw] },
+    group: { int: layer.groups }, output_padding: { ints: [...layer.outputPadding] },
   });
 };
 
@@ -89,6 +116,7 @@ export const CONV_LAYERS: readonly LayerExport[] = [
   entry({ cls: MaxPool1d, exporter: pool1d('MaxPool') }),
   entry({ cls: AvgPool1d, exporter: pool1d('AveragePool'), floatOnly: 'ONNX Runtime runs AveragePool in float only' }),
   entry({ cls: Conv2d, exporter: conv, floatOnly: 'ONNX Runtime runs Conv in float only' }),
+  entry({ cls: ConvTranspose2d, exporter: convTranspose, floatOnly: 'ONNX Runtime runs ConvTranspose in float only' }),
   entry({ cls: MaxPool2d, exporter: pool('MaxPool') }),
   entry({ cls: AvgPool2d, exporter: pool('AveragePool'), floatOnly: 'ONNX Runtime runs AveragePool in float only' }),
 ];

@@ -7,7 +7,7 @@
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { Rng, ShapeError, Tensor, ValueError, noGrad, tensor } from '@adjoint/core';
 import {
-  AvgPool1d, AvgPool2d, BatchNorm, BatchNorm2d, Conv1d, Conv2d, Dense, Dropout, ELU, Embedding, Flatten, GELU, GRU, Identity, LSTM, LayerNorm, LeakyReLU, MaxPool1d, MaxPool2d, Module,
+  AvgPool1d, AvgPool2d, BatchNorm, BatchNorm2d, Conv1d, Conv2d, ConvTranspose2d, Dense, Dropout, ELU, Embedding, Flatten, GELU, GRU, Identity, LSTM, LayerNorm, LeakyReLU, MaxPool1d, MaxPool2d, Module,
   RNN, ReLU, Residual, Sequential, SiLU, Sigmoid, Softmax, Softplus, Tanh, exportOnnx, fit, mlp, type ActivationName, type AnyModule,
 } from '@adjoint/nn';
 import { everyLayer } from '../testing/every-layer';
@@ -111,6 +111,16 @@ const CASES: Case[] = [
     ]),
     inputShape: ['batch', 2, 12, 10],
     runs: [inputs([3, 2, 12, 10], 21), inputs([1, 2, 12, 10], 22)],
+    dtypes: ['float32'],
+  },
+  {
+    name: 'a decoder: ConvTranspose2d (stride, padding, outputPadding, dilation, groups, no bias), then a named image size',
+    model: () => new Sequential([
+      new ConvTranspose2d(2, 4, 4, { stride: 2, padding: 1, seed: 45 }), new ReLU(),
+      new ConvTranspose2d(4, 2, [3, 2], { stride: [2, 3], padding: [1, 0], outputPadding: [1, 2], dilation: [1, 2], groups: 2, bias: false, seed: 46 }),
+    ]),
+    inputShape: ['batch', 2, 'height', 'width'],
+    runs: [inputs([2, 2, 3, 4], 47), inputs([1, 2, 5, 2], 48)],
     dtypes: ['float32'],
   },
   {
