@@ -106,6 +106,16 @@ export function requireIndicesBelow(op: string, what: string, values: Float64Arr
 }
 
 /**
+ * Refuses a keepDims that is not a boolean: options passed one place early (`norm(x, 0, {ord: 1})`,
+ * `quantile(x, q, axis, {method})`) would otherwise be taken for keepDims = true and ignored.
+ */
+export function requireKeepDims(op: string, keepDims: unknown): void {
+  if (typeof keepDims !== 'boolean') {
+    throw new ValueError(`${op}: keepDims must be true or false, got ${describeValue(keepDims)}${typeof keepDims === 'object' && keepDims !== null ? ' (options go after keepDims)' : ''}`);
+  }
+}
+
+/**
  * A copy of a list the caller gave as an op's attribute (slice's begin, transpose's perm): a
  * recorded op keeps its attributes until its backward pass, and the caller may change its own list
  * in the meantime. Anything else is passed on as it is, for the shape rule to refuse.

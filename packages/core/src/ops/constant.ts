@@ -62,11 +62,23 @@ const floorOp = stepFunction('floor', Math.floor);
 const ceilOp = stepFunction('ceil', Math.ceil);
 /** x with its fraction dropped, towards 0 (−0 for −1 < x ≤ −0). */
 const truncOp = stepFunction('trunc', Math.trunc);
+/**
+ * 10ⁿ for n from 0 to 308 as NumPy's round computes it, multiplied up one 10 at a time: exact to
+ * 10²², then not the correctly rounded 10ⁿ (nor is `10 ** n` always); the same scales give NumPy's
+ * results bit for bit.
+ */
+const POWERS_OF_TEN = ((): Float64Array => {
+  const p = new Float64Array(309);
+  p[0] = 1;
+  for (let n = 1; n < p.length; n++) p[n] = p[n - 1]! * 10;
+  return p;
+})();
+
 /** x rounded to `decimals` places, halves to the even neighbour (see {@link round}). */
 const roundOp = stepFunction<{ decimals: number }>('round', (v, { decimals }) => {
   if (decimals === 0) return roundHalfEven(v);
   // NumPy's way, and its results: scale, round, scale back.
-  const scale = 10 ** Math.abs(decimals);
+  const scale = POWERS_OF_TEN[Math.abs(decimals)]!;
   return decimals > 0 ? roundHalfEven(v * scale) / scale : roundHalfEven(v / scale) * scale;
 });
 /** 1 where x is NaN, else 0. */
@@ -152,7 +164,9 @@ export const trunc = (x: TensorLike): Tensor => applyUnary(truncOp, x);
  * the even neighbour as NumPy's and PyTorch's round: round(0.5) is 0, round(1.5) and round(2.5)
  * are 2. With decimals ≠ 0, x is scaled by 10^decimals, rounded and scaled back, as NumPy and
  * PyTorch do, with their results: round(2.675, 2) is 2.68 there and here, where Python's correctly
- * rounded round() gives 2.67 (2.675 is stored as 2.67499…). No gradient.
+ * rounded round() gives 2.67 (2.675 is stored as 2.67499…). The scale is NumPy's own, so every
+ * result is NumPy's bit for bit; PyTorch's scale differs from 23 decimals on, and so, by a unit in
+ * the last place, can its results. No gradient.
  *
  * @example
  * round(tensor([0.5, 1.5, 2.5, -0.5])).toArray(); // [0, 2, 2, -0]

@@ -2299,6 +2299,10 @@ describe('floor, ceil, trunc, round, isNaN, isInf, isFinite', () => {
     expect(round(tensor([1250, 1350, -1250]), -2).toArray()).toEqual([1200, 1400, -1200]);
     expect(tensor([0.25]).round(1).item()).toBe(0.2);
     expectThrows(() => round(tensor([1]), 0.5), ValueError, 'round: decimals must be an integer from -308 to 308, got 0.5');
+    // NumPy's 10^d is 1e9 multiplied by 10 one step at a time, which from d = 23 on is not the correctly rounded 10^d.
+    expect(round(tensor([1.2345678901234567e-20, 3.3e-10]), 25).toArray()).toEqual([1.2345700000000002e-20, 3.3000000000000005e-10]);
+    expect(round(tensor([1.2345678901234567e-20]), 27).toArray()).toEqual([1.2345679000000001e-20]);
+    expect(round(tensor([1.2345678901234567e-20]), 30).toArray()).toEqual([1.2345678901000001e-20]);
   });
 
   it('floor, ceil and trunc as Math, −0 included', () => {
@@ -2362,6 +2366,12 @@ describe('logCumSumExp', () => {
     expectTensor(grad((x: Tensor) => logCumSumExp(x, 0).sum())(tensor([-Infinity, -Infinity, 1, 2])), [4], [0, 0, 1 + 1 / (1 + Math.E), Math.E / (1 + Math.E)]);
   });
 
+  it('a +∞ leaves the gradient of the elements before it finite, as PyTorch', () => {
+    // x = [0, ∞, 1]: out = [0, ∞, ∞], so x[0] gets its share of out[0] alone; the ∞ itself NaN, x[2] 0.
+    expectTensor(grad((x: Tensor) => logCumSumExp(x, 0).mul(tensor([1, 2, 3])).sum())(tensor([0, Infinity, 1])), [3], [1, NaN, 0]);
+    expectTensor(grad((x: Tensor) => logCumSumExp(x, 0).sum())(tensor([Infinity, 0, 1])), [3], [NaN, 0, 0]);
+  });
+
   it('errors name logCumSumExp', () => {
     expectThrows(() => logCumSumExp(scalar(1), 0), ValueError, 'logCumSumExp: needs at least one axis, got a scalar');
     expectThrows(() => logCumSumExp(tensor([1, 2]), 1), ValueError, 'logCumSumExp');
@@ -2396,10 +2406,27 @@ describe("norm's ord", () => {
     expect(grad((t: Tensor) => norm(t, 0, false, { ord: Infinity }))(tensor([2, -2, 1])).toArray()).toEqual([0.5, -0.5, 0]);
   });
 
+  it('p < 1: a zero element gets 0 (as PyTorch), not the NaN of sign(0)·∞, in every mode', () => {
+    const f = (t: Tensor): Tensor => norm(t, 0, false, { ord: 0.5 });
+    const v = tensor([0, 4, -1]); // ‖v‖ = (2 + 1)² = 9; ∂/∂vᵢ = sign(vᵢ)·|vᵢ|^{−½}·‖v‖^{½} = ±3/√|vᵢ|
+    expectTensor(grad(f)(v), [3], [0, 1.5, -3]);
+    expectTensor(jvp(f, [v], [tensor([1, 1, 1])])[1], [], -1.5);
+    // Where both are nonzero, PyTorch's Hessian; the zero element's row and column (NaN there) 0.
+    expectTensor(hessian(f)(v), [3, 3], [[0, 0, 0], [0, -0.0625, -0.25], [0, -0.25, -1]]);
+  });
+
+  it('options in the place of keepDims are refused, not taken for keepDims', () => {
+    expectThrows(() => norm(tensor([3, -4]), 0, { ord: 1 } as never), ValueError, 'norm: keepDims must be true or false, got an object (options go after keepDims)');
+    // variance and std take options after keepDims too: { correction: 1 } there gave the population variance.
+    expectThrows(() => variance(tensor([1, 2, 3, 4]), 0, { correction: 1 } as never), ValueError, 'variance: keepDims must be true or false, got an object (options go after keepDims)');
+    expectThrows(() => std(tensor([1, 2, 3, 4]), 0, { correction: 1 } as never), ValueError, 'std: keepDims must be true or false, got an object (options go after keepDims)');
+  });
+
   it('a bad ord, or the ∞-norm of nothing, is a ValueError naming norm', () => {
     expectThrows(() => norm(x, 1, false, { ord: -1 }), ValueError, 'norm: ord must be a number ≥ 0, Infinity or -Infinity, got -1');
     expectThrows(() => norm(x, 1, false, { ord: NaN }), ValueError, 'norm: ord must be');
     expectThrows(() => norm(zeros([2, 0]), 1, false, { ord: Infinity }), ValueError, 'norm: the Infinity-norm of an empty vector is undefined');
+    expectThrows(() => norm(zeros([0]), undefined, false, { ord: -Infinity }), ValueError, 'norm: the -Infinity-norm of an empty vector is undefined, and the tensor of shape [0] is empty');
     expectThrows(() => norm(scalar(1), 0, false, { ord: 1 }), ValueError, 'norm');
     expectTensor(norm(zeros([2, 0]), 1, false, { ord: 3 }), [2], [0, 0]);
   });

@@ -57,6 +57,11 @@ describe('quantile', () => {
     expectThrows(() => quantile(x, 0.5, undefined, false, { method: 'cubic' as never }), ValueError, 'quantile');
     expectThrows(() => quantile(x, 0.5, 3), ValueError, 'quantile');
   });
+
+  test('options in the place of keepDims are refused, not taken for keepDims with the method ignored', () => {
+    expectThrows(() => quantile(x, 0.3, undefined, { method: 'lower' } as never), ValueError, 'quantile: keepDims must be true or false, got an object (options go after keepDims)');
+    expectThrows(() => median(x, 0, 1 as never), ValueError, 'median: keepDims must be true or false, got 1');
+  });
 });
 
 describe('median', () => {

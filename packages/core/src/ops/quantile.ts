@@ -7,7 +7,7 @@ import { ValueError } from '../errors';
 import { describeValue, formatShape, normalizeAxes } from '../shape';
 import { engineTensor, type Tensor, type TensorLike } from '../tensor';
 import { toTensor } from '../create';
-import { requireChoice, requireOptions } from '../arguments';
+import { requireChoice, requireKeepDims, requireOptions } from '../arguments';
 import { add, mul, sub } from './binary';
 import { equal, greaterEqual, isInf, isNaN } from './constant';
 import { gather, where } from './indexing';
@@ -95,6 +95,7 @@ export function quantile(x: TensorLike, q: number | readonly number[], axis?: Ax
   if (qs === null || qs.length === 0 || qs.some((v) => typeof v !== 'number' || !(v >= 0 && v <= 1))) {
     throw new ValueError(`quantile: q must be a number in [0, 1] or a non-empty list of them, got ${describeValue(q)}`);
   }
+  requireKeepDims('quantile', keepDims);
   const { method = 'linear' } = requireOptions('quantile', options, ['method']);
   requireChoice('quantile', 'method', method, ['linear', 'lower', 'higher', 'nearest', 'midpoint']);
   const { sorted, n, kept, keptDims } = sortedLanes('quantile', t, axis);
@@ -130,6 +131,7 @@ export function quantile(x: TensorLike, q: number | readonly number[], axis?: Ax
  */
 export function median(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
   const t = toTensor(x, 'median');
+  requireKeepDims('median', keepDims);
   const { sorted, n, kept, keptDims } = sortedLanes('median', t, axis);
   const half = n >> 1;
   const middle = n % 2 === 1 ? at(sorted, [half]) : mul(add(at(sorted, [half - 1]), at(sorted, [half])), 0.5);

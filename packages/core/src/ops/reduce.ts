@@ -5,7 +5,7 @@ import { ValueError } from '../errors';
 import { cumsumAxis, extremeAxes, logCumSumExpAxis, logSoftmaxAxis, logSumExpAxes, normAxes, prodAxes, sumAxes } from '../kernels/reduce';
 import { abs, broadcastTo, div, equal, exp, greater, less, mul, notEqual, pow, reshape, square, sub, where } from '../functions';
 import { exclusiveProducts, linearRecurrence, shiftAlong, unitAlong } from './rules/recurrence';
-import { ownCopy, requireFinite, requireOptions } from '../arguments';
+import { ownCopy, requireFinite, requireKeepDims, requireOptions } from '../arguments';
 import type { Tensor, TensorLike } from '../tensor';
 import { apply } from '../dispatch';
 import { applyUnary } from './call';
@@ -227,7 +227,10 @@ const logCumSumExpOp: DifferentiableOp<{ axis: number }> = registerOp<Differenti
   vjp: (g, [x], out, { axis }) => {
     const o = finiteFromBelow(out);
     const next = where(unitAlong(o._shape, axis, -1), o, shiftAlong(o, axis, -1));
-    return [mul(exp(sub(x!, o)), linearRecurrence(exp(sub(o, next)), g, axis, true))];
+    // Where out[j + 1] is +∞, out[j]'s weight in it is 0, and stays 0 rather than the e^{∞ − ∞} that
+    // would carry a NaN back to every element before (x[j]'s own share of the +∞ is e^{x[j] − ∞}).
+    const factor = where(equal(next, Infinity), 0, exp(sub(o, next)));
+    return [mul(exp(sub(x!, o)), linearRecurrence(factor, g, axis, true))];
   },
   jvp: ([t], [x], out, { axis }) => {
     const o = finiteFromBelow(out);
@@ -293,7 +296,8 @@ export interface NormOptions {
  * (NumPy's and PyTorch's give ∞) and ‖[3, 4]·10⁻²⁰⁰‖ = 5·10⁻²⁰⁰ (theirs 0). Its gradient is x/‖x‖,
  * and 0 at the origin (PyTorch's choice there), where higher derivatives are 0 too (PyTorch's
  * Hessian there is NaN). Other p-norms are scaled the same way, by each group's largest magnitude,
- * with gradient |x|^{p−1}·sign(x)/‖x‖^{p−1}, and 0 at the origin (as PyTorch). The ∞-norm's gradient
+ * with gradient |x|^{p−1}·sign(x)/‖x‖^{p−1}, and 0 at the origin and, for p < 1 (where it is
+ * infinite), at each zero element (as PyTorch); higher derivatives there are 0 too. The ∞-norm's gradient
  * goes to the largest magnitudes, shared equally on ties (as PyTorch); the 0-"norm" counts and has none.
  *
  * @example
@@ -302,6 +306,7 @@ export interface NormOptions {
  * norm(tensor([[3, -4], [1, 0]]), 1, false, { ord: Infinity }).toArray(); // [4, 1]
  */
 export function norm(x: TensorLike, axis?: Axis, keepDims = false, options?: NormOptions): Tensor {
+  requireKeepDims('norm', keepDims);
   const { ord = 2 } = requireOptions('norm', options, ['ord']);
   if (typeof ord !== 'number' || !(ord >= 0 || ord === -Infinity)) {
     throw new ValueError(`norm: ord must be a number ≥ 0, Infinity or -Infinity, got ${describeValue(ord)}`);
@@ -314,18 +319,22 @@ export function norm(x: TensorLike, axis?: Axis, keepDims = false, options?: Nor
   if (ord === 1) return sum(a, axes, keepDims);
   if (ord === 0) return sum(notEqual(t, 0), axes, keepDims);
   if (Math.abs(ord) === Infinity) {
-    if (count === 0) throw new ValueError(`norm: the ${ord}-norm of an empty vector is undefined, and axis ${describeValue(axes)} of shape ${formatShape(t._shape)} is empty`);
+    if (count === 0) throw new ValueError(`norm: the ${ord}-norm of an empty vector is undefined, and ${axes === undefined ? 'the tensor' : `axis ${describeValue(axes)}`} of shape ${formatShape(t._shape)} is empty`);
     return ord > 0 ? max(a, axes, keepDims) : min(a, axes, keepDims);
   }
   if (count === 0) return sum(a, axes, keepDims); // 0
   // (Σ|x|ᵖ)^{1/p} = m·(Σ(|x|/m)ᵖ)^{1/p} for any m > 0: with m the largest |x| of the group (a
   // constant, so every derivative is the norm's own) no power overflows or underflows to 0 unless
   // it should. A group whose largest is 0, ∞ or NaN is its norm itself; it is computed at ones and
-  // then replaced, so that its gradient is 0, not the 0·∞ of the power's derivative at 0.
+  // then replaced, so that its gradient is 0, not the 0·∞ of the power's derivative at 0. So is
+  // each zero element of the others (its power 0 put in by where): for p < 1 the power's
+  // derivative there is ∞, and times abs's 0 it would be NaN (PyTorch gives such an element 0).
   const largest = max(a, axes, true).detach();
   const plain = mul(greater(largest, 0), less(largest, Infinity));
   const scale = where(plain, largest, 1);
-  const pNorm = mul(pow(sum(pow(div(where(plain, a, 1), scale), ord), axes, true), 1 / ord), scale);
+  const live = mul(plain, notEqual(a, 0));
+  const powers = where(live, pow(div(where(live, a, 1), scale), ord), sub(1, plain));
+  const pNorm = mul(pow(sum(powers, axes, true), 1 / ord), scale);
   const out = where(plain, pNorm, largest);
   return keepDims ? out : reshape(out, reducedShape(t._shape, normalizeAxes('norm', axes, t.rank), false));
 }
@@ -371,6 +380,7 @@ function deviations(op: string, x: TensorLike, axis: Axis, options: VarianceOpti
  * variance(tensor([1, 2, 3, 4]), undefined, false, { correction: 1 }).item(); // 1.6666666666666667
  */
 export function variance(x: TensorLike, axis?: Axis, keepDims = false, options?: VarianceOptions): Tensor {
+  requireKeepDims('variance', keepDims);
   const { d, divisor } = deviations('variance', x, axis, options);
   return div(sum(square(d), axis, keepDims), divisor);
 }
@@ -387,6 +397,7 @@ export function variance(x: TensorLike, axis?: Axis, keepDims = false, options?:
  * std(tensor([[1, 3], [2, 2]]), 1).toString(); // tensor([1, 0])
  */
 export function std(x: TensorLike, axis?: Axis, keepDims = false, options?: VarianceOptions): Tensor {
+  requireKeepDims('std', keepDims);
   const { d, divisor } = deviations('std', x, axis, options);
   return div(norm(d, axis, keepDims), Math.sqrt(divisor));
 }

@@ -82,4 +82,18 @@ describe('vmap', () => {
     expectThrows(() => vmap((x: Tensor) => [x, x], 0, [0])(tensor([1, 2])), ValueError, 'vmap: outAxes lists 1 axes for 2 output(s)');
     expectThrows(() => vmap((x: Tensor) => x, 0, 2)(tensor([1, 2])), ValueError, 'vmap');
   });
+
+  test('takes its axes when made: changing the lists afterwards changes nothing', () => {
+    const inAxes: (number | null)[] = [0, null];
+    const outAxes = [0];
+    const f = vmap((a: Tensor, b: Tensor) => [a.mul(b)], inAxes, outAxes);
+    inAxes[0] = 0.5;
+    outAxes[0] = 7;
+    expect(f(tensor([[1, 2], [3, 4]]), tensor([1, 10]))[0]!.toArray()).toEqual([[1, 20], [3, 40]]);
+  });
+
+  test('an axis out of range names inAxes or outAxes, and the argument or output it is for', () => {
+    expectThrows(() => vmap(dot, [0, 2])(tensor([[1, 2]]), tensor([[1, 2]])), ValueError, 'vmap: inAxes 2 is out of range for argument 1, of shape [1, 2] (valid: -2 to 1)');
+    expectThrows(() => vmap((x: Tensor) => [x.mul(2), x.sum()], 0, 1)(tensor([[1, 2]])), ValueError, 'vmap: outAxes 1 is out of range for output 1, whose examples have shape [] (valid: -1 to 0)');
+  });
 });

@@ -1,8 +1,8 @@
 /** vmap: a function of one example mapped over a batch axis, as JAX's `vmap`. */
 import { Tensor } from '../tensor';
 import { ShapeError, ValueError } from '../errors';
-import { describeValue, formatShape, normalizeAxis } from '../shape';
-import { requireFunction } from '../arguments';
+import { describeValue, formatShape } from '../shape';
+import { ownCopy, requireFunction } from '../arguments';
 import { toTensor } from '../create';
 import { split, squeeze, stack } from '../functions';
 import type { Arg } from './variables';
@@ -41,8 +41,11 @@ export function vmap<F extends (...args: never[]) => Outputs>(fn: F, inAxes: InA
   requireFunction('vmap', fn);
   checkInAxes(inAxes);
   checkOutAxes(outAxes);
+  // Copies, so that lists the caller changes later neither change the mapping nor slip past the checks.
+  const ins = ownCopy(inAxes);
+  const outs = ownCopy(outAxes);
   return ((...args: Arg[]): Outputs => {
-    const axes = axesOf(inAxes, args.length);
+    const axes = axesOf(ins, args.length);
     const inputs = args.map((a, i) => (axes[i] === null ? a : toTensor(a as Tensor | number, 'vmap')));
     const size = batchSize(inputs, axes);
     // Each mapped argument split into its examples once, the batch axis dropped from each.
@@ -50,7 +53,7 @@ export function vmap<F extends (...args: never[]) => Outputs>(fn: F, inAxes: InA
     const results: Outputs[] = [];
     const call = fn as unknown as (...values: unknown[]) => Outputs;
     for (let k = 0; k < size; k++) results.push(call(...inputs.map((x, i) => examples[i]?.[k] ?? x)));
-    return stackResults(results, outAxes);
+    return stackResults(results, outs);
   }) as (...args: Arg[]) => ReturnType<F>;
 }
 
@@ -82,7 +85,7 @@ function batchSize(inputs: readonly unknown[], axes: (number | null)[]): number 
     if (axes[i] === null) return;
     const t = x as Tensor;
     if (t.rank === 0) throw new ValueError(`vmap: argument ${i} is a scalar, which has no axis ${axes[i]} to map over (pass null in inAxes to give it whole to every call)`);
-    const axis = normalizeAxis('vmap', axes[i]!, t.rank);
+    const axis = axisIn(axes[i]!, t.rank, () => `inAxes ${axes[i]} is out of range for argument ${i}, of shape ${formatShape(t.shape)}`);
     axes[i] = axis;
     const n = t.shape[axis]!;
     if (size === null) [size, first] = [n, i];
@@ -93,6 +96,12 @@ function batchSize(inputs: readonly unknown[], axes: (number | null)[]): number 
   if (size === null) throw new ValueError('vmap: no argument is mapped (every inAxes entry is null), so there is no batch to map over');
   if (size === 0) throw new ValueError("vmap: the batch is empty, and adjoint evaluates the function once per example, so it cannot know the shape of an empty result");
   return size;
+}
+
+/** `axis` counted from the end when negative, or a ValueError saying which of inAxes or outAxes is out of range for what. */
+function axisIn(axis: number, rank: number, what: () => string): number {
+  if (axis < -rank || axis >= rank) throw new ValueError(`vmap: ${what()} (valid: ${-rank} to ${rank - 1})`);
+  return axis < 0 ? axis + rank : axis;
 }
 
 /** The per-example results stacked along their out axes: one tensor, or one per output. */
@@ -111,7 +120,8 @@ function stackResults(results: readonly Outputs[], outAxes: OutAxes): Outputs {
     const shape = parts[0]!.shape;
     const k = parts.findIndex((p) => p.shape.length !== shape.length || p.shape.some((d, i) => d !== shape[i]));
     if (k >= 0) throw new ShapeError(`vmap: output ${j} must have one shape for every example, got ${formatShape(shape)} and ${formatShape(parts[k]!.shape)} (example ${k})`);
-    return stack(parts, normalizeAxis('vmap', axisOf(j), shape.length + 1));
+    const axis = axisIn(axisOf(j), shape.length + 1, () => `outAxes ${axisOf(j)} is out of range for output ${j}, whose examples have shape ${formatShape(shape)}`);
+    return stack(parts, axis);
   };
   return asList ? Array.from({ length: width }, (_, j) => stackOne(j)) : stackOne(0);
 }

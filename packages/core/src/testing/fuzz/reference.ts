@@ -1074,9 +1074,14 @@ export function logCumSumExpRef(x: Nd, axis: unknown): Ref {
   });
 }
 
-/** v rounded to `decimals` places, halves to even, as np.round: scaled by 10^|decimals|, rounded, scaled back. */
+/**
+ * v rounded to `decimals` places, halves to even, as np.round: scaled by 10^|decimals|, rounded,
+ * scaled back; 10^n as NumPy's power_of_ten makes it, multiplied up one 10 at a time (not
+ * correctly rounded from 10²³ on).
+ */
 export function roundRef(v: number, decimals: number): number {
-  const scale = 10 ** Math.abs(decimals);
+  let scale = 1;
+  for (let k = 0; k < Math.abs(decimals); k++) scale *= 10; // exact up to 10²², then NumPy's roundings
   const scaled = decimals >= 0 ? v * scale : v / scale;
   const lower = Math.floor(scaled);
   const fraction = scaled - lower;

@@ -736,7 +736,7 @@ export const specs: Record<string, Spec> = {
   } as Spec<{ n: unknown; x: unknown }>,
   cumprod: running(core.cumprod, R.cumprodRef),
   round: {
-    args: shapeArb().chain((sh) => fc.record({ x: tensorArg(sh), decimals: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: -3, max: 6 }) }, { weight: 1, arbitrary: badNumber }) })),
+    args: shapeArb().chain((sh) => fc.record({ x: tensorArg(sh), decimals: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: -3, max: 6 }) }, { weight: 2, arbitrary: fc.integer({ min: -30, max: 30 }) }, { weight: 1, arbitrary: badNumber }) })),
     run: ({ x, decimals }, s) => core.round(s.t(x), decimals as number),
     ref: ({ x, decimals }) => (Number.isInteger(decimals) ? withNd([x], (a) => R.map(a, (v) => R.roundRef(v, decimals as number))) : reject('decimals not a whole number')),
   } as Spec<{ x: unknown; decimals: unknown }>,
