@@ -944,4 +944,45 @@ describe('Module.clone: a deep copy, as PyTorch copy.deepcopy(model)', () => {
     const stray = new Holder(new Dense(1, 1));
     expectError(() => stray.clone(), ValueError, /^Module\.clone: Holder\.value holds a Dense that was never registered/);
   });
+
+  test('a bound function is refused: it would go on calling the original, with the original\'s weights', () => {
+    class Bound extends Module {
+      readonly w = this.registerParameter('w', tensor([2]));
+      readonly act = this.scale.bind(this);
+      scale(t: Tensor): Tensor {
+        return t.mul(this.param('w'));
+      }
+      forward(t: Tensor): Tensor {
+        return this.act(t);
+      }
+    }
+    expectError(() => new Bound().clone(), ValueError, /^Module\.clone: Bound\.act holds a bound function \(bound scale\), whose `this` clone cannot see/);
+    class Pure extends Module {
+      readonly f = Math.max; // a native function is shared, as any function without `this`
+      forward(t: Tensor): Tensor {
+        return t;
+      }
+    }
+    const pure = new Pure();
+    expect(pure.clone().f).toBe(Math.max);
+  });
+
+  test('a field holding a parameter\'s data, or a tensor sharing it (detach()), shares it in the copy too', () => {
+    class Alias extends Module {
+      readonly w = this.registerParameter('w', tensor([1, 2, 3]));
+      readonly values = this.w.data;
+      readonly frozen = this.w.detach();
+      forward(t: Tensor): Tensor {
+        return t.mul(this.frozen);
+      }
+    }
+    const net = new Alias();
+    const copy = net.clone();
+    expect(copy.values).not.toBe(net.values);
+    expect(copy.frozen).not.toBe(net.frozen);
+    copy.w.assign(tensor([7, 8, 9]));
+    expect([bits(copy.frozen), Array.from(copy.values)]).toEqual([[7, 8, 9], [7, 8, 9]]);
+    expect([bits(net.frozen), Array.from(net.values), bits(net.w)]).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+    expect(bits(copy.forward(tensor([1, 1, 1])))).toEqual([7, 8, 9]);
+  });
 });

@@ -348,7 +348,8 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
    *   its stream, so the copy draws the masks the original would (layers without one draw from
    *   core's stream, which is one for the whole program);
    * - the other fields, copied deeply: numbers, strings, arrays, plain objects, Maps, Sets, typed
-   *   arrays, tensors, Rngs and modules of the tree. A function is shared, as by PyTorch's deepcopy
+   *   arrays, tensors, Rngs and modules of the tree; tensors and fields that share an array (a
+   *   `detach()` of a weight, its `.data`) share its copy. A function is shared, as by PyTorch's deepcopy
    *   (code is not state); Dense's activation module is rebound to the copy's.
    *
    * A `#private` field is not copied: JavaScript lets no code outside the class read one, so a
@@ -356,7 +357,7 @@ export abstract class Module<In extends unknown[] = Tensor[], Out = Tensor> {
    * ModuleList, which does, is built anew.
    * @throws ValueError naming `Module.clone` and the field for what cannot be copied faithfully: an
    * object of another class (it may keep state a field-by-field copy would miss), an arrow function
-   * that refers to `this` (it would go on working on this module), a getter, a tensor computed by
+   * that refers to `this` or a bound function (either would go on working on this module), a getter, a tensor computed by
    * a recorded op (a copy cannot keep its graph), a module outside the tree; and for what the tree
    * walk refuses (a cycle, an unregistered module in a field).
    */
@@ -903,6 +904,10 @@ function copyValue(value: unknown, where: string, state: CloneState): unknown {
     if (ARROW.test(text) && /\bthis\b/.test(text)) {
       throw new ValueError(`${CLONE}: ${where} holds an arrow function that refers to \`this\`, which would go on working on the original module, not the copy; make it a method of the class (a method sees the copy as \`this\`)`);
     }
+    // `method.bind(this)` fixes `this` to the original for good, and JavaScript does not say to what: refused too.
+    if (!('prototype' in value) && /^bound /.test((value as { name?: unknown }).name as string) && /\[native code\]/.test(text)) {
+      throw new ValueError(`${CLONE}: ${where} holds a bound function (${(value as { name: string }).name}), whose \`this\` clone cannot see: bound to the original module, it would go on working on it, not the copy; call the method instead (a method sees the copy as \`this\`)`);
+    }
     return value;
   }
   const { copies } = state;
@@ -915,7 +920,10 @@ function copyValue(value: unknown, where: string, state: CloneState): unknown {
     if (!value.isLeaf) {
       throw new ValueError(`${CLONE}: ${state.tensorNames.get(value) ?? where} was computed by a recorded op, and a copy cannot keep its graph; hold a leaf (detach())`);
     }
-    const t = value.clone();
+    // Through the table of copies, so that tensors sharing an array (detach(), or a field holding `.data`) share its copy.
+    const data = (copies.get(value.data) as Float64Array | undefined) ?? value.data.slice();
+    copies.set(value.data, data);
+    const t = new Tensor(data, value.shape);
     t.requiresGrad = value.requiresGrad;
     copy = t;
   } else if (value instanceof Rng) {

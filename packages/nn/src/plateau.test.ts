@@ -112,7 +112,37 @@ describe('ReduceLROnPlateau (torch.optim.lr_scheduler.ReduceLROnPlateau)', () =>
     fresh.loadStateDict(JSON.parse(JSON.stringify(fresh.stateDict())));
     expect(fresh.best).toBe(-Infinity);
     expectError(() => fresh.loadStateDict({ best: 1, numBadEpochs: -1, cooldownCounter: 0, lastEpoch: 0 }), ValueError, 'ReduceLROnPlateau.loadStateDict: numBadEpochs must be an integer ≥ 0, got -1');
-    expectError(() => fresh.loadStateDict({ best: '1' as never, numBadEpochs: 0, cooldownCounter: 0, lastEpoch: 0 }), ValueError, 'ReduceLROnPlateau.loadStateDict: best must be a number or null, got "1"');
+    expectError(() => fresh.loadStateDict({ best: '1' as never, numBadEpochs: 0, cooldownCounter: 0, lastEpoch: 0 }), ValueError, 'ReduceLROnPlateau.loadStateDict: best must be a number, null (no best yet) or \'Infinity\' or \'-Infinity\', got "1"');
     expect(fresh.best).toBe(-Infinity);
+  });
+
+  test('a best of ±∞ (a metric that reached the best possible value) survives the JSON round trip', () => {
+    for (const mode of ['min', 'max'] as const) {
+      const best = mode === 'min' ? -Infinity : Infinity;
+      const values = [1, best, 2, 3, 4, 5, 6];
+      const run = (resumeAt: number): number[] => {
+        let opt = sgd(0.1);
+        let scheduler = new ReduceLROnPlateau(opt, { mode, patience: 1 });
+        return values.map((v, k) => {
+          if (k === resumeAt) {
+            const saved = JSON.stringify({ opt: opt.stateDict(), scheduler: scheduler.stateDict() });
+            opt = sgd(0.1);
+            scheduler = new ReduceLROnPlateau(opt, { mode, patience: 1 });
+            const { opt: o, scheduler: s } = JSON.parse(saved);
+            opt.loadStateDict(o);
+            scheduler.loadStateDict(s);
+            expect(scheduler.best).toBe(best);
+          }
+          scheduler.step(v);
+          return opt.currentLr();
+        });
+      };
+      const straight = run(-1);
+      expect(straight).toEqual([0.1, 0.1, 0.1, 0.010000000000000002, 0.010000000000000002, 0.0010000000000000002, 0.0010000000000000002]);
+      for (const k of [2, 3, 4]) expect(run(k)).toEqual(straight);
+    }
+    // NaN never improves, so it cannot be the best: a state holding it is corrupt.
+    expectError(() => new ReduceLROnPlateau(sgd(1)).loadStateDict({ best: NaN, numBadEpochs: 0, cooldownCounter: 0, lastEpoch: 0 }), ValueError,
+      "ReduceLROnPlateau.loadStateDict: best must be a number, null (no best yet) or 'Infinity' or '-Infinity', got NaN");
   });
 });

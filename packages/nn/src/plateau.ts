@@ -34,10 +34,14 @@ export interface ReduceLROnPlateauOptions {
   eps?: number;
 }
 
-/** What {@link ReduceLROnPlateau.stateDict} returns: where the scheduler is, as plain numbers. */
+/** What {@link ReduceLROnPlateau.stateDict} returns: where the scheduler is, as plain data that JSON carries. */
 export interface ReduceLROnPlateauState {
-  /** The best value so far; null (what JSON writes for ±∞) before the first. */
-  best: number | null;
+  /**
+   * The best value so far: null before the first (the worst value, ±∞), and 'Infinity' or
+   * '-Infinity' for a best that is infinite (a monitored value that reached −∞ in 'min' mode, +∞ in
+   * 'max'), which JSON could not write as a number.
+   */
+  best: number | null | 'Infinity' | '-Infinity';
   /** Epochs in a row without improvement, counted since the last reduction or improvement. */
   numBadEpochs: number;
   /** Epochs of cooldown left. */
@@ -165,22 +169,28 @@ export class ReduceLROnPlateau {
     return reduced;
   }
 
-  /** Where the scheduler is, as plain numbers that JSON carries, for {@link loadStateDict}. */
+  /** Where the scheduler is, as plain data that JSON carries, for {@link loadStateDict}. */
   stateDict(): ReduceLROnPlateauState {
-    return { best: Number.isFinite(this.bestValue) ? this.bestValue : null, numBadEpochs: this.bad, cooldownCounter: this.cooldownLeft, lastEpoch: this.epochs };
+    const best = this.bestValue;
+    const saved = Number.isFinite(best) ? best : best === this.worst ? null : best > 0 ? 'Infinity' : '-Infinity';
+    return { best: saved, numBadEpochs: this.bad, cooldownCounter: this.cooldownLeft, lastEpoch: this.epochs };
   }
 
   /**
    * Puts the scheduler where {@link stateDict} was taken (the learning rates themselves are the
    * optimizer's, restored by its own loadStateDict). A `best` of null is the worst value, ±∞, as
-   * before the first epoch.
+   * before the first epoch; 'Infinity' and '-Infinity' are those numbers.
    * @throws ValueError naming `ReduceLROnPlateau.loadStateDict` for a malformed state; nothing is changed then.
    */
   loadStateDict(state: ReduceLROnPlateauState): void {
     const op = 'ReduceLROnPlateau.loadStateDict';
     if (state === null || typeof state !== 'object' || Array.isArray(state)) throw new ValueError(`${op}: expected {best, numBadEpochs, cooldownCounter, lastEpoch} from stateDict(), got ${describe(state)}`);
-    const best: unknown = state.best;
-    if (best !== null && typeof best !== 'number') throw new ValueError(`${op}: best must be a number or null, got ${show(best)}`);
+    const saved: unknown = state.best;
+    // NaN never improves, so it is never the best: a state holding it is corrupt.
+    const best = saved === 'Infinity' ? Infinity : saved === '-Infinity' ? -Infinity : saved;
+    if (best !== null && (typeof best !== 'number' || Number.isNaN(best))) {
+      throw new ValueError(`${op}: best must be a number, null (no best yet) or 'Infinity' or '-Infinity', got ${show(saved)}`);
+    }
     const bad = checkInteger(op, 'numBadEpochs', state.numBadEpochs, 0);
     const cooldown = checkInteger(op, 'cooldownCounter', state.cooldownCounter, 0);
     const epochs = checkInteger(op, 'lastEpoch', state.lastEpoch, 0);

@@ -43,6 +43,11 @@ export class Adagrad extends Optimizer<AdagradState> {
   }
 
   protected override readonly nonNegativeState = ['sum'];
+  protected override readonly unboundedState = ['sum'];
+
+  protected override settings(): Readonly<Record<string, number | boolean>> {
+    return { eps: this.eps, initialAccumulator: this.initialAccumulator };
+  }
 
   protected initState(param: Tensor): AdagradState {
     return { sum: full(param.shape, this.initialAccumulator) };

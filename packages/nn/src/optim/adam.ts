@@ -64,6 +64,10 @@ export class Adam extends Optimizer<AdamState> {
 
   protected override readonly nonNegativeState = ['v'];
 
+  protected override settings(): Readonly<Record<string, number | boolean>> {
+    return { beta1: this.beta1, beta2: this.beta2, eps: this.eps, decoupled: this.decoupled };
+  }
+
   protected initState(param: Tensor): AdamState {
     return { m: zerosLike(param), v: zerosLike(param), t: 0 };
   }

@@ -302,7 +302,7 @@ describe('stateDict through JSON, with the groups\' rates (PyTorch: param_groups
     const opt = new SGD([{ params: [ps[0]!], lr: stepDecay(0.1, { stepSize: 2 }) }, { params: [ps[1]!, ps[2]!], weightDecay: 0.5 }], { lr: 0.3, momentum: 0.9, weightDecay: 0.1 });
     const { lr, paramGroups } = opt.stateDict();
     expect({ lr, paramGroups }).toEqual({ lr: 0.3, paramGroups: [{ params: [0], lr: 'schedule', weightDecay: 0.1 }, { params: [1, 2], weightDecay: 0.5 }] });
-    expect(JSON.parse(JSON.stringify(opt.stateDict()))).toEqual({ step: 0, state: [null, null, null], lr: 0.3, paramGroups });
+    expect(JSON.parse(JSON.stringify(opt.stateDict()))).toEqual({ step: 0, state: [null, null, null], lr: 0.3, paramGroups, settings: { momentum: 0.9, nesterov: false } });
     const scheduled = new Adam(ps, { lr: stepDecay(0.1, { stepSize: 2 }) });
     expect(scheduled.stateDict().lr).toBe('schedule');
   });
@@ -334,6 +334,27 @@ describe('stateDict through JSON, with the groups\' rates (PyTorch: param_groups
     expect((restored.stateDict().state[0]!.sum as Tensor).data[0]).toBe(Infinity);
     const sgd = new SGD([param([1, 2])], { lr: 0.1, momentum: 0.9 });
     expectError(() => sgd.loadStateDict({ step: 1, state: [{ velocity: [null, 0] as never }] }), ValueError, "SGD.loadStateDict: 'velocity' of parameter 0 holds NaN at element 0; a state must be finite");
+    // Adam's v is an average of squares of gradients step() found finite: it cannot overflow, so a null there is refused, not read as ∞ (which would freeze the weight).
+    const adam = new Adam([param([1])]);
+    expectError(() => adam.loadStateDict({ step: 1, state: [{ m: [0], v: [null], t: 1 } as never] }), ValueError, "Adam.loadStateDict: 'v' of parameter 0 holds NaN at element 0; it is an average of squares, which cannot be negative, NaN or infinite");
+  });
+
+  test('the other hyperparameters are saved, and a state saved with others is refused: the resumed run would not be the saved one', () => {
+    const w = param([1, 2]);
+    const adam = new Adam([w], { beta1: 0.8 });
+    w.grad = tensor([0.5, -1]);
+    adam.step();
+    const saved = JSON.parse(JSON.stringify(adam.stateDict()));
+    expect(saved.settings).toEqual({ beta1: 0.8, beta2: 0.999, eps: 1e-8, decoupled: false });
+    new Adam([param([1, 2])], { beta1: 0.8 }).loadStateDict(saved);
+    expectError(() => new Adam([param([1, 2])]).loadStateDict(saved), ValueError, 'Adam.loadStateDict: the state was saved with beta1 0.8, this optimizer\'s is 0.9; beta1 is fixed when an optimizer is built: build it with the saved one');
+    // AdamW keeps Adam's state entries: only the settings tell a decoupled decay from a coupled one.
+    const adamw = new AdamW([param([1, 2])], { weightDecay: 0.01 });
+    expectError(() => new Adam([param([1, 2])], { weightDecay: 0.01 }).loadStateDict(adamw.stateDict()), ValueError, 'Adam.loadStateDict: the state was saved with decoupled true, this optimizer\'s is false; decoupled is fixed when an optimizer is built: build it with the saved one');
+    expectError(() => new SGD([param([1, 2])], { momentum: 0.5 }).loadStateDict({ ...new SGD([param([1, 2])], { momentum: 0.5 }).stateDict(), settings: { momentum: 0.5 } }), ValueError, "SGD.loadStateDict: 'settings' holds [momentum], this optimizer's are [momentum, nesterov]: a state of another kind of optimizer");
+    const old = new RMSprop([param([1])], { rho: 0.5 });
+    old.loadStateDict({ step: 2, state: [null] }); // saved before the settings were recorded: nothing to check
+    expect(old.stepCount).toBe(2);
   });
 
   test('a scalar parameter\'s state, which JSON writes as a bare number, loads back', () => {
@@ -364,7 +385,7 @@ describe('stateDict through JSON, with the groups\' rates (PyTorch: param_groups
       [withState(0, 'v', [[1, 2, 3], [4, '5', 6]]), "Adam.loadStateDict: 'v' of parameter 0 must be nested arrays shaped like the parameter, [2, 3], got string 5 at [1, 1]"],
       [withState(1, 'm', 4), /^Adam\.loadStateDict: 'm' of parameter 1 must be a Tensor, got number 4/],
       [withState(2, 'v', [1]), "Adam.loadStateDict: 'v' of parameter 2 must be nested arrays shaped like the parameter, [], got an array of length 1"],
-      [withState(1, 'v', [1, -1, 2]), "Adam.loadStateDict: 'v' of parameter 1 holds -1 at element 1; it is a sum of squares, which cannot be negative or NaN"],
+      [withState(1, 'v', [1, -1, 2]), "Adam.loadStateDict: 'v' of parameter 1 holds -1 at element 1; it is an average of squares, which cannot be negative, NaN or infinite"],
       [{ ...good, lr: -1 }, "Adam.loadStateDict: 'lr' must be a learning rate (a finite number ≥ 0) or 'schedule', got number -1"],
       [{ ...good, lr: 'cosine' }, "Adam.loadStateDict: 'lr' must be a learning rate (a finite number ≥ 0) or 'schedule', got string cosine"],
       [{ ...good, paramGroups: good.paramGroups.slice(0, 1) }, /^Adam\.loadStateDict: 'paramGroups' must be a list of 2 groups \(this optimizer's\), got an array of length 1$/],
@@ -372,6 +393,9 @@ describe('stateDict through JSON, with the groups\' rates (PyTorch: param_groups
       [{ ...good, paramGroups: [good.paramGroups[0], { ...good.paramGroups[1], weightDecay: 0 }] }, /^Adam\.loadStateDict: param group 1 was saved with weightDecay 0, this optimizer's is 0\.03; the weight decay is fixed/],
       [{ ...good, paramGroups: [{ ...good.paramGroups[0], lr: null }, good.paramGroups[1]] }, "Adam.loadStateDict: the lr of param group 0 must be a learning rate (a finite number ≥ 0) or 'schedule', got null"],
       [{ ...good, paramGroups: [7, good.paramGroups[1]] }, 'Adam.loadStateDict: param group 0 must be an object {params, lr, weightDecay}, got number 7'],
+      [{ ...good, paramGroups: [good.paramGroups[0], { params: [1, 2] }] }, /^Adam\.loadStateDict: param group 1 was saved without a weightDecay, this optimizer's is 0\.03; the weight decay is fixed/],
+      [{ ...good, paramGroups: [good.paramGroups[0], { ...good.paramGroups[1], weightDecay: '0.03' }] }, /^Adam\.loadStateDict: param group 1 was saved with weightDecay "0\.03", this optimizer's is 0\.03;/],
+      [{ state: good.state }, "Adam.loadStateDict: 'step' must be a step count (an integer ≥ 0), got undefined"],
     ];
     for (const [bad, message] of cases) expectError(() => target.loadStateDict(bad as never), ValueError, message);
     expect(target.stepCount).toBe(0);

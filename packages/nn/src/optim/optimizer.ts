@@ -10,7 +10,6 @@ import { ShapeError, Tensor, ValueError, assign, borrowGrad, formatShape, isTens
 import { Module, describe, parameterList, type AnyModule } from '../module';
 import type { Schedule } from '../schedules';
 import { knownNestedOptions, knownOptions, show } from '../args';
-import { firstNonFinite } from '../data/checks';
 
 /** A learning rate: a constant, or a schedule giving the rate for each step (0, 1, 2, …). */
 export type LearningRate = number | Schedule;
@@ -64,6 +63,11 @@ export interface OptimizerState {
   lr?: number | 'schedule';
   /** Each parameter group's settings, in order. Absent from states saved before they were recorded. */
   paramGroups?: SavedParamGroup[];
+  /**
+   * The optimizer's other hyperparameters (SGD's momentum and nesterov, Adam's betas, eps and
+   * decoupled, …), which a resumed run must share. Absent from states saved before they were recorded.
+   */
+  settings?: Record<string, number | boolean>;
 }
 
 /** A parameter group's settings in an {@link OptimizerState}. */
@@ -255,6 +259,7 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
         ...(group.lr === undefined ? {} : { lr: saved(group.lr) }),
         weightDecay: this.groupWeightDecay(g),
       })),
+      settings: { ...this.settings() },
     };
   }
 
@@ -283,12 +288,13 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
       throw new ValueError(`${op}: expected {step, state} from stateDict(), got ${describe(dict)}`);
     }
     if (!Number.isInteger(dict.step) || dict.step < 0) {
-      throw new ValueError(`${op}: 'step' must be a step count (an integer ≥ 0), got ${describe(dict.step)}`);
+      throw new ValueError(`${op}: 'step' must be a step count (an integer ≥ 0), got ${show(dict.step)}`);
     }
     if (dict.state.length !== this.params.length) {
       throw new ValueError(`${op}: the state has ${dict.state.length} parameters but the optimizer has ${this.params.length}`);
     }
     const states = dict.state.map((s, i) => (s === null ? null : this.loadedState(op, s, i)));
+    this.checkSettings(op, (dict as { settings?: unknown }).settings);
     const rates = this.loadedRates(op, dict);
     this.states.clear();
     states.forEach((s, i) => {
@@ -296,6 +302,26 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
     });
     this.steps = dict.step;
     rates();
+  }
+
+  /**
+   * Refuses saved hyperparameters that differ from this optimizer's: the state was made by their
+   * updates, so a run resumed with others is not the one that was saved. They are fixed when an
+   * optimizer is built (PyTorch's load_state_dict would put the saved ones in place instead).
+   */
+  private checkSettings(op: string, saved: unknown): void {
+    if (saved === undefined) return;
+    const own = this.settings();
+    if (saved === null || typeof saved !== 'object' || Array.isArray(saved)) throw new ValueError(`${op}: 'settings' must be an object like ${show(own)}, got ${describe(saved)}`);
+    const keys = Object.keys(saved).sort().join(', ');
+    if (keys !== Object.keys(own).sort().join(', ')) throw new ValueError(`${op}: 'settings' holds [${keys}], this optimizer's are [${Object.keys(own).sort().join(', ')}]: a state of another kind of optimizer`);
+    for (const [key, value] of Object.entries(own)) {
+      const got = (saved as Record<string, unknown>)[key];
+      if (!Object.is(got, value)) {
+        const text = (v: unknown): string => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : show(v));
+        throw new ValueError(`${op}: the state was saved with ${key} ${text(got)}, this optimizer's is ${text(value)}; ${key} is fixed when an optimizer is built: build it with the saved one`);
+      }
+    }
   }
 
   /** The weight decay group `g`'s parameters are updated with. */
@@ -317,6 +343,7 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
     for (const [key, v] of Object.entries(s!)) {
       const what = `'${key}' of parameter ${i}`;
       const nonNegative = this.nonNegativeState.includes(key);
+      const unbounded = this.unboundedState.includes(key);
       if (!isTensor(fresh[key])) {
         // Numbers in a state are step counts (Adam's t): a negative or fractional one would make the
         // next step divide by a zero bias correction, or apply the wrong one.
@@ -330,12 +357,12 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
         t = v.clone();
       } else if (Array.isArray(v) || (typeof v === 'number' && param.shape.length === 0)) {
         // What JSON.stringify wrote for a tensor (Tensor.toJSON): nested arrays, a number for a scalar.
-        t = new Tensor(fromNested(op, what, v, param.shape, nonNegative), param.shape);
+        t = new Tensor(fromNested(op, what, v, param.shape, unbounded), param.shape);
       } else {
         throw new ValueError(`${op}: ${what} must be a Tensor, got ${describe(v)} (nested arrays shaped like the parameter, which JSON holds for a tensor, are taken too)`);
       }
       // A corrupt checkpoint must not get around step()'s refusal of non-finite gradients.
-      checkStateValues(op, what, t.data, nonNegative);
+      checkStateValues(op, what, t.data, nonNegative, unbounded);
       out[key] = t;
     }
     return out as S;
@@ -374,7 +401,8 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
       }
       const own = this.groupWeightDecay(g);
       if (weightDecay !== own) {
-        throw new ValueError(`${op}: ${where} was saved with weightDecay ${describeNumber(weightDecay)}, this optimizer's is ${own}; the weight decay is fixed when an optimizer is built: build it with the saved one`);
+        const how = weightDecay === undefined ? 'without a weightDecay' : `with weightDecay ${show(weightDecay)}`;
+        throw new ValueError(`${op}: ${where} was saved ${how}, this optimizer's is ${own}; the weight decay is fixed when an optimizer is built: build it with the saved one`);
       }
       return rate((saved as { lr?: unknown }).lr, `the lr of ${where}`);
     });
@@ -389,8 +417,22 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
   /** The state of a parameter before its first update. */
   protected abstract initState(param: Tensor): S;
 
+  /**
+   * The hyperparameters other than the learning rate and weight decay, which {@link stateDict}
+   * records and a loaded state must match (none unless a subclass says so).
+   */
+  protected settings(): Readonly<Record<string, number | boolean>> {
+    return {};
+  }
+
   /** The state entries that are sums of squares, which a loaded state must hold no negative value in (their square roots are taken). */
   protected readonly nonNegativeState: readonly string[] = [];
+
+  /**
+   * The sums of squares that grow without bound (Adagrad's), which may have overflowed to +∞ in a
+   * run: a loaded state may hold ∞ there (null, in JSON). An average of squares (Adam's v) cannot.
+   */
+  protected readonly unboundedState: readonly string[] = [];
 
   /**
    * Updates one parameter in place from its gradient: `w` is the parameter's own buffer, `g` its
@@ -401,17 +443,18 @@ export abstract class Optimizer<S extends ParamState = ParamState> {
   protected abstract update(w: Float64Array, g: Float64Array, state: S, lr: number, index: number): void;
 }
 
-/** @throws ValueError at the first NaN or ±∞ in `d`, or, with `nonNegative`, the first value below 0. */
-function checkStateValues(op: string, what: string, d: Float64Array, nonNegative: boolean): void {
-  if (!nonNegative) {
-    const bad = firstNonFinite(d);
-    if (bad >= 0) throw new ValueError(`${op}: ${what} holds ${d[bad]} at element ${bad}; a state must be finite`);
-    return;
-  }
-  // A sum of squares may have overflowed to +∞ in a run (Adagrad's, after many huge gradients):
-  // the optimizer's own checkpoint of that run must load. NaN, −∞ and negative values cannot arise.
+/**
+ * @throws ValueError at the first NaN or ±∞ in `d` (but +∞ where `unbounded`: a sum of squares that
+ * overflowed in a run, Adagrad's, whose own checkpoint must load), or, with `nonNegative`, the
+ * first value below 0.
+ */
+function checkStateValues(op: string, what: string, d: Float64Array, nonNegative: boolean, unbounded: boolean): void {
   for (let k = 0; k < d.length; k++) {
-    if (!(d[k]! >= 0)) throw new ValueError(`${op}: ${what} holds ${d[k]} at element ${k}; it is a sum of squares, which cannot be negative or NaN`);
+    const v = d[k]!;
+    if (v - v === 0 ? nonNegative && v < 0 : !(unbounded && v === Infinity)) {
+      const rule = nonNegative ? `it is ${unbounded ? 'a sum' : 'an average'} of squares, which cannot be negative${unbounded ? ' or NaN' : ', NaN or infinite'}` : 'a state must be finite';
+      throw new ValueError(`${op}: ${what} holds ${v} at element ${k}; ${rule}`);
+    }
   }
 }
 
@@ -562,8 +605,4 @@ function fromNested(op: string, what: string, value: unknown, shape: readonly nu
 function describePositions(positions: unknown): string {
   if (!Array.isArray(positions)) return describe(positions);
   return positions.length <= 8 ? `[${positions.map((p) => (typeof p === 'number' ? String(p) : describe(p))).join(', ')}]` : `${describe(positions)} from ${String(positions[0])}`;
-}
-
-function describeNumber(v: unknown): string {
-  return typeof v === 'number' ? String(v) : describe(v);
 }

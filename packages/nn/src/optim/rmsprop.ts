@@ -46,6 +46,10 @@ export class RMSprop extends Optimizer<RMSpropState> {
 
   protected override readonly nonNegativeState = ['square'];
 
+  protected override settings(): Readonly<Record<string, number | boolean>> {
+    return { rho: this.rho, eps: this.eps };
+  }
+
   protected initState(param: Tensor): RMSpropState {
     return { square: zerosLike(param) };
   }

@@ -47,6 +47,10 @@ export class SGD extends Optimizer<SGDState> {
     if (this.nesterov && this.momentum === 0) throw new ValueError('SGD: nesterov needs momentum > 0, got momentum 0');
   }
 
+  protected override settings(): Readonly<Record<string, number | boolean>> {
+    return { momentum: this.momentum, nesterov: this.nesterov };
+  }
+
   protected initState(param: Tensor): SGDState {
     return { velocity: zerosLike(param) };
   }
