@@ -120,6 +120,8 @@ const layerCases: LayerCase[] = [
   { layer: 'Conv2d', args: [3, 4, 3], input: [2, 3, 7, 6] },
   { layer: 'Conv2d', args: [4, 6, [3, 2]], options: { stride: [2, 1], padding: [1, 0], dilation: [1, 2], groups: 2 }, input: [2, 4, 9, 8] },
   { layer: 'Conv2d', args: [3, 3, 3], options: { groups: 3, padding: 'same', bias: false }, input: [1, 3, 5, 5] },
+  { layer: 'ConvTranspose2d', args: [4, 6, [3, 2]], options: { stride: [2, 3], padding: [1, 0], outputPadding: [1, 2], dilation: [1, 2], groups: 2 }, input: [2, 4, 3, 4] },
+  { layer: 'ConvTranspose2d', args: [2, 3, 4], options: { stride: 2, padding: 1, bias: false }, input: [1, 2, 5, 5] },
   { layer: 'Conv2d', args: [2, 2, 4], options: { padding: 'same', dilation: 2 }, input: [2, 2, 9, 7] },
   { layer: 'Conv1d', args: [3, 4, 3], options: { stride: 2, padding: 1 }, input: [2, 3, 11] },
   { layer: 'Conv1d', args: [4, 4, 5], options: { padding: 'same', dilation: 2, groups: 2 }, input: [3, 4, 12] },
@@ -233,6 +235,113 @@ for (const [name, options] of groupCases) {
       expect({ label, lrs: ours }).toEqual({ label, lrs: result.lrs });
     });
   }
+}
+
+// ── Attention: MultiheadAttention, TransformerEncoderLayer and TransformerEncoder, batch first ────
+{
+  // A generator of its own, so that the other sections' random inputs stay what they were.
+  const noise = new Rng(31);
+  const sample = (shape: number[], scale = 1): Data => ({ shape, data: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => noise.normal(0, scale)) });
+  /**
+   * A boolean mask (1 = masked) of `shape` whose last-axis rows each keep at least one 0, so that no
+   * softmax row is all −∞ (PyTorch and adjoint give NaN there); `first` keeps key 0, which a causal mask leaves every query.
+   */
+  const booleanMask = (shape: number[], p: number, first = false): Data & { boolean: true } => {
+    const data = Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (noise.uniform() < p ? 1 : 0));
+    const last = shape[shape.length - 1]!;
+    for (let row = 0; row < data.length; row += last) data[row + (first ? 0 : Math.floor(noise.uniform() * last))] = 0;
+    return { shape, data, boolean: true };
+  };
+  /** A mask as JSON carries it: −∞ as the string '-Infinity' (which Python's float reads), since JSON has no infinities. */
+  const wire = (d: (Data & { boolean?: boolean }) | undefined): unknown => (d === undefined ? null : { ...d, data: d.data.map((v) => (Number.isFinite(v) ? v : String(v))) });
+  const causal = (l: number, s: number): Data => ({ shape: [l, s], data: Array.from({ length: l * s }, (_, i) => (i % s > Math.floor(i / s) ? -Infinity : 0)) });
+
+  interface AttentionCase {
+    layer: 'MultiheadAttention' | 'TransformerEncoderLayer' | 'TransformerEncoder';
+    /** MultiheadAttention: [embedDim, numHeads]; TransformerEncoderLayer: [dModel, nhead]; TransformerEncoder: [dModel, nhead, numLayers]. */
+    args: number[];
+    options?: Record<string, unknown>;
+    /** Self-attention on one [N, L, E] tensor (or src), or query, key and value of their own. */
+    inputs: { x: number[] } | { query: number[]; key: number[]; value: number[] };
+    attnMask?: Data & { boolean?: boolean };
+    keyPaddingMask?: Data & { boolean?: boolean };
+    isCausal?: boolean;
+    needWeights?: boolean;
+    averageAttnWeights?: boolean;
+    /** Training (dropout 0) or evaluation mode. */
+    train: boolean;
+    /** TransformerEncoder: a final LayerNorm. */
+    norm?: boolean;
+  }
+
+  const attentionCase = (spec: AttentionCase): void => {
+    const { layer, args, options = {}, train, needWeights = true, averageAttnWeights = true } = spec;
+    const m: nn.AnyModule = layer === 'MultiheadAttention' ? new nn.MultiheadAttention(args[0]!, args[1]!, options)
+      : layer === 'TransformerEncoderLayer' ? new nn.TransformerEncoderLayer(args[0]!, args[1]!, options)
+        : new nn.TransformerEncoder(() => new nn.TransformerEncoderLayer(args[0]!, args[1]!, options), args[2]!, spec.norm ? { norm: new nn.LayerNorm(args[0]!) } : {});
+    for (const [, p] of m.namedParameters()) p.data.set(sample([...p.shape], 0.5).data);
+    // The Dense weights are [in, out], PyTorch's Linear weights [out, in]: PyTorch transposes these.
+    const transposed = m.namedModules().filter(([, mod]) => mod instanceof nn.Dense).map(([path]) => (path === '' ? 'weight' : `${path}.weight`));
+    const given = Object.fromEntries(Object.entries(spec.inputs).map(([name, shape]) => [name, sample(shape as number[])]));
+    const leaves = Object.fromEntries(Object.entries(given).map(([name, d]) => [name, tensor(d.data, { shape: d.shape, requiresGrad: true })]));
+    const asTensor = (d: Data | undefined): Tensor | undefined => (d === undefined ? undefined : tensor(d.data, { shape: d.shape }));
+    const [attnMask, keyPaddingMask] = [asTensor(spec.attnMask), asTensor(spec.keyPaddingMask)];
+    m.train(train);
+    let outs: Tensor[];
+    if (m instanceof nn.MultiheadAttention) {
+      const { x, query = x!, key = x!, value = x! } = leaves as Record<string, Tensor>;
+      const [out, weights] = m.forward(query, key, value, { attnMask, keyPaddingMask, isCausal: spec.isCausal, needWeights, averageAttnWeights });
+      outs = weights === null ? [out] : [out, weights];
+    } else if (m instanceof nn.TransformerEncoderLayer) {
+      outs = [m.forward(leaves.x!, { srcMask: attnMask, srcKeyPaddingMask: keyPaddingMask, isCausal: spec.isCausal })];
+    } else {
+      outs = [(m as nn.TransformerEncoder).forward(leaves.x!, { mask: attnMask, srcKeyPaddingMask: keyPaddingMask, isCausal: spec.isCausal })];
+    }
+    const seeds = outs.map((o) => sample([...o.shape]));
+    outs.map((o, i) => o.mul(tensor(seeds[i]!.data, { shape: seeds[i]!.shape })).sum()).reduce((a, b) => a.add(b)).backward();
+    const params = Object.fromEntries(m.namedParameters().map(([n, p]) => [n, data(p)]));
+    const label = `${layer}(${args.join(', ')}${Object.keys(options).length ? `, ${JSON.stringify(options)}` : ''}) on ${JSON.stringify(spec.inputs)}`
+      + `${attnMask ? `, attnMask ${spec.attnMask!.boolean ? 'boolean' : 'additive'} [${attnMask.shape}]` : ''}${keyPaddingMask ? `, keyPaddingMask ${spec.keyPaddingMask!.boolean ? 'boolean' : 'additive'}` : ''}`
+      + `${spec.isCausal ? ', isCausal' : ''}${needWeights ? (averageAttnWeights ? '' : ', per-head weights') : ', no weights'}${spec.norm ? ', norm' : ''}, ${train ? 'training' : 'evaluation'}`;
+    cases.push({
+      kind: 'attention', label, layer, args, options, norm: spec.norm ?? false, params, transposed, inputs: given, train,
+      attnMask: wire(spec.attnMask), keyPaddingMask: wire(spec.keyPaddingMask), isCausal: spec.isCausal ?? false, needWeights, averageAttnWeights, R: seeds,
+    });
+    checks.push((result) => {
+      (result.outs as number[][]).forEach((want, i) => expectClose(`${label}: output ${i}`, Array.from(outs[i]!.data), want));
+      expect({ label, outputs: (result.outs as number[][]).length }).toEqual({ label, outputs: outs.length });
+      for (const [name, want] of Object.entries(result.inputGrads as Record<string, number[]>)) expectClose(`${label}: ${name}'s gradient`, Array.from(leaves[name]!.grad!.data), want);
+      for (const [name, p] of m.namedParameters()) expectClose(`${label}: ${name}'s gradient`, Array.from(p.grad!.data), (result.paramGrads as Record<string, number[]>)[name]!);
+    });
+  };
+
+  const attentionCases: AttentionCase[] = [
+    { layer: 'MultiheadAttention', args: [8, 2], inputs: { x: [2, 5, 8] }, train: true },
+    {
+      layer: 'MultiheadAttention', args: [8, 2], inputs: { query: [2, 4, 8], key: [2, 6, 8], value: [2, 6, 8] }, train: true,
+      keyPaddingMask: booleanMask([2, 6], 0.4), attnMask: sample([4, 6]), averageAttnWeights: false,
+    },
+    {
+      layer: 'MultiheadAttention', args: [6, 3], options: { kdim: 4, vdim: 5 }, inputs: { query: [2, 3, 6], key: [2, 5, 4], value: [2, 5, 5] }, train: true,
+      attnMask: booleanMask([6, 3, 5], 0.5), needWeights: false,
+    },
+    { layer: 'MultiheadAttention', args: [6, 2], options: { kdim: 3 }, inputs: { query: [1, 4, 6], key: [1, 3, 3], value: [1, 3, 6] }, train: true, keyPaddingMask: sample([1, 3]) },
+    { layer: 'MultiheadAttention', args: [8, 4], options: { bias: false }, inputs: { x: [2, 5, 8] }, train: true, isCausal: true },
+    { layer: 'MultiheadAttention', args: [8, 2], inputs: { x: [3, 5, 8] }, train: true, attnMask: causal(5, 5), keyPaddingMask: booleanMask([3, 5], 0.3, true), averageAttnWeights: false },
+    { layer: 'MultiheadAttention', args: [4, 1], options: { dropout: 0.3 }, inputs: { query: [2, 3, 4], key: [2, 4, 4], value: [2, 4, 4] }, train: false, attnMask: booleanMask([3, 4], 0.5) },
+    { layer: 'TransformerEncoderLayer', args: [8, 2], options: { dimFeedforward: 16 }, inputs: { x: [2, 5, 8] }, train: false, keyPaddingMask: booleanMask([2, 5], 0.4) },
+    {
+      layer: 'TransformerEncoderLayer', args: [8, 2], options: { dimFeedforward: 16, dropout: 0, activation: 'gelu', normFirst: true }, inputs: { x: [2, 5, 8] }, train: true,
+      attnMask: causal(5, 5),
+    },
+    {
+      layer: 'TransformerEncoderLayer', args: [8, 4], options: { dimFeedforward: 12, normFirst: true, layerNormEps: 1e-3 }, inputs: { x: [2, 4, 8] }, train: false,
+      isCausal: true, keyPaddingMask: booleanMask([2, 4], 0.3, true),
+    },
+    { layer: 'TransformerEncoderLayer', args: [6, 2], options: { dimFeedforward: 10, dropout: 0, activation: 'gelu' }, inputs: { x: [2, 4, 6] }, train: true, attnMask: booleanMask([4, 4, 4], 0.4) },
+    { layer: 'TransformerEncoder', args: [8, 2, 2], options: { dimFeedforward: 12, dropout: 0, normFirst: true }, norm: true, inputs: { x: [2, 5, 8] }, train: true, attnMask: causal(5, 5), keyPaddingMask: booleanMask([2, 5], 0.3, true) },
+  ];
+  attentionCases.forEach(attentionCase);
 }
 
 // ── Expressions: losses and ops, their values and gradients ─────────────────────────────────────
@@ -435,6 +544,11 @@ const expressions: Expression[] = [
   ...(['lower', 'higher', 'nearest', 'midpoint'] as const).map((method): Expression => ({
     label: `quantile, ${method}`, inputs: { x: random([2, 6]) }, ours: ({ x }) => core.quantile(x!, 0.3, 1, true, { method }), torch: `torch.quantile(x, 0.3, dim=1, keepdim=True, interpolation='${method}')`,
   })),
+  {
+    label: 'conv2dTranspose with stride, padding, outputPadding, dilation, groups and a bias', inputs: { x: random([2, 4, 3, 4]), w: random([4, 3, 3, 2]), b: random([6]) },
+    ours: ({ x, w, b }) => core.conv2dTranspose(x!, w!, { stride: [2, 3], padding: [1, 0], outputPadding: [1, 2], dilation: [1, 2], groups: 2, bias: b! }),
+    torch: 'F.conv_transpose2d(x, w, b, stride=(2, 3), padding=(1, 0), output_padding=(1, 2), groups=2, dilation=(1, 2))',
+  },
   { label: 'median of an odd lane (torch.median agrees there)', inputs: { x: random([4, 5]) }, ours: ({ x }) => core.median(x!, 1), torch: 'torch.median(x, 1).values' },
   { label: 'median of an even lane (NumPy\'s mean of the middle two: torch.quantile(x, 0.5))', inputs: { x: random([6]) }, ours: ({ x }) => core.median(x!), torch: 'torch.quantile(x, 0.5)' },
 ];

@@ -49,6 +49,10 @@ def build(kind, args, o):
         cls = torch.nn.Conv2d if kind == "Conv2d" else torch.nn.Conv1d
         return cls(args[0], args[1], pair(args[2]), stride=pair(o.get("stride", 1)), padding=pair(o.get("padding", 0)),
                    dilation=pair(o.get("dilation", 1)), groups=o.get("groups", 1), bias=o.get("bias", True))
+    if kind == "ConvTranspose2d":
+        return torch.nn.ConvTranspose2d(args[0], args[1], pair(args[2]), stride=pair(o.get("stride", 1)), padding=pair(o.get("padding", 0)),
+                                        output_padding=pair(o.get("outputPadding", 0)), dilation=pair(o.get("dilation", 1)),
+                                        groups=o.get("groups", 1), bias=o.get("bias", True))
     if kind in ("MaxPool2d", "AvgPool2d", "MaxPool1d", "AvgPool1d"):
         cls = getattr(torch.nn, kind)
         stride = o.get("stride")
@@ -204,6 +208,63 @@ def plateau(case):
     return {"lrs": lrs}
 
 
+def snake(name):
+    """adjoint's camelCase names, part by part, as PyTorch's (selfAttn.inProjWeight → self_attn.in_proj_weight)."""
+    return ".".join(re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", part).lower() for part in name.split("."))
+
+
+def attention(case):
+    """MultiheadAttention, TransformerEncoderLayer or TransformerEncoder (batch_first) with adjoint's weights, on
+    self-attention (inputs x) or query, key and value; adjoint's isCausal as the causal attn_mask (1.13 has no is_causal)."""
+    o, a = case["options"], case["args"]
+    def encoder_layer():
+        return torch.nn.TransformerEncoderLayer(a[0], a[1], dim_feedforward=o.get("dimFeedforward", 2048), dropout=o.get("dropout", 0.1),
+                                                activation=o.get("activation", "relu"), layer_norm_eps=o.get("layerNormEps", 1e-5),
+                                                batch_first=True, norm_first=o.get("normFirst", False))
+    if case["layer"] == "MultiheadAttention":
+        m = torch.nn.MultiheadAttention(a[0], a[1], dropout=o.get("dropout", 0.0), bias=o.get("bias", True), kdim=o.get("kdim"), vdim=o.get("vdim"),
+                                        batch_first=True)
+    elif case["layer"] == "TransformerEncoderLayer":
+        m = encoder_layer()
+    else:
+        m = torch.nn.TransformerEncoder(encoder_layer(), a[2], norm=torch.nn.LayerNorm(a[0]) if case["norm"] else None)
+    state = m.state_dict()
+    assert sorted(state) == sorted(snake(n) for n in case["params"]), (sorted(state), sorted(case["params"]))
+    for name, value in case["params"].items():
+        v = t(value)
+        state[snake(name)] = v.T if name in case["transposed"] else v  # Dense [in, out], Linear [out, in]
+    m.load_state_dict(state)
+    m.train(case["train"])
+    inputs = {n: t(v, True) for n, v in case["inputs"].items()}
+
+    def mask(d):
+        if d is None:
+            return None
+        x = torch.tensor([float(v) for v in d["data"]], dtype=torch.float64).reshape(d["shape"])
+        return x.bool() if d.get("boolean") else x
+    attn_mask, key_padding_mask = mask(case["attnMask"]), mask(case["keyPaddingMask"])
+    x = inputs.get("x")
+    q, k, v = (x, x, x) if x is not None else (inputs["query"], inputs["key"], inputs["value"])
+    if case["isCausal"] and attn_mask is None:
+        attn_mask = torch.triu(torch.full((q.shape[1], k.shape[1]), float("-inf")), 1)
+    if case["layer"] == "MultiheadAttention":
+        out, w = m(q, k, v, key_padding_mask=key_padding_mask, attn_mask=attn_mask, need_weights=case["needWeights"],
+                   average_attn_weights=case["averageAttnWeights"])
+        outs = [out] if w is None else [out, w]
+    elif case["layer"] == "TransformerEncoderLayer":
+        outs = [m(x, src_mask=attn_mask, src_key_padding_mask=key_padding_mask)]
+    else:
+        outs = [m(x, mask=attn_mask, src_key_padding_mask=key_padding_mask)]
+    sum((o * t(r).reshape(o.shape)).sum() for o, r in zip(outs, case["R"])).backward()
+    params = dict(m.named_parameters())
+    grads = {}
+    for name in case["params"]:
+        g = params[snake(name)].grad
+        grads[name] = flat(g.T if name in case["transposed"] else g)
+    return {"outs": [flat(o) for o in outs], "inputGrads": {n: flat(x.grad) for n, x in inputs.items()}, "paramGrads": grads}
+
+
 KINDS = {"layer": layer, "optimizer": optimizer, "expression": expression, "clip": clip, "hessian": hessian, "safetensors": safetensors, "plateau": plateau}
+KINDS["attention"] = attention
 cases = json.load(sys.stdin)["cases"]
 print(json.dumps({"results": [KINDS[c["kind"]](c) for c in cases]}))

@@ -101,7 +101,7 @@ describe('optimizer loadStateDict with a state that does not fit', () => {
       for (const bad of [null, undefined, 5, {}, { step: 1, state: {} }]) {
         expectError(() => opt.loadStateDict(bad as never), ValueError, new RegExp(`^${name}\\.loadStateDict: expected \\{step, state\\} from stateDict\\(\\)`));
       }
-      for (const [step, shown] of [[-1, 'number -1'], [1.5, 'number 1.5'], ['2', 'string 2']] as const) {
+      for (const [step, shown] of [[-1, '-1'], [1.5, '1.5'], ['2', '"2"']] as const) {
         expectError(() => opt.loadStateDict({ step: step as number, state: good.state }), ValueError, `${name}.loadStateDict: 'step' must be a step count (an integer ≥ 0), got ${shown}`);
       }
       expectError(() => opt.loadStateDict({ step: 1, state: [7 as never] }), ValueError, `${name}.loadStateDict: the state of parameter 0 must be an object or null, got number 7`);
@@ -307,10 +307,10 @@ describe('sizes given to a layer are checked by the layer', () => {
 
 describe('loadStateDict refuses a corrupt state before the next step turns the weights into NaN', () => {
   it.each<[string, () => Optimizer, string, number[], string]>([
-    ['Adam', () => new Adam([param([1, 2])]), 'v', [-1, 0], "Adam.loadStateDict: 'v' of parameter 0 holds -1 at element 0; it is a sum of squares, which cannot be negative or NaN"],
+    ['Adam', () => new Adam([param([1, 2])]), 'v', [-1, 0], "Adam.loadStateDict: 'v' of parameter 0 holds -1 at element 0; it is an average of squares, which cannot be negative, NaN or infinite"],
     ['Adam', () => new Adam([param([1, 2])]), 'm', [0, NaN], "Adam.loadStateDict: 'm' of parameter 0 holds NaN at element 1; a state must be finite"],
     ['Adagrad', () => new Adagrad([param([1, 2])]), 'sum', [NaN, 0], "Adagrad.loadStateDict: 'sum' of parameter 0 holds NaN at element 0; it is a sum of squares, which cannot be negative or NaN"],
-    ['RMSprop', () => new RMSprop([param([1, 2])]), 'square', [0, -0.5], "RMSprop.loadStateDict: 'square' of parameter 0 holds -0.5 at element 1; it is a sum of squares, which cannot be negative or NaN"],
+    ['RMSprop', () => new RMSprop([param([1, 2])]), 'square', [0, -0.5], "RMSprop.loadStateDict: 'square' of parameter 0 holds -0.5 at element 1; it is an average of squares, which cannot be negative, NaN or infinite"],
     ['SGD', () => new SGD([param([1, 2])], { lr: 0.1, momentum: 0.9 }), 'velocity', [Infinity, 0], "SGD.loadStateDict: 'velocity' of parameter 0 holds Infinity at element 0; a state must be finite"],
   ])('%s: %s', (_name, make, key, values, message) => {
     const source = make();
@@ -363,8 +363,8 @@ describe('unknown options are refused, in nested option objects too', () => {
     ['mlp', () => mlp([2, 2], { outputActivaton: 'relu' } as never), "mlp: unknown option 'outputActivaton'; the options are activation, outputActivation, init, seed, rng"],
     ['glorotUniform', () => glorotUniform([2, 2], { std: 1 } as never), "glorotUniform: unknown option 'std'; the options are seed, rng, fanIn, fanOut"],
     ['normal', () => normal([2, 2], { sd: 1 } as never), "normal: unknown option 'sd'; the options are seed, rng, std, mean"],
-    ['crossEntropy', () => crossEntropy(tensor([[1, 2]]), [0], { logits: true } as never), "crossEntropy: unknown option 'logits'; the options are fromLogits"],
-    ['binaryCrossEntropy', () => binaryCrossEntropy(tensor([1]), [1], { fromLogit: true } as never), "binaryCrossEntropy: unknown option 'fromLogit'; the options are fromLogits"],
+    ['crossEntropy', () => crossEntropy(tensor([[1, 2]]), [0], { logits: true } as never), "crossEntropy: unknown option 'logits'; the options are fromLogits, reduction, weight, ignoreIndex, labelSmoothing"],
+    ['binaryCrossEntropy', () => binaryCrossEntropy(tensor([1]), [1], { fromLogit: true } as never), "binaryCrossEntropy: unknown option 'fromLogit'; the options are reduction, fromLogits, weight, posWeight"],
     ['loadStateDict', () => mlp([2, 1]).loadStateDict({}, { strinct: false } as never), "loadStateDict: unknown option 'strinct'; the options are strict"],
     ['predict', () => predict(mlp([2, 1]), x, { batch: 2 } as never), "predict: unknown option 'batch'; the options are batchSize"],
     ['evaluate', () => evaluate(mlp([2, 1]), x, y, { loss: 'mse', metric: ['r2'] } as never), "evaluate: unknown option 'metric'; the options are loss, metrics, batchSize"],

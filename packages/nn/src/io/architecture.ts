@@ -20,9 +20,12 @@ import { RNN } from '../layers/rnn';
 import { LSTM } from '../layers/lstm';
 import { GRU } from '../layers/gru';
 import { Conv2d } from '../layers/conv';
+import { ConvTranspose2d } from '../layers/conv-transpose';
 import { AvgPool2d, MaxPool2d } from '../layers/pool';
 import { Conv1d } from '../layers/conv1d';
 import { AvgPool1d, MaxPool1d } from '../layers/pool1d';
+import { MultiheadAttention } from '../layers/attention';
+import { TransformerEncoder, TransformerEncoderLayer, type EncoderLayer } from '../layers/transformer';
 import { activationNames, type ActivationName } from '../activations';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_ITEMS, checkTree, requireLimit, type JsonLimits } from './limits';
 import { elide, kind, preview } from './messages';
@@ -199,7 +202,7 @@ function ownFields(config: object): Record<string, unknown> {
 /**
  * A lower bound on the number of values a model built from `config` holds in its parameters and
  * buffers: those of the library's layers with parameters (Dense, BatchNorm, BatchNorm2d, LayerNorm,
- * Embedding, RNN, LSTM, GRU, Conv1d, Conv2d) in it, at any depth (user layers are not counted). A file must hold them all, so
+ * Embedding, RNN, LSTM, GRU, Conv1d, Conv2d, ConvTranspose2d, MultiheadAttention, TransformerEncoderLayer) in it, at any depth (user layers are not counted). A file must hold them all, so
  * deserializeModel can refuse a corrupt dimension (`"features": 1000000000`) before building the
  * model allocates gigabytes for it.
  */
@@ -228,14 +231,23 @@ export function configStateSize(config: unknown): number {
     const [hidden, layers, directions] = [dim('hiddenSize'), Math.max(dim('numLayers'), 1), own(config, 'bidirectional') === true ? 2 : 1];
     // Per direction: weightIh, weightHh, biasIh, biasHh; layers above the first take D·hidden inputs.
     n += directions * gates * hidden * (dim('inputSize') + hidden + 2 + (layers - 1) * (directions * hidden + hidden + 2));
-  } else if (type === 'Conv2d') {
+  } else if (type === 'Conv2d' || type === 'ConvTranspose2d') {
     const kernel = own(config, 'kernelSize');
     const taps = Array.isArray(kernel) && kernel.length === 2 && kernel.every(isInt) ? (kernel[0] as number) * (kernel[1] as number) : 0;
+    // in·out/groups kernels either way: [out, in/groups, …] or, transposed, [in, out/groups, …].
     const perGroup = Math.floor(dim('inChannels') / Math.max(dim('groups'), 1));
     n += dim('outChannels') * perGroup * taps + (own(config, 'bias') === true ? dim('outChannels') : 0);
   } else if (type === 'Conv1d') {
     const perGroup = Math.floor(dim('inChannels') / Math.max(dim('groups'), 1));
     n += dim('outChannels') * perGroup * dim('kernelSize') + (own(config, 'bias') === true ? dim('outChannels') : 0);
+  } else if (type === 'MultiheadAttention') {
+    const e = dim('embedDim');
+    // The three projections (kdim and vdim wide for keys and values) and outProj; with bias, 3E + E biases.
+    n += e * (e + dim('kdim') + dim('vdim')) + e * e + (own(config, 'bias') === true ? 4 * e : 0);
+  } else if (type === 'TransformerEncoderLayer') {
+    const [d, ff] = [dim('dModel'), dim('dimFeedforward')];
+    // selfAttn, linear1, linear2, norm1 and norm2's weights; with bias, their biases too.
+    n += 4 * d * d + 2 * d * ff + 2 * d + (own(config, 'bias') === true ? 4 * d + ff + d + 2 * d : 0);
   }
   return n;
 }
@@ -331,6 +343,27 @@ function convolution<S extends number | readonly [number, number], M extends Con
   };
 }
 
+/** ConvTranspose2d: Conv2d's fields (padding sizes only) and its outputPadding, built as {@link convolution} builds. */
+const convolutionTranspose: LayerSerializer<ConvTranspose2d> = {
+  type: 'ConvTranspose2d',
+  cls: ConvTranspose2d,
+  toConfig: (m) => ({
+    inChannels: m.inChannels, outChannels: m.outChannels, kernelSize: sizeConfig(m.kernelSize), stride: sizeConfig(m.stride), padding: sizeConfig(m.padding),
+    outputPadding: sizeConfig(m.outputPadding), dilation: sizeConfig(m.dilation), groups: m.groups, bias: m.bias !== null,
+  }),
+  fromConfig: (c) =>
+    new ConvTranspose2d(field(c, 'inChannels', isInt, 'a positive integer'), field(c, 'outChannels', isInt, 'a positive integer'), field(c, 'kernelSize', isPair, pairs(1)), {
+      stride: field(c, 'stride', isPair, pairs(1)),
+      padding: field(c, 'padding', (v) => isPair(v, 0), pairs(0)),
+      outputPadding: field(c, 'outputPadding', (v) => isPair(v, 0), pairs(0)),
+      dilation: field(c, 'dilation', isPair, pairs(1)),
+      groups: field(c, 'groups', isInt, 'a positive integer'),
+      bias: field(c, 'bias', isBool, 'true or false'),
+      init: 'zeros',
+      seed: 0,
+    }),
+};
+
 const pairs = (min: 0 | 1): string => (min === 0 ? 'a pair of non-negative integers' : 'a pair of positive integers');
 const counts = (min: 0 | 1): string => (min === 0 ? 'a non-negative integer' : 'a positive integer');
 
@@ -371,6 +404,21 @@ const batchNorm = <M extends BatchNorm | BatchNorm2d>(
 function loadedRecurrent<M extends RNN | LSTM | GRU>(layer: M): M {
   layer.drawMasksFromCoreStream();
   return layer;
+}
+
+/**
+ * A TransformerEncoderLayer's config holds its options only, so its children must be the ones those
+ * options build: one put in place by replaceChild (another class, a Dropout of another p) would be
+ * lost in the file.
+ */
+function checkEncoderChildren(m: TransformerEncoderLayer): void {
+  const expected: Record<string, Function> = {
+    selfAttn: MultiheadAttention, linear1: Dense, dropout: Dropout, linear2: Dense, norm1: LayerNorm, norm2: LayerNorm, dropout1: Dropout, dropout2: Dropout,
+  };
+  for (const [name, child] of m.namedChildren()) {
+    const changed = child.constructor !== expected[name] || (child instanceof Dropout && child.p !== m.dropoutP) || (child instanceof Dense && child.activationName !== 'identity');
+    if (changed) throw new ValueError(`its child '${name}' (${child.constructor.name}) is not the one its options make, so a file could not rebuild it; register a layer class of your own for this model (see registerLayer)`);
+  }
 }
 
 /** LSTM and GRU: their sizes and stacking are their whole configuration. */
@@ -474,11 +522,65 @@ for (const s of [
   recurrent('LSTM', LSTM),
   recurrent('GRU', GRU),
   convolution('Conv2d', Conv2d, isPair, pairs),
+  convolutionTranspose,
   convolution('Conv1d', Conv1d, isCount, counts),
   pool('MaxPool2d', MaxPool2d, isPair, pairs),
   pool('AvgPool2d', AvgPool2d, isPair, pairs),
   pool('MaxPool1d', MaxPool1d, isCount, counts),
   pool('AvgPool1d', AvgPool1d, isCount, counts),
+  {
+    type: 'MultiheadAttention',
+    cls: MultiheadAttention,
+    toConfig: (m: MultiheadAttention) => ({ embedDim: m.embedDim, numHeads: m.numHeads, kdim: m.kdim, vdim: m.vdim, dropout: m.dropout, bias: m.inProjBias !== null }),
+    // Seeded: the saved weights replace the draw, and core's shared stream is left alone; masks come from that stream.
+    fromConfig: (c: Record<string, unknown>) => {
+      const layer = new MultiheadAttention(field(c, 'embedDim', isInt, 'a positive integer'), field(c, 'numHeads', isInt, 'a positive integer'), {
+        kdim: field(c, 'kdim', isInt, 'a positive integer'),
+        vdim: field(c, 'vdim', isInt, 'a positive integer'),
+        dropout: field(c, 'dropout', isNum, 'a number in [0, 1)'),
+        bias: field(c, 'bias', isBool, 'true or false'),
+        seed: 0,
+      });
+      layer.drawMasksFromCoreStream();
+      return layer;
+    },
+  } satisfies LayerSerializer<MultiheadAttention>,
+  {
+    type: 'TransformerEncoderLayer',
+    cls: TransformerEncoderLayer,
+    toConfig: (m: TransformerEncoderLayer) => {
+      checkEncoderChildren(m);
+      return {
+        dModel: m.dModel, nhead: m.nhead, dimFeedforward: m.dimFeedforward, dropout: m.dropoutP, activation: m.activation,
+        layerNormEps: m.layerNormEps, normFirst: m.normFirst, bias: m.bias,
+      };
+    },
+    fromConfig: (c: Record<string, unknown>) => {
+      const layer = new TransformerEncoderLayer(field(c, 'dModel', isInt, 'a positive integer'), field(c, 'nhead', isInt, 'a positive integer'), {
+        dimFeedforward: field(c, 'dimFeedforward', isInt, 'a positive integer'),
+        dropout: field(c, 'dropout', isNum, 'a number in [0, 1)'),
+        activation: field(c, 'activation', (v) => v === 'relu' || v === 'gelu', "'relu' or 'gelu'"),
+        layerNormEps: field(c, 'layerNormEps', isNum, 'a number'),
+        normFirst: field(c, 'normFirst', isBool, 'true or false'),
+        bias: field(c, 'bias', isBool, 'true or false'),
+        seed: 0,
+      });
+      layer.drawMasksFromCoreStream();
+      return layer;
+    },
+  } satisfies LayerSerializer<TransformerEncoderLayer>,
+  {
+    type: 'TransformerEncoder',
+    cls: TransformerEncoder,
+    toConfig: (m: TransformerEncoder, child: ChildToConfig) => ({
+      layers: [...m.layers].map((l, i) => child(l, `layers.${i}`)), norm: m.norm === null ? null : child(m.norm, 'norm'),
+    }),
+    fromConfig: (c: Record<string, unknown>, child: ChildFromConfig) => {
+      const layers = field<unknown[]>(c, 'layers', (v) => Array.isArray(v) && v.length > 0, 'a non-empty list of layer configs');
+      const norm = own(c, 'norm');
+      return new TransformerEncoder((i) => child(layers[i], `layers[${i}]`) as unknown as EncoderLayer, layers.length, norm === null ? {} : { norm: child(norm, 'norm') });
+    },
+  } satisfies LayerSerializer<TransformerEncoder>,
   simple('ReLU', ReLU),
   simple('Tanh', Tanh),
   simple('Sigmoid', Sigmoid),

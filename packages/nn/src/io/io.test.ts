@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Rng, Tensor, ValueError, tensor } from '@adjoint/core';
 import {
-  BatchNorm, BatchNorm2d, Conv2d, Dense, Flatten, GELU, GRU, LSTM, LayerNorm, Module, ReLU, Residual, Sequential, SiLU, Sigmoid, deserializeModel, fit,
+  BatchNorm, BatchNorm2d, Conv2d, ConvTranspose2d, Dense, Flatten, GELU, GRU, LSTM, LayerNorm, Module, ReLU, Residual, Sequential, SiLU, Sigmoid, deserializeModel, fit,
   loadModel, mlp, moduleFromConfig, predict, registerLayer, saveModel, serializeModel, toModelFile,
 } from '@adjoint/nn';
 import { EveryNewLayer, EverySequenceLayer, everyLayer, everyNewLayer, everySequenceLayer } from '../testing/every-layer';
@@ -58,6 +58,29 @@ describe('round trips', () => {
     for (const [key, t] of Object.entries(model.stateDict())) expect(bytes(loaded.stateDict()[key]!).equals(bytes(t))).toBe(true);
     const again = deserializeModel(serializeModel(model, { encoding }));
     expect(bytes(predict(again, x)).equals(bytes(predict(model, x)))).toBe(true);
+  });
+
+  test.each(['base64', 'numbers'] as const)('%s: ConvTranspose2d with every option, bit for bit', (encoding) => {
+    const model = new Sequential([
+      new ConvTranspose2d(1, 4, [3, 2], { stride: [2, 3], padding: [1, 0], outputPadding: [1, 2], dilation: [1, 2], groups: 1, seed: 5 }), new ReLU(),
+      new ConvTranspose2d(4, 2, 2, { groups: 2, bias: false, seed: 6 }), new Flatten(), new Dense(2 * 17 * 27, 3, { seed: 7 }),
+    ]);
+    const images = (n: number, seed: number): Tensor => inputs(n, 64, seed).reshape([n, 1, 8, 8]);
+    fit(model, { x: images(6, 3), y: inputs(6, 3, 4), loss: 'mse', optimizer: 'adam', lr: 0.01, epochs: 2, batchSize: 3, progress: false });
+    const loaded = deserializeModel(serializeModel(model, { encoding }));
+    expect(loaded.toString()).toBe(model.toString());
+    const x = images(4, 9);
+    expect(bytes(predict(loaded, x)).equals(bytes(predict(model, x)))).toBe(true);
+    expect(toModelFile(model).architecture).toMatchObject({
+      type: 'Sequential',
+      layers: [
+        { type: 'ConvTranspose2d', inChannels: 1, outChannels: 4, kernelSize: [3, 2], stride: [2, 3], padding: [1, 0], outputPadding: [1, 2], dilation: [1, 2], groups: 1, bias: true },
+        { type: 'ReLU' },
+        { type: 'ConvTranspose2d', inChannels: 4, outChannels: 2, kernelSize: [2, 2], stride: [1, 1], padding: [0, 0], outputPadding: [0, 0], dilation: [1, 1], groups: 2, bias: false },
+        { type: 'Flatten' },
+        { type: 'Dense' },
+      ],
+    });
   });
 
   test.each(['base64', 'numbers'] as const)('%s: the 1-D, normalisation and stacked recurrent layers (Conv1d, the 1-D pools, BatchNorm2d, LayerNorm, stacked bidirectional RNN, LSTM, GRU with dropout) too', (encoding) => {

@@ -20,3 +20,8 @@ export { ConvTranspose2d, type ConvTranspose2dOptions } from './conv-transpose';
 export { Pool2d, MaxPool2d, AvgPool2d, type Pool2dOptions } from './pool';
 export { Conv1d, type Conv1dOptions } from './conv1d';
 export { Pool1d, MaxPool1d, AvgPool1d, type Pool1dOptions } from './pool1d';
+export { MultiheadAttention, causalMask, type MultiheadAttentionOptions, type AttentionForwardOptions, type MaskKind } from './attention';
+export {
+  TransformerEncoderLayer, TransformerEncoder, type TransformerEncoderLayerOptions, type TransformerEncoderLayerForwardOptions,
+  type TransformerEncoderOptions, type TransformerEncoderForwardOptions, type EncoderLayer,
+} from './transformer';
