@@ -3,11 +3,12 @@
  * `batch_first=True`, and the causal mask of its nn.Transformer.
  */
 import {
-  Rng, ShapeError, Tensor, ValueError, formatShape, full, greaterEqual, linear, matmul, matmulWith, ones, rand, reshape, softmax, split, transpose,
+  Rng, ShapeError, Tensor, ValueError, formatShape, full, linear, matmul, matmulWith, ones, rand, reshape, softmax, split, transpose,
   triu, where, zeros,
 } from '@adjoint/core';
 import { Module } from '../module';
 import { Dense } from './dense';
+import { dropped } from './dropout';
 import { glorotUniform } from '../init';
 import { checkBoolean, checkParameterSize, generatorOf, knownOptions, oneOf, orDefault, positiveSize, randomSource, requireTensor, show } from '../args';
 
@@ -228,7 +229,7 @@ export class MultiheadAttention extends Module<[query: Tensor, key?: Tensor, val
     let scores = matmulWith(heads(q, l).div(Math.sqrt(d)), heads(k, s), false, true); // [N, H, L, S]
     for (const mask of masks) scores = mask.boolean ? where(mask.tensor, -Infinity, scores) : scores.add(mask.tensor);
     let weights = softmax(scores, -1);
-    if (this.training && this.dropout > 0) weights = weights.mul(greaterEqual(rand(weights.shape, this.masks ? { rng: this.masks } : {}), this.dropout)).div(1 - this.dropout);
+    if (this.training && this.dropout > 0) weights = dropped(weights, this.dropout, this.masks);
     const joined = reshape(transpose(matmul(weights, heads(v, s)), [0, 2, 1, 3]), [n, l, e]);
     const output = this.outProj.forward(joined);
     return [output, !needWeights ? null : average ? weights.mean(1) : weights];

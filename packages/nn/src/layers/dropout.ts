@@ -43,12 +43,21 @@ export class Dropout extends Module {
   forward(x: Tensor): Tensor {
     requireTensor('Dropout.forward', 'input', x);
     if (!this.training || this.p === 0) return x;
-    const u = rand(x.shape, this.rng ? { rng: this.rng } : {});
-    const keep = greaterEqual(u, this.p);
-    return x.mul(keep).div(1 - this.p);
+    return dropped(x, this.p, this.rng);
   }
 
   protected override describeSelf(): string {
     return `p = ${this.p}`;
   }
+}
+
+/**
+ * x with each element zeroed with probability p and the survivors scaled by 1/(1 − p), the mask
+ * drawn from `rng` (core's module-wide stream when undefined): Dropout's training step, which the
+ * recurrent layers and attention use on their inner values too. The mask is a constant.
+ * @internal
+ */
+export function dropped(x: Tensor, p: number, rng: Rng | undefined): Tensor {
+  const keep = greaterEqual(rand(x.shape, rng ? { rng } : {}), p);
+  return x.mul(keep).div(1 - p);
 }

@@ -13,8 +13,9 @@
  * a slice's gradient is added into its own part of the whole's gradient, so cutting a matrix into
  * many pieces costs the pieces' size on the way back, not a padded copy of the matrix per piece.
  */
-import { MAX_SIZE, Rng, ShapeError, Tensor, ValueError, add, concat, formatShape, greaterEqual, linear, rand, reshape, sameShape, slice, split, transpose } from '@adjoint/core';
+import { MAX_SIZE, Rng, ShapeError, Tensor, ValueError, add, concat, formatShape, linear, rand, reshape, sameShape, slice, split, transpose } from '@adjoint/core';
 import { Module, describe } from '../module';
+import { dropped } from './dropout';
 import { checkBoolean, checkParameterSize, generatorOf, knownOptions, orDefault, positiveSize, randomSource, show, requireTensor } from '../args';
 
 /**
@@ -217,7 +218,7 @@ export abstract class Recurrent<State> extends Module<[x: Tensor, state?: State]
     let sequence = reshape(transpose(x, [1, 0, 2]), [time * batch, this.inputSize]);
     const finals: State[] = [];
     for (let layer = 0; layer < this.numLayers; layer++) {
-      if (layer > 0 && this.training && this.dropout > 0) sequence = this.drop(sequence);
+      if (layer > 0 && this.training && this.dropout > 0) sequence = dropped(sequence, this.dropout, this.masks);
       const outputs: Tensor[] = [];
       for (let direction = 0; direction < directions; direction++) {
         const reverse = direction === 1;
@@ -257,12 +258,6 @@ export abstract class Recurrent<State> extends Module<[x: Tensor, state?: State]
   private cellWeights(layer: number, reverse: boolean): CellWeights {
     const get = (base: ParameterBase): Tensor => this.param(cellParameterName(base, layer, reverse));
     return { weightIh: get('weightIh'), weightHh: get('weightHh'), biasIh: get('biasIh'), biasHh: get('biasHh') };
-  }
-
-  /** Dropout on a sequence's values, as nn's Dropout: survivors of probability 1 − p scaled by 1/(1 − p). */
-  private drop(h: Tensor): Tensor {
-    const keep = greaterEqual(rand(h.shape, this.masks ? { rng: this.masks } : {}), this.dropout);
-    return h.mul(keep).div(1 - this.dropout);
   }
 
   /** A step's pre-activations `[batch, G·hiddenSize]` cut into the G gates' blocks, in PyTorch's gate order. */
