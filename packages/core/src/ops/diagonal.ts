@@ -17,6 +17,17 @@ function requireOffset(op: string, offset: unknown): number {
   return offset as number;
 }
 
+/** The tensor and its two axes (normalised) of a diagonal, checked, for the public function `op`. */
+function diagonalArguments(op: string, x: TensorLike, offset: unknown, axis1: number, axis2: number): { t: Tensor; a: number; b: number } {
+  const t = toTensor(x, op);
+  if (t.rank < 2) throw new ValueError(`${op}: needs at least two axes, got shape ${formatShape(t.shape)}`);
+  requireOffset(op, offset);
+  const a = normalizeAxis(op, axis1, t.rank);
+  const b = normalizeAxis(op, axis2, t.rank);
+  if (a === b) throw new ValueError(`${op}: axis1 and axis2 must be different axes, got ${axis1} and ${axis2} of shape ${formatShape(t.shape)}`);
+  return { t, a, b };
+}
+
 /**
  * The flat positions, in an array of `shape`, of the entries on the diagonal `offset` of axes a and
  * b, for every index of the other axes in order: the layout of {@link diagonal}'s result.
@@ -52,12 +63,7 @@ function diagonalPositions(shape: readonly number[], a: number, b: number, offse
  * @throws ValueError for fewer than two axes, equal axes, or an offset that is not a whole number.
  */
 export function diagonal(x: TensorLike, offset = 0, axis1 = 0, axis2 = 1): Tensor {
-  const t = toTensor(x, 'diagonal');
-  if (t.rank < 2) throw new ValueError(`diagonal: needs at least two axes, got shape ${formatShape(t.shape)}`);
-  requireOffset('diagonal', offset);
-  const a = normalizeAxis('diagonal', axis1, t.rank);
-  const b = normalizeAxis('diagonal', axis2, t.rank);
-  if (a === b) throw new ValueError(`diagonal: axis1 and axis2 must be different axes, got ${axis1} and ${axis2} of shape ${formatShape(t.shape)}`);
+  const { t, a, b } = diagonalArguments('diagonal', x, offset, axis1, axis2);
   const { positions, outShape } = diagonalPositions(t.shape, a, b, offset);
   return reshape(gather(flatten(t), engineTensor(positions, [positions.length]), 0), outShape);
 }
@@ -72,12 +78,7 @@ export function diagonal(x: TensorLike, offset = 0, axis1 = 0, axis2 = 1): Tenso
  * matrixTrace(tensor([[1, 2], [3, 4]])).item(); // 5
  */
 export function matrixTrace(x: TensorLike, offset = 0, axis1 = 0, axis2 = 1): Tensor {
-  const t = toTensor(x, 'matrixTrace');
-  if (t.rank < 2) throw new ValueError(`matrixTrace: needs at least two axes, got shape ${formatShape(t.shape)}`);
-  requireOffset('matrixTrace', offset);
-  const a = normalizeAxis('matrixTrace', axis1, t.rank);
-  const b = normalizeAxis('matrixTrace', axis2, t.rank);
-  if (a === b) throw new ValueError(`matrixTrace: axis1 and axis2 must be different axes, got ${axis1} and ${axis2} of shape ${formatShape(t.shape)}`);
+  const { t, a, b } = diagonalArguments('matrixTrace', x, offset, axis1, axis2);
   return sum(diagonal(t, offset, a, b), -1);
 }
 
