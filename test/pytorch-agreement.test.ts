@@ -534,6 +534,11 @@ const expressions: Expression[] = [
   ...[1, 3, 0.5, Infinity].map((ord): Expression => ({
     label: `norm, ord ${ord}`, inputs: { x: random([3, 4]) }, ours: ({ x }) => core.norm(x!, 1, false, { ord }), torch: `torch.linalg.vector_norm(x, ${ord === Infinity ? "float('inf')" : ord}, dim=1)`,
   })),
+  { label: 'norm, ord 0.5, a zero element (gradient 0 there)', inputs: { x: { shape: [2, 3], data: [0, 4, -1, 2, 0, 0.5] } }, ours: ({ x }) => core.norm(x!, 1, false, { ord: 0.5 }), torch: 'torch.linalg.vector_norm(x, 0.5, dim=1)' },
+  {
+    label: 'vmap of a matrix product over a batch axis (torch.bmm), and its gradients', inputs: { a: random([4, 2, 3]), b: random([3, 4, 2]) },
+    ours: ({ a, b }) => core.vmap((x: Tensor, y: Tensor) => core.matmul(x, y).tanh(), [0, 1])(a!, b!), torch: 'torch.tanh(torch.bmm(a, b.permute(1, 0, 2)))',
+  },
   { label: 'diagonal above the diagonal of axes 0 and 2', inputs: { x: random([3, 2, 4]) }, ours: ({ x }) => core.diagonal(x!, 1, 0, 2), torch: 'torch.diagonal(x, 1, 0, 2)' },
   { label: 'matrixTrace (torch.trace)', inputs: { x: random([4, 3]) }, ours: ({ x }) => core.matrixTrace(x!), torch: 'torch.trace(x)' },
   { label: 'diag of a vector, below the diagonal', inputs: { x: random([3]) }, ours: ({ x }) => core.diag(x!, -1), torch: 'torch.diag(x, -1)' },
