@@ -237,6 +237,37 @@ for (const [name, options] of groupCases) {
   }
 }
 
+// ── L-BFGS: the loss of each step, the evaluations, and where it ends ─────────────────────────────
+{
+  const noise = new Rng(47); // its own generator, so that the other sections' random inputs stay what they were
+  const X = { shape: [24, 3], data: Array.from({ length: 72 }, () => noise.normal()) };
+  const y = { shape: [24, 1], data: Array.from({ length: 24 }, (_, i) => Math.sin(i) + 0.1 * noise.normal()) };
+  const start = { w: { shape: [3, 1], data: [0.1, -0.2, 0.3] }, b: { shape: [1], data: [0] } };
+  const lbfgsCases: nn.LBFGSOptions[] = [{ historySize: 3, maxIter: 6 }, { lineSearch: 'strongWolfe', historySize: 3, maxIter: 6 }, { lineSearch: 'strongWolfe', lr: 0.5 }];
+  for (const options of lbfgsCases) {
+    const w = tensor(start.w.data, { shape: start.w.shape, requiresGrad: true });
+    const b = tensor(start.b.data, { shape: start.b.shape, requiresGrad: true });
+    const [xs, ys] = [tensor(X.data, { shape: X.shape }), tensor(y.data, { shape: y.shape })];
+    const opt = new nn.LBFGS([w, b], options);
+    const losses = [0, 1, 2, 3].map(() =>
+      opt.step(() => {
+        opt.zeroGrad();
+        const loss = nn.mse(core.matmul(xs, w).add(b).tanh(), ys);
+        loss.backward();
+        return loss;
+      }).item(),
+    );
+    const label = `LBFGS(${JSON.stringify(options)})`;
+    cases.push({ kind: 'lbfgs', label, options, X, y, w: start.w, b: start.b, steps: losses.length });
+    checks.push((result) => {
+      expect({ label, funcEvals: opt.funcEvals, nIter: opt.iterations }).toEqual({ label, funcEvals: result.funcEvals, nIter: result.nIter });
+      expectClose(`${label}: losses`, losses, result.losses as number[]);
+      expectClose(`${label}: w`, Array.from(w.data), result.w as number[]);
+      expectClose(`${label}: b`, Array.from(b.data), result.b as number[]);
+    });
+  }
+}
+
 // ── Attention: MultiheadAttention, TransformerEncoderLayer and TransformerEncoder, batch first ────
 {
   // A generator of its own, so that the other sections' random inputs stay what they were.

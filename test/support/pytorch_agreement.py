@@ -264,7 +264,26 @@ def attention(case):
     return {"outs": [flat(o) for o in outs], "inputGrads": {n: flat(x.grad) for n, x in inputs.items()}, "paramGrads": grads}
 
 
+def lbfgs(case):
+    """L-BFGS on tanh(X w + b) against y (mean squared error), several steps: the loss each step returns and where it ends."""
+    X, y = t(case["X"]), t(case["y"])
+    w, b = t(case["w"], True), t(case["b"], True)
+    o = case["options"]
+    opt = torch.optim.LBFGS([w, b], lr=o.get("lr", 1), max_iter=o.get("maxIter", 20), history_size=o.get("historySize", 100),
+                            line_search_fn="strong_wolfe" if o.get("lineSearch") == "strongWolfe" else None)
+
+    def closure():
+        opt.zero_grad()
+        loss = F.mse_loss(torch.tanh(X @ w + b), y)
+        loss.backward()
+        return loss
+    losses = [float(opt.step(closure)) for _ in range(case["steps"])]
+    state = opt.state[w]
+    return {"losses": losses, "w": flat(w), "b": flat(b), "funcEvals": state["func_evals"], "nIter": state["n_iter"]}
+
+
 KINDS = {"layer": layer, "optimizer": optimizer, "expression": expression, "clip": clip, "hessian": hessian, "safetensors": safetensors, "plateau": plateau}
 KINDS["attention"] = attention
+KINDS["lbfgs"] = lbfgs
 cases = json.load(sys.stdin)["cases"]
 print(json.dumps({"results": [KINDS[c["kind"]](c) for c in cases]}))

@@ -518,8 +518,11 @@ function makeGroup(params: Tensor[], lr: LearningRate | undefined, weightDecay: 
   return Object.seal(group);
 }
 
-/** {@link parameterList}, which must not be empty nor hold a computed tensor. */
-function parameterListFor(name: string, params: readonly Tensor[] | AnyModule): Tensor[] {
+/**
+ * {@link parameterList}, which must not be empty nor hold a computed tensor, for optimizer `name`.
+ * @internal
+ */
+export function parameterListFor(name: string, params: readonly Tensor[] | AnyModule): Tensor[] {
   const list = parameterList(name, params);
   if (list.length === 0) throw new ValueError(`${name}: the parameter list is empty`);
   // A module's parameters are leaves (registerParameter checks); a list's are checked at their positions.
