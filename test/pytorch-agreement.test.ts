@@ -237,6 +237,23 @@ for (const [name, options] of groupCases) {
   }
 }
 
+// ── Schedules against torch.optim.lr_scheduler, step by step ────────────────────────────────────
+{
+  const scheduleCases: [string, nn.Schedule, number, string, Record<string, unknown>, number][] = [
+    ['oneCycle, cos', nn.oneCycle(0.1, { totalSteps: 40 }), 0.1, 'OneCycleLR', { max_lr: 0.1, total_steps: 40, cycle_momentum: false }, 41],
+    ['oneCycle, linear', nn.oneCycle(0.3, { totalSteps: 25, pctStart: 0.4, annealStrategy: 'linear', divFactor: 10, finalDivFactor: 100 }), 0.3, 'OneCycleLR', {
+      max_lr: 0.3, total_steps: 25, pct_start: 0.4, anneal_strategy: 'linear', div_factor: 10, final_div_factor: 100, cycle_momentum: false,
+    }, 26],
+    ['cosineWarmRestarts', nn.cosineWarmRestarts(0.2, { firstCycleSteps: 7 }), 0.2, 'CosineAnnealingWarmRestarts', { T_0: 7 }, 30],
+    ['cosineWarmRestarts, growing', nn.cosineWarmRestarts(0.2, { firstCycleSteps: 3, cycleMultiplier: 2, minLr: 0.01 }), 0.2, 'CosineAnnealingWarmRestarts', { T_0: 3, T_mult: 2, eta_min: 0.01 }, 40],
+  ];
+  for (const [label, schedule, lr, scheduler, args, steps] of scheduleCases) {
+    const ours = Array.from({ length: steps }, (_, t) => schedule(t));
+    cases.push({ kind: 'schedule', label, lr, scheduler, args, steps });
+    checks.push((result) => expectClose(`${label}: rates`, ours, result.rates as number[]));
+  }
+}
+
 // ── L-BFGS: the loss of each step, the evaluations, and where it ends ─────────────────────────────
 {
   const noise = new Rng(47); // its own generator, so that the other sections' random inputs stay what they were

@@ -282,8 +282,22 @@ def lbfgs(case):
     return {"losses": losses, "w": flat(w), "b": flat(b), "funcEvals": state["func_evals"], "nIter": state["n_iter"]}
 
 
+def schedule(case):
+    """The rate of a torch.optim.lr_scheduler over `steps` steps (before the first, then after each), on SGD over one weight."""
+    w = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=case["lr"])
+    scheduler = getattr(torch.optim.lr_scheduler, case["scheduler"])(opt, **case["args"])
+    rates = [scheduler.get_last_lr()[0]]
+    for _ in range(case["steps"] - 1):
+        opt.step()
+        scheduler.step()
+        rates.append(scheduler.get_last_lr()[0])
+    return {"rates": rates}
+
+
 KINDS = {"layer": layer, "optimizer": optimizer, "expression": expression, "clip": clip, "hessian": hessian, "safetensors": safetensors, "plateau": plateau}
 KINDS["attention"] = attention
 KINDS["lbfgs"] = lbfgs
+KINDS["schedule"] = schedule
 cases = json.load(sys.stdin)["cases"]
 print(json.dumps({"results": [KINDS[c["kind"]](c) for c in cases]}))

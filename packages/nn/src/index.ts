@@ -19,9 +19,9 @@ export {
 } from './losses';
 export * from './optim/index';
 export {
-  constant, stepDecay, exponentialDecay, inverseTimeDecay, cosineDecay, linearWarmup, sequentialSchedule,
+  constant, stepDecay, exponentialDecay, inverseTimeDecay, cosineDecay, linearWarmup, sequentialSchedule, oneCycle, cosineWarmRestarts,
   type Schedule, type StepDecayOptions, type ExponentialDecayOptions, type InverseTimeDecayOptions, type CosineDecayOptions,
-  type LinearWarmupOptions, type SequentialScheduleOptions,
+  type LinearWarmupOptions, type SequentialScheduleOptions, type OneCycleOptions, type CosineWarmRestartsOptions,
 } from './schedules';
 export {
   ReduceLROnPlateau, reduceLrOnPlateau,

@@ -1,5 +1,5 @@
 import { ValueError } from '@adjoint/core';
-import { constant, cosineDecay, exponentialDecay, inverseTimeDecay, linearWarmup, sequentialSchedule, stepDecay } from './schedules';
+import { constant, cosineDecay, cosineWarmRestarts, exponentialDecay, inverseTimeDecay, linearWarmup, oneCycle, sequentialSchedule, stepDecay } from './schedules';
 
 describe('schedules', () => {
   test('constant', () => {
@@ -86,5 +86,37 @@ describe('schedules', () => {
       }
       expect(Number.isFinite(schedule(0))).toBe(true);
     }
+  });
+});
+
+describe('oneCycle and cosineWarmRestarts', () => {
+  test('oneCycle climbs from maxLr/divFactor to maxLr at step pctStart·T − 1, then falls to that / finalDivFactor at step T − 1', () => {
+    const s = oneCycle(1, { totalSteps: 11, pctStart: 0.5, divFactor: 4, finalDivFactor: 10 }); // the peak at step 4.5
+    expect(s(0)).toBeCloseTo(0.25, 15);
+    expect(s(10)).toBeCloseTo(0.025, 15);
+    const rates = Array.from({ length: 11 }, (_, t) => s(t));
+    expect(rates.slice(0, 5).every((r, i) => i === 0 || r > rates[i - 1]!)).toBe(true);
+    expect(rates.slice(5).every((r, i) => i === 0 || r < rates[4 + i]!)).toBe(true);
+    // Linear: a straight line from 0.25 at step 0 to 1 at step 4.5.
+    expect(oneCycle(1, { totalSteps: 11, pctStart: 0.5, annealStrategy: 'linear', divFactor: 4 })(2)).toBeCloseTo(0.25 + 0.75 * (2 / 4.5), 15);
+  });
+
+  test('oneCycle refuses steps past the cycle and cycles too short for its two phases', () => {
+    expect(() => oneCycle(0.1, { totalSteps: 10 })(11)).toThrow(new ValueError("oneCycle: step 11 is beyond the cycle's 10 steps (totalSteps)"));
+    expect(() => oneCycle(0.1, { totalSteps: 3 })).toThrow(/oneCycle: the climb ends at step pctStart·totalSteps − 1 = -0\.1/);
+    expect(() => oneCycle(0.1, { totalSteps: 10, pctStart: 1 })).toThrow(new ValueError('oneCycle: pctStart must be in (0, 1), got 1'));
+    expect(() => oneCycle(0.1, { totalSteps: 10, annealStrategy: 'exp' as never })).toThrow(new ValueError('oneCycle: annealStrategy must be \'cos\' or \'linear\', got "exp"'));
+  });
+
+  test('cosineWarmRestarts falls along a half cosine in each cycle and restarts, the cycles growing by cycleMultiplier', () => {
+    const s = cosineWarmRestarts(1, { firstCycleSteps: 2, cycleMultiplier: 3, minLr: 0.5 });
+    // Cycles of 2, 6, 18 steps start at steps 0, 2 and 8.
+    expect([0, 2, 8].map(s)).toEqual([1, 1, 1]);
+    expect(s(1)).toBeCloseTo(0.75, 15); // halfway through the first cycle
+    expect(s(5)).toBeCloseTo(0.75, 15); // halfway through the second
+    expect(s(17)).toBeCloseTo(0.75, 15); // halfway through the third
+    const flat = cosineWarmRestarts(1, { firstCycleSteps: 4 });
+    expect(flat(1e12 + 2)).toBeCloseTo(0.5, 12); // any step, at once
+    expect(() => cosineWarmRestarts(1, { firstCycleSteps: 4, cycleMultiplier: 1.5 })).toThrow(new ValueError('cosineWarmRestarts: cycleMultiplier must be a positive integer, got 1.5'));
   });
 });

@@ -9,6 +9,8 @@
  * StepLR with step_size T), inverseTimeDecay is LambdaLR of 1/(1 + r·t/T), and cosineDecay is
  * CosineAnnealingLR with T_max = T and eta_min = α·η₀ for t ≤ T — after T it stays at α·η₀, where
  * CosineAnnealingLR climbs back up. The rates agree to rounding (PyTorch multiplies step by step).
+ * oneCycle is OneCycleLR (without its momentum cycling) and cosineWarmRestarts is
+ * CosineAnnealingWarmRestarts, under those names.
  */
 import { ValueError } from '@adjoint/core';
 import { checkBoolean, knownOptions, show, orDefault } from './args';
@@ -151,6 +153,83 @@ export function sequentialSchedule(schedules: readonly Schedule[], options: Sequ
     let i = starts.length - 1;
     while (t < starts[i]!) i--;
     return fixed[i]!(t - starts[i]!);
+  });
+}
+
+/** Options of {@link oneCycle}. */
+export interface OneCycleOptions {
+  /** The steps of the whole cycle (a positive integer); the schedule refuses a step beyond it, as PyTorch's does. */
+  totalSteps: number;
+  /** The fraction of the cycle spent climbing to the peak, in (0, 1) (default 0.3). */
+  pctStart?: number;
+  /** 'cos' (default) or 'linear' interpolation between the phases' rates. */
+  annealStrategy?: 'cos' | 'linear';
+  /** The start rate is maxLr / divFactor (default 25). */
+  divFactor?: number;
+  /** The final rate is the start rate / finalDivFactor (default 1e4). */
+  finalDivFactor?: number;
+}
+
+/**
+ * The one-cycle policy (Smith & Topin 2019), PyTorch's OneCycleLR with `cycle_momentum=False`: the
+ * rate climbs from maxLr/divFactor to maxLr over the first pctStart of `totalSteps` steps, then
+ * falls to maxLr/(divFactor·finalDivFactor) by the last, each phase a half cosine (or a straight
+ * line). PyTorch's phases end at steps pctStart·T − 1 and T − 1, and so do these. PyTorch also
+ * cycles the momentum (or Adam's β₁) against the rate by default; a schedule sets the rate only.
+ */
+export function oneCycle(maxLr: number, options: OneCycleOptions): Schedule {
+  const op = 'oneCycle';
+  check(op, 'maxLr', maxLr, 0);
+  options = knownOptions(op, options, ['totalSteps', 'pctStart', 'annealStrategy', 'divFactor', 'finalDivFactor']);
+  const total = positiveInteger(op, 'totalSteps', options.totalSteps);
+  const pct = check(op, 'pctStart', orDefault(options.pctStart, 0.3), 0, true);
+  if (pct >= 1) throw new ValueError(`${op}: pctStart must be in (0, 1), got ${pct}`);
+  const strategy = orDefault<unknown>(options.annealStrategy, 'cos');
+  if (strategy !== 'cos' && strategy !== 'linear') throw new ValueError(`${op}: annealStrategy must be 'cos' or 'linear', got ${show(strategy)}`);
+  const start = maxLr / check(op, 'divFactor', orDefault(options.divFactor, 25), 0, true);
+  const end = start / check(op, 'finalDivFactor', orDefault(options.finalDivFactor, 1e4), 0, true);
+  const peakAt = pct * total - 1;
+  if (!(peakAt > 0 && total - 1 - peakAt > 0)) {
+    throw new ValueError(`${op}: the climb ends at step pctStart·totalSteps − 1 = ${peakAt}, which must lie strictly between 0 and totalSteps − 1 = ${total - 1}`);
+  }
+  const anneal = strategy === 'cos'
+    ? (from: number, to: number, f: number): number => to + ((from - to) / 2) * (Math.cos(Math.PI * f) + 1)
+    : (from: number, to: number, f: number): number => (to - from) * f + from;
+  return atStep(op, (t) => {
+    if (t > total) throw new ValueError(`${op}: step ${t} is beyond the cycle's ${total} steps (totalSteps)`);
+    return t <= peakAt ? anneal(start, maxLr, t / peakAt) : anneal(maxLr, end, (t - peakAt) / (total - 1 - peakAt));
+  });
+}
+
+/** Options of {@link cosineWarmRestarts}. */
+export interface CosineWarmRestartsOptions {
+  /** Steps T₀ of the first cycle (a positive integer). */
+  firstCycleSteps: number;
+  /** Each cycle is this many times as long as the one before (a positive integer, default 1). */
+  cycleMultiplier?: number;
+  /** The lowest rate, at the end of each cycle (default 0). */
+  minLr?: number;
+}
+
+/**
+ * SGDR's cosine with warm restarts (Loshchilov & Hutter 2017), PyTorch's
+ * CosineAnnealingWarmRestarts(T_0, T_mult, eta_min): within each cycle of Tᵢ steps the rate falls
+ * along a half cosine from η₀ towards minLr, then jumps back to η₀; T₀ = firstCycleSteps and
+ * Tᵢ₊₁ = cycleMultiplier·Tᵢ.
+ */
+export function cosineWarmRestarts(initial: number, options: CosineWarmRestartsOptions): Schedule {
+  const op = 'cosineWarmRestarts';
+  check(op, 'initial', initial, 0);
+  options = knownOptions(op, options, ['firstCycleSteps', 'cycleMultiplier', 'minLr']);
+  const first = positiveInteger(op, 'firstCycleSteps', options.firstCycleSteps);
+  const multiplier = positiveInteger(op, 'cycleMultiplier', orDefault(options.cycleMultiplier, 1));
+  const floor = check(op, 'minLr', orDefault(options.minLr, 0), 0);
+  return atStep(op, (t) => {
+    // The cycle t falls in, by whole steps (no rounding of logarithms); cycles of one length repeat,
+    // growing ones are O(log t) in number.
+    let [into, length] = multiplier === 1 ? [t % first, first] : [t, first];
+    while (into >= length) [into, length] = [into - length, length * multiplier];
+    return floor + ((initial - floor) * (1 + Math.cos((Math.PI * into) / length))) / 2;
   });
 }
 
