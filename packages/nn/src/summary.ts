@@ -135,10 +135,11 @@ function outputShapes(op: string, model: AnyModule, modules: readonly AnyModule[
 
 /**
  * A forward's result as shapes: a tensor's, or a list's (a recurrent layer's [output, state] as
- * "[2, 5, 8], ([2, 8], [2, 8])"); anything else as "?".
+ * "[2, 5, 8], ([2, 8], [2, 8])"); null as "null" (attention without its weights); anything else as "?".
  */
 function shapeOf(value: unknown, depth = 0): string {
   if (value instanceof Tensor) return formatShape(value.shape);
+  if (value === null) return 'null';
   if (Array.isArray(value) && depth < 4) {
     const inner = value.map((v) => shapeOf(v, depth + 1)).join(', ');
     return depth === 0 ? inner : `(${inner})`;
