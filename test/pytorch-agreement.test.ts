@@ -135,6 +135,21 @@ const layerCases: LayerCase[] = [
   { layer: 'BatchNorm2d', args: [3], options: { momentum: 0.2 }, input: [4, 3, 5, 5], modes: [true, true, false] },
   { layer: 'LayerNorm', args: [[4, 5]], input: [3, 4, 5] },
   { layer: 'LayerNorm', args: [6], options: { elementwiseAffine: false }, input: [2, 3, 6] },
+  { layer: 'GroupNorm', args: [3, 6], input: [2, 6, 4, 3] },
+  { layer: 'GroupNorm', args: [2, 4], options: { eps: 1e-3, affine: false }, input: [3, 4, 5] },
+  { layer: 'InstanceNorm2d', args: [3], input: [2, 3, 4, 5] },
+  { layer: 'InstanceNorm2d', args: [3], options: { affine: true, trackRunningStats: true, momentum: 0.2 }, input: [2, 3, 3, 4], modes: [true, true, false] },
+  { layer: 'AdaptiveAvgPool2d', args: [1], input: [2, 3, 5, 7] },
+  { layer: 'AdaptiveAvgPool2d', args: [[4, 3]], input: [2, 2, 7, 9] },
+  { layer: 'AdaptiveAvgPool2d', args: [[null, 5]], input: [1, 2, 3, 7] },
+  { layer: 'AdaptiveMaxPool2d', args: [[3, 2]], input: [2, 2, 7, 5] },
+  { layer: 'AdaptiveMaxPool2d', args: [[2, 3]], input: [1, 2, 4, 9] },
+  { layer: 'Upsample', args: [], options: { scaleFactor: 2 }, input: [2, 2, 3, 4] },
+  { layer: 'Upsample', args: [], options: { size: [7, 5] }, input: [1, 2, 3, 4] },
+  { layer: 'Upsample', args: [], options: { scaleFactor: [1.5, 2.5], mode: 'bilinear' }, input: [2, 2, 4, 3] },
+  { layer: 'Upsample', args: [], options: { size: [5, 3], mode: 'bilinear', alignCorners: true }, input: [1, 3, 3, 6] },
+  { layer: 'PixelShuffle', args: [2], input: [2, 8, 3, 2] },
+  { layer: 'PixelUnshuffle', args: [3], input: [1, 2, 6, 3] },
   { layer: 'Embedding', args: [7, 4], options: { paddingIdx: 2 }, input: [2, 3], indices: [[0, 2, 6], [2, 1, 3]] },
   { layer: 'RNN', args: [3, 5], input: [2, 4, 3] },
   { layer: 'RNN', args: [3, 4], options: { numLayers: 2, bidirectional: true, nonlinearity: 'relu' }, input: [3, 5, 3], state: true },
@@ -285,7 +300,7 @@ for (const [name, options] of groupCases) {
   }
 }
 
-// ── Attention: MultiheadAttention, TransformerEncoderLayer and TransformerEncoder, batch first ────
+// ── Attention: MultiheadAttention, the transformer's encoder and decoder and nn.Transformer, batch first ──
 {
   // A generator of its own, so that the other sections' random inputs stay what they were.
   const noise = new Rng(31);
@@ -304,13 +319,23 @@ for (const [name, options] of groupCases) {
   const wire = (d: (Data & { boolean?: boolean }) | undefined): unknown => (d === undefined ? null : { ...d, data: d.data.map((v) => (Number.isFinite(v) ? v : String(v))) });
   const causal = (l: number, s: number): Data => ({ shape: [l, s], data: Array.from({ length: l * s }, (_, i) => (i % s > Math.floor(i / s) ? -Infinity : 0)) });
 
+  /** The decoder's and nn.Transformer's masks, under adjoint's names (PyTorch's in snake_case). */
+  type MaskName = 'srcMask' | 'tgtMask' | 'memoryMask' | 'srcKeyPaddingMask' | 'tgtKeyPaddingMask' | 'memoryKeyPaddingMask';
+
   interface AttentionCase {
-    layer: 'MultiheadAttention' | 'TransformerEncoderLayer' | 'TransformerEncoder';
-    /** MultiheadAttention: [embedDim, numHeads]; TransformerEncoderLayer: [dModel, nhead]; TransformerEncoder: [dModel, nhead, numLayers]. */
+    layer: 'MultiheadAttention' | 'TransformerEncoderLayer' | 'TransformerEncoder' | 'TransformerDecoderLayer' | 'TransformerDecoder' | 'Transformer';
+    /**
+     * MultiheadAttention: [embedDim, numHeads]; the layers: [dModel, nhead]; TransformerEncoder and
+     * TransformerDecoder: [dModel, nhead, numLayers]; Transformer: [dModel, nhead, numEncoderLayers, numDecoderLayers].
+     */
     args: number[];
     options?: Record<string, unknown>;
-    /** Self-attention on one [N, L, E] tensor (or src), or query, key and value of their own. */
-    inputs: { x: number[] } | { query: number[]; key: number[]; value: number[] };
+    /** Self-attention on one [N, L, E] tensor (or src), query, key and value of their own, the decoder's tgt and memory, or nn.Transformer's src and tgt. */
+    inputs: { x: number[] } | { query: number[]; key: number[]; value: number[] } | { tgt: number[]; memory: number[] } | { src: number[]; tgt: number[] };
+    /** The decoder's and nn.Transformer's masks. */
+    masks?: Partial<Record<MaskName, Data & { boolean?: boolean }>>;
+    /** The decoder's and nn.Transformer's isCausal flags: tgtIsCausal, memoryIsCausal, srcIsCausal (PyTorch 1.13 gets the causal masks). */
+    causal?: Array<'src' | 'tgt' | 'memory'>;
     attnMask?: Data & { boolean?: boolean };
     keyPaddingMask?: Data & { boolean?: boolean };
     isCausal?: boolean;
@@ -318,15 +343,19 @@ for (const [name, options] of groupCases) {
     averageAttnWeights?: boolean;
     /** Training (dropout 0) or evaluation mode. */
     train: boolean;
-    /** TransformerEncoder: a final LayerNorm. */
+    /** TransformerEncoder and TransformerDecoder: a final LayerNorm. */
     norm?: boolean;
   }
 
   const attentionCase = (spec: AttentionCase): void => {
     const { layer, args, options = {}, train, needWeights = true, averageAttnWeights = true } = spec;
+    const norm = spec.norm ? { norm: new nn.LayerNorm(args[0]!) } : {};
     const m: nn.AnyModule = layer === 'MultiheadAttention' ? new nn.MultiheadAttention(args[0]!, args[1]!, options)
       : layer === 'TransformerEncoderLayer' ? new nn.TransformerEncoderLayer(args[0]!, args[1]!, options)
-        : new nn.TransformerEncoder(() => new nn.TransformerEncoderLayer(args[0]!, args[1]!, options), args[2]!, spec.norm ? { norm: new nn.LayerNorm(args[0]!) } : {});
+        : layer === 'TransformerEncoder' ? new nn.TransformerEncoder(() => new nn.TransformerEncoderLayer(args[0]!, args[1]!, options), args[2]!, norm)
+          : layer === 'TransformerDecoderLayer' ? new nn.TransformerDecoderLayer(args[0]!, args[1]!, options)
+            : layer === 'TransformerDecoder' ? new nn.TransformerDecoder(() => new nn.TransformerDecoderLayer(args[0]!, args[1]!, options), args[2]!, norm)
+              : new nn.Transformer({ dModel: args[0]!, nhead: args[1]!, numEncoderLayers: args[2]!, numDecoderLayers: args[3]!, ...options });
     for (const [, p] of m.namedParameters()) p.data.set(sample([...p.shape], 0.5).data);
     // The Dense weights are [in, out], PyTorch's Linear weights [out, in]: PyTorch transposes these.
     const transposed = m.namedModules().filter(([, mod]) => mod instanceof nn.Dense).map(([path]) => (path === '' ? 'weight' : `${path}.weight`));
@@ -334,6 +363,8 @@ for (const [name, options] of groupCases) {
     const leaves = Object.fromEntries(Object.entries(given).map(([name, d]) => [name, tensor(d.data, { shape: d.shape, requiresGrad: true })]));
     const asTensor = (d: Data | undefined): Tensor | undefined => (d === undefined ? undefined : tensor(d.data, { shape: d.shape }));
     const [attnMask, keyPaddingMask] = [asTensor(spec.attnMask), asTensor(spec.keyPaddingMask)];
+    const masks = Object.fromEntries(Object.entries(spec.masks ?? {}).map(([name, d]) => [name, asTensor(d)]));
+    const flags = Object.fromEntries((spec.causal ?? []).map((which) => [`${which}IsCausal`, true]));
     m.train(train);
     let outs: Tensor[];
     if (m instanceof nn.MultiheadAttention) {
@@ -342,18 +373,24 @@ for (const [name, options] of groupCases) {
       outs = weights === null ? [out] : [out, weights];
     } else if (m instanceof nn.TransformerEncoderLayer) {
       outs = [m.forward(leaves.x!, { srcMask: attnMask, srcKeyPaddingMask: keyPaddingMask, isCausal: spec.isCausal })];
+    } else if (m instanceof nn.TransformerEncoder) {
+      outs = [m.forward(leaves.x!, { mask: attnMask, srcKeyPaddingMask: keyPaddingMask, isCausal: spec.isCausal })];
+    } else if (m instanceof nn.Transformer) {
+      outs = [m.forward(leaves.src!, leaves.tgt!, { ...masks, ...flags })];
     } else {
-      outs = [(m as nn.TransformerEncoder).forward(leaves.x!, { mask: attnMask, srcKeyPaddingMask: keyPaddingMask, isCausal: spec.isCausal })];
+      outs = [(m as nn.TransformerDecoder).forward(leaves.tgt!, leaves.memory!, { ...masks, ...flags })];
     }
     const seeds = outs.map((o) => sample([...o.shape]));
     outs.map((o, i) => o.mul(tensor(seeds[i]!.data, { shape: seeds[i]!.shape })).sum()).reduce((a, b) => a.add(b)).backward();
     const params = Object.fromEntries(m.namedParameters().map(([n, p]) => [n, data(p)]));
     const label = `${layer}(${args.join(', ')}${Object.keys(options).length ? `, ${JSON.stringify(options)}` : ''}) on ${JSON.stringify(spec.inputs)}`
       + `${attnMask ? `, attnMask ${spec.attnMask!.boolean ? 'boolean' : 'additive'} [${attnMask.shape}]` : ''}${keyPaddingMask ? `, keyPaddingMask ${spec.keyPaddingMask!.boolean ? 'boolean' : 'additive'}` : ''}`
+      + `${Object.entries(spec.masks ?? {}).map(([name, d]) => `, ${name} ${d.boolean ? 'boolean' : 'additive'} [${d.shape}]`).join('')}${(spec.causal ?? []).map((which) => `, ${which}IsCausal`).join('')}`
       + `${spec.isCausal ? ', isCausal' : ''}${needWeights ? (averageAttnWeights ? '' : ', per-head weights') : ', no weights'}${spec.norm ? ', norm' : ''}, ${train ? 'training' : 'evaluation'}`;
     cases.push({
       kind: 'attention', label, layer, args, options, norm: spec.norm ?? false, params, transposed, inputs: given, train,
       attnMask: wire(spec.attnMask), keyPaddingMask: wire(spec.keyPaddingMask), isCausal: spec.isCausal ?? false, needWeights, averageAttnWeights, R: seeds,
+      masks: Object.fromEntries(Object.entries(spec.masks ?? {}).map(([name, d]) => [name, wire(d)])), causal: spec.causal ?? [],
     });
     checks.push((result) => {
       (result.outs as number[][]).forEach((want, i) => expectClose(`${label}: output ${i}`, Array.from(outs[i]!.data), want));
@@ -388,6 +425,40 @@ for (const [name, options] of groupCases) {
     },
     { layer: 'TransformerEncoderLayer', args: [6, 2], options: { dimFeedforward: 10, dropout: 0, activation: 'gelu' }, inputs: { x: [2, 4, 6] }, train: true, attnMask: booleanMask([4, 4, 4], 0.4) },
     { layer: 'TransformerEncoder', args: [8, 2, 2], options: { dimFeedforward: 12, dropout: 0, normFirst: true }, norm: true, inputs: { x: [2, 5, 8] }, train: true, attnMask: causal(5, 5), keyPaddingMask: booleanMask([2, 5], 0.3, true) },
+    // An additive key padding mask goes only to an attention without attn_mask: PyTorch 1.13 merges the two with
+    // masked_fill or logical_or, which take the padding mask as boolean (PyTorch 2 adds it, as adjoint does).
+    {
+      layer: 'TransformerDecoderLayer', args: [8, 2], options: { dimFeedforward: 16 }, inputs: { tgt: [2, 5, 8], memory: [2, 6, 8] }, train: false,
+      masks: { tgtMask: causal(5, 5), memoryKeyPaddingMask: booleanMask([2, 6], 0.4) },
+    },
+    {
+      layer: 'TransformerDecoderLayer', args: [8, 2], options: { dimFeedforward: 12, dropout: 0, activation: 'gelu', normFirst: true }, inputs: { tgt: [2, 5, 8], memory: [2, 6, 8] }, train: true,
+      masks: { tgtKeyPaddingMask: booleanMask([2, 5], 0.3, true), memoryMask: sample([5, 6]) }, causal: ['tgt'],
+    },
+    {
+      layer: 'TransformerDecoderLayer', args: [6, 3], options: { dimFeedforward: 10, dropout: 0, layerNormEps: 1e-3 }, inputs: { tgt: [2, 4, 6], memory: [2, 5, 6] }, train: true,
+      masks: { tgtMask: booleanMask([4, 4], 0.3, true), tgtKeyPaddingMask: booleanMask([2, 4], 0.3, true), memoryKeyPaddingMask: sample([2, 5]) },
+    },
+    {
+      layer: 'TransformerDecoderLayer', args: [8, 4], options: { dimFeedforward: 12, normFirst: true }, inputs: { tgt: [3, 4, 8], memory: [3, 6, 8] }, train: false,
+      masks: { memoryKeyPaddingMask: booleanMask([3, 6], 0.3, true) }, causal: ['tgt', 'memory'],
+    },
+    {
+      layer: 'TransformerDecoderLayer', args: [8, 2], options: { dimFeedforward: 12, activation: 'gelu' }, inputs: { tgt: [2, 3, 8], memory: [2, 4, 8] }, train: false,
+      masks: { tgtMask: booleanMask([4, 3, 3], 0.4), memoryMask: booleanMask([4, 3, 4], 0.4) },
+    },
+    {
+      layer: 'TransformerDecoder', args: [8, 2, 2], options: { dimFeedforward: 12, dropout: 0, normFirst: true }, norm: true, inputs: { tgt: [2, 5, 8], memory: [2, 6, 8] }, train: true,
+      masks: { tgtMask: causal(5, 5), tgtKeyPaddingMask: booleanMask([2, 5], 0.3, true), memoryKeyPaddingMask: booleanMask([2, 6], 0.4) },
+    },
+    {
+      layer: 'Transformer', args: [8, 2, 2, 2], options: { dimFeedforward: 12, dropout: 0 }, inputs: { src: [2, 6, 8], tgt: [2, 5, 8] }, train: true,
+      masks: { tgtMask: causal(5, 5), srcKeyPaddingMask: booleanMask([2, 6], 0.3), memoryKeyPaddingMask: booleanMask([2, 6], 0.3) },
+    },
+    {
+      layer: 'Transformer', args: [8, 4, 1, 2], options: { dimFeedforward: 10, normFirst: true, activation: 'gelu', layerNormEps: 1e-4 }, inputs: { src: [2, 6, 8], tgt: [2, 4, 8] },
+      train: false, masks: { srcMask: booleanMask([6, 6], 0.3), memoryMask: sample([4, 6]) }, causal: ['tgt'],
+    },
   ];
   attentionCases.forEach(attentionCase);
 }

@@ -62,6 +62,19 @@ def build(kind, args, o):
         return cls(args[0], momentum=o.get("momentum", 0.1), eps=o.get("eps", 1e-5))
     if kind == "LayerNorm":
         return torch.nn.LayerNorm(args[0], eps=o.get("eps", 1e-5), elementwise_affine=o.get("elementwiseAffine", True))
+    if kind == "GroupNorm":
+        return torch.nn.GroupNorm(args[0], args[1], eps=o.get("eps", 1e-5), affine=o.get("affine", True))
+    if kind == "InstanceNorm2d":
+        return torch.nn.InstanceNorm2d(args[0], eps=o.get("eps", 1e-5), momentum=o.get("momentum", 0.1), affine=o.get("affine", False),
+                                       track_running_stats=o.get("trackRunningStats", False))
+    if kind in ("AdaptiveAvgPool2d", "AdaptiveMaxPool2d"):
+        return getattr(torch.nn, kind)(pair(args[0]))
+    if kind == "Upsample":
+        mode = o.get("mode", "nearest")
+        return torch.nn.Upsample(size=pair(o.get("size")), scale_factor=pair(o.get("scaleFactor")), mode=mode,
+                                 align_corners=o.get("alignCorners", False) if mode == "bilinear" else None)
+    if kind in ("PixelShuffle", "PixelUnshuffle"):
+        return getattr(torch.nn, kind)(args[0])
     if kind == "Embedding":
         return torch.nn.Embedding(args[0], args[1], padding_idx=o.get("paddingIdx"))
     if kind in ("RNN", "LSTM", "GRU"):
@@ -214,14 +227,21 @@ def snake(name):
 
 
 def attention(case):
-    """MultiheadAttention, TransformerEncoderLayer or TransformerEncoder (batch_first) with adjoint's weights, on
-    self-attention (inputs x) or query, key and value; adjoint's isCausal as the causal attn_mask (1.13 has no is_causal)."""
+    """MultiheadAttention, TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, TransformerDecoder or
+    Transformer (batch_first) with adjoint's weights, on self-attention (inputs x), query, key and value, tgt and memory,
+    or src and tgt; adjoint's isCausal flags as the causal attn_masks (1.13 has no is_causal)."""
     o, a = case["options"], case["args"]
+    layer_options = dict(dim_feedforward=o.get("dimFeedforward", 2048), dropout=o.get("dropout", 0.1), activation=o.get("activation", "relu"),
+                         layer_norm_eps=o.get("layerNormEps", 1e-5), batch_first=True, norm_first=o.get("normFirst", False))
     def encoder_layer():
-        return torch.nn.TransformerEncoderLayer(a[0], a[1], dim_feedforward=o.get("dimFeedforward", 2048), dropout=o.get("dropout", 0.1),
-                                                activation=o.get("activation", "relu"), layer_norm_eps=o.get("layerNormEps", 1e-5),
-                                                batch_first=True, norm_first=o.get("normFirst", False))
-    if case["layer"] == "MultiheadAttention":
+        return torch.nn.TransformerEncoderLayer(a[0], a[1], **layer_options)
+    if case["layer"] == "TransformerDecoderLayer":
+        m = torch.nn.TransformerDecoderLayer(a[0], a[1], **layer_options)
+    elif case["layer"] == "TransformerDecoder":
+        m = torch.nn.TransformerDecoder(torch.nn.TransformerDecoderLayer(a[0], a[1], **layer_options), a[2], norm=torch.nn.LayerNorm(a[0]) if case["norm"] else None)
+    elif case["layer"] == "Transformer":
+        m = torch.nn.Transformer(d_model=a[0], nhead=a[1], num_encoder_layers=a[2], num_decoder_layers=a[3], **layer_options)
+    elif case["layer"] == "MultiheadAttention":
         m = torch.nn.MultiheadAttention(a[0], a[1], dropout=o.get("dropout", 0.0), bias=o.get("bias", True), kdim=o.get("kdim"), vdim=o.get("vdim"),
                                         batch_first=True)
     elif case["layer"] == "TransformerEncoderLayer":
@@ -242,19 +262,29 @@ def attention(case):
             return None
         x = torch.tensor([float(v) for v in d["data"]], dtype=torch.float64).reshape(d["shape"])
         return x.bool() if d.get("boolean") else x
-    attn_mask, key_padding_mask = mask(case["attnMask"]), mask(case["keyPaddingMask"])
-    x = inputs.get("x")
-    q, k, v = (x, x, x) if x is not None else (inputs["query"], inputs["key"], inputs["value"])
-    if case["isCausal"] and attn_mask is None:
-        attn_mask = torch.triu(torch.full((q.shape[1], k.shape[1]), float("-inf")), 1)
-    if case["layer"] == "MultiheadAttention":
-        out, w = m(q, k, v, key_padding_mask=key_padding_mask, attn_mask=attn_mask, need_weights=case["needWeights"],
-                   average_attn_weights=case["averageAttnWeights"])
-        outs = [out] if w is None else [out, w]
-    elif case["layer"] == "TransformerEncoderLayer":
-        outs = [m(x, src_mask=attn_mask, src_key_padding_mask=key_padding_mask)]
+    if case["layer"] in ("TransformerDecoderLayer", "TransformerDecoder", "Transformer"):
+        masks = {snake(name): mask(d) for name, d in case["masks"].items()}
+        first, second = (inputs["src"], inputs["tgt"]) if case["layer"] == "Transformer" else (inputs["tgt"], inputs["memory"])
+        src_len, tgt_len = (first.shape[1], second.shape[1]) if case["layer"] == "Transformer" else (second.shape[1], first.shape[1])
+        sizes = {"src": (src_len, src_len), "tgt": (tgt_len, tgt_len), "memory": (tgt_len, src_len)}
+        for which in case["causal"]:
+            assert f"{which}_mask" not in masks
+            masks[f"{which}_mask"] = torch.triu(torch.full(sizes[which], float("-inf")), 1)
+        outs = [m(first, second, **masks)]
     else:
-        outs = [m(x, mask=attn_mask, src_key_padding_mask=key_padding_mask)]
+        attn_mask, key_padding_mask = mask(case["attnMask"]), mask(case["keyPaddingMask"])
+        x = inputs.get("x")
+        q, k, v = (x, x, x) if x is not None else (inputs["query"], inputs["key"], inputs["value"])
+        if case["isCausal"] and attn_mask is None:
+            attn_mask = torch.triu(torch.full((q.shape[1], k.shape[1]), float("-inf")), 1)
+        if case["layer"] == "MultiheadAttention":
+            out, w = m(q, k, v, key_padding_mask=key_padding_mask, attn_mask=attn_mask, need_weights=case["needWeights"],
+                       average_attn_weights=case["averageAttnWeights"])
+            outs = [out] if w is None else [out, w]
+        elif case["layer"] == "TransformerEncoderLayer":
+            outs = [m(x, src_mask=attn_mask, src_key_padding_mask=key_padding_mask)]
+        else:
+            outs = [m(x, mask=attn_mask, src_key_padding_mask=key_padding_mask)]
     sum((o * t(r).reshape(o.shape)).sum() for o, r in zip(outs, case["R"])).backward()
     params = dict(m.named_parameters())
     grads = {}

@@ -593,7 +593,7 @@ export function parameterList(op: string, params: readonly Tensor[] | AnyModule)
 
 /** Short description of an unexpected value for messages. */
 export function describe(v: unknown): string {
-  if (v === null) return 'null';
+  if (v === null || v === undefined) return String(v);
   if (Array.isArray(v)) return `an array of length ${v.length}`;
   if (isTensor(v)) return `a Tensor of shape ${formatShape(v.shape)}`;
   if (v instanceof Module) return `a ${v.constructor.name} module`;

@@ -1,6 +1,6 @@
 /**
  * Convolution and pooling over images in PyTorch's layout, [N, C, H, W]: conv2d, conv2dTranspose,
- * maxPool2d and avgPool2d. This file holds the public functions and their options; the ops they apply, with the
+ * maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d and interpolate. This file holds the public functions and their options; the ops they apply, with the
  * adjoint ops their rules are written with, are in rules/conv-grads.ts and rules/pool-grads.ts,
  * and the kernels (im2col and gemm, pooling loops) in kernels/conv.ts and kernels/pool.ts.
  */
@@ -10,9 +10,12 @@ import { checkSize, describeValue, formatShape } from '../shape';
 import { toTensor } from '../create';
 import type { Tensor } from '../tensor';
 import { conv2dBiasWith, conv2dInputGrad, conv2dWith, type ConvAttrs } from './rules/conv-grads';
-import { add } from './binary';
+import { add, div, mul } from './binary';
 import { reshape } from './layout';
 import { avgPool2dWith, maxPool2dWith, type PoolAttrs } from './rules/pool-grads';
+import { max, mean, sum } from './reduce';
+import { gather, where } from './indexing';
+import { tensor } from '../create';
 
 /** Options of {@link conv2d}. Each size is one number for both axes or a pair [vertical, horizontal]. */
 export interface Conv2dOptions {
@@ -244,4 +247,229 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
  */
 export function avgPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   return avgPool2dWith(toTensor(x, 'avgPool2d'), poolAttrs('avgPool2d', options));
+}
+
+// ── Adaptive pooling and interpolation ──────────────────────────────────────────────────────────
+// Composites: each is written with gather, where, sums and products (or the pooling ops when the
+// windows allow), so every derivative, to any order and in both modes, is those ops'.
+
+/**
+ * The output size of {@link adaptiveAvgPool2d} and {@link adaptiveMaxPool2d}: one positive integer
+ * for both axes, or a pair [height, width] in which null keeps that axis's size.
+ */
+export type AdaptiveOutputSize = number | readonly [number | null, number | null];
+
+/** Options of {@link interpolate}: exactly one of `size` and `scaleFactor`. */
+export interface InterpolateOptions {
+  /** The output's height and width: a positive integer for both, or a pair of them. */
+  size?: number | readonly [number, number];
+  /** The factor each of height and width is multiplied by (rounded down): a positive finite number or a pair of them. */
+  scaleFactor?: number | readonly [number, number];
+  /** 'nearest' (the default; PyTorch's legacy nearest, src = ⌊dst·in/out⌋) or 'bilinear'. */
+  mode?: 'nearest' | 'bilinear';
+  /**
+   * Bilinear only: whether the corner pixels' centres of input and output coincide, so that
+   * src = dst·(in − 1)/(out − 1) (true), or their outer edges do, with half-pixel centres,
+   * src = (dst + ½)·in/out − ½ clamped at 0 (false, the default, as PyTorch's).
+   */
+  alignCorners?: boolean;
+}
+
+const INTERPOLATE_OPTIONS = ['size', 'scaleFactor', 'mode', 'alignCorners'] as const;
+
+/** `x` checked as images [N, C, H, W] with C, H and W at least 1, for the function `op`: its height and width. */
+function imageSize(op: string, x: Tensor): [number, number] {
+  if (x.rank !== 4 || x._shape[1] === 0 || x._shape[2] === 0 || x._shape[3] === 0) {
+    throw new ShapeError(`${op}: x must be [N, C, H, W] with C, H and W at least 1, got ${formatShape(x._shape)}`);
+  }
+  return [x._shape[2]!, x._shape[3]!];
+}
+
+/** An adaptive pooling's output size as [oh, ow] for an [h, w] image, null entries keeping the input's. */
+function adaptiveSize(op: string, value: unknown, h: number, w: number): [number, number] {
+  if (isCount(value, 1)) return [value, value];
+  const entry = (v: unknown): boolean => v === null || isCount(v, 1);
+  if (Array.isArray(value) && value.length === 2 && entry(value[0]) && entry(value[1])) {
+    return [value[0] === null ? h : value[0], value[1] === null ? w : value[1]];
+  }
+  throw new ValueError(`${op}: outputSize must be a positive integer or a pair of positive integers or nulls, got ${describeValue(value)}`);
+}
+
+/**
+ * PyTorch's adaptive windows along an axis of `size` cut into `out`: window i spans
+ * [⌊i·size/out⌋, ⌈(i + 1)·size/out⌉). As [out, longest] indices, each window's row padded with its
+ * first index, and a mask of the entries that are its own.
+ */
+function adaptiveWindows(size: number, out: number): { indices: Tensor; mask: Tensor; counts: number[] } {
+  const starts = Array.from({ length: out }, (_, i) => Math.floor((i * size) / out));
+  const ends = Array.from({ length: out }, (_, i) => Math.ceil(((i + 1) * size) / out));
+  const counts = starts.map((s, i) => ends[i]! - s);
+  const longest = Math.max(...counts);
+  const indices = new Float64Array(out * longest);
+  const mask = new Float64Array(out * longest);
+  for (let i = 0; i < out; i++) {
+    for (let k = 0; k < longest; k++) {
+      indices[i * longest + k] = k < counts[i]! ? starts[i]! + k : starts[i]!;
+      mask[i * longest + k] = k < counts[i]! ? 1 : 0;
+    }
+  }
+  return { indices: tensor(indices, { shape: [out, longest] }), mask: tensor(mask, { shape: [out, longest] }), counts };
+}
+
+/**
+ * `x` with axis 2 or 3 (`axis`) of `size` reduced to `out` adaptive windows: each window's entries
+ * gathered into a new axis after it, then summed (`'sum'`, the padding masked out by where, so that an
+ * infinity elsewhere cannot turn it into NaN as 0·∞ would) or maximised (`'max'`, the padding a repeat of
+ * the window's first entry, which a maximum ignores and whose share of a tied gradient gather sums back).
+ */
+function reduceWindows(x: Tensor, axis: 2 | 3, size: number, out: number, reduce: 'sum' | 'max'): { y: Tensor; counts: number[] } {
+  const { indices, mask, counts } = adaptiveWindows(size, out);
+  const windows = gather(x, indices, axis); // [N, C, out, longest, W] or [N, C, H, out, longest]
+  if (reduce === 'max') return { y: max(windows, axis + 1), counts };
+  const kept = where(axis === 2 ? reshape(mask, [...mask._shape, 1]) : mask, windows, 0);
+  return { y: sum(kept, axis + 1), counts };
+}
+
+/** What adaptiveAvgPool2d and adaptiveMaxPool2d share: the checks, and the windows, reduced one axis at a time. */
+function adaptivePool(op: string, x: Tensor, outputSize: unknown, kind: 'avg' | 'max'): Tensor {
+  const xt = toTensor(x, op);
+  const [h, w] = imageSize(op, xt);
+  const [oh, ow] = adaptiveSize(op, outputSize, h, w);
+  // An empty batch too: the windows' or taps' indices are made for each output row and column.
+  checkSize(op, [Math.max(xt._shape[0]!, 1), xt._shape[1]!, oh, ow], () => 'the output has shape');
+  // The global pooling of a classifier's head: one reduction.
+  if (oh === 1 && ow === 1) return kind === 'avg' ? mean(xt, [2, 3], true) : max(xt, [2, 3], true);
+  // Windows side by side, all of one size: the pooling ops themselves, in one pass.
+  if (h % oh === 0 && w % ow === 0) {
+    const attrs: PoolAttrs = { kernel: [h / oh, w / ow], stride: [h / oh, w / ow], padding: [0, 0] };
+    return kind === 'avg' ? avgPool2dWith(xt, attrs) : maxPool2dWith(xt, attrs);
+  }
+  // A rectangle's sum (or maximum) is the sum over its rows of the sums over its columns.
+  const reduce = kind === 'avg' ? 'sum' : 'max';
+  const rows = oh === h ? { y: xt, counts: new Array<number>(h).fill(1) } : reduceWindows(xt, 2, h, oh, reduce);
+  const both = ow === w ? { y: rows.y, counts: new Array<number>(w).fill(1) } : reduceWindows(rows.y, 3, w, ow, reduce);
+  if (kind === 'max') return both.y;
+  // PyTorch divides each window's sum by its kH·kW values.
+  const areas = rows.counts.flatMap((a) => both.counts.map((b) => a * b));
+  return div(both.y, tensor(areas, { shape: [oh, ow] }));
+}
+
+/**
+ * Adaptive average pooling of images x [N, C, H, W] to [N, C, oh, ow], PyTorch's
+ * `adaptive_avg_pool2d`: output (i, j) is the mean of the window of rows
+ * [⌊i·H/oh⌋, ⌈(i + 1)·H/oh⌉) and columns [⌊j·W/ow⌋, ⌈(j + 1)·W/ow⌉), so any input size gives the
+ * same output size (windows overlap by a row where H is not a multiple of oh, and an output larger
+ * than the input repeats rows). `outputSize` is one size for both axes, or [oh, ow] with null keeping
+ * that axis. Size 1 is one mean over H and W (a classifier's global pooling); windows that tile the
+ * image are avgPool2d's. Linear, so differentiable to any order.
+ *
+ * @example
+ * adaptiveAvgPool2d(randn([8, 64, 7, 7]), 1).shape; // [8, 64, 1, 1]
+ * adaptiveAvgPool2d(tensor([[[[1, 2, 3]]]]), [1, 2]); // [[[[1.5, 2.5]]]]: windows [1, 2] and [2, 3]
+ * @throws ShapeError when x is not [N, C, H, W] with C, H and W at least 1; ValueError for an
+ * outputSize that is not a positive integer or a pair of them (or nulls), or an output too large for a tensor.
+ */
+export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveOutputSize): Tensor {
+  return adaptivePool('adaptiveAvgPool2d', x, outputSize, 'avg');
+}
+
+/**
+ * Adaptive max pooling of images x [N, C, H, W] to [N, C, oh, ow], PyTorch's `adaptive_max_pool2d`
+ * (without its indices): output (i, j) is the largest value of the window {@link adaptiveAvgPool2d}
+ * averages, NaN if the window holds one. Size 1 is one max over H and W; windows that tile the image
+ * are maxPool2d's, whose gradient goes to each window's first maximum on ties; otherwise ties share
+ * it equally, as {@link max}'s (PyTorch gives it to one of them either way).
+ *
+ * @example
+ * adaptiveMaxPool2d(tensor([[[[1, 5, 3]]]]), [1, 2]); // [[[[5, 5]]]]
+ * @throws ShapeError and ValueError as {@link adaptiveAvgPool2d}.
+ */
+export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveOutputSize): Tensor {
+  return adaptivePool('adaptiveMaxPool2d', x, outputSize, 'max');
+}
+
+/** A positive finite number, or a pair of them, as [vertical, horizontal]; else a ValueError naming `op`. */
+function factorPair(op: string, value: unknown): [number, number] {
+  const ok = (v: unknown): v is number => typeof v === 'number' && v > 0 && Number.isFinite(v);
+  if (ok(value)) return [value, value];
+  if (Array.isArray(value) && value.length === 2 && ok(value[0]) && ok(value[1])) return [value[0], value[1]];
+  throw new ValueError(`${op}: scaleFactor must be a positive finite number or a pair of them, got ${describeValue(value)}`);
+}
+
+/**
+ * PyTorch's legacy nearest source index, ⌊dst·scale⌋ with scale 1/scaleFactor when one was given,
+ * else in/out, computed as its kernel for NCHW images computes it, in float32.
+ */
+function nearestSource(dst: number, size: number, out: number, factor: number | null): number {
+  const scale = Math.fround(factor === null ? size / out : 1 / factor);
+  return Math.min(Math.floor(Math.fround(dst * scale)), size - 1);
+}
+
+/**
+ * PyTorch's linear source of output `dst` (upsample_bilinear2d, in double): its two input indices
+ * and their weights λ0 = 1 − λ1 and λ1.
+ */
+function linearSource(dst: number, size: number, out: number, factor: number | null, alignCorners: boolean): [number, number, number, number] {
+  const ratio = alignCorners ? (out > 1 ? (size - 1) / (out - 1) : 0) : factor === null ? size / out : 1 / factor;
+  const src = alignCorners ? ratio * dst : Math.max(ratio * (dst + 0.5) - 0.5, 0);
+  const i0 = Math.min(Math.floor(src), size - 1);
+  const lambda1 = Math.min(Math.max(src - i0, 0), 1);
+  return [i0, i0 < size - 1 ? i0 + 1 : i0, 1 - lambda1, lambda1];
+}
+
+/** `x` resized along axis 2 or 3 from `size` to `out`: one gather (nearest) or two gathers weighted and added (bilinear). */
+function resizeAxis(x: Tensor, axis: 2 | 3, size: number, out: number, factor: number | null, mode: 'nearest' | 'bilinear', alignCorners: boolean): Tensor {
+  // The same size is the identity, except for nearest with a scale factor, whose ⌊dst/s⌋ PyTorch
+  // computes all the same (3 rows scaled by 1.3 are rows 0, 0, 1).
+  if (out === size && (mode === 'bilinear' || factor === null)) return x;
+  const dsts = Array.from({ length: out }, (_, i) => i);
+  if (mode === 'nearest') return gather(x, dsts.map((i) => nearestSource(i, size, out, factor)), axis);
+  const taps = dsts.map((i) => linearSource(i, size, out, factor, alignCorners));
+  // Weights along the axis: [out, 1] against [.., out, W] for the rows, [out] for the columns.
+  const weights = (k: 2 | 3): Tensor => tensor(taps.map((t) => t[k]), { shape: axis === 2 ? [out, 1] : [out] });
+  const near = mul(gather(x, taps.map((t) => t[0]), axis), weights(2));
+  return add(near, mul(gather(x, taps.map((t) => t[1]), axis), weights(3)));
+}
+
+/**
+ * Resizes images x [N, C, H, W] to [N, C, oh, ow], PyTorch's `F.interpolate` (and `nn.Upsample`)
+ * with mode 'nearest' or 'bilinear'. The size is `size`, or ⌊H·s⌋ × ⌊W·s⌋ for `scaleFactor` s
+ * (then, as in PyTorch, s itself sets the sampling positions, not the rounded sizes' ratio).
+ * - 'nearest' (the default) copies input pixel ⌊dst·H/oh⌋ (⌊dst/s⌋ with a scale factor; PyTorch's
+ *   legacy `nearest`, in its float32 arithmetic, so that the same pixels are picked).
+ * - 'bilinear' weighs the two nearest rows, then columns, by their distance to the source
+ *   position: (dst + ½)·H/oh − ½, clamped at 0 (half-pixel centres, `alignCorners: false`, the
+ *   default), or dst·(H − 1)/(oh − 1) (`alignCorners: true`). Each axis is a gather of the two taps,
+ *   scaled and added, in PyTorch's order (columns first), so the values are PyTorch's.
+ * An axis whose size does not change is left as it is (but for nearest with a scale factor, where
+ * PyTorch too computes ⌊dst/s⌋). Linear in x, so differentiable to any order;
+ * the adjoint adds each output's cotangent back into the pixels it was read from.
+ *
+ * @example
+ * interpolate(tensor([[[[1, 2], [3, 4]]]]), { scaleFactor: 2 }).shape; // [1, 1, 4, 4]
+ * interpolate(tensor([[[[0, 1]]]]), { size: [1, 4], mode: 'bilinear' }); // [[[[0, 0.25, 0.75, 1]]]]
+ * @throws ShapeError when x is not [N, C, H, W] with C, H and W at least 1, or a scale factor
+ * leaves an axis empty; ValueError for both or neither of size and scaleFactor, a bad size, factor
+ * or mode, alignCorners with 'nearest', an unknown option, or an output too large for a tensor.
+ */
+export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
+  const op = 'interpolate';
+  const opts = requireOptions(op, options, INTERPOLATE_OPTIONS);
+  const mode = opts.mode === undefined ? 'nearest' : opts.mode;
+  if (mode !== 'nearest' && mode !== 'bilinear') throw new ValueError(`${op}: mode must be 'nearest' or 'bilinear', got ${describeValue(mode)}`);
+  if (opts.alignCorners !== undefined && typeof opts.alignCorners !== 'boolean') throw new ValueError(`${op}: alignCorners must be true or false, got ${describeValue(opts.alignCorners)}`);
+  const alignCorners = opts.alignCorners === true;
+  if (alignCorners && mode === 'nearest') throw new ValueError(`${op}: alignCorners applies to 'bilinear' only (nearest has no corners to align), got it with mode 'nearest'`);
+  if ((opts.size === undefined) === (opts.scaleFactor === undefined)) throw new ValueError(`${op}: give exactly one of size and scaleFactor, got ${opts.size === undefined ? 'neither' : 'both'}`);
+  const factors = opts.scaleFactor === undefined ? null : factorPair(op, opts.scaleFactor);
+  const sizes = opts.size === undefined ? null : pairOf(op, 'size', opts.size, 1);
+  const xt = toTensor(x, op);
+  const [h, w] = imageSize(op, xt);
+  const [oh, ow] = sizes ?? [Math.floor(h * factors![0]), Math.floor(w * factors![1])];
+  if (oh < 1 || ow < 1) throw new ShapeError(`${op}: scaleFactor ${describeValue(opts.scaleFactor)} leaves x ${formatShape(xt._shape)} an empty ${oh}×${ow} output`);
+  // An empty batch too: the windows' or taps' indices are made for each output row and column.
+  checkSize(op, [Math.max(xt._shape[0]!, 1), xt._shape[1]!, oh, ow], () => 'the output has shape');
+  // Columns first, then rows: PyTorch's bilinear order, (x₀₀·λ + x₀₁·λ′)·μ + (x₁₀·λ + x₁₁·λ′)·μ′.
+  const cols = resizeAxis(xt, 3, w, ow, factors === null ? null : factors[1], mode, alignCorners);
+  return resizeAxis(cols, 2, h, oh, factors === null ? null : factors[0], mode, alignCorners);
 }

@@ -10,6 +10,7 @@ import {
   AvgPool1d, AvgPool2d, BatchNorm, BatchNorm2d, Conv1d, Conv2d, ConvTranspose2d, Dense, Dropout, ELU, Embedding, Flatten, GELU, GRU, Identity, LSTM, LayerNorm, LeakyReLU, MaxPool1d, MaxPool2d, Module,
   RNN, ReLU, Residual, Sequential, SiLU, Sigmoid, Softmax, Softplus, Tanh, exportOnnx, fit, mlp, type ActivationName, type AnyModule,
 } from '@adjoint/nn';
+import { AdaptiveAvgPool2d, AdaptiveMaxPool2d, GroupNorm, InstanceNorm2d, PixelShuffle, PixelUnshuffle, Upsample } from '@adjoint/nn';
 import { everyLayer } from '../testing/every-layer';
 import { ONNX_RUNTIME_MISSING, onnxRuntime, runOnnx } from '../testing/onnx-runtime';
 import { GraphBuilder } from './onnx-graph';
@@ -19,6 +20,20 @@ const inputs = (shape: number[], seed = 1, scale = 1): Tensor => {
   const rng = new Rng(seed);
   return tensor(Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * rng.normal()), { shape });
 };
+
+/** A GroupNorm or InstanceNorm2d whose weight and bias are not ones and zeros. */
+function randomAffine<M extends GroupNorm | InstanceNorm2d>(layer: M, seed: number): M {
+  layer.weight!.data.set(inputs(layer.weight!.shape as number[], seed).data);
+  layer.bias!.data.set(inputs(layer.bias!.shape as number[], seed + 1).data);
+  return layer;
+}
+
+/** An InstanceNorm2d that tracks running statistics, trained a little so that they have moved. */
+function trackedInstanceNorm(channels: number): InstanceNorm2d {
+  const norm = randomAffine(new InstanceNorm2d(channels, { affine: true, trackRunningStats: true, momentum: 0.5 }), 60);
+  noGrad(() => norm.forward(inputs([3, channels, 3, 2], 61, 3)));
+  return norm;
+}
 
 /** Every layer kind, trained a little so that BatchNorm's running statistics have moved. */
 function trainedEveryLayer(): Module {
@@ -140,6 +155,40 @@ const CASES: Case[] = [
   { name: 'a 1-D CNN: Conv1d (padding, dilation, groups; \'same\' with an even kernel, no bias), ReLU, MaxPool1d, AvgPool1d, Flatten, Dense', model: conv1dModel, inputShape: ['batch', 2, 12], runs: [inputs([3, 2, 12], 34), inputs([1, 2, 12], 35)], dtypes: ['float32'] },
   { name: 'MaxPool1d with padding and stride (double kernels)', model: () => new Sequential([new MaxPool1d(3, { stride: 2, padding: 1 }), new Flatten()]), inputShape: ['batch', 2, 'length'], runs: [inputs([2, 2, 9], 36), inputs([1, 2, 4], 37)] },
   { name: 'MaxPool2d with padding and stride (double kernels)', model: () => new Sequential([new MaxPool2d(3, { stride: 2, padding: 1 }), new Flatten()]), inputShape: ['batch', 2, 7, 6], runs: [inputs([2, 2, 7, 6], 23)] },
+  {
+    name: 'a U-Net block (double): GroupNorm, SiLU, PixelUnshuffle, InstanceNorm2d (running statistics and not), PixelShuffle, AdaptiveMaxPool2d, AdaptiveAvgPool2d',
+    model: () => new Sequential([
+      randomAffine(new GroupNorm(2, 4), 50), new SiLU(), new PixelUnshuffle(2), trackedInstanceNorm(16), new InstanceNorm2d(16, { affine: true }),
+      new PixelShuffle(2), new AdaptiveMaxPool2d([3, 2]), new AdaptiveAvgPool2d([2, null]), new GroupNorm(1, 4, { affine: false }),
+    ]),
+    inputShape: ['batch', 4, 6, 4],
+    runs: [inputs([3, 4, 6, 4], 51, 2), inputs([1, 4, 6, 4], 52)],
+    // In float, an instance of 6 values with a small spread amplifies float32 rounding past 1e-5: see the next case.
+    dtypes: ['float64'],
+  },
+  {
+    name: 'GroupNorm, InstanceNorm2d (running statistics, and its own), each on random images',
+    model: () => new Sequential([trackedInstanceNorm(6), randomAffine(new GroupNorm(3, 6), 62), new InstanceNorm2d(6, { affine: true })]),
+    inputShape: ['batch', 6, 'height', 'width'],
+    runs: [inputs([2, 6, 5, 4], 63, 2), inputs([1, 6, 3, 7], 64)],
+  },
+  {
+    name: 'AdaptiveAvgPool2d: global (ReduceMean, named sides) and windows of two sizes (MatMul); AdaptiveMaxPool2d global (ReduceMax)',
+    model: () => new Sequential([new AdaptiveAvgPool2d([3, 4]), new AdaptiveMaxPool2d(1)]),
+    inputShape: ['batch', 2, 7, 9],
+    runs: [inputs([2, 2, 7, 9], 53)],
+  },
+  { name: 'AdaptiveAvgPool2d(1) on named sides', model: () => new Sequential([new AdaptiveAvgPool2d(1), new Flatten()]), inputShape: ['batch', 3, 'height', 'width'], runs: [inputs([2, 3, 5, 7], 54), inputs([1, 3, 2, 2], 55)] },
+  {
+    name: 'Upsample (Resize, float): nearest by 2 on named sides, nearest to a size, bilinear by [1.5, 2.5], bilinear with aligned corners to a size',
+    model: () => new Sequential([
+      new Upsample({ scaleFactor: 2 }), new Upsample({ size: [9, 13] }), new Upsample({ scaleFactor: [1.5, 2.5], mode: 'bilinear' }),
+      new Upsample({ size: [7, 5], mode: 'bilinear', alignCorners: true }), new Upsample({ size: [10, 11], mode: 'bilinear' }),
+    ]),
+    inputShape: ['batch', 2, 'height', 'width'],
+    runs: [inputs([2, 2, 3, 4], 56), inputs([1, 2, 5, 2], 57)],
+    dtypes: ['float32'],
+  },
   { name: 'RNN (tanh)', model: () => new RNN(3, 5, { seed: 1 }), inputShape: ['batch', 'time', 3], runs: [inputs([4, 6, 3], 15), inputs([1, 2, 3], 16)], dtypes: ['float32'] },
   { name: 'RNN (relu)', model: () => new RNN(3, 5, { nonlinearity: 'relu', seed: 2 }), inputShape: ['batch', 'time', 3], runs: [inputs([3, 5, 3], 17)], dtypes: ['float32'] },
   { name: 'LSTM (gates i f g o → i o f c)', model: () => new LSTM(3, 4, { seed: 3 }), inputShape: ['batch', 'time', 3], runs: [inputs([4, 7, 3], 18), inputs([2, 1, 3], 19)], dtypes: ['float32'] },
@@ -444,6 +493,28 @@ describe('exportOnnx: the file', () => {
     expect(max.inputs[0]!.elemType).toBe(11);
     expect(max.outputs).toEqual([{ name: 'output', elemType: 11, dims: ['batch', 3, 'model_length'] }]);
     expect(() => exportOnnx(conv1dModel(), { inputShape: ['batch', 3, 12] })).toThrow('Conv1d.forward: input must be [batch, 2, length], got [2, 3, 12]');
+  });
+
+  test('image layers: GroupNorm and InstanceNorm2d composed (double), adaptive pooling as ReduceMean, MatMul, ReduceMax or MaxPool, Upsample as Resize (float), pixel shuffles as DepthToSpace and SpaceToDepth + Gather', () => {
+    const ops = (model: Module, inputShape: Array<number | string>) => describeFile(exportOnnx(model, { inputShape })).ops;
+    expect(ops(new GroupNorm(2, 4), ['batch', 4, 'h', 'w'])).toEqual(['Reshape', 'ReduceMean', 'Sub', 'Mul', 'ReduceMean', 'Add', 'Sqrt', 'Div', 'Shape', 'Reshape', 'Reshape', 'Reshape', 'Mul', 'Add']);
+    expect(ops(new InstanceNorm2d(3, { trackRunningStats: true }), ['batch', 3, 4, 4])).toEqual(['Reshape', 'Reshape', 'Add', 'Sqrt', 'Sub', 'Div']);
+    expect(ops(new AdaptiveAvgPool2d(1), ['batch', 3, 'h', 'w'])).toEqual(['ReduceMean']);
+    expect(ops(new AdaptiveAvgPool2d([2, 3]), ['batch', 3, 5, 7])).toEqual(['MatMul', 'MatMul']);
+    expect(ops(new AdaptiveMaxPool2d([2, 3]), ['batch', 3, 6, 9])).toEqual(['MaxPool']);
+    expect(ops(new PixelShuffle(2), ['batch', 8, 'h', 'w'])).toEqual(['DepthToSpace']);
+    expect(ops(new PixelUnshuffle(2), ['batch', 2, 4, 4])).toEqual(['SpaceToDepth', 'Gather']);
+    const up = describeFile(exportOnnx(new Upsample({ size: [8, 8], mode: 'bilinear' }), { inputShape: ['batch', 2, 4, 4] }));
+    expect(up.ops).toEqual(['Shape', 'Concat', 'Resize']);
+    expect(up.inputs[0]!.elemType).toBe(1);
+    expect(() => exportOnnx(new Upsample({ scaleFactor: 2 }), { inputShape: [1, 1, 4, 4], dtype: 'float64' })).toThrow("dtype 'float64' cannot be had: the model (Upsample): ONNX Runtime runs Resize in float only");
+    expect(() => exportOnnx(new AdaptiveMaxPool2d([4, 3]), { inputShape: ['batch', 2, 6, 10] })).toThrow(
+      "exportOnnx: model (AdaptiveMaxPool2d to 4×3) cannot be exported: ONNX has no adaptive max pooling, and MaxPool expresses its windows only when they tile a fixed-size image (height and width multiples of the output's), got input [batch, 2, 6, 10]",
+    );
+    expect(() => exportOnnx(new AdaptiveAvgPool2d([2, 2]), { inputShape: ['batch', 2, 'h', 6] })).toThrow(
+      'exportOnnx: model (AdaptiveAvgPool2d to 2×2) needs a fixed height in inputShape to be exported (its windows are a matrix of that size), got input [batch, 2, h, 6]',
+    );
+    expect(() => exportOnnx(new PixelShuffle(2), { inputShape: [4, 2, 2] })).toThrow("exportOnnx: model (PixelShuffle) is exported as ONNX's DepthToSpace, which takes [N, C, H, W] only, got input [4, 2, 2]");
   });
 
   test('gelu and silu: ½x(1 + Erf(x/√2)) (in float by default), the tanh form and x·Sigmoid(x) (in double), −0 at −∞', () => {

@@ -12,6 +12,7 @@ import { BASIC_LAYERS, takesIndices, type LayerContext, type LayerExport } from 
 import { RECURRENT_LAYERS } from './onnx-recurrent';
 import { CONV_LAYERS } from './onnx-conv';
 import { NORM_LAYERS } from './onnx-norm';
+import { IMAGE_LAYERS } from './onnx-image';
 import { DataType, encodeModel, type ValueInfoProto } from './onnx-proto';
 
 /** The operator set the export targets: ONNX 1.12's, which every ONNX Runtime since 1.12 runs. */
@@ -35,14 +36,14 @@ export interface ExportOnnxOptions {
    * The element type of the inputs, weights and outputs: 'float64' (tensor(double), what adjoint
    * computes in) or 'float32' (tensor(float), what most ONNX engines run fastest). By default
    * 'float64', unless the model holds a layer whose ONNX operator ONNX Runtime runs in float only
-   * (Conv1d, Conv2d, AvgPool1d, AvgPool2d, RNN, LSTM, GRU, and exact GELU, whose Erf ONNX Runtime runs in float only):
+   * (Conv1d, Conv2d, AvgPool1d, AvgPool2d, Upsample, RNN, LSTM, GRU, and exact GELU, whose Erf ONNX Runtime runs in float only):
    * then 'float32', and asking for 'float64' is an error.
    */
   dtype?: OnnxPrecision;
 }
 
 /** Every layer kind exportOnnx writes, by class. */
-const EXPORTERS = new Map<Function, LayerExport>([...BASIC_LAYERS, ...CONV_LAYERS, ...NORM_LAYERS, ...RECURRENT_LAYERS].map((e) => [e.cls, e]));
+const EXPORTERS = new Map<Function, LayerExport>([...BASIC_LAYERS, ...CONV_LAYERS, ...NORM_LAYERS, ...IMAGE_LAYERS, ...RECURRENT_LAYERS].map((e) => [e.cls, e]));
 
 /**
  * The model's `forward` in inference mode (Dropout the identity, BatchNorm and BatchNorm2d on their
@@ -51,7 +52,8 @@ const EXPORTERS = new Map<Function, LayerExport>([...BASIC_LAYERS, ...CONV_LAYER
  * initializer under its dotted name (`0.weight`). The model must be built from the library's
  * layers: Sequential, Dense (with a named activation or an activation module), BatchNorm, Dropout,
  * Residual, the activation modules, Flatten, Embedding, Conv1d, MaxPool1d, AvgPool1d, Conv2d, MaxPool2d, AvgPool2d, BatchNorm2d,
- * LayerNorm, and (as the whole model) RNN, LSTM and GRU. docs/nn.md lists the ONNX operators each becomes. In 'float64',
+ * LayerNorm, GroupNorm, InstanceNorm2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d (windows that tile the image), Upsample, PixelShuffle,
+ * PixelUnshuffle, and (as the whole model) RNN, LSTM and GRU. docs/nn.md lists the ONNX operators each becomes. In 'float64',
  * every operator runs on tensor(double) in ONNX Runtime's CPU provider (those it has no double
  * kernel for are composed from ones it has, or the model is exported in float: see `dtype`); in
  * 'float32' the weights are rounded to float32.

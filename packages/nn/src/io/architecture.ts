@@ -24,8 +24,14 @@ import { ConvTranspose2d } from '../layers/conv-transpose';
 import { AvgPool2d, MaxPool2d } from '../layers/pool';
 import { Conv1d } from '../layers/conv1d';
 import { AvgPool1d, MaxPool1d } from '../layers/pool1d';
+import { GroupNorm, InstanceNorm2d } from '../layers/group-norm';
+import { AdaptiveAvgPool2d, AdaptiveMaxPool2d } from '../layers/adaptive-pool';
+import { Upsample } from '../layers/upsample';
+import { PixelShuffle, PixelUnshuffle } from '../layers/pixel-shuffle';
 import { MultiheadAttention } from '../layers/attention';
-import { TransformerEncoder, TransformerEncoderLayer, type EncoderLayer } from '../layers/transformer';
+import {
+  Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer, type CustomDecoder, type CustomEncoder, type TransformerLayerOptions,
+} from '../layers/transformer';
 import { activationNames, type ActivationName } from '../activations';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_ITEMS, checkTree, requireLimit, type JsonLimits } from './limits';
 import { elide, kind, preview } from './messages';
@@ -201,8 +207,8 @@ function ownFields(config: object): Record<string, unknown> {
 
 /**
  * A lower bound on the number of values a model built from `config` holds in its parameters and
- * buffers: those of the library's layers with parameters (Dense, BatchNorm, BatchNorm2d, LayerNorm,
- * Embedding, RNN, LSTM, GRU, Conv1d, Conv2d, ConvTranspose2d, MultiheadAttention, TransformerEncoderLayer) in it, at any depth (user layers are not counted). A file must hold them all, so
+ * buffers: those of the library's layers with parameters (Dense, BatchNorm, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm2d,
+ * Embedding, RNN, LSTM, GRU, Conv1d, Conv2d, ConvTranspose2d, MultiheadAttention, TransformerEncoderLayer, TransformerDecoderLayer) in it, at any depth (user layers are not counted). A file must hold them all, so
  * deserializeModel can refuse a corrupt dimension (`"features": 1000000000`) before building the
  * model allocates gigabytes for it.
  */
@@ -220,6 +226,8 @@ export function configStateSize(config: unknown): number {
   if (type === 'Dense') n += dim('inFeatures') * dim('outFeatures') + (own(config, 'bias') === true ? dim('outFeatures') : 0);
   else if (type === 'BatchNorm') n += 4 * dim('features'); // gamma, beta, running mean and variance
   else if (type === 'BatchNorm2d') n += 4 * dim('numFeatures'); // weight, bias, running mean and variance
+  else if (type === 'GroupNorm') n += own(config, 'affine') === true ? 2 * dim('numChannels') : 0; // weight, bias
+  else if (type === 'InstanceNorm2d') n += ((own(config, 'affine') === true ? 2 : 0) + (own(config, 'trackRunningStats') === true ? 2 : 0)) * dim('numFeatures');
   else if (type === 'LayerNorm' && own(config, 'elementwiseAffine') === true) {
     const shape = own(config, 'normalizedShape');
     const size = isShape(shape) ? (shape as number[]).reduce((a, b) => a * b, 1) : 0;
@@ -244,10 +252,11 @@ export function configStateSize(config: unknown): number {
     const e = dim('embedDim');
     // The three projections (kdim and vdim wide for keys and values) and outProj; with bias, 3E + E biases.
     n += e * (e + dim('kdim') + dim('vdim')) + e * e + (own(config, 'bias') === true ? 4 * e : 0);
-  } else if (type === 'TransformerEncoderLayer') {
+  } else if (type === 'TransformerEncoderLayer' || type === 'TransformerDecoderLayer') {
     const [d, ff] = [dim('dModel'), dim('dimFeedforward')];
-    // selfAttn, linear1, linear2, norm1 and norm2's weights; with bias, their biases too.
-    n += 4 * d * d + 2 * d * ff + 2 * d + (own(config, 'bias') === true ? 4 * d + ff + d + 2 * d : 0);
+    // selfAttn (and the decoder's multiheadAttn), linear1, linear2 and the norms' weights (one per block); with bias, their biases too.
+    const attentions = type === 'TransformerDecoderLayer' ? 2 : 1;
+    n += attentions * 4 * d * d + 2 * d * ff + (attentions + 1) * d + (own(config, 'bias') === true ? attentions * 4 * d + ff + d + (attentions + 1) * d : 0);
   }
   return n;
 }
@@ -312,6 +321,14 @@ function pool<S extends number | readonly [number, number], M extends MaxPool2d 
       }),
   };
 }
+/** AdaptiveAvgPool2d and AdaptiveMaxPool2d: their output size, a pair of positive integers or nulls. */
+const adaptivePool = <M extends AdaptiveAvgPool2d | AdaptiveMaxPool2d>(type: string, cls: new (outputSize: [number | null, number | null]) => M): LayerSerializer<M> => ({
+  type,
+  cls,
+  toConfig: (m) => ({ outputSize: [...m.outputSize] }),
+  fromConfig: (c) => new cls(field(c, 'outputSize', (v) => Array.isArray(v) && v.length === 2 && v.every((d) => d === null || isInt(d)), 'a pair of positive integers or nulls')),
+});
+
 /**
  * Conv1d and Conv2d: their channels, window (sizes read as for {@link pool}), groups and whether
  * they have a bias. Built with zero weights and a seeded bias: the saved weights replace them, and
@@ -407,19 +424,65 @@ function loadedRecurrent<M extends RNN | LSTM | GRU>(layer: M): M {
 }
 
 /**
- * A TransformerEncoderLayer's config holds its options only, so its children must be the ones those
- * options build: one put in place by replaceChild (another class, a Dropout of another p) would be
- * lost in the file.
+ * A TransformerEncoderLayer's or TransformerDecoderLayer's config holds its options only, so its
+ * children must be the ones those options build: one put in place by replaceChild (another class, a
+ * Dropout of another p) would be lost in the file.
  */
-function checkEncoderChildren(m: TransformerEncoderLayer): void {
+function checkLayerChildren(m: TransformerEncoderLayer | TransformerDecoderLayer): void {
   const expected: Record<string, Function> = {
-    selfAttn: MultiheadAttention, linear1: Dense, dropout: Dropout, linear2: Dense, norm1: LayerNorm, norm2: LayerNorm, dropout1: Dropout, dropout2: Dropout,
+    selfAttn: MultiheadAttention, multiheadAttn: MultiheadAttention, linear1: Dense, dropout: Dropout, linear2: Dense, norm1: LayerNorm, norm2: LayerNorm, norm3: LayerNorm,
+    dropout1: Dropout, dropout2: Dropout, dropout3: Dropout,
   };
   for (const [name, child] of m.namedChildren()) {
     const changed = child.constructor !== expected[name] || (child instanceof Dropout && child.p !== m.dropoutP) || (child instanceof Dense && child.activationName !== 'identity');
     if (changed) throw new ValueError(`its child '${name}' (${child.constructor.name}) is not the one its options make, so a file could not rebuild it; register a layer class of your own for this model (see registerLayer)`);
   }
 }
+
+/** TransformerEncoderLayer and TransformerDecoderLayer: their options are their whole configuration. */
+const transformerLayer = <M extends TransformerEncoderLayer | TransformerDecoderLayer>(
+  type: string,
+  cls: new (dModel: number, nhead: number, options: TransformerLayerOptions) => M,
+): LayerSerializer<M> => ({
+  type,
+  cls,
+  toConfig: (m) => {
+    checkLayerChildren(m);
+    return {
+      dModel: m.dModel, nhead: m.nhead, dimFeedforward: m.dimFeedforward, dropout: m.dropoutP, activation: m.activation,
+      layerNormEps: m.layerNormEps, normFirst: m.normFirst, bias: m.bias,
+    };
+  },
+  // Seeded: the saved weights replace the draw, and core's shared stream is left alone; masks come from that stream.
+  fromConfig: (c) => {
+    const layer = new cls(field(c, 'dModel', isInt, 'a positive integer'), field(c, 'nhead', isInt, 'a positive integer'), {
+      dimFeedforward: field(c, 'dimFeedforward', isInt, 'a positive integer'),
+      dropout: field(c, 'dropout', isNum, 'a number in [0, 1)'),
+      activation: field(c, 'activation', (v) => v === 'relu' || v === 'gelu', "'relu' or 'gelu'"),
+      layerNormEps: field(c, 'layerNormEps', isNum, 'a number'),
+      normFirst: field(c, 'normFirst', isBool, 'true or false'),
+      bias: field(c, 'bias', isBool, 'true or false'),
+      seed: 0,
+    });
+    layer.drawMasksFromCoreStream();
+    return layer;
+  },
+});
+
+/** TransformerEncoder and TransformerDecoder: their layers' configs and their norm's (or null). */
+const transformerStack = <M extends TransformerEncoder | TransformerDecoder>(
+  type: string,
+  cls: new (layer: (index: number) => never, numLayers: number, options: { norm?: Module }) => M,
+): LayerSerializer<M> => ({
+  type,
+  cls,
+  toConfig: (m, child) => ({ layers: [...m.layers].map((l, i) => child(l, `layers.${i}`)), norm: m.norm === null ? null : child(m.norm, 'norm') }),
+  fromConfig: (c, child) => {
+    const layers = field<unknown[]>(c, 'layers', (v) => Array.isArray(v) && v.length > 0, 'a non-empty list of layer configs');
+    const norm = own(c, 'norm');
+    return new cls((i) => child(layers[i], `layers[${i}]`) as never, layers.length, norm === null ? {} : { norm: child(norm, 'norm') });
+  },
+});
 
 /** LSTM and GRU: their sizes and stacking are their whole configuration. */
 const recurrent = <M extends LSTM | GRU>(type: string, cls: new (inputSize: number, hiddenSize: number, options: { seed: number }) => M): LayerSerializer<M> => ({
@@ -529,6 +592,55 @@ for (const s of [
   pool('MaxPool1d', MaxPool1d, isCount, counts),
   pool('AvgPool1d', AvgPool1d, isCount, counts),
   {
+    type: 'GroupNorm',
+    cls: GroupNorm,
+    toConfig: (m: GroupNorm) => ({ numGroups: m.numGroups, numChannels: m.numChannels, eps: m.eps, affine: m.affine }),
+    fromConfig: (c: Record<string, unknown>) =>
+      new GroupNorm(field(c, 'numGroups', isInt, 'a positive integer'), field(c, 'numChannels', isInt, 'a positive integer'), {
+        eps: field(c, 'eps', isNum, 'a number'),
+        affine: field(c, 'affine', isBool, 'true or false'),
+      }),
+  } satisfies LayerSerializer<GroupNorm>,
+  {
+    type: 'InstanceNorm2d',
+    cls: InstanceNorm2d,
+    toConfig: (m: InstanceNorm2d) => ({ numFeatures: m.numFeatures, eps: m.eps, momentum: m.momentum, affine: m.affine, trackRunningStats: m.trackRunningStats }),
+    fromConfig: (c: Record<string, unknown>) =>
+      new InstanceNorm2d(field(c, 'numFeatures', isInt, 'a positive integer'), {
+        eps: field(c, 'eps', isNum, 'a number'),
+        momentum: field(c, 'momentum', isNum, 'a number'),
+        affine: field(c, 'affine', isBool, 'true or false'),
+        trackRunningStats: field(c, 'trackRunningStats', isBool, 'true or false'),
+      }),
+  } satisfies LayerSerializer<InstanceNorm2d>,
+  adaptivePool('AdaptiveAvgPool2d', AdaptiveAvgPool2d),
+  adaptivePool('AdaptiveMaxPool2d', AdaptiveMaxPool2d),
+  {
+    type: 'Upsample',
+    cls: Upsample,
+    toConfig: (m: Upsample) => ({
+      ...(m.size !== null ? { size: [...m.size] } : { scaleFactor: [...m.scaleFactor!] }), mode: m.mode, alignCorners: m.alignCorners,
+    }),
+    fromConfig: (c: Record<string, unknown>) => {
+      const common = { mode: field<'nearest' | 'bilinear'>(c, 'mode', (v) => v === 'nearest' || v === 'bilinear', "'nearest' or 'bilinear'"), alignCorners: field<boolean>(c, 'alignCorners', isBool, 'true or false') };
+      return own(c, 'size') !== undefined
+        ? new Upsample({ ...common, size: field(c, 'size', isPair, pairs(1)) })
+        : new Upsample({ ...common, scaleFactor: field(c, 'scaleFactor', (v) => Array.isArray(v) && v.length === 2 && v.every((f) => isNum(f) && f > 0), 'a pair of positive numbers') });
+    },
+  } satisfies LayerSerializer<Upsample>,
+  {
+    type: 'PixelShuffle',
+    cls: PixelShuffle,
+    toConfig: (m: PixelShuffle) => ({ upscaleFactor: m.upscaleFactor }),
+    fromConfig: (c: Record<string, unknown>) => new PixelShuffle(field(c, 'upscaleFactor', isInt, 'a positive integer')),
+  } satisfies LayerSerializer<PixelShuffle>,
+  {
+    type: 'PixelUnshuffle',
+    cls: PixelUnshuffle,
+    toConfig: (m: PixelUnshuffle) => ({ downscaleFactor: m.downscaleFactor }),
+    fromConfig: (c: Record<string, unknown>) => new PixelUnshuffle(field(c, 'downscaleFactor', isInt, 'a positive integer')),
+  } satisfies LayerSerializer<PixelUnshuffle>,
+  {
     type: 'MultiheadAttention',
     cls: MultiheadAttention,
     toConfig: (m: MultiheadAttention) => ({ embedDim: m.embedDim, numHeads: m.numHeads, kdim: m.kdim, vdim: m.vdim, dropout: m.dropout, bias: m.inProjBias !== null }),
@@ -545,42 +657,22 @@ for (const s of [
       return layer;
     },
   } satisfies LayerSerializer<MultiheadAttention>,
+  transformerLayer('TransformerEncoderLayer', TransformerEncoderLayer),
+  transformerStack('TransformerEncoder', TransformerEncoder),
+  transformerLayer('TransformerDecoderLayer', TransformerDecoderLayer),
+  transformerStack('TransformerDecoder', TransformerDecoder),
   {
-    type: 'TransformerEncoderLayer',
-    cls: TransformerEncoderLayer,
-    toConfig: (m: TransformerEncoderLayer) => {
-      checkEncoderChildren(m);
-      return {
-        dModel: m.dModel, nhead: m.nhead, dimFeedforward: m.dimFeedforward, dropout: m.dropoutP, activation: m.activation,
-        layerNormEps: m.layerNormEps, normFirst: m.normFirst, bias: m.bias,
-      };
-    },
-    fromConfig: (c: Record<string, unknown>) => {
-      const layer = new TransformerEncoderLayer(field(c, 'dModel', isInt, 'a positive integer'), field(c, 'nhead', isInt, 'a positive integer'), {
-        dimFeedforward: field(c, 'dimFeedforward', isInt, 'a positive integer'),
-        dropout: field(c, 'dropout', isNum, 'a number in [0, 1)'),
-        activation: field(c, 'activation', (v) => v === 'relu' || v === 'gelu', "'relu' or 'gelu'"),
-        layerNormEps: field(c, 'layerNormEps', isNum, 'a number'),
-        normFirst: field(c, 'normFirst', isBool, 'true or false'),
-        bias: field(c, 'bias', isBool, 'true or false'),
-        seed: 0,
-      });
-      layer.drawMasksFromCoreStream();
-      return layer;
-    },
-  } satisfies LayerSerializer<TransformerEncoderLayer>,
-  {
-    type: 'TransformerEncoder',
-    cls: TransformerEncoder,
-    toConfig: (m: TransformerEncoder, child: ChildToConfig) => ({
-      layers: [...m.layers].map((l, i) => child(l, `layers.${i}`)), norm: m.norm === null ? null : child(m.norm, 'norm'),
+    type: 'Transformer',
+    cls: Transformer,
+    toConfig: (m: Transformer, child: ChildToConfig) => ({ dModel: m.dModel, nhead: m.nhead, encoder: child(m.encoder, 'encoder'), decoder: child(m.decoder, 'decoder') }),
+    // Given as they are built from their configs: the Transformer draws no weights of its own then.
+    fromConfig: (c: Record<string, unknown>, child: ChildFromConfig) => new Transformer({
+      dModel: field(c, 'dModel', isInt, 'a positive integer'),
+      nhead: field(c, 'nhead', isInt, 'a positive integer'),
+      customEncoder: child(c.encoder, 'encoder') as unknown as CustomEncoder,
+      customDecoder: child(c.decoder, 'decoder') as unknown as CustomDecoder,
     }),
-    fromConfig: (c: Record<string, unknown>, child: ChildFromConfig) => {
-      const layers = field<unknown[]>(c, 'layers', (v) => Array.isArray(v) && v.length > 0, 'a non-empty list of layer configs');
-      const norm = own(c, 'norm');
-      return new TransformerEncoder((i) => child(layers[i], `layers[${i}]`) as unknown as EncoderLayer, layers.length, norm === null ? {} : { norm: child(norm, 'norm') });
-    },
-  } satisfies LayerSerializer<TransformerEncoder>,
+  } satisfies LayerSerializer<Transformer>,
   simple('ReLU', ReLU),
   simple('Tanh', Tanh),
   simple('Sigmoid', Sigmoid),

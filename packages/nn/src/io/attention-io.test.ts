@@ -1,9 +1,10 @@
-/** Model files of the attention layers: MultiheadAttention, TransformerEncoderLayer and TransformerEncoder round trip exactly. */
+/** Model files of the attention layers: MultiheadAttention, the transformer's encoder and decoder layers and stacks, and Transformer round trip exactly. */
 import { Tensor, ValueError, randn, tensor } from '@adjoint/core';
 import {
-  Dense, Dropout, Identity, LayerNorm, MultiheadAttention, Sequential, TransformerEncoder, TransformerEncoderLayer, deserializeModel, exportOnnx, fit,
-  serializeModel, summary, toModelFile,
+  Dense, Dropout, Identity, LayerNorm, Module, MultiheadAttention, Sequential, Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+  TransformerEncoderLayer, causalMask, deserializeModel, exportOnnx, fit, serializeModel, summary, toModelFile,
 } from '@adjoint/nn';
+import { configStateSize } from './architecture';
 
 const same = (a: Tensor, b: Tensor): boolean => a.size === b.size && a.data.every((v, i) => Object.is(v, b.data[i]));
 
@@ -86,5 +87,92 @@ describe('attention layers in model files', () => {
     expect(lines).toContain('Total params: 1,107'); // 2 × (288 + 108 + 104 + 32) + 16 + 27
     expect(() => exportOnnx(m, { inputShape: [2, 5, 8] })).toThrow('exportOnnx: model.0 is a TransformerEncoder, which exportOnnx cannot write');
     expect(() => exportOnnx(new MultiheadAttention(4, 1) as never, { inputShape: [1, 2, 4] })).toThrow('exportOnnx: the model is a MultiheadAttention, which exportOnnx cannot write');
+  });
+});
+
+/** A small Transformer with every parameter random: pre-norm gelu layers, dropout, its own ε. */
+function transformer(): Transformer {
+  const m = new Transformer({ dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 2, dimFeedforward: 12, dropout: 0.2, activation: 'gelu', normFirst: true, layerNormEps: 1e-4, seed: 1 });
+  m.namedParameters().forEach(([, p], i) => p.assign(randn(p.shape, { seed: 10 + i, std: 0.5 })));
+  return m;
+}
+
+describe('the decoder and Transformer in model files', () => {
+  test.each(['base64', 'numbers'] as const)('%s: a Transformer loads with its architecture and computes bit for bit the same', (encoding) => {
+    const m = transformer();
+    const loaded = deserializeModel(serializeModel(m, { encoding })) as unknown as Transformer;
+    expect(loaded).toBeInstanceOf(Transformer);
+    expect(String(loaded)).toBe(String(m));
+    const [src, tgt] = [randn([2, 5, 8], { seed: 3 }), randn([2, 4, 8], { seed: 4 })];
+    const masks = { tgtMask: causalMask(4), srcKeyPaddingMask: tensor([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0]]), memoryKeyPaddingMask: tensor([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0]]) };
+    m.eval();
+    loaded.eval();
+    expect(same(loaded.forward(src, tgt, masks), m.forward(src, tgt, masks))).toBe(true);
+    // Read from a file, the layers draw their dropout masks from core's stream, as layers built without a seed.
+    const layer = (loaded.decoder as TransformerDecoder).layers.at(1) as TransformerDecoderLayer;
+    expect([loaded.rng, layer.rng, layer.multiheadAttn.rng, layer.dropout3.rng]).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  test('the configs: the Transformer holds its encoder’s and decoder’s; the decoder layer every option of its own', () => {
+    const layer = { type: 'TransformerDecoderLayer', dModel: 8, nhead: 2, dimFeedforward: 12, dropout: 0.2, activation: 'gelu', layerNormEps: 1e-4, normFirst: true, bias: true };
+    const norm = { type: 'LayerNorm', normalizedShape: [8], eps: 1e-4, elementwiseAffine: true, bias: true };
+    expect(toModelFile(transformer()).architecture).toEqual({
+      type: 'Transformer',
+      dModel: 8,
+      nhead: 2,
+      encoder: { type: 'TransformerEncoder', layers: [{ ...layer, type: 'TransformerEncoderLayer' }], norm },
+      decoder: { type: 'TransformerDecoder', layers: [layer, layer], norm },
+    });
+    expect(toModelFile(new TransformerDecoder(new TransformerDecoderLayer(4, 1, { dimFeedforward: 4, bias: false }), 1)).architecture).toEqual({
+      type: 'TransformerDecoder',
+      layers: [{ type: 'TransformerDecoderLayer', dModel: 4, nhead: 1, dimFeedforward: 4, dropout: 0.1, activation: 'relu', layerNormEps: 1e-5, normFirst: false, bias: false }],
+      norm: null,
+    });
+  });
+
+  test('a TransformerDecoderLayer alone round trips; the state size a config promises is the layers’ parameter count', () => {
+    const layer = new TransformerDecoderLayer(6, 3, { dimFeedforward: 10, seed: 5 });
+    const loaded = deserializeModel(serializeModel(layer)) as unknown as TransformerDecoderLayer;
+    const [tgt, memory] = [randn([2, 3, 6], { seed: 6 }), randn([2, 4, 6], { seed: 7 })];
+    layer.eval();
+    loaded.eval();
+    expect(same(loaded.forward(tgt, memory, { tgtIsCausal: true }), layer.forward(tgt, memory, { tgtIsCausal: true }))).toBe(true);
+    const count = (m: Module<any, unknown>): number => m.parameters().reduce((n, p) => n + p.size, 0);
+    for (const m of [layer, new TransformerDecoderLayer(4, 2, { dimFeedforward: 6, bias: false }), transformer()] as Array<Module<any, unknown>>) {
+      expect(configStateSize(toModelFile(m).architecture)).toBe(count(m));
+    }
+  });
+
+  test('a TransformerDecoderLayer whose children were replaced is refused, naming the child', () => {
+    const layer = new TransformerDecoderLayer(4, 1, { dimFeedforward: 4 });
+    layer.replaceChild('dropout3', new Dropout(0.5));
+    expect(() => toModelFile(layer, { requireArchitecture: true })).toThrow("its child 'dropout3' (Dropout) is not the one its options make");
+    const other = new TransformerDecoderLayer(4, 1, { dimFeedforward: 4 });
+    other.replaceChild('multiheadAttn', new Identity() as never);
+    const file = toModelFile(new TransformerDecoder(() => other, 1));
+    expect(file.architecture).toBeNull();
+    expect(file.architectureNote).toContain("its child 'multiheadAttn' (Identity) is not the one its options make");
+  });
+
+  test('summary counts their parameters and, called by a model of one input, shows their shapes; exportOnnx refuses them, naming the layer', () => {
+    const t = transformer();
+    // A model of one input: the last three positions of x are the target.
+    const model = new (class Seq2Seq extends Module {
+      readonly transformer = this.register('transformer', t);
+      forward(x: Tensor): Tensor {
+        return this.transformer.forward(x, x.slice([0, 2, 0], [x.shape[0]!, 3, 8]));
+      }
+    })();
+    const lines = summary(model, [2, 5, 8]).split('\n');
+    expect(lines.find((l) => l.includes('transformer.decoder.layers.1.multiheadAttn (MultiheadAttention)'))).toMatch(/\[2, 3, 8\], null\s+216$/);
+    expect(lines.find((l) => l.includes('transformer.encoder (TransformerEncoder)'))).toMatch(/\[2, 5, 8\]\s+0$/);
+    expect(lines.find((l) => l.includes('transformer.decoder.layers.0.norm3 (LayerNorm)'))).toMatch(/\[2, 3, 8\]\s+16$/);
+    expect(lines).toContain('Total params: 2,236'); // encoder 532 + 16, decoder 2 × 836 + 16
+    expect(summary(t).split('\n')).toContain('Total params: 2,236');
+    expect(() => summary(new TransformerDecoderLayer(8, 2), [2, 5, 8])).toThrow('summary: the model cannot run on an input of shape [2, 5, 8]: TransformerDecoderLayer.forward: memory must be a Tensor');
+    expect(() => exportOnnx(t as never, { inputShape: [2, 5, 8] })).toThrow('exportOnnx: the model is a Transformer, which exportOnnx cannot write');
+    expect(() => exportOnnx(new TransformerDecoderLayer(4, 1) as never, { inputShape: [1, 2, 4] })).toThrow('exportOnnx: the model is a TransformerDecoderLayer, which exportOnnx cannot write');
+    expect(() => exportOnnx(new TransformerDecoder(new TransformerDecoderLayer(4, 1), 1) as never, { inputShape: [1, 2, 4] })).toThrow(
+      'exportOnnx: the model is a TransformerDecoder, which exportOnnx cannot write');
   });
 });

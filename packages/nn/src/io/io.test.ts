@@ -483,9 +483,9 @@ describe('bad files are ValueErrors saying what is wrong', () => {
     }, /the file lacks '1.bias', which the model has/],
     ['an unknown layer', () => {
       const f = good();
-      f.architecture.layers[1].type = 'Transformer';
+      f.architecture.layers[1].type = 'Perceiver';
       return write('unknown.json', f);
-    }, /architecture\.layers\[1\]: unknown layer type "Transformer"; known types are Sequential, Dense/],
+    }, /architecture\.layers\[1\]: unknown layer type "Perceiver"; known types are Sequential, Dense/],
     ['a bad layer option', () => {
       const f = good();
       f.architecture.layers[0].activation = 'swish';

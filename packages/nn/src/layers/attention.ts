@@ -301,17 +301,18 @@ interface AttentionSizes {
  * @internal The masks of an attention call (`options` holding attnMask, keyPaddingMask, isCausal and
  * maskKind), checked against `sizes` and shaped to broadcast against the scores `[N, H, L, S]`.
  * `names` gives the options' names in `op`'s messages (TransformerEncoderLayer calls them srcMask and
- * srcKeyPaddingMask).
+ * srcKeyPaddingMask; TransformerDecoderLayer's cross-attention memoryMask, memoryKeyPaddingMask and memoryIsCausal).
  */
 export function attentionMasks(
   op: string,
-  names: { attnMask: string; keyPaddingMask: string },
+  names: { attnMask: string; keyPaddingMask: string; isCausal?: string },
   options: { attnMask?: unknown; keyPaddingMask?: unknown; isCausal?: unknown; maskKind?: unknown },
   sizes: AttentionSizes,
 ): ScoreMask[] {
   const { batch, heads, queries: l, keys: s } = sizes;
   const kind = oneOf(op, 'maskKind', orDefault<unknown>(options.maskKind, 'auto'), MASK_KINDS);
-  const isCausal = checkBoolean(op, 'isCausal', orDefault<unknown>(options.isCausal, false));
+  const causalName = names.isCausal ?? 'isCausal';
+  const isCausal = checkBoolean(op, causalName, orDefault<unknown>(options.isCausal, false));
   const masks: ScoreMask[] = [];
   if (options.keyPaddingMask !== undefined) {
     const mask = options.keyPaddingMask;
@@ -332,7 +333,7 @@ export function attentionMasks(
       throw new ShapeError(`${op}: ${name} must be [L, S] = [${l}, ${s}] or [batch·numHeads, L, S] = [${batch * heads}, ${l}, ${s}], got ${formatShape(mask.shape)}`);
     }
     const boolean = isBoolean(op, name, mask, kind);
-    if (isCausal) checkCausal(op, name, mask, boolean);
+    if (isCausal) checkCausal(op, causalName, name, mask, boolean);
     masks.push({ tensor: three ? reshape(mask, [batch, heads, l, s]) : mask, boolean });
   } else if (isCausal) {
     masks.push({ tensor: triu(ones([l, s]), 1), boolean: true });
@@ -353,7 +354,7 @@ function isBoolean(op: string, name: string, mask: Tensor, kind: MaskKind): bool
  * @throws ValueError unless `mask` (`[L, S]` or a stack of them) is the causal mask, as PyTorch's
  * isCausal hint promises: masked (1, or −∞ when additive) exactly above the diagonal, 0 elsewhere.
  */
-function checkCausal(op: string, name: string, mask: Tensor, boolean: boolean): void {
+function checkCausal(op: string, causalName: string, name: string, mask: Tensor, boolean: boolean): void {
   const [l, s] = mask.shape.slice(-2) as [number, number];
   const blocked = boolean ? 1 : -Infinity;
   const bad = mask.data.findIndex((v, i) => {
@@ -361,6 +362,6 @@ function checkCausal(op: string, name: string, mask: Tensor, boolean: boolean): 
     return v !== (column > row ? blocked : 0);
   });
   if (bad >= 0) {
-    throw new ValueError(`${op}: isCausal says ${name} is the causal mask (${boolean ? '1' : '−∞'} above the diagonal, 0 elsewhere), but it holds ${mask.data[bad]} at flat index ${bad} of ${formatShape(mask.shape)}; leave isCausal out to apply this mask as it is`);
+    throw new ValueError(`${op}: ${causalName} says ${name} is the causal mask (${boolean ? '1' : '−∞'} above the diagonal, 0 elsewhere), but it holds ${mask.data[bad]} at flat index ${bad} of ${formatShape(mask.shape)}; leave ${causalName} out to apply this mask as it is`);
   }
 }

@@ -20,8 +20,15 @@ export { ConvTranspose2d, type ConvTranspose2dOptions } from './conv-transpose';
 export { Pool2d, MaxPool2d, AvgPool2d, type Pool2dOptions } from './pool';
 export { Conv1d, type Conv1dOptions } from './conv1d';
 export { Pool1d, MaxPool1d, AvgPool1d, type Pool1dOptions } from './pool1d';
+export { GroupNorm, InstanceNorm2d, type GroupNormOptions, type InstanceNorm2dOptions } from './group-norm';
+export { AdaptivePool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './adaptive-pool';
+export { Upsample, type UpsampleOptions } from './upsample';
+export { PixelShuffle, PixelUnshuffle } from './pixel-shuffle';
 export { MultiheadAttention, causalMask, type MultiheadAttentionOptions, type AttentionForwardOptions, type MaskKind } from './attention';
 export {
   TransformerEncoderLayer, TransformerEncoder, type TransformerEncoderLayerOptions, type TransformerEncoderLayerForwardOptions,
   type TransformerEncoderOptions, type TransformerEncoderForwardOptions, type EncoderLayer,
+  TransformerLayer, TransformerDecoderLayer, TransformerDecoder, Transformer, type TransformerLayerOptions, type TransformerDecoderLayerOptions,
+  type TransformerDecoderLayerForwardOptions, type TransformerDecoderOptions, type DecoderLayer, type TransformerOptions, type TransformerForwardOptions,
+  type CustomEncoder, type CustomDecoder,
 } from './transformer';

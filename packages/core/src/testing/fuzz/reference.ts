@@ -1216,3 +1216,92 @@ export const reductionOps: Record<string, Reduction> = {
   logSumExp: { of: logSumExpOf },
   prod: { of: (v) => v.reduce((p, x) => p * x, 1) },
 };
+
+// ── Adaptive pooling and interpolation ──────────────────────────────────────────────────────────
+// PyTorch's adaptive_avg_pool2d, adaptive_max_pool2d and interpolate ('nearest', 'bilinear') on
+// [N, C, H, W], each output read from its window or its taps element by element.
+
+/** Images [N, C, H, W] with C, H and W at least 1, or the reason they are refused. */
+function imageDimsRef(xs: readonly number[]): [number, number, number, number] | Reject {
+  if (xs.length !== 4 || xs[1]! < 1 || xs[2]! < 1 || xs[3]! < 1) return reject('x is not [N, C, H, W] with C, H and W at least 1');
+  return xs as [number, number, number, number];
+}
+
+/** An adaptive output size for an h × w image: a positive integer, or a pair of them or nulls (null keeps the axis). */
+function adaptiveSizeRef(v: unknown, h: number, w: number): [number, number] | null {
+  if (isCountRef(v, 1)) return [v, v];
+  const ok = (e: unknown): boolean => e === null || isCountRef(e, 1);
+  if (!Array.isArray(v) || v.length !== 2 || !ok(v[0]) || !ok(v[1])) return null;
+  return [v[0] === null ? h : (v[0] as number), v[1] === null ? w : (v[1] as number)];
+}
+
+/** Adaptive pooling: each output the mean (sum over the window, divided by its size) or the max (NaN first) of its window. */
+function adaptivePoolRef(x: Nd, outputSize: unknown, kind: 'avg' | 'max'): Ref {
+  const dims = imageDimsRef(x.shape);
+  if (refused(dims)) return dims;
+  const [n, c, h, w] = dims;
+  const size = adaptiveSizeRef(outputSize, h, w);
+  if (size === null) return reject('bad outputSize');
+  const [oh, ow] = size;
+  return build([n, c, oh, ow], ([b, ch, i, j]) => {
+    const cells: number[] = [];
+    for (let r = Math.floor((i! * h) / oh); r < Math.ceil(((i! + 1) * h) / oh); r++) {
+      for (let q = Math.floor((j! * w) / ow); q < Math.ceil(((j! + 1) * w) / ow); q++) cells.push(get(x, [b!, ch!, r, q]));
+    }
+    if (kind === 'avg') return cells.reduce((s, v) => s + v, 0) / cells.length;
+    return cells.some(Number.isNaN) ? NaN : cells.reduce((m, v) => (v > m ? v : m), -Infinity);
+  });
+}
+
+export const adaptiveAvgPool2dRef = (x: Nd, outputSize: unknown): Ref => adaptivePoolRef(x, outputSize, 'avg');
+export const adaptiveMaxPool2dRef = (x: Nd, outputSize: unknown): Ref => adaptivePoolRef(x, outputSize, 'max');
+
+/**
+ * The taps [input index, weight] of each output along an axis of `size` resized to `out`, as
+ * PyTorch's NCHW kernels read them: nearest ⌊dst·scale⌋ in float32 (scale 1/factor or in/out);
+ * bilinear two taps with λ from the half-pixel or aligned-corner source position, in double. An
+ * unchanged size is the identity (one tap of weight 1), except for nearest with a factor.
+ */
+function tapsRef(size: number, out: number, factor: number | null, mode: string, align: boolean): [number, number][][] {
+  return Array.from({ length: out }, (_, dst): [number, number][] => {
+    if (out === size && (mode === 'bilinear' || factor === null)) return [[dst, 1]];
+    if (mode === 'nearest') {
+      const scale = Math.fround(factor === null ? size / out : 1 / factor);
+      return [[Math.min(Math.floor(Math.fround(dst * scale)), size - 1), 1]];
+    }
+    const ratio = align ? (out > 1 ? (size - 1) / (out - 1) : 0) : factor === null ? size / out : 1 / factor;
+    const src = align ? ratio * dst : Math.max(ratio * (dst + 0.5) - 0.5, 0);
+    const i0 = Math.min(Math.floor(src), size - 1);
+    const l1 = Math.min(Math.max(src - i0, 0), 1);
+    return [[i0, 1 - l1], [i0 < size - 1 ? i0 + 1 : i0, l1]];
+  });
+}
+
+/** interpolate: options checked as adjoint does, then each output Σ_rows μ·(Σ_cols λ·x) over its taps (columns first, as PyTorch). */
+export function interpolateRef(x: Nd, options: unknown): Ref {
+  const opts = optionsRecord(options, ['size', 'scaleFactor', 'mode', 'alignCorners']);
+  if (opts === null || options === undefined) return reject('bad options');
+  const mode = opts.mode === undefined ? 'nearest' : opts.mode;
+  if (mode !== 'nearest' && mode !== 'bilinear') return reject('bad mode');
+  if (opts.alignCorners !== undefined && typeof opts.alignCorners !== 'boolean') return reject('bad alignCorners');
+  const align = opts.alignCorners === true;
+  if (align && mode === 'nearest') return reject('alignCorners with nearest');
+  if ((opts.size === undefined) === (opts.scaleFactor === undefined)) return reject('not exactly one of size and scaleFactor');
+  const positive = (v: unknown): v is number => typeof v === 'number' && v > 0 && Number.isFinite(v);
+  const f = opts.scaleFactor;
+  const factors: [number, number] | null = f === undefined ? null : positive(f) ? [f, f] : Array.isArray(f) && f.length === 2 && positive(f[0]) && positive(f[1]) ? [f[0], f[1]] : null;
+  if (f !== undefined && factors === null) return reject('bad scaleFactor');
+  const sizes = opts.size === undefined ? null : sizePair(opts.size, 1);
+  if (opts.size !== undefined && sizes === null) return reject('bad size');
+  const dims = imageDimsRef(x.shape);
+  if (refused(dims)) return dims;
+  const [n, c, h, w] = dims;
+  const [oh, ow] = sizes ?? [Math.floor(h * factors![0]), Math.floor(w * factors![1])];
+  if (oh < 1 || ow < 1) return reject('an empty output');
+  if (Math.max(n, 1) * c * oh * ow > 2 ** 31 - 1) return reject('an output too large for a tensor');
+  const rows = tapsRef(h, oh, factors === null ? null : factors[0], mode, align);
+  const cols = tapsRef(w, ow, factors === null ? null : factors[1], mode, align);
+  const weighted = (taps: [number, number][], value: (k: number) => number): number =>
+    taps.length === 1 && taps[0]![1] === 1 ? value(taps[0]![0]) : taps.reduce((s, [k, wt], t) => (t === 0 ? value(k) * wt : s + value(k) * wt), 0);
+  return build([n, c, oh, ow], ([b, ch, i, j]) => weighted(rows[i!]!, (r) => weighted(cols[j!]!, (q) => get(x, [b!, ch!, r, q]))));
+}

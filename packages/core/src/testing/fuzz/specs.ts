@@ -605,6 +605,39 @@ const maxPoolRuleArgs = (cotangent: boolean): fc.Arbitrary<PoolGradArgs> => imag
   poolAttrs([1, 1]).chain(({ size: _size, ...attrs }) =>
     fc.record({ a: maybeSpoiled(cotangent ? pooledOf(xs, attrs) : xs), x: tensorArg(xs), attrs: fc.constant(attrs) })));
 
+/** An adaptive pooling's output size: a number, a pair (nulls keeping an axis), or (now and then) not one. */
+const adaptiveSizeArb: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 1, max: 5 }) },
+  { weight: 6, arbitrary: fc.tuple(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 5 }) }, { weight: 1, arbitrary: fc.constant(null) }), fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 5 }) }, { weight: 1, arbitrary: fc.constant(null) })) },
+  { weight: 1, arbitrary: badSize },
+);
+
+type AdaptiveArgs = { x: unknown; outputSize: unknown };
+const adaptiveArgs: fc.Arbitrary<AdaptiveArgs> = imageShape.chain((s) => fc.record({ x: tensorArg(s), outputSize: adaptiveSizeArb }));
+
+/** interpolate's options: a size or a scale factor (now and then both, neither or a bad one), a mode, alignCorners. */
+const interpolateOptions: fc.Arbitrary<unknown> = fc.oneof(
+  {
+    weight: 12,
+    arbitrary: fc.record({
+      size: fc.oneof({ weight: 2, arbitrary: fc.constant<unknown>(undefined) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: 6 }) }, { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 })) }, { weight: 1, arbitrary: badSize }),
+      scaleFactor: fc.oneof(
+        { weight: 4, arbitrary: fc.constant<unknown>(undefined) },
+        { weight: 3, arbitrary: fc.constantFrom<unknown>(0.5, 1, 1.3, 2, 2.5, 3) },
+        { weight: 2, arbitrary: fc.tuple(fc.double({ min: 0.2, max: 3, noNaN: true }), fc.double({ min: 0.2, max: 3, noNaN: true })) },
+        { weight: 1, arbitrary: fc.constantFrom<unknown>(0, -1, NaN, Infinity, 1e12, '2', [2], null) },
+      ),
+      mode: fc.constantFrom<unknown>(undefined, 'nearest', 'bilinear', 'bilinear', 'bicubic'),
+      alignCorners: fc.constantFrom<unknown>(undefined, false, true, 1),
+    }, { requiredKeys: [] }),
+  },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, {}, { size: 2, scale: 2 }) },
+  { weight: 1, arbitrary: junk },
+);
+
+type InterpolateArgs = { x: unknown; options: unknown };
+const interpolateArgs: fc.Arbitrary<InterpolateArgs> = imageShape.chain((s) => fc.record({ x: tensorArg(s), options: interpolateOptions }));
+
 type AvgGradArgs = { g: unknown; attrs: unknown };
 const avgPool2dGradArgs: fc.Arbitrary<AvgGradArgs> = imageShape.chain((xs) =>
   poolAttrs([xs[2] ?? 1, xs[3] ?? 1]).chain((attrs) => fc.record({ g: maybeSpoiled(pooledOf(xs, attrs)), attrs: fc.constant(attrs) })));
@@ -957,6 +990,21 @@ export const specs: Record<string, Spec> = {
     run: ({ x, options }, s) => core.avgPool2d(s.t(x), options as core.Pool2dOptions),
     ref: ({ x, options }) => withNd([x], (xs) => R.avgPool2dRef(xs, options)),
   } as Spec<PoolArgs>,
+  adaptiveAvgPool2d: {
+    args: adaptiveArgs,
+    run: ({ x, outputSize }, s) => core.adaptiveAvgPool2d(s.t(x), outputSize as core.AdaptiveOutputSize),
+    ref: ({ x, outputSize }) => withNd([x], (xs) => R.adaptiveAvgPool2dRef(xs, outputSize)),
+  } as Spec<AdaptiveArgs>,
+  adaptiveMaxPool2d: {
+    args: adaptiveArgs,
+    run: ({ x, outputSize }, s) => core.adaptiveMaxPool2d(s.t(x), outputSize as core.AdaptiveOutputSize),
+    ref: ({ x, outputSize }) => withNd([x], (xs) => R.adaptiveMaxPool2dRef(xs, outputSize)),
+  } as Spec<AdaptiveArgs>,
+  interpolate: {
+    args: interpolateArgs,
+    run: ({ x, options }, s) => core.interpolate(s.t(x), options as core.InterpolateOptions),
+    ref: ({ x, options }) => withNd([x], (xs) => R.interpolateRef(xs, options)),
+  } as Spec<InterpolateArgs>,
   maxPool2dGrad: {
     args: maxPoolRuleArgs(true),
     run: ({ a, x, attrs }, s) => ruleOps.maxPool2dGrad(s.t(a), s.c(x), attrs as never),
