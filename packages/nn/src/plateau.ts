@@ -268,6 +268,8 @@ export function reduceLrOnPlateau(options: ReduceLrOnPlateauCallbackOptions = {}
     },
     onTrainBegin(info: TrainInfo): CallbackResult {
       const mode = monitoredMode(op, '', monitor, schedulerOptions.mode, info);
+      // minLr's length against the optimizer's groups, under this function's name before the scheduler's.
+      checkedSettings(op, { ...schedulerOptions, mode }, info.optimizer.paramGroups.length);
       scheduler = new ReduceLROnPlateau(info.optimizer, { ...schedulerOptions, mode });
     },
     onEpochEnd(epoch: number, logs: EpochLogs): CallbackResult {

@@ -708,6 +708,8 @@ describe('reduceLrOnPlateau: ReduceLROnPlateau in fit', () => {
     expect(weightBytes(model)).toEqual(before);
     expectError(() => reduceLrOnPlateau({ patience: -1 }), ValueError, 'reduceLrOnPlateau: patience must be an integer ≥ 0, got -1');
     expectError(() => reduceLrOnPlateau({ monitor: 'val_loss' }), ValueError, "reduceLrOnPlateau: validation keys are camelCase, like valLoss: 'val_loss' is 'valLoss'");
+    // A minLr list of the wrong length is only known to be wrong once fit hands over its optimizer: the message still names the callback.
+    expectError(() => fit(model, { ...options, optimizer: 'sgd', callbacks: [reduceLrOnPlateau({ minLr: [0, 0] })] }), ValueError, 'reduceLrOnPlateau: minLr must be one number, or a list of 1 (one per param group), got an array of length 2');
   });
 
   test('a fit that fails puts the rates back with the rest of the optimizer state', () => {
