@@ -425,18 +425,37 @@ function loadedRecurrent<M extends RNN | LSTM | GRU>(layer: M): M {
 
 /**
  * A TransformerEncoderLayer's or TransformerDecoderLayer's config holds its options only, so its
- * children must be the ones those options build: one put in place by replaceChild (another class, a
- * Dropout of another p) would be lost in the file.
+ * children must be the ones those options build: one put in place by replaceChild (another class,
+ * or the same class with other options: a Dropout of another p, a Dense with an activation, a
+ * LayerNorm of another ε, an attention of other heads) would be lost in the file.
  */
 function checkLayerChildren(m: TransformerEncoderLayer | TransformerDecoderLayer): void {
-  const expected: Record<string, Function> = {
-    selfAttn: MultiheadAttention, multiheadAttn: MultiheadAttention, linear1: Dense, dropout: Dropout, linear2: Dense, norm1: LayerNorm, norm2: LayerNorm, norm3: LayerNorm,
-    dropout1: Dropout, dropout2: Dropout, dropout3: Dropout,
+  const d = m.dModel;
+  const dense = (inFeatures: number, outFeatures: number) => (c: unknown): boolean => c instanceof Dense && c.constructor === Dense && c.inFeatures === inFeatures
+    && c.outFeatures === outFeatures && c.activationName === 'identity' && (c.bias !== null) === m.bias;
+  const attention = (c: unknown): boolean => c instanceof MultiheadAttention && c.constructor === MultiheadAttention && c.embedDim === d && c.numHeads === m.nhead
+    && c.kdim === d && c.vdim === d && c.dropout === m.dropoutP && (c.inProjBias !== null) === m.bias && attentionChildrenMade(c);
+  const norm = (c: unknown): boolean => c instanceof LayerNorm && c.constructor === LayerNorm && c.normalizedShape.length === 1 && c.normalizedShape[0] === d
+    && c.eps === m.layerNormEps && c.elementwiseAffine && (c.bias !== null) === m.bias;
+  const dropout = (c: unknown): boolean => c instanceof Dropout && c.constructor === Dropout && c.p === m.dropoutP;
+  const expected: Record<string, (c: unknown) => boolean> = {
+    selfAttn: attention, multiheadAttn: attention, linear1: dense(d, m.dimFeedforward), dropout, linear2: dense(m.dimFeedforward, d), norm1: norm, norm2: norm, norm3: norm,
+    dropout1: dropout, dropout2: dropout, dropout3: dropout,
   };
   for (const [name, child] of m.namedChildren()) {
-    const changed = child.constructor !== expected[name] || (child instanceof Dropout && child.p !== m.dropoutP) || (child instanceof Dense && child.activationName !== 'identity');
-    if (changed) throw new ValueError(`its child '${name}' (${child.constructor.name}) is not the one its options make, so a file could not rebuild it; register a layer class of your own for this model (see registerLayer)`);
+    if (!expected[name]?.(child)) throw notMadeByOptions(name, child);
   }
+}
+
+/** Whether a MultiheadAttention's outProj is the plain Dense(E, E) its options make (its config holds its options only). */
+function attentionChildrenMade(m: MultiheadAttention): boolean {
+  const out = m.outProj;
+  return out instanceof Dense && out.constructor === Dense && out.inFeatures === m.embedDim && out.outFeatures === m.embedDim && out.activationName === 'identity'
+    && (out.bias !== null) === (m.inProjBias !== null) && m.namedChildren().length === 1;
+}
+
+function notMadeByOptions(name: string, child: AnyModule): ValueError {
+  return new ValueError(`its child '${name}' (${child.constructor.name}) is not the one its options make, so a file could not rebuild it; register a layer class of your own for this model (see registerLayer)`);
 }
 
 /** TransformerEncoderLayer and TransformerDecoderLayer: their options are their whole configuration. */
@@ -643,7 +662,10 @@ for (const s of [
   {
     type: 'MultiheadAttention',
     cls: MultiheadAttention,
-    toConfig: (m: MultiheadAttention) => ({ embedDim: m.embedDim, numHeads: m.numHeads, kdim: m.kdim, vdim: m.vdim, dropout: m.dropout, bias: m.inProjBias !== null }),
+    toConfig: (m: MultiheadAttention) => {
+      if (!attentionChildrenMade(m)) throw notMadeByOptions('outProj', m.outProj);
+      return { embedDim: m.embedDim, numHeads: m.numHeads, kdim: m.kdim, vdim: m.vdim, dropout: m.dropout, bias: m.inProjBias !== null };
+    },
     // Seeded: the saved weights replace the draw, and core's shared stream is left alone; masks come from that stream.
     fromConfig: (c: Record<string, unknown>) => {
       const layer = new MultiheadAttention(field(c, 'embedDim', isInt, 'a positive integer'), field(c, 'numHeads', isInt, 'a positive integer'), {

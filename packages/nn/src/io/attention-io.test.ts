@@ -77,6 +77,41 @@ describe('attention layers in model files', () => {
     expect(file.architectureNote).toContain("its child 'norm2' (Identity) is not the one its options make");
   });
 
+  test('children replaced by ones of the same class with other options are refused too, not saved as the ones the options make', () => {
+    const replaced: Array<[string, () => Module<any, unknown>, string]> = [
+      ['an outProj with an activation', () => {
+        const attention = new MultiheadAttention(8, 2);
+        attention.replaceChild('outProj', new Dense(8, 8, { activation: 'relu' }));
+        return attention;
+      }, "its child 'outProj' (Dense) is not the one its options make"],
+      ['a norm of another ε', () => {
+        const layer = new TransformerEncoderLayer(8, 2, { dimFeedforward: 16 });
+        layer.replaceChild('norm1', new LayerNorm(8, { eps: 0.5 }));
+        return layer;
+      }, "its child 'norm1' (LayerNorm) is not the one its options make"],
+      ['a self-attention of other heads', () => {
+        const layer = new TransformerEncoderLayer(8, 2, { dimFeedforward: 16 });
+        layer.replaceChild('selfAttn', new MultiheadAttention(8, 4, { dropout: 0.1 }));
+        return layer;
+      }, "its child 'selfAttn' (MultiheadAttention) is not the one its options make"],
+      ['a linear layer without bias', () => {
+        const layer = new TransformerDecoderLayer(8, 2, { dimFeedforward: 16 });
+        layer.replaceChild('linear1', new Dense(8, 16, { bias: false }));
+        return layer;
+      }, "its child 'linear1' (Dense) is not the one its options make"],
+      ['an attention whose outProj has an activation, in a layer', () => {
+        const layer = new TransformerDecoderLayer(8, 2, { dimFeedforward: 16 });
+        layer.multiheadAttn.replaceChild('outProj', new Dense(8, 8, { activation: 'tanh' }));
+        return layer;
+      }, "its child 'multiheadAttn' (MultiheadAttention) is not the one its options make"],
+    ];
+    for (const [label, make, message] of replaced) {
+      const m = make();
+      expect({ label, architecture: toModelFile(m).architecture }).toEqual({ label, architecture: null });
+      expect(toModelFile(m).architectureNote).toContain(message);
+    }
+  });
+
   test('summary lists their parts and output shapes; exportOnnx refuses them, naming the layer', () => {
     const m = model();
     const lines = summary(m, [2, 5, 8]).split('\n');

@@ -85,6 +85,41 @@ describe('LBFGS', () => {
     expect(Array.from(p.data)).toEqual(start);
   });
 
+  test('a step whose closure throws leaves the parameters and the state as after its last whole iteration, and the next step runs as if it had stopped there', () => {
+    const quadratic = (p: Tensor): Tensor => sum(mul(square(p), tensor([1, 10])));
+    for (const lineSearch of [null, 'strongWolfe'] as const) {
+      // Iterations after the first stopped step: the reference's first step is cut short by maxIter.
+      const reference = (iterations: number): number[] => {
+        const q = tensor([0.5, 0.5], { requiresGrad: true });
+        const opt = new LBFGS([q], { lineSearch, maxIter: iterations === 0 ? 4 : iterations, maxEval: 5 });
+        if (iterations > 0) opt.step(closureFor(opt, () => quadratic(q)));
+        (opt as { maxIter: number }).maxIter = 4;
+        const after = Array.from(q.data);
+        for (let i = 0; i < 2; i++) opt.step(closureFor(opt, () => quadratic(q)));
+        return [...after, ...Array.from(q.data)];
+      };
+      /** The `fail`-th closure call of the first step throws; then two ordinary steps. */
+      const failing = (fail: number): number[] => {
+        const p = tensor([0.5, 0.5], { requiresGrad: true });
+        const opt = new LBFGS([p], { lineSearch, maxIter: 4 });
+        let calls = 0;
+        const inner = closureFor(opt, () => quadratic(p));
+        expect(() => opt.step(() => (++calls === fail ? (() => { throw new Error('boom'); })() : inner()))).toThrow('boom');
+        const after = Array.from(p.data);
+        for (let i = 0; i < 2; i++) opt.step(closureFor(opt, () => quadratic(p)));
+        return [...after, ...Array.from(p.data)];
+      };
+      // The first iteration's evaluation (call 2) fails: nothing moved, and the next step is a first step.
+      expect(failing(2)).toEqual([0.5, 0.5, ...reference(0).slice(2)]);
+      // An evaluation of the second iteration fails: the first iteration's move and history stay.
+      const q = tensor([0.5, 0.5], { requiresGrad: true });
+      const probe = new LBFGS([q], { lineSearch, maxIter: 4 });
+      const iterationAtCall: number[] = [];
+      probe.step(() => (iterationAtCall.push(probe.iterations), closureFor(probe, () => quadratic(q))()));
+      expect(failing(iterationAtCall.indexOf(2) + 1)).toEqual(reference(1));
+    }
+  });
+
   test('bad options are ValueErrors naming LBFGS', () => {
     const p = [tensor([1], { requiresGrad: true })];
     expectError(() => new LBFGS(p, { lineSearch: 'armijo' as never }), ValueError, "LBFGS: lineSearch must be 'strongWolfe', got \"armijo\"");
@@ -92,5 +127,10 @@ describe('LBFGS', () => {
     expectError(() => new LBFGS(p, { lr: -1 }), ValueError, 'LBFGS: lr must be in [0, ∞), got -1');
     expectError(() => new LBFGS(p, { line_search_fn: 'strong_wolfe' } as never), ValueError, "LBFGS: unknown option 'line_search_fn'; the options are lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, lineSearch");
     expectError(() => new LBFGS([]), ValueError, 'LBFGS: the parameter list is empty');
+    // A rate reassigned since is checked by step, before anything moves.
+    const opt = new LBFGS(p);
+    opt.lr = NaN;
+    expectError(() => opt.step(closureFor(opt, () => sum(square(p[0]!)))), ValueError, 'LBFGS.step: lr must be in [0, ∞), got NaN');
+    expect(Array.from(p[0]!.data)).toEqual([1]);
   });
 });

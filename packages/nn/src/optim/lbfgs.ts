@@ -136,11 +136,14 @@ export class LBFGS {
    * step), as PyTorch does.
    * @throws ValueError when the closure returns something other than a number or a one-element
    * tensor, or leaves a gradient of another shape than its parameter, or a loss or gradient that
-   * is not finite (nothing more is changed then, but earlier iterations of the step stay).
+   * is not finite, or an lr (reassigned since) outside [0, ∞). When the closure throws
+   * or is refused, the iteration it was called in is undone (parameters and state), earlier
+   * iterations of the step stay, and the next step goes on as if this one had stopped there.
    */
   step<L extends Tensor | number>(closure: () => L): L {
     const op = 'LBFGS.step';
     if (typeof closure !== 'function') throw new ValueError(`${op}: needs a closure that clears the gradients, computes the loss, calls backward and returns the loss, got ${show(closure)}`);
+    checkOption(op, 'lr', this.lr);
     const s = this.state;
     const first = closure();
     let { loss, grad } = this.evaluation(first);
@@ -151,37 +154,48 @@ export class LBFGS {
     let d = s.d;
     let t = s.t;
     for (let iter = 1; iter <= this.maxIter; iter++) {
-      s.nIter += 1;
-      d = s.nIter === 1 ? this.firstDirection(grad) : this.direction(grad, d!, t);
-      s.prevFlatGrad = Float64Array.from(grad);
-      s.prevLoss = loss;
-      // The first iteration ever starts with a step no longer than 1 in the gradient's 1-norm.
-      t = s.nIter === 1 ? Math.min(1, 1 / grad.reduce((a, v) => a + Math.abs(v), 0)) * this.lr : this.lr;
-      const gtd = dot(grad, d);
-      if (gtd > -this.toleranceChange) break; // not a descent direction, or too shallow to matter
-
+      // What an iteration changes, put back if an evaluation throws: the step then ends as if it had
+      // stopped after its last whole iteration, so that the next step pairs that iteration's move
+      // with the gradient's change over it (and a first iteration that failed is made again).
+      const saved = { nIter: s.nIter, prevFlatGrad: s.prevFlatGrad, prevLoss: s.prevLoss, oldDirs: [...s.oldDirs], oldSteps: [...s.oldSteps], ro: [...s.ro], hDiag: s.hDiag };
+      const [savedD, savedT] = [d, t];
+      const start = this.params.map((p) => Float64Array.from(p.data));
       let evals = 0;
-      if (this.lineSearch === 'strongWolfe') {
-        const start = this.params.map((p) => Float64Array.from(p.data));
-        const probe = (step: number): Evaluation => {
-          this.move(step, d!);
-          try {
-            return this.evaluation(closure());
-          } finally {
-            this.restore(start); // a refused evaluation must not leave the parameters at a trial point
+      try {
+        s.nIter += 1;
+        d = s.nIter === 1 ? this.firstDirection(grad) : this.direction(grad, d!, t);
+        s.prevFlatGrad = Float64Array.from(grad);
+        s.prevLoss = loss;
+        // The first iteration ever starts with a step no longer than 1 in the gradient's 1-norm.
+        t = s.nIter === 1 ? Math.min(1, 1 / grad.reduce((a, v) => a + Math.abs(v), 0)) * this.lr : this.lr;
+        const gtd = dot(grad, d);
+        if (gtd > -this.toleranceChange) break; // not a descent direction, or too shallow to matter
+
+        if (this.lineSearch === 'strongWolfe') {
+          const probe = (step: number): Evaluation => {
+            this.move(step, d!);
+            try {
+              return this.evaluation(closure());
+            } finally {
+              this.restore(start); // a refused evaluation must not leave the parameters at a trial point
+            }
+          };
+          const found = strongWolfe(probe, t, d, loss, grad, gtd);
+          ({ loss, grad, t } = found);
+          evals = found.evals;
+          this.move(t, d);
+        } else {
+          this.move(t, d);
+          // PyTorch does not evaluate after the last iteration: in a stochastic setting it would be wasted.
+          if (iter !== this.maxIter) {
+            ({ loss, grad } = this.evaluation(closure()));
+            evals = 1;
           }
-        };
-        const found = strongWolfe(probe, t, d, loss, grad, gtd);
-        ({ loss, grad, t } = found);
-        evals = found.evals;
-        this.move(t, d);
-      } else {
-        this.move(t, d);
-        // PyTorch does not evaluate after the last iteration: in a stochastic setting it would be wasted.
-        if (iter !== this.maxIter) {
-          ({ loss, grad } = this.evaluation(closure()));
-          evals = 1;
         }
+      } catch (error) {
+        this.restore(start);
+        Object.assign(s, saved, { d: savedD, t: savedT });
+        throw error;
       }
       currentEvals += evals;
       s.funcEvals += evals;
