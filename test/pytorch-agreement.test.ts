@@ -259,6 +259,7 @@ for (const [name, options] of groupCases) {
     ['oneCycle, linear', nn.oneCycle(0.3, { totalSteps: 25, pctStart: 0.4, annealStrategy: 'linear', divFactor: 10, finalDivFactor: 100 }), 0.3, 'OneCycleLR', {
       max_lr: 0.3, total_steps: 25, pct_start: 0.4, anneal_strategy: 'linear', div_factor: 10, final_div_factor: 100, cycle_momentum: false,
     }, 26],
+    ['oneCycle, a climb ending before step 0 (fall only)', nn.oneCycle(1, { totalSteps: 3 }), 1, 'OneCycleLR', { max_lr: 1, total_steps: 3, cycle_momentum: false }, 4],
     ['cosineWarmRestarts', nn.cosineWarmRestarts(0.2, { firstCycleSteps: 7 }), 0.2, 'CosineAnnealingWarmRestarts', { T_0: 7 }, 30],
     ['cosineWarmRestarts, growing', nn.cosineWarmRestarts(0.2, { firstCycleSteps: 3, cycleMultiplier: 2, minLr: 0.01 }), 0.2, 'CosineAnnealingWarmRestarts', { T_0: 3, T_mult: 2, eta_min: 0.01 }, 40],
   ];

@@ -103,8 +103,12 @@ describe('oneCycle and cosineWarmRestarts', () => {
 
   test('oneCycle refuses steps past the cycle and cycles too short for its two phases', () => {
     expect(() => oneCycle(0.1, { totalSteps: 10 })(11)).toThrow(new ValueError("oneCycle: step 11 is beyond the cycle's 10 steps (totalSteps)"));
-    expect(() => oneCycle(0.1, { totalSteps: 3 })).toThrow(/oneCycle: the climb ends at step pctStart·totalSteps − 1 = -0\.1/);
-    expect(() => oneCycle(0.1, { totalSteps: 10, pctStart: 1 })).toThrow(new ValueError('oneCycle: pctStart must be in (0, 1), got 1'));
+    // A climb that would end before step 0 (3 steps at 0.3: step −0.1) leaves the fall from maxLr alone, as PyTorch's.
+    const fall = oneCycle(1, { totalSteps: 3 });
+    expect(fall(0)).toBeCloseTo(0.5 * (Math.cos(Math.PI * (0.1 / 2.1)) + 1) * (1 - 1 / 25e4) + 1 / 25e4, 15);
+    expect(() => oneCycle(0.1, { totalSteps: 10, pctStart: 0.1 })).toThrow(/oneCycle: the climb ends at step pctStart·totalSteps − 1 = 0, which must not be 0/);
+    expect(() => oneCycle(0.1, { totalSteps: 10, pctStart: 1 })).toThrow(/oneCycle: the climb ends at step pctStart·totalSteps − 1 = 9, which must not be 0 and must come before the last step/);
+    expect(() => oneCycle(0.1, { totalSteps: 10, pctStart: 1.5 })).toThrow(new ValueError('oneCycle: pctStart must be in [0, 1], got 1.5'));
     expect(() => oneCycle(0.1, { totalSteps: 10, annealStrategy: 'exp' as never })).toThrow(new ValueError('oneCycle: annealStrategy must be \'cos\' or \'linear\', got "exp"'));
   });
 

@@ -160,7 +160,7 @@ export function sequentialSchedule(schedules: readonly Schedule[], options: Sequ
 export interface OneCycleOptions {
   /** The steps of the whole cycle (a positive integer); the schedule refuses a step beyond it, as PyTorch's does. */
   totalSteps: number;
-  /** The fraction of the cycle spent climbing to the peak, in (0, 1) (default 0.3). */
+  /** The fraction of the cycle spent climbing to the peak, in [0, 1] (default 0.3); a climb ending before step 0 leaves the fall alone, as in PyTorch. */
   pctStart?: number;
   /** 'cos' (default) or 'linear' interpolation between the phases' rates. */
   annealStrategy?: 'cos' | 'linear';
@@ -182,15 +182,17 @@ export function oneCycle(maxLr: number, options: OneCycleOptions): Schedule {
   check(op, 'maxLr', maxLr, 0);
   options = knownOptions(op, options, ['totalSteps', 'pctStart', 'annealStrategy', 'divFactor', 'finalDivFactor']);
   const total = positiveInteger(op, 'totalSteps', options.totalSteps);
-  const pct = check(op, 'pctStart', orDefault(options.pctStart, 0.3), 0, true);
-  if (pct >= 1) throw new ValueError(`${op}: pctStart must be in (0, 1), got ${pct}`);
+  const pct = check(op, 'pctStart', orDefault(options.pctStart, 0.3), 0);
+  if (pct > 1) throw new ValueError(`${op}: pctStart must be in [0, 1], got ${pct}`);
   const strategy = orDefault<unknown>(options.annealStrategy, 'cos');
   if (strategy !== 'cos' && strategy !== 'linear') throw new ValueError(`${op}: annealStrategy must be 'cos' or 'linear', got ${show(strategy)}`);
   const start = maxLr / check(op, 'divFactor', orDefault(options.divFactor, 25), 0, true);
   const end = start / check(op, 'finalDivFactor', orDefault(options.finalDivFactor, 1e4), 0, true);
+  // PyTorch's phase ends; a climb that ends before step 0 leaves the fall alone, as there. At
+  // exactly 0, or at the last step, a phase would be 0/0 (PyTorch's rates are NaN then).
   const peakAt = pct * total - 1;
-  if (!(peakAt > 0 && total - 1 - peakAt > 0)) {
-    throw new ValueError(`${op}: the climb ends at step pctStart·totalSteps − 1 = ${peakAt}, which must lie strictly between 0 and totalSteps − 1 = ${total - 1}`);
+  if (peakAt === 0 || !(total - 1 - peakAt > 0)) {
+    throw new ValueError(`${op}: the climb ends at step pctStart·totalSteps − 1 = ${peakAt}, which must not be 0 and must come before the last step, totalSteps − 1 = ${total - 1}`);
   }
   const anneal = strategy === 'cos'
     ? (from: number, to: number, f: number): number => to + ((from - to) / 2) * (Math.cos(Math.PI * f) + 1)

@@ -13,7 +13,7 @@ import { conv2dBiasWith, conv2dInputGrad, conv2dWith, type ConvAttrs } from './r
 import { add, div, mul } from './binary';
 import { reshape } from './layout';
 import { avgPool2dWith, maxPool2dWith, type PoolAttrs } from './rules/pool-grads';
-import { max, mean, sum } from './reduce';
+import { mean, sum } from './reduce';
 import { gather, where } from './indexing';
 import { tensor } from '../create';
 
@@ -320,12 +320,21 @@ function adaptiveWindows(size: number, out: number): { indices: Tensor; mask: Te
  * `x` with axis 2 or 3 (`axis`) of `size` reduced to `out` adaptive windows: each window's entries
  * gathered into a new axis after it, then summed (`'sum'`, the padding masked out by where, so that an
  * infinity elsewhere cannot turn it into NaN as 0·∞ would) or maximised (`'max'`, the padding a repeat of
- * the window's first entry, which a maximum ignores and whose share of a tied gradient gather sums back).
+ * the window's first entry, which a maximum ignores). The maximum is max pooling's over that axis, so
+ * that its derivative goes to one entry, the window's first maximum or first NaN (`max`'s would be
+ * shared on ties and NaN throughout a window holding a NaN, and reach the windows overlapping it).
  */
 function reduceWindows(x: Tensor, axis: 2 | 3, size: number, out: number, reduce: 'sum' | 'max'): { y: Tensor; counts: number[] } {
   const { indices, mask, counts } = adaptiveWindows(size, out);
   const windows = gather(x, indices, axis); // [N, C, out, longest, W] or [N, C, H, out, longest]
-  if (reduce === 'max') return { y: max(windows, axis + 1), counts };
+  if (reduce === 'max') {
+    const [n, c, a, b, d] = windows._shape as [number, number, number, number, number];
+    // The windows' axis as the rows (axis 2) or columns (axis 3) of images [N, C·a, b, d], pooled whole.
+    const long = axis === 2 ? b : d;
+    const kernel: [number, number] = axis === 2 ? [long, 1] : [1, long];
+    const pooled = maxPool2dWith(reshape(windows, [n, c * a, b, d]), { kernel, stride: kernel, padding: [0, 0] });
+    return { y: reshape(pooled, axis === 2 ? [n, c, a, d] : [n, c, a, b]), counts };
+  }
   const kept = where(axis === 2 ? reshape(mask, [...mask._shape, 1]) : mask, windows, 0);
   return { y: sum(kept, axis + 1), counts };
 }
@@ -337,18 +346,22 @@ function adaptivePool(op: string, x: Tensor, outputSize: unknown, kind: 'avg' | 
   const [oh, ow] = adaptiveSize(op, outputSize, h, w);
   // An empty batch too: the windows' or taps' indices are made for each output row and column.
   checkSize(op, [Math.max(xt._shape[0]!, 1), xt._shape[1]!, oh, ow], () => 'the output has shape');
-  // The global pooling of a classifier's head: one reduction.
-  if (oh === 1 && ow === 1) return kind === 'avg' ? mean(xt, [2, 3], true) : max(xt, [2, 3], true);
+  // The global average pooling of a classifier's head: one reduction (the maximum is the tiling case below).
+  if (oh === 1 && ow === 1 && kind === 'avg') return mean(xt, [2, 3], true);
   // Windows side by side, all of one size: the pooling ops themselves, in one pass.
   if (h % oh === 0 && w % ow === 0) {
     const attrs: PoolAttrs = { kernel: [h / oh, w / ow], stride: [h / oh, w / ow], padding: [0, 0] };
     return kind === 'avg' ? avgPool2dWith(xt, attrs) : maxPool2dWith(xt, attrs);
   }
-  // A rectangle's sum (or maximum) is the sum over its rows of the sums over its columns.
-  const reduce = kind === 'avg' ? 'sum' : 'max';
-  const rows = oh === h ? { y: xt, counts: new Array<number>(h).fill(1) } : reduceWindows(xt, 2, h, oh, reduce);
-  const both = ow === w ? { y: rows.y, counts: new Array<number>(w).fill(1) } : reduceWindows(rows.y, 3, w, ow, reduce);
-  if (kind === 'max') return both.y;
+  // A rectangle's sum is the sum over its rows of the sums over its columns; its maximum the maximum
+  // over its rows of each row's maximum, columns first, so that a tie's derivative goes to the first
+  // maximum in row-major order.
+  if (kind === 'max') {
+    const cols = ow === w ? xt : reduceWindows(xt, 3, w, ow, 'max').y;
+    return oh === h ? cols : reduceWindows(cols, 2, h, oh, 'max').y;
+  }
+  const rows = oh === h ? { y: xt, counts: new Array<number>(h).fill(1) } : reduceWindows(xt, 2, h, oh, 'sum');
+  const both = ow === w ? { y: rows.y, counts: new Array<number>(w).fill(1) } : reduceWindows(rows.y, 3, w, ow, 'sum');
   // PyTorch divides each window's sum by its kH·kW values.
   const areas = rows.counts.flatMap((a) => both.counts.map((b) => a * b));
   return div(both.y, tensor(areas, { shape: [oh, ow] }));
@@ -376,9 +389,10 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveOutputSize): Te
 /**
  * Adaptive max pooling of images x [N, C, H, W] to [N, C, oh, ow], PyTorch's `adaptive_max_pool2d`
  * (without its indices): output (i, j) is the largest value of the window {@link adaptiveAvgPool2d}
- * averages, NaN if the window holds one. Size 1 is one max over H and W; windows that tile the image
- * are maxPool2d's, whose gradient goes to each window's first maximum on ties; otherwise ties share
- * it equally, as {@link max}'s (PyTorch gives it to one of them either way).
+ * averages, NaN if the window holds one. Windows that tile the image (size 1 among them) are
+ * maxPool2d's; others are reduced by max pooling too, one axis at a time. Either way the gradient of
+ * a window goes to one element: its first maximum in row-major order on ties (PyTorch's too), or its
+ * first NaN (PyTorch's last), so that a NaN does not reach the elements of other windows.
  *
  * @example
  * adaptiveMaxPool2d(tensor([[[[1, 5, 3]]]]), [1, 2]); // [[[[5, 5]]]]
@@ -440,7 +454,7 @@ function resizeAxis(x: Tensor, axis: 2 | 3, size: number, out: number, factor: n
  * - 'bilinear' weighs the two nearest rows, then columns, by their distance to the source
  *   position: (dst + ½)·H/oh − ½, clamped at 0 (half-pixel centres, `alignCorners: false`, the
  *   default), or dst·(H − 1)/(oh − 1) (`alignCorners: true`). Each axis is a gather of the two taps,
- *   scaled and added, in PyTorch's order (columns first), so the values are PyTorch's.
+ *   scaled and added, in PyTorch's order (columns first), so the values are PyTorch's to about 1e-14 (not bit for bit: PyTorch's kernel fuses some multiply-adds).
  * An axis whose size does not change is left as it is (but for nearest with a scale factor, where
  * PyTorch too computes ⌊dst/s⌋). Linear in x, so differentiable to any order;
  * the adjoint adds each output's cotangent back into the pixels it was read from.

@@ -12,7 +12,7 @@
  *   AveragePool cannot express included), for which the image's height and width must be fixed.
  * - AdaptiveMaxPool2d to 1 × 1 is ReduceMax; otherwise MaxPool when its windows tile a fixed-size
  *   image, and it is refused when they do not (ONNX has no adaptive max pooling).
- * - Upsample is Resize: nearest with coordinate_transformation_mode 'asymmetric' and nearest_mode
+ * - Upsample is Resize, for scales that are powers of two only (others are refused: see the exporter): nearest with coordinate_transformation_mode 'asymmetric' and nearest_mode
  *   'floor' (PyTorch's legacy nearest, src = ⌊dst/scale⌋), bilinear as 'linear' with 'half_pixel'
  *   or 'align_corners'; `scales` for a scale factor (so that ONNX's ⌊in·s⌋ and dst/s are PyTorch's),
  *   `sizes` built from the input's batch and channels for a size.
@@ -145,18 +145,26 @@ const upsample: LayerExporter<Upsample> = (layer, x, at) => {
     ? { mode: { string: 'nearest' }, coordinate_transformation_mode: { string: 'asymmetric' }, nearest_mode: { string: 'floor' } }
     : { mode: { string: 'linear' }, coordinate_transformation_mode: { string: layer.alignCorners ? 'align_corners' : 'half_pixel' } };
   const [n, c, h, w] = x.shape as [Dim, Dim, Dim, Dim];
-  if (layer.scaleFactor !== null) {
-    const [sh, sw] = layer.scaleFactor;
-    const scaled = (size: Dim, s: number, axis: string): Dim => (typeof size === 'number' ? Math.floor(size * s) : g.dimName(`${at.path || 'model'}_${axis}`));
-    const scales = floats(g, [1, 1, sh, sw], valueName(at, 'scales'));
-    return g.op('Resize', [x, '', scales], valueName(at, 'Resize'), [n, c, scaled(h, sh, 'height'), scaled(w, sw, 'width')], attributes);
+  // Resize works out its coordinates from a float32 scale (and rounds output sizes its own way), so
+  // only scales whose float32 arithmetic is exact give the pixels and sizes adjoint and PyTorch do:
+  // powers of two, 1 included. Anything else would be a model that silently computes otherwise.
+  const [sh, sw] = layer.scaleFactor ?? [scaleOf(h, layer.size![0]), scaleOf(w, layer.size![1])];
+  if (!isPowerOfTwo(sh) || !isPowerOfTwo(sw)) {
+    const given = layer.scaleFactor === null ? `size [${layer.size!.join(', ')}] for an input of [${x.shape.join(', ')}]` : `scaleFactor [${layer.scaleFactor.join(', ')}]`;
+    throw new ValueError(
+      `${at.where} (Upsample) is exported as ONNX's Resize only when each side is scaled by a power of two (1, 2, 4, …, with a fixed input size when given a size): ` +
+        `Resize computes other scales' coordinates and sizes in float32 and would pick other pixels than adjoint and PyTorch; got ${given}`,
+    );
   }
-  const [oh, ow] = layer.size!;
-  // The batch and channels from the input itself, which may be sized only at run time.
-  const leading = g.op('Shape', [x], valueName(at, 'Shape'), [2], { start: { int: 0 }, end: { int: 2 } }, DataType.INT64);
-  const sizes = g.op('Concat', [leading, g.int64s([oh, ow], [2], valueName(at, 'size'))], valueName(at, 'sizes'), [4], { axis: { int: 0 } }, DataType.INT64);
-  return g.op('Resize', [x, '', '', sizes], valueName(at, 'Resize'), [n, c, oh, ow], attributes);
+  const scaled = (size: Dim, s: number, axis: string): Dim => (typeof size === 'number' ? size * s : g.dimName(`${at.path || 'model'}_${axis}`));
+  const scales = floats(g, [1, 1, sh, sw], valueName(at, 'scales'));
+  return g.op('Resize', [x, '', scales], valueName(at, 'Resize'), [n, c, scaled(h, sh, 'height'), scaled(w, sw, 'width')], attributes);
 };
+
+/** The scale from a fixed size `from` to `to` (NaN for a size known only at run time). */
+const scaleOf = (from: Dim, to: number): number => (typeof from === 'number' ? to / from : NaN);
+/** Whether `s` is 2ᵏ for a whole k ≥ 0. */
+const isPowerOfTwo = (s: number): boolean => Number.isInteger(Math.log2(s)) && s >= 1;
 
 /** The refusal of a pixel shuffle whose input is not [N, C, H, W] (ONNX's DepthToSpace and SpaceToDepth take rank 4 only). */
 function requireImages(at: LayerContext, name: string, x: OnnxValue): void {

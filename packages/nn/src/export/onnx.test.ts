@@ -180,13 +180,19 @@ const CASES: Case[] = [
   },
   { name: 'AdaptiveAvgPool2d(1) on named sides', model: () => new Sequential([new AdaptiveAvgPool2d(1), new Flatten()]), inputShape: ['batch', 3, 'height', 'width'], runs: [inputs([2, 3, 5, 7], 54), inputs([1, 3, 2, 2], 55)] },
   {
-    name: 'Upsample (Resize, float): nearest by 2 on named sides, nearest to a size, bilinear by [1.5, 2.5], bilinear with aligned corners to a size',
+    name: 'Upsample (Resize, float): nearest by 2 on named sides, bilinear by [1, 4], bilinear with aligned corners to twice a fixed size',
     model: () => new Sequential([
-      new Upsample({ scaleFactor: 2 }), new Upsample({ size: [9, 13] }), new Upsample({ scaleFactor: [1.5, 2.5], mode: 'bilinear' }),
-      new Upsample({ size: [7, 5], mode: 'bilinear', alignCorners: true }), new Upsample({ size: [10, 11], mode: 'bilinear' }),
+      new Upsample({ scaleFactor: 2 }), new Upsample({ scaleFactor: [1, 4], mode: 'bilinear' }),
     ]),
     inputShape: ['batch', 2, 'height', 'width'],
     runs: [inputs([2, 2, 3, 4], 56), inputs([1, 2, 5, 2], 57)],
+    dtypes: ['float32'],
+  },
+  {
+    name: 'Upsample (Resize, float): to a size twice a fixed one, nearest and bilinear with aligned corners',
+    model: () => new Sequential([new Upsample({ size: [6, 8] }), new Upsample({ size: [12, 16], mode: 'bilinear', alignCorners: true })]),
+    inputShape: ['batch', 2, 3, 4],
+    runs: [inputs([2, 2, 3, 4], 58)],
     dtypes: ['float32'],
   },
   { name: 'RNN (tanh)', model: () => new RNN(3, 5, { seed: 1 }), inputShape: ['batch', 'time', 3], runs: [inputs([4, 6, 3], 15), inputs([1, 2, 3], 16)], dtypes: ['float32'] },
@@ -505,8 +511,19 @@ describe('exportOnnx: the file', () => {
     expect(ops(new PixelShuffle(2), ['batch', 8, 'h', 'w'])).toEqual(['DepthToSpace']);
     expect(ops(new PixelUnshuffle(2), ['batch', 2, 4, 4])).toEqual(['SpaceToDepth', 'Gather']);
     const up = describeFile(exportOnnx(new Upsample({ size: [8, 8], mode: 'bilinear' }), { inputShape: ['batch', 2, 4, 4] }));
-    expect(up.ops).toEqual(['Shape', 'Concat', 'Resize']);
+    expect(up.ops).toEqual(['Resize']);
     expect(up.inputs[0]!.elemType).toBe(1);
+    // Other scales are refused: Resize's float32 coordinates and sizes would differ from adjoint's and PyTorch's (45 rows × 1.4 is 63 there, 62 here).
+    for (const [layer, given] of [
+      [new Upsample({ scaleFactor: 1.4 }), 'scaleFactor [1.4, 1.4]'],
+      [new Upsample({ size: [2, 8] }), 'size [2, 8] for an input of [batch, 2, 14, 4]'],
+      [new Upsample({ size: [8, 8] }), 'size [8, 8] for an input of [batch, 2, h, w]'],
+    ] as const) {
+      const shape = given.includes('h, w') ? ['batch', 2, 'h', 'w'] : [`batch`, 2, 14, 4];
+      expect(() => exportOnnx(layer, { inputShape: shape })).toThrow(
+        `exportOnnx: model (Upsample) is exported as ONNX's Resize only when each side is scaled by a power of two (1, 2, 4, …, with a fixed input size when given a size): Resize computes other scales' coordinates and sizes in float32 and would pick other pixels than adjoint and PyTorch; got ${given}`,
+      );
+    }
     expect(() => exportOnnx(new Upsample({ scaleFactor: 2 }), { inputShape: [1, 1, 4, 4], dtype: 'float64' })).toThrow("dtype 'float64' cannot be had: the model (Upsample): ONNX Runtime runs Resize in float only");
     expect(() => exportOnnx(new AdaptiveMaxPool2d([4, 3]), { inputShape: ['batch', 2, 6, 10] })).toThrow(
       "exportOnnx: model (AdaptiveMaxPool2d to 4×3) cannot be exported: ONNX has no adaptive max pooling, and MaxPool expresses its windows only when they tile a fixed-size image (height and width multiples of the output's), got input [batch, 2, 6, 10]",

@@ -642,6 +642,8 @@ for (const s of [
     }),
     fromConfig: (c: Record<string, unknown>) => {
       const common = { mode: field<'nearest' | 'bilinear'>(c, 'mode', (v) => v === 'nearest' || v === 'bilinear', "'nearest' or 'bilinear'"), alignCorners: field<boolean>(c, 'alignCorners', isBool, 'true or false') };
+      // Both given: the constructor's refusal, not one of them silently dropped.
+      if (own(c, 'size') !== undefined && own(c, 'scaleFactor') !== undefined) return new Upsample({ ...common, size: c.size as never, scaleFactor: c.scaleFactor as never });
       return own(c, 'size') !== undefined
         ? new Upsample({ ...common, size: field(c, 'size', isPair, pairs(1)) })
         : new Upsample({ ...common, scaleFactor: field(c, 'scaleFactor', (v) => Array.isArray(v) && v.length === 2 && v.every((f) => isNum(f) && f > 0), 'a pair of positive numbers') });

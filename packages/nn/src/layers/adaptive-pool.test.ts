@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, ValueError, randn, tensor, zeros } from '@adjoint/core';
+import { ShapeError, Tensor, ValueError, grad, randn, tensor, zeros } from '@adjoint/core';
 import { assertGrad } from '@adjoint/gradcheck';
 import { AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './adaptive-pool';
 import { Sequential } from './sequential';
@@ -71,5 +71,25 @@ describe.each([
     expectError(() => pool.forward(zeros([3, 8, 8])), ShapeError, `${name}.forward: input must be [batch, channels, height, width] with channels, height and width at least 1, got [3, 8, 8]`);
     expectError(() => pool.forward(zeros([1, 2, 0, 8])), ShapeError, `${name}.forward: input must be [batch, channels, height, width] with channels, height and width at least 1, got [1, 2, 0, 8]`);
     expectError(() => pool.forward(null as never), ValueError, `${name}.forward: input must be a Tensor, got null`);
+    expectError(() => new Pool([100000, 100000]).forward(zeros([1, 2, 3, 3])), ShapeError,
+      `${name}.forward: input [1, 2, 3, 3] gives an output [1, 2, 100000, 100000], more than the 2147483647 values a tensor can hold`);
+    expectError(() => new Pool([null, 100000]).forward(zeros([0, 2, 30000, 3])), ShapeError,
+      `${name}.forward: input [0, 2, 30000, 3] gives an output [0, 2, 30000, 100000], more than the 2147483647 values a tensor can hold for one sample`);
+  });
+});
+
+describe('AdaptiveMaxPool2d: NaN and ties in the gradient', () => {
+  /** The gradient of the sum of the pooled windows, as plain numbers. */
+  const dx = (x: Tensor, size: number | [number, number]): number[] => Array.from(grad((input: Tensor) => new AdaptiveMaxPool2d(size as never).forward(input).sum())(x).data);
+
+  test.each([
+    // Windows [0, 2), [1, 4), [3, 5): the NaN is window 1's maximum, and not in window 2, whose maximum (2) keeps its 1.
+    ['overlapping windows', [1, NaN, 3, 2, 0], [1, 3], [0, 2, 0, 1, 0]],
+    // Global pooling: the gradient goes to one element, the NaN, not NaN to every pixel of the image.
+    ['global pooling', [1, NaN, 3, 2], 1, [0, 1, 0, 0]],
+    // A maximum tied within a window goes to the first, as where the windows tile the image (maxPool2d).
+    ['a tie', [5, 5, 3, 2, 0], [1, 3], [1, 1, 0, 1, 0]],
+  ] as const)('%s: as PyTorch, a NaN takes its window\'s gradient and other windows keep theirs', (_, values, size, expected) => {
+    expect(dx(tensor([[[values as unknown as number[]]]]), size as never)).toEqual(expected);
   });
 });

@@ -1,5 +1,5 @@
 /** Adaptive pooling layers, as PyTorch's nn.AdaptiveAvgPool2d and nn.AdaptiveMaxPool2d. */
-import { ShapeError, ValueError, adaptiveAvgPool2d, adaptiveMaxPool2d, formatShape, type AdaptiveOutputSize, type Tensor } from '@adjoint/core';
+import { MAX_SIZE, ShapeError, ValueError, adaptiveAvgPool2d, adaptiveMaxPool2d, formatShape, type AdaptiveOutputSize, type Tensor } from '@adjoint/core';
 import { Module } from '../module';
 import { requireTensor, show } from '../args';
 
@@ -32,13 +32,20 @@ export abstract class AdaptivePool2d extends Module {
   /**
    * The pooled windows, `[N, C, oh, ow]`.
    * @throws ShapeError naming the layer's forward when x is not `[N, C, H, W]` with C, H and W
-   * positive; ValueError for a non-tensor.
+   * positive, or the output (one sample's, for an empty batch) would be too large for a tensor;
+   * ValueError for a non-tensor.
    */
   forward(x: Tensor): Tensor {
     const op = `${this.kind}.forward`;
     requireTensor(op, 'input', x);
     if (x.rank !== 4 || x.shape.slice(1).some((d) => d === 0)) {
       throw new ShapeError(`${op}: input must be [batch, channels, height, width] with channels, height and width at least 1, got ${formatShape(x.shape)}`);
+    }
+    // Checked here so that the message names this layer, not core's pooling (which refuses the same sizes).
+    const [n, c, h, w] = x.shape as [number, number, number, number];
+    const [oh, ow] = [this.outputSize[0] ?? h, this.outputSize[1] ?? w];
+    if (Math.max(n, 1) * c * oh * ow > MAX_SIZE) {
+      throw new ShapeError(`${op}: input ${formatShape(x.shape)} gives an output [${n}, ${c}, ${oh}, ${ow}], more than the ${MAX_SIZE} values a tensor can hold${n === 0 ? ' for one sample' : ''}`);
     }
     return this.pool(x, this.outputSize);
   }
@@ -70,8 +77,8 @@ export class AdaptiveAvgPool2d extends AdaptivePool2d {
 /**
  * Adaptive max pooling of images `[N, C, H, W]` to `[N, C, oh, ow]`, PyTorch's
  * `nn.AdaptiveMaxPool2d` without `return_indices` (core's `adaptiveMaxPool2d`): the largest value
- * of each of the windows {@link AdaptiveAvgPool2d} averages. The gradient goes to the maximum; on
- * ties it goes to the first where the windows tile the image, and is shared otherwise. No parameters.
+ * of each of the windows {@link AdaptiveAvgPool2d} averages. Each window's gradient goes to its
+ * maximum: the first in row-major order on ties, or its first NaN (PyTorch's last). No parameters.
  *
  * @example
  * new AdaptiveMaxPool2d([2, 2]).forward(randn([1, 8, 5, 7])).shape; // [1, 8, 2, 2]

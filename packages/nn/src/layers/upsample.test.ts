@@ -88,4 +88,18 @@ describe('Upsample', () => {
     expectError(() => up.forward(zeros([1, 2, 8])), ShapeError, 'Upsample.forward: input must be [batch, channels, height, width] with channels, height and width at least 1, got [1, 2, 8]');
     expectError(() => up.forward(zeros([1, 2, 2, 8])), ShapeError, 'Upsample.forward: scaleFactor [0.4, 0.4] leaves input [1, 2, 2, 8] an empty 0×3 output');
   });
+
+  test('an output too large for a tensor is refused by the layer, naming it, before anything is allocated', () => {
+    expectError(() => new Upsample({ size: [100000, 100000] }).forward(zeros([1, 2, 3, 3])), ShapeError,
+      'Upsample.forward: input [1, 2, 3, 3] gives an output [1, 2, 100000, 100000], more than the 2147483647 values a tensor can hold');
+    expectError(() => new Upsample({ scaleFactor: 1e300 }).forward(zeros([1, 1, 3, 3])), ShapeError,
+      'Upsample.forward: input [1, 1, 3, 3] gives an output [1, 1, 3e+300, 3e+300], more than the 2147483647 values a tensor can hold');
+  });
+
+  test('a model file with both size and scaleFactor is refused, as the constructor refuses them, not read as the size alone', () => {
+    const file = JSON.parse(new TextDecoder().decode(serializeModel(new Sequential([new Upsample({ size: [3, 4] })]))));
+    file.architecture.layers[0].scaleFactor = [2, 2];
+    expectError(() => deserializeModel(JSON.stringify(file)), ValueError,
+      'deserializeModel: architecture.layers[0] (Upsample): Upsample: give exactly one of size and scaleFactor, got both');
+  });
 });

@@ -1,5 +1,5 @@
 /** Upsampling of images, as PyTorch's nn.Upsample. */
-import { ShapeError, ValueError, formatShape, interpolate, type Tensor } from '@adjoint/core';
+import { MAX_SIZE, ShapeError, ValueError, formatShape, interpolate, type Tensor } from '@adjoint/core';
 import { Module } from '../module';
 import { checkBoolean, knownOptions, oneOf, requireTensor, show, sizePair } from '../args';
 
@@ -67,7 +67,8 @@ export class Upsample extends Module {
   /**
    * The resized images, `[N, C, oh, ow]`.
    * @throws ShapeError naming Upsample.forward when x is not `[N, C, H, W]` with C, H and W at least
-   * 1, or a scale factor below 1 leaves it empty; ValueError for a non-tensor.
+   * 1, a scale factor below 1 leaves it empty, or the output (one sample's, for an empty batch) would
+   * be too large for a tensor; ValueError for a non-tensor.
    */
   forward(x: Tensor): Tensor {
     const op = 'Upsample.forward';
@@ -77,6 +78,11 @@ export class Upsample extends Module {
     }
     const [oh, ow] = this.outputSizeFor(x.shape[2]!, x.shape[3]!);
     if (oh < 1 || ow < 1) throw new ShapeError(`${op}: scaleFactor [${this.scaleFactor!.join(', ')}] leaves input ${formatShape(x.shape)} an empty ${oh}×${ow} output`);
+    // Checked here so that the message names this layer, not interpolate (which refuses the same sizes).
+    const [n, c] = x.shape as [number, number];
+    if (Math.max(n, 1) * c * oh * ow > MAX_SIZE) {
+      throw new ShapeError(`${op}: input ${formatShape(x.shape)} gives an output [${n}, ${c}, ${oh}, ${ow}], more than the ${MAX_SIZE} values a tensor can hold${n === 0 ? ' for one sample' : ''}`);
+    }
     const common = { mode: this.mode, ...(this.mode === 'bilinear' ? { alignCorners: this.alignCorners } : {}) };
     return interpolate(x, this.size !== null ? { ...common, size: this.size as [number, number] } : { ...common, scaleFactor: this.scaleFactor as [number, number] });
   }
