@@ -407,7 +407,7 @@ export class Tensor {
   dot(b: Tensor): Tensor { return fn.dot(this, b); }
   outer(b: Tensor): Tensor { return fn.outer(this, b); }
   diagonal(offset?: number, axis1?: number, axis2?: number): Tensor { return fn.diagonal(this, offset, axis1, axis2); }
-  /** The sum of a diagonal: {@link matrixTrace} (core's `trace` is the tracing transform). */
+  /** The sum of a diagonal: core's `matrixTrace` (core's `trace` is the tracing transform). */
   trace(offset?: number, axis1?: number, axis2?: number): Tensor { return fn.matrixTrace(this, offset, axis1, axis2); }
   transpose(perm?: readonly number[]): Tensor { return fn.transpose(this, perm); }
   /** The transpose of a 2-D tensor. */

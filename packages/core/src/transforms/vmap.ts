@@ -37,7 +37,7 @@ type Outputs = Tensor | readonly Tensor[];
  * different batch sizes, no mapped argument, an empty batch (its result's shape is unknown without
  * a call), or a function that returns something other than a tensor or a list of tensors.
  */
-export function vmap<F extends (...args: never[]) => Outputs>(fn: F, inAxes: InAxes = 0, outAxes: OutAxes = 0): (...args: Arg[]) => ReturnType<F> {
+export function vmap<F extends (...args: never[]) => Tensor | readonly Tensor[]>(fn: F, inAxes: InAxes = 0, outAxes: OutAxes = 0): (...args: Arg[]) => ReturnType<F> {
   requireFunction('vmap', fn);
   checkInAxes(inAxes);
   checkOutAxes(outAxes);
