@@ -122,6 +122,7 @@ const layerCases: LayerCase[] = [
   { layer: 'Conv2d', args: [3, 3, 3], options: { groups: 3, padding: 'same', bias: false }, input: [1, 3, 5, 5] },
   { layer: 'ConvTranspose2d', args: [4, 6, [3, 2]], options: { stride: [2, 3], padding: [1, 0], outputPadding: [1, 2], dilation: [1, 2], groups: 2 }, input: [2, 4, 3, 4] },
   { layer: 'ConvTranspose2d', args: [2, 3, 4], options: { stride: 2, padding: 1, bias: false }, input: [1, 2, 5, 5] },
+  { layer: 'ConvTranspose2d', args: [2, 2, [2, 3]], options: { stride: [1, 2], dilation: [2, 3], outputPadding: [1, 2] }, input: [1, 2, 3, 4] },
   { layer: 'Conv2d', args: [2, 2, 4], options: { padding: 'same', dilation: 2 }, input: [2, 2, 9, 7] },
   { layer: 'Conv1d', args: [3, 4, 3], options: { stride: 2, padding: 1 }, input: [2, 3, 11] },
   { layer: 'Conv1d', args: [4, 4, 5], options: { padding: 'same', dilation: 2, groups: 2 }, input: [3, 4, 12] },

@@ -25,7 +25,7 @@ export {
 } from './schedules';
 export {
   ReduceLROnPlateau, reduceLrOnPlateau,
-  type ReduceLROnPlateauOptions, type ReduceLROnPlateauState, type ReduceLrOnPlateauCallbackOptions, type ReduceLrOnPlateauCallback,
+  type ReduceLROnPlateauOptions, type ReduceLROnPlateauState, type ReduceLROnPlateauCallbackOptions, type ReduceLROnPlateauCallback,
 } from './plateau';
 export { clipGradNorm, clipGradValue } from './clip';
 export { summary } from './summary';

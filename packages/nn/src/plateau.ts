@@ -76,15 +76,23 @@ const OPTIONS = ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'co
  * }
  */
 export class ReduceLROnPlateau {
+  /** The optimizer whose groups' rates it lowers. */
   readonly optimizer: Optimizer;
+  /** 'min': lower values are better (a loss); 'max': higher ones are (an accuracy). */
   readonly mode: 'min' | 'max';
+  /** What a rate is multiplied by when lowered. */
   readonly factor: number;
+  /** How many calls without improvement are tolerated before the rates are lowered. */
   readonly patience: number;
+  /** By how much a value must beat the best to count as an improvement (see thresholdMode). */
   readonly threshold: number;
+  /** 'rel': by threshold times the best; 'abs': by threshold itself. */
   readonly thresholdMode: 'rel' | 'abs';
+  /** How many calls after a lowering are not counted. */
   readonly cooldown: number;
   /** The lowest rate of each parameter group. */
   readonly minLrs: readonly number[];
+  /** A lowering by eps or less is skipped (PyTorch's eps). */
   readonly eps: number;
   private bestValue: number;
   private bad = 0;
@@ -226,7 +234,7 @@ export class ReduceLROnPlateau {
 }
 
 /** Options of {@link reduceLrOnPlateau}: the scheduler's, and what to watch. */
-export interface ReduceLrOnPlateauCallbackOptions extends ReduceLROnPlateauOptions {
+export interface ReduceLROnPlateauCallbackOptions extends ReduceLROnPlateauOptions {
   /**
    * The logged quantity to watch (default 'valLoss'): 'loss', 'valLoss', a metric name, or a
    * metric's validation key ('valAccuracy'). `mode` defaults to its direction (losses 'min',
@@ -236,7 +244,7 @@ export interface ReduceLrOnPlateauCallbackOptions extends ReduceLROnPlateauOptio
 }
 
 /** The callback {@link reduceLrOnPlateau} returns: its `scheduler` is the current run's. */
-export interface ReduceLrOnPlateauCallback extends Callback {
+export interface ReduceLROnPlateauCallback extends Callback {
   /** The scheduler of the current (or last) run of fit, null before the first. */
   readonly scheduler: ReduceLROnPlateau | null;
 }
@@ -254,7 +262,7 @@ export interface ReduceLrOnPlateauCallback extends Callback {
  * fit(model, { x, y, loss: 'mse', optimizer: 'adam', lr: 0.01, epochs: 100, validationData: [xVal, yVal],
  *   callbacks: [reduceLrOnPlateau({ factor: 0.5, patience: 5 })] });
  */
-export function reduceLrOnPlateau(options: ReduceLrOnPlateauCallbackOptions = {}): ReduceLrOnPlateauCallback {
+export function reduceLrOnPlateau(options: ReduceLROnPlateauCallbackOptions = {}): ReduceLROnPlateauCallback {
   const op = 'reduceLrOnPlateau';
   const { monitor = 'valLoss', ...schedulerOptions } = knownOptions(op, options, [...OPTIONS, 'monitor']);
   if (typeof monitor !== 'string') throw new ValueError(`${op}: monitor must be a logged key such as 'valLoss', got ${show(monitor)}`);

@@ -739,11 +739,23 @@ describe('conv2dTranspose', () => {
     expectGradOk((xx, ww, bb) => conv2dTranspose(xx!, ww!, { stride: 2, padding: 1, outputPadding: 1, bias: bb! }), [seeded([1, 2, 3, 3], 66), seeded([2, 2, 2, 2], 67), seeded([2], 68)], { order: 2 });
   });
 
+  it('an outputPadding at or beyond the stride (allowed by a larger dilation) adds rows and columns no input reaches: the bias alone', () => {
+    const b = seeded([3], 69);
+    const y = conv2dTranspose(x, w, { dilation: 2, outputPadding: 1, bias: b });
+    const plain = conv2dTranspose(x, w, { dilation: 2, bias: b });
+    expect(y.shape).toEqual([2, 3, plain.shape[2]! + 1, plain.shape[3]! + 1]);
+    const [h, wd] = [y.shape[2]!, y.shape[3]!];
+    for (let o = 0; o < 3; o++) {
+      for (let j = 0; j < wd; j++) expect(y.data[((1 * 3 + o) * h + h - 1) * wd + j]).toBe(b.data[o]);
+    }
+    expectGradOk((xx, ww) => conv2dTranspose(xx!, ww!, { dilation: [2, 3], outputPadding: [1, 2] }), [seeded([1, 2, 2, 3], 70), seeded([2, 2, 2, 2], 71)], { order: 2 });
+  });
+
   it('errors name conv2dTranspose and the shapes', () => {
     expectThrows(() => conv2dTranspose(seeded([4, 3, 5], 1), w), ShapeError, 'conv2dTranspose: x must be [N, C, H, W] and w [C, O / groups, kH, kW], both of rank 4, got x [4, 3, 5] and w [4, 3, 3, 2]');
     expectThrows(() => conv2dTranspose(x, seeded([3, 4, 3, 2], 1)), ShapeError, "conv2dTranspose: w's first axis must be x's channels (C = 4), got x [2, 4, 3, 5] and w [3, 4, 3, 2]");
     expectThrows(() => conv2dTranspose(x, w, { groups: 3 }), ShapeError, 'conv2dTranspose: the input channels (C = 4) must be divisible by groups = 3');
-    expectThrows(() => conv2dTranspose(x, w, { outputPadding: 1 }), ValueError, 'conv2dTranspose: outputPadding must be less than the stride, got outputPadding 1 for stride [1, 1]');
+    expectThrows(() => conv2dTranspose(x, w, { outputPadding: 1 }), ValueError, "conv2dTranspose: outputPadding must be less than the stride or the dilation (PyTorch's rule), got outputPadding 1 for stride [1, 1] and dilation [1, 1]");
     expectThrows(() => conv2dTranspose(x, w, { padding: 3 }), ShapeError, 'conv2dTranspose: the padding leaves an empty output (-1×0)');
     expectThrows(() => conv2dTranspose(x, w, { bias: zeros([4]) }), ShapeError, 'conv2dTranspose: the bias must be [O] = [3], got [4]');
     expectThrows(() => conv2dTranspose(x, w, { output_padding: 1 } as never), ValueError, 'conv2dTranspose');

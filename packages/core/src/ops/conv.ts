@@ -11,7 +11,7 @@ import { toTensor } from '../create';
 import type { Tensor } from '../tensor';
 import { conv2dBiasWith, conv2dInputGrad, conv2dWith, type ConvAttrs } from './rules/conv-grads';
 import { add, div, mul } from './binary';
-import { reshape } from './layout';
+import { pad, reshape } from './layout';
 import { avgPool2dWith, maxPool2dWith, type PoolAttrs } from './rules/pool-grads';
 import { mean, sum } from './reduce';
 import { gather, where } from './indexing';
@@ -52,7 +52,8 @@ export interface Conv2dTransposeOptions {
   padding?: number | readonly [number, number];
   /**
    * Rows and columns added after the last of the result (default 0), to pick one of the output sizes
-   * a strided convolution maps to the same size (PyTorch's `output_padding`): less than the stride.
+   * a strided convolution maps to the same size (PyTorch's `output_padding`): less than the stride
+   * or the dilation.
    */
   outputPadding?: number | readonly [number, number];
   /** Spacing between the kernel's taps (default 1). */
@@ -141,7 +142,7 @@ export function conv2d(x: Tensor, w: Tensor, options?: Conv2dOptions): Tensor {
  * conv2dTranspose(x, randn([4, 2, 4, 4]), { stride: 2, padding: 1 }).shape; // [1, 2, 14, 14]
  * @throws ShapeError when x or w is not of rank 4, w's first axis is not x's channels, channels
  * are not divisible by groups, the bias is not [O], or the output would be empty; ValueError for a
- * bad or unknown option, or an outputPadding not less than the stride.
+ * bad or unknown option, or an outputPadding not less than both the stride and the dilation.
  */
 export function conv2dTranspose(x: Tensor, w: Tensor, options?: Conv2dTransposeOptions): Tensor {
   const op = 'conv2dTranspose';
@@ -150,8 +151,8 @@ export function conv2dTranspose(x: Tensor, w: Tensor, options?: Conv2dTransposeO
   const dilation = pairOf(op, 'dilation', opts.dilation === undefined ? 1 : opts.dilation, 1);
   const [ph, pw] = pairOf(op, 'padding', opts.padding === undefined ? 0 : opts.padding, 0);
   const extra = pairOf(op, 'outputPadding', opts.outputPadding === undefined ? 0 : opts.outputPadding, 0);
-  if (extra[0] >= stride[0] || extra[1] >= stride[1]) {
-    throw new ValueError(`${op}: outputPadding must be less than the stride, got outputPadding ${describeValue(opts.outputPadding)} for stride ${describeValue(stride)}`);
+  if (extra[0] >= Math.max(stride[0], dilation[0]) || extra[1] >= Math.max(stride[1], dilation[1])) {
+    throw new ValueError(`${op}: outputPadding must be less than the stride or the dilation (PyTorch's rule), got outputPadding ${describeValue(opts.outputPadding)} for stride ${describeValue(stride)} and dilation ${describeValue(dilation)}`);
   }
   const groups = opts.groups === undefined ? 1 : opts.groups;
   if (!isCount(groups, 1)) throw new ValueError(`${op}: groups must be a positive integer, got ${describeValue(groups)}`);
@@ -169,7 +170,13 @@ export function conv2dTranspose(x: Tensor, w: Tensor, options?: Conv2dTransposeO
   if (oh < 1 || ow < 1) throw new ShapeError(`${op}: the padding leaves an empty output (${oh}×${ow}), ${got} with padding ${describeValue([ph, pw])}`);
   const o = og * groups;
   checkSize(op, [n, o, oh, ow], () => 'the output has shape');
-  let out = conv2dInputGrad(xt, wt, { stride, padding: [ph, ph, pw, pw], dilation, groups, size: [oh, ow] });
+  // Rows and columns of output padding beyond stride − 1 lie past every input pixel's reach, where
+  // conv2d's adjoint has no say: they are zeros, added after it (outputPadding ≥ stride needs a
+  // dilation larger than the stride).
+  const [surplusH, surplusW] = [Math.max(0, extra[0] - (stride[0] - 1)), Math.max(0, extra[1] - (stride[1] - 1))];
+  if (oh - surplusH < 1 || ow - surplusW < 1) throw new ShapeError(`${op}: the padding leaves no row or column an input pixel reaches, ${got} with padding ${describeValue([ph, pw])}`);
+  let out = conv2dInputGrad(xt, wt, { stride, padding: [ph, ph, pw, pw], dilation, groups, size: [oh - surplusH, ow - surplusW] });
+  if (surplusH > 0 || surplusW > 0) out = pad(out, [0, 0, 0, 0], [n, o, oh, ow]);
   if (opts.bias !== undefined) {
     const b = toTensor(opts.bias, op);
     if (b.rank !== 1 || b._shape[0] !== o) throw new ShapeError(`${op}: the bias must be [O] = [${o}], got ${formatShape(b._shape)}`);
@@ -473,7 +480,8 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   if (mode !== 'nearest' && mode !== 'bilinear') throw new ValueError(`${op}: mode must be 'nearest' or 'bilinear', got ${describeValue(mode)}`);
   if (opts.alignCorners !== undefined && typeof opts.alignCorners !== 'boolean') throw new ValueError(`${op}: alignCorners must be true or false, got ${describeValue(opts.alignCorners)}`);
   const alignCorners = opts.alignCorners === true;
-  if (alignCorners && mode === 'nearest') throw new ValueError(`${op}: alignCorners applies to 'bilinear' only (nearest has no corners to align), got it with mode 'nearest'`);
+  // Given at all with nearest, as PyTorch refuses it: false would be a silent no-op there.
+  if (opts.alignCorners !== undefined && mode === 'nearest') throw new ValueError(`${op}: alignCorners applies to 'bilinear' only (nearest has no corners to align), got it with mode 'nearest'`);
   if ((opts.size === undefined) === (opts.scaleFactor === undefined)) throw new ValueError(`${op}: give exactly one of size and scaleFactor, got ${opts.size === undefined ? 'neither' : 'both'}`);
   const factors = opts.scaleFactor === undefined ? null : factorPair(op, opts.scaleFactor);
   const sizes = opts.size === undefined ? null : pairOf(op, 'size', opts.size, 1);

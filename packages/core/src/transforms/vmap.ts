@@ -33,9 +33,10 @@ type Outputs = Tensor | readonly Tensor[];
  * const dot = (a: Tensor, b: Tensor) => a.mul(b).sum();
  * vmap(dot)(tensor([[1, 2], [3, 4]]), tensor([[5, 6], [7, 8]])).toArray(); // [17, 53]
  * vmap(dot, [0, null])(tensor([[1, 2], [3, 4]]), tensor([1, 1])).toArray(); // [3, 7]
- * @throws ValueError (when called) for axes that do not fit the arguments, mapped arguments of
- * different batch sizes, no mapped argument, an empty batch (its result's shape is unknown without
- * a call), or a function that returns something other than a tensor or a list of tensors.
+ * @throws ValueError (when called) for axes that do not fit the arguments, no mapped argument, an
+ * empty batch (its result's shape is unknown without a call), or a function that returns something
+ * other than a tensor or a list of tensors; ShapeError for mapped arguments of different batch
+ * sizes, or examples whose outputs differ in shape.
  */
 export function vmap<F extends (...args: never[]) => Tensor | readonly Tensor[]>(fn: F, inAxes: InAxes = 0, outAxes: OutAxes = 0): (...args: Arg[]) => ReturnType<F> {
   requireFunction('vmap', fn);

@@ -13,6 +13,7 @@
  * holding a Conv1d, Conv2d, ConvTranspose2d, AvgPool1d or AvgPool2d is exported in float. MaxPool
  * has a double kernel.
  */
+import { ValueError } from '@adjoint/core';
 import { Conv2d } from '../layers/conv';
 import { ConvTranspose2d } from '../layers/conv-transpose';
 import { AvgPool2d, MaxPool2d } from '../layers/pool';
@@ -52,6 +53,9 @@ function spread(g: GraphBuilder, size: Dim, pad: number, span: number, stride: n
 }
 
 const convTranspose: LayerExporter<ConvTranspose2d> = (layer, x, at) => {
+  if (layer.outputPadding.some((p, i) => p >= layer.stride[i]!)) {
+    throw new ValueError(`${at.where} (ConvTranspose2d) has an outputPadding [${layer.outputPadding.join(', ')}] not less than its stride [${layer.stride.join(', ')}], which ONNX Runtime's ConvTranspose refuses`);
+  }
   const [kh, kw] = layer.kernelSize;
   const [dh, dw] = layer.dilation;
   const [ph, pw] = layer.padding;

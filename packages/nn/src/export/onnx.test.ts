@@ -531,6 +531,9 @@ describe('exportOnnx: the file', () => {
     expect(() => exportOnnx(new AdaptiveAvgPool2d([2, 2]), { inputShape: ['batch', 2, 'h', 6] })).toThrow(
       'exportOnnx: model (AdaptiveAvgPool2d to 2×2) needs a fixed height in inputShape to be exported (its windows are a matrix of that size), got input [batch, 2, h, 6]',
     );
+    expect(() => exportOnnx(new ConvTranspose2d(2, 2, 2, { dilation: 3, outputPadding: 2, seed: 49 }), { inputShape: [1, 2, 3, 3] })).toThrow(
+      "exportOnnx: model (ConvTranspose2d) has an outputPadding [2, 2] not less than its stride [1, 1], which ONNX Runtime's ConvTranspose refuses",
+    );
     expect(() => exportOnnx(new PixelShuffle(2), { inputShape: [4, 2, 2] })).toThrow("exportOnnx: model (PixelShuffle) is exported as ONNX's DepthToSpace, which takes [N, C, H, W] only, got input [4, 2, 2]");
   });
 

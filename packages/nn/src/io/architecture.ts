@@ -641,7 +641,10 @@ for (const s of [
       ...(m.size !== null ? { size: [...m.size] } : { scaleFactor: [...m.scaleFactor!] }), mode: m.mode, alignCorners: m.alignCorners,
     }),
     fromConfig: (c: Record<string, unknown>) => {
-      const common = { mode: field<'nearest' | 'bilinear'>(c, 'mode', (v) => v === 'nearest' || v === 'bilinear', "'nearest' or 'bilinear'"), alignCorners: field<boolean>(c, 'alignCorners', isBool, 'true or false') };
+      const mode = field<'nearest' | 'bilinear'>(c, 'mode', (v) => v === 'nearest' || v === 'bilinear', "'nearest' or 'bilinear'");
+      const alignCorners = field<boolean>(c, 'alignCorners', isBool, 'true or false');
+      // A nearest layer's file says alignCorners false, which the constructor takes only from bilinear (true is passed on, to be refused).
+      const common = mode === 'bilinear' || alignCorners ? { mode, alignCorners } : { mode };
       // Both given: the constructor's refusal, not one of them silently dropped.
       if (own(c, 'size') !== undefined && own(c, 'scaleFactor') !== undefined) return new Upsample({ ...common, size: c.size as never, scaleFactor: c.scaleFactor as never });
       return own(c, 'size') !== undefined

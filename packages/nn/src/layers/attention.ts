@@ -98,6 +98,7 @@ const FORWARD_OPTIONS = ['keyPaddingMask', 'attnMask', 'needWeights', 'averageAt
 export class MultiheadAttention extends Module<[query: Tensor, key?: Tensor, value?: Tensor, options?: AttentionForwardOptions], [Tensor, Tensor | null]> {
   /** E, the features of the queries and of the output. */
   readonly embedDim: number;
+  /** The number of heads the features are split between. */
   readonly numHeads: number;
   /** E/numHeads, the features of each head. */
   readonly headDim: number;
@@ -181,10 +182,12 @@ export class MultiheadAttention extends Module<[query: Tensor, key?: Tensor, val
     return this.packed ? null : this.param('qProjWeight');
   }
 
+  /** `[E, kdim]`, W_k, when kdim or vdim differs from E; else null (it is a block of inProjWeight). */
   get kProjWeight(): Tensor | null {
     return this.packed ? null : this.param('kProjWeight');
   }
 
+  /** `[E, vdim]`, W_v, when kdim or vdim differs from E; else null (it is a block of inProjWeight). */
   get vProjWeight(): Tensor | null {
     return this.packed ? null : this.param('vProjWeight');
   }

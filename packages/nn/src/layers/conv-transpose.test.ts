@@ -50,7 +50,7 @@ describe('ConvTranspose2d', () => {
 
   test('bad arguments and inputs are errors naming the layer', () => {
     expectError(() => new ConvTranspose2d(0, 2, 3), ValueError, 'ConvTranspose2d: inChannels must be a positive integer, got 0');
-    expectError(() => new ConvTranspose2d(2, 2, 3, { outputPadding: 1 }), ValueError, 'ConvTranspose2d: outputPadding must be less than the stride, got outputPadding [1, 1] for stride [1, 1]');
+    expectError(() => new ConvTranspose2d(2, 2, 3, { outputPadding: 1 }), ValueError, "ConvTranspose2d: outputPadding must be less than the stride or the dilation (PyTorch's rule), got outputPadding [1, 1] for stride [1, 1] and dilation [1, 1]");
     expectError(() => new ConvTranspose2d(2, 3, 3, { groups: 2 }), ValueError, 'ConvTranspose2d: groups must divide inChannels and outChannels, got groups 2 for 2 → 3 channels');
     expectError(() => new ConvTranspose2d(2, 2, 3, { padding: 'same' } as never), ValueError, 'ConvTranspose2d: padding must be a non-negative integer or a pair of them, got "same"');
     expectError(() => new ConvTranspose2d(2, 2, 3, { output_padding: 1 } as never), ValueError, "ConvTranspose2d: unknown option 'output_padding'; the options are stride, padding, outputPadding, dilation, groups, bias, init, seed, rng");

@@ -9,7 +9,7 @@ const CONV_TRANSPOSE2D_OPTIONS = ['stride', 'padding', 'outputPadding', 'dilatio
 export interface ConvTranspose2dOptions extends Omit<Conv2dOptions, 'padding'> {
   /** The padding of the convolution it transposes, cut from each side of the output: a non-negative integer or a pair (default 0). */
   padding?: number | readonly [number, number];
-  /** Rows and columns added after the output's last (PyTorch's `output_padding`), less than the stride (default 0). */
+  /** Rows and columns added after the output's last (PyTorch's `output_padding`), less than the stride or the dilation (default 0). */
   outputPadding?: number | readonly [number, number];
 }
 
@@ -54,11 +54,11 @@ export class ConvTranspose2d extends Convolution {
     const kernel = pair('kernelSize', kernelSize, 1, 1);
     const stride = pair('stride', options.stride, 1, 1);
     const outputPadding = pair('outputPadding', options.outputPadding, 0, 0);
-    if (outputPadding[0] >= stride[0] || outputPadding[1] >= stride[1]) {
-      throw new ValueError(`${op}: outputPadding must be less than the stride, got outputPadding [${outputPadding.join(', ')}] for stride [${stride.join(', ')}]`);
-    }
     const padding = pair('padding', options.padding, 0, 0);
     const dilation = pair('dilation', options.dilation, 1, 1);
+    if (outputPadding[0] >= Math.max(stride[0], dilation[0]) || outputPadding[1] >= Math.max(stride[1], dilation[1])) {
+      throw new ValueError(`${op}: outputPadding must be less than the stride or the dilation (PyTorch's rule), got outputPadding [${outputPadding.join(', ')}] for stride [${stride.join(', ')}] and dilation [${dilation.join(', ')}]`);
+    }
     super(op, inChannels, outChannels, kernel, options, true);
     [this.kernelSize, this.stride, this.padding, this.outputPadding, this.dilation] = [kernel, stride, padding, outputPadding, dilation];
   }

@@ -76,23 +76,40 @@ function layerSettings(op: string, dModel: unknown, nhead: unknown, options: Tra
  * PyTorch's order of registration, then dropout's masks.
  */
 export abstract class TransformerLayer<In extends unknown[] = Tensor[]> extends Module<In, Tensor> {
+  /** The features of every position, in and out. */
   readonly dModel: number;
+  /** The attention heads. */
   readonly nhead: number;
+  /** The width of the feed-forward block's hidden layer. */
   readonly dimFeedforward: number;
-  /** The dropout probability of the attention weights and of the Dropout children. */
+  /**
+   * The dropout probability of the attention weights and of the Dropout children: the `dropout`
+   * option, under another name because `dropout` is, as in PyTorch, the feed-forward block's Dropout child.
+   */
   readonly dropoutP: number;
+  /** The feed-forward block's activation. */
   readonly activation: 'relu' | 'gelu';
+  /** ε of the LayerNorms. */
   readonly layerNormEps: number;
+  /** Whether each block normalises its input (pre-norm) rather than its sum with the residual (post-norm, the default). */
   readonly normFirst: boolean;
   /** Whether the linear layers, the projections and the LayerNorms have biases. */
   readonly bias: boolean;
+  /** The self-attention over the sequence. */
   readonly selfAttn: MultiheadAttention;
+  /** The feed-forward block's first linear layer, dModel → dimFeedforward. */
   readonly linear1: Dense;
+  /** Dropout between the feed-forward block's activation and linear2. */
   readonly dropout: Dropout;
+  /** The feed-forward block's second linear layer, dimFeedforward → dModel. */
   readonly linear2: Dense;
+  /** The LayerNorm of the self-attention block. */
   readonly norm1: LayerNorm;
+  /** The LayerNorm of the next block (the feed-forward block's in an encoder, the cross-attention's in a decoder). */
   readonly norm2: LayerNorm;
+  /** Dropout on the self-attention block's output. */
   readonly dropout1: Dropout;
+  /** Dropout on the next block's output. */
   readonly dropout2: Dropout;
   private readonly activate: ActivationFn;
   /** The generator every child draws from (weights, then masks), or undefined for core's stream. */
@@ -318,8 +335,11 @@ const DECODER_FORWARD_OPTIONS = ['tgtMask', 'memoryMask', 'tgtKeyPaddingMask', '
  */
 export class TransformerDecoderLayer extends TransformerLayer<[tgt: Tensor, memory: Tensor, options?: TransformerDecoderLayerForwardOptions]> {
   /** The attention from the target to the memory, PyTorch's `multihead_attn`. */
+  /** The cross-attention from the target to the memory. */
   readonly multiheadAttn: MultiheadAttention;
+  /** The LayerNorm of the feed-forward block. */
   readonly norm3: LayerNorm;
+  /** Dropout on the feed-forward block's output. */
   readonly dropout3: Dropout;
 
   /**
@@ -442,6 +462,7 @@ export interface TransformerEncoderForwardOptions {
  * encoder.forward(randn([2, 5, 16]), { srcKeyPaddingMask: tensor([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0]]) }).shape; // [2, 5, 16]
  */
 export class TransformerEncoder extends Module {
+  /** The layers, run in order. */
   readonly layers: ModuleList<EncoderLayer>;
   /** The module after the last layer, or null. */
   readonly norm: Module | null;
@@ -490,6 +511,7 @@ export class TransformerEncoder extends Module {
  * decoder.forward(randn([2, 5, 16]), randn([2, 7, 16]), { tgtIsCausal: true }).shape; // [2, 5, 16]
  */
 export class TransformerDecoder extends Module<[tgt: Tensor, memory: Tensor, options?: TransformerDecoderLayerForwardOptions]> {
+  /** The layers, run in order. */
   readonly layers: ModuleList<DecoderLayer>;
   /** The module after the last layer, or null. */
   readonly norm: Module | null;
@@ -596,9 +618,13 @@ const TRANSFORMER_FORWARD_OPTIONS = [
  * model.forward(randn([2, 7, 16]), randn([2, 5, 16]), { tgtMask: causalMask(5) }).shape; // [2, 5, 16]
  */
 export class Transformer extends Module<[src: Tensor, tgt: Tensor, options?: TransformerForwardOptions]> {
+  /** The features of every position. */
   readonly dModel: number;
+  /** The attention heads of every layer. */
   readonly nhead: number;
+  /** The encoder stack, with its final LayerNorm (or the customEncoder given). */
   readonly encoder: CustomEncoder;
+  /** The decoder stack, with its final LayerNorm (or the customDecoder given). */
   readonly decoder: CustomDecoder;
   /** The generator the weights were drawn from and the layers' dropout masks are drawn from, or undefined for core's stream. */
   readonly rng: Rng | undefined;

@@ -83,6 +83,8 @@ describe('Upsample', () => {
     expectError(() => new Upsample({ size: [2, 0] }), ValueError, 'Upsample: size must be a positive integer or a pair of them, got [2, 0]');
     expectError(() => new Upsample({ scaleFactor: 2, mode: 'bicubic' as never }), ValueError, "Upsample: mode must be 'nearest' or 'bilinear', got \"bicubic\"");
     expectError(() => new Upsample({ scaleFactor: 2, alignCorners: true }), ValueError, "Upsample: alignCorners applies to mode 'bilinear' only, got it with mode 'nearest'");
+    // false too, as PyTorch refuses align_corners given at all with nearest (it would do nothing there).
+    expectError(() => new Upsample({ scaleFactor: 2, alignCorners: false }), ValueError, "Upsample: alignCorners applies to mode 'bilinear' only, got it with mode 'nearest'");
     expectError(() => new Upsample({ scaleFactor: 2, align_corners: true } as never), ValueError, "Upsample: unknown option 'align_corners'; the options are size, scaleFactor, mode, alignCorners");
     const up = new Upsample({ scaleFactor: 0.4 });
     expectError(() => up.forward(zeros([1, 2, 8])), ShapeError, 'Upsample.forward: input must be [batch, channels, height, width] with channels, height and width at least 1, got [1, 2, 8]');

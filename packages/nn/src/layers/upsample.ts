@@ -1,19 +1,10 @@
 /** Upsampling of images, as PyTorch's nn.Upsample. */
-import { MAX_SIZE, ShapeError, ValueError, formatShape, interpolate, type Tensor } from '@adjoint/core';
+import { MAX_SIZE, ShapeError, ValueError, formatShape, interpolate, type InterpolateOptions, type Tensor } from '@adjoint/core';
 import { Module } from '../module';
 import { checkBoolean, knownOptions, oneOf, requireTensor, show, sizePair } from '../args';
 
-/** Options of {@link Upsample}: PyTorch's `size`, `scale_factor`, `mode` and `align_corners`, exactly one of size and scaleFactor. */
-export interface UpsampleOptions {
-  /** The output's height and width: a positive integer for both, or a pair of them. */
-  size?: number | readonly [number, number];
-  /** The factor height and width are multiplied by (rounded down): a positive finite number or a pair of them. */
-  scaleFactor?: number | readonly [number, number];
-  /** 'nearest' (the default) or 'bilinear'. */
-  mode?: 'nearest' | 'bilinear';
-  /** Bilinear only: sample so that the corner pixels' centres of input and output coincide (default false: half-pixel centres). */
-  alignCorners?: boolean;
-}
+/** Options of {@link Upsample}: core's `interpolate`'s, PyTorch's `size`, `scale_factor`, `mode` and `align_corners`, exactly one of size and scaleFactor. */
+export type UpsampleOptions = InterpolateOptions;
 
 /**
  * Upsampling (or resizing) of images `[N, C, H, W]` to `[N, C, oh, ow]`, PyTorch's `nn.Upsample`
@@ -56,11 +47,12 @@ export class Upsample extends Module {
     this.scaleFactor = options.scaleFactor === undefined ? null : factorPair(op, options.scaleFactor);
     this.mode = oneOf(op, 'mode', options.mode === undefined ? 'nearest' : options.mode, ['nearest', 'bilinear'] as const);
     this.alignCorners = options.alignCorners === undefined ? false : checkBoolean(op, 'alignCorners', options.alignCorners);
-    if (this.alignCorners && this.mode === 'nearest') throw new ValueError(`${op}: alignCorners applies to mode 'bilinear' only, got it with mode 'nearest'`);
+    // Given at all with nearest, as PyTorch refuses it: false would be a silent no-op there.
+    if (options.alignCorners !== undefined && this.mode === 'nearest') throw new ValueError(`${op}: alignCorners applies to mode 'bilinear' only, got it with mode 'nearest'`);
   }
 
   /** The output's height and width for an input of height `h` and width `w`. */
-  outputSizeFor(h: number, w: number): [number, number] {
+  private outputSizeFor(h: number, w: number): [number, number] {
     return this.size !== null ? [this.size[0], this.size[1]] : [Math.floor(h * this.scaleFactor![0]), Math.floor(w * this.scaleFactor![1])];
   }
 

@@ -88,11 +88,17 @@ export class LBFGS {
   readonly params: readonly Tensor[];
   /** The step length η (may be reassigned). */
   lr: number;
+  /** The most iterations one step runs. */
   readonly maxIter: number;
+  /** The most loss evaluations one step makes. */
   readonly maxEval: number;
+  /** A step ends when every gradient element is at most this in magnitude. */
   readonly toleranceGrad: number;
+  /** A step ends when the loss or the parameters change by less than this. */
   readonly toleranceChange: number;
+  /** How many past steps the inverse Hessian is built from. */
   readonly historySize: number;
+  /** The line search: 'strongWolfe', or null for the fixed step lr. */
   readonly lineSearch: 'strongWolfe' | null;
   private readonly size: number;
   private readonly state: LBFGSState = { funcEvals: 0, nIter: 0, d: null, t: 0, oldDirs: [], oldSteps: [], ro: [], hDiag: 1, prevFlatGrad: null, prevLoss: 0 };

@@ -747,7 +747,7 @@ export function conv2dTransposeRef(x: Nd, w: Nd, options: unknown, bias?: Nd): R
   const extra = sizePair(opts.outputPadding === undefined ? 0 : opts.outputPadding, 0);
   const groups = opts.groups === undefined ? 1 : opts.groups;
   if (stride === null || dilation === null || padding === null || extra === null || !isCountRef(groups, 1)) return reject('bad option');
-  if (extra[0] >= stride[0] || extra[1] >= stride[1]) return reject('outputPadding not less than the stride');
+  if (extra[0] >= Math.max(stride[0], dilation[0]) || extra[1] >= Math.max(stride[1], dilation[1])) return reject('outputPadding not less than the stride or the dilation');
   if (x.shape.length !== 4 || w.shape.length !== 4) return reject('rank 4');
   const [n, c, h, wd] = x.shape as [number, number, number, number];
   const [wc, og, kh, kw] = w.shape as [number, number, number, number];
@@ -1285,7 +1285,7 @@ export function interpolateRef(x: Nd, options: unknown): Ref {
   if (mode !== 'nearest' && mode !== 'bilinear') return reject('bad mode');
   if (opts.alignCorners !== undefined && typeof opts.alignCorners !== 'boolean') return reject('bad alignCorners');
   const align = opts.alignCorners === true;
-  if (align && mode === 'nearest') return reject('alignCorners with nearest');
+  if (opts.alignCorners !== undefined && mode === 'nearest') return reject('alignCorners with nearest (PyTorch refuses it given at all)');
   if ((opts.size === undefined) === (opts.scaleFactor === undefined)) return reject('not exactly one of size and scaleFactor');
   const positive = (v: unknown): v is number => typeof v === 'number' && v > 0 && Number.isFinite(v);
   const f = opts.scaleFactor;
