@@ -4,4 +4,4 @@ export { SGD, type SGDOptions } from './sgd';
 export { Adagrad, type AdagradOptions } from './adagrad';
 export { RMSprop, type RMSpropOptions } from './rmsprop';
 export { Adam, AdamW, type AdamOptions } from './adam';
-export { LBFGS, type LBFGSOptions } from './lbfgs';
+export { LBFGS, type LBFGSOptions, type LBFGSStateDict } from './lbfgs';

@@ -120,6 +120,43 @@ describe('LBFGS', () => {
     }
   });
 
+  test('stateDict through JSON: a run resumed from it is the uninterrupted run, bit for bit', () => {
+    const run = (resumeAfter: number | null): { losses: number[]; p: number[] } => {
+      let p = tensor([-1.5, 2], { requiresGrad: true });
+      let opt = new LBFGS([p], { lineSearch: 'strongWolfe', maxIter: 4, historySize: 3 });
+      const losses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        if (i === resumeAfter) {
+          const saved = JSON.stringify(opt.stateDict());
+          p = tensor(Array.from(p.data), { requiresGrad: true });
+          opt = new LBFGS([p], { lineSearch: 'strongWolfe', maxIter: 4, historySize: 3 });
+          opt.loadStateDict(JSON.parse(saved));
+        }
+        const current = p;
+        losses.push(opt.step(closureFor(opt, () => rosenbrock(current))).item());
+      }
+      return { losses, p: Array.from(p.data) };
+    };
+    const whole = run(null);
+    expect(run(2)).toEqual(whole);
+    expect(whole.losses[3]).toBeLessThan(whole.losses[0]!);
+  });
+
+  test('a malformed state, or one saved with other settings, is a ValueError naming LBFGS.loadStateDict, and changes nothing', () => {
+    const p = tensor([-1.5, 2], { requiresGrad: true });
+    const opt = new LBFGS([p], { historySize: 2 });
+    opt.step(closureFor(opt, () => rosenbrock(p)));
+    const good = opt.stateDict();
+    const other = new LBFGS([tensor([0, 0], { requiresGrad: true })], { historySize: 2 });
+    const before = JSON.stringify(other.stateDict());
+    expectError(() => other.loadStateDict({ ...good, d: [1, 2, 3] }), ValueError, "LBFGS.loadStateDict: 'd' must be a list of 2 numbers (the parameters' size), got an array of length 3");
+    expectError(() => other.loadStateDict({ ...good, oldDirs: [[1, 2], [1, 2], [1, 2]] }), ValueError, "LBFGS.loadStateDict: 'oldDirs' must be a list of at most 2 entries (historySize), got an array of length 3");
+    expectError(() => other.loadStateDict({ ...good, ro: [] }), ValueError, "LBFGS.loadStateDict: 'oldDirs', 'oldSteps' and 'ro' must be as long as each other, got 2, 2, 0");
+    expectError(() => other.loadStateDict({ ...good, prevLoss: null as never }), ValueError, "LBFGS.loadStateDict: 'prevLoss' must be a finite number, got null");
+    expectError(() => new LBFGS([p], { historySize: 3 }).loadStateDict(good), ValueError, "LBFGS.loadStateDict: the state was saved with historySize 2, this optimizer's is 3; build it with the saved one");
+    expect(JSON.stringify(other.stateDict())).toBe(before);
+  });
+
   test('bad options are ValueErrors naming LBFGS', () => {
     const p = [tensor([1], { requiresGrad: true })];
     expectError(() => new LBFGS(p, { lineSearch: 'armijo' as never }), ValueError, "LBFGS: lineSearch must be 'strongWolfe', got \"armijo\"");

@@ -29,6 +29,28 @@ export interface LBFGSOptions {
   lineSearch?: 'strongWolfe' | null;
 }
 
+/** What {@link LBFGS.stateDict} returns: plain numbers and arrays (PyTorch's LBFGS state, under camelCase names). */
+export interface LBFGSStateDict {
+  funcEvals: number;
+  nIter: number;
+  /** The last direction, or null before the first iteration. */
+  d: number[] | null;
+  /** The last step length. */
+  t: number;
+  /** The history's gradient changes y, oldest first. */
+  oldDirs: number[][];
+  /** The history's steps s, oldest first. */
+  oldSteps: number[][];
+  /** 1/(y·s) of each history entry. */
+  ro: number[];
+  /** The scale of the initial inverse Hessian. */
+  hDiag: number;
+  prevFlatGrad: number[] | null;
+  prevLoss: number;
+  /** The settings the state was made under: a loaded state must come from the same historySize and lineSearch. */
+  settings: { lr: number; historySize: number; lineSearch: 'strongWolfe' | null };
+}
+
 /** A loss and its gradient along the flattened parameters. */
 interface Evaluation {
   loss: number;
@@ -129,6 +151,80 @@ export class LBFGS {
   /** Iterations so far, over all steps. */
   get iterations(): number {
     return this.state.nIter;
+  }
+
+  /**
+   * A snapshot of what the next step builds on — the counts, the last direction and step length,
+   * the curvature history, the last gradient and loss — as plain numbers and arrays that JSON
+   * carries, with the settings they were made under, for {@link loadStateDict}.
+   */
+  stateDict(): LBFGSStateDict {
+    const s = this.state;
+    const list = (a: Float64Array | null): number[] | null => (a === null ? null : Array.from(a));
+    return {
+      funcEvals: s.funcEvals, nIter: s.nIter, d: list(s.d), t: s.t,
+      oldDirs: s.oldDirs.map((v) => Array.from(v)), oldSteps: s.oldSteps.map((v) => Array.from(v)), ro: [...s.ro],
+      hDiag: s.hDiag, prevFlatGrad: list(s.prevFlatGrad), prevLoss: s.prevLoss,
+      settings: { lr: this.lr, historySize: this.historySize, lineSearch: this.lineSearch },
+    };
+  }
+
+  /**
+   * Restores a snapshot from {@link stateDict} (also through JSON) into an LBFGS over parameters of
+   * the same total size, built with the same historySize and lineSearch, so that the next step is
+   * the one the saved optimizer would take. The snapshot's lr replaces this one's. Everything is
+   * checked before anything changes.
+   * @throws ValueError naming LBFGS.loadStateDict for anything malformed: a vector of another
+   * length than the parameters', a history longer than historySize or of unequal lists, a count
+   * that is not a whole number, a value that is not finite, or other settings.
+   */
+  loadStateDict(dict: LBFGSStateDict): void {
+    const op = 'LBFGS.loadStateDict';
+    if (dict === null || typeof dict !== 'object') throw new ValueError(`${op}: expected what stateDict() returns, got ${show(dict)}`);
+    const count = (key: keyof LBFGSStateDict): number => {
+      const v = dict[key];
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ValueError(`${op}: '${key}' must be a whole number ≥ 0, got ${show(v)}`);
+      return v;
+    };
+    const finite = (key: string, v: unknown): number => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${op}: '${key}' must be a finite number, got ${show(v)}`);
+      return v;
+    };
+    const vector = (key: string, v: unknown): Float64Array => {
+      if (!Array.isArray(v) || v.length !== this.size) throw new ValueError(`${op}: '${key}' must be a list of ${this.size} numbers (the parameters' size), got ${show(v)}`);
+      return Float64Array.from(v, (x, i) => finite(`${key}[${i}]`, x));
+    };
+    const settings = dict.settings as Partial<LBFGSStateDict['settings']> | undefined;
+    if (settings === null || typeof settings !== 'object') throw new ValueError(`${op}: 'settings' must be an object {lr, historySize, lineSearch}, got ${show(settings)}`);
+    for (const key of ['historySize', 'lineSearch'] as const) {
+      if (settings[key] !== this[key]) throw new ValueError(`${op}: the state was saved with ${key} ${show(settings[key])}, this optimizer's is ${show(this[key])}; build it with the saved one`);
+    }
+    const lr = checkOption(op, 'lr', finite('settings.lr', settings.lr));
+    const lists = ['oldDirs', 'oldSteps', 'ro'].map((key) => {
+      const v = dict[key as 'ro'];
+      if (!Array.isArray(v) || v.length > this.historySize) throw new ValueError(`${op}: '${key}' must be a list of at most ${this.historySize} entries (historySize), got ${show(v)}`);
+      return v as unknown[];
+    });
+    if (lists[0]!.length !== lists[1]!.length || lists[0]!.length !== lists[2]!.length) {
+      throw new ValueError(`${op}: 'oldDirs', 'oldSteps' and 'ro' must be as long as each other, got ${lists.map((l) => l.length).join(', ')}`);
+    }
+    const restored: LBFGSState = {
+      funcEvals: count('funcEvals'),
+      nIter: count('nIter'),
+      d: dict.d === null ? null : vector('d', dict.d),
+      t: finite('t', dict.t),
+      oldDirs: lists[0]!.map((v, i) => vector(`oldDirs[${i}]`, v)),
+      oldSteps: lists[1]!.map((v, i) => vector(`oldSteps[${i}]`, v)),
+      ro: lists[2]!.map((v, i) => finite(`ro[${i}]`, v)),
+      hDiag: finite('hDiag', dict.hDiag),
+      prevFlatGrad: dict.prevFlatGrad === null ? null : vector('prevFlatGrad', dict.prevFlatGrad),
+      prevLoss: finite('prevLoss', dict.prevLoss),
+    };
+    if (restored.nIter > 0 && (restored.d === null || restored.prevFlatGrad === null)) {
+      throw new ValueError(`${op}: a state after ${restored.nIter} iterations needs 'd' and 'prevFlatGrad', got null`);
+    }
+    Object.assign(this.state, restored);
+    this.lr = lr;
   }
 
   /** Sets every parameter's gradient to null, as the other optimizers' zeroGrad. */
