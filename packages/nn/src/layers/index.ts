@@ -2,6 +2,7 @@
 export { Dense, type DenseOptions } from './dense';
 export { Sequential } from './sequential';
 export { ModuleList } from './module-list';
+export { ModuleDict } from './module-dict';
 export { Dropout, type DropoutOptions } from './dropout';
 export { BatchNorm, type BatchNormOptions } from './batch-norm';
 export { BatchNorm2d, type BatchNorm2dOptions } from './batch-norm-2d';
