@@ -195,7 +195,7 @@ export function oneCycle(maxLr: number, options: OneCycleOptions): Schedule {
     throw new ValueError(`${op}: the climb ends at step pctStart·totalSteps − 1 = ${peakAt}, which must not be 0 and must come before the last step, totalSteps − 1 = ${total - 1}`);
   }
   const anneal = strategy === 'cos'
-    ? (from: number, to: number, f: number): number => to + ((from - to) / 2) * (Math.cos(Math.PI * f) + 1)
+    ? halfCosine
     : (from: number, to: number, f: number): number => (to - from) * f + from;
   return atStep(op, (t) => {
     if (t > total) throw new ValueError(`${op}: step ${t} is beyond the cycle's ${total} steps (totalSteps)`);
@@ -231,8 +231,13 @@ export function cosineWarmRestarts(initial: number, options: CosineWarmRestartsO
     // growing ones are O(log t) in number.
     let [into, length] = multiplier === 1 ? [t % first, first] : [t, first];
     while (into >= length) [into, length] = [into - length, length * multiplier];
-    return floor + ((initial - floor) * (1 + Math.cos((Math.PI * into) / length))) / 2;
+    return halfCosine(initial, floor, into / length);
   });
+}
+
+/** From `from` at f = 0 to `to` at f = 1 along a half cosine (PyTorch's cosine annealing). */
+function halfCosine(from: number, to: number, f: number): number {
+  return to + ((from - to) / 2) * (Math.cos(Math.PI * f) + 1);
 }
 
 /**

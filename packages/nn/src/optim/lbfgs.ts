@@ -266,7 +266,7 @@ export class LBFGS {
       try {
         s.nIter += 1;
         d = s.nIter === 1 ? this.firstDirection(grad) : this.direction(grad, d!, t);
-        s.prevFlatGrad = Float64Array.from(grad);
+        s.prevFlatGrad = grad; // each evaluation makes a new array, and nothing writes into one
         s.prevLoss = loss;
         // The first iteration ever starts with a step no longer than 1 in the gradient's 1-norm.
         t = s.nIter === 1 ? Math.min(1, 1 / grad.reduce((a, v) => a + Math.abs(v), 0)) * this.lr : this.lr;
